@@ -1,0 +1,243 @@
+"""Authentication kernel: bearer JWTs verified against the issuer's JWKS, yielding a Principal with roles."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+import jwt
+from jwt import exceptions as jwt_errors
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from kyodo_shared.jwks import ASYMMETRIC_ALGORITHMS, JwksUnavailableError, KeySet
+
+__all__ = ["AuthError", "AuthSettings", "JwksVerifier", "Principal", "Role", "require_role"]
+
+# Tokens are a few hundred bytes; refusing huge ones bounds the work done before the signature check.
+_MAX_TOKEN_LENGTH = 16_384
+_REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub"]
+
+
+class Role(StrEnum):
+    PUBLIC = "public"
+    GROUP = "group"
+    STAFF = "staff"
+    COORDINATOR = "coordinator"
+    TEAM = "team"
+    REVIEWER = "reviewer"
+    EVALUATOR = "evaluator"
+    AUDITOR = "auditor"
+
+
+_ROLE_VALUES = frozenset(role.value for role in Role)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller: the token's subject and the roles it recognisably claims."""
+
+    sub: str
+    roles: frozenset[Role]
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles
+
+
+# Messages are fixed per code so that no token material or claim value can leak into a response.
+_MESSAGES: dict[str, tuple[str, str]] = {
+    "missing_token": ("Bearer トークンが指定されていません。", "No bearer token was provided."),
+    "malformed_token": ("トークンの形式が正しくありません。", "The token is malformed."),
+    "invalid_signature": ("トークンの署名を検証できませんでした。", "The token signature is invalid."),
+    "token_expired": ("トークンの有効期限が切れています。", "The token has expired."),
+    "token_not_yet_valid": ("トークンはまだ有効になっていません。", "The token is not yet valid."),
+    "wrong_issuer": (
+        "トークンの発行者が信頼されていません。",
+        "The token was not issued by the trusted issuer.",
+    ),
+    "wrong_audience": (
+        "このサービス向けに発行されたトークンではありません。",
+        "The token was not issued for this service.",
+    ),
+    "unknown_kid": ("トークンの署名鍵が不明です。", "The token's signing key is not known."),
+    "disallowed_alg": (
+        "トークンの署名方式は許可されていません。",
+        "The token's signing algorithm is not allowed.",
+    ),
+    "missing_claim": ("トークンに必須の項目がありません。", "The token lacks a required claim."),
+    "invalid_token": ("トークンが無効です。", "The token is invalid."),
+    "jwks_unavailable": (
+        "署名鍵を取得できないため、トークンを検証できません。",
+        "The token cannot be verified because the signing keys are unavailable.",
+    ),
+}
+
+
+class AuthError(Exception):
+    """An authentication (401) or authorisation (403) failure with a machine code and bilingual reasons."""
+
+    def __init__(self, status: int, code: str, reason_ja: str, reason_en: str) -> None:
+        super().__init__(f"{code}: {reason_en}")
+        self.status = status
+        self.code = code
+        self.reason_ja = reason_ja
+        self.reason_en = reason_en
+
+    @classmethod
+    def unauthorized(cls, code: str) -> AuthError:
+        reason_ja, reason_en = _MESSAGES[code]
+        return cls(401, code, reason_ja, reason_en)
+
+
+class AuthSettings(BaseModel):
+    """Where tokens come from, whom they are for, and how the issuer's keys are fetched."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    issuer: str = Field(min_length=1)
+    audience: str = Field(min_length=1)
+    jwks_url: str
+    algorithms: list[str] = Field(default_factory=lambda: ["EdDSA", "ES256", "RS256"], min_length=1)
+    leeway_seconds: int = Field(default=30, ge=0, le=300)
+    jwks_cache_seconds: int = Field(default=300, gt=0)
+    min_refresh_interval_seconds: float = Field(default=5.0, ge=0)
+
+    @field_validator("jwks_url")
+    @classmethod
+    def _check_jwks_url(cls, value: str) -> str:
+        parsed = urlparse(value)
+        if parsed.scheme in ("http", "https") and parsed.netloc:
+            return value
+        if parsed.scheme == "file" and parsed.netloc in ("", "localhost") and parsed.path:
+            return value
+        raise ValueError("jwks_url must be an http(s):// URL or a file:// path")
+
+    @field_validator("algorithms")
+    @classmethod
+    def _check_algorithms(cls, value: list[str]) -> list[str]:
+        # Symmetric algorithms would let anyone holding the public JWKS forge tokens (alg confusion).
+        disallowed = sorted(set(value) - ASYMMETRIC_ALGORITHMS)
+        if disallowed:
+            raise ValueError(f"only asymmetric algorithms are allowed, not {disallowed}")
+        return value
+
+
+class JwksVerifier:
+    """Verifies bearer JWTs against the configured issuer's JWKS, following key rotation."""
+
+    def __init__(
+        self,
+        settings: AuthSettings,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self._keys = KeySet(
+            settings.jwks_url,
+            algorithms=settings.algorithms,
+            cache_seconds=settings.jwks_cache_seconds,
+            min_refresh_interval_seconds=settings.min_refresh_interval_seconds,
+            http_client=http_client,
+            clock=clock,
+        )
+
+    async def authenticate(self, authorization_header: str | None) -> Principal:
+        """Verify the token of an ``Authorization: Bearer <token>`` header value."""
+        parts = (authorization_header or "").split()
+        if len(parts) < 2 or parts[0].lower() != "bearer":
+            raise AuthError.unauthorized("missing_token")
+        if len(parts) != 2:
+            raise AuthError.unauthorized("malformed_token")
+        return await self.verify(parts[1])
+
+    async def verify(self, token: str) -> Principal:
+        token = token.strip()
+        if not token:
+            raise AuthError.unauthorized("missing_token")
+        if len(token) > _MAX_TOKEN_LENGTH:
+            raise AuthError.unauthorized("malformed_token")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt_errors.PyJWTError:
+            raise AuthError.unauthorized("malformed_token") from None
+
+        alg = header.get("alg")
+        # Checked before any key lookup so that "none" and HS* never reach a verification routine.
+        if not isinstance(alg, str) or alg not in self.settings.algorithms:
+            raise AuthError.unauthorized("disallowed_alg")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise AuthError.unauthorized("unknown_kid")
+        try:
+            key = await self._keys.get(kid)
+        except JwksUnavailableError:
+            raise AuthError.unauthorized("jwks_unavailable") from None
+        if key is None:
+            raise AuthError.unauthorized("unknown_kid")
+        if key.algorithm_name != alg:
+            raise AuthError.unauthorized("disallowed_alg")
+
+        claims = self._decode(token, key, alg)
+        sub = claims.get("sub")
+        if not isinstance(sub, str) or not sub:
+            raise AuthError.unauthorized("missing_claim")
+        return Principal(sub=sub, roles=_roles(claims.get("roles")))
+
+    def _decode(self, token: str, key: jwt.PyJWK, alg: str) -> dict[str, Any]:
+        try:
+            return jwt.decode(
+                token,
+                key=key,
+                algorithms=[alg],
+                audience=self.settings.audience,
+                issuer=self.settings.issuer,
+                leeway=self.settings.leeway_seconds,
+                options={"require": list(_REQUIRED_CLAIMS)},
+            )
+        # Order matters: several of these subclass DecodeError or InvalidTokenError.
+        except jwt_errors.ExpiredSignatureError:
+            code = "token_expired"
+        except jwt_errors.ImmatureSignatureError:
+            code = "token_not_yet_valid"
+        except jwt_errors.InvalidIssuerError:
+            code = "wrong_issuer"
+        except jwt_errors.InvalidAudienceError:
+            code = "wrong_audience"
+        except jwt_errors.MissingRequiredClaimError:
+            code = "missing_claim"
+        except jwt_errors.InvalidSignatureError:
+            code = "invalid_signature"
+        except jwt_errors.InvalidAlgorithmError:
+            code = "disallowed_alg"
+        except jwt_errors.DecodeError:
+            code = "malformed_token"
+        except jwt_errors.PyJWTError:
+            code = "invalid_token"
+        raise AuthError.unauthorized(code)
+
+
+def _roles(raw: object) -> frozenset[Role]:
+    # Roles this service does not know are ignored rather than rejected, so issuers can add new ones.
+    if raw is None:
+        return frozenset()
+    if not isinstance(raw, list):
+        raise AuthError.unauthorized("invalid_token")
+    return frozenset(Role(value) for value in raw if isinstance(value, str) and value in _ROLE_VALUES)
+
+
+def require_role(principal: Principal, *roles: Role) -> None:
+    """Raise a 403 AuthError unless the principal holds at least one of ``roles``."""
+    if any(principal.has(role) for role in roles):
+        return
+    names = ", ".join(role.value for role in roles) or "(none)"
+    raise AuthError(
+        403,
+        "forbidden_role",
+        f"この操作には次のいずれかのロールが必要です: {names}",
+        f"This action requires one of the roles: {names}",
+    )

@@ -1,0 +1,15 @@
+"""Versioned event contracts: the only events that leave a service."""
+
+from __future__ import annotations
+
+from kyodo_shared.contracts.base import Contract, stream_name, stream_subjects
+
+
+def catalog() -> dict[str, type[Contract]]:
+    """Every published contract, by CloudEvents type."""
+    from kyodo_shared.contracts import registry
+
+    return {c.ce_type(): c for c in registry.PUBLISHED}
+
+
+__all__ = ["Contract", "catalog", "stream_name", "stream_subjects"]

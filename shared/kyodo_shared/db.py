@@ -1,0 +1,157 @@
+"""A small transactional SQL layer over SQLite or PostgreSQL for the kernel's own tables and read models.
+
+SQL is written once with `%s` placeholders; the SQLite backend rewrites them to `?`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+import psycopg
+from psycopg import sql as pgsql
+from psycopg_pool import ConnectionPool
+
+from kyodo_shared.settings import StoreSettings
+
+Row = tuple[Any, ...]
+
+
+class Tx(Protocol):
+    """One open transaction."""
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> int:
+        """Run a statement; returns the affected row count."""
+
+    def fetchone(self, statement: str, params: Sequence[Any] = ()) -> Row | None: ...
+
+    def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+
+class _SqliteTx:
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor = cursor
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> int:
+        self._cursor.execute(statement.replace("%s", "?"), tuple(params))
+        return self._cursor.rowcount
+
+    def fetchone(self, statement: str, params: Sequence[Any] = ()) -> Row | None:
+        self._cursor.execute(statement.replace("%s", "?"), tuple(params))
+        row = self._cursor.fetchone()
+        return tuple(row) if row is not None else None
+
+    def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[Row]:
+        self._cursor.execute(statement.replace("%s", "?"), tuple(params))
+        return [tuple(r) for r in self._cursor.fetchall()]
+
+
+class SqliteDatabase:
+    """One serialized connection: SQLite allows a single writer anyway, and WAL lets eventsourcing read beside us."""
+
+    backend = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA busy_timeout=30000")
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self._lock:
+            cursor = self._conn.cursor()
+            # IMMEDIATE takes the write lock up front, so a read-then-write cannot deadlock with another writer.
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SqliteTx(cursor)
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            else:
+                cursor.execute("COMMIT")
+            finally:
+                cursor.close()
+
+    def ping(self) -> None:
+        with self._lock:
+            self._conn.execute("SELECT 1").fetchone()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+class _PgTx:
+    def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
+        self._cursor = cursor
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> int:
+        self._cursor.execute(statement.encode(), tuple(params))
+        return self._cursor.rowcount
+
+    def fetchone(self, statement: str, params: Sequence[Any] = ()) -> Row | None:
+        self._cursor.execute(statement.encode(), tuple(params))
+        row = self._cursor.fetchone()
+        return tuple(row) if row is not None else None
+
+    def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[Row]:
+        self._cursor.execute(statement.encode(), tuple(params))
+        return [tuple(r) for r in self._cursor.fetchall()]
+
+
+class PostgresDatabase:
+    """A connection pool whose connections live in the service's own schema."""
+
+    backend = "postgres"
+
+    def __init__(self, dsn: str, schema: str, pool_size: int = 4) -> None:
+        ensure_pg_schema(dsn, schema)
+        self._pool = ConnectionPool(
+            dsn,
+            min_size=1,
+            max_size=pool_size,
+            kwargs={"options": f"-c search_path={schema}", "autocommit": False},
+            open=True,
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
+            yield _PgTx(cursor)
+
+    def ping(self) -> None:
+        with self._pool.connection(timeout=2) as conn:
+            conn.execute("SELECT 1")
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def ensure_pg_schema(dsn: str, schema: str) -> None:
+    """Create the service's schema if it is missing (eventsourcing does not create schemas)."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(pgsql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(pgsql.Identifier(schema)))
+
+
+Database = SqliteDatabase | PostgresDatabase
+
+
+def open_database(store: StoreSettings) -> Database:
+    """Open the database a service's settings point to."""
+    if store.backend == "sqlite":
+        return SqliteDatabase(store.sqlite_path)
+    return PostgresDatabase(store.pg_dsn, store.pg_schema, store.pg_pool_size)
+
+
+def migrate(db: Database, statements: Sequence[str]) -> None:
+    """Create the tables a component needs; every statement must be idempotent (IF NOT EXISTS)."""
+    with db.transaction() as tx:
+        for statement in statements:
+            tx.execute(statement)

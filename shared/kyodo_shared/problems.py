@@ -1,0 +1,146 @@
+"""RFC 9457 problem details in Japanese and English; never echoing submitted values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kyodo_shared.auth import AuthError
+
+PROBLEM_BASE = "https://kyodo.example/problems/"
+MEDIA_TYPE = "application/problem+json"
+
+# Japanese reasons for pydantic error types; the English one is pydantic's own message, which never holds input.
+_REASONS_JA = {
+    "missing": "必須項目です",
+    "extra_forbidden": "定義されていない項目です",
+    "string_too_short": "短すぎます",
+    "string_too_long": "長すぎます",
+    "too_short": "要素が少なすぎます",
+    "too_long": "要素が多すぎます",
+    "enum": "選択肢にない値です",
+    "literal_error": "選択肢にない値です",
+    "string_type": "文字列で指定してください",
+    "int_type": "整数で指定してください",
+    "int_parsing": "整数で指定してください",
+    "bool_type": "真偽値で指定してください",
+    "bool_parsing": "真偽値で指定してください",
+    "list_type": "配列で指定してください",
+    "dict_type": "オブジェクトで指定してください",
+    "model_type": "オブジェクトで指定してください",
+    "uuid_parsing": "UUID の形式で指定してください",
+    "uuid_type": "UUID の形式で指定してください",
+    "value_error": "値が正しくありません",
+    "greater_than_equal": "値が小さすぎます",
+    "less_than_equal": "値が大きすぎます",
+    "string_pattern_mismatch": "形式が正しくありません",
+    "url_parsing": "URL の形式が正しくありません",
+    "date_from_datetime_parsing": "日付の形式が正しくありません",
+    "date_parsing": "日付の形式が正しくありません",
+}
+
+
+class Problem(Exception):
+    """An error answered as problem+json. Messages are fixed text: no user input is interpolated."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        title_ja: str,
+        title_en: str,
+        *,
+        detail_ja: str | None = None,
+        detail_en: str | None = None,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(code)
+        self.status, self.code, self.title_ja, self.title_en = status, code, title_ja, title_en
+        self.detail_ja, self.detail_en = detail_ja, detail_en
+        self.errors, self.headers, self.extra = errors or [], headers or {}, extra or {}
+
+    def body(self, instance: str) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": PROBLEM_BASE + self.code,
+            "title": f"{self.title_ja} ({self.title_en})",
+            "status": self.status,
+            "code": self.code,
+            "title_ja": self.title_ja,
+            "title_en": self.title_en,
+            "instance": instance,
+        }
+        if self.detail_ja or self.detail_en:
+            body["detail"] = f"{self.detail_ja or ''} ({self.detail_en or ''})"
+            body["detail_ja"], body["detail_en"] = self.detail_ja, self.detail_en
+        if self.errors:
+            body["errors"] = self.errors
+        body.update(self.extra)
+        return body
+
+
+def problem_response(problem: Problem, request: Request) -> JSONResponse:
+    return JSONResponse(
+        problem.body(request.url.path), status_code=problem.status, headers=problem.headers, media_type=MEDIA_TYPE
+    )
+
+
+def validation_problem(errors: list[dict[str, Any]]) -> Problem:
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return Problem(400, "malformed_json", "JSON の形式が正しくありません", "The body is not valid JSON")
+    fields = []
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ()) if part not in ("body",)]
+        kind = str(error.get("type", "value_error"))
+        fields.append({
+            "field": ".".join(loc) or "body",
+            "code": kind,
+            "reason_ja": _REASONS_JA.get(kind, "値が正しくありません"),
+            "reason_en": str(error.get("msg", "Invalid value")),
+        })
+    return Problem(
+        422, "validation_failed", "入力内容に誤りがあります", "The request has invalid fields", errors=fields
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, Problem)
+        return problem_response(exc, request)
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return problem_response(validation_problem(list(exc.errors())), request)
+
+    async def on_auth(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, AuthError)
+        headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if exc.status == 401 else {}
+        title = ("認証が必要です", "Authentication required") if exc.status == 401 else ("権限がありません", "Forbidden")
+        problem = Problem(exc.status, exc.code, *title, detail_ja=exc.reason_ja, detail_en=exc.reason_en,
+                          headers=headers)
+        return problem_response(problem, request)
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        known = {
+            404: ("not_found", "見つかりません", "Not found"),
+            405: ("method_not_allowed", "このメソッドは使えません", "Method not allowed"),
+        }
+        code, ja, en = known.get(exc.status_code, ("http_error", "リクエストを処理できません", "Request failed"))
+        return problem_response(Problem(exc.status_code, code, ja, en), request)
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return problem_response(
+            Problem(500, "internal_error", "内部エラーが発生しました", "Internal error"), request
+        )
+
+    app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(AuthError, on_auth)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_unexpected)

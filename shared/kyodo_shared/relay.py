@@ -1,0 +1,268 @@
+"""The outbox relay: publishes a service's notification log, in order, to its JetStream stream.
+
+The event store is the outbox. Each contract event gets a deterministic id and a dense source sequence; the
+stream only accepts sequence k after k-1 (`Nats-Expected-Last-Sequence`), so it is always a gap-free prefix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+from nats.js import JetStreamContext
+from nats.js.api import RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+from kyodo_shared.cloudevents import (
+    H_EXPECTED_LAST_SEQ,
+    H_INDEX,
+    H_MSG_ID,
+    H_NOTIFICATION,
+    Envelope,
+    encode,
+    message_id,
+)
+from kyodo_shared.contracts import Contract, stream_name, stream_subjects
+from kyodo_shared.crashpoints import crash_point
+from kyodo_shared.db import Database, migrate
+from kyodo_shared.metrics import KernelMetrics
+from kyodo_shared.settings import BusSettings, RelaySettings
+
+log = structlog.get_logger(__name__)
+
+# Maps one stored domain event to the contract events it publishes (often none: domain events stay inside).
+ContractMapper = Callable[[Any], Sequence[Contract]]
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS kyodo_relay_position (
+        service TEXT PRIMARY KEY,
+        notification_id BIGINT NOT NULL,
+        event_index INTEGER NOT NULL,
+        sequence BIGINT NOT NULL
+    )""",
+)
+
+
+class RelayStreamBehind(Exception):  # noqa: N818
+    """The stream holds fewer messages than the relay recorded: the bus lost data and must be rebuilt."""
+
+
+@dataclass(frozen=True)
+class Position:
+    """The last published item: contract event `event_index` of notification `notification_id`."""
+
+    notification_id: int = 0
+    event_index: int = -1
+    sequence: int = 0
+
+
+class PositionStore:
+    def __init__(self, db: Database, service: str) -> None:
+        self.db, self.service = db, service
+
+    def migrate(self) -> None:
+        migrate(self.db, SCHEMA)
+
+    def load(self) -> Position:
+        with self.db.transaction() as tx:
+            row = tx.fetchone(
+                "SELECT notification_id, event_index, sequence FROM kyodo_relay_position WHERE service = %s",
+                (self.service,),
+            )
+        return Position(int(row[0]), int(row[1]), int(row[2])) if row else Position()
+
+    def save(self, position: Position) -> None:
+        # Sequence and position move together, in one statement and one transaction.
+        with self.db.transaction() as tx:
+            tx.execute(
+                "INSERT INTO kyodo_relay_position (service, notification_id, event_index, sequence) "
+                "VALUES (%s, %s, %s, %s) ON CONFLICT (service) DO UPDATE SET "
+                "notification_id = excluded.notification_id, event_index = excluded.event_index, "
+                "sequence = excluded.sequence",
+                (self.service, position.notification_id, position.event_index, position.sequence),
+            )
+
+
+@dataclass(frozen=True)
+class _Item:
+    notification_id: int
+    index: int
+    contract: Contract
+    subject: str
+    time: datetime
+    trace: dict[str, str]
+
+
+class OutboxRelay:
+    """Publishes contract events from one application's notification log to its stream."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        application: Any,
+        mapper: ContractMapper,
+        db: Database,
+        js: JetStreamContext,
+        bus: BusSettings,
+        settings: RelaySettings,
+        metrics: KernelMetrics,
+    ) -> None:
+        self.service, self.app, self.mapper = service, application, mapper
+        self.js, self.bus, self.settings, self.metrics = js, bus, settings, metrics
+        self.positions = PositionStore(db, service)
+        self.stream = stream_name(bus.namespace, service)
+        self.position = Position()
+        self._nudge = asyncio.Event()
+
+    def nudge(self) -> None:
+        """Wake the relay now instead of at its next poll: keeps command-to-publish latency low."""
+        self._nudge.set()
+
+    async def ensure_stream(self) -> None:
+        config = StreamConfig(
+            name=self.stream,
+            subjects=[stream_subjects(self.bus.namespace, self.service)],
+            retention=RetentionPolicy.LIMITS,
+            storage=StorageType.FILE,
+            num_replicas=self.bus.stream_replicas,
+            duplicate_window=120.0,
+        )
+        try:
+            await self.js.stream_info(self.stream)
+        except NotFoundError:
+            await self.js.add_stream(config)
+
+    async def reconcile(self) -> None:
+        """Align the recorded position with the stream: the stream is the truth of what was published."""
+        recorded = await asyncio.to_thread(self.positions.load)
+        info = await self.js.stream_info(self.stream)
+        last_seq = int(info.state.last_seq)
+        if last_seq < recorded.sequence:
+            raise RelayStreamBehind(f"stream {self.stream} ends at {last_seq}, relay recorded {recorded.sequence}")
+        if last_seq > recorded.sequence:
+            last = await self.js.get_msg(self.stream, last_seq)
+            headers = last.headers or {}
+            recorded = Position(int(headers[H_NOTIFICATION]), int(headers[H_INDEX]), last_seq)
+            await asyncio.to_thread(self.positions.save, recorded)
+            log.info("relay_reconciled", stream=self.stream, sequence=last_seq)
+        self.position = recorded
+        self.metrics.relay_sequence.labels(self.service).set(recorded.sequence)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.ensure_stream()
+        await self.reconcile()
+        while not stop.is_set():
+            try:
+                published = await self.drain_once()
+            except Exception as exc:  # noqa: BLE001 - the relay must outlive transient bus or store errors
+                log.warning("relay_error", error=type(exc).__name__, detail=str(exc)[:200])
+                self.metrics.relay_errors.labels(self.service).inc()
+                await _sleep_or_stop(stop, 1.0)
+                await self._try_reconcile()
+                continue
+            if not published:
+                self._nudge.clear()
+                waiters = [asyncio.ensure_future(self._nudge.wait()), asyncio.ensure_future(stop.wait())]
+                await asyncio.wait(waiters, timeout=self.settings.poll_interval_seconds,
+                                   return_when=asyncio.FIRST_COMPLETED)
+                for waiter in waiters:
+                    waiter.cancel()
+
+    async def _try_reconcile(self) -> None:
+        try:
+            await self.reconcile()
+        except Exception as exc:  # noqa: BLE001
+            log.warning("relay_reconcile_failed", error=type(exc).__name__)
+
+    def _read(self, position: Position) -> tuple[list[_Item], int]:
+        """Contract events after the position, and the last notification id read (to advance past silent ones)."""
+        recorder = self.app.recorder
+        notifications = recorder.select_notifications(
+            start=position.notification_id, limit=self.settings.batch_size, inclusive_of_start=True
+        )
+        items: list[_Item] = []
+        last_id = position.notification_id
+        for notification in notifications:
+            last_id = notification.id
+            domain_event = self.app.mapper.to_domain_event(notification)
+            contracts = self.mapper(domain_event)
+            for index, contract in enumerate(contracts):
+                if notification.id == position.notification_id and index <= position.event_index:
+                    continue
+                items.append(
+                    _Item(
+                        notification_id=notification.id,
+                        index=index,
+                        contract=contract,
+                        subject=str(domain_event.originator_id),
+                        time=domain_event.timestamp,
+                        trace=dict(getattr(domain_event, "trace", {}) or {}),
+                    )
+                )
+        return items, last_id
+
+    async def drain_once(self) -> int:
+        """Publish one batch, pipelined; returns how many messages were published."""
+        position = self.position
+        items, last_id = await asyncio.to_thread(self._read, position)
+        if not items:
+            if last_id != position.notification_id:
+                # Notifications with no contract events still move the position, so they are not re-read.
+                self.position = Position(last_id, 2**30, position.sequence)
+                await asyncio.to_thread(self.positions.save, self.position)
+            return 0
+        sequence = position.sequence
+        futures = []
+        for item in items:
+            sequence += 1
+            msg_id = message_id(self.service, item.notification_id, item.index)
+            envelope = Envelope(
+                id=msg_id,
+                source=f"/kyodo/{self.service}",
+                type=item.contract.ce_type(),
+                time=item.time,
+                subject=item.subject,
+                sequence=sequence,
+                correlation_id=item.trace.get("correlation_id", msg_id),
+                causation_id=item.trace.get("causation_id", msg_id),
+                data=item.contract,
+                notification_id=item.notification_id,
+                index=item.index,
+            )
+            headers, body = encode(envelope)
+            headers[H_MSG_ID] = msg_id
+            headers[H_EXPECTED_LAST_SEQ] = str(sequence - 1)
+            futures.append(
+                await self.js.publish_async(
+                    item.contract.subject(self.bus.namespace), body, headers=headers, stream=self.stream
+                )
+            )
+        results = await asyncio.wait_for(
+            asyncio.gather(*futures, return_exceptions=True), timeout=self.settings.publish_timeout_seconds
+        )
+        failed = [r for r in results if isinstance(r, BaseException)]
+        if failed:
+            # Expected-last-sequence makes every publish after a failed one fail too: the stream stays a prefix.
+            raise failed[0]
+        if int(results[-1].seq) != sequence:
+            raise RuntimeError("stream sequence differs from source sequence")
+        crash_point("relay_after_publish")
+        # A batch holds every contract event of each notification it read, so all of them are now published.
+        next_position = Position(last_id, 2**30, sequence)
+        await asyncio.to_thread(self.positions.save, next_position)
+        self.position = next_position
+        self.metrics.relay_published.labels(self.service).inc(len(items))
+        self.metrics.relay_sequence.labels(self.service).set(sequence)
+        return len(items)
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass

@@ -1,0 +1,157 @@
+"""The kernel of one running service: its event store, own database, bus connection, relay and consumers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import nats
+import structlog
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
+
+from kyodo_shared.consumer import Handler, SourceConsumer
+from kyodo_shared.contracts import Contract
+from kyodo_shared.db import Database, open_database
+from kyodo_shared.dlq import ConsumerLedger
+from kyodo_shared.metrics import KernelMetrics
+from kyodo_shared.relay import ContractMapper, OutboxRelay
+from kyodo_shared.settings import KernelSettings
+from kyodo_shared.store import eventsourcing_env
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A consuming service's interest in one source: handlers by contract, applied in source order."""
+
+    source: str
+    handlers: Mapping[type[Contract], Handler]
+
+
+@dataclass
+class Kernel:
+    """Wires one service; `start()` connects to the bus and runs the relay and consumers as tasks."""
+
+    service: str
+    settings: KernelSettings
+    application_factory: Callable[[dict[str, str]], Any]
+    mapper: ContractMapper | None = None
+    subscriptions: list[Subscription] = field(default_factory=list)
+    migrations: list[Callable[[Database], None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.metrics = KernelMetrics()
+        self.db: Database = open_database(self.settings.store)
+        self.application = self.application_factory(eventsourcing_env(self.settings.store))
+        self.ledger = ConsumerLedger(self.db)
+        self.ledger.migrate()
+        for migration in self.migrations:
+            migration(self.db)
+        self.nc: NATS | None = None
+        self.js: JetStreamContext | None = None
+        self.relay: OutboxRelay | None = None
+        self.consumers: list[SourceConsumer] = []
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        self._stop = asyncio.Event()
+        self.nc = await nats.connect(
+            self.settings.bus.nats_url,
+            name=f"kyodo-{self.service}",
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=1,
+            connect_timeout=5,
+        )
+        self.js = self.nc.jetstream(publish_async_max_pending=self.settings.relay.max_in_flight)
+        if self.mapper is not None and self.settings.relay.enabled:
+            self.relay = OutboxRelay(
+                service=self.service,
+                application=self.application,
+                mapper=self.mapper,
+                db=self.db,
+                js=self.js,
+                bus=self.settings.bus,
+                settings=self.settings.relay,
+                metrics=self.metrics,
+            )
+            self._spawn(self.relay.run, "relay")
+        for subscription in self.subscriptions:
+            consumer = SourceConsumer(
+                service=self.service,
+                source=subscription.source,
+                handlers=subscription.handlers,
+                ledger=self.ledger,
+                js=self.js,
+                bus=self.settings.bus,
+                settings=self.settings.consumer,
+                metrics=self.metrics,
+            )
+            self.consumers.append(consumer)
+            self._spawn(consumer.run, f"consumer:{subscription.source}")
+        log.info("kernel_started", service=self.service, backend=self.settings.store.backend)
+
+    def _spawn(self, runner: Callable[[asyncio.Event], Any], name: str) -> None:
+        async def supervised() -> None:
+            # A crashed loop restarts after a pause: one bad moment must not silently stop publishing or consuming.
+            while not self._stop.is_set():
+                try:
+                    await runner(self._stop)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # noqa: BLE001
+                    log.error("kernel_task_crashed", service=self.service, task=name, error=type(exc).__name__,
+                              detail=str(exc)[:300])
+                    try:
+                        await asyncio.wait_for(self._stop.wait(), timeout=2.0)
+                    except TimeoutError:
+                        pass
+
+        self._tasks.append(asyncio.create_task(supervised(), name=f"{self.service}:{name}"))
+
+    def nudge(self) -> None:
+        if self.relay is not None:
+            self.relay.nudge()
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=10)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        self._tasks.clear()
+        self.consumers.clear()
+        if self.nc is not None and not self.nc.is_closed:
+            await self.nc.drain()
+        self.nc = None
+        log.info("kernel_stopped", service=self.service)
+
+    def close(self) -> None:
+        self.application.close()
+        self.db.close()
+
+    def readiness(self) -> tuple[bool, dict[str, Any]]:
+        """Ready unless this replica cannot serve; parked sources are reported, never a reason to fail."""
+        checks: dict[str, str] = {}
+        try:
+            self.db.ping()
+            checks["store"] = "ok"
+        except Exception as exc:  # noqa: BLE001
+            checks["store"] = f"unreachable: {type(exc).__name__}"
+        checks["bus"] = "ok" if self.nc is not None and self.nc.is_connected else "unreachable"
+        try:
+            parked = [
+                {"source": p.source, "sequence": p.sequence, "event_type": p.event_type, "failures": p.failures,
+                 "error": p.last_error, "parked_at": p.parked_at}
+                for p in self.ledger.parked()
+            ]
+        except Exception:  # noqa: BLE001
+            parked = []
+        ready = all(v == "ok" for v in checks.values())
+        return ready, {"status": "ready" if ready else "not_ready", "service": self.service, "checks": checks,
+                       "parked": parked}

@@ -1,0 +1,80 @@
+"""Settings shared by every service: event store, bus, relay, consumers and HTTP limits.
+
+Each service's own settings class extends `KernelSettings`; values come from `KYODO_*` environment variables.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kyodo_shared.auth import AuthSettings
+
+
+class StoreSettings(BaseModel):
+    """Where a service keeps its event store and its own tables (positions, tracking, read models)."""
+
+    backend: Literal["postgres", "sqlite"] = "sqlite"
+    sqlite_path: Path = Path(".kyodo/store.sqlite")
+    # libpq URL, e.g. postgresql://kyodo@db:5432/kyodo_registry
+    pg_dsn: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+    # One schema per service keeps services apart even when they share a database.
+    pg_schema: str = "public"
+    pg_pool_size: int = Field(default=8, ge=1, le=64)
+
+
+class BusSettings(BaseModel):
+    """The NATS JetStream connection and the namespace that prefixes every stream and subject."""
+
+    nats_url: str = "nats://127.0.0.1:4222"
+    namespace: str = Field(default="kyodo", pattern=r"^[a-z][a-z0-9]{0,30}$")
+    stream_replicas: int = Field(default=1, ge=1, le=5)
+
+
+class RelaySettings(BaseModel):
+    """Outbox relay tuning."""
+
+    enabled: bool = True
+    batch_size: int = Field(default=500, ge=1, le=10_000)
+    poll_interval_seconds: float = Field(default=0.5, gt=0)
+    publish_timeout_seconds: float = Field(default=10.0, gt=0)
+    max_in_flight: int = Field(default=256, ge=1, le=10_000)
+
+
+class ConsumerSettings(BaseModel):
+    """Consumer runtime tuning: failure budget, retry delays, and how long a gap is buffered."""
+
+    max_failures: int = Field(default=5, ge=1, le=1000)
+    retry_base_seconds: float = Field(default=0.5, gt=0)
+    retry_max_seconds: float = Field(default=60.0, gt=0)
+    hold_delay_seconds: float = Field(default=1.0, gt=0)
+    max_buffered: int = Field(default=1000, ge=1)
+    fetch_batch: int = Field(default=256, ge=1, le=10_000)
+    idle_wait_seconds: float = Field(default=2.0, gt=0)
+    ack_wait_seconds: float = Field(default=30.0, gt=0)
+
+
+class HttpSettings(BaseModel):
+    """HTTP limits."""
+
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+
+
+class KernelSettings(BaseSettings):
+    """Everything the kernel needs to run one service."""
+
+    model_config = SettingsConfigDict(env_prefix="KYODO_", env_nested_delimiter="__", extra="ignore")
+
+    store: StoreSettings = StoreSettings()
+    bus: BusSettings = BusSettings()
+    relay: RelaySettings = RelaySettings()
+    consumer: ConsumerSettings = ConsumerSettings()
+    http: HttpSettings = HttpSettings()
+    auth: AuthSettings = AuthSettings(
+        issuer="https://id.kyodo.example", audience="kyodo", jwks_url="https://id.kyodo.example/jwks.json"
+    )
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: str = "INFO"

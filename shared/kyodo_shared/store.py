@@ -1,0 +1,34 @@
+"""Event store configuration: the eventsourcing environment for PostgreSQL or SQLite, from settings."""
+
+from __future__ import annotations
+
+from psycopg.conninfo import conninfo_to_dict
+
+from kyodo_shared.db import ensure_pg_schema
+from kyodo_shared.settings import StoreSettings
+
+
+def eventsourcing_env(store: StoreSettings) -> dict[str, str]:
+    """The environment an eventsourcing Application reads its persistence settings from."""
+    if store.backend == "sqlite":
+        store.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(store.sqlite_path),
+            "SQLITE_LOCK_TIMEOUT": "30",
+        }
+    ensure_pg_schema(store.pg_dsn, store.pg_schema)
+    info = conninfo_to_dict(store.pg_dsn)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": str(info.get("dbname", "postgres")),
+        "POSTGRES_HOST": str(info.get("host", "127.0.0.1")),
+        "POSTGRES_PORT": str(info.get("port", "5432")),
+        "POSTGRES_USER": str(info.get("user", "postgres")),
+        # eventsourcing requires a password setting even where the server trusts the connection.
+        "POSTGRES_PASSWORD": str(info.get("password", "")) or "unused",
+        "POSTGRES_SCHEMA": store.pg_schema,
+        "POSTGRES_POOL_SIZE": str(store.pg_pool_size),
+        "POSTGRES_CONNECT_TIMEOUT": "10",
+        "POSTGRES_LOCK_TIMEOUT": "10",
+    }

@@ -1,0 +1,174 @@
+"""The HTTP kernel of a service: FastAPI app with health, readiness, metrics, limits, correlation and auth."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kyodo_shared.auth import JwksVerifier, Principal
+from kyodo_shared.problems import MEDIA_TYPE, Problem, install_problem_handlers
+from kyodo_shared.runtime import Kernel
+
+log = structlog.get_logger(__name__)
+
+CORRELATION_HEADER = "X-Correlation-Id"
+
+
+class BodyLimitMiddleware:
+    """Refuses bodies over the limit before the app reads them, whether or not Content-Length is sent."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await _too_large(scope, send)
+            return
+        seen = 0
+        too_large = False
+
+        async def limited_receive() -> Message:
+            nonlocal seen, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    too_large = True
+                    raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _BodyTooLarge:
+            await _too_large(scope, send)
+
+
+class _BodyTooLarge(Exception):  # noqa: N818
+    pass
+
+
+async def _too_large(scope: Scope, send: Send) -> None:
+    problem = Problem(413, "body_too_large", "リクエストが大きすぎます", "Request body too large")
+    response = JSONResponse(problem.body(scope.get("path", "")), status_code=413, media_type=MEDIA_TYPE)
+    await response(scope, _noop_receive, send)
+
+
+async def _noop_receive() -> Message:
+    return {"type": "http.disconnect"}
+
+
+def correlation_id(request: Request) -> str:
+    value: str = request.state.correlation_id
+    return value
+
+
+def current_principal(request: Request) -> Awaitable[Principal]:
+    verifier: JwksVerifier = request.app.state.verifier
+    return verifier.authenticate(request.headers.get("authorization"))
+
+
+async def principal(request: Request) -> Principal:
+    return await current_principal(request)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(principal)]
+
+
+def etag_of(version: int) -> str:
+    return f'"{version}"'
+
+
+def require_if_match(request: Request, current_version: int) -> None:
+    """Optimistic concurrency over HTTP: updates must name the version they saw."""
+    header = request.headers.get("if-match")
+    if header is None:
+        raise Problem(
+            428, "precondition_required", "If-Match ヘッダーが必要です", "If-Match header required",
+            detail_ja="最新の ETag を If-Match に指定してください。",
+            detail_en="Send the resource's current ETag in If-Match.",
+        )
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    if "*" not in tags and etag_of(current_version) not in tags:
+        raise Problem(
+            412, "precondition_failed", "他の更新と競合しました", "The resource has changed",
+            detail_ja="最新の状態を取得し直してから再度お試しください。",
+            detail_en="Fetch the current version and try again.",
+        )
+
+
+def create_service_app(
+    *,
+    kernel: Kernel,
+    verifier: JwksVerifier,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    on_startup: Callable[[], Awaitable[None]] | None = None,
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await kernel.start()
+        if on_startup is not None:
+            await on_startup()
+        try:
+            yield
+        finally:
+            await kernel.stop()
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app.state.kernel = kernel
+    app.state.verifier = verifier
+    install_problem_handlers(app)
+    for router in routers:
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["operations"], summary="Liveness")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"], summary="Readiness (parked sources are reported, not failed)")
+    def readyz() -> JSONResponse:
+        ready, body = kernel.readiness()
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    def metrics() -> Response:
+        return Response(generate_latest(kernel.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.middleware("http")
+    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        supplied = request.headers.get(CORRELATION_HEADER, "")
+        # Only a well-formed id is propagated, so a header cannot smuggle text into logs and events.
+        request.state.correlation_id = supplied if _is_token(supplied) else str(uuid.uuid4())
+        structlog.contextvars.bind_contextvars(service=kernel.service, correlation_id=request.state.correlation_id)
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        finally:
+            structlog.contextvars.unbind_contextvars("correlation_id")
+        route: Any = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        kernel.metrics.http_requests.labels(request.method, path, str(response.status_code)).inc()
+        kernel.metrics.http_latency.labels(request.method, path).observe(time.perf_counter() - started)
+        response.headers[CORRELATION_HEADER] = request.state.correlation_id
+        return response
+
+    app.add_middleware(BodyLimitMiddleware, max_bytes=kernel.settings.http.max_body_bytes)
+    return app
+
+
+def _is_token(value: str) -> bool:
+    return 0 < len(value) <= 100 and all(c.isalnum() or c in "-_." for c in value)
