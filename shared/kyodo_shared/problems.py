@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from eventsourcing.persistence import IntegrityError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -134,6 +135,14 @@ def install_problem_handlers(app: FastAPI) -> None:
         code, ja, en = known.get(exc.status_code, ("http_error", "リクエストを処理できません", "Request failed"))
         return problem_response(Problem(exc.status_code, code, ja, en), request)
 
+    async def on_conflict(request: Request, exc: Exception) -> JSONResponse:
+        # Lost a race inside the event store: another write to the same aggregate committed first.
+        return problem_response(
+            Problem(409, "write_conflict", "同時に更新されました", "Concurrent update",
+                    detail_ja="もう一度取得してからやり直してください。", detail_en="Fetch again and retry."),
+            request,
+        )
+
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(
             Problem(500, "internal_error", "内部エラーが発生しました", "Internal error"), request
@@ -143,4 +152,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(AuthError, on_auth)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(IntegrityError, on_conflict)
     app.add_exception_handler(Exception, on_unexpected)

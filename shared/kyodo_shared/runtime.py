@@ -14,9 +14,10 @@ from nats.js import JetStreamContext
 
 from kyodo_shared.consumer import Handler, SourceConsumer
 from kyodo_shared.contracts import Contract
-from kyodo_shared.db import Database, open_database
+from kyodo_shared.db import Database, migrate, open_database
 from kyodo_shared.dlq import ConsumerLedger
 from kyodo_shared.metrics import KernelMetrics
+from kyodo_shared.relay import SCHEMA as RELAY_SCHEMA
 from kyodo_shared.relay import ContractMapper, OutboxRelay
 from kyodo_shared.settings import KernelSettings
 from kyodo_shared.store import eventsourcing_env
@@ -49,6 +50,7 @@ class Kernel:
         self.application = self.application_factory(eventsourcing_env(self.settings.store))
         self.ledger = ConsumerLedger(self.db)
         self.ledger.migrate()
+        migrate(self.db, RELAY_SCHEMA)
         for migration in self.migrations:
             migration(self.db)
         self.nc: NATS | None = None

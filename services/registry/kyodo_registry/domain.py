@@ -74,7 +74,8 @@ class Group(Aggregate):
             if unmet:
                 self._rejected(unmet, trace)
             else:
-                self._registered(trace)
+                # The decision event carries the public profile, so subscribers need no earlier event to act on it.
+                self._registered(self.profile, self.representative_sub, trace)
 
     @event("CriterionAssessed")
     def _criterion_assessed(
@@ -83,7 +84,7 @@ class Group(Aggregate):
         self.assessments[criterion] = {"met": met, "reason": reason, "assessor_sub": assessor_sub}
 
     @event("Registered")
-    def _registered(self, trace: dict[str, str]) -> None:
+    def _registered(self, profile: dict[str, Any], representative_sub: str, trace: dict[str, str]) -> None:
         self.status = REGISTERED
 
     @event("Rejected")

@@ -1,0 +1,60 @@
+"""info-hub public routes: the directory of registered civic activity groups (JSON, paginated)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+
+from kyodo_shared.db import Database
+from kyodo_shared.problems import Problem
+
+from kyodo_info_hub.directory import get_group, list_groups
+
+router = APIRouter(prefix="/groups", tags=["directory"])
+
+
+class GroupEntry(BaseModel):
+    id: str
+    name: str
+    purpose: str
+    fields_of_activity: list[str]
+    area: str
+    status: str
+    registered_at: str
+
+
+class GroupPage(BaseModel):
+    items: list[GroupEntry]
+    total: int
+    page: int
+    per_page: int
+
+
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.kernel.db
+    return db
+
+
+@router.get("", response_model=GroupPage, summary="Directory of registered groups (団体一覧)")
+async def directory(
+    request: Request,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+    q: Annotated[str, Query(max_length=100, description="Search text; Japanese is normalized.")] = "",
+) -> Any:
+    entries, total = await asyncio.to_thread(
+        list_groups, _db(request), offset=(page - 1) * per_page, limit=per_page, query=q
+    )
+    items = [GroupEntry(id=e.group_id, **{k: v for k, v in vars(e).items() if k != "group_id"}) for e in entries]
+    return GroupPage(items=items, total=total, page=page, per_page=per_page)
+
+
+@router.get("/{group_id}", response_model=GroupEntry, summary="One registered group")
+async def group(group_id: str, request: Request) -> Any:
+    entry = await asyncio.to_thread(get_group, _db(request), group_id)
+    if entry is None:
+        raise Problem(404, "group_not_found", "団体が見つかりません", "Group not found")
+    return GroupEntry(id=entry.group_id, **{k: v for k, v in vars(entry).items() if k != "group_id"})

@@ -1,0 +1,98 @@
+"""The public group directory: a read model built from registry's contract events, in info-hub's own database."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC
+
+from kyodo_shared.cloudevents import Envelope
+from kyodo_shared.contracts import Contract
+from kyodo_shared.contracts.registry import GroupRegistered
+from kyodo_shared.consumer import Handler
+from kyodo_shared.db import Database, Tx, migrate
+
+from kyodo_info_hub.normalize import normalize
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS directory_groups (
+        group_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        fields_of_activity TEXT NOT NULL,
+        area TEXT NOT NULL,
+        status TEXT NOT NULL,
+        registered_at TEXT NOT NULL,
+        search_text TEXT NOT NULL,
+        source_sequence BIGINT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS directory_groups_name ON directory_groups (name)",
+)
+
+
+def migrate_directory(db: Database) -> None:
+    migrate(db, SCHEMA)
+
+
+def on_group_registered(envelope: Envelope, tx: Tx) -> None:
+    event = envelope.data
+    assert isinstance(event, GroupRegistered)
+    profile = event.profile
+    search = normalize(" ".join([profile.name, profile.purpose, profile.area, *profile.fields_of_activity]))
+    tx.execute(
+        "INSERT INTO directory_groups (group_id, name, purpose, fields_of_activity, area, status, registered_at, "
+        "search_text, source_sequence) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT (group_id) DO UPDATE SET name = excluded.name, purpose = excluded.purpose, "
+        "fields_of_activity = excluded.fields_of_activity, area = excluded.area, status = excluded.status, "
+        "search_text = excluded.search_text, source_sequence = excluded.source_sequence",
+        (
+            str(event.group_id), profile.name, profile.purpose,
+            json.dumps(profile.fields_of_activity, ensure_ascii=False), profile.area, "registered",
+            envelope.time.astimezone(UTC).isoformat(), search, envelope.sequence,
+        ),
+    )
+
+
+HANDLERS: dict[type[Contract], Handler] = {GroupRegistered: on_group_registered}
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    group_id: str
+    name: str
+    purpose: str
+    fields_of_activity: list[str]
+    area: str
+    status: str
+    registered_at: str
+
+
+_COLUMNS = "group_id, name, purpose, fields_of_activity, area, status, registered_at"
+
+
+def _entry(row: tuple[object, ...]) -> DirectoryEntry:
+    return DirectoryEntry(
+        group_id=str(row[0]), name=str(row[1]), purpose=str(row[2]),
+        fields_of_activity=list(json.loads(str(row[3]))), area=str(row[4]), status=str(row[5]),
+        registered_at=str(row[6]),
+    )
+
+
+def list_groups(db: Database, *, offset: int, limit: int, query: str = "") -> tuple[list[DirectoryEntry], int]:
+    where, params = "", []
+    if query:
+        needle = normalize(query).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where, params = " WHERE search_text LIKE %s ESCAPE '\\'", [f"%{needle}%"]
+    with db.transaction() as tx:
+        total_row = tx.fetchone("SELECT COUNT(*) FROM directory_groups" + where, params)
+        rows = tx.fetchall(
+            f"SELECT {_COLUMNS} FROM directory_groups{where} ORDER BY name, group_id LIMIT %s OFFSET %s",  # noqa: S608
+            [*params, limit, offset],
+        )
+    return [_entry(r) for r in rows], int(total_row[0]) if total_row else 0
+
+
+def get_group(db: Database, group_id: str) -> DirectoryEntry | None:
+    with db.transaction() as tx:
+        row = tx.fetchone(f"SELECT {_COLUMNS} FROM directory_groups WHERE group_id = %s", (group_id,))  # noqa: S608
+    return _entry(row) if row else None

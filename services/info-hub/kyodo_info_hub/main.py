@@ -1,0 +1,45 @@
+"""info-hub composition root: the directory read model fed by registry's events."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from kyodo_shared.auth import JwksVerifier
+from kyodo_shared.runtime import Kernel, Subscription
+from kyodo_shared.service import ServiceSpec
+from kyodo_shared.settings import KernelSettings
+from kyodo_shared.web import create_service_app
+
+from kyodo_info_hub.api import router
+from kyodo_info_hub.app import InfoHubApplication
+from kyodo_info_hub.directory import HANDLERS, migrate_directory
+from kyodo_info_hub.settings import InfoHubSettings
+
+SERVICE_NAME = "info-hub"
+
+
+def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | None = None) -> FastAPI:
+    settings = settings or InfoHubSettings()
+    kernel = Kernel(
+        service=SERVICE_NAME,
+        settings=settings,
+        application_factory=lambda env: InfoHubApplication(env=env),
+        subscriptions=[Subscription(source="registry", handlers=HANDLERS)],
+        migrations=[migrate_directory],
+    )
+    return create_service_app(
+        kernel=kernel,
+        verifier=verifier or JwksVerifier(settings.auth),
+        title="Kyodo info-hub (こくぶんじ市民活動センター)",
+        description="The civic activity center's public portal: the directory of registered groups.",
+        routers=[router],
+    )
+
+
+SERVICE = ServiceSpec(
+    name=SERVICE_NAME,
+    settings_type=InfoHubSettings,
+    create_app=create_app,
+    application_name=InfoHubApplication.name,
+    pg_schema="info_hub",
+)

@@ -1,0 +1,44 @@
+"""Registry composition root: `create_app(settings)` wires the kernel, the application and the routes."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from kyodo_shared.auth import JwksVerifier
+from kyodo_shared.runtime import Kernel
+from kyodo_shared.service import ServiceSpec
+from kyodo_shared.settings import KernelSettings
+from kyodo_shared.web import create_service_app
+
+from kyodo_registry.api import router
+from kyodo_registry.app import RegistryApplication
+from kyodo_registry.bus import to_contracts
+from kyodo_registry.settings import RegistrySettings
+
+SERVICE_NAME = "registry"
+
+
+def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | None = None) -> FastAPI:
+    settings = settings or RegistrySettings()
+    kernel = Kernel(
+        service=SERVICE_NAME,
+        settings=settings,
+        application_factory=lambda env: RegistryApplication(env=env),
+        mapper=to_contracts,
+    )
+    return create_service_app(
+        kernel=kernel,
+        verifier=verifier or JwksVerifier(settings.auth),
+        title="Kyodo registry (団体登録)",
+        description="Civic activity groups, their registration against the six criteria, and who represents them.",
+        routers=[router],
+    )
+
+
+SERVICE = ServiceSpec(
+    name=SERVICE_NAME,
+    settings_type=RegistrySettings,
+    create_app=create_app,
+    application_name=RegistryApplication.name,
+    pg_schema="registry",
+)

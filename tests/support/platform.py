@@ -1,0 +1,100 @@
+"""Builds and runs services in-process for tests: real stores, real NATS, ASGI clients, dev tokens."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from kyodo_shared.auth import JwksVerifier
+from kyodo_shared.devissuer import DevIssuer
+from kyodo_shared.service import discover
+from kyodo_shared.settings import BusSettings, ConsumerSettings, KernelSettings, StoreSettings
+
+
+@dataclass
+class Backend:
+    """Where services keep their stores: SQLite files in a folder, or schemas in one PostgreSQL database."""
+
+    kind: str
+    folder: Path
+    pg_dsn: str = ""
+
+    def store(self, service: str, schema: str) -> StoreSettings:
+        if self.kind == "sqlite":
+            return StoreSettings(backend="sqlite", sqlite_path=self.folder / f"{service}.sqlite")
+        return StoreSettings(backend="postgres", pg_dsn=self.pg_dsn, pg_schema=schema, pg_pool_size=4)
+
+
+def settings_for(
+    service: str, backend: Backend, nats_url: str, namespace: str, issuer: DevIssuer, **overrides: Any
+) -> KernelSettings:
+    spec = discover()[service]
+    consumer = ConsumerSettings(
+        max_failures=3, retry_base_seconds=0.2, retry_max_seconds=1.0, hold_delay_seconds=0.2, idle_wait_seconds=0.5
+    )
+    values: dict[str, Any] = {
+        "store": backend.store(service, spec.pg_schema),
+        "bus": BusSettings(nats_url=nats_url, namespace=namespace),
+        "consumer": consumer,
+        "auth": issuer.settings(),
+    }
+    values.update(overrides)
+    return spec.settings_type.model_validate(values)
+
+
+@asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Run the app's lifespan (kernel, relay, consumers) and give an HTTP client for it."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+
+@dataclass
+class Platform:
+    apps: dict[str, FastAPI]
+    clients: dict[str, httpx.AsyncClient]
+    issuer: DevIssuer
+
+    def token(self, sub: str, *roles: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.issuer.mint(sub, roles)}"}
+
+
+@asynccontextmanager
+async def platform(
+    services: Mapping[str, KernelSettings], issuer: DevIssuer, *, hooks: Callable[[FastAPI], None] | None = None
+) -> AsyncIterator[Platform]:
+    specs = discover()
+    async with AsyncExitStack() as stack:
+        apps: dict[str, FastAPI] = {}
+        clients: dict[str, httpx.AsyncClient] = {}
+        for name, settings in services.items():
+            app = specs[name].create_app(settings, JwksVerifier(settings.auth))
+            if hooks is not None:
+                hooks(app)
+            apps[name] = app
+            clients[name] = await stack.enter_async_context(serving(app))
+            stack.callback(app.state.kernel.close)
+        yield Platform(apps, clients, issuer)
+
+
+async def eventually(check: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Poll an async or sync check until it returns a truthy value."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(interval)

@@ -1,0 +1,27 @@
+"""Realistic registry payloads for tests (Kokubunji civic groups)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+CRITERIA = (
+    "public_interest",
+    "non_profit_distributing",
+    "private",
+    "voluntary",
+    "formally_organized",
+    "self_governing",
+)
+
+
+def application(name: str = "国分寺みどりの会", **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": name,
+        "purpose": "市内の緑地保全と環境学習を通じて、住みよいまちづくりに貢献する。",
+        "fields_of_activity": ["環境保全", "子どもの健全育成"],
+        "area": "東恋ヶ窪",
+        "representative": {"name": "山田 花子", "email": "hanako@example.jp", "phone": "042-300-0000"},
+        "criteria": {c: {"evidence": f"{c} の根拠資料（会則第3条ほか）"} for c in CRITERIA},
+    }
+    body.update(overrides)
+    return body
