@@ -68,9 +68,7 @@ def pg_dsn() -> Iterator[str]:
             from testcontainers.community.postgres import PostgresContainer
 
             container = stack.enter_context(
-                PostgresContainer(
-                    POSTGRES_IMAGE, username="kyodo", password="kyodo", dbname="postgres", driver=None
-                )
+                PostgresContainer(POSTGRES_IMAGE, username="kyodo", password="kyodo", dbname="postgres", driver=None)
             )
             yield container.get_connection_url()
         else:

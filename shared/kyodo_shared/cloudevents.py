@@ -32,7 +32,7 @@ H_EXPECTED_LAST_SEQ = "Nats-Expected-Last-Sequence"
 REQUIRED_HEADERS = (H_SPEC, H_ID, H_SOURCE, H_TYPE, H_TIME, H_SEQUENCE)
 
 
-class PoisonMessage(Exception):  # noqa: N818 - the domain term for a message that can never be applied
+class PoisonMessage(Exception):
     """A message that can never be applied as it is: not CloudEvents, unknown type, or invalid data."""
 
 

@@ -7,6 +7,7 @@ messages after a gap are held until the gap fills; failures are retried with gro
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -182,9 +183,7 @@ class SourceConsumer:
     def _commit(self, sequence: int, envelope: Envelope | None) -> None:
         with self.ledger.db.transaction() as tx:
             if envelope is not None:
-                structlog.contextvars.bind_contextvars(
-                    correlation_id=envelope.correlation_id, event_id=envelope.id
-                )
+                structlog.contextvars.bind_contextvars(correlation_id=envelope.correlation_id, event_id=envelope.id)
                 try:
                     self.handlers[envelope.type](envelope, tx)
                 finally:
@@ -197,12 +196,23 @@ class SourceConsumer:
         self.metrics.consumer_failures.labels(self.source).inc()
         failures, parked = await asyncio.to_thread(
             self.ledger.record_failure,
-            self.source, sequence, event_id, event_type, error, self.settings.max_failures, poison=poison,
+            self.source,
+            sequence,
+            event_id,
+            event_type,
+            error,
+            self.settings.max_failures,
+            poison=poison,
         )
         delay = min(self.settings.retry_max_seconds, self.settings.retry_base_seconds * 2 ** (failures - 1))
         log.warning(
-            "consumer_handler_failed", source=self.source, sequence=sequence, event_type=event_type,
-            failures=failures, parked=parked, error=error[:200],
+            "consumer_handler_failed",
+            source=self.source,
+            sequence=sequence,
+            event_type=event_type,
+            failures=failures,
+            parked=parked,
+            error=error[:200],
         )
         if parked:
             self.parked_sequence = sequence
@@ -222,7 +232,5 @@ async def _quietly(awaitable: Any) -> None:
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

@@ -217,7 +217,5 @@ class DevIssuer:
 
 
 def _write_pem(directory: Path, kid: str, key: Ed25519PrivateKey) -> None:
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     _write_atomically(directory / f"{kid}.pem", pem, 0o600)

@@ -29,7 +29,7 @@ SCHEMA = (
 )
 
 
-class TrackingConflict(Exception):  # noqa: N818
+class TrackingConflict(Exception):
     """The tracked sequence moved under us (another consumer or an operator): the effect was rolled back."""
 
 
@@ -73,8 +73,15 @@ class ConsumerLedger:
         tx.execute("DELETE FROM kyodo_consumer_failures WHERE source = %s AND sequence = %s", (source, sequence))
 
     def record_failure(
-        self, source: str, sequence: int, event_id: str, event_type: str, error: str, max_failures: int,
-        *, poison: bool = False,
+        self,
+        source: str,
+        sequence: int,
+        event_id: str,
+        event_type: str,
+        error: str,
+        max_failures: int,
+        *,
+        poison: bool = False,
     ) -> tuple[int, bool]:
         """Count one handler failure; returns (failures so far, parked now)."""
         now = datetime.now(UTC).isoformat()

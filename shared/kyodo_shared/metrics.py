@@ -14,17 +14,21 @@ class KernelMetrics:
         self.relay_published = Counter(
             "kyodo_relay_published_total", "Contract events published to the stream.", ["service"], registry=r
         )
-        self.relay_sequence = Gauge(
-            "kyodo_relay_sequence", "Last source sequence published.", ["service"], registry=r
-        )
+        self.relay_sequence = Gauge("kyodo_relay_sequence", "Last source sequence published.", ["service"], registry=r)
         self.relay_errors = Counter(
-            "kyodo_relay_errors_total", "Relay batches that failed and were reconciled.", ["service"], registry=r
+            "kyodo_relay_errors_total",
+            "Relay batches that failed and were reconciled.",
+            ["service"],
+            registry=r,
         )
         self.consumer_applied = Counter(
             "kyodo_consumer_applied_total", "Messages whose effect was committed.", ["source"], registry=r
         )
         self.consumer_duplicates = Counter(
-            "kyodo_consumer_duplicates_total", "Redelivered messages acked without effect.", ["source"], registry=r
+            "kyodo_consumer_duplicates_total",
+            "Redelivered messages acked without effect.",
+            ["source"],
+            registry=r,
         )
         self.consumer_held = Counter(
             "kyodo_consumer_held_total", "Messages held behind a gap in the sequence.", ["source"], registry=r
@@ -33,13 +37,18 @@ class KernelMetrics:
             "kyodo_consumer_failures_total", "Handler failures (each retried later).", ["source"], registry=r
         )
         self.consumer_parked = Gauge(
-            "kyodo_consumer_parked", "1 while the source is stopped on a parked message.", ["source"], registry=r
+            "kyodo_consumer_parked",
+            "1 while the source is stopped on a parked message.",
+            ["source"],
+            registry=r,
         )
         self.consumer_sequence = Gauge(
             "kyodo_consumer_tracked_sequence", "Last source sequence applied.", ["source"], registry=r
         )
         self.http_requests = Counter(
-            "kyodo_http_requests_total", "HTTP requests by route and status.", ["method", "route", "status"],
+            "kyodo_http_requests_total",
+            "HTTP requests by route and status.",
+            ["method", "route", "status"],
             registry=r,
         )
         self.http_latency = Histogram(

@@ -87,7 +87,10 @@ class Problem(Exception):
 
 def problem_response(problem: Problem, request: Request) -> JSONResponse:
     return JSONResponse(
-        problem.body(request.url.path), status_code=problem.status, headers=problem.headers, media_type=MEDIA_TYPE
+        problem.body(request.url.path),
+        status_code=problem.status,
+        headers=problem.headers,
+        media_type=MEDIA_TYPE,
     )
 
 
@@ -98,12 +101,14 @@ def validation_problem(errors: list[dict[str, Any]]) -> Problem:
     for error in errors:
         loc = [str(part) for part in error.get("loc", ()) if part not in ("body",)]
         kind = str(error.get("type", "value_error"))
-        fields.append({
-            "field": ".".join(loc) or "body",
-            "code": kind,
-            "reason_ja": _REASONS_JA.get(kind, "値が正しくありません"),
-            "reason_en": str(error.get("msg", "Invalid value")),
-        })
+        fields.append(
+            {
+                "field": ".".join(loc) or "body",
+                "code": kind,
+                "reason_ja": _REASONS_JA.get(kind, "値が正しくありません"),
+                "reason_en": str(error.get("msg", "Invalid value")),
+            }
+        )
     return Problem(
         422, "validation_failed", "入力内容に誤りがあります", "The request has invalid fields", errors=fields
     )
@@ -121,9 +126,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_auth(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, AuthError)
         headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if exc.status == 401 else {}
-        title = ("認証が必要です", "Authentication required") if exc.status == 401 else ("権限がありません", "Forbidden")
-        problem = Problem(exc.status, exc.code, *title, detail_ja=exc.reason_ja, detail_en=exc.reason_en,
-                          headers=headers)
+        title = (
+            ("認証が必要です", "Authentication required") if exc.status == 401 else ("権限がありません", "Forbidden")
+        )
+        problem = Problem(
+            exc.status, exc.code, *title, detail_ja=exc.reason_ja, detail_en=exc.reason_en, headers=headers
+        )
         return problem_response(problem, request)
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
@@ -138,15 +146,19 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_conflict(request: Request, exc: Exception) -> JSONResponse:
         # Lost a race inside the event store: another write to the same aggregate committed first.
         return problem_response(
-            Problem(409, "write_conflict", "同時に更新されました", "Concurrent update",
-                    detail_ja="もう一度取得してからやり直してください。", detail_en="Fetch again and retry."),
+            Problem(
+                409,
+                "write_conflict",
+                "同時に更新されました",
+                "Concurrent update",
+                detail_ja="もう一度取得してからやり直してください。",
+                detail_en="Fetch again and retry.",
+            ),
             request,
         )
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        return problem_response(
-            Problem(500, "internal_error", "内部エラーが発生しました", "Internal error"), request
-        )
+        return problem_response(Problem(500, "internal_error", "内部エラーが発生しました", "Internal error"), request)
 
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)

@@ -7,6 +7,7 @@ stream only accepts sequence k after k-1 (`Nats-Expected-Last-Sequence`), so it 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,7 +48,7 @@ SCHEMA = (
 )
 
 
-class RelayStreamBehind(Exception):  # noqa: N818
+class RelayStreamBehind(Exception):
     """The stream holds fewer messages than the relay recorded: the bus lost data and must be rebuilt."""
 
 
@@ -168,8 +169,9 @@ class OutboxRelay:
             if not published:
                 self._nudge.clear()
                 waiters = [asyncio.ensure_future(self._nudge.wait()), asyncio.ensure_future(stop.wait())]
-                await asyncio.wait(waiters, timeout=self.settings.poll_interval_seconds,
-                                   return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(
+                    waiters, timeout=self.settings.poll_interval_seconds, return_when=asyncio.FIRST_COMPLETED
+                )
                 for waiter in waiters:
                     waiter.cancel()
 
@@ -249,7 +251,8 @@ class OutboxRelay:
         if failed:
             # Expected-last-sequence makes every publish after a failed one fail too: the stream stays a prefix.
             raise failed[0]
-        if int(results[-1].seq) != sequence:
+        last_ack = results[-1]
+        if isinstance(last_ack, BaseException) or int(last_ack.seq) != sequence:
             raise RuntimeError("stream sequence differs from source sequence")
         crash_point("relay_after_publish")
         # A batch holds every contract event of each notification it read, so all of them are now published.
@@ -262,7 +265,5 @@ class OutboxRelay:
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import nats
 import structlog
-from nats.aio.client import Client as NATS
+from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
 from kyodo_shared.consumer import Handler, SourceConsumer
@@ -53,7 +54,7 @@ class Kernel:
         migrate(self.db, RELAY_SCHEMA)
         for migration in self.migrations:
             migration(self.db)
-        self.nc: NATS | None = None
+        self.nc: NatsClient | None = None
         self.js: JetStreamContext | None = None
         self.relay: OutboxRelay | None = None
         self.consumers: list[SourceConsumer] = []
@@ -106,12 +107,15 @@ class Kernel:
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # noqa: BLE001
-                    log.error("kernel_task_crashed", service=self.service, task=name, error=type(exc).__name__,
-                              detail=str(exc)[:300])
-                    try:
+                    log.error(
+                        "kernel_task_crashed",
+                        service=self.service,
+                        task=name,
+                        error=type(exc).__name__,
+                        detail=str(exc)[:300],
+                    )
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._stop.wait(), timeout=2.0)
-                    except TimeoutError:
-                        pass
 
         self._tasks.append(asyncio.create_task(supervised(), name=f"{self.service}:{name}"))
 
@@ -148,12 +152,22 @@ class Kernel:
         checks["bus"] = "ok" if self.nc is not None and self.nc.is_connected else "unreachable"
         try:
             parked = [
-                {"source": p.source, "sequence": p.sequence, "event_type": p.event_type, "failures": p.failures,
-                 "error": p.last_error, "parked_at": p.parked_at}
+                {
+                    "source": p.source,
+                    "sequence": p.sequence,
+                    "event_type": p.event_type,
+                    "failures": p.failures,
+                    "error": p.last_error,
+                    "parked_at": p.parked_at,
+                }
                 for p in self.ledger.parked()
             ]
         except Exception:  # noqa: BLE001
             parked = []
         ready = all(v == "ok" for v in checks.values())
-        return ready, {"status": "ready" if ready else "not_ready", "service": self.service, "checks": checks,
-                       "parked": parked}
+        return ready, {
+            "status": "ready" if ready else "not_ready",
+            "service": self.service,
+            "checks": checks,
+            "parked": parked,
+        }

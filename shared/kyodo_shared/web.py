@@ -56,7 +56,7 @@ class BodyLimitMiddleware:
             await _too_large(scope, send)
 
 
-class _BodyTooLarge(Exception):  # noqa: N818
+class _BodyTooLarge(Exception):
     pass
 
 
@@ -96,14 +96,20 @@ def require_if_match(request: Request, current_version: int) -> None:
     header = request.headers.get("if-match")
     if header is None:
         raise Problem(
-            428, "precondition_required", "If-Match ヘッダーが必要です", "If-Match header required",
+            428,
+            "precondition_required",
+            "If-Match ヘッダーが必要です",
+            "If-Match header required",
             detail_ja="最新の ETag を If-Match に指定してください。",
             detail_en="Send the resource's current ETag in If-Match.",
         )
     tags = [t.strip().removeprefix("W/") for t in header.split(",")]
     if "*" not in tags and etag_of(current_version) not in tags:
         raise Problem(
-            412, "precondition_failed", "他の更新と競合しました", "The resource has changed",
+            412,
+            "precondition_failed",
+            "他の更新と競合しました",
+            "The resource has changed",
             detail_ja="最新の状態を取得し直してから再度お試しください。",
             detail_en="Fetch the current version and try again.",
         )

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.platform import Backend
-
 from kyodo_shared.devissuer import DevIssuer
+from support.platform import Backend
 
 
 @pytest.fixture

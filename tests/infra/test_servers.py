@@ -32,9 +32,7 @@ async def test_nats_fixture_gives_a_jetstream_enabled_server(nats_url: str, bus_
 @pytest.mark.smoke
 def test_pg_database_fixture_gives_an_empty_writable_database(pg_database: str) -> None:
     with psycopg.connect(pg_database) as conn:
-        tables = conn.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
-        ).fetchone()
+        tables = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'").fetchone()
         assert tables == (0,)
         conn.execute("CREATE TABLE probe (id int PRIMARY KEY, note text)")
         conn.execute("INSERT INTO probe VALUES (1, 'written')")
@@ -50,17 +48,13 @@ def test_each_test_gets_its_own_database(pg_dsn: str, pg_database: str) -> None:
     assert found == (1,)
 
 
-async def test_deleting_a_namespace_removes_its_streams_and_no_others(
-    nats_url: str, bus_namespace: str
-) -> None:
+async def test_deleting_a_namespace_removes_its_streams_and_no_others(nats_url: str, bus_namespace: str) -> None:
     other = f"{bus_namespace}x"
     nc = await nats.connect(nats_url)
     try:
         js = nc.jetstream()
         for namespace in (bus_namespace, other):
-            await js.add_stream(
-                StreamConfig(name=f"{namespace.upper()}_AUDIT", subjects=[f"{namespace}.audit.>"])
-            )
+            await js.add_stream(StreamConfig(name=f"{namespace.upper()}_AUDIT", subjects=[f"{namespace}.audit.>"]))
         await js.add_consumer(f"{bus_namespace.upper()}_AUDIT", durable_name="reader")
 
         deleted = await delete_streams(nats_url, f"{bus_namespace.upper()}_")

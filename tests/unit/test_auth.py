@@ -131,9 +131,7 @@ async def test_rejects_a_missing_token(verifier: JwksVerifier, header: str | Non
 
 
 @pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER"])
-async def test_accepts_the_bearer_scheme_in_any_case(
-    verifier: JwksVerifier, issuer: DevIssuer, scheme: str
-) -> None:
+async def test_accepts_the_bearer_scheme_in_any_case(verifier: JwksVerifier, issuer: DevIssuer, scheme: str) -> None:
     principal = await verifier.authenticate(f"{scheme} {issuer.mint('user-1', ['team'])}")
 
     assert principal.roles == frozenset({Role.TEAM})
@@ -144,9 +142,7 @@ async def test_rejects_a_malformed_token(verifier: JwksVerifier, token: str) -> 
     assert (await rejection(verifier, token)).code == "malformed_token"
 
 
-async def test_rejects_an_authorization_header_with_extra_parts(
-    verifier: JwksVerifier, issuer: DevIssuer
-) -> None:
+async def test_rejects_an_authorization_header_with_extra_parts(verifier: JwksVerifier, issuer: DevIssuer) -> None:
     with pytest.raises(AuthError) as caught:
         await verifier.authenticate(f"Bearer {issuer.mint('user-1', [])} trailing")
 
@@ -160,9 +156,7 @@ async def test_rejects_an_expired_token(verifier: JwksVerifier, issuer: DevIssue
 
 
 async def test_tolerates_clock_skew_within_the_leeway(verifier: JwksVerifier, issuer: DevIssuer) -> None:
-    expired_just_now = issuer.mint(
-        "user-1", [], ttl_seconds=60, now=datetime.now(UTC) - timedelta(seconds=70)
-    )
+    expired_just_now = issuer.mint("user-1", [], ttl_seconds=60, now=datetime.now(UTC) - timedelta(seconds=70))
     issued_just_ahead = issuer.mint("user-1", [], now=datetime.now(UTC) + timedelta(seconds=10))
 
     assert (await verifier.verify(expired_just_now)).sub == "user-1"
@@ -188,9 +182,7 @@ async def test_rejects_a_token_from_another_issuer(verifier: JwksVerifier, issue
 
 
 @pytest.mark.parametrize("claim", ["sub", "exp", "iss", "aud"])
-async def test_rejects_a_token_lacking_a_required_claim(
-    verifier: JwksVerifier, issuer: DevIssuer, claim: str
-) -> None:
+async def test_rejects_a_token_lacking_a_required_claim(verifier: JwksVerifier, issuer: DevIssuer, claim: str) -> None:
     claims = valid_claims()
     del claims[claim]
     token = issuer.sign(claims)
@@ -202,9 +194,7 @@ async def test_rejects_a_token_with_an_empty_subject(verifier: JwksVerifier, iss
     assert (await rejection(verifier, issuer.mint("", []))).code == "missing_claim"
 
 
-async def test_rejects_a_token_whose_payload_was_tampered_with(
-    verifier: JwksVerifier, issuer: DevIssuer
-) -> None:
+async def test_rejects_a_token_whose_payload_was_tampered_with(verifier: JwksVerifier, issuer: DevIssuer) -> None:
     header, _, signature = issuer.mint("user-1", ["public"]).split(".")
     _, forged_payload, _ = issuer.mint("user-1", ["coordinator"]).split(".")
 
@@ -362,12 +352,8 @@ async def test_concurrent_requests_fetch_the_jwks_once(
     assert server.requests == 1
 
 
-async def test_error_messages_never_echo_the_token_or_its_claims(
-    verifier: JwksVerifier, issuer: DevIssuer
-) -> None:
-    token = issuer.mint(
-        "secret-subject", [], audience="secret-audience", extra_claims={"iss": "secret-issuer"}
-    )
+async def test_error_messages_never_echo_the_token_or_its_claims(verifier: JwksVerifier, issuer: DevIssuer) -> None:
+    token = issuer.mint("secret-subject", [], audience="secret-audience", extra_claims={"iss": "secret-issuer"})
 
     error = await rejection(verifier, token)
 
@@ -442,9 +428,7 @@ def test_an_ephemeral_dev_issuer_needs_an_explicit_jwks_url(issuer: DevIssuer) -
         issuer.settings()
 
 
-async def test_verifies_dev_tokens_through_a_file_jwks_across_rotation(
-    tmp_path: Path, clock: FakeClock
-) -> None:
+async def test_verifies_dev_tokens_through_a_file_jwks_across_rotation(tmp_path: Path, clock: FakeClock) -> None:
     issuer = DevIssuer.load_or_create(tmp_path)
     settings = issuer.settings(audience="registry")
     verifier = JwksVerifier(settings, clock=clock)

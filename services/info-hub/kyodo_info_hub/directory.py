@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC
 
 from kyodo_shared.cloudevents import Envelope
+from kyodo_shared.consumer import Handler
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts.registry import GroupRegistered
-from kyodo_shared.consumer import Handler
 from kyodo_shared.db import Database, Tx, migrate
 
 from kyodo_info_hub.normalize import normalize
@@ -46,9 +46,15 @@ def on_group_registered(envelope: Envelope, tx: Tx) -> None:
         "fields_of_activity = excluded.fields_of_activity, area = excluded.area, status = excluded.status, "
         "search_text = excluded.search_text, source_sequence = excluded.source_sequence",
         (
-            str(event.group_id), profile.name, profile.purpose,
-            json.dumps(profile.fields_of_activity, ensure_ascii=False), profile.area, "registered",
-            envelope.time.astimezone(UTC).isoformat(), search, envelope.sequence,
+            str(event.group_id),
+            profile.name,
+            profile.purpose,
+            json.dumps(profile.fields_of_activity, ensure_ascii=False),
+            profile.area,
+            "registered",
+            envelope.time.astimezone(UTC).isoformat(),
+            search,
+            envelope.sequence,
         ),
     )
 
@@ -72,8 +78,12 @@ _COLUMNS = "group_id, name, purpose, fields_of_activity, area, status, registere
 
 def _entry(row: tuple[object, ...]) -> DirectoryEntry:
     return DirectoryEntry(
-        group_id=str(row[0]), name=str(row[1]), purpose=str(row[2]),
-        fields_of_activity=list(json.loads(str(row[3]))), area=str(row[4]), status=str(row[5]),
+        group_id=str(row[0]),
+        name=str(row[1]),
+        purpose=str(row[2]),
+        fields_of_activity=list(json.loads(str(row[3]))),
+        area=str(row[4]),
+        status=str(row[5]),
         registered_at=str(row[6]),
     )
 
@@ -84,7 +94,7 @@ def list_groups(db: Database, *, offset: int, limit: int, query: str = "") -> tu
         needle = normalize(query).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         where, params = " WHERE search_text LIKE %s ESCAPE '\\'", [f"%{needle}%"]
     with db.transaction() as tx:
-        total_row = tx.fetchone("SELECT COUNT(*) FROM directory_groups" + where, params)
+        total_row = tx.fetchone("SELECT COUNT(*) FROM directory_groups" + where, params)  # noqa: S608
         rows = tx.fetchall(
             f"SELECT {_COLUMNS} FROM directory_groups{where} ORDER BY name, group_id LIMIT %s OFFSET %s",  # noqa: S608
             [*params, limit, offset],

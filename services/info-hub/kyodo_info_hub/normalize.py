@@ -11,6 +11,9 @@ _KANA_OFFSET = 0x60
 def normalize(text: str) -> str:
     """ｶﾀｶﾅ, カタカナ and かたかな compare equal; full-width Ａ and a compare equal."""
     folded = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(
-        chr(ord(ch) - _KANA_OFFSET) if _KATAKANA_START <= ord(ch) <= _KATAKANA_END else ch for ch in folded
-    ).replace("ー", "").replace(" ", "").replace("\u3000", "")
+    return (
+        "".join(chr(ord(ch) - _KANA_OFFSET) if _KATAKANA_START <= ord(ch) <= _KATAKANA_END else ch for ch in folded)
+        .replace("ー", "")
+        .replace(" ", "")
+        .replace("\u3000", "")
+    )

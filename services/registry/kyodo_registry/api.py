@@ -8,12 +8,11 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
-
 from kyodo_shared.auth import Principal, Role, require_role
 from kyodo_shared.contracts.registry import Criterion
 from kyodo_shared.problems import Problem
 from kyodo_shared.web import CurrentPrincipal, etag_of, require_if_match
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from kyodo_registry.app import RegistryApplication, StaleVersion
 from kyodo_registry.domain import Group, RegistryError
@@ -166,14 +165,23 @@ async def assess(
     if group.representative_sub == principal.sub:
         # Facts such as "represents group G" come from the registry's own data, never from the token.
         raise Problem(
-            403, "conflict_of_interest", "利害関係があるため審査できません", "Conflict of interest",
+            403,
+            "conflict_of_interest",
+            "利害関係があるため審査できません",
+            "Conflict of interest",
             detail_ja="自らが代表する団体の申請は審査できません。",
             detail_en="You cannot assess a group you represent.",
         )
     try:
         group = await asyncio.to_thread(
-            application.assess, group_id, body.criterion.value, body.met, body.reason, principal.sub,
-            _trace(request, principal), group.version,
+            application.assess,
+            group_id,
+            body.criterion.value,
+            body.met,
+            body.reason,
+            principal.sub,
+            _trace(request, principal),
+            group.version,
         )
     except StaleVersion:
         raise Problem(412, "precondition_failed", "他の更新と競合しました", "The resource has changed") from None

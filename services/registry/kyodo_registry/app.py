@@ -32,7 +32,8 @@ class RegistryApplication(Application[UUID]):
         missing = [c for c in CRITERIA if not declarations.get(c, "").strip()]
         if missing:
             raise RegistryError(
-                "criteria_not_declared", "6つの基準すべてに根拠を記入してください",
+                "criteria_not_declared",
+                "6つの基準すべてに根拠を記入してください",
                 "Every one of the six criteria needs evidence",
             )
         group = Group(group_id, profile, representative_sub, representative, declarations, trace)
@@ -65,7 +66,7 @@ class RegistryApplication(Application[UUID]):
         return group
 
 
-class StaleVersion(Exception):  # noqa: N818
+class StaleVersion(Exception):
     def __init__(self, current: int) -> None:
         super().__init__(current)
         self.current = current

@@ -9,7 +9,6 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
-
 from kyodo_shared.contracts.registry import Criterion
 
 CRITERIA: tuple[str, ...] = tuple(c.value for c in Criterion)
@@ -30,7 +29,31 @@ class RegistryError(Exception):
 class Group(Aggregate):
     """A civic activity group (市民活動団体) from its application for registration onwards."""
 
-    @event("Applied")
+    class Applied(Aggregate.Created):
+        group_id: UUID
+        profile: dict[str, Any]
+        representative_sub: str
+        representative: dict[str, str]
+        declarations: dict[str, str]
+        trace: dict[str, str]
+
+    class CriterionAssessed(Aggregate.Event):
+        criterion: str
+        met: bool
+        reason: str
+        assessor_sub: str
+        trace: dict[str, str]
+
+    class Registered(Aggregate.Event):
+        profile: dict[str, Any]
+        representative_sub: str
+        trace: dict[str, str]
+
+    class Rejected(Aggregate.Event):
+        unmet: list[dict[str, str]]
+        trace: dict[str, str]
+
+    @event(Applied)
     def __init__(
         self,
         group_id: UUID,
@@ -56,13 +79,17 @@ class Group(Aggregate):
         """Record one criterion's assessment; once all six are assessed the decision follows from them."""
         if self.status != APPLIED:
             raise RegistryError(
-                "application_closed", "この申請は既に決定済みです", "This application has already been decided"
+                "application_closed",
+                "この申請は既に決定済みです",
+                "This application has already been decided",
             )
         if criterion not in CRITERIA:
             raise RegistryError("unknown_criterion", "不明な基準です", "Unknown criterion")
         if criterion in self.assessments:
             raise RegistryError(
-                "criterion_already_assessed", "この基準は既に審査済みです", "This criterion has already been assessed"
+                "criterion_already_assessed",
+                "この基準は既に審査済みです",
+                "This criterion has already been assessed",
             )
         self._criterion_assessed(criterion, met, reason, assessor_sub, trace)
         if len(self.assessments) == len(CRITERIA):
@@ -77,16 +104,16 @@ class Group(Aggregate):
                 # The decision event carries the public profile, so subscribers need no earlier event to act on it.
                 self._registered(self.profile, self.representative_sub, trace)
 
-    @event("CriterionAssessed")
+    @event(CriterionAssessed)
     def _criterion_assessed(
         self, criterion: str, met: bool, reason: str, assessor_sub: str, trace: dict[str, str]
     ) -> None:
         self.assessments[criterion] = {"met": met, "reason": reason, "assessor_sub": assessor_sub}
 
-    @event("Registered")
+    @event(Registered)
     def _registered(self, profile: dict[str, Any], representative_sub: str, trace: dict[str, str]) -> None:
         self.status = REGISTERED
 
-    @event("Rejected")
+    @event(Rejected)
     def _rejected(self, unmet: list[dict[str, str]], trace: dict[str, str]) -> None:
         self.status = REJECTED

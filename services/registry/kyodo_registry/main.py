@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-
 from kyodo_shared.auth import JwksVerifier
 from kyodo_shared.runtime import Kernel
 from kyodo_shared.service import ServiceSpec
