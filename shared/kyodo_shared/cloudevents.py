@@ -56,6 +56,8 @@ class Envelope:
     data: Contract
     notification_id: int = 0
     index: int = 0
+    # JetStream's delivery count of this message (holds and crashes included); informational only.
+    delivery_count: int = 1
 
 
 def encode(envelope: Envelope) -> tuple[dict[str, str], bytes]:

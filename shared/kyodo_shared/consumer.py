@@ -7,6 +7,7 @@ messages after a gap are held until the gap fills; failures are retried with gro
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 import contextlib
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -178,7 +179,8 @@ class SourceConsumer:
     def _decode(self, msg: Msg, event_type: str) -> Envelope | None:
         if event_type not in self.handlers:
             return None  # not an event this service follows: tracking still advances past it
-        return decode(msg.headers, msg.data)
+        envelope = decode(msg.headers, msg.data)
+        return replace(envelope, delivery_count=int(msg.metadata.num_delivered or 1))
 
     def _commit(self, sequence: int, envelope: Envelope | None) -> None:
         with self.ledger.db.transaction() as tx:

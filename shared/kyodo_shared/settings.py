@@ -51,7 +51,8 @@ class ConsumerSettings(BaseModel):
     retry_base_seconds: float = Field(default=0.5, gt=0)
     retry_max_seconds: float = Field(default=60.0, gt=0)
     hold_delay_seconds: float = Field(default=1.0, gt=0)
-    max_buffered: int = Field(default=1000, ge=1)
+    # 0 holds every out-of-order message by nak-with-delay instead of buffering it in memory.
+    max_buffered: int = Field(default=1000, ge=0)
     fetch_batch: int = Field(default=256, ge=1, le=10_000)
     idle_wait_seconds: float = Field(default=2.0, gt=0)
     ack_wait_seconds: float = Field(default=30.0, gt=0)

@@ -1,0 +1,234 @@
+"""Properties of the Kubernetes manifests in deploy/ that must not regress.
+
+Reads the YAML files directly, so it needs no cluster and no kubectl; the one test that renders the
+production overlay with `kubectl kustomize` is skipped where kubectl is missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+BASE = DEPLOY / "base"
+PRODUCTION = DEPLOY / "overlays" / "production"
+SERVICES = {"registry": "registry", "info-hub": "info_hub"}
+DSN = "KYODO_STORE__PG_DSN"
+
+Manifest = dict[str, Any]
+
+
+def load(path: Path) -> list[Manifest]:
+    return [doc for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc is not None]
+
+
+def applied_files(directory: Path) -> list[Path]:
+    """The files a kustomization lists under `resources`, followed into sub-directories."""
+    (kustomization,) = load(directory / "kustomization.yaml")
+    files: list[Path] = []
+    for entry in kustomization.get("resources", []):
+        target = (directory / entry).resolve()
+        files.extend(applied_files(target) if target.is_dir() else [target])
+    return files
+
+
+def base_resources() -> list[Manifest]:
+    return [doc for path in applied_files(BASE) for doc in load(path)]
+
+
+def only(kind: str, name: str | None = None) -> Manifest:
+    found = [r for r in base_resources() if r["kind"] == kind and name in (None, r["metadata"]["name"])]
+    assert len(found) == 1, f"expected one {kind} {name or ''}, found {len(found)}"
+    return found[0]
+
+
+def container(service: str) -> Manifest:
+    (main,) = only("Deployment", service)["spec"]["template"]["spec"]["containers"]
+    return main
+
+
+def config_of(service: str) -> dict[str, str]:
+    """The environment the service gets from ConfigMaps, later ones overriding earlier ones."""
+    env: dict[str, str] = {}
+    for source in container(service)["envFrom"]:
+        env |= only("ConfigMap", source["configMapRef"]["name"])["data"]
+    return env
+
+
+def every_yaml_file() -> list[Path]:
+    return sorted(DEPLOY.rglob("*.y*ml"))
+
+
+@pytest.mark.parametrize("path", every_yaml_file(), ids=lambda p: str(p.relative_to(DEPLOY)))
+def test_every_yaml_file_under_deploy_parses(path: Path) -> None:
+    assert load(path)
+
+
+def test_the_base_deploys_both_services_into_the_kyodo_namespace() -> None:
+    (kustomization,) = load(BASE / "kustomization.yaml")
+    assert kustomization["namespace"] == "kyodo"
+    assert only("Namespace")["metadata"]["name"] == "kyodo"
+    for service in SERVICES:
+        for kind in ("Deployment", "Service", "ServiceAccount", "PodDisruptionBudget"):
+            only(kind, service)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_deployment_probes_its_own_healthz_and_readyz(service: str) -> None:
+    main = container(service)
+    assert main["livenessProbe"]["httpGet"]["path"] == f"/api/{service}/healthz"
+    assert main["readinessProbe"]["httpGet"]["path"] == f"/api/{service}/readyz"
+    assert main["startupProbe"]["httpGet"]["path"] == f"/api/{service}/healthz"
+    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+        assert main[probe]["httpGet"]["port"] in ("http", 8000)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_deployment_serves_its_service_on_port_8000(service: str) -> None:
+    main = container(service)
+    assert main["args"][:2] == ["serve", service]
+    assert {"name": "http", "containerPort": 8000, "protocol": "TCP"} in main["ports"]
+    (port,) = only("Service", service)["spec"]["ports"]
+    assert (port["port"], port["targetPort"]) == (80, "http")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_deployment_runs_as_non_root_with_a_read_only_root_filesystem(service: str) -> None:
+    pod = only("Deployment", service)["spec"]["template"]["spec"]
+    context = container(service)["securityContext"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] == 10001
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert context["runAsNonRoot"] is True
+    assert context["readOnlyRootFilesystem"] is True
+    assert context["allowPrivilegeEscalation"] is False
+    assert context["capabilities"]["drop"] == ["ALL"]
+    assert context["seccompProfile"] == {"type": "RuntimeDefault"}
+    mounts = {m["mountPath"]: m["name"] for m in container(service)["volumeMounts"]}
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert "emptyDir" in volumes[mounts["/tmp"]]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_deployment_takes_the_postgres_dsn_from_a_secret_never_a_literal(service: str) -> None:
+    main = container(service)
+    (dsn,) = [e for e in main["env"] if e["name"] == DSN]
+    assert "value" not in dsn
+    assert dsn["valueFrom"]["secretKeyRef"] == {"name": f"{service}-db", "key": DSN}
+    assert DSN not in config_of(service)
+    applied = [r for r in base_resources() if r["kind"] == "Secret"]
+    assert applied == [], "the DSN Secret is created out of band, never applied from the repository"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_secret_template_holds_only_a_placeholder_dsn(service: str) -> None:
+    (secret,) = load(BASE / service / "secret.template.yaml")
+    assert secret["kind"] == "Secret"
+    assert secret["metadata"]["name"] == f"{service}-db"
+    assert "REPLACE_PASSWORD" in secret["stringData"][DSN]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_service_gets_its_schema_and_the_production_settings_from_config_maps(service: str) -> None:
+    env = config_of(service)
+    assert env["KYODO_STORE__BACKEND"] == "postgres"
+    assert env["KYODO_STORE__PG_SCHEMA"] == SERVICES[service]
+    assert env["KYODO_BUS__NAMESPACE"] == "kyodo"
+    assert env["KYODO_BUS__STREAM_REPLICAS"] == "3"
+    assert env["KYODO_AUTH__AUDIENCE"] == "kyodo"
+    assert env["KYODO_LOG_FORMAT"] == "json"
+    assert all(isinstance(value, str) for value in env.values()), "ConfigMap values must be strings"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_deployment_stays_single_and_recreated_until_leases_land(service: str) -> None:
+    deployment = only("Deployment", service)
+    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+    assert deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 30
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_deployment_sets_resources_and_prometheus_annotations(service: str) -> None:
+    deployment = only("Deployment", service)
+    resources = container(service)["resources"]
+    assert {"cpu", "memory"} <= resources["requests"].keys()
+    assert {"cpu", "memory"} <= resources["limits"].keys()
+    annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert annotations["prometheus.io/port"] == "8000"
+    assert annotations["prometheus.io/path"] == f"/api/{service}/metrics"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_pod_disruption_budget_and_service_select_the_pods(service: str) -> None:
+    labels = only("Deployment", service)["spec"]["template"]["metadata"]["labels"]
+    selectors = [
+        only("PodDisruptionBudget", service)["spec"]["selector"]["matchLabels"],
+        only("Service", service)["spec"]["selector"],
+        only("NetworkPolicy", "kyodo")["spec"]["podSelector"]["matchLabels"],
+    ]
+    for selector in selectors:
+        assert selector.items() <= labels.items()
+
+
+def test_the_ingress_routes_both_prefixes_without_rewriting() -> None:
+    ingress = only("Ingress")
+    routes = {
+        path["path"]: (path["pathType"], path["backend"]["service"]["name"])
+        for rule in ingress["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    }
+    assert routes == {"/api/registry": ("Prefix", "registry"), "/api/info-hub": ("Prefix", "info-hub")}
+    annotations = ingress["metadata"].get("annotations", {})
+    assert not any("rewrite" in key for key in annotations)
+
+
+def test_the_network_policy_admits_only_the_ingress_controller_and_needed_egress() -> None:
+    spec = only("NetworkPolicy", "kyodo")["spec"]
+    assert sorted(spec["policyTypes"]) == ["Egress", "Ingress"]
+    (rule,) = spec["ingress"]
+    (source,) = rule["from"]
+    assert source == {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
+    assert rule["ports"] == [{"protocol": "TCP", "port": 8000}]
+    egress = {(port["protocol"], port["port"]) for rule in spec["egress"] for port in rule["ports"]}
+    assert egress == {("UDP", 53), ("TCP", 53), ("TCP", 4222), ("TCP", 5432), ("TCP", 443)}
+
+
+def test_the_production_overlay_pins_an_image_tag_that_is_not_latest() -> None:
+    (kustomization,) = load(PRODUCTION / "kustomization.yaml")
+    (image,) = [i for i in kustomization["images"] if i["name"] == "kyodo"]
+    assert image.get("digest") or image.get("newTag")
+    assert image.get("newTag") != "latest"
+    assert ":latest" not in image.get("newName", "")
+
+
+def test_the_production_overlay_keeps_one_replica_until_leases_land() -> None:
+    patches = load(PRODUCTION / "replicas.yaml")
+    assert {p["metadata"]["name"]: p["spec"]["replicas"] for p in patches} == {"registry": 1, "info-hub": 1}
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+def test_the_production_overlay_renders_with_kustomize_and_a_pinned_image() -> None:
+    kubectl = shutil.which("kubectl")
+    assert kubectl is not None
+    run = subprocess.run(
+        [kubectl, "kustomize", str(PRODUCTION)], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    rendered = [doc for doc in yaml.safe_load_all(run.stdout) if doc is not None]
+    images = {
+        c["image"] for r in rendered if r["kind"] == "Deployment" for c in r["spec"]["template"]["spec"]["containers"]
+    }
+    assert len(images) == 1
+    (image,) = images
+    assert ":" in image.rsplit("/", 1)[-1] or "@sha256:" in image
+    assert not image.endswith(":latest")
+    namespaced = [r for r in rendered if r["kind"] != "Namespace"]
+    assert {r["metadata"].get("namespace") for r in namespaced} == {"kyodo"}
