@@ -28,8 +28,8 @@ COPY pyproject.toml README.md ./
 COPY shared/ shared/
 COPY services/ services/
 
+# Byte-compile now: at run time the root filesystem is read-only. `kyodo --help` checks the console script.
 RUN pip install --no-cache-dir . \
-    # Byte-compile now: at run time the root filesystem is read-only and Python must not try to.
     && python -m compileall -q -j 0 /opt/venv/lib \
     && kyodo --help > /dev/null
 

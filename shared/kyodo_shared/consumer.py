@@ -7,9 +7,9 @@ messages after a gap are held until the gap fills; failures are retried with gro
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 import contextlib
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import nats.errors

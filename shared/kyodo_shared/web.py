@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kyodo_shared.auth import JwksVerifier, Principal
+from kyodo_shared.auth import JwksVerifier, Principal, Role, require_role
 from kyodo_shared.problems import MEDIA_TYPE, Problem, install_problem_handlers
 from kyodo_shared.runtime import Kernel
 
@@ -85,6 +85,17 @@ async def principal(request: Request) -> Principal:
 
 
 CurrentPrincipal = Annotated[Principal, Depends(principal)]
+
+
+def requires(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
+    """A dependency that authenticates and checks roles before the body is validated (401/403 before 422)."""
+
+    async def dependency(request: Request) -> Principal:
+        who = await current_principal(request)
+        require_role(who, *roles)
+        return who
+
+    return dependency
 
 
 def etag_of(version: int) -> str:

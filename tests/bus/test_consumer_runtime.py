@@ -8,11 +8,10 @@ from pathlib import Path
 
 import nats
 import pytest
+from kyodo_shared.runtime import Kernel
 from nats.js import JetStreamContext
 from support.bus import Probe, create_source_stream, effects, probe_kernel, probe_settings, publish
 from support.platform import eventually
-
-from kyodo_shared.runtime import Kernel
 
 pytestmark = pytest.mark.smoke
 
@@ -116,7 +115,8 @@ async def test_parks_an_always_failing_message_and_stops_the_source_until_retrie
         assert "always failing handler" in parked[0].last_error
         assert effects(kernel.db) == [(1, "g1")]
         ready, body = kernel.readiness()
-        assert ready and body["parked"][0]["sequence"] == 2
+        assert ready
+        assert body["parked"][0]["sequence"] == 2
         # The cause is fixed; an operator retries and the source catches up in order.
         probe.always_fail.clear()
         kernel.ledger.retry("registry")
@@ -130,7 +130,8 @@ async def test_parks_malformed_bytes_and_keeps_running(sqlite_path: Path, nats_u
         await publish(js, bus_namespace, 1, "g1", body=b"\xff\xfe not json")
         await eventually(lambda: kernel.ledger.parked() != [])
         parked = kernel.ledger.parked()[0]
-        assert parked.sequence == 1 and parked.last_error.startswith("PoisonMessage")
+        assert parked.sequence == 1
+        assert parked.last_error.startswith("PoisonMessage")
         assert all(not t.done() for t in kernel._tasks)
         ready, _ = kernel.readiness()
         assert ready

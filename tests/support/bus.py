@@ -9,15 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from eventsourcing.application import Application
-from nats.js import JetStreamContext
-from nats.js.api import StreamConfig
-
 from kyodo_shared.cloudevents import Envelope, encode, message_id
 from kyodo_shared.contracts import stream_name, stream_subjects
 from kyodo_shared.contracts.registry import GroupProfile, GroupRegistered
 from kyodo_shared.db import Database, Tx, migrate
 from kyodo_shared.runtime import Kernel, Subscription
 from kyodo_shared.settings import BusSettings, ConsumerSettings, KernelSettings, StoreSettings
+from nats.js import JetStreamContext
+from nats.js.api import StreamConfig
 
 EFFECTS_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS probe_effects (sequence BIGINT NOT NULL, group_id TEXT NOT NULL, name TEXT NOT NULL)",
@@ -54,9 +53,7 @@ async def create_source_stream(js: JetStreamContext, namespace: str) -> str:
     return name
 
 
-async def publish(
-    js: JetStreamContext, namespace: str, sequence: int, name: str, *, body: bytes | None = None
-) -> None:
+async def publish(js: JetStreamContext, namespace: str, sequence: int, name: str, *, body: bytes | None = None) -> None:
     """Publish a message with the given source sequence, in whatever order the test chooses."""
     headers, data = message(sequence, name)
     await js.publish(GroupRegistered.subject(namespace), body if body is not None else data, headers=headers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC
+from zoneinfo import ZoneInfo
 
 from kyodo_shared.cloudevents import Envelope
 from kyodo_shared.consumer import Handler
@@ -13,6 +13,9 @@ from kyodo_shared.contracts.registry import GroupRegistered
 from kyodo_shared.db import Database, Tx, migrate
 
 from kyodo_info_hub.normalize import normalize
+
+# Public dates are shown in the city's time zone.
+TOKYO = ZoneInfo("Asia/Tokyo")
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS directory_groups (
@@ -52,7 +55,7 @@ def on_group_registered(envelope: Envelope, tx: Tx) -> None:
             json.dumps(profile.fields_of_activity, ensure_ascii=False),
             profile.area,
             "registered",
-            envelope.time.astimezone(UTC).isoformat(),
+            envelope.time.astimezone(TOKYO).isoformat(timespec="seconds"),
             search,
             envelope.sequence,
         ),

@@ -7,11 +7,11 @@ import uuid
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from kyodo_shared.auth import Principal, Role, require_role
 from kyodo_shared.contracts.registry import Criterion
 from kyodo_shared.problems import Problem
-from kyodo_shared.web import CurrentPrincipal, etag_of, require_if_match
+from kyodo_shared.web import CurrentPrincipal, etag_of, require_if_match, requires
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from kyodo_registry.app import RegistryApplication, StaleVersion
@@ -111,8 +111,12 @@ def _problem(error: RegistryError) -> Problem:
 
 
 @router.post("", status_code=201, response_model=GroupView, summary="Apply for registration (登録申請)")
-async def apply(body: ApplicationRequest, request: Request, response: Response, principal: CurrentPrincipal) -> Any:
-    require_role(principal, Role.GROUP)
+async def apply(
+    body: ApplicationRequest,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, Depends(requires(Role.GROUP))],
+) -> Any:
     profile = {
         "name": body.name,
         "purpose": body.purpose,
@@ -153,9 +157,12 @@ async def get_group(group_id: UUID, request: Request, response: Response, princi
 
 @router.post("/{group_id}/assessments", response_model=GroupView, summary="Assess one criterion (基準の審査)")
 async def assess(
-    group_id: UUID, body: AssessmentRequest, request: Request, response: Response, principal: CurrentPrincipal
+    group_id: UUID,
+    body: AssessmentRequest,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, Depends(requires(Role.COORDINATOR))],
 ) -> Any:
-    require_role(principal, Role.COORDINATOR)
     application = _app(request)
     try:
         group = await asyncio.to_thread(application.get_group, group_id)

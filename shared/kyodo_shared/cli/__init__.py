@@ -1,0 +1,1 @@
+"""The `kyodo` command line: embedded run, production serve, dev tokens, dead-letter operations, AsyncAPI."""

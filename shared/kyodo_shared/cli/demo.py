@@ -1,0 +1,90 @@
+"""`kyodo up --demo`: seeds a few realistic Kokubunji civic groups through the public HTTP API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import structlog
+
+from kyodo_shared.contracts.registry import Criterion
+from kyodo_shared.devissuer import DevIssuer
+
+log = structlog.get_logger(__name__)
+
+DEMO_GROUPS: list[dict[str, Any]] = [
+    {
+        "name": "こくぶんじ緑のボランティア",
+        "purpose": "殿ヶ谷戸庭園周辺と市内の緑地を保全し、子どもと大人が学ぶ自然観察会を開く。",
+        "fields_of_activity": ["環境保全", "社会教育"],
+        "area": "南町",
+    },
+    {
+        "name": "恋ヶ窪子育てネットワーク",
+        "purpose": "乳幼児を育てる家庭が気軽に集える居場所をつくり、子育ての孤立を防ぐ。",
+        "fields_of_activity": ["子どもの健全育成", "保健・医療・福祉"],
+        "area": "東恋ヶ窪",
+    },
+    {
+        "name": "国分寺史跡ガイドの会",
+        "purpose": "武蔵国分寺跡など市の史跡を案内し、地域の歴史を次の世代に伝える。",
+        "fields_of_activity": ["学術・文化・芸術", "まちづくり"],
+        "area": "西元町",
+    },
+    {
+        "name": "ぶんじ多文化交流サロン",
+        "purpose": "市内に住む外国人と日本人が日本語と暮らしの情報を学び合う場をつくる。",
+        "fields_of_activity": ["国際協力", "人権・平和"],
+        "area": "本町",
+    },
+]
+
+# One application that does not meet criterion 6 (自己統治): its decisions are made by a political party.
+REJECTED_GROUP: dict[str, Any] = {
+    "name": "市政を考える市民の会",
+    "purpose": "市政について学習会を開く。",
+    "fields_of_activity": ["まちづくり"],
+    "area": "日吉町",
+}
+
+
+def _application(profile: dict[str, Any], index: int) -> dict[str, Any]:
+    return {
+        **profile,
+        "representative": {
+            "name": f"代表者 {index}",
+            "email": f"representative{index}@example.jp",
+            "phone": f"042-300-{1000 + index}",
+        },
+        "criteria": {c.value: {"evidence": "会則・事業計画書・役員名簿により確認できる。"} for c in Criterion},
+    }
+
+
+async def seed_demo(base_url: str, issuer: DevIssuer, data_dir: Path) -> None:
+    marker = data_dir / "demo-seeded"
+    if marker.exists():
+        return
+    coordinator = {"Authorization": f"Bearer {issuer.mint('demo-coordinator', ['coordinator'])}"}
+    async with httpx.AsyncClient(base_url=f"{base_url}/api/registry", timeout=30) as client:
+        for index, profile in enumerate([*DEMO_GROUPS, REJECTED_GROUP], start=1):
+            representative = {"Authorization": f"Bearer {issuer.mint(f'demo-representative-{index}', ['group'])}"}
+            created = await client.post("/groups", json=_application(profile, index), headers=representative)
+            created.raise_for_status()
+            group_id, etag = created.json()["id"], created.headers["ETag"]
+            for criterion in Criterion:
+                met = not (profile is REJECTED_GROUP and criterion is Criterion.SELF_GOVERNING)
+                reason = (
+                    "会則と活動実績により確認した。"
+                    if met
+                    else "意思決定が特定の政党の指示によっており、自己統治の基準を満たさない。"
+                )
+                assessed = await client.post(
+                    f"/groups/{group_id}/assessments",
+                    json={"criterion": criterion.value, "met": met, "reason": reason},
+                    headers={**coordinator, "If-Match": etag},
+                )
+                assessed.raise_for_status()
+                etag = assessed.headers["ETag"]
+    marker.write_text("seeded\n")
+    log.info("demo_seeded", groups=len(DEMO_GROUPS) + 1)

@@ -1,0 +1,91 @@
+"""Entry point of the `kyodo` command."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from kyodo_shared.logs import configure_logging
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kyodo", description="Kyodo (協働) platform command line")
+    parser.add_argument("--data-dir", type=Path, default=None, help="embedded data directory (default .kyodo)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="run every service embedded (SQLite, private nats-server)")
+    up.add_argument("--port", type=int, default=8080)
+    up.add_argument("--nats-port", type=int, default=14222)
+    up.add_argument("--demo", action="store_true", help="seed a few realistic Kokubunji groups")
+
+    serve = sub.add_parser("serve", help="run one service as in Kubernetes (settings from KYODO_* env)")
+    serve.add_argument("service")
+    serve.add_argument("--host", default="0.0.0.0")  # noqa: S104 - a container listens on all interfaces
+    serve.add_argument("--port", type=int, default=8000)
+
+    token = sub.add_parser("token", help="print a development token from the embedded issuer")
+    token.add_argument("--role", action="append", required=True, help="repeat for several roles")
+    token.add_argument("--sub", default=None, help="subject (default: dev-<first role>)")
+    token.add_argument("--ttl", type=int, default=8 * 3600)
+
+    dlq = sub.add_parser("dlq", help="parked messages of consuming services")
+    dlq_sub = dlq.add_subparsers(dest="dlq_command", required=True)
+    listing = dlq_sub.add_parser("list")
+    listing.add_argument("--service", action="append", default=None)
+    for action in ("retry", "skip"):
+        act = dlq_sub.add_parser(action)
+        act.add_argument("service")
+        act.add_argument("source")
+        act.add_argument("--reason", required=True)
+        act.add_argument("--operator", default=None)
+
+    asyncapi = sub.add_parser("asyncapi", help="print the AsyncAPI 3 document of every published contract")
+    asyncapi.add_argument("--output", type=Path, default=None)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from kyodo_shared.cli.embedded import default_data_dir
+
+    data_dir: Path = args.data_dir or default_data_dir()
+    configure_logging()
+    if args.command == "up":
+        from kyodo_shared.cli.embedded import run_embedded
+
+        run_embedded(data_dir, args.port, args.nats_port, args.demo)
+        return 0
+    if args.command == "serve":
+        from kyodo_shared.cli.serve import serve
+
+        return serve(args.service, args.host, args.port)
+    if args.command == "token":
+        from kyodo_shared.devissuer import DevIssuer
+
+        issuer = DevIssuer.load_or_create(data_dir / "issuer")
+        print(issuer.mint(args.sub or f"dev-{args.role[0]}", args.role, ttl_seconds=args.ttl))
+        return 0
+    if args.command == "dlq":
+        from kyodo_shared.cli.operator import dlq_act, dlq_list
+        from kyodo_shared.service import discover
+
+        if args.dlq_command == "list":
+            return dlq_list(args.service or list(discover()), data_dir)
+        operator = args.operator or getpass.getuser()
+        return dlq_act(args.dlq_command, args.service, args.source, args.reason, operator, data_dir)
+    if args.command == "asyncapi":
+        from kyodo_shared.asyncapi import render
+
+        text = render()
+        if args.output:
+            args.output.write_text(text)
+        else:
+            sys.stdout.write(text)
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
