@@ -68,10 +68,8 @@ class SourceConsumer:
             ack_wait=self.settings.ack_wait_seconds,
             max_ack_pending=max(self.settings.max_buffered, self.settings.fetch_batch) * 2,
         )
-        try:
-            await self.js.consumer_info(self.stream, self.durable)
-        except NotFoundError:
-            await self.js.add_consumer(self.stream, config)
+        # Create-or-update: a changed setting (say ack_wait) takes effect on the existing durable consumer.
+        await self.js.add_consumer(self.stream, config)
 
     async def wait_for_stream(self, stop: asyncio.Event) -> bool:
         """The source's relay creates its stream; a consumer may start first."""

@@ -11,7 +11,7 @@ import pytest
 from kyodo_shared.runtime import Kernel
 from nats.js import JetStreamContext
 from support.bus import Probe, create_source_stream, effects, probe_kernel, probe_settings, publish
-from support.platform import eventually
+from support.harness import eventually
 
 pytestmark = pytest.mark.smoke
 

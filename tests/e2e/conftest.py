@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from kyodo_shared.devissuer import DevIssuer
-from support.platform import Backend
+from support.harness import Backend
 
 
 @pytest.fixture

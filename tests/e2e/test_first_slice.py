@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from kyodo_shared.devissuer import DevIssuer
-from support.platform import Backend, eventually, platform, settings_for
+from support.harness import Backend, eventually, platform, settings_for
 from support.registry import CRITERIA, application
 
 pytestmark = pytest.mark.smoke

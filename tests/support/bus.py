@@ -92,6 +92,8 @@ def probe_settings(sqlite_path: Path, nats_url: str, namespace: str, **consumer:
         "retry_max_seconds": 0.5,
         "hold_delay_seconds": 0.1,
         "idle_wait_seconds": 0.3,
+        # Short, so messages delivered to a killed process come back quickly.
+        "ack_wait_seconds": 2.0,
     }
     tuning.update(consumer)
     return KernelSettings(

@@ -22,6 +22,9 @@ class Criterion(StrEnum):
     SELF_GOVERNING = "self_governing"  # 自己統治
 
 
+CRITERIA_ORDER: tuple[str, ...] = tuple(c.value for c in Criterion)
+
+
 class GroupProfile(ContractModel):
     """Public profile fields shared by several registry contracts."""
 
