@@ -60,6 +60,7 @@ class Kernel:
         self.consumers: list[SourceConsumer] = []
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._closed = False
 
     async def start(self) -> None:
         self._stop = asyncio.Event()
@@ -138,6 +139,10 @@ class Kernel:
         log.info("kernel_stopped", service=self.service)
 
     def close(self) -> None:
+        """Close the stores; only after `stop()`, since a running task may still be reading them."""
+        if self._closed:
+            return
+        self._closed = True
         self.application.close()
         self.db.close()
 

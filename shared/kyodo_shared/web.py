@@ -144,6 +144,7 @@ def create_service_app(
             yield
         finally:
             await kernel.stop()
+            kernel.close()
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.kernel = kernel

@@ -87,8 +87,9 @@ async def platform(
             if hooks is not None:
                 hooks(app)
             apps[name] = app
-            clients[name] = await stack.enter_async_context(serving(app))
+            # Registered first so it runs last: the store closes only after the kernel's tasks have stopped.
             stack.callback(app.state.kernel.close)
+            clients[name] = await stack.enter_async_context(serving(app))
         yield Platform(apps, clients, issuer)
 
 
