@@ -13,6 +13,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+
 from support.servers import delete_streams_sync, spawn_nats, spawn_postgres, temporary_database
 
 NATS_URL_ENV = "KYODO_TEST_NATS_URL"

@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest_asyncio
-from support.harness import Backend, Platform, platform, settings_for
 
 from kyodo_shared.devissuer import DevIssuer
+
+from support.harness import Backend, Platform, platform, settings_for
 
 
 @pytest_asyncio.fixture(loop_scope="session")

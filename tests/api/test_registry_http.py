@@ -9,11 +9,12 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from support.harness import Platform
-from support.registry import CRITERIA, application
 
 from kyodo_registry.app import RegistryApplication
 from kyodo_shared.devissuer import DevIssuer
+
+from support.harness import Platform
+from support.registry import CRITERIA, application
 
 PERSONAL = ("山田 花子", "hanako@example.jp", "042-300-0000")
 
@@ -47,8 +48,11 @@ def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str
         (json.dumps({**application(), "unknown": 1}).encode(), 422, "validation_failed"),
         (json.dumps({k: v for k, v in application().items() if k != "area"}).encode(), 422, "validation_failed"),
         (json.dumps({**application(), "fields_of_activity": "環境"}).encode(), 422, "validation_failed"),
-        (json.dumps({**application(), "representative": {**application()["representative"], "email": "x"}}).encode(),
-         422, "validation_failed"),
+        (
+            json.dumps({**application(), "representative": {**application()["representative"], "email": "x"}}).encode(),
+            422,
+            "validation_failed",
+        ),
         (json.dumps({**application(), "purpose": "あ" * 200_000}).encode(), 413, "body_too_large"),
     ],
     ids=["malformed", "unknown-field", "missing-field", "wrong-type", "bad-email", "oversize"],
@@ -80,8 +84,14 @@ async def test_names_the_field_and_the_reason_in_japanese_and_english(registry: 
 
 def forged(issuer: DevIssuer, **claims: Any) -> str:
     now = datetime.now(UTC)
-    base = {"sub": "rep-1", "roles": ["group"], "iss": "urn:kyodo:dev-issuer", "aud": "kyodo",
-            "iat": int(now.timestamp()), "exp": int((now + timedelta(hours=1)).timestamp())}
+    base = {
+        "sub": "rep-1",
+        "roles": ["group"],
+        "iss": "urn:kyodo:dev-issuer",
+        "aud": "kyodo",
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(hours=1)).timestamp()),
+    }
     base.update(claims)
     return issuer.sign({k: v for k, v in base.items() if v is not None})
 
@@ -94,8 +104,11 @@ def forged(issuer: DevIssuer, **claims: Any) -> str:
         lambda i: forged(i, iss="https://evil.example"),
         lambda i: forged(i, aud="another-app"),
         lambda i: forged(DevIssuer.ephemeral()),
-        lambda i: jwt.encode({"sub": "rep-1", "roles": ["group"], "iss": "urn:kyodo:dev-issuer", "aud": "kyodo"},
-                             key="", algorithm="none"),
+        lambda i: jwt.encode(
+            {"sub": "rep-1", "roles": ["group"], "iss": "urn:kyodo:dev-issuer", "aud": "kyodo"},
+            key="",
+            algorithm="none",
+        ),
     ],
     ids=["none", "expired", "wrong-iss", "wrong-aud", "wrong-signature", "alg-none"],
 )
@@ -122,8 +135,9 @@ async def test_accepts_a_token_signed_by_a_rotated_key(registry: Platform) -> No
     assert (await apply(registry, sub="rep-2")).status_code == 201
 
 
-async def assess(p: Platform, group_id: str, etag: str | None, sub: str = "coord-1", criterion: str = CRITERIA[0],
-                 met: bool = True) -> httpx.Response:
+async def assess(
+    p: Platform, group_id: str, etag: str | None, sub: str = "coord-1", criterion: str = CRITERIA[0], met: bool = True
+) -> httpx.Response:
     headers = p.token(sub, "coordinator")
     if etag is not None:
         headers["If-Match"] = etag

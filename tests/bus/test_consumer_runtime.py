@@ -8,8 +8,10 @@ from pathlib import Path
 
 import nats
 import pytest
-from kyodo_shared.runtime import Kernel
 from nats.js import JetStreamContext
+
+from kyodo_shared.runtime import Kernel
+
 from support.bus import Probe, create_source_stream, effects, probe_kernel, probe_settings, publish
 from support.harness import eventually
 

@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 import nats
+
 from kyodo_registry.app import RegistryApplication
 from kyodo_shared.cloudevents import H_ID, H_SEQUENCE
 from kyodo_shared.contracts import stream_name
@@ -15,6 +16,7 @@ from kyodo_shared.db import SqliteDatabase
 from kyodo_shared.relay import PositionStore
 from kyodo_shared.settings import StoreSettings
 from kyodo_shared.store import eventsourcing_env
+
 from support.bus import Probe, create_source_stream, effects, probe_kernel, probe_settings, publish
 from support.harness import eventually
 from support.procs import child, free_port, kyodo_serve, probe_process, serve_env

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from kyodo_shared.asyncapi import document, render
 from kyodo_shared.contracts import catalog
 

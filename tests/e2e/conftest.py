@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from kyodo_shared.devissuer import DevIssuer
+
 from support.harness import Backend
 
 

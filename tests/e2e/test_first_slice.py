@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+
 from kyodo_shared.devissuer import DevIssuer
+
 from support.harness import Backend, eventually, platform, settings_for
 from support.registry import CRITERIA, application
 

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import nats
 import pytest
-from support.bus import create_source_stream, publish
-from support.harness import Backend, eventually, platform, settings_for
 
 from kyodo_shared.devissuer import DevIssuer
 from kyodo_shared.operations import ConsumerOperations
+
+from support.bus import create_source_stream, publish
+from support.harness import Backend, eventually, platform, settings_for
 
 pytestmark = pytest.mark.smoke
 
@@ -23,7 +24,11 @@ pytestmark = pytest.mark.smoke
 def kyodo(*args: str, sqlite_path: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KYODO_STORE__BACKEND": "sqlite", "KYODO_STORE__SQLITE_PATH": str(sqlite_path)}
     return subprocess.run(
-        [sys.executable, "-m", "kyodo_shared.cli.main", *args], env=env, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "kyodo_shared.cli.main", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
         check=False,
     )
 
@@ -95,7 +100,15 @@ async def test_skipping_a_parked_message_is_recorded_as_an_event_and_the_source_
             await eventually(parked, timeout=20)
             assert (await hub.get("/groups")).json()["total"] == 0
             skipped = await asyncio.to_thread(
-                kyodo, "dlq", "skip", "info-hub", "registry", "--reason", "malformed upstream", "--operator", "ops-1",
+                kyodo,
+                "dlq",
+                "skip",
+                "info-hub",
+                "registry",
+                "--reason",
+                "malformed upstream",
+                "--operator",
+                "ops-1",
                 sqlite_path=settings.store.sqlite_path,
             )
             assert skipped.returncode == 0, skipped.stdout + skipped.stderr

@@ -9,6 +9,7 @@ import psycopg
 import pytest
 from nats.js.api import StreamConfig
 from nats.js.errors import NotFoundError
+
 from support.servers import delete_streams
 
 

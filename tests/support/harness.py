@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+
 from kyodo_shared.auth import JwksVerifier
 from kyodo_shared.devissuer import DevIssuer
 from kyodo_shared.service import discover

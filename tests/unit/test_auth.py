@@ -21,9 +21,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import ValidationError
+
 from kyodo_shared.auth import AuthError, AuthSettings, JwksVerifier, Principal, Role, require_role
 from kyodo_shared.devissuer import DEV_ISSUER, DevIssuer
-from pydantic import ValidationError
 
 JWKS_URL = "https://id.kyodo.test/.well-known/jwks.json"
 

@@ -6,11 +6,11 @@ import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from kyodo_shared.db import Database
-from kyodo_shared.problems import Problem
 from pydantic import BaseModel
 
 from kyodo_info_hub.directory import get_group, list_groups
+from kyodo_shared.db import Database
+from kyodo_shared.problems import Problem
 
 router = APIRouter(prefix="/groups", tags=["directory"])
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from kyodo_shared.auth import JwksVerifier
-from kyodo_shared.runtime import Kernel, Subscription
-from kyodo_shared.service import ServiceSpec
-from kyodo_shared.settings import KernelSettings
-from kyodo_shared.web import create_service_app
 
 from kyodo_info_hub.api import router
 from kyodo_info_hub.app import InfoHubApplication
 from kyodo_info_hub.directory import HANDLERS, migrate_directory
 from kyodo_info_hub.settings import InfoHubSettings
+from kyodo_shared.auth import JwksVerifier
+from kyodo_shared.runtime import Kernel, Subscription
+from kyodo_shared.service import ServiceSpec
+from kyodo_shared.settings import KernelSettings
+from kyodo_shared.web import create_service_app
 
 SERVICE_NAME = "info-hub"
 

@@ -8,14 +8,14 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response
-from kyodo_shared.auth import Principal, Role, require_role
-from kyodo_shared.contracts.registry import Criterion
-from kyodo_shared.problems import Problem
-from kyodo_shared.web import CurrentPrincipal, etag_of, require_if_match, requires
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from kyodo_registry.app import RegistryApplication, StaleVersion
 from kyodo_registry.domain import Group, RegistryError
+from kyodo_shared.auth import Principal, Role, require_role
+from kyodo_shared.contracts.registry import Criterion
+from kyodo_shared.problems import Problem
+from kyodo_shared.web import CurrentPrincipal, etag_of, require_if_match, requires
 
 router = APIRouter(prefix="/groups", tags=["groups"])
 

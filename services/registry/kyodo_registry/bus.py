@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from kyodo_registry.domain import Group
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts.registry import (
     CriterionAssessed,
@@ -14,8 +15,6 @@ from kyodo_shared.contracts.registry import (
     GroupRejected,
     UnmetCriterion,
 )
-
-from kyodo_registry.domain import Group
 
 
 def to_contracts(event: Any) -> Sequence[Contract]:

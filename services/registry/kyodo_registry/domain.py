@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
+
 from kyodo_shared.contracts.registry import Criterion
 
 CRITERIA: tuple[str, ...] = tuple(c.value for c in Criterion)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from kyodo_shared.auth import JwksVerifier
-from kyodo_shared.runtime import Kernel
-from kyodo_shared.service import ServiceSpec
-from kyodo_shared.settings import KernelSettings
-from kyodo_shared.web import create_service_app
 
 from kyodo_registry.api import router
 from kyodo_registry.app import RegistryApplication
 from kyodo_registry.bus import to_contracts
 from kyodo_registry.settings import RegistrySettings
+from kyodo_shared.auth import JwksVerifier
+from kyodo_shared.runtime import Kernel
+from kyodo_shared.service import ServiceSpec
+from kyodo_shared.settings import KernelSettings
+from kyodo_shared.web import create_service_app
 
 SERVICE_NAME = "registry"
 
