@@ -23,7 +23,7 @@ from kyodo_shared.cloudevents import H_ID, H_TYPE, Envelope, PoisonMessage, deco
 from kyodo_shared.contracts import Contract, stream_name
 from kyodo_shared.crashpoints import crash_point
 from kyodo_shared.db import Tx
-from kyodo_shared.dlq import ConsumerLedger
+from kyodo_shared.dlq import ConsumerLedger, TrackingConflict
 from kyodo_shared.metrics import KernelMetrics
 from kyodo_shared.settings import BusSettings, ConsumerSettings
 
@@ -164,6 +164,13 @@ class SourceConsumer:
         except PoisonMessage as exc:
             await self._failed(sequence, msg, event_id, event_type, f"PoisonMessage: {exc}", poison=True)
             return False
+        except TrackingConflict:
+            # Tracking moved under us (an operator's skip, or another consumer): nothing was applied; resync.
+            log.warning("consumer_tracking_moved", source=self.source, sequence=sequence)
+            await self._release_held(delay=None)
+            await _quietly(msg.nak())
+            await self._load_state()
+            return False
         except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then parked
             await self._failed(sequence, msg, event_id, event_type, f"{type(exc).__name__}: {exc}", poison=False)
             return False
@@ -183,7 +190,9 @@ class SourceConsumer:
     def _commit(self, sequence: int, envelope: Envelope | None) -> None:
         with self.ledger.db.transaction() as tx:
             if envelope is not None:
-                structlog.contextvars.bind_contextvars(correlation_id=envelope.correlation_id, event_id=envelope.id)
+                structlog.contextvars.bind_contextvars(
+                    service=self.service, correlation_id=envelope.correlation_id, event_id=envelope.id
+                )
                 try:
                     self.handlers[envelope.type](envelope, tx)
                 finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -94,7 +95,10 @@ def run_embedded(data_dir: Path, port: int, nats_port: int, demo: bool) -> None:
         print(f"Kyodo is up: http://127.0.0.1:{port}/api  (Ctrl-C stops)", flush=True)
         for name in apps:
             print(f"  {name}: http://127.0.0.1:{port}/api/{name}/docs", flush=True)
-        asyncio.run(_serve(server, issuer, data_dir, demo))
+        # uvicorn re-raises the Ctrl-C it handled, after the services have shut down gracefully.
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_serve(server, issuer, data_dir, demo))
+    print("Kyodo stopped.", flush=True)
 
 
 async def _serve(server: uvicorn.Server, issuer: DevIssuer, data_dir: Path, demo: bool) -> None:
