@@ -114,6 +114,8 @@ class SourceConsumer:
         self.metrics.consumer_parked.labels(self.source).set(1 if parked else 0)
 
     async def _wait_while_parked(self, stop: asyncio.Event) -> None:
+        # Nothing is fetched while parked; anything still held goes back to the stream for after the fix.
+        await self._release_held(delay=None)
         await _sleep_or_stop(stop, 1.0)
         sequence = self.parked_sequence
         if sequence is not None and not await asyncio.to_thread(self.ledger.is_parked, self.source, sequence):
@@ -172,7 +174,7 @@ class SourceConsumer:
             await self._load_state()
             return False
         except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then parked
-            await self._failed(sequence, msg, event_id, event_type, f"{type(exc).__name__}: {exc}", poison=False)
+            await self._failed(sequence, msg, event_id, event_type, describe(exc), poison=False)
             return False
         crash_point("consumer_after_commit")
         self.tracked = sequence
@@ -230,6 +232,12 @@ class SourceConsumer:
         # Held messages go back too: they come again once the failing one is through.
         await self._release_held(delay=self.settings.hold_delay_seconds)
         await _quietly(msg.nak(delay=delay))
+
+
+def describe(exc: BaseException) -> str:
+    """The error's class and first line only: database errors carry the offending values on later lines."""
+    first_line = (str(exc).splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first_line[:300]}"
 
 
 async def _quietly(awaitable: Any) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import traceback
 from typing import Any
 
+import structlog
 from eventsourcing.persistence import IntegrityError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,6 +13,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kyodo_shared.auth import AuthError
+
+log = structlog.get_logger(__name__)
 
 PROBLEM_BASE = "https://kyodo.example/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -158,6 +162,13 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Frames only: the exception's message may hold submitted values, which must not reach the logs.
+        log.error(
+            "http_unhandled_error",
+            error=type(exc).__name__,
+            path=request.url.path,
+            frames=traceback.format_tb(exc.__traceback__)[-5:],
+        )
         return problem_response(Problem(500, "internal_error", "内部エラーが発生しました", "Internal error"), request)
 
     app.add_exception_handler(Problem, on_problem)

@@ -1,0 +1,52 @@
+"""Readiness before the kernel runs, and `kyodo serve` refusing the development token issuer."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from kyodo_shared.auth import JwksVerifier
+from kyodo_shared.devissuer import DEV_ISSUER, DevIssuer
+from kyodo_shared.service import discover
+
+from support.harness import Backend, settings_for
+
+
+async def test_readyz_fails_while_this_replica_cannot_reach_nats(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    issuer = DevIssuer.load_or_create(tmp_path / "issuer")
+    settings = settings_for("registry", Backend("sqlite", tmp_path), nats_url, bus_namespace, issuer)
+    app = discover()["registry"].create_app(settings, JwksVerifier(settings.auth))
+    try:
+        # No lifespan: the kernel never connected to the bus.
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            response = await client.get("/readyz")
+        assert response.status_code == 503
+        assert response.json()["checks"] == {"store": "ok", "bus": "unreachable"}
+    finally:
+        app.state.kernel.close()
+
+
+def test_kyodo_serve_refuses_the_development_issuer(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "KYODO_AUTH__ISSUER": DEV_ISSUER,
+        "KYODO_AUTH__AUDIENCE": "kyodo",
+        "KYODO_AUTH__JWKS_URL": f"file://{tmp_path}/jwks.json",
+        "KYODO_STORE__SQLITE_PATH": str(tmp_path / "s.sqlite"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "kyodo_shared.cli.main", "serve", "registry", "--port", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "development token issuer" in result.stderr

@@ -1,0 +1,157 @@
+"""The outbox relay against real JetStream: dense sequences, deterministic ids, reconciliation with the stream."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import nats
+import pytest
+
+from kyodo_registry.app import RegistryApplication
+from kyodo_registry.bus import to_contracts
+from kyodo_shared.cloudevents import (
+    H_EXPECTED_LAST_SEQ,
+    H_ID,
+    H_INDEX,
+    H_MSG_ID,
+    H_NOTIFICATION,
+    H_SEQUENCE,
+    Envelope,
+    encode,
+    message_id,
+)
+from kyodo_shared.contracts import Contract
+from kyodo_shared.contracts.registry import CRITERIA_ORDER
+from kyodo_shared.db import SqliteDatabase
+from kyodo_shared.metrics import KernelMetrics
+from kyodo_shared.relay import OutboxRelay, PositionStore, RelayStreamBehind
+from kyodo_shared.settings import BusSettings, RelaySettings, StoreSettings
+from kyodo_shared.store import eventsourcing_env
+
+pytestmark = pytest.mark.smoke
+
+TRACE = {"correlation_id": "corr-1", "causation_id": "cause-1", "actor": "a"}
+
+
+def doubled(event: Any) -> Sequence[Contract]:
+    """A mapper giving two contract events per stored event, to exercise the index within a notification."""
+    return [c for c in to_contracts(event) for _ in range(2)]
+
+
+def apply(app: RegistryApplication, name: str) -> None:
+    profile = {"name": name, "purpose": "目的", "fields_of_activity": ["福祉"], "area": "本町"}
+    personal = {"name": "山田 花子", "email": "hanako@example.jp", "phone": "042-300-0000"}
+    app.apply_for_registration(uuid.uuid4(), profile, "rep", personal, dict.fromkeys(CRITERIA_ORDER, "根拠"), TRACE)
+
+
+async def stream_messages(js: Any, stream: str) -> list[Any]:
+    info = await js.stream_info(stream)
+    return [await js.get_msg(stream, seq) for seq in range(1, int(info.state.last_seq) + 1)]
+
+
+async def test_relay_resumes_inside_a_notification_after_a_partial_publish(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    store = StoreSettings(backend="sqlite", sqlite_path=tmp_path / "registry.sqlite")
+    app = RegistryApplication(env=eventsourcing_env(store))
+    db = SqliteDatabase(store.sqlite_path)
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    try:
+        apply(app, "g1")
+        apply(app, "g2")
+        relay = OutboxRelay(
+            service="registry",
+            application=app,
+            mapper=doubled,
+            db=db,
+            js=js,
+            bus=BusSettings(nats_url=nats_url, namespace=bus_namespace),
+            settings=RelaySettings(),
+            metrics=KernelMetrics(),
+        )
+        relay.positions.migrate()
+        await relay.ensure_stream()
+        # A previous relay published the first of notification 1's two messages, then died before recording.
+        notification = app.recorder.select_notifications(start=1, limit=1)[0]
+        first = doubled(app.mapper.to_domain_event(notification))[0]
+        envelope = Envelope(
+            id=message_id("registry", notification.id, 0),
+            source="/kyodo/registry",
+            type=first.ce_type(),
+            time=app.mapper.to_domain_event(notification).timestamp,
+            subject="x",
+            sequence=1,
+            correlation_id="corr-1",
+            causation_id="cause-1",
+            data=first,
+            notification_id=notification.id,
+            index=0,
+        )
+        headers, body = encode(envelope)
+        headers |= {H_MSG_ID: envelope.id, H_EXPECTED_LAST_SEQ: "0"}
+        await js.publish(first.subject(bus_namespace), body, headers=headers)
+
+        await relay.reconcile()
+        assert relay.position.sequence == 1
+        while await relay.drain_once():
+            pass
+        messages = await stream_messages(js, relay.stream)
+        assert [(m.headers[H_NOTIFICATION], m.headers[H_INDEX]) for m in messages] == [
+            ("1", "0"),
+            ("1", "1"),
+            ("2", "0"),
+            ("2", "1"),
+        ]
+        assert [int(m.headers[H_SEQUENCE]) for m in messages] == [1, 2, 3, 4]
+        assert [m.headers[H_ID] for m in messages] == [
+            message_id("registry", n, i) for n, i in ((1, 0), (1, 1), (2, 0), (2, 1))
+        ]
+        assert all(m.headers["ce-correlationid"] == "corr-1" for m in messages)
+        for m in messages:
+            for value in ("山田", "hanako@example.jp", "042-300-0000"):
+                assert value not in m.data.decode()
+        assert PositionStore(db, "registry").load().sequence == 4
+    finally:
+        app.close()
+        db.close()
+        await nc.close()
+
+
+async def test_relay_refuses_to_publish_when_the_stream_lost_messages(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    store = StoreSettings(backend="sqlite", sqlite_path=tmp_path / "registry.sqlite")
+    app = RegistryApplication(env=eventsourcing_env(store))
+    db = SqliteDatabase(store.sqlite_path)
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    try:
+        apply(app, "g1")
+        relay = OutboxRelay(
+            service="registry",
+            application=app,
+            mapper=to_contracts,
+            db=db,
+            js=js,
+            bus=BusSettings(nats_url=nats_url, namespace=bus_namespace),
+            settings=RelaySettings(),
+            metrics=KernelMetrics(),
+        )
+        relay.positions.migrate()
+        await relay.ensure_stream()
+        await relay.reconcile()
+        assert await relay.drain_once() == 1
+        await js.purge_stream(relay.stream)
+        await js.delete_stream(relay.stream)
+        await relay.ensure_stream()
+        # Publishing on would re-use sequence numbers consumers have already applied: the relay stops instead.
+        with pytest.raises(RelayStreamBehind):
+            await relay.reconcile()
+    finally:
+        app.close()
+        db.close()
+        await nc.close()
