@@ -78,7 +78,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
 
 
 class AuthError(Exception):
-    """An authentication (401) or authorisation (403) failure with a machine code and bilingual reasons."""
+    """An authentication (401), authorisation (403) or key-outage (503) failure with bilingual reasons."""
 
     def __init__(self, status: int, code: str, reason_ja: str, reason_en: str) -> None:
         super().__init__(f"{code}: {reason_en}")
@@ -176,7 +176,9 @@ class JwksVerifier:
         try:
             key = await self._keys.get(kid)
         except JwksUnavailableError:
-            raise AuthError.unauthorized("jwks_unavailable") from None
+            # The identity provider is down, not the token bad: 503 tells clients to retry, not to log in again.
+            reason_ja, reason_en = _MESSAGES["jwks_unavailable"]
+            raise AuthError(503, "jwks_unavailable", reason_ja, reason_en) from None
         if key is None:
             raise AuthError.unauthorized("unknown_kid")
         if key.algorithm_name != alg:

@@ -20,7 +20,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from kyodo_shared.cloudevents import H_ID, H_TYPE, Envelope, PoisonMessage, decode, sequence_of
-from kyodo_shared.contracts import Contract, stream_name
+from kyodo_shared.contracts import Contract, catalog, stream_name
 from kyodo_shared.crashpoints import crash_point
 from kyodo_shared.db import Tx
 from kyodo_shared.dlq import ConsumerLedger, TrackingConflict
@@ -185,7 +185,10 @@ class SourceConsumer:
 
     def _decode(self, msg: Msg, event_type: str) -> Envelope | None:
         if event_type not in self.handlers:
-            return None  # not an event this service follows: tracking still advances past it
+            if event_type in catalog():
+                return None  # a known contract this service does not follow: tracking advances past it
+            # Not a contract we know (garbage, or a newer version than this build): never drop it silently.
+            raise PoisonMessage("unknown or missing event type")
         envelope = decode(msg.headers, msg.data)
         return replace(envelope, delivery_count=int(msg.metadata.num_delivered or 1))
 

@@ -71,11 +71,12 @@ class SqliteDatabase:
             cursor.execute("BEGIN IMMEDIATE")
             try:
                 yield _SqliteTx(cursor)
-            except BaseException:
-                cursor.execute("ROLLBACK")
-                raise
-            else:
                 cursor.execute("COMMIT")
+            except BaseException:
+                # Also after a failed COMMIT: the connection must not stay inside a transaction.
+                if self._conn.in_transaction:
+                    cursor.execute("ROLLBACK")
+                raise
             finally:
                 cursor.close()
 

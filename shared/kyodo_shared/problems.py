@@ -103,7 +103,7 @@ def validation_problem(errors: list[dict[str, Any]]) -> Problem:
         return Problem(400, "malformed_json", "JSON の形式が正しくありません", "The body is not valid JSON")
     fields = []
     for error in errors:
-        loc = [str(part) for part in error.get("loc", ()) if part not in ("body",)]
+        loc = [_field_part(part) for part in error.get("loc", ()) if part not in ("body",)]
         kind = str(error.get("type", "value_error"))
         fields.append(
             {
@@ -116,6 +116,14 @@ def validation_problem(errors: list[dict[str, Any]]) -> Problem:
     return Problem(
         422, "validation_failed", "入力内容に誤りがあります", "The request has invalid fields", errors=fields
     )
+
+
+def _field_part(part: object) -> str:
+    """A location part as shown to the client: our field names and indexes pass, a submitted key becomes '*'."""
+    text = str(part)
+    if isinstance(part, int) or (len(text) <= 40 and text.isascii() and text.replace("_", "a").isalnum()):
+        return text
+    return "*"
 
 
 def install_problem_handlers(app: FastAPI) -> None:

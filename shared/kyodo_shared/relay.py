@@ -118,6 +118,8 @@ class OutboxRelay:
         self.positions = PositionStore(db, service)
         self.stream = stream_name(bus.namespace, service)
         self.position = Position()
+        # Shown in /readyz: a relay that keeps failing is reported (the replica can still serve reads and writes).
+        self.status = "starting"
         self._nudge = asyncio.Event()
 
     def nudge(self) -> None:
@@ -160,8 +162,15 @@ class OutboxRelay:
         while not stop.is_set():
             try:
                 published = await self.drain_once()
+                self.status = "ok"
             except Exception as exc:  # noqa: BLE001 - the relay must outlive transient bus or store errors
-                log.warning("relay_error", error=type(exc).__name__, detail=str(exc)[:200])
+                self.status = f"retrying after {type(exc).__name__}"
+                log.warning(
+                    "relay_error",
+                    service=self.service,
+                    error=type(exc).__name__,
+                    detail=(str(exc).splitlines() or [""])[0][:200],
+                )
                 self.metrics.relay_errors.labels(self.service).inc()
                 await _sleep_or_stop(stop, 1.0)
                 await self._try_reconcile()
@@ -218,42 +227,8 @@ class OutboxRelay:
                 self.position = Position(last_id, 2**30, position.sequence)
                 await asyncio.to_thread(self.positions.save, self.position)
             return 0
-        sequence = position.sequence
-        futures = []
-        for item in items:
-            sequence += 1
-            msg_id = message_id(self.service, item.notification_id, item.index)
-            envelope = Envelope(
-                id=msg_id,
-                source=f"/kyodo/{self.service}",
-                type=item.contract.ce_type(),
-                time=item.time,
-                subject=item.subject,
-                sequence=sequence,
-                correlation_id=item.trace.get("correlation_id", msg_id),
-                causation_id=item.trace.get("causation_id", msg_id),
-                data=item.contract,
-                notification_id=item.notification_id,
-                index=item.index,
-            )
-            headers, body = encode(envelope)
-            headers[H_MSG_ID] = msg_id
-            headers[H_EXPECTED_LAST_SEQ] = str(sequence - 1)
-            futures.append(
-                await self.js.publish_async(
-                    item.contract.subject(self.bus.namespace), body, headers=headers, stream=self.stream
-                )
-            )
-        results = await asyncio.wait_for(
-            asyncio.gather(*futures, return_exceptions=True), timeout=self.settings.publish_timeout_seconds
-        )
-        failed = [r for r in results if isinstance(r, BaseException)]
-        if failed:
-            # Expected-last-sequence makes every publish after a failed one fail too: the stream stays a prefix.
-            raise failed[0]
-        last_ack = results[-1]
-        if isinstance(last_ack, BaseException) or int(last_ack.seq) != sequence:
-            raise RuntimeError("stream sequence differs from source sequence")
+        await self._publish(items, position.sequence)
+        sequence = position.sequence + len(items)
         crash_point("relay_after_publish")
         # A batch holds every contract event of each notification it read, so all of them are now published.
         next_position = Position(last_id, 2**30, sequence)
@@ -262,6 +237,56 @@ class OutboxRelay:
         self.metrics.relay_published.labels(self.service).inc(len(items))
         self.metrics.relay_sequence.labels(self.service).set(sequence)
         return len(items)
+
+    async def _publish(self, items: list[_Item], last_sequence: int) -> None:
+        """Publish pipelined; any failure cancels what is still in flight, and the caller reconciles."""
+        futures: list[asyncio.Future[Any]] = []
+        timeout = self.settings.publish_timeout_seconds
+        try:
+            for sequence, item in enumerate(items, start=last_sequence + 1):
+                headers, body = self._message(item, sequence)
+                # wait_stall bounds the wait for a free in-flight slot: acks lost in a reconnect never free theirs.
+                futures.append(
+                    await self.js.publish_async(
+                        item.contract.subject(self.bus.namespace),
+                        body,
+                        headers=headers,
+                        stream=self.stream,
+                        wait_stall=timeout,
+                    )
+                )
+            results = await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), timeout=timeout)
+        finally:
+            for future in futures:
+                if not future.done():
+                    future.cancel()  # frees its in-flight slot
+        failed = [r for r in results if isinstance(r, BaseException)]
+        if failed:
+            # Expected-last-sequence makes every publish after a failed one fail too: the stream stays a prefix.
+            raise failed[0]
+        last_ack = results[-1]
+        if isinstance(last_ack, BaseException) or int(last_ack.seq) != last_sequence + len(items):
+            raise RuntimeError("stream sequence differs from source sequence")
+
+    def _message(self, item: _Item, sequence: int) -> tuple[dict[str, str], bytes]:
+        msg_id = message_id(self.service, item.notification_id, item.index)
+        envelope = Envelope(
+            id=msg_id,
+            source=f"/kyodo/{self.service}",
+            type=item.contract.ce_type(),
+            time=item.time,
+            subject=item.subject,
+            sequence=sequence,
+            correlation_id=item.trace.get("correlation_id", msg_id),
+            causation_id=item.trace.get("causation_id", msg_id),
+            data=item.contract,
+            notification_id=item.notification_id,
+            index=item.index,
+        )
+        headers, body = encode(envelope)
+        headers[H_MSG_ID] = msg_id
+        headers[H_EXPECTED_LAST_SEQ] = str(sequence - 1)
+        return headers, body
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

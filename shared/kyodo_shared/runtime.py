@@ -156,13 +156,14 @@ class Kernel:
             checks["store"] = f"unreachable: {type(exc).__name__}"
         checks["bus"] = "ok" if self.nc is not None and self.nc.is_connected else "unreachable"
         try:
+            # The error's class only: /readyz may be reachable from outside; `kyodo dlq list` shows the text.
             parked = [
                 {
                     "source": p.source,
                     "sequence": p.sequence,
                     "event_type": p.event_type,
                     "failures": p.failures,
-                    "error": p.last_error,
+                    "error": p.last_error.split(":", 1)[0],
                     "parked_at": p.parked_at,
                 }
                 for p in self.ledger.parked()
@@ -170,9 +171,12 @@ class Kernel:
         except Exception:  # noqa: BLE001
             parked = []
         ready = all(v == "ok" for v in checks.values())
-        return ready, {
+        body: dict[str, Any] = {
             "status": "ready" if ready else "not_ready",
             "service": self.service,
             "checks": checks,
             "parked": parked,
         }
+        if self.relay is not None:
+            body["relay"] = {"status": self.relay.status, "sequence": self.relay.position.sequence}
+        return ready, body

@@ -37,27 +37,37 @@ class BodyLimitMiddleware:
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await _too_large(scope, send)
             return
+        if declared is not None:
+            await self.app(scope, receive, send)
+            return
+        # No Content-Length (chunked): read up to the limit here, then replay the body to the app.
+        chunks: list[bytes] = []
         seen = 0
-        too_large = False
-
-        async def limited_receive() -> Message:
-            nonlocal seen, too_large
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    too_large = True
-                    raise _BodyTooLarge
-            return message
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message], receive), send)
+                return
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.max_bytes:
+                await _too_large(scope, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay([body], receive), send)
 
-        try:
-            await self.app(scope, limited_receive, send)
-        except _BodyTooLarge:
-            await _too_large(scope, send)
 
+def _replay(messages: list[Message], then: Receive) -> Receive:
+    """Hands out the already-read messages, then the connection's own (so a disconnect is still seen)."""
+    pending = list(messages)
 
-class _BodyTooLarge(Exception):
-    pass
+    async def replayed() -> Message:
+        return pending.pop(0) if pending else await then()
+
+    return replayed
 
 
 async def _too_large(scope: Scope, send: Send) -> None:
@@ -114,7 +124,8 @@ def require_if_match(request: Request, current_version: int) -> None:
             detail_ja="最新の ETag を If-Match に指定してください。",
             detail_en="Send the resource's current ETag in If-Match.",
         )
-    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    # If-Match uses the strong comparison (RFC 9110 §13.1.1): a weak tag never matches.
+    tags = [t.strip() for t in header.split(",")]
     if "*" not in tags and etag_of(current_version) not in tags:
         raise Problem(
             412,

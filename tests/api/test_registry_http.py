@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kyodo_registry.app import RegistryApplication
 from kyodo_shared.devissuer import DevIssuer
@@ -96,30 +97,74 @@ def forged(issuer: DevIssuer, **claims: Any) -> str:
     return issuer.sign({k: v for k, v in base.items() if v is not None})
 
 
+def same_kid_other_key(issuer: DevIssuer) -> str:
+    """A token naming the issuer's current key id but signed with a different key."""
+    now = datetime.now(UTC)
+    claims = {
+        "sub": "rep-1",
+        "roles": ["group"],
+        "iss": "urn:kyodo:dev-issuer",
+        "aud": "kyodo",
+        "exp": int((now + timedelta(hours=1)).timestamp()),
+    }
+    return jwt.encode(claims, Ed25519PrivateKey.generate(), algorithm="EdDSA", headers={"kid": issuer.signing_kid})
+
+
 @pytest.mark.parametrize(
-    "make_token",
+    ("make_token", "code"),
     [
-        lambda i: None,
-        lambda i: forged(i, exp=int((datetime.now(UTC) - timedelta(hours=1)).timestamp())),
-        lambda i: forged(i, iss="https://evil.example"),
-        lambda i: forged(i, aud="another-app"),
-        lambda i: forged(DevIssuer.ephemeral()),
-        lambda i: jwt.encode(
-            {"sub": "rep-1", "roles": ["group"], "iss": "urn:kyodo:dev-issuer", "aud": "kyodo"},
-            key="",
-            algorithm="none",
+        (lambda i: None, "missing_token"),
+        (lambda i: forged(i, exp=int((datetime.now(UTC) - timedelta(hours=1)).timestamp())), "token_expired"),
+        (lambda i: forged(i, iss="https://evil.example"), "wrong_issuer"),
+        (lambda i: forged(i, aud="another-app"), "wrong_audience"),
+        (same_kid_other_key, "invalid_signature"),
+        (lambda i: forged(DevIssuer.ephemeral()), "unknown_kid"),
+        (
+            lambda i: jwt.encode(
+                {"sub": "rep-1", "roles": ["group"], "iss": "urn:kyodo:dev-issuer", "aud": "kyodo"},
+                key="",
+                algorithm="none",
+            ),
+            "disallowed_alg",
         ),
     ],
-    ids=["none", "expired", "wrong-iss", "wrong-aud", "wrong-signature", "alg-none"],
+    ids=["none", "expired", "wrong-iss", "wrong-aud", "wrong-signature", "unknown-key", "alg-none"],
 )
-async def test_refuses_a_request_without_a_valid_token(registry: Platform, make_token: Any) -> None:
+async def test_refuses_a_request_without_a_valid_token(registry: Platform, make_token: Any, code: str) -> None:
     token = make_token(registry.issuer)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     before = stored_events(registry)
     response = await registry.clients["registry"].post("/groups", json=application(), headers=headers)
-    assert_problem(response, 401, response.json()["code"])
+    assert_problem(response, 401, code)
     assert response.headers["www-authenticate"].startswith("Bearer")
     assert stored_events(registry) == before
+
+
+async def test_refuses_a_chunked_body_over_the_limit_with_413(registry: Platform) -> None:
+    async def chunks() -> Any:
+        for _ in range(64):
+            yield b"x" * 8192
+
+    response = await registry.clients["registry"].post(
+        "/groups", content=chunks(), headers={**registry.token("rep-1", "group"), "content-type": "application/json"}
+    )
+    assert_problem(response, 413, "body_too_large")
+
+
+async def test_never_echoes_a_submitted_key_as_a_field_name(registry: Platform) -> None:
+    body = {**application(), "hanako@example.jp": "x"}
+    problem = assert_problem(
+        await registry.clients["registry"].post("/groups", json=body, headers=registry.token("rep-1", "group")),
+        422,
+        "validation_failed",
+    )
+    assert [e["field"] for e in problem["errors"]] == ["*"]
+
+
+async def test_a_weak_etag_never_satisfies_if_match(registry: Platform) -> None:
+    created = await apply(registry)
+    weak = "W/" + created.headers["ETag"]
+    assert_problem(await assess(registry, created.json()["id"], weak), 412, "precondition_failed")
 
 
 async def test_refuses_a_caller_without_the_role(registry: Platform) -> None:

@@ -137,3 +137,20 @@ async def test_parks_malformed_bytes_and_keeps_running(sqlite_path: Path, nats_u
         assert all(not t.done() for t in kernel._tasks)
         ready, _ = kernel.readiness()
         assert ready
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"ce-type": "jp.kyodo.registry.group.registered.v9", "ce-sequence": "1"}],
+    ids=["no-headers", "unknown-version"],
+)
+async def test_parks_a_message_of_unknown_type_instead_of_dropping_it(
+    sqlite_path: Path, nats_url: str, bus_namespace: str, headers: dict[str, str]
+) -> None:
+    probe = Probe()
+    async with running_probe(sqlite_path, nats_url, bus_namespace, probe) as (kernel, js):
+        await js.publish(f"{bus_namespace}.registry.group.registered.v9", b"{}", headers=headers or None)
+        await publish(js, bus_namespace, 2, "g2")
+        await eventually(lambda: kernel.ledger.parked() != [])
+        assert kernel.ledger.parked()[0].sequence == 1
+        assert effects(kernel.db) == []

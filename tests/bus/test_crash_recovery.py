@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from pathlib import Path
 
@@ -76,6 +77,11 @@ async def test_relay_killed_after_publishing_and_before_recording_neither_loses_
             ids.add(msg.headers[H_ID])
         assert len(ids) == 16
         assert PositionStore(SqliteDatabase(store.sqlite_path), "registry").load().sequence == 16
+        # The restart took its position from the stream, not by re-publishing (which the dedup window would hide).
+        restart_log = [
+            json.loads(line) for line in (tmp_path / "relay2.log").read_text().splitlines() if line[:1] == "{"
+        ]
+        assert [e["sequence"] for e in restart_log if e.get("event") == "relay_reconciled"] == [8]
 
         probe = Probe()
         kernel = probe_kernel(probe_settings(tmp_path / "probe.sqlite", nats_url, bus_namespace), probe)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import subprocess
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,6 +34,9 @@ from kyodo_shared.metrics import KernelMetrics
 from kyodo_shared.relay import OutboxRelay, PositionStore, RelayStreamBehind
 from kyodo_shared.settings import BusSettings, RelaySettings, StoreSettings
 from kyodo_shared.store import eventsourcing_env
+
+from support.harness import eventually
+from support.servers import free_port, nats_server_binary, wait_for_port
 
 pytestmark = pytest.mark.smoke
 
@@ -155,3 +162,62 @@ async def test_relay_refuses_to_publish_when_the_stream_lost_messages(
         app.close()
         db.close()
         await nc.close()
+
+
+def start_nats(port: int, store: Path) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for_port("127.0.0.1", port, 10.0, proc)
+    return proc
+
+
+async def test_relay_recovers_when_nats_dies_with_publishes_in_flight(tmp_path: Path) -> None:
+    port = free_port()
+    server = start_nats(port, tmp_path / "js")
+    url = f"nats://127.0.0.1:{port}"
+    store = StoreSettings(backend="sqlite", sqlite_path=tmp_path / "registry.sqlite")
+    app = RegistryApplication(env=eventsourcing_env(store))
+    db = SqliteDatabase(store.sqlite_path)
+    nc = await nats.connect(url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    relay = OutboxRelay(
+        service="registry",
+        application=app,
+        mapper=to_contracts,
+        db=db,
+        js=nc.jetstream(publish_async_max_pending=2),
+        bus=BusSettings(nats_url=url, namespace="t"),
+        settings=RelaySettings(publish_timeout_seconds=1.0, max_in_flight=2),
+        metrics=KernelMetrics(),
+    )
+    relay.positions.migrate()
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop))
+    try:
+        await eventually(lambda: relay.status == "ok")
+        # The server freezes with two publishes in flight (their acks never come), then crashes and restarts.
+        os.kill(server.pid, signal.SIGSTOP)
+        for n in range(5):
+            apply(app, f"g{n}")
+        relay.nudge()
+        await asyncio.sleep(0.5)
+        server.kill()
+        server.wait()
+        server = start_nats(port, tmp_path / "js")
+
+        async def all_published() -> bool:
+            return relay.position.sequence == 5
+
+        await eventually(all_published, timeout=30)
+        messages = await stream_messages(nc.jetstream(), relay.stream)
+        assert [int(m.headers[H_SEQUENCE]) for m in messages] == [1, 2, 3, 4, 5]
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=10)
+        await nc.close()
+        server.kill()
+        server.wait()
+        app.close()
+        db.close()

@@ -27,5 +27,12 @@ def test_every_published_contract_has_a_channel_and_a_send_operation() -> None:
         assert doc["operations"][f"publish.{channel}"]["action"] == "send"
 
 
-def test_no_published_contract_declares_personal_data() -> None:
-    assert not any(m["x-personal-data"] for m in document()["components"]["messages"].values())
+PERSONAL_FIELD_NAMES = {"name_kana", "email", "phone", "address", "birth_date", "representative", "contact"}
+
+
+def test_no_published_contract_carries_a_personal_data_field() -> None:
+    """Contracts do not declare personal data, and no schema has a field that would hold it."""
+    doc = document()
+    assert not any(m["x-personal-data"] for m in doc["components"]["messages"].values())
+    for name, schema in doc["components"]["schemas"].items():
+        assert not set(schema.get("properties", {})) & PERSONAL_FIELD_NAMES, name

@@ -334,12 +334,15 @@ async def test_keeps_the_cached_keys_when_a_refresh_fails(
     assert server.requests == 2
 
 
-async def test_reports_the_keys_unavailable_when_none_can_be_fetched(
+async def test_reports_the_keys_unavailable_with_503_when_none_can_be_fetched(
     verifier: JwksVerifier, issuer: DevIssuer, server: JwksServer
 ) -> None:
     server.failing = True
 
-    assert (await rejection(verifier, issuer.mint("user-1", []))).code == "jwks_unavailable"
+    with pytest.raises(AuthError) as caught:
+        await verifier.verify(issuer.mint("user-1", []))
+    # An identity-provider outage is the server's problem (503), not a bad token (401).
+    assert (caught.value.status, caught.value.code) == (503, "jwks_unavailable")
 
 
 async def test_concurrent_requests_fetch_the_jwks_once(

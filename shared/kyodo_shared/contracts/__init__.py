@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 from kyodo_shared.contracts.base import Contract, stream_name, stream_subjects
 
 
+@functools.cache
 def catalog() -> dict[str, type[Contract]]:
     """Every published contract, by CloudEvents type."""
     from kyodo_shared.contracts import registry
