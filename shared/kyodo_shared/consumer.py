@@ -7,7 +7,6 @@ messages after a gap are held until the gap fills; failures are retried with gro
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -19,6 +18,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
+from kyodo_shared.aio import sleep_or_stop
 from kyodo_shared.cloudevents import H_ID, H_TYPE, Envelope, PoisonMessage, decode, sequence_of
 from kyodo_shared.contracts import Contract, catalog, stream_name
 from kyodo_shared.crashpoints import crash_point
@@ -78,7 +78,7 @@ class SourceConsumer:
                 await self.js.stream_info(self.stream)
                 return True
             except NotFoundError:
-                await _sleep_or_stop(stop, 1.0)
+                await sleep_or_stop(stop, 1.0)
         return False
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -116,7 +116,7 @@ class SourceConsumer:
     async def _wait_while_parked(self, stop: asyncio.Event) -> None:
         # Nothing is fetched while parked; anything still held goes back to the stream for after the fix.
         await self._release_held(delay=None)
-        await _sleep_or_stop(stop, 1.0)
+        await sleep_or_stop(stop, 1.0)
         sequence = self.parked_sequence
         if sequence is not None and not await asyncio.to_thread(self.ledger.is_parked, self.source, sequence):
             log.info("consumer_unparked", source=self.source, sequence=sequence)
@@ -249,8 +249,3 @@ async def _quietly(awaitable: Any) -> None:
         await awaitable
     except Exception as exc:  # noqa: BLE001
         log.debug("ack_failed", error=type(exc).__name__)
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)

@@ -7,7 +7,6 @@ stream only accepts sequence k after k-1 (`Nats-Expected-Last-Sequence`), so it 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +17,7 @@ from nats.js import JetStreamContext
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
+from kyodo_shared.aio import sleep_or_stop
 from kyodo_shared.cloudevents import (
     H_EXPECTED_LAST_SEQ,
     H_INDEX,
@@ -172,7 +172,7 @@ class OutboxRelay:
                     detail=(str(exc).splitlines() or [""])[0][:200],
                 )
                 self.metrics.relay_errors.labels(self.service).inc()
-                await _sleep_or_stop(stop, 1.0)
+                await sleep_or_stop(stop, 1.0)
                 await self._try_reconcile()
                 continue
             if not published:
@@ -287,8 +287,3 @@ class OutboxRelay:
         headers[H_MSG_ID] = msg_id
         headers[H_EXPECTED_LAST_SEQ] = str(sequence - 1)
         return headers, body
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +12,7 @@ import structlog
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
+from kyodo_shared.aio import sleep_or_stop
 from kyodo_shared.consumer import Handler, SourceConsumer
 from kyodo_shared.contracts import Contract
 from kyodo_shared.db import Database, migrate, open_database
@@ -113,10 +113,9 @@ class Kernel:
                         service=self.service,
                         task=name,
                         error=type(exc).__name__,
-                        detail=str(exc)[:300],
+                        detail=(str(exc).splitlines() or [""])[0][:300],
                     )
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._stop.wait(), timeout=2.0)
+                    await sleep_or_stop(self._stop, 2.0)
 
         self._tasks.append(asyncio.create_task(supervised(), name=f"{self.service}:{name}"))
 

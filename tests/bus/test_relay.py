@@ -7,7 +7,8 @@ import os
 import signal
 import subprocess
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -59,28 +60,41 @@ async def stream_messages(js: Any, stream: str) -> list[Any]:
     return [await js.get_msg(stream, seq) for seq in range(1, int(info.state.last_seq) + 1)]
 
 
-async def test_relay_resumes_inside_a_notification_after_a_partial_publish(
-    tmp_path: Path, nats_url: str, bus_namespace: str
-) -> None:
+@asynccontextmanager
+async def relay_setup(
+    tmp_path: Path, nats_url: str, namespace: str, mapper: Any = to_contracts, **settings: Any
+) -> AsyncIterator[tuple[RegistryApplication, OutboxRelay, Any]]:
+    """A registry store on SQLite and a relay over it, not yet running; closed afterwards."""
     store = StoreSettings(backend="sqlite", sqlite_path=tmp_path / "registry.sqlite")
     app = RegistryApplication(env=eventsourcing_env(store))
     db = SqliteDatabase(store.sqlite_path)
-    nc = await nats.connect(nats_url)
-    js = nc.jetstream()
+    nc = await nats.connect(nats_url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    js = nc.jetstream(publish_async_max_pending=settings.get("max_in_flight", 256))
+    relay = OutboxRelay(
+        service="registry",
+        application=app,
+        mapper=mapper,
+        db=db,
+        js=js,
+        bus=BusSettings(nats_url=nats_url, namespace=namespace),
+        settings=RelaySettings(**settings),
+        metrics=KernelMetrics(),
+    )
+    relay.positions.migrate()
     try:
+        yield app, relay, js
+    finally:
+        app.close()
+        db.close()
+        await nc.close()
+
+
+async def test_relay_resumes_inside_a_notification_after_a_partial_publish(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    async with relay_setup(tmp_path, nats_url, bus_namespace, doubled) as (app, relay, js):
         apply(app, "g1")
         apply(app, "g2")
-        relay = OutboxRelay(
-            service="registry",
-            application=app,
-            mapper=doubled,
-            db=db,
-            js=js,
-            bus=BusSettings(nats_url=nats_url, namespace=bus_namespace),
-            settings=RelaySettings(),
-            metrics=KernelMetrics(),
-        )
-        relay.positions.migrate()
         await relay.ensure_stream()
         # A previous relay published the first of notification 1's two messages, then died before recording.
         notification = app.recorder.select_notifications(start=1, limit=1)[0]
@@ -121,34 +135,14 @@ async def test_relay_resumes_inside_a_notification_after_a_partial_publish(
         for m in messages:
             for value in ("山田", "hanako@example.jp", "042-300-0000"):
                 assert value not in m.data.decode()
-        assert PositionStore(db, "registry").load().sequence == 4
-    finally:
-        app.close()
-        db.close()
-        await nc.close()
+        assert PositionStore(relay.positions.db, "registry").load().sequence == 4
 
 
 async def test_relay_refuses_to_publish_when_the_stream_lost_messages(
     tmp_path: Path, nats_url: str, bus_namespace: str
 ) -> None:
-    store = StoreSettings(backend="sqlite", sqlite_path=tmp_path / "registry.sqlite")
-    app = RegistryApplication(env=eventsourcing_env(store))
-    db = SqliteDatabase(store.sqlite_path)
-    nc = await nats.connect(nats_url)
-    js = nc.jetstream()
-    try:
+    async with relay_setup(tmp_path, nats_url, bus_namespace) as (app, relay, js):
         apply(app, "g1")
-        relay = OutboxRelay(
-            service="registry",
-            application=app,
-            mapper=to_contracts,
-            db=db,
-            js=js,
-            bus=BusSettings(nats_url=nats_url, namespace=bus_namespace),
-            settings=RelaySettings(),
-            metrics=KernelMetrics(),
-        )
-        relay.positions.migrate()
         await relay.ensure_stream()
         await relay.reconcile()
         assert await relay.drain_once() == 1
@@ -158,10 +152,6 @@ async def test_relay_refuses_to_publish_when_the_stream_lost_messages(
         # Publishing on would re-use sequence numbers consumers have already applied: the relay stops instead.
         with pytest.raises(RelayStreamBehind):
             await relay.reconcile()
-    finally:
-        app.close()
-        db.close()
-        await nc.close()
 
 
 def start_nats(port: int, store: Path) -> subprocess.Popen[bytes]:
@@ -176,48 +166,44 @@ def start_nats(port: int, store: Path) -> subprocess.Popen[bytes]:
 
 async def test_relay_recovers_when_nats_dies_with_publishes_in_flight(tmp_path: Path) -> None:
     port = free_port()
-    server = start_nats(port, tmp_path / "js")
+    servers = [start_nats(port, tmp_path / "js")]
     url = f"nats://127.0.0.1:{port}"
-    store = StoreSettings(backend="sqlite", sqlite_path=tmp_path / "registry.sqlite")
-    app = RegistryApplication(env=eventsourcing_env(store))
-    db = SqliteDatabase(store.sqlite_path)
-    nc = await nats.connect(url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
-    relay = OutboxRelay(
-        service="registry",
-        application=app,
-        mapper=to_contracts,
-        db=db,
-        js=nc.jetstream(publish_async_max_pending=2),
-        bus=BusSettings(nats_url=url, namespace="t"),
-        settings=RelaySettings(publish_timeout_seconds=1.0, max_in_flight=2),
-        metrics=KernelMetrics(),
-    )
-    relay.positions.migrate()
+    try:
+        async with relay_setup(tmp_path, url, "t", publish_timeout_seconds=1.0, max_in_flight=2) as (app, relay, js):
+            await _publish_through_a_crash(app, relay, js, servers, port, tmp_path)
+    finally:
+        for server in servers:
+            server.kill()
+            server.wait()
+
+
+async def _publish_through_a_crash(
+    app: RegistryApplication,
+    relay: OutboxRelay,
+    js: Any,
+    servers: list[subprocess.Popen[bytes]],
+    port: int,
+    tmp_path: Path,
+) -> None:
     stop = asyncio.Event()
     task = asyncio.create_task(relay.run(stop))
     try:
         await eventually(lambda: relay.status == "ok")
         # The server freezes with two publishes in flight (their acks never come), then crashes and restarts.
-        os.kill(server.pid, signal.SIGSTOP)
+        os.kill(servers[0].pid, signal.SIGSTOP)
         for n in range(5):
             apply(app, f"g{n}")
         relay.nudge()
         await asyncio.sleep(0.5)
-        server.kill()
-        server.wait()
-        server = start_nats(port, tmp_path / "js")
+        servers[0].kill()
+        servers.append(start_nats(port, tmp_path / "js"))
 
         async def all_published() -> bool:
             return relay.position.sequence == 5
 
         await eventually(all_published, timeout=30)
-        messages = await stream_messages(nc.jetstream(), relay.stream)
+        messages = await stream_messages(js, relay.stream)
         assert [int(m.headers[H_SEQUENCE]) for m in messages] == [1, 2, 3, 4, 5]
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=10)
-        await nc.close()
-        server.kill()
-        server.wait()
-        app.close()
-        db.close()
