@@ -17,8 +17,16 @@ def eventsourcing_env(store: StoreSettings) -> dict[str, str]:
             "SQLITE_DBNAME": str(store.sqlite_path),
             "SQLITE_LOCK_TIMEOUT": "30",
         }
-    ensure_pg_schema(store.pg_dsn, store.pg_schema)
     info = conninfo_to_dict(store.pg_dsn)
+    unsupported = sorted(set(info) - {"host", "port", "user", "password", "dbname"})
+    if unsupported:
+        # eventsourcing builds its own connections from these five parts; anything else would silently apply to
+        # only one of the service's two connection paths. libpq environment variables reach both.
+        raise ValueError(
+            f"KYODO_STORE__PG_DSN options {', '.join(unsupported)} are not supported; set them as libpq "
+            "environment variables instead (for example PGSSLMODE, PGSSLROOTCERT)"
+        )
+    ensure_pg_schema(store.pg_dsn, store.pg_schema)
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": str(info.get("dbname", "postgres")),
