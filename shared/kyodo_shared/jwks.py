@@ -82,6 +82,10 @@ class KeySet:
 
     async def get(self, kid: str) -> PyJWK | None:
         """Return the key for ``kid``, refetching the set at most once; None when it is unknown."""
+        if self._lock.locked():
+            # A refresh is in flight (say, the first requests after start): wait for its keys instead of failing.
+            async with self._lock:
+                pass
         if self._is_expired() and self._may_refresh():
             await self._refresh()
         key = self._keys.get(kid)

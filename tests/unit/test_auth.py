@@ -356,6 +356,17 @@ async def test_concurrent_requests_fetch_the_jwks_once(
     assert server.requests == 1
 
 
+async def test_concurrent_first_requests_all_wait_for_the_keys_being_loaded(tmp_path: Path) -> None:
+    issuer = DevIssuer.load_or_create(tmp_path)
+    verifier = JwksVerifier(issuer.settings())
+    tokens = [issuer.mint(f"user-{n}", []) for n in range(16)]
+
+    # A file read yields to the event loop, so the other requests arrive while the first load is in flight.
+    principals = await asyncio.gather(*(verifier.verify(token) for token in tokens))
+
+    assert [p.sub for p in principals] == [f"user-{n}" for n in range(16)]
+
+
 async def test_error_messages_never_echo_the_token_or_its_claims(verifier: JwksVerifier, issuer: DevIssuer) -> None:
     token = issuer.mint("secret-subject", [], audience="secret-audience", extra_claims={"iss": "secret-issuer"})
 
