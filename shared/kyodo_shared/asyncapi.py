@@ -65,10 +65,19 @@ def document() -> dict[str, Any]:
             "x-personal-data": contract.personal_data,
         }
         channels[channel] = {
-            "address": "{namespace}." + channel,
+            "address": contract.subject_template.format(
+                namespace="{namespace}", event_name=contract.event_name, version=contract.version, service="{service}"
+            ),
             "description": f"Stream {stream_name('kyodo', contract.source_service())} "
             f"(subjects {stream_subjects('kyodo', contract.source_service())}) when namespace is kyodo.",
-            "parameters": {"namespace": {"default": "kyodo", "description": "Bus namespace of the deployment."}},
+            "parameters": {
+                "namespace": {"default": "kyodo", "description": "Bus namespace of the deployment."},
+                **(
+                    {"service": {"description": "The publishing service, e.g. registry."}}
+                    if "{service}" in contract.subject_template
+                    else {}
+                ),
+            },
             "messages": {key: {"$ref": f"#/components/messages/{key}"}},
         }
         operations[f"publish.{channel}"] = {

@@ -19,7 +19,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from kyodo_shared.aio import sleep_or_stop
-from kyodo_shared.cloudevents import H_ID, H_TYPE, Envelope, PoisonMessage, decode, sequence_of
+from kyodo_shared.cloudevents import H_ID, H_SEQUENCE, H_TYPE, Envelope, PoisonMessage, decode, sequence_of
 from kyodo_shared.contracts import Contract, catalog, stream_name
 from kyodo_shared.crashpoints import crash_point
 from kyodo_shared.db import Tx
@@ -161,7 +161,7 @@ class SourceConsumer:
         event_type = headers.get(H_TYPE, "")
         event_id = headers.get(H_ID, "")
         try:
-            envelope = self._decode(msg, event_type)
+            envelope = self._decode(msg, event_type, sequence)
             await asyncio.to_thread(self._commit, sequence, envelope)
         except PoisonMessage as exc:
             await self._failed(sequence, msg, event_id, event_type, f"PoisonMessage: {exc}", poison=True)
@@ -183,13 +183,15 @@ class SourceConsumer:
         await _quietly(msg.ack())
         return True
 
-    def _decode(self, msg: Msg, event_type: str) -> Envelope | None:
+    def _decode(self, msg: Msg, event_type: str, sequence: int) -> Envelope | None:
         if event_type not in self.handlers:
             if event_type in catalog():
                 return None  # a known contract this service does not follow: tracking advances past it
             # Not a contract we know (garbage, or a newer version than this build): never drop it silently.
             raise PoisonMessage("unknown or missing event type")
-        envelope = decode(msg.headers, msg.data)
+        # A stream written by several publishers (checkpoints) carries no source sequence: its own one orders it.
+        headers = {H_SEQUENCE: str(sequence), **(msg.headers or {})}
+        envelope = decode(headers, msg.data)
         return replace(envelope, delivery_count=int(msg.metadata.num_delivered or 1))
 
     def _commit(self, sequence: int, envelope: Envelope | None) -> None:

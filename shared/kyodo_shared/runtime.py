@@ -13,6 +13,10 @@ from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
 from kyodo_shared.aio import sleep_or_stop
+from kyodo_shared.audit.chain import Chainer, ChainStore
+from kyodo_shared.audit.checkpointer import Checkpointer
+from kyodo_shared.audit.keys import SigningKeys
+from kyodo_shared.audit.publisher import CheckpointPublisher
 from kyodo_shared.consumer import Handler, SourceConsumer
 from kyodo_shared.contracts import Contract
 from kyodo_shared.db import Database, migrate, open_database
@@ -56,6 +60,9 @@ class Kernel:
             migration(self.db)
         self.nc: NatsClient | None = None
         self.js: JetStreamContext | None = None
+        self.chain = ChainStore(self.db)
+        self.chain.migrate()
+        self.chainer = Chainer(self.application, self.chain, self.settings.audit.chain_poll_seconds)
         self.relay: OutboxRelay | None = None
         self.consumers: list[SourceConsumer] = []
         self._stop = asyncio.Event()
@@ -84,6 +91,8 @@ class Kernel:
                 metrics=self.metrics,
             )
             self._spawn(self.relay.run, "relay")
+        if self.settings.audit.enabled:
+            self._start_audit(self.js)
         for subscription in self.subscriptions:
             consumer = SourceConsumer(
                 service=self.service,
@@ -98,6 +107,27 @@ class Kernel:
             self.consumers.append(consumer)
             self._spawn(consumer.run, f"consumer:{subscription.source}")
         log.info("kernel_started", service=self.service, backend=self.settings.store.backend)
+
+    def _start_audit(self, js: JetStreamContext) -> None:
+        publisher = CheckpointPublisher(
+            self.service, self.application, js, self.settings.bus.namespace, self.settings.bus.stream_replicas
+        )
+        self.checkpointer = Checkpointer(
+            service=self.service,
+            application=self.application,
+            chain=self.chain,
+            keys=SigningKeys.load_or_create(self.settings.audit.keys_dir / self.service),
+            every_events=self.settings.audit.checkpoint_every_events,
+            every_seconds=self.settings.audit.checkpoint_every_seconds,
+            publish=publisher.publish,
+        )
+        self._spawn(self.chainer.run, "chainer")
+
+        async def checkpoints(stop: asyncio.Event) -> None:
+            await publisher.catch_up()
+            await self.checkpointer.run(stop)
+
+        self._spawn(checkpoints, "checkpointer")
 
     def _spawn(self, runner: Callable[[asyncio.Event], Any], name: str) -> None:
         async def supervised() -> None:
@@ -120,6 +150,7 @@ class Kernel:
         self._tasks.append(asyncio.create_task(supervised(), name=f"{self.service}:{name}"))
 
     def nudge(self) -> None:
+        self.chainer.nudge()
         if self.relay is not None:
             self.relay.nudge()
 

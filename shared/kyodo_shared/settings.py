@@ -58,6 +58,17 @@ class ConsumerSettings(BaseModel):
     ack_wait_seconds: float = Field(default=30.0, gt=0)
 
 
+class AuditSettings(BaseModel):
+    """The hash chain and its signed checkpoints."""
+
+    enabled: bool = True
+    # Checkpoint signing keys live here, outside the event store (a mounted Secret in Kubernetes).
+    keys_dir: Path = Path(".kyodo/keys")
+    checkpoint_every_events: int = Field(default=1000, ge=1)
+    checkpoint_every_seconds: float = Field(default=60.0, gt=0)
+    chain_poll_seconds: float = Field(default=0.5, gt=0)
+
+
 class HttpSettings(BaseModel):
     """HTTP limits."""
 
@@ -74,6 +85,7 @@ class KernelSettings(BaseSettings):
     relay: RelaySettings = RelaySettings()
     consumer: ConsumerSettings = ConsumerSettings()
     http: HttpSettings = HttpSettings()
+    audit: AuditSettings = AuditSettings()
     auth: AuthSettings = AuthSettings(
         issuer="https://id.kyodo.example", audience="kyodo", jwks_url="https://id.kyodo.example/jwks.json"
     )

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from kyodo_shared.auth import JwksVerifier
 from kyodo_shared.devissuer import DevIssuer
 from kyodo_shared.service import discover
-from kyodo_shared.settings import BusSettings, ConsumerSettings, KernelSettings, StoreSettings
+from kyodo_shared.settings import AuditSettings, BusSettings, ConsumerSettings, KernelSettings, StoreSettings
 
 
 @dataclass
@@ -48,6 +48,7 @@ def settings_for(
         "bus": BusSettings(nats_url=nats_url, namespace=namespace),
         "consumer": consumer,
         "auth": issuer.settings(),
+        "audit": AuditSettings(keys_dir=backend.folder / "keys", checkpoint_every_seconds=0.5),
     }
     values.update(overrides)
     return spec.settings_type.model_validate(values)

@@ -21,7 +21,7 @@ from kyodo_shared.auth import JwksVerifier
 from kyodo_shared.devissuer import DevIssuer
 from kyodo_shared.gateway import mount_services
 from kyodo_shared.service import discover
-from kyodo_shared.settings import BusSettings, KernelSettings, StoreSettings
+from kyodo_shared.settings import AuditSettings, BusSettings, KernelSettings, StoreSettings
 
 log = structlog.get_logger(__name__)
 
@@ -78,6 +78,7 @@ def embedded_settings(service: str, data_dir: Path, nats_url: str, issuer: DevIs
         store=StoreSettings(backend="sqlite", sqlite_path=data_dir / f"{service}.sqlite"),
         bus=BusSettings(nats_url=nats_url, namespace="kyodo"),
         auth=issuer.settings(),
+        audit=AuditSettings(keys_dir=data_dir / "keys"),
     )
 
 

@@ -24,6 +24,8 @@ class Contract(ContractModel):
     summary: ClassVar[str]
     # Contracts default to public data; a contract that carries personal data must say so and who may read it.
     personal_data: ClassVar[bool] = False
+    # Where it is published; {namespace}, {event_name}, {version} and the contract's own fields may appear.
+    subject_template: ClassVar[str] = "{namespace}.{event_name}.v{version}"
 
     @classmethod
     def source_service(cls) -> str:
@@ -35,7 +37,14 @@ class Contract(ContractModel):
 
     @classmethod
     def subject(cls, namespace: str) -> str:
-        return f"{namespace}.{cls.event_name}.v{cls.version}"
+        return cls.subject_template.format(namespace=namespace, event_name=cls.event_name, version=cls.version)
+
+    def subject_of(self, namespace: str) -> str:
+        """This event's subject, for contracts whose subject depends on their fields."""
+        fields = {k: str(v).replace("-", "_") for k, v in self.model_dump().items() if not isinstance(v, dict)}
+        return self.subject_template.format(
+            namespace=namespace, event_name=self.event_name, version=self.version, **fields
+        )
 
 
 def stream_name(namespace: str, service: str) -> str:

@@ -1,0 +1,177 @@
+"""The hash chain over a service's stored events, kept in its own table beside the event store.
+
+link_n = SHA-256(link_{n-1} ‖ notification_id ‖ originator_id ‖ originator_version ‖ topic ‖ SHA-256(state)),
+each text field length-prefixed so no two different events can encode alike. Hashing the stored bytes (not the
+decoded event) keeps encrypted personal data verifiable after its key is destroyed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from kyodo_shared.aio import sleep_or_stop
+from kyodo_shared.db import Database, migrate
+
+log = structlog.get_logger(__name__)
+
+GENESIS = bytes(32)
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS kyodo_audit_chain (
+        notification_id BIGINT PRIMARY KEY,
+        originator_id TEXT NOT NULL,
+        originator_version BIGINT NOT NULL,
+        topic TEXT NOT NULL,
+        state_hash TEXT NOT NULL,
+        link TEXT NOT NULL
+    )""",
+)
+
+
+def state_hash(state: bytes) -> bytes:
+    return hashlib.sha256(state).digest()
+
+
+def next_link(
+    previous: bytes, notification_id: int, originator_id: str, originator_version: int, topic: str, hashed: bytes
+) -> bytes:
+    digest = hashlib.sha256(previous)
+    for field in (str(notification_id), originator_id, str(originator_version), topic):
+        encoded = field.encode()
+        digest.update(len(encoded).to_bytes(4, "big"))
+        digest.update(encoded)
+    digest.update(hashed)
+    return digest.digest()
+
+
+@dataclass(frozen=True)
+class ChainEntry:
+    """The chain fields of one stored event: what the audit API always shows, whatever the body's visibility."""
+
+    notification_id: int
+    originator_id: str
+    originator_version: int
+    topic: str
+    state_hash: str
+    link: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "position": self.notification_id,
+            "originator_id": self.originator_id,
+            "originator_version": self.originator_version,
+            "topic": self.topic,
+            "state_hash": self.state_hash,
+            "link": self.link,
+        }
+
+
+def entries_for(notifications: Sequence[Any], previous: bytes) -> list[ChainEntry]:
+    """Chain entries for stored notifications that follow a link."""
+    entries = []
+    for n in notifications:
+        hashed = state_hash(bytes(n.state))
+        previous = next_link(previous, n.id, str(n.originator_id), n.originator_version, n.topic, hashed)
+        entries.append(
+            ChainEntry(n.id, str(n.originator_id), n.originator_version, n.topic, hashed.hex(), previous.hex())
+        )
+    return entries
+
+
+class ChainStore:
+    """The chain table of one service."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def migrate(self) -> None:
+        migrate(self.db, SCHEMA)
+
+    def head(self) -> tuple[int, bytes]:
+        with self.db.transaction() as tx:
+            row = tx.fetchone(
+                "SELECT notification_id, link FROM kyodo_audit_chain ORDER BY notification_id DESC LIMIT 1"
+            )
+        return (int(row[0]), bytes.fromhex(str(row[1]))) if row else (0, GENESIS)
+
+    def append(self, entries: Sequence[ChainEntry], expected_head: int) -> None:
+        with self.db.transaction() as tx:
+            row = tx.fetchone("SELECT MAX(notification_id) FROM kyodo_audit_chain")
+            if (int(row[0]) if row and row[0] is not None else 0) != expected_head:
+                raise RuntimeError("the chain moved: another chainer is running")
+            for e in entries:
+                tx.execute(
+                    "INSERT INTO kyodo_audit_chain (notification_id, originator_id, originator_version, topic, "
+                    "state_hash, link) VALUES (%s, %s, %s, %s, %s, %s)",
+                    (e.notification_id, e.originator_id, e.originator_version, e.topic, e.state_hash, e.link),
+                )
+
+    def entries(self, after: int = 0, limit: int = 1000) -> list[ChainEntry]:
+        with self.db.transaction() as tx:
+            rows = tx.fetchall(
+                "SELECT notification_id, originator_id, originator_version, topic, state_hash, link "
+                "FROM kyodo_audit_chain WHERE notification_id > %s ORDER BY notification_id LIMIT %s",
+                (after, limit),
+            )
+        return [ChainEntry(int(r[0]), str(r[1]), int(r[2]), str(r[3]), str(r[4]), str(r[5])) for r in rows]
+
+    def link_at(self, notification_id: int) -> str | None:
+        with self.db.transaction() as tx:
+            row = tx.fetchone("SELECT link FROM kyodo_audit_chain WHERE notification_id = %s", (notification_id,))
+        return str(row[0]) if row else None
+
+
+def iter_notifications(recorder: Any, after: int = 0, page: int = 1000) -> Iterator[Any]:
+    """Every stored notification after a position, in order, read in pages."""
+    while True:
+        batch = recorder.select_notifications(start=after, limit=page, inclusive_of_start=False)
+        if not batch:
+            return
+        yield from batch
+        after = batch[-1].id
+
+
+class Chainer:
+    """Extends the chain as events are stored; a few hundred milliseconds behind the store at most."""
+
+    def __init__(self, application: Any, store: ChainStore, poll_seconds: float = 0.5, batch: int = 1000) -> None:
+        self.app, self.store, self.poll_seconds, self.batch = application, store, poll_seconds, batch
+        self._nudge = asyncio.Event()
+
+    def nudge(self) -> None:
+        self._nudge.set()
+
+    def extend(self) -> int:
+        """Chain every stored event not chained yet; returns how many were added."""
+        position, link = self.store.head()
+        added = 0
+        while True:
+            notifications = self.app.recorder.select_notifications(
+                start=position, limit=self.batch, inclusive_of_start=False
+            )
+            if not notifications:
+                return added
+            entries = entries_for(notifications, link)
+            self.store.append(entries, position)
+            position, link = entries[-1].notification_id, bytes.fromhex(entries[-1].link)
+            added += len(entries)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await asyncio.to_thread(self.extend)
+            except Exception as exc:  # noqa: BLE001 - keep chaining after a transient store error
+                log.warning("chain_error", error=type(exc).__name__)
+                await sleep_or_stop(stop, 1.0)
+                continue
+            self._nudge.clear()
+            waiters = [asyncio.ensure_future(self._nudge.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(waiters, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()

@@ -1,0 +1,87 @@
+"""Publishes a service's stored checkpoints to the checkpoint stream (no age limit), resuming after the last one
+the stream already holds for this service, so a restart neither loses nor repeats one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from nats.js import JetStreamContext
+from nats.js.api import RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+from kyodo_shared.audit.checkpointer import stored_checkpoints
+from kyodo_shared.audit.checkpoints import Checkpoint
+from kyodo_shared.cloudevents import H_MSG_ID, Envelope, encode, message_id
+from kyodo_shared.contracts import stream_name, stream_subjects
+from kyodo_shared.contracts.audit import AnnouncedKey, CheckpointSigned
+
+SOURCE = "checkpoints"
+
+
+class CheckpointPublisher:
+    def __init__(self, service: str, application: Any, js: JetStreamContext, namespace: str, replicas: int) -> None:
+        self.service, self.app, self.js, self.namespace, self.replicas = service, application, js, namespace, replicas
+        self.stream = stream_name(namespace, SOURCE)
+
+    async def ensure_stream(self) -> None:
+        try:
+            await self.js.stream_info(self.stream)
+        except NotFoundError:
+            await self.js.add_stream(
+                StreamConfig(
+                    name=self.stream,
+                    subjects=[stream_subjects(self.namespace, SOURCE)],
+                    retention=RetentionPolicy.LIMITS,
+                    storage=StorageType.FILE,
+                    num_replicas=self.replicas,
+                    max_age=0,
+                )
+            )
+
+    def _contract(self, checkpoint: Checkpoint) -> CheckpointSigned:
+        data = checkpoint.model_dump(mode="json")
+        announces = data.pop("announces")
+        return CheckpointSigned(**data, announces=AnnouncedKey(**announces) if announces else None)
+
+    async def last_published(self) -> int:
+        subject = self._contract_subject()
+        try:
+            last = await self.js.get_last_msg(self.stream, subject)
+        except NotFoundError:
+            return 0
+        return int(CheckpointSigned.model_validate_json(last.data or b"{}").position)
+
+    def _contract_subject(self) -> str:
+        return CheckpointSigned.subject_template.format(
+            namespace=self.namespace, service=self.service.replace("-", "_")
+        )
+
+    async def publish(self, checkpoint: Checkpoint) -> None:
+        contract = self._contract(checkpoint)
+        msg_id = message_id(f"{self.service}:checkpoint", checkpoint.position, 0)
+        envelope = Envelope(
+            id=msg_id,
+            source=f"/kyodo/{self.service}",
+            type=contract.ce_type(),
+            time=datetime.fromisoformat(checkpoint.signed_at),
+            subject=self.service,
+            sequence=0,
+            correlation_id=msg_id,
+            causation_id=msg_id,
+            data=contract,
+        )
+        headers, body = encode(envelope)
+        # Several services write this stream: the stream's own sequence orders it, not ours.
+        del headers["ce-sequence"]
+        headers[H_MSG_ID] = msg_id
+        await self.js.publish(self._contract_subject(), body, headers=headers, stream=self.stream)
+
+    async def catch_up(self) -> None:
+        """Publish stored checkpoints the stream does not have yet (after a crash, or onto a rebuilt bus)."""
+        await self.ensure_stream()
+        last = await self.last_published()
+        for checkpoint in stored_checkpoints(self.app, self.service):
+            if checkpoint.position > last:
+                await self.publish(checkpoint)
