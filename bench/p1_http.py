@@ -1,0 +1,270 @@
+"""P1: HTTP commands/s of the registry (`kyodo serve registry` on PostgreSQL) with 16 concurrent clients, beside
+raw single-row PostgreSQL commits/s at the same concurrency, measured in the same run.
+
+Diagnostics (not targets) help say what bounds the figure:
+- the same raw inserts but each transaction first takes eventsourcing's `LOCK TABLE ... IN EXCLUSIVE MODE`
+  (and NOTIFY), which is how the store keeps commit order = notification order;
+- `apply_for_registration` called directly on the application from 16 threads (no HTTP, no auth, no relay).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from bench.common import (
+    REPO,
+    TESTS,
+    CpuMeter,
+    Issuer,
+    Servers,
+    bench_database,
+    bench_namespace,
+    kyodo_serve,
+    metric,
+    percentiles,
+    serve_env,
+    server_groups,
+    wait_until,
+    workdir,
+)
+from bench.profiling import PySpy
+
+
+def run_p1(
+    servers: Servers,
+    *,
+    warmup: float,
+    duration: float,
+    diag_duration: float,
+    concurrency: int = 16,
+    profile: Path | None = None,
+    two_processes_duration: float = 0.0,
+) -> dict:
+    result: dict[str, Any] = {"concurrency": concurrency, "warmup_s": warmup, "duration_s": duration}
+    with workdir("p1") as tmp, bench_database(servers.pg_dsn) as dsn, bench_namespace(servers.nats_url) as ns:
+        root = Path(tmp)
+        issuer = Issuer(root / "issuer")
+        sg = server_groups(servers)
+        env = serve_env("registry", "registry", dsn, servers.nats_url, ns, issuer)
+        with kyodo_serve("registry", env, root) as svc:
+            result["http"] = _http_load(svc, issuer, warmup, duration, concurrency, sg, profile)
+            accepted = result["http"]["accepted_total"]
+            # Correctness check: every accepted command's event reached the stream, in order (the relay checks
+            # stream sequence == source sequence on every batch).
+            waited = wait_until(
+                lambda: metric(svc.metrics(), "kyodo_relay_sequence") >= accepted,
+                timeout=60,
+                what="relay caught up",
+            )
+            result["http"]["relay_sequence_after"] = metric(svc.metrics(), "kyodo_relay_sequence")
+            result["http"]["relay_catch_up_s"] = waited
+            if two_processes_duration:
+                # Diagnostic: a second registry process (relay disabled: one relay per stream) beside the first,
+                # the 16 clients split between them. Shows whether one interpreter is the bound.
+                env2 = {**env, "KYODO_RELAY__ENABLED": "false"}
+                with kyodo_serve("registry", env2, root) as svc2:
+                    two = _http_load(
+                        [svc, svc2], issuer, min(warmup, 2.0), two_processes_duration, concurrency, sg, None
+                    )
+                    accepted2 = accepted + two["accepted_total"]
+                    wait_until(
+                        lambda: metric(svc.metrics(), "kyodo_relay_sequence") >= accepted2,
+                        timeout=60,
+                        what="relay caught up (two processes)",
+                    )
+                    two["relay_sequence_after"] = metric(svc.metrics(), "kyodo_relay_sequence")
+                    two["what"] = "two `kyodo serve registry` processes (second: relay disabled), 8 clients each"
+                    result["diag_http_two_processes"] = two
+        state_size = _avg_state_size(dsn)
+        result["stored_event_state_bytes"] = state_size
+        payload = os.urandom(int(state_size))
+        result["raw_pg"] = raw_commits(dsn, payload, concurrency, warmup, duration, sg, locked=False)
+        result["ratio"] = result["http"]["per_second"] / result["raw_pg"]["per_second"]
+        result["diag_raw_pg_with_es_table_lock"] = raw_commits(
+            dsn, payload, concurrency, min(warmup, 2.0), diag_duration, sg, locked=True
+        )
+        result["diag_app_direct"] = app_direct(dsn, concurrency, min(warmup, 2.0), diag_duration, sg)
+    return result
+
+
+def _http_load(
+    svc: Any, issuer: Issuer, warmup: float, duration: float, concurrency: int, sg: dict, profile: Path | None
+) -> dict[str, Any]:
+    services = svc if isinstance(svc, list) else [svc]
+    svc = services[0]
+    env = dict(os.environ)
+    env["BENCH_TOKEN"] = issuer.token("bench-rep", "group")
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(TESTS)])
+    args = [
+        sys.executable,
+        "-m",
+        "bench.loadgen",
+        "--port",
+        ",".join(str(s.port) for s in services),
+        "--path",
+        "/api/registry/groups",
+        "--concurrency",
+        str(concurrency),
+        "--warmup",
+        str(warmup),
+        "--duration",
+        str(duration),
+    ]
+    proc = subprocess.Popen(args, env=env, cwd=REPO, stdout=subprocess.PIPE, text=True)
+    groups: dict[str, Any] = {"registry (uvicorn)": [svc.process.pid]}
+    if len(services) > 1:
+        groups = {f"registry #{i + 1}": [s.process.pid] for i, s in enumerate(services)}
+    meter = CpuMeter(groups={**groups, "loadgen": [proc.pid], **sg})
+    result: dict[str, Any] = {}
+    spy = None
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        line = line.strip()
+        if line == "MEASURE_START":
+            meter.start()
+            if profile is not None:
+                spy = PySpy(svc.process.pid, profile)
+        elif line == "MEASURE_END":
+            result["cpu"] = meter.stop()
+            if spy is not None:
+                result["profile"] = spy.stop()
+        elif line.startswith("{"):
+            result.update(json.loads(line))
+    if proc.wait() != 0:
+        raise RuntimeError(f"loadgen exited {proc.returncode}")
+    return result
+
+
+def _avg_state_size(dsn: str) -> float:
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("SELECT avg(length(state))::float FROM registry.registry_events").fetchone()
+    return float(row[0]) if row and row[0] else 1024.0
+
+
+def raw_commits(
+    dsn: str, payload: bytes, concurrency: int, warmup: float, duration: float, sg: dict, *, locked: bool
+) -> dict:
+    """N connections, each looping INSERT one row + COMMIT (synchronous_commit as the server has it: on)."""
+    table = f"bench_raw_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"CREATE TABLE {table} (id bigserial PRIMARY KEY, payload bytea NOT NULL)")
+        sync = conn.execute("SHOW synchronous_commit").fetchone()
+    t0 = time.perf_counter() + 0.5
+    window_start, window_end = t0 + warmup, t0 + warmup + duration
+    latencies: list[list[float]] = [[] for _ in range(concurrency)]
+    errors: list[str] = []
+
+    def worker(i: int) -> None:
+        try:
+            with psycopg.connect(dsn) as conn:
+                insert = f"INSERT INTO {table} (payload) VALUES (%s)"
+                lock = f"LOCK TABLE {table} IN EXCLUSIVE MODE"
+                notify = f"NOTIFY {table}"
+                while time.perf_counter() < t0:
+                    time.sleep(0.001)
+                while True:
+                    started = time.perf_counter()
+                    if started >= window_end:
+                        return
+                    if locked:
+                        conn.execute(lock, prepare=True)
+                        conn.execute(notify)
+                    conn.execute(insert, (payload,), prepare=True)
+                    conn.commit()
+                    ended = time.perf_counter()
+                    if window_start <= ended < window_end:
+                        latencies[i].append((ended - started) * 1000)
+        except Exception as exc:
+            errors.append(repr(exc))
+
+    meter = CpuMeter(groups={"bench (client threads)": [os.getpid()], **sg})
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(concurrency)]
+    for t in threads:
+        t.start()
+    time.sleep(max(0.0, window_start - time.perf_counter()))
+    meter.start()
+    time.sleep(max(0.0, window_end - time.perf_counter()))
+    cpu = meter.stop()
+    for t in threads:
+        t.join()
+    flat = [v for per in latencies for v in per]
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"DROP TABLE {table}")
+    return {
+        "what": "INSERT 1 row + COMMIT" + (" under LOCK TABLE EXCLUSIVE + NOTIFY" if locked else ""),
+        "synchronous_commit": sync[0] if sync else "?",
+        "payload_bytes": len(payload),
+        "per_second": len(flat) / duration,
+        "latency_ms": percentiles(flat, (50, 90, 99)),
+        "errors": errors[:3],
+        "cpu": cpu,
+        "duration_s": duration,
+    }
+
+
+def app_direct(dsn: str, concurrency: int, warmup: float, duration: float, sg: dict) -> dict:
+    """`RegistryApplication.apply_for_registration` from N threads in this process (what one HTTP command does)."""
+    from kyodo_registry.app import RegistryApplication
+    from kyodo_shared.settings import StoreSettings
+    from kyodo_shared.store import eventsourcing_env
+
+    from support.registry import application
+
+    store = StoreSettings(backend="postgres", pg_dsn=dsn, pg_schema="bench_direct", pg_pool_size=8)
+    env = eventsourcing_env(store)
+    app = RegistryApplication(env=env)
+    body = application(name="ベンチ直接")
+    profile = {k: body[k] for k in ("name", "purpose", "fields_of_activity", "area")}
+    declarations = {c: d["evidence"] for c, d in body["criteria"].items()}
+    t0 = time.perf_counter() + 0.5
+    window_start, window_end = t0 + warmup, t0 + warmup + duration
+    latencies: list[list[float]] = [[] for _ in range(concurrency)]
+    errors: list[str] = []
+
+    def worker(i: int) -> None:
+        try:
+            while time.perf_counter() < t0:
+                time.sleep(0.001)
+            while True:
+                started = time.perf_counter()
+                if started >= window_end:
+                    return
+                app.apply_for_registration(
+                    uuid.uuid4(), profile, "bench-rep", body["representative"], declarations, {"correlation_id": "b"}
+                )
+                ended = time.perf_counter()
+                if window_start <= ended < window_end:
+                    latencies[i].append((ended - started) * 1000)
+        except Exception as exc:
+            errors.append(repr(exc))
+
+    meter = CpuMeter(groups={"bench (app threads)": [os.getpid()], **sg})
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(concurrency)]
+    for t in threads:
+        t.start()
+    time.sleep(max(0.0, window_start - time.perf_counter()))
+    meter.start()
+    time.sleep(max(0.0, window_end - time.perf_counter()))
+    cpu = meter.stop()
+    for t in threads:
+        t.join()
+    app.close()
+    flat = [v for per in latencies for v in per]
+    return {
+        "what": f"apply_for_registration from {concurrency} threads, eventsourcing pool 8, no HTTP/relay",
+        "per_second": len(flat) / duration,
+        "latency_ms": percentiles(flat, (50, 90, 99)),
+        "errors": errors[:3],
+        "cpu": cpu,
+        "duration_s": duration,
+    }

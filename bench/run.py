@@ -1,0 +1,181 @@
+"""Kyodo benchmark entry point: P1 (HTTP commands/s), P2 (command → info-hub latency), P3 (relay drain).
+
+    .venv/bin/python bench/run.py                      # all three, servers spawned from the pip wheels
+    .venv/bin/python bench/run.py --only P1,P3 --nats-url nats://127.0.0.1:4222 \
+        --pg-dsn postgresql://root@127.0.0.1:5432/postgres
+    .venv/bin/python bench/run.py --quick              # tiny smoke run (seconds, not minutes)
+
+Each figure is printed beside its raw baseline measured in the same run; `--json PATH` writes everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    # Run as a script: make `bench` and the tests' `support` importable.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import (
+    dump,
+    machine_info,
+    nats_server_version,
+    pg_server_version,
+    rounded,
+    servers,
+)
+
+TARGETS = {"P1": ("ratio", ">=", 0.5), "P2": ("p99_ms", "<=", 50.0), "P3": ("ratio", ">=", 0.5)}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default="P1,P2,P3", help="comma-separated subset of P1,P2,P3")
+    parser.add_argument("--quick", action="store_true", help="tiny smoke run")
+    parser.add_argument("--nats-url", default=None, help="use this NATS server (default: spawn one)")
+    parser.add_argument("--pg-dsn", default=None, help="use this PostgreSQL server (default: spawn one)")
+    parser.add_argument("--json", type=Path, default=None, help="write all results to this file")
+    parser.add_argument("--p1-duration", type=float, default=20.0)
+    parser.add_argument("--p2-rate", type=float, default=100.0)
+    parser.add_argument("--p2-duration", type=float, default=20.0)
+    parser.add_argument("--p3-events", type=int, default=100_000)
+    parser.add_argument(
+        "--p3-batch-sizes", default="500,2000", help="RelaySettings.batch_size values to time (first = default)"
+    )
+    parser.add_argument(
+        "--p2-variants",
+        default="kernel",
+        help="comma list: kernel (as shipped) and/or patched (bench/patched_serve.py: the fixes proposed in "
+        "RESULTS.md, applied by monkeypatching a child process; shared/ is untouched)",
+    )
+    parser.add_argument(
+        "--p2-scenarios",
+        default="register,mixed",
+        help="register: only the measured registrations; mixed: plus one new application per 10 (first = headline)",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy (GIL samples) the registry in P1 and the relay in P3"
+    )
+    parser.add_argument("--profile-dir", type=Path, default=Path("bench/out"), help="where py-spy writes")
+    return parser
+
+
+def _save(args: argparse.Namespace, report: dict[str, Any]) -> None:
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(rounded(report, 3), indent=2, ensure_ascii=False, default=str))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    only = {p.strip().upper() for p in args.only.split(",") if p.strip()}
+    unknown = only - set(TARGETS)
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    report: dict[str, Any] = {"machine": machine_info(), "argv": sys.argv[1:], "quick": args.quick}
+    with servers(args.nats_url, args.pg_dsn) as srv:
+        report["servers"] = srv.describe() | {
+            "postgres_version": pg_server_version(srv.pg_dsn),
+            "nats_version": asyncio.run(nats_server_version(srv.nats_url)),
+        }
+        print(dump({"machine": report["machine"], "servers": report["servers"]}), flush=True)
+        for name in ("P1", "P2", "P3"):
+            if name not in only:
+                continue
+            started = time.monotonic()
+            try:
+                report[name] = _RUNNERS[name](srv, args)
+            except Exception:
+                # One failed benchmark must not lose the others' figures.
+                report[name] = {"error": traceback.format_exc()}
+                print(report[name]["error"], file=sys.stderr, flush=True)
+            report[name]["elapsed_s"] = time.monotonic() - started
+            _save(args, report)
+            if "error" not in report[name]:
+                _summary(name, report[name])
+    print("\n==== summary ====")
+    for name in ("P1", "P2", "P3"):
+        if name in report:
+            print(_line(name, report[name]) if "error" not in report[name] else f"{name} failed (see above)")
+    _save(args, report)
+    if args.json:
+        print(f"results written to {args.json}")
+    return 1 if any("error" in report.get(n, {}) for n in ("P1", "P2", "P3")) else 0
+
+
+def _p1(srv: Any, args: argparse.Namespace) -> dict[str, Any]:
+    from bench.p1_http import run_p1
+
+    if args.quick:
+        return run_p1(srv, warmup=1.0, duration=3.0, diag_duration=2.0, two_processes_duration=2.0)
+    profile = args.profile_dir / "p1-registry.txt" if args.profile else None
+    return run_p1(
+        srv, warmup=3.0, duration=args.p1_duration, diag_duration=10.0, profile=profile, two_processes_duration=10.0
+    )
+
+
+def _p2(srv: Any, args: argparse.Namespace) -> dict[str, Any]:
+    from bench.p2_latency import run_p2
+
+    variants = [v.strip() for v in args.p2_variants.split(",") if v.strip()]
+    scenarios = [v.strip() for v in args.p2_scenarios.split(",") if v.strip()]
+    if args.quick:
+        return run_p2(srv, rate=50.0, warmup=1.0, duration=3.0, variants=variants, scenarios=scenarios)
+    return run_p2(srv, rate=args.p2_rate, warmup=2.0, duration=args.p2_duration, variants=variants, scenarios=scenarios)
+
+
+def _p3(srv: Any, args: argparse.Namespace) -> dict[str, Any]:
+    from bench.p3_relay import run_p3
+
+    sizes = [int(s) for s in args.p3_batch_sizes.split(",") if s.strip()]
+    events = 2_000 if args.quick else args.p3_events
+    return run_p3(srv, events=events, batch_sizes=sizes, profile=args.profile_dir if args.profile else None)
+
+
+_RUNNERS = {"P1": _p1, "P2": _p2, "P3": _p3}
+
+
+def _met(name: str, result: dict[str, Any]) -> bool:
+    _, op, target = TARGETS[name]
+    value = result["variants"][0]["accepted_to_visible_ms"]["p99"] if name == "P2" else result["ratio"]
+    return value >= target if op == ">=" else value <= target
+
+
+def _line(name: str, result: dict[str, Any]) -> str:
+    met = "MET" if _met(name, result) else "NOT MET"
+    if name == "P1":
+        return (
+            f"P1 {result['http']['per_second']:.0f} commands/s vs raw PG {result['raw_pg']['per_second']:.0f} "
+            f"commits/s → {result['ratio']:.2f}× (target ≥ 0.5×: {met})"
+        )
+    if name == "P2":
+        parts = []
+        for v in result["variants"]:
+            lat = v["accepted_to_visible_ms"]
+            parts.append(f"{v['scenario']}/{v['variant']}: p50 {lat['p50']:.1f} ms p99 {lat['p99']:.1f} ms")
+        raw = result["raw_jetstream"]["latency_ms"]
+        return (
+            f"P2 accepted→visible {'; '.join(parts)} | raw JetStream p50 {raw['p50']:.2f} ms p99 {raw['p99']:.2f} ms "
+            f"(target p99 ≤ 50 ms: {met})"
+        )
+    best = result["relay"][0]
+    return (
+        f"P3 relay {best['per_second']:.0f} events/s (batch_size {best['batch_size']}) vs raw publish_async "
+        f"{result['raw_publish']['per_second']:.0f} msgs/s → {result['ratio']:.2f}× (target ≥ 0.5×: {met})"
+    )
+
+
+def _summary(name: str, result: dict[str, Any]) -> None:
+    print(f"\n==== {name} ====\n{dump(result)}\n{_line(name, result)}", flush=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
