@@ -1,0 +1,17 @@
+"""Verification with database access: the service's own store, chain table and stored checkpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kyodo_shared.audit.chain import ChainStore
+from kyodo_shared.audit.checkpointer import stored_checkpoints
+from kyodo_shared.audit.records import records_from_store
+from kyodo_shared.audit.verify import PinFile, VerifyReport, verify
+
+
+def verify_local(
+    service: str, application: Any, chain: ChainStore, published_keys: dict[str, str], pins: PinFile
+) -> VerifyReport:
+    records = records_from_store(application.recorder, chain)
+    return verify(service, records, stored_checkpoints(application, service), published_keys, pins)

@@ -1,0 +1,45 @@
+"""Fixtures for audit tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from kyodo_registry.app import RegistryApplication
+from kyodo_shared.audit.chain import ChainStore
+from kyodo_shared.audit.checkpointer import Checkpointer
+from kyodo_shared.audit.keys import SigningKeys
+from kyodo_shared.audit.verify import PinFile
+from kyodo_shared.db import SqliteDatabase
+from kyodo_shared.settings import StoreSettings
+from kyodo_shared.store import eventsourcing_env
+
+from support.audit import History
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> Iterator[History]:
+    path = tmp_path / "registry.sqlite"
+    app = RegistryApplication(env=eventsourcing_env(StoreSettings(backend="sqlite", sqlite_path=path)))
+    db = SqliteDatabase(path)
+    chain = ChainStore(db)
+    chain.migrate()
+    keys = SigningKeys.load_or_create(tmp_path / "keys")
+    checkpointer = Checkpointer(
+        service="registry",
+        application=app,
+        chain=chain,
+        keys=keys,
+        every_events=1000,
+        every_seconds=3600,
+        clock=lambda: datetime(2026, 11, 26, tzinfo=UTC),
+    )
+    h = History(path, app, db, chain, keys, checkpointer, PinFile(tmp_path / "pins.json"))
+    try:
+        yield h
+    finally:
+        app.close()
+        db.close()
