@@ -17,14 +17,16 @@ from kyodo_shared.audit.chain import Chainer, ChainStore
 from kyodo_shared.audit.checkpointer import Checkpointer
 from kyodo_shared.audit.keys import SigningKeys
 from kyodo_shared.audit.publisher import CheckpointPublisher
+from kyodo_shared.audit.visibility import VisibilityPolicy
 from kyodo_shared.consumer import Handler, SourceConsumer
 from kyodo_shared.contracts import Contract
 from kyodo_shared.db import Database, migrate, open_database
 from kyodo_shared.dlq import ConsumerLedger
 from kyodo_shared.metrics import KernelMetrics
+from kyodo_shared.privacy import KeyVault
 from kyodo_shared.relay import SCHEMA as RELAY_SCHEMA
 from kyodo_shared.relay import ContractMapper, OutboxRelay
-from kyodo_shared.settings import KernelSettings
+from kyodo_shared.settings import KernelSettings, StoreSettings
 from kyodo_shared.store import eventsourcing_env
 
 log = structlog.get_logger(__name__)
@@ -48,6 +50,7 @@ class Kernel:
     mapper: ContractMapper | None = None
     subscriptions: list[Subscription] = field(default_factory=list)
     migrations: list[Callable[[Database], None]] = field(default_factory=list)
+    visibility: VisibilityPolicy = field(default_factory=VisibilityPolicy)
 
     def __post_init__(self) -> None:
         self.metrics = KernelMetrics()
@@ -60,9 +63,12 @@ class Kernel:
             migration(self.db)
         self.nc: NatsClient | None = None
         self.js: JetStreamContext | None = None
+        self.vault = KeyVault(open_database(self._vault_store()), self.settings.privacy.retention_days)
+        self.vault.migrate()
         self.chain = ChainStore(self.db)
         self.chain.migrate()
         self.chainer = Chainer(self.application, self.chain, self.settings.audit.chain_poll_seconds)
+        self.signing_keys: SigningKeys | None = None
         self.relay: OutboxRelay | None = None
         self.consumers: list[SourceConsumer] = []
         self._stop = asyncio.Event()
@@ -116,7 +122,7 @@ class Kernel:
             service=self.service,
             application=self.application,
             chain=self.chain,
-            keys=SigningKeys.load_or_create(self.settings.audit.keys_dir / self.service),
+            keys=self.keys_ring(),
             every_events=self.settings.audit.checkpoint_every_events,
             every_seconds=self.settings.audit.checkpoint_every_seconds,
             publish=publisher.publish,
@@ -128,6 +134,23 @@ class Kernel:
             await self.checkpointer.run(stop)
 
         self._spawn(checkpoints, "checkpointer")
+
+    def _vault_store(self) -> StoreSettings:
+        store, privacy = self.settings.store, self.settings.privacy
+        if store.backend == "sqlite":
+            return StoreSettings(backend="sqlite", sqlite_path=privacy.vault_path)
+        return StoreSettings(
+            backend="postgres",
+            pg_dsn=privacy.vault_pg_dsn or store.pg_dsn,
+            pg_schema=f"{store.pg_schema}_vault",
+            pg_pool_size=2,
+        )
+
+    def keys_ring(self) -> SigningKeys:
+        """The checkpoint signing keys (loaded on first use: they live outside the event store)."""
+        if self.signing_keys is None:
+            self.signing_keys = SigningKeys.load_or_create(self.settings.audit.keys_dir / self.service)
+        return self.signing_keys
 
     def _spawn(self, runner: Callable[[asyncio.Event], Any], name: str) -> None:
         async def supervised() -> None:
@@ -175,6 +198,7 @@ class Kernel:
         self._closed = True
         self.application.close()
         self.db.close()
+        self.vault.db.close()
 
     def readiness(self) -> tuple[bool, dict[str, Any]]:
         """Ready unless this replica cannot serve; parked sources are reported, never a reason to fail."""

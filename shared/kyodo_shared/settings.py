@@ -69,6 +69,16 @@ class AuditSettings(BaseModel):
     chain_poll_seconds: float = Field(default=0.5, gt=0)
 
 
+class PrivacySettings(BaseModel):
+    """Where per-person keys live (apart from the event store) and how long each kind of record is kept."""
+
+    # SQLite file of the key vault; with PostgreSQL the vault is the schema `<pg_schema>_vault` of vault_pg_dsn.
+    vault_path: Path = Path(".kyodo/vault.sqlite")
+    vault_pg_dsn: str | None = Field(default=None, description="Defaults to the store's DSN.")
+    # 保存期間: days a record kind is kept before its person's key may be destroyed.
+    retention_days: dict[str, int] = Field(default_factory=dict)
+
+
 class HttpSettings(BaseModel):
     """HTTP limits."""
 
@@ -86,6 +96,7 @@ class KernelSettings(BaseSettings):
     consumer: ConsumerSettings = ConsumerSettings()
     http: HttpSettings = HttpSettings()
     audit: AuditSettings = AuditSettings()
+    privacy: PrivacySettings = PrivacySettings()
     auth: AuthSettings = AuthSettings(
         issuer="https://id.kyodo.example", audience="kyodo", jwks_url="https://id.kyodo.example/jwks.json"
     )

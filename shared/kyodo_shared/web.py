@@ -161,7 +161,9 @@ def create_service_app(
     app.state.kernel = kernel
     app.state.verifier = verifier
     install_problem_handlers(app)
-    for router in routers:
+    from kyodo_shared.audit.api import router as audit_router
+
+    for router in [*routers, audit_router]:
         app.include_router(router)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness")

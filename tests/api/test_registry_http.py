@@ -213,6 +213,7 @@ async def test_a_race_lost_inside_the_store_is_answered_with_409(registry: Platf
     def save_after_a_competitor(*objs: Any, **kwargs: Any) -> Any:
         # Another replica commits its assessment between our read and our write.
         competitor = RegistryApplication(env=app.env)
+        competitor.vault = app.vault
         competitor.assess(objs[0].id, CRITERIA[5], True, "先に確定", "coord-2", {"correlation_id": "x"})
         competitor.close()
         app.save = original_save  # type: ignore[method-assign]

@@ -15,15 +15,17 @@ from kyodo_shared.audit.keys import SigningKeys
 from kyodo_shared.audit.verify import PinFile
 from kyodo_shared.db import SqliteDatabase
 from kyodo_shared.settings import StoreSettings
-from kyodo_shared.store import eventsourcing_env
 
 from support.audit import History
+from support.registry import registry_app
 
 
 @pytest.fixture
 def history(tmp_path: Path) -> Iterator[History]:
     path = tmp_path / "registry.sqlite"
-    app = RegistryApplication(env=eventsourcing_env(StoreSettings(backend="sqlite", sqlite_path=path)))
+    app: RegistryApplication = registry_app(
+        StoreSettings(backend="sqlite", sqlite_path=path), tmp_path / "vault.sqlite"
+    )
     db = SqliteDatabase(path)
     chain = ChainStore(db)
     chain.migrate()

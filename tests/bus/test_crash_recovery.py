@@ -16,11 +16,11 @@ from kyodo_shared.contracts.registry import CRITERIA_ORDER
 from kyodo_shared.db import SqliteDatabase
 from kyodo_shared.relay import PositionStore
 from kyodo_shared.settings import StoreSettings
-from kyodo_shared.store import eventsourcing_env
 
 from support.bus import Probe, create_source_stream, effects, probe_kernel, probe_settings, publish
 from support.harness import eventually
 from support.procs import child, free_port, kyodo_serve, probe_process, serve_env
+from support.registry import registry_app
 
 
 def register_group(app: RegistryApplication, name: str) -> None:
@@ -46,7 +46,7 @@ async def test_relay_killed_after_publishing_and_before_recording_neither_loses_
     tmp_path: Path, nats_url: str, bus_namespace: str
 ) -> None:
     store = StoreSettings(backend="sqlite", sqlite_path=tmp_path / "registry.sqlite")
-    app = RegistryApplication(env=eventsourcing_env(store))
+    app: RegistryApplication = registry_app(store, tmp_path / "vault.sqlite")
     register_group(app, "g1")  # 8 contract events: applied, six assessments, registered
     stream = stream_name(bus_namespace, "registry")
     nc = await nats.connect(nats_url)

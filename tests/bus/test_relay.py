@@ -34,9 +34,9 @@ from kyodo_shared.db import SqliteDatabase
 from kyodo_shared.metrics import KernelMetrics
 from kyodo_shared.relay import OutboxRelay, PositionStore, RelayStreamBehind
 from kyodo_shared.settings import BusSettings, RelaySettings, StoreSettings
-from kyodo_shared.store import eventsourcing_env
 
 from support.harness import eventually
+from support.registry import registry_app
 from support.servers import free_port, nats_server_binary, wait_for_port
 
 pytestmark = pytest.mark.smoke
@@ -66,7 +66,7 @@ async def relay_setup(
 ) -> AsyncIterator[tuple[RegistryApplication, OutboxRelay, Any]]:
     """A registry store on SQLite and a relay over it, not yet running; closed afterwards."""
     store = StoreSettings(backend="sqlite", sqlite_path=tmp_path / "registry.sqlite")
-    app = RegistryApplication(env=eventsourcing_env(store))
+    app: RegistryApplication = registry_app(store, tmp_path / "vault.sqlite")
     db = SqliteDatabase(store.sqlite_path)
     nc = await nats.connect(nats_url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
     js = nc.jetstream(publish_async_max_pending=settings.get("max_in_flight", 256))

@@ -16,7 +16,7 @@ TRACE = {"correlation_id": "c", "causation_id": "c", "actor": "a"}
 def new_group() -> Group:
     profile = {"name": "国分寺みどりの会", "purpose": "緑地保全", "fields_of_activity": ["環境保全"], "area": "南町"}
     personal = {"name": "山田 花子", "email": "hanako@example.jp", "phone": "042-300-0000"}
-    return Group(uuid.uuid4(), profile, "rep-1", personal, dict.fromkeys(CRITERIA, "根拠"), TRACE)
+    return Group(uuid.uuid4(), profile, "rep-1", personal, dict.fromkeys(CRITERIA, "根拠"), TRACE, "00" * 16)
 
 
 def test_registers_a_group_when_all_six_criteria_are_met() -> None:

@@ -49,6 +49,9 @@ def settings_for(
         "consumer": consumer,
         "auth": issuer.settings(),
         "audit": AuditSettings(keys_dir=backend.folder / "keys", checkpoint_every_seconds=0.5),
+        "privacy": spec.settings_type().privacy.model_copy(
+            update={"vault_path": backend.folder / f"{service}-vault.sqlite"}
+        ),
     }
     values.update(overrides)
     return spec.settings_type.model_validate(values)

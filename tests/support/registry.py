@@ -25,3 +25,17 @@ def application(name: str = "国分寺みどりの会", **overrides: Any) -> dic
     }
     body.update(overrides)
     return body
+
+
+def registry_app(store: Any, vault_path: Any) -> Any:
+    """A registry application on a store, with its key vault, outside any running service."""
+    from kyodo_registry.app import RegistryApplication
+    from kyodo_registry.settings import DEFAULT_RETENTION_DAYS
+    from kyodo_shared.db import SqliteDatabase
+    from kyodo_shared.privacy import KeyVault
+    from kyodo_shared.store import eventsourcing_env
+
+    app = RegistryApplication(env=eventsourcing_env(store))
+    app.vault = KeyVault(SqliteDatabase(vault_path), DEFAULT_RETENTION_DAYS)
+    app.vault.migrate()
+    return app

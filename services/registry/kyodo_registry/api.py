@@ -72,11 +72,13 @@ class GroupView(BaseModel):
     area: str
     representative_sub: str
     representative: dict[str, str] | None = None
+    representative_erased: bool = False
     declarations: dict[str, str]
     assessments: dict[str, AssessmentView]
 
 
-def _view(group: Group, *, with_personal_data: bool) -> GroupView:
+def _view(group: Group, app: RegistryApplication, *, with_personal_data: bool) -> GroupView:
+    representative = app.representative_of(group) if with_personal_data else None
     return GroupView(
         id=group.id,
         version=group.version,
@@ -86,7 +88,8 @@ def _view(group: Group, *, with_personal_data: bool) -> GroupView:
         fields_of_activity=group.profile["fields_of_activity"],
         area=group.profile["area"],
         representative_sub=group.representative_sub,
-        representative=dict(group.representative) if with_personal_data else None,
+        representative=representative,
+        representative_erased=with_personal_data and representative is None,
         declarations=group.declarations,
         assessments={k: AssessmentView(**v) for k, v in group.assessments.items()},
     )
@@ -139,7 +142,7 @@ async def apply(
     request.app.state.kernel.nudge()
     response.headers["ETag"] = etag_of(group.version)
     response.headers["Location"] = f"groups/{group.id}"
-    return _view(group, with_personal_data=True)
+    return _view(group, _app(request), with_personal_data=True)
 
 
 @router.get("/{group_id}", response_model=GroupView, summary="Read an application or registered group")
@@ -152,7 +155,7 @@ async def get_group(group_id: UUID, request: Request, response: Response, princi
     if not (is_representative or principal.has(Role.COORDINATOR)):
         require_role(principal, Role.COORDINATOR)
     response.headers["ETag"] = etag_of(group.version)
-    return _view(group, with_personal_data=True)
+    return _view(group, _app(request), with_personal_data=True)
 
 
 @router.post("/{group_id}/assessments", response_model=GroupView, summary="Assess one criterion (基準の審査)")
@@ -196,4 +199,4 @@ async def assess(
         raise _problem(error) from None
     request.app.state.kernel.nudge()
     response.headers["ETag"] = etag_of(group.version)
-    return _view(group, with_personal_data=True)
+    return _view(group, _app(request), with_personal_data=True)

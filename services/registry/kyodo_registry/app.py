@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 
 from kyodo_registry.domain import CRITERIA, Group, RegistryError
+from kyodo_registry.settings import REPRESENTATIVE_RECORD
+from kyodo_shared.privacy import KeyVault
 
 
 class GroupNotFound(RegistryError):
@@ -19,6 +23,18 @@ class RegistryApplication(Application[UUID]):
     """Groups and their registration, one event-sourced aggregate per group."""
 
     name = "registry"
+    # Set by the composition root: personal data is encrypted per person before it reaches an event.
+    vault: KeyVault | None = None
+
+    def _vault(self) -> KeyVault:
+        if self.vault is None:
+            raise RuntimeError("the registry needs its key vault to handle personal data")
+        return self.vault
+
+    def representative_of(self, group: Group) -> dict[str, str] | None:
+        """The representative's personal data, or None once their key was destroyed (erased)."""
+        fields = self._vault().decrypt(group.representative)
+        return {str(k): str(v) for k, v in fields.items()} if fields is not None else None
 
     def apply_for_registration(
         self,
@@ -36,7 +52,8 @@ class RegistryApplication(Application[UUID]):
                 "6つの基準すべてに根拠を記入してください",
                 "Every one of the six criteria needs evidence",
             )
-        group = Group(group_id, profile, representative_sub, representative, declarations, trace)
+        sealed = self._vault().encrypt(representative_sub, REPRESENTATIVE_RECORD, representative, datetime.now(UTC))
+        group = Group(group_id, profile, representative_sub, sealed, declarations, trace, secrets.token_hex(16))
         self.save(group)
         return group
 

@@ -37,6 +37,7 @@ class Group(Aggregate):
         representative: dict[str, str]
         declarations: dict[str, str]
         trace: dict[str, str]
+        salt: str
 
     class CriterionAssessed(Aggregate.Event):
         criterion: str
@@ -63,8 +64,10 @@ class Group(Aggregate):
         representative: dict[str, str],
         declarations: dict[str, str],
         trace: dict[str, str],
+        salt: str,
     ) -> None:
-        # representative holds personal data (name, email, phone): it never leaves this service.
+        # representative is the encrypted envelope of personal data (name, email, phone), never plaintext;
+        # salt (random, chosen by the caller) keeps the stored state's hash from confirming a guess.
         self.profile = profile
         self.representative_sub = representative_sub
         self.representative = representative

@@ -25,6 +25,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         application_factory=lambda env: RegistryApplication(env=env),
         mapper=to_contracts,
     )
+    kernel.application.vault = kernel.vault
     return create_service_app(
         kernel=kernel,
         verifier=verifier or JwksVerifier(settings.auth),

@@ -79,6 +79,7 @@ def embedded_settings(service: str, data_dir: Path, nats_url: str, issuer: DevIs
         bus=BusSettings(nats_url=nats_url, namespace="kyodo"),
         auth=issuer.settings(),
         audit=AuditSettings(keys_dir=data_dir / "keys"),
+        privacy=spec.settings_type().privacy.model_copy(update={"vault_path": data_dir / f"{service}-vault.sqlite"}),
     )
 
 

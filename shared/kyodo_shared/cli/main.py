@@ -41,6 +41,19 @@ def _parser() -> argparse.ArgumentParser:
         act.add_argument("--reason", required=True)
         act.add_argument("--operator", default=None)
 
+    audit = sub.add_parser("audit", help="verify or export a service's event history")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    check = audit_sub.add_parser("verify", help="by database (default), by --url of its audit API, or --export")
+    check.add_argument("service")
+    check.add_argument("--url", default=None, help="the service's base URL, e.g. http://127.0.0.1:8080/api/registry")
+    check.add_argument("--checkpoints-url", default=None, help="published checkpoints (default: the service's)")
+    check.add_argument("--export", type=Path, default=None, help="verify a `kyodo audit export` file offline")
+    check.add_argument("--pin", type=Path, default=Path("kyodo-audit-pins.json"))
+    export = audit_sub.add_parser("export", help="write the history as JSON Lines")
+    export.add_argument("service")
+    export.add_argument("--url", default=None)
+    export.add_argument("--output", type=Path, required=True)
+
     asyncapi = sub.add_parser("asyncapi", help="print the AsyncAPI 3 document of every published contract")
     asyncapi.add_argument("--output", type=Path, default=None)
     return parser
@@ -75,6 +88,14 @@ def main(argv: list[str] | None = None) -> int:
             return dlq_list(args.service or list(discover()), data_dir)
         operator = args.operator or getpass.getuser()
         return dlq_act(args.dlq_command, args.service, args.source, args.reason, operator, data_dir)
+    if args.command == "audit":
+        from kyodo_shared.cli import audit as audit_cli
+
+        if args.audit_command == "export":
+            return audit_cli.export_command(args.service, args.url, args.output, data_dir)
+        if args.export is not None:
+            return audit_cli.verify_export(args.service, args.export, args.pin)
+        return audit_cli.verify_command(args.service, args.url, args.checkpoints_url, args.pin, data_dir)
     if args.command == "asyncapi":
         from kyodo_shared.asyncapi import render
 

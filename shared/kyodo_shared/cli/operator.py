@@ -19,7 +19,11 @@ def service_settings(service: str, data_dir: Path) -> KernelSettings:
     settings = spec.settings_type()
     if "KYODO_STORE__BACKEND" not in os.environ:
         settings = settings.model_copy(
-            update={"store": StoreSettings(backend="sqlite", sqlite_path=data_dir / f"{service}.sqlite")}
+            update={
+                "store": StoreSettings(backend="sqlite", sqlite_path=data_dir / f"{service}.sqlite"),
+                "audit": settings.audit.model_copy(update={"keys_dir": data_dir / "keys"}),
+                "privacy": settings.privacy.model_copy(update={"vault_path": data_dir / f"{service}-vault.sqlite"}),
+            }
         )
     return settings
 

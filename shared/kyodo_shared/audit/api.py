@@ -1,0 +1,117 @@
+"""The auditor's HTTP API, mounted in every service: the raw chain records, the decoded history as the
+visibility policy allows, and the published checkpoints and keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from kyodo_shared.audit.chain import iter_notifications, state_hash
+from kyodo_shared.audit.checkpointer import stored_checkpoints
+from kyodo_shared.audit.records import records_from_store
+from kyodo_shared.auth import Principal, Role
+from kyodo_shared.runtime import Kernel
+from kyodo_shared.web import requires
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+Auditor = Annotated[Principal, Depends(requires(Role.AUDITOR))]
+PAGE = Annotated[int, Query(ge=1, le=5000)]
+
+
+def _kernel(request: Request) -> Kernel:
+    kernel: Kernel = request.app.state.kernel
+    return kernel
+
+
+@router.get("/records", summary="Chain records for verification (監査用チェーン記録)")
+async def records(request: Request, _: Auditor, after: Annotated[int, Query(ge=0)] = 0, limit: PAGE = 1000) -> Any:
+    kernel = _kernel(request)
+
+    def page() -> list[dict[str, Any]]:
+        found = records_from_store(kernel.application.recorder, kernel.chain, after)
+        return [r.as_dict() for r in itertools.islice(found, limit)]
+
+    items = await asyncio.to_thread(page)
+    return {"items": items, "next_after": items[-1]["position"] if len(items) == limit else None}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, UUID | datetime):
+        return str(value)
+    return value
+
+
+@router.get("/events", summary="Event history as the visibility policy allows (監査用イベント履歴)")
+async def events(
+    request: Request,
+    principal: Auditor,
+    after: Annotated[int, Query(ge=0)] = 0,
+    limit: PAGE = 100,
+    aggregate: UUID | None = None,
+    type: Annotated[str | None, Query(max_length=200, description="Topic, or its last part")] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    correlation_id: Annotated[str | None, Query(max_length=100)] = None,
+) -> Any:
+    kernel = _kernel(request)
+    now = datetime.now(UTC)
+
+    def page() -> tuple[list[dict[str, Any]], int]:
+        items: list[dict[str, Any]] = []
+        last = after
+        for n in iter_notifications(kernel.application.recorder, after):
+            last = n.id
+            if aggregate is not None and n.originator_id != aggregate:
+                continue
+            if type is not None and type not in (n.topic, n.topic.rsplit(".", 1)[-1]):
+                continue
+            event = kernel.application.mapper.to_domain_event(n)
+            body = {k: v for k, v in vars(event).items() if k not in ("originator_id", "originator_version")}
+            at = body.pop("timestamp", None)
+            if (since and at and at < since) or (until and at and at >= until):
+                continue
+            if correlation_id and (body.get("trace") or {}).get("correlation_id") != correlation_id:
+                continue
+            items.append(
+                {
+                    "position": n.id,
+                    "originator_id": str(n.originator_id),
+                    "originator_version": n.originator_version,
+                    "topic": n.topic,
+                    "state_hash": state_hash(bytes(n.state)).hex(),
+                    "link": kernel.chain.link_at(n.id),
+                    "recorded_at": str(at) if at else None,
+                    "body": kernel.visibility.render(n.topic, _jsonable(body), principal, now),
+                }
+            )
+            if len(items) == limit:
+                break
+        return items, last
+
+    items, last = await asyncio.to_thread(page)
+    return {"items": items, "next_after": last if len(items) == limit else None}
+
+
+@router.get("/checkpoints", summary="Signed checkpoints (公開: 署名付きチェックポイント)")
+async def checkpoints(request: Request) -> Any:
+    kernel = _kernel(request)
+    found = await asyncio.to_thread(stored_checkpoints, kernel.application, kernel.service)
+    return {"service": kernel.service, "items": [c.model_dump(mode="json") for c in found]}
+
+
+@router.get("/keys", summary="Checkpoint public keys (公開: 検証用公開鍵)")
+async def keys(request: Request) -> Any:
+    kernel = _kernel(request)
+    ring = await asyncio.to_thread(kernel.keys_ring)
+    return {"service": kernel.service, "keys": dict(ring.public)}

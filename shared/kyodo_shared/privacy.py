@@ -1,0 +1,163 @@
+"""Personal data encryption with one key per person (crypto-shredding), keys held outside the event store,
+and the retention rule (保存期間) that decides when a person's key may be destroyed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from kyodo_shared.db import Database, migrate
+
+ENCRYPTION = "aes-256-gcm/v1"
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS kyodo_person_keys (
+        person TEXT PRIMARY KEY,
+        key_id TEXT NOT NULL,
+        key_material TEXT,
+        created_at TEXT NOT NULL,
+        erased_at TEXT
+    )""",
+    """CREATE TABLE IF NOT EXISTS kyodo_retention (
+        person TEXT NOT NULL,
+        record_kind TEXT NOT NULL,
+        retain_until TEXT NOT NULL,
+        PRIMARY KEY (person, record_kind)
+    )""",
+)
+
+
+class RetentionNotElapsed(Exception):
+    """A person's data must still be kept: erasure is refused until `allowed_from`."""
+
+    def __init__(self, allowed_from: datetime) -> None:
+        super().__init__(allowed_from.isoformat())
+        self.allowed_from = allowed_from
+
+    def message(self) -> str:
+        day = self.allowed_from.astimezone(TOKYO).strftime("%Y-%m-%d")
+        return (
+            f"保存期間中のため消去できません。{day} 以降に消去できます "
+            f"(within the retention period: erasable from {day}, Asia/Tokyo)"
+        )
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """Encrypted personal fields as stored in an event: ciphertext only, bound to its person and key."""
+
+    person: str
+    key_id: str
+    nonce: str
+    ciphertext: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "enc": ENCRYPTION,
+            "person": self.person,
+            "key_id": self.key_id,
+            "nonce": self.nonce,
+            "ct": self.ciphertext,
+        }
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> Sealed:
+        if data.get("enc") != ENCRYPTION:
+            raise ValueError("not an encrypted personal-data envelope")
+        return Sealed(str(data["person"]), str(data["key_id"]), str(data["nonce"]), str(data["ct"]))
+
+
+class KeyVault:
+    """Per-person AES-256-GCM keys and retention dates, in a database apart from the event store."""
+
+    def __init__(self, db: Database, retention_days: dict[str, int]) -> None:
+        self.db, self.retention_days = db, retention_days
+
+    def migrate(self) -> None:
+        migrate(self.db, SCHEMA)
+
+    def encrypt(self, person: str, record_kind: str, fields: dict[str, Any], now: datetime) -> dict[str, str]:
+        """Encrypt under the person's key (made on first use) and extend their retention for this kind."""
+        if record_kind not in self.retention_days:
+            raise KeyError(f"no retention period configured for record kind {record_kind!r}")
+        until = now + timedelta(days=self.retention_days[record_kind])
+        with self.db.transaction() as tx:
+            row = tx.fetchone("SELECT key_id, key_material FROM kyodo_person_keys WHERE person = %s", (person,))
+            if row is None or row[1] is None:
+                key_id, material = str(uuid.uuid4()), _b64(AESGCM.generate_key(bit_length=256))
+                tx.execute(
+                    "INSERT INTO kyodo_person_keys (person, key_id, key_material, created_at) VALUES (%s, %s, %s, %s) "
+                    "ON CONFLICT (person) DO UPDATE SET key_id = excluded.key_id, "
+                    "key_material = excluded.key_material, created_at = excluded.created_at, erased_at = NULL",
+                    (person, key_id, material, now.isoformat()),
+                )
+            else:
+                key_id, material = str(row[0]), str(row[1])
+            current = tx.fetchone(
+                "SELECT retain_until FROM kyodo_retention WHERE person = %s AND record_kind = %s", (person, record_kind)
+            )
+            if current is None or datetime.fromisoformat(str(current[0])) < until:
+                tx.execute(
+                    "INSERT INTO kyodo_retention (person, record_kind, retain_until) VALUES (%s, %s, %s) "
+                    "ON CONFLICT (person, record_kind) DO UPDATE SET retain_until = excluded.retain_until",
+                    (person, record_kind, until.isoformat()),
+                )
+        nonce = os.urandom(12)
+        plaintext = json.dumps(fields, ensure_ascii=False, sort_keys=True).encode()
+        ciphertext = AESGCM(base64.b64decode(material)).encrypt(nonce, plaintext, f"{person}|{key_id}".encode())
+        return Sealed(person, key_id, _b64(nonce), _b64(ciphertext)).as_dict()
+
+    def decrypt(self, envelope: dict[str, Any]) -> dict[str, Any] | None:
+        """The fields, or None once the person's key was destroyed."""
+        sealed = Sealed.from_dict(envelope)
+        with self.db.transaction() as tx:
+            row = tx.fetchone(
+                "SELECT key_material FROM kyodo_person_keys WHERE person = %s AND key_id = %s",
+                (sealed.person, sealed.key_id),
+            )
+        if row is None or row[0] is None:
+            return None
+        try:
+            plaintext = AESGCM(base64.b64decode(str(row[0]))).decrypt(
+                base64.b64decode(sealed.nonce),
+                base64.b64decode(sealed.ciphertext),
+                f"{sealed.person}|{sealed.key_id}".encode(),
+            )
+        except InvalidTag:
+            return None
+        value: dict[str, Any] = json.loads(plaintext)
+        return value
+
+    def erasable_from(self, person: str) -> datetime | None:
+        with self.db.transaction() as tx:
+            row = tx.fetchone("SELECT MAX(retain_until) FROM kyodo_retention WHERE person = %s", (person,))
+        return datetime.fromisoformat(str(row[0])) if row and row[0] is not None else None
+
+    def erase(self, person: str, now: datetime | None = None) -> bool:
+        """Destroy the person's key once every retention period has passed; False if there was none."""
+        now = now or datetime.now(UTC)
+        allowed = self.erasable_from(person)
+        if allowed is not None and now < allowed:
+            raise RetentionNotElapsed(allowed)
+        with self.db.transaction() as tx:
+            erased = tx.execute(
+                "UPDATE kyodo_person_keys SET key_material = NULL, erased_at = %s "
+                "WHERE person = %s AND key_material IS NOT NULL",
+                (now.isoformat(), person),
+            )
+        return erased > 0
