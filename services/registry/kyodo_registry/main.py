@@ -8,6 +8,7 @@ from kyodo_registry.api import router
 from kyodo_registry.app import RegistryApplication
 from kyodo_registry.bus import to_contracts
 from kyodo_registry.settings import RegistrySettings
+from kyodo_registry.visibility import POLICY
 from kyodo_shared.auth import JwksVerifier
 from kyodo_shared.runtime import Kernel
 from kyodo_shared.service import ServiceSpec
@@ -24,6 +25,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         settings=settings,
         application_factory=lambda env: RegistryApplication(env=env),
         mapper=to_contracts,
+        visibility=POLICY,
     )
     kernel.application.vault = kernel.vault
     return create_service_app(

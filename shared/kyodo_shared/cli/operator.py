@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 from kyodo_shared.auth import AuthSettings
 from kyodo_shared.operations import retry_parked, skip_parked
+from kyodo_shared.privacy import RetentionNotElapsed
 from kyodo_shared.runtime import Kernel
 from kyodo_shared.service import discover
 from kyodo_shared.settings import KernelSettings, StoreSettings
@@ -69,4 +71,23 @@ def dlq_act(action: str, service: str, source: str, reason: str, operator: str, 
         return 1
     finally:
         kernel.close()
+    return 0
+
+
+def erase_person(person: str, services: list[str], data_dir: Path) -> int:
+    """Crypto-shred a person's data in each service; refuses (naming the date) while a retention period runs."""
+    kernels = [open_kernel(service, data_dir) for service in services]
+    try:
+        # Check every service first, so erasure is all or nothing.
+        for kernel in kernels:
+            allowed = kernel.vault.erasable_from(person)
+            if allowed is not None and datetime.now(UTC) < allowed:
+                print(f"{kernel.service}: {RetentionNotElapsed(allowed).message()}")
+                return 1
+        for kernel in kernels:
+            erased = kernel.vault.erase(person)
+            print(json.dumps({"service": kernel.service, "person": person, "erased": erased}))
+    finally:
+        for kernel in kernels:
+            kernel.close()
     return 0
