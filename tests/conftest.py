@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from kyodo_shared.devissuer import DevIssuer
+
 from support.servers import delete_streams_sync, spawn_nats, spawn_postgres, temporary_database
 
 NATS_URL_ENV = "KYODO_TEST_NATS_URL"
@@ -95,3 +97,9 @@ def bus_namespace(nats_url: str) -> Iterator[str]:
 def sqlite_path(tmp_path: Path) -> Path:
     """Path of a not-yet-existing SQLite file in the test's own temporary directory."""
     return tmp_path / "store.sqlite"
+
+
+@pytest.fixture
+def issuer(tmp_path: Path) -> DevIssuer:
+    """The embedded development token issuer, with its keys in the test's own directory."""
+    return DevIssuer.load_or_create(tmp_path / "issuer")

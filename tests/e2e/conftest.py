@@ -1,4 +1,4 @@
-"""Fixtures for end-to-end tests: a dev issuer and a store backend (SQLite or PostgreSQL)."""
+"""Fixtures for end-to-end tests: a store backend (SQLite or PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kyodo_shared.devissuer import DevIssuer
-
 from support.harness import Backend
-
-
-@pytest.fixture
-def issuer(tmp_path: Path) -> DevIssuer:
-    return DevIssuer.load_or_create(tmp_path / "issuer")
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

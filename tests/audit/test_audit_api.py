@@ -1,0 +1,90 @@
+"""The auditor's API over HTTP: chain fields always, bodies only as the visibility policy allows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kyodo_shared.audit.visibility import EventPolicy, VisibilityPolicy, sealed
+from kyodo_shared.devissuer import DevIssuer
+
+from support.harness import Backend, Platform, eventually, platform, settings_for
+from support.registry import CRITERIA, application
+
+CHAIN_FIELDS = {"position", "originator_id", "originator_version", "topic", "state_hash", "link"}
+
+
+async def registered_history(p: Platform) -> str:
+    registry = p.clients["registry"]
+    created = await registry.post("/groups", json=application(), headers=p.token("rep-1", "group"))
+    group_id, etag = created.json()["id"], created.headers["ETag"]
+    response = await registry.post(
+        f"/groups/{group_id}/assessments",
+        json={"criterion": CRITERIA[0], "met": True, "reason": "確認"},
+        headers={**p.token("coord-1", "coordinator"), "If-Match": etag},
+    )
+    assert response.status_code == 200
+    return str(group_id)
+
+
+async def chained_events(p: Platform, count: int) -> list[dict[str, object]]:
+    auditor = p.token("auditor-1", "auditor")
+
+    async def all_chained() -> list[dict[str, object]] | None:
+        items: list[dict[str, object]] = (await p.clients["registry"].get("/audit/events", headers=auditor)).json()[
+            "items"
+        ]
+        return items if len(items) >= count and all(i["link"] for i in items[:count]) else None
+
+    found: list[dict[str, object]] = await eventually(all_chained)
+    return found
+
+
+async def test_the_audit_api_redacts_personal_fields_and_shows_chain_fields(
+    tmp_path: Path, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    settings = settings_for("registry", Backend("sqlite", tmp_path), nats_url, bus_namespace, issuer)
+    async with platform({"registry": settings}, issuer) as p:
+        await registered_history(p)
+        applied = (await chained_events(p, 2))[0]
+        assert set(applied) >= CHAIN_FIELDS
+        body = applied["body"]
+        assert isinstance(body, dict)
+        assert body["representative"] == "[personal data redacted]"
+        assert body["salt"] == "[personal data redacted]"
+        assert body["profile"]["name"] == "国分寺みどりの会"
+        assert "hanako" not in str(applied)
+        forbidden = await p.clients["registry"].get("/audit/events", headers=p.token("coord-1", "coordinator"))
+        assert forbidden.status_code == 403
+
+
+async def test_a_sealed_event_appears_only_with_its_chain_fields(
+    tmp_path: Path, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    settings = settings_for("registry", Backend("sqlite", tmp_path), nats_url, bus_namespace, issuer)
+    async with platform({"registry": settings}, issuer) as p:
+        # Assessments sealed until a deadline not yet set (as proposals are until their call closes).
+        p.apps["registry"].state.kernel.visibility = VisibilityPolicy(
+            events={"kyodo_registry.domain:Group.CriterionAssessed": EventPolicy(event=sealed(lambda body: None))}
+        )
+        await registered_history(p)
+        assessed = (await chained_events(p, 2))[1]
+        assert assessed["body"] == "sealed"
+        assert set(assessed) >= CHAIN_FIELDS
+        assert assessed["topic"] == "kyodo_registry.domain:Group.CriterionAssessed"
+
+
+async def test_checkpoints_and_their_keys_are_public(
+    tmp_path: Path, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    settings = settings_for("registry", Backend("sqlite", tmp_path), nats_url, bus_namespace, issuer)
+    async with platform({"registry": settings}, issuer) as p:
+        await registered_history(p)
+        registry = p.clients["registry"]
+
+        async def signed() -> list[dict[str, object]]:
+            items: list[dict[str, object]] = (await registry.get("/audit/checkpoints")).json()["items"]
+            return items
+
+        checkpoint = (await eventually(signed))[0]
+        keys = (await registry.get("/audit/keys")).json()["keys"]
+        assert checkpoint["kid"] in keys
