@@ -1,0 +1,130 @@
+"""Canary personal data: stored only as ciphertext in the owning service; after erasure, readable nowhere,
+while the history still verifies.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import nats
+import pytest
+import structlog
+
+from kyodo_shared.audit.local import verify_local
+from kyodo_shared.audit.verify import PinFile
+from kyodo_shared.contracts import stream_name
+from kyodo_shared.db import SqliteDatabase
+from kyodo_shared.devissuer import DevIssuer
+from kyodo_shared.privacy import KeyVault, RetentionNotElapsed
+
+from support.harness import Backend, eventually, platform, settings_for
+from support.registry import CRITERIA, application
+
+CANARY = {"name": "カナリア検査子", "email": "canary-7f3a9c@example.jp", "phone": "042-399-7531"}
+
+
+def encodings(value: str) -> list[bytes]:
+    escaped = json.dumps(value)[1:-1].encode()  # \\u-escaped, as ensure_ascii JSON writes it
+    return [value.encode(), escaped, base64.b64encode(value.encode()), base64.urlsafe_b64encode(value.encode())]
+
+
+def leaks(blob: bytes) -> list[str]:
+    return [value for value in CANARY.values() for form in encodings(value) if form in blob]
+
+
+async def stream_bytes(nats_url: str, namespace: str) -> bytes:
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    blob = b""
+    try:
+        for source in ("registry", "checkpoints"):
+            name = stream_name(namespace, source)
+            last = (await js.stream_info(name)).state.last_seq
+            for seq in range(1, int(last) + 1):
+                msg = await js.get_msg(name, seq)
+                blob += (msg.data or b"") + json.dumps(msg.headers or {}).encode()
+    finally:
+        await nc.close()
+    return blob
+
+
+def files_bytes(folder: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(folder.glob("*.sqlite*")))
+
+
+async def test_canary_personal_data_is_only_ciphertext_and_unreadable_after_erasure(
+    tmp_path: Path, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    backend = Backend("sqlite", tmp_path)
+    registry_settings = settings_for("registry", backend, nats_url, bus_namespace, issuer)
+    registry_settings = registry_settings.model_copy(
+        update={"privacy": registry_settings.privacy.model_copy(update={"retention_days": {"group_representative": 0}})}
+    )
+    services = {
+        "registry": registry_settings,
+        "info-hub": settings_for("info-hub", backend, nats_url, bus_namespace, issuer),
+    }
+    with structlog.testing.capture_logs() as logs:
+        async with platform(services, issuer) as p:
+            registry, hub = p.clients["registry"], p.clients["info-hub"]
+            created = await registry.post(
+                "/groups", json=application(representative=CANARY), headers=p.token("rep-canary", "group")
+            )
+            assert created.status_code == 201
+            group_id, etag = created.json()["id"], created.headers["ETag"]
+            for criterion in CRITERIA:
+                response = await registry.post(
+                    f"/groups/{group_id}/assessments",
+                    json={"criterion": criterion, "met": True, "reason": "確認"},
+                    headers={**p.token("coord-1", "coordinator"), "If-Match": etag},
+                )
+                etag = response.headers["ETag"]
+
+            async def listed_and_checkpointed() -> bool:
+                total = (await hub.get("/groups")).json()["total"]
+                checkpoints = (await registry.get("/audit/checkpoints")).json()["items"]
+                return total == 1 and bool(checkpoints)
+
+            await eventually(listed_and_checkpointed, timeout=20)
+            kernel = p.apps["registry"].state.kernel
+            # The owning service can still read it, for its own use.
+            view = (await registry.get(f"/groups/{group_id}", headers=p.token("rep-canary", "group"))).json()
+            assert view["representative"] == CANARY
+
+            assert leaks(files_bytes(tmp_path)) == []
+            assert leaks(await stream_bytes(nats_url, bus_namespace)) == []
+
+            erased = kernel.vault.erase("rep-canary")
+            assert erased
+            view = (await registry.get(f"/groups/{group_id}", headers=p.token("rep-canary", "group"))).json()
+            assert view["representative"] is None
+            assert view["representative_erased"] is True
+            group = kernel.application.get_group(uuid.UUID(group_id))
+            assert kernel.vault.decrypt(group.representative) is None
+            report = verify_local(
+                "registry",
+                kernel.application,
+                kernel.chain,
+                dict(kernel.keys_ring().public),
+                PinFile(tmp_path / "pins.json"),
+            )
+            assert report.ok, report.as_dict()
+    assert leaks("\n".join(map(str, logs)).encode()) == []
+
+
+def test_erasure_is_refused_within_the_retention_period_naming_the_earliest_date(tmp_path: Path) -> None:
+    vault = KeyVault(SqliteDatabase(tmp_path / "vault.sqlite"), {"group_representative": 365})
+    vault.migrate()
+    applied = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
+    envelope = vault.encrypt("rep-1", "group_representative", CANARY, applied)
+    with pytest.raises(RetentionNotElapsed) as refused:
+        vault.erase("rep-1", applied + timedelta(days=10))
+    # 2026-11-25 20:00 UTC + 365 days is 2027-11-26 in Tokyo.
+    assert "2027-11-26" in refused.value.message()
+    assert vault.decrypt(envelope) == CANARY
+    assert vault.erase("rep-1", applied + timedelta(days=366))
+    assert vault.decrypt(envelope) is None
