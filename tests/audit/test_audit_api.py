@@ -88,3 +88,22 @@ async def test_checkpoints_and_their_keys_are_public(
         checkpoint = (await eventually(signed))[0]
         keys = (await registry.get("/audit/keys")).json()["keys"]
         assert checkpoint["kid"] in keys
+
+
+async def test_info_hub_mirrors_every_services_checkpoints_and_keys_as_open_data(
+    tmp_path: Path, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    backend = Backend("sqlite", tmp_path)
+    services = {name: settings_for(name, backend, nats_url, bus_namespace, issuer) for name in ("registry", "info-hub")}
+    async with platform(services, issuer) as p:
+        await registered_history(p)
+        registry, hub = p.clients["registry"], p.clients["info-hub"]
+
+        async def mirrored() -> bool:
+            own = (await registry.get("/audit/checkpoints")).json()["items"]
+            copy = (await hub.get("/open-data/checkpoints", params={"service": "registry"})).json()["items"]
+            return bool(own) and copy == own[: len(copy)] and len(copy) == len(own)
+
+        await eventually(mirrored, timeout=20)
+        keys = (await hub.get("/open-data/keys", params={"service": "registry"})).json()["keys"]
+        assert keys == (await registry.get("/audit/keys")).json()["keys"]

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
+from kyodo_info_hub import opendata
 from kyodo_info_hub.directory import get_group, list_groups
 from kyodo_shared.db import Database
 from kyodo_shared.problems import Problem
@@ -57,3 +58,19 @@ async def group(group_id: str, request: Request) -> Any:
     if entry is None:
         raise Problem(404, "group_not_found", "団体が見つかりません", "Group not found")
     return GroupEntry(id=entry.group_id, **{k: v for k, v in vars(entry).items() if k != "group_id"})
+
+
+open_data = APIRouter(prefix="/open-data", tags=["open data"])
+
+Service = Annotated[str, Query(pattern=r"^[a-z][a-z0-9-]{0,40}$", description="e.g. registry")]
+
+
+@open_data.get("/checkpoints", summary="Mirrored signed checkpoints of a service (監査チェックポイント)")
+async def mirrored_checkpoints(request: Request, service: Service) -> Any:
+    items = await asyncio.to_thread(opendata.checkpoints, _db(request), service)
+    return {"service": service, "items": items}
+
+
+@open_data.get("/keys", summary="Checkpoint public keys seen for a service (検証用公開鍵)")
+async def mirrored_keys(request: Request, service: Service) -> Any:
+    return {"service": service, "keys": await asyncio.to_thread(opendata.keys, _db(request), service)}

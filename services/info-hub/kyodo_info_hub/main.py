@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from kyodo_info_hub.api import router
+from kyodo_info_hub import opendata
+from kyodo_info_hub.api import open_data, router
 from kyodo_info_hub.app import InfoHubApplication
 from kyodo_info_hub.directory import HANDLERS, migrate_directory
 from kyodo_info_hub.settings import InfoHubSettings
@@ -23,15 +24,18 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         service=SERVICE_NAME,
         settings=settings,
         application_factory=lambda env: InfoHubApplication(env=env),
-        subscriptions=[Subscription(source="registry", handlers=HANDLERS)],
-        migrations=[migrate_directory],
+        subscriptions=[
+            Subscription(source="registry", handlers=HANDLERS),
+            Subscription(source="checkpoints", handlers=opendata.HANDLERS),
+        ],
+        migrations=[migrate_directory, opendata.migrate_open_data],
     )
     return create_service_app(
         kernel=kernel,
         verifier=verifier or JwksVerifier(settings.auth),
         title="Kyodo info-hub (こくぶんじ市民活動センター)",
         description="The civic activity center's public portal: the directory of registered groups.",
-        routers=[router],
+        routers=[router, open_data],
     )
 
 

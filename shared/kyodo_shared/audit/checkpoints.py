@@ -30,6 +30,8 @@ class Checkpoint(BaseModel):
     link: str
     signed_at: str
     kid: str
+    # The signer's public key, for publication; a verifier trusts it only through its pins or an announcement.
+    public_key: str = ""
     announces: KeyAnnouncement | None = None
     signature: str = ""
 
@@ -49,6 +51,7 @@ def sign_checkpoint(keys: SigningKeys, service: str, position: int, link: str, n
         link=link,
         signed_at=now.isoformat(),
         kid=keys.active,
+        public_key=keys.public[keys.active],
         announces=announces,
     )
     signature = keys.private(keys.active).sign(unsigned.payload())

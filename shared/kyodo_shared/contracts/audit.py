@@ -27,6 +27,7 @@ class CheckpointSigned(Contract):
     link: str = Field(description="Chain link at that position, hex SHA-256.")
     signed_at: str
     kid: str = Field(description="Id of the Ed25519 key that signed.")
+    public_key: str = Field(description="The signer's public key (trust it only as pinned or announced).")
     announces: AnnouncedKey | None = Field(default=None, description="The key that signs from the next checkpoint.")
     signature: str = Field(description="Ed25519 signature of the canonical JSON of the other fields, base64url.")
 

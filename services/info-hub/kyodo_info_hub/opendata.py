@@ -1,0 +1,70 @@
+"""Open data: info-hub mirrors every service's signed checkpoints and their public keys, so anyone can check
+a service's history without trusting that service's own answers.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kyodo_shared.cloudevents import Envelope
+from kyodo_shared.consumer import Handler
+from kyodo_shared.contracts import Contract
+from kyodo_shared.contracts.audit import CheckpointSigned
+from kyodo_shared.db import Database, Tx, migrate
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS open_checkpoints (
+        service TEXT NOT NULL,
+        position BIGINT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (service, position)
+    )""",
+    """CREATE TABLE IF NOT EXISTS open_keys (
+        service TEXT NOT NULL,
+        kid TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        first_seen_position BIGINT NOT NULL,
+        PRIMARY KEY (service, kid)
+    )""",
+)
+
+
+def migrate_open_data(db: Database) -> None:
+    migrate(db, SCHEMA)
+
+
+def on_checkpoint(envelope: Envelope, tx: Tx) -> None:
+    checkpoint = envelope.data
+    assert isinstance(checkpoint, CheckpointSigned)
+    tx.execute(
+        "INSERT INTO open_checkpoints (service, position, body) VALUES (%s, %s, %s) "
+        "ON CONFLICT (service, position) DO NOTHING",
+        (checkpoint.service, checkpoint.position, checkpoint.model_dump_json()),
+    )
+    keys = [(checkpoint.kid, checkpoint.public_key)]
+    if checkpoint.announces is not None:
+        keys.append((checkpoint.announces.kid, checkpoint.announces.public_key))
+    for kid, public_key in keys:
+        tx.execute(
+            "INSERT INTO open_keys (service, kid, public_key, first_seen_position) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (service, kid) DO NOTHING",
+            (checkpoint.service, kid, public_key, checkpoint.position),
+        )
+
+
+HANDLERS: dict[type[Contract], Handler] = {CheckpointSigned: on_checkpoint}
+
+
+def checkpoints(db: Database, service: str) -> list[dict[str, Any]]:
+    with db.transaction() as tx:
+        rows = tx.fetchall("SELECT body FROM open_checkpoints WHERE service = %s ORDER BY position", (service,))
+    return [json.loads(str(r[0])) for r in rows]
+
+
+def keys(db: Database, service: str) -> dict[str, str]:
+    with db.transaction() as tx:
+        rows = tx.fetchall(
+            "SELECT kid, public_key FROM open_keys WHERE service = %s ORDER BY first_seen_position", (service,)
+        )
+    return {str(r[0]): str(r[1]) for r in rows}
