@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
+from pathlib import Path
 
-from kyodo_shared.audit.chain import GENESIS, next_link, state_hash
+from kyodo_registry.app import RegistryApplication
+from kyodo_shared.audit.chain import GENESIS, Chainer, ChainStore, next_link, state_hash
+from kyodo_shared.audit.local import verify_local
+from kyodo_shared.audit.verify import PinFile
+from kyodo_shared.contracts.registry import CRITERIA_ORDER
+from kyodo_shared.db import SqliteDatabase
+from kyodo_shared.settings import StoreSettings
+from kyodo_shared.store import eventsourcing_env
 
-from support.audit import History
+from support.audit import TRACE, History
+from support.registry import registry_app
 
 
 def build(history: History, groups: int = 3) -> None:
@@ -93,3 +103,35 @@ def test_an_alteration_with_every_stored_link_rewritten_is_caught_by_the_signed_
     report = history.verify()
     assert [f.kind for f in report.findings] == ["checkpoint_mismatch"]
     assert report.findings[0].position == 3
+
+
+def test_a_snapshot_that_differs_from_its_events_is_reported(tmp_path: Path) -> None:
+    store = StoreSettings(backend="sqlite", sqlite_path=tmp_path / "snap.sqlite")
+    app: RegistryApplication = registry_app(store, tmp_path / "vault.sqlite")
+    app.close()
+    env = {**eventsourcing_env(store), "IS_SNAPSHOTTING_ENABLED": "y"}
+    snapshotting = RegistryApplication(env=env)
+    snapshotting.vault = app.vault
+    db = SqliteDatabase(store.sqlite_path)
+    chain = ChainStore(db)
+    chain.migrate()
+    try:
+        group_id = uuid.uuid4()
+        profile = {"name": "g", "purpose": "目的", "fields_of_activity": ["福祉"], "area": "本町"}
+        snapshotting.apply_for_registration(
+            group_id, profile, "rep", {"name": "x"}, dict.fromkeys(CRITERIA_ORDER, "e"), TRACE
+        )
+        snapshotting.take_snapshot(group_id)
+        Chainer(snapshotting, chain).extend()
+        pins = PinFile(tmp_path / "pins.json")
+        assert verify_local("registry", snapshotting, chain, {}, pins).ok
+        with sqlite3.connect(store.sqlite_path) as conn:
+            conn.execute(
+                "UPDATE stored_snapshots SET state = "
+                "CAST(REPLACE(CAST(state AS TEXT), 'applied', 'registered') AS BLOB)"
+            )
+        report = verify_local("registry", snapshotting, chain, {}, pins)
+        assert [f.kind for f in report.findings] == ["snapshot_differs"]
+    finally:
+        snapshotting.close()
+        db.close()

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from kyodo_shared.audit.chain import ChainStore
 from kyodo_shared.audit.checkpointer import stored_checkpoints
 from kyodo_shared.audit.records import records_from_store
+from kyodo_shared.audit.snapshots import check_snapshots
 from kyodo_shared.audit.verify import PinFile, VerifyReport, verify
 
 
 def verify_local(
     service: str, application: Any, chain: ChainStore, published_keys: dict[str, str], pins: PinFile
 ) -> VerifyReport:
-    records = records_from_store(application.recorder, chain)
-    return verify(service, records, stored_checkpoints(application, service), published_keys, pins)
+    records = list(records_from_store(application.recorder, chain))
+    report = verify(service, records, stored_checkpoints(application, service), published_keys, pins)
+    originators = {UUID(r.stored.originator_id) for r in records if r.stored is not None}
+    report.findings.extend(check_snapshots(application, originators))
+    return report
