@@ -59,7 +59,7 @@ async def events(
     after: Annotated[int, Query(ge=0)] = 0,
     limit: PAGE = 100,
     aggregate: UUID | None = None,
-    type: Annotated[str | None, Query(max_length=200, description="Topic, or its last part")] = None,
+    type: Annotated[str | None, Query(max_length=200, description="Topic, e.g. Group.Registered")] = None,
     since: datetime | None = None,
     until: datetime | None = None,
     correlation_id: Annotated[str | None, Query(max_length=100)] = None,
@@ -74,7 +74,7 @@ async def events(
             last = n.id
             if aggregate is not None and n.originator_id != aggregate:
                 continue
-            if type is not None and type not in (n.topic, n.topic.rsplit(".", 1)[-1]):
+            if type is not None and type not in (n.topic, n.topic.split(":", 1)[-1], n.topic.rsplit(".", 1)[-1]):
                 continue
             event = kernel.application.mapper.to_domain_event(n)
             body = {k: v for k, v in vars(event).items() if k not in ("originator_id", "originator_version")}

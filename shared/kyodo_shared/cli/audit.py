@@ -112,3 +112,14 @@ def _write(out: Any, records: Any, checkpoints: list[Checkpoint], keys: dict[str
 def _print(report: VerifyReport) -> int:
     sys.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=1) + "\n")
     return 0 if report.ok else 1
+
+
+def rotate_key(service: str, data_dir: Path) -> int:
+    """The next checkpoint, signed by the current key, announces the new one; later ones are signed by it."""
+    kernel = open_kernel(service, data_dir)
+    try:
+        kid = kernel.keys_ring().rotate()
+    finally:
+        kernel.close()
+    sys.stdout.write(json.dumps({"service": service, "next_kid": kid}) + "\n")
+    return 0

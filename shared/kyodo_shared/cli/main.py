@@ -49,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--checkpoints-url", default=None, help="published checkpoints (default: the service's)")
     check.add_argument("--export", type=Path, default=None, help="verify a `kyodo audit export` file offline")
     check.add_argument("--pin", type=Path, default=Path("kyodo-audit-pins.json"))
+    rotate = audit_sub.add_parser("rotate-key", help="create the next checkpoint key (announced, then used)")
+    rotate.add_argument("service")
     export = audit_sub.add_parser("export", help="write the history as JSON Lines")
     export.add_argument("service")
     export.add_argument("--url", default=None)
@@ -97,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "audit":
         from kyodo_shared.cli import audit as audit_cli
 
+        if args.audit_command == "rotate-key":
+            return audit_cli.rotate_key(args.service, data_dir)
         if args.audit_command == "export":
             return audit_cli.export_command(args.service, args.url, args.output, data_dir)
         if args.export is not None:
