@@ -56,6 +56,7 @@ def files_bytes(folder: Path) -> bytes:
     return b"".join(p.read_bytes() for p in sorted(folder.glob("*.sqlite*")))
 
 
+@pytest.mark.smoke
 async def test_canary_personal_data_is_only_ciphertext_and_unreadable_after_erasure(
     tmp_path: Path, nats_url: str, bus_namespace: str, issuer: DevIssuer
 ) -> None:

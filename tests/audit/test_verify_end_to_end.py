@@ -59,6 +59,7 @@ def kyodo(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.smoke
 async def test_an_untouched_store_with_a_gap_verifies_clean_by_database_and_by_api_only(
     tmp_path: Path, nats_url: str, bus_namespace: str, pg_database: str
 ) -> None:

@@ -6,6 +6,7 @@ production overlay with `kubectl kustomize` is skipped where kubectl is missing.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,6 +21,8 @@ BASE = DEPLOY / "base"
 PRODUCTION = DEPLOY / "overlays" / "production"
 SERVICES = {"registry": "registry", "info-hub": "info_hub"}
 DSN = "KYODO_STORE__PG_DSN"
+VAULT_DSN = "KYODO_PRIVACY__VAULT_PG_DSN"
+KEYS_DIR = "/var/lib/kyodo/audit-keys"
 
 Manifest = dict[str, Any]
 
@@ -59,6 +62,11 @@ def config_of(service: str) -> dict[str, str]:
     for source in container(service)["envFrom"]:
         env |= only("ConfigMap", source["configMapRef"]["name"])["data"]
     return env
+
+
+def env_of(service: str) -> dict[str, str]:
+    """The literal environment the container ends up with: ConfigMaps first, then `env` values on top."""
+    return config_of(service) | {e["name"]: e["value"] for e in container(service)["env"] if "value" in e}
 
 
 def every_yaml_file() -> list[Path]:
@@ -132,6 +140,73 @@ def test_each_secret_template_holds_only_a_placeholder_dsn(service: str) -> None
     assert secret["kind"] == "Secret"
     assert secret["metadata"]["name"] == f"{service}-db"
     assert "REPLACE_PASSWORD" in secret["stringData"][DSN]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_deployment_takes_the_vault_dsn_only_from_an_optional_secret_never_a_literal(service: str) -> None:
+    found = [e for e in container(service)["env"] if e["name"] == VAULT_DSN]
+    assert VAULT_DSN not in config_of(service), "the vault DSN holds a password: never in a ConfigMap"
+    for entry in found:
+        assert "value" not in entry
+        assert entry["valueFrom"]["secretKeyRef"] == {"name": f"{service}-vault", "key": VAULT_DSN, "optional": True}
+    applied = {r["metadata"]["name"] for r in base_resources() if r["kind"] == "Secret"}
+    assert f"{service}-vault" not in applied, "the vault Secret is created out of band, never applied"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_vault_secret_template_holds_only_a_placeholder_dsn_and_is_not_applied(service: str) -> None:
+    (secret,) = load(BASE / service / "vault-secret.template.yaml")
+    assert secret["kind"] == "Secret"
+    assert secret["metadata"]["name"] == f"{service}-vault"
+    assert set(secret["stringData"]) == {VAULT_DSN}
+    assert "REPLACE_PASSWORD" in secret["stringData"][VAULT_DSN]
+    assert (BASE / service / "vault-secret.template.yaml").resolve() not in applied_files(BASE)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_deployment_keeps_its_audit_keys_on_a_claim_mounted_at_the_keys_dir(service: str) -> None:
+    pod = only("Deployment", service)["spec"]["template"]["spec"]
+    assert env_of(service)["KYODO_AUDIT__KEYS_DIR"] == KEYS_DIR
+    (mount,) = [m for m in container(service)["volumeMounts"] if m["mountPath"] == KEYS_DIR]
+    assert not mount.get("readOnly", False), "the service creates and rotates its keys there"
+    assert "subPath" not in mount
+    (volume,) = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+    assert volume == {"name": mount["name"], "persistentVolumeClaim": {"claimName": f"{service}-audit-keys"}}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_audit_keys_claim_is_small_read_write_once_and_uses_the_default_storage_class(service: str) -> None:
+    claim = only("PersistentVolumeClaim", f"{service}-audit-keys")
+    assert claim["spec"]["accessModes"] == ["ReadWriteOnce"]
+    assert claim["spec"]["resources"]["requests"]["storage"] == "16Mi"
+    assert "storageClassName" not in claim["spec"], "left to the cluster default; overlays may set it"
+    assert claim["metadata"]["labels"]["app.kubernetes.io/part-of"] == "kyodo"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_pod_security_context_sets_an_fs_group_so_the_keys_volume_is_writable(service: str) -> None:
+    context = only("Deployment", service)["spec"]["template"]["spec"]["securityContext"]
+    assert context["fsGroup"] == context["runAsGroup"] == 10001
+
+
+def test_the_common_config_signs_a_checkpoint_every_1000_events_or_60_seconds() -> None:
+    data = only("ConfigMap", "kyodo-common")["data"]
+    assert data["KYODO_AUDIT__CHECKPOINT_EVERY_EVENTS"] == "1000"
+    assert data["KYODO_AUDIT__CHECKPOINT_EVERY_SECONDS"] == "60"
+
+
+def test_the_registry_sets_a_retention_json_that_parses_and_keeps_representatives_five_years() -> None:
+    retention = json.loads(config_of("registry")["KYODO_PRIVACY__RETENTION_DAYS"])
+    assert retention["group_representative"] == 1825
+    assert all(isinstance(days, int) and days > 0 for days in retention.values())
+
+
+def test_the_registry_retention_covers_every_record_kind_the_code_encrypts() -> None:
+    # The ConfigMap value replaces the built-in table (as does setting any other KYODO_PRIVACY__* variable), so a
+    # record kind missing here would make storing such a record fail.
+    settings = pytest.importorskip("kyodo_registry.settings")
+    retention = json.loads(config_of("registry")["KYODO_PRIVACY__RETENTION_DAYS"])
+    assert settings.DEFAULT_RETENTION_DAYS.keys() <= retention.keys()
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -232,3 +307,5 @@ def test_the_production_overlay_renders_with_kustomize_and_a_pinned_image() -> N
     assert not image.endswith(":latest")
     namespaced = [r for r in rendered if r["kind"] != "Namespace"]
     assert {r["metadata"].get("namespace") for r in namespaced} == {"kyodo"}
+    claims = {r["metadata"]["name"] for r in rendered if r["kind"] == "PersistentVolumeClaim"}
+    assert claims == {f"{service}-audit-keys" for service in SERVICES}
