@@ -58,7 +58,7 @@ def main() -> int:
         if validator is None:
             print("skip schema: kubernetes-validate not found")
         else:
-            files = [*rendered, *sorted(DEPLOY.glob("base/*/secret.template.yaml"))]
+            files = [*rendered, *sorted(DEPLOY.glob("base/*/*secret.template.yaml"))]
             run = subprocess.run(
                 [validator, "--strict", "--quiet", "-k", KUBERNETES_VERSION, *map(str, files)],
                 capture_output=True,
