@@ -84,6 +84,7 @@ class Checkpointer:
         )
         if position == 0 or not (due or (force and position > last)):
             return None
+        self.keys.reload()
         checkpoint = sign_checkpoint(self.keys, self.service, position, link.hex(), self.clock())
         try:
             log_: AuditCheckpoints = self.app.repository.get(AuditCheckpoints.id_for(self.service))

@@ -52,6 +52,11 @@ class SigningKeys:
         data = json.loads(state.read_text())
         return cls(directory, data["active"], data.get("pending"), dict(data["public"]))
 
+    def reload(self) -> None:
+        """Pick up a rotation made by another process (`kyodo audit rotate-key`) without a restart."""
+        data = json.loads((self.directory / "keys.json").read_text())
+        self.active, self.pending, self.public = data["active"], data.get("pending"), dict(data["public"])
+
     def _new_key(self) -> str:
         key = Ed25519PrivateKey.generate()
         public = public_key_text(key.public_key())

@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     privacy_sub = privacy.add_subparsers(dest="privacy_command", required=True)
     erase = privacy_sub.add_parser("erase", help="destroy a person's key once the retention period allows")
     erase.add_argument("person", help="the person's subject id (sub)")
-    erase.add_argument("--service", action="append", default=None, help="default: every service")
+    erase.add_argument("--service", action="append", required=True, help="each service holding the person's data")
 
     asyncapi = sub.add_parser("asyncapi", help="print the AsyncAPI 3 document of every published contract")
     asyncapi.add_argument("--output", type=Path, default=None)
@@ -108,9 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         return audit_cli.verify_command(args.service, args.url, args.checkpoints_url, args.pin, data_dir)
     if args.command == "privacy":
         from kyodo_shared.cli.operator import erase_person
-        from kyodo_shared.service import discover
 
-        return erase_person(args.person, args.service or list(discover()), data_dir)
+        return erase_person(args.person, args.service, data_dir)
     if args.command == "asyncapi":
         from kyodo_shared.asyncapi import render
 
