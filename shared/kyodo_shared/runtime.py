@@ -125,15 +125,11 @@ class Kernel:
             keys=self.keys_ring(),
             every_events=self.settings.audit.checkpoint_every_events,
             every_seconds=self.settings.audit.checkpoint_every_seconds,
-            publish=publisher.publish,
+            publish=publisher.catch_up,
         )
         self._spawn(self.chainer.run, "chainer")
 
-        async def checkpoints(stop: asyncio.Event) -> None:
-            await publisher.catch_up()
-            await self.checkpointer.run(stop)
-
-        self._spawn(checkpoints, "checkpointer")
+        self._spawn(self.checkpointer.run, "checkpointer")
 
     def _vault_store(self) -> StoreSettings:
         store, privacy = self.settings.store, self.settings.privacy
@@ -145,6 +141,13 @@ class Kernel:
             pg_schema=f"{store.pg_schema}_vault",
             pg_pool_size=2,
         )
+
+    def published_keys(self) -> dict[str, str]:
+        """Keys that have signed or been announced (never a pending one); empty where none exist, never created."""
+        ring = self.signing_keys or SigningKeys.existing(self.settings.audit.keys_dir / self.service)
+        if ring is None:
+            return {}
+        return {kid: key for kid, key in ring.public.items() if kid != ring.pending}
 
     def keys_ring(self) -> SigningKeys:
         """The checkpoint signing keys (loaded on first use: they live outside the event store)."""
@@ -233,4 +236,7 @@ class Kernel:
         }
         if self.relay is not None:
             body["relay"] = {"status": self.relay.status, "sequence": self.relay.position.sequence}
+        checkpointer = getattr(self, "checkpointer", None)
+        if checkpointer is not None:
+            body["audit"] = {"checkpoints": checkpointer.status}
         return ready, body

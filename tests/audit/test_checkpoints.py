@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from kyodo_shared.audit.chain import GENESIS, next_link, state_hash
+from kyodo_shared.audit.chain import GENESIS, Chainer, next_link, state_hash
 from kyodo_shared.audit.checkpointer import stored_checkpoints
 from kyodo_shared.audit.checkpoints import Checkpoint, sign_checkpoint
 from kyodo_shared.audit.keys import SigningKeys
@@ -107,3 +107,20 @@ def test_rewritten_history_re_signed_with_a_rotated_key_is_detected_too(history:
     later = sign_checkpoint(history.keys, "registry", 5, new_link, NOW)
     report = check(history, [announcing, later])
     assert "checkpoint at position 3 contradicts the pinned one" in report.pin_violations
+
+
+def test_the_service_refuses_to_sign_over_a_history_that_contradicts_its_last_checkpoint(history: History) -> None:
+    for n in range(3):
+        history.add_group(f"g{n}")
+    history.chain_and_sign()
+    # With database access only: alter an event, drop the stored checkpoints and the chain, let it rebuild.
+    history.sql(
+        "UPDATE stored_events SET state = CAST(REPLACE(CAST(state AS TEXT), 'g1', 'gX') AS BLOB) WHERE rowid = 2"
+    )
+    history.sql("DELETE FROM stored_events WHERE topic LIKE 'kyodo_shared.audit.checkpointer:%'")
+    history.sql("DELETE FROM kyodo_audit_chain")
+    history.add_group("g3")
+    Chainer(history.app, history.chain).extend()
+    assert history.checkpointer.sign_if_due(force=True) is None
+    assert history.checkpointer.status.startswith("refusing to sign")
+    assert stored_checkpoints(history.app, "registry") == []

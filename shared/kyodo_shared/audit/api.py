@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from kyodo_shared.audit.chain import iter_notifications, state_hash
 from kyodo_shared.audit.checkpointer import stored_checkpoints
-from kyodo_shared.audit.records import records_from_store
+from kyodo_shared.audit.records import history_end, records_from_store
 from kyodo_shared.auth import Principal, Role
 from kyodo_shared.runtime import Kernel
 from kyodo_shared.web import requires
@@ -31,15 +31,22 @@ def _kernel(request: Request) -> Kernel:
 
 
 @router.get("/records", summary="Chain records for verification (監査用チェーン記録)")
-async def records(request: Request, _: Auditor, after: Annotated[int, Query(ge=0)] = 0, limit: PAGE = 1000) -> Any:
+async def records(
+    request: Request,
+    _: Auditor,
+    after: Annotated[int, Query(ge=0)] = 0,
+    limit: PAGE = 1000,
+    stop: Annotated[int | None, Query(ge=0, description="End of the range; pass the first page's back")] = None,
+) -> Any:
     kernel = _kernel(request)
 
-    def page() -> list[dict[str, Any]]:
-        found = records_from_store(kernel.application.recorder, kernel.chain, after)
-        return [r.as_dict() for r in itertools.islice(found, limit)]
+    def page() -> tuple[list[dict[str, Any]], int]:
+        end = history_end(kernel.application.recorder) if stop is None else stop
+        found = records_from_store(kernel.application.recorder, kernel.chain, after, stop=end)
+        return [r.as_dict() for r in itertools.islice(found, limit)], end
 
-    items = await asyncio.to_thread(page)
-    return {"items": items, "next_after": items[-1]["position"] if len(items) == limit else None}
+    items, end = await asyncio.to_thread(page)
+    return {"items": items, "stop": end, "next_after": items[-1]["position"] if len(items) == limit else None}
 
 
 def _jsonable(value: Any) -> Any:
@@ -113,5 +120,4 @@ async def checkpoints(request: Request) -> Any:
 @router.get("/keys", summary="Checkpoint public keys (公開: 検証用公開鍵)")
 async def keys(request: Request) -> Any:
     kernel = _kernel(request)
-    ring = await asyncio.to_thread(kernel.keys_ring)
-    return {"service": kernel.service, "keys": dict(ring.public)}
+    return {"service": kernel.service, "keys": await asyncio.to_thread(kernel.published_keys)}

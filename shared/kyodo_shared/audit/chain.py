@@ -135,6 +135,8 @@ def iter_notifications(recorder: Any, after: int = 0, page: int = 1000) -> Itera
             return
         yield from batch
         after = batch[-1].id
+        if len(batch) < page:
+            return
 
 
 class Chainer:

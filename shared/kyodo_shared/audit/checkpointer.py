@@ -5,9 +5,11 @@ store (so a rebuilt bus gets it back with its original signature) and publishes 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -52,7 +54,7 @@ def stored_checkpoints(application: Any, service: str) -> list[Checkpoint]:
     return [Checkpoint.model_validate(c) for c in log_.checkpoints]
 
 
-Publisher = Callable[[Checkpoint], Awaitable[None]]
+Publisher = Callable[[], Awaitable[None]]
 
 
 class Checkpointer:
@@ -72,10 +74,34 @@ class Checkpointer:
         self.every_events, self.every_seconds = every_events, every_seconds
         self.publish, self.clock = publish, clock
         self._last_signed_at = time.monotonic()
+        # Reported in /readyz: "ok", or why signing stopped.
+        self.status = "ok"
+
+    def _memory(self) -> Path:
+        # Kept beside the keys, outside the event store: database access alone cannot rewrite what was signed.
+        return self.keys.directory / "last-checkpoint.json"
+
+    def _contradiction(self, stored: list[Checkpoint]) -> str | None:
+        memory = self._memory()
+        if not memory.exists():
+            return None
+        last = json.loads(memory.read_text())
+        if not stored or stored[-1].position < int(last["position"]):
+            return f"stored checkpoints end before position {last['position']}, which this service signed"
+        if self.chain.link_at(int(last["position"])) != last["link"]:
+            return f"the chain at position {last['position']} differs from what this service signed"
+        return None
 
     def sign_if_due(self, *, force: bool = False) -> Checkpoint | None:
         position, link = self.chain.head()
         stored = stored_checkpoints(self.app, self.service)
+        contradiction = self._contradiction(stored)
+        if contradiction is not None:
+            # Never sign over a history that contradicts an earlier signature: that would launder tampering.
+            if self.status == "ok":
+                log.error("checkpoint_refused", service=self.service, reason=contradiction)
+            self.status = f"refusing to sign: {contradiction}"
+            return None
         last = stored[-1].position if stored else 0
         # The previous checkpoint's own event is not news: never sign a checkpoint of a checkpoint.
         new_events = position - last - (1 if stored else 0)
@@ -94,6 +120,9 @@ class Checkpointer:
         self.app.save(log_)
         if checkpoint.announces is not None:
             self.keys.promote()
+        tmp = self._memory().with_suffix(".tmp")
+        tmp.write_text(json.dumps({"position": position, "link": checkpoint.link}))
+        tmp.replace(self._memory())
         self._last_signed_at = time.monotonic()
         log.info("checkpoint_signed", service=self.service, position=position, kid=checkpoint.kid)
         return checkpoint
@@ -101,9 +130,10 @@ class Checkpointer:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                checkpoint = await asyncio.to_thread(self.sign_if_due)
-                if checkpoint is not None and self.publish is not None:
-                    await self.publish(checkpoint)
+                await asyncio.to_thread(self.sign_if_due)
+                if self.publish is not None:
+                    # Every tick, so a checkpoint whose publish failed is sent again, in order.
+                    await self.publish()
             except Exception as exc:  # noqa: BLE001 - retried at the next tick
                 log.warning("checkpoint_error", service=self.service, error=type(exc).__name__)
             await sleep_or_stop(stop, min(1.0, self.every_seconds))

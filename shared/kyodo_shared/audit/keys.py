@@ -52,6 +52,13 @@ class SigningKeys:
         data = json.loads(state.read_text())
         return cls(directory, data["active"], data.get("pending"), dict(data["public"]))
 
+    @classmethod
+    def existing(cls, directory: Path) -> SigningKeys | None:
+        """The keys if this directory has them; never creates any (a verifier must not mint a trust root)."""
+        if not (directory / "keys.json").exists():
+            return None
+        return cls.load_or_create(directory)
+
     def reload(self) -> None:
         """Pick up a rotation made by another process (`kyodo audit rotate-key`) without a restart."""
         data = json.loads((self.directory / "keys.json").read_text())

@@ -15,8 +15,9 @@ from kyodo_shared.audit.verify import PinFile, VerifyReport, verify
 def verify_local(
     service: str, application: Any, chain: ChainStore, published_keys: dict[str, str], pins: PinFile
 ) -> VerifyReport:
+    checkpoints = stored_checkpoints(application, service)
     records = list(records_from_store(application.recorder, chain))
-    report = verify(service, records, stored_checkpoints(application, service), published_keys, pins)
+    report = verify(service, records, checkpoints, published_keys, pins)
     originators = {UUID(r.stored.originator_id) for r in records if r.stored is not None}
     report.findings.extend(check_snapshots(application, originators))
     return report

@@ -68,10 +68,22 @@ def stored_fields(notification: Any) -> StoredFields:
     )
 
 
-def records_from_store(recorder: Any, chain: ChainStore, after: int = 0, page: int = 1000) -> Iterator[AuditRecord]:
-    """Merge the event table and the chain table by position."""
-    events = iter_notifications(recorder, after, page)
-    entries = _iter_chain(chain, after, page)
+def history_end(recorder: Any) -> int:
+    """The last stored position now: a verification covers a fixed range while the service keeps writing."""
+    return int(recorder.max_notification_id() or 0)
+
+
+def records_from_store(
+    recorder: Any, chain: ChainStore, after: int = 0, page: int = 1000, stop: int | None = None
+) -> Iterator[AuditRecord]:
+    """Merge the event table and the chain table by position, up to `stop` (default: the end right now).
+
+    Every chain row up to `stop` was written after its event was stored, so a live service adds no false gaps;
+    events past the chain's head are simply not chained yet.
+    """
+    stop = history_end(recorder) if stop is None else stop
+    events = (n for n in iter_notifications(recorder, after, page) if n.id <= stop)
+    entries = (e for e in _iter_chain(chain, after, page) if e.notification_id <= stop)
     event = next(events, None)
     entry = next(entries, None)
     while event is not None or entry is not None:

@@ -26,9 +26,11 @@ class AuditApi:
         self.client = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=60)
 
     def records(self) -> Iterator[AuditRecord]:
-        after = 0
+        after, params = 0, {"limit": 1000}
         while True:
-            page = self._get("/audit/records", params={"after": after, "limit": 1000})
+            page = self._get("/audit/records", params={**params, "after": after})
+            # Every page covers the range the first one fixed, while the service keeps writing.
+            params["stop"] = int(page["stop"])
             yield from (AuditRecord.from_dict(item) for item in page["items"])
             if page["next_after"] is None:
                 return
@@ -55,7 +57,7 @@ def verify_command(service: str, url: str | None, checkpoints_url: str | None, p
     else:
         kernel = open_kernel(service, data_dir)
         try:
-            report = verify_local(service, kernel.application, kernel.chain, dict(kernel.keys_ring().public), pins)
+            report = verify_local(service, kernel.application, kernel.chain, kernel.published_keys(), pins)
         finally:
             kernel.close()
     return _print(report)
@@ -93,7 +95,7 @@ def export_command(service: str, url: str | None, output: Path, data_dir: Path) 
                     out,
                     records_from_store(kernel.application.recorder, kernel.chain),
                     stored_checkpoints(kernel.application, service),
-                    dict(kernel.keys_ring().public),
+                    kernel.published_keys(),
                 )
             finally:
                 kernel.close()
