@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from pathlib import Path
 
 from kyodo_shared.audit.visibility import EventPolicy, VisibilityPolicy, sealed
@@ -53,6 +55,13 @@ async def test_the_audit_api_redacts_personal_fields_and_shows_chain_fields(
         assert body["salt"] == "[personal data redacted]"
         assert body["profile"]["name"] == "国分寺みどりの会"
         assert "hanako" not in str(applied)
+        assert "state" not in applied  # not fully public: its stored bytes stay inside
+        registry = p.clients["registry"]
+        auditor = p.token("auditor-1", "auditor")
+        events = (await registry.get("/audit/events", headers=auditor)).json()["items"]
+        assessed = next(e for e in events if e["topic"].endswith("CriterionAssessed"))
+        # A fully public event carries its stored bytes, which hash to the chained state hash.
+        assert hashlib.sha256(base64.b64decode(assessed["state"])).hexdigest() == assessed["state_hash"]
         forbidden = await p.clients["registry"].get("/audit/events", headers=p.token("coord-1", "coordinator"))
         assert forbidden.status_code == 403
 

@@ -5,6 +5,7 @@ visibility policy allows, and the published checkpoints and keys.
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -86,22 +87,29 @@ async def events(
             event = kernel.application.mapper.to_domain_event(n)
             body = {k: v for k, v in vars(event).items() if k not in ("originator_id", "originator_version")}
             at = body.pop("timestamp", None)
+            shown = kernel.visibility.render(n.topic, _jsonable(body), principal, now)
+            if (since or until or correlation_id) and not isinstance(shown, dict):
+                # Content filters never apply to hidden bodies: a filter must not reveal what the body says.
+                continue
             if (since and at and at < since) or (until and at and at >= until):
                 continue
             if correlation_id and (body.get("trace") or {}).get("correlation_id") != correlation_id:
                 continue
-            items.append(
-                {
-                    "position": n.id,
-                    "originator_id": str(n.originator_id),
-                    "originator_version": n.originator_version,
-                    "topic": n.topic,
-                    "state_hash": state_hash(bytes(n.state)).hex(),
-                    "link": kernel.chain.link_at(n.id),
-                    "recorded_at": str(at) if at else None,
-                    "body": kernel.visibility.render(n.topic, _jsonable(body), principal, now),
-                }
-            )
+            item: dict[str, Any] = {
+                "position": n.id,
+                "originator_id": str(n.originator_id),
+                "originator_version": n.originator_version,
+                "topic": n.topic,
+                "state_hash": state_hash(bytes(n.state)).hex(),
+                "link": kernel.chain.link_at(n.id),
+                "body": shown,
+            }
+            if isinstance(shown, dict):
+                item["recorded_at"] = str(at) if at else None
+                if kernel.visibility.fully_public(n.topic):
+                    # The stored bytes themselves, so a reader can check them against state_hash and the chain.
+                    item["state"] = base64.b64encode(bytes(n.state)).decode()
+            items.append(item)
             if len(items) == limit:
                 break
         return items, last

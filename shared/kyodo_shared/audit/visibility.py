@@ -70,15 +70,31 @@ class EventPolicy:
         return bool(kinds & {Visibility.SEALED, Visibility.PERSONAL})
 
 
+# The kernel's own events (checkpoints, operator actions on consumers) are public in every service.
+KERNEL_PUBLIC_PREFIXES = ("kyodo_shared.audit.checkpointer:", "kyodo_shared.operations:")
+
+
 @dataclass(frozen=True)
 class VisibilityPolicy:
-    """Per event topic; events nobody declared are shown to auditors only, never to the public."""
+    """Per event topic; an event type nobody declared shows no body to anyone (declare it to publish it)."""
 
     events: Mapping[str, EventPolicy] = field(default_factory=dict)
-    undeclared: EventPolicy = EventPolicy(event=restricted(Role.AUDITOR))
+    undeclared: EventPolicy = EventPolicy(event=restricted())
+
+    def policy_for(self, topic: str) -> EventPolicy:
+        if topic in self.events:
+            return self.events[topic]
+        if topic.startswith(KERNEL_PUBLIC_PREFIXES):
+            return EventPolicy()
+        return self.undeclared
+
+    def fully_public(self, topic: str) -> bool:
+        policy = self.policy_for(topic)
+        rules = [policy.event, *policy.fields.values()]
+        return policy is not self.undeclared and all(r.visibility is Visibility.PUBLIC for r in rules)
 
     def render(self, topic: str, body: Mapping[str, Any], principal: Principal, now: datetime) -> dict[str, Any] | str:
-        policy = self.events.get(topic, self.undeclared)
+        policy = self.policy_for(topic)
         if not policy.event.open_for(principal, body, now):
             return SEALED_MARK if policy.event.visibility is Visibility.SEALED else RESTRICTED_MARK
         shown: dict[str, Any] = {}
