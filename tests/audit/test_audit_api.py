@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import UTC, datetime
 from pathlib import Path
 
+import nats
+
+from kyodo_shared.audit.checkpoints import sign_checkpoint
+from kyodo_shared.audit.keys import SigningKeys
+from kyodo_shared.audit.publisher import CheckpointPublisher
 from kyodo_shared.audit.visibility import EventPolicy, VisibilityPolicy, sealed
 from kyodo_shared.devissuer import DevIssuer
 
@@ -116,3 +122,34 @@ async def test_info_hub_mirrors_every_services_checkpoints_and_keys_as_open_data
         await eventually(mirrored, timeout=20)
         keys = (await hub.get("/open-data/keys", params={"service": "registry"})).json()["keys"]
         assert keys == (await registry.get("/audit/keys")).json()["keys"]
+
+
+async def test_info_hub_refuses_to_mirror_a_checkpoint_signed_by_an_unannounced_key(
+    tmp_path: Path, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    backend = Backend("sqlite", tmp_path)
+    services = {name: settings_for(name, backend, nats_url, bus_namespace, issuer) for name in ("registry", "info-hub")}
+    async with platform(services, issuer) as p:
+        await registered_history(p)
+        hub = p.clients["info-hub"]
+
+        async def mirrored() -> bool:
+            return bool((await hub.get("/open-data/checkpoints", params={"service": "registry"})).json()["items"])
+
+        await eventually(mirrored, timeout=20)
+        stranger = SigningKeys.load_or_create(tmp_path / "stranger")
+        forged = sign_checkpoint(stranger, "registry", 999, "00" * 32, datetime.now(UTC))
+        nc = await nats.connect(nats_url)
+        try:
+            await CheckpointPublisher("registry", None, nc.jetstream(), bus_namespace, 1).publish(forged)
+        finally:
+            await nc.close()
+
+        async def parked() -> bool:
+            return any(x["source"] == "checkpoints" for x in (await hub.get("/readyz")).json()["parked"])
+
+        await eventually(parked, timeout=20)
+        items = (await hub.get("/open-data/checkpoints", params={"service": "registry"})).json()["items"]
+        assert 999 not in [i["position"] for i in items]
+        keys = (await hub.get("/open-data/keys", params={"service": "registry"})).json()["keys"]
+        assert stranger.active not in keys

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from kyodo_shared.audit.checkpoints import Checkpoint, check_signatures
 from kyodo_shared.cloudevents import Envelope
 from kyodo_shared.consumer import Handler
 from kyodo_shared.contracts import Contract
@@ -34,9 +35,27 @@ def migrate_open_data(db: Database) -> None:
     migrate(db, SCHEMA)
 
 
+class UntrustedCheckpoint(Exception):
+    """Not mirrored: its signature fails, or its key was never announced by a key already trusted here."""
+
+
+def _check(checkpoint: CheckpointSigned, tx: Tx) -> None:
+    rows = tx.fetchall("SELECT kid, public_key FROM open_keys WHERE service = %s", (checkpoint.service,))
+    trusted = {str(r[0]): str(r[1]) for r in rows}
+    # The first checkpoint seen for a service sets its trust root (as a verifier's first pin does).
+    public = trusted.get(checkpoint.kid) if trusted else checkpoint.public_key
+    if public is None:
+        raise UntrustedCheckpoint(f"key {checkpoint.kid} was never announced")
+    signed = Checkpoint.model_validate(checkpoint.model_dump(mode="json"))
+    if check_signatures([signed], {checkpoint.kid: public}).rejected:
+        raise UntrustedCheckpoint("bad signature")
+
+
 def on_checkpoint(envelope: Envelope, tx: Tx) -> None:
     checkpoint = envelope.data
     assert isinstance(checkpoint, CheckpointSigned)
+    # An untrusted checkpoint fails, is retried and then parked for an operator: it never enters open data.
+    _check(checkpoint, tx)
     tx.execute(
         "INSERT INTO open_checkpoints (service, position, body) VALUES (%s, %s, %s) "
         "ON CONFLICT (service, position) DO NOTHING",
