@@ -61,6 +61,8 @@ class SqliteDatabase:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA busy_timeout=30000")
         self._conn.execute("PRAGMA synchronous=FULL")
+        # Deleted content is overwritten with zeros, so a destroyed key cannot be read back from free pages.
+        self._conn.execute("PRAGMA secure_delete=ON")
         self._lock = threading.RLock()
 
     @contextmanager
@@ -83,6 +85,11 @@ class SqliteDatabase:
     def ping(self) -> None:
         with self._lock:
             self._conn.execute("SELECT 1").fetchone()
+
+    def purge(self, table: str) -> None:
+        """Leave no copy of deleted or overwritten rows: checkpoint and truncate the write-ahead log."""
+        with self._lock:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     def close(self) -> None:
         with self._lock:
@@ -130,6 +137,16 @@ class PostgresDatabase:
     def ping(self) -> None:
         with self._pool.connection(timeout=2) as conn:
             conn.execute("SELECT 1")
+
+    def purge(self, table: str) -> None:
+        """Rewrite the table so no dead tuple keeps an old row (WAL archives and backups are out of reach here)."""
+        with self._pool.connection() as conn:
+            conn.commit()
+            conn.autocommit = True
+            try:
+                conn.execute(pgsql.SQL("VACUUM FULL {}").format(pgsql.Identifier(table)))
+            finally:
+                conn.autocommit = False
 
     def close(self) -> None:
         self._pool.close()

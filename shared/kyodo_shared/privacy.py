@@ -160,4 +160,6 @@ class KeyVault:
                 "WHERE person = %s AND key_material IS NOT NULL",
                 (now.isoformat(), person),
             )
+        if erased:
+            self.db.purge("kyodo_person_keys")
         return erased > 0

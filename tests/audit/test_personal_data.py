@@ -99,6 +99,10 @@ async def test_canary_personal_data_is_only_ciphertext_and_unreadable_after_eras
             assert leaks(files_bytes(tmp_path)) == []
             assert leaks(await stream_bytes(nats_url, bus_namespace)) == []
 
+            with kernel.vault.db.transaction() as tx:
+                row = tx.fetchone("SELECT key_material FROM kyodo_person_keys WHERE person = %s", ("rep-canary",))
+            assert row is not None
+            key_text = str(row[0])
             erased = kernel.vault.erase("rep-canary")
             assert erased
             view = (await registry.get(f"/groups/{group_id}", headers=p.token("rep-canary", "group"))).json()
@@ -106,6 +110,10 @@ async def test_canary_personal_data_is_only_ciphertext_and_unreadable_after_eras
             assert view["representative_erased"] is True
             group = kernel.application.get_group(uuid.UUID(group_id))
             assert kernel.vault.decrypt(group.representative) is None
+            # The destroyed key is nowhere on disk, not even in free pages or the write-ahead log.
+            everything = b"".join(f.read_bytes() for f in tmp_path.rglob("*") if f.is_file())
+            assert key_text.encode() not in everything
+            assert base64.b64decode(key_text) not in everything
             report = verify_local(
                 "registry",
                 kernel.application,
@@ -129,3 +137,19 @@ def test_erasure_is_refused_within_the_retention_period_naming_the_earliest_date
     assert vault.decrypt(envelope) == CANARY
     assert vault.erase("rep-1", applied + timedelta(days=366))
     assert vault.decrypt(envelope) is None
+
+
+def test_erasure_on_postgresql_destroys_the_key(pg_database: str) -> None:
+    from kyodo_shared.db import PostgresDatabase
+
+    db = PostgresDatabase(pg_database, "registry_vault", 2)
+    try:
+        vault = KeyVault(db, {"group_representative": 0})
+        vault.migrate()
+        envelope = vault.encrypt("rep-pg", "group_representative", CANARY, datetime.now(UTC))
+        assert vault.decrypt(envelope) == CANARY
+        assert vault.erase("rep-pg")
+        assert vault.decrypt(envelope) is None
+        assert not vault.erase("rep-pg")
+    finally:
+        db.close()
