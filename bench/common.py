@@ -139,6 +139,8 @@ def serve_env(
             "KYODO_LOG_FORMAT": "json",
             "KYODO_LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
+            # Checkpoint keys and the SQLite vault fallback stay out of the working tree.
+            "KYODO_AUDIT__KEYS_DIR": tempfile.mkdtemp(prefix="kyodo-bench-keys-"),
         }
     )
     env.update(extra)
@@ -481,3 +483,18 @@ def dump(obj: Any) -> str:
 
 def run_async(coro: Any) -> Any:
     return asyncio.run(coro)
+
+
+def sealed_representative(representative: dict[str, str]) -> dict[str, str]:
+    """One encrypted envelope, as the registry stores personal data (seeding reuses it: not timed)."""
+    import tempfile as _tempfile
+    from datetime import UTC, datetime
+    from pathlib import Path as _Path
+
+    from kyodo_registry.settings import DEFAULT_RETENTION_DAYS, REPRESENTATIVE_RECORD
+    from kyodo_shared.db import SqliteDatabase
+    from kyodo_shared.privacy import KeyVault
+
+    vault = KeyVault(SqliteDatabase(_Path(_tempfile.mkdtemp()) / "vault.sqlite"), DEFAULT_RETENTION_DAYS)
+    vault.migrate()
+    return vault.encrypt("bench-seed", REPRESENTATIVE_RECORD, representative, datetime.now(UTC))

@@ -223,6 +223,7 @@ def app_direct(dsn: str, concurrency: int, warmup: float, duration: float, sg: d
     store = StoreSettings(backend="postgres", pg_dsn=dsn, pg_schema="bench_direct", pg_pool_size=8)
     env = eventsourcing_env(store)
     app = RegistryApplication(env=env)
+    app.vault = _bench_vault()
     body = application(name="ベンチ直接")
     profile = {k: body[k] for k in ("name", "purpose", "fields_of_activity", "area")}
     declarations = {c: d["evidence"] for c, d in body["criteria"].items()}
@@ -268,3 +269,16 @@ def app_direct(dsn: str, concurrency: int, warmup: float, duration: float, sg: d
         "cpu": cpu,
         "duration_s": duration,
     }
+
+
+def _bench_vault() -> Any:
+    import tempfile
+    from pathlib import Path
+
+    from kyodo_registry.settings import DEFAULT_RETENTION_DAYS
+    from kyodo_shared.db import SqliteDatabase
+    from kyodo_shared.privacy import KeyVault
+
+    vault = KeyVault(SqliteDatabase(Path(tempfile.mkdtemp()) / "vault.sqlite"), DEFAULT_RETENTION_DAYS)
+    vault.migrate()
+    return vault

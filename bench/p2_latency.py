@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import time
 import uuid
 from pathlib import Path
@@ -35,6 +36,7 @@ from bench.common import (
     kyodo_serve,
     metric,
     percentiles,
+    sealed_representative,
     serve_env,
     server_groups,
     wait_until,
@@ -87,7 +89,7 @@ def _run_variant(
             seeded_events = count * 6  # Applied + 5 CriterionAssessed per group
             started = time.monotonic()
             wait_until(
-                lambda: metric(hub.metrics(), "kyodo_consumer_tracked_sequence") >= seeded_events,
+                lambda: metric(hub.metrics(), 'kyodo_consumer_tracked_sequence{source="registry"}') >= seeded_events,
                 timeout=180,
                 interval=0.5,
                 what="info-hub consumed the seeded events",
@@ -111,7 +113,9 @@ def _run_variant(
             )  # fmt: skip
             out.update(measured)
             out["registry_relay_sequence"] = metric(registry.metrics(), "kyodo_relay_sequence")
-            out["info_hub_tracked_sequence"] = metric(hub.metrics(), "kyodo_consumer_tracked_sequence")
+            out["info_hub_tracked_sequence"] = metric(
+                hub.metrics(), 'kyodo_consumer_tracked_sequence{source="registry"}'
+            )
     return out
 
 
@@ -136,12 +140,13 @@ def seed_applications(dsn: str, count: int) -> list[uuid.UUID]:
     body = application(name="ベンチ・みどりの会")
     profile = {k: body[k] for k in ("name", "purpose", "fields_of_activity", "area")}
     declarations = {c: d["evidence"] for c, d in body["criteria"].items()}
+    sealed = sealed_representative(body["representative"])
     trace = {"correlation_id": "bench-seed", "causation_id": "bench-seed", "actor": "bench"}
     ids: list[uuid.UUID] = []
     pending: list[Group] = []
     for i in range(count):
-        group = Group(uuid.uuid4(), {**profile, "name": f"{profile['name']} {i}"}, f"rep-{i}", body["representative"],
-                      declarations, trace)  # fmt: skip
+        group = Group(uuid.uuid4(), {**profile, "name": f"{profile['name']} {i}"}, f"rep-{i}", sealed,
+                      declarations, trace, secrets.token_hex(16))  # fmt: skip
         for criterion in FIVE:
             group.assess(criterion, True, "会則と活動実績で確認", "bench-seeder", trace)
         pending.append(group)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import time
 import uuid
 from pathlib import Path
@@ -24,7 +25,15 @@ import nats
 import psycopg
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 
-from bench.common import CpuMeter, Servers, bench_database, bench_namespace, percentiles, server_groups
+from bench.common import (
+    CpuMeter,
+    Servers,
+    bench_database,
+    bench_namespace,
+    percentiles,
+    sealed_representative,
+    server_groups,
+)
 from bench.profiling import PySpy
 
 EVENTS_PER_GROUP = 8
@@ -82,12 +91,13 @@ def seed_events(dsn: str, events: int) -> int:
     body = application(name="ベンチ・リレーの会")
     profile = {k: body[k] for k in ("name", "purpose", "fields_of_activity", "area")}
     declarations = {c: d["evidence"] for c, d in body["criteria"].items()}
+    sealed = sealed_representative(body["representative"])
     trace = {"correlation_id": "bench-seed", "causation_id": "bench-seed", "actor": "bench"}
     groups = -(-events // EVENTS_PER_GROUP)
     pending: list[Group] = []
     for i in range(groups):
-        group = Group(uuid.uuid4(), {**profile, "name": f"{profile['name']} {i}"}, f"rep-{i}", body["representative"],
-                      declarations, trace)  # fmt: skip
+        group = Group(uuid.uuid4(), {**profile, "name": f"{profile['name']} {i}"}, f"rep-{i}", sealed,
+                      declarations, trace, secrets.token_hex(16))  # fmt: skip
         for criterion in CRITERIA:
             group.assess(criterion, True, "会則と活動実績で確認", "bench-seeder", trace)
         pending.append(group)
