@@ -22,7 +22,14 @@ pytestmark = pytest.mark.smoke
 
 
 def kyodo(*args: str, sqlite_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KYODO_STORE__BACKEND": "sqlite", "KYODO_STORE__SQLITE_PATH": str(sqlite_path)}
+    env = {
+        **os.environ,
+        "KYODO_STORE__BACKEND": "sqlite",
+        "KYODO_STORE__SQLITE_PATH": str(sqlite_path),
+        # Everything the service opens stays in the test's directory.
+        "KYODO_PRIVACY__VAULT_PATH": str(sqlite_path.parent / "info-hub-vault.sqlite"),
+        "KYODO_AUDIT__KEYS_DIR": str(sqlite_path.parent / "keys"),
+    }
     return subprocess.run(
         [sys.executable, "-m", "kyodo_shared.cli.main", *args],
         env=env,
