@@ -17,7 +17,14 @@ from kyodo_shared.contracts import stream_name, stream_subjects
 from kyodo_shared.contracts.registry import GroupProfile, GroupRegistered
 from kyodo_shared.db import Database, Tx, migrate
 from kyodo_shared.runtime import Kernel, Subscription
-from kyodo_shared.settings import AuditSettings, BusSettings, ConsumerSettings, KernelSettings, StoreSettings
+from kyodo_shared.settings import (
+    AuditSettings,
+    BusSettings,
+    ConsumerSettings,
+    KernelSettings,
+    PrivacySettings,
+    StoreSettings,
+)
 
 EFFECTS_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS probe_effects (sequence BIGINT NOT NULL, group_id TEXT NOT NULL, name TEXT NOT NULL)",
@@ -102,6 +109,7 @@ def probe_settings(sqlite_path: Path, nats_url: str, namespace: str, **consumer:
         bus=BusSettings(nats_url=nats_url, namespace=namespace),
         consumer=ConsumerSettings(**tuning),
         audit=AuditSettings(keys_dir=sqlite_path.parent / "keys"),
+        privacy=PrivacySettings(vault_path=sqlite_path.parent / "probe-vault.sqlite"),
     )
 
 
