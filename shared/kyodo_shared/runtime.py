@@ -28,6 +28,7 @@ from kyodo_shared.relay import SCHEMA as RELAY_SCHEMA
 from kyodo_shared.relay import ContractMapper, OutboxRelay
 from kyodo_shared.settings import KernelSettings, StoreSettings
 from kyodo_shared.store import eventsourcing_env
+from kyodo_shared.timers import Action, Timers
 
 log = structlog.get_logger(__name__)
 
@@ -51,6 +52,8 @@ class Kernel:
     subscriptions: list[Subscription] = field(default_factory=list)
     migrations: list[Callable[[Database], None]] = field(default_factory=list)
     visibility: VisibilityPolicy = field(default_factory=VisibilityPolicy)
+    # Durable timer actions by kind ("renewal.lapse" → callable); each must be idempotent.
+    timer_actions: dict[str, Action] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.metrics = KernelMetrics()
@@ -67,6 +70,8 @@ class Kernel:
         self.vault.migrate()
         self.chain = ChainStore(self.db)
         self.chain.migrate()
+        self.timers = Timers(self.db)
+        self.timers.migrate()
         self.chainer = Chainer(self.application, self.chain, self.settings.audit.chain_poll_seconds)
         self.signing_keys: SigningKeys | None = None
         self.relay: OutboxRelay | None = None
@@ -99,6 +104,9 @@ class Kernel:
             self._spawn(self.relay.run, "relay")
         if self.settings.audit.enabled:
             self._start_audit(self.js)
+        if self.timer_actions:
+            actions = self.timer_actions
+            self._spawn(lambda stop: self.timers.run(stop, actions), "timers")
         for subscription in self.subscriptions:
             consumer = SourceConsumer(
                 service=self.service,

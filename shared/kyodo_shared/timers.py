@@ -1,0 +1,182 @@
+"""Durable timers: "at time T do X for aggregate A", kept in the service's own database.
+
+A timer survives restarts, catches up after downtime and runs once across replicas: a replica claims a due timer
+for a short lease (one UPDATE that only one replica can win), runs its action, then marks it fired. If the replica
+dies between the action and the mark, the claim lapses and another replica runs the action again, so actions must
+be idempotent — which a command that checks its aggregate's state ("lapse if still overdue") already is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+
+from kyodo_shared.aio import sleep_or_stop
+from kyodo_shared.db import Database, migrate
+
+log = structlog.get_logger(__name__)
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS kyodo_timers (
+        timer_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        aggregate_id TEXT NOT NULL,
+        due_at DOUBLE PRECISION NOT NULL,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL,
+        claimed_by TEXT,
+        claimed_until DOUBLE PRECISION,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        fired_at DOUBLE PRECISION
+    )""",
+    "CREATE INDEX IF NOT EXISTS kyodo_timers_due ON kyodo_timers (state, due_at)",
+)
+
+PENDING, FIRED, CANCELLED = "pending", "fired", "cancelled"
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Timer:
+    timer_id: str
+    kind: str
+    aggregate_id: str
+    due_at: datetime
+    payload: dict[str, Any]
+    attempts: int
+
+
+Action = Callable[[Timer], None]
+
+
+def timer_id_for(kind: str, aggregate_id: str, due_at: datetime) -> str:
+    """Scheduling the same thing twice gives the same timer, so a retried command schedules it once."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"kyodo:timer:{kind}:{aggregate_id}:{due_at.isoformat()}"))
+
+
+class Timers:
+    """The timers of one service, and the loop that fires them."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        replica: str | None = None,
+        clock: Clock = lambda: datetime.now(UTC),
+        claim_seconds: float = 60.0,
+        retry_seconds: float = 30.0,
+    ) -> None:
+        self.db, self.clock = db, clock
+        self.replica = replica or str(uuid.uuid4())
+        self.claim_seconds, self.retry_seconds = claim_seconds, retry_seconds
+
+    def migrate(self) -> None:
+        migrate(self.db, SCHEMA)
+
+    def schedule(self, kind: str, aggregate_id: str, due_at: datetime, payload: Mapping[str, Any] | None = None) -> str:
+        if due_at.tzinfo is None:
+            raise ValueError("due_at must carry a time zone")
+        timer_id = timer_id_for(kind, aggregate_id, due_at)
+        with self.db.transaction() as tx:
+            tx.execute(
+                "INSERT INTO kyodo_timers (timer_id, kind, aggregate_id, due_at, payload, state) "
+                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (timer_id) DO NOTHING",
+                (timer_id, kind, aggregate_id, due_at.timestamp(), json.dumps(dict(payload or {})), PENDING),
+            )
+        return timer_id
+
+    def cancel(self, timer_id: str) -> bool:
+        with self.db.transaction() as tx:
+            return (
+                tx.execute(
+                    "UPDATE kyodo_timers SET state = %s WHERE timer_id = %s AND state = %s",
+                    (CANCELLED, timer_id, PENDING),
+                )
+                == 1
+            )
+
+    def state_of(self, timer_id: str) -> str | None:
+        with self.db.transaction() as tx:
+            row = tx.fetchone("SELECT state FROM kyodo_timers WHERE timer_id = %s", (timer_id,))
+        return str(row[0]) if row else None
+
+    def _claim(self) -> Timer | None:
+        now = self.clock().timestamp()
+        with self.db.transaction() as tx:
+            row = tx.fetchone(
+                "SELECT timer_id, kind, aggregate_id, due_at, payload, attempts FROM kyodo_timers "
+                "WHERE state = %s AND due_at <= %s AND (claimed_until IS NULL OR claimed_until < %s) "
+                "ORDER BY due_at, timer_id LIMIT 1",
+                (PENDING, now, now),
+            )
+            if row is None:
+                return None
+            # Only one replica's UPDATE matches: the condition it read is re-checked inside the statement.
+            won = tx.execute(
+                "UPDATE kyodo_timers SET claimed_by = %s, claimed_until = %s, attempts = attempts + 1 "
+                "WHERE timer_id = %s AND state = %s AND (claimed_until IS NULL OR claimed_until < %s)",
+                (self.replica, now + self.claim_seconds, row[0], PENDING, now),
+            )
+        if won != 1:
+            return None
+        return Timer(
+            str(row[0]),
+            str(row[1]),
+            str(row[2]),
+            datetime.fromtimestamp(float(row[3]), UTC),
+            json.loads(str(row[4])),
+            int(row[5]) + 1,
+        )
+
+    def _finish(self, timer: Timer, error: str | None) -> None:
+        now = self.clock().timestamp()
+        with self.db.transaction() as tx:
+            if error is None:
+                tx.execute(
+                    "UPDATE kyodo_timers SET state = %s, fired_at = %s WHERE timer_id = %s AND claimed_by = %s",
+                    (FIRED, now, timer.timer_id, self.replica),
+                )
+            else:
+                # Released with a pause, so a failing action is retried later rather than in a tight loop.
+                tx.execute(
+                    "UPDATE kyodo_timers SET claimed_until = %s, last_error = %s "
+                    "WHERE timer_id = %s AND claimed_by = %s",
+                    (now + self.retry_seconds, error[:500], timer.timer_id, self.replica),
+                )
+
+    def fire_due(self, actions: Mapping[str, Action], limit: int = 100) -> int:
+        """Run every due timer this replica can claim; returns how many fired."""
+        fired = 0
+        for _ in range(limit):
+            timer = self._claim()
+            if timer is None:
+                break
+            action = actions.get(timer.kind)
+            try:
+                if action is None:
+                    raise LookupError(f"no action for timer kind {timer.kind}")
+                action(timer)
+            except Exception as exc:  # noqa: BLE001 - retried after retry_seconds
+                log.warning("timer_failed", kind=timer.kind, timer_id=timer.timer_id, error=type(exc).__name__)
+                self._finish(timer, f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}")
+                continue
+            self._finish(timer, None)
+            fired += 1
+        return fired
+
+    async def run(self, stop: asyncio.Event, actions: Mapping[str, Action], poll_seconds: float = 1.0) -> None:
+        while not stop.is_set():
+            try:
+                await asyncio.to_thread(self.fire_due, actions)
+            except Exception as exc:  # noqa: BLE001
+                log.warning("timers_error", error=type(exc).__name__)
+            await sleep_or_stop(stop, poll_seconds)

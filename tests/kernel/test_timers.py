@@ -1,0 +1,151 @@
+"""Durable timers on SQLite and PostgreSQL: due only by the (injected) clock, once across replicas, after downtime."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from kyodo_shared.db import Database, PostgresDatabase, SqliteDatabase
+from kyodo_shared.timers import CANCELLED, FIRED, Timer, Timers
+
+T0 = datetime(2027, 4, 1, 0, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def open_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
+    opened: list[Database] = []
+
+    def factory() -> Database:
+        if request.param == "sqlite":
+            db: Database = SqliteDatabase(tmp_path / "timers.sqlite")
+        else:
+            db = PostgresDatabase(request.getfixturevalue("pg_database"), "registry", 4)
+        opened.append(db)
+        return db
+
+    yield factory
+    for db in opened:
+        db.close()
+
+
+def replica(open_db: object, clock: Clock, name: str) -> Timers:
+    timers = Timers(open_db(), replica=name, clock=clock, claim_seconds=60, retry_seconds=30)  # type: ignore[operator]
+    timers.migrate()
+    return timers
+
+
+def test_a_timer_fires_only_once_its_time_has_come(open_db: object) -> None:
+    clock, fired = Clock(), Counter[str]()
+    timers = replica(open_db, clock, "a")
+    timer_id = timers.schedule("renewal.lapse", "group-1", T0 + timedelta(days=30))
+    actions = {"renewal.lapse": lambda t: fired.update([t.aggregate_id])}
+    assert timers.fire_due(actions) == 0
+    clock.now = T0 + timedelta(days=30)
+    assert timers.fire_due(actions) == 1
+    assert timers.fire_due(actions) == 0
+    assert fired == Counter({"group-1": 1})
+    assert timers.state_of(timer_id) == FIRED
+
+
+def test_scheduling_the_same_timer_twice_keeps_one(open_db: object) -> None:
+    timers = replica(open_db, Clock(), "a")
+    assert timers.schedule("k", "g", T0) == timers.schedule("k", "g", T0)
+
+
+def test_a_timer_due_while_every_replica_was_down_fires_once_on_restart(open_db: object) -> None:
+    clock, fired = Clock(), Counter[str]()
+    replica(open_db, clock, "before").schedule("call.deadline", "call-1", T0 + timedelta(hours=1))
+    clock.now = T0 + timedelta(days=3)  # nobody was running
+    restarted = replica(open_db, clock, "after")
+    assert restarted.fire_due({"call.deadline": lambda t: fired.update([t.aggregate_id])}) == 1
+    assert fired == Counter({"call-1": 1})
+
+
+def test_two_replicas_racing_fire_each_timer_once(open_db: object) -> None:
+    clock, fired, lock = Clock(), Counter[str](), threading.Lock()
+    first, second = replica(open_db, clock, "r1"), replica(open_db, clock, "r2")
+    for n in range(30):
+        first.schedule("k", f"agg-{n}", T0)
+
+    def action(timer: Timer) -> None:
+        with lock:
+            fired.update([timer.aggregate_id])
+
+    threads = [threading.Thread(target=r.fire_due, args=({"k": action},)) for r in (first, second, first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert fired == Counter({f"agg-{n}": 1 for n in range(30)})
+
+
+def test_a_failing_action_is_retried_later_and_a_cancelled_timer_never_fires(open_db: object) -> None:
+    clock, attempts = Clock(), Counter[str]()
+    timers = replica(open_db, clock, "a")
+    timers.schedule("k", "flaky", T0)
+    cancelled = timers.schedule("k", "cancelled", T0)
+    assert timers.cancel(cancelled)
+
+    def flaky(timer: Timer) -> None:
+        attempts.update([timer.aggregate_id])
+        if attempts[timer.aggregate_id] == 1:
+            raise RuntimeError("store unavailable")
+
+    assert timers.fire_due({"k": flaky}) == 0
+    assert timers.fire_due({"k": flaky}) == 0  # not before the retry pause
+    clock.now = T0 + timedelta(seconds=31)
+    assert timers.fire_due({"k": flaky}) == 1
+    assert attempts == Counter({"flaky": 2})
+    assert timers.state_of(cancelled) == CANCELLED
+
+
+def test_a_replica_that_died_after_claiming_leaves_the_timer_to_another_once_the_claim_lapses(
+    open_db: object,
+) -> None:
+    clock, fired = Clock(), Counter[str]()
+    dead, alive = replica(open_db, clock, "dead"), replica(open_db, clock, "alive")
+    dead.schedule("k", "g", T0)
+    assert dead._claim() is not None  # claimed, then the process died
+    assert alive.fire_due({"k": lambda t: fired.update([t.aggregate_id])}) == 0
+    clock.now = T0 + timedelta(seconds=61)
+    assert alive.fire_due({"k": lambda t: fired.update([t.aggregate_id])}) == 1
+    assert fired == Counter({"g": 1})
+
+
+async def test_a_running_kernel_fires_its_services_timers(tmp_path: Path, nats_url: str, bus_namespace: str) -> None:
+    import uuid as uuid_module
+
+    from eventsourcing.application import Application
+
+    from kyodo_shared.runtime import Kernel
+
+    from support.bus import probe_settings
+    from support.harness import eventually
+
+    fired: list[str] = []
+    kernel = Kernel(
+        service="probe",
+        settings=probe_settings(tmp_path / "probe.sqlite", nats_url, bus_namespace),
+        application_factory=lambda env: Application[uuid_module.UUID](env=env),
+        timer_actions={"probe.ping": lambda t: fired.append(t.aggregate_id)},
+    )
+    kernel.timers.schedule("probe.ping", "a-1", datetime.now(UTC) - timedelta(seconds=1))
+    await kernel.start()
+    try:
+        await eventually(lambda: fired == ["a-1"], timeout=10)
+    finally:
+        await kernel.stop()
+        kernel.close()
