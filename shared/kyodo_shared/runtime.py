@@ -52,6 +52,8 @@ class Kernel:
     subscriptions: list[Subscription] = field(default_factory=list)
     migrations: list[Callable[[Database], None]] = field(default_factory=list)
     visibility: VisibilityPolicy = field(default_factory=VisibilityPolicy)
+    # Tables rebuilt from the streams by `kyodo replay --from-scratch`.
+    read_models: list[str] = field(default_factory=list)
     # Durable timer actions by kind ("renewal.lapse" → callable); each must be idempotent.
     timer_actions: dict[str, Action] = field(default_factory=dict)
 

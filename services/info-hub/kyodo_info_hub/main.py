@@ -29,6 +29,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
             Subscription(source="checkpoints", handlers=opendata.HANDLERS),
         ],
         migrations=[migrate_directory, opendata.migrate_open_data],
+        read_models=["directory_groups", "open_checkpoints", "open_keys"],
     )
     return create_service_app(
         kernel=kernel,

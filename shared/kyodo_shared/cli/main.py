@@ -56,6 +56,14 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--url", default=None)
     export.add_argument("--output", type=Path, required=True)
 
+    replay = sub.add_parser("replay", help="rebuild a service's read models from the streams (service stopped)")
+    replay.add_argument("service")
+    replay.add_argument("--from-scratch", action="store_true", help="empty the read models and start at sequence 1")
+    relay = sub.add_parser("relay", help="the outbox relay")
+    relay_sub = relay.add_subparsers(dest="relay_command", required=True)
+    reset = relay_sub.add_parser("reset", help="re-publish the service's stream from its store (service stopped)")
+    reset.add_argument("service")
+
     privacy = sub.add_parser("privacy", help="personal data")
     privacy_sub = privacy.add_subparsers(dest="privacy_command", required=True)
     erase = privacy_sub.add_parser("erase", help="destroy a person's key once the retention period allows")
@@ -106,6 +114,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.export is not None:
             return audit_cli.verify_export(args.service, args.export, args.pin)
         return audit_cli.verify_command(args.service, args.url, args.checkpoints_url, args.pin, data_dir)
+    if args.command in ("replay", "relay"):
+        from kyodo_shared.cli import rebuild
+
+        if args.command == "replay":
+            return rebuild.replay(args.service, data_dir, args.from_scratch)
+        return rebuild.relay_reset(args.service, data_dir)
     if args.command == "privacy":
         from kyodo_shared.cli.operator import erase_person
 
