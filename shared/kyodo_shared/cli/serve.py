@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import uvicorn
@@ -33,5 +34,13 @@ def serve(service: str, host: str, port: int) -> int:
         access_log=False,
         timeout_graceful_shutdown=20,
     )
+    # uvicorn handles SIGTERM/SIGINT (stop accepting, finish in-flight requests, stop the kernel), then re-raises
+    # the signal to its previous handler: make that a clean exit rather than death by signal.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _exit_cleanly)
     uvicorn.Server(config).run()
     return 0
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
