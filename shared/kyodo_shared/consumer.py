@@ -24,6 +24,7 @@ from kyodo_shared.contracts import Contract, catalog, stream_name
 from kyodo_shared.crashpoints import crash_point
 from kyodo_shared.db import Tx
 from kyodo_shared.dlq import ConsumerLedger, TrackingConflict
+from kyodo_shared.leases import Lease, LeaseLost
 from kyodo_shared.metrics import KernelMetrics
 from kyodo_shared.settings import BusSettings, ConsumerSettings
 
@@ -55,6 +56,7 @@ class SourceConsumer:
         self.stream = stream_name(bus.namespace, source)
         self.durable = f"{service}--{source}".replace("-", "_")
         self.tracked = 0
+        self.lease: Lease | None = None
         self.parked_sequence: int | None = None
         self._held: dict[int, Msg] = {}
 
@@ -166,6 +168,10 @@ class SourceConsumer:
         except PoisonMessage as exc:
             await self._failed(sequence, msg, event_id, event_type, f"PoisonMessage: {exc}", poison=True)
             return False
+        except LeaseLost:
+            # Another replica took this source over: leave the message to it.
+            await _quietly(msg.nak())
+            raise
         except TrackingConflict:
             # Tracking moved under us (an operator's skip, or another consumer): nothing was applied; resync.
             log.warning("consumer_tracking_moved", source=self.source, sequence=sequence)
@@ -196,6 +202,8 @@ class SourceConsumer:
 
     def _commit(self, sequence: int, envelope: Envelope | None) -> None:
         with self.ledger.db.transaction() as tx:
+            if self.lease is not None:
+                self.lease.check(tx)
             if envelope is not None:
                 structlog.contextvars.bind_contextvars(
                     service=self.service, correlation_id=envelope.correlation_id, event_id=envelope.id

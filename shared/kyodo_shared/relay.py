@@ -30,6 +30,7 @@ from kyodo_shared.cloudevents import (
 from kyodo_shared.contracts import Contract, stream_name, stream_subjects
 from kyodo_shared.crashpoints import crash_point
 from kyodo_shared.db import Database, migrate
+from kyodo_shared.leases import Lease, LeaseLost
 from kyodo_shared.metrics import KernelMetrics
 from kyodo_shared.settings import BusSettings, RelaySettings
 
@@ -76,9 +77,11 @@ class PositionStore:
             )
         return Position(int(row[0]), int(row[1]), int(row[2])) if row else Position()
 
-    def save(self, position: Position) -> None:
-        # Sequence and position move together, in one statement and one transaction.
+    def save(self, position: Position, lease: Lease | None = None) -> None:
+        # Sequence and position move together, in one statement and one transaction, and only under the lease.
         with self.db.transaction() as tx:
+            if lease is not None:
+                lease.check(tx)
             tx.execute(
                 "INSERT INTO kyodo_relay_position (service, notification_id, event_index, sequence) "
                 "VALUES (%s, %s, %s, %s) ON CONFLICT (service) DO UPDATE SET "
@@ -120,6 +123,7 @@ class OutboxRelay:
         self.position = Position()
         # Shown in /readyz: a relay that keeps failing is reported (the replica can still serve reads and writes).
         self.status = "starting"
+        self.lease: Lease | None = None
         self._nudge = asyncio.Event()
 
     def nudge(self) -> None:
@@ -151,7 +155,7 @@ class OutboxRelay:
             last = await self.js.get_msg(self.stream, last_seq)
             headers = last.headers or {}
             recorded = Position(int(headers[H_NOTIFICATION]), int(headers[H_INDEX]), last_seq)
-            await asyncio.to_thread(self.positions.save, recorded)
+            await asyncio.to_thread(self.positions.save, recorded, self.lease)
             log.info("relay_reconciled", stream=self.stream, sequence=last_seq)
         self.position = recorded
         self.metrics.relay_sequence.labels(self.service).set(recorded.sequence)
@@ -226,14 +230,14 @@ class OutboxRelay:
             if last_id != position.notification_id:
                 # Notifications with no contract events still move the position, so they are not re-read.
                 self.position = Position(last_id, 2**30, position.sequence)
-                await asyncio.to_thread(self.positions.save, self.position)
+                await asyncio.to_thread(self.positions.save, self.position, self.lease)
             return 0
         await self._publish(items, position.sequence)
         sequence = position.sequence + len(items)
         crash_point("relay_after_publish")
         # A batch holds every contract event of each notification it read, so all of them are now published.
         next_position = Position(last_id, 2**30, sequence)
-        await asyncio.to_thread(self.positions.save, next_position)
+        await asyncio.to_thread(self.positions.save, next_position, self.lease)
         self.position = next_position
         self.metrics.relay_published.labels(self.service).inc(len(items))
         self.metrics.relay_sequence.labels(self.service).set(sequence)
@@ -241,6 +245,9 @@ class OutboxRelay:
 
     async def _publish(self, items: list[_Item], last_sequence: int) -> None:
         """Publish pipelined; any failure cancels what is still in flight, and the caller reconciles."""
+        if self.lease is not None and not self.lease.valid():
+            # A holder that was paused past its lease appends nothing: another replica may own the stream now.
+            raise LeaseLost(self.lease.role)
         futures: list[asyncio.Future[Any]] = []
         timeout = self.settings.publish_timeout_seconds
         try:

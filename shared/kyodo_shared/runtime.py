@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+import uuid
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from kyodo_shared.consumer import Handler, SourceConsumer
 from kyodo_shared.contracts import Contract
 from kyodo_shared.db import Database, migrate, open_database
 from kyodo_shared.dlq import ConsumerLedger
+from kyodo_shared.leases import Lease, LeaseStore, run_leased
 from kyodo_shared.metrics import KernelMetrics
 from kyodo_shared.privacy import KeyVault
 from kyodo_shared.relay import SCHEMA as RELAY_SCHEMA
@@ -74,6 +76,9 @@ class Kernel:
         self.chain.migrate()
         self.timers = Timers(self.db)
         self.timers.migrate()
+        self.replica = str(uuid.uuid4())
+        self.leases = LeaseStore(self.db)
+        self.leases.migrate()
         self.chainer = Chainer(self.application, self.chain, self.settings.audit.chain_poll_seconds)
         self.signing_keys: SigningKeys | None = None
         self.relay: OutboxRelay | None = None
@@ -103,7 +108,13 @@ class Kernel:
                 settings=self.settings.relay,
                 metrics=self.metrics,
             )
-            self._spawn(self.relay.run, "relay")
+            relay = self.relay
+
+            async def run_relay(stop: asyncio.Event, lease: Lease | None) -> None:
+                relay.lease = lease
+                await relay.run(stop)
+
+            self._spawn_leased(f"relay:{self.service}", run_relay, "relay")
         if self.settings.audit.enabled:
             self._start_audit(self.js)
         if self.timer_actions:
@@ -121,8 +132,12 @@ class Kernel:
                 metrics=self.metrics,
             )
             self.consumers.append(consumer)
-            self._spawn(consumer.run, f"consumer:{subscription.source}")
-        log.info("kernel_started", service=self.service, backend=self.settings.store.backend)
+            self._spawn_leased(
+                f"consumer:{self.service}:{subscription.source}",
+                _consumer_runner(consumer),
+                f"consumer:{subscription.source}",
+            )
+        log.info("kernel_started", service=self.service, backend=self.settings.store.backend, replica=self.replica)
 
     def _start_audit(self, js: JetStreamContext) -> None:
         publisher = CheckpointPublisher(
@@ -137,9 +152,12 @@ class Kernel:
             every_seconds=self.settings.audit.checkpoint_every_seconds,
             publish=publisher.catch_up,
         )
-        self._spawn(self.chainer.run, "chainer")
+        checkpointer = self.checkpointer
 
-        self._spawn(self.checkpointer.run, "checkpointer")
+        async def run_audit(stop: asyncio.Event, lease: Lease | None) -> None:
+            await asyncio.gather(self.chainer.run(stop), checkpointer.run(stop))
+
+        self._spawn_leased(f"audit:{self.service}", run_audit, "audit")
 
     def _vault_store(self) -> StoreSettings:
         store, privacy = self.settings.store, self.settings.privacy
@@ -164,6 +182,20 @@ class Kernel:
         if self.signing_keys is None:
             self.signing_keys = SigningKeys.load_or_create(self.settings.audit.keys_dir / self.service)
         return self.signing_keys
+
+    def _spawn_leased(
+        self, role: str, runner: Callable[[asyncio.Event, Lease | None], Coroutine[Any, Any, None]], name: str
+    ) -> None:
+        """Run only while this replica holds the role's lease (or always, with leases disabled)."""
+        if not self.settings.leases.enabled:
+            self._spawn(lambda stop: runner(stop, None), name)
+            return
+        ttl = self.settings.leases.ttl_seconds
+
+        async def leased(stop: asyncio.Event) -> None:
+            await run_leased(self.leases, role, runner, stop, ttl=ttl, holder=self.replica)
+
+        self._spawn(leased, name)
 
     def _spawn(self, runner: Callable[[asyncio.Event], Any], name: str) -> None:
         async def supervised() -> None:
@@ -250,3 +282,11 @@ class Kernel:
         if checkpointer is not None:
             body["audit"] = {"checkpoints": checkpointer.status}
         return ready, body
+
+
+def _consumer_runner(consumer: SourceConsumer) -> Callable[[asyncio.Event, Lease | None], Coroutine[Any, Any, None]]:
+    async def run(stop: asyncio.Event, lease: Lease | None) -> None:
+        consumer.lease = lease
+        await consumer.run(stop)
+
+    return run

@@ -79,6 +79,13 @@ class PrivacySettings(BaseModel):
     retention_days: dict[str, int] = Field(default_factory=dict)
 
 
+class LeaseSettings(BaseModel):
+    """One active relay, consumer and auditor per role across replicas; another takes over after expiry."""
+
+    enabled: bool = True
+    ttl_seconds: float = Field(default=10.0, gt=0.2)
+
+
 class HttpSettings(BaseModel):
     """HTTP limits."""
 
@@ -97,6 +104,7 @@ class KernelSettings(BaseSettings):
     http: HttpSettings = HttpSettings()
     audit: AuditSettings = AuditSettings()
     privacy: PrivacySettings = PrivacySettings()
+    leases: LeaseSettings = LeaseSettings()
     auth: AuthSettings = AuthSettings(
         issuer="https://id.kyodo.example", audience="kyodo", jwks_url="https://id.kyodo.example/jwks.json"
     )

@@ -22,6 +22,7 @@ from kyodo_shared.settings import (
     BusSettings,
     ConsumerSettings,
     KernelSettings,
+    LeaseSettings,
     PrivacySettings,
     StoreSettings,
 )
@@ -110,6 +111,7 @@ def probe_settings(sqlite_path: Path, nats_url: str, namespace: str, **consumer:
         consumer=ConsumerSettings(**tuning),
         audit=AuditSettings(keys_dir=sqlite_path.parent / "keys"),
         privacy=PrivacySettings(vault_path=sqlite_path.parent / "probe-vault.sqlite"),
+        leases=LeaseSettings(ttl_seconds=2.0),
     )
 
 

@@ -15,7 +15,14 @@ from fastapi import FastAPI
 from kyodo_shared.auth import JwksVerifier
 from kyodo_shared.devissuer import DevIssuer
 from kyodo_shared.service import discover
-from kyodo_shared.settings import AuditSettings, BusSettings, ConsumerSettings, KernelSettings, StoreSettings
+from kyodo_shared.settings import (
+    AuditSettings,
+    BusSettings,
+    ConsumerSettings,
+    KernelSettings,
+    LeaseSettings,
+    StoreSettings,
+)
 
 
 @dataclass
@@ -49,6 +56,7 @@ def settings_for(
         "consumer": consumer,
         "auth": issuer.settings(),
         "audit": AuditSettings(keys_dir=backend.folder / "keys", checkpoint_every_seconds=0.5),
+        "leases": LeaseSettings(ttl_seconds=2.0),
         "privacy": spec.settings_type().privacy.model_copy(
             update={"vault_path": backend.folder / f"{service}-vault.sqlite"}
         ),

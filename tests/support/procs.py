@@ -32,6 +32,7 @@ def serve_env(service: str, sqlite_path: Path, nats_url: str, namespace: str, **
             "KYODO_AUTH__AUDIENCE": "kyodo",
             "KYODO_AUTH__JWKS_URL": "file:///nonexistent/jwks.json",
             "KYODO_LOG_FORMAT": "json",
+            "KYODO_LEASES__TTL_SECONDS": "2",
             "KYODO_AUDIT__KEYS_DIR": str(sqlite_path.parent / "keys"),
             "KYODO_PRIVACY__VAULT_PATH": str(sqlite_path.parent / f"{service}-vault.sqlite"),
         }

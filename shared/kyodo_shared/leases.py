@@ -1,0 +1,156 @@
+"""Leases: one active holder per role (the relay of a service, the consumer of a source, the auditor of a
+service), the same mechanism on PostgreSQL and SQLite. Each takeover raises the epoch; writes made under a
+lease check, in their own transaction, that the epoch is still current, so a holder that lost its lease
+(paused, partitioned) can write nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from kyodo_shared.aio import sleep_or_stop
+from kyodo_shared.db import Database, Tx, migrate
+
+log = structlog.get_logger(__name__)
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS kyodo_leases (
+        role TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        epoch BIGINT NOT NULL,
+        expires_at DOUBLE PRECISION NOT NULL
+    )""",
+)
+
+Clock = Callable[[], float]
+
+
+class LeaseLost(Exception):
+    """This replica no longer holds the lease: the write was refused."""
+
+
+@dataclass
+class Lease:
+    role: str
+    holder: str
+    epoch: int
+    ttl: float
+    # Local deadline (monotonic): a paused process sees it has passed the moment it resumes.
+    deadline: float = field(default=0.0)
+
+    def valid(self) -> bool:
+        return time.monotonic() < self.deadline
+
+    def check(self, tx: Tx, now: float | None = None) -> None:
+        """Inside a write transaction: refuse unless this lease is still the current one."""
+        now = time.time() if now is None else now
+        if not self.valid():
+            raise LeaseLost(self.role)
+        row = tx.fetchone(
+            "SELECT 1 FROM kyodo_leases WHERE role = %s AND holder = %s AND epoch = %s AND expires_at > %s",
+            (self.role, self.holder, self.epoch, now),
+        )
+        if row is None:
+            raise LeaseLost(self.role)
+
+
+class LeaseStore:
+    def __init__(self, db: Database, clock: Clock = time.time) -> None:
+        self.db, self.clock = db, clock
+
+    def migrate(self) -> None:
+        migrate(self.db, SCHEMA)
+
+    def acquire(self, role: str, holder: str, ttl: float) -> Lease | None:
+        started = time.monotonic()
+        now = self.clock()
+        with self.db.transaction() as tx:
+            row = tx.fetchone("SELECT holder, epoch, expires_at FROM kyodo_leases WHERE role = %s", (role,))
+            if row is None:
+                tx.execute(
+                    "INSERT INTO kyodo_leases (role, holder, epoch, expires_at) VALUES (%s, %s, 1, %s) "
+                    "ON CONFLICT (role) DO NOTHING",
+                    (role, holder, now + ttl),
+                )
+                row = tx.fetchone("SELECT holder, epoch, expires_at FROM kyodo_leases WHERE role = %s", (role,))
+                assert row is not None
+                if str(row[0]) != holder:
+                    return None
+                epoch = int(row[1])
+            elif str(row[0]) == holder and float(row[2]) > now:
+                epoch = int(row[1])
+                tx.execute("UPDATE kyodo_leases SET expires_at = %s WHERE role = %s", (now + ttl, role))
+            elif float(row[2]) <= now:
+                epoch = int(row[1]) + 1
+                taken = tx.execute(
+                    "UPDATE kyodo_leases SET holder = %s, epoch = %s, expires_at = %s "
+                    "WHERE role = %s AND epoch = %s AND expires_at <= %s",
+                    (holder, epoch, now + ttl, role, int(row[1]), now),
+                )
+                if taken != 1:
+                    return None
+            else:
+                return None
+        return Lease(role, holder, epoch, ttl, deadline=started + ttl)
+
+    def renew(self, lease: Lease) -> bool:
+        started = time.monotonic()
+        now = self.clock()
+        if not lease.valid():
+            return False
+        with self.db.transaction() as tx:
+            renewed = tx.execute(
+                "UPDATE kyodo_leases SET expires_at = %s WHERE role = %s AND holder = %s AND epoch = %s "
+                "AND expires_at > %s",
+                (now + lease.ttl, lease.role, lease.holder, lease.epoch, now),
+            )
+        if renewed == 1:
+            lease.deadline = started + lease.ttl
+        return renewed == 1
+
+    def release(self, lease: Lease) -> None:
+        with self.db.transaction() as tx:
+            tx.execute(
+                "UPDATE kyodo_leases SET expires_at = 0 WHERE role = %s AND holder = %s AND epoch = %s",
+                (lease.role, lease.holder, lease.epoch),
+            )
+        lease.deadline = 0.0
+
+
+Runner = Callable[[asyncio.Event, Lease], Coroutine[Any, Any, None]]
+
+
+async def run_leased(
+    store: LeaseStore, role: str, runner: Runner, stop: asyncio.Event, *, ttl: float, holder: str | None = None
+) -> None:
+    """Run `runner` only while this replica holds the role's lease; stand by otherwise; release on stop."""
+    holder = holder or str(uuid.uuid4())
+    while not stop.is_set():
+        lease = await asyncio.to_thread(store.acquire, role, holder, ttl)
+        if lease is None:
+            await sleep_or_stop(stop, ttl / 3)
+            continue
+        log.info("lease_acquired", role=role, epoch=lease.epoch, holder=holder)
+        lost = asyncio.Event()
+        task = asyncio.create_task(runner(lost, lease))
+        try:
+            while not stop.is_set() and not task.done():
+                await sleep_or_stop(stop, ttl / 3)
+                if stop.is_set() or task.done():
+                    break
+                if not await asyncio.to_thread(store.renew, lease):
+                    log.warning("lease_lost", role=role, epoch=lease.epoch)
+                    break
+        finally:
+            lost.set()
+            await asyncio.gather(task, return_exceptions=True)
+            if stop.is_set() and lease.valid():
+                await asyncio.to_thread(store.release, lease)
+                log.info("lease_released", role=role, epoch=lease.epoch)
