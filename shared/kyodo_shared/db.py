@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,12 +59,24 @@ class SqliteDatabase:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-        self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA busy_timeout=30000")
+        self._use_wal()
         self._conn.execute("PRAGMA synchronous=FULL")
         # Deleted content is overwritten with zeros, so a destroyed key cannot be read back from free pages.
         self._conn.execute("PRAGMA secure_delete=ON")
         self._lock = threading.RLock()
+
+    def _use_wal(self) -> None:
+        # Switching to WAL needs a moment alone with the file; replicas opening it together retry briefly.
+        for attempt in range(100):
+            try:
+                if self._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                    return
+                self._conn.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError:
+                if attempt == 99:
+                    raise
+                time.sleep(0.1)
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sqlite3
 import time
 import uuid
 from pathlib import Path
@@ -73,6 +74,11 @@ async def test_sigterm_under_load_loses_no_acknowledged_command_and_exits_within
         elapsed = time.monotonic() - stopped_at
     assert code == 0
     assert elapsed < GRACE_SECONDS
+    # Its leases were released on the way out, so another replica takes over at once, not after expiry.
+    with sqlite3.connect(sqlite_path) as conn:
+        leases = conn.execute("SELECT role, expires_at FROM kyodo_leases").fetchall()
+    assert leases
+    assert all(expires_at == 0 for _, expires_at in leases)
     assert len(acknowledged) > 10
     app = registry_app(StoreSettings(backend="sqlite", sqlite_path=sqlite_path), tmp_path / "registry-vault.sqlite")
     try:

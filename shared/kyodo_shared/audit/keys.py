@@ -7,6 +7,7 @@ announces it; from then on the new key signs. A verifier trusts a new key only t
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 from dataclasses import dataclass
@@ -46,9 +47,13 @@ class SigningKeys:
         state = directory / "keys.json"
         if not state.exists():
             directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            keys = cls(directory, "", None, {})
-            keys.active = keys._new_key()
-            keys._save()
+            # Replicas starting together share this directory: only one of them may create the first key.
+            with (directory / ".lock").open("a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if not state.exists():
+                    keys = cls(directory, "", None, {})
+                    keys.active = keys._new_key()
+                    keys._save()
         data = json.loads(state.read_text())
         return cls(directory, data["active"], data.get("pending"), dict(data["public"]))
 
@@ -79,7 +84,7 @@ class SigningKeys:
         return kid
 
     def _save(self) -> None:
-        tmp = self.directory / "keys.json.tmp"
+        tmp = self.directory / f"keys.json.{os.getpid()}.tmp"
         tmp.write_text(json.dumps({"active": self.active, "pending": self.pending, "public": self.public}, indent=1))
         tmp.replace(self.directory / "keys.json")
 

@@ -1,0 +1,172 @@
+"""Two real replica processes of the registry on one store: the relay's lease moves on a crash within seconds,
+and a paused holder that lost its lease appends nothing when it wakes up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import nats
+
+from kyodo_shared.cloudevents import H_ID, H_SEQUENCE
+from kyodo_shared.contracts import stream_name
+from kyodo_shared.devissuer import DevIssuer
+
+from support.harness import eventually
+from support.procs import child, free_port, kyodo_serve, serve_env
+from support.registry import application
+
+ISSUER = "https://id.test.invalid"
+
+
+@dataclass
+class Replica:
+    proc: object
+    base: str
+    log: Path
+
+    @property
+    def replica_id(self) -> str:
+        for line in self.log.read_text().splitlines():
+            if '"kernel_started"' in line:
+                return str(json.loads(line)["replica"])
+        return ""
+
+    def published(self) -> float:
+        text = httpx.get(f"{self.base}/metrics", timeout=5).text
+        for line in text.splitlines():
+            if line.startswith("kyodo_relay_published_total{"):
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
+
+
+@contextmanager
+def two_replicas(tmp_path: Path, nats_url: str, namespace: str, issuer: DevIssuer) -> Iterator[list[Replica]]:
+    env = serve_env("registry", tmp_path / "registry.sqlite", nats_url, namespace) | {
+        "KYODO_AUTH__ISSUER": ISSUER,
+        "KYODO_AUTH__JWKS_URL": f"file://{issuer.jwks_path}",
+    }
+    with ExitStack() as stack:
+        replicas = []
+        for name in ("a", "b"):
+            port = free_port()
+            log = tmp_path / f"{name}.log"
+            proc = stack.enter_context(child(kyodo_serve("registry", port), env, log))
+            replicas.append(Replica(proc, f"http://127.0.0.1:{port}/api/registry", log))
+        yield replicas
+
+
+def lease_holder(tmp_path: Path) -> str | None:
+    with sqlite3.connect(tmp_path / "registry.sqlite") as conn:
+        row = conn.execute("SELECT holder FROM kyodo_leases WHERE role = 'relay:registry'").fetchone()
+    return str(row[0]) if row else None
+
+
+async def stream(nats_url: str, namespace: str) -> list[tuple[int, str]]:
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        name = stream_name(namespace, "registry")
+        try:
+            last = int((await js.stream_info(name)).state.last_seq)
+        except Exception:
+            return []
+        return [
+            (int(m.headers[H_SEQUENCE]), m.headers[H_ID])
+            for m in [await js.get_msg(name, s) for s in range(1, last + 1)]
+            if m.headers
+        ]
+    finally:
+        await nc.close()
+
+
+async def apply_via(replica: Replica, token: str, n: int) -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.post(
+            f"{replica.base}/groups", json=application(name=f"複製{n}"), headers={"Authorization": f"Bearer {token}"}
+        )
+    assert response.status_code == 201, response.text
+
+
+async def roles(tmp_path: Path, replicas: list[Replica]) -> tuple[Replica, Replica]:
+    async def held() -> str | None:
+        return lease_holder(tmp_path) if all(r.replica_id for r in replicas) else None
+
+    holder_id = await eventually(held, timeout=30)
+    holder = next(r for r in replicas if r.replica_id == holder_id)
+    return holder, next(r for r in replicas if r is not holder)
+
+
+async def test_killing_the_lease_holder_moves_publishing_to_the_other_replica_within_10_seconds(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    issuer = DevIssuer.load_or_create(tmp_path / "issuer")
+    token = issuer.mint("rep-1", ["group"], extra_claims={"iss": ISSUER})
+    with two_replicas(tmp_path, nats_url, bus_namespace, issuer) as replicas:
+        holder, standby = await roles(tmp_path, replicas)
+        for n in range(5):
+            await apply_via(standby, token, n)
+        await eventually(lambda: stream(nats_url, bus_namespace), timeout=20)
+        os.kill(holder.proc.pid, signal.SIGKILL)  # type: ignore[attr-defined]
+        killed_at = time.monotonic()
+        for n in range(5, 10):
+            await apply_via(standby, token, n)
+
+        async def all_published() -> bool:
+            return len(await stream(nats_url, bus_namespace)) == 10
+
+        await eventually(all_published, timeout=15)
+        assert time.monotonic() - killed_at < 10
+        messages = await stream(nats_url, bus_namespace)
+        assert [seq for seq, _ in messages] == list(range(1, 11))
+        assert len({msg_id for _, msg_id in messages}) == 10
+
+
+async def test_a_paused_holder_that_lost_its_lease_appends_nothing_when_it_resumes(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    issuer = DevIssuer.load_or_create(tmp_path / "issuer")
+    token = issuer.mint("rep-1", ["group"], extra_claims={"iss": ISSUER})
+    with two_replicas(tmp_path, nats_url, bus_namespace, issuer) as replicas:
+        holder, standby = await roles(tmp_path, replicas)
+        await apply_via(standby, token, 0)
+
+        async def first() -> bool:
+            return len(await stream(nats_url, bus_namespace)) == 1
+
+        await eventually(first, timeout=20)
+        published_before = await asyncio.to_thread(holder.published)
+        os.kill(holder.proc.pid, signal.SIGSTOP)  # type: ignore[attr-defined]
+        try:
+            await eventually(lambda: lease_holder(tmp_path) == standby.replica_id, timeout=15)
+            for n in range(1, 4):
+                await apply_via(standby, token, n)
+
+            async def taken_over() -> bool:
+                return len(await stream(nats_url, bus_namespace)) == 4
+
+            await eventually(taken_over, timeout=15)
+        finally:
+            os.kill(holder.proc.pid, signal.SIGCONT)  # type: ignore[attr-defined]
+        for n in range(4, 6):
+            await apply_via(standby, token, n)
+
+        async def six() -> bool:
+            return len(await stream(nats_url, bus_namespace)) == 6
+
+        await eventually(six, timeout=15)
+        await asyncio.sleep(2)
+        assert await asyncio.to_thread(holder.published) == published_before
+        assert lease_holder(tmp_path) == standby.replica_id
+        messages = await stream(nats_url, bus_namespace)
+        assert [seq for seq, _ in messages] == list(range(1, 7))
