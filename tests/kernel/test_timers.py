@@ -149,3 +149,25 @@ async def test_a_running_kernel_fires_its_services_timers(tmp_path: Path, nats_u
     finally:
         await kernel.stop()
         kernel.close()
+
+
+def test_two_replica_processes_fire_each_timer_once(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    from collections import Counter as Tally
+
+    path, out = tmp_path / "timers.sqlite", tmp_path / "fired.txt"
+    timers = Timers(SqliteDatabase(path), replica="scheduler")
+    timers.migrate()
+    for n in range(50):
+        timers.schedule("k", f"agg-{n}", datetime.now(UTC) - timedelta(seconds=1))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "support.run_timers", str(path), str(out), "3"], env=env)
+        for _ in range(2)
+    ]
+    for proc in procs:
+        assert proc.wait(timeout=60) == 0
+    fired = Tally(out.read_text().split())
+    assert fired == Tally({f"agg-{n}": 1 for n in range(50)})
