@@ -150,7 +150,16 @@ async def run_leased(
                     break
         finally:
             lost.set()
-            await asyncio.gather(task, return_exceptions=True)
+            (outcome,) = await asyncio.gather(task, return_exceptions=True)
             if stop.is_set() and lease.valid():
                 await asyncio.to_thread(store.release, lease)
                 log.info("lease_released", role=role, epoch=lease.epoch)
+        if isinstance(outcome, Exception) and not isinstance(outcome, LeaseLost):
+            # The work stopped on its own: say why, pause, and run it again while the lease is still ours.
+            log.error(
+                "leased_task_crashed",
+                role=role,
+                error=type(outcome).__name__,
+                detail=(str(outcome).splitlines() or [""])[0][:300],
+            )
+            await sleep_or_stop(stop, 1.0)
