@@ -5,6 +5,7 @@ SQL is written once with `%s` placeholders; the SQLite backend rewrites them to 
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 import time
@@ -167,7 +168,11 @@ class PostgresDatabase:
 
 def ensure_pg_schema(dsn: str, schema: str) -> None:
     """Create the service's schema if it is missing (eventsourcing does not create schemas)."""
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    # Another replica may create it at the same moment: IF NOT EXISTS is not atomic in PostgreSQL.
+    with (
+        psycopg.connect(dsn, autocommit=True) as conn,
+        contextlib.suppress(psycopg.errors.UniqueViolation, psycopg.errors.DuplicateSchema),
+    ):
         conn.execute(pgsql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(pgsql.Identifier(schema)))
 
 
@@ -183,6 +188,14 @@ def open_database(store: StoreSettings) -> Database:
 
 def migrate(db: Database, statements: Sequence[str]) -> None:
     """Create the tables a component needs; every statement must be idempotent (IF NOT EXISTS)."""
-    with db.transaction() as tx:
-        for statement in statements:
-            tx.execute(statement)
+    for attempt in range(5):
+        try:
+            with db.transaction() as tx:
+                for statement in statements:
+                    tx.execute(statement)
+            return
+        except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable, psycopg.errors.DuplicateObject):
+            # Replicas starting together race on CREATE ... IF NOT EXISTS; the loser finds it made next time.
+            if attempt == 4:
+                raise
+            time.sleep(0.2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
@@ -62,7 +63,7 @@ class Kernel:
     def __post_init__(self) -> None:
         self.metrics = KernelMetrics()
         self.db: Database = open_database(self.settings.store)
-        self.application = self.application_factory(eventsourcing_env(self.settings.store))
+        self.application = _with_ddl_retry(lambda: self.application_factory(eventsourcing_env(self.settings.store)))
         self.ledger = ConsumerLedger(self.db)
         self.ledger.migrate()
         migrate(self.db, RELAY_SCHEMA)
@@ -290,3 +291,15 @@ def _consumer_runner(consumer: SourceConsumer) -> Callable[[asyncio.Event, Lease
         await consumer.run(stop)
 
     return run
+
+
+def _with_ddl_retry(make: Callable[[], Any]) -> Any:
+    """Replicas starting together race on the event store's CREATE ... IF NOT EXISTS: retry the loser."""
+    for attempt in range(5):
+        try:
+            return make()
+        except Exception as exc:
+            if "already exists" not in str(exc) or attempt == 4:
+                raise
+            time.sleep(0.2)
+    raise AssertionError("unreachable")

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import httpx
 import nats
+import psycopg
+import pytest
 
 from kyodo_shared.cloudevents import H_ID, H_SEQUENCE
 from kyodo_shared.contracts import stream_name
@@ -50,12 +52,30 @@ class Replica:
         return 0.0
 
 
-@contextmanager
-def two_replicas(tmp_path: Path, nats_url: str, namespace: str, issuer: DevIssuer) -> Iterator[list[Replica]]:
-    env = serve_env("registry", tmp_path / "registry.sqlite", nats_url, namespace) | {
-        "KYODO_AUTH__ISSUER": ISSUER,
-        "KYODO_AUTH__JWKS_URL": f"file://{issuer.jwks_path}",
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
+    """Both replicas share one store: a SQLite file, or a PostgreSQL schema."""
+    if request.param == "sqlite":
+        return {}
+    return {
+        "KYODO_STORE__BACKEND": "postgres",
+        "KYODO_STORE__PG_DSN": request.getfixturevalue("pg_database"),
+        "KYODO_STORE__PG_SCHEMA": "registry",
     }
+
+
+@contextmanager
+def two_replicas(
+    tmp_path: Path, nats_url: str, namespace: str, issuer: DevIssuer, store_env: dict[str, str]
+) -> Iterator[list[Replica]]:
+    env = (
+        serve_env("registry", tmp_path / "registry.sqlite", nats_url, namespace)
+        | {
+            "KYODO_AUTH__ISSUER": ISSUER,
+            "KYODO_AUTH__JWKS_URL": f"file://{issuer.jwks_path}",
+        }
+        | store_env
+    )
     with ExitStack() as stack:
         replicas = []
         for name in ("a", "b"):
@@ -66,9 +86,23 @@ def two_replicas(tmp_path: Path, nats_url: str, namespace: str, issuer: DevIssue
         yield replicas
 
 
+_store: dict[str, str] = {}
+
+
 def lease_holder(tmp_path: Path) -> str | None:
-    with sqlite3.connect(tmp_path / "registry.sqlite") as conn:
-        row = conn.execute("SELECT holder FROM kyodo_leases WHERE role = 'relay:registry'").fetchone()
+    query = "SELECT holder FROM kyodo_leases WHERE role = 'relay:registry'"
+    if _store.get("KYODO_STORE__BACKEND") == "postgres":
+        with psycopg.connect(_store["KYODO_STORE__PG_DSN"]) as conn:
+            try:
+                row = conn.execute(query.replace("kyodo_leases", "registry.kyodo_leases")).fetchone()
+            except psycopg.errors.UndefinedTable:
+                return None
+    else:
+        try:
+            with sqlite3.connect(tmp_path / "registry.sqlite") as conn:
+                row = conn.execute(query).fetchone()
+        except sqlite3.OperationalError:
+            return None
     return str(row[0]) if row else None
 
 
@@ -108,11 +142,13 @@ async def roles(tmp_path: Path, replicas: list[Replica]) -> tuple[Replica, Repli
 
 
 async def test_killing_the_lease_holder_moves_publishing_to_the_other_replica_within_10_seconds(
-    tmp_path: Path, nats_url: str, bus_namespace: str
+    tmp_path: Path, nats_url: str, bus_namespace: str, store_env: dict[str, str]
 ) -> None:
+    _store.clear()
+    _store.update(store_env)
     issuer = DevIssuer.load_or_create(tmp_path / "issuer")
     token = issuer.mint("rep-1", ["group"], extra_claims={"iss": ISSUER})
-    with two_replicas(tmp_path, nats_url, bus_namespace, issuer) as replicas:
+    with two_replicas(tmp_path, nats_url, bus_namespace, issuer, store_env) as replicas:
         holder, standby = await roles(tmp_path, replicas)
         for n in range(5):
             await apply_via(standby, token, n)
@@ -133,11 +169,13 @@ async def test_killing_the_lease_holder_moves_publishing_to_the_other_replica_wi
 
 
 async def test_a_paused_holder_that_lost_its_lease_appends_nothing_when_it_resumes(
-    tmp_path: Path, nats_url: str, bus_namespace: str
+    tmp_path: Path, nats_url: str, bus_namespace: str, store_env: dict[str, str]
 ) -> None:
+    _store.clear()
+    _store.update(store_env)
     issuer = DevIssuer.load_or_create(tmp_path / "issuer")
     token = issuer.mint("rep-1", ["group"], extra_claims={"iss": ISSUER})
-    with two_replicas(tmp_path, nats_url, bus_namespace, issuer) as replicas:
+    with two_replicas(tmp_path, nats_url, bus_namespace, issuer, store_env) as replicas:
         holder, standby = await roles(tmp_path, replicas)
         await apply_via(standby, token, 0)
 
