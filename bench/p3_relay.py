@@ -55,10 +55,10 @@ def run_p3(
             spy_path = profile / f"p3-relay-batch{batch_size}.txt" if profile is not None and i == 0 else None
             result["relay"].append(asyncio.run(time_relay(servers, dsn, stored, batch_size, sg, spy_path)))
         if proposed:
-            # The change proposed in RESULTS.md (bench/relay_variants.py), default batch size, same data.
+            # A variant under study (bench/relay_variants.py), default batch size, same data.
             result["relay_proposed"] = [
                 asyncio.run(time_relay(servers, dsn, stored, batch_sizes[0], sg, None, variant=variant))
-                for variant in ("batch_timeout", "batch_timeout+prefetch")
+                for variant in ("prefetch",)
             ]
         messages, prep = asyncio.run(prepare_messages(servers, dsn, stored))
         result["prepare_untimed"] = prep
@@ -129,11 +129,7 @@ def _relay(dsn: str, js: Any, namespace: str, batch_size: int, variant: str = "s
         tx.execute("DELETE FROM kyodo_relay_position WHERE service = %s", ("registry",))
     app = RegistryApplication(env=eventsourcing_env(store))
     cls = OutboxRelay
-    if variant == "batch_timeout":
-        from bench.relay_variants import BatchTimeoutRelay
-
-        cls = BatchTimeoutRelay
-    elif variant == "batch_timeout+prefetch":
+    if variant == "prefetch":
         from bench.relay_variants import PrefetchRelay
 
         cls = PrefetchRelay
