@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import nats
 
+from kyodo_shared.cli.rebuild import catch_up
 from kyodo_shared.contracts import stream_name
 from kyodo_shared.contracts.registry import GroupRegistered
 from kyodo_shared.devissuer import DevIssuer
@@ -76,13 +77,12 @@ async def replay(nats_url: str, namespace: str, events: int, folder: Path) -> fl
     app = discover()["info-hub"].create_app(settings, None)
     kernel = app.state.kernel
     started = time.perf_counter()
-    await kernel.start()
     try:
-        while not kernel.consumers or kernel.consumers[0].tracked < events:  # noqa: ASYNC110 - polls progress
-            await asyncio.sleep(0.2)
+        # What `kyodo replay info-hub` runs once it has opened the service's kernel.
+        assert await catch_up(kernel, 3600) == 0
         elapsed = time.perf_counter() - started
+        assert kernel.ledger.tracked("registry") == events
     finally:
-        await kernel.stop()
         kernel.close()
     return events / elapsed
 

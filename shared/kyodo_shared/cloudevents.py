@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID, uuid5
@@ -85,7 +84,7 @@ def sequence_of(headers: dict[str, str] | None) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def decode(headers: dict[str, str] | None, body: bytes) -> Envelope:
+def decode(headers: dict[str, str] | None, body: bytes, *, delivery_count: int = 1) -> Envelope:
     """Parse and validate a message; raises PoisonMessage when it can never be applied."""
     headers = headers or {}
     missing = [h for h in REQUIRED_HEADERS if not headers.get(h)]
@@ -100,7 +99,7 @@ def decode(headers: dict[str, str] | None, body: bytes) -> Envelope:
     if sequence is None:
         raise PoisonMessage("invalid sequence header")
     try:
-        data = contract.model_validate(json.loads(body))
+        data = contract.model_validate_json(body)
         time = datetime.fromisoformat(headers[H_TIME].replace("Z", "+00:00"))
     except (ValueError, ValidationError) as exc:
         # Report the error's class only: the body may carry data that must not reach logs.
@@ -117,4 +116,5 @@ def decode(headers: dict[str, str] | None, body: bytes) -> Envelope:
         data=data,
         notification_id=int(headers.get(H_NOTIFICATION, "0") or 0),
         index=int(headers.get(H_INDEX, "0") or 0),
+        delivery_count=delivery_count,
     )

@@ -7,12 +7,13 @@ messages after a gap are held until the gap fills; failures are retried with gro
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
-from dataclasses import replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
-import nats.errors
 import structlog
+from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -26,12 +27,24 @@ from kyodo_shared.db import Tx
 from kyodo_shared.dlq import ConsumerLedger, TrackingConflict
 from kyodo_shared.leases import Lease, LeaseLost
 from kyodo_shared.metrics import KernelMetrics
+from kyodo_shared.pull import Puller
 from kyodo_shared.settings import BusSettings, ConsumerSettings
 
 log = structlog.get_logger(__name__)
 
 # A handler applies one event's effect inside the transaction that also advances tracking.
 Handler = Callable[[Envelope, Tx], None]
+# Optional, for throughput when catching up: the same effect for consecutive events of one type, in order.
+BatchHandler = Callable[[Sequence[Envelope], Tx], None]
+
+
+Decoded = tuple[int, Msg, Envelope | None]
+
+
+@dataclass
+class _Inflight:
+    run: list[Decoded]
+    commit: asyncio.Future[None]
 
 
 class SourceConsumer:
@@ -45,14 +58,16 @@ class SourceConsumer:
         handlers: Mapping[type[Contract], Handler],
         ledger: ConsumerLedger,
         js: JetStreamContext,
+        nc: Client,
         bus: BusSettings,
         settings: ConsumerSettings,
         metrics: KernelMetrics,
+        batch_handlers: Mapping[type[Contract], BatchHandler] | None = None,
     ) -> None:
-        self.service, self.source, self.ledger, self.js = service, source, ledger, js
+        self.service, self.source, self.ledger, self.js, self.nc = service, source, ledger, js, nc
         self.bus, self.settings, self.metrics = bus, settings, metrics
         self.handlers = {contract.ce_type(): handler for contract, handler in handlers.items()}
-        self.contracts = {contract.ce_type(): contract for contract in handlers}
+        self.batch_handlers = {contract.ce_type(): handler for contract, handler in (batch_handlers or {}).items()}
         self.stream = stream_name(bus.namespace, source)
         self.durable = f"{service}--{source}".replace("-", "_")
         self.tracked = 0
@@ -61,14 +76,23 @@ class SourceConsumer:
         self._held: dict[int, Msg] = {}
 
     async def ensure_consumer(self) -> None:
+        try:
+            existing = (await self.js.consumer_info(self.stream, self.durable)).config
+            deliver, start = existing.deliver_policy, existing.opt_start_seq
+        except NotFoundError:
+            # A new durable consumer starts after what tracking says is applied (after `kyodo replay`, or when
+            # the consumer was lost): redelivering the rest would only produce duplicates.
+            tracked = await asyncio.to_thread(self.ledger.tracked, self.source)
+            deliver, start = (DeliverPolicy.BY_START_SEQUENCE, tracked + 1) if tracked else (DeliverPolicy.ALL, None)
         # No subject filter: a filtered consumer would see permanent gaps in the dense source sequence.
         config = ConsumerConfig(
             durable_name=self.durable,
             ack_policy=AckPolicy.EXPLICIT,
-            deliver_policy=DeliverPolicy.ALL,
+            deliver_policy=deliver,
+            opt_start_seq=start,
             max_deliver=-1,
             ack_wait=self.settings.ack_wait_seconds,
-            max_ack_pending=max(self.settings.max_buffered, self.settings.fetch_batch) * 2,
+            max_ack_pending=max(self.settings.max_buffered, self.settings.fetch_batch) * 3,
         )
         # Create-or-update: a changed setting (say ack_wait) takes effect on the existing durable consumer.
         await self.js.add_consumer(self.stream, config)
@@ -87,27 +111,48 @@ class SourceConsumer:
         if not await self.wait_for_stream(stop):
             return
         await self.ensure_consumer()
-        psub = await self.js.pull_subscribe_bind(self.durable, self.stream)
+        puller = Puller(self.nc, self.stream, self.durable)
+        await puller.start()
         await self._load_state()
         batch = 1
+        # A run whose commit is under way in a worker thread while the next batch is fetched and decoded.
+        inflight: _Inflight | None = None
         try:
             while not stop.is_set():
                 if self.parked_sequence is not None:
                     await self._wait_while_parked(stop)
                     continue
-                try:
-                    msgs = await psub.fetch(batch, timeout=self.settings.idle_wait_seconds)
-                except (nats.errors.TimeoutError, TimeoutError):
-                    batch = 1
-                    continue
+                msgs = await puller.fetch(batch, wait=self.settings.idle_wait_seconds)
+                if puller.gone:
+                    # Recreated after the tracked position; anything in flight comes again and is a duplicate.
+                    log.warning("consumer_recreated", source=self.source, tracked=self.tracked)
+                    puller.gone = False
+                    if not await self.wait_for_stream(stop):
+                        break
+                    await self.ensure_consumer()
                 # Long-poll one message when idle (low latency), take big batches while busy (throughput).
-                batch = self.settings.fetch_batch if len(msgs) >= batch else 1
-                rest = await self._apply_run(msgs) if self.parked_sequence is None else msgs
-                for msg in rest:
+                batch = self.settings.fetch_batch if msgs and len(msgs) >= batch else 1
+                after = inflight.run[-1][0] if inflight is not None else self.tracked
+                run = self.decode_run(msgs, after) if self.parked_sequence is None else []
+                if inflight is not None:
+                    committed, inflight = await self._finish(inflight), None
+                    if not committed:
+                        run = []
+                if len(run) >= 2 and len(run) == len(msgs) and not self._held:
+                    inflight = _Inflight(run, asyncio.ensure_future(asyncio.to_thread(self.commit_run, run)))
+                    continue
+                if len(run) >= 2:
+                    await self._finish(_Inflight(run, asyncio.ensure_future(asyncio.to_thread(self.commit_run, run))))
+                    msgs = msgs[len(run) :]  # applied, or already taken one at a time
+                for msg in msgs:
                     await self.on_message(msg)
         finally:
+            if inflight is not None:
+                await self._finish(inflight)
+            await puller.stop()
+            for msg in puller.drain():
+                await _quietly(msg.nak())
             await self._release_held(delay=None)
-            await psub.unsubscribe()
 
     async def _load_state(self) -> None:
         self.tracked = await asyncio.to_thread(self.ledger.tracked, self.source)
@@ -190,47 +235,58 @@ class SourceConsumer:
         await _quietly(msg.ack())
         return True
 
-    async def _apply_run(self, msgs: list[Msg]) -> list[Msg]:
-        """Apply the leading run of next-in-order messages in one transaction (throughput when catching up);
-        returns what is left. On any failure nothing of the run is applied and each message takes the
-        one-at-a-time path, where failures are counted per sequence.
-        """
-        run: list[tuple[int, Msg, Envelope | None]] = []
+    def decode_run(self, msgs: list[Msg], after: int) -> list[Decoded]:
+        """The leading run of messages that follow `after` in order, decoded (throughput when catching up)."""
+        run: list[Decoded] = []
         for msg in msgs:
             sequence = sequence_of(msg.headers) or int(msg.metadata.sequence.stream)
-            if sequence != self.tracked + 1 + len(run):
+            if sequence != after + 1 + len(run):
                 break
             try:
                 run.append((sequence, msg, self._decode(msg, (msg.headers or {}).get(H_TYPE, ""), sequence)))
             except PoisonMessage:
                 break
-        if len(run) < 2:
-            return msgs
+        return run
+
+    async def _finish(self, inflight: _Inflight) -> bool:
+        """Waits for a run's commit and acks it. On any failure nothing of the run was applied and each of its
+        messages takes the one-at-a-time path, where failures are counted per sequence.
+        """
         try:
-            await asyncio.to_thread(self._commit_run, run)
+            await inflight.commit
         except LeaseLost:
+            for _, msg, _ in inflight.run:
+                await _quietly(msg.nak())
             raise
         except Exception:  # noqa: BLE001 - retried one at a time below
-            return msgs
+            for _, msg, _ in inflight.run:
+                await self.on_message(msg)
+            return False
         crash_point("consumer_after_commit")
-        self.tracked = run[-1][0]
-        self.metrics.consumer_applied.labels(self.source).inc(len(run))
+        self.tracked = inflight.run[-1][0]
+        self.metrics.consumer_applied.labels(self.source).inc(len(inflight.run))
         self.metrics.consumer_sequence.labels(self.source).set(self.tracked)
-        for _, msg, _ in run:
+        for _, msg, _ in inflight.run:
             await _quietly(msg.ack())
         while self.tracked + 1 in self._held and self.parked_sequence is None:
             if not await self._apply(self.tracked + 1, self._held.pop(self.tracked + 1)):
                 break
-        return msgs[len(run) :]
+        return True
 
-    def _commit_run(self, run: list[tuple[int, Msg, Envelope | None]]) -> None:
+    def commit_run(self, run: list[Decoded]) -> None:
         with self.ledger.db.transaction() as tx:
             if self.lease is not None:
                 self.lease.check(tx)
-            for sequence, _, envelope in run:
-                if envelope is not None:
-                    self.handlers[envelope.type](envelope, tx)
-                self.ledger.advance(tx, self.source, sequence)
+            envelopes = [envelope for _, _, envelope in run if envelope is not None]
+            for event_type, same_type in groupby(envelopes, key=lambda envelope: envelope.type):
+                batch = self.batch_handlers.get(event_type)
+                if batch is not None:
+                    batch(list(same_type), tx)
+                    continue
+                handler = self.handlers[event_type]
+                for envelope in same_type:
+                    handler(envelope, tx)
+            self.ledger.advance(tx, self.source, run[-1][0], first=run[0][0])
 
     def _decode(self, msg: Msg, event_type: str, sequence: int) -> Envelope | None:
         if event_type not in self.handlers:
@@ -238,10 +294,11 @@ class SourceConsumer:
                 return None  # a known contract this service does not follow: tracking advances past it
             # Not a contract we know (garbage, or a newer version than this build): never drop it silently.
             raise PoisonMessage("unknown or missing event type")
-        # A stream written by several publishers (checkpoints) carries no source sequence: its own one orders it.
-        headers = {H_SEQUENCE: str(sequence), **(msg.headers or {})}
-        envelope = decode(headers, msg.data)
-        return replace(envelope, delivery_count=int(msg.metadata.num_delivered or 1))
+        headers = msg.headers or {}
+        if H_SEQUENCE not in headers:
+            # A stream written by several publishers (checkpoints) carries no source sequence: its own one orders it.
+            headers = {H_SEQUENCE: str(sequence), **headers}
+        return decode(headers, msg.data, delivery_count=delivered(msg))
 
     def _commit(self, sequence: int, envelope: Envelope | None) -> None:
         with self.ledger.db.transaction() as tx:
@@ -288,6 +345,14 @@ class SourceConsumer:
         # Held messages go back too: they come again once the failing one is through.
         await self._release_held(delay=self.settings.hold_delay_seconds)
         await _quietly(msg.nak(delay=delay))
+
+
+def delivered(msg: Msg) -> int:
+    """JetStream's delivery count from the ack subject, without building the whole metadata object."""
+    tokens = (msg.reply or "").split(".")
+    # $JS.ACK.<stream>.<consumer>.<delivered>... (v1, 9 tokens) or $JS.ACK.<domain>.<hash>.<stream>... (v2)
+    index = 4 if len(tokens) == 9 else 6
+    return int(tokens[index]) if len(tokens) > index and tokens[index].isdigit() else 1
 
 
 def describe(exc: BaseException) -> str:

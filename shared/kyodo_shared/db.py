@@ -26,8 +26,14 @@ Row = tuple[Any, ...]
 class Tx(Protocol):
     """One open transaction."""
 
+    # "sqlite" or "postgres", for the rare statement that must differ (bulk loads).
+    backend: str
+
     def execute(self, statement: str, params: Sequence[Any] = ()) -> int:
         """Run a statement; returns the affected row count."""
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for many parameter rows (a batch of read-model upserts)."""
 
     def fetchone(self, statement: str, params: Sequence[Any] = ()) -> Row | None: ...
 
@@ -35,12 +41,17 @@ class Tx(Protocol):
 
 
 class _SqliteTx:
+    backend = "sqlite"
+
     def __init__(self, cursor: sqlite3.Cursor) -> None:
         self._cursor = cursor
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> int:
         self._cursor.execute(statement.replace("%s", "?"), tuple(params))
         return self._cursor.rowcount
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._cursor.executemany(statement.replace("%s", "?"), rows)
 
     def fetchone(self, statement: str, params: Sequence[Any] = ()) -> Row | None:
         self._cursor.execute(statement.replace("%s", "?"), tuple(params))
@@ -111,12 +122,17 @@ class SqliteDatabase:
 
 
 class _PgTx:
+    backend = "postgres"
+
     def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
         self._cursor = cursor
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> int:
         self._cursor.execute(statement.encode(), tuple(params))
         return self._cursor.rowcount
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._cursor.executemany(statement.encode(), rows)
 
     def fetchone(self, statement: str, params: Sequence[Any] = ()) -> Row | None:
         self._cursor.execute(statement.encode(), tuple(params))

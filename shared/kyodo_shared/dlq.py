@@ -57,20 +57,26 @@ class ConsumerLedger:
         with self.db.transaction() as tx:
             return tracked_in(tx, source)
 
-    def advance(self, tx: Tx, source: str, sequence: int) -> None:
-        """Move tracking from sequence-1 to sequence inside the caller's transaction."""
-        if sequence == 1:
+    def advance(self, tx: Tx, source: str, sequence: int, *, first: int | None = None) -> None:
+        """Move tracking from first-1 (default sequence-1) to sequence inside the caller's transaction:
+        the messages first..sequence are applied in it.
+        """
+        first = sequence if first is None else first
+        if first == 1:
             tx.execute(
                 "INSERT INTO kyodo_consumer_tracking (source, sequence) VALUES (%s, 0) ON CONFLICT (source) DO NOTHING",
                 (source,),
             )
         moved = tx.execute(
             "UPDATE kyodo_consumer_tracking SET sequence = %s WHERE source = %s AND sequence = %s",
-            (sequence, source, sequence - 1),
+            (sequence, source, first - 1),
         )
         if moved != 1:
-            raise TrackingConflict(f"{source} is not at {sequence - 1}")
-        tx.execute("DELETE FROM kyodo_consumer_failures WHERE source = %s AND sequence = %s", (source, sequence))
+            raise TrackingConflict(f"{source} is not at {first - 1}")
+        tx.execute(
+            "DELETE FROM kyodo_consumer_failures WHERE source = %s AND sequence BETWEEN %s AND %s",
+            (source, first, sequence),
+        )
 
     def record_failure(
         self,

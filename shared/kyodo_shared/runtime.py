@@ -20,7 +20,7 @@ from kyodo_shared.audit.checkpointer import Checkpointer
 from kyodo_shared.audit.keys import SigningKeys
 from kyodo_shared.audit.publisher import CheckpointPublisher
 from kyodo_shared.audit.visibility import VisibilityPolicy
-from kyodo_shared.consumer import Handler, SourceConsumer
+from kyodo_shared.consumer import BatchHandler, Handler, SourceConsumer
 from kyodo_shared.contracts import Contract
 from kyodo_shared.db import Database, migrate, open_database
 from kyodo_shared.dlq import ConsumerLedger
@@ -42,6 +42,8 @@ class Subscription:
 
     source: str
     handlers: Mapping[type[Contract], Handler]
+    # Same effects as `handlers`, for runs of one type while catching up (optional, per type).
+    batch_handlers: Mapping[type[Contract], BatchHandler] = field(default_factory=dict)
 
 
 @dataclass
@@ -122,16 +124,7 @@ class Kernel:
             actions = self.timer_actions
             self._spawn(lambda stop: self.timers.run(stop, actions), "timers")
         for subscription in self.subscriptions:
-            consumer = SourceConsumer(
-                service=self.service,
-                source=subscription.source,
-                handlers=subscription.handlers,
-                ledger=self.ledger,
-                js=self.js,
-                bus=self.settings.bus,
-                settings=self.settings.consumer,
-                metrics=self.metrics,
-            )
+            consumer = self.consumer_for(subscription, self.js, self.nc)
             self.consumers.append(consumer)
             self._spawn_leased(
                 f"consumer:{self.service}:{subscription.source}",
@@ -139,6 +132,20 @@ class Kernel:
                 f"consumer:{subscription.source}",
             )
         log.info("kernel_started", service=self.service, backend=self.settings.store.backend, replica=self.replica)
+
+    def consumer_for(self, subscription: Subscription, js: JetStreamContext, nc: NatsClient) -> SourceConsumer:
+        return SourceConsumer(
+            service=self.service,
+            source=subscription.source,
+            handlers=subscription.handlers,
+            batch_handlers=subscription.batch_handlers,
+            ledger=self.ledger,
+            js=js,
+            nc=nc,
+            bus=self.settings.bus,
+            settings=self.settings.consumer,
+            metrics=self.metrics,
+        )
 
     def _start_audit(self, js: JetStreamContext) -> None:
         publisher = CheckpointPublisher(

@@ -46,6 +46,23 @@ async def test_applies_messages_in_source_order_when_delivered_out_of_order(
         assert effects(kernel.db) == [(s, f"g{s}") for s in range(1, 6)]
 
 
+async def test_recreates_its_durable_consumer_after_the_tracked_position_when_it_disappears(
+    sqlite_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    probe = Probe()
+    async with running_probe(sqlite_path, nats_url, bus_namespace, probe) as (kernel, js):
+        for sequence in (1, 2):
+            await publish(js, bus_namespace, sequence, f"g{sequence}")
+        await eventually(lambda: len(effects(kernel.db)) == 2)
+        consumer = kernel.consumers[0]
+        await js.delete_consumer(consumer.stream, consumer.durable)
+        await publish(js, bus_namespace, 3, "g3")
+        await eventually(lambda: len(effects(kernel.db)) == 3, timeout=15)
+        info = await js.consumer_info(consumer.stream, consumer.durable)
+        assert info.config.opt_start_seq == 3
+        assert effects(kernel.db) == [(1, "g1"), (2, "g2"), (3, "g3")]
+
+
 async def test_acks_a_redelivered_duplicate_without_a_second_effect(
     sqlite_path: Path, nats_url: str, bus_namespace: str
 ) -> None:

@@ -96,26 +96,31 @@ def nats_server_binary() -> Path:
 
 
 @contextmanager
-def spawn_nats(*, startup_timeout: float = 10.0) -> Iterator[str]:
-    """Run a JetStream-enabled nats-server on a free loopback port; yield its URL, stop it on exit."""
+def spawn_nats(
+    *, startup_timeout: float = 10.0, store_dir: Path | None = None, port: int | None = None
+) -> Iterator[str]:
+    """Run a JetStream-enabled nats-server on a free (or the given) loopback port; yield its URL, stop it on exit.
+    With `store_dir` its JetStream data lives there (so a test can stop it, wipe the data and start it again).
+    """
     binary = nats_server_binary()
     with tempfile.TemporaryDirectory(prefix="kyodo-nats-") as tmp:
         root = Path(tmp)
         log_path = root / "nats-server.log"
         last_error: ServerStartError | None = None
-        for _ in range(_START_ATTEMPTS):
-            port = free_port()
-            args = [str(binary), "-a", LOOPBACK, "-p", str(port), "-js", "-sd", str(root / "jetstream")]
+        for _ in range(_START_ATTEMPTS if port is None else 1):
+            chosen = port or free_port()
+            store = store_dir or root / "jetstream"
+            args = [str(binary), "-a", LOOPBACK, "-p", str(chosen), "-js", "-sd", str(store)]
             with log_path.open("ab") as log:
                 process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             try:
-                wait_for_port(LOOPBACK, port, startup_timeout, process)
+                wait_for_port(LOOPBACK, chosen, startup_timeout, process)
             except ServerStartError as exc:
                 stop_process(process)
                 last_error = ServerStartError(f"{exc}\n{_log_tail(log_path)}")
                 continue
             try:
-                yield f"nats://{LOOPBACK}:{port}"
+                yield f"nats://{LOOPBACK}:{chosen}"
             finally:
                 stop_process(process)
             return

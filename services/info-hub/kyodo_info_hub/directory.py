@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from kyodo_info_hub.normalize import normalize
 from kyodo_shared.cloudevents import Envelope
-from kyodo_shared.consumer import Handler
+from kyodo_shared.consumer import BatchHandler, Handler
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts.registry import GroupRegistered
 from kyodo_shared.db import Database, Tx, migrate
@@ -36,32 +37,44 @@ def migrate_directory(db: Database) -> None:
     migrate(db, SCHEMA)
 
 
-def on_group_registered(envelope: Envelope, tx: Tx) -> None:
+_UPSERT = (
+    "INSERT INTO directory_groups (group_id, name, purpose, fields_of_activity, area, status, registered_at, "
+    "search_text, source_sequence) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT (group_id) DO UPDATE SET name = excluded.name, purpose = excluded.purpose, "
+    "fields_of_activity = excluded.fields_of_activity, area = excluded.area, status = excluded.status, "
+    "search_text = excluded.search_text, source_sequence = excluded.source_sequence"
+)
+
+
+def _registered_row(envelope: Envelope) -> tuple[object, ...]:
     event = envelope.data
     assert isinstance(event, GroupRegistered)
     profile = event.profile
     search = normalize(" ".join([profile.name, profile.purpose, profile.area, *profile.fields_of_activity]))
-    tx.execute(
-        "INSERT INTO directory_groups (group_id, name, purpose, fields_of_activity, area, status, registered_at, "
-        "search_text, source_sequence) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
-        "ON CONFLICT (group_id) DO UPDATE SET name = excluded.name, purpose = excluded.purpose, "
-        "fields_of_activity = excluded.fields_of_activity, area = excluded.area, status = excluded.status, "
-        "search_text = excluded.search_text, source_sequence = excluded.source_sequence",
-        (
-            str(event.group_id),
-            profile.name,
-            profile.purpose,
-            json.dumps(profile.fields_of_activity, ensure_ascii=False),
-            profile.area,
-            "registered",
-            envelope.time.astimezone(TOKYO).isoformat(timespec="seconds"),
-            search,
-            envelope.sequence,
-        ),
+    return (
+        str(event.group_id),
+        profile.name,
+        profile.purpose,
+        json.dumps(profile.fields_of_activity, ensure_ascii=False),
+        profile.area,
+        "registered",
+        envelope.time.astimezone(TOKYO).isoformat(timespec="seconds"),
+        search,
+        envelope.sequence,
     )
 
 
+def on_group_registered(envelope: Envelope, tx: Tx) -> None:
+    tx.execute(_UPSERT, _registered_row(envelope))
+
+
+def on_groups_registered(envelopes: Sequence[Envelope], tx: Tx) -> None:
+    # Rows are upserted in source order, so a later event for the same group still wins.
+    tx.executemany(_UPSERT, [_registered_row(envelope) for envelope in envelopes])
+
+
 HANDLERS: dict[type[Contract], Handler] = {GroupRegistered: on_group_registered}
+BATCH_HANDLERS: dict[type[Contract], BatchHandler] = {GroupRegistered: on_groups_registered}
 
 
 @dataclass(frozen=True)

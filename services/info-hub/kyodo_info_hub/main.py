@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from kyodo_info_hub import opendata
 from kyodo_info_hub.api import open_data, router
 from kyodo_info_hub.app import InfoHubApplication
-from kyodo_info_hub.directory import HANDLERS, migrate_directory
+from kyodo_info_hub.directory import BATCH_HANDLERS, HANDLERS, migrate_directory
 from kyodo_info_hub.settings import InfoHubSettings
 from kyodo_shared.auth import JwksVerifier
 from kyodo_shared.runtime import Kernel, Subscription
@@ -25,7 +25,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         settings=settings,
         application_factory=lambda env: InfoHubApplication(env=env),
         subscriptions=[
-            Subscription(source="registry", handlers=HANDLERS),
+            Subscription(source="registry", handlers=HANDLERS, batch_handlers=BATCH_HANDLERS),
             Subscription(source="checkpoints", handlers=opendata.HANDLERS),
         ],
         migrations=[migrate_directory, opendata.migrate_open_data],

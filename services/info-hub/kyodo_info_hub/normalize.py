@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import unicodedata
 
-_KATAKANA_START, _KATAKANA_END = 0x30A1, 0x30F6
-_KANA_OFFSET = 0x60
+# Katakana ァ..ヶ fold to hiragana ぁ..ゖ; the long-vowel mark and spaces are dropped.
+_FOLD = {code: code - 0x60 for code in range(0x30A1, 0x30F7)} | {ord("ー"): None, ord(" "): None, ord("\u3000"): None}
 
 
 def normalize(text: str) -> str:
     """ｶﾀｶﾅ, カタカナ and かたかな compare equal; full-width Ａ and a compare equal."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return (
-        "".join(chr(ord(ch) - _KANA_OFFSET) if _KATAKANA_START <= ord(ch) <= _KATAKANA_END else ch for ch in folded)
-        .replace("ー", "")
-        .replace(" ", "")
-        .replace("\u3000", "")
-    )
+    return unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)

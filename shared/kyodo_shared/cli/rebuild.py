@@ -6,15 +6,18 @@ Run both with the service stopped.
 from __future__ import annotations
 
 import asyncio
+import functools
 import sys
 import time
 from pathlib import Path
 
 import nats
+from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from kyodo_shared.cli.operator import open_kernel
 from kyodo_shared.contracts import stream_name
+from kyodo_shared.replay import Replayer
 from kyodo_shared.runtime import Kernel
 
 
@@ -67,13 +70,47 @@ def replay(service: str, data_dir: Path, from_scratch: bool, timeout: float = 36
             for subscription in kernel.subscriptions:
                 durable = f"{service}--{subscription.source}".replace("-", "_")
                 asyncio.run(_delete_consumer(kernel, subscription.source, durable))
-        return asyncio.run(_catch_up(kernel, timeout))
+        return asyncio.run(catch_up(kernel, timeout))
     finally:
         kernel.close()
 
 
-async def _catch_up(kernel: Kernel, limit_seconds: float) -> int:
+def _draw(done: int, total: int) -> None:
+    width = 40
+    filled = width * done // total if total else width
+    sys.stdout.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    sys.stdout.flush()
+
+
+def _draw_from(base: int, total: int, done: int) -> None:
+    _draw(base + done, total)
+
+
+async def _last_sequence(js: JetStreamContext, stream: str) -> int:
+    try:
+        return int((await js.stream_info(stream)).state.last_seq)
+    except NotFoundError:
+        return 0
+
+
+async def _bulk(kernel: Kernel) -> None:
+    """Apply each source's stream in bulk (see `Replayer`); whatever it leaves, the live consumers take next."""
+    nc = await nats.connect(kernel.settings.bus.nats_url, connect_timeout=5, max_reconnect_attempts=1)
+    try:
+        js = nc.jetstream()
+        consumers = [kernel.consumer_for(subscription, js, nc) for subscription in kernel.subscriptions]
+        lasts = [await _last_sequence(js, consumer.stream) for consumer in consumers]
+        total, before = sum(lasts), 0
+        for consumer, last in zip(consumers, lasts, strict=True):
+            reached = await Replayer(consumer, nc).run(last, progress=functools.partial(_draw_from, before, total))
+            before += reached
+    finally:
+        await nc.close()
+
+
+async def catch_up(kernel: Kernel, limit_seconds: float) -> int:
     """Run the service's consumers until each has applied its stream's last message, showing progress."""
+    await _bulk(kernel)
     await kernel.start()
     assert kernel.js is not None
     started = time.monotonic()
@@ -81,16 +118,10 @@ async def _catch_up(kernel: Kernel, limit_seconds: float) -> int:
         while True:
             done, total = 0, 0
             for consumer in kernel.consumers:
-                try:
-                    last = int((await kernel.js.stream_info(consumer.stream)).state.last_seq)
-                except NotFoundError:
-                    last = 0
+                last = await _last_sequence(kernel.js, consumer.stream)
                 total += last
                 done += min(consumer.tracked, last)
-            width = 40
-            filled = width * done // total if total else width
-            sys.stdout.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-            sys.stdout.flush()
+            _draw(done, total)
             parked = kernel.ledger.parked()
             if (done == total and kernel.consumers) or parked:
                 sys.stdout.write("\n")
