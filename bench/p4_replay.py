@@ -109,7 +109,7 @@ async def main() -> None:
             "replay_per_s": round(rebuilt),
             "ratio": round(rebuilt / raw, 3),
             "target": ">= 0.5",
-            "store": "SQLite (info-hub directory), one transaction per run of up to 1000 messages",
+            "store": "SQLite (info-hub directory), one transaction per batch of up to 1000 messages",
         }
         print(json.dumps(result, ensure_ascii=False))
         if args.json:
