@@ -100,6 +100,10 @@ async def test_replay_rebuilds_the_directory_and_relay_reset_restores_the_stream
         before = directory(services["info-hub"])
         published = await stream_ids(nats_url, bus_namespace)
 
+        # info-hub's database is lost: its file goes, with the directory, tracking and everything else in it.
+        hub_db = services["info-hub"].store.sqlite_path
+        for leftover in hub_db.parent.glob(hub_db.name + "*"):
+            leftover.unlink()
         replayed = await asyncio.to_thread(kyodo, services["info-hub"], "replay", "info-hub", "--from-scratch")
         assert replayed.returncode == 0, replayed.stdout + replayed.stderr
         assert directory(services["info-hub"]) == before
