@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import nats
@@ -31,7 +32,7 @@ from kyodo_shared.relay import SCHEMA as RELAY_SCHEMA
 from kyodo_shared.relay import ContractMapper, OutboxRelay
 from kyodo_shared.settings import KernelSettings, StoreSettings
 from kyodo_shared.store import eventsourcing_env
-from kyodo_shared.timers import Action, Timers
+from kyodo_shared.timers import Action, Clock, Timers
 
 log = structlog.get_logger(__name__)
 
@@ -61,6 +62,8 @@ class Kernel:
     read_models: list[str] = field(default_factory=list)
     # Durable timer actions by kind ("renewal.lapse" → callable); each must be idempotent.
     timer_actions: dict[str, Action] = field(default_factory=dict)
+    # The service's notion of now (timers, due dates); tests replace it to move time.
+    clock: Clock = field(default=lambda: datetime.now(UTC))
 
     def __post_init__(self) -> None:
         self.metrics = KernelMetrics()
@@ -77,7 +80,7 @@ class Kernel:
         self.vault.migrate()
         self.chain = ChainStore(self.db)
         self.chain.migrate()
-        self.timers = Timers(self.db)
+        self.timers = Timers(self.db, clock=lambda: self.clock())
         self.timers.migrate()
         self.replica = str(uuid.uuid4())
         self.leases = LeaseStore(self.db)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -10,6 +11,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 
 from kyodo_registry.domain import CRITERIA, Group, RegistryError
+from kyodo_registry.org.app import OrgCommands
 from kyodo_registry.settings import REPRESENTATIVE_RECORD
 from kyodo_shared.privacy import KeyVault
 
@@ -19,12 +21,14 @@ class GroupNotFound(RegistryError):
         super().__init__("group_not_found", "団体が見つかりません", "Group not found")
 
 
-class RegistryApplication(Application[UUID]):
+class RegistryApplication(OrgCommands, Application[UUID]):
     """Groups and their registration, one event-sourced aggregate per group."""
 
     name = "registry"
     # Set by the composition root: personal data is encrypted per person before it reaches an event.
     vault: KeyVault | None = None
+    # The kernel's clock (tests move it); due dates and receipt times come from here, never from inside an event.
+    clock: Callable[[], datetime] = staticmethod(lambda: datetime.now(UTC))
 
     def _vault(self) -> KeyVault:
         if self.vault is None:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kyodo_registry.domain import Group
+from kyodo_registry.org.bus import to_org_contracts
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts.registry import (
     CriterionAssessed,
@@ -52,4 +53,4 @@ def to_contracts(event: Any) -> Sequence[Contract]:
                 unmet=[UnmetCriterion.model_validate(u) for u in event.unmet],
             )
         ]
-    return []
+    return to_org_contracts(event)

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from kyodo_registry.api import router
 from kyodo_registry.app import RegistryApplication
 from kyodo_registry.bus import to_contracts
+from kyodo_registry.org.api import routers as org_routers
 from kyodo_registry.settings import RegistrySettings
 from kyodo_registry.visibility import POLICY
 from kyodo_shared.auth import JwksVerifier
@@ -28,12 +29,13 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         visibility=POLICY,
     )
     kernel.application.vault = kernel.vault
+    kernel.application.clock = lambda: kernel.clock()
     return create_service_app(
         kernel=kernel,
         verifier=verifier or JwksVerifier(settings.auth),
         title="Kyodo registry (団体登録)",
         description="Civic activity groups, their registration against the six criteria, and who represents them.",
-        routers=[router],
+        routers=[router, *org_routers],
     )
 
 

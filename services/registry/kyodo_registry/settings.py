@@ -8,7 +8,9 @@ from kyodo_shared.settings import KernelSettings, PrivacySettings
 
 # Record kinds holding personal data, and how long each is kept (保存期間) before erasure may be granted.
 REPRESENTATIVE_RECORD = "group_representative"
-DEFAULT_RETENTION_DAYS = {REPRESENTATIVE_RECORD: 5 * 365}
+CONTACT_RECORD = "group_contact"
+COMMITTEE_MEMBER_RECORD = "committee_member"
+DEFAULT_RETENTION_DAYS = {REPRESENTATIVE_RECORD: 5 * 365, CONTACT_RECORD: 5 * 365, COMMITTEE_MEMBER_RECORD: 10 * 365}
 
 
 class RegistrySettings(KernelSettings):

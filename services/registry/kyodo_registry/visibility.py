@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kyodo_registry.org.visibility import EVENTS as ORG_EVENTS
 from kyodo_shared.audit.visibility import PERSONAL, EventPolicy, VisibilityPolicy
 
 APPLIED = "kyodo_registry.domain:Group.Applied"
@@ -16,5 +17,6 @@ POLICY = VisibilityPolicy(
         # The representative's contact data is personal; the salt is kept back with it.
         APPLIED: EventPolicy(fields={"representative": PERSONAL, "salt": PERSONAL}),
         **{topic: EventPolicy() for topic in PUBLIC_EVENTS},
+        **ORG_EVENTS,
     }
 )
