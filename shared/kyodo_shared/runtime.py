@@ -28,6 +28,7 @@ from kyodo_shared.dlq import ConsumerLedger
 from kyodo_shared.leases import Lease, LeaseStore, run_leased
 from kyodo_shared.metrics import KernelMetrics
 from kyodo_shared.privacy import KeyVault
+from kyodo_shared.projection import ProjectionHandler, Projector
 from kyodo_shared.relay import SCHEMA as RELAY_SCHEMA
 from kyodo_shared.relay import ContractMapper, OutboxRelay
 from kyodo_shared.settings import KernelSettings, StoreSettings
@@ -62,6 +63,8 @@ class Kernel:
     read_models: list[str] = field(default_factory=list)
     # Durable timer actions by kind ("renewal.lapse" → callable); each must be idempotent.
     timer_actions: dict[str, Action] = field(default_factory=dict)
+    # The service's own query tables, kept by following its notification log (name → handler).
+    projections: dict[str, ProjectionHandler] = field(default_factory=dict)
     # The service's notion of now (timers, due dates); tests replace it to move time.
     clock: Clock = field(default=lambda: datetime.now(UTC))
 
@@ -81,6 +84,9 @@ class Kernel:
         self.chain = ChainStore(self.db)
         self.chain.migrate()
         self.timers = Timers(self.db, clock=lambda: self.clock())
+        self.projectors = [Projector(n, self.application, self.db, h) for n, h in self.projections.items()]
+        if self.projectors:
+            self.projectors[0].migrate()
         self.timers.migrate()
         self.replica = str(uuid.uuid4())
         self.leases = LeaseStore(self.db)
@@ -126,6 +132,10 @@ class Kernel:
         if self.timer_actions:
             actions = self.timer_actions
             self._spawn(lambda stop: self.timers.run(stop, actions), "timers")
+        for projector in self.projectors:
+            self._spawn_leased(
+                f"projection:{self.service}:{projector.name}", _projector_runner(projector), projector.name
+            )
         for subscription in self.subscriptions:
             consumer = self.consumer_for(subscription, self.js, self.nc)
             self.consumers.append(consumer)
@@ -230,6 +240,8 @@ class Kernel:
 
     def nudge(self) -> None:
         self.chainer.nudge()
+        for projector in self.projectors:
+            projector.nudge()
         if self.relay is not None:
             self.relay.nudge()
 
@@ -293,6 +305,14 @@ class Kernel:
         if checkpointer is not None:
             body["audit"] = {"checkpoints": checkpointer.status}
         return ready, body
+
+
+def _projector_runner(projector: Projector) -> Callable[[asyncio.Event, Lease | None], Coroutine[Any, Any, None]]:
+    async def run(stop: asyncio.Event, lease: Lease | None) -> None:
+        projector.lease = lease
+        await projector.run(stop)
+
+    return run
 
 
 def _consumer_runner(consumer: SourceConsumer) -> Callable[[asyncio.Event, Lease | None], Coroutine[Any, Any, None]]:

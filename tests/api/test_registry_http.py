@@ -246,7 +246,12 @@ async def test_all_six_met_registers_and_any_unmet_rejects_with_the_reasons(regi
         view = response.json()
         assert view["status"] == ("registered" if unmet is None else "rejected")
         if unmet:
-            assert view["assessments"][unmet] == {"met": False, "reason": "根拠を確認した", "assessor_sub": "coord-1"}
+            assert view["assessments"][unmet] == {
+                "met": False,
+                "reason": "根拠を確認した",
+                "assessor_sub": "coord-1",
+                "round": 1,
+            }
 
 
 async def test_health_readiness_metrics_and_openapi_are_served(registry: Platform) -> None:

@@ -16,7 +16,7 @@ from kyodo_shared.settings import StoreSettings
 from kyodo_shared.store import eventsourcing_env
 
 from support.audit import TRACE, History
-from support.registry import registry_app
+from support.registry import BYLAWS_DOC, registry_app
 
 
 def build(history: History, groups: int = 3) -> None:
@@ -112,6 +112,7 @@ def test_a_snapshot_that_differs_from_its_events_is_reported(tmp_path: Path) -> 
     env = {**eventsourcing_env(store), "IS_SNAPSHOTTING_ENABLED": "y"}
     snapshotting = RegistryApplication(env=env)
     snapshotting.vault = app.vault
+    snapshotting.documents = app.documents
     db = SqliteDatabase(store.sqlite_path)
     chain = ChainStore(db)
     chain.migrate()
@@ -119,7 +120,7 @@ def test_a_snapshot_that_differs_from_its_events_is_reported(tmp_path: Path) -> 
         group_id = uuid.uuid4()
         profile = {"name": "g", "purpose": "目的", "fields_of_activity": ["福祉"], "area": "本町"}
         snapshotting.apply_for_registration(
-            group_id, profile, "rep", {"name": "x"}, dict.fromkeys(CRITERIA_ORDER, "e"), TRACE
+            group_id, profile, "rep", {"name": "x"}, dict.fromkeys(CRITERIA_ORDER, "e"), BYLAWS_DOC, [], TRACE
         )
         snapshotting.take_snapshot(group_id)
         Chainer(snapshotting, chain).extend()
@@ -128,7 +129,7 @@ def test_a_snapshot_that_differs_from_its_events_is_reported(tmp_path: Path) -> 
         with sqlite3.connect(store.sqlite_path) as conn:
             conn.execute(
                 "UPDATE stored_snapshots SET state = "
-                "CAST(REPLACE(CAST(state AS TEXT), 'applied', 'registered') AS BLOB)"
+                "CAST(REPLACE(CAST(state AS TEXT), 'under_review', 'registered') AS BLOB)"
             )
         report = verify_local("registry", snapshotting, chain, {}, pins)
         assert [f.kind for f in report.findings] == ["snapshot_differs"]

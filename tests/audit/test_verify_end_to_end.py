@@ -22,7 +22,7 @@ from kyodo_shared.settings import StoreSettings
 
 from support.harness import eventually
 from support.procs import child, free_port, kyodo_serve, serve_env
-from support.registry import registry_app
+from support.registry import BYLAWS_DOC, registry_app
 
 TRACE = {"correlation_id": "c", "causation_id": "c", "actor": "a"}
 ISSUER = "https://id.test.invalid"
@@ -34,10 +34,12 @@ def history_with_a_gap(store: StoreSettings, vault: Path) -> None:
     try:
         group_id = uuid.uuid4()
         profile = {"name": "g", "purpose": "目的", "fields_of_activity": ["福祉"], "area": "本町"}
-        app.apply_for_registration(group_id, profile, "rep", {"name": "x"}, dict.fromkeys(CRITERIA_ORDER, "e"), TRACE)
+        app.apply_for_registration(
+            group_id, profile, "rep", {"name": "x"}, dict.fromkeys(CRITERIA_ORDER, "e"), BYLAWS_DOC, [], TRACE
+        )
         stale = app.get_group(group_id)
         other.assess(group_id, CRITERIA_ORDER[0], True, "先に確定", "coord-2", TRACE)
-        stale.assess(CRITERIA_ORDER[1], True, "後から", "coord-1", TRACE)
+        stale.assess(CRITERIA_ORDER[1], True, "後から", "coord-1", "2027-04-01", TRACE)
         with pytest.raises(IntegrityError):
             app.save(stale)  # the lost race consumes a notification id
         other.assess(group_id, CRITERIA_ORDER[1], True, "確認", "coord-1", TRACE)

@@ -20,7 +20,7 @@ from kyodo_shared.settings import StoreSettings
 from support.bus import Probe, create_source_stream, effects, probe_kernel, probe_settings, publish
 from support.harness import eventually
 from support.procs import child, free_port, kyodo_serve, probe_process, serve_env
-from support.registry import registry_app
+from support.registry import BYLAWS_DOC, registry_app
 
 
 def register_group(app: RegistryApplication, name: str) -> None:
@@ -28,7 +28,7 @@ def register_group(app: RegistryApplication, name: str) -> None:
     group_id = uuid.uuid4()
     profile = {"name": name, "purpose": "目的", "fields_of_activity": ["福祉"], "area": "本町"}
     app.apply_for_registration(
-        group_id, profile, f"sub-{name}", {"name": "x"}, dict.fromkeys(CRITERIA_ORDER, "根拠"), trace
+        group_id, profile, f"sub-{name}", {"name": "x"}, dict.fromkeys(CRITERIA_ORDER, "根拠"), BYLAWS_DOC, [], trace
     )
     for criterion in CRITERIA_ORDER:
         app.assess(group_id, criterion, True, "確認", "coord", trace)

@@ -36,7 +36,7 @@ from kyodo_shared.relay import OutboxRelay, PositionStore, RelayStreamBehind
 from kyodo_shared.settings import BusSettings, RelaySettings, StoreSettings
 
 from support.harness import eventually
-from support.registry import registry_app
+from support.registry import BYLAWS_DOC, registry_app
 from support.servers import free_port, nats_server_binary, wait_for_port
 
 pytestmark = pytest.mark.smoke
@@ -52,7 +52,9 @@ def doubled(event: Any) -> Sequence[Contract]:
 def apply(app: RegistryApplication, name: str) -> None:
     profile = {"name": name, "purpose": "目的", "fields_of_activity": ["福祉"], "area": "本町"}
     personal = {"name": "山田 花子", "email": "hanako@example.jp", "phone": "042-300-0000"}
-    app.apply_for_registration(uuid.uuid4(), profile, "rep", personal, dict.fromkeys(CRITERIA_ORDER, "根拠"), TRACE)
+    app.apply_for_registration(
+        uuid.uuid4(), profile, "rep", personal, dict.fromkeys(CRITERIA_ORDER, "根拠"), BYLAWS_DOC, [], TRACE
+    )
 
 
 async def stream_messages(js: Any, stream: str) -> list[Any]:

@@ -83,6 +83,6 @@ async def test_sigterm_under_load_loses_no_acknowledged_command_and_exits_within
     app = registry_app(StoreSettings(backend="sqlite", sqlite_path=sqlite_path), tmp_path / "registry-vault.sqlite")
     try:
         for group_id in acknowledged:
-            assert app.get_group(uuid.UUID(group_id)).status == "applied"
+            assert app.get_group(uuid.UUID(group_id)).status == "under_review"
     finally:
         app.close()

@@ -16,6 +16,8 @@ from kyodo_shared.audit.verify import PinFile, VerifyReport
 from kyodo_shared.contracts.registry import CRITERIA_ORDER
 from kyodo_shared.db import SqliteDatabase
 
+from support.registry import BYLAWS_DOC
+
 TRACE = {"correlation_id": "c", "causation_id": "c", "actor": "a"}
 
 
@@ -33,7 +35,7 @@ class History:
         profile = {"name": name, "purpose": "目的", "fields_of_activity": ["福祉"], "area": "本町"}
         personal = {"name": "x", "email": "x@example.jp", "phone": "042-300-0000"}
         self.app.apply_for_registration(
-            uuid.uuid4(), profile, f"rep-{name}", personal, dict.fromkeys(CRITERIA_ORDER, "根拠"), TRACE
+            uuid.uuid4(), profile, f"rep-{name}", personal, dict.fromkeys(CRITERIA_ORDER, "根拠"), BYLAWS_DOC, [], TRACE
         )
 
     def chain_and_sign(self) -> None:

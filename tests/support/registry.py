@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
+
+BYLAWS = "国分寺みどりの会 会則\n第1条 この会は国分寺みどりの会と称する。\n第3条 入会及び退会は自由とする。\n".encode()
+
+
+def _document() -> Any:
+    from kyodo_registry.documents import Document
+
+    return Document("会則.txt", "text/plain", BYLAWS)
+
+
+BYLAWS_DOC = _document()
+
+
+def bylaws(text: bytes = BYLAWS) -> dict[str, str]:
+    return {"filename": "会則.txt", "media_type": "text/plain", "content_base64": base64.b64encode(text).decode()}
+
 
 CRITERIA = (
     "public_interest",
@@ -22,6 +39,7 @@ def application(name: str = "国分寺みどりの会", **overrides: Any) -> dic
         "area": "東恋ヶ窪",
         "representative": {"name": "山田 花子", "email": "hanako@example.jp", "phone": "042-300-0000"},
         "criteria": {c: {"evidence": f"{c} の根拠資料（会則第3条ほか）"} for c in CRITERIA},
+        "bylaws": bylaws(),
     }
     body.update(overrides)
     return body
@@ -30,6 +48,7 @@ def application(name: str = "国分寺みどりの会", **overrides: Any) -> dic
 def registry_app(store: Any, vault_path: Any) -> Any:
     """A registry application on a store, with its key vault, outside any running service."""
     from kyodo_registry.app import RegistryApplication
+    from kyodo_registry.documents import DocumentStore
     from kyodo_registry.settings import DEFAULT_RETENTION_DAYS
     from kyodo_shared.db import SqliteDatabase
     from kyodo_shared.privacy import KeyVault
@@ -38,4 +57,6 @@ def registry_app(store: Any, vault_path: Any) -> Any:
     app = RegistryApplication(env=eventsourcing_env(store))
     app.vault = KeyVault(SqliteDatabase(vault_path), DEFAULT_RETENTION_DAYS)
     app.vault.migrate()
+    app.documents = DocumentStore(SqliteDatabase(vault_path.parent / "registry-documents.sqlite"))
+    app.documents.migrate()
     return app

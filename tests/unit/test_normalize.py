@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kyodo_info_hub.normalize import normalize
+from kyodo_shared.text import normalize
 
 
 @pytest.mark.parametrize(

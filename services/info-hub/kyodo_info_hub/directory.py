@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from kyodo_info_hub.normalize import normalize
 from kyodo_shared.cloudevents import Envelope
 from kyodo_shared.consumer import BatchHandler, Handler
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts.registry import GroupRegistered
 from kyodo_shared.db import Database, Tx, migrate
+from kyodo_shared.text import normalize
 
 # Public dates are shown in the city's time zone.
 TOKYO = ZoneInfo("Asia/Tokyo")

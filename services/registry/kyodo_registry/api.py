@@ -1,116 +1,50 @@
-"""Registry HTTP routes: apply for registration, read an application, assess a criterion."""
+"""Registry HTTP routes for applications: apply, list and search, read, assess, ask for and give information,
+re-apply, and the bylaws document.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from kyodo_registry.app import RegistryApplication, StaleVersion
-from kyodo_registry.domain import Group, RegistryError
-from kyodo_shared.auth import Principal, Role, require_role
-from kyodo_shared.contracts.registry import Criterion
+from kyodo_registry.domain import DISSOLVED, LAPSED, REGISTERED, SUSPENDED
+from kyodo_registry.index import search
+from kyodo_registry.routing import (
+    application,
+    done,
+    is_staff_reader,
+    load_for_update,
+    optional_principal,
+    public_view,
+    require_acting,
+    require_no_interest,
+    run,
+    trace,
+    view,
+)
+from kyodo_registry.schemas import (
+    ApplicationRequest,
+    AssessmentRequest,
+    GroupPage,
+    GroupSummary,
+    GroupView,
+    InformationAnswer,
+    InformationRequest,
+    PublicGroupView,
+    ReapplicationRequest,
+)
+from kyodo_shared.auth import Principal, Role
 from kyodo_shared.problems import Problem
-from kyodo_shared.web import CurrentPrincipal, etag_of, require_if_match, requires
+from kyodo_shared.web import etag_of, requires
 
 router = APIRouter(prefix="/groups", tags=["groups"])
 
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
-ShortText = Annotated[str, Field(min_length=1, max_length=200)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class Representative(_Strict):
-    """Personal data of the group's representative (代表者): kept inside the registry, never published."""
-
-    name: ShortText
-    email: EmailStr
-    phone: Annotated[str, Field(pattern=r"^\+?[0-9][0-9\-]{6,19}$")]
-
-
-class Declaration(_Strict):
-    evidence: Text
-
-
-class ApplicationRequest(_Strict):
-    """An application for registration as a civic activity group (市民活動団体登録申請)."""
-
-    name: ShortText
-    purpose: Text
-    fields_of_activity: Annotated[list[ShortText], Field(min_length=1, max_length=20)]
-    area: ShortText
-    representative: Representative
-    criteria: dict[Criterion, Declaration] = Field(description="Evidence for each of the six criteria.")
-
-
-class AssessmentRequest(_Strict):
-    criterion: Criterion
-    met: bool
-    reason: Text
-
-
-class AssessmentView(BaseModel):
-    met: bool
-    reason: str
-    assessor_sub: str
-
-
-class GroupView(BaseModel):
-    id: UUID
-    version: int
-    status: str
-    name: str
-    purpose: str
-    fields_of_activity: list[str]
-    area: str
-    representative_sub: str
-    representative: dict[str, str] | None = None
-    representative_erased: bool = False
-    declarations: dict[str, str]
-    assessments: dict[str, AssessmentView]
-
-
-def _view(group: Group, app: RegistryApplication, *, with_personal_data: bool) -> GroupView:
-    representative = app.representative_of(group) if with_personal_data else None
-    return GroupView(
-        id=group.id,
-        version=group.version,
-        status=group.status,
-        name=group.profile["name"],
-        purpose=group.profile["purpose"],
-        fields_of_activity=group.profile["fields_of_activity"],
-        area=group.profile["area"],
-        representative_sub=group.representative_sub,
-        representative=representative,
-        representative_erased=with_personal_data and representative is None,
-        declarations=group.declarations,
-        assessments={k: AssessmentView(**v) for k, v in group.assessments.items()},
-    )
-
-
-def _app(request: Request) -> RegistryApplication:
-    app: RegistryApplication = request.app.state.kernel.application
-    return app
-
-
-def _trace(request: Request, principal: Principal) -> dict[str, str]:
-    return {
-        "correlation_id": request.state.correlation_id,
-        "causation_id": str(uuid.uuid4()),
-        "actor": principal.sub,
-    }
-
-
-def _problem(error: RegistryError) -> Problem:
-    status = {"group_not_found": 404, "criteria_not_declared": 422, "unknown_criterion": 422}.get(error.code, 409)
-    return Problem(status, error.code, error.message_ja, error.message_en)
+# What anyone may list: groups that are or were registered (applications and dissolved groups are not listed).
+PUBLIC_STATUSES = (REGISTERED, LAPSED, SUSPENDED)
+ALL_STATUSES = ("under_review", "information_requested", REGISTERED, "rejected", LAPSED, SUSPENDED, DISSOLVED)
 
 
 @router.post("", status_code=201, response_model=GroupView, summary="Apply for registration (登録申請)")
@@ -120,42 +54,98 @@ async def apply(
     response: Response,
     principal: Annotated[Principal, Depends(requires(Role.GROUP))],
 ) -> Any:
-    profile = {
-        "name": body.name,
-        "purpose": body.purpose,
-        "fields_of_activity": list(body.fields_of_activity),
-        "area": body.area,
-    }
-    declarations = {c.value: d.evidence for c, d in body.criteria.items()}
-    try:
-        group = await asyncio.to_thread(
-            _app(request).apply_for_registration,
-            uuid.uuid4(),
-            profile,
-            principal.sub,
-            body.representative.model_dump(mode="json"),
-            declarations,
-            _trace(request, principal),
-        )
-    except RegistryError as error:
-        raise _problem(error) from None
-    request.app.state.kernel.nudge()
-    response.headers["ETag"] = etag_of(group.version)
+    today = application(request).today().isoformat()
+    ties = [
+        {"tie_id": str(uuid.uuid4()), **t.model_dump(mode="json"), "declared_on": today, "withdrawn": False}
+        for t in body.ties
+    ]
+    group = await run(
+        application(request).apply_for_registration,
+        uuid.uuid4(),
+        body.profile(),
+        principal.sub,
+        body.representative.model_dump(mode="json"),
+        {c.value: d.evidence for c, d in body.criteria.items()},
+        body.bylaws.document(),
+        ties,
+        trace(request, principal),
+    )
     response.headers["Location"] = f"groups/{group.id}"
-    return _view(group, _app(request), with_personal_data=True)
+    return done(request, response, group, 201)
 
 
-@router.get("/{group_id}", response_model=GroupView, summary="Read an application or registered group")
-async def get_group(group_id: UUID, request: Request, response: Response, principal: CurrentPrincipal) -> Any:
-    try:
-        group = await asyncio.to_thread(_app(request).get_group, group_id)
-    except RegistryError as error:
-        raise _problem(error) from None
-    is_representative = principal.sub == group.representative_sub
-    if not (is_representative or principal.has(Role.COORDINATOR)):
-        require_role(principal, Role.COORDINATOR)
+@router.get("", response_model=GroupPage, summary="List and search groups (団体の検索)")
+async def list_groups(
+    request: Request,
+    principal: Annotated[Principal | None, Depends(optional_principal)],
+    status: Annotated[str | None, Query(description="A status; coordinators may list any.")] = None,
+    field: Annotated[str, Query(max_length=100, description="A field of activity (分野).")] = "",
+    area: Annotated[str, Query(max_length=100)] = "",
+    q: Annotated[str, Query(max_length=100, description="Text, Japanese-normalized.")] = "",
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Any:
+    visible = ALL_STATUSES if is_staff_reader(principal) else PUBLIC_STATUSES
+    if status is not None and status not in visible:
+        raise Problem(
+            422,
+            "validation_failed",
+            "入力内容に誤りがあります",
+            "The request is not valid",
+            errors=[{"field": "status", "reason_ja": "指定できない状態です", "reason_en": "not a listable status"}],
+        )
+    statuses = (status,) if status else visible
+    items, total = await run(
+        lambda: search(
+            request.app.state.kernel.db, statuses=statuses, field=field, area=area, query=q, offset=offset, limit=limit
+        )
+    )
+    return GroupPage(
+        items=[GroupSummary(id=g.group_id, **{k: v for k, v in g.__dict__.items() if k != "group_id"}) for g in items],
+        total=total,
+        offset=offset,
+        limit=limit,
+    )
+
+
+@router.get(
+    "/{group_id}",
+    response_model=GroupView | PublicGroupView,
+    summary="Read a group: the full record for its people and coordinators, the public profile for others",
+)
+async def get_group(
+    group_id: UUID,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal | None, Depends(optional_principal)],
+) -> Any:
+    group = await run(application(request).get_group, group_id)
     response.headers["ETag"] = etag_of(group.version)
-    return _view(group, _app(request), with_personal_data=True)
+    if principal is not None and (group.acts_for(principal.sub) or principal.has(Role.COORDINATOR)):
+        return view(group, application(request))
+    if group.status not in PUBLIC_STATUSES:
+        # Applications and dissolved groups are not public: answered as if absent.
+        raise Problem(404, "group_not_found", "団体が見つかりません", "Group not found")
+    return public_view(group)
+
+
+@router.get("/{group_id}/bylaws", summary="The bylaws document (会則) as filed")
+async def get_bylaws(
+    group_id: UUID, request: Request, principal: Annotated[Principal | None, Depends(optional_principal)]
+) -> Response:
+    group = await run(application(request).get_group, group_id)
+    own = principal is not None and (group.acts_for(principal.sub) or principal.has(Role.COORDINATOR))
+    if not own and group.status not in PUBLIC_STATUSES:
+        raise Problem(404, "group_not_found", "団体が見つかりません", "Group not found")
+    sha256 = str(group.bylaws["sha256"])
+    content = await run(application(request).document, sha256)
+    if content is None:
+        raise Problem(404, "document_not_found", "文書が見つかりません", "Document not found")
+    return Response(
+        content,
+        media_type=str(group.bylaws["media_type"]),
+        headers={"Digest": f"sha-256={sha256}", "ETag": f'"{sha256}"', "X-Content-Type-Options": "nosniff"},
+    )
 
 
 @router.post("/{group_id}/assessments", response_model=GroupView, summary="Assess one criterion (基準の審査)")
@@ -166,37 +156,79 @@ async def assess(
     response: Response,
     principal: Annotated[Principal, Depends(requires(Role.COORDINATOR))],
 ) -> Any:
-    application = _app(request)
-    try:
-        group = await asyncio.to_thread(application.get_group, group_id)
-    except RegistryError as error:
-        raise _problem(error) from None
-    require_if_match(request, group.version)
-    if group.representative_sub == principal.sub:
-        # Facts such as "represents group G" come from the registry's own data, never from the token.
-        raise Problem(
-            403,
-            "conflict_of_interest",
-            "利害関係があるため審査できません",
-            "Conflict of interest",
-            detail_ja="自らが代表する団体の申請は審査できません。",
-            detail_en="You cannot assess a group you represent.",
-        )
-    try:
-        group = await asyncio.to_thread(
-            application.assess,
-            group_id,
-            body.criterion.value,
-            body.met,
-            body.reason,
-            principal.sub,
-            _trace(request, principal),
-            group.version,
-        )
-    except StaleVersion:
-        raise Problem(412, "precondition_failed", "他の更新と競合しました", "The resource has changed") from None
-    except RegistryError as error:
-        raise _problem(error) from None
-    request.app.state.kernel.nudge()
-    response.headers["ETag"] = etag_of(group.version)
-    return _view(group, _app(request), with_personal_data=True)
+    group = await load_for_update(request, group_id)
+    require_no_interest(request, group, principal)
+    group = await run(
+        application(request).assess,
+        group_id,
+        body.criterion.value,
+        body.met,
+        body.reason,
+        principal.sub,
+        trace(request, principal),
+        group.version,
+    )
+    return done(request, response, group)
+
+
+@router.post("/{group_id}/information-requests", response_model=GroupView, summary="Ask the group for more information")
+async def request_information(
+    group_id: UUID,
+    body: InformationRequest,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, Depends(requires(Role.COORDINATOR))],
+) -> Any:
+    group = await load_for_update(request, group_id)
+    require_no_interest(request, group, principal)
+    criteria = [c.value for c in body.criteria]
+    group = await run(
+        application(request).update,
+        group_id,
+        group.version,
+        lambda g: g.request_information(criteria, body.question, principal.sub, trace(request, principal)),
+    )
+    return done(request, response, group)
+
+
+@router.post("/{group_id}/information", response_model=GroupView, summary="Answer a request for information")
+async def provide_information(
+    group_id: UUID,
+    body: InformationAnswer,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, Depends(requires(Role.GROUP))],
+) -> Any:
+    group = await load_for_update(request, group_id)
+    require_acting(group, principal)
+    evidence = {c.value: d.evidence for c, d in body.evidence.items()}
+    group = await run(
+        application(request).update,
+        group_id,
+        group.version,
+        lambda g: g.provide_information(body.answer, evidence, principal.sub, trace(request, principal)),
+    )
+    return done(request, response, group)
+
+
+@router.post("/{group_id}/reapplication", response_model=GroupView, summary="Apply again after a rejection (再申請)")
+async def reapply(
+    group_id: UUID,
+    body: ReapplicationRequest,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, Depends(requires(Role.GROUP))],
+) -> Any:
+    group = await load_for_update(request, group_id)
+    require_acting(group, principal)
+    group = await run(
+        application(request).reapply,
+        group_id,
+        body.profile(),
+        {c.value: d.evidence for c, d in body.criteria.items()},
+        body.bylaws.document(),
+        principal.sub,
+        trace(request, principal),
+        group.version,
+    )
+    return done(request, response, group)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from fastapi import FastAPI
 
 from kyodo_registry.api import router
-from kyodo_registry.app import RegistryApplication
+from kyodo_registry.api_lifecycle import router as lifecycle_router
+from kyodo_registry.api_people import router as people_router
+from kyodo_registry.app import LAPSE_TIMER, RegistryApplication
 from kyodo_registry.bus import to_contracts
+from kyodo_registry.documents import DocumentStore
+from kyodo_registry.index import NAME as INDEX_NAME
+from kyodo_registry.index import migrate_index, project_groups
 from kyodo_registry.org.api import routers as org_routers
 from kyodo_registry.settings import RegistrySettings
 from kyodo_registry.visibility import POLICY
@@ -14,6 +21,7 @@ from kyodo_shared.auth import JwksVerifier
 from kyodo_shared.runtime import Kernel
 from kyodo_shared.service import ServiceSpec
 from kyodo_shared.settings import KernelSettings
+from kyodo_shared.timers import Timer
 from kyodo_shared.web import create_service_app
 
 SERVICE_NAME = "registry"
@@ -21,21 +29,33 @@ SERVICE_NAME = "registry"
 
 def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
+
+    def lapse(timer: Timer) -> None:
+        trace = {"correlation_id": timer.timer_id, "causation_id": timer.timer_id, "actor": "system:renewal-timer"}
+        kernel.application.lapse_overdue(UUID(timer.aggregate_id), str(timer.payload["due"]), trace)
+
     kernel = Kernel(
         service=SERVICE_NAME,
         settings=settings,
         application_factory=lambda env: RegistryApplication(env=env),
         mapper=to_contracts,
         visibility=POLICY,
+        migrations=[migrate_index],
+        projections={INDEX_NAME: project_groups},
+        timer_actions={LAPSE_TIMER: lapse},
     )
-    kernel.application.vault = kernel.vault
-    kernel.application.clock = lambda: kernel.clock()
+    app = kernel.application
+    app.vault = kernel.vault
+    app.clock = lambda: kernel.clock()
+    app.timers = kernel.timers
+    app.documents = DocumentStore(kernel.db)
+    app.documents.migrate()
     return create_service_app(
         kernel=kernel,
         verifier=verifier or JwksVerifier(settings.auth),
         title="Kyodo registry (団体登録)",
         description="Civic activity groups, their registration against the six criteria, and who represents them.",
-        routers=[router, *org_routers],
+        routers=[router, lifecycle_router, people_router, *org_routers],
     )
 
 

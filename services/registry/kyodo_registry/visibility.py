@@ -3,20 +3,45 @@
 from __future__ import annotations
 
 from kyodo_registry.org.visibility import EVENTS as ORG_EVENTS
-from kyodo_shared.audit.visibility import PERSONAL, EventPolicy, VisibilityPolicy
+from kyodo_shared.audit.visibility import PERSONAL, EventPolicy, VisibilityPolicy, restricted
+from kyodo_shared.auth import Role
 
-APPLIED = "kyodo_registry.domain:Group.Applied"
+
+def _topic(name: str) -> str:
+    return f"kyodo_registry.domain:Group.{name}"
+
+
 PUBLIC_EVENTS = (
-    "kyodo_registry.domain:Group.CriterionAssessed",
-    "kyodo_registry.domain:Group.Registered",
-    "kyodo_registry.domain:Group.Rejected",
+    "CriterionAssessed",
+    "Registered",
+    "Rejected",
+    "Reapplied",
+    "ProfileUpdated",
+    "BylawsChanged",
+    "TieDeclared",
+    "TieWithdrawn",
+    "RecheckOpened",
+    "RecheckPassed",
+    "Lapsed",
+    "Suspended",
+    "Reinstated",
+    "Dissolved",
+    "ContactRemoved",
+    "HandoverProposed",
 )
+# Free text written between a coordinator and a group may mention people: coordinators only.
+COORDINATORS = restricted(Role.COORDINATOR)
 
 POLICY = VisibilityPolicy(
     events={
-        # The representative's contact data is personal; the salt is kept back with it.
-        APPLIED: EventPolicy(fields={"representative": PERSONAL, "salt": PERSONAL}),
-        **{topic: EventPolicy() for topic in PUBLIC_EVENTS},
+        # Contact data of representatives and contacts is personal; the salt is kept back with it.
+        _topic("Applied"): EventPolicy(fields={"representative": PERSONAL, "salt": PERSONAL}),
+        _topic("ContactAdded"): EventPolicy(fields={"contact": PERSONAL, "salt": PERSONAL}),
+        _topic("RepresentativeChanged"): EventPolicy(fields={"representative": PERSONAL, "salt": PERSONAL}),
+        _topic("InformationRequested"): EventPolicy(fields={"question": COORDINATORS}),
+        _topic("InformationProvided"): EventPolicy(fields={"answer": COORDINATORS, "evidence": COORDINATORS}),
+        _topic("Renewed"): EventPolicy(fields={"confirmation": COORDINATORS}),
+        **{_topic(name): EventPolicy() for name in PUBLIC_EVENTS},
         **ORG_EVENTS,
     }
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,19 @@ def _application(profile: dict[str, Any], index: int) -> dict[str, Any]:
             "phone": f"042-300-{1000 + index}",
         },
         "criteria": {c.value: {"evidence": "会則・事業計画書・役員名簿により確認できる。"} for c in Criterion},
+        "bylaws": {
+            "filename": "会則.txt",
+            "media_type": "text/plain",
+            "content_base64": base64.b64encode(_bylaws(profile["name"]).encode()).decode(),
+        },
     }
+
+
+def _bylaws(name: str) -> str:
+    return (
+        f"{name} 会則\n第1条 本会は{name}と称する。\n第2条 本会は営利を目的とせず、政治活動・宗教活動を行わない。\n"
+        "第3条 入会及び退会は会員の自由とする。\n第4条 本会の運営は総会の議決による。\n"
+    )
 
 
 async def seed_demo(base_url: str, issuer: DevIssuer, data_dir: Path) -> None:

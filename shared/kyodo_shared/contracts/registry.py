@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
@@ -32,6 +33,9 @@ class GroupProfile(ContractModel):
     purpose: str = Field(description="Purpose of the group (活動目的).")
     fields_of_activity: list[str] = Field(description="Fields of activity (活動分野).")
     area: str = Field(description="Main area of activity within the city (活動地域).")
+    founded: date | None = Field(default=None, description="Date the group was founded (設立年月日).")
+    members_count: int | None = Field(default=None, ge=0, description="Number of members (会員数).")
+    website: str | None = Field(default=None, description="Public website of the group.")
 
 
 class GroupApplied(Contract):
@@ -70,6 +74,7 @@ class GroupRegistered(Contract):
     group_id: UUID
     profile: GroupProfile
     representative_sub: str
+    renewal_due: date | None = Field(default=None, description="Last day to renew (更新期限, Asia/Tokyo).")
 
 
 class UnmetCriterion(ContractModel):
@@ -90,4 +95,228 @@ class GroupRejected(Contract):
     unmet: list[UnmetCriterion] = Field(min_length=1)
 
 
-PUBLISHED: tuple[type[Contract], ...] = (GroupApplied, CriterionAssessed, GroupRegistered, GroupRejected)
+class GroupInformationRequested(Contract):
+    """A coordinator asked the group for more information; the application waits for the answer."""
+
+    event_name: ClassVar[str] = "registry.group.information_requested"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "More information was requested from an applicant group (追加資料の依頼)."
+
+    group_id: UUID
+    criteria: list[Criterion] = Field(description="The criteria the question is about.")
+    requested_by_sub: str
+
+
+class GroupInformationProvided(Contract):
+    """The group answered a request for information; the application is under review again."""
+
+    event_name: ClassVar[str] = "registry.group.information_provided"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "An applicant group answered a request for information (追加資料の提出)."
+
+    group_id: UUID
+
+
+class GroupReapplied(Contract):
+    """A rejected group applied again: a new round of assessment of all six criteria starts."""
+
+    event_name: ClassVar[str] = "registry.group.reapplied"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "A rejected group applied again (再申請)."
+
+    group_id: UUID
+    round: int = Field(ge=2, description="Assessment round, 1 being the first application.")
+    profile: GroupProfile
+    representative_sub: str
+
+
+class GroupProfileUpdated(Contract):
+    """The group's public profile changed."""
+
+    event_name: ClassVar[str] = "registry.group.profile_updated"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "A group's public profile was updated (団体情報の変更)."
+
+    group_id: UUID
+    profile: GroupProfile
+
+
+class GroupBylawsChanged(Contract):
+    """New bylaws (会則) were filed; the document itself stays in the registry, identified by its hash."""
+
+    event_name: ClassVar[str] = "registry.group.bylaws_changed"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "A group filed changed bylaws (会則の変更)."
+
+    group_id: UUID
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the bylaws document.")
+
+
+class TieKind(StrEnum):
+    """Kinds of ties a group declares in the register backing criterion 6 (自己統治)."""
+
+    POLITICAL = "political"
+    RELIGIOUS = "religious"
+    COMMERCIAL = "commercial"
+    OTHER = "other"
+
+
+class GroupTieDeclared(Contract):
+    """The group declared a tie to an organization (the register of declared ties)."""
+
+    event_name: ClassVar[str] = "registry.group.tie_declared"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "A group declared a tie to another organization (関係団体の届出)."
+
+    group_id: UUID
+    tie_id: UUID
+    kind: TieKind
+    counterpart: str = Field(description="The organization the group is tied to.")
+
+
+class GroupTieWithdrawn(Contract):
+    """A declared tie ended."""
+
+    event_name: ClassVar[str] = "registry.group.tie_withdrawn"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "A declared tie ended (関係の解消)."
+
+    group_id: UUID
+    tie_id: UUID
+
+
+class GroupRecheckOpened(Contract):
+    """Changed bylaws or a new tie re-opened criteria 5 and 6; a registered group stays registered meanwhile."""
+
+    event_name: ClassVar[str] = "registry.group.recheck_opened"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "Criteria were re-opened for assessment (基準の再確認)."
+
+    group_id: UUID
+    criteria: list[Criterion]
+    cause: str = Field(description="bylaws_changed or tie_declared.")
+
+
+class GroupRecheckPassed(Contract):
+    """Every re-opened criterion was met again."""
+
+    event_name: ClassVar[str] = "registry.group.recheck_passed"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "Re-opened criteria were met again (再確認の完了)."
+
+    group_id: UUID
+
+
+class GroupRenewed(Contract):
+    """The group renewed its registration (annual renewal)."""
+
+    event_name: ClassVar[str] = "registry.group.renewed"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "A group renewed its registration (登録更新)."
+
+    group_id: UUID
+    renewal_due: date = Field(description="Next last day to renew (Asia/Tokyo).")
+
+
+class GroupLapsed(Contract):
+    """The renewal was not made by its due date: the registration lapsed until the group renews."""
+
+    event_name: ClassVar[str] = "registry.group.lapsed"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "A registration lapsed for want of renewal (登録の失効)."
+
+    group_id: UUID
+    due: date
+
+
+class GroupSuspended(Contract):
+    """A coordinator suspended the registration (or a re-check failed), with the reason."""
+
+    event_name: ClassVar[str] = "registry.group.suspended"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "A registration was suspended (登録の停止)."
+
+    group_id: UUID
+    reason: str
+
+
+class GroupReinstated(Contract):
+    """A suspended registration was reinstated, with the reason."""
+
+    event_name: ClassVar[str] = "registry.group.reinstated"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "A suspended registration was reinstated (登録停止の解除)."
+
+    group_id: UUID
+    reason: str
+    renewal_due: date
+
+
+class GroupDissolved(Contract):
+    """The group dissolved (解散); it leaves the directory."""
+
+    event_name: ClassVar[str] = "registry.group.dissolved"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "A group dissolved (解散)."
+
+    group_id: UUID
+    reason: str
+
+
+class GroupRepresentativeChanged(Contract):
+    """Who represents the group changed. Other services authorize by comparing `sub` with the caller's token."""
+
+    event_name: ClassVar[str] = "registry.group.representative_changed"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "A group's representative changed (代表者の交代)."
+
+    group_id: UUID
+    representative_sub: str
+    previous_sub: str
+
+
+class GroupContactAdded(Contract):
+    """A person may now act for the group (delegated contact, 連絡担当者)."""
+
+    event_name: ClassVar[str] = "registry.group.contact_added"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "A delegated contact was added to a group (連絡担当者の追加)."
+
+    group_id: UUID
+    contact_sub: str
+
+
+class GroupContactRemoved(Contract):
+    """A person no longer acts for the group."""
+
+    event_name: ClassVar[str] = "registry.group.contact_removed"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "A delegated contact was removed from a group (連絡担当者の削除)."
+
+    group_id: UUID
+    contact_sub: str
+
+
+PUBLISHED: tuple[type[Contract], ...] = (
+    GroupApplied,
+    CriterionAssessed,
+    GroupRegistered,
+    GroupRejected,
+    GroupInformationRequested,
+    GroupInformationProvided,
+    GroupReapplied,
+    GroupProfileUpdated,
+    GroupBylawsChanged,
+    GroupTieDeclared,
+    GroupTieWithdrawn,
+    GroupRecheckOpened,
+    GroupRecheckPassed,
+    GroupRenewed,
+    GroupLapsed,
+    GroupSuspended,
+    GroupReinstated,
+    GroupDissolved,
+    GroupRepresentativeChanged,
+    GroupContactAdded,
+    GroupContactRemoved,
+)

@@ -1,0 +1,89 @@
+"""Documents a group files (bylaws, 会則), content-addressed by SHA-256 in the registry's own database.
+
+Events carry only the hash, name, media type and size; the bytes live here, so the hash in the history proves
+which document was assessed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from kyodo_shared.db import Database, migrate
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS registry_documents (
+        sha256 TEXT PRIMARY KEY,
+        media_type TEXT NOT NULL,
+        size BIGINT NOT NULL,
+        content_b64 TEXT NOT NULL,
+        stored_at TEXT NOT NULL
+    )""",
+)
+
+# What bylaws may be filed as: PDF, plain text, Word.
+MEDIA_TYPES = frozenset(
+    {
+        "application/pdf",
+        "text/plain",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    }
+)
+MAX_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Document:
+    filename: str
+    media_type: str
+    content: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+    def reference(self) -> dict[str, Any]:
+        """What an event records of the document."""
+        return {
+            "sha256": self.sha256,
+            "filename": self.filename,
+            "media_type": self.media_type,
+            "size": len(self.content),
+        }
+
+
+class DocumentStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def migrate(self) -> None:
+        migrate(self.db, SCHEMA)
+
+    def put(self, document: Document, now: datetime) -> None:
+        """Idempotent: the same bytes are stored once, whoever files them."""
+        with self.db.transaction() as tx:
+            tx.execute(
+                "INSERT INTO registry_documents (sha256, media_type, size, content_b64, stored_at) "
+                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (sha256) DO NOTHING",
+                (
+                    document.sha256,
+                    document.media_type,
+                    len(document.content),
+                    base64.b64encode(document.content).decode(),
+                    now.isoformat(),
+                ),
+            )
+
+    def get(self, sha256: str) -> bytes | None:
+        with self.db.transaction() as tx:
+            row = tx.fetchone("SELECT content_b64 FROM registry_documents WHERE sha256 = %s", (sha256,))
+        if row is None:
+            return None
+        content = base64.b64decode(str(row[0]))
+        # Checked on every read: the hash in the history must still describe these bytes.
+        if hashlib.sha256(content).hexdigest() != sha256:
+            raise ValueError("stored document does not match its hash")
+        return content

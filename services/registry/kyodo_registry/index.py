@@ -1,0 +1,118 @@
+"""The registry's group index: a query table kept from its own events (list and search, Japanese-normalized).
+
+Rows are refreshed from each touched group's current state, so applying a batch twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from kyodo_registry.app import RegistryApplication
+from kyodo_registry.domain import Group
+from kyodo_shared.db import Database, Tx, migrate
+from kyodo_shared.text import normalize
+
+NAME = "group_index"
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS registry_group_index (
+        group_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        fields_of_activity TEXT NOT NULL,
+        fields_key TEXT NOT NULL,
+        area TEXT NOT NULL,
+        area_key TEXT NOT NULL,
+        search_text TEXT NOT NULL,
+        renewal_due TEXT,
+        version BIGINT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS registry_group_index_status ON registry_group_index (status, name)",
+)
+
+
+def migrate_index(db: Database) -> None:
+    migrate(db, SCHEMA)
+
+
+def project_groups(app: RegistryApplication, events: Sequence[Any], tx: Tx) -> None:
+    touched = {e.originator_id for e in events if type(e).__qualname__.startswith("Group.")}
+    for group_id in sorted(touched, key=str):
+        _upsert(tx, app.get_group(group_id))
+
+
+def _upsert(tx: Tx, group: Group) -> None:
+    profile = group.profile
+    fields = list(profile["fields_of_activity"])
+    text = " ".join([profile["name"], profile["purpose"], profile["area"], *fields])
+    tx.execute(
+        "INSERT INTO registry_group_index (group_id, name, status, fields_of_activity, fields_key, area, area_key, "
+        "search_text, renewal_due, version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT (group_id) DO UPDATE SET name = excluded.name, status = excluded.status, "
+        "fields_of_activity = excluded.fields_of_activity, fields_key = excluded.fields_key, area = excluded.area, "
+        "area_key = excluded.area_key, search_text = excluded.search_text, renewal_due = excluded.renewal_due, "
+        "version = excluded.version",
+        (
+            str(group.id),
+            profile["name"],
+            group.status,
+            json.dumps(fields, ensure_ascii=False),
+            "|" + "|".join(normalize(f) for f in fields) + "|",
+            profile["area"],
+            normalize(profile["area"]),
+            normalize(text),
+            group.renewal_due,
+            group.version,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class IndexedGroup:
+    group_id: str
+    name: str
+    status: str
+    fields_of_activity: list[str]
+    area: str
+    renewal_due: str | None
+
+
+def _like(text: str) -> str:
+    return normalize(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search(
+    db: Database,
+    *,
+    statuses: Sequence[str],
+    field: str = "",
+    area: str = "",
+    query: str = "",
+    offset: int = 0,
+    limit: int = 20,
+) -> tuple[list[IndexedGroup], int]:
+    clauses = [f"status IN ({', '.join(['%s'] * len(statuses))})"]
+    params: list[Any] = list(statuses)
+    if field:
+        clauses.append("fields_key LIKE %s ESCAPE '\\'")
+        params.append(f"%|{_like(field)}|%")
+    if area:
+        clauses.append("area_key = %s")
+        params.append(normalize(area))
+    if query:
+        clauses.append("search_text LIKE %s ESCAPE '\\'")
+        params.append(f"%{_like(query)}%")
+    where = " WHERE " + " AND ".join(clauses)
+    with db.transaction() as tx:
+        total = tx.fetchone("SELECT COUNT(*) FROM registry_group_index" + where, params)  # noqa: S608
+        rows = tx.fetchall(
+            "SELECT group_id, name, status, fields_of_activity, area, renewal_due FROM registry_group_index"  # noqa: S608
+            + where
+            + " ORDER BY name, group_id LIMIT %s OFFSET %s",
+            [*params, limit, offset],
+        )
+    groups = [IndexedGroup(str(r[0]), str(r[1]), str(r[2]), list(json.loads(str(r[3]))), str(r[4]), r[5]) for r in rows]
+    return groups, int(total[0]) if total else 0

@@ -1,0 +1,224 @@
+"""HTTP routes for the review board (協働事業審査会) and the evaluation committee (協働事業評価委員会)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
+
+from kyodo_registry.org.app import OrgCommands
+from kyodo_registry.org.domain import Committee
+from kyodo_registry.org.http import (
+    ShortText,
+    Strict,
+    Sub,
+    SubPath,
+    command,
+    expected_version,
+    org_app,
+    query,
+    trace_of,
+)
+from kyodo_shared.auth import Principal, Role
+from kyodo_shared.contracts.registry_org import CommitteeKind, MembershipEndReason
+from kyodo_shared.web import etag_of, requires
+
+router = APIRouter(prefix="/committees", tags=["committees"])
+Coordinator = Annotated[Principal, Depends(requires(Role.COORDINATOR))]
+
+
+class CommitteeRequest(Strict):
+    kind: CommitteeKind
+    name_ja: ShortText
+    name_en: ShortText | None = None
+
+
+class AppointmentRequest(Strict):
+    member_sub: Sub
+    name: Annotated[str, Field(min_length=1, max_length=100, description="Shown in the public roster (委員名簿).")]
+    term_start: date
+    term_end: date = Field(description="Last day of the term, inclusive (Asia/Tokyo).")
+
+    @field_validator("term_end")
+    @classmethod
+    def _after_start(cls, term_end: date, info: ValidationInfo) -> date:
+        start = info.data.get("term_start")
+        if start is not None and term_end < start:
+            raise ValueError("term_end must not be before term_start")
+        return term_end
+
+
+class OfficersRequest(Strict):
+    chair_sub: Sub
+    vice_chair_sub: Sub | None = None
+    effective_on: date | None = Field(default=None, description="First day in office; today if omitted.")
+
+    @field_validator("vice_chair_sub")
+    @classmethod
+    def _differs(cls, vice_chair_sub: str | None, info: ValidationInfo) -> str | None:
+        if vice_chair_sub is not None and vice_chair_sub == info.data.get("chair_sub"):
+            raise ValueError("the vice-chair must differ from the chair")
+        return vice_chair_sub
+
+
+class EndRequest(Strict):
+    ended_on: date | None = Field(default=None, description="Last day as a member (inclusive); today if omitted.")
+    reason: MembershipEndReason
+
+
+class CommitteeSummary(BaseModel):
+    id: UUID
+    kind: CommitteeKind
+    name_ja: str
+    name_en: str | None
+
+
+class RosterMember(BaseModel):
+    member_sub: str
+    name: str | None = Field(description="The member's name; null once erased.")
+    name_erased: bool
+    role: str = Field(description="chair (委員長), vice_chair (副委員長) or member (委員).")
+    term_start: date
+    term_end: date
+    ended_on: date | None
+
+
+class Roster(CommitteeSummary):
+    version: int
+    on: date
+    members: list[RosterMember]
+
+
+class CommitteeList(BaseModel):
+    items: list[CommitteeSummary]
+
+
+def summary(committee: Committee) -> CommitteeSummary:
+    return CommitteeSummary(
+        id=committee.id, kind=CommitteeKind(committee.kind), name_ja=committee.name_ja, name_en=committee.name_en
+    )
+
+
+def roster(app: OrgCommands, committee: Committee, on: date) -> Roster:
+    members = []
+    for term, role in committee.roster_on(on):
+        name = app.member_name(term)
+        members.append(
+            RosterMember(
+                member_sub=term.member_sub,
+                name=name,
+                name_erased=name is None,
+                role=role,
+                term_start=term.term_start,
+                term_end=term.term_end,
+                ended_on=term.ended_on,
+            )
+        )
+    return Roster(**summary(committee).model_dump(), version=committee.version, on=on, members=members)
+
+
+async def _answer(request: Request, response: Response, committee: Committee, on: date | None = None) -> Roster:
+    app = org_app(request)
+    response.headers["ETag"] = etag_of(committee.version)
+    # Decrypting touches the key vault's database: off the event loop.
+    return await asyncio.to_thread(roster, app, committee, on or app.today())
+
+
+@router.post("", status_code=201, response_model=Roster, summary="Establish a committee (委員会の設置)")
+async def establish(body: CommitteeRequest, request: Request, response: Response, principal: Coordinator) -> Any:
+    app = org_app(request)
+    committee = await command(
+        request,
+        app.establish_committee,
+        uuid.uuid4(),
+        body.kind.value,
+        body.name_ja,
+        body.name_en,
+        trace_of(request, principal),
+    )
+    response.headers["Location"] = f"committees/{committee.id}"
+    return await _answer(request, response, committee)
+
+
+@router.get("", response_model=CommitteeList, summary="Committees (public)")
+async def list_committees(request: Request) -> Any:
+    return CommitteeList(items=[summary(c) for c in await query(org_app(request).committees)])
+
+
+@router.get("/{committee_id}", response_model=Roster, summary="The roster on a date (委員名簿, public)")
+async def get_roster(
+    committee_id: UUID,
+    request: Request,
+    response: Response,
+    on: Annotated[date | None, Query(description="A calendar date (Asia/Tokyo); today if omitted.")] = None,
+) -> Any:
+    committee = await query(org_app(request).get_committee, committee_id)
+    return await _answer(request, response, committee, on)
+
+
+@router.post("/{committee_id}/members", response_model=Roster, summary="Appoint a member for a term (委員の委嘱)")
+async def appoint(
+    committee_id: UUID, body: AppointmentRequest, request: Request, response: Response, principal: Coordinator
+) -> Any:
+    version = await expected_version(request, committee_id)
+    app = org_app(request)
+    committee = await command(
+        request,
+        app.appoint_member,
+        committee_id,
+        body.member_sub,
+        body.name,
+        body.term_start,
+        body.term_end,
+        trace_of(request, principal),
+        version,
+    )
+    return await _answer(request, response, committee, body.term_start)
+
+
+@router.put("/{committee_id}/officers", response_model=Roster, summary="Set chair and vice-chair (委員長・副委員長)")
+async def change_officers(
+    committee_id: UUID, body: OfficersRequest, request: Request, response: Response, principal: Coordinator
+) -> Any:
+    version = await expected_version(request, committee_id)
+    app = org_app(request)
+    committee = await command(
+        request,
+        app.change_officers,
+        committee_id,
+        body.chair_sub,
+        body.vice_chair_sub,
+        body.effective_on,
+        trace_of(request, principal),
+        version,
+    )
+    return await _answer(request, response, committee, body.effective_on)
+
+
+@router.post("/{committee_id}/members/{member_sub}/end", response_model=Roster, summary="End a membership early (退任)")
+async def end_membership(
+    committee_id: UUID,
+    member_sub: SubPath,
+    body: EndRequest,
+    request: Request,
+    response: Response,
+    principal: Coordinator,
+) -> Any:
+    version = await expected_version(request, committee_id)
+    app = org_app(request)
+    committee = await command(
+        request,
+        app.end_membership,
+        committee_id,
+        member_sub,
+        body.ended_on,
+        body.reason.value,
+        trace_of(request, principal),
+        version,
+    )
+    return await _answer(request, response, committee, body.ended_on)

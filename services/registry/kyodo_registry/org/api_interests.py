@@ -1,0 +1,173 @@
+"""HTTP routes for declared interests (利害関係の申告): declare and withdraw one's own, coordinators on behalf,
+public reads by person and by group."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, Field
+
+from kyodo_registry.org.domain import Declaration, Interests, interests_id
+from kyodo_registry.org.http import ShortText, Strict, SubPath, command, expected_version, org_app, query, trace_of
+from kyodo_shared.auth import Principal, Role
+from kyodo_shared.contracts.registry_org import InterestKind
+from kyodo_shared.web import CurrentPrincipal, etag_of, requires
+
+router = APIRouter(prefix="/interests", tags=["interests"])
+Coordinator = Annotated[Principal, Depends(requires(Role.COORDINATOR))]
+
+
+class DeclarationRequest(Strict):
+    group_id: UUID
+    kind: InterestKind
+    note: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description="A short public note; no personal data."
+    )
+
+
+class WithdrawalRequest(Strict):
+    reason: ShortText
+
+
+class DeclarationView(BaseModel):
+    declaration_id: UUID
+    person_sub: str
+    group_id: UUID
+    kind: InterestKind
+    note: str | None
+    declared_at: datetime
+    recorded_by: str
+    active: bool
+    withdrawn_at: datetime | None
+    withdrawal_reason: str | None
+    withdrawn_by: str | None
+
+
+class PersonInterests(BaseModel):
+    person_sub: str
+    version: int
+    declarations: list[DeclarationView]
+
+
+class GroupInterests(BaseModel):
+    group_id: UUID
+    declarations: list[DeclarationView]
+
+
+def declaration_view(person_sub: str, d: Declaration) -> DeclarationView:
+    return DeclarationView(
+        declaration_id=d.declaration_id,
+        person_sub=person_sub,
+        group_id=d.group_id,
+        kind=InterestKind(d.kind),
+        note=d.note,
+        declared_at=datetime.fromisoformat(d.declared_at),
+        recorded_by=d.recorded_by,
+        active=d.active,
+        withdrawn_at=datetime.fromisoformat(d.withdrawn_at) if d.withdrawn_at else None,
+        withdrawal_reason=d.withdrawal_reason,
+        withdrawn_by=d.withdrawn_by,
+    )
+
+
+def person_view(person_sub: str, interests: Interests | None) -> PersonInterests:
+    declarations = interests.declarations if interests is not None else []
+    return PersonInterests(
+        person_sub=person_sub,
+        version=interests.version if interests is not None else 0,
+        declarations=[declaration_view(person_sub, d) for d in declarations],
+    )
+
+
+async def _declare(
+    request: Request, response: Response, person_sub: str, body: DeclarationRequest, by: Principal
+) -> Any:
+    version = await expected_version(request, interests_id(person_sub))
+    app = org_app(request)
+    interests, declaration_id = await command(
+        request,
+        app.declare_interest,
+        person_sub,
+        body.group_id,
+        body.kind.value,
+        body.note,
+        by.sub,
+        trace_of(request, by),
+        version,
+    )
+    response.headers["ETag"] = etag_of(interests.version)
+    response.headers["Location"] = f"interests/people/{person_sub}"
+    found = next(d for d in interests.declarations if d.declaration_id == declaration_id)
+    return declaration_view(person_sub, found)
+
+
+async def _withdraw(
+    request: Request, response: Response, person_sub: str, declaration_id: UUID, body: WithdrawalRequest, by: Principal
+) -> Any:
+    version = await expected_version(request, interests_id(person_sub))
+    app = org_app(request)
+    interests = await command(
+        request, app.withdraw_interest, person_sub, declaration_id, body.reason, by.sub, trace_of(request, by), version
+    )
+    response.headers["ETag"] = etag_of(interests.version)
+    return person_view(person_sub, interests)
+
+
+@router.post("/me", status_code=201, response_model=DeclarationView, summary="Declare one's own interest (申告)")
+async def declare_own(
+    body: DeclarationRequest, request: Request, response: Response, principal: CurrentPrincipal
+) -> Any:
+    return await _declare(request, response, principal.sub, body, principal)
+
+
+@router.post(
+    "/me/{declaration_id}/withdrawal", response_model=PersonInterests, summary="Withdraw one's own declaration"
+)
+async def withdraw_own(
+    declaration_id: UUID, body: WithdrawalRequest, request: Request, response: Response, principal: CurrentPrincipal
+) -> Any:
+    return await _withdraw(request, response, principal.sub, declaration_id, body, principal)
+
+
+@router.post(
+    "/people/{person_sub}",
+    status_code=201,
+    response_model=DeclarationView,
+    summary="Record a declaration on a person's behalf (代理登録)",
+)
+async def declare_on_behalf(
+    person_sub: SubPath, body: DeclarationRequest, request: Request, response: Response, principal: Coordinator
+) -> Any:
+    return await _declare(request, response, person_sub, body, principal)
+
+
+@router.post(
+    "/people/{person_sub}/{declaration_id}/withdrawal",
+    response_model=PersonInterests,
+    summary="Record a withdrawal on a person's behalf",
+)
+async def withdraw_on_behalf(
+    person_sub: SubPath,
+    declaration_id: UUID,
+    body: WithdrawalRequest,
+    request: Request,
+    response: Response,
+    principal: Coordinator,
+) -> Any:
+    return await _withdraw(request, response, person_sub, declaration_id, body, principal)
+
+
+@router.get("/people/{person_sub}", response_model=PersonInterests, summary="A person's declarations (public)")
+async def of_person(person_sub: SubPath, request: Request, response: Response) -> Any:
+    interests = await query(org_app(request).interests_of, person_sub)
+    response.headers["ETag"] = etag_of(interests.version if interests is not None else 0)
+    return person_view(person_sub, interests)
+
+
+@router.get("/groups/{group_id}", response_model=GroupInterests, summary="Declarations about a group (public)")
+async def about_group(group_id: UUID, request: Request) -> Any:
+    found = await query(org_app(request).interests_in, group_id)
+    return GroupInterests(group_id=group_id, declarations=[declaration_view(sub, d) for sub, d in found])

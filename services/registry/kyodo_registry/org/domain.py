@@ -1,0 +1,36 @@
+"""The org aggregates, in one place for importers: departments, the team, committees, declared interests."""
+
+from __future__ import annotations
+
+from kyodo_registry.org.committees import CHAIR, MEMBER, VICE_CHAIR, Committee, Officers, Term
+from kyodo_registry.org.common import ORG_NAMESPACE, NotFound, OrgError, StaleOrgVersion
+from kyodo_registry.org.departments import COMMITTEES, DEPARTMENTS, Department, Directory, group_interests
+from kyodo_registry.org.interests import Declaration, Interests, interests_id
+from kyodo_registry.org.team import TEAM_ID, Stint, Team
+
+AGGREGATES = (Department, Directory, Team, Committee, Interests)
+
+__all__ = [
+    "AGGREGATES",
+    "CHAIR",
+    "COMMITTEES",
+    "DEPARTMENTS",
+    "MEMBER",
+    "ORG_NAMESPACE",
+    "TEAM_ID",
+    "VICE_CHAIR",
+    "Committee",
+    "Declaration",
+    "Department",
+    "Directory",
+    "Interests",
+    "NotFound",
+    "Officers",
+    "OrgError",
+    "StaleOrgVersion",
+    "Stint",
+    "Team",
+    "Term",
+    "group_interests",
+    "interests_id",
+]

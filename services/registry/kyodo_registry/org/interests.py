@@ -1,0 +1,124 @@
+"""Declared interests (利害関係の申告): one aggregate per person, declarations withdrawn but never deleted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from kyodo_registry.org.common import NotFound, OrgError, Trace, derived_id
+from kyodo_shared.contracts.registry_org import InterestKind
+
+
+def interests_id(person_sub: str) -> UUID:
+    return derived_id("interests:" + person_sub)
+
+
+@dataclass
+class Declaration:
+    declaration_id: UUID
+    group_id: UUID
+    kind: str
+    note: str | None
+    declared_at: str
+    recorded_by: str
+    withdrawn_at: str | None = None
+    withdrawal_reason: str | None = None
+    withdrawn_by: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_at is None
+
+
+class Interests(Aggregate):
+    """Everything one person (by `sub`) has declared about their ties to civic activity groups."""
+
+    class Opened(Aggregate.Created):
+        person_sub: str
+        trace: Trace
+
+    class Declared(Aggregate.Event):
+        person_sub: str
+        declaration_id: UUID
+        group_id: UUID
+        kind: str
+        note: str | None
+        declared_at: str
+        recorded_by: str
+        trace: Trace
+
+    class Withdrawn(Aggregate.Event):
+        person_sub: str
+        declaration_id: UUID
+        group_id: UUID
+        kind: str
+        reason: str
+        withdrawn_at: str
+        recorded_by: str
+        trace: Trace
+
+    @event(Opened)
+    def __init__(self, person_sub: str, trace: Trace) -> None:
+        self.person_sub = person_sub
+        self.declarations: list[Declaration] = []
+
+    @staticmethod
+    def create_id(person_sub: str) -> UUID:
+        return interests_id(person_sub)
+
+    def has_interest_in(self, group_id: UUID) -> bool:
+        return any(d.active and d.group_id == group_id for d in self.declarations)
+
+    def declare(
+        self, group_id: UUID, kind: str, note: str | None, declared_at: str, recorded_by: str, trace: Trace
+    ) -> UUID:
+        kind = InterestKind(kind).value
+        if any(d.active and d.group_id == group_id and d.kind == kind for d in self.declarations):
+            raise OrgError("already_declared", "同じ利害関係を申告済みです", "This interest is already declared")
+        # Derived from the person and a counter, so the id is deterministic and the same on every replica.
+        declaration_id = derived_id(f"interests:{self.person_sub}:{len(self.declarations) + 1}")
+        self._declared(self.person_sub, declaration_id, group_id, kind, note, declared_at, recorded_by, trace)
+        return declaration_id
+
+    def withdraw(self, declaration_id: UUID, reason: str, withdrawn_at: str, recorded_by: str, trace: Trace) -> None:
+        found = next((d for d in self.declarations if d.declaration_id == declaration_id), None)
+        if found is None:
+            raise NotFound("申告", "Declaration")
+        if not found.active:
+            raise OrgError("already_withdrawn", "この申告は既に取り下げられています", "Already withdrawn")
+        self._withdrawn(
+            self.person_sub, declaration_id, found.group_id, found.kind, reason, withdrawn_at, recorded_by, trace
+        )
+
+    @event(Declared)
+    def _declared(
+        self,
+        person_sub: str,
+        declaration_id: UUID,
+        group_id: UUID,
+        kind: str,
+        note: str | None,
+        declared_at: str,
+        recorded_by: str,
+        trace: Trace,
+    ) -> None:
+        self.declarations.append(Declaration(declaration_id, group_id, kind, note, declared_at, recorded_by))
+
+    @event(Withdrawn)
+    def _withdrawn(
+        self,
+        person_sub: str,
+        declaration_id: UUID,
+        group_id: UUID,
+        kind: str,
+        reason: str,
+        withdrawn_at: str,
+        recorded_by: str,
+        trace: Trace,
+    ) -> None:
+        for declaration in self.declarations:
+            if declaration.declaration_id == declaration_id:
+                declaration.withdrawn_at, declaration.withdrawal_reason = withdrawn_at, reason
+                declaration.withdrawn_by = recorded_by

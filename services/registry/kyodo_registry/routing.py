@@ -1,0 +1,134 @@
+"""Shared pieces of the registry's group routes: the application, trace data, views, refusals, and who may act."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+from uuid import UUID
+
+from fastapi import Request, Response
+
+from kyodo_registry.app import RegistryApplication, StaleVersion
+from kyodo_registry.domain import Group
+from kyodo_registry.errors import RegistryError, refuse
+from kyodo_registry.schemas import AssessmentView, GroupView, PublicGroupView, TieView
+from kyodo_shared.auth import Principal, Role
+from kyodo_shared.problems import Problem
+from kyodo_shared.web import current_principal, etag_of, require_if_match
+
+T = TypeVar("T")
+
+
+def application(request: Request) -> RegistryApplication:
+    app: RegistryApplication = request.app.state.kernel.application
+    return app
+
+
+def trace(request: Request, principal: Principal) -> dict[str, str]:
+    return {"correlation_id": request.state.correlation_id, "causation_id": str(uuid.uuid4()), "actor": principal.sub}
+
+
+def problem(error: RegistryError) -> Problem:
+    return Problem(error.status, error.code, error.message_ja, error.message_en)
+
+
+async def optional_principal(request: Request) -> Principal | None:
+    """Anonymous readers are welcome on public routes; a token, when sent, must be valid."""
+    if "authorization" not in request.headers:
+        return None
+    return await current_principal(request)
+
+
+async def run(fn: Callable[..., T], *args: Any) -> T:
+    """Run an application call off the event loop, answering its refusals as problem+json."""
+    try:
+        return await asyncio.to_thread(fn, *args)
+    except RegistryError as error:
+        raise problem(error) from None
+    except StaleVersion:
+        raise Problem(412, "precondition_failed", "他の更新と競合しました", "The resource has changed") from None
+
+
+async def load_for_update(request: Request, group_id: UUID) -> Group:
+    group = await run(application(request).get_group, group_id)
+    require_if_match(request, group.version)
+    return group
+
+
+def require_acting(group: Group, principal: Principal) -> None:
+    """Representatives and contacts act only for their own group: decided from the registry's data."""
+    if not group.acts_for(principal.sub):
+        raise problem(refuse("not_acting_for_group"))
+
+
+def require_representative(group: Group, principal: Principal) -> None:
+    if principal.sub != group.representative_sub:
+        raise problem(refuse("not_representative"))
+
+
+def require_no_interest(request: Request, group: Group, principal: Principal) -> None:
+    """Nobody assesses a group they belong to or declared an interest in."""
+    belongs = group.acts_for(principal.sub)
+    if belongs or application(request).declared_interest(principal.sub, group.id):
+        raise Problem(
+            403,
+            "conflict_of_interest",
+            "利害関係があるため審査できません",
+            "Conflict of interest",
+            detail_ja="自らが所属する団体、または利害関係を申告した団体は審査できません。",
+            detail_en="You cannot assess a group you belong to or declared an interest in.",
+        )
+
+
+def done(request: Request, response: Response, group: Group, status: int = 200) -> GroupView:
+    request.app.state.kernel.nudge()
+    response.headers["ETag"] = etag_of(group.version)
+    response.status_code = status
+    return view(group, application(request))
+
+
+def _ties(group: Group) -> list[TieView]:
+    return [TieView(**{k: v for k, v in t.items() if k in TieView.model_fields}) for t in group.ties.values()]
+
+
+def view(group: Group, app: RegistryApplication) -> GroupView:
+    """The full record, for the group's own people and coordinators (personal data decrypted)."""
+    representative = app.representative_of(group)
+    return GroupView(
+        id=group.id,
+        version=group.version,
+        status=group.status,
+        status_reason=group.status_reason,
+        round=group.round,
+        profile=group.profile,
+        representative_sub=group.representative_sub,
+        representative=representative,
+        representative_erased=representative is None,
+        contacts={sub: app.personal_data(sealed) for sub, sealed in group.contacts.items()},
+        declarations=group.declarations,
+        assessments={k: AssessmentView(**v) for k, v in group.assessments.items()},
+        recheck=group.recheck,
+        information_request=group.information_request,
+        bylaws=group.bylaws,
+        ties=_ties(group),
+        renewal_due=group.renewal_due,
+        handover_pending_for=group.handover["new_sub"] if group.handover else None,
+    )
+
+
+def public_view(group: Group) -> PublicGroupView:
+    return PublicGroupView(
+        id=group.id,
+        status=group.status,
+        status_reason=group.status_reason,
+        profile=group.profile,
+        ties=_ties(group),
+        renewal_due=group.renewal_due,
+        bylaws_sha256=str(group.bylaws.get("sha256", "")),
+    )
+
+
+def is_staff_reader(principal: Principal | None) -> bool:
+    return principal is not None and (principal.has(Role.COORDINATOR) or principal.has(Role.AUDITOR))

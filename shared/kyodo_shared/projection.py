@@ -1,0 +1,94 @@
+"""Query tables a service keeps of its own events (lists, search), following its notification log.
+
+Each batch of notifications is applied with the projection's position in one transaction, under a lease, so the
+table is exactly what the store says up to that position, and a former lease holder can write nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import structlog
+
+from kyodo_shared.aio import sleep_or_stop
+from kyodo_shared.db import Database, Tx, migrate
+from kyodo_shared.leases import Lease, LeaseLost
+
+log = structlog.get_logger(__name__)
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS kyodo_projection_position (
+        name TEXT PRIMARY KEY,
+        position BIGINT NOT NULL
+    )""",
+)
+
+# Applies a batch of the application's domain events (in store order) to the query tables inside the transaction.
+ProjectionHandler = Callable[[Any, Sequence[Any], Tx], None]
+
+
+class Projector:
+    def __init__(
+        self, name: str, application: Any, db: Database, handle: ProjectionHandler, *, batch: int = 500
+    ) -> None:
+        self.name, self.app, self.db, self.handle, self.batch = name, application, db, handle, batch
+        self.lease: Lease | None = None
+        self._nudge = asyncio.Event()
+
+    def migrate(self) -> None:
+        migrate(self.db, SCHEMA)
+
+    def position(self) -> int:
+        with self.db.transaction() as tx:
+            row = tx.fetchone("SELECT position FROM kyodo_projection_position WHERE name = %s", (self.name,))
+        return int(row[0]) if row else 0
+
+    def catch_up(self) -> int:
+        """Apply every stored event not applied yet; returns how many."""
+        applied = 0
+        while True:
+            start = self.position()
+            notifications = self.app.recorder.select_notifications(
+                start=start, limit=self.batch, inclusive_of_start=False
+            )
+            if not notifications:
+                return applied
+            events = [self.app.mapper.to_domain_event(n) for n in notifications]
+            with self.db.transaction() as tx:
+                if self.lease is not None:
+                    self.lease.check(tx)
+                self.handle(self.app, events, tx)
+                if start == 0:
+                    tx.execute(
+                        "INSERT INTO kyodo_projection_position (name, position) VALUES (%s, 0) "
+                        "ON CONFLICT (name) DO NOTHING",
+                        (self.name,),
+                    )
+                moved = tx.execute(
+                    "UPDATE kyodo_projection_position SET position = %s WHERE name = %s AND position = %s",
+                    (notifications[-1].id, self.name, start),
+                )
+                if moved != 1:
+                    raise RuntimeError(f"projection {self.name} moved under us")
+            applied += len(notifications)
+
+    def nudge(self) -> None:
+        self._nudge.set()
+
+    async def run(self, stop: asyncio.Event, poll_seconds: float = 0.5) -> None:
+        while not stop.is_set():
+            try:
+                await asyncio.to_thread(self.catch_up)
+            except LeaseLost:
+                raise
+            except Exception as exc:  # noqa: BLE001 - retried after a pause
+                log.warning("projection_error", projection=self.name, error=type(exc).__name__)
+                await sleep_or_stop(stop, 1.0)
+                continue
+            self._nudge.clear()
+            waiters = [asyncio.ensure_future(self._nudge.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(waiters, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
