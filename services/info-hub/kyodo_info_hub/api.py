@@ -1,4 +1,4 @@
-"""info-hub public routes: the directory of registered civic activity groups (JSON, paginated)."""
+"""info-hub public routes: the directory of civic activity groups (JSON, paginated, searchable) and open data."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from kyodo_info_hub import opendata
 from kyodo_info_hub.directory import get_group, list_groups
@@ -22,7 +22,12 @@ class GroupEntry(BaseModel):
     purpose: str
     fields_of_activity: list[str]
     area: str
-    status: str
+    founded: str | None
+    members_count: int | None
+    website: str | None
+    status: str = Field(description="registered, lapsed (更新切れ) or suspended (登録停止).")
+    status_reason: str
+    renewal_due: str | None
     registered_at: str
 
 
@@ -44,9 +49,20 @@ async def directory(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
     q: Annotated[str, Query(max_length=100, description="Search text; Japanese is normalized.")] = "",
+    field: Annotated[str, Query(max_length=100, description="A field of activity (活動分野).")] = "",
+    area: Annotated[str, Query(max_length=100, description="Area of activity (活動地域).")] = "",
+    status: Annotated[str, Query(pattern="^(registered|lapsed|suspended)?$")] = "",
 ) -> Any:
     entries, total = await asyncio.to_thread(
-        list_groups, _db(request), offset=(page - 1) * per_page, limit=per_page, query=q
+        lambda: list_groups(
+            _db(request),
+            offset=(page - 1) * per_page,
+            limit=per_page,
+            query=q,
+            field=field,
+            area=area,
+            status=status,
+        )
     )
     items = [GroupEntry(id=e.group_id, **{k: v for k, v in vars(e).items() if k != "group_id"}) for e in entries]
     return GroupPage(items=items, total=total, page=page, per_page=per_page)

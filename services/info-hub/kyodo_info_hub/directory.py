@@ -1,4 +1,7 @@
-"""The public group directory: a read model built from registry's contract events, in info-hub's own database."""
+"""The public group directory: a read model built from registry's contract events, in info-hub's own database.
+
+Registered groups appear; lapsed and suspended ones stay, marked; dissolved ones are removed.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from zoneinfo import ZoneInfo
 from kyodo_shared.cloudevents import Envelope
 from kyodo_shared.consumer import BatchHandler, Handler
 from kyodo_shared.contracts import Contract
-from kyodo_shared.contracts.registry import GroupRegistered
+from kyodo_shared.contracts import registry as r
 from kyodo_shared.db import Database, Tx, migrate
 from kyodo_shared.text import normalize
 
@@ -24,9 +27,16 @@ SCHEMA = (
         purpose TEXT NOT NULL,
         fields_of_activity TEXT NOT NULL,
         area TEXT NOT NULL,
+        founded TEXT,
+        members_count INTEGER,
+        website TEXT,
         status TEXT NOT NULL,
+        status_reason TEXT NOT NULL,
+        renewal_due TEXT,
         registered_at TEXT NOT NULL,
         search_text TEXT NOT NULL,
+        fields_key TEXT NOT NULL,
+        area_key TEXT NOT NULL,
         source_sequence BIGINT NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS directory_groups_name ON directory_groups (name)",
@@ -37,29 +47,49 @@ def migrate_directory(db: Database) -> None:
     migrate(db, SCHEMA)
 
 
-_UPSERT = (
-    "INSERT INTO directory_groups (group_id, name, purpose, fields_of_activity, area, status, registered_at, "
-    "search_text, source_sequence) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
-    "ON CONFLICT (group_id) DO UPDATE SET name = excluded.name, purpose = excluded.purpose, "
-    "fields_of_activity = excluded.fields_of_activity, area = excluded.area, status = excluded.status, "
-    "search_text = excluded.search_text, source_sequence = excluded.source_sequence"
+_PROFILE_COLUMNS = (
+    "name, purpose, fields_of_activity, area, founded, members_count, website, search_text, fields_key, area_key"
 )
+_UPSERT = (
+    f"INSERT INTO directory_groups (group_id, {_PROFILE_COLUMNS}, status, status_reason, renewal_due, "  # noqa: S608
+    "registered_at, source_sequence) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT (group_id) DO UPDATE SET name = excluded.name, purpose = excluded.purpose, "
+    "fields_of_activity = excluded.fields_of_activity, area = excluded.area, founded = excluded.founded, "
+    "members_count = excluded.members_count, website = excluded.website, search_text = excluded.search_text, "
+    "fields_key = excluded.fields_key, area_key = excluded.area_key, status = excluded.status, "
+    "status_reason = excluded.status_reason, "
+    "renewal_due = excluded.renewal_due, source_sequence = excluded.source_sequence"
+)
+
+
+def _profile_values(profile: r.GroupProfile) -> tuple[object, ...]:
+    fields = profile.fields_of_activity
+    return (
+        profile.name,
+        profile.purpose,
+        json.dumps(fields, ensure_ascii=False),
+        profile.area,
+        profile.founded.isoformat() if profile.founded else None,
+        profile.members_count,
+        profile.website,
+        normalize(" ".join([profile.name, profile.purpose, profile.area, *fields])),
+        "|" + "|".join(normalize(f) for f in fields) + "|",
+        normalize(profile.area),
+    )
 
 
 def _registered_row(envelope: Envelope) -> tuple[object, ...]:
     event = envelope.data
-    assert isinstance(event, GroupRegistered)
-    profile = event.profile
-    search = normalize(" ".join([profile.name, profile.purpose, profile.area, *profile.fields_of_activity]))
+    assert isinstance(event, r.GroupRegistered)
+    due = event.renewal_due.isoformat() if event.renewal_due else None
+    registered_at = envelope.time.astimezone(TOKYO).isoformat(timespec="seconds")
     return (
         str(event.group_id),
-        profile.name,
-        profile.purpose,
-        json.dumps(profile.fields_of_activity, ensure_ascii=False),
-        profile.area,
+        *_profile_values(event.profile),
         "registered",
-        envelope.time.astimezone(TOKYO).isoformat(timespec="seconds"),
-        search,
+        "",
+        due,
+        registered_at,
         envelope.sequence,
     )
 
@@ -73,8 +103,47 @@ def on_groups_registered(envelopes: Sequence[Envelope], tx: Tx) -> None:
     tx.executemany(_UPSERT, [_registered_row(envelope) for envelope in envelopes])
 
 
-HANDLERS: dict[type[Contract], Handler] = {GroupRegistered: on_group_registered}
-BATCH_HANDLERS: dict[type[Contract], BatchHandler] = {GroupRegistered: on_groups_registered}
+def on_profile_updated(envelope: Envelope, tx: Tx) -> None:
+    event = envelope.data
+    assert isinstance(event, r.GroupProfileUpdated)
+    # Only groups in the directory are updated: an application's profile is not public here.
+    assignments = ", ".join(f"{column.strip()} = %s" for column in _PROFILE_COLUMNS.split(","))
+    tx.execute(
+        f"UPDATE directory_groups SET {assignments}, source_sequence = %s WHERE group_id = %s",  # noqa: S608
+        (*_profile_values(event.profile), envelope.sequence, str(event.group_id)),
+    )
+
+
+def _set_status(tx: Tx, envelope: Envelope, group_id: object, status: str, reason: str, due: object = None) -> None:
+    tx.execute(
+        "UPDATE directory_groups SET status = %s, status_reason = %s, renewal_due = COALESCE(%s, renewal_due), "
+        "source_sequence = %s WHERE group_id = %s",
+        (status, reason, str(due) if due else None, envelope.sequence, str(group_id)),
+    )
+
+
+def on_status(envelope: Envelope, tx: Tx) -> None:
+    event = envelope.data
+    if isinstance(event, r.GroupLapsed):
+        _set_status(tx, envelope, event.group_id, "lapsed", "")
+    elif isinstance(event, r.GroupSuspended):
+        _set_status(tx, envelope, event.group_id, "suspended", event.reason)
+    elif isinstance(event, r.GroupReinstated | r.GroupRenewed):
+        _set_status(tx, envelope, event.group_id, "registered", "", event.renewal_due)
+    elif isinstance(event, r.GroupDissolved):
+        tx.execute("DELETE FROM directory_groups WHERE group_id = %s", (str(event.group_id),))
+
+
+HANDLERS: dict[type[Contract], Handler] = {
+    r.GroupRegistered: on_group_registered,
+    r.GroupProfileUpdated: on_profile_updated,
+    r.GroupLapsed: on_status,
+    r.GroupSuspended: on_status,
+    r.GroupReinstated: on_status,
+    r.GroupRenewed: on_status,
+    r.GroupDissolved: on_status,
+}
+BATCH_HANDLERS: dict[type[Contract], BatchHandler] = {r.GroupRegistered: on_groups_registered}
 
 
 @dataclass(frozen=True)
@@ -84,11 +153,19 @@ class DirectoryEntry:
     purpose: str
     fields_of_activity: list[str]
     area: str
+    founded: str | None
+    members_count: int | None
+    website: str | None
     status: str
+    status_reason: str
+    renewal_due: str | None
     registered_at: str
 
 
-_COLUMNS = "group_id, name, purpose, fields_of_activity, area, status, registered_at"
+_COLUMNS = (
+    "group_id, name, purpose, fields_of_activity, area, founded, members_count, website, status, status_reason, "
+    "renewal_due, registered_at"
+)
 
 
 def _entry(row: tuple[object, ...]) -> DirectoryEntry:
@@ -98,23 +175,45 @@ def _entry(row: tuple[object, ...]) -> DirectoryEntry:
         purpose=str(row[2]),
         fields_of_activity=list(json.loads(str(row[3]))),
         area=str(row[4]),
-        status=str(row[5]),
-        registered_at=str(row[6]),
+        founded=str(row[5]) if row[5] is not None else None,
+        members_count=int(str(row[6])) if row[6] is not None else None,
+        website=str(row[7]) if row[7] is not None else None,
+        status=str(row[8]),
+        status_reason=str(row[9]),
+        renewal_due=str(row[10]) if row[10] is not None else None,
+        registered_at=str(row[11]),
     )
 
 
-def list_groups(db: Database, *, offset: int, limit: int, query: str = "") -> tuple[list[DirectoryEntry], int]:
-    where, params = "", []
+def _like(text: str) -> str:
+    return normalize(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_groups(
+    db: Database, *, offset: int, limit: int, query: str = "", field: str = "", area: str = "", status: str = ""
+) -> tuple[list[DirectoryEntry], int]:
+    clauses: list[str] = []
+    params: list[object] = []
     if query:
-        needle = normalize(query).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where, params = " WHERE search_text LIKE %s ESCAPE '\\'", [f"%{needle}%"]
+        clauses.append("search_text LIKE %s ESCAPE '\\'")
+        params.append(f"%{_like(query)}%")
+    if field:
+        clauses.append("fields_key LIKE %s ESCAPE '\\'")
+        params.append(f"%|{_like(field)}|%")
+    if area:
+        clauses.append("area_key = %s")
+        params.append(normalize(area))
+    if status:
+        clauses.append("status = %s")
+        params.append(status)
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
     with db.transaction() as tx:
         total_row = tx.fetchone("SELECT COUNT(*) FROM directory_groups" + where, params)  # noqa: S608
         rows = tx.fetchall(
             f"SELECT {_COLUMNS} FROM directory_groups{where} ORDER BY name, group_id LIMIT %s OFFSET %s",  # noqa: S608
             [*params, limit, offset],
         )
-    return [_entry(r) for r in rows], int(total_row[0]) if total_row else 0
+    return [_entry(row) for row in rows], int(total_row[0]) if total_row else 0
 
 
 def get_group(db: Database, group_id: str) -> DirectoryEntry | None:
