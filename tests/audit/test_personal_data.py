@@ -22,6 +22,7 @@ from kyodo_shared.devissuer import DevIssuer
 from kyodo_shared.privacy import KeyVault, RetentionNotElapsed
 
 from support.harness import Backend, eventually, platform, settings_for
+from support.lifecycle import GroupClient
 from support.registry import CRITERIA, application
 
 CANARY = {"name": "カナリア検査子", "email": "canary-7f3a9c@example.jp", "phone": "042-399-7531"}
@@ -153,3 +154,55 @@ def test_erasure_on_postgresql_destroys_the_key(pg_database: str) -> None:
         assert not vault.erase("rep-pg")
     finally:
         db.close()
+
+
+CONTACT = {"name": "連絡係検査子", "email": "contact-c41b@example.jp", "phone": "042-399-2468"}
+SUCCESSOR = {"name": "後任代表検査子", "email": "successor-9e2d@example.jp", "phone": "042-399-1357"}
+
+
+def leaked(blob: bytes, *people: dict[str, str]) -> list[str]:
+    return [v for person in people for v in person.values() for form in encodings(v) if form in blob]
+
+
+@pytest.mark.smoke
+async def test_contacts_and_a_successor_representative_are_unreadable_after_erasure_and_history_verifies(
+    tmp_path: Path, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    settings = settings_for("registry", Backend("sqlite", tmp_path), nats_url, bus_namespace, issuer)
+    retention = {"group_representative": 0, "group_contact": 0}
+    settings = settings.model_copy(
+        update={"privacy": settings.privacy.model_copy(update={"retention_days": retention})}
+    )
+    with structlog.testing.capture_logs() as logs:
+        async with platform({"registry": settings}, issuer) as p:
+            group = GroupClient(p, representative="rep-first")
+            await group.apply()
+            await group.assess_all()
+            added = await group.post("/contacts", {"sub": "contact-x", **CONTACT}, "rep-first")
+            assert added.status_code == 201, added.text
+            decided = await group.post(
+                "/handover/decision",
+                {"new_representative_sub": "rep-next", "reason": "前代表者が転居", **SUCCESSOR},
+                "coord-1",
+                "coordinator",
+            )
+            assert decided.status_code == 200, decided.text
+            view = await group.read("rep-next")
+            assert (view["contacts"]["contact-x"], view["representative"]) == (CONTACT, SUCCESSOR)
+            kernel = p.apps["registry"].state.kernel
+            await eventually(lambda: kernel.chain.head()[0] >= kernel.application.recorder.max_notification_id())
+            assert leaked(files_bytes(tmp_path), CONTACT, SUCCESSOR) == []
+            assert leaked(await stream_bytes(nats_url, bus_namespace), CONTACT, SUCCESSOR) == []
+
+            assert kernel.vault.erase("contact-x")
+            assert kernel.vault.erase("rep-next")
+            view = await group.read("rep-next")
+            assert view["contacts"] == {"contact-x": None}
+            assert (view["representative"], view["representative_erased"]) == (None, True)
+            # `sub` stays: other services still authorize by it.
+            assert view["representative_sub"] == "rep-next"
+            report = verify_local(
+                "registry", kernel.application, kernel.chain, dict(kernel.keys_ring().public), PinFile(tmp_path / "p")
+            )
+            assert report.ok, report.as_dict()
+    assert leaked("\n".join(map(str, logs)).encode(), CONTACT, SUCCESSOR) == []
