@@ -91,11 +91,13 @@ class SqliteDatabase:
                 time.sleep(0.1)
 
     @contextmanager
-    def transaction(self) -> Iterator[Tx]:
+    def transaction(self, *, read_only: bool = False) -> Iterator[Tx]:
         with self._lock:
             cursor = self._conn.cursor()
             # IMMEDIATE takes the write lock up front, so a read-then-write cannot deadlock with another writer.
-            cursor.execute("BEGIN IMMEDIATE")
+            # A read-only transaction takes no lock at all (WAL): frequent polls must not hold the writers' lock,
+            # or a replica paused in the middle of one would stop every other replica's writes.
+            cursor.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
             try:
                 yield _SqliteTx(cursor)
                 cursor.execute("COMMIT")
@@ -160,8 +162,10 @@ class PostgresDatabase:
         )
 
     @contextmanager
-    def transaction(self) -> Iterator[Tx]:
+    def transaction(self, *, read_only: bool = False) -> Iterator[Tx]:
         with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
+            if read_only:
+                cursor.execute(b"SET TRANSACTION READ ONLY")
             yield _PgTx(cursor)
 
     def ping(self) -> None:

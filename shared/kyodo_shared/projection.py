@@ -25,8 +25,9 @@ SCHEMA = (
     )""",
 )
 
-# Applies a batch of the application's domain events (in store order) to the query tables inside the transaction.
-ProjectionHandler = Callable[[Any, Sequence[Any], Tx], None]
+# Given the application and a batch of its domain events (in store order), prepares the rows (reading the store
+# as needed) and returns what writes them; the write runs in a short transaction with the position.
+ProjectionHandler = Callable[[Any, Sequence[Any]], Callable[[Tx], None]]
 
 
 class Projector:
@@ -41,7 +42,7 @@ class Projector:
         migrate(self.db, SCHEMA)
 
     def position(self) -> int:
-        with self.db.transaction() as tx:
+        with self.db.transaction(read_only=True) as tx:
             row = tx.fetchone("SELECT position FROM kyodo_projection_position WHERE name = %s", (self.name,))
         return int(row[0]) if row else 0
 
@@ -56,10 +57,11 @@ class Projector:
             if not notifications:
                 return applied
             events = [self.app.mapper.to_domain_event(n) for n in notifications]
+            write = self.handle(self.app, events)
             with self.db.transaction() as tx:
                 if self.lease is not None:
                     self.lease.check(tx)
-                self.handle(self.app, events, tx)
+                write(tx)
                 if start == 0:
                     tx.execute(
                         "INSERT INTO kyodo_projection_position (name, position) VALUES (%s, 0) "

@@ -111,15 +111,17 @@ class Timers:
 
     def _claim(self) -> Timer | None:
         now = self.clock().timestamp()
-        with self.db.transaction() as tx:
+        # The poll itself reads without the write lock; only a due timer is claimed in a write transaction.
+        with self.db.transaction(read_only=True) as tx:
             row = tx.fetchone(
                 "SELECT timer_id, kind, aggregate_id, due_at, payload, attempts FROM kyodo_timers "
                 "WHERE state = %s AND due_at <= %s AND (claimed_until IS NULL OR claimed_until < %s) "
                 "ORDER BY due_at, timer_id LIMIT 1",
                 (PENDING, now, now),
             )
-            if row is None:
-                return None
+        if row is None:
+            return None
+        with self.db.transaction() as tx:
             # Only one replica's UPDATE matches: the condition it read is re-checked inside the statement.
             won = tx.execute(
                 "UPDATE kyodo_timers SET claimed_by = %s, claimed_until = %s, attempts = attempts + 1 "

@@ -6,7 +6,7 @@ Rows are refreshed from each touched group's current state, so applying a batch 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,35 +38,42 @@ def migrate_index(db: Database) -> None:
     migrate(db, SCHEMA)
 
 
-def project_groups(app: RegistryApplication, events: Sequence[Any], tx: Tx) -> None:
+def project_groups(app: RegistryApplication, events: Sequence[Any]) -> Callable[[Tx], None]:
     touched = {e.originator_id for e in events if type(e).__qualname__.startswith("Group.")}
-    for group_id in sorted(touched, key=str):
-        _upsert(tx, app.get_group(group_id))
+    rows = [_row(app.get_group(group_id)) for group_id in sorted(touched, key=str)]
+
+    def write(tx: Tx) -> None:
+        for row in rows:
+            tx.execute(_UPSERT, row)
+
+    return write
 
 
-def _upsert(tx: Tx, group: Group) -> None:
+_UPSERT = (
+    "INSERT INTO registry_group_index (group_id, name, status, fields_of_activity, fields_key, area, area_key, "
+    "search_text, renewal_due, version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT (group_id) DO UPDATE SET name = excluded.name, status = excluded.status, "
+    "fields_of_activity = excluded.fields_of_activity, fields_key = excluded.fields_key, area = excluded.area, "
+    "area_key = excluded.area_key, search_text = excluded.search_text, renewal_due = excluded.renewal_due, "
+    "version = excluded.version"
+)
+
+
+def _row(group: Group) -> tuple[object, ...]:
     profile = group.profile
     fields = list(profile["fields_of_activity"])
     text = " ".join([profile["name"], profile["purpose"], profile["area"], *fields])
-    tx.execute(
-        "INSERT INTO registry_group_index (group_id, name, status, fields_of_activity, fields_key, area, area_key, "
-        "search_text, renewal_due, version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-        "ON CONFLICT (group_id) DO UPDATE SET name = excluded.name, status = excluded.status, "
-        "fields_of_activity = excluded.fields_of_activity, fields_key = excluded.fields_key, area = excluded.area, "
-        "area_key = excluded.area_key, search_text = excluded.search_text, renewal_due = excluded.renewal_due, "
-        "version = excluded.version",
-        (
-            str(group.id),
-            profile["name"],
-            group.status,
-            json.dumps(fields, ensure_ascii=False),
-            "|" + "|".join(normalize(f) for f in fields) + "|",
-            profile["area"],
-            normalize(profile["area"]),
-            normalize(text),
-            group.renewal_due,
-            group.version,
-        ),
+    return (
+        str(group.id),
+        profile["name"],
+        group.status,
+        json.dumps(fields, ensure_ascii=False),
+        "|" + "|".join(normalize(f) for f in fields) + "|",
+        profile["area"],
+        normalize(profile["area"]),
+        normalize(text),
+        group.renewal_due,
+        group.version,
     )
 
 
@@ -106,7 +113,7 @@ def search(
         clauses.append("search_text LIKE %s ESCAPE '\\'")
         params.append(f"%{_like(query)}%")
     where = " WHERE " + " AND ".join(clauses)
-    with db.transaction() as tx:
+    with db.transaction(read_only=True) as tx:
         total = tx.fetchone("SELECT COUNT(*) FROM registry_group_index" + where, params)  # noqa: S608
         rows = tx.fetchall(
             "SELECT group_id, name, status, fields_of_activity, area, renewal_due FROM registry_group_index"  # noqa: S608
