@@ -75,7 +75,7 @@ def test_refuses_to_assess_a_criterion_twice_and_after_the_decision() -> None:
     with refused("criterion_already_assessed"):
         group.assess(CRITERIA[0], False, "再審査", "coord", DUE, TRACE)
     group = registered()
-    with refused("application_closed"):
+    with refused("criterion_not_open"):
         group.assess(CRITERIA[0], True, "確認", "coord", DUE, TRACE)
 
 
@@ -228,3 +228,36 @@ def test_no_published_contract_carries_personal_data_or_free_text_answers() -> N
     for text in (e.model_dump_json() for e in contracts):
         for value in ("山田", "hanako@example.jp", "042-300-0000", "ciphertext", "11" * 16):
             assert value not in text
+
+
+def test_a_lapsed_group_that_declares_a_tie_is_rechecked_and_a_failed_recheck_blocks_reinstatement() -> None:
+    group = registered()
+    assert group.lapse(DUE, TRACE)
+    tie = {"tie_id": str(uuid.uuid4()), "kind": "religious", "counterpart": "某宗教法人", "description": "事務所を共用"}
+    group.declare_tie(tie, "rep-1", TRACE)
+    assert (group.status, group.recheck) == ("lapsed", list(RECHECKED))
+    group.assess("formally_organized", True, "確認", "coord", DUE, TRACE)
+    group.assess("self_governing", False, "宗教法人が運営を指示している", "coord", DUE, TRACE)
+    assert group.status == "suspended"
+    with refused("recheck_unmet"):
+        group.reinstate("形式的に再開", DUE, "coord", TRACE)
+    group.withdraw_tie(tie["tie_id"], "関係を解消した", "rep-1", TRACE)
+    group.change_bylaws({**BYLAWS, "sha256": "c" * 64}, "rep-1", TRACE)
+    assert group.recheck == list(RECHECKED)
+    for criterion in RECHECKED:
+        group.assess(criterion, True, "新会則と役員構成を確認", "coord", DUE, TRACE)
+    group.reinstate("再確認を経て再開", DUE, "coord", TRACE)
+    assert (group.status, group.recheck) == ("registered", [])
+
+
+def test_a_dissolved_group_accepts_no_further_change() -> None:
+    group = registered()
+    group.add_contact("contact-1", SEALED, "11" * 16, "rep-1", TRACE)
+    group.propose_handover("rep-2", "rep-1", TRACE)
+    group.dissolve("解散", "rep-1", TRACE)
+    with refused("invalid_state"):
+        group.confirm_handover("rep-2", SEALED, "22" * 16, TRACE)
+    with refused("invalid_state"):
+        group.remove_contact("contact-1", "rep-1", TRACE)
+    with refused("invalid_state"):
+        group.update_profile(group.profile, "rep-1", TRACE)

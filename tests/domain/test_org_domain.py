@@ -228,7 +228,11 @@ def test_a_persons_interests_live_in_one_aggregate_with_a_derived_id(app: Any) -
     assert app.declared_interest("m-1", uuid.uuid4()) is False
     assert app.declared_interest("m-2", group) is False
     app.withdraw_interest("m-1", declaration_id, "退任したため", "m-1", TRACE)
+    # A withdrawal does not lift the recusal at once (declare, withdraw, assess): only after a cooling-off year.
+    assert app.declared_interest("m-1", group) is True
+    app.clock = lambda: datetime(2026, 6, 2, 1, tzinfo=UTC)
     assert app.declared_interest("m-1", group) is False
+    app.clock = lambda: datetime(2025, 6, 1, 1, tzinfo=UTC)
     # Withdrawn, not deleted: the declaration is still there, and so is who recorded what.
     [(sub, kept)] = app.interests_in(group)
     assert (sub, kept.active, kept.withdrawal_reason, kept.declared_at) == (

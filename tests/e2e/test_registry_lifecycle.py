@@ -22,6 +22,7 @@ from support.registry import CRITERIA, application, bylaws
 
 pytestmark = pytest.mark.smoke
 TOKYO = ZoneInfo("Asia/Tokyo")
+PERSON = {"name": "高橋 四郎", "email": "shiro@example.jp", "phone": "042-300-4444"}
 TOKYO_MIDNIGHT = time(0, 0, 1)
 
 
@@ -249,3 +250,23 @@ async def test_a_coordinator_with_a_declared_interest_is_refused_on_that_group_a
         # The group's own representative cannot assess it either, whatever role the token carries.
         own = await interested.assess(CRITERIA[0], sub="rep-1")
         assert own.status_code == 403
+        # Withdrawing the declaration does not lift the recusal on the spot.
+        withdrawn = await p.clients["registry"].post(
+            f"/interests/me/{declared.json()['declaration_id']}/withdrawal",
+            json={"reason": "退会した"},
+            headers={**p.token("coord-2", "coordinator"), "If-Match": declared.headers["ETag"]},
+        )
+        assert withdrawn.status_code == 200, withdrawn.text
+        assert (await interested.assess(CRITERIA[0], sub="coord-2")).status_code == 403
+        await interested.assess_all(sub="coord-1")
+        for path, body in (
+            ("/suspension", {"reason": "理由"}),
+            ("/dissolution", {"reason": "理由"}),
+            ("/handover/decision", {"new_representative_sub": "coord-2", "reason": "理由", **PERSON}),
+        ):
+            refused = await interested.post(path, body, "coord-2", "coordinator")
+            assert (refused.status_code, refused.json()["code"]) == (403, "conflict_of_interest"), path
+        # A delegated contact may not dissolve the group; its representative may.
+        await interested.post("/contacts", {"sub": "contact-1", **PERSON}, "rep-1")
+        assert (await interested.post("/dissolution", {"reason": "解散"}, "contact-1")).status_code == 403
+        assert (await interested.post("/dissolution", {"reason": "解散"}, "rep-1")).json()["status"] == "dissolved"

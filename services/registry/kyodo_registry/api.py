@@ -82,7 +82,7 @@ async def list_groups(
     field: Annotated[str, Query(max_length=100, description="A field of activity (分野).")] = "",
     area: Annotated[str, Query(max_length=100)] = "",
     q: Annotated[str, Query(max_length=100, description="Text, Japanese-normalized.")] = "",
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Any:
     visible = ALL_STATUSES if is_staff_reader(principal) else PUBLIC_STATUSES

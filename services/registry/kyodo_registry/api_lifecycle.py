@@ -10,7 +10,16 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from kyodo_registry.routing import application, done, load_for_update, require_acting, run, trace
+from kyodo_registry.routing import (
+    application,
+    done,
+    load_for_update,
+    require_acting,
+    require_no_interest,
+    require_representative,
+    run,
+    trace,
+)
 from kyodo_registry.schemas import (
     BylawsUpload,
     GroupView,
@@ -114,6 +123,7 @@ async def renew(group_id: UUID, body: RenewalRequest, request: Request, response
 @router.post("/{group_id}/suspension", response_model=GroupView, summary="Suspend the registration, with a reason")
 async def suspend(group_id: UUID, body: Reason, request: Request, response: Response, principal: Coordinator) -> Any:
     group = await load_for_update(request, group_id)
+    require_no_interest(request, group, principal)
     group = await run(
         application(request).update,
         group_id,
@@ -137,8 +147,11 @@ async def dissolve(
     group_id: UUID, body: Reason, request: Request, response: Response, principal: GroupOrCoordinator
 ) -> Any:
     group = await load_for_update(request, group_id)
-    if not principal.has(Role.COORDINATOR):
-        require_acting(group, principal)
+    # The representative dissolves the group (contacts may not), or a coordinator with no interest in it.
+    if principal.has(Role.COORDINATOR) and principal.sub != group.representative_sub:
+        require_no_interest(request, group, principal)
+    else:
+        require_representative(group, principal)
     group = await run(
         application(request).update,
         group_id,

@@ -7,7 +7,15 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from kyodo_registry.routing import application, done, load_for_update, require_representative, run, trace
+from kyodo_registry.routing import (
+    application,
+    done,
+    load_for_update,
+    require_no_interest,
+    require_representative,
+    run,
+    trace,
+)
 from kyodo_registry.schemas import ContactRequest, GroupView, HandoverDecision, HandoverProposal, Person
 from kyodo_shared.auth import Principal, Role
 from kyodo_shared.web import requires
@@ -94,6 +102,7 @@ async def decide_handover(
     group_id: UUID, body: HandoverDecision, request: Request, response: Response, principal: Coordinator
 ) -> Any:
     group = await load_for_update(request, group_id)
+    require_no_interest(request, group, principal)
     group = await run(
         application(request).decide_handover,
         group_id,

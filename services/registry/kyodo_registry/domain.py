@@ -25,6 +25,8 @@ REJECTED = "rejected"
 LAPSED = "lapsed"
 SUSPENDED = "suspended"
 DISSOLVED = "dissolved"
+# Every state a group can still change in (rejected groups only re-apply; dissolved ones are closed).
+LIVE = (UNDER_REVIEW, INFORMATION_REQUESTED, REGISTERED, LAPSED, SUSPENDED)
 
 __all__ = ["CRITERIA", "RECHECKED", "Group", "RegistryError"]
 
@@ -96,7 +98,7 @@ class Group(Aggregate):
             raise refuse("unknown_criterion")
         if self.status == INFORMATION_REQUESTED:
             raise refuse("awaiting_information")
-        if self.status == REGISTERED and self.recheck:
+        if self.status in (REGISTERED, LAPSED, SUSPENDED):
             if criterion not in self.recheck or criterion in self.assessments:
                 raise refuse("criterion_not_open")
         elif self.status != UNDER_REVIEW:
@@ -104,7 +106,7 @@ class Group(Aggregate):
         elif criterion in self.assessments:
             raise refuse("criterion_already_assessed")
         self._criterion_assessed(criterion, met, reason, assessor_sub, trace)
-        if self.status == REGISTERED:
+        if self.status in (REGISTERED, LAPSED, SUSPENDED):
             self._after_recheck_assessment(trace)
             return
         if len(self.assessments) < len(CRITERIA):
@@ -128,6 +130,7 @@ class Group(Aggregate):
             self._recheck_passed(trace)
             return
         reasons = "; ".join(f"{c}: {self.assessments[c]['reason']}" for c in unmet)
+        # Suspended (again, with this reason, if it already was) until a later re-check passes.
         self._suspended(f"再確認で基準を満たしませんでした / criteria not met on re-check ({reasons})", "", trace)
 
     @event("CriterionAssessed")
@@ -204,7 +207,7 @@ class Group(Aggregate):
     # --- the registered group's life ------------------------------------------------------------------------
 
     def update_profile(self, profile: dict[str, Any], by_sub: str, trace: dict[str, str]) -> None:
-        self._require(UNDER_REVIEW, INFORMATION_REQUESTED, REGISTERED, LAPSED, SUSPENDED)
+        self._require(*LIVE)
         self._profile_updated(profile, by_sub, trace)
 
     @event("ProfileUpdated")
@@ -212,7 +215,7 @@ class Group(Aggregate):
         self.profile = profile
 
     def change_bylaws(self, bylaws: dict[str, Any], by_sub: str, trace: dict[str, str]) -> None:
-        self._require(UNDER_REVIEW, INFORMATION_REQUESTED, REGISTERED, LAPSED, SUSPENDED)
+        self._require(*LIVE)
         if bylaws["sha256"] == self.bylaws.get("sha256"):
             raise refuse("bylaws_unchanged")
         self._bylaws_changed(bylaws, by_sub, trace)
@@ -223,7 +226,7 @@ class Group(Aggregate):
         self.bylaws = bylaws
 
     def declare_tie(self, tie: dict[str, Any], by_sub: str, trace: dict[str, str]) -> None:
-        self._require(UNDER_REVIEW, INFORMATION_REQUESTED, REGISTERED, LAPSED, SUSPENDED)
+        self._require(*LIVE)
         self._tie_declared(tie, by_sub, trace)
         self._reopen("tie_declared", trace)
 
@@ -232,6 +235,7 @@ class Group(Aggregate):
         self.ties[str(tie["tie_id"])] = dict(tie)
 
     def withdraw_tie(self, tie_id: str, reason: str, by_sub: str, trace: dict[str, str]) -> None:
+        self._require(*LIVE)
         tie = self.ties.get(tie_id)
         if tie is None or tie.get("withdrawn"):
             raise refuse("tie_not_found")
@@ -242,18 +246,17 @@ class Group(Aggregate):
         self.ties[tie_id] = {**self.ties[tie_id], "withdrawn": True, "withdrawal_reason": reason}
 
     def _reopen(self, cause: str, trace: dict[str, str]) -> None:
-        # Under review, the criteria's assessments of this round are set aside; registered, a re-check opens.
+        # Under review, the criteria's assessments of this round are set aside; once registered (lapsed and
+        # suspended included), a re-check opens and must pass before a suspension can be lifted.
         if self.status in (UNDER_REVIEW, INFORMATION_REQUESTED) and not any(c in self.assessments for c in RECHECKED):
             return
-        if self.status in (LAPSED, SUSPENDED):
-            return  # re-checked when the group returns (renewal or reinstatement is decided with them in view)
         self._recheck_opened(list(RECHECKED), cause, trace)
 
     @event("RecheckOpened")
     def _recheck_opened(self, criteria: list[str], cause: str, trace: dict[str, str]) -> None:
         for criterion in criteria:
             self.assessments.pop(criterion, None)
-        if self.status == REGISTERED:
+        if self.status in (REGISTERED, LAPSED, SUSPENDED):
             self.recheck = list(criteria)
 
     @event("RecheckPassed")
@@ -289,10 +292,12 @@ class Group(Aggregate):
     def _suspended(self, reason: str, by_sub: str, trace: dict[str, str]) -> None:
         self.status = SUSPENDED
         self.status_reason = reason
-        self.recheck = []
 
     def reinstate(self, reason: str, renewal_due: str, by_sub: str, trace: dict[str, str]) -> None:
         self._require(SUSPENDED)
+        # Criteria 5 and 6 must stand: a pending or failed re-check is cleared only by a re-check that passes.
+        if self.recheck or any(not self.assessments[c]["met"] for c in RECHECKED if c in self.assessments):
+            raise refuse("recheck_unmet")
         self._reinstated(reason, renewal_due, by_sub, trace)
 
     @event("Reinstated")
@@ -316,7 +321,7 @@ class Group(Aggregate):
     def add_contact(
         self, contact_sub: str, contact: dict[str, str], salt: str, by_sub: str, trace: dict[str, str]
     ) -> None:
-        self._require(UNDER_REVIEW, INFORMATION_REQUESTED, REGISTERED, LAPSED, SUSPENDED)
+        self._require(*LIVE)
         if self.acts_for(contact_sub):
             raise refuse("already_acts_for_group")
         self._contact_added(contact_sub, contact, salt, by_sub, trace)
@@ -328,6 +333,7 @@ class Group(Aggregate):
         self.contacts[contact_sub] = contact
 
     def remove_contact(self, contact_sub: str, by_sub: str, trace: dict[str, str]) -> None:
+        self._require(*LIVE)
         if contact_sub not in self.contacts:
             raise refuse("contact_not_found")
         self._contact_removed(contact_sub, by_sub, trace)
@@ -337,7 +343,7 @@ class Group(Aggregate):
         self.contacts.pop(contact_sub, None)
 
     def propose_handover(self, new_sub: str, by_sub: str, trace: dict[str, str]) -> None:
-        self._require(UNDER_REVIEW, INFORMATION_REQUESTED, REGISTERED, LAPSED, SUSPENDED)
+        self._require(*LIVE)
         if by_sub != self.representative_sub:
             raise refuse("not_representative")
         if new_sub == self.representative_sub:
@@ -349,6 +355,7 @@ class Group(Aggregate):
         self.handover = {"new_sub": new_sub, "proposed_by": by_sub}
 
     def confirm_handover(self, by_sub: str, representative: dict[str, str], salt: str, trace: dict[str, str]) -> None:
+        self._require(*LIVE)
         if self.handover is None or self.handover["new_sub"] != by_sub:
             raise refuse("no_handover_for_you")
         self._representative_changed(by_sub, self.representative_sub, representative, salt, by_sub, "", trace)
@@ -357,7 +364,7 @@ class Group(Aggregate):
         self, new_sub: str, representative: dict[str, str], salt: str, reason: str, by_sub: str, trace: dict[str, str]
     ) -> None:
         """A coordinator's decision, with a reason (the old representative cannot or will not confirm)."""
-        self._require(UNDER_REVIEW, INFORMATION_REQUESTED, REGISTERED, LAPSED, SUSPENDED)
+        self._require(*LIVE)
         if new_sub == self.representative_sub:
             raise refuse("already_representative")
         self._representative_changed(new_sub, self.representative_sub, representative, salt, by_sub, reason, trace)

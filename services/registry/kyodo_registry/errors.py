@@ -30,6 +30,7 @@ _MESSAGES: dict[str, tuple[int, str, str]] = {
     "criterion_not_open": (409, "この基準は現在審査の対象ではありません", "This criterion is not open for assessment"),
     "bylaws_unchanged": (409, "会則が変更されていません", "The bylaws are unchanged"),
     "tie_not_found": (404, "届出された関係が見つかりません", "Declared tie not found"),
+    "recheck_unmet": (409, "基準5・6の再確認が完了していません", "Criteria 5 and 6 have not passed a re-check"),
     "renewal_not_open": (409, "更新の受付期間ではありません", "Renewal is not open yet"),
     "already_acts_for_group": (409, "既にこの団体の代表者または連絡担当者です", "Already acts for this group"),
     "contact_not_found": (404, "連絡担当者が見つかりません", "Contact not found"),

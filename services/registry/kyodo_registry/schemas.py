@@ -72,10 +72,14 @@ class TieRequest(Strict):
     description: Text
 
 
+# A field of activity is a short label; "|" separates them in the search index.
+FieldLabel = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^|]+$")]
+
+
 class ProfileFields(Strict):
     name: ShortText
     purpose: Text
-    fields_of_activity: Annotated[list[ShortText], Field(min_length=1, max_length=20)]
+    fields_of_activity: Annotated[list[FieldLabel], Field(min_length=1, max_length=20)]
     area: ShortText
     founded: date | None = None
     members_count: Annotated[int, Field(ge=1, le=1_000_000)] | None = None

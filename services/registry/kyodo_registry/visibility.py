@@ -15,7 +15,6 @@ PUBLIC_EVENTS = (
     "CriterionAssessed",
     "Registered",
     "Rejected",
-    "Reapplied",
     "ProfileUpdated",
     "BylawsChanged",
     "TieDeclared",
@@ -35,12 +34,16 @@ COORDINATORS = restricted(Role.COORDINATOR)
 POLICY = VisibilityPolicy(
     events={
         # Contact data of representatives and contacts is personal; the salt is kept back with it.
-        _topic("Applied"): EventPolicy(fields={"representative": PERSONAL, "salt": PERSONAL}),
+        # Evidence is free text the group wrote for the coordinators: it may name people.
+        _topic("Applied"): EventPolicy(
+            fields={"representative": PERSONAL, "salt": PERSONAL, "declarations": COORDINATORS}
+        ),
         _topic("ContactAdded"): EventPolicy(fields={"contact": PERSONAL, "salt": PERSONAL}),
         _topic("RepresentativeChanged"): EventPolicy(fields={"representative": PERSONAL, "salt": PERSONAL}),
         _topic("InformationRequested"): EventPolicy(fields={"question": COORDINATORS}),
         _topic("InformationProvided"): EventPolicy(fields={"answer": COORDINATORS, "evidence": COORDINATORS}),
         _topic("Renewed"): EventPolicy(fields={"confirmation": COORDINATORS}),
+        _topic("Reapplied"): EventPolicy(fields={"declarations": COORDINATORS}),
         **{_topic(name): EventPolicy() for name in PUBLIC_EVENTS},
         **ORG_EVENTS,
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -31,6 +31,10 @@ from kyodo_registry.settings import COMMITTEE_MEMBER_RECORD
 from kyodo_shared.privacy import KeyVault
 
 A = TypeVar("A", bound=Aggregate)
+
+
+# A withdrawn declaration still recuses its author for this long.
+RECUSAL_COOLING_OFF_DAYS = 365
 
 
 class OrgCommands:
@@ -246,9 +250,18 @@ class OrgCommands:
         return self._find(interests_id(person_sub), Interests)
 
     def declared_interest(self, person_sub: str, group_id: UUID) -> bool:
-        """Whether the person has a declared interest in the group that has not been withdrawn."""
+        """Whether the person has a declared interest in the group: current, or withdrawn less than a year ago.
+
+        The cooling-off year keeps a withdrawal from lifting a recusal on the spot (declare, withdraw, assess).
+        """
         interests = self.interests_of(person_sub)
-        return interests is not None and interests.has_interest_in(group_id)
+        if interests is None:
+            return False
+        cutoff = self.clock() - timedelta(days=RECUSAL_COOLING_OFF_DAYS)
+        return any(
+            d.group_id == group_id and (d.withdrawn_at is None or datetime.fromisoformat(d.withdrawn_at) > cutoff)
+            for d in interests.declarations
+        )
 
     def interests_in(self, group_id: UUID) -> list[tuple[str, Declaration]]:
         """Every declaration (withdrawn ones too) about the group, by person."""
