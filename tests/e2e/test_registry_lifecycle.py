@@ -5,6 +5,8 @@ shows them, contacts, handover, and conflicts of interest.
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -270,3 +272,64 @@ async def test_a_coordinator_with_a_declared_interest_is_refused_on_that_group_a
         await interested.post("/contacts", {"sub": "contact-1", **PERSON}, "rep-1")
         assert (await interested.post("/dissolution", {"reason": "解散"}, "contact-1")).status_code == 403
         assert (await interested.post("/dissolution", {"reason": "解散"}, "rep-1")).json()["status"] == "dissolved"
+
+
+async def rejected_messages(nats_url: str, namespace: str) -> list[dict[str, Any]]:
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        name = stream_name(namespace, "registry")
+        last = int((await js.stream_info(name)).state.last_seq)
+        found = []
+        for seq in range(1, last + 1):
+            msg = await js.get_msg(name, seq)
+            if str(msg.headers[H_TYPE]).endswith("group.rejected.v1"):
+                found.append(json.loads(msg.data))
+        return found
+    finally:
+        await nc.close()
+
+
+async def test_each_criterions_failure_is_published_with_its_reason(
+    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    async with platform(services(backend, nats_url, bus_namespace, issuer), issuer) as p:
+        groups = {}
+        for index, unmet in enumerate(CRITERIA):
+            group = GroupClient(p, representative=f"rep-{index}")
+            await group.apply(name=f"団体{index}")
+            assert (await group.assess_all(unmet=unmet))["status"] == "rejected"
+            groups[group.group_id] = unmet
+
+        async def all_published() -> bool:
+            return len(await rejected_messages(nats_url, bus_namespace)) == len(CRITERIA)
+
+        await eventually(all_published, timeout=20)
+        published = {m["group_id"]: m["unmet"] for m in await rejected_messages(nats_url, bus_namespace)}
+        assert published == {
+            group_id: [{"criterion": unmet, "reason": f"{unmet}の判断理由"}] for group_id, unmet in groups.items()
+        }
+
+
+async def test_two_coordinators_assessing_the_same_criterion_at_once_one_wins(
+    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    async with platform(services(backend, nats_url, bus_namespace, issuer), issuer) as p:
+        group = GroupClient(p)
+        await group.apply()
+        body = {"criterion": "voluntary", "met": True, "reason": "確認"}
+        answers = await asyncio.gather(
+            *(
+                p.clients["registry"].post(
+                    f"/groups/{group.group_id}/assessments",
+                    json={**body, "reason": f"確認{n}"},
+                    headers={**p.token(f"coord-{n}", "coordinator"), "If-Match": group.etag},
+                )
+                for n in (1, 2)
+            )
+        )
+        assert sorted(a.status_code for a in answers)[0] == 200
+        assert sorted(a.status_code for a in answers)[1] in (409, 412)
+        view = await group.read()
+        assert list(view["assessments"]) == ["voluntary"]
+        assert view["version"] == 2
