@@ -52,7 +52,7 @@ def test_kyodo_up_serves_the_demo_directory_and_stops_cleanly_on_ctrl_c(tmp_path
         # Four demo groups meet all six criteria; the fifth is rejected and never reaches the directory.
         assert page.get("total") == 4, (tmp_path / "up.log").read_text()[-2000:]
         index = httpx.get(f"http://127.0.0.1:{port}/api", timeout=2).json()
-        assert set(index["services"]) == {"registry", "info-hub"}
+        assert set(index["services"]) == {"registry", "info-hub", "proposals"}
         token = subprocess.run(
             [
                 sys.executable,

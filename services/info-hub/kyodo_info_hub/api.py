@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from kyodo_info_hub import opendata
+from kyodo_info_hub import calls, opendata
 from kyodo_info_hub.directory import get_group, list_groups
 from kyodo_shared.db import Database
 from kyodo_shared.problems import Problem
@@ -90,3 +90,45 @@ async def mirrored_checkpoints(request: Request, service: Service) -> Any:
 @open_data.get("/keys", summary="Checkpoint public keys seen for a service (検証用公開鍵)")
 async def mirrored_keys(request: Request, service: Service) -> Any:
     return {"service": service, "keys": await asyncio.to_thread(opendata.keys, _db(request), service)}
+
+
+calls_router = APIRouter(prefix="/calls", tags=["calls"])
+
+
+class PortalCallView(BaseModel):
+    id: str
+    status: str = Field(description="open (募集中), closed (締切) or cancelled (中止).")
+    status_reason: str
+    deadline: str = Field(description="Asia/Tokyo.")
+    rules: dict[str, Any] = Field(description="Title, description, criteria with weights and maximum points, etc.")
+    amendments: list[dict[str, Any]]
+
+
+class PortalCallPage(BaseModel):
+    items: list[PortalCallView]
+    total: int
+    page: int
+    per_page: int
+
+
+def _portal(call: calls.PortalCall) -> PortalCallView:
+    return PortalCallView(id=call.call_id, **{k: v for k, v in vars(call).items() if k != "call_id"})
+
+
+@calls_router.get("", response_model=PortalCallPage, summary="Calls for proposals (募集一覧), open ones first")
+async def list_portal_calls(
+    request: Request,
+    status: Annotated[str, Query(pattern="^(open|closed|cancelled)$")] = "open",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Any:
+    items, total = await asyncio.to_thread(calls.list_calls, _db(request), status, (page - 1) * per_page, per_page)
+    return PortalCallPage(items=[_portal(c) for c in items], total=total, page=page, per_page=per_page)
+
+
+@calls_router.get("/{call_id}", response_model=PortalCallView, summary="One call with its criteria and deadline")
+async def portal_call(call_id: str, request: Request) -> Any:
+    call = await asyncio.to_thread(calls.get_call, _db(request), call_id)
+    if call is None:
+        raise Problem(404, "call_not_found", "募集が見つかりません", "Call not found")
+    return _portal(call)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from kyodo_info_hub import opendata
-from kyodo_info_hub.api import open_data, router
+from kyodo_info_hub import calls, opendata
+from kyodo_info_hub.api import calls_router, open_data, router
 from kyodo_info_hub.app import InfoHubApplication
 from kyodo_info_hub.directory import BATCH_HANDLERS, HANDLERS, migrate_directory
 from kyodo_info_hub.settings import InfoHubSettings
@@ -27,16 +27,17 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         subscriptions=[
             Subscription(source="registry", handlers=HANDLERS, batch_handlers=BATCH_HANDLERS),
             Subscription(source="checkpoints", handlers=opendata.HANDLERS),
+            Subscription(source="proposals", handlers=calls.HANDLERS),
         ],
-        migrations=[migrate_directory, opendata.migrate_open_data],
-        read_models=["directory_groups", "open_checkpoints", "open_keys"],
+        migrations=[migrate_directory, opendata.migrate_open_data, calls.migrate_calls],
+        read_models=["directory_groups", "open_checkpoints", "open_keys", *calls.READ_MODELS],
     )
     return create_service_app(
         kernel=kernel,
         verifier=verifier or JwksVerifier(settings.auth),
         title="Kyodo info-hub (こくぶんじ市民活動センター)",
-        description="The civic activity center's public portal: the directory of registered groups.",
-        routers=[router, open_data],
+        description="The civic activity center's public portal: the group directory, open calls, open data.",
+        routers=[router, open_data, calls_router],
     )
 
 

@@ -70,6 +70,11 @@ def _parser() -> argparse.ArgumentParser:
     erase.add_argument("person", help="the person's subject id (sub)")
     erase.add_argument("--service", action="append", required=True, help="each service holding the person's data")
 
+    receipt = sub.add_parser("receipt", help="check a proposal's signed receipt offline")
+    receipt_sub = receipt.add_subparsers(dest="receipt_command", required=True)
+    verify_receipt = receipt_sub.add_parser("verify", help="RECEIPT.json --keys KEYS.json [--content CONTENT.json]")
+    verify_receipt.add_argument("rest", nargs=argparse.REMAINDER)
+
     asyncapi = sub.add_parser("asyncapi", help="print the AsyncAPI 3 document of every published contract")
     asyncapi.add_argument("--output", type=Path, default=None)
     return parser
@@ -124,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         from kyodo_shared.cli.operator import erase_person
 
         return erase_person(args.person, args.service, data_dir)
+    if args.command == "receipt":
+        from kyodo_shared.cli.receipt import verify_main
+
+        return verify_main(list(args.rest))
     if args.command == "asyncapi":
         from kyodo_shared.asyncapi import render
 

@@ -10,9 +10,10 @@ from kyodo_shared.contracts.base import Contract, stream_name, stream_subjects
 @functools.cache
 def catalog() -> dict[str, type[Contract]]:
     """Every published contract, by CloudEvents type."""
-    from kyodo_shared.contracts import audit, registry, registry_org
+    from kyodo_shared.contracts import audit, proposals, registry, registry_org
 
-    return {c.ce_type(): c for c in (*registry.PUBLISHED, *registry_org.PUBLISHED, *audit.PUBLISHED)}
+    published = (*registry.PUBLISHED, *registry_org.PUBLISHED, *proposals.PUBLISHED, *audit.PUBLISHED)
+    return {c.ce_type(): c for c in published}
 
 
 __all__ = ["Contract", "catalog", "stream_name", "stream_subjects"]

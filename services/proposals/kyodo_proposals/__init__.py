@@ -1,0 +1,1 @@
+"""Proposals service: calls, sealed proposals, the review board, decisions and results."""

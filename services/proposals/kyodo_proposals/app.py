@@ -1,0 +1,117 @@
+"""The proposals service's eventsourcing Application: short commands and queries over calls."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from eventsourcing.application import AggregateNotFoundError, Application
+
+from kyodo_proposals.domain import Call
+from kyodo_proposals.errors import ProposalsError, refuse
+from kyodo_proposals.registry_view import RegistryView
+from kyodo_shared.timers import Timers
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+CLOSE_TIMER = "proposals.call.close"
+
+
+class StaleVersion(Exception):
+    def __init__(self, current: int) -> None:
+        super().__init__(current)
+        self.current = current
+
+
+class ProposalsApplication(Application[UUID]):
+    """Calls for proposals, one event-sourced aggregate per call."""
+
+    name = "proposals"
+    clock: Callable[[], datetime] = staticmethod(lambda: datetime.now(UTC))
+    timers: Timers | None = None
+    view: RegistryView | None = None
+    # Kept outside the store (beside the audit keys): seeds and sealed ids derive from it, so nobody reading the
+    # database can learn a lottery seed before the results or link a sealed record to a group.
+    sealing_key: bytes = b""
+    # An amendment must move the deadline by at least this many days (published with the call).
+    minimum_extension_days: int = 7
+
+    def _view(self) -> RegistryView:
+        if self.view is None:
+            raise RuntimeError("the proposals service needs its view of the registry")
+        return self.view
+
+    def seed(self, call_id: UUID) -> bytes:
+        """The call's lottery seed: secret until the results, committed to by its SHA-256 at publication."""
+        if not self.sealing_key:
+            raise RuntimeError("no sealing key")
+        return hmac.new(self.sealing_key, b"seed:" + call_id.bytes, hashlib.sha256).digest()
+
+    def get_call(self, call_id: UUID) -> Call:
+        try:
+            call: Call = self.repository.get(call_id)
+        except AggregateNotFoundError:
+            raise refuse("call_not_found") from None
+        return call
+
+    def update(self, call_id: UUID, expected_version: int | None, command: Callable[[Call], object]) -> Call:
+        call = self.get_call(call_id)
+        if expected_version is not None and call.version != expected_version:
+            raise StaleVersion(call.version)
+        deadline_before = call.spec["deadline"] if call.status != "draft" else None
+        command(call)
+        if call.status == "published" and call.spec["deadline"] != deadline_before:
+            # Before the save: a failed save leaves a timer that finds nothing to do; the reverse would leave a call
+            # that never closes.
+            self._schedule_close(call)
+        self.save(call)
+        return call
+
+    def _schedule_close(self, call: Call) -> None:
+        if self.timers is not None:
+            self.timers.schedule(CLOSE_TIMER, str(call.id), call.deadline, {"deadline": call.spec["deadline"]})
+
+    def draft_call(self, call_id: UUID, spec: dict[str, Any], coordinator_sub: str, trace: dict[str, str]) -> Call:
+        call = Call(call_id, spec, coordinator_sub, trace)
+        self.save(call)
+        return call
+
+    def publish(self, call_id: UUID, expected_version: int | None, by_sub: str, trace: dict[str, str]) -> Call:
+        now = self.clock()
+
+        def publish(call: Call) -> None:
+            board = self._view().board(str(call.spec["committee_id"]), now.astimezone(TOKYO).date())
+            commitment = hashlib.sha256(self.seed(call.id)).hexdigest()
+            call.publish(list(board.members), board.chair_sub, board.vice_chair_sub, commitment, now, by_sub, trace)
+
+        return self.update(call_id, expected_version, publish)
+
+    def amend(
+        self,
+        call_id: UUID,
+        expected_version: int | None,
+        changes: dict[str, Any],
+        reason: str,
+        new_deadline: datetime,
+        by_sub: str,
+        trace: dict[str, str],
+    ) -> Call:
+        now, days = self.clock(), self.minimum_extension_days
+        return self.update(
+            call_id, expected_version, lambda c: c.amend(changes, reason, new_deadline, days, now, by_sub, trace)
+        )
+
+    def close_due(self, call_id: UUID, trace: dict[str, str]) -> bool:
+        """The deadline timer's action: idempotent, it closes the call only once its (current) deadline passed."""
+        call = self.get_call(call_id)
+        if not call.close(self.clock(), trace):
+            return False
+        self.save(call)
+        return True
+
+
+__all__ = ["CLOSE_TIMER", "ProposalsApplication", "ProposalsError", "StaleVersion"]

@@ -1,0 +1,46 @@
+"""The proposals service's outbound mapping: which domain events leave the service, as which contracts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from kyodo_shared.contracts import Contract
+from kyodo_shared.contracts import proposals as c
+
+
+def rules_of(spec: dict[str, Any]) -> c.CallRules:
+    return c.CallRules.model_validate(spec)
+
+
+_CALL: dict[str, Callable[[Any], Sequence[Contract]]] = {
+    # Drafts are the coordinator's work in progress: nothing leaves until publication.
+    "Drafted": lambda e: [],
+    "DraftRevised": lambda e: [],
+    "Published": lambda e: [
+        c.CallPublished(
+            call_id=e.originator_id,
+            rules=rules_of(e.spec),
+            board_subs=e.board,
+            chair_sub=e.chair_sub,
+            vice_chair_sub=e.vice_chair_sub,
+            seed_commitment=e.seed_commitment,
+            published_at=e.published_at,
+        )
+    ],
+    "Amended": lambda e: [
+        c.CallAmended(call_id=e.originator_id, rules=rules_of(e.spec), changed=sorted(e.changes), reason=e.reason)
+    ],
+    "Closed": lambda e: [c.CallClosed(call_id=e.originator_id, closed_at=e.closed_at)],
+    "Cancelled": lambda e: [c.CallCancelled(call_id=e.originator_id, reason=e.reason)],
+}
+
+
+def to_contracts(event: Any) -> Sequence[Contract]:
+    owner, _, name = type(event).__qualname__.partition(".")
+    if owner != "Call":
+        return []  # the kernel's own events (checkpoints, operator actions) are published by the kernel, if at all
+    mapping = _CALL.get(name)
+    if mapping is None:
+        raise LookupError(f"no contract mapping declared for Call.{name}")
+    return mapping(event)

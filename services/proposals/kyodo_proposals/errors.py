@@ -1,0 +1,39 @@
+"""The proposals service's refusals: a code, Japanese with English beside it, and an HTTP status."""
+
+from __future__ import annotations
+
+
+class ProposalsError(Exception):
+    def __init__(self, code: str, message_ja: str, message_en: str, status: int = 409) -> None:
+        super().__init__(code)
+        self.code, self.message_ja, self.message_en, self.status = code, message_ja, message_en, status
+
+
+_MESSAGES: dict[str, tuple[int, str, str]] = {
+    "call_not_found": (404, "募集が見つかりません", "Call not found"),
+    "invalid_state": (409, "現在の状態ではこの操作はできません", "Not allowed in the call's current state"),
+    "deadline_passed": (409, "締切を過ぎています", "The deadline has passed"),
+    "board_below_quorum": (
+        409,
+        "審査会の委員数が定足数に足りません",
+        "The review board has fewer members than the quorum",
+    ),
+    "not_amendable": (422, "変更できない項目が含まれています", "Only the published rules may be amended"),
+    "extension_too_short": (
+        409,
+        "変更時は締切を所定の日数以上延長してください",
+        "An amendment must extend the deadline by at least the required days",
+    ),
+    "committee_not_review_board": (
+        422,
+        "協働事業審査会を指定してください",
+        "The committee must be the collaboration-project review board",
+    ),
+}
+
+
+def refuse(code: str, state: str = "") -> ProposalsError:
+    status, ja, en = _MESSAGES[code]
+    if state:
+        ja, en = f"{ja}（状態: {state}）", f"{en} (state: {state})"
+    return ProposalsError(code, ja, en, status)

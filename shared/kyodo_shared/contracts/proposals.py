@@ -1,0 +1,110 @@
+"""Contracts published by the proposals service: calls for proposals (募集) and their rules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import Field
+
+from kyodo_shared.contracts.base import Contract, ContractModel
+
+
+class CallKind(StrEnum):
+    PARTNER_SELECTION = "partner_selection"  # プロポーザル方式: a partner for a city project
+    OPEN_CALL = "open_call"  # 提案制度: groups propose their own projects on a theme
+
+
+class Formula(StrEnum):
+    WEIGHTED_SUM_OF_MEANS = "weighted_sum_of_means"  # Σ weight × mean points
+    PERCENT_OF_MAXIMUM = "percent_of_maximum"  # 100 × Σ weight × mean / Σ weight × max
+
+
+class TieRule(StrEnum):
+    LOTTERY = "lottery"  # ascending SHA-256(seed ‖ content hash); the seed is committed at publication
+    CRITERIA_PRIORITY_THEN_LOTTERY = "criteria_priority_then_lottery"
+
+
+class CallCriterion(ContractModel):
+    key: str
+    name_ja: str
+    name_en: str | None = None
+    weight: int = Field(ge=1)
+    max_points: int = Field(ge=1)
+
+
+class CallRules(ContractModel):
+    """Everything a call publishes about how proposals are judged."""
+
+    kind: CallKind
+    title_ja: str
+    title_en: str | None = None
+    description_ja: str
+    description_en: str | None = None
+    screening_decision_id: UUID | None = Field(default=None, description="The screening decision it follows.")
+    criteria: list[CallCriterion]
+    formula: Formula
+    passing_score: str = Field(description="Exact fraction 'n/d' compared with the formula's result.")
+    select: int = Field(ge=1, description="How many proposals are selected at most.")
+    tie_rule: TieRule
+    priority: list[str] = Field(description="Criterion keys in priority order, for criteria_priority_then_lottery.")
+    quorum: int = Field(ge=1, description="Eligible scorers each proposal needs.")
+    deadline: datetime = Field(description="Submission deadline (Asia/Tokyo offset).")
+    committee_id: UUID = Field(description="The review board (協働事業審査会) in the registry.")
+    minimum_extension_days: int = Field(ge=0, description="An amendment extends the deadline by at least this.")
+
+
+class CallPublished(Contract):
+    """A call was published: its rules, deadline, board (fixed now) and the commitment to its lottery seed."""
+
+    event_name: ClassVar[str] = "proposals.call.published"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "A call for proposals was published (募集の公告)."
+
+    call_id: UUID
+    rules: CallRules
+    board_subs: list[str] = Field(description="The review board's members for this call.")
+    chair_sub: str | None
+    vice_chair_sub: str | None
+    seed_commitment: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the secret lottery seed.")
+    published_at: datetime
+
+
+class CallAmended(Contract):
+    """The call's rules changed before its deadline, with a reason; the deadline moved accordingly."""
+
+    event_name: ClassVar[str] = "proposals.call.amended"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "A call was amended, extending its deadline (募集内容の変更)."
+
+    call_id: UUID
+    rules: CallRules = Field(description="The rules as they stand after the amendment.")
+    changed: list[str] = Field(description="Which rules changed.")
+    reason: str
+
+
+class CallClosed(Contract):
+    """The deadline passed: no more submissions."""
+
+    event_name: ClassVar[str] = "proposals.call.closed"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "A call closed at its deadline (募集の締切)."
+
+    call_id: UUID
+    closed_at: datetime
+
+
+class CallCancelled(Contract):
+    """The call was cancelled, with a reason; its proposals stay sealed."""
+
+    event_name: ClassVar[str] = "proposals.call.cancelled"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "A call was cancelled (募集の中止)."
+
+    call_id: UUID
+    reason: str
+
+
+PUBLISHED: tuple[type[Contract], ...] = (CallPublished, CallAmended, CallClosed, CallCancelled)
