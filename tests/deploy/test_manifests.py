@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 BASE = DEPLOY / "base"
 PRODUCTION = DEPLOY / "overlays" / "production"
-SERVICES = {"registry": "registry", "info-hub": "info_hub"}
+SERVICES = {"registry": "registry", "info-hub": "info_hub", "proposals": "proposals"}
 DSN = "KYODO_STORE__PG_DSN"
 VAULT_DSN = "KYODO_PRIVACY__VAULT_PG_DSN"
 KEYS_DIR = "/var/lib/kyodo/audit-keys"
@@ -261,14 +261,14 @@ def test_each_pod_disruption_budget_and_service_select_the_pods(service: str) ->
         assert selector.items() <= labels.items()
 
 
-def test_the_ingress_routes_both_prefixes_without_rewriting() -> None:
+def test_the_ingress_routes_every_service_prefix_without_rewriting() -> None:
     ingress = only("Ingress")
     routes = {
         path["path"]: (path["pathType"], path["backend"]["service"]["name"])
         for rule in ingress["spec"]["rules"]
         for path in rule["http"]["paths"]
     }
-    assert routes == {"/api/registry": ("Prefix", "registry"), "/api/info-hub": ("Prefix", "info-hub")}
+    assert routes == {f"/api/{service}": ("Prefix", service) for service in SERVICES}
     annotations = ingress["metadata"].get("annotations", {})
     assert not any("rewrite" in key for key in annotations)
 
@@ -294,7 +294,7 @@ def test_the_production_overlay_pins_an_image_tag_that_is_not_latest() -> None:
 
 def test_the_production_overlay_runs_at_least_two_replicas_of_each_service() -> None:
     patches = load(PRODUCTION / "replicas.yaml")
-    assert {p["metadata"]["name"]: p["spec"]["replicas"] for p in patches} == {"registry": 2, "info-hub": 2}
+    assert {p["metadata"]["name"]: p["spec"]["replicas"] for p in patches} == {"registry": 2, "info-hub": 2, "proposals": 2}
 
 
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
