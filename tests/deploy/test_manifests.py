@@ -294,7 +294,11 @@ def test_the_production_overlay_pins_an_image_tag_that_is_not_latest() -> None:
 
 def test_the_production_overlay_runs_at_least_two_replicas_of_each_service() -> None:
     patches = load(PRODUCTION / "replicas.yaml")
-    assert {p["metadata"]["name"]: p["spec"]["replicas"] for p in patches} == {"registry": 2, "info-hub": 2, "proposals": 2}
+    assert {p["metadata"]["name"]: p["spec"]["replicas"] for p in patches} == {
+        "registry": 2,
+        "info-hub": 2,
+        "proposals": 2,
+    }
 
 
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")

@@ -10,11 +10,13 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.application import AggregateNotFoundError, Application
 
 from kyodo_proposals.domain import Call
 from kyodo_proposals.errors import ProposalsError, refuse
 from kyodo_proposals.registry_view import RegistryView
+from kyodo_proposals.submissions import SubmissionCommands
 from kyodo_shared.timers import Timers
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -27,7 +29,7 @@ class StaleVersion(Exception):
         self.current = current
 
 
-class ProposalsApplication(Application[UUID]):
+class ProposalsApplication(SubmissionCommands, Application[UUID]):
     """Calls for proposals, one event-sourced aggregate per call."""
 
     name = "proposals"
@@ -39,6 +41,8 @@ class ProposalsApplication(Application[UUID]):
     sealing_key: bytes = b""
     # An amendment must move the deadline by at least this many days (published with the call).
     minimum_extension_days: int = 7
+    # The service's current receipt signing key and its id (its audit key ring, published like checkpoints' keys).
+    receipt_key: Callable[[], tuple[Ed25519PrivateKey, str]]
 
     def _view(self) -> RegistryView:
         if self.view is None:
@@ -107,11 +111,7 @@ class ProposalsApplication(Application[UUID]):
 
     def close_due(self, call_id: UUID, trace: dict[str, str]) -> bool:
         """The deadline timer's action: idempotent, it closes the call only once its (current) deadline passed."""
-        call = self.get_call(call_id)
-        if not call.close(self.clock(), trace):
-            return False
-        self.save(call)
-        return True
+        return self.close_with_gate(self.get_call(call_id), self.clock(), trace)
 
 
 __all__ = ["CLOSE_TIMER", "ProposalsApplication", "ProposalsError", "StaleVersion"]

@@ -39,7 +39,8 @@ _CALL: dict[str, Callable[[Any], Sequence[Contract]]] = {
 def to_contracts(event: Any) -> Sequence[Contract]:
     owner, _, name = type(event).__qualname__.partition(".")
     if owner != "Call":
-        return []  # the kernel's own events (checkpoints, operator actions) are published by the kernel, if at all
+        # Sealed proposals and their gate never leave the service; the kernel's own events are the kernel's.
+        return []
     mapping = _CALL.get(name)
     if mapping is None:
         raise LookupError(f"no contract mapping declared for Call.{name}")

@@ -24,6 +24,17 @@ _MESSAGES: dict[str, tuple[int, str, str]] = {
         "変更時は締切を所定の日数以上延長してください",
         "An amendment must extend the deadline by at least the required days",
     ),
+    "call_not_open": (409, "この募集は受付中ではありません", "The call is not open for proposals"),
+    "not_acting_for_group": (403, "この団体を代表する権限がありません", "You do not act for this group"),
+    "group_not_eligible": (
+        409,
+        "登録が有効な市民活動団体のみ提案できます",
+        "Only registered groups in good standing may submit",
+    ),
+    "already_submitted": (409, "既に提案済みです。修正してください", "Already submitted: revise it instead"),
+    "proposal_changed": (412, "提案が他の操作で更新されました", "The proposal has changed"),
+    "proposal_not_found": (404, "提案が見つかりません", "Proposal not found"),
+    "busy": (503, "混み合っています。もう一度お試しください", "Busy: please try again"),
     "committee_not_review_board": (
         422,
         "協働事業審査会を指定してください",

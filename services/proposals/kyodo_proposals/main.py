@@ -7,9 +7,11 @@ import secrets
 from pathlib import Path
 from uuid import UUID
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
 from kyodo_proposals.api import router
+from kyodo_proposals.api_proposals import router as proposals_router
 from kyodo_proposals.app import CLOSE_TIMER, ProposalsApplication
 from kyodo_proposals.bus import to_contracts
 from kyodo_proposals.index import NAME as INDEX_NAME
@@ -66,6 +68,12 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
     app.timers = kernel.timers
     app.view = RegistryView(kernel.db)
     app.sealing_key = sealing_key(settings.audit.keys_dir)
+
+    def receipt_key() -> tuple[Ed25519PrivateKey, str]:
+        ring = kernel.keys_ring()
+        return ring.private(ring.active), ring.active
+
+    app.receipt_key = receipt_key
     if isinstance(settings, ProposalsSettings):
         app.minimum_extension_days = settings.amendment_extension_days
     return create_service_app(
@@ -73,7 +81,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         verifier=verifier or JwksVerifier(settings.auth),
         title="Kyodo proposals (協働事業提案)",
         description="Calls for proposals, sealed proposals, the review board, decisions by published rules.",
-        routers=[router],
+        routers=[router, proposals_router],
     )
 
 

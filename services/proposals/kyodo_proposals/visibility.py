@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kyodo_shared.audit.visibility import EventPolicy, VisibilityPolicy, restricted
+from kyodo_shared.audit.visibility import EventPolicy, VisibilityPolicy, restricted, sealed
 from kyodo_shared.auth import Role
 
 
@@ -13,8 +13,13 @@ def _topic(name: str) -> str:
 # Drafts are not public until published; everything from publication on is.
 DRAFTS = EventPolicy(event=restricted(Role.COORDINATOR))
 
+# Sealed proposals and their gate: bodies are ciphertext anyway; the audit API shows only their chain fields.
+NEVER: EventPolicy = EventPolicy(event=sealed(lambda body: None))
+
 POLICY = VisibilityPolicy(
     events={
+        **{f"kyodo_proposals.sealed:Proposal.{n}": NEVER for n in ("Submitted", "Revised", "Withdrawn")},
+        **{f"kyodo_proposals.sealed:Gate.{n}": NEVER for n in ("Opened", "Passed", "Shut")},
         _topic("Drafted"): DRAFTS,
         _topic("DraftRevised"): DRAFTS,
         **{_topic(name): EventPolicy() for name in ("Published", "Amended", "Closed", "Cancelled")},

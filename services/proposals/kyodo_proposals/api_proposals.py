@@ -1,0 +1,179 @@
+"""Proposals HTTP routes for a group's sealed proposal: submit, revise, withdraw, read its own, and its receipt.
+
+Before the deadline nobody but the group's own people learns anything: to everyone else a proposal that exists
+answers exactly as one that does not (404).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from kyodo_proposals.app import ProposalsApplication, StaleVersion
+from kyodo_proposals.errors import ProposalsError
+from kyodo_proposals.submissions import Attachment
+from kyodo_shared.auth import Principal, Role
+from kyodo_shared.jcs import canonicalize
+from kyodo_shared.problems import Problem
+from kyodo_shared.web import etag_of, requires
+
+router = APIRouter(prefix="/calls/{call_id}/proposals", tags=["proposals"])
+Group = Annotated[Principal, Depends(requires(Role.GROUP))]
+T = TypeVar("T")
+MEDIA_TYPES = frozenset({"application/pdf", "text/plain", "image/png", "image/jpeg"})
+MAX_ATTACHMENT_BYTES = 128 * 1024
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class BudgetLine(Strict):
+    item: Annotated[str, Field(min_length=1, max_length=200)]
+    amount_yen: Annotated[int, Field(ge=0, le=1_000_000_000)]
+
+
+class Milestone(Strict):
+    period: Annotated[str, Field(min_length=1, max_length=100)]
+    activity: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class TeamRole(Strict):
+    role: Annotated[str, Field(min_length=1, max_length=100)]
+    description: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class Content(Strict):
+    """The proposal (提案書): what the board scores once the call has closed."""
+
+    summary: Annotated[str, Field(min_length=1, max_length=2000)]
+    plan: Annotated[str, Field(min_length=1, max_length=8000)]
+    budget: Annotated[list[BudgetLine], Field(max_length=100)]
+    schedule: Annotated[list[Milestone], Field(max_length=100)]
+    team: Annotated[list[TeamRole], Field(max_length=50)]
+
+
+class AttachmentIn(Strict):
+    filename: Annotated[str, Field(min_length=1, max_length=200)]
+    media_type: str
+    content_base64: str
+
+    @field_validator("media_type")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in MEDIA_TYPES:
+            raise ValueError("unsupported media type")
+        return value
+
+    @field_validator("content_base64")
+    @classmethod
+    def _decodes(cls, value: str) -> str:
+        try:
+            content = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("not valid base64") from None
+        if not content or len(content) > MAX_ATTACHMENT_BYTES:
+            raise ValueError(f"an attachment holds 1 to {MAX_ATTACHMENT_BYTES} bytes")
+        return value
+
+    def attachment(self) -> Attachment:
+        return Attachment(self.filename, self.media_type, base64.b64decode(self.content_base64))
+
+
+class Submission(Strict):
+    content: Content
+    attachments: Annotated[list[AttachmentIn], Field(max_length=5)] = []
+
+
+class NewSubmission(Submission):
+    group_id: UUID
+
+
+class ProposalView(BaseModel):
+    group_id: UUID
+    version: int
+    withdrawn: bool
+    content: dict[str, Any]
+    attachments: list[dict[str, Any]]
+    receipt: dict[str, Any] = Field(description="Signed receipt: check offline with `kyodo receipt verify`.")
+
+
+def _app(request: Request) -> ProposalsApplication:
+    app: ProposalsApplication = request.app.state.kernel.application
+    return app
+
+
+async def _run(fn: Callable[..., T], *args: Any) -> T:
+    try:
+        return await asyncio.to_thread(fn, *args)
+    except ProposalsError as error:
+        raise Problem(error.status, error.code, error.message_ja, error.message_en) from None
+    except StaleVersion:
+        raise Problem(412, "precondition_failed", "他の更新と競合しました", "The resource has changed") from None
+
+
+def _if_match(request: Request) -> int:
+    header = request.headers.get("if-match")
+    if header is None:
+        raise Problem(428, "precondition_required", "If-Match ヘッダーが必要です", "If-Match is required")
+    try:
+        return int(header.strip().strip('"'))
+    except ValueError:
+        raise Problem(412, "precondition_failed", "他の更新と競合しました", "The resource has changed") from None
+
+
+def _content(body: Submission) -> dict[str, Any]:
+    content = body.content.model_dump(mode="json")
+    canonicalize(content)  # refuse now what could not be hashed the same way later
+    return content
+
+
+async def _answer(
+    request: Request, response: Response, call_id: UUID, group_id: UUID, sub: str, status: int
+) -> ProposalView:
+    own = await _run(_app(request).own_proposal, call_id, group_id, sub)
+    request.app.state.kernel.nudge()
+    response.headers["ETag"] = etag_of(own.version)
+    response.status_code = status
+    return ProposalView(
+        group_id=group_id,
+        receipt=own.receipt.body() | {"signature": own.receipt.signature},
+        **{k: v for k, v in vars(own).items() if k != "receipt"},
+    )
+
+
+@router.post("", status_code=201, response_model=ProposalView, summary="Submit a sealed proposal (提案書の提出)")
+async def submit(call_id: UUID, body: NewSubmission, request: Request, response: Response, principal: Group) -> Any:
+    attachments = [a.attachment() for a in body.attachments]
+    await _run(_app(request).submit, call_id, body.group_id, principal.sub, _content(body), attachments, None)
+    response.headers["Location"] = f"proposals/{body.group_id}"
+    return await _answer(request, response, call_id, body.group_id, principal.sub, 201)
+
+
+@router.put("/{group_id}", response_model=ProposalView, summary="Revise (or resubmit after withdrawing): new receipt")
+async def revise(
+    call_id: UUID, group_id: UUID, body: Submission, request: Request, response: Response, principal: Group
+) -> Any:
+    expected = _if_match(request)
+    attachments = [a.attachment() for a in body.attachments]
+    await _run(_app(request).submit, call_id, group_id, principal.sub, _content(body), attachments, expected)
+    return await _answer(request, response, call_id, group_id, principal.sub, 200)
+
+
+@router.post("/{group_id}/withdrawal", response_model=ProposalView, summary="Withdraw before the deadline")
+async def withdraw(call_id: UUID, group_id: UUID, request: Request, response: Response, principal: Group) -> Any:
+    expected = _if_match(request)
+    await _run(_app(request).withdraw, call_id, group_id, principal.sub, expected)
+    return await _answer(request, response, call_id, group_id, principal.sub, 200)
+
+
+@router.get("/{group_id}", response_model=ProposalView, summary="The group's own proposal (its people only)")
+async def own(call_id: UUID, group_id: UUID, request: Request, response: Response, principal: Group) -> Any:
+    return await _answer(request, response, call_id, group_id, principal.sub, 200)
