@@ -16,6 +16,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from kyodo_proposals.domain import Call
 from kyodo_proposals.errors import ProposalsError, refuse
 from kyodo_proposals.registry_view import RegistryView
+from kyodo_proposals.review_app import ReviewCommands
 from kyodo_proposals.submissions import SubmissionCommands
 from kyodo_shared.timers import Timers
 
@@ -29,7 +30,7 @@ class StaleVersion(Exception):
         self.current = current
 
 
-class ProposalsApplication(SubmissionCommands, Application[UUID]):
+class ProposalsApplication(SubmissionCommands, ReviewCommands, Application[UUID]):
     """Calls for proposals, one event-sourced aggregate per call."""
 
     name = "proposals"
@@ -43,6 +44,8 @@ class ProposalsApplication(SubmissionCommands, Application[UUID]):
     minimum_extension_days: int = 7
     # The service's current receipt signing key and its id (its audit key ring, published like checkpoints' keys).
     receipt_key: Callable[[], tuple[Ed25519PrivateKey, str]]
+    # The service's published receipt/checkpoint keys (kid → public key), to check receipts at the close.
+    published_keys: Callable[[], dict[str, str]]
 
     def _view(self) -> RegistryView:
         if self.view is None:

@@ -33,7 +33,30 @@ _CALL: dict[str, Callable[[Any], Sequence[Contract]]] = {
     ],
     "Closed": lambda e: [c.CallClosed(call_id=e.originator_id, closed_at=e.closed_at)],
     "Cancelled": lambda e: [c.CallCancelled(call_id=e.originator_id, reason=e.reason)],
+    # The review happens inside; what it decided leaves with the results.
+    "ReviewStarted": lambda e: [],
+    "ResultsPublished": lambda e: _results(e.originator_id, e.results),
 }
+
+
+def _results(call_id: Any, results: dict[str, Any]) -> Sequence[Contract]:
+    published: list[Contract] = [
+        c.CallResultsPublished(
+            call_id=call_id,
+            proposals=[c.ProposalResult.model_validate(p) for p in results["proposals"]],
+            selected=results["selected"],
+            reasons=results["reasons"],
+            seed=results["seed"],
+        )
+    ]
+    published += [
+        c.ProposalAdopted(
+            call_id=call_id, proposal_id=p["proposal_id"], group_id=p["group_id"], rank=p["rank"], score=p["score"]
+        )
+        for p in results["proposals"]
+        if p["selected"]
+    ]
+    return published
 
 
 def to_contracts(event: Any) -> Sequence[Contract]:

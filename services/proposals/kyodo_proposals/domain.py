@@ -48,6 +48,7 @@ class Call(Aggregate):
         self.closed_at: str | None = None
         self.amendments: list[dict[str, Any]] = []
         self.status_reason = ""
+        self.results: dict[str, Any] = {}
 
     @staticmethod
     def create_id(call_id: UUID) -> UUID:
@@ -155,6 +156,22 @@ class Call(Aggregate):
         # Closed *at the deadline*, however late the timer ran: receipt times are compared with it.
         self.status = CLOSED
         self.closed_at = closed_at
+
+    @event("ReviewStarted")
+    def start_review(self, trace: dict[str, str]) -> None:
+        if self.status != CLOSED:
+            raise refuse("invalid_state", self.status)
+        self.status = IN_REVIEW
+
+    def conclude(self, results: dict[str, Any], by_sub: str, trace: dict[str, str]) -> None:
+        """The decision, confirmed, published at once with its results."""
+        self._require(IN_REVIEW)
+        self._concluded(results, by_sub, trace)
+
+    @event("ResultsPublished")
+    def _concluded(self, results: dict[str, Any], by_sub: str, trace: dict[str, str]) -> None:
+        self.status = RESULTS_PUBLISHED
+        self.results = results
 
     def cancel(self, reason: str, by_sub: str, trace: dict[str, str]) -> None:
         self._require(DRAFT, PUBLISHED, CLOSED, IN_REVIEW)

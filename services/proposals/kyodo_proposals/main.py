@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from kyodo_proposals.api import router
 from kyodo_proposals.api_proposals import router as proposals_router
+from kyodo_proposals.api_review import router as review_router
 from kyodo_proposals.app import CLOSE_TIMER, ProposalsApplication
 from kyodo_proposals.bus import to_contracts
 from kyodo_proposals.index import NAME as INDEX_NAME
@@ -74,6 +75,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         return ring.private(ring.active), ring.active
 
     app.receipt_key = receipt_key
+    app.published_keys = kernel.published_keys
     if isinstance(settings, ProposalsSettings):
         app.minimum_extension_days = settings.amendment_extension_days
     return create_service_app(
@@ -81,7 +83,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         verifier=verifier or JwksVerifier(settings.auth),
         title="Kyodo proposals (協働事業提案)",
         description="Calls for proposals, sealed proposals, the review board, decisions by published rules.",
-        routers=[router, proposals_router],
+        routers=[router, proposals_router, review_router],
     )
 
 

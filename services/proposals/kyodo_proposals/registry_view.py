@@ -198,6 +198,11 @@ class RegistryView:
             )
         return (str(row[0]), str(row[1]), str(row[2])) if row else None
 
+    def group_ids(self) -> list[str]:
+        with self.db.transaction(read_only=True) as tx:
+            rows = tx.fetchall("SELECT group_id FROM reg_groups ORDER BY group_id")
+        return [str(row[0]) for row in rows]
+
     def acts_for(self, sub: str, group_id: str) -> bool:
         with self.db.transaction(read_only=True) as tx:
             rep = tx.fetchone(

@@ -10,6 +10,8 @@ def _topic(name: str) -> str:
     return f"kyodo_proposals.domain:Call.{name}"
 
 
+# The review's records: auditors (who recompute the decision) and coordinators.
+REVIEW = EventPolicy(event=restricted(Role.AUDITOR, Role.COORDINATOR))
 # Drafts are not public until published; everything from publication on is.
 DRAFTS = EventPolicy(event=restricted(Role.COORDINATOR))
 
@@ -22,6 +24,24 @@ POLICY = VisibilityPolicy(
         **{f"kyodo_proposals.sealed:Gate.{n}": NEVER for n in ("Opened", "Passed", "Shut")},
         _topic("Drafted"): DRAFTS,
         _topic("DraftRevised"): DRAFTS,
-        **{_topic(name): EventPolicy() for name in ("Published", "Amended", "Closed", "Cancelled")},
+        **{
+            _topic(name): EventPolicy()
+            for name in ("Published", "Amended", "Closed", "Cancelled", "ReviewStarted", "ResultsPublished")
+        },
+        # The review: revealed proposals, conflicts and scores are for the board's work and for auditors; what is
+        # public leaves with the results.
+        **{
+            f"kyodo_proposals.review:Review.{name}": REVIEW
+            for name in (
+                "Opened",
+                "ConflictDeclared",
+                "ConflictRemoved",
+                "Scored",
+                "SubstituteAdded",
+                "DecisionBlocked",
+                "Decided",
+                "ResultsPublished",
+            )
+        },
     }
 )

@@ -107,4 +107,59 @@ class CallCancelled(Contract):
     reason: str
 
 
-PUBLISHED: tuple[type[Contract], ...] = (CallPublished, CallAmended, CallClosed, CallCancelled)
+class LabelledScore(ContractModel):
+    label: str = Field(description="A reviewer label, shuffled per proposal (not linkable to a member).")
+    points: dict[str, int]
+
+
+class ProposalResult(ContractModel):
+    proposal_id: UUID
+    group_id: UUID
+    rank: int
+    score: str = Field(description="Exact fraction 'n/d' under the published formula.")
+    score_display: str
+    criterion_means: dict[str, str] = Field(description="Exact fractions per criterion.")
+    passes: bool
+    selected: bool
+    tie_broken: bool
+    lottery_key: str
+    recusals: int = Field(description="Board members recused from this proposal.")
+    scores: list[LabelledScore]
+
+
+class CallResultsPublished(Contract):
+    """The decision, confirmed with reasons, and everything needed to recompute it: published at once."""
+
+    event_name: ClassVar[str] = "proposals.call.results_published"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "A call's results were published with scores and reasons (選定結果の公表)."
+
+    call_id: UUID
+    proposals: list[ProposalResult]
+    selected: list[UUID]
+    reasons: str
+    seed: str = Field(pattern=r"^[0-9a-f]{64}$", description="The lottery seed, revealed; SHA-256 is the commitment.")
+
+
+class ProposalAdopted(Contract):
+    """A selected proposal: the collaboration project it becomes is created from this event."""
+
+    event_name: ClassVar[str] = "proposals.proposal.adopted"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "A proposal was adopted (採択)."
+
+    call_id: UUID
+    proposal_id: UUID
+    group_id: UUID
+    rank: int
+    score: str
+
+
+PUBLISHED: tuple[type[Contract], ...] = (
+    CallPublished,
+    CallAmended,
+    CallClosed,
+    CallCancelled,
+    CallResultsPublished,
+    ProposalAdopted,
+)

@@ -1,0 +1,176 @@
+"""The review of a closed call: the proposals revealed to the board, conflicts and recusals, independent scores,
+quorum and substitutes, the decision by the published rule, and the published results.
+
+One aggregate per call (id uuid5 of the call), created when the review opens after the deadline. Who is recused
+is recomputed from the registry's declared interests and the conflicts recorded here, so an interest declared
+late voids the scores already given.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from kyodo_proposals.errors import refuse
+
+OPEN = "open"
+DECIDED = "decided"
+PUBLISHED = "published"
+
+
+def review_id(call_id: UUID) -> UUID:
+    return uuid5(NAMESPACE_URL, f"kyodo:proposals:review:{call_id}")
+
+
+class Review(Aggregate):
+    class Opened(Aggregate.Created):
+        call_id: UUID
+        entries: list[dict[str, Any]]
+        board: list[str]
+        chair_sub: str | None
+        vice_chair_sub: str | None
+        quorum: int
+        trace: dict[str, str]
+
+    @event(Opened)
+    def __init__(
+        self,
+        call_id: UUID,
+        entries: list[dict[str, Any]],
+        board: list[str],
+        chair_sub: str | None,
+        vice_chair_sub: str | None,
+        quorum: int,
+        trace: dict[str, str],
+    ) -> None:
+        # entries: proposal_id, group_id, version, content_hash, receipt_ok — each final, not-withdrawn version.
+        self.call_id = call_id
+        self.entries = {str(e["proposal_id"]): dict(e) for e in entries}
+        self.board = list(board)
+        self.chair_sub, self.vice_chair_sub = chair_sub, vice_chair_sub
+        self.quorum = quorum
+        self.conflicts: dict[str, dict[str, Any]] = {}  # "member|proposal" → kind, reason, pinned
+        self.scores: dict[str, dict[str, Any]] = {}  # "member|proposal" → points, comment
+        self.status = OPEN
+        self.blocked: list[str] = []
+        self.decision: dict[str, Any] | None = None
+
+    @staticmethod
+    def create_id(call_id: UUID) -> UUID:
+        return review_id(call_id)
+
+    def _entry(self, proposal_id: str) -> dict[str, Any]:
+        if proposal_id not in self.entries:
+            raise refuse("proposal_not_found")
+        return self.entries[proposal_id]
+
+    def _member(self, member_sub: str) -> None:
+        if member_sub not in self.board:
+            raise refuse("not_on_board")
+
+    def declare_conflict(
+        self, member_sub: str, proposal_id: str, kind: str, reason: str, by_sub: str, pinned: bool
+    ) -> None:
+        """A member declares their own conflict; a coordinator may pin one the member cannot remove."""
+        self._require_open()
+        self._member(member_sub)
+        self._entry(proposal_id)
+        self._conflict_declared(member_sub, proposal_id, kind, reason, by_sub, pinned)
+
+    @event("ConflictDeclared")
+    def _conflict_declared(
+        self, member_sub: str, proposal_id: str, kind: str, reason: str, by_sub: str, pinned: bool
+    ) -> None:
+        key = f"{member_sub}|{proposal_id}"
+        previous = self.conflicts.get(key, {})
+        self.conflicts[key] = {"kind": kind, "reason": reason, "pinned": pinned or bool(previous.get("pinned"))}
+
+    def remove_conflict(self, member_sub: str, proposal_id: str, by_sub: str) -> None:
+        self._require_open()
+        conflict = self.conflicts.get(f"{member_sub}|{proposal_id}")
+        if conflict is None:
+            raise refuse("conflict_not_found")
+        if conflict["pinned"]:
+            raise refuse("conflict_pinned")
+        self._conflict_removed(member_sub, proposal_id, by_sub)
+
+    @event("ConflictRemoved")
+    def _conflict_removed(self, member_sub: str, proposal_id: str, by_sub: str) -> None:
+        self.conflicts.pop(f"{member_sub}|{proposal_id}", None)
+
+    def recused(self, member_sub: str, proposal_id: str, interested: bool) -> bool:
+        """interested: the registry knows a declared interest of the member in the proposing group."""
+        return interested or f"{member_sub}|{proposal_id}" in self.conflicts
+
+    def score(
+        self,
+        member_sub: str,
+        proposal_id: str,
+        points: dict[str, int],
+        comment: str,
+        criteria: list[dict[str, Any]],
+        interested: bool,
+        trace: dict[str, str],
+    ) -> None:
+        self._require_open()
+        self._member(member_sub)
+        self._entry(proposal_id)
+        if self.recused(member_sub, proposal_id, interested):
+            raise refuse("recused")
+        if f"{member_sub}|{proposal_id}" in self.scores:
+            raise refuse("score_final")
+        limits = {str(c["key"]): int(c["max_points"]) for c in criteria}
+        if set(points) != set(limits) or any(not 0 <= points[k] <= limits[k] for k in limits):
+            raise refuse("invalid_points")
+        self._scored(member_sub, proposal_id, dict(points), comment, trace)
+
+    @event("Scored")
+    def _scored(
+        self, member_sub: str, proposal_id: str, points: dict[str, int], comment: str, trace: dict[str, str]
+    ) -> None:
+        self.scores[f"{member_sub}|{proposal_id}"] = {"points": points, "comment": comment}
+
+    def add_substitute(self, member_sub: str, reason: str, by_sub: str, trace: dict[str, str]) -> None:
+        self._require_open()
+        if member_sub in self.board:
+            raise refuse("already_on_board")
+        self._substitute_added(member_sub, reason, by_sub, trace)
+
+    @event("SubstituteAdded")
+    def _substitute_added(self, member_sub: str, reason: str, by_sub: str, trace: dict[str, str]) -> None:
+        self.board.append(member_sub)
+        self.blocked = []
+
+    def block(self, reasons: list[str], trace: dict[str, str]) -> None:
+        self._require_open()
+        self._blocked(reasons, trace)
+
+    @event("DecisionBlocked")
+    def _blocked(self, reasons: list[str], trace: dict[str, str]) -> None:
+        self.blocked = list(reasons)
+
+    def decide(self, decision: dict[str, Any], confirmed_by: str, reasons: str, trace: dict[str, str]) -> None:
+        """decision: the ranking computed by the published rule, the scores counted and those voided."""
+        self._require_open()
+        self._decided(decision, confirmed_by, reasons, trace)
+
+    @event("Decided")
+    def _decided(self, decision: dict[str, Any], confirmed_by: str, reasons: str, trace: dict[str, str]) -> None:
+        self.status = DECIDED
+        self.decision = {**decision, "confirmed_by": confirmed_by, "reasons": reasons}
+
+    def publish_results(self, results: dict[str, Any], by_sub: str, trace: dict[str, str]) -> None:
+        if self.status != DECIDED:
+            raise refuse("invalid_state", self.status)
+        self._results_published(results, by_sub, trace)
+
+    @event("ResultsPublished")
+    def _results_published(self, results: dict[str, Any], by_sub: str, trace: dict[str, str]) -> None:
+        self.status = PUBLISHED
+        self.results = results
+
+    def _require_open(self) -> None:
+        if self.status != OPEN:
+            raise refuse("invalid_state", self.status)

@@ -1,0 +1,244 @@
+"""Reviewing a closed call (a mixin of the Application): reveal the final proposals to the board, record
+conflicts and scores, decide by the published rule and publish the results at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from datetime import datetime
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from eventsourcing.application import AggregateNotFoundError, Application
+
+from kyodo_proposals.domain import Call
+from kyodo_proposals.errors import ProposalsError, refuse
+from kyodo_proposals.ranking import CallRule, CriterionRule, Entry, rank
+from kyodo_proposals.registry_view import RegistryView
+from kyodo_proposals.review import Review, review_id
+from kyodo_proposals.sealed import Proposal, derived_id, unseal
+from kyodo_shared.receipts import Receipt, ReceiptInvalid, matches, public_keys_from, verify_receipt
+
+if TYPE_CHECKING:
+    _Base = Application[UUID]
+else:
+    _Base = object
+
+LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+class ReviewCommands(_Base):
+    sealing_key: bytes
+    published_keys: Callable[[], dict[str, str]]
+    clock: Callable[[], datetime]
+
+    def get_call(self, call_id: UUID) -> Call:
+        raise NotImplementedError  # the Application's
+
+    def _view(self) -> RegistryView:
+        raise NotImplementedError  # the Application's
+
+    def seed(self, call_id: UUID) -> bytes:
+        raise NotImplementedError  # the Application's
+
+    def get_review(self, call_id: UUID) -> Review:
+        try:
+            review: Review = self.repository.get(review_id(call_id))
+        except AggregateNotFoundError:
+            raise refuse("invalid_state", "closed") from None
+        return review
+
+    def _final_versions(self, call_id: UUID) -> list[dict[str, Any]]:
+        """Each group's final, not-withdrawn version, checked against its receipt."""
+        keys = public_keys_from(self.published_keys())
+        entries = []
+        for group in self._view().group_ids():
+            proposal_id = derived_id(self.sealing_key, "proposal:", call_id, UUID(group))
+            try:
+                proposal: Proposal = self.repository.get(proposal_id)
+            except AggregateNotFoundError:
+                continue
+            if proposal.withdrawn:
+                continue
+            payload = unseal(self.sealing_key, call_id, proposal_id, proposal.versions[-1])
+            receipt = Receipt.from_json(payload["receipt"])
+            try:
+                verify_receipt(receipt, keys)
+                receipt_ok = matches(receipt, payload["content"], list(receipt.attachments))
+            except ReceiptInvalid:
+                receipt_ok = False
+            entries.append(
+                {
+                    "proposal_id": str(proposal_id),
+                    "group_id": group,
+                    "version": receipt.proposal_version,
+                    "content": payload["content"],
+                    "attachments": list(receipt.attachments),
+                    "salt": receipt.salt,
+                    "receipt": payload["receipt"],
+                    "content_hash": receipt.content_hash,
+                    "receipt_ok": receipt_ok,
+                }
+            )
+        return entries
+
+    def open_review(self, call_id: UUID, trace: dict[str, str]) -> Review:
+        call = self.get_call(call_id)
+        call.start_review(trace)
+        review = Review(
+            call_id,
+            self._final_versions(call_id),
+            call.board,
+            call.chair_sub,
+            call.vice_chair_sub,
+            int(call.spec["quorum"]),
+            trace,
+        )
+        self.save(call, review)
+        return review
+
+    def _interested(self, review: Review, member_sub: str, proposal_id: str) -> bool:
+        return self._view().interested(member_sub, str(review.entries[proposal_id]["group_id"]))
+
+    def recused(self, review: Review, member_sub: str, proposal_id: str) -> bool:
+        return review.recused(member_sub, proposal_id, self._interested(review, member_sub, proposal_id))
+
+    def score(
+        self,
+        call_id: UUID,
+        member_sub: str,
+        proposal_id: str,
+        points: dict[str, int],
+        comment: str,
+        trace: dict[str, str],
+    ) -> Review:
+        review = self.get_review(call_id)
+        if proposal_id not in review.entries:
+            raise refuse("proposal_not_found")
+        criteria = list(self.get_call(call_id).spec["criteria"])
+        interested = self._interested(review, member_sub, proposal_id)
+        review.score(member_sub, proposal_id, points, comment, criteria, interested, trace)
+        self.save(review)
+        return review
+
+    def change_review(self, call_id: UUID, command: Callable[[Review], object]) -> Review:
+        review = self.get_review(call_id)
+        command(review)
+        self.save(review)
+        return review
+
+    def add_substitute(self, call_id: UUID, member_sub: str, reason: str, by_sub: str, trace: dict[str, str]) -> Review:
+        call = self.get_call(call_id)
+        today = self.clock().astimezone(TOKYO).date()
+        if member_sub not in self._view().board(str(call.spec["committee_id"]), today).members:
+            raise refuse("not_a_member")
+        return self.change_review(call_id, lambda r: r.add_substitute(member_sub, reason, by_sub, trace))
+
+    def confirmer(self, review: Review) -> str | None:
+        """The chair confirms; if the chair is recused on any proposal, the vice-chair does."""
+        chair = review.chair_sub
+        if chair is not None and not any(self.recused(review, chair, p) for p in review.entries):
+            return chair
+        return review.vice_chair_sub
+
+    def decide(self, call_id: UUID, by_sub: str, reasons: str, trace: dict[str, str]) -> Call:
+        call, review = self.get_call(call_id), self.get_review(call_id)
+        if by_sub != self.confirmer(review):
+            raise refuse("not_the_confirmer")
+        counted, voided = [], []
+        for key in sorted(review.scores):
+            member, proposal = key.split("|", 1)
+            if self._interested(review, member, proposal):
+                voided.append({"member_sub": member, "proposal_id": proposal, "reason": "interest"})
+            elif key in review.conflicts:
+                voided.append({"member_sub": member, "proposal_id": proposal, "reason": "conflict"})
+            else:
+                counted.append(key)
+        scorers = {p: [k.split("|", 1)[0] for k in counted if k.endswith(f"|{p}")] for p in review.entries}
+        short = [p for p, members in scorers.items() if len(members) < review.quorum]
+        if short:
+            review.block([f"quorum:{p}:{len(scorers[p])}/{review.quorum}" for p in sorted(short)], trace)
+            self.save(review)
+            raise refuse("quorum_not_met")
+        ranking = rank(self._rule(call), self._entries(review, counted), self.seed(call_id)) if review.entries else None
+        decision = {
+            "ranking": ranking.to_dict() if ranking else {"entries": []},
+            "counted": counted,
+            "voided": voided,
+            "recusals": {p: self._recusal_count(review, p) for p in sorted(review.entries)},
+        }
+        review.decide(decision, by_sub, reasons, trace)
+        results = self._public_results(call, review, decision, reasons)
+        review.publish_results(results, by_sub, trace)
+        call.conclude(results, by_sub, trace)
+        self.save(call, review)
+        return call
+
+    def _rule(self, call: Call) -> CallRule:
+        spec = call.spec
+        criteria = tuple(CriterionRule(c["key"], int(c["weight"]), int(c["max_points"])) for c in spec["criteria"])
+        return CallRule(
+            criteria,
+            spec["formula"],
+            Fraction(spec["passing_score"]),
+            int(spec["select"]),
+            spec["tie_rule"],
+            tuple(spec["priority"]),
+        )
+
+    def _entries(self, review: Review, counted: list[str]) -> list[Entry]:
+        entries = []
+        for proposal_id, entry in sorted(review.entries.items()):
+            scores = {
+                key.split("|", 1)[0]: dict(review.scores[key]["points"])
+                for key in counted
+                if key.endswith(f"|{proposal_id}")
+            }
+            entries.append(Entry(proposal_id, str(entry["content_hash"]), scores))
+        return entries
+
+    def _recusal_count(self, review: Review, proposal_id: str) -> int:
+        return sum(1 for member in review.board if self.recused(review, member, proposal_id))
+
+    def _label_order(self, proposal_id: str, members: list[str]) -> list[str]:
+        # A secret shuffle per proposal: the published labels cannot be linked to members, even with the seed.
+        def key(member: str) -> bytes:
+            return hmac.new(self.sealing_key, f"label:{proposal_id}:{member}".encode(), hashlib.sha256).digest()
+
+        return sorted(members, key=key)
+
+    def _public_results(self, call: Call, review: Review, decision: dict[str, Any], reasons: str) -> dict[str, Any]:
+        counted = set(decision["counted"])
+        proposals = []
+        for ranked in decision["ranking"]["entries"]:
+            proposal_id = ranked["proposal_id"]
+            members = [k.split("|", 1)[0] for k in sorted(counted) if k.endswith(f"|{proposal_id}")]
+            # Points under labels; comments go to the proposing group only.
+            labelled = [
+                {"label": LABELS[i % len(LABELS)], "points": review.scores[f"{m}|{proposal_id}"]["points"]}
+                for i, m in enumerate(self._label_order(proposal_id, members))
+            ]
+            entry = review.entries[proposal_id]
+            proposals.append(
+                {
+                    **ranked,
+                    "group_id": entry["group_id"],
+                    "scores": labelled,
+                    "recusals": decision["recusals"][proposal_id],
+                }
+            )
+        return {
+            "call_id": str(call.id),
+            "seed": self.seed(call.id).hex(),
+            "proposals": proposals,
+            "selected": [p["proposal_id"] for p in proposals if p["selected"]],
+            "reasons": reasons,
+        }
+
+
+__all__ = ["ProposalsError", "ReviewCommands"]

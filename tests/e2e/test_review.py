@@ -1,0 +1,182 @@
+"""The review board end to end, on SQLite and PostgreSQL with real NATS: recusal from declared interests (late
+ones void scores), declared and pinned conflicts, blind independent scoring, quorum failure and a substitute, the
+chair or (recused) vice-chair confirming, results published at once and recomputable, each group's own scores.
+"""
+
+from __future__ import annotations
+
+import uuid
+from fractions import Fraction
+from typing import Any
+
+import pytest
+
+from kyodo_shared.devissuer import DevIssuer
+
+from support.calls import (
+    appoint,
+    close_and_open_review,
+    coordinator,
+    ok,
+    published_call,
+    registered_group,
+    review_board,
+    score,
+    submit,
+)
+from support.harness import Backend, Platform, eventually, platform, settings_for
+
+pytestmark = pytest.mark.smoke
+
+
+def services(backend: Backend, nats_url: str, namespace: str, issuer: DevIssuer) -> dict[str, Any]:
+    return {n: settings_for(n, backend, nats_url, namespace, issuer) for n in ("registry", "proposals", "info-hub")}
+
+
+async def proposals_for(p: Platform, call_id: str, member: str) -> dict[str, dict[str, Any]]:
+    listed = await ok(
+        p.clients["proposals"].get(f"/calls/{call_id}/review/proposals", headers=p.token(member, "reviewer"))
+    )
+    return {item.get("group_id", item["proposal_id"]): item for item in listed.json()["items"]}
+
+
+async def declare_interest(p: Platform, member: str, group_id: str) -> None:
+    await ok(
+        p.clients["registry"].post(
+            "/interests/me", json={"group_id": group_id, "kind": "member"}, headers=p.token(member, "reviewer")
+        ),
+        201,
+    )
+
+
+async def test_recusal_blind_scoring_quorum_substitute_and_results_with_a_recused_chair(
+    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    async with platform(services(backend, nats_url, bus_namespace, issuer), issuer) as p:
+        proposals = p.clients["proposals"]
+        committee = await review_board(p, ["m-chair", "m-vice", "m-2", "m-3"], "m-chair", "m-vice")
+        green = await registered_group(p, "rep-g", "みどりの会")
+        food = await registered_group(p, "rep-f", "子ども食堂")
+        # The chair belongs to the green group: recused from its proposal, so the vice-chair will confirm.
+        await declare_interest(p, "m-chair", green)
+        view = p.apps["proposals"].state.kernel.application.view
+        await eventually(lambda: view.interested("m-chair", green), timeout=20)
+        call_id, deadline = await published_call(p, committee, quorum=3)
+        await submit(p, call_id, green, "rep-g", "緑地の保全")
+        await submit(p, call_id, food, "rep-f", "子どもの居場所")
+        opened = await close_and_open_review(p, call_id, deadline)
+        assert opened["proposals"] == 2
+        chair_sees = await proposals_for(p, call_id, "m-chair")
+        hidden = [item for item in chair_sees.values() if item["recused"]]
+        assert len(hidden) == 1
+        assert "content" not in hidden[0]
+        ids = {g: item["proposal_id"] for g, item in (await proposals_for(p, call_id, "m-vice")).items()}
+
+        refused = await score(p, call_id, "m-chair", ids[green], 9, 9)
+        assert (refused.status_code, refused.json()["code"]) == (403, "recused")
+        # m-2 declares a conflict with the food proposal; a coordinator pins m-3's conflict with it too.
+        await ok(
+            proposals.post(
+                f"/calls/{call_id}/review/conflicts",
+                json={"proposal_id": ids[food], "kind": "close_relation", "reason": "代表者が親族"},
+                headers=p.token("m-2", "reviewer"),
+            ),
+            201,
+        )
+        await ok(
+            proposals.post(
+                f"/calls/{call_id}/review/pinned-conflicts",
+                json={"member_sub": "m-3", "proposal_id": ids[food], "kind": "business", "reason": "取引関係"},
+                headers=coordinator(p),
+            ),
+            201,
+        )
+        pinned = await proposals.post(
+            f"/calls/{call_id}/review/conflicts/removal",
+            json={"proposal_id": ids[food]},
+            headers=p.token("m-3", "reviewer"),
+        )
+        assert (pinned.status_code, pinned.json()["code"]) == (409, "conflict_pinned")
+
+        for member, need, feasibility in (("m-vice", 8, 6), ("m-2", 7, 7), ("m-3", 9, 5)):
+            await ok(score(p, call_id, member, ids[green], need, feasibility), 201)
+        blind = await proposals.get(
+            f"/calls/{call_id}/review/scores/{ids[food]}", headers=p.token("m-vice", "reviewer")
+        )
+        assert (blind.status_code, blind.json()["code"]) == (403, "score_first")
+        await ok(score(p, call_id, "m-vice", ids[food], 6, 6), 201)
+        again = await score(p, call_id, "m-vice", ids[food], 10, 10)
+        assert (again.status_code, again.json()["code"]) == (409, "score_final")
+        await ok(score(p, call_id, "m-chair", ids[food], 5, 5), 201)
+
+        # Food has 2 eligible scorers (m-2 and m-3 are recused): quorum 3 fails, the decision is blocked.
+        blocked = await proposals.post(
+            f"/calls/{call_id}/review/decision", json={"reasons": "審査の結果"}, headers=p.token("m-vice", "reviewer")
+        )
+        assert (blocked.status_code, blocked.json()["code"]) == (409, "quorum_not_met")
+        await appoint(p, committee, "m-sub")
+        await ok(
+            proposals.post(
+                f"/calls/{call_id}/review/substitutes",
+                json={"member_sub": "m-sub", "reason": "定足数確保のため"},
+                headers=coordinator(p),
+            )
+        )
+        await ok(score(p, call_id, "m-sub", ids[food], 7, 4), 201)
+        not_chair = await proposals.post(
+            f"/calls/{call_id}/review/decision", json={"reasons": "審査の結果"}, headers=p.token("m-chair", "reviewer")
+        )
+        assert (not_chair.status_code, not_chair.json()["code"]) == (403, "not_the_confirmer")
+        decided = await ok(
+            proposals.post(
+                f"/calls/{call_id}/review/decision",
+                json={"reasons": "必要性の評価が最も高い提案を採択した"},
+                headers=p.token("m-vice", "reviewer"),
+            )
+        )
+        results = decided.json()
+        by_group = {r["group_id"]: r for r in results["proposals"]}
+        # green: need mean (8+7+9)/3 = 8, feasibility 6 → 2×8 + 6 = 22; food: need 6, feasibility 5 → 17.
+        assert Fraction(by_group[green]["score"]) == 22
+        assert Fraction(by_group[food]["score"]) == Fraction(2 * 6 + 5)
+        assert results["selected"] == [ids[green]]
+        assert (by_group[green]["recusals"], by_group[food]["recusals"]) == (1, 2)
+        assert sorted(s["label"] for s in by_group[green]["scores"]) == ["A", "B", "C"]
+
+        public = await ok(proposals.get(f"/calls/{call_id}/results"))
+        assert public.json() == results
+        own = await ok(proposals.get(f"/calls/{call_id}/results/groups/{food}", headers=p.token("rep-f", "group")))
+        assert own.json()["comments"] == ["所見", "所見", "所見"]
+        other = await proposals.get(f"/calls/{call_id}/results/groups/{food}", headers=p.token("rep-g", "group"))
+        assert other.status_code == 404
+
+
+async def test_a_late_declared_interest_voids_the_members_scores(
+    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    async with platform(services(backend, nats_url, bus_namespace, issuer), issuer) as p:
+        committee = await review_board(p, ["m-1", "m-2", "m-3", "m-4"], "m-1", "m-2")
+        green = await registered_group(p, "rep-g", "みどりの会")
+        call_id, deadline = await published_call(p, committee, quorum=3)
+        await submit(p, call_id, green, "rep-g", "緑地の保全")
+        await close_and_open_review(p, call_id, deadline)
+        (item,) = (await proposals_for(p, call_id, "m-1")).values()
+        for member in ("m-1", "m-2", "m-3", "m-4"):
+            await ok(score(p, call_id, member, item["proposal_id"], 10 if member == "m-4" else 5, 5), 201)
+        # m-4 declares, after scoring, that they belong to the group: their (generous) score is voided.
+        await declare_interest(p, "m-4", green)
+        view = p.apps["proposals"].state.kernel.application.view
+        await eventually(lambda: view.interested("m-4", green), timeout=20)
+        decided = await ok(
+            p.clients["proposals"].post(
+                f"/calls/{call_id}/review/decision", json={"reasons": "採点の結果"}, headers=p.token("m-1", "reviewer")
+            )
+        )
+        (result,) = decided.json()["proposals"]
+        assert Fraction(result["score"]) == 2 * 5 + 5
+        assert len(result["scores"]) == 3
+        review = p.apps["proposals"].state.kernel.application.get_review(uuid.UUID(call_id))
+        assert review.decision is not None
+        assert review.decision["voided"] == [
+            {"member_sub": "m-4", "proposal_id": item["proposal_id"], "reason": "interest"}
+        ]
