@@ -145,6 +145,15 @@ async def test_recusal_blind_scoring_quorum_substitute_and_results_with_a_recuse
 
         public = await ok(proposals.get(f"/calls/{call_id}/results"))
         assert public.json() == results
+
+        async def shown_in_hub() -> bool:
+            shown = await p.clients["info-hub"].get(f"/calls/{call_id}")
+            return shown.status_code == 200 and shown.json()["status"] == "results_published"
+
+        await eventually(shown_in_hub, timeout=20)
+        hub_results = (await p.clients["info-hub"].get(f"/calls/{call_id}")).json()["results"]
+        assert hub_results["selected"] == [ids[green]]
+        assert hub_results["seed"] == results["seed"]
         own = await ok(proposals.get(f"/calls/{call_id}/results/groups/{food}", headers=p.token("rep-f", "group")))
         assert own.json()["comments"] == ["所見", "所見", "所見"]
         other = await proposals.get(f"/calls/{call_id}/results/groups/{food}", headers=p.token("rep-g", "group"))

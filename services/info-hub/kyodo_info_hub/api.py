@@ -97,11 +97,12 @@ calls_router = APIRouter(prefix="/calls", tags=["calls"])
 
 class PortalCallView(BaseModel):
     id: str
-    status: str = Field(description="open (募集中), closed (締切) or cancelled (中止).")
+    status: str = Field(description="open (募集中), closed (締切), results_published (結果公表) or cancelled (中止).")
     status_reason: str
     deadline: str = Field(description="Asia/Tokyo.")
     rules: dict[str, Any] = Field(description="Title, description, criteria with weights and maximum points, etc.")
     amendments: list[dict[str, Any]]
+    results: dict[str, Any] | None = Field(description="Published results: scores, means, selected, reasons, seed.")
 
 
 class PortalCallPage(BaseModel):
@@ -118,7 +119,7 @@ def _portal(call: calls.PortalCall) -> PortalCallView:
 @calls_router.get("", response_model=PortalCallPage, summary="Calls for proposals (募集一覧), open ones first")
 async def list_portal_calls(
     request: Request,
-    status: Annotated[str, Query(pattern="^(open|closed|cancelled)$")] = "open",
+    status: Annotated[str, Query(pattern="^(open|closed|results_published|cancelled)$")] = "open",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Any:

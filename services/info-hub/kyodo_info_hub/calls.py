@@ -23,6 +23,7 @@ SCHEMA = (
         deadline TEXT NOT NULL,
         rules TEXT NOT NULL,
         amendments TEXT NOT NULL,
+        results TEXT,
         source_sequence BIGINT NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS portal_calls_status ON portal_calls (status, deadline)",
@@ -64,6 +65,13 @@ def on_call_event(envelope: Envelope, tx: Tx) -> None:
             "UPDATE portal_calls SET status = 'closed', source_sequence = %s WHERE call_id = %s",
             (envelope.sequence, str(event.call_id)),
         )
+    elif isinstance(event, p.CallResultsPublished):
+        results = event.model_dump(mode="json", exclude={"call_id"})
+        tx.execute(
+            "UPDATE portal_calls SET status = 'results_published', results = %s, source_sequence = %s "
+            "WHERE call_id = %s",
+            (json.dumps(results, ensure_ascii=False), envelope.sequence, str(event.call_id)),
+        )
     elif isinstance(event, p.CallCancelled):
         tx.execute(
             "UPDATE portal_calls SET status = 'cancelled', status_reason = %s, source_sequence = %s WHERE call_id = %s",
@@ -71,7 +79,10 @@ def on_call_event(envelope: Envelope, tx: Tx) -> None:
         )
 
 
-HANDLERS: dict[type[Contract], Handler] = dict.fromkeys(p.PUBLISHED, on_call_event)
+# Adoptions reach evaluation (later); the portal shows them through the results.
+HANDLERS: dict[type[Contract], Handler] = dict.fromkeys(
+    [c for c in p.PUBLISHED if c is not p.ProposalAdopted], on_call_event
+)
 
 
 @dataclass(frozen=True)
@@ -82,15 +93,17 @@ class PortalCall:
     deadline: str
     rules: dict[str, Any]
     amendments: list[dict[str, Any]]
+    results: dict[str, Any] | None
 
 
 def _call(row: tuple[object, ...]) -> PortalCall:
+    results = json.loads(str(row[6])) if row[6] is not None else None
     return PortalCall(
-        str(row[0]), str(row[1]), str(row[2]), str(row[3]), json.loads(str(row[4])), json.loads(str(row[5]))
+        str(row[0]), str(row[1]), str(row[2]), str(row[3]), json.loads(str(row[4])), json.loads(str(row[5])), results
     )
 
 
-_COLUMNS = "call_id, status, status_reason, deadline, rules, amendments"
+_COLUMNS = "call_id, status, status_reason, deadline, rules, amendments, results"
 
 
 def list_calls(db: Database, status: str, offset: int, limit: int) -> tuple[list[PortalCall], int]:

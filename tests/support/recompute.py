@@ -1,0 +1,166 @@
+"""A decided call written by hand as stored event dicts, for the auditor's recompute tests.
+
+Nothing here comes from the proposals service: the decided ranking is stated with hand-computed numbers, so the
+tests check the auditor's arithmetic against the published rules, not against another implementation.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from kyodo_shared.receipts import content_hash, sign_receipt
+
+CALL_ID = "5f0c3a52-2a0b-4d8e-9a51-0d7f3c2b1e01"
+REVIEW_ID = str(uuid5(NAMESPACE_URL, f"kyodo:proposals:review:{CALL_ID}"))
+KEY_ID = "proposals-1"
+SEED = bytes.fromhex("a1" * 32)
+CRITERIA = [
+    {"key": "quality", "name_ja": "質", "name_en": "Quality", "weight": 2, "max_points": 5},
+    {"key": "cost", "name_ja": "費用", "name_en": "Cost", "weight": 1, "max_points": 10},
+]
+
+
+def spec(**changes: Any) -> dict[str, Any]:
+    return {
+        "criteria": copy.deepcopy(CRITERIA),
+        "formula": "weighted_sum_of_means",
+        "passing_score": "10/1",
+        "select": 1,
+        "tie_rule": "lottery",
+        "priority": [],
+        "quorum": 2,
+        "deadline": "2026-12-01T17:00:00+09:00",
+        **changes,
+    }
+
+
+def proposal_id(name: str) -> str:
+    return str(uuid5(NAMESPACE_URL, f"test:proposal:{name}"))
+
+
+def group_id(name: str) -> str:
+    return str(uuid5(NAMESPACE_URL, f"test:group:{name}"))
+
+
+@dataclass
+class Call:
+    """Builds the event list; `events()` returns fresh dicts each time, so a test may tamper with its copy."""
+
+    key: Ed25519PrivateKey
+    spec: dict[str, Any] = field(default_factory=spec)
+    board: list[str] = field(default_factory=lambda: ["m1", "m2", "m3"])
+    seed: bytes = SEED
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    review: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def propose(self, name: str, attachments: tuple[str, ...] = ()) -> str:
+        content = {"title": f"提案 {name}", "summary": f"summary of {name}", "budget": [{"item": "x", "yen": 1000}]}
+        salt = hashlib.sha256(name.encode()).digest()[:16]
+        digest = content_hash(content, list(attachments), salt)
+        receipt = sign_receipt(
+            self.key,
+            KEY_ID,
+            call_id=CALL_ID,
+            group_id=group_id(name),
+            proposal_version=1,
+            content_hash=digest,
+            salt=salt,
+            attachments=list(attachments),
+            received_at=datetime(2026, 11, 30, 9, 0, tzinfo=UTC),
+        )
+        pid = proposal_id(name)
+        self.entries.append(
+            {
+                "proposal_id": pid,
+                "group_id": group_id(name),
+                "version": 1,
+                "content": content,
+                "attachments": sorted(attachments),
+                "salt": salt.hex(),
+                "receipt": receipt.to_json(),
+                "content_hash": digest,
+            }
+        )
+        return pid
+
+    def score(self, member: str, name: str, quality: int, cost: int) -> None:
+        points = {"quality": quality, "cost": cost}
+        self.review.append(("Scored", {"member_sub": member, "proposal_id": proposal_id(name), "points": points}))
+
+    def conflict(self, member: str, name: str, *, removed: bool = False) -> None:
+        pair = {"member_sub": member, "proposal_id": proposal_id(name)}
+        self.review.append(("ConflictDeclared", {**pair, "kind": "employment", "reason": "works there", "pinned": False}))
+        if removed:
+            self.review.append(("ConflictRemoved", pair))
+
+    def lottery_key(self, name: str) -> str:
+        entry = next(e for e in self.entries if e["proposal_id"] == proposal_id(name))
+        return hashlib.sha256(self.seed + bytes.fromhex(entry["content_hash"])).hexdigest()
+
+    def decide(
+        self,
+        ranking: list[tuple[str, str, dict[str, str], bool, bool]],
+        counted: list[tuple[str, str]],
+        voided: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    ) -> None:
+        """ranking: (name, score, means, passes, selected) in rank order; counted/voided: (member, name)."""
+        scores = [row[1] for row in ranking]
+        entries = [
+            {
+                "proposal_id": proposal_id(name),
+                "rank": rank,
+                "score": score,
+                "score_display": "",
+                "criterion_means": means,
+                "passes": passes,
+                "selected": selected,
+                "tie_broken": scores.count(score) > 1,
+                "lottery_key": self.lottery_key(name),
+            }
+            for rank, (name, score, means, passes, selected) in enumerate(ranking, start=1)
+        ]
+        decision = {
+            "ranking": {"entries": entries},
+            "counted": [f"{m}|{proposal_id(n)}" for m, n in counted],
+            "voided": [{"member_sub": m, "proposal_id": proposal_id(n), "reason": "interest"} for m, n in voided],
+        }
+        self.review.append(("Decided", {"decision": decision, "confirmed_by": "m1", "reasons": "by the rule"}))
+        self.review.append(("ResultsPublished", {"results": {"seed": self.seed.hex()}}))
+
+    def events(self) -> list[dict[str, Any]]:
+        published = {
+            "spec": self.spec,
+            "board": self.board,
+            "chair_sub": "m1",
+            "vice_chair_sub": "m2",
+            "seed_commitment": hashlib.sha256(self.seed).hexdigest(),
+        }
+        events = [
+            event("kyodo_proposals.domain:Call.Drafted", CALL_ID, 1, {"spec": {}}),
+            event("kyodo_proposals.domain:Call.Published", CALL_ID, 2, published),
+            event("kyodo_proposals.domain:Call.Closed", CALL_ID, 3, {}),
+        ]
+        opened = {"call_id": CALL_ID, "entries": self.entries, "board": self.board, "quorum": self.spec["quorum"]}
+        events.append(event("kyodo_proposals.review:Review.Opened", REVIEW_ID, 1, opened))
+        for version, (name, state) in enumerate(self.review, start=2):
+            events.append(event(f"kyodo_proposals.review:Review.{name}", REVIEW_ID, version, state))
+        return copy.deepcopy(events)
+
+
+def event(topic: str, originator: str, version: int, state: dict[str, Any]) -> dict[str, Any]:
+    return {"topic": topic, "originator_id": str(UUID(originator)), "originator_version": version, "state": state}
+
+
+def find(events: list[dict[str, Any]], topic_suffix: str, **where: Any) -> dict[str, Any]:
+    """The state of the first event whose topic ends so and whose state has these values."""
+    for item in events:
+        if item["topic"].endswith(topic_suffix) and all(item["state"].get(k) == v for k, v in where.items()):
+            return dict(item["state"])
+    raise LookupError(topic_suffix)
