@@ -5,6 +5,7 @@ chair or (recused) vice-chair confirming, results published at once and recomput
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from fractions import Fraction
 from typing import Any
@@ -189,3 +190,59 @@ async def test_a_late_declared_interest_voids_the_members_scores(
         assert review.decision["voided"] == [
             {"member_sub": "m-4", "proposal_id": item["proposal_id"], "reason": "interest"}
         ]
+
+
+async def three_proposals_scored(
+    p: Platform, rule: dict[str, Any], scores: dict[str, tuple[int, int]]
+) -> tuple[dict[str, Any], dict[str, str], str]:
+    committee = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
+    groups = {name: await registered_group(p, f"rep-{name}", f"{name}の会") for name in scores}
+    call_id, deadline = await published_call(p, committee, **{"quorum": 3, "select": 2, **rule})
+    receipts = {}
+    for name, group_id in groups.items():
+        receipts[name] = (await submit(p, call_id, group_id, f"rep-{name}", f"{name}の提案")).json()["receipt"]
+    await close_and_open_review(p, call_id, deadline)
+    ids = {g: item["proposal_id"] for g, item in (await proposals_for(p, call_id, "m-1")).items()}
+    for name, (need, feasibility) in scores.items():
+        for member in ("m-1", "m-2", "m-3"):
+            await ok(score(p, call_id, member, ids[groups[name]], need, feasibility), 201)
+    decided = await ok(
+        p.clients["proposals"].post(
+            f"/calls/{call_id}/review/decision", json={"reasons": "規定により決定"}, headers=p.token("m-1", "reviewer")
+        )
+    )
+    hashes = {ids[groups[name]]: receipts[name]["content_hash"] for name in scores}
+    named = {ids[groups[name]]: name for name in scores}
+    return decided.json(), {pid: hashes[pid] for pid in named} | {f"name:{pid}": n for pid, n in named.items()}, call_id
+
+
+async def test_a_tie_is_broken_by_the_committed_lottery_and_a_proposal_below_passing_is_never_selected(
+    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    async with platform(services(backend, nats_url, bus_namespace, issuer), issuer) as p:
+        results, info, _ = await three_proposals_scored(
+            p, {"tie_rule": "lottery", "passing_score": "15"}, {"east": (6, 6), "west": (6, 6), "low": (4, 4)}
+        )
+        seed = bytes.fromhex(results["seed"])
+        tied = [r for r in results["proposals"] if r["tie_broken"]]
+        assert len(tied) == 2
+        expected = sorted(tied, key=lambda r: hashlib.sha256(seed + bytes.fromhex(info[r["proposal_id"]])).digest())
+        assert [r["proposal_id"] for r in tied] == [r["proposal_id"] for r in expected]
+        low = next(r for r in results["proposals"] if info[f"name:{r['proposal_id']}"] == "low")
+        assert (low["score"], low["passes"], low["selected"]) == ("12/1", False, False)
+        assert len(results["selected"]) == 2, "both tied proposals pass and select is 2"
+
+
+async def test_a_tie_under_criteria_priority_goes_to_the_higher_mean_on_the_first_priority(
+    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    async with platform(services(backend, nats_url, bus_namespace, issuer), issuer) as p:
+        rule = {"tie_rule": "criteria_priority_then_lottery", "priority": ["feasibility", "need"], "select": 1}
+        # Both total 2×need + feasibility = 18; "north" is more feasible.
+        results, info, _ = await three_proposals_scored(
+            p, {**rule, "passing_score": "15"}, {"north": (6, 6), "south": (7, 4), "low": (1, 1)}
+        )
+        first = results["proposals"][0]
+        assert info[f"name:{first['proposal_id']}"] == "north"
+        assert first["tie_broken"] is True
+        assert results["selected"] == [first["proposal_id"]]

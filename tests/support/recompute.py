@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -59,6 +60,7 @@ class Call:
     seed: bytes = SEED
     entries: list[dict[str, Any]] = field(default_factory=list)
     review: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    amended: dict[str, Any] | None = None  # the full spec of a later amendment, when there is one
 
     def propose(self, name: str, attachments: tuple[str, ...] = ()) -> str:
         content = {"title": f"提案 {name}", "summary": f"summary of {name}", "budget": [{"item": "x", "yen": 1000}]}
@@ -96,7 +98,9 @@ class Call:
 
     def conflict(self, member: str, name: str, *, removed: bool = False) -> None:
         pair = {"member_sub": member, "proposal_id": proposal_id(name)}
-        self.review.append(("ConflictDeclared", {**pair, "kind": "employment", "reason": "works there", "pinned": False}))
+        self.review.append(
+            ("ConflictDeclared", {**pair, "kind": "employment", "reason": "works there", "pinned": False})
+        )
         if removed:
             self.review.append(("ConflictRemoved", pair))
 
@@ -108,7 +112,7 @@ class Call:
         self,
         ranking: list[tuple[str, str, dict[str, str], bool, bool]],
         counted: list[tuple[str, str]],
-        voided: list[tuple[str, str]] = (),  # type: ignore[assignment]
+        voided: Sequence[tuple[str, str]] = (),
     ) -> None:
         """ranking: (name, score, means, passes, selected) in rank order; counted/voided: (member, name)."""
         scores = [row[1] for row in ranking]
@@ -145,8 +149,10 @@ class Call:
         events = [
             event("kyodo_proposals.domain:Call.Drafted", CALL_ID, 1, {"spec": {}}),
             event("kyodo_proposals.domain:Call.Published", CALL_ID, 2, published),
-            event("kyodo_proposals.domain:Call.Closed", CALL_ID, 3, {}),
         ]
+        if self.amended is not None:
+            events.append(event("kyodo_proposals.domain:Call.Amended", CALL_ID, 3, {"spec": self.amended}))
+        events.append(event("kyodo_proposals.domain:Call.Closed", CALL_ID, len(events) + 1, {}))
         opened = {"call_id": CALL_ID, "entries": self.entries, "board": self.board, "quorum": self.spec["quorum"]}
         events.append(event("kyodo_proposals.review:Review.Opened", REVIEW_ID, 1, opened))
         for version, (name, state) in enumerate(self.review, start=2):
@@ -159,8 +165,9 @@ def event(topic: str, originator: str, version: int, state: dict[str, Any]) -> d
 
 
 def find(events: list[dict[str, Any]], topic_suffix: str, **where: Any) -> dict[str, Any]:
-    """The state of the first event whose topic ends so and whose state has these values."""
+    """The state (itself, to tamper with) of the first event whose topic ends so and whose state has these values."""
     for item in events:
         if item["topic"].endswith(topic_suffix) and all(item["state"].get(k) == v for k, v in where.items()):
-            return dict(item["state"])
+            state: dict[str, Any] = item["state"]
+            return state
     raise LookupError(topic_suffix)
