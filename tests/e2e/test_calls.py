@@ -199,7 +199,14 @@ async def test_a_cancelled_call_shows_its_reason_and_a_board_below_quorum_cannot
             return len(view.board(committee_id, date.today()).members) == len(MEMBERS)
 
         await eventually(board_known, timeout=20)
-        other = await ok(proposals.post("/calls", json=draft_body(committee_id, deadline), headers=coordinator(p)), 201)
+        # A partner selection for a city project (プロポーザル方式), following a screening decision.
+        screening = str(uuid.uuid4())
+        partner = draft_body(committee_id, deadline, kind="partner_selection", screening_decision_id=screening)
+        other = await ok(proposals.post("/calls", json=partner, headers=coordinator(p)), 201)
+        assert (other.json()["rules"]["kind"], other.json()["rules"]["screening_decision_id"]) == (
+            "partner_selection",
+            screening,
+        )
         call_id = other.json()["id"]
         published = await ok(
             proposals.post(
@@ -222,5 +229,6 @@ async def test_a_cancelled_call_shows_its_reason_and_a_board_below_quorum_cannot
         assert (await hub.get(f"/calls/{call_id}")).json()["status_reason"] == "事業予算が措置されなかったため"
         listed = (await hub.get("/calls", params={"status": "cancelled"})).json()
         assert [c["id"] for c in listed["items"]] == [call_id]
+        assert listed["items"][0]["rules"]["kind"] == "partner_selection"
         public = (await proposals.get("/calls")).json()
         assert [c["id"] for c in public["items"]] == [call_id], "drafts are not listed publicly"
