@@ -3,34 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from eventsourcing.application import Application
-from eventsourcing.domain import Aggregate, event
 
-from kyodo_shared.audit.keys import b64, public_key_text
-from kyodo_shared.audit.recompute import RecomputeReport, events_for_call, recompute_call
-from kyodo_shared.cli import recompute as cli
+from kyodo_shared.audit.keys import b64
+from kyodo_shared.audit.recompute import RecomputeReport, recompute_call
 from kyodo_shared.receipts import Receipt
 
-from support.recompute import CALL_ID, KEY_ID, REVIEW_ID, Call, find, proposal_id, spec
-
-A, B, C = "A", "B", "C"
-# Hand-computed under the base spec (quality ×2 of 5, cost ×1 of 10, weighted sum of means, passing 10):
-# A: quality (5+4)/2 = 9/2, cost (8+6)/2 = 7 → 2·9/2 + 7 = 16
-# B: quality (3+3+2)/3 = 8/3, cost (5+4+6)/3 = 5 → 16/3 + 5 = 31/3
-# C: quality (1+2)/2 = 3/2, cost (2+3)/2 = 5/2 → 3 + 5/2 = 11/2 (m3's score voided: a late-declared interest)
-DECIDED = [
-    (A, "16/1", {"quality": "9/2", "cost": "7/1"}, True, True),
-    (B, "31/3", {"quality": "8/3", "cost": "5/1"}, True, False),
-    (C, "11/2", {"quality": "3/2", "cost": "5/2"}, False, False),
-]
-COUNTED = [("m1", A), ("m2", A), ("m1", B), ("m2", B), ("m3", B), ("m1", C), ("m2", C)]
+from support.recompute import CALL_ID, COUNTED, DECIDED, KEY_ID, A, B, C, Call, find, proposal_id, scored_call, spec
 
 
 @pytest.fixture
@@ -41,22 +24,6 @@ def key() -> Ed25519PrivateKey:
 @pytest.fixture
 def keys(key: Ed25519PrivateKey) -> dict[str, Ed25519PublicKey]:
     return {KEY_ID: key.public_key()}
-
-
-def scored_call(key: Ed25519PrivateKey, decide: bool = True, **spec_changes: Any) -> Call:
-    call = Call(key, spec=spec(**spec_changes))
-    for name in (A, B, C):
-        call.propose(name)
-    call.conflict("m3", A)
-    for member, name, quality, cost in [
-        ("m1", A, 5, 8), ("m2", A, 4, 6),
-        ("m1", B, 3, 5), ("m2", B, 3, 4), ("m3", B, 2, 6),
-        ("m1", C, 1, 2), ("m2", C, 2, 3), ("m3", C, 4, 9),
-    ]:  # fmt: skip
-        call.score(member, name, quality, cost)
-    if decide:
-        call.decide(DECIDED, COUNTED, voided=[("m3", C)])
-    return call
 
 
 def codes(report: RecomputeReport) -> set[str]:
@@ -76,15 +43,20 @@ def test_a_decision_that_follows_the_published_rule_is_confirmed(key: Ed25519Pri
     assert json.loads(json.dumps(report.as_dict()))["ok"] is True
 
 
-def test_a_score_altered_in_the_history_no_longer_reproduces_the_decided_ranking(key: Ed25519PrivateKey, keys: Any) -> None:
+def test_a_score_altered_in_the_history_no_longer_reproduces_the_decided_ranking(
+    key: Ed25519PrivateKey, keys: Any
+) -> None:
     events = scored_call(key).events()
     find(events, "Review.Scored", member_sub="m1", proposal_id=proposal_id(A))["points"] = {"quality": 0, "cost": 0}
     report = recompute_call(CALL_ID, events, keys)
     assert not report.ok
     assert {"ranking_mismatch", "ranking_order_mismatch"} <= codes(report)
     mismatch = next(f for f in report.findings if f.code == "ranking_mismatch" and f.detail["field"] == "score")
-    assert (mismatch.proposal_id, mismatch.detail["recomputed"], mismatch.detail["decided"]) == (proposal_id(A), "7/1", "16/1")
-    assert mismatch.message_ja and mismatch.message_en
+    assert mismatch.proposal_id == proposal_id(A)
+    # m1's sheet became 0/0: quality (0+4)/2 = 2, cost (0+6)/2 = 3 → 2·2 + 3 = 7.
+    assert (mismatch.detail["recomputed"], mismatch.detail["decided"]) == ("7/1", "16/1")
+    assert "16/1" in mismatch.message_ja
+    assert "16/1" in mismatch.message_en
 
 
 def test_a_seed_that_does_not_match_its_commitment_is_reported(key: Ed25519PrivateKey, keys: Any) -> None:
@@ -100,7 +72,8 @@ def test_a_counted_score_from_a_member_with_a_standing_conflict_is_reported(key:
     call.conflict("m2", B)
     call.decide(DECIDED, COUNTED, voided=[("m3", C)])
     report = recompute_call(CALL_ID, call.events(), keys)
-    assert [(f.code, f.member_sub, f.proposal_id) for f in report.findings] == [("conflict_counted", "m2", proposal_id(B))]
+    found = [(f.code, f.member_sub, f.proposal_id) for f in report.findings]
+    assert found == [("conflict_counted", "m2", proposal_id(B))]
 
 
 def test_a_conflict_removed_before_the_decision_does_not_recuse(key: Ed25519PrivateKey, keys: Any) -> None:
@@ -116,7 +89,9 @@ def test_proposals_below_the_quorum_are_reported(key: Ed25519PrivateKey, keys: A
     assert quorum == sorted([(proposal_id(A), 2), (proposal_id(C), 2)])
 
 
-def test_a_score_neither_counted_nor_voided_and_a_stranger_s_score_are_reported(key: Ed25519PrivateKey, keys: Any) -> None:
+def test_a_score_neither_counted_nor_voided_and_a_stranger_s_score_are_reported(
+    key: Ed25519PrivateKey, keys: Any
+) -> None:
     call = scored_call(key, decide=False)
     call.score("outsider", B, 5, 10)
     call.decide(DECIDED, COUNTED, voided=[])
@@ -175,7 +150,9 @@ def decide_in(call: Call, first: str, means: dict[str, dict[str, str]]) -> None:
     )
 
 
-def test_a_tie_under_the_lottery_goes_to_the_lower_key_of_seed_and_content_hash(key: Ed25519PrivateKey, keys: Any) -> None:
+def test_a_tie_under_the_lottery_goes_to_the_lower_key_of_seed_and_content_hash(
+    key: Ed25519PrivateKey, keys: Any
+) -> None:
     probe = tied_call(key, 5, 6)
     winner = min((A, B), key=probe.lottery_key)
     means = {A: {"quality": "4/1", "cost": "8/1"}, B: {"quality": "5/1", "cost": "6/1"}}
@@ -246,67 +223,3 @@ def test_a_call_without_published_results_cannot_be_confirmed(key: Ed25519Privat
     events = [e for e in scored_call(key).events() if not e["topic"].endswith("ResultsPublished")]
     report = recompute_call(CALL_ID, events, keys)
     assert codes(report) == {"results_not_published"}
-
-
-class Probe(Aggregate):
-    """Stands in for the call and its review: the loader keeps events by originator, whatever their class."""
-
-    @staticmethod
-    def create_id(ident: UUID) -> UUID:
-        return ident
-
-    def __init__(self, ident: UUID) -> None:
-        self.notes: list[Any] = []
-
-    @event("Noted")
-    def note(self, ref: UUID, at: datetime, tags: tuple[str, ...]) -> None:
-        self.notes.append(ref)
-
-
-def test_the_loader_keeps_the_call_s_and_its_review_s_events_as_plain_json() -> None:
-    app = Application()
-    when = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
-    for ident in (UUID(CALL_ID), uuid4(), UUID(REVIEW_ID)):
-        probe = Probe(ident)
-        probe.note(ref=ident, at=when, tags=("x",))
-        app.save(probe)
-    events = events_for_call(app, CALL_ID.upper())
-    assert [(e["originator_id"], e["originator_version"]) for e in events] == [
-        (CALL_ID, 1), (CALL_ID, 2), (REVIEW_ID, 1), (REVIEW_ID, 2),
-    ]  # fmt: skip
-    noted = events[1]
-    assert noted["topic"].endswith(":Probe.Noted")
-    assert (noted["state"]["ref"], noted["state"]["at"], noted["state"]["tags"]) == (CALL_ID, when.isoformat(), ["x"])
-    json.dumps(events)
-
-
-class FakeKernel:
-    def __init__(self, key: Ed25519PrivateKey) -> None:
-        self.application = None
-        self.key = key
-
-    def published_keys(self) -> dict[str, str]:
-        return {KEY_ID: public_key_text(self.key.public_key())}
-
-    def close(self) -> None:
-        pass
-
-
-def test_the_command_prints_a_bilingual_verdict_and_exits_by_the_result(
-    key: Ed25519PrivateKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setattr(cli, "open_kernel", lambda service, data_dir: FakeKernel(key))
-    monkeypatch.setattr(cli, "events_for_call", lambda app, call_id: scored_call(key).events())
-    assert cli.recompute_command(CALL_ID, "proposals", tmp_path, None) == 0
-    assert "AGREES" in capsys.readouterr().out
-    assert cli.recompute_command(CALL_ID, "proposals", tmp_path, None, as_json=True) == 0
-    assert json.loads(capsys.readouterr().out)["ok"] is True
-    # Keys from another service's endpoint do not sign these receipts.
-    keys_file = tmp_path / "keys.json"
-    other = public_key_text(Ed25519PrivateKey.generate().public_key())
-    keys_file.write_text(json.dumps({"service": "proposals", "keys": {KEY_ID: other}}))
-    assert cli.recompute_command(CALL_ID, "proposals", tmp_path, keys_file) == 1
-    out = capsys.readouterr().out
-    assert "receipt_signature_invalid" in out
-    assert "問題" in out
-    assert cli.recompute_command("not-a-call", "proposals", tmp_path, None) == 1

@@ -5,11 +5,18 @@ chair or (recused) vice-chair confirming, results published at once and recomput
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
 import uuid
 from fractions import Fraction
 from typing import Any
 
+import psycopg
 import pytest
 
 from kyodo_shared.devissuer import DevIssuer
@@ -246,3 +253,60 @@ async def test_a_tie_under_criteria_priority_goes_to_the_higher_mean_on_the_firs
         assert info[f"name:{first['proposal_id']}"] == "north"
         assert first["tie_broken"] is True
         assert results["selected"] == [first["proposal_id"]]
+
+
+def cli_env(settings: Any) -> dict[str, str]:
+    store = settings.store
+    env = {
+        **os.environ,
+        "KYODO_STORE__BACKEND": store.backend,
+        "KYODO_BUS__NATS_URL": settings.bus.nats_url,
+        "KYODO_BUS__NAMESPACE": settings.bus.namespace,
+        "KYODO_AUDIT__KEYS_DIR": str(settings.audit.keys_dir),
+        "KYODO_PRIVACY__VAULT_PATH": str(settings.privacy.vault_path),
+    }
+    if store.backend == "sqlite":
+        env["KYODO_STORE__SQLITE_PATH"] = str(store.sqlite_path)
+    else:
+        env |= {"KYODO_STORE__PG_DSN": store.pg_dsn, "KYODO_STORE__PG_SCHEMA": store.pg_schema}
+    return env
+
+
+def alter_a_score(settings: Any, old: str, new: str) -> int:
+    """What an insider with database access might do: rewrite a stored score."""
+    store = settings.store
+    if store.backend == "sqlite":
+        with sqlite3.connect(store.sqlite_path) as conn:
+            return conn.execute(
+                "UPDATE stored_events SET state = CAST(REPLACE(CAST(state AS TEXT), ?, ?) AS BLOB) "
+                "WHERE topic LIKE '%Review.Scored' AND CAST(state AS TEXT) LIKE ?",
+                (old, new, f"%{old}%"),
+            ).rowcount
+    with psycopg.connect(store.pg_dsn, options=f"-c search_path={store.pg_schema}") as conn:
+        return conn.execute(
+            # eventsourcing names the application's table after it on PostgreSQL.
+            "UPDATE proposals_events SET state = convert_to(replace(convert_from(state, 'UTF8'), %s, %s), 'UTF8') "
+            "WHERE topic LIKE '%%Review.Scored' AND convert_from(state, 'UTF8') LIKE %s",
+            (old, new, f"%{old}%"),
+        ).rowcount
+
+
+async def test_the_auditors_recompute_agrees_with_the_results_and_detects_a_score_altered_in_the_database(
+    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    settings = services(backend, nats_url, bus_namespace, issuer)
+    async with platform(settings, issuer) as p:
+        results, _, call_id = await three_proposals_scored(
+            p, {"tie_rule": "lottery", "passing_score": "15"}, {"east": (6, 6), "west": (6, 6), "low": (4, 3)}
+        )
+        assert results["selected"]
+    command = [sys.executable, "-m", "kyodo_shared.cli.main", "audit", "recompute", call_id, "--json"]
+    env = cli_env(settings["proposals"])
+    agreed = await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True, text=True, timeout=120)
+    assert agreed.returncode == 0, agreed.stdout + agreed.stderr
+    assert json.loads(agreed.stdout)["findings"] == []
+    assert alter_a_score(settings["proposals"], '"need":4', '"need":9') >= 1
+    caught = await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True, text=True, timeout=120)
+    assert caught.returncode == 1, caught.stdout + caught.stderr
+    codes = {f["code"] for f in json.loads(caught.stdout)["findings"]}
+    assert codes & {"ranking_mismatch", "ranking_order_mismatch"}, codes

@@ -171,3 +171,32 @@ def find(events: list[dict[str, Any]], topic_suffix: str, **where: Any) -> dict[
             state: dict[str, Any] = item["state"]
             return state
     raise LookupError(topic_suffix)
+
+
+A, B, C = "A", "B", "C"
+# Hand-computed under the base spec (quality ×2 of 5, cost ×1 of 10, weighted sum of means, passing 10):
+# A: quality (5+4)/2 = 9/2, cost (8+6)/2 = 7 → 2·9/2 + 7 = 16
+# B: quality (3+3+2)/3 = 8/3, cost (5+4+6)/3 = 5 → 16/3 + 5 = 31/3
+# C: quality (1+2)/2 = 3/2, cost (2+3)/2 = 5/2 → 3 + 5/2 = 11/2 (m3's score voided: a late-declared interest)
+DECIDED = [
+    (A, "16/1", {"quality": "9/2", "cost": "7/1"}, True, True),
+    (B, "31/3", {"quality": "8/3", "cost": "5/1"}, True, False),
+    (C, "11/2", {"quality": "3/2", "cost": "5/2"}, False, False),
+]
+COUNTED = [("m1", A), ("m2", A), ("m1", B), ("m2", B), ("m3", B), ("m1", C), ("m2", C)]
+
+
+def scored_call(key: Ed25519PrivateKey, decide: bool = True, **spec_changes: Any) -> Call:
+    call = Call(key, spec=spec(**spec_changes))
+    for name in (A, B, C):
+        call.propose(name)
+    call.conflict("m3", A)
+    for member, name, quality, cost in [
+        ("m1", A, 5, 8), ("m2", A, 4, 6),
+        ("m1", B, 3, 5), ("m2", B, 3, 4), ("m3", B, 2, 6),
+        ("m1", C, 1, 2), ("m2", C, 2, 3), ("m3", C, 4, 9),
+    ]:  # fmt: skip
+        call.score(member, name, quality, cost)
+    if decide:
+        call.decide(DECIDED, COUNTED, voided=[("m3", C)])
+    return call

@@ -49,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--checkpoints-url", default=None, help="published checkpoints (default: the service's)")
     check.add_argument("--export", type=Path, default=None, help="verify a `kyodo audit export` file offline")
     check.add_argument("--pin", type=Path, default=Path("kyodo-audit-pins.json"))
+    recompute = audit_sub.add_parser("recompute", help="rebuild a call's ranking from the event history and compare")
+    recompute.add_argument("call_id")
+    recompute.add_argument("--service", default="proposals")
+    recompute.add_argument("--keys", type=Path, default=None, help="published keys (the /audit/keys JSON)")
+    recompute.add_argument("--json", action="store_true", help="print the report as JSON")
     rotate = audit_sub.add_parser("rotate-key", help="create the next checkpoint key (announced, then used)")
     rotate.add_argument("service")
     export = audit_sub.add_parser("export", help="write the history as JSON Lines")
@@ -112,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "audit":
         from kyodo_shared.cli import audit as audit_cli
 
+        if args.audit_command == "recompute":
+            from kyodo_shared.cli.recompute import recompute_command
+
+            return recompute_command(args.call_id, args.service, data_dir, args.keys, args.json)
         if args.audit_command == "rotate-key":
             return audit_cli.rotate_key(args.service, data_dir)
         if args.audit_command == "export":

@@ -1,0 +1,240 @@
+"""`audit recompute`: rebuild a call's result from its event history alone and compare it with the decision.
+
+Independent of the proposals service's ranking code by design (nothing from `kyodo_proposals` is imported): the
+rules are re-read from the published spec and the arithmetic redone here, so a bug or a tampered score in the
+service's path shows up as a disagreement instead of being reproduced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from fractions import Fraction
+from typing import Any
+from uuid import UUID
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from eventsourcing.utils import get_topic
+
+from kyodo_shared.audit.chain import iter_notifications
+from kyodo_shared.audit.recompute_checks import (
+    Finding,
+    check_eligibility,
+    check_quorum,
+    check_receipts,
+    check_seed,
+    counted_pairs,
+    counted_sheets,
+    finding,
+)
+from kyodo_shared.audit.recompute_history import History, canonical_call_id, read_history, review_id_for
+from kyodo_shared.audit.recompute_rank import Candidate, Placed, Rules, exact, place, rules_from_spec
+
+DEFAULT_QUORUM = 3  # issue 6 item 3: "at least Q eligible scorers per proposal (default 3)"
+
+__all__ = ["DEFAULT_QUORUM", "Finding", "RecomputeReport", "compare_ranking", "events_for_call", "recompute_call"]
+
+
+@dataclass
+class RecomputeReport:
+    call_id: str
+    findings: list[Finding] = field(default_factory=list)
+    ranking: dict[str, Any] = field(default_factory=lambda: {"entries": []})
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "call_id": self.call_id,
+            "ok": self.ok,
+            "findings": [f.as_dict() for f in self.findings],
+            "ranking": self.ranking,
+        }
+
+
+def recompute_call(
+    call_id: str, events: Iterable[Mapping[str, Any]], public_keys: Mapping[str, Ed25519PublicKey]
+) -> RecomputeReport:
+    """Check a call from its stored events (the call's and its review's; any others are ignored)."""
+    history = read_history(call_id, events)
+    report = RecomputeReport(call_id=history.call_id)
+    if history.spec is None:
+        report.findings.append(finding("call_not_found"))
+        return report
+    rules: Rules | None = None
+    try:
+        rules = rules_from_spec(history.spec)
+    except (ValueError, TypeError, ZeroDivisionError, AttributeError) as error:
+        report.findings.append(finding("spec_invalid", problem=str(error)))
+    if not history.opened:
+        report.findings.append(finding("review_not_found"))
+        return report
+    report.findings += check_receipts(history, public_keys)
+    seed_findings, seed = check_seed(history)
+    report.findings += seed_findings
+    decision = history.decision
+    if decision is None:
+        report.findings.append(finding("not_decided"))
+        return report
+    if len(history.decisions) > 1:
+        report.findings.append(finding("decided_twice", times=len(history.decisions)))
+    accounting, counted = counted_pairs(history, decision)
+    report.findings += accounting + check_eligibility(history, counted)
+    if rules is None:
+        return report
+    sheet_findings, sheets = counted_sheets(history, rules, counted)
+    report.findings += sheet_findings + check_quorum(sheets, _quorum(history, rules))
+    placed, seed_used = _place(history, rules, sheets, seed)
+    report.ranking = {"entries": [p.as_dict() for p in placed], "lottery_verified": seed_used}
+    report.findings += compare_ranking(placed, decision.get("ranking"), seed_used)
+    published = (history.results or {}).get("ranking")
+    if isinstance(published, Mapping) and published != decision.get("ranking"):
+        # The published copy must say what the decision said; check it against the recompute too.
+        report.findings += compare_ranking(placed, published, seed_used)
+    return report
+
+
+def _quorum(history: History, rules: Rules) -> int:
+    # The stricter of the published rule and the quorum the review recorded: neither may be undercut.
+    present = [q for q in (rules.quorum, history.opened_quorum) if q is not None]
+    return max(present) if present else DEFAULT_QUORUM
+
+
+def _place(
+    history: History, rules: Rules, sheets: Mapping[str, list[dict[str, int]]], seed: bytes | None
+) -> tuple[list[Placed], bool]:
+    candidates = [
+        Candidate(pid, str(entry.get("content_hash")), sheets.get(pid, [])) for pid, entry in history.entries.items()
+    ]
+    if seed is not None:
+        try:
+            return place(rules, candidates, seed), True
+        except ValueError:
+            # A content hash that is not hex; the receipt check reports it. Rank what can be ranked.
+            pass
+    return place(rules, candidates, None), False
+
+
+def compare_ranking(placed: Sequence[Placed], decided: Any, lottery_known: bool) -> list[Finding]:
+    """Compare exactly: order, rank, score and means as fractions, passes, selected and lottery keys.
+
+    Without a verified seed the order among equal scores is unknowable here, so only what does not depend on the
+    lottery (scores, means, passes) is compared; the missing or wrong seed is a finding of its own.
+    """
+    try:
+        rows = _decided_rows(decided)
+    except (ValueError, TypeError, ZeroDivisionError, AttributeError) as error:
+        return [finding("ranking_malformed", problem=str(error))]
+    mine = {p.proposal_id: p for p in placed}
+    theirs = {row["proposal_id"]: row for row in rows}
+    findings: list[Finding] = []
+    if set(mine) != set(theirs):
+        only_mine, only_theirs = sorted(set(mine) - set(theirs)), sorted(set(theirs) - set(mine))
+        findings.append(
+            finding(
+                "ranking_entries_mismatch", only_recomputed=", ".join(only_mine), only_decided=", ".join(only_theirs)
+            )
+        )
+    if lottery_known and [p.proposal_id for p in placed] != [row["proposal_id"] for row in rows]:
+        findings.append(
+            finding(
+                "ranking_order_mismatch",
+                recomputed=[p.proposal_id for p in placed],
+                decided=[row["proposal_id"] for row in rows],
+            )
+        )
+    for pid in [p.proposal_id for p in placed if p.proposal_id in theirs]:
+        ours, row = mine[pid], theirs[pid]
+        pairs: list[tuple[str, Any, Any]] = [
+            ("score", ours.score, row["score"]),
+            ("criterion_means", ours.means, row["criterion_means"]),
+            ("passes", ours.passes, row["passes"]),
+        ]
+        if lottery_known:
+            pairs += [
+                ("rank", ours.rank, row["rank"]),
+                ("selected", ours.selected, row["selected"]),
+                ("lottery_key", ours.lottery_key, row["lottery_key"]),
+            ]
+        for name, recomputed, stated in pairs:
+            if recomputed != stated:
+                findings.append(
+                    finding("ranking_mismatch", pid, field=name, recomputed=_show(recomputed), decided=_show(stated))
+                )
+    return findings
+
+
+def _decided_rows(decided: Any) -> list[dict[str, Any]]:
+    """The decided ranking with its numbers read exactly; ValueError on anything malformed."""
+    if not isinstance(decided, Mapping) or not isinstance(decided.get("entries"), list):
+        raise ValueError("no entries list")
+    rows: list[dict[str, Any]] = []
+    for item in decided["entries"]:
+        means = item["criterion_means"]
+        if not isinstance(means, Mapping):
+            raise ValueError(f"criterion_means of {item.get('proposal_id')!r} is not an object")
+        rows.append(
+            {
+                "proposal_id": str(item["proposal_id"]),
+                "rank": item.get("rank"),
+                "score": exact(item["score"]),
+                "criterion_means": {str(k): exact(v) for k, v in means.items()},
+                "passes": item.get("passes"),
+                "selected": item.get("selected"),
+                "lottery_key": item.get("lottery_key"),
+            }
+        )
+    if len({row["proposal_id"] for row in rows}) != len(rows):
+        raise ValueError("a proposal is ranked twice")
+    return rows
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, Fraction):
+        return f"{value.numerator}/{value.denominator}"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def events_for_call(application: Any, call_id: str) -> list[dict[str, Any]]:
+    """The call's and its review's stored events, in store order, as plain JSON-safe dicts.
+
+    Filters on the stored originator before decoding, so other aggregates (sealed proposals among them) are
+    never decoded at all.
+    """
+    wanted = {canonical_call_id(call_id), review_id_for(call_id)}
+    events: list[dict[str, Any]] = []
+    for notification in iter_notifications(application.recorder):
+        if str(notification.originator_id) not in wanted:
+            continue
+        event = application.mapper.to_domain_event(notification)
+        fields = dict(event.__dict__)
+        events.append(
+            {
+                "topic": get_topic(type(event)),
+                "originator_id": str(fields.pop("originator_id")),
+                "originator_version": int(fields.pop("originator_version")),
+                "state": {str(k): _plain(v) for k, v in fields.items()},
+            }
+        )
+    return events
+
+
+def _plain(value: Any) -> Any:
+    """UUIDs and times to text, tuples to lists, recursively, so states read like the JSON the service wrote."""
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return _plain(value.value)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v) for v in value]
+    return value

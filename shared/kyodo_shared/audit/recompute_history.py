@@ -1,0 +1,129 @@
+"""A call's story as the auditor reads it from stored events: the rules that applied, who sat on the board,
+the conflicts standing when the decision was taken, every score given, and what was decided and published.
+
+Reads plain event dicts (topic, originator, version, state) so the same code serves a live store, an export, or a
+test; it trusts nothing the service derived, only what the events record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+CALL = "kyodo_proposals.domain:Call."
+REVIEW = "kyodo_proposals.review:Review."
+PUBLISHED = CALL + "Published"
+AMENDED = CALL + "Amended"
+OPENED = REVIEW + "Opened"
+CONFLICT_DECLARED = REVIEW + "ConflictDeclared"
+CONFLICT_REMOVED = REVIEW + "ConflictRemoved"
+SCORED = REVIEW + "Scored"
+SUBSTITUTE_ADDED = REVIEW + "SubstituteAdded"
+DECIDED = REVIEW + "Decided"
+RESULTS_PUBLISHED = REVIEW + "ResultsPublished"
+
+Pair = tuple[str, str]  # (member sub, proposal id)
+
+
+def canonical_call_id(call_id: str) -> str:
+    """Lower-case hyphenated form, the one the service's UUIDs print as (so ids compare as text)."""
+    return str(UUID(str(call_id)))
+
+
+def review_id_for(call_id: str) -> str:
+    # The same derivation as the service's, restated from its documented form rather than imported.
+    return str(uuid5(NAMESPACE_URL, f"kyodo:proposals:review:{canonical_call_id(call_id)}"))
+
+
+def pair_text(pair: Pair) -> str:
+    return f"{pair[0]}|{pair[1]}"
+
+
+def parse_pair(text: Any) -> Pair | None:
+    """ "member|proposal" → (member, proposal); proposal ids are UUIDs, so the last bar separates them."""
+    if not isinstance(text, str) or "|" not in text:
+        return None
+    member, _, proposal = text.rpartition("|")
+    return (member, proposal) if member and proposal else None
+
+
+@dataclass
+class History:
+    call_id: str
+    spec: dict[str, Any] | None = None
+    published_board: list[str] = field(default_factory=list)
+    seed_commitment: str | None = None
+    opened: bool = False
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)  # proposal id → entry, in opened order
+    opened_quorum: int | None = None
+    substitutes: list[str] = field(default_factory=list)
+    # Every sheet each member gave each proposal, in store order; more than one is itself a finding.
+    scored: dict[Pair, list[Any]] = field(default_factory=dict)
+    conflicts: set[Pair] = field(default_factory=set)
+    # The conflicts and board as they stood when the decision was taken (None until then).
+    conflicts_at_decision: set[Pair] | None = None
+    board_at_decision: list[str] | None = None
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+    results: dict[str, Any] | None = None
+
+    @property
+    def decision(self) -> dict[str, Any] | None:
+        return self.decisions[-1] if self.decisions else None
+
+    @property
+    def board(self) -> list[str]:
+        return self.board_at_decision if self.board_at_decision is not None else self.published_board + self.substitutes
+
+    @property
+    def standing_conflicts(self) -> set[Pair]:
+        return self.conflicts_at_decision if self.conflicts_at_decision is not None else set(self.conflicts)
+
+
+def read_history(call_id: str, events: Iterable[Mapping[str, Any]]) -> History:
+    """Fold the call's and its review's events (others are ignored) in store order."""
+    call = canonical_call_id(call_id)
+    review = review_id_for(call)
+    history = History(call_id=call)
+    for event in events:
+        origin, topic = str(event.get("originator_id")), str(event.get("topic"))
+        state: Mapping[str, Any] = event.get("state") or {}
+        if origin == call:
+            _call_event(history, topic, state)
+        elif origin == review:
+            _review_event(history, topic, state)
+    return history
+
+
+def _call_event(history: History, topic: str, state: Mapping[str, Any]) -> None:
+    if topic == PUBLISHED:
+        history.spec = dict(state.get("spec") or {})
+        history.published_board = [str(m) for m in state.get("board") or []]
+        history.seed_commitment = state.get("seed_commitment")
+    elif topic == AMENDED:
+        # An amendment restates the whole spec, so the latest one is the rule that applied.
+        history.spec = dict(state.get("spec") or {})
+
+
+def _review_event(history: History, topic: str, state: Mapping[str, Any]) -> None:
+    if topic == OPENED:
+        history.opened = True
+        history.entries = {str(e.get("proposal_id")): dict(e) for e in state.get("entries") or []}
+        quorum = state.get("quorum")
+        history.opened_quorum = quorum if isinstance(quorum, int) and not isinstance(quorum, bool) else None
+    elif topic == CONFLICT_DECLARED:
+        history.conflicts.add((str(state.get("member_sub")), str(state.get("proposal_id"))))
+    elif topic == CONFLICT_REMOVED:
+        history.conflicts.discard((str(state.get("member_sub")), str(state.get("proposal_id"))))
+    elif topic == SCORED:
+        pair = (str(state.get("member_sub")), str(state.get("proposal_id")))
+        history.scored.setdefault(pair, []).append(state.get("points"))
+    elif topic == SUBSTITUTE_ADDED:
+        history.substitutes.append(str(state.get("member_sub")))
+    elif topic == DECIDED:
+        history.decisions.append(dict(state.get("decision") or {}))
+        history.conflicts_at_decision = set(history.conflicts)
+        history.board_at_decision = history.published_board + history.substitutes
+    elif topic == RESULTS_PUBLISHED:
+        history.results = dict(state.get("results") or {})

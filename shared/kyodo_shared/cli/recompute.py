@@ -1,0 +1,79 @@
+"""`kyodo audit recompute <call>`: the auditor's independent recompute of a call's result from the service's store.
+
+Receipts are checked against the service's published keys, or against a keys file fetched from the audit API
+(`/api/<service>/audit/keys`) when the auditor prefers not to trust the store's key directory.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from kyodo_shared.audit.recompute import RecomputeReport, events_for_call, recompute_call
+from kyodo_shared.audit.recompute_history import canonical_call_id
+from kyodo_shared.cli.operator import open_kernel
+from kyodo_shared.jcs import parse
+from kyodo_shared.receipts import public_keys_from
+
+__all__ = ["recompute_command"]
+
+
+class _InputError(Exception):
+    """An input that cannot be used; the message is shown as is (Japanese / English)."""
+
+
+def recompute_command(call_id: str, service: str, data_dir: Path, keys_path: Path | None, as_json: bool = False) -> int:
+    """0 when the history agrees with the decision in every check, 1 otherwise (or when it cannot be checked)."""
+    try:
+        call = canonical_call_id(call_id)
+        keys = _keys_file(keys_path) if keys_path is not None else None
+    except (ValueError, _InputError) as error:
+        print(f"検証できません / Cannot check: {error}")
+        return 1
+    kernel = open_kernel(service, data_dir)
+    try:
+        if keys is None:
+            keys = public_keys_from(kernel.published_keys())
+        events = events_for_call(kernel.application, call)
+    finally:
+        kernel.close()
+    report = recompute_call(call, events, keys)
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=1) + "\n")
+    else:
+        _print(report)
+    return 0 if report.ok else 1
+
+
+def _print(report: RecomputeReport) -> None:
+    if report.ok:
+        print(f"再計算は決定と一致しました / The recompute AGREES with the decision: {report.call_id}")
+    else:
+        count = len(report.findings)
+        print(f"再計算で {count} 件の問題が見つかりました / The recompute found {count} problem(s): {report.call_id}")
+    for item in report.findings:
+        print(f"- [{item.code}] {item.message_ja}")
+        print(f"  {item.message_en}")
+    for entry in report.ranking.get("entries", []):
+        verdict = "合格 / passes" if entry["passes"] else "不合格 / fails"
+        marks = "選定 / selected" if entry["selected"] else verdict
+        print(f"  {entry['rank']:>3}. {entry['proposal_id']}  {entry['score']}  {marks}")
+
+
+def _keys_file(path: Path) -> dict[str, Ed25519PublicKey]:
+    try:
+        data = parse(path.read_bytes())
+    except OSError as error:
+        raise _InputError(f"公開鍵を読めません / cannot read {path}: {error.strerror}") from None
+    except ValueError as error:
+        raise _InputError(f"公開鍵は JSON ではありません / {path} is not valid JSON: {error}") from None
+    # The audit keys endpoint answers {"service": ..., "keys": {key id: public key}}.
+    if not isinstance(data, dict) or not isinstance(data.get("keys"), dict):
+        raise _InputError('公開鍵ファイルに "keys" がありません / the keys file has no "keys" object')
+    try:
+        return public_keys_from(data["keys"])
+    except ValueError as error:
+        raise _InputError(f"公開鍵が読めません / unreadable public key: {error}") from None
