@@ -61,6 +61,11 @@ def _results(call_id: Any, results: dict[str, Any]) -> Sequence[Contract]:
 
 def to_contracts(event: Any) -> Sequence[Contract]:
     owner, _, name = type(event).__qualname__.partition(".")
+    # Two steps of the review are public as they happen: a substitute joining the board, a blocked decision.
+    if owner == "Review" and name == "SubstituteAdded":
+        return [c.BoardSubstituteAdded(call_id=event.call_id, member_sub=event.member_sub, reason=event.reason)]
+    if owner == "Review" and name == "DecisionBlocked":
+        return [c.DecisionBlocked(call_id=event.call_id, reasons=event.reasons)]
     if owner != "Call":
         # Sealed proposals and their gate never leave the service; the kernel's own events are the kernel's.
         return []

@@ -136,19 +136,19 @@ class Review(Aggregate):
         self._require_open()
         if member_sub in self.board:
             raise refuse("already_on_board")
-        self._substitute_added(member_sub, reason, by_sub, trace)
+        self._substitute_added(str(self.call_id), member_sub, reason, by_sub, trace)
 
     @event("SubstituteAdded")
-    def _substitute_added(self, member_sub: str, reason: str, by_sub: str, trace: dict[str, str]) -> None:
+    def _substitute_added(self, call_id: str, member_sub: str, reason: str, by_sub: str, trace: dict[str, str]) -> None:
         self.board.append(member_sub)
         self.blocked = []
 
     def block(self, reasons: list[str], trace: dict[str, str]) -> None:
         self._require_open()
-        self._blocked(reasons, trace)
+        self._blocked(str(self.call_id), reasons, trace)
 
     @event("DecisionBlocked")
-    def _blocked(self, reasons: list[str], trace: dict[str, str]) -> None:
+    def _blocked(self, call_id: str, reasons: list[str], trace: dict[str, str]) -> None:
         self.blocked = list(reasons)
 
     def decide(self, decision: dict[str, Any], confirmed_by: str, reasons: str, trace: dict[str, str]) -> None:

@@ -28,6 +28,7 @@ POLICY = VisibilityPolicy(
             _topic(name): EventPolicy()
             for name in ("Published", "Amended", "Closed", "Cancelled", "ReviewStarted", "ResultsPublished")
         },
+        **{f"kyodo_proposals.review:Review.{name}": EventPolicy() for name in ("SubstituteAdded", "DecisionBlocked")},
         # The review: revealed proposals, conflicts and scores are for the board's work and for auditors; what is
         # public leaves with the results.
         **{
@@ -37,8 +38,6 @@ POLICY = VisibilityPolicy(
                 "ConflictDeclared",
                 "ConflictRemoved",
                 "Scored",
-                "SubstituteAdded",
-                "DecisionBlocked",
                 "Decided",
                 "ResultsPublished",
             )

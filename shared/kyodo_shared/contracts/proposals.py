@@ -107,6 +107,29 @@ class CallCancelled(Contract):
     reason: str
 
 
+class BoardSubstituteAdded(Contract):
+    """A substitute joined the call's review board (after the deadline, the only way the board changes)."""
+
+    event_name: ClassVar[str] = "proposals.call.board_substitute_added"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "A substitute member joined a call's review board (委員の補充)."
+
+    call_id: UUID
+    member_sub: str
+    reason: str
+
+
+class DecisionBlocked(Contract):
+    """The decision cannot be taken yet: some proposals lack the quorum of eligible scorers."""
+
+    event_name: ClassVar[str] = "proposals.call.decision_blocked"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "A decision was blocked for want of quorum (定足数不足)."
+
+    call_id: UUID
+    reasons: list[str] = Field(description="One 'quorum:<proposal>:<eligible>/<quorum>' per proposal short of it.")
+
+
 class LabelledScore(ContractModel):
     label: str = Field(description="A reviewer label, shuffled per proposal (not linkable to a member).")
     points: dict[str, int]
@@ -162,4 +185,6 @@ PUBLISHED: tuple[type[Contract], ...] = (
     CallCancelled,
     CallResultsPublished,
     ProposalAdopted,
+    BoardSubstituteAdded,
+    DecisionBlocked,
 )
