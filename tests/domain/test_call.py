@@ -131,3 +131,15 @@ def test_a_call_is_cancelled_with_a_reason_and_stays_cancelled() -> None:
         call.cancel("再度", "coord", TRACE)
     with refused("invalid_state"):
         call.amend({"select": 1}, "x", DEADLINE + timedelta(days=8), 7, NOW, "coord", TRACE)
+
+
+def test_the_board_changes_before_the_deadline_only_by_an_amendment_that_keeps_the_quorum() -> None:
+    call = published_call()
+    later = DEADLINE + timedelta(days=7)
+    with refused("board_below_quorum"):
+        call.amend({}, "委員の辞任", later, 7, NOW, "coord", TRACE, (["m-1", "m-2"], "m-1", "m-2"))
+    call.amend({}, "委員の辞任", later, 7, NOW, "coord", TRACE, (["m-1", "m-2", "m-4"], "m-1", None))
+    amended = published(call)[-1]
+    assert isinstance(amended, c.CallAmended)
+    assert (amended.changed, amended.board_subs, amended.vice_chair_sub) == (["board"], ["m-1", "m-2", "m-4"], None)
+    assert call.board == ["m-1", "m-2", "m-4"]

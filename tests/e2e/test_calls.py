@@ -147,6 +147,27 @@ async def test_a_call_is_published_with_its_board_amended_closed_by_its_deadline
             )
         )
         assert amended.json()["rules"]["passing_score"] == "20/1"
+        # The board changes too, by an amendment of its own (a member resigned); the chair stays.
+        newer_deadline = new_deadline + timedelta(days=7)
+        reboarded = await ok(
+            proposals.post(
+                f"/calls/{call_id}/amendments",
+                json={"reason": "委員の辞任", "board": ["m-1", "m-3", "m-4"], "deadline": newer_deadline.isoformat()},
+                headers={**coordinator(p), "If-Match": amended.headers["ETag"]},
+            )
+        )
+        assert (reboarded.json()["board"], reboarded.json()["chair_sub"]) == (["m-1", "m-3", "m-4"], "m-1")
+        outsider = await proposals.post(
+            f"/calls/{call_id}/amendments",
+            json={
+                "reason": "x",
+                "board": ["m-1", "m-3", "x-9"],
+                "deadline": (newer_deadline + timedelta(days=7)).isoformat(),
+            },
+            headers={**coordinator(p), "If-Match": reboarded.headers["ETag"]},
+        )
+        assert (outsider.status_code, outsider.json()["code"]) == (409, "not_a_member")
+        new_deadline = newer_deadline
 
         async def amended_in_hub() -> bool:
             shown = (await hub.get(f"/calls/{call_id}")).json()

@@ -36,6 +36,7 @@ from support.calls import (
     submit,
 )
 from support.harness import Backend, Platform, eventually, platform, settings_for
+from support.lifecycle import GroupClient
 
 pytestmark = pytest.mark.smoke
 
@@ -236,8 +237,10 @@ async def test_a_tie_is_broken_by_the_committed_lottery_and_a_proposal_below_pas
     backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
 ) -> None:
     async with platform(services(backend, nats_url, bus_namespace, issuer), issuer) as p:
+        # A partner selection for a city project, end to end (the other tests run open calls).
+        rule = {"kind": "partner_selection", "screening_decision_id": str(uuid.uuid4())}
         results, info, _ = await three_proposals_scored(
-            p, {"tie_rule": "lottery", "passing_score": "15"}, {"east": (6, 6), "west": (6, 6), "low": (4, 4)}
+            p, {**rule, "tie_rule": "lottery", "passing_score": "15"}, {"east": (6, 6), "west": (6, 6), "low": (4, 4)}
         )
         seed = bytes.fromhex(results["seed"])
         tied = [r for r in results["proposals"] if r["tie_broken"]]
@@ -334,3 +337,25 @@ async def published_types(nats_url: str, namespace: str) -> list[str]:
         ]
     finally:
         await nc.close()
+
+
+async def test_a_proposal_whose_group_lost_good_standing_before_the_deadline_is_set_aside(
+    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    async with platform(services(backend, nats_url, bus_namespace, issuer), issuer) as p:
+        committee = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
+        green = GroupClient(p, representative="rep-g")
+        await green.apply(name="みどりの会")
+        await green.assess_all()
+        food = await registered_group(p, "rep-f", "子ども食堂")
+        view = p.apps["proposals"].state.kernel.application.view
+        await eventually(lambda: (view.group(green.group_id) or ("", ""))[1] == "registered", timeout=20)
+        call_id, deadline = await published_call(p, committee, quorum=3)
+        await submit(p, call_id, green.group_id, "rep-g", "緑地の保全")
+        await submit(p, call_id, food, "rep-f", "子どもの居場所")
+        suspended = await green.post("/suspension", {"reason": "会計報告の未提出"}, "coord-1", "coordinator")
+        assert suspended.status_code == 200, suspended.text
+        await eventually(lambda: (view.group(green.group_id) or ("", ""))[1] == "suspended", timeout=20)
+        opened = await close_and_open_review(p, call_id, deadline)
+        assert opened["proposals"] == 1
+        assert [(i["group_id"], i["status"]) for i in opened["ineligible"]] == [(green.group_id, "suspended")]

@@ -123,6 +123,7 @@ async def amend(call_id: UUID, body: Amendment, request: Request, response: Resp
         body.deadline.astimezone(TOKYO),
         principal.sub,
         _trace(request, principal),
+        body.board,
     )
     return _done(request, response, call)
 

@@ -85,6 +85,7 @@ def _summary(review: Review) -> dict[str, Any]:
         "board": review.board,
         "quorum": review.quorum,
         "proposals": len(review.entries),
+        "ineligible": review.ineligible,
         "blocked": review.blocked,
     }
 

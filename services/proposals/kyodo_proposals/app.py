@@ -106,11 +106,24 @@ class ProposalsApplication(SubmissionCommands, ReviewCommands, Application[UUID]
         new_deadline: datetime,
         by_sub: str,
         trace: dict[str, str],
+        board: list[str] | None = None,
     ) -> Call:
         now, days = self.clock(), self.minimum_extension_days
-        return self.update(
-            call_id, expected_version, lambda c: c.amend(changes, reason, new_deadline, days, now, by_sub, trace)
-        )
+
+        def amend(call: Call) -> None:
+            new_board = None
+            if board is not None:
+                # Only current members of the call's review board may sit on it; its officers stay if they do.
+                current = self._view().board(str(call.spec["committee_id"]), now.astimezone(TOKYO).date())
+                if any(member not in current.members for member in board):
+                    raise refuse("not_a_member")
+                members = sorted(set(board))
+                chair = current.chair_sub if current.chair_sub in members else None
+                vice = current.vice_chair_sub if current.vice_chair_sub in members else None
+                new_board = (members, chair, vice)
+            call.amend(changes, reason, new_deadline, days, now, by_sub, trace, new_board)
+
+        return self.update(call_id, expected_version, amend)
 
     def close_due(self, call_id: UUID, trace: dict[str, str]) -> bool:
         """The deadline timer's action: idempotent, it closes the call only once its (current) deadline passed."""

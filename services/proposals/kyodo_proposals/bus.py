@@ -29,7 +29,15 @@ _CALL: dict[str, Callable[[Any], Sequence[Contract]]] = {
         )
     ],
     "Amended": lambda e: [
-        c.CallAmended(call_id=e.originator_id, rules=rules_of(e.spec), changed=sorted(e.changes), reason=e.reason)
+        c.CallAmended(
+            call_id=e.originator_id,
+            rules=rules_of(e.spec),
+            changed=e.changed,
+            reason=e.reason,
+            board_subs=e.board,
+            chair_sub=e.chair_sub,
+            vice_chair_sub=e.vice_chair_sub,
+        )
     ],
     "Closed": lambda e: [c.CallClosed(call_id=e.originator_id, closed_at=e.closed_at)],
     "Cancelled": lambda e: [c.CallCancelled(call_id=e.originator_id, reason=e.reason)],

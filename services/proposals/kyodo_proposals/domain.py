@@ -118,31 +118,41 @@ class Call(Aggregate):
         now: datetime,
         by_sub: str,
         trace: dict[str, str],
+        board: tuple[list[str], str | None, str | None] | None = None,
     ) -> None:
-        """Before the deadline only, with a reason, extending the deadline by at least the published minimum."""
+        """Before the deadline only, with a reason, extending the deadline by at least the published minimum.
+        `board`: a new board (members, chair, vice-chair), checked against the review board by the caller.
+        """
         self._require(PUBLISHED)
         if now >= self.deadline:
             raise refuse("deadline_passed")
-        if not changes or not set(changes) <= AMENDABLE:
+        if (not changes and board is None) or not set(changes) <= AMENDABLE:
             raise refuse("not_amendable")
         if new_deadline < self.deadline + timedelta(days=minimum_extension_days):
             raise refuse("extension_too_short")
+        members, chair, vice = board if board is not None else (self.board, self.chair_sub, self.vice_chair_sub)
+        if len(members) < int(self.spec["quorum"]):
+            raise refuse("board_below_quorum")
         spec = {**self.spec, **changes, "deadline": new_deadline.isoformat()}
-        self._amended(spec, changes, reason, new_deadline.isoformat(), now.isoformat(), by_sub, trace)
+        changed = sorted(changes) + (["board"] if board is not None else [])
+        self._amended(spec, changed, list(members), chair, vice, reason, now.isoformat(), by_sub, trace)
 
     @event("Amended")
     def _amended(
         self,
         spec: dict[str, Any],
-        changes: dict[str, Any],
+        changed: list[str],
+        board: list[str],
+        chair_sub: str | None,
+        vice_chair_sub: str | None,
         reason: str,
-        deadline: str,
         amended_at: str,
         by_sub: str,
         trace: dict[str, str],
     ) -> None:
         self.spec = spec
-        self.amendments.append({"changes": sorted(changes), "reason": reason, "deadline": deadline, "at": amended_at})
+        self.board, self.chair_sub, self.vice_chair_sub = list(board), chair_sub, vice_chair_sub
+        self.amendments.append({"changes": changed, "reason": reason, "deadline": spec["deadline"], "at": amended_at})
 
     def close(self, now: datetime, trace: dict[str, str]) -> bool:
         """The deadline's timer: closes a published call whose deadline has passed; False (no event) otherwise."""

@@ -28,6 +28,7 @@ class Review(Aggregate):
     class Opened(Aggregate.Created):
         call_id: UUID
         entries: list[dict[str, Any]]
+        ineligible: list[dict[str, Any]]
         board: list[str]
         chair_sub: str | None
         vice_chair_sub: str | None
@@ -39,6 +40,7 @@ class Review(Aggregate):
         self,
         call_id: UUID,
         entries: list[dict[str, Any]],
+        ineligible: list[dict[str, Any]],
         board: list[str],
         chair_sub: str | None,
         vice_chair_sub: str | None,
@@ -48,6 +50,8 @@ class Review(Aggregate):
         # entries: proposal_id, group_id, version, content_hash, receipt_ok — each final, not-withdrawn version.
         self.call_id = call_id
         self.entries = {str(e["proposal_id"]): dict(e) for e in entries}
+        # Proposals whose group was not in good standing at the deadline: recorded, not reviewed.
+        self.ineligible = list(ineligible)
         self.board = list(board)
         self.chair_sub, self.vice_chair_sub = chair_sub, vice_chair_sub
         self.quorum = quorum

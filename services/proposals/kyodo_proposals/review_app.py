@@ -53,10 +53,12 @@ class ReviewCommands(_Base):
             raise refuse("invalid_state", "closed") from None
         return review
 
-    def _final_versions(self, call_id: UUID) -> list[dict[str, Any]]:
-        """Each group's final, not-withdrawn version, checked against its receipt."""
+    def _final_versions(self, call_id: UUID) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Each group's final, not-withdrawn version, checked against its receipt; and those set aside because
+        their group was not in good standing at the deadline (lapsed, suspended, dissolved since submitting).
+        """
         keys = public_keys_from(self.published_keys())
-        entries = []
+        entries, ineligible = [], []
         for group in self._view().group_ids():
             proposal_id = derived_id(self.sealing_key, "proposal:", call_id, UUID(group))
             try:
@@ -64,6 +66,10 @@ class ReviewCommands(_Base):
             except AggregateNotFoundError:
                 continue
             if proposal.withdrawn:
+                continue
+            standing = (self._view().group(group) or ("", "unknown", ""))[1]
+            if standing != "registered":
+                ineligible.append({"proposal_id": str(proposal_id), "group_id": group, "status": standing})
                 continue
             payload = unseal(self.sealing_key, call_id, proposal_id, proposal.versions[-1])
             receipt = Receipt.from_json(payload["receipt"])
@@ -85,14 +91,16 @@ class ReviewCommands(_Base):
                     "receipt_ok": receipt_ok,
                 }
             )
-        return entries
+        return entries, ineligible
 
     def open_review(self, call_id: UUID, trace: dict[str, str]) -> Review:
         call = self.get_call(call_id)
         call.start_review(trace)
+        entries, ineligible = self._final_versions(call_id)
         review = Review(
             call_id,
-            self._final_versions(call_id),
+            entries,
+            ineligible,
             call.board,
             call.chair_sub,
             call.vice_chair_sub,

@@ -94,6 +94,7 @@ class Amendment(Strict):
     priority: Annotated[list[Key], Field(max_length=20)] | None = None
     description_ja: Text | None = None
     description_en: Text | None = None
+    board: Annotated[list[Annotated[str, Field(min_length=1, max_length=255)]], Field(max_length=50)] | None = None
 
     @field_validator("passing_score")
     @classmethod
@@ -101,7 +102,7 @@ class Amendment(Strict):
         return _fraction(value) if value is not None else None
 
     def changes(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude_none=True, exclude={"reason", "deadline"})
+        return self.model_dump(mode="json", exclude_none=True, exclude={"reason", "deadline", "board"})
 
 
 class Reason(Strict):

@@ -81,8 +81,11 @@ class CallAmended(Contract):
 
     call_id: UUID
     rules: CallRules = Field(description="The rules as they stand after the amendment.")
-    changed: list[str] = Field(description="Which rules changed.")
+    changed: list[str] = Field(description="Which rules changed ('board' when the board did).")
     reason: str
+    board_subs: list[str] = Field(description="The review board after the amendment.")
+    chair_sub: str | None
+    vice_chair_sub: str | None
 
 
 class CallClosed(Contract):
