@@ -51,6 +51,14 @@ def test_kyodo_up_serves_the_demo_directory_and_stops_cleanly_on_ctrl_c(tmp_path
             time.sleep(0.2)
         # Four demo groups meet all six criteria; the fifth is rejected and never reaches the directory.
         assert page.get("total") == 4, (tmp_path / "up.log").read_text()[-2000:]
+        calls: dict[str, object] = {}
+        while time.monotonic() < deadline + 30:
+            calls = httpx.get(f"http://127.0.0.1:{port}/api/info-hub/calls", timeout=2).json()
+            if calls.get("total") == 1:
+                break
+            time.sleep(0.2)
+        # The demo's open call for proposals, published with its review board, shows on the portal.
+        assert calls.get("total") == 1, (tmp_path / "up.log").read_text()[-2000:]
         index = httpx.get(f"http://127.0.0.1:{port}/api", timeout=2).json()
         assert set(index["services"]) == {"registry", "info-hub", "proposals"}
         token = subprocess.run(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import structlog
@@ -74,6 +77,9 @@ def _bylaws(name: str) -> str:
     )
 
 
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
 async def seed_demo(base_url: str, issuer: DevIssuer, data_dir: Path) -> None:
     marker = data_dir / "demo-seeded"
     if marker.exists():
@@ -99,5 +105,65 @@ async def seed_demo(base_url: str, issuer: DevIssuer, data_dir: Path) -> None:
                 )
                 assessed.raise_for_status()
                 etag = assessed.headers["ETag"]
+        committee_id = await _review_board(client, coordinator)
+    async with httpx.AsyncClient(base_url=f"{base_url}/api/proposals", timeout=30) as client:
+        await _open_call(client, coordinator, committee_id)
     marker.write_text("seeded\n")
-    log.info("demo_seeded", groups=len(DEMO_GROUPS) + 1)
+    log.info("demo_seeded", groups=len(DEMO_GROUPS) + 1, calls=1)
+
+
+async def _review_board(client: httpx.AsyncClient, coordinator: dict[str, str]) -> str:
+    """The collaboration-project review board (協働事業審査会) with three members, the first as chair."""
+    created = await client.post(
+        "/committees", json={"kind": "review_board", "name_ja": "協働事業審査会"}, headers=coordinator
+    )
+    created.raise_for_status()
+    committee_id, etag = str(created.json()["id"]), created.headers["ETag"]
+    today = datetime.now(TOKYO).date()
+    for index, name in enumerate(("学識経験者 委員", "市民公募 委員", "活動団体推薦 委員"), start=1):
+        term = {"term_start": today.isoformat(), "term_end": today.replace(year=today.year + 2).isoformat()}
+        appointed = await client.post(
+            f"/committees/{committee_id}/members",
+            json={"member_sub": f"demo-reviewer-{index}", "name": name, **term},
+            headers={**coordinator, "If-Match": etag},
+        )
+        appointed.raise_for_status()
+        etag = appointed.headers["ETag"]
+    officers = await client.put(
+        f"/committees/{committee_id}/officers",
+        json={"chair_sub": "demo-reviewer-1", "vice_chair_sub": "demo-reviewer-2"},
+        headers={**coordinator, "If-Match": etag},
+    )
+    officers.raise_for_status()
+    return committee_id
+
+
+async def _open_call(client: httpx.AsyncClient, coordinator: dict[str, str], committee_id: str) -> None:
+    """An open call for groups' own proposals (提案制度), a month to go."""
+    deadline = (datetime.now(TOKYO) + timedelta(days=30)).replace(hour=17, minute=0, second=0, microsecond=0)
+    draft = {
+        "kind": "open_call",
+        "title_ja": "協働事業提案制度 市民活動団体からの提案募集",
+        "title_en": "Collaboration proposals from civic activity groups",
+        "description_ja": "市と協働で取り組む新しい公共サービスの提案を募集します。",
+        "criteria": [
+            {"key": "need", "name_ja": "必要性・公益性", "weight": 3, "max_points": 10},
+            {"key": "feasibility", "name_ja": "実現可能性", "weight": 2, "max_points": 10},
+            {"key": "collaboration", "name_ja": "協働の効果", "weight": 2, "max_points": 10},
+        ],
+        "passing_score": "42",
+        "select": 2,
+        "deadline": deadline.isoformat(),
+        "committee_id": committee_id,
+    }
+    created = await client.post("/calls", json=draft, headers=coordinator)
+    created.raise_for_status()
+    call_id, etag = created.json()["id"], created.headers["ETag"]
+    # The proposals service learns the board from the registry's events: wait until it has.
+    for _ in range(100):
+        published = await client.post(f"/calls/{call_id}/publication", headers={**coordinator, "If-Match": etag})
+        if published.status_code != 409:
+            published.raise_for_status()
+            return
+        await asyncio.sleep(0.2)
+    published.raise_for_status()
