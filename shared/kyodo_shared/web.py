@@ -145,7 +145,9 @@ def create_service_app(
     description: str,
     routers: Sequence[APIRouter],
     on_startup: Callable[[], Awaitable[None]] | None = None,
+    unmetered: Sequence[str] = (),
 ) -> FastAPI:
+    """`unmetered`: route prefixes never counted in /metrics — requests whose number or outcome is itself sealed."""
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await kernel.start()
@@ -192,8 +194,9 @@ def create_service_app(
             structlog.contextvars.unbind_contextvars("correlation_id")
         route: Any = request.scope.get("route")
         path = getattr(route, "path", "unmatched")
-        kernel.metrics.http_requests.labels(request.method, path, str(response.status_code)).inc()
-        kernel.metrics.http_latency.labels(request.method, path).observe(time.perf_counter() - started)
+        if not any(path.startswith(prefix) for prefix in unmetered):
+            kernel.metrics.http_requests.labels(request.method, path, str(response.status_code)).inc()
+            kernel.metrics.http_latency.labels(request.method, path).observe(time.perf_counter() - started)
         response.headers[CORRELATION_HEADER] = request.state.correlation_id
         return response
 

@@ -138,6 +138,16 @@ async def test_a_call_is_published_with_its_board_amended_closed_by_its_deadline
             headers={**coordinator(p), "If-Match": published.headers["ETag"]},
         )
         assert (too_short.status_code, too_short.json()["code"]) == (409, "extension_too_short")
+        undecidable = await proposals.post(
+            f"/calls/{call_id}/amendments",
+            json={
+                "reason": "同点時の扱いの変更",
+                "tie_rule": "criteria_priority_then_lottery",
+                "deadline": (deadline + timedelta(days=8)).isoformat(),
+            },
+            headers={**coordinator(p), "If-Match": published.headers["ETag"]},
+        )
+        assert (undecidable.status_code, undecidable.json()["code"]) == (422, "invalid_rules")
         new_deadline = deadline + timedelta(days=7)
         amended = await ok(
             proposals.post(

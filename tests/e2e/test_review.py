@@ -6,6 +6,7 @@ chair or (recused) vice-chair confirming, results published at once and recomput
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import json
 import os
@@ -121,6 +122,18 @@ async def test_recusal_blind_scoring_quorum_substitute_and_results_with_a_recuse
         assert (again.status_code, again.json()["code"]) == (409, "score_final")
         await ok(score(p, call_id, "m-chair", ids[food], 5, 5), 201)
 
+        early = await proposals.post(
+            f"/calls/{call_id}/review/substitutes",
+            json={"member_sub": "m-2", "reason": "念のため"},
+            headers=coordinator(p),
+        )
+        assert early.status_code == 409
+        lax = await proposals.post(
+            f"/calls/{call_id}/review/scores",
+            json={"proposal_id": ids[food], "points": {"need": "4", "feasibility": True}, "comment": "x"},
+            headers=p.token("m-sub", "reviewer"),
+        )
+        assert lax.status_code == 422
         # Food has 2 eligible scorers (m-2 and m-3 are recused): quorum 3 fails, the decision is blocked.
         blocked = await proposals.post(
             f"/calls/{call_id}/review/decision", json={"reasons": "審査の結果"}, headers=p.token("m-vice", "reviewer")
@@ -185,9 +198,22 @@ async def test_a_late_declared_interest_voids_the_members_scores(
         committee = await review_board(p, ["m-1", "m-2", "m-3", "m-4"], "m-1", "m-2")
         green = await registered_group(p, "rep-g", "みどりの会")
         call_id, deadline = await published_call(p, committee, quorum=3)
-        await submit(p, call_id, green, "rep-g", "緑地の保全")
+        plan = "事業計画書（別紙）".encode()
+        attached = [
+            {"filename": "別紙.txt", "media_type": "text/plain", "content_base64": base64.b64encode(plan).decode()}
+        ]
+        await submit(p, call_id, green, "rep-g", "緑地の保全", attached)
         await close_and_open_review(p, call_id, deadline)
         (item,) = (await proposals_for(p, call_id, "m-1")).values()
+        # The board reads the attachment the group filed, by its hash.
+        digest = hashlib.sha256(plan).hexdigest()
+        downloaded = await ok(
+            p.clients["proposals"].get(
+                f"/calls/{call_id}/review/proposals/{item['proposal_id']}/attachments/{digest}",
+                headers=p.token("m-2", "reviewer"),
+            )
+        )
+        assert downloaded.content == plan
         for member in ("m-1", "m-2", "m-3", "m-4"):
             await ok(score(p, call_id, member, item["proposal_id"], 10 if member == "m-4" else 5, 5), 201)
         # m-4 declares, after scoring, that they belong to the group: their (generous) score is voided.
@@ -359,3 +385,29 @@ async def test_a_proposal_whose_group_lost_good_standing_before_the_deadline_is_
         opened = await close_and_open_review(p, call_id, deadline)
         assert opened["proposals"] == 1
         assert [(i["group_id"], i["status"]) for i in opened["ineligible"]] == [(green.group_id, "suspended")]
+
+
+async def test_cancelling_a_call_in_review_stops_the_review_and_its_proposals_stay_sealed(
+    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    async with platform(services(backend, nats_url, bus_namespace, issuer), issuer) as p:
+        proposals = p.clients["proposals"]
+        committee = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
+        green = await registered_group(p, "rep-g", "みどりの会")
+        call_id, deadline = await published_call(p, committee, quorum=3)
+        await submit(p, call_id, green, "rep-g", "緑地の保全")
+        await close_and_open_review(p, call_id, deadline)
+        (item,) = (await proposals_for(p, call_id, "m-1")).values()
+        current = await ok(proposals.get(f"/calls/{call_id}"))
+        await ok(
+            proposals.post(
+                f"/calls/{call_id}/cancellation",
+                json={"reason": "予算が措置されなかった"},
+                headers={**coordinator(p), "If-Match": current.headers["ETag"]},
+            )
+        )
+        stopped = await score(p, call_id, "m-1", item["proposal_id"], 5, 5)
+        assert stopped.status_code == 409
+        board = await proposals.get(f"/calls/{call_id}/review/proposals", headers=p.token("m-1", "reviewer"))
+        assert board.status_code == 409
+        assert (await proposals.get(f"/calls/{call_id}/results")).status_code == 404

@@ -136,6 +136,9 @@ async def test_submit_revise_withdraw_and_resubmit_with_receipts_that_check_offl
         # Nobody else can tell: every read answers exactly as it did before the submission.
         after = {who: await observed(p, call_id, who, *roles) for who, roles in WATCHERS.items()}
         assert after == before
+        # Not even the request counters tell that someone submitted.
+        metrics = (await proposals.get("/metrics")).text
+        assert "/proposals" not in metrics
         again = await proposals.post(
             f"/calls/{call_id}/proposals",
             json={"group_id": group_id, "content": content()},

@@ -117,11 +117,13 @@ def content(summary: str) -> dict[str, Any]:
     }
 
 
-async def submit(p: Platform, call_id: str, group_id: str, rep: str, summary: str) -> httpx.Response:
+async def submit(
+    p: Platform, call_id: str, group_id: str, rep: str, summary: str, attachments: list[dict[str, str]] | None = None
+) -> httpx.Response:
     return await ok(
         p.clients["proposals"].post(
             f"/calls/{call_id}/proposals",
-            json={"group_id": group_id, "content": content(summary)},
+            json={"group_id": group_id, "content": content(summary), "attachments": attachments or []},
             headers=p.token(rep, "group"),
         ),
         201,

@@ -132,10 +132,7 @@ async def amend(call_id: UUID, body: Amendment, request: Request, response: Resp
 async def cancel(call_id: UUID, body: Reason, request: Request, response: Response, principal: Coordinator) -> Any:
     call = await _for_update(request, call_id)
     call = await _run(
-        _app(request).update,
-        call_id,
-        call.version,
-        lambda c: c.cancel(body.reason, principal.sub, _trace(request, principal)),
+        _app(request).cancel, call_id, call.version, body.reason, principal.sub, _trace(request, principal)
     )
     return _done(request, response, call)
 

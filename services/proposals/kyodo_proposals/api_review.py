@@ -8,10 +8,11 @@ import asyncio
 import uuid
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from kyodo_proposals.app import ProposalsApplication
 from kyodo_proposals.domain import RESULTS_PUBLISHED
@@ -45,7 +46,8 @@ class PinnedConflictIn(ConflictIn):
 
 class ScoreIn(Strict):
     proposal_id: UUID
-    points: dict[str, int]
+    # Strict: true or "4" are not points.
+    points: dict[str, StrictInt]
     comment: Text
 
 
@@ -100,6 +102,9 @@ async def open_review(call_id: UUID, request: Request, principal: Coordinator) -
 @router.get("/review/proposals", summary="The proposals, for board members not recused from them")
 async def board_proposals(call_id: UUID, request: Request, principal: Reviewer) -> Any:
     app = _app(request)
+    call = await _run(app.get_call, call_id)
+    if call.status == "cancelled":
+        raise Problem(409, "invalid_state", "現在の状態ではこの操作はできません", "The call was cancelled")
     review = await _run(app.get_review, call_id)
     if principal.sub not in review.board:
         raise Problem(403, "not_on_board", "この募集の審査会委員ではありません", "Not on this call's review board")
@@ -111,6 +116,26 @@ async def board_proposals(call_id: UUID, request: Request, principal: Reviewer) 
             shown |= {"group_id": entry["group_id"], "content": entry["content"], "version": entry["version"]}
         items.append(shown)
     return {"items": items}
+
+
+@router.get(
+    "/review/proposals/{proposal_id}/attachments/{sha256}",
+    summary="An attachment of a revealed proposal (board members not recused)",
+)
+async def attachment(call_id: UUID, proposal_id: UUID, sha256: str, request: Request, principal: Reviewer) -> Response:
+    content, media_type, filename = await _run(
+        _app(request).attachment, call_id, str(proposal_id), sha256.lower(), principal.sub
+    )
+    return Response(
+        content,
+        media_type=media_type,
+        headers={
+            "Digest": f"sha-256={sha256.lower()}",
+            "X-Content-Type-Options": "nosniff",
+            # RFC 6266/5987: Japanese file names survive as UTF-8, percent-encoded.
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+        },
+    )
 
 
 @router.post("/review/conflicts", status_code=201, summary="Declare one's own conflict with a proposal")

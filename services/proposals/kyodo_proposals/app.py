@@ -121,6 +121,11 @@ class ProposalsApplication(SubmissionCommands, ReviewCommands, Application[UUID]
                 chair = current.chair_sub if current.chair_sub in members else None
                 vice = current.vice_chair_sub if current.vice_chair_sub in members else None
                 new_board = (members, chair, vice)
+            # The amended rules must still be decidable: checked as a whole, as a draft's are.
+            try:
+                self.rule_of({**call.spec, **changes})
+            except (ValueError, KeyError, TypeError):
+                raise refuse("invalid_rules") from None
             call.amend(changes, reason, new_deadline, days, now, by_sub, trace, new_board)
 
         return self.update(call_id, expected_version, amend)

@@ -53,6 +53,18 @@ _MESSAGES: dict[str, tuple[int, str, str]] = {
         "決定の確認は委員長（除斥時は副委員長）が行います",
         "The chair (or, if recused, the vice-chair) confirms",
     ),
+    "call_changed": (412, "募集が他の更新で変更されました", "The call has changed"),
+    "invalid_rules": (
+        422,
+        "募集の規定に矛盾があります（基準キーの重複・優先順位の不備など）",
+        "The rules are inconsistent (duplicate criteria, a priority naming no criterion, ...)",
+    ),
+    "no_quorum_failure": (409, "定足数不足のときのみ委員を補充できます", "A substitute joins only when quorum fails"),
+    "no_confirmer": (
+        409,
+        "確認できる委員長・副委員長がいません（いずれも除斥）",
+        "Neither the chair nor the vice-chair can confirm (both recused or absent)",
+    ),
     "committee_not_review_board": (
         422,
         "協働事業審査会を指定してください",

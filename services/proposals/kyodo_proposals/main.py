@@ -84,6 +84,8 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         title="Kyodo proposals (協働事業提案)",
         description="Calls for proposals, sealed proposals, the review board, decisions by published rules.",
         routers=[router, proposals_router, review_router],
+        # How many submissions, revisions, withdrawals or reads there were is sealed information too.
+        unmetered=["/calls/{call_id}/proposals"],
     )
 
 

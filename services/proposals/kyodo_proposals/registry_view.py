@@ -6,7 +6,7 @@ interests (for automatic recusal).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from kyodo_shared.cloudevents import Envelope
 from kyodo_shared.consumer import Handler
@@ -21,6 +21,14 @@ SCHEMA = (
         name TEXT NOT NULL,
         status TEXT NOT NULL,
         representative_sub TEXT NOT NULL
+    )""",
+    # Every change of a group's standing with the registry's time, so eligibility is judged at a call's deadline.
+    """CREATE TABLE IF NOT EXISTS reg_group_standing (
+        group_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        source_sequence BIGINT NOT NULL,
+        status TEXT NOT NULL,
+        PRIMARY KEY (group_id, source_sequence)
     )""",
     """CREATE TABLE IF NOT EXISTS reg_group_contacts (
         group_id TEXT NOT NULL,
@@ -50,15 +58,32 @@ SCHEMA = (
     )""",
     "CREATE INDEX IF NOT EXISTS reg_interests_person ON reg_interests (person_sub, group_id)",
 )
-READ_MODELS = ["reg_groups", "reg_group_contacts", "reg_committee_terms", "reg_committee_officers", "reg_interests"]
+READ_MODELS = [
+    "reg_groups",
+    "reg_group_standing",
+    "reg_group_contacts",
+    "reg_committee_terms",
+    "reg_committee_officers",
+    "reg_interests",
+]
 
 
 def migrate_registry_view(db: Database) -> None:
     migrate(db, SCHEMA)
 
 
-def _group_status(tx: Tx, group_id: object, status: str) -> None:
+def _group_status(tx: Tx, group_id: object, status: str, envelope: Envelope | None = None) -> None:
     tx.execute("UPDATE reg_groups SET status = %s WHERE group_id = %s", (status, str(group_id)))
+    if envelope is not None:
+        _standing(tx, group_id, status, envelope)
+
+
+def _standing(tx: Tx, group_id: object, status: str, envelope: Envelope) -> None:
+    tx.execute(
+        "INSERT INTO reg_group_standing (group_id, at, source_sequence, status) VALUES (%s, %s, %s, %s) "
+        "ON CONFLICT DO NOTHING",
+        (str(group_id), envelope.time.astimezone(UTC).isoformat(), envelope.sequence, status),
+    )
 
 
 def on_registry_event(envelope: Envelope, tx: Tx) -> None:
@@ -71,18 +96,19 @@ def on_registry_event(envelope: Envelope, tx: Tx) -> None:
             "representative_sub = excluded.representative_sub",
             (str(event.group_id), event.profile.name, status, event.representative_sub),
         )
+        _standing(tx, event.group_id, status, envelope)
     elif isinstance(event, r.GroupProfileUpdated):
         tx.execute("UPDATE reg_groups SET name = %s WHERE group_id = %s", (event.profile.name, str(event.group_id)))
     elif isinstance(event, r.GroupRejected):
-        _group_status(tx, event.group_id, "rejected")
+        _group_status(tx, event.group_id, "rejected", envelope)
     elif isinstance(event, r.GroupRenewed | r.GroupReinstated):
-        _group_status(tx, event.group_id, "registered")
+        _group_status(tx, event.group_id, "registered", envelope)
     elif isinstance(event, r.GroupLapsed):
-        _group_status(tx, event.group_id, "lapsed")
+        _group_status(tx, event.group_id, "lapsed", envelope)
     elif isinstance(event, r.GroupSuspended):
-        _group_status(tx, event.group_id, "suspended")
+        _group_status(tx, event.group_id, "suspended", envelope)
     elif isinstance(event, r.GroupDissolved):
-        _group_status(tx, event.group_id, "dissolved")
+        _group_status(tx, event.group_id, "dissolved", envelope)
     elif isinstance(event, r.GroupRepresentativeChanged):
         tx.execute(
             "UPDATE reg_groups SET representative_sub = %s WHERE group_id = %s",
@@ -197,6 +223,16 @@ class RegistryView:
                 "SELECT name, status, representative_sub FROM reg_groups WHERE group_id = %s", (group_id,)
             )
         return (str(row[0]), str(row[1]), str(row[2])) if row else None
+
+    def standing_at(self, group_id: str, at: datetime) -> str:
+        """The group's standing at a moment (by the registry's event times); "unknown" before any."""
+        with self.db.transaction(read_only=True) as tx:
+            row = tx.fetchone(
+                "SELECT status FROM reg_group_standing WHERE group_id = %s AND at <= %s "
+                "ORDER BY at DESC, source_sequence DESC LIMIT 1",
+                (group_id, at.astimezone(UTC).isoformat()),
+            )
+        return str(row[0]) if row else "unknown"
 
     def group_ids(self) -> list[str]:
         with self.db.transaction(read_only=True) as tx:

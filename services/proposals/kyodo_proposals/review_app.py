@@ -4,6 +4,7 @@ conflicts and scores, decide by the published rule and publish the results at on
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError, Application
 
-from kyodo_proposals.domain import Call
+from kyodo_proposals.domain import IN_REVIEW, Call
 from kyodo_proposals.errors import ProposalsError, refuse
 from kyodo_proposals.ranking import CallRule, CriterionRule, Entry, rank
 from kyodo_proposals.registry_view import RegistryView
@@ -46,6 +47,13 @@ class ReviewCommands(_Base):
     def seed(self, call_id: UUID) -> bytes:
         raise NotImplementedError  # the Application's
 
+    def _reviewing(self, call_id: UUID) -> Call:
+        """Review work happens only while the call is in review (a cancelled call's review stops)."""
+        call = self.get_call(call_id)
+        if call.status != IN_REVIEW:
+            raise refuse("invalid_state", call.status)
+        return call
+
     def get_review(self, call_id: UUID) -> Review:
         try:
             review: Review = self.repository.get(review_id(call_id))
@@ -53,7 +61,7 @@ class ReviewCommands(_Base):
             raise refuse("invalid_state", "closed") from None
         return review
 
-    def _final_versions(self, call_id: UUID) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    def _final_versions(self, call_id: UUID, deadline: datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Each group's final, not-withdrawn version, checked against its receipt; and those set aside because
         their group was not in good standing at the deadline (lapsed, suspended, dissolved since submitting).
         """
@@ -67,7 +75,8 @@ class ReviewCommands(_Base):
                 continue
             if proposal.withdrawn:
                 continue
-            standing = (self._view().group(group) or ("", "unknown", ""))[1]
+            # Good standing at the deadline, whatever happened to the group since.
+            standing = self._view().standing_at(group, deadline)
             if standing != "registered":
                 ineligible.append({"proposal_id": str(proposal_id), "group_id": group, "status": standing})
                 continue
@@ -78,6 +87,10 @@ class ReviewCommands(_Base):
                 receipt_ok = matches(receipt, payload["content"], list(receipt.attachments))
             except ReceiptInvalid:
                 receipt_ok = False
+            if not receipt_ok:
+                # What the board would see is not what the group was given a receipt for: never ranked.
+                ineligible.append({"proposal_id": str(proposal_id), "group_id": group, "status": "receipt_mismatch"})
+                continue
             entries.append(
                 {
                     "proposal_id": str(proposal_id),
@@ -96,7 +109,7 @@ class ReviewCommands(_Base):
     def open_review(self, call_id: UUID, trace: dict[str, str]) -> Review:
         call = self.get_call(call_id)
         call.start_review(trace)
-        entries, ineligible = self._final_versions(call_id)
+        entries, ineligible = self._final_versions(call_id, call.deadline)
         review = Review(
             call_id,
             entries,
@@ -109,6 +122,21 @@ class ReviewCommands(_Base):
         )
         self.save(call, review)
         return review
+
+    def attachment(self, call_id: UUID, proposal_id: str, sha256: str, member_sub: str) -> tuple[bytes, str, str]:
+        """An attachment of a revealed proposal, for a board member not recused from it: (bytes, type, name)."""
+        review = self.get_review(call_id)
+        if proposal_id not in review.entries or member_sub not in review.board:
+            raise refuse("proposal_not_found")
+        if self.recused(review, member_sub, proposal_id):
+            raise refuse("recused")
+        proposal: Proposal = self.repository.get(UUID(proposal_id))
+        payload = unseal(self.sealing_key, call_id, proposal.id, proposal.versions[-1])
+        for item in payload["attachments"]:
+            content = base64.b64decode(item["content"])
+            if hashlib.sha256(content).hexdigest() == sha256:
+                return content, str(item["media_type"]), str(item["filename"])
+        raise refuse("proposal_not_found")
 
     def _interested(self, review: Review, member_sub: str, proposal_id: str) -> bool:
         return self._view().interested(member_sub, str(review.entries[proposal_id]["group_id"]))
@@ -125,26 +153,30 @@ class ReviewCommands(_Base):
         comment: str,
         trace: dict[str, str],
     ) -> Review:
+        criteria = list(self._reviewing(call_id).spec["criteria"])
         review = self.get_review(call_id)
         if proposal_id not in review.entries:
             raise refuse("proposal_not_found")
-        criteria = list(self.get_call(call_id).spec["criteria"])
         interested = self._interested(review, member_sub, proposal_id)
         review.score(member_sub, proposal_id, points, comment, criteria, interested, trace)
         self.save(review)
         return review
 
     def change_review(self, call_id: UUID, command: Callable[[Review], object]) -> Review:
+        self._reviewing(call_id)
         review = self.get_review(call_id)
         command(review)
         self.save(review)
         return review
 
     def add_substitute(self, call_id: UUID, member_sub: str, reason: str, by_sub: str, trace: dict[str, str]) -> Review:
-        call = self.get_call(call_id)
+        call = self._reviewing(call_id)
         today = self.clock().astimezone(TOKYO).date()
         if member_sub not in self._view().board(str(call.spec["committee_id"]), today).members:
             raise refuse("not_a_member")
+        if not self.get_review(call_id).blocked:
+            # The board is fixed at publication; after the deadline only a quorum failure lets a member join.
+            raise refuse("no_quorum_failure")
         return self.change_review(call_id, lambda r: r.add_substitute(member_sub, reason, by_sub, trace))
 
     def confirmer(self, review: Review) -> str | None:
@@ -155,8 +187,11 @@ class ReviewCommands(_Base):
         return review.vice_chair_sub
 
     def decide(self, call_id: UUID, by_sub: str, reasons: str, trace: dict[str, str]) -> Call:
-        call, review = self.get_call(call_id), self.get_review(call_id)
-        if by_sub != self.confirmer(review):
+        call, review = self._reviewing(call_id), self.get_review(call_id)
+        confirmer = self.confirmer(review)
+        if confirmer is None:
+            raise refuse("no_confirmer")
+        if by_sub != confirmer:
             raise refuse("not_the_confirmer")
         counted, voided = [], []
         for key in sorted(review.scores):
@@ -188,7 +223,11 @@ class ReviewCommands(_Base):
         return call
 
     def _rule(self, call: Call) -> CallRule:
-        spec = call.spec
+        return self.rule_of(call.spec)
+
+    @staticmethod
+    def rule_of(spec: dict[str, Any]) -> CallRule:
+        """The published rules as the ranking applies them; ValueError if they are not decidable."""
         criteria = tuple(CriterionRule(c["key"], int(c["weight"]), int(c["max_points"])) for c in spec["criteria"])
         return CallRule(
             criteria,
@@ -228,7 +267,7 @@ class ReviewCommands(_Base):
             members = [k.split("|", 1)[0] for k in sorted(counted) if k.endswith(f"|{proposal_id}")]
             # Points under labels; comments go to the proposing group only.
             labelled = [
-                {"label": LABELS[i % len(LABELS)], "points": review.scores[f"{m}|{proposal_id}"]["points"]}
+                {"label": label(i), "points": review.scores[f"{m}|{proposal_id}"]["points"]}
                 for i, m in enumerate(self._label_order(proposal_id, members))
             ]
             entry = review.entries[proposal_id]
@@ -242,6 +281,8 @@ class ReviewCommands(_Base):
             )
         return {
             "call_id": str(call.id),
+            # The ranking as decided, so an auditor compares the published copy too.
+            "ranking": decision["ranking"],
             "seed": self.seed(call.id).hex(),
             "proposals": proposals,
             "selected": [p["proposal_id"] for p in proposals if p["selected"]],
@@ -249,4 +290,14 @@ class ReviewCommands(_Base):
         }
 
 
-__all__ = ["ProposalsError", "ReviewCommands"]
+def label(index: int) -> str:
+    """A, B, … Z, AA, AB, … — one distinct label per scorer."""
+    text = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, len(LABELS))
+        text = LABELS[rest] + text
+    return text
+
+
+__all__ = ["ProposalsError", "ReviewCommands", "label"]

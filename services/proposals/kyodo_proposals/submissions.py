@@ -186,6 +186,25 @@ class SubmissionCommands(_Base):
             receipt=Receipt.from_json(payload["receipt"]),
         )
 
+    def cancel(
+        self, call_id: UUID, expected_version: int | None, reason: str, by_sub: str, trace: dict[str, str]
+    ) -> Call:
+        """Cancel the call and shut its gate in one save, so no submission lands after the cancellation."""
+        for _ in range(ATTEMPTS):
+            call = self.get_call(call_id)
+            if expected_version is not None and call.version != expected_version:
+                raise refuse("call_changed")
+            call.cancel(reason, by_sub, trace)
+            gate = self._gate(call_id)
+            if not gate.shut:
+                gate.close()
+            try:
+                self.save(call, gate)
+            except IntegrityError:
+                continue
+            return call
+        raise refuse("busy")
+
     def close_with_gate(self, call: Call, now: datetime, trace: dict[str, str]) -> bool:
         """Close the call and shut its gate in one save; a submission that passed the gate first is kept."""
         for _ in range(ATTEMPTS):

@@ -10,8 +10,10 @@ def _topic(name: str) -> str:
     return f"kyodo_proposals.domain:Call.{name}"
 
 
-# The review's records: auditors (who recompute the decision) and coordinators.
+# The review's records: auditors (who recompute the decision) and coordinators; scores and conflicts for
+# auditors only, so nobody who could add a substitute watches the scoring.
 REVIEW = EventPolicy(event=restricted(Role.AUDITOR, Role.COORDINATOR))
+SCORING = EventPolicy(event=restricted(Role.AUDITOR))
 # Drafts are not public until published; everything from publication on is.
 DRAFTS = EventPolicy(event=restricted(Role.COORDINATOR))
 
@@ -33,14 +35,8 @@ POLICY = VisibilityPolicy(
         # public leaves with the results.
         **{
             f"kyodo_proposals.review:Review.{name}": REVIEW
-            for name in (
-                "Opened",
-                "ConflictDeclared",
-                "ConflictRemoved",
-                "Scored",
-                "Decided",
-                "ResultsPublished",
-            )
+            for name in ("Opened", "ConflictDeclared", "ConflictRemoved", "Decided", "ResultsPublished")
         },
+        "kyodo_proposals.review:Review.Scored": SCORING,
     }
 )
