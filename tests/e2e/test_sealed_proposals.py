@@ -17,6 +17,7 @@ import httpx
 import nats
 import pytest
 
+from kyodo_proposals.sealed import Proposal
 from kyodo_shared.cli.receipt import verify_main
 from kyodo_shared.contracts import stream_name
 from kyodo_shared.devissuer import DevIssuer
@@ -233,34 +234,61 @@ async def test_only_eligible_groups_submit_and_a_submission_racing_the_close_lan
         assert (not_theirs.status_code, not_theirs.json()["code"]) == (403, "not_acting_for_group")
 
         kernel = p.apps["proposals"].state.kernel
-        # The clock reaches the deadline while the submission and the close race.
-        kernel.clock = lambda: deadline - timedelta(milliseconds=1)
-        submission = asyncio.ensure_future(
-            proposals.post(
+        app = kernel.application
+        call_uuid = uuid.UUID(call_id)
+        kernel.clock = lambda: deadline - timedelta(seconds=1)
+        save = app.save
+        raced: list[str] = []
+
+        def close_first(*objs: Any) -> Any:
+            # The worst order: the submission has read an open call and is about to save; the close saves first.
+            if not raced and any(isinstance(o, Proposal) for o in objs):
+                raced.append("close")
+                kernel.clock = lambda: deadline
+                assert app.close_due(call_uuid, TRACE)
+            return save(*objs)
+
+        app.save = close_first
+        try:
+            refused_late = await proposals.post(
                 f"/calls/{call_id}/proposals",
                 json={"group_id": group_id, "content": content()},
                 headers=p.token("rep-1", "group"),
             )
+        finally:
+            app.save = save
+        assert raced == ["close"]
+        assert (refused_late.status_code, refused_late.json()["code"]) == (409, "call_not_open")
+        assert app.get_call(call_uuid).status == "closed"
+        # Nothing of it was stored: the review sees no proposal.
+        review = await ok(proposals.post(f"/calls/{call_id}/review", headers=p.token("coord-1", "coordinator")))
+        assert review.json()["proposals"] == 0
+
+
+async def test_a_submission_that_passes_the_gate_before_the_close_is_reviewed(
+    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    async with platform(services(backend, nats_url, bus_namespace, issuer), issuer) as p:
+        call_id, deadline = await open_call(p)
+        group_id = await registered_group(p, "rep-1", "ひかり子ども食堂")
+        kernel = p.apps["proposals"].state.kernel
+        app = kernel.application
+        kernel.clock = lambda: deadline - timedelta(milliseconds=1)
+        accepted = await ok(
+            p.clients["proposals"].post(
+                f"/calls/{call_id}/proposals",
+                json={"group_id": group_id, "content": content()},
+                headers=p.token("rep-1", "group"),
+            ),
+            201,
         )
-        close = asyncio.ensure_future(asyncio.to_thread(kernel.application.close_due, uuid.UUID(call_id), TRACE))
-        await asyncio.sleep(0)
         kernel.clock = lambda: deadline
-        answer, closed = await submission, await close
-        call = kernel.application.get_call(uuid.UUID(call_id))
-        if answer.status_code == 201:
-            assert datetime.fromisoformat(answer.json()["receipt"]["received_at"]) < deadline
-        else:
-            assert answer.json()["code"] in ("deadline_passed", "call_not_open")
-        if not closed:
-            assert kernel.application.close_due(uuid.UUID(call_id), TRACE)
-        assert kernel.application.get_call(uuid.UUID(call_id)).status == "closed"
-        late = await proposals.post(
-            f"/calls/{call_id}/proposals",
-            json={"group_id": group_id, "content": content()},
-            headers=p.token("rep-1", "group"),
+        assert app.close_due(uuid.UUID(call_id), TRACE)
+        assert datetime.fromisoformat(accepted.json()["receipt"]["received_at"]) < deadline
+        review = await ok(
+            p.clients["proposals"].post(f"/calls/{call_id}/review", headers=p.token("coord-1", "coordinator"))
         )
-        assert late.status_code == 409
-        assert call.status in ("published", "closed")
+        assert review.json()["proposals"] == 1
 
 
 TRACE = {"correlation_id": "t", "causation_id": "t", "actor": "test"}
