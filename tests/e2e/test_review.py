@@ -214,8 +214,14 @@ async def test_a_late_declared_interest_voids_the_members_scores(
             )
         )
         assert downloaded.content == plan
-        for member in ("m-1", "m-2", "m-3", "m-4"):
-            await ok(score(p, call_id, member, item["proposal_id"], 10 if member == "m-4" else 5, 5), 201)
+        # All four score at the same moment: each score lands (lost races on the review are retried).
+        answers = await asyncio.gather(
+            *(
+                score(p, call_id, m, item["proposal_id"], 10 if m == "m-4" else 5, 5)
+                for m in ("m-1", "m-2", "m-3", "m-4")
+            )
+        )
+        assert [a.status_code for a in answers] == [201, 201, 201, 201], [a.text for a in answers]
         # m-4 declares, after scoring, that they belong to the group: their (generous) score is voided.
         await declare_interest(p, "m-4", green)
         view = p.apps["proposals"].state.kernel.application.view

@@ -15,6 +15,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
 
 from kyodo_proposals.domain import IN_REVIEW, Call
 from kyodo_proposals.errors import ProposalsError, refuse
@@ -30,6 +31,8 @@ else:
     _Base = object
 
 LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# Board members act at the same time; a lost race on the review is tried again this many times.
+ATTEMPTS = 8
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
@@ -154,20 +157,31 @@ class ReviewCommands(_Base):
         trace: dict[str, str],
     ) -> Review:
         criteria = list(self._reviewing(call_id).spec["criteria"])
-        review = self.get_review(call_id)
-        if proposal_id not in review.entries:
-            raise refuse("proposal_not_found")
-        interested = self._interested(review, member_sub, proposal_id)
-        review.score(member_sub, proposal_id, points, comment, criteria, interested, trace)
-        self.save(review)
-        return review
+        # Members score at the same time: a lost race on the review's version is simply tried again.
+        for _ in range(ATTEMPTS):
+            review = self.get_review(call_id)
+            if proposal_id not in review.entries:
+                raise refuse("proposal_not_found")
+            interested = self._interested(review, member_sub, proposal_id)
+            review.score(member_sub, proposal_id, points, comment, criteria, interested, trace)
+            try:
+                self.save(review)
+            except IntegrityError:
+                continue
+            return review
+        raise refuse("busy")
 
     def change_review(self, call_id: UUID, command: Callable[[Review], object]) -> Review:
         self._reviewing(call_id)
-        review = self.get_review(call_id)
-        command(review)
-        self.save(review)
-        return review
+        for _ in range(ATTEMPTS):
+            review = self.get_review(call_id)
+            command(review)
+            try:
+                self.save(review)
+            except IntegrityError:
+                continue
+            return review
+        raise refuse("busy")
 
     def add_substitute(self, call_id: UUID, member_sub: str, reason: str, by_sub: str, trace: dict[str, str]) -> Review:
         call = self._reviewing(call_id)
