@@ -148,6 +148,7 @@ def create_service_app(
     unmetered: Sequence[str] = (),
 ) -> FastAPI:
     """`unmetered`: route prefixes never counted in /metrics — requests whose number or outcome is itself sealed."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await kernel.start()
