@@ -121,6 +121,15 @@ async def test_recusal_blind_scoring_quorum_substitute_and_results_with_a_recuse
         again = await score(p, call_id, "m-vice", ids[food], 10, 10)
         assert (again.status_code, again.json()["code"]) == (409, "score_final")
         await ok(score(p, call_id, "m-chair", ids[food], 5, 5), 201)
+        # Once one's own score is in, the others' are visible; a recused member never sees them.
+        seen = await ok(
+            proposals.get(f"/calls/{call_id}/review/scores/{ids[food]}", headers=p.token("m-vice", "reviewer"))
+        )
+        assert sorted(i["member_sub"] for i in seen.json()["items"]) == ["m-chair", "m-vice"]
+        recused_view = await proposals.get(
+            f"/calls/{call_id}/review/scores/{ids[food]}", headers=p.token("m-2", "reviewer")
+        )
+        assert recused_view.status_code == 403
 
         early = await proposals.post(
             f"/calls/{call_id}/review/substitutes",
