@@ -97,6 +97,13 @@ async def principal(request: Request) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(principal)]
 
 
+async def optional_principal(request: Request) -> Principal | None:
+    """Anonymous readers are welcome on public routes; a token, when sent, must be valid."""
+    if "authorization" not in request.headers:
+        return None
+    return await current_principal(request)
+
+
 def requires(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency that authenticates and checks roles before the body is validated (401/403 before 422)."""
 

@@ -2,49 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from kyodo_proposals.app import TOKYO, ProposalsApplication, StaleVersion
+from kyodo_proposals.app import TOKYO
 from kyodo_proposals.domain import DRAFT, Call
-from kyodo_proposals.errors import ProposalsError
+from kyodo_proposals.http import app_of, run, trace
 from kyodo_proposals.index import list_calls
 from kyodo_proposals.schemas import Amendment, CallDraft, CallPage, CallSummary, CallView, Reason
 from kyodo_shared.auth import Principal, Role
 from kyodo_shared.problems import Problem
-from kyodo_shared.web import current_principal, etag_of, require_if_match, requires
+from kyodo_shared.web import etag_of, optional_principal, require_if_match, requires
 
 router = APIRouter(prefix="/calls", tags=["calls"])
 Coordinator = Annotated[Principal, Depends(requires(Role.COORDINATOR))]
-T = TypeVar("T")
 PUBLIC_STATUSES = ("published", "closed", "in_review", "decided", "results_published", "cancelled")
-
-
-def _app(request: Request) -> ProposalsApplication:
-    app: ProposalsApplication = request.app.state.kernel.application
-    return app
-
-
-def _trace(request: Request, principal: Principal) -> dict[str, str]:
-    return {"correlation_id": request.state.correlation_id, "causation_id": str(uuid.uuid4()), "actor": principal.sub}
-
-
-async def _run(fn: Callable[..., T], *args: Any) -> T:
-    try:
-        return await asyncio.to_thread(fn, *args)
-    except ProposalsError as error:
-        raise Problem(error.status, error.code, error.message_ja, error.message_en) from None
-    except StaleVersion:
-        raise Problem(412, "precondition_failed", "他の更新と競合しました", "The resource has changed") from None
-
-
-async def _optional(request: Request) -> Principal | None:
-    return await current_principal(request) if "authorization" in request.headers else None
 
 
 def _view(call: Call) -> CallView:
@@ -72,20 +47,20 @@ def _done(request: Request, response: Response, call: Call, status: int = 200) -
 
 
 async def _for_update(request: Request, call_id: UUID) -> Call:
-    call = await _run(_app(request).get_call, call_id)
+    call = await run(app_of(request).get_call, call_id)
     require_if_match(request, call.version)
     return call
 
 
 @router.post("", status_code=201, response_model=CallView, summary="Draft a call for proposals (募集の作成)")
 async def draft(body: CallDraft, request: Request, response: Response, principal: Coordinator) -> Any:
-    app = _app(request)
-    call = await _run(
+    app = app_of(request)
+    call = await run(
         app.draft_call,
         uuid.uuid4(),
         body.spec(TOKYO, app.minimum_extension_days),
         principal.sub,
-        _trace(request, principal),
+        trace(request, principal),
     )
     response.headers["Location"] = f"calls/{call.id}"
     return _done(request, response, call, 201)
@@ -94,12 +69,12 @@ async def draft(body: CallDraft, request: Request, response: Response, principal
 @router.put("/{call_id}", response_model=CallView, summary="Revise a draft")
 async def revise(call_id: UUID, body: CallDraft, request: Request, response: Response, principal: Coordinator) -> Any:
     call = await _for_update(request, call_id)
-    spec = body.spec(TOKYO, _app(request).minimum_extension_days)
-    call = await _run(
-        _app(request).update,
+    spec = body.spec(TOKYO, app_of(request).minimum_extension_days)
+    call = await run(
+        app_of(request).update,
         call_id,
         call.version,
-        lambda c: c.revise_draft(spec, principal.sub, _trace(request, principal)),
+        lambda c: c.revise_draft(spec, principal.sub, trace(request, principal)),
     )
     return _done(request, response, call)
 
@@ -107,22 +82,22 @@ async def revise(call_id: UUID, body: CallDraft, request: Request, response: Res
 @router.post("/{call_id}/publication", response_model=CallView, summary="Publish: the board is fixed now (公告)")
 async def publish(call_id: UUID, request: Request, response: Response, principal: Coordinator) -> Any:
     call = await _for_update(request, call_id)
-    call = await _run(_app(request).publish, call_id, call.version, principal.sub, _trace(request, principal))
+    call = await run(app_of(request).publish, call_id, call.version, principal.sub, trace(request, principal))
     return _done(request, response, call)
 
 
 @router.post("/{call_id}/amendments", response_model=CallView, summary="Amend before the deadline, with a reason")
 async def amend(call_id: UUID, body: Amendment, request: Request, response: Response, principal: Coordinator) -> Any:
     call = await _for_update(request, call_id)
-    call = await _run(
-        _app(request).amend,
+    call = await run(
+        app_of(request).amend,
         call_id,
         call.version,
         body.changes(),
         body.reason,
         body.deadline.astimezone(TOKYO),
         principal.sub,
-        _trace(request, principal),
+        trace(request, principal),
         body.board,
     )
     return _done(request, response, call)
@@ -131,8 +106,8 @@ async def amend(call_id: UUID, body: Amendment, request: Request, response: Resp
 @router.post("/{call_id}/cancellation", response_model=CallView, summary="Cancel the call, with a reason")
 async def cancel(call_id: UUID, body: Reason, request: Request, response: Response, principal: Coordinator) -> Any:
     call = await _for_update(request, call_id)
-    call = await _run(
-        _app(request).cancel, call_id, call.version, body.reason, principal.sub, _trace(request, principal)
+    call = await run(
+        app_of(request).cancel, call_id, call.version, body.reason, principal.sub, trace(request, principal)
     )
     return _done(request, response, call)
 
@@ -140,22 +115,25 @@ async def cancel(call_id: UUID, body: Reason, request: Request, response: Respon
 @router.get("", response_model=CallPage, summary="Calls: published ones for everyone, drafts for coordinators")
 async def calls(
     request: Request,
-    principal: Annotated[Principal | None, Depends(_optional)],
+    principal: Annotated[Principal | None, Depends(optional_principal)],
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Any:
     coordinator = principal is not None and principal.has(Role.COORDINATOR)
     statuses = (DRAFT, *PUBLIC_STATUSES) if coordinator else PUBLIC_STATUSES
-    items, total = await _run(list_calls, request.app.state.kernel.db, statuses, offset, limit)
+    items, total = await run(list_calls, request.app.state.kernel.db, statuses, offset, limit)
     summaries = [CallSummary(id=i.call_id, **{k: v for k, v in vars(i).items() if k != "call_id"}) for i in items]
     return CallPage(items=summaries, total=total, offset=offset, limit=limit)
 
 
 @router.get("/{call_id}", response_model=CallView, summary="One call, with its rules and amendments")
 async def get_call(
-    call_id: UUID, request: Request, response: Response, principal: Annotated[Principal | None, Depends(_optional)]
+    call_id: UUID,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal | None, Depends(optional_principal)],
 ) -> Any:
-    call = await _run(_app(request).get_call, call_id)
+    call = await run(app_of(request).get_call, call_id)
     if call.status == DRAFT and not (principal is not None and principal.has(Role.COORDINATOR)):
         raise Problem(404, "call_not_found", "募集が見つかりません", "Call not found")
     response.headers["ETag"] = etag_of(call.version)

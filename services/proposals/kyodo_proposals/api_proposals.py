@@ -6,18 +6,15 @@ answers exactly as one that does not (404).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from kyodo_proposals.app import ProposalsApplication, StaleVersion
-from kyodo_proposals.errors import ProposalsError
+from kyodo_proposals.http import app_of, run
 from kyodo_proposals.submissions import Attachment
 from kyodo_shared.auth import Principal, Role
 from kyodo_shared.jcs import canonicalize
@@ -26,7 +23,6 @@ from kyodo_shared.web import etag_of, requires
 
 router = APIRouter(prefix="/calls/{call_id}/proposals", tags=["proposals"])
 Group = Annotated[Principal, Depends(requires(Role.GROUP))]
-T = TypeVar("T")
 MEDIA_TYPES = frozenset({"application/pdf", "text/plain", "image/png", "image/jpeg"})
 MAX_ATTACHMENT_BYTES = 128 * 1024
 
@@ -105,20 +101,6 @@ class ProposalView(BaseModel):
     receipt: dict[str, Any] = Field(description="Signed receipt: check offline with `kyodo receipt verify`.")
 
 
-def _app(request: Request) -> ProposalsApplication:
-    app: ProposalsApplication = request.app.state.kernel.application
-    return app
-
-
-async def _run(fn: Callable[..., T], *args: Any) -> T:
-    try:
-        return await asyncio.to_thread(fn, *args)
-    except ProposalsError as error:
-        raise Problem(error.status, error.code, error.message_ja, error.message_en) from None
-    except StaleVersion:
-        raise Problem(412, "precondition_failed", "他の更新と競合しました", "The resource has changed") from None
-
-
 def _if_match(request: Request) -> int:
     header = request.headers.get("if-match")
     if header is None:
@@ -138,7 +120,7 @@ def _content(body: Submission) -> dict[str, Any]:
 async def _answer(
     request: Request, response: Response, call_id: UUID, group_id: UUID, sub: str, status: int
 ) -> ProposalView:
-    own = await _run(_app(request).own_proposal, call_id, group_id, sub)
+    own = await run(app_of(request).own_proposal, call_id, group_id, sub)
     request.app.state.kernel.nudge()
     response.headers["ETag"] = etag_of(own.version)
     response.status_code = status
@@ -152,7 +134,7 @@ async def _answer(
 @router.post("", status_code=201, response_model=ProposalView, summary="Submit a sealed proposal (提案書の提出)")
 async def submit(call_id: UUID, body: NewSubmission, request: Request, response: Response, principal: Group) -> Any:
     attachments = [a.attachment() for a in body.attachments]
-    await _run(_app(request).submit, call_id, body.group_id, principal.sub, _content(body), attachments, None)
+    await run(app_of(request).submit, call_id, body.group_id, principal.sub, _content(body), attachments, None)
     response.headers["Location"] = f"proposals/{body.group_id}"
     return await _answer(request, response, call_id, body.group_id, principal.sub, 201)
 
@@ -163,14 +145,14 @@ async def revise(
 ) -> Any:
     expected = _if_match(request)
     attachments = [a.attachment() for a in body.attachments]
-    await _run(_app(request).submit, call_id, group_id, principal.sub, _content(body), attachments, expected)
+    await run(app_of(request).submit, call_id, group_id, principal.sub, _content(body), attachments, expected)
     return await _answer(request, response, call_id, group_id, principal.sub, 200)
 
 
 @router.post("/{group_id}/withdrawal", response_model=ProposalView, summary="Withdraw before the deadline")
 async def withdraw(call_id: UUID, group_id: UUID, request: Request, response: Response, principal: Group) -> Any:
     expected = _if_match(request)
-    await _run(_app(request).withdraw, call_id, group_id, principal.sub, expected)
+    await run(app_of(request).withdraw, call_id, group_id, principal.sub, expected)
     return await _answer(request, response, call_id, group_id, principal.sub, 200)
 
 

@@ -5,18 +5,15 @@ pin conflicts, score, add a substitute, confirm the decision; published results 
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from kyodo_proposals.app import ProposalsApplication
 from kyodo_proposals.domain import RESULTS_PUBLISHED
-from kyodo_proposals.errors import ProposalsError
+from kyodo_proposals.http import app_of, run, trace
 from kyodo_proposals.review import Review
 from kyodo_shared.auth import Principal, Role
 from kyodo_shared.problems import Problem
@@ -26,7 +23,6 @@ router = APIRouter(prefix="/calls/{call_id}", tags=["review and results"])
 Coordinator = Annotated[Principal, Depends(requires(Role.COORDINATOR))]
 Reviewer = Annotated[Principal, Depends(requires(Role.REVIEWER))]
 Anyone = Annotated[Principal, Depends(requires(Role.REVIEWER, Role.COORDINATOR, Role.GROUP, Role.AUDITOR))]
-T = TypeVar("T")
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
@@ -64,23 +60,6 @@ class ProposalIn(Strict):
     proposal_id: UUID
 
 
-def _app(request: Request) -> ProposalsApplication:
-    app: ProposalsApplication = request.app.state.kernel.application
-    return app
-
-
-def _trace(request: Request, principal: Principal) -> dict[str, str]:
-    return {"correlation_id": request.state.correlation_id, "causation_id": str(uuid.uuid4()), "actor": principal.sub}
-
-
-async def _run(fn: Callable[..., T], *args: Any) -> T:
-    try:
-        result = await asyncio.to_thread(fn, *args)
-    except ProposalsError as error:
-        raise Problem(error.status, error.code, error.message_ja, error.message_en) from None
-    return result
-
-
 def _summary(review: Review) -> dict[str, Any]:
     return {
         "status": review.status,
@@ -94,18 +73,18 @@ def _summary(review: Review) -> dict[str, Any]:
 
 @router.post("/review", summary="Open the review after the deadline: the final versions go to the board")
 async def open_review(call_id: UUID, request: Request, principal: Coordinator) -> Any:
-    review = await _run(_app(request).open_review, call_id, _trace(request, principal))
+    review = await run(app_of(request).open_review, call_id, trace(request, principal))
     request.app.state.kernel.nudge()
     return _summary(review)
 
 
 @router.get("/review/proposals", summary="The proposals, for board members not recused from them")
 async def board_proposals(call_id: UUID, request: Request, principal: Reviewer) -> Any:
-    app = _app(request)
-    call = await _run(app.get_call, call_id)
+    app = app_of(request)
+    call = await run(app.get_call, call_id)
     if call.status == "cancelled":
         raise Problem(409, "invalid_state", "現在の状態ではこの操作はできません", "The call was cancelled")
-    review = await _run(app.get_review, call_id)
+    review = await run(app.get_review, call_id)
     if principal.sub not in review.board:
         raise Problem(403, "not_on_board", "この募集の審査会委員ではありません", "Not on this call's review board")
     items = []
@@ -123,8 +102,8 @@ async def board_proposals(call_id: UUID, request: Request, principal: Reviewer) 
     summary="An attachment of a revealed proposal (board members not recused)",
 )
 async def attachment(call_id: UUID, proposal_id: UUID, sha256: str, request: Request, principal: Reviewer) -> Response:
-    content, media_type, filename = await _run(
-        _app(request).attachment, call_id, str(proposal_id), sha256.lower(), principal.sub
+    content, media_type, filename = await run(
+        app_of(request).attachment, call_id, str(proposal_id), sha256.lower(), principal.sub
     )
     return Response(
         content,
@@ -141,21 +120,21 @@ async def attachment(call_id: UUID, proposal_id: UUID, sha256: str, request: Req
 @router.post("/review/conflicts", status_code=201, summary="Declare one's own conflict with a proposal")
 async def declare_conflict(call_id: UUID, body: ConflictIn, request: Request, principal: Reviewer) -> Any:
     args = (principal.sub, str(body.proposal_id), body.kind, body.reason, principal.sub, False)
-    review = await _run(_app(request).change_review, call_id, lambda r: r.declare_conflict(*args))
+    review = await run(app_of(request).change_review, call_id, lambda r: r.declare_conflict(*args))
     return _summary(review)
 
 
 @router.post("/review/pinned-conflicts", status_code=201, summary="Pin a member's conflict (they cannot remove it)")
 async def pin_conflict(call_id: UUID, body: PinnedConflictIn, request: Request, principal: Coordinator) -> Any:
     args = (body.member_sub, str(body.proposal_id), body.kind, body.reason, principal.sub, True)
-    review = await _run(_app(request).change_review, call_id, lambda r: r.declare_conflict(*args))
+    review = await run(app_of(request).change_review, call_id, lambda r: r.declare_conflict(*args))
     return _summary(review)
 
 
 @router.post("/review/conflicts/removal", summary="Remove one's own (unpinned) conflict")
 async def remove_conflict(call_id: UUID, body: ProposalIn, request: Request, principal: Reviewer) -> Any:
-    review = await _run(
-        _app(request).change_review,
+    review = await run(
+        app_of(request).change_review,
         call_id,
         lambda r: r.remove_conflict(principal.sub, str(body.proposal_id), principal.sub),
     )
@@ -164,22 +143,22 @@ async def remove_conflict(call_id: UUID, body: ProposalIn, request: Request, pri
 
 @router.post("/review/scores", status_code=201, summary="Score a proposal on every criterion (final once sent)")
 async def score(call_id: UUID, body: ScoreIn, request: Request, principal: Reviewer) -> Any:
-    await _run(
-        _app(request).score,
+    await run(
+        app_of(request).score,
         call_id,
         principal.sub,
         str(body.proposal_id),
         dict(body.points),
         body.comment,
-        _trace(request, principal),
+        trace(request, principal),
     )
     return {"proposal_id": str(body.proposal_id), "final": True}
 
 
 @router.get("/review/scores/{proposal_id}", summary="Other members' scores: after submitting one's own")
 async def scores(call_id: UUID, proposal_id: UUID, request: Request, principal: Reviewer) -> Any:
-    app = _app(request)
-    review = await _run(app.get_review, call_id)
+    app = app_of(request)
+    review = await run(app.get_review, call_id)
     key = f"{principal.sub}|{proposal_id}"
     recused = await asyncio.to_thread(app.recused, review, principal.sub, str(proposal_id))
     if principal.sub not in review.board or recused or key not in review.scores:
@@ -196,22 +175,22 @@ async def scores(call_id: UUID, proposal_id: UUID, request: Request, principal: 
 
 @router.post("/review/substitutes", summary="Add a substitute member (published), e.g. when quorum fails")
 async def substitute(call_id: UUID, body: SubstituteIn, request: Request, principal: Coordinator) -> Any:
-    review = await _run(
-        _app(request).add_substitute, call_id, body.member_sub, body.reason, principal.sub, _trace(request, principal)
+    review = await run(
+        app_of(request).add_substitute, call_id, body.member_sub, body.reason, principal.sub, trace(request, principal)
     )
     return _summary(review)
 
 
 @router.post("/review/decision", summary="The chair (or vice-chair) confirms the decision; results go out at once")
 async def decide(call_id: UUID, body: DecisionIn, request: Request, principal: Reviewer) -> Any:
-    call = await _run(_app(request).decide, call_id, principal.sub, body.reasons, _trace(request, principal))
+    call = await run(app_of(request).decide, call_id, principal.sub, body.reasons, trace(request, principal))
     request.app.state.kernel.nudge()
     return call.results
 
 
 @router.get("/results", summary="Published results (public)")
 async def results(call_id: UUID, request: Request) -> Any:
-    call = await _run(_app(request).get_call, call_id)
+    call = await run(app_of(request).get_call, call_id)
     if call.status != RESULTS_PUBLISHED:
         raise Problem(404, "results_not_published", "結果は公表されていません", "Results are not published")
     return call.results
@@ -219,12 +198,12 @@ async def results(call_id: UUID, request: Request) -> Any:
 
 @router.get("/results/groups/{group_id}", summary="A group's own scores with the reviewers' comments")
 async def own_results(call_id: UUID, group_id: UUID, request: Request, principal: Anyone) -> Any:
-    app = _app(request)
-    call = await _run(app.get_call, call_id)
+    app = app_of(request)
+    call = await run(app.get_call, call_id)
     acts = await asyncio.to_thread(app._view().acts_for, principal.sub, str(group_id))
     if call.status != RESULTS_PUBLISHED or not acts:
         raise Problem(404, "results_not_published", "結果は公表されていません", "Results are not published")
-    review = await _run(app.get_review, call_id)
+    review = await run(app.get_review, call_id)
     mine = [p for p in call.results["proposals"] if p["group_id"] == str(group_id)]
     if not mine:
         raise Problem(404, "proposal_not_found", "提案が見つかりません", "Proposal not found")

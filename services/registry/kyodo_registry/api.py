@@ -17,7 +17,6 @@ from kyodo_registry.routing import (
     done,
     is_staff_reader,
     load_for_update,
-    optional_principal,
     public_view,
     require_acting,
     require_no_interest,
@@ -38,7 +37,7 @@ from kyodo_registry.schemas import (
 )
 from kyodo_shared.auth import Principal, Role
 from kyodo_shared.problems import Problem
-from kyodo_shared.web import etag_of, requires
+from kyodo_shared.web import etag_of, optional_principal, requires
 
 router = APIRouter(prefix="/groups", tags=["groups"])
 

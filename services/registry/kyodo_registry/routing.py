@@ -16,7 +16,7 @@ from kyodo_registry.errors import RegistryError, refuse
 from kyodo_registry.schemas import AssessmentView, GroupView, PublicGroupView, TieView
 from kyodo_shared.auth import Principal, Role
 from kyodo_shared.problems import Problem
-from kyodo_shared.web import current_principal, etag_of, require_if_match
+from kyodo_shared.web import etag_of, require_if_match
 
 T = TypeVar("T")
 
@@ -32,13 +32,6 @@ def trace(request: Request, principal: Principal) -> dict[str, str]:
 
 def problem(error: RegistryError) -> Problem:
     return Problem(error.status, error.code, error.message_ja, error.message_en)
-
-
-async def optional_principal(request: Request) -> Principal | None:
-    """Anonymous readers are welcome on public routes; a token, when sent, must be valid."""
-    if "authorization" not in request.headers:
-        return None
-    return await current_principal(request)
 
 
 async def run(fn: Callable[..., T], *args: Any) -> T:
