@@ -111,6 +111,10 @@ async def test_changed_bylaws_reopen_criteria_5_and_6_and_a_reassessment_closes_
         document = await p.clients["registry"].get(f"/groups/{group.group_id}/bylaws")
         assert document.content == "改正会則 第3条 入退会は自由".encode()
         assert document.headers["Digest"].removeprefix("sha-256=") == closed.json()["bylaws"]["sha256"]
+        async def recheck_published() -> bool:
+            return (await published_types(nats_url, bus_namespace))[-1] == "group.recheck_passed.v1"
+
+        await eventually(recheck_published, timeout=20)
         types = await published_types(nats_url, bus_namespace)
         assert types[-4:] == [
             "group.recheck_opened.v1",
@@ -225,6 +229,11 @@ async def test_a_contact_acts_for_its_group_only_and_the_representative_is_hande
         body = confirmed.json()
         assert (body["representative_sub"], body["representative"]["name"]) == ("rep-new", "鈴木 三郎")
         assert (await mine.post("/profile", profile, "rep-1", put=True)).status_code == 403
+
+        async def changed_published() -> bool:
+            return (await published_types(nats_url, bus_namespace))[-1] == "group.representative_changed.v1"
+
+        await eventually(changed_published, timeout=20)
         types = await published_types(nats_url, bus_namespace)
         assert "group.contact_added.v1" in types
         assert types[-1] == "group.representative_changed.v1"
