@@ -111,6 +111,7 @@ async def test_changed_bylaws_reopen_criteria_5_and_6_and_a_reassessment_closes_
         document = await p.clients["registry"].get(f"/groups/{group.group_id}/bylaws")
         assert document.content == "改正会則 第3条 入退会は自由".encode()
         assert document.headers["Digest"].removeprefix("sha-256=") == closed.json()["bylaws"]["sha256"]
+
         async def recheck_published() -> bool:
             return (await published_types(nats_url, bus_namespace))[-1] == "group.recheck_passed.v1"
 
