@@ -130,6 +130,10 @@ async def test_recusal_blind_scoring_quorum_substitute_and_results_with_a_recuse
             f"/calls/{call_id}/review/scores/{ids[food]}", headers=p.token("m-2", "reviewer")
         )
         assert recused_view.status_code == 403
+        unknown = await proposals.get(
+            f"/calls/{call_id}/review/scores/{uuid.uuid4()}", headers=p.token("m-vice", "reviewer")
+        )
+        assert unknown.status_code == 404
 
         early = await proposals.post(
             f"/calls/{call_id}/review/substitutes",

@@ -146,8 +146,17 @@ async def test_submit_revise_withdraw_and_resubmit_with_receipts_that_check_offl
             headers=p.token("rep-1", "group"),
         )
         assert (again.status_code, again.json()["code"]) == (409, "already_submitted")
-        other = await proposals.get(f"/calls/{call_id}/proposals/{group_id}", headers=p.token("rep-9", "group"))
+        app = p.apps["proposals"].state.kernel.application
+        looked: list[object] = []
+        real_lookup = app._proposal
+        app._proposal = lambda *a: looked.append(a) or real_lookup(*a)
+        try:
+            other = await proposals.get(f"/calls/{call_id}/proposals/{group_id}", headers=p.token("rep-9", "group"))
+        finally:
+            app._proposal = real_lookup
         assert other.status_code == 404
+        # An outsider's request never reaches the store, so its timing cannot tell that the group submitted.
+        assert looked == []
 
         revised = await ok(
             proposals.put(

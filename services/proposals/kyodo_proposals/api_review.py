@@ -160,6 +160,8 @@ async def scores(call_id: UUID, proposal_id: UUID, request: Request, principal: 
     app = app_of(request)
     review = await run(app.get_review, call_id)
     key = f"{principal.sub}|{proposal_id}"
+    if str(proposal_id) not in review.entries:
+        raise Problem(404, "proposal_not_found", "提案が見つかりません", "Proposal not found")
     recused = await asyncio.to_thread(app.recused, review, principal.sub, str(proposal_id))
     if principal.sub not in review.board or recused or key not in review.scores:
         # Recused members never see them; the others only once their own score is in.

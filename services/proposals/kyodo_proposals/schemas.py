@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from fractions import Fraction
 from typing import Annotated, Any
 from uuid import UUID
@@ -28,7 +29,21 @@ class CriterionIn(Strict):
     max_points: Annotated[int, Field(ge=1, le=100)]
 
 
+# Plain exact numbers only ("60", "60.5", "121/2"): exponents could make Fraction() work for seconds.
+_EXACT = re.compile(r"^\d{1,9}(\.\d{1,6})?$|^\d{1,9}/\d{1,9}$")
+# Deadlines within a century of now: far dates overflow date arithmetic (amendments add days to them).
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _deadline(value: datetime) -> datetime:
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError("must be between 2000 and 2100")
+    return value
+
+
 def _fraction(value: str) -> str:
+    if not _EXACT.match(value):
+        raise ValueError("not an exact number such as 60, 60.5 or 121/2")
     try:
         number = Fraction(value)
     except (ValueError, ZeroDivisionError):
@@ -76,6 +91,8 @@ class CallDraft(Rules):
     deadline: AwareDatetime = Field(description="Submission deadline; shown and compared in Asia/Tokyo.")
     committee_id: UUID
 
+    _deadline_in_range = field_validator("deadline")(_deadline)
+
     def spec(self, tokyo: Any, minimum_extension_days: int) -> dict[str, Any]:
         spec = self.model_dump(mode="json")
         spec["deadline"] = self.deadline.astimezone(tokyo).isoformat()
@@ -100,6 +117,8 @@ class Amendment(Strict):
     @classmethod
     def _passing(cls, value: str | None) -> str | None:
         return _fraction(value) if value is not None else None
+
+    _deadline_in_range = field_validator("deadline")(_deadline)
 
     def changes(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True, exclude={"reason", "deadline", "board"})

@@ -81,18 +81,22 @@ class SubmissionCommands(_Base):
         return proposal_id, proposal
 
     def _open_call(self, call_id: UUID, group_id: UUID, by_sub: str) -> tuple[Call, Gate, datetime]:
-        call = self.get_call(call_id)
-        now = self.clock()
-        gate = self._gate(call_id)
-        if call.status != PUBLISHED or gate.shut:
-            raise refuse("call_not_open")
-        if now >= call.deadline:
-            raise refuse("deadline_passed")
+        # Authorization first, from the registry's read model alone: a refused caller learns nothing from how long
+        # the gate (whose length grows with the call's sealed activity) took to load.
         group = self._view().group(str(group_id))
         if group is None or not self._view().acts_for(by_sub, str(group_id)):
             raise refuse("not_acting_for_group")
         if group[1] != "registered":
             raise refuse("group_not_eligible")
+        call = self.get_call(call_id)
+        now = self.clock()
+        if call.status != PUBLISHED:
+            raise refuse("call_not_open")
+        if now >= call.deadline:
+            raise refuse("deadline_passed")
+        gate = self._gate(call_id)
+        if gate.shut:
+            raise refuse("call_not_open")
         return call, gate, now
 
     def submit(
@@ -174,8 +178,12 @@ class SubmissionCommands(_Base):
 
     def own_proposal(self, call_id: UUID, group_id: UUID, by_sub: str) -> OwnProposal:
         """The group's own proposal, for its representative and contacts only; to anyone else it does not exist."""
+        # Who asks is checked before the store is touched: an outsider's answer must not take longer when a
+        # proposal exists (timing would tell that the group submitted).
+        if not self._view().acts_for(by_sub, str(group_id)):
+            raise refuse("proposal_not_found")
         proposal_id, proposal = self._proposal(call_id, group_id)
-        if proposal is None or not self._view().acts_for(by_sub, str(group_id)):
+        if proposal is None:
             raise refuse("proposal_not_found")
         payload = unseal(self.sealing_key, call_id, proposal_id, proposal.versions[-1])
         return OwnProposal(
