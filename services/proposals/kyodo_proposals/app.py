@@ -18,16 +18,11 @@ from kyodo_proposals.errors import ProposalsError, refuse
 from kyodo_proposals.registry_view import RegistryView
 from kyodo_proposals.review_app import ReviewCommands
 from kyodo_proposals.submissions import SubmissionCommands
+from kyodo_shared.refusals import StaleVersion
 from kyodo_shared.timers import Timers
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 CLOSE_TIMER = "proposals.call.close"
-
-
-class StaleVersion(Exception):
-    def __init__(self, current: int) -> None:
-        super().__init__(current)
-        self.current = current
 
 
 class ProposalsApplication(SubmissionCommands, ReviewCommands, Application[UUID]):

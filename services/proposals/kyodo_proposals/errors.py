@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from kyodo_shared.refusals import Refusal, refusal
 
-class ProposalsError(Exception):
-    def __init__(self, code: str, message_ja: str, message_en: str, status: int = 409) -> None:
-        super().__init__(code)
-        self.code, self.message_ja, self.message_en, self.status = code, message_ja, message_en, status
+
+class ProposalsError(Refusal):
+    """A command the call's state or its rules do not allow."""
 
 
 _MESSAGES: dict[str, tuple[int, str, str]] = {
@@ -74,7 +74,4 @@ _MESSAGES: dict[str, tuple[int, str, str]] = {
 
 
 def refuse(code: str, state: str = "") -> ProposalsError:
-    status, ja, en = _MESSAGES[code]
-    if state:
-        ja, en = f"{ja}（状態: {state}）", f"{en} (state: {state})"
-    return ProposalsError(code, ja, en, status)
+    return refusal(ProposalsError, _MESSAGES, code, state)

@@ -17,6 +17,7 @@ from kyodo_registry.errors import RegistryError, refuse
 from kyodo_registry.org.app import OrgCommands
 from kyodo_registry.settings import CONTACT_RECORD, REPRESENTATIVE_RECORD
 from kyodo_shared.privacy import KeyVault
+from kyodo_shared.refusals import StaleVersion
 from kyodo_shared.timers import Timers
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -31,12 +32,6 @@ class GroupNotFound(RegistryError):
     def __init__(self) -> None:
         err = refuse("group_not_found")
         super().__init__(err.code, err.message_ja, err.message_en, err.status)
-
-
-class StaleVersion(Exception):
-    def __init__(self, current: int) -> None:
-        super().__init__(current)
-        self.current = current
 
 
 def one_year_after(day: date) -> date:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+from kyodo_shared.refusals import Refusal, refusal
 
-class RegistryError(Exception):
+
+class RegistryError(Refusal):
     """A command the current state does not allow, or input the rules refuse."""
-
-    def __init__(self, code: str, message_ja: str, message_en: str, status: int = 409) -> None:
-        super().__init__(code)
-        self.code, self.message_ja, self.message_en, self.status = code, message_ja, message_en, status
 
 
 _MESSAGES: dict[str, tuple[int, str, str]] = {
@@ -43,7 +41,4 @@ _MESSAGES: dict[str, tuple[int, str, str]] = {
 
 
 def refuse(code: str, state: str = "") -> RegistryError:
-    status, ja, en = _MESSAGES[code]
-    if state:
-        ja, en = f"{ja}（状態: {state}）", f"{en} (state: {state})"
-    return RegistryError(code, ja, en, status)
+    return refusal(RegistryError, _MESSAGES, code, state)

@@ -2,46 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from collections.abc import Callable
-from typing import Any, TypeVar
 from uuid import UUID
 
 from fastapi import Request, Response
 
-from kyodo_registry.app import RegistryApplication, StaleVersion
+from kyodo_registry.app import RegistryApplication
 from kyodo_registry.domain import Group
-from kyodo_registry.errors import RegistryError, refuse
+from kyodo_registry.errors import refuse
 from kyodo_registry.schemas import AssessmentView, GroupView, PublicGroupView, TieView
 from kyodo_shared.auth import Principal, Role
 from kyodo_shared.problems import Problem
+from kyodo_shared.refusals import run_refusing as run
 from kyodo_shared.web import etag_of, require_if_match
+from kyodo_shared.web import trace_of as trace
 
-T = TypeVar("T")
+__all__ = ["run", "trace"]
 
 
 def application(request: Request) -> RegistryApplication:
     app: RegistryApplication = request.app.state.kernel.application
     return app
-
-
-def trace(request: Request, principal: Principal) -> dict[str, str]:
-    return {"correlation_id": request.state.correlation_id, "causation_id": str(uuid.uuid4()), "actor": principal.sub}
-
-
-def problem(error: RegistryError) -> Problem:
-    return Problem(error.status, error.code, error.message_ja, error.message_en)
-
-
-async def run(fn: Callable[..., T], *args: Any) -> T:
-    """Run an application call off the event loop, answering its refusals as problem+json."""
-    try:
-        return await asyncio.to_thread(fn, *args)
-    except RegistryError as error:
-        raise problem(error) from None
-    except StaleVersion:
-        raise Problem(412, "precondition_failed", "他の更新と競合しました", "The resource has changed") from None
 
 
 async def load_for_update(request: Request, group_id: UUID) -> Group:
@@ -53,12 +33,12 @@ async def load_for_update(request: Request, group_id: UUID) -> Group:
 def require_acting(group: Group, principal: Principal) -> None:
     """Representatives and contacts act only for their own group: decided from the registry's data."""
     if not group.acts_for(principal.sub):
-        raise problem(refuse("not_acting_for_group"))
+        raise refuse("not_acting_for_group").problem()
 
 
 def require_representative(group: Group, principal: Principal) -> None:
     if principal.sub != group.representative_sub:
-        raise problem(refuse("not_representative"))
+        raise refuse("not_representative").problem()
 
 
 def require_no_interest(request: Request, group: Group, principal: Principal) -> None:

@@ -6,6 +6,8 @@ from datetime import date, datetime
 from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
+from kyodo_shared.refusals import Refusal, StaleVersion
+
 # Fixed forever: ids derived from it (the team, a person's interests, the directories) must never change.
 ORG_NAMESPACE = UUID("e758ba80-70de-4c31-9b70-8fa69d50a8d0")
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -13,12 +15,8 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 Trace = dict[str, str]
 
 
-class OrgError(Exception):
+class OrgError(Refusal):
     """A command the current state does not allow (HTTP 409 unless `status` says otherwise)."""
-
-    def __init__(self, code: str, message_ja: str, message_en: str, status: int = 409) -> None:
-        super().__init__(code)
-        self.code, self.message_ja, self.message_en, self.status = code, message_ja, message_en, status
 
 
 class NotFound(OrgError):
@@ -26,12 +24,8 @@ class NotFound(OrgError):
         super().__init__("not_found", f"{what_ja}が見つかりません", f"{what_en} not found", status=404)
 
 
-class StaleOrgVersion(Exception):
-    """The aggregate changed since the version the caller saw (HTTP 412)."""
-
-    def __init__(self, current: int) -> None:
-        super().__init__(current)
-        self.current = current
+# The aggregate changed since the version the caller saw (HTTP 412): the kernel's one kind.
+StaleOrgVersion = StaleVersion
 
 
 def derived_id(name: str) -> UUID:

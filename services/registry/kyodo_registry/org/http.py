@@ -1,9 +1,8 @@
-"""What the org routes share: the application, trace data, problem mapping, If-Match and running off the loop."""
+"""What the org routes share: the application, If-Match, and running commands off the loop (the kernel's)."""
 
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Callable
 from typing import Annotated, ParamSpec, TypeVar
 from uuid import UUID
@@ -12,10 +11,8 @@ from fastapi import Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from kyodo_registry.org.app import OrgCommands
-from kyodo_registry.org.common import OrgError, StaleOrgVersion, Trace
-from kyodo_shared.auth import Principal
-from kyodo_shared.problems import Problem
-from kyodo_shared.web import require_if_match
+from kyodo_shared.refusals import run_refusing
+from kyodo_shared.web import require_if_match, trace_of
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -35,29 +32,13 @@ def org_app(request: Request) -> OrgCommands:
     return app
 
 
-def trace_of(request: Request, principal: Principal) -> Trace:
-    return {"correlation_id": request.state.correlation_id, "causation_id": str(uuid.uuid4()), "actor": principal.sub}
-
-
-def problem_of(error: OrgError) -> Problem:
-    return Problem(error.status, error.code, error.message_ja, error.message_en)
-
-
 async def query(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    try:
-        return await asyncio.to_thread(fn, *args, **kwargs)
-    except OrgError as error:
-        raise problem_of(error) from None
+    return await run_refusing(fn, *args, **kwargs)
 
 
 async def command(request: Request, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Run a command off the event loop; a refused command stored nothing. A lost race in the store is a 409."""
-    try:
-        result = await asyncio.to_thread(fn, *args, **kwargs)
-    except StaleOrgVersion:
-        raise Problem(412, "precondition_failed", "他の更新と競合しました", "The resource has changed") from None
-    except OrgError as error:
-        raise problem_of(error) from None
+    result = await run_refusing(fn, *args, **kwargs)
     request.app.state.kernel.nudge()
     return result
 
@@ -71,3 +52,6 @@ async def expected_version(request: Request, aggregate_id: UUID) -> int:
     if version:
         require_if_match(request, version)
     return version
+
+
+__all__ = ["command", "expected_version", "org_app", "query", "trace_of"]
