@@ -18,6 +18,7 @@ from kyodo_shared.cloudevents import H_TYPE
 from kyodo_shared.contracts import stream_name
 from kyodo_shared.devissuer import DevIssuer
 
+from support.bus import published_types
 from support.harness import Backend, Platform, eventually, platform, settings_for
 from support.lifecycle import GroupClient
 from support.registry import CRITERIA, application, bylaws
@@ -30,20 +31,6 @@ TOKYO_MIDNIGHT = time(0, 0, 1)
 
 def services(backend: Backend, nats_url: str, namespace: str, issuer: DevIssuer) -> dict[str, Any]:
     return {n: settings_for(n, backend, nats_url, namespace, issuer) for n in ("registry", "info-hub")}
-
-
-async def published_types(nats_url: str, namespace: str) -> list[str]:
-    nc = await nats.connect(nats_url)
-    try:
-        js = nc.jetstream()
-        name = stream_name(namespace, "registry")
-        last = int((await js.stream_info(name)).state.last_seq)
-        return [
-            str((await js.get_msg(name, seq)).headers[H_TYPE]).removeprefix("jp.kyodo.registry.")
-            for seq in range(1, last + 1)
-        ]
-    finally:
-        await nc.close()
 
 
 async def directory_entry(p: Platform, group_id: str) -> dict[str, Any] | None:
@@ -86,7 +73,7 @@ async def test_a_request_for_information_round_trip_then_rejection_and_reapplica
         assert (await group.assess_all())["status"] == "registered"
         await eventually(lambda: directory_entry(p, group.group_id), timeout=20)
 
-        types = await published_types(nats_url, bus_namespace)
+        types = await published_types(nats_url, bus_namespace, "registry")
         assert "group.information_requested.v1" in types
         assert "group.information_provided.v1" in types
         assert types.index("group.rejected.v1") < types.index("group.reapplied.v1") < types.index("group.registered.v1")
@@ -113,10 +100,10 @@ async def test_changed_bylaws_reopen_criteria_5_and_6_and_a_reassessment_closes_
         assert document.headers["Digest"].removeprefix("sha-256=") == closed.json()["bylaws"]["sha256"]
 
         async def recheck_published() -> bool:
-            return (await published_types(nats_url, bus_namespace))[-1] == "group.recheck_passed.v1"
+            return (await published_types(nats_url, bus_namespace, "registry"))[-1] == "group.recheck_passed.v1"
 
         await eventually(recheck_published, timeout=20)
-        types = await published_types(nats_url, bus_namespace)
+        types = await published_types(nats_url, bus_namespace, "registry")
         assert types[-4:] == [
             "group.recheck_opened.v1",
             "group.criterion_assessed.v1",
@@ -154,7 +141,7 @@ async def test_an_overdue_renewal_lapses_by_the_timer_and_renewing_brings_the_gr
             return entry is not None and entry["status"] == "registered"
 
         await eventually(back, timeout=20)
-        types = await published_types(nats_url, bus_namespace)
+        types = await published_types(nats_url, bus_namespace, "registry")
         assert types.count("group.lapsed.v1") == 1
         assert types[-1] == "group.renewed.v1"
 
@@ -232,10 +219,10 @@ async def test_a_contact_acts_for_its_group_only_and_the_representative_is_hande
         assert (await mine.post("/profile", profile, "rep-1", put=True)).status_code == 403
 
         async def changed_published() -> bool:
-            return (await published_types(nats_url, bus_namespace))[-1] == "group.representative_changed.v1"
+            return (await published_types(nats_url, bus_namespace, "registry"))[-1] == "group.representative_changed.v1"
 
         await eventually(changed_published, timeout=20)
-        types = await published_types(nats_url, bus_namespace)
+        types = await published_types(nats_url, bus_namespace, "registry")
         assert "group.contact_added.v1" in types
         assert types[-1] == "group.representative_changed.v1"
 

@@ -17,14 +17,12 @@ import uuid
 from fractions import Fraction
 from typing import Any
 
-import nats
 import psycopg
 import pytest
 
-from kyodo_shared.cloudevents import H_TYPE
-from kyodo_shared.contracts import stream_name
 from kyodo_shared.devissuer import DevIssuer
 
+from support.bus import published_types
 from support.calls import (
     appoint,
     close_and_open_review,
@@ -163,7 +161,7 @@ async def test_recusal_blind_scoring_quorum_substitute_and_results_with_a_recuse
         await ok(score(p, call_id, "m-sub", ids[food], 7, 4), 201)
 
         async def both_published() -> bool:
-            types = await published_types(nats_url, bus_namespace)
+            types = await published_types(nats_url, bus_namespace, "proposals")
             return {"call.decision_blocked.v1", "call.board_substitute_added.v1"} <= set(types)
 
         await eventually(both_published, timeout=20)
@@ -367,21 +365,6 @@ async def test_the_auditors_recompute_agrees_with_the_results_and_detects_a_scor
     assert caught.returncode == 1, caught.stdout + caught.stderr
     codes = {f["code"] for f in json.loads(caught.stdout)["findings"]}
     assert codes & {"ranking_mismatch", "ranking_order_mismatch"}, codes
-
-
-async def published_types(nats_url: str, namespace: str) -> list[str]:
-    nc = await nats.connect(nats_url)
-    try:
-        js = nc.jetstream()
-        name = stream_name(namespace, "proposals")
-
-        last = int((await js.stream_info(name)).state.last_seq)
-        return [
-            str((await js.get_msg(name, seq)).headers[H_TYPE]).removeprefix("jp.kyodo.proposals.")
-            for seq in range(1, last + 1)
-        ]
-    finally:
-        await nc.close()
 
 
 async def test_a_proposal_whose_group_lost_good_standing_before_the_deadline_is_set_aside(

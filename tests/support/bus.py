@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import nats
 from eventsourcing.application import Application
 from nats.js import JetStreamContext
 from nats.js.api import StreamConfig
 
-from kyodo_shared.cloudevents import Envelope, encode, message_id
+from kyodo_shared.cloudevents import H_TYPE, Envelope, encode, message_id
 from kyodo_shared.contracts import stream_name, stream_subjects
 from kyodo_shared.contracts.registry import GroupProfile, GroupRegistered
 from kyodo_shared.db import Database, Tx, migrate
@@ -132,3 +133,18 @@ def effects(db: Database) -> list[tuple[int, str]]:
     with db.transaction() as tx:
         rows = tx.fetchall("SELECT sequence, name FROM probe_effects ORDER BY sequence")
     return [(int(r[0]), str(r[1])) for r in rows]
+
+
+async def published_types(nats_url: str, namespace: str, service: str) -> list[str]:
+    """The CloudEvents types on a service's stream, in order, without the "jp.kyodo.<service>." prefix."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        name = stream_name(namespace, service)
+        last = int((await js.stream_info(name)).state.last_seq)
+        return [
+            str((await js.get_msg(name, seq)).headers[H_TYPE]).removeprefix(f"jp.kyodo.{service}.")
+            for seq in range(1, last + 1)
+        ]
+    finally:
+        await nc.close()
