@@ -92,7 +92,7 @@ class Issuer:
     directory: Path
 
     def __post_init__(self) -> None:
-        from kyodo_shared.devissuer import DevIssuer
+        from kyodo_shared.web.devissuer import DevIssuer
 
         self.dev = DevIssuer.load_or_create(self.directory)
 
@@ -492,8 +492,8 @@ def sealed_representative(representative: dict[str, str]) -> dict[str, str]:
     from pathlib import Path as _Path
 
     from kyodo_registry.settings import DEFAULT_RETENTION_DAYS, REPRESENTATIVE_RECORD
-    from kyodo_shared.db import SqliteDatabase
-    from kyodo_shared.privacy import KeyVault
+    from kyodo_shared.privacy.vault import KeyVault
+    from kyodo_shared.store.db import SqliteDatabase
 
     vault = KeyVault(SqliteDatabase(_Path(_tempfile.mkdtemp()) / "vault.sqlite"), DEFAULT_RETENTION_DAYS)
     vault.migrate()

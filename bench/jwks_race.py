@@ -16,8 +16,8 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from kyodo_shared.auth import AuthError, AuthSettings, JwksVerifier
-from kyodo_shared.devissuer import DevIssuer
+from kyodo_shared.web.auth import AuthError, AuthSettings, JwksVerifier
+from kyodo_shared.web.devissuer import DevIssuer
 
 ISSUER = "https://bench.invalid"
 
@@ -49,7 +49,7 @@ async def probe(concurrency: int = 16) -> dict[str, int]:
 
 def install_fix() -> None:
     """The fix proposed in RESULTS.md: a request that finds a refresh in flight waits for it."""
-    from kyodo_shared.jwks import KeySet
+    from kyodo_shared.web.jwks import KeySet
 
     original = KeySet.get
 

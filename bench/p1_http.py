@@ -216,7 +216,7 @@ def app_direct(dsn: str, concurrency: int, warmup: float, duration: float, sg: d
     """`RegistryApplication.apply_for_registration` from N threads in this process (what one HTTP command does)."""
     from kyodo_registry.app import RegistryApplication
     from kyodo_shared.settings import StoreSettings
-    from kyodo_shared.store import eventsourcing_env
+    from kyodo_shared.store.eventstore import eventsourcing_env
 
     from support.registry import application
 
@@ -276,8 +276,8 @@ def _bench_vault() -> Any:
     from pathlib import Path
 
     from kyodo_registry.settings import DEFAULT_RETENTION_DAYS
-    from kyodo_shared.db import SqliteDatabase
-    from kyodo_shared.privacy import KeyVault
+    from kyodo_shared.privacy.vault import KeyVault
+    from kyodo_shared.store.db import SqliteDatabase
 
     vault = KeyVault(SqliteDatabase(Path(tempfile.mkdtemp()) / "vault.sqlite"), DEFAULT_RETENTION_DAYS)
     vault.migrate()

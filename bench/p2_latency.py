@@ -130,7 +130,7 @@ def seed_applications(dsn: str, count: int) -> list[uuid.UUID]:
     from kyodo_registry.app import RegistryApplication
     from kyodo_registry.domain import Group
     from kyodo_shared.settings import StoreSettings
-    from kyodo_shared.store import eventsourcing_env
+    from kyodo_shared.store.eventstore import eventsourcing_env
 
     from support.registry import application
 

@@ -83,7 +83,7 @@ def _store_settings(dsn: str) -> Any:
 def seed_events(dsn: str, events: int) -> int:
     from kyodo_registry.app import RegistryApplication
     from kyodo_registry.domain import CRITERIA, Group
-    from kyodo_shared.store import eventsourcing_env
+    from kyodo_shared.store.eventstore import eventsourcing_env
 
     from support.registry import application
 
@@ -115,12 +115,12 @@ def seed_events(dsn: str, events: int) -> int:
 def _relay(dsn: str, js: Any, namespace: str, batch_size: int, variant: str = "shipped") -> Any:
     from kyodo_registry.app import RegistryApplication
     from kyodo_registry.bus import to_contracts
-    from kyodo_shared.db import migrate, open_database
-    from kyodo_shared.metrics import KernelMetrics
-    from kyodo_shared.relay import SCHEMA as RELAY_SCHEMA
-    from kyodo_shared.relay import OutboxRelay
+    from kyodo_shared.bus.relay import SCHEMA as RELAY_SCHEMA
+    from kyodo_shared.bus.relay import OutboxRelay
+    from kyodo_shared.observability.metrics import KernelMetrics
     from kyodo_shared.settings import BusSettings, RelaySettings
-    from kyodo_shared.store import eventsourcing_env
+    from kyodo_shared.store.db import migrate, open_database
+    from kyodo_shared.store.eventstore import eventsourcing_env
 
     store = _store_settings(dsn)
     db = open_database(store)
@@ -204,8 +204,8 @@ async def time_relay(
 
 async def prepare_messages(servers: Servers, dsn: str, events: int) -> tuple[list[tuple[str, dict, bytes]], dict]:
     """The relay's exact messages, built by its own read/map/encode path (timed only as a diagnostic)."""
-    from kyodo_shared.cloudevents import Envelope, encode, message_id
-    from kyodo_shared.relay import Position
+    from kyodo_shared.bus.cloudevents import Envelope, encode, message_id
+    from kyodo_shared.bus.relay import Position
 
     nc = await nats.connect(servers.nats_url)
     try:

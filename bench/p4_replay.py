@@ -23,8 +23,8 @@ import nats
 from kyodo_shared.cli.rebuild import catch_up
 from kyodo_shared.contracts import stream_name
 from kyodo_shared.contracts.registry import GroupRegistered
-from kyodo_shared.devissuer import DevIssuer
 from kyodo_shared.service import discover
+from kyodo_shared.web.devissuer import DevIssuer
 
 from support.bus import create_source_stream, message
 from support.harness import Backend, settings_for

@@ -15,7 +15,7 @@ import asyncio
 import sys
 from typing import Any
 
-from kyodo_shared.relay import OutboxRelay
+from kyodo_shared.bus.relay import OutboxRelay
 
 
 class _ClearedBeforeDrain(asyncio.Event):

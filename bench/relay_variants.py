@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from kyodo_shared.relay import OutboxRelay
+from kyodo_shared.bus.relay import OutboxRelay
 
 
 class PrefetchRelay(OutboxRelay):
@@ -23,7 +23,7 @@ class PrefetchRelay(OutboxRelay):
     _prefetched: tuple[Any, asyncio.Future[Any]] | None = None
 
     async def drain_once(self) -> int:
-        from kyodo_shared.relay import Position
+        from kyodo_shared.bus.relay import Position
 
         position = self.position
         prefetched, self._prefetched = self._prefetched, None

@@ -17,8 +17,8 @@ import asyncio
 import time
 from typing import Any
 
-from kyodo_shared.metrics import KernelMetrics
-from kyodo_shared.relay import OutboxRelay, Position
+from kyodo_shared.bus.relay import OutboxRelay, Position
+from kyodo_shared.observability.metrics import KernelMetrics
 from kyodo_shared.settings import BusSettings, RelaySettings
 
 

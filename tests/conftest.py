@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kyodo_shared.devissuer import DevIssuer
+from kyodo_shared.web.devissuer import DevIssuer
 
 from support.servers import delete_streams_sync, spawn_nats, spawn_postgres, temporary_database
 

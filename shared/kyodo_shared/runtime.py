@@ -15,25 +15,25 @@ import structlog
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
-from kyodo_shared.aio import sleep_or_stop
 from kyodo_shared.audit.chain import Chainer, ChainStore
 from kyodo_shared.audit.checkpointer import Checkpointer
 from kyodo_shared.audit.keys import SigningKeys
 from kyodo_shared.audit.publisher import CheckpointPublisher
 from kyodo_shared.audit.visibility import VisibilityPolicy
-from kyodo_shared.consumer import BatchHandler, Handler, SourceConsumer
+from kyodo_shared.bus.consumer import BatchHandler, Handler, SourceConsumer
+from kyodo_shared.bus.dlq import ConsumerLedger
+from kyodo_shared.bus.relay import SCHEMA as RELAY_SCHEMA
+from kyodo_shared.bus.relay import ContractMapper, OutboxRelay
 from kyodo_shared.contracts import Contract
-from kyodo_shared.db import Database, migrate, open_database
-from kyodo_shared.dlq import ConsumerLedger
-from kyodo_shared.leases import Lease, LeaseStore, run_leased
-from kyodo_shared.metrics import KernelMetrics
-from kyodo_shared.privacy import KeyVault
-from kyodo_shared.projection import ProjectionHandler, Projector
-from kyodo_shared.relay import SCHEMA as RELAY_SCHEMA
-from kyodo_shared.relay import ContractMapper, OutboxRelay
+from kyodo_shared.observability.metrics import KernelMetrics
+from kyodo_shared.privacy.vault import KeyVault
 from kyodo_shared.settings import KernelSettings, StoreSettings
-from kyodo_shared.store import eventsourcing_env
-from kyodo_shared.timers import Action, Clock, Timers
+from kyodo_shared.store.db import Database, migrate, open_database
+from kyodo_shared.store.eventstore import eventsourcing_env
+from kyodo_shared.tasks.aio import sleep_or_stop
+from kyodo_shared.tasks.leases import Lease, LeaseStore, run_leased
+from kyodo_shared.tasks.projection import ProjectionHandler, Projector
+from kyodo_shared.tasks.timers import Action, Clock, Timers
 
 log = structlog.get_logger(__name__)
 

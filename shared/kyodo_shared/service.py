@@ -8,8 +8,8 @@ from importlib.metadata import entry_points
 
 from fastapi import FastAPI
 
-from kyodo_shared.auth import JwksVerifier
 from kyodo_shared.settings import KernelSettings
+from kyodo_shared.web.auth import JwksVerifier
 
 
 @dataclass(frozen=True)

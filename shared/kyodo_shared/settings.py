@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from kyodo_shared.auth import AuthSettings
+from kyodo_shared.web.auth import AuthSettings
 
 
 class StoreSettings(BaseModel):

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import httpx
 
-from kyodo_shared.auth import JwksVerifier
-from kyodo_shared.devissuer import DEV_ISSUER, DevIssuer
 from kyodo_shared.service import discover
+from kyodo_shared.web.auth import JwksVerifier
+from kyodo_shared.web.devissuer import DEV_ISSUER, DevIssuer
 
 from support.harness import Backend, settings_for
 

@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kyodo_registry.app import RegistryApplication
-from kyodo_shared.devissuer import DevIssuer
+from kyodo_shared.web.devissuer import DevIssuer
 
 from support.harness import Platform
 from support.registry import CRITERIA, application

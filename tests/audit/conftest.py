@@ -13,8 +13,8 @@ from kyodo_shared.audit.chain import ChainStore
 from kyodo_shared.audit.checkpointer import Checkpointer
 from kyodo_shared.audit.keys import SigningKeys
 from kyodo_shared.audit.verify import PinFile
-from kyodo_shared.db import SqliteDatabase
 from kyodo_shared.settings import StoreSettings
+from kyodo_shared.store.db import SqliteDatabase
 
 from support.audit import History
 from support.registry import registry_app

@@ -13,7 +13,7 @@ from kyodo_shared.audit.checkpoints import sign_checkpoint
 from kyodo_shared.audit.keys import SigningKeys
 from kyodo_shared.audit.publisher import CheckpointPublisher
 from kyodo_shared.audit.visibility import EventPolicy, VisibilityPolicy, sealed
-from kyodo_shared.devissuer import DevIssuer
+from kyodo_shared.web.devissuer import DevIssuer
 
 from support.harness import Backend, Platform, eventually, platform, settings_for
 from support.registry import CRITERIA, application

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kyodo_shared.devissuer import DevIssuer
+from kyodo_shared.web.devissuer import DevIssuer
 
 from support.audit import History
 from support.harness import Backend, eventually, platform, settings_for

@@ -17,9 +17,9 @@ import structlog
 from kyodo_shared.audit.local import verify_local
 from kyodo_shared.audit.verify import PinFile
 from kyodo_shared.contracts import stream_name
-from kyodo_shared.db import SqliteDatabase
-from kyodo_shared.devissuer import DevIssuer
-from kyodo_shared.privacy import KeyVault, RetentionNotElapsed
+from kyodo_shared.privacy.vault import KeyVault, RetentionNotElapsed
+from kyodo_shared.store.db import SqliteDatabase
+from kyodo_shared.web.devissuer import DevIssuer
 
 from support.harness import Backend, eventually, platform, settings_for
 from support.lifecycle import GroupClient
@@ -141,7 +141,7 @@ def test_erasure_is_refused_within_the_retention_period_naming_the_earliest_date
 
 
 def test_erasure_on_postgresql_destroys_the_key(pg_database: str) -> None:
-    from kyodo_shared.db import PostgresDatabase
+    from kyodo_shared.store.db import PostgresDatabase
 
     db = PostgresDatabase(pg_database, "registry_vault", 2)
     try:

@@ -10,8 +10,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from kyodo_shared.audit.keys import b64
+from kyodo_shared.audit.receipts import Receipt
 from kyodo_shared.audit.recompute import RecomputeReport, recompute_call
-from kyodo_shared.receipts import Receipt
 
 from support.recompute import CALL_ID, COUNTED, DECIDED, KEY_ID, A, B, C, Call, find, proposal_id, scored_call, spec
 

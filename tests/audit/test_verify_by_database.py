@@ -11,9 +11,9 @@ from kyodo_shared.audit.chain import GENESIS, ChainEntry, Chainer, ChainStore, n
 from kyodo_shared.audit.local import verify_local
 from kyodo_shared.audit.verify import PinFile
 from kyodo_shared.contracts.registry import CRITERIA_ORDER
-from kyodo_shared.db import SqliteDatabase
 from kyodo_shared.settings import StoreSettings
-from kyodo_shared.store import eventsourcing_env
+from kyodo_shared.store.db import SqliteDatabase
+from kyodo_shared.store.eventstore import eventsourcing_env
 
 from support.audit import TRACE, History
 from support.registry import BYLAWS_DOC, registry_app

@@ -17,8 +17,8 @@ from eventsourcing.persistence import IntegrityError
 
 from kyodo_registry.app import RegistryApplication
 from kyodo_shared.contracts.registry import CRITERIA_ORDER
-from kyodo_shared.devissuer import DevIssuer
 from kyodo_shared.settings import StoreSettings
+from kyodo_shared.web.devissuer import DevIssuer
 
 from support.harness import eventually
 from support.procs import child, free_port, kyodo_serve, serve_env

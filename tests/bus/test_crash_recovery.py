@@ -10,12 +10,12 @@ from pathlib import Path
 import nats
 
 from kyodo_registry.app import RegistryApplication
-from kyodo_shared.cloudevents import H_ID, H_SEQUENCE
+from kyodo_shared.bus.cloudevents import H_ID, H_SEQUENCE
+from kyodo_shared.bus.relay import PositionStore
 from kyodo_shared.contracts import stream_name
 from kyodo_shared.contracts.registry import CRITERIA_ORDER
-from kyodo_shared.db import SqliteDatabase
-from kyodo_shared.relay import PositionStore
 from kyodo_shared.settings import StoreSettings
+from kyodo_shared.store.db import SqliteDatabase
 
 from support.bus import Probe, create_source_stream, effects, probe_kernel, probe_settings, publish
 from support.harness import eventually

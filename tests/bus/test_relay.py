@@ -17,7 +17,7 @@ import pytest
 
 from kyodo_registry.app import RegistryApplication
 from kyodo_registry.bus import to_contracts
-from kyodo_shared.cloudevents import (
+from kyodo_shared.bus.cloudevents import (
     H_EXPECTED_LAST_SEQ,
     H_ID,
     H_INDEX,
@@ -28,12 +28,12 @@ from kyodo_shared.cloudevents import (
     encode,
     message_id,
 )
+from kyodo_shared.bus.relay import OutboxRelay, PositionStore, RelayStreamBehind
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts.registry import CRITERIA_ORDER
-from kyodo_shared.db import SqliteDatabase
-from kyodo_shared.metrics import KernelMetrics
-from kyodo_shared.relay import OutboxRelay, PositionStore, RelayStreamBehind
+from kyodo_shared.observability.metrics import KernelMetrics
 from kyodo_shared.settings import BusSettings, RelaySettings, StoreSettings
+from kyodo_shared.store.db import SqliteDatabase
 
 from support.harness import eventually
 from support.registry import BYLAWS_DOC, registry_app

@@ -9,8 +9,8 @@ from pathlib import Path
 import nats
 import pytest
 
+from kyodo_shared.bus.replay import Replayer
 from kyodo_shared.cli.rebuild import catch_up
-from kyodo_shared.replay import Replayer
 
 from support.bus import Probe, create_source_stream, effects, probe_kernel, probe_settings, publish
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kyodo_shared.asyncapi import document, render
+from kyodo_shared.bus.asyncapi import document, render
 from kyodo_shared.contracts import catalog
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.yaml"

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from kyodo_proposals.app import CLOSE_TIMER
-from kyodo_shared.devissuer import DevIssuer
-from kyodo_shared.timers import timer_id_for
+from kyodo_shared.tasks.timers import timer_id_for
+from kyodo_shared.web.devissuer import DevIssuer
 
 from support.harness import Backend, Platform, eventually, platform, settings_for
 

@@ -6,9 +6,9 @@ import nats
 import pytest
 import structlog
 
-from kyodo_shared.cloudevents import H_CORRELATION, H_TYPE
+from kyodo_shared.bus.cloudevents import H_CORRELATION, H_TYPE
 from kyodo_shared.contracts import stream_name
-from kyodo_shared.devissuer import DevIssuer
+from kyodo_shared.web.devissuer import DevIssuer
 
 from support.harness import Backend, eventually, platform, settings_for
 from support.registry import CRITERIA, application

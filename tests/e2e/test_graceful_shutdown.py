@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kyodo_shared.devissuer import DevIssuer
 from kyodo_shared.settings import StoreSettings
+from kyodo_shared.web.devissuer import DevIssuer
 
 from support.harness import eventually
 from support.procs import child, free_port, kyodo_serve, serve_env

@@ -12,8 +12,8 @@ from pathlib import Path
 import nats
 import pytest
 
-from kyodo_shared.devissuer import DevIssuer
-from kyodo_shared.operations import ConsumerOperations
+from kyodo_shared.bus.operations import ConsumerOperations
+from kyodo_shared.web.devissuer import DevIssuer
 
 from support.bus import create_source_stream, publish
 from support.harness import Backend, eventually, platform, settings_for

@@ -14,11 +14,11 @@ from pathlib import Path
 import nats
 import pytest
 
-from kyodo_shared.cloudevents import H_ID, H_SEQUENCE
+from kyodo_shared.bus.cloudevents import H_ID, H_SEQUENCE
 from kyodo_shared.contracts import stream_name
-from kyodo_shared.db import SqliteDatabase
-from kyodo_shared.devissuer import DevIssuer
 from kyodo_shared.settings import KernelSettings
+from kyodo_shared.store.db import SqliteDatabase
+from kyodo_shared.web.devissuer import DevIssuer
 
 from support.harness import Backend, Platform, eventually, platform, settings_for
 from support.procs import free_port

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 import nats
 import pytest
 
-from kyodo_shared.cloudevents import H_TYPE
+from kyodo_shared.bus.cloudevents import H_TYPE
 from kyodo_shared.contracts import stream_name
-from kyodo_shared.devissuer import DevIssuer
+from kyodo_shared.web.devissuer import DevIssuer
 
 from support.bus import published_types
 from support.harness import Backend, Platform, eventually, platform, settings_for

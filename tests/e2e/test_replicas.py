@@ -20,9 +20,9 @@ import nats
 import psycopg
 import pytest
 
-from kyodo_shared.cloudevents import H_ID, H_SEQUENCE
+from kyodo_shared.bus.cloudevents import H_ID, H_SEQUENCE
 from kyodo_shared.contracts import stream_name
-from kyodo_shared.devissuer import DevIssuer
+from kyodo_shared.web.devissuer import DevIssuer
 
 from support.harness import eventually
 from support.procs import child, free_port, kyodo_serve, serve_env

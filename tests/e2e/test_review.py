@@ -20,7 +20,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from kyodo_shared.devissuer import DevIssuer
+from kyodo_shared.web.devissuer import DevIssuer
 
 from support.bus import published_types
 from support.calls import (

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kyodo_shared.db import Database, PostgresDatabase, SqliteDatabase
-from kyodo_shared.leases import LeaseLost, LeaseStore
+from kyodo_shared.store.db import Database, PostgresDatabase, SqliteDatabase
+from kyodo_shared.tasks.leases import LeaseLost, LeaseStore
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

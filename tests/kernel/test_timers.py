@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from kyodo_shared.db import Database, PostgresDatabase, SqliteDatabase
-from kyodo_shared.timers import CANCELLED, FIRED, Timer, Timers
+from kyodo_shared.store.db import Database, PostgresDatabase, SqliteDatabase
+from kyodo_shared.tasks.timers import CANCELLED, FIRED, Timer, Timers
 
 T0 = datetime(2027, 4, 1, 0, 0, tzinfo=UTC)
 

@@ -14,7 +14,7 @@ from kyodo_shared.audit.keys import SigningKeys
 from kyodo_shared.audit.local import verify_local
 from kyodo_shared.audit.verify import PinFile, VerifyReport
 from kyodo_shared.contracts.registry import CRITERIA_ORDER
-from kyodo_shared.db import SqliteDatabase
+from kyodo_shared.store.db import SqliteDatabase
 
 from support.registry import BYLAWS_DOC
 

@@ -13,10 +13,9 @@ from eventsourcing.application import Application
 from nats.js import JetStreamContext
 from nats.js.api import StreamConfig
 
-from kyodo_shared.cloudevents import H_TYPE, Envelope, encode, message_id
+from kyodo_shared.bus.cloudevents import H_TYPE, Envelope, encode, message_id
 from kyodo_shared.contracts import stream_name, stream_subjects
 from kyodo_shared.contracts.registry import GroupProfile, GroupRegistered
-from kyodo_shared.db import Database, Tx, migrate
 from kyodo_shared.runtime import Kernel, Subscription
 from kyodo_shared.settings import (
     AuditSettings,
@@ -27,6 +26,7 @@ from kyodo_shared.settings import (
     PrivacySettings,
     StoreSettings,
 )
+from kyodo_shared.store.db import Database, Tx, migrate
 
 EFFECTS_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS probe_effects (sequence BIGINT NOT NULL, group_id TEXT NOT NULL, name TEXT NOT NULL)",

@@ -12,8 +12,6 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from kyodo_shared.auth import JwksVerifier
-from kyodo_shared.devissuer import DevIssuer
 from kyodo_shared.service import discover
 from kyodo_shared.settings import (
     AuditSettings,
@@ -23,6 +21,8 @@ from kyodo_shared.settings import (
     LeaseSettings,
     StoreSettings,
 )
+from kyodo_shared.web.auth import JwksVerifier
+from kyodo_shared.web.devissuer import DevIssuer
 
 
 @dataclass

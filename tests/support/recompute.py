@@ -16,7 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kyodo_shared.receipts import content_hash, sign_receipt
+from kyodo_shared.audit.receipts import content_hash, sign_receipt
 
 CALL_ID = "5f0c3a52-2a0b-4d8e-9a51-0d7f3c2b1e01"
 REVIEW_ID = str(uuid5(NAMESPACE_URL, f"kyodo:proposals:review:{CALL_ID}"))

@@ -50,9 +50,9 @@ def registry_app(store: Any, vault_path: Any) -> Any:
     from kyodo_registry.app import RegistryApplication
     from kyodo_registry.documents import DocumentStore
     from kyodo_registry.settings import DEFAULT_RETENTION_DAYS
-    from kyodo_shared.db import SqliteDatabase
-    from kyodo_shared.privacy import KeyVault
-    from kyodo_shared.store import eventsourcing_env
+    from kyodo_shared.privacy.vault import KeyVault
+    from kyodo_shared.store.db import SqliteDatabase
+    from kyodo_shared.store.eventstore import eventsourcing_env
 
     app = RegistryApplication(env=eventsourcing_env(store))
     app.vault = KeyVault(SqliteDatabase(vault_path), DEFAULT_RETENTION_DAYS)

@@ -7,8 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from kyodo_shared.db import SqliteDatabase
-from kyodo_shared.timers import Timer, Timers
+from kyodo_shared.store.db import SqliteDatabase
+from kyodo_shared.tasks.timers import Timer, Timers
 
 
 def main(sqlite_path: str, out: str, seconds: str) -> None:

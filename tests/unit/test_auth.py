@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
 
-from kyodo_shared.auth import AuthError, AuthSettings, JwksVerifier, Principal, Role, require_role
-from kyodo_shared.devissuer import DEV_ISSUER, DevIssuer
+from kyodo_shared.web.auth import AuthError, AuthSettings, JwksVerifier, Principal, Role, require_role
+from kyodo_shared.web.devissuer import DEV_ISSUER, DevIssuer
 
 JWKS_URL = "https://id.kyodo.test/.well-known/jwks.json"
 

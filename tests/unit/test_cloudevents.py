@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from kyodo_shared.cloudevents import H_SEQUENCE, H_TYPE, PoisonMessage, decode, message_id
+from kyodo_shared.bus.cloudevents import H_SEQUENCE, H_TYPE, PoisonMessage, decode, message_id
 
 from support.bus import message, registered
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from kyodo_shared.jcs import MAX_SAFE_INTEGER, canonicalize, number_text, parse
+from kyodo_shared.audit.jcs import MAX_SAFE_INTEGER, canonicalize, number_text, parse
 
 
 def test_canonicalizes_the_rfc_8785_main_example() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kyodo_shared.text import normalize
+from kyodo_shared.domain.text import normalize
 
 
 @pytest.mark.parametrize(

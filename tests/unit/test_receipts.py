@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from kyodo_shared.audit.jcs import canonicalize
 from kyodo_shared.audit.keys import SigningKeys, b64, unb64
-from kyodo_shared.cli.receipt import verify_main
-from kyodo_shared.jcs import canonicalize
-from kyodo_shared.receipts import (
+from kyodo_shared.audit.receipts import (
     Receipt,
     ReceiptInvalid,
     content_hash,
@@ -24,6 +23,7 @@ from kyodo_shared.receipts import (
     sign_receipt,
     verify_receipt,
 )
+from kyodo_shared.cli.receipt import verify_main
 
 CALL = "3f2a8c1e-5b7d-4e9a-9c0f-1a2b3c4d5e6f"
 GROUP = "7d1e2f3a-4b5c-4d6e-8f9a-0b1c2d3e4f5a"

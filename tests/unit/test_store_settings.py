@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kyodo_shared.settings import StoreSettings
-from kyodo_shared.store import eventsourcing_env
+from kyodo_shared.store.eventstore import eventsourcing_env
 
 
 def test_sqlite_settings_name_the_file(tmp_path: object) -> None:

@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 
 from kyodo_info_hub import calls, opendata
 from kyodo_info_hub.directory import get_group, list_groups
-from kyodo_shared.db import Database
-from kyodo_shared.problems import Problem
+from kyodo_shared.store.db import Database
+from kyodo_shared.web.problems import Problem
 
 router = APIRouter(prefix="/groups", tags=["directory"])
 

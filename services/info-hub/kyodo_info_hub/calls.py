@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from kyodo_shared.cloudevents import Envelope
-from kyodo_shared.consumer import Handler
+from kyodo_shared.bus.cloudevents import Envelope
+from kyodo_shared.bus.consumer import Handler
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts import proposals as p
-from kyodo_shared.db import Database, Tx, migrate
+from kyodo_shared.store.db import Database, Tx, migrate
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 

@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from kyodo_shared.cloudevents import Envelope
-from kyodo_shared.consumer import BatchHandler, Handler
+from kyodo_shared.bus.cloudevents import Envelope
+from kyodo_shared.bus.consumer import BatchHandler, Handler
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts import registry as r
-from kyodo_shared.db import Database, Tx, migrate
-from kyodo_shared.text import normalize
+from kyodo_shared.domain.text import normalize
+from kyodo_shared.store.db import Database, Tx, migrate
 
 # Public dates are shown in the city's time zone.
 TOKYO = ZoneInfo("Asia/Tokyo")

@@ -9,11 +9,11 @@ from kyodo_info_hub.api import calls_router, open_data, router
 from kyodo_info_hub.app import InfoHubApplication
 from kyodo_info_hub.directory import BATCH_HANDLERS, HANDLERS, migrate_directory
 from kyodo_info_hub.settings import InfoHubSettings
-from kyodo_shared.auth import JwksVerifier
 from kyodo_shared.runtime import Kernel, Subscription
 from kyodo_shared.service import ServiceSpec
 from kyodo_shared.settings import KernelSettings
-from kyodo_shared.web import create_service_app
+from kyodo_shared.web.app import create_service_app
+from kyodo_shared.web.auth import JwksVerifier
 
 SERVICE_NAME = "info-hub"
 

@@ -8,11 +8,11 @@ import json
 from typing import Any
 
 from kyodo_shared.audit.checkpoints import Checkpoint, check_signatures
-from kyodo_shared.cloudevents import Envelope
-from kyodo_shared.consumer import Handler
+from kyodo_shared.bus.cloudevents import Envelope
+from kyodo_shared.bus.consumer import Handler
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts.audit import CheckpointSigned
-from kyodo_shared.db import Database, Tx, migrate
+from kyodo_shared.store.db import Database, Tx, migrate
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS open_checkpoints (

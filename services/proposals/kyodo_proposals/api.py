@@ -13,9 +13,9 @@ from kyodo_proposals.domain import DRAFT, Call
 from kyodo_proposals.http import app_of, run, trace
 from kyodo_proposals.index import list_calls
 from kyodo_proposals.schemas import Amendment, CallDraft, CallPage, CallSummary, CallView, Reason
-from kyodo_shared.auth import Principal, Role
-from kyodo_shared.problems import Problem
-from kyodo_shared.web import etag_of, optional_principal, require_if_match, requires
+from kyodo_shared.web.app import etag_of, optional_principal, require_if_match, requires
+from kyodo_shared.web.auth import Principal, Role
+from kyodo_shared.web.problems import Problem
 
 router = APIRouter(prefix="/calls", tags=["calls"])
 Coordinator = Annotated[Principal, Depends(requires(Role.COORDINATOR))]

@@ -16,10 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kyodo_proposals.http import app_of, run
 from kyodo_proposals.submissions import Attachment
-from kyodo_shared.auth import Principal, Role
-from kyodo_shared.jcs import canonicalize
-from kyodo_shared.problems import Problem
-from kyodo_shared.web import etag_of, requires
+from kyodo_shared.audit.jcs import canonicalize
+from kyodo_shared.web.app import etag_of, requires
+from kyodo_shared.web.auth import Principal, Role
+from kyodo_shared.web.problems import Problem
 
 router = APIRouter(prefix="/calls/{call_id}/proposals", tags=["proposals"])
 Group = Annotated[Principal, Depends(requires(Role.GROUP))]

@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from kyodo_proposals.domain import RESULTS_PUBLISHED
 from kyodo_proposals.http import app_of, run, trace
 from kyodo_proposals.review import Review
-from kyodo_shared.auth import Principal, Role
-from kyodo_shared.problems import Problem
-from kyodo_shared.web import requires
+from kyodo_shared.web.app import requires
+from kyodo_shared.web.auth import Principal, Role
+from kyodo_shared.web.problems import Problem
 
 router = APIRouter(prefix="/calls/{call_id}", tags=["review and results"])
 Coordinator = Annotated[Principal, Depends(requires(Role.COORDINATOR))]

@@ -18,8 +18,8 @@ from kyodo_proposals.errors import ProposalsError, refuse
 from kyodo_proposals.registry_view import RegistryView
 from kyodo_proposals.review_app import ReviewCommands
 from kyodo_proposals.submissions import SubmissionCommands
-from kyodo_shared.refusals import StaleVersion
-from kyodo_shared.timers import Timers
+from kyodo_shared.domain.refusals import StaleVersion
+from kyodo_shared.tasks.timers import Timers
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 CLOSE_TIMER = "proposals.call.close"

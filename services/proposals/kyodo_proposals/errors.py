@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kyodo_shared.refusals import Refusal, refusal
+from kyodo_shared.domain.refusals import Refusal, refusal
 
 
 class ProposalsError(Refusal):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kyodo_proposals.app import ProposalsApplication
-from kyodo_shared.db import Database, Tx, migrate
+from kyodo_shared.store.db import Database, Tx, migrate
 
 NAME = "call_index"
 

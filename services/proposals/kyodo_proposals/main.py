@@ -20,12 +20,12 @@ from kyodo_proposals.index import migrate_index, project_calls
 from kyodo_proposals.registry_view import HANDLERS, READ_MODELS, RegistryView, migrate_registry_view
 from kyodo_proposals.settings import ProposalsSettings
 from kyodo_proposals.visibility import POLICY
-from kyodo_shared.auth import JwksVerifier
 from kyodo_shared.runtime import Kernel, Subscription
 from kyodo_shared.service import ServiceSpec
 from kyodo_shared.settings import KernelSettings
-from kyodo_shared.timers import Timer
-from kyodo_shared.web import create_service_app
+from kyodo_shared.tasks.timers import Timer
+from kyodo_shared.web.app import create_service_app
+from kyodo_shared.web.auth import JwksVerifier
 
 SERVICE_NAME = "proposals"
 

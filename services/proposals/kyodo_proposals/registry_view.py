@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from kyodo_shared.cloudevents import Envelope
-from kyodo_shared.consumer import Handler
+from kyodo_shared.bus.cloudevents import Envelope
+from kyodo_shared.bus.consumer import Handler
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts import registry as r
 from kyodo_shared.contracts import registry_org as o
-from kyodo_shared.db import Database, Tx, migrate
+from kyodo_shared.store.db import Database, Tx, migrate
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS reg_groups (

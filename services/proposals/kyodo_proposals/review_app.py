@@ -23,7 +23,7 @@ from kyodo_proposals.ranking import CallRule, CriterionRule, Entry, rank
 from kyodo_proposals.registry_view import RegistryView
 from kyodo_proposals.review import Review, review_id
 from kyodo_proposals.sealed import Proposal, derived_id, unseal
-from kyodo_shared.receipts import Receipt, ReceiptInvalid, matches, public_keys_from, verify_receipt
+from kyodo_shared.audit.receipts import Receipt, ReceiptInvalid, matches, public_keys_from, verify_receipt
 
 if TYPE_CHECKING:
     _Base = Application[UUID]

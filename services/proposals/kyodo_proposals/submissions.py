@@ -18,7 +18,7 @@ from kyodo_proposals.domain import PUBLISHED, Call
 from kyodo_proposals.errors import refuse
 from kyodo_proposals.registry_view import RegistryView
 from kyodo_proposals.sealed import Gate, Proposal, derived_id, seal, unseal
-from kyodo_shared.receipts import Receipt, content_hash, new_salt, sign_receipt
+from kyodo_shared.audit.receipts import Receipt, content_hash, new_salt, sign_receipt
 
 # Concurrent submissions to one call meet at its gate; a lost race is simply tried again.
 ATTEMPTS = 8

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kyodo_shared.audit.visibility import EventPolicy, VisibilityPolicy, restricted, sealed
-from kyodo_shared.auth import Role
+from kyodo_shared.web.auth import Role
 
 
 def _topic(name: str) -> str:

@@ -35,9 +35,9 @@ from kyodo_registry.schemas import (
     PublicGroupView,
     ReapplicationRequest,
 )
-from kyodo_shared.auth import Principal, Role
-from kyodo_shared.problems import Problem
-from kyodo_shared.web import etag_of, optional_principal, requires
+from kyodo_shared.web.app import etag_of, optional_principal, requires
+from kyodo_shared.web.auth import Principal, Role
+from kyodo_shared.web.problems import Problem
 
 router = APIRouter(prefix="/groups", tags=["groups"])
 

@@ -28,8 +28,8 @@ from kyodo_registry.schemas import (
     RenewalRequest,
     TieRequest,
 )
-from kyodo_shared.auth import Principal, Role
-from kyodo_shared.web import requires
+from kyodo_shared.web.app import requires
+from kyodo_shared.web.auth import Principal, Role
 
 router = APIRouter(prefix="/groups", tags=["group life"])
 

@@ -17,8 +17,8 @@ from kyodo_registry.routing import (
     trace,
 )
 from kyodo_registry.schemas import ContactRequest, GroupView, HandoverDecision, HandoverProposal, Person
-from kyodo_shared.auth import Principal, Role
-from kyodo_shared.web import requires
+from kyodo_shared.web.app import requires
+from kyodo_shared.web.auth import Principal, Role
 
 router = APIRouter(prefix="/groups", tags=["representation"])
 

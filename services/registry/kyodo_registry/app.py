@@ -16,9 +16,9 @@ from kyodo_registry.domain import CRITERIA, LAPSED, REGISTERED, Group
 from kyodo_registry.errors import RegistryError, refuse
 from kyodo_registry.org.app import OrgCommands
 from kyodo_registry.settings import CONTACT_RECORD, REPRESENTATIVE_RECORD
-from kyodo_shared.privacy import KeyVault
-from kyodo_shared.refusals import StaleVersion
-from kyodo_shared.timers import Timers
+from kyodo_shared.domain.refusals import StaleVersion
+from kyodo_shared.privacy.vault import KeyVault
+from kyodo_shared.tasks.timers import Timers
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 LAPSE_TIMER = "registry.renewal.lapse"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kyodo_shared.db import Database, migrate
+from kyodo_shared.store.db import Database, migrate
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS registry_documents (

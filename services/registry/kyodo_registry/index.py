@@ -12,8 +12,8 @@ from typing import Any
 
 from kyodo_registry.app import RegistryApplication
 from kyodo_registry.domain import Group
-from kyodo_shared.db import Database, Tx, migrate
-from kyodo_shared.text import normalize
+from kyodo_shared.domain.text import normalize
+from kyodo_shared.store.db import Database, Tx, migrate
 
 NAME = "group_index"
 

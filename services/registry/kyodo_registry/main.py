@@ -17,12 +17,12 @@ from kyodo_registry.index import migrate_index, project_groups
 from kyodo_registry.org.api import routers as org_routers
 from kyodo_registry.settings import RegistrySettings
 from kyodo_registry.visibility import POLICY
-from kyodo_shared.auth import JwksVerifier
 from kyodo_shared.runtime import Kernel
 from kyodo_shared.service import ServiceSpec
 from kyodo_shared.settings import KernelSettings
-from kyodo_shared.timers import Timer
-from kyodo_shared.web import create_service_app
+from kyodo_shared.tasks.timers import Timer
+from kyodo_shared.web.app import create_service_app
+from kyodo_shared.web.auth import JwksVerifier
 
 SERVICE_NAME = "registry"
 

@@ -10,11 +10,11 @@ from kyodo_registry.app import RegistryApplication
 from kyodo_registry.domain import Group
 from kyodo_registry.errors import refuse
 from kyodo_registry.schemas import AssessmentView, GroupView, PublicGroupView, TieView
-from kyodo_shared.auth import Principal, Role
-from kyodo_shared.problems import Problem
-from kyodo_shared.refusals import run_refusing as run
-from kyodo_shared.web import etag_of, require_if_match
-from kyodo_shared.web import trace_of as trace
+from kyodo_shared.domain.refusals import run_refusing as run
+from kyodo_shared.web.app import etag_of, require_if_match
+from kyodo_shared.web.app import trace_of as trace
+from kyodo_shared.web.auth import Principal, Role
+from kyodo_shared.web.problems import Problem
 
 __all__ = ["run", "trace"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kyodo_registry.org.visibility import EVENTS as ORG_EVENTS
 from kyodo_shared.audit.visibility import PERSONAL, EventPolicy, VisibilityPolicy, restricted
-from kyodo_shared.auth import Role
+from kyodo_shared.web.auth import Role
 
 
 def _topic(name: str) -> str:

@@ -17,10 +17,10 @@ import structlog
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, event
 
-from kyodo_shared.aio import sleep_or_stop
 from kyodo_shared.audit.chain import ChainStore
 from kyodo_shared.audit.checkpoints import Checkpoint, sign_checkpoint
 from kyodo_shared.audit.keys import SigningKeys
+from kyodo_shared.tasks.aio import sleep_or_stop
 
 log = structlog.get_logger(__name__)
 

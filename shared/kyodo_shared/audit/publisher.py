@@ -13,7 +13,7 @@ from nats.js.errors import NotFoundError
 
 from kyodo_shared.audit.checkpointer import stored_checkpoints
 from kyodo_shared.audit.checkpoints import Checkpoint
-from kyodo_shared.cloudevents import H_MSG_ID, Envelope, encode, message_id
+from kyodo_shared.bus.cloudevents import H_MSG_ID, Envelope, encode, message_id
 from kyodo_shared.contracts import stream_name, stream_subjects
 from kyodo_shared.contracts.audit import AnnouncedKey, CheckpointSigned
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from kyodo_shared.auth import Principal, Role
+from kyodo_shared.web.auth import Principal, Role
 
 
 class Visibility(StrEnum):
@@ -71,7 +71,12 @@ class EventPolicy:
 
 
 # The kernel's own events (checkpoints, operator actions on consumers) are public in every service.
-KERNEL_PUBLIC_PREFIXES = ("kyodo_shared.audit.checkpointer:", "kyodo_shared.operations:")
+# Operator actions were stored under `kyodo_shared.operations` before the kernel moved into subpackages.
+KERNEL_PUBLIC_PREFIXES = (
+    "kyodo_shared.audit.checkpointer:",
+    "kyodo_shared.bus.operations:",
+    "kyodo_shared.operations:",
+)
 
 
 @dataclass(frozen=True)

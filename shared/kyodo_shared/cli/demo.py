@@ -13,7 +13,7 @@ import httpx
 import structlog
 
 from kyodo_shared.contracts.registry import Criterion
-from kyodo_shared.devissuer import DevIssuer
+from kyodo_shared.web.devissuer import DevIssuer
 
 log = structlog.get_logger(__name__)
 

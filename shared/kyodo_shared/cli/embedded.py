@@ -17,11 +17,11 @@ from pathlib import Path
 import structlog
 import uvicorn
 
-from kyodo_shared.auth import JwksVerifier
-from kyodo_shared.devissuer import DevIssuer
-from kyodo_shared.gateway import mount_services
 from kyodo_shared.service import discover
 from kyodo_shared.settings import AuditSettings, BusSettings, KernelSettings, StoreSettings
+from kyodo_shared.web.auth import JwksVerifier
+from kyodo_shared.web.devissuer import DevIssuer
+from kyodo_shared.web.gateway import mount_services
 
 log = structlog.get_logger(__name__)
 

@@ -7,7 +7,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from kyodo_shared.logs import configure_logging
+from kyodo_shared.observability.logs import configure_logging
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return serve(args.service, args.host, args.port)
     if args.command == "token":
-        from kyodo_shared.devissuer import DevIssuer
+        from kyodo_shared.web.devissuer import DevIssuer
 
         issuer = DevIssuer.load_or_create(data_dir / "issuer")
         print(issuer.mint(args.sub or f"dev-{args.role[0]}", args.role, ttl_seconds=args.ttl))
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return verify_main(list(args.rest))
     if args.command == "asyncapi":
-        from kyodo_shared.asyncapi import render
+        from kyodo_shared.bus.asyncapi import render
 
         text = render()
         if args.output:

@@ -7,12 +7,12 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kyodo_shared.auth import AuthSettings
-from kyodo_shared.operations import retry_parked, skip_parked
-from kyodo_shared.privacy import RetentionNotElapsed
+from kyodo_shared.bus.operations import retry_parked, skip_parked
+from kyodo_shared.privacy.vault import RetentionNotElapsed
 from kyodo_shared.runtime import Kernel
 from kyodo_shared.service import discover
 from kyodo_shared.settings import KernelSettings, StoreSettings
+from kyodo_shared.web.auth import AuthSettings
 
 
 def service_settings(service: str, data_dir: Path) -> KernelSettings:

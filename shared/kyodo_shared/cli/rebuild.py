@@ -15,9 +15,9 @@ import nats
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
+from kyodo_shared.bus.replay import Replayer
 from kyodo_shared.cli.operator import open_kernel
 from kyodo_shared.contracts import stream_name
-from kyodo_shared.replay import Replayer
 from kyodo_shared.runtime import Kernel
 
 

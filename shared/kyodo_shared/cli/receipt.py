@@ -12,8 +12,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from kyodo_shared.jcs import parse
-from kyodo_shared.receipts import (
+from kyodo_shared.audit.jcs import parse
+from kyodo_shared.audit.receipts import (
     Reason,
     Receipt,
     ReceiptInvalid,

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from kyodo_shared.audit.jcs import parse
+from kyodo_shared.audit.receipts import public_keys_from
 from kyodo_shared.audit.recompute import RecomputeReport, events_for_call, recompute_call
 from kyodo_shared.audit.recompute_history import canonical_call_id
 from kyodo_shared.cli.operator import open_kernel
-from kyodo_shared.jcs import parse
-from kyodo_shared.receipts import public_keys_from
 
 __all__ = ["recompute_command"]
 

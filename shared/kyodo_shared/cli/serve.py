@@ -7,11 +7,11 @@ import sys
 
 import uvicorn
 
-from kyodo_shared.auth import JwksVerifier
-from kyodo_shared.devissuer import DEV_ISSUER
-from kyodo_shared.gateway import mount_services
-from kyodo_shared.logs import configure_logging
+from kyodo_shared.observability.logs import configure_logging
 from kyodo_shared.service import discover
+from kyodo_shared.web.auth import JwksVerifier
+from kyodo_shared.web.devissuer import DEV_ISSUER
+from kyodo_shared.web.gateway import mount_services
 
 
 def serve(service: str, host: str, port: int) -> int:

@@ -24,9 +24,9 @@ from kyodo_registry.org.http import (
     query,
     trace_of,
 )
-from kyodo_shared.auth import Principal, Role
 from kyodo_shared.contracts.registry_org import CommitteeKind, MembershipEndReason
-from kyodo_shared.web import etag_of, requires
+from kyodo_shared.web.app import etag_of, requires
+from kyodo_shared.web.auth import Principal, Role
 
 router = APIRouter(prefix="/committees", tags=["committees"])
 Coordinator = Annotated[Principal, Depends(requires(Role.COORDINATOR))]

@@ -22,8 +22,8 @@ from kyodo_registry.org.http import (
     query,
     trace_of,
 )
-from kyodo_shared.auth import Principal, Role
-from kyodo_shared.web import etag_of, requires
+from kyodo_shared.web.app import etag_of, requires
+from kyodo_shared.web.auth import Principal, Role
 
 departments = APIRouter(prefix="/departments", tags=["departments"])
 team = APIRouter(prefix="/team", tags=["team"])

@@ -12,9 +12,9 @@ from pydantic import BaseModel, Field
 
 from kyodo_registry.org.domain import Declaration, Interests, interests_id
 from kyodo_registry.org.http import ShortText, Strict, SubPath, command, expected_version, org_app, query, trace_of
-from kyodo_shared.auth import Principal, Role
 from kyodo_shared.contracts.registry_org import InterestKind
-from kyodo_shared.web import CurrentPrincipal, etag_of, requires
+from kyodo_shared.web.app import CurrentPrincipal, etag_of, requires
+from kyodo_shared.web.auth import Principal, Role
 
 router = APIRouter(prefix="/interests", tags=["interests"])
 Coordinator = Annotated[Principal, Depends(requires(Role.COORDINATOR))]

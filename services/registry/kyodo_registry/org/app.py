@@ -28,7 +28,7 @@ from kyodo_registry.org.domain import (
     interests_id,
 )
 from kyodo_registry.settings import COMMITTEE_MEMBER_RECORD
-from kyodo_shared.privacy import KeyVault
+from kyodo_shared.privacy.vault import KeyVault
 
 A = TypeVar("A", bound=Aggregate)
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
-from kyodo_shared.refusals import Refusal, StaleVersion
+from kyodo_shared.domain.refusals import Refusal, StaleVersion
 
 # Fixed forever: ids derived from it (the team, a person's interests, the directories) must never change.
 ORG_NAMESPACE = UUID("e758ba80-70de-4c31-9b70-8fa69d50a8d0")

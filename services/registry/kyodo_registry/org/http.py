@@ -11,8 +11,8 @@ from fastapi import Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from kyodo_registry.org.app import OrgCommands
-from kyodo_shared.refusals import run_refusing
-from kyodo_shared.web import require_if_match, trace_of
+from kyodo_shared.domain.refusals import run_refusing
+from kyodo_shared.web.app import require_if_match, trace_of
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -22,8 +22,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from kyodo_shared.audit.jcs import canonicalize, parse
 from kyodo_shared.audit.keys import b64, load_public_key, unb64
-from kyodo_shared.jcs import canonicalize, parse
 
 SALT_BYTES = 16
 _HASH = re.compile(r"[0-9a-f]{64}")

@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import Callable, Mapping
 from typing import ParamSpec, TypeVar
 
-from kyodo_shared.problems import Problem
+from kyodo_shared.web.problems import Problem
 
 P = ParamSpec("P")
 T = TypeVar("T")

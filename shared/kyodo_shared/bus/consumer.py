@@ -19,16 +19,16 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from kyodo_shared.aio import sleep_or_stop
-from kyodo_shared.cloudevents import H_ID, H_SEQUENCE, H_TYPE, Envelope, PoisonMessage, decode, sequence_of
+from kyodo_shared.bus.cloudevents import H_ID, H_SEQUENCE, H_TYPE, Envelope, PoisonMessage, decode, sequence_of
+from kyodo_shared.bus.crashpoints import crash_point
+from kyodo_shared.bus.dlq import ConsumerLedger, TrackingConflict
+from kyodo_shared.bus.pull import Puller
 from kyodo_shared.contracts import Contract, catalog, stream_name
-from kyodo_shared.crashpoints import crash_point
-from kyodo_shared.db import Tx
-from kyodo_shared.dlq import ConsumerLedger, TrackingConflict
-from kyodo_shared.leases import Lease, LeaseLost
-from kyodo_shared.metrics import KernelMetrics
-from kyodo_shared.pull import Puller
+from kyodo_shared.observability.metrics import KernelMetrics
 from kyodo_shared.settings import BusSettings, ConsumerSettings
+from kyodo_shared.store.db import Tx
+from kyodo_shared.tasks.aio import sleep_or_stop
+from kyodo_shared.tasks.leases import Lease, LeaseLost
 
 log = structlog.get_logger(__name__)
 

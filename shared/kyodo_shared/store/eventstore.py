@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from eventsourcing.utils import register_topic
 from psycopg.conninfo import conninfo_to_dict
 
-from kyodo_shared.db import ensure_pg_schema
 from kyodo_shared.settings import StoreSettings
+from kyodo_shared.store.db import ensure_pg_schema
+
+
+def register_moved_topics() -> None:
+    """Stored events name their class by topic (`module:Class.Event`): classes the kernel moved keep loading.
+
+    Idempotent; called before any application reads a store.
+    """
+    from kyodo_shared.bus.operations import ConsumerOperations
+
+    for old, obj in (("kyodo_shared.operations:ConsumerOperations", ConsumerOperations),):
+        register_topic(old, obj)  # a repeated registration of the same class is a no-op
 
 
 def eventsourcing_env(store: StoreSettings) -> dict[str, str]:
     """The environment an eventsourcing Application reads its persistence settings from."""
+    register_moved_topics()
     if store.backend == "sqlite":
         store.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         return {

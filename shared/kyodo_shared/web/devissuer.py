@@ -21,7 +21,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kyodo_shared.auth import AuthSettings
+from kyodo_shared.web.auth import AuthSettings
 
 __all__ = ["DEV_ISSUER", "DevIssuer"]
 

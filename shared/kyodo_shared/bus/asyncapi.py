@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 from pydantic.json_schema import models_json_schema
 
-from kyodo_shared.cloudevents import (
+from kyodo_shared.bus.cloudevents import (
     H_CAUSATION,
     H_CORRELATION,
     H_ID,

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from kyodo_shared.db import Database, migrate
+from kyodo_shared.store.db import Database, migrate
 
 ENCRYPTION = "aes-256-gcm/v1"
 TOKYO = ZoneInfo("Asia/Tokyo")

@@ -17,8 +17,7 @@ from nats.js import JetStreamContext
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
-from kyodo_shared.aio import sleep_or_stop
-from kyodo_shared.cloudevents import (
+from kyodo_shared.bus.cloudevents import (
     H_EXPECTED_LAST_SEQ,
     H_INDEX,
     H_MSG_ID,
@@ -27,12 +26,13 @@ from kyodo_shared.cloudevents import (
     encode,
     message_id,
 )
+from kyodo_shared.bus.crashpoints import crash_point
 from kyodo_shared.contracts import Contract, stream_name, stream_subjects
-from kyodo_shared.crashpoints import crash_point
-from kyodo_shared.db import Database, migrate
-from kyodo_shared.leases import Lease, LeaseLost
-from kyodo_shared.metrics import KernelMetrics
+from kyodo_shared.observability.metrics import KernelMetrics
 from kyodo_shared.settings import BusSettings, RelaySettings
+from kyodo_shared.store.db import Database, migrate
+from kyodo_shared.tasks.aio import sleep_or_stop
+from kyodo_shared.tasks.leases import Lease, LeaseLost
 
 log = structlog.get_logger(__name__)
 

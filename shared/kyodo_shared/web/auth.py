@@ -14,7 +14,7 @@ import jwt
 from jwt import exceptions as jwt_errors
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from kyodo_shared.jwks import ASYMMETRIC_ALGORITHMS, JwksUnavailableError, KeySet
+from kyodo_shared.web.jwks import ASYMMETRIC_ALGORITHMS, JwksUnavailableError, KeySet
 
 __all__ = ["AuthError", "AuthSettings", "JwksVerifier", "Principal", "Role", "require_role"]
 

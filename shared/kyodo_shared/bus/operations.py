@@ -8,7 +8,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, event
 
-from kyodo_shared.dlq import ConsumerLedger, ParkedMessage
+from kyodo_shared.bus.dlq import ConsumerLedger, ParkedMessage
 
 
 class ConsumerOperations(Aggregate):

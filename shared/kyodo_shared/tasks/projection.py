@@ -12,9 +12,9 @@ from typing import Any
 
 import structlog
 
-from kyodo_shared.aio import sleep_or_stop
-from kyodo_shared.db import Database, Tx, migrate
-from kyodo_shared.leases import Lease, LeaseLost
+from kyodo_shared.store.db import Database, Tx, migrate
+from kyodo_shared.tasks.aio import sleep_or_stop
+from kyodo_shared.tasks.leases import Lease, LeaseLost
 
 log = structlog.get_logger(__name__)
 

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kyodo_shared.auth import AuthError
+from kyodo_shared.web.auth import AuthError
 
 log = structlog.get_logger(__name__)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from kyodo_shared.db import Database, Tx, migrate
+from kyodo_shared.store.db import Database, Tx, migrate
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS kyodo_consumer_tracking (

@@ -18,8 +18,8 @@ from typing import Any
 
 import structlog
 
-from kyodo_shared.aio import sleep_or_stop
-from kyodo_shared.db import Database, migrate
+from kyodo_shared.store.db import Database, migrate
+from kyodo_shared.tasks.aio import sleep_or_stop
 
 log = structlog.get_logger(__name__)
 

@@ -14,9 +14,9 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kyodo_shared.auth import JwksVerifier, Principal, Role, require_role
-from kyodo_shared.problems import MEDIA_TYPE, Problem, install_problem_handlers
 from kyodo_shared.runtime import Kernel
+from kyodo_shared.web.auth import JwksVerifier, Principal, Role, require_role
+from kyodo_shared.web.problems import MEDIA_TYPE, Problem, install_problem_handlers
 
 log = structlog.get_logger(__name__)
 

@@ -1,0 +1,1 @@
+"""NATS JetStream: the outbox relay, consumers, pull, replay, dead letters, CloudEvents, AsyncAPI."""

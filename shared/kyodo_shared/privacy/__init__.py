@@ -1,0 +1,1 @@
+"""Per-person encryption keys (the vault) for personal data."""

@@ -1,0 +1,1 @@
+"""HTTP: the service app factory, authentication, problem+json, the gateway of the embedded run."""
