@@ -1,23 +1,31 @@
-"""The proposals service's outbound mapping: which domain events leave the service, as which contracts."""
+"""The proposals service's outbound mapping: which domain events leave the service, as which contracts.
+
+Explicit per event class (`OutboundMap`): mapped here or declared internal with its reason; an undeclared one
+stops the relay and fails a test. Sealed proposals, their gate and the board's working steps never leave.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
+from kyodo_proposals.domain import Call
+from kyodo_proposals.review import Review
+from kyodo_proposals.sealed import Gate, Proposal
+from kyodo_shared.bus.mapping import OutboundMap, ToContracts, events_of
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts import proposals as c
+
+# Event classes by attribute (`_call.Published` is `Call.Published`), resolved at import: a rename fails here.
+_call, _review, _proposal, _gate = events_of(Call), events_of(Review), events_of(Proposal), events_of(Gate)
 
 
 def rules_of(spec: dict[str, Any]) -> c.CallRules:
     return c.CallRules.model_validate(spec)
 
 
-_CALL: dict[str, Callable[[Any], Sequence[Contract]]] = {
-    # Drafts are the coordinator's work in progress: nothing leaves until publication.
-    "Drafted": lambda e: [],
-    "DraftRevised": lambda e: [],
-    "Published": lambda e: [
+_MAPPED: dict[type[Any], ToContracts] = {
+    _call.Published: lambda e: [
         c.CallPublished(
             call_id=e.originator_id,
             rules=rules_of(e.spec),
@@ -28,7 +36,7 @@ _CALL: dict[str, Callable[[Any], Sequence[Contract]]] = {
             published_at=e.published_at,
         )
     ],
-    "Amended": lambda e: [
+    _call.Amended: lambda e: [
         c.CallAmended(
             call_id=e.originator_id,
             rules=rules_of(e.spec),
@@ -39,11 +47,14 @@ _CALL: dict[str, Callable[[Any], Sequence[Contract]]] = {
             vice_chair_sub=e.vice_chair_sub,
         )
     ],
-    "Closed": lambda e: [c.CallClosed(call_id=e.originator_id, closed_at=e.closed_at)],
-    "Cancelled": lambda e: [c.CallCancelled(call_id=e.originator_id, reason=e.reason)],
-    # The review happens inside; what it decided leaves with the results.
-    "ReviewStarted": lambda e: [],
-    "ResultsPublished": lambda e: _results(e.originator_id, e.results),
+    _call.Closed: lambda e: [c.CallClosed(call_id=e.originator_id, closed_at=e.closed_at)],
+    _call.Cancelled: lambda e: [c.CallCancelled(call_id=e.originator_id, reason=e.reason)],
+    _call.ResultsPublished: lambda e: _results(e.originator_id, e.results),
+    # Two steps of the review are public as they happen: a substitute joining the board, a blocked decision.
+    _review.SubstituteAdded: lambda e: [
+        c.BoardSubstituteAdded(call_id=e.call_id, member_sub=e.member_sub, reason=e.reason)
+    ],
+    _review.DecisionBlocked: lambda e: [c.DecisionBlocked(call_id=e.call_id, reasons=e.reasons)],
 }
 
 
@@ -67,17 +78,32 @@ def _results(call_id: Any, results: dict[str, Any]) -> Sequence[Contract]:
     return published
 
 
-def to_contracts(event: Any) -> Sequence[Contract]:
-    owner, _, name = type(event).__qualname__.partition(".")
-    # Two steps of the review are public as they happen: a substitute joining the board, a blocked decision.
-    if owner == "Review" and name == "SubstituteAdded":
-        return [c.BoardSubstituteAdded(call_id=event.call_id, member_sub=event.member_sub, reason=event.reason)]
-    if owner == "Review" and name == "DecisionBlocked":
-        return [c.DecisionBlocked(call_id=event.call_id, reasons=event.reasons)]
-    if owner != "Call":
-        # Sealed proposals and their gate never leave the service; the kernel's own events are the kernel's.
-        return []
-    mapping = _CALL.get(name)
-    if mapping is None:
-        raise LookupError(f"no contract mapping declared for Call.{name}")
-    return mapping(event)
+OUTBOUND = OutboundMap(
+    _MAPPED,
+    internal={
+        # Drafts are the coordinator's work in progress: nothing leaves until publication.
+        _call.Drafted,
+        _call.DraftRevised,
+        # The review happens inside; what it decided leaves with the results (Call.ResultsPublished).
+        _call.ReviewStarted,
+        _review.Opened,
+        # Conflicts, recusals and individual scores are the board's, until the results publish what counted.
+        _review.ConflictDeclared,
+        _review.ConflictRemoved,
+        _review.Scored,
+        # Saved with Call.ResultsPublished, which publishes the decision and its results.
+        _review.Decided,
+        _review.ResultsPublished,
+        # Sealed proposals never leave the service: ciphertext only, and even their number is sealed.
+        _proposal.Submitted,
+        _proposal.Revised,
+        _proposal.Withdrawn,
+        # The gate only orders sealed changes against the close; the close leaves as Call.Closed.
+        _gate.Opened,
+        _gate.Passed,
+        _gate.Shut,
+    },
+)
+
+# The relay's mapper (and the tests'): the contracts one stored proposals event publishes.
+to_contracts = OUTBOUND

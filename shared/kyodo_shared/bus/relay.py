@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
+from eventsourcing.utils import get_topic
 from nats.js import JetStreamContext
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
@@ -27,6 +28,7 @@ from kyodo_shared.bus.cloudevents import (
     message_id,
 )
 from kyodo_shared.bus.crashpoints import crash_point
+from kyodo_shared.bus.mapping import KERNEL, UndeclaredEvent
 from kyodo_shared.contracts import Contract, stream_name, stream_subjects
 from kyodo_shared.observability.metrics import KernelMetrics
 from kyodo_shared.settings import BusSettings, RelaySettings
@@ -37,6 +39,7 @@ from kyodo_shared.tasks.leases import Lease, LeaseLost
 log = structlog.get_logger(__name__)
 
 # Maps one stored domain event to the contract events it publishes (often none: domain events stay inside).
+# A service passes its `OutboundMap` (bus/mapping.py), which raises `UndeclaredEvent` for an undeclared class.
 ContractMapper = Callable[[Any], Sequence[Contract]]
 
 SCHEMA = (
@@ -206,7 +209,7 @@ class OutboxRelay:
         for notification in notifications:
             last_id = notification.id
             domain_event = self.app.mapper.to_domain_event(notification)
-            contracts = self.mapper(domain_event)
+            contracts = self._contracts(domain_event, notification.id)
             for index, contract in enumerate(contracts):
                 if notification.id == position.notification_id and index <= position.event_index:
                     continue
@@ -221,6 +224,27 @@ class OutboxRelay:
                     )
                 )
         return items, last_id
+
+    def _contracts(self, domain_event: Any, notification_id: int) -> Sequence[Contract]:
+        """The kernel's own events are the kernel's; the rest are the service's map's to declare."""
+        mapper = KERNEL if KERNEL.declares(type(domain_event)) else self.mapper
+        try:
+            return mapper(domain_event)
+        except UndeclaredEvent as exc:
+            # Neither published nor skipped: the batch that holds it fails before anything is sent, the position
+            # stays where it was, and the relay retries (status and relay_error show it) until it is declared.
+            log.error("relay_undeclared_event", service=self.service, topic=exc.topic, notification_id=notification_id)
+            raise
+        except Exception as exc:
+            # A mapping that fails is retried the same way; its class only (the text may quote the event's data).
+            log.error(
+                "relay_mapping_failed",
+                service=self.service,
+                topic=get_topic(type(domain_event)),
+                notification_id=notification_id,
+                error=type(exc).__name__,
+            )
+            raise
 
     async def drain_once(self) -> int:
         """Publish one batch, pipelined; returns how many messages were published."""

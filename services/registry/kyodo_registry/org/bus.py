@@ -1,7 +1,7 @@
 """Outbound mapping of the org aggregates' events to contracts.
 
-Explicit per event: a committee member's encrypted name and its salt never leave the registry, and the
-directories (indexes kept beside the aggregates) publish nothing.
+Explicit per event class (`OutboundMap`, merged into the registry's in `bus.py`): a committee member's encrypted
+name and its salt never leave the registry, and the directories (indexes kept beside the aggregates) publish nothing.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from kyodo_registry.org.domain import Committee, Department, Interests, Team
+from kyodo_registry.org.domain import Committee, Department, Directory, Interests, Team
+from kyodo_shared.bus.mapping import OutboundMap
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts.registry_org import (
     CommitteeEstablished,
@@ -31,60 +32,75 @@ from kyodo_shared.contracts.registry_org import (
 )
 
 
-def to_org_contracts(event: Any) -> Sequence[Contract]:
-    contract = _department(event) or _team(event) or _committee(event) or _interest(event)
-    return [contract] if contract is not None else []
-
-
-def _department(event: Any) -> Contract | None:
-    if isinstance(event, Department.Created):
-        return DepartmentCreated(
+def _department_created(event: Any) -> Sequence[Contract]:
+    return [
+        DepartmentCreated(
             department_id=event.originator_id, code=event.code, name_ja=event.name_ja, name_en=event.name_en
         )
-    if isinstance(event, Department.StaffAssigned):
-        return StaffAssigned(
+    ]
+
+
+def _staff_assigned(event: Any) -> Sequence[Contract]:
+    return [
+        StaffAssigned(
             department_id=event.originator_id,
             staff_sub=event.staff_sub,
             job_title=event.job_title,
             since=date.fromisoformat(event.since),
         )
-    if isinstance(event, Department.StaffUnassigned):
-        return StaffUnassigned(
+    ]
+
+
+def _staff_unassigned(event: Any) -> Sequence[Contract]:
+    return [
+        StaffUnassigned(
             department_id=event.originator_id, staff_sub=event.staff_sub, until=date.fromisoformat(event.until)
         )
-    if isinstance(event, Department.LiaisonAppointed):
-        return LiaisonAppointed(
+    ]
+
+
+def _liaison_appointed(event: Any) -> Sequence[Contract]:
+    return [
+        LiaisonAppointed(
             department_id=event.originator_id,
             liaison_sub=event.liaison_sub,
             previous_liaison_sub=event.previous_sub,
             since=date.fromisoformat(event.since),
         )
-    return None
+    ]
 
 
-def _team(event: Any) -> Contract | None:
-    if isinstance(event, Team.MemberJoined):
-        return TeamMemberJoined(
+def _member_joined(event: Any) -> Sequence[Contract]:
+    return [
+        TeamMemberJoined(
             staff_sub=event.staff_sub, department_id=event.department_id, joined_on=date.fromisoformat(event.joined_on)
         )
-    if isinstance(event, Team.MemberLeft):
-        return TeamMemberLeft(
+    ]
+
+
+def _member_left(event: Any) -> Sequence[Contract]:
+    return [
+        TeamMemberLeft(
             staff_sub=event.staff_sub, department_id=event.department_id, left_on=date.fromisoformat(event.left_on)
         )
-    return None
+    ]
 
 
-def _committee(event: Any) -> Contract | None:
-    if isinstance(event, Committee.Established):
-        return CommitteeEstablished(
+def _committee_established(event: Any) -> Sequence[Contract]:
+    return [
+        CommitteeEstablished(
             committee_id=event.originator_id,
             kind=CommitteeKind(event.kind),
             name_ja=event.name_ja,
             name_en=event.name_en,
         )
-    if isinstance(event, Committee.MemberAppointed):
-        # The name (encrypted) and the salt stay here: the roster travels by `sub` only.
-        return CommitteeMemberAppointed(
+    ]
+
+
+def _member_appointed(event: Any) -> Sequence[Contract]:
+    # The name (encrypted) and the salt stay here: the roster travels by `sub` only.
+    return [
+        CommitteeMemberAppointed(
             committee_id=event.originator_id,
             committee_kind=CommitteeKind(event.kind),
             member_sub=event.member_sub,
@@ -92,28 +108,36 @@ def _committee(event: Any) -> Contract | None:
             term_end=date.fromisoformat(event.term_end),
             reappointment=event.reappointment,
         )
-    if isinstance(event, Committee.OfficersChanged):
-        return CommitteeOfficersChanged(
+    ]
+
+
+def _officers_changed(event: Any) -> Sequence[Contract]:
+    return [
+        CommitteeOfficersChanged(
             committee_id=event.originator_id,
             committee_kind=CommitteeKind(event.kind),
             chair_sub=event.chair_sub,
             vice_chair_sub=event.vice_chair_sub,
             effective_on=date.fromisoformat(event.effective_on),
         )
-    if isinstance(event, Committee.MembershipEnded):
-        return CommitteeMembershipEnded(
+    ]
+
+
+def _membership_ended(event: Any) -> Sequence[Contract]:
+    return [
+        CommitteeMembershipEnded(
             committee_id=event.originator_id,
             committee_kind=CommitteeKind(event.kind),
             member_sub=event.member_sub,
             ended_on=date.fromisoformat(event.ended_on),
             reason=MembershipEndReason(event.reason),
         )
-    return None
+    ]
 
 
-def _interest(event: Any) -> Contract | None:
-    if isinstance(event, Interests.Declared):
-        return InterestDeclared(
+def _interest_declared(event: Any) -> Sequence[Contract]:
+    return [
+        InterestDeclared(
             declaration_id=event.declaration_id,
             person_sub=event.person_sub,
             group_id=event.group_id,
@@ -122,8 +146,12 @@ def _interest(event: Any) -> Contract | None:
             declared_at=datetime.fromisoformat(event.declared_at),
             recorded_by=event.recorded_by,
         )
-    if isinstance(event, Interests.Withdrawn):
-        return InterestWithdrawn(
+    ]
+
+
+def _interest_withdrawn(event: Any) -> Sequence[Contract]:
+    return [
+        InterestWithdrawn(
             declaration_id=event.declaration_id,
             person_sub=event.person_sub,
             group_id=event.group_id,
@@ -132,4 +160,32 @@ def _interest(event: Any) -> Contract | None:
             withdrawn_at=datetime.fromisoformat(event.withdrawn_at),
             recorded_by=event.recorded_by,
         )
-    return None
+    ]
+
+
+ORG_OUTBOUND = OutboundMap(
+    {
+        Department.Created: _department_created,
+        Department.StaffAssigned: _staff_assigned,
+        Department.StaffUnassigned: _staff_unassigned,
+        Department.LiaisonAppointed: _liaison_appointed,
+        Team.MemberJoined: _member_joined,
+        Team.MemberLeft: _member_left,
+        Committee.Established: _committee_established,
+        Committee.MemberAppointed: _member_appointed,
+        Committee.OfficersChanged: _officers_changed,
+        Committee.MembershipEnded: _membership_ended,
+        Interests.Declared: _interest_declared,
+        Interests.Withdrawn: _interest_withdrawn,
+    },
+    internal={
+        # The one team exists from its first member on; it has nothing to say until someone joins.
+        Team.Formed,
+        # A person's declaration log is opened for their first declaration, which is published (Declared).
+        Interests.Opened,
+        # Directories are the registry's own indexes (codes, ids, who is interested in a group), kept in the
+        # same save as what they list so a key is taken once: bookkeeping, not facts about the organisation.
+        Directory.Opened,
+        Directory.Listed,
+    },
+)
