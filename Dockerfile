@@ -27,6 +27,7 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY shared/ shared/
 COPY services/ services/
+COPY tools/ tools/
 
 # Byte-compile now: at run time the root filesystem is read-only. `kyodo --help` checks the console script.
 RUN pip install --no-cache-dir . \

@@ -18,7 +18,7 @@ from kyodo_shared.web.devissuer import DevIssuer
 from support.harness import Backend, Platform, eventually, platform, settings_for
 from support.registry import CRITERIA, application
 
-CHAIN_FIELDS = {"position", "originator_id", "originator_version", "topic", "state_hash", "link"}
+CHAIN_FIELDS = {"position", "originator_id", "originator_version", "type", "topic", "state_hash", "link"}
 
 
 async def registered_history(p: Platform) -> str:
@@ -55,6 +55,7 @@ async def test_the_audit_api_redacts_personal_fields_and_shows_chain_fields(
         await registered_history(p)
         applied = (await chained_events(p, 2))[0]
         assert set(applied) >= CHAIN_FIELDS
+        assert applied["type"] == "registry.Group.Applied"
         body = applied["body"]
         assert isinstance(body, dict)
         assert body["representative"] == "[personal data redacted]"

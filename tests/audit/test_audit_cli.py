@@ -1,4 +1,4 @@
-"""`kyodo audit export` then offline `verify --export`, and the audit API's history filters."""
+"""`kyodo audit export` then offline `verify --export`, and the audit API's history filters (by published type)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,11 @@ def test_an_exported_history_verifies_offline_and_tampering_in_the_export_is_fou
     assert ok.returncode == 0, ok.stdout + ok.stderr
     lines = export.read_text().splitlines()
     record = json.loads(lines[1])
+    # Each record names its event by published type as well as by the stored topic.
+    assert (record["type"], record["stored"]["topic"]) == (
+        "registry.Group.Applied",
+        "kyodo_registry.domain:Group.Applied",
+    )
     record["stored"]["state_hash"] = "00" * 32
     lines[1] = json.dumps(record)
     export.write_text("\n".join(lines) + "\n")
@@ -82,8 +87,10 @@ async def test_the_history_can_be_filtered_by_aggregate_type_and_correlation_id(
 
         await eventually(lambda: query())
         assert {i["originator_id"] for i in await query(aggregate=ids[0])} == {ids[0]}
-        assessed = await query(type="Group.CriterionAssessed")
-        assert [i["originator_id"] for i in assessed] == [ids[0]]
+        assessed = await query(type="registry.Group.CriterionAssessed")
+        assert [(i["originator_id"], i["type"]) for i in assessed] == [(ids[0], "registry.Group.CriterionAssessed")]
+        # The topic's tail still matches, for clients written before type names.
+        assert await query(type="Group.CriterionAssessed") == assessed
         flow_b = await query(correlation_id="flow-b")
         assert [i["originator_id"] for i in flow_b] == [ids[1]]
         assert await query(since="2999-01-01T00:00:00+00:00") == []

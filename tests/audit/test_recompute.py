@@ -9,9 +9,9 @@ from uuid import uuid4
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from kyodo_recompute import RecomputeReport, recompute_call
 from kyodo_shared.audit.keys import b64
 from kyodo_shared.audit.receipts import Receipt
-from kyodo_shared.audit.recompute import RecomputeReport, recompute_call
 
 from support.recompute import CALL_ID, COUNTED, DECIDED, KEY_ID, A, B, C, Call, find, proposal_id, scored_call, spec
 
@@ -220,6 +220,24 @@ def test_a_receipt_with_a_bad_signature_is_reported(key: Ed25519PrivateKey, keys
 
 
 def test_a_call_without_published_results_cannot_be_confirmed(key: Ed25519PrivateKey, keys: Any) -> None:
-    events = [e for e in scored_call(key).events() if not e["topic"].endswith("ResultsPublished")]
+    events = [e for e in scored_call(key).events() if not e["type"].endswith("ResultsPublished")]
     report = recompute_call(CALL_ID, events, keys)
     assert codes(report) == {"results_not_published"}
+
+
+def test_the_recompute_reads_published_type_names_and_never_python_topics(key: Ed25519PrivateKey, keys: Any) -> None:
+    # The service moved its modules and renamed its classes: every topic changed, no type name did.
+    renamed = scored_call(key).events()
+    for item in renamed:
+        _, aggregate, name = item["type"].split(".")
+        item["topic"] = f"kyodo_proposals_v2.elsewhere:{aggregate}Renamed.{name}"
+    report = recompute_call(CALL_ID, renamed, keys)
+    assert report.ok, report.as_dict()
+    assert [e["score"] for e in report.ranking["entries"]] == ["16/1", "31/3", "11/2"]
+    # And the very topics the service stores today, without their type names, tell the recompute nothing.
+    untyped = []
+    for item in scored_call(key).events():
+        _, aggregate, name = item.pop("type").split(".")
+        module = "domain" if aggregate == "Call" else "review"
+        untyped.append({**item, "topic": f"kyodo_proposals.{module}:{aggregate}.{name}", "type": None})
+    assert codes(recompute_call(CALL_ID, untyped, keys)) == {"call_not_found"}

@@ -105,6 +105,12 @@ async def test_an_untouched_store_with_a_gap_verifies_clean_by_database_and_by_a
         by_db = await asyncio.to_thread(
             kyodo, env, "audit", "verify", "registry", "--pin", str(tmp_path / "pins-db.json")
         )
+        async with httpx.AsyncClient() as client:
+            records = (await client.get(f"{base}/audit/records", headers={"Authorization": f"Bearer {token}"})).json()
+        # Each record names its event's published type beside the chained topic.
+        types = [r["type"] for r in records["items"] if r["stored"]]
+        assert types[:3] == ["registry.Group.Applied", *["registry.Group.CriterionAssessed"] * 2]
+        assert "kernel.AuditCheckpoints.Signed" in types
     for result in (by_api, by_db):
         assert result.returncode == 0, result.stdout + result.stderr
         report = json.loads(result.stdout)

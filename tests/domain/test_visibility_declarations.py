@@ -1,13 +1,19 @@
-"""Every event type whose visibility hides sealed or personal data carries a salt, so its hash confirms no guess."""
+"""Every event type whose visibility hides sealed or personal data carries a salt, so its hash confirms no guess; and
+every stored event class of every service has one published type name of its own (the audit interface's)."""
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import pkgutil
 
 import pytest
-from eventsourcing.utils import resolve_topic
+from eventsourcing.domain import Aggregate, CanInitAggregate
+from eventsourcing.utils import get_topic, resolve_topic
 
 from kyodo_registry.visibility import POLICY
+from kyodo_shared.audit.visibility import VisibilityPolicy
+from kyodo_shared.service import discover
 
 
 @pytest.mark.parametrize("topic", sorted(POLICY.events))
@@ -54,3 +60,191 @@ def test_a_sealed_proposals_event_carries_only_ciphertext_or_nothing(topic: str)
     }
     # A random nonce inside the ciphertext keeps its hash from confirming a guess, as a salt would.
     assert fields <= {"sealed", "proposal_id", "gate_id"}, fields
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Published type names: every stored event of every service is named once, by the service's own policy.
+
+
+def _aggregates(package: str) -> set[type[Aggregate]]:
+    """Every aggregate class defined in a package, found by importing each of its modules."""
+    root = importlib.import_module(package)
+    for info in pkgutil.walk_packages(root.__path__, package + "."):
+        importlib.import_module(info.name)
+    found: set[type[Aggregate]] = set()
+    pending: list[type[Aggregate]] = [Aggregate]
+    while pending:
+        for sub in pending.pop().__subclasses__():
+            pending.append(sub)
+            if sub.__module__.startswith(package + "."):
+                found.add(sub)
+    return found
+
+
+def _stored_event_classes(aggregate: type[Aggregate]) -> set[type]:
+    """The event classes an aggregate stores: the generic `Created` only when it names no creation event itself."""
+    nested = {
+        value
+        for value in vars(aggregate).values()
+        if isinstance(value, type) and issubclass(value, aggregate.Event) and value is not aggregate.Event
+    }
+    if any(issubclass(v, CanInitAggregate) and v is not aggregate.Created for v in nested):
+        nested.discard(aggregate.Created)
+    return nested
+
+
+@pytest.fixture(scope="module")
+def stored_types(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[type, str | None]]:
+    """Per service: each event class it stores (its own aggregates' and the kernel's) → the published type name
+    its running kernel's policy gives the class's topic."""
+    kernel_classes = {e for a in _aggregates("kyodo_shared") for e in _stored_event_classes(a)}
+    found: dict[str, dict[type, str | None]] = {}
+    for name, spec in discover().items():
+        data = tmp_path_factory.mktemp(name)
+        settings = spec.settings_type.model_validate(
+            {
+                "store": {"backend": "sqlite", "sqlite_path": data / "store.sqlite"},
+                "audit": {"keys_dir": data / "keys"},
+                "privacy": {"vault_path": data / "vault.sqlite"},
+            }
+        )
+        kernel = spec.create_app(settings, None).state.kernel
+        try:
+            package = spec.create_app.__module__.split(".")[0]
+            classes = kernel_classes | {e for a in _aggregates(package) for e in _stored_event_classes(a)}
+            found[name] = {cls: kernel.visibility.type_of(get_topic(cls)) for cls in classes}
+        finally:
+            kernel.close()
+    return found
+
+
+def test_every_stored_event_class_of_every_service_has_a_published_type_name(
+    stored_types: dict[str, dict[type, str | None]],
+) -> None:
+    assert {"registry", "proposals", "info-hub"} <= set(stored_types)
+    assert all(stored_types.values()), "the scan found no event classes"
+    unnamed = sorted(
+        f"{service}: {get_topic(cls)}"
+        for service, types in stored_types.items()
+        for cls, t in types.items()
+        if t is None
+    )
+    assert unnamed == [], "declare the aggregate's published name in the service's visibility policy"
+
+
+def test_no_two_event_classes_share_a_published_type_name(stored_types: dict[str, dict[type, str | None]]) -> None:
+    owners: dict[str, set[type]] = {}
+    for types in stored_types.values():
+        for cls, name in types.items():
+            if name is not None:
+                owners.setdefault(name, set()).add(cls)
+    shared = {name: sorted(get_topic(c) for c in classes) for name, classes in owners.items() if len(classes) > 1}
+    assert shared == {}
+
+
+def test_a_type_name_is_the_service_s_or_the_kernel_s(stored_types: dict[str, dict[type, str | None]]) -> None:
+    for service, types in stored_types.items():
+        for cls, name in types.items():
+            prefix = "kernel" if cls.__module__.startswith("kyodo_shared.") else service
+            assert str(name).startswith(prefix + "."), (get_topic(cls), name)
+
+
+def test_published_type_names_are_never_withdrawn_or_renamed(stored_types: dict[str, dict[type, str | None]]) -> None:
+    # The audit interface: auditors' tools read events by these names. Add a new event's name here when it is
+    # published; never remove or change one (a renamed class keeps its name, a changed meaning gets a new one).
+    published = {str(name) for types in stored_types.values() for name in types.values()}
+    assert published == PUBLISHED_TYPES
+
+
+PUBLISHED_TYPES = {
+    *(f"kernel.AuditCheckpoints.{n}" for n in ("Opened", "Signed")),
+    *(f"kernel.ConsumerOperations.{n}" for n in ("Opened", "MessageSkipped", "MessageRetried")),
+    *(
+        f"registry.Group.{n}"
+        for n in (
+            "Applied",
+            "CriterionAssessed",
+            "Registered",
+            "Rejected",
+            "InformationRequested",
+            "InformationProvided",
+            "Reapplied",
+            "ProfileUpdated",
+            "BylawsChanged",
+            "TieDeclared",
+            "TieWithdrawn",
+            "RecheckOpened",
+            "RecheckPassed",
+            "Renewed",
+            "Lapsed",
+            "Suspended",
+            "Reinstated",
+            "Dissolved",
+            "ContactAdded",
+            "ContactRemoved",
+            "HandoverProposed",
+            "RepresentativeChanged",
+        )
+    ),
+    *(f"registry.Department.{n}" for n in ("Created", "StaffAssigned", "StaffUnassigned", "LiaisonAppointed")),
+    *(f"registry.Directory.{n}" for n in ("Opened", "Listed")),
+    *(f"registry.Team.{n}" for n in ("Formed", "MemberJoined", "MemberLeft")),
+    *(f"registry.Committee.{n}" for n in ("Established", "MemberAppointed", "OfficersChanged", "MembershipEnded")),
+    *(f"registry.Interests.{n}" for n in ("Opened", "Declared", "Withdrawn")),
+    *(
+        f"proposals.Call.{n}"
+        for n in (
+            "Drafted",
+            "DraftRevised",
+            "Published",
+            "Amended",
+            "Closed",
+            "Cancelled",
+            "ReviewStarted",
+            "ResultsPublished",
+        )
+    ),
+    *(
+        f"proposals.Review.{n}"
+        for n in (
+            "Opened",
+            "ConflictDeclared",
+            "ConflictRemoved",
+            "Scored",
+            "SubstituteAdded",
+            "DecisionBlocked",
+            "Decided",
+            "ResultsPublished",
+        )
+    ),
+    *(f"proposals.Proposal.{n}" for n in ("Submitted", "Revised", "Withdrawn")),
+    *(f"proposals.Gate.{n}" for n in ("Opened", "Passed", "Shut")),
+}
+
+
+def test_the_recompute_reads_only_types_the_proposals_service_publishes(
+    stored_types: dict[str, dict[type, str | None]],
+) -> None:
+    from kyodo_recompute.history import READS
+
+    assert set(stored_types["proposals"].values()) >= READS
+
+
+def test_consumer_operations_stored_before_the_kernel_moved_keep_their_type_name() -> None:
+    policy = VisibilityPolicy()
+    for name in ("Opened", "MessageSkipped", "MessageRetried"):
+        old = policy.type_of(f"kyodo_shared.operations:ConsumerOperations.{name}")
+        current = policy.type_of(f"kyodo_shared.bus.operations:ConsumerOperations.{name}")
+        assert old == current == f"kernel.ConsumerOperations.{name}"
+
+
+def test_an_event_class_renamed_within_its_aggregate_keeps_its_type_name() -> None:
+    policy = VisibilityPolicy(
+        aggregates={"kyodo_x.domain:Call": "x.Call"},
+        renamed={"kyodo_x.domain:Call.Announced": "x.Call.Published"},
+    )
+    assert policy.type_of("kyodo_x.domain:Call.Announced") == "x.Call.Published"
+    assert policy.type_of("kyodo_x.domain:Call.Closed") == "x.Call.Closed"
+    # A topic of no named aggregate, resolvable or not, has no type.
+    assert policy.type_of("kyodo_x.domain:Other.Closed") is None
+    assert policy.type_of("kyodo_registry.domain:Group.Registered") is None

@@ -1,7 +1,8 @@
 """A decided call written by hand as stored event dicts, for the auditor's recompute tests.
 
 Nothing here comes from the proposals service: the decided ranking is stated with hand-computed numbers, so the
-tests check the auditor's arithmetic against the published rules, not against another implementation.
+tests check the auditor's arithmetic against the published rules, not against another implementation. Events carry
+their published type names only (`proposals.Call.Published`), as the recompute reads them; no Python topic.
 """
 
 from __future__ import annotations
@@ -147,30 +148,30 @@ class Call:
             "seed_commitment": hashlib.sha256(self.seed).hexdigest(),
         }
         events = [
-            event("kyodo_proposals.domain:Call.Drafted", CALL_ID, 1, {"spec": {}}),
-            event("kyodo_proposals.domain:Call.Published", CALL_ID, 2, published),
+            event("proposals.Call.Drafted", CALL_ID, 1, {"spec": {}}),
+            event("proposals.Call.Published", CALL_ID, 2, published),
         ]
         if self.amended is not None:
-            events.append(event("kyodo_proposals.domain:Call.Amended", CALL_ID, 3, {"spec": self.amended}))
-        events.append(event("kyodo_proposals.domain:Call.Closed", CALL_ID, len(events) + 1, {}))
+            events.append(event("proposals.Call.Amended", CALL_ID, 3, {"spec": self.amended}))
+        events.append(event("proposals.Call.Closed", CALL_ID, len(events) + 1, {}))
         opened = {"call_id": CALL_ID, "entries": self.entries, "board": self.board, "quorum": self.spec["quorum"]}
-        events.append(event("kyodo_proposals.review:Review.Opened", REVIEW_ID, 1, opened))
+        events.append(event("proposals.Review.Opened", REVIEW_ID, 1, opened))
         for version, (name, state) in enumerate(self.review, start=2):
-            events.append(event(f"kyodo_proposals.review:Review.{name}", REVIEW_ID, version, state))
+            events.append(event(f"proposals.Review.{name}", REVIEW_ID, version, state))
         return copy.deepcopy(events)
 
 
-def event(topic: str, originator: str, version: int, state: dict[str, Any]) -> dict[str, Any]:
-    return {"topic": topic, "originator_id": str(UUID(originator)), "originator_version": version, "state": state}
+def event(type_name: str, originator: str, version: int, state: dict[str, Any]) -> dict[str, Any]:
+    return {"type": type_name, "originator_id": str(UUID(originator)), "originator_version": version, "state": state}
 
 
-def find(events: list[dict[str, Any]], topic_suffix: str, **where: Any) -> dict[str, Any]:
-    """The state (itself, to tamper with) of the first event whose topic ends so and whose state has these values."""
+def find(events: list[dict[str, Any]], type_suffix: str, **where: Any) -> dict[str, Any]:
+    """The state (itself, to tamper with) of the first event whose type ends so and whose state has these values."""
     for item in events:
-        if item["topic"].endswith(topic_suffix) and all(item["state"].get(k) == v for k, v in where.items()):
+        if item["type"].endswith(type_suffix) and all(item["state"].get(k) == v for k, v in where.items()):
             state: dict[str, Any] = item["state"]
             return state
-    raise LookupError(topic_suffix)
+    raise LookupError(type_suffix)
 
 
 A, B, C = "A", "B", "C"

@@ -38,5 +38,13 @@ POLICY = VisibilityPolicy(
             for name in ("Opened", "ConflictDeclared", "ConflictRemoved", "Decided", "ResultsPublished")
         },
         "kyodo_proposals.review:Review.Scored": SCORING,
-    }
+    },
+    # Published type names (`proposals.Call.Published`), which auditors' tools read instead of Python topics: a moved
+    # module or renamed class changes the key here, never the name.
+    aggregates={
+        "kyodo_proposals.domain:Call": "proposals.Call",
+        "kyodo_proposals.review:Review": "proposals.Review",
+        "kyodo_proposals.sealed:Proposal": "proposals.Proposal",
+        "kyodo_proposals.sealed:Gate": "proposals.Gate",
+    },
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kyodo_registry.org.visibility import AGGREGATES as ORG_AGGREGATES
 from kyodo_registry.org.visibility import EVENTS as ORG_EVENTS
 from kyodo_shared.audit.visibility import PERSONAL, EventPolicy, VisibilityPolicy, restricted
 from kyodo_shared.web.auth import Role
@@ -46,5 +47,8 @@ POLICY = VisibilityPolicy(
         _topic("Reapplied"): EventPolicy(fields={"declarations": COORDINATORS}),
         **{_topic(name): EventPolicy() for name in PUBLIC_EVENTS},
         **ORG_EVENTS,
-    }
+    },
+    # Published type names (`registry.Group.Registered`), which auditors' tools read instead of Python topics: a moved
+    # module or renamed class changes the key here, never the name.
+    aggregates={"kyodo_registry.domain:Group": "registry.Group", **ORG_AGGREGATES},
 )

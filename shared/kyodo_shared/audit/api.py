@@ -43,7 +43,9 @@ async def records(
 
     def page() -> tuple[list[dict[str, Any]], int]:
         end = history_end(kernel.application.recorder) if stop is None else stop
-        found = records_from_store(kernel.application.recorder, kernel.chain, after, stop=end)
+        found = records_from_store(
+            kernel.application.recorder, kernel.chain, after, stop=end, type_of=kernel.visibility.type_of
+        )
         return [r.as_dict() for r in itertools.islice(found, limit)], end
 
     items, end = await asyncio.to_thread(page)
@@ -67,7 +69,10 @@ async def events(
     after: Annotated[int, Query(ge=0)] = 0,
     limit: PAGE = 100,
     aggregate: UUID | None = None,
-    type: Annotated[str | None, Query(max_length=200, description="Topic, e.g. Group.Registered")] = None,
+    type: Annotated[
+        str | None,
+        Query(max_length=200, description="Published type, e.g. registry.Group.Registered (a topic or its tail too)"),
+    ] = None,
     since: datetime | None = None,
     until: datetime | None = None,
     correlation_id: Annotated[str | None, Query(max_length=100)] = None,
@@ -82,7 +87,14 @@ async def events(
             last = n.id
             if aggregate is not None and n.originator_id != aggregate:
                 continue
-            if type is not None and type not in (n.topic, n.topic.split(":", 1)[-1], n.topic.rsplit(".", 1)[-1]):
+            published = kernel.visibility.type_of(n.topic)
+            # The published type name is the interface; topic forms still match for older clients.
+            if type is not None and type not in (
+                published,
+                n.topic,
+                n.topic.split(":", 1)[-1],
+                n.topic.rsplit(".", 1)[-1],
+            ):
                 continue
             event = kernel.application.mapper.to_domain_event(n)
             body = {k: v for k, v in vars(event).items() if k not in ("originator_id", "originator_version")}
@@ -99,6 +111,7 @@ async def events(
                 "position": n.id,
                 "originator_id": str(n.originator_id),
                 "originator_version": n.originator_version,
+                "type": published,
                 "topic": n.topic,
                 "state_hash": state_hash(bytes(n.state)).hex(),
                 "link": kernel.chain.link_at(n.id),

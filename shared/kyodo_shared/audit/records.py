@@ -5,8 +5,8 @@ Both verification paths (database, audit API) produce this one stream, so they s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kyodo_shared.audit.chain import ChainEntry, ChainStore, iter_notifications, state_hash
@@ -22,14 +22,20 @@ class StoredFields:
     state_hash: str
 
 
+# A stored topic's published type name (the service's VisibilityPolicy.type_of).
+TypeOf = Callable[[str], str | None]
+
+
 @dataclass(frozen=True)
 class AuditRecord:
     position: int
     stored: StoredFields | None
     chain: ChainEntry | None
+    # The event's published type name, for readers; not part of the chain (the topic is what was hashed).
+    type: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"position": self.position, "stored": None, "link": None}
+        body: dict[str, Any] = {"position": self.position, "type": self.type, "stored": None, "link": None}
         if self.stored is not None:
             body["stored"] = vars(self.stored) | {}
         if self.chain is not None:
@@ -56,7 +62,7 @@ class AuditRecord:
                 c["state_hash"],
                 body["link"],
             )
-        return AuditRecord(int(body["position"]), stored, chain)
+        return AuditRecord(int(body["position"]), stored, chain, body.get("type"))
 
 
 def stored_fields(notification: Any) -> StoredFields:
@@ -74,13 +80,28 @@ def history_end(recorder: Any) -> int:
 
 
 def records_from_store(
-    recorder: Any, chain: ChainStore, after: int = 0, page: int = 1000, stop: int | None = None
+    recorder: Any,
+    chain: ChainStore,
+    after: int = 0,
+    page: int = 1000,
+    stop: int | None = None,
+    type_of: TypeOf | None = None,
 ) -> Iterator[AuditRecord]:
     """Merge the event table and the chain table by position, up to `stop` (default: the end right now).
 
     Every chain row up to `stop` was written after its event was stored, so a live service adds no false gaps;
-    events past the chain's head are simply not chained yet.
+    events past the chain's head are simply not chained yet. With `type_of`, each record names its published type.
     """
+    for record in _merged(recorder, chain, after, page, stop):
+        if type_of is None:
+            yield record
+            continue
+        # The stored topic, or the chained one where the event itself is missing.
+        topic = record.stored.topic if record.stored else record.chain.topic if record.chain else None
+        yield replace(record, type=type_of(topic) if topic else None)
+
+
+def _merged(recorder: Any, chain: ChainStore, after: int, page: int, stop: int | None) -> Iterator[AuditRecord]:
     stop = history_end(recorder) if stop is None else stop
     events = (n for n in iter_notifications(recorder, after, page) if n.id <= stop)
     entries = (e for e in _iter_chain(chain, after, page) if e.notification_id <= stop)

@@ -1,5 +1,10 @@
 """Visibility policy, declared per event type and field: public, restricted (roles), sealed (until a condition),
 personal (redacted for everyone outside the owning service). The audit API shows bodies only as it allows.
+
+The policy also names every stored event by its published type (`proposals.Call.Published`): the audit
+interface's name for it, which auditors' tools read instead of the Python topic (`module:Class.Event`), so a moved
+module or renamed class changes the topic but never the type name. A type name never changes meaning; an event
+whose meaning changes gets a new name (`….v2`) and the old one stays reserved.
 """
 
 from __future__ import annotations
@@ -9,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+from eventsourcing.utils import TopicError, get_topic, resolve_topic
 
 from kyodo_shared.web.auth import Principal, Role
 
@@ -79,12 +86,48 @@ KERNEL_PUBLIC_PREFIXES = (
 )
 
 
+# The kernel's own aggregates, stored in every service, by published name; ConsumerOperations under both its topics.
+KERNEL_AGGREGATES: Mapping[str, str] = {
+    "kyodo_shared.audit.checkpointer:AuditCheckpoints": "kernel.AuditCheckpoints",
+    "kyodo_shared.bus.operations:ConsumerOperations": "kernel.ConsumerOperations",
+    "kyodo_shared.operations:ConsumerOperations": "kernel.ConsumerOperations",
+}
+
+
 @dataclass(frozen=True)
 class VisibilityPolicy:
     """Per event topic; an event type nobody declared shows no body to anyone (declare it to publish it)."""
 
     events: Mapping[str, EventPolicy] = field(default_factory=dict)
     undeclared: EventPolicy = EventPolicy(event=restricted())
+    # Published type names: an event stored as `module:Aggregate.Event` is `<name>.Event`, the aggregate's published
+    # name given here by its topic (`{"kyodo_proposals.domain:Call": "proposals.Call"}`). A moved module or renamed
+    # aggregate changes the key only.
+    aggregates: Mapping[str, str] = field(default_factory=dict)
+    # An event class renamed within its aggregate keeps its old type name: its new topic → that name.
+    renamed: Mapping[str, str] = field(default_factory=dict)
+
+    def type_of(self, topic: str) -> str | None:
+        """The published type of a stored topic, None for an event nobody named.
+
+        A topic stored before its class moved (registered as moved, as eventsourcing needs to load it at all) names
+        the same type as the class's current topic.
+        """
+        found = self._named(topic)
+        if found is not None:
+            return found
+        try:
+            current = get_topic(resolve_topic(topic))
+        except (TopicError, AttributeError, TypeError):
+            return None  # the class is gone: nothing stored under it can be decoded either
+        return self._named(current) if current != topic else None
+
+    def _named(self, topic: str) -> str | None:
+        if topic in self.renamed:
+            return self.renamed[topic]
+        owner, _, event = topic.rpartition(".")
+        name = self.aggregates.get(owner) or KERNEL_AGGREGATES.get(owner)
+        return f"{name}.{event}" if name and event else None
 
     def policy_for(self, topic: str) -> EventPolicy:
         if topic in self.events:

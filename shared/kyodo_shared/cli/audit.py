@@ -79,7 +79,7 @@ def verify_export(service: str, export: Path, pin: Path) -> int:
 
 
 def export_command(service: str, url: str | None, output: Path, data_dir: Path) -> int:
-    """JSON Lines: every chain record, then the checkpoints and the keys needed to check them."""
+    """JSON Lines: every chain record (with its event's published type), then the checkpoints and the keys."""
     with output.open("w") as out:
         if url:
             api = AuditApi(url, os.environ.get("KYODO_AUDIT_TOKEN"))
@@ -93,7 +93,7 @@ def export_command(service: str, url: str | None, output: Path, data_dir: Path) 
             try:
                 _write(
                     out,
-                    records_from_store(kernel.application.recorder, kernel.chain),
+                    records_from_store(kernel.application.recorder, kernel.chain, type_of=kernel.visibility.type_of),
                     stored_checkpoints(kernel.application, service),
                     kernel.published_keys(),
                 )

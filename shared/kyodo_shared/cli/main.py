@@ -118,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         from kyodo_shared.cli import audit as audit_cli
 
         if args.audit_command == "recompute":
-            from kyodo_shared.cli.recompute import recompute_command
+            # The auditor's recompute is its own package, outside the kernel: the command line composes it here.
+            from kyodo_recompute.cli import recompute_command
 
             return recompute_command(args.call_id, args.service, data_dir, args.keys, args.json)
         if args.audit_command == "rotate-key":

@@ -33,3 +33,15 @@ EVENTS: dict[str, EventPolicy] = {
     get_topic(Committee.MemberAppointed): EventPolicy(fields={"name": PERSONAL, "salt": PERSONAL}),
     **{get_topic(event_type): EventPolicy() for event_type in PUBLIC_EVENTS},
 }
+
+# Published type names of the org aggregates' events (`registry.Committee.MemberAppointed`).
+AGGREGATES: dict[str, str] = {
+    get_topic(aggregate): f"registry.{name}"
+    for name, aggregate in (
+        ("Department", Department),
+        ("Directory", Directory),
+        ("Team", Team),
+        ("Committee", Committee),
+        ("Interests", Interests),
+    )
+}

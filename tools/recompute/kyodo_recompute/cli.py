@@ -1,7 +1,8 @@
 """`kyodo audit recompute <call>`: the auditor's independent recompute of a call's result from the service's store.
 
 Receipts are checked against the service's published keys, or against a keys file fetched from the audit API
-(`/api/<service>/audit/keys`) when the auditor prefers not to trust the store's key directory.
+(`/api/<service>/audit/keys`) when the auditor prefers not to trust the store's key directory. The `kyodo` command
+imports this module only when the command runs: the kernel itself knows no recompute.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from kyodo_recompute.history import canonical_call_id
+from kyodo_recompute.recompute import RecomputeReport, events_for_call, recompute_call
 from kyodo_shared.audit.jcs import parse
 from kyodo_shared.audit.receipts import public_keys_from
-from kyodo_shared.audit.recompute import RecomputeReport, events_for_call, recompute_call
-from kyodo_shared.audit.recompute_history import canonical_call_id
 from kyodo_shared.cli.operator import open_kernel
 
 __all__ = ["recompute_command"]
@@ -37,7 +38,8 @@ def recompute_command(call_id: str, service: str, data_dir: Path, keys_path: Pat
     try:
         if keys is None:
             keys = public_keys_from(kernel.published_keys())
-        events = events_for_call(kernel.application, call)
+        # Named by the types the service publishes for its stored topics (its visibility policy).
+        events = events_for_call(kernel.application, kernel.visibility.type_of, call)
     finally:
         kernel.close()
     report = recompute_call(call, events, keys)

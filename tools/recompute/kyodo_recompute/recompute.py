@@ -1,25 +1,21 @@
 """`audit recompute`: rebuild a call's result from its event history alone and compare it with the decision.
 
-Independent of the proposals service's ranking code by design (nothing from `kyodo_proposals` is imported): the
-rules are re-read from the published spec and the arithmetic redone here, so a bug or a tampered score in the
-service's path shows up as a disagreement instead of being reproduced.
+Independent of the proposals service's code by design (nothing from `kyodo_proposals` is imported, a test holds it
+so): the rules are re-read from the published spec and the arithmetic redone here, so a bug or a tampered score in
+the service's path shows up as a disagreement instead of being reproduced. Events are read by their published type
+names (the audit interface), so the service may move or rename its Python classes without breaking the audit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from enum import Enum
 from fractions import Fraction
 from typing import Any
-from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from eventsourcing.utils import get_topic
 
-from kyodo_shared.audit.chain import iter_notifications
-from kyodo_shared.audit.recompute_checks import (
+from kyodo_recompute.checks import (
     Finding,
     check_eligibility,
     check_quorum,
@@ -29,8 +25,10 @@ from kyodo_shared.audit.recompute_checks import (
     counted_sheets,
     finding,
 )
-from kyodo_shared.audit.recompute_history import History, canonical_call_id, read_history, review_id_for
-from kyodo_shared.audit.recompute_rank import Candidate, Placed, Rules, exact, place, rules_from_spec
+from kyodo_recompute.history import History, canonical_call_id, read_history, review_id_for
+from kyodo_recompute.rank import Candidate, Placed, Rules, exact, place, rules_from_spec
+from kyodo_shared.audit.events import typed_events
+from kyodo_shared.audit.records import TypeOf
 
 DEFAULT_QUORUM = 3  # issue 6 item 3: "at least Q eligible scorers per proposal (default 3)"
 
@@ -201,40 +199,7 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def events_for_call(application: Any, call_id: str) -> list[dict[str, Any]]:
-    """The call's and its review's stored events, in store order, as plain JSON-safe dicts.
-
-    Filters on the stored originator before decoding, so other aggregates (sealed proposals among them) are
-    never decoded at all.
-    """
-    wanted = {canonical_call_id(call_id), review_id_for(call_id)}
-    events: list[dict[str, Any]] = []
-    for notification in iter_notifications(application.recorder):
-        if str(notification.originator_id) not in wanted:
-            continue
-        event = application.mapper.to_domain_event(notification)
-        fields = dict(event.__dict__)
-        events.append(
-            {
-                "topic": get_topic(type(event)),
-                "originator_id": str(fields.pop("originator_id")),
-                "originator_version": int(fields.pop("originator_version")),
-                "state": {str(k): _plain(v) for k, v in fields.items()},
-            }
-        )
-    return events
-
-
-def _plain(value: Any) -> Any:
-    """UUIDs and times to text, tuples to lists, recursively, so states read like the JSON the service wrote."""
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return _plain(value.value)
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_plain(v) for v in value]
-    return value
+def events_for_call(application: Any, type_of: TypeOf, call_id: str) -> list[dict[str, Any]]:
+    """The call's and its review's stored events, in store order, named by published type (the kernel's reader:
+    other aggregates, sealed proposals among them, are never decoded)."""
+    return typed_events(application, type_of, {canonical_call_id(call_id), review_id_for(call_id)})

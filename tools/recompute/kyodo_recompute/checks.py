@@ -14,10 +14,10 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from kyodo_recompute.history import History, Pair, parse_pair
+from kyodo_recompute.messages import MESSAGES
+from kyodo_recompute.rank import Rules, whole
 from kyodo_shared.audit.receipts import Receipt, ReceiptInvalid, matches, verify_receipt
-from kyodo_shared.audit.recompute_history import History, Pair, parse_pair
-from kyodo_shared.audit.recompute_messages import MESSAGES
-from kyodo_shared.audit.recompute_rank import Rules, whole
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """A call's story as the auditor reads it from stored events: the rules that applied, who sat on the board,
 the conflicts standing when the decision was taken, every score given, and what was decided and published.
 
-Reads plain event dicts (topic, originator, version, state) so the same code serves a live store, an export, or a
-test; it trusts nothing the service derived, only what the events record.
+Reads plain event dicts (type, originator, version, state) so the same code serves a live store, an export, or a
+test; it trusts nothing the service derived, only what the events record. Events are matched by their published
+type names (the audit interface's, declared in the proposals service's visibility policy), never by Python
+topics: a module or class the service renames changes nothing here.
 """
 
 from __future__ import annotations
@@ -12,17 +14,29 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-CALL = "kyodo_proposals.domain:Call."
-REVIEW = "kyodo_proposals.review:Review."
-PUBLISHED = CALL + "Published"
-AMENDED = CALL + "Amended"
-OPENED = REVIEW + "Opened"
-CONFLICT_DECLARED = REVIEW + "ConflictDeclared"
-CONFLICT_REMOVED = REVIEW + "ConflictRemoved"
-SCORED = REVIEW + "Scored"
-SUBSTITUTE_ADDED = REVIEW + "SubstituteAdded"
-DECIDED = REVIEW + "Decided"
-RESULTS_PUBLISHED = REVIEW + "ResultsPublished"
+PUBLISHED = "proposals.Call.Published"
+AMENDED = "proposals.Call.Amended"
+OPENED = "proposals.Review.Opened"
+CONFLICT_DECLARED = "proposals.Review.ConflictDeclared"
+CONFLICT_REMOVED = "proposals.Review.ConflictRemoved"
+SCORED = "proposals.Review.Scored"
+SUBSTITUTE_ADDED = "proposals.Review.SubstituteAdded"
+DECIDED = "proposals.Review.Decided"
+RESULTS_PUBLISHED = "proposals.Review.ResultsPublished"
+# Every type the recompute folds; a test holds the service to publishing each of them.
+READS = frozenset(
+    {
+        PUBLISHED,
+        AMENDED,
+        OPENED,
+        CONFLICT_DECLARED,
+        CONFLICT_REMOVED,
+        SCORED,
+        SUBSTITUTE_ADDED,
+        DECIDED,
+        RESULTS_PUBLISHED,
+    }
+)
 
 Pair = tuple[str, str]  # (member sub, proposal id)
 
@@ -87,43 +101,43 @@ def read_history(call_id: str, events: Iterable[Mapping[str, Any]]) -> History:
     review = review_id_for(call)
     history = History(call_id=call)
     for event in events:
-        origin, topic = str(event.get("originator_id")), str(event.get("topic"))
+        origin, name = str(event.get("originator_id")), str(event.get("type"))
         state: Mapping[str, Any] = event.get("state") or {}
         if origin == call:
-            _call_event(history, topic, state)
+            _call_event(history, name, state)
         elif origin == review:
-            _review_event(history, topic, state)
+            _review_event(history, name, state)
     return history
 
 
-def _call_event(history: History, topic: str, state: Mapping[str, Any]) -> None:
-    if topic == PUBLISHED:
+def _call_event(history: History, name: str, state: Mapping[str, Any]) -> None:
+    if name == PUBLISHED:
         history.spec = dict(state.get("spec") or {})
         history.published_board = [str(m) for m in state.get("board") or []]
         history.seed_commitment = state.get("seed_commitment")
-    elif topic == AMENDED:
+    elif name == AMENDED:
         # An amendment restates the whole spec, so the latest one is the rule that applied.
         history.spec = dict(state.get("spec") or {})
 
 
-def _review_event(history: History, topic: str, state: Mapping[str, Any]) -> None:
-    if topic == OPENED:
+def _review_event(history: History, name: str, state: Mapping[str, Any]) -> None:
+    if name == OPENED:
         history.opened = True
         history.entries = {str(e.get("proposal_id")): dict(e) for e in state.get("entries") or []}
         quorum = state.get("quorum")
         history.opened_quorum = quorum if isinstance(quorum, int) and not isinstance(quorum, bool) else None
-    elif topic == CONFLICT_DECLARED:
+    elif name == CONFLICT_DECLARED:
         history.conflicts.add((str(state.get("member_sub")), str(state.get("proposal_id"))))
-    elif topic == CONFLICT_REMOVED:
+    elif name == CONFLICT_REMOVED:
         history.conflicts.discard((str(state.get("member_sub")), str(state.get("proposal_id"))))
-    elif topic == SCORED:
+    elif name == SCORED:
         pair = (str(state.get("member_sub")), str(state.get("proposal_id")))
         history.scored.setdefault(pair, []).append(state.get("points"))
-    elif topic == SUBSTITUTE_ADDED:
+    elif name == SUBSTITUTE_ADDED:
         history.substitutes.append(str(state.get("member_sub")))
-    elif topic == DECIDED:
+    elif name == DECIDED:
         history.decisions.append(dict(state.get("decision") or {}))
         history.conflicts_at_decision = set(history.conflicts)
         history.board_at_decision = history.published_board + history.substitutes
-    elif topic == RESULTS_PUBLISHED:
+    elif name == RESULTS_PUBLISHED:
         history.results = dict(state.get("results") or {})
