@@ -1,19 +1,28 @@
-"""info-hub public routes: the directory of civic activity groups (JSON, paginated, searchable) and open data."""
+"""info-hub's public routes: the group directory, calls for proposals, and open data. Anyone may read them.
+
+Lists follow the kernel's convention (`kyodo_shared.web.pagination`): `page`/`per_page`, `total` in the body,
+`Link` headers to the other pages.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from kyodo_info_hub import calls, opendata
-from kyodo_info_hub.directory import get_group, list_groups
-from kyodo_shared.store.db import Database
+from kyodo_info_hub.app import DirectoryEntry, Portal, PortalCall
+from kyodo_info_hub.domain import CALL_STATUSES, DIRECTORY_STATUSES
+from kyodo_shared.web.pagination import LINK_HEADER, Page, Paging, paginated
 from kyodo_shared.web.problems import Problem
 
-router = APIRouter(prefix="/groups", tags=["directory"])
+
+def portal(request: Request) -> Portal:
+    return Portal(request.app.state.kernel.db)
+
+
+PortalReads = Annotated[Portal, Depends(portal)]
 
 
 class GroupEntry(BaseModel):
@@ -31,68 +40,40 @@ class GroupEntry(BaseModel):
     registered_at: str
 
 
-class GroupPage(BaseModel):
-    items: list[GroupEntry]
-    total: int
-    page: int
-    per_page: int
+class GroupPage(Page[GroupEntry]):
+    pass
 
 
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.kernel.db
-    return db
-
-
-@router.get("", response_model=GroupPage, summary="Directory of registered groups (団体一覧)")
-async def directory(
-    request: Request,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
-    q: Annotated[str, Query(max_length=100, description="Search text; Japanese is normalized.")] = "",
-    field: Annotated[str, Query(max_length=100, description="A field of activity (活動分野).")] = "",
-    area: Annotated[str, Query(max_length=100, description="Area of activity (活動地域).")] = "",
-    status: Annotated[str, Query(pattern="^(registered|lapsed|suspended)?$")] = "",
-) -> Any:
-    entries, total = await asyncio.to_thread(
-        lambda: list_groups(
-            _db(request),
-            offset=(page - 1) * per_page,
-            limit=per_page,
-            query=q,
-            field=field,
-            area=area,
-            status=status,
-        )
-    )
-    items = [GroupEntry(id=e.group_id, **{k: v for k, v in vars(e).items() if k != "group_id"}) for e in entries]
-    return GroupPage(items=items, total=total, page=page, per_page=per_page)
-
-
-@router.get("/{group_id}", response_model=GroupEntry, summary="One registered group")
-async def group(group_id: str, request: Request) -> Any:
-    entry = await asyncio.to_thread(get_group, _db(request), group_id)
-    if entry is None:
-        raise Problem(404, "group_not_found", "団体が見つかりません", "Group not found")
+def _group(entry: DirectoryEntry) -> GroupEntry:
     return GroupEntry(id=entry.group_id, **{k: v for k, v in vars(entry).items() if k != "group_id"})
 
 
-open_data = APIRouter(prefix="/open-data", tags=["open data"])
-
-Service = Annotated[str, Query(pattern=r"^[a-z][a-z0-9-]{0,40}$", description="e.g. registry")]
+router = APIRouter(prefix="/groups", tags=["directory"])
 
 
-@open_data.get("/checkpoints", summary="Mirrored signed checkpoints of a service (監査チェックポイント)")
-async def mirrored_checkpoints(request: Request, service: Service) -> Any:
-    items = await asyncio.to_thread(opendata.checkpoints, _db(request), service)
-    return {"service": service, "items": items}
+@router.get("", response_model=GroupPage, responses=LINK_HEADER, summary="Directory of registered groups (団体一覧)")
+async def directory(
+    request: Request,
+    response: Response,
+    reads: PortalReads,
+    paging: Paging,
+    q: Annotated[str, Query(max_length=100, description="Search text; Japanese is normalized.")] = "",
+    field: Annotated[str, Query(max_length=100, description="A field of activity (活動分野).")] = "",
+    area: Annotated[str, Query(max_length=100, description="Area of activity (活動地域).")] = "",
+    status: Annotated[str, Query(pattern=f"^({'|'.join(DIRECTORY_STATUSES)})?$")] = "",
+) -> Any:
+    entries, total = await asyncio.to_thread(
+        reads.groups, offset=paging.offset, limit=paging.limit, query=q, field=field, area=area, status=status
+    )
+    return paginated(request, response, paging, GroupPage, [_group(e) for e in entries], total)
 
 
-@open_data.get("/keys", summary="Checkpoint public keys seen for a service (検証用公開鍵)")
-async def mirrored_keys(request: Request, service: Service) -> Any:
-    return {"service": service, "keys": await asyncio.to_thread(opendata.keys, _db(request), service)}
-
-
-calls_router = APIRouter(prefix="/calls", tags=["calls"])
+@router.get("/{group_id}", response_model=GroupEntry, summary="One registered group")
+async def group(group_id: str, reads: PortalReads) -> Any:
+    entry = await asyncio.to_thread(reads.group, group_id)
+    if entry is None:
+        raise Problem(404, "group_not_found", "団体が見つかりません", "Group not found")
+    return _group(entry)
 
 
 class PortalCallView(BaseModel):
@@ -105,31 +86,56 @@ class PortalCallView(BaseModel):
     results: dict[str, Any] | None = Field(description="Published results: scores, means, selected, reasons, seed.")
 
 
-class PortalCallPage(BaseModel):
-    items: list[PortalCallView]
-    total: int
-    page: int
-    per_page: int
+class PortalCallPage(Page[PortalCallView]):
+    pass
 
 
-def _portal(call: calls.PortalCall) -> PortalCallView:
+def _portal_call(call: PortalCall) -> PortalCallView:
     return PortalCallView(id=call.call_id, **{k: v for k, v in vars(call).items() if k != "call_id"})
 
 
-@calls_router.get("", response_model=PortalCallPage, summary="Calls for proposals (募集一覧), open ones first")
+calls_router = APIRouter(prefix="/calls", tags=["calls"])
+
+
+@calls_router.get(
+    "",
+    response_model=PortalCallPage,
+    responses=LINK_HEADER,
+    summary="Calls for proposals (募集一覧): open ones unless asked, nearest deadline first",
+)
 async def list_portal_calls(
     request: Request,
-    status: Annotated[str, Query(pattern="^(open|closed|results_published|cancelled)$")] = "open",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+    response: Response,
+    reads: PortalReads,
+    paging: Paging,
+    status: Annotated[str, Query(pattern=f"^({'|'.join(CALL_STATUSES)})$")] = "open",
 ) -> Any:
-    items, total = await asyncio.to_thread(calls.list_calls, _db(request), status, (page - 1) * per_page, per_page)
-    return PortalCallPage(items=[_portal(c) for c in items], total=total, page=page, per_page=per_page)
+    calls, total = await asyncio.to_thread(reads.calls, status, offset=paging.offset, limit=paging.limit)
+    return paginated(request, response, paging, PortalCallPage, [_portal_call(c) for c in calls], total)
 
 
 @calls_router.get("/{call_id}", response_model=PortalCallView, summary="One call with its criteria and deadline")
-async def portal_call(call_id: str, request: Request) -> Any:
-    call = await asyncio.to_thread(calls.get_call, _db(request), call_id)
+async def portal_call(call_id: str, reads: PortalReads) -> Any:
+    call = await asyncio.to_thread(reads.call, call_id)
     if call is None:
         raise Problem(404, "call_not_found", "募集が見つかりません", "Call not found")
-    return _portal(call)
+    return _portal_call(call)
+
+
+open_data = APIRouter(prefix="/open-data", tags=["open data"])
+
+Service = Annotated[str, Query(pattern=r"^[a-z][a-z0-9-]{0,40}$", description="e.g. registry")]
+
+
+# Not paged: a verifier (`kyodo audit verify --checkpoints-url`) reads a service's checkpoints in one response.
+@open_data.get("/checkpoints", summary="Mirrored signed checkpoints of a service (監査チェックポイント)")
+async def mirrored_checkpoints(service: Service, reads: PortalReads) -> Any:
+    return {"service": service, "items": await asyncio.to_thread(reads.checkpoints, service)}
+
+
+@open_data.get("/keys", summary="Checkpoint public keys seen for a service (検証用公開鍵)")
+async def mirrored_keys(service: Service, reads: PortalReads) -> Any:
+    return {"service": service, "keys": await asyncio.to_thread(reads.keys, service)}
+
+
+routers = [router, calls_router, open_data]

@@ -19,7 +19,7 @@ from kyodo_proposals.submissions import Attachment
 from kyodo_shared.audit.jcs import canonicalize
 from kyodo_shared.web.app import etag_of, requires
 from kyodo_shared.web.auth import Principal, Role
-from kyodo_shared.web.problems import Problem
+from kyodo_shared.web.preconditions import expected_version
 
 router = APIRouter(prefix="/calls/{call_id}/proposals", tags=["proposals"])
 Group = Annotated[Principal, Depends(requires(Role.GROUP))]
@@ -101,16 +101,6 @@ class ProposalView(BaseModel):
     receipt: dict[str, Any] = Field(description="Signed receipt: check offline with `kyodo receipt verify`.")
 
 
-def _if_match(request: Request) -> int:
-    header = request.headers.get("if-match")
-    if header is None:
-        raise Problem(428, "precondition_required", "If-Match ヘッダーが必要です", "If-Match is required")
-    try:
-        return int(header.strip().strip('"'))
-    except ValueError:
-        raise Problem(412, "precondition_failed", "他の更新と競合しました", "The resource has changed") from None
-
-
 def _content(body: Submission) -> dict[str, Any]:
     content = body.content.model_dump(mode="json")
     canonicalize(content)  # refuse now what could not be hashed the same way later
@@ -143,7 +133,10 @@ async def submit(call_id: UUID, body: NewSubmission, request: Request, response:
 async def revise(
     call_id: UUID, group_id: UUID, body: Submission, request: Request, response: Response, principal: Group
 ) -> Any:
-    expected = _if_match(request)
+    expected = expected_version(request)
+    if expected is None:
+        # "*": whichever version the group's proposal has now (to `submit`, None means a first submission).
+        expected = (await run(app_of(request).own_proposal, call_id, group_id, principal.sub)).version
     attachments = [a.attachment() for a in body.attachments]
     await run(app_of(request).submit, call_id, group_id, principal.sub, _content(body), attachments, expected)
     return await _answer(request, response, call_id, group_id, principal.sub, 200)
@@ -151,7 +144,7 @@ async def revise(
 
 @router.post("/{group_id}/withdrawal", response_model=ProposalView, summary="Withdraw before the deadline")
 async def withdraw(call_id: UUID, group_id: UUID, request: Request, response: Response, principal: Group) -> Any:
-    expected = _if_match(request)
+    expected = expected_version(request)
     await run(app_of(request).withdraw, call_id, group_id, principal.sub, expected)
     return await _answer(request, response, call_id, group_id, principal.sub, 200)
 

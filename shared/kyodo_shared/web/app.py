@@ -15,7 +15,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kyodo_shared.runtime import Kernel
+from kyodo_shared.web import preconditions
 from kyodo_shared.web.auth import JwksVerifier, Principal, Role, require_role
+from kyodo_shared.web.preconditions import etag_of as etag_of
 from kyodo_shared.web.problems import MEDIA_TYPE, Problem, install_problem_handlers
 
 log = structlog.get_logger(__name__)
@@ -120,33 +122,9 @@ def requires(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
     return dependency
 
 
-def etag_of(version: int) -> str:
-    return f'"{version}"'
-
-
 def require_if_match(request: Request, current_version: int) -> None:
-    """Optimistic concurrency over HTTP: updates must name the version they saw."""
-    header = request.headers.get("if-match")
-    if header is None:
-        raise Problem(
-            428,
-            "precondition_required",
-            "If-Match ヘッダーが必要です",
-            "If-Match header required",
-            detail_ja="最新の ETag を If-Match に指定してください。",
-            detail_en="Send the resource's current ETag in If-Match.",
-        )
-    # If-Match uses the strong comparison (RFC 9110 §13.1.1): a weak tag never matches.
-    tags = [t.strip() for t in header.split(",")]
-    if "*" not in tags and etag_of(current_version) not in tags:
-        raise Problem(
-            412,
-            "precondition_failed",
-            "他の更新と競合しました",
-            "The resource has changed",
-            detail_ja="最新の状態を取得し直してから再度お試しください。",
-            detail_en="Fetch the current version and try again.",
-        )
+    """Optimistic concurrency over HTTP: updates must name the version they saw (see `web.preconditions`)."""
+    preconditions.require_if_match(request, current_version)
 
 
 def create_service_app(

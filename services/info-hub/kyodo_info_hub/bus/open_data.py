@@ -1,18 +1,17 @@
-"""Open data: info-hub mirrors every service's signed checkpoints and their public keys, so anyone can check
-a service's history without trusting that service's own answers.
+"""Open data fed from stream KYODO_CHECKPOINTS: info-hub mirrors every service's signed checkpoints and their
+public keys, so anyone can check a service's history without trusting that service's own answers.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from kyodo_shared.audit.checkpoints import Checkpoint, check_signatures
+from kyodo_info_hub.domain import check_trusted
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import Handler
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts.audit import CheckpointSigned
 from kyodo_shared.store.db import Database, Tx, migrate
+
+TABLES = ["open_checkpoints", "open_keys"]
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS open_checkpoints (
@@ -35,27 +34,12 @@ def migrate_open_data(db: Database) -> None:
     migrate(db, SCHEMA)
 
 
-class UntrustedCheckpoint(Exception):
-    """Not mirrored: its signature fails, or its key was never announced by a key already trusted here."""
-
-
-def _check(checkpoint: CheckpointSigned, tx: Tx) -> None:
-    rows = tx.fetchall("SELECT kid, public_key FROM open_keys WHERE service = %s", (checkpoint.service,))
-    trusted = {str(r[0]): str(r[1]) for r in rows}
-    # The first checkpoint seen for a service sets its trust root (as a verifier's first pin does).
-    public = trusted.get(checkpoint.kid) if trusted else checkpoint.public_key
-    if public is None:
-        raise UntrustedCheckpoint(f"key {checkpoint.kid} was never announced")
-    signed = Checkpoint.model_validate(checkpoint.model_dump(mode="json"))
-    if check_signatures([signed], {checkpoint.kid: public}).rejected:
-        raise UntrustedCheckpoint("bad signature")
-
-
 def on_checkpoint(envelope: Envelope, tx: Tx) -> None:
     checkpoint = envelope.data
     assert isinstance(checkpoint, CheckpointSigned)
+    rows = tx.fetchall("SELECT kid, public_key FROM open_keys WHERE service = %s", (checkpoint.service,))
     # An untrusted checkpoint fails, is retried and then parked for an operator: it never enters open data.
-    _check(checkpoint, tx)
+    check_trusted(checkpoint, {str(r[0]): str(r[1]) for r in rows})
     tx.execute(
         "INSERT INTO open_checkpoints (service, position, body) VALUES (%s, %s, %s) "
         "ON CONFLICT (service, position) DO NOTHING",
@@ -73,17 +57,3 @@ def on_checkpoint(envelope: Envelope, tx: Tx) -> None:
 
 
 HANDLERS: dict[type[Contract], Handler] = {CheckpointSigned: on_checkpoint}
-
-
-def checkpoints(db: Database, service: str) -> list[dict[str, Any]]:
-    with db.transaction() as tx:
-        rows = tx.fetchall("SELECT body FROM open_checkpoints WHERE service = %s ORDER BY position", (service,))
-    return [json.loads(str(r[0])) for r in rows]
-
-
-def keys(db: Database, service: str) -> dict[str, str]:
-    with db.transaction() as tx:
-        rows = tx.fetchall(
-            "SELECT kid, public_key FROM open_keys WHERE service = %s ORDER BY first_seen_position", (service,)
-        )
-    return {str(r[0]): str(r[1]) for r in rows}

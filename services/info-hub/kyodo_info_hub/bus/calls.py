@@ -1,19 +1,19 @@
-"""Open calls for proposals on the public portal: a read model built from the proposals service's events."""
+"""Calls for proposals on the public portal: the read model `portal_calls`, fed from the proposals service's
+contract events (stream KYODO_PROPOSALS). Drafts never reach it: a call appears when it is published.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
-from zoneinfo import ZoneInfo
 
+from kyodo_info_hub.domain import TOKYO
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import Handler
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts import proposals as p
 from kyodo_shared.store.db import Database, Tx, migrate
 
-TOKYO = ZoneInfo("Asia/Tokyo")
+TABLES = ["portal_calls"]
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS portal_calls (
@@ -28,7 +28,6 @@ SCHEMA = (
     )""",
     "CREATE INDEX IF NOT EXISTS portal_calls_status ON portal_calls (status, deadline)",
 )
-READ_MODELS = ["portal_calls"]
 
 
 def migrate_calls(db: Database) -> None:
@@ -83,41 +82,3 @@ def on_call_event(envelope: Envelope, tx: Tx) -> None:
 HANDLERS: dict[type[Contract], Handler] = dict.fromkeys(
     [c for c in p.PUBLISHED if c is not p.ProposalAdopted], on_call_event
 )
-
-
-@dataclass(frozen=True)
-class PortalCall:
-    call_id: str
-    status: str
-    status_reason: str
-    deadline: str
-    rules: dict[str, Any]
-    amendments: list[dict[str, Any]]
-    results: dict[str, Any] | None
-
-
-def _call(row: tuple[object, ...]) -> PortalCall:
-    results = json.loads(str(row[6])) if row[6] is not None else None
-    return PortalCall(
-        str(row[0]), str(row[1]), str(row[2]), str(row[3]), json.loads(str(row[4])), json.loads(str(row[5])), results
-    )
-
-
-_COLUMNS = "call_id, status, status_reason, deadline, rules, amendments, results"
-
-
-def list_calls(db: Database, status: str, offset: int, limit: int) -> tuple[list[PortalCall], int]:
-    with db.transaction(read_only=True) as tx:
-        total = tx.fetchone("SELECT COUNT(*) FROM portal_calls WHERE status = %s", (status,))
-        rows = tx.fetchall(
-            f"SELECT {_COLUMNS} FROM portal_calls WHERE status = %s ORDER BY deadline, call_id "  # noqa: S608
-            "LIMIT %s OFFSET %s",
-            (status, limit, offset),
-        )
-    return [_call(row) for row in rows], int(total[0]) if total else 0
-
-
-def get_call(db: Database, call_id: str) -> PortalCall | None:
-    with db.transaction(read_only=True) as tx:
-        row = tx.fetchone(f"SELECT {_COLUMNS} FROM portal_calls WHERE call_id = %s", (call_id,))  # noqa: S608
-    return _call(row) if row else None

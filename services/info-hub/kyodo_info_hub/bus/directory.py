@@ -1,15 +1,16 @@
-"""The public group directory: a read model built from registry's contract events, in info-hub's own database.
+"""The public group directory: the read model `directory_groups`, fed from the registry's contract events
+(stream KYODO_REGISTRY), in info-hub's own database.
 
-Registered groups appear; lapsed and suspended ones stay, marked; dissolved ones are removed.
+Registered groups appear; lapsed and suspended ones stay, marked; dissolved ones are removed. Applications never
+appear: a profile is public only once its group is registered.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
+from kyodo_info_hub.domain import TOKYO
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import BatchHandler, Handler
 from kyodo_shared.contracts import Contract
@@ -17,8 +18,7 @@ from kyodo_shared.contracts import registry as r
 from kyodo_shared.domain.text import normalize
 from kyodo_shared.store.db import Database, Tx, migrate
 
-# Public dates are shown in the city's time zone.
-TOKYO = ZoneInfo("Asia/Tokyo")
+TABLES = ["directory_groups"]
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS directory_groups (
@@ -144,79 +144,3 @@ HANDLERS: dict[type[Contract], Handler] = {
     r.GroupDissolved: on_status,
 }
 BATCH_HANDLERS: dict[type[Contract], BatchHandler] = {r.GroupRegistered: on_groups_registered}
-
-
-@dataclass(frozen=True)
-class DirectoryEntry:
-    group_id: str
-    name: str
-    purpose: str
-    fields_of_activity: list[str]
-    area: str
-    founded: str | None
-    members_count: int | None
-    website: str | None
-    status: str
-    status_reason: str
-    renewal_due: str | None
-    registered_at: str
-
-
-_COLUMNS = (
-    "group_id, name, purpose, fields_of_activity, area, founded, members_count, website, status, status_reason, "
-    "renewal_due, registered_at"
-)
-
-
-def _entry(row: tuple[object, ...]) -> DirectoryEntry:
-    return DirectoryEntry(
-        group_id=str(row[0]),
-        name=str(row[1]),
-        purpose=str(row[2]),
-        fields_of_activity=list(json.loads(str(row[3]))),
-        area=str(row[4]),
-        founded=str(row[5]) if row[5] is not None else None,
-        members_count=int(str(row[6])) if row[6] is not None else None,
-        website=str(row[7]) if row[7] is not None else None,
-        status=str(row[8]),
-        status_reason=str(row[9]),
-        renewal_due=str(row[10]) if row[10] is not None else None,
-        registered_at=str(row[11]),
-    )
-
-
-def _like(text: str) -> str:
-    return normalize(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def list_groups(
-    db: Database, *, offset: int, limit: int, query: str = "", field: str = "", area: str = "", status: str = ""
-) -> tuple[list[DirectoryEntry], int]:
-    clauses: list[str] = []
-    params: list[object] = []
-    if query:
-        clauses.append("search_text LIKE %s ESCAPE '\\'")
-        params.append(f"%{_like(query)}%")
-    if field:
-        clauses.append("fields_key LIKE %s ESCAPE '\\'")
-        params.append(f"%|{_like(field)}|%")
-    if area:
-        clauses.append("area_key = %s")
-        params.append(normalize(area))
-    if status:
-        clauses.append("status = %s")
-        params.append(status)
-    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-    with db.transaction() as tx:
-        total_row = tx.fetchone("SELECT COUNT(*) FROM directory_groups" + where, params)  # noqa: S608
-        rows = tx.fetchall(
-            f"SELECT {_COLUMNS} FROM directory_groups{where} ORDER BY name, group_id LIMIT %s OFFSET %s",  # noqa: S608
-            [*params, limit, offset],
-        )
-    return [_entry(row) for row in rows], int(total_row[0]) if total_row else 0
-
-
-def get_group(db: Database, group_id: str) -> DirectoryEntry | None:
-    with db.transaction() as tx:
-        row = tx.fetchone(f"SELECT {_COLUMNS} FROM directory_groups WHERE group_id = %s", (group_id,))  # noqa: S608
-    return _entry(row) if row else None

@@ -1,0 +1,155 @@
+"""Conditional updates over HTTP (RFC 9110 §13.1.1 `If-Match`): the one parser every service's routes use.
+
+Our ETags are strong and name an aggregate's version, `"3"`; a client sends back what it received. Every update
+names the version it saw, so two people editing the same record cannot silently overwrite each other.
+
+- `If-Match: *` matches any current representation (and nothing when there is none).
+- A list — `"2", "3"`, or several `If-Match` field lines, which HTTP combines into one list (§5.3) — matches when
+  any member matches.
+- A weak tag such as `W/"3"` NEVER matches: If-Match requires the strong comparison (§8.8.3.2). It is well-formed,
+  so it is not an error; it simply cannot satisfy the condition (412).
+- A well-formed tag that names no version of ours (`"abc"`, `"03"`) never matches either (412).
+- No `If-Match` on an update: 428 `precondition_required` (RFC 6585) — a blind overwrite is refused, not risked.
+- A value that is neither `*` nor a list of entity-tags (`3` unquoted, `"3` unterminated, `*, "3"`, nothing at
+  all): 400 `invalid_if_match`. Answering 412 there would send the client refetching and failing in a loop.
+
+No message echoes the header: what a client sent never reaches a response or a log.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from kyodo_shared.web.problems import Problem
+
+# entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE, etagc = %x21 / %x23-7E / obs-text; lists allow empty elements and
+# optional whitespace around commas (§5.6.1). Starlette decodes header bytes as latin-1, so obs-text is \x80-\xff.
+_ELEMENT = re.compile(r'[ \t]*(?:(W/)?"([\x21\x23-\x7e\x80-\xff]*)")?[ \t]*(,|\Z)')
+# The versions our ETags name: canonical decimal, as `etag_of` writes them (strong comparison is exact, so "03"
+# is not "3"), and short enough that no header can make us parse a huge number.
+_VERSION = re.compile(r"0|[1-9][0-9]{0,17}")
+
+
+def etag_of(version: int) -> str:
+    """The strong ETag of an aggregate version, as every service sends it."""
+    return f'"{version}"'
+
+
+@dataclass(frozen=True)
+class IfMatch:
+    """A parsed `If-Match`: `*`, or the versions its strong tags name (weak and foreign tags are left out)."""
+
+    any: bool
+    versions: frozenset[int]
+
+    def matches(self, current_version: int | None) -> bool:
+        """`current_version` None: the resource has no current representation, which not even `*` matches."""
+        if current_version is None:
+            return False
+        return self.any or current_version in self.versions
+
+
+def parse_if_match(value: str | None) -> IfMatch:
+    """The condition a header value states; 428 when there is none, 400 when it is not an If-Match value."""
+    if value is None:
+        raise _required()
+    if value.strip(" \t") == "*":
+        return IfMatch(any=True, versions=frozenset())
+    versions: set[int] = set()
+    tags = 0
+    position = 0
+    while True:
+        element = _ELEMENT.match(value, position)
+        if element is None:
+            raise _invalid()
+        weak, opaque, separator = element.groups()
+        if opaque is not None:
+            tags += 1
+            if weak is None and _VERSION.fullmatch(opaque):
+                versions.add(int(opaque))
+        if not separator:
+            break
+        position = element.end()
+    if tags == 0:
+        raise _invalid()
+    return IfMatch(any=False, versions=frozenset(versions))
+
+
+def if_match(request: Request) -> IfMatch:
+    """The request's condition, from all of its If-Match field lines."""
+    lines = request.headers.getlist("if-match")
+    return parse_if_match(", ".join(lines) if lines else None)
+
+
+def require_if_match(request: Request, current_version: int | None) -> None:
+    """For routes that read the aggregate first: 412 unless the request's If-Match matches its version.
+
+    A race lost after this check is still caught by the store (409), so checking here is enough.
+    """
+    if not if_match(request).matches(current_version):
+        raise _failed()
+
+
+def expected_versions(request: Request) -> frozenset[int] | None:
+    """For an application that checks the version itself, inside its own transaction (the route does not read the
+    aggregate first): None for `*` — any current version, though the application must still refuse when the
+    aggregate does not exist — else the versions any of which may be current. When no tag names a version of ours
+    (weak or foreign tags only) nothing can match: 412 at once.
+    """
+    condition = if_match(request)
+    if condition.any:
+        return None
+    if not condition.versions:
+        raise _failed()
+    return condition.versions
+
+
+def expected_version(request: Request) -> int | None:
+    """`expected_versions` for an application that compares one version: None for `*`, else that version.
+
+    Such an application cannot honour a list naming several versions without reading first, so that list is
+    answered 412 (refetching gives the one current ETag). Prefer `expected_versions` in new application code.
+    """
+    versions = expected_versions(request)
+    if versions is None:
+        return None
+    if len(versions) > 1:
+        raise _failed()
+    (version,) = versions
+    return version
+
+
+def _required() -> Problem:
+    return Problem(
+        428,
+        "precondition_required",
+        "If-Match ヘッダーが必要です",
+        "If-Match header required",
+        detail_ja="最新の ETag を If-Match に指定してください。",
+        detail_en="Send the resource's current ETag in If-Match.",
+    )
+
+
+def _failed() -> Problem:
+    return Problem(
+        412,
+        "precondition_failed",
+        "他の更新と競合しました",
+        "The resource has changed",
+        detail_ja="最新の状態を取得し直してから再度お試しください。",
+        detail_en="Fetch the current version and try again.",
+    )
+
+
+def _invalid() -> Problem:
+    return Problem(
+        400,
+        "invalid_if_match",
+        "If-Match ヘッダーの形式が正しくありません",
+        "Malformed If-Match header",
+        detail_ja='受け取った ETag（例: "3"）をそのまま、またはそのリストか * を指定してください。',
+        detail_en='Send an ETag as received (e.g. "3"), a list of them, or *.',
+    )

@@ -1,0 +1,173 @@
+"""Unit tests of the one If-Match parser (RFC 9110 §13.1.1) every service's update routes use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request
+
+from kyodo_shared.web.app import etag_of as kernel_etag_of
+from kyodo_shared.web.app import require_if_match as kernel_require_if_match
+from kyodo_shared.web.preconditions import (
+    IfMatch,
+    etag_of,
+    expected_version,
+    expected_versions,
+    parse_if_match,
+    require_if_match,
+)
+from kyodo_shared.web.problems import Problem, problem_response
+
+CURRENT = 3
+
+
+def code_of(error: pytest.ExceptionInfo[Problem]) -> tuple[int, str]:
+    return error.value.status, error.value.code
+
+
+def test_an_etag_as_sent_matches_its_own_version() -> None:
+    assert parse_if_match(etag_of(CURRENT)).matches(CURRENT)
+    assert not parse_if_match(etag_of(CURRENT)).matches(CURRENT + 1)
+
+
+def test_a_star_matches_any_current_version_but_not_a_missing_resource() -> None:
+    condition = parse_if_match("*")
+    assert condition == IfMatch(any=True, versions=frozenset())
+    assert condition.matches(0)
+    assert condition.matches(CURRENT)
+    assert not condition.matches(None)
+
+
+def test_a_list_matches_when_any_member_matches() -> None:
+    condition = parse_if_match('"1", "3" ,"7"')
+    assert condition.versions == {1, 3, 7}
+    assert condition.matches(3)
+    assert not condition.matches(2)
+
+
+def test_a_weak_tag_never_matches_because_if_match_compares_strongly() -> None:
+    assert parse_if_match('W/"3"').versions == frozenset()
+    assert not parse_if_match('W/"3"').matches(CURRENT)
+    assert parse_if_match('W/"3", "4"').versions == {4}
+
+
+def test_a_well_formed_tag_that_names_no_version_never_matches() -> None:
+    for tag in ('"abc"', '"03"', '"-3"', '""', '"' + "9" * 40 + '"', '"a,b"'):
+        condition = parse_if_match(tag)
+        assert condition.versions == frozenset(), tag
+        assert not condition.matches(CURRENT), tag
+
+
+def test_empty_list_elements_and_whitespace_around_commas_are_ignored() -> None:
+    assert parse_if_match(' ,"3",, \t"4" ,').versions == {3, 4}
+
+
+def test_a_missing_header_is_refused_with_428() -> None:
+    with pytest.raises(Problem) as error:
+        parse_if_match(None)
+    assert code_of(error) == (428, "precondition_required")
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["3", '"3', '3"', 'w/"3"', "W/3", '"3" "4"', '*, "3"', "**", "", "  ", ",", '"3";', '"3 "', '"caf\x00e"', '"3"\n'],
+)
+def test_a_value_that_is_not_an_if_match_is_refused_with_400(value: str) -> None:
+    with pytest.raises(Problem) as error:
+        parse_if_match(value)
+    assert code_of(error) == (400, "invalid_if_match")
+
+
+def test_the_refusal_never_echoes_the_header() -> None:
+    with pytest.raises(Problem) as error:
+        parse_if_match("<script>secret")
+    assert "secret" not in str(error.value.body("/x"))
+
+
+def test_the_kernels_etag_and_check_are_the_parsers() -> None:
+    assert kernel_etag_of(CURRENT) == etag_of(CURRENT) == '"3"'
+    assert parse_if_match(kernel_etag_of(CURRENT)).matches(CURRENT)
+
+
+def app_with_routes() -> FastAPI:
+    """A route per way to check If-Match, answering problems as every service does."""
+    app = FastAPI()
+
+    async def on_problem(request: Request, exc: Exception) -> Any:
+        assert isinstance(exc, Problem)
+        return problem_response(exc, request)
+
+    app.add_exception_handler(Problem, on_problem)
+
+    @app.post("/checked")
+    def checked(request: Request) -> dict[str, str]:
+        require_if_match(request, CURRENT)
+        return {"ok": "yes"}
+
+    @app.post("/kernel")
+    def kernel(request: Request) -> dict[str, str]:
+        kernel_require_if_match(request, CURRENT)
+        return {"ok": "yes"}
+
+    @app.post("/missing")
+    def missing(request: Request) -> dict[str, str]:
+        require_if_match(request, None)
+        return {"ok": "yes"}
+
+    @app.post("/expected")
+    def expected(request: Request) -> dict[str, Any]:
+        versions = expected_versions(request)
+        return {"version": expected_version(request), "versions": sorted(versions) if versions else None}
+
+    return app
+
+
+async def post(path: str, *values: str) -> httpx.Response:
+    headers = [("If-Match", value) for value in values]
+    transport = httpx.ASGITransport(app=app_with_routes())
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        return await client.post(path, headers=headers)
+
+
+@pytest.mark.parametrize("path", ["/checked", "/kernel"])
+async def test_a_route_answers_428_412_and_400_as_problems(path: str) -> None:
+    missing, stale, weak, malformed = (
+        await post(path),
+        await post(path, '"2"'),
+        await post(path, 'W/"3"'),
+        await post(path, "3"),
+    )
+    assert (missing.status_code, missing.json()["code"]) == (428, "precondition_required")
+    assert (stale.status_code, stale.json()["code"]) == (412, "precondition_failed")
+    assert (weak.status_code, weak.json()["code"]) == (412, "precondition_failed")
+    assert (malformed.status_code, malformed.json()["code"]) == (400, "invalid_if_match")
+    assert malformed.headers["content-type"] == "application/problem+json"
+    for ok in ('"3"', "*", '"1", "3"'):
+        assert (await post(path, ok)).status_code == 200, ok
+
+
+async def test_several_if_match_field_lines_form_one_list() -> None:
+    assert (await post("/checked", '"1"', '"3"')).status_code == 200
+    assert (await post("/checked", '"1"', '"2"')).status_code == 412
+
+
+async def test_a_star_fails_when_the_resource_does_not_exist() -> None:
+    assert (await post("/missing", "*")).status_code == 412
+
+
+async def test_an_application_side_check_gets_the_versions_to_expect() -> None:
+    assert (await post("/expected", '"3"')).json() == {"version": 3, "versions": [3]}
+    assert (await post("/expected", "*")).json() == {"version": None, "versions": None}
+    assert (await post("/expected", 'W/"2", "3"')).json() == {"version": 3, "versions": [3]}
+
+
+async def test_an_application_side_check_refuses_tags_that_can_never_match_at_once() -> None:
+    assert (await post("/expected", 'W/"3"')).status_code == 412
+    assert (await post("/expected", '"abc"')).status_code == 412
+
+
+async def test_one_expected_version_cannot_stand_for_a_list_of_several() -> None:
+    response = await post("/expected", '"2", "3"')
+    assert (response.status_code, response.json()["code"]) == (412, "precondition_failed")
