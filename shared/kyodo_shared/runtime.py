@@ -1,13 +1,20 @@
-"""The kernel of one running service: its event store, own database, bus connection, relay and consumers."""
+"""The kernel of one running service, in parts a reader can hold in mind, each constructed explicitly:
+
+- the **store** (`ServiceStore`): event-store environment, the service's database and the key vault — opened by
+  the composition root, which builds the application on it and hands both to the kernel;
+- the **bus**: the NATS connection, the outbox relay publishing the service's contracts, its consumers;
+- the **audit**: the hash chain over every stored event and the signed checkpoints (`AuditRuntime`);
+- the **background tasks**: each supervised, under its lease (`Supervisor`): relay, consumers, projections of
+  the service's own log, durable timers, audit.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import nats
@@ -15,25 +22,20 @@ import structlog
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
-from kyodo_shared.audit.chain import Chainer, ChainStore
-from kyodo_shared.audit.checkpointer import Checkpointer
 from kyodo_shared.audit.keys import SigningKeys
-from kyodo_shared.audit.publisher import CheckpointPublisher
+from kyodo_shared.audit.runtime import AuditKeys, AuditRuntime
 from kyodo_shared.audit.visibility import VisibilityPolicy
 from kyodo_shared.bus.consumer import BatchHandler, Handler, SourceConsumer
-from kyodo_shared.bus.dlq import ConsumerLedger
-from kyodo_shared.bus.relay import SCHEMA as RELAY_SCHEMA
 from kyodo_shared.bus.relay import ContractMapper, OutboxRelay
 from kyodo_shared.contracts import Contract
 from kyodo_shared.observability.metrics import KernelMetrics
-from kyodo_shared.privacy.vault import KeyVault
-from kyodo_shared.settings import KernelSettings, StoreSettings
-from kyodo_shared.store.db import Database, migrate, open_database
-from kyodo_shared.store.eventstore import eventsourcing_env
-from kyodo_shared.tasks.aio import sleep_or_stop
-from kyodo_shared.tasks.leases import Lease, LeaseStore, run_leased
+from kyodo_shared.settings import KernelSettings
+from kyodo_shared.store.service_store import ServiceStore
+from kyodo_shared.tasks.clock import ServiceClock
+from kyodo_shared.tasks.leases import Lease
 from kyodo_shared.tasks.projection import ProjectionHandler, Projector
-from kyodo_shared.tasks.timers import Action, Clock, Timers
+from kyodo_shared.tasks.supervisor import Supervisor
+from kyodo_shared.tasks.timers import Action
 
 log = structlog.get_logger(__name__)
 
@@ -48,16 +50,36 @@ class Subscription:
     batch_handlers: Mapping[type[Contract], BatchHandler] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Foundation:
+    """What a composition root builds first, before the application: the store, the service's clock, this
+    replica's id and the audit keys."""
+
+    store: ServiceStore
+    clock: ServiceClock
+    replica: str
+    keys: AuditKeys
+
+
+def open_foundation(service: str, settings: KernelSettings) -> Foundation:
+    clock, replica = ServiceClock(), str(uuid.uuid4())
+    store = ServiceStore(settings, clock, replica=replica)
+    return Foundation(store, clock, replica, AuditKeys(settings.audit.keys_dir / service))
+
+
 @dataclass
 class Kernel:
-    """Wires one service; `start()` connects to the bus and runs the relay and consumers as tasks."""
+    """Runs one service's bus, audit and background tasks over its store and application: `start()`, `stop()`."""
 
     service: str
     settings: KernelSettings
-    application_factory: Callable[[dict[str, str]], Any]
+    store: ServiceStore
+    application: Any
+    service_clock: ServiceClock
+    replica: str
+    keys: AuditKeys
     mapper: ContractMapper | None = None
     subscriptions: list[Subscription] = field(default_factory=list)
-    migrations: list[Callable[[Database], None]] = field(default_factory=list)
     visibility: VisibilityPolicy = field(default_factory=VisibilityPolicy)
     # Tables rebuilt from the streams by `kyodo replay --from-scratch`.
     read_models: list[str] = field(default_factory=list)
@@ -65,42 +87,52 @@ class Kernel:
     timer_actions: dict[str, Action] = field(default_factory=dict)
     # The service's own query tables, kept by following its notification log (name → handler).
     projections: dict[str, ProjectionHandler] = field(default_factory=dict)
-    # The service's notion of now (timers, due dates); tests replace it to move time.
-    clock: Clock = field(default=lambda: datetime.now(UTC))
 
     def __post_init__(self) -> None:
         self.metrics = KernelMetrics()
-        self.db: Database = open_database(self.settings.store)
-        self.application = _with_ddl_retry(lambda: self.application_factory(eventsourcing_env(self.settings.store)))
-        self.ledger = ConsumerLedger(self.db)
-        self.ledger.migrate()
-        migrate(self.db, RELAY_SCHEMA)
-        for migration in self.migrations:
-            migration(self.db)
+        self.supervisor = Supervisor(self.service, self.store.leases, self.settings.leases, replica=self.replica)
+        self.audit = AuditRuntime(
+            self.service, self.settings.audit, self.settings.bus, self.application, self.store.chain, self.keys
+        )
+        self.projectors = [Projector(n, self.application, self.db, h) for n, h in self.projections.items()]
         self.nc: NatsClient | None = None
         self.js: JetStreamContext | None = None
-        self.vault = KeyVault(open_database(self._vault_store()), self.settings.privacy.retention_days)
-        self.vault.migrate()
-        self.chain = ChainStore(self.db)
-        self.chain.migrate()
-        self.timers = Timers(self.db, clock=lambda: self.clock())
-        self.projectors = [Projector(n, self.application, self.db, h) for n, h in self.projections.items()]
-        if self.projectors:
-            self.projectors[0].migrate()
-        self.timers.migrate()
-        self.replica = str(uuid.uuid4())
-        self.leases = LeaseStore(self.db)
-        self.leases.migrate()
-        self.chainer = Chainer(self.application, self.chain, self.settings.audit.chain_poll_seconds)
-        self.signing_keys: SigningKeys | None = None
         self.relay: OutboxRelay | None = None
         self.consumers: list[SourceConsumer] = []
-        self._stop = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
 
+    # The store's parts, by the names operators' tools and tests use.
+    @property
+    def db(self) -> Any:
+        return self.store.db
+
+    @property
+    def vault(self) -> Any:
+        return self.store.vault
+
+    @property
+    def ledger(self) -> Any:
+        return self.store.ledger
+
+    @property
+    def chain(self) -> Any:
+        return self.store.chain
+
+    @property
+    def timers(self) -> Any:
+        return self.store.timers
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self.service_clock
+
+    @clock.setter
+    def clock(self, now: Callable[[], datetime]) -> None:
+        # Tests and staging move the whole service in time: the application and timers read the same clock.
+        self.service_clock.move_to(now)
+
     async def start(self) -> None:
-        self._stop = asyncio.Event()
+        self.supervisor.reset()
         self.nc = await nats.connect(
             self.settings.bus.nats_url,
             name=f"kyodo-{self.service}",
@@ -110,41 +142,44 @@ class Kernel:
         )
         self.js = self.nc.jetstream(publish_async_max_pending=self.settings.relay.max_in_flight)
         if self.mapper is not None and self.settings.relay.enabled:
-            self.relay = OutboxRelay(
-                service=self.service,
-                application=self.application,
-                mapper=self.mapper,
-                db=self.db,
-                js=self.js,
-                bus=self.settings.bus,
-                settings=self.settings.relay,
-                metrics=self.metrics,
-            )
-            relay = self.relay
-
-            async def run_relay(stop: asyncio.Event, lease: Lease | None) -> None:
-                relay.lease = lease
-                await relay.run(stop)
-
-            self._spawn_leased(f"relay:{self.service}", run_relay, "relay")
+            self._start_relay(self.js, self.mapper)
         if self.settings.audit.enabled:
-            self._start_audit(self.js)
+            self.audit.start(self.js, self.supervisor)
         if self.timer_actions:
             actions = self.timer_actions
-            self._spawn(lambda stop: self.timers.run(stop, actions), "timers")
+            self.supervisor.spawn(lambda stop: self.timers.run(stop, actions), "timers")
         for projector in self.projectors:
-            self._spawn_leased(
+            self.supervisor.spawn_leased(
                 f"projection:{self.service}:{projector.name}", _projector_runner(projector), projector.name
             )
         for subscription in self.subscriptions:
             consumer = self.consumer_for(subscription, self.js, self.nc)
             self.consumers.append(consumer)
-            self._spawn_leased(
+            self.supervisor.spawn_leased(
                 f"consumer:{self.service}:{subscription.source}",
                 _consumer_runner(consumer),
                 f"consumer:{subscription.source}",
             )
         log.info("kernel_started", service=self.service, backend=self.settings.store.backend, replica=self.replica)
+
+    def _start_relay(self, js: JetStreamContext, mapper: ContractMapper) -> None:
+        relay = OutboxRelay(
+            service=self.service,
+            application=self.application,
+            mapper=mapper,
+            db=self.db,
+            js=js,
+            bus=self.settings.bus,
+            settings=self.settings.relay,
+            metrics=self.metrics,
+        )
+        self.relay = relay
+
+        async def run_relay(stop: asyncio.Event, lease: Lease | None) -> None:
+            relay.lease = lease
+            await relay.run(stop)
+
+        self.supervisor.spawn_leased(f"relay:{self.service}", run_relay, "relay")
 
     def consumer_for(self, subscription: Subscription, js: JetStreamContext, nc: NatsClient) -> SourceConsumer:
         return SourceConsumer(
@@ -160,99 +195,21 @@ class Kernel:
             metrics=self.metrics,
         )
 
-    def _start_audit(self, js: JetStreamContext) -> None:
-        publisher = CheckpointPublisher(
-            self.service, self.application, js, self.settings.bus.namespace, self.settings.bus.stream_replicas
-        )
-        self.checkpointer = Checkpointer(
-            service=self.service,
-            application=self.application,
-            chain=self.chain,
-            keys=self.keys_ring(),
-            every_events=self.settings.audit.checkpoint_every_events,
-            every_seconds=self.settings.audit.checkpoint_every_seconds,
-            publish=publisher.catch_up,
-        )
-        checkpointer = self.checkpointer
-
-        async def run_audit(stop: asyncio.Event, lease: Lease | None) -> None:
-            await asyncio.gather(self.chainer.run(stop), checkpointer.run(stop))
-
-        self._spawn_leased(f"audit:{self.service}", run_audit, "audit")
-
-    def _vault_store(self) -> StoreSettings:
-        store, privacy = self.settings.store, self.settings.privacy
-        if store.backend == "sqlite":
-            return StoreSettings(backend="sqlite", sqlite_path=privacy.vault_path)
-        return StoreSettings(
-            backend="postgres",
-            pg_dsn=privacy.vault_pg_dsn or store.pg_dsn,
-            pg_schema=f"{store.pg_schema}_vault",
-            pg_pool_size=2,
-        )
-
     def published_keys(self) -> dict[str, str]:
-        """Keys that have signed or been announced (never a pending one); empty where none exist, never created."""
-        ring = self.signing_keys or SigningKeys.existing(self.settings.audit.keys_dir / self.service)
-        if ring is None:
-            return {}
-        return {kid: key for kid, key in ring.public.items() if kid != ring.pending}
+        return self.keys.published()
 
     def keys_ring(self) -> SigningKeys:
-        """The checkpoint signing keys (loaded on first use: they live outside the event store)."""
-        if self.signing_keys is None:
-            self.signing_keys = SigningKeys.load_or_create(self.settings.audit.keys_dir / self.service)
-        return self.signing_keys
-
-    def _spawn_leased(
-        self, role: str, runner: Callable[[asyncio.Event, Lease | None], Coroutine[Any, Any, None]], name: str
-    ) -> None:
-        """Run only while this replica holds the role's lease (or always, with leases disabled)."""
-        if not self.settings.leases.enabled:
-            self._spawn(lambda stop: runner(stop, None), name)
-            return
-        ttl = self.settings.leases.ttl_seconds
-
-        async def leased(stop: asyncio.Event) -> None:
-            await run_leased(self.leases, role, runner, stop, ttl=ttl, holder=self.replica)
-
-        self._spawn(leased, name)
-
-    def _spawn(self, runner: Callable[[asyncio.Event], Any], name: str) -> None:
-        async def supervised() -> None:
-            # A crashed loop restarts after a pause: one bad moment must not silently stop publishing or consuming.
-            while not self._stop.is_set():
-                try:
-                    await runner(self._stop)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # noqa: BLE001
-                    log.error(
-                        "kernel_task_crashed",
-                        service=self.service,
-                        task=name,
-                        error=type(exc).__name__,
-                        detail=(str(exc).splitlines() or [""])[0][:300],
-                    )
-                    await sleep_or_stop(self._stop, 2.0)
-
-        self._tasks.append(asyncio.create_task(supervised(), name=f"{self.service}:{name}"))
+        return self.keys.ring()
 
     def nudge(self) -> None:
-        self.chainer.nudge()
+        self.audit.chainer.nudge()
         for projector in self.projectors:
             projector.nudge()
         if self.relay is not None:
             self.relay.nudge()
 
     async def stop(self) -> None:
-        self._stop.set()
-        if self._tasks:
-            _, pending = await asyncio.wait(self._tasks, timeout=10)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-        self._tasks.clear()
+        await self.supervisor.stop()
         self.consumers.clear()
         if self.nc is not None and not self.nc.is_closed:
             await self.nc.drain()
@@ -265,8 +222,7 @@ class Kernel:
             return
         self._closed = True
         self.application.close()
-        self.db.close()
-        self.vault.db.close()
+        self.store.close()
 
     def readiness(self) -> tuple[bool, dict[str, Any]]:
         """Ready unless this replica cannot serve; parked sources are reported, never a reason to fail."""
@@ -301,9 +257,8 @@ class Kernel:
         }
         if self.relay is not None:
             body["relay"] = {"status": self.relay.status, "sequence": self.relay.position.sequence}
-        checkpointer = getattr(self, "checkpointer", None)
-        if checkpointer is not None:
-            body["audit"] = {"checkpoints": checkpointer.status}
+        if self.audit.checkpointer is not None:
+            body["audit"] = {"checkpoints": self.audit.checkpointer.status}
         return ready, body
 
 
@@ -321,15 +276,3 @@ def _consumer_runner(consumer: SourceConsumer) -> Callable[[asyncio.Event, Lease
         await consumer.run(stop)
 
     return run
-
-
-def _with_ddl_retry(make: Callable[[], Any]) -> Any:
-    """Replicas starting together race on the event store's CREATE ... IF NOT EXISTS: retry the loser."""
-    for attempt in range(5):
-        try:
-            return make()
-        except Exception as exc:
-            if "already exists" not in str(exc) or attempt == 4:
-                raise
-            time.sleep(0.2)
-    raise AssertionError("unreachable")

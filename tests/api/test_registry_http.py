@@ -15,7 +15,7 @@ from kyodo_registry.app import RegistryApplication
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.harness import Platform
-from support.registry import CRITERIA, application
+from support.registry import CRITERIA, actor, application
 
 PERSONAL = ("山田 花子", "hanako@example.jp", "042-300-0000")
 
@@ -212,9 +212,10 @@ async def test_a_race_lost_inside_the_store_is_answered_with_409(registry: Platf
 
     def save_after_a_competitor(*objs: Any, **kwargs: Any) -> Any:
         # Another replica commits its assessment between our read and our write.
-        competitor = RegistryApplication(env=app.env)
-        competitor.vault = app.vault
-        competitor.assess(objs[0].id, CRITERIA[5], True, "先に確定", "coord-2", {"correlation_id": "x"})
+        competitor = RegistryApplication(
+            env=app.env, vault=app.vault, clock=app.clock, timers=app.timers, documents=app.documents, db=app.db
+        )
+        competitor.assess(actor("coord-2", "coordinator"), None, objs[0].id, CRITERIA[5], True, "先に確定")
         competitor.close()
         app.save = original_save  # type: ignore[method-assign]
         return original_save(*objs, **kwargs)

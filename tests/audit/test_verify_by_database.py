@@ -10,13 +10,12 @@ from kyodo_registry.app import RegistryApplication
 from kyodo_shared.audit.chain import GENESIS, ChainEntry, Chainer, ChainStore, next_link, state_hash
 from kyodo_shared.audit.local import verify_local
 from kyodo_shared.audit.verify import PinFile
-from kyodo_shared.contracts.registry import CRITERIA_ORDER
 from kyodo_shared.settings import StoreSettings
 from kyodo_shared.store.db import SqliteDatabase
 from kyodo_shared.store.eventstore import eventsourcing_env
 
-from support.audit import TRACE, History
-from support.registry import BYLAWS_DOC, registry_app
+from support.audit import History
+from support.registry import apply_directly, registry_app
 
 
 def build(history: History, groups: int = 3) -> None:
@@ -110,18 +109,14 @@ def test_a_snapshot_that_differs_from_its_events_is_reported(tmp_path: Path) -> 
     app: RegistryApplication = registry_app(store, tmp_path / "vault.sqlite")
     app.close()
     env = {**eventsourcing_env(store), "IS_SNAPSHOTTING_ENABLED": "y"}
-    snapshotting = RegistryApplication(env=env)
-    snapshotting.vault = app.vault
-    snapshotting.documents = app.documents
+    snapshotting = RegistryApplication(
+        env=env, vault=app.vault, clock=app.clock, timers=app.timers, documents=app.documents, db=app.db
+    )
     db = SqliteDatabase(store.sqlite_path)
     chain = ChainStore(db)
     chain.migrate()
     try:
-        group_id = uuid.uuid4()
-        profile = {"name": "g", "purpose": "目的", "fields_of_activity": ["福祉"], "area": "本町"}
-        snapshotting.apply_for_registration(
-            group_id, profile, "rep", {"name": "x"}, dict.fromkeys(CRITERIA_ORDER, "e"), BYLAWS_DOC, [], TRACE
-        )
+        group_id = apply_directly(snapshotting, "g", "rep", {"name": "x"}).id
         snapshotting.take_snapshot(group_id)
         Chainer(snapshotting, chain).extend()
         pins = PinFile(tmp_path / "pins.json")

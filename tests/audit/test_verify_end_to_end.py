@@ -8,7 +8,6 @@ import asyncio
 import json
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import httpx
@@ -22,7 +21,7 @@ from kyodo_shared.web.devissuer import DevIssuer
 
 from support.harness import eventually
 from support.procs import child, free_port, kyodo_serve, serve_env
-from support.registry import BYLAWS_DOC, registry_app
+from support.registry import apply_directly, assess_directly, registry_app
 
 TRACE = {"correlation_id": "c", "causation_id": "c", "actor": "a"}
 ISSUER = "https://id.test.invalid"
@@ -32,17 +31,13 @@ def history_with_a_gap(store: StoreSettings, vault: Path) -> None:
     app: RegistryApplication = registry_app(store, vault)
     other: RegistryApplication = registry_app(store, vault)
     try:
-        group_id = uuid.uuid4()
-        profile = {"name": "g", "purpose": "目的", "fields_of_activity": ["福祉"], "area": "本町"}
-        app.apply_for_registration(
-            group_id, profile, "rep", {"name": "x"}, dict.fromkeys(CRITERIA_ORDER, "e"), BYLAWS_DOC, [], TRACE
-        )
+        group_id = apply_directly(app, "g", "rep", {"name": "x"}).id
         stale = app.get_group(group_id)
-        other.assess(group_id, CRITERIA_ORDER[0], True, "先に確定", "coord-2", TRACE)
+        assess_directly(other, group_id, CRITERIA_ORDER[0], by="coord-2")
         stale.assess(CRITERIA_ORDER[1], True, "後から", "coord-1", "2027-04-01", TRACE)
         with pytest.raises(IntegrityError):
             app.save(stale)  # the lost race consumes a notification id
-        other.assess(group_id, CRITERIA_ORDER[1], True, "確認", "coord-1", TRACE)
+        assess_directly(other, group_id, CRITERIA_ORDER[1], by="coord-1")
         ids = [n.id for n in app.recorder.select_notifications(start=1, limit=100)]
         assert ids != list(range(ids[0], ids[0] + len(ids))), "expected a notification-id gap"
     finally:

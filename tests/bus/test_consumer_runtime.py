@@ -151,7 +151,7 @@ async def test_parks_malformed_bytes_and_keeps_running(sqlite_path: Path, nats_u
         parked = kernel.ledger.parked()[0]
         assert parked.sequence == 1
         assert parked.last_error.startswith("PoisonMessage")
-        assert all(not t.done() for t in kernel._tasks)
+        assert all(not t.done() for t in kernel.supervisor.tasks)
         ready, _ = kernel.readiness()
         assert ready
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from pathlib import Path
 
 import nats
@@ -20,18 +19,13 @@ from kyodo_shared.store.db import SqliteDatabase
 from support.bus import Probe, create_source_stream, effects, probe_kernel, probe_settings, publish
 from support.harness import eventually
 from support.procs import child, free_port, kyodo_serve, probe_process, serve_env
-from support.registry import BYLAWS_DOC, registry_app
+from support.registry import apply_directly, assess_directly, registry_app
 
 
 def register_group(app: RegistryApplication, name: str) -> None:
-    trace = {"correlation_id": "test", "causation_id": "test", "actor": "test"}
-    group_id = uuid.uuid4()
-    profile = {"name": name, "purpose": "目的", "fields_of_activity": ["福祉"], "area": "本町"}
-    app.apply_for_registration(
-        group_id, profile, f"sub-{name}", {"name": "x"}, dict.fromkeys(CRITERIA_ORDER, "根拠"), BYLAWS_DOC, [], trace
-    )
+    group = apply_directly(app, name, f"sub-{name}", {"name": "x"})
     for criterion in CRITERIA_ORDER:
-        app.assess(group_id, criterion, True, "確認", "coord", trace)
+        assess_directly(app, group.id, criterion)
 
 
 async def wait_exit(proc: object, timeout: float = 20.0) -> int:

@@ -6,7 +6,6 @@ import asyncio
 import os
 import signal
 import subprocess
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -36,7 +35,7 @@ from kyodo_shared.settings import BusSettings, RelaySettings, StoreSettings
 from kyodo_shared.store.db import SqliteDatabase
 
 from support.harness import eventually
-from support.registry import BYLAWS_DOC, registry_app
+from support.registry import BYLAWS_DOC, actor, registry_app
 from support.servers import free_port, nats_server_binary, wait_for_port
 
 pytestmark = pytest.mark.smoke
@@ -53,7 +52,7 @@ def apply(app: RegistryApplication, name: str) -> None:
     profile = {"name": name, "purpose": "目的", "fields_of_activity": ["福祉"], "area": "本町"}
     personal = {"name": "山田 花子", "email": "hanako@example.jp", "phone": "042-300-0000"}
     app.apply_for_registration(
-        uuid.uuid4(), profile, "rep", personal, dict.fromkeys(CRITERIA_ORDER, "根拠"), BYLAWS_DOC, [], TRACE
+        actor("rep", "group", trace=TRACE), profile, personal, dict.fromkeys(CRITERIA_ORDER, "根拠"), BYLAWS_DOC, []
     )
 
 

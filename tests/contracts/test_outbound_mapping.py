@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from kyodo_shared.web.auth import JwksVerifier
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.harness import Backend, settings_for
-from support.registry import BYLAWS_DOC, registry_app
+from support.registry import BYLAWS_DOC, actor, registry_app
 
 KERNEL_PACKAGE = "kyodo_shared"
 
@@ -130,7 +129,7 @@ async def test_the_relay_stops_at_an_undeclared_event_without_skipping_it(tmp_pa
     profile = {"name": "国分寺みどりの会", "purpose": "緑地保全", "fields_of_activity": ["環境保全"], "area": "本町"}
     personal = {"name": "山田 花子", "email": "hanako@example.jp", "phone": "042-300-0000"}
     app.apply_for_registration(
-        uuid.uuid4(), profile, "rep", personal, dict.fromkeys(CRITERIA_ORDER, "根拠"), BYLAWS_DOC, [], trace
+        actor("rep", "group", trace=trace), profile, personal, dict.fromkeys(CRITERIA_ORDER, "根拠"), BYLAWS_DOC, []
     )
     relay = OutboxRelay(
         service="registry",

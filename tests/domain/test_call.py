@@ -15,9 +15,9 @@ import pytest
 
 from kyodo_proposals.bus import to_contracts
 from kyodo_proposals.domain import Call
-from kyodo_proposals.errors import ProposalsError
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts import proposals as c
+from kyodo_shared.domain.refusals import Refusal
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 TRACE = {"correlation_id": "c", "causation_id": "c", "actor": "a"}
@@ -68,7 +68,7 @@ def published(call: Call) -> list[Contract]:
 
 @contextmanager
 def refused(code: str) -> Iterator[None]:
-    with pytest.raises(ProposalsError) as error:
+    with pytest.raises(Refusal) as error:
         yield
     assert error.value.code == code
 

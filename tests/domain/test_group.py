@@ -11,9 +11,10 @@ from contextlib import contextmanager
 import pytest
 
 from kyodo_registry.bus import to_contracts
-from kyodo_registry.domain import CRITERIA, RECHECKED, Group, RegistryError
+from kyodo_registry.domain import CRITERIA, RECHECKED, Group
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts import registry as c
+from kyodo_shared.domain.refusals import Refusal
 
 TRACE = {"correlation_id": "c", "causation_id": "c", "actor": "a"}
 DUE = "2027-04-01"
@@ -45,7 +46,7 @@ def published(group: Group) -> list[Contract]:
 
 @contextmanager
 def refused(code: str) -> Iterator[None]:
-    with pytest.raises(RegistryError) as error:
+    with pytest.raises(Refusal) as error:
         yield
     assert error.value.code == code
 

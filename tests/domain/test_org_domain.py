@@ -24,16 +24,18 @@ from kyodo_registry.org.domain import (
     VICE_CHAIR,
     Committee,
     Department,
-    OrgError,
     Team,
     interests_id,
 )
 from kyodo_registry.org.visibility import EVENTS
 from kyodo_registry.visibility import POLICY
 from kyodo_shared.contracts.registry_org import PUBLISHED
+from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.settings import StoreSettings
 
-from support.registry import registry_app
+from support.registry import actor, registry_app
+
+COORD = actor("coord-1", "coordinator")
 
 TRACE = {"correlation_id": "c", "causation_id": "c", "actor": "coord"}
 SEALED = {"enc": "aes-256-gcm/v1", "person": "p", "key_id": "k", "nonce": "n", "ct": "c"}
@@ -52,7 +54,7 @@ def roster(board: Committee, on: date) -> list[tuple[str, str]]:
 
 
 def refused(code: str) -> Any:
-    return pytest.raises(OrgError, match=f"^{code}$")
+    return pytest.raises(Refusal, match=f"^{code}$")
 
 
 def test_a_roster_on_a_date_shows_only_the_members_serving_that_day() -> None:
@@ -213,8 +215,11 @@ def test_every_org_event_type_has_a_declared_visibility_with_a_salt_beside_perso
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Any]:
-    application = registry_app(StoreSettings(backend="sqlite", sqlite_path=tmp_path / "r.sqlite"), tmp_path / "v.db")
-    application.clock = lambda: datetime(2025, 6, 1, 1, tzinfo=UTC)
+    application = registry_app(
+        StoreSettings(backend="sqlite", sqlite_path=tmp_path / "r.sqlite"),
+        tmp_path / "v.db",
+        clock=lambda: datetime(2025, 6, 1, 1, tzinfo=UTC),
+    )
     yield application
     application.close()
 
@@ -222,17 +227,17 @@ def app(tmp_path: Path) -> Iterator[Any]:
 def test_a_persons_interests_live_in_one_aggregate_with_a_derived_id(app: Any) -> None:
     group = uuid.uuid4()
     assert interests_id("m-1") == uuid.uuid5(ORG_NAMESPACE, "interests:m-1")
-    interests, declaration_id = app.declare_interest("m-1", group, "officer", "理事", "m-1", TRACE)
+    interests, declaration_id = app.declare_interest(actor("m-1"), None, "m-1", group, "officer", "理事")
     assert interests.id == interests_id("m-1")
     assert app.declared_interest("m-1", group) is True
     assert app.declared_interest("m-1", uuid.uuid4()) is False
     assert app.declared_interest("m-2", group) is False
-    app.withdraw_interest("m-1", declaration_id, "退任したため", "m-1", TRACE)
+    app.withdraw_interest(actor("m-1"), None, "m-1", declaration_id, "退任したため")
     # A withdrawal does not lift the recusal at once (declare, withdraw, assess): only after a cooling-off year.
     assert app.declared_interest("m-1", group) is True
-    app.clock = lambda: datetime(2026, 6, 2, 1, tzinfo=UTC)
+    app.clock.move_to(lambda: datetime(2026, 6, 2, 1, tzinfo=UTC))
     assert app.declared_interest("m-1", group) is False
-    app.clock = lambda: datetime(2025, 6, 1, 1, tzinfo=UTC)
+    app.clock.move_to(lambda: datetime(2025, 6, 1, 1, tzinfo=UTC))
     # Withdrawn, not deleted: the declaration is still there, and so is who recorded what.
     [(sub, kept)] = app.interests_in(group)
     assert (sub, kept.active, kept.withdrawal_reason, kept.declared_at) == (
@@ -242,30 +247,30 @@ def test_a_persons_interests_live_in_one_aggregate_with_a_derived_id(app: Any) -
         "2025-06-01T01:00:00+00:00",
     )
     with refused("already_withdrawn"):
-        app.withdraw_interest("m-1", declaration_id, "再度", "m-1", TRACE)
+        app.withdraw_interest(actor("m-1"), None, "m-1", declaration_id, "再度")
 
 
 def test_a_coordinator_records_a_declaration_on_a_members_behalf(app: Any) -> None:
     group = uuid.uuid4()
-    app.declare_interest("m-1", group, "member", None, "coord-1", TRACE)
+    app.declare_interest(actor("coord-1"), None, "m-1", group, "member", None)
     with refused("already_declared"):
-        app.declare_interest("m-1", group, "member", None, "m-1", TRACE)
-    app.declare_interest("m-1", group, "business", None, "m-1", TRACE)
-    app.declare_interest("m-2", group, "close_relation", None, "coord-1", TRACE)
+        app.declare_interest(actor("m-1"), None, "m-1", group, "member", None)
+    app.declare_interest(actor("m-1"), None, "m-1", group, "business", None)
+    app.declare_interest(actor("coord-1"), None, "m-2", group, "close_relation", None)
     found = [(sub, d.kind, d.recorded_by) for sub, d in app.interests_in(group)]
     assert found == [("m-1", "member", "coord-1"), ("m-1", "business", "m-1"), ("m-2", "close_relation", "coord-1")]
 
 
 def test_a_department_code_is_taken_only_once(app: Any) -> None:
-    app.create_department(uuid.uuid4(), "COMM", "協働コミュニティ課", None, TRACE)
+    app.create_department(COORD, "COMM", "協働コミュニティ課", None)
     with refused("department_code_taken"):
-        app.create_department(uuid.uuid4(), "COMM", "別の課", None, TRACE)
+        app.create_department(COORD, "COMM", "別の課", None)
     assert [d.code for d in app.departments()] == ["COMM"]
 
 
 def test_a_members_name_is_stored_only_encrypted_and_never_published(app: Any, tmp_path: Path) -> None:
-    board = app.establish_committee(uuid.uuid4(), "evaluation_committee", "協働事業評価委員会", None, TRACE)
-    board = app.appoint_member(board.id, "m-1", "鈴木 一子", APRIL, MARCH, TRACE)
+    board = app.establish_committee(COORD, "evaluation_committee", "協働事業評価委員会", None)
+    board = app.appoint_member(COORD, None, board.id, "m-1", "鈴木 一子", APRIL, MARCH)
     assert app.member_name(board.terms[0]) == "鈴木 一子"
     stored = b"".join(f.read_bytes() for f in tmp_path.glob("r.sqlite*"))
     assert "鈴木".encode() not in stored
@@ -281,29 +286,29 @@ def test_a_members_name_is_stored_only_encrypted_and_never_published(app: Any, t
 
 
 def test_refuses_an_appointment_without_leaving_a_key_behind(app: Any) -> None:
-    board = app.establish_committee(uuid.uuid4(), "review_board", "協働事業審査会", None, TRACE)
-    app.appoint_member(board.id, "m-1", "鈴木 一子", APRIL, MARCH, TRACE)
+    board = app.establish_committee(COORD, "review_board", "協働事業審査会", None)
+    app.appoint_member(COORD, None, board.id, "m-1", "鈴木 一子", APRIL, MARCH)
     with refused("overlapping_term"):
-        app.appoint_member(board.id, "m-1", "鈴木 一子", APRIL, MARCH, TRACE)
+        app.appoint_member(COORD, None, board.id, "m-1", "鈴木 一子", APRIL, MARCH)
     assert app.get_committee(board.id).version == 2
     assert app.vault.erasable_from("m-9") is None
 
 
 def test_every_published_org_contract_is_produced_by_some_event(app: Any) -> None:
-    group, dept = uuid.uuid4(), uuid.uuid4()
-    app.create_department(dept, "COMM", "協働コミュニティ課", None, TRACE)
-    app.assign_staff(dept, "s-1", "主査", None, TRACE)
-    app.assign_staff(dept, "s-2", "主事", None, TRACE)
-    app.appoint_liaison(dept, "s-1", None, TRACE)
-    app.unassign_staff(dept, "s-2", None, TRACE)
-    app.join_team("s-1", dept, None, TRACE)
-    app.leave_team("s-1", None, TRACE)
-    board = app.establish_committee(uuid.uuid4(), "review_board", "協働事業審査会", None, TRACE)
-    app.appoint_member(board.id, "m-1", "鈴木 一子", APRIL, MARCH, TRACE)
-    app.change_officers(board.id, "m-1", None, None, TRACE)
-    app.end_membership(board.id, "m-1", None, "resigned", TRACE)
-    _, declaration = app.declare_interest("m-1", group, "member", None, "m-1", TRACE)
-    app.withdraw_interest("m-1", declaration, "退会", "m-1", TRACE)
+    group = uuid.uuid4()
+    dept = app.create_department(COORD, "COMM", "協働コミュニティ課", None).id
+    app.assign_staff(COORD, None, dept, "s-1", "主査", None)
+    app.assign_staff(COORD, None, dept, "s-2", "主事", None)
+    app.appoint_liaison(COORD, None, dept, "s-1", None)
+    app.unassign_staff(COORD, None, dept, "s-2", None)
+    app.join_team(COORD, None, "s-1", dept, None)
+    app.leave_team(COORD, None, "s-1", None)
+    board = app.establish_committee(COORD, "review_board", "協働事業審査会", None)
+    app.appoint_member(COORD, None, board.id, "m-1", "鈴木 一子", APRIL, MARCH)
+    app.change_officers(COORD, None, board.id, "m-1", None, None)
+    app.end_membership(COORD, None, board.id, "m-1", None, "resigned")
+    _, declaration = app.declare_interest(actor("m-1"), None, "m-1", group, "member", None)
+    app.withdraw_interest(actor("m-1"), None, "m-1", declaration, "退会")
     produced = {
         type(c)
         for n in app.recorder.select_notifications(start=1, limit=100)

@@ -126,20 +126,14 @@ def test_a_replica_that_died_after_claiming_leaves_the_timer_to_another_once_the
 
 
 async def test_a_running_kernel_fires_its_services_timers(tmp_path: Path, nats_url: str, bus_namespace: str) -> None:
-    import uuid as uuid_module
 
-    from eventsourcing.application import Application
-
-    from kyodo_shared.runtime import Kernel
-
-    from support.bus import probe_settings
+    from support.bus import bare_kernel, probe_settings
     from support.harness import eventually
 
     fired: list[str] = []
-    kernel = Kernel(
-        service="probe",
-        settings=probe_settings(tmp_path / "probe.sqlite", nats_url, bus_namespace),
-        application_factory=lambda env: Application[uuid_module.UUID](env=env),
+    kernel = bare_kernel(
+        "probe",
+        probe_settings(tmp_path / "probe.sqlite", nats_url, bus_namespace),
         timer_actions={"probe.ping": lambda t: fired.append(t.aggregate_id)},
     )
     kernel.timers.schedule("probe.ping", "a-1", datetime.now(UTC) - timedelta(seconds=1))

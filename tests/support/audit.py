@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from kyodo_shared.audit.verify import PinFile, VerifyReport
 from kyodo_shared.contracts.registry import CRITERIA_ORDER
 from kyodo_shared.store.db import SqliteDatabase
 
-from support.registry import BYLAWS_DOC
+from support.registry import BYLAWS_DOC, actor
 
 TRACE = {"correlation_id": "c", "causation_id": "c", "actor": "a"}
 
@@ -35,7 +34,12 @@ class History:
         profile = {"name": name, "purpose": "目的", "fields_of_activity": ["福祉"], "area": "本町"}
         personal = {"name": "x", "email": "x@example.jp", "phone": "042-300-0000"}
         self.app.apply_for_registration(
-            uuid.uuid4(), profile, f"rep-{name}", personal, dict.fromkeys(CRITERIA_ORDER, "根拠"), BYLAWS_DOC, [], TRACE
+            actor(f"rep-{name}", "group", trace=TRACE),
+            profile,
+            personal,
+            dict.fromkeys(CRITERIA_ORDER, "根拠"),
+            BYLAWS_DOC,
+            [],
         )
 
     def chain_and_sign(self) -> None:

@@ -16,7 +16,7 @@ from nats.js.api import StreamConfig
 from kyodo_shared.bus.cloudevents import H_TYPE, Envelope, encode, message_id
 from kyodo_shared.contracts import stream_name, stream_subjects
 from kyodo_shared.contracts.registry import GroupProfile, GroupRegistered
-from kyodo_shared.runtime import Kernel, Subscription
+from kyodo_shared.runtime import Kernel, Subscription, open_foundation
 from kyodo_shared.settings import (
     AuditSettings,
     BusSettings,
@@ -116,17 +116,28 @@ def probe_settings(sqlite_path: Path, nats_url: str, namespace: str, **consumer:
     )
 
 
-def probe_kernel(settings: KernelSettings, probe: Probe) -> Kernel:
-    def migrate_effects(db: Database) -> None:
-        migrate(db, EFFECTS_SCHEMA)
-
+def bare_kernel(service: str, settings: KernelSettings, **parts: Any) -> Kernel:
+    """A kernel over a plain eventsourcing application, built as a composition root builds one."""
+    base = open_foundation(service, settings)
+    app = base.store.construct(lambda env: Application[uuid.UUID](env=env))
     return Kernel(
-        service="probe",
+        service=service,
         settings=settings,
-        application_factory=lambda env: Application[uuid.UUID](env=env),
-        subscriptions=[Subscription(source="registry", handlers={GroupRegistered: probe.handle})],
-        migrations=[migrate_effects],
+        store=base.store,
+        application=app,
+        service_clock=base.clock,
+        replica=base.replica,
+        keys=base.keys,
+        **parts,
     )
+
+
+def probe_kernel(settings: KernelSettings, probe: Probe) -> Kernel:
+    kernel = bare_kernel(
+        "probe", settings, subscriptions=[Subscription(source="registry", handlers={GroupRegistered: probe.handle})]
+    )
+    migrate(kernel.db, EFFECTS_SCHEMA)
+    return kernel
 
 
 def effects(db: Database) -> list[tuple[int, str]]:

@@ -45,18 +45,58 @@ def application(name: str = "国分寺みどりの会", **overrides: Any) -> dic
     return body
 
 
-def registry_app(store: Any, vault_path: Any) -> Any:
-    """A registry application on a store, with its key vault, outside any running service."""
+def registry_app(store: Any, vault_path: Any, clock: Any = None) -> Any:
+    """A registry application on a store, with its key vault, outside any running service.
+
+    Built as the composition root builds it (constructor arguments), with its own timers table on the store.
+    """
     from kyodo_registry.app import RegistryApplication
     from kyodo_registry.documents import DocumentStore
+    from kyodo_registry.index import migrate_index
     from kyodo_registry.settings import DEFAULT_RETENTION_DAYS
     from kyodo_shared.privacy.vault import KeyVault
-    from kyodo_shared.store.db import SqliteDatabase
+    from kyodo_shared.settings import StoreSettings
+    from kyodo_shared.store.db import open_database
     from kyodo_shared.store.eventstore import eventsourcing_env
+    from kyodo_shared.tasks.clock import ServiceClock
+    from kyodo_shared.tasks.timers import Timers
 
-    app = RegistryApplication(env=eventsourcing_env(store))
-    app.vault = KeyVault(SqliteDatabase(vault_path), DEFAULT_RETENTION_DAYS)
-    app.vault.migrate()
-    app.documents = DocumentStore(SqliteDatabase(vault_path.parent / "registry-documents.sqlite"))
-    app.documents.migrate()
-    return app
+    vault = KeyVault(open_database(StoreSettings(backend="sqlite", sqlite_path=vault_path)), DEFAULT_RETENTION_DAYS)
+    vault.migrate()
+    documents = DocumentStore(
+        open_database(StoreSettings(backend="sqlite", sqlite_path=vault_path.parent / "registry-documents.sqlite"))
+    )
+    documents.migrate()
+    db = open_database(store)
+    migrate_index(db)
+    service_clock = ServiceClock()
+    if clock is not None:
+        service_clock.move_to(clock)
+    timers = Timers(db, clock=service_clock)
+    timers.migrate()
+    return RegistryApplication(
+        env=eventsourcing_env(store), vault=vault, clock=service_clock, timers=timers, documents=documents, db=db
+    )
+
+
+TRACE = {"correlation_id": "test", "causation_id": "test", "actor": "test"}
+
+
+def actor(sub: str, *roles: str, trace: dict[str, str] | None = None) -> Any:
+    """Someone issuing a command directly to an application (no HTTP)."""
+    from kyodo_shared.domain.actors import Actor, Principal, Role
+
+    return Actor(Principal(sub, frozenset(Role(r) for r in roles)), trace or TRACE)
+
+
+def apply_directly(app: Any, name: str, rep_sub: str = "rep", personal: dict[str, str] | None = None) -> Any:
+    """An application for registration, straight through the application service; returns the group."""
+    profile = {"name": name, "purpose": "目的", "fields_of_activity": ["福祉"], "area": "本町"}
+    personal = personal or {"name": "山田 花子", "email": "hanako@example.jp", "phone": "042-300-0000"}
+    return app.apply_for_registration(
+        actor(rep_sub, "group"), profile, personal, dict.fromkeys(CRITERIA, "根拠"), BYLAWS_DOC, []
+    )
+
+
+def assess_directly(app: Any, group_id: Any, criterion: str, met: bool = True, by: str = "coord") -> Any:
+    return app.assess(actor(by, "coordinator"), None, group_id, criterion, met, "確認")

@@ -8,8 +8,11 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 
+from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.web.app import etag_of as kernel_etag_of
 from kyodo_shared.web.app import require_if_match as kernel_require_if_match
+from kyodo_shared.web.handlers import install_problem_handlers
+from kyodo_shared.web.messages import MessageTable
 from kyodo_shared.web.preconditions import (
     IfMatch,
     etag_of,
@@ -18,13 +21,14 @@ from kyodo_shared.web.preconditions import (
     parse_if_match,
     require_if_match,
 )
-from kyodo_shared.web.problems import Problem, problem_response
 
 CURRENT = 3
 
 
-def code_of(error: pytest.ExceptionInfo[Problem]) -> tuple[int, str]:
-    return error.value.status, error.value.code
+def code_of(error: pytest.ExceptionInfo[Refusal]) -> tuple[int, str]:
+    """What a client reads: the refusal answered through the kernel's message table."""
+    problem = MessageTable().for_refusal(error.value)
+    return problem.status, problem.code
 
 
 def test_an_etag_as_sent_matches_its_own_version() -> None:
@@ -65,7 +69,7 @@ def test_empty_list_elements_and_whitespace_around_commas_are_ignored() -> None:
 
 
 def test_a_missing_header_is_refused_with_428() -> None:
-    with pytest.raises(Problem) as error:
+    with pytest.raises(Refusal) as error:
         parse_if_match(None)
     assert code_of(error) == (428, "precondition_required")
 
@@ -75,15 +79,15 @@ def test_a_missing_header_is_refused_with_428() -> None:
     ["3", '"3', '3"', 'w/"3"', "W/3", '"3" "4"', '*, "3"', "**", "", "  ", ",", '"3";', '"3 "', '"caf\x00e"', '"3"\n'],
 )
 def test_a_value_that_is_not_an_if_match_is_refused_with_400(value: str) -> None:
-    with pytest.raises(Problem) as error:
+    with pytest.raises(Refusal) as error:
         parse_if_match(value)
     assert code_of(error) == (400, "invalid_if_match")
 
 
 def test_the_refusal_never_echoes_the_header() -> None:
-    with pytest.raises(Problem) as error:
+    with pytest.raises(Refusal) as error:
         parse_if_match("<script>secret")
-    assert "secret" not in str(error.value.body("/x"))
+    assert "secret" not in str(MessageTable().for_refusal(error.value).body("/x"))
 
 
 def test_the_kernels_etag_and_check_are_the_parsers() -> None:
@@ -94,12 +98,7 @@ def test_the_kernels_etag_and_check_are_the_parsers() -> None:
 def app_with_routes() -> FastAPI:
     """A route per way to check If-Match, answering problems as every service does."""
     app = FastAPI()
-
-    async def on_problem(request: Request, exc: Exception) -> Any:
-        assert isinstance(exc, Problem)
-        return problem_response(exc, request)
-
-    app.add_exception_handler(Problem, on_problem)
+    install_problem_handlers(app, MessageTable())
 
     @app.post("/checked")
     def checked(request: Request) -> dict[str, str]:

@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 
 from kyodo_info_hub.app import DirectoryEntry, Portal, PortalCall
 from kyodo_info_hub.domain import CALL_STATUSES, DIRECTORY_STATUSES
+from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.web.pagination import LINK_HEADER, Page, Paging, paginated
-from kyodo_shared.web.problems import Problem
 
 
 def portal(request: Request) -> Portal:
@@ -72,7 +72,7 @@ async def directory(
 async def group(group_id: str, reads: PortalReads) -> Any:
     entry = await asyncio.to_thread(reads.group, group_id)
     if entry is None:
-        raise Problem(404, "group_not_found", "団体が見つかりません", "Group not found")
+        raise Refusal("group_not_found")
     return _group(entry)
 
 
@@ -118,7 +118,7 @@ async def list_portal_calls(
 async def portal_call(call_id: str, reads: PortalReads) -> Any:
     call = await asyncio.to_thread(reads.call, call_id)
     if call is None:
-        raise Problem(404, "call_not_found", "募集が見つかりません", "Call not found")
+        raise Refusal("call_not_found")
     return _portal_call(call)
 
 

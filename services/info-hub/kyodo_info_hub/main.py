@@ -10,7 +10,7 @@ from kyodo_info_hub.api import routers
 from kyodo_info_hub.app import InfoHubApplication
 from kyodo_info_hub.bus import MIGRATIONS, READ_MODELS, SUBSCRIPTIONS
 from kyodo_info_hub.settings import InfoHubSettings
-from kyodo_shared.runtime import Kernel
+from kyodo_shared.runtime import Kernel, open_foundation
 from kyodo_shared.service import ServiceSpec
 from kyodo_shared.settings import KernelSettings
 from kyodo_shared.web.app import create_service_app
@@ -21,12 +21,19 @@ SERVICE_NAME = "info-hub"
 
 def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | None = None) -> FastAPI:
     settings = settings or InfoHubSettings()
+    base = open_foundation(SERVICE_NAME, settings)
+    for migrate in MIGRATIONS:
+        migrate(base.store.db)
+    app = base.store.construct(lambda env: InfoHubApplication(env=env))
     kernel = Kernel(
         service=SERVICE_NAME,
         settings=settings,
-        application_factory=lambda env: InfoHubApplication(env=env),
+        store=base.store,
+        application=app,
+        service_clock=base.clock,
+        replica=base.replica,
+        keys=base.keys,
         subscriptions=list(SUBSCRIPTIONS),
-        migrations=list(MIGRATIONS),
         read_models=list(READ_MODELS),
     )
     return create_service_app(

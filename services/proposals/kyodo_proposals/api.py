@@ -13,9 +13,9 @@ from kyodo_proposals.domain import DRAFT, Call
 from kyodo_proposals.http import app_of, run, trace
 from kyodo_proposals.index import list_calls
 from kyodo_proposals.schemas import Amendment, CallDraft, CallPage, CallSummary, CallView, Reason
+from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.web.app import etag_of, optional_principal, require_if_match, requires
 from kyodo_shared.web.auth import Principal, Role
-from kyodo_shared.web.problems import Problem
 
 router = APIRouter(prefix="/calls", tags=["calls"])
 Coordinator = Annotated[Principal, Depends(requires(Role.COORDINATOR))]
@@ -135,6 +135,6 @@ async def get_call(
 ) -> Any:
     call = await run(app_of(request).get_call, call_id)
     if call.status == DRAFT and not (principal is not None and principal.has(Role.COORDINATOR)):
-        raise Problem(404, "call_not_found", "募集が見つかりません", "Call not found")
+        raise Refusal("call_not_found")
     response.headers["ETag"] = etag_of(call.version)
     return _view(call)

@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from kyodo_proposals.domain import RESULTS_PUBLISHED
 from kyodo_proposals.http import app_of, run, trace
 from kyodo_proposals.review import Review
+from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.web.app import requires
 from kyodo_shared.web.auth import Principal, Role
-from kyodo_shared.web.problems import Problem
 
 router = APIRouter(prefix="/calls/{call_id}", tags=["review and results"])
 Coordinator = Annotated[Principal, Depends(requires(Role.COORDINATOR))]
@@ -83,10 +83,10 @@ async def board_proposals(call_id: UUID, request: Request, principal: Reviewer) 
     app = app_of(request)
     call = await run(app.get_call, call_id)
     if call.status == "cancelled":
-        raise Problem(409, "invalid_state", "現在の状態ではこの操作はできません", "The call was cancelled")
+        raise Refusal("invalid_state", state="cancelled")
     review = await run(app.get_review, call_id)
     if principal.sub not in review.board:
-        raise Problem(403, "not_on_board", "この募集の審査会委員ではありません", "Not on this call's review board")
+        raise Refusal("not_on_board")
     items = []
     for proposal_id, entry in sorted(review.entries.items()):
         recused = await asyncio.to_thread(app.recused, review, principal.sub, proposal_id)
@@ -161,11 +161,11 @@ async def scores(call_id: UUID, proposal_id: UUID, request: Request, principal: 
     review = await run(app.get_review, call_id)
     key = f"{principal.sub}|{proposal_id}"
     if str(proposal_id) not in review.entries:
-        raise Problem(404, "proposal_not_found", "提案が見つかりません", "Proposal not found")
+        raise Refusal("proposal_not_found")
     recused = await asyncio.to_thread(app.recused, review, principal.sub, str(proposal_id))
     if principal.sub not in review.board or recused or key not in review.scores:
         # Recused members never see them; the others only once their own score is in.
-        raise Problem(403, "score_first", "自分の採点を提出した後に閲覧できます", "Submit your own score first")
+        raise Refusal("score_first")
     return {
         "items": [
             {"member_sub": k.split("|", 1)[0], **v}
@@ -194,7 +194,7 @@ async def decide(call_id: UUID, body: DecisionIn, request: Request, principal: R
 async def results(call_id: UUID, request: Request) -> Any:
     call = await run(app_of(request).get_call, call_id)
     if call.status != RESULTS_PUBLISHED:
-        raise Problem(404, "results_not_published", "結果は公表されていません", "Results are not published")
+        raise Refusal("results_not_published")
     return call.results
 
 
@@ -204,11 +204,11 @@ async def own_results(call_id: UUID, group_id: UUID, request: Request, principal
     call = await run(app.get_call, call_id)
     acts = await asyncio.to_thread(app._view().acts_for, principal.sub, str(group_id))
     if call.status != RESULTS_PUBLISHED or not acts:
-        raise Problem(404, "results_not_published", "結果は公表されていません", "Results are not published")
+        raise Refusal("results_not_published")
     review = await run(app.get_review, call_id)
     mine = [p for p in call.results["proposals"] if p["group_id"] == str(group_id)]
     if not mine:
-        raise Problem(404, "proposal_not_found", "提案が見つかりません", "Proposal not found")
+        raise Refusal("proposal_not_found")
     proposal_id = mine[0]["proposal_id"]
     counted = (review.decision or {}).get("counted", [])
     comments = [review.scores[k]["comment"] for k in counted if k.endswith(f"|{proposal_id}")]

@@ -6,20 +6,34 @@ No I/O here: ids, times, the board and the seed commitment are computed by the c
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from kyodo_proposals.errors import refuse
+from kyodo_shared.domain.refusals import Refusal
 
-DRAFT = "draft"
-PUBLISHED = "published"
-CLOSED = "closed"
-IN_REVIEW = "in_review"
-DECIDED = "decided"
-RESULTS_PUBLISHED = "results_published"
-CANCELLED = "cancelled"
+
+class CallStatus(StrEnum):
+    """A call's life; the wire contracts and the audit read the same strings."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+    IN_REVIEW = "in_review"
+    DECIDED = "decided"
+    RESULTS_PUBLISHED = "results_published"
+    CANCELLED = "cancelled"
+
+
+DRAFT = CallStatus.DRAFT
+PUBLISHED = CallStatus.PUBLISHED
+CLOSED = CallStatus.CLOSED
+IN_REVIEW = CallStatus.IN_REVIEW
+DECIDED = CallStatus.DECIDED
+RESULTS_PUBLISHED = CallStatus.RESULTS_PUBLISHED
+CANCELLED = CallStatus.CANCELLED
 
 # What an amendment may change before the deadline (the board included); anything else is fixed at publication.
 AMENDABLE = frozenset(
@@ -58,9 +72,9 @@ class Call(Aggregate):
     def deadline(self) -> datetime:
         return datetime.fromisoformat(str(self.spec["deadline"]))
 
-    def _require(self, *statuses: str) -> None:
+    def _require(self, *statuses: CallStatus) -> None:
         if self.status not in statuses:
-            raise refuse("invalid_state", self.status)
+            raise Refusal("invalid_state", state=self.status)
 
     def revise_draft(self, spec: dict[str, Any], by_sub: str, trace: dict[str, str]) -> None:
         self._require(DRAFT)
@@ -83,9 +97,9 @@ class Call(Aggregate):
         """The board is fixed here: the review board's members on the day of publication."""
         self._require(DRAFT)
         if self.deadline <= now:
-            raise refuse("deadline_passed")
+            raise Refusal("deadline_passed")
         if len(board) < int(self.spec["quorum"]):
-            raise refuse("board_below_quorum")
+            raise Refusal("board_below_quorum")
         self._published(
             dict(self.spec), board, chair_sub, vice_chair_sub, seed_commitment, now.isoformat(), by_sub, trace
         )
@@ -125,14 +139,14 @@ class Call(Aggregate):
         """
         self._require(PUBLISHED)
         if now >= self.deadline:
-            raise refuse("deadline_passed")
+            raise Refusal("deadline_passed")
         if (not changes and board is None) or not set(changes) <= AMENDABLE:
-            raise refuse("not_amendable")
+            raise Refusal("not_amendable")
         if new_deadline < self.deadline + timedelta(days=minimum_extension_days):
-            raise refuse("extension_too_short")
+            raise Refusal("extension_too_short")
         members, chair, vice = board if board is not None else (self.board, self.chair_sub, self.vice_chair_sub)
         if len(members) < int(self.spec["quorum"]):
-            raise refuse("board_below_quorum")
+            raise Refusal("board_below_quorum")
         spec = {**self.spec, **changes, "deadline": new_deadline.isoformat()}
         changed = sorted(changes) + (["board"] if board is not None else [])
         self._amended(spec, changed, list(members), chair, vice, reason, now.isoformat(), by_sub, trace)
@@ -170,7 +184,7 @@ class Call(Aggregate):
     @event("ReviewStarted")
     def start_review(self, trace: dict[str, str]) -> None:
         if self.status != CLOSED:
-            raise refuse("invalid_state", self.status)
+            raise Refusal("invalid_state", state=self.status)
         self.status = IN_REVIEW
 
     def conclude(self, results: dict[str, Any], by_sub: str, trace: dict[str, str]) -> None:

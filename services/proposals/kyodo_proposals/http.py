@@ -7,8 +7,8 @@ from __future__ import annotations
 from fastapi import Request
 
 from kyodo_proposals.app import ProposalsApplication
-from kyodo_shared.domain.refusals import run_refusing as run
 from kyodo_shared.web.app import trace_of as trace
+from kyodo_shared.web.threads import off_loop as run
 
 __all__ = ["app_of", "run", "trace"]
 

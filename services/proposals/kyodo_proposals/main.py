@@ -7,7 +7,6 @@ import secrets
 from pathlib import Path
 from uuid import UUID
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
 from kyodo_proposals.api import router
@@ -17,15 +16,17 @@ from kyodo_proposals.app import CLOSE_TIMER, ProposalsApplication
 from kyodo_proposals.bus import to_contracts
 from kyodo_proposals.index import NAME as INDEX_NAME
 from kyodo_proposals.index import migrate_index, project_calls
+from kyodo_proposals.messages import MESSAGES
 from kyodo_proposals.registry_view import HANDLERS, READ_MODELS, RegistryView, migrate_registry_view
 from kyodo_proposals.settings import ProposalsSettings
 from kyodo_proposals.visibility import POLICY
-from kyodo_shared.runtime import Kernel, Subscription
+from kyodo_shared.runtime import Kernel, Subscription, open_foundation
 from kyodo_shared.service import ServiceSpec
 from kyodo_shared.settings import KernelSettings
 from kyodo_shared.tasks.timers import Timer
 from kyodo_shared.web.app import create_service_app
 from kyodo_shared.web.auth import JwksVerifier
+from kyodo_shared.web.messages import MessageTable
 
 SERVICE_NAME = "proposals"
 
@@ -48,42 +49,49 @@ def sealing_key(keys_dir: Path) -> bytes:
 def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | None = None) -> FastAPI:
     settings = settings or ProposalsSettings()
 
+    base = open_foundation(SERVICE_NAME, settings)
+    store = base.store
+    migrate_registry_view(store.db)
+    migrate_index(store.db)
+    extension_days = settings.amendment_extension_days if isinstance(settings, ProposalsSettings) else 7
+    app = store.construct(
+        lambda env: ProposalsApplication(
+            env=env,
+            clock=base.clock,
+            timers=store.timers,
+            view=RegistryView(store.db),
+            sealing_key=sealing_key(settings.audit.keys_dir),
+            keys=base.keys,
+            minimum_extension_days=extension_days,
+        )
+    )
+
     def close(timer: Timer) -> None:
         trace = {"correlation_id": timer.timer_id, "causation_id": timer.timer_id, "actor": "system:deadline-timer"}
-        kernel.application.close_due(UUID(timer.aggregate_id), trace)
+        app.close_due(UUID(timer.aggregate_id), trace)
 
     kernel = Kernel(
         service=SERVICE_NAME,
         settings=settings,
-        application_factory=lambda env: ProposalsApplication(env=env),
+        store=store,
+        application=app,
+        service_clock=base.clock,
+        replica=base.replica,
+        keys=base.keys,
         mapper=to_contracts,
         visibility=POLICY,
         subscriptions=[Subscription(source="registry", handlers=HANDLERS)],
-        migrations=[migrate_registry_view, migrate_index],
         read_models=READ_MODELS,
         projections={INDEX_NAME: project_calls},
         timer_actions={CLOSE_TIMER: close},
     )
-    app = kernel.application
-    app.clock = lambda: kernel.clock()
-    app.timers = kernel.timers
-    app.view = RegistryView(kernel.db)
-    app.sealing_key = sealing_key(settings.audit.keys_dir)
-
-    def receipt_key() -> tuple[Ed25519PrivateKey, str]:
-        ring = kernel.keys_ring()
-        return ring.private(ring.active), ring.active
-
-    app.receipt_key = receipt_key
-    app.published_keys = kernel.published_keys
-    if isinstance(settings, ProposalsSettings):
-        app.minimum_extension_days = settings.amendment_extension_days
     return create_service_app(
         kernel=kernel,
         verifier=verifier or JwksVerifier(settings.auth),
         title="Kyodo proposals (協働事業提案)",
         description="Calls for proposals, sealed proposals, the review board, decisions by published rules.",
         routers=[router, proposals_router, review_router],
+        messages=MessageTable(MESSAGES),
         # How many submissions, revisions, withdrawals or reads there were is sealed information too.
         unmetered=["/calls/{call_id}/proposals"],
     )

@@ -8,16 +8,24 @@ late voids the scores already given.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from kyodo_proposals.errors import refuse
+from kyodo_shared.domain.refusals import Refusal
 
-OPEN = "open"
-DECIDED = "decided"
-PUBLISHED = "published"
+
+class ReviewStatus(StrEnum):
+    OPEN = "open"
+    DECIDED = "decided"
+    PUBLISHED = "published"
+
+
+OPEN = ReviewStatus.OPEN
+DECIDED = ReviewStatus.DECIDED
+PUBLISHED = ReviewStatus.PUBLISHED
 
 
 def review_id(call_id: UUID) -> UUID:
@@ -67,12 +75,12 @@ class Review(Aggregate):
 
     def _entry(self, proposal_id: str) -> dict[str, Any]:
         if proposal_id not in self.entries:
-            raise refuse("proposal_not_found")
+            raise Refusal("proposal_not_found")
         return self.entries[proposal_id]
 
     def _member(self, member_sub: str) -> None:
         if member_sub not in self.board:
-            raise refuse("not_on_board")
+            raise Refusal("not_on_board")
 
     def declare_conflict(
         self, member_sub: str, proposal_id: str, kind: str, reason: str, by_sub: str, pinned: bool
@@ -95,9 +103,9 @@ class Review(Aggregate):
         self._require_open()
         conflict = self.conflicts.get(f"{member_sub}|{proposal_id}")
         if conflict is None:
-            raise refuse("conflict_not_found")
+            raise Refusal("conflict_not_found")
         if conflict["pinned"]:
-            raise refuse("conflict_pinned")
+            raise Refusal("conflict_pinned")
         self._conflict_removed(member_sub, proposal_id, by_sub)
 
     @event("ConflictRemoved")
@@ -122,12 +130,12 @@ class Review(Aggregate):
         self._member(member_sub)
         self._entry(proposal_id)
         if self.recused(member_sub, proposal_id, interested):
-            raise refuse("recused")
+            raise Refusal("recused")
         if f"{member_sub}|{proposal_id}" in self.scores:
-            raise refuse("score_final")
+            raise Refusal("score_final")
         limits = {str(c["key"]): int(c["max_points"]) for c in criteria}
         if set(points) != set(limits) or any(not 0 <= points[k] <= limits[k] for k in limits):
-            raise refuse("invalid_points")
+            raise Refusal("invalid_points")
         self._scored(member_sub, proposal_id, dict(points), comment, trace)
 
     @event("Scored")
@@ -139,7 +147,7 @@ class Review(Aggregate):
     def add_substitute(self, member_sub: str, reason: str, by_sub: str, trace: dict[str, str]) -> None:
         self._require_open()
         if member_sub in self.board:
-            raise refuse("already_on_board")
+            raise Refusal("already_on_board")
         self._substitute_added(str(self.call_id), member_sub, reason, by_sub, trace)
 
     @event("SubstituteAdded")
@@ -167,7 +175,7 @@ class Review(Aggregate):
 
     def publish_results(self, results: dict[str, Any], by_sub: str, trace: dict[str, str]) -> None:
         if self.status != DECIDED:
-            raise refuse("invalid_state", self.status)
+            raise Refusal("invalid_state", state=self.status)
         self._results_published(results, by_sub, trace)
 
     @event("ResultsPublished")
@@ -177,4 +185,4 @@ class Review(Aggregate):
 
     def _require_open(self) -> None:
         if self.status != OPEN:
-            raise refuse("invalid_state", self.status)
+            raise Refusal("invalid_state", state=self.status)

@@ -18,12 +18,13 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
 from kyodo_proposals.domain import IN_REVIEW, Call
-from kyodo_proposals.errors import ProposalsError, refuse
 from kyodo_proposals.ranking import CallRule, CriterionRule, Entry, rank
 from kyodo_proposals.registry_view import RegistryView
 from kyodo_proposals.review import Review, review_id
-from kyodo_proposals.sealed import Proposal, derived_id, unseal
+from kyodo_proposals.sealed import Proposal
+from kyodo_proposals.sealing import derived_id, unseal
 from kyodo_shared.audit.receipts import Receipt, ReceiptInvalid, matches, public_keys_from, verify_receipt
+from kyodo_shared.domain.refusals import Refusal
 
 if TYPE_CHECKING:
     _Base = Application[UUID]
@@ -54,14 +55,14 @@ class ReviewCommands(_Base):
         """Review work happens only while the call is in review (a cancelled call's review stops)."""
         call = self.get_call(call_id)
         if call.status != IN_REVIEW:
-            raise refuse("invalid_state", call.status)
+            raise Refusal("invalid_state", state=call.status)
         return call
 
     def get_review(self, call_id: UUID) -> Review:
         try:
             review: Review = self.repository.get(review_id(call_id))
         except AggregateNotFoundError:
-            raise refuse("invalid_state", "closed") from None
+            raise Refusal("invalid_state", state="closed") from None
         return review
 
     def _final_versions(self, call_id: UUID, deadline: datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -130,16 +131,16 @@ class ReviewCommands(_Base):
         """An attachment of a revealed proposal, for a board member not recused from it: (bytes, type, name)."""
         review = self.get_review(call_id)
         if proposal_id not in review.entries or member_sub not in review.board:
-            raise refuse("proposal_not_found")
+            raise Refusal("proposal_not_found")
         if self.recused(review, member_sub, proposal_id):
-            raise refuse("recused")
+            raise Refusal("recused")
         proposal: Proposal = self.repository.get(UUID(proposal_id))
         payload = unseal(self.sealing_key, call_id, proposal.id, proposal.versions[-1])
         for item in payload["attachments"]:
             content = base64.b64decode(item["content"])
             if hashlib.sha256(content).hexdigest() == sha256:
                 return content, str(item["media_type"]), str(item["filename"])
-        raise refuse("proposal_not_found")
+        raise Refusal("proposal_not_found")
 
     def _interested(self, review: Review, member_sub: str, proposal_id: str) -> bool:
         return self._view().interested(member_sub, str(review.entries[proposal_id]["group_id"]))
@@ -161,7 +162,7 @@ class ReviewCommands(_Base):
         for _ in range(ATTEMPTS):
             review = self.get_review(call_id)
             if proposal_id not in review.entries:
-                raise refuse("proposal_not_found")
+                raise Refusal("proposal_not_found")
             interested = self._interested(review, member_sub, proposal_id)
             review.score(member_sub, proposal_id, points, comment, criteria, interested, trace)
             try:
@@ -169,7 +170,7 @@ class ReviewCommands(_Base):
             except IntegrityError:
                 continue
             return review
-        raise refuse("busy")
+        raise Refusal("busy")
 
     def change_review(self, call_id: UUID, command: Callable[[Review], object]) -> Review:
         self._reviewing(call_id)
@@ -181,16 +182,16 @@ class ReviewCommands(_Base):
             except IntegrityError:
                 continue
             return review
-        raise refuse("busy")
+        raise Refusal("busy")
 
     def add_substitute(self, call_id: UUID, member_sub: str, reason: str, by_sub: str, trace: dict[str, str]) -> Review:
         call = self._reviewing(call_id)
         today = self.clock().astimezone(TOKYO).date()
         if member_sub not in self._view().board(str(call.spec["committee_id"]), today).members:
-            raise refuse("not_a_member")
+            raise Refusal("not_a_member")
         if not self.get_review(call_id).blocked:
             # The board is fixed at publication; after the deadline only a quorum failure lets a member join.
-            raise refuse("no_quorum_failure")
+            raise Refusal("no_quorum_failure")
         return self.change_review(call_id, lambda r: r.add_substitute(member_sub, reason, by_sub, trace))
 
     def confirmer(self, review: Review) -> str | None:
@@ -204,9 +205,9 @@ class ReviewCommands(_Base):
         call, review = self._reviewing(call_id), self.get_review(call_id)
         confirmer = self.confirmer(review)
         if confirmer is None:
-            raise refuse("no_confirmer")
+            raise Refusal("no_confirmer")
         if by_sub != confirmer:
-            raise refuse("not_the_confirmer")
+            raise Refusal("not_the_confirmer")
         counted, voided = [], []
         for key in sorted(review.scores):
             member, proposal = key.split("|", 1)
@@ -221,7 +222,7 @@ class ReviewCommands(_Base):
         if short:
             review.block([f"quorum:{p}:{len(scorers[p])}/{review.quorum}" for p in sorted(short)], trace)
             self.save(review)
-            raise refuse("quorum_not_met")
+            raise Refusal("quorum_not_met")
         ranking = rank(self._rule(call), self._entries(review, counted), self.seed(call_id)) if review.entries else None
         decision = {
             "ranking": ranking.to_dict() if ranking else {"entries": []},
@@ -314,4 +315,4 @@ def label(index: int) -> str:
     return text
 
 
-__all__ = ["ProposalsError", "ReviewCommands", "label"]
+__all__ = ["ReviewCommands", "label"]

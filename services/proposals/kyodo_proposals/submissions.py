@@ -15,10 +15,11 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
 from kyodo_proposals.domain import PUBLISHED, Call
-from kyodo_proposals.errors import refuse
 from kyodo_proposals.registry_view import RegistryView
-from kyodo_proposals.sealed import Gate, Proposal, derived_id, seal, unseal
+from kyodo_proposals.sealed import Gate, Proposal
+from kyodo_proposals.sealing import derived_id, seal, unseal
 from kyodo_shared.audit.receipts import Receipt, content_hash, new_salt, sign_receipt
+from kyodo_shared.domain.refusals import Refusal
 
 # Concurrent submissions to one call meet at its gate; a lost race is simply tried again.
 ATTEMPTS = 8
@@ -85,18 +86,18 @@ class SubmissionCommands(_Base):
         # the gate (whose length grows with the call's sealed activity) took to load.
         group = self._view().group(str(group_id))
         if group is None or not self._view().acts_for(by_sub, str(group_id)):
-            raise refuse("not_acting_for_group")
+            raise Refusal("not_acting_for_group")
         if group[1] != "registered":
-            raise refuse("group_not_eligible")
+            raise Refusal("group_not_eligible")
         call = self.get_call(call_id)
         now = self.clock()
         if call.status != PUBLISHED:
-            raise refuse("call_not_open")
+            raise Refusal("call_not_open")
         if now >= call.deadline:
-            raise refuse("deadline_passed")
+            raise Refusal("deadline_passed")
         gate = self._gate(call_id)
         if gate.shut:
-            raise refuse("call_not_open")
+            raise Refusal("call_not_open")
         return call, gate, now
 
     def submit(
@@ -114,7 +115,7 @@ class SubmissionCommands(_Base):
             proposal_id, proposal = self._proposal(call_id, group_id)
             current = proposal.version if proposal is not None else None
             if expected_version != current:
-                raise refuse("already_submitted" if expected_version is None else "proposal_changed")
+                raise Refusal("already_submitted" if expected_version is None else "proposal_changed")
             version = len(proposal.versions) + 1 if proposal is not None else 1
             salt = new_salt()
             hashes = sorted(a.sha256 for a in attachments)
@@ -157,16 +158,16 @@ class SubmissionCommands(_Base):
             except IntegrityError:
                 continue  # another submission or the close passed the gate first: look again
             return receipt, proposal.version
-        raise refuse("busy")
+        raise Refusal("busy")
 
     def withdraw(self, call_id: UUID, group_id: UUID, by_sub: str, expected_version: int | None) -> int:
         for _ in range(ATTEMPTS):
             call, gate, now = self._open_call(call_id, group_id, by_sub)
             proposal_id, proposal = self._proposal(call_id, group_id)
             if proposal is None or proposal.withdrawn:
-                raise refuse("proposal_not_found")
+                raise Refusal("proposal_not_found")
             if expected_version is not None and expected_version != proposal.version:
-                raise refuse("proposal_changed")
+                raise Refusal("proposal_changed")
             proposal.withdraw(seal(self.sealing_key, call.id, proposal_id, {"by_sub": by_sub, "at": now.isoformat()}))
             gate.pass_through()
             try:
@@ -174,17 +175,17 @@ class SubmissionCommands(_Base):
             except IntegrityError:
                 continue
             return int(proposal.version)
-        raise refuse("busy")
+        raise Refusal("busy")
 
     def own_proposal(self, call_id: UUID, group_id: UUID, by_sub: str) -> OwnProposal:
         """The group's own proposal, for its representative and contacts only; to anyone else it does not exist."""
         # Who asks is checked before the store is touched: an outsider's answer must not take longer when a
         # proposal exists (timing would tell that the group submitted).
         if not self._view().acts_for(by_sub, str(group_id)):
-            raise refuse("proposal_not_found")
+            raise Refusal("proposal_not_found")
         proposal_id, proposal = self._proposal(call_id, group_id)
         if proposal is None:
-            raise refuse("proposal_not_found")
+            raise Refusal("proposal_not_found")
         payload = unseal(self.sealing_key, call_id, proposal_id, proposal.versions[-1])
         return OwnProposal(
             version=int(proposal.version),
@@ -201,7 +202,7 @@ class SubmissionCommands(_Base):
         for _ in range(ATTEMPTS):
             call = self.get_call(call_id)
             if expected_version is not None and call.version != expected_version:
-                raise refuse("call_changed")
+                raise Refusal("call_changed")
             call.cancel(reason, by_sub, trace)
             gate = self._gate(call_id)
             if not gate.shut:
@@ -211,7 +212,7 @@ class SubmissionCommands(_Base):
             except IntegrityError:
                 continue
             return call
-        raise refuse("busy")
+        raise Refusal("busy")
 
     def close_with_gate(self, call: Call, now: datetime, trace: dict[str, str]) -> bool:
         """Close the call and shut its gate in one save; a submission that passed the gate first is kept."""
@@ -226,4 +227,4 @@ class SubmissionCommands(_Base):
                 call = self.get_call(call.id)
                 continue
             return True
-        raise refuse("busy")
+        raise Refusal("busy")

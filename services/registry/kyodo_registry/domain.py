@@ -6,29 +6,55 @@ No I/O here: ids, times, due dates, salts and trace data are computed by the cal
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from kyodo_registry.errors import RegistryError, refuse
-from kyodo_shared.contracts.registry import Criterion
+from kyodo_shared.domain.refusals import Refusal
 
-CRITERIA: tuple[str, ...] = tuple(c.value for c in Criterion)
+
+class Criterion(StrEnum):
+    """The six registration criteria (団体登録の6基準), in their published order.
+
+    The domain's own vocabulary: the wire contract (`kyodo_shared.contracts.registry.Criterion`) has the same
+    values and the bus module maps between them. Stored events keep the plain strings.
+    """
+
+    PUBLIC_INTEREST = "public_interest"  # 公益性
+    NON_PROFIT_DISTRIBUTING = "non_profit_distributing"  # 非営利
+    PRIVATE = "private"  # 民間
+    VOLUNTARY = "voluntary"  # 自発的
+    FORMALLY_ORGANIZED = "formally_organized"  # 組織性
+    SELF_GOVERNING = "self_governing"  # 自己統治
+
+
+class GroupStatus(StrEnum):
+    UNDER_REVIEW = "under_review"
+    INFORMATION_REQUESTED = "information_requested"
+    REGISTERED = "registered"
+    REJECTED = "rejected"
+    LAPSED = "lapsed"
+    SUSPENDED = "suspended"
+    DISSOLVED = "dissolved"
+
+
+CRITERIA: tuple[Criterion, ...] = tuple(Criterion)
 # Criteria 5 and 6: changed bylaws or a newly declared tie re-open them.
-RECHECKED: tuple[str, ...] = (Criterion.FORMALLY_ORGANIZED.value, Criterion.SELF_GOVERNING.value)
+RECHECKED: tuple[Criterion, ...] = (Criterion.FORMALLY_ORGANIZED, Criterion.SELF_GOVERNING)
 
-UNDER_REVIEW = "under_review"
-INFORMATION_REQUESTED = "information_requested"
-REGISTERED = "registered"
-REJECTED = "rejected"
-LAPSED = "lapsed"
-SUSPENDED = "suspended"
-DISSOLVED = "dissolved"
+UNDER_REVIEW = GroupStatus.UNDER_REVIEW
+INFORMATION_REQUESTED = GroupStatus.INFORMATION_REQUESTED
+REGISTERED = GroupStatus.REGISTERED
+REJECTED = GroupStatus.REJECTED
+LAPSED = GroupStatus.LAPSED
+SUSPENDED = GroupStatus.SUSPENDED
+DISSOLVED = GroupStatus.DISSOLVED
 # Every state a group can still change in (rejected groups only re-apply; dissolved ones are closed).
 LIVE = (UNDER_REVIEW, INFORMATION_REQUESTED, REGISTERED, LAPSED, SUSPENDED)
 
-__all__ = ["CRITERIA", "RECHECKED", "Group", "RegistryError"]
+__all__ = ["CRITERIA", "RECHECKED", "Criterion", "Group", "GroupStatus"]
 
 
 class Group(Aggregate):
@@ -86,7 +112,7 @@ class Group(Aggregate):
 
     def _require(self, *statuses: str) -> None:
         if self.status not in statuses:
-            raise refuse("invalid_state", self.status)
+            raise Refusal("invalid_state", state=self.status)
 
     # --- application and assessment -------------------------------------------------------------------------
 
@@ -95,16 +121,16 @@ class Group(Aggregate):
     ) -> None:
         """One criterion's assessment; once every open criterion is assessed the decision follows from them."""
         if criterion not in CRITERIA:
-            raise refuse("unknown_criterion")
+            raise Refusal("unknown_criterion")
         if self.status == INFORMATION_REQUESTED:
-            raise refuse("awaiting_information")
+            raise Refusal("awaiting_information")
         if self.status in (REGISTERED, LAPSED, SUSPENDED):
             if criterion not in self.recheck or criterion in self.assessments:
-                raise refuse("criterion_not_open")
+                raise Refusal("criterion_not_open")
         elif self.status != UNDER_REVIEW:
-            raise refuse("application_closed")
+            raise Refusal("application_closed")
         elif criterion in self.assessments:
-            raise refuse("criterion_already_assessed")
+            raise Refusal("criterion_already_assessed")
         self._criterion_assessed(criterion, met, reason, assessor_sub, trace)
         if self.status in (REGISTERED, LAPSED, SUSPENDED):
             self._after_recheck_assessment(trace)
@@ -155,7 +181,7 @@ class Group(Aggregate):
     ) -> None:
         self._require(UNDER_REVIEW)
         if not criteria or any(c not in CRITERIA for c in criteria):
-            raise refuse("unknown_criterion")
+            raise Refusal("unknown_criterion")
         self._information_requested(criteria, question, coordinator_sub, trace)
 
     @event("InformationRequested")
@@ -168,7 +194,7 @@ class Group(Aggregate):
     def provide_information(self, answer: str, evidence: dict[str, str], by_sub: str, trace: dict[str, str]) -> None:
         self._require(INFORMATION_REQUESTED)
         if any(c not in CRITERIA or c in self.assessments for c in evidence):
-            raise refuse("criterion_not_open")
+            raise Refusal("criterion_not_open")
         self._information_provided(answer, evidence, by_sub, trace)
 
     @event("InformationProvided")
@@ -217,7 +243,7 @@ class Group(Aggregate):
     def change_bylaws(self, bylaws: dict[str, Any], by_sub: str, trace: dict[str, str]) -> None:
         self._require(*LIVE)
         if bylaws["sha256"] == self.bylaws.get("sha256"):
-            raise refuse("bylaws_unchanged")
+            raise Refusal("bylaws_unchanged")
         self._bylaws_changed(bylaws, by_sub, trace)
         self._reopen("bylaws_changed", trace)
 
@@ -238,7 +264,7 @@ class Group(Aggregate):
         self._require(*LIVE)
         tie = self.ties.get(tie_id)
         if tie is None or tie.get("withdrawn"):
-            raise refuse("tie_not_found")
+            raise Refusal("tie_not_found")
         self._tie_withdrawn(tie_id, reason, by_sub, trace)
 
     @event("TieWithdrawn")
@@ -297,7 +323,7 @@ class Group(Aggregate):
         self._require(SUSPENDED)
         # Criteria 5 and 6 must stand: a pending or failed re-check is cleared only by a re-check that passes.
         if self.recheck or any(not self.assessments[c]["met"] for c in RECHECKED if c in self.assessments):
-            raise refuse("recheck_unmet")
+            raise Refusal("recheck_unmet")
         self._reinstated(reason, renewal_due, by_sub, trace)
 
     @event("Reinstated")
@@ -308,7 +334,7 @@ class Group(Aggregate):
 
     def dissolve(self, reason: str, by_sub: str, trace: dict[str, str]) -> None:
         if self.status == DISSOLVED:
-            raise refuse("invalid_state", self.status)
+            raise Refusal("invalid_state", state=self.status)
         self._dissolved(reason, by_sub, trace)
 
     @event("Dissolved")
@@ -323,7 +349,7 @@ class Group(Aggregate):
     ) -> None:
         self._require(*LIVE)
         if self.acts_for(contact_sub):
-            raise refuse("already_acts_for_group")
+            raise Refusal("already_acts_for_group")
         self._contact_added(contact_sub, contact, salt, by_sub, trace)
 
     @event("ContactAdded")
@@ -335,7 +361,7 @@ class Group(Aggregate):
     def remove_contact(self, contact_sub: str, by_sub: str, trace: dict[str, str]) -> None:
         self._require(*LIVE)
         if contact_sub not in self.contacts:
-            raise refuse("contact_not_found")
+            raise Refusal("contact_not_found")
         self._contact_removed(contact_sub, by_sub, trace)
 
     @event("ContactRemoved")
@@ -345,9 +371,9 @@ class Group(Aggregate):
     def propose_handover(self, new_sub: str, by_sub: str, trace: dict[str, str]) -> None:
         self._require(*LIVE)
         if by_sub != self.representative_sub:
-            raise refuse("not_representative")
+            raise Refusal("not_representative")
         if new_sub == self.representative_sub:
-            raise refuse("already_representative")
+            raise Refusal("already_representative")
         self._handover_proposed(new_sub, by_sub, trace)
 
     @event("HandoverProposed")
@@ -357,7 +383,7 @@ class Group(Aggregate):
     def confirm_handover(self, by_sub: str, representative: dict[str, str], salt: str, trace: dict[str, str]) -> None:
         self._require(*LIVE)
         if self.handover is None or self.handover["new_sub"] != by_sub:
-            raise refuse("no_handover_for_you")
+            raise Refusal("no_handover_for_you")
         self._representative_changed(by_sub, self.representative_sub, representative, salt, by_sub, "", trace)
 
     def decide_handover(
@@ -366,7 +392,7 @@ class Group(Aggregate):
         """A coordinator's decision, with a reason (the old representative cannot or will not confirm)."""
         self._require(*LIVE)
         if new_sub == self.representative_sub:
-            raise refuse("already_representative")
+            raise Refusal("already_representative")
         self._representative_changed(new_sub, self.representative_sub, representative, salt, by_sub, reason, trace)
 
     @event("RepresentativeChanged")

@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kyodo_registry.app import RegistryApplication
 from kyodo_registry.domain import Group
 from kyodo_shared.domain.text import normalize
 from kyodo_shared.store.db import Database, Tx, migrate
+
+if TYPE_CHECKING:
+    from kyodo_registry.app import RegistryApplication
 
 NAME = "group_index"
 

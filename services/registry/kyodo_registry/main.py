@@ -1,4 +1,5 @@
-"""Registry composition root: `create_app(settings)` wires the kernel, the application and the routes."""
+"""Registry composition root: `create_app(settings)` constructs the store, the application, the kernel and the
+routes, each with its dependencies as constructor arguments; nothing is set on them afterwards."""
 
 from __future__ import annotations
 
@@ -14,48 +15,59 @@ from kyodo_registry.bus import to_contracts
 from kyodo_registry.documents import DocumentStore
 from kyodo_registry.index import NAME as INDEX_NAME
 from kyodo_registry.index import migrate_index, project_groups
+from kyodo_registry.messages import MESSAGES, TERMS
 from kyodo_registry.org.api import routers as org_routers
 from kyodo_registry.settings import RegistrySettings
 from kyodo_registry.visibility import POLICY
-from kyodo_shared.runtime import Kernel
+from kyodo_shared.runtime import Kernel, open_foundation
 from kyodo_shared.service import ServiceSpec
 from kyodo_shared.settings import KernelSettings
 from kyodo_shared.tasks.timers import Timer
 from kyodo_shared.web.app import create_service_app
 from kyodo_shared.web.auth import JwksVerifier
+from kyodo_shared.web.messages import MessageTable
 
 SERVICE_NAME = "registry"
 
 
 def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | None = None) -> FastAPI:
+    """Everything the registry runs on, constructed in order: store, application, kernel, routes."""
     settings = settings or RegistrySettings()
+    base = open_foundation(SERVICE_NAME, settings)
+    store = base.store
+    migrate_index(store.db)
+    documents = DocumentStore(store.db)
+    documents.migrate()
+    app = store.construct(
+        lambda env: RegistryApplication(
+            env=env, vault=store.vault, clock=base.clock, timers=store.timers, documents=documents, db=store.db
+        )
+    )
 
     def lapse(timer: Timer) -> None:
         trace = {"correlation_id": timer.timer_id, "causation_id": timer.timer_id, "actor": "system:renewal-timer"}
-        kernel.application.lapse_overdue(UUID(timer.aggregate_id), str(timer.payload["due"]), trace)
+        app.lapse_overdue(UUID(timer.aggregate_id), str(timer.payload["due"]), trace)
 
     kernel = Kernel(
         service=SERVICE_NAME,
         settings=settings,
-        application_factory=lambda env: RegistryApplication(env=env),
+        store=store,
+        application=app,
+        service_clock=base.clock,
+        replica=base.replica,
+        keys=base.keys,
         mapper=to_contracts,
         visibility=POLICY,
-        migrations=[migrate_index],
         projections={INDEX_NAME: project_groups},
         timer_actions={LAPSE_TIMER: lapse},
     )
-    app = kernel.application
-    app.vault = kernel.vault
-    app.clock = lambda: kernel.clock()
-    app.timers = kernel.timers
-    app.documents = DocumentStore(kernel.db)
-    app.documents.migrate()
     return create_service_app(
         kernel=kernel,
         verifier=verifier or JwksVerifier(settings.auth),
         title="Kyodo registry (団体登録)",
         description="Civic activity groups, their registration against the six criteria, and who represents them.",
         routers=[router, lifecycle_router, people_router, *org_routers],
+        messages=MessageTable(MESSAGES, terms=TERMS),
     )
 
 

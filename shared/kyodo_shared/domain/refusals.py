@@ -1,52 +1,61 @@
-"""Refused commands, shared by every service: a code, Japanese with English beside it, and an HTTP status —
-and running an application call off the event loop with its refusals answered as problem+json.
+"""The one kind of refusal every service's domain raises, and the one kind of stale version.
+
+Plain exceptions: a stable code (clients and the web layer's message table key on it) and the data a message needs.
+They carry no HTTP status and no wording — the web layer maps codes to problem+json in Japanese and English
+(`kyodo_shared.web.messages`), so a domain model can be used, and tested, without any web framework.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Mapping
-from typing import ParamSpec, TypeVar
-
-from kyodo_shared.web.problems import Problem
-
-P = ParamSpec("P")
-T = TypeVar("T")
-R = TypeVar("R", bound="Refusal")
-
 
 class Refusal(Exception):
-    """A command the current state or the rules do not allow; it stored nothing."""
+    """A command the current state or the rules do not allow; it stored nothing.
 
-    def __init__(self, code: str, message_ja: str, message_en: str, status: int = 409) -> None:
+    `data` holds what the message names (a state, the kind of thing not found): identifiers chosen by the code,
+    never submitted text, so a message can never echo a caller's input.
+    """
+
+    def __init__(self, code: str, **data: str) -> None:
         super().__init__(code)
-        self.code, self.message_ja, self.message_en, self.status = code, message_ja, message_en, status
+        self.code = code
+        self.data = data
 
-    def problem(self) -> Problem:
-        return Problem(self.status, self.code, self.message_ja, self.message_en)
+    def __repr__(self) -> str:
+        return f"Refusal({self.code!r}, {self.data!r})"
 
 
 class StaleVersion(Exception):
-    """The aggregate changed since the version the caller named (If-Match): HTTP 412."""
+    """The aggregate changed since the version the caller named (If-Match)."""
 
     def __init__(self, current: int) -> None:
         super().__init__(current)
         self.current = current
 
 
-def refusal(kind: type[R], messages: Mapping[str, tuple[int, str, str]], code: str, state: str = "") -> R:
-    """The refusal `code` from a service's message table, naming the current state when given."""
-    status, ja, en = messages[code]
-    if state:
-        ja, en = f"{ja}（状態: {state}）", f"{en} (state: {state})"
-    return kind(code, ja, en, status)
+class Unnamed:
+    """The caller named no version (no If-Match): allowed only where the aggregate does not exist yet."""
+
+    def __repr__(self) -> str:
+        return "UNNAMED"
 
 
-async def run_refusing(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """Run an application call off the event loop, answering its refusals as problem+json."""
-    try:
-        return await asyncio.to_thread(fn, *args, **kwargs)
-    except Refusal as error:
-        raise error.problem() from None
-    except StaleVersion:
-        raise Problem(412, "precondition_failed", "他の更新と競合しました", "The resource has changed") from None
+UNNAMED = Unnamed()
+
+# The versions a command may apply to, as the caller named them in If-Match: one, any of several, none named
+# (UNNAMED), or any at all (None: `If-Match: *`, or a command the platform issues itself).
+Expected = int | frozenset[int] | Unnamed | None
+
+
+def check_version(current: int, expected: Expected) -> None:
+    """Optimistic concurrency, in one place for every aggregate of every service (version 0: not created yet).
+
+    Changing an existing aggregate needs the version the caller saw, so a stale read never overwrites a change.
+    """
+    if expected is None:
+        return
+    if isinstance(expected, Unnamed):
+        if current:
+            raise Refusal("precondition_required")
+        return
+    if current not in expected if isinstance(expected, frozenset) else current != expected:
+        raise StaleVersion(current)

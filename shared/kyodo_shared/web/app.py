@@ -17,8 +17,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kyodo_shared.runtime import Kernel
 from kyodo_shared.web import preconditions
 from kyodo_shared.web.auth import JwksVerifier, Principal, Role, require_role
+from kyodo_shared.web.handlers import install_problem_handlers
+from kyodo_shared.web.messages import MessageTable
 from kyodo_shared.web.preconditions import etag_of as etag_of
-from kyodo_shared.web.problems import MEDIA_TYPE, Problem, install_problem_handlers
+from kyodo_shared.web.problems import MEDIA_TYPE
 
 log = structlog.get_logger(__name__)
 
@@ -73,7 +75,7 @@ def _replay(messages: list[Message], then: Receive) -> Receive:
 
 
 async def _too_large(scope: Scope, send: Send) -> None:
-    problem = Problem(413, "body_too_large", "リクエストが大きすぎます", "Request body too large")
+    problem = MessageTable().problem("body_too_large")
     response = JSONResponse(problem.body(scope.get("path", "")), status_code=413, media_type=MEDIA_TYPE)
     await response(scope, _noop_receive, send)
 
@@ -134,10 +136,12 @@ def create_service_app(
     title: str,
     description: str,
     routers: Sequence[APIRouter],
+    messages: MessageTable | None = None,
     on_startup: Callable[[], Awaitable[None]] | None = None,
     unmetered: Sequence[str] = (),
 ) -> FastAPI:
-    """`unmetered`: route prefixes never counted in /metrics — requests whose number or outcome is itself sealed."""
+    """`messages`: the service's refusal messages (beside the kernel's); `unmetered`: route prefixes never counted
+    in /metrics — requests whose number or outcome is itself sealed."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -153,7 +157,7 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.kernel = kernel
     app.state.verifier = verifier
-    install_problem_handlers(app)
+    install_problem_handlers(app, messages or MessageTable())
     from kyodo_shared.audit.api import router as audit_router
 
     for router in [*routers, audit_router]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 from urllib.parse import urlparse
 
@@ -14,38 +12,19 @@ import jwt
 from jwt import exceptions as jwt_errors
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from kyodo_shared.domain.actors import Principal, Role
 from kyodo_shared.web.jwks import ASYMMETRIC_ALGORITHMS, JwksUnavailableError, KeySet
+
+# Re-exported: the web layer authenticates into these plain types.
+__all__ = ["AuthError", "AuthSettings", "JwksVerifier", "Principal", "Role", "require_role"]
+
+_ROLE_VALUES = frozenset(role.value for role in Role)
 
 __all__ = ["AuthError", "AuthSettings", "JwksVerifier", "Principal", "Role", "require_role"]
 
 # Tokens are a few hundred bytes; refusing huge ones bounds the work done before the signature check.
 _MAX_TOKEN_LENGTH = 16_384
 _REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub"]
-
-
-class Role(StrEnum):
-    PUBLIC = "public"
-    GROUP = "group"
-    STAFF = "staff"
-    COORDINATOR = "coordinator"
-    TEAM = "team"
-    REVIEWER = "reviewer"
-    EVALUATOR = "evaluator"
-    AUDITOR = "auditor"
-
-
-_ROLE_VALUES = frozenset(role.value for role in Role)
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """The authenticated caller: the token's subject and the roles it recognisably claims."""
-
-    sub: str
-    roles: frozenset[Role]
-
-    def has(self, role: Role) -> bool:
-        return role in self.roles
 
 
 # Messages are fixed per code so that no token material or claim value can leak into a response.

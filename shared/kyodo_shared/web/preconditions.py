@@ -13,7 +13,8 @@ names the version it saw, so two people editing the same record cannot silently 
 - A value that is neither `*` nor a list of entity-tags (`3` unquoted, `"3` unterminated, `*, "3"`, nothing at
   all): 400 `invalid_if_match`. Answering 412 there would send the client refetching and failing in a loop.
 
-No message echoes the header: what a client sent never reaches a response or a log.
+No message echoes the header: what a client sent never reaches a response or a log. The wording of the three
+answers is in the kernel's message table (`web.messages`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from kyodo_shared.web.problems import Problem
+from kyodo_shared.domain.refusals import Refusal
 
 # entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE, etagc = %x21 / %x23-7E / obs-text; lists allow empty elements and
 # optional whitespace around commas (§5.6.1). Starlette decodes header bytes as latin-1, so obs-text is \x80-\xff.
@@ -122,34 +123,13 @@ def expected_version(request: Request) -> int | None:
     return version
 
 
-def _required() -> Problem:
-    return Problem(
-        428,
-        "precondition_required",
-        "If-Match ヘッダーが必要です",
-        "If-Match header required",
-        detail_ja="最新の ETag を If-Match に指定してください。",
-        detail_en="Send the resource's current ETag in If-Match.",
-    )
+def _required() -> Refusal:
+    return Refusal("precondition_required")
 
 
-def _failed() -> Problem:
-    return Problem(
-        412,
-        "precondition_failed",
-        "他の更新と競合しました",
-        "The resource has changed",
-        detail_ja="最新の状態を取得し直してから再度お試しください。",
-        detail_en="Fetch the current version and try again.",
-    )
+def _failed() -> Refusal:
+    return Refusal("precondition_failed")
 
 
-def _invalid() -> Problem:
-    return Problem(
-        400,
-        "invalid_if_match",
-        "If-Match ヘッダーの形式が正しくありません",
-        "Malformed If-Match header",
-        detail_ja='受け取った ETag（例: "3"）をそのまま、またはそのリストか * を指定してください。',
-        detail_en='Send an ETag as received (e.g. "3"), a list of them, or *.',
-    )
+def _invalid() -> Refusal:
+    return Refusal("invalid_if_match")

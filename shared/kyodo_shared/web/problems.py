@@ -1,20 +1,15 @@
-"""RFC 9457 problem details in Japanese and English; never echoing submitted values."""
+"""RFC 9457 problem details in Japanese and English; never echoing submitted values.
+
+The wording of every code lives in the message tables (`kyodo_shared.web.messages`); the handlers that turn
+exceptions into these responses are in `kyodo_shared.web.handlers`.
+"""
 
 from __future__ import annotations
 
-import traceback
 from typing import Any
 
-import structlog
-from eventsourcing.persistence import IntegrityError
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import Request
 from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
-from kyodo_shared.web.auth import AuthError
-
-log = structlog.get_logger(__name__)
 
 PROBLEM_BASE = "https://kyodo.example/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -98,9 +93,8 @@ def problem_response(problem: Problem, request: Request) -> JSONResponse:
     )
 
 
-def validation_problem(errors: list[dict[str, Any]]) -> Problem:
-    if any(e.get("type") == "json_invalid" for e in errors):
-        return Problem(400, "malformed_json", "JSON の形式が正しくありません", "The body is not valid JSON")
+def field_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Pydantic's errors as the client reads them: the field, a code, and the reason in both languages."""
     fields = []
     for error in errors:
         loc = [_field_part(part) for part in error.get("loc", ()) if part not in ("body",)]
@@ -113,9 +107,7 @@ def validation_problem(errors: list[dict[str, Any]]) -> Problem:
                 "reason_en": str(error.get("msg", "Invalid value")),
             }
         )
-    return Problem(
-        422, "validation_failed", "入力内容に誤りがあります", "The request has invalid fields", errors=fields
-    )
+    return fields
 
 
 def _field_part(part: object) -> str:
@@ -124,64 +116,3 @@ def _field_part(part: object) -> str:
     if isinstance(part, int) or (len(text) <= 40 and text.isascii() and text.replace("_", "a").isalnum()):
         return text
     return "*"
-
-
-def install_problem_handlers(app: FastAPI) -> None:
-    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, Problem)
-        return problem_response(exc, request)
-
-    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, RequestValidationError)
-        return problem_response(validation_problem(list(exc.errors())), request)
-
-    async def on_auth(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, AuthError)
-        headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if exc.status == 401 else {}
-        title = (
-            ("認証が必要です", "Authentication required") if exc.status == 401 else ("権限がありません", "Forbidden")
-        )
-        problem = Problem(
-            exc.status, exc.code, *title, detail_ja=exc.reason_ja, detail_en=exc.reason_en, headers=headers
-        )
-        return problem_response(problem, request)
-
-    async def on_http(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, StarletteHTTPException)
-        known = {
-            404: ("not_found", "見つかりません", "Not found"),
-            405: ("method_not_allowed", "このメソッドは使えません", "Method not allowed"),
-        }
-        code, ja, en = known.get(exc.status_code, ("http_error", "リクエストを処理できません", "Request failed"))
-        return problem_response(Problem(exc.status_code, code, ja, en), request)
-
-    async def on_conflict(request: Request, exc: Exception) -> JSONResponse:
-        # Lost a race inside the event store: another write to the same aggregate committed first.
-        return problem_response(
-            Problem(
-                409,
-                "write_conflict",
-                "同時に更新されました",
-                "Concurrent update",
-                detail_ja="もう一度取得してからやり直してください。",
-                detail_en="Fetch again and retry.",
-            ),
-            request,
-        )
-
-    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        # Frames only: the exception's message may hold submitted values, which must not reach the logs.
-        log.error(
-            "http_unhandled_error",
-            error=type(exc).__name__,
-            path=request.url.path,
-            frames=traceback.format_tb(exc.__traceback__)[-5:],
-        )
-        return problem_response(Problem(500, "internal_error", "内部エラーが発生しました", "Internal error"), request)
-
-    app.add_exception_handler(Problem, on_problem)
-    app.add_exception_handler(RequestValidationError, on_validation)
-    app.add_exception_handler(AuthError, on_auth)
-    app.add_exception_handler(StarletteHTTPException, on_http)
-    app.add_exception_handler(IntegrityError, on_conflict)
-    app.add_exception_handler(Exception, on_unexpected)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
@@ -13,17 +11,7 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from kyodo_registry.org.app import OrgCommands
 from kyodo_registry.org.domain import Committee
-from kyodo_registry.org.http import (
-    ShortText,
-    Strict,
-    Sub,
-    SubPath,
-    command,
-    expected_version,
-    org_app,
-    query,
-    trace_of,
-)
+from kyodo_registry.org.http import ShortText, Strict, Sub, SubPath, actor_of, expected_version, nudge, org_app
 from kyodo_shared.contracts.registry_org import CommitteeKind, MembershipEndReason
 from kyodo_shared.web.app import etag_of, requires
 from kyodo_shared.web.auth import Principal, Role
@@ -122,86 +110,80 @@ def roster(app: OrgCommands, committee: Committee, on: date) -> Roster:
     return Roster(**summary(committee).model_dump(), version=committee.version, on=on, members=members)
 
 
-async def _answer(request: Request, response: Response, committee: Committee, on: date | None = None) -> Roster:
+def _answer(request: Request, response: Response, committee: Committee, on: date | None = None) -> Roster:
     app = org_app(request)
     response.headers["ETag"] = etag_of(committee.version)
     # Decrypting touches the key vault's database: off the event loop.
-    return await asyncio.to_thread(roster, app, committee, on or app.today())
+    return roster(app, committee, on or app.today())
 
 
 @router.post("", status_code=201, response_model=Roster, summary="Establish a committee (委員会の設置)")
-async def establish(body: CommitteeRequest, request: Request, response: Response, principal: Coordinator) -> Any:
+def establish(body: CommitteeRequest, request: Request, response: Response, principal: Coordinator) -> Any:
     app = org_app(request)
-    committee = await command(
-        request,
-        app.establish_committee,
-        uuid.uuid4(),
+    committee = app.establish_committee(
+        actor_of(request, principal),
         body.kind.value,
         body.name_ja,
         body.name_en,
-        trace_of(request, principal),
     )
+    nudge(request)
     response.headers["Location"] = f"committees/{committee.id}"
-    return await _answer(request, response, committee)
+    return _answer(request, response, committee)
 
 
 @router.get("", response_model=CommitteeList, summary="Committees (public)")
-async def list_committees(request: Request) -> Any:
-    return CommitteeList(items=[summary(c) for c in await query(org_app(request).committees)])
+def list_committees(request: Request) -> Any:
+    return CommitteeList(items=[summary(c) for c in org_app(request).committees()])
 
 
 @router.get("/{committee_id}", response_model=Roster, summary="The roster on a date (委員名簿, public)")
-async def get_roster(
+def get_roster(
     committee_id: UUID,
     request: Request,
     response: Response,
     on: Annotated[date | None, Query(description="A calendar date (Asia/Tokyo); today if omitted.")] = None,
 ) -> Any:
-    committee = await query(org_app(request).get_committee, committee_id)
-    return await _answer(request, response, committee, on)
+    committee = org_app(request).get_committee(committee_id)
+    return _answer(request, response, committee, on)
 
 
 @router.post("/{committee_id}/members", response_model=Roster, summary="Appoint a member for a term (委員の委嘱)")
-async def appoint(
+def appoint(
     committee_id: UUID, body: AppointmentRequest, request: Request, response: Response, principal: Coordinator
 ) -> Any:
-    version = await expected_version(request, committee_id)
     app = org_app(request)
-    committee = await command(
-        request,
-        app.appoint_member,
+    committee = app.appoint_member(
+        actor_of(request, principal),
+        expected_version(request),
         committee_id,
         body.member_sub,
         body.name,
         body.term_start,
         body.term_end,
-        trace_of(request, principal),
-        version,
     )
-    return await _answer(request, response, committee, body.term_start)
+    nudge(request)
+    return _answer(request, response, committee, body.term_start)
 
 
 @router.put("/{committee_id}/officers", response_model=Roster, summary="Set chair and vice-chair (委員長・副委員長)")
-async def change_officers(
+def change_officers(
     committee_id: UUID, body: OfficersRequest, request: Request, response: Response, principal: Coordinator
 ) -> Any:
-    version = await expected_version(request, committee_id)
     app = org_app(request)
-    committee = await command(
-        request,
-        app.change_officers,
+    committee = app.change_officers(
+        actor_of(request, principal),
+        expected_version(request),
         committee_id,
         body.chair_sub,
         body.vice_chair_sub,
         body.effective_on,
-        trace_of(request, principal),
-        version,
     )
-    return await _answer(request, response, committee, body.effective_on)
+    nudge(request)
+    return _answer(request, response, committee, body.effective_on)
 
 
 @router.post("/{committee_id}/members/{member_sub}/end", response_model=Roster, summary="End a membership early (退任)")
-async def end_membership(
+def end_membership(
     committee_id: UUID,
     member_sub: SubPath,
     body: EndRequest,
@@ -209,16 +191,14 @@ async def end_membership(
     response: Response,
     principal: Coordinator,
 ) -> Any:
-    version = await expected_version(request, committee_id)
     app = org_app(request)
-    committee = await command(
-        request,
-        app.end_membership,
+    committee = app.end_membership(
+        actor_of(request, principal),
+        expected_version(request),
         committee_id,
         member_sub,
         body.ended_on,
         body.reason.value,
-        trace_of(request, principal),
-        version,
     )
-    return await _answer(request, response, committee, body.ended_on)
+    nudge(request)
+    return _answer(request, response, committee, body.ended_on)

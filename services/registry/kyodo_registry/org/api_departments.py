@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
@@ -10,18 +9,8 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from kyodo_registry.org.domain import TEAM_ID, Department, Team
-from kyodo_registry.org.http import (
-    ShortText,
-    Strict,
-    Sub,
-    SubPath,
-    command,
-    expected_version,
-    org_app,
-    query,
-    trace_of,
-)
+from kyodo_registry.org.domain import Department, Team
+from kyodo_registry.org.http import ShortText, Strict, Sub, SubPath, actor_of, expected_version, nudge, org_app
 from kyodo_shared.web.app import etag_of, requires
 from kyodo_shared.web.auth import Principal, Role
 
@@ -122,54 +111,48 @@ def _answer(response: Response, department: Department) -> DepartmentView:
 
 
 @departments.post("", status_code=201, response_model=DepartmentView, summary="Register a department (部署の登録)")
-async def create_department(
-    body: DepartmentRequest, request: Request, response: Response, principal: Coordinator
-) -> Any:
-    department = await command(
-        request,
-        org_app(request).create_department,
-        uuid.uuid4(),
+def create_department(body: DepartmentRequest, request: Request, response: Response, principal: Coordinator) -> Any:
+    department = org_app(request).create_department(
+        actor_of(request, principal),
         body.code,
         body.name_ja,
         body.name_en,
-        trace_of(request, principal),
     )
+    nudge(request)
     response.headers["Location"] = f"departments/{department.id}"
     return _answer(response, department)
 
 
 @departments.get("", response_model=DepartmentList, summary="Departments with their liaison (public)")
-async def list_departments(request: Request) -> Any:
-    return DepartmentList(items=[department_view(d) for d in await query(org_app(request).departments)])
+def list_departments(request: Request) -> Any:
+    return DepartmentList(items=[department_view(d) for d in org_app(request).departments()])
 
 
 @departments.get("/{department_id}", response_model=DepartmentView, summary="A department (public)")
-async def get_department(department_id: UUID, request: Request, response: Response) -> Any:
-    return _answer(response, await query(org_app(request).get_department, department_id))
+def get_department(department_id: UUID, request: Request, response: Response) -> Any:
+    return _answer(response, org_app(request).get_department(department_id))
 
 
 @departments.post("/{department_id}/staff", response_model=DepartmentView, summary="Assign staff (職員の配属)")
-async def assign_staff(
+def assign_staff(
     department_id: UUID, body: StaffRequest, request: Request, response: Response, principal: Coordinator
 ) -> Any:
-    version = await expected_version(request, department_id)
-    department = await command(
-        request,
-        org_app(request).assign_staff,
+    department = org_app(request).assign_staff(
+        actor_of(request, principal),
+        expected_version(request),
         department_id,
         body.staff_sub,
         body.job_title,
         body.since,
-        trace_of(request, principal),
-        version,
     )
+    nudge(request)
     return _answer(response, department)
 
 
 @departments.delete(
     "/{department_id}/staff/{staff_sub}", response_model=DepartmentView, summary="Unassign staff (配属解除)"
 )
-async def unassign_staff(
+def unassign_staff(
     department_id: UUID,
     staff_sub: SubPath,
     request: Request,
@@ -177,66 +160,60 @@ async def unassign_staff(
     principal: Coordinator,
     until: Annotated[date | None, Query(description="Last day in the department; today if omitted.")] = None,
 ) -> Any:
-    version = await expected_version(request, department_id)
-    department = await command(
-        request,
-        org_app(request).unassign_staff,
+    department = org_app(request).unassign_staff(
+        actor_of(request, principal),
+        expected_version(request),
         department_id,
         staff_sub,
         until,
-        trace_of(request, principal),
-        version,
     )
+    nudge(request)
     return _answer(response, department)
 
 
 @departments.put(
     "/{department_id}/liaison", response_model=DepartmentView, summary="Appoint the liaison (連絡担当の指名)"
 )
-async def appoint_liaison(
+def appoint_liaison(
     department_id: UUID, body: LiaisonRequest, request: Request, response: Response, principal: Coordinator
 ) -> Any:
-    version = await expected_version(request, department_id)
-    department = await command(
-        request,
-        org_app(request).appoint_liaison,
+    department = org_app(request).appoint_liaison(
+        actor_of(request, principal),
+        expected_version(request),
         department_id,
         body.staff_sub,
         body.since,
-        trace_of(request, principal),
-        version,
     )
+    nudge(request)
     return _answer(response, department)
 
 
 @team.get("", response_model=TeamView, summary="The team on a date (public)")
-async def get_team(request: Request, response: Response, on: OnDate = None) -> Any:
+def get_team(request: Request, response: Response, on: OnDate = None) -> Any:
     app = org_app(request)
-    found = await query(app.team)
+    found = app.team()
     response.headers["ETag"] = etag_of(found.version if found else 0)
     return team_view(found, on or app.today())
 
 
 @team.get("/history", response_model=TeamView, summary="Every stint on the team, past and present (public)")
-async def get_team_history(request: Request, response: Response) -> Any:
-    found = await query(org_app(request).team)
+def get_team_history(request: Request, response: Response) -> Any:
+    found = org_app(request).team()
     response.headers["ETag"] = etag_of(found.version if found else 0)
     return team_view(found, None)
 
 
 @team.post("/members", response_model=TeamView, summary="A staff member joins the team (チームへの参加)")
-async def join_team(body: JoinRequest, request: Request, response: Response, principal: Coordinator) -> Any:
-    version = await expected_version(request, TEAM_ID)
+def join_team(body: JoinRequest, request: Request, response: Response, principal: Coordinator) -> Any:
     app = org_app(request)
-    joined = await command(
-        request,
-        app.join_team,
+    joined = app.join_team(
+        actor_of(request, principal),
+        expected_version(request),
         body.staff_sub,
         body.department_id,
         body.joined_on,
-        trace_of(request, principal),
-        version,
     )
+    nudge(request)
     response.headers["ETag"] = etag_of(joined.version)
     return team_view(joined, None)
 
@@ -244,11 +221,11 @@ async def join_team(body: JoinRequest, request: Request, response: Response, pri
 @team.post(
     "/members/{staff_sub}/departure", response_model=TeamView, summary="A member leaves the team (チームからの離脱)"
 )
-async def leave_team(
+def leave_team(
     staff_sub: SubPath, body: LeaveRequest, request: Request, response: Response, principal: Coordinator
 ) -> Any:
-    version = await expected_version(request, TEAM_ID)
     app = org_app(request)
-    left = await command(request, app.leave_team, staff_sub, body.left_on, trace_of(request, principal), version)
+    left = app.leave_team(actor_of(request, principal), expected_version(request), staff_sub, body.left_on)
+    nudge(request)
     response.headers["ETag"] = etag_of(left.version)
     return team_view(left, None)

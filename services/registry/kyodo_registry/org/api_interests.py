@@ -10,8 +10,8 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
-from kyodo_registry.org.domain import Declaration, Interests, interests_id
-from kyodo_registry.org.http import ShortText, Strict, SubPath, command, expected_version, org_app, query, trace_of
+from kyodo_registry.org.domain import Declaration, Interests
+from kyodo_registry.org.http import ShortText, Strict, SubPath, actor_of, expected_version, nudge, org_app
 from kyodo_shared.contracts.registry_org import InterestKind
 from kyodo_shared.web.app import CurrentPrincipal, etag_of, requires
 from kyodo_shared.web.auth import Principal, Role
@@ -82,54 +82,47 @@ def person_view(person_sub: str, interests: Interests | None) -> PersonInterests
     )
 
 
-async def _declare(
-    request: Request, response: Response, person_sub: str, body: DeclarationRequest, by: Principal
-) -> Any:
-    version = await expected_version(request, interests_id(person_sub))
+def _declare(request: Request, response: Response, person_sub: str, body: DeclarationRequest, by: Principal) -> Any:
     app = org_app(request)
-    interests, declaration_id = await command(
-        request,
-        app.declare_interest,
+    interests, declaration_id = app.declare_interest(
+        actor_of(request, by),
+        expected_version(request),
         person_sub,
         body.group_id,
         body.kind.value,
         body.note,
-        by.sub,
-        trace_of(request, by),
-        version,
     )
+    nudge(request)
     response.headers["ETag"] = etag_of(interests.version)
     response.headers["Location"] = f"interests/people/{person_sub}"
     found = next(d for d in interests.declarations if d.declaration_id == declaration_id)
     return declaration_view(person_sub, found)
 
 
-async def _withdraw(
+def _withdraw(
     request: Request, response: Response, person_sub: str, declaration_id: UUID, body: WithdrawalRequest, by: Principal
 ) -> Any:
-    version = await expected_version(request, interests_id(person_sub))
     app = org_app(request)
-    interests = await command(
-        request, app.withdraw_interest, person_sub, declaration_id, body.reason, by.sub, trace_of(request, by), version
+    interests = app.withdraw_interest(
+        actor_of(request, by), expected_version(request), person_sub, declaration_id, body.reason
     )
+    nudge(request)
     response.headers["ETag"] = etag_of(interests.version)
     return person_view(person_sub, interests)
 
 
 @router.post("/me", status_code=201, response_model=DeclarationView, summary="Declare one's own interest (申告)")
-async def declare_own(
-    body: DeclarationRequest, request: Request, response: Response, principal: CurrentPrincipal
-) -> Any:
-    return await _declare(request, response, principal.sub, body, principal)
+def declare_own(body: DeclarationRequest, request: Request, response: Response, principal: CurrentPrincipal) -> Any:
+    return _declare(request, response, principal.sub, body, principal)
 
 
 @router.post(
     "/me/{declaration_id}/withdrawal", response_model=PersonInterests, summary="Withdraw one's own declaration"
 )
-async def withdraw_own(
+def withdraw_own(
     declaration_id: UUID, body: WithdrawalRequest, request: Request, response: Response, principal: CurrentPrincipal
 ) -> Any:
-    return await _withdraw(request, response, principal.sub, declaration_id, body, principal)
+    return _withdraw(request, response, principal.sub, declaration_id, body, principal)
 
 
 @router.post(
@@ -138,10 +131,10 @@ async def withdraw_own(
     response_model=DeclarationView,
     summary="Record a declaration on a person's behalf (代理登録)",
 )
-async def declare_on_behalf(
+def declare_on_behalf(
     person_sub: SubPath, body: DeclarationRequest, request: Request, response: Response, principal: Coordinator
 ) -> Any:
-    return await _declare(request, response, person_sub, body, principal)
+    return _declare(request, response, person_sub, body, principal)
 
 
 @router.post(
@@ -149,7 +142,7 @@ async def declare_on_behalf(
     response_model=PersonInterests,
     summary="Record a withdrawal on a person's behalf",
 )
-async def withdraw_on_behalf(
+def withdraw_on_behalf(
     person_sub: SubPath,
     declaration_id: UUID,
     body: WithdrawalRequest,
@@ -157,17 +150,17 @@ async def withdraw_on_behalf(
     response: Response,
     principal: Coordinator,
 ) -> Any:
-    return await _withdraw(request, response, person_sub, declaration_id, body, principal)
+    return _withdraw(request, response, person_sub, declaration_id, body, principal)
 
 
 @router.get("/people/{person_sub}", response_model=PersonInterests, summary="A person's declarations (public)")
-async def of_person(person_sub: SubPath, request: Request, response: Response) -> Any:
-    interests = await query(org_app(request).interests_of, person_sub)
+def of_person(person_sub: SubPath, request: Request, response: Response) -> Any:
+    interests = org_app(request).interests_of(person_sub)
     response.headers["ETag"] = etag_of(interests.version if interests is not None else 0)
     return person_view(person_sub, interests)
 
 
 @router.get("/groups/{group_id}", response_model=GroupInterests, summary="Declarations about a group (public)")
-async def about_group(group_id: UUID, request: Request) -> Any:
-    found = await query(org_app(request).interests_in, group_id)
+def about_group(group_id: UUID, request: Request) -> Any:
+    found = org_app(request).interests_in(group_id)
     return GroupInterests(group_id=group_id, declarations=[declaration_view(sub, d) for sub, d in found])

@@ -4,15 +4,17 @@ Application)."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+import uuid
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Repository
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
-from kyodo_registry.org.common import NotFound, OrgError, StaleOrgVersion, Trace, tokyo_date
+from kyodo_registry.app_base import RegistryBase
+from kyodo_registry.domain import Group
+from kyodo_registry.org.common import tokyo_date
 from kyodo_registry.org.domain import (
     COMMITTEES,
     DEPARTMENTS,
@@ -28,7 +30,8 @@ from kyodo_registry.org.domain import (
     interests_id,
 )
 from kyodo_registry.settings import COMMITTEE_MEMBER_RECORD
-from kyodo_shared.privacy.vault import KeyVault
+from kyodo_shared.domain.actors import Actor
+from kyodo_shared.domain.refusals import Expected, Refusal, check_version
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -37,12 +40,14 @@ A = TypeVar("A", bound=Aggregate)
 RECUSAL_COOLING_OFF_DAYS = 365
 
 
-class OrgCommands:
-    # Provided by RegistryApplication: annotations only, so the Application's own attributes are the ones used.
-    repository: Repository[UUID]
-    save: Callable[..., Any]
-    clock: Callable[[], datetime]
-    _vault: Callable[[], KeyVault]
+class OrgCommands(RegistryBase):
+    """Departments, the team, committees and declared interests — and, from the interests, who must stay out of
+    a decision on a group."""
+
+    def _impartial(self, group: Group, actor: Actor) -> None:
+        """Nobody decides on a group they act for or declared an interest in (the registry's conflict rule)."""
+        if group.acts_for(actor.sub) or self.declared_interest(actor.sub, group.id):
+            raise Refusal("conflict_of_interest")
 
     # -- reading -----------------------------------------------------------------------------------------------
 
@@ -54,16 +59,10 @@ class OrgCommands:
         # An id of another kind of aggregate (a group's id given as a committee's) is simply not found.
         return aggregate if isinstance(aggregate, kind) else None
 
-    def _expect(self, aggregate: Aggregate | None, expected_version: int | None) -> None:
-        """Optimistic concurrency: `expected_version` 0 means "must not exist yet", None means "not checked"."""
-        current = aggregate.version if aggregate is not None else 0
-        if expected_version is not None and current != expected_version:
-            raise StaleOrgVersion(current)
-
-    def org_version(self, aggregate_id: UUID) -> int:
-        """The version an ETag names; 0 for an aggregate that does not exist yet (the team, a person's interests)."""
-        found = self._find(aggregate_id, Aggregate)
-        return found.version if found is not None else 0
+    @staticmethod
+    def _expect(aggregate: Aggregate | None, expected: Expected) -> None:
+        """Optimistic concurrency; an aggregate not created yet (the team, a person's interests) is version 0."""
+        check_version(aggregate.version if aggregate is not None else 0, expected)
 
     def today(self) -> date:
         return tokyo_date(self.clock())
@@ -73,14 +72,12 @@ class OrgCommands:
 
     # -- departments -------------------------------------------------------------------------------------------
 
-    def create_department(
-        self, department_id: UUID, code: str, name_ja: str, name_en: str | None, trace: Trace
-    ) -> Department:
+    def create_department(self, actor: Actor, code: str, name_ja: str, name_en: str | None) -> Department:
         directory = self._directory(DEPARTMENTS)
         if code in directory.entries:
-            raise OrgError("department_code_taken", "この部署コードは既に使われています", "The code is already taken")
-        department = Department(department_id, code, name_ja, name_en, trace)
-        directory.list(code, str(department_id), trace)
+            raise Refusal("department_code_taken")
+        department = Department(uuid.uuid4(), code, name_ja, name_en, actor.trace_dict())
+        directory.list(code, str(department.id), actor.trace_dict())
         # One transaction: a code is taken exactly when its department exists.
         self.save(department, directory)
         return department
@@ -88,50 +85,55 @@ class OrgCommands:
     def get_department(self, department_id: UUID) -> Department:
         department = self._find(department_id, Department)
         if department is None:
-            raise NotFound("部署", "Department")
+            raise Refusal("not_found", what="department")
         return department
 
     def departments(self) -> list[Department]:
         ids = self._directory(DEPARTMENTS).entries.values()
         return sorted((self.get_department(UUID(i)) for i in ids), key=lambda d: d.code)
 
-    def _department_for_update(self, department_id: UUID, expected_version: int | None) -> Department:
+    def _department_for_update(self, department_id: UUID, expected: Expected) -> Department:
         department = self.get_department(department_id)
-        self._expect(department, expected_version)
+        self._expect(department, expected)
         return department
 
     def assign_staff(
         self,
+        actor: Actor,
+        expected: Expected,
         department_id: UUID,
         staff_sub: str,
         job_title: str,
         since: date | None,
-        trace: Trace,
-        expected_version: int | None = None,
     ) -> Department:
-        department = self._department_for_update(department_id, expected_version)
-        department.assign(staff_sub, job_title, since or self.today(), trace)
+        department = self._department_for_update(department_id, expected)
+        department.assign(staff_sub, job_title, since or self.today(), actor.trace_dict())
         self.save(department)
         return department
 
     def unassign_staff(
-        self, department_id: UUID, staff_sub: str, until: date | None, trace: Trace, expected_version: int | None = None
+        self,
+        actor: Actor,
+        expected: Expected,
+        department_id: UUID,
+        staff_sub: str,
+        until: date | None,
     ) -> Department:
-        department = self._department_for_update(department_id, expected_version)
-        department.unassign(staff_sub, until or self.today(), trace)
+        department = self._department_for_update(department_id, expected)
+        department.unassign(staff_sub, until or self.today(), actor.trace_dict())
         self.save(department)
         return department
 
     def appoint_liaison(
         self,
+        actor: Actor,
+        expected: Expected,
         department_id: UUID,
         liaison_sub: str,
         since: date | None,
-        trace: Trace,
-        expected_version: int | None = None,
     ) -> Department:
-        department = self._department_for_update(department_id, expected_version)
-        department.appoint_liaison(liaison_sub, since or self.today(), trace)
+        department = self._department_for_update(department_id, expected)
+        department.appoint_liaison(liaison_sub, since or self.today(), actor.trace_dict())
         self.save(department)
         return department
 
@@ -142,105 +144,108 @@ class OrgCommands:
 
     def join_team(
         self,
+        actor: Actor,
+        expected: Expected,
         staff_sub: str,
         department_id: UUID,
         joined_on: date | None,
-        trace: Trace,
-        expected_version: int | None = None,
     ) -> Team:
         if not self.get_department(department_id).is_staff(staff_sub):
-            raise OrgError("not_department_staff", "その部署の職員ではありません", "Not on that department's staff")
+            raise Refusal("not_department_staff")
         team = self.team()
-        self._expect(team, expected_version)
-        team = team or Team(trace)
-        team.join(staff_sub, department_id, joined_on or self.today(), trace)
+        self._expect(team, expected)
+        team = team or Team(actor.trace_dict())
+        team.join(staff_sub, department_id, joined_on or self.today(), actor.trace_dict())
         self.save(team)
         return team
 
     def leave_team(
-        self, staff_sub: str, left_on: date | None, trace: Trace, expected_version: int | None = None
+        self,
+        actor: Actor,
+        expected: Expected,
+        staff_sub: str,
+        left_on: date | None,
     ) -> Team:
         team = self.team()
         if team is None:
-            raise OrgError("not_on_team", "チームのメンバーではありません", "Not on the team")
-        self._expect(team, expected_version)
-        team.leave(staff_sub, left_on or self.today(), trace)
+            raise Refusal("not_on_team")
+        self._expect(team, expected)
+        team.leave(staff_sub, left_on or self.today(), actor.trace_dict())
         self.save(team)
         return team
 
     # -- committees --------------------------------------------------------------------------------------------
 
-    def establish_committee(
-        self, committee_id: UUID, kind: str, name_ja: str, name_en: str | None, trace: Trace
-    ) -> Committee:
+    def establish_committee(self, actor: Actor, kind: str, name_ja: str, name_en: str | None) -> Committee:
         directory = self._directory(COMMITTEES)
-        committee = Committee(committee_id, kind, name_ja, name_en, trace)
-        directory.list(str(committee_id), committee.kind, trace)
+        committee_id = uuid.uuid4()
+        committee = Committee(committee_id, kind, name_ja, name_en, actor.trace_dict())
+        directory.list(str(committee_id), committee.kind, actor.trace_dict())
         self.save(committee, directory)
         return committee
 
     def get_committee(self, committee_id: UUID) -> Committee:
         committee = self._find(committee_id, Committee)
         if committee is None:
-            raise NotFound("委員会", "Committee")
+            raise Refusal("not_found", what="committee")
         return committee
 
     def committees(self) -> list[Committee]:
         return [self.get_committee(UUID(i)) for i in self._directory(COMMITTEES).entries]
 
-    def _committee_for_update(self, committee_id: UUID, expected_version: int | None) -> Committee:
+    def _committee_for_update(self, committee_id: UUID, expected: Expected) -> Committee:
         committee = self.get_committee(committee_id)
-        self._expect(committee, expected_version)
+        self._expect(committee, expected)
         return committee
 
     def appoint_member(
         self,
+        actor: Actor,
+        expected: Expected,
         committee_id: UUID,
         member_sub: str,
         name: str,
         term_start: date,
         term_end: date,
-        trace: Trace,
-        expected_version: int | None = None,
     ) -> Committee:
-        committee = self._committee_for_update(committee_id, expected_version)
+        committee = self._committee_for_update(committee_id, expected)
         # Checked before encrypting, so a refused appointment leaves no key or retention date behind.
         committee.check_appointment(member_sub, term_start, term_end)
-        sealed = self._vault().encrypt(member_sub, COMMITTEE_MEMBER_RECORD, {"name": name}, self.clock())
-        committee.appoint(member_sub, term_start, term_end, sealed, secrets.token_hex(16), trace)
+        sealed = self.vault.encrypt(member_sub, COMMITTEE_MEMBER_RECORD, {"name": name}, self.clock())
+        committee.appoint(member_sub, term_start, term_end, sealed, secrets.token_hex(16), actor.trace_dict())
         self.save(committee)
         return committee
 
     def member_name(self, term: Term) -> str | None:
         """The member's name, or None once their key was destroyed (erased)."""
-        fields = self._vault().decrypt(term.sealed_name)
+        fields = self.vault.decrypt(term.sealed_name)
         return str(fields["name"]) if fields is not None else None
 
     def change_officers(
         self,
+        actor: Actor,
+        expected: Expected,
         committee_id: UUID,
         chair_sub: str,
         vice_chair_sub: str | None,
         effective_on: date | None,
-        trace: Trace,
-        expected_version: int | None = None,
     ) -> Committee:
-        committee = self._committee_for_update(committee_id, expected_version)
-        committee.change_officers(chair_sub, vice_chair_sub, effective_on or self.today(), trace)
+        committee = self._committee_for_update(committee_id, expected)
+        committee.change_officers(chair_sub, vice_chair_sub, effective_on or self.today(), actor.trace_dict())
         self.save(committee)
         return committee
 
     def end_membership(
         self,
+        actor: Actor,
+        expected: Expected,
         committee_id: UUID,
         member_sub: str,
         ended_on: date | None,
         reason: str,
-        trace: Trace,
-        expected_version: int | None = None,
     ) -> Committee:
-        committee = self._committee_for_update(committee_id, expected_version)
-        committee.end_membership(member_sub, ended_on or self.today(), reason, trace)
+        committee = self._committee_for_update(committee_id, expected)
+        committee.end_membership(member_sub, ended_on or self.today(), reason, actor.trace_dict())
         self.save(committee)
         return committee
 
@@ -274,40 +279,40 @@ class OrgCommands:
 
     def declare_interest(
         self,
+        actor: Actor,
+        expected: Expected,
         person_sub: str,
         group_id: UUID,
         kind: str,
         note: str | None,
-        recorded_by: str,
-        trace: Trace,
-        expected_version: int | None = None,
     ) -> tuple[Interests, UUID]:
         interests = self.interests_of(person_sub)
-        self._expect(interests, expected_version)
-        interests = interests or Interests(person_sub, trace)
-        declaration_id = interests.declare(group_id, kind, note, self.clock().isoformat(), recorded_by, trace)
+        self._expect(interests, expected)
+        interests = interests or Interests(person_sub, actor.trace_dict())
+        declaration_id = interests.declare(
+            group_id, kind, note, self.clock().isoformat(), actor.sub, actor.trace_dict()
+        )
         index = self._directory(group_interests(group_id))
         if person_sub in index.entries:
             self.save(interests)
         else:
             # The group's index learns of the person in the same transaction as their first declaration about it.
-            index.list(person_sub, "", trace)
+            index.list(person_sub, "", actor.trace_dict())
             self.save(interests, index)
         return interests, declaration_id
 
     def withdraw_interest(
         self,
+        actor: Actor,
+        expected: Expected,
         person_sub: str,
         declaration_id: UUID,
         reason: str,
-        recorded_by: str,
-        trace: Trace,
-        expected_version: int | None = None,
     ) -> Interests:
         interests = self.interests_of(person_sub)
         if interests is None:
-            raise NotFound("申告", "Declaration")
-        self._expect(interests, expected_version)
-        interests.withdraw(declaration_id, reason, self.clock().isoformat(), recorded_by, trace)
+            raise Refusal("not_found", what="declaration")
+        self._expect(interests, expected)
+        interests.withdraw(declaration_id, reason, self.clock().isoformat(), actor.sub, actor.trace_dict())
         self.save(interests)
         return interests

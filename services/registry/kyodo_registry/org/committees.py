@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from kyodo_registry.org.common import OrgError, Trace, day
-from kyodo_shared.contracts.registry_org import CommitteeKind
+from kyodo_registry.org.common import Trace, day
+from kyodo_shared.domain.refusals import Refusal
 
 CHAIR, VICE_CHAIR, MEMBER = "chair", "vice_chair", "member"
 
@@ -39,6 +40,21 @@ class Officers:
     effective_on: date
     chair: int  # index of the chair's term in Committee.terms: the office lapses when that term ends
     vice_chair: int | None
+
+
+class CommitteeKind(StrEnum):
+    """The two committees of the collaboration system (the wire contract has the same values)."""
+
+    REVIEW_BOARD = "review_board"  # 協働事業審査会
+    EVALUATION_COMMITTEE = "evaluation_committee"  # 協働事業評価委員会
+
+
+class MembershipEndReason(StrEnum):
+    """Why a term ended early; a code, never free text, so nothing personal is published."""
+
+    RESIGNED = "resigned"  # 辞任
+    DISMISSED = "dismissed"  # 解嘱
+    OTHER = "other"  # その他
 
 
 class Committee(Aggregate):
@@ -105,12 +121,10 @@ class Committee(Aggregate):
         Separate from `appoint` so the Application checks before it encrypts (and keeps) anyone's name.
         """
         if term_end < term_start:
-            raise OrgError("term_out_of_order", "任期の終了日が開始日より前です", "The term ends before it starts", 422)
+            raise Refusal("term_out_of_order")
         earlier = [t for t in self.terms if t.member_sub == member_sub]
         if any(t.term_start <= term_end and term_start <= t.last_day for t in earlier):
-            raise OrgError(
-                "overlapping_term", "同じ委員の任期と重なります", "The term overlaps another term of the same member"
-            )
+            raise Refusal("overlapping_term")
         return bool(earlier)
 
     def appoint(
@@ -123,28 +137,22 @@ class Committee(Aggregate):
 
     def change_officers(self, chair_sub: str, vice_chair_sub: str | None, effective_on: date, trace: Trace) -> None:
         if chair_sub == vice_chair_sub:
-            raise OrgError(
-                "officers_must_differ", "委員長と副委員長は別の委員にしてください", "Chair and vice-chair must differ"
-            )
+            raise Refusal("officers_must_differ")
         if self.term_on(chair_sub, effective_on) is None:
-            raise OrgError("chair_not_member", "委員長は現任の委員から選んでください", "The chair must be a member")
+            raise Refusal("chair_not_member")
         if vice_chair_sub is not None and self.term_on(vice_chair_sub, effective_on) is None:
-            raise OrgError(
-                "vice_chair_not_member", "副委員長は現任の委員から選んでください", "The vice-chair must be a member"
-            )
+            raise Refusal("vice_chair_not_member")
         if self.officers and effective_on < self.officers[-1].effective_on:
-            raise OrgError(
-                "date_before_last_change", "前回の選任日より前の日付です", "The date is before the last change"
-            )
+            raise Refusal("date_before_last_change")
         self._officers_changed(self.kind, chair_sub, vice_chair_sub, effective_on.isoformat(), trace)
 
     def end_membership(self, member_sub: str, ended_on: date, reason: str, trace: Trace) -> None:
         terms = [t for t in self.terms if t.member_sub == member_sub]
         term = next((t for t in terms if t.term_start <= ended_on <= t.term_end), None)
         if term is None:
-            raise OrgError("not_a_member", "その日に任期のある委員ではありません", "Not a member on that date")
+            raise Refusal("not_a_member")
         if term.ended_on is not None:
-            raise OrgError("membership_already_ended", "この任期は既に終了しています", "This term has already ended")
+            raise Refusal("membership_already_ended")
         self._membership_ended(self.kind, member_sub, ended_on.isoformat(), reason, trace)
 
     @event(MemberAppointed)

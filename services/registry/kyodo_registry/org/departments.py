@@ -11,7 +11,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from kyodo_registry.org.common import OrgError, Trace, day, derived_id
+from kyodo_registry.org.common import Trace, day, derived_id
+from kyodo_shared.domain.refusals import Refusal
 
 
 class Department(Aggregate):
@@ -59,41 +60,29 @@ class Department(Aggregate):
 
     def assign(self, staff_sub: str, job_title: str, since: date, trace: Trace) -> None:
         if staff_sub in self.staff:
-            raise OrgError("already_staff", "既にこの部署の職員です", "Already on this department's staff")
+            raise Refusal("already_staff")
         last = max((a["until"] for a in self.history if a["staff_sub"] == staff_sub), default=None)
         if last is not None and since <= last:
-            raise OrgError(
-                "assignment_overlaps", "以前の配属期間と重なります", "The assignment overlaps an earlier one"
-            )
+            raise Refusal("assignment_overlaps")
         self._staff_assigned(staff_sub, job_title, since.isoformat(), trace)
 
     def unassign(self, staff_sub: str, until: date, trace: Trace) -> None:
         current = self.staff.get(staff_sub)
         if current is None:
-            raise OrgError("not_staff", "この部署の職員ではありません", "Not on this department's staff")
+            raise Refusal("not_staff")
         if staff_sub == self.liaison_sub:
-            raise OrgError(
-                "liaison_must_stay",
-                "連絡担当は配属解除できません。先に別の連絡担当を指名してください",
-                "The liaison cannot leave: appoint another liaison first",
-            )
+            raise Refusal("liaison_must_stay")
         if until < current["since"]:
-            raise OrgError("date_before_start", "配属日より前の日付です", "The date is before the assignment began")
+            raise Refusal("date_before_start")
         self._staff_unassigned(staff_sub, until.isoformat(), trace)
 
     def appoint_liaison(self, liaison_sub: str, since: date, trace: Trace) -> None:
         if liaison_sub not in self.staff:
-            raise OrgError(
-                "liaison_not_staff", "連絡担当はこの部署の職員から指名してください", "The liaison must be on the staff"
-            )
+            raise Refusal("liaison_not_staff")
         if liaison_sub == self.liaison_sub:
-            raise OrgError("already_liaison", "既に連絡担当です", "Already the liaison")
+            raise Refusal("already_liaison")
         if self.liaison_since is not None and since < self.liaison_since:
-            raise OrgError(
-                "date_before_current_liaison",
-                "現在の連絡担当の指名日より前の日付です",
-                "The date is before the current liaison's appointment",
-            )
+            raise Refusal("date_before_current_liaison")
         self._liaison_appointed(liaison_sub, self.liaison_sub, since.isoformat(), trace)
 
     @event(StaffAssigned)
@@ -136,7 +125,7 @@ class Directory(Aggregate):
 
     def list(self, key: str, ref: str, trace: Trace) -> None:
         if key in self.entries:
-            raise OrgError("already_listed", "既に登録されています", "Already listed")
+            raise Refusal("already_listed")
         self._listed(key, ref, trace)
 
     @event(Listed)

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from kyodo_registry.org.committees import CHAIR, MEMBER, VICE_CHAIR, Committee, Officers, Term
-from kyodo_registry.org.common import ORG_NAMESPACE, NotFound, OrgError, StaleOrgVersion
+from kyodo_registry.org.committees import (
+    CHAIR,
+    MEMBER,
+    VICE_CHAIR,
+    Committee,
+    CommitteeKind,
+    MembershipEndReason,
+    Officers,
+    Term,
+)
+from kyodo_registry.org.common import ORG_NAMESPACE, StaleOrgVersion
 from kyodo_registry.org.departments import COMMITTEES, DEPARTMENTS, Department, Directory, group_interests
-from kyodo_registry.org.interests import Declaration, Interests, interests_id
+from kyodo_registry.org.interests import Declaration, InterestKind, Interests, interests_id
 from kyodo_registry.org.team import TEAM_ID, Stint, Team
 
 AGGREGATES = (Department, Directory, Team, Committee, Interests)
@@ -20,13 +29,14 @@ __all__ = [
     "TEAM_ID",
     "VICE_CHAIR",
     "Committee",
+    "CommitteeKind",
     "Declaration",
     "Department",
     "Directory",
+    "InterestKind",
     "Interests",
-    "NotFound",
+    "MembershipEndReason",
     "Officers",
-    "OrgError",
     "StaleOrgVersion",
     "Stint",
     "Team",

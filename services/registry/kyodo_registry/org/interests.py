@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from kyodo_registry.org.common import NotFound, OrgError, Trace, derived_id
-from kyodo_shared.contracts.registry_org import InterestKind
+from kyodo_registry.org.common import Trace, derived_id
+from kyodo_shared.domain.refusals import Refusal
 
 
 def interests_id(person_sub: str) -> UUID:
     return derived_id("interests:" + person_sub)
+
+
+class InterestKind(StrEnum):
+    """How a person is tied to a group (the wire contract has the same values)."""
+
+    MEMBER = "member"  # 会員
+    OFFICER = "officer"  # 役員
+    CLOSE_RELATION = "close_relation"  # 親族・近しい関係
+    BUSINESS = "business"  # 取引関係
+    OTHER = "other"  # その他
 
 
 @dataclass
@@ -76,7 +87,7 @@ class Interests(Aggregate):
     ) -> UUID:
         kind = InterestKind(kind).value
         if any(d.active and d.group_id == group_id and d.kind == kind for d in self.declarations):
-            raise OrgError("already_declared", "同じ利害関係を申告済みです", "This interest is already declared")
+            raise Refusal("already_declared")
         # Derived from the person and a counter, so the id is deterministic and the same on every replica.
         declaration_id = derived_id(f"interests:{self.person_sub}:{len(self.declarations) + 1}")
         self._declared(self.person_sub, declaration_id, group_id, kind, note, declared_at, recorded_by, trace)
@@ -85,9 +96,9 @@ class Interests(Aggregate):
     def withdraw(self, declaration_id: UUID, reason: str, withdrawn_at: str, recorded_by: str, trace: Trace) -> None:
         found = next((d for d in self.declarations if d.declaration_id == declaration_id), None)
         if found is None:
-            raise NotFound("申告", "Declaration")
+            raise Refusal("not_found", what="declaration")
         if not found.active:
-            raise OrgError("already_withdrawn", "この申告は既に取り下げられています", "Already withdrawn")
+            raise Refusal("already_withdrawn")
         self._withdrawn(
             self.person_sub, declaration_id, found.group_id, found.kind, reason, withdrawn_at, recorded_by, trace
         )

@@ -11,7 +11,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from kyodo_registry.org.common import OrgError, Trace, day, derived_id
+from kyodo_registry.org.common import Trace, day, derived_id
+from kyodo_shared.domain.refusals import Refusal
 
 TEAM_ID = derived_id("team")
 
@@ -59,20 +60,18 @@ class Team(Aggregate):
 
     def join(self, staff_sub: str, department_id: UUID, joined_on: date, trace: Trace) -> None:
         if self.current_stint(staff_sub) is not None:
-            raise OrgError("already_on_team", "既にチームのメンバーです", "Already on the team")
+            raise Refusal("already_on_team")
         last = max((s.left_on for s in self.stints if s.staff_sub == staff_sub and s.left_on), default=None)
         if last is not None and joined_on <= last:
-            raise OrgError(
-                "stint_overlaps", "以前の参加期間と重なります", "The date overlaps an earlier stint on the team"
-            )
+            raise Refusal("stint_overlaps")
         self._member_joined(staff_sub, department_id, joined_on.isoformat(), trace)
 
     def leave(self, staff_sub: str, left_on: date, trace: Trace) -> None:
         stint = self.current_stint(staff_sub)
         if stint is None:
-            raise OrgError("not_on_team", "チームのメンバーではありません", "Not on the team")
+            raise Refusal("not_on_team")
         if left_on < stint.joined_on:
-            raise OrgError("date_before_start", "参加日より前の日付です", "The date is before the member joined")
+            raise Refusal("date_before_start")
         self._member_left(staff_sub, stint.department_id, left_on.isoformat(), trace)
 
     @event(MemberJoined)

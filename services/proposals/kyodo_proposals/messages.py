@@ -1,0 +1,65 @@
+"""The proposals service's refusals as people read them: status, Japanese title and its English (the web layer's table).
+
+The domain raises `Refusal(code)`; nothing here is imported by it. Codes several services answer (`invalid_state`,
+`conflict_of_interest`, `not_acting_for_group`, `group_not_found` …) are written once, in the kernel's table.
+"""
+
+from __future__ import annotations
+
+from kyodo_shared.web.messages import Message
+
+MESSAGES: dict[str, Message] = {
+    "deadline_passed": Message(409, "締切を過ぎています", "The deadline has passed"),
+    "board_below_quorum": Message(
+        409, "審査会の委員数が定足数に足りません", "The review board has fewer members than the quorum"
+    ),
+    "not_amendable": Message(422, "変更できない項目が含まれています", "Only the published rules may be amended"),
+    "extension_too_short": Message(
+        409,
+        "変更時は締切を所定の日数以上延長してください",
+        "An amendment must extend the deadline by at least the required days",
+    ),
+    "call_not_open": Message(409, "この募集は受付中ではありません", "The call is not open for proposals"),
+    "group_not_eligible": Message(
+        409, "登録が有効な市民活動団体のみ提案できます", "Only registered groups in good standing may submit"
+    ),
+    "already_submitted": Message(409, "既に提案済みです。修正してください", "Already submitted: revise it instead"),
+    "proposal_changed": Message(412, "提案が他の操作で更新されました", "The proposal has changed"),
+    "proposal_not_found": Message(404, "提案が見つかりません", "Proposal not found"),
+    "not_on_board": Message(403, "この募集の審査会委員ではありません", "Not on this call's review board"),
+    "conflict_not_found": Message(404, "利害関係の申出が見つかりません", "Conflict not found"),
+    "conflict_pinned": Message(409, "事務局が確定した利害関係は取り消せません", "A pinned conflict cannot be removed"),
+    "recused": Message(403, "利害関係により除斥されています", "You are recused from this proposal"),
+    "score_final": Message(409, "提出済みの採点は変更できません", "Submitted scores are final"),
+    "invalid_points": Message(
+        422, "各基準の点数を満点以内の整数で入力してください", "Score every criterion within its maximum"
+    ),
+    "already_on_board": Message(409, "既に審査会の委員です", "Already on the board"),
+    "quorum_not_met": Message(409, "定足数を満たさない提案があります", "Some proposals lack the quorum of scorers"),
+    "not_the_confirmer": Message(
+        403,
+        "決定の確認は委員長（除斥時は副委員長）が行います",
+        "The chair (or, if recused, the vice-chair) confirms",
+    ),
+    "call_changed": Message(412, "募集が他の更新で変更されました", "The call has changed"),
+    "invalid_rules": Message(
+        422,
+        "募集の規定に矛盾があります（基準キーの重複・優先順位の不備など）",
+        "The rules are inconsistent (duplicate criteria, a priority naming no criterion, ...)",
+    ),
+    "no_quorum_failure": Message(
+        409, "定足数不足のときのみ委員を補充できます", "A substitute joins only when quorum fails"
+    ),
+    "no_confirmer": Message(
+        409,
+        "確認できる委員長・副委員長がいません（いずれも除斥）",
+        "Neither the chair nor the vice-chair can confirm (both recused or absent)",
+    ),
+    "committee_not_review_board": Message(
+        422,
+        "協働事業審査会を指定してください",
+        "The committee must be the collaboration-project review board",
+    ),
+    "score_first": Message(403, "自分の採点を提出した後に閲覧できます", "Submit your own score first"),
+    "results_not_published": Message(404, "結果は公表されていません", "Results are not published"),
+}

@@ -1,0 +1,80 @@
+"""One service's persistence, opened by its composition root before anything is built on it.
+
+The event store's environment, the service's own database (the kernel's tables: relay position, consumer
+ledger, audit chain, leases, durable timers, projection positions), and the key vault for personal data. The
+application, the bus and the background tasks are then constructed from these parts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from kyodo_shared.audit.chain import ChainStore
+from kyodo_shared.bus.dlq import ConsumerLedger
+from kyodo_shared.bus.relay import SCHEMA as RELAY_SCHEMA
+from kyodo_shared.privacy.vault import KeyVault
+from kyodo_shared.settings import KernelSettings, StoreSettings
+from kyodo_shared.store.db import Database, migrate, open_database
+from kyodo_shared.store.eventstore import eventsourcing_env
+from kyodo_shared.tasks.clock import ServiceClock
+from kyodo_shared.tasks.leases import LeaseStore
+from kyodo_shared.tasks.projection import SCHEMA as PROJECTION_SCHEMA
+from kyodo_shared.tasks.timers import Timers
+
+A = TypeVar("A")
+
+
+class ServiceStore:
+    def __init__(self, settings: KernelSettings, clock: ServiceClock, *, replica: str) -> None:
+        self.settings = settings
+        self.db: Database = open_database(settings.store)
+        self.env = eventsourcing_env(settings.store)
+        self.vault = KeyVault(open_database(vault_settings(settings)), settings.privacy.retention_days)
+        self.ledger = ConsumerLedger(self.db)
+        self.chain = ChainStore(self.db)
+        self.leases = LeaseStore(self.db)
+        self.timers = Timers(self.db, clock=clock, replica=replica)
+        self.vault.migrate()
+        self.ledger.migrate()
+        self.chain.migrate()
+        self.leases.migrate()
+        self.timers.migrate()
+        migrate(self.db, RELAY_SCHEMA)
+        migrate(self.db, PROJECTION_SCHEMA)
+        self._closed = False
+
+    def construct(self, make: Callable[[dict[str, str]], A]) -> A:
+        """The eventsourcing application over this store (it creates its tables when constructed).
+
+        Replicas starting together race on the store's CREATE … IF NOT EXISTS: the loser retries.
+        """
+        for attempt in range(5):
+            try:
+                return make(self.env)
+            except Exception as exc:
+                if "already exists" not in str(exc) or attempt == 4:
+                    raise
+                time.sleep(0.2)
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.db.close()
+        self.vault.db.close()
+
+
+def vault_settings(settings: KernelSettings) -> StoreSettings:
+    """The vault lives apart from the event store: its own SQLite file, or its own PostgreSQL schema."""
+    store, privacy = settings.store, settings.privacy
+    if store.backend == "sqlite":
+        return StoreSettings(backend="sqlite", sqlite_path=privacy.vault_path)
+    return StoreSettings(
+        backend="postgres",
+        pg_dsn=privacy.vault_pg_dsn or store.pg_dsn,
+        pg_schema=f"{store.pg_schema}_vault",
+        pg_pool_size=2,
+    )

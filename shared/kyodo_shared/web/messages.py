@@ -1,0 +1,128 @@
+"""What a refusal says to people: one table per service plus the kernel's, each code written once.
+
+A code maps to an HTTP status and a Japanese title with its English beside it (and optionally a detail). The
+tables are merged when a service's app is built; a code written twice — in the kernel and a service, or in two
+places of one service — is refused there, so one code always reads the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from kyodo_shared.domain.refusals import Refusal, StaleVersion
+from kyodo_shared.web.problems import Problem
+
+
+@dataclass(frozen=True)
+class Message:
+    status: int
+    title_ja: str
+    title_en: str
+    detail_ja: str | None = None
+    detail_en: str | None = None
+
+
+# Words a refusal's data may name (`Refusal("not_found", what="department")`), in both languages.
+Terms = Mapping[str, tuple[str, str]]
+
+KERNEL_MESSAGES: dict[str, Message] = {
+    "precondition_required": Message(
+        428,
+        "If-Match ヘッダーが必要です",
+        "If-Match header required",
+        "最新の ETag を If-Match に指定してください。",
+        "Send the resource's current ETag in If-Match.",
+    ),
+    "precondition_failed": Message(
+        412,
+        "他の更新と競合しました",
+        "The resource has changed",
+        "最新の状態を取得し直してから再度お試しください。",
+        "Fetch the current version and try again.",
+    ),
+    "invalid_if_match": Message(
+        400,
+        "If-Match ヘッダーの形式が正しくありません",
+        "The If-Match header is malformed",
+        'ETag（例: "3"）または * を指定してください。',
+        'Send an entity tag such as "3", or *.',
+    ),
+    "write_conflict": Message(
+        409,
+        "同時に更新されました",
+        "Concurrent update",
+        "もう一度取得してからやり直してください。",
+        "Fetch again and retry.",
+    ),
+    "not_found": Message(404, "{what}が見つかりません", "{what} not found"),
+    # Several services answer these (the registry and info-hub; proposals and info-hub).
+    "group_not_found": Message(404, "団体が見つかりません", "Group not found"),
+    "call_not_found": Message(404, "募集が見つかりません", "Call not found"),
+    "not_a_member": Message(409, "委員会の現任の委員ではありません", "Not a current member of the committee"),
+    "busy": Message(503, "混み合っています。もう一度お試しください", "Busy: please try again"),
+    "invalid_state": Message(409, "現在の状態ではこの操作はできません", "Not allowed in the current state"),
+    "conflict_of_interest": Message(
+        403,
+        "利害関係があるため審査できません",
+        "Conflict of interest",
+        "自らが所属する団体、または利害関係を申告した団体は審査できません。",
+        "You cannot assess a group you belong to or declared an interest in.",
+    ),
+    "not_acting_for_group": Message(403, "この団体を代表する権限がありません", "You do not act for this group"),
+    "validation_failed": Message(422, "入力内容に誤りがあります", "The request has invalid fields"),
+    "malformed_json": Message(400, "JSON の形式が正しくありません", "The body is not valid JSON"),
+    "body_too_large": Message(413, "リクエストが大きすぎます", "Request body too large"),
+    "authentication_required": Message(401, "認証が必要です", "Authentication required"),
+    "forbidden": Message(403, "権限がありません", "Forbidden"),
+    "method_not_allowed": Message(405, "このメソッドは使えません", "Method not allowed"),
+    "http_error": Message(400, "リクエストを処理できません", "Request failed"),
+    "internal_error": Message(500, "内部エラーが発生しました", "Internal error"),
+}
+
+KERNEL_TERMS: dict[str, tuple[str, str]] = {"resource": ("リソース", "Resource")}
+
+
+class MessageTable:
+    """The merged messages of one service; `problem()` turns a refusal into what the client reads."""
+
+    def __init__(self, *tables: Mapping[str, Message], terms: Terms | None = None) -> None:
+        merged: dict[str, Message] = {}
+        for table in (KERNEL_MESSAGES, *tables):
+            for code, message in table.items():
+                if code in merged:
+                    raise ValueError(f"refusal code {code!r} has two messages: write it once")
+                merged[code] = message
+        self.messages = merged
+        self.terms = {**KERNEL_TERMS, **(terms or {})}
+
+    def __contains__(self, code: str) -> bool:
+        return code in self.messages
+
+    def problem(self, code: str, data: Mapping[str, str] | None = None) -> Problem:
+        """The problem for a code; the data's words fill the message, a `state` is named after it."""
+        message = self.messages[code]
+        data = dict(data or {})
+        state = data.pop("state", "")
+        ja_words = {k: self.terms.get(v, (v, v))[0] for k, v in data.items()}
+        en_words = {k: self.terms.get(v, (v, v))[1] for k, v in data.items()}
+        title_ja = message.title_ja.format_map(_Words(ja_words))
+        title_en = message.title_en.format_map(_Words(en_words))
+        if state:
+            title_ja, title_en = f"{title_ja}（状態: {state}）", f"{title_en} (state: {state})"
+        return Problem(
+            message.status, code, title_ja, title_en, detail_ja=message.detail_ja, detail_en=message.detail_en
+        )
+
+    def for_refusal(self, refusal: Refusal) -> Problem:
+        return self.problem(refusal.code, refusal.data)
+
+    def for_stale(self, _: StaleVersion) -> Problem:
+        return self.problem("precondition_failed")
+
+
+class _Words(dict[str, str]):
+    """A missing word leaves its placeholder's name rather than failing the error response itself."""
+
+    def __missing__(self, key: str) -> str:
+        return key
