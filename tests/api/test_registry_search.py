@@ -61,7 +61,20 @@ async def test_searches_by_field_area_and_text_with_japanese_normalized(registry
     assert by_text["total"] == 0, "katakana search does not match kanji"
     by_kana = await listing(registry, coordinator, q="ﾋｶﾘ子ども")
     assert [item["id"] for item in by_kana["items"]] == [ids["申請中"]]
-    first = await listing(registry, coordinator, limit=2)
-    second = await listing(registry, coordinator, limit=2, offset=2)
+    first = await listing(registry, coordinator, per_page=2)
+    second = await listing(registry, coordinator, per_page=2, page=2)
     assert (first["total"], len(first["items"]), len(second["items"])) == (3, 2, 1)
     assert {i["id"] for i in first["items"] + second["items"]} == set(ids.values())
+
+
+async def test_a_page_of_groups_links_to_the_next_and_keeps_the_search(registry: Platform) -> None:
+    await seeded(registry)
+    client = registry.clients["registry"]
+    coordinator = registry.token("coord-1", "coordinator")
+    first = await client.get("/groups", params={"area": "光町", "per_page": 1}, headers=coordinator)
+    links = first.headers["Link"]
+    assert '<?area=%E5%85%89%E7%94%BA&page=2&per_page=1>; rel="next"' in links
+    assert 'rel="prev"' not in links
+    following = await client.get(first.url.join(first.links["next"]["url"]), headers=coordinator)
+    assert following.status_code == 200
+    assert (following.json()["page"], following.json()["total"]) == (2, 2)

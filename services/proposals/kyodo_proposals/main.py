@@ -9,6 +9,7 @@ from uuid import UUID
 
 from fastapi import FastAPI
 
+from kyodo_proposals import demo
 from kyodo_proposals.api import router
 from kyodo_proposals.api_proposals import router as proposals_router
 from kyodo_proposals.api_review import router as review_router
@@ -103,4 +104,6 @@ SERVICE = ServiceSpec(
     create_app=create_app,
     application_name=ProposalsApplication.name,
     pg_schema="proposals",
+    demo=demo.seed,
+    demo_order=20,
 )

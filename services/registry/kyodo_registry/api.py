@@ -23,6 +23,7 @@ from kyodo_registry.schemas import (
     PublicGroupView,
     ReapplicationRequest,
 )
+from kyodo_shared.web.pagination import LINK_HEADER, Paging, paginated
 from kyodo_shared.web.routes import actor_of, etag_of, expected_version
 
 router = APIRouter(prefix="/groups", tags=["groups"])
@@ -42,28 +43,26 @@ def apply(body: ApplicationRequest, request: Request, response: Response, princi
     return done(request, response, group, 201)
 
 
-@router.get("", response_model=GroupPage, summary="List and search groups (団体の検索)")
+@router.get("", response_model=GroupPage, responses=LINK_HEADER, summary="List and search groups (団体の検索)")
 def list_groups(
     request: Request,
+    response: Response,
     principal: Anyone,
+    paging: Paging,
     status: Annotated[str | None, Query(description="A status; coordinators may list any.")] = None,
     field: Annotated[str, Query(max_length=100, description="A field of activity (分野).")] = "",
     area: Annotated[str, Query(max_length=100)] = "",
     q: Annotated[str, Query(max_length=100, description="Text, Japanese-normalized.")] = "",
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Any:
     app = application(request)
     if status is not None and status not in app.listable(principal):
         # The same answer as any other invalid parameter: 422 naming the field.
         raise RequestValidationError([{"loc": ("status",), "type": "enum", "msg": "not a listable status"}])
-    items, total = app.find_groups(principal, GroupStatus(status) if status else None, field, area, q, offset, limit)
-    return GroupPage(
-        items=[GroupSummary(id=g.group_id, **{k: v for k, v in g.__dict__.items() if k != "group_id"}) for g in items],
-        total=total,
-        offset=offset,
-        limit=limit,
+    items, total = app.find_groups(
+        principal, GroupStatus(status) if status else None, field, area, q, paging.offset, paging.limit
     )
+    summaries = [GroupSummary(id=g.group_id, **{k: v for k, v in vars(g).items() if k != "group_id"}) for g in items]
+    return paginated(request, response, paging, GroupPage, summaries, total)
 
 
 @router.get(

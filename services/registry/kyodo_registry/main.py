@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import FastAPI
 
+from kyodo_registry import demo
 from kyodo_registry.api import router
 from kyodo_registry.api_lifecycle import router as lifecycle_router
 from kyodo_registry.api_people import router as people_router
@@ -77,4 +78,6 @@ SERVICE = ServiceSpec(
     create_app=create_app,
     application_name=RegistryApplication.name,
     pg_schema="registry",
+    demo=demo.seed,
+    demo_order=10,
 )

@@ -12,6 +12,7 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, field_v
 
 from kyodo_registry.documents import MAX_BYTES, MEDIA_TYPES, Document
 from kyodo_shared.contracts.registry import Criterion, TieKind
+from kyodo_shared.web.pagination import Page
 
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
@@ -218,8 +219,5 @@ class GroupSummary(BaseModel):
     renewal_due: str | None
 
 
-class GroupPage(BaseModel):
-    items: list[GroupSummary]
-    total: int
-    offset: int
-    limit: int
+class GroupPage(Page[GroupSummary]):
+    """One page of groups (page/per_page, `total` over all pages, RFC 8288 `Link` for the others)."""

@@ -1,169 +1,30 @@
-"""`kyodo up --demo`: seeds a few realistic Kokubunji civic groups through the public HTTP API."""
+"""`kyodo up --demo`: every service seeds its own demo data through its public HTTP API, in the services' order.
+
+The kernel knows no service: each service's spec names its seeder (`ServiceSpec.demo`), and what one seeder
+leaves for the next (the registry's review board for the proposals service's call) passes by name in the facts.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import base64
-from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
 
-import httpx
 import structlog
 
-from kyodo_shared.contracts.registry import Criterion
+from kyodo_shared.service import DemoContext, discover
 from kyodo_shared.web.devissuer import DevIssuer
 
 log = structlog.get_logger(__name__)
-
-DEMO_GROUPS: list[dict[str, Any]] = [
-    {
-        "name": "こくぶんじ緑のボランティア",
-        "purpose": "殿ヶ谷戸庭園周辺と市内の緑地を保全し、子どもと大人が学ぶ自然観察会を開く。",
-        "fields_of_activity": ["環境保全", "社会教育"],
-        "area": "南町",
-    },
-    {
-        "name": "恋ヶ窪子育てネットワーク",
-        "purpose": "乳幼児を育てる家庭が気軽に集える居場所をつくり、子育ての孤立を防ぐ。",
-        "fields_of_activity": ["子どもの健全育成", "保健・医療・福祉"],
-        "area": "東恋ヶ窪",
-    },
-    {
-        "name": "国分寺史跡ガイドの会",
-        "purpose": "武蔵国分寺跡など市の史跡を案内し、地域の歴史を次の世代に伝える。",
-        "fields_of_activity": ["学術・文化・芸術", "まちづくり"],
-        "area": "西元町",
-    },
-    {
-        "name": "ぶんじ多文化交流サロン",
-        "purpose": "市内に住む外国人と日本人が日本語と暮らしの情報を学び合う場をつくる。",
-        "fields_of_activity": ["国際協力", "人権・平和"],
-        "area": "本町",
-    },
-]
-
-# One application that does not meet criterion 6 (自己統治): its decisions are made by a political party.
-REJECTED_GROUP: dict[str, Any] = {
-    "name": "市政を考える市民の会",
-    "purpose": "市政について学習会を開く。",
-    "fields_of_activity": ["まちづくり"],
-    "area": "日吉町",
-}
-
-
-def _application(profile: dict[str, Any], index: int) -> dict[str, Any]:
-    return {
-        **profile,
-        "representative": {
-            "name": f"代表者 {index}",
-            "email": f"representative{index}@example.jp",
-            "phone": f"042-300-{1000 + index}",
-        },
-        "criteria": {c.value: {"evidence": "会則・事業計画書・役員名簿により確認できる。"} for c in Criterion},
-        "bylaws": {
-            "filename": "会則.txt",
-            "media_type": "text/plain",
-            "content_base64": base64.b64encode(_bylaws(profile["name"]).encode()).decode(),
-        },
-    }
-
-
-def _bylaws(name: str) -> str:
-    return (
-        f"{name} 会則\n第1条 本会は{name}と称する。\n第2条 本会は営利を目的とせず、政治活動・宗教活動を行わない。\n"
-        "第3条 入会及び退会は会員の自由とする。\n第4条 本会の運営は総会の議決による。\n"
-    )
-
-
-TOKYO = ZoneInfo("Asia/Tokyo")
 
 
 async def seed_demo(base_url: str, issuer: DevIssuer, data_dir: Path) -> None:
     marker = data_dir / "demo-seeded"
     if marker.exists():
         return
-    coordinator = {"Authorization": f"Bearer {issuer.mint('demo-coordinator', ['coordinator'])}"}
-    async with httpx.AsyncClient(base_url=f"{base_url}/api/registry", timeout=30) as client:
-        for index, profile in enumerate([*DEMO_GROUPS, REJECTED_GROUP], start=1):
-            representative = {"Authorization": f"Bearer {issuer.mint(f'demo-representative-{index}', ['group'])}"}
-            created = await client.post("/groups", json=_application(profile, index), headers=representative)
-            created.raise_for_status()
-            group_id, etag = created.json()["id"], created.headers["ETag"]
-            for criterion in Criterion:
-                met = not (profile is REJECTED_GROUP and criterion is Criterion.SELF_GOVERNING)
-                reason = (
-                    "会則と活動実績により確認した。"
-                    if met
-                    else "意思決定が特定の政党の指示によっており、自己統治の基準を満たさない。"
-                )
-                assessed = await client.post(
-                    f"/groups/{group_id}/assessments",
-                    json={"criterion": criterion.value, "met": met, "reason": reason},
-                    headers={**coordinator, "If-Match": etag},
-                )
-                assessed.raise_for_status()
-                etag = assessed.headers["ETag"]
-        committee_id = await _review_board(client, coordinator)
-    async with httpx.AsyncClient(base_url=f"{base_url}/api/proposals", timeout=30) as client:
-        await _open_call(client, coordinator, committee_id)
+    demo = DemoContext(base_url, issuer)
+    seeded = []
+    for spec in sorted(discover().values(), key=lambda s: s.demo_order):
+        if spec.demo is not None:
+            await spec.demo(demo)
+            seeded.append(spec.name)
     marker.write_text("seeded\n")
-    log.info("demo_seeded", groups=len(DEMO_GROUPS) + 1, calls=1)
-
-
-async def _review_board(client: httpx.AsyncClient, coordinator: dict[str, str]) -> str:
-    """The collaboration-project review board (協働事業審査会) with three members, the first as chair."""
-    created = await client.post(
-        "/committees", json={"kind": "review_board", "name_ja": "協働事業審査会"}, headers=coordinator
-    )
-    created.raise_for_status()
-    committee_id, etag = str(created.json()["id"]), created.headers["ETag"]
-    today = datetime.now(TOKYO).date()
-    for index, name in enumerate(("学識経験者 委員", "市民公募 委員", "活動団体推薦 委員"), start=1):
-        term = {"term_start": today.isoformat(), "term_end": today.replace(year=today.year + 2).isoformat()}
-        appointed = await client.post(
-            f"/committees/{committee_id}/members",
-            json={"member_sub": f"demo-reviewer-{index}", "name": name, **term},
-            headers={**coordinator, "If-Match": etag},
-        )
-        appointed.raise_for_status()
-        etag = appointed.headers["ETag"]
-    officers = await client.put(
-        f"/committees/{committee_id}/officers",
-        json={"chair_sub": "demo-reviewer-1", "vice_chair_sub": "demo-reviewer-2"},
-        headers={**coordinator, "If-Match": etag},
-    )
-    officers.raise_for_status()
-    return committee_id
-
-
-async def _open_call(client: httpx.AsyncClient, coordinator: dict[str, str], committee_id: str) -> None:
-    """An open call for groups' own proposals (提案制度), a month to go."""
-    deadline = (datetime.now(TOKYO) + timedelta(days=30)).replace(hour=17, minute=0, second=0, microsecond=0)
-    draft = {
-        "kind": "open_call",
-        "title_ja": "協働事業提案制度 市民活動団体からの提案募集",
-        "title_en": "Collaboration proposals from civic activity groups",
-        "description_ja": "市と協働で取り組む新しい公共サービスの提案を募集します。",
-        "criteria": [
-            {"key": "need", "name_ja": "必要性・公益性", "weight": 3, "max_points": 10},
-            {"key": "feasibility", "name_ja": "実現可能性", "weight": 2, "max_points": 10},
-            {"key": "collaboration", "name_ja": "協働の効果", "weight": 2, "max_points": 10},
-        ],
-        "passing_score": "42",
-        "select": 2,
-        "deadline": deadline.isoformat(),
-        "committee_id": committee_id,
-    }
-    created = await client.post("/calls", json=draft, headers=coordinator)
-    created.raise_for_status()
-    call_id, etag = created.json()["id"], created.headers["ETag"]
-    # The proposals service learns the board from the registry's events: wait until it has.
-    for _ in range(100):
-        published = await client.post(f"/calls/{call_id}/publication", headers={**coordinator, "If-Match": etag})
-        if published.status_code != 409:
-            published.raise_for_status()
-            return
-        await asyncio.sleep(0.2)
-    published.raise_for_status()
+    log.info("demo_seeded", services=seeded)

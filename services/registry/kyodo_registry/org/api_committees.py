@@ -15,6 +15,7 @@ from kyodo_registry.org.http import ShortText, Strict, Sub, SubPath, actor_of, e
 from kyodo_shared.contracts.registry_org import CommitteeKind, MembershipEndReason
 from kyodo_shared.web.app import etag_of, requires
 from kyodo_shared.web.auth import Principal, Role
+from kyodo_shared.web.pagination import LINK_HEADER, Page, Paging, paginated
 
 router = APIRouter(prefix="/committees", tags=["committees"])
 Coordinator = Annotated[Principal, Depends(requires(Role.COORDINATOR))]
@@ -82,8 +83,8 @@ class Roster(CommitteeSummary):
     members: list[RosterMember]
 
 
-class CommitteeList(BaseModel):
-    items: list[CommitteeSummary]
+class CommitteeList(Page[CommitteeSummary]):
+    """One page (page/per_page, `total` over all pages, RFC 8288 `Link` for the others)."""
 
 
 def summary(committee: Committee) -> CommitteeSummary:
@@ -131,9 +132,10 @@ def establish(body: CommitteeRequest, request: Request, response: Response, prin
     return _answer(request, response, committee)
 
 
-@router.get("", response_model=CommitteeList, summary="Committees (public)")
-def list_committees(request: Request) -> Any:
-    return CommitteeList(items=[summary(c) for c in org_app(request).committees()])
+@router.get("", response_model=CommitteeList, responses=LINK_HEADER, summary="Committees (public)")
+def list_committees(request: Request, response: Response, paging: Paging) -> Any:
+    committees, total = org_app(request).committees(paging.offset, paging.limit)
+    return paginated(request, response, paging, CommitteeList, [summary(c) for c in committees], total)
 
 
 @router.get("/{committee_id}", response_model=Roster, summary="The roster on a date (委員名簿, public)")

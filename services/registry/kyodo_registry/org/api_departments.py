@@ -13,6 +13,7 @@ from kyodo_registry.org.domain import Department, Team
 from kyodo_registry.org.http import ShortText, Strict, Sub, SubPath, actor_of, expected_version, nudge, org_app
 from kyodo_shared.web.app import etag_of, requires
 from kyodo_shared.web.auth import Principal, Role
+from kyodo_shared.web.pagination import LINK_HEADER, Page, Paging, paginated
 
 departments = APIRouter(prefix="/departments", tags=["departments"])
 team = APIRouter(prefix="/team", tags=["team"])
@@ -65,8 +66,8 @@ class DepartmentView(BaseModel):
     former_staff: list[StaffView]
 
 
-class DepartmentList(BaseModel):
-    items: list[DepartmentView]
+class DepartmentList(Page[DepartmentView]):
+    """One page (page/per_page, `total` over all pages, RFC 8288 `Link` for the others)."""
 
 
 class StintView(BaseModel):
@@ -123,9 +124,12 @@ def create_department(body: DepartmentRequest, request: Request, response: Respo
     return _answer(response, department)
 
 
-@departments.get("", response_model=DepartmentList, summary="Departments with their liaison (public)")
-def list_departments(request: Request) -> Any:
-    return DepartmentList(items=[department_view(d) for d in org_app(request).departments()])
+@departments.get(
+    "", response_model=DepartmentList, responses=LINK_HEADER, summary="Departments with their liaison (public)"
+)
+def list_departments(request: Request, response: Response, paging: Paging) -> Any:
+    found, total = org_app(request).departments(paging.offset, paging.limit)
+    return paginated(request, response, paging, DepartmentList, [department_view(d) for d in found], total)
 
 
 @departments.get("/{department_id}", response_model=DepartmentView, summary="A department (public)")

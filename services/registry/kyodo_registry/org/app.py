@@ -88,9 +88,11 @@ class OrgCommands(RegistryBase):
             raise Refusal("not_found", what="department")
         return department
 
-    def departments(self) -> list[Department]:
-        ids = self._directory(DEPARTMENTS).entries.values()
-        return sorted((self.get_department(UUID(i)) for i in ids), key=lambda d: d.code)
+    def departments(self, offset: int = 0, limit: int | None = None) -> tuple[list[Department], int]:
+        """One page of the departments by code, and how many there are."""
+        codes = sorted(self._directory(DEPARTMENTS).entries.items())
+        page = codes[offset : None if limit is None else offset + limit]
+        return [self.get_department(UUID(i)) for _, i in page], len(codes)
 
     def _department_for_update(self, department_id: UUID, expected: Expected) -> Department:
         department = self.get_department(department_id)
@@ -190,8 +192,11 @@ class OrgCommands(RegistryBase):
             raise Refusal("not_found", what="committee")
         return committee
 
-    def committees(self) -> list[Committee]:
-        return [self.get_committee(UUID(i)) for i in self._directory(COMMITTEES).entries]
+    def committees(self, offset: int = 0, limit: int | None = None) -> tuple[list[Committee], int]:
+        """One page of the committees in the order they were established, and how many there are."""
+        ids = list(self._directory(COMMITTEES).entries)
+        page = ids[offset : None if limit is None else offset + limit]
+        return [self.get_committee(UUID(i)) for i in page], len(ids)
 
     def _committee_for_update(self, committee_id: UUID, expected: Expected) -> Committee:
         committee = self.get_committee(committee_id)
