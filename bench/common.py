@@ -498,3 +498,44 @@ def sealed_representative(representative: dict[str, str]) -> dict[str, str]:
     vault = KeyVault(SqliteDatabase(_Path(_tempfile.mkdtemp()) / "vault.sqlite"), DEFAULT_RETENTION_DAYS)
     vault.migrate()
     return vault.encrypt("bench-seed", REPRESENTATIVE_RECORD, representative, datetime.now(UTC))
+
+
+def registry_application(store: Any, vault_path: Path) -> Any:
+    """A registry application outside any running service, constructed as `tests/support/registry.py`
+    `registry_app` and the composition root construct it (every dependency a constructor argument).
+
+    The key vault is a SQLite file at `vault_path` (as the bench always had it); the bylaws documents, the group
+    index and the timers live in the store's own database, as in `kyodo serve` (`kyodo_registry.main`).
+    """
+    from kyodo_registry.app import RegistryApplication
+    from kyodo_registry.documents import DocumentStore
+    from kyodo_registry.index import migrate_index
+    from kyodo_registry.settings import DEFAULT_RETENTION_DAYS
+    from kyodo_shared.privacy.vault import KeyVault
+    from kyodo_shared.store.db import SqliteDatabase, open_database
+    from kyodo_shared.store.eventstore import eventsourcing_env
+    from kyodo_shared.tasks.clock import ServiceClock
+    from kyodo_shared.tasks.timers import Timers
+
+    vault = KeyVault(SqliteDatabase(vault_path), DEFAULT_RETENTION_DAYS)
+    vault.migrate()
+    db = open_database(store)
+    migrate_index(db)
+    documents = DocumentStore(db)
+    documents.migrate()
+    clock = ServiceClock()
+    timers = Timers(db, clock=clock)
+    timers.migrate()
+    return RegistryApplication(
+        env=eventsourcing_env(store), vault=vault, clock=clock, timers=timers, documents=documents, db=db
+    )
+
+
+def bylaws_document(body: dict[str, Any]) -> Any:
+    """The bylaws of a `support.registry.application()` body as the registry's Document (what the route decodes)."""
+    import base64
+
+    from kyodo_registry.documents import Document
+
+    bylaws = body["bylaws"]
+    return Document(bylaws["filename"], bylaws["media_type"], base64.b64decode(bylaws["content_base64"]))

@@ -214,19 +214,24 @@ def raw_commits(
 
 def app_direct(dsn: str, concurrency: int, warmup: float, duration: float, sg: dict) -> dict:
     """`RegistryApplication.apply_for_registration` from N threads in this process (what one HTTP command does)."""
-    from kyodo_registry.app import RegistryApplication
+    import tempfile
+
+    from bench.common import bylaws_document, registry_application
+    from kyodo_shared.domain.actors import Actor, Principal, Role
     from kyodo_shared.settings import StoreSettings
-    from kyodo_shared.store.eventstore import eventsourcing_env
 
     from support.registry import application
 
     store = StoreSettings(backend="postgres", pg_dsn=dsn, pg_schema="bench_direct", pg_pool_size=8)
-    env = eventsourcing_env(store)
-    app = RegistryApplication(env=env)
-    app.vault = _bench_vault()
+    app = registry_application(store, Path(tempfile.mkdtemp(prefix="kyodo-bench-vault-")) / "vault.sqlite")
     body = application(name="ベンチ直接")
     profile = {k: body[k] for k in ("name", "purpose", "fields_of_activity", "area")}
     declarations = {c: d["evidence"] for c, d in body["criteria"].items()}
+    bylaws = bylaws_document(body)
+    actor = Actor(
+        Principal("bench-rep", frozenset({Role.GROUP})),
+        {"correlation_id": "b", "causation_id": "b", "actor": "bench-rep"},
+    )
     t0 = time.perf_counter() + 0.5
     window_start, window_end = t0 + warmup, t0 + warmup + duration
     latencies: list[list[float]] = [[] for _ in range(concurrency)]
@@ -240,9 +245,7 @@ def app_direct(dsn: str, concurrency: int, warmup: float, duration: float, sg: d
                 started = time.perf_counter()
                 if started >= window_end:
                     return
-                app.apply_for_registration(
-                    uuid.uuid4(), profile, "bench-rep", body["representative"], declarations, {"correlation_id": "b"}
-                )
+                app.apply_for_registration(actor, profile, body["representative"], declarations, bylaws, [])
                 ended = time.perf_counter()
                 if window_start <= ended < window_end:
                     latencies[i].append((ended - started) * 1000)
@@ -260,6 +263,8 @@ def app_direct(dsn: str, concurrency: int, warmup: float, duration: float, sg: d
     for t in threads:
         t.join()
     app.close()
+    app.db.close()
+    app.vault.db.close()
     flat = [v for per in latencies for v in per]
     return {
         "what": f"apply_for_registration from {concurrency} threads, eventsourcing pool 8, no HTTP/relay",
@@ -269,16 +274,3 @@ def app_direct(dsn: str, concurrency: int, warmup: float, duration: float, sg: d
         "cpu": cpu,
         "duration_s": duration,
     }
-
-
-def _bench_vault() -> Any:
-    import tempfile
-    from pathlib import Path
-
-    from kyodo_registry.settings import DEFAULT_RETENTION_DAYS
-    from kyodo_shared.privacy.vault import KeyVault
-    from kyodo_shared.store.db import SqliteDatabase
-
-    vault = KeyVault(SqliteDatabase(Path(tempfile.mkdtemp()) / "vault.sqlite"), DEFAULT_RETENTION_DAYS)
-    vault.migrate()
-    return vault

@@ -127,28 +127,33 @@ def _self_pid() -> int:
 
 def seed_applications(dsn: str, count: int) -> list[uuid.UUID]:
     """`count` applications with five criteria assessed, written through RegistryApplication (100 per commit)."""
-    from kyodo_registry.app import RegistryApplication
+    import tempfile
+
+    from bench.common import bylaws_document, registry_application
+    from kyodo_registry.app_base import one_year_after
     from kyodo_registry.domain import Group
     from kyodo_shared.settings import StoreSettings
-    from kyodo_shared.store.eventstore import eventsourcing_env
 
     from support.registry import application
 
-    app = RegistryApplication(
-        env=eventsourcing_env(StoreSettings(backend="postgres", pg_dsn=dsn, pg_schema="registry"))
-    )
+    store = StoreSettings(backend="postgres", pg_dsn=dsn, pg_schema="registry")
+    app = registry_application(store, Path(tempfile.mkdtemp(prefix="kyodo-bench-vault-")) / "vault.sqlite")
     body = application(name="ベンチ・みどりの会")
     profile = {k: body[k] for k in ("name", "purpose", "fields_of_activity", "area")}
     declarations = {c: d["evidence"] for c, d in body["criteria"].items()}
+    bylaws = bylaws_document(body)
+    # The bylaws' bytes are where the registry looks for them (the events carry only the reference).
+    app.documents.put(bylaws, app.clock())
     sealed = sealed_representative(body["representative"])
+    due = one_year_after(app.today()).isoformat()
     trace = {"correlation_id": "bench-seed", "causation_id": "bench-seed", "actor": "bench"}
     ids: list[uuid.UUID] = []
     pending: list[Group] = []
     for i in range(count):
         group = Group(uuid.uuid4(), {**profile, "name": f"{profile['name']} {i}"}, f"rep-{i}", sealed,
-                      declarations, trace, secrets.token_hex(16))  # fmt: skip
+                      declarations, bylaws.reference(), [], trace, secrets.token_hex(16))  # fmt: skip
         for criterion in FIVE:
-            group.assess(criterion, True, "会則と活動実績で確認", "bench-seeder", trace)
+            group.assess(criterion, True, "会則と活動実績で確認", "bench-seeder", due, trace)
         pending.append(group)
         ids.append(group.id)
         if len(pending) == 100:
@@ -157,6 +162,8 @@ def seed_applications(dsn: str, count: int) -> list[uuid.UUID]:
     if pending:
         app.save(*pending)
     app.close()
+    app.db.close()
+    app.vault.db.close()
     return ids
 
 

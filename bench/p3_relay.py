@@ -80,54 +80,70 @@ def _store_settings(dsn: str) -> Any:
     return StoreSettings(backend="postgres", pg_dsn=dsn, pg_schema="registry", pg_pool_size=8)
 
 
+def _application(store: Any) -> Any:
+    """The registry application as the composition root constructs it (its vault a throwaway SQLite file)."""
+    import tempfile
+
+    from bench.common import registry_application
+
+    return registry_application(store, Path(tempfile.mkdtemp(prefix="kyodo-bench-vault-")) / "vault.sqlite")
+
+
+def _close(app: Any) -> None:
+    app.close()
+    app.db.close()
+    app.vault.db.close()
+
+
 def seed_events(dsn: str, events: int) -> int:
-    from kyodo_registry.app import RegistryApplication
+    from bench.common import bylaws_document
+    from kyodo_registry.app_base import one_year_after
     from kyodo_registry.domain import CRITERIA, Group
-    from kyodo_shared.store.eventstore import eventsourcing_env
 
     from support.registry import application
 
-    app = RegistryApplication(env=eventsourcing_env(_store_settings(dsn)))
+    app = _application(_store_settings(dsn))
     body = application(name="ベンチ・リレーの会")
     profile = {k: body[k] for k in ("name", "purpose", "fields_of_activity", "area")}
     declarations = {c: d["evidence"] for c, d in body["criteria"].items()}
+    bylaws = bylaws_document(body)
+    app.documents.put(bylaws, app.clock())
     sealed = sealed_representative(body["representative"])
+    due = one_year_after(app.today()).isoformat()
     trace = {"correlation_id": "bench-seed", "causation_id": "bench-seed", "actor": "bench"}
     groups = -(-events // EVENTS_PER_GROUP)
     pending: list[Group] = []
     for i in range(groups):
         group = Group(uuid.uuid4(), {**profile, "name": f"{profile['name']} {i}"}, f"rep-{i}", sealed,
-                      declarations, trace, secrets.token_hex(16))  # fmt: skip
+                      declarations, bylaws.reference(), [], trace, secrets.token_hex(16))  # fmt: skip
         for criterion in CRITERIA:
-            group.assess(criterion, True, "会則と活動実績で確認", "bench-seeder", trace)
+            group.assess(criterion, True, "会則と活動実績で確認", "bench-seeder", due, trace)
         pending.append(group)
         if len(pending) == 50:
             app.save(*pending)
             pending.clear()
     if pending:
         app.save(*pending)
-    app.close()
+    _close(app)
     with psycopg.connect(dsn) as conn:
         row = conn.execute("SELECT count(*) FROM registry.registry_events").fetchone()
     return int(row[0]) if row else 0
 
 
 def _relay(dsn: str, js: Any, namespace: str, batch_size: int, variant: str = "shipped") -> Any:
-    from kyodo_registry.app import RegistryApplication
     from kyodo_registry.bus import to_contracts
     from kyodo_shared.bus.relay import SCHEMA as RELAY_SCHEMA
     from kyodo_shared.bus.relay import OutboxRelay
     from kyodo_shared.observability.metrics import KernelMetrics
     from kyodo_shared.settings import BusSettings, RelaySettings
     from kyodo_shared.store.db import migrate, open_database
-    from kyodo_shared.store.eventstore import eventsourcing_env
 
     store = _store_settings(dsn)
     db = open_database(store)
     migrate(db, RELAY_SCHEMA)
     with db.transaction() as tx:
         tx.execute("DELETE FROM kyodo_relay_position WHERE service = %s", ("registry",))
-    app = RegistryApplication(env=eventsourcing_env(store))
+    app = _application(store)
     cls = OutboxRelay
     if variant == "prefetch":
         from bench.relay_variants import PrefetchRelay
@@ -181,7 +197,7 @@ async def time_relay(
             cpu = meter.stop()
             profile = spy.stop() if spy is not None else None
             info = await js.stream_info(relay.stream)
-            app.close()
+            _close(app)
             db.close()
         finally:
             await nc.close()
@@ -241,7 +257,7 @@ async def prepare_messages(servers: Servers, dsn: str, events: int) -> tuple[lis
                 messages.append((item.contract.subject("bprep"), headers, body))
             encode_s += time.perf_counter() - t
             position = Position(last_id, 2**30, sequence)
-        app.close()
+        _close(app)
         db.close()
     finally:
         await nc.close()
