@@ -22,20 +22,24 @@ import structlog
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
+from kyodo_shared.audit.chain import ChainStore
 from kyodo_shared.audit.keys import SigningKeys
 from kyodo_shared.audit.runtime import AuditKeys, AuditRuntime
 from kyodo_shared.audit.visibility import VisibilityPolicy
 from kyodo_shared.bus.consumer import BatchHandler, Handler, SourceConsumer
+from kyodo_shared.bus.dlq import ConsumerLedger
 from kyodo_shared.bus.relay import ContractMapper, OutboxRelay
 from kyodo_shared.contracts import Contract
 from kyodo_shared.observability.metrics import KernelMetrics
+from kyodo_shared.privacy.vault import KeyVault
 from kyodo_shared.settings import KernelSettings
+from kyodo_shared.store.db import Database
 from kyodo_shared.store.service_store import ServiceStore
 from kyodo_shared.tasks.clock import ServiceClock
 from kyodo_shared.tasks.leases import Lease
 from kyodo_shared.tasks.projection import ProjectionHandler, Projector
 from kyodo_shared.tasks.supervisor import Supervisor
-from kyodo_shared.tasks.timers import Action
+from kyodo_shared.tasks.timers import Action, Timers
 
 log = structlog.get_logger(__name__)
 
@@ -103,23 +107,23 @@ class Kernel:
 
     # The store's parts, by the names operators' tools and tests use.
     @property
-    def db(self) -> Any:
+    def db(self) -> Database:
         return self.store.db
 
     @property
-    def vault(self) -> Any:
+    def vault(self) -> KeyVault:
         return self.store.vault
 
     @property
-    def ledger(self) -> Any:
+    def ledger(self) -> ConsumerLedger:
         return self.store.ledger
 
     @property
-    def chain(self) -> Any:
+    def chain(self) -> ChainStore:
         return self.store.chain
 
     @property
-    def timers(self) -> Any:
+    def timers(self) -> Timers:
         return self.store.timers
 
     @property

@@ -1,74 +1,24 @@
-"""Commands and queries over departments, the team, committees and declared interests (a mixin of the registry's
-Application)."""
+"""Use cases over departments, the team and committees (a part of the registry's Application).
+
+Declared interests, and the conflict rule drawn from them, are in `org.app_interests`.
+"""
 
 from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import date, datetime, timedelta
-from typing import TypeVar
+from datetime import date
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.domain import Aggregate
-
-from kyodo_registry.app_base import RegistryBase
-from kyodo_registry.domain import Group
-from kyodo_registry.org.common import tokyo_date
-from kyodo_registry.org.domain import (
-    COMMITTEES,
-    DEPARTMENTS,
-    TEAM_ID,
-    Committee,
-    Declaration,
-    Department,
-    Directory,
-    Interests,
-    Team,
-    Term,
-    group_interests,
-    interests_id,
-)
+from kyodo_registry.org.app_interests import InterestCommands
+from kyodo_registry.org.domain import COMMITTEES, DEPARTMENTS, TEAM_ID, Committee, Department, Team, Term
 from kyodo_registry.settings import COMMITTEE_MEMBER_RECORD
 from kyodo_shared.domain.actors import Actor
-from kyodo_shared.domain.refusals import Expected, Refusal, check_version
-
-A = TypeVar("A", bound=Aggregate)
+from kyodo_shared.domain.refusals import Expected, Refusal
 
 
-# A withdrawn declaration still recuses its author for this long.
-RECUSAL_COOLING_OFF_DAYS = 365
-
-
-class OrgCommands(RegistryBase):
-    """Departments, the team, committees and declared interests — and, from the interests, who must stay out of
-    a decision on a group."""
-
-    def _impartial(self, group: Group, actor: Actor) -> None:
-        """Nobody decides on a group they act for or declared an interest in (the registry's conflict rule)."""
-        if group.acts_for(actor.sub) or self.declared_interest(actor.sub, group.id):
-            raise Refusal("conflict_of_interest")
-
-    # -- reading -----------------------------------------------------------------------------------------------
-
-    def _find(self, aggregate_id: UUID, kind: type[A]) -> A | None:
-        try:
-            aggregate: Aggregate = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-        # An id of another kind of aggregate (a group's id given as a committee's) is simply not found.
-        return aggregate if isinstance(aggregate, kind) else None
-
-    @staticmethod
-    def _expect(aggregate: Aggregate | None, expected: Expected) -> None:
-        """Optimistic concurrency; an aggregate not created yet (the team, a person's interests) is version 0."""
-        check_version(aggregate.version if aggregate is not None else 0, expected)
-
-    def today(self) -> date:
-        return tokyo_date(self.clock())
-
-    def _directory(self, name: str) -> Directory:
-        return self._find(Directory.create_id(name), Directory) or Directory(name)
+class OrgCommands(InterestCommands):
+    """Departments with their staff and liaison, the cross-department team, the committees and their members."""
 
     # -- departments -------------------------------------------------------------------------------------------
 
@@ -253,71 +203,3 @@ class OrgCommands(RegistryBase):
         committee.end_membership(member_sub, ended_on or self.today(), reason, actor.trace_dict())
         self.save(committee)
         return committee
-
-    # -- declared interests ------------------------------------------------------------------------------------
-
-    def interests_of(self, person_sub: str) -> Interests | None:
-        return self._find(interests_id(person_sub), Interests)
-
-    def declared_interest(self, person_sub: str, group_id: UUID) -> bool:
-        """Whether the person has a declared interest in the group: current, or withdrawn less than a year ago.
-
-        The cooling-off year keeps a withdrawal from lifting a recusal on the spot (declare, withdraw, assess).
-        """
-        interests = self.interests_of(person_sub)
-        if interests is None:
-            return False
-        cutoff = self.clock() - timedelta(days=RECUSAL_COOLING_OFF_DAYS)
-        return any(
-            d.group_id == group_id and (d.withdrawn_at is None or datetime.fromisoformat(d.withdrawn_at) > cutoff)
-            for d in interests.declarations
-        )
-
-    def interests_in(self, group_id: UUID) -> list[tuple[str, Declaration]]:
-        """Every declaration (withdrawn ones too) about the group, by person."""
-        found: list[tuple[str, Declaration]] = []
-        for person_sub in self._directory(group_interests(group_id)).entries:
-            interests = self.interests_of(person_sub)
-            if interests is not None:
-                found += [(person_sub, d) for d in interests.declarations if d.group_id == group_id]
-        return found
-
-    def declare_interest(
-        self,
-        actor: Actor,
-        expected: Expected,
-        person_sub: str,
-        group_id: UUID,
-        kind: str,
-        note: str | None,
-    ) -> tuple[Interests, UUID]:
-        interests = self.interests_of(person_sub)
-        self._expect(interests, expected)
-        interests = interests or Interests(person_sub, actor.trace_dict())
-        declaration_id = interests.declare(
-            group_id, kind, note, self.clock().isoformat(), actor.sub, actor.trace_dict()
-        )
-        index = self._directory(group_interests(group_id))
-        if person_sub in index.entries:
-            self.save(interests)
-        else:
-            # The group's index learns of the person in the same transaction as their first declaration about it.
-            index.list(person_sub, "", actor.trace_dict())
-            self.save(interests, index)
-        return interests, declaration_id
-
-    def withdraw_interest(
-        self,
-        actor: Actor,
-        expected: Expected,
-        person_sub: str,
-        declaration_id: UUID,
-        reason: str,
-    ) -> Interests:
-        interests = self.interests_of(person_sub)
-        if interests is None:
-            raise Refusal("not_found", what="declaration")
-        self._expect(interests, expected)
-        interests.withdraw(declaration_id, reason, self.clock().isoformat(), actor.sub, actor.trace_dict())
-        self.save(interests)
-        return interests

@@ -1,0 +1,116 @@
+"""Declared interests (利害関係の申告) as use cases, and the registry's conflict rule drawn from them: nobody decides
+on a group they act for or declared an interest in. Also what every org use case shares: finding an aggregate of
+a kind, optimistic concurrency for aggregates that may not exist yet, and the directories."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+
+from kyodo_registry.app_base import RegistryBase
+from kyodo_registry.domain import Group
+from kyodo_registry.org.domain import Declaration, Directory, Interests, group_interests, interests_id
+from kyodo_shared.domain.actors import Actor
+from kyodo_shared.domain.refusals import Expected, Refusal, check_version
+
+A = TypeVar("A", bound=Aggregate)
+
+# A withdrawn declaration still recuses its author for this long.
+RECUSAL_COOLING_OFF_DAYS = 365
+
+
+class InterestCommands(RegistryBase):
+    def _impartial(self, group: Group, actor: Actor) -> None:
+        """Nobody decides on a group they act for or declared an interest in (the registry's conflict rule)."""
+        if group.acts_for(actor.sub) or self.declared_interest(actor.sub, group.id):
+            raise Refusal("conflict_of_interest")
+
+    # -- reading -----------------------------------------------------------------------------------------------
+
+    def _find(self, aggregate_id: UUID, kind: type[A]) -> A | None:
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        # An id of another kind of aggregate (a group's id given as a committee's) is simply not found.
+        return aggregate if isinstance(aggregate, kind) else None
+
+    @staticmethod
+    def _expect(aggregate: Aggregate | None, expected: Expected) -> None:
+        """Optimistic concurrency; an aggregate not created yet (the team, a person's interests) is version 0."""
+        check_version(aggregate.version if aggregate is not None else 0, expected)
+
+    def _directory(self, name: str) -> Directory:
+        return self._find(Directory.create_id(name), Directory) or Directory(name)
+
+    # -- declared interests ------------------------------------------------------------------------------------
+
+    def interests_of(self, person_sub: str) -> Interests | None:
+        return self._find(interests_id(person_sub), Interests)
+
+    def declared_interest(self, person_sub: str, group_id: UUID) -> bool:
+        """Whether the person has a declared interest in the group: current, or withdrawn less than a year ago.
+
+        The cooling-off year keeps a withdrawal from lifting a recusal on the spot (declare, withdraw, assess).
+        """
+        interests = self.interests_of(person_sub)
+        if interests is None:
+            return False
+        cutoff = self.clock() - timedelta(days=RECUSAL_COOLING_OFF_DAYS)
+        return any(
+            d.group_id == group_id and (d.withdrawn_at is None or datetime.fromisoformat(d.withdrawn_at) > cutoff)
+            for d in interests.declarations
+        )
+
+    def interests_in(self, group_id: UUID) -> list[tuple[str, Declaration]]:
+        """Every declaration (withdrawn ones too) about the group, by person."""
+        found: list[tuple[str, Declaration]] = []
+        for person_sub in self._directory(group_interests(group_id)).entries:
+            interests = self.interests_of(person_sub)
+            if interests is not None:
+                found += [(person_sub, d) for d in interests.declarations if d.group_id == group_id]
+        return found
+
+    def declare_interest(
+        self,
+        actor: Actor,
+        expected: Expected,
+        person_sub: str,
+        group_id: UUID,
+        kind: str,
+        note: str | None,
+    ) -> tuple[Interests, UUID]:
+        interests = self.interests_of(person_sub)
+        self._expect(interests, expected)
+        interests = interests or Interests(person_sub, actor.trace_dict())
+        declaration_id = interests.declare(
+            group_id, kind, note, self.clock().isoformat(), actor.sub, actor.trace_dict()
+        )
+        index = self._directory(group_interests(group_id))
+        if person_sub in index.entries:
+            self.save(interests)
+        else:
+            # The group's index learns of the person in the same transaction as their first declaration about it.
+            index.list(person_sub, "", actor.trace_dict())
+            self.save(interests, index)
+        return interests, declaration_id
+
+    def withdraw_interest(
+        self,
+        actor: Actor,
+        expected: Expected,
+        person_sub: str,
+        declaration_id: UUID,
+        reason: str,
+    ) -> Interests:
+        interests = self.interests_of(person_sub)
+        if interests is None:
+            raise Refusal("not_found", what="declaration")
+        self._expect(interests, expected)
+        interests.withdraw(declaration_id, reason, self.clock().isoformat(), actor.sub, actor.trace_dict())
+        self.save(interests)
+        return interests
