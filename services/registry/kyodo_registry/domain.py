@@ -6,6 +6,7 @@ No I/O here: ids, times, due dates, salts and trace data are computed by the cal
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -38,6 +39,24 @@ class GroupStatus(StrEnum):
     LAPSED = "lapsed"
     SUSPENDED = "suspended"
     DISSOLVED = "dissolved"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """One criterion's assessment in the current round (state only: the event keeps its plain fields)."""
+
+    met: bool
+    reason: str
+    assessor_sub: str
+    round: int
+
+
+@dataclass(frozen=True)
+class Handover:
+    """A proposed change of representative, waiting for the new one to confirm (or a coordinator to decide)."""
+
+    new_sub: str
+    proposed_by: str
 
 
 CRITERIA: tuple[Criterion, ...] = tuple(Criterion)
@@ -95,12 +114,12 @@ class Group(Aggregate):
         self.ties: dict[str, dict[str, Any]] = {str(t["tie_id"]): dict(t) for t in ties}
         self.status = UNDER_REVIEW
         self.round = 1
-        self.assessments: dict[str, dict[str, Any]] = {}
+        self.assessments: dict[str, Assessment] = {}
         self.recheck: list[str] = []
         self.information_request: dict[str, Any] | None = None
         self.renewal_due: str | None = None
         self.status_reason = ""
-        self.handover: dict[str, str] | None = None
+        self.handover: Handover | None = None
 
     @staticmethod
     def create_id(group_id: UUID) -> UUID:
@@ -138,9 +157,7 @@ class Group(Aggregate):
         if len(self.assessments) < len(CRITERIA):
             return
         unmet = [
-            {"criterion": c, "reason": self.assessments[c]["reason"]}
-            for c in CRITERIA
-            if not self.assessments[c]["met"]
+            {"criterion": c, "reason": self.assessments[c].reason} for c in CRITERIA if not self.assessments[c].met
         ]
         if unmet:
             self._rejected(unmet, trace)
@@ -151,11 +168,11 @@ class Group(Aggregate):
     def _after_recheck_assessment(self, trace: dict[str, str]) -> None:
         if any(c not in self.assessments for c in self.recheck):
             return
-        unmet = [c for c in self.recheck if not self.assessments[c]["met"]]
+        unmet = [c for c in self.recheck if not self.assessments[c].met]
         if not unmet:
             self._recheck_passed(trace)
             return
-        reasons = "; ".join(f"{c}: {self.assessments[c]['reason']}" for c in unmet)
+        reasons = "; ".join(f"{c}: {self.assessments[c].reason}" for c in unmet)
         # Suspended (again, with this reason, if it already was) until a later re-check passes.
         self._suspended(f"再確認で基準を満たしませんでした / criteria not met on re-check ({reasons})", "", trace)
 
@@ -163,7 +180,7 @@ class Group(Aggregate):
     def _criterion_assessed(
         self, criterion: str, met: bool, reason: str, assessor_sub: str, trace: dict[str, str]
     ) -> None:
-        self.assessments[criterion] = {"met": met, "reason": reason, "assessor_sub": assessor_sub, "round": self.round}
+        self.assessments[criterion] = Assessment(met, reason, assessor_sub, self.round)
 
     @event("Registered")
     def _registered(
@@ -322,7 +339,7 @@ class Group(Aggregate):
     def reinstate(self, reason: str, renewal_due: str, by_sub: str, trace: dict[str, str]) -> None:
         self._require(SUSPENDED)
         # Criteria 5 and 6 must stand: a pending or failed re-check is cleared only by a re-check that passes.
-        if self.recheck or any(not self.assessments[c]["met"] for c in RECHECKED if c in self.assessments):
+        if self.recheck or any(not self.assessments[c].met for c in RECHECKED if c in self.assessments):
             raise Refusal("recheck_unmet")
         self._reinstated(reason, renewal_due, by_sub, trace)
 
@@ -378,11 +395,11 @@ class Group(Aggregate):
 
     @event("HandoverProposed")
     def _handover_proposed(self, new_sub: str, by_sub: str, trace: dict[str, str]) -> None:
-        self.handover = {"new_sub": new_sub, "proposed_by": by_sub}
+        self.handover = Handover(new_sub, by_sub)
 
     def confirm_handover(self, by_sub: str, representative: dict[str, str], salt: str, trace: dict[str, str]) -> None:
         self._require(*LIVE)
-        if self.handover is None or self.handover["new_sub"] != by_sub:
+        if self.handover is None or self.handover.new_sub != by_sub:
             raise Refusal("no_handover_for_you")
         self._representative_changed(by_sub, self.representative_sub, representative, salt, by_sub, "", trace)
 

@@ -50,13 +50,13 @@ def view(record: GroupRecord) -> GroupView:
         representative_erased=record.representative is None,
         contacts=record.contacts or {},
         declarations=group.declarations,
-        assessments={k: AssessmentView(**v) for k, v in group.assessments.items()},
+        assessments={k: AssessmentView(**vars(v)) for k, v in group.assessments.items()},
         recheck=group.recheck,
         information_request=group.information_request,
         bylaws=group.bylaws,
         ties=_ties(group),
         renewal_due=group.renewal_due,
-        handover_pending_for=group.handover["new_sub"] if group.handover else None,
+        handover_pending_for=group.handover.new_sub if group.handover else None,
     )
 
 
