@@ -6,7 +6,6 @@ Lists follow the kernel's convention (`kyodo_shared.web.pagination`): `page`/`pe
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -52,7 +51,7 @@ router = APIRouter(prefix="/groups", tags=["directory"])
 
 
 @router.get("", response_model=GroupPage, responses=LINK_HEADER, summary="Directory of registered groups (団体一覧)")
-async def directory(
+def directory(
     request: Request,
     response: Response,
     reads: PortalReads,
@@ -62,15 +61,15 @@ async def directory(
     area: Annotated[str, Query(max_length=100, description="Area of activity (活動地域).")] = "",
     status: Annotated[str, Query(pattern=f"^({'|'.join(DIRECTORY_STATUSES)})?$")] = "",
 ) -> Any:
-    entries, total = await asyncio.to_thread(
-        reads.groups, offset=paging.offset, limit=paging.limit, query=q, field=field, area=area, status=status
+    entries, total = reads.groups(
+        offset=paging.offset, limit=paging.limit, query=q, field=field, area=area, status=status
     )
     return paginated(request, response, paging, GroupPage, [_group(e) for e in entries], total)
 
 
 @router.get("/{group_id}", response_model=GroupEntry, summary="One registered group")
-async def group(group_id: str, reads: PortalReads) -> Any:
-    entry = await asyncio.to_thread(reads.group, group_id)
+def group(group_id: str, reads: PortalReads) -> Any:
+    entry = reads.group(group_id)
     if entry is None:
         raise Refusal("group_not_found")
     return _group(entry)
@@ -103,20 +102,20 @@ calls_router = APIRouter(prefix="/calls", tags=["calls"])
     responses=LINK_HEADER,
     summary="Calls for proposals (募集一覧): open ones unless asked, nearest deadline first",
 )
-async def list_portal_calls(
+def list_portal_calls(
     request: Request,
     response: Response,
     reads: PortalReads,
     paging: Paging,
     status: Annotated[str, Query(pattern=f"^({'|'.join(CALL_STATUSES)})$")] = "open",
 ) -> Any:
-    calls, total = await asyncio.to_thread(reads.calls, status, offset=paging.offset, limit=paging.limit)
+    calls, total = reads.calls(status, offset=paging.offset, limit=paging.limit)
     return paginated(request, response, paging, PortalCallPage, [_portal_call(c) for c in calls], total)
 
 
 @calls_router.get("/{call_id}", response_model=PortalCallView, summary="One call with its criteria and deadline")
-async def portal_call(call_id: str, reads: PortalReads) -> Any:
-    call = await asyncio.to_thread(reads.call, call_id)
+def portal_call(call_id: str, reads: PortalReads) -> Any:
+    call = reads.call(call_id)
     if call is None:
         raise Refusal("call_not_found")
     return _portal_call(call)
@@ -129,13 +128,13 @@ Service = Annotated[str, Query(pattern=r"^[a-z][a-z0-9-]{0,40}$", description="e
 
 # Not paged: a verifier (`kyodo audit verify --checkpoints-url`) reads a service's checkpoints in one response.
 @open_data.get("/checkpoints", summary="Mirrored signed checkpoints of a service (監査チェックポイント)")
-async def mirrored_checkpoints(service: Service, reads: PortalReads) -> Any:
-    return {"service": service, "items": await asyncio.to_thread(reads.checkpoints, service)}
+def mirrored_checkpoints(service: Service, reads: PortalReads) -> Any:
+    return {"service": service, "items": reads.checkpoints(service)}
 
 
 @open_data.get("/keys", summary="Checkpoint public keys seen for a service (検証用公開鍵)")
-async def mirrored_keys(service: Service, reads: PortalReads) -> Any:
-    return {"service": service, "keys": await asyncio.to_thread(reads.keys, service)}
+def mirrored_keys(service: Service, reads: PortalReads) -> Any:
+    return {"service": service, "keys": reads.keys(service)}
 
 
 routers = [router, calls_router, open_data]

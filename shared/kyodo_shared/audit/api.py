@@ -4,7 +4,6 @@ visibility policy allows, and the published checkpoints and keys.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import itertools
 from datetime import UTC, datetime
@@ -32,7 +31,7 @@ def _kernel(request: Request) -> Kernel:
 
 
 @router.get("/records", summary="Chain records for verification (監査用チェーン記録)")
-async def records(
+def records(
     request: Request,
     _: Auditor,
     after: Annotated[int, Query(ge=0)] = 0,
@@ -48,7 +47,7 @@ async def records(
         )
         return [r.as_dict() for r in itertools.islice(found, limit)], end
 
-    items, end = await asyncio.to_thread(page)
+    items, end = page()
     return {"items": items, "stop": end, "next_after": items[-1]["position"] if len(items) == limit else None}
 
 
@@ -63,7 +62,7 @@ def _jsonable(value: Any) -> Any:
 
 
 @router.get("/events", summary="Event history as the visibility policy allows (監査用イベント履歴)")
-async def events(
+def events(
     request: Request,
     principal: Auditor,
     after: Annotated[int, Query(ge=0)] = 0,
@@ -127,18 +126,18 @@ async def events(
                 break
         return items, last
 
-    items, last = await asyncio.to_thread(page)
+    items, last = page()
     return {"items": items, "next_after": last if len(items) == limit else None}
 
 
 @router.get("/checkpoints", summary="Signed checkpoints (公開: 署名付きチェックポイント)")
-async def checkpoints(request: Request) -> Any:
+def checkpoints(request: Request) -> Any:
     kernel = _kernel(request)
-    found = await asyncio.to_thread(stored_checkpoints, kernel.application, kernel.service)
+    found = stored_checkpoints(kernel.application, kernel.service)
     return {"service": kernel.service, "items": [c.model_dump(mode="json") for c in found]}
 
 
 @router.get("/keys", summary="Checkpoint public keys (公開: 検証用公開鍵)")
-async def keys(request: Request) -> Any:
+def keys(request: Request) -> Any:
     kernel = _kernel(request)
-    return {"service": kernel.service, "keys": await asyncio.to_thread(kernel.published_keys)}
+    return {"service": kernel.service, "keys": kernel.published_keys()}
