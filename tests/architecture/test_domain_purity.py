@@ -18,6 +18,7 @@ DOMAIN_MODULES = [
     "kyodo_proposals.review",
     "kyodo_proposals.ranking",
     "kyodo_proposals.sealed",
+    "kyodo_info_hub.domain",
     "kyodo_shared.domain.refusals",
     "kyodo_shared.domain.text",
 ]

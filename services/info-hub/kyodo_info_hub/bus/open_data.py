@@ -4,12 +4,33 @@ public keys, so anyone can check a service's history without trusting that servi
 
 from __future__ import annotations
 
-from kyodo_info_hub.domain import check_trusted
+from collections.abc import Mapping
+
+from kyodo_shared.audit.checkpoints import Checkpoint, check_signatures
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import Handler
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts.audit import CheckpointSigned
 from kyodo_shared.store.db import Database, Tx, migrate
+
+
+class UntrustedCheckpoint(Exception):
+    """Not mirrored: its signature fails, or its key was never announced by a key already trusted here."""
+
+
+def check_trusted(checkpoint: CheckpointSigned, trusted: Mapping[str, str]) -> None:
+    """Raises unless `checkpoint` is signed by a key trusted for its service (`trusted`: kid → public key).
+
+    The first checkpoint seen for a service sets its trust root, as a verifier's first pin does; after that a key
+    is trusted only once a trusted key's checkpoint has announced it.
+    """
+    public = trusted.get(checkpoint.kid) if trusted else checkpoint.public_key
+    if public is None:
+        raise UntrustedCheckpoint(f"key {checkpoint.kid} was never announced")
+    signed = Checkpoint.model_validate(checkpoint.model_dump(mode="json"))
+    if check_signatures([signed], {checkpoint.kid: public}).rejected:
+        raise UntrustedCheckpoint("bad signature")
+
 
 TABLES = ["open_checkpoints", "open_keys"]
 
