@@ -13,8 +13,8 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 
-from kyodo_shared.domain.text import normalize
 from kyodo_shared.store.db import Database, Row
+from kyodo_shared.store.search import search_clauses
 
 
 class InfoHubApplication(Application[UUID]):
@@ -66,17 +66,7 @@ class Portal:
         self, *, offset: int, limit: int, query: str = "", field: str = "", area: str = "", status: str = ""
     ) -> tuple[list[DirectoryEntry], int]:
         """Directory entries by name, and how many match: search text and field are matched Japanese-normalized."""
-        clauses: list[str] = []
-        params: list[object] = []
-        if query:
-            clauses.append("search_text LIKE %s ESCAPE '\\'")
-            params.append(f"%{_like(query)}%")
-        if field:
-            clauses.append("fields_key LIKE %s ESCAPE '\\'")
-            params.append(f"%|{_like(field)}|%")
-        if area:
-            clauses.append("area_key = %s")
-            params.append(normalize(area))
+        clauses, params = search_clauses(query=query, field=field, area=area)
         if status:
             clauses.append("status = %s")
             params.append(status)
@@ -126,11 +116,6 @@ class Portal:
                 "SELECT kid, public_key FROM open_keys WHERE service = %s ORDER BY first_seen_position", (service,)
             )
         return {str(r[0]): str(r[1]) for r in rows}
-
-
-def _like(text: str) -> str:
-    """A LIKE pattern's literal part: the normalized text with LIKE's own wildcards escaped."""
-    return normalize(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _count(row: Row | None) -> int:

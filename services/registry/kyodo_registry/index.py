@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kyodo_registry.domain import Group
-from kyodo_shared.domain.text import normalize
 from kyodo_shared.store.db import Database, Tx, migrate
+from kyodo_shared.store.search import search_clauses, search_keys
 
 if TYPE_CHECKING:
     from kyodo_registry.app import RegistryApplication
@@ -64,16 +64,18 @@ _UPSERT = (
 def _row(group: Group) -> tuple[object, ...]:
     profile = group.profile
     fields = list(profile["fields_of_activity"])
-    text = " ".join([profile["name"], profile["purpose"], profile["area"], *fields])
+    search_text, fields_key, area_key = search_keys(
+        [profile["name"], profile["purpose"], profile["area"], *fields], fields, profile["area"]
+    )
     return (
         str(group.id),
         profile["name"],
         group.status,
         json.dumps(fields, ensure_ascii=False),
-        "|" + "|".join(normalize(f) for f in fields) + "|",
+        fields_key,
         profile["area"],
-        normalize(profile["area"]),
-        normalize(text),
+        area_key,
+        search_text,
         group.renewal_due,
         group.version,
     )
@@ -89,10 +91,6 @@ class IndexedGroup:
     renewal_due: str | None
 
 
-def _like(text: str) -> str:
-    return normalize(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def search(
     db: Database,
     *,
@@ -103,17 +101,9 @@ def search(
     offset: int = 0,
     limit: int = 20,
 ) -> tuple[list[IndexedGroup], int]:
-    clauses = [f"status IN ({', '.join(['%s'] * len(statuses))})"]
-    params: list[Any] = list(statuses)
-    if field:
-        clauses.append("fields_key LIKE %s ESCAPE '\\'")
-        params.append(f"%|{_like(field)}|%")
-    if area:
-        clauses.append("area_key = %s")
-        params.append(normalize(area))
-    if query:
-        clauses.append("search_text LIKE %s ESCAPE '\\'")
-        params.append(f"%{_like(query)}%")
+    text_clauses, text_params = search_clauses(query=query, field=field, area=area)
+    clauses = [f"status IN ({', '.join(['%s'] * len(statuses))})", *text_clauses]
+    params: list[Any] = [*statuses, *text_params]
     where = " WHERE " + " AND ".join(clauses)
     with db.transaction(read_only=True) as tx:
         total = tx.fetchone("SELECT COUNT(*) FROM registry_group_index" + where, params)  # noqa: S608

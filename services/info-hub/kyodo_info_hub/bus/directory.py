@@ -15,8 +15,8 @@ from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import BatchHandler, Handler
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts import registry as r
-from kyodo_shared.domain.text import normalize
 from kyodo_shared.store.db import Database, Tx, migrate
+from kyodo_shared.store.search import search_keys
 
 TABLES = ["directory_groups"]
 
@@ -72,9 +72,7 @@ def _profile_values(profile: r.GroupProfile) -> tuple[object, ...]:
         profile.founded.isoformat() if profile.founded else None,
         profile.members_count,
         profile.website,
-        normalize(" ".join([profile.name, profile.purpose, profile.area, *fields])),
-        "|" + "|".join(normalize(f) for f in fields) + "|",
-        normalize(profile.area),
+        *search_keys([profile.name, profile.purpose, profile.area, *fields], fields, profile.area),
     )
 
 
