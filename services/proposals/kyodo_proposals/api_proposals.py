@@ -1,7 +1,8 @@
 """Proposals HTTP routes for a group's sealed proposal: submit, revise, withdraw, read its own, and its receipt.
+Each route parses, calls one method of the application, and renders what that method returned.
 
 Before the deadline nobody but the group's own people learns anything: to everyone else a proposal that exists
-answers exactly as one that does not (404).
+answers exactly as one that does not (404). The application decides that before it touches the store.
 """
 
 from __future__ import annotations
@@ -11,18 +12,15 @@ import binascii
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from kyodo_proposals.http import app_of, run
-from kyodo_proposals.submissions import Attachment
+from kyodo_proposals.routing import GroupRole, application
+from kyodo_proposals.submissions import Attachment, OwnProposal
 from kyodo_shared.audit.jcs import canonicalize
-from kyodo_shared.web.app import etag_of, requires
-from kyodo_shared.web.auth import Principal, Role
-from kyodo_shared.web.preconditions import expected_version
+from kyodo_shared.web.routes import actor_of, answered, etag_of, expected_version
 
 router = APIRouter(prefix="/calls/{call_id}/proposals", tags=["proposals"])
-Group = Annotated[Principal, Depends(requires(Role.GROUP))]
 MEDIA_TYPES = frozenset({"application/pdf", "text/plain", "image/png", "image/jpeg"})
 MAX_ATTACHMENT_BYTES = 128 * 1024
 
@@ -107,13 +105,7 @@ def _content(body: Submission) -> dict[str, Any]:
     return content
 
 
-async def _answer(
-    request: Request, response: Response, call_id: UUID, group_id: UUID, sub: str, status: int
-) -> ProposalView:
-    own = await run(app_of(request).own_proposal, call_id, group_id, sub)
-    request.app.state.kernel.nudge()
-    response.headers["ETag"] = etag_of(own.version)
-    response.status_code = status
+def _view(group_id: UUID, own: OwnProposal) -> ProposalView:
     return ProposalView(
         group_id=group_id,
         receipt=own.receipt.body() | {"signature": own.receipt.signature},
@@ -121,34 +113,43 @@ async def _answer(
     )
 
 
+def _done(request: Request, response: Response, group_id: UUID, own: OwnProposal, status: int = 200) -> ProposalView:
+    answered(request, response, own.version, status)
+    return _view(group_id, own)
+
+
 @router.post("", status_code=201, response_model=ProposalView, summary="Submit a sealed proposal (提案書の提出)")
-async def submit(call_id: UUID, body: NewSubmission, request: Request, response: Response, principal: Group) -> Any:
-    attachments = [a.attachment() for a in body.attachments]
-    await run(app_of(request).submit, call_id, body.group_id, principal.sub, _content(body), attachments, None)
+def submit(call_id: UUID, body: NewSubmission, request: Request, response: Response, principal: GroupRole) -> Any:
+    own = application(request).submit(
+        actor_of(request, principal), call_id, body.group_id, _content(body), [a.attachment() for a in body.attachments]
+    )
     response.headers["Location"] = f"proposals/{body.group_id}"
-    return await _answer(request, response, call_id, body.group_id, principal.sub, 201)
+    return _done(request, response, body.group_id, own, 201)
 
 
 @router.put("/{group_id}", response_model=ProposalView, summary="Revise (or resubmit after withdrawing): new receipt")
-async def revise(
-    call_id: UUID, group_id: UUID, body: Submission, request: Request, response: Response, principal: Group
+def revise(
+    call_id: UUID, group_id: UUID, body: Submission, request: Request, response: Response, principal: GroupRole
 ) -> Any:
-    expected = expected_version(request)
-    if expected is None:
-        # "*": whichever version the group's proposal has now (to `submit`, None means a first submission).
-        expected = (await run(app_of(request).own_proposal, call_id, group_id, principal.sub)).version
-    attachments = [a.attachment() for a in body.attachments]
-    await run(app_of(request).submit, call_id, group_id, principal.sub, _content(body), attachments, expected)
-    return await _answer(request, response, call_id, group_id, principal.sub, 200)
+    own = application(request).revise(
+        actor_of(request, principal),
+        expected_version(request),
+        call_id,
+        group_id,
+        _content(body),
+        [a.attachment() for a in body.attachments],
+    )
+    return _done(request, response, group_id, own)
 
 
 @router.post("/{group_id}/withdrawal", response_model=ProposalView, summary="Withdraw before the deadline")
-async def withdraw(call_id: UUID, group_id: UUID, request: Request, response: Response, principal: Group) -> Any:
-    expected = expected_version(request)
-    await run(app_of(request).withdraw, call_id, group_id, principal.sub, expected)
-    return await _answer(request, response, call_id, group_id, principal.sub, 200)
+def withdraw(call_id: UUID, group_id: UUID, request: Request, response: Response, principal: GroupRole) -> Any:
+    own = application(request).withdraw(actor_of(request, principal), expected_version(request), call_id, group_id)
+    return _done(request, response, group_id, own)
 
 
 @router.get("/{group_id}", response_model=ProposalView, summary="The group's own proposal (its people only)")
-async def own(call_id: UUID, group_id: UUID, request: Request, response: Response, principal: Group) -> Any:
-    return await _answer(request, response, call_id, group_id, principal.sub, 200)
+def own(call_id: UUID, group_id: UUID, request: Request, response: Response, principal: GroupRole) -> Any:
+    proposal = application(request).own_proposal(principal, call_id, group_id)
+    response.headers["ETag"] = etag_of(proposal.version)
+    return _view(group_id, proposal)

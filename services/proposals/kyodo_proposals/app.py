@@ -1,146 +1,136 @@
-"""The proposals service's eventsourcing Application: short commands and queries over calls."""
+"""The proposals service's application service: every use case is one method (a call's life here, sealed
+proposals in `submissions`, the board's work in `review_app`, the decision in `decision`, reads in `queries`).
+Each command takes the acting principal and, where the caller edits what it read, the version it saw; it
+authorizes from the service's own data, loads the aggregate once, runs the domain command and saves.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
-from collections.abc import Callable
+import uuid
 from datetime import datetime
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
 
+from kyodo_proposals.app_base import ATTEMPTS, CLOSE_TIMER, TOKYO, rule_of
+from kyodo_proposals.decision import DecisionCommands
 from kyodo_proposals.domain import Call
-from kyodo_proposals.registry_view import RegistryView
+from kyodo_proposals.queries import CallQueries
 from kyodo_proposals.review_app import ReviewCommands
 from kyodo_proposals.submissions import SubmissionCommands
-from kyodo_shared.audit.runtime import AuditKeys
-from kyodo_shared.domain.refusals import Refusal, StaleVersion
-from kyodo_shared.tasks.timers import Timers
+from kyodo_shared.domain.actors import Actor
+from kyodo_shared.domain.refusals import Expected, Refusal
 
-TOKYO = ZoneInfo("Asia/Tokyo")
-CLOSE_TIMER = "proposals.call.close"
+# CLOSE_TIMER: the composition root registers the deadline timer's action under it.
+__all__ = ["CLOSE_TIMER", "ProposalsApplication"]
 
 
-class ProposalsApplication(SubmissionCommands, ReviewCommands, Application[UUID]):
-    """Calls for proposals, one event-sourced aggregate per call."""
+class ProposalsApplication(SubmissionCommands, ReviewCommands, DecisionCommands, CallQueries):
+    """Calls for proposals, one event-sourced aggregate per call; sealed proposals, the gate and the review."""
 
+    # eventsourcing names an Application's PostgreSQL tables after `name`, and gives every subclass its class
+    # name unless it sets one: stated here, on the class the service runs, so the tables stay `proposals_*`.
     name = "proposals"
 
-    def __init__(
-        self,
-        *,
-        env: dict[str, str],
-        clock: Callable[[], datetime],
-        timers: Timers,
-        view: RegistryView,
-        sealing_key: bytes,
-        keys: AuditKeys,
-        minimum_extension_days: int,
-    ) -> None:
-        super().__init__(env=env)
-        self.clock, self.timers, self.view = clock, timers, view
-        # Kept outside the store (beside the audit keys): seeds and sealed ids derive from it, so nobody reading
-        # the database can learn a lottery seed before the results or link a sealed record to a group.
-        self.sealing_key = sealing_key
-        # Receipts are signed with the service's audit keys (published like the checkpoints' keys).
-        self.keys = keys
-        # An amendment must move the deadline by at least this many days (published with the call).
-        self.minimum_extension_days = minimum_extension_days
-
-    def receipt_key(self) -> tuple[Ed25519PrivateKey, str]:
-        """The service's current receipt signing key and its id."""
-        ring = self.keys.ring()
-        return ring.private(ring.active), ring.active
-
-    def published_keys(self) -> dict[str, str]:
-        """The service's published receipt/checkpoint keys (kid → public key), to check receipts at the close."""
-        return self.keys.published()
-
-    def _view(self) -> RegistryView:
-        return self.view
-
-    def seed(self, call_id: UUID) -> bytes:
-        """The call's lottery seed: secret until the results, committed to by its SHA-256 at publication."""
-        return hmac.new(self.sealing_key, b"seed:" + call_id.bytes, hashlib.sha256).digest()
-
-    def get_call(self, call_id: UUID) -> Call:
-        try:
-            call: Call = self.repository.get(call_id)
-        except AggregateNotFoundError:
-            raise Refusal("call_not_found") from None
-        return call
-
-    def update(self, call_id: UUID, expected_version: int | None, command: Callable[[Call], object]) -> Call:
-        call = self.get_call(call_id)
-        if expected_version is not None and call.version != expected_version:
-            raise StaleVersion(call.version)
-        deadline_before = call.spec["deadline"] if call.status != "draft" else None
-        command(call)
-        if call.status == "published" and call.spec["deadline"] != deadline_before:
-            # Before the save: a failed save leaves a timer that finds nothing to do; the reverse would leave a call
-            # that never closes.
-            self._schedule_close(call)
+    def draft_call(self, actor: Actor, spec: dict[str, Any]) -> Call:
+        """A new draft; the minimum extension an amendment must make is published with its rules."""
+        call = Call(uuid.uuid4(), self._with_minimum(spec), actor.sub, actor.trace_dict())
         self.save(call)
         return call
 
-    def _schedule_close(self, call: Call) -> None:
-        self.timers.schedule(CLOSE_TIMER, str(call.id), call.deadline, {"deadline": call.spec["deadline"]})
+    def _with_minimum(self, spec: dict[str, Any]) -> dict[str, Any]:
+        return {**spec, "minimum_extension_days": self.minimum_extension_days}
 
-    def draft_call(self, call_id: UUID, spec: dict[str, Any], coordinator_sub: str, trace: dict[str, str]) -> Call:
-        call = Call(call_id, spec, coordinator_sub, trace)
-        self.save(call)
-        return call
+    def revise_call(self, actor: Actor, expected: Expected, call_id: UUID, spec: dict[str, Any]) -> Call:
+        call = self._load_call(call_id, expected)
+        timed = self._timed_deadline(call)
+        call.revise_draft(self._with_minimum(spec), actor.sub, actor.trace_dict())
+        return self._save_call(call, timed)
 
-    def publish(self, call_id: UUID, expected_version: int | None, by_sub: str, trace: dict[str, str]) -> Call:
+    def publish(self, actor: Actor, expected: Expected, call_id: UUID) -> Call:
+        """The board is fixed now, from the registry's review board; the seed's commitment is published."""
+        call = self._load_call(call_id, expected)
+        timed = self._timed_deadline(call)
         now = self.clock()
-
-        def publish(call: Call) -> None:
-            board = self._view().board(str(call.spec["committee_id"]), now.astimezone(TOKYO).date())
-            commitment = hashlib.sha256(self.seed(call.id)).hexdigest()
-            call.publish(list(board.members), board.chair_sub, board.vice_chair_sub, commitment, now, by_sub, trace)
-
-        return self.update(call_id, expected_version, publish)
+        board = self.view.board(str(call.spec["committee_id"]), now.astimezone(TOKYO).date())
+        commitment = hashlib.sha256(self.seed(call.id)).hexdigest()
+        call.publish(
+            list(board.members), board.chair_sub, board.vice_chair_sub, commitment, now, actor.sub, actor.trace_dict()
+        )
+        return self._save_call(call, timed)
 
     def amend(
         self,
+        actor: Actor,
+        expected: Expected,
         call_id: UUID,
-        expected_version: int | None,
         changes: dict[str, Any],
         reason: str,
         new_deadline: datetime,
-        by_sub: str,
-        trace: dict[str, str],
-        board: list[str] | None = None,
+        board: list[str] | None,
     ) -> Call:
-        now, days = self.clock(), self.minimum_extension_days
+        call = self._load_call(call_id, expected)
+        timed = self._timed_deadline(call)
+        now = self.clock()
+        new_board = None
+        if board is not None:
+            # Only current members of the call's review board may sit on it; its officers stay if they do.
+            current = self.view.board(str(call.spec["committee_id"]), now.astimezone(TOKYO).date())
+            if any(member not in current.members for member in board):
+                raise Refusal("not_a_member")
+            members = sorted(set(board))
+            chair = current.chair_sub if current.chair_sub in members else None
+            vice = current.vice_chair_sub if current.vice_chair_sub in members else None
+            new_board = (members, chair, vice)
+        # The amended rules must still be decidable: checked as a whole, as a draft's are.
+        try:
+            rule_of({**call.spec, **changes})
+        except (ValueError, KeyError, TypeError):
+            raise Refusal("invalid_rules") from None
+        call.amend(
+            changes,
+            reason,
+            new_deadline.astimezone(TOKYO),
+            self.minimum_extension_days,
+            now,
+            actor.sub,
+            actor.trace_dict(),
+            new_board,
+        )
+        return self._save_call(call, timed)
 
-        def amend(call: Call) -> None:
-            new_board = None
-            if board is not None:
-                # Only current members of the call's review board may sit on it; its officers stay if they do.
-                current = self._view().board(str(call.spec["committee_id"]), now.astimezone(TOKYO).date())
-                if any(member not in current.members for member in board):
-                    raise Refusal("not_a_member")
-                members = sorted(set(board))
-                chair = current.chair_sub if current.chair_sub in members else None
-                vice = current.vice_chair_sub if current.vice_chair_sub in members else None
-                new_board = (members, chair, vice)
-            # The amended rules must still be decidable: checked as a whole, as a draft's are.
+    def cancel(self, actor: Actor, expected: Expected, call_id: UUID, reason: str) -> Call:
+        """Cancel the call and shut its gate in one save, so no submission lands after the cancellation."""
+        for _ in range(ATTEMPTS):
+            call = self._load_call(call_id, expected)
+            call.cancel(reason, actor.sub, actor.trace_dict())
+            gate = self._gate(call_id)
+            if not gate.shut:
+                gate.close()
             try:
-                self.rule_of({**call.spec, **changes})
-            except (ValueError, KeyError, TypeError):
-                raise Refusal("invalid_rules") from None
-            call.amend(changes, reason, new_deadline, days, now, by_sub, trace, new_board)
-
-        return self.update(call_id, expected_version, amend)
+                self.save(call, gate)
+            except IntegrityError:
+                continue  # a submission passed the gate first: look again (at the version the caller saw)
+            return call
+        raise Refusal("busy")
 
     def close_due(self, call_id: UUID, trace: dict[str, str]) -> bool:
-        """The deadline timer's action: idempotent, it closes the call only once its (current) deadline passed."""
-        return self.close_with_gate(self.get_call(call_id), self.clock(), trace)
+        """The deadline timer's action: idempotent, it closes the call only once its (current) deadline passed.
 
-
-__all__ = ["CLOSE_TIMER", "ProposalsApplication", "StaleVersion"]
+        The call and its gate close in one save; a submission that passed the gate first is kept.
+        """
+        call, now = self.get_call(call_id), self.clock()
+        for _ in range(ATTEMPTS):
+            if not call.close(now, trace):
+                return False
+            gate = self._gate(call.id)
+            gate.close()
+            try:
+                self.save(call, gate)
+            except IntegrityError:
+                call = self.get_call(call.id)
+                continue
+            return True
+        raise Refusal("busy")

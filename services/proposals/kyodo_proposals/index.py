@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kyodo_proposals.app import ProposalsApplication
+from kyodo_proposals.app_base import ProposalsBase
 from kyodo_shared.store.db import Database, Tx, migrate
 
 NAME = "call_index"
@@ -28,7 +28,7 @@ def migrate_index(db: Database) -> None:
     migrate(db, SCHEMA)
 
 
-def project_calls(app: ProposalsApplication, events: Sequence[Any]) -> Callable[[Tx], None]:
+def project_calls(app: ProposalsBase, events: Sequence[Any]) -> Callable[[Tx], None]:
     touched = {e.originator_id for e in events if type(e).__qualname__.startswith("Call.")}
     rows = []
     for call_id in sorted(touched, key=str):

@@ -61,6 +61,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
             clock=base.clock,
             timers=store.timers,
             view=RegistryView(store.db),
+            db=store.db,
             sealing_key=sealing_key(settings.audit.keys_dir),
             keys=base.keys,
             minimum_extension_days=extension_days,

@@ -41,7 +41,6 @@ MESSAGES: dict[str, Message] = {
         "決定の確認は委員長（除斥時は副委員長）が行います",
         "The chair (or, if recused, the vice-chair) confirms",
     ),
-    "call_changed": Message(412, "募集が他の更新で変更されました", "The call has changed"),
     "invalid_rules": Message(
         422,
         "募集の規定に矛盾があります（基準キーの重複・優先順位の不備など）",

@@ -11,6 +11,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kyodo_shared.contracts.proposals import CallKind, Formula, TieRule
+from kyodo_shared.web.pagination import Page
 
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
@@ -93,10 +94,10 @@ class CallDraft(Rules):
 
     _deadline_in_range = field_validator("deadline")(_deadline)
 
-    def spec(self, tokyo: Any, minimum_extension_days: int) -> dict[str, Any]:
+    def spec(self, tokyo: Any) -> dict[str, Any]:
+        """The call's rules as stored (the application adds the published minimum extension)."""
         spec = self.model_dump(mode="json")
         spec["deadline"] = self.deadline.astimezone(tokyo).isoformat()
-        spec["minimum_extension_days"] = minimum_extension_days
         return spec
 
 
@@ -151,8 +152,5 @@ class CallSummary(BaseModel):
     deadline: datetime
 
 
-class CallPage(BaseModel):
-    items: list[CallSummary]
-    total: int
-    offset: int
-    limit: int
+class CallPage(Page[CallSummary]):
+    pass

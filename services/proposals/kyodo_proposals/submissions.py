@@ -1,28 +1,29 @@
-"""Submitting, revising and withdrawing sealed proposals, with signed receipts (a mixin of the Application)."""
+"""Sealed proposals as use cases: submit, revise (or resubmit), withdraw and read one's own, with signed receipts.
+
+Before the deadline nobody but the group's own people learns anything: who acts is decided from the registry view
+before the store is touched, so a refused caller's answer takes no longer when a proposal exists, and to anyone
+else a proposal that exists answers exactly as one that does not. Every change passes the call's gate in the
+save that stores it, which serializes it with the close (see `sealed`).
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
+from kyodo_proposals.app_base import ATTEMPTS, ProposalsBase
 from kyodo_proposals.domain import PUBLISHED, Call
-from kyodo_proposals.registry_view import RegistryView
 from kyodo_proposals.sealed import Gate, Proposal
-from kyodo_proposals.sealing import derived_id, seal, unseal
+from kyodo_proposals.sealing import seal, unseal
 from kyodo_shared.audit.receipts import Receipt, content_hash, new_salt, sign_receipt
-from kyodo_shared.domain.refusals import Refusal
-
-# Concurrent submissions to one call meet at its gate; a lost race is simply tried again.
-ATTEMPTS = 8
+from kyodo_shared.domain.actors import Actor, Principal
+from kyodo_shared.domain.refusals import UNNAMED, Expected, Refusal, StaleVersion, Unnamed, check_version
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Attachment:
 
 @dataclass(frozen=True)
 class OwnProposal:
-    """What the submitting group sees of its proposal."""
+    """What the submitting group sees of its proposal: its latest version, as its receipt names it."""
 
     version: int
     withdrawn: bool
@@ -47,48 +48,50 @@ class OwnProposal:
     receipt: Receipt
 
 
-if TYPE_CHECKING:
-    _Base = Application[UUID]
-else:
-    _Base = object
+def _sealed_version(proposal: Proposal | None, expected: Expected) -> None:
+    """The version a sealed change applies to. UNNAMED: a first submission, so none may exist yet (a group that
+    submitted revises instead); otherwise the version the group saw, `*` (None) any version of its proposal.
+    A stale version answers `proposal_changed`, the sealed proposal's own 412."""
+    if isinstance(expected, Unnamed):
+        if proposal is not None:
+            raise Refusal("already_submitted")
+        return
+    if proposal is None:
+        # `*` names whichever version exists, and none does; a named version is one the group no longer has.
+        raise Refusal("proposal_not_found" if expected is None else "proposal_changed")
+    try:
+        check_version(proposal.version, expected)
+    except StaleVersion:
+        raise Refusal("proposal_changed") from None
 
 
-class SubmissionCommands(_Base):
-    # Provided by the Application this mixes into.
-    sealing_key: bytes
-    clock: Callable[[], datetime]
-    receipt_key: Callable[[], tuple[Ed25519PrivateKey, str]]
+def _named(expected: Expected) -> None:
+    """A revision or a withdrawal names the version the group saw: refused (428) before anything is read."""
+    if isinstance(expected, Unnamed):
+        raise Refusal("precondition_required")
 
-    def get_call(self, call_id: UUID) -> Call:
-        raise NotImplementedError  # the Application's
 
-    def _view(self) -> RegistryView:
-        raise NotImplementedError  # the Application's
+def _own(proposal: Proposal, payload: dict[str, Any]) -> OwnProposal:
+    return OwnProposal(
+        version=int(proposal.version),
+        withdrawn=bool(proposal.withdrawn),
+        content=payload["content"],
+        attachments=[{k: v for k, v in a.items() if k != "content"} for a in payload["attachments"]],
+        receipt=Receipt.from_json(payload["receipt"]),
+    )
 
-    def _gate(self, call_id: UUID) -> Gate:
-        gate_id = derived_id(self.sealing_key, "gate:", call_id)
-        try:
-            gate: Gate = self.repository.get(gate_id)
-        except AggregateNotFoundError:
-            gate = Gate(gate_id)
-        return gate
 
-    def _proposal(self, call_id: UUID, group_id: UUID) -> tuple[UUID, Proposal | None]:
-        proposal_id = derived_id(self.sealing_key, "proposal:", call_id, group_id)
-        try:
-            proposal: Proposal = self.repository.get(proposal_id)
-        except AggregateNotFoundError:
-            return proposal_id, None
-        return proposal_id, proposal
-
-    def _open_call(self, call_id: UUID, group_id: UUID, by_sub: str) -> tuple[Call, Gate, datetime]:
-        # Authorization first, from the registry's read model alone: a refused caller learns nothing from how long
-        # the gate (whose length grows with the call's sealed activity) took to load.
-        group = self._view().group(str(group_id))
-        if group is None or not self._view().acts_for(by_sub, str(group_id)):
+class SubmissionCommands(ProposalsBase):
+    def _acting_for(self, actor: Actor, group_id: UUID) -> None:
+        # From the registry view alone: a refused caller learns nothing from how long the gate (whose length grows
+        # with the call's sealed activity) or the proposal took to load.
+        group = self.view.group(str(group_id))
+        if group is None or not self.view.acts_for(actor.sub, str(group_id)):
             raise Refusal("not_acting_for_group")
         if group[1] != "registered":
             raise Refusal("group_not_eligible")
+
+    def _open_call(self, call_id: UUID) -> tuple[Call, Gate, datetime]:
         call = self.get_call(call_id)
         now = self.clock()
         if call.status != PUBLISHED:
@@ -100,25 +103,51 @@ class SubmissionCommands(_Base):
             raise Refusal("call_not_open")
         return call, gate, now
 
+    def _passed(self, gate: Gate, proposal: Proposal) -> bool:
+        """Save the change with the gate passed; False when another submission or the close passed it first."""
+        gate.pass_through()
+        try:
+            self.save(gate, proposal)
+        except IntegrityError:
+            return False
+        return True
+
     def submit(
+        self, actor: Actor, call_id: UUID, group_id: UUID, content: dict[str, Any], attachments: list[Attachment]
+    ) -> OwnProposal:
+        """A first submission: it names no version, there being none yet."""
+        return self._file(actor, UNNAMED, call_id, group_id, content, attachments)
+
+    def revise(
         self,
+        actor: Actor,
+        expected: Expected,
         call_id: UUID,
         group_id: UUID,
-        by_sub: str,
         content: dict[str, Any],
         attachments: list[Attachment],
-        expected_version: int | None,
-    ) -> tuple[Receipt, int]:
-        """A first submission (expected_version None), a revision, or a resubmission after a withdrawal."""
+    ) -> OwnProposal:
+        """A revision, or a resubmission after a withdrawal: a new version with a new receipt."""
+        _named(expected)
+        return self._file(actor, expected, call_id, group_id, content, attachments)
+
+    def _file(
+        self,
+        actor: Actor,
+        expected: Expected,
+        call_id: UUID,
+        group_id: UUID,
+        content: dict[str, Any],
+        attachments: list[Attachment],
+    ) -> OwnProposal:
+        self._acting_for(actor, group_id)
+        hashes = sorted(a.sha256 for a in attachments)
         for _ in range(ATTEMPTS):
-            call, gate, now = self._open_call(call_id, group_id, by_sub)
+            call, gate, now = self._open_call(call_id)
             proposal_id, proposal = self._proposal(call_id, group_id)
-            current = proposal.version if proposal is not None else None
-            if expected_version != current:
-                raise Refusal("already_submitted" if expected_version is None else "proposal_changed")
+            _sealed_version(proposal, expected)
             version = len(proposal.versions) + 1 if proposal is not None else 1
             salt = new_salt()
-            hashes = sorted(a.sha256 for a in attachments)
             private, key_id = self.receipt_key()
             receipt = sign_receipt(
                 private,
@@ -135,7 +164,7 @@ class SubmissionCommands(_Base):
                 "call_id": str(call_id),
                 "group_id": str(group_id),
                 "version": version,
-                "by_sub": by_sub,
+                "by_sub": actor.sub,
                 "content": content,
                 "attachments": [
                     {
@@ -152,79 +181,34 @@ class SubmissionCommands(_Base):
                 proposal = Proposal(proposal_id, sealed)
             else:
                 proposal.revise(sealed)
-            gate.pass_through()
-            try:
-                self.save(gate, proposal)
-            except IntegrityError:
-                continue  # another submission or the close passed the gate first: look again
-            return receipt, proposal.version
+            if self._passed(gate, proposal):
+                return _own(proposal, payload)
         raise Refusal("busy")
 
-    def withdraw(self, call_id: UUID, group_id: UUID, by_sub: str, expected_version: int | None) -> int:
+    def withdraw(self, actor: Actor, expected: Expected, call_id: UUID, group_id: UUID) -> OwnProposal:
+        _named(expected)
+        self._acting_for(actor, group_id)
         for _ in range(ATTEMPTS):
-            call, gate, now = self._open_call(call_id, group_id, by_sub)
+            call, gate, now = self._open_call(call_id)
             proposal_id, proposal = self._proposal(call_id, group_id)
             if proposal is None or proposal.withdrawn:
                 raise Refusal("proposal_not_found")
-            if expected_version is not None and expected_version != proposal.version:
-                raise Refusal("proposal_changed")
-            proposal.withdraw(seal(self.sealing_key, call.id, proposal_id, {"by_sub": by_sub, "at": now.isoformat()}))
-            gate.pass_through()
-            try:
-                self.save(gate, proposal)
-            except IntegrityError:
-                continue
-            return int(proposal.version)
+            _sealed_version(proposal, expected)
+            proposal.withdraw(
+                seal(self.sealing_key, call.id, proposal_id, {"by_sub": actor.sub, "at": now.isoformat()})
+            )
+            if self._passed(gate, proposal):
+                # The answer shows the version withdrawn, decrypted from the proposal already loaded.
+                return _own(proposal, unseal(self.sealing_key, call_id, proposal_id, proposal.versions[-1]))
         raise Refusal("busy")
 
-    def own_proposal(self, call_id: UUID, group_id: UUID, by_sub: str) -> OwnProposal:
+    def own_proposal(self, principal: Principal, call_id: UUID, group_id: UUID) -> OwnProposal:
         """The group's own proposal, for its representative and contacts only; to anyone else it does not exist."""
         # Who asks is checked before the store is touched: an outsider's answer must not take longer when a
         # proposal exists (timing would tell that the group submitted).
-        if not self._view().acts_for(by_sub, str(group_id)):
+        if not self.view.acts_for(principal.sub, str(group_id)):
             raise Refusal("proposal_not_found")
         proposal_id, proposal = self._proposal(call_id, group_id)
         if proposal is None:
             raise Refusal("proposal_not_found")
-        payload = unseal(self.sealing_key, call_id, proposal_id, proposal.versions[-1])
-        return OwnProposal(
-            version=int(proposal.version),
-            withdrawn=bool(proposal.withdrawn),
-            content=payload["content"],
-            attachments=[{k: v for k, v in a.items() if k != "content"} for a in payload["attachments"]],
-            receipt=Receipt.from_json(payload["receipt"]),
-        )
-
-    def cancel(
-        self, call_id: UUID, expected_version: int | None, reason: str, by_sub: str, trace: dict[str, str]
-    ) -> Call:
-        """Cancel the call and shut its gate in one save, so no submission lands after the cancellation."""
-        for _ in range(ATTEMPTS):
-            call = self.get_call(call_id)
-            if expected_version is not None and call.version != expected_version:
-                raise Refusal("call_changed")
-            call.cancel(reason, by_sub, trace)
-            gate = self._gate(call_id)
-            if not gate.shut:
-                gate.close()
-            try:
-                self.save(call, gate)
-            except IntegrityError:
-                continue
-            return call
-        raise Refusal("busy")
-
-    def close_with_gate(self, call: Call, now: datetime, trace: dict[str, str]) -> bool:
-        """Close the call and shut its gate in one save; a submission that passed the gate first is kept."""
-        for _ in range(ATTEMPTS):
-            if not call.close(now, trace):
-                return False
-            gate = self._gate(call.id)
-            gate.close()
-            try:
-                self.save(call, gate)
-            except IntegrityError:
-                call = self.get_call(call.id)
-                continue
-            return True
-        raise Refusal("busy")
+        return _own(proposal, unseal(self.sealing_key, call_id, proposal_id, proposal.versions[-1]))

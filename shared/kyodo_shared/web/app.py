@@ -101,11 +101,6 @@ async def principal(request: Request) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(principal)]
 
 
-def trace_of(request: Request, principal: Principal) -> dict[str, str]:
-    """Who and which request caused a command: recorded with its events (no clock or ids inside them)."""
-    return {"correlation_id": request.state.correlation_id, "causation_id": str(uuid.uuid4()), "actor": principal.sub}
-
-
 async def optional_principal(request: Request) -> Principal | None:
     """Anonymous readers are welcome on public routes; a token, when sent, must be valid."""
     if "authorization" not in request.headers:

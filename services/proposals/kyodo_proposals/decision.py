@@ -1,0 +1,130 @@
+"""The decision as a use case: the chair (or, when the chair is recused, the vice-chair) confirms; scores of
+recused members are voided, the quorum is checked per proposal, the ranking follows the published rule, and the
+results are published at once, with the scores under labels nobody can link to members.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+from uuid import UUID
+
+from kyodo_proposals.app_base import ProposalsBase, rule_of
+from kyodo_proposals.domain import Call
+from kyodo_proposals.ranking import Entry, rank
+from kyodo_proposals.review import Review
+from kyodo_shared.domain.actors import Actor
+from kyodo_shared.domain.refusals import Refusal
+
+LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def label(index: int) -> str:
+    """A, B, … Z, AA, AB, … — one distinct label per scorer."""
+    text = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, len(LABELS))
+        text = LABELS[rest] + text
+    return text
+
+
+class DecisionCommands(ProposalsBase):
+    def confirmer(self, review: Review) -> str | None:
+        """The chair confirms; if the chair is recused on any proposal, the vice-chair does."""
+        chair = review.chair_sub
+        if chair is not None and not any(self.recused(review, chair, p) for p in review.entries):
+            return chair
+        return review.vice_chair_sub
+
+    def decide(self, actor: Actor, call_id: UUID, reasons: str) -> Call:
+        call, review = self._reviewing(call_id), self.get_review(call_id)
+        confirmer = self.confirmer(review)
+        if confirmer is None:
+            raise Refusal("no_confirmer")
+        if actor.sub != confirmer:
+            raise Refusal("not_the_confirmer")
+        trace = actor.trace_dict()
+        counted, voided = [], []
+        for key in sorted(review.scores):
+            member, proposal = key.split("|", 1)
+            if self._interested(review, member, proposal):
+                voided.append({"member_sub": member, "proposal_id": proposal, "reason": "interest"})
+            elif key in review.conflicts:
+                voided.append({"member_sub": member, "proposal_id": proposal, "reason": "conflict"})
+            else:
+                counted.append(key)
+        scorers = {p: [k.split("|", 1)[0] for k in counted if k.endswith(f"|{p}")] for p in review.entries}
+        short = [p for p, members in scorers.items() if len(members) < review.quorum]
+        if short:
+            # Recorded (and published) before refusing: the coordinator adds a substitute in answer to it.
+            review.block([f"quorum:{p}:{len(scorers[p])}/{review.quorum}" for p in sorted(short)], trace)
+            self.save(review)
+            raise Refusal("quorum_not_met")
+        seed = self.seed(call_id)
+        ranking = rank(rule_of(call.spec), self._entries(review, counted), seed) if review.entries else None
+        decision = {
+            "ranking": ranking.to_dict() if ranking else {"entries": []},
+            "counted": counted,
+            "voided": voided,
+            "recusals": {p: self._recusal_count(review, p) for p in sorted(review.entries)},
+        }
+        review.decide(decision, actor.sub, reasons, trace)
+        results = self._public_results(call, review, decision, reasons)
+        review.publish_results(results, actor.sub, trace)
+        call.conclude(results, actor.sub, trace)
+        self.save(call, review)
+        return call
+
+    @staticmethod
+    def _entries(review: Review, counted: list[str]) -> list[Entry]:
+        entries = []
+        for proposal_id, entry in sorted(review.entries.items()):
+            scores = {
+                key.split("|", 1)[0]: dict(review.scores[key]["points"])
+                for key in counted
+                if key.endswith(f"|{proposal_id}")
+            }
+            entries.append(Entry(proposal_id, str(entry["content_hash"]), scores))
+        return entries
+
+    def _recusal_count(self, review: Review, proposal_id: str) -> int:
+        return sum(1 for member in review.board if self.recused(review, member, proposal_id))
+
+    def _label_order(self, proposal_id: str, members: list[str]) -> list[str]:
+        # A secret shuffle per proposal: the published labels cannot be linked to members, even with the seed.
+        def key(member: str) -> bytes:
+            return hmac.new(self.sealing_key, f"label:{proposal_id}:{member}".encode(), hashlib.sha256).digest()
+
+        return sorted(members, key=key)
+
+    def _public_results(self, call: Call, review: Review, decision: dict[str, Any], reasons: str) -> dict[str, Any]:
+        counted = set(decision["counted"])
+        proposals = []
+        for ranked in decision["ranking"]["entries"]:
+            proposal_id = ranked["proposal_id"]
+            members = [k.split("|", 1)[0] for k in sorted(counted) if k.endswith(f"|{proposal_id}")]
+            # Points under labels; comments go to the proposing group only.
+            labelled = [
+                {"label": label(i), "points": review.scores[f"{m}|{proposal_id}"]["points"]}
+                for i, m in enumerate(self._label_order(proposal_id, members))
+            ]
+            entry = review.entries[proposal_id]
+            proposals.append(
+                {
+                    **ranked,
+                    "group_id": entry["group_id"],
+                    "scores": labelled,
+                    "recusals": decision["recusals"][proposal_id],
+                }
+            )
+        return {
+            "call_id": str(call.id),
+            # The ranking as decided, so an auditor compares the published copy too.
+            "ranking": decision["ranking"],
+            "seed": self.seed(call.id).hex(),
+            "proposals": proposals,
+            "selected": [p["proposal_id"] for p in proposals if p["selected"]],
+            "reasons": reasons,
+        }

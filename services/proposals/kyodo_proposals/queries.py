@@ -1,0 +1,120 @@
+"""The proposals service's queries: who may read what, decided here from the service's own data.
+
+Calls: published ones (and every later state) for anyone, drafts for coordinators only — to anyone else a draft
+is answered as absent. The review: board members read the proposals they are not recused from, and see others'
+scores on a proposal only after giving their own, never when recused. Results: public once published; a group's
+own scores with the comments for its people only. A group's sealed proposal is read in `submissions`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+from uuid import UUID
+
+from kyodo_proposals.app_base import ProposalsBase
+from kyodo_proposals.domain import CANCELLED, DRAFT, RESULTS_PUBLISHED, Call, CallStatus
+from kyodo_proposals.index import IndexedCall, list_calls
+from kyodo_proposals.sealed import Proposal
+from kyodo_proposals.sealing import unseal
+from kyodo_proposals.submissions import Attachment
+from kyodo_shared.domain.actors import Principal, Role
+from kyodo_shared.domain.refusals import Refusal
+
+# What anyone may read and list: every call from its publication on.
+PUBLIC_STATUSES: tuple[CallStatus, ...] = tuple(s for s in CallStatus if s != DRAFT)
+ALL_STATUSES: tuple[CallStatus, ...] = tuple(CallStatus)
+
+
+def is_coordinator(principal: Principal | None) -> bool:
+    return principal is not None and principal.has(Role.COORDINATOR)
+
+
+class CallQueries(ProposalsBase):
+    # --- calls ----------------------------------------------------------------------------------------------
+
+    def read_call(self, principal: Principal | None, call_id: UUID) -> Call:
+        call = self.get_call(call_id)
+        if call.status == DRAFT and not is_coordinator(principal):
+            raise Refusal("call_not_found")
+        return call
+
+    def find_calls(self, principal: Principal | None, offset: int, limit: int) -> tuple[list[IndexedCall], int]:
+        statuses = ALL_STATUSES if is_coordinator(principal) else PUBLIC_STATUSES
+        return list_calls(self.db, statuses, offset, limit)
+
+    # --- the board's reading --------------------------------------------------------------------------------
+
+    def board_proposals(self, principal: Principal, call_id: UUID) -> list[dict[str, Any]]:
+        """The revealed proposals for a board member: a recused member sees that a proposal exists, not whose
+        it is or what it says."""
+        if self.get_call(call_id).status == CANCELLED:
+            # A cancelled call's review stops, and its proposals stay sealed.
+            raise Refusal("invalid_state", state=CANCELLED)
+        review = self.get_review(call_id)
+        self._on_board(review, principal.sub)
+        items = []
+        for proposal_id, entry in sorted(review.entries.items()):
+            recused = self.recused(review, principal.sub, proposal_id)
+            shown = {"proposal_id": proposal_id, "recused": recused, "receipt_ok": entry["receipt_ok"]}
+            if not recused:
+                shown |= {"group_id": entry["group_id"], "content": entry["content"], "version": entry["version"]}
+            items.append(shown)
+        return items
+
+    def attachment(self, principal: Principal, call_id: UUID, proposal_id: str, sha256: str) -> Attachment:
+        """An attachment of a revealed proposal, by its hash, for a board member not recused from it."""
+        review = self.get_review(call_id)
+        if proposal_id not in review.entries or principal.sub not in review.board:
+            raise Refusal("proposal_not_found")
+        if self.recused(review, principal.sub, proposal_id):
+            raise Refusal("recused")
+        proposal: Proposal = self.repository.get(UUID(proposal_id))
+        payload = unseal(self.sealing_key, call_id, proposal.id, proposal.versions[-1])
+        for item in payload["attachments"]:
+            content = base64.b64decode(item["content"])
+            if hashlib.sha256(content).hexdigest() == sha256:
+                return Attachment(str(item["filename"]), str(item["media_type"]), content)
+        raise Refusal("proposal_not_found")
+
+    def scores_seen(self, principal: Principal, call_id: UUID, proposal_id: str) -> list[dict[str, Any]]:
+        """Others' scores on a proposal, for a member who has scored it: each member judges independently."""
+        review = self.get_review(call_id)
+        if proposal_id not in review.entries:
+            raise Refusal("proposal_not_found")
+        own = f"{principal.sub}|{proposal_id}"
+        if (
+            principal.sub not in review.board
+            or self.recused(review, principal.sub, proposal_id)
+            or own not in review.scores
+        ):
+            # Recused members never see them; the others only once their own score is in.
+            raise Refusal("score_first")
+        return [
+            {"member_sub": k.split("|", 1)[0], **v}
+            for k, v in sorted(review.scores.items())
+            if k.endswith(f"|{proposal_id}")
+        ]
+
+    # --- results --------------------------------------------------------------------------------------------
+
+    def results(self, call_id: UUID) -> dict[str, Any]:
+        call = self.get_call(call_id)
+        if call.status != RESULTS_PUBLISHED:
+            raise Refusal("results_not_published")
+        return call.results
+
+    def own_results(self, principal: Principal, call_id: UUID, group_id: UUID) -> dict[str, Any]:
+        """A group's own scores with the reviewers' comments, for its representative and contacts only."""
+        call = self.get_call(call_id)
+        if call.status != RESULTS_PUBLISHED or not self.view.acts_for(principal.sub, str(group_id)):
+            raise Refusal("results_not_published")
+        mine = [p for p in call.results["proposals"] if p["group_id"] == str(group_id)]
+        if not mine:
+            raise Refusal("proposal_not_found")
+        review = self.get_review(call_id)
+        proposal_id = mine[0]["proposal_id"]
+        counted = (review.decision or {}).get("counted", [])
+        comments = [review.scores[k]["comment"] for k in counted if k.endswith(f"|{proposal_id}")]
+        return {**mine[0], "comments": comments, "reasons": call.results["reasons"]}
