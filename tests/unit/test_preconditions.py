@@ -8,19 +8,12 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 
-from kyodo_shared.domain.refusals import Refusal
+from kyodo_shared.domain.refusals import Refusal, check_version
 from kyodo_shared.web.app import etag_of as kernel_etag_of
-from kyodo_shared.web.app import require_if_match as kernel_require_if_match
 from kyodo_shared.web.handlers import install_problem_handlers
 from kyodo_shared.web.messages import MessageTable
-from kyodo_shared.web.preconditions import (
-    IfMatch,
-    etag_of,
-    expected_version,
-    expected_versions,
-    parse_if_match,
-    require_if_match,
-)
+from kyodo_shared.web.preconditions import IfMatch, etag_of, parse_if_match
+from kyodo_shared.web.routes import expected_version
 
 CURRENT = 3
 
@@ -96,29 +89,24 @@ def test_the_kernels_etag_and_check_are_the_parsers() -> None:
 
 
 def app_with_routes() -> FastAPI:
-    """A route per way to check If-Match, answering problems as every service does."""
+    """Routes that check If-Match as every service's application does, answering problems as every service does."""
     app = FastAPI()
     install_problem_handlers(app, MessageTable())
 
     @app.post("/checked")
     def checked(request: Request) -> dict[str, str]:
-        require_if_match(request, CURRENT)
+        check_version(CURRENT, expected_version(request))
         return {"ok": "yes"}
 
-    @app.post("/kernel")
-    def kernel(request: Request) -> dict[str, str]:
-        kernel_require_if_match(request, CURRENT)
-        return {"ok": "yes"}
-
-    @app.post("/missing")
-    def missing(request: Request) -> dict[str, str]:
-        require_if_match(request, None)
+    @app.post("/not-yet-created")
+    def not_yet_created(request: Request) -> dict[str, str]:
+        check_version(0, expected_version(request))
         return {"ok": "yes"}
 
     @app.post("/expected")
     def expected(request: Request) -> dict[str, Any]:
-        versions = expected_versions(request)
-        return {"version": expected_version(request), "versions": sorted(versions) if versions else None}
+        found = expected_version(request)
+        return {"versions": sorted(found) if isinstance(found, frozenset) else repr(found)}
 
     return app
 
@@ -130,8 +118,8 @@ async def post(path: str, *values: str) -> httpx.Response:
         return await client.post(path, headers=headers)
 
 
-@pytest.mark.parametrize("path", ["/checked", "/kernel"])
-async def test_a_route_answers_428_412_and_400_as_problems(path: str) -> None:
+async def test_a_route_answers_428_412_and_400_as_problems() -> None:
+    path = "/checked"
     missing, stale, weak, malformed = (
         await post(path),
         await post(path, '"2"'),
@@ -152,21 +140,18 @@ async def test_several_if_match_field_lines_form_one_list() -> None:
     assert (await post("/checked", '"1"', '"2"')).status_code == 412
 
 
-async def test_a_star_fails_when_the_resource_does_not_exist() -> None:
-    assert (await post("/missing", "*")).status_code == 412
+async def test_without_if_match_only_what_does_not_exist_yet_may_be_created() -> None:
+    assert (await post("/not-yet-created")).status_code == 200
+    assert (await post("/checked")).status_code == 428
 
 
-async def test_an_application_side_check_gets_the_versions_to_expect() -> None:
-    assert (await post("/expected", '"3"')).json() == {"version": 3, "versions": [3]}
-    assert (await post("/expected", "*")).json() == {"version": None, "versions": None}
-    assert (await post("/expected", 'W/"2", "3"')).json() == {"version": 3, "versions": [3]}
+async def test_the_application_gets_the_versions_to_expect() -> None:
+    assert (await post("/expected", '"3"')).json() == {"versions": [3]}
+    assert (await post("/expected", "*")).json() == {"versions": "None"}
+    assert (await post("/expected", 'W/"2", "3"')).json() == {"versions": [3]}
+    assert (await post("/expected")).json() == {"versions": "UNNAMED"}
 
 
-async def test_an_application_side_check_refuses_tags_that_can_never_match_at_once() -> None:
-    assert (await post("/expected", 'W/"3"')).status_code == 412
-    assert (await post("/expected", '"abc"')).status_code == 412
-
-
-async def test_one_expected_version_cannot_stand_for_a_list_of_several() -> None:
-    response = await post("/expected", '"2", "3"')
-    assert (response.status_code, response.json()["code"]) == (412, "precondition_failed")
+async def test_tags_that_can_never_match_are_refused_with_412() -> None:
+    assert (await post("/checked", 'W/"3"')).status_code == 412
+    assert (await post("/checked", '"abc"')).status_code == 412

@@ -15,7 +15,6 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kyodo_shared.runtime import Kernel
-from kyodo_shared.web import preconditions
 from kyodo_shared.web.auth import JwksVerifier, Principal, Role, require_role
 from kyodo_shared.web.handlers import install_problem_handlers
 from kyodo_shared.web.messages import MessageTable
@@ -117,11 +116,6 @@ def requires(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
         return who
 
     return dependency
-
-
-def require_if_match(request: Request, current_version: int) -> None:
-    """Optimistic concurrency over HTTP: updates must name the version they saw (see `web.preconditions`)."""
-    preconditions.require_if_match(request, current_version)
 
 
 def create_service_app(

@@ -1,4 +1,5 @@
-"""Conditional updates over HTTP (RFC 9110 §13.1.1 `If-Match`): the one parser every service's routes use.
+"""Conditional updates over HTTP (RFC 9110 §13.1.1 `If-Match`): the one parser every service's routes use, through
+`web.routes.expected_version`; the application then checks the version it loaded (`domain.refusals.check_version`).
 
 Our ETags are strong and name an aggregate's version, `"3"`; a client sends back what it received. Every update
 names the version it saw, so two people editing the same record cannot silently overwrite each other.
@@ -83,44 +84,6 @@ def if_match(request: Request) -> IfMatch:
     """The request's condition, from all of its If-Match field lines."""
     lines = request.headers.getlist("if-match")
     return parse_if_match(", ".join(lines) if lines else None)
-
-
-def require_if_match(request: Request, current_version: int | None) -> None:
-    """For routes that read the aggregate first: 412 unless the request's If-Match matches its version.
-
-    A race lost after this check is still caught by the store (409), so checking here is enough.
-    """
-    if not if_match(request).matches(current_version):
-        raise _failed()
-
-
-def expected_versions(request: Request) -> frozenset[int] | None:
-    """For an application that checks the version itself, inside its own transaction (the route does not read the
-    aggregate first): None for `*` — any current version, though the application must still refuse when the
-    aggregate does not exist — else the versions any of which may be current. When no tag names a version of ours
-    (weak or foreign tags only) nothing can match: 412 at once.
-    """
-    condition = if_match(request)
-    if condition.any:
-        return None
-    if not condition.versions:
-        raise _failed()
-    return condition.versions
-
-
-def expected_version(request: Request) -> int | None:
-    """`expected_versions` for an application that compares one version: None for `*`, else that version.
-
-    Such an application cannot honour a list naming several versions without reading first, so that list is
-    answered 412 (refetching gives the one current ETag). Prefer `expected_versions` in new application code.
-    """
-    versions = expected_versions(request)
-    if versions is None:
-        return None
-    if len(versions) > 1:
-        raise _failed()
-    (version,) = versions
-    return version
 
 
 def _required() -> Refusal:
