@@ -397,9 +397,15 @@ async def test_cancelling_a_call_in_review_stops_the_review_and_its_proposals_st
         committee = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
         green = await registered_group(p, "rep-g", "みどりの会")
         call_id, deadline = await published_call(p, committee, quorum=3)
-        await submit(p, call_id, green, "rep-g", "緑地の保全")
+        plan = "事業計画書（別紙）".encode()
+        attached = [
+            {"filename": "別紙.txt", "media_type": "text/plain", "content_base64": base64.b64encode(plan).decode()}
+        ]
+        await submit(p, call_id, green, "rep-g", "緑地の保全", attached)
         await close_and_open_review(p, call_id, deadline)
         (item,) = (await proposals_for(p, call_id, "m-1")).values()
+        assert (await score(p, call_id, "m-2", item["proposal_id"], 5, 5)).status_code == 201
+        assert (await score(p, call_id, "m-3", item["proposal_id"], 4, 4)).status_code == 201
         current = await ok(proposals.get(f"/calls/{call_id}"))
         await ok(
             proposals.post(
@@ -412,4 +418,15 @@ async def test_cancelling_a_call_in_review_stops_the_review_and_its_proposals_st
         assert stopped.status_code == 409
         board = await proposals.get(f"/calls/{call_id}/review/proposals", headers=p.token("m-1", "reviewer"))
         assert board.status_code == 409
+        # Nothing of the stopped review is read any more: not the attachments, not each other's scores.
+        digest = hashlib.sha256(plan).hexdigest()
+        attachment = await proposals.get(
+            f"/calls/{call_id}/review/proposals/{item['proposal_id']}/attachments/{digest}",
+            headers=p.token("m-2", "reviewer"),
+        )
+        assert (attachment.status_code, attachment.json()["code"]) == (409, "invalid_state")
+        scores = await proposals.get(
+            f"/calls/{call_id}/review/scores/{item['proposal_id']}", headers=p.token("m-2", "reviewer")
+        )
+        assert (scores.status_code, scores.json()["code"]) == (409, "invalid_state")
         assert (await proposals.get(f"/calls/{call_id}/results")).status_code == 404

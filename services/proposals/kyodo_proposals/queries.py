@@ -46,12 +46,15 @@ class CallQueries(ProposalsBase):
 
     # --- the board's reading --------------------------------------------------------------------------------
 
+    def _not_cancelled(self, call_id: UUID) -> None:
+        if self.get_call(call_id).status == CANCELLED:
+            # A cancelled call's review stops: nothing of it is read any more, its proposals stay sealed.
+            raise Refusal("invalid_state", state=CANCELLED)
+
     def board_proposals(self, principal: Principal, call_id: UUID) -> list[dict[str, Any]]:
         """The revealed proposals for a board member: a recused member sees that a proposal exists, not whose
         it is or what it says."""
-        if self.get_call(call_id).status == CANCELLED:
-            # A cancelled call's review stops, and its proposals stay sealed.
-            raise Refusal("invalid_state", state=CANCELLED)
+        self._not_cancelled(call_id)
         review = self.get_review(call_id)
         self._on_board(review, principal.sub)
         items = []
@@ -65,6 +68,7 @@ class CallQueries(ProposalsBase):
 
     def attachment(self, principal: Principal, call_id: UUID, proposal_id: str, sha256: str) -> Attachment:
         """An attachment of a revealed proposal, by its hash, for a board member not recused from it."""
+        self._not_cancelled(call_id)
         review = self.get_review(call_id)
         if proposal_id not in review.entries or principal.sub not in review.board:
             raise Refusal("proposal_not_found")
@@ -80,6 +84,7 @@ class CallQueries(ProposalsBase):
 
     def scores_seen(self, principal: Principal, call_id: UUID, proposal_id: str) -> list[dict[str, Any]]:
         """Others' scores on a proposal, for a member who has scored it: each member judges independently."""
+        self._not_cancelled(call_id)
         review = self.get_review(call_id)
         if proposal_id not in review.entries:
             raise Refusal("proposal_not_found")
