@@ -9,10 +9,10 @@ import pytest
 from fastapi import FastAPI, Request
 
 from kyodo_shared.domain.refusals import Refusal, check_version
-from kyodo_shared.web.app import etag_of as kernel_etag_of
 from kyodo_shared.web.handlers import install_problem_handlers
 from kyodo_shared.web.messages import MessageTable
 from kyodo_shared.web.preconditions import IfMatch, etag_of, parse_if_match
+from kyodo_shared.web.preconditions import etag_of as kernel_etag_of
 from kyodo_shared.web.routes import expected_version
 
 CURRENT = 3

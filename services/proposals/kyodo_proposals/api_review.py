@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from kyodo_proposals.review import Review
 from kyodo_proposals.routing import Coordinator, Reviewer, application
-from kyodo_shared.web.app import requires
+from kyodo_shared.web.access import requires
 from kyodo_shared.web.auth import Principal, Role
 from kyodo_shared.web.routes import actor_of, nudge
 

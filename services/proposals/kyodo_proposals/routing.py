@@ -9,7 +9,7 @@ from fastapi import Depends, Request, Response
 from kyodo_proposals.app import ProposalsApplication
 from kyodo_proposals.domain import Call
 from kyodo_proposals.schemas import CallView
-from kyodo_shared.web.app import optional_principal, requires
+from kyodo_shared.web.access import optional_principal, requires
 from kyodo_shared.web.auth import Principal, Role
 from kyodo_shared.web.routes import answered
 

@@ -10,7 +10,7 @@ from kyodo_registry.app import RegistryApplication
 from kyodo_registry.domain import Group
 from kyodo_registry.queries import GroupRecord
 from kyodo_registry.schemas import AssessmentView, GroupView, PublicGroupView, TieView
-from kyodo_shared.web.app import optional_principal, requires
+from kyodo_shared.web.access import optional_principal, requires
 from kyodo_shared.web.auth import Principal, Role
 from kyodo_shared.web.routes import answered
 

@@ -16,7 +16,7 @@ from kyodo_shared.audit.chain import iter_notifications, state_hash
 from kyodo_shared.audit.checkpointer import stored_checkpoints
 from kyodo_shared.audit.records import history_end, records_from_store
 from kyodo_shared.runtime import Kernel
-from kyodo_shared.web.app import requires
+from kyodo_shared.web.access import requires
 from kyodo_shared.web.auth import Principal, Role
 
 router = APIRouter(prefix="/audit", tags=["audit"])

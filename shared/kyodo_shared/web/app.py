@@ -6,19 +6,19 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Any
 
 import structlog
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kyodo_shared.audit.api import router as audit_router
 from kyodo_shared.runtime import Kernel
-from kyodo_shared.web.auth import JwksVerifier, Principal, Role, require_role
+from kyodo_shared.web.auth import JwksVerifier
 from kyodo_shared.web.handlers import install_problem_handlers
 from kyodo_shared.web.messages import MessageTable
-from kyodo_shared.web.preconditions import etag_of as etag_of
 from kyodo_shared.web.problems import MEDIA_TYPE
 
 log = structlog.get_logger(__name__)
@@ -88,36 +88,6 @@ def correlation_id(request: Request) -> str:
     return value
 
 
-def current_principal(request: Request) -> Awaitable[Principal]:
-    verifier: JwksVerifier = request.app.state.verifier
-    return verifier.authenticate(request.headers.get("authorization"))
-
-
-async def principal(request: Request) -> Principal:
-    return await current_principal(request)
-
-
-CurrentPrincipal = Annotated[Principal, Depends(principal)]
-
-
-async def optional_principal(request: Request) -> Principal | None:
-    """Anonymous readers are welcome on public routes; a token, when sent, must be valid."""
-    if "authorization" not in request.headers:
-        return None
-    return await current_principal(request)
-
-
-def requires(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
-    """A dependency that authenticates and checks roles before the body is validated (401/403 before 422)."""
-
-    async def dependency(request: Request) -> Principal:
-        who = await current_principal(request)
-        require_role(who, *roles)
-        return who
-
-    return dependency
-
-
 def create_service_app(
     *,
     kernel: Kernel,
@@ -147,8 +117,6 @@ def create_service_app(
     app.state.kernel = kernel
     app.state.verifier = verifier
     install_problem_handlers(app, messages or MessageTable())
-    from kyodo_shared.audit.api import router as audit_router
-
     for router in [*routers, audit_router]:
         app.include_router(router)
 
