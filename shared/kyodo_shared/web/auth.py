@@ -27,49 +27,35 @@ _MAX_TOKEN_LENGTH = 16_384
 _REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub"]
 
 
-# Messages are fixed per code so that no token material or claim value can leak into a response.
-_MESSAGES: dict[str, tuple[str, str]] = {
-    "missing_token": ("Bearer トークンが指定されていません。", "No bearer token was provided."),
-    "malformed_token": ("トークンの形式が正しくありません。", "The token is malformed."),
-    "invalid_signature": ("トークンの署名を検証できませんでした。", "The token signature is invalid."),
-    "token_expired": ("トークンの有効期限が切れています。", "The token has expired."),
-    "token_not_yet_valid": ("トークンはまだ有効になっていません。", "The token is not yet valid."),
-    "wrong_issuer": (
-        "トークンの発行者が信頼されていません。",
-        "The token was not issued by the trusted issuer.",
-    ),
-    "wrong_audience": (
-        "このサービス向けに発行されたトークンではありません。",
-        "The token was not issued for this service.",
-    ),
-    "unknown_kid": ("トークンの署名鍵が不明です。", "The token's signing key is not known."),
-    "disallowed_alg": (
-        "トークンの署名方式は許可されていません。",
-        "The token's signing algorithm is not allowed.",
-    ),
-    "missing_claim": ("トークンに必須の項目がありません。", "The token lacks a required claim."),
-    "invalid_token": ("トークンが無効です。", "The token is invalid."),
-    "jwks_unavailable": (
-        "署名鍵を取得できないため、トークンを検証できません。",
-        "The token cannot be verified because the signing keys are unavailable.",
-    ),
-}
-
-
 class AuthError(Exception):
-    """An authentication (401), authorisation (403) or key-outage (503) failure with bilingual reasons."""
+    """An authentication (401), authorisation (403) or key-outage (503) failure.
 
-    def __init__(self, status: int, code: str, reason_ja: str, reason_en: str) -> None:
-        super().__init__(f"{code}: {reason_en}")
-        self.status = status
-        self.code = code
-        self.reason_ja = reason_ja
-        self.reason_en = reason_en
+    Its wording is in the kernel's message table (`web.messages`), fixed per code so that no token material or
+    claim value can reach a response; `data` holds only what the code's message names (the roles required).
+    """
+
+    def __init__(self, status: int, code: str, **data: str) -> None:
+        super().__init__(code)
+        self.status, self.code, self.data = status, code, data
 
     @classmethod
     def unauthorized(cls, code: str) -> AuthError:
-        reason_ja, reason_en = _MESSAGES[code]
-        return cls(401, code, reason_ja, reason_en)
+        return cls(401, code)
+
+    @property
+    def reason_ja(self) -> str:
+        return _reason(self)[0]
+
+    @property
+    def reason_en(self) -> str:
+        return _reason(self)[1]
+
+
+def _reason(error: AuthError) -> tuple[str, str]:
+    from kyodo_shared.web.messages import KERNEL_MESSAGES  # the table imports nothing of this module's
+
+    message = KERNEL_MESSAGES[error.code]
+    return (message.detail_ja or "").format(**error.data), (message.detail_en or "").format(**error.data)
 
 
 class AuthSettings(BaseModel):
@@ -156,8 +142,7 @@ class JwksVerifier:
             key = await self._keys.get(kid)
         except JwksUnavailableError:
             # The identity provider is down, not the token bad: 503 tells clients to retry, not to log in again.
-            reason_ja, reason_en = _MESSAGES["jwks_unavailable"]
-            raise AuthError(503, "jwks_unavailable", reason_ja, reason_en) from None
+            raise AuthError(503, "jwks_unavailable") from None
         if key is None:
             raise AuthError.unauthorized("unknown_kid")
         if key.algorithm_name != alg:
@@ -216,9 +201,4 @@ def require_role(principal: Principal, *roles: Role) -> None:
     if any(principal.has(role) for role in roles):
         return
     names = ", ".join(role.value for role in roles) or "(none)"
-    raise AuthError(
-        403,
-        "forbidden_role",
-        f"この操作には次のいずれかのロールが必要です: {names}",
-        f"This action requires one of the roles: {names}",
-    )
+    raise AuthError(403, "forbidden_role", roles=names)

@@ -45,9 +45,7 @@ def install_problem_handlers(app: FastAPI, messages: MessageTable) -> None:
 
     async def on_auth(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, AuthError)
-        problem = messages.problem("authentication_required" if exc.status == 401 else "forbidden")
-        # The code names the precise reason (expired token, missing role …); the table gives the title.
-        problem.code, problem.detail_ja, problem.detail_en = exc.code, exc.reason_ja, exc.reason_en
+        problem = messages.problem(exc.code, exc.data)
         if exc.status == 401:
             problem.headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
         return problem_response(problem, request)

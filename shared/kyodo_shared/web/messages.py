@@ -75,6 +75,46 @@ KERNEL_MESSAGES: dict[str, Message] = {
     "body_too_large": Message(413, "リクエストが大きすぎます", "Request body too large"),
     "authentication_required": Message(401, "認証が必要です", "Authentication required"),
     "forbidden": Message(403, "権限がありません", "Forbidden"),
+    # Why a token was refused: fixed per code, so no token material or claim value reaches a response.
+    **{
+        code: Message(401, "認証が必要です", "Authentication required", ja, en)
+        for code, (ja, en) in {
+            "missing_token": ("Bearer トークンが指定されていません。", "No bearer token was provided."),
+            "malformed_token": ("トークンの形式が正しくありません。", "The token is malformed."),
+            "invalid_signature": ("トークンの署名を検証できませんでした。", "The token signature is invalid."),
+            "token_expired": ("トークンの有効期限が切れています。", "The token has expired."),
+            "token_not_yet_valid": ("トークンはまだ有効になっていません。", "The token is not yet valid."),
+            "wrong_issuer": (
+                "トークンの発行者が信頼されていません。",
+                "The token was not issued by the trusted issuer.",
+            ),
+            "wrong_audience": (
+                "このサービス向けに発行されたトークンではありません。",
+                "The token was not issued for this service.",
+            ),
+            "unknown_kid": ("トークンの署名鍵が不明です。", "The token's signing key is not known."),
+            "disallowed_alg": (
+                "トークンの署名方式は許可されていません。",
+                "The token's signing algorithm is not allowed.",
+            ),
+            "missing_claim": ("トークンに必須の項目がありません。", "The token lacks a required claim."),
+            "invalid_token": ("トークンが無効です。", "The token is invalid."),
+        }.items()
+    },
+    "forbidden_role": Message(
+        403,
+        "権限がありません",
+        "Forbidden",
+        "この操作には次のいずれかのロールが必要です: {roles}",
+        "This action requires one of the roles: {roles}",
+    ),
+    "jwks_unavailable": Message(
+        503,
+        "認証の確認ができません",
+        "Authentication is unavailable",
+        "署名鍵を取得できないため、トークンを検証できません。",
+        "The token cannot be verified because the signing keys are unavailable.",
+    ),
     "method_not_allowed": Message(405, "このメソッドは使えません", "Method not allowed"),
     "http_error": Message(400, "リクエストを処理できません", "Request failed"),
     "internal_error": Message(500, "内部エラーが発生しました", "Internal error"),
@@ -110,9 +150,9 @@ class MessageTable:
         title_en = message.title_en.format_map(_Words(en_words))
         if state:
             title_ja, title_en = f"{title_ja}（状態: {state}）", f"{title_en} (state: {state})"
-        return Problem(
-            message.status, code, title_ja, title_en, detail_ja=message.detail_ja, detail_en=message.detail_en
-        )
+        detail_ja = message.detail_ja.format_map(_Words(ja_words)) if message.detail_ja else None
+        detail_en = message.detail_en.format_map(_Words(en_words)) if message.detail_en else None
+        return Problem(message.status, code, title_ja, title_en, detail_ja=detail_ja, detail_en=detail_en)
 
     def for_refusal(self, refusal: Refusal) -> Problem:
         return self.problem(refusal.code, refusal.data)
