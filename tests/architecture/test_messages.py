@@ -70,3 +70,8 @@ def test_a_refusal_reads_in_japanese_with_english_beside_it_naming_the_state() -
 def test_a_not_found_refusal_names_the_kind_of_thing_in_both_languages() -> None:
     problem = SERVICES["registry"][1].for_refusal(Refusal("not_found", what="department"))
     assert (problem.status, problem.title_ja, problem.title_en) == (404, "部署が見つかりません", "Department not found")
+
+
+def test_a_code_without_a_message_is_answered_as_an_internal_error_not_a_crash() -> None:
+    problem = MessageTable().for_refusal(Refusal("no_such_code"))
+    assert (problem.status, problem.code) == (500, "internal_error")

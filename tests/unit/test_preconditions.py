@@ -145,9 +145,14 @@ async def test_without_if_match_only_what_does_not_exist_yet_may_be_created() ->
     assert (await post("/checked")).status_code == 428
 
 
+async def test_a_star_matches_what_exists_and_never_what_does_not() -> None:
+    assert (await post("/checked", "*")).status_code == 200
+    assert (await post("/not-yet-created", "*")).status_code == 412
+
+
 async def test_the_application_gets_the_versions_to_expect() -> None:
     assert (await post("/expected", '"3"')).json() == {"versions": [3]}
-    assert (await post("/expected", "*")).json() == {"versions": "None"}
+    assert (await post("/expected", "*")).json() == {"versions": "ANY_CURRENT"}
     assert (await post("/expected", 'W/"2", "3"')).json() == {"versions": [3]}
     assert (await post("/expected")).json() == {"versions": "UNNAMED"}
 

@@ -249,15 +249,6 @@ class RegistryView:
             )
         return rep is not None or contact is not None
 
-    def groups_acted_for(self, sub: str) -> list[str]:
-        with self.db.transaction(read_only=True) as tx:
-            rows = tx.fetchall(
-                "SELECT group_id FROM reg_groups WHERE representative_sub = %s "
-                "UNION SELECT group_id FROM reg_group_contacts WHERE contact_sub = %s ORDER BY 1",
-                (sub, sub),
-            )
-        return [str(row[0]) for row in rows]
-
     def board(self, committee_id: str, on: date) -> Board:
         day = on.isoformat()
         with self.db.transaction(read_only=True) as tx:

@@ -23,7 +23,7 @@ from kyodo_proposals.sealed import Gate, Proposal
 from kyodo_proposals.sealing import seal, unseal
 from kyodo_shared.audit.receipts import Receipt, content_hash, new_salt, sign_receipt
 from kyodo_shared.domain.actors import Actor, Principal
-from kyodo_shared.domain.refusals import UNNAMED, Expected, Refusal, StaleVersion, Unnamed, check_version
+from kyodo_shared.domain.refusals import UNNAMED, AnyCurrent, Expected, Refusal, StaleVersion, Unnamed, check_version
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class OwnProposal:
 
 def _sealed_version(proposal: Proposal | None, expected: Expected) -> None:
     """The version a sealed change applies to. UNNAMED: a first submission, so none may exist yet (a group that
-    submitted revises instead); otherwise the version the group saw, `*` (None) any version of its proposal.
+    submitted revises instead); otherwise the version the group saw, `*` (ANY_CURRENT) any version of its proposal.
     A stale version answers `proposal_changed`, the sealed proposal's own 412."""
     if isinstance(expected, Unnamed):
         if proposal is not None:
@@ -58,7 +58,7 @@ def _sealed_version(proposal: Proposal | None, expected: Expected) -> None:
         return
     if proposal is None:
         # `*` names whichever version exists, and none does; a named version is one the group no longer has.
-        raise Refusal("proposal_not_found" if expected is None else "proposal_changed")
+        raise Refusal("proposal_not_found" if isinstance(expected, AnyCurrent) else "proposal_changed")
     try:
         check_version(proposal.version, expected)
     except StaleVersion:

@@ -52,8 +52,3 @@ class Actor:
 
     def trace_dict(self) -> dict[str, str]:
         return dict(self.trace)
-
-
-def system_actor(name: str, trace: Mapping[str, str]) -> Actor:
-    """A command the platform issues itself (a durable timer, a consumer): no roles, its own name as `sub`."""
-    return Actor(Principal(f"system:{name}", frozenset()), trace)

@@ -41,9 +41,19 @@ class Unnamed:
 
 UNNAMED = Unnamed()
 
+
+class AnyCurrent:
+    """`If-Match: *`: whichever version exists — but something must exist (RFC 9110 §13.1.1)."""
+
+    def __repr__(self) -> str:
+        return "ANY_CURRENT"
+
+
+ANY_CURRENT = AnyCurrent()
+
 # The versions a command may apply to, as the caller named them in If-Match: one, any of several, none named
-# (UNNAMED), or any at all (None: `If-Match: *`, or a command the platform issues itself).
-Expected = int | frozenset[int] | Unnamed | None
+# (UNNAMED), any existing one (ANY_CURRENT, `*`), or no check at all (None: a command the platform issues itself).
+Expected = int | frozenset[int] | Unnamed | AnyCurrent | None
 
 
 def check_version(current: int, expected: Expected) -> None:
@@ -56,6 +66,10 @@ def check_version(current: int, expected: Expected) -> None:
     if isinstance(expected, Unnamed):
         if current:
             raise Refusal("precondition_required")
+        return
+    if isinstance(expected, AnyCurrent):
+        if not current:
+            raise StaleVersion(current)
         return
     if current not in expected if isinstance(expected, frozenset) else current != expected:
         raise StaleVersion(current)

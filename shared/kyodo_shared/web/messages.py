@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import structlog
+
 from kyodo_shared.domain.refusals import Refusal, StaleVersion
 from kyodo_shared.web.problems import Problem
 
@@ -25,6 +27,8 @@ class Message:
 
 # Words a refusal's data may name (`Refusal("not_found", what="department")`), in both languages.
 Terms = Mapping[str, tuple[str, str]]
+
+log = structlog.get_logger(__name__)
 
 KERNEL_MESSAGES: dict[str, Message] = {
     "precondition_required": Message(
@@ -64,10 +68,10 @@ KERNEL_MESSAGES: dict[str, Message] = {
     "invalid_state": Message(409, "現在の状態ではこの操作はできません", "Not allowed in the current state"),
     "conflict_of_interest": Message(
         403,
-        "利害関係があるため審査できません",
+        "利害関係があるためこの操作はできません",
         "Conflict of interest",
-        "自らが所属する団体、または利害関係を申告した団体は審査できません。",
-        "You cannot assess a group you belong to or declared an interest in.",
+        "自らが所属する団体、または利害関係を申告した団体については判断できません。",
+        "You cannot decide on a group you belong to or declared an interest in.",
     ),
     "not_acting_for_group": Message(403, "この団体を代表する権限がありません", "You do not act for this group"),
     "validation_failed": Message(422, "入力内容に誤りがあります", "The request has invalid fields"),
@@ -140,8 +144,14 @@ class MessageTable:
         return code in self.messages
 
     def problem(self, code: str, data: Mapping[str, str] | None = None) -> Problem:
-        """The problem for a code; the data's words fill the message, a `state` is named after it."""
-        message = self.messages[code]
+        """The problem for a code; the data's words fill the message, a `state` is named after it.
+
+        A code with no message is a programming error (`tests/architecture/test_messages.py` looks for them): it is
+        logged with the code and answered as an internal error, still as problem+json."""
+        message = self.messages.get(code)
+        if message is None:
+            log.error("refusal_without_message", code=code)
+            message, code, data = self.messages["internal_error"], "internal_error", {}
         data = dict(data or {})
         state = data.pop("state", "")
         ja_words = {k: self.terms.get(v, (v, v))[0] for k, v in data.items()}

@@ -90,9 +90,5 @@ def _required() -> Refusal:
     return Refusal("precondition_required")
 
 
-def _failed() -> Refusal:
-    return Refusal("precondition_failed")
-
-
 def _invalid() -> Refusal:
     return Refusal("invalid_if_match")

@@ -10,7 +10,7 @@ import uuid
 from fastapi import Request, Response
 
 from kyodo_shared.domain.actors import Actor, Principal
-from kyodo_shared.domain.refusals import UNNAMED, Expected
+from kyodo_shared.domain.refusals import ANY_CURRENT, UNNAMED, Expected
 from kyodo_shared.web.preconditions import etag_of as etag_of
 from kyodo_shared.web.preconditions import if_match
 
@@ -27,9 +27,9 @@ def expected_version(request: Request) -> Expected:
     if "if-match" not in request.headers:
         return UNNAMED
     condition = if_match(request)
-    # `*`: any current version; otherwise the versions named (none, when only weak or foreign tags were sent:
+    # `*`: any existing version; otherwise the versions named (none, when only weak or foreign tags were sent:
     # then nothing can match, and the application answers 412 after a 404 for what does not exist).
-    return None if condition.any else condition.versions
+    return ANY_CURRENT if condition.any else condition.versions
 
 
 def nudge(request: Request) -> None:

@@ -51,10 +51,6 @@ def review_id_for(call_id: str) -> str:
     return str(uuid5(NAMESPACE_URL, f"kyodo:proposals:review:{canonical_call_id(call_id)}"))
 
 
-def pair_text(pair: Pair) -> str:
-    return f"{pair[0]}|{pair[1]}"
-
-
 def parse_pair(text: Any) -> Pair | None:
     """ "member|proposal" → (member, proposal); proposal ids are UUIDs, so the last bar separates them."""
     if not isinstance(text, str) or "|" not in text:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
-
-from kyodo_shared.domain.refusals import StaleVersion
 
 # Fixed forever: ids derived from it (the team, a person's interests, the directories) must never change.
 ORG_NAMESPACE = UUID("e758ba80-70de-4c31-9b70-8fa69d50a8d0")
@@ -15,17 +13,8 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 Trace = dict[str, str]
 
 
-# The aggregate changed since the version the caller saw (HTTP 412): the kernel's one kind.
-StaleOrgVersion = StaleVersion
-
-
 def derived_id(name: str) -> UUID:
     return uuid5(ORG_NAMESPACE, name)
-
-
-def tokyo_date(moment: datetime) -> date:
-    """The calendar date in Kokubunji at that moment: terms and team stints are counted in Tokyo days."""
-    return moment.astimezone(TOKYO).date()
 
 
 def day(text: str) -> date:

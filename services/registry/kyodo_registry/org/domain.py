@@ -12,7 +12,7 @@ from kyodo_registry.org.committees import (
     Officers,
     Term,
 )
-from kyodo_registry.org.common import ORG_NAMESPACE, StaleOrgVersion
+from kyodo_registry.org.common import ORG_NAMESPACE
 from kyodo_registry.org.departments import COMMITTEES, DEPARTMENTS, Department, Directory, group_interests
 from kyodo_registry.org.interests import Declaration, InterestKind, Interests, interests_id
 from kyodo_registry.org.team import TEAM_ID, Stint, Team
@@ -37,7 +37,6 @@ __all__ = [
     "Interests",
     "MembershipEndReason",
     "Officers",
-    "StaleOrgVersion",
     "Stint",
     "Team",
     "Term",

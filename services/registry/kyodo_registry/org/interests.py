@@ -79,9 +79,6 @@ class Interests(Aggregate):
     def create_id(person_sub: str) -> UUID:
         return interests_id(person_sub)
 
-    def has_interest_in(self, group_id: UUID) -> bool:
-        return any(d.active and d.group_id == group_id for d in self.declarations)
-
     def declare(
         self, group_id: UUID, kind: str, note: str | None, declared_at: str, recorded_by: str, trace: Trace
     ) -> UUID:
