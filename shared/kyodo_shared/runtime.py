@@ -23,8 +23,8 @@ from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
 from kyodo_shared.audit.chain import ChainStore
-from kyodo_shared.audit.keys import SigningKeys
-from kyodo_shared.audit.runtime import AuditKeys, AuditRuntime
+from kyodo_shared.audit.keys import AuditKeys, SigningKeys
+from kyodo_shared.audit.runtime import AuditRuntime
 from kyodo_shared.audit.visibility import VisibilityPolicy
 from kyodo_shared.bus.consumer import BatchHandler, Handler, SourceConsumer
 from kyodo_shared.bus.dlq import ConsumerLedger

@@ -7,11 +7,48 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlparse
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from kyodo_shared.web.auth import AuthSettings
+# Only public-key algorithms: an HMAC "key" published in a JWKS would be a shared secret anyone can read.
+ASYMMETRIC_ALGORITHMS: frozenset[str] = frozenset(
+    {"EdDSA", "ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}
+)
+
+
+class AuthSettings(BaseModel):
+    """Where tokens come from, whom they are for, and how the issuer's keys are fetched."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    issuer: str = Field(min_length=1)
+    audience: str = Field(min_length=1)
+    jwks_url: str
+    algorithms: list[str] = Field(default_factory=lambda: ["EdDSA", "ES256", "RS256"], min_length=1)
+    leeway_seconds: int = Field(default=30, ge=0, le=300)
+    jwks_cache_seconds: int = Field(default=300, gt=0)
+    min_refresh_interval_seconds: float = Field(default=5.0, ge=0)
+
+    @field_validator("jwks_url")
+    @classmethod
+    def _check_jwks_url(cls, value: str) -> str:
+        parsed = urlparse(value)
+        if parsed.scheme in ("http", "https") and parsed.netloc:
+            return value
+        if parsed.scheme == "file" and parsed.netloc in ("", "localhost") and parsed.path:
+            return value
+        raise ValueError("jwks_url must be an http(s):// URL or a file:// path")
+
+    @field_validator("algorithms")
+    @classmethod
+    def _check_algorithms(cls, value: list[str]) -> list[str]:
+        # Symmetric algorithms would let anyone holding the public JWKS forge tokens (alg confusion).
+        disallowed = sorted(set(value) - ASYMMETRIC_ALGORITHMS)
+        if disallowed:
+            raise ValueError(f"only asymmetric algorithms are allowed, not {disallowed}")
+        return value
 
 
 class StoreSettings(BaseModel):

@@ -20,7 +20,9 @@ DOMAIN_MODULES = [
     "kyodo_proposals.sealed",
     "kyodo_info_hub.domain",
     "kyodo_shared.domain.refusals",
+    "kyodo_shared.domain.actors",
     "kyodo_shared.domain.text",
+    "kyodo_registry.vocabulary",
 ]
 
 # Top-level packages a domain must not load, directly or through the kernel.
@@ -50,3 +52,16 @@ def test_importing_a_domain_module_loads_nothing_of_the_web_the_bus_or_the_contr
 def test_the_probe_itself_sees_a_forbidden_import() -> None:
     # The check above can fail: an application module does load the web framework.
     assert "fastapi" in loaded_after_import("kyodo_registry.main")
+
+
+APPLICATION_MODULES = ["kyodo_registry.app", "kyodo_proposals.app", "kyodo_info_hub.app"]
+# An application service may use the store, the vault and its clock, but not the web or the bus: routes call it,
+# consumers feed the read models it reads.
+FORBIDDEN_IN_APPLICATION = ["fastapi", "starlette", "jwt", "httpx", "nats"]
+
+
+@pytest.mark.parametrize("module", APPLICATION_MODULES)
+def test_importing_an_application_service_loads_no_web_framework_or_bus_client(module: str) -> None:
+    loaded = loaded_after_import(module)
+    offenders = sorted(name for name in loaded if name.split(".")[0] in FORBIDDEN_IN_APPLICATION)
+    assert offenders == [], f"{module} loads {offenders}"

@@ -27,7 +27,7 @@ from kyodo_proposals.registry_view import RegistryView
 from kyodo_proposals.review import Review, review_id
 from kyodo_proposals.sealed import Gate, Proposal
 from kyodo_proposals.sealing import derived_id
-from kyodo_shared.audit.runtime import AuditKeys
+from kyodo_shared.audit.keys import AuditKeys
 from kyodo_shared.domain.refusals import Expected, Refusal, check_version
 from kyodo_shared.store.db import Database
 from kyodo_shared.tasks.timers import Timers

@@ -15,10 +15,11 @@ from kyodo_proposals.api_proposals import router as proposals_router
 from kyodo_proposals.api_review import router as review_router
 from kyodo_proposals.app import CLOSE_TIMER, ProposalsApplication
 from kyodo_proposals.bus import to_contracts
+from kyodo_proposals.bus_registry import HANDLERS, READ_MODELS, migrate_registry_view
 from kyodo_proposals.index import NAME as INDEX_NAME
 from kyodo_proposals.index import migrate_index, project_calls
 from kyodo_proposals.messages import MESSAGES
-from kyodo_proposals.registry_view import HANDLERS, READ_MODELS, RegistryView, migrate_registry_view
+from kyodo_proposals.registry_view import RegistryView
 from kyodo_proposals.settings import ProposalsSettings
 from kyodo_proposals.visibility import POLICY
 from kyodo_shared.runtime import Kernel, Subscription, open_foundation

@@ -105,3 +105,25 @@ class SigningKeys:
         if self.pending is not None:
             self.active, self.pending = self.pending, None
             self._save()
+
+
+class AuditKeys:
+    """A service's checkpoint signing keys, kept outside the event store and loaded (or made) on first use — so
+    an operator command that only reads never creates keys. Shared by the audit runtime (checkpoints) and any
+    application that signs with them (the proposals service's receipts)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.signing_keys: SigningKeys | None = None
+
+    def ring(self) -> SigningKeys:
+        if self.signing_keys is None:
+            self.signing_keys = SigningKeys.load_or_create(self.folder)
+        return self.signing_keys
+
+    def published(self) -> dict[str, str]:
+        """Keys that have signed or been announced (never a pending one); empty where none exist, never created."""
+        ring = self.signing_keys or SigningKeys.existing(self.folder)
+        if ring is None:
+            return {}
+        return {kid: key for kid, key in ring.public.items() if kid != ring.pending}

@@ -3,40 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
 from nats.js import JetStreamContext
 
 from kyodo_shared.audit.chain import Chainer, ChainStore
 from kyodo_shared.audit.checkpointer import Checkpointer
-from kyodo_shared.audit.keys import SigningKeys
+from kyodo_shared.audit.keys import AuditKeys
 from kyodo_shared.audit.publisher import CheckpointPublisher
 from kyodo_shared.settings import AuditSettings, BusSettings
 from kyodo_shared.tasks.leases import Lease
 from kyodo_shared.tasks.supervisor import Supervisor
-
-
-class AuditKeys:
-    """A service's checkpoint signing keys, kept outside the event store and loaded (or made) on first use — so
-    an operator command that only reads never creates keys. Shared by the audit runtime (checkpoints) and any
-    application that signs with them (the proposals service's receipts)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.signing_keys: SigningKeys | None = None
-
-    def ring(self) -> SigningKeys:
-        if self.signing_keys is None:
-            self.signing_keys = SigningKeys.load_or_create(self.folder)
-        return self.signing_keys
-
-    def published(self) -> dict[str, str]:
-        """Keys that have signed or been announced (never a pending one); empty where none exist, never created."""
-        ring = self.signing_keys or SigningKeys.existing(self.folder)
-        if ring is None:
-            return {}
-        return {kid: key for kid, key in ring.public.items() if kid != ring.pending}
 
 
 class AuditRuntime:

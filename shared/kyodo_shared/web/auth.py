@@ -5,15 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlparse
 
 import httpx
 import jwt
 from jwt import exceptions as jwt_errors
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kyodo_shared.domain.actors import Principal, Role
-from kyodo_shared.web.jwks import ASYMMETRIC_ALGORITHMS, JwksUnavailableError, KeySet
+from kyodo_shared.settings import AuthSettings
+from kyodo_shared.web.jwks import JwksUnavailableError, KeySet
 
 # Re-exported: the web layer authenticates into these plain types.
 __all__ = ["AuthError", "AuthSettings", "JwksVerifier", "Principal", "Role", "require_role"]
@@ -56,39 +55,6 @@ def _reason(error: AuthError) -> tuple[str, str]:
 
     message = KERNEL_MESSAGES[error.code]
     return (message.detail_ja or "").format(**error.data), (message.detail_en or "").format(**error.data)
-
-
-class AuthSettings(BaseModel):
-    """Where tokens come from, whom they are for, and how the issuer's keys are fetched."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    issuer: str = Field(min_length=1)
-    audience: str = Field(min_length=1)
-    jwks_url: str
-    algorithms: list[str] = Field(default_factory=lambda: ["EdDSA", "ES256", "RS256"], min_length=1)
-    leeway_seconds: int = Field(default=30, ge=0, le=300)
-    jwks_cache_seconds: int = Field(default=300, gt=0)
-    min_refresh_interval_seconds: float = Field(default=5.0, ge=0)
-
-    @field_validator("jwks_url")
-    @classmethod
-    def _check_jwks_url(cls, value: str) -> str:
-        parsed = urlparse(value)
-        if parsed.scheme in ("http", "https") and parsed.netloc:
-            return value
-        if parsed.scheme == "file" and parsed.netloc in ("", "localhost") and parsed.path:
-            return value
-        raise ValueError("jwks_url must be an http(s):// URL or a file:// path")
-
-    @field_validator("algorithms")
-    @classmethod
-    def _check_algorithms(cls, value: list[str]) -> list[str]:
-        # Symmetric algorithms would let anyone holding the public JWKS forge tokens (alg confusion).
-        disallowed = sorted(set(value) - ASYMMETRIC_ALGORITHMS)
-        if disallowed:
-            raise ValueError(f"only asymmetric algorithms are allowed, not {disallowed}")
-        return value
 
 
 class JwksVerifier:

@@ -16,14 +16,12 @@ import httpx
 from jwt import PyJWK
 from jwt.exceptions import PyJWTError
 
+from kyodo_shared.settings import ASYMMETRIC_ALGORITHMS
+
 __all__ = ["ASYMMETRIC_ALGORITHMS", "JwksUnavailableError", "KeySet", "parse_jwks"]
 
 _log = logging.getLogger(__name__)
 
-# Only public-key algorithms: an HMAC "key" published in a JWKS would be a shared secret anyone can read.
-ASYMMETRIC_ALGORITHMS: frozenset[str] = frozenset(
-    {"EdDSA", "ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}
-)
 _HTTP_TIMEOUT_SECONDS = 5.0
 
 

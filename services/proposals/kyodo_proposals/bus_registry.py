@@ -1,0 +1,200 @@
+"""The registry's contract events the proposals service follows, kept in read models in its own database: which
+groups are in good standing and who acts for them, the review board's members and officers, and declared
+interests (for automatic recusal). The application reads them through `registry_view.RegistryView`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from kyodo_shared.bus.cloudevents import Envelope
+from kyodo_shared.bus.consumer import Handler
+from kyodo_shared.contracts import Contract
+from kyodo_shared.contracts import registry as r
+from kyodo_shared.contracts import registry_org as o
+from kyodo_shared.store.db import Database, Tx, migrate
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS reg_groups (
+        group_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        representative_sub TEXT NOT NULL
+    )""",
+    # Every change of a group's standing with the registry's time, so eligibility is judged at a call's deadline.
+    """CREATE TABLE IF NOT EXISTS reg_group_standing (
+        group_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        source_sequence BIGINT NOT NULL,
+        status TEXT NOT NULL,
+        PRIMARY KEY (group_id, source_sequence)
+    )""",
+    """CREATE TABLE IF NOT EXISTS reg_group_contacts (
+        group_id TEXT NOT NULL,
+        contact_sub TEXT NOT NULL,
+        PRIMARY KEY (group_id, contact_sub)
+    )""",
+    """CREATE TABLE IF NOT EXISTS reg_committee_terms (
+        committee_id TEXT NOT NULL,
+        committee_kind TEXT NOT NULL,
+        member_sub TEXT NOT NULL,
+        term_start TEXT NOT NULL,
+        term_end TEXT NOT NULL,
+        PRIMARY KEY (committee_id, member_sub, term_start)
+    )""",
+    """CREATE TABLE IF NOT EXISTS reg_committee_officers (
+        committee_id TEXT PRIMARY KEY,
+        chair_sub TEXT NOT NULL,
+        vice_chair_sub TEXT,
+        effective_on TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS reg_interests (
+        declaration_id TEXT PRIMARY KEY,
+        person_sub TEXT NOT NULL,
+        group_id TEXT NOT NULL,
+        declared_at TEXT NOT NULL,
+        withdrawn_at TEXT
+    )""",
+    "CREATE INDEX IF NOT EXISTS reg_interests_person ON reg_interests (person_sub, group_id)",
+)
+READ_MODELS = [
+    "reg_groups",
+    "reg_group_standing",
+    "reg_group_contacts",
+    "reg_committee_terms",
+    "reg_committee_officers",
+    "reg_interests",
+]
+
+
+def migrate_registry_view(db: Database) -> None:
+    migrate(db, SCHEMA)
+
+
+def _group_status(tx: Tx, group_id: object, status: str, envelope: Envelope | None = None) -> None:
+    tx.execute("UPDATE reg_groups SET status = %s WHERE group_id = %s", (status, str(group_id)))
+    if envelope is not None:
+        _standing(tx, group_id, status, envelope)
+
+
+def _standing(tx: Tx, group_id: object, status: str, envelope: Envelope) -> None:
+    tx.execute(
+        "INSERT INTO reg_group_standing (group_id, at, source_sequence, status) VALUES (%s, %s, %s, %s) "
+        "ON CONFLICT DO NOTHING",
+        (str(group_id), envelope.time.astimezone(UTC).isoformat(), envelope.sequence, status),
+    )
+
+
+def on_registry_event(envelope: Envelope, tx: Tx) -> None:
+    event = envelope.data
+    if isinstance(event, r.GroupApplied | r.GroupRegistered | r.GroupReapplied):
+        status = "registered" if isinstance(event, r.GroupRegistered) else "under_review"
+        tx.execute(
+            "INSERT INTO reg_groups (group_id, name, status, representative_sub) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (group_id) DO UPDATE SET name = excluded.name, status = excluded.status, "
+            "representative_sub = excluded.representative_sub",
+            (str(event.group_id), event.profile.name, status, event.representative_sub),
+        )
+        _standing(tx, event.group_id, status, envelope)
+    elif isinstance(event, r.GroupProfileUpdated):
+        tx.execute("UPDATE reg_groups SET name = %s WHERE group_id = %s", (event.profile.name, str(event.group_id)))
+    elif isinstance(event, r.GroupRejected):
+        _group_status(tx, event.group_id, "rejected", envelope)
+    elif isinstance(event, r.GroupRenewed | r.GroupReinstated):
+        _group_status(tx, event.group_id, "registered", envelope)
+    elif isinstance(event, r.GroupLapsed):
+        _group_status(tx, event.group_id, "lapsed", envelope)
+    elif isinstance(event, r.GroupSuspended):
+        _group_status(tx, event.group_id, "suspended", envelope)
+    elif isinstance(event, r.GroupDissolved):
+        _group_status(tx, event.group_id, "dissolved", envelope)
+    elif isinstance(event, r.GroupRepresentativeChanged):
+        tx.execute(
+            "UPDATE reg_groups SET representative_sub = %s WHERE group_id = %s",
+            (event.representative_sub, str(event.group_id)),
+        )
+        tx.execute(
+            "DELETE FROM reg_group_contacts WHERE group_id = %s AND contact_sub = %s",
+            (str(event.group_id), event.representative_sub),
+        )
+    elif isinstance(event, r.GroupContactAdded):
+        tx.execute(
+            "INSERT INTO reg_group_contacts (group_id, contact_sub) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+            (str(event.group_id), event.contact_sub),
+        )
+    elif isinstance(event, r.GroupContactRemoved):
+        tx.execute(
+            "DELETE FROM reg_group_contacts WHERE group_id = %s AND contact_sub = %s",
+            (str(event.group_id), event.contact_sub),
+        )
+    else:
+        _on_org_event(event, tx)
+
+
+def _on_org_event(event: Contract, tx: Tx) -> None:
+    if isinstance(event, o.CommitteeMemberAppointed):
+        tx.execute(
+            "INSERT INTO reg_committee_terms (committee_id, committee_kind, member_sub, term_start, term_end) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            (
+                str(event.committee_id),
+                event.committee_kind.value,
+                event.member_sub,
+                event.term_start.isoformat(),
+                event.term_end.isoformat(),
+            ),
+        )
+    elif isinstance(event, o.CommitteeMembershipEnded):
+        # The term that was running on that day ends there.
+        tx.execute(
+            "UPDATE reg_committee_terms SET term_end = %s WHERE committee_id = %s AND member_sub = %s "
+            "AND term_start <= %s AND term_end >= %s",
+            (
+                event.ended_on.isoformat(),
+                str(event.committee_id),
+                event.member_sub,
+                event.ended_on.isoformat(),
+                event.ended_on.isoformat(),
+            ),
+        )
+    elif isinstance(event, o.CommitteeOfficersChanged):
+        tx.execute(
+            "INSERT INTO reg_committee_officers (committee_id, chair_sub, vice_chair_sub, effective_on) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (committee_id) DO UPDATE SET chair_sub = excluded.chair_sub, "
+            "vice_chair_sub = excluded.vice_chair_sub, effective_on = excluded.effective_on",
+            (str(event.committee_id), event.chair_sub, event.vice_chair_sub, event.effective_on.isoformat()),
+        )
+    elif isinstance(event, o.InterestDeclared):
+        tx.execute(
+            "INSERT INTO reg_interests (declaration_id, person_sub, group_id, declared_at) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT DO NOTHING",
+            (str(event.declaration_id), event.person_sub, str(event.group_id), event.declared_at.isoformat()),
+        )
+    elif isinstance(event, o.InterestWithdrawn):
+        tx.execute(
+            "UPDATE reg_interests SET withdrawn_at = %s WHERE declaration_id = %s",
+            (event.withdrawn_at.isoformat(), str(event.declaration_id)),
+        )
+
+
+FOLLOWED: tuple[type[Contract], ...] = (
+    r.GroupApplied,
+    r.GroupRegistered,
+    r.GroupReapplied,
+    r.GroupProfileUpdated,
+    r.GroupRejected,
+    r.GroupRenewed,
+    r.GroupReinstated,
+    r.GroupLapsed,
+    r.GroupSuspended,
+    r.GroupDissolved,
+    r.GroupRepresentativeChanged,
+    r.GroupContactAdded,
+    r.GroupContactRemoved,
+    o.CommitteeMemberAppointed,
+    o.CommitteeMembershipEnded,
+    o.CommitteeOfficersChanged,
+    o.InterestDeclared,
+    o.InterestWithdrawn,
+)
+HANDLERS: dict[type[Contract], Handler] = dict.fromkeys(FOLLOWED, on_registry_event)
