@@ -302,7 +302,7 @@ async def test_interests_are_declared_withdrawn_and_read_publicly(registry: Plat
     # A coordinator records a relative's tie on another member's behalf.
     on_behalf = {"group_id": str(group), "kind": "close_relation"}
     await ok(client.post("/interests/people/m-2", json=on_behalf, headers=coord(registry)), 201)
-    about = (await ok(client.get(f"/interests/groups/{group}"))).json()["declarations"]
+    about = (await ok(client.get(f"/interests/groups/{group}"))).json()["items"]
     assert [(d["person_sub"], d["kind"], d["recorded_by"]) for d in about] == [
         ("m-1", "officer", "m-1"),
         ("m-2", "close_relation", "coord-1"),

@@ -8,8 +8,8 @@ references holding only a query (`<?q=…&page=2&per_page=20>`): they resolve ag
 A route applies it in two lines:
 
     @router.get("", response_model=GroupPage, responses=LINK_HEADER)
-    async def groups(request: Request, response: Response, paging: Paging, q: str = "") -> Any:
-        items, total = await run(app.groups, q=q, offset=paging.offset, limit=paging.limit)
+    def groups(request: Request, response: Response, paging: Paging, q: str = "") -> Any:
+        items, total = application(request).groups(q=q, offset=paging.offset, limit=paging.limit)
         return paginated(request, response, paging, GroupPage, items, total)
 """
 

@@ -15,6 +15,7 @@ from kyodo_registry.org.http import ShortText, Strict, SubPath, actor_of, expect
 from kyodo_shared.contracts.registry_org import InterestKind
 from kyodo_shared.web.access import CurrentPrincipal, requires
 from kyodo_shared.web.auth import Principal, Role
+from kyodo_shared.web.pagination import LINK_HEADER, Page, Paging, paginated
 from kyodo_shared.web.preconditions import etag_of
 
 router = APIRouter(prefix="/interests", tags=["interests"])
@@ -53,9 +54,8 @@ class PersonInterests(BaseModel):
     declarations: list[DeclarationView]
 
 
-class GroupInterests(BaseModel):
-    group_id: UUID
-    declarations: list[DeclarationView]
+class GroupInterests(Page[DeclarationView]):
+    """One page of the declarations about a group (page/per_page, `total`, RFC 8288 `Link`)."""
 
 
 def declaration_view(person_sub: str, d: Declaration) -> DeclarationView:
@@ -161,7 +161,13 @@ def of_person(person_sub: SubPath, request: Request, response: Response) -> Any:
     return person_view(person_sub, interests)
 
 
-@router.get("/groups/{group_id}", response_model=GroupInterests, summary="Declarations about a group (public)")
-def about_group(group_id: UUID, request: Request) -> Any:
+@router.get(
+    "/groups/{group_id}",
+    response_model=GroupInterests,
+    responses=LINK_HEADER,
+    summary="Declarations about a group (public)",
+)
+def about_group(group_id: UUID, request: Request, response: Response, paging: Paging) -> Any:
     found = org_app(request).interests_in(group_id)
-    return GroupInterests(group_id=group_id, declarations=[declaration_view(sub, d) for sub, d in found])
+    page = [declaration_view(sub, d) for sub, d in found[paging.offset : paging.offset + paging.limit]]
+    return paginated(request, response, paging, GroupInterests, page, len(found))
