@@ -6,10 +6,7 @@ arrive, in `bus.open_data`: it is signature checking, not a rule of its own.)
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 # Public dates are shown in the city's time zone.
-TOKYO = ZoneInfo("Asia/Tokyo")
 
 # A group is in the directory once registered; lapsed (更新切れ) and suspended (登録停止) ones stay, marked, and
 # dissolved ones leave it.

@@ -12,9 +12,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
 
-from kyodo_proposals.app_base import TOKYO
 from kyodo_proposals.routing import Anyone, Coordinator, application, call_view, done
 from kyodo_proposals.schemas import Amendment, CallDraft, CallPage, CallSummary, CallView, Reason
+from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.web.pagination import LINK_HEADER, Paging, paginated
 from kyodo_shared.web.routes import actor_of, etag_of, expected_version
 

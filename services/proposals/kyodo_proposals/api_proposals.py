@@ -13,20 +13,17 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from kyodo_proposals.routing import GroupRole, application
 from kyodo_proposals.submissions import Attachment, OwnProposal
 from kyodo_shared.audit.jcs import canonicalize
 from kyodo_shared.web.routes import actor_of, answered, etag_of, expected_version
+from kyodo_shared.web.schemas import Strict
 
 router = APIRouter(prefix="/calls/{call_id}/proposals", tags=["proposals"])
 MEDIA_TYPES = frozenset({"application/pdf", "text/plain", "image/png", "image/jpeg"})
 MAX_ATTACHMENT_BYTES = 128 * 1024
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class BudgetLine(Strict):
@@ -83,7 +80,7 @@ class AttachmentIn(Strict):
 
 class Submission(Strict):
     content: Content
-    attachments: Annotated[list[AttachmentIn], Field(max_length=5)] = []
+    attachments: Annotated[list[AttachmentIn], Field(max_length=5, default_factory=list)]
 
 
 class NewSubmission(Submission):

@@ -14,13 +14,14 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from kyodo_proposals.app_base import ATTEMPTS, CLOSE_TIMER, TOKYO, rule_of
+from kyodo_proposals.app_base import ATTEMPTS, CLOSE_TIMER, rule_of
 from kyodo_proposals.decision import DecisionCommands
 from kyodo_proposals.domain import Call
 from kyodo_proposals.queries import CallQueries
 from kyodo_proposals.review_app import ReviewCommands
 from kyodo_proposals.submissions import SubmissionCommands
 from kyodo_shared.domain.actors import Actor
+from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.domain.refusals import Expected, Refusal
 
 # CLOSE_TIMER: the composition root registers the deadline timer's action under it.

@@ -16,7 +16,6 @@ from datetime import date, datetime
 from fractions import Fraction
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -28,11 +27,11 @@ from kyodo_proposals.review import Review, review_id
 from kyodo_proposals.sealed import Gate, Proposal
 from kyodo_proposals.sealing import derived_id
 from kyodo_shared.audit.keys import AuditKeys
+from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.domain.refusals import Expected, Refusal, check_version
 from kyodo_shared.store.db import Database
 from kyodo_shared.tasks.timers import Timers
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 CLOSE_TIMER = "proposals.call.close"
 # Submissions to one call meet at its gate, board members at its review: a lost race is simply tried again.
 ATTEMPTS = 8

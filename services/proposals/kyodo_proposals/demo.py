@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import httpx
 
+from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.service import DemoContext
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 # Written by the registry's demo (kyodo_registry.demo.REVIEW_BOARD); read by name, since services never import
 # each other.
 REVIEW_BOARD = "registry.review_board_id"

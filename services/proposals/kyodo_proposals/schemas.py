@@ -8,18 +8,15 @@ from fractions import Fraction
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
 from kyodo_shared.contracts.proposals import CallKind, Formula, TieRule
 from kyodo_shared.web.pagination import Page
+from kyodo_shared.web.schemas import Strict
 
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 Key = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class CriterionIn(Strict):
@@ -62,7 +59,7 @@ class Rules(Strict):
     passing_score: Annotated[str, Field(max_length=40, description="Exact: '60' or '121/2'.")]
     select: Annotated[int, Field(ge=1, le=100)] = 1
     tie_rule: TieRule = TieRule.LOTTERY
-    priority: Annotated[list[Key], Field(max_length=20)] = []
+    priority: Annotated[list[Key], Field(max_length=20, default_factory=list)]
 
     @field_validator("passing_score")
     @classmethod

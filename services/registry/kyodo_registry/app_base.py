@@ -13,19 +13,18 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError, Application
 
 from kyodo_registry.documents import DocumentStore
 from kyodo_registry.domain import REGISTERED, Group
 from kyodo_shared.domain.actors import Actor
+from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.domain.refusals import Expected, Refusal, check_version
 from kyodo_shared.privacy.vault import KeyVault
 from kyodo_shared.store.db import Database
 from kyodo_shared.tasks.timers import Timers
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 LAPSE_TIMER = "registry.renewal.lapse"
 # Renewal opens this many days before the due date.
 RENEWAL_WINDOW_DAYS = 90

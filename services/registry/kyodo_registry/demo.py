@@ -6,14 +6,13 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 
 from kyodo_registry.domain import Criterion
+from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.service import DemoContext
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 # What later services' demos read from the facts: the review board they draw a call's board from.
 REVIEW_BOARD = "registry.review_board_id"
 

@@ -8,19 +8,16 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import AnyHttpUrl, BaseModel, EmailStr, Field, field_validator
 
 from kyodo_registry.documents import MAX_BYTES, MEDIA_TYPES, Document
 from kyodo_shared.contracts.registry import Criterion, TieKind
 from kyodo_shared.web.pagination import Page
+from kyodo_shared.web.schemas import Strict
 
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 Sub = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class Person(Strict):
@@ -104,7 +101,7 @@ class ApplicationRequest(ProfileFields):
     representative: Person
     criteria: dict[Criterion, Declaration] = Field(description="Evidence for each of the six criteria.")
     bylaws: BylawsUpload
-    ties: Annotated[list[TieRequest], Field(max_length=50)] = []
+    ties: Annotated[list[TieRequest], Field(max_length=50, default_factory=list)]
 
 
 class ReapplicationRequest(ProfileFields):
@@ -125,7 +122,7 @@ class InformationRequest(Strict):
 
 class InformationAnswer(Strict):
     answer: Text
-    evidence: dict[Criterion, Declaration] = {}
+    evidence: dict[Criterion, Declaration] = Field(default_factory=dict)
 
 
 class RenewalRequest(Strict):

@@ -11,15 +11,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.store.db import Database, migrate
 
 ENCRYPTION = "aes-256-gcm/v1"
-TOKYO = ZoneInfo("Asia/Tokyo")
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS kyodo_person_keys (

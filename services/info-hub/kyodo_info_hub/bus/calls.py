@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 
-from kyodo_info_hub.domain import TOKYO
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import Handler
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts import proposals as p
+from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.store.db import Database, Tx, migrate
 
 TABLES = ["portal_calls"]

@@ -11,12 +11,13 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from kyodo_registry.org.app import OrgCommands
 from kyodo_registry.org.domain import Committee
-from kyodo_registry.org.http import ShortText, Strict, Sub, SubPath, actor_of, expected_version, nudge, org_app
+from kyodo_registry.org.http import ShortText, Sub, SubPath, actor_of, expected_version, nudge, org_app
 from kyodo_shared.contracts.registry_org import CommitteeKind, MembershipEndReason
 from kyodo_shared.web.access import requires
 from kyodo_shared.web.auth import Principal, Role
 from kyodo_shared.web.pagination import LINK_HEADER, Page, Paging, paginated
 from kyodo_shared.web.preconditions import etag_of
+from kyodo_shared.web.schemas import Strict
 
 router = APIRouter(prefix="/committees", tags=["committees"])
 Coordinator = Annotated[Principal, Depends(requires(Role.COORDINATOR))]

@@ -10,11 +10,12 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from kyodo_registry.org.domain import Department, Team
-from kyodo_registry.org.http import ShortText, Strict, Sub, SubPath, actor_of, expected_version, nudge, org_app
+from kyodo_registry.org.http import ShortText, Sub, SubPath, actor_of, expected_version, nudge, org_app
 from kyodo_shared.web.access import requires
 from kyodo_shared.web.auth import Principal, Role
 from kyodo_shared.web.pagination import LINK_HEADER, Page, Paging, paginated
 from kyodo_shared.web.preconditions import etag_of
+from kyodo_shared.web.schemas import Strict
 
 departments = APIRouter(prefix="/departments", tags=["departments"])
 team = APIRouter(prefix="/team", tags=["team"])

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from uuid import UUID, uuid5
-from zoneinfo import ZoneInfo
 
 # Fixed forever: ids derived from it (the team, a person's interests, the directories) must never change.
 ORG_NAMESPACE = UUID("e758ba80-70de-4c31-9b70-8fa69d50a8d0")
-TOKYO = ZoneInfo("Asia/Tokyo")
 
 Trace = dict[str, str]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Path, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from kyodo_registry.app import RegistryApplication
 from kyodo_shared.web.routes import actor_of, expected_version, nudge
@@ -14,10 +14,6 @@ from kyodo_shared.web.routes import actor_of, expected_version, nudge
 Sub = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[!-~]+$")]
 SubPath = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[!-~]+$")]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 def org_app(request: Request) -> RegistryApplication:
