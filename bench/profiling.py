@@ -19,8 +19,11 @@ RATE = 250
 
 CATEGORIES = (
     ("bench/", "bench harness"),
+    # The kernel's subpackages (kyodo_shared/bus/relay.py) and its flat modules before them (kyodo_shared/relay.py).
     ("kyodo_shared/relay", "kyodo relay"),
+    ("kyodo_shared/bus/relay", "kyodo relay"),
     ("kyodo_shared/consumer", "kyodo consumer"),
+    ("kyodo_shared/bus/consumer", "kyodo consumer"),
     ("kyodo_shared/", "kyodo_shared (other)"),
     ("kyodo_registry", "kyodo_registry"),
     ("kyodo_info_hub", "kyodo_info_hub"),
@@ -33,6 +36,7 @@ CATEGORIES = (
     ("fastapi/", "fastapi"),
     ("starlette/", "starlette"),
     ("uvicorn/", "uvicorn"),
+    ("anyio/", "anyio"),
     ("h11/", "h11"),
     ("nats/", "nats-py"),
     ("structlog", "structlog"),
