@@ -103,6 +103,7 @@ class Kernel:
         self.js: JetStreamContext | None = None
         self.relay: OutboxRelay | None = None
         self.consumers: list[SourceConsumer] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
 
     # The store's parts, by the names operators' tools and tests use.
@@ -136,6 +137,7 @@ class Kernel:
         self.service_clock.move_to(now)
 
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         self.supervisor.reset()
         self.nc = await nats.connect(
             self.settings.bus.nats_url,
@@ -206,6 +208,22 @@ class Kernel:
         return self.keys.ring()
 
     def nudge(self) -> None:
+        """Wake the chainer, the projections and the relay now. Routes call it from worker threads, and an
+        asyncio.Event may only be set on its own loop: from another thread the wake-up is handed to the loop."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            self._nudge_now()
+            return
+        try:
+            on_loop = asyncio.get_running_loop() is loop
+        except RuntimeError:
+            on_loop = False
+        if on_loop:
+            self._nudge_now()
+        else:
+            loop.call_soon_threadsafe(self._nudge_now)
+
+    def _nudge_now(self) -> None:
         self.audit.chainer.nudge()
         for projector in self.projectors:
             projector.nudge()

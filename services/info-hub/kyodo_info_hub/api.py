@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from kyodo_info_hub.app import DirectoryEntry, Portal, PortalCall
 from kyodo_info_hub.domain import CALL_STATUSES, DIRECTORY_STATUSES
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.web.pagination import LINK_HEADER, Page, Paging, paginated
+from kyodo_shared.web.routes import service_router
 
 
 def portal(request: Request) -> Portal:
@@ -47,7 +48,7 @@ def _group(entry: DirectoryEntry) -> GroupEntry:
     return GroupEntry(id=entry.group_id, **{k: v for k, v in vars(entry).items() if k != "group_id"})
 
 
-router = APIRouter(prefix="/groups", tags=["directory"])
+router = service_router(prefix="/groups", tags=["directory"])
 
 
 @router.get("", response_model=GroupPage, responses=LINK_HEADER, summary="Directory of registered groups (団体一覧)")
@@ -93,7 +94,7 @@ def _portal_call(call: PortalCall) -> PortalCallView:
     return PortalCallView(id=call.call_id, **{k: v for k, v in vars(call).items() if k != "call_id"})
 
 
-calls_router = APIRouter(prefix="/calls", tags=["calls"])
+calls_router = service_router(prefix="/calls", tags=["calls"])
 
 
 @calls_router.get(
@@ -121,7 +122,7 @@ def portal_call(call_id: str, reads: PortalReads) -> Any:
     return _portal_call(call)
 
 
-open_data = APIRouter(prefix="/open-data", tags=["open data"])
+open_data = service_router(prefix="/open-data", tags=["open data"])
 
 Service = Annotated[str, Query(pattern=r"^[a-z][a-z0-9-]{0,40}$", description="e.g. registry")]
 

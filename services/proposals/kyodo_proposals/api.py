@@ -10,15 +10,15 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from kyodo_proposals.routing import Anyone, Coordinator, application, call_view, done
 from kyodo_proposals.schemas import Amendment, CallDraft, CallPage, CallSummary, CallView, Reason
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.web.pagination import LINK_HEADER, Paging, paginated
-from kyodo_shared.web.routes import actor_of, etag_of, expected_version
+from kyodo_shared.web.routes import actor_of, etag_of, expected_version, service_router
 
-router = APIRouter(prefix="/calls", tags=["calls"])
+router = service_router(prefix="/calls", tags=["calls"])
 
 
 @router.post("", status_code=201, response_model=CallView, summary="Draft a call for proposals (募集の作成)")

@@ -12,16 +12,16 @@ import binascii
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from pydantic import BaseModel, Field, field_validator
 
 from kyodo_proposals.routing import GroupRole, application
 from kyodo_proposals.submissions import Attachment, OwnProposal
 from kyodo_shared.audit.jcs import canonicalize
-from kyodo_shared.web.routes import actor_of, answered, etag_of, expected_version
+from kyodo_shared.web.routes import actor_of, answered, etag_of, expected_version, service_router
 from kyodo_shared.web.schemas import Strict
 
-router = APIRouter(prefix="/calls/{call_id}/proposals", tags=["proposals"])
+router = service_router(prefix="/calls/{call_id}/proposals", tags=["proposals"])
 MEDIA_TYPES = frozenset({"application/pdf", "text/plain", "image/png", "image/jpeg"})
 MAX_ATTACHMENT_BYTES = 128 * 1024
 

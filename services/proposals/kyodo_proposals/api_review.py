@@ -10,17 +10,17 @@ from typing import Annotated, Any
 from urllib.parse import quote
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from pydantic import Field, StrictInt
 
 from kyodo_proposals.review import Review
 from kyodo_proposals.routing import Coordinator, Reviewer, application
 from kyodo_shared.web.access import requires
 from kyodo_shared.web.auth import Principal, Role
-from kyodo_shared.web.routes import actor_of, nudge
+from kyodo_shared.web.routes import actor_of, nudge, service_router
 from kyodo_shared.web.schemas import Strict
 
-router = APIRouter(prefix="/calls/{call_id}", tags=["review and results"])
+router = service_router(prefix="/calls/{call_id}", tags=["review and results"])
 # Who may ask for a group's own results at all; whether they act for that group is the application's to decide.
 SignedIn = Annotated[Principal, Depends(requires(Role.REVIEWER, Role.COORDINATOR, Role.GROUP, Role.AUDITOR))]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
 from kyodo_registry.domain import GroupStatus
@@ -24,9 +24,9 @@ from kyodo_registry.schemas import (
     ReapplicationRequest,
 )
 from kyodo_shared.web.pagination import LINK_HEADER, Paging, paginated
-from kyodo_shared.web.routes import actor_of, etag_of, expected_version
+from kyodo_shared.web.routes import actor_of, etag_of, expected_version, service_router
 
-router = APIRouter(prefix="/groups", tags=["groups"])
+router = service_router(prefix="/groups", tags=["groups"])
 
 
 @router.post("", status_code=201, response_model=GroupView, summary="Apply for registration (登録申請)")

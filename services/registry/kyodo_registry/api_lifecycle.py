@@ -7,13 +7,13 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from kyodo_registry.routing import CoordinatorRole, GroupOrCoordinator, GroupRole, application, done
 from kyodo_registry.schemas import BylawsUpload, GroupView, ProfileFields, Reason, RenewalRequest, TieRequest
-from kyodo_shared.web.routes import actor_of, expected_version
+from kyodo_shared.web.routes import actor_of, expected_version, service_router
 
-router = APIRouter(prefix="/groups", tags=["group life"])
+router = service_router(prefix="/groups", tags=["group life"])
 
 
 @router.put("/{group_id}/profile", response_model=GroupView, summary="Update the public profile")

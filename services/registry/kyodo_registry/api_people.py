@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from kyodo_registry.routing import CoordinatorRole, GroupRole, application, done
 from kyodo_registry.schemas import ContactRequest, GroupView, HandoverDecision, HandoverProposal, Person
-from kyodo_shared.web.routes import actor_of, expected_version
+from kyodo_shared.web.routes import actor_of, expected_version, service_router
 
-router = APIRouter(prefix="/groups", tags=["representation"])
+router = service_router(prefix="/groups", tags=["representation"])
 
 PERSON_FIELDS = {"name", "email", "phone"}
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 
 from kyodo_shared.audit.chain import iter_notifications, state_hash
 from kyodo_shared.audit.checkpointer import stored_checkpoints
@@ -18,8 +18,9 @@ from kyodo_shared.audit.records import history_end, records_from_store
 from kyodo_shared.runtime import Kernel
 from kyodo_shared.web.access import requires
 from kyodo_shared.web.auth import Principal, Role
+from kyodo_shared.web.routes import service_router
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = service_router(prefix="/audit", tags=["audit"])
 
 Auditor = Annotated[Principal, Depends(requires(Role.AUDITOR))]
 PAGE = Annotated[int, Query(ge=1, le=5000)]

@@ -76,5 +76,6 @@ def vault_settings(settings: KernelSettings) -> StoreSettings:
         backend="postgres",
         pg_dsn=privacy.vault_pg_dsn or store.pg_dsn,
         pg_schema=f"{store.pg_schema}_vault",
-        pg_pool_size=2,
+        # Request threads decrypt personal data for their answers: as many connections as the store has.
+        pg_pool_size=store.pg_pool_size,
     )

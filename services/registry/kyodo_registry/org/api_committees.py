@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from kyodo_registry.org.app import OrgCommands
@@ -17,9 +17,10 @@ from kyodo_shared.web.access import requires
 from kyodo_shared.web.auth import Principal, Role
 from kyodo_shared.web.pagination import LINK_HEADER, Page, Paging, paginated
 from kyodo_shared.web.preconditions import etag_of
+from kyodo_shared.web.routes import service_router
 from kyodo_shared.web.schemas import Strict
 
-router = APIRouter(prefix="/committees", tags=["committees"])
+router = service_router(prefix="/committees", tags=["committees"])
 Coordinator = Annotated[Principal, Depends(requires(Role.COORDINATOR))]
 
 

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from kyodo_registry.org.domain import Department, Team
@@ -15,10 +15,11 @@ from kyodo_shared.web.access import requires
 from kyodo_shared.web.auth import Principal, Role
 from kyodo_shared.web.pagination import LINK_HEADER, Page, Paging, paginated
 from kyodo_shared.web.preconditions import etag_of
+from kyodo_shared.web.routes import service_router
 from kyodo_shared.web.schemas import Strict
 
-departments = APIRouter(prefix="/departments", tags=["departments"])
-team = APIRouter(prefix="/team", tags=["team"])
+departments = service_router(prefix="/departments", tags=["departments"])
+team = service_router(prefix="/team", tags=["team"])
 Coordinator = Annotated[Principal, Depends(requires(Role.COORDINATOR))]
 OnDate = Annotated[date | None, Query(description="A calendar date (Asia/Tokyo); today if omitted.")]
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from pydantic import BaseModel, Field
 
 from kyodo_registry.org.domain import Declaration, Interests
@@ -17,9 +17,10 @@ from kyodo_shared.web.access import CurrentPrincipal, requires
 from kyodo_shared.web.auth import Principal, Role
 from kyodo_shared.web.pagination import LINK_HEADER, Page, Paging, paginated
 from kyodo_shared.web.preconditions import etag_of
+from kyodo_shared.web.routes import service_router
 from kyodo_shared.web.schemas import Strict
 
-router = APIRouter(prefix="/interests", tags=["interests"])
+router = service_router(prefix="/interests", tags=["interests"])
 Coordinator = Annotated[Principal, Depends(requires(Role.COORDINATOR))]
 
 
