@@ -325,3 +325,11 @@ async def test_interests_are_declared_withdrawn_and_read_publicly(registry: Plat
         withdrawal, json={"reason": "再度"}, headers={**member, "If-Match": withdrawn.headers["ETag"]}
     )
     assert_problem(twice, 409, "already_withdrawn")
+
+
+async def test_an_id_of_another_kind_is_simply_not_found(registry: Platform) -> None:
+    client = registry.clients["registry"]
+    dept, _ = await department(registry, "staff-1")
+    # A department's id asked for as a group's (or a committee's) names nothing of that kind.
+    assert_problem(await client.get(f"/groups/{dept}", headers=coord(registry)), 404, "group_not_found")
+    assert_problem(await client.get(f"/committees/{dept}"), 404, "not_found")

@@ -29,6 +29,7 @@ from kyodo_proposals.sealing import derived_id
 from kyodo_shared.audit.keys import AuditKeys
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.domain.refusals import Expected, Refusal, check_version
+from kyodo_shared.store.aggregates import get
 from kyodo_shared.store.db import Database
 from kyodo_shared.tasks.timers import Timers
 
@@ -97,11 +98,7 @@ class ProposalsBase(Application[UUID]):
     # --- calls ----------------------------------------------------------------------------------------------
 
     def get_call(self, call_id: UUID) -> Call:
-        try:
-            call: Call = self.repository.get(call_id)
-        except AggregateNotFoundError:
-            raise Refusal("call_not_found") from None
-        return call
+        return get(self.repository, call_id, Call, "call_not_found")
 
     def _load_call(self, call_id: UUID, expected: Expected) -> Call:
         """The call at the version the caller saw (If-Match): 404 first, then 428 or 412."""

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import Application
 
 from kyodo_registry.documents import DocumentStore
 from kyodo_registry.domain import REGISTERED, Group
@@ -22,6 +22,7 @@ from kyodo_shared.domain.actors import Actor
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.domain.refusals import Expected, Refusal, check_version
 from kyodo_shared.privacy.vault import KeyVault
+from kyodo_shared.store.aggregates import get
 from kyodo_shared.store.db import Database
 from kyodo_shared.tasks.timers import Timers
 
@@ -71,11 +72,7 @@ class RegistryBase(Application[UUID]):
     # --- loading and who may act ----------------------------------------------------------------------------
 
     def get_group(self, group_id: UUID) -> Group:
-        try:
-            group: Group = self.repository.get(group_id)
-        except AggregateNotFoundError:
-            raise Refusal("group_not_found") from None
-        return group
+        return get(self.repository, group_id, Group, "group_not_found")
 
     def _load(self, group_id: UUID, expected: Expected) -> Group:
         """The group at the version the caller saw (If-Match; None when any version will do)."""

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from kyodo_registry.app_base import RegistryBase
@@ -16,6 +15,7 @@ from kyodo_registry.domain import Group
 from kyodo_registry.org.domain import Declaration, Directory, Interests, group_interests, interests_id
 from kyodo_shared.domain.actors import Actor
 from kyodo_shared.domain.refusals import Expected, Refusal, check_version
+from kyodo_shared.store.aggregates import find
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -32,12 +32,7 @@ class InterestCommands(RegistryBase):
     # -- reading -----------------------------------------------------------------------------------------------
 
     def _find(self, aggregate_id: UUID, kind: type[A]) -> A | None:
-        try:
-            aggregate: Aggregate = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-        # An id of another kind of aggregate (a group's id given as a committee's) is simply not found.
-        return aggregate if isinstance(aggregate, kind) else None
+        return find(self.repository, aggregate_id, kind)
 
     @staticmethod
     def _expect(aggregate: Aggregate | None, expected: Expected) -> None:
