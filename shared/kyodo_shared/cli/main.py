@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         print(issuer.mint(args.sub or f"dev-{args.role[0]}", args.role, ttl_seconds=args.ttl))
         return 0
     if args.command == "dlq":
-        from kyodo_shared.cli.operator import dlq_act, dlq_list
+        from kyodo_shared.cli.dlq import dlq_act, dlq_list
         from kyodo_shared.service import discover
 
         if args.dlq_command == "list":
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             return rebuild.replay(args.service, data_dir, args.from_scratch)
         return rebuild.relay_reset(args.service, data_dir)
     if args.command == "privacy":
-        from kyodo_shared.cli.operator import erase_person
+        from kyodo_shared.cli.privacy import erase_person
 
         return erase_person(args.person, args.service, data_dir)
     if args.command == "receipt":

@@ -1,0 +1,29 @@
+"""`kyodo privacy erase`: crypto-shred a person's data once every retention period has passed."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kyodo_shared.cli.operator import open_kernel
+from kyodo_shared.privacy.vault import RetentionNotElapsed
+
+
+def erase_person(person: str, services: list[str], data_dir: Path) -> int:
+    """Crypto-shred a person's data in each service; refuses (naming the date) while a retention period runs."""
+    kernels = [open_kernel(service, data_dir) for service in services]
+    try:
+        # Check every service first, so erasure is all or nothing.
+        for kernel in kernels:
+            allowed = kernel.vault.erasable_from(person)
+            if allowed is not None and datetime.now(UTC) < allowed:
+                print(f"{kernel.service}: {RetentionNotElapsed(allowed).message()}")
+                return 1
+        for kernel in kernels:
+            erased = kernel.vault.erase(person)
+            print(json.dumps({"service": kernel.service, "person": person, "erased": erased}))
+    finally:
+        for kernel in kernels:
+            kernel.close()
+    return 0
