@@ -15,13 +15,14 @@ PROBLEM_BASE = "https://kyodo.example/problems/"
 MEDIA_TYPE = "application/problem+json"
 
 # Japanese reasons for pydantic error types; the English one is pydantic's own message, which never holds input.
+# A limit (`{max_length}`, `{le}` …) comes from the error's context: the schema's own bound, never submitted data.
 _REASONS_JA = {
     "missing": "必須項目です",
     "extra_forbidden": "定義されていない項目です",
-    "string_too_short": "短すぎます",
-    "string_too_long": "長すぎます",
-    "too_short": "要素が少なすぎます",
-    "too_long": "要素が多すぎます",
+    "string_too_short": "{min_length}文字以上で入力してください",
+    "string_too_long": "{max_length}文字以内で入力してください",
+    "too_short": "{min_length}件以上指定してください",
+    "too_long": "{max_length}件以内で指定してください",
     "enum": "選択肢にない値です",
     "literal_error": "選択肢にない値です",
     "string_type": "文字列で指定してください",
@@ -35,8 +36,10 @@ _REASONS_JA = {
     "uuid_parsing": "UUID の形式で指定してください",
     "uuid_type": "UUID の形式で指定してください",
     "value_error": "値が正しくありません",
-    "greater_than_equal": "値が小さすぎます",
-    "less_than_equal": "値が大きすぎます",
+    "greater_than_equal": "{ge}以上の値を指定してください",
+    "greater_than": "{gt}より大きい値を指定してください",
+    "less_than_equal": "{le}以下の値を指定してください",
+    "less_than": "{lt}未満の値を指定してください",
     "string_pattern_mismatch": "形式が正しくありません",
     "url_parsing": "URL の形式が正しくありません",
     "date_from_datetime_parsing": "日付の形式が正しくありません",
@@ -103,11 +106,34 @@ def field_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
             {
                 "field": ".".join(loc) or "body",
                 "code": kind,
-                "reason_ja": _REASONS_JA.get(kind, "値が正しくありません"),
+                "reason_ja": _reason_ja(kind, error.get("ctx") or {}),
                 "reason_en": str(error.get("msg", "Invalid value")),
             }
         )
     return fields
+
+
+def _reason_ja(kind: str, ctx: dict[str, Any]) -> str:
+    """The Japanese reason, naming the limit as pydantic's English does; the generic text if a bound is missing."""
+    template = _REASONS_JA.get(kind, "値が正しくありません")
+    bounds = {k: str(v) for k, v in ctx.items() if k in _LIMIT_KEYS and isinstance(v, int | float | str)}
+    try:
+        return template.format_map(bounds)
+    except (KeyError, IndexError, ValueError):
+        return _FALLBACK_JA.get(kind, "値が正しくありません")
+
+
+_LIMIT_KEYS = frozenset({"min_length", "max_length", "ge", "gt", "le", "lt"})
+_FALLBACK_JA = {
+    "string_too_short": "短すぎます",
+    "string_too_long": "長すぎます",
+    "too_short": "要素が少なすぎます",
+    "too_long": "要素が多すぎます",
+    "greater_than_equal": "値が小さすぎます",
+    "greater_than": "値が小さすぎます",
+    "less_than_equal": "値が大きすぎます",
+    "less_than": "値が大きすぎます",
+}
 
 
 def _field_part(part: object) -> str:
