@@ -20,6 +20,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.bus import published_types
@@ -75,6 +76,11 @@ async def test_recusal_blind_scoring_quorum_substitute_and_results_with_a_recuse
         call_id, deadline = await published_call(p, committee, quorum=3)
         await submit(p, call_id, green, "rep-g", "緑地の保全")
         await submit(p, call_id, food, "rep-f", "子どもの居場所")
+        early = await proposals.post(f"/calls/{call_id}/review", headers=coordinator(p))
+        named = deadline.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
+        assert (early.status_code, early.json()["code"]) == (409, "review_before_deadline")
+        assert named in early.json()["detail_ja"]
+        assert named in early.json()["detail_en"]
         opened = await close_and_open_review(p, call_id, deadline)
         assert opened["proposals"] == 2
         chair_sees = await proposals_for(p, call_id, "m-chair")
@@ -85,6 +91,19 @@ async def test_recusal_blind_scoring_quorum_substitute_and_results_with_a_recuse
 
         refused = await score(p, call_id, "m-chair", ids[green], 9, 9)
         assert (refused.status_code, refused.json()["code"]) == (403, "recused")
+        over = (await score(p, call_id, "m-vice", ids[green], 8, 11)).json()
+        assert (over["code"], over["detail_ja"]) == (
+            "invalid_points",
+            "「実現性」は 0 点から 10 点までの整数で採点してください。",
+        )
+        assert "10" in over["detail_en"]
+        unknown = await proposals.post(
+            f"/calls/{call_id}/review/scores",
+            json={"proposal_id": ids[green], "points": {"need": 1, "feasibility": 1, "秘密": 1}, "comment": "所見"},
+            headers=p.token("m-vice", "reviewer"),
+        )
+        assert (unknown.status_code, unknown.json()["code"]) == (422, "not_a_call_criterion")
+        assert "秘密" not in unknown.text
         # m-2 declares a conflict with the food proposal; a coordinator pins m-3's conflict with it too.
         await ok(
             proposals.post(

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.domain.refusals import Refusal
 
 
@@ -181,10 +182,16 @@ class Call(Aggregate):
         self.status = CLOSED
         self.closed_at = closed_at
 
-    @event("ReviewStarted")
     def start_review(self, trace: dict[str, str]) -> None:
+        if self.status == PUBLISHED:
+            # Still taking proposals: the refusal names the deadline (Asia/Tokyo) the review waits for.
+            raise Refusal("review_before_deadline", deadline=self.deadline.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M"))
         if self.status != CLOSED:
             raise Refusal("invalid_state", state=self.status)
+        self._review_started(trace)
+
+    @event("ReviewStarted")
+    def _review_started(self, trace: dict[str, str]) -> None:
         self.status = IN_REVIEW
 
     def conclude(self, results: dict[str, Any], by_sub: str, trace: dict[str, str]) -> None:

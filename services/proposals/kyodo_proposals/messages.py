@@ -10,6 +10,13 @@ from kyodo_shared.web.messages import Message
 
 MESSAGES: dict[str, Message] = {
     "deadline_passed": Message(409, "締切を過ぎています", "The deadline has passed"),
+    "review_before_deadline": Message(
+        409,
+        "締切前のため審査を開始できません",
+        "The review cannot open before the deadline",
+        "募集は {deadline}（日本時間）の締切で締め切られます。その後に審査を開始してください。",
+        "The call closes at its deadline, {deadline} (Asia/Tokyo); open the review after that.",
+    ),
     "board_below_quorum": Message(
         409, "審査会の委員数が定足数に足りません", "The review board has fewer members than the quorum"
     ),
@@ -32,7 +39,18 @@ MESSAGES: dict[str, Message] = {
     "recused": Message(403, "利害関係により除斥されています", "You are recused from this proposal"),
     "score_final": Message(409, "提出済みの採点は変更できません", "Submitted scores are final"),
     "invalid_points": Message(
-        422, "各基準の点数を満点以内の整数で入力してください", "Score every criterion within its maximum"
+        422,
+        "各基準の点数を満点以内の整数で入力してください",
+        "Score every criterion within its maximum",
+        "「{criterion_ja}」は 0 点から {max} 点までの整数で採点してください。",
+        "Score “{criterion_en}” with a whole number from 0 to {max}.",
+    ),
+    "not_a_call_criterion": Message(
+        422,
+        "この募集にない評価基準が含まれています",
+        "A score names a criterion this call does not have",
+        "募集要項の評価基準ごとに採点してください。",
+        "Score each criterion of the call's published rules.",
     ),
     "already_on_board": Message(409, "既に審査会の委員です", "Already on the board"),
     "quorum_not_met": Message(409, "定足数を満たさない提案があります", "Some proposals lack the quorum of scorers"),

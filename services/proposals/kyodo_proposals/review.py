@@ -133,9 +133,7 @@ class Review(Aggregate):
             raise Refusal("recused")
         if f"{member_sub}|{proposal_id}" in self.scores:
             raise Refusal("score_final")
-        limits = {str(c["key"]): int(c["max_points"]) for c in criteria}
-        if set(points) != set(limits) or any(not 0 <= points[k] <= limits[k] for k in limits):
-            raise Refusal("invalid_points")
+        _check_points(points, criteria)
         self._scored(member_sub, proposal_id, dict(points), comment, trace)
 
     @event("Scored")
@@ -186,3 +184,19 @@ class Review(Aggregate):
     def _require_open(self) -> None:
         if self.status != OPEN:
             raise Refusal("invalid_state", state=self.status)
+
+
+def _check_points(points: dict[str, int], criteria: list[dict[str, Any]]) -> None:
+    """Every criterion of the call scored once, within 0..its maximum. The refusal names the first criterion at
+    fault and its maximum, from the call's published rules; a key the call does not have is never quoted back."""
+    if set(points) - {str(c["key"]) for c in criteria}:
+        raise Refusal("not_a_call_criterion")
+    for criterion in criteria:
+        key, maximum = str(criterion["key"]), int(criterion["max_points"])
+        if key not in points or not 0 <= points[key] <= maximum:
+            raise Refusal(
+                "invalid_points",
+                criterion_ja=str(criterion.get("name_ja") or key),
+                criterion_en=str(criterion.get("name_en") or criterion.get("name_ja") or key),
+                max=str(maximum),
+            )
