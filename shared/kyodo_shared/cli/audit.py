@@ -1,21 +1,29 @@
-"""`kyodo audit verify|export`: check a service's history by database or by its audit API alone."""
+"""`kyodo audit verify|export|rotate-key`: check a service's history by database or by its audit API alone."""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+from uuid import UUID
 
 import httpx
 
 from kyodo_shared.audit.checkpoints import Checkpoint
-from kyodo_shared.audit.local import verify_local
 from kyodo_shared.audit.records import AuditRecord
 from kyodo_shared.audit.verify import PinFile, VerifyReport, verify
+from kyodo_shared.cli.console import out, progress
+from kyodo_shared.cli.errors import USAGE, CliError
+from kyodo_shared.cli.failures import AUDITOR_HINT, http_status
 from kyodo_shared.cli.operator import open_kernel
+
+
+def default_pin(data_dir: Path, service: str) -> Path:
+    """Where this machine remembers what it verified of a service (trust on first use)."""
+    return data_dir / "audit-pins" / f"{service}.json"
 
 
 class AuditApi:
@@ -23,14 +31,25 @@ class AuditApi:
 
     def __init__(self, base_url: str, token: str | None) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.token = token
         self.client = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=60)
 
-    def records(self) -> Iterator[AuditRecord]:
+    def require_token(self) -> None:
+        """The records need an auditor's token: say so before asking the service."""
+        if not self.token:
+            raise CliError(
+                "KYODO_AUDIT_TOKEN is not set: the audit records need a token", hint=AUDITOR_HINT, code=USAGE
+            )
+
+    def records(self, on_total: Callable[[int], None] | None = None) -> Iterator[AuditRecord]:
+        self.require_token()
         after, params = 0, {"limit": 1000}
         while True:
             page = self._get("/audit/records", params={**params, "after": after})
             # Every page covers the range the first one fixed, while the service keeps writing.
             params["stop"] = int(page["stop"])
+            if on_total is not None:
+                on_total(params["stop"])
             yield from (AuditRecord.from_dict(item) for item in page["items"])
             if page["next_after"] is None:
                 return
@@ -45,74 +64,157 @@ class AuditApi:
 
     def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         response = self.client.get(path, params=params)
-        response.raise_for_status()
-        return response.json()
+        if response.status_code >= 400:
+            raise http_status(response.status_code, str(response.request.url))
+        try:
+            return response.json()
+        except ValueError:
+            raise CliError(
+                f"{response.request.url} did not answer JSON: is it a Kyodo service's base URL?",
+                hint="--url is the service's base URL, e.g. http://127.0.0.1:8080/api/registry",
+                code=USAGE,
+            ) from None
 
 
-def verify_command(service: str, url: str | None, checkpoints_url: str | None, pin: Path, data_dir: Path) -> int:
+def _counted(records: Iterable[AuditRecord], description: str, total: int | None) -> Iterator[AuditRecord]:
+    """Records as they come, with a bar counting positions (the history's size is the last position)."""
+    with progress() as bar:
+        task = bar.add_task(description, total=total)
+        for record in records:
+            yield record
+            bar.update(task, completed=record.position)
+
+
+def _api_records(api: AuditApi, description: str) -> Iterator[AuditRecord]:
+    api.require_token()
+    with progress() as bar:
+        task = bar.add_task(description, total=None)
+        for record in api.records(on_total=lambda stop: bar.update(task, total=stop)):
+            yield record
+            bar.update(task, completed=record.position)
+
+
+def verify_command(
+    service: str, url: str | None, checkpoints_url: str | None, pin: Path, data_dir: Path, as_json: bool = True
+) -> int:
     pins = PinFile(pin)
     if url:
         api = AuditApi(url, os.environ.get("KYODO_AUDIT_TOKEN"))
-        report = verify(service, api.records(), api.checkpoints(checkpoints_url), api.keys(), pins)
+        records = list(_api_records(api, f"reading {service}'s history"))
+        report = verify(service, records, api.checkpoints(checkpoints_url), api.keys(), pins)
     else:
+        from kyodo_shared.audit.checkpointer import stored_checkpoints
+        from kyodo_shared.audit.records import records_from_store
+        from kyodo_shared.audit.snapshots import check_snapshots
+
         kernel = open_kernel(service, data_dir)
         try:
-            report = verify_local(service, kernel.application, kernel.chain, kernel.published_keys(), pins)
+            # As audit.local.verify_local, with a bar over the store's positions.
+            app = kernel.application
+            total = app.recorder.max_notification_id() or 0
+            stored = records_from_store(app.recorder, kernel.chain)
+            records = list(_counted(stored, f"reading {service}'s history", total))
+            report = verify(service, records, stored_checkpoints(app, service), kernel.published_keys(), pins)
+            originators = {UUID(r.stored.originator_id) for r in records if r.stored is not None}
+            report.findings.extend(check_snapshots(app, originators))
         finally:
             kernel.close()
-    return _print(report)
+    return show_report(report, pin, as_json)
 
 
-def verify_export(service: str, export: Path, pin: Path) -> int:
+def verify_export(service: str, export: Path, pin: Path, as_json: bool = True) -> int:
     """Verify an exported history offline (checkpoints and keys are in the export)."""
     records, checkpoints, keys = [], [], {}
-    for line in export.read_text().splitlines():
-        item = json.loads(line)
-        kind = item.pop("kind")
+    for number, line in enumerate(export.read_text().splitlines(), 1):
+        try:
+            item = json.loads(line)
+            kind = item.pop("kind")
+        except (ValueError, KeyError, AttributeError):
+            raise CliError(
+                f"{export}:{number} is not a line of `kyodo audit export`",
+                hint="pass the file written by `kyodo audit export <service> --output FILE`",
+                code=USAGE,
+            ) from None
         if kind == "record":
             records.append(AuditRecord.from_dict(item))
         elif kind == "checkpoint":
             checkpoints.append(Checkpoint.model_validate(item))
         elif kind == "key":
             keys[item["kid"]] = item["public_key"]
-    return _print(verify(service, records, checkpoints, keys, PinFile(pin)))
+    return show_report(verify(service, records, checkpoints, keys, PinFile(pin)), pin, as_json)
 
 
 def export_command(service: str, url: str | None, output: Path, data_dir: Path) -> int:
     """JSON Lines: every chain record (with its event's published type), then the checkpoints and the keys."""
-    with output.open("w") as out:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(output.name + ".partial")
+    with partial.open("w") as file:
         if url:
             api = AuditApi(url, os.environ.get("KYODO_AUDIT_TOKEN"))
-            records, checkpoints, keys = api.records(), api.checkpoints(), api.keys()
-            _write(out, records, checkpoints, keys)
+            counts = _write(file, _api_records(api, f"exporting {service}"), api.checkpoints(), api.keys())
         else:
             from kyodo_shared.audit.checkpointer import stored_checkpoints
             from kyodo_shared.audit.records import records_from_store
 
             kernel = open_kernel(service, data_dir)
             try:
-                _write(
-                    out,
-                    records_from_store(kernel.application.recorder, kernel.chain, type_of=kernel.visibility.type_of),
-                    stored_checkpoints(kernel.application, service),
+                app = kernel.application
+                stored = records_from_store(app.recorder, kernel.chain, type_of=kernel.visibility.type_of)
+                counts = _write(
+                    file,
+                    _counted(stored, f"exporting {service}", app.recorder.max_notification_id() or 0),
+                    stored_checkpoints(app, service),
                     kernel.published_keys(),
                 )
             finally:
                 kernel.close()
+    # Only a complete export takes the name: an interrupted one never passes for the whole history.
+    partial.replace(output)
+    records, checkpoints, keys = counts
+    out.print(
+        f"exported {service}: {records} records, {checkpoints} checkpoints, {keys} keys → {output}", highlight=False
+    )
     return 0
 
 
-def _write(out: Any, records: Any, checkpoints: list[Checkpoint], keys: dict[str, str]) -> None:
+def _write(
+    file: IO[str], records: Iterable[AuditRecord], checkpoints: list[Checkpoint], keys: dict[str, str]
+) -> tuple[int, int, int]:
+    count = 0
     for record in records:
-        out.write(json.dumps({"kind": "record", **record.as_dict()}) + "\n")
+        file.write(json.dumps({"kind": "record", **record.as_dict()}) + "\n")
+        count += 1
     for checkpoint in checkpoints:
-        out.write(json.dumps({"kind": "checkpoint", **checkpoint.model_dump(mode="json")}) + "\n")
+        file.write(json.dumps({"kind": "checkpoint", **checkpoint.model_dump(mode="json")}) + "\n")
     for kid, public in keys.items():
-        out.write(json.dumps({"kind": "key", "kid": kid, "public_key": public}) + "\n")
+        file.write(json.dumps({"kind": "key", "kid": kid, "public_key": public}) + "\n")
+    return count, len(checkpoints), len(keys)
 
 
-def _print(report: VerifyReport) -> int:
-    sys.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=1) + "\n")
+def show_report(report: VerifyReport, pin: Path, as_json: bool) -> int:
+    """Today's JSON report (for scripts and pipes), or a summary an operator reads at a glance."""
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=1) + "\n")
+        return 0 if report.ok else 1
+    if report.ok:
+        out.print(f"[bold green]OK[/] {report.service}: the history verifies", highlight=False)
+    else:
+        where = report.first_problem
+        at = f", first at position {where}" if where is not None else ""
+        out.print(f"[bold red]FAILED[/] {report.service}: the history does not verify{at}", highlight=False)
+    out.print(
+        f"  events {report.events} · not yet chained {report.unchained_tail} · "
+        f"valid checkpoints {report.checkpoints_valid} · pins {pin}",
+        highlight=False,
+    )
+    for finding in report.findings[:20]:
+        out.print(f"  - position {finding.position}: {finding.kind} — {finding.detail}", highlight=False)
+    if len(report.findings) > 20:
+        out.print(f"  … and {len(report.findings) - 20} more (--json lists them all)", highlight=False)
+    for position, reason in report.rejected_checkpoints:
+        out.print(f"  - checkpoint at {position} rejected: {reason}", highlight=False)
+    for violation in report.pin_violations:
+        out.print(f"  - pin: {violation}", highlight=False)
     return 0 if report.ok else 1
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
+
+T = TypeVar("T")
 
 
 def progress() -> Progress:
@@ -19,3 +25,19 @@ def progress() -> Progress:
         console=err,
         transient=False,
     )
+
+
+def track(items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
+    """Yield `items` while a progress bar on stderr counts them (a pulsing bar when the total is unknown)."""
+    with progress() as bar:
+        task = bar.add_task(description, total=total)
+        for item in items:
+            yield item
+            bar.advance(task)
+
+
+def show_error(message: str, hint: str | None = None) -> None:
+    """`error: <message>` and what to do about it, on stderr (red and bold on a terminal; plain in a pipe)."""
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    if hint:
+        err.print(f"  [yellow]hint:[/] {escape(hint)}", highlight=False)

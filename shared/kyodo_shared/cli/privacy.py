@@ -6,20 +6,26 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kyodo_shared.cli.errors import REFUSED, CliError
 from kyodo_shared.cli.operator import open_kernel
 from kyodo_shared.privacy.vault import RetentionNotElapsed
 
 
 def erase_person(person: str, services: list[str], data_dir: Path) -> int:
     """Crypto-shred a person's data in each service; refuses (naming the date) while a retention period runs."""
-    kernels = [open_kernel(service, data_dir) for service in services]
+    kernels = []
     try:
+        for service in services:
+            kernels.append(open_kernel(service, data_dir))
         # Check every service first, so erasure is all or nothing.
         for kernel in kernels:
             allowed = kernel.vault.erasable_from(person)
             if allowed is not None and datetime.now(UTC) < allowed:
-                print(f"{kernel.service}: {RetentionNotElapsed(allowed).message()}")
-                return 1
+                raise CliError(
+                    f"{kernel.service}: {RetentionNotElapsed(allowed).message()}",
+                    hint="nothing was erased in any service; run the command again once the date has passed",
+                    code=REFUSED,
+                )
         for kernel in kernels:
             erased = kernel.vault.erase(person)
             print(json.dumps({"service": kernel.service, "person": person, "erased": erased}))

@@ -17,9 +17,15 @@ from kyodo_recompute.history import canonical_call_id
 from kyodo_recompute.recompute import RecomputeReport, events_for_call, recompute_call
 from kyodo_shared.audit.jcs import parse
 from kyodo_shared.audit.receipts import public_keys_from
+from kyodo_shared.cli.console import show_error
+from kyodo_shared.cli.errors import FAILED, NOT_YET
 from kyodo_shared.cli.operator import open_kernel
 
 __all__ = ["recompute_command"]
+
+
+# A call still open or under review: nothing to compare yet (any other finding beside these is a real problem).
+_UNDECIDED = frozenset({"review_not_found", "not_decided"})
 
 
 class _InputError(Exception):
@@ -27,13 +33,14 @@ class _InputError(Exception):
 
 
 def recompute_command(call_id: str, service: str, data_dir: Path, keys_path: Path | None, as_json: bool = False) -> int:
-    """0 when the history agrees with the decision in every check, 1 otherwise (or when it cannot be checked)."""
+    """0 when the history agrees with the decision in every check, 1 otherwise (or when it cannot be checked),
+    4 (NOT_YET) when the call is simply not decided yet: nothing to compare, which is no failure."""
     try:
         call = canonical_call_id(call_id)
         keys = _keys_file(keys_path) if keys_path is not None else None
     except (ValueError, _InputError) as error:
-        print(f"検証できません / Cannot check: {error}")
-        return 1
+        show_error(f"検証できません / Cannot check: {error}")
+        return FAILED
     kernel = open_kernel(service, data_dir)
     try:
         if keys is None:
@@ -43,11 +50,23 @@ def recompute_command(call_id: str, service: str, data_dir: Path, keys_path: Pat
     finally:
         kernel.close()
     report = recompute_call(call, events, keys)
+    waiting = _not_decided_yet(report)
     if as_json:
         sys.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=1) + "\n")
+    elif waiting:
+        print(f"まだ決定されていません / Not decided yet: {report.call_id}")
+        print("  決定後に再計算できます / the recompute can run once the call is decided")
     else:
         _print(report)
-    return 0 if report.ok else 1
+    if waiting:
+        return NOT_YET
+    return 0 if report.ok else FAILED
+
+
+def _not_decided_yet(report: RecomputeReport) -> bool:
+    """Only "no review yet" or "no decision yet": a call still under way, not a problem found in its history."""
+    codes = {item.code for item in report.findings}
+    return bool(codes) and codes <= _UNDECIDED
 
 
 def _print(report: RecomputeReport) -> None:
