@@ -156,9 +156,7 @@ def rows(path: Path, query: str) -> list[tuple[object, ...]]:
         db.close()
 
 
-def test_a_second_up_on_a_taken_nats_port_exits_naming_the_port_and_never_says_it_is_up(
-    up: Up, tmp_path: Path
-) -> None:
+def test_a_second_up_on_a_taken_nats_port_exits_naming_the_port_and_never_says_it_is_up(up: Up, tmp_path: Path) -> None:
     log = tmp_path / "second.log"
     proc = start_up(tmp_path / "other", free_port(), up.nats_port, log)
     code = proc.wait(timeout=60)
@@ -223,7 +221,9 @@ def test_replay_with_up_stopped_starts_the_embedded_nats_server_and_rebuilds_the
     result = kyodo(up.data_dir, "replay", "info-hub", "--from-scratch")
 
     assert result.returncode == 0, result.stdout + result.stderr
-    started = re.search(r"kyodo up is not running: started the embedded nats-server for .* on port (\d+)", result.stderr)
+    started = re.search(
+        r"kyodo up is not running: started the embedded nats-server for .* on port (\d+)", result.stderr
+    )
     assert started, result.stderr
     assert "it stops when this command ends" in result.stderr
     assert not listening(int(started.group(1)))

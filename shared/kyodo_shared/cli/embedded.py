@@ -92,8 +92,8 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 15
 def embedded_settings(service: str, data_dir: Path, nats_url: str, issuer: DevIssuer) -> KernelSettings:
     """The service's settings from the environment, with the embedded layout's store, bus and issuer."""
     spec = discover()[service]
-    settings = embedded_layout(spec.settings_type(), service, data_dir, nats_url)
-    return settings.model_copy(update={"auth": issuer.settings()})
+    # The issuer given at construction: KYODO_AUTH__* from the environment are neither used nor validated.
+    return embedded_layout(spec.settings_type(auth=issuer.settings()), service, data_dir, nats_url)
 
 
 def configure_logging_from_env() -> None:

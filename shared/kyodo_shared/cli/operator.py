@@ -15,6 +15,8 @@ from kyodo_shared.service import discover
 from kyodo_shared.settings import KernelSettings, StoreSettings
 from kyodo_shared.web.auth import AuthSettings
 
+CLI_AUTH = AuthSettings(issuer="urn:kyodo:cli", audience="kyodo", jwks_url="file:///dev/null")
+
 
 def embedded_layout(settings: KernelSettings, service: str, data_dir: Path, nats_url: str) -> KernelSettings:
     """Settings read from the environment, with only what the data directory must decide replaced: the SQLite
@@ -39,9 +41,10 @@ def service_settings(service: str, data_dir: Path, *, nats_url: str | None = Non
     In the embedded layout the bus is `nats_url` if given, else the running `kyodo up`'s, else a URL that reaches
     nothing: never the default `nats://127.0.0.1:4222`, which may be another deployment's."""
     spec = discover()[service]
-    settings = spec.settings_type()
     if explicit_layout():
-        return settings
+        return spec.settings_type()
+    # Operator commands verify no token: the environment's KYODO_AUTH__* (if any) are neither used nor validated.
+    settings = spec.settings_type(auth=CLI_AUTH)
     if nats_url is None:
         state = read_up_state(data_dir)
         nats_url = state.nats_url if state is not None else NO_BUS_URL
@@ -52,8 +55,6 @@ def open_kernel(service: str, data_dir: Path, *, nats_url: str | None = None) ->
     spec = discover()[service]
     settings = service_settings(service, data_dir, nats_url=nats_url)
     # Operator commands never verify tokens; a placeholder keeps the app factory's signature.
-    settings = settings.model_copy(
-        update={"auth": AuthSettings(issuer="urn:kyodo:cli", audience="kyodo", jwks_url="file:///dev/null")}
-    )
+    settings = settings.model_copy(update={"auth": CLI_AUTH})
     kernel: Kernel = spec.create_app(settings, None).state.kernel
     return kernel
