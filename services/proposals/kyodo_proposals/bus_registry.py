@@ -7,56 +7,14 @@ from __future__ import annotations
 
 from datetime import UTC
 
+from kyodo_proposals.migrations import upgrade
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import Handler
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts import registry as r
 from kyodo_shared.contracts import registry_org as o
-from kyodo_shared.store.db import Database, Tx, migrate
+from kyodo_shared.store.db import Database, Tx
 
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS reg_groups (
-        group_id TEXT PRIMARY KEY,
-        name TEXT NOT NULL,
-        status TEXT NOT NULL,
-        representative_sub TEXT NOT NULL
-    )""",
-    # Every change of a group's standing with the registry's time, so eligibility is judged at a call's deadline.
-    """CREATE TABLE IF NOT EXISTS reg_group_standing (
-        group_id TEXT NOT NULL,
-        at TEXT NOT NULL,
-        source_sequence BIGINT NOT NULL,
-        status TEXT NOT NULL,
-        PRIMARY KEY (group_id, source_sequence)
-    )""",
-    """CREATE TABLE IF NOT EXISTS reg_group_contacts (
-        group_id TEXT NOT NULL,
-        contact_sub TEXT NOT NULL,
-        PRIMARY KEY (group_id, contact_sub)
-    )""",
-    """CREATE TABLE IF NOT EXISTS reg_committee_terms (
-        committee_id TEXT NOT NULL,
-        committee_kind TEXT NOT NULL,
-        member_sub TEXT NOT NULL,
-        term_start TEXT NOT NULL,
-        term_end TEXT NOT NULL,
-        PRIMARY KEY (committee_id, member_sub, term_start)
-    )""",
-    """CREATE TABLE IF NOT EXISTS reg_committee_officers (
-        committee_id TEXT PRIMARY KEY,
-        chair_sub TEXT NOT NULL,
-        vice_chair_sub TEXT,
-        effective_on TEXT NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS reg_interests (
-        declaration_id TEXT PRIMARY KEY,
-        person_sub TEXT NOT NULL,
-        group_id TEXT NOT NULL,
-        declared_at TEXT NOT NULL,
-        withdrawn_at TEXT
-    )""",
-    "CREATE INDEX IF NOT EXISTS reg_interests_person ON reg_interests (person_sub, group_id)",
-)
 READ_MODELS = [
     "reg_groups",
     "reg_group_standing",
@@ -68,7 +26,8 @@ READ_MODELS = [
 
 
 def migrate_registry_view(db: Database) -> None:
-    migrate(db, SCHEMA)
+    # The tables come from the service's versioned migrations (kyodo_proposals/migrations); this runs them.
+    upgrade(db)
 
 
 def _group_status(tx: Tx, group_id: object, status: str, envelope: Envelope | None = None) -> None:

@@ -7,25 +7,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from kyodo_proposals.app_base import ProposalsBase
-from kyodo_shared.store.db import Database, Tx, migrate
+from kyodo_proposals.migrations import upgrade
+from kyodo_shared.store.db import Database, Tx
 
 NAME = "call_index"
 
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS proposals_call_index (
-        call_id TEXT PRIMARY KEY,
-        kind TEXT NOT NULL,
-        title_ja TEXT NOT NULL,
-        status TEXT NOT NULL,
-        deadline TEXT NOT NULL,
-        version BIGINT NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS proposals_call_index_status ON proposals_call_index (status, deadline)",
-)
-
 
 def migrate_index(db: Database) -> None:
-    migrate(db, SCHEMA)
+    # The tables come from the service's versioned migrations (kyodo_proposals/migrations); this runs them.
+    upgrade(db)
 
 
 def project_calls(app: ProposalsBase, events: Sequence[Any]) -> Callable[[Tx], None]:

@@ -12,17 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kyodo_shared.store.db import Database, migrate
-
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS registry_documents (
-        sha256 TEXT PRIMARY KEY,
-        media_type TEXT NOT NULL,
-        size BIGINT NOT NULL,
-        content_b64 TEXT NOT NULL,
-        stored_at TEXT NOT NULL
-    )""",
-)
+from kyodo_registry.migrations import upgrade
+from kyodo_shared.store.db import Database
 
 # What bylaws may be filed as: PDF, plain text, Word.
 MEDIA_TYPES = frozenset(
@@ -60,7 +51,8 @@ class DocumentStore:
         self.db = db
 
     def migrate(self) -> None:
-        migrate(self.db, SCHEMA)
+        # The table comes from the registry's versioned migrations (kyodo_registry/migrations); this runs them.
+        upgrade(self.db)
 
     def put(self, document: Document, now: datetime) -> None:
         """Idempotent: the same bytes are stored once, whoever files them."""

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kyodo_registry.domain import Group
-from kyodo_shared.store.db import Database, Tx, migrate
+from kyodo_registry.migrations import upgrade
+from kyodo_shared.store.db import Database, Tx
 from kyodo_shared.store.search import search_clauses, search_keys
 
 if TYPE_CHECKING:
@@ -19,25 +20,10 @@ if TYPE_CHECKING:
 
 NAME = "group_index"
 
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS registry_group_index (
-        group_id TEXT PRIMARY KEY,
-        name TEXT NOT NULL,
-        status TEXT NOT NULL,
-        fields_of_activity TEXT NOT NULL,
-        fields_key TEXT NOT NULL,
-        area TEXT NOT NULL,
-        area_key TEXT NOT NULL,
-        search_text TEXT NOT NULL,
-        renewal_due TEXT,
-        version BIGINT NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS registry_group_index_status ON registry_group_index (status, name)",
-)
-
 
 def migrate_index(db: Database) -> None:
-    migrate(db, SCHEMA)
+    # The tables come from the service's versioned migrations (kyodo_registry/migrations); this runs them.
+    upgrade(db)
 
 
 def project_groups(app: RegistryApplication, events: Sequence[Any]) -> Callable[[Tx], None]:

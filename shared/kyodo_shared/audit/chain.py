@@ -15,23 +15,13 @@ from typing import Any
 
 import structlog
 
-from kyodo_shared.store.db import Database, migrate
+from kyodo_shared.store.db import Database
+from kyodo_shared.store.migrations import upgrade_kernel
 from kyodo_shared.tasks.aio import sleep_or_stop
 
 log = structlog.get_logger(__name__)
 
 GENESIS = bytes(32)
-
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS kyodo_audit_chain (
-        notification_id BIGINT PRIMARY KEY,
-        originator_id TEXT NOT NULL,
-        originator_version BIGINT NOT NULL,
-        topic TEXT NOT NULL,
-        state_hash TEXT NOT NULL,
-        link TEXT NOT NULL
-    )""",
-)
 
 
 def state_hash(state: bytes) -> bytes:
@@ -91,7 +81,8 @@ class ChainStore:
         self.db = db
 
     def migrate(self) -> None:
-        migrate(self.db, SCHEMA)
+        # The chain is a kernel table: the kernel lineage creates it with the others (store/migrations).
+        upgrade_kernel(self.db)
 
     def head(self) -> tuple[int, bytes]:
         with self.db.transaction() as tx:

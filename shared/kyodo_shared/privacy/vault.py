@@ -16,25 +16,10 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from kyodo_shared.domain.calendar import TOKYO
-from kyodo_shared.store.db import Database, migrate
+from kyodo_shared.store.db import Database
+from kyodo_shared.store.migrations import upgrade_vault
 
 ENCRYPTION = "aes-256-gcm/v1"
-
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS kyodo_person_keys (
-        person TEXT PRIMARY KEY,
-        key_id TEXT NOT NULL,
-        key_material TEXT,
-        created_at TEXT NOT NULL,
-        erased_at TEXT
-    )""",
-    """CREATE TABLE IF NOT EXISTS kyodo_retention (
-        person TEXT NOT NULL,
-        record_kind TEXT NOT NULL,
-        retain_until TEXT NOT NULL,
-        PRIMARY KEY (person, record_kind)
-    )""",
-)
 
 
 class RetentionNotElapsed(Exception):
@@ -88,7 +73,8 @@ class KeyVault:
         self.db, self.retention_days = db, retention_days
 
     def migrate(self) -> None:
-        migrate(self.db, SCHEMA)
+        # The vault's database has its own lineage (store/migrations/vault).
+        upgrade_vault(self.db)
 
     def encrypt(self, person: str, record_kind: str, fields: dict[str, Any], now: datetime) -> dict[str, str]:
         """Encrypt under the person's key (made on first use) and extend their retention for this kind."""

@@ -70,6 +70,8 @@ class SqliteDatabase:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Schema migrations open the file on a connection of their own (store/migrations/run.py).
+        self.path = path
         self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
         self._conn.execute("PRAGMA busy_timeout=30000")
         self._use_wal()
@@ -153,6 +155,8 @@ class PostgresDatabase:
 
     def __init__(self, dsn: str, schema: str, pool_size: int = 4) -> None:
         ensure_pg_schema(dsn, schema)
+        # Schema migrations connect on their own, to the same schema (store/migrations/run.py).
+        self.dsn, self.schema = dsn, schema
         self._pool = ConnectionPool(
             dsn,
             min_size=1,
@@ -207,7 +211,11 @@ def open_database(store: StoreSettings) -> Database:
 
 
 def migrate(db: Database, statements: Sequence[str]) -> None:
-    """Create the tables a component needs; every statement must be idempotent (IF NOT EXISTS)."""
+    """Run idempotent DDL (IF NOT EXISTS) at once, for scratch tables of tests and tools.
+
+    The product's tables are created and changed by versioned migrations instead (store/migrations, one lineage
+    for the kernel, one for the vault, one per service; docs/MIGRATIONS.md).
+    """
     for attempt in range(5):
         try:
             with db.transaction() as tx:

@@ -1,8 +1,10 @@
 """One service's persistence, opened by its composition root before anything is built on it.
 
 The event store's environment, the service's own database (the kernel's tables: relay position, consumer
-ledger, audit chain, leases, durable timers, projection positions), and the key vault for personal data. The
-application, the bus and the background tasks are then constructed from these parts.
+ledger, audit chain, leases, durable timers, projection positions — created and changed by the kernel's versioned
+migrations), and the key vault for personal data (its own lineage). The service's own tables follow by its
+lineage (`kyodo_<service>/migrations`) in its composition root. The application, the bus and the background tasks
+are then constructed from these parts.
 """
 
 from __future__ import annotations
@@ -13,14 +15,13 @@ from typing import TypeVar
 
 from kyodo_shared.audit.chain import ChainStore
 from kyodo_shared.bus.dlq import ConsumerLedger
-from kyodo_shared.bus.relay import SCHEMA as RELAY_SCHEMA
 from kyodo_shared.privacy.vault import KeyVault
 from kyodo_shared.settings import KernelSettings, StoreSettings
-from kyodo_shared.store.db import Database, migrate, open_database
+from kyodo_shared.store.db import Database, open_database
 from kyodo_shared.store.eventstore import eventsourcing_env
+from kyodo_shared.store.migrations import upgrade_kernel, upgrade_vault
 from kyodo_shared.tasks.clock import ServiceClock
 from kyodo_shared.tasks.leases import LeaseStore
-from kyodo_shared.tasks.projection import SCHEMA as PROJECTION_SCHEMA
 from kyodo_shared.tasks.timers import Timers
 
 A = TypeVar("A")
@@ -36,13 +37,10 @@ class ServiceStore:
         self.chain = ChainStore(self.db)
         self.leases = LeaseStore(self.db)
         self.timers = Timers(self.db, clock=clock, replica=replica)
-        self.vault.migrate()
-        self.ledger.migrate()
-        self.chain.migrate()
-        self.leases.migrate()
-        self.timers.migrate()
-        migrate(self.db, RELAY_SCHEMA)
-        migrate(self.db, PROJECTION_SCHEMA)
+        # Versioned migrations (store/migrations): the vault's lineage and the kernel's, each at its head before
+        # anything reads them; a database made before migrations existed is adopted with its rows.
+        upgrade_vault(self.vault.db)
+        upgrade_kernel(self.db)
         self._closed = False
 
     def construct(self, make: Callable[[dict[str, str]], A]) -> A:

@@ -15,19 +15,11 @@ from typing import Any
 
 import structlog
 
-from kyodo_shared.store.db import Database, Tx, migrate
+from kyodo_shared.store.db import Database, Tx
+from kyodo_shared.store.migrations import upgrade_kernel
 from kyodo_shared.tasks.aio import sleep_or_stop
 
 log = structlog.get_logger(__name__)
-
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS kyodo_leases (
-        role TEXT PRIMARY KEY,
-        holder TEXT NOT NULL,
-        epoch BIGINT NOT NULL,
-        expires_at DOUBLE PRECISION NOT NULL
-    )""",
-)
 
 Clock = Callable[[], float]
 
@@ -66,7 +58,8 @@ class LeaseStore:
         self.db, self.clock = db, clock
 
     def migrate(self) -> None:
-        migrate(self.db, SCHEMA)
+        # The lease table is a kernel table: the kernel lineage creates it with the others (store/migrations).
+        upgrade_kernel(self.db)
 
     def acquire(self, role: str, holder: str, ttl: float) -> Lease | None:
         started = time.monotonic()

@@ -18,27 +18,11 @@ from typing import Any
 
 import structlog
 
-from kyodo_shared.store.db import Database, migrate
+from kyodo_shared.store.db import Database
+from kyodo_shared.store.migrations import upgrade_kernel
 from kyodo_shared.tasks.aio import sleep_or_stop
 
 log = structlog.get_logger(__name__)
-
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS kyodo_timers (
-        timer_id TEXT PRIMARY KEY,
-        kind TEXT NOT NULL,
-        aggregate_id TEXT NOT NULL,
-        due_at DOUBLE PRECISION NOT NULL,
-        payload TEXT NOT NULL,
-        state TEXT NOT NULL,
-        claimed_by TEXT,
-        claimed_until DOUBLE PRECISION,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT,
-        fired_at DOUBLE PRECISION
-    )""",
-    "CREATE INDEX IF NOT EXISTS kyodo_timers_due ON kyodo_timers (state, due_at)",
-)
 
 PENDING, FIRED, CANCELLED = "pending", "fired", "cancelled"
 
@@ -80,7 +64,8 @@ class Timers:
         self.claim_seconds, self.retry_seconds = claim_seconds, retry_seconds
 
     def migrate(self) -> None:
-        migrate(self.db, SCHEMA)
+        # The timer table is a kernel table: the kernel lineage creates it with the others (store/migrations).
+        upgrade_kernel(self.db)
 
     def schedule(self, kind: str, aggregate_id: str, due_at: datetime, payload: Mapping[str, Any] | None = None) -> str:
         if due_at.tzinfo is None:

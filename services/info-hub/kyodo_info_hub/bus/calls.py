@@ -6,32 +6,20 @@ from __future__ import annotations
 
 import json
 
+from kyodo_info_hub.migrations import upgrade
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import Handler
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts import proposals as p
 from kyodo_shared.domain.calendar import TOKYO
-from kyodo_shared.store.db import Database, Tx, migrate
+from kyodo_shared.store.db import Database, Tx
 
 TABLES = ["portal_calls"]
 
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS portal_calls (
-        call_id TEXT PRIMARY KEY,
-        status TEXT NOT NULL,
-        status_reason TEXT NOT NULL,
-        deadline TEXT NOT NULL,
-        rules TEXT NOT NULL,
-        amendments TEXT NOT NULL,
-        results TEXT,
-        source_sequence BIGINT NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS portal_calls_status ON portal_calls (status, deadline)",
-)
-
 
 def migrate_calls(db: Database) -> None:
-    migrate(db, SCHEMA)
+    # The tables come from the service's versioned migrations (kyodo_info_hub/migrations); this runs them.
+    upgrade(db)
 
 
 def _rules(rules: p.CallRules) -> tuple[str, str]:

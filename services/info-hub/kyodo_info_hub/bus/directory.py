@@ -10,41 +10,21 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from kyodo_info_hub.migrations import upgrade
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import BatchHandler, Handler
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts import registry as r
 from kyodo_shared.domain.calendar import TOKYO
-from kyodo_shared.store.db import Database, Tx, migrate
+from kyodo_shared.store.db import Database, Tx
 from kyodo_shared.store.search import search_keys
 
 TABLES = ["directory_groups"]
 
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS directory_groups (
-        group_id TEXT PRIMARY KEY,
-        name TEXT NOT NULL,
-        purpose TEXT NOT NULL,
-        fields_of_activity TEXT NOT NULL,
-        area TEXT NOT NULL,
-        founded TEXT,
-        members_count INTEGER,
-        website TEXT,
-        status TEXT NOT NULL,
-        status_reason TEXT NOT NULL,
-        renewal_due TEXT,
-        registered_at TEXT NOT NULL,
-        search_text TEXT NOT NULL,
-        fields_key TEXT NOT NULL,
-        area_key TEXT NOT NULL,
-        source_sequence BIGINT NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS directory_groups_name ON directory_groups (name)",
-)
-
 
 def migrate_directory(db: Database) -> None:
-    migrate(db, SCHEMA)
+    # The tables come from the service's versioned migrations (kyodo_info_hub/migrations); this runs them.
+    upgrade(db)
 
 
 _PROFILE_COLUMNS = (

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from kyodo_info_hub.migrations import upgrade
 from kyodo_shared.audit.checkpoints import Checkpoint, check_signatures
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import Handler
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts.audit import CheckpointSigned
-from kyodo_shared.store.db import Database, Tx, migrate
+from kyodo_shared.store.db import Database, Tx
 
 
 class UntrustedCheckpoint(Exception):
@@ -34,25 +35,10 @@ def check_trusted(checkpoint: CheckpointSigned, trusted: Mapping[str, str]) -> N
 
 TABLES = ["open_checkpoints", "open_keys"]
 
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS open_checkpoints (
-        service TEXT NOT NULL,
-        position BIGINT NOT NULL,
-        body TEXT NOT NULL,
-        PRIMARY KEY (service, position)
-    )""",
-    """CREATE TABLE IF NOT EXISTS open_keys (
-        service TEXT NOT NULL,
-        kid TEXT NOT NULL,
-        public_key TEXT NOT NULL,
-        first_seen_position BIGINT NOT NULL,
-        PRIMARY KEY (service, kid)
-    )""",
-)
-
 
 def migrate_open_data(db: Database) -> None:
-    migrate(db, SCHEMA)
+    # The tables come from the service's versioned migrations (kyodo_info_hub/migrations); this runs them.
+    upgrade(db)
 
 
 def on_checkpoint(envelope: Envelope, tx: Tx) -> None:
