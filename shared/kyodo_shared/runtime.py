@@ -36,6 +36,7 @@ from kyodo_shared.settings import KernelSettings
 from kyodo_shared.store.db import Database
 from kyodo_shared.store.service_store import ServiceStore
 from kyodo_shared.tasks.clock import ServiceClock
+from kyodo_shared.tasks.health import TaskHealth
 from kyodo_shared.tasks.leases import Lease
 from kyodo_shared.tasks.projection import ProjectionHandler, Projector
 from kyodo_shared.tasks.supervisor import Supervisor
@@ -94,11 +95,19 @@ class Kernel:
 
     def __post_init__(self) -> None:
         self.metrics = KernelMetrics()
-        self.supervisor = Supervisor(self.service, self.store.leases, self.settings.leases, replica=self.replica)
+        self.health = TaskHealth(
+            self.service, self.metrics, stall_after_seconds=self.settings.health.stall_after_seconds
+        )
+        self.supervisor = Supervisor(
+            self.service, self.store.leases, self.settings.leases, replica=self.replica, health=self.health
+        )
         self.audit = AuditRuntime(
             self.service, self.settings.audit, self.settings.bus, self.application, self.store.chain, self.keys
         )
-        self.projectors = [Projector(n, self.application, self.db, h) for n, h in self.projections.items()]
+        self.projectors = [
+            Projector(n, self.application, self.db, h, health=self.health.reporter(n))
+            for n, h in self.projections.items()
+        ]
         self.nc: NatsClient | None = None
         self.js: JetStreamContext | None = None
         self.relay: OutboxRelay | None = None
@@ -178,6 +187,7 @@ class Kernel:
             bus=self.settings.bus,
             settings=self.settings.relay,
             metrics=self.metrics,
+            health=self.health.reporter("relay"),
         )
         self.relay = relay
 
@@ -199,6 +209,7 @@ class Kernel:
             bus=self.settings.bus,
             settings=self.settings.consumer,
             metrics=self.metrics,
+            health=self.health.reporter(f"consumer:{subscription.source}"),
         )
 
     def published_keys(self) -> dict[str, str]:
@@ -247,7 +258,9 @@ class Kernel:
         self.store.close()
 
     def readiness(self) -> tuple[bool, dict[str, Any]]:
-        """Ready unless this replica cannot serve; parked sources are reported, never a reason to fail."""
+        """Ready unless this replica cannot serve or one of its background tasks cannot make progress (blocked,
+        or retrying past the stall threshold: `tasks` gives each one's reason and the command to run); parked
+        sources are reported, never a reason to fail."""
         checks: dict[str, str] = {}
         try:
             self.db.ping()
@@ -270,11 +283,14 @@ class Kernel:
             ]
         except Exception:  # noqa: BLE001
             parked = []
-        ready = all(v == "ok" for v in checks.values())
+        progressing, tasks = self.health.snapshot()
+        ready = progressing and all(v == "ok" for v in checks.values())
         body: dict[str, Any] = {
             "status": "ready" if ready else "not_ready",
             "service": self.service,
             "checks": checks,
+            "tasks": tasks,
+            "blocked": [t for t in tasks if t["status"] == "blocked"],
             "parked": parked,
         }
         if self.relay is not None:

@@ -123,6 +123,12 @@ class LeaseSettings(BaseModel):
     ttl_seconds: float = Field(default=10.0, gt=0.2)
 
 
+class HealthSettings(BaseModel):
+    """When a background task that keeps failing stops counting as retrying and fails readiness."""
+
+    stall_after_seconds: float = Field(default=30.0, gt=0)
+
+
 class HttpSettings(BaseModel):
     """HTTP limits."""
 
@@ -142,6 +148,7 @@ class KernelSettings(BaseSettings):
     audit: AuditSettings = AuditSettings()
     privacy: PrivacySettings = PrivacySettings()
     leases: LeaseSettings = LeaseSettings()
+    health: HealthSettings = HealthSettings()
     auth: AuthSettings = AuthSettings(
         issuer="https://id.kyodo.example", audience="kyodo", jwks_url="https://id.kyodo.example/jwks.json"
     )

@@ -105,7 +105,7 @@ async def test_relay_resumes_inside_a_notification_after_a_partial_publish(
             source="/kyodo/registry",
             type=first.ce_type(),
             time=app.mapper.to_domain_event(notification).timestamp,
-            subject="x",
+            subject=str(notification.originator_id),  # as the previous relay published it
             sequence=1,
             correlation_id="corr-1",
             causation_id="cause-1",

@@ -24,6 +24,10 @@ H_CORRELATION = "ce-correlationid"
 H_CAUSATION = "ce-causationid"
 H_NOTIFICATION = "ce-kyodonotificationid"
 H_INDEX = "ce-kyodoindex"
+# The stored event's originator version (the subject is its originator id): with the notification id it lets the
+# relay tell whether the store still holds what the stream says was published (a store restored from a backup).
+# Additive: messages published before it carry no such header.
+H_ORIGINATOR_VERSION = "ce-kyodooriginatorversion"
 H_CONTENT_TYPE = "content-type"
 H_MSG_ID = "Nats-Msg-Id"
 H_EXPECTED_LAST_SEQ = "Nats-Expected-Last-Sequence"

@@ -16,18 +16,20 @@ import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import NotFoundError
 
 from kyodo_shared.bus.cloudevents import H_ID, H_SEQUENCE, H_TYPE, Envelope, PoisonMessage, decode, sequence_of
 from kyodo_shared.bus.crashpoints import crash_point
 from kyodo_shared.bus.dlq import ConsumerLedger, TrackingConflict
+from kyodo_shared.bus.durable import behind_hint, missing_hint, place
 from kyodo_shared.bus.pull import Puller
 from kyodo_shared.contracts import Contract, catalog, stream_name
 from kyodo_shared.observability.metrics import KernelMetrics
 from kyodo_shared.settings import BusSettings, ConsumerSettings
 from kyodo_shared.store.db import Tx
 from kyodo_shared.tasks.aio import sleep_or_stop
+from kyodo_shared.tasks.health import TaskReport, detached
 from kyodo_shared.tasks.leases import Lease, LeaseLost
 
 log = structlog.get_logger(__name__)
@@ -63,6 +65,7 @@ class SourceConsumer:
         settings: ConsumerSettings,
         metrics: KernelMetrics,
         batch_handlers: Mapping[type[Contract], BatchHandler] | None = None,
+        health: TaskReport | None = None,
     ) -> None:
         self.service, self.source, self.ledger, self.js, self.nc = service, source, ledger, js, nc
         self.bus, self.settings, self.metrics = bus, settings, metrics
@@ -74,16 +77,14 @@ class SourceConsumer:
         self.lease: Lease | None = None
         self.parked_sequence: int | None = None
         self._held: dict[int, Msg] = {}
+        self.health = health or detached(f"consumer:{source}")
 
     async def ensure_consumer(self) -> None:
-        try:
-            existing = (await self.js.consumer_info(self.stream, self.durable)).config
-            deliver, start = existing.deliver_policy, existing.opt_start_seq
-        except NotFoundError:
-            # A new durable consumer starts after what tracking says is applied (after `kyodo replay`, or when
-            # the consumer was lost): redelivering the rest would only produce duplicates.
-            tracked = await asyncio.to_thread(self.ledger.tracked, self.source)
-            deliver, start = (DeliverPolicy.BY_START_SEQUENCE, tracked + 1) if tracked else (DeliverPolicy.ALL, None)
+        # The consumer's database is the truth of what is applied (see bus/durable.py): a durable consumer acked
+        # past it (the database was deleted or restored) is recreated after it, and the lost part comes again.
+        tracked = await asyncio.to_thread(self.ledger.tracked, self.source)
+        placement = await place(self.js, self.stream, self.durable, tracked)
+        deliver, start = placement.deliver, placement.start
         # No subject filter: a filtered consumer would see permanent gaps in the dense source sequence.
         config = ConsumerConfig(
             durable_name=self.durable,
@@ -98,13 +99,27 @@ class SourceConsumer:
         await self.js.add_consumer(self.stream, config)
 
     async def wait_for_stream(self, stop: asyncio.Event) -> bool:
-        """The source's relay creates its stream; a consumer may start first."""
+        """The source's relay creates its stream; a consumer may start first. Waits, reported as retrying (and as
+        blocked if it lasts), while the stream is missing or ends before what tracking says is applied."""
         while not stop.is_set():
             try:
-                await self.js.stream_info(self.stream)
-                return True
+                last = int((await self.js.stream_info(self.stream)).state.last_seq)
             except NotFoundError:
+                self.health.retrying(
+                    "stream missing", reason="source_stream_missing", hint=missing_hint(self.service, self.source)
+                )
                 await sleep_or_stop(stop, 1.0)
+                continue
+            tracked = await asyncio.to_thread(self.ledger.tracked, self.source)
+            if tracked <= last:
+                return True
+            # The stream was rebuilt shorter or replaced: waiting would look like an idle consumer forever.
+            self.health.retrying(
+                f"stream ends at {last}, tracked {tracked}",
+                reason="source_behind_tracking",
+                hint=behind_hint(self.service, self.source),
+            )
+            await sleep_or_stop(stop, 2.0)
         return False
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -114,6 +129,7 @@ class SourceConsumer:
         puller = Puller(self.nc, self.stream, self.durable)
         await puller.start()
         await self._load_state()
+        self.health.ok()
         batch = 1
         # A run whose commit is under way in a worker thread while the next batch is fetched and decoded.
         inflight: _Inflight | None = None
@@ -130,6 +146,7 @@ class SourceConsumer:
                     if not await self.wait_for_stream(stop):
                         break
                     await self.ensure_consumer()
+                    self.health.ok()
                 # Long-poll one message when idle (low latency), take big batches while busy (throughput).
                 batch = self.settings.fetch_batch if msgs and len(msgs) >= batch else 1
                 after = inflight.run[-1][0] if inflight is not None else self.tracked

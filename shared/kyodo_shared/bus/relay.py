@@ -23,17 +23,20 @@ from kyodo_shared.bus.cloudevents import (
     H_INDEX,
     H_MSG_ID,
     H_NOTIFICATION,
+    H_ORIGINATOR_VERSION,
     Envelope,
     encode,
     message_id,
 )
 from kyodo_shared.bus.crashpoints import crash_point
+from kyodo_shared.bus.divergence import RelayStreamBehind, StoreCheck
 from kyodo_shared.bus.mapping import KERNEL, UndeclaredEvent
 from kyodo_shared.contracts import Contract, stream_name, stream_subjects
 from kyodo_shared.observability.metrics import KernelMetrics
 from kyodo_shared.settings import BusSettings, RelaySettings
 from kyodo_shared.store.db import Database, migrate
 from kyodo_shared.tasks.aio import sleep_or_stop
+from kyodo_shared.tasks.health import TaskBlocked, TaskReport, detached
 from kyodo_shared.tasks.leases import Lease, LeaseLost
 
 log = structlog.get_logger(__name__)
@@ -50,10 +53,6 @@ SCHEMA = (
         sequence BIGINT NOT NULL
     )""",
 )
-
-
-class RelayStreamBehind(Exception):
-    """The stream holds fewer messages than the relay recorded: the bus lost data and must be rebuilt."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +99,7 @@ class _Item:
     index: int
     contract: Contract
     subject: str
+    version: int
     time: datetime
     trace: dict[str, str]
 
@@ -118,8 +118,10 @@ class OutboxRelay:
         bus: BusSettings,
         settings: RelaySettings,
         metrics: KernelMetrics,
+        health: TaskReport | None = None,
     ) -> None:
         self.service, self.app, self.mapper = service, application, mapper
+        self.health = health or detached("relay")
         self.js, self.bus, self.settings, self.metrics = js, bus, settings, metrics
         self.positions = PositionStore(db, service)
         self.stream = stream_name(bus.namespace, service)
@@ -128,6 +130,7 @@ class OutboxRelay:
         self.status = "starting"
         self.lease: Lease | None = None
         self._nudge = asyncio.Event()
+        self.check = StoreCheck(service, self.stream, js, application)
 
     def nudge(self) -> None:
         """Wake the relay now instead of at its next poll: keeps command-to-publish latency low."""
@@ -150,13 +153,22 @@ class OutboxRelay:
     async def reconcile(self) -> None:
         """Align the recorded position with the stream: the stream is the truth of what was published."""
         recorded = await asyncio.to_thread(self.positions.load)
-        info = await self.js.stream_info(self.stream)
+        try:
+            info = await self.js.stream_info(self.stream)
+        except NotFoundError:
+            if recorded.sequence:
+                raise RelayStreamBehind(
+                    self.service, f"stream {self.stream} is gone, relay recorded {recorded.sequence}"
+                ) from None
+            raise
         last_seq = int(info.state.last_seq)
         if last_seq < recorded.sequence:
-            raise RelayStreamBehind(f"stream {self.stream} ends at {last_seq}, relay recorded {recorded.sequence}")
+            raise RelayStreamBehind(
+                self.service, f"stream {self.stream} ends at {last_seq}, relay recorded {recorded.sequence}"
+            )
+        # Before the position follows the stream: after a restore the stream's last message is not in the store.
+        headers = await self.check.last_message(last_seq)
         if last_seq > recorded.sequence:
-            last = await self.js.get_msg(self.stream, last_seq)
-            headers = last.headers or {}
             recorded = Position(int(headers[H_NOTIFICATION]), int(headers[H_INDEX]), last_seq)
             await asyncio.to_thread(self.positions.save, recorded, self.lease)
             log.info("relay_reconciled", stream=self.stream, sequence=last_seq)
@@ -164,16 +176,27 @@ class OutboxRelay:
         self.metrics.relay_sequence.labels(self.service).set(recorded.sequence)
 
     async def run(self, stop: asyncio.Event) -> None:
-        await self.ensure_stream()
-        await self.reconcile()
+        try:
+            await self.ensure_stream()
+            await self.reconcile()
+        except TaskBlocked as blocked:
+            self.status = f"blocked: {blocked.reason}"
+            raise
+        self.health.ok()
         while not stop.is_set():
             # Cleared before reading, not after an empty read: a nudge that lands during the read is kept.
             self._nudge.clear()
             try:
+                await self.check.due(self.position.sequence)
                 published = await self.drain_once()
                 self.status = "ok"
+                self.health.ok()
+            except TaskBlocked as blocked:
+                self.status = f"blocked: {blocked.reason}"
+                raise
             except Exception as exc:  # noqa: BLE001 - the relay must outlive transient bus or store errors
                 self.status = f"retrying after {type(exc).__name__}"
+                self.health.retrying(type(exc).__name__, reason="relay_failing")
                 log.warning(
                     "relay_error",
                     service=self.service,
@@ -195,6 +218,8 @@ class OutboxRelay:
     async def _try_reconcile(self) -> None:
         try:
             await self.reconcile()
+        except TaskBlocked:
+            raise  # the supervisor records why and what to run
         except Exception as exc:  # noqa: BLE001
             log.warning("relay_reconcile_failed", error=type(exc).__name__)
 
@@ -219,6 +244,7 @@ class OutboxRelay:
                         index=index,
                         contract=contract,
                         subject=str(domain_event.originator_id),
+                        version=int(domain_event.originator_version),
                         time=domain_event.timestamp,
                         trace=dict(getattr(domain_event, "trace", {}) or {}),
                     )
@@ -315,6 +341,7 @@ class OutboxRelay:
             index=item.index,
         )
         headers, body = encode(envelope)
+        headers[H_ORIGINATOR_VERSION] = str(item.version)
         headers[H_MSG_ID] = msg_id
         headers[H_EXPECTED_LAST_SEQ] = str(sequence - 1)
         return headers, body

@@ -6,7 +6,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
 class KernelMetrics:
-    """Relay, consumer and HTTP metrics of one service."""
+    """Relay, consumer, background task and HTTP metrics of one service."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
@@ -44,6 +44,13 @@ class KernelMetrics:
         )
         self.consumer_sequence = Gauge(
             "kyodo_consumer_tracked_sequence", "Last source sequence applied.", ["source"], registry=r
+        )
+        # Present (1) only while a background task cannot make progress; absent otherwise (see tasks/health.py).
+        self.task_blocked = Gauge(
+            "kyodo_task_blocked",
+            "1 while a background task is blocked (reason: machine-readable cause; see /readyz for the hint).",
+            ["service", "task", "reason"],
+            registry=r,
         )
         self.http_requests = Counter(
             "kyodo_http_requests_total",

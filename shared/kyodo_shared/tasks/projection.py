@@ -14,6 +14,7 @@ import structlog
 
 from kyodo_shared.store.db import Database, Tx, migrate
 from kyodo_shared.tasks.aio import sleep_or_stop
+from kyodo_shared.tasks.health import DOCS, TaskReport, detached
 from kyodo_shared.tasks.leases import Lease, LeaseLost
 
 log = structlog.get_logger(__name__)
@@ -32,9 +33,17 @@ ProjectionHandler = Callable[[Any, Sequence[Any]], Callable[[Tx], None]]
 
 class Projector:
     def __init__(
-        self, name: str, application: Any, db: Database, handle: ProjectionHandler, *, batch: int = 500
+        self,
+        name: str,
+        application: Any,
+        db: Database,
+        handle: ProjectionHandler,
+        *,
+        batch: int = 500,
+        health: TaskReport | None = None,
     ) -> None:
         self.name, self.app, self.db, self.handle, self.batch = name, application, db, handle, batch
+        self.health = health or detached(name)
         self.lease: Lease | None = None
         self._nudge = asyncio.Event()
 
@@ -87,8 +96,16 @@ class Projector:
                 raise
             except Exception as exc:  # noqa: BLE001 - retried after a pause
                 log.warning("projection_error", projection=self.name, error=type(exc).__name__)
+                # A handler that keeps failing leaves the query table behind: readiness says so past the threshold.
+                self.health.retrying(
+                    type(exc).__name__,
+                    reason="projection_failing",
+                    hint=f"projection {self.name} keeps failing: see `projection_error` in the log; it resumes by "
+                    f"itself once the cause is fixed ({DOCS})",
+                )
                 await sleep_or_stop(stop, 1.0)
                 continue
+            self.health.ok()
             self._nudge.clear()
             waiters = [asyncio.ensure_future(self._nudge.wait()), asyncio.ensure_future(stop.wait())]
             await asyncio.wait(waiters, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED)

@@ -124,7 +124,7 @@ def create_service_app(
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"], summary="Readiness (parked sources are reported, not failed)")
+    @app.get("/readyz", tags=["operations"], summary="Readiness (blocked tasks fail it with reason and hint)")
     def readyz() -> JSONResponse:
         ready, body = kernel.readiness()
         return JSONResponse(body, status_code=200 if ready else 503)
