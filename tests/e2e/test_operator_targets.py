@@ -251,3 +251,18 @@ def test_replay_of_the_registry_says_it_consumes_no_stream_and_rebuilds_its_grou
     # It needed no bus, so it started none.
     assert "nats-server" not in result.stderr
     assert rows(store, query) == before
+
+
+def test_relay_reset_with_up_stopped_deletes_the_stream_on_the_embedded_bus_and_says_what_to_run_next(up: Up) -> None:
+    up.stop()
+
+    result = kyodo(up.data_dir, "relay", "reset", "registry")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    started = re.search(r"started the embedded nats-server for .* on port (\d+)", result.stderr)
+    assert started, result.stderr
+    # The stream existed there: the embedded bus, the one `kyodo up` published to.
+    assert f"stream KYODO_REGISTRY on nats://127.0.0.1:{started.group(1)} deleted" in result.stdout
+    assert "Next: start registry" in result.stdout
+    assert not listening(int(started.group(1)))
+    assert rows(up.data_dir / "registry.sqlite", "SELECT * FROM kyodo_relay_position") == []
