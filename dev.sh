@@ -9,14 +9,22 @@ VENV=".venv"
 
 ensure_venv() {
   local stamp="$VENV/.kyodo-installed"
+  if [[ -f "$stamp" && ! pyproject.toml -nt "$stamp" ]]; then
+    return 0  # installed and current: stay quiet
+  fi
+  # pip runs quietly for ~30 s: say so, so the first run does not look stuck (on stderr, outside any output).
+  if [[ -f "$stamp" ]]; then
+    echo "updating .venv — pyproject.toml changed, installing packages…" >&2
+  else
+    echo "setting up .venv — first run installs packages, about 30 s" >&2
+  fi
   if [[ ! -x "$VENV/bin/python" ]]; then
     "$PYTHON" -m venv "$VENV"
   fi
-  if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
-    "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet -e '.[dev]'
-    touch "$stamp"
-  fi
+  "$VENV/bin/python" -m pip install --quiet --upgrade pip
+  "$VENV/bin/python" -m pip install --quiet -e '.[dev]'
+  touch "$stamp"
+  echo ".venv ready" >&2
 }
 
 cmd="${1:-help}"

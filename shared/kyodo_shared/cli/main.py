@@ -30,10 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     try:
         result = command.main(args=args, prog_name="kyodo", standalone_mode=False)
-    except NoArgsIsHelpError as shown:
-        # `kyodo <group>` alone: its help, as a usage answer rather than a failure to explain.
-        if shown.ctx is not None:
-            typer.echo(shown.ctx.get_help(), err=True)
+    except NoArgsIsHelpError:
+        # `kyodo <group>` alone: typer has printed the group's help; a usage answer, not a failure to explain.
         return USAGE
     except ClickException as mistake:
         rich_utils.rich_format_error(mistake)

@@ -1,0 +1,213 @@
+"""`kyodo` guides: help lists every command with its description and defaults, and every foreseeable mistake is
+answered with a plain message and an exit code — never a traceback. Each case runs the real command in a subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+COMMANDS = [
+    ["up"], ["serve"], ["token"], ["dlq", "list"], ["dlq", "retry"], ["dlq", "skip"], ["audit", "verify"],
+    ["audit", "export"], ["audit", "recompute"], ["audit", "rotate-key"], ["replay"], ["relay", "reset"],
+    ["privacy", "erase"], ["receipt", "verify"], ["asyncapi"],
+]  # fmt: skip
+SERVICES = ("info-hub", "proposals", "registry")
+REPO = Path(__file__).resolve().parents[2]
+
+
+def kyodo(*args: str, data_dir: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("KYODO_")}
+    prefix = ["--data-dir", str(data_dir)] if data_dir is not None else []
+    return subprocess.run(
+        [sys.executable, "-m", "kyodo_shared.cli.main", *prefix, *args],
+        env=clean | {"COLUMNS": "200"} | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def refused(done: subprocess.CompletedProcess[str], code: int, *phrases: str) -> None:
+    """The command stopped with `code`, said each phrase on stderr, and showed no traceback anywhere."""
+    assert done.returncode == code, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    for phrase in phrases:
+        assert phrase in done.stderr, done.stderr
+
+
+def test_kyodo_help_lists_every_command_with_a_description_and_the_services() -> None:
+    done = kyodo("--help")
+    assert done.returncode == 0, done.stderr
+    for name in {c[0] for c in COMMANDS}:
+        assert f" {name} " in done.stdout, name
+    assert "Run every service embedded" in done.stdout
+    assert "info-hub, proposals, registry" in done.stdout
+    assert "KYODO_DATA_DIR" in done.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_each_command_s_help_describes_its_options(command: list[str]) -> None:
+    done = kyodo(*command, "--help")
+    assert done.returncode == 0, done.stderr
+    assert "Usage: kyodo " + " ".join(command) in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+    if command[-1] not in ("reset", "rotate-key", "erase", "verify"):
+        assert "default" in done.stdout, done.stdout
+
+
+def test_a_service_argument_s_help_names_the_services() -> None:
+    done = kyodo("audit", "verify", "--help")
+    assert "one of: info-hub, proposals, registry" in done.stdout
+    assert "audit-pins" in done.stdout  # where the pin file goes by default
+
+
+def test_receipt_verify_s_help_says_where_each_file_comes_from() -> None:
+    out = kyodo("receipt", "verify", "--help").stdout
+    assert "RECEIPT" in out
+    assert "rest" not in out.split()
+    for phrase in ("submit", "/api/proposals/audit/keys", "request body", "`content`", "`receipt`"):
+        assert phrase in out, phrase
+
+
+def test_a_group_alone_shows_its_help() -> None:
+    done = kyodo("audit")
+    assert done.returncode == 2
+    assert "verify" in done.stdout
+    assert "recompute" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["serve", "nope"],
+        ["audit", "verify", "nope"],
+        ["replay", "registy"],
+        ["dlq", "list", "--service", "nope"],
+        ["privacy", "erase", "sub-1", "--service", "nope"],
+        ["audit", "recompute", "c", "--service", "nope"],
+    ],
+    ids=" ".join,
+)
+def test_an_unknown_service_is_refused_with_the_known_ones(args: list[str], tmp_path: Path) -> None:
+    refused(kyodo(*args, data_dir=tmp_path), 2, "unknown service", *SERVICES)
+
+
+def test_token_refuses_an_unknown_role_and_lists_the_roles(tmp_path: Path) -> None:
+    refused(kyodo("token", "--role", "admin", data_dir=tmp_path), 2, "'admin' is not one of", "auditor", "coordinator")
+    minted = kyodo("token", "--role", "auditor", data_dir=tmp_path)
+    assert minted.returncode == 0, minted.stderr
+    assert minted.stdout.count(".") == 2  # a JWT
+
+
+def test_audit_verify_without_a_token_names_the_variable_and_the_role(tmp_path: Path) -> None:
+    done = kyodo("audit", "verify", "registry", "--url", "http://127.0.0.1:9/api/registry", data_dir=tmp_path)
+    refused(done, 2, "KYODO_AUDIT_TOKEN", "auditor", "kyodo token --role auditor")
+
+
+def test_audit_verify_against_nothing_listening_says_it_cannot_reach_the_url(tmp_path: Path) -> None:
+    url = "http://127.0.0.1:9/api/registry"
+    done = kyodo("audit", "verify", "registry", "--url", url, data_dir=tmp_path, KYODO_AUDIT_TOKEN="x")
+    refused(done, 1, "cannot reach", url, "--url")
+
+
+def test_an_unreachable_database_names_the_setting(tmp_path: Path) -> None:
+    done = kyodo(
+        "audit",
+        "verify",
+        "registry",
+        data_dir=tmp_path,
+        KYODO_STORE__BACKEND="postgres",
+        KYODO_STORE__PG_DSN="postgresql://nobody@127.0.0.1:9/none?connect_timeout=2",
+    )
+    refused(done, 1, "PostgreSQL", "KYODO_STORE__PG_DSN")
+
+
+def test_audit_export_says_what_it_wrote_and_verify_uses_the_data_directory_for_pins(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    work = tmp_path / "cwd"
+    work.mkdir()
+    export = tmp_path / "registry.jsonl"
+    done = kyodo("audit", "export", "registry", "--output", str(export), data_dir=data)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("exported registry: ")
+    assert " records, " in done.stdout
+    assert " checkpoints, " in done.stdout
+    assert str(export) in done.stdout
+    assert export.exists()
+    assert not export.with_name("registry.jsonl.partial").exists()
+    checked = subprocess.run(
+        [sys.executable, "-m", "kyodo_shared.cli.main", "--data-dir", str(data), "audit", "verify", "registry"],
+        cwd=work,
+        env={k: v for k, v in os.environ.items() if not k.startswith("KYODO_")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert json.loads(checked.stdout)["ok"] is True  # piped: today's JSON report
+    assert (data / "audit-pins" / "registry.json").exists()
+    assert list(work.iterdir()) == []  # nothing written to the current directory
+    summary = kyodo("audit", "verify", "registry", "--export", str(export), "--summary", data_dir=data)
+    assert summary.returncode == 0, summary.stderr
+    assert summary.stdout.startswith("OK registry: the history verifies")
+
+
+def test_verify_export_of_a_file_that_is_not_an_export_says_so(tmp_path: Path) -> None:
+    bogus = tmp_path / "bogus.jsonl"
+    bogus.write_text("hello\n")
+    refused(kyodo("audit", "verify", "registry", "--export", str(bogus), data_dir=tmp_path), 2, "kyodo audit export")
+    refused(kyodo("audit", "verify", "registry", "--export", str(tmp_path / "none"), data_dir=tmp_path), 2, "none")
+
+
+def test_dlq_list_prints_a_table_or_json_lines(tmp_path: Path) -> None:
+    table = kyodo("dlq", "list", "--service", "info-hub", "--table", data_dir=tmp_path)
+    assert table.returncode == 0, table.stderr
+    assert "no parked messages" in table.stdout
+    lines = kyodo("dlq", "list", "--service", "info-hub", "--json", data_dir=tmp_path)
+    assert (lines.returncode, lines.stdout) == (0, "")
+
+
+def test_dlq_retry_of_nothing_parked_says_so(tmp_path: Path) -> None:
+    done = kyodo("dlq", "retry", "info-hub", "registry", "--reason", "r", "--operator", "me", data_dir=tmp_path)
+    refused(done, 1, "error:", "kyodo dlq list --service info-hub")
+
+
+def test_dev_sh_says_it_is_installing_on_the_first_run_only(tmp_path: Path) -> None:
+    shutil.copy(REPO / "dev.sh", tmp_path / "dev.sh")
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    # A stand-in python: `-m venv DIR` makes a venv whose pip does nothing and whose kyodo echoes its arguments.
+    fake = tmp_path / "python"
+    fake.write_text(
+        "#!/usr/bin/env bash\n"
+        'if [[ "$1 $2" == "-m venv" ]]; then\n'
+        '  mkdir -p "$3/bin"\n'
+        "  printf '#!/usr/bin/env bash\\nexit 0\\n' > \"$3/bin/python\"\n"
+        '  printf \'#!/usr/bin/env bash\\necho "kyodo $*"\\n\' > "$3/bin/kyodo"\n'
+        '  chmod +x "$3/bin/python" "$3/bin/kyodo"\n'
+        "fi\n"
+    )
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    env = {"PATH": os.environ["PATH"], "PYTHON": str(fake)}
+
+    def up() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", str(tmp_path / "dev.sh"), "up"], env=env, capture_output=True, text=True, timeout=30, check=False
+        )
+
+    first = up()
+    assert first.returncode == 0, first.stderr
+    assert first.stderr.splitlines() == ["setting up .venv — first run installs packages, about 30 s", ".venv ready"]
+    assert first.stdout == "kyodo up --demo\n"
+    second = up()
+    assert (second.returncode, second.stderr, second.stdout) == (0, "", "kyodo up --demo\n")
