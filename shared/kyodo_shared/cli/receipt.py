@@ -139,7 +139,7 @@ def _check_content(receipt: Receipt, path: Path, attachment_hashes: list[str]) -
 
 
 def _receipt(path: Path) -> Receipt:
-    data = _json(path, "受領証 / receipt")
+    data = _json(path, "受領証 / receipt", RECEIPT_HELP)
     # The submit / revise / withdraw answer carries the receipt as its `receipt` object.
     if isinstance(data, dict) and isinstance(data.get("receipt"), dict):
         data = data["receipt"]
@@ -147,7 +147,7 @@ def _receipt(path: Path) -> Receipt:
 
 
 def _keys(path: Path) -> dict[str, Ed25519PublicKey]:
-    data = _json(path, "公開鍵 / keys")
+    data = _json(path, "公開鍵 / keys", KEYS_HELP)
     # The audit keys endpoint answers {"service": ..., "keys": {key id: public key}}; a bare map is accepted too.
     if isinstance(data, dict) and isinstance(data.get("keys"), dict):
         data = data["keys"]
@@ -163,7 +163,7 @@ def _keys(path: Path) -> dict[str, Ed25519PublicKey]:
 
 def _content(path: Path) -> tuple[dict[str, Any], list[str]]:
     """The content object and, when the file is the whole request body, its attachments' SHA-256."""
-    data = _json(path, "提案内容 / content")
+    data = _json(path, "提案内容 / content", CONTENT_HELP)
     if not isinstance(data, dict):
         raise _InputError(
             "提案内容は JSON オブジェクトである必要があります / the content must be a JSON object", hint=CONTENT_HELP
@@ -188,15 +188,15 @@ def _attachment_hash(item: Any) -> str | None:
     return None
 
 
-def _read(path: Path, what: str) -> bytes:
+def _read(path: Path, what: str, hint: str) -> bytes:
     try:
         return path.read_bytes()
     except OSError as error:
-        raise _InputError(f"{what} を読めません / cannot read {path}: {error.strerror}") from None
+        raise _InputError(f"{what} を読めません / cannot read {path}: {error.strerror}", hint=hint) from None
 
 
-def _json(path: Path, what: str) -> Any:
+def _json(path: Path, what: str, hint: str) -> Any:
     try:
-        return parse(_read(path, what))
+        return parse(_read(path, what, hint))
     except ValueError as error:
-        raise _InputError(f"{what} は JSON ではありません / {path} is not valid JSON: {error}") from None
+        raise _InputError(f"{what} は JSON ではありません / {path} is not valid JSON: {error}", hint=hint) from None
