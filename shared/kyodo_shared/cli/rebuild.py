@@ -161,14 +161,15 @@ async def catch_up(kernel: Kernel, limit_seconds: float) -> int:
                     bars.update(tasks[consumer.source], total=last, completed=min(consumer.tracked, last))
                     finished = finished and consumer.tracked >= last
                 parked = kernel.ledger.parked()
+                # Exit code 1 either way (callers and tests read the code); the reason goes to stderr.
                 if parked:
-                    raise CliError(
-                        f"stopped: {len(parked)} parked message(s)", hint="see `kyodo dlq list`", code=FAILED
-                    )
+                    err.print(f"stopped: {len(parked)} parked message(s), see `kyodo dlq list`")
+                    return FAILED
                 if finished and kernel.consumers:
                     break
                 if time.monotonic() - started > limit_seconds:
-                    raise CliError(f"timed out after {limit_seconds:.0f}s", code=FAILED)
+                    err.print(f"timed out after {limit_seconds:.0f}s")
+                    return FAILED
                 await asyncio.sleep(0.5)
         finally:
             await kernel.stop()
