@@ -132,15 +132,15 @@ def seed_events(dsn: str, events: int) -> int:
 
 def _relay(dsn: str, js: Any, namespace: str, batch_size: int, variant: str = "shipped") -> Any:
     from kyodo_registry.bus import to_contracts
-    from kyodo_shared.bus.relay import SCHEMA as RELAY_SCHEMA
     from kyodo_shared.bus.relay import OutboxRelay
     from kyodo_shared.observability.metrics import KernelMetrics
     from kyodo_shared.settings import BusSettings, RelaySettings
-    from kyodo_shared.store.db import migrate, open_database
+    from kyodo_shared.store.db import open_database
+    from kyodo_shared.store.migrations import upgrade_kernel
 
     store = _store_settings(dsn)
     db = open_database(store)
-    migrate(db, RELAY_SCHEMA)
+    upgrade_kernel(db)
     with db.transaction() as tx:
         tx.execute("DELETE FROM kyodo_relay_position WHERE service = %s", ("registry",))
     app = _application(store)
