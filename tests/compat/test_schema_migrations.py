@@ -314,3 +314,50 @@ def test_replicas_starting_together_on_one_sqlite_file_all_start(tmp_path: Path)
     rows = sqlite_tables(data / "registry.sqlite")
     assert version(rows, KERNEL) == [(KERNEL.head,)]
     assert version(rows, lineage_of("registry")) == [(lineage_of("registry").head,)]
+
+
+def a_second_revision(tmp_path: Path) -> Lineage:
+    """The registry's lineage with a next revision written by the developer's command (then filled in)."""
+    from kyodo_shared.store.migrations.new import next_revision
+
+    location = tmp_path / "lineage"
+    shutil.copytree(lineage_of("registry").location, location, ignore=shutil.ignore_patterns("__pycache__"))
+    path = next_revision(location, "documents remember who filed them")
+    path.write_text(
+        path.read_text().replace(
+            "    pass\n",
+            '    with op.batch_alter_table("registry_documents") as batch:\n'
+            '        batch.add_column(sa.Column("filed_by", sa.Text, nullable=False, server_default=""))\n',
+        )
+    )
+    return Lineage(name="registry", location=location, head="registry_0002")
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_store_one_revision_behind_is_upgraded_keeping_its_rows_and_older_code_refuses_it(
+    tmp_path: Path, backend: str, pg_database: str
+) -> None:
+    from kyodo_shared.settings import StoreSettings
+    from kyodo_shared.store.db import open_database
+    from kyodo_shared.store.migrations import SchemaAhead, current_revision, upgrade_schema
+
+    if backend == "sqlite":
+        store = StoreSettings(backend="sqlite", sqlite_path=tmp_path / "registry.sqlite")
+    else:
+        store = StoreSettings(backend="postgres", pg_dsn=pg_database, pg_schema="registry", pg_pool_size=1)
+    db = open_database(store)
+    try:
+        upgrade_schema(db, lineage_of("registry"))
+        with db.transaction() as tx:
+            tx.execute(
+                "INSERT INTO registry_documents (sha256, media_type, size, content_b64, stored_at) "
+                "VALUES ('ab', 'text/plain', 2, 'aGk=', '2026-12-02')"
+            )
+        upgrade_schema(db, a_second_revision(tmp_path))
+        assert current_revision(db, lineage_of("registry")) == "registry_0002"
+        with db.transaction() as tx:
+            assert tx.fetchall("SELECT sha256, size, filed_by FROM registry_documents") == [("ab", 2, "")]
+        with pytest.raises(SchemaAhead):
+            upgrade_schema(db, lineage_of("registry"))
+    finally:
+        db.close()

@@ -36,7 +36,7 @@ def script_directory(lineage: Lineage) -> ScriptDirectory:
     from kyodo_shared.store import migrations
 
     return ScriptDirectory(
-        str(migrations.HERE), version_locations=[str(lineage.location)], file_template="%%(rev)s_%%(slug)s"
+        str(migrations.HERE), version_locations=[str(lineage.location)], file_template="%(rev)s_%(slug)s"
     )
 
 

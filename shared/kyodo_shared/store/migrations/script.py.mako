@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = ${repr(up_revision)}
-down_revision: str | None = ${repr(down_revision)}
+revision = "${up_revision}"
+down_revision: str | None = "${down_revision}"
 branch_labels = None
 depends_on = None
 
