@@ -106,14 +106,12 @@ class TaskHealth:
         if now - state.failing_since < self.stall_after:
             state.state, state.reason = "retrying", reason
             return
-        if state.state != "blocked":
-            state.state, state.reason, state.detail = (
-                "blocked",
-                reason,
-                f"retrying for {int(now - state.failing_since)} s",
-            )
+        escalated = state.state != "blocked"
+        if escalated:
+            state.state, state.reason = "blocked", reason
+            state.detail = f"retrying for {int(now - state.failing_since)} s"
             self.metrics.task_blocked.labels(self.service, task, reason).set(1)
-        if now - state.logged_at >= REMINDER_SECONDS:
+        if escalated or now - state.logged_at >= REMINDER_SECONDS:
             state.logged_at = now
             log.error("task_blocked", service=self.service, task=task, reason=reason, hint=state.hint, error=error)
 
