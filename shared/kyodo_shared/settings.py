@@ -153,4 +153,10 @@ class KernelSettings(BaseSettings):
         issuer="https://id.kyodo.example", audience="kyodo", jwks_url="https://id.kyodo.example/jwks.json"
     )
     log_format: Literal["auto", "json", "console"] = "auto"
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_capitals(cls, value: object) -> object:
+        # `info` and `INFO` alike, as logging itself accepts; anything else is refused at start with the choices.
+        return value.upper() if isinstance(value, str) else value

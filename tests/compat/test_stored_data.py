@@ -113,7 +113,7 @@ def kyodo(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], e
     main = script.load()
     with monkeypatch.context() as m:
         # The CLI configures logging for a process of its own; here it would rebind the test session's stderr.
-        m.setattr(sys.modules[main.__module__], "configure_logging", lambda *a, **k: None, raising=False)
+        m.setattr(sys.modules[main.__module__], "configure_logging_from_env", lambda: None)
         for name in [k for k in os.environ if k.startswith("KYODO_") and not k.startswith("KYODO_TEST_")]:
             m.delenv(name)
         for name, value in env.items():

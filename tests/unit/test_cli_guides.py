@@ -132,6 +132,22 @@ def test_an_unreachable_database_names_the_setting(tmp_path: Path) -> None:
     refused(done, 1, "PostgreSQL", "KYODO_STORE__PG_DSN")
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "args"),
+    [
+        ("KYODO_STORE__BACKEND", "mysql", ["dlq", "list"]),
+        ("KYODO_LOG_LEVEL", "verbose", ["token", "--role", "public"]),
+        ("KYODO_LOG_FORMAT", "xml", ["asyncapi"]),
+    ],
+)
+def test_a_setting_with_a_wrong_value_is_named_with_its_choices_and_never_echoed(
+    variable: str, value: str, args: list[str], tmp_path: Path
+) -> None:
+    done = kyodo(*args, data_dir=tmp_path, **{variable: value})
+    refused(done, 2, variable, "README")
+    assert value not in done.stderr
+
+
 def test_audit_export_says_what_it_wrote_and_verify_uses_the_data_directory_for_pins(tmp_path: Path) -> None:
     data = tmp_path / "data"
     work = tmp_path / "cwd"

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 import structlog
 
-from kyodo_shared.cli.embedded import configure_logging_from_env, embedded_settings
+from kyodo_shared.cli.embedded import embedded_settings
 from kyodo_shared.cli.operator import service_settings
+from kyodo_shared.observability.logs import configure_logging_from_env
 from kyodo_shared.settings import KernelSettings
 from kyodo_shared.web.devissuer import DEV_ISSUER, DevIssuer
 

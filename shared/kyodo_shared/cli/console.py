@@ -16,7 +16,8 @@ T = TypeVar("T")
 
 
 def progress() -> Progress:
-    """A progress bar on stderr (results stay clean on stdout for pipes); invisible when stderr is not a terminal."""
+    """A progress bar on stderr (results stay clean on stdout for pipes). When stderr is not a terminal (CI, a log
+    file) rich draws no live bar and prints the final state once when the work ends: a record of what was done."""
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),

@@ -28,7 +28,7 @@ from kyodo_shared.cli.console import err
 from kyodo_shared.cli.errors import FAILED, CliError
 from kyodo_shared.cli.operator import embedded_layout
 from kyodo_shared.cli.ports import check_before_up
-from kyodo_shared.observability.logs import configure_logging
+from kyodo_shared.observability.logs import configure_logging_from_env
 from kyodo_shared.service import discover
 from kyodo_shared.settings import KernelSettings
 from kyodo_shared.web.auth import JwksVerifier
@@ -94,12 +94,6 @@ def embedded_settings(service: str, data_dir: Path, nats_url: str, issuer: DevIs
     spec = discover()[service]
     # The issuer given at construction: KYODO_AUTH__* from the environment are neither used nor validated.
     return embedded_layout(spec.settings_type(auth=issuer.settings()), service, data_dir, nats_url)
-
-
-def configure_logging_from_env() -> None:
-    """KYODO_LOG_FORMAT and KYODO_LOG_LEVEL, as `kyodo serve` applies them."""
-    settings = KernelSettings()
-    configure_logging(settings.log_format, settings.log_level)
 
 
 def run_embedded(data_dir: Path, port: int, nats_port: int, demo: bool) -> None:

@@ -23,11 +23,27 @@ def explain(exc: BaseException) -> CliError | None:
     """A CliError for a foreseeable failure, or None for anything unforeseen (shown as a traceback: a bug)."""
     if isinstance(exc, CliError):
         return exc
-    for check in (_http, _database, _bus, _files):
+    for check in (_settings, _http, _database, _bus, _files):
         found = check(exc)
         if found is not None:
             return found
     return None
+
+
+def _settings(exc: BaseException) -> CliError | None:
+    """A KYODO_* variable pydantic refused: name each variable and its reason, never its value."""
+    from pydantic import ValidationError
+
+    if not isinstance(exc, ValidationError) or not exc.title.endswith("Settings"):
+        return None
+    named = [
+        "KYODO_" + "__".join(str(part).upper() for part in error["loc"]) + f": {error['msg']}" for error in exc.errors()
+    ]
+    return CliError(
+        "invalid setting: " + "; ".join(named),
+        hint="fix these environment variables (see the README's Configuration table)",
+        code=USAGE,
+    )
 
 
 def _http(exc: BaseException) -> CliError | None:

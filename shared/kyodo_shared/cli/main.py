@@ -16,7 +16,7 @@ from typer import rich_utils
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
 from kyodo_shared.cli.errors import FAILED, USAGE
-from kyodo_shared.observability.logs import configure_logging
+from kyodo_shared.observability.logs import configure_logging_from_env
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,9 +26,9 @@ def main(argv: list[str] | None = None) -> int:
 
     command = typer.main.get_command(build_app())
     list_services(command, service_names())
-    configure_logging()
     args = sys.argv[1:] if argv is None else list(argv)
     try:
+        configure_logging_from_env()
         result = command.main(args=args, prog_name="kyodo", standalone_mode=False)
     except NoArgsIsHelpError:
         # `kyodo <group>` alone: typer has printed the group's help; a usage answer, not a failure to explain.

@@ -25,3 +25,11 @@ def configure_logging(fmt: Literal["auto", "json", "console"] = "auto", level: s
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )
+
+
+def configure_logging_from_env() -> None:
+    """KYODO_LOG_FORMAT and KYODO_LOG_LEVEL, as every command and `kyodo serve` apply them."""
+    from kyodo_shared.settings import KernelSettings
+
+    settings = KernelSettings()
+    configure_logging(settings.log_format, settings.log_level)
