@@ -52,7 +52,10 @@ class ServiceStore:
             try:
                 return make(self.env)
             except Exception as exc:
-                if "already exists" not in str(exc) or attempt == 4:
+                # PostgreSQL answers a concurrent CREATE … IF NOT EXISTS of a function or type with "tuple
+                # concurrently updated" rather than "already exists": the same race, retried the same way.
+                raced = "already exists" in str(exc) or "tuple concurrently updated" in str(exc)
+                if not raced or attempt == 4:
                     raise
                 time.sleep(0.2)
         raise AssertionError("unreachable")
