@@ -8,25 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from kyodo_shared.store.db import Database, Tx, migrate
-
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS kyodo_consumer_tracking (
-        source TEXT PRIMARY KEY,
-        sequence BIGINT NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS kyodo_consumer_failures (
-        source TEXT NOT NULL,
-        sequence BIGINT NOT NULL,
-        failures INTEGER NOT NULL,
-        parked INTEGER NOT NULL DEFAULT 0,
-        event_id TEXT NOT NULL,
-        event_type TEXT NOT NULL,
-        last_error TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        PRIMARY KEY (source, sequence)
-    )""",
-)
+from kyodo_shared.store.db import Database, Tx
+from kyodo_shared.store.migrations import upgrade_kernel
 
 
 class TrackingConflict(Exception):
@@ -51,7 +34,8 @@ class ConsumerLedger:
         self.db = db
 
     def migrate(self) -> None:
-        migrate(self.db, SCHEMA)
+        # The ledger is a kernel table: the kernel lineage creates it with the others (store/migrations).
+        upgrade_kernel(self.db)
 
     def tracked(self, source: str) -> int:
         with self.db.transaction() as tx:

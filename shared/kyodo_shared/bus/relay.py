@@ -34,7 +34,8 @@ from kyodo_shared.bus.mapping import KERNEL, UndeclaredEvent
 from kyodo_shared.contracts import Contract, stream_name, stream_subjects
 from kyodo_shared.observability.metrics import KernelMetrics
 from kyodo_shared.settings import BusSettings, RelaySettings
-from kyodo_shared.store.db import Database, migrate
+from kyodo_shared.store.db import Database
+from kyodo_shared.store.migrations import upgrade_kernel
 from kyodo_shared.tasks.aio import sleep_or_stop
 from kyodo_shared.tasks.health import TaskBlocked, TaskReport, detached
 from kyodo_shared.tasks.leases import Lease, LeaseLost
@@ -44,15 +45,6 @@ log = structlog.get_logger(__name__)
 # Maps one stored domain event to the contract events it publishes (often none: domain events stay inside).
 # A service passes its `OutboundMap` (bus/mapping.py), which raises `UndeclaredEvent` for an undeclared class.
 ContractMapper = Callable[[Any], Sequence[Contract]]
-
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS kyodo_relay_position (
-        service TEXT PRIMARY KEY,
-        notification_id BIGINT NOT NULL,
-        event_index INTEGER NOT NULL,
-        sequence BIGINT NOT NULL
-    )""",
-)
 
 
 @dataclass(frozen=True)
@@ -69,7 +61,8 @@ class PositionStore:
         self.db, self.service = db, service
 
     def migrate(self) -> None:
-        migrate(self.db, SCHEMA)
+        # The position is a kernel table: the kernel lineage creates it with the others (store/migrations).
+        upgrade_kernel(self.db)
 
     def load(self) -> Position:
         with self.db.transaction() as tx:

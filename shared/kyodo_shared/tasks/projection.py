@@ -12,19 +12,13 @@ from typing import Any
 
 import structlog
 
-from kyodo_shared.store.db import Database, Tx, migrate
+from kyodo_shared.store.db import Database, Tx
+from kyodo_shared.store.migrations import upgrade_kernel
 from kyodo_shared.tasks.aio import sleep_or_stop
 from kyodo_shared.tasks.health import DOCS, TaskReport, detached
 from kyodo_shared.tasks.leases import Lease, LeaseLost
 
 log = structlog.get_logger(__name__)
-
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS kyodo_projection_position (
-        name TEXT PRIMARY KEY,
-        position BIGINT NOT NULL
-    )""",
-)
 
 # Given the application and a batch of its domain events (in store order), prepares the rows (reading the store
 # as needed) and returns what writes them; the write runs in a short transaction with the position.
@@ -48,7 +42,8 @@ class Projector:
         self._nudge = asyncio.Event()
 
     def migrate(self) -> None:
-        migrate(self.db, SCHEMA)
+        # The position is a kernel table: the kernel lineage creates it with the others (store/migrations).
+        upgrade_kernel(self.db)
 
     def position(self) -> int:
         with self.db.transaction(read_only=True) as tx:
