@@ -509,7 +509,7 @@ def registry_application(store: Any, vault_path: Path) -> Any:
     """
     from kyodo_registry.app import RegistryApplication
     from kyodo_registry.documents import DocumentStore
-    from kyodo_registry.index import migrate_index
+    from kyodo_registry.migrations import upgrade
     from kyodo_registry.settings import DEFAULT_RETENTION_DAYS
     from kyodo_shared.privacy.vault import KeyVault
     from kyodo_shared.store.db import SqliteDatabase, open_database
@@ -520,9 +520,8 @@ def registry_application(store: Any, vault_path: Path) -> Any:
     vault = KeyVault(SqliteDatabase(vault_path), DEFAULT_RETENTION_DAYS)
     vault.migrate()
     db = open_database(store)
-    migrate_index(db)
+    upgrade(db)  # the registry's tables (documents, group index)
     documents = DocumentStore(db)
-    documents.migrate()
     clock = ServiceClock()
     timers = Timers(db, clock=clock)
     timers.migrate()

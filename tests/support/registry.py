@@ -52,7 +52,7 @@ def registry_app(store: Any, vault_path: Any, clock: Any = None) -> Any:
     """
     from kyodo_registry.app import RegistryApplication
     from kyodo_registry.documents import DocumentStore
-    from kyodo_registry.index import migrate_index
+    from kyodo_registry.migrations import upgrade
     from kyodo_registry.settings import DEFAULT_RETENTION_DAYS
     from kyodo_shared.privacy.vault import KeyVault
     from kyodo_shared.settings import StoreSettings
@@ -66,9 +66,9 @@ def registry_app(store: Any, vault_path: Any, clock: Any = None) -> Any:
     documents = DocumentStore(
         open_database(StoreSettings(backend="sqlite", sqlite_path=vault_path.parent / "registry-documents.sqlite"))
     )
-    documents.migrate()
+    upgrade(documents.db)
     db = open_database(store)
-    migrate_index(db)
+    upgrade(db)
     service_clock = ServiceClock()
     if clock is not None:
         service_clock.move_to(clock)

@@ -8,7 +8,8 @@ from fastapi import FastAPI
 
 from kyodo_info_hub.api import routers
 from kyodo_info_hub.app import InfoHubApplication
-from kyodo_info_hub.bus import MIGRATIONS, READ_MODELS, SUBSCRIPTIONS
+from kyodo_info_hub.bus import READ_MODELS, SUBSCRIPTIONS
+from kyodo_info_hub.migrations import upgrade
 from kyodo_info_hub.settings import InfoHubSettings
 from kyodo_shared.runtime import Kernel, open_foundation
 from kyodo_shared.service import ServiceSpec
@@ -22,8 +23,7 @@ SERVICE_NAME = "info-hub"
 def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | None = None) -> FastAPI:
     settings = settings or InfoHubSettings()
     base = open_foundation(SERVICE_NAME, settings)
-    for migrate in MIGRATIONS:
-        migrate(base.store.db)
+    upgrade(base.store.db)  # the read models' tables: info-hub's migration lineage
     app = base.store.construct(lambda env: InfoHubApplication(env=env))
     kernel = Kernel(
         service=SERVICE_NAME,

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from kyodo_proposals.migrations import upgrade
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import Handler
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts import registry as r
 from kyodo_shared.contracts import registry_org as o
-from kyodo_shared.store.db import Database, Tx
+from kyodo_shared.store.db import Tx
 
 READ_MODELS = [
     "reg_groups",
@@ -23,11 +22,6 @@ READ_MODELS = [
     "reg_committee_officers",
     "reg_interests",
 ]
-
-
-def migrate_registry_view(db: Database) -> None:
-    # The tables come from the service's versioned migrations (kyodo_proposals/migrations); this runs them.
-    upgrade(db)
 
 
 def _group_status(tx: Tx, group_id: object, status: str, envelope: Envelope | None = None) -> None:

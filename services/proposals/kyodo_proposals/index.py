@@ -7,15 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from kyodo_proposals.app_base import ProposalsBase
-from kyodo_proposals.migrations import upgrade
 from kyodo_shared.store.db import Database, Tx
 
 NAME = "call_index"
-
-
-def migrate_index(db: Database) -> None:
-    # The tables come from the service's versioned migrations (kyodo_proposals/migrations); this runs them.
-    upgrade(db)
 
 
 def project_calls(app: ProposalsBase, events: Sequence[Any]) -> Callable[[Tx], None]:

@@ -15,10 +15,11 @@ from kyodo_proposals.api_proposals import router as proposals_router
 from kyodo_proposals.api_review import router as review_router
 from kyodo_proposals.app import CLOSE_TIMER, ProposalsApplication
 from kyodo_proposals.bus import to_contracts
-from kyodo_proposals.bus_registry import HANDLERS, READ_MODELS, migrate_registry_view
+from kyodo_proposals.bus_registry import HANDLERS, READ_MODELS
 from kyodo_proposals.index import NAME as INDEX_NAME
-from kyodo_proposals.index import migrate_index, project_calls
+from kyodo_proposals.index import project_calls
 from kyodo_proposals.messages import MESSAGES
+from kyodo_proposals.migrations import upgrade
 from kyodo_proposals.registry_view import RegistryView
 from kyodo_proposals.settings import ProposalsSettings
 from kyodo_proposals.visibility import POLICY
@@ -53,8 +54,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
 
     base = open_foundation(SERVICE_NAME, settings)
     store = base.store
-    migrate_registry_view(store.db)
-    migrate_index(store.db)
+    upgrade(store.db)  # the service's own tables (the registry view, the call index): its migration lineage
     extension_days = settings.amendment_extension_days if isinstance(settings, ProposalsSettings) else 7
     app = store.construct(
         lambda env: ProposalsApplication(

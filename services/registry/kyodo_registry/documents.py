@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kyodo_registry.migrations import upgrade
 from kyodo_shared.store.db import Database
 
 # What bylaws may be filed as: PDF, plain text, Word.
@@ -49,10 +48,6 @@ class Document:
 class DocumentStore:
     def __init__(self, db: Database) -> None:
         self.db = db
-
-    def migrate(self) -> None:
-        # The table comes from the registry's versioned migrations (kyodo_registry/migrations); this runs them.
-        upgrade(self.db)
 
     def put(self, document: Document, now: datetime) -> None:
         """Idempotent: the same bytes are stored once, whoever files them."""

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kyodo_registry.domain import Group
-from kyodo_registry.migrations import upgrade
 from kyodo_shared.store.db import Database, Tx
 from kyodo_shared.store.search import search_clauses, search_keys
 
@@ -19,11 +18,6 @@ if TYPE_CHECKING:
     from kyodo_registry.app import RegistryApplication
 
 NAME = "group_index"
-
-
-def migrate_index(db: Database) -> None:
-    # The tables come from the service's versioned migrations (kyodo_registry/migrations); this runs them.
-    upgrade(db)
 
 
 def project_groups(app: RegistryApplication, events: Sequence[Any]) -> Callable[[Tx], None]:

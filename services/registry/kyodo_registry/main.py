@@ -15,8 +15,9 @@ from kyodo_registry.app import LAPSE_TIMER, RegistryApplication
 from kyodo_registry.bus import to_contracts
 from kyodo_registry.documents import DocumentStore
 from kyodo_registry.index import NAME as INDEX_NAME
-from kyodo_registry.index import migrate_index, project_groups
+from kyodo_registry.index import project_groups
 from kyodo_registry.messages import MESSAGES, TERMS
+from kyodo_registry.migrations import upgrade
 from kyodo_registry.org.api import routers as org_routers
 from kyodo_registry.settings import RegistrySettings
 from kyodo_registry.visibility import POLICY
@@ -36,9 +37,8 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
     settings = settings or RegistrySettings()
     base = open_foundation(SERVICE_NAME, settings)
     store = base.store
-    migrate_index(store.db)
+    upgrade(store.db)  # the registry's own tables (documents, group index): its migration lineage
     documents = DocumentStore(store.db)
-    documents.migrate()
     app = store.construct(
         lambda env: RegistryApplication(
             env=env, vault=store.vault, clock=base.clock, timers=store.timers, documents=documents, db=store.db

@@ -13,20 +13,12 @@ them from the streams).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from kyodo_info_hub.bus import calls, directory, open_data
 from kyodo_shared.runtime import Subscription
-from kyodo_shared.store.db import Database
 
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(source="registry", handlers=directory.HANDLERS, batch_handlers=directory.BATCH_HANDLERS),
     Subscription(source="checkpoints", handlers=open_data.HANDLERS),
     Subscription(source="proposals", handlers=calls.HANDLERS),
-)
-MIGRATIONS: tuple[Callable[[Database], None], ...] = (
-    directory.migrate_directory,
-    open_data.migrate_open_data,
-    calls.migrate_calls,
 )
 READ_MODELS: tuple[str, ...] = (*directory.TABLES, *open_data.TABLES, *calls.TABLES)

@@ -6,20 +6,14 @@ from __future__ import annotations
 
 import json
 
-from kyodo_info_hub.migrations import upgrade
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import Handler
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts import proposals as p
 from kyodo_shared.domain.calendar import TOKYO
-from kyodo_shared.store.db import Database, Tx
+from kyodo_shared.store.db import Tx
 
 TABLES = ["portal_calls"]
-
-
-def migrate_calls(db: Database) -> None:
-    # The tables come from the service's versioned migrations (kyodo_info_hub/migrations); this runs them.
-    upgrade(db)
 
 
 def _rules(rules: p.CallRules) -> tuple[str, str]:

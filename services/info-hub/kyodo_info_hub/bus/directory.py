@@ -10,21 +10,15 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from kyodo_info_hub.migrations import upgrade
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import BatchHandler, Handler
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts import registry as r
 from kyodo_shared.domain.calendar import TOKYO
-from kyodo_shared.store.db import Database, Tx
+from kyodo_shared.store.db import Tx
 from kyodo_shared.store.search import search_keys
 
 TABLES = ["directory_groups"]
-
-
-def migrate_directory(db: Database) -> None:
-    # The tables come from the service's versioned migrations (kyodo_info_hub/migrations); this runs them.
-    upgrade(db)
 
 
 _PROFILE_COLUMNS = (

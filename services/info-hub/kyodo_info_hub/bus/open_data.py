@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from kyodo_info_hub.migrations import upgrade
 from kyodo_shared.audit.checkpoints import Checkpoint, check_signatures
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import Handler
 from kyodo_shared.contracts import Contract
 from kyodo_shared.contracts.audit import CheckpointSigned
-from kyodo_shared.store.db import Database, Tx
+from kyodo_shared.store.db import Tx
 
 
 class UntrustedCheckpoint(Exception):
@@ -34,11 +33,6 @@ def check_trusted(checkpoint: CheckpointSigned, trusted: Mapping[str, str]) -> N
 
 
 TABLES = ["open_checkpoints", "open_keys"]
-
-
-def migrate_open_data(db: Database) -> None:
-    # The tables come from the service's versioned migrations (kyodo_info_hub/migrations); this runs them.
-    upgrade(db)
 
 
 def on_checkpoint(envelope: Envelope, tx: Tx) -> None:
