@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from kyodo_shared.cli.operator import CLI_AUTH, service_settings
+from kyodo_shared.service import discover
+
 COMMANDS = [
     ["up"], ["serve"], ["token"], ["dlq", "list"], ["dlq", "retry"], ["dlq", "skip"], ["audit", "verify"],
     ["audit", "export"], ["audit", "recompute"], ["audit", "rotate-key"], ["replay"], ["relay", "reset"],
@@ -148,8 +151,23 @@ def test_a_setting_with_a_wrong_value_is_named_with_its_choices_and_never_echoed
     assert value not in done.stderr
 
 
+def empty_stores(data_dir: Path, *services: str) -> None:
+    """What a first `kyodo up` leaves: each service's (empty) store in the data directory."""
+    for service in services:
+        settings = service_settings(service, data_dir).model_copy(update={"auth": CLI_AUTH})
+        discover()[service].create_app(settings, None).state.kernel.close()
+
+
+def test_a_data_directory_without_stores_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    typo = tmp_path / "typo"
+    for args in (["dlq", "list"], ["audit", "verify", "registry"], ["replay", "info-hub"]):
+        refused(kyodo(*args, data_dir=typo), 2, "has no store in", "--data-dir")
+    assert not typo.exists()
+
+
 def test_audit_export_says_what_it_wrote_and_verify_uses_the_data_directory_for_pins(tmp_path: Path) -> None:
     data = tmp_path / "data"
+    empty_stores(data, "registry")
     work = tmp_path / "cwd"
     work.mkdir()
     export = tmp_path / "registry.jsonl"
@@ -187,6 +205,7 @@ def test_verify_export_of_a_file_that_is_not_an_export_says_so(tmp_path: Path) -
 
 
 def test_dlq_list_prints_a_table_or_json_lines(tmp_path: Path) -> None:
+    empty_stores(tmp_path, "info-hub")
     table = kyodo("dlq", "list", "--service", "info-hub", "--table", data_dir=tmp_path)
     assert table.returncode == 0, table.stderr
     assert "no parked messages" in table.stdout
@@ -195,6 +214,7 @@ def test_dlq_list_prints_a_table_or_json_lines(tmp_path: Path) -> None:
 
 
 def test_dlq_retry_of_nothing_parked_says_so(tmp_path: Path) -> None:
+    empty_stores(tmp_path, "info-hub")
     done = kyodo("dlq", "retry", "info-hub", "registry", "--reason", "r", "--operator", "me", data_dir=tmp_path)
     refused(done, 1, "error:", "kyodo dlq list --service info-hub")
 

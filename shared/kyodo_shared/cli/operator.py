@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from kyodo_shared.cli.bus_target import NO_BUS_URL, explicit_layout, read_up_state
+from kyodo_shared.cli.errors import USAGE, CliError
 from kyodo_shared.runtime import Kernel
 from kyodo_shared.service import discover
 from kyodo_shared.settings import KernelSettings, StoreSettings
@@ -54,7 +55,28 @@ def service_settings(service: str, data_dir: Path, *, nats_url: str | None = Non
 def open_kernel(service: str, data_dir: Path, *, nats_url: str | None = None) -> Kernel:
     spec = discover()[service]
     settings = service_settings(service, data_dir, nats_url=nats_url)
+    require_store(service, settings, data_dir)
     # Operator commands never verify tokens; a placeholder keeps the app factory's signature.
     settings = settings.model_copy(update={"auth": CLI_AUTH})
     kernel: Kernel = spec.create_app(settings, None).state.kernel
     return kernel
+
+
+def require_store(service: str, settings: KernelSettings, data_dir: Path) -> None:
+    """An operator command reads a store that exists: opening a SQLite path that does not (a mistyped --data-dir)
+    would create an empty store there and report on it — "no parked messages", "verified" — as if it were the real
+    one."""
+    path = settings.store.sqlite_path
+    if settings.store.backend != "sqlite" or path.exists():
+        return
+    if explicit_layout():
+        raise CliError(
+            f"{service} has no store at {path}",
+            hint="check KYODO_STORE__SQLITE_PATH: it names the file `kyodo serve` uses",
+            code=USAGE,
+        )
+    raise CliError(
+        f"{service} has no store in {data_dir}",
+        hint="run `kyodo up` first, or point --data-dir (KYODO_DATA_DIR) at the data directory `kyodo up` uses",
+        code=USAGE,
+    )

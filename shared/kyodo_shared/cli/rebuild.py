@@ -18,7 +18,7 @@ from kyodo_shared.bus.replay import Replayer
 from kyodo_shared.cli.bus_target import operator_bus, refuse_while_running
 from kyodo_shared.cli.console import err, out, progress
 from kyodo_shared.cli.errors import FAILED, USAGE, CliError
-from kyodo_shared.cli.operator import open_kernel, service_settings
+from kyodo_shared.cli.operator import open_kernel, require_store, service_settings
 from kyodo_shared.cli.projections import rebuild_projections
 from kyodo_shared.contracts import stream_name
 from kyodo_shared.runtime import Kernel
@@ -29,6 +29,7 @@ from kyodo_shared.store.db import open_database
 def _refuse_while_running(service: str, data_dir: Path, prefixes: list[str], what: str) -> None:
     """Checked on the store alone, before any bus is chosen or started."""
     settings = service_settings(service, data_dir)
+    require_store(service, settings, data_dir)
     db = open_database(settings.store)
     try:
         refuse_while_running(db, settings, service, prefixes, data_dir, what)
