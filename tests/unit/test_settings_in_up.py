@@ -44,6 +44,8 @@ HONOURED: dict[str, tuple[str, Callable[[KernelSettings], Any], Any]] = {
     "KYODO_LOG_FORMAT": ("json", lambda s: s.log_format, "json"),
     "KYODO_LOG_LEVEL": ("WARNING", lambda s: s.log_level, "WARNING"),
     "KYODO_LEASES__TTL_SECONDS": ("3", lambda s: s.leases.ttl_seconds, 3.0),
+    "KYODO_LEASES__ENABLED": ("false", lambda s: s.leases.enabled, False),
+    "KYODO_HEALTH__STALL_AFTER_SECONDS": ("12", lambda s: s.health.stall_after_seconds, 12.0),
 }
 # Decided by the embedded layout (a laptop's SQLite files, its private NATS, the development issuer).
 DECIDED_BY_UP = {
