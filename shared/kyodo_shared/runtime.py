@@ -67,7 +67,8 @@ class Foundation:
 
 
 def open_foundation(service: str, settings: KernelSettings) -> Foundation:
-    clock, replica = ServiceClock(), str(uuid.uuid4())
+    # KYODO_REPLICA_ID names the lease holder (a pod name, an operator command); else one random id per process.
+    clock, replica = ServiceClock(), settings.replica_id or str(uuid.uuid4())
     store = ServiceStore(settings, clock, replica=replica)
     return Foundation(store, clock, replica, AuditKeys(settings.audit.keys_dir / service))
 

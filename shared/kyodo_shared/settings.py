@@ -152,6 +152,9 @@ class KernelSettings(BaseSettings):
     auth: AuthSettings = AuthSettings(
         issuer="https://id.kyodo.example", audience="kyodo", jwks_url="https://id.kyodo.example/jwks.json"
     )
+    # This replica's name as a lease holder (and in logs); unset, a random one per process. In Kubernetes the pod
+    # name (the downward API) says which pod holds a lease; operator commands set `kyodo-cli-<host>-<pid>`.
+    replica_id: str | None = Field(default=None, min_length=1, max_length=200)
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
