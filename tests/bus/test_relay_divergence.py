@@ -140,3 +140,66 @@ async def test_a_stream_ahead_of_the_recorded_position_with_the_events_in_the_st
             published.notification_id,
             published.sequence,
         )
+
+
+async def test_a_restore_and_new_writes_between_two_batches_are_refused_before_anything_is_published(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    path = tmp_path / "registry.sqlite"
+    async with relay_on(path, nats_url, bus_namespace) as (app, relay):
+        apply(app, "g1")
+        await publish_all(relay)
+        backup(path, tmp_path / "backup.sqlite")
+        apply(app, "g2")
+        await publish_all(relay)
+        published = relay.position
+        # Restored under the running relay, then more writes than were lost: the stream's last message could now
+        # match the store again, so the periodic check alone would let the lost notification ids go unreported.
+        backup(tmp_path / "backup.sqlite", path)
+        apply(app, "g3")
+        apply(app, "g4")
+        # drain_once alone: the periodic check (check.due) does not run here.
+        with pytest.raises(StoreDiverged) as diverged:
+            await relay.drain_once()
+        assert diverged.value.reason == "store_diverged"
+        assert "kyodo relay reset registry" in diverged.value.hint
+        assert relay.position == published
+        assert int((await relay.js.stream_info(relay.stream)).state.last_seq) == published.sequence
+
+
+async def test_a_restore_behind_the_last_read_notification_is_refused_on_the_next_batch(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    path = tmp_path / "registry.sqlite"
+    async with relay_on(path, nats_url, bus_namespace) as (app, relay):
+        apply(app, "g1")
+        await publish_all(relay)
+        backup(path, tmp_path / "backup.sqlite")
+        apply(app, "g2")
+        await publish_all(relay)
+        published = relay.position
+        backup(tmp_path / "backup.sqlite", path)
+        with pytest.raises(StoreDiverged) as behind:
+            await relay.drain_once()
+        assert behind.value.reason == "store_behind_stream"
+        assert relay.position == published
+
+
+async def test_after_a_restart_the_first_batch_remembers_what_it_read_and_batches_go_on(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    path = tmp_path / "registry.sqlite"
+    async with relay_on(path, nats_url, bus_namespace) as (app, relay):
+        apply(app, "g1")
+        await publish_all(relay)
+    async with relay_on(path, nats_url, bus_namespace) as (app, relay):
+        await relay.ensure_stream()
+        await relay.reconcile()
+        assert relay.last_read is not None
+        assert relay.last_read.notification_id == relay.position.notification_id
+        apply(app, "g2")
+        await publish_all(relay)
+        apply(app, "g3")
+        assert await relay.drain_once() > 0
+        assert relay.last_read is not None
+        assert relay.last_read.notification_id == relay.position.notification_id

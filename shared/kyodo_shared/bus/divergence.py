@@ -5,6 +5,10 @@ that took the stream's last notification id as its position would never publish 
 names its notification id, originator id (the subject), originator version (an additive header) and time; the store's
 notification at that id must be the same event. It is checked on start and periodically while running (one
 `get_msg` and one select), and a mismatch blocks the relay instead of losing events silently.
+
+Between those checks every batch checks too, at no extra cost: the relay reads from its position inclusive, so the
+first notification a batch returns is the one it read last, and it must still be the same event (`LastRead`).
+A restore followed by writes between two batches is refused before anything of the batch is published.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
@@ -45,6 +50,70 @@ class StoreDiverged(TaskBlocked):
 
     def __init__(self, service: str, reason: str, detail: str) -> None:
         super().__init__(reason, restore_hint(service), detail)
+
+
+@dataclass(frozen=True)
+class LastRead:
+    """The identity of the notification the relay read last (its position's): its id, its event's originator id,
+    originator version and time (the time tells a new event apart from a lost one of the same aggregate version)."""
+
+    notification_id: int
+    originator_id: str
+    originator_version: int | None
+    time: str | None
+
+    @classmethod
+    def of(cls, notification: Any, domain_event: Any) -> LastRead:
+        stamp = getattr(domain_event, "timestamp", None)
+        return cls(
+            int(notification.id),
+            str(notification.originator_id),
+            int(notification.originator_version),
+            _ce_time(stamp) if stamp is not None else None,
+        )
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> LastRead | None:
+        """From a relay message's headers (after `reconcile`); None when they cannot place it."""
+        notification_id = notification_of(headers)
+        subject = headers.get(H_SUBJECT)
+        if notification_id is None or subject is None:
+            return None
+        version = headers.get(H_ORIGINATOR_VERSION, "")
+        return cls(notification_id, subject, int(version) if version.isdigit() else None, headers.get(H_TIME))
+
+    def differences(self, other: LastRead) -> list[str]:
+        found = ["originator id"] if self.originator_id != other.originator_id else []
+        if None not in (self.originator_version, other.originator_version) and (
+            self.originator_version != other.originator_version
+        ):
+            found.append("originator version")
+        if None not in (self.time, other.time) and self.time != other.time:
+            found.append("time")
+        return found
+
+
+def check_first(service: str, last: LastRead | None, position: int, first: LastRead | None) -> None:
+    """Raise `StoreDiverged` unless a batch read from `position` (inclusive) starts with the notification the relay
+    read last (`first` is the batch's first, None for an empty batch). Without a remembered identity (just started:
+    the start check covered it) or for another id (the position came from an older stream message) nothing is
+    compared; ids after it may have gaps (a lost insert race leaves one), only the first must be exactly there."""
+    if last is None or position <= 0 or last.notification_id != position:
+        return
+    if first is None or first.notification_id != position:
+        raise StoreDiverged(
+            service,
+            "store_behind_stream",
+            f"the relay read notification {position} last, which the store no longer holds (restored?)",
+        )
+    differences = last.differences(first)
+    if differences:
+        raise StoreDiverged(
+            service,
+            "store_diverged",
+            f"the store's notification {position} is not the one the relay read last: it differs in "
+            + ", ".join(differences),
+        )
 
 
 # How often a running relay checks that the store still holds the stream's last message (a restore under it).

@@ -29,7 +29,7 @@ from kyodo_shared.bus.cloudevents import (
     message_id,
 )
 from kyodo_shared.bus.crashpoints import crash_point
-from kyodo_shared.bus.divergence import RelayStreamBehind, StoreCheck
+from kyodo_shared.bus.divergence import LastRead, RelayStreamBehind, StoreCheck, check_first
 from kyodo_shared.bus.mapping import KERNEL, UndeclaredEvent
 from kyodo_shared.contracts import Contract, stream_name, stream_subjects
 from kyodo_shared.observability.metrics import KernelMetrics
@@ -124,6 +124,8 @@ class OutboxRelay:
         self.lease: Lease | None = None
         self._nudge = asyncio.Event()
         self.check = StoreCheck(service, self.stream, js, application)
+        # The notification at the position, as read: every batch checks the store still holds it (divergence.py).
+        self.last_read: LastRead | None = None
 
     def nudge(self) -> None:
         """Wake the relay now instead of at its next poll: keeps command-to-publish latency low."""
@@ -166,6 +168,9 @@ class OutboxRelay:
             await asyncio.to_thread(self.positions.save, recorded, self.lease)
             log.info("relay_reconciled", stream=self.stream, sequence=last_seq)
         self.position = recorded
+        # The stream's last message was just compared with the store: its identity guards the next batch (when the
+        # position is its notification; a position moved past it by silent notifications is set by the first batch).
+        self.last_read = LastRead.from_headers(headers)
         self.metrics.relay_sequence.labels(self.service).set(recorded.sequence)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -216,17 +221,23 @@ class OutboxRelay:
         except Exception as exc:  # noqa: BLE001
             log.warning("relay_reconcile_failed", error=type(exc).__name__)
 
-    def _read(self, position: Position) -> tuple[list[_Item], int]:
-        """Contract events after the position, and the last notification id read (to advance past silent ones)."""
+    def _read(self, position: Position) -> tuple[list[_Item], LastRead | None]:
+        """Contract events after the position, and the last notification read (to advance past silent ones)."""
         recorder = self.app.recorder
         notifications = recorder.select_notifications(
             start=position.notification_id, limit=self.settings.batch_size, inclusive_of_start=True
         )
         items: list[_Item] = []
-        last_id = position.notification_id
+        last: LastRead | None = None
         for notification in notifications:
-            last_id = notification.id
             domain_event = self.app.mapper.to_domain_event(notification)
+            if last is None:
+                # Inclusive: the first one is the notification read last. Not the same event → the store was
+                # restored under the relay; refused here, before anything of the batch is mapped or published.
+                check_first(
+                    self.service, self.last_read, position.notification_id, LastRead.of(notification, domain_event)
+                )
+            last = LastRead.of(notification, domain_event)
             contracts = self._contracts(domain_event, notification.id)
             for index, contract in enumerate(contracts):
                 if notification.id == position.notification_id and index <= position.event_index:
@@ -242,7 +253,9 @@ class OutboxRelay:
                         trace=dict(getattr(domain_event, "trace", {}) or {}),
                     )
                 )
-        return items, last_id
+        if last is None:
+            check_first(self.service, self.last_read, position.notification_id, None)
+        return items, last
 
     def _contracts(self, domain_event: Any, notification_id: int) -> Sequence[Contract]:
         """The kernel's own events are the kernel's; the rest are the service's map's to declare."""
@@ -268,8 +281,11 @@ class OutboxRelay:
     async def drain_once(self) -> int:
         """Publish one batch, pipelined; returns how many messages were published."""
         position = self.position
-        items, last_id = await asyncio.to_thread(self._read, position)
+        items, last = await asyncio.to_thread(self._read, position)
+        last_id = last.notification_id if last is not None else position.notification_id
         if not items:
+            if last is not None:
+                self.last_read = last  # also when idle: the first batch after a restart has no identity yet
             if last_id != position.notification_id:
                 # Notifications with no contract events still move the position, so they are not re-read.
                 self.position = Position(last_id, 2**30, position.sequence)
@@ -282,6 +298,7 @@ class OutboxRelay:
         next_position = Position(last_id, 2**30, sequence)
         await asyncio.to_thread(self.positions.save, next_position, self.lease)
         self.position = next_position
+        self.last_read = last
         self.metrics.relay_published.labels(self.service).inc(len(items))
         self.metrics.relay_sequence.labels(self.service).set(sequence)
         return len(items)
