@@ -101,3 +101,52 @@ async def test_the_supervisor_records_a_blocked_task_and_logs_a_crash_loop_once(
     healthy, tasks = health.snapshot()
     assert not healthy
     assert {t["task"]: t["status"] for t in tasks} == {"relay": "blocked", "timers": "retrying"}
+
+
+def test_a_task_retrying_while_its_sequence_moves_stays_ready_and_is_stalled_only_once_it_stands_still() -> None:
+    clock, metrics = Clock(), KernelMetrics()
+    health = TaskHealth("registry", metrics, stall_after_seconds=30, clock=clock)
+    # A consumer waiting while its source's stream is re-published (after `relay reset`): long, but moving.
+    for last in range(10, 200, 10):
+        health.retrying("consumer:registry", "stream ends at ...", reason="source_behind_tracking", progress=last)
+        clock.now += 20
+        healthy, tasks = health.snapshot()
+        assert healthy, tasks
+        assert tasks[0]["status"] == "retrying"
+    clock.now += 15  # 35 s since the last progress
+    healthy, tasks = health.snapshot()
+    assert not healthy
+    assert (tasks[0]["status"], tasks[0]["reason"]) == ("blocked", "source_behind_tracking")
+    assert gauge(metrics, "consumer:registry", "source_behind_tracking") == 1.0
+    # Moving again lifts a stall (not a definite block): ready, and the gauge is cleared.
+    health.retrying("consumer:registry", "stream ends at ...", reason="source_behind_tracking", progress=500)
+    healthy, tasks = health.snapshot()
+    assert healthy
+    assert tasks[0]["status"] == "retrying"
+    assert tasks[0]["for_seconds"] == 0
+    assert gauge(metrics, "consumer:registry", "source_behind_tracking") is None
+
+
+def test_a_definite_block_stays_blocked_whatever_progress_a_retry_reports() -> None:
+    clock, metrics = Clock(), KernelMetrics()
+    health = TaskHealth("registry", metrics, stall_after_seconds=30, clock=clock)
+    health.retrying("relay", "x", reason="relay_failing", progress=1)
+    health.blocked("relay", "store_diverged", "run `kyodo relay reset registry`")
+    health.retrying("relay", "x", reason="relay_failing", progress=5)
+    health.retrying("relay", "x", reason="store_diverged", progress=9)
+    healthy, tasks = health.snapshot()
+    assert not healthy
+    assert (tasks[0]["status"], tasks[0]["reason"]) == ("blocked", "store_diverged")
+    assert gauge(metrics, "relay", "store_diverged") == 1.0
+
+
+def test_retrying_without_progress_reports_is_stalled_after_the_threshold_as_before() -> None:
+    clock, metrics = Clock(), KernelMetrics()
+    health = TaskHealth("registry", metrics, stall_after_seconds=30, clock=clock)
+    for _ in range(4):
+        health.retrying("relay", "ConnectionError", reason="relay_failing", progress=7)
+        clock.now += 10
+    healthy, tasks = health.snapshot()
+    assert not healthy
+    assert (tasks[0]["status"], tasks[0]["reason"]) == ("blocked", "relay_failing")
+    assert gauge(metrics, "relay", "relay_failing") == 1.0

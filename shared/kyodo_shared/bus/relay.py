@@ -194,7 +194,8 @@ class OutboxRelay:
                 raise
             except Exception as exc:  # noqa: BLE001 - the relay must outlive transient bus or store errors
                 self.status = f"retrying after {type(exc).__name__}"
-                self.health.retrying(type(exc).__name__, reason="relay_failing")
+                # Stalled only while the published sequence stands still (health.py): batches between failures count.
+                self.health.retrying(type(exc).__name__, reason="relay_failing", progress=self.position.sequence)
                 log.warning(
                     "relay_error",
                     service=self.service,

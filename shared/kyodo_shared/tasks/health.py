@@ -1,9 +1,12 @@
 """Whether each background task of a replica makes progress, and if not, why and what an operator should run.
 
 A task is `ok`, `retrying` (transient failures: the bus briefly unreachable) or `blocked` (it cannot make progress
-until someone acts: a lost stream, a store restored from a backup). Blocked tasks, and tasks retrying for longer
-than `stall_after_seconds`, fail readiness; /metrics shows them as `kyodo_task_blocked{service,task,reason}`; the
-log gets one `error` event per transition into blocked, and a reminder at a low rate, never one per retry.
+until someone acts: a lost stream, a store restored from a backup). Blocked tasks, and tasks retrying WITHOUT
+PROGRESS for longer than `stall_after_seconds` (stalled), fail readiness: a task that reports progress with its
+retries (the relay's published sequence, a consumer's tracked sequence or the source stream it waits for) restarts
+the clock each time it moves, so a long but moving catch-up stays ready. /metrics shows blocked tasks as
+`kyodo_task_blocked{service,task,reason}`; the log gets one `error` event per transition into blocked, and a
+reminder at a low rate, never one per retry.
 """
 
 from __future__ import annotations
@@ -40,9 +43,13 @@ class _State:
     hint: str = ""
     detail: str = ""
     error: str = ""
-    # When the current streak of failures began (monotonic), and when the log last said so.
+    # When the current streak of failures without progress began (monotonic), and when the log last said so.
     failing_since: float | None = None
     logged_at: float = 0.0
+    # The last progress mark reported with a retry (a sequence): an increase restarts `failing_since`.
+    progress: int | None = None
+    # Blocked only because retrying lasted without progress (progress lifts it), not for a definite reason.
+    stalled: bool = False
 
 
 class TaskHealth:
@@ -88,18 +95,27 @@ class TaskHealth:
             self._clear_gauge(task, state)
             state.failing_since = state.failing_since or now
         state.state, state.reason, state.hint, state.detail, state.error = "blocked", reason, hint, detail, ""
+        state.stalled = False
         self.metrics.task_blocked.labels(self.service, task, reason).set(1)
         if changed or now - state.logged_at >= REMINDER_SECONDS:
             state.logged_at = now
             log.error("task_blocked", service=self.service, task=task, reason=reason, hint=hint, detail=detail[:300])
 
-    def retrying(self, task: str, error: str, *, reason: str = "stalled", hint: str = "") -> None:
-        """A failure that may pass by itself; past the stall threshold it counts as blocked (`reason`)."""
+    def retrying(
+        self, task: str, error: str, *, reason: str = "stalled", hint: str = "", progress: int | None = None
+    ) -> None:
+        """A failure or wait that may pass by itself; once it lasts past the stall threshold with no progress it
+        counts as blocked (`reason`). `progress` (a sequence that grows while the task gets somewhere) restarts the
+        clock whenever it increases."""
         state = self._state(task)
         now = self.clock()
-        if state.state == "blocked" and state.reason not in (reason,):
-            # A task blocked for a definite reason stays so until it makes progress.
+        if state.state == "blocked" and (not state.stalled or state.reason != reason):
+            # A task blocked for a definite reason stays so until it runs again (`ok`).
             return
+        if progress is not None:
+            if state.progress is not None and progress > state.progress:
+                self._progressed(task, state, now)
+            state.progress = progress if state.progress is None else max(progress, state.progress)
         if state.failing_since is None:
             state.failing_since = now
         state.error, state.hint = error, hint or f"see the log for `{task}` errors ({DOCS})"
@@ -108,12 +124,20 @@ class TaskHealth:
             return
         escalated = state.state != "blocked"
         if escalated:
-            state.state, state.reason = "blocked", reason
+            state.state, state.reason, state.stalled = "blocked", reason, True
             state.detail = f"retrying for {int(now - state.failing_since)} s"
             self.metrics.task_blocked.labels(self.service, task, reason).set(1)
         if escalated or now - state.logged_at >= REMINDER_SECONDS:
             state.logged_at = now
             log.error("task_blocked", service=self.service, task=task, reason=reason, hint=state.hint, error=error)
+
+    def _progressed(self, task: str, state: _State, now: float) -> None:
+        """Moving again: the stall clock restarts, and a task blocked only for stalling is retrying again."""
+        state.failing_since = now
+        if state.state == "blocked":
+            log.info("task_progressing", service=self.service, task=task, reason=state.reason)
+            self._clear_gauge(task, state)
+            state.state, state.detail, state.logged_at, state.stalled = "retrying", "", 0.0, False
 
     def _clear_gauge(self, task: str, state: _State) -> None:
         if state.state == "blocked" and state.reason:
@@ -154,8 +178,8 @@ class TaskReport:
     def ok(self) -> None:
         self.health.ok(self.task)
 
-    def retrying(self, error: str, *, reason: str = "stalled", hint: str = "") -> None:
-        self.health.retrying(self.task, error, reason=reason, hint=hint)
+    def retrying(self, error: str, *, reason: str = "stalled", hint: str = "", progress: int | None = None) -> None:
+        self.health.retrying(self.task, error, reason=reason, hint=hint, progress=progress)
 
     def blocked(self, blocked: TaskBlocked) -> None:
         self.health.blocked(self.task, blocked.reason, blocked.hint, blocked.detail)
