@@ -93,22 +93,29 @@ def token(
     return 0
 
 
+# For the explicit layout with leases disabled (see cli/bus_target.py: refuse_while_running).
+Force = Annotated[
+    bool, typer.Option("--force", help="the service is stopped; leases are disabled so kyodo cannot check")
+]
+
+
 def replay_command(
     ctx: typer.Context,
     service: Service,
     from_scratch: Annotated[bool, typer.Option(help="empty the read models and start at sequence 1")] = False,
+    force: Force = False,
 ) -> int:
     """Rebuild a service's read models from the streams (stop the service first)."""
     from kyodo_shared.cli import rebuild
 
-    return rebuild.replay(service, data_dir(ctx), from_scratch)
+    return rebuild.replay(service, data_dir(ctx), from_scratch, force=force)
 
 
-def relay_reset(ctx: typer.Context, service: Service) -> int:
+def relay_reset(ctx: typer.Context, service: Service, force: Force = False) -> int:
     """Re-publish a service's stream from its store, same ids and sequences (stop the service first)."""
     from kyodo_shared.cli import rebuild
 
-    return rebuild.relay_reset(service, data_dir(ctx))
+    return rebuild.relay_reset(service, data_dir(ctx), force=force)
 
 
 def asyncapi(

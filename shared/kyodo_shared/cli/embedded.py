@@ -1,17 +1,17 @@
 """`kyodo up`: every service on SQLite with a private nats-server, under one base URL, for a laptop or a demo.
 
-Before starting anything it checks that its data directory is not in use and that both ports are free
-(`cli/ports.py`); while it runs it records its ports in `<data-dir>/up.json` so that operator commands reach this
-bus and no other (`cli/bus_target.py`). Every `KYODO_*` setting applies, except those the embedded layout decides
-(`cli/operator.py: embedded_layout`).
+Before starting anything it takes its data directory's lock (`<data-dir>/up.lock`: one `up` per directory) and
+checks that both ports are free (`cli/ports.py`); while it runs it records its ports in `<data-dir>/up.json` so
+that operator commands reach this bus and no other (`cli/bus_target.py`). SIGTERM stops it as Ctrl-C does.
+Every `KYODO_*` setting applies, except those the embedded layout decides (`cli/operator.py: embedded_layout`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -23,7 +23,7 @@ from pathlib import Path
 import structlog
 import uvicorn
 
-from kyodo_shared.cli.bus_target import remove_up_state, write_up_state
+from kyodo_shared.cli.bus_target import hold_up_lock, remove_up_state, write_up_state
 from kyodo_shared.cli.console import err
 from kyodo_shared.cli.errors import FAILED, CliError
 from kyodo_shared.cli.operator import embedded_layout
@@ -53,7 +53,8 @@ def nats_server_binary() -> str:
 
 
 @contextmanager
-def nats_server(data_dir: Path, port: int) -> Iterator[str]:
+def nats_server(data_dir: Path, port: int) -> Iterator[tuple[str, int]]:
+    """A private nats-server on `data_dir/nats`: yields its URL and pid, stops it when the block ends."""
     store = data_dir / "nats"
     store.mkdir(parents=True, exist_ok=True)
     log_file = (data_dir / "nats-server.log").open("ab")
@@ -61,10 +62,14 @@ def nats_server(data_dir: Path, port: int) -> Iterator[str]:
         [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)],
         stdout=log_file,
         stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        # Out of the terminal's process group: Ctrl-C reaches only kyodo, which stops the services first and this
+        # server last (it used to die first, and every service's shutdown failed on a vanished bus).
+        start_new_session=True,
     )
     try:
         _wait_for_port(port, proc)
-        yield f"nats://127.0.0.1:{port}"
+        yield f"nats://127.0.0.1:{port}", proc.pid
     finally:
         proc.terminate()
         try:
@@ -97,30 +102,44 @@ def embedded_settings(service: str, data_dir: Path, nats_url: str, issuer: DevIs
 
 
 def run_embedded(data_dir: Path, port: int, nats_port: int, demo: bool) -> None:
-    """Run every service until Ctrl-C. Configures logging itself (KYODO_LOG_FORMAT, KYODO_LOG_LEVEL)."""
+    """Run every service until Ctrl-C or SIGTERM. Configures logging itself (KYODO_LOG_FORMAT, KYODO_LOG_LEVEL)."""
     configure_logging_from_env()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    check_before_up(data_dir, port, nats_port)
+    # uvicorn handles SIGINT/SIGTERM while it serves (graceful shutdown of every service), then re-raises the signal
+    # to the handler found before it: a clean SystemExit here, so every `finally` below runs — the nats-server is
+    # stopped and up.json removed — also for `docker stop`, systemd and `kill`, which used to orphan nats-server.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _exit_cleanly)
+    try:
+        with hold_up_lock(data_dir):
+            _run_locked(data_dir, port, nats_port, demo)
+    except (SystemExit, KeyboardInterrupt) as stop:
+        if isinstance(stop, SystemExit) and stop.code not in (0, None):
+            raise
+    print("Kyodo stopped.", flush=True)
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _run_locked(data_dir: Path, port: int, nats_port: int, demo: bool) -> None:
+    check_before_up(port, nats_port)
     ignored = sorted(name for name in os.environ if name.startswith(DECIDED_BY_UP))
     if ignored:
         err.print(f"kyodo up decides these itself and ignores them: {', '.join(ignored)}")
     issuer = DevIssuer.load_or_create(data_dir / "issuer")
-    write_up_state(data_dir, port, nats_port)
     try:
-        with nats_server(data_dir, nats_port) as nats_url:
+        with nats_server(data_dir, nats_port) as (nats_url, nats_pid):
+            write_up_state(data_dir, port, nats_port, nats_pid)
             apps = {}
             for name, spec in discover().items():
                 settings = embedded_settings(name, data_dir, nats_url, issuer)
                 apps[name] = spec.create_app(settings, JwksVerifier(settings.auth))
             gateway = mount_services(apps)
             config = uvicorn.Config(gateway, host="127.0.0.1", port=port, log_config=None, access_log=False)
-            server = uvicorn.Server(config)
-            # uvicorn re-raises the Ctrl-C it handled, after the services have shut down gracefully.
-            with contextlib.suppress(KeyboardInterrupt):
-                asyncio.run(_serve(server, issuer, data_dir, demo, list(apps)))
+            asyncio.run(_serve(uvicorn.Server(config), issuer, data_dir, demo, list(apps)))
     finally:
         remove_up_state(data_dir)
-    print("Kyodo stopped.", flush=True)
 
 
 def _announce(port: int, services: list[str]) -> None:

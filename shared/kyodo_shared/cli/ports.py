@@ -1,4 +1,4 @@
-"""`kyodo up`'s checks before it starts anything: its data directory is not in use, and both its ports are free.
+"""`kyodo up`'s checks before it starts anything: both its ports are free (its data directory's lock is taken first).
 
 A taken NATS port used to be silently shared (the second `up` "was up" on the first one's bus); a taken HTTP port
 was found only after everything had started. Both are now refused up front, naming the flag that changes them.
@@ -7,9 +7,8 @@ was found only after everything had started. Both are now refused up front, nami
 from __future__ import annotations
 
 import socket
-from pathlib import Path
 
-from kyodo_shared.cli.bus_target import holder_of_port, read_up_state
+from kyodo_shared.cli.bus_target import holder_of_port
 from kyodo_shared.cli.errors import REFUSED, USAGE, CliError
 
 
@@ -25,16 +24,9 @@ def port_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
-def check_before_up(data_dir: Path, port: int, nats_port: int) -> None:
-    """Refuse (CliError) when this data directory's `up` is running or either port is taken."""
-    running = read_up_state(data_dir)
-    if running is not None:
-        raise CliError(
-            f"kyodo up is already running for {data_dir} (pid {running.pid}, http://127.0.0.1:{running.port}/api, "
-            f"NATS port {running.nats_port})",
-            hint="use that one, stop it first, or give another --data-dir",
-            code=REFUSED,
-        )
+def check_before_up(port: int, nats_port: int) -> None:
+    """Refuse (CliError) when either port is taken. (That this data directory's `up` is not running is decided by
+    its lock, `bus_target.hold_up_lock`, not by the pid in a possibly stale up.json.)"""
     if port == nats_port:
         raise CliError(f"--port and --nats-port are both {port}", hint="give them different values", code=USAGE)
     for number, flag, what in ((nats_port, "--nats-port", "NATS"), (port, "--port", "HTTP")):

@@ -1,6 +1,11 @@
 """`kyodo replay` rebuilds a service's read models from the streams (and, from scratch, its own projections from
 its store); `kyodo relay reset` re-publishes a service's stream from its store with the same ids and sequences
-(disaster recovery of the bus). Both refuse while the service runs, and reach the bus `cli/bus_target.py` chooses.
+(disaster recovery of the bus). Both refuse while the service may run (`bus_target.refuse_while_running`), hold the
+leases of the roles they disturb while they work (`cli/held_leases.py`), and reach the bus `cli/bus_target.py`
+chooses.
+
+`replay` starts only what it needs: the service's consumers, on a NATS connection of its own — not the kernel,
+whose relay, audit checkpoints and timers have no business running inside an operator command.
 """
 
 from __future__ import annotations
@@ -10,31 +15,23 @@ import time
 from pathlib import Path
 
 import nats
+from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from rich.progress import Progress, TaskID
 
+from kyodo_shared.bus.consumer import SourceConsumer, describe
 from kyodo_shared.bus.replay import Replayer
 from kyodo_shared.cli.bus_target import operator_bus, refuse_while_running
 from kyodo_shared.cli.console import err, out, progress
-from kyodo_shared.cli.errors import FAILED, USAGE, CliError
-from kyodo_shared.cli.operator import open_kernel, require_store, service_settings
+from kyodo_shared.cli.errors import FAILED, REFUSED, USAGE, CliError
+from kyodo_shared.cli.held_leases import disturbed_roles, hold_leases
+from kyodo_shared.cli.operator import open_kernel, service_settings
 from kyodo_shared.cli.projections import rebuild_projections
 from kyodo_shared.contracts import stream_name
 from kyodo_shared.runtime import Kernel
 from kyodo_shared.service import discover
-from kyodo_shared.store.db import open_database
-
-
-def _refuse_while_running(service: str, data_dir: Path, prefixes: list[str], what: str) -> None:
-    """Checked on the store alone, before any bus is chosen or started."""
-    settings = service_settings(service, data_dir)
-    require_store(service, settings, data_dir)
-    db = open_database(settings.store)
-    try:
-        refuse_while_running(db, settings, service, prefixes, data_dir, what)
-    finally:
-        db.close()
+from kyodo_shared.tasks.leases import Lease
 
 
 def _known(service: str) -> None:
@@ -43,10 +40,10 @@ def _known(service: str) -> None:
         raise CliError(f"unknown service {service!r}", hint=f"known: {', '.join(specs)}", code=USAGE)
 
 
-async def _delete_stream(kernel: Kernel, service: str) -> bool:
-    nc = await nats.connect(kernel.settings.bus.nats_url, connect_timeout=5, max_reconnect_attempts=1)
+async def _delete_stream(nats_url: str, stream: str) -> bool:
+    nc = await nats.connect(nats_url, connect_timeout=5, max_reconnect_attempts=1)
     try:
-        await nc.jetstream().delete_stream(stream_name(kernel.settings.bus.namespace, service))
+        await nc.jetstream().delete_stream(stream)
         return True
     except NotFoundError:
         return False
@@ -54,17 +51,34 @@ async def _delete_stream(kernel: Kernel, service: str) -> bool:
         await nc.close()
 
 
-def relay_reset(service: str, data_dir: Path) -> int:
+def _require_events(kernel: Kernel) -> None:
+    """A reset deletes the stream and re-publishes the store: from a store without events it would only delete."""
+    if int(kernel.application.recorder.max_notification_id() or 0) > 0:
+        return
+    raise CliError(
+        f"refusing to reset {kernel.service}'s relay: its store holds no events, so the stream would be deleted "
+        "and nothing re-published",
+        hint="check that the store settings (or --data-dir) name the service's real store",
+        code=REFUSED,
+    )
+
+
+def relay_reset(service: str, data_dir: Path, *, force: bool = False) -> int:
     """Drop the stream and the relay's position: the next start publishes everything again, identically."""
     _known(service)
-    _refuse_while_running(service, data_dir, [f"relay:{service}"], f"reset {service}'s relay")
-    with operator_bus(data_dir, service_settings(service, data_dir)) as nats_url:
-        kernel = open_kernel(service, data_dir, nats_url=nats_url)
-        try:
-            stream = stream_name(kernel.settings.bus.namespace, service)
-            deleted = asyncio.run(_delete_stream(kernel, service))
-            with kernel.db.transaction() as tx:
-                tx.execute("DELETE FROM kyodo_relay_position WHERE service = %s", (service,))
+    what = f"reset {service}'s relay"
+    settings = service_settings(service, data_dir, needs_bus=True)
+    refuse_while_running(settings, service, data_dir, what, force=force)
+    kernel = open_kernel(service, data_dir)
+    try:
+        _require_events(kernel)
+        with hold_leases(kernel, disturbed_roles(kernel, relay=True), what) as held:
+            with operator_bus(data_dir, settings) as nats_url:
+                stream = stream_name(kernel.settings.bus.namespace, service)
+                deleted = asyncio.run(_delete_stream(nats_url, stream))
+                with kernel.db.transaction() as tx:
+                    held[f"relay:{service}"].check(tx)
+                    tx.execute("DELETE FROM kyodo_relay_position WHERE service = %s", (service,))
             out.print(
                 f"{service}: stream {stream} on {nats_url} {'deleted' if deleted else 'was absent'}; "
                 "relay position reset to 0."
@@ -73,51 +87,60 @@ def relay_reset(service: str, data_dir: Path) -> int:
                 f"Next: start {service} (`kyodo up`, or its Deployment): its relay re-publishes every event with "
                 "the same ids and sequences, and consumers skip what they already applied."
             )
-        finally:
-            kernel.close()
+    finally:
+        kernel.close()
     return 0
 
 
-async def _delete_consumer(kernel: Kernel, source: str, durable: str) -> None:
-    nc = await nats.connect(kernel.settings.bus.nats_url, connect_timeout=5, max_reconnect_attempts=1)
+async def _delete_consumer(nats_url: str, stream: str, durable: str) -> None:
+    nc = await nats.connect(nats_url, connect_timeout=5, max_reconnect_attempts=1)
     try:
-        await nc.jetstream().delete_consumer(stream_name(kernel.settings.bus.namespace, source), durable)
+        await nc.jetstream().delete_consumer(stream, durable)
     except NotFoundError:
         pass
     finally:
         await nc.close()
 
 
-def replay(service: str, data_dir: Path, from_scratch: bool, timeout: float = 3600.0) -> int:
+def replay(service: str, data_dir: Path, from_scratch: bool, timeout: float = 3600.0, *, force: bool = False) -> int:
     """Rebuild from the bus what the service consumes; from scratch, also its own projections from its store."""
     _known(service)
-    roles = [f"consumer:{service}:", f"projection:{service}:"]
-    _refuse_while_running(service, data_dir, roles, f"replay {service}")
-    # Opened without a bus first: a service that consumes nothing needs none, and none is started for it.
-    kernel = open_kernel(service, data_dir)
+    what = f"replay {service}"
+    settings = service_settings(service, data_dir)
+    refuse_while_running(settings, service, data_dir, what, force=force)
+    # Replay may create the store: rebuilding a read model whose database was lost is what it is for.
+    kernel = open_kernel(service, data_dir, create=True)
     try:
-        if from_scratch:
-            rebuild_projections(kernel)
-        if not kernel.subscriptions:
-            out.print(f"{service} consumes no stream: nothing to replay from the bus")
-            return 0
+        if kernel.subscriptions:
+            settings = service_settings(service, data_dir, needs_bus=True)  # refuses a missing bus setting
+        with hold_leases(kernel, disturbed_roles(kernel), what) as held:
+            for projector in kernel.projectors:
+                projector.lease = held.get(f"projection:{service}:{projector.name}")
+            if from_scratch:
+                rebuild_projections(kernel)
+            if not kernel.subscriptions:
+                out.print(f"{service} consumes no stream: nothing to replay from the bus")
+                return 0
+            with operator_bus(data_dir, settings) as nats_url:
+                if from_scratch:
+                    _empty_read_models(kernel, held)
+                    for subscription in kernel.subscriptions:
+                        source_stream = stream_name(kernel.settings.bus.namespace, subscription.source)
+                        durable = f"{service}--{subscription.source}".replace("-", "_")
+                        asyncio.run(_delete_consumer(nats_url, source_stream, durable))
+                return asyncio.run(catch_up(kernel, timeout, nats_url=nats_url, leases=held))
     finally:
         kernel.close()
-    with operator_bus(data_dir, service_settings(service, data_dir)) as nats_url:
-        kernel = open_kernel(service, data_dir, nats_url=nats_url)
-        try:
-            if from_scratch:
-                with kernel.db.transaction() as tx:
-                    for table in kernel.read_models:
-                        tx.execute(f"DELETE FROM {table}")  # noqa: S608 - names declared by the service, not input
-                    tx.execute("DELETE FROM kyodo_consumer_tracking")
-                    tx.execute("DELETE FROM kyodo_consumer_failures")
-                for subscription in kernel.subscriptions:
-                    durable = f"{service}--{subscription.source}".replace("-", "_")
-                    asyncio.run(_delete_consumer(kernel, subscription.source, durable))
-            return asyncio.run(catch_up(kernel, timeout))
-        finally:
-            kernel.close()
+
+
+def _empty_read_models(kernel: Kernel, held: dict[str, Lease]) -> None:
+    with kernel.db.transaction() as tx:
+        for lease in held.values():
+            lease.check(tx)
+        for table in kernel.read_models:
+            tx.execute(f"DELETE FROM {table}")  # noqa: S608 - names declared by the service, not input
+        tx.execute("DELETE FROM kyodo_consumer_tracking")
+        tx.execute("DELETE FROM kyodo_consumer_failures")
 
 
 async def _last_sequence(js: JetStreamContext, stream: str) -> int:
@@ -127,52 +150,80 @@ async def _last_sequence(js: JetStreamContext, stream: str) -> int:
         return 0
 
 
-async def _bulk(kernel: Kernel, bars: Progress, tasks: dict[str, TaskID]) -> None:
+async def _bulk(consumers: list[SourceConsumer], nc: NatsClient, bars: Progress, tasks: dict[str, TaskID]) -> None:
     """Apply each source's stream in bulk (see `Replayer`); whatever it leaves, the live consumers take next."""
-    nc = await nats.connect(kernel.settings.bus.nats_url, connect_timeout=5, max_reconnect_attempts=1)
+    for consumer in consumers:
+        last = await _last_sequence(consumer.js, consumer.stream)
+        task = tasks[consumer.source]
+        bars.update(task, total=last)
+
+        def advance(done: int, task: TaskID = task) -> None:
+            bars.update(task, completed=done)
+
+        await Replayer(consumer, nc).run(last, progress=advance)
+
+
+async def catch_up(
+    kernel: Kernel, limit_seconds: float, *, nats_url: str | None = None, leases: dict[str, Lease] | None = None
+) -> int:
+    """Run the service's consumers — nothing else of the kernel — until each has applied its stream's last
+    message, one progress bar a source. Exit code 1 when a message is parked or the time is up."""
+    nc = await nats.connect(
+        nats_url or kernel.settings.bus.nats_url,
+        name=f"kyodo-cli-replay-{kernel.service}",
+        connect_timeout=5,
+        max_reconnect_attempts=5,
+        reconnect_time_wait=1,
+    )
     try:
         js = nc.jetstream()
+        consumers = []
         for subscription in kernel.subscriptions:
             consumer = kernel.consumer_for(subscription, js, nc)
-            last = await _last_sequence(js, consumer.stream)
-            task = tasks[subscription.source]
-            bars.update(task, total=last)
-
-            def advance(done: int, task: TaskID = task) -> None:
-                bars.update(task, completed=done)
-
-            await Replayer(consumer, nc).run(last, progress=advance)
+            consumer.lease = (leases or {}).get(f"consumer:{kernel.service}:{subscription.source}")
+            consumers.append(consumer)
+        with progress() as bars:
+            tasks = {c.source: bars.add_task(f"{kernel.service} ← {c.source}", total=None) for c in consumers}
+            await _bulk(consumers, nc, bars, tasks)
+            code = await _follow(kernel, consumers, bars, tasks, limit_seconds)
     finally:
         await nc.close()
+    if code == 0:
+        err.print(f"{kernel.service}: replayed {', '.join(tasks)} up to each stream's last message")
+    return code
 
 
-async def catch_up(kernel: Kernel, limit_seconds: float) -> int:
-    """Run the service's consumers until each has applied its stream's last message, one progress bar a source."""
-    with progress() as bars:
-        tasks = {s.source: bars.add_task(f"{kernel.service} ← {s.source}", total=None) for s in kernel.subscriptions}
-        await _bulk(kernel, bars, tasks)
-        await kernel.start()
-        assert kernel.js is not None
-        started = time.monotonic()
-        try:
-            while True:
-                finished = True
-                for consumer in kernel.consumers:
-                    last = await _last_sequence(kernel.js, consumer.stream)
-                    bars.update(tasks[consumer.source], total=last, completed=min(consumer.tracked, last))
-                    finished = finished and consumer.tracked >= last
-                parked = kernel.ledger.parked()
-                # Exit code 1 either way (callers and tests read the code); the reason goes to stderr.
-                if parked:
-                    err.print(f"stopped: {len(parked)} parked message(s), see `kyodo dlq list`")
+async def _follow(
+    kernel: Kernel, consumers: list[SourceConsumer], bars: Progress, tasks: dict[str, TaskID], limit: float
+) -> int:
+    """The live consumers take what the bulk pass left (a failing message is retried, then parked)."""
+    stop = asyncio.Event()
+    runs = [asyncio.create_task(consumer.run(stop), name=f"consumer:{consumer.source}") for consumer in consumers]
+    started = time.monotonic()
+    try:
+        while True:
+            for run in runs:
+                if run.done() and run.exception() is not None:
+                    error = run.exception()
+                    assert error is not None
+                    err.print(f"stopped: {run.get_name()} failed: {describe(error)}")
                     return FAILED
-                if finished and kernel.consumers:
-                    break
-                if time.monotonic() - started > limit_seconds:
-                    err.print(f"timed out after {limit_seconds:.0f}s")
-                    return FAILED
-                await asyncio.sleep(0.5)
-        finally:
-            await kernel.stop()
-    err.print(f"{kernel.service}: replayed {', '.join(tasks)} up to each stream's last message")
-    return 0
+            finished = True
+            for consumer in consumers:
+                last = await _last_sequence(consumer.js, consumer.stream)
+                bars.update(tasks[consumer.source], total=last, completed=min(consumer.tracked, last))
+                finished = finished and consumer.tracked >= last
+            # Exit code 1 either way (callers and tests read the code); the reason goes to stderr.
+            parked = await asyncio.to_thread(kernel.ledger.parked)
+            if parked:
+                err.print(f"stopped: {len(parked)} parked message(s), see `kyodo dlq list`")
+                return FAILED
+            if finished:
+                return 0
+            if time.monotonic() - started > limit:
+                err.print(f"timed out after {limit:.0f}s")
+                return FAILED
+            await asyncio.sleep(0.5)
+    finally:
+        stop.set()
+        await asyncio.gather(*runs, return_exceptions=True)
