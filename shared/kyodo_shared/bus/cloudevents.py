@@ -35,6 +35,40 @@ H_EXPECTED_LAST_SEQ = "Nats-Expected-Last-Sequence"
 REQUIRED_HEADERS = (H_SPEC, H_ID, H_SOURCE, H_TYPE, H_TIME, H_SEQUENCE)
 
 
+@dataclass(frozen=True)
+class MessageIdentity:
+    """What tells one published message from another at the same sequence: its id, time and originator version.
+
+    The id alone cannot: it derives from the notification id, which a store restored from a backup reuses for new
+    events. A consumer remembers the identity of the message it applied last, with its tracking (bus/durable.py).
+    """
+
+    event_id: str
+    time: str
+    originator_version: str | None = None
+
+    def differences(self, other: MessageIdentity | None) -> list[str]:
+        if other is None:
+            return ["id", "time"]
+        found = [
+            name for name, a, b in (("id", self.event_id, other.event_id), ("time", self.time, other.time)) if a != b
+        ]
+        if None not in (self.originator_version, other.originator_version) and (
+            self.originator_version != other.originator_version
+        ):
+            found.append("originator version")
+        return found
+
+
+def identity_of(headers: dict[str, str] | None) -> MessageIdentity | None:
+    """The identity of a message from its headers; None for one without `ce-id` and `ce-time`."""
+    headers = headers or {}
+    event_id, time = headers.get(H_ID), headers.get(H_TIME)
+    if not event_id or not time:
+        return None
+    return MessageIdentity(event_id, time, headers.get(H_ORIGINATOR_VERSION))
+
+
 class PoisonMessage(Exception):
     """A message that can never be applied as it is: not CloudEvents, unknown type, or invalid data."""
 

@@ -19,10 +19,20 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import NotFoundError
 
-from kyodo_shared.bus.cloudevents import H_ID, H_SEQUENCE, H_TYPE, Envelope, PoisonMessage, decode, sequence_of
+from kyodo_shared.bus.cloudevents import (
+    H_ID,
+    H_SEQUENCE,
+    H_TYPE,
+    Envelope,
+    MessageIdentity,
+    PoisonMessage,
+    decode,
+    identity_of,
+    sequence_of,
+)
 from kyodo_shared.bus.crashpoints import crash_point
 from kyodo_shared.bus.dlq import ConsumerLedger, TrackingConflict
-from kyodo_shared.bus.durable import behind_hint, missing_hint, place
+from kyodo_shared.bus.durable import behind_hint, history_unchanged, missing_hint, place
 from kyodo_shared.bus.pull import Puller
 from kyodo_shared.contracts import Contract, catalog, stream_name
 from kyodo_shared.observability.metrics import KernelMetrics
@@ -100,7 +110,8 @@ class SourceConsumer:
 
     async def wait_for_stream(self, stop: asyncio.Event) -> bool:
         """The source's relay creates its stream; a consumer may start first. Waits, reported as retrying (and as
-        blocked if it lasts), while the stream is missing or ends before what tracking says is applied."""
+        blocked if it lasts without the stream growing), while the stream is missing or ends before what tracking
+        says is applied; then checks the stream's message at the tracked sequence is the one applied there."""
         while not stop.is_set():
             try:
                 last = int((await self.js.stream_info(self.stream)).state.last_seq)
@@ -110,14 +121,19 @@ class SourceConsumer:
                 )
                 await sleep_or_stop(stop, 1.0)
                 continue
-            tracked = await asyncio.to_thread(self.ledger.tracked, self.source)
-            if tracked <= last:
+            tracked, remembered = await asyncio.to_thread(self.ledger.tracking, self.source)
+            # Raises SourceHistoryChanged (blocked, nothing applied) when the source re-published another history.
+            if tracked <= last and await history_unchanged(
+                self.js, self.stream, self.service, self.source, tracked, remembered
+            ):
                 return True
-            # The stream was rebuilt shorter or replaced: waiting would look like an idle consumer forever.
+            # The stream was rebuilt shorter or replaced: waiting would look like an idle consumer forever. A stream
+            # that grows is progress (a re-publication under way), so only one standing still turns into a stall.
             self.health.retrying(
                 f"stream ends at {last}, tracked {tracked}",
                 reason="source_behind_tracking",
                 hint=behind_hint(self.service, self.source),
+                progress=last,
             )
             await sleep_or_stop(stop, 2.0)
         return False
@@ -227,7 +243,7 @@ class SourceConsumer:
         event_id = headers.get(H_ID, "")
         try:
             envelope = self._decode(msg, event_type, sequence)
-            await asyncio.to_thread(self._commit, sequence, envelope)
+            await asyncio.to_thread(self._commit, sequence, envelope, identity_of(headers))
         except PoisonMessage as exc:
             await self._failed(sequence, msg, event_id, event_type, f"PoisonMessage: {exc}", poison=True)
             return False
@@ -303,7 +319,7 @@ class SourceConsumer:
                 handler = self.handlers[event_type]
                 for envelope in same_type:
                     handler(envelope, tx)
-            self.ledger.advance(tx, self.source, run[-1][0], first=run[0][0])
+            self.ledger.advance(tx, self.source, run[-1][0], first=run[0][0], identity=identity_of(run[-1][1].headers))
 
     def _decode(self, msg: Msg, event_type: str, sequence: int) -> Envelope | None:
         if event_type not in self.handlers:
@@ -317,7 +333,7 @@ class SourceConsumer:
             headers = {H_SEQUENCE: str(sequence), **headers}
         return decode(headers, msg.data, delivery_count=delivered(msg))
 
-    def _commit(self, sequence: int, envelope: Envelope | None) -> None:
+    def _commit(self, sequence: int, envelope: Envelope | None, identity: MessageIdentity | None) -> None:
         with self.ledger.db.transaction() as tx:
             if self.lease is not None:
                 self.lease.check(tx)
@@ -329,7 +345,7 @@ class SourceConsumer:
                     self.handlers[envelope.type](envelope, tx)
                 finally:
                     structlog.contextvars.unbind_contextvars("correlation_id", "event_id")
-            self.ledger.advance(tx, self.source, sequence)
+            self.ledger.advance(tx, self.source, sequence, identity=identity)
 
     async def _failed(
         self, sequence: int, msg: Msg, event_id: str, event_type: str, error: str, *, poison: bool

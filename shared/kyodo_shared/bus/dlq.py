@@ -1,6 +1,7 @@
 """Consumer bookkeeping in the consuming service's database: tracked sequences, handler failures, parked messages.
 
-The tracking row advances only from `sequence - 1` to `sequence`, in the same transaction as the effect.
+The tracking row advances only from `sequence - 1` to `sequence`, in the same transaction as the effect, and
+remembers the identity of the message applied at it (bus/durable.py compares it with the source stream's).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from kyodo_shared.bus.cloudevents import MessageIdentity
 from kyodo_shared.store.db import Database, Tx
 from kyodo_shared.store.migrations import upgrade_kernel
 
@@ -41,10 +43,31 @@ class ConsumerLedger:
         with self.db.transaction() as tx:
             return tracked_in(tx, source)
 
-    def advance(self, tx: Tx, source: str, sequence: int, *, first: int | None = None) -> None:
+    def tracking(self, source: str) -> tuple[int, MessageIdentity | None]:
+        """The tracked sequence and the identity of the message applied at it (None: not remembered)."""
+        with self.db.transaction() as tx:
+            row = tx.fetchone(
+                "SELECT sequence, last_event_id, last_event_time, last_originator_version "
+                "FROM kyodo_consumer_tracking WHERE source = %s",
+                (source,),
+            )
+        if not row:
+            return 0, None
+        identity = MessageIdentity(str(row[1]), str(row[2]), row[3]) if row[1] and row[2] else None
+        return int(row[0]), identity
+
+    def advance(
+        self,
+        tx: Tx,
+        source: str,
+        sequence: int,
+        *,
+        first: int | None = None,
+        identity: MessageIdentity | None = None,
+    ) -> None:
         """Move tracking from first-1 (default sequence-1) to sequence inside the caller's transaction:
-        the messages first..sequence are applied in it.
-        """
+        the messages first..sequence are applied in it. `identity` is the message's at `sequence` (None for a skip:
+        then nothing is remembered, and nothing compared)."""
         first = sequence if first is None else first
         if first == 1:
             tx.execute(
@@ -52,8 +75,16 @@ class ConsumerLedger:
                 (source,),
             )
         moved = tx.execute(
-            "UPDATE kyodo_consumer_tracking SET sequence = %s WHERE source = %s AND sequence = %s",
-            (sequence, source, first - 1),
+            "UPDATE kyodo_consumer_tracking SET sequence = %s, last_event_id = %s, last_event_time = %s, "
+            "last_originator_version = %s WHERE source = %s AND sequence = %s",
+            (
+                sequence,
+                identity.event_id if identity else None,
+                identity.time if identity else None,
+                identity.originator_version if identity else None,
+                source,
+                first - 1,
+            ),
         )
         if moved != 1:
             raise TrackingConflict(f"{source} is not at {first - 1}")

@@ -4,6 +4,14 @@ A consumer acks a message only after its effect and tracking committed, so the d
 above the tracked sequence. When it is, the consumer's database was deleted or restored: the read model lost data.
 Read models are disposable, so the durable consumer is recreated right after what tracking says is applied and the
 lost part is applied again (handlers are upserts keyed by ids and tracking drops duplicates).
+
+The other way round, the SOURCE's history may change under a consumer: its store restored from a backup and its
+stream re-published (`kyodo relay reset`). New events then come at sequences the consumer already applied, with the
+same message ids (they derive from reused notification ids), and a durable consumer started after the tracked
+sequence would skip them silently. So whenever a consumer (re)creates its durable consumer it compares the stream's
+message at its tracked sequence with the identity it remembered when it applied it (`ce-id`, `ce-time`, originator
+version): the same → a faithful re-publication, it goes on; different → `source_history_changed`, nothing more
+is applied until the operator rebuilds the consumer's read models (`kyodo replay <svc> --from-scratch`).
 """
 
 from __future__ import annotations
@@ -15,7 +23,8 @@ from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from kyodo_shared.tasks.health import DOCS
+from kyodo_shared.bus.cloudevents import MessageIdentity, identity_of
+from kyodo_shared.tasks.health import DOCS, TaskBlocked
 
 log = structlog.get_logger(__name__)
 
@@ -49,11 +58,56 @@ async def place(js: JetStreamContext, stream: str, durable: str, tracked: int) -
     return Placement(placement.deliver, placement.start, rewound_from=acked)
 
 
+class SourceHistoryChanged(TaskBlocked):
+    """The source's stream holds another message at the tracked sequence than the one applied there."""
+
+    def __init__(self, service: str, source: str, detail: str) -> None:
+        super().__init__("source_history_changed", history_hint(service, source), detail)
+
+
+async def history_unchanged(
+    js: JetStreamContext, stream: str, service: str, source: str, tracked: int, remembered: MessageIdentity | None
+) -> bool:
+    """Raise `SourceHistoryChanged` unless the stream's message at `tracked` is the one applied there. False when
+    it is missing because the stream ends before it (re-publishing: the caller waits); True when it is the same,
+    nothing was remembered (rows from before kernel_0002, a skip) or the stream's limits removed it."""
+    if tracked <= 0 or remembered is None:
+        return True
+    try:
+        found = identity_of((await js.get_msg(stream, tracked)).headers)
+    except NotFoundError:
+        try:
+            last = int((await js.stream_info(stream)).state.last_seq)
+        except NotFoundError:
+            return False
+        if last < tracked:
+            return False
+        log.warning("consumer_source_unverifiable", stream=stream, sequence=tracked)
+        return True
+    differences = remembered.differences(found)
+    if differences:
+        raise SourceHistoryChanged(
+            service,
+            source,
+            f"message {tracked} of {stream} differs in {', '.join(differences)} from the one {service} applied",
+        )
+    return True
+
+
+def history_hint(service: str, source: str) -> str:
+    return (
+        f"the stream of {source} holds other events at sequences {service} already applied ({source}'s store "
+        f"restored from a backup?): stop {service}, run `kyodo replay {service} --from-scratch`, start it ({DOCS}, "
+        f"'Restoring a store from a backup')"
+    )
+
+
 def behind_hint(service: str, source: str) -> str:
     return (
-        f"the stream of {source} ends before what {service} applied: if {source} is re-publishing (after "
-        f"`kyodo relay reset {source}`) this clears by itself; otherwise run `kyodo replay {service} --from-scratch` "
-        f"with {service} stopped ({DOCS})"
+        f"the stream of {source} ends before what {service} applied: while {source} re-publishes the same history "
+        f"(after `kyodo relay reset {source}` following a bus loss) this clears once it gets there; if {source}'s "
+        f"store was restored from a backup, or nothing moves, run `kyodo replay {service} --from-scratch` with "
+        f"{service} stopped ({DOCS})"
     )
 
 
