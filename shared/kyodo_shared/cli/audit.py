@@ -146,7 +146,13 @@ def verify_export(service: str, export: Path, pin: Path, as_json: bool = True) -
 
 def export_command(service: str, url: str | None, output: Path, data_dir: Path) -> int:
     """JSON Lines: every chain record (with its event's published type), then the checkpoints and the keys."""
-    output.parent.mkdir(parents=True, exist_ok=True)
+    # A missing directory is a mistyped path more often than a wish: creating it would hide the export elsewhere.
+    if not output.parent.is_dir():
+        raise CliError(
+            f"cannot write {output}: the directory {output.parent} does not exist",
+            hint="create it first, or give --output a path in an existing directory",
+            code=USAGE,
+        )
     partial = output.with_name(output.name + ".partial")
     with partial.open("w") as file:
         if url:

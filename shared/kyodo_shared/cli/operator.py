@@ -13,6 +13,7 @@ import socket
 from pathlib import Path
 
 from kyodo_shared.cli.bus_target import NO_BUS_URL, explicit_layout, read_up_state
+from kyodo_shared.cli.console import err
 from kyodo_shared.cli.errors import FAILED, USAGE, CliError
 from kyodo_shared.runtime import Kernel
 from kyodo_shared.service import discover
@@ -102,7 +103,10 @@ def require_store(service: str, settings: KernelSettings, data_dir: Path, *, cre
     `create` (for `kyodo replay`, whose job is rebuilding a lost read model): allowed in the explicit layout, and in
     the embedded one inside a Kyodo data directory only, so that a mistyped --data-dir is still refused."""
     if settings.store.backend == "postgres":
-        if _pg_has_kernel(service, settings.store) or (create and explicit_layout()):
+        if _pg_has_kernel(service, settings.store):
+            return
+        if create and explicit_layout():
+            _creating(f"{service} has no store in schema {settings.store.pg_schema!r}")
             return
         raise CliError(
             f"{service} has no store in schema {settings.store.pg_schema!r} of {_safe_dsn(settings.store.pg_dsn)} "
@@ -116,6 +120,7 @@ def require_store(service: str, settings: KernelSettings, data_dir: Path, *, cre
         return
     if explicit_layout():
         if create:
+            _creating(f"{service} has no store at {path}")
             return
         raise CliError(
             f"{service} has no store at {path}",
@@ -123,12 +128,17 @@ def require_store(service: str, settings: KernelSettings, data_dir: Path, *, cre
             code=USAGE,
         )
     if create and is_data_dir(data_dir):
+        _creating(f"{service} has no store in {data_dir}")
         return
     raise CliError(
         f"{service} has no store in {data_dir}",
         hint="run `kyodo up` first, or point --data-dir (KYODO_DATA_DIR) at the data directory `kyodo up` uses",
         code=USAGE,
     )
+
+
+def _creating(what: str) -> None:
+    err.print(f"{what}: replay creates it and rebuilds it (a lost read model is rebuilt from the streams)")
 
 
 def is_data_dir(data_dir: Path) -> bool:
