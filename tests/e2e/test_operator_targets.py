@@ -1,8 +1,9 @@
 """Operator commands reach the deployment of their data directory and no other; `kyodo up` checks before it starts.
 
-One `kyodo up` (real subprocess, its own nats-server from the wheel, a temporary data directory) serves the tests in
-file order: while it runs, a second `up` and the disturbing commands are refused; then it is stopped and `replay`
-starts the embedded nats-server itself. Nothing here touches the machine's NATS on :4222.
+Two `kyodo up`s (real subprocesses, each with its own nats-server from the wheel and a temporary data directory): one
+keeps running for the module — a second `up` and the disturbing commands are refused — and one is stopped once its
+data is written, whose data directory each test that needs `up` stopped gets a copy of. So every test holds on its
+own, in any order. Nothing here touches the machine's NATS on :4222.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -99,30 +101,49 @@ def start_up(data_dir: Path, port: int, nats_port: int, log: Path, **env: str) -
         )
 
 
+def start_registered(data_dir: Path, log: Path, **env: str) -> Up:
+    """A running `kyodo up` in which two groups are registered and listed by info-hub."""
+    port, nats_port = free_port(), free_port()
+    running = Up(data_dir, port, nats_port, start_up(data_dir, port, nats_port, log, **env), log)
+    wait_for(lambda: "Kyodo is up" in running.output() or running.proc.poll() is not None, 60, "kyodo up")
+    assert running.proc.poll() is None, running.output()[-3000:]
+    for name in ("光町子ども食堂", "西元町史跡の会"):
+        register(running, name)
+    wait_for(lambda: directory_total(running) == 2, 30, "info-hub's directory")
+    return running
+
+
 @pytest.fixture(scope="module")
 def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Up]:
+    """Running for the whole module; no test stops it."""
     root = tmp_path_factory.mktemp("operator-targets")
-    data_dir, log = root / "data", root / "up.log"
-    port, nats_port = free_port(), free_port()
-    proc = start_up(
-        data_dir,
-        port,
-        nats_port,
-        log,
+    running = start_registered(
+        root / "data",
+        root / "up.log",
         KYODO_LOG_FORMAT="json",
-        KYODO_LOG_LEVEL="WARNING",
+        KYODO_LOG_LEVEL="INFO",
         KYODO_AUDIT__CHECKPOINT_EVERY_EVENTS=str(CHECKPOINT_EVERY),
     )
-    running = Up(data_dir, port, nats_port, proc, log)
     try:
-        wait_for(lambda: "Kyodo is up" in running.output() or proc.poll() is not None, 60, "kyodo up")
-        assert proc.poll() is None, running.output()[-3000:]
-        for name in ("光町子ども食堂", "西元町史跡の会"):
-            register(running, name)
-        wait_for(lambda: directory_total(running) == 2, 30, "info-hub's directory")
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The data directory of a `kyodo up` that registered two groups and was stopped (Ctrl-C, exit 0)."""
+    root = tmp_path_factory.mktemp("operator-stopped")
+    stopped = start_registered(root / "data", root / "up.log")
+    assert stopped.stop() == 0, stopped.output()[-3000:]
+    assert not (stopped.data_dir / "up.json").exists()
+    return stopped.data_dir
+
+
+@pytest.fixture
+def stopped_dir(written: Path, tmp_path: Path) -> Path:
+    """This test's own copy of that data directory (stores, keys, issuer, the embedded bus's data)."""
+    return Path(shutil.copytree(written, tmp_path / "data"))
 
 
 def register(up: Up, name: str) -> None:
@@ -178,20 +199,21 @@ def test_a_second_up_for_the_same_data_directory_is_refused(up: Up, tmp_path: Pa
     assert "Kyodo is up" not in log.read_text()
 
 
-def test_relay_reset_refuses_while_up_holds_the_relay_lease(up: Up) -> None:
+def test_relay_reset_refuses_while_up_runs(up: Up) -> None:
     result = kyodo(up.data_dir, "relay", "reset", "registry")
     assert result.returncode == 3, result.stdout + result.stderr
-    assert "lease relay:registry is held by replica" in result.stderr
+    assert f"kyodo up (pid {up.proc.pid}) is running for {up.data_dir}" in result.stderr
     assert "stop `kyodo up`" in result.stderr
     # Refused before any bus was chosen: neither the machine's :4222 nor a private server.
     assert "nats-server" not in result.stderr
     assert "4222" not in result.stdout + result.stderr
 
 
-def test_replay_refuses_while_up_holds_the_projection_lease(up: Up) -> None:
+def test_replay_refuses_while_up_runs(up: Up) -> None:
     result = kyodo(up.data_dir, "replay", "registry", "--from-scratch")
     assert result.returncode == 3, result.stdout + result.stderr
-    assert "lease projection:registry:group_index" in result.stderr
+    assert "refusing to replay registry: kyodo up" in result.stderr
+    assert rows(up.data_dir / "registry.sqlite", "SELECT count(*) FROM registry_group_index") == [(2,)]
 
 
 def test_up_honours_the_log_settings_and_the_checkpoint_cadence_from_the_environment(up: Up) -> None:
@@ -202,23 +224,20 @@ def test_up_honours_the_log_settings_and_the_checkpoint_cadence_from_the_environ
     # Two groups wrote 14 events: with a checkpoint every 3 events they are signed within seconds (the default,
     # 1000 events or 60 s, would sign none yet).
     wait_for(lambda: len(checkpoints()) >= 1, 20, "a signed checkpoint")
-    output = up.output()
-    log_lines = [line for line in output.splitlines() if line.startswith("{")]
-    for line in log_lines:
-        assert json.loads(line)["level"] in ("warning", "error", "critical"), line
-    # At WARNING nothing of INFO is written, in any format (the services log kernel_started at INFO).
-    assert "kernel_started" not in output
-    assert "checkpoint_signed" not in output
+    # KYODO_LOG_FORMAT=json at INFO: every log line is JSON, and there are some (the services log kernel_started).
+    records = [json.loads(line) for line in up.output().splitlines() if line.startswith("{")]
+    assert any(record.get("event") == "kernel_started" for record in records), up.output()[-3000:]
+    assert not [line for line in up.output().splitlines() if "kernel_started" in line and not line.startswith("{")]
+    assert {record["level"] for record in records} <= {"debug", "info", "warning", "error", "critical"}
+    assert "debug" not in {record["level"] for record in records}, "nothing below the configured INFO"
 
 
-def test_replay_with_up_stopped_starts_the_embedded_nats_server_and_rebuilds_the_directory(up: Up) -> None:
-    assert up.stop() == 0, up.output()[-3000:]
-    assert not (up.data_dir / "up.json").exists()
-    hub = up.data_dir / "info-hub.sqlite"
+def test_replay_with_up_stopped_starts_the_embedded_nats_server_and_rebuilds_the_directory(stopped_dir: Path) -> None:
+    hub = stopped_dir / "info-hub.sqlite"
     before = rows(hub, "SELECT * FROM directory_groups ORDER BY group_id")
     assert len(before) == 2
 
-    result = kyodo(up.data_dir, "replay", "info-hub", "--from-scratch")
+    result = kyodo(stopped_dir, "replay", "info-hub", "--from-scratch")
 
     assert result.returncode == 0, result.stdout + result.stderr
     started = re.search(
@@ -230,9 +249,8 @@ def test_replay_with_up_stopped_starts_the_embedded_nats_server_and_rebuilds_the
     assert rows(hub, "SELECT * FROM directory_groups ORDER BY group_id") == before
 
 
-def test_replay_of_the_registry_says_it_consumes_no_stream_and_rebuilds_its_group_index(up: Up) -> None:
-    up.stop()
-    store = up.data_dir / "registry.sqlite"
+def test_replay_of_the_registry_says_it_consumes_no_stream_and_rebuilds_its_group_index(stopped_dir: Path) -> None:
+    store = stopped_dir / "registry.sqlite"
     query = "SELECT * FROM registry_group_index ORDER BY group_id"
     before = rows(store, query)
     assert len(before) == 2
@@ -243,7 +261,7 @@ def test_replay_of_the_registry_says_it_consumes_no_stream_and_rebuilds_its_grou
     finally:
         db.close()
 
-    result = kyodo(up.data_dir, "replay", "registry", "--from-scratch", timeout=60)
+    result = kyodo(stopped_dir, "replay", "registry", "--from-scratch", timeout=60)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "registry consumes no stream: nothing to replay from the bus" in result.stdout
@@ -253,10 +271,10 @@ def test_replay_of_the_registry_says_it_consumes_no_stream_and_rebuilds_its_grou
     assert rows(store, query) == before
 
 
-def test_relay_reset_with_up_stopped_deletes_the_stream_on_the_embedded_bus_and_says_what_to_run_next(up: Up) -> None:
-    up.stop()
-
-    result = kyodo(up.data_dir, "relay", "reset", "registry")
+def test_relay_reset_with_up_stopped_deletes_the_stream_on_the_embedded_bus_and_says_what_to_run_next(
+    stopped_dir: Path,
+) -> None:
+    result = kyodo(stopped_dir, "relay", "reset", "registry")
 
     assert result.returncode == 0, result.stdout + result.stderr
     started = re.search(r"started the embedded nats-server for .* on port (\d+)", result.stderr)
@@ -265,4 +283,4 @@ def test_relay_reset_with_up_stopped_deletes_the_stream_on_the_embedded_bus_and_
     assert f"stream KYODO_REGISTRY on nats://127.0.0.1:{started.group(1)} deleted" in result.stdout
     assert "Next: start registry" in result.stdout
     assert not listening(int(started.group(1)))
-    assert rows(up.data_dir / "registry.sqlite", "SELECT * FROM kyodo_relay_position") == []
+    assert rows(stopped_dir / "registry.sqlite", "SELECT * FROM kyodo_relay_position") == []

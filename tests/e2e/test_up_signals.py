@@ -126,7 +126,7 @@ def test_with_leases_disabled_up_still_refuses_relay_reset_and_replay_and_ctrl_c
     tmp_path: Path,
 ) -> None:
     data_dir = tmp_path / "data"
-    up = start_up(data_dir, tmp_path / "up.log", session=True, KYODO_LEASES__ENABLED="false")
+    up = start_up(data_dir, tmp_path / "up.log", session=True, KYODO_LEASES__ENABLED="false", KYODO_LOG_LEVEL="WARNING")
     try:
         nats_pid = up.nats_pid()
         for args in (["relay", "reset", "registry"], ["replay", "info-hub", "--from-scratch"]):
@@ -141,5 +141,8 @@ def test_with_leases_disabled_up_still_refuses_relay_reset_and_replay_and_ctrl_c
         assert "Application shutdown failed" not in output
         assert "Kyodo stopped." in output
         wait_for(lambda: not alive(nats_pid), 10, "nats-server to stop")
+        # KYODO_LOG_LEVEL=WARNING takes effect: nothing of INFO (kernel_started, kernel_stopped) in any format.
+        assert "kernel_started" not in output
+        assert "kernel_stopped" not in output
     finally:
         stop(up, signal.SIGKILL)
