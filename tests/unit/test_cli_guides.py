@@ -197,6 +197,23 @@ def test_audit_export_says_what_it_wrote_and_verify_uses_the_data_directory_for_
     assert summary.stdout.startswith("OK registry: the history verifies")
 
 
+def test_audit_export_into_a_missing_directory_is_refused_and_creates_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    empty_stores(data, "registry")
+    missing = tmp_path / "nonexistent" / "dir"
+    done = kyodo("audit", "export", "registry", "--output", str(missing / "x.jsonl"), data_dir=data)
+    refused(done, 2, f"the directory {missing} does not exist")
+    assert not (tmp_path / "nonexistent").exists()
+
+
+def test_audit_recompute_of_something_that_is_not_a_call_id_says_what_one_is_and_where_to_find_it(
+    tmp_path: Path,
+) -> None:
+    done = kyodo("audit", "recompute", "nosuchcall", data_dir=tmp_path)
+    refused(done, 2, "'nosuchcall'", "is not a call id (a UUID)", "GET /api/proposals/calls")
+    assert "badly formed" not in done.stderr
+
+
 def test_verify_export_of_a_file_that_is_not_an_export_says_so(tmp_path: Path) -> None:
     bogus = tmp_path / "bogus.jsonl"
     bogus.write_text("hello\n")
