@@ -119,6 +119,9 @@ def run_embedded(data_dir: Path, port: int, nats_port: int, demo: bool) -> None:
 
 
 def _exit_cleanly(signum: int, frame: object) -> None:
+    # A second Ctrl-C or SIGTERM must not cut short the cleanup the first one started (stopping nats-server).
+    for other in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(other, signal.SIG_IGN)
     raise SystemExit(0)
 
 
