@@ -210,7 +210,7 @@ def test_audit_recompute_of_something_that_is_not_a_call_id_says_what_one_is_and
     tmp_path: Path,
 ) -> None:
     done = kyodo("audit", "recompute", "nosuchcall", data_dir=tmp_path)
-    refused(done, 2, "'nosuchcall'", "is not a call id (a UUID)", "GET /api/proposals/calls")
+    refused(done, 1, "'nosuchcall'", "is not a call id (a UUID)", "GET /api/proposals/calls")
     assert "badly formed" not in done.stderr
 
 

@@ -18,7 +18,7 @@ from kyodo_recompute.recompute import RecomputeReport, events_for_call, recomput
 from kyodo_shared.audit.jcs import parse
 from kyodo_shared.audit.receipts import public_keys_from
 from kyodo_shared.cli.console import show_error
-from kyodo_shared.cli.errors import FAILED, NOT_YET, USAGE
+from kyodo_shared.cli.errors import FAILED, NOT_YET
 from kyodo_shared.cli.operator import open_kernel
 
 __all__ = ["recompute_command"]
@@ -43,7 +43,8 @@ def recompute_command(call_id: str, service: str, data_dir: Path, keys_path: Pat
             f"{call_id!r} は呼びかけの ID (UUID) ではありません / is not a call id (a UUID)",
             "呼びかけの一覧 / list the calls: GET /api/proposals/calls (each item's `id`)",
         )
-        return USAGE
+        # 1 as for every input that cannot be checked (the recompute's callers read 0 / 1 / 4).
+        return FAILED
     try:
         keys = _keys_file(keys_path) if keys_path is not None else None
     except (ValueError, _InputError) as error:
