@@ -184,8 +184,9 @@ def site(root: Path, nats_url: str, namespace: str, **extra_env: str) -> Iterato
 
 def sqlite_copy(source: Path, target: Path) -> None:
     """A consistent copy of a SQLite database (its WAL included), as a backup tool makes one."""
-    for suffix in ("-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    # The target is replaced whole: backing up into an old WAL-mode file whose -wal/-shm were just removed failed
+    # now and then with "disk I/O error"; a fresh file has no such state.
+    remove_sqlite(target)
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)
 
