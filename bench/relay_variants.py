@@ -34,14 +34,19 @@ class PrefetchRelay(OutboxRelay):
                 result = None
         if result is None:
             result = await asyncio.to_thread(self._read, position)
-        items, last_id = result
+        items, last = result
+        last_id = last.notification_id if last is not None else position.notification_id
         if not items:
+            if last is not None:
+                self.last_read = last
             if last_id != position.notification_id:
                 self.position = Position(last_id, 2**30, position.sequence)
                 await asyncio.to_thread(self.positions.save, self.position)
             return 0
         sequence = position.sequence + len(items)
         next_position = Position(last_id, 2**30, sequence)
+        # The read ahead checks its first notification against the last one read: this batch's.
+        self.last_read = last
         self._prefetched = (next_position, asyncio.ensure_future(asyncio.to_thread(self._read, next_position)))
         await self._publish(items, position.sequence)
         await asyncio.to_thread(self.positions.save, next_position)
