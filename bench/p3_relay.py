@@ -232,7 +232,8 @@ async def prepare_messages(servers: Servers, dsn: str, events: int) -> tuple[lis
         sequence = 0
         while len(messages) < events:
             t = time.perf_counter()
-            items, last_id = relay._read(position)
+            items, last = relay._read(position)
+            relay.last_read = last  # the next read checks its first notification against this one
             read_s += time.perf_counter() - t
             if not items:
                 break
@@ -256,7 +257,7 @@ async def prepare_messages(servers: Servers, dsn: str, events: int) -> tuple[lis
                 headers, body = encode(envelope)
                 messages.append((item.contract.subject("bprep"), headers, body))
             encode_s += time.perf_counter() - t
-            position = Position(last_id, 2**30, sequence)
+            position = Position(last.notification_id if last else position.notification_id, 2**30, sequence)
         _close(app)
         db.close()
     finally:
