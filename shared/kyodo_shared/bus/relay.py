@@ -229,16 +229,17 @@ class OutboxRelay:
             start=position.notification_id, limit=self.settings.batch_size, inclusive_of_start=True
         )
         items: list[_Item] = []
-        last: LastRead | None = None
+        # The identity is built for the first and the last notification only (the hot loop stays as it was).
+        last_read: tuple[Any, Any] | None = None
         for notification in notifications:
             domain_event = self.app.mapper.to_domain_event(notification)
-            if last is None:
+            if last_read is None:
                 # Inclusive: the first one is the notification read last. Not the same event → the store was
                 # restored under the relay; refused here, before anything of the batch is mapped or published.
                 check_first(
                     self.service, self.last_read, position.notification_id, LastRead.of(notification, domain_event)
                 )
-            last = LastRead.of(notification, domain_event)
+            last_read = (notification, domain_event)
             contracts = self._contracts(domain_event, notification.id)
             for index, contract in enumerate(contracts):
                 if notification.id == position.notification_id and index <= position.event_index:
@@ -254,9 +255,10 @@ class OutboxRelay:
                         trace=dict(getattr(domain_event, "trace", {}) or {}),
                     )
                 )
-        if last is None:
+        if last_read is None:
             check_first(self.service, self.last_read, position.notification_id, None)
-        return items, last
+            return items, None
+        return items, LastRead.of(*last_read)
 
     def _contracts(self, domain_event: Any, notification_id: int) -> Sequence[Contract]:
         """The kernel's own events are the kernel's; the rest are the service's map's to declare."""
