@@ -11,7 +11,6 @@ import base64
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import pytest
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.calls import published_call, registered_group, review_board
+from support.cli import run_kyodo
 from support.harness import Backend, eventually, platform, settings_for
 from support.procs import child, free_port, kyodo_serve, serve_env
 from support.servers import spawn_nats
@@ -37,14 +37,7 @@ def own_nats() -> Iterator[str]:
 
 
 def kyodo(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kyodo_shared.cli.main", *args],
-        env=env | {"COLUMNS": "200"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_kyodo(*args, env=env | {"COLUMNS": "200"})
 
 
 def no_traceback(done: subprocess.CompletedProcess[str]) -> None:

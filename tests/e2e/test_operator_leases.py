@@ -9,15 +9,16 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from kyodo_shared.store.db import SqliteDatabase
 
+from support.cli import run_kyodo
+from support.cli import wait_for as wait_until
 from support.procs import child, free_port, kyodo_serve, serve_env
 from support.servers import spawn_nats
 
@@ -31,14 +32,7 @@ def own_nats() -> Iterator[str]:
 
 
 def kyodo(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kyodo_shared.cli.main", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_kyodo(*args, env=env)
 
 
 def leases(store: Path) -> list[tuple[str, str, float]]:
@@ -51,16 +45,9 @@ def leases(store: Path) -> list[tuple[str, str, float]]:
     return [(str(r), str(h), float(e)) for r, h, e in rows]
 
 
-def wait_for(condition: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if callable(condition) and condition():
-                return
-        except Exception:  # noqa: S110 - the store may not exist yet
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:
+    # A lease table read may fail until the service has created its store: "not yet".
+    wait_until(condition, timeout, what, tolerate=(Exception,))
 
 
 def test_replay_refuses_while_a_replica_holds_a_lease_naming_it_then_holds_and_releases_the_leases_itself(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pytest
 
 from kyodo_shared.web.devissuer import DevIssuer
 
+from support.cli import run_kyodo
 from support.servers import spawn_postgres
 
 # Reaches nothing (RFC 2606): a command that tried to connect would fail on it, not on the machine's servers.
@@ -27,14 +27,7 @@ NOWHERE_NATS = "nats://kyodo-test-nowhere.invalid:4222"
 
 def kyodo(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KYODO_")}
-    return subprocess.run(
-        [sys.executable, "-m", "kyodo_shared.cli.main", *args],
-        env=clean | {"COLUMNS": "200", "PGCONNECT_TIMEOUT": "3"} | env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_kyodo(*args, env=clean | {"COLUMNS": "200", "PGCONNECT_TIMEOUT": "3"} | env)
 
 
 def answered(done: subprocess.CompletedProcess[str], code: int, *phrases: str) -> None:

@@ -16,7 +16,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ import pytest
 from kyodo_shared.store.db import SqliteDatabase
 from kyodo_shared.web.devissuer import DevIssuer
 
+from support.cli import run_kyodo, wait_for
 from support.procs import free_port
 from support.registry import CRITERIA, application
 
@@ -42,28 +42,12 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def kyodo(data_dir: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kyodo_shared.cli.main", *args],
-        env=clean_env(KYODO_DATA_DIR=str(data_dir)),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    return run_kyodo(*args, env=clean_env(KYODO_DATA_DIR=str(data_dir)), timeout=timeout)
 
 
 def listening(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def wait_for(condition: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if callable(condition) and condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @dataclass

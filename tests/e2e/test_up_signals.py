@@ -13,12 +13,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from support.cli import run_kyodo, wait_for
 from support.procs import free_port
 
 pytestmark = pytest.mark.slow
@@ -61,15 +61,6 @@ def start_up(data_dir: Path, log: Path, *, port: int = 0, nats_port: int = 0, se
     return up
 
 
-def wait_for(condition: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if callable(condition) and condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -79,14 +70,7 @@ def alive(pid: int) -> bool:
 
 
 def kyodo(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kyodo_shared.cli.main", *args],
-        env=clean_env(KYODO_DATA_DIR=str(data_dir)),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_kyodo(*args, env=clean_env(KYODO_DATA_DIR=str(data_dir)))
 
 
 def stop(up: Up, signum: int = signal.SIGINT) -> int:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import signal
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ import nats
 from kyodo_shared.contracts import stream_name
 from kyodo_shared.web.devissuer import DevIssuer
 
+from support.cli import run_kyodo
 from support.harness import eventually
 from support.procs import free_port, kyodo_serve, serve_env
 from support.registry import CRITERIA, application
@@ -81,14 +81,7 @@ class Site:
 
     def kyodo(self, service: str, *args: str) -> subprocess.CompletedProcess[str]:
         """A `kyodo` command with the service's settings, as an operator runs it (the service stopped)."""
-        return subprocess.run(
-            [sys.executable, "-m", "kyodo_shared.cli.main", *args],
-            env=self.env(service),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        return run_kyodo(*args, env=self.env(service))
 
     def token(self, sub: str, *roles: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.issuer.mint(sub, list(roles), extra_claims={'iss': ISSUER})}"}

@@ -17,6 +17,8 @@ import pytest
 from kyodo_shared.cli.operator import CLI_AUTH, service_settings
 from kyodo_shared.service import discover
 
+from support.cli import run_kyodo
+
 COMMANDS = [
     ["up"], ["serve"], ["token"], ["dlq", "list"], ["dlq", "retry"], ["dlq", "skip"], ["audit", "verify"],
     ["audit", "export"], ["audit", "recompute"], ["audit", "rotate-key"], ["replay"], ["relay", "reset"],
@@ -29,14 +31,7 @@ REPO = Path(__file__).resolve().parents[2]
 def kyodo(*args: str, data_dir: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KYODO_")}
     prefix = ["--data-dir", str(data_dir)] if data_dir is not None else []
-    return subprocess.run(
-        [sys.executable, "-m", "kyodo_shared.cli.main", *prefix, *args],
-        env=clean | {"COLUMNS": "200"} | env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_kyodo(*prefix, *args, env=clean | {"COLUMNS": "200"} | env, timeout=60)
 
 
 def refused(done: subprocess.CompletedProcess[str], code: int, *phrases: str) -> None:

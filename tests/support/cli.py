@@ -1,0 +1,35 @@
+"""The `kyodo` command as an operator runs it, for tests: a subprocess of this interpreter, its output captured;
+and one polling wait for conditions outside the test's process (a port, a file, a lease)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+
+KYODO = [sys.executable, "-m", "kyodo_shared.cli.main"]
+
+
+def run_kyodo(*args: str, env: Mapping[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """`kyodo ARGS` with exactly `env`; never raises on its exit code (tests read it)."""
+    return subprocess.run([*KYODO, *args], env=dict(env), capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def wait_for(
+    condition: Callable[[], object],
+    timeout: float,
+    what: str,
+    *,
+    tolerate: tuple[type[BaseException], ...] = (),
+) -> None:
+    """Poll `condition` until it holds; `tolerate` names errors that mean "not yet" (a store not created yet)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return
+        except tolerate:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
