@@ -7,65 +7,22 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 
 from kyodo_proposals.app import CLOSE_TIMER
 from kyodo_shared.tasks.timers import timer_id_for
 from kyodo_shared.web.devissuer import DevIssuer
 
-from support.harness import Backend, Platform, eventually, platform, settings_for
+from support.calls import coordinator, ok, review_board
+from support.harness import Backend, eventually, platform, settings_for
 
 pytestmark = pytest.mark.smoke
 TOKYO = ZoneInfo("Asia/Tokyo")
 MEMBERS = ("m-1", "m-2", "m-3", "m-4")
-
-
-def coordinator(p: Platform) -> dict[str, str]:
-    return p.token("coord-1", "coordinator")
-
-
-async def ok(response: Any, status: int = 200) -> httpx.Response:
-    result: httpx.Response = await response
-    assert result.status_code == status, result.text
-    return result
-
-
-async def review_board(p: Platform) -> str:
-    registry = p.clients["registry"]
-    created = await ok(
-        registry.post(
-            "/committees", json={"kind": "review_board", "name_ja": "協働事業審査会"}, headers=coordinator(p)
-        ),
-        201,
-    )
-    committee_id, etag = created.json()["id"], created.headers["ETag"]
-    today = date.today()
-    for n, sub in enumerate(MEMBERS):
-        body = {
-            "member_sub": sub,
-            "name": f"委員{n}",
-            "term_start": (today - timedelta(days=30)).isoformat(),
-            "term_end": (today + timedelta(days=700)).isoformat(),
-        }
-        appointed = await ok(
-            registry.post(
-                f"/committees/{committee_id}/members", json=body, headers={**coordinator(p), "If-Match": etag}
-            )
-        )
-        etag = appointed.headers["ETag"]
-    await ok(
-        registry.put(
-            f"/committees/{committee_id}/officers",
-            json={"chair_sub": "m-1", "vice_chair_sub": "m-2"},
-            headers={**coordinator(p), "If-Match": etag},
-        )
-    )
-    return str(committee_id)
 
 
 def draft_body(committee_id: str, deadline: datetime, **overrides: Any) -> dict[str, Any]:
@@ -93,7 +50,7 @@ async def test_a_call_is_published_with_its_board_amended_closed_by_its_deadline
     services = {n: settings_for(n, backend, nats_url, bus_namespace, issuer) for n in names}
     async with platform(services, issuer) as p:
         proposals, hub = p.clients["proposals"], p.clients["info-hub"]
-        committee_id = await review_board(p)
+        committee_id = await review_board(p, list(MEMBERS), "m-1", "m-2")
         deadline = datetime.now(TOKYO).replace(microsecond=0) + timedelta(days=30)
         drafted = await ok(
             proposals.post("/calls", json=draft_body(committee_id, deadline), headers=coordinator(p)), 201
@@ -101,11 +58,6 @@ async def test_a_call_is_published_with_its_board_amended_closed_by_its_deadline
         call_id, etag = drafted.json()["id"], drafted.headers["ETag"]
         assert (await proposals.get(f"/calls/{call_id}")).status_code == 404, "a draft is not public"
 
-        async def board_known() -> bool:
-            view = p.apps["proposals"].state.kernel.application.view
-            return len(view.board(committee_id, date.today()).members) == len(MEMBERS)
-
-        await eventually(board_known, timeout=20)
         published = await ok(
             proposals.post(f"/calls/{call_id}/publication", headers={**coordinator(p), "If-Match": etag})
         )
@@ -223,13 +175,8 @@ async def test_a_cancelled_call_shows_its_reason_and_a_board_below_quorum_cannot
         )
         assert (refused.status_code, refused.json()["code"]) == (409, "board_below_quorum")
 
-        committee_id = await review_board(p)
+        committee_id = await review_board(p, list(MEMBERS), "m-1", "m-2")
 
-        async def board_known() -> bool:
-            view = p.apps["proposals"].state.kernel.application.view
-            return len(view.board(committee_id, date.today()).members) == len(MEMBERS)
-
-        await eventually(board_known, timeout=20)
         # A partner selection for a city project (プロポーザル方式), following a screening decision.
         screening = str(uuid.uuid4())
         partner = draft_body(committee_id, deadline, kind="partner_selection", screening_decision_id=screening)

@@ -4,6 +4,7 @@ submissions, and moving the proposals service's clock past the deadline.
 
 from __future__ import annotations
 
+from dataclasses import astuple
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -52,8 +53,11 @@ async def review_board(p: Platform, members: list[str], chair: str, vice: str | 
             headers={**coordinator(p), "If-Match": etag},
         )
     )
+    # Wait for the whole board, officers included: the officers arrive in a later event than the members, and a
+    # call published between the two would fix a board without its chair.
     view = p.apps["proposals"].state.kernel.application.view
-    await eventually(lambda: len(view.board(committee_id, date.today()).members) == len(members), timeout=20)
+    expected = (tuple(sorted(members)), chair, vice)
+    await eventually(lambda: astuple(view.board(committee_id, date.today())) == expected, timeout=20)
     return str(committee_id)
 
 
