@@ -11,7 +11,7 @@
 ARG PYTHON_IMAGE=python:3.11-slim
 
 # ---------------------------------------------------------------------------------------------------------
-# build: install the `kyodo` distribution and its dependencies into a self-contained virtualenv.
+# build: install the `kyodo-contracts` and `kyodo` distributions and their dependencies into a self-contained virtualenv.
 # ---------------------------------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS build
 
@@ -25,12 +25,13 @@ ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 # Only what the wheel is built from (see [tool.hatch.build.targets.wheel] in pyproject.toml).
 COPY pyproject.toml README.md ./
+COPY contracts/ contracts/
 COPY shared/ shared/
 COPY services/ services/
 COPY tools/ tools/
 
 # Byte-compile now: at run time the root filesystem is read-only. `kyodo --help` checks the console script.
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir ./contracts . \
     && python -m compileall -q -j 0 /opt/venv/lib \
     && kyodo --help > /dev/null
 

@@ -9,7 +9,7 @@ VENV=".venv"
 
 ensure_venv() {
   local stamp="$VENV/.kyodo-installed"
-  if [[ -f "$stamp" && ! pyproject.toml -nt "$stamp" ]]; then
+  if [[ -f "$stamp" && ! pyproject.toml -nt "$stamp" && ! contracts/pyproject.toml -nt "$stamp" ]]; then
     return 0  # installed and current: stay quiet
   fi
   # pip runs quietly for ~30 s: say so, so the first run does not look stuck (on stderr, outside any output).
@@ -22,7 +22,8 @@ ensure_venv() {
     "$PYTHON" -m venv "$VENV"
   fi
   "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet -e '.[dev]'
+  # The contracts are their own distribution (contracts/), which the platform depends on.
+  "$VENV/bin/python" -m pip install --quiet -e ./contracts -e '.[dev]'
   touch "$stamp"
   echo ".venv ready" >&2
 }

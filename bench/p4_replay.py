@@ -20,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import nats
 
+from kyodo_contracts import stream_name
+from kyodo_contracts.registry import GroupRegistered
 from kyodo_shared.cli.rebuild import catch_up
-from kyodo_shared.contracts import stream_name
-from kyodo_shared.contracts.registry import GroupRegistered
 from kyodo_shared.service import discover
 from kyodo_shared.web.devissuer import DevIssuer
 

@@ -22,6 +22,7 @@ import structlog
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
+from kyodo_contracts import Contract
 from kyodo_shared.audit.chain import ChainStore
 from kyodo_shared.audit.keys import AuditKeys, SigningKeys
 from kyodo_shared.audit.runtime import AuditRuntime
@@ -29,7 +30,6 @@ from kyodo_shared.audit.visibility import VisibilityPolicy
 from kyodo_shared.bus.consumer import BatchHandler, Handler, SourceConsumer
 from kyodo_shared.bus.dlq import ConsumerLedger
 from kyodo_shared.bus.relay import ContractMapper, OutboxRelay
-from kyodo_shared.contracts import Contract
 from kyodo_shared.observability.metrics import KernelMetrics
 from kyodo_shared.privacy.vault import KeyVault
 from kyodo_shared.settings import KernelSettings

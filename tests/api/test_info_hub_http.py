@@ -18,9 +18,9 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest_asyncio
 
+from kyodo_contracts import registry as r
 from kyodo_info_hub.bus.directory import on_groups_registered
 from kyodo_shared.bus.cloudevents import Envelope
-from kyodo_shared.contracts import registry as r
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.harness import Backend, Platform, platform, settings_for

@@ -28,7 +28,7 @@ DOMAIN_MODULES = [
 # Top-level packages a domain must not load, directly or through the kernel.
 FORBIDDEN = ["fastapi", "starlette", "jwt", "httpx", "structlog", "cryptography", "nats", "psycopg", "pydantic"]
 # Nor the contracts: the bus module maps the domain's vocabulary to them, never the other way round.
-FORBIDDEN_KYODO = ["kyodo_shared.contracts", "kyodo_shared.web", "kyodo_shared.bus", "kyodo_shared.store"]
+FORBIDDEN_KYODO = ["kyodo_contracts", "kyodo_shared.web", "kyodo_shared.bus", "kyodo_shared.store"]
 
 
 def loaded_after_import(module: str) -> list[str]:

@@ -14,9 +14,9 @@ import nats
 import pytest
 import structlog
 
+from kyodo_contracts import stream_name
 from kyodo_shared.audit.local import verify_local
 from kyodo_shared.audit.verify import PinFile
-from kyodo_shared.contracts import stream_name
 from kyodo_shared.privacy.vault import KeyVault, RetentionNotElapsed
 from kyodo_shared.store.db import SqliteDatabase
 from kyodo_shared.web.devissuer import DevIssuer

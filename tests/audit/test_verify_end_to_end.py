@@ -14,8 +14,8 @@ import httpx
 import pytest
 from eventsourcing.persistence import IntegrityError
 
+from kyodo_contracts.registry import CRITERIA_ORDER
 from kyodo_registry.app import RegistryApplication
-from kyodo_shared.contracts.registry import CRITERIA_ORDER
 from kyodo_shared.settings import StoreSettings
 from kyodo_shared.web.devissuer import DevIssuer
 

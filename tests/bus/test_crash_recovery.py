@@ -8,11 +8,11 @@ from pathlib import Path
 
 import nats
 
+from kyodo_contracts import stream_name
+from kyodo_contracts.registry import CRITERIA_ORDER
 from kyodo_registry.app import RegistryApplication
 from kyodo_shared.bus.cloudevents import H_ID, H_SEQUENCE
 from kyodo_shared.bus.relay import PositionStore
-from kyodo_shared.contracts import stream_name
-from kyodo_shared.contracts.registry import CRITERIA_ORDER
 from kyodo_shared.settings import StoreSettings
 from kyodo_shared.store.db import SqliteDatabase
 

@@ -14,6 +14,8 @@ from typing import Any
 import nats
 import pytest
 
+from kyodo_contracts import Contract
+from kyodo_contracts.registry import CRITERIA_ORDER
 from kyodo_registry.app import RegistryApplication
 from kyodo_registry.bus import to_contracts
 from kyodo_shared.bus.cloudevents import (
@@ -28,8 +30,6 @@ from kyodo_shared.bus.cloudevents import (
     message_id,
 )
 from kyodo_shared.bus.relay import OutboxRelay, PositionStore, RelayStreamBehind
-from kyodo_shared.contracts import Contract
-from kyodo_shared.contracts.registry import CRITERIA_ORDER
 from kyodo_shared.observability.metrics import KernelMetrics
 from kyodo_shared.settings import BusSettings, RelaySettings, StoreSettings
 from kyodo_shared.store.db import SqliteDatabase

@@ -12,12 +12,12 @@ from pathlib import Path
 import nats
 import pytest
 
+from kyodo_contracts.registry import CRITERIA_ORDER
 from kyodo_registry.app import RegistryApplication
 from kyodo_registry.bus import to_contracts
 from kyodo_shared.bus.cloudevents import H_ORIGINATOR_VERSION
 from kyodo_shared.bus.divergence import StoreDiverged
 from kyodo_shared.bus.relay import OutboxRelay, Position
-from kyodo_shared.contracts.registry import CRITERIA_ORDER
 from kyodo_shared.observability.metrics import KernelMetrics
 from kyodo_shared.settings import BusSettings, RelaySettings, StoreSettings
 from kyodo_shared.store.db import SqliteDatabase

@@ -14,9 +14,9 @@ import nats
 import pytest
 from nats.js import JetStreamContext
 
+from kyodo_contracts import stream_name
+from kyodo_contracts.registry import GroupRegistered
 from kyodo_shared.bus.cloudevents import H_ORIGINATOR_VERSION, Envelope, encode, message_id
-from kyodo_shared.contracts import stream_name
-from kyodo_shared.contracts.registry import GroupRegistered
 from kyodo_shared.runtime import Kernel
 
 from support.bus import Probe, create_source_stream, effects, probe_kernel, probe_settings, registered

@@ -69,8 +69,8 @@ import psycopg
 from psycopg import sql as pgsql
 
 import kyodo_shared
+from kyodo_contracts import stream_name
 from kyodo_shared.audit.checkpointer import stored_checkpoints
-from kyodo_shared.contracts import stream_name
 from kyodo_shared.devissuer import DevIssuer
 from kyodo_shared.runtime import Kernel
 from kyodo_shared.service import discover

@@ -17,11 +17,11 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 from structlog.testing import capture_logs
 
+from kyodo_contracts.registry import CRITERIA_ORDER
 from kyodo_registry.domain import Group
 from kyodo_registry.org.bus import ORG_OUTBOUND
 from kyodo_shared.bus.mapping import KERNEL, OutboundMap, UndeclaredEvent, event_classes, events_of
 from kyodo_shared.bus.relay import OutboxRelay, Position
-from kyodo_shared.contracts.registry import CRITERIA_ORDER
 from kyodo_shared.observability.metrics import KernelMetrics
 from kyodo_shared.service import discover
 from kyodo_shared.settings import BusSettings, RelaySettings, StoreSettings

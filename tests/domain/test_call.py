@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from kyodo_contracts import Contract
+from kyodo_contracts import proposals as c
 from kyodo_proposals.bus import to_contracts
 from kyodo_proposals.domain import Call
-from kyodo_shared.contracts import Contract
-from kyodo_shared.contracts import proposals as c
 from kyodo_shared.domain.refusals import Refusal
 
 TOKYO = ZoneInfo("Asia/Tokyo")

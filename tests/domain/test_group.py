@@ -10,10 +10,10 @@ from contextlib import contextmanager
 
 import pytest
 
+from kyodo_contracts import Contract
+from kyodo_contracts import registry as c
 from kyodo_registry.bus import to_contracts
 from kyodo_registry.domain import CRITERIA, RECHECKED, Group
-from kyodo_shared.contracts import Contract
-from kyodo_shared.contracts import registry as c
 from kyodo_shared.domain.refusals import Refusal
 
 TRACE = {"correlation_id": "c", "causation_id": "c", "actor": "a"}

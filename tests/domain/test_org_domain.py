@@ -15,6 +15,7 @@ import pytest
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
+from kyodo_contracts.registry_org import PUBLISHED
 from kyodo_registry.bus import to_contracts
 from kyodo_registry.org.domain import (
     AGGREGATES,
@@ -29,7 +30,6 @@ from kyodo_registry.org.domain import (
 )
 from kyodo_registry.org.visibility import EVENTS
 from kyodo_registry.visibility import POLICY
-from kyodo_shared.contracts.registry_org import PUBLISHED
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.settings import StoreSettings
 

@@ -6,8 +6,8 @@ import nats
 import pytest
 import structlog
 
+from kyodo_contracts import stream_name
 from kyodo_shared.bus.cloudevents import H_CORRELATION, H_TYPE
-from kyodo_shared.contracts import stream_name
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.harness import Backend, eventually, platform, settings_for

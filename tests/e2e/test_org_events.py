@@ -8,9 +8,9 @@ import uuid
 import nats
 import pytest
 
+from kyodo_contracts import stream_name
+from kyodo_contracts.registry_org import PUBLISHED, CommitteeMemberAppointed, InterestDeclared
 from kyodo_shared.bus.cloudevents import H_CORRELATION, H_TYPE, decode
-from kyodo_shared.contracts import stream_name
-from kyodo_shared.contracts.registry_org import PUBLISHED, CommitteeMemberAppointed, InterestDeclared
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.harness import Backend, Platform, eventually, platform, settings_for

@@ -14,8 +14,8 @@ from pathlib import Path
 import nats
 import pytest
 
+from kyodo_contracts import stream_name
 from kyodo_shared.bus.cloudevents import H_ID, H_SEQUENCE
-from kyodo_shared.contracts import stream_name
 from kyodo_shared.settings import KernelSettings
 from kyodo_shared.store.db import SqliteDatabase
 from kyodo_shared.web.devissuer import DevIssuer

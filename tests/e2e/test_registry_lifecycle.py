@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import nats
 import pytest
 
+from kyodo_contracts import stream_name
 from kyodo_shared.bus.cloudevents import H_TYPE
-from kyodo_shared.contracts import stream_name
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.bus import published_types

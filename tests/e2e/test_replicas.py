@@ -20,8 +20,8 @@ import nats
 import psycopg
 import pytest
 
+from kyodo_contracts import stream_name
 from kyodo_shared.bus.cloudevents import H_ID, H_SEQUENCE
-from kyodo_shared.contracts import stream_name
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.harness import eventually

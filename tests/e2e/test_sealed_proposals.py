@@ -17,10 +17,10 @@ import httpx
 import nats
 import pytest
 
+from kyodo_contracts import stream_name
 from kyodo_proposals.sealed import Proposal
 from kyodo_shared.audit.receipts import Receipt, matches
 from kyodo_shared.cli.receipt import verify_main
-from kyodo_shared.contracts import stream_name
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.harness import Backend, Platform, eventually, platform, settings_for

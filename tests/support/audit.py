@@ -6,13 +6,13 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from kyodo_contracts.registry import CRITERIA_ORDER
 from kyodo_registry.app import RegistryApplication
 from kyodo_shared.audit.chain import Chainer, ChainStore
 from kyodo_shared.audit.checkpointer import Checkpointer
 from kyodo_shared.audit.keys import SigningKeys
 from kyodo_shared.audit.local import verify_local
 from kyodo_shared.audit.verify import PinFile, VerifyReport
-from kyodo_shared.contracts.registry import CRITERIA_ORDER
 from kyodo_shared.store.db import SqliteDatabase
 
 from support.registry import BYLAWS_DOC, actor

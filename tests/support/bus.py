@@ -13,9 +13,9 @@ from eventsourcing.application import Application
 from nats.js import JetStreamContext
 from nats.js.api import StreamConfig
 
+from kyodo_contracts import stream_name, stream_subjects
+from kyodo_contracts.registry import GroupProfile, GroupRegistered
 from kyodo_shared.bus.cloudevents import H_TYPE, Envelope, encode, message_id
-from kyodo_shared.contracts import stream_name, stream_subjects
-from kyodo_shared.contracts.registry import GroupProfile, GroupRegistered
 from kyodo_shared.runtime import Kernel, Subscription, open_foundation
 from kyodo_shared.settings import (
     AuditSettings,

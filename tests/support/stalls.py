@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import nats
 
-from kyodo_shared.contracts import stream_name
+from kyodo_contracts import stream_name
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.cli import run_kyodo

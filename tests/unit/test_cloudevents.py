@@ -33,16 +33,23 @@ def test_a_message_round_trips_with_its_attributes() -> None:
         lambda h, b: ({**h, H_TYPE: "jp.kyodo.registry.group.unknown.v9"}, b),
         lambda h, b: ({**h, H_SEQUENCE: "-1"}, b),
         lambda h, b: (h, b"\xff\xfe"),
-        lambda h, b: (h, json.dumps({**json.loads(b), "extra": 1}).encode()),
         lambda h, b: (h, json.dumps({**json.loads(b), "group_id": "not-a-uuid"}).encode()),
     ],
-    ids=["no-type", "unknown-type", "bad-sequence", "not-utf8", "unknown-field", "wrong-type"],
+    ids=["no-type", "unknown-type", "bad-sequence", "not-utf8", "wrong-type"],
 )
 def test_a_message_that_can_never_be_applied_is_poison(mutate: object) -> None:
     headers, body = message(1, "g1")
     bad_headers, bad_body = mutate(headers, body)  # type: ignore[operator]
     with pytest.raises(PoisonMessage):
         decode(bad_headers, bad_body)
+
+
+def test_fields_a_later_release_added_within_the_version_are_ignored_at_every_depth() -> None:
+    headers, body = message(1, "g1")
+    data = json.loads(body)
+    later = {**data, "added_later": 1, "profile": {**data["profile"], "also_added": "x"}}
+    envelope = decode(headers, json.dumps(later).encode())
+    assert envelope.data == registered("g1")
 
 
 def test_a_poison_error_does_not_echo_the_body() -> None:

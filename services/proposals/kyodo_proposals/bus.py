@@ -9,19 +9,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from kyodo_contracts import Contract
+from kyodo_contracts import proposals as c
 from kyodo_proposals.domain import Call
 from kyodo_proposals.review import Review
 from kyodo_proposals.sealed import Gate, Proposal
 from kyodo_shared.bus.mapping import OutboundMap, ToContracts, events_of
-from kyodo_shared.contracts import Contract
-from kyodo_shared.contracts import proposals as c
 
 # Event classes by attribute (`_call.Published` is `Call.Published`), resolved at import: a rename fails here.
 _call, _review, _proposal, _gate = events_of(Call), events_of(Review), events_of(Proposal), events_of(Gate)
 
 
 def rules_of(spec: dict[str, Any]) -> c.CallRules:
-    return c.CallRules.model_validate(spec)
+    return c.CallRules.produce(spec)
 
 
 _MAPPED: dict[type[Any], ToContracts] = {
@@ -62,7 +62,7 @@ def _results(call_id: Any, results: dict[str, Any]) -> Sequence[Contract]:
     published: list[Contract] = [
         c.CallResultsPublished(
             call_id=call_id,
-            proposals=[c.ProposalResult.model_validate(p) for p in results["proposals"]],
+            proposals=[c.ProposalResult.produce(p) for p in results["proposals"]],
             selected=results["selected"],
             reasons=results["reasons"],
             seed=results["seed"],

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import UTC
 
+from kyodo_contracts import Contract
+from kyodo_contracts import registry as r
+from kyodo_contracts import registry_org as o
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import Handler
-from kyodo_shared.contracts import Contract
-from kyodo_shared.contracts import registry as r
-from kyodo_shared.contracts import registry_org as o
 from kyodo_shared.store.db import Tx
 
 READ_MODELS = [

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
-from kyodo_shared.contracts.proposals import CallKind, Formula, TieRule
+from kyodo_contracts.proposals import CallKind, Formula, TieRule
 from kyodo_shared.web.pagination import Page
 from kyodo_shared.web.schemas import Strict
 

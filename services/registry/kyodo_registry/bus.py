@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from kyodo_contracts import registry as c
 from kyodo_registry.domain import Group
 from kyodo_registry.org.bus import ORG_OUTBOUND
 from kyodo_shared.bus.mapping import OutboundMap, ToContracts, events_of
-from kyodo_shared.contracts import registry as c
 
 # Event classes by attribute (`_group.Registered` is `Group.Registered`), resolved at import: a rename fails here.
 _group = events_of(Group)
 
 
 def _profile(event: Any) -> c.GroupProfile:
-    return c.GroupProfile.model_validate(event.profile)
+    return c.GroupProfile.produce(event.profile)
 
 
 _GROUP: dict[type[Any], ToContracts] = {
@@ -40,7 +40,7 @@ _GROUP: dict[type[Any], ToContracts] = {
         )
     ],
     _group.Rejected: lambda e: [
-        c.GroupRejected(group_id=e.originator_id, unmet=[c.UnmetCriterion.model_validate(u) for u in e.unmet])
+        c.GroupRejected(group_id=e.originator_id, unmet=[c.UnmetCriterion.produce(u) for u in e.unmet])
     ],
     _group.InformationRequested: lambda e: [
         c.GroupInformationRequested(group_id=e.originator_id, criteria=e.criteria, requested_by_sub=e.coordinator_sub)

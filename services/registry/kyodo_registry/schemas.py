@@ -10,8 +10,8 @@ from uuid import UUID
 
 from pydantic import AnyHttpUrl, BaseModel, EmailStr, Field, field_validator
 
+from kyodo_contracts.registry import Criterion, TieKind
 from kyodo_registry.documents import MAX_BYTES, MEDIA_TYPES, Document
-from kyodo_shared.contracts.registry import Criterion, TieKind
 from kyodo_shared.web.pagination import Page
 from kyodo_shared.web.schemas import Strict
 

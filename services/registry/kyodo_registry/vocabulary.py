@@ -13,7 +13,7 @@ from enum import StrEnum
 class Criterion(StrEnum):
     """The six registration criteria (団体登録の6基準), in their published order.
 
-    The domain's own vocabulary: the wire contract (`kyodo_shared.contracts.registry.Criterion`) has the same
+    The domain's own vocabulary: the wire contract (`kyodo_contracts.registry.Criterion`) has the same
     values and the bus module maps between them. Stored events keep the plain strings.
     """
 

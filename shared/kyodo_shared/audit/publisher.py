@@ -11,11 +11,11 @@ from nats.js import JetStreamContext
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
+from kyodo_contracts import stream_name, stream_subjects
+from kyodo_contracts.audit import CheckpointSigned
 from kyodo_shared.audit.checkpointer import stored_checkpoints
 from kyodo_shared.audit.checkpoints import Checkpoint
 from kyodo_shared.bus.cloudevents import H_MSG_ID, Envelope, encode, message_id
-from kyodo_shared.contracts import stream_name, stream_subjects
-from kyodo_shared.contracts.audit import AnnouncedKey, CheckpointSigned
 
 SOURCE = "checkpoints"
 
@@ -41,9 +41,7 @@ class CheckpointPublisher:
             )
 
     def _contract(self, checkpoint: Checkpoint) -> CheckpointSigned:
-        data = checkpoint.model_dump(mode="json")
-        announces = data.pop("announces")
-        return CheckpointSigned(**data, announces=AnnouncedKey(**announces) if announces else None)
+        return CheckpointSigned.produce(checkpoint.model_dump(mode="json"))
 
     async def last_published(self) -> int:
         subject = self._contract_subject()

@@ -1,12 +1,17 @@
-"""Generates the AsyncAPI 3 document of every published contract; the committed copy must match it."""
+"""Generates the AsyncAPI 3 document of the published contracts: every service serves its own
+(`/api/<service>/asyncapi.yaml`), and docs/asyncapi.yaml is the merged one, which must match what this generates.
+"""
 
 from __future__ import annotations
 
+import functools
+from importlib.metadata import version
 from typing import Any
 
 import yaml
 from pydantic.json_schema import models_json_schema
 
+from kyodo_contracts import Contract, catalog, stream_name, stream_subjects
 from kyodo_shared.bus.cloudevents import (
     H_CAUSATION,
     H_CORRELATION,
@@ -20,7 +25,6 @@ from kyodo_shared.bus.cloudevents import (
     H_TIME,
     H_TYPE,
 )
-from kyodo_shared.contracts import catalog, stream_name, stream_subjects
 
 _HEADER_DOCS = {
     H_SPEC: "CloudEvents spec version, always 1.0.",
@@ -37,8 +41,25 @@ _HEADER_DOCS = {
 }
 
 
-def document() -> dict[str, Any]:
-    contracts = sorted(catalog().values(), key=lambda c: c.ce_type())
+# Published by every service (each signs its own history), under a subject naming the service.
+_EVERY_SERVICE = frozenset({"checkpoints"})
+
+
+def published_by(service: str | None) -> list[type[Contract]]:
+    """The contracts a service publishes (all of them for None), in type order."""
+    return sorted(
+        (
+            c
+            for c in catalog().values()
+            if service is None or c.source_service() in ({service.replace("-", "_"), service} | _EVERY_SERVICE)
+        ),
+        key=lambda c: c.ce_type(),
+    )
+
+
+def document(service: str | None = None) -> dict[str, Any]:
+    """The AsyncAPI document of one service's contracts, or of every service's (the merged one)."""
+    contracts = published_by(service)
     keys = {c: f"{c.__name__}.v{c.version}" for c in contracts}
     _, schemas = models_json_schema([(c, "validation") for c in contracts], ref_template="#/components/schemas/{model}")
     channels: dict[str, Any] = {}
@@ -63,6 +84,7 @@ def document() -> dict[str, Any]:
             },
             "payload": {"$ref": f"#/components/schemas/{contract.__name__}"},
             "x-personal-data": contract.personal_data,
+            **_deprecation(contract),
         }
         channels[channel] = {
             "address": contract.subject_template.format(
@@ -89,10 +111,18 @@ def document() -> dict[str, Any]:
     return {
         "asyncapi": "3.0.0",
         "info": {
-            "title": "Kyodo (協働) events",
-            "version": "1.0.0",
-            "description": "Contract events published by Kyodo services, as CloudEvents 1.0 in NATS binary mode "
-            "(ce-* headers, JSON body) on JetStream. Each service's relay is the only writer of its stream.",
+            "title": f"Kyodo (協働) events — {service}" if service else "Kyodo (協働) events",
+            "version": version("kyodo-contracts"),
+            "description": (
+                f"Contract events published by the {service} service"
+                if service
+                else "Contract events published by Kyodo services"
+            )
+            + ", as CloudEvents 1.0 in NATS binary mode (ce-* headers, JSON body) on "
+            "JetStream. Each service's relay is the only writer of its stream. Compatibility policy: within a "
+            "version only optional fields are added and readers ignore fields they do not know; a breaking change "
+            "is a new version published beside the old one until the old one's x-kyodo-deprecated-until "
+            "(docs/CONTRACTS.md). Schemas: the kyodo-contracts package of the same version.",
         },
         "defaultContentType": "application/json",
         "servers": {
@@ -104,5 +134,18 @@ def document() -> dict[str, Any]:
     }
 
 
-def render() -> str:
-    return yaml.safe_dump(document(), allow_unicode=True, sort_keys=True, width=120)
+def _deprecation(contract: type[Contract]) -> dict[str, Any]:
+    if contract.deprecated_until is None:
+        return {}
+    return {
+        "x-kyodo-deprecated-until": contract.deprecated_until.isoformat(),
+        "x-kyodo-superseded-by": contract.superseded_by,
+        "description": f"Deprecated: published until {contract.deprecated_until.isoformat()} beside "
+        f"{contract.superseded_by}, then retired.",
+    }
+
+
+@functools.cache
+def render(service: str | None = None) -> str:
+    """The document as YAML (computed once per service: contracts do not change while a process runs)."""
+    return yaml.safe_dump(document(service), allow_unicode=True, sort_keys=True, width=120)

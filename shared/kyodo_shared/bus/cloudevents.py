@@ -1,38 +1,67 @@
-"""CloudEvents 1.0 in NATS binary mode: `ce-*` headers and a JSON body, to and from contracts."""
+"""CloudEvents 1.0 in NATS binary mode, the producer's side: message ids, `encode`, and the identity a consumer
+remembers. Reading (header names, `decode`, `Envelope`) is the contracts package's, re-exported here so the kernel has
+one place to import the binding from.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from uuid import UUID, uuid5
 
-from pydantic import ValidationError
+from kyodo_contracts.cloudevents import (
+    H_CAUSATION,
+    H_CONTENT_TYPE,
+    H_CORRELATION,
+    H_ID,
+    H_INDEX,
+    H_NOTIFICATION,
+    H_ORIGINATOR_VERSION,
+    H_SEQUENCE,
+    H_SOURCE,
+    H_SPEC,
+    H_SUBJECT,
+    H_TIME,
+    H_TYPE,
+    REQUIRED_HEADERS,
+    Envelope,
+    PoisonMessage,
+    decode,
+    sequence_of,
+)
 
-from kyodo_shared.contracts import Contract, catalog
+__all__ = [
+    "H_CAUSATION",
+    "H_CONTENT_TYPE",
+    "H_CORRELATION",
+    "H_EXPECTED_LAST_SEQ",
+    "H_ID",
+    "H_INDEX",
+    "H_MSG_ID",
+    "H_NOTIFICATION",
+    "H_ORIGINATOR_VERSION",
+    "H_SEQUENCE",
+    "H_SOURCE",
+    "H_SPEC",
+    "H_SUBJECT",
+    "H_TIME",
+    "H_TYPE",
+    "REQUIRED_HEADERS",
+    "Envelope",
+    "MessageIdentity",
+    "PoisonMessage",
+    "decode",
+    "encode",
+    "identity_of",
+    "message_id",
+    "sequence_of",
+]
 
 # Fixed forever: message ids derived from it must stay the same across relays, restarts and bus rebuilds.
 MESSAGE_ID_NAMESPACE = UUID("6f1c2a4e-8d3b-5b7a-9e0f-4a2c6b8d1e3f")
 
-H_SPEC = "ce-specversion"
-H_ID = "ce-id"
-H_SOURCE = "ce-source"
-H_TYPE = "ce-type"
-H_TIME = "ce-time"
-H_SUBJECT = "ce-subject"
-H_SEQUENCE = "ce-sequence"
-H_CORRELATION = "ce-correlationid"
-H_CAUSATION = "ce-causationid"
-H_NOTIFICATION = "ce-kyodonotificationid"
-H_INDEX = "ce-kyodoindex"
-# The stored event's originator version (the subject is its originator id): with the notification id it lets the
-# relay tell whether the store still holds what the stream says was published (a store restored from a backup).
-# Additive: messages published before it carry no such header.
-H_ORIGINATOR_VERSION = "ce-kyodooriginatorversion"
-H_CONTENT_TYPE = "content-type"
 H_MSG_ID = "Nats-Msg-Id"
 H_EXPECTED_LAST_SEQ = "Nats-Expected-Last-Sequence"
-
-REQUIRED_HEADERS = (H_SPEC, H_ID, H_SOURCE, H_TYPE, H_TIME, H_SEQUENCE)
 
 
 @dataclass(frozen=True)
@@ -69,32 +98,9 @@ def identity_of(headers: dict[str, str] | None) -> MessageIdentity | None:
     return MessageIdentity(event_id, time, headers.get(H_ORIGINATOR_VERSION))
 
 
-class PoisonMessage(Exception):
-    """A message that can never be applied as it is: not CloudEvents, unknown type, or invalid data."""
-
-
 def message_id(service: str, notification_id: int, index: int) -> str:
     """The deterministic id of the index-th contract event of a stored notification."""
     return str(uuid5(MESSAGE_ID_NAMESPACE, f"{service}:{notification_id}:{index}"))
-
-
-@dataclass(frozen=True)
-class Envelope:
-    """A contract event with its CloudEvents attributes."""
-
-    id: str
-    source: str
-    type: str
-    time: datetime
-    subject: str
-    sequence: int
-    correlation_id: str
-    causation_id: str
-    data: Contract
-    notification_id: int = 0
-    index: int = 0
-    # JetStream's delivery count of this message (holds and crashes included); informational only.
-    delivery_count: int = 1
 
 
 def encode(envelope: Envelope) -> tuple[dict[str, str], bytes]:
@@ -114,45 +120,3 @@ def encode(envelope: Envelope) -> tuple[dict[str, str], bytes]:
         H_CONTENT_TYPE: "application/json",
     }
     return headers, envelope.data.model_dump_json().encode()
-
-
-def sequence_of(headers: dict[str, str] | None) -> int | None:
-    """The source sequence of a message, or None when it does not carry a valid one."""
-    raw = (headers or {}).get(H_SEQUENCE, "")
-    return int(raw) if raw.isdigit() else None
-
-
-def decode(headers: dict[str, str] | None, body: bytes, *, delivery_count: int = 1) -> Envelope:
-    """Parse and validate a message; raises PoisonMessage when it can never be applied."""
-    headers = headers or {}
-    missing = [h for h in REQUIRED_HEADERS if not headers.get(h)]
-    if missing:
-        raise PoisonMessage(f"missing CloudEvents headers: {', '.join(missing)}")
-    if headers[H_SPEC] != "1.0":
-        raise PoisonMessage("unsupported CloudEvents specversion")
-    contract = catalog().get(headers[H_TYPE])
-    if contract is None:
-        raise PoisonMessage("unknown event type")
-    sequence = sequence_of(headers)
-    if sequence is None:
-        raise PoisonMessage("invalid sequence header")
-    try:
-        data = contract.model_validate_json(body)
-        time = datetime.fromisoformat(headers[H_TIME].replace("Z", "+00:00"))
-    except (ValueError, ValidationError) as exc:
-        # Report the error's class only: the body may carry data that must not reach logs.
-        raise PoisonMessage(f"invalid body for {contract.ce_type()}: {type(exc).__name__}") from None
-    return Envelope(
-        id=headers[H_ID],
-        source=headers[H_SOURCE],
-        type=headers[H_TYPE],
-        time=time,
-        subject=headers.get(H_SUBJECT, ""),
-        sequence=sequence,
-        correlation_id=headers.get(H_CORRELATION, ""),
-        causation_id=headers.get(H_CAUSATION, ""),
-        data=data,
-        notification_id=int(headers.get(H_NOTIFICATION, "0") or 0),
-        index=int(headers.get(H_INDEX, "0") or 0),
-        delivery_count=delivery_count,
-    )

@@ -19,6 +19,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import NotFoundError
 
+from kyodo_contracts import Contract, catalog, stream_name
 from kyodo_shared.bus.cloudevents import (
     H_ID,
     H_SEQUENCE,
@@ -34,7 +35,6 @@ from kyodo_shared.bus.crashpoints import crash_point
 from kyodo_shared.bus.dlq import ConsumerLedger, TrackingConflict
 from kyodo_shared.bus.durable import behind_hint, history_unchanged, missing_hint, place
 from kyodo_shared.bus.pull import Puller
-from kyodo_shared.contracts import Contract, catalog, stream_name
 from kyodo_shared.observability.metrics import KernelMetrics
 from kyodo_shared.settings import BusSettings, ConsumerSettings
 from kyodo_shared.store.db import Tx

@@ -17,9 +17,9 @@ from typing import Any
 from eventsourcing.domain import Aggregate, CanInitAggregate, CanMutateAggregate
 from eventsourcing.utils import get_topic
 
+from kyodo_contracts import Contract
 from kyodo_shared.audit.checkpointer import AuditCheckpoints
 from kyodo_shared.bus.operations import ConsumerOperations
-from kyodo_shared.contracts import Contract
 
 # One stored domain event → the contract events it publishes, in publication order.
 ToContracts = Callable[[Any], Sequence[Contract]]

@@ -18,6 +18,7 @@ from nats.js import JetStreamContext
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
+from kyodo_contracts import Contract, stream_name, stream_subjects
 from kyodo_shared.bus.cloudevents import (
     H_EXPECTED_LAST_SEQ,
     H_INDEX,
@@ -31,7 +32,6 @@ from kyodo_shared.bus.cloudevents import (
 from kyodo_shared.bus.crashpoints import crash_point
 from kyodo_shared.bus.divergence import LastRead, RelayStreamBehind, StoreCheck, check_first
 from kyodo_shared.bus.mapping import KERNEL, UndeclaredEvent
-from kyodo_shared.contracts import Contract, stream_name, stream_subjects
 from kyodo_shared.observability.metrics import KernelMetrics
 from kyodo_shared.settings import BusSettings, RelaySettings
 from kyodo_shared.store.db import Database

@@ -17,8 +17,8 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
+from kyodo_contracts import stream_subjects
 from kyodo_shared.bus.consumer import SourceConsumer
-from kyodo_shared.contracts import stream_subjects
 
 log = structlog.get_logger(__name__)
 

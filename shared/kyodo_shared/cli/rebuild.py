@@ -20,6 +20,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from rich.progress import Progress, TaskID
 
+from kyodo_contracts import stream_name
 from kyodo_shared.bus.consumer import SourceConsumer, describe
 from kyodo_shared.bus.replay import Replayer
 from kyodo_shared.cli.bus_target import operator_bus, refuse_while_running
@@ -28,7 +29,6 @@ from kyodo_shared.cli.errors import FAILED, REFUSED, USAGE, CliError
 from kyodo_shared.cli.held_leases import disturbed_roles, hold_leases
 from kyodo_shared.cli.operator import open_kernel, service_settings
 from kyodo_shared.cli.projections import rebuild_projections
-from kyodo_shared.contracts import stream_name
 from kyodo_shared.runtime import Kernel
 from kyodo_shared.service import discover
 from kyodo_shared.tasks.leases import Lease

@@ -15,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kyodo_shared.audit.api import router as audit_router
+from kyodo_shared.bus.asyncapi import render as render_asyncapi
 from kyodo_shared.runtime import Kernel
 from kyodo_shared.web.auth import JwksVerifier
 from kyodo_shared.web.handlers import install_problem_handlers
@@ -128,6 +129,16 @@ def create_service_app(
     def readyz() -> JSONResponse:
         ready, body = kernel.readiness()
         return JSONResponse(body, status_code=200 if ready else 503)
+
+    @app.get(
+        "/asyncapi.yaml",
+        tags=["events"],
+        summary="AsyncAPI 3 document of the events this service publishes (CloudEvents on NATS JetStream)",
+        response_class=Response,
+        responses={200: {"content": {"application/yaml": {}}}},
+    )
+    def asyncapi() -> Response:
+        return Response(render_asyncapi(kernel.service), media_type="application/yaml")
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
     def metrics() -> Response:

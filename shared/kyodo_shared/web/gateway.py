@@ -24,7 +24,12 @@ def mount_services(apps: Mapping[str, FastAPI], *, title: str = "Kyodo (協働)"
         return {
             "name": "Kyodo (協働)",
             "services": {
-                name: {"base": f"/api/{name}", "openapi": f"/api/{name}/openapi.json", "docs": f"/api/{name}/docs"}
+                name: {
+                    "base": f"/api/{name}",
+                    "openapi": f"/api/{name}/openapi.json",
+                    "docs": f"/api/{name}/docs",
+                    "asyncapi": f"/api/{name}/asyncapi.yaml",
+                }
                 for name in apps
             },
         }

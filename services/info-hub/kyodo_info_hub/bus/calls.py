@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 
+from kyodo_contracts import Contract
+from kyodo_contracts import proposals as p
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import Handler
-from kyodo_shared.contracts import Contract
-from kyodo_shared.contracts import proposals as p
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.store.db import Tx
 

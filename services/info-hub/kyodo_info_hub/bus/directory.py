@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from kyodo_contracts import Contract
+from kyodo_contracts import registry as r
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import BatchHandler, Handler
-from kyodo_shared.contracts import Contract
-from kyodo_shared.contracts import registry as r
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.store.db import Tx
 from kyodo_shared.store.search import search_keys

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from kyodo_contracts import Contract
+from kyodo_contracts.audit import CheckpointSigned
 from kyodo_shared.audit.checkpoints import Checkpoint, check_signatures
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import Handler
-from kyodo_shared.contracts import Contract
-from kyodo_shared.contracts.audit import CheckpointSigned
 from kyodo_shared.store.db import Tx
 
 

@@ -9,10 +9,10 @@ from uuid import UUID
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
+from kyodo_contracts.registry_org import CommitteeKind, MembershipEndReason
 from kyodo_registry.org.app import OrgCommands
 from kyodo_registry.org.domain import Committee
 from kyodo_registry.org.http import ShortText, Sub, SubPath, actor_of, expected_version, nudge, org_app
-from kyodo_shared.contracts.registry_org import CommitteeKind, MembershipEndReason
 from kyodo_shared.web.access import requires
 from kyodo_shared.web.auth import Principal, Role
 from kyodo_shared.web.pagination import LINK_HEADER, Page, Paging, paginated

@@ -10,9 +10,9 @@ from uuid import UUID
 from fastapi import Depends, Request, Response
 from pydantic import BaseModel, Field
 
+from kyodo_contracts.registry_org import InterestKind
 from kyodo_registry.org.domain import Declaration, Interests
 from kyodo_registry.org.http import ShortText, SubPath, actor_of, expected_version, nudge, org_app
-from kyodo_shared.contracts.registry_org import InterestKind
 from kyodo_shared.web.access import CurrentPrincipal, requires
 from kyodo_shared.web.auth import Principal, Role
 from kyodo_shared.web.pagination import LINK_HEADER, Page, Paging, paginated

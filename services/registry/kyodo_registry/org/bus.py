@@ -10,10 +10,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from kyodo_registry.org.domain import Committee, Department, Directory, Interests, Team
-from kyodo_shared.bus.mapping import OutboundMap
-from kyodo_shared.contracts import Contract
-from kyodo_shared.contracts.registry_org import (
+from kyodo_contracts import Contract
+from kyodo_contracts.registry_org import (
     CommitteeEstablished,
     CommitteeKind,
     CommitteeMemberAppointed,
@@ -30,6 +28,8 @@ from kyodo_shared.contracts.registry_org import (
     TeamMemberJoined,
     TeamMemberLeft,
 )
+from kyodo_registry.org.domain import Committee, Department, Directory, Interests, Team
+from kyodo_shared.bus.mapping import OutboundMap
 
 
 def _department_created(event: Any) -> Sequence[Contract]:

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from kyodo_shared.contracts.base import Contract, ContractModel
+from kyodo_contracts.base import Contract, ContractModel
 
 
 class AnnouncedKey(ContractModel):

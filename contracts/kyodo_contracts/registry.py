@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from kyodo_shared.contracts.base import Contract, ContractModel
+from kyodo_contracts.base import Contract, ContractModel
 
 
 class Criterion(StrEnum):

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from kyodo_shared.contracts.base import Contract
+from kyodo_contracts.base import Contract
 
 
 class CommitteeKind(StrEnum):
