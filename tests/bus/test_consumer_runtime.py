@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,7 +13,7 @@ from nats.js import JetStreamContext
 
 from kyodo_shared.runtime import Kernel
 
-from support.bus import Probe, create_source_stream, effects, probe_kernel, probe_settings, publish
+from support.bus import Probe, create_source_stream, effects, message, probe_kernel, probe_settings, publish
 from support.harness import eventually
 
 pytestmark = pytest.mark.smoke
@@ -154,6 +155,22 @@ async def test_parks_malformed_bytes_and_keeps_running(sqlite_path: Path, nats_u
         assert all(not t.done() for t in kernel.supervisor.tasks)
         ready, _ = kernel.readiness()
         assert ready
+
+
+async def test_applies_a_message_carrying_fields_a_later_release_added_within_the_version(
+    sqlite_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    """Tolerant reader (docs/CONTRACTS.md): a producer one release ahead adds optional fields to v1; nothing parks."""
+    probe = Probe()
+    async with running_probe(sqlite_path, nats_url, bus_namespace, probe) as (kernel, js):
+        _, body = message(1, "g1")
+        later = json.loads(body)
+        later["profile"]["added_later"] = {"any": "shape"}
+        await publish(js, bus_namespace, 1, "g1", body=json.dumps({**later, "also_added": 1}).encode())
+        await publish(js, bus_namespace, 2, "g2")
+        await eventually(lambda: len(effects(kernel.db)) == 2)
+        assert effects(kernel.db) == [(1, "g1"), (2, "g2")]
+        assert kernel.ledger.parked() == []
 
 
 @pytest.mark.parametrize(
