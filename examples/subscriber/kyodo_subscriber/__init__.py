@@ -1,0 +1,1 @@
+"""A subscriber to Kyodo's JetStream streams, built on FastStream: the kit other city systems start from."""

@@ -1,0 +1,154 @@
+"""One source's messages, applied exactly once and in `ce-sequence` order, whatever JetStream delivers.
+
+JetStream delivers at least once, and a redelivery (after a nak, a crash or an expired ack wait) may arrive after
+later messages. So each message is placed against the tracked sequence of its source:
+- at or below it: a duplicate, acked without effect;
+- tracked + 1: applied (effect and tracking in one SQLite transaction), then acked;
+- beyond: a gap, held (nak'ed with a short delay) until the missing message is applied;
+- while the source is parked: held (nak'ed with a longer delay) until an operator retries or skips the parked one.
+A failing message is nak'ed with a delay that grows with its failure count, and parked after `max_failures`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Awaitable, Mapping
+
+from nats.aio.msg import Msg
+
+from kyodo_contracts import parse_type
+from kyodo_contracts.cloudevents import H_ID, H_SEQUENCE, H_SOURCE, H_TYPE, PoisonMessage, decode_as, sequence_of
+from kyodo_subscriber.effects import HANDLERS
+from kyodo_subscriber.settings import Settings
+from kyodo_subscriber.store import Effect, Position, Store, TrackingMoved
+
+log = logging.getLogger("kyodo_subscriber")
+
+
+class InjectedFault(Exception):
+    """Raised by the fault-injection hook (KYODO_SUB_FAULT), never in normal operation."""
+
+
+def sequence(msg: Msg) -> int:
+    # ce-sequence equals the stream sequence by construction (one stream per source); the header is the contract.
+    return sequence_of(msg.headers) or int(msg.metadata.sequence.stream)
+
+
+class SourceProcessor:
+    """Applies the messages of one source stream; called with each pulled batch, one batch at a time."""
+
+    def __init__(self, settings: Settings, source: str, store: Store) -> None:
+        self.settings, self.store = settings, store
+        self.service = source
+        self.source = settings.source_uri(source)
+        self.position = store.position(self.source)
+
+    async def handle_batch(self, msgs: list[Msg]) -> None:
+        if self.position.parked is not None:
+            # The operator's CLI works on the same database: notice a retry or a skip.
+            self.position = await asyncio.to_thread(self.store.position, self.source)
+        # Sorted, one at a time: a batch may mix redeliveries with newer messages, and order is the point.
+        for msg in sorted(msgs, key=sequence):
+            await self.handle(msg)
+
+    async def handle(self, msg: Msg) -> None:
+        seq = sequence(msg)
+        tracked, parked = self.position.tracked, self.position.parked
+        if seq <= tracked:
+            await _quietly(msg.ack())
+        elif parked is not None:
+            await _quietly(msg.nak(delay=self.settings.park_recheck))
+        elif seq > tracked + 1:
+            await _quietly(msg.nak(delay=self.settings.hold_delay))
+        else:
+            await self.apply(seq, msg)
+
+    async def apply(self, seq: int, msg: Msg) -> None:
+        headers = dict(msg.headers or {})
+        event_type, event_id = headers.get(H_TYPE, ""), headers.get(H_ID, "")
+        try:
+            effect = self.effect(headers, msg.data, seq)
+            await asyncio.to_thread(self.store.apply, self.source, seq, event_id, effect)
+        except TrackingMoved:
+            # Someone else moved tracking (an operator's skip): nothing was written; place the message again later.
+            self.position = await asyncio.to_thread(self.store.position, self.source)
+            await _quietly(msg.nak(delay=self.settings.hold_delay))
+            return
+        except Exception as exc:  # noqa: BLE001 - any failure is retried with back-off, then parked
+            await self.failed(seq, msg, event_id, event_type, exc)
+            return
+        self.position = Position(seq, None)
+        await _quietly(msg.ack())
+
+    def effect(self, headers: Mapping[str, str], body: bytes, seq: int) -> Effect:
+        """The message's effect, decoded before the transaction; raises PoisonMessage for one that cannot apply."""
+        event_type = headers.get(H_TYPE, "")
+        if parse_type(event_type) is None or not headers.get(H_ID):
+            raise PoisonMessage("not a Kyodo CloudEvent")
+        if headers.get(H_SOURCE, self.source) != self.source:
+            raise PoisonMessage("an event of another source")
+        followed = HANDLERS.get(event_type)
+        handler_call = None
+        if followed is not None:
+            contract, handler = followed
+            envelope, event = decode_as(contract, {H_SEQUENCE: str(seq), **headers}, body)
+            handler_call = (handler, envelope, event)
+        # else: a type this subscriber does not follow (another event, or another version): skipped, and tracking
+        # still moves past it, so the dense sequence has no hole.
+
+        def run(conn: sqlite3.Connection) -> None:
+            self.inject_fault(seq)
+            if handler_call is not None:
+                handler, envelope, event = handler_call
+                handler(conn, envelope, event)
+
+        return run
+
+    def inject_fault(self, seq: int) -> None:
+        fault = self.settings.fault
+        if fault is None or fault.source != self.service or fault.sequence != seq:
+            return
+        if fault.times is None or self.store.failures(self.source, seq) < fault.times:
+            raise InjectedFault(f"injected failure at {self.service} #{seq}")
+
+    async def failed(self, seq: int, msg: Msg, event_id: str, event_type: str, exc: Exception) -> None:
+        error_class = type(exc).__name__
+        failures, parked = await asyncio.to_thread(
+            self.store.record_failure,
+            self.source,
+            seq,
+            event_id,
+            event_type,
+            error_class,
+            self.settings.max_failures,
+        )
+        # The error's class only: neither the body nor the exception's text (it may quote the body) reaches logs.
+        log.warning(
+            "handler_failed source=%s sequence=%d type=%s failures=%d error=%s",
+            self.source,
+            seq,
+            event_type,
+            failures,
+            error_class,
+        )
+        if parked:
+            self.position = Position(self.position.tracked, seq)
+            log.error(
+                "parked source=%s sequence=%d: later messages are held until `parked retry` or `parked skip`",
+                self.source,
+                seq,
+            )
+            await _quietly(msg.nak(delay=self.settings.park_recheck))
+            return
+        delay = min(self.settings.retry_max, self.settings.retry_base * 2 ** (failures - 1))
+        await _quietly(msg.nak(delay=delay))
+
+
+async def _quietly(ack: Awaitable[object]) -> None:
+    """Acks and naks are best effort: a lost one only means a redelivery, which tracking makes harmless."""
+    try:
+        await ack
+    except Exception as exc:  # noqa: BLE001
+        log.debug("ack_failed error=%s", type(exc).__name__)
