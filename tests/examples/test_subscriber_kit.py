@@ -26,7 +26,7 @@ from typing import Any
 import nats
 import pytest
 from nats.errors import TimeoutError as NatsTimeoutError
-from nats.js.api import StreamConfig
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
 from nats.js.errors import NotFoundError
 
 from kyodo_contracts import Contract
@@ -48,13 +48,13 @@ READER = ("grants-ledger", "reader-secret")
 # ------------------------------------------------------------------------------------------- the NATS side
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    """A JetStream nats-server configured by the kit's nats-reader.conf (passwords from the environment)."""
+@contextlib.contextmanager
+def nats_server(config: Path) -> Iterator[str]:
+    """A JetStream nats-server with the given configuration (passwords from the environment)."""
     with tempfile.TemporaryDirectory(prefix="kyodo-kit-nats-") as tmp:
         port = free_port()
         env = {**os.environ, "KYODO_RELAY_PASSWORD": RELAY[1], "KYODO_READER_PASSWORD": READER[1]}
-        args = [str(nats_server_binary()), "-c", str(KIT / "nats-reader.conf"), "-a", LOOPBACK, "-p", str(port)]
+        args = [str(nats_server_binary()), "-c", str(config), "-a", LOOPBACK, "-p", str(port)]
         with (Path(tmp) / "nats.log").open("ab") as log:
             process = subprocess.Popen(
                 [*args, "-sd", str(Path(tmp) / "js")], env=env, stdout=log, stderr=subprocess.STDOUT
@@ -64,6 +64,13 @@ def server() -> Iterator[str]:
             yield f"nats://{LOOPBACK}:{port}"
         finally:
             stop_process(process)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    """The kit's own nats-reader.conf, as shipped."""
+    with nats_server(KIT / "nats-reader.conf") as url:
+        yield url
 
 
 def event(sequence: int, data: Contract, *, ce_type: str | None = None) -> tuple[dict[str, str], bytes]:
@@ -145,6 +152,37 @@ class Relay:
                 await nc.close()
 
         return asyncio.run(go())
+
+    def create_consumer(self) -> None:
+        """The operator's pre-created consumer, configured as the README says."""
+
+        async def go() -> None:
+            nc, js = await self._js()
+            try:
+                config = ConsumerConfig(
+                    name="grants-ledger-registry",
+                    durable_name="grants-ledger-registry",
+                    filter_subject=f"{NAMESPACE}.registry.>",
+                    ack_policy=AckPolicy.EXPLICIT,
+                    deliver_policy=DeliverPolicy.ALL,
+                    max_deliver=-1,
+                    ack_wait=2,
+                )
+                await js.add_consumer(STREAM, config)
+            finally:
+                await nc.close()
+
+        asyncio.run(go())
+
+    def delete_consumer(self) -> None:
+        async def go() -> None:
+            nc, js = await self._js()
+            try:
+                await js.delete_consumer(STREAM, "grants-ledger-registry")
+            finally:
+                await nc.close()
+
+        asyncio.run(go())
 
     def stream_length(self) -> int:
         async def go() -> int:
@@ -376,6 +414,52 @@ def test_a_parked_failure_is_retried_after_the_fix_is_deployed_and_the_held_ones
     kit.wait_tracked(5)
     assert kit.journal() == [1, 2, 3, 4, 5]
     assert kit.parked() == []
+
+
+def test_a_subscriber_whose_database_was_lost_refuses_to_start_until_its_consumer_is_recreated(
+    relay: Relay, kit: Kit
+) -> None:
+    relay.publish([event(s, registered(f"g{s}")) for s in range(1, 6)])
+    kit.start()
+    kit.wait_tracked(5)
+    wait_for(lambda: relay.consumer()[1] == 5, 15, "all acked")
+    kit.stop()
+    for path in kit.root.glob("ledger.sqlite*"):
+        path.unlink()
+
+    # The consumer acked 1..5, the new database applied nothing: starting would silently skip them.
+    kit.start()
+    assert kit.process is not None
+    assert kit.process.wait(30) != 0
+    assert "ConsumerAheadOfDatabase" in kit.log()
+
+    relay.delete_consumer()  # what the operator does: the kit recreates it from the database's position
+    kit.start()
+    kit.wait_tracked(5)
+    assert kit.journal() == [1, 2, 3, 4, 5]
+
+
+def test_with_a_consumer_the_operator_created_the_reader_needs_no_right_to_create_consumers_or_read_streams(
+    tmp_path: Path,
+) -> None:
+    shipped = (KIT / "nats-reader.conf").read_text()
+    minimal = "\n".join(
+        line for line in shipped.splitlines() if "CONSUMER.CREATE" not in line and "STREAM.INFO" not in line
+    )
+    assert minimal.count("$JS.") < shipped.count("$JS.")
+    (tmp_path / "minimal.conf").write_text(minimal)
+    with nats_server(tmp_path / "minimal.conf") as url:
+        relay = Relay(url)
+        relay.fresh_stream()
+        relay.create_consumer()
+        relay.publish([event(s, registered(f"g{s}")) for s in range(1, 4)])
+        kit = Kit(url, tmp_path)
+        try:
+            kit.start(CONSUMER_PRECREATED="true")
+            kit.wait_tracked(3)
+            assert kit.journal() == [1, 2, 3]
+        finally:
+            kit.stop()
 
 
 def test_the_reader_user_cannot_publish_to_a_stream_subject_nor_delete_the_stream(relay: Relay) -> None:

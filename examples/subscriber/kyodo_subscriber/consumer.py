@@ -20,6 +20,7 @@ from nats.aio.msg import Msg
 
 from kyodo_contracts import parse_type
 from kyodo_contracts.cloudevents import H_ID, H_SEQUENCE, H_SOURCE, H_TYPE, PoisonMessage, decode_as, sequence_of
+from kyodo_subscriber import effects
 from kyodo_subscriber.effects import HANDLERS
 from kyodo_subscriber.settings import Settings
 from kyodo_subscriber.store import Effect, Position, Store, TrackingMoved
@@ -39,16 +40,33 @@ def sequence(msg: Msg) -> int:
 class SourceProcessor:
     """Applies the messages of one source stream; called with each pulled batch, one batch at a time."""
 
-    def __init__(self, settings: Settings, source: str, store: Store) -> None:
-        self.settings, self.store = settings, store
+    def __init__(self, settings: Settings, source: str) -> None:
+        self.settings = settings
         self.service = source
         self.source = settings.source_uri(source)
-        self.position = store.position(self.source)
+        self._store: Store | None = None
+        self.position = Position(0, None)
+
+    def open(self) -> None:
+        # A connection per source: sources are consumed concurrently, SQLite serializes their transactions.
+        self._store = Store(self.settings.db_path)
+        effects.migrate(self._store.conn)
+        self.position = self._store.position(self.source)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    @property
+    def store(self) -> Store:
+        assert self._store is not None, "open() first"
+        return self._store
 
     async def handle_batch(self, msgs: list[Msg]) -> None:
-        if self.position.parked is not None:
-            # The operator's CLI works on the same database: notice a retry or a skip.
-            self.position = await asyncio.to_thread(self.store.position, self.source)
+        # Re-read each batch (one indexed SELECT): the operator's CLI works on the same database (a retry or a skip),
+        # and a held gap must never wait on a stale position.
+        self.position = await asyncio.to_thread(self.store.position, self.source)
         # Sorted, one at a time: a batch may mix redeliveries with newer messages, and order is the point.
         for msg in sorted(msgs, key=sequence):
             await self.handle(msg)
