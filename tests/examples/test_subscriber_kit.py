@@ -16,6 +16,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -283,6 +284,12 @@ class Kit:
         rows = self.query(f"SELECT sequence FROM tracking WHERE source = '{SOURCE}'")
         return int(rows[0][0]) if rows else 0
 
+    def tracked_or_zero(self) -> int:
+        try:
+            return self.tracked()
+        except sqlite3.OperationalError:  # not created yet
+            return 0
+
     def journal(self) -> list[int]:
         """Sequences of applied events in the order they were applied (the journal's insertion order)."""
         return [int(r[0]) for r in self.query("SELECT sequence FROM group_journal ORDER BY id")]
@@ -345,7 +352,11 @@ def test_a_transiently_failing_handler_is_retried_with_back_off_and_order_is_kep
 def test_a_subscriber_killed_mid_batch_resumes_with_every_event_applied_once_in_order(relay: Relay, kit: Kit) -> None:
     relay.publish([event(s, registered(f"g{s}")) for s in range(1, 301)])
     kit.start()
-    kit.wait_tracked(100)
+    # A tight poll of its own: the kill must land while events are still in flight.
+    deadline = time.monotonic() + 30
+    while kit.tracked_or_zero() < 100:
+        assert time.monotonic() < deadline, kit.log()[-3000:]
+        time.sleep(0.005)
     kit.kill()
     at_kill = kit.tracked()
     assert at_kill < 300, "the kill came after the last event: nothing was in flight"
