@@ -61,32 +61,27 @@ class _Walk:
     def __init__(self, ce_type: str, old_root: Mapping[str, Any], new_root: Mapping[str, Any]) -> None:
         self.ce_type, self.old_root, self.new_root = ce_type, old_root, new_root
         self.changes: list[Change] = []
-        self._seen: set[tuple[str, str, str]] = set()
+        self._seen: set[tuple[str, str]] = set()
 
     def note(self, path: str, kind: str, detail: str, *, breaking: bool = True) -> None:
         self.changes.append(Change(self.ce_type, path, kind, detail, breaking))
 
-    @staticmethod
-    def _resolve(root: Mapping[str, Any], node: Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:
-        ref = node.get("$ref")
-        if not isinstance(ref, str):
-            return node, ""
-        name = ref.rsplit("/", 1)[-1]
-        return root.get("$defs", {}).get(name, {}), name
-
     def node(self, old: Mapping[str, Any], new: Mapping[str, Any], path: str) -> None:
-        old, old_ref = self._resolve(self.old_root, old)
-        new, new_ref = self._resolve(self.new_root, new)
-        if old_ref or new_ref:
-            key = (path, old_ref, new_ref)
-            if key in self._seen:  # a recursive model: its fields were compared the first time round
+        old, old_ref = _resolve(self.old_root, old)
+        new, new_ref = _resolve(self.new_root, new)
+        if old_ref and new_ref:
+            # A pair of models compared once: a recursive model would otherwise never end. A model renamed between
+            # releases is still compared field by field (the name is not on the wire).
+            if (old_ref, new_ref) in self._seen:
                 return
-            self._seen.add(key)
+            self._seen.add((old_ref, new_ref))
         if "properties" in old or "properties" in new:
             self._object(old, new, path)
         for keyword in ("anyOf", "oneOf", "allOf"):
             if keyword in old or keyword in new:
                 self._alternatives(keyword, old.get(keyword), new.get(keyword), path)
+        if "prefixItems" in old or "prefixItems" in new:
+            self._positions(old.get("prefixItems"), new.get("prefixItems"), path)
         for keyword in ("items", "additionalProperties"):
             if isinstance(old.get(keyword), Mapping) and isinstance(new.get(keyword), Mapping):
                 self.node(old[keyword], new[keyword], f"{path}[]" if keyword == "items" else f"{path}{{}}")
@@ -115,33 +110,87 @@ class _Walk:
                 self.note(where, "added", "an optional field (compatible)", breaking=False)
 
     def _alternatives(self, keyword: str, old: Any, new: Any, path: str) -> None:
+        """Alternatives pair by what they are (a string, an object, …), not by position: `int | str` and
+        `str | int` are the same field."""
         if not isinstance(old, list) or not isinstance(new, list) or len(old) != len(new):
             self.note(path, "retyped", f"{keyword} changed: {_shape(old)} → {_shape(new)}")
             return
-        for a, b in zip(old, new, strict=True):
-            self.node(a, b, path)
+        old_kinds = [_kind(_resolve(self.old_root, a)[0]) for a in old]
+        new_kinds = [_kind(_resolve(self.new_root, b)[0]) for b in new]
+        if sorted(old_kinds) != sorted(new_kinds):
+            self.note(path, "retyped", f"{keyword} changed: {_shape(old)} → {_shape(new)}")
+            return
+        unused = list(range(len(new)))
+        for a, kind in zip(old, old_kinds, strict=True):
+            match = next(i for i in unused if new_kinds[i] == kind)
+            unused.remove(match)
+            self.node(a, new[match], path)
+
+    def _positions(self, old: Any, new: Any, path: str) -> None:
+        if not isinstance(old, list) or not isinstance(new, list) or len(old) != len(new):
+            self.note(path, "retyped", "the tuple's items changed")
+            return
+        for index, (a, b) in enumerate(zip(old, new, strict=True)):
+            self.node(a, b, f"{path}[{index}]")
 
     def _keywords(self, old: Mapping[str, Any], new: Mapping[str, Any], path: str) -> None:
-        ignored = _ANNOTATIONS | _STRUCTURE | {"$ref"}
+        ignored = _ANNOTATIONS | _STRUCTURE | {"$ref", "prefixItems"}
         for keyword in sorted((old.keys() | new.keys()) - ignored):
             if keyword.startswith("x-"):
                 continue
             before, after = old.get(keyword), new.get(keyword)
+            if keyword == "discriminator":
+                # Its mapping names models (`$ref`s), which may be renamed; what a reader sees is the property.
+                before, after = _property_name(before), _property_name(after)
             if before == after:
                 continue
             if keyword == "enum" and isinstance(before, list) and isinstance(after, list):
-                added, removed = (
-                    sorted(set(map(str, after)) - set(map(str, before))),
-                    sorted(set(map(str, before)) - set(map(str, after))),
-                )
-                detail = "; ".join(
-                    p for p in (f"added {added}" if added else "", f"removed {removed}" if removed else "") if p
-                )
-                self.note(path, "enum changed", detail or "order changed")
+                # Values compare as JSON (1 and "1" differ) and as a set (their order means nothing).
+                old_values, new_values = {_json(v) for v in before}, {_json(v) for v in after}
+                if old_values == new_values:
+                    continue
+                parts = [
+                    f"{label} {sorted(values)}"
+                    for label, values in (("added", new_values - old_values), ("removed", old_values - new_values))
+                    if values
+                ]
+                self.note(path, "enum changed", "; ".join(parts))
             elif keyword == "type":
                 self.note(path, "retyped", f"type {before!r} → {after!r}")
             else:
                 self.note(path, "constraint changed", f"{keyword}: {before!r} → {after!r}")
+
+
+def _resolve(root: Mapping[str, Any], node: Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:
+    """The schema a `$ref` names, with the keywords written beside the `$ref` (a field's default, its
+    description) kept: they belong to the field."""
+    ref = node.get("$ref")
+    if not isinstance(ref, str):
+        return node, ""
+    name = ref.rsplit("/", 1)[-1]
+    beside = {k: v for k, v in node.items() if k != "$ref"}
+    return {**root.get("$defs", {}).get(name, {}), **beside}, name
+
+
+def _kind(node: Mapping[str, Any]) -> str:
+    """What an alternative is, for pairing: its JSON type, or the value it is fixed to."""
+    if "const" in node:
+        return f"const {_json(node['const'])}"
+    if "type" in node:
+        return str(node["type"])
+    if "properties" in node:
+        return "object"
+    if "enum" in node:
+        return "enum"
+    return _json({k: v for k, v in node.items() if k not in _ANNOTATIONS})
+
+
+def _property_name(discriminator: Any) -> Any:
+    return discriminator.get("propertyName") if isinstance(discriminator, Mapping) else discriminator
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 def _shape(alternatives: Any) -> str:
@@ -164,6 +213,10 @@ def check(committed: Mapping[str, Mapping[str, Any]], current: Mapping[str, Mapp
         new = current.get(ce_type)
         if new is not None:
             report.changes.extend(compare(ce_type, old, new))
+            moved = None not in (old.get("x-kyodo-subject"), new.get("x-kyodo-subject"))
+            if moved and old.get("x-kyodo-subject") != new.get("x-kyodo-subject"):
+                detail = f"{old.get('x-kyodo-subject')} → {new.get('x-kyodo-subject')}"
+                report.changes.append(Change(ce_type, "", "moved", f"published on another subject: {detail}", True))
             continue
         until = old.get("x-kyodo-deprecated-until")
         if until and date.fromisoformat(until) < today:
@@ -173,28 +226,48 @@ def check(committed: Mapping[str, Mapping[str, Any]], current: Mapping[str, Mapp
             report.changes.append(Change(ce_type, "", "withdrawn", f"a released version is gone, but {reason}", True))
     for ce_type in sorted(current.keys() - committed.keys()):
         report.changes.append(Change(ce_type, "", "new", "a new type or version (compatible)", breaking=False))
-    report.changes.extend(_superseded_without_deadline(current))
+    report.changes.extend(
+        Change(
+            ce_type, "", "wire differs", "its JSON is not what its schema says (an excluded field, a serializer)", True
+        )
+        for ce_type, schema in sorted(current.items())
+        if schema.get("x-kyodo-wire-as-schema") is False
+    )
+    report.changes.extend(_deprecations(committed, current, today))
     return report
 
 
-def _superseded_without_deadline(current: Mapping[str, Mapping[str, Any]]) -> list[Change]:
-    """A newer version is published beside an older one only for a stated deprecation period."""
+def _deprecations(
+    committed: Mapping[str, Mapping[str, Any]], current: Mapping[str, Mapping[str, Any]], today: date
+) -> list[Change]:
+    """A newer version is published beside an older one for a stated deprecation period (docs/CONTRACTS.md): the
+    older one names its successor and the last day, which is a 31 March, and — when the newer version is new in
+    this release — at least a year away."""
     latest: dict[str, int] = {}
     for schema in current.values():
         event, version = schema["x-kyodo-event"], int(schema["x-kyodo-version"])
         latest[event] = max(latest.get(event, 0), version)
-    return [
-        Change(
-            ce_type,
-            "",
-            "no deprecation date",
-            f"v{latest[schema['x-kyodo-event']]} is published: set deprecated_until and superseded_by on this version",
-            breaking=True,
-        )
-        for ce_type, schema in sorted(current.items())
-        if int(schema["x-kyodo-version"]) < latest[schema["x-kyodo-event"]]
-        and not (schema.get("x-kyodo-deprecated-until") and schema.get("x-kyodo-superseded-by"))
-    ]
+    found = []
+    for ce_type, schema in sorted(current.items()):
+        newest = latest[schema["x-kyodo-event"]]
+        if int(schema["x-kyodo-version"]) == newest:
+            continue
+        until, successor = schema.get("x-kyodo-deprecated-until"), schema.get("x-kyodo-superseded-by")
+        if not (until and successor):
+            detail = f"v{newest} is published: set deprecated_until and superseded_by on this version"
+            found.append(Change(ce_type, "", "no deprecation date", detail, True))
+            continue
+        last_day = date.fromisoformat(until)
+        if (last_day.month, last_day.day) != (3, 31):
+            found.append(Change(ce_type, "", "deprecation date", f"{until} is not the end of a fiscal year", True))
+        if successor not in committed and last_day < _a_year_after(today):
+            detail = f"{until} is less than a year after {successor} is first published"
+            found.append(Change(ce_type, "", "deprecation date", detail, True))
+    return found
+
+
+def _a_year_after(day: date) -> date:
+    return day.replace(year=day.year + 1) if (day.month, day.day) != (2, 29) else date(day.year + 1, 3, 1)
 
 
 def load_release(directory: Path) -> tuple[str, dict[str, dict[str, Any]]]:

@@ -15,8 +15,11 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def schema_of(contract: type[Contract]) -> dict[str, Any]:
-    """The contract's JSON Schema (draft 2020-12) with its type, version and deprecation as `x-kyodo-*` keys."""
+    """The contract's JSON Schema (draft 2020-12) with its type, version, subject and deprecation as `x-kyodo-*`
+    keys. `x-kyodo-wire-as-schema` says whether the JSON a producer writes has the shape a reader validates (a
+    field excluded from dumps, or a serializer changing a value's type, would make them differ)."""
     schema = contract.model_json_schema(mode="validation", ref_template="#/$defs/{model}")
+    wire = contract.model_json_schema(mode="serialization", ref_template="#/$defs/{model}")
     return {
         "$schema": DIALECT,
         "$id": f"urn:kyodo:contract:{contract.ce_type()}",
@@ -25,6 +28,10 @@ def schema_of(contract: type[Contract]) -> dict[str, Any]:
         "x-kyodo-event": contract.event_name,
         "x-kyodo-version": contract.version,
         "x-kyodo-summary": contract.summary,
+        "x-kyodo-subject": contract.subject_template.replace("{event_name}", contract.event_name).replace(
+            "{version}", str(contract.version)
+        ),
+        "x-kyodo-wire-as-schema": wire == schema,
         "x-kyodo-personal-data": contract.personal_data,
         "x-kyodo-deprecated-until": contract.deprecated_until.isoformat() if contract.deprecated_until else None,
         "x-kyodo-superseded-by": contract.superseded_by,

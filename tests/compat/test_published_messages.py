@@ -23,6 +23,8 @@ from kyodo_shared.bus.mapping import KERNEL
 from support.fixture_store import SERVICES, copy_fixture, notifications, opened
 
 ROOT = Path(__file__).resolve().parents[2]
+# Formats (uuid, date, date-time) checked too, as a careful reader would.
+FORMATS = jsonschema.Draft202012Validator.FORMAT_CHECKER
 
 pytestmark = pytest.mark.smoke
 
@@ -31,8 +33,8 @@ def test_every_message_published_for_the_first_releases_stores_is_read_by_the_ea
     data = copy_fixture(tmp_path / "data")
     _, released = load_release(ROOT / "docs" / "contracts")
     _, early = load_release(ROOT / "tests" / "fixtures" / "contracts-early-v1")
-    readers = {t: jsonschema.Draft202012Validator(s) for t, s in released.items()}
-    early_readers = {t: jsonschema.Draft202012Validator(s) for t, s in early.items()}
+    readers = {t: jsonschema.Draft202012Validator(s, format_checker=FORMATS) for t, s in released.items()}
+    early_readers = {t: jsonschema.Draft202012Validator(s, format_checker=FORMATS) for t, s in early.items()}
     read: Counter[str] = Counter()
     read_early: Counter[str] = Counter()
     for name in SERVICES:

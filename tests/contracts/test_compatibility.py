@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import jsonschema
 import pytest
-from pydantic import Field
+from pydantic import Field, field_serializer
 
 from kyodo_contracts import Contract, ContractModel
 from kyodo_contracts.compat import check, compare, load_release
@@ -24,6 +24,8 @@ from kyodo_contracts.registry import GroupProfile, GroupRegistered
 from kyodo_contracts.schemas import published_schemas, schema_of
 
 ROOT = Path(__file__).resolve().parents[2]
+# Formats (uuid, date, date-time) checked too, as a careful reader would.
+FORMATS = jsonschema.Draft202012Validator.FORMAT_CHECKER
 RELEASE = ROOT / "docs" / "contracts"
 EARLY_V1 = ROOT / "tests" / "fixtures" / "contracts-early-v1"
 TODAY = date(2027, 4, 1)
@@ -145,7 +147,37 @@ def test_an_enum_value_added_or_a_constraint_changed_is_breaking() -> None:
     assert sorted(changes(Changed)) == [("colour", "enum changed", True), ("count", "constraint changed", True)]
 
 
-def test_a_released_version_may_go_only_after_its_deprecation_date_and_a_new_one_needs_the_old_ones_date() -> None:
+def test_a_new_version_needs_the_old_one_deprecated_until_a_31_march_at_least_a_year_away() -> None:
+    class V2(Base):
+        version: ClassVar[int] = 2
+
+    def v1_until(day: date) -> type[Contract]:
+        class DeprecatedV1(Base):
+            deprecated_until: ClassVar[date | None] = day
+            superseded_by: ClassVar[str | None] = "jp.kyodo.test.thing.happened.v2"
+
+        return DeprecatedV1
+
+    v1, v2 = Base.ce_type(), V2.ce_type()
+
+    def kinds(old_v1: type[Contract], today: date) -> list[tuple[str, str, bool]]:
+        report = check({v1: schema_of(Base)}, {v1: schema_of(old_v1), v2: schema_of(V2)}, today)
+        return [(c.ce_type, c.kind, c.breaking) for c in report.changes]
+
+    assert kinds(Base, date(2027, 3, 31)) == [(v2, "new", False), (v1, "no deprecation date", True)]
+    # 2028-03-31 is a year after 2027-03-31, and a day short of a year after 2027-04-01.
+    assert kinds(v1_until(date(2028, 3, 31)), date(2027, 3, 31)) == [(v2, "new", False)]
+    assert kinds(v1_until(date(2028, 3, 31)), date(2027, 4, 1)) == [
+        (v2, "new", False),
+        (v1, "deprecation date", True),
+    ]
+    assert kinds(v1_until(date(2029, 6, 30)), date(2027, 4, 1)) == [
+        (v2, "new", False),
+        (v1, "deprecation date", True),
+    ]
+
+
+def test_a_released_version_may_be_withdrawn_only_after_its_deprecation_date() -> None:
     class V2(Base):
         version: ClassVar[int] = 2
 
@@ -154,20 +186,61 @@ def test_a_released_version_may_go_only_after_its_deprecation_date_and_a_new_one
         superseded_by: ClassVar[str | None] = "jp.kyodo.test.thing.happened.v2"
 
     v1, v2 = Base.ce_type(), V2.ce_type()
-    released = {v1: schema_of(DeprecatedV1)}
-
-    beside_undated = check({v1: schema_of(Base)}, {v1: schema_of(Base), v2: schema_of(V2)}, TODAY)
-    assert [(c.ce_type, c.kind) for c in beside_undated.breaking] == [(v1, "no deprecation date")]
-
-    beside_dated = check(released, {v1: schema_of(DeprecatedV1), v2: schema_of(V2)}, TODAY)
-    assert beside_dated.ok
-    assert [(c.ce_type, c.kind) for c in beside_dated.compatible] == [(v2, "new")]
-
+    released = {v1: schema_of(DeprecatedV1), v2: schema_of(V2)}
     early = check(released, {v2: schema_of(V2)}, date(2027, 3, 31))
     assert [(c.ce_type, c.kind) for c in early.breaking] == [(v1, "withdrawn")]
     after = check(released, {v2: schema_of(V2)}, date(2027, 4, 1))
     assert after.ok
-    assert [(c.ce_type, c.kind) for c in after.compatible] == [(v1, "retired"), (v2, "new")]
+    assert [(c.ce_type, c.kind) for c in after.compatible] == [(v1, "retired")]
+
+
+def test_a_contract_moved_to_another_subject_or_written_unlike_its_schema_is_breaking() -> None:
+    class Moved(Base):
+        subject_template: ClassVar[str] = "{namespace}.elsewhere.{thing_id}"
+
+    class Excluded(Base):
+        note: str | None = Field(default=None, exclude=True)
+
+    class Serialized(Base):
+        @field_serializer("count")
+        def as_text(self, count: int) -> str:
+            return f"{count}件"
+
+    t = Base.ce_type()
+    for new, kind in ((Moved, "moved"), (Excluded, "wire differs"), (Serialized, "wire differs")):
+        report = check({t: schema_of(Base)}, {t: schema_of(new)}, TODAY)
+        assert kind in [c.kind for c in report.breaking], new.__name__
+
+
+def test_a_recursive_model_reordered_alternatives_and_enum_values_are_no_change() -> None:
+    class Node(ContractModel):
+        name: str
+        children: list[Node] = Field(default_factory=list)
+
+    class Tree(Base):
+        root: Node | None = None
+        either: int | str = 0
+
+    class Shade(StrEnum):
+        BLUE = "blue"
+        RED = "red"
+
+    class Same(Base):
+        root: Node | None = None
+        either: str | int = 0
+        colour: Shade  # type: ignore[assignment]
+
+    class Wider(StrEnum):
+        RED = "red"
+        BLUE = "blue"
+
+    class Before(Base):
+        root: Node | None = None
+        either: int | str = 0
+        colour: Wider  # type: ignore[assignment]
+
+    assert changes(Tree, Tree) == []
+    assert changes(Same, Before) == []
 
 
 # --- readers built from earlier schemas ------------------------------------------------------------------------
@@ -210,7 +283,7 @@ def test_the_first_v1_additions_are_optional_fields_and_a_reader_built_from_thos
         "profile.website",
     }
     body = todays_registered()
-    jsonschema.Draft202012Validator(early[GroupRegistered.ce_type()]).validate(body)
+    jsonschema.Draft202012Validator(early[GroupRegistered.ce_type()], format_checker=FORMATS).validate(body)
     assert {k: body["profile"][k] for k in ("name", "purpose", "fields_of_activity", "area")} == {
         "name": "こくぶんじ子ども食堂",
         "purpose": "地域の子どもに食事と居場所を",
@@ -222,7 +295,7 @@ def test_the_first_v1_additions_are_optional_fields_and_a_reader_built_from_thos
 def test_a_reader_of_the_last_release_reads_a_message_carrying_a_field_added_after_it() -> None:
     _, committed = load_release(RELEASE)
     body = {**todays_registered(), "added_in_a_later_release": {"any": "shape"}}
-    jsonschema.Draft202012Validator(committed[GroupRegistered.ce_type()]).validate(body)
+    jsonschema.Draft202012Validator(committed[GroupRegistered.ce_type()], format_checker=FORMATS).validate(body)
     assert GroupRegistered.model_validate(body).representative_sub == "rep-1"
 
 

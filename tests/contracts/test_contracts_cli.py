@@ -55,24 +55,42 @@ def test_check_fails_on_a_breaking_change_naming_the_type_the_field_and_what_to_
         }
     ]
 
+    index = json.loads((copy / "release.json").read_text())
+    (copy / "release.json").write_text(json.dumps({**index, "version": "0.0.9"}))
     refused = run_kyodo("contracts", "release", "--against", str(copy), env=os.environ)
     assert refused.returncode == 3
     assert "cannot change a released version incompatibly" in refused.stderr
     assert "district" in json.loads(path.read_text())["properties"], "a refused release writes nothing"
 
 
-def test_release_writes_todays_schemas_and_check_then_passes(tmp_path: Path) -> None:
+def test_release_writes_todays_schemas_as_the_next_versions_and_check_then_passes(tmp_path: Path) -> None:
     copy = released_copy(tmp_path)
     (copy / f"{GroupRegistered.ce_type()}.json").unlink()
     index = json.loads((copy / "release.json").read_text())
-    (copy / "release.json").write_text(
-        json.dumps({**index, "types": [t for t in index["types"] if "registered" not in t]})
-    )
+    earlier = {**index, "version": "0.0.9", "types": [t for t in index["types"] if "registered" not in t]}
+    (copy / "release.json").write_text(json.dumps(earlier))
     assert run_kyodo("contracts", "release", "--against", str(copy), env=os.environ).returncode == 0
-    assert (copy / f"{GroupRegistered.ce_type()}.json").read_text() == (
-        RELEASE / f"{GroupRegistered.ce_type()}.json"
-    ).read_text()
+    assert json.loads((copy / "release.json").read_text())["version"] == index["version"]
+    written = (copy / f"{GroupRegistered.ce_type()}.json").read_text()
+    assert written == (RELEASE / f"{GroupRegistered.ce_type()}.json").read_text()
     assert run_kyodo("contracts", "check", "--against", str(copy), env=os.environ).returncode == 0
+
+
+def test_release_refuses_a_version_already_released_and_a_directory_without_a_release(tmp_path: Path) -> None:
+    again = run_kyodo("contracts", "release", "--against", str(released_copy(tmp_path)), env=os.environ)
+    assert again.returncode == 3
+    assert "is already committed" in again.stderr
+    assert "bump the version" in again.stderr
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    refused = run_kyodo("contracts", "release", "--against", str(empty), env=os.environ)
+    assert refused.returncode == 3
+    assert "--first only for the very first release" in refused.stderr
+    assert list(empty.iterdir()) == []
+    first = run_kyodo("contracts", "release", "--against", str(empty), "--first", env=os.environ)
+    assert first.returncode == 0
+    assert (empty / "release.json").is_file()
 
 
 def test_check_without_released_schemas_says_where_they_are_expected(tmp_path: Path) -> None:

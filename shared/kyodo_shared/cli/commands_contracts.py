@@ -64,13 +64,32 @@ def contracts_check(
     )
 
 
-def contracts_release(into: Release = Path("docs/contracts")) -> int:
-    """Commit today's schemas as the release's (refused while a change is breaking)."""
+def contracts_release(
+    into: Release = Path("docs/contracts"),
+    first: Annotated[bool, typer.Option("--first", help="there is no earlier release to compare with")] = False,
+) -> int:
+    """Commit today's schemas as a new release's (refused while a change is breaking, or for a version already
+    released)."""
     from kyodo_contracts.compat import write_release
     from kyodo_contracts.schemas import published_schemas
 
-    if (into / "release.json").is_file():
-        _, report = _report(into)
+    platform = version("kyodo")
+    if not (into / "release.json").is_file():
+        if not first:
+            raise CliError(
+                f"{into} holds no released schemas: without them nothing checks this release against the last",
+                hint="run from the repository root or pass --against DIR; --first only for the very first release",
+                code=REFUSED,
+            )
+    else:
+        released, report = _report(into)
+        if released == platform:
+            raise CliError(
+                f"release {released} is already committed: its schemas are what readers of {released} rely on",
+                hint="bump the version of the platform and of kyodo-contracts (pyproject.toml, contracts/"
+                "pyproject.toml) for the next release first",
+                code=REFUSED,
+            )
         if not report.ok:
             raise CliError(
                 "a release cannot change a released version incompatibly: "
@@ -78,8 +97,8 @@ def contracts_release(into: Release = Path("docs/contracts")) -> int:
                 hint="run `kyodo contracts check` for the whole list; publish a new version instead",
                 code=REFUSED,
             )
-    written = write_release(into, version("kyodo"), published_schemas())
-    err.print(f"wrote {len(written)} schemas and release.json to {into}", highlight=False)
+    written = write_release(into, platform, published_schemas())
+    err.print(f"wrote {len(written)} schemas and release.json of {platform} to {into}", highlight=False)
     return 0
 
 
