@@ -2,69 +2,45 @@
 
 A nats-server of our own runs with the kit's own `nats-reader.conf`: the relay side publishes Kyodo-shaped
 CloudEvents as the full-permission `kyodo` user, the kit consumes as the read-only `grants-ledger` user, in a
-subprocess (`python -m kyodo_subscriber`), and the test reads its SQLite database read-only.
+subprocess (`python -m kyodo_subscriber`), and the test reads its SQLite database read-only (tests/support/
+subscriber_kit.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import nats
 import pytest
+from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
-from nats.js.errors import NotFoundError
 
-from kyodo_contracts import Contract
-from kyodo_contracts.registry import GroupApplied, GroupProfile, GroupRegistered
-from kyodo_shared.bus.cloudevents import H_MSG_ID, Envelope, encode, message_id
+from kyodo_contracts.registry import GroupRegistered
+from kyodo_shared.bus.cloudevents import H_MSG_ID
 
 from support.cli import wait_for
-from support.servers import LOOPBACK, free_port, nats_server_binary, stop_process, wait_for_port
-
-REPO = Path(__file__).resolve().parents[2]
-KIT = REPO / "examples" / "subscriber"
-NAMESPACE = "kyodo"
-STREAM = "KYODO_REGISTRY"
-SOURCE = "/kyodo/registry"
-RELAY = ("kyodo", "relay-secret")
-READER = ("grants-ledger", "reader-secret")
-
-
-# ------------------------------------------------------------------------------------------- the NATS side
-
-
-@contextlib.contextmanager
-def nats_server(config: Path) -> Iterator[str]:
-    """A JetStream nats-server with the given configuration (passwords from the environment)."""
-    with tempfile.TemporaryDirectory(prefix="kyodo-kit-nats-") as tmp:
-        port = free_port()
-        env = {**os.environ, "KYODO_RELAY_PASSWORD": RELAY[1], "KYODO_READER_PASSWORD": READER[1]}
-        args = [str(nats_server_binary()), "-c", str(config), "-a", LOOPBACK, "-p", str(port)]
-        with (Path(tmp) / "nats.log").open("ab") as log:
-            process = subprocess.Popen(
-                [*args, "-sd", str(Path(tmp) / "js")], env=env, stdout=log, stderr=subprocess.STDOUT
-            )
-        try:
-            wait_for_port(LOOPBACK, port, 10.0, process)
-            yield f"nats://{LOOPBACK}:{port}"
-        finally:
-            stop_process(process)
+from support.subscriber_kit import (
+    KIT,
+    NAMESPACE,
+    READER,
+    RELAY,
+    SOURCE,
+    STREAM,
+    V2,
+    Kit,
+    Relay,
+    adopted,
+    applied,
+    event,
+    nats_server,
+    registered,
+)
 
 
 @pytest.fixture(scope="module")
@@ -74,236 +50,11 @@ def server() -> Iterator[str]:
         yield url
 
 
-def event(sequence: int, data: Contract, *, ce_type: str | None = None) -> tuple[dict[str, str], bytes]:
-    """A message as Kyodo's relay publishes it (binary-mode CloudEvent, Nats-Msg-Id = ce-id)."""
-    envelope = Envelope(
-        id=message_id("registry", sequence, 0),
-        source=SOURCE,
-        type=ce_type or type(data).ce_type(),
-        time=datetime(2026, 11, 25, tzinfo=UTC),
-        subject=str(sequence),
-        sequence=sequence,
-        correlation_id="c",
-        causation_id="c",
-        data=data,
-        notification_id=sequence,
-    )
-    headers, body = encode(envelope)
-    return {**headers, H_MSG_ID: envelope.id}, body
-
-
-def registered(name: str) -> GroupRegistered:
-    return GroupRegistered(
-        group_id=uuid.uuid5(uuid.NAMESPACE_URL, name),
-        profile=GroupProfile(name=name, purpose="目的", fields_of_activity=["福祉"], area="本町"),
-        representative_sub=f"sub-{name}",
-    )
-
-
-def applied(name: str) -> GroupApplied:
-    return GroupApplied(
-        group_id=uuid.uuid5(uuid.NAMESPACE_URL, name),
-        profile=GroupProfile(name=name, purpose="目的", fields_of_activity=["福祉"], area="本町"),
-        representative_sub=f"sub-{name}",
-    )
-
-
-@dataclass
-class Relay:
-    """The publishing side, as the full-permission user; each call is its own short connection."""
-
-    url: str
-
-    async def _js(self) -> tuple[Any, Any]:
-        nc = await nats.connect(self.url, user=RELAY[0], password=RELAY[1], max_reconnect_attempts=0)
-        return nc, nc.jetstream()
-
-    def fresh_stream(self) -> None:
-        async def go() -> None:
-            nc, js = await self._js()
-            try:
-                with contextlib.suppress(NotFoundError):
-                    await js.delete_stream(STREAM)
-                await js.add_stream(StreamConfig(name=STREAM, subjects=[f"{NAMESPACE}.registry.>"]))
-            finally:
-                await nc.close()
-
-        asyncio.run(go())
-
-    def publish(self, messages: list[tuple[dict[str, str], bytes]]) -> None:
-        async def go() -> None:
-            nc, js = await self._js()
-            try:
-                for headers, body in messages:
-                    await js.publish(GroupRegistered.subject(NAMESPACE), body, headers=headers)
-            finally:
-                await nc.close()
-
-        asyncio.run(go())
-
-    def consumer(self) -> tuple[int, int]:
-        """(last delivered stream sequence, ack floor) of the kit's durable consumer."""
-
-        async def go() -> tuple[int, int]:
-            nc, js = await self._js()
-            try:
-                info = await js.consumer_info(STREAM, "grants-ledger-registry")
-                return int(info.delivered.stream_seq), int(info.ack_floor.stream_seq)
-            finally:
-                await nc.close()
-
-        return asyncio.run(go())
-
-    def create_consumer(self) -> None:
-        """The operator's pre-created consumer, configured as the README says."""
-
-        async def go() -> None:
-            nc, js = await self._js()
-            try:
-                config = ConsumerConfig(
-                    name="grants-ledger-registry",
-                    durable_name="grants-ledger-registry",
-                    filter_subject=f"{NAMESPACE}.registry.>",
-                    ack_policy=AckPolicy.EXPLICIT,
-                    deliver_policy=DeliverPolicy.ALL,
-                    max_deliver=-1,
-                    ack_wait=2,
-                )
-                await js.add_consumer(STREAM, config)
-            finally:
-                await nc.close()
-
-        asyncio.run(go())
-
-    def delete_consumer(self) -> None:
-        async def go() -> None:
-            nc, js = await self._js()
-            try:
-                await js.delete_consumer(STREAM, "grants-ledger-registry")
-            finally:
-                await nc.close()
-
-        asyncio.run(go())
-
-    def stream_length(self) -> int:
-        async def go() -> int:
-            nc, js = await self._js()
-            try:
-                return int((await js.stream_info(STREAM)).state.messages)
-            finally:
-                await nc.close()
-
-        return asyncio.run(go())
-
-
 @pytest.fixture
 def relay(server: str) -> Relay:
     relay = Relay(server)
     relay.fresh_stream()
     return relay
-
-
-# --------------------------------------------------------------------------------------------- the kit
-
-
-@dataclass
-class Kit:
-    """The subscriber as a subprocess, with settings tuned for quick retries, and read-only views of its database."""
-
-    url: str
-    root: Path
-    process: subprocess.Popen[bytes] | None = None
-    starts: int = field(default=0)
-
-    @property
-    def db(self) -> Path:
-        return self.root / "ledger.sqlite"
-
-    def env(self, **overrides: str) -> dict[str, str]:
-        path = os.pathsep.join(p for p in (str(KIT), os.environ.get("PYTHONPATH", "")) if p)
-        settings = {
-            "NATS_URL": self.url,
-            "NATS_USER": READER[0],
-            "NATS_PASSWORD": READER[1],
-            "DB": str(self.db),
-            "BATCH_SIZE": "16",
-            "FETCH_TIMEOUT": "0.2",
-            # Short, so what a killed process had in flight comes back quickly.
-            "ACK_WAIT": "2",
-            "MAX_FAILURES": "3",
-            "RETRY_BASE": "0.05",
-            "RETRY_MAX": "0.3",
-            "HOLD_DELAY": "0.1",
-            "PARK_RECHECK": "0.3",
-        }
-        settings.update(overrides)
-        return {**os.environ, "PYTHONPATH": path, **{f"KYODO_SUB_{k}": v for k, v in settings.items()}}
-
-    def start(self, **overrides: str) -> None:
-        self.starts += 1
-        log = (self.root / f"kit-{self.starts}.log").open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "kyodo_subscriber"],
-            env=self.env(**overrides),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        log.close()
-
-    def stop(self) -> None:
-        if self.process is not None:
-            stop_process(self.process)
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def log(self) -> str:
-        return "".join(p.read_text(errors="replace") for p in sorted(self.root.glob("kit-*.log")))
-
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "kyodo_subscriber", *args],
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
-        conn = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=5)
-        try:
-            return list(conn.execute(sql).fetchall())
-        finally:
-            conn.close()
-
-    def tracked(self) -> int:
-        rows = self.query(f"SELECT sequence FROM tracking WHERE source = '{SOURCE}'")
-        return int(rows[0][0]) if rows else 0
-
-    def tracked_or_zero(self) -> int:
-        try:
-            return self.tracked()
-        except sqlite3.OperationalError:  # not created yet
-            return 0
-
-    def journal(self) -> list[int]:
-        """Sequences of applied events in the order they were applied (the journal's insertion order)."""
-        return [int(r[0]) for r in self.query("SELECT sequence FROM group_journal ORDER BY id")]
-
-    def parked(self) -> list[tuple[Any, ...]]:
-        return self.query("SELECT sequence, failures, error_class, parked_at FROM parked ORDER BY sequence")
-
-    def wait_tracked(self, sequence: int, timeout: float = 30.0) -> None:
-        wait_for(
-            lambda: self.tracked() >= sequence,
-            timeout,
-            f"tracked sequence {sequence}\n{self.log()[-3000:]}",
-            tolerate=(sqlite3.OperationalError,),
-        )
 
 
 @pytest.fixture
@@ -313,9 +64,6 @@ def kit(server: str, tmp_path: Path) -> Iterator[Kit]:
         yield kit
     finally:
         kit.stop()
-
-
-# ------------------------------------------------------------------------------------------------- tests
 
 
 def test_every_event_is_applied_exactly_once_in_order_and_unfollowed_types_only_move_tracking(
@@ -516,3 +264,241 @@ def test_an_event_with_fields_this_release_does_not_know_is_applied_and_a_v2_bes
     assert kit.journal() == [1, 3]
     assert kit.query("SELECT name FROM groups ORDER BY name") == [("g1",), ("g3",)]
     assert kit.parked() == []
+
+
+# ------------------------------------------------------------------------------- permissions: its own inbox
+
+
+def test_the_reader_user_cannot_listen_on_other_users_inboxes_so_it_never_sees_what_they_pull(relay: Relay) -> None:
+    relay.publish([event(1, registered("secret-group"))])
+    errors: list[Exception] = []
+    seen: list[bytes] = []
+
+    async def go() -> None:
+        async def on_error(exc: Exception) -> None:
+            errors.append(exc)
+
+        async def on_message(msg: Msg) -> None:
+            seen.append(msg.data)
+
+        reader = await nats.connect(relay.url, user=READER[0], password=READER[1], error_cb=on_error)
+        kyodo = await nats.connect(relay.url, user=RELAY[0], password=RELAY[1])
+        try:
+            await reader.subscribe("_INBOX.>", cb=on_message)
+            await reader.subscribe("_INBOX_grants_ledger.>", cb=on_message)  # its own: allowed
+            await reader.flush()
+            # Kyodo's own consumer pulls through its `_INBOX.` inbox, from a stream the reader may not consume.
+            pulled = await kyodo.jetstream().pull_subscribe(f"{NAMESPACE}.registry.>", durable="kyodo-internal")
+            [msg] = await pulled.fetch(1, timeout=5)
+            await msg.ack()
+            await reader.flush()  # anything routed to the reader before now has arrived
+            deadline = time.monotonic() + 5
+            while not errors and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+        finally:
+            await kyodo.close()
+            await reader.close()
+
+    asyncio.run(go())
+    # nats-py lower-cases the server's error text.
+    assert any("permissions violation" in str(e).lower() and '"_inbox.>"' in str(e).lower() for e in errors), errors
+    assert not any(b"secret-group" in data for data in seen)
+    assert not [e for e in errors if "_inbox_grants_ledger" in str(e).lower()]
+
+
+# ---------------------------------------------------------------------------- versions: v1 and v2 of one event
+
+V2_HANDLER = """
+from typing import ClassVar
+
+from kyodo_contracts.registry import GroupRegistered
+from kyodo_subscriber import effects
+
+
+class GroupRegisteredV2(GroupRegistered):
+    version: ClassVar[int] = 2
+
+
+effects.follows(GroupRegisteredV2)(effects.registered)
+"""
+
+
+def _v1_and_v2(sequence: int, notification: int) -> list[tuple[dict[str, str], bytes]]:
+    """One stored event as the relay publishes it during a deprecation period: v1, then v2 at the next sequence."""
+    data = registered(f"n{notification}")
+    return [
+        event(sequence, data, notification=notification, index=0),
+        event(sequence + 1, data, notification=notification, index=1, ce_type=V2),
+    ]
+
+
+def test_a_stored_event_published_as_v1_and_v2_takes_effect_once_when_both_versions_are_followed(
+    relay: Relay, kit: Kit
+) -> None:
+    (kit.root / "both_versions.py").write_text(V2_HANDLER)
+    relay.publish(_v1_and_v2(1, 1) + _v1_and_v2(3, 2))
+    kit.start(preload="both_versions")
+    kit.wait_tracked(4)
+
+    # The first one seen of each stored event (v1 here) takes effect; its v2 is tracked, not applied again.
+    assert kit.query("SELECT sequence, event_type FROM group_journal ORDER BY id") == [
+        (1, GroupRegistered.ce_type()),
+        (3, GroupRegistered.ce_type()),
+    ]
+    assert kit.query("SELECT COUNT(*) FROM groups") == [(2,)]
+
+
+def test_moving_a_handler_from_v1_to_v2_across_a_restart_neither_loses_nor_doubles_an_event(
+    relay: Relay, kit: Kit
+) -> None:
+    # Release N follows v1 only, and stops between the v1 and the v2 of stored event 2.
+    relay.publish(_v1_and_v2(1, 1) + _v1_and_v2(3, 2)[:1])
+    kit.start()
+    kit.wait_tracked(3)
+    kit.stop()
+
+    # Release N+1 follows v2 only.
+    (kit.root / "v2_only.py").write_text(V2_HANDLER + "\ndel effects.HANDLERS[GroupRegistered.ce_type()]\n")
+    relay.publish(_v1_and_v2(3, 2)[1:] + _v1_and_v2(5, 3))
+    kit.start(preload="v2_only")
+    kit.wait_tracked(6)
+
+    # Event 2's v2 (4) is not applied again; event 3's v1 (5) is not followed, its v2 (6) is applied: no loss.
+    assert kit.query("SELECT sequence, event_type FROM group_journal ORDER BY id") == [
+        (1, GroupRegistered.ce_type()),
+        (3, GroupRegistered.ce_type()),
+        (6, V2),
+    ]
+    assert kit.query("SELECT COUNT(*) FROM groups") == [(3,)]
+    assert "effect_not_run source=/kyodo/registry sequence=4" in kit.log()
+
+
+# ------------------------------------------------------------------------------ the source's history at start
+
+
+def test_a_subscriber_refuses_to_start_when_its_source_was_republished_with_another_history(
+    relay: Relay, kit: Kit
+) -> None:
+    relay.publish([event(s, registered(f"g{s}")) for s in (1, 2, 3)])
+    kit.start()
+    kit.wait_tracked(3)
+    kit.stop()
+
+    # Kyodo's store restored from a backup and its stream rebuilt: same ids, other events (other times).
+    relay.fresh_stream()
+    later = datetime(2026, 12, 1, tzinfo=UTC)
+    relay.publish([event(s, registered(f"other{s}"), time=later) for s in (1, 2, 3)])
+    kit.start()
+    log = kit.refused()
+    assert "SourceHistoryChanged" in log
+    assert f"stream {STREAM}'s message at sequence 3 differs in ce-time" in log
+    assert "re-published with a different history" in log
+
+    # A rebuilt stream shorter than what the database applied.
+    relay.fresh_stream()
+    relay.publish([event(s, registered(f"g{s}")) for s in (1, 2)])
+    kit.start()
+    assert f"stream {STREAM} has no message at sequence 3" in kit.refused()
+    assert kit.journal() == [1, 2, 3]
+
+
+def test_a_database_of_the_first_kit_release_is_migrated_and_carries_on_where_it_stopped(
+    relay: Relay, kit: Kit
+) -> None:
+    messages = [event(s, registered(f"g{s}")) for s in range(1, 6)]
+    relay.publish(messages)
+    # The first release's bookkeeping (no user_version, no event_time), having applied 1..3.
+    conn = sqlite3.connect(kit.db)
+    conn.executescript((KIT / "kyodo_subscriber" / "schema.py").read_text().split('V1 = """')[1].split('"""')[0])
+    conn.execute("INSERT INTO tracking VALUES (?, 3, ?, 'then')", (SOURCE, messages[2][0]["ce-id"]))
+    conn.executemany(
+        "INSERT INTO applied_events VALUES (?, ?, ?)",
+        [(m[0]["ce-id"], SOURCE, s) for s, m in enumerate(messages[:3], 1)],
+    )
+    conn.commit()
+    conn.close()
+
+    kit.start()
+    kit.wait_tracked(5)
+    assert kit.journal() == [4, 5]
+    assert kit.query("PRAGMA user_version") == [(2,)]
+    assert kit.query("SELECT event_time FROM tracking") == [("2026-11-25T00:00:00Z",)]
+
+
+# ---------------------------------------------------------------------------------- gaps and consumer settings
+
+
+def test_a_gap_held_too_long_is_recorded_once_and_the_operator_can_move_past_it(relay: Relay, kit: Kit) -> None:
+    relay.publish([event(s, registered(f"g{s}")) for s in range(1, 6)])
+    relay.delete_message(3)  # the stream no longer holds 3: JetStream will never deliver it
+    kit.start(GAP_ALERT="0.5")
+    wait_for(
+        lambda: kit.query("SELECT expected FROM gaps") == [(3,)],
+        30,
+        "the gap recorded",
+        tolerate=(sqlite3.OperationalError,),
+    )
+    assert kit.tracked() == 2
+
+    listing = kit.cli("parked", "list")
+    assert f"{SOURCE}\t3\tgap\tmissing, held=" in listing.stdout, listing.stdout
+    assert kit.cli("parked", "skip-gap", "registry", "4").returncode == 1  # not a recorded gap
+    assert kit.cli("parked", "skip-gap", "registry", "3").returncode == 0
+    kit.wait_tracked(5)
+    assert kit.journal() == [1, 2, 4, 5]
+    assert kit.query("SELECT sequence, event_type FROM skipped") == [(3, "(missing)")]
+    assert kit.query("SELECT COUNT(*) FROM gaps") == [(0,)]
+    assert kit.log().count("gap source=/kyodo/registry expected=3") == 1
+
+
+@pytest.mark.parametrize(
+    ("setting", "complaint"),
+    [
+        ({"max_deliver": 5}, "max deliver is 5, must be -1"),
+        ({"filter_subject": f"{NAMESPACE}.registry.group.>"}, "filter subject is kyodo.registry.group.>"),
+    ],
+)
+def test_an_operator_created_consumer_that_could_lose_messages_is_refused_naming_the_setting(
+    relay: Relay, kit: Kit, setting: dict[str, object], complaint: str
+) -> None:
+    relay.create_consumer(**setting)
+    kit.start(CONSUMER_PRECREATED="true")
+    log = kit.refused()
+    assert "ConsumerMisconfigured" in log
+    assert complaint in log
+
+
+# ------------------------------------------------------------------------------------- a busy database, two sources
+
+
+def test_a_locked_database_holds_messages_without_counting_them_as_failures(relay: Relay, kit: Kit) -> None:
+    relay.publish([event(1, registered("g1"))])
+    kit.start(DB_BUSY_TIMEOUT="0.2")
+    kit.wait_tracked(1)
+    operator = sqlite3.connect(kit.db, isolation_level=None)
+    try:
+        operator.execute("BEGIN IMMEDIATE")  # e.g. the operator's CLI in the middle of a write
+        relay.publish([event(s, registered(f"g{s}")) for s in (2, 3)])
+        # More busy answers than MAX_FAILURES=3: none of them counts.
+        kit.wait_log("database_busy source=/kyodo/registry sequence=2", count=4)
+        assert kit.tracked() == 1
+    finally:
+        operator.execute("ROLLBACK")
+        operator.close()
+    kit.wait_tracked(3)
+    assert kit.journal() == [1, 2, 3]
+    assert kit.parked() == []
+    assert "handler_failed" not in kit.log()
+
+
+def test_two_sources_consumed_together_are_each_applied_in_order_exactly_once(relay: Relay, kit: Kit) -> None:
+    relay.fresh_stream("proposals")
+    relay.publish([event(s, registered(f"g{s}")) for s in range(1, 61)])
+    relay.publish([event(s, adopted(s), service="proposals") for s in range(1, 61)], service="proposals")
+    kit.start(SOURCES="registry,proposals")
+    kit.wait_tracked(60)
+    kit.wait_tracked(60, source="/kyodo/proposals")
+
+    assert kit.applied_in_order(SOURCE) == list(range(1, 61))
+    assert kit.applied_in_order("/kyodo/proposals") == list(range(1, 61))
+    assert kit.journal() == list(range(1, 61))  # the ledger follows registry events only

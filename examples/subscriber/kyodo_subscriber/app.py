@@ -42,7 +42,14 @@ def create_app(settings: Settings) -> FastStream:
     )
     # Per-message log lines at DEBUG: below the INFO level configured, so they cost nothing (FACTS: they halve
     # throughput when emitted).
-    broker = NatsBroker(settings.nats_url, security=security, logger=log, log_level=logging.DEBUG)
+    # Its own inbox prefix: the reader user may subscribe only under it (nats-reader.conf), never to `_INBOX.>`.
+    broker = NatsBroker(
+        settings.nats_url,
+        security=security,
+        inbox_prefix=settings.inbox_prefix,
+        logger=log,
+        log_level=logging.DEBUG,
+    )
     processors = [SourceProcessor(settings, source) for source in settings.sources]
 
     async def on_startup() -> None:
@@ -59,6 +66,8 @@ def create_app(settings: Settings) -> FastStream:
             pull_sub=PullSub(batch_size=settings.batch_size, timeout=settings.fetch_timeout, batch=True),
             ack_policy=AckPolicy.MANUAL,
             decoder=_no_decoding,
+            # The subscriber's pull inbox: FastStream passes its own default (`_INBOX.`) unless told.
+            inbox_prefix=f"{settings.inbox_prefix}.".encode(),
         )
         subscriber(_batch_handler(processor))
 

@@ -1,5 +1,6 @@
-"""Before consuming: wait for the source streams, create the durable consumers the database's position says, and
-refuse to start when a consumer acknowledged more than the database applied (a lost or restored database).
+"""Before consuming: wait for the source streams, check that each stream still holds the history this database
+applied, create the durable consumers the database's position says (or check an operator-created one), and refuse to
+start when a consumer acknowledged more than the database applied (a lost or restored database).
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ import logging
 import nats
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy as JsAckPolicy
-from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.api import ConsumerConfig, ConsumerInfo, DeliverPolicy
 from nats.js.errors import NotFoundError
 
+from kyodo_contracts.cloudevents import H_ID, H_TIME
 from kyodo_subscriber.settings import Settings
-from kyodo_subscriber.store import Store
+from kyodo_subscriber.store import Store, Tracked
 
 log = logging.getLogger("kyodo_subscriber")
 
@@ -25,6 +27,14 @@ class ConsumerAheadOfDatabase(RuntimeError):
 
 class ConsumerMissing(RuntimeError):
     """KYODO_SUB_CONSUMER_PRECREATED is set but the operator has not created the durable consumer (yet)."""
+
+
+class ConsumerMisconfigured(RuntimeError):
+    """An existing durable consumer is set up so that messages could be lost or left out (README, §2)."""
+
+
+class SourceHistoryChanged(RuntimeError):
+    """The stream's message at the tracked sequence is not the one this database applied there, or is gone."""
 
 
 def consumer_config(settings: Settings, source: str, tracked: int) -> ConsumerConfig:
@@ -46,22 +56,27 @@ def consumer_config(settings: Settings, source: str, tracked: int) -> ConsumerCo
 
 
 async def prepare_consumers(settings: Settings) -> None:
-    """Wait for each source stream (its relay creates it) and create the durable consumer when missing; refuse to
-    start when a consumer acknowledged more than the database applied."""
+    """Wait for each source stream (its relay creates it), check its history against the database, and create the
+    durable consumer when missing; refuse to start on a changed history or a consumer that cannot be trusted."""
     nc = await nats.connect(
-        settings.nats_url, user=settings.nats_user, password=settings.nats_password, max_reconnect_attempts=3
+        settings.nats_url,
+        user=settings.nats_user,
+        password=settings.nats_password,
+        inbox_prefix=settings.inbox_prefix,
+        max_reconnect_attempts=3,
     )
     try:
         js = nc.jetstream()
         for source in settings.sources:
             if not settings.consumer_precreated:
                 await _wait_for_stream(js, settings.stream(source))
-            store = Store(settings.db_path)
+            store = Store(settings.db_path, busy_timeout=settings.db_busy_timeout)
             try:
-                tracked = store.position(settings.source_uri(source)).tracked
+                tracked = store.tracked(settings.source_uri(source))
             finally:
                 store.close()
-            await _ensure_consumer(js, settings, source, tracked)
+            await check_history(js, settings.stream(source), tracked, settings.durable(source))
+            await _ensure_consumer(js, settings, source, tracked.sequence)
     finally:
         await nc.close()
 
@@ -76,6 +91,40 @@ async def _wait_for_stream(js: JetStreamContext, stream: str) -> None:
             await asyncio.sleep(2.0)
 
 
+_REPUBLISHED = (
+    "the source stream was re-published with a different history (e.g. Kyodo's store was restored from a backup "
+    "and its stream rebuilt), so what this database applied may no longer be Kyodo's history. Do not start on it: "
+    "ask Kyodo's operators what happened; then rebuild this subscriber from the stream (stop it, move the database "
+    "aside, delete the consumer {durable}, start) or, if they confirm nothing this database applied changed, "
+    "restore a database that matches the stream"
+)
+
+
+async def check_history(js: JetStreamContext, stream: str, tracked: Tracked, durable: str = "") -> None:
+    """Compare the stream's message at the tracked sequence (ce-sequence = stream sequence: one stream per source)
+    with the ce-id and ce-time this database recorded when it applied it; raise SourceHistoryChanged on a mismatch
+    or when the stream has no message there. One STREAM.MSG.GET, at start only."""
+    if tracked.sequence == 0 or tracked.event_id is None:
+        return  # nothing applied yet, or the tracked sequence is a missing message an operator skipped
+    hint = _REPUBLISHED.format(durable=durable or "<KYODO_SUB_NAME>-<service>")
+    try:
+        found = await js.get_msg(stream, tracked.sequence)
+    except NotFoundError:
+        raise SourceHistoryChanged(
+            f"stream {stream} has no message at sequence {tracked.sequence}, which this database applied (the "
+            f"stream is shorter than the tracked sequence, or the message was deleted): {hint}"
+        ) from None
+    headers = dict(found.headers or {})
+    differences = ["ce-id"] if headers.get(H_ID) != tracked.event_id else []
+    if tracked.event_time is not None and headers.get(H_TIME) != tracked.event_time:
+        differences.append("ce-time")
+    if differences:
+        raise SourceHistoryChanged(
+            f"stream {stream}'s message at sequence {tracked.sequence} differs in {' and '.join(differences)} from "
+            f"the one this database applied there: {hint}"
+        )
+
+
 async def _ensure_consumer(js: JetStreamContext, settings: Settings, source: str, tracked: int) -> None:
     durable = settings.durable(source)
     try:
@@ -86,6 +135,7 @@ async def _ensure_consumer(js: JetStreamContext, settings: Settings, source: str
         await js.add_consumer(settings.stream(source), consumer_config(settings, source, tracked))
         log.info("consumer_created stream=%s durable=%s start=%d", settings.stream(source), durable, tracked + 1)
         return
+    check_consumer(settings, source, info)
     acked = int(info.ack_floor.stream_seq or 0) if info.ack_floor else 0
     if acked > tracked:
         # Starting would skip what the consumer acked but the database lacks: refuse, say how to recover.
@@ -93,3 +143,27 @@ async def _ensure_consumer(js: JetStreamContext, settings: Settings, source: str
             f"consumer {durable} acked up to {acked} but the database applied {tracked}: delete the consumer "
             f"(it is recreated from the database's position) or restore the matching database"
         )
+
+
+def check_consumer(settings: Settings, source: str, info: ConsumerInfo) -> None:
+    """Refuse an existing consumer (the operator's, or an older one) set up so that messages could be lost: acks
+    not explicit, a delivery limit (JetStream drops a message after it), or a filter narrower than the stream."""
+    config, durable = info.config, settings.durable(source)
+    problems: list[str] = []
+    if config.ack_policy not in (JsAckPolicy.EXPLICIT, JsAckPolicy.EXPLICIT.value):
+        problems.append(f"ack policy is {_value(config.ack_policy)}, must be explicit")
+    if config.max_deliver not in (None, -1, 0):
+        problems.append(f"max deliver is {config.max_deliver}, must be -1 (unlimited)")
+    whole = {settings.subjects(source), ">"}
+    filters = [f for f in [config.filter_subject, *(config.filter_subjects or [])] if f]
+    if any(f not in whole for f in filters):
+        problems.append(f"filter subject is {', '.join(filters)}, must be {settings.subjects(source)} or none")
+    if problems:
+        raise ConsumerMisconfigured(
+            f"consumer {durable} on {settings.stream(source)}: {'; '.join(problems)} (README §2); the operator "
+            f"recreates it as the README's table says"
+        )
+
+
+def _value(policy: object) -> str:
+    return str(getattr(policy, "value", policy))

@@ -58,6 +58,10 @@ class Settings:
     retry_max: float
     hold_delay: float
     park_recheck: float
+    # A message held behind a missing sequence this long is logged once and recorded as a gap (`parked list`).
+    gap_alert: float
+    # How long a write waits for SQLite's lock (the operator's CLI, another source) before it is retried later.
+    db_busy_timeout: float
     fault: Fault | None
 
     @classmethod
@@ -79,6 +83,8 @@ class Settings:
             retry_max=_float("RETRY_MAX", 60.0),
             hold_delay=_float("HOLD_DELAY", 0.5),
             park_recheck=_float("PARK_RECHECK", 5.0),
+            gap_alert=_float("GAP_ALERT", 60.0),
+            db_busy_timeout=_float("DB_BUSY_TIMEOUT", 10.0),
             fault=Fault.parse(_env("FAULT", "")),
         )
 
@@ -90,6 +96,12 @@ class Settings:
 
     def durable(self, source: str) -> str:
         return f"{self.name}-{source}"
+
+    @property
+    def inbox_prefix(self) -> str:
+        """This subscriber's own inbox prefix, `_INBOX_<name>` (`-` → `_`): the reader user may subscribe only
+        under it, so it never receives the replies and pulled messages of other users (nats-reader.conf)."""
+        return "_INBOX_" + self.name.replace("-", "_").replace(".", "_")
 
     def source_uri(self, source: str) -> str:
         """The `ce-source` of a service's events (whatever the namespace), the key tracking is kept under."""

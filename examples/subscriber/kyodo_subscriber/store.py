@@ -1,8 +1,9 @@
 """The subscriber's SQLite database: its read model (effects.py) and its own bookkeeping, side by side.
 
-Bookkeeping: the last applied `ce-sequence` per `ce-source` (tracking), the ids of applied events, failure counts and
-parked messages. An effect and the tracking move commit in one transaction, so a crash anywhere leaves either both or
-neither: that is what makes JetStream's at-least-once delivery an exactly-once effect.
+Bookkeeping (schema.py): the last applied `ce-sequence` per `ce-source` with the identity of that message (tracking),
+the ids of applied events and of applied stored events per event name, failure counts, parked messages and held gaps.
+An effect and the tracking move commit in one transaction, so a crash anywhere leaves either both or neither: that is
+what makes JetStream's at-least-once delivery an exactly-once effect.
 """
 
 from __future__ import annotations
@@ -13,21 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS tracking (
-    source TEXT PRIMARY KEY, sequence INTEGER NOT NULL, event_id TEXT, updated_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS applied_events (
-    event_id TEXT PRIMARY KEY, source TEXT NOT NULL, sequence INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS failures (
-    source TEXT NOT NULL, sequence INTEGER NOT NULL, failures INTEGER NOT NULL, event_id TEXT NOT NULL,
-    event_type TEXT NOT NULL, error_class TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (source, sequence));
-CREATE TABLE IF NOT EXISTS parked (
-    source TEXT NOT NULL, sequence INTEGER NOT NULL, failures INTEGER NOT NULL, event_id TEXT NOT NULL,
-    event_type TEXT NOT NULL, error_class TEXT NOT NULL, parked_at TEXT NOT NULL, PRIMARY KEY (source, sequence));
-CREATE TABLE IF NOT EXISTS skipped (
-    source TEXT NOT NULL, sequence INTEGER NOT NULL, event_id TEXT NOT NULL, event_type TEXT NOT NULL,
-    skipped_at TEXT NOT NULL, PRIMARY KEY (source, sequence));
-"""
+from kyodo_subscriber.schema import migrate
 
 # An effect writes the read model through the connection whose transaction also moves tracking.
 Effect = Callable[[sqlite3.Connection], None]
@@ -45,6 +32,27 @@ class Position:
 
 
 @dataclass(frozen=True)
+class Tracked:
+    """The message at the tracked sequence, as applied: compared at start with the stream's message there."""
+
+    sequence: int
+    event_id: str | None  # None: nothing to compare (never applied, or a missing message skipped by an operator)
+    event_time: str | None  # None: tracked by the kit's first release, which did not keep it
+
+
+@dataclass(frozen=True)
+class Message:
+    """What the bookkeeping keeps of a message: its ce-id and ce-time, and for a followed type the stored Kyodo
+    event it was published from (ce-kyodonotificationid; 0 when absent) and its event name without version."""
+
+    event_id: str
+    event_time: str | None = None
+    notification_id: int = 0
+    event_name: str = ""
+    followed: bool = False
+
+
+@dataclass(frozen=True)
 class ParkedMessage:
     source: str
     sequence: int
@@ -55,19 +63,32 @@ class ParkedMessage:
     parked_at: str
 
 
+@dataclass(frozen=True)
+class Gap:
+    source: str
+    expected: int  # the missing sequence (tracked + 1 when noticed)
+    held: int  # a later message held behind it
+    noticed_at: str
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
+def is_locked(exc: BaseException) -> bool:
+    """SQLite's busy answer: another connection (the operator's CLI, another source) holds the write lock."""
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower()
+
+
 class Store:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, busy_timeout: float = 10.0) -> None:
         # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE takes the write lock up front, so two
         # processes never both read a tracking row and then race to move it).
-        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=busy_timeout)
         self.conn.execute("PRAGMA journal_mode=WAL")
         # FULL: a commit survives a power loss, not only a process crash (the guarantee the README gives).
         self.conn.execute("PRAGMA synchronous=FULL")
-        self.conn.executescript(SCHEMA)
+        migrate(self.conn)
 
     def close(self) -> None:
         self.conn.close()
@@ -80,40 +101,68 @@ class Store:
         parked = self.conn.execute("SELECT MIN(sequence) FROM parked WHERE source = ?", (source,)).fetchone()
         return Position(int(row[0]) if row else 0, int(parked[0]) if parked and parked[0] is not None else None)
 
-    def apply(self, source: str, sequence: int, event_id: str, effect: Effect | None) -> bool:
+    def tracked(self, source: str) -> Tracked:
+        row = self.conn.execute(
+            "SELECT sequence, event_id, event_time FROM tracking WHERE source = ?", (source,)
+        ).fetchone()
+        return Tracked(int(row[0]), row[1] or None, row[2] or None) if row else Tracked(0, None, None)
+
+    def apply(self, source: str, sequence: int, message: Message, effect: Effect | None) -> bool:
         """Run `effect` and move tracking from sequence-1 to sequence in one transaction. Returns False when the
-        event id was applied before (at another sequence): tracking moves, the effect is not run again.
+        effect was not run: the event id was applied before (at another sequence), or the same stored event under
+        the same event name in another version (v1 and v2 during a deprecation period). Tracking moves either way.
         """
         self._begin()
         try:
-            self._advance(source, sequence, event_id)
-            seen = self.conn.execute("SELECT 1 FROM applied_events WHERE event_id = ?", (event_id,)).fetchone()
-            if seen is None:
+            self._advance(source, sequence, message.event_id, message.event_time)
+            seen = self._applied_before(source, message)
+            if not seen:
                 if effect is not None:
                     effect(self.conn)
                 self.conn.execute(
                     "INSERT INTO applied_events (event_id, source, sequence) VALUES (?, ?, ?)",
-                    (event_id, source, sequence),
+                    (message.event_id, source, sequence),
                 )
+                if message.followed and message.notification_id:
+                    self.conn.execute(
+                        "INSERT INTO applied_notifications (source, notification_id, event_name, event_id, sequence) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        (source, message.notification_id, message.event_name, message.event_id, sequence),
+                    )
             self.conn.execute("DELETE FROM failures WHERE source = ? AND sequence = ?", (source, sequence))
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
-        return seen is None
+        return not seen
 
-    def _advance(self, source: str, sequence: int, event_id: str) -> None:
+    def _applied_before(self, source: str, message: Message) -> bool:
+        if self.conn.execute("SELECT 1 FROM applied_events WHERE event_id = ?", (message.event_id,)).fetchone():
+            return True
+        if not message.followed or not message.notification_id:
+            return False  # a message without ce-kyodonotificationid: de-duplicated by ce-id only
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM applied_notifications WHERE source = ? AND notification_id = ? AND event_name = ?",
+                (source, message.notification_id, message.event_name),
+            ).fetchone()
+            is not None
+        )
+
+    def _advance(self, source: str, sequence: int, event_id: str | None, event_time: str | None) -> None:
         if sequence == 1:
             self.conn.execute(
                 "INSERT INTO tracking (source, sequence, updated_at) VALUES (?, 0, ?) ON CONFLICT DO NOTHING",
                 (source, _now()),
             )
         moved = self.conn.execute(
-            "UPDATE tracking SET sequence = ?, event_id = ?, updated_at = ? WHERE source = ? AND sequence = ?",
-            (sequence, event_id, _now(), source, sequence - 1),
+            "UPDATE tracking SET sequence = ?, event_id = ?, event_time = ?, updated_at = ? "
+            "WHERE source = ? AND sequence = ?",
+            (sequence, event_id, event_time, _now(), source, sequence - 1),
         ).rowcount
         if moved != 1:
             raise TrackingMoved(f"{source} is not at {sequence - 1}")
+        self.conn.execute("DELETE FROM gaps WHERE source = ? AND expected <= ?", (source, sequence))
 
     def failures(self, source: str, sequence: int) -> int:
         row = self.conn.execute(
@@ -149,6 +198,32 @@ class Store:
             raise
         return failures, parked
 
+    def record_gap(self, source: str, expected: int, held: int) -> bool:
+        """Record a gap held too long; False when it was recorded before (or tracking has moved past it)."""
+        self._begin()
+        try:
+            if self.position(source).tracked >= expected:
+                self.conn.execute("ROLLBACK")
+                return False
+            added = self.conn.execute(
+                "INSERT INTO gaps (source, expected, held, noticed_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (source, expected, held, _now()),
+            ).rowcount
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        return added == 1
+
+    def gaps(self, source: str | None = None) -> list[Gap]:
+        query = "SELECT source, expected, held, noticed_at FROM gaps"
+        rows = (
+            self.conn.execute(query + " WHERE source = ? ORDER BY expected", (source,))
+            if source is not None
+            else self.conn.execute(query + " ORDER BY source, expected")
+        ).fetchall()
+        return [Gap(r[0], int(r[1]), int(r[2]), r[3]) for r in rows]
+
     def parked(self, source: str | None = None) -> list[ParkedMessage]:
         query = "SELECT source, sequence, failures, event_id, event_type, error_class, parked_at FROM parked"
         rows = (
@@ -173,15 +248,33 @@ class Store:
         self._begin()
         try:
             parked = self._take_parked(source, sequence)
-            self._advance(source, sequence, parked.event_id)
-            self.conn.execute(
-                "INSERT INTO skipped (source, sequence, event_id, event_type, skipped_at) VALUES (?, ?, ?, ?, ?)",
-                (source, sequence, parked.event_id, parked.event_type, _now()),
-            )
+            self._advance(source, sequence, parked.event_id, None)
+            self._record_skip(source, sequence, parked.event_id, parked.event_type)
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
+
+    def skip_gap(self, source: str, sequence: int) -> None:
+        """Move tracking past a missing sequence recorded as a gap (the stream no longer holds that message): the
+        messages held behind it follow. Recorded in `skipped` with an empty id and the type `(missing)`."""
+        self._begin()
+        try:
+            if not [g for g in self.gaps(source) if g.expected == sequence]:
+                raise LookupError(f"no gap recorded at {source} #{sequence} (see `parked list`)")
+            # No identity to keep: the start's comparison with the stream has nothing to compare at a missing one.
+            self._advance(source, sequence, None, None)
+            self._record_skip(source, sequence, "", "(missing)")
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    def _record_skip(self, source: str, sequence: int, event_id: str, event_type: str) -> None:
+        self.conn.execute(
+            "INSERT INTO skipped (source, sequence, event_id, event_type, skipped_at) VALUES (?, ?, ?, ?, ?)",
+            (source, sequence, event_id, event_type, _now()),
+        )
 
     def _take_parked(self, source: str, sequence: int) -> ParkedMessage:
         found = [p for p in self.parked(source) if p.sequence == sequence]
