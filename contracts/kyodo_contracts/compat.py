@@ -61,7 +61,7 @@ class _Walk:
     def __init__(self, ce_type: str, old_root: Mapping[str, Any], new_root: Mapping[str, Any]) -> None:
         self.ce_type, self.old_root, self.new_root = ce_type, old_root, new_root
         self.changes: list[Change] = []
-        self._seen: set[tuple[str, str]] = set()
+        self._open: set[tuple[str, str]] = set()
 
     def note(self, path: str, kind: str, detail: str, *, breaking: bool = True) -> None:
         self.changes.append(Change(self.ce_type, path, kind, detail, breaking))
@@ -69,12 +69,19 @@ class _Walk:
     def node(self, old: Mapping[str, Any], new: Mapping[str, Any], path: str) -> None:
         old, old_ref = _resolve(self.old_root, old)
         new, new_ref = _resolve(self.new_root, new)
+        pair = (old_ref, new_ref)
         if old_ref and new_ref:
-            # A pair of models compared once: a recursive model would otherwise never end. A model renamed between
-            # releases is still compared field by field (the name is not on the wire).
-            if (old_ref, new_ref) in self._seen:
+            # A recursive model refers to itself: while a pair of models is being compared, a reference back to it
+            # is not followed again. Every other reference is compared in full, with the keywords beside it.
+            if pair in self._open:
                 return
-            self._seen.add((old_ref, new_ref))
+            self._open.add(pair)
+        try:
+            self._compare(old, new, path)
+        finally:
+            self._open.discard(pair)
+
+    def _compare(self, old: Mapping[str, Any], new: Mapping[str, Any], path: str) -> None:
         if "properties" in old or "properties" in new:
             self._object(old, new, path)
         for keyword in ("anyOf", "oneOf", "allOf"):
@@ -115,14 +122,16 @@ class _Walk:
         if not isinstance(old, list) or not isinstance(new, list) or len(old) != len(new):
             self.note(path, "retyped", f"{keyword} changed: {_shape(old)} → {_shape(new)}")
             return
-        old_kinds = [_kind(_resolve(self.old_root, a)[0]) for a in old]
-        new_kinds = [_kind(_resolve(self.new_root, b)[0]) for b in new]
-        if sorted(old_kinds) != sorted(new_kinds):
+        old_kinds = [_kind(*_resolve(self.old_root, a)) for a in old]
+        new_kinds = [_kind(*_resolve(self.new_root, b)) for b in new]
+        if sorted(k for k, _ in old_kinds) != sorted(k for k, _ in new_kinds):
             self.note(path, "retyped", f"{keyword} changed: {_shape(old)} → {_shape(new)}")
             return
         unused = list(range(len(new)))
-        for a, kind in zip(old, old_kinds, strict=True):
-            match = next(i for i in unused if new_kinds[i] == kind)
+        # Same kind and same model name first (`Cat | Dog` → `Dog | Cat`), then in order (a model renamed).
+        for a, (kind, name) in zip(old, old_kinds, strict=True):
+            same = [i for i in unused if new_kinds[i][0] == kind]
+            match = next((i for i in same if name and new_kinds[i][1] == name), same[0])
             unused.remove(match)
             self.node(a, new[match], path)
 
@@ -172,17 +181,19 @@ def _resolve(root: Mapping[str, Any], node: Mapping[str, Any]) -> tuple[Mapping[
     return {**root.get("$defs", {}).get(name, {}), **beside}, name
 
 
-def _kind(node: Mapping[str, Any]) -> str:
-    """What an alternative is, for pairing: its JSON type, or the value it is fixed to."""
+def _kind(node: Mapping[str, Any], name: str = "") -> tuple[str, str]:
+    """What an alternative is, for pairing — its JSON type, the value it is fixed to, or an object with the tags
+    (Literal fields) that tell it apart — and its model's name."""
     if "const" in node:
-        return f"const {_json(node['const'])}"
-    if "type" in node:
-        return str(node["type"])
+        return f"const {_json(node['const'])}", name
     if "properties" in node:
-        return "object"
+        tags = {k: v["const"] for k, v in node["properties"].items() if isinstance(v, Mapping) and "const" in v}
+        return f"object {_json(tags)}", name
+    if "type" in node:
+        return str(node["type"]), name
     if "enum" in node:
-        return "enum"
-    return _json({k: v for k, v in node.items() if k not in _ANNOTATIONS})
+        return "enum", name
+    return _json({k: v for k, v in node.items() if k not in _ANNOTATIONS}), name
 
 
 def _property_name(discriminator: Any) -> Any:

@@ -12,7 +12,7 @@ import json
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import jsonschema
 import pytest
@@ -241,6 +241,53 @@ def test_a_recursive_model_reordered_alternatives_and_enum_values_are_no_change(
 
     assert changes(Tree, Tree) == []
     assert changes(Same, Before) == []
+
+
+class Delivery(StrEnum):
+    POST = "post"
+    EMAIL = "email"
+
+
+def test_a_default_changed_on_any_field_sharing_an_enum_is_breaking() -> None:
+    """The default sits beside the enum's `$ref`; the second field using the enum is compared like the first."""
+
+    class Twice(Base):
+        first: Delivery = Delivery.POST
+        second: Delivery = Delivery.POST
+
+    class SecondChanged(Base):
+        first: Delivery = Delivery.POST
+        second: Delivery = Delivery.EMAIL
+
+    assert changes(SecondChanged, Twice) == [("second", "constraint changed", True)]
+
+
+class Cat(ContractModel):
+    kind: Literal["cat"] = "cat"
+    lives: int
+
+
+class Dog(ContractModel):
+    kind: Literal["dog"] = "dog"
+    bark: str
+
+
+def test_models_of_a_union_pair_by_their_tags_so_reordering_them_is_no_change_but_changing_one_is_breaking() -> None:
+    class Pets(Base):
+        pet: Cat | Dog
+
+    class Reordered(Base):
+        pet: Dog | Cat
+
+    class Barkless(ContractModel):
+        kind: Literal["dog"] = "dog"
+        bark: int
+
+    class Changed(Base):
+        pet: Barkless | Cat
+
+    assert changes(Reordered, Pets) == []
+    assert changes(Changed, Pets) == [("pet.bark", "retyped", True)]
 
 
 # --- readers built from earlier schemas ------------------------------------------------------------------------
