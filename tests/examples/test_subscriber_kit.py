@@ -1,9 +1,10 @@
 """The subscriber kit (examples/subscriber/) against a real NATS JetStream, run as a city's other system runs it.
 
 A nats-server of our own runs with the kit's own `nats-reader.conf`: the relay side publishes Kyodo-shaped
-CloudEvents as the full-permission `kyodo` user, the kit consumes as the read-only `grants-ledger` user, in a
-subprocess (`python -m kyodo_subscriber`), and the test reads its SQLite database read-only (tests/support/
-subscriber_kit.py).
+CloudEvents as the full-permission `kyodo` user and, as Kyodo's operator would, creates the reader's durable consumer;
+the kit consumes as the read-only `grants-ledger` user, in a subprocess (`python -m kyodo_subscriber`), and the test
+reads its SQLite database read-only (tests/support/subscriber_kit.py). One test runs the configuration's development
+variant, in which the kit creates its own consumer.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ import nats
 import pytest
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from kyodo_contracts.proposals import ProposalAdopted
 from kyodo_contracts.registry import GroupRegistered
 from kyodo_shared.bus.cloudevents import H_MSG_ID
 
@@ -37,6 +40,7 @@ from support.subscriber_kit import (
     Relay,
     adopted,
     applied,
+    development_config,
     event,
     nats_server,
     registered,
@@ -52,8 +56,10 @@ def server() -> Iterator[str]:
 
 @pytest.fixture
 def relay(server: str) -> Relay:
+    """The registry stream, fresh, and the reader's consumer on it as Kyodo's operator creates it (README §2)."""
     relay = Relay(server)
     relay.fresh_stream()
+    relay.create_consumer()
     return relay
 
 
@@ -192,33 +198,84 @@ def test_a_subscriber_whose_database_was_lost_refuses_to_start_until_its_consume
     assert kit.process.wait(30) != 0
     assert "ConsumerAheadOfDatabase" in kit.log()
 
-    relay.delete_consumer()  # what the operator does: the kit recreates it from the database's position
+    # What the operator does: recreate the consumer from the database's position (nothing applied: all).
+    relay.delete_consumer()
+    relay.create_consumer()
     kit.start()
     kit.wait_tracked(5)
     assert kit.journal() == [1, 2, 3, 4, 5]
 
 
-def test_with_a_consumer_the_operator_created_the_reader_needs_no_right_to_create_consumers_or_read_streams(
+def test_in_the_development_variant_the_subscriber_creates_its_own_consumer_as_the_readme_says(
     tmp_path: Path,
 ) -> None:
-    shipped = (KIT / "nats-reader.conf").read_text()
-    minimal = "\n".join(
-        line for line in shipped.splitlines() if "CONSUMER.CREATE" not in line and "STREAM.INFO" not in line
-    )
-    assert minimal.count("$JS.") < shipped.count("$JS.")
-    (tmp_path / "minimal.conf").write_text(minimal)
-    with nats_server(tmp_path / "minimal.conf") as url:
+    with nats_server(development_config(tmp_path)) as url:
         relay = Relay(url)
         relay.fresh_stream()
-        relay.create_consumer()
         relay.publish([event(s, registered(f"g{s}")) for s in range(1, 4)])
         kit = Kit(url, tmp_path)
         try:
-            kit.start(CONSUMER_PRECREATED="true")
+            kit.start(CONSUMER_PRECREATED="false")
             kit.wait_tracked(3)
             assert kit.journal() == [1, 2, 3]
         finally:
             kit.stop()
+        config = relay.consumer_config()
+        assert config is not None
+        assert (config.ack_policy, config.max_deliver, config.filter_subject) == (
+            AckPolicy.EXPLICIT,
+            -1,
+            f"{NAMESPACE}.registry.>",
+        )
+
+
+def test_the_default_reader_cannot_create_a_consumer_so_it_cannot_have_the_server_deliver_anywhere(
+    relay: Relay, kit: Kit
+) -> None:
+    relay.delete_consumer()
+    relay.fresh_stream("proposals")
+    relay.publish([event(1, registered("g1"))])
+    # Without the operator's consumer the subscriber refuses to start, saying who creates it.
+    kit.start()
+    log = kit.refused()
+    assert "ConsumerMissing" in log
+    assert "Kyodo's operator creates it" in log
+
+    errors: list[Exception] = []
+
+    async def go() -> None:
+        async def on_error(exc: Exception) -> None:
+            errors.append(exc)
+
+        nc = await nats.connect(
+            relay.url, user=READER[0], password=READER[1], inbox_prefix="_INBOX_grants_ledger", error_cb=on_error
+        )
+        try:
+            js = nc.jetstream(timeout=1.0)
+            # The escalation a create right would allow: a push consumer delivering into Kyodo's proposals stream.
+            push = ConsumerConfig(
+                name="grants-ledger-registry",
+                durable_name="grants-ledger-registry",
+                filter_subject=f"{NAMESPACE}.registry.>",
+                ack_policy=AckPolicy.NONE,
+                deliver_policy=DeliverPolicy.ALL,
+                deliver_subject=f"{NAMESPACE}.proposals.call.published",
+            )
+            with pytest.raises(NatsTimeoutError):  # a denied request gets no answer
+                await js.add_consumer(STREAM, push)
+            pull = ConsumerConfig(name="grants-ledger-registry", ack_policy=AckPolicy.EXPLICIT)
+            with pytest.raises(NatsTimeoutError):  # nor a pull consumer of its own name
+                await js.add_consumer(STREAM, pull)
+            deadline = time.monotonic() + 5
+            while len(errors) < 2 and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+        finally:
+            await nc.close()
+
+    asyncio.run(go())
+    assert any("permissions violation" in str(e).lower() and "consumer.create" in str(e).lower() for e in errors)
+    assert relay.consumer_config() is None
+    assert relay.stream_length("proposals") == 0
 
 
 def test_the_reader_user_cannot_publish_to_a_stream_subject_nor_delete_the_stream(relay: Relay) -> None:
@@ -323,6 +380,28 @@ effects.follows(GroupRegisteredV2)(effects.registered)
 """
 
 
+ADOPTED_HANDLERS = """
+import sqlite3
+from typing import ClassVar
+
+from kyodo_contracts.cloudevents import Envelope
+from kyodo_contracts.proposals import ProposalAdopted
+from kyodo_subscriber import effects
+
+
+class ProposalAdoptedV2(ProposalAdopted):
+    version: ClassVar[int] = 2
+
+
+def adopted(conn: sqlite3.Connection, envelope: Envelope, event: ProposalAdopted) -> None:
+    effects._journal(conn, envelope, event.proposal_id)
+
+
+effects.follows(ProposalAdopted)(adopted)
+effects.follows(ProposalAdoptedV2)(adopted)
+"""
+
+
 def _v1_and_v2(sequence: int, notification: int) -> list[tuple[dict[str, str], bytes]]:
     """One stored event as the relay publishes it during a deprecation period: v1, then v2 at the next sequence."""
     data = registered(f"n{notification}")
@@ -370,6 +449,69 @@ def test_moving_a_handler_from_v1_to_v2_across_a_restart_neither_loses_nor_doubl
         (6, V2),
     ]
     assert kit.query("SELECT COUNT(*) FROM groups") == [(3,)]
+    assert "effect_not_run source=/kyodo/registry sequence=4" in kit.log()
+
+
+def test_every_proposal_adopted_of_one_stored_event_takes_effect_once_also_with_v1_and_v2_followed(
+    relay: Relay, kit: Kit
+) -> None:
+    """Kyodo's relay maps Call.ResultsPublished to one ProposalAdopted per selected proposal: several contract events
+    of one name from one stored event (same ce-kyodonotificationid, different ce-kyodoindex)."""
+    (kit.root / "adopted_handlers.py").write_text(ADOPTED_HANDLERS)
+    relay.fresh_stream("proposals")
+    relay.create_consumer("proposals")
+    v1, v2 = ProposalAdopted.ce_type(), ProposalAdopted.ce_type().replace(".v1", ".v2")
+    # Stored event 7: three adoptions, v1 only. Stored event 8: each adoption as v1 then v2. Stored event 9: the
+    # three v1s, then the three v2s.
+    layout = [(7, [(r, v1) for r in (1, 2, 3)])]
+    layout.append((8, [(r, t) for r in (1, 2, 3) for t in (v1, v2)]))
+    layout.append((9, [(r, t) for t in (v1, v2) for r in (1, 2, 3)]))
+    messages, sequence = [], 0
+    for notification, contracts in layout:
+        for index, (rank, ce_type) in enumerate(contracts):
+            sequence += 1
+            messages.append(
+                event(
+                    sequence,
+                    adopted(rank),
+                    ce_type=ce_type,
+                    notification=notification,
+                    index=index,
+                    service="proposals",
+                )
+            )
+    relay.publish(messages, service="proposals")
+    kit.start(preload="adopted_handlers", SOURCES="proposals")
+    kit.wait_tracked(15, source="/kyodo/proposals")
+
+    # Three effects per stored event, each adoption once: the first version seen of each.
+    assert kit.journal() == [1, 2, 3, 4, 6, 8, 10, 11, 12]
+    adoptions = kit.query("SELECT sequence, group_id FROM group_journal ORDER BY id")
+    for first, last in ((1, 3), (4, 9), (10, 15)):
+        assert len({proposal for seq, proposal in adoptions if first <= seq <= last}) == 3
+
+
+def test_a_parked_v1_skipped_by_the_operator_does_not_take_effect_as_its_v2_either(relay: Relay, kit: Kit) -> None:
+    (kit.root / "both_versions.py").write_text(V2_HANDLER)
+    relay.publish(_v1_and_v2(1, 1) + _v1_and_v2(3, 2) + _v1_and_v2(5, 3))
+    # The handler always fails on stored event 2's v1 (sequence 3): parked after MAX_FAILURES=3.
+    kit.start(preload="both_versions", FAULT="registry:3:always")
+    wait_for(lambda: kit.parked(), 30, "sequence 3 parked", tolerate=(sqlite3.OperationalError,))
+    assert kit.tracked() == 2
+
+    skipped = kit.cli("parked", "skip", "registry", "3")
+    assert skipped.returncode == 0, skipped.stderr
+    kit.wait_tracked(6)
+    # The operator's decision holds for the stored event: its v2 (4) is not applied in the v1's place.
+    assert kit.journal() == [1, 5]
+    assert kit.query("SELECT sequence, outcome FROM notification_messages ORDER BY sequence") == [
+        (1, "applied"),
+        (2, "duplicate"),
+        (3, "skipped"),
+        (4, "duplicate"),
+        (5, "applied"),
+        (6, "duplicate"),
+    ]
     assert "effect_not_run source=/kyodo/registry sequence=4" in kit.log()
 
 
@@ -421,8 +563,23 @@ def test_a_database_of_the_first_kit_release_is_migrated_and_carries_on_where_it
     kit.start()
     kit.wait_tracked(5)
     assert kit.journal() == [4, 5]
-    assert kit.query("PRAGMA user_version") == [(2,)]
+    assert kit.query("PRAGMA user_version") == [(3,)]
     assert kit.query("SELECT event_time FROM tracking") == [("2026-11-25T00:00:00Z",)]
+
+
+def test_a_database_written_by_a_newer_kit_release_is_refused_not_migrated_back(relay: Relay, kit: Kit) -> None:
+    conn = sqlite3.connect(kit.db)
+    conn.executescript((KIT / "kyodo_subscriber" / "schema.py").read_text().split('V1 = """')[1].split('"""')[0])
+    conn.execute("PRAGMA user_version = 4")
+    conn.commit()
+    conn.close()
+    relay.publish([event(1, registered("g1"))])
+
+    kit.start()
+    log = kit.refused()
+    assert "DatabaseFromNewerKit" in log
+    assert "written by a newer release of the subscriber kit (schema version 4, this kit knows 3)" in log
+    assert kit.query("PRAGMA user_version") == [(4,)]
 
 
 # ---------------------------------------------------------------------------------- gaps and consumer settings
@@ -461,8 +618,9 @@ def test_a_gap_held_too_long_is_recorded_once_and_the_operator_can_move_past_it(
 def test_an_operator_created_consumer_that_could_lose_messages_is_refused_naming_the_setting(
     relay: Relay, kit: Kit, setting: dict[str, object], complaint: str
 ) -> None:
+    relay.delete_consumer()
     relay.create_consumer(**setting)
-    kit.start(CONSUMER_PRECREATED="true")
+    kit.start()
     log = kit.refused()
     assert "ConsumerMisconfigured" in log
     assert complaint in log
@@ -493,6 +651,7 @@ def test_a_locked_database_holds_messages_without_counting_them_as_failures(rela
 
 def test_two_sources_consumed_together_are_each_applied_in_order_exactly_once(relay: Relay, kit: Kit) -> None:
     relay.fresh_stream("proposals")
+    relay.create_consumer("proposals")
     relay.publish([event(s, registered(f"g{s}")) for s in range(1, 61)])
     relay.publish([event(s, adopted(s), service="proposals") for s in range(1, 61)], service="proposals")
     kit.start(SOURCES="registry,proposals")

@@ -47,6 +47,20 @@ T = TypeVar("T")
 # ------------------------------------------------------------------------------------------- the NATS side
 
 
+def development_config(directory: Path) -> Path:
+    """The shipped nats-reader.conf with its DEVELOPMENT ONLY lines enabled (the reader may create consumers)."""
+    shipped = (KIT / "nats-reader.conf").read_text()
+    enabled = shipped.replace("#dev ", "")
+
+    def creates(text: str) -> int:  # allow-list lines (not comments) granting CONSUMER.CREATE
+        return sum(line.strip().startswith('"$JS.API.CONSUMER.CREATE.') for line in text.splitlines())
+
+    assert creates(shipped) == 0 < creates(enabled), "the shipped reader may create consumers, or no #dev lines"
+    path = directory / "nats-reader-dev.conf"
+    path.write_text(enabled)
+    return path
+
+
 @contextlib.contextmanager
 def nats_server(config: Path) -> Iterator[str]:
     """A JetStream nats-server with the given configuration (passwords from the environment)."""
@@ -154,26 +168,37 @@ class Relay:
 
         return self.run(go)
 
-    def create_consumer(self, **overrides: Any) -> None:
-        """The operator's pre-created consumer, configured as the README says (or with `overrides`)."""
+    def consumer_config(self, service: str = "registry") -> ConsumerConfig | None:
+        async def go(js: JetStreamContext) -> ConsumerConfig | None:
+            try:
+                return (await js.consumer_info(stream_name(NAMESPACE, service), f"grants-ledger-{service}")).config
+            except NotFoundError:
+                return None
+
+        return self.run(go)
+
+    def create_consumer(self, service: str = "registry", **overrides: Any) -> None:
+        """What Kyodo's operator does for the reader: its durable consumer, configured as the README's table says
+        (or with `overrides`); the ack wait matches the kit's ACK_WAIT below."""
         settings: dict[str, Any] = {
-            "filter_subject": _subjects("registry"),
+            "filter_subject": _subjects(service),
             "ack_policy": AckPolicy.EXPLICIT,
             "deliver_policy": DeliverPolicy.ALL,
             "max_deliver": -1,
             "ack_wait": 2,
             **overrides,
         }
-        config = ConsumerConfig(name=DURABLE, durable_name=DURABLE, **settings)
+        durable = f"grants-ledger-{service}"
+        config = ConsumerConfig(name=durable, durable_name=durable, **settings)
 
         async def go(js: JetStreamContext) -> None:
-            await js.add_consumer(STREAM, config)
+            await js.add_consumer(stream_name(NAMESPACE, service), config)
 
         self.run(go)
 
-    def delete_consumer(self) -> None:
+    def delete_consumer(self, service: str = "registry") -> None:
         async def go(js: JetStreamContext) -> None:
-            await js.delete_consumer(STREAM, DURABLE)
+            await js.delete_consumer(stream_name(NAMESPACE, service), f"grants-ledger-{service}")
 
         self.run(go)
 
@@ -183,9 +208,9 @@ class Relay:
 
         self.run(go)
 
-    def stream_length(self) -> int:
+    def stream_length(self, service: str = "registry") -> int:
         async def go(js: JetStreamContext) -> int:
-            return int((await js.stream_info(STREAM)).state.messages)
+            return int((await js.stream_info(stream_name(NAMESPACE, service))).state.messages)
 
         return self.run(go)
 

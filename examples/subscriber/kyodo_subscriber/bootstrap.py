@@ -1,6 +1,7 @@
-"""Before consuming: wait for the source streams, check that each stream still holds the history this database
-applied, create the durable consumers the database's position says (or check an operator-created one), and refuse to
-start when a consumer acknowledged more than the database applied (a lost or restored database).
+"""Before consuming: check that each source stream still holds the history this database applied, check the
+operator-created durable consumers (in development: wait for the streams and create the consumers the database's
+position says), and refuse to start when a consumer acknowledged more than the database applied (a lost or restored
+database).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class ConsumerAheadOfDatabase(RuntimeError):
 
 
 class ConsumerMissing(RuntimeError):
-    """KYODO_SUB_CONSUMER_PRECREATED is set but the operator has not created the durable consumer (yet)."""
+    """The operator has not created the durable consumer (yet); KYODO_SUB_CONSUMER_PRECREATED is true (default)."""
 
 
 class ConsumerMisconfigured(RuntimeError):
@@ -131,7 +132,12 @@ async def _ensure_consumer(js: JetStreamContext, settings: Settings, source: str
         info = await js.consumer_info(settings.stream(source), durable)
     except NotFoundError:
         if settings.consumer_precreated:
-            raise ConsumerMissing(f"consumer {durable} on {settings.stream(source)} does not exist") from None
+            raise ConsumerMissing(
+                f"consumer {durable} on {settings.stream(source)} does not exist: Kyodo's operator creates it with "
+                f"the settings of the kit's README §2 (deliver policy all for a new subscriber, else by start "
+                f"sequence {tracked + 1}); KYODO_SUB_CONSUMER_PRECREATED=false lets the subscriber create it itself, "
+                f"for development only"
+            ) from None
         await js.add_consumer(settings.stream(source), consumer_config(settings, source, tracked))
         log.info("consumer_created stream=%s durable=%s start=%d", settings.stream(source), durable, tracked + 1)
         return
@@ -140,8 +146,9 @@ async def _ensure_consumer(js: JetStreamContext, settings: Settings, source: str
     if acked > tracked:
         # Starting would skip what the consumer acked but the database lacks: refuse, say how to recover.
         raise ConsumerAheadOfDatabase(
-            f"consumer {durable} acked up to {acked} but the database applied {tracked}: delete the consumer "
-            f"(it is recreated from the database's position) or restore the matching database"
+            f"consumer {durable} acked up to {acked} but the database applied {tracked}: have the consumer "
+            f"recreated from the database's position (start sequence {tracked + 1}; README §2) or restore the "
+            f"matching database"
         )
 
 

@@ -11,7 +11,7 @@ held longer than `gap_alert` is logged once and recorded for the operator (`park
 "database is locked" (another connection holds the write lock) is not a failure: the message is simply held.
 
 The same stored Kyodo event may arrive twice under different ce-ids: as v1 and v2 of its contract during a
-deprecation period. Its effect runs once per event name (store.Message, README "Versions").
+deprecation period. Its effect runs once per event name and occurrence (occurrences.note, README "Versions").
 """
 
 from __future__ import annotations
@@ -134,9 +134,10 @@ class SourceProcessor:
 
     async def apply(self, seq: int, msg: Msg) -> None:
         headers = dict(msg.headers or {})
-        event_type, event_id = headers.get(H_TYPE, ""), headers.get(H_ID, "")
+        # Identified before decoding: a message that fails to decode is recorded (and may be skipped) as itself.
+        message = identify(headers)
         try:
-            message, effect = self.effect(headers, msg.data, seq)
+            effect = self.effect(headers, msg.data, seq)
             ran = await asyncio.to_thread(self.store.apply, self.source, seq, message, effect)
         except TrackingMoved:
             # Someone else moved tracking (an operator's skip): nothing was written; place the message again later.
@@ -147,10 +148,15 @@ class SourceProcessor:
             if is_locked(exc):
                 await self.busy(seq, msg)
             else:
-                await self.failed(seq, msg, event_id, event_type, exc)
+                await self.failed(seq, msg, message, exc)
             return
         if not ran:
-            log.info("effect_not_run source=%s sequence=%d type=%s: already applied", self.source, seq, event_type)
+            log.info(
+                "effect_not_run source=%s sequence=%d type=%s: already applied (or skipped)",
+                self.source,
+                seq,
+                message.event_type,
+            )
         self.position = Position(seq, None)
         await _quietly(msg.ack())
 
@@ -159,12 +165,10 @@ class SourceProcessor:
         log.info("database_busy source=%s sequence=%d: held, tried again shortly", self.source, seq)
         await _quietly(msg.nak(delay=self.settings.hold_delay))
 
-    def effect(self, headers: Mapping[str, str], body: bytes, seq: int) -> tuple[Message, Effect]:
-        """The message's bookkeeping and effect, decoded before the transaction; raises PoisonMessage for one that
-        cannot apply."""
+    def effect(self, headers: Mapping[str, str], body: bytes, seq: int) -> Effect:
+        """The message's effect, decoded before the transaction; raises PoisonMessage for one that cannot apply."""
         event_type = headers.get(H_TYPE, "")
-        parsed = parse_type(event_type)
-        if parsed is None or not headers.get(H_ID):
+        if parse_type(event_type) is None or not headers.get(H_ID):
             raise PoisonMessage("not a Kyodo CloudEvent")
         if headers.get(H_SOURCE, self.source) != self.source:
             raise PoisonMessage("an event of another source")
@@ -176,14 +180,6 @@ class SourceProcessor:
             handler_call = (handler, envelope, event)
         # else: a type this subscriber does not follow (another event, or another version): skipped, and tracking
         # still moves past it, so the dense sequence has no hole.
-        notification = headers.get(H_NOTIFICATION, "")
-        message = Message(
-            event_id=headers[H_ID],
-            event_time=headers.get(H_TIME) or None,
-            notification_id=int(notification) if notification.isdigit() else 0,
-            event_name=parsed[0],
-            followed=handler_call is not None,
-        )
 
         def run(conn: sqlite3.Connection) -> None:
             self.inject_fault(seq)
@@ -191,7 +187,7 @@ class SourceProcessor:
                 handler, envelope, event = handler_call
                 handler(conn, envelope, event)
 
-        return message, run
+        return run
 
     def inject_fault(self, seq: int) -> None:
         fault = self.settings.fault
@@ -200,17 +196,11 @@ class SourceProcessor:
         if fault.times is None or self.store.failures(self.source, seq) < fault.times:
             raise InjectedFault(f"injected failure at {self.service} #{seq}")
 
-    async def failed(self, seq: int, msg: Msg, event_id: str, event_type: str, exc: Exception) -> None:
+    async def failed(self, seq: int, msg: Msg, message: Message, exc: Exception) -> None:
         error_class = type(exc).__name__
         try:
             failures, parked = await asyncio.to_thread(
-                self.store.record_failure,
-                self.source,
-                seq,
-                event_id,
-                event_type,
-                error_class,
-                self.settings.max_failures,
+                self.store.record_failure, self.source, seq, message, error_class, self.settings.max_failures
             )
         except sqlite3.OperationalError as busy:
             if not is_locked(busy):
@@ -222,7 +212,7 @@ class SourceProcessor:
             "handler_failed source=%s sequence=%d type=%s failures=%d error=%s",
             self.source,
             seq,
-            event_type,
+            message.event_type,
             failures,
             error_class,
         )
@@ -237,6 +227,21 @@ class SourceProcessor:
             return
         delay = min(self.settings.retry_max, self.settings.retry_base * 2 ** (failures - 1))
         await _quietly(msg.nak(delay=delay))
+
+
+def identify(headers: Mapping[str, str]) -> Message:
+    """What the bookkeeping keeps of a message, from its headers alone (also for one whose body cannot decode)."""
+    event_type = headers.get(H_TYPE, "")
+    parsed = parse_type(event_type)
+    notification = headers.get(H_NOTIFICATION, "")
+    return Message(
+        event_id=headers.get(H_ID, ""),
+        event_time=headers.get(H_TIME) or None,
+        notification_id=int(notification) if notification.isdigit() else 0,
+        event_name=parsed[0] if parsed else "",
+        followed=parsed is not None and event_type in HANDLERS,
+        event_type=event_type,
+    )
 
 
 async def _quietly(ack: Awaitable[object]) -> None:

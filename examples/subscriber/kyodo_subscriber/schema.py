@@ -1,7 +1,9 @@
 """The bookkeeping tables and their migrations: a database of an older kit release keeps working after an upgrade.
 
-`PRAGMA user_version` holds the schema version. Each step runs once, in order, in one transaction; a step only adds
-(tables, nullable columns), so a row written before it stays valid and the code reads a missing value as unknown.
+`PRAGMA user_version` holds the schema version. Each step runs once, in order, in one transaction; a step adds tables
+and nullable columns (or moves rows into a table that replaces one), so a row written before it stays valid and the
+code reads a missing value as unknown. A database of a newer kit (a version beyond STEPS) is refused, never
+"migrated" back: this kit would neither write nor read what the newer one relies on.
 """
 
 from __future__ import annotations
@@ -42,7 +44,41 @@ CREATE TABLE IF NOT EXISTS gaps (
     PRIMARY KEY (source, expected));
 """
 
-STEPS = (V1, V2)
+# Version 3:
+# - notification_messages replaces applied_notifications. One stored Kyodo event may be published as several
+#   contract events of the same name (Call.ResultsPublished: one ProposalAdopted per selected proposal), so the key
+#   of "this stored event's effect" is (source, notification id, event name, occurrence), the occurrence being the
+#   number of earlier messages of the same stored event with the same exact ce-type: v1 #k and v2 #k share a key,
+#   ProposalAdopted #0 and #1 do not. One row per message that carries a notification id (applied, a duplicate of
+#   its other version, unfollowed, or skipped by the operator), so the occurrence can be counted.
+#   Rows of version 2 come over as occurrence 0 with no ce-type (that kit applied only the first message of a name per
+#   stored event); they are not counted as occurrences.
+# - failures and parked keep the message's notification id, event name and whether it is followed, so an operator's
+#   skip records it here too (its other version is then skipped as well).
+V3 = """
+CREATE TABLE IF NOT EXISTS notification_messages (
+    source TEXT NOT NULL, sequence INTEGER NOT NULL, notification_id INTEGER NOT NULL, event_type TEXT,
+    event_name TEXT NOT NULL, occurrence INTEGER NOT NULL, event_id TEXT NOT NULL, outcome TEXT NOT NULL,
+    PRIMARY KEY (source, sequence));
+CREATE INDEX IF NOT EXISTS notification_messages_key
+    ON notification_messages (source, notification_id, event_name, occurrence);
+CREATE INDEX IF NOT EXISTS notification_messages_type ON notification_messages (source, notification_id, event_type);
+INSERT OR IGNORE INTO notification_messages
+    SELECT source, sequence, notification_id, NULL, event_name, 0, event_id, 'applied' FROM applied_notifications;
+DROP TABLE applied_notifications;
+ALTER TABLE failures ADD COLUMN notification_id INTEGER;
+ALTER TABLE failures ADD COLUMN event_name TEXT;
+ALTER TABLE failures ADD COLUMN followed INTEGER;
+ALTER TABLE parked ADD COLUMN notification_id INTEGER;
+ALTER TABLE parked ADD COLUMN event_name TEXT;
+ALTER TABLE parked ADD COLUMN followed INTEGER;
+"""
+
+STEPS = (V1, V2, V3)
+
+
+class DatabaseFromNewerKit(RuntimeError):
+    """The database's schema version is beyond this kit's: it was written by a newer release."""
 
 
 def migrate(conn: sqlite3.Connection) -> None:
@@ -52,6 +88,13 @@ def migrate(conn: sqlite3.Connection) -> None:
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         if version == 0 and _has_table(conn, "tracking"):
             version = 1  # created by the first release, which set no user_version
+        if version > len(STEPS):
+            # Marking it as ours would make the newer kit re-run its steps on top of themselves, and this kit would
+            # ignore the bookkeeping the newer one keeps (e.g. what it de-duplicates on).
+            raise DatabaseFromNewerKit(
+                f"the database was written by a newer release of the subscriber kit (schema version {version}, this "
+                f"kit knows {len(STEPS)}): upgrade the kit to that release or later; do not start this one on it"
+            )
         for number, step in enumerate(STEPS, start=1):
             if number > version:
                 for statement in filter(str.strip, step.split(";")):

@@ -47,8 +47,9 @@ class Settings:
     # The subscriber's name: its durable consumers are "<name>-<source>" (the reader user's permissions name them).
     name: str
     db_path: Path
-    # The operator created the durable consumers (README): the subscriber then only binds, and needs no permission
-    # to read stream information or to create consumers.
+    # The operator created the durable consumers (README §2), the default: the subscriber then only binds, and needs
+    # no permission to create consumers — a permission that would let the reader make the server publish the streams'
+    # messages to any subject (a push consumer's deliver subject). False: it creates them itself (development only).
     consumer_precreated: bool
     batch_size: int
     fetch_timeout: float
@@ -74,7 +75,7 @@ class Settings:
             sources=tuple(s.strip() for s in _env("SOURCES", "registry").split(",") if s.strip()),
             name=_env("NAME", "grants-ledger"),
             db_path=Path(_env("DB", "kyodo-subscriber.sqlite")),
-            consumer_precreated=_env("CONSUMER_PRECREATED", "false").lower() in ("1", "true", "yes"),
+            consumer_precreated=_env("CONSUMER_PRECREATED", "true").lower() in ("1", "true", "yes"),
             batch_size=int(_env("BATCH_SIZE", "64")),
             fetch_timeout=_float("FETCH_TIMEOUT", 0.5),
             ack_wait=_float("ACK_WAIT", 30.0),

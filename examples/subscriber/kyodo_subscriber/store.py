@@ -1,7 +1,8 @@
 """The subscriber's SQLite database: its read model (effects.py) and its own bookkeeping, side by side.
 
 Bookkeeping (schema.py): the last applied `ce-sequence` per `ce-source` with the identity of that message (tracking),
-the ids of applied events and of applied stored events per event name, failure counts, parked messages and held gaps.
+the ids of applied events, the messages of each stored Kyodo event (what took effect under which key), failure
+counts, parked messages and held gaps.
 An effect and the tracking move commit in one transaction, so a crash anywhere leaves either both or neither: that is
 what makes JetStream's at-least-once delivery an exactly-once effect.
 """
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kyodo_subscriber.occurrences import note
 from kyodo_subscriber.schema import migrate
 
 # An effect writes the read model through the connection whose transaction also moves tracking.
@@ -42,14 +44,16 @@ class Tracked:
 
 @dataclass(frozen=True)
 class Message:
-    """What the bookkeeping keeps of a message: its ce-id and ce-time, and for a followed type the stored Kyodo
-    event it was published from (ce-kyodonotificationid; 0 when absent) and its event name without version."""
+    """What the bookkeeping keeps of a message: its ce-id and ce-time, the stored Kyodo event it was published from
+    (ce-kyodonotificationid; 0 when absent), its exact ce-type, its event name without version, and whether a
+    handler follows it."""
 
     event_id: str
     event_time: str | None = None
     notification_id: int = 0
     event_name: str = ""
     followed: bool = False
+    event_type: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,10 @@ class ParkedMessage:
     event_type: str
     error_class: str
     parked_at: str
+    # Of the message, for an operator's skip (None: parked by a kit before schema version 3, or no such header).
+    notification_id: int | None = None
+    event_name: str | None = None
+    followed: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,45 +117,33 @@ class Store:
 
     def apply(self, source: str, sequence: int, message: Message, effect: Effect | None) -> bool:
         """Run `effect` and move tracking from sequence-1 to sequence in one transaction. Returns False when the
-        effect was not run: the event id was applied before (at another sequence), or the same stored event under
-        the same event name in another version (v1 and v2 during a deprecation period). Tracking moves either way.
+        effect was not run: the event id was applied before (at another sequence), or its stored event took effect
+        (or was skipped) under the same key in another version — v1 and v2 during a deprecation period
+        (occurrences.note). Tracking moves either way.
         """
         self._begin()
         try:
             self._advance(source, sequence, message.event_id, message.event_time)
-            seen = self._applied_before(source, message)
+            # The same ce-id at another sequence is the same message (the id is the stored event's and its index):
+            # not applied again, and not counted as another occurrence.
+            seen = bool(
+                self.conn.execute("SELECT 1 FROM applied_events WHERE event_id = ?", (message.event_id,)).fetchone()
+            )
             if not seen:
-                if effect is not None:
+                outcome = note(self.conn, source, sequence, message, "applied")
+                seen = outcome == "duplicate"
+                if not seen and effect is not None:
                     effect(self.conn)
                 self.conn.execute(
                     "INSERT INTO applied_events (event_id, source, sequence) VALUES (?, ?, ?)",
                     (message.event_id, source, sequence),
                 )
-                if message.followed and message.notification_id:
-                    self.conn.execute(
-                        "INSERT INTO applied_notifications (source, notification_id, event_name, event_id, sequence) "
-                        "VALUES (?, ?, ?, ?, ?)",
-                        (source, message.notification_id, message.event_name, message.event_id, sequence),
-                    )
             self.conn.execute("DELETE FROM failures WHERE source = ? AND sequence = ?", (source, sequence))
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
         return not seen
-
-    def _applied_before(self, source: str, message: Message) -> bool:
-        if self.conn.execute("SELECT 1 FROM applied_events WHERE event_id = ?", (message.event_id,)).fetchone():
-            return True
-        if not message.followed or not message.notification_id:
-            return False  # a message without ce-kyodonotificationid: de-duplicated by ce-id only
-        return (
-            self.conn.execute(
-                "SELECT 1 FROM applied_notifications WHERE source = ? AND notification_id = ? AND event_name = ?",
-                (source, message.notification_id, message.event_name),
-            ).fetchone()
-            is not None
-        )
 
     def _advance(self, source: str, sequence: int, event_id: str | None, event_time: str | None) -> None:
         if sequence == 1:
@@ -171,26 +167,36 @@ class Store:
         return int(row[0]) if row else 0
 
     def record_failure(
-        self, source: str, sequence: int, event_id: str, event_type: str, error_class: str, max_failures: int
+        self, source: str, sequence: int, message: Message, error_class: str, max_failures: int
     ) -> tuple[int, bool]:
         """Count one failure; park the message when it reaches `max_failures`. Returns (failures, parked now).
-        Only the error's class is stored: a message (or an exception's text) may carry personal data.
+        Only the error's class is stored: a message (or an exception's text) may carry personal data. Its stored
+        event's identity is kept too, for an operator's skip (`skip`).
         """
         self._begin()
         try:
             failures = self.failures(source, sequence) + 1
+            identity = (
+                message.event_id,
+                message.event_type,
+                error_class,
+                message.notification_id or None,
+                message.event_name or None,
+                int(message.followed),
+            )
             self.conn.execute(
-                "INSERT INTO failures (source, sequence, failures, event_id, event_type, error_class, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, sequence) DO UPDATE SET failures = "
-                "excluded.failures, error_class = excluded.error_class, updated_at = excluded.updated_at",
-                (source, sequence, failures, event_id, event_type, error_class, _now()),
+                "INSERT INTO failures (source, sequence, failures, event_id, event_type, error_class, "
+                "notification_id, event_name, followed, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (source, sequence) DO UPDATE SET failures = excluded.failures, "
+                "error_class = excluded.error_class, updated_at = excluded.updated_at",
+                (source, sequence, failures, *identity, _now()),
             )
             parked = failures >= max_failures
             if parked:
                 self.conn.execute(
                     "INSERT OR REPLACE INTO parked (source, sequence, failures, event_id, event_type, error_class, "
-                    "parked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (source, sequence, failures, event_id, event_type, error_class, _now()),
+                    "notification_id, event_name, followed, parked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (source, sequence, failures, *identity, _now()),
                 )
             self.conn.execute("COMMIT")
         except BaseException:
@@ -225,13 +231,16 @@ class Store:
         return [Gap(r[0], int(r[1]), int(r[2]), r[3]) for r in rows]
 
     def parked(self, source: str | None = None) -> list[ParkedMessage]:
-        query = "SELECT source, sequence, failures, event_id, event_type, error_class, parked_at FROM parked"
+        query = (
+            "SELECT source, sequence, failures, event_id, event_type, error_class, parked_at, notification_id, "
+            "event_name, followed FROM parked"
+        )
         rows = (
             self.conn.execute(query + " WHERE source = ? ORDER BY sequence", (source,))
             if source is not None
             else self.conn.execute(query + " ORDER BY source, sequence")
         ).fetchall()
-        return [ParkedMessage(r[0], int(r[1]), int(r[2]), r[3], r[4], r[5], r[6]) for r in rows]
+        return [ParkedMessage(r[0], int(r[1]), int(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], bool(r[9])) for r in rows]
 
     def retry(self, source: str, sequence: int) -> None:
         """Unpark a message: it is delivered again with a fresh failure budget (after a fix was deployed)."""
@@ -244,12 +253,23 @@ class Store:
             raise
 
     def skip(self, source: str, sequence: int) -> None:
-        """Move tracking past a parked message without its effect; the skip is recorded (table `skipped`)."""
+        """Move tracking past a parked message without its effect; the skip is recorded (table `skipped`). A
+        followed message's stored event counts as done under its key (occurrences.note): its other version (v1 or v2) is
+        skipped too, so the operator's decision holds for the stored event, not for one of its copies."""
         self._begin()
         try:
             parked = self._take_parked(source, sequence)
             self._advance(source, sequence, parked.event_id, None)
             self._record_skip(source, sequence, parked.event_id, parked.event_type)
+            if parked.notification_id and parked.event_name:
+                message = Message(
+                    parked.event_id,
+                    notification_id=parked.notification_id,
+                    event_name=parked.event_name,
+                    followed=parked.followed,
+                    event_type=parked.event_type,
+                )
+                note(self.conn, source, sequence, message, "skipped")
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
