@@ -18,6 +18,7 @@ from kyodo_shared.bus.cloudevents import (
     H_ID,
     H_INDEX,
     H_NOTIFICATION,
+    H_ORIGINATOR_VERSION,
     H_SEQUENCE,
     H_SOURCE,
     H_SPEC,
@@ -38,6 +39,8 @@ _HEADER_DOCS = {
     H_CAUSATION: "Id of the command or event that directly caused this event.",
     H_NOTIFICATION: "Position of the source event in the publishing service's event store.",
     H_INDEX: "Index of this contract event among those mapped from one stored event.",
+    H_ORIGINATOR_VERSION: "Version of the stored event within its aggregate (the subject); absent on messages "
+    "published before it was added.",
 }
 
 
