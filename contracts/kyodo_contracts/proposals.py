@@ -153,6 +153,16 @@ class ProposalResult(ContractModel):
     scores: list[LabelledScore]
 
 
+class SetAsideProposal(ContractModel):
+    """A proposal kept from the board at the deadline: who, and why — never its content."""
+
+    proposal_id: UUID
+    group_id: UUID
+    reason: str = Field(
+        description="The group's standing at the deadline (suspended, lapsed, dissolved, …) or receipt_mismatch."
+    )
+
+
 class CallResultsPublished(Contract):
     """The decision, confirmed with reasons, and everything needed to recompute it: published at once."""
 
@@ -165,6 +175,10 @@ class CallResultsPublished(Contract):
     selected: list[UUID]
     reasons: str
     seed: str = Field(pattern=r"^[0-9a-f]{64}$", description="The lottery seed, revealed; SHA-256 is the commitment.")
+    # Added within v1 as an optional field (docs/CONTRACTS.md): results published before it carry none.
+    set_aside: list[SetAsideProposal] = Field(
+        default_factory=list, description="Proposals kept from the board at the deadline, with the reason (不受理)."
+    )
 
 
 class ProposalAdopted(Contract):

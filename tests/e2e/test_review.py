@@ -386,10 +386,11 @@ async def test_the_auditors_recompute_agrees_with_the_results_and_detects_a_scor
     assert codes & {"ranking_mismatch", "ranking_order_mismatch"}, codes
 
 
-async def test_a_proposal_whose_group_lost_good_standing_before_the_deadline_is_set_aside(
+async def test_a_proposal_whose_group_lost_good_standing_before_the_deadline_is_set_aside_and_published_so(
     backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
 ) -> None:
-    async with platform(services(backend, nats_url, bus_namespace, issuer), issuer) as p:
+    settings = services(backend, nats_url, bus_namespace, issuer)
+    async with platform(settings, issuer) as p:
         committee = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
         green = GroupClient(p, representative="rep-g")
         await green.apply(name="みどりの会")
@@ -406,6 +407,44 @@ async def test_a_proposal_whose_group_lost_good_standing_before_the_deadline_is_
         opened = await close_and_open_review(p, call_id, deadline)
         assert opened["proposals"] == 1
         assert [(i["group_id"], i["status"]) for i in opened["ineligible"]] == [(green.group_id, "suspended")]
+        (item,) = (await proposals_for(p, call_id, "m-1")).values()
+        for member in ("m-1", "m-2", "m-3"):
+            await ok(score(p, call_id, member, item["proposal_id"], 5, 5), 201)
+        decided = await ok(
+            p.clients["proposals"].post(
+                f"/calls/{call_id}/review/decision",
+                json={"reasons": "規定により決定"},
+                headers=p.token("m-1", "reviewer"),
+            )
+        )
+        # Every outcome is published: the set-aside proposal with its group and reason, and nothing of its content.
+        (aside,) = decided.json()["set_aside"]
+        assert (aside["group_id"], aside["reason"]) == (green.group_id, "suspended")
+        assert set(aside) == {"proposal_id", "group_id", "reason"}
+        public = await ok(p.clients["proposals"].get(f"/calls/{call_id}/results"))
+        assert public.json()["set_aside"] == [aside]
+        assert "緑地の保全" not in public.text
+        # The group reads its own outcome instead of a 404.
+        own = await ok(
+            p.clients["proposals"].get(
+                f"/calls/{call_id}/results/groups/{green.group_id}", headers=p.token("rep-g", "group")
+            )
+        )
+        assert (own.json()["outcome"], own.json()["reason"]) == ("set_aside", "suspended")
+        fed = await ok(
+            p.clients["proposals"].get(f"/calls/{call_id}/results/groups/{food}", headers=p.token("rep-f", "group"))
+        )
+        assert fed.json()["outcome"] == "ranked"
+
+        async def hub_shows_it() -> bool:
+            shown = await p.clients["info-hub"].get(f"/calls/{call_id}")
+            return shown.status_code == 200 and (shown.json().get("results") or {}).get("set_aside") == [aside]
+
+        await eventually(hub_shows_it, timeout=20)
+    command = [sys.executable, "-m", "kyodo_shared.cli.main", "audit", "recompute", call_id, "--json"]
+    env = cli_env(settings["proposals"])
+    agreed = await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True, text=True, timeout=120)
+    assert agreed.returncode == 0, agreed.stdout + agreed.stderr
 
 
 async def test_cancelling_a_call_in_review_stops_the_review_and_its_proposals_stay_sealed(

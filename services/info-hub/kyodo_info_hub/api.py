@@ -83,7 +83,9 @@ class PortalCallView(BaseModel):
     deadline: str = Field(description="Asia/Tokyo.")
     rules: dict[str, Any] = Field(description="Title, description, criteria with weights and maximum points, etc.")
     amendments: list[dict[str, Any]]
-    results: dict[str, Any] | None = Field(description="Published results: scores, means, selected, reasons, seed.")
+    results: dict[str, Any] | None = Field(
+        description="Published results: scores, means, selected, set-aside proposals with the reason, reasons, seed."
+    )
 
 
 class PortalCallPage(Page[PortalCallView]):

@@ -66,6 +66,7 @@ def _results(call_id: Any, results: dict[str, Any]) -> Sequence[Contract]:
             selected=results["selected"],
             reasons=results["reasons"],
             seed=results["seed"],
+            set_aside=[c.SetAsideProposal.produce(s) for s in results.get("set_aside", [])],
         )
     ]
     published += [

@@ -126,5 +126,11 @@ class DecisionCommands(ProposalsBase):
             "seed": self.seed(call.id).hex(),
             "proposals": proposals,
             "selected": [p["proposal_id"] for p in proposals if p["selected"]],
+            # Proposals kept from the board at the deadline (the group no longer in good standing, or a receipt
+            # that did not match): published with the reason, never with their content, so every outcome shows.
+            "set_aside": [
+                {"proposal_id": i["proposal_id"], "group_id": i["group_id"], "reason": i["status"]}
+                for i in review.ineligible
+            ],
             "reasons": reasons,
         }

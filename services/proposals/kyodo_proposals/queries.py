@@ -117,9 +117,13 @@ class CallQueries(ProposalsBase):
             raise Refusal("results_not_published")
         mine = [p for p in call.results["proposals"] if p["group_id"] == str(group_id)]
         if not mine:
+            # Kept from the board at the deadline: the group reads that, and why (results before this carry none).
+            aside = [p for p in call.results.get("set_aside", []) if p["group_id"] == str(group_id)]
+            if aside:
+                return {**aside[0], "outcome": "set_aside", "reasons": call.results["reasons"]}
             raise Refusal("proposal_not_found")
         review = self.get_review(call_id)
         proposal_id = mine[0]["proposal_id"]
         counted = (review.decision or {}).get("counted", [])
         comments = [review.scores[k]["comment"] for k in counted if k.endswith(f"|{proposal_id}")]
-        return {**mine[0], "comments": comments, "reasons": call.results["reasons"]}
+        return {**mine[0], "outcome": "ranked", "comments": comments, "reasons": call.results["reasons"]}
