@@ -194,7 +194,9 @@ class GroupRecheckOpened(Contract):
 
     group_id: UUID
     criteria: list[Criterion]
-    cause: str = Field(description="bylaws_changed or tie_declared.")
+    cause: str = Field(
+        description="bylaws_changed, tie_declared, or interest_declared (an assessor declared an interest in the group)."
+    )
 
 
 class GroupRecheckPassed(Contract):

@@ -271,7 +271,8 @@ async def test_a_coordinator_with_a_declared_interest_is_refused_on_that_group_a
         assert (await interested.post("/dissolution", {"reason": "解散"}, "rep-1")).json()["status"] == "dissolved"
 
 
-async def rejected_messages(nats_url: str, namespace: str) -> list[dict[str, Any]]:
+async def published_bodies(nats_url: str, namespace: str, event: str) -> list[dict[str, Any]]:
+    """The bodies of the registry's published messages of one type (e.g. "group.rejected.v1"), in order."""
     nc = await nats.connect(nats_url)
     try:
         js = nc.jetstream()
@@ -280,7 +281,7 @@ async def rejected_messages(nats_url: str, namespace: str) -> list[dict[str, Any
         found = []
         for seq in range(1, last + 1):
             msg = await js.get_msg(name, seq)
-            if str(msg.headers[H_TYPE]).endswith("group.rejected.v1"):
+            if str(msg.headers[H_TYPE]).endswith(event):
                 found.append(json.loads(msg.data))
         return found
     finally:
@@ -299,10 +300,12 @@ async def test_each_criterions_failure_is_published_with_its_reason(
             groups[group.group_id] = unmet
 
         async def all_published() -> bool:
-            return len(await rejected_messages(nats_url, bus_namespace)) == len(CRITERIA)
+            return len(await published_bodies(nats_url, bus_namespace, "group.rejected.v1")) == len(CRITERIA)
 
         await eventually(all_published, timeout=20)
-        published = {m["group_id"]: m["unmet"] for m in await rejected_messages(nats_url, bus_namespace)}
+        published = {
+            m["group_id"]: m["unmet"] for m in await published_bodies(nats_url, bus_namespace, "group.rejected.v1")
+        }
         assert published == {
             group_id: [{"criterion": unmet, "reason": f"{unmet}の判断理由"}] for group_id, unmet in groups.items()
         }
@@ -330,3 +333,64 @@ async def test_two_coordinators_assessing_the_same_criterion_at_once_one_wins(
         view = await group.read()
         assert list(view["assessments"]) == ["voluntary"]
         assert view["version"] == 2
+
+
+async def declare(p: Platform, person: str, group_id: str) -> None:
+    declared = await p.clients["registry"].post(
+        "/interests/me", json={"group_id": group_id, "kind": "member"}, headers=p.token(person, "coordinator")
+    )
+    assert declared.status_code == 201, declared.text
+
+
+async def test_an_assessor_who_declares_an_interest_before_the_decision_has_their_assessments_voided(
+    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    """The same rule as a reviewer's late conflict: what coord-1 assessed is redone by someone without an interest."""
+    async with platform(services(backend, nats_url, bus_namespace, issuer), issuer) as p:
+        group = GroupClient(p)
+        await group.apply()
+        for criterion in CRITERIA[:3]:
+            assert (await group.assess(criterion, sub="coord-1")).status_code == 200
+        assert (await group.assess(CRITERIA[3], sub="coord-2")).status_code == 200
+        await declare(p, "coord-1", group.group_id)
+        read = await group.read("coord-2", "coordinator")
+        assert (read["status"], sorted(read["assessments"])) == ("under_review", [CRITERIA[3]])
+        refused = await group.assess(CRITERIA[0], sub="coord-1")
+        assert (refused.status_code, refused.json()["code"]) == (403, "conflict_of_interest")
+        for criterion in (*CRITERIA[:3], *CRITERIA[4:]):
+            assert (await group.assess(criterion, sub="coord-2")).status_code == 200
+        decided = await group.read("coord-2", "coordinator")
+        assert decided["status"] == "registered"
+        assert {a["assessor_sub"] for a in decided["assessments"].values()} == {"coord-2"}
+
+        async def voided_published() -> list[dict[str, Any]]:
+            return await published_bodies(nats_url, bus_namespace, "group.recheck_opened.v1")
+
+        messages = await eventually(voided_published, timeout=20)
+        assert [(m["criteria"], m["cause"]) for m in messages] == [(list(CRITERIA[:3]), "interest_declared")]
+
+
+async def test_an_interest_declared_after_the_registration_reopens_all_six_criteria_for_another_coordinator(
+    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    async with platform(services(backend, nats_url, bus_namespace, issuer), issuer) as p:
+        group = GroupClient(p)
+        await group.apply()
+        assert (await group.assess_all(sub="coord-1"))["status"] == "registered"
+        # Someone who assessed nothing changes nothing by declaring.
+        await declare(p, "coord-3", group.group_id)
+        assert (await group.read("coord-2", "coordinator"))["recheck"] == []
+        await declare(p, "coord-1", group.group_id)
+        reopened = await group.read("coord-2", "coordinator")
+        assert (reopened["status"], reopened["recheck"], reopened["assessments"]) == ("registered", list(CRITERIA), {})
+        assert (await group.assess(CRITERIA[0], sub="coord-1")).status_code == 403
+        passed = await group.assess_all(sub="coord-2")
+        assert (passed["status"], passed["recheck"]) == ("registered", [])
+
+        async def both_published() -> bool:
+            types = await published_types(nats_url, bus_namespace, "registry")
+            return "interest.declared.v1" in types and types[-1] == "group.recheck_passed.v1"
+
+        await eventually(both_published, timeout=20)
+        opened = await published_bodies(nats_url, bus_namespace, "group.recheck_opened.v1")
+        assert [(m["criteria"], m["cause"]) for m in opened] == [(list(CRITERIA), "interest_declared")]

@@ -33,6 +33,10 @@ from kyodo_shared.domain.refusals import Refusal
 __all__ = ["CRITERIA", "LAPSED", "RECHECKED", "REGISTERED", "SUSPENDED", "Criterion", "Group", "GroupStatus"]
 
 
+# The cause a re-check records when an assessor declared an interest in the group.
+INTEREST_DECLARED = "interest_declared"
+
+
 class Group(Aggregate):
     """A civic activity group. Every change is an event; nothing is overwritten."""
 
@@ -251,6 +255,24 @@ class Group(Aggregate):
         if self.status in (UNDER_REVIEW, INFORMATION_REQUESTED) and not any(c in self.assessments for c in RECHECKED):
             return
         self._recheck_opened(list(RECHECKED), cause, trace)
+
+    def interest_declared(self, person_sub: str, trace: dict[str, str]) -> bool:
+        """Someone who assessed this group declared an interest in it: the same rule as a reviewer's late conflict.
+        Before the decision their assessments are voided and must be redone by someone without an interest; after
+        a registration all six criteria reopen (the group stays registered meanwhile, as on a bylaws re-check).
+        Whether anything reopened is returned; a declaration by someone who assessed nothing changes nothing."""
+        assessed = [
+            str(c) for c in CRITERIA if c in self.assessments and self.assessments[c].assessor_sub == person_sub
+        ]
+        if not assessed:
+            return False
+        if self.status in (UNDER_REVIEW, INFORMATION_REQUESTED):
+            self._recheck_opened(assessed, INTEREST_DECLARED, trace)
+            return True
+        if self.status in (REGISTERED, LAPSED, SUSPENDED):
+            self._recheck_opened([str(c) for c in CRITERIA], INTEREST_DECLARED, trace)
+            return True
+        return False  # rejected or dissolved: no decision stands on the assessment any more
 
     @event("RecheckOpened")
     def _recheck_opened(self, criteria: list[str], cause: str, trace: dict[str, str]) -> None:

@@ -85,13 +85,18 @@ class InterestCommands(RegistryBase):
         declaration_id = interests.declare(
             group_id, kind, note, self.clock().isoformat(), actor.sub, actor.trace_dict()
         )
+        changed: list[Aggregate] = [interests]
         index = self._directory(group_interests(group_id))
-        if person_sub in index.entries:
-            self.save(interests)
-        else:
+        if person_sub not in index.entries:
             # The group's index learns of the person in the same transaction as their first declaration about it.
             index.list(person_sub, "", actor.trace_dict())
-            self.save(interests, index)
+            changed.append(index)
+        # The conflict rule reaches back: assessments the person made of the group are voided (before the decision)
+        # or all six criteria reopen (after it), in the same transaction as the declaration.
+        group = self._find(group_id, Group)
+        if group is not None and group.interest_declared(person_sub, actor.trace_dict()):
+            changed.append(group)
+        self.save(*changed)
         return interests, declaration_id
 
     def withdraw_interest(
