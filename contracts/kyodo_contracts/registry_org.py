@@ -155,6 +155,25 @@ class CommitteeMembershipEnded(Contract):
     reason: MembershipEndReason = Field(description="Why the term ended early.")
 
 
+class CommitteeActingChairElected(Contract):
+    event_name: ClassVar[str] = "registry.committee.acting_chair_elected"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = (
+        "The members not recused in a matter elected an acting chair for it (委員長代理の互選), because the chair and "
+        "the vice-chair are both recused; a later election for the same matter replaces it."
+    )
+
+    committee_id: UUID = Field(description=_COMMITTEE)
+    committee_kind: CommitteeKind = Field(description=_KIND)
+    matter: str = Field(
+        description="What the acting chair presides over, named by the service concerned: "
+        "`proposals:call:<call_id>` for a call's review (evaluation names its own)."
+    )
+    acting_chair_sub: str = Field(description="The acting chair (委員長代理), a current member.")
+    elector_subs: list[str] = Field(description="The members who elected (sorted, distinct), each a current member.")
+    elected_on: date = Field(description="The day of the election (Asia/Tokyo calendar date).")
+
+
 class InterestDeclared(Contract):
     event_name: ClassVar[str] = "registry.interest.declared"
     version: ClassVar[int] = 1
@@ -194,6 +213,7 @@ PUBLISHED: tuple[type[Contract], ...] = (
     CommitteeMemberAppointed,
     CommitteeOfficersChanged,
     CommitteeMembershipEnded,
+    CommitteeActingChairElected,
     InterestDeclared,
     InterestWithdrawn,
 )

@@ -1,10 +1,12 @@
 """The registry's contract events the proposals service follows, kept in read models in its own database: which
-groups are in good standing and who acts for them, the review board's members and officers, and declared
-interests (for automatic recusal). The application reads them through `registry_view.RegistryView`.
+groups are in good standing and who acts for them, the review board's members and officers, the acting chairs its
+members elected for a call (委員長代理), and declared interests (for automatic recusal). The application reads them
+through `registry_view.RegistryView`.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC
 
 from kyodo_contracts import Contract
@@ -20,6 +22,7 @@ READ_MODELS = [
     "reg_group_contacts",
     "reg_committee_terms",
     "reg_committee_officers",
+    "reg_acting_chairs",
     "reg_interests",
 ]
 
@@ -117,6 +120,21 @@ def _on_org_event(event: Contract, tx: Tx) -> None:
             "vice_chair_sub = excluded.vice_chair_sub, effective_on = excluded.effective_on",
             (str(event.committee_id), event.chair_sub, event.vice_chair_sub, event.effective_on.isoformat()),
         )
+    elif isinstance(event, o.CommitteeActingChairElected):
+        # The latest election for a matter replaces an earlier one (e.g. the first elected turned out recused).
+        tx.execute(
+            "INSERT INTO reg_acting_chairs (committee_id, matter, acting_chair_sub, elector_subs, elected_on) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (committee_id, matter) DO UPDATE SET "
+            "acting_chair_sub = excluded.acting_chair_sub, elector_subs = excluded.elector_subs, "
+            "elected_on = excluded.elected_on",
+            (
+                str(event.committee_id),
+                event.matter,
+                event.acting_chair_sub,
+                json.dumps(sorted(event.elector_subs)),
+                event.elected_on.isoformat(),
+            ),
+        )
     elif isinstance(event, o.InterestDeclared):
         tx.execute(
             "INSERT INTO reg_interests (declaration_id, person_sub, group_id, declared_at) VALUES (%s, %s, %s, %s) "
@@ -147,6 +165,7 @@ FOLLOWED: tuple[type[Contract], ...] = (
     o.CommitteeMemberAppointed,
     o.CommitteeMembershipEnded,
     o.CommitteeOfficersChanged,
+    o.CommitteeActingChairElected,
     o.InterestDeclared,
     o.InterestWithdrawn,
 )

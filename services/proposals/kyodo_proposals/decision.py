@@ -1,6 +1,7 @@
-"""The decision as a use case: the chair (or, when the chair is recused, the vice-chair) confirms; scores of
-recused members are voided, the quorum is checked per proposal, the ranking follows the published rule, and the
-results are published at once, with the scores under labels nobody can link to members.
+"""The decision as a use case: the chair confirms — when the chair is recused (or absent), the vice-chair; when both
+are, the acting chair (委員長代理) that the members not recused elected for this call, as recorded in the registry.
+Scores of recused members are voided, the quorum is checked per proposal, the ranking follows the published rule,
+and the results are published at once, with the scores under labels nobody can link to members.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from uuid import UUID
 from kyodo_proposals.app_base import ProposalsBase, rule_of
 from kyodo_proposals.domain import Call
 from kyodo_proposals.ranking import Entry, rank
+from kyodo_proposals.registry_view import ActingChair, call_matter
 from kyodo_proposals.review import Review
 from kyodo_shared.domain.actors import Actor
 from kyodo_shared.domain.refusals import Refusal
@@ -31,17 +33,38 @@ def label(index: int) -> str:
 
 
 class DecisionCommands(ProposalsBase):
-    def confirmer(self, review: Review) -> str | None:
-        """The chair confirms; if the chair is recused on any proposal, the vice-chair does."""
-        chair = review.chair_sub
-        if chair is not None and not any(self.recused(review, chair, p) for p in review.entries):
-            return chair
-        return review.vice_chair_sub
+    def _recused_on_call(self, review: Review, member_sub: str) -> bool:
+        """Recused on any proposal of the call: such a member presides over none of its decision."""
+        return any(self.recused(review, member_sub, p) for p in review.entries)
+
+    def _acting_chair(self, call: Call, review: Review) -> ActingChair | None:
+        return self.view.acting_chair(str(call.spec["committee_id"]), call_matter(str(call.id)))
+
+    def confirmer(self, call: Call, review: Review) -> str | None:
+        """The chair; if recused on any proposal (or absent), the vice-chair; if both are, the acting chair.
+
+        An election counts only if the acting chair and every elector sit on this call's board and none is recused
+        on the call (the members present who are not recused elect); recusal is judged here, at confirmation,
+        because an interest may be declared after the election."""
+        for officer in (review.chair_sub, review.vice_chair_sub):
+            if officer is not None and not self._recused_on_call(review, officer):
+                return officer
+        acting = self._acting_chair(call, review)
+        if acting is None:
+            return None
+        people = (acting.acting_chair_sub, *acting.elector_subs)
+        if all(sub in review.board and not self._recused_on_call(review, sub) for sub in people):
+            return acting.acting_chair_sub
+        return None
 
     def decide(self, actor: Actor, call_id: UUID, reasons: str) -> Call:
         call, review = self._reviewing(call_id), self.get_review(call_id)
-        confirmer = self.confirmer(review)
+        confirmer = self.confirmer(call, review)
         if confirmer is None:
+            acting = self._acting_chair(call, review)
+            if acting is not None and acting.acting_chair_sub == actor.sub and self._recused_on_call(review, actor.sub):
+                # Elected, but recused on this call: the members must elect someone who is not.
+                raise Refusal("recused")
             raise Refusal("no_confirmer")
         if actor.sub != confirmer:
             raise Refusal("not_the_confirmer")

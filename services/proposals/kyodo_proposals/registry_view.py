@@ -1,10 +1,11 @@
 """What the proposals service knows of the registry, read from the read models `bus_registry` keeps from the
 registry's contract events: which groups are in good standing and who acts for them, the review board's members
-and officers, and declared interests (for automatic recusal).
+and officers, the acting chairs its members elected (委員長代理), and declared interests (for automatic recusal).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -18,6 +19,19 @@ class Board:
     members: tuple[str, ...]
     chair_sub: str | None
     vice_chair_sub: str | None
+
+
+@dataclass(frozen=True)
+class ActingChair:
+    """The acting chair elected for a matter, and who elected them."""
+
+    acting_chair_sub: str
+    elector_subs: tuple[str, ...]
+
+
+def call_matter(call_id: str) -> str:
+    """How the proposals service names a call's review to the registry (the `matter` of an election)."""
+    return f"proposals:call:{call_id}"
 
 
 class RegistryView:
@@ -75,6 +89,16 @@ class RegistryView:
         chair = str(officers[0]) if officers and officers[0] in members else None
         vice = str(officers[1]) if officers and officers[1] in members else None
         return Board(members, chair, vice)
+
+    def acting_chair(self, committee_id: str, matter: str) -> ActingChair | None:
+        with self.db.transaction(read_only=True) as tx:
+            row = tx.fetchone(
+                "SELECT acting_chair_sub, elector_subs FROM reg_acting_chairs WHERE committee_id = %s AND matter = %s",
+                (committee_id, matter),
+            )
+        if row is None:
+            return None
+        return ActingChair(str(row[0]), tuple(str(sub) for sub in json.loads(str(row[1]))))
 
     def interested(self, person_sub: str, group_id: str) -> bool:
         """A declared interest, current or withdrawn — a withdrawal does not undo a conflict for a call."""

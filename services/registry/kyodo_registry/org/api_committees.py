@@ -63,6 +63,39 @@ class EndRequest(Strict):
     reason: MembershipEndReason
 
 
+# A matter is named by the service concerned, `<service>:<kind>:<id>` (e.g. `proposals:call:<call_id>`).
+Matter = Annotated[str, Field(min_length=3, max_length=200, pattern=r"^[a-z][a-z_-]*:[!-~]+$")]
+
+
+class ElectionRequest(Strict):
+    matter: Matter = Field(description="What the acting chair presides over, e.g. `proposals:call:<call_id>`.")
+    acting_chair_sub: Sub = Field(description="The member elected acting chair (委員長代理).")
+    elector_subs: list[Sub] = Field(
+        min_length=1, max_length=100, description="The members present and not recused who elected (互選)."
+    )
+    elected_on: date | None = Field(default=None, description="The day of the election; today if omitted.")
+
+    @field_validator("elector_subs")
+    @classmethod
+    def _distinct(cls, elector_subs: list[str]) -> list[str]:
+        if len(set(elector_subs)) != len(elector_subs):
+            raise ValueError("each elector is named once")
+        return elector_subs
+
+
+class ActingChairOut(BaseModel):
+    matter: str
+    acting_chair_sub: str
+    elector_subs: list[str]
+    elected_on: date
+
+
+class ActingChairs(BaseModel):
+    committee_id: UUID
+    version: int
+    items: list[ActingChairOut] = Field(description="The latest election for each matter, by matter.")
+
+
 class CommitteeSummary(BaseModel):
     id: UUID
     kind: CommitteeKind
@@ -207,3 +240,44 @@ def end_membership(
     )
     nudge(request)
     return _answer(request, response, committee, body.ended_on)
+
+
+def _acting_chairs(response: Response, committee: Committee) -> ActingChairs:
+    response.headers["ETag"] = etag_of(committee.version)
+    items = [
+        ActingChairOut(
+            matter=a.matter,
+            acting_chair_sub=a.acting_chair_sub,
+            elector_subs=list(a.elector_subs),
+            elected_on=a.elected_on,
+        )
+        for _, a in sorted(committee.acting_chairs.items())
+    ]
+    return ActingChairs(committee_id=committee.id, version=committee.version, items=items)
+
+
+@router.post(
+    "/{committee_id}/acting-chairs",
+    status_code=201,
+    response_model=ActingChairs,
+    summary="Record an acting chair elected for a matter (委員長代理の互選)",
+)
+def elect_acting_chair(
+    committee_id: UUID, body: ElectionRequest, request: Request, response: Response, principal: Coordinator
+) -> Any:
+    committee = org_app(request).elect_acting_chair(
+        actor_of(request, principal),
+        expected_version(request),
+        committee_id,
+        body.matter,
+        body.acting_chair_sub,
+        body.elector_subs,
+        body.elected_on,
+    )
+    nudge(request)
+    return _acting_chairs(response, committee)
+
+
+@router.get("/{committee_id}/acting-chairs", response_model=ActingChairs, summary="Acting chairs elected (public)")
+def list_acting_chairs(committee_id: UUID, request: Request, response: Response) -> Any:
+    return _acting_chairs(response, org_app(request).get_committee(committee_id))

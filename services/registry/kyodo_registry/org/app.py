@@ -203,3 +203,24 @@ class OrgCommands(InterestCommands):
         committee.end_membership(member_sub, ended_on or self.today(), reason, actor.trace_dict())
         self.save(committee)
         return committee
+
+    def elect_acting_chair(
+        self,
+        actor: Actor,
+        expected: Expected,
+        committee_id: UUID,
+        matter: str,
+        acting_chair_sub: str,
+        elector_subs: list[str],
+        elected_on: date | None,
+    ) -> Committee:
+        """Record the acting chair (委員長代理) the members elected for one matter.
+
+        The coordinator records it, as for officers: the committee's secretariat keeps its records; the members'
+        choice is what is recorded (who was elected, by whom)."""
+        committee = self._committee_for_update(committee_id, expected)
+        committee.elect_acting_chair(
+            matter, acting_chair_sub, elector_subs, elected_on or self.today(), actor.trace_dict()
+        )
+        self.save(committee)
+        return committee

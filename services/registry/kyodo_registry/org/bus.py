@@ -12,6 +12,7 @@ from typing import Any
 
 from kyodo_contracts import Contract
 from kyodo_contracts.registry_org import (
+    CommitteeActingChairElected,
     CommitteeEstablished,
     CommitteeKind,
     CommitteeMemberAppointed,
@@ -135,6 +136,19 @@ def _membership_ended(event: Any) -> Sequence[Contract]:
     ]
 
 
+def _acting_chair_elected(event: Any) -> Sequence[Contract]:
+    return [
+        CommitteeActingChairElected(
+            committee_id=event.originator_id,
+            committee_kind=CommitteeKind(event.kind),
+            matter=event.matter,
+            acting_chair_sub=event.acting_chair_sub,
+            elector_subs=list(event.elector_subs),
+            elected_on=date.fromisoformat(event.elected_on),
+        )
+    ]
+
+
 def _interest_declared(event: Any) -> Sequence[Contract]:
     return [
         InterestDeclared(
@@ -175,6 +189,7 @@ ORG_OUTBOUND = OutboundMap(
         Committee.MemberAppointed: _member_appointed,
         Committee.OfficersChanged: _officers_changed,
         Committee.MembershipEnded: _membership_ended,
+        Committee.ActingChairElected: _acting_chair_elected,
         Interests.Declared: _interest_declared,
         Interests.Withdrawn: _interest_withdrawn,
     },

@@ -2,6 +2,11 @@
 
 Members serve terms (Asia/Tokyo calendar dates, inclusive); a chair (委員長) and vice-chair (副委員長) hold office
 within the term they were chosen in. A member's name is personal data: events hold it only encrypted, with a salt.
+
+When the chair and the vice-chair are both recused in a matter (a call's review, an evaluation), the members present
+who are not recused elect an acting chair (委員長代理) for that matter only. The registry records the election —
+who was elected and who elected — and publishes it; recusal itself is judged where the matter is (proposals,
+evaluation), so the service that uses an acting chair checks that neither the acting chair nor an elector is recused.
 """
 
 from __future__ import annotations
@@ -40,6 +45,16 @@ class Officers:
     effective_on: date
     chair: int  # index of the chair's term in Committee.terms: the office lapses when that term ends
     vice_chair: int | None
+
+
+@dataclass(frozen=True)
+class ActingChair:
+    """An acting chair (委員長代理) elected for one matter; a later election for the same matter replaces it."""
+
+    matter: str  # e.g. "proposals:call:<call_id>": named by the service where the chair and vice-chair are recused
+    acting_chair_sub: str
+    elector_subs: tuple[str, ...]
+    elected_on: date
 
 
 class CommitteeKind(StrEnum):
@@ -89,12 +104,21 @@ class Committee(Aggregate):
         reason: str
         trace: Trace
 
+    class ActingChairElected(Aggregate.Event):
+        kind: str
+        matter: str
+        acting_chair_sub: str
+        elector_subs: list[str]
+        elected_on: str
+        trace: Trace
+
     @event(Established)
     def __init__(self, committee_id: UUID, kind: str, name_ja: str, name_en: str | None, trace: Trace) -> None:
         self.kind = CommitteeKind(kind).value
         self.name_ja, self.name_en = name_ja, name_en
         self.terms: list[Term] = []
         self.officers: list[Officers] = []
+        self.acting_chairs: dict[str, ActingChair] = {}  # by matter, the latest election
 
     @staticmethod
     def create_id(committee_id: UUID) -> UUID:
@@ -155,6 +179,18 @@ class Committee(Aggregate):
             raise Refusal("membership_already_ended")
         self._membership_ended(self.kind, member_sub, ended_on.isoformat(), reason, trace)
 
+    def elect_acting_chair(
+        self, matter: str, acting_chair_sub: str, elector_subs: list[str], elected_on: date, trace: Trace
+    ) -> None:
+        """Record an acting chair elected by members (委員の互選); each must be a member on that day."""
+        if self.term_on(acting_chair_sub, elected_on) is None:
+            raise Refusal("not_a_member")
+        if not elector_subs or any(self.term_on(sub, elected_on) is None for sub in elector_subs):
+            raise Refusal("not_a_member")
+        self._acting_chair_elected(
+            self.kind, matter, acting_chair_sub, sorted(set(elector_subs)), elected_on.isoformat(), trace
+        )
+
     @event(MemberAppointed)
     def _member_appointed(
         self,
@@ -185,3 +221,9 @@ class Committee(Aggregate):
         for term in self.terms:
             if term.member_sub == member_sub and term.term_start <= on <= term.term_end:
                 term.ended_on = on
+
+    @event(ActingChairElected)
+    def _acting_chair_elected(
+        self, kind: str, matter: str, acting_chair_sub: str, elector_subs: list[str], elected_on: str, trace: Trace
+    ) -> None:
+        self.acting_chairs[matter] = ActingChair(matter, acting_chair_sub, tuple(elector_subs), day(elected_on))

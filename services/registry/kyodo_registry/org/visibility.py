@@ -24,6 +24,7 @@ PUBLIC_EVENTS: tuple[type, ...] = (
     Committee.Established,
     Committee.OfficersChanged,
     Committee.MembershipEnded,
+    Committee.ActingChairElected,
     Interests.Opened,
     Interests.Declared,
     Interests.Withdrawn,
