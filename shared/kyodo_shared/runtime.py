@@ -35,7 +35,7 @@ from kyodo_shared.privacy.vault import KeyVault
 from kyodo_shared.settings import KernelSettings
 from kyodo_shared.store.db import Database
 from kyodo_shared.store.service_store import ServiceStore
-from kyodo_shared.tasks.clock import ServiceClock
+from kyodo_shared.tasks.clock import ClockShifts, ServiceClock
 from kyodo_shared.tasks.health import TaskHealth
 from kyodo_shared.tasks.leases import Lease
 from kyodo_shared.tasks.projection import ProjectionHandler, Projector
@@ -68,8 +68,11 @@ class Foundation:
 
 def open_foundation(service: str, settings: KernelSettings) -> Foundation:
     # KYODO_REPLICA_ID names the lease holder (a pod name, an operator command); else one random id per process.
-    clock, replica = ServiceClock(), settings.replica_id or str(uuid.uuid4())
+    clock, replica = ServiceClock(settings.clock.offset), settings.replica_id or str(uuid.uuid4())
     store = ServiceStore(settings, clock, replica=replica)
+    if settings.clock.allow_shift:
+        # A staging service: `kyodo clock advance` moves it, and a restart keeps the shift (tasks/clock.py).
+        clock.follow(ClockShifts(store.db))
     return Foundation(store, clock, replica, AuditKeys(settings.audit.keys_dir / service))
 
 
@@ -161,6 +164,8 @@ class Kernel:
             self._start_relay(self.js, self.mapper)
         if self.settings.audit.enabled:
             self.audit.start(self.js, self.supervisor)
+        if self.service_clock.shifts is not None:
+            self.supervisor.spawn(self.service_clock.run, "clock")
         if self.timer_actions:
             actions = self.timer_actions
             self.supervisor.spawn(lambda stop: self.timers.run(stop, actions), "timers")

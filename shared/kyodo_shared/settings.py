@@ -5,6 +5,8 @@ Each service's own settings class extends `KernelSettings`; values come from `KY
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
@@ -129,6 +131,48 @@ class HealthSettings(BaseModel):
     stall_after_seconds: float = Field(default=30.0, gt=0)
 
 
+_DURATION = re.compile(r"(\d+)([wdhms])")
+_UNIT_SECONDS = {"w": 604_800, "d": 86_400, "h": 3_600, "m": 60, "s": 1}
+
+
+def parse_duration(text: str) -> timedelta:
+    """`400d`, `1d12h`, `90m`, `2w` (weeks, days, hours, minutes, seconds), or plain seconds: how an operator says
+    how far to move a staging clock. Never negative: see `ClockSettings`."""
+    value = text.strip().lower()
+    if value.isdigit():
+        return timedelta(seconds=int(value))
+    parts = _DURATION.findall(value)
+    if not value or "".join(n + u for n, u in parts) != value:
+        raise ValueError(f"not a duration: {text!r} (e.g. 400d, 1d12h, 90m)")
+    return timedelta(seconds=sum(int(n) * _UNIT_SECONDS[u] for n, u in parts))
+
+
+class ClockSettings(BaseModel):
+    """A staging clock: the whole service lives `offset` ahead of real time (deadlines, timers, retention, recorded
+    times; token validity stays on real time). `allow_shift` lets `kyodo clock advance` move it while it runs.
+
+    Only forward: moving back would put new records before ones already written and re-open decided deadlines.
+    Production sets neither (tests/deploy checks the production overlay)."""
+
+    offset: timedelta = timedelta(0)
+    allow_shift: bool = False
+
+    @field_validator("offset", mode="before")
+    @classmethod
+    def _short_duration(cls, value: object) -> object:
+        # `400d` as an operator writes it; ISO 8601 (`P400D`) and seconds are pydantic's own forms.
+        if isinstance(value, str) and value.strip() and not value.strip().upper().startswith(("P", "-")):
+            return parse_duration(value)
+        return value
+
+    @field_validator("offset")
+    @classmethod
+    def _not_back(cls, value: timedelta) -> timedelta:
+        if value < timedelta(0):
+            raise ValueError("a clock offset moves forward only")
+        return value
+
+
 class HttpSettings(BaseModel):
     """HTTP limits."""
 
@@ -149,6 +193,7 @@ class KernelSettings(BaseSettings):
     privacy: PrivacySettings = PrivacySettings()
     leases: LeaseSettings = LeaseSettings()
     health: HealthSettings = HealthSettings()
+    clock: ClockSettings = ClockSettings()
     auth: AuthSettings = AuthSettings(
         issuer="https://id.kyodo.example", audience="kyodo", jwks_url="https://id.kyodo.example/jwks.json"
     )

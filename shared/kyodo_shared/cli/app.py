@@ -135,6 +135,7 @@ def asyncapi(
 
 def build_app() -> typer.Typer:
     from kyodo_shared.cli.commands_audit import audit_app
+    from kyodo_shared.cli.commands_clock import clock_app
     from kyodo_shared.cli.commands_contracts import contracts_app
     from kyodo_shared.cli.commands_ops import dlq_app, privacy_app, receipt_app
 
@@ -158,6 +159,7 @@ def build_app() -> typer.Typer:
     app.add_typer(receipt_app(), name="receipt")
     app.command("asyncapi")(asyncapi)
     app.add_typer(contracts_app(), name="contracts")
+    app.add_typer(clock_app(), name="clock")
     return app
 
 

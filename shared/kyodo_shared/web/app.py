@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kyodo_shared.audit.api import router as audit_router
 from kyodo_shared.bus.asyncapi import render as render_asyncapi
 from kyodo_shared.runtime import Kernel
+from kyodo_shared.tasks.clock import OFFSET_HEADER, iso_duration
 from kyodo_shared.web.auth import JwksVerifier
 from kyodo_shared.web.handlers import install_problem_handlers
 from kyodo_shared.web.messages import MessageTable
@@ -128,6 +129,10 @@ def create_service_app(
     @app.get("/readyz", tags=["operations"], summary="Readiness (blocked tasks fail it with reason and hint)")
     def readyz() -> JSONResponse:
         ready, body = kernel.readiness()
+        # A staging clock is said plainly, so nobody mistakes its deadlines and lapses for real ones.
+        clock = kernel.service_clock.describe()
+        if clock is not None:
+            body["clock"] = clock
         return JSONResponse(body, status_code=200 if ready else 503)
 
     @app.get(
@@ -161,6 +166,9 @@ def create_service_app(
             kernel.metrics.http_requests.labels(request.method, path, str(response.status_code)).inc()
             kernel.metrics.http_latency.labels(request.method, path).observe(time.perf_counter() - started)
         response.headers[CORRELATION_HEADER] = request.state.correlation_id
+        offset = kernel.service_clock.offset
+        if offset:
+            response.headers[OFFSET_HEADER] = iso_duration(offset)
         return response
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=kernel.settings.http.max_body_bytes)
