@@ -306,6 +306,7 @@ def test_every_published_org_contract_is_produced_by_some_event(app: Any) -> Non
     board = app.establish_committee(COORD, "review_board", "協働事業審査会", None)
     app.appoint_member(COORD, None, board.id, "m-1", "鈴木 一子", APRIL, MARCH)
     app.change_officers(COORD, None, board.id, "m-1", None, None)
+    app.elect_acting_chair(COORD, None, board.id, "proposals:call:c-1", "m-1", ["m-1"], None)
     app.end_membership(COORD, None, board.id, "m-1", None, "resigned")
     _, declaration = app.declare_interest(actor("m-1"), None, "m-1", group, "member", None)
     app.withdraw_interest(actor("m-1"), None, "m-1", declaration, "退会")

@@ -189,7 +189,10 @@ PUBLISHED_TYPES = {
     *(f"registry.Department.{n}" for n in ("Created", "StaffAssigned", "StaffUnassigned", "LiaisonAppointed")),
     *(f"registry.Directory.{n}" for n in ("Opened", "Listed")),
     *(f"registry.Team.{n}" for n in ("Formed", "MemberJoined", "MemberLeft")),
-    *(f"registry.Committee.{n}" for n in ("Established", "MemberAppointed", "OfficersChanged", "MembershipEnded")),
+    *(
+        f"registry.Committee.{n}"
+        for n in ("Established", "MemberAppointed", "OfficersChanged", "MembershipEnded", "ActingChairElected")
+    ),
     *(f"registry.Interests.{n}" for n in ("Opened", "Declared", "Withdrawn")),
     *(
         f"proposals.Call.{n}"

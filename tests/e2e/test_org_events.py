@@ -70,6 +70,8 @@ async def every_step(p: Platform) -> uuid.UUID:
     etag = await send(
         "PUT", f"/committees/{board_id}/officers", {"chair_sub": "m-1", "effective_on": "2025-04-01"}, etag
     )
+    election = {"matter": "proposals:call:c-1", "acting_chair_sub": "m-1", "elector_subs": ["m-1"]}
+    etag = await send("POST", f"/committees/{board_id}/acting-chairs", {**election, "elected_on": "2025-06-01"}, etag)
     await send(
         "POST", f"/committees/{board_id}/members/m-1/end", {"ended_on": "2026-03-31", "reason": "resigned"}, etag
     )
