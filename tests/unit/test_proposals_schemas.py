@@ -14,7 +14,7 @@ BASE: dict[str, Any] = {
     "kind": "open_call",
     "title_ja": "協働事業提案",
     "description_ja": "募集します。",
-    "criteria": [{"key": "need", "name_ja": "必要性", "weight": 1, "max_points": 10}],
+    "criteria": [{"key": "need", "name_ja": "必要性", "weight": 10, "max_points": 10}],
     "passing_score": "5",
     "deadline": "2027-01-15T17:00:00+09:00",
     "committee_id": str(uuid.uuid4()),

@@ -16,8 +16,9 @@ from eventsourcing.persistence import IntegrityError
 
 from kyodo_proposals.app_base import ATTEMPTS, CLOSE_TIMER, rule_of
 from kyodo_proposals.decision import DecisionCommands
-from kyodo_proposals.domain import Call
+from kyodo_proposals.domain import Call, check_deadline, check_rules
 from kyodo_proposals.queries import CallQueries
+from kyodo_proposals.review import Review
 from kyodo_proposals.review_app import ReviewCommands
 from kyodo_proposals.submissions import SubmissionCommands
 from kyodo_shared.domain.actors import Actor
@@ -37,6 +38,7 @@ class ProposalsApplication(SubmissionCommands, ReviewCommands, DecisionCommands,
 
     def draft_call(self, actor: Actor, spec: dict[str, Any]) -> Call:
         """A new draft; the minimum extension an amendment must make is published with its rules."""
+        self._meetable(spec)
         call = Call(uuid.uuid4(), self._with_minimum(spec), actor.sub, actor.trace_dict())
         self.save(call)
         return call
@@ -44,9 +46,16 @@ class ProposalsApplication(SubmissionCommands, ReviewCommands, DecisionCommands,
     def _with_minimum(self, spec: dict[str, Any]) -> dict[str, Any]:
         return {**spec, "minimum_extension_days": self.minimum_extension_days}
 
+    def _meetable(self, spec: dict[str, Any]) -> None:
+        """A draft's rules and deadline must be possible to meet when written (the schema checked the rules too;
+        the deadline needs the service's clock)."""
+        check_rules(spec)
+        check_deadline(datetime.fromisoformat(str(spec["deadline"])), self.clock())
+
     def revise_call(self, actor: Actor, expected: Expected, call_id: UUID, spec: dict[str, Any]) -> Call:
         call = self._load_call(call_id, expected)
         timed = self._timed_deadline(call)
+        self._meetable(spec)
         call.revise_draft(self._with_minimum(spec), actor.sub, actor.trace_dict())
         return self._save_call(call, timed)
 
@@ -85,7 +94,9 @@ class ProposalsApplication(SubmissionCommands, ReviewCommands, DecisionCommands,
             chair = current.chair_sub if current.chair_sub in members else None
             vice = current.vice_chair_sub if current.vice_chair_sub in members else None
             new_board = (members, chair, vice)
-        # The amended rules must still be decidable: checked as a whole, as a draft's are.
+        # The amended rules must still be decidable and reachable: checked as a whole, as a draft's are, so an
+        # amendment of the criteria alone cannot leave the passing score out of reach.
+        check_rules({**call.spec, **changes})
         try:
             rule_of({**call.spec, **changes})
         except (ValueError, KeyError, TypeError):
@@ -135,3 +146,20 @@ class ProposalsApplication(SubmissionCommands, ReviewCommands, DecisionCommands,
                 continue
             return True
         raise Refusal("busy")
+
+    def decide(self, actor: Actor, call_id: UUID, reasons: str) -> Call:
+        """The decision (in `decision`); a refusal for want of a quorum also names the substitute rule's count."""
+        try:
+            return super().decide(actor, call_id, reasons)
+        except Refusal as refusal:
+            if refusal.code != "quorum_not_met" or refusal.data:
+                raise
+            review = self.get_review(call_id)
+            raise Refusal(
+                "quorum_not_met", quorum=str(review.quorum), eligible=str(self.eligible_substitutes(call_id, review))
+            ) from None
+
+    def eligible_substitutes(self, call_id: UUID, review: Review) -> int:
+        """How many may still join as a substitute: current review-board members not yet on the call's board."""
+        committee = str(self.get_call(call_id).spec["committee_id"])
+        return sum(1 for member in self.view.board(committee, self.today()).members if member not in review.board)

@@ -5,8 +5,11 @@ No I/O here: ids, times, the board and the seed commitment are computed by the c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
@@ -40,6 +43,74 @@ CANCELLED = CallStatus.CANCELLED
 AMENDABLE = frozenset(
     {"criteria", "passing_score", "formula", "select", "tie_rule", "priority", "description_ja", "description_en"}
 )
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A rule of a call that cannot be kept as written: the rule's code (its message names the values), the field
+    to correct, and the values involved — numbers and criterion keys the schema has already constrained."""
+
+    rule: str
+    field: str
+    values: dict[str, str]
+
+    def refusal(self) -> Refusal:
+        return Refusal("invalid_rules", field=self.field, rule=self.rule, **self.values)
+
+
+def _exact(value: Fraction) -> str:
+    """A number as people write it: "20", or "121/2" when it is not whole."""
+    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+
+
+def highest_score(criteria: list[Mapping[str, Any]], formula: str) -> Fraction:
+    """The best score the formula can give: every member gives every criterion its maximum."""
+    if formula == "percent_of_maximum":
+        return Fraction(100)
+    return Fraction(sum(int(c["weight"]) * int(c["max_points"]) for c in criteria))
+
+
+def rule_breaches(spec: Mapping[str, Any]) -> list[Breach]:
+    """Everything that would make the decision rule undecidable or unreachable, in the order a form shows it."""
+    breaches: list[Breach] = []
+    keys = [str(c["key"]) for c in spec["criteria"]]
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if repeated:
+        breaches.append(Breach("criterion_key_repeated", "criteria", {"key": repeated[0]}))
+    priority = [str(k) for k in spec.get("priority") or []]
+    unknown = [k for k in priority if k not in keys]
+    if unknown:
+        breaches.append(Breach("priority_unknown_criterion", "priority", {"key": unknown[0]}))
+    elif len(set(priority)) != len(priority):
+        again = next(k for n, k in enumerate(priority) if k in priority[:n])
+        breaches.append(Breach("priority_repeated", "priority", {"key": again}))
+    if spec.get("tie_rule") == "criteria_priority_then_lottery" and not priority:
+        breaches.append(Breach("priority_required", "priority", {"tie_rule": "criteria_priority_then_lottery"}))
+    # A passing score no proposal can reach would make every proposal fail before anyone scored.
+    passing, formula = Fraction(str(spec["passing_score"])), str(spec["formula"])
+    highest = highest_score(list(spec["criteria"]), formula)
+    if passing > highest:
+        values = {"passing_score": _exact(passing), "maximum": _exact(highest), "formula": formula}
+        breaches.append(Breach("passing_score_unreachable", "passing_score", values))
+    return breaches
+
+
+def check_rules(spec: Mapping[str, Any]) -> None:
+    """Refuse rules that cannot be kept, naming the first field to correct."""
+    breaches = rule_breaches(spec)
+    if breaches:
+        raise breaches[0].refusal()
+
+
+def check_deadline(deadline: datetime, now: datetime) -> None:
+    """A deadline already past cannot be met, even in a draft: refused when it is written, not at publication."""
+    if deadline <= now:
+        shown = {"deadline": _tokyo(deadline), "now": _tokyo(now)}
+        raise Refusal("deadline_in_past", field="deadline", **shown)
+
+
+def _tokyo(moment: datetime) -> str:
+    return moment.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
 
 
 class Call(Aggregate):

@@ -53,16 +53,69 @@ MESSAGES: dict[str, Message] = {
         "Score each criterion of the call's published rules.",
     ),
     "already_on_board": Message(409, "既に審査会の委員です", "Already on the board"),
-    "quorum_not_met": Message(409, "定足数を満たさない提案があります", "Some proposals lack the quorum of scorers"),
+    "quorum_not_met": Message(
+        409,
+        "定足数を満たさない提案があります",
+        "Some proposals lack the quorum of scorers",
+        "採点者が定足数（{quorum} 名）に満たない提案があります。補充できる委員は、協働事業審査会の現任委員のうち"
+        "この募集の審査会にまだ加わっていない人に限られます（現在 {eligible} 名）。0 名のときは、先に審査会へ"
+        "委員を任命してください。",
+        "Some proposals have fewer scorers than the quorum ({quorum}). A substitute must be a current member of "
+        "the review board not yet on this call's board ({eligible} now eligible); with none, appoint a member to "
+        "the review board first.",
+    ),
     "not_the_confirmer": Message(
         403,
         "決定の確認は委員長（除斥時は副委員長）が行います",
         "The chair (or, if recused, the vice-chair) confirms",
     ),
+    # A rule that cannot be kept: `invalid_rules` names the field and the rule, whose message names the values.
     "invalid_rules": Message(
+        422, "募集の規定をこのままでは適用できません", "The call's rules cannot be applied as written"
+    ),
+    "criterion_key_repeated": Message(
         422,
-        "募集の規定に矛盾があります（基準キーの重複・優先順位の不備など）",
-        "The rules are inconsistent (duplicate criteria, a priority naming no criterion, ...)",
+        "評価基準のキーが重複しています",
+        "A criterion key is repeated",
+        "評価基準のキー「{key}」が複数の基準に使われています。基準ごとに異なるキーを指定してください。",
+        "The criterion key “{key}” is used by more than one criterion; give each criterion its own key.",
+    ),
+    "priority_unknown_criterion": Message(
+        422,
+        "優先順位に評価基準にないキーがあります",
+        "The priority names a key that is not a criterion",
+        "優先順位のキー「{key}」は評価基準にありません。評価基準のキーを指定してください。",
+        "The priority key “{key}” names no criterion; list criterion keys only.",
+    ),
+    "priority_repeated": Message(
+        422,
+        "優先順位に同じキーが重複しています",
+        "The priority repeats a key",
+        "優先順位のキー「{key}」が2回以上あります。各基準は1回だけ指定してください。",
+        "The priority lists “{key}” more than once; list each criterion at most once.",
+    ),
+    "priority_required": Message(
+        422,
+        "同点時の規定に優先順位が必要です",
+        "The tie rule needs a priority",
+        "同点時の扱い {tie_rule} では、評価基準の優先順位（priority）を1つ以上指定してください。",
+        "The tie rule {tie_rule} needs a priority: list at least one criterion key.",
+    ),
+    "passing_score_unreachable": Message(
+        422,
+        "合格点が到達できる最高点を超えています",
+        "The passing score is above the highest reachable score",
+        "合格点 {passing_score} は、算式 {formula} で到達できる最高点 {maximum} を超えています。"
+        "{maximum} 以下にしてください。",
+        "The passing score {passing_score} is above {maximum}, the highest score the formula {formula} can give; "
+        "set it to {maximum} or less.",
+    ),
+    "deadline_in_past": Message(
+        422,
+        "締切が過去の日時です",
+        "The deadline is in the past",
+        "締切 {deadline}（日本時間）は現在 {now}（日本時間）より前です。これから先の日時を指定してください。",
+        "The deadline {deadline} (Asia/Tokyo) is not after now, {now} (Asia/Tokyo); choose a time still to come.",
     ),
     "no_quorum_failure": Message(
         409, "定足数不足のときのみ委員を補充できます", "A substitute joins only when quorum fails"

@@ -11,7 +11,11 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
 from kyodo_contracts.proposals import CallKind, Formula, TieRule
+from kyodo_proposals.domain import rule_breaches
+from kyodo_proposals.messages import MESSAGES
+from kyodo_shared.web.messages import MessageTable
 from kyodo_shared.web.pagination import Page
+from kyodo_shared.web.problems import rule_error
 from kyodo_shared.web.schemas import Strict
 
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
@@ -33,21 +37,29 @@ _EXACT = re.compile(r"^\d{1,9}(\.\d{1,6})?$|^\d{1,9}/\d{1,9}$")
 EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
 
 
+_WORDING = MessageTable(MESSAGES)
+
+
 def _deadline(value: datetime) -> datetime:
     if not EARLIEST <= value <= LATEST:
-        raise ValueError("must be between 2000 and 2100")
+        raise rule_error(
+            "deadline_out_of_range", "2000年から2100年までの日時を指定してください", "must be between 2000 and 2100"
+        )
     return value
 
 
 def _fraction(value: str) -> str:
+    not_exact = rule_error(
+        "not_an_exact_number",
+        "60、60.5、121/2 のような正確な数で指定してください",
+        "not an exact number such as 60, 60.5 or 121/2",
+    )
     if not _EXACT.match(value):
-        raise ValueError("not an exact number such as 60, 60.5 or 121/2")
+        raise not_exact
     try:
         number = Fraction(value)
     except (ValueError, ZeroDivisionError):
-        raise ValueError("not an exact number such as 60 or 121/2") from None
-    if number < 0:
-        raise ValueError("must not be negative")
+        raise not_exact from None
     return f"{number.numerator}/{number.denominator}"
 
 
@@ -68,13 +80,12 @@ class Rules(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Rules:
-        keys = [c.key for c in self.criteria]
-        if len(set(keys)) != len(keys):
-            raise ValueError("criterion keys must be unique")
-        if any(p not in keys for p in self.priority) or len(set(self.priority)) != len(self.priority):
-            raise ValueError("priority must list criterion keys, each at most once")
-        if self.tie_rule == TieRule.CRITERIA_PRIORITY_THEN_LOTTERY and not self.priority:
-            raise ValueError("criteria_priority_then_lottery needs a priority")
+        # The same rules an amendment is checked by (the domain's), answered with the field and the values.
+        breaches = rule_breaches(self.model_dump(mode="json"))
+        if breaches:
+            first = breaches[0]
+            reason = _WORDING.problem(first.rule, first.values)
+            raise rule_error(first.rule, reason.detail_ja or "", reason.detail_en or "", first.field)
         return self
 
 

@@ -1,4 +1,8 @@
-"""RFC 9457 problem details in Japanese and English; never echoing submitted values.
+"""RFC 9457 problem details in Japanese and English; never echoing submitted text.
+
+A rule-level reason (`rule_error`, or a refusal naming a field) may name the values its rule involves — numbers and
+keys the schema has already constrained, normalized (a passing score as `61/2`, a deadline in Asia/Tokyo) — because
+"the passing score 61/2 is above the highest reachable 30" is what the client needs; free text never appears.
 
 The wording of every code lives in the message tables (`kyodo_shared.web.messages`); the handlers that turn
 exceptions into these responses are in `kyodo_shared.web.handlers`.
@@ -10,6 +14,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
+from pydantic_core import PydanticCustomError
 
 PROBLEM_BASE = "https://kyodo.example/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -102,15 +107,36 @@ def field_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
     for error in errors:
         loc = [_field_part(part) for part in error.get("loc", ()) if part not in ("body",)]
         kind = str(error.get("type", "value_error"))
+        ctx = error.get("ctx") or {}
+        worded = isinstance(ctx.get(_RULE_JA), str)
+        if worded and ctx.get(_RULE_FIELD):
+            # A model's rule is raised at the model's own location: the error says which of its fields breaks it.
+            loc += str(ctx[_RULE_FIELD]).split(".")
         fields.append(
             {
                 "field": ".".join(loc) or "body",
                 "code": kind,
-                "reason_ja": _reason_ja(kind, error.get("ctx") or {}),
+                "reason_ja": str(ctx[_RULE_JA]) if worded else _reason_ja(kind, ctx),
                 "reason_en": str(error.get("msg", "Invalid value")),
             }
         )
     return fields
+
+
+_RULE_FIELD, _RULE_JA = "kyodo_field", "kyodo_reason_ja"
+
+
+def rule_error(code: str, reason_ja: str, reason_en: str, field: str = "") -> PydanticCustomError:
+    """What a validator raises for a rule of its own: its code and reason in both languages, and — from a model
+    validator — the field (dotted, relative to the model) the client must correct.
+
+    The reasons are the service's wording; they may name values the schema has already constrained (numbers,
+    keys of a fixed pattern) but never free text a caller submitted.
+    """
+    # The English is passed as context, not as the template: pydantic would otherwise read braces in it.
+    return PydanticCustomError(
+        code, "{kyodo_reason_en}", {"kyodo_reason_en": reason_en, _RULE_JA: reason_ja, _RULE_FIELD: field}
+    )
 
 
 def _reason_ja(kind: str, ctx: dict[str, Any]) -> str:
