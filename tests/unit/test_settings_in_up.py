@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ HONOURED: dict[str, tuple[str, Callable[[KernelSettings], Any], Any]] = {
     "KYODO_LEASES__TTL_SECONDS": ("3", lambda s: s.leases.ttl_seconds, 3.0),
     "KYODO_LEASES__ENABLED": ("false", lambda s: s.leases.enabled, False),
     "KYODO_HEALTH__STALL_AFTER_SECONDS": ("12", lambda s: s.health.stall_after_seconds, 12.0),
+    "KYODO_CLOCK__OFFSET": ("400d", lambda s: s.clock.offset, timedelta(days=400)),
 }
 # Decided by the embedded layout (a laptop's SQLite files, its private NATS, the development issuer).
 DECIDED_BY_UP = {
@@ -58,6 +60,8 @@ DECIDED_BY_UP = {
     "KYODO_AUTH__AUDIENCE",
     "KYODO_AUTH__JWKS_URL",
     "KYODO_PRIVACY__VAULT_PATH",
+    # A laptop's platform may always be moved in time (`kyodo clock advance`).
+    "KYODO_CLOCK__ALLOW_SHIFT",
 }
 
 

@@ -43,6 +43,8 @@ def embedded_layout(settings: KernelSettings, service: str, data_dir: Path, nats
             "audit": audit,
             # One vault file per service: the services share the data directory, not their keys.
             "privacy": settings.privacy.model_copy(update={"vault_path": data_dir / f"{service}-vault.sqlite"}),
+            # A laptop's platform may always be moved in time (`kyodo clock advance`); production never is.
+            "clock": settings.clock.model_copy(update={"allow_shift": True}),
         }
     )
 
