@@ -66,8 +66,8 @@ MESSAGES: dict[str, Message] = {
     ),
     "not_the_confirmer": Message(
         403,
-        "決定の確認は委員長（除斥時は副委員長）が行います",
-        "The chair (or, if recused, the vice-chair) confirms",
+        "決定の確認は委員長（除斥時は副委員長、いずれも除斥のときは互選された委員長代理）が行います",
+        "The chair confirms (if recused, the vice-chair; if both are, the acting chair the members elected)",
     ),
     # A rule that cannot be kept: `invalid_rules` names the field and the rule, whose message names the values.
     "invalid_rules": Message(
@@ -122,8 +122,9 @@ MESSAGES: dict[str, Message] = {
     ),
     "no_confirmer": Message(
         409,
-        "確認できる委員長・副委員長がいません（いずれも除斥）",
-        "Neither the chair nor the vice-chair can confirm (both recused or absent)",
+        "確認できる委員長・副委員長がいません（いずれも除斥）。除斥されていない委員の互選による委員長代理を登録してください",
+        "Neither the chair nor the vice-chair can confirm (both recused or absent): record an acting chair elected by "
+        "the members not recused",
     ),
     "committee_not_review_board": Message(
         422,
