@@ -17,6 +17,7 @@ from kyodo_shared.web.access import requires
 from kyodo_shared.web.auth import Principal, Role
 from kyodo_shared.web.pagination import LINK_HEADER, Page, Paging, paginated
 from kyodo_shared.web.preconditions import etag_of
+from kyodo_shared.web.problems import rule_error
 from kyodo_shared.web.routes import service_router
 from kyodo_shared.web.schemas import Strict
 
@@ -41,7 +42,11 @@ class AppointmentRequest(Strict):
     def _after_start(cls, term_end: date, info: ValidationInfo) -> date:
         start = info.data.get("term_start")
         if start is not None and term_end < start:
-            raise ValueError("term_end must not be before term_start")
+            raise rule_error(
+                "term_end_before_start",
+                f"任期の終了日（{term_end}）が開始日（{start}）より前です",
+                f"term_end ({term_end}) must not be before term_start ({start})",
+            )
         return term_end
 
 
@@ -54,7 +59,11 @@ class OfficersRequest(Strict):
     @classmethod
     def _differs(cls, vice_chair_sub: str | None, info: ValidationInfo) -> str | None:
         if vice_chair_sub is not None and vice_chair_sub == info.data.get("chair_sub"):
-            raise ValueError("the vice-chair must differ from the chair")
+            raise rule_error(
+                "vice_chair_is_chair",
+                "副委員長は委員長と別の委員にしてください",
+                "the vice-chair must differ from the chair",
+            )
         return vice_chair_sub
 
 
@@ -79,7 +88,9 @@ class ElectionRequest(Strict):
     @classmethod
     def _distinct(cls, elector_subs: list[str]) -> list[str]:
         if len(set(elector_subs)) != len(elector_subs):
-            raise ValueError("each elector is named once")
+            raise rule_error(
+                "elector_repeated", "互選した委員はそれぞれ一度だけ記載してください", "each elector is named once"
+            )
         return elector_subs
 
 
