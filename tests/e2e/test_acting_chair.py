@@ -160,6 +160,12 @@ async def test_the_acting_chair_elected_by_members_not_recused_confirms_when_cha
         tainted = await decide(p, call_id, "m-3")
         assert (tainted.status_code, tainted.json()["code"]) == (409, "no_confirmer")
 
+        # Nor one member electing themselves: the electors must be a majority of the members not recused (m-3, m-4).
+        await ok(elect(p, committee, {"matter": matter, "acting_chair_sub": "m-3", "elector_subs": ["m-3"]}), 201)
+        await eventually(lambda: recorded(p, committee, matter) == ("m-3", ("m-3",)), timeout=20)
+        alone = await decide(p, call_id, "m-3")
+        assert (alone.status_code, alone.json()["code"]) == (409, "no_confirmer")
+
         elected = await ok(
             elect(p, committee, {"matter": matter, "acting_chair_sub": "m-3", "elector_subs": ["m-4", "m-3"]}), 201
         )
@@ -185,13 +191,14 @@ async def test_the_acting_chair_elected_by_members_not_recused_confirms_when_cha
 
         async def elections_published() -> bool:
             types: list[str] = await published_types(nats_url, bus_namespace, "registry")
-            return types.count("committee.acting_chair_elected.v1") == 3
+            return types.count("committee.acting_chair_elected.v1") == 4
 
         await eventually(elections_published, timeout=20)
         published = await registry_messages(nats_url, bus_namespace, "committee.acting_chair_elected.v1")
         assert [(m["acting_chair_sub"], m["elector_subs"]) for m in published] == [
             ("m-2", ["m-3", "m-4"]),
             ("m-3", ["m-2", "m-3"]),
+            ("m-3", ["m-3"]),
             ("m-3", ["m-3", "m-4"]),
         ]
         assert {(m["committee_id"], m["committee_kind"], m["matter"]) for m in published} == {

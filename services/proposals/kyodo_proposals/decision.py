@@ -53,9 +53,14 @@ class DecisionCommands(ProposalsBase):
         if acting is None:
             return None
         people = (acting.acting_chair_sub, *acting.elector_subs)
-        if all(sub in review.board and not self._recused_on_call(review, sub) for sub in people):
-            return acting.acting_chair_sub
-        return None
+        if not all(sub in review.board and not self._recused_on_call(review, sub) for sub in people):
+            return None
+        # Elected by the members present who are not recused: a majority of them, so neither one member alone nor
+        # whoever records the election picks the confirmer.
+        eligible = [m for m in review.board if not self._recused_on_call(review, m)]
+        if 2 * len(set(acting.elector_subs)) <= len(eligible):
+            return None
+        return acting.acting_chair_sub
 
     def decide(self, actor: Actor, call_id: UUID, reasons: str) -> Call:
         call, review = self._reviewing(call_id), self.get_review(call_id)
