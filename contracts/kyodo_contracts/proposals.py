@@ -159,7 +159,8 @@ class SetAsideProposal(ContractModel):
     proposal_id: UUID
     group_id: UUID
     reason: str = Field(
-        description="The group's standing at the deadline (suspended, lapsed, dissolved, …) or receipt_mismatch."
+        description="Why: the group's standing at the deadline (under_review, rejected, lapsed, suspended, dissolved, "
+        "unknown) or receipt_mismatch (the sealed version did not match the group's receipt)."
     )
 
 

@@ -195,7 +195,8 @@ class GroupRecheckOpened(Contract):
     group_id: UUID
     criteria: list[Criterion]
     cause: str = Field(
-        description="bylaws_changed, tie_declared, or interest_declared (an assessor declared an interest in the group)."
+        description="bylaws_changed, tie_declared, or interest_declared (an assessor declared an interest in the "
+        "group)."
     )
 
 

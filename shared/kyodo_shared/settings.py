@@ -132,6 +132,9 @@ class HealthSettings(BaseModel):
 
 
 _DURATION = re.compile(r"(\d+)([wdhms])")
+# How far a staging clock may run ahead in all: far enough for any retention period, near enough that every date
+# stays writable (deadlines are bounded) and no datetime overflows.
+MAX_CLOCK_OFFSET = timedelta(days=50 * 366)
 _UNIT_SECONDS = {"w": 604_800, "d": 86_400, "h": 3_600, "m": 60, "s": 1}
 
 
@@ -144,7 +147,10 @@ def parse_duration(text: str) -> timedelta:
     parts = _DURATION.findall(value)
     if not value or "".join(n + u for n, u in parts) != value:
         raise ValueError(f"not a duration: {text!r} (e.g. 400d, 1d12h, 90m)")
-    return timedelta(seconds=sum(int(n) * _UNIT_SECONDS[u] for n, u in parts))
+    seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in parts)
+    if seconds > MAX_CLOCK_OFFSET.total_seconds():
+        raise ValueError(f"{text!r} is more than a staging clock may move (at most {MAX_CLOCK_OFFSET.days} days)")
+    return timedelta(seconds=seconds)
 
 
 class ClockSettings(BaseModel):
@@ -170,6 +176,8 @@ class ClockSettings(BaseModel):
     def _not_back(cls, value: timedelta) -> timedelta:
         if value < timedelta(0):
             raise ValueError("a clock offset moves forward only")
+        if value > MAX_CLOCK_OFFSET:
+            raise ValueError(f"a clock offset is at most {MAX_CLOCK_OFFSET.days} days")
         return value
 
 

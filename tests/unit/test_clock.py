@@ -37,11 +37,19 @@ def test_anything_else_is_not_a_duration(text: str) -> None:
 
 
 def test_the_offset_comes_from_kyodo_clock_offset_in_any_of_its_forms(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KYODO_CLOCK__ALLOW_SHIFT", "true")
     for value, expected in [("400d", timedelta(days=400)), ("P1DT2H", timedelta(days=1, hours=2)), ("60", None)]:
         monkeypatch.setenv("KYODO_CLOCK__OFFSET", value)
         assert KernelSettings().clock.offset == (expected or timedelta(minutes=1))
-    monkeypatch.setenv("KYODO_CLOCK__ALLOW_SHIFT", "true")
     assert KernelSettings().clock.allow_shift
+
+
+def test_an_offset_beyond_fifty_years_is_refused() -> None:
+    """Every date must stay writable (deadlines are bounded) and no datetime may overflow."""
+    with pytest.raises(ValidationError, match="at most"):
+        ClockSettings(offset=timedelta(days=60 * 366), allow_shift=True)
+    with pytest.raises(ValueError, match="more than a staging clock may move"):
+        parse_duration("3000000d")
 
 
 def test_the_clock_stays_on_real_time_and_fixed_by_default() -> None:
@@ -101,7 +109,7 @@ def test_a_recorded_shift_is_honoured_only_by_a_service_that_allows_shifting(tmp
     )
     assert restarted.clock.offset == timedelta(days=401)
     restarted.store.close()
-    fixed = open_foundation("registry", settings(tmp_path, ClockSettings(offset=timedelta(days=1))))
-    assert fixed.clock.offset == timedelta(days=1)
+    fixed = open_foundation("registry", settings(tmp_path, ClockSettings()))
+    assert fixed.clock.offset == timedelta(0)
     assert fixed.clock.shifts is None
     fixed.store.close()

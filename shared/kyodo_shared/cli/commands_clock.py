@@ -21,7 +21,7 @@ from kyodo_shared.cli.app import data_dir, known_service, service_names, sub_app
 from kyodo_shared.cli.bus_target import explicit_layout
 from kyodo_shared.cli.errors import REFUSED, USAGE, CliError
 from kyodo_shared.cli.operator import require_store, service_settings
-from kyodo_shared.settings import KernelSettings, parse_duration
+from kyodo_shared.settings import MAX_CLOCK_OFFSET, KernelSettings, parse_duration
 from kyodo_shared.store.db import open_database
 from kyodo_shared.tasks.clock import ClockShifts, iso_duration
 
@@ -45,7 +45,20 @@ def advance(
         raise typer.BadParameter(str(exc), param_hint="DURATION") from None
     if delta <= timedelta(0):
         raise typer.BadParameter("the clock moves forward only, by more than nothing", param_hint="DURATION")
-    for service, settings in _targets(data_dir(ctx), services):
+    targets = _targets(data_dir(ctx), services)
+    for service, settings in targets:
+        # Every service first, so an advance that one would refuse (beyond the limit) moves none.
+        db = open_database(settings.store)
+        try:
+            if ClockShifts(db).read() + delta > MAX_CLOCK_OFFSET:
+                raise CliError(
+                    f"{service}: a staging clock runs at most {MAX_CLOCK_OFFSET.days} days ahead",
+                    hint="`kyodo clock show` says how far it is already",
+                    code=REFUSED,
+                )
+        finally:
+            db.close()
+    for service, settings in targets:
         _print(service, settings, lambda shifts: shifts.advance(delta))
     return 0
 
@@ -63,6 +76,12 @@ def _targets(folder: Path, services: list[str] | None) -> list[tuple[str, Kernel
     if explicit_layout() and (services is None or len(services) != 1):
         raise CliError(
             "in the explicit layout the KYODO_STORE__* settings are one service's: name it with --service",
+            code=USAGE,
+        )
+    if not explicit_layout() and services and set(services) != set(service_names()):
+        raise CliError(
+            "in the embedded layout every service's clock moves together (one platform, one time)",
+            hint="leave out --service",
             code=USAGE,
         )
     targets = []

@@ -18,6 +18,7 @@ from typing import Any
 
 import structlog
 
+from kyodo_shared.settings import MAX_CLOCK_OFFSET
 from kyodo_shared.store.db import Database, migrate
 from kyodo_shared.tasks.aio import sleep_or_stop
 
@@ -49,6 +50,8 @@ class ClockShifts:
         seconds = int(by.total_seconds())
         if seconds <= 0:
             raise ValueError("the clock moves forward only")
+        if self.read() + by > MAX_CLOCK_OFFSET:
+            raise ValueError(f"a staging clock runs at most {MAX_CLOCK_OFFSET.days} days ahead")
         with self.db.transaction() as tx:
             tx.execute(
                 "INSERT INTO kyodo_clock_shift (id, seconds, moved_at) VALUES (1, %s, %s) ON CONFLICT (id) "
