@@ -78,12 +78,6 @@ def _targets(folder: Path, services: list[str] | None) -> list[tuple[str, Kernel
             "in the explicit layout the KYODO_STORE__* settings are one service's: name it with --service",
             code=USAGE,
         )
-    if not explicit_layout() and services and set(services) != set(service_names()):
-        raise CliError(
-            "in the embedded layout every service's clock moves together (one platform, one time)",
-            hint="leave out --service",
-            code=USAGE,
-        )
     targets = []
     for service in services or service_names():
         settings = service_settings(service, folder)
