@@ -6,17 +6,13 @@ it, and the acting chair confirms — but not an acting chair (or an election) t
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import nats
 import pytest
 
-from kyodo_contracts import stream_name
-from kyodo_shared.bus.cloudevents import H_TYPE
 from kyodo_shared.web.devissuer import DevIssuer
 
-from support.bus import published_types
+from support.bus import published_bodies, published_types
 from support.calls import (
     close_and_open_review,
     coordinator,
@@ -67,23 +63,6 @@ async def decide(p: Platform, call_id: str, member: str) -> Any:
     return await p.clients["proposals"].post(
         f"/calls/{call_id}/review/decision", json=REASONS, headers=p.token(member, "reviewer")
     )
-
-
-async def registry_messages(nats_url: str, namespace: str, suffix: str) -> list[dict[str, Any]]:
-    """The data of the registry's stream messages whose type ends with `suffix`."""
-    nc = await nats.connect(nats_url)
-    try:
-        js = nc.jetstream()
-        name = stream_name(namespace, "registry")
-        last = int((await js.stream_info(name)).state.last_seq)
-        found = []
-        for seq in range(1, last + 1):
-            msg = await js.get_msg(name, seq)
-            if str((msg.headers or {}).get(H_TYPE, "")).endswith(suffix):
-                found.append(json.loads(msg.data or b"{}"))
-        return found
-    finally:
-        await nc.close()
 
 
 async def test_the_acting_chair_elected_by_members_not_recused_confirms_when_chair_and_vice_chair_are_recused(
@@ -194,7 +173,7 @@ async def test_the_acting_chair_elected_by_members_not_recused_confirms_when_cha
             return types.count("committee.acting_chair_elected.v1") == 4
 
         await eventually(elections_published, timeout=20)
-        published = await registry_messages(nats_url, bus_namespace, "committee.acting_chair_elected.v1")
+        published = await published_bodies(nats_url, bus_namespace, "registry", "committee.acting_chair_elected.v1")
         assert [(m["acting_chair_sub"], m["elector_subs"]) for m in published] == [
             ("m-2", ["m-3", "m-4"]),
             ("m-3", ["m-2", "m-3"]),

@@ -6,19 +6,15 @@ shows them, contacts, handover, and conflicts of interest.
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import nats
 import pytest
 
-from kyodo_contracts import stream_name
-from kyodo_shared.bus.cloudevents import H_TYPE
 from kyodo_shared.web.devissuer import DevIssuer
 
-from support.bus import published_types
+from support.bus import published_bodies, published_types
 from support.harness import Backend, Platform, eventually, platform, settings_for
 from support.lifecycle import GroupClient
 from support.registry import CRITERIA, application, bylaws
@@ -271,23 +267,6 @@ async def test_a_coordinator_with_a_declared_interest_is_refused_on_that_group_a
         assert (await interested.post("/dissolution", {"reason": "解散"}, "rep-1")).json()["status"] == "dissolved"
 
 
-async def published_bodies(nats_url: str, namespace: str, event: str) -> list[dict[str, Any]]:
-    """The bodies of the registry's published messages of one type (e.g. "group.rejected.v1"), in order."""
-    nc = await nats.connect(nats_url)
-    try:
-        js = nc.jetstream()
-        name = stream_name(namespace, "registry")
-        last = int((await js.stream_info(name)).state.last_seq)
-        found = []
-        for seq in range(1, last + 1):
-            msg = await js.get_msg(name, seq)
-            if str(msg.headers[H_TYPE]).endswith(event):
-                found.append(json.loads(msg.data))
-        return found
-    finally:
-        await nc.close()
-
-
 async def test_each_criterions_failure_is_published_with_its_reason(
     backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
 ) -> None:
@@ -300,11 +279,14 @@ async def test_each_criterions_failure_is_published_with_its_reason(
             groups[group.group_id] = unmet
 
         async def all_published() -> bool:
-            return len(await published_bodies(nats_url, bus_namespace, "group.rejected.v1")) == len(CRITERIA)
+            return len(await published_bodies(nats_url, bus_namespace, "registry", "group.rejected.v1")) == len(
+                CRITERIA
+            )
 
         await eventually(all_published, timeout=20)
         published = {
-            m["group_id"]: m["unmet"] for m in await published_bodies(nats_url, bus_namespace, "group.rejected.v1")
+            m["group_id"]: m["unmet"]
+            for m in await published_bodies(nats_url, bus_namespace, "registry", "group.rejected.v1")
         }
         assert published == {
             group_id: [{"criterion": unmet, "reason": f"{unmet}の判断理由"}] for group_id, unmet in groups.items()
@@ -364,7 +346,7 @@ async def test_an_assessor_who_declares_an_interest_before_the_decision_has_thei
         assert {a["assessor_sub"] for a in decided["assessments"].values()} == {"coord-2"}
 
         async def voided_published() -> list[dict[str, Any]]:
-            return await published_bodies(nats_url, bus_namespace, "group.recheck_opened.v1")
+            return await published_bodies(nats_url, bus_namespace, "registry", "group.recheck_opened.v1")
 
         messages = await eventually(voided_published, timeout=20)
         assert [(m["criteria"], m["cause"]) for m in messages] == [(list(CRITERIA[:3]), "interest_declared")]
@@ -392,5 +374,5 @@ async def test_an_interest_declared_after_the_registration_reopens_all_six_crite
             return "interest.declared.v1" in types and types[-1] == "group.recheck_passed.v1"
 
         await eventually(both_published, timeout=20)
-        opened = await published_bodies(nats_url, bus_namespace, "group.recheck_opened.v1")
+        opened = await published_bodies(nats_url, bus_namespace, "registry", "group.recheck_opened.v1")
         assert [(m["criteria"], m["cause"]) for m in opened] == [(list(CRITERIA), "interest_declared")]

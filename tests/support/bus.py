@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -157,5 +158,22 @@ async def published_types(nats_url: str, namespace: str, service: str) -> list[s
             str((await js.get_msg(name, seq)).headers[H_TYPE]).removeprefix(f"jp.kyodo.{service}.")
             for seq in range(1, last + 1)
         ]
+    finally:
+        await nc.close()
+
+
+async def published_bodies(nats_url: str, namespace: str, service: str, event: str) -> list[dict[str, Any]]:
+    """The JSON bodies of a service's published messages whose type ends with `event` (e.g. "group.rejected.v1")."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        name = stream_name(namespace, service)
+        last = int((await js.stream_info(name)).state.last_seq)
+        found = []
+        for seq in range(1, last + 1):
+            msg = await js.get_msg(name, seq)
+            if str((msg.headers or {}).get(H_TYPE, "")).endswith(event):
+                found.append(json.loads(msg.data or b"{}"))
+        return found
     finally:
         await nc.close()
