@@ -256,6 +256,7 @@ async def test_a_coordinator_with_a_declared_interest_is_refused_on_that_group_a
         await interested.assess_all(sub="coord-1")
         for path, body in (
             ("/suspension", {"reason": "理由"}),
+            ("/reinstatement", {"reason": "理由"}),
             ("/dissolution", {"reason": "理由"}),
             ("/handover/decision", {"new_representative_sub": "coord-2", "reason": "理由", **PERSON}),
         ):

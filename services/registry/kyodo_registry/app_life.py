@@ -87,7 +87,8 @@ class GroupLife(OrgCommands):
                 due = one_year_after(today).isoformat()
             group.reinstate(reason, due, actor.sub, actor.trace_dict())
 
-        return self._change(actor, expected, group_id, lambda g: None, reinstate)
+        # Lifting a suspension is a decision on the group like suspending it: nobody with an interest in it decides.
+        return self._change(actor, expected, group_id, lambda g: self._impartial(g, actor), reinstate)
 
     def dissolve(self, actor: Actor, expected: Expected, group_id: UUID, reason: str) -> Group:
         def who(group: Group) -> None:
