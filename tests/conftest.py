@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import functools
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -78,9 +80,25 @@ def pg_dsn() -> Iterator[str]:
             yield stack.enter_context(spawn_postgres())
 
 
+def require_answering(url: str, what: str, default_port: int) -> None:
+    """End the whole run, saying why, when a server the session uses has stopped answering: every later test would
+    wait on it (a service's first connection waits its `connect_wait_seconds`), and CI would run out of time."""
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), timeout=5):
+            return
+    except OSError as exc:
+        pytest.exit(
+            f"{what} at {url} stopped answering during the test run ({exc}); the tests after this one cannot pass. "
+            "Restart it (the machine's servers: ../shared/MACHINE.md) and run the suite again.",
+            returncode=3,
+        )
+
+
 @pytest.fixture
 def pg_database(pg_dsn: str) -> Iterator[str]:
     """DSN of a fresh, uniquely named empty database, dropped (WITH FORCE) after the test."""
+    require_answering(pg_dsn, "PostgreSQL", 5432)
     with temporary_database(pg_dsn) as dsn:
         yield dsn
 
@@ -88,6 +106,7 @@ def pg_database(pg_dsn: str) -> Iterator[str]:
 @pytest.fixture
 def bus_namespace(nats_url: str) -> Iterator[str]:
     """A unique bus namespace `t<hex8>`; its streams (`<NAMESPACE>_*`) are deleted after the test."""
+    require_answering(nats_url, "NATS", 4222)
     namespace = f"t{uuid.uuid4().hex[:8]}"
     yield namespace
     delete_streams_sync(nats_url, f"{namespace.upper()}_")

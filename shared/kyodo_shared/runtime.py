@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import nats
 import structlog
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
@@ -27,6 +26,7 @@ from kyodo_shared.audit.chain import ChainStore
 from kyodo_shared.audit.keys import AuditKeys, SigningKeys
 from kyodo_shared.audit.runtime import AuditRuntime
 from kyodo_shared.audit.visibility import VisibilityPolicy
+from kyodo_shared.bus.connection import connect_bus
 from kyodo_shared.bus.consumer import BatchHandler, Handler, SourceConsumer
 from kyodo_shared.bus.dlq import ConsumerLedger
 from kyodo_shared.bus.relay import ContractMapper, OutboxRelay
@@ -152,13 +152,7 @@ class Kernel:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self.supervisor.reset()
-        self.nc = await nats.connect(
-            self.settings.bus.nats_url,
-            name=f"kyodo-{self.service}",
-            max_reconnect_attempts=-1,
-            reconnect_time_wait=1,
-            connect_timeout=5,
-        )
+        self.nc = await connect_bus(self.settings.bus, f"kyodo-{self.service}")
         self.js = self.nc.jetstream(publish_async_max_pending=self.settings.relay.max_in_flight)
         if self.mapper is not None and self.settings.relay.enabled:
             self._start_relay(self.js, self.mapper)

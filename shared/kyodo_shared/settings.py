@@ -71,6 +71,8 @@ class BusSettings(BaseModel):
     nats_url: str = "nats://127.0.0.1:4222"
     namespace: str = Field(default="kyodo", pattern=r"^[a-z][a-z0-9]{0,30}$")
     stream_replicas: int = Field(default=1, ge=1, le=5)
+    # How long a starting service waits for its first connection before it fails, naming the URL (bus/connection.py).
+    connect_wait_seconds: float = Field(default=60.0, gt=0, le=3600)
 
 
 class RelaySettings(BaseModel):

@@ -1,0 +1,57 @@
+"""The service's NATS connection: reconnect forever once connected, but a bounded wait for the first connection.
+
+nats-py treats `max_reconnect_attempts=-1` as "never give up", for the first connection too: a service started
+while NATS is down, or pointed at a wrong URL, would sit in its startup forever without a word (no HTTP port yet,
+so no /readyz to ask). A running service must ride out a NATS restart, so the unbounded reconnect stays; the first
+connection gets `connect_wait_seconds`, then the start fails naming the URL and what to check (Kubernetes restarts
+the pod, `kyodo up` reports it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import structlog
+from nats.aio.client import Client as NatsClient
+
+from kyodo_shared.settings import BusSettings
+
+log = structlog.get_logger(__name__)
+
+
+class BusUnreachable(RuntimeError):
+    """NATS did not answer within the start's wait."""
+
+
+async def connect_bus(bus: BusSettings, name: str) -> NatsClient:
+    """Connect as `name`; raise BusUnreachable after `bus.connect_wait_seconds` without a connection."""
+    nc = NatsClient()
+    attempts = 0
+
+    async def on_error(exc: Exception) -> None:
+        nonlocal attempts
+        attempts += 1
+        # Once connected, nats-py reports here what it recovers from by itself: a line, not a traceback.
+        log.warning("bus_error", url=bus.nats_url, error=f"{type(exc).__name__}: {exc}", attempt=attempts)
+
+    try:
+        async with asyncio.timeout(bus.connect_wait_seconds):
+            await nc.connect(
+                bus.nats_url,
+                name=name,
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=1,
+                connect_timeout=5,
+                error_cb=on_error,
+            )
+    except TimeoutError:
+        with contextlib.suppress(Exception):
+            await nc.close()
+        hint = "start NATS (with JetStream) there, or correct KYODO_BUS__NATS_URL"
+        log.error("bus_unreachable_at_start", url=bus.nats_url, waited_seconds=bus.connect_wait_seconds, hint=hint)
+        raise BusUnreachable(
+            f"NATS at {bus.nats_url} did not answer within {bus.connect_wait_seconds:g} s "
+            f"({attempts} failed attempts): {hint}"
+        ) from None
+    return nc
