@@ -96,6 +96,9 @@ class Kernel:
     timer_actions: dict[str, Action] = field(default_factory=dict)
     # The service's own query tables, kept by following its notification log (name → handler).
     projections: dict[str, ProjectionHandler] = field(default_factory=dict)
+    # The sealed store's application (store/sealed.py), for a service that keeps one: nothing here runs over it;
+    # `kyodo audit verify` checks it against the sealed chains recorded in the public history.
+    sealed: Any = None
 
     def __post_init__(self) -> None:
         self.metrics = KernelMetrics()
@@ -255,6 +258,8 @@ class Kernel:
             return
         self._closed = True
         self.application.close()
+        if self.sealed is not None:
+            self.sealed.close()
         self.store.close()
 
     def readiness(self) -> tuple[bool, dict[str, Any]]:

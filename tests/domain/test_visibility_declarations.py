@@ -221,7 +221,7 @@ PUBLISHED_TYPES = {
         )
     ),
     *(f"proposals.Proposal.{n}" for n in ("Submitted", "Revised", "Withdrawn")),
-    *(f"proposals.Gate.{n}" for n in ("Opened", "Passed", "Shut")),
+    *(f"proposals.Gate.{n}" for n in ("Opened", "Passed", "Shut", "Reopened")),
 }
 
 

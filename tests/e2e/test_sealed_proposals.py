@@ -246,7 +246,8 @@ async def test_only_eligible_groups_submit_and_a_submission_racing_the_close_lan
         app = kernel.application
         call_uuid = uuid.UUID(call_id)
         kernel.clock = lambda: deadline - timedelta(seconds=1)
-        save = app.save
+        # Sealed proposals are saved in the sealed store (kyodo_shared/store/sealed.py), with the call's gate.
+        save = app.sealed.save
         raced: list[str] = []
 
         def close_first(*objs: Any) -> Any:
@@ -257,7 +258,7 @@ async def test_only_eligible_groups_submit_and_a_submission_racing_the_close_lan
                 assert app.close_due(call_uuid, TRACE)
             return save(*objs)
 
-        app.save = close_first
+        app.sealed.save = close_first
         try:
             refused_late = await proposals.post(
                 f"/calls/{call_id}/proposals",
@@ -265,7 +266,7 @@ async def test_only_eligible_groups_submit_and_a_submission_racing_the_close_lan
                 headers=p.token("rep-1", "group"),
             )
         finally:
-            app.save = save
+            app.sealed.save = save
         assert raced == ["close"]
         assert (refused_late.status_code, refused_late.json()["code"]) == (409, "call_not_open")
         assert app.get_call(call_uuid).status == "closed"

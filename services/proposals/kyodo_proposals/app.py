@@ -6,6 +6,7 @@ authorizes from the service's own data, loads the aggregate once, runs the domai
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import uuid
 from datetime import datetime
@@ -16,14 +17,17 @@ from eventsourcing.persistence import IntegrityError
 
 from kyodo_proposals.app_base import ATTEMPTS, CLOSE_TIMER, rule_of
 from kyodo_proposals.decision import DecisionCommands
-from kyodo_proposals.domain import Call, check_deadline, check_rules
+from kyodo_proposals.domain import PUBLISHED, Call, check_deadline, check_rules
 from kyodo_proposals.queries import CallQueries
 from kyodo_proposals.review import Review
 from kyodo_proposals.review_app import ReviewCommands
+from kyodo_proposals.sealing import derived_id
 from kyodo_proposals.submissions import SubmissionCommands
+from kyodo_shared.audit.chain import iter_notifications
 from kyodo_shared.domain.actors import Actor
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.domain.refusals import Expected, Refusal
+from kyodo_shared.store.sealed import chain_of, sealed_entries
 
 # CLOSE_TIMER: the composition root registers the deadline timer's action under it.
 __all__ = ["CLOSE_TIMER", "ProposalsApplication"]
@@ -114,38 +118,73 @@ class ProposalsApplication(SubmissionCommands, ReviewCommands, DecisionCommands,
         return self._save_call(call, timed)
 
     def cancel(self, actor: Actor, expected: Expected, call_id: UUID, reason: str) -> Call:
-        """Cancel the call and shut its gate in one save, so no submission lands after the cancellation."""
+        """Cancel the call. A published call's gate shuts first, so no submission lands after the cancellation,
+        and the cancellation records the sealed chain (see `_seal_off`)."""
         for _ in range(ATTEMPTS):
             call = self._load_call(call_id, expected)
-            call.cancel(reason, actor.sub, actor.trace_dict())
-            gate = self._gate(call_id)
-            if not gate.shut:
-                gate.close()
+            sealed = self._seal_off(call_id) if call.status == PUBLISHED else None
+            call.cancel(reason, actor.sub, actor.trace_dict(), sealed)
             try:
-                self.save(call, gate)
+                self.save(call)
             except IntegrityError:
-                continue  # a submission passed the gate first: look again (at the version the caller saw)
+                self._reopen_if_still_open(call_id)
+                continue  # changed concurrently: look again (at the version the caller saw)
             return call
         raise Refusal("busy")
 
     def close_due(self, call_id: UUID, trace: dict[str, str]) -> bool:
         """The deadline timer's action: idempotent, it closes the call only once its (current) deadline passed.
 
-        The call and its gate close in one save; a submission that passed the gate first is kept.
+        The gate shuts first (a submission that passed it before is kept, none passes after), then the call closes
+        recording the sealed chain; were the call changed meanwhile, the gate opens again.
         """
-        call, now = self.get_call(call_id), self.clock()
         for _ in range(ATTEMPTS):
-            if not call.close(now, trace):
+            call = self.get_call(call_id)
+            if not call.due(self.clock()):
+                self._reopen_if_still_open(call_id)
                 return False
-            gate = self._gate(call.id)
-            gate.close()
+            call.close(self.clock(), trace, self._seal_off(call_id))
             try:
-                self.save(call, gate)
+                self.save(call)
             except IntegrityError:
-                call = self.get_call(call.id)
                 continue
             return True
         raise Refusal("busy")
+
+    def _seal_off(self, call_id: UUID) -> dict[str, Any] | None:
+        """Shut the call's gate in the sealed store and return the sealed chain of the call's sealed aggregates:
+        their ids (the gate's and every group's proposal that has events), how many events, the head. None for a
+        call whose sealed history is in the public store (see `_box`)."""
+        box = self._box(call_id)
+        for _ in range(ATTEMPTS):
+            gate = self._gate(box, call_id)
+            if gate.shut:
+                break
+            gate.close()
+            try:
+                box.save(gate)
+            except IntegrityError:
+                continue  # a submission passed the gate first: it is kept
+            break
+        else:
+            raise Refusal("busy")
+        if box is not self.sealed:
+            return None
+        candidates = {str(gate.id)} | {
+            str(derived_id(self.sealing_key, "proposal:", call_id, UUID(group))) for group in self.view.group_ids()
+        }
+        entries = sealed_entries(iter_notifications(self.sealed.recorder), candidates)
+        return chain_of(entries, {e.originator_id for e in entries}).as_dict()
+
+    def _reopen_if_still_open(self, call_id: UUID) -> None:
+        """A gate shut for a close or a cancellation that did not happen: the call still takes proposals."""
+        box = self._box(call_id)
+        gate = self._gate(box, call_id)
+        if gate.shut and self.get_call(call_id).status == PUBLISHED:
+            gate.reopen()
+            # Another close or reopen moved it first: that one decides.
+            with contextlib.suppress(IntegrityError):
+                box.save(gate)
 
     def decide(self, actor: Actor, call_id: UUID, reasons: str) -> Call:
         """The decision (in `decision`); a refusal for want of a quorum also names the substitute rule's count."""

@@ -51,6 +51,13 @@ def rule_of(spec: dict[str, Any]) -> CallRule:
     )
 
 
+class SealedProposals(Application[UUID]):
+    """The sealed store's application (kyodo_shared/store/sealed.py): the calls' gates and sealed proposals, in
+    tables of their own (`proposals_sealed_events`; a file of its own on SQLite) that nothing public reads."""
+
+    name = "proposals_sealed"
+
+
 class ProposalsBase(Application[UUID]):
     """The eventsourcing Application of the proposals service, with its dependencies and shared helpers."""
 
@@ -67,6 +74,7 @@ class ProposalsBase(Application[UUID]):
         sealing_key: bytes,
         keys: AuditKeys,
         minimum_extension_days: int,
+        sealed: SealedProposals,
     ) -> None:
         super().__init__(env=env)
         # Receipt and publication times come from the clock here, never from inside an event.
@@ -74,6 +82,8 @@ class ProposalsBase(Application[UUID]):
         # Kept outside the store (beside the audit keys): seeds and sealed ids derive from it, so nobody reading
         # the database can learn a lottery seed before the results or link a sealed record to a group.
         self.sealing_key = sealing_key
+        # Gates and sealed proposals: a store apart, so the public history does not count them (see `_box`).
+        self.sealed = sealed
         # Receipts are signed with the service's audit keys (published like the checkpoints' keys).
         self.keys = keys
         # An amendment must move the deadline by at least this many days (published with the call).
@@ -122,18 +132,28 @@ class ProposalsBase(Application[UUID]):
 
     # --- what the sealing key keeps apart -------------------------------------------------------------------
 
-    def _gate(self, call_id: UUID) -> Gate:
+    def _box(self, call_id: UUID) -> Application[UUID]:
+        """Where the call's sealed aggregates are: the sealed store — except for a call whose gate was opened in the
+        service's own store, before the sealed store existed, which keeps its sealed history there to the end (its
+        close records no sealed chain: those events are in the public chain already)."""
+        try:
+            self.repository.get(derived_id(self.sealing_key, "gate:", call_id))
+        except AggregateNotFoundError:
+            return self.sealed
+        return self
+
+    def _gate(self, box: Application[UUID], call_id: UUID) -> Gate:
         gate_id = derived_id(self.sealing_key, "gate:", call_id)
         try:
-            gate: Gate = self.repository.get(gate_id)
+            gate: Gate = box.repository.get(gate_id)
         except AggregateNotFoundError:
             gate = Gate(gate_id)
         return gate
 
-    def _proposal(self, call_id: UUID, group_id: UUID) -> tuple[UUID, Proposal | None]:
+    def _proposal(self, box: Application[UUID], call_id: UUID, group_id: UUID) -> tuple[UUID, Proposal | None]:
         proposal_id = derived_id(self.sealing_key, "proposal:", call_id, group_id)
         try:
-            proposal: Proposal = self.repository.get(proposal_id)
+            proposal: Proposal = box.repository.get(proposal_id)
         except AggregateNotFoundError:
             return proposal_id, None
         return proposal_id, proposal

@@ -103,6 +103,7 @@ OUTBOUND = OutboundMap(
         _gate.Opened,
         _gate.Passed,
         _gate.Shut,
+        _gate.Reopened,
     },
 )
 

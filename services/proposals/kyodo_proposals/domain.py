@@ -240,15 +240,20 @@ class Call(Aggregate):
         self.board, self.chair_sub, self.vice_chair_sub = list(board), chair_sub, vice_chair_sub
         self.amendments.append({"changes": changed, "reason": reason, "deadline": spec["deadline"], "at": amended_at})
 
-    def close(self, now: datetime, trace: dict[str, str]) -> bool:
-        """The deadline's timer: closes a published call whose deadline has passed; False (no event) otherwise."""
-        if self.status != PUBLISHED or now < self.deadline:
+    def due(self, now: datetime) -> bool:
+        """Whether the deadline's timer closes the call now: published, and its deadline has passed."""
+        return self.status == PUBLISHED and now >= self.deadline
+
+    def close(self, now: datetime, trace: dict[str, str], sealed_chain: dict[str, Any] | None = None) -> bool:
+        """The deadline's timer: closes a published call whose deadline has passed; False (no event) otherwise.
+        `sealed_chain` is what the sealed store held for the call when its gate shut (ids, count, head)."""
+        if not self.due(now):
             return False
-        self._closed(self.deadline.isoformat(), trace)
+        self._closed(self.deadline.isoformat(), trace, sealed_chain)
         return True
 
     @event("Closed")
-    def _closed(self, closed_at: str, trace: dict[str, str]) -> None:
+    def _closed(self, closed_at: str, trace: dict[str, str], sealed_chain: dict[str, Any] | None = None) -> None:
         # Closed *at the deadline*, however late the timer ran: receipt times are compared with it.
         self.status = CLOSED
         self.closed_at = closed_at
@@ -275,11 +280,16 @@ class Call(Aggregate):
         self.status = RESULTS_PUBLISHED
         self.results = results
 
-    def cancel(self, reason: str, by_sub: str, trace: dict[str, str]) -> None:
+    def cancel(
+        self, reason: str, by_sub: str, trace: dict[str, str], sealed_chain: dict[str, Any] | None = None
+    ) -> None:
+        """`sealed_chain`: given when the cancellation ends the sealed period (a published call's)."""
         self._require(DRAFT, PUBLISHED, CLOSED, IN_REVIEW)
-        self._cancelled(reason, by_sub, trace)
+        self._cancelled(reason, by_sub, trace, sealed_chain)
 
     @event("Cancelled")
-    def _cancelled(self, reason: str, by_sub: str, trace: dict[str, str]) -> None:
+    def _cancelled(
+        self, reason: str, by_sub: str, trace: dict[str, str], sealed_chain: dict[str, Any] | None = None
+    ) -> None:
         self.status = CANCELLED
         self.status_reason = reason

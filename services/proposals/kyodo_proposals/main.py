@@ -14,6 +14,7 @@ from kyodo_proposals.api import router
 from kyodo_proposals.api_proposals import router as proposals_router
 from kyodo_proposals.api_review import router as review_router
 from kyodo_proposals.app import CLOSE_TIMER, ProposalsApplication
+from kyodo_proposals.app_base import SealedProposals
 from kyodo_proposals.bus import to_contracts
 from kyodo_proposals.bus_registry import HANDLERS, READ_MODELS
 from kyodo_proposals.index import NAME as INDEX_NAME
@@ -56,6 +57,8 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
     store = base.store
     upgrade(store.db)  # the service's own tables (the registry view, the call index): its migration lineage
     extension_days = settings.amendment_extension_days if isinstance(settings, ProposalsSettings) else 7
+    # The sealed proposals and their gates: tables of their own, which no relay, chain or metric reads.
+    sealed = store.construct_sealed(lambda env: SealedProposals(env=env))
     app = store.construct(
         lambda env: ProposalsApplication(
             env=env,
@@ -66,6 +69,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
             sealing_key=sealing_key(settings.audit.keys_dir),
             keys=base.keys,
             minimum_extension_days=extension_days,
+            sealed=sealed,
         )
     )
 
@@ -87,6 +91,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         read_models=READ_MODELS,
         projections={INDEX_NAME: project_calls},
         timer_actions={CLOSE_TIMER: close},
+        sealed=sealed,
     )
     return create_service_app(
         kernel=kernel,

@@ -13,13 +13,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from kyodo_proposals.app_base import ATTEMPTS, ProposalsBase
 from kyodo_proposals.review import Review
-from kyodo_proposals.sealed import Proposal
-from kyodo_proposals.sealing import derived_id, unseal
+from kyodo_proposals.sealing import unseal
 from kyodo_shared.audit.receipts import Receipt, ReceiptInvalid, matches, public_keys_from, verify_receipt
 from kyodo_shared.domain.actors import Actor
 from kyodo_shared.domain.refusals import Refusal
@@ -32,13 +30,10 @@ class ReviewCommands(ProposalsBase):
         """
         keys = public_keys_from(self.published_keys())
         entries, ineligible = [], []
+        box = self._box(call_id)
         for group in self.view.group_ids():
-            proposal_id = derived_id(self.sealing_key, "proposal:", call_id, UUID(group))
-            try:
-                proposal: Proposal = self.repository.get(proposal_id)
-            except AggregateNotFoundError:
-                continue
-            if proposal.withdrawn:
+            proposal_id, proposal = self._proposal(box, call_id, UUID(group))
+            if proposal is None or proposal.withdrawn:
                 continue
             # Good standing at the deadline, whatever happened to the group since.
             standing = self.view.standing_at(group, deadline)

@@ -5,8 +5,9 @@ lives outside the store) and its version: not the call, not the group, not the r
 with HMAC from (call, group), so one group keeps one proposal per call and nobody without the key can link it.
 The encryption and the id derivation are in `sealing` (the domain holds no keys and imports no cipher).
 Every submission, revision and withdrawal also passes the call's gate in the same atomic save, and the close
-shuts the gate in the save that closes the call: optimistic concurrency on the gate orders them, so nothing is
-accepted after the close.
+shuts the gate before it closes the call: optimistic concurrency on the gate orders them, so nothing is accepted
+after the close. Both aggregates live in the service's sealed store (kyodo_shared/store/sealed.py), which nothing
+public reads: not even the number of their events shows before the deadline.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ class Gate(Aggregate):
     @event("Shut")
     def close(self) -> None:
         self.shut = True
+
+    @event("Reopened")
+    def reopen(self) -> None:
+        """The close that shut it did not happen after all (the call was amended or changed concurrently)."""
+        self.shut = False
 
 
 class Proposal(Aggregate):

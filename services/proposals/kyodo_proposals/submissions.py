@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
 
 from kyodo_proposals.app_base import ATTEMPTS, ProposalsBase
@@ -91,23 +92,25 @@ class SubmissionCommands(ProposalsBase):
         if group[1] != "registered":
             raise Refusal("group_not_eligible")
 
-    def _open_call(self, call_id: UUID) -> tuple[Call, Gate, datetime]:
+    def _open_call(self, call_id: UUID) -> tuple[Call, Application[UUID], Gate, datetime]:
         call = self.get_call(call_id)
         now = self.clock()
         if call.status != PUBLISHED:
             raise Refusal("call_not_open")
         if now >= call.deadline:
             raise Refusal("deadline_passed")
-        gate = self._gate(call_id)
+        box = self._box(call_id)
+        gate = self._gate(box, call_id)
         if gate.shut:
             raise Refusal("call_not_open")
-        return call, gate, now
+        return call, box, gate, now
 
-    def _passed(self, gate: Gate, proposal: Proposal) -> bool:
+    @staticmethod
+    def _passed(box: Application[UUID], gate: Gate, proposal: Proposal) -> bool:
         """Save the change with the gate passed; False when another submission or the close passed it first."""
         gate.pass_through()
         try:
-            self.save(gate, proposal)
+            box.save(gate, proposal)
         except IntegrityError:
             return False
         return True
@@ -143,8 +146,8 @@ class SubmissionCommands(ProposalsBase):
         self._acting_for(actor, group_id)
         hashes = sorted(a.sha256 for a in attachments)
         for _ in range(ATTEMPTS):
-            call, gate, now = self._open_call(call_id)
-            proposal_id, proposal = self._proposal(call_id, group_id)
+            call, box, gate, now = self._open_call(call_id)
+            proposal_id, proposal = self._proposal(box, call_id, group_id)
             _sealed_version(proposal, expected)
             version = len(proposal.versions) + 1 if proposal is not None else 1
             salt = new_salt()
@@ -181,7 +184,7 @@ class SubmissionCommands(ProposalsBase):
                 proposal = Proposal(proposal_id, sealed)
             else:
                 proposal.revise(sealed)
-            if self._passed(gate, proposal):
+            if self._passed(box, gate, proposal):
                 return _own(proposal, payload)
         raise Refusal("busy")
 
@@ -189,15 +192,15 @@ class SubmissionCommands(ProposalsBase):
         _named(expected)
         self._acting_for(actor, group_id)
         for _ in range(ATTEMPTS):
-            call, gate, now = self._open_call(call_id)
-            proposal_id, proposal = self._proposal(call_id, group_id)
+            call, box, gate, now = self._open_call(call_id)
+            proposal_id, proposal = self._proposal(box, call_id, group_id)
             if proposal is None or proposal.withdrawn:
                 raise Refusal("proposal_not_found")
             _sealed_version(proposal, expected)
             proposal.withdraw(
                 seal(self.sealing_key, call.id, proposal_id, {"by_sub": actor.sub, "at": now.isoformat()})
             )
-            if self._passed(gate, proposal):
+            if self._passed(box, gate, proposal):
                 # The answer shows the version withdrawn, decrypted from the proposal already loaded.
                 return _own(proposal, unseal(self.sealing_key, call_id, proposal_id, proposal.versions[-1]))
         raise Refusal("busy")
@@ -208,7 +211,7 @@ class SubmissionCommands(ProposalsBase):
         # proposal exists (timing would tell that the group submitted).
         if not self.view.acts_for(principal.sub, str(group_id)):
             raise Refusal("proposal_not_found")
-        proposal_id, proposal = self._proposal(call_id, group_id)
+        proposal_id, proposal = self._proposal(self._box(call_id), call_id, group_id)
         if proposal is None:
             raise Refusal("proposal_not_found")
         return _own(proposal, unseal(self.sealing_key, call_id, proposal_id, proposal.versions[-1]))

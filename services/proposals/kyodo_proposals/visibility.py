@@ -17,13 +17,14 @@ SCORING = EventPolicy(event=restricted(Role.AUDITOR))
 # Drafts are not public until published; everything from publication on is.
 DRAFTS = EventPolicy(event=restricted(Role.COORDINATOR))
 
-# Sealed proposals and their gate: bodies are ciphertext anyway; the audit API shows only their chain fields.
+# Sealed proposals and their gate live in the sealed store, which the audit API does not list; calls published
+# before it existed keep theirs here, shown by their chain fields only (the bodies are ciphertext anyway).
 NEVER: EventPolicy = EventPolicy(event=sealed(lambda body: None))
 
 POLICY = VisibilityPolicy(
     events={
         **{f"kyodo_proposals.sealed:Proposal.{n}": NEVER for n in ("Submitted", "Revised", "Withdrawn")},
-        **{f"kyodo_proposals.sealed:Gate.{n}": NEVER for n in ("Opened", "Passed", "Shut")},
+        **{f"kyodo_proposals.sealed:Gate.{n}": NEVER for n in ("Opened", "Passed", "Shut", "Reopened")},
         _topic("Drafted"): DRAFTS,
         _topic("DraftRevised"): DRAFTS,
         **{

@@ -18,7 +18,7 @@ from kyodo_shared.audit.records import AuditRecord
 @dataclass(frozen=True)
 class Finding:
     position: int
-    kind: str  # altered | reordered | deleted | inserted | chain_broken | checkpoint_mismatch
+    kind: str  # altered | reordered | deleted | inserted | chain_broken | checkpoint_mismatch | sealed_mismatch
     detail: str
 
 
@@ -28,6 +28,8 @@ class VerifyReport:
     events: int = 0
     unchained_tail: int = 0
     checkpoints_valid: int = 0
+    # Sealed periods whose recorded chain was checked against the sealed store (verification by database).
+    sealed_chains: int = 0
     findings: list[Finding] = field(default_factory=list)
     rejected_checkpoints: list[tuple[int, str]] = field(default_factory=list)
     pin_violations: list[str] = field(default_factory=list)
@@ -48,6 +50,7 @@ class VerifyReport:
             "events": self.events,
             "unchained_tail": self.unchained_tail,
             "checkpoints_valid": self.checkpoints_valid,
+            "sealed_chains": self.sealed_chains,
             "first_problem_position": self.first_problem,
             "findings": [vars(f) for f in self.findings],
             "rejected_checkpoints": [{"position": p, "reason": r} for p, r in self.rejected_checkpoints],

@@ -105,6 +105,7 @@ def verify_command(
     else:
         from kyodo_shared.audit.checkpointer import stored_checkpoints
         from kyodo_shared.audit.records import records_from_store
+        from kyodo_shared.audit.sealed_check import check_sealed
         from kyodo_shared.audit.snapshots import check_snapshots
 
         kernel = open_kernel(service, data_dir)
@@ -117,6 +118,9 @@ def verify_command(
             report = verify(service, records, stored_checkpoints(app, service), kernel.published_keys(), pins)
             originators = {UUID(r.stored.originator_id) for r in records if r.stored is not None}
             report.findings.extend(check_snapshots(app, originators))
+            # Each ended sealed period's recorded chain against the sealed store (store/sealed.py).
+            report.sealed_chains, findings = check_sealed(app, kernel.sealed)
+            report.findings.extend(findings)
         finally:
             kernel.close()
     return show_report(report, pin, as_json)
@@ -210,7 +214,7 @@ def show_report(report: VerifyReport, pin: Path, as_json: bool) -> int:
         out.print(f"[bold red]FAILED[/] {report.service}: the history does not verify{at}", highlight=False)
     out.print(
         f"  events {report.events} · not yet chained {report.unchained_tail} · "
-        f"valid checkpoints {report.checkpoints_valid} · pins {pin}",
+        f"valid checkpoints {report.checkpoints_valid} · sealed chains {report.sealed_chains} · pins {pin}",
         highlight=False,
     )
     for finding in report.findings[:20]:

@@ -20,6 +20,7 @@ from kyodo_shared.settings import KernelSettings, StoreSettings
 from kyodo_shared.store.db import Database, open_database
 from kyodo_shared.store.eventstore import eventsourcing_env
 from kyodo_shared.store.migrations import upgrade_kernel, upgrade_vault
+from kyodo_shared.store.sealed import sealed_env
 from kyodo_shared.tasks.clock import ServiceClock
 from kyodo_shared.tasks.leases import LeaseStore
 from kyodo_shared.tasks.timers import Timers
@@ -59,6 +60,10 @@ class ServiceStore:
                     raise
                 time.sleep(0.2)
         raise AssertionError("unreachable")
+
+    def construct_sealed(self, make: Callable[[dict[str, str]], A]) -> A:
+        """The service's sealed application (store/sealed.py): tables of its own, which nothing public reads."""
+        return self.construct(lambda env: make(sealed_env(self.settings.store, env)))
 
     def close(self) -> None:
         if self._closed:

@@ -1,0 +1,143 @@
+"""The sealed store's history is verifiable once the deadline has passed, on SQLite and PostgreSQL: the close records
+the chain of exactly that call's sealed events (the gate's and each proposal's: their ids, how many, the head), the
+audit history shows it, `kyodo audit verify` by database recomputes it from the sealed store, and an event removed
+or altered there afterwards is reported at the close's position.
+
+The expected chain is recomputed here from the sealed store's raw rows with the formula documented in
+kyodo_shared/store/sealed.py and audit/chain.py, independently of the service's code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import uuid
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from kyodo_shared.audit.local import verify_local
+from kyodo_shared.audit.verify import PinFile
+from kyodo_shared.web.devissuer import DevIssuer
+
+from support.calls import (
+    close_and_open_review,
+    content,
+    ok,
+    published_call,
+    registered_group,
+    review_board,
+    submit,
+)
+from support.harness import Backend, Platform, platform, settings_for
+
+pytestmark = pytest.mark.smoke
+
+
+def services(backend: Backend, nats_url: str, namespace: str, issuer: DevIssuer) -> dict[str, Any]:
+    return {n: settings_for(n, backend, nats_url, namespace, issuer) for n in ("registry", "proposals")}
+
+
+def sealed_rows(backend: Backend) -> list[tuple[int, str, int, str, bytes]]:
+    """(notification id, originator id, version, topic, state) of every sealed event, straight from its table."""
+    query = "SELECT {}, originator_id, originator_version, topic, state FROM {} ORDER BY 1"
+    if backend.kind == "sqlite":
+        # SQLite's notification id is the table's rowid.
+        with sqlite3.connect(backend.folder / "proposals.sealed.sqlite") as db:
+            rows = db.execute(query.format("rowid", "stored_events")).fetchall()
+    else:
+        with psycopg.connect(backend.pg_dsn) as db:
+            rows = db.execute(query.format("notification_id", "proposals.proposals_sealed_events")).fetchall()
+    return [(int(n), str(uuid.UUID(str(o))), int(v), str(t), bytes(s)) for n, o, v, t, s in rows]
+
+
+def by_hand(rows: list[tuple[int, str, int, str, bytes]], ids: set[str]) -> tuple[int, str]:
+    """link_k = SHA-256(link_{k-1} ‖ k ‖ originator ‖ version ‖ topic ‖ SHA-256(state)), fields length-prefixed,
+    k counting this call's sealed events from 1, link_0 = 32 zero bytes."""
+    link, count = bytes(32), 0
+    for _, originator, version, topic, state in rows:
+        if originator not in ids:
+            continue
+        count += 1
+        digest = hashlib.sha256(link)
+        for part in (str(count), originator, str(version), topic):
+            digest.update(len(part.encode()).to_bytes(4, "big") + part.encode())
+        digest.update(hashlib.sha256(state).digest())
+        link = digest.digest()
+    return count, link.hex()
+
+
+def verify(p: Platform) -> Any:
+    kernel = p.apps["proposals"].state.kernel
+    kernel.audit.chainer.extend()
+    pins = PinFile(Path(kernel.settings.audit.keys_dir) / "pins.json")
+    keys = kernel.published_keys()
+    return verify_local("proposals", kernel.application, kernel.chain, keys, pins, sealed=kernel.sealed)
+
+
+async def test_the_close_records_the_calls_sealed_chain_which_verify_recomputes_and_tampering_breaks(
+    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    async with platform(services(backend, nats_url, bus_namespace, issuer), issuer) as p:
+        committee = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
+        first = await registered_group(p, "rep-a", "みどりの会")
+        second = await registered_group(p, "rep-b", "ひかり子ども食堂")
+        call_id, deadline = await published_call(p, committee)
+        other_call, _ = await published_call(p, committee)
+        proposals = p.clients["proposals"]
+        submitted = await submit(p, call_id, first, "rep-a", "緑地の保全")
+        await submit(p, call_id, second, "rep-b", "子ども食堂")
+        await ok(
+            proposals.put(
+                f"/calls/{call_id}/proposals/{first}",
+                json={"content": content("緑地の保全（改訂）"), "attachments": []},
+                headers={**p.token("rep-a", "group"), "If-Match": submitted.headers["ETag"]},
+            )
+        )
+        await ok(
+            proposals.post(
+                f"/calls/{call_id}/proposals/{second}/withdrawal",
+                headers={**p.token("rep-b", "group"), "If-Match": '"1"'},
+            )
+        )
+        # Another call's sealed activity: in the same sealed store, never in this call's chain.
+        await submit(p, other_call, first, "rep-a", "別の提案")
+        await close_and_open_review(p, call_id, deadline)
+
+        auditor = p.token("auditor-1", "auditor")
+        items = (
+            await ok(proposals.get("/audit/events", params={"type": "proposals.Call.Closed"}, headers=auditor))
+        ).json()["items"]
+        # Both calls had the same deadline: both closed, each recording its own chain.
+        closed = {item["originator_id"]: item for item in items}
+        assert set(closed) == {call_id, other_call}
+        recorded = closed[call_id]["body"]["sealed_chain"]
+        # The gate: opened and passed with the first submission, passed by each of the three later changes, shut.
+        # The first proposal: submitted and revised; the second: submitted and withdrawn. 6 + 2 + 2 = 10.
+        assert recorded["count"] == 10
+        assert len(recorded["ids"]) == 3
+        rows = sealed_rows(backend)
+        assert (recorded["count"], recorded["head"]) == by_hand(rows, set(recorded["ids"]))
+        # The other call's: its gate opened, passed and shut, its one proposal submitted — in the same store, in a
+        # chain of its own.
+        elsewhere = closed[other_call]["body"]["sealed_chain"]
+        assert (elsewhere["count"], elsewhere["head"]) == by_hand(rows, set(elsewhere["ids"])) == (4, elsewhere["head"])
+        assert len(rows) == 10 + 4
+
+        report = verify(p)
+        assert (report.ok, report.sealed_chains) == (True, 2), report.as_dict()
+
+        # Remove one of the call's sealed events: verification names the close's position.
+        victim = next(r for r in rows if r[1] in recorded["ids"] and r[2] == 2 and "Proposal" in r[3])
+        if backend.kind == "sqlite":
+            with sqlite3.connect(backend.folder / "proposals.sealed.sqlite") as db:
+                db.execute("DELETE FROM stored_events WHERE rowid = ?", (victim[0],))
+        else:
+            with psycopg.connect(backend.pg_dsn, autocommit=True) as db:
+                db.execute("DELETE FROM proposals.proposals_sealed_events WHERE notification_id = %s", (victim[0],))
+        broken = verify(p)
+        assert not broken.ok
+        assert [(f.position, f.kind) for f in broken.findings] == [(closed[call_id]["position"], "sealed_mismatch")]
+        assert "holds 9 events" in broken.findings[0].detail
