@@ -282,7 +282,8 @@ async def test_a_member_who_acts_for_the_proposing_group_is_recused_without_decl
         await submit(p, call_id, green, "m-3", "緑地の保全")
         await close_and_open_review(p, call_id, deadline)
         (item,) = (await proposals_for(p, call_id, "m-3")).values()
-        assert item["recused"] is True and "content" not in item
+        assert item["recused"] is True
+        assert "content" not in item
         refused = await score(p, call_id, "m-3", item["proposal_id"], 10, 10)
         assert (refused.status_code, refused.json()["code"]) == (403, "recused"), refused.text
 
