@@ -17,11 +17,18 @@ T0 = datetime(2027, 4, 1, 0, 0, tzinfo=UTC)
 
 
 class Clock:
+    """The service's clock (`now`, which staging may move) and real time (`real`, seconds), each set by the test."""
+
     def __init__(self) -> None:
         self.now = T0
+        self.real = 1_000_000.0
 
     def __call__(self) -> datetime:
         return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+        self.real += seconds
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -42,7 +49,14 @@ def open_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
 
 
 def replica(open_db: object, clock: Clock, name: str) -> Timers:
-    timers = Timers(open_db(), replica=name, clock=clock, claim_seconds=60, retry_seconds=30)  # type: ignore[operator]
+    timers = Timers(
+        open_db(),  # type: ignore[operator]
+        replica=name,
+        clock=clock,
+        claim_seconds=60,
+        retry_seconds=30,
+        real_time=lambda: clock.real,
+    )
     timers.migrate()
     return timers
 
@@ -106,7 +120,7 @@ def test_a_failing_action_is_retried_later_and_a_cancelled_timer_never_fires(ope
 
     assert timers.fire_due({"k": flaky}) == 0
     assert timers.fire_due({"k": flaky}) == 0  # not before the retry pause
-    clock.now = T0 + timedelta(seconds=31)
+    clock.advance(31)
     assert timers.fire_due({"k": flaky}) == 1
     assert attempts == Counter({"flaky": 2})
     assert timers.state_of(cancelled) == CANCELLED
@@ -120,8 +134,28 @@ def test_a_replica_that_died_after_claiming_leaves_the_timer_to_another_once_the
     dead.schedule("k", "g", T0)
     assert dead._claim() is not None  # claimed, then the process died
     assert alive.fire_due({"k": lambda t: fired.update([t.aggregate_id])}) == 0
-    clock.now = T0 + timedelta(seconds=61)
+    clock.advance(61)
     assert alive.fire_due({"k": lambda t: fired.update([t.aggregate_id])}) == 1
+    assert fired == Counter({"g": 1})
+
+
+def test_a_claim_lasts_real_seconds_whichever_way_the_services_clock_moves(open_db: object) -> None:
+    clock, fired = Clock(), Counter[str]()
+    dead, alive = replica(open_db, clock, "dead"), replica(open_db, clock, "alive")
+    dead.schedule("k", "g", T0)
+    # Claimed while staging had the clock five days ahead; the replica died; the clock is moved back.
+    clock.now = T0 + timedelta(days=5)
+    assert dead._claim() is not None
+    clock.now = T0
+    assert alive.fire_due({"k": lambda t: fired.update([t.aggregate_id])}) == 0
+    # The claim lapses after its 60 real seconds, not after the five days the clock had moved.
+    clock.real += 61
+    assert alive.fire_due({"k": lambda t: fired.update([t.aggregate_id])}) == 1
+    # Moving the clock ahead does not expire a live claim either.
+    alive.schedule("k", "h", T0)
+    assert alive._claim() is not None
+    clock.now = T0 + timedelta(days=400)
+    assert dead.fire_due({"k": lambda t: fired.update([t.aggregate_id])}) == 0
     assert fired == Counter({"g": 1})
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -58,10 +59,14 @@ class Timers:
         clock: Clock = lambda: datetime.now(UTC),
         claim_seconds: float = 60.0,
         retry_seconds: float = 30.0,
+        real_time: Callable[[], float] = time.time,
     ) -> None:
         self.db, self.clock = db, clock
         self.replica = replica or str(uuid.uuid4())
         self.claim_seconds, self.retry_seconds = claim_seconds, retry_seconds
+        self._longest_hold = max(claim_seconds, retry_seconds)
+        # Claims and retry pauses run on real time (tests inject their own), due dates on the service's clock.
+        self.real_time = real_time
 
     def migrate(self) -> None:
         # The timer table is a kernel table: the kernel lineage creates it with the others (store/migrations).
@@ -95,14 +100,18 @@ class Timers:
         return str(row[0]) if row else None
 
     def _claim(self) -> Timer | None:
-        now = self.clock().timestamp()
+        # Due by the service's clock (which staging may move); a claim lasts real seconds, whatever the clock does:
+        # on the service's clock, moving it ahead would expire a claim still being worked on, and moving it back
+        # would leave a claim held for as long as it had moved. A claim ending further ahead than any this code sets
+        # was set on a moved clock (before claims were on real time): it is stale.
+        now, real = self.clock().timestamp(), self.real_time()
         # The poll itself reads without the write lock; only a due timer is claimed in a write transaction.
         with self.db.transaction(read_only=True) as tx:
             row = tx.fetchone(
                 "SELECT timer_id, kind, aggregate_id, due_at, payload, attempts FROM kyodo_timers "
-                "WHERE state = %s AND due_at <= %s AND (claimed_until IS NULL OR claimed_until < %s) "
-                "ORDER BY due_at, timer_id LIMIT 1",
-                (PENDING, now, now),
+                "WHERE state = %s AND due_at <= %s AND (claimed_until IS NULL OR claimed_until < %s "
+                "OR claimed_until > %s) ORDER BY due_at, timer_id LIMIT 1",
+                (PENDING, now, real, real + self._longest_hold),
             )
         if row is None:
             return None
@@ -110,8 +119,9 @@ class Timers:
             # Only one replica's UPDATE matches: the condition it read is re-checked inside the statement.
             won = tx.execute(
                 "UPDATE kyodo_timers SET claimed_by = %s, claimed_until = %s, attempts = attempts + 1 "
-                "WHERE timer_id = %s AND state = %s AND (claimed_until IS NULL OR claimed_until < %s)",
-                (self.replica, now + self.claim_seconds, row[0], PENDING, now),
+                "WHERE timer_id = %s AND state = %s AND (claimed_until IS NULL OR claimed_until < %s "
+                "OR claimed_until > %s)",
+                (self.replica, real + self.claim_seconds, row[0], PENDING, real, real + self._longest_hold),
             )
         if won != 1:
             return None
@@ -137,7 +147,7 @@ class Timers:
                 tx.execute(
                     "UPDATE kyodo_timers SET claimed_until = %s, last_error = %s "
                     "WHERE timer_id = %s AND claimed_by = %s",
-                    (now + self.retry_seconds, error[:500], timer.timer_id, self.replica),
+                    (self.real_time() + self.retry_seconds, error[:500], timer.timer_id, self.replica),
                 )
 
     def fire_due(self, actions: Mapping[str, Action], limit: int = 100) -> int:
