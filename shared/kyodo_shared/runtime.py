@@ -39,6 +39,7 @@ from kyodo_shared.tasks.clock import ClockShifts, ServiceClock
 from kyodo_shared.tasks.health import TaskHealth
 from kyodo_shared.tasks.leases import Lease
 from kyodo_shared.tasks.projection import ProjectionHandler, Projector
+from kyodo_shared.tasks.recorded_time import record_on_service_clocks, recording_on
 from kyodo_shared.tasks.supervisor import Supervisor
 from kyodo_shared.tasks.timers import Action, Timers
 
@@ -68,6 +69,8 @@ class Foundation:
 
 def open_foundation(service: str, settings: KernelSettings) -> Foundation:
     # KYODO_REPLICA_ID names the lease holder (a pod name, an operator command); else one random id per process.
+    # Stored events are stamped by the clock of the service recording them (tasks/recorded_time.py).
+    record_on_service_clocks()
     clock, replica = ServiceClock(settings.clock.offset), settings.replica_id or str(uuid.uuid4())
     store = ServiceStore(settings, clock, replica=replica)
     if settings.clock.allow_shift:
@@ -153,6 +156,12 @@ class Kernel:
         self.service_clock.move_to(now)
 
     async def start(self) -> None:
+        # The background tasks started here record their events on this service's clock (they copy the context).
+        with recording_on(self.service_clock):
+            await self._start()
+        log.info("kernel_started", service=self.service, backend=self.settings.store.backend, replica=self.replica)
+
+    async def _start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self.supervisor.reset()
         self.nc = await connect_bus(self.settings.bus, f"kyodo-{self.service}")
@@ -178,7 +187,6 @@ class Kernel:
                 _consumer_runner(consumer),
                 f"consumer:{subscription.source}",
             )
-        log.info("kernel_started", service=self.service, backend=self.settings.store.backend, replica=self.replica)
 
     def _start_relay(self, js: JetStreamContext, mapper: ContractMapper) -> None:
         relay = OutboxRelay(

@@ -18,6 +18,7 @@ from kyodo_shared.audit.api import router as audit_router
 from kyodo_shared.bus.asyncapi import render as render_asyncapi
 from kyodo_shared.runtime import Kernel
 from kyodo_shared.tasks.clock import OFFSET_HEADER, iso_duration
+from kyodo_shared.tasks.recorded_time import recording_on
 from kyodo_shared.web.auth import JwksVerifier
 from kyodo_shared.web.handlers import install_problem_handlers
 from kyodo_shared.web.messages import MessageTable
@@ -157,7 +158,9 @@ def create_service_app(
         structlog.contextvars.bind_contextvars(service=kernel.service, correlation_id=request.state.correlation_id)
         started = time.perf_counter()
         try:
-            response = await call_next(request)
+            # What the request stores is stamped by this service's clock (tasks/recorded_time.py).
+            with recording_on(kernel.service_clock):
+                response = await call_next(request)
         finally:
             structlog.contextvars.unbind_contextvars("correlation_id")
         route: Any = request.scope.get("route")
