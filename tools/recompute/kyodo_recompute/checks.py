@@ -1,4 +1,5 @@
-"""The auditor's individual checks of a decided call; each problem becomes a bilingual Finding.
+"""The auditor's individual checks of a decided call; each problem becomes a bilingual Finding, and what could not
+be checked (and why) a bilingual Note, which is no problem.
 
 Checks report and carry on rather than stop at the first problem: an auditor wants the whole list, and one bad
 event should not hide another.
@@ -15,7 +16,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from kyodo_recompute.history import History, Pair, parse_pair
-from kyodo_recompute.messages import MESSAGES
+from kyodo_recompute.messages import MESSAGES, NOTES
 from kyodo_recompute.rank import Rules, whole
 from kyodo_shared.audit.receipts import Receipt, ReceiptInvalid, matches, verify_receipt
 
@@ -46,6 +47,24 @@ def finding(code: str, proposal_id: str | None = None, member_sub: str | None = 
     ja, en = MESSAGES[code]
     values = {"proposal": proposal_id, "member": member_sub, **detail}
     return Finding(code, ja.format(**values), en.format(**values), proposal_id, member_sub, detail)
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the recompute could not check, and why: said to the auditor, never counted as a problem."""
+
+    code: str
+    message_ja: str
+    message_en: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message_ja": self.message_ja, "message_en": self.message_en, "detail": self.detail}
+
+
+def note(code: str, **detail: Any) -> Note:
+    ja, en = NOTES[code]
+    return Note(code, ja.format(**detail), en.format(**detail), detail)
 
 
 def check_seed(history: History) -> tuple[list[Finding], bytes | None]:
@@ -194,6 +213,7 @@ def check_receipts(history: History, keys: Mapping[str, Ed25519PublicKey]) -> li
 
 __all__ = [
     "Finding",
+    "Note",
     "check_eligibility",
     "check_quorum",
     "check_receipts",
@@ -201,4 +221,5 @@ __all__ = [
     "counted_pairs",
     "counted_sheets",
     "finding",
+    "note",
 ]

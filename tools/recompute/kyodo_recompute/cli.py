@@ -1,20 +1,24 @@
 """`kyodo audit recompute <call>`: the auditor's independent recompute of a call's result from the service's store.
 
 Receipts are checked against the service's published keys, or against a keys file fetched from the audit API
-(`/api/<service>/audit/keys`) when the auditor prefers not to trust the store's key directory. The `kyodo` command
-imports this module only when the command runs: the kernel itself knows no recompute.
+(`/api/<service>/audit/keys`) when the auditor prefers not to trust the store's key directory. Once the call's sealed
+period has ended, its recorded sealed chain is recomputed from the service's sealed store (sealed.py). The `kyodo`
+command imports this module only when the command runs: the kernel itself knows no recompute.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from kyodo_recompute.history import canonical_call_id
+from kyodo_recompute.history import canonical_call_id, read_history
 from kyodo_recompute.recompute import RecomputeReport, events_for_call, recompute_call
+from kyodo_recompute.sealed import read_sealed_store
 from kyodo_shared.audit.jcs import parse
 from kyodo_shared.audit.receipts import public_keys_from
 from kyodo_shared.cli.console import show_error
@@ -33,8 +37,9 @@ class _InputError(Exception):
 
 
 def recompute_command(call_id: str, service: str, data_dir: Path, keys_path: Path | None, as_json: bool = False) -> int:
-    """0 when the history agrees with the decision in every check, 1 otherwise (or when it cannot be checked),
-    4 (NOT_YET) when the call is simply not decided yet: nothing to compare, which is no failure."""
+    """0 when the history agrees with the decision in every check (for a cancelled call: with everything it
+    recorded), 1 otherwise (or when it cannot be checked), 4 (NOT_YET) when the call is simply not decided yet:
+    nothing to compare, which is no failure."""
     try:
         call = canonical_call_id(call_id)
     except ValueError:
@@ -52,24 +57,34 @@ def recompute_command(call_id: str, service: str, data_dir: Path, keys_path: Pat
         return FAILED
     kernel = open_kernel(service, data_dir)
     try:
-        if keys is None:
-            keys = public_keys_from(kernel.published_keys())
-        # Named by the types the service publishes for its stored topics (its visibility policy).
-        events = events_for_call(kernel.application, kernel.visibility.type_of, call)
+        report = recompute_kernel(kernel, call, keys)
     finally:
         kernel.close()
-    report = recompute_call(call, events, keys)
     waiting = _not_decided_yet(report)
     if as_json:
         sys.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=1) + "\n")
     elif waiting:
         print(f"まだ決定されていません / Not decided yet: {report.call_id}")
         print("  決定後に再計算できます / the recompute can run once the call is decided")
+        _print_sealed(report)
     else:
         _print(report)
     if waiting:
         return NOT_YET
     return 0 if report.ok else FAILED
+
+
+def recompute_kernel(kernel: Any, call_id: str, keys: Mapping[str, Ed25519PublicKey] | None = None) -> RecomputeReport:
+    """The recompute of a call from an open kernel's stores: its history, and its sealed chain from the sealed
+    store (`kernel.sealed`; a service without one has None). Keys: the service's published keys unless given."""
+    call = canonical_call_id(call_id)
+    if keys is None:
+        keys = public_keys_from(kernel.published_keys())
+    # Named by the types the service publishes for its stored topics (its visibility policy).
+    type_of = kernel.visibility.type_of
+    events = events_for_call(kernel.application, type_of, call)
+    sealed = read_sealed_store(kernel.application, type_of, getattr(kernel, "sealed", None), read_history(call, events))
+    return recompute_call(call, events, keys, sealed)
 
 
 def _not_decided_yet(report: RecomputeReport) -> bool:
@@ -79,7 +94,12 @@ def _not_decided_yet(report: RecomputeReport) -> bool:
 
 
 def _print(report: RecomputeReport) -> None:
-    if report.ok:
+    if report.ok and report.cancelled:
+        print(
+            "募集は中止されたため決定はありません。記録された内容はすべて確認できました / "
+            f"The call was CANCELLED: there is no decision; everything it recorded checks out: {report.call_id}"
+        )
+    elif report.ok:
         print(f"再計算は決定と一致しました / The recompute AGREES with the decision: {report.call_id}")
     else:
         count = len(report.findings)
@@ -91,6 +111,21 @@ def _print(report: RecomputeReport) -> None:
         verdict = "合格 / passes" if entry["passes"] else "不合格 / fails"
         marks = "選定 / selected" if entry["selected"] else verdict
         print(f"  {entry['rank']:>3}. {entry['proposal_id']}  {entry['score']}  {marks}")
+    _print_sealed(report)
+
+
+def _print_sealed(report: RecomputeReport) -> None:
+    """What was checked of the sealed chain (count, head prefix), and the notes: what could not be, and why."""
+    recomputed = (report.sealed_chain or {}).get("recomputed")
+    if recomputed is not None:
+        count, head = recomputed["count"], str(recomputed["head"])[:16]
+        print(
+            f"  封印チェーンを確認しました: {count} 件、ヘッド {head}… / "
+            f"sealed chain checked: {count} event(s), head {head}…"
+        )
+    for item in report.notes:
+        print(f"  ({item.code}) {item.message_ja}")
+        print(f"  {item.message_en}")
 
 
 def _keys_file(path: Path) -> dict[str, Ed25519PublicKey]:

@@ -1,5 +1,6 @@
 """A call's story as the auditor reads it from stored events: the rules that applied, who sat on the board,
-the conflicts standing when the decision was taken, every score given, and what was decided and published.
+the conflicts standing when the decision was taken, every score given, and what was decided and published; and the
+sealed chain recorded by the event that ended the call's sealed period (its close, or a published call's cancellation).
 
 Reads plain event dicts (type, originator, version, state) so the same code serves a live store, an export, or a
 test; it trusts nothing the service derived, only what the events record. Events are matched by their published
@@ -16,6 +17,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 PUBLISHED = "proposals.Call.Published"
 AMENDED = "proposals.Call.Amended"
+CLOSED = "proposals.Call.Closed"
+CANCELLED = "proposals.Call.Cancelled"
 OPENED = "proposals.Review.Opened"
 CONFLICT_DECLARED = "proposals.Review.ConflictDeclared"
 CONFLICT_REMOVED = "proposals.Review.ConflictRemoved"
@@ -23,11 +26,18 @@ SCORED = "proposals.Review.Scored"
 SUBSTITUTE_ADDED = "proposals.Review.SubstituteAdded"
 DECIDED = "proposals.Review.Decided"
 RESULTS_PUBLISHED = "proposals.Review.ResultsPublished"
+# A call's gate: looked for (by type, never decoded) in the public store, where only calls from before the sealed
+# store keep it (sealed.py).
+GATE_TYPES = frozenset(f"proposals.Gate.{name}" for name in ("Opened", "Passed", "Shut", "Reopened"))
+# The field of the closing event that holds the sealed chain (its documented name in the published body).
+SEALED_CHAIN = "sealed_chain"
 # Every type the recompute folds; a test holds the service to publishing each of them.
 READS = frozenset(
     {
         PUBLISHED,
         AMENDED,
+        CLOSED,
+        CANCELLED,
         OPENED,
         CONFLICT_DECLARED,
         CONFLICT_REMOVED,
@@ -35,6 +45,7 @@ READS = frozenset(
         SUBSTITUTE_ADDED,
         DECIDED,
         RESULTS_PUBLISHED,
+        *GATE_TYPES,
     }
 )
 
@@ -77,6 +88,14 @@ class History:
     board_at_decision: list[str] | None = None
     decisions: list[dict[str, Any]] = field(default_factory=list)
     results: dict[str, Any] | None = None
+    cancelled: bool = False
+    # The event that ended the sealed period: the published call's first Closed or Cancelled (a cancellation after
+    # the close ends nothing more; a draft's ends none). None while the call still takes proposals.
+    sealed_end: str | None = None
+    # Whether that event has a `sealed_chain` field at all (those stored before closes recorded one have none),
+    # and its value: {"ids", "count", "head"}, or None for a call whose sealed events are in the public store.
+    sealed_chain_field: bool = False
+    sealed_chain: Any = None
 
     @property
     def decision(self) -> dict[str, Any] | None:
@@ -114,6 +133,12 @@ def _call_event(history: History, name: str, state: Mapping[str, Any]) -> None:
     elif name == AMENDED:
         # An amendment restates the whole spec, so the latest one is the rule that applied.
         history.spec = dict(state.get("spec") or {})
+    elif name in (CLOSED, CANCELLED):
+        history.cancelled = history.cancelled or name == CANCELLED
+        if history.spec is not None and history.sealed_end is None:
+            history.sealed_end = name
+            history.sealed_chain_field = SEALED_CHAIN in state
+            history.sealed_chain = state.get(SEALED_CHAIN)
 
 
 def _review_event(history: History, name: str, state: Mapping[str, Any]) -> None:

@@ -1,4 +1,7 @@
-"""The auditor's findings in Japanese and English, by code (codes are stable; the wording may improve)."""
+"""The auditor's findings and notes in Japanese and English, by code (codes are stable; the wording may improve).
+
+A finding is a problem in the history; a note says what could not be checked and why, and is no problem.
+"""
 
 from __future__ import annotations
 
@@ -114,5 +117,53 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "entry_hash_mismatch": (
         "提案 {proposal} の内容ハッシュまたはソルトが受領証と異なります",
         "proposal {proposal}'s content hash or salt differs from its receipt",
+    ),
+    "sealed_chain_mismatch": (
+        "封印ストアには現在この募集の封印イベントが {recomputed_count} 件 (ヘッド {recomputed_short}…) ありますが、"
+        "{ended_by} の記録は {recorded_count} 件 (ヘッド {recorded_short}…) です",
+        "the sealed store now holds {recomputed_count} of the call's sealed events (head {recomputed_short}…); "
+        "{ended_by} recorded {recorded_count} (head {recorded_short}…)",
+    ),
+    "sealed_chain_malformed": (
+        "{ended_by} に記録された封印チェーンを読めません: {problem}",
+        "the sealed chain {ended_by} recorded cannot be read: {problem}",
+    ),
+    "sealed_chain_missing": (
+        "{ended_by} に封印チェーンが記録されていません (このサービスには封印ストアがあり、公開ストアに受付ゲートの"
+        "イベントがないため、封印ストア導入前の募集ではありません)",
+        "{ended_by} records no sealed chain, though the service keeps a sealed store and the public store holds no "
+        "gate events (so this is no call from before the sealed store)",
+    ),
+    "sealed_store_missing": (
+        "{ended_by} に封印チェーンが記録されていますが、このサービスには封印ストアがありません",
+        "{ended_by} records a sealed chain, but the service has no sealed store",
+    ),
+    "revealed_not_sealed": (
+        "審査開始時に開示された提案 {proposal} は、{ended_by} に記録された封印済みの提案に含まれていません",
+        "proposal {proposal}, revealed when the review opened, is not among the sealed aggregates {ended_by} recorded",
+    ),
+}
+
+NOTES: dict[str, tuple[str, str]] = {
+    "sealed_chain_legacy": (
+        "{ended_by} は封印チェーンを記録するようになる前のイベントです (封印ストア導入前の募集: 封印イベントは公開"
+        "チェーンにあり、`kyodo audit verify` が検証します)。封印チェーンと開示された提案の照合は行いません",
+        "{ended_by} was stored before closes recorded a sealed chain (a call from before the sealed store: its sealed "
+        "events are in the public chain, which `kyodo audit verify` checks); no sealed chain or revealed proposal is "
+        "checked against it",
+    ),
+    "sealed_chain_null": (
+        "{ended_by} は封印チェーンを記録していません (sealed_chain: null)。受付ゲートがサービス自身のストアで開かれた"
+        "封印ストア導入前の募集はそう記録し、封印鍵なしではどの募集がそれかを判別できないため、問題とはしません。"
+        "封印チェーンと開示された提案の照合は行いません",
+        "{ended_by} records no sealed chain (sealed_chain: null). A call whose gate was opened in the service's own "
+        "store, before the sealed store existed, records none, and without the sealing key the auditor cannot tell "
+        "which calls those are, so this is noted, not reported as a problem; no sealed chain or revealed proposal is "
+        "checked against it",
+    ),
+    "sealed_store_not_read": (
+        "封印ストアを読んでいないため、{ended_by} に記録された封印チェーン ({recorded_count} 件) は再計算していません",
+        "the sealed store was not read, so the sealed chain {ended_by} recorded ({recorded_count} events) was not "
+        "recomputed",
     ),
 }

@@ -4,6 +4,10 @@ Independent of the proposals service's code by design (nothing from `kyodo_propo
 so): the rules are re-read from the published spec and the arithmetic redone here, so a bug or a tampered score in
 the service's path shows up as a disagreement instead of being reproduced. Events are read by their published type
 names (the audit interface), so the service may move or rename its Python classes without breaking the audit.
+
+Once the call's sealed period has ended (its close, or a published call's cancellation), the sealed chain that event
+recorded is recomputed from the sealed store too (sealed.py), and every proposal revealed to the board must be one
+that was sealed. A cancelled call is never decided: what it recorded is checked, and nothing is waited for.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from kyodo_recompute.checks import (
     Finding,
+    Note,
     check_eligibility,
     check_quorum,
     check_receipts,
@@ -27,12 +32,21 @@ from kyodo_recompute.checks import (
 )
 from kyodo_recompute.history import History, canonical_call_id, read_history, review_id_for
 from kyodo_recompute.rank import Candidate, Placed, Rules, exact, place, rules_from_spec
+from kyodo_recompute.sealed import SealedStore, check_sealed
 from kyodo_shared.audit.events import typed_events
 from kyodo_shared.audit.records import TypeOf
 
 DEFAULT_QUORUM = 3  # issue 6 item 3: "at least Q eligible scorers per proposal (default 3)"
 
-__all__ = ["DEFAULT_QUORUM", "Finding", "RecomputeReport", "compare_ranking", "events_for_call", "recompute_call"]
+__all__ = [
+    "DEFAULT_QUORUM",
+    "Finding",
+    "Note",
+    "RecomputeReport",
+    "compare_ranking",
+    "events_for_call",
+    "recompute_call",
+]
 
 
 @dataclass
@@ -40,6 +54,11 @@ class RecomputeReport:
     call_id: str
     findings: list[Finding] = field(default_factory=list)
     ranking: dict[str, Any] = field(default_factory=lambda: {"entries": []})
+    # What could not be checked, and why (no problem: `ok` ignores them).
+    notes: list[Note] = field(default_factory=list)
+    # The sealed chain as recorded and as recomputed (sealed.py); None while no sealed period has ended.
+    sealed_chain: dict[str, Any] | None = None
+    cancelled: bool = False
 
     @property
     def ok(self) -> bool:
@@ -49,17 +68,24 @@ class RecomputeReport:
         return {
             "call_id": self.call_id,
             "ok": self.ok,
+            "cancelled": self.cancelled,
             "findings": [f.as_dict() for f in self.findings],
+            "notes": [n.as_dict() for n in self.notes],
+            "sealed_chain": self.sealed_chain,
             "ranking": self.ranking,
         }
 
 
 def recompute_call(
-    call_id: str, events: Iterable[Mapping[str, Any]], public_keys: Mapping[str, Ed25519PublicKey]
+    call_id: str,
+    events: Iterable[Mapping[str, Any]],
+    public_keys: Mapping[str, Ed25519PublicKey],
+    sealed: SealedStore | None = None,
 ) -> RecomputeReport:
-    """Check a call from its stored events (the call's and its review's; any others are ignored)."""
+    """Check a call from its stored events (the call's and its review's; any others are ignored) and, once its
+    sealed period has ended, its recorded sealed chain against `sealed` (None: the sealed store was not read)."""
     history = read_history(call_id, events)
-    report = RecomputeReport(call_id=history.call_id)
+    report = RecomputeReport(call_id=history.call_id, cancelled=history.cancelled)
     if history.spec is None:
         report.findings.append(finding("call_not_found"))
         return report
@@ -68,16 +94,24 @@ def recompute_call(
         rules = rules_from_spec(history.spec)
     except (ValueError, TypeError, ZeroDivisionError, AttributeError) as error:
         report.findings.append(finding("spec_invalid", problem=str(error)))
+    sealed_check = check_sealed(history, sealed)
+    report.findings += sealed_check.findings
+    report.notes += sealed_check.notes
+    report.sealed_chain = sealed_check.summary
     if not history.opened:
-        report.findings.append(finding("review_not_found"))
+        if not history.cancelled:
+            report.findings.append(finding("review_not_found"))
         return report
     report.findings += check_receipts(history, public_keys)
-    seed_findings, seed = check_seed(history)
-    report.findings += seed_findings
     decision = history.decision
     if decision is None:
-        report.findings.append(finding("not_decided"))
+        # Still under review (nothing to compare yet), or cancelled (nothing ever will be); the seed is revealed
+        # with the results, after the decision, so its absence is no problem yet.
+        if not history.cancelled:
+            report.findings.append(finding("not_decided"))
         return report
+    seed_findings, seed = check_seed(history)
+    report.findings += seed_findings
     if len(history.decisions) > 1:
         report.findings.append(finding("decided_twice", times=len(history.decisions)))
     accounting, counted = counted_pairs(history, decision)
