@@ -18,6 +18,7 @@ import pytest
 
 from kyodo_shared.web.devissuer import DevIssuer
 
+from support.harness import Backend
 from support.servers import delete_streams_sync, spawn_nats, spawn_postgres, temporary_database
 
 NATS_URL_ENV = "KYODO_TEST_NATS_URL"
@@ -122,3 +123,12 @@ def sqlite_path(tmp_path: Path) -> Path:
 def issuer(tmp_path: Path) -> DevIssuer:
     """The embedded development token issuer, with its keys in the test's own directory."""
     return DevIssuer.load_or_create(tmp_path / "issuer")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    """Where a test's services keep their stores: SQLite files, or a fresh PostgreSQL database (one run of each)."""
+    if request.param == "sqlite":
+        return Backend("sqlite", tmp_path)
+    dsn: str = request.getfixturevalue("pg_database")
+    return Backend("postgres", tmp_path, dsn)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -125,15 +124,6 @@ def test_a_call_under_review_is_simply_not_decided_yet(key: Ed25519PrivateKey, k
 
 
 # --- a call closed over HTTP, on both backends ------------------------------------------------------------------
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
-    # As tests/e2e/conftest.py's (fixtures there do not reach tests/audit).
-    if request.param == "sqlite":
-        return Backend("sqlite", tmp_path)
-    dsn: str = request.getfixturevalue("pg_database")
-    return Backend("postgres", tmp_path, dsn)
 
 
 class Lent:
