@@ -39,7 +39,7 @@ from kyodo_shared.tasks.clock import ClockShifts, ServiceClock
 from kyodo_shared.tasks.health import TaskHealth
 from kyodo_shared.tasks.leases import Lease
 from kyodo_shared.tasks.projection import ProjectionHandler, Projector
-from kyodo_shared.tasks.recorded_time import record_on_service_clocks, recording_on
+from kyodo_shared.tasks.recorded_time import check_clock_not_behind, record_on_service_clocks, recording_on
 from kyodo_shared.tasks.supervisor import Supervisor
 from kyodo_shared.tasks.timers import Action, Timers
 
@@ -162,6 +162,7 @@ class Kernel:
         log.info("kernel_started", service=self.service, backend=self.settings.store.backend, replica=self.replica)
 
     async def _start(self) -> None:
+        check_clock_not_behind(self.application, self.service_clock)
         self._loop = asyncio.get_running_loop()
         self.supervisor.reset()
         self.nc = await connect_bus(self.settings.bus, f"kyodo-{self.service}")

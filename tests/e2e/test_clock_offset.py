@@ -1,6 +1,7 @@
 """A staging clock (issue 13 item 7), on SQLite and PostgreSQL over HTTP and real NATS: an offset at start, shown in
 /readyz and in every response; `kyodo clock advance` while the registry is down; the renewal lapse that fell due
-meanwhile happens once after the restart — not zero times, not twice, and not again after a second restart.
+meanwhile happens once after the restart — not zero times, not twice, and not again after a second restart; a store
+that lived ahead refuses to start on a clock that went back.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from kyodo_registry.app_base import one_year_after
 from kyodo_shared.settings import ClockSettings
+from kyodo_shared.tasks.recorded_time import ClockBehindStore
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.bus import published_types
@@ -131,3 +135,19 @@ async def test_an_advance_while_the_platform_runs_reaches_the_running_registry_a
         assert (await p.clients["registry"].get("/readyz")).json()["clock"]["offset"] == "P401D"
         types = await published_types(nats_url, bus_namespace, "registry")
         assert types.count("group.lapsed.v1") == 1
+
+
+async def test_a_store_that_lived_ahead_refuses_to_start_on_a_clock_that_went_back(
+    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    ahead = {"registry": settings_for("registry", backend, nats_url, bus_namespace, issuer, clock=STAGING)}
+    async with platform(ahead, issuer) as p:
+        await GroupClient(p).apply()  # recorded a day ahead of real time
+    # Started again without its offset (as a forgotten KYODO_CLOCK__OFFSET would): refused, saying what to set.
+    real = {"registry": settings_for("registry", backend, nats_url, bus_namespace, issuer)}
+    with pytest.raises(ClockBehindStore, match="KYODO_CLOCK__OFFSET"):
+        async with platform(real, issuer):
+            pass
+    # With its offset it starts, and its history goes on.
+    async with platform(ahead, issuer) as p:
+        await GroupClient(p).apply()

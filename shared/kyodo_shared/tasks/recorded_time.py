@@ -19,9 +19,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import structlog
 from eventsourcing.domain import CanCreateTimestamp
+
+log = structlog.get_logger(__name__)
 
 _SERVICE_CLOCK: ContextVar[Callable[[], datetime] | None] = ContextVar("kyodo_service_clock", default=None)
 
@@ -45,3 +49,39 @@ def recording_on(clock: Callable[[], datetime]) -> Iterator[None]:
 def record_on_service_clocks() -> None:
     """Make eventsourcing stamp new events with `recorded_now` (idempotent; called by each composition root)."""
     CanCreateTimestamp.create_timestamp = staticmethod(recorded_now)  # type: ignore[method-assign]
+
+
+# How far behind its store's last recorded event a starting service's clock may be: replicas' clocks differ a little.
+BEHIND_TOLERANCE = timedelta(minutes=10)
+
+
+class ClockBehindStore(RuntimeError):
+    """The service's clock reads earlier than what its store already recorded."""
+
+
+def check_clock_not_behind(application: Any, clock: Callable[[], datetime]) -> None:
+    """Refuse to serve on a clock earlier than the store's last recorded event (beyond the tolerance).
+
+    A staging store whose clock was moved ahead (`KYODO_CLOCK__OFFSET`, `kyodo clock advance`) and is then started
+    without the offset, or without `KYODO_CLOCK__ALLOW_SHIFT`, would run in its own past: deadlines reopen, timers
+    wait months, new events are recorded before old ones. Nothing may move a store's time back.
+    """
+    last = application.recorder.max_notification_id()
+    if not last:
+        return
+    stored = application.recorder.select_notifications(start=last, limit=1)
+    if not stored:
+        return
+    recorded: datetime = application.mapper.to_domain_event(stored[0]).timestamp
+    now = clock()
+    if now >= recorded - BEHIND_TOLERANCE:
+        return
+    hint = (
+        "this store's clock was moved ahead before: start the service with the same KYODO_CLOCK__OFFSET and "
+        "KYODO_CLOCK__ALLOW_SHIFT=true as before (a staging store never goes back in time; start a new store for "
+        "real time)"
+    )
+    log.error("clock_behind_store", last_recorded=recorded.isoformat(), now=now.isoformat(), hint=hint)
+    raise ClockBehindStore(
+        f"the service's clock reads {now.isoformat()}, before its store's last event ({recorded.isoformat()}): {hint}"
+    )
