@@ -13,7 +13,21 @@ from kyodo_recompute import RecomputeReport, recompute_call
 from kyodo_shared.audit.keys import b64
 from kyodo_shared.audit.receipts import Receipt
 
-from support.recompute import CALL_ID, COUNTED, DECIDED, KEY_ID, A, B, C, Call, find, proposal_id, scored_call, spec
+from support.recompute import (
+    CALL_ID,
+    COUNTED,
+    DECIDED,
+    KEY_ID,
+    A,
+    B,
+    C,
+    Call,
+    find,
+    group_id,
+    proposal_id,
+    scored_call,
+    spec,
+)
 
 
 @pytest.fixture
@@ -241,3 +255,26 @@ def test_the_recompute_reads_published_type_names_and_never_python_topics(key: E
         module = "domain" if aggregate == "Call" else "review"
         untyped.append({**item, "topic": f"kyodo_proposals.{module}:{aggregate}.{name}", "type": None})
     assert codes(recompute_call(CALL_ID, untyped, keys)) == {"call_not_found"}
+
+
+def test_every_proposal_kept_back_at_the_opening_is_published_as_set_aside_and_none_other(
+    key: Ed25519PrivateKey, keys: Any
+) -> None:
+    events = scored_call(key).events()
+    kept = {"proposal_id": proposal_id("kept"), "group_id": group_id("kept"), "status": "suspended"}
+    find(events, "Review.Opened")["ineligible"] = [kept]
+    results = find(events, "Review.ResultsPublished")["results"]
+    # Results that list no set-aside proposals at all, while one was kept back.
+    assert codes(recompute_call(CALL_ID, events, keys)) == {"set_aside_unpublished"}
+    # Listed, but not that one.
+    results["set_aside"] = []
+    assert codes(recompute_call(CALL_ID, events, keys)) == {"set_aside_mismatch"}
+    # Listed with the reason the opening recorded: agrees.
+    results["set_aside"] = [{"proposal_id": kept["proposal_id"], "group_id": kept["group_id"], "reason": "suspended"}]
+    assert recompute_call(CALL_ID, events, keys).ok
+    # A ranked proposal published as set aside as well.
+    ranked = {"proposal_id": proposal_id(A), "group_id": group_id(A), "reason": "suspended"}
+    results["set_aside"].append(ranked)
+    report = recompute_call(CALL_ID, events, keys)
+    assert codes(report) == {"set_aside_mismatch", "set_aside_ranked"}
+    assert next(f for f in report.findings if f.code == "set_aside_ranked").proposal_id == proposal_id(A)

@@ -223,3 +223,34 @@ __all__ = [
     "finding",
     "note",
 ]
+
+
+def check_set_aside(history: History) -> list[Finding]:
+    """Every proposal kept from the board at the opening is published as set aside, with the reason the opening
+    recorded, and nothing else is: none hidden, none invented, none both set aside and ranked. (Whether the group
+    really was out of good standing at the deadline is the registry's history, which this tool does not read.)"""
+    results = history.results
+    if results is None:
+        return []
+    opened = {(str(i.get("proposal_id")), str(i.get("group_id")), str(i.get("status"))) for i in history.ineligible}
+    listed = results.get("set_aside")
+    if listed is None:
+        # Results published before set-aside proposals were: nothing to compare unless some were kept back.
+        return [finding("set_aside_unpublished", count=len(opened))] if opened else []
+    published = {
+        (str(i.get("proposal_id")), str(i.get("group_id")), str(i.get("reason")))
+        for i in listed
+        if isinstance(i, Mapping)
+    }
+    findings: list[Finding] = []
+    if published != opened:
+        findings.append(
+            finding(
+                "set_aside_mismatch",
+                only_opened=", ".join(sorted(p for p, _, _ in opened - published)) or "-",
+                only_published=", ".join(sorted(p for p, _, _ in published - opened)) or "-",
+            )
+        )
+    for proposal in sorted({p for p, _, _ in published} & set(history.entries)):
+        findings.append(finding("set_aside_ranked", proposal))
+    return findings

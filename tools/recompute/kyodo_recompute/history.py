@@ -79,6 +79,8 @@ class History:
     opened: bool = False
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)  # proposal id → entry, in opened order
     opened_quorum: int | None = None
+    # Proposals kept from the board when the review opened (group no longer in good standing, receipt mismatch).
+    ineligible: list[dict[str, Any]] = field(default_factory=list)
     substitutes: list[str] = field(default_factory=list)
     # Every sheet each member gave each proposal, in store order; more than one is itself a finding.
     scored: dict[Pair, list[Any]] = field(default_factory=dict)
@@ -145,6 +147,7 @@ def _review_event(history: History, name: str, state: Mapping[str, Any]) -> None
     if name == OPENED:
         history.opened = True
         history.entries = {str(e.get("proposal_id")): dict(e) for e in state.get("entries") or []}
+        history.ineligible = [dict(i) for i in state.get("ineligible") or [] if isinstance(i, Mapping)]
         quorum = state.get("quorum")
         history.opened_quorum = quorum if isinstance(quorum, int) and not isinstance(quorum, bool) else None
     elif name == CONFLICT_DECLARED:

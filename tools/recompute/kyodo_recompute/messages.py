@@ -138,6 +138,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{ended_by} に封印チェーンが記録されていますが、このサービスには封印ストアがありません",
         "{ended_by} records a sealed chain, but the service has no sealed store",
     ),
+    "set_aside_unpublished": (
+        "審査開始時に審査から除外された提案が {count} 件ありますが、結果に除外の一覧がありません",
+        "{count} proposal(s) were kept from the board when the review opened, but the results list none as set aside",
+    ),
+    "set_aside_mismatch": (
+        "除外された提案の公表が審査開始時の記録と一致しません（記録のみ: {only_opened} / 公表のみ: {only_published}）",
+        "the proposals published as set aside differ from those kept back when the review opened (recorded only: "
+        "{only_opened}; published only: {only_published})",
+    ),
+    "set_aside_ranked": (
+        "提案 {proposal} は除外として公表され、同時に審査の対象にもなっています",
+        "proposal {proposal} is published as set aside and was also given to the board",
+    ),
     "revealed_not_sealed": (
         "審査開始時に開示された提案 {proposal} は、{ended_by} に記録された封印済みの提案に含まれていません",
         "proposal {proposal}, revealed when the review opened, is not among the sealed aggregates {ended_by} recorded",

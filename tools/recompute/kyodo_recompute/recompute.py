@@ -26,6 +26,7 @@ from kyodo_recompute.checks import (
     check_quorum,
     check_receipts,
     check_seed,
+    check_set_aside,
     counted_pairs,
     counted_sheets,
     finding,
@@ -123,6 +124,7 @@ def recompute_call(
     placed, seed_used = _place(history, rules, sheets, seed)
     report.ranking = {"entries": [p.as_dict() for p in placed], "lottery_verified": seed_used}
     report.findings += compare_ranking(placed, decision.get("ranking"), seed_used)
+    report.findings += check_set_aside(history)
     published = (history.results or {}).get("ranking")
     if isinstance(published, Mapping) and published != decision.get("ranking"):
         # The published copy must say what the decision said; check it against the recompute too.
