@@ -19,7 +19,6 @@ from kyodo_proposals.app_base import ATTEMPTS, CLOSE_TIMER, rule_of
 from kyodo_proposals.decision import DecisionCommands
 from kyodo_proposals.domain import PUBLISHED, Call, check_deadline, check_rules
 from kyodo_proposals.queries import CallQueries
-from kyodo_proposals.review import Review
 from kyodo_proposals.review_app import ReviewCommands
 from kyodo_proposals.sealing import derived_id
 from kyodo_proposals.submissions import SubmissionCommands
@@ -185,20 +184,3 @@ class ProposalsApplication(SubmissionCommands, ReviewCommands, DecisionCommands,
             # Another close or reopen moved it first: that one decides.
             with contextlib.suppress(IntegrityError):
                 box.save(gate)
-
-    def decide(self, actor: Actor, call_id: UUID, reasons: str) -> Call:
-        """The decision (in `decision`); a refusal for want of a quorum also names the substitute rule's count."""
-        try:
-            return super().decide(actor, call_id, reasons)
-        except Refusal as refusal:
-            if refusal.code != "quorum_not_met" or refusal.data:
-                raise
-            review = self.get_review(call_id)
-            raise Refusal(
-                "quorum_not_met", quorum=str(review.quorum), eligible=str(self.eligible_substitutes(call_id, review))
-            ) from None
-
-    def eligible_substitutes(self, call_id: UUID, review: Review) -> int:
-        """How many may still join as a substitute: current review-board members not yet on the call's board."""
-        committee = str(self.get_call(call_id).spec["committee_id"])
-        return sum(1 for member in self.view.board(committee, self.today()).members if member not in review.board)

@@ -89,7 +89,10 @@ class DecisionCommands(ProposalsBase):
             # Recorded (and published) before refusing: the coordinator adds a substitute in answer to it.
             review.block([f"quorum:{p}:{len(scorers[p])}/{review.quorum}" for p in sorted(short)], trace)
             self.save(review)
-            raise Refusal("quorum_not_met")
+            # Names the substitute rule's count: how many review-board members may still join.
+            raise Refusal(
+                "quorum_not_met", quorum=str(review.quorum), eligible=str(self.eligible_substitutes(call, review))
+            )
         seed = self.seed(call_id)
         ranking = rank(rule_of(call.spec), self._entries(review, counted), seed) if review.entries else None
         decision = {
@@ -162,3 +165,8 @@ class DecisionCommands(ProposalsBase):
             ],
             "reasons": reasons,
         }
+
+    def eligible_substitutes(self, call: Call, review: Review) -> int:
+        """How many may still join as a substitute: current review-board members not yet on the call's board."""
+        committee = str(call.spec["committee_id"])
+        return sum(1 for member in self.view.board(committee, self.today()).members if member not in review.board)
