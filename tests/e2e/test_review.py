@@ -271,23 +271,6 @@ async def test_a_late_declared_interest_voids_the_members_scores(
         ]
 
 
-async def test_a_member_who_acts_for_the_proposing_group_is_recused_without_declaring_anything(
-    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
-) -> None:
-    async with platform(services(backend, nats_url, bus_namespace, issuer), issuer) as p:
-        committee = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
-        # m-3 is the group's own representative, and declared no interest: acting for it is a conflict by itself.
-        green = await registered_group(p, "m-3", "みどりの会")
-        call_id, deadline = await published_call(p, committee, quorum=2)
-        await submit(p, call_id, green, "m-3", "緑地の保全")
-        await close_and_open_review(p, call_id, deadline)
-        (item,) = (await proposals_for(p, call_id, "m-3")).values()
-        assert item["recused"] is True
-        assert "content" not in item
-        refused = await score(p, call_id, "m-3", item["proposal_id"], 10, 10)
-        assert (refused.status_code, refused.json()["code"]) == (403, "recused"), refused.text
-
-
 async def three_proposals_scored(
     p: Platform, rule: dict[str, Any], scores: dict[str, tuple[int, int]]
 ) -> tuple[dict[str, Any], dict[str, str], str]:

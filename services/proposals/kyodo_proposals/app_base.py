@@ -180,10 +180,9 @@ class ProposalsBase(Application[UUID]):
             raise Refusal("not_on_board")
 
     def _interested(self, review: Review, member_sub: str, proposal_id: str) -> bool:
-        """A declared interest in the proposing group (current or withdrawn), or acting for it now (its
-        representative or a contact): either is a conflict, declared or not."""
-        group_id = str(review.entries[proposal_id]["group_id"])
-        return self.view.interested(member_sub, group_id) or self.view.acts_for(member_sub, group_id)
+        # Declared interests only. Acting for the group is not read here: a representative adds contacts without
+        # their consent, so "acts for it now" would let a group recuse any board member (and void their scores).
+        return self.view.interested(member_sub, str(review.entries[proposal_id]["group_id"]))
 
     def recused(self, review: Review, member_sub: str, proposal_id: str) -> bool:
         """Recomputed on every use from the registry's declared interests and the conflicts recorded in the
