@@ -139,9 +139,8 @@ def restore_dump(dsn: str) -> None:
 ADDED_COLUMNS = {"kyodo_consumer_tracking": ("last_event_id", "last_event_time", "last_originator_version")}
 
 
-# Tables later revisions created beside store-v1's (proposals_0002: the acting chairs elected in the registry).
-# Tables made since store-v1: the acting chairs' view; on PostgreSQL also the sealed store's events (eventsourcing
-# creates them, like the service's own `proposals_events`; on SQLite the sealed store is a file of its own).
+# Tables made since store-v1: the acting chairs' view (proposals_0002); on PostgreSQL also the sealed store's events
+# (eventsourcing creates them, like the service's own `proposals_events`; on SQLite the sealed store is its own file).
 ADDED_TABLES = {"proposals": {"reg_acting_chairs"}}
 ADDED_PG_TABLES = {"proposals": {"proposals_sealed_events"}}
 

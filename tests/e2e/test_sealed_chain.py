@@ -12,14 +12,19 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
+from kyodo_proposals.domain import Call
 from kyodo_shared.audit.local import verify_local
 from kyodo_shared.audit.verify import PinFile
+from kyodo_shared.domain.actors import Actor, Principal
+from kyodo_shared.domain.refusals import ANY_CURRENT
+from kyodo_shared.web.auth import Role
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.calls import (
@@ -31,9 +36,11 @@ from support.calls import (
     review_board,
     submit,
 )
-from support.harness import Backend, Platform, platform, settings_for
+from support.harness import Backend, Platform, eventually, platform, settings_for
 
 pytestmark = pytest.mark.smoke
+
+TRACE = {"correlation_id": "c", "causation_id": "c", "actor": "test"}
 
 
 def services(backend: Backend, nats_url: str, namespace: str, issuer: DevIssuer) -> dict[str, Any]:
@@ -71,7 +78,6 @@ def by_hand(rows: list[tuple[int, str, int, str, bytes]], ids: set[str]) -> tupl
 
 def verify(p: Platform) -> Any:
     kernel = p.apps["proposals"].state.kernel
-    kernel.audit.chainer.extend()
     pins = PinFile(Path(kernel.settings.audit.keys_dir) / "pins.json")
     keys = kernel.published_keys()
     return verify_local("proposals", kernel.application, kernel.chain, keys, pins, sealed=kernel.sealed)
@@ -141,3 +147,82 @@ async def test_the_close_records_the_calls_sealed_chain_which_verify_recomputes_
         assert not broken.ok
         assert [(f.position, f.kind) for f in broken.findings] == [(closed[call_id]["position"], "sealed_mismatch")]
         assert "holds 9 events" in broken.findings[0].detail
+
+
+async def test_a_cancellation_that_fails_after_shutting_the_gate_opens_it_again_and_the_next_one_records_the_chain(
+    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    async with platform(services(backend, nats_url, bus_namespace, issuer), issuer) as p:
+        committee = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
+        group = await registered_group(p, "rep-a", "みどりの会")
+        call_id, _ = await published_call(p, committee)
+        submitted = await submit(p, call_id, group, "rep-a", "緑地の保全")
+        app = p.apps["proposals"].state.kernel.application
+        coordinator = Actor(Principal("coord-1", frozenset({Role.COORDINATOR})), TRACE)
+        save = app.save
+
+        def failing(*objs: Any) -> Any:
+            if any(isinstance(o, Call) for o in objs):
+                raise RuntimeError("the store went away")  # after the gate shut, before the call's own save
+            return save(*objs)
+
+        app.save = failing
+        try:
+            with pytest.raises(RuntimeError):
+                app.cancel(coordinator, ANY_CURRENT, uuid.UUID(call_id), "予算の都合")
+        finally:
+            app.save = save
+        # The call still takes proposals: the failed cancellation opened the gate it had shut.
+        await ok(
+            p.clients["proposals"].put(
+                f"/calls/{call_id}/proposals/{group}",
+                json={"content": content("緑地の保全（改訂）"), "attachments": []},
+                headers={**p.token("rep-a", "group"), "If-Match": submitted.headers["ETag"]},
+            )
+        )
+        await ok(
+            p.clients["proposals"].post(
+                f"/calls/{call_id}/cancellation",
+                json={"reason": "予算の都合"},
+                headers={**p.token("coord-1", "coordinator"), "If-Match": "*"},
+            )
+        )
+        items = (
+            await ok(
+                p.clients["proposals"].get(
+                    "/audit/events", params={"type": "proposals.Call.Cancelled"}, headers=p.token("a", "auditor")
+                )
+            )
+        ).json()["items"]
+        recorded = items[0]["body"]["sealed_chain"]
+        # Gate: opened and passed (submission), shut and reopened (the failed cancellation), passed (revision), shut.
+        # Proposal: submitted, revised. 6 + 2 = 8.
+        assert recorded["count"] == 8
+        assert (recorded["count"], recorded["head"]) == by_hand(sealed_rows(backend), set(recorded["ids"]))
+        report = verify(p)
+        assert (report.ok, report.sealed_chains) == (True, 1), report.as_dict()
+
+
+async def test_the_review_does_not_open_on_a_sealed_store_changed_since_the_close(
+    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    async with platform(services(backend, nats_url, bus_namespace, issuer), issuer) as p:
+        committee = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
+        group = await registered_group(p, "rep-a", "みどりの会")
+        call_id, deadline = await published_call(p, committee)
+        await submit(p, call_id, group, "rep-a", "緑地の保全")
+        kernel = p.apps["proposals"].state.kernel
+        kernel.clock = lambda: deadline + timedelta(seconds=1)
+        await eventually(lambda: kernel.application.get_call(uuid.UUID(call_id)).status == "closed", timeout=20)
+        victim = next(r for r in sealed_rows(backend) if "Proposal" in r[3])
+        if backend.kind == "sqlite":
+            with sqlite3.connect(backend.folder / "proposals.sealed.sqlite") as db:
+                db.execute("DELETE FROM stored_events WHERE rowid = ?", (victim[0],))
+        else:
+            with psycopg.connect(backend.pg_dsn, autocommit=True) as db:
+                db.execute("DELETE FROM proposals.proposals_sealed_events WHERE notification_id = %s", (victim[0],))
+        refused = await p.clients["proposals"].post(
+            f"/calls/{call_id}/review", headers=p.token("coord-1", "coordinator")
+        )
+        assert (refused.status_code, refused.json()["code"]) == (409, "sealed_chain_mismatch"), refused.text
+        assert "kyodo audit verify proposals" in refused.json()["detail_en"]

@@ -9,10 +9,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import uuid
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
 
 from kyodo_proposals.app_base import ATTEMPTS, CLOSE_TIMER, rule_of
@@ -20,16 +22,35 @@ from kyodo_proposals.decision import DecisionCommands
 from kyodo_proposals.domain import PUBLISHED, Call, check_deadline, check_rules
 from kyodo_proposals.queries import CallQueries
 from kyodo_proposals.review_app import ReviewCommands
-from kyodo_proposals.sealing import derived_id
+from kyodo_proposals.sealed import Gate
 from kyodo_proposals.submissions import SubmissionCommands
-from kyodo_shared.audit.chain import iter_notifications
 from kyodo_shared.domain.actors import Actor
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.domain.refusals import Expected, Refusal
-from kyodo_shared.store.sealed import chain_of, sealed_entries
+from kyodo_shared.store.sealed import sealed_chain
 
-# CLOSE_TIMER: the composition root registers the deadline timer's action under it.
-__all__ = ["CLOSE_TIMER", "ProposalsApplication"]
+# The composition root registers the timers' actions under these kinds.
+__all__ = ["CLOSE_TIMER", "GATE_CHECK_TIMER", "ProposalsApplication"]
+GATE_CHECK_TIMER = "proposals.call.gate_check"
+# Long enough for a close or cancellation in progress to finish: the check must not open a gate it is still using.
+GATE_CHECK_AFTER = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class Shut:
+    """A gate this attempt shut, where it is, and the sealed chain read after (None: a call from before the sealed
+    store, whose sealed history is in the public chain)."""
+
+    box: Application[UUID]
+    gate: Gate
+    chain: dict[str, Any] | None
+
+    def undo(self) -> None:
+        """Open the gate again — only if nobody moved it since this attempt shut it (its version decides)."""
+        self.gate.reopen()
+        with contextlib.suppress(Exception):
+            # Lost to a newer close, cancellation or check (IntegrityError), or the store failed: the timer retries.
+            self.box.save(self.gate)
 
 
 class ProposalsApplication(SubmissionCommands, ReviewCommands, DecisionCommands, CallQueries):
@@ -118,16 +139,26 @@ class ProposalsApplication(SubmissionCommands, ReviewCommands, DecisionCommands,
 
     def cancel(self, actor: Actor, expected: Expected, call_id: UUID, reason: str) -> Call:
         """Cancel the call. A published call's gate shuts first, so no submission lands after the cancellation,
-        and the cancellation records the sealed chain (see `_seal_off`)."""
+        which records the sealed chain (see `_seal_off`); a cancellation that fails opens it again."""
         for _ in range(ATTEMPTS):
             call = self._load_call(call_id, expected)
-            sealed = self._seal_off(call_id) if call.status == PUBLISHED else None
-            call.cancel(reason, actor.sub, actor.trace_dict(), sealed)
+            if call.status != PUBLISHED:
+                call.cancel(reason, actor.sub, actor.trace_dict())
+                try:
+                    self.save(call)
+                except IntegrityError:
+                    continue
+                return call
+            shut = self._seal_off(call_id)
             try:
+                call.cancel(reason, actor.sub, actor.trace_dict(), shut.chain)
                 self.save(call)
             except IntegrityError:
-                self._reopen_if_still_open(call_id)
+                shut.undo()
                 continue  # changed concurrently: look again (at the version the caller saw)
+            except BaseException:
+                shut.undo()
+                raise
             return call
         raise Refusal("busy")
 
@@ -135,52 +166,49 @@ class ProposalsApplication(SubmissionCommands, ReviewCommands, DecisionCommands,
         """The deadline timer's action: idempotent, it closes the call only once its (current) deadline passed.
 
         The gate shuts first (a submission that passed it before is kept, none passes after), then the call closes
-        recording the sealed chain; were the call changed meanwhile, the gate opens again.
+        recording the sealed chain; were the call changed meanwhile, the gate opens again and the close looks again.
         """
         for _ in range(ATTEMPTS):
-            call = self.get_call(call_id)
-            if not call.due(self.clock()):
-                self._reopen_if_still_open(call_id)
+            call, now = self.get_call(call_id), self.clock()
+            if not call.due(now):
                 return False
-            call.close(self.clock(), trace, self._seal_off(call_id))
+            shut = self._seal_off(call_id)
             try:
+                call.close(now, trace, shut.chain)
                 self.save(call)
             except IntegrityError:
+                shut.undo()
                 continue
+            except BaseException:
+                shut.undo()
+                raise
             return True
         raise Refusal("busy")
 
-    def _seal_off(self, call_id: UUID) -> dict[str, Any] | None:
-        """Shut the call's gate in the sealed store and return the sealed chain of the call's sealed aggregates:
-        their ids (the gate's and every group's proposal that has events), how many events, the head. None for a
-        call whose sealed history is in the public store (see `_box`)."""
-        box = self._box(call_id)
+    def _seal_off(self, call_id: UUID) -> Shut:
+        """Shut the call's gate — this attempt's own Shut event, even on a gate already shut — then read the sealed
+        chain of exactly the aggregates that passed it. The gate check timer, set first, opens a gate left shut by a
+        crash before the call's own save."""
+        self.timers.schedule(GATE_CHECK_TIMER, str(call_id), self.clock() + GATE_CHECK_AFTER)
         for _ in range(ATTEMPTS):
-            gate = self._gate(box, call_id)
-            if gate.shut:
-                break
+            box, gate = self._sealed_gate(call_id)
             gate.close()
             try:
                 box.save(gate)
             except IntegrityError:
                 continue  # a submission passed the gate first: it is kept
-            break
-        else:
-            raise Refusal("busy")
-        if box is not self.sealed:
-            return None
-        candidates = {str(gate.id)} | {
-            str(derived_id(self.sealing_key, "proposal:", call_id, UUID(group))) for group in self.view.group_ids()
-        }
-        entries = sealed_entries(iter_notifications(self.sealed.recorder), candidates)
-        return chain_of(entries, {e.originator_id for e in entries}).as_dict()
+            if box is not self.sealed:
+                return Shut(box, gate, None)
+            chain = sealed_chain(self.sealed.recorder, [str(gate.id), *gate.passed])
+            return Shut(box, gate, chain.as_dict())
+        raise Refusal("busy")
 
-    def _reopen_if_still_open(self, call_id: UUID) -> None:
-        """A gate shut for a close or a cancellation that did not happen: the call still takes proposals."""
-        box = self._box(call_id)
-        gate = self._gate(box, call_id)
-        if gate.shut and self.get_call(call_id).status == PUBLISHED:
-            gate.reopen()
-            # Another close or reopen moved it first: that one decides.
-            with contextlib.suppress(IntegrityError):
-                box.save(gate)
+    def check_gate(self, call_id: UUID) -> None:
+        """The gate check timer's action: a gate shut while its call still takes proposals (a close or cancellation
+        that crashed before saving the call) opens again."""
+        call = self.get_call(call_id)
+        if call.status != PUBLISHED or call.due(self.clock()):
+            return
+        box, gate = self._sealed_gate(call_id)
+        if gate.shut:
+            Shut(box, gate, None).undo()

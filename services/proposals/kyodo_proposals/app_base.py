@@ -82,7 +82,7 @@ class ProposalsBase(Application[UUID]):
         # Kept outside the store (beside the audit keys): seeds and sealed ids derive from it, so nobody reading
         # the database can learn a lottery seed before the results or link a sealed record to a group.
         self.sealing_key = sealing_key
-        # Gates and sealed proposals: a store apart, so the public history does not count them (see `_box`).
+        # Gates and sealed proposals: a store apart, so the public history does not count them (`_sealed_gate`).
         self.sealed = sealed
         # Receipts are signed with the service's audit keys (published like the checkpoints' keys).
         self.keys = keys
@@ -132,23 +132,42 @@ class ProposalsBase(Application[UUID]):
 
     # --- what the sealing key keeps apart -------------------------------------------------------------------
 
-    def _box(self, call_id: UUID) -> Application[UUID]:
-        """Where the call's sealed aggregates are: the sealed store — except for a call whose gate was opened in the
-        service's own store, before the sealed store existed, which keeps its sealed history there to the end (its
-        close records no sealed chain: those events are in the public chain already)."""
-        try:
-            self.repository.get(derived_id(self.sealing_key, "gate:", call_id))
-        except AggregateNotFoundError:
-            return self.sealed
-        return self
-
-    def _gate(self, box: Application[UUID], call_id: UUID) -> Gate:
+    def _sealed_gate(self, call_id: UUID) -> tuple[Application[UUID], Gate]:
+        """The call's gate and the store its sealed aggregates are in: the sealed store — except for a call whose
+        gate was opened in the service's own store, before the sealed store existed, which keeps its sealed history
+        there to the end (its close records no sealed chain: those events are in the public chain already).
+        The sealed store is asked first, so a call a newer replica opened there stays there (see `_homes`)."""
         gate_id = derived_id(self.sealing_key, "gate:", call_id)
-        try:
-            gate: Gate = box.repository.get(gate_id)
-        except AggregateNotFoundError:
-            gate = Gate(gate_id)
-        return gate
+        for box in (self.sealed, self):
+            try:
+                gate: Gate = box.repository.get(gate_id)
+            except AggregateNotFoundError:
+                continue
+            return box, gate
+        return self.sealed, Gate(gate_id)
+
+    def _homes(self, call_id: UUID) -> list[Application[UUID]]:
+        """Every store holding a gate of the call, sealed store first. Two only after an upgrade rolled out with
+        replicas of the release before still taking proposals beside newer ones (README: upgrade with Recreate);
+        the review then reads both, so no receipted proposal is lost."""
+        gate_id = derived_id(self.sealing_key, "gate:", call_id)
+        homes: list[Application[UUID]] = []
+        for box in (self.sealed, self):
+            try:
+                box.repository.get(gate_id)
+            except AggregateNotFoundError:
+                continue
+            homes.append(box)
+        return homes or [self.sealed]
+
+    def _stored_proposal(self, call_id: UUID, proposal_id: UUID) -> Proposal:
+        for box in self._homes(call_id):
+            try:
+                proposal: Proposal = box.repository.get(proposal_id)
+            except AggregateNotFoundError:
+                continue
+            return proposal
+        raise Refusal("proposal_not_found")
 
     def _proposal(self, box: Application[UUID], call_id: UUID, group_id: UUID) -> tuple[UUID, Proposal | None]:
         proposal_id = derived_id(self.sealing_key, "proposal:", call_id, group_id)

@@ -132,6 +132,9 @@ class Call(Aggregate):
         self.seed_commitment = ""
         self.published_at: str | None = None
         self.closed_at: str | None = None
+        # What the sealed store held for the call when its gate shut (ids, count, head); None for calls closed
+        # before the sealed store existed.
+        self.sealed_chain: dict[str, Any] | None = None
         self.amendments: list[dict[str, Any]] = []
         self.status_reason = ""
         self.results: dict[str, Any] = {}
@@ -257,6 +260,7 @@ class Call(Aggregate):
         # Closed *at the deadline*, however late the timer ran: receipt times are compared with it.
         self.status = CLOSED
         self.closed_at = closed_at
+        self.sealed_chain = sealed_chain
 
     def start_review(self, trace: dict[str, str]) -> None:
         if self.status == PUBLISHED:

@@ -13,7 +13,7 @@ from kyodo_proposals import demo
 from kyodo_proposals.api import router
 from kyodo_proposals.api_proposals import router as proposals_router
 from kyodo_proposals.api_review import router as review_router
-from kyodo_proposals.app import CLOSE_TIMER, ProposalsApplication
+from kyodo_proposals.app import CLOSE_TIMER, GATE_CHECK_TIMER, ProposalsApplication
 from kyodo_proposals.app_base import SealedProposals
 from kyodo_proposals.bus import to_contracts
 from kyodo_proposals.bus_registry import HANDLERS, READ_MODELS
@@ -77,6 +77,9 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         trace = {"correlation_id": timer.timer_id, "causation_id": timer.timer_id, "actor": "system:deadline-timer"}
         app.close_due(UUID(timer.aggregate_id), trace)
 
+    def check_gate(timer: Timer) -> None:
+        app.check_gate(UUID(timer.aggregate_id))
+
     kernel = Kernel(
         service=SERVICE_NAME,
         settings=settings,
@@ -90,7 +93,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         subscriptions=[Subscription(source="registry", handlers=HANDLERS)],
         read_models=READ_MODELS,
         projections={INDEX_NAME: project_calls},
-        timer_actions={CLOSE_TIMER: close},
+        timer_actions={CLOSE_TIMER: close, GATE_CHECK_TIMER: check_gate},
         sealed=sealed,
     )
     return create_service_app(

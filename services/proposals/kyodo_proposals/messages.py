@@ -33,6 +33,15 @@ MESSAGES: dict[str, Message] = {
     "already_submitted": Message(409, "既に提案済みです。修正してください", "Already submitted: revise it instead"),
     "proposal_changed": Message(412, "提案が他の操作で更新されました", "The proposal has changed"),
     "proposal_not_found": Message(404, "提案が見つかりません", "Proposal not found"),
+    "sealed_chain_mismatch": Message(
+        409,
+        "封印された提案の記録が締切時と一致しません",
+        "The sealed proposals differ from what the close recorded",
+        "締切時に記録された {recorded} 件に対し、封印ストアには現在 {now} 件の記録があるか、内容が変わっています。"
+        "審査は開始できません。運用担当者は kyodo audit verify proposals で確認してください。",
+        "The close recorded {recorded} sealed events; the sealed store now holds {now}, or their content changed. "
+        "The review cannot open: operators, run kyodo audit verify proposals.",
+    ),
     "not_on_board": Message(403, "この募集の審査会委員ではありません", "Not on this call's review board"),
     "conflict_not_found": Message(404, "利害関係の申出が見つかりません", "Conflict not found"),
     "conflict_pinned": Message(409, "事務局が確定した利害関係は取り消せません", "A pinned conflict cannot be removed"),

@@ -74,7 +74,7 @@ class CallQueries(ProposalsBase):
             raise Refusal("proposal_not_found")
         if self.recused(review, principal.sub, proposal_id):
             raise Refusal("recused")
-        proposal: Proposal = self._box(call_id).repository.get(UUID(proposal_id))
+        proposal: Proposal = self._stored_proposal(call_id, UUID(proposal_id))
         payload = unseal(self.sealing_key, call_id, proposal.id, proposal.versions[-1])
         for item in payload["attachments"]:
             content = base64.b64decode(item["content"])

@@ -9,38 +9,63 @@ command from the registry view and the review, never taken from the caller.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
 from kyodo_proposals.app_base import ATTEMPTS, ProposalsBase
+from kyodo_proposals.domain import Call
 from kyodo_proposals.review import Review
-from kyodo_proposals.sealing import unseal
+from kyodo_proposals.sealed import Proposal
+from kyodo_proposals.sealing import derived_id, unseal
 from kyodo_shared.audit.receipts import Receipt, ReceiptInvalid, matches, public_keys_from, verify_receipt
 from kyodo_shared.domain.actors import Actor
 from kyodo_shared.domain.refusals import Refusal
+from kyodo_shared.store.sealed import sealed_chain
 
 
 class ReviewCommands(ProposalsBase):
-    def _final_versions(self, call_id: UUID, deadline: datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    def _sealed_proposals(self, call: Call) -> list[tuple[UUID, str, Proposal]]:
+        """(proposal id, group id, proposal) of every sealed proposal of the call. A call whose close recorded its
+        sealed chain: exactly the proposals recorded, once the sealed store is checked to hold that very chain (an
+        event removed or altered since the close is refused here, not found by an audit later); otherwise (a call
+        from before the sealed store) every group the registry view knows."""
+        found: dict[UUID, tuple[UUID, str, Proposal]] = {}
+        recorded = call.sealed_chain
+        if recorded is not None:
+            now = sealed_chain(self.sealed.recorder, recorded["ids"])
+            if (now.count, now.head) != (recorded["count"], recorded["head"]):
+                raise Refusal("sealed_chain_mismatch", recorded=str(recorded["count"]), now=str(now.count))
+            gate_id = str(derived_id(self.sealing_key, "gate:", call.id))
+            for pid in (UUID(i) for i in recorded["ids"] if i != gate_id):
+                proposal: Proposal = self.sealed.repository.get(pid)
+                # Every version names its group; a withdrawal keeps the last version.
+                group = str(unseal(self.sealing_key, call.id, pid, proposal.versions[-1])["group_id"])
+                found[pid] = (pid, group, proposal)
+        homes = self._homes(call.id)
+        for box in homes if recorded is None else [h for h in homes if h is not self.sealed]:
+            for group in self.view.group_ids():
+                pid, maybe = self._proposal(box, call.id, UUID(group))
+                if maybe is not None and pid not in found:
+                    found[pid] = (pid, group, maybe)
+        return list(found.values())
+
+    def _final_versions(self, call: Call) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Each group's final, not-withdrawn version, checked against its receipt; and those set aside because
         their group was not in good standing at the deadline (lapsed, suspended, dissolved since submitting).
         """
         keys = public_keys_from(self.published_keys())
         entries, ineligible = [], []
-        box = self._box(call_id)
-        for group in self.view.group_ids():
-            proposal_id, proposal = self._proposal(box, call_id, UUID(group))
-            if proposal is None or proposal.withdrawn:
+        for proposal_id, group, proposal in self._sealed_proposals(call):
+            if proposal.withdrawn:
                 continue
             # Good standing at the deadline, whatever happened to the group since.
-            standing = self.view.standing_at(group, deadline)
+            standing = self.view.standing_at(group, call.deadline)
             if standing != "registered":
                 ineligible.append({"proposal_id": str(proposal_id), "group_id": group, "status": standing})
                 continue
-            payload = unseal(self.sealing_key, call_id, proposal_id, proposal.versions[-1])
+            payload = unseal(self.sealing_key, call.id, proposal_id, proposal.versions[-1])
             receipt = Receipt.from_json(payload["receipt"])
             try:
                 verify_receipt(receipt, keys)
@@ -72,7 +97,7 @@ class ReviewCommands(ProposalsBase):
         call = self.get_call(call_id)
         trace = actor.trace_dict()
         call.start_review(trace)
-        entries, ineligible = self._final_versions(call_id, call.deadline)
+        entries, ineligible = self._final_versions(call)
         review = Review(
             call_id,
             entries,

@@ -26,17 +26,24 @@ class Gate(Aggregate):
     @event(Opened)
     def __init__(self, gate_id: UUID) -> None:
         self.shut = False
+        # The proposals that passed, so the close knows exactly which sealed aggregates are the call's.
+        self.passed: list[str] = []
 
     @staticmethod
     def create_id(gate_id: UUID) -> UUID:
         return gate_id
 
     @event("Passed")
-    def pass_through(self) -> None:
-        """An empty event: its only effect is the version a concurrent close must not skip."""
+    def pass_through(self, proposal_id: str | None = None) -> None:
+        """The version a concurrent close must not skip, naming the proposal that passed (events stored in the
+        service's own store, before the sealed store, name none)."""
+        if proposal_id is not None and proposal_id not in self.passed:
+            self.passed.append(proposal_id)
 
     @event("Shut")
     def close(self) -> None:
+        """Also on a gate already shut: each close or cancellation shuts it itself, so only the one that shut it
+        last can open it again (optimistic concurrency on the gate's version)."""
         self.shut = True
 
     @event("Reopened")

@@ -99,8 +99,7 @@ class SubmissionCommands(ProposalsBase):
             raise Refusal("call_not_open")
         if now >= call.deadline:
             raise Refusal("deadline_passed")
-        box = self._box(call_id)
-        gate = self._gate(box, call_id)
+        box, gate = self._sealed_gate(call_id)
         if gate.shut:
             raise Refusal("call_not_open")
         return call, box, gate, now
@@ -108,7 +107,7 @@ class SubmissionCommands(ProposalsBase):
     @staticmethod
     def _passed(box: Application[UUID], gate: Gate, proposal: Proposal) -> bool:
         """Save the change with the gate passed; False when another submission or the close passed it first."""
-        gate.pass_through()
+        gate.pass_through(str(proposal.id))
         try:
             box.save(gate, proposal)
         except IntegrityError:
@@ -211,7 +210,7 @@ class SubmissionCommands(ProposalsBase):
         # proposal exists (timing would tell that the group submitted).
         if not self.view.acts_for(principal.sub, str(group_id)):
             raise Refusal("proposal_not_found")
-        proposal_id, proposal = self._proposal(self._box(call_id), call_id, group_id)
+        proposal_id, proposal = self._proposal(self._sealed_gate(call_id)[0], call_id, group_id)
         if proposal is None:
             raise Refusal("proposal_not_found")
         return _own(proposal, unseal(self.sealing_key, call_id, proposal_id, proposal.versions[-1]))

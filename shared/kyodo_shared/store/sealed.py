@@ -35,7 +35,8 @@ def sealed_env(store: StoreSettings, env: dict[str, str]) -> dict[str, str]:
     if store.backend == "sqlite":
         path = store.sqlite_path
         return {**env, "SQLITE_DBNAME": str(path.with_name(f"{path.stem}.sealed{path.suffix or '.sqlite'}"))}
-    return dict(env)
+    # A pool of its own, small: only submissions and closes write here (eventsourcing overflows it when busy).
+    return {**env, "POSTGRES_POOL_SIZE": "2"}
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class SealedEntry:
     link: str
 
     def as_dict(self) -> dict[str, Any]:
-        return vars(self) | {}
+        return dict(vars(self))
 
 
 def sealed_entries(notifications: Iterable[Any], ids: Collection[str]) -> list[SealedEntry]:

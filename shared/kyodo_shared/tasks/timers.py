@@ -64,7 +64,9 @@ class Timers:
         self.db, self.clock = db, clock
         self.replica = replica or str(uuid.uuid4())
         self.claim_seconds, self.retry_seconds = claim_seconds, retry_seconds
-        self._longest_hold = max(claim_seconds, retry_seconds)
+        # Beyond this, a claim was set on a moved clock (before claims were on real time); the hour keeps a replica
+        # whose clock runs a little behind from taking a live claim.
+        self._longest_hold = max(claim_seconds, retry_seconds) + 3600
         # Claims and retry pauses run on real time (tests inject their own), due dates on the service's clock.
         self.real_time = real_time
 
