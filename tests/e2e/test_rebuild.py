@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import subprocess
 import sys
@@ -20,24 +19,13 @@ from kyodo_shared.settings import KernelSettings
 from kyodo_shared.store.db import SqliteDatabase
 from kyodo_shared.web.devissuer import DevIssuer
 
+from support.cli import cli_env
 from support.harness import Backend, Platform, eventually, platform, settings_for
 from support.procs import free_port
 from support.registry import CRITERIA, application
 from support.servers import spawn_nats
 
 pytestmark = pytest.mark.smoke
-
-
-def cli_env(settings: KernelSettings) -> dict[str, str]:
-    return {
-        **os.environ,
-        "KYODO_STORE__BACKEND": "sqlite",
-        "KYODO_STORE__SQLITE_PATH": str(settings.store.sqlite_path),
-        "KYODO_BUS__NATS_URL": settings.bus.nats_url,
-        "KYODO_BUS__NAMESPACE": settings.bus.namespace,
-        "KYODO_AUDIT__KEYS_DIR": str(settings.audit.keys_dir),
-        "KYODO_PRIVACY__VAULT_PATH": str(settings.privacy.vault_path),
-    }
 
 
 def kyodo(settings: KernelSettings, *args: str) -> subprocess.CompletedProcess[str]:

@@ -9,7 +9,6 @@ import asyncio
 import base64
 import hashlib
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from support.calls import (
     score,
     submit,
 )
+from support.cli import cli_env
 from support.harness import Backend, Platform, eventually, platform, settings_for
 from support.lifecycle import GroupClient
 
@@ -327,23 +327,6 @@ async def test_a_tie_under_criteria_priority_goes_to_the_higher_mean_on_the_firs
         assert info[f"name:{first['proposal_id']}"] == "north"
         assert first["tie_broken"] is True
         assert results["selected"] == [first["proposal_id"]]
-
-
-def cli_env(settings: Any) -> dict[str, str]:
-    store = settings.store
-    env = {
-        **os.environ,
-        "KYODO_STORE__BACKEND": store.backend,
-        "KYODO_BUS__NATS_URL": settings.bus.nats_url,
-        "KYODO_BUS__NAMESPACE": settings.bus.namespace,
-        "KYODO_AUDIT__KEYS_DIR": str(settings.audit.keys_dir),
-        "KYODO_PRIVACY__VAULT_PATH": str(settings.privacy.vault_path),
-    }
-    if store.backend == "sqlite":
-        env["KYODO_STORE__SQLITE_PATH"] = str(store.sqlite_path)
-    else:
-        env |= {"KYODO_STORE__PG_DSN": store.pg_dsn, "KYODO_STORE__PG_SCHEMA": store.pg_schema}
-    return env
 
 
 def alter_a_score(settings: Any, old: str, new: str) -> int:

@@ -9,7 +9,9 @@ kyodo_shared/store/sealed.py and audit/chain.py, independently of the service's 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import json
 import sqlite3
 import uuid
 from datetime import timedelta
@@ -36,6 +38,7 @@ from support.calls import (
     review_board,
     submit,
 )
+from support.cli import cli_env, run_kyodo
 from support.harness import Backend, Platform, eventually, platform, settings_for
 
 pytestmark = pytest.mark.smoke
@@ -86,7 +89,8 @@ def verify(p: Platform) -> Any:
 async def test_the_close_records_the_calls_sealed_chain_which_verify_recomputes_and_tampering_breaks(
     backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
 ) -> None:
-    async with platform(services(backend, nats_url, bus_namespace, issuer), issuer) as p:
+    settings = services(backend, nats_url, bus_namespace, issuer)
+    async with platform(settings, issuer) as p:
         committee = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
         first = await registered_group(p, "rep-a", "みどりの会")
         second = await registered_group(p, "rep-b", "ひかり子ども食堂")
@@ -147,6 +151,22 @@ async def test_the_close_records_the_calls_sealed_chain_which_verify_recomputes_
         assert not broken.ok
         assert [(f.position, f.kind) for f in broken.findings] == [(closed[call_id]["position"], "sealed_mismatch")]
         assert "holds 9 events" in broken.findings[0].detail
+        position = closed[call_id]["position"]
+    # The operator's command says the same, by database.
+    verified = await asyncio.to_thread(
+        run_kyodo,
+        "audit",
+        "verify",
+        "proposals",
+        "--json",
+        "--pin",
+        str(backend.folder / "pins.json"),
+        env=cli_env(settings["proposals"]),
+    )
+    assert verified.returncode == 1, verified.stdout + verified.stderr
+    report = json.loads(verified.stdout)
+    assert report["sealed_chains"] == 2
+    assert [(f["position"], f["kind"]) for f in report["findings"]] == [(position, "sealed_mismatch")]
 
 
 async def test_a_cancellation_that_fails_after_shutting_the_gate_opens_it_again_and_the_next_one_records_the_chain(

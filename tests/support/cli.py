@@ -3,10 +3,12 @@ and one polling wait for conditions outside the test's process (a port, a file, 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 
 KYODO = [sys.executable, "-m", "kyodo_shared.cli.main"]
 
@@ -33,3 +35,21 @@ def wait_for(
             pass
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def cli_env(settings: Any) -> dict[str, str]:
+    """The environment an operator gives `kyodo` to reach one service's store, bus, keys and vault (its settings)."""
+    store = settings.store
+    env = {
+        **os.environ,
+        "KYODO_STORE__BACKEND": store.backend,
+        "KYODO_BUS__NATS_URL": settings.bus.nats_url,
+        "KYODO_BUS__NAMESPACE": settings.bus.namespace,
+        "KYODO_AUDIT__KEYS_DIR": str(settings.audit.keys_dir),
+        "KYODO_PRIVACY__VAULT_PATH": str(settings.privacy.vault_path),
+    }
+    if store.backend == "sqlite":
+        env["KYODO_STORE__SQLITE_PATH"] = str(store.sqlite_path)
+    else:
+        env |= {"KYODO_STORE__PG_DSN": store.pg_dsn, "KYODO_STORE__PG_SCHEMA": store.pg_schema}
+    return env

@@ -8,7 +8,6 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
-from uuid import UUID
 
 import httpx
 
@@ -103,24 +102,21 @@ def verify_command(
         records = list(_api_records(api, f"reading {service}'s history"))
         report = verify(service, records, api.checkpoints(checkpoints_url), api.keys(), pins)
     else:
-        from kyodo_shared.audit.checkpointer import stored_checkpoints
-        from kyodo_shared.audit.records import records_from_store
-        from kyodo_shared.audit.sealed_check import check_sealed
-        from kyodo_shared.audit.snapshots import check_snapshots
+        from kyodo_shared.audit.local import verify_local
 
         kernel = open_kernel(service, data_dir)
         try:
-            # As audit.local.verify_local, with a bar over the store's positions.
             app = kernel.application
             total = app.recorder.max_notification_id() or 0
-            stored = records_from_store(app.recorder, kernel.chain)
-            records = list(_counted(stored, f"reading {service}'s history", total))
-            report = verify(service, records, stored_checkpoints(app, service), kernel.published_keys(), pins)
-            originators = {UUID(r.stored.originator_id) for r in records if r.stored is not None}
-            report.findings.extend(check_snapshots(app, originators))
-            # Each ended sealed period's recorded chain against the sealed store (store/sealed.py).
-            report.sealed_chains, findings = check_sealed(app, kernel.sealed)
-            report.findings.extend(findings)
+            report = verify_local(
+                service,
+                app,
+                kernel.chain,
+                kernel.published_keys(),
+                pins,
+                sealed=kernel.sealed,
+                reading=lambda records: _counted(records, f"reading {service}'s history", total),
+            )
         finally:
             kernel.close()
     return show_report(report, pin, as_json)
