@@ -15,10 +15,8 @@ that deleting one sealed row makes the command exit 1 naming both counts.
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
-import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -28,17 +26,13 @@ from kyodo_shared.web.devissuer import DevIssuer
 
 from support.calls import (
     close_and_open_review,
-    content,
     coordinator,
     ok,
-    published_call,
-    registered_group,
-    review_board,
     score,
-    submit,
 )
 from support.harness import Backend, Platform, platform, settings_for
 from support.recompute import CALL_ID, KEY_ID, A, B, C, find, proposal_id, scored_call
+from support.sealed import delete_sealed_row, sealed_activity
 
 GATE = "0b5d1f9e-6a43-4c7e-9d2b-3f1e8a7c6d50"  # any id: the auditor cannot derive a gate's without the sealing key
 
@@ -139,41 +133,12 @@ class Lent:
         pass
 
 
-def delete_sealed_row(backend: Backend, notification_id: int) -> None:
-    if backend.kind == "sqlite":
-        # SQLite's notification id is the table's rowid; the sealed store is a file of its own.
-        with sqlite3.connect(backend.folder / "proposals.sealed.sqlite") as db:
-            db.execute("DELETE FROM stored_events WHERE rowid = ?", (notification_id,))
-    else:
-        with psycopg.connect(backend.pg_dsn, autocommit=True) as db:
-            db.execute("DELETE FROM proposals.proposals_sealed_events WHERE notification_id = %s", (notification_id,))
-
-
 async def sealed_activity_closed_and_decided(p: Platform) -> tuple[str, str]:
     """A call with submissions, a revision and a withdrawal, closed, scored and decided; another call with one
     submission, cancelled while published. Both have sealed events in the one sealed store."""
-    committee = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
-    first = await registered_group(p, "rep-a", "みどりの会")
-    second = await registered_group(p, "rep-b", "ひかり子ども食堂")
-    call_id, deadline = await published_call(p, committee, quorum=3)
-    other_call, _ = await published_call(p, committee)
+    activity = await sealed_activity(p, quorum=3)
+    call_id, deadline, other_call = activity.call_id, activity.deadline, activity.other_call
     proposals = p.clients["proposals"]
-    submitted = await submit(p, call_id, first, "rep-a", "緑地の保全")
-    await submit(p, call_id, second, "rep-b", "子ども食堂")
-    await ok(
-        proposals.put(
-            f"/calls/{call_id}/proposals/{first}",
-            json={"content": content("緑地の保全（改訂）"), "attachments": []},
-            headers={**p.token("rep-a", "group"), "If-Match": submitted.headers["ETag"]},
-        )
-    )
-    await ok(
-        proposals.post(
-            f"/calls/{call_id}/proposals/{second}/withdrawal",
-            headers={**p.token("rep-b", "group"), "If-Match": '"1"'},
-        )
-    )
-    await submit(p, other_call, first, "rep-a", "別の提案")
     current = await ok(proposals.get(f"/calls/{other_call}"))
     await ok(
         proposals.post(

@@ -10,15 +10,12 @@ kyodo_shared/store/sealed.py and audit/chain.py, independently of the service's 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
-import sqlite3
 import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from kyodo_proposals.domain import Call
@@ -40,6 +37,7 @@ from support.calls import (
 )
 from support.cli import cli_env, run_kyodo
 from support.harness import Backend, Platform, eventually, platform, settings_for
+from support.sealed import by_hand, delete_sealed_row, sealed_activity, sealed_rows
 
 pytestmark = pytest.mark.smoke
 
@@ -48,35 +46,6 @@ TRACE = {"correlation_id": "c", "causation_id": "c", "actor": "test"}
 
 def services(backend: Backend, nats_url: str, namespace: str, issuer: DevIssuer) -> dict[str, Any]:
     return {n: settings_for(n, backend, nats_url, namespace, issuer) for n in ("registry", "proposals")}
-
-
-def sealed_rows(backend: Backend) -> list[tuple[int, str, int, str, bytes]]:
-    """(notification id, originator id, version, topic, state) of every sealed event, straight from its table."""
-    query = "SELECT {}, originator_id, originator_version, topic, state FROM {} ORDER BY 1"
-    if backend.kind == "sqlite":
-        # SQLite's notification id is the table's rowid.
-        with sqlite3.connect(backend.folder / "proposals.sealed.sqlite") as db:
-            rows = db.execute(query.format("rowid", "stored_events")).fetchall()
-    else:
-        with psycopg.connect(backend.pg_dsn) as db:
-            rows = db.execute(query.format("notification_id", "proposals.proposals_sealed_events")).fetchall()
-    return [(int(n), str(uuid.UUID(str(o))), int(v), str(t), bytes(s)) for n, o, v, t, s in rows]
-
-
-def by_hand(rows: list[tuple[int, str, int, str, bytes]], ids: set[str]) -> tuple[int, str]:
-    """link_k = SHA-256(link_{k-1} ‖ k ‖ originator ‖ version ‖ topic ‖ SHA-256(state)), fields length-prefixed,
-    k counting this call's sealed events from 1, link_0 = 32 zero bytes."""
-    link, count = bytes(32), 0
-    for _, originator, version, topic, state in rows:
-        if originator not in ids:
-            continue
-        count += 1
-        digest = hashlib.sha256(link)
-        for part in (str(count), originator, str(version), topic):
-            digest.update(len(part.encode()).to_bytes(4, "big") + part.encode())
-        digest.update(hashlib.sha256(state).digest())
-        link = digest.digest()
-    return count, link.hex()
 
 
 def verify(p: Platform) -> Any:
@@ -91,30 +60,10 @@ async def test_the_close_records_the_calls_sealed_chain_which_verify_recomputes_
 ) -> None:
     settings = services(backend, nats_url, bus_namespace, issuer)
     async with platform(settings, issuer) as p:
-        committee = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
-        first = await registered_group(p, "rep-a", "みどりの会")
-        second = await registered_group(p, "rep-b", "ひかり子ども食堂")
-        call_id, deadline = await published_call(p, committee)
-        other_call, _ = await published_call(p, committee)
-        proposals = p.clients["proposals"]
-        submitted = await submit(p, call_id, first, "rep-a", "緑地の保全")
-        await submit(p, call_id, second, "rep-b", "子ども食堂")
-        await ok(
-            proposals.put(
-                f"/calls/{call_id}/proposals/{first}",
-                json={"content": content("緑地の保全（改訂）"), "attachments": []},
-                headers={**p.token("rep-a", "group"), "If-Match": submitted.headers["ETag"]},
-            )
-        )
-        await ok(
-            proposals.post(
-                f"/calls/{call_id}/proposals/{second}/withdrawal",
-                headers={**p.token("rep-b", "group"), "If-Match": '"1"'},
-            )
-        )
-        # Another call's sealed activity: in the same sealed store, never in this call's chain.
-        await submit(p, other_call, first, "rep-a", "別の提案")
-        await close_and_open_review(p, call_id, deadline)
+        activity = await sealed_activity(p)
+        call_id, other_call, proposals = activity.call_id, activity.other_call, p.clients["proposals"]
+        # The other call's sealed activity is in the same sealed store, never in this call's chain.
+        await close_and_open_review(p, call_id, activity.deadline)
 
         auditor = p.token("auditor-1", "auditor")
         items = (
@@ -141,12 +90,7 @@ async def test_the_close_records_the_calls_sealed_chain_which_verify_recomputes_
 
         # Remove one of the call's sealed events: verification names the close's position.
         victim = next(r for r in rows if r[1] in recorded["ids"] and r[2] == 2 and "Proposal" in r[3])
-        if backend.kind == "sqlite":
-            with sqlite3.connect(backend.folder / "proposals.sealed.sqlite") as db:
-                db.execute("DELETE FROM stored_events WHERE rowid = ?", (victim[0],))
-        else:
-            with psycopg.connect(backend.pg_dsn, autocommit=True) as db:
-                db.execute("DELETE FROM proposals.proposals_sealed_events WHERE notification_id = %s", (victim[0],))
+        delete_sealed_row(backend, victim[0])
         broken = verify(p)
         assert not broken.ok
         assert [(f.position, f.kind) for f in broken.findings] == [(closed[call_id]["position"], "sealed_mismatch")]
@@ -235,12 +179,7 @@ async def test_the_review_does_not_open_on_a_sealed_store_changed_since_the_clos
         kernel.clock = lambda: deadline + timedelta(seconds=1)
         await eventually(lambda: kernel.application.get_call(uuid.UUID(call_id)).status == "closed", timeout=20)
         victim = next(r for r in sealed_rows(backend) if "Proposal" in r[3])
-        if backend.kind == "sqlite":
-            with sqlite3.connect(backend.folder / "proposals.sealed.sqlite") as db:
-                db.execute("DELETE FROM stored_events WHERE rowid = ?", (victim[0],))
-        else:
-            with psycopg.connect(backend.pg_dsn, autocommit=True) as db:
-                db.execute("DELETE FROM proposals.proposals_sealed_events WHERE notification_id = %s", (victim[0],))
+        delete_sealed_row(backend, victim[0])
         refused = await p.clients["proposals"].post(
             f"/calls/{call_id}/review", headers=p.token("coord-1", "coordinator")
         )
