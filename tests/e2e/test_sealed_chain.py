@@ -10,6 +10,7 @@ kyodo_shared/store/sealed.py and audit/chain.py, independently of the service's 
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import uuid
 from datetime import timedelta
@@ -20,6 +21,7 @@ import pytest
 
 from kyodo_proposals.domain import Call
 from kyodo_shared.audit.local import verify_local
+from kyodo_shared.audit.sealed_check import check_listing
 from kyodo_shared.audit.verify import PinFile
 from kyodo_shared.domain.actors import Actor, Principal
 from kyodo_shared.domain.refusals import ANY_CURRENT
@@ -87,6 +89,16 @@ async def test_the_close_records_the_calls_sealed_chain_which_verify_recomputes_
 
         report = verify(p)
         assert (report.ok, report.sealed_chains) == (True, 2), report.as_dict()
+        # An auditor without database access reads the same chains from the audit API, and they check out.
+        listing = (await ok(proposals.get("/audit/sealed", headers=auditor))).json()["items"]
+        assert {i["position"]: len(i["entries"]) for i in listing} == {
+            closed[call_id]["position"]: 10,
+            closed[other_call]["position"]: 4,
+        }
+        assert check_listing(listing) == []
+        forged = copy.deepcopy(listing)
+        forged[0]["entries"][3]["state_hash"] = "00" * 32
+        assert [f.kind for f in check_listing(forged)] == ["sealed_mismatch"]
 
         # Remove one of the call's sealed events: verification names the close's position.
         victim = next(r for r in rows if r[1] in recorded["ids"] and r[2] == 2 and "Proposal" in r[3])
@@ -96,6 +108,8 @@ async def test_the_close_records_the_calls_sealed_chain_which_verify_recomputes_
         assert [(f.position, f.kind) for f in broken.findings] == [(closed[call_id]["position"], "sealed_mismatch")]
         assert "holds 9 events" in broken.findings[0].detail
         position = closed[call_id]["position"]
+        listing = (await ok(proposals.get("/audit/sealed", headers=auditor))).json()["items"]
+        assert [(f.position, f.kind) for f in check_listing(listing)] == [(position, "sealed_mismatch")]
     # The operator's command says the same, by database.
     verified = await asyncio.to_thread(
         run_kyodo,

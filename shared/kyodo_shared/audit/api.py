@@ -15,6 +15,7 @@ from fastapi import Depends, Query, Request
 from kyodo_shared.audit.chain import iter_notifications, state_hash
 from kyodo_shared.audit.checkpointer import stored_checkpoints
 from kyodo_shared.audit.records import history_end, records_from_store
+from kyodo_shared.audit.sealed_check import sealed_listing
 from kyodo_shared.runtime import Kernel
 from kyodo_shared.web.access import requires
 from kyodo_shared.web.auth import Principal, Role
@@ -129,6 +130,15 @@ def events(
 
     items, last = page()
     return {"items": items, "next_after": last if len(items) == limit else None}
+
+
+@router.get("/sealed", summary="Chains of ended sealed periods (監査用: 封印期間のチェーン)")
+def sealed(request: Request, principal: Auditor) -> Any:
+    """For each event that ended a sealed period (a call's close): the sealed chain it recorded and the chain fields
+    of those sealed events as the sealed store holds them now, so a verifier without database access checks them.
+    Periods still open are never listed."""
+    kernel = _kernel(request)
+    return {"service": kernel.service, "items": sealed_listing(kernel.application, kernel.sealed)}
 
 
 @router.get("/checkpoints", summary="Signed checkpoints (公開: 署名付きチェックポイント)")

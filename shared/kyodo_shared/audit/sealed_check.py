@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from kyodo_shared.audit.chain import iter_notifications
+from kyodo_shared.audit.chain import GENESIS, iter_notifications, next_link
 from kyodo_shared.audit.verify import Finding
 from kyodo_shared.store.sealed import SEALED_CHAIN, SealedChain, chain_of, sealed_entries
 
@@ -51,3 +51,53 @@ def check_sealed(application: Any, sealed: Any) -> tuple[int, list[Finding]]:
                 )
             )
     return len(recorded), findings
+
+
+def sealed_listing(application: Any, sealed: Any) -> list[dict[str, Any]]:
+    """What the audit API serves of the ended sealed periods (`/audit/sealed`): each one's position, the chain its
+    ending event recorded, and the chain fields (never the bodies) of the sealed events as the store holds them now."""
+    if sealed is None:
+        return []
+    recorded = list(recorded_chains(application))
+    if not recorded:
+        return []
+    notifications = list(iter_notifications(sealed.recorder))
+    return [
+        {
+            "position": position,
+            "recorded": chain.as_dict(),
+            "entries": [e.as_dict() for e in sealed_entries(notifications, chain.ids)],
+        }
+        for position, chain in recorded
+    ]
+
+
+def check_listing(items: list[dict[str, Any]]) -> list[Finding]:
+    """Verification by the audit API alone: each period's entries must link up (recomputed from their fields) to
+    the count and head its ending event recorded. The recorded chain is part of that event's stored bytes, which the
+    public chain and the signed checkpoints protect."""
+    findings = []
+    for item in items:
+        position, recorded = int(item["position"]), SealedChain.from_dict(item["recorded"])
+        link, count, broken = GENESIS, 0, False
+        for count, entry in enumerate(item["entries"], 1):
+            link = next_link(
+                link,
+                count,
+                str(entry["originator_id"]),
+                int(entry["originator_version"]),
+                str(entry["topic"]),
+                bytes.fromhex(str(entry["state_hash"])),
+            )
+            broken = broken or link.hex() != entry["link"] or int(entry["position"]) != count
+        if broken or (count, link.hex()) != (recorded.count, recorded.head):
+            findings.append(
+                Finding(
+                    position,
+                    "sealed_mismatch",
+                    f"the sealed store now holds {count} events (head {link.hex()[:16]}…) for the sealed period this "
+                    f"event ended; it recorded {recorded.count} (head {recorded.head[:16]}…)"
+                    + ("; the entries' links do not follow from their fields" if broken else ""),
+                )
+            )
+    return findings

@@ -13,6 +13,7 @@ import httpx
 
 from kyodo_shared.audit.checkpoints import Checkpoint
 from kyodo_shared.audit.records import AuditRecord
+from kyodo_shared.audit.sealed_check import check_listing
 from kyodo_shared.audit.verify import PinFile, VerifyReport, verify
 from kyodo_shared.cli.console import out, progress
 from kyodo_shared.cli.errors import USAGE, CliError
@@ -61,6 +62,10 @@ class AuditApi:
     def keys(self) -> dict[str, str]:
         return dict(self._get("/audit/keys")["keys"])
 
+    def sealed(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = self._get("/audit/sealed")["items"]
+        return items
+
     def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         response = self.client.get(path, params=params)
         if response.status_code >= 400:
@@ -101,6 +106,10 @@ def verify_command(
         api = AuditApi(url, os.environ.get("KYODO_AUDIT_TOKEN"))
         records = list(_api_records(api, f"reading {service}'s history"))
         report = verify(service, records, api.checkpoints(checkpoints_url), api.keys(), pins)
+        # The ended sealed periods' chains as the service serves them (audit/sealed_check.check_listing).
+        listing = api.sealed()
+        report.sealed_chains = len(listing)
+        report.findings.extend(check_listing(listing))
     else:
         from kyodo_shared.audit.local import verify_local
 
