@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,19 +39,25 @@ GATE_CHECK_AFTER = timedelta(minutes=2)
 
 @dataclass(frozen=True)
 class Shut:
-    """A gate this attempt shut, where it is, and the sealed chain read after (None: a call from before the sealed
-    store, whose sealed history is in the public chain)."""
+    """The gate as a close or cancellation left it: where it is, whether this attempt shut it (`gate`; None when it
+    found it shut already), and the sealed chain read after (None: a call from before the sealed store, whose
+    sealed history is in the public chain)."""
 
     box: Application[UUID]
-    gate: Gate
+    gate: Gate | None
     chain: dict[str, Any] | None
 
-    def undo(self) -> None:
-        """Open the gate again — only if nobody moved it since this attempt shut it (its version decides)."""
-        self.gate.reopen()
+    def undo(self, still_open: Callable[[], bool]) -> None:
+        """Open the gate again after the call's own save failed — only if this attempt shut it, the call still takes
+        proposals (another close or cancellation may have succeeded meanwhile), and nobody moved the gate since
+        (its version decides)."""
+        if self.gate is None:
+            return
         with contextlib.suppress(Exception):
             # Lost to a newer close, cancellation or check (IntegrityError), or the store failed: the timer retries.
-            self.box.save(self.gate)
+            if still_open():
+                self.gate.reopen()
+                self.box.save(self.gate)
 
 
 class ProposalsApplication(SubmissionCommands, ReviewCommands, DecisionCommands, CallQueries):
@@ -154,10 +161,10 @@ class ProposalsApplication(SubmissionCommands, ReviewCommands, DecisionCommands,
                 call.cancel(reason, actor.sub, actor.trace_dict(), shut.chain)
                 self.save(call)
             except IntegrityError:
-                shut.undo()
+                shut.undo(lambda: self._still_open(call_id))
                 continue  # changed concurrently: look again (at the version the caller saw)
             except BaseException:
-                shut.undo()
+                shut.undo(lambda: self._still_open(call_id))
                 raise
             return call
         raise Refusal("busy")
@@ -177,31 +184,36 @@ class ProposalsApplication(SubmissionCommands, ReviewCommands, DecisionCommands,
                 call.close(now, trace, shut.chain)
                 self.save(call)
             except IntegrityError:
-                shut.undo()
+                shut.undo(lambda: self._still_open(call_id))
                 continue
             except BaseException:
-                shut.undo()
+                shut.undo(lambda: self._still_open(call_id))
                 raise
             return True
         raise Refusal("busy")
 
     def _seal_off(self, call_id: UUID) -> Shut:
-        """Shut the call's gate — this attempt's own Shut event, even on a gate already shut — then read the sealed
-        chain of exactly the aggregates that passed it. The gate check timer, set first, opens a gate left shut by a
-        crash before the call's own save."""
+        """Shut the call's gate (unless another close or cancellation did: then its Shut stands, and nothing is
+        written that its recorded chain would miss), then read the sealed chain of exactly the aggregates that passed
+        it. The gate check timer, set first, opens a gate left shut by a crash before the call's own save."""
         self.timers.schedule(GATE_CHECK_TIMER, str(call_id), self.clock() + GATE_CHECK_AFTER)
         for _ in range(ATTEMPTS):
             box, gate = self._sealed_gate(call_id)
-            gate.close()
-            try:
-                box.save(gate)
-            except IntegrityError:
-                continue  # a submission passed the gate first: it is kept
+            owned = not gate.shut
+            if owned:
+                gate.close()
+                try:
+                    box.save(gate)
+                except IntegrityError:
+                    continue  # a submission passed the gate first: it is kept
             if box is not self.sealed:
-                return Shut(box, gate, None)
+                return Shut(box, gate if owned else None, None)
             chain = sealed_chain(self.sealed.recorder, [str(gate.id), *gate.passed])
-            return Shut(box, gate, chain.as_dict())
+            return Shut(box, gate if owned else None, chain.as_dict())
         raise Refusal("busy")
+
+    def _still_open(self, call_id: UUID) -> bool:
+        return self.get_call(call_id).status == PUBLISHED
 
     def check_gate(self, call_id: UUID) -> None:
         """The gate check timer's action: a gate shut while its call still takes proposals (a close or cancellation
@@ -211,4 +223,4 @@ class ProposalsApplication(SubmissionCommands, ReviewCommands, DecisionCommands,
             return
         box, gate = self._sealed_gate(call_id)
         if gate.shut:
-            Shut(box, gate, None).undo()
+            Shut(box, gate, None).undo(lambda: self._still_open(call_id))

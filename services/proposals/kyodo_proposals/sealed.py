@@ -42,8 +42,6 @@ class Gate(Aggregate):
 
     @event("Shut")
     def close(self) -> None:
-        """Also on a gate already shut: each close or cancellation shuts it itself, so only the one that shut it
-        last can open it again (optimistic concurrency on the gate's version)."""
         self.shut = True
 
     @event("Reopened")
