@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from kyodo_registry.app import RegistryApplication
 from kyodo_shared.audit.chain import ChainStore
@@ -17,6 +18,7 @@ from kyodo_shared.settings import StoreSettings
 from kyodo_shared.store.db import SqliteDatabase
 
 from support.audit import History
+from support.recompute import KEY_ID
 from support.registry import registry_app
 
 
@@ -45,3 +47,14 @@ def history(tmp_path: Path) -> Iterator[History]:
     finally:
         app.close()
         db.close()
+
+
+@pytest.fixture
+def key() -> Ed25519PrivateKey:
+    """The receipt signing key of the recompute tests' hand-written histories."""
+    return Ed25519PrivateKey.generate()
+
+
+@pytest.fixture
+def keys(key: Ed25519PrivateKey) -> dict[str, Ed25519PublicKey]:
+    return {KEY_ID: key.public_key()}

@@ -6,8 +6,7 @@ import json
 from typing import Any
 from uuid import uuid4
 
-import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kyodo_recompute import RecomputeReport, recompute_call
 from kyodo_shared.audit.keys import b64
@@ -17,7 +16,6 @@ from support.recompute import (
     CALL_ID,
     COUNTED,
     DECIDED,
-    KEY_ID,
     A,
     B,
     C,
@@ -28,16 +26,6 @@ from support.recompute import (
     scored_call,
     spec,
 )
-
-
-@pytest.fixture
-def key() -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.generate()
-
-
-@pytest.fixture
-def keys(key: Ed25519PrivateKey) -> dict[str, Ed25519PublicKey]:
-    return {KEY_ID: key.public_key()}
 
 
 def codes(report: RecomputeReport) -> set[str]:

@@ -18,7 +18,7 @@ import json
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kyodo_recompute import cli, recompute_call
 from kyodo_recompute.sealed import SealedRecord, SealedStore
@@ -31,20 +31,10 @@ from support.calls import (
     score,
 )
 from support.harness import Backend, Platform, platform, settings_for
-from support.recompute import CALL_ID, KEY_ID, A, B, C, find, proposal_id, scored_call
+from support.recompute import CALL_ID, A, B, C, find, proposal_id, scored_call
 from support.sealed import delete_sealed_row, sealed_activity
 
 GATE = "0b5d1f9e-6a43-4c7e-9d2b-3f1e8a7c6d50"  # any id: the auditor cannot derive a gate's without the sealing key
-
-
-@pytest.fixture
-def key() -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.generate()
-
-
-@pytest.fixture
-def keys(key: Ed25519PrivateKey) -> dict[str, Ed25519PublicKey]:
-    return {KEY_ID: key.public_key()}
 
 
 def closed_with(key: Ed25519PrivateKey, chain: Any, *, field: bool = True) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from kyodo_shared.audit.chain import GENESIS, iter_notifications, next_link, state_hash
+from kyodo_shared.audit.chain import GENESIS, ChainEntry, iter_notifications, next_link, state_hash
 from kyodo_shared.settings import StoreSettings
 
 # The recorded chain's key in the body of the event that ends a sealed period.
@@ -55,32 +55,18 @@ class SealedChain:
         return SealedChain(tuple(body["ids"]), int(body["count"]), str(body["head"]))
 
 
-@dataclass(frozen=True)
-class SealedEntry:
-    """One sealed event's chain fields (never its body)."""
-
-    position: int
-    originator_id: str
-    originator_version: int
-    topic: str
-    state_hash: str
-    link: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(vars(self))
-
-
-def sealed_entries(notifications: Iterable[Any], ids: Collection[str]) -> list[SealedEntry]:
-    """The chain entries of the stored events of `ids`, in the order the sealed store recorded them."""
+def sealed_entries(notifications: Iterable[Any], ids: Collection[str]) -> list[ChainEntry]:
+    """The chain entries of the stored events of `ids`, in the order the sealed store recorded them; an entry's
+    position is its place in this chain (1, 2, …), not the store's notification id."""
     wanted, previous = set(ids), GENESIS
-    entries: list[SealedEntry] = []
+    entries: list[ChainEntry] = []
     for n in notifications:
         if str(n.originator_id) not in wanted:
             continue
         position, hashed = len(entries) + 1, state_hash(bytes(n.state))
         previous = next_link(previous, position, str(n.originator_id), n.originator_version, n.topic, hashed)
         entries.append(
-            SealedEntry(position, str(n.originator_id), n.originator_version, n.topic, hashed.hex(), previous.hex())
+            ChainEntry(position, str(n.originator_id), n.originator_version, n.topic, hashed.hex(), previous.hex())
         )
     return entries
 
@@ -90,6 +76,6 @@ def sealed_chain(recorder: Any, ids: Collection[str]) -> SealedChain:
     return chain_of(sealed_entries(iter_notifications(recorder), ids), ids)
 
 
-def chain_of(entries: list[SealedEntry], ids: Collection[str]) -> SealedChain:
+def chain_of(entries: list[ChainEntry], ids: Collection[str]) -> SealedChain:
     head = entries[-1].link if entries else GENESIS.hex()
     return SealedChain(tuple(sorted(ids)), len(entries), head)
