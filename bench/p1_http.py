@@ -1,7 +1,9 @@
 """P1: HTTP commands/s of the registry (`kyodo serve registry` on PostgreSQL) with 16 concurrent clients, beside
-raw single-row PostgreSQL commits/s at the same concurrency, measured in the same run.
+the plain CRUD endpoint a city would otherwise write (`bench/p1_plain.py`) under the same load, measured in the same
+run, with one process on each side and then two.
 
 Diagnostics (not targets) help say what bounds the figure:
+- raw single-row PostgreSQL commits/s at the same concurrency (no Python service can approach it);
 - the same raw inserts but each transaction first takes eventsourcing's `LOCK TABLE ... IN EXCLUSIVE MODE`
   (and NOTIFY), which is how the store keeps commit order = notification order;
 - `apply_for_registration` called directly on the application from 16 threads (no HTTP, no auth, no relay).
@@ -9,6 +11,7 @@ Diagnostics (not targets) help say what bounds the figure:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -22,18 +25,24 @@ from typing import Any
 import psycopg
 
 from bench.common import (
+    AUDIENCE,
+    BENCH_ISSUER,
     REPO,
     TESTS,
     CpuMeter,
     Issuer,
     Servers,
+    Service,
     bench_database,
     bench_namespace,
+    free_port,
     kyodo_serve,
     metric,
     percentiles,
     serve_env,
     server_groups,
+    stop_process,
+    wait_ready,
     wait_until,
     workdir,
 )
@@ -84,16 +93,68 @@ def run_p1(
                     )
                     two["relay_sequence_after"] = metric(svc.metrics(), "kyodo_relay_sequence")
                     two["what"] = "two `kyodo serve registry` processes (second: relay disabled), 8 clients each"
-                    result["diag_http_two_processes"] = two
+                    result["http_two_processes"] = two
+        result["plain"] = _plain_load(root, dsn, issuer, 1, warmup, duration, concurrency, sg)
+        result["ratio"] = result["http"]["per_second"] / result["plain"]["per_second"]
+        if two_processes_duration:
+            two_plain = _plain_load(root, dsn, issuer, 2, min(warmup, 2.0), two_processes_duration, concurrency, sg)
+            result["plain_two_processes"] = two_plain
+            result["ratio_two_processes"] = result["http_two_processes"]["per_second"] / two_plain["per_second"]
         state_size = _avg_state_size(dsn)
         result["stored_event_state_bytes"] = state_size
         payload = os.urandom(int(state_size))
         result["raw_pg"] = raw_commits(dsn, payload, concurrency, warmup, duration, sg, locked=False)
-        result["ratio"] = result["http"]["per_second"] / result["raw_pg"]["per_second"]
+        result["diag_ratio_to_raw_pg"] = result["http"]["per_second"] / result["raw_pg"]["per_second"]
         result["diag_raw_pg_with_es_table_lock"] = raw_commits(
             dsn, payload, concurrency, min(warmup, 2.0), diag_duration, sg, locked=True
         )
         result["diag_app_direct"] = app_direct(dsn, concurrency, min(warmup, 2.0), diag_duration, sg)
+    return result
+
+
+def _plain_load(
+    root: Path,
+    dsn: str,
+    issuer: Issuer,
+    processes: int,
+    warmup: float,
+    duration: float,
+    concurrency: int,
+    sg: dict,
+) -> dict[str, Any]:
+    """The plain CRUD endpoint (`bench/p1_plain.py`) in `processes` processes, under the same load generator."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(TESTS)])}
+    with contextlib.ExitStack() as stack:
+        services = []
+        for _ in range(processes):
+            port = free_port()
+            log_path = root / f"plain-{port}.log"
+            args = [
+                sys.executable,
+                "-m",
+                "bench.p1_plain",
+                "--port",
+                str(port),
+                "--dsn",
+                dsn,
+                "--jwks",
+                str(issuer.directory / "jwks.json"),
+                "--issuer",
+                BENCH_ISSUER,
+                "--audience",
+                AUDIENCE,
+            ]
+            with log_path.open("ab") as log:
+                process = subprocess.Popen(args, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+            stack.callback(stop_process, process, 10)
+            svc = Service("registry", port, process, log_path)
+            wait_ready(svc)
+            services.append(svc)
+        result = _http_load(services if processes > 1 else services[0], issuer, warmup, duration, concurrency, sg, None)
+    result["what"] = (
+        f"plain FastAPI + psycopg endpoint (bench/p1_plain.py), {processes} process(es): same uvicorn, JWT, "
+        "body validation; one INSERT jsonb per request"
+    )
     return result
 
 
@@ -142,6 +203,11 @@ def _http_load(
             result.update(json.loads(line))
     if proc.wait() != 0:
         raise RuntimeError(f"loadgen exited {proc.returncode}")
+    # A figure from failed requests is no figure: every request of the run must have been answered 201.
+    if not result.get("accepted_total") or set(result.get("statuses_total", {})) != {"201"} or result.get("errors"):
+        raise RuntimeError(
+            f"not every request was accepted: statuses {result.get('statuses_total')}, errors {result.get('errors')}"
+        )
     return result
 
 

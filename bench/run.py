@@ -32,7 +32,8 @@ from bench.common import (
     servers,
 )
 
-TARGETS = {"P1": ("ratio", ">=", 0.5), "P2": ("p99_ms", "<=", 50.0), "P3": ("ratio", ">=", 0.5)}
+# P1: the goal is 1.0× the plain endpoint; 0.5× is the floor the issue sets (bench/RESULTS.md, issue 14).
+TARGETS = {"P1": ("ratio", ">=", 1.0), "P2": ("p99_ms", "<=", 50.0), "P3": ("ratio", ">=", 0.5)}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -114,9 +115,9 @@ def main(argv: list[str] | None = None) -> int:
 def _p1(srv: Any, args: argparse.Namespace) -> dict[str, Any]:
     from bench.p1_http import run_p1
 
-    if args.quick:
-        return run_p1(srv, warmup=1.0, duration=3.0, diag_duration=2.0, two_processes_duration=2.0)
     profile = args.profile_dir / "p1-registry.txt" if args.profile else None
+    if args.quick:
+        return run_p1(srv, warmup=1.0, duration=3.0, diag_duration=2.0, profile=profile, two_processes_duration=2.0)
     return run_p1(
         srv, warmup=3.0, duration=args.p1_duration, diag_duration=10.0, profile=profile, two_processes_duration=10.0
     )
@@ -152,10 +153,17 @@ def _met(name: str, result: dict[str, Any]) -> bool:
 def _line(name: str, result: dict[str, Any]) -> str:
     met = "MET" if _met(name, result) else "NOT MET"
     if name == "P1":
-        return (
-            f"P1 {result['http']['per_second']:.0f} commands/s vs raw PG {result['raw_pg']['per_second']:.0f} "
-            f"commits/s → {result['ratio']:.2f}× (target ≥ 0.5×: {met})"
+        line = (
+            f"P1 {result['http']['per_second']:.0f} commands/s vs plain endpoint "
+            f"{result['plain']['per_second']:.0f} req/s → {result['ratio']:.2f}× (goal ≥ 1.0×: {met}; floor 0.5×: "
+            f"{'MET' if result['ratio'] >= 0.5 else 'NOT MET'})"
         )
+        if "ratio_two_processes" in result:
+            line += (
+                f"; two processes {result['http_two_processes']['per_second']:.0f} vs "
+                f"{result['plain_two_processes']['per_second']:.0f} → {result['ratio_two_processes']:.2f}×"
+            )
+        return line + f"; raw PG {result['raw_pg']['per_second']:.0f} commits/s (diagnostic)"
     if name == "P2":
         parts = []
         for v in result["variants"]:

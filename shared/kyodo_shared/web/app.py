@@ -150,32 +150,65 @@ def create_service_app(
     def metrics() -> Response:
         return Response(generate_latest(kernel.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    @app.middleware("http")
-    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        supplied = request.headers.get(CORRELATION_HEADER, "")
-        # Only a well-formed id is propagated, so a header cannot smuggle text into logs and events.
-        request.state.correlation_id = supplied if _is_token(supplied) else str(uuid.uuid4())
-        structlog.contextvars.bind_contextvars(service=kernel.service, correlation_id=request.state.correlation_id)
-        started = time.perf_counter()
-        try:
-            # What the request stores is stamped by this service's clock (tasks/recorded_time.py).
-            with recording_on(kernel.service_clock):
-                response = await call_next(request)
-        finally:
-            structlog.contextvars.unbind_contextvars("correlation_id")
-        route: Any = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        if not any(path.startswith(prefix) for prefix in unmetered):
-            kernel.metrics.http_requests.labels(request.method, path, str(response.status_code)).inc()
-            kernel.metrics.http_latency.labels(request.method, path).observe(time.perf_counter() - started)
-        response.headers[CORRELATION_HEADER] = request.state.correlation_id
-        offset = kernel.service_clock.offset
-        if offset:
-            response.headers[OFFSET_HEADER] = iso_duration(offset)
-        return response
-
+    app.add_middleware(ObserveMiddleware, kernel=kernel, unmetered=tuple(unmetered))
     app.add_middleware(BodyLimitMiddleware, max_bytes=kernel.settings.http.max_body_bytes)
     return app
+
+
+class ObserveMiddleware:
+    """Correlation id, the service's clock for what the request records, metrics, and the response headers.
+
+    Pure ASGI rather than `@app.middleware("http")`: Starlette's BaseHTTPMiddleware runs the app in an anyio task
+    group and streams the response through a memory channel, which cost about a tenth of P1's CPU per command
+    (bench/RESULTS.md, issue 14). The order is the same: the innermost of the kernel's middleware, inside the body
+    limit."""
+
+    def __init__(self, app: ASGIApp, kernel: Kernel, unmetered: tuple[str, ...]) -> None:
+        self.app, self.kernel, self.unmetered = app, kernel, unmetered
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        kernel = self.kernel
+        supplied = _header(scope, b"x-correlation-id")
+        # Only a well-formed id is propagated, so a header cannot smuggle text into logs and events.
+        correlation = supplied if _is_token(supplied) else str(uuid.uuid4())
+        scope.setdefault("state", {})["correlation_id"] = correlation
+        started = time.perf_counter()
+        status = 500
+
+        async def observed(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-correlation-id", correlation.encode()))
+                offset = kernel.service_clock.offset
+                if offset:
+                    headers.append((OFFSET_HEADER.lower().encode(), iso_duration(offset).encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        # What the request stores is stamped by this service's clock (tasks/recorded_time.py).
+        with (
+            structlog.contextvars.bound_contextvars(service=kernel.service, correlation_id=correlation),
+            recording_on(kernel.service_clock),
+        ):
+            await self.app(scope, receive, observed)
+        route: Any = scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        if not any(path.startswith(prefix) for prefix in self.unmetered):
+            method = scope["method"]
+            kernel.metrics.http_requests.labels(method, path, str(status)).inc()
+            kernel.metrics.http_latency.labels(method, path).observe(time.perf_counter() - started)
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
 
 
 def _is_token(value: str) -> bool:
