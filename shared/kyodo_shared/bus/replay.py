@@ -4,6 +4,9 @@ An ordered (ephemeral, flow-controlled, gap-checked) JetStream consumer reads fr
 batch's effects and its tracking commit in one transaction, exactly as the live consumer would apply them, so no
 acks are needed and a crash loses nothing: the next run resumes from tracking. The first message that cannot be
 applied in bulk stops the rebuild there; the live consumer then takes it with its retry-and-park path.
+
+A long stream is decoded in a second process (`replay_pipeline.py`): in one process, decoding alone costs more
+than receiving does. Short ones stay in this process, where starting another would cost more than it saves.
 """
 
 from __future__ import annotations
@@ -19,15 +22,34 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from kyodo_contracts import stream_subjects
 from kyodo_shared.bus.consumer import SourceConsumer
+from kyodo_shared.bus.replay_pipeline import Pipeline
+from kyodo_shared.bus.replay_worker import SplitBatch
+
+__all__ = ["TWO_PROCESSES_FROM", "Replayer", "SplitBatch"]
 
 log = structlog.get_logger(__name__)
+
+# Messages to replay from which a decoding process pays for its start (about a second).
+TWO_PROCESSES_FROM = 20_000
 
 
 class Replayer:
     """Applies one source's stream up to a given sequence in batches of `batch` messages."""
 
-    def __init__(self, consumer: SourceConsumer, nc: Client, *, batch: int = 1000, idle_seconds: float = 10.0) -> None:
+    def __init__(
+        self,
+        consumer: SourceConsumer,
+        nc: Client,
+        *,
+        batch: int = 1000,
+        idle_seconds: float = 10.0,
+        two_processes: bool | None = None,
+        nats_url: str | None = None,
+    ) -> None:
         self.consumer, self.nc, self.batch, self.idle_seconds = consumer, nc, batch, idle_seconds
+        # None: two processes for a long stream (TWO_PROCESSES_FROM), one for a short one.
+        self.two_processes = two_processes
+        self.nats_url = nats_url
         self._progress: Callable[[int], None] = lambda _: None
         self._last = self._tracked = 0
         self._buffer: list[Msg] = []
@@ -39,6 +61,16 @@ class Replayer:
         consumer = self.consumer
         self._tracked = await asyncio.to_thread(consumer.ledger.tracked, consumer.source)
         if self._tracked >= last:
+            return self._tracked
+        two = self.two_processes
+        if two is None:
+            two = last - self._tracked >= TWO_PROCESSES_FROM
+        if two:
+            connected = self.nc.connected_url
+            url = self.nats_url or (connected.geturl() if connected else "")
+            pipeline = Pipeline(consumer, url, batch=self.batch, idle_seconds=self.idle_seconds)
+            self._tracked = await pipeline.run(self._tracked, last, progress)
+            consumer.tracked = self._tracked
             return self._tracked
         self._last, self._progress, self._done = last, progress, asyncio.Event()
         sub = await self.nc.jetstream().subscribe(

@@ -150,7 +150,9 @@ async def _last_sequence(js: JetStreamContext, stream: str) -> int:
         return 0
 
 
-async def _bulk(consumers: list[SourceConsumer], nc: NatsClient, bars: Progress, tasks: dict[str, TaskID]) -> None:
+async def _bulk(
+    consumers: list[SourceConsumer], nc: NatsClient, nats_url: str, bars: Progress, tasks: dict[str, TaskID]
+) -> None:
     """Apply each source's stream in bulk (see `Replayer`); whatever it leaves, the live consumers take next."""
     for consumer in consumers:
         last = await _last_sequence(consumer.js, consumer.stream)
@@ -160,7 +162,7 @@ async def _bulk(consumers: list[SourceConsumer], nc: NatsClient, bars: Progress,
         def advance(done: int, task: TaskID = task) -> None:
             bars.update(task, completed=done)
 
-        await Replayer(consumer, nc).run(last, progress=advance)
+        await Replayer(consumer, nc, nats_url=nats_url).run(last, progress=advance)
 
 
 async def catch_up(
@@ -168,8 +170,9 @@ async def catch_up(
 ) -> int:
     """Run the service's consumers — nothing else of the kernel — until each has applied its stream's last
     message, one progress bar a source. Exit code 1 when a message is parked or the time is up."""
+    nats_url = nats_url or kernel.settings.bus.nats_url
     nc = await nats.connect(
-        nats_url or kernel.settings.bus.nats_url,
+        nats_url,
         name=f"kyodo-cli-replay-{kernel.service}",
         connect_timeout=5,
         max_reconnect_attempts=5,
@@ -184,7 +187,7 @@ async def catch_up(
             consumers.append(consumer)
         with progress() as bars:
             tasks = {c.source: bars.add_task(f"{kernel.service} ← {c.source}", total=None) for c in consumers}
-            await _bulk(consumers, nc, bars, tasks)
+            await _bulk(consumers, nc, nats_url, bars, tasks)
             code = await _follow(kernel, consumers, bars, tasks, limit_seconds)
     finally:
         await nc.close()

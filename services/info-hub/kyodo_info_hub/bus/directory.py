@@ -14,6 +14,7 @@ from kyodo_contracts import Contract
 from kyodo_contracts import registry as r
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import BatchHandler, Handler
+from kyodo_shared.bus.replay import SplitBatch
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.store.db import Tx
 from kyodo_shared.store.search import search_keys
@@ -70,9 +71,17 @@ def on_group_registered(envelope: Envelope, tx: Tx) -> None:
     tx.execute(_UPSERT, _registered_row(envelope))
 
 
-def on_groups_registered(envelopes: Sequence[Envelope], tx: Tx) -> None:
+def registered_rows(envelopes: Sequence[Envelope]) -> list[tuple[object, ...]]:
+    return [_registered_row(envelope) for envelope in envelopes]
+
+
+def upsert_registered(rows: list[tuple[object, ...]], tx: Tx) -> None:
     # Rows are upserted in source order, so a later event for the same group still wins.
-    tx.executemany(_UPSERT, [_registered_row(envelope) for envelope in envelopes])
+    tx.executemany(_UPSERT, rows)
+
+
+# One batch of registrations; a replay builds the rows in its decoding process (bus/replay_worker.py).
+on_groups_registered = SplitBatch(registered_rows, upsert_registered)
 
 
 def on_profile_updated(envelope: Envelope, tx: Tx) -> None:
