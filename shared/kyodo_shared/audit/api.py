@@ -5,16 +5,17 @@ visibility policy allows, and the published checkpoints and keys.
 from __future__ import annotations
 
 import base64
-import itertools
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
+from eventsourcing.persistence import Notification
 from fastapi import Depends, Query, Request
 
-from kyodo_shared.audit.chain import iter_notifications, state_hash
+from kyodo_shared.audit.chain import state_hash
 from kyodo_shared.audit.checkpointer import stored_checkpoints
-from kyodo_shared.audit.records import history_end, records_from_store
+from kyodo_shared.audit.history import EventRow, StoredHistory, WalkRow
+from kyodo_shared.audit.records import TypeOf, history_end
 from kyodo_shared.audit.sealed_check import sealed_listing
 from kyodo_shared.runtime import Kernel
 from kyodo_shared.web.access import requires
@@ -32,6 +33,10 @@ def _kernel(request: Request) -> Kernel:
     return kernel
 
 
+def _history(kernel: Kernel) -> StoredHistory:
+    return StoredHistory(kernel.chain.db, kernel.application.recorder)
+
+
 @router.get("/records", summary="Chain records for verification (監査用チェーン記録)")
 def records(
     request: Request,
@@ -41,16 +46,34 @@ def records(
     stop: Annotated[int | None, Query(ge=0, description="End of the range; pass the first page's back")] = None,
 ) -> Any:
     kernel = _kernel(request)
-
-    def page() -> tuple[list[dict[str, Any]], int]:
-        end = history_end(kernel.application.recorder) if stop is None else stop
-        found = records_from_store(
-            kernel.application.recorder, kernel.chain, after, stop=end, type_of=kernel.visibility.type_of
-        )
-        return [r.as_dict() for r in itertools.islice(found, limit)], end
-
-    items, end = page()
+    end = history_end(kernel.application.recorder) if stop is None else stop
+    type_of = kernel.visibility.type_of
+    items = [_record(row, type_of) for row in _history(kernel).records(after, end, limit)]
     return {"items": items, "stop": end, "next_after": items[-1]["position"] if len(items) == limit else None}
+
+
+def _record(row: WalkRow, type_of: TypeOf) -> dict[str, Any]:
+    """One position as `AuditRecord.as_dict` shapes it, built straight from the row (a page holds thousands)."""
+    position, oid, version, topic, hashed, c_oid, c_version, c_topic, c_hash, link = row
+    # The stored topic, or the chained one where the event itself is missing.
+    shown = topic or c_topic
+    body: dict[str, Any] = {"position": position, "type": type_of(shown) if shown else None, "stored": None}
+    if hashed is not None:
+        body["stored"] = {
+            "originator_id": oid,
+            "originator_version": version,
+            "topic": topic,
+            "state_hash": hashed.hex(),
+        }
+    body["link"] = link
+    if link is not None:
+        body["chained"] = {
+            "originator_id": c_oid,
+            "originator_version": c_version,
+            "topic": c_topic,
+            "state_hash": c_hash,
+        }
+    return body
 
 
 def _jsonable(value: Any) -> Any:
@@ -78,58 +101,90 @@ def events(
     until: datetime | None = None,
     correlation_id: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Any:
+    """Read by position (`after`, `limit`, `next_after`) like `/audit/records`: one aggregate's events by the event
+    table's primary key, one correlation id's through the chain's index, anything else in log order."""
     kernel = _kernel(request)
+    history = _history(kernel)
     now = datetime.now(UTC)
 
-    def page() -> tuple[list[dict[str, Any]], int]:
-        items: list[dict[str, Any]] = []
-        last = after
-        for n in iter_notifications(kernel.application.recorder, after):
-            last = n.id
-            if aggregate is not None and n.originator_id != aggregate:
+    def candidates(start: int, count: int) -> list[EventRow]:
+        if aggregate is not None:
+            return history.events(start, count, originator=aggregate)
+        if correlation_id:
+            return history.correlated(correlation_id, start, count)
+        return history.events(start, count)
+
+    items: list[dict[str, Any]] = []
+    last = after
+    batch = max(limit, 100)
+    while len(items) < limit:
+        rows = candidates(last, batch)
+        for position, originator_id, version, topic, state, link in rows:
+            last = position
+            item = _event_item(kernel, principal, now, position, originator_id, version, topic, state, link)
+            if item is None or not _matches(item, type, since, until, correlation_id):
                 continue
-            published = kernel.visibility.type_of(n.topic)
-            # The published type name is the interface; topic forms still match for older clients.
-            if type is not None and type not in (
-                published,
-                n.topic,
-                n.topic.split(":", 1)[-1],
-                n.topic.rsplit(".", 1)[-1],
-            ):
-                continue
-            event = kernel.application.mapper.to_domain_event(n)
-            body = {k: v for k, v in vars(event).items() if k not in ("originator_id", "originator_version")}
-            at = body.pop("timestamp", None)
-            shown = kernel.visibility.render(n.topic, _jsonable(body), principal, now)
-            if (since or until or correlation_id) and not isinstance(shown, dict):
-                # Content filters never apply to hidden bodies: a filter must not reveal what the body says.
-                continue
-            if (since and at and at < since) or (until and at and at >= until):
-                continue
-            if correlation_id and (body.get("trace") or {}).get("correlation_id") != correlation_id:
-                continue
-            item: dict[str, Any] = {
-                "position": n.id,
-                "originator_id": str(n.originator_id),
-                "originator_version": n.originator_version,
-                "type": published,
-                "topic": n.topic,
-                "state_hash": state_hash(bytes(n.state)).hex(),
-                "link": kernel.chain.link_at(n.id),
-                "body": shown,
-            }
-            if isinstance(shown, dict):
-                item["recorded_at"] = str(at) if at else None
-                if kernel.visibility.fully_public(n.topic):
-                    # The stored bytes themselves, so a reader can check them against state_hash and the chain.
-                    item["state"] = base64.b64encode(bytes(n.state)).decode()
+            del item["_at"], item["_trace"]
             items.append(item)
             if len(items) == limit:
                 break
-        return items, last
-
-    items, last = page()
+        if len(rows) < batch:
+            break
     return {"items": items, "next_after": last if len(items) == limit else None}
+
+
+def _event_item(
+    kernel: Kernel,
+    principal: Principal,
+    now: datetime,
+    position: int,
+    originator_id: UUID,
+    version: int,
+    topic: str,
+    state: bytes,
+    link: str | None,
+) -> dict[str, Any] | None:
+    stored = Notification(
+        id=position, originator_id=originator_id, originator_version=version, topic=topic, state=state
+    )
+    event = kernel.application.mapper.to_domain_event(stored)
+    body = {k: v for k, v in vars(event).items() if k not in ("originator_id", "originator_version")}
+    at = body.pop("timestamp", None)
+    shown = kernel.visibility.render(topic, _jsonable(body), principal, now)
+    item: dict[str, Any] = {
+        "position": position,
+        "originator_id": str(originator_id),
+        "originator_version": version,
+        "type": kernel.visibility.type_of(topic),
+        "topic": topic,
+        "state_hash": state_hash(state).hex(),
+        "link": link,
+        "body": shown,
+        "_at": at,
+        "_trace": body.get("trace") or {},
+    }
+    if isinstance(shown, dict):
+        item["recorded_at"] = str(at) if at else None
+        if kernel.visibility.fully_public(topic):
+            # The stored bytes themselves, so a reader can check them against state_hash and the chain.
+            item["state"] = base64.b64encode(state).decode()
+    return item
+
+
+def _matches(
+    item: dict[str, Any], type: str | None, since: datetime | None, until: datetime | None, correlation_id: str | None
+) -> bool:
+    topic = str(item["topic"])
+    # The published type name is the interface; topic forms still match for older clients.
+    if type is not None and type not in (item["type"], topic, topic.split(":", 1)[-1], topic.rsplit(".", 1)[-1]):
+        return False
+    if (since or until or correlation_id) and not isinstance(item["body"], dict):
+        # Content filters never apply to hidden bodies: a filter must not reveal what the body says.
+        return False
+    at = item["_at"]
+    if (since and at and at < since) or (until and at and at >= until):
+        return False
+    return not (correlation_id and item["_trace"].get("correlation_id") != correlation_id)
 
 
 @router.get("/sealed", summary="Chains of ended sealed periods (監査用: 封印期間のチェーン)")

@@ -7,29 +7,37 @@ public chain protects what was recorded (the recorded chain is part of the endin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from kyodo_shared.audit.chain import GENESIS, iter_notifications, next_link
 from kyodo_shared.audit.verify import Finding
 from kyodo_shared.store.sealed import SEALED_CHAIN, SealedChain, chain_of, sealed_entries
 
-_MARK = f'"{SEALED_CHAIN}"'.encode()
+# In the stored bytes of every event that records a sealed chain (and, rarely, of others: each is decoded to check).
+MARK = f'"{SEALED_CHAIN}"'.encode()
 
 
-def recorded_chains(application: Any) -> Iterator[tuple[int, SealedChain]]:
-    """(position, recorded chain) of every stored event that ended a sealed period."""
-    for n in iter_notifications(application.recorder):
-        if _MARK not in bytes(n.state):
+def recorded_chains(application: Any, positions: Iterable[int] | None = None) -> Iterator[tuple[int, SealedChain]]:
+    """(position, recorded chain) of every stored event that ended a sealed period; `positions`: only those events
+    (the ones whose bytes hold MARK, noticed by a verification's own pass), else the whole log is read."""
+    if positions is None:
+        notifications: Iterable[Any] = iter_notifications(application.recorder)
+    else:
+        notifications = (
+            n for p in positions for n in application.recorder.select_notifications(start=p, limit=1, stop=p)
+        )
+    for n in notifications:
+        if MARK not in bytes(n.state):
             continue  # most events: no need to decode them
         recorded = getattr(application.mapper.to_domain_event(n), SEALED_CHAIN, None)
         if recorded:
             yield n.id, SealedChain.from_dict(recorded)
 
 
-def check_sealed(application: Any, sealed: Any) -> tuple[int, list[Finding]]:
+def check_sealed(application: Any, sealed: Any, positions: Iterable[int] | None = None) -> tuple[int, list[Finding]]:
     """How many sealed chains were checked, and what differs from them in the sealed store now."""
-    recorded = list(recorded_chains(application))
+    recorded = list(recorded_chains(application, positions))
     if not recorded:
         return 0, []
     if sealed is None:

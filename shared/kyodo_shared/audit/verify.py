@@ -5,13 +5,15 @@ and the verifier's own pins, and report the first position where the history was
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kyodo_shared.audit.chain import GENESIS, next_link
 from kyodo_shared.audit.checkpoints import Checkpoint, check_signatures
+from kyodo_shared.audit.history import WalkRow
 from kyodo_shared.audit.records import AuditRecord
 
 
@@ -58,58 +60,129 @@ class VerifyReport:
         }
 
 
-def verify_chain(records: Iterable[AuditRecord], checkpoints: list[Checkpoint], report: VerifyReport) -> None:
-    """Walk the history once; stored links and checkpoint links must equal the links recomputed from events."""
-    items = list(records)
-    last_chained = max((r.position for r in items if r.chain is not None), default=0)
-    chained_hashes = {r.chain.state_hash: r.position for r in items if r.chain is not None}
+def rows_of(records: Iterable[AuditRecord]) -> Iterator[WalkRow]:
+    """Audit records (from the audit API or an export) as the rows a walk takes."""
+    for r in records:
+        s, c = r.stored, r.chain
+        yield (
+            r.position,
+            *((s.originator_id, s.originator_version, s.topic, bytes.fromhex(s.state_hash)) if s else _NO_STORED),
+            *((c.originator_id, c.originator_version, c.topic, c.state_hash, c.link) if c else _NO_CHAIN),
+        )
+
+
+_NO_STORED: tuple[None, None, None, None] = (None, None, None, None)
+_NO_CHAIN: tuple[None, None, None, None, None] = (None, None, None, None, None)
+# Chain hashes by position, read again when a verification found a stored event that differs from its entry.
+Rescan = Callable[[], Iterable[tuple[int, str]]]
+
+
+def verify_chain(
+    records: Iterable[AuditRecord], checkpoints: list[Checkpoint], report: VerifyReport, rescan: Rescan | None = None
+) -> None:
+    """Walk audit records once (see `walk_chain`); a list of records is its own rescan."""
+    if rescan is None and isinstance(records, Sequence):
+        listed = records
+        rescan = lambda: ((r.position, r.chain.state_hash) for r in listed if r.chain is not None)  # noqa: E731
+    walk_chain(rows_of(records), checkpoints, report, rescan)
+
+
+def walk_chain(
+    rows: Iterable[WalkRow],
+    checkpoints: list[Checkpoint],
+    report: VerifyReport,
+    rescan: Rescan | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> None:
+    """Walk the history once, in position order, holding one row at a time: stored links and checkpoint links must
+    equal the links recomputed from the stored events.
+
+    What stays in memory is bounded by what is wrong, not by the history's length: stored events not chained since
+    the last chained one (the unchained tail, or inserted events once a chained one follows) and the findings. A
+    stored event that differs from its chain entry is "reordered" when the chain holds its bytes at another
+    position: found by reading the chain's hashes again (`rescan`) only then, instead of keeping every hash; without
+    `rescan` the walk keeps them all.
+    """
+    findings = report.findings
+    found_before = len(findings)
     pending = sorted(checkpoints, key=lambda c: c.position)
-    previous = GENESIS
-    for record in items:
-        while pending and pending[0].position < record.position:
+    next_checkpoint = pending[0].position if pending else _NEVER
+    hashes: dict[str, int] | None = {} if rescan is None else None
+    unchained: array[int] = array("q")
+    mismatched: list[tuple[int, int, str]] = []
+    previous, events, end, tick = GENESIS, 0, 0, 0
+    for position, oid, version, topic, hashed, c_oid, c_version, c_topic, c_hash, c_link in rows:
+        end = position
+        if position >= tick and on_progress is not None:
+            on_progress(position)
+            tick = position + _PROGRESS_EVERY
+        while next_checkpoint < position:
             _check_point(pending.pop(0), previous, report)
-        if record.stored is None:
-            report.findings.append(Finding(record.position, "deleted", "a chained event is missing from the store"))
+            next_checkpoint = pending[0].position if pending else _NEVER
+        if c_link is not None:
+            if unchained:
+                findings.extend(Finding(p, "inserted", "a stored event the chain never had") for p in unchained)
+                del unchained[:]
+            if hashes is not None:
+                hashes[str(c_hash)] = position
+        if hashed is None:
+            findings.append(Finding(position, "deleted", "a chained event is missing from the store"))
             continue
-        report.events += 1
-        s = record.stored
-        previous = next_link(
-            previous, record.position, s.originator_id, s.originator_version, s.topic, bytes.fromhex(s.state_hash)
-        )
-        chain = record.chain
-        if chain is None:
-            if record.position < last_chained:
-                report.findings.append(Finding(record.position, "inserted", "a stored event the chain never had"))
-            else:
-                report.unchained_tail += 1
+        events += 1
+        previous = next_link(previous, position, str(oid), int(version or 0), str(topic), hashed)
+        if c_link is None:
+            unchained.append(position)
             continue
-        fields_match = (s.originator_id, s.originator_version, s.topic, s.state_hash) == (
-            chain.originator_id,
-            chain.originator_version,
-            chain.topic,
-            chain.state_hash,
-        )
-        if not fields_match:
-            moved_from = chained_hashes.get(s.state_hash)
-            if moved_from is not None and moved_from != record.position:
-                report.findings.append(
-                    Finding(record.position, "reordered", f"holds the event chained at position {moved_from}")
-                )
-            else:
-                report.findings.append(Finding(record.position, "altered", "stored event differs from its chain entry"))
-        elif previous.hex() != chain.link:
-            report.findings.append(
+        hexed = hashed.hex()
+        if hexed != c_hash or oid != c_oid or version != c_version or topic != c_topic:
+            mismatched.append((len(findings), position, hexed))
+            findings.append(Finding(position, "altered", "stored event differs from its chain entry"))
+        elif previous.hex() != c_link:
+            findings.append(
                 Finding(
-                    record.position,
+                    position,
                     "chain_broken",
                     "stored link does not follow the chain: an earlier event was removed or links were rewritten",
                 )
             )
-    end = items[-1].position if items else 0
+    report.events += events
+    report.unchained_tail += len(unchained)
     for checkpoint in pending:
         # A checkpoint signed after this verification's range began cannot be compared (yet): not a finding.
         if checkpoint.position <= end:
             _check_point(checkpoint, previous, report)
+    if mismatched:
+        _reordered(findings, mismatched, hashes, rescan)
+    # Inserted events are reported when the next chained one is read: put every finding back in position order.
+    findings[found_before:] = sorted(findings[found_before:], key=_in_order)
+
+
+_NEVER = float("inf")
+_PROGRESS_EVERY = 10_000
+
+
+def _in_order(finding: Finding) -> tuple[int, int]:
+    # At one position, the event's own finding comes before the checkpoint signed there.
+    return finding.position, finding.kind == "checkpoint_mismatch"
+
+
+def _reordered(
+    findings: list[Finding],
+    mismatched: list[tuple[int, int, str]],
+    hashes: dict[str, int] | None,
+    rescan: Rescan | None,
+) -> None:
+    if hashes is None:
+        assert rescan is not None
+        wanted = {hexed for _, _, hexed in mismatched}
+        hashes = {}
+        for position, chained in rescan():
+            if chained in wanted:
+                hashes[chained] = position
+    for index, position, hexed in mismatched:
+        moved_from = hashes.get(hexed)
+        if moved_from is not None and moved_from != position:
+            findings[index] = Finding(position, "reordered", f"holds the event chained at position {moved_from}")
 
 
 def _check_point(checkpoint: Checkpoint, link: bytes, report: VerifyReport) -> None:
@@ -148,8 +221,14 @@ def verify(
     checkpoints: list[Checkpoint],
     published_keys: dict[str, str],
     pins: PinFile,
+    *,
+    rows: Iterable[WalkRow] | None = None,
+    rescan: Rescan | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    then: Callable[[VerifyReport], None] | None = None,
 ) -> VerifyReport:
-    """Full verification; pins are extended only when everything verified."""
+    """Full verification of `records` (or of `rows`, read by SQL: see `walk_chain`); `then` adds the checks that
+    follow the walk (snapshots, sealed chains). Pins are extended only when everything verified."""
     report = VerifyReport(service)
     pinned = pins.for_service(service)
     # Trust on first use: with no pin yet, the service's published keys are taken and pinned.
@@ -164,7 +243,12 @@ def verify(
             report.pin_violations.append(f"pinned checkpoint at position {position} is no longer published")
         elif seen != link:
             report.pin_violations.append(f"checkpoint at position {position} contradicts the pinned one")
-    verify_chain(records, checked.valid, report)
+    if rows is not None:
+        walk_chain(rows, checked.valid, report, rescan, on_progress)
+    else:
+        verify_chain(records, checked.valid, report, rescan)
+    if then is not None:
+        then(report)
     if report.ok:
         pinned["keys"] = checked.trusted
         pinned["checkpoints"] = {str(p): link for p, link in sorted(by_position.items())}

@@ -6,16 +6,18 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
 import httpx
 
 from kyodo_shared.audit.checkpoints import Checkpoint
+from kyodo_shared.audit.history import WalkRow
 from kyodo_shared.audit.records import AuditRecord
 from kyodo_shared.audit.sealed_check import check_listing
 from kyodo_shared.audit.verify import PinFile, VerifyReport, verify
-from kyodo_shared.cli.console import out, progress
+from kyodo_shared.cli.console import err, out, progress
 from kyodo_shared.cli.errors import USAGE, CliError
 from kyodo_shared.cli.failures import AUDITOR_HINT, http_status
 from kyodo_shared.cli.operator import open_kernel
@@ -26,12 +28,37 @@ def default_pin(data_dir: Path, service: str) -> Path:
     return data_dir / "audit-pins" / f"{service}.json"
 
 
+# Records per request: the API's largest page (fewer round trips; a page of 5000 is ~2 MB of JSON).
+RECORDS_PAGE = 5000
+
+
+def _walk_row(item: dict[str, Any]) -> WalkRow:
+    stored, chained = item.get("stored"), item.get("chained")
+    link = item.get("link")
+    return (
+        int(item["position"]),
+        *(
+            (str(stored["originator_id"]), int(stored["originator_version"]), str(stored["topic"]),
+             bytes.fromhex(stored["state_hash"]))
+            if stored
+            else (None, None, None, None)
+        ),
+        *(
+            (str(chained["originator_id"]), int(chained["originator_version"]), str(chained["topic"]),
+             str(chained["state_hash"]), str(link))
+            if link is not None and chained
+            else (None, None, None, None, None)
+        ),
+    )  # fmt: skip
+
+
 class AuditApi:
     """The audit API of one service, e.g. https://kyodo.example/api/registry."""
 
     def __init__(self, base_url: str, token: str | None) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.token = token
+        self.stop: int | None = None
         self.client = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=60)
 
     def require_token(self) -> None:
@@ -42,15 +69,31 @@ class AuditApi:
             )
 
     def records(self, on_total: Callable[[int], None] | None = None) -> Iterator[AuditRecord]:
+        for page in self._pages(on_total):
+            yield from (AuditRecord.from_dict(item) for item in page)
+
+    def rows(self, on_total: Callable[[int], None] | None = None) -> Iterator[WalkRow]:
+        """The records as a verification walks them, one page held at a time (no record objects)."""
+        for page in self._pages(on_total):
+            yield from map(_walk_row, page)
+
+    def chained_hashes(self) -> Iterator[tuple[int, str]]:
+        """Every chained position's state hash over the range the last read fixed (a verification's rescan)."""
+        for page in self._pages(None, self.stop):
+            yield from ((int(i["position"]), str(i["chained"]["state_hash"])) for i in page if i.get("chained"))
+
+    def _pages(self, on_total: Callable[[int], None] | None, stop: int | None = None) -> Iterator[list[Any]]:
         self.require_token()
-        after, params = 0, {"limit": 1000}
+        after, params = 0, {"limit": RECORDS_PAGE}
+        if stop is not None:
+            params["stop"] = stop
         while True:
             page = self._get("/audit/records", params={**params, "after": after})
             # Every page covers the range the first one fixed, while the service keeps writing.
-            params["stop"] = int(page["stop"])
+            params["stop"] = self.stop = int(page["stop"])
             if on_total is not None:
                 on_total(params["stop"])
-            yield from (AuditRecord.from_dict(item) for item in page["items"])
+            yield page["items"]
             if page["next_after"] is None:
                 return
             after = int(page["next_after"])
@@ -80,6 +123,28 @@ class AuditApi:
             ) from None
 
 
+@contextmanager
+def _bar(description: str, total: int | None, shown: bool) -> Iterator[Callable[[int | None, int | None], None]]:
+    """A progress bar on stderr counting positions, or nothing when not shown; yields update(position, total)."""
+    if not shown:
+        yield lambda position, total: None
+        return
+    with progress() as bar:
+        task = bar.add_task(description, total=total)
+
+        def update(position: int | None, total: int | None) -> None:
+            if total is not None:
+                bar.update(task, total=total)
+            if position is not None:
+                bar.update(task, completed=position)
+
+        yield update
+        # The walk reports now and then: end on the whole range.
+        found = bar.tasks[0]
+        if found.total is not None:
+            bar.update(task, completed=found.total)
+
+
 def _counted(records: Iterable[AuditRecord], description: str, total: int | None) -> Iterator[AuditRecord]:
     """Records as they come, with a bar counting positions (the history's size is the last position)."""
     with progress() as bar:
@@ -99,17 +164,43 @@ def _api_records(api: AuditApi, description: str) -> Iterator[AuditRecord]:
 
 
 def verify_command(
-    service: str, url: str | None, checkpoints_url: str | None, pin: Path, data_dir: Path, as_json: bool = True
+    service: str,
+    url: str | None,
+    checkpoints_url: str | None,
+    pin: Path,
+    data_dir: Path,
+    as_json: bool = True,
+    shown: bool | None = None,
 ) -> int:
+    """`shown`: the progress bar (default: when stderr is a terminal). Both ways stream the history."""
     pins = PinFile(pin)
+    shown = err.is_terminal if shown is None else shown
+    description = f"reading {service}'s history"
     if url:
         api = AuditApi(url, os.environ.get("KYODO_AUDIT_TOKEN"))
-        records = list(_api_records(api, f"reading {service}'s history"))
-        report = verify(service, records, api.checkpoints(checkpoints_url), api.keys(), pins)
-        # The ended sealed periods' chains as the service serves them (audit/sealed_check.check_listing).
-        listing = api.sealed()
-        report.sealed_chains = len(listing)
-        report.findings.extend(check_listing(listing))
+        api.require_token()
+
+        def sealed_chains(report: VerifyReport) -> None:
+            # The ended sealed periods' chains as the service serves them (audit/sealed_check.check_listing).
+            listing = api.sealed()
+            report.sealed_chains = len(listing)
+            report.findings.extend(check_listing(listing))
+
+        # Checkpoints first: each was signed at a position the records read next include.
+        checkpoints, keys = api.checkpoints(checkpoints_url), api.keys()
+        with _bar(description, None, shown) as update:
+            rows = api.rows(on_total=lambda stop: update(None, stop))
+            report = verify(
+                service,
+                (),
+                checkpoints,
+                keys,
+                pins,
+                rows=rows,
+                rescan=api.chained_hashes,
+                on_progress=lambda position: update(position, None),
+                then=sealed_chains,
+            )
     else:
         from kyodo_shared.audit.local import verify_local
 
@@ -117,15 +208,16 @@ def verify_command(
         try:
             app = kernel.application
             total = app.recorder.max_notification_id() or 0
-            report = verify_local(
-                service,
-                app,
-                kernel.chain,
-                kernel.published_keys(),
-                pins,
-                sealed=kernel.sealed,
-                reading=lambda records: _counted(records, f"reading {service}'s history", total),
-            )
+            with _bar(description, total, shown) as update:
+                report = verify_local(
+                    service,
+                    app,
+                    kernel.chain,
+                    kernel.published_keys(),
+                    pins,
+                    sealed=kernel.sealed,
+                    on_progress=lambda position: update(position, None),
+                )
         finally:
             kernel.close()
     return show_report(report, pin, as_json)

@@ -48,6 +48,14 @@ def verify(
         ),
     ] = None,
     as_json: AsJson = None,
+    show_progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress",
+            help="a progress bar on stderr while the history is read",
+            show_default="on a terminal",
+        ),
+    ] = None,
 ) -> int:
     """Verify a service's history: by database, by --url of its audit API, or --export offline. Exit 1 if altered."""
     from kyodo_shared.cli import audit
@@ -57,7 +65,7 @@ def verify(
     wanted = (not out.is_terminal) if as_json is None else as_json
     if export is not None:
         return audit.verify_export(service, export, pin, wanted)
-    return audit.verify_command(service, url, checkpoints_url, pin, folder, wanted)
+    return audit.verify_command(service, url, checkpoints_url, pin, folder, wanted, show_progress)
 
 
 def export(
