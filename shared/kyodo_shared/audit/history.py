@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from typing import Any
 from uuid import UUID
 
 import psycopg
+from psycopg import sql as pgsql
 
 from kyodo_shared.store.db import Database
 
@@ -151,34 +153,54 @@ def _merge(events: Iterator[Any], chain: Iterator[Any], marker: bytes, marked: l
 
 
 class _PostgresWalk:
-    """Two server-side cursors in one read-only REPEATABLE READ transaction: one snapshot of both tables."""
+    """Each table streamed by COPY (binary) on a connection of its own, the two in one snapshot: the first exports
+    it (REPEATABLE READ, read-only) and the second adopts it. COPY streams while this process hashes, where a
+    server-side cursor would wait for each FETCH; ~1.5x the rows per second (bench/RESULTS.md, P5)."""
 
     def __init__(self, db: Any, table: str, after: int, stop: int) -> None:
         self.db, self.table, self.after, self.stop = db, table, after, stop
+        self.stack = ExitStack()
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        conn = psycopg.connect(self.db.dsn, options=f"-c search_path={self.db.schema}", autocommit=False)
+        self.stack.callback(conn.close)
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
+        return conn
+
+    def _copy(self, conn: psycopg.Connection[Any], query: str, types: list[str]) -> Iterator[Any]:
+        statement = pgsql.SQL("COPY ({}) TO STDOUT (FORMAT BINARY)").format(
+            pgsql.SQL(query).format(after=pgsql.Literal(self.after), stop=pgsql.Literal(self.stop))
+        )
+        copy = self.stack.enter_context(self.stack.enter_context(conn.cursor()).copy(statement))
+        copy.set_types(types)
+        return copy.rows()
 
     def __enter__(self) -> tuple[Iterator[Any], Iterator[Any]]:
-        self.conn = psycopg.connect(self.db.dsn, options=f"-c search_path={self.db.schema}", autocommit=False)
-        self.conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-        self.conn.read_only = True
-        # Binary rows: bytea arrives as bytes without hex decoding; originator ids as text, as the chain has them.
-        events = self.conn.cursor("kyodo_audit_events", binary=True)
-        events.itersize = BATCH
-        events.execute(
-            f"SELECT notification_id, originator_id::text, originator_version, topic, state FROM {self.table} "  # noqa: S608
-            "WHERE notification_id > %s AND notification_id <= %s ORDER BY notification_id",
-            (self.after, self.stop),
-        )
-        chain = self.conn.cursor("kyodo_audit_chain_rows", binary=True)
-        chain.itersize = BATCH
-        chain.execute(
-            f"{_CHAIN} WHERE notification_id > %s AND notification_id <= %s ORDER BY notification_id",
-            (self.after, self.stop),
-        )
-        return iter(events), iter(chain)
+        try:
+            first, second = self._connect(), self._connect()
+            row = first.execute("SELECT pg_export_snapshot()").fetchone()
+            assert row is not None
+            second.execute(pgsql.SQL("SET TRANSACTION SNAPSHOT {}").format(pgsql.Literal(row[0])))
+            events = self._copy(
+                first,
+                "SELECT notification_id, originator_id::text, originator_version, topic, state "  # noqa: S608
+                f"FROM {self.table} WHERE notification_id > {{after}} AND notification_id <= {{stop}} "
+                "ORDER BY notification_id",
+                ["int8", "text", "int8", "text", "bytea"],
+            )
+            chain = self._copy(
+                second,
+                f"{_CHAIN} WHERE notification_id > {{after}} AND notification_id <= {{stop}} ORDER BY notification_id",
+                ["int8", "text", "int8", "text", "text", "text"],
+            )
+        except BaseException:
+            self.stack.close()
+            raise
+        return events, chain
 
     def __exit__(self, *exc: object) -> None:
-        self.conn.rollback()
-        self.conn.close()
+        self.stack.close()
 
 
 class _SqliteWalk:
