@@ -63,6 +63,9 @@ class StoreSettings(BaseModel):
     # One schema per service keeps services apart even when they share a database.
     pg_schema: str = "public"
     pg_pool_size: int = Field(default=8, ge=1, le=64)
+    # PostgreSQL: concurrent commands' events written in one transaction (store/group_commit.py); off writes each
+    # command alone, as eventsourcing does.
+    group_commit: bool = True
 
 
 class BusSettings(BaseModel):

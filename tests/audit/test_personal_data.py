@@ -9,6 +9,7 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import nats
 import pytest
@@ -17,7 +18,7 @@ import structlog
 from kyodo_contracts import stream_name
 from kyodo_shared.audit.local import verify_local
 from kyodo_shared.audit.verify import PinFile
-from kyodo_shared.privacy.vault import KeyVault, RetentionNotElapsed
+from kyodo_shared.privacy.vault import KeyVault, RetentionNotElapsed, request_keys
 from kyodo_shared.store.db import SqliteDatabase
 from kyodo_shared.web.devissuer import DevIssuer
 
@@ -138,6 +139,45 @@ def test_erasure_is_refused_within_the_retention_period_naming_the_earliest_date
     assert vault.decrypt(envelope) == CANARY
     assert vault.erase("rep-1", applied + timedelta(days=366))
     assert vault.decrypt(envelope) is None
+
+
+class CountingDatabase(SqliteDatabase):
+    """Counts the vault's transactions (each one a key read or write)."""
+
+    transactions = 0
+
+    def transaction(self, *args: Any, **kwargs: Any) -> Any:
+        self.transactions += 1
+        return super().transaction(*args, **kwargs)
+
+
+def test_within_one_request_a_key_just_used_to_encrypt_is_not_read_again_to_decrypt(tmp_path: Path) -> None:
+    db = CountingDatabase(tmp_path / "vault.sqlite")
+    vault = KeyVault(db, {"group_representative": 0})
+    vault.migrate()
+    now = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
+    with request_keys():
+        envelope = vault.encrypt("rep-1", "group_representative", CANARY, now)
+        written = db.transactions
+        assert vault.decrypt(envelope) == CANARY
+        assert vault.decrypt(envelope) == CANARY
+        assert db.transactions == written
+    # Outside a request nothing is kept: every decryption reads the key.
+    assert vault.decrypt(envelope) == CANARY
+    assert db.transactions == written + 1
+
+
+def test_a_key_erased_during_a_request_no_longer_decrypts_in_that_request_or_any_later_one(tmp_path: Path) -> None:
+    vault = KeyVault(SqliteDatabase(tmp_path / "vault.sqlite"), {"group_representative": 0})
+    vault.migrate()
+    now = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
+    with request_keys():
+        envelope = vault.encrypt("rep-1", "group_representative", CANARY, now)
+        assert vault.decrypt(envelope) == CANARY
+        assert vault.erase("rep-1", now + timedelta(days=1))
+        assert vault.decrypt(envelope) is None
+    with request_keys():
+        assert vault.decrypt(envelope) is None
 
 
 def test_erasure_on_postgresql_destroys_the_key(pg_database: str) -> None:

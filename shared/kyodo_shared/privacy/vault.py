@@ -8,6 +8,9 @@ import base64
 import json
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -66,6 +69,23 @@ class Sealed:
         return Sealed(str(data["person"]), str(data["key_id"]), str(data["nonce"]), str(data["ct"]))
 
 
+# Key material read or made during one request, by (person, key id): a command that encrypts a person's data and
+# answers with it decrypted (every registry command on a group) reads the key once, not twice. Only inside
+# `request_keys()`, which the service's HTTP middleware opens per request; erasure drops the person's entries, and
+# nothing outlives the request, so a key destroyed by another request is not used by any later one.
+_REQUEST_KEYS: ContextVar[dict[tuple[str, str], str] | None] = ContextVar("kyodo_request_keys", default=None)
+
+
+@contextmanager
+def request_keys() -> Iterator[None]:
+    """Keys read inside (and in threads started inside, which copy the context) are kept until the block ends."""
+    token = _REQUEST_KEYS.set({})
+    try:
+        yield
+    finally:
+        _REQUEST_KEYS.reset(token)
+
+
 class KeyVault:
     """Per-person AES-256-GCM keys and retention dates, in a database apart from the event store."""
 
@@ -102,6 +122,9 @@ class KeyVault:
                     "ON CONFLICT (person, record_kind) DO UPDATE SET retain_until = excluded.retain_until",
                     (person, record_kind, until.isoformat()),
                 )
+        cached = _REQUEST_KEYS.get()
+        if cached is not None:
+            cached[(person, key_id)] = material
         nonce = os.urandom(12)
         plaintext = json.dumps(fields, ensure_ascii=False, sort_keys=True).encode()
         ciphertext = AESGCM(base64.b64decode(material)).encrypt(nonce, plaintext, f"{person}|{key_id}".encode())
@@ -110,15 +133,21 @@ class KeyVault:
     def decrypt(self, envelope: dict[str, Any]) -> dict[str, Any] | None:
         """The fields, or None once the person's key was destroyed."""
         sealed = Sealed.from_dict(envelope)
-        with self.db.transaction() as tx:
-            row = tx.fetchone(
-                "SELECT key_material FROM kyodo_person_keys WHERE person = %s AND key_id = %s",
-                (sealed.person, sealed.key_id),
-            )
-        if row is None or row[0] is None:
-            return None
+        cached = _REQUEST_KEYS.get()
+        material = cached.get((sealed.person, sealed.key_id)) if cached is not None else None
+        if material is None:
+            with self.db.transaction() as tx:
+                row = tx.fetchone(
+                    "SELECT key_material FROM kyodo_person_keys WHERE person = %s AND key_id = %s",
+                    (sealed.person, sealed.key_id),
+                )
+            if row is None or row[0] is None:
+                return None
+            material = str(row[0])
+            if cached is not None:
+                cached[(sealed.person, sealed.key_id)] = material
         try:
-            plaintext = AESGCM(base64.b64decode(str(row[0]))).decrypt(
+            plaintext = AESGCM(base64.b64decode(material)).decrypt(
                 base64.b64decode(sealed.nonce),
                 base64.b64decode(sealed.ciphertext),
                 f"{sealed.person}|{sealed.key_id}".encode(),
@@ -145,6 +174,10 @@ class KeyVault:
                 "WHERE person = %s AND key_material IS NOT NULL",
                 (now.isoformat(), person),
             )
+        cached = _REQUEST_KEYS.get()
+        if cached is not None:
+            for key in [k for k in cached if k[0] == person]:
+                del cached[key]
         if erased:
             self.db.purge("kyodo_person_keys")
         return erased > 0

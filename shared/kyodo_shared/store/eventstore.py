@@ -8,6 +8,8 @@ from psycopg.conninfo import conninfo_to_dict
 from kyodo_shared.settings import StoreSettings
 from kyodo_shared.store.db import ensure_pg_schema
 
+GROUP_COMMIT_RECORDER = "kyodo_shared.store.group_commit:GroupCommitRecorder"
+
 
 def register_moved_topics() -> None:
     """Stored events name their class by topic (`module:Class.Event`): classes the kernel moved keep loading.
@@ -40,7 +42,8 @@ def eventsourcing_env(store: StoreSettings) -> dict[str, str]:
             "environment variables instead (for example PGSSLMODE, PGSSLROOTCERT)"
         )
     ensure_pg_schema(store.pg_dsn, store.pg_schema)
-    return {
+    group_commit = {"APPLICATION_RECORDER_TOPIC": GROUP_COMMIT_RECORDER} if store.group_commit else {}
+    return group_commit | {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": str(info.get("dbname", "postgres")),
         "POSTGRES_HOST": str(info.get("host", "127.0.0.1")),

@@ -40,6 +40,8 @@ class Projector:
         self.health = health or detached(name)
         self.lease: Lease | None = None
         self._nudge = asyncio.Event()
+        # The position as this projector last read or wrote it; None: read it from the table.
+        self._position: int | None = None
 
     def migrate(self) -> None:
         # The position is a kernel table: the kernel lineage creates it with the others (store/migrations).
@@ -51,17 +53,24 @@ class Projector:
         return int(row[0]) if row else 0
 
     def catch_up(self) -> int:
-        """Apply every stored event not applied yet; returns how many."""
+        """Apply every stored event not applied yet (as of the read); returns how many.
+
+        A batch shorter than `batch` ends the round: what commits after the read nudges the next one (`run` clears
+        the nudge before each round), so no second, empty read per round. The position is read once and then kept:
+        each write moves it only from the value kept (`moved under us` otherwise, and the next round reads it
+        again)."""
         applied = 0
         while True:
-            start = self.position()
+            start = self._position if self._position is not None else self.position()
             notifications = self.app.recorder.select_notifications(
                 start=start, limit=self.batch, inclusive_of_start=False
             )
             if not notifications:
+                self._position = start
                 return applied
             events = [self.app.mapper.to_domain_event(n) for n in notifications]
             write = self.handle(self.app, events)
+            self._position = None
             with self.db.transaction() as tx:
                 if self.lease is not None:
                     self.lease.check(tx)
@@ -78,13 +87,21 @@ class Projector:
                 )
                 if moved != 1:
                     raise RuntimeError(f"projection {self.name} moved under us")
+            self._position = notifications[-1].id
             applied += len(notifications)
+            if len(notifications) < self.batch:
+                return applied
 
     def nudge(self) -> None:
         self._nudge.set()
 
     async def run(self, stop: asyncio.Event, poll_seconds: float = 0.5) -> None:
+        # Each run (a lease newly held, perhaps after another holder or a rebuild moved the position) reads the
+        # position from the table first.
+        self._position = None
         while not stop.is_set():
+            # Cleared before the round, not after it: a nudge for a commit the round's read missed is kept.
+            self._nudge.clear()
             try:
                 await asyncio.to_thread(self.catch_up)
             except LeaseLost:
@@ -101,7 +118,6 @@ class Projector:
                 await sleep_or_stop(stop, 1.0)
                 continue
             self.health.ok()
-            self._nudge.clear()
             waiters = [asyncio.ensure_future(self._nudge.wait()), asyncio.ensure_future(stop.wait())]
             await asyncio.wait(waiters, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:

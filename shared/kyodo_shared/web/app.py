@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kyodo_shared.audit.api import router as audit_router
 from kyodo_shared.bus.asyncapi import render as render_asyncapi
+from kyodo_shared.privacy.vault import request_keys
 from kyodo_shared.runtime import Kernel
 from kyodo_shared.tasks.clock import OFFSET_HEADER, iso_duration
 from kyodo_shared.tasks.recorded_time import recording_on
@@ -194,6 +195,7 @@ class ObserveMiddleware:
         with (
             structlog.contextvars.bound_contextvars(service=kernel.service, correlation_id=correlation),
             recording_on(kernel.service_clock),
+            request_keys(),
         ):
             await self.app(scope, receive, observed)
         route: Any = scope.get("route")
