@@ -57,7 +57,8 @@ class GroupCommitRecorder(PostgresApplicationRecorder):
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         # eventsourcing passes `tracking=None` with every application save; anything more is not batched.
         if any(value is not None for value in kwargs.values()) or not stored_events:
-            return super().insert_events(stored_events, **kwargs)
+            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+            return ids
         pending = _Pending(list(stored_events))
         with self._changed:
             self._queue.append(pending)
