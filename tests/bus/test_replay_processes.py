@@ -6,12 +6,14 @@ killed in the middle.
 from __future__ import annotations
 
 import asyncio
+import random
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import nats
 import pytest
+from nats.aio.client import Client
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
@@ -196,7 +198,32 @@ async def test_a_decoding_process_killed_midway_leaves_whole_batches_and_the_res
 
 
 def test_raw_headers_read_as_nats_py_parses_them() -> None:
-    block = "ce-type: jp.kyodo.registry.group.registered.v1\r\nce-subject:  団体 \r\nbad key: x\r\n\r\n".encode()
-    assert dict(RawHeaders(block)) == parse_headers(block)
-    assert dict(RawHeaders(block)) == {"ce-type": "jp.kyodo.registry.group.registered.v1", "ce-subject": "団体"}
+    block = "ce-type: jp.kyodo.registry.group.registered.v1\r\nce-subject:  団体\u3000 \r\nbad key: x\r\n\r\n".encode()
+    assert dict(RawHeaders(block)) == Client._parse_header_lines(block)
+    assert dict(RawHeaders(block)) == {"ce-type": "jp.kyodo.registry.group.registered.v1", "ce-subject": "団体\u3000"}
     assert RawHeaders(b"\r\n")  # has a header block, even an empty one: nats-py then looks for no status
+
+
+def test_the_replay_header_parser_gives_what_nats_py_gives_for_any_block() -> None:
+    # Names and values from pieces that each path treats specially: separators, every ASCII whitespace character,
+    # bytes that are not ASCII or not UTF-8, and CR/LF on their own.
+    pieces = [
+        b"ce-id",
+        b"a",
+        b":",
+        b": ",
+        b" ",
+        b"\t",
+        b"\x1c",
+        b"\x0b",
+        b"\r",
+        b"\n",
+        b"\r\n",
+        b"\xe5\x9b\xa3",
+        b"\xff",
+        b"-",
+    ]
+    chance = random.Random(14)
+    for _ in range(5000):
+        block = b"".join(chance.choice(pieces) for _ in range(chance.randint(0, 12)))
+        assert parse_headers(block) == Client._parse_header_lines(block), block

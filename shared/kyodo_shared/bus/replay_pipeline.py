@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import multiprocessing
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import structlog
@@ -26,11 +26,13 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from kyodo_contracts import stream_subjects
 from kyodo_shared.bus.consumer import SourceConsumer
 from kyodo_shared.bus.replay_worker import Plan, Raw, RawHeaders, Run, SplitBatch, serve
+from kyodo_shared.store.db import Database
 
 log = structlog.get_logger(__name__)
 
 _STATUS_LINE = nats_client.NATS_HDR_LINE_SIZE
 _SPACE = 32
+_CACHE_KIB = 256 * 1024
 # With fast_mail_parser installed nats-py parses headers with it instead; RawHeaders would not give the same result.
 _NATS_OWN_PARSER = getattr(nats_client, "parse_email", None) is None
 
@@ -45,6 +47,24 @@ class RawHeadersClient(Client):
         if _NATS_OWN_PARSER and headers and len(headers) > _STATUS_LINE + 2 and headers[_STATUS_LINE] != _SPACE:
             return RawHeaders(bytes(headers[_STATUS_LINE + 2 :]))
         return await super()._process_headers(headers)
+
+
+@contextlib.contextmanager
+def roomy_cache(db: Database) -> Iterator[None]:
+    """A larger SQLite page cache while the replay writes: rows land at random places of the read model's B-trees
+    (random UUID keys), which outgrow the default 2 MiB cache. Memory only: durability is untouched."""
+    if db.backend != "sqlite":
+        yield
+        return
+    with db.transaction() as tx:
+        row = tx.fetchone("PRAGMA cache_size")
+        before = int(str(row[0])) if row else -2000
+        tx.execute(f"PRAGMA cache_size = {-_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with db.transaction() as tx:
+            tx.execute(f"PRAGMA cache_size = {before}")
 
 
 def plan_of(consumer: SourceConsumer) -> Plan:
@@ -75,24 +95,27 @@ class Pipeline:
         inbox.close()
         outbox.close()
         nc = RawHeadersClient()
-        await nc.connect(self.nats_url, name="kyodo-replay-bulk", connect_timeout=5, max_reconnect_attempts=5)
-        tasks = [
-            asyncio.create_task(self._send(to_worker)),
-            asyncio.create_task(self._receive(from_worker, progress)),
-        ]
+        tasks: list[asyncio.Task[None]] = []
         try:
-            sub = await nc.jetstream().subscribe(
-                stream_subjects(self.consumer.bus.namespace, self.consumer.source),
-                stream=self.consumer.stream,
-                ordered_consumer=True,
-                cb=self._on_msg,
-                config=ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=tracked + 1),
-            )
-            await self._watch()
-            await sub.unsubscribe()
+            await nc.connect(self.nats_url, name="kyodo-replay-bulk", connect_timeout=5, max_reconnect_attempts=5)
+            tasks += [
+                asyncio.create_task(self._send(to_worker)),
+                asyncio.create_task(self._receive(from_worker, progress)),
+            ]
+            with roomy_cache(self.consumer.ledger.db):
+                sub = await nc.jetstream().subscribe(
+                    stream_subjects(self.consumer.bus.namespace, self.consumer.source),
+                    stream=self.consumer.stream,
+                    ordered_consumer=True,
+                    cb=self._on_msg,
+                    config=ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=tracked + 1),
+                )
+                await self._watch()
+                await sub.unsubscribe()
         finally:
             self._done.set()
-            await nc.close()
+            with contextlib.suppress(Exception):
+                await nc.close()
             to_worker.close()  # the worker ends at EOF
             await asyncio.to_thread(worker.join, 10)
             if worker.is_alive():

