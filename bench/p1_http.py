@@ -46,6 +46,7 @@ from bench.common import (
     wait_until,
     workdir,
 )
+from bench.p1_account import account
 from bench.profiling import PySpy
 
 
@@ -203,6 +204,9 @@ def _http_load(
             result.update(json.loads(line))
     if proc.wait() != 0:
         raise RuntimeError(f"loadgen exited {proc.returncode}")
+    if spy is not None and profile is not None and profile.exists():
+        cores = result["cpu"]["cores_used"]["registry (uvicorn)"]
+        result["account"] = account(profile, result["cpu"]["wall_s"], cores, result.get("per_second", 0.0))
     # A figure from failed requests is no figure: every request of the run must have been answered 201.
     if not result.get("accepted_total") or set(result.get("statuses_total", {})) != {"201"} or result.get("errors"):
         raise RuntimeError(

@@ -72,6 +72,9 @@ class PySpy:
         args = [binary, "record", "--pid", str(pid), "--format", "raw", "--output", str(out), "--rate", str(RATE)]
         if gil:
             args.append("--gil")
+        # Without pausing the process at each sample: a paused registry serves fewer commands, which skews the CPU
+        # per command the samples are divided by (bench/p1_account.py).
+        args.append("--nonblocking")
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def stop(self) -> dict[str, Any]:
