@@ -136,6 +136,10 @@ async def test_two_processes_write_the_same_rows_and_tracking_as_the_live_consum
         assert rows(by_replay.db) == rows(by_consumer.db)
         assert len(rows(by_replay.db)) == 12
         assert by_replay.ledger.tracking("registry") == by_consumer.ledger.tracking("registry")
+        # The replay's SQLite settings were for its own time only.
+        with by_replay.db.transaction() as tx:
+            assert tx.fetchone("PRAGMA cache_size") == (-2000,)
+            assert tx.fetchone("PRAGMA wal_autocheckpoint") == (1000,)
     finally:
         by_consumer.close()
         by_replay.close()

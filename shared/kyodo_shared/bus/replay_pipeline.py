@@ -33,6 +33,7 @@ log = structlog.get_logger(__name__)
 _STATUS_LINE = nats_client.NATS_HDR_LINE_SIZE
 _SPACE = 32
 _CACHE_KIB = 256 * 1024
+_CHECKPOINT_PAGES = 65_536
 # With fast_mail_parser installed nats-py parses headers with it instead; RawHeaders would not give the same result.
 _NATS_OWN_PARSER = getattr(nats_client, "parse_email", None) is None
 
@@ -50,21 +51,32 @@ class RawHeadersClient(Client):
 
 
 @contextlib.contextmanager
-def roomy_cache(db: Database) -> Iterator[None]:
-    """A larger SQLite page cache while the replay writes: rows land at random places of the read model's B-trees
-    (random UUID keys), which outgrow the default 2 MiB cache. Memory only: durability is untouched."""
+def rebuild_pragmas(db: Database) -> Iterator[None]:
+    """SQLite settings for the time a replay writes, none of which touches durability (every commit still reaches
+    the disk with its tracking, `synchronous=FULL`):
+
+    - a 256 MiB page cache: rows land at random places of the read model's B-trees (random UUID keys), which
+      outgrow the default 2 MiB;
+    - checkpoints of the write-ahead log every 256 MiB instead of every 4 MiB: a page written by many batches is
+      copied into the database once per checkpoint, not once per handful of batches. At the end the log is
+      checkpointed and truncated, inside the replay's time.
+    """
     if db.backend != "sqlite":
         yield
         return
     with db.transaction() as tx:
-        row = tx.fetchone("PRAGMA cache_size")
-        before = int(str(row[0])) if row else -2000
+        cache = tx.fetchone("PRAGMA cache_size")
+        checkpoint = tx.fetchone("PRAGMA wal_autocheckpoint")
         tx.execute(f"PRAGMA cache_size = {-_CACHE_KIB}")
+        tx.execute(f"PRAGMA wal_autocheckpoint = {_CHECKPOINT_PAGES}")
     try:
         yield
     finally:
         with db.transaction() as tx:
-            tx.execute(f"PRAGMA cache_size = {before}")
+            tx.execute(f"PRAGMA cache_size = {int(str(cache[0])) if cache else -2000}")
+            tx.execute(f"PRAGMA wal_autocheckpoint = {int(str(checkpoint[0])) if checkpoint else 1000}")
+        # On SQLite a purge is a checkpoint that truncates the log: what the replay let grow goes back to its size.
+        db.purge("kyodo_consumer_tracking")
 
 
 def plan_of(consumer: SourceConsumer) -> Plan:
@@ -102,7 +114,7 @@ class Pipeline:
                 asyncio.create_task(self._send(to_worker)),
                 asyncio.create_task(self._receive(from_worker, progress)),
             ]
-            with roomy_cache(self.consumer.ledger.db):
+            with rebuild_pragmas(self.consumer.ledger.db):
                 sub = await nc.jetstream().subscribe(
                     stream_subjects(self.consumer.bus.namespace, self.consumer.source),
                     stream=self.consumer.stream,
