@@ -14,7 +14,9 @@ import asyncio
 import contextlib
 import multiprocessing
 import pickle
+import time
 from collections.abc import Callable, Iterator
+from multiprocessing.connection import Connection
 from typing import Any
 
 import structlog
@@ -34,6 +36,8 @@ _STATUS_LINE = nats_client.NATS_HDR_LINE_SIZE
 _SPACE = 32
 _CACHE_KIB = 256 * 1024
 _CHECKPOINT_PAGES = 65_536
+# Batches handed to the decoding process and not yet back: one it works on, one waiting in the pipe.
+_IN_FLIGHT = 2
 # With fast_mail_parser installed nats-py parses headers with it instead; RawHeaders would not give the same result.
 _NATS_OWN_PARSER = getattr(nats_client, "parse_email", None) is None
 
@@ -90,15 +94,17 @@ class Pipeline:
     def __init__(self, consumer: SourceConsumer, nats_url: str, *, batch: int, idle_seconds: float) -> None:
         self.consumer, self.nats_url, self.batch, self.idle_seconds = consumer, nats_url, batch, idle_seconds
         self._buffer: list[Raw] = []
-        self._outgoing: asyncio.Queue[bytes] = asyncio.Queue(maxsize=3)
         self._done = asyncio.Event()
-        self._tracked = self._queued = self._last = self._received = 0
+        self._tracked = self._queued = self._last = self._received = self._in_flight = 0
+        self._progress: Callable[[int], None] = lambda _: None
+        self._to_worker: Connection
+        self._from_worker: Connection
 
     async def run(self, tracked: int, last: int, progress: Callable[[int], None]) -> int:
-        self._tracked, self._queued, self._last = tracked, tracked, last
+        self._tracked, self._queued, self._last, self._progress = tracked, tracked, last, progress
         context = multiprocessing.get_context("spawn")
-        inbox, to_worker = context.Pipe(duplex=False)
-        from_worker, outbox = context.Pipe(duplex=False)
+        inbox, self._to_worker = context.Pipe(duplex=False)
+        self._from_worker, outbox = context.Pipe(duplex=False)
         worker = context.Process(
             target=serve, args=(inbox, outbox, plan_of(self.consumer), tracked), daemon=True, name="kyodo-replay"
         )
@@ -107,13 +113,8 @@ class Pipeline:
         inbox.close()
         outbox.close()
         nc = RawHeadersClient()
-        tasks: list[asyncio.Task[None]] = []
         try:
             await nc.connect(self.nats_url, name="kyodo-replay-bulk", connect_timeout=5, max_reconnect_attempts=5)
-            tasks += [
-                asyncio.create_task(self._send(to_worker)),
-                asyncio.create_task(self._receive(from_worker, progress)),
-            ]
             with rebuild_pragmas(self.consumer.ledger.db):
                 sub = await nc.jetstream().subscribe(
                     stream_subjects(self.consumer.bus.namespace, self.consumer.source),
@@ -128,22 +129,29 @@ class Pipeline:
             self._done.set()
             with contextlib.suppress(Exception):
                 await nc.close()
-            to_worker.close()  # the worker ends at EOF
+            self._to_worker.close()  # the worker ends at EOF
             await asyncio.to_thread(worker.join, 10)
             if worker.is_alive():
                 worker.terminate()
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            from_worker.close()
+            self._from_worker.close()
         return self._tracked
 
     async def _watch(self) -> None:
+        """Takes the runs that come back while no batch is being handed over (the last ones), and gives up when
+        nothing moves for `idle_seconds`."""
+        idle_since = time.monotonic()
         while not self._done.is_set():
             seen = (self._received, self._tracked)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._done.wait(), self.idle_seconds)
-            if seen == (self._received, self._tracked) and not self._done.is_set():
+            if self._in_flight and await asyncio.to_thread(self._from_worker.poll, 0.2):
+                # Checked again here: a callback may have taken that run meanwhile, and recv must not block.
+                while self._in_flight and not self._done.is_set() and self._from_worker.poll(0):
+                    self._take()
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._done.wait(), 0.2)
+            if seen != (self._received, self._tracked):
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since > self.idle_seconds and not self._done.is_set():
                 log.warning("replay_stalled", source=self.consumer.source, tracked=self._tracked)
                 return
 
@@ -153,45 +161,52 @@ class Pipeline:
         self._received += 1
         headers = msg.headers
         self._buffer.append((headers.raw if isinstance(headers, RawHeaders) else headers, msg.data, msg.reply))
-        if len(self._buffer) >= self.batch or self._queued + len(self._buffer) >= self._last:
-            batch, self._buffer = self._buffer, []
-            self._queued += len(batch)
-            # Waits while three batches are already queued: the subscription's flow control holds the server.
-            await self._outgoing.put(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+        if len(self._buffer) < self.batch and self._queued + len(self._buffer) < self._last:
+            return
+        batch, self._buffer = self._buffer, []
+        self._queued += len(batch)
+        while self._from_worker.poll(0) and not self._done.is_set():
+            self._take()
+        # Blocks the event loop, deliberately, while the decoder holds its share of batches: nothing is read from
+        # the socket meanwhile, so TCP and the ordered consumer's flow control hold the server back, as the
+        # in-process path does while it commits. Waiting in a task instead would let nats-py queue the stream in
+        # memory until it drops messages (a slow consumer), leaving the rest to the live consumer.
+        while self._in_flight >= _IN_FLIGHT and not self._done.is_set():
+            self._take()
+        if self._done.is_set():
+            return
+        try:
+            self._to_worker.send_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:
+            self._stop("replay_worker_gone")
+            return
+        self._in_flight += 1
 
-    async def _send(self, to_worker: Any) -> None:
-        while not self._done.is_set():
-            payload = await self._outgoing.get()
-            try:
-                await asyncio.to_thread(to_worker.send_bytes, payload)
-            except OSError:
-                self._stop("replay_worker_gone")
-                return
-
-    async def _receive(self, from_worker: Any, progress: Callable[[int], None]) -> None:
+    def _take(self) -> None:
+        """Receives the next run from the decoder (waiting for it) and commits it, on the event loop's thread as
+        the in-process path does: nothing else runs during a replay."""
         source = self.consumer.source
-        while not self._done.is_set():
+        try:
+            payload = self._from_worker.recv_bytes()
+        except (EOFError, OSError):
+            self._stop("replay_worker_gone")
+            return
+        self._in_flight -= 1
+        run: Run = pickle.loads(payload)  # noqa: S301 - from the worker this process started
+        if run.last >= run.first:
             try:
-                payload = await asyncio.to_thread(from_worker.recv_bytes)
-            except (EOFError, OSError):
-                self._stop("replay_worker_gone")
+                self._commit(run)
+            except Exception as exc:  # noqa: BLE001 - left to the live consumer's retries
+                log.warning("replay_batch_failed", source=source, after=self._tracked, error=type(exc).__name__)
+                self._done.set()
                 return
-            run: Run = pickle.loads(payload)  # noqa: S301 - from the worker this process started
-            if run.last >= run.first:
-                # On the event loop's thread, as the in-process path does: nothing else runs during a replay.
-                try:
-                    self._commit(run)
-                except Exception as exc:  # noqa: BLE001 - left to the live consumer's retries
-                    log.warning("replay_batch_failed", source=source, after=self._tracked, error=type(exc).__name__)
-                    self._done.set()
-                    return
-                self._tracked = run.last
-                progress(self._tracked)
-            if not run.complete:
-                log.info("replay_left_to_consumer", source=source, sequence=self._tracked + 1)
-                self._done.set()
-            elif self._tracked >= self._last:
-                self._done.set()
+            self._tracked = run.last
+            self._progress(self._tracked)
+        if not run.complete:
+            log.info("replay_left_to_consumer", source=source, sequence=self._tracked + 1)
+            self._done.set()
+        elif self._tracked >= self._last:
+            self._done.set()
 
     def _stop(self, event: str) -> None:
         if not self._done.is_set():
