@@ -5,12 +5,14 @@ visibility policy allows, and the published checkpoints and keys.
 from __future__ import annotations
 
 import base64
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Response
+from fastapi.encoders import jsonable_encoder
 
 from kyodo_shared.audit.chain import state_hash
 from kyodo_shared.audit.checkpointer import stored_checkpoints
@@ -49,7 +51,15 @@ def records(
     end = history_end(kernel.application.recorder) if stop is None else stop
     type_of = kernel.visibility.type_of
     items = [_record(row, type_of) for row in _history(kernel).records(after, end, limit)]
-    return {"items": items, "stop": end, "next_after": items[-1]["position"] if len(items) == limit else None}
+    return _json({"items": items, "stop": end, "next_after": items[-1]["position"] if len(items) == limit else None})
+
+
+def _json(payload: dict[str, Any]) -> Response:
+    """The body as FastAPI's JSONResponse writes it, without walking it through jsonable_encoder first: a page holds
+    thousands of plain dicts (records) or decoded events (already made JSON-ready by `_jsonable`); anything else
+    still goes through jsonable_encoder."""
+    body = json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=jsonable_encoder)
+    return Response(body.encode(), media_type="application/json")
 
 
 def _record(row: WalkRow, type_of: TypeOf) -> dict[str, Any]:
@@ -130,7 +140,7 @@ def events(
                 break
         if len(rows) < batch:
             break
-    return {"items": items, "next_after": last if len(items) == limit else None}
+    return _json({"items": items, "next_after": last if len(items) == limit else None})
 
 
 def _event_item(

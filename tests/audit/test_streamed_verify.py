@@ -1,0 +1,160 @@
+"""A streamed verification (issue 14, P5) still finds one altered, deleted or reordered event deep in a long
+history, by database and as the audit API's records arrive, and holds no more memory for a longer history."""
+
+from __future__ import annotations
+
+import hashlib
+import tracemalloc
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from kyodo_shared.audit.chain import GENESIS, Chainer, next_link
+from kyodo_shared.audit.checkpointer import stored_checkpoints
+from kyodo_shared.audit.history import StoredHistory, WalkRow
+from kyodo_shared.audit.local import verify_local
+from kyodo_shared.audit.records import AuditRecord, history_end, records_from_store
+from kyodo_shared.audit.verify import PinFile, VerifyReport, verify, walk_chain
+
+from support.audit import History
+
+LENGTH = 5000
+DEEP = 4000
+
+
+def long_history(history: History, length: int = LENGTH) -> None:
+    """One real application, copied under fresh ids to `length` stored events, chained by the chainer and signed
+    every 1000 events, as a running service chains and signs them."""
+    history.add_group("g0")
+    ((originator, topic, state),) = history.sql("SELECT originator_id, topic, state FROM stored_events")
+    position = 1
+    while position < length:
+        rows = []
+        for _ in range(min(999, length - position)):
+            position += 1
+            fresh = uuid.uuid5(uuid.NAMESPACE_URL, f"kyodo-test:{position}").hex
+            body = bytes(state).replace(str(originator).encode(), fresh.encode())  # type: ignore[arg-type]
+            rows.append((position, fresh, topic, body))
+        with history.db.transaction() as tx:
+            tx.executemany(
+                "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) "
+                "VALUES (%s, %s, 1, %s, %s)",
+                rows,
+            )
+        Chainer(history.app, history.chain).extend()
+        assert history.checkpointer.sign_if_due(force=True) is not None
+        position = history_end(history.app.recorder)  # after the checkpoint log's own events
+    Chainer(history.app, history.chain).extend()
+
+
+def by_api(history: History) -> VerifyReport:
+    """What `kyodo audit verify --url` does with the records it reads: one pass over records as they arrive (a
+    generator, never a list, as a page at a time would be), the chain's hashes read again only when needed."""
+
+    def arriving() -> Iterator[AuditRecord]:
+        for record in records_from_store(history.app.recorder, history.chain):
+            yield AuditRecord.from_dict(record.as_dict())  # as they cross the wire
+
+    def rescan() -> Iterator[tuple[int, str]]:
+        return ((r.position, r.chain.state_hash) for r in arriving() if r.chain is not None)
+
+    checkpoints = stored_checkpoints(history.app, "registry")
+    return verify("registry", arriving(), checkpoints, dict(history.keys.public), history.pins, rescan=rescan)
+
+
+VERIFIERS = {"by database": History.verify, "by the audit API's records": by_api}
+
+
+@pytest.fixture
+def long(history: History) -> History:
+    long_history(history)
+    report = history.verify()
+    assert report.ok, report.as_dict()
+    assert report.events == history_end(history.app.recorder)
+    assert report.checkpoints_valid >= LENGTH // 1000 - 1
+    return history
+
+
+@pytest.mark.parametrize("how", VERIFIERS)
+def test_one_event_changed_deep_in_a_long_history_is_found_where_it_was_changed(long: History, how: str) -> None:
+    changed = "CAST(REPLACE(CAST(state AS TEXT), '本町', '元町') AS BLOB)"
+    long.sql(f"UPDATE stored_events SET state = {changed} WHERE rowid = {DEEP}")
+    report = VERIFIERS[how](long)
+    assert not report.ok
+    assert (report.first_problem, report.findings[0].kind) == (DEEP, "altered")
+    # Every later link and every checkpoint signed after it no longer follow from the stored events.
+    assert {f.kind for f in report.findings[1:]} == {"chain_broken", "checkpoint_mismatch"}
+    assert min(f.position for f in report.findings if f.kind == "checkpoint_mismatch") > DEEP
+
+
+@pytest.mark.parametrize("how", VERIFIERS)
+def test_one_event_deleted_deep_in_a_long_history_is_found_where_it_was(long: History, how: str) -> None:
+    long.sql(f"DELETE FROM stored_events WHERE rowid = {DEEP}")
+    report = VERIFIERS[how](long)
+    assert (report.first_problem, report.findings[0].kind) == (DEEP, "deleted")
+
+
+@pytest.mark.parametrize("how", VERIFIERS)
+def test_two_events_swapped_deep_in_a_long_history_are_found_as_reordered(long: History, how: str) -> None:
+    first, second = DEEP - 1500, DEEP
+    rows = long.sql(
+        "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+        f"WHERE rowid IN ({first}, {second}) ORDER BY rowid"
+    )
+    long.sql(f"DELETE FROM stored_events WHERE rowid IN ({first}, {second})")
+    for (rowid, *_), (_, oid, version, topic, state) in zip(rows, reversed(rows), strict=True):
+        long.sql(
+            "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?, ?)",
+            (rowid, oid, version, topic, state),
+        )
+    report = VERIFIERS[how](long)
+    reordered = [(f.position, f.kind, f.detail) for f in report.findings if f.kind == "reordered"]
+    assert reordered == [
+        (first, "reordered", f"holds the event chained at position {second}"),
+        (second, "reordered", f"holds the event chained at position {first}"),
+    ]
+    assert report.first_problem == first
+
+
+def test_the_database_reader_streams_every_position_of_both_tables_in_order(long: History) -> None:
+    long.sql(f"DELETE FROM stored_events WHERE rowid = {DEEP}")
+    rows = StoredHistory(long.db, long.app.recorder).walk(0, LENGTH)
+    positions = [row[0] for row in rows]
+    assert positions == list(range(1, LENGTH + 1))
+
+
+def clean(length: int) -> Iterator[WalkRow]:
+    """A valid chained history of `length` events, made as it is read."""
+    originator, topic, link = str(uuid.uuid4()), "kyodo_registry.domain:Group.Applied", GENESIS
+    for position in range(1, length + 1):
+        hashed = hashlib.sha256(b"event %d" % position).digest()
+        link = next_link(link, position, originator, 1, topic, hashed)
+        yield position, originator, 1, topic, hashed, originator, 1, topic, hashed.hex(), link.hex()
+
+
+def peak_bytes_of_a_walk(length: int) -> tuple[int, VerifyReport]:
+    report = VerifyReport("registry")
+    tracemalloc.start()
+    try:
+        walk_chain(clean(length), [], report, rescan=lambda: iter(()))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak, report
+
+
+def test_a_walk_holds_no_more_memory_for_a_history_twenty_times_longer() -> None:
+    short_peak, short = peak_bytes_of_a_walk(2_000)
+    long_peak, long_report = peak_bytes_of_a_walk(40_000)
+    assert (short.ok, short.events, long_report.ok, long_report.events) == (True, 2_000, True, 40_000)
+    # Holding each row would take megabytes more (38,000 rows of ten fields); one row at a time takes nothing more.
+    assert long_peak < short_peak + 64 * 1024, (short_peak, long_peak)
+
+
+def test_a_pin_file_is_written_only_when_the_streamed_history_verified(long: History, tmp_path: object) -> None:
+    long.sql(f"DELETE FROM stored_events WHERE rowid = {DEEP}")
+    pins = PinFile(long.pins.path.with_name("fresh-pins.json"))
+    report = verify_local("registry", long.app, long.chain, dict(long.keys.public), pins)
+    assert not report.ok
+    assert not pins.path.exists()
