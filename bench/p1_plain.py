@@ -6,8 +6,8 @@ store, ordering lock, chain, per-person encryption, documents, relay, read model
 - the same bearer token: EdDSA JWT verified with PyJWT against the issuer's JWKS (issuer, audience, expiry, role);
 - the same request body validated by pydantic: the registry's own `ApplicationRequest` (EmailStr, the six criteria,
   the bylaws upload decoded), so validation costs the same;
-- one `INSERT ... jsonb` per request in its own transaction (synchronous commit, as the server has it), from a
-  16-connection async pool; 201 with the stored record.
+- one `INSERT ... jsonb` (with the bylaws' bytes) per request in its own transaction (synchronous commit, as the
+  server has it), from a 16-connection async pool; 201 with the stored record.
 
 Run as its own process (`python -m bench.p1_plain --port P --dsn D --jwks FILE --issuer I --audience A`), like
 `kyodo serve`, so both sides of the ratio have the same number of processes.
@@ -16,6 +16,7 @@ Run as its own process (`python -m bench.p1_plain --port P --dsn D --jwks FILE -
 # No `from __future__ import annotations`: FastAPI resolves the routes' Annotated parameters at definition.
 
 import argparse
+import hashlib
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -44,12 +45,14 @@ def create_app(dsn: str, jwks_file: Path, issuer: str, audience: str) -> FastAPI
         async with pool.connection() as conn:
             await conn.execute(
                 f"CREATE TABLE IF NOT EXISTS {TABLE} (id uuid PRIMARY KEY, owner text NOT NULL, body jsonb NOT NULL, "
-                "created_at timestamptz NOT NULL DEFAULT now())"
+                "bylaws bytea NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
             )
         yield
         await pool.close()
 
-    def principal(authorization: Annotated[str, Header()] = "") -> dict[str, Any]:
+    # async: verifying a token is CPU only, and a plain `def` dependency would cost an anyio thread hop per request
+    # (Kyodo's own is async too: kyodo_shared/web/access.py).
+    async def principal(authorization: Annotated[str, Header()] = "") -> dict[str, Any]:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise HTTPException(401, "bearer token required")
@@ -79,13 +82,17 @@ def create_app(dsn: str, jwks_file: Path, issuer: str, audience: str) -> FastAPI
     async def apply(body: ApplicationRequest, claims: Annotated[dict[str, Any], Depends(principal)]) -> dict[str, Any]:
         bylaws = body.bylaws.document()  # decoded and checked as the registry's route does
         record = body.model_dump(mode="json", exclude={"bylaws"}) | {
-            "bylaws": {"filename": bylaws.filename, "media_type": bylaws.media_type, "size": len(bylaws.content)}
+            "bylaws": {
+                "filename": bylaws.filename,
+                "media_type": bylaws.media_type,
+                "sha256": hashlib.sha256(bylaws.content).hexdigest(),
+            }
         }
         group_id = uuid.uuid4()
         async with pool.connection() as conn:
             await conn.execute(
-                f"INSERT INTO {TABLE} (id, owner, body) VALUES (%s, %s, %s)",
-                (group_id, claims["sub"], Jsonb(record)),
+                f"INSERT INTO {TABLE} (id, owner, body, bylaws) VALUES (%s, %s, %s, %s)",
+                (group_id, claims["sub"], Jsonb(record), bylaws.content),
                 prepare=True,
             )
         return {"id": str(group_id), "status": "applied", **record}

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import structlog.testing
 
 from kyodo_shared.service import discover
 from kyodo_shared.web.auth import JwksVerifier
@@ -50,3 +51,47 @@ def test_kyodo_serve_refuses_the_development_issuer(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "development token issuer" in result.stderr
+
+
+async def test_an_unexpected_error_answers_500_with_its_correlation_id_is_counted_and_logged_with_the_service(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    issuer = DevIssuer.load_or_create(tmp_path / "issuer")
+    settings = settings_for("registry", Backend("sqlite", tmp_path), nats_url, bus_namespace, issuer)
+    app = discover()["registry"].create_app(settings, JwksVerifier(settings.auth))
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("unforeseen")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    try:
+        with structlog.testing.capture_logs() as logs:
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                response = await client.get("/boom", headers={"X-Correlation-Id": "trace-500"})
+                metrics = (await client.get("/metrics")).text
+        assert response.status_code == 500
+        assert response.json()["code"] == "internal_error"
+        assert response.headers["X-Correlation-Id"] == "trace-500"
+        assert 'kyodo_http_requests_total{method="GET",route="/boom",status="500"} 1.0' in metrics
+        [line] = [entry for entry in logs if entry["event"] == "http_unhandled_error"]
+        assert (line["service"], line["correlation_id"]) == ("registry", "trace-500")
+    finally:
+        app.state.kernel.close()
+
+
+async def test_a_correlation_id_that_is_not_plain_ascii_is_replaced_not_echoed(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    issuer = DevIssuer.load_or_create(tmp_path / "issuer")
+    settings = settings_for("registry", Backend("sqlite", tmp_path), nats_url, bus_namespace, issuer)
+    app = discover()["registry"].create_app(settings, JwksVerifier(settings.auth))
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            # Raw header bytes, as a client may send them: UTF-8 "café".
+            response = await client.get("/healthz", headers=[(b"X-Correlation-Id", "café".encode())])
+        echoed = response.headers["X-Correlation-Id"]
+        assert echoed.isascii()
+        assert len(echoed) == 36  # a fresh UUID
+    finally:
+        app.state.kernel.close()

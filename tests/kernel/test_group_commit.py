@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, OperationalError
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from kyodo_shared.settings import StoreSettings
@@ -48,12 +48,14 @@ def app(pg_database: str) -> Iterator[Tallies]:
 
 
 class HeldFirstWrite:
-    """Holds the first transaction the recorder writes until `release()`; counts the transactions written."""
+    """Holds the first transaction the recorder writes until `release()`; records the sizes of the fast-path
+    transactions written (eventsourcing's insert), and can make the next one fail as the database would."""
 
     def __init__(self, recorder: GroupCommitRecorder, monkeypatch: pytest.MonkeyPatch) -> None:
         self.release_first = threading.Event()
         self.first_started = threading.Event()
         self.written: list[int] = []
+        self.fail_next: BaseException | None = None
         original = PostgresApplicationRecorder.insert_events
 
         def insert(recorder_self: Any, stored_events: Any, **kwargs: Any) -> Any:
@@ -61,6 +63,8 @@ class HeldFirstWrite:
                 self.first_started.set()
                 self.release_first.wait(timeout=30)
             self.written.append(len(stored_events))
+            if self.fail_next is not None and len(self.written) > 1:
+                raise self.fail_next
             return original(recorder_self, stored_events, **kwargs)
 
         monkeypatch.setattr(PostgresApplicationRecorder, "insert_events", insert)
@@ -71,25 +75,37 @@ class HeldFirstWrite:
             return len(self.recorder._queue)
 
 
-def save_in_threads(app: Tallies, aggregates: list[Tally], held: HeldFirstWrite) -> list[BaseException | None]:
-    outcomes: list[BaseException | None] = [None] * len(aggregates)
+def wait_for(condition: Any, what: str) -> None:
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.002)
+
+
+def save_in_threads(app: Tallies, aggregates: list[Tally], held: HeldFirstWrite) -> list[Any]:
+    """The first command's write is held; the others arrive one after another (so their order is known) and queue
+    behind it; none may return before the held write is released. Returns each save's recordings or exception."""
+    outcomes: list[Any] = [None] * len(aggregates)
+    returned = threading.Event()
 
     def save(i: int) -> None:
         try:
-            app.save(aggregates[i])
+            outcomes[i] = app.save(aggregates[i])
         except BaseException as exc:
             outcomes[i] = exc
+        if i > 0:
+            returned.set()
 
     first = threading.Thread(target=save, args=(0,))
     first.start()
     assert held.first_started.wait(timeout=30)
-    others = [threading.Thread(target=save, args=(i,)) for i in range(1, len(aggregates))]
-    for thread in others:
+    others = []
+    for i in range(1, len(aggregates)):
+        thread = threading.Thread(target=save, args=(i,))
         thread.start()
-    deadline = time.monotonic() + 30
-    while held.queued() < len(others):  # every other command is waiting behind the held write
-        assert time.monotonic() < deadline, f"only {held.queued()} of {len(others)} queued"
-        time.sleep(0.005)
+        others.append(thread)
+        wait_for(lambda n=i: held.queued() == n, f"command {i} did not queue")
+    assert not returned.is_set(), "a queued command returned before the write it waits for"
     held.release_first.set()
     for thread in [first, *others]:
         thread.join(timeout=30)
@@ -111,17 +127,20 @@ def test_commands_arriving_during_a_write_are_written_together_each_contiguous_a
 
     outcomes = save_in_threads(app, tallies, held)
 
-    assert outcomes == [None] * 6
+    assert not any(isinstance(o, BaseException) for o in outcomes), outcomes
     # The held command alone, then the five that queued behind it in one transaction (3 events each).
     assert held.written == [3, 15]
     notifications = recorder.select_notifications(start=None, limit=100)
-    assert len(notifications) == 18
-    by_aggregate: dict[Any, list[int]] = {}
-    for position, n in enumerate(notifications):
-        by_aggregate.setdefault(n.originator_id, []).append(position)
-    for positions in by_aggregate.values():
-        # Each command's three events sit side by side, in version order.
-        assert positions == list(range(positions[0], positions[0] + 3))
+    # In arrival order, each command's three events side by side and in version order.
+    assert [(n.originator_id, n.originator_version) for n in notifications] == [
+        (t.id, v) for t in tallies for v in (1, 2, 3)
+    ]
+    # What each save returned names its own events' notification ids.
+    ids = {(n.originator_id, n.originator_version): n.id for n in notifications}
+    for recordings in outcomes:
+        for recording in recordings:
+            event = recording.domain_event
+            assert recording.notification.id == ids[(event.originator_id, event.originator_version)]
     for tally in tallies:
         assert app.repository.get(tally.id).marks == tally.marks
 
@@ -135,7 +154,7 @@ def test_a_version_conflict_in_a_batch_fails_only_the_conflicting_command(
     app.save(shared)
     held = HeldFirstWrite(recorder, monkeypatch)
     first = Tally(name="first")
-    # Two commands on the same version of `shared`: whichever is written second must fail, and only it.
+    # Two commands on the same version of `shared`: the one that arrives second must fail, and only it.
     one, two = app.repository.get(shared.id), app.repository.get(shared.id)
     one.mark(1)
     two.mark(2)
@@ -143,16 +162,39 @@ def test_a_version_conflict_in_a_batch_fails_only_the_conflicting_command(
 
     outcomes = save_in_threads(app, [first, one, *bystanders, two], held)
 
-    assert outcomes[0] is None
-    assert all(o is None for o in outcomes[2:5])
-    # The five queued commands were tried as one transaction, which the conflict rolled back; then each alone.
-    assert held.written == [1, 5, 1, 1, 1, 1, 1]
-    failed = [i for i in (1, 5) if outcomes[i] is not None]
-    assert len(failed) == 1
-    assert isinstance(outcomes[failed[0]], IntegrityError)
-    assert app.repository.get(shared.id).marks == ([2] if failed == [1] else [1])
+    # The five queued commands were tried as one transaction, which the conflict rolled back; then written again in
+    # one transaction with a savepoint each (not through the fast path again).
+    assert held.written == [1, 5]
+    assert isinstance(outcomes[5], IntegrityError)
+    assert not any(isinstance(o, BaseException) for o in outcomes[:5]), outcomes
+    assert app.repository.get(shared.id).marks == [1]
     for tally in [first, *bystanders]:
         assert app.repository.get(tally.id).name == tally.name
+    notifications = recorder.select_notifications(start=None, limit=100)
+    assert [(n.originator_id, n.originator_version) for n in notifications] == [
+        (shared.id, 1),
+        (first.id, 1),
+        (shared.id, 2),
+        *[(b.id, 1) for b in bystanders],
+    ]
+
+
+def test_when_the_database_fails_a_batch_every_command_in_it_fails_with_its_own_exception(
+    app: Tallies, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorder = app.recorder
+    assert isinstance(recorder, GroupCommitRecorder)
+    held = HeldFirstWrite(recorder, monkeypatch)
+    held.fail_next = OperationalError("server closed the connection unexpectedly")
+    tallies = [Tally(name=f"t{i}") for i in range(4)]
+
+    outcomes = save_in_threads(app, tallies, held)
+
+    assert not isinstance(outcomes[0], BaseException)
+    failures = outcomes[1:]
+    assert all(isinstance(f, OperationalError) for f in failures), failures
+    assert len({id(f) for f in failures}) == 3
+    assert [n.originator_id for n in recorder.select_notifications(start=None, limit=10)] == [tallies[0].id]
 
 
 def test_without_group_commit_the_store_uses_eventsourcings_recorder(pg_database: str) -> None:

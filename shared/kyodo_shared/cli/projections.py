@@ -46,6 +46,7 @@ def _empty(kernel: Kernel, projector: Projector) -> None:
         if _exists(kernel, table):
             tx.execute(f"DELETE FROM {table}")  # noqa: S608 - a name declared by the service, not input
         tx.execute("DELETE FROM kyodo_projection_position WHERE name = %s", (projector.name,))
+    projector.forget_position()
 
 
 def _exists(kernel: Kernel, table: str) -> bool:

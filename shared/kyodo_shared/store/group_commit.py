@@ -8,10 +8,12 @@ arrival order (one INSERT of all their events, one lock, one flush). The guarant
 of one command stay contiguous and in order, commit order is still notification order, commit is synchronous, and
 nothing returns before its transaction committed.
 
-A version conflict (another command saved the same aggregate first) fails the whole batch's transaction, which
-then changes nothing; each command of that batch is then written alone, so only the conflicting one fails, with
-the IntegrityError it would have had without batching. Other errors (the database gone, after eventsourcing's own
-retries) reach every command of the batch. A command alone in the queue is written at once: no waiting for company.
+A command the database refuses (a version conflict: another command saved the same aggregate first) fails the
+batch's fast path, which then changes nothing; the batch is written again in one transaction with each command in
+its own savepoint, so only the refused command fails, with the error eventsourcing would have raised for it alone
+(hot aggregates — a call's gate in its last hour — pay one wasted attempt, not one transaction per command). The
+database or connection failing (after eventsourcing's own retries) fails every command of the batch, each with its
+own exception. A command alone in the queue is written at once: no waiting for company.
 
 Applies to the application recorder on PostgreSQL (named by `APPLICATION_RECORDER_TOPIC`, store/eventstore.py).
 Writes with tracking (a consumer's process recorder) go through eventsourcing's path unchanged.
@@ -23,25 +25,52 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
+import psycopg
+from eventsourcing import persistence
+from eventsourcing.persistence import InterfaceError, OperationalError, PersistenceError, StoredEvent
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
+
+# Errors that say nothing about one command's events: the batch as a whole failed.
+_WHOLE_BATCH = (OperationalError, InterfaceError)
+# psycopg's per-statement refusals, as eventsourcing names them (its datastore translates them the same way).
+_REFUSALS: tuple[tuple[type[psycopg.Error], type[PersistenceError]], ...] = (
+    (psycopg.IntegrityError, persistence.IntegrityError),
+    (psycopg.DataError, persistence.DataError),
+    (psycopg.InternalError, persistence.InternalError),
+    (psycopg.ProgrammingError, persistence.ProgrammingError),
+    (psycopg.NotSupportedError, persistence.NotSupportedError),
+)
 
 
 class _Pending:
     """One command's events, waiting to be written; then its notification ids, or its error."""
 
-    __slots__ = ("done", "error", "events", "ids")
+    __slots__ = ("done", "error", "events", "ids", "written")
 
     def __init__(self, events: list[StoredEvent]) -> None:
         self.events = events
         self.ids: Sequence[int] | None = None
         self.error: BaseException | None = None
+        self.written = False
         self.done = False
 
     def outcome(self) -> Sequence[int] | None:
         if self.error is not None:
             raise self.error
+        if not self.written:
+            # The writer stopped without an answer (interrupted): whether these events committed is unknown.
+            raise PersistenceError("the group commit's writer stopped before answering; outcome unknown")
         return self.ids
+
+
+def _own_copy(error: Exception) -> Exception:
+    """The batch's error for one more command: its own exception object (threads must not share a traceback)."""
+    try:
+        copy = type(error)(*error.args)
+    except Exception:  # noqa: BLE001 - an exception type with another constructor
+        copy = PersistenceError(str(error))
+    copy.__cause__ = error
+    return copy
 
 
 class GroupCommitRecorder(PostgresApplicationRecorder):
@@ -50,9 +79,6 @@ class GroupCommitRecorder(PostgresApplicationRecorder):
         self._changed = threading.Condition()
         self._queue: list[_Pending] = []
         self._writing = False
-        # Transactions written and commands in them, for the benchmark's accounting (read without the lock).
-        self.transactions = 0
-        self.commands = 0
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         # eventsourcing passes `tracking=None` with every application save; anything more is not batched.
@@ -66,7 +92,7 @@ class GroupCommitRecorder(PostgresApplicationRecorder):
                 self._changed.wait()
             if pending.done:
                 return pending.outcome()
-            # No writer: this thread writes everything queued so far (its own command first among them).
+            # No writer: this thread writes everything queued so far, in arrival order.
             self._writing = True
             batch, self._queue = self._queue, []
         try:
@@ -80,31 +106,53 @@ class GroupCommitRecorder(PostgresApplicationRecorder):
         return pending.outcome()
 
     def _write(self, batch: list[_Pending]) -> None:
-        self.transactions += 1
-        self.commands += len(batch)
-        if len(batch) == 1:
-            self._alone(batch[0])
-            return
         try:
             ids = super().insert_events([event for item in batch for event in item.events])
-        except IntegrityError:
-            # Someone's version conflict rolled the batch back: write each alone, so only theirs fails.
-            self.transactions += len(batch)
-            for item in batch:
-                self._alone(item)
+        except _WHOLE_BATCH as exc:
+            self._fail(batch, exc)
             return
-        except BaseException as exc:  # noqa: BLE001 - handed to every command of the batch, which re-raises it
-            for item in batch:
-                item.error = exc
+        except PersistenceError as exc:
+            if len(batch) == 1:
+                # Alone, the command's own refusal is its answer, exactly as eventsourcing raised it.
+                batch[0].error, batch[0].written = exc, True
+            else:
+                self._each_in_its_savepoint(batch)
             return
         position = 0
         for item in batch:
             if ids is not None:
                 item.ids = ids[position : position + len(item.events)]
+            item.written = True
             position += len(item.events)
 
-    def _alone(self, item: _Pending) -> None:
+    def _each_in_its_savepoint(self, batch: list[_Pending]) -> None:
+        """One transaction again, each command in its own savepoint: a refused command is rolled back alone."""
         try:
-            item.ids = super().insert_events(item.events)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the command's own thread
-            item.error = exc
+            with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+                self._lock_table(curs)
+                self._notify_channel(curs)
+                for item in batch:
+                    try:
+                        with conn.transaction():  # SAVEPOINT ... RELEASE, or ROLLBACK TO on an error
+                            PostgresAggregateRecorder._insert_stored_events(self, curs, item.events)
+                            item.ids = self._fetch_ids_after_insert_events(curs, item.events)
+                    except psycopg.Error as exc:
+                        refusal = next((ours for theirs, ours in _REFUSALS if isinstance(exc, theirs)), None)
+                        if refusal is None:
+                            raise
+                        item.error = refusal(str(exc))
+                        item.error.__cause__ = exc
+                        item.ids = None
+        except Exception as exc:  # noqa: BLE001 - the transaction failed as a whole: every command hears why
+            for item in batch:
+                item.ids = None
+            self._fail(batch, exc)
+            return
+        for item in batch:
+            item.written = True
+
+    @staticmethod
+    def _fail(batch: list[_Pending], error: Exception) -> None:
+        for index, item in enumerate(batch):
+            item.error = error if index == 0 else _own_copy(error)
+            item.written = True

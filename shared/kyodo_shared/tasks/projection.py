@@ -92,13 +92,17 @@ class Projector:
             if len(notifications) < self.batch:
                 return applied
 
+    def forget_position(self) -> None:
+        """The next round reads the position from the table (after something else moved or removed it)."""
+        self._position = None
+
     def nudge(self) -> None:
         self._nudge.set()
 
     async def run(self, stop: asyncio.Event, poll_seconds: float = 0.5) -> None:
         # Each run (a lease newly held, perhaps after another holder or a rebuild moved the position) reads the
         # position from the table first.
-        self._position = None
+        self.forget_position()
         while not stop.is_set():
             # Cleared before the round, not after it: a nudge for a commit the round's read missed is kept.
             self._nudge.clear()

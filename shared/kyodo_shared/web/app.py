@@ -184,7 +184,7 @@ class ObserveMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", []))
-                headers.append((b"x-correlation-id", correlation.encode()))
+                headers.append((b"x-correlation-id", correlation.encode("ascii")))
                 offset = kernel.service_clock.offset
                 if offset:
                     headers.append((OFFSET_HEADER.lower().encode(), iso_duration(offset).encode()))
@@ -197,13 +197,22 @@ class ObserveMiddleware:
             recording_on(kernel.service_clock),
             request_keys(),
         ):
-            await self.app(scope, receive, observed)
+            try:
+                await self.app(scope, receive, observed)
+            except Exception:
+                # Answered 500 by Starlette's outermost layer (web/handlers.py `on_unexpected`) unless the answer had
+                # begun; counted here either way. (A cancelled request — the client gone — is not counted.)
+                self._count(scope, status, started)
+                raise
+        self._count(scope, status, started)
+
+    def _count(self, scope: Scope, status: int, started: float) -> None:
         route: Any = scope.get("route")
         path = getattr(route, "path", "unmatched")
         if not any(path.startswith(prefix) for prefix in self.unmetered):
             method = scope["method"]
-            kernel.metrics.http_requests.labels(method, path, str(status)).inc()
-            kernel.metrics.http_latency.labels(method, path).observe(time.perf_counter() - started)
+            self.kernel.metrics.http_requests.labels(method, path, str(status)).inc()
+            self.kernel.metrics.http_latency.labels(method, path).observe(time.perf_counter() - started)
 
 
 def _header(scope: Scope, name: bytes) -> str:
@@ -214,4 +223,4 @@ def _header(scope: Scope, name: bytes) -> str:
 
 
 def _is_token(value: str) -> bool:
-    return 0 < len(value) <= 100 and all(c.isalnum() or c in "-_." for c in value)
+    return 0 < len(value) <= 100 and value.isascii() and all(c.isalnum() or c in "-_." for c in value)

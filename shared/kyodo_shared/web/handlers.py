@@ -65,13 +65,21 @@ def install_problem_handlers(app: FastAPI, messages: MessageTable) -> None:
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         # Frames only: the exception's message may hold submitted values, which must not reach the logs.
+        # This runs outside the service's observe middleware (Starlette answers a 500 from its outermost layer), so
+        # the service and the request's correlation id are named here, and the answer carries the id too.
+        correlation = getattr(request.state, "correlation_id", None)
         log.error(
             "http_unhandled_error",
+            service=getattr(getattr(request.app.state, "kernel", None), "service", None),
+            correlation_id=correlation,
             error=type(exc).__name__,
             path=request.url.path,
             frames=traceback.format_tb(exc.__traceback__)[-5:],
         )
-        return problem_response(messages.problem("internal_error"), request)
+        response = problem_response(messages.problem("internal_error"), request)
+        if correlation:
+            response.headers["X-Correlation-Id"] = correlation
+        return response
 
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(Refusal, on_refusal)
