@@ -33,6 +33,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         # Every application carries bylaws of its own (a stored document per command, as in real use).
         template["bylaws"] = bylaws(BYLAWS + f"\n# {uuid.uuid4()}\n".encode())
         return json.dumps(template).encode()
+
     ports = [int(p) for p in str(args.port).split(",")]
     # Worker i talks to ports[i % len(ports)]: several server processes share the clients evenly.
     conns = [await HttpConnection(args.host, ports[i % len(ports)]).open() for i in range(args.concurrency)]
