@@ -86,9 +86,7 @@ def run_p1(
             result["ratio"] = result["http"]["per_second"] / result["plain"]["per_second"]
             if two_processes_duration:
                 _checkpoint(dsn)
-                two_plain = _plain_load(
-                    root, dsn, issuer, 2, min(warmup, 2.0), two_processes_duration, concurrency, sg
-                )
+                two_plain = _plain_load(root, dsn, issuer, 2, min(warmup, 2.0), two_processes_duration, concurrency, sg)
                 result["plain_two_processes"] = two_plain
                 # A second registry process (relay disabled: one relay per stream) beside the first, the 16
                 # clients split between them, against two plain processes.
