@@ -34,6 +34,7 @@ from support.bus import (
     bare_kernel,
     create_source_stream,
     effects,
+    message,
     probe_kernel,
     probe_settings,
     publish,
@@ -70,6 +71,15 @@ def history() -> list[Contract]:
         r.GroupRegistered(group_id=group(12), profile=profile("最後の団体"), representative_sub="s"),
     ]
     return events
+
+
+async def publish_registrations(js: JetStreamContext, namespace: str, count: int) -> None:
+    subject = r.GroupRegistered.subject(namespace)
+    acks = []
+    for sequence in range(1, count + 1):
+        headers, body = message(sequence, f"地域の子ども食堂と学習支援の会{sequence}")
+        acks.append(await js.publish_async(subject, body, headers=headers))
+    await asyncio.gather(*acks)
 
 
 async def publish_history(js: JetStreamContext, namespace: str) -> int:
@@ -231,3 +241,23 @@ def test_the_replay_header_parser_gives_what_nats_py_gives_for_any_block() -> No
     for _ in range(5000):
         block = b"".join(chance.choice(pieces) for _ in range(chance.randint(0, 12)))
         assert parse_headers(block) == Client._parse_header_lines(block), block
+
+
+async def test_two_processes_never_wait_for_each_other_when_batches_outgrow_the_pipe(
+    sqlite_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await create_source_stream(js, bus_namespace)
+    # A batch of 500 messages (~300 kB) and its run of rows (~80 kB) are each larger than a pipe holds (64 kB):
+    # a replaying process blocked sending while the decoder is blocked handing back would wait forever.
+    await publish_registrations(js, bus_namespace, 2000)
+    kernel = hub_kernel(probe_settings(sqlite_path, nats_url, bus_namespace))
+    try:
+        consumer = kernel.consumer_for(kernel.subscriptions[0], js, nc)
+        replayer = Replayer(consumer, nc, batch=500, two_processes=True)
+        assert await asyncio.wait_for(replayer.run(2000), 60) == 2000
+        assert len(rows(kernel.db)) == 2000
+    finally:
+        kernel.close()
+        await nc.close()

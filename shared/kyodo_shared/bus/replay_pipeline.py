@@ -14,6 +14,8 @@ import asyncio
 import contextlib
 import multiprocessing
 import pickle
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
@@ -97,6 +99,7 @@ class Pipeline:
         self._done = asyncio.Event()
         self._tracked = self._queued = self._last = self._received = self._in_flight = 0
         self._progress: Callable[[int], None] = lambda _: None
+        self._outgoing: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._to_worker: Connection
         self._from_worker: Connection
 
@@ -112,6 +115,8 @@ class Pipeline:
         # The worker's ends belong to the worker now: each side sees EOF when the other one ends.
         inbox.close()
         outbox.close()
+        sender = threading.Thread(target=self._send, name="kyodo-replay-send", daemon=True)
+        sender.start()
         nc = RawHeadersClient()
         try:
             await nc.connect(self.nats_url, name="kyodo-replay-bulk", connect_timeout=5, max_reconnect_attempts=5)
@@ -129,6 +134,11 @@ class Pipeline:
             self._done.set()
             with contextlib.suppress(Exception):
                 await nc.close()
+            self._outgoing.put(None)
+            if self._in_flight:
+                # Stopped early: nothing the decoder holds is wanted, and it may be stuck handing a run back.
+                worker.terminate()
+            await asyncio.to_thread(sender.join, 10)
             self._to_worker.close()  # the worker ends at EOF
             await asyncio.to_thread(worker.join, 10)
             if worker.is_alive():
@@ -175,12 +185,18 @@ class Pipeline:
             self._take()
         if self._done.is_set():
             return
-        try:
-            self._to_worker.send_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
-        except OSError:
-            self._stop("replay_worker_gone")
-            return
+        # Sent by a thread of its own: a batch is larger than the pipe holds, and the decoder may be waiting to hand
+        # back a run, which only the event loop's thread reads: sending here could wait for each other forever.
+        self._outgoing.put(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
         self._in_flight += 1
+
+    def _send(self) -> None:
+        """The sending thread: batches to the decoder, in order, until None."""
+        while (payload := self._outgoing.get()) is not None:
+            try:
+                self._to_worker.send_bytes(payload)
+            except OSError:
+                return  # the decoder is gone: the event loop's side finds out when it reads
 
     def _take(self) -> None:
         """Receives the next run from the decoder (waiting for it) and commits it, on the event loop's thread as
