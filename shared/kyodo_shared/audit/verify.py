@@ -110,10 +110,12 @@ def walk_chain(
     hashes: dict[str, int] | None = {} if rescan is None else None
     unchained: array[int] = array("q")
     mismatched: list[tuple[int, int, str]] = []
-    previous, events, end, tick = GENESIS, 0, 0, 0
+    previous, events, end = GENESIS, 0, 0
+    tick = 0 if on_progress is not None else _NEVER
     for position, oid, version, topic, hashed, c_oid, c_version, c_topic, c_hash, c_link in rows:
         end = position
-        if position >= tick and on_progress is not None:
+        if position >= tick:
+            assert on_progress is not None
             on_progress(position)
             tick = position + _PROGRESS_EVERY
         while next_checkpoint < position:
@@ -129,7 +131,8 @@ def walk_chain(
             findings.append(Finding(position, "deleted", "a chained event is missing from the store"))
             continue
         events += 1
-        previous = next_link(previous, position, str(oid), int(version or 0), str(topic), hashed)
+        # A stored event's fields are all there when its hash is (WalkRow): no conversions in the hot loop.
+        previous = next_link(previous, position, oid, version, topic, hashed)  # type: ignore[arg-type]
         if c_link is None:
             unchained.append(position)
             continue
