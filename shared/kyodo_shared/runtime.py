@@ -123,6 +123,7 @@ class Kernel:
         self.relay: OutboxRelay | None = None
         self.consumers: list[SourceConsumer] = []
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake_pending = False
         self._closed = False
 
     # The store's parts, by the names operators' tools and tests use.
@@ -242,9 +243,22 @@ class Kernel:
         except RuntimeError:
             on_loop = False
         if on_loop:
-            self._nudge_now()
+            self._wake_soon()
         else:
-            loop.call_soon_threadsafe(self._nudge_now)
+            loop.call_soon_threadsafe(self._wake_soon)
+
+    def _wake_soon(self) -> None:
+        """On the loop: one wake-up for every command answered within `wake_coalesce_ms`. Under load the
+        background tasks then take several commands a round (one read, one write, one publish for all) instead of
+        a round per command; each command still committed before its nudge, so the round that follows sees it."""
+        if self._wake_pending or self._loop is None:
+            return
+        self._wake_pending = True
+        self._loop.call_later(self.settings.wake_coalesce_ms / 1000, self._wake)
+
+    def _wake(self) -> None:
+        self._wake_pending = False
+        self._nudge_now()
 
     def _nudge_now(self) -> None:
         self.audit.chainer.nudge()

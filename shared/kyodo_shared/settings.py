@@ -213,6 +213,9 @@ class KernelSettings(BaseSettings):
     # This replica's name as a lease holder (and in logs); unset, a random one per process. In Kubernetes the pod
     # name (the downward API) says which pod holds a lease; operator commands set `kyodo-cli-<host>-<pid>`.
     replica_id: str | None = Field(default=None, min_length=1, max_length=200)
+    # After a command, the chainer, projections and relay wake once for every command answered within this many
+    # milliseconds (runtime.py `Kernel.nudge`): fewer, fuller rounds under load, at most this much later when idle.
+    wake_coalesce_ms: float = Field(default=5.0, ge=0, le=200)
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
