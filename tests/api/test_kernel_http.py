@@ -1,4 +1,5 @@
-"""Readiness before the kernel runs, and `kyodo serve` refusing the development token issuer."""
+"""The kernel's HTTP layer before the kernel runs: readiness, an unexpected error's answer, correlation ids; and
+`kyodo serve` refusing the development token issuer."""
 
 from __future__ import annotations
 
