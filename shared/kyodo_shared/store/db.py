@@ -167,10 +167,12 @@ class PostgresDatabase:
 
     @contextmanager
     def transaction(self, *, read_only: bool = False) -> Iterator[Tx]:
-        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
-            if read_only:
-                cursor.execute(b"SET TRANSACTION READ ONLY")
-            yield _PgTx(cursor)
+        with self._pool.connection() as conn:
+            # BEGIN READ ONLY in the transaction's first round trip rather than a SET TRANSACTION of its own (set on
+            # every checkout: pooled connections keep the attribute).
+            conn.read_only = True if read_only else None
+            with conn.transaction(), conn.cursor() as cursor:
+                yield _PgTx(cursor)
 
     def ping(self) -> None:
         with self._pool.connection(timeout=2) as conn:
