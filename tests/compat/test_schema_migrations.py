@@ -136,7 +136,13 @@ def restore_dump(dsn: str) -> None:
 
 # Nullable columns later revisions added to store-v1's tables (kernel_0002: the consumer tracking remembers the last
 # applied message): a fresh table has them after the old ones, and adopted rows hold NULL in them.
-ADDED_COLUMNS = {"kyodo_consumer_tracking": ("last_event_id", "last_event_time", "last_originator_version")}
+ADDED_COLUMNS = {
+    "kyodo_consumer_tracking": ("last_event_id", "last_event_time", "last_originator_version"),
+    # kernel_0003: the chain indexes each event's correlation id (NULL on adopted rows until the chainer fills it).
+    "kyodo_audit_chain": ("correlation_id",),
+}
+# Indexes later revisions added to store-v1's tables (kernel_0003).
+ADDED_INDEXES = {"kyodo_audit_chain": (("kyodo_audit_chain_correlation", ("correlation_id", "notification_id")),)}
 
 
 # Tables made since store-v1: the acting chairs' view (proposals_0002); on PostgreSQL also the sealed store's events
@@ -149,13 +155,17 @@ def sqlite_shape_at_head(path: Path, table: str) -> tuple[Any, ...]:
     """The shape store-v1's code made, with the columns added since."""
     columns, indexes = sqlite_shape(path, table)
     added = tuple((name, "TEXT", False, None, 0) for name in ADDED_COLUMNS.get(table, ()))
-    return columns + added, indexes
+    return columns + added, tuple(sorted(indexes + ADDED_INDEXES.get(table, ())))
 
 
 def pg_shape_at_head(dsn: str, schema: str, table: str) -> tuple[Any, ...]:
     columns, key, indexes = pg_shape(dsn, schema, table)
     added = tuple((name, "text", "YES", None) for name in ADDED_COLUMNS.get(table, ()))
-    return columns + added, key, indexes
+    indexed = tuple(
+        (name, f"CREATE INDEX {name} USING btree ({', '.join(columns_)})")
+        for name, columns_ in ADDED_INDEXES.get(table, ())
+    )
+    return columns + added, key, tuple(sorted(indexes + indexed))
 
 
 def without_added(table: str, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
