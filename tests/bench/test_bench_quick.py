@@ -25,6 +25,8 @@ def test_every_benchmark_runs_to_the_end_in_its_quick_form(tmp_path: Path, nats_
             sys.executable,
             "bench/run.py",
             "--quick",
+            "--only",
+            "P1,P2,P3,P4,P5",
             "--nats-url",
             nats_url,
             "--pg-dsn",
@@ -41,9 +43,11 @@ def test_every_benchmark_runs_to_the_end_in_its_quick_form(tmp_path: Path, nats_
     )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
     report = json.loads(out.read_text())
-    for name in ("P1", "P2", "P3"):
+    for name in ("P1", "P2", "P3", "P4", "P5"):
         assert "error" not in report[name], report[name].get("error")
     # The figures exist (their size is the machine's business): P1 beside its plain baseline, in both process counts.
     assert report["P1"]["http"]["accepted_total"] > 0
     assert report["P1"]["plain"]["accepted_total"] > 0
     assert report["P1"]["ratio_two_processes"] > 0
+    assert report["P4"]["ratio"] > 0
+    assert report["P5"]["verify_db"]["registry"]["verify_per_s"] > 0
