@@ -119,7 +119,13 @@ class Pipeline:
         sender.start()
         nc = RawHeadersClient()
         try:
-            await nc.connect(self.nats_url, name="kyodo-replay-bulk", connect_timeout=5, max_reconnect_attempts=5)
+            await nc.connect(
+                self.nats_url,
+                name="kyodo-replay-bulk",
+                connect_timeout=5,
+                max_reconnect_attempts=5,
+                error_cb=self._on_bus_error,
+            )
             with rebuild_pragmas(self.consumer.ledger.db):
                 sub = await nc.jetstream().subscribe(
                     stream_subjects(self.consumer.bus.namespace, self.consumer.source),
@@ -189,6 +195,10 @@ class Pipeline:
         # back a run, which only the event loop's thread reads: sending here could wait for each other forever.
         self._outgoing.put(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
         self._in_flight += 1
+
+    async def _on_bus_error(self, exc: Exception) -> None:
+        # A line, not nats-py's default traceback: a dropped message shows as a gap, which stops the bulk path.
+        log.warning("replay_bus_error", source=self.consumer.source, error=f"{type(exc).__name__}: {exc}"[:200])
 
     def _send(self) -> None:
         """The sending thread: batches to the decoder, in order, until None."""
