@@ -39,7 +39,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("web: routing, middleware, telemetry (Starlette, FastAPI)", ("starlette/", "fastapi/", "kyodo_shared/web/")),
     ("bus client (nats-py)", ("nats/",)),
 )
-OTHER = "event loop and other"
+OTHER = "event loop (uvloop, C frames only) and other"
 OFF_GIL = "outside the GIL: libpq, system calls, GIL hand-offs"
 
 
