@@ -117,6 +117,24 @@ def test_two_events_swapped_deep_in_a_long_history_are_found_as_reordered(long: 
     assert report.first_problem == first
 
 
+def test_a_history_cut_off_at_its_tail_does_not_verify_against_checkpoints_read_before(long: History) -> None:
+    # The checkpoints as an auditor holds them (a mirror, an earlier read); then the tail of both tables is removed.
+    checkpoints = stored_checkpoints(long.app, "registry")
+    last = max(c.position for c in checkpoints)
+    cut = last - 300
+    long.sql(f"DELETE FROM stored_events WHERE rowid > {cut}")
+    long.sql(f"DELETE FROM kyodo_audit_chain WHERE notification_id > {cut}")
+
+    def rows() -> Iterator[AuditRecord]:
+        yield from records_from_store(long.app.recorder, long.chain)
+
+    report = verify("registry", rows(), checkpoints, dict(long.keys.public), long.pins)
+    assert not report.ok
+    truncated = [f for f in report.findings if f.kind == "truncated"]
+    assert [f.position for f in truncated] == [last]
+    assert f"ends at position {cut}" in truncated[0].detail
+
+
 def test_the_database_reader_streams_every_position_of_both_tables_in_order(long: History) -> None:
     long.sql(f"DELETE FROM stored_events WHERE rowid = {DEEP}")
     rows = StoredHistory(long.db, long.app.recorder).walk(0, LENGTH)

@@ -68,12 +68,17 @@ async def test_the_close_records_the_calls_sealed_chain_which_verify_recomputes_
         await close_and_open_review(p, call_id, activity.deadline)
 
         auditor = p.token("auditor-1", "auditor")
-        items = (
-            await ok(proposals.get("/audit/events", params={"type": "proposals.Call.Closed"}, headers=auditor))
-        ).json()["items"]
-        # Both calls had the same deadline: both closed, each recording its own chain.
-        closed = {item["originator_id"]: item for item in items}
-        assert set(closed) == {call_id, other_call}
+        closed: dict[str, Any] = {}
+
+        async def both_closed() -> bool:
+            # Both calls had the same deadline: both close (the other by its own timer, perhaps a moment later),
+            # each recording its own chain.
+            params = {"type": "proposals.Call.Closed"}
+            items = (await ok(proposals.get("/audit/events", params=params, headers=auditor))).json()["items"]
+            closed.update({item["originator_id"]: item for item in items})
+            return set(closed) == {call_id, other_call}
+
+        await eventually(both_closed, timeout=20)
         recorded = closed[call_id]["body"]["sealed_chain"]
         # The gate: opened and passed with the first submission, passed by each of the three later changes, shut.
         # The first proposal: submitted and revised; the second: submitted and withdrawn. 6 + 2 + 2 = 10.

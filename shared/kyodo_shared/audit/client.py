@@ -82,6 +82,12 @@ class AuditApi:
             yield page["items"]
             if page["next_after"] is None:
                 return
+            if int(page["next_after"]) <= after:
+                # A page that does not move forward would be asked for again and again.
+                raise CliError(
+                    f"the audit API answered next_after {page['next_after']} after {after}: it does not move forward",
+                    hint="the service's audit API is faulty; report it to its operators",
+                )
             after = int(page["next_after"])
 
     def checkpoints(self, url: str | None = None) -> list[Checkpoint]:

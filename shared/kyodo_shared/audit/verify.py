@@ -151,9 +151,18 @@ def walk_chain(
     report.events += events
     report.unchained_tail += len(unchained)
     for checkpoint in pending:
-        # A checkpoint signed after this verification's range began cannot be compared (yet): not a finding.
         if checkpoint.position <= end:
             _check_point(checkpoint, previous, report)
+        else:
+            # Every verification reads the checkpoints before it fixes its range, and a checkpoint is signed at the
+            # chain's head: one past the range's end means the history's tail is gone (events and chain alike).
+            findings.append(
+                Finding(
+                    checkpoint.position,
+                    "truncated",
+                    f"the history ends at position {end}, before the checkpoint signed at {checkpoint.position}",
+                )
+            )
     if mismatched:
         _reordered(findings, mismatched, hashes, rescan)
     # Inserted events are reported when the next chained one is read: put every finding back in position order.

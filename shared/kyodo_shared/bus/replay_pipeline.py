@@ -212,6 +212,10 @@ class Pipeline:
         """Receives the next run from the decoder (waiting for it) and commits it, on the event loop's thread as
         the in-process path does: nothing else runs during a replay."""
         source = self.consumer.source
+        # Bounded: a decoder alive but stuck must not hold the event loop's thread (and the replay) for ever.
+        if not self._from_worker.poll(self.idle_seconds):
+            self._stop("replay_worker_stalled")
+            return
         try:
             payload = self._from_worker.recv_bytes()
         except (EOFError, OSError):
