@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from kyodo_contracts import registry as r
 from kyodo_info_hub.bus import directory
 from kyodo_info_hub.migrations import upgrade as upgrade_info_hub
 from kyodo_shared.bus.cloudevents import Envelope, encode, message_id
+from kyodo_shared.bus.consumer import SourceConsumer
 from kyodo_shared.bus.replay import Replayer
 from kyodo_shared.bus.replay_worker import RawHeaders, parse_headers
 from kyodo_shared.cli.rebuild import catch_up
@@ -126,9 +129,19 @@ async def live(kernel: Kernel, js: JetStreamContext, nc: NatsClient, last: int) 
         await task
 
 
-async def test_two_processes_write_the_same_rows_and_tracking_as_the_live_consumer(
-    tmp_path: Path, nats_url: str, bus_namespace: str
-) -> None:
+@dataclass
+class Compared:
+    """The same published history: applied by the live consumer in `by_consumer`, not yet replayed in `by_replay`."""
+
+    nc: NatsClient
+    last: int
+    by_consumer: Kernel
+    by_replay: Kernel
+    consumer: SourceConsumer
+
+
+@pytest.fixture
+async def compared(tmp_path: Path, nats_url: str, bus_namespace: str) -> AsyncIterator[Compared]:
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
     last = await publish_history(js, bus_namespace)
@@ -136,24 +149,29 @@ async def test_two_processes_write_the_same_rows_and_tracking_as_the_live_consum
     by_replay = hub_kernel(probe_settings(tmp_path / "replay" / "hub.sqlite", nats_url, bus_namespace))
     try:
         await live(by_consumer, js, nc, last)
-        consumer = by_replay.consumer_for(by_replay.subscriptions[0], js, nc)
-        seen: list[int] = []
-        replayer = Replayer(consumer, nc, batch=4, two_processes=True)
-        assert await replayer.run(last, progress=seen.append) == last
-        # Batches of 4 with their tracking.
-        assert seen == [4, 8, 12, 16, 20]
-        assert last == 20
-        assert rows(by_replay.db) == rows(by_consumer.db)
-        assert len(rows(by_replay.db)) == 12
-        assert by_replay.ledger.tracking("registry") == by_consumer.ledger.tracking("registry")
-        # The replay's SQLite settings were for its own time only.
-        with by_replay.db.transaction() as tx:
-            assert tx.fetchone("PRAGMA cache_size") == (-2000,)
-            assert tx.fetchone("PRAGMA wal_autocheckpoint") == (1000,)
+        yield Compared(nc, last, by_consumer, by_replay, by_replay.consumer_for(by_replay.subscriptions[0], js, nc))
     finally:
         by_consumer.close()
         by_replay.close()
         await nc.close()
+
+
+async def test_two_processes_write_the_same_rows_and_tracking_as_the_live_consumer(compared: Compared) -> None:
+    by_consumer, by_replay, nc, last = compared.by_consumer, compared.by_replay, compared.nc, compared.last
+    consumer = compared.consumer
+    seen: list[int] = []
+    replayer = Replayer(consumer, nc, batch=4, two_processes=True)
+    assert await replayer.run(last, progress=seen.append) == last
+    # Batches of 4 with their tracking.
+    assert seen == [4, 8, 12, 16, 20]
+    assert last == 20
+    assert rows(by_replay.db) == rows(by_consumer.db)
+    assert len(rows(by_replay.db)) == 12
+    assert by_replay.ledger.tracking("registry") == by_consumer.ledger.tracking("registry")
+    # The replay's SQLite settings were for its own time only.
+    with by_replay.db.transaction() as tx:
+        assert tx.fetchone("PRAGMA cache_size") == (-2000,)
+        assert tx.fetchone("PRAGMA wal_autocheckpoint") == (1000,)
 
 
 async def test_two_processes_leave_a_failing_message_to_the_consumer_which_parks_it(
@@ -184,31 +202,21 @@ async def test_two_processes_leave_a_failing_message_to_the_consumer_which_parks
 
 
 async def test_a_decoding_process_killed_midway_leaves_whole_batches_and_the_rest_is_applied_after(
-    tmp_path: Path, nats_url: str, bus_namespace: str, monkeypatch: pytest.MonkeyPatch
+    compared: Compared, nats_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    nc = await nats.connect(nats_url)
-    js = nc.jetstream()
-    last = await publish_history(js, bus_namespace)
-    by_consumer = hub_kernel(probe_settings(tmp_path / "live" / "hub.sqlite", nats_url, bus_namespace))
-    by_replay = hub_kernel(probe_settings(tmp_path / "replay" / "hub.sqlite", nats_url, bus_namespace))
-    try:
-        await live(by_consumer, js, nc, last)
-        consumer = by_replay.consumer_for(by_replay.subscriptions[0], js, nc)
-        # The decoding process dies (SIGKILL) right after handing over its first batch.
-        monkeypatch.setenv("KYODO_CRASH_POINTS", "replay_worker_after_batch")
-        reached = await Replayer(consumer, nc, batch=4, two_processes=True).run(last)
-        monkeypatch.delenv("KYODO_CRASH_POINTS")
-        # The batch it handed over is committed with its tracking, and nothing after it.
-        assert reached == by_replay.ledger.tracked("registry") == 4
-        assert len(rows(by_replay.db)) == 4
-        # The live consumer (what `kyodo replay` runs next) applies the rest: the same directory as live.
-        assert await catch_up(by_replay, 60, nats_url=nats_url) == 0
-        assert rows(by_replay.db) == rows(by_consumer.db)
-        assert by_replay.ledger.tracking("registry") == by_consumer.ledger.tracking("registry")
-    finally:
-        by_consumer.close()
-        by_replay.close()
-        await nc.close()
+    by_consumer, by_replay, nc, last = compared.by_consumer, compared.by_replay, compared.nc, compared.last
+    consumer = compared.consumer
+    # The decoding process dies (SIGKILL) right after handing over its first batch.
+    monkeypatch.setenv("KYODO_CRASH_POINTS", "replay_worker_after_batch")
+    reached = await Replayer(consumer, nc, batch=4, two_processes=True).run(last)
+    monkeypatch.delenv("KYODO_CRASH_POINTS")
+    # The batch it handed over is committed with its tracking, and nothing after it.
+    assert reached == by_replay.ledger.tracked("registry") == 4
+    assert len(rows(by_replay.db)) == 4
+    # The live consumer (what `kyodo replay` runs next) applies the rest: the same directory as live.
+    assert await catch_up(by_replay, 60, nats_url=nats_url) == 0
+    assert rows(by_replay.db) == rows(by_consumer.db)
+    assert by_replay.ledger.tracking("registry") == by_consumer.ledger.tracking("registry")
 
 
 def test_raw_headers_read_as_nats_py_parses_them() -> None:
