@@ -134,8 +134,9 @@ def test_erasure_is_refused_within_the_retention_period_naming_the_earliest_date
     envelope = vault.encrypt("rep-1", "group_representative", CANARY, applied)
     with pytest.raises(RetentionNotElapsed) as refused:
         vault.erase("rep-1", applied + timedelta(days=10))
-    # 2026-11-25 20:00 UTC + 365 days is 2027-11-26 in Tokyo.
-    assert "2027-11-26" in refused.value.message()
+    # 2026-11-25 20:00 UTC is 11-26 05:00 in Tokyo: 365 whole days from 11-27 end with 2027-11-26, so erasure is
+    # allowed from 2027-11-27 (Asia/Tokyo).
+    assert "2027-11-27" in refused.value.message()
     assert vault.decrypt(envelope) == CANARY
     assert vault.erase("rep-1", applied + timedelta(days=366))
     assert vault.decrypt(envelope) is None

@@ -50,8 +50,24 @@ class DocumentStore:
         self.db = db
 
     def put(self, document: Document, now: datetime) -> None:
-        """Idempotent: the same bytes are stored once, whoever files them."""
+        """Idempotent: the same bytes are stored once, whoever files them.
+
+        Every caller files the document within a command whose events, committed afterwards to the same database,
+        are what reference it (registry app.py, app_life.py).
+        """
         with self.db.transaction() as tx:
+            if tx.backend == "postgres":
+                # This commit need not wait for its WAL flush. The document is only ever referenced by events the
+                # same command commits later, to the same server, with synchronous commit; PostgreSQL's WAL is
+                # sequential and a synchronous commit flushes it up to its own commit record, so once the events
+                # are durable the document committed before them is too (also when another command stored these
+                # bytes first and this insert did nothing). If the server crashes before the events commit, the
+                # command was never acknowledged and nothing references the lost document: it is content-addressed
+                # and idempotent, filed again with the next attempt. A document put with no synchronous commit
+                # after it would be at risk for the server's wal_writer_delay: no caller relies on one (a command
+                # refused after filing leaves its document unreferenced). SET LOCAL ends with this transaction, so
+                # the pooled connection commits synchronously again afterwards.
+                tx.execute("SET LOCAL synchronous_commit = off")
             tx.execute(
                 "INSERT INTO registry_documents (sha256, media_type, size, content_b64, stored_at) "
                 "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (sha256) DO NOTHING",

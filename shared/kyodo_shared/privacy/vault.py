@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -38,6 +38,32 @@ class RetentionNotElapsed(Exception):
             f"保存期間中のため消去できません。{day} 以降に消去できます "
             f"(within the retention period: erasable from {day}, Asia/Tokyo)"
         )
+
+
+def retention_end(now: datetime, days: int) -> datetime:
+    """When a retention period of `days` whole days, starting at `now`, has passed (UTC).
+
+    Periods are counted in days of the Asia/Tokyo calendar as the Civil Code counts them: the day `now` falls on is
+    not counted unless `now` is exactly midnight (art. 140), and the period ends at the end of its last day
+    (art. 141), that is at the next midnight in Tokyo at or after `now + days`. So every record a person leaves on
+    one Tokyo day ends on the same instant, and "erasable from <day>" names the first moment erasure is allowed.
+    `days == 0` means no retention at all: the period ends at `now`.
+    """
+    if now.tzinfo is None:
+        raise ValueError("retention needs an aware time")
+    if days < 0:
+        raise ValueError("a retention period cannot be negative")
+    if days == 0:
+        return now.astimezone(UTC)
+    local = now.astimezone(TOKYO)
+    first_day = local.date() if local.time() == time() else local.date() + timedelta(days=1)
+    # Tokyo keeps no daylight saving time, so a calendar midnight there is one instant.
+    return datetime.combine(first_day + timedelta(days=days), time(), TOKYO).astimezone(UTC)
+
+
+def _reaches(stored: object, until: datetime) -> bool:
+    """Whether a stored retain_until (ISO 8601 text, None when there is no row) is at or after `until`."""
+    return stored is not None and datetime.fromisoformat(str(stored)) >= until
 
 
 def _b64(data: bytes) -> str:
@@ -100,7 +126,33 @@ class KeyVault:
         """Encrypt under the person's key (made on first use) and extend their retention for this kind."""
         if record_kind not in self.retention_days:
             raise KeyError(f"no retention period configured for record kind {record_kind!r}")
-        until = now + timedelta(days=self.retention_days[record_kind])
+        until = retention_end(now, self.retention_days[record_kind])
+        # The common case, a person acting again on a Tokyo day their retention already reaches, only looks: one
+        # statement in a read-only transaction, whose commit waits for no flush of the log. A key to make or a
+        # retention to extend takes the write transaction.
+        with self.db.transaction(read_only=True) as tx:
+            row = tx.fetchone(
+                "SELECT k.key_id, k.key_material, r.retain_until FROM kyodo_person_keys k "
+                "LEFT JOIN kyodo_retention r ON r.person = k.person AND r.record_kind = %s WHERE k.person = %s",
+                (record_kind, person),
+            )
+        if row is not None and row[1] is not None and _reaches(row[2], until):
+            key_id, material = str(row[0]), str(row[1])
+        else:
+            key_id, material = self._provide(person, record_kind, until, now)
+        cached = _REQUEST_KEYS.get()
+        if cached is not None:
+            cached[(person, key_id)] = material
+        nonce = os.urandom(12)
+        plaintext = json.dumps(fields, ensure_ascii=False, sort_keys=True).encode()
+        ciphertext = AESGCM(base64.b64decode(material)).encrypt(nonce, plaintext, f"{person}|{key_id}".encode())
+        return Sealed(person, key_id, _b64(nonce), _b64(ciphertext)).as_dict()
+
+    def _provide(self, person: str, record_kind: str, until: datetime, now: datetime) -> tuple[str, str]:
+        """Make the person's key and extend this kind's retention to `until`, as far as each is still needed.
+
+        Both are read again in this transaction: another request may have done either since the read-only look.
+        """
         with self.db.transaction() as tx:
             row = tx.fetchone("SELECT key_id, key_material FROM kyodo_person_keys WHERE person = %s", (person,))
             if row is None or row[1] is None:
@@ -116,19 +168,13 @@ class KeyVault:
             current = tx.fetchone(
                 "SELECT retain_until FROM kyodo_retention WHERE person = %s AND record_kind = %s", (person, record_kind)
             )
-            if current is None or datetime.fromisoformat(str(current[0])) < until:
+            if current is None or not _reaches(current[0], until):
                 tx.execute(
                     "INSERT INTO kyodo_retention (person, record_kind, retain_until) VALUES (%s, %s, %s) "
                     "ON CONFLICT (person, record_kind) DO UPDATE SET retain_until = excluded.retain_until",
                     (person, record_kind, until.isoformat()),
                 )
-        cached = _REQUEST_KEYS.get()
-        if cached is not None:
-            cached[(person, key_id)] = material
-        nonce = os.urandom(12)
-        plaintext = json.dumps(fields, ensure_ascii=False, sort_keys=True).encode()
-        ciphertext = AESGCM(base64.b64decode(material)).encrypt(nonce, plaintext, f"{person}|{key_id}".encode())
-        return Sealed(person, key_id, _b64(nonce), _b64(ciphertext)).as_dict()
+        return key_id, material
 
     def decrypt(self, envelope: dict[str, Any]) -> dict[str, Any] | None:
         """The fields, or None once the person's key was destroyed."""
