@@ -127,6 +127,79 @@ def _variant() -> None:
                 return vault_store(self).model_copy(update={"pg_pool_size": size})
 
             Kernel._vault_store = sized_store  # type: ignore[attr-defined]
+    if "no_document" in variant:  # upper bound only: the bylaws are not stored (not for a run of record)
+        from kyodo_registry.documents import DocumentStore
+
+        DocumentStore.put = lambda self, document, now: None  # type: ignore[method-assign,assignment]
+        _once("no_document")
+    if "vault_no_write" in variant:  # upper bound only: a known person's key read in one statement, nothing written
+        import base64 as _b64m
+        import json as _json
+
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM as _AESGCM
+
+        from kyodo_shared.privacy import vault as _vault
+
+        encrypt = _vault.KeyVault.encrypt
+
+        def read_only_encrypt(self: Any, person: str, record_kind: str, fields: Any, now: Any) -> Any:
+            with self.db.transaction(read_only=True) as tx:
+                row = tx.fetchone("SELECT key_id, key_material FROM kyodo_person_keys WHERE person = %s", (person,))
+            if row is None:
+                return encrypt(self, person, record_kind, fields, now)
+            key_id, material = str(row[0]), str(row[1])
+            cached = _vault._REQUEST_KEYS.get()
+            if cached is not None:
+                cached[(person, key_id)] = material
+            nonce = os.urandom(12)
+            plaintext = _json.dumps(fields, ensure_ascii=False, sort_keys=True).encode()
+            ct = _AESGCM(_b64m.b64decode(material)).encrypt(nonce, plaintext, f"{person}|{key_id}".encode())
+            return _vault.Sealed(person, key_id, _vault._b64(nonce), _vault._b64(ct)).as_dict()
+
+        _vault.KeyVault.encrypt = read_only_encrypt  # type: ignore[method-assign]
+        _once("vault_no_write")
+    executors = [v for v in variant if v.startswith("executor=")]
+    if executors:  # the event loop's default executor (to_thread) at N threads instead of min(32, cores + 4)
+        from concurrent.futures import ThreadPoolExecutor
+
+        from kyodo_shared.runtime import Kernel
+
+        threads = int(executors[0].split("=", 1)[1])
+        kernel_start = Kernel.start
+
+        async def sized_start(self: Any) -> None:
+            asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(threads))
+            _once(f"executor {threads}")
+            await kernel_start(self)
+
+        Kernel.start = sized_start  # type: ignore[method-assign]
+    switch = [v for v in variant if v.startswith("switch=")]
+    if switch:
+        sys.setswitchinterval(float(switch[0].split("=", 1)[1]))
+        _once(f"switch interval {switch[0]}")
+    if "inline_routes" in variant:  # CPU bound only: routes run on the loop (blocking it), no thread hop at all
+        import functools
+        import inspect
+
+        from kyodo_shared.web import routes as _routes
+
+        def _inline(endpoint: Any) -> Any:
+            if inspect.iscoroutinefunction(endpoint):
+                return endpoint
+
+            @functools.wraps(endpoint)
+            async def inline(*args: Any, **kwargs: Any) -> Any:
+                return endpoint(*args, **kwargs)
+
+            return inline
+
+        _routes._in_thread = _inline
+        _once("inline_routes")
+    if "async_apply" in variant:  # a spike: POST /groups with no worker thread (bench/ab/async_spike.py)
+        import async_spike
+
+        async_spike.install()
+        _once("async_apply")
     if "limiter6" in variant:
         from kyodo_shared.runtime import Kernel
 
