@@ -111,6 +111,10 @@ def walk_chain(
     unchained: array[int] = array("q")
     mismatched: list[tuple[int, int, str]] = []
     previous, events, end = GENESIS, 0, 0
+    # Once one link does not follow, no later one can (each link hashes the one before): the broken links are kept
+    # as runs (first, last, count) rather than a finding each, so an early alteration of a long history is one
+    # finding and the memory stays bounded.
+    broken: list[int] = []
     tick = 0 if on_progress is not None else _NEVER
     for position, oid, version, topic, hashed, c_oid, c_version, c_topic, c_hash, c_link in rows:
         end = position
@@ -128,6 +132,7 @@ def walk_chain(
             if hashes is not None:
                 hashes[str(c_hash)] = position
         if hashed is None:
+            _end_run(broken, findings)
             findings.append(Finding(position, "deleted", "a chained event is missing from the store"))
             continue
         events += 1
@@ -138,16 +143,17 @@ def walk_chain(
             continue
         hexed = hashed.hex()
         if hexed != c_hash or oid != c_oid or version != c_version or topic != c_topic:
+            _end_run(broken, findings)
             mismatched.append((len(findings), position, hexed))
             findings.append(Finding(position, "altered", "stored event differs from its chain entry"))
         elif previous.hex() != c_link:
-            findings.append(
-                Finding(
-                    position,
-                    "chain_broken",
-                    "stored link does not follow the chain: an earlier event was removed or links were rewritten",
-                )
-            )
+            if broken:
+                broken[1], broken[2] = position, broken[2] + 1
+            else:
+                broken[:] = [position, position, 1]
+        elif broken:
+            _end_run(broken, findings)
+    _end_run(broken, findings)
     report.events += events
     report.unchained_tail += len(unchained)
     for checkpoint in pending:
@@ -171,6 +177,17 @@ def walk_chain(
 
 _NEVER = float("inf")
 _PROGRESS_EVERY = 10_000
+
+
+def _end_run(broken: list[int], findings: list[Finding]) -> None:
+    """The run of links that do not follow the chain, as one finding at its first position."""
+    if not broken:
+        return
+    first, last, count = broken
+    where = "stored link does not" if count == 1 else f"stored links at positions {first}–{last} ({count}) do not"
+    why = "an earlier event was removed or links were rewritten"
+    findings.append(Finding(first, "chain_broken", f"{where} follow the chain: {why}"))
+    broken.clear()
 
 
 def _in_order(finding: Finding) -> tuple[int, int]:
