@@ -89,6 +89,13 @@ def run_p1(
             _checkpoint(dsn)
             result["plain"] = _plain_load(root, dsn, issuer, 1, warmup, duration, concurrency, sg)
             result["ratio"] = result["http"]["per_second"] / result["plain"]["per_second"]
+            # Diagnostic beside the baseline: the plain endpoint with a transactional outbox published to JetStream.
+            _checkpoint(dsn)
+            outbox = (servers.nats_url, f"{ns}.plain.outbox")
+            result["diag_plain_outbox"] = _plain_load(root, dsn, issuer, 1, warmup, duration, concurrency, sg, outbox)
+            result["diag_ratio_to_plain_outbox"] = (
+                result["http"]["per_second"] / result["diag_plain_outbox"]["per_second"]
+            )
             if two_processes_duration:
                 _checkpoint(dsn)
                 two_plain = _plain_load(root, dsn, issuer, 2, min(warmup, 2.0), two_processes_duration, concurrency, sg)
@@ -134,6 +141,14 @@ def _settled(dsn: str) -> bool:
     return row is not None and row[0] is not None and row[0] == row[1] and (row[2] is None or row[2] >= row[0])
 
 
+def _outbox_published(dsn: str) -> bool:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT (SELECT max(id) FROM bench_plain_outbox), (SELECT last FROM bench_plain_outbox_position)"
+        ).fetchone()
+    return row is not None and row[0] == row[1]
+
+
 def _checkpoint(dsn: str) -> None:
     """Flush dirty pages now, not in the middle of the next phase (needs a superuser; skipped otherwise)."""
     try:
@@ -152,8 +167,10 @@ def _plain_load(
     duration: float,
     concurrency: int,
     sg: dict,
+    outbox: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The plain CRUD endpoint (`bench/p1_plain.py`) in `processes` processes, under the same load generator."""
+    """The plain CRUD endpoint (`bench/p1_plain.py`) in `processes` processes, under the same load generator
+    (with `outbox` = (NATS URL, subject): its transactional-outbox diagnostic)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(TESTS)])}
     with contextlib.ExitStack() as stack:
         services = []
@@ -174,6 +191,7 @@ def _plain_load(
                 BENCH_ISSUER,
                 "--audience",
                 AUDIENCE,
+                *(["--outbox-nats", outbox[0], "--outbox-subject", outbox[1]] if outbox else []),
             ]
             with log_path.open("ab") as log:
                 process = subprocess.Popen(args, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
@@ -182,9 +200,14 @@ def _plain_load(
             wait_ready(svc)
             services.append(svc)
         result = _http_load(services if processes > 1 else services[0], issuer, warmup, duration, concurrency, sg, None)
+        if outbox:
+            # As for Kyodo's relay: every accepted request's outbox row published before the phase ends.
+            published = wait_until(lambda: _outbox_published(dsn), timeout=60, what="outbox published")
+            result["outbox_catch_up_s"] = published
     result["what"] = (
         f"plain FastAPI + psycopg endpoint (bench/p1_plain.py), {processes} process(es): same uvicorn, JWT, "
         "body validation; one INSERT jsonb per request"
+        + ("; plus an outbox row in its transaction, published to JetStream in id order" if outbox else "")
     )
     return result
 

@@ -184,6 +184,11 @@ def _line(name: str, result: dict[str, Any]) -> str:
             f"{result['plain']['per_second']:.0f} req/s → {result['ratio']:.2f}× (goal ≥ 1.0×: {met}; floor 0.5×: "
             f"{'MET' if result['ratio'] >= 0.5 else 'NOT MET'})"
         )
+        if "diag_ratio_to_plain_outbox" in result:
+            line += (
+                f"; plain with an outbox published to JetStream {result['diag_plain_outbox']['per_second']:.0f} "
+                f"req/s → {result['diag_ratio_to_plain_outbox']:.2f}× (diagnostic)"
+            )
         if "ratio_two_processes" in result:
             line += (
                 f"; two processes {result['http_two_processes']['per_second']:.0f} vs "
