@@ -48,6 +48,7 @@ def test_every_benchmark_runs_to_the_end_in_its_quick_form(tmp_path: Path, nats_
     # The figures exist (their size is the machine's business): P1 beside its plain baseline, in both process counts.
     assert report["P1"]["http"]["accepted_total"] > 0
     assert report["P1"]["plain"]["accepted_total"] > 0
+    assert report["P1"]["diag_plain_outbox"]["accepted_total"] > 0  # its outbox published, or the run failed
     assert report["P1"]["ratio_two_processes"] > 0
     assert report["P4"]["ratio"] > 0
     assert report["P5"]["verify_db"]["registry"]["verify_per_s"] > 0
