@@ -3,50 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from kyodo_registry.app import RegistryApplication
-from kyodo_shared.audit.chain import ChainStore
-from kyodo_shared.audit.checkpointer import Checkpointer
-from kyodo_shared.audit.keys import SigningKeys
-from kyodo_shared.audit.verify import PinFile
-from kyodo_shared.settings import StoreSettings
-from kyodo_shared.store.db import SqliteDatabase
-
-from support.audit import History
+from support.audit import History, opened_history
 from support.recompute import KEY_ID
-from support.registry import registry_app
 
 
 @pytest.fixture
-def history(tmp_path: Path) -> Iterator[History]:
-    path = tmp_path / "registry.sqlite"
-    app: RegistryApplication = registry_app(
-        StoreSettings(backend="sqlite", sqlite_path=path), tmp_path / "vault.sqlite"
-    )
-    db = SqliteDatabase(path)
-    chain = ChainStore(db)
-    chain.migrate()
-    keys = SigningKeys.load_or_create(tmp_path / "keys")
-    checkpointer = Checkpointer(
-        service="registry",
-        application=app,
-        chain=chain,
-        keys=keys,
-        every_events=1000,
-        every_seconds=3600,
-        clock=lambda: datetime(2026, 11, 26, tzinfo=UTC),
-    )
-    h = History(path, app, db, chain, keys, checkpointer, PinFile(tmp_path / "pins.json"))
-    try:
-        yield h
-    finally:
-        app.close()
-        db.close()
+def history(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[History]:
+    """A registry store with its chain and checkpointer: on SQLite, or on each backend for a test marked
+    `support.audit.on_both_backends` (PostgreSQL: schema `registry` in a fresh database)."""
+    backend = getattr(request, "param", "sqlite")
+    pg_dsn: str = request.getfixturevalue("pg_database") if backend == "postgres" else ""
+    with opened_history(tmp_path, pg_dsn) as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from pathlib import Path
 
 from kyodo_registry.app import RegistryApplication
@@ -14,7 +13,7 @@ from kyodo_shared.settings import StoreSettings
 from kyodo_shared.store.db import SqliteDatabase
 from kyodo_shared.store.eventstore import eventsourcing_env
 
-from support.audit import History
+from support.audit import History, on_both_backends
 from support.registry import apply_directly, registry_app
 
 
@@ -24,6 +23,7 @@ def build(history: History, groups: int = 3) -> None:
     history.chain_and_sign()
 
 
+@on_both_backends
 def test_an_untouched_history_verifies_clean(history: History) -> None:
     build(history)
     report = history.verify()
@@ -33,71 +33,57 @@ def test_an_untouched_history_verifies_clean(history: History) -> None:
     assert report.checkpoints_valid == 1
 
 
+@on_both_backends
 def test_an_altered_event_is_reported_at_its_position(history: History) -> None:
     build(history)
-    history.sql(
-        "UPDATE stored_events SET state = CAST(REPLACE(CAST(state AS TEXT), 'g1', 'gX') AS BLOB) WHERE rowid = 2"
-    )
+    history.alter_state(2, "g1", "gX")
     report = history.verify()
     assert not report.ok
     assert (report.findings[0].position, report.findings[0].kind) == (2, "altered")
 
 
+@on_both_backends
 def test_a_deleted_event_is_reported_at_its_position(history: History) -> None:
     build(history)
-    history.sql("DELETE FROM stored_events WHERE rowid = 2")
+    history.delete_event(2)
     report = history.verify()
     assert (report.first_problem, report.findings[0].kind) == (2, "deleted")
 
 
+@on_both_backends
 def test_two_swapped_events_are_reported_as_reordered(history: History) -> None:
     build(history)
-    rows = history.sql(
-        "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
-        "WHERE rowid IN (1, 3) ORDER BY rowid"
-    )
-    history.sql("DELETE FROM stored_events WHERE rowid IN (1, 3)")
-    for (rowid, *_), (_, oid, version, topic, state) in zip(rows, reversed(rows), strict=True):
-        history.sql(
-            "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?, ?)",
-            (rowid, oid, version, topic, state),
-        )
+    history.swap(1, 3)
     report = history.verify()
     assert (report.first_problem, report.findings[0].kind) == (1, "reordered")
 
 
+@on_both_backends
 def test_an_event_inserted_into_a_gap_is_reported(history: History) -> None:
     history.add_group("g0")
     history.add_group("g1")
-    # Notification ids 2–9 never used (as after lost 409 races): a gap, which is not a deletion.
-    history.sql("UPDATE stored_events SET rowid = 10 WHERE rowid = 2")
+    # Positions 2–9 never used (as after lost 409 races): a gap, which is not a deletion.
+    history.leave_gap(2, to=10)
     history.chain_and_sign()
     assert history.verify().ok
-    oid = history.sql("SELECT originator_id FROM stored_events WHERE rowid = 1")[0][0]
-    history.sql(
-        "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) "
-        "VALUES (5, ?, 2, 'kyodo_registry.domain:Group.Registered', CAST('{}' AS BLOB))",
-        (oid,),
-    )
+    originator = history.stored_events()[0][1]
+    history.insert_event(5, originator, 2, "kyodo_registry.domain:Group.Registered", b"{}")
     report = history.verify()
     assert (report.first_problem, report.findings[0].kind) == (5, "inserted")
 
 
+@on_both_backends
 def test_an_alteration_with_every_stored_link_rewritten_is_caught_by_the_signed_checkpoint(history: History) -> None:
     build(history)
-    history.sql(
-        "UPDATE stored_events SET state = CAST(REPLACE(CAST(state AS TEXT), 'g1', 'gX') AS BLOB) WHERE rowid = 2"
-    )
+    history.alter_state(2, "g1", "gX")
     # The attacker recomputes the whole chain table so that it matches the altered events.
     link = GENESIS
-    for rowid, oid, version, topic, state in history.sql(
-        "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events ORDER BY rowid"
-    ):
-        hashed = state_hash(bytes(state))  # type: ignore[arg-type]
-        link = next_link(link, int(rowid), str(uuid.UUID(str(oid))), int(version), str(topic), hashed)  # type: ignore[call-overload]
+    for position, originator, version, topic, state in history.stored_events():
+        hashed = state_hash(state)
+        link = next_link(link, position, str(originator), version, topic, hashed)
         history.sql(
-            "UPDATE kyodo_audit_chain SET state_hash = ?, link = ? WHERE notification_id = ?",
-            (hashed.hex(), link.hex(), rowid),
+            "UPDATE kyodo_audit_chain SET state_hash = %s, link = %s WHERE notification_id = %s",
+            (hashed.hex(), link.hex(), position),
         )
     report = history.verify()
     assert [f.kind for f in report.findings] == ["checkpoint_mismatch"]
@@ -133,6 +119,7 @@ def test_a_snapshot_that_differs_from_its_events_is_reported(tmp_path: Path) -> 
         db.close()
 
 
+@on_both_backends
 def test_a_live_store_verifies_clean_while_events_are_written_and_chained(history: History) -> None:
     history.add_group("g0")
     history.chain_and_sign()
