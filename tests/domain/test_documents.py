@@ -1,5 +1,5 @@
-"""Bylaws filed with the registry read back byte for byte on both backends; on PostgreSQL the insert's relaxed
-commit (synchronous_commit off, for that transaction only) does not outlive it on the pooled connection."""
+"""Bylaws filed with the registry read back byte for byte on both backends; on PostgreSQL the insert commits
+relaxed (synchronous_commit off, for that transaction only), which does not outlive it on the pooled connection."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import pytest
 from kyodo_registry.documents import Document, DocumentStore
 from kyodo_registry.migrations import upgrade
 from kyodo_shared.store.db import Database, PostgresDatabase, SqliteDatabase
+
+from support.recorded import recording
 
 BYLAWS = Document("会則.txt", "text/plain", "国分寺みどりの会 会則\n第1条 この会は…".encode())
 NOW = datetime(2026, 12, 3, 1, 0, tzinfo=UTC)
@@ -56,3 +58,20 @@ def test_on_postgresql_the_next_transaction_after_a_put_commits_synchronously_ag
             assert tx.fetchone("SHOW synchronous_commit") == before
     finally:
         db.close()
+
+
+def test_a_put_relaxes_its_commit_on_postgresql_as_its_first_statement_and_not_on_sqlite(
+    registry_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = recording(registry_db, monkeypatch)
+    DocumentStore(registry_db).put(BYLAWS, NOW)
+    relaxing = [statement for _, statements in log for statement in statements if "synchronous_commit" in statement]
+    if registry_db.backend == "postgres":
+        # One write transaction, the setting its first statement: SET LOCAL covers the insert and its commit.
+        assert [(read_only, statements[0]) for read_only, statements in log] == [
+            (False, "SET LOCAL synchronous_commit = off")
+        ]
+        assert relaxing == ["SET LOCAL synchronous_commit = off"]
+    else:
+        # SQLite has no such setting: its commits stay as the database is configured (synchronous=FULL).
+        assert relaxing == []

@@ -19,7 +19,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from kyodo_shared.domain.calendar import TOKYO
-from kyodo_shared.store.db import Database
+from kyodo_shared.store.db import Database, Row, Tx
 from kyodo_shared.store.migrations import upgrade_vault
 
 ENCRYPTION = "aes-256-gcm/v1"
@@ -64,6 +64,30 @@ def retention_end(now: datetime, days: int) -> datetime:
 def _reaches(stored: object, until: datetime) -> bool:
     """Whether a stored retain_until (ISO 8601 text, None when there is no row) is at or after `until`."""
     return stored is not None and datetime.fromisoformat(str(stored)) >= until
+
+
+def _stored(moment: datetime) -> str:
+    """A retention end as the vault stores it: UTC, always with microseconds, so every value has the same width.
+
+    retain_until is text, and the retention upsert compares it as text (`retain_until < excluded.retain_until`):
+    ISO 8601 of one offset and one width orders as the times do, byte by byte and under any collation, where a
+    mix of offsets or an optional fraction would not. (Rows written before this rule are read with fromisoformat
+    and take this form the next time the person's retention is extended.)
+    """
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _key_row(tx: Tx, person: str) -> Row | None:
+    """The person's key row (key id, material or None once destroyed), locked on PostgreSQL until the transaction ends.
+
+    On PostgreSQL this row is the lock that orders whatever changes a person's key or retention: making or reviving
+    the key and extending retention (`_provide`) against destroying it (`erase`), so erasure never acts on a
+    retention that a concurrent extension is about to move. SQLite has no FOR UPDATE and needs none: every write
+    transaction begins IMMEDIATE and holds the database's one write lock throughout.
+    """
+    if tx.backend == "postgres":
+        return tx.fetchone("SELECT key_id, key_material FROM kyodo_person_keys WHERE person = %s FOR UPDATE", (person,))
+    return tx.fetchone("SELECT key_id, key_material FROM kyodo_person_keys WHERE person = %s", (person,))
 
 
 def _b64(data: bytes) -> str:
@@ -151,28 +175,38 @@ class KeyVault:
     def _provide(self, person: str, record_kind: str, until: datetime, now: datetime) -> tuple[str, str]:
         """Make the person's key and extend this kind's retention to `until`, as far as each is still needed.
 
-        Both are read again in this transaction: another request may have done either since the read-only look.
+        Both are read again in this transaction, the key row locked first: another request may have done either
+        since the read-only look, and an erasure must wait for this extension (or this one for the erasure).
         """
         with self.db.transaction() as tx:
-            row = tx.fetchone("SELECT key_id, key_material FROM kyodo_person_keys WHERE person = %s", (person,))
+            row = _key_row(tx, person)
             if row is None or row[1] is None:
-                key_id, material = str(uuid.uuid4()), _b64(AESGCM.generate_key(bit_length=256))
-                tx.execute(
+                # Two first requests for one person both find no row to lock, and both get here. The upsert only
+                # revives a destroyed key: a live one is never replaced, or the loser's key would overwrite the
+                # winner's, whose events were already sealed under it and could never be read again. The loser's
+                # insert waits for the winner's commit, updates nothing and returns nothing; it then reads the
+                # winner's key, which this statement (READ COMMITTED) sees, and uses that.
+                made = tx.fetchone(
                     "INSERT INTO kyodo_person_keys (person, key_id, key_material, created_at) VALUES (%s, %s, %s, %s) "
                     "ON CONFLICT (person) DO UPDATE SET key_id = excluded.key_id, "
-                    "key_material = excluded.key_material, created_at = excluded.created_at, erased_at = NULL",
-                    (person, key_id, material, now.isoformat()),
+                    "key_material = excluded.key_material, created_at = excluded.created_at, erased_at = NULL "
+                    "WHERE kyodo_person_keys.key_material IS NULL RETURNING key_id, key_material",
+                    (person, str(uuid.uuid4()), _b64(AESGCM.generate_key(bit_length=256)), now.isoformat()),
                 )
-            else:
-                key_id, material = str(row[0]), str(row[1])
+                row = made if made is not None else _key_row(tx, person)
+            if row is None or row[1] is None:
+                raise RuntimeError(f"the key vault holds no key for {person!r} right after making one")
+            key_id, material = str(row[0]), str(row[1])
             current = tx.fetchone(
                 "SELECT retain_until FROM kyodo_retention WHERE person = %s AND record_kind = %s", (person, record_kind)
             )
             if current is None or not _reaches(current[0], until):
+                # Never backwards, whatever this request read: a later end stays.
                 tx.execute(
                     "INSERT INTO kyodo_retention (person, record_kind, retain_until) VALUES (%s, %s, %s) "
-                    "ON CONFLICT (person, record_kind) DO UPDATE SET retain_until = excluded.retain_until",
-                    (person, record_kind, until.isoformat()),
+                    "ON CONFLICT (person, record_kind) DO UPDATE SET retain_until = excluded.retain_until "
+                    "WHERE kyodo_retention.retain_until < excluded.retain_until",
+                    (person, record_kind, _stored(until)),
                 )
         return key_id, material
 
@@ -182,7 +216,7 @@ class KeyVault:
         cached = _REQUEST_KEYS.get()
         material = cached.get((sealed.person, sealed.key_id)) if cached is not None else None
         if material is None:
-            with self.db.transaction() as tx:
+            with self.db.transaction(read_only=True) as tx:
                 row = tx.fetchone(
                     "SELECT key_material FROM kyodo_person_keys WHERE person = %s AND key_id = %s",
                     (sealed.person, sealed.key_id),
@@ -204,17 +238,22 @@ class KeyVault:
         return value
 
     def erasable_from(self, person: str) -> datetime | None:
-        with self.db.transaction() as tx:
-            row = tx.fetchone("SELECT MAX(retain_until) FROM kyodo_retention WHERE person = %s", (person,))
-        return datetime.fromisoformat(str(row[0])) if row and row[0] is not None else None
+        """The first moment the person may be erased (None: nothing is retained)."""
+        with self.db.transaction(read_only=True) as tx:
+            return _retained_until(tx, person)
 
     def erase(self, person: str, now: datetime | None = None) -> bool:
-        """Destroy the person's key once every retention period has passed; False if there was none."""
+        """Destroy the person's key once every retention period has passed; False if there was none.
+
+        Retention is checked and the key destroyed in one transaction, the key row locked first (see `_key_row`), so
+        an extension committed by a concurrent request is either seen here (and refused) or waits for erasure.
+        """
         now = now or datetime.now(UTC)
-        allowed = self.erasable_from(person)
-        if allowed is not None and now < allowed:
-            raise RetentionNotElapsed(allowed)
         with self.db.transaction() as tx:
+            _key_row(tx, person)  # the lock, on PostgreSQL: taken before retention is read
+            allowed = _retained_until(tx, person)
+            if allowed is not None and now < allowed:
+                raise RetentionNotElapsed(allowed)
             erased = tx.execute(
                 "UPDATE kyodo_person_keys SET key_material = NULL, erased_at = %s "
                 "WHERE person = %s AND key_material IS NOT NULL",
@@ -227,3 +266,10 @@ class KeyVault:
         if erased:
             self.db.purge("kyodo_person_keys")
         return erased > 0
+
+
+def _retained_until(tx: Tx, person: str) -> datetime | None:
+    """The latest end of the person's retention periods, compared as times: rows written before retention had one
+    fixed width (`_stored`) would not compare as text."""
+    rows = tx.fetchall("SELECT retain_until FROM kyodo_retention WHERE person = %s", (person,))
+    return max((datetime.fromisoformat(str(row[0])) for row in rows), default=None)

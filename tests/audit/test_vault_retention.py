@@ -3,16 +3,17 @@ retention are already in place: one SELECT in a read-only transaction, no write.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from kyodo_shared.privacy import vault as vault_module
 from kyodo_shared.privacy.vault import KeyVault, RetentionNotElapsed, retention_end
-from kyodo_shared.store.db import Database, PostgresDatabase, SqliteDatabase, Tx
+from kyodo_shared.store.db import Database, PostgresDatabase, SqliteDatabase
+
+from support.recorded import recording, shape
 
 KIND = "group_representative"
 FIELDS = {"name": "保存期間検査子", "email": "retention-5d1e@example.jp"}
@@ -65,45 +66,6 @@ def test_a_retention_period_needs_an_aware_time_and_no_negative_days() -> None:
 # --- the vault ---------------------------------------------------------------------------------------------------
 
 
-class Recorded:
-    """A transaction that notes each statement it runs."""
-
-    def __init__(self, tx: Tx, statements: list[str]) -> None:
-        self.backend, self._tx, self._statements = tx.backend, tx, statements
-
-    def execute(self, statement: str, params: Sequence[Any] = ()) -> int:
-        self._statements.append(statement)
-        return self._tx.execute(statement, params)
-
-    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
-        self._statements.append(statement)
-        self._tx.executemany(statement, rows)
-
-    def fetchone(self, statement: str, params: Sequence[Any] = ()) -> Any:
-        self._statements.append(statement)
-        return self._tx.fetchone(statement, params)
-
-    def fetchall(self, statement: str, params: Sequence[Any] = ()) -> Any:
-        self._statements.append(statement)
-        return self._tx.fetchall(statement, params)
-
-
-def recording(db: Database, monkeypatch: pytest.MonkeyPatch) -> list[tuple[bool, list[str]]]:
-    """From now on, each transaction of `db` as (read_only, its statements)."""
-    log: list[tuple[bool, list[str]]] = []
-    original = db.transaction
-
-    @contextmanager
-    def transaction(*, read_only: bool = False) -> Iterator[Recorded]:
-        statements: list[str] = []
-        log.append((read_only, statements))
-        with original(read_only=read_only) as tx:
-            yield Recorded(tx, statements)
-
-    monkeypatch.setattr(db, "transaction", transaction)
-    return log
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def vault_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     db: Database
@@ -118,18 +80,19 @@ def vault_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         db.close()
 
 
-def retained(db: Database, person: str) -> datetime | None:
-    """The person's stored retention for KIND, read past the vault."""
+def stored_retention(db: Database, person: str) -> str | None:
+    """The person's retention for KIND as stored, read past the vault."""
     with db.transaction(read_only=True) as tx:
         row = tx.fetchone(
             "SELECT retain_until FROM kyodo_retention WHERE person = %s AND record_kind = %s", (person, KIND)
         )
-    return datetime.fromisoformat(str(row[0])) if row else None
+    return str(row[0]) if row else None
 
 
-def shape(log: list[tuple[bool, list[str]]]) -> list[tuple[bool, list[str]]]:
-    """Each transaction as (read_only, the first word of each statement)."""
-    return [(read_only, [s.split()[0] for s in statements]) for read_only, statements in log]
+def retained(db: Database, person: str) -> datetime | None:
+    """The person's stored retention for KIND, as a time."""
+    stored = stored_retention(db, person)
+    return datetime.fromisoformat(stored) if stored is not None else None
 
 
 def test_a_second_encryption_on_the_same_tokyo_day_is_one_read_only_select_and_writes_nothing(
@@ -155,10 +118,57 @@ def test_an_encryption_on_a_later_tokyo_day_extends_the_retention_by_that_day(
     log = recording(vault_db, monkeypatch)
     # Two seconds later, the same UTC date but 12-04 in Tokyo: the period now ends at the end of 01-03.
     later = vault.encrypt("rep-1", KIND, FIELDS, utc("2026-12-03T15:00:01+00:00"))
-    # The look, then the write transaction: key and retention read again, only the retention upserted.
+    # The look, then the write transaction: key (locked on PostgreSQL) and retention read again, only the retention
+    # upserted.
     assert shape(log) == [(True, ["SELECT"]), (False, ["SELECT", "SELECT", "INSERT"])]
     assert retained(vault_db, "rep-1") == utc("2027-01-04T00:00:00+09:00")
     assert later["key_id"] == first["key_id"]
+
+
+def test_a_retention_end_is_stored_in_utc_with_microseconds_so_that_text_order_is_time_order(
+    vault_db: Database,
+) -> None:
+    vault = KeyVault(vault_db, {KIND: 30})
+    # Given in Tokyo time, ending on a whole second: still stored in UTC, fraction and all.
+    vault.encrypt("rep-1", KIND, FIELDS, datetime.fromisoformat("2026-12-03T10:00:00+09:00"))
+    assert stored_retention(vault_db, "rep-1") == "2027-01-02T15:00:00.000000+00:00"
+
+
+def test_a_retention_never_moves_back_even_when_a_request_read_it_before_another_extended_it(
+    vault_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vault = KeyVault(vault_db, {KIND: 30})
+    vault.encrypt("rep-1", KIND, FIELDS, utc("2026-12-10T01:00:00+00:00"))
+    extended = retained(vault_db, "rep-1")
+    # A request that acts on an earlier day, as if it had read the retention before the extension above committed:
+    # every read of the stored retention says it falls short, so the request writes its own, earlier, end.
+    monkeypatch.setattr(vault_module, "_reaches", lambda stored, until: False)
+    envelope = vault.encrypt("rep-1", KIND, FIELDS, utc("2026-12-03T01:00:00+00:00"))
+    assert retained(vault_db, "rep-1") == extended
+    assert vault.decrypt(envelope) == FIELDS
+
+
+def test_reading_a_key_and_the_retention_only_looks(vault_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    vault = KeyVault(vault_db, {KIND: 30})
+    envelope = vault.encrypt("rep-1", KIND, FIELDS, utc("2026-12-03T01:00:00+00:00"))
+    log = recording(vault_db, monkeypatch)
+    assert vault.decrypt(envelope) == FIELDS
+    assert vault.erasable_from("rep-1") == utc("2027-01-03T00:00:00+09:00")
+    assert shape(log) == [(True, ["SELECT"]), (True, ["SELECT"])]
+
+
+def test_erasure_checks_the_retention_and_destroys_the_key_in_one_transaction(
+    vault_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vault = KeyVault(vault_db, {KIND: 30})
+    envelope = vault.encrypt("rep-1", KIND, FIELDS, utc("2026-12-03T01:00:00+00:00"))
+    log = recording(vault_db, monkeypatch)
+    with pytest.raises(RetentionNotElapsed):
+        vault.erase("rep-1", utc("2027-01-02T23:59:59+09:00"))
+    assert vault.erase("rep-1", utc("2027-01-03T00:00:00+09:00"))
+    # The key row (locked on PostgreSQL), the retention, and for the second the destruction: one transaction each.
+    assert shape(log) == [(False, ["SELECT", "SELECT"]), (False, ["SELECT", "SELECT", "UPDATE"])]
+    assert vault.decrypt(envelope) is None
 
 
 def test_erasure_is_refused_until_the_end_of_the_last_day_and_allowed_from_its_first_moment(tmp_path: Path) -> None:
