@@ -16,6 +16,12 @@ from kyodo_shared.cli.failures import AUDITOR_HINT, http_status
 
 # Records per request: the API's largest page (fewer round trips; a page of 5000 is ~2 MB of JSON).
 RECORDS_PAGE = 5000
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    # httpx leaves a scheme's default port out (None): https://h and https://h:443 are one origin.
+    return url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme)
 
 
 def _walk_row(item: dict[str, Any]) -> WalkRow:
@@ -41,11 +47,14 @@ def _walk_row(item: dict[str, Any]) -> WalkRow:
 class AuditApi:
     """The audit API of one service, e.g. https://kyodo.example/api/registry."""
 
-    def __init__(self, base_url: str, token: str | None) -> None:
+    def __init__(self, base_url: str, token: str | None, transport: httpx.BaseTransport | None = None) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.token = token
         self.stop: int | None = None
-        self.client = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=60)
+        self.client = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=60, transport=transport)
+        # Checkpoints are public: read from another origin (a mirror), they go without the auditor's token. Neither
+        # client follows redirects, so the service's own origin cannot pass the token on to another either.
+        self.public = httpx.Client(timeout=60, transport=transport)
 
     def require_token(self) -> None:
         """The records need an auditor's token: say so before asking the service."""
@@ -91,7 +100,13 @@ class AuditApi:
             after = int(page["next_after"])
 
     def checkpoints(self, url: str | None = None) -> list[Checkpoint]:
-        page = self._get(url or "/audit/checkpoints")
+        """The service's own checkpoints, or those at `url` (`--checkpoints-url`): a path under the base URL, or an
+        absolute URL such as info-hub's mirror, which is read without the token unless it is the base URL's origin."""
+        path = url or "/audit/checkpoints"
+        target = httpx.URL(path)
+        # Exactly the URLs httpx joins onto the base URL are relative (it takes scheme and host both to leave it).
+        foreign = target.is_absolute_url and _origin(target) != _origin(self.client.base_url)
+        page = self._get(path, client=self.public if foreign else self.client)
         return [Checkpoint.model_validate(c) for c in page["items"]]
 
     def keys(self) -> dict[str, str]:
@@ -101,8 +116,8 @@ class AuditApi:
         items: list[dict[str, Any]] = self._get("/audit/sealed")["items"]
         return items
 
-    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        response = self.client.get(path, params=params)
+    def _get(self, path: str, params: dict[str, Any] | None = None, client: httpx.Client | None = None) -> Any:
+        response = (client or self.client).get(path, params=params)
         if response.status_code >= 400:
             raise http_status(response.status_code, str(response.request.url))
         try:

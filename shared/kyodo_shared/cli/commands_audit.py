@@ -34,7 +34,12 @@ def verify(
     url: Url = None,
     checkpoints_url: Annotated[
         str | None,
-        typer.Option(help="where to read the signed checkpoints, e.g. info-hub's /open-data/checkpoints mirror"),
+        typer.Option(
+            help="where to read the signed checkpoints with --url: a path under it, or a URL such as "
+            "https://<host>/api/info-hub/open-data/checkpoints?service=<service> (info-hub's mirror); checkpoints "
+            "are public, and KYODO_AUDIT_TOKEN is never sent to another origin (scheme, host, port) than --url's",
+            show_default="<url>/audit/checkpoints",
+        ),
     ] = None,
     export: Annotated[
         Path | None, typer.Option(help="verify a file written by `kyodo audit export`, offline", dir_okay=False)
