@@ -7,6 +7,7 @@ from pathlib import Path
 
 from kyodo_registry.app import RegistryApplication
 from kyodo_shared.audit.chain import GENESIS, Chainer, ChainStore, next_link, state_hash
+from kyodo_shared.audit.history import StoredHistory
 from kyodo_shared.audit.local import verify_local
 from kyodo_shared.audit.verify import PinFile
 from kyodo_shared.settings import StoreSettings
@@ -139,3 +140,27 @@ def test_a_live_store_verifies_clean_while_events_are_written_and_chained(histor
     assert calls >= 1
     assert report.ok, report.as_dict()
     assert report.events == 3  # the range fixed when the verification began
+
+
+def test_the_walk_reads_a_store_in_a_folder_named_with_uri_characters(history: History, tmp_path: Path) -> None:
+    # '?' and '#' end a file: URI's path, '%' escapes, a space is not allowed: the walk must open this very file.
+    build(history)
+    folder = tmp_path / "data #1? 100% full"
+    folder.mkdir()
+    copy = folder / "registry.sqlite"
+    with sqlite3.connect(history.path) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    with sqlite3.connect(copy) as conn:
+        conn.execute(
+            "UPDATE stored_events SET state = CAST(REPLACE(CAST(state AS TEXT), 'g1', 'gX') AS BLOB) WHERE rowid = 2"
+        )
+    db = SqliteDatabase(copy)
+    try:
+        walked = list(StoredHistory(db, history.app.recorder).walk(0, 5))
+    finally:
+        db.close()
+    original = list(StoredHistory(history.db, history.app.recorder).walk(0, 5))
+    assert len(walked) == 5
+    # The copy's own content: its altered event hashes differently, everything else as in the original.
+    assert [row[0] for row in walked if row != original[row[0] - 1]] == [2]
+    assert walked[1][4] != original[1][4]

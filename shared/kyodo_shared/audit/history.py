@@ -11,6 +11,7 @@ import hashlib
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -217,7 +218,9 @@ class _SqliteWalk:
         self.db, self.table, self.after, self.stop, self.uuid_text = db, table, after, stop, uuid_text
 
     def __enter__(self) -> tuple[Iterator[Any], Iterator[Any]]:
-        self.conn = sqlite3.connect(f"file:{self.db.path}?mode=ro", uri=True, isolation_level=None)
+        # The path percent-quoted (file:///…): '?', '#' or '%' in a folder's name would otherwise end or change it.
+        uri = Path(self.db.path).absolute().as_uri() + "?mode=ro"
+        self.conn = sqlite3.connect(uri, uri=True, isolation_level=None)
         self.conn.execute("BEGIN")
         events = self.conn.execute(
             f"SELECT rowid, originator_id, originator_version, topic, state FROM {self.table} "  # noqa: S608
