@@ -124,6 +124,8 @@ def events(
             return history.correlated(correlation_id, start, count)
         return history.events(start, count)
 
+    # The type is a function of the stored topic alone: rows of other types are skipped before being decoded.
+    wanted: dict[str, bool] = {}
     items: list[dict[str, Any]] = []
     last = after
     batch = max(limit, 100)
@@ -131,8 +133,13 @@ def events(
         rows = candidates(last, batch)
         for position, originator_id, version, topic, state, link in rows:
             last = position
+            if type is not None:
+                if topic not in wanted:
+                    wanted[topic] = _type_matches(type, topic, kernel.visibility.type_of(topic))
+                if not wanted[topic]:
+                    continue
             item = _event_item(kernel, principal, now, position, originator_id, version, topic, state, link)
-            if item is None or not _matches(item, type, since, until, correlation_id):
+            if item is None or not _matches(item, since, until, correlation_id):
                 continue
             del item["_at"], item["_trace"]
             items.append(item)
@@ -181,13 +188,12 @@ def _event_item(
     return item
 
 
-def _matches(
-    item: dict[str, Any], type: str | None, since: datetime | None, until: datetime | None, correlation_id: str | None
-) -> bool:
-    topic = str(item["topic"])
+def _type_matches(wanted: str, topic: str, published: str | None) -> bool:
     # The published type name is the interface; topic forms still match for older clients.
-    if type is not None and type not in (item["type"], topic, topic.split(":", 1)[-1], topic.rsplit(".", 1)[-1]):
-        return False
+    return wanted in (published, topic, topic.split(":", 1)[-1], topic.rsplit(".", 1)[-1])
+
+
+def _matches(item: dict[str, Any], since: datetime | None, until: datetime | None, correlation_id: str | None) -> bool:
     if (since or until or correlation_id) and not isinstance(item["body"], dict):
         # Content filters never apply to hidden bodies: a filter must not reveal what the body says.
         return False
