@@ -266,6 +266,15 @@ def test_a_fresh_sqlite_store_gets_every_table_at_head_shaped_as_the_code_before
         assert version(sqlite_tables(tmp_path / "fresh" / f"{service}.sqlite"), lineage_of(service))
 
 
+def test_a_sqlite_store_in_a_folder_named_with_uri_characters_is_migrated_in_that_file(tmp_path: Path) -> None:
+    # '?', '#', '%' and a space: an unquoted sqlite:/// URL would cut the path and migrate another file.
+    folder = tmp_path / "data #1? 100% full"
+    with started("registry", folder):
+        pass
+    assert "registry_documents" in sqlite_tables(folder / "registry.sqlite")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [folder.name]
+
+
 def test_a_fresh_postgresql_store_gets_every_table_at_head_shaped_as_the_code_before_made_it(
     tmp_path: Path, pg_database: str, pg_dsn: str
 ) -> None:

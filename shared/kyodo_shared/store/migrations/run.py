@@ -48,7 +48,9 @@ def lock_key(schema: str, lineage: Lineage) -> int:
 
 def _engine(db: Database) -> sa.Engine:
     if isinstance(db, SqliteDatabase):
-        engine = sa.create_engine(f"sqlite:///{db.path}", poolclass=NullPool, connect_args={"timeout": 30})
+        # URL.create, not an f-string: a '?' or '#' in the folder's name would cut the path and migrate another file.
+        url = sa.engine.URL.create("sqlite", database=str(db.path))
+        engine = sa.create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
 
         @sa.event.listens_for(engine, "connect")
         def _autocommit_driver(dbapi_connection: Any, _record: Any) -> None:
