@@ -4,7 +4,8 @@
 pool: the vault's key read (one SELECT), the domain command, the mapper, and one group-committed transaction that
 takes the table lock, notifies, inserts the events and the bylaws document (pipelined). Not a product path: it
 answers the question whether an async command path would reach P1's floor (bench/RESULTS.md, issue 14). Its
-shortcuts: a person without a key (the first command) and a refused batch go back to the shipped sync path;
+shortcuts: a person without a key (the first command) goes back to the shipped sync path, and a refused batch
+fails every command in it (no savepoint fallback: P1 has no conflicts);
 retention is not read (the shipped vault's common path is one SELECT of the key and the retention together).
 """
 

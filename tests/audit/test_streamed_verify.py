@@ -113,6 +113,14 @@ def test_two_events_swapped_deep_in_a_long_history_are_found_as_reordered(long: 
         (second, "reordered", f"holds the event chained at position {first}"),
     ]
     assert report.first_problem == first
+    # The links after each moved event stop following the chain: one run up to the next moved event, which closes
+    # it, and one from there to the history's end.
+    end = history_end(long.app.recorder)
+    runs = [(f.position, f.detail.split(" do not")[0]) for f in report.findings if f.kind == "chain_broken"]
+    assert runs == [
+        (first + 1, f"stored links at positions {first + 1}–{second - 1} ({second - first - 1})"),
+        (second + 1, f"stored links at positions {second + 1}–{end} ({end - second})"),
+    ]
 
 
 @on_both_backends
