@@ -67,3 +67,25 @@ def test_a_person_whose_retention_runs_on_the_staging_clock_is_refused_and_nothi
     assert refused.value.code == REFUSED
     assert "保存期間中のため消去できません" in refused.value.message
     assert kernel.vault.decrypt(envelope) == FIELDS
+
+
+def test_a_person_who_acts_between_the_check_and_the_erasure_is_refused_and_keeps_their_data(
+    kernel: StagingKernel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kernel.vault.encrypt("rep-1", KIND, FIELDS, kernel.clock() - timedelta(days=40))
+    erase = kernel.vault.erase
+    acted: list[dict[str, str]] = []
+
+    def acting_first(person: str, now: datetime | None = None) -> bool:
+        # The person files something again after the CLI checked: their retention now runs 30 more days.
+        acted.append(kernel.vault.encrypt(person, KIND, FIELDS, kernel.clock()))
+        return erase(person, now)
+
+    monkeypatch.setattr(kernel.vault, "erase", acting_first)
+    with pytest.raises(CliError) as refused:
+        privacy.erase_person("rep-1", ["registry"], tmp_path)
+    assert refused.value.code == REFUSED
+    assert "保存期間中のため消去できません" in refused.value.message
+    assert refused.value.hint is not None
+    assert "erased so far: none" in refused.value.hint
+    assert kernel.vault.decrypt(acted[0]) == FIELDS
