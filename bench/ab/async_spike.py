@@ -11,7 +11,6 @@ retention is not read (the shipped vault's common path is one SELECT of the key 
 
 import asyncio
 import base64
-import json
 import os
 import secrets
 import uuid
@@ -114,16 +113,8 @@ def install() -> None:
             row = await cur.fetchone()
         if row is None or row[1] is None:
             return None
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-        key_id, material = str(row[0]), str(row[1])
-        cached = vault_module._REQUEST_KEYS.get()
-        if cached is not None:
-            cached[(person, key_id)] = material
-        nonce = os.urandom(12)
-        plaintext = json.dumps(fields, ensure_ascii=False, sort_keys=True).encode()
-        ct = AESGCM(base64.b64decode(material)).encrypt(nonce, plaintext, f"{person}|{key_id}".encode())
-        return vault_module.Sealed(person, key_id, vault_module._b64(nonce), vault_module._b64(ct)).as_dict()
+        return vault_module.seal_under(person, str(row[0]), str(row[1]), fields)
 
     async def apply_async(body: ApplicationRequest, request: Request, response: Response, principal: GroupRole) -> Any:
         app = application(request)

@@ -133,11 +133,6 @@ def _variant() -> None:
         DocumentStore.put = lambda self, document, now: None  # type: ignore[method-assign,assignment]
         _once("no_document")
     if "vault_no_write" in variant:  # upper bound only: a known person's key read in one statement, nothing written
-        import base64 as _b64m
-        import json as _json
-
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM as _AESGCM
-
         from kyodo_shared.privacy import vault as _vault
 
         encrypt = _vault.KeyVault.encrypt
@@ -147,14 +142,7 @@ def _variant() -> None:
                 row = tx.fetchone("SELECT key_id, key_material FROM kyodo_person_keys WHERE person = %s", (person,))
             if row is None:
                 return encrypt(self, person, record_kind, fields, now)
-            key_id, material = str(row[0]), str(row[1])
-            cached = _vault._REQUEST_KEYS.get()
-            if cached is not None:
-                cached[(person, key_id)] = material
-            nonce = os.urandom(12)
-            plaintext = _json.dumps(fields, ensure_ascii=False, sort_keys=True).encode()
-            ct = _AESGCM(_b64m.b64decode(material)).encrypt(nonce, plaintext, f"{person}|{key_id}".encode())
-            return _vault.Sealed(person, key_id, _vault._b64(nonce), _vault._b64(ct)).as_dict()
+            return _vault.seal_under(person, str(row[0]), str(row[1]), fields)
 
         _vault.KeyVault.encrypt = read_only_encrypt  # type: ignore[method-assign]
         _once("vault_no_write")

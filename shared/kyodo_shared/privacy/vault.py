@@ -136,6 +136,17 @@ def request_keys() -> Iterator[None]:
         _REQUEST_KEYS.reset(token)
 
 
+def seal_under(person: str, key_id: str, material: str, fields: dict[str, Any]) -> dict[str, str]:
+    """The fields encrypted under the person's key (read or made in this request, which keeps it for the answer)."""
+    cached = _REQUEST_KEYS.get()
+    if cached is not None:
+        cached[(person, key_id)] = material
+    nonce = os.urandom(12)
+    plaintext = json.dumps(fields, ensure_ascii=False, sort_keys=True).encode()
+    ciphertext = AESGCM(base64.b64decode(material)).encrypt(nonce, plaintext, f"{person}|{key_id}".encode())
+    return Sealed(person, key_id, _b64(nonce), _b64(ciphertext)).as_dict()
+
+
 class KeyVault:
     """Per-person AES-256-GCM keys and retention dates, in a database apart from the event store."""
 
@@ -164,13 +175,7 @@ class KeyVault:
             key_id, material = str(row[0]), str(row[1])
         else:
             key_id, material = self._provide(person, record_kind, until, now)
-        cached = _REQUEST_KEYS.get()
-        if cached is not None:
-            cached[(person, key_id)] = material
-        nonce = os.urandom(12)
-        plaintext = json.dumps(fields, ensure_ascii=False, sort_keys=True).encode()
-        ciphertext = AESGCM(base64.b64decode(material)).encrypt(nonce, plaintext, f"{person}|{key_id}".encode())
-        return Sealed(person, key_id, _b64(nonce), _b64(ciphertext)).as_dict()
+        return seal_under(person, key_id, material, fields)
 
     def _provide(self, person: str, record_kind: str, until: datetime, now: datetime) -> tuple[str, str]:
         """Make the person's key and extend this kind's retention to `until`, as far as each is still needed.
