@@ -16,7 +16,7 @@ from kyodo_shared.store.migrations.lineage import Lineage, SchemaAhead, current_
 HERE = Path(__file__).resolve().parent
 
 KERNEL = Lineage(name="kernel", location=HERE / "kernel", head="kernel_0003")
-VAULT = Lineage(name="vault", location=HERE / "vault", head="vault_0001")
+VAULT = Lineage(name="vault", location=HERE / "vault", head="vault_0002")
 
 
 def upgrade_kernel(db: Database) -> None:
