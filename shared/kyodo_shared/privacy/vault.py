@@ -71,8 +71,8 @@ def _stored(moment: datetime) -> str:
 
     retain_until is text, and the retention upsert compares it as text (`retain_until < excluded.retain_until`):
     ISO 8601 of one offset and one width orders as the times do, byte by byte and under any collation, where a
-    mix of offsets or an optional fraction would not. (Rows written before this rule are read with fromisoformat
-    and take this form the next time the person's retention is extended.)
+    mix of offsets or an optional fraction would not. (Rows written before this rule are rewritten into it, rounded
+    to a Tokyo midnight, by the vault lineage's revision vault_0002.)
     """
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
