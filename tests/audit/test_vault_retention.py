@@ -11,9 +11,10 @@ import pytest
 
 from kyodo_shared.privacy import vault as vault_module
 from kyodo_shared.privacy.vault import KeyVault, RetentionNotElapsed, retention_end
-from kyodo_shared.store.db import Database, PostgresDatabase, SqliteDatabase
+from kyodo_shared.store.db import Database, SqliteDatabase
 
 from support.recorded import recording, shape
+from support.servers import either_database
 
 KIND = "group_representative"
 FIELDS = {"name": "保存期間検査子", "email": "retention-5d1e@example.jp"}
@@ -68,16 +69,9 @@ def test_a_retention_period_needs_an_aware_time_and_no_negative_days() -> None:
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def vault_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    db: Database
-    if request.param == "sqlite":
-        db = SqliteDatabase(tmp_path / "vault.sqlite")
-    else:
-        db = PostgresDatabase(request.getfixturevalue("pg_database"), "registry_vault", 2)
-    try:
+    with either_database(request, tmp_path, "registry_vault") as db:
         KeyVault(db, {}).migrate()
         yield db
-    finally:
-        db.close()
 
 
 def stored_retention(db: Database, person: str) -> str | None:

@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 
 from kyodo_shared.privacy import vault as vault_module
-from kyodo_shared.store.db import Database, PostgresDatabase, SqliteDatabase
+from kyodo_shared.store.db import Database, SqliteDatabase
 from kyodo_shared.store.migrations import VAULT, Lineage, current_revision, upgrade_schema, upgrade_vault
+
+from support.servers import either_database
 
 # The vault lineage stopped at its first revision: a vault as the release before vault_0002 left it.
 AT_0001 = Lineage(name=VAULT.name, location=VAULT.location, head="vault_0001")
@@ -53,17 +55,10 @@ HAND_WRITTEN = [
 @pytest.fixture(params=["sqlite", "postgres"])
 def vault_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A vault database at vault_0001, with no rows."""
-    db: Database
-    if request.param == "sqlite":
-        db = SqliteDatabase(tmp_path / "vault.sqlite")
-    else:
-        db = PostgresDatabase(request.getfixturevalue("pg_database"), "registry_vault", 2)
-    try:
+    with either_database(request, tmp_path, "registry_vault") as db:
         upgrade_schema(db, AT_0001)
         assert current_revision(db, VAULT) == "vault_0001"
         yield db
-    finally:
-        db.close()
 
 
 def write(db: Database, rows: list[tuple[str, str, str]]) -> None:

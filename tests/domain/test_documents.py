@@ -11,9 +11,10 @@ import pytest
 
 from kyodo_registry.documents import Document, DocumentStore
 from kyodo_registry.migrations import upgrade
-from kyodo_shared.store.db import Database, PostgresDatabase, SqliteDatabase
+from kyodo_shared.store.db import Database, PostgresDatabase
 
 from support.recorded import recording
+from support.servers import either_database
 
 BYLAWS = Document("会則.txt", "text/plain", "国分寺みどりの会 会則\n第1条 この会は…".encode())
 NOW = datetime(2026, 12, 3, 1, 0, tzinfo=UTC)
@@ -21,17 +22,10 @@ NOW = datetime(2026, 12, 3, 1, 0, tzinfo=UTC)
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def registry_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    db: Database
-    if request.param == "sqlite":
-        db = SqliteDatabase(tmp_path / "registry.sqlite")
-    else:
-        # One connection, so the transaction after the put runs on the very connection the put used.
-        db = PostgresDatabase(request.getfixturevalue("pg_database"), "registry", 1)
-    try:
+    # One connection, so the transaction after the put runs on the very connection the put used.
+    with either_database(request, tmp_path, "registry", pool_size=1) as db:
         upgrade(db)
         yield db
-    finally:
-        db.close()
 
 
 def test_a_filed_document_reads_back_byte_for_byte_and_filing_it_again_changes_nothing(registry_db: Database) -> None:

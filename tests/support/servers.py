@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import nats
@@ -333,3 +334,20 @@ def drop_database(server_dsn: str, name: str) -> None:
     with psycopg.connect(server_dsn, autocommit=True, connect_timeout=10) as conn:
         # FORCE ends sessions a test forgot to close (pools, listeners) instead of failing the drop.
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@contextmanager
+def either_database(request: Any, tmp_path: Path, name: str, pool_size: int = 2) -> Iterator[Any]:
+    """A kernel `Database` on the backend a fixture is parametrised with (`request.param`), closed afterwards:
+    `<name>.sqlite` in `tmp_path`, or schema `name` in the test's throwaway PostgreSQL database."""
+    from kyodo_shared.store.db import PostgresDatabase, SqliteDatabase
+
+    db: Any
+    if request.param == "sqlite":
+        db = SqliteDatabase(tmp_path / f"{name}.sqlite")
+    else:
+        db = PostgresDatabase(request.getfixturevalue("pg_database"), name, pool_size)
+    try:
+        yield db
+    finally:
+        db.close()
