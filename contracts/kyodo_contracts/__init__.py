@@ -19,9 +19,15 @@ from kyodo_contracts.base import Contract, ContractModel, parse_type, stream_nam
 @functools.cache
 def catalog() -> dict[str, type[Contract]]:
     """Every published contract, by CloudEvents type."""
-    from kyodo_contracts import audit, proposals, registry, registry_org
+    from kyodo_contracts import audit, proposals, registry, registry_org, screening
 
-    published = (*registry.PUBLISHED, *registry_org.PUBLISHED, *proposals.PUBLISHED, *audit.PUBLISHED)
+    published = (
+        *registry.PUBLISHED,
+        *registry_org.PUBLISHED,
+        *proposals.PUBLISHED,
+        *screening.PUBLISHED,
+        *audit.PUBLISHED,
+    )
     return {c.ce_type(): c for c in published}
 
 
