@@ -202,6 +202,40 @@ class InterestWithdrawn(Contract):
     recorded_by: str = Field(description="Who recorded it: the person, or a coordinator on their behalf.")
 
 
+class DepartmentInterestDeclared(Contract):
+    event_name: ClassVar[str] = "registry.interest.department_declared"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = (
+        "A person declared an interest in a city department (部署との利害関係の申告), e.g. a former post there."
+    )
+
+    declaration_id: UUID = Field(description="The declaration's id, named again when it is withdrawn.")
+    person_sub: str = Field(
+        description="The person with the interest (a team member, committee member or coordinator)."
+    )
+    department_id: UUID = Field(description="The city department concerned.")
+    kind: InterestKind = Field(description="The nature of the interest.")
+    note: str | None = Field(default=None, description="A short note (at most 200 characters).")
+    declared_at: datetime = Field(description="When the declaration was recorded.")
+    recorded_by: str = Field(description="Who recorded it: the person, or a coordinator on their behalf.")
+
+
+class DepartmentInterestWithdrawn(Contract):
+    event_name: ClassVar[str] = "registry.interest.department_withdrawn"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = (
+        "A declared interest in a city department was withdrawn, with a reason (部署との利害関係の申告の取下げ)."
+    )
+
+    declaration_id: UUID = Field(description="The declaration withdrawn.")
+    person_sub: str = Field(description="The person who had declared the interest.")
+    department_id: UUID = Field(description="The city department concerned.")
+    kind: InterestKind = Field(description="The nature of the interest withdrawn.")
+    reason: str = Field(description="Why it was withdrawn (at most 200 characters).")
+    withdrawn_at: datetime = Field(description="When the withdrawal was recorded.")
+    recorded_by: str = Field(description="Who recorded it: the person, or a coordinator on their behalf.")
+
+
 PUBLISHED: tuple[type[Contract], ...] = (
     DepartmentCreated,
     StaffAssigned,
@@ -216,4 +250,6 @@ PUBLISHED: tuple[type[Contract], ...] = (
     CommitteeActingChairElected,
     InterestDeclared,
     InterestWithdrawn,
+    DepartmentInterestDeclared,
+    DepartmentInterestWithdrawn,
 )

@@ -329,6 +329,99 @@ async def test_interests_are_declared_withdrawn_and_read_publicly(registry: Plat
     assert_problem(twice, 409, "already_withdrawn")
 
 
+async def test_interests_in_a_department_are_declared_listed_with_group_interests_and_withdrawn(
+    registry: Platform,
+) -> None:
+    client, app = registry.clients["registry"], app_of(registry)
+    dept, _ = await department(registry, "staff-1")
+    group = uuid.uuid4()
+    member = registry.token("s-9", "staff")
+    in_group = await ok(
+        client.post("/interests/me", json={"group_id": str(group), "kind": "member"}, headers=member), 201
+    )
+    body = {"department_id": dept, "kind": "other", "note": "2023年度まで在籍"}
+    declared = await ok(
+        client.post("/interests/me/departments", json=body, headers={**member, "If-Match": in_group.headers["ETag"]}),
+        201,
+    )
+    view = declared.json()
+    assert (view["person_sub"], view["department_id"], view["kind"], view["recorded_by"], view["active"]) == (
+        "s-9",
+        dept,
+        "other",
+        "s-9",
+        True,
+    )
+    assert app.declared_department_interest("s-9", uuid.UUID(dept)) is True
+    # A coordinator records a relative's tie on another person's behalf.
+    await ok(
+        client.post(
+            "/interests/people/s-8/departments",
+            json={"department_id": dept, "kind": "close_relation"},
+            headers=coord(registry),
+        ),
+        201,
+    )
+    about = (await ok(client.get(f"/interests/departments/{dept}"))).json()
+    assert [(d["person_sub"], d["kind"], d["recorded_by"]) for d in about["items"]] == [
+        ("s-9", "other", "s-9"),
+        ("s-8", "close_relation", "coord-1"),
+    ]
+    assert about["total"] == 2
+    # One person's listing shows both kinds.
+    person = (await ok(client.get("/interests/people/s-9"))).json()
+    assert [d["group_id"] for d in person["declarations"]] == [str(group)]
+    assert [d["department_id"] for d in person["department_declarations"]] == [dept]
+
+    etag = declared.headers["ETag"]
+    again = await client.post("/interests/me/departments", json=body, headers={**member, "If-Match": etag})
+    assert_problem(again, 409, "already_declared")
+    # The withdrawal routes name a declaration of either kind by its id.
+    withdrawal = f"/interests/me/{view['declaration_id']}/withdrawal"
+    withdrawn = await ok(client.post(withdrawal, json={"reason": "異動から3年"}, headers={**member, "If-Match": etag}))
+    kinds = withdrawn.json()
+    assert [(d["active"], d["withdrawal_reason"]) for d in kinds["department_declarations"]] == [(False, "異動から3年")]
+    assert [d["active"] for d in kinds["declarations"]] == [True]
+    # Withdrawn, but the recusal holds for a cooling-off year, as for a group.
+    assert app.declared_department_interest("s-9", uuid.UUID(dept)) is True
+    twice = await client.post(
+        withdrawal, json={"reason": "再度"}, headers={**member, "If-Match": withdrawn.headers["ETag"]}
+    )
+    assert_problem(twice, 409, "already_withdrawn")
+
+
+async def test_refuses_an_interest_in_an_unknown_department_or_on_someone_elses_behalf(registry: Platform) -> None:
+    client = registry.clients["registry"]
+    dept, _ = await department(registry, "staff-1")
+    member = registry.token("s-9", "staff")
+    before = stored_events(registry)
+    unknown = {"department_id": str(uuid.uuid4()), "kind": "member"}
+    problem = assert_problem(
+        await client.post("/interests/me/departments", json=unknown, headers=member), 404, "not_found"
+    )
+    assert "部署" in problem["title_ja"]
+    assert_problem(
+        await client.post("/interests/people/s-8/departments", json=unknown, headers=coord(registry)), 404, "not_found"
+    )
+    # Only the person themself, or a coordinator on their behalf.
+    someone_else = {"department_id": dept, "kind": "member"}
+    assert_problem(
+        await client.post("/interests/people/s-8/departments", json=someone_else, headers=member), 403, "forbidden_role"
+    )
+    assert_problem(await client.post("/interests/me/departments", json=someone_else), 401, "missing_token")
+    bad = {"department_id": "not-a-uuid", "kind": "member"}
+    problem = assert_problem(
+        await client.post("/interests/me/departments", json=bad, headers=member), 422, "validation_failed"
+    )
+    assert [e["field"] for e in problem["errors"]] == ["department_id"]
+    assert stored_events(registry) == before
+    # Another person's declaration cannot be withdrawn through one's own routes: it is not theirs to name.
+    declared = await ok(client.post("/interests/me/departments", json=someone_else, headers=member), 201)
+    theirs = f"/interests/me/{declared.json()['declaration_id']}/withdrawal"
+    other = registry.token("s-7", "staff")
+    assert_problem(await client.post(theirs, json={"reason": "x"}, headers=other), 404, "not_found")
+
+
 async def test_an_id_of_another_kind_is_simply_not_found(registry: Platform) -> None:
     client = registry.clients["registry"]
     dept, _ = await department(registry, "staff-1")

@@ -261,6 +261,58 @@ def test_a_coordinator_records_a_declaration_on_a_members_behalf(app: Any) -> No
     assert found == [("m-1", "member", "coord-1"), ("m-1", "business", "m-1"), ("m-2", "close_relation", "coord-1")]
 
 
+def test_an_interest_in_a_department_is_declared_listed_and_withdrawn_beside_group_interests(app: Any) -> None:
+    dept = app.create_department(COORD, "COMM", "協働コミュニティ課", None).id
+    group = uuid.uuid4()
+    _, in_group = app.declare_interest(actor("s-1"), None, "s-1", group, "member", None)
+    interests, in_dept = app.declare_department_interest(actor("s-1"), None, "s-1", dept, "other", "2023年度まで在籍")
+    # One counter over both kinds: the id names exactly one declaration of either kind.
+    assert in_dept != in_group
+    [declared] = interests.department_declarations
+    assert (declared.department_id, declared.kind, declared.note, declared.recorded_by) == (
+        dept,
+        "other",
+        "2023年度まで在籍",
+        "s-1",
+    )
+    assert [d.group_id for d in interests.declarations] == [group]
+    assert app.declared_department_interest("s-1", dept) is True
+    assert app.declared_department_interest("s-1", uuid.uuid4()) is False
+    assert app.declared_department_interest("s-2", dept) is False
+    assert app.declared_interest("s-1", dept) is False  # a department is not a group
+    with refused("already_declared"):
+        app.declare_department_interest(actor("s-1"), None, "s-1", dept, "other", None)
+    app.declare_department_interest(actor("coord-1"), None, "s-2", dept, "close_relation", None)
+    assert [(sub, d.kind, d.recorded_by) for sub, d in app.interests_in_department(dept)] == [
+        ("s-1", "other", "s-1"),
+        ("s-2", "close_relation", "coord-1"),
+    ]
+
+    interests = app.withdraw_interest(actor("s-1"), None, "s-1", in_dept, "異動から3年が経過")
+    [withdrawn] = interests.department_declarations
+    assert (withdrawn.active, withdrawn.withdrawal_reason, withdrawn.withdrawn_by) == (
+        False,
+        "異動から3年が経過",
+        "s-1",
+    )
+    assert interests.declarations[0].active  # the group declaration is untouched
+    # The same cooling-off year as for a group.
+    assert app.declared_department_interest("s-1", dept) is True
+    app.clock.move_to(lambda: datetime(2026, 6, 2, 1, tzinfo=UTC))
+    assert app.declared_department_interest("s-1", dept) is False
+    with refused("already_withdrawn"):
+        app.withdraw_interest(actor("s-1"), None, "s-1", in_dept, "再度")
+
+
+def test_refuses_an_interest_in_a_department_that_does_not_exist_and_stores_nothing(app: Any) -> None:
+    before = app.recorder.max_notification_id()
+    with refused("not_found") as refusal:
+        app.declare_department_interest(actor("s-1"), None, "s-1", uuid.uuid4(), "member", None)
+    assert refusal.value.data == {"what": "department"}
+    assert app.recorder.max_notification_id() == before
+    assert app.interests_of("s-1") is None
+
+
 def test_a_department_code_is_taken_only_once(app: Any) -> None:
     app.create_department(COORD, "COMM", "協働コミュニティ課", None)
     with refused("department_code_taken"):
@@ -310,6 +362,8 @@ def test_every_published_org_contract_is_produced_by_some_event(app: Any) -> Non
     app.end_membership(COORD, None, board.id, "m-1", None, "resigned")
     _, declaration = app.declare_interest(actor("m-1"), None, "m-1", group, "member", None)
     app.withdraw_interest(actor("m-1"), None, "m-1", declaration, "退会")
+    _, declaration = app.declare_department_interest(actor("m-1"), None, "m-1", dept, "other", None)
+    app.withdraw_interest(actor("m-1"), None, "m-1", declaration, "異動")
     produced = {
         type(c)
         for n in app.recorder.select_notifications(start=1, limit=100)

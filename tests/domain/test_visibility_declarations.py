@@ -193,7 +193,10 @@ PUBLISHED_TYPES = {
         f"registry.Committee.{n}"
         for n in ("Established", "MemberAppointed", "OfficersChanged", "MembershipEnded", "ActingChairElected")
     ),
-    *(f"registry.Interests.{n}" for n in ("Opened", "Declared", "Withdrawn")),
+    *(
+        f"registry.Interests.{n}"
+        for n in ("Opened", "Declared", "Withdrawn", "DepartmentDeclared", "DepartmentWithdrawn")
+    ),
     *(
         f"proposals.Call.{n}"
         for n in (

@@ -9,7 +9,13 @@ import nats
 import pytest
 
 from kyodo_contracts import stream_name
-from kyodo_contracts.registry_org import PUBLISHED, CommitteeMemberAppointed, InterestDeclared
+from kyodo_contracts.registry_org import (
+    PUBLISHED,
+    CommitteeMemberAppointed,
+    DepartmentInterestDeclared,
+    DepartmentInterestWithdrawn,
+    InterestDeclared,
+)
 from kyodo_shared.bus.cloudevents import H_CORRELATION, H_TYPE, decode
 from kyodo_shared.web.devissuer import DevIssuer
 
@@ -32,8 +38,8 @@ async def stream_messages(nats_url: str, namespace: str) -> list[tuple[dict[str,
         await nc.close()
 
 
-async def every_step(p: Platform) -> uuid.UUID:
-    """Walk every org command once over HTTP; returns the group the interest was declared in."""
+async def every_step(p: Platform) -> tuple[uuid.UUID, str]:
+    """Walk every org command once over HTTP; returns the group and the department interests were declared in."""
     client, group = p.clients["registry"], uuid.uuid4()
 
     async def send(method: str, path: str, body: object, etag: str | None = None, sub: str = "coord-1") -> str:
@@ -82,8 +88,17 @@ async def every_step(p: Platform) -> uuid.UUID:
     assert declared.status_code == 201, declared.text
     withdrawal = f"/interests/me/{declared.json()['declaration_id']}/withdrawal"
     headers = {**p.token("m-1", "reviewer"), "If-Match": declared.headers["ETag"]}
-    assert (await client.post(withdrawal, json={"reason": "退会した"}, headers=headers)).status_code == 200
-    return group
+    withdrawn = await client.post(withdrawal, json={"reason": "退会した"}, headers=headers)
+    assert withdrawn.status_code == 200, withdrawn.text
+    headers = {**p.token("m-1", "reviewer"), "If-Match": withdrawn.headers["ETag"]}
+    declared = await client.post(
+        "/interests/me/departments", json={"department_id": dept, "kind": "other", "note": "元職員"}, headers=headers
+    )
+    assert declared.status_code == 201, declared.text
+    withdrawal = f"/interests/me/{declared.json()['declaration_id']}/withdrawal"
+    headers = {**p.token("m-1", "reviewer"), "If-Match": declared.headers["ETag"]}
+    assert (await client.post(withdrawal, json={"reason": "利害関係が解消"}, headers=headers)).status_code == 200
+    return group, dept
 
 
 async def test_every_org_step_arrives_as_its_contract_event_and_no_name_is_published(
@@ -91,7 +106,7 @@ async def test_every_org_step_arrives_as_its_contract_event_and_no_name_is_publi
 ) -> None:
     settings = settings_for("registry", backend, nats_url, bus_namespace, issuer)
     async with platform({"registry": settings}, issuer) as p:
-        group = await every_step(p)
+        group, dept = await every_step(p)
         expected = {c.ce_type() for c in PUBLISHED}
 
         async def all_published() -> list[tuple[dict[str, str], bytes]] | None:
@@ -118,3 +133,16 @@ async def test_every_org_step_arrives_as_its_contract_event_and_no_name_is_publi
     assert "name" not in json.loads(next(b for h, b in messages if h[H_TYPE] == CommitteeMemberAppointed.ce_type()))
     [declared] = [e.data for e in envelopes if isinstance(e.data, InterestDeclared)]
     assert (declared.person_sub, declared.group_id, declared.kind.value) == ("m-1", group, "member")
+    [in_dept] = [e.data for e in envelopes if isinstance(e.data, DepartmentInterestDeclared)]
+    assert (in_dept.person_sub, str(in_dept.department_id), in_dept.kind.value, in_dept.note) == (
+        "m-1",
+        dept,
+        "other",
+        "元職員",
+    )
+    [out] = [e.data for e in envelopes if isinstance(e.data, DepartmentInterestWithdrawn)]
+    assert (out.declaration_id, out.department_id, out.reason) == (
+        in_dept.declaration_id,
+        in_dept.department_id,
+        "利害関係が解消",
+    )

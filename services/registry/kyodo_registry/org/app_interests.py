@@ -1,6 +1,7 @@
-"""Declared interests (利害関係の申告) as use cases, and the registry's conflict rule drawn from them: nobody decides
-on a group they act for or declared an interest in. Also what every org use case shares: finding an aggregate of
-a kind, optimistic concurrency for aggregates that may not exist yet, and the directories."""
+"""Declared interests (利害関係の申告) in groups and in departments as use cases, and the registry's conflict rule
+drawn from them: nobody decides on a group they act for or declared an interest in. Also what every org use case
+shares: finding an aggregate of a kind, optimistic concurrency for aggregates that may not exist yet, and the
+directories."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ from eventsourcing.domain import Aggregate
 
 from kyodo_registry.app_base import RegistryBase
 from kyodo_registry.domain import Group
-from kyodo_registry.org.domain import Declaration, Directory, Interests, group_interests, interests_id
+from kyodo_registry.org.domain import (
+    Declaration,
+    Department,
+    DepartmentDeclaration,
+    Directory,
+    Interests,
+    department_interests,
+    group_interests,
+    interests_id,
+)
 from kyodo_shared.domain.actors import Actor
 from kyodo_shared.domain.refusals import Expected, Refusal, check_version
 from kyodo_shared.store.aggregates import find
@@ -55,11 +65,20 @@ class InterestCommands(RegistryBase):
         interests = self.interests_of(person_sub)
         if interests is None:
             return False
-        cutoff = self.clock() - timedelta(days=RECUSAL_COOLING_OFF_DAYS)
+        return any(d.group_id == group_id and self._still_binding(d) for d in interests.declarations)
+
+    def declared_department_interest(self, person_sub: str, department_id: UUID) -> bool:
+        """Whether the person has a declared interest in the department, by the same cooling-off rule as a group."""
+        interests = self.interests_of(person_sub)
+        if interests is None:
+            return False
         return any(
-            d.group_id == group_id and (d.withdrawn_at is None or datetime.fromisoformat(d.withdrawn_at) > cutoff)
-            for d in interests.declarations
+            d.department_id == department_id and self._still_binding(d) for d in interests.department_declarations
         )
+
+    def _still_binding(self, d: Declaration | DepartmentDeclaration) -> bool:
+        cutoff = self.clock() - timedelta(days=RECUSAL_COOLING_OFF_DAYS)
+        return d.withdrawn_at is None or datetime.fromisoformat(d.withdrawn_at) > cutoff
 
     def interests_in(self, group_id: UUID) -> list[tuple[str, Declaration]]:
         """Every declaration (withdrawn ones too) about the group, by person."""
@@ -68,6 +87,17 @@ class InterestCommands(RegistryBase):
             interests = self.interests_of(person_sub)
             if interests is not None:
                 found += [(person_sub, d) for d in interests.declarations if d.group_id == group_id]
+        return found
+
+    def interests_in_department(self, department_id: UUID) -> list[tuple[str, DepartmentDeclaration]]:
+        """Every declaration (withdrawn ones too) about the department, by person."""
+        found: list[tuple[str, DepartmentDeclaration]] = []
+        for person_sub in self._directory(department_interests(department_id)).entries:
+            interests = self.interests_of(person_sub)
+            if interests is not None:
+                found += [
+                    (person_sub, d) for d in interests.department_declarations if d.department_id == department_id
+                ]
         return found
 
     def declare_interest(
@@ -99,6 +129,34 @@ class InterestCommands(RegistryBase):
         self.save(*changed)
         return interests, declaration_id
 
+    def declare_department_interest(
+        self,
+        actor: Actor,
+        expected: Expected,
+        person_sub: str,
+        department_id: UUID,
+        kind: str,
+        note: str | None,
+    ) -> tuple[Interests, UUID]:
+        # The department must exist (a mistyped id would recuse nobody); checked first, so an unknown department
+        # is a 404 before any If-Match question (428/412), as for every other thing that does not exist.
+        if self._find(department_id, Department) is None:
+            raise Refusal("not_found", what="department")
+        interests = self.interests_of(person_sub)
+        self._expect(interests, expected)
+        interests = interests or Interests(person_sub, actor.trace_dict())
+        declaration_id = interests.declare_department(
+            department_id, kind, note, self.clock().isoformat(), actor.sub, actor.trace_dict()
+        )
+        changed: list[Aggregate] = [interests]
+        index = self._directory(department_interests(department_id))
+        if person_sub not in index.entries:
+            # The department's index learns of the person in the same transaction as their first declaration about it.
+            index.list(person_sub, "", actor.trace_dict())
+            changed.append(index)
+        self.save(*changed)
+        return interests, declaration_id
+
     def withdraw_interest(
         self,
         actor: Actor,
@@ -107,6 +165,7 @@ class InterestCommands(RegistryBase):
         declaration_id: UUID,
         reason: str,
     ) -> Interests:
+        """Withdraw a declaration about a group or a department, named by its id."""
         interests = self.interests_of(person_sub)
         if interests is None:
             raise Refusal("not_found", what="declaration")

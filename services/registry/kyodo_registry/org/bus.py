@@ -19,6 +19,8 @@ from kyodo_contracts.registry_org import (
     CommitteeMembershipEnded,
     CommitteeOfficersChanged,
     DepartmentCreated,
+    DepartmentInterestDeclared,
+    DepartmentInterestWithdrawn,
     InterestDeclared,
     InterestKind,
     InterestWithdrawn,
@@ -177,6 +179,34 @@ def _interest_withdrawn(event: Any) -> Sequence[Contract]:
     ]
 
 
+def _department_interest_declared(event: Any) -> Sequence[Contract]:
+    return [
+        DepartmentInterestDeclared(
+            declaration_id=event.declaration_id,
+            person_sub=event.person_sub,
+            department_id=event.department_id,
+            kind=InterestKind(event.kind),
+            note=event.note,
+            declared_at=datetime.fromisoformat(event.declared_at),
+            recorded_by=event.recorded_by,
+        )
+    ]
+
+
+def _department_interest_withdrawn(event: Any) -> Sequence[Contract]:
+    return [
+        DepartmentInterestWithdrawn(
+            declaration_id=event.declaration_id,
+            person_sub=event.person_sub,
+            department_id=event.department_id,
+            kind=InterestKind(event.kind),
+            reason=event.reason,
+            withdrawn_at=datetime.fromisoformat(event.withdrawn_at),
+            recorded_by=event.recorded_by,
+        )
+    ]
+
+
 ORG_OUTBOUND = OutboundMap(
     {
         Department.Created: _department_created,
@@ -192,6 +222,8 @@ ORG_OUTBOUND = OutboundMap(
         Committee.ActingChairElected: _acting_chair_elected,
         Interests.Declared: _interest_declared,
         Interests.Withdrawn: _interest_withdrawn,
+        Interests.DepartmentDeclared: _department_interest_declared,
+        Interests.DepartmentWithdrawn: _department_interest_withdrawn,
     },
     internal={
         # The one team exists from its first member on; it has nothing to say until someone joins.

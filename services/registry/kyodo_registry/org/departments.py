@@ -143,3 +143,7 @@ COMMITTEES = "committees"
 
 def group_interests(group_id: UUID) -> str:
     return f"group-interests:{group_id}"
+
+
+def department_interests(department_id: UUID) -> str:
+    return f"department-interests:{department_id}"

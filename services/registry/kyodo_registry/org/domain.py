@@ -14,8 +14,15 @@ from kyodo_registry.org.committees import (
     Term,
 )
 from kyodo_registry.org.common import ORG_NAMESPACE
-from kyodo_registry.org.departments import COMMITTEES, DEPARTMENTS, Department, Directory, group_interests
-from kyodo_registry.org.interests import Declaration, InterestKind, Interests, interests_id
+from kyodo_registry.org.departments import (
+    COMMITTEES,
+    DEPARTMENTS,
+    Department,
+    Directory,
+    department_interests,
+    group_interests,
+)
+from kyodo_registry.org.interests import Declaration, DepartmentDeclaration, InterestKind, Interests, interests_id
 from kyodo_registry.org.team import TEAM_ID, Stint, Team
 
 AGGREGATES = (Department, Directory, Team, Committee, Interests)
@@ -34,6 +41,7 @@ __all__ = [
     "CommitteeKind",
     "Declaration",
     "Department",
+    "DepartmentDeclaration",
     "Directory",
     "InterestKind",
     "Interests",
@@ -42,6 +50,7 @@ __all__ = [
     "Stint",
     "Team",
     "Term",
+    "department_interests",
     "group_interests",
     "interests_id",
 ]

@@ -28,6 +28,8 @@ PUBLIC_EVENTS: tuple[type, ...] = (
     Interests.Opened,
     Interests.Declared,
     Interests.Withdrawn,
+    Interests.DepartmentDeclared,
+    Interests.DepartmentWithdrawn,
 )
 
 EVENTS: dict[str, EventPolicy] = {
