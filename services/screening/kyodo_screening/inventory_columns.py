@@ -82,14 +82,17 @@ def cell_value(column: Column, raw: str) -> object:
     return _text(column, raw)
 
 
-# A line break inside a quoted cell is kept as LF, however the file wrote it; only then is a CR a control character.
+# A line break inside a quoted cell is kept as LF, whether the file wrote CRLF, LF or a lone CR.
 _NEWLINES = re.compile(r"\r\n?")
+# Unicode's control characters (category Cc, exactly these ranges) but the tab and the line feed. A regex: asking
+# unicodedata character by character made a 5 MB file take 0.76 s to parse instead of 0.29 s.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _text(column: Column, raw: str) -> str:
     """The text as written, without surrounding spaces: not NFKC'd, and a formula-looking text stays text."""
     text = _NEWLINES.sub("\n", raw).strip(SPACE)
-    if any(unicodedata.category(char) == "Cc" and char not in "\n\t" for char in text):
+    if _CONTROL.search(text):
         raise CellInvalid(
             "control_character",
             f"{column.label_ja}に使用できない制御文字が含まれています（改行とタブは使用できます）",
