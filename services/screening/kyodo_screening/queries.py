@@ -1,0 +1,99 @@
+"""Reads, each deciding who may see what: the inventory is public; a round's draft only for coordinators; a
+project's self-check and the team's assessments stay within the screening until its decision publishes them —
+and a team member sees others' assessments only after submitting their own (independence)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from kyodo_screening import index
+from kyodo_screening.app_base import ScreeningBase
+from kyodo_screening.domain import Round
+from kyodo_screening.screening import screening_id
+from kyodo_screening.vocabulary import RoundStatus
+from kyodo_shared.domain.actors import Principal, Role
+from kyodo_shared.domain.refusals import Refusal
+
+# What a decision keeps for auditors only: who is behind each label, and the working fields.
+_RESTRICTED = ("labels", "coordinator_sub")
+
+
+def public_decision(decision: dict[str, Any]) -> dict[str, Any]:
+    """A decision as the register publishes it: assessments by label, nobody named."""
+    shown = {k: v for k, v in decision.items() if k not in _RESTRICTED}
+    shown["assessments"] = [{k: v for k, v in a.items() if k != "member_sub"} for a in decision["assessments"]]
+    return shown
+
+
+def _has(principal: Principal | None, *roles: Role) -> bool:
+    return principal is not None and any(principal.has(role) for role in roles)
+
+
+class ScreeningQueries(ScreeningBase):
+    def read_round(self, principal: Principal | None, round_id: UUID) -> Round:
+        found = self.get_round(round_id)
+        if found.status == RoundStatus.DRAFT and not _has(principal, Role.COORDINATOR, Role.AUDITOR):
+            raise Refusal("round_not_found")
+        return found
+
+    def round_projects(
+        self, principal: Principal | None, round_id: UUID, department_id: UUID | None, offset: int, limit: int
+    ) -> tuple[list[index.ProjectRow], int]:
+        found = self.read_round(principal, round_id)
+        department = None if department_id is None else str(department_id)
+        return index.round_projects(self.db, found, department, offset, limit)
+
+    def screening_of(self, principal: Principal | None, round_id: UUID, project_id: UUID) -> dict[str, Any]:
+        """One project's screening in a round as this caller may see it."""
+        found = self.read_round(principal, round_id)
+        project = self.get_project(project_id)
+        screening = self.find_screening(screening_id(round_id, project_id))
+        insider = _has(principal, Role.COORDINATOR, Role.AUDITOR)
+        liaison = principal is not None and self.view.liaison(str(project.department_id)) == principal.sub
+        view: dict[str, Any] = {
+            "round_id": round_id,
+            "project_id": project_id,
+            "department_id": project.department_id,
+            "fiscal_year": project.fiscal_year,
+            "project": project.record,
+            "status": "pending" if screening is None else screening.status,
+            "cycle": 1 if screening is None else screening.cycle,
+            "version": None if screening is None else screening.version,
+            "self_checked": screening is not None and screening.self_check is not None,
+            "assessment_count": 0 if screening is None else len(screening.assessments),
+            "self_check": None,
+            "decisions": [] if screening is None else [public_decision(d) for d in screening.decisions],
+            "checklist": found.spec["checklist"],
+        }
+        if screening is not None and screening.self_check is not None and (insider or liaison):
+            view["self_check"] = screening.self_check["answers"]
+        return view
+
+    def assessments_of(self, principal: Principal, round_id: UUID, project_id: UUID) -> list[dict[str, Any]]:
+        """The current cycle's assessments: coordinators and auditors always; a member of the round's team only
+        after submitting their own (before that, 403 — the count is on the screening itself)."""
+        found = self.read_round(principal, round_id)
+        screening = self.find_screening(screening_id(round_id, project_id))
+        given = {} if screening is None else screening.assessments
+        if not _has(principal, Role.COORDINATOR, Role.AUDITOR):
+            if principal.sub not in found.team:
+                raise Refusal("not_on_round_team")
+            if principal.sub not in given:
+                raise Refusal("assess_first")
+        return [given[sub] for sub in sorted(given)]
+
+    def department_projects(
+        self, department_id: UUID, fiscal_year: int | None, offset: int, limit: int
+    ) -> tuple[list[index.ProjectRow], int]:
+        return index.department_projects(self.db, str(department_id), fiscal_year, offset, limit)
+
+    def department_records(self, department_id: UUID, fiscal_year: int) -> list[dict[str, Any]]:
+        """Every project of a department's year as stored (for the CSV export), by project number."""
+        ids = index.department_project_ids(self.db, str(department_id), fiscal_year)
+        return [self.get_project(UUID(project_id)).record for project_id in ids]
+
+    def rounds(
+        self, principal: Principal | None, offset: int, limit: int
+    ) -> tuple[list[tuple[str, int, str, str]], int]:
+        return index.list_rounds(self.db, _has(principal, Role.COORDINATOR, Role.AUDITOR), offset, limit)

