@@ -7,15 +7,19 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from kyodo_info_hub.api import routers
+from kyodo_info_hub.api_register import router as register_router
 from kyodo_info_hub.app import InfoHubApplication
 from kyodo_info_hub.bus import READ_MODELS, SUBSCRIPTIONS
+from kyodo_info_hub.messages import TERMS
 from kyodo_info_hub.migrations import upgrade
+from kyodo_info_hub.open_register import routers as open_register_routers
 from kyodo_info_hub.settings import InfoHubSettings
 from kyodo_shared.runtime import Kernel, open_foundation
 from kyodo_shared.service import ServiceSpec
 from kyodo_shared.settings import KernelSettings
 from kyodo_shared.web.app import create_service_app
 from kyodo_shared.web.auth import JwksVerifier
+from kyodo_shared.web.messages import MessageTable
 
 SERVICE_NAME = "info-hub"
 
@@ -40,8 +44,12 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         kernel=kernel,
         verifier=verifier or JwksVerifier(settings.auth),
         title="Kyodo info-hub (こくぶんじ市民活動センター)",
-        description="The civic activity center's public portal: the group directory, open calls, open data.",
-        routers=routers,
+        description=(
+            "The civic activity center's public portal: the group directory, open calls, the screening register "
+            "(事業の選別の結果), open data."
+        ),
+        routers=[*routers, register_router, *open_register_routers],
+        messages=MessageTable(terms=TERMS),
     )
 
 

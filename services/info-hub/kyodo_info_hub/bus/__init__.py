@@ -3,8 +3,12 @@
 | source (stream) | read model (tables) | shown at |
 |---|---|---|
 | registry (KYODO_REGISTRY) | `directory` (`directory_groups`) | `/groups` |
+| registry (KYODO_REGISTRY) | `departments` (`hub_departments`) | department names in `/screening/…` |
 | checkpoints (KYODO_CHECKPOINTS) | `open_data` (`open_checkpoints`, `open_keys`) | `/open-data/…` |
 | proposals (KYODO_PROPOSALS) | `calls` (`portal_calls`) | `/calls` |
+| screening (KYODO_SCREENING) | `screening` (`screening_*`: projects, rounds, decisions, forms) | `/screening/…` |
+
+The screening register is also open data, whole, at `/open-data/screening-register.json`.
 
 Each handler applies its effect in the transaction that records the message's sequence, so a redelivered or
 replayed message changes nothing twice (`kyodo replay info-hub --from-scratch` empties `READ_MODELS` and refills
@@ -13,12 +17,39 @@ them from the streams).
 
 from __future__ import annotations
 
-from kyodo_info_hub.bus import calls, directory, open_data
+from collections.abc import Mapping
+
+from kyodo_contracts import Contract
+from kyodo_info_hub.bus import calls, departments, directory, open_data, screening
+from kyodo_shared.bus.consumer import Handler
 from kyodo_shared.runtime import Subscription
 
+
+def merged(*tables: Mapping[type[Contract], Handler]) -> dict[type[Contract], Handler]:
+    """Several read models' handlers of one source; a contract has one handler, so one claimed twice is an error."""
+    handlers: dict[type[Contract], Handler] = {}
+    for table in tables:
+        for contract, handler in table.items():
+            if contract in handlers:
+                raise ValueError(f"{contract.ce_type()} has two handlers: one read model must apply both effects")
+            handlers[contract] = handler
+    return handlers
+
+
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
-    Subscription(source="registry", handlers=directory.HANDLERS, batch_handlers=directory.BATCH_HANDLERS),
+    Subscription(
+        source="registry",
+        handlers=merged(directory.HANDLERS, departments.HANDLERS),
+        batch_handlers=directory.BATCH_HANDLERS,
+    ),
     Subscription(source="checkpoints", handlers=open_data.HANDLERS),
     Subscription(source="proposals", handlers=calls.HANDLERS),
+    Subscription(source="screening", handlers=screening.HANDLERS),
 )
-READ_MODELS: tuple[str, ...] = (*directory.TABLES, *open_data.TABLES, *calls.TABLES)
+READ_MODELS: tuple[str, ...] = (
+    *directory.TABLES,
+    *departments.TABLES,
+    *open_data.TABLES,
+    *calls.TABLES,
+    *screening.TABLES,
+)
