@@ -59,7 +59,7 @@ class ProjectRecord(ContractModel):
     beneficiaries: str = Field(description="対象者.")
     delivery: str = Field(description="Current way of delivery (実施方法).")
     period: str = Field(description="期間.")
-    contact: str = Field(description="The section to contact (担当); a section, never a person.")
+    contact_section: str = Field(description="The section to contact (担当課・係); a section, never a person.")
     group_ids: list[UUID] = Field(description="Civic activity groups named in the project (for recusal).")
 
 

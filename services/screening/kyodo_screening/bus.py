@@ -20,8 +20,16 @@ _project, _round, _screening = events_of(Project), events_of(Round), events_of(S
 
 
 def record_of(project_id: Any, department_id: Any, fiscal_year: int, record: dict[str, Any]) -> c.ProjectRecord:
+    # The record's `contact` (担当) is a section; on the wire it is named for what it is, `contact_section`.
+    fields = {k: v for k, v in record.items() if k != "contact"}
     return c.ProjectRecord.produce(
-        {**record, "project_id": str(project_id), "department_id": str(department_id), "fiscal_year": fiscal_year}
+        {
+            **fields,
+            "contact_section": record["contact"],
+            "project_id": str(project_id),
+            "department_id": str(department_id),
+            "fiscal_year": fiscal_year,
+        }
     )
 
 

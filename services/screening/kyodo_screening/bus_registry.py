@@ -61,7 +61,13 @@ def _on_team_or_interest(event: Contract, tx: Tx) -> None:
             "ON CONFLICT DO NOTHING",
             (str(event.declaration_id), event.person_sub, str(event.group_id), event.declared_at.isoformat()),
         )
-    elif isinstance(event, o.InterestWithdrawn):
+    elif isinstance(event, o.DepartmentInterestDeclared):
+        tx.execute(
+            "INSERT INTO reg_interests (declaration_id, person_sub, department_id, declared_at) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            (str(event.declaration_id), event.person_sub, str(event.department_id), event.declared_at.isoformat()),
+        )
+    elif isinstance(event, o.InterestWithdrawn | o.DepartmentInterestWithdrawn):
         tx.execute(
             "UPDATE reg_interests SET withdrawn_at = %s WHERE declaration_id = %s",
             (event.withdrawn_at.isoformat(), str(event.declaration_id)),
@@ -77,5 +83,7 @@ FOLLOWED: tuple[type[Contract], ...] = (
     o.TeamMemberLeft,
     o.InterestDeclared,
     o.InterestWithdrawn,
+    o.DepartmentInterestDeclared,
+    o.DepartmentInterestWithdrawn,
 )
 HANDLERS: dict[type[Contract], Handler] = dict.fromkeys(FOLLOWED, on_registry_event)

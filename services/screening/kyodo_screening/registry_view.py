@@ -3,9 +3,14 @@ who is on a department's staff, its liaison, the cross-department team on a day,
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from kyodo_shared.store.db import Database
+
+
+# As the registry recuses (kyodo_registry.org.app_interests.RECUSAL_COOLING_OFF_DAYS; services never import each
+# other, so the rule is restated here).
+RECUSAL_COOLING_OFF_DAYS = 365
 
 
 class RegistryView:
@@ -46,10 +51,11 @@ class RegistryView:
             )
         return {str(row[0]): str(row[1]) for row in rows}
 
-    def interested(self, person_sub: str, department_id: str, group_ids: list[str], since: date) -> bool:
-        """A declared interest in the department or in one of the groups, not withdrawn before `since` (the
-        round's date): a withdrawal during the round does not undo a conflict for it."""
-        cut = since.isoformat()
+    def interested(self, person_sub: str, department_id: str, group_ids: list[str], on: date) -> bool:
+        """A declared interest in the department or in one of the groups on the round's date: current, or withdrawn
+        less than a year before it — the registry's cooling-off year (a withdrawal does not lift a recusal on the
+        spot: declare, withdraw, assess) — or withdrawn since (the round's recusals do not change under it)."""
+        cut = (on - timedelta(days=RECUSAL_COOLING_OFF_DAYS)).isoformat()
         targets = [department_id, *group_ids]
         marks = ", ".join(["%s"] * len(targets))
         with self.db.transaction(read_only=True) as tx:

@@ -90,8 +90,8 @@ class ReviewCommands(ScreeningBase):
 
     def _recused(self, found: Round, project: Project, member_sub: str) -> bool:
         groups = [str(g) for g in project.record.get("group_ids") or []]
-        since = date.fromisoformat(str(found.opened_on))
-        return self.view.interested(member_sub, str(project.department_id), groups, since)
+        on = date.fromisoformat(str(found.opened_on))
+        return self.view.interested(member_sub, str(project.department_id), groups, on)
 
     def decide(
         self, actor: Actor, expected: Expected, round_id: UUID, project_id: UUID, body: dict[str, Any]
