@@ -7,7 +7,6 @@ from datetime import date, timedelta
 
 from kyodo_shared.store.db import Database
 
-
 # As the registry recuses (kyodo_registry.org.app_interests.RECUSAL_COOLING_OFF_DAYS; services never import each
 # other, so the rule is restated here).
 RECUSAL_COOLING_OFF_DAYS = 365
