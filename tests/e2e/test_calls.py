@@ -177,13 +177,13 @@ async def test_a_cancelled_call_shows_its_reason_and_a_board_below_quorum_cannot
 
         committee_id = await review_board(p, list(MEMBERS), "m-1", "m-2")
 
-        # A partner selection for a city project (プロポーザル方式), following a screening decision.
-        screening = str(uuid.uuid4())
-        partner = draft_body(committee_id, deadline, kind="partner_selection", screening_decision_id=screening)
+        # A partner selection for a city project (プロポーザル方式), here following no screening decision (one that
+        # does: tests/e2e/test_partner_selection.py).
+        partner = draft_body(committee_id, deadline, kind="partner_selection")
         other = await ok(proposals.post("/calls", json=partner, headers=coordinator(p)), 201)
         assert (other.json()["rules"]["kind"], other.json()["rules"]["screening_decision_id"]) == (
             "partner_selection",
-            screening,
+            None,
         )
         call_id = other.json()["id"]
         published = await ok(

@@ -300,7 +300,7 @@ async def test_a_tie_is_broken_by_the_committed_lottery_and_a_proposal_below_pas
 ) -> None:
     async with platform(services(backend, nats_url, bus_namespace, issuer), issuer) as p:
         # A partner selection for a city project, end to end (the other tests run open calls).
-        rule = {"kind": "partner_selection", "screening_decision_id": str(uuid.uuid4())}
+        rule = {"kind": "partner_selection"}
         results, info, _ = await three_proposals_scored(
             p, {**rule, "tie_rule": "lottery", "passing_score": "15"}, {"east": (6, 6), "west": (6, 6), "low": (4, 4)}
         )

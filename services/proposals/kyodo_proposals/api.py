@@ -76,6 +76,7 @@ def calls(request: Request, response: Response, principal: Anyone, paging: Pagin
 
 @router.get("/{call_id}", response_model=CallView, summary="One call, with its rules and amendments")
 def get_call(call_id: UUID, request: Request, response: Response, principal: Anyone) -> Any:
-    call = application(request).read_call(principal, call_id)
+    app = application(request)
+    call = app.read_call(principal, call_id)
     response.headers["ETag"] = etag_of(call.version)
-    return call_view(call)
+    return call_view(app, call)

@@ -20,7 +20,7 @@ from eventsourcing.persistence import IntegrityError
 
 from kyodo_proposals.app_base import ATTEMPTS, CLOSE_TIMER, rule_of
 from kyodo_proposals.decision import DecisionCommands
-from kyodo_proposals.domain import PUBLISHED, Call, check_deadline, check_rules
+from kyodo_proposals.domain import DRAFT, PUBLISHED, Call, check_deadline, check_rules
 from kyodo_proposals.queries import CallQueries
 from kyodo_proposals.review_app import ReviewCommands
 from kyodo_proposals.sealed import Gate
@@ -35,6 +35,8 @@ __all__ = ["CLOSE_TIMER", "GATE_CHECK_TIMER", "ProposalsApplication"]
 GATE_CHECK_TIMER = "proposals.call.gate_check"
 # Long enough for a close or cancellation in progress to finish: the check must not open a gate it is still using.
 GATE_CHECK_AFTER = timedelta(minutes=2)
+# The call kind that may follow a screening decision (the contract's `CallKind.PARTNER_SELECTION`, as stored).
+PARTNER_SELECTION = "partner_selection"
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,30 @@ class ProposalsApplication(SubmissionCommands, ReviewCommands, DecisionCommands,
         the deadline needs the service's clock)."""
         check_rules(spec)
         check_deadline(datetime.fromisoformat(str(spec["deadline"])), self.clock())
+        self._follows(spec)
+
+    def _follows(self, spec: dict[str, Any]) -> None:
+        """A partner selection may follow a screening decision (選別結果) that has reached this service, found the
+        project suitable and was not superseded by a correction. Without one it stays allowed (a city project may go
+        to プロポーザル方式 without a screening round); an open call follows none.
+
+        Checked at draft, revision and publication: a decision corrected in between stops the publication (the draft
+        is revised to follow the correction). A decision not yet here is refused as retryable (409, Retry-After):
+        the bus brings it shortly after screening decides — or never, for a wrong id."""
+        decision_id = spec.get("screening_decision_id")
+        if decision_id is None:
+            return
+        field = "screening_decision_id"
+        if spec["kind"] != PARTNER_SELECTION:
+            raise Refusal("screening_decision_not_applicable", field=field)
+        # Superseded is final, known even when only the correction has arrived: checked before "not yet here".
+        standing = self.screening.standing(str(decision_id))
+        if standing.superseded_by is not None:
+            raise Refusal("screening_decision_superseded", field=field, replaced_by=standing.superseded_by)
+        if standing.decision is None:
+            raise Refusal("screening_decision_unknown", field=field)
+        if not standing.decision.suitable:
+            raise Refusal("screening_decision_not_suitable", field=field, outcome=standing.decision.outcome)
 
     def revise_call(self, actor: Actor, expected: Expected, call_id: UUID, spec: dict[str, Any]) -> Call:
         call = self._load_call(call_id, expected)
@@ -91,9 +117,12 @@ class ProposalsApplication(SubmissionCommands, ReviewCommands, DecisionCommands,
         return self._save_call(call, timed)
 
     def publish(self, actor: Actor, expected: Expected, call_id: UUID) -> Call:
-        """The board is fixed now, from the registry's review board; the seed's commitment is published."""
+        """The board is fixed now, from the registry's review board; the seed's commitment is published. A partner
+        selection's screening decision is checked again (`_follows`)."""
         call = self._load_call(call_id, expected)
         timed = self._timed_deadline(call)
+        if call.status == DRAFT:
+            self._follows(call.spec)  # the decision it follows may have been corrected since the draft
         now = self.clock()
         board = self.view.board(str(call.spec["committee_id"]), now.astimezone(TOKYO).date())
         commitment = hashlib.sha256(self.seed(call.id)).hexdigest()

@@ -3,8 +3,8 @@ caller saw, the aggregates kept under the sealing key (a call's gate, a group's 
 deciding from the service's own data (the call, the review, its view of the registry) who may act.
 
 Dependencies come in through the constructor (the composition root, `main`, builds them): the service's clock,
-its durable timers, the registry view and the database it and the call index live in, the sealing key and the
-audit keys that sign receipts.
+its durable timers, the registry and screening views and the database they and the call index live in, the sealing
+key and the audit keys that sign receipts.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from kyodo_proposals.domain import DRAFT, IN_REVIEW, PUBLISHED, Call
 from kyodo_proposals.ranking import CallRule, CriterionRule
 from kyodo_proposals.registry_view import RegistryView
 from kyodo_proposals.review import Review, review_id
+from kyodo_proposals.screening_view import ScreeningView
 from kyodo_proposals.sealed import Gate, Proposal
 from kyodo_proposals.sealing import derived_id
 from kyodo_shared.audit.keys import AuditKeys
@@ -70,6 +71,7 @@ class ProposalsBase(Application[UUID]):
         clock: Callable[[], datetime],
         timers: Timers,
         view: RegistryView,
+        screening: ScreeningView,
         db: Database,
         sealing_key: bytes,
         keys: AuditKeys,
@@ -79,6 +81,8 @@ class ProposalsBase(Application[UUID]):
         super().__init__(env=env)
         # Receipt and publication times come from the clock here, never from inside an event.
         self.clock, self.timers, self.view, self.db = clock, timers, view, db
+        # The screening decisions a partner selection follows (選別結果), as they reached this service.
+        self.screening = screening
         # Kept outside the store (beside the audit keys): seeds and sealed ids derive from it, so nobody reading
         # the database can learn a lottery seed before the results or link a sealed record to a group.
         self.sealing_key = sealing_key

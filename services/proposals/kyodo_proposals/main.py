@@ -9,19 +9,19 @@ from uuid import UUID
 
 from fastapi import FastAPI
 
-from kyodo_proposals import demo
+from kyodo_proposals import bus_registry, bus_screening, demo
 from kyodo_proposals.api import router
 from kyodo_proposals.api_proposals import router as proposals_router
 from kyodo_proposals.api_review import router as review_router
 from kyodo_proposals.app import CLOSE_TIMER, GATE_CHECK_TIMER, ProposalsApplication
 from kyodo_proposals.app_base import SealedProposals
 from kyodo_proposals.bus import to_contracts
-from kyodo_proposals.bus_registry import HANDLERS, READ_MODELS
 from kyodo_proposals.index import NAME as INDEX_NAME
 from kyodo_proposals.index import project_calls
-from kyodo_proposals.messages import MESSAGES
+from kyodo_proposals.messages import MESSAGES, TERMS
 from kyodo_proposals.migrations import upgrade
 from kyodo_proposals.registry_view import RegistryView
+from kyodo_proposals.screening_view import ScreeningView
 from kyodo_proposals.settings import ProposalsSettings
 from kyodo_proposals.visibility import POLICY
 from kyodo_shared.runtime import Kernel, Subscription, open_foundation
@@ -55,7 +55,8 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
 
     base = open_foundation(SERVICE_NAME, settings)
     store = base.store
-    upgrade(store.db)  # the service's own tables (the registry view, the call index): its migration lineage
+    # The service's own tables (the registry and screening views, the call index): its migration lineage.
+    upgrade(store.db)
     extension_days = settings.amendment_extension_days if isinstance(settings, ProposalsSettings) else 7
     # The sealed proposals and their gates: tables of their own, which no relay, chain or metric reads.
     sealed = store.construct_sealed(lambda env: SealedProposals(env=env))
@@ -65,6 +66,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
             clock=base.clock,
             timers=store.timers,
             view=RegistryView(store.db),
+            screening=ScreeningView(store.db),
             db=store.db,
             sealing_key=sealing_key(settings.audit.keys_dir),
             keys=base.keys,
@@ -90,8 +92,11 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         keys=base.keys,
         mapper=to_contracts,
         visibility=POLICY,
-        subscriptions=[Subscription(source="registry", handlers=HANDLERS)],
-        read_models=READ_MODELS,
+        subscriptions=[
+            Subscription(source="registry", handlers=bus_registry.HANDLERS),
+            Subscription(source="screening", handlers=bus_screening.HANDLERS),
+        ],
+        read_models=[*bus_registry.READ_MODELS, *bus_screening.READ_MODELS],
         projections={INDEX_NAME: project_calls},
         timer_actions={CLOSE_TIMER: close, GATE_CHECK_TIMER: check_gate},
         sealed=sealed,
@@ -102,7 +107,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         title="Kyodo proposals (協働事業提案)",
         description="Calls for proposals, sealed proposals, the review board, decisions by published rules.",
         routers=[router, proposals_router, review_router],
-        messages=MessageTable(MESSAGES),
+        messages=MessageTable(MESSAGES, terms=TERMS),
         # How many submissions, revisions, withdrawals or reads there were is sealed information too.
         unmetered=["/calls/{call_id}/proposals"],
     )

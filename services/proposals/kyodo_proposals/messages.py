@@ -142,4 +142,45 @@ MESSAGES: dict[str, Message] = {
     ),
     "score_first": Message(403, "自分の採点を提出した後に閲覧できます", "Submit your own score first"),
     "results_not_published": Message(404, "結果は公表されていません", "Results are not published"),
+    # A partner selection follows a screening decision (選別結果) as screening's events brought it here.
+    "screening_decision_unknown": Message(
+        409,
+        "選別結果がまだ届いていません",
+        "The screening decision has not reached proposals yet",
+        "指定された選別結果は、まだこのサービスに届いていません。決定の直後であれば、少し待ってから同じ内容で"
+        "再度お試しください。続く場合は選別結果の ID を確認してください。",
+        "The screening decision named has not reached this service yet. If it was just decided, send the same "
+        "request again shortly; if this persists, check the decision's id.",
+        retry_after=5,
+    ),
+    "screening_decision_not_suitable": Message(
+        422,
+        "「協働に適する」と判断された選別結果ではありません",
+        "The screening decision did not find the project suitable",
+        "この選別結果の判断は「{outcome}」です。パートナー選定（プロポーザル方式）は「協働に適する」と判断された"
+        "事業についてのみ行えます。",
+        "This screening decision is “{outcome}”; a partner selection follows only a decision that found the "
+        "project suitable.",
+    ),
+    "screening_decision_superseded": Message(
+        422,
+        "訂正された選別結果です",
+        "The screening decision has been superseded",
+        "この選別結果は選別結果 {replaced_by} により訂正されています。訂正後の選別結果を指定してください。",
+        "This screening decision was corrected by decision {replaced_by}; name the correcting decision instead.",
+    ),
+    "screening_decision_not_applicable": Message(
+        422,
+        "選別結果に基づく募集はパートナー選定のみです",
+        "Only a partner selection follows a screening decision",
+        "提案制度（open_call）の募集は選別結果に基づきません。screening_decision_id を指定しないでください。",
+        "An open call follows no screening decision: leave screening_decision_id out.",
+    ),
+}
+
+# The screening outcomes a refusal names, in both languages (the contract's `Outcome` values).
+TERMS: dict[str, tuple[str, str]] = {
+    "suitable": ("協働に適する", "suitable"),
+    "not_suitable": ("協働に適さない", "not suitable"),
+    "needs_study": ("要検討", "needs study"),
 }

@@ -16,6 +16,7 @@ from uuid import UUID
 from kyodo_proposals.app_base import ProposalsBase
 from kyodo_proposals.domain import CANCELLED, DRAFT, RESULTS_PUBLISHED, Call, CallStatus
 from kyodo_proposals.index import IndexedCall, list_calls
+from kyodo_proposals.screening_view import Decision
 from kyodo_proposals.sealed import Proposal
 from kyodo_proposals.sealing import unseal
 from kyodo_proposals.submissions import Attachment
@@ -39,6 +40,12 @@ class CallQueries(ProposalsBase):
         if call.status == DRAFT and not is_coordinator(principal):
             raise Refusal("call_not_found")
         return call
+
+    def followed_decision(self, call: Call) -> Decision | None:
+        """The screening decision a partner selection follows, as it reached this service (None: follows none, or
+        not here yet)."""
+        decision_id = call.spec.get("screening_decision_id")
+        return self.screening.decision(str(decision_id)) if decision_id else None
 
     def find_calls(self, principal: Principal | None, offset: int, limit: int) -> tuple[list[IndexedCall], int]:
         statuses = ALL_STATUSES if is_coordinator(principal) else PUBLIC_STATUSES

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import Depends, Request, Response
 
 from kyodo_proposals.app import ProposalsApplication
 from kyodo_proposals.domain import Call
-from kyodo_proposals.schemas import CallView
+from kyodo_proposals.schemas import CallView, ScreeningDecisionView
+from kyodo_proposals.screening_view import Decision
 from kyodo_shared.web.access import optional_principal, requires
 from kyodo_shared.web.auth import Principal, Role
 from kyodo_shared.web.routes import answered
@@ -24,7 +26,28 @@ def application(request: Request) -> ProposalsApplication:
     return app
 
 
-def call_view(call: Call) -> CallView:
+# Where info-hub shows a decision of the screening register.
+REGISTER_HREF = "/api/info-hub/screening/register/{decision_id}"
+
+
+def screening_decision_view(decision: Decision | None) -> ScreeningDecisionView | None:
+    if decision is None:
+        return None
+    return ScreeningDecisionView(
+        decision_id=UUID(decision.decision_id),
+        project_number=decision.project_number,
+        title=decision.title,
+        department_id=UUID(decision.department_id),
+        fiscal_year=decision.fiscal_year,
+        outcome=decision.outcome,
+        forms=list(decision.forms),
+        superseded_by=UUID(decision.superseded_by) if decision.superseded_by else None,
+        href=REGISTER_HREF.format(decision_id=decision.decision_id),
+    )
+
+
+def call_view(app: ProposalsApplication, call: Call) -> CallView:
+    """The call with the screening decision it follows (read from the service's own view of screening)."""
     return CallView(
         id=call.id,
         version=call.version,
@@ -38,10 +61,11 @@ def call_view(call: Call) -> CallView:
         published_at=call.published_at,
         closed_at=call.closed_at,
         amendments=call.amendments,
+        screening_decision=screening_decision_view(app.followed_decision(call)),
     )
 
 
 def done(request: Request, response: Response, call: Call, status: int = 200) -> CallView:
     """The answer to a command on a call: its ETag and the call as a coordinator sees it."""
     answered(request, response, call.version, status)
-    return call_view(call)
+    return call_view(application(request), call)

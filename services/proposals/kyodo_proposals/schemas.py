@@ -137,6 +137,20 @@ class Reason(Strict):
     reason: Text
 
 
+class ScreeningDecisionView(BaseModel):
+    """The screening decision (選別結果) a partner selection follows, as the register shows it, linked there."""
+
+    decision_id: UUID
+    project_number: str
+    title: str
+    department_id: UUID
+    fiscal_year: int
+    outcome: str
+    forms: list[str]
+    superseded_by: UUID | None = Field(description="The correction that replaced it since, if any.")
+    href: str = Field(description="The decision in info-hub's screening register.")
+
+
 class CallView(BaseModel):
     id: UUID
     version: int
@@ -150,6 +164,7 @@ class CallView(BaseModel):
     published_at: str | None
     closed_at: str | None
     amendments: list[dict[str, Any]]
+    screening_decision: ScreeningDecisionView | None = None
 
 
 class CallSummary(BaseModel):

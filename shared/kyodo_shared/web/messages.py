@@ -23,6 +23,8 @@ class Message:
     title_en: str
     detail_ja: str | None = None
     detail_en: str | None = None
+    # Seconds after which the same request may succeed (a refusal that waits on the bus): answered as Retry-After.
+    retry_after: int | None = None
 
 
 # Words a refusal's data may name (`Refusal("not_found", what="department")`), in both languages.
@@ -162,7 +164,10 @@ class MessageTable:
             title_ja, title_en = f"{title_ja}（状態: {state}）", f"{title_en} (state: {state})"
         detail_ja = message.detail_ja.format_map(_Words(ja_words)) if message.detail_ja else None
         detail_en = message.detail_en.format_map(_Words(en_words)) if message.detail_en else None
-        return Problem(message.status, code, title_ja, title_en, detail_ja=detail_ja, detail_en=detail_en)
+        headers = {"Retry-After": str(message.retry_after)} if message.retry_after is not None else None
+        return Problem(
+            message.status, code, title_ja, title_en, detail_ja=detail_ja, detail_en=detail_en, headers=headers
+        )
 
     def for_refusal(self, refusal: Refusal) -> Problem:
         return self.problem(refusal.code, refusal.data)
