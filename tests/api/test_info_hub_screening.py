@@ -105,7 +105,7 @@ def project(department_id: uuid.UUID, n: int, fiscal_year: int = FY) -> s.Projec
         beneficiaries="高齢者",
         delivery="直営",
         period="通年",
-        contact="市民協働課 協働推進係",
+        contact_section="市民協働課 協働推進係",
         group_ids=[],
     )
 

@@ -148,7 +148,16 @@ ADDED_INDEXES = {"kyodo_audit_chain": (("kyodo_audit_chain_correlation", ("corre
 # Tables made since store-v1: the acting chairs' view (proposals_0002), the screening decisions' (proposals_0003); on
 # PostgreSQL also the sealed store's events (eventsourcing creates them, like the service's own `proposals_events`; on
 # SQLite the sealed store is its own file).
-ADDED_TABLES = {"proposals": {"reg_acting_chairs", "scr_decisions"}}
+ADDED_TABLES = {
+    "proposals": {"reg_acting_chairs", "scr_decisions"},
+    "info-hub": {
+        "hub_departments",
+        "screening_projects",
+        "screening_rounds",
+        "screening_decisions",
+        "screening_decision_forms",
+    },
+}
 ADDED_PG_TABLES = {"proposals": {"proposals_sealed_events"}}
 
 

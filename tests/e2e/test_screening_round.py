@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import uuid
 from datetime import datetime, timedelta
 from importlib.metadata import entry_points
 from typing import Any
@@ -20,7 +21,7 @@ import pytest
 from kyodo_shared.service import discover
 from kyodo_shared.web.devissuer import DevIssuer
 
-from support.calls import coordinator, ok, registered_group
+from support.calls import coordinator, ok, registered_group, review_board
 from support.harness import Backend, Platform, eventually, platform, settings_for
 from support.screening import answers, department, heard, join_team, round_body
 
@@ -122,17 +123,22 @@ async def test_a_round_screens_imported_projects_decides_each_kind_and_feeds_the
         items = await eventually(listed, timeout=20)
         ids = {i["project_number"]: i["id"] for i in items}
         assert [i["budget_yen"] for i in items] == [3_200_000, 1_500_000, 800_000]
+
         async def listed_b() -> Any:
             return (await screening.get(f"/departments/{kankyo.id}/projects")).json()["items"]
 
         b_items = await eventually(listed_b, timeout=20)
         b_project = (await ok(screening.get(f"/projects/{b_items[0]['id']}"))).json()
         # Formula-looking cells are stored as text, never evaluated; an export neutralises them.
-        assert (b_project["record"]["title"], b_project["record"]["purpose"]) == ("=1+2 緑のカーテン", "@SUM(A1) 省エネの啓発")
+        assert (b_project["record"]["title"], b_project["record"]["purpose"]) == (
+            "=1+2 緑のカーテン",
+            "@SUM(A1) 省エネの啓発",
+        )
         exported = await ok(
             screening.get(f"/departments/{kankyo.id}/projects/export.csv", params={"fiscal_year": fiscal_year})
         )
-        assert "'=1+2 緑のカーテン" in exported.text and "'@SUM(A1)" in exported.text
+        assert "'=1+2 緑のカーテン" in exported.text
+        assert "'@SUM(A1)" in exported.text
 
         # --- the round ------------------------------------------------------------------------------------------
         deadline = now + timedelta(days=3)
@@ -262,8 +268,36 @@ async def test_a_round_screens_imported_projects_decides_each_kind_and_feeds_the
             return view.decision(corrected_id) is not None
 
         await eventually(known_to_proposals, timeout=30)
-        call = {"kind": "partner_selection", "screening_decision_id": decision_a1["decision_id"]}
-        del call  # the call bodies are built by the proposals test helpers in test_partner_selection.py
+        committee_id = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
+
+        def call(decision_id: str) -> dict[str, Any]:
+            return {
+                "kind": "partner_selection",
+                "title_ja": "子育てひろば運営 協働パートナーの募集",
+                "description_ja": "選別で協働に適するとされた事業の協働パートナーを募集します。",
+                "criteria": [{"key": "need", "name_ja": "必要性", "weight": 1, "max_points": 10}],
+                "passing_score": "6",
+                "deadline": (now + timedelta(days=60)).isoformat(),
+                "committee_id": committee_id,
+                "screening_decision_id": decision_id,
+            }
+
+        opened_call = await ok(
+            proposals.post("/calls", json=call(decision_a1["decision_id"]), headers=coordinator(p)), 201
+        )
+        shown = opened_call.json()["screening_decision"]
+        assert (shown["decision_id"], shown["outcome"], shown["href"]) == (
+            decision_a1["decision_id"],
+            "suitable",
+            f"/api/info-hub/screening/register/{decision_a1['decision_id']}",
+        )
+        for refused_id, status, code in (
+            (study["decisions"][0]["decision_id"], 422, "screening_decision_not_suitable"),
+            (decision_a2, 422, "screening_decision_superseded"),
+            (str(uuid.uuid4()), 409, "screening_decision_unknown"),
+        ):
+            refused_call = await proposals.post("/calls", json=call(refused_id), headers=coordinator(p))
+            assert (refused_call.status_code, refused_call.json()["code"]) == (status, code)
 
         # --- the round closes: nothing more is accepted -----------------------------------------------------
         current = await ok(screening.get(f"/rounds/{round_id}", headers=coordinator(p)))
@@ -275,7 +309,6 @@ async def test_a_round_screens_imported_projects_decides_each_kind_and_feeds_the
         assert closed.json()["status"] == "closed"
         after = await screening.post(f"{a3}/assessments", json=answers(), headers=p.token("t-a", "staff"))
         assert (after.status_code, after.json()["code"]) == (409, "round_not_open")
-        del proposals
 
     env: dict[str, str] = {}
     if backend.kind == "postgres":

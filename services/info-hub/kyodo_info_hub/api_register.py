@@ -85,7 +85,7 @@ class ProjectView(BaseModel):
     beneficiaries: str
     delivery: str
     period: str
-    contact: str = Field(description="The section to contact (担当): a section, never a person.")
+    contact_section: str = Field(description="The section to contact (担当): a section, never a person.")
     group_ids: list[str] = Field(description="Civic activity groups named in the project.")
 
 

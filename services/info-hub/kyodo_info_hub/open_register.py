@@ -76,7 +76,7 @@ DICTIONARY: tuple[DictionaryField, ...] = tuple(
         ("project.beneficiaries", "string", "対象者", "Beneficiaries"),
         ("project.delivery", "string", "実施方法", "Current way of delivery"),
         ("project.period", "string", "期間", "Period"),
-        ("project.contact", "string", "担当（課・係）", "The section to contact"),
+        ("project.contact_section", "string", "担当（課・係）", "The section to contact"),
         ("project.group_ids", "uuid[]", "事業に関わる市民活動団体", "Civic activity groups named in the project"),
         ("self_check", "object[]", "所管部署による自己点検", "The department's self-check (empty if none)"),
         ("self_check[].key", "string", "チェック項目（rounds[].checklist を参照）", "Checklist item (see rounds[])"),
