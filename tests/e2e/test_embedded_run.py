@@ -1,4 +1,5 @@
-"""`kyodo up --demo`: a real nats-server from the wheel, every service on SQLite, one base URL, clean Ctrl-C."""
+"""`kyodo up --demo`: a real nats-server from the wheel, every service on SQLite, one base URL, clean Ctrl-C; the
+demo reaches every service (groups in the directory, an open call, a screening decision in the register)."""
 
 from __future__ import annotations
 
@@ -59,8 +60,16 @@ def test_kyodo_up_serves_the_demo_directory_and_stops_cleanly_on_ctrl_c(tmp_path
             time.sleep(0.2)
         # The demo's open call for proposals, published with its review board, shows on the portal.
         assert calls.get("total") == 1, (tmp_path / "up.log").read_text()[-2000:]
+        register: dict[str, object] = {}
+        while time.monotonic() < deadline + 60:
+            register = httpx.get(f"http://127.0.0.1:{port}/api/info-hub/screening/register", timeout=2).json()
+            if register.get("total") == 1:
+                break
+            time.sleep(0.2)
+        # The demo's screening round decided one imported project suitable; info-hub's register shows it.
+        assert register.get("total") == 1, (tmp_path / "up.log").read_text()[-2000:]
         index = httpx.get(f"http://127.0.0.1:{port}/api", timeout=2).json()
-        assert set(index["services"]) == {"registry", "info-hub", "proposals"}
+        assert set(index["services"]) == {"registry", "info-hub", "proposals", "screening"}
         token = subprocess.run(
             [
                 sys.executable,
