@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 BASE = DEPLOY / "base"
 PRODUCTION = DEPLOY / "overlays" / "production"
-SERVICES = {"registry": "registry", "info-hub": "info_hub", "proposals": "proposals"}
+SERVICES = {"registry": "registry", "info-hub": "info_hub", "proposals": "proposals", "screening": "screening"}
 DSN = "KYODO_STORE__PG_DSN"
 VAULT_DSN = "KYODO_PRIVACY__VAULT_PG_DSN"
 KEYS_DIR = "/var/lib/kyodo/audit-keys"
@@ -52,7 +53,8 @@ def only(kind: str, name: str | None = None) -> Manifest:
 
 
 def container(service: str) -> Manifest:
-    (main,) = only("Deployment", service)["spec"]["template"]["spec"]["containers"]
+    containers: list[Manifest] = only("Deployment", service)["spec"]["template"]["spec"]["containers"]
+    (main,) = containers
     return main
 
 
@@ -78,13 +80,19 @@ def test_every_yaml_file_under_deploy_parses(path: Path) -> None:
     assert load(path)
 
 
-def test_the_base_deploys_both_services_into_the_kyodo_namespace() -> None:
+def test_the_base_deploys_every_service_into_the_kyodo_namespace() -> None:
     (kustomization,) = load(BASE / "kustomization.yaml")
     assert kustomization["namespace"] == "kyodo"
     assert only("Namespace")["metadata"]["name"] == "kyodo"
     for service in SERVICES:
         for kind in ("Deployment", "Service", "ServiceAccount", "PodDisruptionBudget"):
             only(kind, service)
+
+
+def test_every_installed_service_is_deployed() -> None:
+    # A service registered under the `kyodo.services` entry points but missing here would never reach the cluster.
+    installed = {entry.name for entry in entry_points(group="kyodo.services")}
+    assert installed == set(SERVICES)
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -298,6 +306,7 @@ def test_the_production_overlay_runs_at_least_two_replicas_of_each_service() -> 
         "registry": 2,
         "info-hub": 2,
         "proposals": 2,
+        "screening": 2,
     }
 
 
