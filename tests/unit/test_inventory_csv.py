@@ -388,3 +388,11 @@ def test_a_row_error_of_the_whole_file_is_the_body_in_problem_json() -> None:
         "reason_ja": "ja",
         "reason_en": "en",
     }
+
+
+def test_a_row_naming_more_groups_than_a_project_may_is_refused() -> None:
+    ids = ";".join(f"00000000-0000-4000-8000-{n:012d}" for n in range(21))
+    data = f"事業番号,事業名,目的,予算額,関係団体ID\nA-1,事業,目的,1,{ids}\n".encode()
+    with pytest.raises(CsvRejected) as rejected:
+        parse_inventory(data)
+    assert [(e.row, e.column, e.code) for e in rejected.value.errors] == [(2, "group_ids", "group_ids_too_many")]

@@ -177,6 +177,8 @@ def _budget(column: Column, raw: str) -> int:
 
 # Separators after NFKC (which turns ；，、 typed in full width and U+3000 into ; , 、 and a space). An explicit set:
 # a regex \s would also split at the control characters \x1c-\x1f.
+# As many as a project entered one by one may name (schemas.ProjectRecordIn.group_ids).
+MAX_GROUP_IDS = 20
 _SEPARATORS = re.compile(r"[;,、 \t\r\n]+")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -197,5 +199,11 @@ def _group_ids(raw: str) -> list[str]:
             "group_id_invalid",
             f"関係団体IDの{'、'.join(map(str, bad))}番目がUUIDの形式ではありません",
             f"The group ID at position {', '.join(map(str, bad))} is not a UUID (8-4-4-4-12 hexadecimal digits)",
+        )
+    if len(ids) > MAX_GROUP_IDS:
+        raise CellInvalid(
+            "group_ids_too_many",
+            f"関係団体IDは{MAX_GROUP_IDS}件以内にしてください",
+            f"At most {MAX_GROUP_IDS} group IDs",
         )
     return ids
