@@ -158,6 +158,13 @@ class DecisionMade(Contract):
     self_check: list[ChecklistAnswer] = Field(description="The department's answers (empty if none by the deadline).")
     assessments: list[LabelledAssessment]
     recusals: int = Field(ge=0, description="Team members recused from this project (declared interests).")
+    cycle: int = Field(
+        ge=1, description="Which screening of the project in this round: 2 and on after a re-screen brought it back."
+    )
+    round_fiscal_year: int = Field(
+        description="The round's fiscal year; `project.fiscal_year` is the project's own (they differ when a "
+        "re-screen carried the project into a later year's round)."
+    )
     decided_at: datetime
 
 

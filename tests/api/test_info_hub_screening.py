@@ -149,6 +149,8 @@ def decided(
             s.LabelledAssessment(label="B", from_owner_department=True, answers=[answer]),
         ],
         recusals=1,
+        cycle=1,
+        round_fiscal_year=record.fiscal_year,
         decided_at=START + timedelta(minutes=minutes),
     )
 

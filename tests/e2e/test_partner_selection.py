@@ -73,6 +73,8 @@ def decided(outcome: Outcome, *, replaces: UUID | None = None, decision_id: UUID
         self_check=[],
         assessments=[],
         recusals=0,
+        cycle=1,
+        round_fiscal_year=project.fiscal_year,
         decided_at=datetime(2027, 2, 1, 10, tzinfo=UTC),
     )
 

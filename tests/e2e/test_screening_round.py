@@ -82,8 +82,8 @@ async def test_a_round_screens_imported_projects_decides_each_kind_and_feeds_the
         today, fiscal_year = now.date(), now.year if now.month >= 4 else now.year - 1
         since = today - timedelta(days=30)
         kodomo = await department(p, "KODOMO", "子ども家庭課", ["a-liaison", "t-a"], since)
-        kankyo = await department(p, "KANKYO", "環境対策課", ["b-liaison", "t-b", "t-c"], since)
-        await join_team(p, [("t-a", kodomo.id), ("t-b", kankyo.id), ("t-c", kankyo.id)], since)
+        kankyo = await department(p, "KANKYO", "環境対策課", ["b-liaison", "t-b", "t-c", "t-d"], since)
+        await join_team(p, [("t-a", kodomo.id), ("t-b", kankyo.id), ("t-c", kankyo.id), ("t-d", kankyo.id)], since)
         group_id = await registered_group(p, "rep-1", "こども食堂ネット")
         # t-c declared an interest in the group named in project A-3: recused from it.
         await ok(
@@ -92,7 +92,18 @@ async def test_a_round_screens_imported_projects_decides_each_kind_and_feeds_the
             ),
             201,
         )
-        await heard(p, [kodomo, kankyo], ["t-a", "t-b", "t-c"], today)
+        # t-d declared an interest in the department 子ども家庭課: recused from all its projects.
+        await ok(
+            p.clients["registry"].post(
+                "/interests/me/departments",
+                json={"department_id": kodomo.id, "kind": "other"},
+                headers=p.token("t-d", "staff"),
+            ),
+            201,
+        )
+        await heard(p, [kodomo, kankyo], ["t-a", "t-b", "t-c", "t-d"], today)
+        view = p.apps["screening"].state.kernel.application.view
+        await eventually(lambda: view.interested("t-d", kodomo.id, [], today), timeout=20)
 
         # --- inventory: a CP932 file and a UTF-8 file with BOM --------------------------------------------------
         cp932 = CP932_CSV.format(group=group_id).encode("cp932")
@@ -155,7 +166,7 @@ async def test_a_round_screens_imported_projects_decides_each_kind_and_feeds_the
                 f"/rounds/{round_id}/opening", headers={**coordinator(p), "If-Match": drafted.headers["ETag"]}
             )
         )
-        assert (opened.json()["status"], opened.json()["team_subs"]) == ("open", ["t-a", "t-b", "t-c"])
+        assert (opened.json()["status"], opened.json()["team_subs"]) == ("open", ["t-a", "t-b", "t-c", "t-d"])
         a1, a2, a3 = (f"/rounds/{round_id}/projects/{ids[n]}" for n in ("A-1", "A-2", "A-3"))
 
         # Self-check by the liaison only.
@@ -193,9 +204,11 @@ async def test_a_round_screens_imported_projects_decides_each_kind_and_feeds_the
         )
         assert all("member_sub" not in a for a in decision_a1["assessments"]), "the register names nobody"
 
-        # A-3 names the group t-c is interested in.
-        recused = await screening.post(f"{a3}/assessments", json=answers(), headers=p.token("t-c", "staff"))
-        assert (recused.status_code, recused.json()["code"]) == (403, "recused")
+        assert decision_a1["recusals"] == 1, "t-d, interested in the department"
+        # A-3 names the group t-c is interested in; t-d is interested in the department.
+        for member in ("t-c", "t-d"):
+            recused = await screening.post(f"{a3}/assessments", json=answers(), headers=p.token(member, "staff"))
+            assert (recused.status_code, recused.json()["code"]) == (403, "recused")
         for member in ("t-a", "t-b"):
             await ok(screening.post(f"{a3}/assessments", json=answers("no"), headers=p.token(member, "staff")), 201)
         for member in ("t-a", "t-b"):
@@ -224,7 +237,7 @@ async def test_a_round_screens_imported_projects_decides_each_kind_and_feeds_the
         study = await decide(
             p, a3, {"outcome": "needs_study", "reasons_ja": "団体の状況を確認する", "rescreen_on": str(rescreen_on)}
         )
-        assert study["status"] == "needs_study"
+        assert (study["status"], study["decisions"][0]["recusals"]) == ("needs_study", 2)
 
         # A correction supersedes A-2's decision.
         corrected = await decide(
@@ -301,14 +314,31 @@ async def test_a_round_screens_imported_projects_decides_each_kind_and_feeds_the
 
         # --- the round closes: nothing more is accepted -----------------------------------------------------
         current = await ok(screening.get(f"/rounds/{round_id}", headers=coordinator(p)))
-        closed = await ok(
+        closing = await ok(
             screening.post(
                 f"/rounds/{round_id}/closure", headers={**coordinator(p), "If-Match": current.headers["ETag"]}
             )
         )
-        assert closed.json()["status"] == "closed"
+        assert closing.json()["status"] == "closing"
         after = await screening.post(f"{a3}/assessments", json=answers(), headers=p.token("t-a", "staff"))
         assert (after.status_code, after.json()["code"]) == (409, "round_not_open")
+        # After the grace period the close timer closes it for good; A-3, brought back by its re-screen and still
+        # pending, waits for its department's next round.
+        moved = kernel.clock()
+        kernel.clock = lambda: moved + timedelta(minutes=2)
+
+        async def closed() -> bool:
+            return (await screening.get(f"/rounds/{round_id}")).json()["status"] == "closed"
+
+        await eventually(closed, timeout=20)
+        carried = (await ok(screening.get(f"/projects/{ids['A-3']}"))).json()
+        assert carried["awaiting_round"] is True
+
+        async def closed_in_hub() -> bool:
+            rounds = (await hub.get("/screening/rounds")).json()["items"]
+            return [(r["round_id"], r["status"]) for r in rounds] == [(round_id, "closed")]
+
+        await eventually(closed_in_hub, timeout=20)
 
     env: dict[str, str] = {}
     if backend.kind == "postgres":

@@ -24,6 +24,7 @@ from kyodo_shared.store.db import Database
 from kyodo_shared.tasks.timers import Timers
 
 SELF_CHECK_TIMER = "screening.round.self_check_deadline"
+CLOSE_TIMER = "screening.round.close"
 RESCREEN_TIMER = "screening.rescreen"
 # Team members assess one screening at once: a lost race is simply tried again.
 ATTEMPTS = 8
@@ -87,6 +88,7 @@ class ScreeningBase(Application[UUID]):
             raise Refusal("not_department_staff")
 
     def _liaison_of(self, actor: Actor, department_id: UUID) -> None:
-        """Only the department's liaison answers its self-check."""
-        if self.view.liaison(str(department_id)) != actor.sub:
+        """Only the department's liaison answers its self-check: appointed by today and still on its staff."""
+        today = self.today()
+        if not self.view.is_liaison(actor.sub, str(department_id), today):
             raise Refusal("not_liaison")

@@ -73,6 +73,8 @@ def _decided(e: Any) -> Sequence[Contract]:
                 for a in d["assessments"]
             ],
             recusals=int(d["recusals"]),
+            cycle=int(d.get("cycle", 1)),
+            round_fiscal_year=int(d.get("round_fiscal_year", d["fiscal_year"])),
             decided_at=d["decided_at"],
         )
     ]
@@ -101,6 +103,8 @@ _MAPPED: dict[type[Any], ToContracts] = {
 OUTBOUND = OutboundMap(
     _MAPPED,
     internal={
+        # The close leaves as RoundClosed after the grace period; meanwhile the round refuses work (HTTP shows it).
+        _round.CloseRequested,
         # A round's draft is the coordinators' work in progress: it leaves when it opens, fixed.
         _round.Drafted,
         _round.DraftRevised,

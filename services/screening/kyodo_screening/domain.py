@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from kyodo_screening.vocabulary import RECORD_FIELDS, RoundStatus, fiscal_year_span
+from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.domain.refusals import Refusal
 
 _NAMESPACE = UUID("8b8f3c52-6a0c-4f7e-9d55-2f1f3b5e0a11")
@@ -135,6 +136,10 @@ class Round(Aggregate):
     def self_check_deadline(self) -> datetime:
         return datetime.fromisoformat(str(self.spec["self_check_deadline"]))
 
+    def self_check_open_at(self, now: datetime) -> bool:
+        """Self-checks are taken until the deadline — by the clock, not only once its timer has fired."""
+        return self.self_check_open and now < self.self_check_deadline
+
     def require_open(self) -> None:
         """A round accepts work only while open: a draft has nothing yet, a closed one accepts nothing more."""
         if self.status != RoundStatus.OPEN:
@@ -165,9 +170,17 @@ class Round(Aggregate):
     def open(self, today: date, now: datetime, team: dict[str, str], trace: dict[str, str]) -> None:
         if self.status != RoundStatus.DRAFT:
             raise Refusal("round_not_draft", state=self.status)
-        _first, last = fiscal_year_span(self.fiscal_year)
+        first, last = fiscal_year_span(self.fiscal_year)
         if today > last:
             raise Refusal("fiscal_year_over", field="fiscal_year", fiscal_year=str(self.fiscal_year))
+        if not first <= self.self_check_deadline.astimezone(TOKYO).date() <= last:
+            raise Refusal(
+                "deadline_outside_fiscal_year",
+                field="self_check_deadline",
+                fiscal_year=str(self.fiscal_year),
+                first=first.isoformat(),
+                last=last.isoformat(),
+            )
         if self.self_check_deadline <= now:
             raise Refusal("deadline_in_past", field="self_check_deadline")
         # Every decision needs two assessments, one from outside the project's department: a team that cannot give
@@ -189,8 +202,9 @@ class Round(Aggregate):
         trace: dict[str, str]
 
     def close_self_check(self, now: datetime, trace: dict[str, str]) -> bool:
-        """At the deadline (a durable timer): decisions stop waiting for self-checks. Once only."""
-        if not self.self_check_open or self.status == RoundStatus.DRAFT:
+        """At the deadline (a durable timer): decisions stop waiting for self-checks. Once only, only in an open
+        round, and never before the deadline (a timer left from an earlier attempt finds nothing to do)."""
+        if not self.self_check_open or self.status != RoundStatus.OPEN or now < self.self_check_deadline:
             return False
         self._self_check_closed(now.isoformat(), trace)
         return True
@@ -199,14 +213,30 @@ class Round(Aggregate):
     def _self_check_closed(self, closed_at: str, trace: dict[str, str]) -> None:
         self.self_check_open = False
 
+    class CloseRequested(Aggregate.Event):
+        requested_at: str
+        trace: dict[str, str]
+
+    def request_close(self, now: datetime, trace: dict[str, str]) -> None:
+        """From now on the round accepts nothing; it is closed for good after the grace period (`close`)."""
+        self.require_open()
+        self._close_requested(now.isoformat(), trace)
+
+    @event(CloseRequested)
+    def _close_requested(self, requested_at: str, trace: dict[str, str]) -> None:
+        self.status = RoundStatus.CLOSING
+
     class Closed(Aggregate.Event):
         closed_at: str
         undecided: int
         trace: dict[str, str]
 
-    def close(self, now: datetime, undecided: int, trace: dict[str, str]) -> None:
-        self.require_open()
+    def close(self, now: datetime, undecided: int, trace: dict[str, str]) -> bool:
+        """The close timer's step: once, after the grace period, with the count of projects left undecided."""
+        if self.status != RoundStatus.CLOSING:
+            return False
         self._closed(now.isoformat(), undecided, trace)
+        return True
 
     @event(Closed)
     def _closed(self, closed_at: str, undecided: int, trace: dict[str, str]) -> None:

@@ -204,3 +204,14 @@ def department_project_ids(db: Database, department_id: str, fiscal_year: int) -
             (department_id, fiscal_year),
         )
     return [str(row[0]) for row in rows]
+
+
+def reopened_pending(db: Database, round_id: str) -> list[str]:
+    """Screenings of a round a re-screen brought back (a later cycle) that are still pending."""
+    with db.transaction(read_only=True) as tx:
+        rows = tx.fetchall(
+            "SELECT screening_id FROM screening_entries WHERE round_id = %s AND cycle > 1 AND status = 'pending' "
+            "ORDER BY screening_id",
+            (round_id,),
+        )
+    return [str(row[0]) for row in rows]

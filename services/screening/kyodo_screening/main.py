@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from kyodo_screening import demo
 from kyodo_screening.api import ROUTERS
-from kyodo_screening.app import RESCREEN_TIMER, SELF_CHECK_TIMER, ScreeningApplication
+from kyodo_screening.app import CLOSE_TIMER, RESCREEN_TIMER, SELF_CHECK_TIMER, ScreeningApplication
 from kyodo_screening.bus import to_contracts
 from kyodo_screening.bus_registry import HANDLERS, READ_MODELS
 from kyodo_screening.index import NAME as INDEX_NAME
@@ -48,8 +48,10 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         app.close_self_check(UUID(timer.aggregate_id), trace_of(timer, "system:self-check-deadline"))
 
     def rescreen(timer: Timer) -> None:
-        decision_id = UUID(str(timer.payload["decision_id"]))
-        app.rescreen_due(UUID(timer.aggregate_id), decision_id, trace_of(timer, "system:rescreen-timer"))
+        app.rescreen_due(UUID(timer.aggregate_id), trace_of(timer, "system:rescreen-timer"))
+
+    def close(timer: Timer) -> None:
+        app.finish_close(UUID(timer.aggregate_id), trace_of(timer, "system:round-close-timer"))
 
     kernel = Kernel(
         service=SERVICE_NAME,
@@ -64,7 +66,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         subscriptions=[Subscription(source="registry", handlers=HANDLERS)],
         read_models=READ_MODELS,
         projections={INDEX_NAME: project_index},
-        timer_actions={SELF_CHECK_TIMER: close_self_check, RESCREEN_TIMER: rescreen},
+        timer_actions={SELF_CHECK_TIMER: close_self_check, RESCREEN_TIMER: rescreen, CLOSE_TIMER: close},
     )
     return create_service_app(
         kernel=kernel,

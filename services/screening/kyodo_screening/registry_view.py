@@ -39,6 +39,15 @@ class RegistryView:
             row = tx.fetchone("SELECT liaison_sub FROM reg_liaisons WHERE department_id = %s", (department_id,))
         return str(row[0]) if row else None
 
+    def is_liaison(self, sub: str, department_id: str, on: date) -> bool:
+        """The department's liaison on a day: appointed by then, and still on its staff."""
+        with self.db.transaction(read_only=True) as tx:
+            row = tx.fetchone(
+                "SELECT 1 FROM reg_liaisons WHERE department_id = %s AND liaison_sub = %s AND since <= %s",
+                (department_id, sub, on.isoformat()),
+            )
+        return row is not None and self.on_staff(sub, department_id, on)
+
     def team_on(self, on: date) -> dict[str, str]:
         """The team on a day: member sub → the department they come from."""
         day = on.isoformat()

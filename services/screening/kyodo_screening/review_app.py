@@ -37,7 +37,8 @@ class ReviewCommands(ScreeningBase):
         if screening is None:
             if project.fiscal_year != found.fiscal_year and project.awaiting_round is None:
                 raise Refusal("project_not_in_round")
-            screening = Screening(round_id, project_id, project.department_id, trace)
+            groups = [str(g) for g in project.record.get("group_ids") or []]
+            screening = Screening(round_id, project_id, project.department_id, trace, groups)
             if project.awaiting_round is not None:
                 # A project carried over from an earlier round's "needs study": this round takes it.
                 project.taken_by(round_id, trace)
@@ -61,7 +62,7 @@ class ReviewCommands(ScreeningBase):
         def attempt() -> Screening:
             found, project, screening, extra = self._in_round(round_id, project_id, actor.trace_dict())
             self._liaison_of(actor, project.department_id)
-            if not found.self_check_open:
+            if not found.self_check_open_at(self.clock()):
                 raise Refusal("self_check_closed")
             trace = actor.trace_dict()
             screening.answer_self_check(found.checklist_keys, actor.sub, answers, self.clock().isoformat(), trace)
@@ -75,10 +76,10 @@ class ReviewCommands(ScreeningBase):
         interest in the project's department or in a group named in it is recused."""
 
         def attempt() -> Screening:
-            found, project, screening, extra = self._in_round(round_id, project_id, actor.trace_dict())
+            found, _project, screening, extra = self._in_round(round_id, project_id, actor.trace_dict())
             if actor.sub not in found.team:
                 raise Refusal("not_on_round_team")
-            if self._recused(found, project, actor.sub):
+            if self._recused(found, screening, actor.sub):
                 raise Refusal("recused")
             trace = actor.trace_dict()
             department = found.team[actor.sub]
@@ -88,10 +89,10 @@ class ReviewCommands(ScreeningBase):
 
         return self._retried(attempt)
 
-    def _recused(self, found: Round, project: Project, member_sub: str) -> bool:
-        groups = [str(g) for g in project.record.get("group_ids") or []]
+    def _recused(self, found: Round, screening: Screening, member_sub: str) -> bool:
+        """A declared interest in the project's department or in a group it named when it entered the round."""
         on = date.fromisoformat(str(found.opened_on))
-        return self.view.interested(member_sub, str(project.department_id), groups, on)
+        return self.view.interested(member_sub, str(screening.department_id), screening.group_ids, on)
 
     def decide(
         self, actor: Actor, expected: Expected, round_id: UUID, project_id: UUID, body: dict[str, Any]
@@ -102,15 +103,21 @@ class ReviewCommands(ScreeningBase):
         if screening.id in self.repository:
             # Decided on what the coordinator read (If-Match); a screening with no work yet is refused below anyway.
             check_version(screening.version, expected)
+        if self.view.interested(actor.sub, str(screening.department_id), screening.group_ids, self.today()):
+            # As the registry decides on groups: nobody decides where they declared an interest.
+            raise Refusal("conflict_of_interest")
         if body.get("rescreen_on") and date.fromisoformat(str(body["rescreen_on"])) <= self.today():
             raise Refusal("rescreen_date_not_future", field="rescreen_on")
         now = self.clock()
+        # Members recused since they assessed (an interest declared late): their assessments no longer count.
+        excluded = frozenset(sub for sub in screening.assessments if self._recused(found, screening, sub))
         decision = {
             "decision_id": str(uuid.uuid4()),
             "round_id": str(round_id),
             "project_id": str(project.id),
             "department_id": str(project.department_id),
             "fiscal_year": project.fiscal_year,
+            "round_fiscal_year": found.fiscal_year,
             "project": dict(project.record),
             "outcome": str(body["outcome"]),
             "forms": [str(f) for f in body.get("forms") or []],
@@ -119,14 +126,15 @@ class ReviewCommands(ScreeningBase):
             "rescreen_on": body.get("rescreen_on"),
             "replaces": body.get("replaces"),
             "self_check": list(screening.self_check["answers"]) if screening.self_check else [],
-            "assessments": (labelled := self._labelled(screening)),
+            "assessments": (labelled := self._labelled(screening, excluded)),
             "labels": {e["member_sub"]: e["label"] for e in labelled},
-            "recusals": sum(1 for sub in found.team if self._recused(found, project, sub)),
+            "recusals": sum(1 for sub in found.team if self._recused(found, screening, sub)),
             "decided_at": now.isoformat(),
             "coordinator_sub": actor.sub,
             "cycle": screening.cycle,
         }
-        screening.decide(decision, not found.self_check_open, actor.trace_dict())
+        self_check_closed = not found.self_check_open_at(now)
+        screening.decide(decision, self_check_closed, actor.trace_dict(), excluded)
         if decision["outcome"] == Outcome.NEEDS_STUDY:
             when = tokyo_midnight(date.fromisoformat(str(decision["rescreen_on"])))
             self.timers.schedule(RESCREEN_TIMER, str(screening.id), when, {"decision_id": decision["decision_id"]})
@@ -134,10 +142,11 @@ class ReviewCommands(ScreeningBase):
         return screening
 
     @staticmethod
-    def _labelled(screening: Screening) -> list[dict[str, Any]]:
-        """The cycle's assessments under labels A, B, … in an order drawn at random for this decision (the mapping
+    def _labelled(screening: Screening, excluded: frozenset[str]) -> list[dict[str, Any]]:
+        """The counted assessments under labels A, B, … in an order drawn at random for this decision (the mapping
         to members stays in the restricted event, for auditors); a correction reuses the labels it replaces."""
-        members = sorted(screening.assessments)
+        counted = screening.counted(excluded)
+        members = sorted(counted)
         previous = screening.current
         if previous is not None and sorted(previous.get("labels", {})) == members:
             labels: dict[str, str] = dict(previous["labels"])
@@ -149,26 +158,31 @@ class ReviewCommands(ScreeningBase):
         entries = [
             {
                 "label": labels[sub],
-                "from_owner_department": screening.assessments[sub]["department_id"] == owner,
-                "answers": screening.assessments[sub]["answers"],
+                "from_owner_department": counted[sub]["department_id"] == owner,
+                "answers": counted[sub]["answers"],
                 "member_sub": sub,
             }
             for sub in members
         ]
         return sorted(entries, key=lambda e: (len(e["label"]), e["label"]))
 
-    def rescreen_due(self, screening_id_: UUID, decision_id: UUID, trace: dict[str, str]) -> None:
-        """The re-screen timer's action: back into the open round, else the department's next round."""
+    def rescreen_due(self, screening_id_: UUID, trace: dict[str, str]) -> None:
+        """The re-screen timer's action: back into the open round, else the department's next round. It acts on
+        the screening's current decision when that is "needs study" and its date has come — not on the decision
+        that set the timer, which a correction may have replaced (a correction to the same date shares the timer)."""
         screening = self.find_screening(screening_id_)
         if screening is None:
             return
+        due = screening.due_rescreen(self.today())
+        if due is None:
+            return
         found = self.get_round(screening.round_id)
         round_open = found.status == RoundStatus.OPEN
-        if not screening.rescreen(decision_id, round_open, trace):
+        if not screening.rescreen(UUID(due), round_open, trace):
             return
         if round_open:
             self.save(screening)
             return
         project = self.get_project(screening.project_id)
-        project.await_round(decision_id, trace)
+        project.await_round(UUID(due), trace)
         self.save(screening, project)

@@ -5,17 +5,22 @@ deadline is a durable timer."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from kyodo_screening.app_base import SELF_CHECK_TIMER, ScreeningBase
+from eventsourcing.domain import Aggregate
+
+from kyodo_screening.app_base import CLOSE_TIMER, SELF_CHECK_TIMER, ScreeningBase
 from kyodo_screening.domain import Round
-from kyodo_screening.index import undecided_in_round
+from kyodo_screening.index import reopened_pending, undecided_in_round
 from kyodo_screening.vocabulary import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, fiscal_year_span
 from kyodo_shared.domain.actors import Actor
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.domain.refusals import Expected, Refusal
+
+# Long enough for a command that found the round open to finish saving (a request takes milliseconds).
+CLOSE_GRACE = timedelta(minutes=1)
 
 
 class RoundCommands(ScreeningBase):
@@ -73,7 +78,30 @@ class RoundCommands(ScreeningBase):
             self.save(found)
 
     def close_round(self, actor: Actor, expected: Expected, round_id: UUID) -> Round:
+        """The round accepts nothing from now on; the close timer closes it for good after a grace period.
+
+        Work on a project saves the project's screening, not the round, so a command that found the round open a
+        moment before could still be saving: the grace period lets it finish before the round's last count is
+        taken (as proposals lets a close or cancellation in progress finish before checking its gate)."""
         found = self._load_round(round_id, expected)
-        found.close(self.clock(), undecided_in_round(self.db, found), actor.trace_dict())
+        now = self.clock()
+        found.request_close(now, actor.trace_dict())
+        self.timers.schedule(CLOSE_TIMER, str(found.id), now + CLOSE_GRACE)
         self.save(found)
         return found
+
+    def finish_close(self, round_id: UUID, trace: dict[str, str]) -> None:
+        """The close timer's action: count what is left undecided, and send every project a re-screen brought back
+        into this round and still pending on to its department's next round (it must not drop out)."""
+        found = self.get_round(round_id)
+        carried: list[Aggregate] = []
+        for screening_id_ in reopened_pending(self.db, str(round_id)):
+            screening = self.find_screening(UUID(screening_id_))
+            if screening is None or screening.current is not None or not screening.decisions:
+                continue
+            project = self.get_project(screening.project_id)
+            if project.awaiting_round is None:
+                project.await_round(UUID(str(screening.decisions[-1]["decision_id"])), trace)
+                carried.append(project)
+        if found.close(self.clock(), undecided_in_round(self.db, found), trace):
+            self.save(found, *carried)

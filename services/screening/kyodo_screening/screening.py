@@ -50,12 +50,25 @@ class Screening(Aggregate):
         project_id: UUID
         department_id: UUID
         trace: dict[str, str]
+        group_ids: list[str]
 
     @event(Entered)
-    def __init__(self, round_id: UUID, project_id: UUID, department_id: UUID, trace: dict[str, str]) -> None:
+    def __init__(
+        self,
+        round_id: UUID,
+        project_id: UUID,
+        department_id: UUID,
+        trace: dict[str, str],
+        group_ids: list[str] | None = None,
+    ) -> None:
         self.round_id = round_id
         self.project_id = project_id
         self.department_id = department_id
+        # The groups named in the project when it entered the round: who is recused does not change under the
+        # round when the department edits its inventory.
+        self.group_ids = list(group_ids or [])
+        # The "needs study" decision whose date came while its round was closed (it waits for the next round).
+        self.deferred: str | None = None
         self.cycle = 1
         self.self_check: dict[str, Any] | None = None
         # Assessments of the current cycle, by member sub.
@@ -65,7 +78,13 @@ class Screening(Aggregate):
         self.current: dict[str, Any] | None = None
 
     @staticmethod
-    def create_id(round_id: UUID, project_id: UUID, department_id: UUID, trace: dict[str, str]) -> UUID:
+    def create_id(
+        round_id: UUID,
+        project_id: UUID,
+        department_id: UUID,
+        trace: dict[str, str],
+        group_ids: list[str] | None = None,
+    ) -> UUID:
         return screening_id(round_id, project_id)
 
     @property
@@ -141,12 +160,18 @@ class Screening(Aggregate):
             "assessed_at": assessed_at,
         }
 
-    def decidable(self, self_check_closed: bool) -> None:
-        """The rules a decision waits for: the required assessments, and the self-check or its deadline."""
-        if len(self.assessments) < REQUIRED_ASSESSMENTS:
-            raise Refusal("assessments_missing", required=str(REQUIRED_ASSESSMENTS), given=str(len(self.assessments)))
+    def counted(self, excluded: frozenset[str] = frozenset()) -> dict[str, dict[str, Any]]:
+        """The cycle's assessments that count: not those of members recused since they gave them."""
+        return {sub: a for sub, a in self.assessments.items() if sub not in excluded}
+
+    def decidable(self, self_check_closed: bool, excluded: frozenset[str] = frozenset()) -> None:
+        """The rules a decision waits for: the required assessments (by members not recused), and the self-check
+        or its deadline."""
+        counted = self.counted(excluded)
+        if len(counted) < REQUIRED_ASSESSMENTS:
+            raise Refusal("assessments_missing", required=str(REQUIRED_ASSESSMENTS), given=str(len(counted)))
         owner = str(self.department_id)
-        if all(a["department_id"] == owner for a in self.assessments.values()):
+        if all(a["department_id"] == owner for a in counted.values()):
             raise Refusal("assessment_from_other_department_missing")
         if self.self_check is None and not self_check_closed:
             raise Refusal("self_check_pending")
@@ -157,14 +182,20 @@ class Screening(Aggregate):
         decision: dict[str, Any]
         trace: dict[str, str]
 
-    def decide(self, decision: dict[str, Any], self_check_closed: bool, trace: dict[str, str]) -> None:
+    def decide(
+        self,
+        decision: dict[str, Any],
+        self_check_closed: bool,
+        trace: dict[str, str],
+        excluded: frozenset[str] = frozenset(),
+    ) -> None:
         """A first decision of the cycle, or a correction naming the decision it replaces (the current one)."""
         replaces = decision.get("replaces")
         if replaces is None:
             self._undecided()
         elif self.current is None or str(self.current["decision_id"]) != str(replaces):
             raise Refusal("replaces_not_current", field="replaces")
-        self.decidable(self_check_closed)
+        self.decidable(self_check_closed, excluded)
         outcome, forms = Outcome(decision["outcome"]), list(decision["forms"])
         if outcome == Outcome.SUITABLE and not forms:
             raise Refusal("forms_required", field="forms")
@@ -193,11 +224,12 @@ class Screening(Aggregate):
         trace: dict[str, str]
 
     def rescreen(self, decision_id: UUID, round_open: bool, trace: dict[str, str]) -> bool:
-        """The re-screen date of the current "needs study" decision came. Nothing if it was corrected meanwhile."""
+        """The re-screen date of the current "needs study" decision came. Once: nothing if it was corrected
+        meanwhile, or was already sent on to the next round."""
         current = self.current
         if current is None or str(current["decision_id"]) != str(decision_id):
             return False
-        if current["outcome"] != Outcome.NEEDS_STUDY:
+        if current["outcome"] != Outcome.NEEDS_STUDY or self.deferred == str(decision_id):
             return False
         self._rescreen_due(self.project_id, self.round_id, decision_id, round_open, trace)
         return True
@@ -211,6 +243,15 @@ class Screening(Aggregate):
             self.cycle += 1
             self.assessments = {}
             self.current = None
+        else:
+            self.deferred = str(decision_id)
+
+    def due_rescreen(self, today: date) -> str | None:
+        """The current decision's id when it is "needs study" and its re-screen date has come."""
+        current = self.current
+        if current is None or current["outcome"] != Outcome.NEEDS_STUDY:
+            return None
+        return str(current["decision_id"]) if rescreen_day(current) <= today else None
 
 
 def rescreen_day(decision: dict[str, Any]) -> date:

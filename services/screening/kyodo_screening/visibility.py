@@ -19,7 +19,10 @@ POLICY = VisibilityPolicy(
         **{f"kyodo_screening.domain:Project.{n}": EventPolicy() for n in ("AwaitingRound", "TakenByRound")},
         "kyodo_screening.domain:Round.Drafted": DRAFTS,
         "kyodo_screening.domain:Round.DraftRevised": DRAFTS,
-        **{f"kyodo_screening.domain:Round.{n}": EventPolicy() for n in ("Opened", "SelfCheckClosed", "Closed")},
+        **{
+            f"kyodo_screening.domain:Round.{n}": EventPolicy()
+            for n in ("Opened", "SelfCheckClosed", "CloseRequested", "Closed")
+        },
         "kyodo_screening.screening:Screening.Entered": EventPolicy(),
         "kyodo_screening.screening:Screening.SelfChecked": WORK,
         "kyodo_screening.screening:Screening.Assessed": WORK,

@@ -36,6 +36,8 @@ class Rating(StrEnum):
 class RoundStatus(StrEnum):
     DRAFT = "draft"
     OPEN = "open"
+    # Accepts nothing more; closed for good once work already under way has finished (a short grace period).
+    CLOSING = "closing"
     CLOSED = "closed"
 
 

@@ -98,8 +98,10 @@ def on_round_status(envelope: Envelope, tx: Tx) -> None:
     event = envelope.data
     if isinstance(event, s.SelfCheckClosed):
         tx.execute(
-            "UPDATE screening_rounds SET status = 'self_check_closed', self_check_closed_at = %s, "
-            "source_sequence = %s WHERE round_id = %s AND source_sequence <= %s",
+            # A status never moves back: a round already closed stays closed.
+            "UPDATE screening_rounds SET "
+            "status = CASE WHEN status = 'closed' THEN status ELSE 'self_check_closed' END, "
+            "self_check_closed_at = %s, source_sequence = %s WHERE round_id = %s AND source_sequence <= %s",
             (_tokyo(event.closed_at), envelope.sequence, str(event.round_id), envelope.sequence),
         )
     elif isinstance(event, s.RoundClosed):
