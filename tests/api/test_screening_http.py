@@ -1,13 +1,13 @@
 """Screening over HTTP, with the registry beside it (real NATS; SQLite and PostgreSQL stores): bad inventory files
 and bodies refused whole as problem+json naming rows, columns and fields, with nothing stored and no submitted text
-echoed; every route against every kind of caller; a closed round; and the independence of assessments in the audit
-history.
+echoed; every route against every kind of caller; a closing and a closed round; and the independence of assessments
+in the audit history.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -176,7 +176,9 @@ def refused_files() -> dict[str, Refused]:
     }
 
 
-def importer(p: Platform, w: World) -> Any:
+def importer(p: Platform, w: World) -> Callable[..., Awaitable[httpx.Response]]:
+    """Sends a file to KODOMO's import, as a-staff unless told otherwise."""
+
     async def send(content: bytes, media: str = "text/csv", sub: str = "a-staff") -> httpx.Response:
         headers = {**staff(p, sub), "Content-Type": media}
         return await p.clients["screening"].post(
@@ -194,8 +196,10 @@ async def test_a_bad_inventory_file_is_refused_whole_naming_each_row_and_column_
 ) -> None:
     p, w = kyodo, await world(kyodo)
     send = importer(p, w)
-    for file in refused_files().values():
-        refused(await send(file.content, file.media), file.status, file.code, *file.errors)
+    for what, file in refused_files().items():
+        response = await send(file.content, file.media)
+        assert response.status_code == file.status, f"{what}: {response.text}"
+        refused(response, file.status, file.code, *file.errors)
     assert_problem(await send(VALID.encode(), sub="b-liaison"), 403, "not_department_staff")
     assert screening_events(p) == 0
     assert await projects_of(p, w.kodomo.id, 0) == []
