@@ -15,7 +15,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-import pytest
 import pytest_asyncio
 from fastapi.routing import APIRoute
 
@@ -205,11 +204,6 @@ async def test_a_bad_inventory_file_is_refused_whole_naming_each_row_and_column_
     assert await projects_of(p, w.kodomo.id, 0) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api_inventory.py import_csv takes the body as a FastAPI `bytes` Body parameter: FastAPI decodes a body "
-    "sent as application/json before the route's own 415 check runs (400 malformed_json; a JSON object: 422)",
-)
 async def test_an_inventory_file_sent_as_json_is_an_unsupported_media_type(kyodo: Platform) -> None:
     p, w = kyodo, await world(kyodo)
     send = importer(p, w)
@@ -625,11 +619,6 @@ async def test_an_opened_round_is_never_revised_and_a_closed_one_takes_no_more_w
     assert [d["decision_id"] for d in shown.json()["decisions"]] == [decision_id]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="messages.py words the details of round_not_open and round_not_draft 'State: {state}', but the kernel's "
-    "MessageTable takes `state` out of the words to name it in the title: the detail reads 'State: state'",
-)
 def test_a_refusal_about_a_rounds_state_never_reads_state_for_the_state() -> None:
     table = MessageTable(MESSAGES)
     for code in ("round_not_open", "round_not_draft"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import Body, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 
 from kyodo_screening.inventory_csv import CsvRejected, export_csv, parse_inventory
 from kyodo_screening.messages import MESSAGES
@@ -29,7 +29,27 @@ projects = service_router(prefix="/projects", tags=["inventory"])
 departments = service_router(prefix="/departments", tags=["inventory"])
 
 _WORDING = MessageTable(MESSAGES)
-CSV_BODY = Body(media_type="text/csv", description="The department's inventory as CSV (UTF-8 or CP932), ≤ 5 MB.")
+# Media types a CSV file arrives as: Windows browsers label `.csv` files as Excel's.
+CSV_TYPES = ("text/csv", "application/csv", "application/vnd.ms-excel")
+CSV_REQUEST = {
+    "requestBody": {
+        "required": True,
+        "description": "The department's inventory as CSV (UTF-8 with or without BOM, or CP932), at most 5 MB.",
+        "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+async def csv_body(request: Request) -> bytes:
+    """The raw file: read here rather than as a body parameter, which FastAPI would try to decode as JSON first
+    (a file sent with the wrong type must be answered 415, not as malformed JSON)."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in CSV_TYPES:
+        raise Refusal("unsupported_media_type")
+    return await request.body()
+
+
+CsvBody = Annotated[bytes, Depends(csv_body)]
 
 
 @projects.post("", status_code=201, response_model=ProjectView, summary="Enter a project in the inventory (事業の登録)")
@@ -82,6 +102,7 @@ def inventory(
 @departments.post(
     "/{department_id}/projects/import",
     response_model=ImportResultView,
+    openapi_extra=CSV_REQUEST,
     summary="Import the inventory CSV: every row entered or updated, or nothing (422 lists every error)",
     responses={413: {"description": "Over 5 MB or 5,000 rows"}, 422: {"description": "Errors by row and column"}},
 )
@@ -91,11 +112,8 @@ def import_csv(
     request: Request,
     response: Response,
     principal: InventoryKeeper,
-    body: Annotated[bytes, CSV_BODY],
+    body: CsvBody,
 ) -> Any:
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media not in ("text/csv", "application/csv"):
-        raise Refusal("unsupported_media_type")
     try:
         rows = parse_inventory(body)
     except CsvRejected as rejected:

@@ -40,7 +40,7 @@ def draft(body: RoundDraft, request: Request, response: Response, principal: Coo
     found = application(request).draft_round(actor_of(request, principal), body.spec())
     response.headers["Location"] = f"rounds/{found.id}"
     answered(request, response, found.version, 201)
-    return round_view(found)
+    return round_view(found, application(request).clock())
 
 
 @router.put("/{round_id}", response_model=RoundView, summary="Revise a draft: checklist, scope, deadline")
@@ -49,21 +49,21 @@ def revise(round_id: UUID, body: RoundDraft, request: Request, response: Respons
         actor_of(request, principal), expected_version(request), round_id, body.spec()
     )
     answered(request, response, found.version)
-    return round_view(found)
+    return round_view(found, application(request).clock())
 
 
 @router.post("/{round_id}/opening", response_model=RoundView, summary="Open: the checklist and the team are fixed")
 def open_round(round_id: UUID, request: Request, response: Response, principal: Coordinator) -> Any:
     found = application(request).open_round(actor_of(request, principal), expected_version(request), round_id)
     answered(request, response, found.version)
-    return round_view(found)
+    return round_view(found, application(request).clock())
 
 
 @router.post("/{round_id}/closure", response_model=RoundView, summary="Close: the round accepts nothing more")
 def close_round(round_id: UUID, request: Request, response: Response, principal: Coordinator) -> Any:
     found = application(request).close_round(actor_of(request, principal), expected_version(request), round_id)
     answered(request, response, found.version)
-    return round_view(found)
+    return round_view(found, application(request).clock())
 
 
 @router.get("", response_model=RoundPage, responses=LINK_HEADER, summary="Rounds, newest fiscal year first")
@@ -77,7 +77,7 @@ def rounds(request: Request, response: Response, principal: Anyone, paging: Pagi
 def read_round(round_id: UUID, request: Request, response: Response, principal: Anyone) -> Any:
     found = application(request).read_round(principal, round_id)
     response.headers["ETag"] = etag_of(found.version)
-    return round_view(found)
+    return round_view(found, application(request).clock())
 
 
 @router.get(

@@ -43,8 +43,8 @@ class InventoryCommands(ScreeningBase):
 
     def update_project(self, actor: Actor, expected: Expected, project_id_: UUID, record: dict[str, Any]) -> Project:
         project = self.get_project(project_id_)
-        check_version(project.version, expected)
         self._keeps_inventory(actor, project.department_id)
+        check_version(project.version, expected)
         project.update(record, actor.trace_dict())
         self.save(project)
         return project

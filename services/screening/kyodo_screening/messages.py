@@ -72,16 +72,9 @@ MESSAGES: dict[str, Message] = {
         "Decide after the self-check is in or its deadline has passed.",
     ),
     "self_check_closed": Message(409, "自己点検の期限を過ぎています", "The self-check deadline has passed"),
-    "round_not_open": Message(
-        409, "この回は受付中ではありません", "The round is not open", "状態: {state}", "State: {state}"
-    ),
-    "round_not_draft": Message(
-        409,
-        "開始後の回は変更できません",
-        "A round cannot change once opened",
-        "状態: {state}",
-        "State: {state}",
-    ),
+    # The kernel names the state in the title ("… (state: closed)").
+    "round_not_open": Message(409, "この回は受付中ではありません", "The round is not open"),
+    "round_not_draft": Message(409, "開始後の回は変更できません", "A round cannot change once opened"),
     "round_team_insufficient": Message(
         409,
         "庁内横断的チームの人数が足りません",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,6 +11,7 @@ from kyodo_screening.app import ScreeningApplication
 from kyodo_screening.domain import Project, Round
 from kyodo_screening.index import ProjectRow
 from kyodo_screening.schemas import ProjectSummary, ProjectView, RoundView
+from kyodo_screening.vocabulary import RoundStatus
 from kyodo_shared.web.access import optional_principal, requires
 from kyodo_shared.web.auth import Principal, Role
 
@@ -54,7 +56,8 @@ def project_summary(row: ProjectRow, in_round: bool) -> ProjectSummary:
     )
 
 
-def round_view(found: Round) -> RoundView:
+def round_view(found: Round, now: datetime) -> RoundView:
+    """The round as it stands at `now`: self-checks are open only in an open round before its deadline."""
     spec = found.spec
     return RoundView(
         id=found.id,
@@ -66,7 +69,7 @@ def round_view(found: Round) -> RoundView:
         checklist=spec["checklist"],
         department_ids=spec["department_ids"],
         self_check_deadline=spec["self_check_deadline"],
-        self_check_open=found.self_check_open,
+        self_check_open=found.status == RoundStatus.OPEN and found.self_check_open_at(now),
         opened_on=found.opened_on,
         team_subs=sorted(found.team),
         closed_at=found.closed_at,
