@@ -23,7 +23,7 @@ from kyodo_contracts import registry_org as o
 from kyodo_contracts import screening as s
 from kyodo_info_hub.bus import SUBSCRIPTIONS, merged
 from kyodo_info_hub.bus.screening import TABLES
-from kyodo_info_hub.domain import REOPENED_IN_ROUND, CollaborationForm, ScreeningOutcome
+from kyodo_info_hub.domain import REOPENED_IN_ROUND
 from kyodo_info_hub.open_register import DICTIONARY, OpenRecord
 from kyodo_info_hub.register import Decided, tally
 from kyodo_shared.bus.cloudevents import Envelope, encode, message_id
@@ -528,11 +528,6 @@ def test_the_latest_current_decision_of_a_project_decides_its_progress() -> None
     assert tally(["a"], projects, [earlier]) == {"a": (2, 0, 0, 2)}
     same_moment = Decided("p1", "not_suitable", None, later.decided_at, 10)
     assert tally(["a"], projects, [same_moment, later]) == {"a": (2, 1, 0, 1)}
-
-
-def test_the_registers_words_are_the_screening_contracts() -> None:
-    assert [o.value for o in ScreeningOutcome] == [o.value for o in s.Outcome]
-    assert [f.value for f in CollaborationForm] == [f.value for f in s.CollaborationForm]
 
 
 def test_every_screening_contract_has_a_handler_and_the_registrys_are_merged_without_losing_one() -> None:

@@ -11,14 +11,10 @@ database) and `kyodo audit recompute` of the decided call on them, which must re
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import subprocess
-import sys
 import uuid
 from collections import Counter
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +22,7 @@ import pytest
 
 from kyodo_shared.service import discover
 
+from support.cli import kyodo_json
 from support.fixture_store import DECIDED_CALL, FIXTURE, MANIFEST, SERVICES, copy_fixture, notifications, opened
 
 pytestmark = pytest.mark.smoke
@@ -60,20 +57,8 @@ def replay(application: Any) -> tuple[dict[str, int], dict[str, Any], list[str]]
 
 
 def kyodo(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], env: dict[str, str], *argv: str) -> Any:
-    """`kyodo ARGV` in-process through its console-script entry point; returns its JSON output."""
-    (script,) = entry_points(group="console_scripts", name="kyodo")
-    main = script.load()
-    with monkeypatch.context() as m:
-        # The CLI configures logging for a process of its own; here it would rebind the test session's stderr.
-        m.setattr(sys.modules[main.__module__], "configure_logging_from_env", lambda: None)
-        for name in [k for k in os.environ if k.startswith("KYODO_") and not k.startswith("KYODO_TEST_")]:
-            m.delenv(name)
-        for name, value in env.items():
-            m.setenv(name, value)
-        capsys.readouterr()
-        code = main(list(argv))
-        out = capsys.readouterr().out
-    return code, json.loads(out)
+    """`kyodo ARGV` in-process; returns its exit code and JSON output."""
+    return kyodo_json(monkeypatch, capsys, env, *argv)
 
 
 def check_service(

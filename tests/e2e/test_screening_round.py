@@ -7,12 +7,8 @@ proposals opens a partner selection only from a current suitable decision. The h
 
 from __future__ import annotations
 
-import json
-import os
-import sys
 import uuid
 from datetime import datetime, timedelta
-from importlib.metadata import entry_points
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +18,7 @@ from kyodo_shared.service import discover
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.calls import coordinator, ok, registered_group, review_board
+from support.cli import kyodo_json
 from support.harness import Backend, Platform, eventually, platform, settings_for
 from support.screening import answers, department, heard, join_team, round_body
 
@@ -35,24 +32,6 @@ CP932_CSV = (
     'A-3,子ども食堂支援,地域の子ども食堂を支える,,"  800,000 ",子ども,補助,通年,子育て支援課,{group}\r\n'
 )
 BOM_CSV = "\ufeffproject_number,title,purpose,budget_yen\nB-1,=1+2 緑のカーテン,@SUM(A1) 省エネの啓発,500\n"
-
-
-def kyodo_cli(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], env: dict[str, str], *argv: str
-) -> Any:
-    """`kyodo ARGV` in-process through its console-script entry point; returns its exit code and JSON output."""
-    (script,) = entry_points(group="console_scripts", name="kyodo")
-    main = script.load()
-    with monkeypatch.context() as m:
-        m.setattr(sys.modules[main.__module__], "configure_logging_from_env", lambda: None)
-        for name in [k for k in os.environ if k.startswith("KYODO_") and not k.startswith("KYODO_TEST_")]:
-            m.delenv(name)
-        for name, value in env.items():
-            m.setenv(name, value)
-        capsys.readouterr()
-        code = main(list(argv))
-        out = capsys.readouterr().out
-    return code, json.loads(out)
 
 
 def csv_headers(p: Platform, sub: str) -> dict[str, str]:
@@ -328,7 +307,7 @@ async def test_a_round_screens_imported_projects_decides_each_kind_and_feeds_the
         kernel.clock = lambda: moved + timedelta(minutes=2)
 
         async def closed() -> bool:
-            return (await screening.get(f"/rounds/{round_id}")).json()["status"] == "closed"
+            return bool((await screening.get(f"/rounds/{round_id}")).json()["status"] == "closed")
 
         await eventually(closed, timeout=20)
         carried = (await ok(screening.get(f"/projects/{ids['A-3']}"))).json()
@@ -350,5 +329,5 @@ async def test_a_round_screens_imported_projects_decides_each_kind_and_feeds_the
         }
     pins = backend.folder / "pins-screening.json"
     args = ("--data-dir", str(backend.folder), "audit", "verify", "screening", "--pin", str(pins))
-    code, report = kyodo_cli(monkeypatch, capsys, env, *args)
-    assert (code, report["ok"]) == (0, True), report
+    exit_code, report = kyodo_json(monkeypatch, capsys, env, *args)
+    assert (exit_code, report["ok"]) == (0, True), report

@@ -1,14 +1,19 @@
-"""The `kyodo` command as an operator runs it, for tests: a subprocess of this interpreter, its output captured;
-and one polling wait for conditions outside the test's process (a port, a file, a lease)."""
+"""The `kyodo` command as an operator runs it, for tests: a subprocess of this interpreter, its output captured, or
+in-process through its console-script entry point; and one polling wait for conditions outside the test's process
+(a port, a file, a lease)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
+from importlib.metadata import entry_points
 from typing import Any
+
+import pytest
 
 KYODO = [sys.executable, "-m", "kyodo_shared.cli.main"]
 
@@ -53,3 +58,23 @@ def cli_env(settings: Any) -> dict[str, str]:
     else:
         env |= {"KYODO_STORE__PG_DSN": store.pg_dsn, "KYODO_STORE__PG_SCHEMA": store.pg_schema}
     return env
+
+
+def kyodo_json(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], env: dict[str, str], *argv: str
+) -> tuple[int, Any]:
+    """`kyodo ARGV` in-process through its console-script entry point, with only `env`'s KYODO_ settings; returns
+    its exit code and JSON output."""
+    (script,) = entry_points(group="console_scripts", name="kyodo")
+    main = script.load()
+    with monkeypatch.context() as m:
+        # The CLI configures logging for a process of its own; here it would rebind the test session's stderr.
+        m.setattr(sys.modules[main.__module__], "configure_logging_from_env", lambda: None)
+        for name in [k for k in os.environ if k.startswith("KYODO_") and not k.startswith("KYODO_TEST_")]:
+            m.delenv(name)
+        for name, value in env.items():
+            m.setenv(name, value)
+        capsys.readouterr()
+        code = main(list(argv))
+        out = capsys.readouterr().out
+    return code, json.loads(out)

@@ -10,7 +10,8 @@ from uuid import UUID
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from kyodo_info_hub.domain import CollaborationForm, ScreeningOutcome
+from kyodo_contracts.screening import CollaborationForm
+from kyodo_contracts.screening import Outcome as ScreeningOutcome
 from kyodo_info_hub.register import DepartmentProgress, Register, RegisterDetail, RegisterEntry, RegisterFilter, Round
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.web.pagination import LINK_HEADER, Page, Paging, paginated

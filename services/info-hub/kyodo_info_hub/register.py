@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from kyodo_info_hub.domain import REOPENED_IN_ROUND, ScreeningOutcome
+from kyodo_contracts.screening import Outcome as ScreeningOutcome
+from kyodo_info_hub.domain import REOPENED_IN_ROUND
 from kyodo_shared.store.db import Database, Row, Tx
 
 
