@@ -28,7 +28,7 @@ from kyodo_shared.web.messages import MessageTable
 
 from support.calls import coordinator, ok
 from support.harness import Backend, Platform, eventually, platform, settings_for
-from support.screening import Department, answers, department, heard, join_team, round_body
+from support.screening import Department, answers, department, heard, join_team, round_body, screening_now
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 # Cell contents of the refused files: none may come back in a response.
@@ -63,8 +63,8 @@ class World:
 async def world(p: Platform) -> World:
     """KODOMO (liaison a-liaison; a-staff, t-a) and KANKYO (liaison b-liaison; t-b, t-c, t-late), the team t-a, t-b
     and t-c; t-c and the coordinator coord-2 declared an interest in KODOMO. Screening has heard all of it."""
-    now = datetime.now(TOKYO).replace(microsecond=0)
-    since = now.date() - timedelta(days=30)
+    now = screening_now(p)
+    since = datetime.now(TOKYO).date() - timedelta(days=30)
     kodomo = await department(p, "KODOMO", "子ども家庭課", ["a-liaison", "a-staff", "t-a"], since)
     kankyo = await department(p, "KANKYO", "環境対策課", ["b-liaison", "t-b", "t-c", "t-late"], since)
     await join_team(p, [("t-a", kodomo.id), ("t-b", kankyo.id), ("t-c", kankyo.id)], since)
@@ -601,7 +601,9 @@ async def test_an_opened_round_is_never_revised_and_a_closed_one_takes_no_more_w
     assert screening_events(p) == stored
 
     # Past the grace period the round is closed, and still takes nothing.
-    p.apps["screening"].state.kernel.clock = lambda: datetime.now(UTC) + timedelta(minutes=10)
+    kernel = p.apps["screening"].state.kernel
+    moved = kernel.clock()
+    kernel.clock = lambda: moved + timedelta(minutes=10)
 
     async def closed() -> Any:
         response = await screening.get(path, headers=coordinator(p))

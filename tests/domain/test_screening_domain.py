@@ -541,3 +541,12 @@ def test_a_fiscal_year_runs_from_april_1_to_march_31_of_the_next_year() -> None:
     first, last = fiscal_year_span(2026)
     assert (fiscal_year_of(first), fiscal_year_of(last)) == (2026, 2026)
     assert (fiscal_year_of(first - timedelta(days=1)), fiscal_year_of(last + timedelta(days=1))) == (2025, 2027)
+
+
+def test_an_open_round_takes_no_work_after_its_fiscal_years_last_day_and_names_the_day_it_closes() -> None:
+    found = drafted()
+    found.open(TODAY, NOW, TEAM, TRACE)
+    found.require_open(date(2027, 3, 31))
+    with refused("fiscal_year_over", fiscal_year="2026"):
+        found.require_open(date(2027, 4, 1))
+    assert found.year_end == date(2027, 4, 1)

@@ -20,7 +20,7 @@ from kyodo_shared.web.devissuer import DevIssuer
 from support.calls import coordinator, ok, registered_group, review_board
 from support.cli import kyodo_json
 from support.harness import Backend, Platform, eventually, platform, settings_for
-from support.screening import answers, department, heard, join_team, round_body
+from support.screening import answers, department, heard, join_team, round_body, screening_now
 
 pytestmark = pytest.mark.smoke
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -57,9 +57,9 @@ async def test_a_round_screens_imported_projects_decides_each_kind_and_feeds_the
     services = {n: settings_for(n, backend, nats_url, bus_namespace, issuer) for n in names}
     async with platform(services, issuer) as p:
         screening, hub, proposals = p.clients["screening"], p.clients["info-hub"], p.clients["proposals"]
-        now = datetime.now(TOKYO).replace(microsecond=0)
+        now = screening_now(p)
         today, fiscal_year = now.date(), now.year if now.month >= 4 else now.year - 1
-        since = today - timedelta(days=30)
+        since = datetime.now(TOKYO).date() - timedelta(days=30)
         kodomo = await department(p, "KODOMO", "子ども家庭課", ["a-liaison", "t-a"], since)
         kankyo = await department(p, "KANKYO", "環境対策課", ["b-liaison", "t-b", "t-c", "t-d"], since)
         await join_team(p, [("t-a", kodomo.id), ("t-b", kankyo.id), ("t-c", kankyo.id), ("t-d", kankyo.id)], since)
@@ -331,3 +331,40 @@ async def test_a_round_screens_imported_projects_decides_each_kind_and_feeds_the
     args = ("--data-dir", str(backend.folder), "audit", "verify", "screening", "--pin", str(pins))
     exit_code, report = kyodo_json(monkeypatch, capsys, env, *args)
     assert (exit_code, report["ok"]) == (0, True), report
+
+
+async def test_a_round_still_open_at_the_end_of_its_fiscal_year_closes_by_itself(
+    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    services = {n: settings_for(n, backend, nats_url, bus_namespace, issuer) for n in ("registry", "screening")}
+    async with platform(services, issuer) as p:
+        screening = p.clients["screening"]
+        now = screening_now(p)
+        today, fiscal_year = now.date(), now.year if now.month >= 4 else now.year - 1
+        since = datetime.now(TOKYO).date() - timedelta(days=30)
+        kodomo = await department(p, "KODOMO", "子ども家庭課", ["a-liaison", "t-a"], since)
+        kankyo = await department(p, "KANKYO", "環境対策課", ["b-liaison", "t-b"], since)
+        await join_team(p, [("t-a", kodomo.id), ("t-b", kankyo.id)], since)
+        await heard(p, [kodomo, kankyo], ["t-a", "t-b"], today)
+        deadline = min(now + timedelta(days=3), datetime(fiscal_year + 1, 3, 31, 17, tzinfo=TOKYO))
+        body = round_body(fiscal_year, [kodomo.id], deadline)
+        drafted = await ok(screening.post("/rounds", json=body, headers=coordinator(p)), 201)
+        round_id = drafted.json()["id"]
+        headers = {**coordinator(p), "If-Match": drafted.headers["ETag"]}
+        await ok(screening.post(f"/rounds/{round_id}/opening", headers=headers))
+
+        # The first moment of the next fiscal year: the year-end timer closes the round, the grace period after.
+        year_end = datetime(fiscal_year + 1, 4, 1, tzinfo=TOKYO)
+        kernel = p.apps["screening"].state.kernel
+        kernel.clock = lambda: year_end + timedelta(seconds=1)
+
+        async def status() -> str:
+            return str((await screening.get(f"/rounds/{round_id}")).json()["status"])
+
+        await eventually(lambda: _is(status, "closing"), timeout=20)
+        kernel.clock = lambda: year_end + timedelta(minutes=2)
+        await eventually(lambda: _is(status, "closed"), timeout=20)
+
+
+async def _is(read: Any, expected: str) -> bool:
+    return bool(await read() == expected)

@@ -6,14 +6,14 @@ data, loads the aggregate once, runs the domain command and saves.
 
 from __future__ import annotations
 
-from kyodo_screening.app_base import CLOSE_TIMER, RESCREEN_TIMER, SELF_CHECK_TIMER
+from kyodo_screening.app_base import CLOSE_TIMER, RESCREEN_TIMER, SELF_CHECK_TIMER, YEAR_END_TIMER
 from kyodo_screening.inventory import InventoryCommands
 from kyodo_screening.queries import ScreeningQueries
 from kyodo_screening.review_app import ReviewCommands
 from kyodo_screening.rounds import RoundCommands
 
 # The composition root registers the timers' actions under these kinds.
-__all__ = ["CLOSE_TIMER", "RESCREEN_TIMER", "SELF_CHECK_TIMER", "ScreeningApplication"]
+__all__ = ["CLOSE_TIMER", "RESCREEN_TIMER", "SELF_CHECK_TIMER", "YEAR_END_TIMER", "ScreeningApplication"]
 
 
 class ScreeningApplication(InventoryCommands, RoundCommands, ReviewCommands, ScreeningQueries):

@@ -25,6 +25,7 @@ from kyodo_shared.tasks.timers import Timers
 
 SELF_CHECK_TIMER = "screening.round.self_check_deadline"
 CLOSE_TIMER = "screening.round.close"
+YEAR_END_TIMER = "screening.round.year_end"
 RESCREEN_TIMER = "screening.rescreen"
 # Team members assess one screening at once: a lost race is simply tried again.
 ATTEMPTS = 8

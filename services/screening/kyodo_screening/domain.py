@@ -7,7 +7,7 @@ No I/O here: ids, times, rosters and trace come in as arguments, so event bodies
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -140,10 +140,18 @@ class Round(Aggregate):
         """Self-checks are taken until the deadline — by the clock, not only once its timer has fired."""
         return self.self_check_open and now < self.self_check_deadline
 
-    def require_open(self) -> None:
-        """A round accepts work only while open: a draft has nothing yet, a closed one accepts nothing more."""
+    def require_open(self, today: date | None = None) -> None:
+        """A round accepts work only while open: a draft has nothing yet, a closed one accepts nothing more, and
+        none after its fiscal year's last day (its year-end timer then closes it)."""
         if self.status != RoundStatus.OPEN:
             raise Refusal("round_not_open", state=self.status)
+        if today is not None and today > fiscal_year_span(self.fiscal_year)[1]:
+            raise Refusal("fiscal_year_over", fiscal_year=str(self.fiscal_year))
+
+    @property
+    def year_end(self) -> date:
+        """The first day after the round's fiscal year."""
+        return fiscal_year_span(self.fiscal_year)[1] + timedelta(days=1)
 
     class DraftRevised(Aggregate.Event):
         spec: dict[str, Any]

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from kyodo_screening import demo
 from kyodo_screening.api import ROUTERS
-from kyodo_screening.app import CLOSE_TIMER, RESCREEN_TIMER, SELF_CHECK_TIMER, ScreeningApplication
+from kyodo_screening.app import CLOSE_TIMER, RESCREEN_TIMER, SELF_CHECK_TIMER, YEAR_END_TIMER, ScreeningApplication
 from kyodo_screening.bus import to_contracts
 from kyodo_screening.bus_registry import HANDLERS, READ_MODELS
 from kyodo_screening.index import NAME as INDEX_NAME
@@ -53,6 +53,9 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
     def close(timer: Timer) -> None:
         app.finish_close(UUID(timer.aggregate_id), trace_of(timer, "system:round-close-timer"))
 
+    def year_end(timer: Timer) -> None:
+        app.close_at_year_end(UUID(timer.aggregate_id), trace_of(timer, "system:year-end-timer"))
+
     kernel = Kernel(
         service=SERVICE_NAME,
         settings=settings,
@@ -66,7 +69,12 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         subscriptions=[Subscription(source="registry", handlers=HANDLERS)],
         read_models=READ_MODELS,
         projections={INDEX_NAME: project_index},
-        timer_actions={SELF_CHECK_TIMER: close_self_check, RESCREEN_TIMER: rescreen, CLOSE_TIMER: close},
+        timer_actions={
+            SELF_CHECK_TIMER: close_self_check,
+            RESCREEN_TIMER: rescreen,
+            CLOSE_TIMER: close,
+            YEAR_END_TIMER: year_end,
+        },
     )
     return create_service_app(
         kernel=kernel,

@@ -28,7 +28,7 @@ class ReviewCommands(ScreeningBase):
         work on it (then the list of what must be saved with it starts with the project when this round takes it
         from an earlier one)."""
         found = self.get_round(round_id)
-        found.require_open()
+        found.require_open(self.today())
         project = self.get_project(project_id)
         if str(project.department_id) not in found.departments:
             raise Refusal("project_not_in_round")

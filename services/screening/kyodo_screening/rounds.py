@@ -11,10 +11,10 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from kyodo_screening.app_base import CLOSE_TIMER, SELF_CHECK_TIMER, ScreeningBase
+from kyodo_screening.app_base import CLOSE_TIMER, SELF_CHECK_TIMER, YEAR_END_TIMER, ScreeningBase, tokyo_midnight
 from kyodo_screening.domain import Round
 from kyodo_screening.index import reopened_pending, undecided_in_round
-from kyodo_screening.vocabulary import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, fiscal_year_span
+from kyodo_screening.vocabulary import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, RoundStatus, fiscal_year_span
 from kyodo_shared.domain.actors import Actor
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.domain.refusals import Expected, Refusal
@@ -68,8 +68,20 @@ class RoundCommands(ScreeningBase):
         # Before the save: a failed save leaves a timer that finds nothing to do; the reverse, a round whose
         # self-check never closes.
         self.timers.schedule(SELF_CHECK_TIMER, str(found.id), found.self_check_deadline)
+        # A round runs within its fiscal year: at the year's end it closes by itself.
+        self.timers.schedule(YEAR_END_TIMER, str(found.id), tokyo_midnight(found.year_end))
         self.save(found)
         return found
+
+    def close_at_year_end(self, round_id: UUID, trace: dict[str, str]) -> None:
+        """The year-end timer's action: a round still open closes as a coordinator's closure would."""
+        found = self.get_round(round_id)
+        if found.status != RoundStatus.OPEN:
+            return
+        now = self.clock()
+        found.request_close(now, trace)
+        self.timers.schedule(CLOSE_TIMER, str(found.id), now + CLOSE_GRACE)
+        self.save(found)
 
     def close_self_check(self, round_id: UUID, trace: dict[str, str]) -> None:
         """The deadline timer's action: decisions stop waiting for self-checks (once)."""
