@@ -90,6 +90,12 @@ async def _screen(
     fiscal_year = fiscal_year_of(now.date())
     staff = demo.headers("demo-staff-kosodate", "staff")
     csv_headers = {**staff, "Content-Type": "text/csv"}
+    last_day = datetime.combine(fiscal_year_span(fiscal_year)[1], time(17, 0), tzinfo=TOKYO)
+    if last_day - now < timedelta(days=2):
+        # The year is ending: the demo screens the next one (a round's deadline lies within its fiscal year).
+        fiscal_year += 1
+        last_day = datetime.combine(fiscal_year_span(fiscal_year)[1], time(17, 0), tzinfo=TOKYO)
+    deadline = min(now + timedelta(days=30), last_day)
     await _until(
         lambda: client.post(
             f"/departments/{childcare}/projects/import",
@@ -98,8 +104,6 @@ async def _screen(
             headers=csv_headers,
         )
     )
-    last_day = datetime.combine(fiscal_year_span(fiscal_year)[1], time(17, 0), tzinfo=TOKYO)
-    deadline = min(now + timedelta(days=30), last_day)
     body = {
         "fiscal_year": fiscal_year,
         "title_ja": f"{fiscal_year}年度 事業の選別",
