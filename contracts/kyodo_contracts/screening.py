@@ -166,6 +166,14 @@ class DecisionMade(Contract):
         "re-screen carried the project into a later year's round)."
     )
     decided_at: datetime
+    carried_from: UUID | None = Field(
+        default=None, description="The needs-study decision of an earlier round this screening continues, if any."
+    )
+    recusal_group_ids: list[UUID] = Field(
+        default_factory=list,
+        description="The groups named in the project when it entered the round: members interested in them (or in "
+        "the department) were recused. `project.group_ids` is the record as it is now.",
+    )
 
 
 class RescreenDue(Contract):

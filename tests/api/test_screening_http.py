@@ -250,6 +250,21 @@ async def test_a_valid_file_after_a_refused_one_imports_fully_and_a_reimport_upd
     await eventually(listed_with_the_new_budget, timeout=20)
 
 
+async def test_only_the_import_takes_a_large_body_and_a_stranger_is_refused_before_the_file_is_read(
+    kyodo: Platform,
+) -> None:
+    p, w = kyodo, await world(kyodo)
+    screening = p.clients["screening"]
+    # 300 KB of JSON on any other route is over the kernel's 256 KiB: 413 before anything reads it.
+    big = {"department_id": w.kodomo.id, "fiscal_year": w.fiscal_year, "purpose": "x" * 300_000}
+    assert_problem(await screening.post("/projects", json=big, headers=staff(p, "a-staff")), 413, "body_too_large")
+    # A file of 4 MB reaches the import; from another department's staff it is refused before it is parsed.
+    wide = ("事業番号,事業名,目的,予算額\n" + "A-1,事業," + "x" * 4_000_000 + ",1\n").encode()
+    send = importer(p, w)
+    assert_problem(await send(wide, sub="b-liaison"), 403, "not_department_staff")
+    assert screening_events(p) == 0
+
+
 async def test_a_project_entered_with_bad_input_is_refused_naming_the_field(kyodo: Platform) -> None:
     p, w = kyodo, await world(kyodo)
     screening, headers = p.clients["screening"], staff(p, "a-staff")

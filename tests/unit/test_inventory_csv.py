@@ -396,3 +396,24 @@ def test_a_row_naming_more_groups_than_a_project_may_is_refused() -> None:
     with pytest.raises(CsvRejected) as rejected:
         parse_inventory(data)
     assert [(e.row, e.column, e.code) for e in rejected.value.errors] == [(2, "group_ids", "group_ids_too_many")]
+
+
+def test_a_file_far_wider_than_an_inventory_is_refused_with_one_error_whatever_its_length() -> None:
+    header = "事業番号,事業名,目的,予算額" + ",x" * 100
+    data = (header + "\n" + "A-1,事業,目的,1\n" * 50 + "," * 200_000 + "\n").encode()
+    with pytest.raises(CsvRejected) as rejected:
+        parse_inventory(data)
+    assert [(e.row, e.code) for e in rejected.value.errors] == [(1, "too_many_columns")]
+
+
+def test_a_refusal_lists_at_most_two_hundred_errors_the_last_counting_the_rest() -> None:
+    rows = "".join(f"A-{n},事業,目的,-{n}\n" for n in range(1, 501))
+    with pytest.raises(CsvRejected) as rejected:
+        parse_inventory(("事業番号,事業名,目的,予算額\n" + rows).encode())
+    errors = rejected.value.errors
+    assert len(errors) == 200
+    assert [e.code for e in errors[:199]] == ["budget_negative"] * 199
+    assert (errors[-1].code, errors[-1].reason_en) == (
+        "more_errors",
+        "301 more errors; correct those above and try again",
+    )

@@ -114,6 +114,7 @@ def import_csv(
     principal: InventoryKeeper,
     body: CsvBody,
 ) -> Any:
+    application(request).may_import(actor_of(request, principal), department_id, fiscal_year)
     try:
         rows = parse_inventory(body)
     except CsvRejected as rejected:

@@ -75,6 +75,8 @@ def _decided(e: Any) -> Sequence[Contract]:
             recusals=int(d["recusals"]),
             cycle=int(d.get("cycle", 1)),
             round_fiscal_year=int(d.get("round_fiscal_year", d["fiscal_year"])),
+            carried_from=d.get("carried_from"),
+            recusal_group_ids=[UUID(str(g)) for g in d.get("recusal_group_ids", [])],
             decided_at=d["decided_at"],
         )
     ]

@@ -38,9 +38,9 @@ def project_index(app: Any, events: Sequence[Any]) -> Callable[[Tx], None]:
 def _project_row(p: Project) -> tuple[str, tuple[Any, ...]]:
     return (
         "INSERT INTO screening_projects (project_id, department_id, fiscal_year, project_number, title, budget_yen, "
-        "awaiting_round, version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (project_id) DO UPDATE SET "
-        "title = excluded.title, budget_yen = excluded.budget_yen, awaiting_round = excluded.awaiting_round, "
-        "version = excluded.version",
+        "awaiting_round, version, record) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (project_id) DO "
+        "UPDATE SET title = excluded.title, budget_yen = excluded.budget_yen, "
+        "awaiting_round = excluded.awaiting_round, version = excluded.version, record = excluded.record",
         (
             str(p.id),
             str(p.department_id),
@@ -50,6 +50,7 @@ def _project_row(p: Project) -> tuple[str, tuple[Any, ...]]:
             int(p.record["budget_yen"]),
             p.awaiting_round,
             p.version,
+            json.dumps(p.record, ensure_ascii=False),
         ),
     )
 
@@ -68,7 +69,7 @@ def _screening_row(s: Screening) -> tuple[str, tuple[Any, ...]]:
     decision = None if s.current is None else str(s.current["decision_id"])
     return (
         "INSERT INTO screening_entries (screening_id, round_id, project_id, department_id, status, cycle, "
-        "assessments, self_checked, decision_id, version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+        "assessments, self_checked, decision_id, version, carried) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
         "ON CONFLICT (screening_id) DO UPDATE SET status = excluded.status, cycle = excluded.cycle, "
         "assessments = excluded.assessments, self_checked = excluded.self_checked, "
         "decision_id = excluded.decision_id, version = excluded.version",
@@ -83,6 +84,7 @@ def _screening_row(s: Screening) -> tuple[str, tuple[Any, ...]]:
             s.self_check is not None,
             decision,
             s.version,
+            s.carried_from is not None,
         ),
     )
 
@@ -196,22 +198,31 @@ def list_rounds(
     return [(str(r[0]), int(r[1]), str(r[2]), str(r[3])) for r in rows], int(total[0]) if total else 0
 
 
-def department_project_ids(db: Database, department_id: str, fiscal_year: int) -> list[str]:
+def department_records(db: Database, department_id: str, fiscal_year: int) -> list[dict[str, Any]]:
+    """Every project record of a department's year as the query table holds it, by project number (the export)."""
     with db.transaction(read_only=True) as tx:
         rows = tx.fetchall(
-            "SELECT project_id FROM screening_projects WHERE department_id = %s AND fiscal_year = %s "
+            "SELECT record FROM screening_projects WHERE department_id = %s AND fiscal_year = %s "
             "ORDER BY project_number",
             (department_id, fiscal_year),
         )
-    return [str(row[0]) for row in rows]
+    return [dict(json.loads(str(row[0]))) for row in rows]
 
 
-def reopened_pending(db: Database, round_id: str) -> list[str]:
-    """Screenings of a round a re-screen brought back (a later cycle) that are still pending."""
+def carried_pending(db: Database, round_id: str) -> list[str]:
+    """Screenings of a round still pending that must not drop out at its close: brought back by a re-screen (a
+    later cycle), or carried into this round from an earlier one."""
     with db.transaction(read_only=True) as tx:
         rows = tx.fetchall(
-            "SELECT screening_id FROM screening_entries WHERE round_id = %s AND cycle > 1 AND status = 'pending' "
-            "ORDER BY screening_id",
+            "SELECT screening_id FROM screening_entries WHERE round_id = %s AND status = 'pending' "
+            "AND (cycle > 1 OR carried) ORDER BY screening_id",
             (round_id,),
         )
     return [str(row[0]) for row in rows]
+
+
+def projected_up_to(db: Database) -> int:
+    """The last notification the query tables hold."""
+    with db.transaction(read_only=True) as tx:
+        row = tx.fetchone("SELECT position FROM kyodo_projection_position WHERE name = %s", (NAME,))
+    return int(row[0]) if row else 0

@@ -49,6 +49,11 @@ class InventoryCommands(ScreeningBase):
         self.save(project)
         return project
 
+    def may_import(self, actor: Actor, department_id: UUID, fiscal_year: int) -> None:
+        """Who may import, asked before the file is read: reading it costs more than refusing the caller."""
+        _real_year(fiscal_year)
+        self._keeps_inventory(actor, department_id)
+
     def import_projects(
         self, actor: Actor, department_id: UUID, fiscal_year: int, records: list[dict[str, Any]]
     ) -> ImportResult:

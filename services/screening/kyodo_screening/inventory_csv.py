@@ -41,6 +41,10 @@ __all__ = [
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
+# The inventory has ten columns; Excel keeps a few empty ones. Anything much wider is not an inventory.
+MAX_COLUMNS = 64
+# How many errors a refusal lists (the last one counts the rest).
+MAX_ERRORS = 200
 
 
 @dataclass(frozen=True)
@@ -132,8 +136,26 @@ def parse_inventory(data: bytes, *, max_bytes: int = MAX_BYTES, max_rows: int = 
                     )
         parsed.append(InventoryRow(number, fields))
     if errors:
-        raise CsvRejected(422, "csv_invalid", errors)
+        raise CsvRejected(422, "csv_invalid", _capped(errors))
     return parsed
+
+
+def _capped(errors: list[RowError]) -> list[RowError]:
+    """At most MAX_ERRORS errors, the last saying how many more there were (a whole file of bad rows would
+    otherwise answer megabytes)."""
+    if len(errors) <= MAX_ERRORS:
+        return errors
+    more = len(errors) - (MAX_ERRORS - 1)
+    return [
+        *errors[: MAX_ERRORS - 1],
+        RowError(
+            0,
+            "",
+            "more_errors",
+            f"ほかに{more:,}件の誤りがあります。上の誤りを直してから再度お試しください",
+            f"{more:,} more errors; correct those above and try again",
+        ),
+    ]
 
 
 def _too_large(max_bytes: int) -> RowError:
@@ -202,13 +224,26 @@ def _header(header: list[str], rows: list[list[str]]) -> tuple[list[tuple[int, C
     """Which cell index holds which field, and the header's errors (all in row 1)."""
     layout: list[tuple[int, Column]] = []
     errors: list[RowError] = []
-    width = max(len(cells) for cells in [header, *rows])
+    # Which columns hold anything, in one pass over the cells: nothing here costs width × rows.
+    filled = {index for cells in rows for index, cell in enumerate(cells) if cell.strip(SPACE)}
+    width = max(len(header), max(filled, default=-1) + 1)
+    if width > MAX_COLUMNS:
+        # Far more columns than the inventory has: one error, not one per column.
+        return [], [
+            RowError(
+                1,
+                "",
+                "too_many_columns",
+                f"列が多すぎます（{MAX_COLUMNS}列以内にしてください）",
+                f"Too many columns (at most {MAX_COLUMNS})",
+            )
+        ]
     for index in range(width):
         name = header[index] if index < len(header) else ""
         letter = _letter(index)
         if not name.strip(SPACE):
             # A column without a heading is an empty column Excel kept, unless something is written in it.
-            if any(index < len(cells) and cells[index].strip(SPACE) for cells in rows):
+            if index in filled:
                 errors.append(
                     RowError(
                         1,

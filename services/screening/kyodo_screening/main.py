@@ -16,7 +16,7 @@ from kyodo_screening.index import project_index
 from kyodo_screening.messages import MESSAGES
 from kyodo_screening.migrations import upgrade
 from kyodo_screening.registry_view import RegistryView
-from kyodo_screening.settings import ScreeningSettings
+from kyodo_screening.settings import CSV_IMPORT_PATH, CSV_LIMIT_BYTES, ScreeningSettings
 from kyodo_screening.visibility import POLICY
 from kyodo_shared.runtime import Kernel, Subscription, open_foundation
 from kyodo_shared.service import ServiceSpec
@@ -83,6 +83,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         description="The city's existing projects screened for collaboration: inventory, rounds, decisions.",
         routers=ROUTERS,
         messages=MessageTable(MESSAGES),
+        larger_bodies={CSV_IMPORT_PATH: CSV_LIMIT_BYTES},
     )
 
 

@@ -50,7 +50,9 @@ class ScreeningQueries(ScreeningBase):
         project = self.get_project(project_id)
         screening = self.find_screening(screening_id(round_id, project_id))
         insider = _has(principal, Role.COORDINATOR, Role.AUDITOR)
-        liaison = principal is not None and self.view.liaison(str(project.department_id)) == principal.sub
+        liaison = principal is not None and self.view.is_liaison(
+            principal.sub, str(project.department_id), self.today()
+        )
         view: dict[str, Any] = {
             "round_id": round_id,
             "project_id": project_id,
@@ -76,12 +78,20 @@ class ScreeningQueries(ScreeningBase):
         found = self.read_round(principal, round_id)
         screening = self.find_screening(screening_id(round_id, project_id))
         given = {} if screening is None else screening.assessments
-        if not _has(principal, Role.COORDINATOR, Role.AUDITOR):
-            if principal.sub not in found.team:
-                raise Refusal("not_on_round_team")
-            if principal.sub not in given:
-                raise Refusal("assess_first")
-        return [given[sub] for sub in sorted(given)]
+        if _has(principal, Role.COORDINATOR, Role.AUDITOR):
+            return [given[sub] for sub in sorted(given)]
+        if principal.sub not in found.team:
+            raise Refusal("not_on_round_team")
+        if principal.sub not in given:
+            raise Refusal("assess_first")
+        # A member reads the others' answers, not who gave them: the register's labels must not be matched to people.
+        owner = str(screening.department_id) if screening is not None else ""
+        return [
+            given[sub]
+            if sub == principal.sub
+            else {"answers": given[sub]["answers"], "from_owner_department": given[sub]["department_id"] == owner}
+            for sub in sorted(given, key=lambda sub: (sub != principal.sub, sub))
+        ]
 
     def department_projects(
         self, department_id: UUID, fiscal_year: int | None, offset: int, limit: int
@@ -90,8 +100,7 @@ class ScreeningQueries(ScreeningBase):
 
     def department_records(self, department_id: UUID, fiscal_year: int) -> list[dict[str, Any]]:
         """Every project of a department's year as stored (for the CSV export), by project number."""
-        ids = index.department_project_ids(self.db, str(department_id), fiscal_year)
-        return [self.get_project(UUID(project_id)).record for project_id in ids]
+        return index.department_records(self.db, str(department_id), fiscal_year)
 
     def rounds(
         self, principal: Principal | None, offset: int, limit: int

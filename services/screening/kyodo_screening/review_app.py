@@ -38,7 +38,7 @@ class ReviewCommands(ScreeningBase):
             if project.fiscal_year != found.fiscal_year and project.awaiting_round is None:
                 raise Refusal("project_not_in_round")
             groups = [str(g) for g in project.record.get("group_ids") or []]
-            screening = Screening(round_id, project_id, project.department_id, trace, groups)
+            screening = Screening(round_id, project_id, project.department_id, trace, groups, project.awaiting_round)
             if project.awaiting_round is not None:
                 # A project carried over from an earlier round's "needs study": this round takes it.
                 project.taken_by(round_id, trace)
@@ -129,6 +129,8 @@ class ReviewCommands(ScreeningBase):
             "assessments": (labelled := self._labelled(screening, excluded)),
             "labels": {e["member_sub"]: e["label"] for e in labelled},
             "recusals": sum(1 for sub in found.team if self._recused(found, screening, sub)),
+            "recusal_group_ids": list(screening.group_ids),
+            "carried_from": screening.carried_from,
             "decided_at": now.isoformat(),
             "coordinator_sub": actor.sub,
             "cycle": screening.cycle,

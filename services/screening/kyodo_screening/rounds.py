@@ -13,7 +13,7 @@ from eventsourcing.domain import Aggregate
 
 from kyodo_screening.app_base import CLOSE_TIMER, SELF_CHECK_TIMER, YEAR_END_TIMER, ScreeningBase, tokyo_midnight
 from kyodo_screening.domain import Round
-from kyodo_screening.index import reopened_pending, undecided_in_round
+from kyodo_screening.index import carried_pending, projected_up_to, undecided_in_round
 from kyodo_screening.vocabulary import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, RoundStatus, fiscal_year_span
 from kyodo_shared.domain.actors import Actor
 from kyodo_shared.domain.calendar import TOKYO
@@ -21,6 +21,10 @@ from kyodo_shared.domain.refusals import Expected, Refusal
 
 # Long enough for a command that found the round open to finish saving (a request takes milliseconds).
 CLOSE_GRACE = timedelta(minutes=1)
+
+
+class IndexBehind(RuntimeError):
+    """The query tables have not caught up with the store yet: a timer's action that needs them is tried again."""
 
 
 class RoundCommands(ScreeningBase):
@@ -106,14 +110,22 @@ class RoundCommands(ScreeningBase):
         """The close timer's action: count what is left undecided, and send every project a re-screen brought back
         into this round and still pending on to its department's next round (it must not drop out)."""
         found = self.get_round(round_id)
+        if found.status != RoundStatus.CLOSING:
+            return
+        # Counted from the query tables: only once they hold every event written before this moment (the grace
+        # period has passed, so all the round's work is among them); else the timer tries again shortly.
+        written = self.recorder.max_notification_id() or 0
+        if projected_up_to(self.db) < written:
+            raise IndexBehind(f"screening_index at {projected_up_to(self.db)}, store at {written}: closing waits")
         carried: list[Aggregate] = []
-        for screening_id_ in reopened_pending(self.db, str(round_id)):
+        for screening_id_ in carried_pending(self.db, str(round_id)):
             screening = self.find_screening(UUID(screening_id_))
-            if screening is None or screening.current is not None or not screening.decisions:
+            waiting = None if screening is None else screening.waiting_decision()
+            if screening is None or waiting is None:
                 continue
             project = self.get_project(screening.project_id)
             if project.awaiting_round is None:
-                project.await_round(UUID(str(screening.decisions[-1]["decision_id"])), trace)
+                project.await_round(UUID(waiting), trace)
                 carried.append(project)
         if found.close(self.clock(), undecided_in_round(self.db, found), trace):
             self.save(found, *carried)

@@ -51,6 +51,7 @@ class Screening(Aggregate):
         department_id: UUID
         trace: dict[str, str]
         group_ids: list[str]
+        carried_from: str | None
 
     @event(Entered)
     def __init__(
@@ -60,6 +61,7 @@ class Screening(Aggregate):
         department_id: UUID,
         trace: dict[str, str],
         group_ids: list[str] | None = None,
+        carried_from: str | None = None,
     ) -> None:
         self.round_id = round_id
         self.project_id = project_id
@@ -67,6 +69,8 @@ class Screening(Aggregate):
         # The groups named in the project when it entered the round: who is recused does not change under the
         # round when the department edits its inventory.
         self.group_ids = list(group_ids or [])
+        # The needs-study decision of an earlier round this screening continues (the project was carried here).
+        self.carried_from = carried_from
         # The "needs study" decision whose date came while its round was closed (it waits for the next round).
         self.deferred: str | None = None
         self.cycle = 1
@@ -84,6 +88,7 @@ class Screening(Aggregate):
         department_id: UUID,
         trace: dict[str, str],
         group_ids: list[str] | None = None,
+        carried_from: str | None = None,
     ) -> UUID:
         return screening_id(round_id, project_id)
 
@@ -245,6 +250,15 @@ class Screening(Aggregate):
             self.current = None
         else:
             self.deferred = str(decision_id)
+
+    def waiting_decision(self) -> str | None:
+        """Still pending at its round's close, the decision that brought it here and that it carries on to the next
+        round: its own needs-study decision after a re-screen reopened it, or the earlier round's it was carried on."""
+        if self.current is not None:
+            return None
+        if self.decisions:
+            return str(self.decisions[-1]["decision_id"])
+        return self.carried_from
 
     def due_rescreen(self, today: date) -> str | None:
         """The current decision's id when it is "needs study" and its re-screen date has come."""

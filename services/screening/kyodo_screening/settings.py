@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from kyodo_shared.settings import HttpSettings, KernelSettings
+from kyodo_shared.settings import KernelSettings
 
-# A department's inventory CSV may be up to 5 MB (the importer's own limit); other bodies stay small by their schemas.
+# A department's inventory CSV may be up to 5 MB (the importer's own limit). Only its route takes bodies that large
+# (`main.py` passes it to the body limit); every other route keeps `http.max_body_bytes`.
 CSV_LIMIT_BYTES = 5 * 1024 * 1024
+CSV_IMPORT_PATH = r"/departments/[^/]+/projects/import$"
 
 
 class ScreeningSettings(KernelSettings):
-    """The kernel's settings, with a request body limit that admits the inventory CSV."""
-
-    http: HttpSettings = HttpSettings(max_body_bytes=CSV_LIMIT_BYTES)
+    """The kernel's settings; the screening service adds none of its own yet."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -31,17 +32,24 @@ CORRELATION_HEADER = "X-Correlation-Id"
 
 
 class BodyLimitMiddleware:
-    """Refuses bodies over the limit before the app reads them, whether or not Content-Length is sent."""
+    """Refuses bodies over the limit before the app reads them, whether or not Content-Length is sent. `larger`
+    raises it for the routes whose path matches (a pattern searched in the path, e.g. an upload), and only there."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: Mapping[str, int] | None = None) -> None:
+        self.app, self.default_max = app, max_bytes
+        self.larger = [(re.compile(pattern), limit) for pattern, limit in (larger or {}).items()]
+
+    def _limit(self, scope: Scope) -> int:
+        path = str(scope.get("path", ""))
+        return next((limit for pattern, limit in self.larger if pattern.search(path)), self.default_max)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self._limit(scope)
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
             await _too_large(scope, send)
             return
         if declared is not None:
@@ -57,7 +65,7 @@ class BodyLimitMiddleware:
                 return
             chunk = message.get("body", b"")
             seen += len(chunk)
-            if seen > self.max_bytes:
+            if seen > max_bytes:
                 await _too_large(scope, send)
                 return
             chunks.append(chunk)
@@ -102,9 +110,11 @@ def create_service_app(
     messages: MessageTable | None = None,
     on_startup: Callable[[], Awaitable[None]] | None = None,
     unmetered: Sequence[str] = (),
+    larger_bodies: Mapping[str, int] | None = None,
 ) -> FastAPI:
     """`messages`: the service's refusal messages (beside the kernel's); `unmetered`: route prefixes never counted
-    in /metrics — requests whose number or outcome is itself sealed."""
+    in /metrics — requests whose number or outcome is itself sealed; `larger_bodies`: path patterns whose requests
+    may exceed `http.max_body_bytes` (an upload), with their own limit."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -152,7 +162,7 @@ def create_service_app(
         return Response(generate_latest(kernel.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(ObserveMiddleware, kernel=kernel, unmetered=tuple(unmetered))
-    app.add_middleware(BodyLimitMiddleware, max_bytes=kernel.settings.http.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=kernel.settings.http.max_body_bytes, larger=larger_bodies)
     return app
 
 

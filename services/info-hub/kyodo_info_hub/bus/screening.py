@@ -132,9 +132,8 @@ def on_decision(envelope: Envelope, tx: Tx) -> None:
     event = envelope.data
     assert isinstance(event, s.DecisionMade)
     decision_id, project = str(event.decision_id), event.project
-    # The register lists a decision under its round's fiscal year (the round's message always comes first).
-    round_row = tx.fetchone("SELECT fiscal_year FROM screening_rounds WHERE round_id = %s", (str(event.round_id),))
-    fiscal_year = int(str(round_row[0])) if round_row else project.fiscal_year
+    # The register lists a decision under its round's fiscal year, which the decision names.
+    fiscal_year = event.round_fiscal_year
     tx.execute(
         _UPSERT_DECISION,
         (

@@ -69,6 +69,8 @@ def upgrade() -> None:
         sa.Column("budget_yen", sa.BigInteger, nullable=False),
         sa.Column("awaiting_round", sa.Text),
         sa.Column("version", sa.BigInteger, nullable=False),
+        # The whole record as JSON, for the CSV export (no aggregate read per project).
+        sa.Column("record", sa.Text, nullable=False),
     )
     create_index_if_missing(
         "screening_projects_department", "screening_projects", ["department_id", "fiscal_year", "project_number"]
@@ -94,5 +96,7 @@ def upgrade() -> None:
         sa.Column("self_checked", sa.Boolean, nullable=False),
         sa.Column("decision_id", sa.Text),
         sa.Column("version", sa.BigInteger, nullable=False),
+        # Carried into this round from an earlier one's "needs study" (it must not drop out at the close).
+        sa.Column("carried", sa.Boolean, nullable=False),
     )
     create_index_if_missing("screening_entries_round", "screening_entries", ["round_id", "department_id"])
