@@ -198,7 +198,10 @@ PUBLISHED_TYPES = {
         for n in ("Opened", "Declared", "Withdrawn", "DepartmentDeclared", "DepartmentWithdrawn")
     ),
     *(f"screening.Project.{n}" for n in ("Entered", "Updated", "AwaitingRound", "TakenByRound")),
-    *(f"screening.Round.{n}" for n in ("Drafted", "DraftRevised", "Opened", "SelfCheckClosed", "CloseRequested", "Closed")),
+    *(
+        f"screening.Round.{n}"
+        for n in ("Drafted", "DraftRevised", "Opened", "SelfCheckClosed", "CloseRequested", "Closed")
+    ),
     *(f"screening.Screening.{n}" for n in ("Entered", "SelfChecked", "Assessed", "Decided", "RescreenDue")),
     *(
         f"proposals.Call.{n}"
