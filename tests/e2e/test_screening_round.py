@@ -371,3 +371,75 @@ async def test_a_round_still_open_at_the_end_of_its_fiscal_year_closes_by_itself
 
 async def _is(read: Any, expected: str) -> bool:
     return bool(await read() == expected)
+
+
+async def test_a_needs_study_project_whose_date_comes_after_its_round_closed_is_carried_into_the_next_round(
+    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    names = ("registry", "screening", "info-hub")
+    services = {n: settings_for(n, backend, nats_url, bus_namespace, issuer) for n in names}
+    async with platform(services, issuer) as p:
+        screening, hub = p.clients["screening"], p.clients["info-hub"]
+        kernel = p.apps["screening"].state.kernel
+        now = screening_now(p)
+        today, fiscal_year = now.date(), now.year if now.month >= 4 else now.year - 1
+        since = datetime.now(TOKYO).date() - timedelta(days=30)
+        kodomo = await department(p, "KODOMO", "子ども家庭課", ["a-liaison", "t-a"], since)
+        kankyo = await department(p, "KANKYO", "環境対策課", ["b-liaison", "t-b"], since)
+        await join_team(p, [("t-a", kodomo.id), ("t-b", kankyo.id)], since)
+        await heard(p, [kodomo, kankyo], ["t-a", "t-b"], today)
+        entry = {"department_id": kodomo.id, "fiscal_year": fiscal_year, "project_number": "A-9"}
+        record = {"title": "地域の見守り", "purpose": "高齢者の見守り", "budget_yen": 500_000}
+        project_id = (
+            await ok(screening.post("/projects", json={**entry, **record}, headers=coordinator(p)), 201)
+        ).json()["id"]
+
+        async def open_round(deadline: datetime) -> str:
+            body = round_body(fiscal_year, [kodomo.id], deadline)
+            drafted = await ok(screening.post("/rounds", json=body, headers=coordinator(p)), 201)
+            headers = {**coordinator(p), "If-Match": drafted.headers["ETag"]}
+            await ok(screening.post(f"/rounds/{drafted.json()['id']}/opening", headers=headers))
+            return str(drafted.json()["id"])
+
+        async def close_round(round_id: str) -> None:
+            current = await ok(screening.get(f"/rounds/{round_id}", headers=coordinator(p)))
+            headers = {**coordinator(p), "If-Match": current.headers["ETag"]}
+            await ok(screening.post(f"/rounds/{round_id}/closure", headers=headers))
+            moved = kernel.clock()
+            kernel.clock = lambda: moved + timedelta(minutes=2)
+
+            async def closed() -> bool:
+                return bool((await screening.get(f"/rounds/{round_id}")).json()["status"] == "closed")
+
+            await eventually(closed, timeout=20)
+
+        async def awaiting() -> bool:
+            return bool((await screening.get(f"/projects/{project_id}")).json()["awaiting_round"])
+
+        first = await open_round(now + timedelta(days=2))
+        base = f"/rounds/{first}/projects/{project_id}"
+        await ok(screening.put(f"{base}/self-check", json=answers(), headers=p.token("a-liaison", "staff")))
+        for member in ("t-a", "t-b"):
+            await ok(screening.post(f"{base}/assessments", json=answers(), headers=p.token(member, "staff")), 201)
+        rescreen_on = today + timedelta(days=5)
+        body = {"outcome": "needs_study", "reasons_ja": "実施方法を再検討する", "rescreen_on": str(rescreen_on)}
+        await decide(p, base, body)
+        await close_round(first)
+        assert not await awaiting()
+
+        # The date comes with the round closed: the project waits for its department's next round.
+        kernel.clock = lambda: datetime.combine(rescreen_on, datetime.min.time(), tzinfo=TOKYO) + timedelta(hours=1)
+        await eventually(awaiting, timeout=20)
+        second = await open_round(kernel.clock() + timedelta(days=2))
+        carried = f"/rounds/{second}/projects/{project_id}"
+        await ok(screening.put(f"{carried}/self-check", json=answers(), headers=p.token("a-liaison", "staff")))
+        assert not await awaiting(), "the second round took it"
+        # Closed with it still pending, it is carried on again rather than dropped.
+        await close_round(second)
+        assert await awaiting()
+
+        async def rescreen_in_hub() -> Any:
+            page = (await hub.get("/screening/register", params={"outcome": "needs_study"})).json()
+            return page["items"] if page["total"] == 1 and page["items"][0]["rescreen"] == "next_round" else None
+
+        await eventually(rescreen_in_hub, timeout=20)

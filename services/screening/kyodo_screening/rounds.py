@@ -4,6 +4,7 @@ deadline is a durable timer."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +22,10 @@ from kyodo_shared.domain.refusals import Expected, Refusal
 
 # Long enough for a command that found the round open to finish saving (a request takes milliseconds).
 CLOSE_GRACE = timedelta(minutes=1)
+
+
+# How long the close timer waits for the query tables before it gives up until its next try.
+INDEX_WAIT_STEPS, INDEX_WAIT_STEP_SECONDS = 50, 0.1
 
 
 class IndexBehind(RuntimeError):
@@ -115,7 +120,13 @@ class RoundCommands(ScreeningBase):
         # Counted from the query tables: only once they hold every event written before this moment (the grace
         # period has passed, so all the round's work is among them); else the timer tries again shortly.
         written = self.recorder.max_notification_id() or 0
-        if projected_up_to(self.db) < written:
+        # The projection usually trails by milliseconds (it is nudged by every command): wait a little for it in
+        # this timer's thread rather than leave the round closing until the timer's next try (30 s later).
+        for _ in range(INDEX_WAIT_STEPS):
+            if projected_up_to(self.db) >= written:
+                break
+            time.sleep(INDEX_WAIT_STEP_SECONDS)
+        else:
             raise IndexBehind(f"screening_index at {projected_up_to(self.db)}, store at {written}: closing waits")
         carried: list[Aggregate] = []
         for screening_id_ in carried_pending(self.db, str(round_id)):
