@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from kyodo_screening.inventory_columns import (
     BY_HEADER,
@@ -21,6 +20,9 @@ from kyodo_screening.inventory_columns import (
     SPACE,
     CellInvalid,
     Column,
+    CsvRejected,
+    InventoryRow,
+    RowError,
     absent,
     cell_value,
     header_key,
@@ -45,44 +47,6 @@ MAX_ROWS = 5000
 MAX_COLUMNS = 64
 # How many errors a refusal lists (the last one counts the rest).
 MAX_ERRORS = 200
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One error: its row (0 when it is about the whole file), the field key ("" when no field), why."""
-
-    row: int
-    column: str
-    code: str
-    reason_ja: str
-    reason_en: str
-
-    def as_problem_error(self) -> dict[str, str]:
-        return {
-            "field": f"rows[{self.row}].{self.column}" if self.column else "body",
-            "row": str(self.row),
-            "column": self.column,
-            "code": self.code,
-            "reason_ja": self.reason_ja,
-            "reason_en": self.reason_en,
-        }
-
-
-class CsvRejected(Exception):
-    """The file is refused as a whole: 413 (`csv_too_large`, `csv_too_many_rows`) or 422 (`csv_undecodable`,
-    `csv_invalid`), with every error found."""
-
-    def __init__(self, status: int, code: str, errors: list[RowError]) -> None:
-        super().__init__(code)
-        self.status, self.code, self.errors = status, code, errors
-
-
-@dataclass(frozen=True)
-class InventoryRow:
-    """A data row: every field of `COLUMNS` by key (optional text "" and group_ids [] when the file has no column)."""
-
-    row: int
-    fields: dict[str, object]
 
 
 def parse_inventory(data: bytes, *, max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS) -> list[InventoryRow]:
