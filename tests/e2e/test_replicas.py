@@ -119,15 +119,36 @@ def _sqlite_writable(tmp_path: Path) -> bool:
         conn.close()
 
 
+def _pg_outside_transactions() -> bool:
+    """Whether no session of the test's PostgreSQL database but this one is inside a transaction. A process paused
+    inside one (the relay's position written under its lease, the chain) keeps its row locks — the lease row's among
+    them — until it resumes, so the standby's take of the lease would wait for it."""
+    with psycopg.connect(_store["KYODO_STORE__PG_DSN"]) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%%'"
+        ).fetchone()
+    return row is not None and int(row[0]) == 0
+
+
+def _outside_a_write(tmp_path: Path) -> bool:
+    if _store.get("KYODO_STORE__BACKEND") == "postgres":
+        # A statement the paused process sent finishes on the server: the session then shows its transaction.
+        time.sleep(0.1)
+        return _pg_outside_transactions()
+    return _sqlite_writable(tmp_path)
+
+
 async def pause_outside_a_write(holder: Replica, tmp_path: Path) -> None:
-    """SIGSTOP the holder at a moment it holds no write lock. On SQLite a process paused *inside* a write
-    transaction (the chain, a projection, a checkpoint or a lease renewal after an event) keeps the database's single
-    write lock until it resumes, which no lease can take from it (a known limit of SQLite with several replicas; see
-    README): such a pause is undone and tried again, rather than hoping the holder was idle."""
+    """SIGSTOP the holder at a moment it holds no write lock. A process paused *inside* a write transaction (the
+    chain, a projection, a checkpoint or a lease renewal after an event) keeps its locks until it resumes — on SQLite
+    the database's single write lock (a known limit of SQLite with several replicas; see README), on PostgreSQL the
+    rows it wrote, the lease's among them: no lease can be taken from it. Such a pause is undone and tried again,
+    rather than hoping the holder was idle."""
     pid = holder.proc.pid  # type: ignore[attr-defined]
     for _ in range(100):
         os.kill(pid, signal.SIGSTOP)
-        if _store.get("KYODO_STORE__BACKEND") == "postgres" or await asyncio.to_thread(_sqlite_writable, tmp_path):
+        if await asyncio.to_thread(_outside_a_write, tmp_path):
             return
         os.kill(pid, signal.SIGCONT)
         await asyncio.sleep(0.05)  # poll interval: let it finish the write it was in
