@@ -265,6 +265,19 @@ async def test_only_the_import_takes_a_large_body_and_a_stranger_is_refused_befo
     assert screening_events(p) == 0
 
 
+async def test_a_file_of_five_thousand_rows_and_nearly_five_megabytes_imports_whole(kyodo: Platform) -> None:
+    # On PostgreSQL its single save is several MB of events: written outside psycopg's pipeline mode, where it hung.
+    p, w = kyodo, await world(kyodo)
+    purpose = "地域の子育て世帯を支えるため、相談・交流・情報提供を組み合わせて実施する。" * 11
+    rows = "".join(f"K-{n:04d},子育て支援事業{n},{purpose},{n * 1000}\n" for n in range(5000))
+    data = ("事業番号,事業名,目的,予算額\n" + rows).encode("cp932")
+    assert 4_000_000 < len(data) <= 5 * 1024 * 1024
+    imported = await ok(importer(p, w)(data))
+    assert (len(imported.json()["entered"]), imported.json()["entered"][-1]) == (5000, "K-4999")
+    again = await ok(importer(p, w)(data))
+    assert (len(again.json()["unchanged"]), again.json()["entered"]) == (5000, [])
+
+
 async def test_a_project_entered_with_bad_input_is_refused_naming_the_field(kyodo: Platform) -> None:
     p, w = kyodo, await world(kyodo)
     screening, headers = p.clients["screening"], staff(p, "a-staff")

@@ -204,3 +204,22 @@ def test_without_group_commit_the_store_uses_eventsourcings_recorder(pg_database
         assert type(application.recorder) is PostgresApplicationRecorder
     finally:
         application.close()
+
+
+def test_a_save_of_several_megabytes_is_written_outside_the_pipeline_whole_and_in_order(app: Tallies) -> None:
+    # psycopg's pipeline mode deadlocked on an insert of this size (bench/RESULTS.md, issue 15): 8 MB hung every time.
+    recorder = app.recorder
+    assert isinstance(recorder, GroupCommitRecorder)
+    tallies = [Tally(f"{n:05d}-" + "x" * 2000) for n in range(4000)]
+    app.save(*tallies)
+    notifications = recorder.select_notifications(start=None, limit=5000)
+    assert [n.originator_id for n in notifications] == [t.id for t in tallies]
+    # A version conflict in such a save refuses it whole, as eventsourcing's own insert would.
+    stale: Tally = app.repository.get(tallies[0].id)
+    current: Tally = app.repository.get(tallies[0].id)
+    current.mark(1)
+    app.save(current)
+    stale.mark(2)
+    with pytest.raises(IntegrityError):
+        app.save(*[Tally(f"again-{n}-" + "x" * 2000) for n in range(600)], stale)
+    assert len(recorder.select_notifications(start=None, limit=10000)) == 4001

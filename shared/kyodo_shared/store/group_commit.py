@@ -30,6 +30,8 @@ from eventsourcing import persistence
 from eventsourcing.persistence import InterfaceError, OperationalError, PersistenceError, StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
 
+# A save whose events hold more than this is written outside psycopg's pipeline mode (`_insert_without_pipeline`).
+PIPELINE_LIMIT_BYTES = 1024 * 1024
 # Errors that say nothing about one command's events: the batch as a whole failed.
 _WHOLE_BATCH = (OperationalError, InterfaceError)
 # psycopg's per-statement refusals, as eventsourcing names them (its datastore translates them the same way).
@@ -85,6 +87,8 @@ class GroupCommitRecorder(PostgresApplicationRecorder):
         if any(value is not None for value in kwargs.values()) or not stored_events:
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
             return ids
+        if sum(len(event.state) for event in stored_events) > PIPELINE_LIMIT_BYTES:
+            return self._insert_without_pipeline(stored_events)
         pending = _Pending(list(stored_events))
         with self._changed:
             self._queue.append(pending)
@@ -124,6 +128,25 @@ class GroupCommitRecorder(PostgresApplicationRecorder):
                 item.ids = ids[position : position + len(item.events)]
             item.written = True
             position += len(item.events)
+
+    def _insert_without_pipeline(self, stored_events: Sequence[StoredEvent]) -> Sequence[int] | None:
+        """One large save (an inventory import of thousands of rows) in a plain transaction: the same table lock,
+        notification and insert as eventsourcing's, but not in psycopg's pipeline mode, where a statement of several
+        MB can deadlock — psycopg 3.3's last send before the sync leaves bytes unsent while it waits to read, and the
+        server waits for them, holding the table lock for every other writer (bench/RESULTS.md, issue 15: 6 MB hung
+        3 of 5 times, 8 MB always). It is written alone; concurrent commands queue behind its table lock as usual."""
+        try:
+            with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+                self._lock_table(curs)
+                self._notify_channel(curs)
+                PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events)
+                ids: Sequence[int] | None = self._fetch_ids_after_insert_events(curs, stored_events)
+                return ids
+        except psycopg.Error as exc:
+            refusal = next((ours for theirs, ours in _REFUSALS if isinstance(exc, theirs)), None)
+            if refusal is None:
+                raise
+            raise refusal(str(exc)) from exc
 
     def _each_in_its_savepoint(self, batch: list[_Pending]) -> None:
         """One transaction again, each command in its own savepoint: a refused command is rolled back alone."""
