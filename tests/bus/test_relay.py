@@ -149,7 +149,17 @@ async def test_relay_refuses_to_publish_when_the_stream_lost_messages(
         assert await relay.drain_once() == 1
         await js.purge_stream(relay.stream)
         await js.delete_stream(relay.stream)
-        await relay.ensure_stream()
+
+        async def recreated() -> bool:
+            # nats-server removes a deleted stream's files after answering; a create of the same name meanwhile is
+            # refused (10049 "error creating store for stream", seen in CI under load) and is simply tried again.
+            try:
+                await relay.ensure_stream()
+            except nats.js.errors.ServerError:
+                return False
+            return True
+
+        await eventually(recreated, timeout=10)
         # Publishing on would re-use sequence numbers consumers have already applied: the relay stops instead.
         with pytest.raises(RelayStreamBehind):
             await relay.reconcile()
