@@ -88,36 +88,28 @@ class DepartmentInterests(Page[DepartmentDeclarationView]):
     """One page of the declarations about a department (page/per_page, `total`, RFC 8288 `Link`)."""
 
 
+def _declared(person_sub: str, d: Declaration | DepartmentDeclaration) -> dict[str, Any]:
+    """What a declaration's view shows whatever it names (a group or a department)."""
+    return {
+        "declaration_id": d.declaration_id,
+        "person_sub": person_sub,
+        "kind": InterestKind(d.kind),
+        "note": d.note,
+        "declared_at": datetime.fromisoformat(d.declared_at),
+        "recorded_by": d.recorded_by,
+        "active": d.active,
+        "withdrawn_at": datetime.fromisoformat(d.withdrawn_at) if d.withdrawn_at else None,
+        "withdrawal_reason": d.withdrawal_reason,
+        "withdrawn_by": d.withdrawn_by,
+    }
+
+
 def declaration_view(person_sub: str, d: Declaration) -> DeclarationView:
-    return DeclarationView(
-        declaration_id=d.declaration_id,
-        person_sub=person_sub,
-        group_id=d.group_id,
-        kind=InterestKind(d.kind),
-        note=d.note,
-        declared_at=datetime.fromisoformat(d.declared_at),
-        recorded_by=d.recorded_by,
-        active=d.active,
-        withdrawn_at=datetime.fromisoformat(d.withdrawn_at) if d.withdrawn_at else None,
-        withdrawal_reason=d.withdrawal_reason,
-        withdrawn_by=d.withdrawn_by,
-    )
+    return DeclarationView(group_id=d.group_id, **_declared(person_sub, d))
 
 
 def department_declaration_view(person_sub: str, d: DepartmentDeclaration) -> DepartmentDeclarationView:
-    return DepartmentDeclarationView(
-        declaration_id=d.declaration_id,
-        person_sub=person_sub,
-        department_id=d.department_id,
-        kind=InterestKind(d.kind),
-        note=d.note,
-        declared_at=datetime.fromisoformat(d.declared_at),
-        recorded_by=d.recorded_by,
-        active=d.active,
-        withdrawn_at=datetime.fromisoformat(d.withdrawn_at) if d.withdrawn_at else None,
-        withdrawal_reason=d.withdrawal_reason,
-        withdrawn_by=d.withdrawn_by,
-    )
+    return DepartmentDeclarationView(department_id=d.department_id, **_declared(person_sub, d))
 
 
 def person_view(person_sub: str, interests: Interests | None) -> PersonInterests:
