@@ -19,13 +19,14 @@ from kyodo_contracts.base import Contract, ContractModel, parse_type, stream_nam
 @functools.cache
 def catalog() -> dict[str, type[Contract]]:
     """Every published contract, by CloudEvents type."""
-    from kyodo_contracts import audit, proposals, registry, registry_org, screening
+    from kyodo_contracts import audit, evaluation, proposals, registry, registry_org, screening
 
     published = (
         *registry.PUBLISHED,
         *registry_org.PUBLISHED,
         *proposals.PUBLISHED,
         *screening.PUBLISHED,
+        *evaluation.PUBLISHED,
         *audit.PUBLISHED,
     )
     return {c.ce_type(): c for c in published}

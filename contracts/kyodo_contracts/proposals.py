@@ -44,6 +44,11 @@ class CallRules(ContractModel):
     description_ja: str
     description_en: str | None = None
     screening_decision_id: UUID | None = Field(default=None, description="The screening decision it follows.")
+    department_id: UUID | None = Field(
+        default=None,
+        description="The department that runs the call and partners the adopted groups (担当部署); "
+        "for a call following a screening decision, that project's department.",
+    )
     criteria: list[CallCriterion]
     formula: Formula
     passing_score: str = Field(description="Exact fraction 'n/d' compared with the formula's result.")
@@ -194,6 +199,11 @@ class ProposalAdopted(Contract):
     group_id: UUID
     rank: int
     score: str
+    department_id: UUID | None = Field(
+        default=None, description="The partnering department (the call's, or its screening decision's project's)."
+    )
+    title_ja: str | None = Field(default=None, description="The call's title (募集名), for the project it becomes.")
+    screening_decision_id: UUID | None = Field(default=None, description="The screening decision the call follows.")
 
 
 PUBLISHED: tuple[type[Contract], ...] = (

@@ -19,7 +19,7 @@ from typing import Any
 
 import structlog
 
-from kyodo_shared.store.db import Database
+from kyodo_shared.store.db import Database, Tx
 from kyodo_shared.store.migrations import upgrade_kernel
 from kyodo_shared.tasks.aio import sleep_or_stop
 
@@ -46,6 +46,23 @@ Action = Callable[[Timer], None]
 def timer_id_for(kind: str, aggregate_id: str, due_at: datetime) -> str:
     """Scheduling the same thing twice gives the same timer, so a retried command schedules it once."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"kyodo:timer:{kind}:{aggregate_id}:{due_at.isoformat()}"))
+
+
+def schedule_in(
+    tx: Tx, kind: str, aggregate_id: str, due_at: datetime, payload: Mapping[str, Any] | None = None
+) -> str:
+    """Schedule a timer inside the caller's transaction: a consumer's handler schedules the command a message
+    asks for together with its tracked sequence, so the command runs once even if the consumer crashes between
+    them (the timer is the durable "to do"; its action must be idempotent, as every timer action is)."""
+    if due_at.tzinfo is None:
+        raise ValueError("due_at must carry a time zone")
+    timer_id = timer_id_for(kind, aggregate_id, due_at)
+    tx.execute(
+        "INSERT INTO kyodo_timers (timer_id, kind, aggregate_id, due_at, payload, state) "
+        "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (timer_id) DO NOTHING",
+        (timer_id, kind, aggregate_id, due_at.timestamp(), json.dumps(dict(payload or {})), PENDING),
+    )
+    return timer_id
 
 
 class Timers:
@@ -77,14 +94,8 @@ class Timers:
     def schedule(self, kind: str, aggregate_id: str, due_at: datetime, payload: Mapping[str, Any] | None = None) -> str:
         if due_at.tzinfo is None:
             raise ValueError("due_at must carry a time zone")
-        timer_id = timer_id_for(kind, aggregate_id, due_at)
         with self.db.transaction() as tx:
-            tx.execute(
-                "INSERT INTO kyodo_timers (timer_id, kind, aggregate_id, due_at, payload, state) "
-                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (timer_id) DO NOTHING",
-                (timer_id, kind, aggregate_id, due_at.timestamp(), json.dumps(dict(payload or {})), PENDING),
-            )
-        return timer_id
+            return schedule_in(tx, kind, aggregate_id, due_at, payload)
 
     def cancel(self, timer_id: str) -> bool:
         with self.db.transaction() as tx:

@@ -1,0 +1,279 @@
+"""Contracts published by the evaluation service (評価制度): collaboration projects, their agreements (協定),
+progress reports, the partners' self-evaluations once unsealed, the evaluation committee (協働事業評価委員会) and
+the published evaluation report with its recommendation.
+
+Partners appear as `group` (the civic activity group) and `department` (the city department); people only by the
+identity provider's opaque `sub` (committee members, as in the registry's rosters). Self-evaluations are sealed
+from the other partner until both are in or the deadline passes: nothing of them is published before
+`evaluation.self_evaluations.unsealed`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import Field
+
+from kyodo_contracts.base import Contract, ContractModel
+
+
+class Partner(StrEnum):
+    GROUP = "group"  # 市民活動団体
+    DEPARTMENT = "department"  # 市の担当部署
+
+
+class Source(StrEnum):
+    ADOPTION = "adoption"  # 提案の採択 (proposals.proposal.adopted)
+    SCREENING = "screening"  # 事業の選別で協働に適するとされた事業 (共催・後援・情報交換)
+
+
+class ValueType(StrEnum):
+    """What an indicator's values are: whole counts, whole yen, a percentage, or a decimal number."""
+
+    COUNT = "count"  # 件数・人数 (integer ≥ 0)
+    YEN = "yen"  # 金額 (integer yen ≥ 0)
+    PERCENT = "percent"  # 割合 (decimal 0–100)
+    DECIMAL = "decimal"  # その他の数値 (decimal)
+
+
+class Recommendation(StrEnum):
+    EXPAND = "expand"  # 継続・拡充
+    IMPROVE = "improve"  # 改善して継続
+    INDEPENDENT = "independent"  # 自主事業化
+    END = "end"  # 終了
+
+
+class Criterion(ContractModel):
+    key: str
+    name_ja: str
+    name_en: str | None = None
+
+
+class Indicator(ContractModel):
+    key: str = Field(description="Stable key, unique in the agreement.")
+    name_ja: str
+    name_en: str | None = None
+    unit: str = Field(description="The unit values are reported in (e.g. 人, 回, 円, %).")
+    value_type: ValueType
+    baseline: str = Field(description="Exact decimal (or integer) as text.")
+    target: str = Field(description="Exact decimal (or integer) as text.")
+    method_ja: str = Field(description="How it is measured (測定方法).")
+
+
+class Budget(ContractModel):
+    total_yen: int = Field(ge=0)
+    city_yen: int = Field(ge=0, description="The city's share; city_yen + group_yen = total_yen.")
+    group_yen: int = Field(ge=0, description="The group's share.")
+
+
+class Agreement(ContractModel):
+    """One version of a collaboration agreement (協定書), as both partners confirmed it."""
+
+    title_ja: str
+    title_en: str | None = None
+    role_group_ja: str = Field(description="The group's role (団体の役割).")
+    role_department_ja: str = Field(description="The department's role (市の役割).")
+    budget: Budget
+    period_start: date
+    period_end: date = Field(description="Last day of the project (Asia/Tokyo, inclusive).")
+    deliverables: list[str]
+    indicators: list[Indicator]
+    report_dates: list[date] = Field(description="Interim reports are due by the end of these days (Asia/Tokyo).")
+
+
+class ProjectCreated(Contract):
+    event_name: ClassVar[str] = "evaluation.project.created"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "A collaboration project was created from an adoption or a screening decision (協働事業)."
+
+    project_id: UUID
+    source: Source
+    group_id: UUID
+    department_id: UUID
+    title_ja: str
+    call_id: UUID | None = Field(default=None, description="The call whose adoption created it.")
+    proposal_id: UUID | None = Field(default=None, description="The adopted proposal.")
+    screening_decision_id: UUID | None = Field(default=None, description="The screening decision it follows.")
+    screening_project_id: UUID | None = Field(default=None, description="The screened project it came from.")
+    form: str | None = Field(default=None, description="For a screening source: the form (co_hosting, …).")
+    criteria: list[Criterion] = Field(description="The published evaluation criteria (評価項目).")
+
+
+class AgreementConcluded(Contract):
+    event_name: ClassVar[str] = "evaluation.agreement.concluded"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = (
+        "Both partners confirmed the same version of the agreement (協定の締結), or of an amendment (協定の変更)."
+    )
+
+    project_id: UUID
+    version: int = Field(ge=1, description="The agreement version (1 = the first agreement; higher = amendments).")
+    agreement_hash: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the version's canonical JSON.")
+    agreement: Agreement
+    amendment_reason: str | None = Field(default=None, description="For an amendment: why (変更理由).")
+    concluded_at: datetime
+
+
+class ReportReminderDue(Contract):
+    event_name: ClassVar[str] = "evaluation.report.reminder_due"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "An interim report is due soon and not yet filed: remind the partner (報告期限の通知)."
+
+    project_id: UUID
+    partner: Partner
+    report_index: int = Field(ge=1)
+    due_on: date
+
+
+class IndicatorValue(ContractModel):
+    key: str
+    value: str = Field(description="Exact decimal (or integer) as text.")
+    unit: str
+
+
+class ReportFiled(Contract):
+    event_name: ClassVar[str] = "evaluation.report.filed"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "A partner filed an interim report with indicator values (中間報告)."
+
+    project_id: UUID
+    partner: Partner
+    report_index: int = Field(ge=1)
+    due_on: date
+    values: list[IndicatorValue]
+    summary_ja: str
+    late: bool = Field(description="Filed after the due date.")
+    filed_at: datetime
+
+
+class ReportOverdue(Contract):
+    event_name: ClassVar[str] = "evaluation.report.overdue"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "A partner did not file an interim report by its date (報告の遅延)."
+
+    project_id: UUID
+    partner: Partner
+    report_index: int = Field(ge=1)
+    due_on: date
+
+
+class ProjectEnded(Contract):
+    event_name: ClassVar[str] = "evaluation.project.ended"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "The project's period ended; the partners' self-evaluations are due (事業の終了)."
+
+    project_id: UUID
+    ended_on: date
+    self_evaluation_deadline: datetime
+
+
+class SelfEvaluationReminderDue(Contract):
+    event_name: ClassVar[str] = "evaluation.self_evaluation.reminder_due"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "A partner's self-evaluation is due soon and not yet in (自己評価の期限の通知)."
+
+    project_id: UUID
+    partner: Partner
+    deadline: datetime
+
+
+class CriterionRating(ContractModel):
+    key: str
+    rating: int = Field(ge=1, le=5, description="1 (low) to 5 (high).")
+    comment_ja: str
+
+
+class SelfEvaluation(ContractModel):
+    partner: Partner
+    ratings: list[CriterionRating]
+    achieved: list[IndicatorValue] = Field(description="The partner's account of each indicator at the end.")
+    summary_ja: str
+    content_hash: str = Field(description="The hash the partner's receipt names.")
+    submitted_at: datetime
+
+
+class SelfEvaluationsUnsealed(Contract):
+    event_name: ClassVar[str] = "evaluation.self_evaluations.unsealed"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = (
+        "Both self-evaluations are in, or the deadline passed: they are published (自己評価の公開)."
+    )
+
+    project_id: UUID
+    cause: str = Field(description="both_in | deadline")
+    self_evaluations: list[SelfEvaluation] = Field(description="Those submitted (one per partner at most).")
+
+
+class CommitteeOpened(Contract):
+    event_name: ClassVar[str] = "evaluation.committee.opened"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "The evaluation committee took up the project; its members are fixed (評価委員会)."
+
+    project_id: UUID
+    committee_id: UUID
+    opened_on: date = Field(description="The committee is the registry's on this day (Asia/Tokyo).")
+    member_subs: list[str]
+    chair_sub: str | None
+    vice_chair_sub: str | None
+    quorum: int = Field(ge=1, description="Counted (not recused) evaluations the recommendation needs.")
+    criteria: list[Criterion]
+
+
+class LabelledEvaluation(ContractModel):
+    label: str = Field(description="A member label, shuffled for this project (not linkable to a member).")
+    points: dict[str, int] = Field(description="1–5 per criterion key.")
+
+
+class IndicatorResult(ContractModel):
+    indicator: Indicator
+    achieved_group: str | None
+    achieved_department: str | None
+
+
+class ReportPublished(Contract):
+    event_name: ClassVar[str] = "evaluation.report.published"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = (
+        "The evaluation report: agreement, indicators, self-evaluations, the committee's evaluation and its "
+        "recommendation (評価結果の公表)."
+    )
+
+    project_id: UUID
+    group_id: UUID
+    department_id: UUID
+    call_id: UUID | None = None
+    proposal_id: UUID | None = None
+    screening_decision_id: UUID | None = None
+    screening_project_id: UUID | None = None
+    agreement_version: int
+    agreement_hash: str
+    agreement: Agreement
+    indicators: list[IndicatorResult]
+    self_evaluations: list[SelfEvaluation]
+    criteria: list[Criterion]
+    evaluations: list[LabelledEvaluation]
+    criterion_means: dict[str, str] = Field(description="Exact fraction 'n/d' per criterion over counted members.")
+    overall_mean: str = Field(description="Exact fraction 'n/d': the mean of the criterion means.")
+    recusals: int = Field(ge=0, description="Committee members recused from this project.")
+    recommendation: Recommendation
+    reasons_ja: str
+    reasons_en: str | None = None
+    confirmed_by: str = Field(description="chair | vice_chair | acting_chair")
+    published_at: datetime
+
+
+PUBLISHED: tuple[type[Contract], ...] = (
+    ProjectCreated,
+    AgreementConcluded,
+    ReportReminderDue,
+    ReportFiled,
+    ReportOverdue,
+    ProjectEnded,
+    SelfEvaluationReminderDue,
+    SelfEvaluationsUnsealed,
+    CommitteeOpened,
+    ReportPublished,
+)
