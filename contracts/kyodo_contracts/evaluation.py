@@ -110,7 +110,9 @@ class AgreementConcluded(Contract):
     )
 
     project_id: UUID
-    version: int = Field(ge=1, description="The agreement version (1 = the first agreement; higher = amendments).")
+    agreement_version: int = Field(
+        ge=1, description="The agreement's version (1 = the first agreement; higher = amendments)."
+    )
     agreement_hash: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the version's canonical JSON.")
     agreement: Agreement
     amendment_reason: str | None = Field(default=None, description="For an amendment: why (変更理由).")
