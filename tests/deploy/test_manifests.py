@@ -20,7 +20,13 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 BASE = DEPLOY / "base"
 PRODUCTION = DEPLOY / "overlays" / "production"
-SERVICES = {"registry": "registry", "info-hub": "info_hub", "proposals": "proposals", "screening": "screening"}
+SERVICES = {
+    "registry": "registry",
+    "info-hub": "info_hub",
+    "proposals": "proposals",
+    "screening": "screening",
+    "evaluation": "evaluation",
+}
 DSN = "KYODO_STORE__PG_DSN"
 VAULT_DSN = "KYODO_PRIVACY__VAULT_PG_DSN"
 KEYS_DIR = "/var/lib/kyodo/audit-keys"
@@ -307,6 +313,7 @@ def test_the_production_overlay_runs_at_least_two_replicas_of_each_service() -> 
         "info-hub": 2,
         "proposals": 2,
         "screening": 2,
+        "evaluation": 2,
     }
 
 
