@@ -1,0 +1,196 @@
+"""The evaluation committee's work on one project (協働事業評価委員会): its members fixed on the day it took the
+project up, conflicts members declare (or a coordinator pins), each member's points per criterion with comments,
+the recommendation the chair (or vice-chair, or acting chair) confirms, and the report published with it.
+
+Members act at once, each on their own entries: the application retries a lost race. Whether a member is recused
+(a declared interest in the registry, or a conflict here) is decided by the application at every command.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from kyodo_evaluation.vocabulary import HIGHEST, LOWEST
+from kyodo_shared.domain.refusals import Refusal
+
+_NAMESPACE = UUID("0b8e4f2a-5c71-4d3e-9a06-7e1f3b5d8c29")
+
+
+def committee_evaluation_id(project_id: UUID) -> UUID:
+    return uuid.uuid5(_NAMESPACE, f"committee:{project_id}")
+
+
+class CommitteeEvaluation(Aggregate):
+    class Opened(Aggregate.Created):
+        project_id: UUID
+        committee_id: UUID
+        opened_on: str
+        members: list[str]
+        chair_sub: str | None
+        vice_chair_sub: str | None
+        quorum: int
+        criteria: list[dict[str, Any]]
+        trace: dict[str, str]
+
+    @event(Opened)
+    def __init__(
+        self,
+        project_id: UUID,
+        committee_id: UUID,
+        opened_on: str,
+        members: list[str],
+        chair_sub: str | None,
+        vice_chair_sub: str | None,
+        quorum: int,
+        criteria: list[dict[str, Any]],
+        trace: dict[str, str],
+    ) -> None:
+        self.project_id, self.committee_id, self.opened_on = project_id, committee_id, opened_on
+        self.members = list(members)
+        self.chair_sub, self.vice_chair_sub = chair_sub, vice_chair_sub
+        self.quorum = quorum
+        self.criteria = list(criteria)
+        # member → {kind, reason, by, pinned}
+        self.conflicts: dict[str, dict[str, Any]] = {}
+        # member → {points, comments, at}
+        self.scores: dict[str, dict[str, Any]] = {}
+        self.decision: dict[str, Any] | None = None
+
+    @staticmethod
+    def create_id(project_id: UUID, *args: Any, **kwargs: Any) -> UUID:
+        return committee_evaluation_id(project_id)
+
+    def _member(self, member_sub: str) -> None:
+        if member_sub not in self.members:
+            raise Refusal("not_on_committee")
+
+    def _open(self) -> None:
+        if self.decision is not None:
+            raise Refusal("already_recommended")
+
+    # --- conflicts (利益相反) --------------------------------------------------------------------------------
+
+    class ConflictDeclared(Aggregate.Event):
+        member_sub: str
+        kind: str
+        reason: str
+        by_sub: str
+        pinned: bool
+        trace: dict[str, str]
+
+    def declare_conflict(
+        self, member_sub: str, kind: str, reason: str, by_sub: str, pinned: bool, trace: dict[str, str]
+    ) -> None:
+        self._open()
+        self._member(member_sub)
+        # A conflict declared after scoring is still recorded: the recommendation voids that member's score.
+        self._conflict_declared(member_sub, kind, reason, by_sub, pinned, trace)
+
+    @event(ConflictDeclared)
+    def _conflict_declared(
+        self, member_sub: str, kind: str, reason: str, by_sub: str, pinned: bool, trace: dict[str, str]
+    ) -> None:
+        previous = self.conflicts.get(member_sub)
+        # A member's own declaration never unpins what a coordinator pinned.
+        self.conflicts[member_sub] = {
+            "kind": kind,
+            "reason": reason,
+            "by": by_sub,
+            "pinned": pinned or bool(previous and previous["pinned"]),
+        }
+
+    class ConflictRemoved(Aggregate.Event):
+        member_sub: str
+        by_sub: str
+        trace: dict[str, str]
+
+    def remove_conflict(self, member_sub: str, by_sub: str, trace: dict[str, str]) -> None:
+        self._open()
+        conflict = self.conflicts.get(member_sub)
+        if conflict is None:
+            raise Refusal("conflict_not_found")
+        if conflict["pinned"]:
+            raise Refusal("conflict_pinned")
+        self._conflict_removed(member_sub, by_sub, trace)
+
+    @event(ConflictRemoved)
+    def _conflict_removed(self, member_sub: str, by_sub: str, trace: dict[str, str]) -> None:
+        self.conflicts.pop(member_sub, None)
+
+    def recused(self, member_sub: str, interested: bool) -> bool:
+        """Recused by a declared interest in the project's group or department, or a conflict declared here."""
+        return interested or member_sub in self.conflicts
+
+    # --- scores ---------------------------------------------------------------------------------------------
+
+    class Scored(Aggregate.Event):
+        member_sub: str
+        points: dict[str, int]
+        comments: dict[str, str]
+        scored_at: str
+        trace: dict[str, str]
+
+    def score(
+        self,
+        member_sub: str,
+        points: dict[str, int],
+        comments: dict[str, str],
+        interested: bool,
+        at: str,
+        trace: dict[str, str],
+    ) -> None:
+        """Once per member, final when sent, every criterion 1–5; a recused member scores nothing."""
+        self._open()
+        self._member(member_sub)
+        if self.recused(member_sub, interested):
+            raise Refusal("recused")
+        if member_sub in self.scores:
+            raise Refusal("score_final")
+        keys = [str(c["key"]) for c in self.criteria]
+        unknown = [k for k in points if k not in keys]
+        if unknown:
+            raise Refusal("unknown_criterion", field=f"points.{unknown[0]}", rule="unknown_criterion")
+        missing = [k for k in keys if k not in points]
+        if missing:
+            raise Refusal("criterion_unrated", field="points", rule="criterion_unrated", key=missing[0])
+        for key, value in points.items():
+            if isinstance(value, bool) or not LOWEST <= value <= HIGHEST:
+                raise Refusal("points_out_of_range", field=f"points.{key}", rule="points_out_of_range")
+        stray = [k for k in comments if k not in keys]
+        if stray:
+            raise Refusal("unknown_criterion", field=f"comments.{stray[0]}", rule="unknown_criterion")
+        self._scored(member_sub, points, comments, at, trace)
+
+    @event(Scored)
+    def _scored(
+        self, member_sub: str, points: dict[str, int], comments: dict[str, str], scored_at: str, trace: dict[str, str]
+    ) -> None:
+        self.scores[member_sub] = {"points": dict(points), "comments": dict(comments), "at": scored_at}
+
+    # --- the recommendation and the published report ------------------------------------------------------
+
+    class Recommended(Aggregate.Event):
+        decision: dict[str, Any]
+        trace: dict[str, str]
+
+    class ReportPublished(Aggregate.Event):
+        report: dict[str, Any]
+
+    def recommend(self, decision: dict[str, Any], report: dict[str, Any], trace: dict[str, str]) -> None:
+        """`decision` (restricted: who was counted, voided, the labels' key) and `report` (public) come from the
+        application, which computed them from this aggregate and the project."""
+        self._open()
+        self._recommended(decision, trace)
+        self._report_published(report)
+
+    @event(Recommended)
+    def _recommended(self, decision: dict[str, Any], trace: dict[str, str]) -> None:
+        self.decision = dict(decision)
+
+    @event(ReportPublished)
+    def _report_published(self, report: dict[str, Any]) -> None:
+        self.report = dict(report)

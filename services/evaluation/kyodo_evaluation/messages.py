@@ -1,0 +1,188 @@
+"""The evaluation service's refusals as people read them: status, Japanese title and its English (the web layer's
+table). The domain raises `Refusal(code)`; nothing here is imported by it. A detail may name values the refusal
+carries (keys, units, counts) — never text a caller wrote."""
+
+from __future__ import annotations
+
+from kyodo_shared.web.messages import Message
+
+_PROJECTS: dict[str, Message] = {
+    "project_not_found": Message(404, "協働事業が見つかりません", "Collaboration project not found"),
+    "project_exists": Message(
+        409, "この選別結果と団体の協働事業は既にあります", "A project for this screening decision and group exists"
+    ),
+    "coordinator_only": Message(
+        403, "市民活動センターの担当者のみが行えます", "Only the center's coordinators may do this"
+    ),
+    "not_a_partner": Message(
+        403,
+        "この協働事業の当事者ではありません",
+        "You do not act for a partner of this project",
+        "団体の代表者・連絡担当者、または部署の連絡担当のみが行えます。",
+        "Only the group's representative or contacts, or the department's liaison, may do this.",
+    ),
+    "representative_only": Message(
+        403, "協定の確認は団体の代表者が行います", "The group's representative confirms the agreement"
+    ),
+    "name_own_partner": Message(
+        403,
+        "自分の団体または部署を指定してください",
+        "Name your own group or department",
+        "group_id または department_id に、自分が関わる団体・部署を指定してください。",
+        "Give group_id or department_id of a group or department you act for.",
+    ),
+    "screening_decision_not_found": Message(
+        404,
+        "選別の決定が見つかりません",
+        "Screening decision not found",
+        "決定の直後の場合は少し待ってから再度お試しください。",
+        "A decision made a moment ago may take a few seconds to arrive here.",
+        retry_after=5,
+    ),
+    "screening_decision_superseded": Message(409, "この決定は訂正されています", "This decision was corrected"),
+    "screening_not_suitable": Message(
+        409, "協働に適するとされた事業ではありません", "The decision did not find the project suitable"
+    ),
+    "form_needs_call": Message(
+        422,
+        "この形態は提案の募集を経て始めます",
+        "This form starts through a call for proposals",
+        "募集によらずに始められるのは共催・後援・情報交換です。",
+        "Only co_hosting, endorsement and information_exchange start without a call.",
+    ),
+    "form_not_decided": Message(422, "決定で示された協働の形態ではありません", "Not a form the decision named"),
+    "group_not_registered": Message(422, "登録された団体ではありません", "Not a registered group"),
+}
+
+_AGREEMENT: dict[str, Message] = {
+    "no_draft": Message(409, "確認する協定案がありません", "There is no draft to confirm"),
+    "agreement_version_mismatch": Message(
+        409,
+        "確認した版が現在の協定案と異なります",
+        "The version confirmed is not the current draft",
+        "協定案を読み直し、表示された hash で確認してください。",
+        "Read the draft again and confirm the hash it shows.",
+    ),
+    "already_confirmed": Message(409, "この版は既に確認済みです", "Your side already confirmed this version"),
+    "amendment_reason_required": Message(422, "変更の理由が必要です", "An amendment needs its reason"),
+    "period_start_fixed": Message(422, "変更で開始日は動かせません", "An amendment cannot move the start"),
+    "budget_does_not_add_up": Message(
+        422,
+        "予算の内訳が合計と一致しません",
+        "The budget's shares do not add up",
+        "市と団体の負担額の和が総額です。",
+        "city_yen + group_yen must equal total_yen.",
+    ),
+    "period_reversed": Message(422, "終了日が開始日より前です", "The period ends before it starts"),
+    "report_date_outside_period": Message(422, "報告日が期間外です", "A report date is outside the period"),
+    "report_dates_not_ascending": Message(422, "報告日は昇順で重複なく", "Report dates must ascend, without repeats"),
+    "indicators_required": Message(422, "指標が必要です", "At least one indicator is needed"),
+    "indicator_repeated": Message(422, "指標が重複しています", "An indicator is repeated"),
+    "unknown_indicator": Message(422, "協定にない指標です", "Not an indicator of the agreement"),
+    "indicator_unreported": Message(
+        422,
+        "報告されていない指標があります",
+        "An indicator is not reported",
+        "指標 {key} の値がありません。",
+        "Indicator {key} has no value.",
+    ),
+    "wrong_unit": Message(
+        422,
+        "単位が指標と異なります",
+        "The unit is not the indicator's",
+        "この指標の単位は {unit} です。",
+        "This indicator is reported in {unit}.",
+    ),
+    "value_not_whole": Message(
+        422,
+        "0以上の整数で入力してください",
+        "Give a whole number ≥ 0",
+        "種類 {value_type} の指標です。",
+        "The indicator is of type {value_type}.",
+    ),
+    "value_not_decimal": Message(422, "数値(小数は6桁まで)で入力してください", "Give a decimal number (≤ 6 places)"),
+    "percent_out_of_range": Message(422, "割合は0から100です", "A percentage is from 0 to 100"),
+}
+
+_PROGRESS: dict[str, Message] = {
+    "agreement_not_concluded": Message(409, "協定が締結されていません", "The agreement is not concluded yet"),
+    "project_ended": Message(
+        409,
+        "事業期間は終了しています",
+        "The project's period is over",
+        "終了後は中間報告ではなく自己評価を提出してください。",
+        "After the end, submit the self-evaluation instead of an interim report.",
+    ),
+    "report_not_scheduled": Message(422, "協定にない報告回です", "No report of that number is scheduled"),
+    "report_already_filed": Message(409, "この回の報告は提出済みです", "This report is already filed"),
+    "project_not_ended": Message(409, "事業はまだ終了していません", "The project has not ended yet"),
+    "self_evaluation_closed": Message(409, "自己評価の受付は終了しました", "Self-evaluations are closed"),
+    "already_self_evaluated": Message(409, "自己評価は提出済みです", "Your self-evaluation is already in"),
+    "self_evaluation_sealed": Message(
+        403,
+        "双方の自己評価が揃うか期限を過ぎるまで、相手方の自己評価は見られません",
+        "The other partner's self-evaluation is sealed until both are in or the deadline passes",
+    ),
+    "self_evaluation_not_found": Message(404, "自己評価がありません", "No self-evaluation"),
+    "criterion_unrated": Message(
+        422,
+        "評価されていない項目があります",
+        "A criterion is not rated",
+        "項目 {key} の評価がありません。",
+        "Criterion {key} has no rating.",
+    ),
+    "criterion_repeated": Message(422, "評価項目が重複しています", "A criterion is repeated"),
+    "unknown_criterion": Message(422, "評価項目にありません", "Not an evaluation criterion"),
+}
+
+_COMMITTEE: dict[str, Message] = {
+    "not_evaluating": Message(409, "委員会評価の段階ではありません", "The project is not at the committee's stage"),
+    "not_evaluation_committee": Message(
+        422, "協働事業評価委員会ではありません", "Not an evaluation committee of the registry"
+    ),
+    "committee_empty": Message(422, "本日の委員がいません", "The committee has no members today"),
+    "quorum_above_members": Message(
+        422,
+        "定足数が委員数を超えています",
+        "The quorum exceeds the members",
+        "委員は{members}人です。",
+        "The committee has {members} members.",
+    ),
+    "committee_already_open": Message(409, "委員会は既に評価を始めています", "The committee already took it up"),
+    "committee_not_open": Message(404, "委員会はまだ評価を始めていません", "The committee has not taken it up"),
+    "not_on_committee": Message(403, "この評価の委員ではありません", "You are not on this evaluation's committee"),
+    "recused": Message(
+        403,
+        "利害関係があるためこの事業を評価できません",
+        "Recused: you have an interest in this project",
+        "事業の団体または部署について利害関係を申告しているか、この事業について利益相反を申し出ています。",
+        "You declared an interest in the project's group or department, or a conflict with this project.",
+    ),
+    "score_final": Message(409, "評価は提出済みです(変更できません)", "Your score is final"),
+    "score_first": Message(
+        403, "自分の評価を提出するまで他の委員の評価は見られません", "Submit your own score before reading others'"
+    ),
+    "points_out_of_range": Message(422, "評点は1から5です", "Points are from 1 to 5"),
+    "conflict_pinned": Message(409, "事務局が記録した利益相反は取り消せません", "A pinned conflict cannot be removed"),
+    "conflict_not_found": Message(404, "利益相反の申出がありません", "No conflict declared"),
+    "no_confirmer": Message(
+        409,
+        "提言を確定できる委員長がいません",
+        "Nobody can confirm the recommendation",
+        "委員長・副委員長とも回避の場合、回避していない委員の互選による委員長代理を登録簿に記録してください。",
+        "With the chair and vice-chair recused, the members not recused elect an acting chair (recorded in the "
+        "registry for matter evaluation:project:<id>).",
+    ),
+    "not_the_confirmer": Message(403, "提言を確定するのは委員長(または代理)です", "Only the presiding member confirms"),
+    "quorum_not_met": Message(
+        409,
+        "定足数に達していません",
+        "The quorum is not met",
+        "回避していない委員の評価が{quorum}件必要です(現在{counted}件)。",
+        "{quorum} counted evaluations are needed ({counted} so far).",
+    ),
+    "already_recommended": Message(409, "提言は確定済みです", "The recommendation is already confirmed"),
+    "report_not_published": Message(404, "評価結果はまだ公表されていません", "The report is not published yet"),
+}
+
+MESSAGES: dict[str, Message] = {**_PROJECTS, **_AGREEMENT, **_PROGRESS, **_COMMITTEE}

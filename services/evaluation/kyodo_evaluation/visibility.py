@@ -1,0 +1,48 @@
+"""What the audit API may show of the evaluation service's events (the kernel applies it)."""
+
+from __future__ import annotations
+
+from kyodo_shared.audit.visibility import EventPolicy, VisibilityPolicy, restricted
+from kyodo_shared.web.auth import Role
+
+# The partners' negotiation (drafts and confirmations): the center and auditors; the agreement is public concluded.
+NEGOTIATION = EventPolicy(event=restricted(Role.COORDINATOR, Role.AUDITOR))
+# A self-evaluation before both are public: auditors only — not even the center reads one partner's before the
+# other's is in (the unsealing event publishes both).
+SEALED = EventPolicy(event=restricted(Role.AUDITOR))
+# Members' conflicts and scores, and the decision naming who is behind each label: auditors and coordinators, so
+# no member reads another's score through the history before giving their own.
+COMMITTEE_WORK = EventPolicy(event=restricted(Role.AUDITOR, Role.COORDINATOR))
+
+_PROJECT = "kyodo_evaluation.domain:Project"
+_COMMITTEE = "kyodo_evaluation.committee:CommitteeEvaluation"
+
+POLICY = VisibilityPolicy(
+    events={
+        **{
+            f"{_PROJECT}.{n}": EventPolicy()
+            for n in (
+                "Created",
+                "Concluded",
+                "ReminderDue",
+                "ReportFiled",
+                "Overdue",
+                "Ended",
+                "SelfEvaluationReminderDue",
+                "Unsealed",
+                "Reported",
+            )
+        },
+        f"{_PROJECT}.Drafted": NEGOTIATION,
+        f"{_PROJECT}.Confirmed": NEGOTIATION,
+        f"{_PROJECT}.SelfEvaluated": SEALED,
+        f"{_COMMITTEE}.Opened": EventPolicy(),
+        f"{_COMMITTEE}.ConflictDeclared": COMMITTEE_WORK,
+        f"{_COMMITTEE}.ConflictRemoved": COMMITTEE_WORK,
+        f"{_COMMITTEE}.Scored": COMMITTEE_WORK,
+        f"{_COMMITTEE}.Recommended": COMMITTEE_WORK,
+        f"{_COMMITTEE}.ReportPublished": EventPolicy(),
+    },
+    # Published type names (`evaluation.Project.Created`), which auditors' tools read instead of Python topics.
+    aggregates={_PROJECT: "evaluation.Project", _COMMITTEE: "evaluation.CommitteeEvaluation"},
+)
