@@ -105,6 +105,18 @@ def recompute(
     return recompute_command(call_id, service, data_dir(ctx), keys, as_json)
 
 
+def recompute_evaluation(
+    ctx: typer.Context,
+    project_id: Annotated[str, typer.Argument(help="the project's id (UUID)", show_default=False)],
+    service: Annotated[str, typer.Option(help="the service holding the project", parser=known_service)] = "evaluation",
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> int:
+    """Rebuild a committee's evaluation of a project from the event history and compare. Exit 4 when not yet."""
+    from kyodo_recompute.evaluation_cli import recompute_evaluation_command
+
+    return recompute_evaluation_command(project_id, service, data_dir(ctx), as_json)
+
+
 def rotate_key(ctx: typer.Context, service: Service) -> int:
     """Create the next checkpoint key: announced by the current key's next checkpoint, then used."""
     from kyodo_shared.cli import audit
@@ -117,5 +129,6 @@ def audit_app() -> typer.Typer:
     app.command("verify")(verify)
     app.command("export")(export)
     app.command("recompute")(recompute)
+    app.command("recompute-evaluation")(recompute_evaluation)
     app.command("rotate-key")(rotate_key)
     return app

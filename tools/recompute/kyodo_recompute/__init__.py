@@ -1,7 +1,9 @@
 """The auditor's independent recompute of a call for proposals, outside the kernel and the proposals service.
 
 It reads a call's history by published event-type names (`proposals.Call.Published`, …) through the kernel's audit
-reader and redoes the decision from the published rules; it imports nothing of `kyodo_proposals`.
+reader and redoes the decision from the published rules; it imports nothing of `kyodo_proposals`. The same is done
+for a committee's evaluation of a collaboration project (evaluation_*.py, `kyodo audit recompute-evaluation`), which
+imports nothing of `kyodo_evaluation`.
 """
 
 from kyodo_recompute.checks import Finding
