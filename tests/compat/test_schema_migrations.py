@@ -145,7 +145,8 @@ ADDED_COLUMNS = {
 ADDED_INDEXES = {"kyodo_audit_chain": (("kyodo_audit_chain_correlation", ("correlation_id", "notification_id")),)}
 
 
-# Tables made since store-v1: the acting chairs' view (proposals_0002), the screening decisions' (proposals_0003); on
+# Tables made since store-v1: the acting chairs' view (proposals_0002), the screening decisions' (proposals_0003),
+# info-hub's screening register (info_hub_0002) and collaboration projects with their evaluation (info_hub_0003); on
 # PostgreSQL also the sealed store's events (eventsourcing creates them, like the service's own `proposals_events`; on
 # SQLite the sealed store is its own file).
 ADDED_TABLES = {
@@ -156,6 +157,10 @@ ADDED_TABLES = {
         "screening_rounds",
         "screening_decisions",
         "screening_decision_forms",
+        "evaluation_projects",
+        "evaluation_agreements",
+        "evaluation_timeline",
+        "evaluation_reports",
     },
 }
 ADDED_PG_TABLES = {"proposals": {"proposals_sealed_events"}}

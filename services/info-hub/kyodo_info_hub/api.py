@@ -11,8 +11,10 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from kyodo_info_hub.api_evaluation import CallProjectView, call_project
 from kyodo_info_hub.app import DirectoryEntry, Portal, PortalCall
 from kyodo_info_hub.domain import CALL_STATUSES, DIRECTORY_STATUSES
+from kyodo_info_hub.evaluation import CallProject, Evaluations
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.web.pagination import LINK_HEADER, Page, Paging, paginated
 from kyodo_shared.web.routes import service_router
@@ -86,14 +88,28 @@ class PortalCallView(BaseModel):
     results: dict[str, Any] | None = Field(
         description="Published results: scores, means, selected, set-aside proposals with the reason, reasons, seed."
     )
+    collaboration_projects: list[CallProjectView] = Field(
+        description="Adopted proposals that became collaboration projects (協働事業), with each project's "
+        "recommendation once its evaluation report is published."
+    )
 
 
 class PortalCallPage(Page[PortalCallView]):
     pass
 
 
-def _portal_call(call: PortalCall) -> PortalCallView:
-    return PortalCallView(id=call.call_id, **{k: v for k, v in vars(call).items() if k != "call_id"})
+def _portal_call(call: PortalCall, projects: list[CallProject]) -> PortalCallView:
+    return PortalCallView(
+        id=call.call_id,
+        **{k: v for k, v in vars(call).items() if k != "call_id"},
+        collaboration_projects=[call_project(p) for p in projects],
+    )
+
+
+def _portal_calls(reads: Portal, calls: list[PortalCall]) -> list[PortalCallView]:
+    # The results link to the projects the evaluation stream says their adopted proposals became.
+    projects = Evaluations(reads.db).projects_of_calls([c.call_id for c in calls])
+    return [_portal_call(c, projects.get(c.call_id, [])) for c in calls]
 
 
 calls_router = service_router(prefix="/calls", tags=["calls"])
@@ -113,7 +129,7 @@ def list_portal_calls(
     status: Annotated[str, Query(pattern=f"^({'|'.join(CALL_STATUSES)})$")] = "open",
 ) -> Any:
     calls, total = reads.calls(status, offset=paging.offset, limit=paging.limit)
-    return paginated(request, response, paging, PortalCallPage, [_portal_call(c) for c in calls], total)
+    return paginated(request, response, paging, PortalCallPage, _portal_calls(reads, calls), total)
 
 
 @calls_router.get("/{call_id}", response_model=PortalCallView, summary="One call with its criteria and deadline")
@@ -121,7 +137,7 @@ def portal_call(call_id: str, reads: PortalReads) -> Any:
     call = reads.call(call_id)
     if call is None:
         raise Refusal("call_not_found")
-    return _portal_call(call)
+    return _portal_calls(reads, [call])[0]
 
 
 open_data = service_router(prefix="/open-data", tags=["open data"])

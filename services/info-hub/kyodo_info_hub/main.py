@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from kyodo_info_hub.api import routers
+from kyodo_info_hub.api_evaluation import routers as evaluation_routers
 from kyodo_info_hub.api_register import router as register_router
 from kyodo_info_hub.app import InfoHubApplication
 from kyodo_info_hub.bus import READ_MODELS, SUBSCRIPTIONS
@@ -46,9 +47,9 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         title="Kyodo info-hub (こくぶんじ市民活動センター)",
         description=(
             "The civic activity center's public portal: the group directory, open calls, the screening register "
-            "(事業の選別の結果), open data."
+            "(事業の選別の結果), collaboration projects and their evaluation reports (協働事業と評価結果), open data."
         ),
-        routers=[*routers, register_router, *open_register_routers],
+        routers=[*routers, register_router, *open_register_routers, *evaluation_routers],
         messages=MessageTable(terms=TERMS),
     )
 

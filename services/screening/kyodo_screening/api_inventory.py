@@ -96,7 +96,9 @@ def inventory(
     fiscal_year: Annotated[FiscalYear | None, Query()] = None,
 ) -> Any:
     items, total = application(request).department_projects(department_id, fiscal_year, paging.offset, paging.limit)
-    return paginated(request, response, paging, ProjectPage, [project_summary(i, False) for i in items], total)
+    notes = application(request).evaluations_of(items)
+    summaries = [project_summary(i, False, notes.get(i.project_id)) for i in items]
+    return paginated(request, response, paging, ProjectPage, summaries, total)
 
 
 @departments.post(

@@ -94,8 +94,11 @@ def round_projects(
     paging: Paging,
     department_id: Annotated[UUID | None, Query()] = None,
 ) -> Any:
-    items, total = application(request).round_projects(principal, round_id, department_id, paging.offset, paging.limit)
-    return paginated(request, response, paging, ProjectPage, [project_summary(i, True) for i in items], total)
+    app = application(request)
+    items, total = app.round_projects(principal, round_id, department_id, paging.offset, paging.limit)
+    notes = app.evaluations_of(items)
+    summaries = [project_summary(i, True, notes.get(i.project_id)) for i in items]
+    return paginated(request, response, paging, ProjectPage, summaries, total)
 
 
 def _screening(request: Request, response: Response, screening: Screening, status: int = 200) -> dict[str, Any]:

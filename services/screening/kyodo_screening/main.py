@@ -10,6 +10,8 @@ from kyodo_screening import demo
 from kyodo_screening.api import ROUTERS
 from kyodo_screening.app import CLOSE_TIMER, RESCREEN_TIMER, SELF_CHECK_TIMER, YEAR_END_TIMER, ScreeningApplication
 from kyodo_screening.bus import to_contracts
+from kyodo_screening.bus_evaluation import HANDLERS as EVALUATION_HANDLERS
+from kyodo_screening.bus_evaluation import READ_MODELS as EVALUATION_READ_MODELS
 from kyodo_screening.bus_registry import HANDLERS, READ_MODELS
 from kyodo_screening.index import NAME as INDEX_NAME
 from kyodo_screening.index import project_index
@@ -66,8 +68,11 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         keys=base.keys,
         mapper=to_contracts,
         visibility=POLICY,
-        subscriptions=[Subscription(source="registry", handlers=HANDLERS)],
-        read_models=READ_MODELS,
+        subscriptions=[
+            Subscription(source="registry", handlers=HANDLERS),
+            Subscription(source="evaluation", handlers=EVALUATION_HANDLERS),
+        ],
+        read_models=[*READ_MODELS, *EVALUATION_READ_MODELS],
         projections={INDEX_NAME: project_index},
         timer_actions={
             SELF_CHECK_TIMER: close_self_check,

@@ -10,6 +10,7 @@ from uuid import UUID
 from kyodo_screening import index
 from kyodo_screening.app_base import ScreeningBase
 from kyodo_screening.domain import Round
+from kyodo_screening.recommendations import Screened, recommendations
 from kyodo_screening.screening import screening_id
 from kyodo_screening.vocabulary import RoundStatus
 from kyodo_shared.domain.actors import Principal, Role
@@ -67,6 +68,9 @@ class ScreeningQueries(ScreeningBase):
             "self_check": None,
             "decisions": [] if screening is None else [public_decision(d) for d in screening.decisions],
             "checklist": found.spec["checklist"],
+            "evaluation": recommendations(
+                self.db, [Screened(str(project_id), str(project.department_id), project.number, project.fiscal_year)]
+            ).get(str(project_id)),
         }
         if screening is not None and screening.self_check is not None and (insider or liaison):
             view["self_check"] = screening.self_check["answers"]
@@ -92,6 +96,11 @@ class ScreeningQueries(ScreeningBase):
             else {"answers": given[sub]["answers"], "from_owner_department": given[sub]["department_id"] == owner}
             for sub in sorted(given, key=lambda sub: (sub != principal.sub, sub))
         ]
+
+    def evaluations_of(self, rows: list[index.ProjectRow]) -> dict[str, dict[str, Any]]:
+        """The evaluation recommendation shown beside each listed project that has one (public: it is published)."""
+        listed = [Screened(r.project_id, r.department_id, r.project_number, r.fiscal_year) for r in rows]
+        return recommendations(self.db, listed)
 
     def department_projects(
         self, department_id: UUID, fiscal_year: int | None, offset: int, limit: int

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
 from kyodo_screening.app import ScreeningApplication
 from kyodo_screening.domain import Project, Round
 from kyodo_screening.index import ProjectRow
-from kyodo_screening.schemas import ProjectSummary, ProjectView, RoundView
+from kyodo_screening.schemas import EvaluationNote, ProjectSummary, ProjectView, RoundView
 from kyodo_screening.vocabulary import RoundStatus
 from kyodo_shared.web.access import optional_principal, requires
 from kyodo_shared.web.auth import Principal, Role
@@ -41,7 +41,7 @@ def project_view(project: Project) -> ProjectView:
     )
 
 
-def project_summary(row: ProjectRow, in_round: bool) -> ProjectSummary:
+def project_summary(row: ProjectRow, in_round: bool, evaluation: dict[str, Any] | None = None) -> ProjectSummary:
     return ProjectSummary(
         id=row.project_id,
         department_id=row.department_id,
@@ -53,6 +53,7 @@ def project_summary(row: ProjectRow, in_round: bool) -> ProjectSummary:
         status=row.status if in_round else None,
         assessments=row.assessments if in_round else None,
         self_checked=row.self_checked if in_round else None,
+        evaluation=None if evaluation is None else EvaluationNote.model_validate(evaluation),
     )
 
 

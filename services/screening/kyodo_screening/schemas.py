@@ -54,6 +54,22 @@ class ProjectView(BaseModel):
     awaiting_round: bool
 
 
+class EvaluationNote(BaseModel):
+    """The evaluation committee's latest published recommendation for the project, or for the same department's
+    project of the same number in an earlier fiscal year (評価結果の提言)."""
+
+    evaluation_project_id: UUID = Field(description="The collaboration project evaluated (evaluation service).")
+    screening_project_id: UUID = Field(description="The screened project it came from.")
+    fiscal_year: int | None = Field(description="That project's fiscal year.")
+    recommendation: str = Field(
+        description="expand (継続・拡充), improve (改善して継続), independent (自主事業化) or end (終了)."
+    )
+    reasons_ja: str
+    reasons_en: str | None
+    published_at: str = Field(description="Asia/Tokyo.")
+    from_earlier_year: bool = Field(description="Whether it is an earlier fiscal year's project's recommendation.")
+
+
 class ProjectSummary(BaseModel):
     id: UUID
     department_id: UUID
@@ -65,6 +81,7 @@ class ProjectSummary(BaseModel):
     status: str | None = Field(default=None, description="In a round: pending, suitable, not_suitable, needs_study.")
     assessments: int | None = None
     self_checked: bool | None = None
+    evaluation: EvaluationNote | None = Field(default=None, description="The latest evaluation recommendation.")
 
 
 ProjectPage = Page[ProjectSummary]
@@ -177,3 +194,7 @@ class ScreeningView(BaseModel):
     self_check: list[dict[str, Any]] | None = Field(description="Coordinators, auditors and the liaison only.")
     decisions: list[dict[str, Any]] = Field(description="Every decision, corrections included, as published.")
     checklist: list[dict[str, Any]]
+    evaluation: EvaluationNote | None = Field(
+        description="The evaluation committee's latest recommendation for this project, or for its department's "
+        "project of the same number in an earlier fiscal year (評価結果の提言)."
+    )

@@ -7,8 +7,11 @@
 | checkpoints (KYODO_CHECKPOINTS) | `open_data` (`open_checkpoints`, `open_keys`) | `/open-data/…` |
 | proposals (KYODO_PROPOSALS) | `calls` (`portal_calls`) | `/calls` |
 | screening (KYODO_SCREENING) | `screening` (`screening_*`: projects, rounds, decisions, forms) | `/screening/…` |
+| evaluation (KYODO_EVALUATION) | `evaluation` (`evaluation_*`) | `/collaboration-projects`, `/evaluation-reports` |
 
-The screening register is also open data, whole, at `/open-data/screening-register.json`.
+The evaluation tables are projects, agreements, each project's timeline and the published reports; a call's results
+at `/calls/…` name the projects its adopted proposals became. The screening register is also open data, whole, at
+`/open-data/screening-register.json`.
 
 Each handler applies its effect in the transaction that records the message's sequence, so a redelivered or
 replayed message changes nothing twice (`kyodo replay info-hub --from-scratch` empties `READ_MODELS` and refills
@@ -20,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from kyodo_contracts import Contract
-from kyodo_info_hub.bus import calls, departments, directory, open_data, screening
+from kyodo_info_hub.bus import calls, departments, directory, evaluation, open_data, screening
 from kyodo_shared.bus.consumer import Handler
 from kyodo_shared.runtime import Subscription
 
@@ -45,6 +48,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(source="checkpoints", handlers=open_data.HANDLERS),
     Subscription(source="proposals", handlers=calls.HANDLERS),
     Subscription(source="screening", handlers=screening.HANDLERS),
+    # Reminders are not followed: the consumer advances past them.
+    Subscription(source="evaluation", handlers=evaluation.HANDLERS),
 )
 READ_MODELS: tuple[str, ...] = (
     *directory.TABLES,
@@ -52,4 +57,5 @@ READ_MODELS: tuple[str, ...] = (
     *open_data.TABLES,
     *calls.TABLES,
     *screening.TABLES,
+    *evaluation.TABLES,
 )
