@@ -150,7 +150,7 @@ ADDED_INDEXES = {"kyodo_audit_chain": (("kyodo_audit_chain_correlation", ("corre
 # PostgreSQL also the sealed store's events (eventsourcing creates them, like the service's own `proposals_events`; on
 # SQLite the sealed store is its own file).
 ADDED_TABLES = {
-    "proposals": {"reg_acting_chairs", "scr_decisions"},
+    "proposals": {"reg_acting_chairs", "scr_decisions", "reg_departments"},
     "info-hub": {
         "hub_departments",
         "screening_projects",

@@ -143,3 +143,81 @@ def test_the_board_changes_before_the_deadline_only_by_an_amendment_that_keeps_t
     assert isinstance(amended, c.CallAmended)
     assert (amended.changed, amended.board_subs, amended.vice_chair_sub) == (["board"], ["m-1", "m-2", "m-4"], None)
     assert call.board == ["m-1", "m-2", "m-4"]
+
+
+def result(rank: int, selected: bool) -> dict[str, Any]:
+    return {
+        "proposal_id": str(uuid.uuid4()),
+        "group_id": str(uuid.uuid4()),
+        "rank": rank,
+        "score": "20/1" if selected else "12/1",
+        "score_display": "20.00" if selected else "12.00",
+        "criterion_means": {"need": "7/1", "feasibility": "6/1"},
+        "passes": selected,
+        "selected": selected,
+        "tie_broken": False,
+        "lottery_key": "00" * 32,
+        "recusals": 0,
+        "scores": [],
+    }
+
+
+def in_review(call: Call) -> Call:
+    call.close(call.deadline + timedelta(seconds=1), TRACE)
+    call.start_review(TRACE)
+    return call
+
+
+def concluded(call: Call, department_id: str | None) -> list[Contract]:
+    in_review(call)
+    proposals = [result(1, True), result(2, True), result(3, False)]
+    results = {"proposals": proposals, "selected": [p["proposal_id"] for p in proposals[:2]]}
+    call.conclude({**results, "reasons": "規定により決定", "seed": "cd" * 32}, "m-1", TRACE, department_id)
+    return published(call)
+
+
+def test_a_call_publishes_its_department_and_each_adoption_carries_it_with_the_title_and_screening_decision() -> None:
+    department, decision = uuid.uuid4(), uuid.uuid4()
+    call = Call(
+        uuid.uuid4(),
+        spec(kind="partner_selection", screening_decision_id=str(decision), department_id=str(department)),
+        "coord",
+        TRACE,
+    )
+    call.publish(BOARD, "m-1", "m-2", "ab" * 32, NOW, "coord", TRACE)
+    (announced,) = published(call)
+    assert isinstance(announced, c.CallPublished)
+    assert (announced.rules.department_id, announced.rules.screening_decision_id) == (department, decision)
+    moved = uuid.uuid4()
+    call.amend({"department_id": str(moved)}, "所管の変更", DEADLINE + timedelta(days=7), 7, NOW, "coord", TRACE)
+    amended = published(call)[-1]
+    assert isinstance(amended, c.CallAmended)
+    assert (amended.changed, amended.rules.department_id) == (["department_id"], moved)
+
+    adopted = [e for e in concluded(call, str(moved)) if isinstance(e, c.ProposalAdopted)]
+    assert [(a.rank, a.department_id, a.title_ja, a.screening_decision_id) for a in adopted] == [
+        (1, moved, "令和9年度 協働事業提案", decision),
+        (2, moved, "令和9年度 協働事業提案", decision),
+    ], "only the selected proposals are adopted, each with what its project is created from"
+
+
+def test_results_published_before_adoptions_recorded_their_department_still_map_and_replay_without_it() -> None:
+    call = in_review(published_call())
+    published(call)
+    # The event as a release before this one stored it: no `adoption` attribute at all.
+    old = object.__new__(Call.ResultsPublished)
+    old.__dict__.update(
+        {
+            "originator_id": call.id,
+            "originator_version": call.version + 1,
+            "timestamp": NOW,
+            "results": {"proposals": [result(1, True)], "selected": [], "reasons": "r", "seed": "cd" * 32},
+            "by_sub": "m-1",
+            "trace": TRACE,
+        }
+    )
+    (adopted,) = [e for e in to_contracts(old) if isinstance(e, c.ProposalAdopted)]
+    assert (adopted.department_id, adopted.title_ja, adopted.screening_decision_id) == (None, None, None)
+    replayed = old.mutate(call)
+    assert replayed is not None
+    assert (replayed.status, replayed.results["reasons"]) == ("results_published", "r")

@@ -2,7 +2,9 @@
 it to the proposals service: on SQLite and PostgreSQL with real NATS, decisions published onto the screening stream
 the way its relay publishes them. A decision not yet here is a retryable 409 (Retry-After) that stores nothing; an
 unsuitable or corrected one is a 422 naming the field; a correction between draft and publication stops the
-publication; the call shows the decision it follows, linked to info-hub's register.
+publication; the call shows the decision it follows, linked to info-hub's register. The department that runs a call
+is the one named (known from the registry's events, else a retryable 409) or the decision's project's (another one
+is a 422), and each adoption carries it with the call's title and decision.
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ from kyodo_shared.bus.cloudevents import (
 from kyodo_shared.store.db import Database
 from kyodo_shared.web.devissuer import DevIssuer
 
-from support.calls import coordinator, ok, review_board
+from support.bus import published_bodies
+from support.calls import close_and_open_review, coordinator, ok, registered_group, review_board, score, submit
 from support.harness import Backend, Platform, eventually, platform, settings_for
 from support.servers import either_database
 
@@ -157,10 +160,10 @@ def stored_events(p: Platform) -> int:
     return int(p.apps["proposals"].state.kernel.application.recorder.max_notification_id() or 0)
 
 
-def refused(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+def refused(response: httpx.Response, status: int, code: str, field: str = FIELD) -> dict[str, Any]:
     assert (response.status_code, response.json()["code"]) == (status, code), response.text
     body: dict[str, Any] = response.json()
-    assert [e["field"] for e in body["errors"]] == [FIELD]
+    assert [e["field"] for e in body["errors"]] == [field]
     return body
 
 
@@ -268,6 +271,84 @@ async def test_an_unsuitable_or_corrected_decision_is_refused_and_a_correction_b
         assert published.json()["screening_decision"]["decision_id"] == str(correction.decision_id)
         public = (await ok(proposals.get(f"/calls/{call_id}"))).json()["screening_decision"]
         assert public["href"] == f"/api/info-hub/screening/register/{correction.decision_id}"
+
+
+async def registry_department(p: Platform, code: str, name: str) -> str:
+    """A department created in the registry, once its event has reached the proposals service."""
+    created = await ok(
+        p.clients["registry"].post("/departments", json={"code": code, "name_ja": name}, headers=coordinator(p)), 201
+    )
+    department_id = str(created.json()["id"])
+    view = p.apps["proposals"].state.kernel.application.view
+    await eventually(lambda: view.department(department_id) is not None, timeout=20)
+    return department_id
+
+
+async def test_a_call_names_its_department_or_takes_the_decisions_and_each_adoption_carries_it_to_evaluation(
+    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    stream = ScreeningStream(nats_url, bus_namespace)
+    await stream.create()
+    services = {n: settings_for(n, backend, nats_url, bus_namespace, issuer) for n in ("registry", "proposals")}
+    async with platform(services, issuer) as p:
+        proposals = p.clients["proposals"]
+        committee = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
+        welfare = await registry_department(p, "W01", "福祉課")
+        decision = decided(Outcome.SUITABLE)  # a project of DEPARTMENT
+        await stream.publish(decision)
+        await eventually(lambda: view_of(p).decision(str(decision.decision_id)) is not None, timeout=20)
+        before = stored_events(p)
+
+        unknown = await draft(p, committee, None, department_id=str(uuid.uuid4()))
+        problem = refused(unknown, 409, "department_unknown", "department_id")
+        assert unknown.headers["Retry-After"] == "5"
+        assert problem["title_en"] == "The department has not reached proposals yet"
+        other = await draft(p, committee, decision.decision_id, department_id=welfare)
+        problem = refused(other, 422, "department_not_the_projects", "department_id")
+        assert str(DEPARTMENT) in problem["detail_ja"]
+        assert str(DEPARTMENT) in problem["detail_en"]
+        assert stored_events(p) == before, "refused drafts store nothing"
+
+        # Named and known (a call without a screening decision), or taken from the decision's project.
+        named = await ok(draft(p, committee, None, department_id=welfare), 201)
+        assert named.json()["rules"]["department_id"] == welfare
+        criteria = [
+            {"key": "need", "name_ja": "必要性", "weight": 2, "max_points": 10},
+            {"key": "feasibility", "name_ja": "実現性", "weight": 1, "max_points": 10},
+        ]
+        body = partner_body(committee, decision.decision_id, criteria=criteria, passing_score="15")
+        drafted = await ok(proposals.post("/calls", json=body, headers=coordinator(p)), 201)
+        call_id = drafted.json()["id"]
+        assert drafted.json()["rules"]["department_id"] == str(DEPARTMENT)
+        publication = {**coordinator(p), "If-Match": drafted.headers["ETag"]}
+        await ok(proposals.post(f"/calls/{call_id}/publication", headers=publication))
+
+        groups = {name: await registered_group(p, f"rep-{name}", f"{name}の会") for name in ("east", "west")}
+        for name, group_id in groups.items():
+            await submit(p, call_id, group_id, f"rep-{name}", f"{name}の提案")
+        await close_and_open_review(p, call_id, datetime.fromisoformat(body["deadline"]))
+        listed = await ok(proposals.get(f"/calls/{call_id}/review/proposals", headers=p.token("m-1", "reviewer")))
+        ids = {item["group_id"]: item["proposal_id"] for item in listed.json()["items"]}
+        for member in ("m-1", "m-2", "m-3"):
+            await ok(score(p, call_id, member, ids[groups["east"]], 8, 6), 201)
+            await ok(score(p, call_id, member, ids[groups["west"]], 6, 6), 201)
+        decision_body = {"reasons": "規定により決定"}
+        chair = p.token("m-1", "reviewer")
+        await ok(proposals.post(f"/calls/{call_id}/review/decision", json=decision_body, headers=chair))
+
+        async def adopted() -> list[dict[str, Any]]:
+            return await published_bodies(nats_url, bus_namespace, "proposals", "proposal.adopted.v1")
+
+        await eventually(adopted, timeout=20)
+        (adoption,) = await adopted()
+        assert (adoption["call_id"], adoption["group_id"], adoption["rank"]) == (call_id, groups["east"], 1)
+        assert (adoption["department_id"], adoption["title_ja"], adoption["screening_decision_id"]) == (
+            str(DEPARTMENT),
+            body["title_ja"],
+            str(decision.decision_id),
+        )
+        (announced,) = await published_bodies(nats_url, bus_namespace, "proposals", "call.published.v1")
+        assert announced["rules"]["department_id"] == str(DEPARTMENT)
 
 
 # ------------------------------------------------------------------------------------- the read model by itself

@@ -23,6 +23,7 @@ from kyodo_proposals.decision import DecisionCommands
 from kyodo_proposals.domain import DRAFT, PUBLISHED, Call, check_deadline, check_rules
 from kyodo_proposals.queries import CallQueries
 from kyodo_proposals.review_app import ReviewCommands
+from kyodo_proposals.screening_view import Decision
 from kyodo_proposals.sealed import Gate
 from kyodo_proposals.submissions import SubmissionCommands
 from kyodo_shared.domain.actors import Actor
@@ -71,7 +72,7 @@ class ProposalsApplication(SubmissionCommands, ReviewCommands, DecisionCommands,
 
     def draft_call(self, actor: Actor, spec: dict[str, Any]) -> Call:
         """A new draft; the minimum extension an amendment must make is published with its rules."""
-        self._meetable(spec)
+        spec = self._meetable(spec)
         call = Call(uuid.uuid4(), self._with_minimum(spec), actor.sub, actor.trace_dict())
         self.save(call)
         return call
@@ -79,14 +80,32 @@ class ProposalsApplication(SubmissionCommands, ReviewCommands, DecisionCommands,
     def _with_minimum(self, spec: dict[str, Any]) -> dict[str, Any]:
         return {**spec, "minimum_extension_days": self.minimum_extension_days}
 
-    def _meetable(self, spec: dict[str, Any]) -> None:
+    def _meetable(self, spec: dict[str, Any]) -> dict[str, Any]:
         """A draft's rules and deadline must be possible to meet when written (the schema checked the rules too;
-        the deadline needs the service's clock)."""
+        the deadline needs the service's clock). Answers the spec with its department (see `_run_by`)."""
         check_rules(spec)
         check_deadline(datetime.fromisoformat(str(spec["deadline"])), self.clock())
-        self._follows(spec)
+        return self._run_by(spec, self._follows(spec))
 
-    def _follows(self, spec: dict[str, Any]) -> None:
+    def _run_by(self, spec: dict[str, Any], decision: Decision | None) -> dict[str, Any]:
+        """The department that runs the call (担当部署), which partners the groups it adopts. A call following a
+        screening decision is run by that project's department: named, it must be that one; left out, it is taken
+        from the decision (known through screening, so not looked up in the registry's view). Any other department
+        named must have reached this service from the registry: one not here yet is refused as retryable (409,
+        Retry-After), as a screening decision is — the bus brings a department shortly after its creation."""
+        named = spec.get("department_id")
+        field = "department_id"
+        if decision is not None:
+            if named is None:
+                return {**spec, "department_id": decision.department_id}
+            if str(named) != decision.department_id:
+                raise Refusal("department_not_the_projects", field=field, department_id=decision.department_id)
+            return spec
+        if named is not None and self.view.department(str(named)) is None:
+            raise Refusal("department_unknown", field=field)
+        return spec
+
+    def _follows(self, spec: dict[str, Any]) -> Decision | None:
         """A partner selection may follow a screening decision (選別結果) that has reached this service, found the
         project suitable and was not superseded by a correction. Without one it stays allowed (a city project may go
         to プロポーザル方式 without a screening round); an open call follows none.
@@ -96,7 +115,7 @@ class ProposalsApplication(SubmissionCommands, ReviewCommands, DecisionCommands,
         the bus brings it shortly after screening decides — or never, for a wrong id."""
         decision_id = spec.get("screening_decision_id")
         if decision_id is None:
-            return
+            return None
         field = "screening_decision_id"
         if spec["kind"] != PARTNER_SELECTION:
             raise Refusal("screening_decision_not_applicable", field=field)
@@ -108,11 +127,20 @@ class ProposalsApplication(SubmissionCommands, ReviewCommands, DecisionCommands,
             raise Refusal("screening_decision_unknown", field=field)
         if not standing.decision.suitable:
             raise Refusal("screening_decision_not_suitable", field=field, outcome=standing.decision.outcome)
+        return standing.decision
+
+    def _decision_here(self, call: Call) -> Decision | None:
+        """The screening decision a call follows, which reached this service before the call was drafted; missing
+        only while a replay refills the read model (retryable, as before it arrived)."""
+        decision = self.followed_decision(call)
+        if decision is None and call.spec.get("screening_decision_id") is not None:
+            raise Refusal("screening_decision_unknown", field="screening_decision_id")
+        return decision
 
     def revise_call(self, actor: Actor, expected: Expected, call_id: UUID, spec: dict[str, Any]) -> Call:
         call = self._load_call(call_id, expected)
         timed = self._timed_deadline(call)
-        self._meetable(spec)
+        spec = self._meetable(spec)
         call.revise_draft(self._with_minimum(spec), actor.sub, actor.trace_dict())
         return self._save_call(call, timed)
 
@@ -157,6 +185,8 @@ class ProposalsApplication(SubmissionCommands, ReviewCommands, DecisionCommands,
         # The amended rules must still be decidable and reachable: checked as a whole, as a draft's are, so an
         # amendment of the criteria alone cannot leave the passing score out of reach.
         check_rules({**call.spec, **changes})
+        if "department_id" in changes:
+            self._run_by({**call.spec, **changes}, self._decision_here(call))
         try:
             rule_of({**call.spec, **changes})
         except (ValueError, KeyError, TypeError):

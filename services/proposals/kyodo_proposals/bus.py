@@ -49,7 +49,8 @@ _MAPPED: dict[type[Any], ToContracts] = {
     ],
     _call.Closed: lambda e: [c.CallClosed(call_id=e.originator_id, closed_at=e.closed_at)],
     _call.Cancelled: lambda e: [c.CallCancelled(call_id=e.originator_id, reason=e.reason)],
-    _call.ResultsPublished: lambda e: _results(e.originator_id, e.results),
+    # Events stored before `adoption` was recorded lack the attribute (eventsourcing keeps no default on events).
+    _call.ResultsPublished: lambda e: _results(e.originator_id, e.results, getattr(e, "adoption", None)),
     # Two steps of the review are public as they happen: a substitute joining the board, a blocked decision.
     _review.SubstituteAdded: lambda e: [
         c.BoardSubstituteAdded(call_id=e.call_id, member_sub=e.member_sub, reason=e.reason)
@@ -58,7 +59,7 @@ _MAPPED: dict[type[Any], ToContracts] = {
 }
 
 
-def _results(call_id: Any, results: dict[str, Any]) -> Sequence[Contract]:
+def _results(call_id: Any, results: dict[str, Any], adoption: dict[str, Any] | None) -> Sequence[Contract]:
     published: list[Contract] = [
         c.CallResultsPublished(
             call_id=call_id,
@@ -69,9 +70,18 @@ def _results(call_id: Any, results: dict[str, Any]) -> Sequence[Contract]:
             set_aside=[c.SetAsideProposal.produce(s) for s in results.get("set_aside", [])],
         )
     ]
+    # Results published before the call recorded what its adoptions create a project with carry none of it.
+    about = adoption or {}
     published += [
         c.ProposalAdopted(
-            call_id=call_id, proposal_id=p["proposal_id"], group_id=p["group_id"], rank=p["rank"], score=p["score"]
+            call_id=call_id,
+            proposal_id=p["proposal_id"],
+            group_id=p["group_id"],
+            rank=p["rank"],
+            score=p["score"],
+            department_id=about.get("department_id"),
+            title_ja=about.get("title_ja"),
+            screening_decision_id=about.get("screening_decision_id"),
         )
         for p in results["proposals"]
         if p["selected"]

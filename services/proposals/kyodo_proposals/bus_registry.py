@@ -1,6 +1,7 @@
 """The registry's contract events the proposals service follows, kept in read models in its own database: which
 groups are in good standing and who acts for them, the review board's members and officers, the acting chairs its
-members elected for a call (委員長代理), and declared interests (for automatic recusal). The application reads them
+members elected for a call (委員長代理), declared interests (for automatic recusal), and the departments a call may
+name as the one that runs it (担当部署). The application reads them
 through `registry_view.RegistryView`.
 """
 
@@ -24,6 +25,7 @@ READ_MODELS = [
     "reg_committee_officers",
     "reg_acting_chairs",
     "reg_interests",
+    "reg_departments",
 ]
 
 
@@ -88,7 +90,14 @@ def on_registry_event(envelope: Envelope, tx: Tx) -> None:
 
 
 def _on_org_event(event: Contract, tx: Tx) -> None:
-    if isinstance(event, o.CommitteeMemberAppointed):
+    if isinstance(event, o.DepartmentCreated):
+        tx.execute(
+            "INSERT INTO reg_departments (department_id, code, name_ja, name_en) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (department_id) DO UPDATE SET code = excluded.code, name_ja = excluded.name_ja, "
+            "name_en = excluded.name_en",
+            (str(event.department_id), event.code, event.name_ja, event.name_en),
+        )
+    elif isinstance(event, o.CommitteeMemberAppointed):
         tx.execute(
             "INSERT INTO reg_committee_terms (committee_id, committee_kind, member_sub, term_start, term_end) "
             "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
@@ -162,6 +171,7 @@ FOLLOWED: tuple[type[Contract], ...] = (
     r.GroupRepresentativeChanged,
     r.GroupContactAdded,
     r.GroupContactRemoved,
+    o.DepartmentCreated,
     o.CommitteeMemberAppointed,
     o.CommitteeMembershipEnded,
     o.CommitteeOfficersChanged,

@@ -104,9 +104,19 @@ class DecisionCommands(ProposalsBase):
         review.decide(decision, actor.sub, reasons, trace)
         results = self._public_results(call, review, decision, reasons)
         review.publish_results(results, actor.sub, trace)
-        call.conclude(results, actor.sub, trace)
+        call.conclude(results, actor.sub, trace, self._partnering(call))
         self.save(call, review)
         return call
+
+    def _partnering(self, call: Call) -> str | None:
+        """The department the adopted groups partner: the call's; for a call drafted before calls named one, the
+        project's department of the screening decision it follows (None when it follows none)."""
+        named = call.spec.get("department_id")
+        if named is not None:
+            return str(named)
+        decision_id = call.spec.get("screening_decision_id")
+        decision = self.screening.decision(str(decision_id)) if decision_id is not None else None
+        return decision.department_id if decision is not None else None
 
     @staticmethod
     def _entries(review: Review, counted: list[str]) -> list[Entry]:

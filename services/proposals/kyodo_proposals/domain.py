@@ -40,9 +40,10 @@ RESULTS_PUBLISHED = CallStatus.RESULTS_PUBLISHED
 CANCELLED = CallStatus.CANCELLED
 
 # What an amendment may change before the deadline (the board included); anything else is fixed at publication.
-AMENDABLE = frozenset(
-    {"criteria", "passing_score", "formula", "select", "tie_rule", "priority", "description_ja", "description_en"}
-)
+# The department that runs the call may be named or changed (the application checks it against the registry and
+# the screening decision the call follows).
+_JUDGING = ("criteria", "passing_score", "formula", "select", "tie_rule", "priority")
+AMENDABLE = frozenset((*_JUDGING, "description_ja", "description_en", "department_id"))
 
 
 @dataclass(frozen=True)
@@ -274,13 +275,25 @@ class Call(Aggregate):
     def _review_started(self, trace: dict[str, str]) -> None:
         self.status = IN_REVIEW
 
-    def conclude(self, results: dict[str, Any], by_sub: str, trace: dict[str, str]) -> None:
-        """The decision, confirmed, published at once with its results."""
+    def conclude(
+        self, results: dict[str, Any], by_sub: str, trace: dict[str, str], department_id: str | None = None
+    ) -> None:
+        """The decision, confirmed, published at once with its results. `department_id`: the department that
+        partners the adopted groups (the call's, or its screening decision's project's), found by the caller."""
         self._require(IN_REVIEW)
-        self._concluded(results, by_sub, trace)
+        adoption = {
+            "department_id": department_id,
+            "title_ja": str(self.spec["title_ja"]),
+            "screening_decision_id": self.spec.get("screening_decision_id"),
+        }
+        self._concluded(results, by_sub, trace, adoption)
 
     @event("ResultsPublished")
-    def _concluded(self, results: dict[str, Any], by_sub: str, trace: dict[str, str]) -> None:
+    def _concluded(
+        self, results: dict[str, Any], by_sub: str, trace: dict[str, str], adoption: dict[str, Any] | None = None
+    ) -> None:
+        # `adoption`: what each adopted proposal's project is created with (department, title, screening decision);
+        # None on results published before it was recorded.
         self.status = RESULTS_PUBLISHED
         self.results = results
 

@@ -176,6 +176,26 @@ MESSAGES: dict[str, Message] = {
         "提案制度（open_call）の募集は選別結果に基づきません。screening_decision_id を指定しないでください。",
         "An open call follows no screening decision: leave screening_decision_id out.",
     ),
+    # The department that runs a call (担当部署), as the registry's events brought it here.
+    "department_unknown": Message(
+        409,
+        "担当部署がまだ届いていません",
+        "The department has not reached proposals yet",
+        "指定された部署は、まだこのサービスに届いていません。登録の直後であれば、少し待ってから同じ内容で"
+        "再度お試しください。続く場合は部署の ID を確認してください。",
+        "The department named has not reached this service yet. If it was just registered, send the same request "
+        "again shortly; if this persists, check the department's id.",
+        retry_after=5,
+    ),
+    "department_not_the_projects": Message(
+        422,
+        "選別結果の事業の担当部署と異なります",
+        "The department differs from the screened project's",
+        "この募集が基づく選別結果の事業は部署 {department_id} の事業です。その部署を指定するか、"
+        "department_id を省略してください（省略すると事業の部署になります）。",
+        "The screening decision this call follows is about a project of department {department_id}: name that "
+        "department, or leave department_id out to take it from the project.",
+    ),
 }
 
 # The screening outcomes a refusal names, in both languages (the contract's `Outcome` values).

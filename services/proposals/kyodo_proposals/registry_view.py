@@ -1,6 +1,7 @@
 """What the proposals service knows of the registry, read from the read models `bus_registry` keeps from the
 registry's contract events: which groups are in good standing and who acts for them, the review board's members
-and officers, the acting chairs its members elected (委員長代理), and declared interests (for automatic recusal).
+and officers, the acting chairs its members elected (委員長代理), declared interests (for automatic recusal), and the
+departments a call may name (担当部署).
 """
 
 from __future__ import annotations
@@ -99,6 +100,12 @@ class RegistryView:
         if row is None:
             return None
         return ActingChair(str(row[0]), tuple(str(sub) for sub in json.loads(str(row[1]))))
+
+    def department(self, department_id: str) -> tuple[str, str | None] | None:
+        """(name_ja, name_en) of a department the registry has published, or None (not created, or not here yet)."""
+        with self.db.transaction(read_only=True) as tx:
+            row = tx.fetchone("SELECT name_ja, name_en FROM reg_departments WHERE department_id = %s", (department_id,))
+        return (str(row[0]), None if row[1] is None else str(row[1])) if row else None
 
     def interested(self, person_sub: str, group_id: str) -> bool:
         """A declared interest, current or withdrawn — a withdrawal does not undo a conflict for a call."""

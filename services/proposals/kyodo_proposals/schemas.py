@@ -96,6 +96,11 @@ class CallDraft(Rules):
     description_ja: Text
     description_en: Text | None = None
     screening_decision_id: UUID | None = None
+    department_id: UUID | None = Field(
+        default=None,
+        description="The department that runs the call (担当部署), as the registry has it. For a call following a "
+        "screening decision it is that project's department: left out, it is taken from the decision.",
+    )
     quorum: Annotated[int, Field(ge=1, le=20)] = 3
     deadline: AwareDatetime = Field(description="Submission deadline; shown and compared in Asia/Tokyo.")
     committee_id: UUID
@@ -120,6 +125,7 @@ class Amendment(Strict):
     priority: Annotated[list[Key], Field(max_length=20)] | None = None
     description_ja: Text | None = None
     description_en: Text | None = None
+    department_id: UUID | None = Field(default=None, description="The department that runs the call from now on.")
     board: Annotated[list[Annotated[str, Field(min_length=1, max_length=255)]], Field(max_length=50)] | None = None
 
     @field_validator("passing_score")
