@@ -21,10 +21,10 @@ from support.cli import run_kyodo
 
 COMMANDS = [
     ["up"], ["serve"], ["token"], ["dlq", "list"], ["dlq", "retry"], ["dlq", "skip"], ["audit", "verify"],
-    ["audit", "export"], ["audit", "recompute"], ["audit", "rotate-key"], ["replay"], ["relay", "reset"],
-    ["privacy", "erase"], ["receipt", "verify"], ["asyncapi"],
+    ["audit", "export"], ["audit", "recompute"], ["audit", "recompute-evaluation"], ["audit", "rotate-key"],
+    ["replay"], ["relay", "reset"], ["privacy", "erase"], ["receipt", "verify"], ["asyncapi"],
 ]  # fmt: skip
-SERVICES = ("info-hub", "proposals", "registry", "screening")
+SERVICES = ("evaluation", "info-hub", "proposals", "registry", "screening")
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -104,7 +104,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 
 @pytest.mark.parametrize("variable", sorted(HONOURED))
-@pytest.mark.parametrize("service", ["registry", "info-hub", "proposals", "screening"])
+@pytest.mark.parametrize("service", ["registry", "info-hub", "proposals", "screening", "evaluation"])
 def test_kyodo_up_honours_the_variable(
     variable: str, service: str, clean_env: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
