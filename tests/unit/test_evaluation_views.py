@@ -329,9 +329,11 @@ def test_an_adoption_is_kept_and_schedules_its_project_once_however_often_it_is_
         "rank": 1,
         "score": "87.50",
     }
-    timer_id = timer_id_for(bus_sources.CREATE_TIMER, str(project_id), AT)
+    # Due at once on any clock (not at the adoption's time, which the proposals service's clock stamped).
+    due = bus_sources.AT_ONCE
+    timer_id = timer_id_for(bus_sources.CREATE_TIMER, str(project_id), due)
     assert timers(db) == [
-        (timer_id, "evaluation.project.create", str(project_id), AT.timestamp(), payload, PENDING),
+        (timer_id, "evaluation.project.create", str(project_id), due.timestamp(), payload, PENDING),
     ]
     assert sources.adoption(str(proposal_id)) == {
         **payload,

@@ -15,7 +15,7 @@ arrive, whatever order the two come in. Every write is an upsert of the message'
 from __future__ import annotations
 
 import json
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -30,6 +30,8 @@ from kyodo_shared.tasks.timers import schedule_in
 SOURCE_READ_MODELS = ["ev_adoptions", "ev_screening_decisions"]
 
 CREATE_TIMER = "evaluation.project.create"
+# The due time of a creation: long past on every clock.
+AT_ONCE = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def adoption_project_id(proposal_id: UUID) -> UUID:
@@ -79,8 +81,9 @@ def on_proposal_adopted(envelope: Envelope, tx: Tx) -> None:
             adopted_at.isoformat(),
         ),
     )
-    # Due at the adoption's own time (not "now"), so every delivery names the same timer.
-    schedule_in(tx, CREATE_TIMER, str(adoption_project_id(event.proposal_id)), adopted_at, adoption_payload(event))
+    # Due at once, whatever either service's clock says (the proposals service's may run ahead of this one's, as a
+    # staging clock does), and at a fixed moment so every delivery names the same timer.
+    schedule_in(tx, CREATE_TIMER, str(adoption_project_id(event.proposal_id)), AT_ONCE, adoption_payload(event))
 
 
 def on_decision_made(envelope: Envelope, tx: Tx) -> None:

@@ -104,10 +104,11 @@ class CommitteeCommands(EvaluationBase):
         )
 
     def read_scores(self, actor: Actor, project_id: UUID) -> CommitteeEvaluation:
-        """Members read the others' scores only after giving their own (independence); a recused member, never
-        before the recommendation; coordinators and auditors may read them."""
+        """Members read the others' scores only after giving their own (independence), coordinators and auditors
+        at any time. Nobody else, even after the recommendation: scores by member beside the published report
+        would tell who is behind each label."""
         committee = self.get_committee(project_id)
-        if actor.has(Role.COORDINATOR) or actor.has(Role.AUDITOR) or committee.decision is not None:
+        if actor.has(Role.COORDINATOR) or actor.has(Role.AUDITOR):
             return committee
         if actor.sub not in committee.members:
             raise Refusal("not_on_committee")
