@@ -204,6 +204,27 @@ PUBLISHED_TYPES = {
     ),
     *(f"screening.Screening.{n}" for n in ("Entered", "SelfChecked", "Assessed", "Decided", "RescreenDue")),
     *(
+        f"evaluation.Project.{n}"
+        for n in (
+            "Created",
+            "Drafted",
+            "Confirmed",
+            "Concluded",
+            "ReportFiled",
+            "ReminderDue",
+            "Overdue",
+            "Ended",
+            "SelfEvaluated",
+            "SelfEvaluationReminderDue",
+            "Unsealed",
+            "Reported",
+        )
+    ),
+    *(
+        f"evaluation.CommitteeEvaluation.{n}"
+        for n in ("Opened", "ConflictDeclared", "ConflictRemoved", "Scored", "Recommended", "ReportPublished")
+    ),
+    *(
         f"proposals.Call.{n}"
         for n in (
             "Drafted",
