@@ -51,7 +51,7 @@ KEYS = [r["key"] for r in RATINGS]
 
 
 def services(backend: Backend, nats_url: str, namespace: str, issuer: DevIssuer) -> dict[str, Any]:
-    names = ("registry", "proposals", "evaluation")
+    names = ("registry", "proposals", "evaluation", "info-hub")
     return {n: settings_for(n, backend, nats_url, namespace, issuer) for n in names}
 
 
@@ -109,7 +109,35 @@ async def conclude(p: Platform, pid: str, rep: str, liaison: str, start: date) -
         )
     concluded = await project(p, pid)
     assert (concluded["status"], concluded["agreement"]["hash"]) == ("active", draft_hash)
-    return concluded
+    return await amend(p, pid, rep, liaison, start, concluded)
+
+
+async def amend(p: Platform, pid: str, rep: str, liaison: str, start: date, current: dict[str, Any]) -> dict[str, Any]:
+    """An amendment by mutual consent: it needs its reason, and is in force once both confirm it (version 2)."""
+    evaluation = p.clients["evaluation"]
+    raised = agreement(start, budget={"total_yen": 1_300_000, "city_yen": 1_100_000, "group_yen": 200_000})
+    headers = {**p.token(rep, "group"), "If-Match": f'"{current["version"]}"'}
+    unexplained = await evaluation.put(f"/projects/{pid}/agreement", json={"agreement": raised}, headers=headers)
+    refused(unexplained, 422, "amendment_reason_required", "reason")
+    body = {"agreement": raised, "reason": "参加者の増加に伴い会場費を増額"}
+    drafted = await ok(evaluation.put(f"/projects/{pid}/agreement", json=body, headers=headers))
+    assert drafted.json()["agreement"]["version"] == 1, "the agreement in force stays until both confirm"
+    amendment_hash = drafted.json()["draft"]["hash"]
+    for sub, role in ((liaison, "staff"), (rep, "group")):
+        await ok(
+            evaluation.post(
+                f"/projects/{pid}/agreement/confirmations",
+                json={"agreement_hash": amendment_hash},
+                headers=p.token(sub, role),
+            )
+        )
+    amended = await project(p, pid)
+    assert (amended["agreement"]["version"], amended["agreement"]["reason"], amended["amendments"]) == (
+        2,
+        "参加者の増加に伴い会場費を増額",
+        1,
+    )
+    return amended
 
 
 async def report_twice_one_overdue(p: Platform, pid: str, rep: str, liaison: str, start: date) -> None:
@@ -259,6 +287,27 @@ async def committee_recommends(p: Platform, pid: str, committee: str, group_id: 
     return report
 
 
+async def linked_both_ways(p: Platform, pid: str, call_id: str, proposal_id: str) -> None:
+    """The portal shows the report and the project's timeline, and the call's results name the project it became
+    with its recommendation (the report itself names the call and the proposal)."""
+    portal = p.clients["info-hub"]
+
+    async def call_links() -> list[dict[str, Any]] | None:
+        found = (await portal.get(f"/calls/{call_id}")).json().get("collaboration_projects", [])
+        return found if found and found[0]["recommendation"] else None
+
+    (link,) = await eventually(call_links, timeout=30)
+    assert (link["proposal_id"], link["project_id"], link["recommendation"]) == (proposal_id, pid, "improve")
+    report = await ok(portal.get(f"/evaluation-reports/{pid}"))
+    assert report.json()["report"]["call_id"] == call_id
+    detail = await ok(portal.get(f"/collaboration-projects/{pid}"))
+    kinds = [e["kind"] for e in detail.json()["timeline"]]
+    assert kinds[0] == "project_created"
+    assert kinds[-1] == "report_published"
+    assert kinds.count("report_overdue") == 2
+    assert "agreement_amended" in kinds
+
+
 def alter_a_score(settings: Any, old: str, new: str) -> int:
     """What an insider with database access might do: rewrite a stored score."""
     store = settings.store
@@ -323,9 +372,13 @@ async def test_a_project_runs_from_its_adoption_to_a_published_evaluation_that_t
         assert published[0]["project_id"] == pid
         overdue = await published_bodies(nats_url, bus_namespace, "evaluation", "report.overdue.v1")
         assert sorted(b["partner"] for b in overdue) == ["department", "group"]
+        await linked_both_ways(p, pid, source["call_id"], source["proposal_id"])
 
-    command = [sys.executable, "-m", "kyodo_shared.cli.main", "audit", "recompute-evaluation", pid, "--json"]
     env = cli_env(settings["evaluation"])
+    verify = [sys.executable, "-m", "kyodo_shared.cli.main", "audit", "verify", "evaluation"]
+    verified = await asyncio.to_thread(subprocess.run, verify, env=env, capture_output=True, text=True, timeout=120)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    command = [sys.executable, "-m", "kyodo_shared.cli.main", "audit", "recompute-evaluation", pid, "--json"]
     agreed = await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True, text=True, timeout=120)
     assert agreed.returncode == 0, agreed.stdout + agreed.stderr
     assert json.loads(agreed.stdout)["findings"] == []

@@ -19,6 +19,7 @@ from eventsourcing.persistence import IntegrityError
 
 from kyodo_evaluation.app_base import ATTEMPTS, EvaluationBase
 from kyodo_evaluation.committee import CommitteeEvaluation
+from kyodo_evaluation.domain import Project
 from kyodo_evaluation.registry_view import project_matter
 from kyodo_evaluation.report import build_report, label, mean_texts, means
 from kyodo_evaluation.vocabulary import ConfirmedBy, Status
@@ -74,8 +75,8 @@ class CommitteeCommands(EvaluationBase):
             return committee
         raise Refusal("busy")
 
-    def interested(self, project_id: UUID, member_sub: str) -> bool:
-        project = self.get_project(project_id)
+    def interested(self, project: Project, member_sub: str) -> bool:
+        """A declared interest (in the registry) in the project's group or department."""
         return self.view.interested(member_sub, str(project.group_id), str(project.department_id))
 
     def declare_conflict(self, actor: Actor, project_id: UUID, kind: str, reason: str) -> CommitteeEvaluation:
@@ -97,7 +98,7 @@ class CommitteeCommands(EvaluationBase):
     def score(
         self, actor: Actor, project_id: UUID, points: dict[str, int], comments: dict[str, str]
     ) -> CommitteeEvaluation:
-        interested = self.interested(project_id, actor.sub)
+        interested = self.interested(self.get_project(project_id), actor.sub)
         return self._retried(
             project_id,
             lambda c: c.score(actor.sub, points, comments, interested, self.now_text(), actor.trace_dict()),
@@ -118,8 +119,8 @@ class CommitteeCommands(EvaluationBase):
 
     # --- the recommendation ---------------------------------------------------------------------------------
 
-    def recused_members(self, committee: CommitteeEvaluation, project_id: UUID) -> list[str]:
-        return sorted(m for m in committee.members if committee.recused(m, self.interested(project_id, m)))
+    def recused_members(self, committee: CommitteeEvaluation, project: Project) -> list[str]:
+        return sorted(m for m in committee.members if committee.recused(m, self.interested(project, m)))
 
     def confirmer(self, committee: CommitteeEvaluation, recused: list[str]) -> tuple[str, ConfirmedBy] | None:
         """The chair; if recused (or absent), the vice-chair; if both are, the acting chair the members not recused
@@ -146,7 +147,7 @@ class CommitteeCommands(EvaluationBase):
         committee = self.get_committee(project_id)
         if committee.decision is not None:
             raise Refusal("already_recommended")
-        recused = self.recused_members(committee, project_id)
+        recused = self.recused_members(committee, project)
         found = self.confirmer(committee, recused)
         if found is None:
             raise Refusal("recused" if actor.sub in recused else "no_confirmer")
