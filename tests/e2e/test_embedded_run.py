@@ -1,5 +1,6 @@
 """`kyodo up --demo`: a real nats-server from the wheel, every service on SQLite, one base URL, clean Ctrl-C; the
-demo reaches every service (groups in the directory, an open call, a screening decision in the register)."""
+demo reaches every service (groups in the directory, an open call, screening decisions in the register, a
+collaboration project with its agreement concluded)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -63,13 +65,14 @@ def test_kyodo_up_serves_the_demo_directory_and_stops_cleanly_on_ctrl_c(tmp_path
         register: dict[str, object] = {}
         while time.monotonic() < deadline + 60:
             register = httpx.get(f"http://127.0.0.1:{port}/api/info-hub/screening/register", timeout=2).json()
-            if register.get("total") == 1:
+            if register.get("total") == 2:
                 break
             time.sleep(0.2)
-        # The demo's screening round decided one imported project suitable; info-hub's register shows it.
-        assert register.get("total") == 1, (tmp_path / "up.log").read_text()[-2000:]
+        # The demo's screening round decided two imported projects suitable (K-001 by screening's demo, K-002 for
+        # co-hosting by evaluation's); info-hub's register shows both.
+        assert register.get("total") == 2, (tmp_path / "up.log").read_text()[-2000:]
         index = httpx.get(f"http://127.0.0.1:{port}/api", timeout=2).json()
-        assert set(index["services"]) == {"registry", "info-hub", "proposals", "screening"}
+        assert set(index["services"]) == {"registry", "info-hub", "proposals", "screening", "evaluation"}
         token = subprocess.run(
             [
                 sys.executable,
@@ -80,12 +83,27 @@ def test_kyodo_up_serves_the_demo_directory_and_stops_cleanly_on_ctrl_c(tmp_path
                 "token",
                 "--role",
                 "coordinator",
+                "--sub",
+                "demo-coordinator",
             ],
             capture_output=True,
             text=True,
             check=True,
         ).stdout.strip()
         assert token.count(".") == 2
+        # Evaluation's demo started a project from K-002's decision; both partners concluded its first agreement.
+        coordinator = {"Authorization": f"Bearer {token}"}
+        projects: dict[str, Any] = {}
+        while time.monotonic() < deadline + 90:
+            projects = httpx.get(
+                f"http://127.0.0.1:{port}/api/evaluation/projects", headers=coordinator, timeout=2
+            ).json()
+            if any(p["agreement_version"] == 1 for p in projects.get("items", [])):
+                break
+            time.sleep(0.2)
+        concluded = [p for p in projects.get("items", []) if p["agreement_version"] == 1]
+        assert len(concluded) == 1, (tmp_path / "up.log").read_text()[-2000:]
+        assert (concluded[0]["source"], concluded[0]["status"]) == ("screening", "active")
     finally:
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=30)
