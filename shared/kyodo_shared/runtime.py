@@ -176,7 +176,8 @@ class Kernel:
             self.supervisor.spawn(self.service_clock.run, "clock")
         if self.timer_actions:
             actions = self.timer_actions
-            self.supervisor.spawn(lambda stop: self.timers.run(stop, actions), "timers")
+            report = self.health.reporter("timers")
+            self.supervisor.spawn(lambda stop: self.timers.run(stop, actions, health=report), "timers")
         for projector in self.projectors:
             self.supervisor.spawn_leased(
                 f"projection:{self.service}:{projector.name}", _projector_runner(projector), projector.name

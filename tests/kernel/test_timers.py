@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from kyodo_shared.observability.metrics import KernelMetrics
 from kyodo_shared.store.db import Database, PostgresDatabase, SqliteDatabase
+from kyodo_shared.tasks.health import TaskHealth
 from kyodo_shared.tasks.timers import CANCELLED, FIRED, Timer, Timers
 
 T0 = datetime(2027, 4, 1, 0, 0, tzinfo=UTC)
@@ -124,6 +126,42 @@ def test_a_failing_action_is_retried_later_and_a_cancelled_timer_never_fires(ope
     assert timers.fire_due({"k": flaky}) == 1
     assert attempts == Counter({"flaky": 2})
     assert timers.state_of(cancelled) == CANCELLED
+
+
+def test_a_timer_whose_action_keeps_failing_is_reported_retrying_then_blocked_and_ok_once_it_succeeds(
+    open_db: object,
+) -> None:
+    clock, health_clock = Clock(), [0.0]
+    timers = replica(open_db, clock, "a")
+    health = TaskHealth("evaluation", KernelMetrics(), stall_after_seconds=30, clock=lambda: health_clock[0])
+    report = health.reporter("timers")
+    timers.schedule("evaluation.project.create", "p-1", T0)
+    arrived = [False]
+
+    def create(timer: Timer) -> None:
+        if not arrived[0]:
+            raise LookupError("screening decision d-1 has not arrived yet")
+
+    assert timers.failing() is None
+    timers.fire_due({"evaluation.project.create": create})
+    Timers.report_to(report, timers.failing())
+    ready, tasks = health.snapshot()
+    assert ready
+    assert (tasks[0]["status"], tasks[0]["reason"]) == ("retrying", "timer_failing")
+    assert "LookupError: screening decision d-1 has not arrived yet" in tasks[0]["error"]
+    # Still failing past the stall threshold: readiness fails, with the reason and the oldest timer's error.
+    health_clock[0] = 31.0
+    clock.advance(31)
+    timers.fire_due({"evaluation.project.create": create})
+    Timers.report_to(report, timers.failing())
+    ready, tasks = health.snapshot()
+    assert not ready
+    assert (tasks[0]["status"], tasks[0]["reason"]) == ("blocked", "timer_failing")
+    arrived[0] = True
+    clock.advance(31)
+    assert timers.fire_due({"evaluation.project.create": create}) == 1
+    Timers.report_to(report, timers.failing())
+    assert health.snapshot() == (True, [{"task": "timers", "status": "ok"}])
 
 
 def test_a_replica_that_died_after_claiming_leaves_the_timer_to_another_once_the_claim_lapses(

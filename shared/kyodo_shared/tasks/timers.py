@@ -22,6 +22,7 @@ import structlog
 from kyodo_shared.store.db import Database, Tx
 from kyodo_shared.store.migrations import upgrade_kernel
 from kyodo_shared.tasks.aio import sleep_or_stop
+from kyodo_shared.tasks.health import TaskReport
 
 log = structlog.get_logger(__name__)
 
@@ -183,10 +184,52 @@ class Timers:
             fired += 1
         return fired
 
-    async def run(self, stop: asyncio.Event, actions: Mapping[str, Action], poll_seconds: float = 1.0) -> None:
+    def failing(self) -> tuple[int, str, str] | None:
+        """Due timers whose last attempt failed: (how many, the oldest one's kind, its error), or None."""
+        now = self.clock().timestamp()
+        with self.db.transaction(read_only=True) as tx:
+            count = tx.fetchone(
+                "SELECT COUNT(*) FROM kyodo_timers WHERE state = %s AND due_at <= %s AND last_error IS NOT NULL",
+                (PENDING, now),
+            )
+            if not count or not int(count[0]):
+                return None
+            oldest = tx.fetchone(
+                "SELECT kind, last_error FROM kyodo_timers WHERE state = %s AND due_at <= %s "
+                "AND last_error IS NOT NULL ORDER BY due_at, timer_id LIMIT 1",
+                (PENDING, now),
+            )
+        kind, error = (str(oldest[0]), str(oldest[1])) if oldest else ("", "")
+        return int(count[0]), kind, error
+
+    async def run(
+        self,
+        stop: asyncio.Event,
+        actions: Mapping[str, Action],
+        poll_seconds: float = 1.0,
+        health: TaskReport | None = None,
+    ) -> None:
+        """Fire due timers until stopped. A timer whose action keeps failing is retried, and reported: `retrying`
+        at once, and `blocked` (readiness, /metrics, an error log) when it lasts past the stall threshold — a
+        durable "to do" that cannot be done must not wait in silence."""
         while not stop.is_set():
             try:
                 await asyncio.to_thread(self.fire_due, actions)
+                if health is not None:
+                    self.report_to(health, await asyncio.to_thread(self.failing))
             except Exception as exc:  # noqa: BLE001
                 log.warning("timers_error", error=type(exc).__name__)
             await sleep_or_stop(stop, poll_seconds)
+
+    @staticmethod
+    def report_to(health: TaskReport, failing: tuple[int, str, str] | None) -> None:
+        if failing is None:
+            health.ok()
+            return
+        count, kind, error = failing
+        health.retrying(
+            f"{count} timer(s) failing; the oldest ({kind}): {error}",
+            reason="timer_failing",
+            hint="the action of a due timer keeps failing and is retried; its error says why (see the log's "
+            "`timer_failed` events and docs/OPERATIONS.md)",
+        )
