@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -190,7 +191,21 @@ async def report_twice_one_overdue(p: Platform, pid: str, rep: str, liaison: str
     ]
 
 
-async def self_evaluate(p: Platform, pid: str, rep: str, liaison: str, start: date) -> None:
+async def receipt_verifies(p: Platform, folder: Path, receipt: dict[str, Any], body: dict[str, Any]) -> None:
+    """What the group can do with its receipt, offline, as for a proposal: `kyodo receipt verify` with the service's
+    published keys and the body it sent."""
+    keys = await ok(p.clients["evaluation"].get("/audit/keys"))
+    folder.mkdir()
+    for name, value in (("receipt", receipt), ("keys", keys.json()), ("body", body)):
+        (folder / f"{name}.json").write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+    args = [str(folder / "receipt.json"), "--keys", str(folder / "keys.json"), "--content", str(folder / "body.json")]
+    command = [sys.executable, "-m", "kyodo_shared.cli.main", "receipt", "verify", *args]
+    checked = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, timeout=120)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "MATCHES" in checked.stdout
+
+
+async def self_evaluate(p: Platform, pid: str, rep: str, liaison: str, start: date, folder: Path) -> None:
     evaluation = p.clients["evaluation"]
     group, city = p.token(rep, "group"), p.token(liaison, "staff")
     body = {"ratings": RATINGS, "achieved": values("610", "84"), "summary_ja": "目標を達成した"}
@@ -216,6 +231,7 @@ async def self_evaluate(p: Platform, pid: str, rep: str, liaison: str, start: da
     refused(coordinator_too, 403, "self_evaluation_sealed")
     own = await ok(evaluation.get(f"/projects/{pid}/self-evaluations/group", headers=group))
     assert own.json()["receipt"] == receipt
+    await receipt_verifies(p, folder, receipt, body)
     city_body = {**body, "achieved": values("600", "80"), "summary_ja": "協働の成果があった"}
     await ok(evaluation.put(f"/projects/{pid}/self-evaluation", json=city_body, headers=city), 201)
     unsealed = await ok(evaluation.get(f"/projects/{pid}/self-evaluations/group", headers=city))
@@ -327,7 +343,7 @@ def alter_a_score(settings: Any, old: str, new: str) -> int:
 
 
 async def test_a_project_runs_from_its_adoption_to_a_published_evaluation_that_the_auditor_recomputes(
-    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
+    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer, tmp_path: Path
 ) -> None:
     settings = services(backend, nats_url, bus_namespace, issuer)
     async with platform(settings, issuer) as p:
@@ -344,7 +360,7 @@ async def test_a_project_runs_from_its_adoption_to_a_published_evaluation_that_t
         start = datetime.now(TOKYO).date()
         await conclude(p, pid, "rep-g", "liaison-1", start)
         await report_twice_one_overdue(p, pid, "rep-g", "liaison-1", start)
-        await self_evaluate(p, pid, "rep-g", "liaison-1", start)
+        await self_evaluate(p, pid, "rep-g", "liaison-1", start, tmp_path / "receipt")
         report = await committee_recommends(p, pid, committee, group_id)
 
         # Means over ev-2, ev-3, ev-4 (by hand): achievement (4+5+3)/3 = 4, collaboration (4+4+5)/3 = 13/3,
@@ -375,7 +391,9 @@ async def test_a_project_runs_from_its_adoption_to_a_published_evaluation_that_t
         await linked_both_ways(p, pid, source["call_id"], source["proposal_id"])
 
     env = cli_env(settings["evaluation"])
-    verify = [sys.executable, "-m", "kyodo_shared.cli.main", "audit", "verify", "evaluation"]
+    # A pin file of the test's own: the machine's default one (under the data directory) remembers other stores.
+    pins = ["--pin", str(tmp_path / "pins.json")]
+    verify = [sys.executable, "-m", "kyodo_shared.cli.main", "audit", "verify", "evaluation", *pins]
     verified = await asyncio.to_thread(subprocess.run, verify, env=env, capture_output=True, text=True, timeout=120)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     command = [sys.executable, "-m", "kyodo_shared.cli.main", "audit", "recompute-evaluation", pid, "--json"]
