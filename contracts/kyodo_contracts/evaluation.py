@@ -224,13 +224,29 @@ class CommitteeOpened(Contract):
     criteria: list[Criterion]
 
 
+class CommitteeSubstituteAdded(Contract):
+    event_name: ClassVar[str] = "evaluation.committee.substitute_added"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = (
+        "A committee member joined the project's evaluation because recusals left fewer members than the quorum "
+        "(委員の補充)."
+    )
+
+    project_id: UUID
+    member_sub: str
+    reason: str
+
+
 class LabelledEvaluation(ContractModel):
     label: str = Field(description="A member label, shuffled for this project (not linkable to a member).")
     points: dict[str, int] = Field(description="1–5 per criterion key.")
 
 
 class IndicatorResult(ContractModel):
-    indicator: Indicator
+    indicator: Indicator = Field(description="As the agreement in force defines it.")
+    first_target: str | None = Field(
+        default=None, description="The target the first agreement set (an amendment may have changed it)."
+    )
     achieved_group: str | None
     achieved_department: str | None
 
@@ -258,6 +274,10 @@ class ReportPublished(Contract):
     criteria: list[Criterion]
     evaluations: list[LabelledEvaluation]
     criterion_means: dict[str, str] = Field(description="Exact fraction 'n/d' per criterion over counted members.")
+    comments: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="The counted members' comments per criterion, in text order and unattributed (no label).",
+    )
     overall_mean: str = Field(description="Exact fraction 'n/d': the mean of the criterion means.")
     recusals: int = Field(ge=0, description="Committee members recused from this project.")
     recommendation: Recommendation
@@ -277,5 +297,6 @@ PUBLISHED: tuple[type[Contract], ...] = (
     SelfEvaluationReminderDue,
     SelfEvaluationsUnsealed,
     CommitteeOpened,
+    CommitteeSubstituteAdded,
     ReportPublished,
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from fractions import Fraction
 from typing import Any
 
@@ -137,10 +138,10 @@ def test_a_conflict_a_coordinator_pinned_cannot_be_removed_even_after_the_member
     committee.collect_events()
     with refused("conflict_pinned"):
         committee.remove_conflict("m-4", "m-4", TRACE)
-    # The member's own declaration (unpinned) does not unpin it.
-    committee.declare_conflict("m-4", "business", "取引関係あり", "m-4", False, TRACE)
-    committee.collect_events()
-    assert committee.conflicts["m-4"]["pinned"] is True
+    # The member's own declaration is refused: it would replace the coordinator's record.
+    with refused("conflict_pinned"):
+        committee.declare_conflict("m-4", "business", "取引関係あり", "m-4", False, TRACE)
+    assert committee.conflicts["m-4"] == {"kind": "business", "reason": "取引関係", "by": "coord-1", "pinned": True}
     with refused("conflict_pinned"):
         committee.remove_conflict("m-4", "m-4", TRACE)
     assert (kinds(committee), committee.recused("m-4", False)) == ([], True)
@@ -264,7 +265,7 @@ def evaluating_project(*partners: Partner) -> Project:
     agreement = {"title_ja": "子ども食堂", "budget": {"total_yen": 10, "city_yen": 6, "group_yen": 4},
                  "period_start": "2026-04-01", "period_end": "2027-03-31", "indicators": [indicator],
                  "report_dates": []}  # fmt: skip
-    project.draft_agreement(agreement, "1" * 64, None, "liaison-1", TRACE)
+    project.draft_agreement(agreement, "1" * 64, None, date(2026, 4, 1), "liaison-1", TRACE)
     project.confirm(Partner.GROUP, "rep-1", "1" * 64, AT, TRACE)
     project.confirm(Partner.DEPARTMENT, "liaison-1", "1" * 64, AT, TRACE)
     project.end("2027-03-31", "2027-04-30T17:00:00+09:00")
@@ -344,3 +345,20 @@ def test_the_report_publishes_labels_in_the_shuffled_order_and_never_a_member() 
     # The restricted parts of the decision stay out: no member's id appears anywhere in the report.
     assert not any(member in repr(report) for member in MEMBERS)
     assert "counted" not in report
+
+
+# --- a substitute ---------------------------------------------------------------------------------------------------
+
+
+def test_a_substitute_joins_only_when_fewer_members_than_the_quorum_are_not_recused() -> None:
+    committee = opened()  # five members, quorum 3
+    with refused("no_quorum_failure", quorum="3", eligible="3"):
+        committee.add_substitute("m-9", 3, "補充", "coord-1", TRACE)
+    with refused("already_on_committee"):
+        committee.add_substitute("m-3", 2, "補充", "coord-1", TRACE)
+    committee.add_substitute("m-9", 2, "委員3名が回避したため", "coord-1", TRACE)
+    (added,) = committee.collect_events()
+    assert isinstance(added, CommitteeEvaluation.SubstituteAdded)
+    assert (added.project_id, added.member_sub, committee.members[-1]) == (PROJECT, "m-9", "m-9")
+    score(committee, "m-9", dict.fromkeys(KEYS, 4))
+    assert "m-9" in committee.scores

@@ -222,7 +222,15 @@ PUBLISHED_TYPES = {
     ),
     *(
         f"evaluation.CommitteeEvaluation.{n}"
-        for n in ("Opened", "ConflictDeclared", "ConflictRemoved", "Scored", "Recommended", "ReportPublished")
+        for n in (
+            "Opened",
+            "ConflictDeclared",
+            "ConflictRemoved",
+            "SubstituteAdded",
+            "Scored",
+            "Recommended",
+            "ReportPublished",
+        )
     ),
     *(
         f"proposals.Call.{n}"

@@ -39,6 +39,23 @@ def check_agreement(agreement: dict[str, Any]) -> None:
         raise Refusal("indicators_required", field="agreement.indicators", rule="indicators_required")
 
 
+def check_amendment(previous: dict[str, Any], agreement: dict[str, Any], fixed: int, reported: set[str]) -> None:
+    """An amendment extends, shortens or adds; it never rewrites what was already due or reported: the start, the
+    first `fixed` report dates, and the unit and type of every indicator already reported on."""
+    if agreement["period_start"] != previous["period_start"]:
+        raise Refusal("period_start_fixed", field="agreement.period_start", rule="period_start_fixed")
+    if agreement["report_dates"][:fixed] != previous["report_dates"][:fixed]:
+        raise Refusal("report_dates_fixed", field="agreement.report_dates", rule="report_dates_fixed", kept=str(fixed))
+    now = {str(i["key"]): i for i in agreement["indicators"]}
+    for n, indicator in enumerate(previous["indicators"]):
+        key = str(indicator["key"])
+        if key not in reported:
+            continue
+        kept = now.get(key)
+        if kept is None or (kept["unit"], kept["value_type"]) != (indicator["unit"], indicator["value_type"]):
+            raise Refusal("indicator_fixed", field=f"agreement.indicators[{n}]", rule="indicator_fixed", key=key)
+
+
 def check_values(indicators: list[dict[str, Any]], values: list[dict[str, str]], field: str) -> None:
     """Every indicator of the agreement reported exactly once, in its unit, as a value of its type."""
     by_key = {str(i["key"]): i for i in indicators}

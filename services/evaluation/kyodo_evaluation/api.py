@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
+from kyodo_evaluation.api_adoptions import router as adoptions
 from kyodo_evaluation.api_committee import router as committee
 from kyodo_evaluation.api_projects import router as projects
 
-ROUTERS = [projects, committee]
+ROUTERS = [projects, committee, adoptions]

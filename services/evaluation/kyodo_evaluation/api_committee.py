@@ -9,7 +9,14 @@ from fastapi import Request, Response
 
 from kyodo_evaluation.committee import CommitteeEvaluation
 from kyodo_evaluation.routing import Authenticated, Coordinator, Evaluator, application
-from kyodo_evaluation.schemas import CommitteeIn, ConflictIn, PinnedConflictIn, RecommendationIn, ScoreIn
+from kyodo_evaluation.schemas import (
+    CommitteeIn,
+    ConflictIn,
+    PinnedConflictIn,
+    RecommendationIn,
+    ScoreIn,
+    SubstituteIn,
+)
 from kyodo_shared.web.routes import actor_of, answered, etag_of, service_router
 
 router = service_router(prefix="/projects", tags=["committee"])
@@ -63,6 +70,19 @@ def pin_conflict(
 ) -> Any:
     committee = application(request).pin_conflict(
         actor_of(request, principal), project_id, body.member_sub, body.kind, body.reason
+    )
+    return _done(request, response, committee)
+
+
+@router.post(
+    "/{project_id}/committee/substitutes",
+    summary="A coordinator adds a committee member when recusals leave fewer members than the quorum (委員の補充)",
+)
+def add_substitute(
+    project_id: UUID, body: SubstituteIn, request: Request, response: Response, principal: Coordinator
+) -> Any:
+    committee = application(request).add_substitute(
+        actor_of(request, principal), project_id, body.member_sub, body.reason
     )
     return _done(request, response, committee)
 

@@ -67,9 +67,10 @@ def projects(
 
 @router.get("/{project_id}", response_model=ProjectView, summary="A project: its agreement, draft and progress")
 def read_project(project_id: UUID, request: Request, response: Response, principal: Authenticated) -> Any:
-    project = application(request).read_project(actor_of(request, principal), project_id)
+    app, actor = application(request), actor_of(request, principal)
+    project = app.read_project(actor, project_id)
     response.headers["ETag"] = etag_of(project.version)
-    return project_view(project)
+    return project_view(project, app.sees_negotiation(actor, project))
 
 
 @router.get("/{project_id}/timeline", summary="The project's public events in order")

@@ -136,9 +136,10 @@ class EvaluationBase(Application[UUID]):
         agreement = project.agreement
         assert agreement is not None
         now, pid = self.clock(), str(project.id)
-        for index, text in enumerate(agreement["report_dates"], start=1):
+        for text in agreement["report_dates"]:
             due = date.fromisoformat(text)
-            payload = {"index": index, "due_on": text}
+            # The date names the report (its place may change with an amendment that adds a later date).
+            payload = {"due_on": text}
             remind_at = tokyo_midnight(due - timedelta(days=REMINDER_DAYS))
             if remind_at > now:
                 self.timers.schedule(REPORT_REMINDER_TIMER, pid, remind_at, payload)

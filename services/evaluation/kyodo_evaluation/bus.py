@@ -111,6 +111,9 @@ _MAPPED: dict[type[Any], ToContracts] = {
         )
     ],
     _committee.Opened: _opened,
+    _committee.SubstituteAdded: lambda e: [
+        c.CommitteeSubstituteAdded(project_id=e.project_id, member_sub=e.member_sub, reason=e.reason)
+    ],
     _committee.ReportPublished: lambda e: [c.ReportPublished.produce(e.report)],
 }
 

@@ -85,23 +85,20 @@ class CommitteeEvaluation(Aggregate):
     def declare_conflict(
         self, member_sub: str, kind: str, reason: str, by_sub: str, pinned: bool, trace: dict[str, str]
     ) -> None:
+        """A member's own declaration, or one a coordinator pins. A conflict declared after scoring is recorded all
+        the same: the recommendation voids that member's score. A pinned record is never replaced by the member's."""
         self._open()
         self._member(member_sub)
-        # A conflict declared after scoring is still recorded: the recommendation voids that member's score.
+        current = self.conflicts.get(member_sub)
+        if current is not None and current["pinned"] and not pinned:
+            raise Refusal("conflict_pinned")
         self._conflict_declared(member_sub, kind, reason, by_sub, pinned, trace)
 
     @event(ConflictDeclared)
     def _conflict_declared(
         self, member_sub: str, kind: str, reason: str, by_sub: str, pinned: bool, trace: dict[str, str]
     ) -> None:
-        previous = self.conflicts.get(member_sub)
-        # A member's own declaration never unpins what a coordinator pinned.
-        self.conflicts[member_sub] = {
-            "kind": kind,
-            "reason": reason,
-            "by": by_sub,
-            "pinned": pinned or bool(previous and previous["pinned"]),
-        }
+        self.conflicts[member_sub] = {"kind": kind, "reason": reason, "by": by_sub, "pinned": pinned}
 
     class ConflictRemoved(Aggregate.Event):
         member_sub: str
@@ -124,6 +121,31 @@ class CommitteeEvaluation(Aggregate):
     def recused(self, member_sub: str, interested: bool) -> bool:
         """Recused by a declared interest in the project's group or department, or a conflict declared here."""
         return interested or member_sub in self.conflicts
+
+    # --- a substitute (委員の補充) ---------------------------------------------------------------------------
+
+    class SubstituteAdded(Aggregate.Event):
+        project_id: UUID
+        member_sub: str
+        reason: str
+        by_sub: str
+        trace: dict[str, str]
+
+    def add_substitute(self, member_sub: str, eligible: int, reason: str, by_sub: str, trace: dict[str, str]) -> None:
+        """Only when the members not recused (`eligible`) are fewer than the quorum: otherwise the committee fixed
+        on its opening day decides, and nobody may pick who joins it."""
+        self._open()
+        if eligible >= self.quorum:
+            raise Refusal("no_quorum_failure", quorum=str(self.quorum), eligible=str(eligible))
+        if member_sub in self.members:
+            raise Refusal("already_on_committee")
+        self._substitute_added(self.project_id, member_sub, reason, by_sub, trace)
+
+    @event(SubstituteAdded)
+    def _substitute_added(
+        self, project_id: UUID, member_sub: str, reason: str, by_sub: str, trace: dict[str, str]
+    ) -> None:
+        self.members.append(member_sub)
 
     # --- scores ---------------------------------------------------------------------------------------------
 

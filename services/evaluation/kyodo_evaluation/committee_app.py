@@ -26,6 +26,9 @@ from kyodo_evaluation.vocabulary import ConfirmedBy, Status
 from kyodo_shared.domain.actors import Actor, Role
 from kyodo_shared.domain.refusals import Refusal
 
+# A recommendation needs at least two members' evaluations: one member never decides alone.
+MINIMUM_QUORUM = 2
+
 
 class CommitteeCommands(EvaluationBase):
     def open_committee(
@@ -39,10 +42,10 @@ class CommitteeCommands(EvaluationBase):
         if self.view.committee_kind(str(committee_id)) != "evaluation_committee":
             raise Refusal("not_evaluation_committee", field="committee_id", rule="not_evaluation_committee")
         board = self.view.board(str(committee_id), self.today())
-        if not board.members:
-            raise Refusal("committee_empty", field="committee_id", rule="committee_empty")
-        # Unless the coordinator names one, a majority of the members (過半数).
-        needed = quorum if quorum is not None else len(board.members) // 2 + 1
+        if len(board.members) < MINIMUM_QUORUM:
+            raise Refusal("committee_too_small", field="committee_id", rule="committee_too_small")
+        # Unless the coordinator names one, a majority of the members (過半数); never one member alone.
+        needed = quorum if quorum is not None else max(MINIMUM_QUORUM, len(board.members) // 2 + 1)
         if needed > len(board.members):
             raise Refusal(
                 "quorum_above_members", field="quorum", rule="quorum_above_members", members=str(len(board.members))
@@ -63,6 +66,19 @@ class CommitteeCommands(EvaluationBase):
         except IntegrityError:
             raise Refusal("committee_already_open") from None
         return committee
+
+    def add_substitute(self, actor: Actor, project_id: UUID, member_sub: str, reason: str) -> CommitteeEvaluation:
+        """A coordinator adds a member of the committee (today) when recusals leave fewer members than the quorum."""
+        self._coordinator(actor)
+        project, committee = self.get_project(project_id), self.get_committee(project_id)
+        if member_sub not in self.view.board(str(committee.committee_id), self.today()).members:
+            raise Refusal("not_a_committee_member", field="member_sub", rule="not_a_committee_member")
+
+        def add(c: CommitteeEvaluation) -> None:
+            eligible = len(c.members) - len(self.recused_members(c, project))
+            c.add_substitute(member_sub, eligible, reason, actor.sub, actor.trace_dict())
+
+        return self._retried(project_id, add)
 
     def _retried(self, project_id: UUID, command: Callable[[CommitteeEvaluation], object]) -> CommitteeEvaluation:
         for _ in range(ATTEMPTS):

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from kyodo_evaluation.agreement import check_values
+from kyodo_evaluation.agreement import check_amendment, check_values
 from kyodo_evaluation.vocabulary import Partner, Status
 from kyodo_shared.domain.refusals import Refusal
 
@@ -93,21 +93,35 @@ class Project(Aggregate):
         trace: dict[str, str]
 
     def draft_agreement(
-        self, agreement: dict[str, Any], agreement_hash: str, reason: str | None, by: str, trace: dict[str, str]
+        self,
+        agreement: dict[str, Any],
+        agreement_hash: str,
+        reason: str | None,
+        today: date,
+        by: str,
+        trace: dict[str, str],
     ) -> None:
         """A version for both partners to confirm; a new draft replaces one not yet concluded. After conclusion a
-        draft is an amendment, which needs its reason; none once the project has ended."""
+        draft is an amendment, which needs its reason and keeps what was already due or reported (`agreement`);
+        none once the project has ended, and none whose period is already over."""
         if self.status not in (Status.DRAFTING, Status.ACTIVE):
             raise Refusal("project_ended", status=self.status.value)
+        if agreement["period_end"] < today.isoformat():
+            raise Refusal("period_over", field="agreement.period_end", rule="period_over")
         if self.concluded and not reason:
             raise Refusal("amendment_reason_required", field="reason", rule="amendment_reason_required")
         if self.concluded:
-            previous = self.concluded[-1]["agreement"]
-            if agreement["period_start"] != previous["period_start"]:
-                # Reports already due were due under the first start: an amendment extends or shortens, never moves.
-                raise Refusal("period_start_fixed", field="agreement.period_start", rule="period_start_fixed")
+            reported = {str(v["key"]) for r in self.reports.values() for v in r["values"]}
+            check_amendment(self.concluded[-1]["agreement"], agreement, self._fixed_dates(today), reported)
         version = len(self.concluded) + 1
         self._drafted(version, agreement, agreement_hash, reason if self.concluded else None, by, trace)
+
+    def _fixed_dates(self, today: date) -> int:
+        """How many report dates an amendment keeps as they are: those already due, and up to the last one any
+        report or overdue mark names (reports are numbered by their date's place)."""
+        named = [int(key.split("|")[1]) for key in (*self.reports, *self.overdue)]
+        due = sum(1 for d in self.due_dates() if date.fromisoformat(d) <= today)
+        return max([due, *named])
 
     @event(Drafted)
     def _drafted(
@@ -245,15 +259,19 @@ class Project(Aggregate):
         index: int
         due_on: str
 
-    def _waiting(self, index: int, due_on: str) -> list[str]:
-        """Partners who have not filed report `index`, if `due_on` is still its date (an amendment may move it)."""
+    def _waiting(self, due_on: str) -> tuple[int, list[str]]:
+        """The report due on `due_on` (its place among the dates of the agreement in force: an amendment may have
+        moved or dropped it) and the partners who have not filed it."""
         dates = self.due_dates()
-        if self.status is not Status.ACTIVE or not 1 <= index <= len(dates) or dates[index - 1] != due_on:
-            return []
-        return [p.value for p in Partner if f"{p.value}|{index}" not in self.reports]
+        if self.status is Status.DRAFTING or due_on not in dates:
+            return 0, []
+        index = dates.index(due_on) + 1
+        return index, [p.value for p in Partner if f"{p.value}|{index}" not in self.reports]
 
-    def remind_report(self, index: int, due_on: str) -> None:
-        for partner in self._waiting(index, due_on):
+    def remind_report(self, due_on: str) -> None:
+        """Before the date, while the project runs: each partner still to file, once."""
+        index, waiting = self._waiting(due_on)
+        for partner in waiting if self.status is Status.ACTIVE else []:
             if f"{partner}|{index}|{due_on}" not in self.reminded:
                 self._reminder_due(partner, index, due_on)
 
@@ -261,9 +279,11 @@ class Project(Aggregate):
     def _reminder_due(self, partner: str, index: int, due_on: str) -> None:
         self.reminded.append(f"{partner}|{index}|{due_on}")
 
-    def mark_overdue(self, index: int, due_on: str) -> None:
-        """At the end of the due date: every partner without its report is overdue, once (published)."""
-        for partner in self._waiting(index, due_on):
+    def mark_overdue(self, due_on: str) -> None:
+        """At the end of the due date — even if the project ended at the same moment — every partner without its
+        report is overdue, once (published)."""
+        index, waiting = self._waiting(due_on)
+        for partner in waiting:
             if f"{partner}|{index}" not in self.overdue:
                 self._overdue(partner, index, due_on)
 

@@ -67,8 +67,8 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
 
     actions: dict[str, Action] = {
         CREATE_TIMER: create,
-        REPORT_REMINDER_TIMER: lambda t: app.remind_report(project_of(t), int(t.payload["index"]), t.payload["due_on"]),
-        REPORT_DUE_TIMER: lambda t: app.report_due(project_of(t), int(t.payload["index"]), t.payload["due_on"]),
+        REPORT_REMINDER_TIMER: lambda t: app.remind_report(project_of(t), t.payload["due_on"]),
+        REPORT_DUE_TIMER: lambda t: app.report_due(project_of(t), t.payload["due_on"]),
         END_TIMER: lambda t: app.end_project(project_of(t), t.payload["period_end"]),
         SELF_REMINDER_TIMER: lambda t: app.remind_self_evaluations(project_of(t)),
         SELF_DEADLINE_TIMER: lambda t: app.self_evaluation_deadline(project_of(t)),

@@ -52,6 +52,21 @@ _PROJECTS: dict[str, Message] = {
     ),
     "form_not_decided": Message(422, "決定で示された協働の形態ではありません", "Not a form the decision named"),
     "group_not_registered": Message(422, "登録された団体ではありません", "Not a registered group"),
+    "adoption_not_found": Message(404, "採択が見つかりません", "Adoption not found"),
+    "adoption_names_department": Message(
+        409,
+        "この採択は担当部署を示しています",
+        "This adoption names its department",
+        "協働事業は自動的に作られます。",
+        "Its project is created by itself.",
+    ),
+    "department_not_found": Message(
+        422,
+        "登録簿の部署ではありません",
+        "Not a department of the registry",
+        "登録直後の場合は少し待ってから再度お試しください。",
+        "A department registered a moment ago may take a few seconds to arrive here.",
+    ),
 }
 
 _AGREEMENT: dict[str, Message] = {
@@ -66,6 +81,21 @@ _AGREEMENT: dict[str, Message] = {
     "already_confirmed": Message(409, "この版は既に確認済みです", "Your side already confirmed this version"),
     "amendment_reason_required": Message(422, "変更の理由が必要です", "An amendment needs its reason"),
     "period_start_fixed": Message(422, "変更で開始日は動かせません", "An amendment cannot move the start"),
+    "period_over": Message(422, "事業期間が既に終わっています", "The period is already over"),
+    "report_dates_fixed": Message(
+        422,
+        "期限を過ぎた報告日・報告済みの報告日は変更できません",
+        "Report dates already due or reported on cannot change",
+        "最初の{kept}件の報告日はそのままにしてください。",
+        "Keep the first {kept} report dates as they are.",
+    ),
+    "indicator_fixed": Message(
+        422,
+        "報告済みの指標の単位・種類は変更・削除できません",
+        "An indicator already reported on keeps its unit and type",
+        "指標 {key} は報告済みです。",
+        "Indicator {key} has been reported on.",
+    ),
     "budget_does_not_add_up": Message(
         422,
         "予算の内訳が合計と一致しません",
@@ -140,7 +170,18 @@ _COMMITTEE: dict[str, Message] = {
     "not_evaluation_committee": Message(
         422, "協働事業評価委員会ではありません", "Not an evaluation committee of the registry"
     ),
-    "committee_empty": Message(422, "本日の委員がいません", "The committee has no members today"),
+    "committee_too_small": Message(422, "本日の委員が2人未満です", "The committee has fewer than two members today"),
+    "no_quorum_failure": Message(
+        409,
+        "定足数は満たされています(補充できません)",
+        "The quorum can be met: no substitute may join",
+        "補充は、回避していない委員が定足数{quorum}に満たないとき(現在{eligible}人)に限られます。",
+        "A substitute joins only when fewer members than the quorum ({quorum}) are not recused ({eligible} now).",
+    ),
+    "already_on_committee": Message(409, "既にこの評価の委員です", "Already on this evaluation's committee"),
+    "not_a_committee_member": Message(
+        422, "本日の評価委員会の委員ではありません", "Not a member of the evaluation committee today"
+    ),
     "quorum_above_members": Message(
         422,
         "定足数が委員数を超えています",

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
+import structlog
 from eventsourcing.persistence import IntegrityError
 
 from kyodo_evaluation.agreement import check_agreement
@@ -20,11 +21,14 @@ from kyodo_evaluation.app_base import (
     EvaluationBase,
     deadline_after,
 )
+from kyodo_evaluation.bus_sources import adoption_project_id
 from kyodo_evaluation.domain import Project, screening_project_id
 from kyodo_evaluation.vocabulary import DEFAULT_CRITERIA, NO_CALL_FORMS, Partner, Source
 from kyodo_shared.audit.jcs import canonicalize
 from kyodo_shared.domain.actors import Actor, Role
 from kyodo_shared.domain.refusals import Expected, Refusal, check_version
+
+log = structlog.get_logger(__name__)
 
 _DECISION = "screening_decision_id"
 
@@ -42,7 +46,8 @@ class ProjectCommands(EvaluationBase):
     # --- creation -------------------------------------------------------------------------------------------
 
     def create_from_adoption(self, project_id: UUID, adoption: dict[str, Any], trace: dict[str, str]) -> bool:
-        """The timer the adoption's consumer scheduled: the project, once (its id derives from the proposal)."""
+        """The timer the adoption's consumer scheduled: the project, once (its id derives from the proposal).
+        An adoption naming no department (a call drafted without one) waits for a coordinator to name it."""
         if self.find_project(project_id) is not None:
             return False
         department = adoption.get("department_id")
@@ -51,12 +56,28 @@ class ProjectCommands(EvaluationBase):
         if decision_id:
             decision = self.sources.screening_decision(str(decision_id))
             if decision is None:
+                # A fact on its way from another service: the timer tries again (and readiness says so meanwhile).
                 raise SourceNotArrived(f"screening decision {decision_id} has not arrived yet")
             department = department or decision.department_id
             screening_project = decision.project_id
         if not department:
-            # Nothing names the partnering department: the adoption cannot become a project (logged, retried).
-            raise SourceNotArrived(f"the adoption of proposal {adoption['proposal_id']} names no department")
+            log.warning(
+                "adoption_awaits_department",
+                proposal_id=str(adoption["proposal_id"]),
+                hint="GET /api/evaluation/adoptions, then POST /api/evaluation/adoptions/<proposal>/project",
+            )
+            return False
+        return self._adopted(project_id, adoption, str(department), screening_project, trace)
+
+    def _adopted(
+        self,
+        project_id: UUID,
+        adoption: dict[str, Any],
+        department: str,
+        screening_project: str | None,
+        trace: dict[str, str],
+    ) -> bool:
+        decision_id = adoption.get("screening_decision_id")
         links = {
             "call_id": str(adoption["call_id"]),
             "proposal_id": str(adoption["proposal_id"]),
@@ -66,13 +87,12 @@ class ProjectCommands(EvaluationBase):
             "screening_project_id": screening_project,
             "form": None,
         }
-        title = str(adoption.get("title_ja") or "")
         project = Project(
             project_id,
             Source.ADOPTION.value,
             UUID(str(adoption["group_id"])),
-            UUID(str(department)),
-            title,
+            UUID(department),
+            str(adoption.get("title_ja") or ""),
             links,
             [dict(c) for c in DEFAULT_CRITERIA],
             self.now_text(),
@@ -83,6 +103,28 @@ class ProjectCommands(EvaluationBase):
         except IntegrityError:
             return False  # another replica made it first
         return True
+
+    def adoptions_awaiting_department(self, actor: Actor) -> list[dict[str, Any]]:
+        self._coordinator(actor)
+        waiting = self.sources.adoptions_without_department()
+        return [a for a in waiting if self.find_project(adoption_project_id(UUID(a["proposal_id"]))) is None]
+
+    def name_department(self, actor: Actor, proposal_id: UUID, department_id: UUID) -> Project:
+        """A coordinator names the partnering department of an adoption that named none; the project follows."""
+        self._coordinator(actor)
+        adoption = self.sources.adoption(str(proposal_id))
+        if adoption is None:
+            raise Refusal("adoption_not_found")
+        project_id = adoption_project_id(proposal_id)
+        if self.find_project(project_id) is not None:
+            raise Refusal("project_exists", project_id=str(project_id))
+        if adoption["department_id"] or adoption["screening_decision_id"]:
+            raise Refusal("adoption_names_department")
+        if self.view.department(str(department_id)) is None:
+            raise Refusal("department_not_found", field="department_id", rule="department_not_found")
+        if not self._adopted(project_id, adoption, str(department_id), None, actor.trace_dict()):
+            raise Refusal("project_exists", project_id=str(project_id))
+        return self.get_project(project_id)
 
     def create_from_screening(self, actor: Actor, decision_id: UUID, group_id: UUID, form: str) -> Project:
         """A coordinator starts a project from a suitable screening decision whose form needs no call."""
@@ -141,7 +183,9 @@ class ProjectCommands(EvaluationBase):
             self.partner_of(actor, project)
         check_version(project.version, expected)
         check_agreement(agreement)
-        project.draft_agreement(agreement, agreement_hash(agreement), reason, actor.sub, actor.trace_dict())
+        project.draft_agreement(
+            agreement, agreement_hash(agreement), reason, self.today(), actor.sub, actor.trace_dict()
+        )
         self.save(project)
         return project
 
@@ -174,14 +218,14 @@ class ProjectCommands(EvaluationBase):
 
     # --- timers ---------------------------------------------------------------------------------------------
 
-    def remind_report(self, project_id: UUID, index: int, due_on: str) -> None:
+    def remind_report(self, project_id: UUID, due_on: str) -> None:
         project = self.get_project(project_id)
-        project.remind_report(index, due_on)
+        project.remind_report(due_on)
         self.save(project)
 
-    def report_due(self, project_id: UUID, index: int, due_on: str) -> None:
+    def report_due(self, project_id: UUID, due_on: str) -> None:
         project = self.get_project(project_id)
-        project.mark_overdue(index, due_on)
+        project.mark_overdue(due_on)
         self.save(project)
 
     def end_project(self, project_id: UUID, period_end: str) -> None:

@@ -52,11 +52,12 @@ class EvaluationQueries(EvaluationBase):
         return dict(report)
 
     def committee_of(self, actor: Actor, project_id: UUID) -> dict[str, Any]:
-        """The committee's roster, quorum, who has scored and who is recused — never anyone's points (those come
-        from `read_scores`, after one's own)."""
+        """The committee's roster (public: the contract carries it), quorum and progress. Who has scored or declared
+        a conflict only to coordinators and auditors (as the audit API shows them); a member learns their own, and
+        everyone the counts — never anyone's points (those come from `read_scores`, after one's own)."""
         self._readable(actor, project_id)
         committee = self.get_committee(project_id)
-        return {
+        view: dict[str, Any] = {
             "project_id": str(project_id),
             "committee_id": str(committee.committee_id),
             "opened_on": committee.opened_on,
@@ -65,8 +66,24 @@ class EvaluationQueries(EvaluationBase):
             "vice_chair_sub": committee.vice_chair_sub,
             "quorum": committee.quorum,
             "criteria": committee.criteria,
-            "scored": sorted(committee.scores),
-            "conflicts": sorted(committee.conflicts),
+            "scored_count": len(committee.scores),
+            "conflict_count": len(committee.conflicts),
             "recommended": committee.decision is not None,
             "version": committee.version,
         }
+        if actor.has(Role.COORDINATOR) or actor.has(Role.AUDITOR):
+            view |= {"scored": sorted(committee.scores), "conflicts": sorted(committee.conflicts)}
+        elif actor.sub in committee.members:
+            view |= {"you_scored": actor.sub in committee.scores, "your_conflict": actor.sub in committee.conflicts}
+        return view
+
+    def sees_negotiation(self, actor: Actor, project: Project) -> bool:
+        """The draft under discussion and who confirmed it: the partners, coordinators and auditors (as the audit
+        API shows drafts); the agreement is everyone's once concluded."""
+        if actor.has(Role.COORDINATOR) or actor.has(Role.AUDITOR):
+            return True
+        try:
+            self.partner_of(actor, project)
+        except Refusal:
+            return False
+        return True

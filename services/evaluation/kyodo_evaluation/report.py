@@ -36,12 +36,14 @@ def indicator_results(project: Project) -> list[dict[str, Any]]:
     """Each indicator of the agreement in force, target beside what each partner reported at the end."""
     agreement = project.agreement
     assert agreement is not None
+    first = {str(i["key"]): str(i["target"]) for i in project.concluded[0]["agreement"]["indicators"]}
     achieved: dict[str, dict[str, str]] = {}
     for partner, evaluation in project.self_evaluations.items():
         achieved[partner] = {str(v["key"]): str(v["value"]) for v in evaluation["achieved"]}
     return [
         {
             "indicator": indicator,
+            "first_target": first.get(indicator["key"]),
             "achieved_group": achieved.get("group", {}).get(indicator["key"]),
             "achieved_department": achieved.get("department", {}).get(indicator["key"]),
         }
@@ -78,6 +80,7 @@ def build_report(
             {"label": label(i), "points": committee.scores[member]["points"]} for i, member in enumerate(ordered)
         ],
         "criterion_means": decision["criterion_means"],
+        "comments": comments(committee, ordered),
         "overall_mean": decision["overall_mean"],
         "recusals": len(decision["recused"]),
         "recommendation": decision["recommendation"],
@@ -86,6 +89,14 @@ def build_report(
         "confirmed_by": decision["confirmed_by"],
         "published_at": published_at,
     }
+
+
+def comments(committee: CommitteeEvaluation, counted: list[str]) -> dict[str, list[str]]:
+    """Per criterion, the counted members' comments in text order: published without labels, so no comment can be
+    tied to a label's points (and through them to a member)."""
+    keys = [str(c["key"]) for c in committee.criteria]
+    given = {k: sorted(str(t) for m in counted if (t := committee.scores[m]["comments"].get(k))) for k in keys}
+    return {k: texts for k, texts in given.items() if texts}
 
 
 def mean_texts(per: dict[str, Fraction], overall: Fraction) -> tuple[dict[str, str], str]:

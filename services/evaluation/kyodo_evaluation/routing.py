@@ -26,7 +26,8 @@ def application(request: Request) -> EvaluationApplication:
     return app
 
 
-def project_view(project: Project) -> ProjectView:
+def project_view(project: Project, negotiation: bool = True) -> ProjectView:
+    """`negotiation`: whether the caller sees the draft under discussion and who confirmed it."""
     concluded = project.concluded[-1] if project.concluded else None
     return ProjectView(
         id=project.id,
@@ -39,8 +40,8 @@ def project_view(project: Project) -> ProjectView:
         links=project.links,
         criteria=project.criteria,
         agreement=concluded,
-        draft=project.draft,
-        confirmed_by=sorted(project.confirmed),
+        draft=project.draft if negotiation else None,
+        confirmed_by=sorted(project.confirmed) if negotiation else [],
         amendments=max(len(project.concluded) - 1, 0),
         ended_on=project.ended_on,
         self_evaluation_deadline=project.deadline,

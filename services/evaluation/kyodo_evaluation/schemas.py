@@ -77,6 +77,10 @@ class FromScreening(Strict):
     )
 
 
+class NamedDepartment(Strict):
+    department_id: UUID = Field(description="The partnering department (a department of the registry).")
+
+
 class ValueIn(Strict):
     key: Key
     value: Number
@@ -102,8 +106,8 @@ class SelfEvaluationIn(Strict):
 
 class CommitteeIn(Strict):
     committee_id: UUID = Field(description="An evaluation committee (協働事業評価委員会) of the registry.")
-    quorum: Annotated[int, Field(ge=1, le=100, strict=True)] | None = Field(
-        default=None, description="Counted evaluations needed; by default a majority of the members."
+    quorum: Annotated[int, Field(ge=2, le=100, strict=True)] | None = Field(
+        default=None, description="Counted evaluations needed (at least 2); by default a majority of the members."
     )
 
 
@@ -114,6 +118,11 @@ class ConflictIn(Strict):
 
 class PinnedConflictIn(ConflictIn):
     member_sub: ShortText
+
+
+class SubstituteIn(Strict):
+    member_sub: ShortText = Field(description="A member of the evaluation committee today, not yet on this one.")
+    reason: Text
 
 
 class ScoreIn(Strict):

@@ -52,6 +52,17 @@ class SourcesView:
             superseded=bool(row[7]),
         )
 
+    def adoptions_without_department(self) -> list[dict[str, Any]]:
+        """Adoptions that named neither a department nor a screening decision (calls drafted without one): a
+        coordinator names the partnering department for each, oldest first."""
+        with self.db.transaction(read_only=True) as tx:
+            rows = tx.fetchall(
+                "SELECT proposal_id FROM ev_adoptions WHERE department_id IS NULL AND screening_decision_id IS NULL "
+                "ORDER BY adopted_at, proposal_id"
+            )
+        found = [self.adoption(str(row[0])) for row in rows]
+        return [a for a in found if a is not None]
+
     def adoption(self, proposal_id: str) -> dict[str, Any] | None:
         """The adoption as received: ids as strings, `department_id`, `title_ja` and `screening_decision_id` None
         when the adoption did not carry them, `adopted_at` as ISO text (UTC)."""

@@ -39,6 +39,7 @@ POLICY = VisibilityPolicy(
         f"{_COMMITTEE}.Opened": EventPolicy(),
         f"{_COMMITTEE}.ConflictDeclared": COMMITTEE_WORK,
         f"{_COMMITTEE}.ConflictRemoved": COMMITTEE_WORK,
+        f"{_COMMITTEE}.SubstituteAdded": EventPolicy(),
         f"{_COMMITTEE}.Scored": COMMITTEE_WORK,
         f"{_COMMITTEE}.Recommended": COMMITTEE_WORK,
         f"{_COMMITTEE}.ReportPublished": EventPolicy(),

@@ -31,6 +31,7 @@ OPENED = f"{_COMMITTEE}.Opened"
 CONFLICT_DECLARED = f"{_COMMITTEE}.ConflictDeclared"
 CONFLICT_REMOVED = f"{_COMMITTEE}.ConflictRemoved"
 SCORED = f"{_COMMITTEE}.Scored"
+SUBSTITUTE_ADDED = f"{_COMMITTEE}.SubstituteAdded"
 RECOMMENDED = f"{_COMMITTEE}.Recommended"
 REPORT_PUBLISHED = f"{_COMMITTEE}.ReportPublished"
 PROJECT_CREATED = "evaluation.Project.Created"
@@ -42,6 +43,7 @@ EVALUATION_READS = frozenset(
         CONFLICT_DECLARED,
         CONFLICT_REMOVED,
         SCORED,
+        SUBSTITUTE_ADDED,
         RECOMMENDED,
         REPORT_PUBLISHED,
         PROJECT_CREATED,
@@ -73,6 +75,8 @@ class EvaluationHistory:
     conflicts: dict[str, str] = field(default_factory=dict)
     # The conflicts standing when the (first) recommendation was recorded; None until then.
     conflicts_at_recommendation: set[str] | None = None
+    # Members who joined after the opening (a quorum failure), in order.
+    substitutes: list[str] = field(default_factory=list)
     # Every sheet each member gave, in store order; more than one is itself a finding.
     scored: dict[str, list[Any]] = field(default_factory=dict)
     decisions: list[dict[str, Any]] = field(default_factory=list)
@@ -90,7 +94,8 @@ class EvaluationHistory:
 
     @property
     def members(self) -> list[str]:
-        return [str(m) for m in (self.opened or {}).get("members") or []]
+        """The members fixed at the opening, and any substitute who joined since."""
+        return [str(m) for m in (self.opened or {}).get("members") or []] + self.substitutes
 
     @property
     def criteria_keys(self) -> list[str]:
@@ -144,6 +149,8 @@ def _committee_event(history: EvaluationHistory, name: str, state: Mapping[str, 
         history.conflicts[str(state.get("member_sub"))] = str(state.get("kind"))
     elif name == CONFLICT_REMOVED:
         history.conflicts.pop(str(state.get("member_sub")), None)
+    elif name == SUBSTITUTE_ADDED:
+        history.substitutes.append(str(state.get("member_sub")))
     elif name == SCORED:
         history.scored.setdefault(str(state.get("member_sub")), []).append(state.get("points"))
     elif name == RECOMMENDED:
