@@ -154,8 +154,8 @@ def test_a_value_of_its_indicators_type_is_read_as_an_exact_number(
 )
 def test_a_value_not_of_its_indicators_type_is_refused_naming_the_field(value_type: str, text: str, code: str) -> None:
     with pytest.raises(Refusal) as error:
-        exact(value_type, text, "values[1].value")
-    assert (error.value.code, error.value.data["field"], error.value.data["rule"]) == (code, "values[1].value", code)
+        exact(value_type, text, "values.1.value")
+    assert (error.value.code, error.value.data["field"], error.value.data["rule"]) == (code, "values.1.value", code)
 
 
 def test_an_exact_number_is_published_as_a_fraction_in_lowest_terms() -> None:
@@ -180,10 +180,10 @@ def test_an_agreement_whose_parts_fit_together_passes() -> None:
         ({"budget": {"total_yen": 1_000_000, "city_yen": 600_000, "group_yen": 300_000}}, "budget_does_not_add_up",
          "agreement.budget"),
         ({"period_end": "2026-03-31"}, "period_reversed", "agreement.period_end"),
-        ({"report_dates": ["2026-03-31"]}, "report_date_outside_period", "agreement.report_dates[0]"),
-        ({"report_dates": ["2026-09-30", "2027-04-01"]}, "report_date_outside_period", "agreement.report_dates[1]"),
-        ({"report_dates": ["2026-12-31", "2026-09-30"]}, "report_dates_not_ascending", "agreement.report_dates[1]"),
-        ({"report_dates": ["2026-09-30", "2026-09-30"]}, "report_dates_not_ascending", "agreement.report_dates[1]"),
+        ({"report_dates": ["2026-03-31"]}, "report_date_outside_period", "agreement.report_dates.0"),
+        ({"report_dates": ["2026-09-30", "2027-04-01"]}, "report_date_outside_period", "agreement.report_dates.1"),
+        ({"report_dates": ["2026-12-31", "2026-09-30"]}, "report_dates_not_ascending", "agreement.report_dates.1"),
+        ({"report_dates": ["2026-09-30", "2026-09-30"]}, "report_dates_not_ascending", "agreement.report_dates.1"),
         ({"indicators": []}, "indicators_required", "agreement.indicators"),
     ],
 )  # fmt: skip
@@ -196,22 +196,22 @@ def test_an_agreement_whose_parts_do_not_fit_is_refused_naming_the_field(
 
 def test_an_indicator_key_given_twice_is_refused_at_its_second_place() -> None:
     first = agreement()["indicators"][0]
-    with refused("indicator_repeated", field="agreement.indicators[2].key", rule="indicator_repeated"):
+    with refused("indicator_repeated", field="agreement.indicators.2.key", rule="indicator_repeated"):
         check_agreement(agreement(indicators=[*agreement()["indicators"], {**first, "name_ja": "再掲"}]))
 
 
 @pytest.mark.parametrize(
     ("changes", "code", "field"),
     [
-        ({"baseline": "120.5"}, "value_not_whole", "agreement.indicators[0].baseline"),
-        ({"target": "-1"}, "value_not_whole", "agreement.indicators[0].target"),
+        ({"baseline": "120.5"}, "value_not_whole", "agreement.indicators.0.baseline"),
+        ({"target": "-1"}, "value_not_whole", "agreement.indicators.0.target"),
         # 50 is a fine baseline; 120 cannot be a percentage.
         (
             {"value_type": "percent", "baseline": "50", "target": "120"},
             "percent_out_of_range",
-            "agreement.indicators[0].target",
+            "agreement.indicators.0.target",
         ),
-        ({"value_type": "decimal", "baseline": "abc"}, "value_not_decimal", "agreement.indicators[0].baseline"),
+        ({"value_type": "decimal", "baseline": "abc"}, "value_not_decimal", "agreement.indicators.0.baseline"),
     ],
 )
 def test_a_baseline_or_target_not_of_the_indicators_type_is_refused(
@@ -229,11 +229,11 @@ def test_reported_values_must_name_each_indicator_once_in_its_unit_and_type() ->
     check_values(indicators, list(reversed(values())), "values")  # any order
     visits, satisfaction = values()
     cases: list[tuple[list[dict[str, str]], str, str]] = [
-        ([{**visits, "unit": "回"}, satisfaction], "wrong_unit", "values[0].unit"),
-        ([visits, {**satisfaction, "value": "101"}], "percent_out_of_range", "values[1].value"),
-        ([{**visits, "value": "12.5"}, satisfaction], "value_not_whole", "values[0].value"),
-        ([visits, {**visits, "value": "3"}, satisfaction], "indicator_repeated", "values[1].key"),
-        ([{**visits, "key": "meals"}, satisfaction], "unknown_indicator", "values[0].key"),
+        ([{**visits, "unit": "回"}, satisfaction], "wrong_unit", "values.0.unit"),
+        ([visits, {**satisfaction, "value": "101"}], "percent_out_of_range", "values.1.value"),
+        ([{**visits, "value": "12.5"}, satisfaction], "value_not_whole", "values.0.value"),
+        ([visits, {**visits, "value": "3"}, satisfaction], "indicator_repeated", "values.1.key"),
+        ([{**visits, "key": "meals"}, satisfaction], "unknown_indicator", "values.0.key"),
         ([visits], "indicator_unreported", "values"),
     ]
     for given, code, field in cases:
@@ -242,7 +242,7 @@ def test_reported_values_must_name_each_indicator_once_in_its_unit_and_type() ->
         assert (error.value.code, error.value.data["field"]) == (code, field), given
     with refused("indicator_unreported", field="values", rule="indicator_unreported", key="satisfaction"):
         check_values(indicators, [visits], "values")
-    with refused("wrong_unit", field="values[0].unit", rule="wrong_unit", unit="人"):
+    with refused("wrong_unit", field="values.0.unit", rule="wrong_unit", unit="人"):
         check_values(indicators, [{**visits, "unit": "回"}, satisfaction], "values")
 
 
@@ -250,9 +250,9 @@ def test_a_self_evaluation_rates_every_published_criterion_once_and_nothing_else
     criteria = [dict(c) for c in DEFAULT_CRITERIA]
     ratings = [{"key": str(c["key"]), "rating": 3} for c in DEFAULT_CRITERIA]
     check_ratings(criteria, ratings, "ratings")
-    with refused("unknown_criterion", field="ratings[5].key", rule="unknown_criterion"):
+    with refused("unknown_criterion", field="ratings.5.key", rule="unknown_criterion"):
         check_ratings(criteria, [*ratings, {"key": "mood", "rating": 3}], "ratings")
-    with refused("criterion_repeated", field="ratings[5].key", rule="criterion_repeated"):
+    with refused("criterion_repeated", field="ratings.5.key", rule="criterion_repeated"):
         check_ratings(criteria, [*ratings, ratings[0]], "ratings")
     with refused("criterion_unrated", field="ratings", rule="criterion_unrated", key="future_direction"):
         check_ratings(criteria, ratings[:4], "ratings")
@@ -419,7 +419,7 @@ def test_a_report_is_filed_once_per_partner_and_date_late_only_after_its_due_dat
 @pytest.mark.parametrize("index", [0, 3, -1])
 def test_a_report_for_an_index_the_agreement_does_not_schedule_is_refused(index: int) -> None:
     project = concluded()
-    with refused("report_not_scheduled", field="report_index", rule="report_not_scheduled"):
+    with refused("report_not_scheduled", field="index", rule="report_not_scheduled"):
         project.file_report(Partner.GROUP, index, values(), "順調", date(2026, 9, 1), "rep-1", AT, TRACE)
 
 
@@ -427,11 +427,11 @@ def test_a_report_whose_values_do_not_fit_the_agreement_is_refused_naming_the_va
     project = concluded()
     visits, satisfaction = values()
     cases: list[tuple[list[dict[str, str]], str, str]] = [
-        ([{**visits, "unit": "名"}, satisfaction], "wrong_unit", "values[0].unit"),
-        ([visits, {**satisfaction, "value": "七十"}], "value_not_decimal", "values[1].value"),
+        ([{**visits, "unit": "名"}, satisfaction], "wrong_unit", "values.0.unit"),
+        ([visits, {**satisfaction, "value": "七十"}], "value_not_decimal", "values.1.value"),
         ([visits], "indicator_unreported", "values"),
-        ([visits, visits, satisfaction], "indicator_repeated", "values[1].key"),
-        ([visits, satisfaction, {"key": "meals", "value": "3", "unit": "食"}], "unknown_indicator", "values[2].key"),
+        ([visits, visits, satisfaction], "indicator_repeated", "values.1.key"),
+        ([visits, satisfaction, {"key": "meals", "value": "3", "unit": "食"}], "unknown_indicator", "values.2.key"),
     ]
     for given, code, field in cases:
         with pytest.raises(Refusal) as error:
@@ -667,10 +667,10 @@ def test_an_amendment_keeps_the_unit_and_type_of_indicators_already_reported_on(
     project = concluded()
     project.file_report(Partner.GROUP, 1, values(), "報告", date(2026, 9, 1), "rep-1", AT, TRACE)
     dropped = [i for i in agreement()["indicators"] if i["key"] != "visits"]
-    with refused("indicator_fixed", field="agreement.indicators[0]", rule="indicator_fixed", key="visits"):
+    with refused("indicator_fixed", field="agreement.indicators.0", rule="indicator_fixed", key="visits"):
         amend(project, date(2026, 9, 2), indicators=dropped)
     recounted = [{**i, "unit": "回"} if i["key"] == "visits" else i for i in agreement()["indicators"]]
-    with refused("indicator_fixed", field="agreement.indicators[0]", rule="indicator_fixed", key="visits"):
+    with refused("indicator_fixed", field="agreement.indicators.0", rule="indicator_fixed", key="visits"):
         amend(project, date(2026, 9, 2), indicators=recounted)
     # A new target is an amendment like any other (the report shows the first target beside it).
     retargeted = [{**i, "target": "250"} if i["key"] == "visits" else i for i in agreement()["indicators"]]

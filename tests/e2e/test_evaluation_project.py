@@ -29,6 +29,7 @@ from support.cli import cli_env
 from support.evaluation import (
     TOKYO,
     adopted_project,
+    adoption,
     agreement,
     evaluation_committee,
     evaluation_view,
@@ -149,15 +150,15 @@ async def report_twice_one_overdue(p: Platform, pid: str, rep: str, liaison: str
         json={"values": [{**values("120", "75")[0], "unit": "回"}, values("120", "75")[1]], "summary_ja": "順調"},
         headers=group,
     )
-    refused(wrong_unit, 422, "wrong_unit", "values[0].unit")
+    refused(wrong_unit, 422, "wrong_unit", "values.0.unit")
     not_whole = await evaluation.post(
         f"/projects/{pid}/reports/1", json={"values": values("120.5", "75"), "summary_ja": "順調"}, headers=group
     )
-    refused(not_whole, 422, "value_not_whole", "values[0].value")
+    refused(not_whole, 422, "value_not_whole", "values.0.value")
     over = await evaluation.post(
         f"/projects/{pid}/reports/1", json={"values": values("120", "175"), "summary_ja": "順調"}, headers=group
     )
-    refused(over, 422, "percent_out_of_range", "values[1].value")
+    refused(over, 422, "percent_out_of_range", "values.1.value")
     for headers in (group, city):
         await ok(
             evaluation.post(
@@ -404,3 +405,46 @@ async def test_a_project_runs_from_its_adoption_to_a_published_evaluation_that_t
     caught = await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True, text=True, timeout=120)
     assert caught.returncode == 1, caught.stdout + caught.stderr
     assert json.loads(caught.stdout)["findings"], caught.stdout
+
+
+async def test_an_adoption_naming_no_department_waits_for_the_coordinator_to_name_it_and_the_service_stays_ready(
+    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    settings = {
+        n: settings_for(n, backend, nats_url, bus_namespace, issuer) for n in ("registry", "proposals", "evaluation")
+    }
+    async with platform(settings, issuer) as p:
+        evaluation = p.clients["evaluation"]
+        dept, group_id = await partners(p, "rep-g", "みどりの会", "liaison-1")
+        _, proposal_id = await adoption(p, None, group_id, "rep-g")
+
+        async def awaiting() -> list[dict[str, Any]]:
+            items: list[dict[str, Any]] = (await ok(evaluation.get("/adoptions", headers=coordinator(p)))).json()[
+                "items"
+            ]
+            return items
+
+        (waiting,) = await eventually(awaiting, timeout=30)
+        assert (waiting["proposal_id"], waiting["department_id"]) == (proposal_id, None)
+        # Waiting for a person is not a failure of the service: its timers report nothing stuck.
+        ready = await evaluation.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        timers = [t for t in ready.json()["tasks"] if t["task"] == "timers"]
+        assert [t["status"] for t in timers] == ["ok"], ready.text
+        refused(await evaluation.get("/adoptions", headers=p.token("liaison-1", "staff")), 403, "forbidden_role")
+        unknown = await evaluation.post(
+            f"/adoptions/{proposal_id}/project", json={"department_id": str(UUID(int=5))}, headers=coordinator(p)
+        )
+        refused(unknown, 422, "department_not_found", "department_id")
+        created = await ok(
+            evaluation.post(
+                f"/adoptions/{proposal_id}/project", json={"department_id": dept.id}, headers=coordinator(p)
+            ),
+            201,
+        )
+        assert (created.json()["department_id"], created.json()["links"]["proposal_id"]) == (dept.id, proposal_id)
+        again = await evaluation.post(
+            f"/adoptions/{proposal_id}/project", json={"department_id": dept.id}, headers=coordinator(p)
+        )
+        refused(again, 409, "project_exists")
+        assert await awaiting() == []

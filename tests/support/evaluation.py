@@ -63,11 +63,12 @@ async def evaluation_committee(p: Platform, members: list[str], chair: str, vice
     return str(committee_id)
 
 
-async def adopted_project(p: Platform, department_id: str, group_id: str, rep: str) -> dict[str, str]:
-    """A call of the department decided in proposals with the group's proposal adopted, and the project the
-    evaluation service made of the adoption: {call_id, proposal_id, project_id}."""
+async def adoption(p: Platform, department_id: str | None, group_id: str, rep: str) -> tuple[str, str]:
+    """A call (of the department, if given) decided in proposals with the group's proposal adopted:
+    (call_id, proposal_id)."""
     board = await review_board(p, ["r-1", "r-2"], "r-1", "r-2")
-    call_id, deadline = await published_call(p, board, quorum=2, department_id=department_id)
+    rules = {"department_id": department_id} if department_id else {}
+    call_id, deadline = await published_call(p, board, quorum=2, **rules)
     await submit(p, call_id, group_id, rep, "地域の居場所づくり")
     await close_and_open_review(p, call_id, deadline)
     proposals = p.clients["proposals"]
@@ -80,6 +81,13 @@ async def adopted_project(p: Platform, department_id: str, group_id: str, rep: s
             f"/calls/{call_id}/review/decision", json={"reasons": "審査により採択"}, headers=p.token("r-1", "reviewer")
         )
     )
+    return call_id, proposal_id
+
+
+async def adopted_project(p: Platform, department_id: str, group_id: str, rep: str) -> dict[str, str]:
+    """A call of the department decided in proposals with the group's proposal adopted, and the project the
+    evaluation service made of the adoption: {call_id, proposal_id, project_id}."""
+    call_id, proposal_id = await adoption(p, department_id, group_id, rep)
     evaluation = p.clients["evaluation"]
 
     async def created() -> str | None:

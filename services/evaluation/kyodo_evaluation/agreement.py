@@ -22,14 +22,14 @@ def check_agreement(agreement: dict[str, Any]) -> None:
         raise Refusal("period_reversed", field="agreement.period_end", rule="period_reversed")
     dates = [date.fromisoformat(d) for d in agreement["report_dates"]]
     for n, day in enumerate(dates):
-        where = f"agreement.report_dates[{n}]"
+        where = f"agreement.report_dates.{n}"
         if not start <= day <= end:
             raise Refusal("report_date_outside_period", field=where, rule="report_date_outside_period")
         if n and day <= dates[n - 1]:
             raise Refusal("report_dates_not_ascending", field=where, rule="report_dates_not_ascending")
     keys: list[str] = []
     for n, indicator in enumerate(agreement["indicators"]):
-        where = f"agreement.indicators[{n}]"
+        where = f"agreement.indicators.{n}"
         if indicator["key"] in keys:
             raise Refusal("indicator_repeated", field=f"{where}.key", rule="indicator_repeated")
         keys.append(indicator["key"])
@@ -53,7 +53,7 @@ def check_amendment(previous: dict[str, Any], agreement: dict[str, Any], fixed: 
             continue
         kept = now.get(key)
         if kept is None or (kept["unit"], kept["value_type"]) != (indicator["unit"], indicator["value_type"]):
-            raise Refusal("indicator_fixed", field=f"agreement.indicators[{n}]", rule="indicator_fixed", key=key)
+            raise Refusal("indicator_fixed", field=f"agreement.indicators.{n}", rule="indicator_fixed", key=key)
 
 
 def check_values(indicators: list[dict[str, Any]], values: list[dict[str, str]], field: str) -> None:
@@ -61,7 +61,7 @@ def check_values(indicators: list[dict[str, Any]], values: list[dict[str, str]],
     by_key = {str(i["key"]): i for i in indicators}
     seen: list[str] = []
     for n, value in enumerate(values):
-        where = f"{field}[{n}]"
+        where = f"{field}.{n}"
         indicator = by_key.get(value["key"])
         if indicator is None:
             raise Refusal("unknown_indicator", field=f"{where}.key", rule="unknown_indicator")
@@ -82,9 +82,9 @@ def check_ratings(criteria: list[dict[str, Any]], ratings: list[dict[str, Any]],
     given = [str(r["key"]) for r in ratings]
     for n, key in enumerate(given):
         if key not in keys:
-            raise Refusal("unknown_criterion", field=f"{field}[{n}].key", rule="unknown_criterion")
+            raise Refusal("unknown_criterion", field=f"{field}.{n}.key", rule="unknown_criterion")
         if key in given[:n]:
-            raise Refusal("criterion_repeated", field=f"{field}[{n}].key", rule="criterion_repeated")
+            raise Refusal("criterion_repeated", field=f"{field}.{n}.key", rule="criterion_repeated")
     missing = [k for k in keys if k not in given]
     if missing:
         raise Refusal("criterion_unrated", field=field, rule="criterion_unrated", key=missing[0])

@@ -36,7 +36,7 @@ router = service_router(prefix="/projects", tags=["projects"])
 )
 def from_screening(body: FromScreening, request: Request, response: Response, principal: Coordinator) -> Any:
     project = application(request).create_from_screening(
-        actor_of(request, principal), body.screening_decision_id, body.group_id, body.form
+        actor_of(request, principal), body.screening_decision_id, body.group_id, body.form.value
     )
     response.headers["Location"] = f"projects/{project.id}"
     answered(request, response, project.version, 201)

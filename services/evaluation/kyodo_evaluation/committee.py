@@ -107,6 +107,7 @@ class CommitteeEvaluation(Aggregate):
 
     def remove_conflict(self, member_sub: str, by_sub: str, trace: dict[str, str]) -> None:
         self._open()
+        self._member(member_sub)
         conflict = self.conflicts.get(member_sub)
         if conflict is None:
             raise Refusal("conflict_not_found")

@@ -163,6 +163,8 @@ class CommitteeCommands(EvaluationBase):
         committee = self.get_committee(project_id)
         if committee.decision is not None:
             raise Refusal("already_recommended")
+        if actor.sub not in committee.members:
+            raise Refusal("not_on_committee")
         recused = self.recused_members(committee, project)
         found = self.confirmer(committee, recused)
         if found is None:

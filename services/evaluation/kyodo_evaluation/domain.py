@@ -217,7 +217,7 @@ class Project(Aggregate):
             raise Refusal("project_ended", status=Status.ENDED.value)
         dates = self.due_dates()
         if not 1 <= index <= len(dates):
-            raise Refusal("report_not_scheduled", field="report_index", rule="report_not_scheduled")
+            raise Refusal("report_not_scheduled", field="index", rule="report_not_scheduled")
         key = f"{partner.value}|{index}"
         if key in self.reports:
             raise Refusal("report_already_filed", index=str(index))

@@ -39,7 +39,7 @@ _PROJECTS: dict[str, Message] = {
         "A decision made a moment ago may take a few seconds to arrive here.",
         retry_after=5,
     ),
-    "screening_decision_superseded": Message(409, "この決定は訂正されています", "This decision was corrected"),
+    "screening_decision_superseded": Message(422, "この決定は訂正されています", "This decision was corrected"),
     "screening_not_suitable": Message(
         409, "協働に適するとされた事業ではありません", "The decision did not find the project suitable"
     ),

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from kyodo_evaluation.vocabulary import HIGHEST, LOWEST, Recommendation, ValueType
+from kyodo_evaluation.vocabulary import HIGHEST, LOWEST, Form, Recommendation, ValueType
 from kyodo_shared.web.pagination import Page
 from kyodo_shared.web.schemas import Strict
 
@@ -72,8 +72,9 @@ class Confirmation(Strict):
 class FromScreening(Strict):
     screening_decision_id: UUID
     group_id: UUID
-    form: Annotated[str, Field(min_length=1, max_length=40)] = Field(
-        description="co_hosting (共催), endorsement (後援) or information_exchange (情報交換)."
+    form: Form = Field(
+        description="co_hosting (共催), endorsement (後援) or information_exchange (情報交換): the forms that need no "
+        "call (the others are refused)."
     )
 
 

@@ -28,6 +28,19 @@ class ValueType(StrEnum):
     DECIMAL = "decimal"  # その他の数値
 
 
+class Form(StrEnum):
+    """The forms of collaboration (協働の形態), as screening decides them."""
+
+    COMMISSION = "commission"  # 委託
+    SUBSIDY = "subsidy"  # 補助
+    CO_HOSTING = "co_hosting"  # 共催
+    ENDORSEMENT = "endorsement"  # 後援
+    COOPERATION = "cooperation"  # 事業協力
+    COMMITTEE = "committee"  # 実行委員会・協議会
+    INFORMATION_EXCHANGE = "information_exchange"  # 情報提供・情報交換
+    POLICY_PARTICIPATION = "policy_participation"  # 政策立案への参画
+
+
 class Recommendation(StrEnum):
     EXPAND = "expand"  # 継続・拡充
     IMPROVE = "improve"  # 改善して継続
