@@ -56,7 +56,13 @@ def _root(ctx: typer.Context, data_dir: DataDir = Path(".kyodo")) -> None:
 
 def up(
     ctx: typer.Context,
-    demo: Annotated[bool, typer.Option(help="seed Kokubunji groups, a call and a screening round")] = False,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            help="seed Kokubunji groups, a call, a screening round, an evaluation committee and a collaboration "
+            "project from a screening decision with its agreement concluded"
+        ),
+    ] = False,
     port: Annotated[int, typer.Option(help="HTTP port of the gateway (every service under /api/<service>)")] = 8080,
     nats_port: Annotated[int, typer.Option(help="port of the private nats-server")] = 14222,
 ) -> int:
