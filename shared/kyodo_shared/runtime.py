@@ -176,8 +176,8 @@ class Kernel:
             self.supervisor.spawn(self.service_clock.run, "clock")
         if self.timer_actions:
             actions = self.timer_actions
-            report = self.health.reporter("timers")
-            self.supervisor.spawn(lambda stop: self.timers.run(stop, actions, health=report), "timers")
+            gauge = self.metrics.timers_failing.labels(self.service).set
+            self.supervisor.spawn(lambda stop: self.timers.run(stop, actions, failing_gauge=gauge), "timers")
         for projector in self.projectors:
             self.supervisor.spawn_leased(
                 f"projection:{self.service}:{projector.name}", _projector_runner(projector), projector.name
@@ -225,6 +225,18 @@ class Kernel:
             metrics=self.metrics,
             health=self.health.reporter(f"consumer:{subscription.source}"),
         )
+
+    def _failing_timers(self) -> dict[str, Any]:
+        """Due timers whose action keeps failing (retried every 30 s): how many, and the oldest one's kind and error
+        class (the text is in the log's `timer_failed` lines; /readyz may be reachable from outside)."""
+        try:
+            found = self.timers.failing()
+        except Exception:  # noqa: BLE001 - the store check above reports a store that cannot answer
+            return {"failing": None}
+        if found is None:
+            return {"failing": 0}
+        count, kind, error = found
+        return {"failing": count, "oldest": {"kind": kind, "error": error.split(":", 1)[0]}}
 
     def published_keys(self) -> dict[str, str]:
         return self.keys.published()
@@ -314,6 +326,7 @@ class Kernel:
             parked = []
         progressing, tasks = self.health.snapshot()
         ready = progressing and all(v == "ok" for v in checks.values())
+        timers = self._failing_timers() if self.timer_actions else None
         body: dict[str, Any] = {
             "status": "ready" if ready else "not_ready",
             "service": self.service,
@@ -322,6 +335,8 @@ class Kernel:
             "blocked": [t for t in tasks if t["status"] == "blocked"],
             "parked": parked,
         }
+        if timers is not None:
+            body["timers"] = timers
         if self.relay is not None:
             body["relay"] = {"status": self.relay.status, "sequence": self.relay.position.sequence}
         if self.audit.checkpointer is not None:

@@ -9,14 +9,12 @@ import asyncio
 import base64
 import hashlib
 import json
-import sqlite3
 import subprocess
 import sys
 import uuid
 from fractions import Fraction
 from typing import Any
 
-import psycopg
 import pytest
 
 from kyodo_shared.domain.calendar import TOKYO
@@ -37,6 +35,7 @@ from support.calls import (
 from support.cli import cli_env
 from support.harness import Backend, Platform, eventually, platform, settings_for
 from support.lifecycle import GroupClient
+from support.tamper import rewrite_stored
 
 pytestmark = pytest.mark.smoke
 
@@ -329,25 +328,6 @@ async def test_a_tie_under_criteria_priority_goes_to_the_higher_mean_on_the_firs
         assert results["selected"] == [first["proposal_id"]]
 
 
-def alter_a_score(settings: Any, old: str, new: str) -> int:
-    """What an insider with database access might do: rewrite a stored score."""
-    store = settings.store
-    if store.backend == "sqlite":
-        with sqlite3.connect(store.sqlite_path) as conn:
-            return conn.execute(
-                "UPDATE stored_events SET state = CAST(REPLACE(CAST(state AS TEXT), ?, ?) AS BLOB) "
-                "WHERE topic LIKE '%Review.Scored' AND CAST(state AS TEXT) LIKE ?",
-                (old, new, f"%{old}%"),
-            ).rowcount
-    with psycopg.connect(store.pg_dsn, options=f"-c search_path={store.pg_schema}") as conn:
-        return conn.execute(
-            # eventsourcing names the application's table after it on PostgreSQL.
-            "UPDATE proposals_events SET state = convert_to(replace(convert_from(state, 'UTF8'), %s, %s), 'UTF8') "
-            "WHERE topic LIKE '%%Review.Scored' AND convert_from(state, 'UTF8') LIKE %s",
-            (old, new, f"%{old}%"),
-        ).rowcount
-
-
 async def test_the_auditors_recompute_agrees_with_the_results_and_detects_a_score_altered_in_the_database(
     backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
 ) -> None:
@@ -362,7 +342,7 @@ async def test_the_auditors_recompute_agrees_with_the_results_and_detects_a_scor
     agreed = await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True, text=True, timeout=120)
     assert agreed.returncode == 0, agreed.stdout + agreed.stderr
     assert json.loads(agreed.stdout)["findings"] == []
-    assert alter_a_score(settings["proposals"], '"need":4', '"need":9') >= 1
+    assert rewrite_stored(settings["proposals"], "proposals", "Review.Scored", '"need":4', '"need":9') >= 1
     caught = await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True, text=True, timeout=120)
     assert caught.returncode == 1, caught.stdout + caught.stderr
     codes = {f["code"] for f in json.loads(caught.stdout)["findings"]}

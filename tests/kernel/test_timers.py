@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kyodo_shared.observability.metrics import KernelMetrics
 from kyodo_shared.store.db import Database, PostgresDatabase, SqliteDatabase
-from kyodo_shared.tasks.health import TaskHealth
 from kyodo_shared.tasks.timers import CANCELLED, FIRED, Timer, Timers
 
 T0 = datetime(2027, 4, 1, 0, 0, tzinfo=UTC)
@@ -128,14 +126,13 @@ def test_a_failing_action_is_retried_later_and_a_cancelled_timer_never_fires(ope
     assert timers.state_of(cancelled) == CANCELLED
 
 
-def test_a_timer_whose_action_keeps_failing_is_reported_retrying_then_blocked_and_ok_once_it_succeeds(
+def test_due_timers_whose_action_keeps_failing_are_counted_with_the_oldest_error_until_they_succeed(
     open_db: object,
 ) -> None:
-    clock, health_clock = Clock(), [0.0]
+    clock = Clock()
     timers = replica(open_db, clock, "a")
-    health = TaskHealth("evaluation", KernelMetrics(), stall_after_seconds=30, clock=lambda: health_clock[0])
-    report = health.reporter("timers")
     timers.schedule("evaluation.project.create", "p-1", T0)
+    timers.schedule("evaluation.project.create", "p-2", T0 + timedelta(hours=1))  # not due yet: never counted
     arrived = [False]
 
     def create(timer: Timer) -> None:
@@ -144,24 +141,15 @@ def test_a_timer_whose_action_keeps_failing_is_reported_retrying_then_blocked_an
 
     assert timers.failing() is None
     timers.fire_due({"evaluation.project.create": create})
-    Timers.report_to(report, timers.failing())
-    ready, tasks = health.snapshot()
-    assert ready
-    assert (tasks[0]["status"], tasks[0]["reason"]) == ("retrying", "timer_failing")
-    assert "LookupError: screening decision d-1 has not arrived yet" in tasks[0]["error"]
-    # Still failing past the stall threshold: readiness fails, with the reason and the oldest timer's error.
-    health_clock[0] = 31.0
-    clock.advance(31)
-    timers.fire_due({"evaluation.project.create": create})
-    Timers.report_to(report, timers.failing())
-    ready, tasks = health.snapshot()
-    assert not ready
-    assert (tasks[0]["status"], tasks[0]["reason"]) == ("blocked", "timer_failing")
+    assert timers.failing() == (
+        1,
+        "evaluation.project.create",
+        "LookupError: screening decision d-1 has not arrived yet",
+    )
     arrived[0] = True
     clock.advance(31)
     assert timers.fire_due({"evaluation.project.create": create}) == 1
-    Timers.report_to(report, timers.failing())
-    assert health.snapshot() == (True, [{"task": "timers", "status": "ok"}])
+    assert timers.failing() is None
 
 
 def test_a_replica_that_died_after_claiming_leaves_the_timer_to_another_once_the_claim_lapses(
@@ -212,6 +200,31 @@ async def test_a_running_kernel_fires_its_services_timers(tmp_path: Path, nats_u
     await kernel.start()
     try:
         await eventually(lambda: fired == ["a-1"], timeout=10)
+    finally:
+        await kernel.stop()
+        kernel.close()
+
+
+async def test_a_timer_that_keeps_failing_shows_in_readiness_and_metrics_without_making_the_service_unready(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    from support.bus import bare_kernel, probe_settings
+    from support.harness import eventually
+
+    def waits(timer: Timer) -> None:
+        raise LookupError(f"the fact {timer.aggregate_id} needs has not arrived")
+
+    kernel = bare_kernel(
+        "probe", probe_settings(tmp_path / "probe.sqlite", nats_url, bus_namespace), timer_actions={"probe.wait": waits}
+    )
+    kernel.timers.schedule("probe.wait", "a-1", datetime.now(UTC) - timedelta(seconds=1))
+    await kernel.start()
+    try:
+        gauge = kernel.metrics.timers_failing.labels("probe")
+        await eventually(lambda: gauge._value.get() == 1, timeout=10)
+        ready, body = kernel.readiness()
+        assert ready, body
+        assert body["timers"] == {"failing": 1, "oldest": {"kind": "probe.wait", "error": "LookupError"}}
     finally:
         await kernel.stop()
         kernel.close()

@@ -27,16 +27,17 @@ def coordinator(p: Platform) -> dict[str, str]:
     return p.token("coord-1", "coordinator")
 
 
-async def review_board(p: Platform, members: list[str], chair: str, vice: str | None) -> str:
+async def appointed_committee(
+    p: Platform, kind: str, name_ja: str, members: list[str], chair: str, vice: str | None, today: date
+) -> str:
+    """A committee of the registry with its members (terms around `today`) and officers; the caller waits for the
+    service that needs it to have heard it all."""
     registry = p.clients["registry"]
     created = await ok(
-        registry.post(
-            "/committees", json={"kind": "review_board", "name_ja": "協働事業審査会"}, headers=coordinator(p)
-        ),
-        201,
+        registry.post("/committees", json={"kind": kind, "name_ja": name_ja}, headers=coordinator(p)), 201
     )
     committee_id, etag = created.json()["id"], created.headers["ETag"]
-    term = {"term_start": str(date.today() - timedelta(days=1)), "term_end": str(date.today() + timedelta(days=700))}
+    term = {"term_start": str(today - timedelta(days=1)), "term_end": str(today + timedelta(days=700))}
     for n, sub in enumerate(members):
         appointed = await ok(
             registry.post(
@@ -53,12 +54,17 @@ async def review_board(p: Platform, members: list[str], chair: str, vice: str | 
             headers={**coordinator(p), "If-Match": etag},
         )
     )
+    return str(committee_id)
+
+
+async def review_board(p: Platform, members: list[str], chair: str, vice: str | None) -> str:
+    committee_id = await appointed_committee(p, "review_board", "協働事業審査会", members, chair, vice, date.today())
     # Wait for the whole board, officers included: the officers arrive in a later event than the members, and a
     # call published between the two would fix a board without its chair.
     view = p.apps["proposals"].state.kernel.application.view
     expected = (tuple(sorted(members)), chair, vice)
     await eventually(lambda: astuple(view.board(committee_id, date.today())) == expected, timeout=20)
-    return str(committee_id)
+    return committee_id
 
 
 async def appoint(p: Platform, committee_id: str, sub: str) -> None:

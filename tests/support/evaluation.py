@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from support.calls import (
+    appointed_committee,
     close_and_open_review,
     coordinator,
     ok,
@@ -36,31 +37,14 @@ def evaluation_view(p: Platform) -> Any:
 
 async def evaluation_committee(p: Platform, members: list[str], chair: str, vice: str | None) -> str:
     """An evaluation committee (協働事業評価委員会) in the registry, once the evaluation service has heard it all."""
-    registry = p.clients["registry"]
-    body = {"kind": "evaluation_committee", "name_ja": "協働事業評価委員会"}
-    created = await ok(registry.post("/committees", json=body, headers=coordinator(p)), 201)
-    committee_id, etag = created.json()["id"], created.headers["ETag"]
-    term = {"term_start": str(tokyo_today() - timedelta(days=1)), "term_end": str(tokyo_today() + timedelta(days=700))}
-    for n, sub in enumerate(members):
-        appointed = await ok(
-            registry.post(
-                f"/committees/{committee_id}/members",
-                json={"member_sub": sub, "name": f"評価委員{n}", **term},
-                headers={**coordinator(p), "If-Match": etag},
-            )
-        )
-        etag = appointed.headers["ETag"]
-    await ok(
-        registry.put(
-            f"/committees/{committee_id}/officers",
-            json={"chair_sub": chair, "vice_chair_sub": vice},
-            headers={**coordinator(p), "If-Match": etag},
-        )
+    today = tokyo_today()
+    committee_id = await appointed_committee(
+        p, "evaluation_committee", "協働事業評価委員会", members, chair, vice, today
     )
     view = evaluation_view(p)
     expected = (tuple(sorted(members)), chair, vice)
-    await eventually(lambda: astuple(view.board(committee_id, tokyo_today())) == expected, timeout=20)
-    return str(committee_id)
+    await eventually(lambda: astuple(view.board(committee_id, today)) == expected, timeout=20)
+    return committee_id
 
 
 async def adoption(p: Platform, department_id: str | None, group_id: str, rep: str) -> tuple[str, str]:

@@ -52,6 +52,12 @@ class KernelMetrics:
             ["service", "task", "reason"],
             registry=r,
         )
+        self.timers_failing = Gauge(
+            "kyodo_timers_failing",
+            "Due durable timers whose last attempt failed (retried; /readyz lists the oldest with its error).",
+            ["service"],
+            registry=r,
+        )
         self.http_requests = Counter(
             "kyodo_http_requests_total",
             "HTTP requests by route and status.",

@@ -22,7 +22,6 @@ import structlog
 from kyodo_shared.store.db import Database, Tx
 from kyodo_shared.store.migrations import upgrade_kernel
 from kyodo_shared.tasks.aio import sleep_or_stop
-from kyodo_shared.tasks.health import TaskReport
 
 log = structlog.get_logger(__name__)
 
@@ -207,29 +206,18 @@ class Timers:
         stop: asyncio.Event,
         actions: Mapping[str, Action],
         poll_seconds: float = 1.0,
-        health: TaskReport | None = None,
+        failing_gauge: Callable[[int], None] | None = None,
     ) -> None:
-        """Fire due timers until stopped. A timer whose action keeps failing is retried, and reported: `retrying`
-        at once, and `blocked` (readiness, /metrics, an error log) when it lasts past the stall threshold — a
-        durable "to do" that cannot be done must not wait in silence."""
+        """Fire due timers until stopped. A timer whose action keeps failing is retried; `failing_gauge` hears how
+        many due timers failed their last attempt after every pass (the kernel's /metrics), and /readyz lists them
+        (`failing()`): a durable "to do" that cannot be done must not wait in silence. They do not fail readiness
+        (like parked messages): one project waiting on a fact from another service must not take the API down."""
         while not stop.is_set():
             try:
                 await asyncio.to_thread(self.fire_due, actions)
-                if health is not None:
-                    self.report_to(health, await asyncio.to_thread(self.failing))
+                if failing_gauge is not None:
+                    found = await asyncio.to_thread(self.failing)
+                    failing_gauge(found[0] if found else 0)
             except Exception as exc:  # noqa: BLE001
                 log.warning("timers_error", error=type(exc).__name__)
             await sleep_or_stop(stop, poll_seconds)
-
-    @staticmethod
-    def report_to(health: TaskReport, failing: tuple[int, str, str] | None) -> None:
-        if failing is None:
-            health.ok()
-            return
-        count, kind, error = failing
-        health.retrying(
-            f"{count} timer(s) failing; the oldest ({kind}): {error}",
-            reason="timer_failing",
-            hint="the action of a due timer keeps failing and is retried; its error says why (see the log's "
-            "`timer_failed` events and docs/OPERATIONS.md)",
-        )
