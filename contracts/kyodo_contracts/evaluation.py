@@ -234,7 +234,9 @@ class CommitteeSubstituteAdded(Contract):
 
     project_id: UUID
     member_sub: str
-    reason: str
+    reason: str = Field(
+        description="Why, in general terms (e.g. 回避により定足数に満たないため); never whose recusal or what interest."
+    )
 
 
 class LabelledEvaluation(ContractModel):

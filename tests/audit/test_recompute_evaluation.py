@@ -253,3 +253,38 @@ def test_the_recompute_imports_nothing_of_the_evaluation_service() -> None:
     loaded: list[str] = json.loads(out)
     assert "kyodo_recompute.evaluation_cli" in loaded
     assert [m for m in loaded if m.split(".")[0] == "kyodo_evaluation"] == []
+
+
+def substituted(evaluation: Evaluation, recused: list[str]) -> None:
+    evaluation.committee.append(
+        ("SubstituteAdded", {"project_id": PROJECT_ID, "member_sub": "s1", "reason": "回避により定足数に満たないため",
+                             "recused": recused, "by_sub": "coord-1", "trace": {}})
+    )  # fmt: skip
+
+
+def test_a_substitute_added_for_a_quorum_failure_is_counted_and_noted() -> None:
+    # Quorum 4, five members, m2 (conflict) and m3 (interest) recused: 3 eligible < 4, so s1 joins and scores.
+    evaluation = scored(quorum=4)
+    substituted(evaluation, ["m2", "m3"])
+    evaluation.score("s1", 4, 4)
+    # Counted c1, m1, s1, v1: goal (4+3+4+5)/4 = 4, effect (3+4+4+4)/4 = 15/4, overall (4 + 15/4)/2 = 31/8.
+    evaluation.recommend(
+        counted=["c1", "m1", "s1", "v1"],
+        labels={**LABELS, "D": "s1"},
+        criterion_means={"goal": "4/1", "effect": "15/4"},
+        overall_mean="31/8",
+    )
+    report = recompute_evaluation(PROJECT_ID, evaluation.events())
+    assert report.ok, report.as_dict()
+    assert [n.detail for n in report.notes if n.code == "substitutes"] == [{"substitutes": "s1"}]
+
+
+def test_a_substitute_the_quorum_did_not_need_is_reported() -> None:
+    # Quorum 3 with c1, v1, m1 not recused: nobody may be added.
+    evaluation = scored()
+    substituted(evaluation, ["m2", "m3"])
+    evaluation.recommend()
+    report = recompute_evaluation(PROJECT_ID, evaluation.events())
+    assert [(f.code, f.member_sub, f.detail) for f in report.findings] == [
+        ("substitute_not_needed", "s1", {"eligible": 3, "quorum": 3})
+    ]

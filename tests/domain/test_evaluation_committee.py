@@ -266,8 +266,8 @@ def evaluating_project(*partners: Partner) -> Project:
                  "period_start": "2026-04-01", "period_end": "2027-03-31", "indicators": [indicator],
                  "report_dates": []}  # fmt: skip
     project.draft_agreement(agreement, "1" * 64, None, date(2026, 4, 1), "liaison-1", TRACE)
-    project.confirm(Partner.GROUP, "rep-1", "1" * 64, AT, TRACE)
-    project.confirm(Partner.DEPARTMENT, "liaison-1", "1" * 64, AT, TRACE)
+    project.confirm(Partner.GROUP, "rep-1", "1" * 64, date(2026, 4, 1), AT, TRACE)
+    project.confirm(Partner.DEPARTMENT, "liaison-1", "1" * 64, date(2026, 4, 1), AT, TRACE)
     project.end("2027-03-31", "2027-04-30T17:00:00+09:00")
     achieved = {Partner.GROUP: "210", Partner.DEPARTMENT: "205"}
     for partner in partners:
@@ -351,14 +351,29 @@ def test_the_report_publishes_labels_in_the_shuffled_order_and_never_a_member() 
 
 
 def test_a_substitute_joins_only_when_fewer_members_than_the_quorum_are_not_recused() -> None:
-    committee = opened()  # five members, quorum 3
+    committee = opened()  # four members, quorum 3
     with refused("no_quorum_failure", quorum="3", eligible="3"):
-        committee.add_substitute("m-9", 3, "補充", "coord-1", TRACE)
+        committee.add_substitute("m-9", ["m-1"], False, "補充", "coord-1", TRACE)
+    recused = ["m-1", "m-2", "m-3"]
     with refused("already_on_committee"):
-        committee.add_substitute("m-3", 2, "補充", "coord-1", TRACE)
-    committee.add_substitute("m-9", 2, "委員3名が回避したため", "coord-1", TRACE)
+        committee.add_substitute("m-4", recused, False, "補充", "coord-1", TRACE)
+    with refused("substitute_recused", field="member_sub", rule="substitute_recused"):
+        committee.add_substitute("m-9", recused, True, "補充", "coord-1", TRACE)
+    committee.add_substitute("m-9", recused, False, "回避により定足数に満たないため", "coord-1", TRACE)
     (added,) = committee.collect_events()
     assert isinstance(added, CommitteeEvaluation.SubstituteAdded)
-    assert (added.project_id, added.member_sub, committee.members[-1]) == (PROJECT, "m-9", "m-9")
+    assert (added.project_id, added.member_sub, added.recused) == (PROJECT, "m-9", recused)
+    assert committee.members[-1] == "m-9"
     score(committee, "m-9", dict.fromkeys(KEYS, 4))
     assert "m-9" in committee.scores
+
+
+def test_a_conflict_a_substitute_joined_for_cannot_be_withdrawn() -> None:
+    committee = opened()
+    for member in ("m-1", "m-2", "m-3"):
+        committee.declare_conflict(member, "other", "関係あり", member, False, TRACE)
+    committee.add_substitute("m-9", ["m-1", "m-2", "m-3"], False, "回避により定足数に満たないため", "coord-1", TRACE)
+    committee.collect_events()
+    with refused("conflict_fixed"):
+        committee.remove_conflict("m-2", "m-2", TRACE)
+    assert kinds(committee) == []

@@ -83,8 +83,8 @@ def new_project() -> Project:
 def concluded(**changes: Any) -> Project:
     project = new_project()
     project.draft_agreement(agreement(**changes), V1, None, TODAY, "liaison-1", TRACE)
-    project.confirm(Partner.GROUP, "rep-1", V1, AT, TRACE)
-    project.confirm(Partner.DEPARTMENT, "liaison-1", V1, AT, TRACE)
+    project.confirm(Partner.GROUP, "rep-1", V1, TODAY, AT, TRACE)
+    project.confirm(Partner.DEPARTMENT, "liaison-1", V1, TODAY, AT, TRACE)
     project.collect_events()
     return project
 
@@ -274,7 +274,7 @@ def test_a_project_is_created_under_the_id_it_is_given_and_is_drafting() -> None
 def test_a_confirmation_without_a_draft_is_refused() -> None:
     project = new_project()
     with refused("no_draft"):
-        project.confirm(Partner.GROUP, "rep-1", V1, AT, TRACE)
+        project.confirm(Partner.GROUP, "rep-1", V1, TODAY, AT, TRACE)
 
 
 def test_a_confirmation_naming_another_version_is_refused_and_records_nothing() -> None:
@@ -282,25 +282,25 @@ def test_a_confirmation_naming_another_version_is_refused_and_records_nothing() 
     project.draft_agreement(agreement(), V1, None, TODAY, "liaison-1", TRACE)
     project.collect_events()
     with refused("agreement_version_mismatch", field="agreement_hash", rule="agreement_version_mismatch"):
-        project.confirm(Partner.GROUP, "rep-1", V2, AT, TRACE)
+        project.confirm(Partner.GROUP, "rep-1", V2, TODAY, AT, TRACE)
     assert (kinds(project), project.confirmed, project.status) == ([], {}, Status.DRAFTING)
 
 
 def test_the_same_partner_cannot_confirm_twice() -> None:
     project = new_project()
     project.draft_agreement(agreement(), V1, None, TODAY, "liaison-1", TRACE)
-    assert project.confirm(Partner.GROUP, "rep-1", V1, AT, TRACE) is False
+    assert project.confirm(Partner.GROUP, "rep-1", V1, TODAY, AT, TRACE) is False
     project.collect_events()
     with refused("already_confirmed", partner="group"):
-        project.confirm(Partner.GROUP, "contact-1", V1, AT, TRACE)
+        project.confirm(Partner.GROUP, "contact-1", V1, TODAY, AT, TRACE)
     assert (kinds(project), project.confirmed) == ([], {"group": "rep-1"})
 
 
 def test_the_second_partners_confirmation_concludes_the_version_both_named() -> None:
     project = new_project()
     project.draft_agreement(agreement(), V1, "ignored before conclusion", TODAY, "liaison-1", TRACE)
-    assert project.confirm(Partner.DEPARTMENT, "liaison-1", V1, AT, TRACE) is False
-    assert project.confirm(Partner.GROUP, "rep-1", V1, "2026-04-02T09:00:00+09:00", TRACE) is True
+    assert project.confirm(Partner.DEPARTMENT, "liaison-1", V1, TODAY, AT, TRACE) is False
+    assert project.confirm(Partner.GROUP, "rep-1", V1, TODAY, "2026-04-02T09:00:00+09:00", TRACE) is True
     events = project.collect_events()
     assert [type(e).__name__ for e in events] == ["Drafted", "Confirmed", "Confirmed", "Concluded"]
     drafted, _, _, done = events
@@ -327,14 +327,14 @@ def test_the_second_partners_confirmation_concludes_the_version_both_named() -> 
 def test_a_new_draft_sets_aside_what_was_confirmed_of_the_last() -> None:
     project = new_project()
     project.draft_agreement(agreement(), V1, None, TODAY, "liaison-1", TRACE)
-    project.confirm(Partner.GROUP, "rep-1", V1, AT, TRACE)
+    project.confirm(Partner.GROUP, "rep-1", V1, TODAY, AT, TRACE)
     project.draft_agreement(agreement(deliverables=["月4回の開催"]), V2, None, TODAY, "rep-1", TRACE)
     assert (project.confirmed, project.draft and project.draft["hash"]) == ({}, V2)
     # The department's confirmation of the new version alone concludes nothing; the old version is gone.
-    assert project.confirm(Partner.DEPARTMENT, "liaison-1", V2, AT, TRACE) is False
+    assert project.confirm(Partner.DEPARTMENT, "liaison-1", V2, TODAY, AT, TRACE) is False
     with refused("agreement_version_mismatch"):
-        project.confirm(Partner.GROUP, "rep-1", V1, AT, TRACE)
-    assert project.confirm(Partner.GROUP, "rep-1", V2, AT, TRACE) is True
+        project.confirm(Partner.GROUP, "rep-1", V1, TODAY, AT, TRACE)
+    assert project.confirm(Partner.GROUP, "rep-1", V2, TODAY, AT, TRACE) is True
     assert project.agreement == agreement(deliverables=["月4回の開催"])
 
 
@@ -357,9 +357,10 @@ def test_an_amendment_is_the_next_version_and_the_first_stays_in_force_until_it_
     project = concluded()
     amended = agreement(period_end="2027-06-30", report_dates=["2026-10-15", "2027-01-31"])
     project.draft_agreement(amended, V2, "期間の延長", TODAY, "liaison-1", TRACE)
-    assert project.confirm(Partner.GROUP, "rep-1", V2, AT, TRACE) is False
+    assert project.confirm(Partner.GROUP, "rep-1", V2, TODAY, AT, TRACE) is False
     assert (project.agreement, project.status) == (agreement(), Status.ACTIVE)
-    assert project.confirm(Partner.DEPARTMENT, "liaison-1", V2, "2026-07-01T09:00:00+09:00", TRACE) is True
+    july = "2026-07-01T09:00:00+09:00"
+    assert project.confirm(Partner.DEPARTMENT, "liaison-1", V2, date(2026, 7, 1), july, TRACE) is True
     *_, done = project.collect_events()
     assert isinstance(done, Project.Concluded)
     assert (done.version, done.agreement_hash, done.reason) == (2, V2, "期間の延長")
@@ -369,14 +370,14 @@ def test_an_amendment_is_the_next_version_and_the_first_stays_in_force_until_it_
 def test_no_draft_once_the_project_has_ended_and_a_pending_amendment_lapses() -> None:
     project = concluded()
     project.draft_agreement(agreement(period_end="2027-06-30"), V2, "延長", TODAY, "liaison-1", TRACE)
-    project.confirm(Partner.GROUP, "rep-1", V2, AT, TRACE)
+    project.confirm(Partner.GROUP, "rep-1", V2, TODAY, AT, TRACE)
     assert project.end(END, DEADLINE) is True
     assert (project.draft, project.confirmed) == (None, {})
     project.collect_events()
     with refused("project_ended", status="ended"):
         project.draft_agreement(agreement(period_end="2027-06-30"), V3, "延長", TODAY, "liaison-1", TRACE)
     with refused("no_draft"):
-        project.confirm(Partner.DEPARTMENT, "liaison-1", V2, AT, TRACE)
+        project.confirm(Partner.DEPARTMENT, "liaison-1", V2, TODAY, AT, TRACE)
     assert kinds(project) == []
 
 
@@ -493,8 +494,8 @@ def test_partners_without_their_report_are_overdue_once_and_filers_never() -> No
 def test_a_timer_for_a_due_date_an_amendment_moved_does_nothing() -> None:
     project = concluded()
     project.draft_agreement(agreement(report_dates=["2026-10-15", "2026-12-31"]), V2, "日程変更", TODAY, "rep-1", TRACE)
-    project.confirm(Partner.GROUP, "rep-1", V2, AT, TRACE)
-    project.confirm(Partner.DEPARTMENT, "liaison-1", V2, AT, TRACE)
+    project.confirm(Partner.GROUP, "rep-1", V2, TODAY, AT, TRACE)
+    project.confirm(Partner.DEPARTMENT, "liaison-1", V2, TODAY, AT, TRACE)
     project.collect_events()
     project.remind_report("2026-09-30")
     project.mark_overdue("2026-09-30")
@@ -510,8 +511,8 @@ def test_the_project_ends_only_at_the_end_of_the_agreement_in_force() -> None:
     assert project.end(END, DEADLINE) is False  # nothing concluded yet
     project = concluded()
     project.draft_agreement(agreement(period_end="2027-06-30"), V2, "延長", TODAY, "liaison-1", TRACE)
-    project.confirm(Partner.GROUP, "rep-1", V2, AT, TRACE)
-    project.confirm(Partner.DEPARTMENT, "liaison-1", V2, AT, TRACE)
+    project.confirm(Partner.GROUP, "rep-1", V2, TODAY, AT, TRACE)
+    project.confirm(Partner.DEPARTMENT, "liaison-1", V2, TODAY, AT, TRACE)
     project.collect_events()
     # The first version's end timer fires, but the amendment moved the end.
     assert (project.end(END, DEADLINE), kinds(project), project.status) == (False, [], Status.ACTIVE)
@@ -680,8 +681,8 @@ def test_an_amendment_keeps_the_unit_and_type_of_indicators_already_reported_on(
 def test_a_date_an_amendment_adds_after_the_others_leaves_their_reports_and_timers_as_they_were() -> None:
     project = concluded()
     amend(project, TODAY, report_dates=["2026-09-30", "2026-12-31", "2027-02-28"])
-    project.confirm(Partner.GROUP, "rep-1", V2, AT, TRACE)
-    project.confirm(Partner.DEPARTMENT, "liaison-1", V2, AT, TRACE)
+    project.confirm(Partner.GROUP, "rep-1", V2, TODAY, AT, TRACE)
+    project.confirm(Partner.DEPARTMENT, "liaison-1", V2, TODAY, AT, TRACE)
     project.collect_events()
     # Each timer names its date; the report it checks is the one due on that date in the agreement in force.
     project.mark_overdue("2027-02-28")
@@ -690,3 +691,27 @@ def test_a_date_an_amendment_adds_after_the_others_leaves_their_reports_and_time
         ("group", 3, "2027-02-28"),
         ("department", 3, "2027-02-28"),
     ]
+
+
+def test_a_draft_that_no_longer_fits_when_the_second_partner_confirms_is_refused_and_must_be_redone() -> None:
+    # An amendment moving the second date, drafted before it was due; the group then files that report early.
+    project = concluded()
+    amend(project, date(2026, 12, 1), report_dates=["2026-09-30", "2027-02-28"])
+    project.confirm(Partner.DEPARTMENT, "liaison-1", V2, date(2026, 12, 1), AT, TRACE)
+    project.file_report(Partner.GROUP, 2, values(), "報告", date(2026, 12, 20), "rep-1", AT, TRACE)
+    project.collect_events()
+    with refused("draft_outdated", cause="report_dates_fixed"):
+        project.confirm(Partner.GROUP, "rep-1", V2, date(2026, 12, 20), AT, TRACE)
+    assert (kinds(project), project.agreement["report_dates"]) == ([], ["2026-09-30", "2026-12-31"])  # type: ignore[index]
+    # A first agreement confirmed after its period ended is refused the same way.
+    late = new_project()
+    late.draft_agreement(agreement(period_end="2026-05-31"), V1, None, TODAY, "liaison-1", TRACE)
+    late.confirm(Partner.DEPARTMENT, "liaison-1", V1, TODAY, AT, TRACE)
+    with refused("draft_outdated", cause="period_over"):
+        late.confirm(Partner.GROUP, "rep-1", V1, date(2026, 6, 1), AT, TRACE)
+
+
+def test_no_amendment_once_the_period_in_force_is_over_even_before_the_end_timer_runs() -> None:
+    project = concluded()
+    with refused("project_ended", status="ended"):
+        amend(project, date(2027, 4, 1), period_end="2027-06-30")

@@ -30,6 +30,7 @@ def name_department(
     proposal_id: UUID, body: NamedDepartment, request: Request, response: Response, principal: Coordinator
 ) -> Any:
     project = application(request).name_department(actor_of(request, principal), proposal_id, body.department_id)
-    response.headers["Location"] = f"../projects/{project.id}"
+    # Relative to /adoptions/{proposal}/project: the project lives at /projects/{id}.
+    response.headers["Location"] = f"../../projects/{project.id}"
     answered(request, response, project.version, 201)
     return project_view(project)

@@ -59,6 +59,8 @@ class CommitteeEvaluation(Aggregate):
         # member → {points, comments, at}
         self.scores: dict[str, dict[str, Any]] = {}
         self.decision: dict[str, Any] | None = None
+        # Recusals a substitute was added for: they stand (a member's own conflict can no longer be withdrawn).
+        self.fixed_recusals: list[str] = []
 
     @staticmethod
     def create_id(project_id: UUID, *args: Any, **kwargs: Any) -> UUID:
@@ -113,6 +115,10 @@ class CommitteeEvaluation(Aggregate):
             raise Refusal("conflict_not_found")
         if conflict["pinned"]:
             raise Refusal("conflict_pinned")
+        if member_sub in self.fixed_recusals:
+            # A substitute joined because of it: withdrawing it now would let whoever chose the substitute grow
+            # the committee at will.
+            raise Refusal("conflict_fixed")
         self._conflict_removed(member_sub, by_sub, trace)
 
     @event(ConflictRemoved)
@@ -129,24 +135,38 @@ class CommitteeEvaluation(Aggregate):
         project_id: UUID
         member_sub: str
         reason: str
+        recused: list[str]
         by_sub: str
         trace: dict[str, str]
 
-    def add_substitute(self, member_sub: str, eligible: int, reason: str, by_sub: str, trace: dict[str, str]) -> None:
-        """Only when the members not recused (`eligible`) are fewer than the quorum: otherwise the committee fixed
-        on its opening day decides, and nobody may pick who joins it."""
+    def add_substitute(
+        self,
+        member_sub: str,
+        recused: list[str],
+        interested: bool,
+        reason: str,
+        by_sub: str,
+        trace: dict[str, str],
+    ) -> None:
+        """Only when the members not recused are fewer than the quorum: otherwise the committee fixed on its opening
+        day decides, and nobody may pick who joins it. The recusals that called for the substitute are fixed with
+        it (a member's own conflict can no longer be withdrawn), and a substitute who is recused is no help."""
         self._open()
+        eligible = len([m for m in self.members if m not in recused])
         if eligible >= self.quorum:
             raise Refusal("no_quorum_failure", quorum=str(self.quorum), eligible=str(eligible))
         if member_sub in self.members:
             raise Refusal("already_on_committee")
-        self._substitute_added(self.project_id, member_sub, reason, by_sub, trace)
+        if interested:
+            raise Refusal("substitute_recused", field="member_sub", rule="substitute_recused")
+        self._substitute_added(self.project_id, member_sub, reason, sorted(recused), by_sub, trace)
 
     @event(SubstituteAdded)
     def _substitute_added(
-        self, project_id: UUID, member_sub: str, reason: str, by_sub: str, trace: dict[str, str]
+        self, project_id: UUID, member_sub: str, reason: str, recused: list[str], by_sub: str, trace: dict[str, str]
     ) -> None:
         self.members.append(member_sub)
+        self.fixed_recusals = sorted({*self.fixed_recusals, *recused})
 
     # --- scores ---------------------------------------------------------------------------------------------
 

@@ -75,8 +75,10 @@ class CommitteeCommands(EvaluationBase):
             raise Refusal("not_a_committee_member", field="member_sub", rule="not_a_committee_member")
 
         def add(c: CommitteeEvaluation) -> None:
-            eligible = len(c.members) - len(self.recused_members(c, project))
-            c.add_substitute(member_sub, eligible, reason, actor.sub, actor.trace_dict())
+            interested = c.recused(member_sub, self.interested(project, member_sub))
+            c.add_substitute(
+                member_sub, self.recused_members(c, project), interested, reason, actor.sub, actor.trace_dict()
+            )
 
         return self._retried(project_id, add)
 

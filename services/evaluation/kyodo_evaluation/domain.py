@@ -104,17 +104,26 @@ class Project(Aggregate):
         """A version for both partners to confirm; a new draft replaces one not yet concluded. After conclusion a
         draft is an amendment, which needs its reason and keeps what was already due or reported (`agreement`);
         none once the project has ended, and none whose period is already over."""
-        if self.status not in (Status.DRAFTING, Status.ACTIVE):
-            raise Refusal("project_ended", status=self.status.value)
-        if agreement["period_end"] < today.isoformat():
-            raise Refusal("period_over", field="agreement.period_end", rule="period_over")
+        in_force = self.agreement
+        if self.status not in (Status.DRAFTING, Status.ACTIVE) or (
+            in_force is not None and in_force["period_end"] < today.isoformat()
+        ):
+            # Also while the end timer has yet to run: the period in force is over, nothing may revive it.
+            raise Refusal("project_ended", status=Status.ENDED.value if in_force else self.status.value)
         if self.concluded and not reason:
             raise Refusal("amendment_reason_required", field="reason", rule="amendment_reason_required")
+        self._fits(agreement, today)
+        version = len(self.concluded) + 1
+        self._drafted(version, agreement, agreement_hash, reason if self.concluded else None, by, trace)
+
+    def _fits(self, agreement: dict[str, Any], today: date) -> None:
+        """A version may be concluded today: its period not over, and, for an amendment, what is already due or
+        reported kept (checked when drafted, and again at conclusion: reports and dates may come in between)."""
+        if agreement["period_end"] < today.isoformat():
+            raise Refusal("period_over", field="agreement.period_end", rule="period_over")
         if self.concluded:
             reported = {str(v["key"]) for r in self.reports.values() for v in r["values"]}
             check_amendment(self.concluded[-1]["agreement"], agreement, self._fixed_dates(today), reported)
-        version = len(self.concluded) + 1
-        self._drafted(version, agreement, agreement_hash, reason if self.concluded else None, by, trace)
 
     def _fixed_dates(self, today: date) -> int:
         """How many report dates an amendment keeps as they are: those already due, and up to the last one any
@@ -150,19 +159,26 @@ class Project(Aggregate):
         reason: str | None
         concluded_at: str
 
-    def confirm(self, partner: Partner, person_sub: str, agreement_hash: str, at: str, trace: dict[str, str]) -> bool:
+    def confirm(
+        self, partner: Partner, person_sub: str, agreement_hash: str, today: date, at: str, trace: dict[str, str]
+    ) -> bool:
         """A partner confirms the version its hash names; the second partner's confirmation of the same version
-        concludes it. Returns whether it was concluded."""
+        concludes it, if it still fits (else the draft must be redone). Returns whether it was concluded."""
         if self.draft is None:
             raise Refusal("no_draft")
         if agreement_hash != self.draft["hash"]:
             raise Refusal("agreement_version_mismatch", field="agreement_hash", rule="agreement_version_mismatch")
         if partner.value in self.confirmed:
             raise Refusal("already_confirmed", partner=partner.value)
+        draft = self.draft
+        if set(self.confirmed) | {partner.value} == {Partner.GROUP.value, Partner.DEPARTMENT.value}:
+            try:
+                self._fits(draft["agreement"], today)
+            except Refusal as stale:
+                raise Refusal("draft_outdated", cause=stale.code) from None
         self._confirmed(partner.value, person_sub, agreement_hash, trace)
         if set(self.confirmed) != {Partner.GROUP.value, Partner.DEPARTMENT.value}:
             return False
-        draft = self.draft
         self._concluded(draft["version"], draft["agreement"], draft["hash"], draft["reason"], at)
         return True
 

@@ -8,9 +8,7 @@ from kyodo_shared.web.messages import Message
 
 _PROJECTS: dict[str, Message] = {
     "project_not_found": Message(404, "協働事業が見つかりません", "Collaboration project not found"),
-    "project_exists": Message(
-        409, "この選別結果と団体の協働事業は既にあります", "A project for this screening decision and group exists"
-    ),
+    "project_exists": Message(409, "この協働事業は既にあります", "This collaboration project exists already"),
     "coordinator_only": Message(
         403, "市民活動センターの担当者のみが行えます", "Only the center's coordinators may do this"
     ),
@@ -77,6 +75,13 @@ _AGREEMENT: dict[str, Message] = {
         "The version confirmed is not the current draft",
         "協定案を読み直し、表示された hash で確認してください。",
         "Read the draft again and confirm the hash it shows.",
+    ),
+    "draft_outdated": Message(
+        409,
+        "この協定案は現在の状況に合わなくなりました。作り直してください",
+        "This draft no longer fits: draft it again",
+        "協定案の作成後に報告・期限・期間が変わりました(理由: {cause})。",
+        "Reports, due dates or the period changed since it was drafted (cause: {cause}).",
     ),
     "already_confirmed": Message(409, "この版は既に確認済みです", "Your side already confirmed this version"),
     "amendment_reason_required": Message(422, "変更の理由が必要です", "An amendment needs its reason"),
@@ -178,6 +183,14 @@ _COMMITTEE: dict[str, Message] = {
         "補充は、回避していない委員が定足数{quorum}に満たないとき(現在{eligible}人)に限られます。",
         "A substitute joins only when fewer members than the quorum ({quorum}) are not recused ({eligible} now).",
     ),
+    "substitute_recused": Message(
+        422, "この委員は利害関係により回避となります", "This member would be recused (a declared interest)"
+    ),
+    "conflict_fixed": Message(
+        409,
+        "この利益相反により委員が補充されたため取り消せません",
+        "A substitute joined because of this conflict: it stays",
+    ),
     "already_on_committee": Message(409, "既にこの評価の委員です", "Already on this evaluation's committee"),
     "not_a_committee_member": Message(
         422, "本日の評価委員会の委員ではありません", "Not a member of the evaluation committee today"
@@ -204,7 +217,11 @@ _COMMITTEE: dict[str, Message] = {
         403, "自分の評価を提出するまで他の委員の評価は見られません", "Submit your own score before reading others'"
     ),
     "points_out_of_range": Message(422, "評点は1から5です", "Points are from 1 to 5"),
-    "conflict_pinned": Message(409, "事務局が記録した利益相反は取り消せません", "A pinned conflict cannot be removed"),
+    "conflict_pinned": Message(
+        409,
+        "事務局が記録した利益相反は本人が取り消し・変更できません",
+        "A conflict a coordinator recorded cannot be removed or replaced by the member",
+    ),
     "conflict_not_found": Message(404, "利益相反の申出がありません", "No conflict declared"),
     "no_confirmer": Message(
         409,

@@ -122,6 +122,10 @@ class ProjectCommands(EvaluationBase):
             raise Refusal("adoption_names_department")
         if self.view.department(str(department_id)) is None:
             raise Refusal("department_not_found", field="department_id", rule="department_not_found")
+        group = self.view.group(str(adoption["group_id"]))
+        if group is None or group.status != "registered":
+            # Weeks may pass between the adoption and this: a group no longer in good standing gets no project.
+            raise Refusal("group_not_registered", status=group.status if group else "unknown")
         if not self._adopted(project_id, adoption, str(department_id), None, actor.trace_dict()):
             raise Refusal("project_exists", project_id=str(project_id))
         return self.get_project(project_id)
@@ -197,7 +201,7 @@ class ProjectCommands(EvaluationBase):
         if partner is Partner.GROUP and (group is None or group.representative_sub != actor.sub):
             # Contacts report; an agreement binds the group, so its representative confirms it.
             raise Refusal("representative_only")
-        concluded = project.confirm(partner, actor.sub, hash_named, self.now_text(), actor.trace_dict())
+        concluded = project.confirm(partner, actor.sub, hash_named, self.today(), self.now_text(), actor.trace_dict())
         if concluded:
             self._schedule_agreement(project)
         self.save(project)

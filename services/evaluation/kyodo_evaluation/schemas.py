@@ -123,12 +123,18 @@ class PinnedConflictIn(ConflictIn):
 
 class SubstituteIn(Strict):
     member_sub: ShortText = Field(description="A member of the evaluation committee today, not yet on this one.")
-    reason: Text
+    reason: Text = Field(
+        description="Published: why, in general terms (回避により定足数に満たないため); never whose recusal or "
+        "what interest."
+    )
 
 
 class ScoreIn(Strict):
     points: dict[Key, Annotated[int, Field(ge=LOWEST, le=HIGHEST, strict=True)]]
-    comments: dict[Key, Text] = Field(default_factory=dict)
+    comments: dict[Key, Text] = Field(
+        default_factory=dict,
+        description="Per criterion. Published with the report, unattributed and in text order: write for the public.",
+    )
 
 
 class RecommendationIn(Strict):

@@ -145,11 +145,33 @@ def _sheet_problem(points: Any, keys: list[str]) -> str:
 
 def check_quorum(history: EvaluationHistory, sheets: Mapping[str, Any]) -> list[Finding]:
     quorum = history.quorum
-    if not whole(quorum) or quorum < 1:
-        return [ev_finding("opened_malformed", problem=f"quorum {quorum!r} is not a whole number of at least 1")]
+    # The service's rule: never one member alone.
+    if not whole(quorum) or quorum < 2:
+        return [ev_finding("opened_malformed", problem=f"quorum {quorum!r} is not a whole number of at least 2")]
     if len(sheets) < quorum:
         return [ev_finding("quorum_not_met", counted=len(sheets), quorum=quorum)]
     return []
+
+
+def check_substitutes(history: EvaluationHistory, account: Accounting) -> tuple[list[Finding], list[Note]]:
+    """A substitute joins only a committee short of its quorum, is not a member already, comes before the
+    recommendation, and the recusals it was added for still stand at the recommendation."""
+    findings: list[Finding] = []
+    for added in history.substitutions:
+        member = str(added["member"])
+        if member in added["before"]:
+            findings.append(ev_finding("substitute_already_member", member))
+        if added["late"]:
+            findings.append(ev_finding("substitute_after_recommendation", member))
+        recused = set(added["recused"])
+        eligible = len([m for m in added["before"] if m not in recused])
+        if whole(history.quorum) and eligible >= history.quorum:
+            findings.append(ev_finding("substitute_not_needed", member, eligible=eligible, quorum=history.quorum))
+        withdrawn = sorted(recused - account.recused)
+        if withdrawn:
+            findings.append(ev_finding("substitute_recusal_withdrawn", member, withdrawn=", ".join(withdrawn)))
+    notes = [ev_note("substitutes", substitutes=", ".join(history.substitutes))] if history.substitutes else []
+    return findings, notes
 
 
 def check_confirmer(

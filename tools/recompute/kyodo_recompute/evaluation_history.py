@@ -77,6 +77,9 @@ class EvaluationHistory:
     conflicts_at_recommendation: set[str] | None = None
     # Members who joined after the opening (a quorum failure), in order.
     substitutes: list[str] = field(default_factory=list)
+    # Each substitution as recorded: the member, the recusals it was made for, the members before it, and whether
+    # it came after a recommendation.
+    substitutions: list[dict[str, Any]] = field(default_factory=list)
     # Every sheet each member gave, in store order; more than one is itself a finding.
     scored: dict[str, list[Any]] = field(default_factory=dict)
     decisions: list[dict[str, Any]] = field(default_factory=list)
@@ -150,7 +153,17 @@ def _committee_event(history: EvaluationHistory, name: str, state: Mapping[str, 
     elif name == CONFLICT_REMOVED:
         history.conflicts.pop(str(state.get("member_sub")), None)
     elif name == SUBSTITUTE_ADDED:
-        history.substitutes.append(str(state.get("member_sub")))
+        member = str(state.get("member_sub"))
+        recused = state.get("recused")
+        history.substitutions.append(
+            {
+                "member": member,
+                "recused": [str(r) for r in recused] if isinstance(recused, list) else [],
+                "before": list(history.members),
+                "late": bool(history.decisions),
+            }
+        )
+        history.substitutes.append(member)
     elif name == SCORED:
         history.scored.setdefault(str(state.get("member_sub")), []).append(state.get("points"))
     elif name == RECOMMENDED:

@@ -14,6 +14,22 @@ __all__ = ["EVALUATION_MESSAGES", "EVALUATION_NOTES", "WHERE", "ev_finding", "ev
 WHERE = {"decision": "推薦の決定", "report": "公表された評価報告書"}
 
 EVALUATION_MESSAGES: dict[str, tuple[str, str]] = {
+    "substitute_already_member": (
+        "補充された {member} は既に委員でした",
+        "the substitute {member} was a member already",
+    ),
+    "substitute_after_recommendation": (
+        "{member} の補充が推薦の後に記録されています",
+        "the substitute {member} joined after the recommendation",
+    ),
+    "substitute_not_needed": (
+        "{member} の補充時、回避していない委員は {eligible} 名で定足数 {quorum} を満たしていました",
+        "when {member} was added, {eligible} members were not recused: the quorum {quorum} could be met",
+    ),
+    "substitute_recusal_withdrawn": (
+        "{member} の補充の理由となった回避 ({withdrawn}) が推薦の時点で解かれています",
+        "recusals the substitute {member} was added for ({withdrawn}) no longer stood at the recommendation",
+    ),
     "project_not_found": ("事業 {project} の作成イベントがありません", "no project {project} in the history"),
     "committee_not_opened": ("評価委員会がこの事業を取り上げていません", "the committee never took up the project"),
     "not_recommended": ("推薦のイベントがありません", "no recommendation in the history"),
@@ -159,6 +175,7 @@ EVALUATION_MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 EVALUATION_NOTES: dict[str, tuple[str, str]] = {
+    "substitutes": ("補充された委員: {substitutes}", "substitute members: {substitutes}"),
     "interests_from_registry": (
         "利害関係による回避 ({recused_count} 名: {recused}) と無効 ({voided_count} 件: {voided}) は、推薦の決定が"
         "登録サービスから取得したとおりです。登録サービスの履歴は別サービスのストアにあり、ここでは読んでいません",

@@ -24,6 +24,7 @@ from kyodo_recompute.evaluation_checks import (
     check_confirmer,
     check_quorum,
     check_recusals,
+    check_substitutes,
     counted_sheets,
 )
 from kyodo_recompute.evaluation_history import EvaluationHistory, read_evaluation_history
@@ -95,8 +96,9 @@ def recompute_evaluation(project_id: str, events: Iterable[Mapping[str, Any]]) -
     recusals, recusal_notes = check_recusals(history, account)
     sheet_findings, sheets = counted_sheets(history, account)
     confirmer, confirmer_notes = check_confirmer(history, decision, account)
-    report.findings += accounting + recusals + sheet_findings + check_quorum(history, sheets) + confirmer
-    report.notes += recusal_notes + confirmer_notes
+    substituted, substitute_notes = check_substitutes(history, account)
+    report.findings += accounting + recusals + sheet_findings + check_quorum(history, sheets) + confirmer + substituted
+    report.notes += recusal_notes + confirmer_notes + substitute_notes
     means = _means(history.criteria_keys, sheets)
     report.recomputed = {
         "counted": sorted(sheets),
