@@ -102,6 +102,18 @@ class ProjectCreated(Contract):
     criteria: list[Criterion] = Field(description="The published evaluation criteria (評価項目).")
 
 
+class CriteriaSet(Contract):
+    event_name: ClassVar[str] = "evaluation.project.criteria_set"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = (
+        "The center set the project's evaluation criteria before its agreement was concluded (評価項目の設定); they "
+        "replace those published with the project."
+    )
+
+    project_id: UUID
+    criteria: list[Criterion]
+
+
 class AgreementConcluded(Contract):
     event_name: ClassVar[str] = "evaluation.agreement.concluded"
     version: ClassVar[int] = 1
@@ -291,6 +303,7 @@ class ReportPublished(Contract):
 
 PUBLISHED: tuple[type[Contract], ...] = (
     ProjectCreated,
+    CriteriaSet,
     AgreementConcluded,
     ReportReminderDue,
     ReportFiled,

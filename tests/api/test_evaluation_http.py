@@ -26,6 +26,7 @@ from kyodo_contracts.screening import CollaborationForm, Outcome
 from kyodo_evaluation.bus_sources import adoption_project_id
 from kyodo_evaluation.committee import committee_evaluation_id
 from kyodo_evaluation.messages import MESSAGES
+from kyodo_evaluation.vocabulary import DEFAULT_CRITERIA
 from kyodo_shared.domain.actors import Principal, Role
 from kyodo_shared.service import discover
 from kyodo_shared.web.devissuer import DevIssuer
@@ -152,6 +153,13 @@ BEFORE_EV4: list[Row] = [
     ("GET", P + "/timeline", "active", "nobody", 401, "missing_token"),
     ("GET", P + "/timeline", "active", "other-rep", 404, "project_not_found"),
     *[("GET", P + "/timeline", "active", who, 200, None) for who in ("rep", "staff", "coordinator", "auditor")],
+    ("PUT", P + "/criteria", "drafting", "nobody", 401, "missing_token"),
+    *[
+        ("PUT", P + "/criteria", "drafting", who, 403, "forbidden_role")
+        for who in ("rep", "liaison", "ev-1", "auditor")
+    ],
+    ("PUT", P + "/criteria", "drafting", "coordinator", 200, None),
+    ("PUT", P + "/criteria", "active", "coordinator", 409, "criteria_fixed"),
     ("PUT", P + "/agreement", "drafting", "nobody", 401, "missing_token"),
     *[("PUT", P + "/agreement", "drafting", who, 403, "forbidden_role") for who in ("citizen", "auditor", "ev-1")],
     *[("PUT", P + "/agreement", "drafting", who, 403, "not_a_partner") for who in ("other-rep", "staff")],
@@ -312,6 +320,7 @@ def body_for(method: str, path: str, p: Platform, s: Stages, w: World, draft_has
     bodies: dict[str, dict[str, Any]] = {
         "/projects": {"screening_decision_id": s.decision_id, "group_id": w.group, "form": "co_hosting"},
         P + "/agreement": {"agreement": current_agreement(p)},
+        P + "/criteria": {"criteria": [dict(c) for c in DEFAULT_CRITERIA]},
         P + "/agreement/confirmations": {"agreement_hash": draft_hash},
         P + "/reports/{index}": {"values": values("120", "75"), "summary_ja": "順調"},
         P + "/self-evaluation": self_evaluation(),
@@ -342,7 +351,7 @@ async def send(k: Kyodo, s: Stages, method: str, path: str, stage: str, who: str
     draft_hash = "0" * 64
     if path.endswith("/confirmations") and pid:
         draft_hash = ((await read(p, pid))["draft"] or {"hash": draft_hash})["hash"]
-    if method == "PUT" and path.endswith("/agreement"):
+    if method == "PUT" and (path.endswith("/agreement") or path.endswith("/criteria")):
         headers["If-Match"] = "*"
     url = path.format(project_id=pid, proposal_id=pid or s.decision_id, index=1, partner="group")
     body = body_for(method, path, p, s, w, draft_hash)

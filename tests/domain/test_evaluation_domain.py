@@ -715,3 +715,14 @@ def test_no_amendment_once_the_period_in_force_is_over_even_before_the_end_timer
     project = concluded()
     with refused("project_ended", status="ended"):
         amend(project, date(2027, 4, 1), period_end="2027-06-30")
+
+
+def test_the_center_sets_the_criteria_until_the_agreement_is_concluded() -> None:
+    project = new_project()
+    own = [{"key": "goals", "name_ja": "目標の達成度"}, {"key": "reach", "name_ja": "参加者の広がり"}]
+    with refused("criterion_repeated", field="criteria", rule="criterion_repeated", key="goals"):
+        project.set_criteria([*own, own[0]], TRACE)
+    project.set_criteria(own, TRACE)
+    assert (kinds(project), project.criteria) == (["CriteriaSet"], own)
+    with refused("criteria_fixed"):
+        concluded().set_criteria(own, TRACE)

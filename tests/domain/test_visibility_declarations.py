@@ -207,6 +207,7 @@ PUBLISHED_TYPES = {
         f"evaluation.Project.{n}"
         for n in (
             "Created",
+            "CriteriaSet",
             "Drafted",
             "Confirmed",
             "Concluded",

@@ -13,6 +13,7 @@ from kyodo_evaluation.routing import Authenticated, Coordinator, Drafter, Partne
 from kyodo_evaluation.schemas import (
     AgreementDraft,
     Confirmation,
+    CriteriaIn,
     FromScreening,
     ProjectPage,
     ProjectSummary,
@@ -76,6 +77,21 @@ def read_project(project_id: UUID, request: Request, response: Response, princip
 @router.get("/{project_id}/timeline", summary="The project's public events in order")
 def project_timeline(project_id: UUID, request: Request, principal: Authenticated) -> Any:
     return {"items": application(request).project_timeline(actor_of(request, principal), project_id)}
+
+
+@router.put(
+    "/{project_id}/criteria",
+    response_model=ProjectView,
+    summary="Set the project's evaluation criteria before its agreement is concluded (coordinator, If-Match)",
+)
+def set_criteria(
+    project_id: UUID, body: CriteriaIn, request: Request, response: Response, principal: Coordinator
+) -> Any:
+    project = application(request).set_criteria(
+        actor_of(request, principal), expected_version(request), project_id, body.dumped()
+    )
+    answered(request, response, project.version)
+    return project_view(project)
 
 
 @router.put(

@@ -87,6 +87,9 @@ def _opened(e: Any) -> Sequence[Contract]:
 
 _MAPPED: dict[type[Any], ToContracts] = {
     _project.Created: _created,
+    _project.CriteriaSet: lambda e: [
+        c.CriteriaSet(project_id=e.originator_id, criteria=[c.Criterion.produce(x) for x in e.criteria])
+    ],
     _project.Concluded: _concluded,
     _project.ReminderDue: lambda e: [
         c.ReportReminderDue(

@@ -388,6 +388,27 @@ class Project(Aggregate):
         self.unsealed = True
         self.status = Status.EVALUATING
 
+    # --- the evaluation criteria (評価項目) -------------------------------------------------------------------
+
+    class CriteriaSet(Aggregate.Event):
+        criteria: list[dict[str, Any]]
+        trace: dict[str, str]
+
+    def set_criteria(self, criteria: list[dict[str, Any]], trace: dict[str, str]) -> None:
+        """The criteria both partners and the committee will use, published before the agreement binds anyone:
+        fixed once the first agreement is concluded."""
+        if self.concluded:
+            raise Refusal("criteria_fixed")
+        keys = [str(c["key"]) for c in criteria]
+        repeated = [k for n, k in enumerate(keys) if k in keys[:n]]
+        if repeated:
+            raise Refusal("criterion_repeated", field="criteria", rule="criterion_repeated", key=repeated[0])
+        self._criteria_set(criteria, trace)
+
+    @event(CriteriaSet)
+    def _criteria_set(self, criteria: list[dict[str, Any]], trace: dict[str, str]) -> None:
+        self.criteria = list(criteria)
+
     # --- the committee's recommendation, as the project records it ----------------------------------------
 
     class Reported(Aggregate.Event):

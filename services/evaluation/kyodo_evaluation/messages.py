@@ -68,6 +68,9 @@ _PROJECTS: dict[str, Message] = {
 }
 
 _AGREEMENT: dict[str, Message] = {
+    "criteria_fixed": Message(
+        409, "協定の締結後は評価項目を変更できません", "The criteria are fixed once the agreement is concluded"
+    ),
     "no_draft": Message(409, "確認する協定案がありません", "There is no draft to confirm"),
     "agreement_version_mismatch": Message(
         409,

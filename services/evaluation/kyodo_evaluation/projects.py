@@ -176,6 +176,17 @@ class ProjectCommands(EvaluationBase):
             raise Refusal("project_exists", project_id=str(project_id)) from None
         return project
 
+    def set_criteria(
+        self, actor: Actor, expected: Expected, project_id: UUID, criteria: list[dict[str, Any]]
+    ) -> Project:
+        """The center adapts the evaluation criteria to the project (the five defaults otherwise), before the
+        agreement is concluded."""
+        self._coordinator(actor)
+        project = self._load_project(project_id, expected)
+        project.set_criteria(criteria, actor.trace_dict())
+        self.save(project)
+        return project
+
     # --- the agreement --------------------------------------------------------------------------------------
 
     def draft_agreement(

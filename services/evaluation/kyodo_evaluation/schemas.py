@@ -58,6 +58,21 @@ class AgreementIn(Strict):
         return self.model_dump(mode="json")
 
 
+class CriterionIn(Strict):
+    key: Key
+    name_ja: ShortText
+    name_en: ShortText | None = None
+
+
+class CriteriaIn(Strict):
+    criteria: Annotated[list[CriterionIn], Field(min_length=1, max_length=12)] = Field(
+        description="The evaluation criteria (評価項目) the partners and the committee rate 1–5."
+    )
+
+    def dumped(self) -> list[dict[str, Any]]:
+        return [c.model_dump(mode="json") for c in self.criteria]
+
+
 class AgreementDraft(Strict):
     agreement: AgreementIn
     reason: Text | None = Field(default=None, description="For an amendment (after conclusion): why (変更理由).")

@@ -23,6 +23,7 @@ POLICY = VisibilityPolicy(
             f"{_PROJECT}.{n}": EventPolicy()
             for n in (
                 "Created",
+                "CriteriaSet",
                 "Concluded",
                 "ReminderDue",
                 "ReportFiled",
