@@ -150,6 +150,14 @@ def concluded(project_id: uuid.UUID, version: int, reason: str | None = None) ->
     )
 
 
+# The center's own criteria for the project, set before its agreement (they replace the published defaults).
+OWN_CRITERIA = [
+    ev.Criterion(key="achievement", name_ja="目標の達成度"),
+    ev.Criterion(key="reach", name_ja="参加者の広がり"),
+]
+SUBSTITUTE_REASON = "回避により定足数に満たないため"
+
+
 def lifecycle(project_id: uuid.UUID) -> list[Contract]:
     """From the agreement to the published report, a reminder and an overdue report on the way."""
     self_evaluation = ev.SelfEvaluation(
@@ -161,6 +169,7 @@ def lifecycle(project_id: uuid.UUID) -> list[Contract]:
         submitted_at=START + timedelta(days=380),
     )
     return [
+        ev.CriteriaSet(project_id=project_id, criteria=OWN_CRITERIA),
         concluded(project_id, 1),
         ev.ReportReminderDue(project_id=project_id, partner=ev.Partner.GROUP, report_index=1, due_on=date(2027, 9, 30)),
         ev.ReportFiled(
@@ -193,6 +202,7 @@ def lifecycle(project_id: uuid.UUID) -> list[Contract]:
             quorum=2,
             criteria=CRITERIA,
         ),
+        ev.CommitteeSubstituteAdded(project_id=project_id, member_sub="member-4", reason=SUBSTITUTE_REASON),
         published(project_id, self_evaluation),
     ]
 
@@ -287,6 +297,7 @@ async def get(hub: Platform, url: str, **params: Any) -> Any:
 
 TIMELINE = [
     ("project_created", {"source": "adoption", "title_ja": "子育てひろば協働事業", "form": None}),
+    ("criteria_set", {"criteria": ["achievement", "reach"]}),
     ("agreement_concluded", {"version": 1, "agreement_hash": HASH_1, "amendment_reason": None}),
     ("report_filed", {"partner": "group", "report_index": 1, "due_on": "2027-09-30", "late": True}),
     ("report_overdue", {"partner": "department", "report_index": 1, "due_on": "2027-09-30"}),
@@ -297,6 +308,7 @@ TIMELINE = [
         "committee_opened",
         {"committee_id": str(uuid.UUID(int=0xC0)), "opened_on": "2028-05-10", "members": 3, "quorum": 2},
     ),
+    ("committee_substitute_added", {"reason": SUBSTITUTE_REASON}),
     ("report_published", {"recommendation": "improve", "overall_mean": "4/1"}),
 ]
 
@@ -324,7 +336,7 @@ async def test_the_portal_lists_projects_and_shows_one_with_its_latest_agreement
 
     detail = await get(info_hub, f"/collaboration-projects/{ADOPTED}")
     assert (detail["call_id"], detail["proposal_id"]) == (str(CALL), str(PROPOSAL))
-    assert detail["criteria"] == [c.model_dump(mode="json") for c in CRITERIA]
+    assert detail["criteria"] == [c.model_dump(mode="json") for c in OWN_CRITERIA]
     agreed = detail["agreement"]
     assert (agreed["version"], agreed["amendment_reason"], agreed["agreement"]["budget"]["total_yen"]) == (
         2,
@@ -335,8 +347,9 @@ async def test_the_portal_lists_projects_and_shows_one_with_its_latest_agreement
     assert [(t["kind"], t["detail"]) for t in detail["timeline"]] == TIMELINE
     sequences = [t["sequence"] for t in detail["timeline"]]
     assert sequences == sorted(sequences)
-    assert detail["timeline"][2]["at"] == "2027-10-02T10:00:00+09:00"
+    assert detail["timeline"][3]["at"] == "2027-10-02T10:00:00+09:00"
     assert "member-1" not in str(detail)
+    assert "member-4" not in str(detail)
     fresh = await get(info_hub, f"/collaboration-projects/{SCREENED}")
     assert (fresh["agreement"], [t["kind"] for t in fresh["timeline"]]) == (None, ["project_created"])
 

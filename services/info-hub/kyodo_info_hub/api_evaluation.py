@@ -66,8 +66,9 @@ class AgreementView(BaseModel):
 class TimelineView(BaseModel):
     sequence: int = Field(description="The evaluation stream's sequence: the timeline's order.")
     kind: str = Field(
-        description="project_created, agreement_concluded, agreement_amended, report_filed, report_overdue, "
-        "project_ended, self_evaluations_unsealed, committee_opened or report_published."
+        description="project_created, criteria_set, agreement_concluded, agreement_amended, report_filed, "
+        "report_overdue, project_ended, self_evaluations_unsealed, committee_opened, committee_substitute_added or "
+        "report_published."
     )
     at: str = Field(description="Asia/Tokyo.")
     detail: dict[str, Any]

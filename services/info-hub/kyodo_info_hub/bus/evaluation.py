@@ -95,6 +95,19 @@ def on_created(envelope: Envelope, tx: Tx) -> None:
     _timeline(tx, envelope, project_id, "project_created", envelope.time, detail)
 
 
+def on_criteria(envelope: Envelope, tx: Tx) -> None:
+    """The center set the project's own evaluation criteria: they replace those published with it."""
+    event = envelope.data
+    assert isinstance(event, ev.CriteriaSet)
+    project_id, criteria = str(event.project_id), [c.model_dump(mode="json") for c in event.criteria]
+    tx.execute(
+        "UPDATE evaluation_projects SET criteria = %s WHERE project_id = %s",
+        (_to_json(criteria), project_id),
+    )
+    detail = {"criteria": [c["key"] for c in criteria]}
+    _timeline(tx, envelope, project_id, "criteria_set", envelope.time, detail)
+
+
 def on_agreement(envelope: Envelope, tx: Tx) -> None:
     event = envelope.data
     assert isinstance(event, ev.AgreementConcluded)
@@ -168,6 +181,10 @@ def on_stage(envelope: Envelope, tx: Tx) -> None:
         }
         _timeline(tx, envelope, project_id, "committee_opened", envelope.time, detail)
         _advance(tx, envelope, project_id, "under_evaluation")
+    elif isinstance(event, ev.CommitteeSubstituteAdded):
+        # As for the opening, nobody is named: that a member joined, and why in general terms.
+        detail = {"reason": event.reason}
+        _timeline(tx, envelope, str(event.project_id), "committee_substitute_added", envelope.time, detail)
 
 
 _REPORT_COLUMNS = (
@@ -223,6 +240,8 @@ HANDLERS: dict[type[Contract], Handler] = {
     ev.ProjectEnded: on_stage,
     ev.SelfEvaluationsUnsealed: on_stage,
     ev.CommitteeOpened: on_stage,
+    ev.CommitteeSubstituteAdded: on_stage,
+    ev.CriteriaSet: on_criteria,
     ev.ReportPublished: on_published,
 }
 # Not followed: ev.ReportReminderDue and ev.SelfEvaluationReminderDue (for notification systems).
