@@ -35,7 +35,6 @@ from support.calls import coordinator, ok
 from support.cli import kyodo_json
 from support.evaluation import values
 from support.evaluation_http import (
-    SourceStream,
     World,
     adopted,
     adoption_arrived,
@@ -57,6 +56,7 @@ from support.evaluation_http import (
 )
 from support.harness import Backend, Platform, eventually, platform, settings_for
 from support.servers import delete_streams_sync, temporary_database
+from support.streams import SourceStream
 
 
 @dataclass(frozen=True)

@@ -445,3 +445,30 @@ def test_a_store_one_revision_behind_is_upgraded_keeping_its_rows_and_older_code
             upgrade_schema(db, lineage_of("registry"))
     finally:
         db.close()
+
+
+def test_a_proposals_store_upgraded_to_its_departments_reads_the_registrys_stream_again(tmp_path: Path) -> None:
+    """Departments created before the upgrade reach the new table: the registry consumer's tracking is forgotten, so
+    it starts again from the stream's first message (a new store has no tracking: nothing changes for it)."""
+    from kyodo_shared.settings import StoreSettings
+    from kyodo_shared.store.db import open_database
+    from kyodo_shared.store.migrations import current_revision, upgrade_kernel, upgrade_schema
+
+    proposals = lineage_of("proposals")
+    before = tmp_path / "revisions"
+    before.mkdir()
+    for revision in proposals.location.glob("proposals_000[123]_*.py"):
+        shutil.copy(revision, before / revision.name)
+    db = open_database(StoreSettings(backend="sqlite", sqlite_path=tmp_path / "proposals.sqlite"))
+    try:
+        upgrade_kernel(db)
+        upgrade_schema(db, Lineage(name="proposals", location=before, head="proposals_0003"))
+        with db.transaction() as tx:
+            tx.execute("INSERT INTO kyodo_consumer_tracking (source, sequence) VALUES ('registry', 41)")
+            tx.execute("INSERT INTO kyodo_consumer_tracking (source, sequence) VALUES ('screening', 7)")
+        upgrade_schema(db, proposals)
+        assert current_revision(db, proposals) == proposals.head
+        with db.transaction() as tx:
+            assert tx.fetchall("SELECT source, sequence FROM kyodo_consumer_tracking") == [("screening", 7)]
+    finally:
+        db.close()

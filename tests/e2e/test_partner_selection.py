@@ -18,23 +18,12 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import httpx
-import nats
 import pytest
-from nats.js.api import StreamConfig
 
-from kyodo_contracts import stream_name, stream_subjects
 from kyodo_contracts.screening import CollaborationForm, DecisionMade, Outcome, ProjectRecord
 from kyodo_proposals.bus_screening import on_decision_made
 from kyodo_proposals.migrations import upgrade
 from kyodo_proposals.screening_view import ScreeningView
-from kyodo_shared.bus.cloudevents import (
-    H_EXPECTED_LAST_SEQ,
-    H_MSG_ID,
-    H_ORIGINATOR_VERSION,
-    Envelope,
-    encode,
-    message_id,
-)
 from kyodo_shared.store.db import Database
 from kyodo_shared.web.devissuer import DevIssuer
 
@@ -42,6 +31,7 @@ from support.bus import published_bodies
 from support.calls import close_and_open_review, coordinator, ok, registered_group, review_board, score, submit
 from support.harness import Backend, Platform, eventually, platform, settings_for
 from support.servers import either_database
+from support.streams import SourceStream, envelope_of
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 FIELD = "screening_decision_id"
@@ -82,54 +72,8 @@ def decided(outcome: Outcome, *, replaces: UUID | None = None, decision_id: UUID
     )
 
 
-def envelope_of(event: DecisionMade, sequence: int) -> Envelope:
-    msg_id = message_id("screening", sequence, 0)
-    return Envelope(
-        id=msg_id,
-        source="/kyodo/screening",
-        type=DecisionMade.ce_type(),
-        time=event.decided_at,
-        subject=str(event.decision_id),
-        sequence=sequence,
-        correlation_id=msg_id,
-        causation_id=msg_id,
-        data=event,
-        notification_id=sequence,
-        index=0,
-    )
-
-
-class ScreeningStream:
-    """The screening service's stream as its relay writes it: one message per notification, in order, each with its
-    message id and the expected last sequence."""
-
-    def __init__(self, nats_url: str, namespace: str) -> None:
-        self.nats_url, self.namespace, self.sequence = nats_url, namespace, 0
-        self.stream = stream_name(namespace, "screening")
-
-    async def create(self) -> None:
-        nc = await nats.connect(self.nats_url)
-        try:
-            config = StreamConfig(name=self.stream, subjects=[stream_subjects(self.namespace, "screening")])
-            await nc.jetstream().add_stream(config)
-        finally:
-            await nc.close()
-
-    async def publish(self, *events: DecisionMade) -> None:
-        nc = await nats.connect(self.nats_url)
-        try:
-            js = nc.jetstream()
-            for event in events:
-                self.sequence += 1
-                envelope = envelope_of(event, self.sequence)
-                headers, body = encode(envelope)
-                headers[H_ORIGINATOR_VERSION] = "1"
-                headers[H_MSG_ID] = envelope.id
-                headers[H_EXPECTED_LAST_SEQ] = str(self.sequence - 1)
-                ack = await js.publish(DecisionMade.subject(self.namespace), body, headers=headers, stream=self.stream)
-                assert ack.seq == self.sequence
-        finally:
-            await nc.close()
+def ScreeningStream(nats_url: str, namespace: str) -> SourceStream:  # noqa: N802 - reads as the stream it is
+    return SourceStream(nats_url, namespace, "screening")
 
 
 def partner_body(committee_id: str, decision_id: UUID | None, **overrides: Any) -> dict[str, Any]:
@@ -363,7 +307,7 @@ def proposals_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Dat
 
 def apply(db: Database, event: DecisionMade, sequence: int) -> None:
     with db.transaction() as tx:
-        on_decision_made(envelope_of(event, sequence), tx)
+        on_decision_made(envelope_of(event, "screening", sequence), tx)
 
 
 def rows(db: Database) -> list[tuple[Any, ...]]:

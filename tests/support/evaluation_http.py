@@ -16,20 +16,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
-import nats
-from nats.js.api import StreamConfig
-
-from kyodo_contracts import Contract, stream_name, stream_subjects
 from kyodo_contracts.proposals import ProposalAdopted
 from kyodo_contracts.screening import CollaborationForm, DecisionMade, Outcome, ProjectRecord
-from kyodo_shared.bus.cloudevents import (
-    H_EXPECTED_LAST_SEQ,
-    H_MSG_ID,
-    H_ORIGINATOR_VERSION,
-    Envelope,
-    encode,
-    message_id,
-)
 
 from support.calls import coordinator, ok
 from support.evaluation import (
@@ -44,11 +32,11 @@ from support.evaluation import (
 from support.harness import Platform, eventually
 from support.lifecycle import GroupClient
 from support.screening import Department, department
+from support.streams import SourceStream
 
 # The published criteria's keys, in their order.
 CRITERIA = ("achievement", "collaboration", "citizen_benefit", "cost_effectiveness", "future_direction")
 MEMBERS = ("ev-chair", "ev-vice", "ev-1", "ev-2", "ev-3")
-ADOPTED_AT = datetime(2027, 3, 1, 10, tzinfo=UTC)
 
 
 # --- the screening stream ---------------------------------------------------------------------------------------
@@ -93,57 +81,6 @@ def decided(
         round_fiscal_year=project.fiscal_year,
         decided_at=datetime(2027, 2, 1, 10, tzinfo=UTC),
     )
-
-
-def envelope_of(event: Contract, source: str, sequence: int) -> Envelope:
-    msg_id = message_id(source, sequence, 0)
-    return Envelope(
-        id=msg_id,
-        source=f"/kyodo/{source}",
-        type=event.ce_type(),
-        time=getattr(event, "decided_at", ADOPTED_AT),
-        subject=str(getattr(event, "decision_id", None) or getattr(event, "proposal_id", source)),
-        sequence=sequence,
-        correlation_id=msg_id,
-        causation_id=msg_id,
-        data=event,
-        notification_id=sequence,
-        index=0,
-    )
-
-
-class SourceStream:
-    """Another service's stream as its relay writes it: one message per notification, in order, each with its
-    message id and the expected last sequence (as ScreeningStream in tests/e2e/test_partner_selection.py)."""
-
-    def __init__(self, nats_url: str, namespace: str, source: str) -> None:
-        self.nats_url, self.namespace, self.source, self.sequence = nats_url, namespace, source, 0
-        self.stream = stream_name(namespace, source)
-
-    async def create(self) -> None:
-        nc = await nats.connect(self.nats_url)
-        try:
-            config = StreamConfig(name=self.stream, subjects=[stream_subjects(self.namespace, self.source)])
-            await nc.jetstream().add_stream(config)
-        finally:
-            await nc.close()
-
-    async def publish(self, *events: Contract) -> None:
-        nc = await nats.connect(self.nats_url)
-        try:
-            js = nc.jetstream()
-            for event in events:
-                self.sequence += 1
-                envelope = envelope_of(event, self.source, self.sequence)
-                headers, body = encode(envelope)
-                headers[H_ORIGINATOR_VERSION] = "1"
-                headers[H_MSG_ID] = envelope.id
-                headers[H_EXPECTED_LAST_SEQ] = str(self.sequence - 1)
-                subject = type(event).subject(self.namespace)
-                ack = await js.publish(subject, body, headers=headers, stream=self.stream)
-                assert ack.seq == self.sequence
-        finally:
-            await nc.close()
 
 
 def adopted(group_id: str) -> ProposalAdopted:

@@ -61,6 +61,8 @@ class CommitteeEvaluation(Aggregate):
         self.decision: dict[str, Any] | None = None
         # Recusals a substitute was added for: they stand (a member's own conflict can no longer be withdrawn).
         self.fixed_recusals: list[str] = []
+        # The published report, once the recommendation is confirmed.
+        self.report: dict[str, Any] | None = None
 
     @staticmethod
     def create_id(project_id: UUID, *args: Any, **kwargs: Any) -> UUID:

@@ -81,7 +81,7 @@ async def _committee(client: httpx.AsyncClient, coordinator: dict[str, str]) -> 
     created.raise_for_status()
     committee_id, etag = str(created.json()["id"]), created.headers["ETag"]
     today = datetime.now(TOKYO).date()
-    term = {"term_start": today.isoformat(), "term_end": today.replace(year=today.year + 2).isoformat()}
+    term = {"term_start": today.isoformat(), "term_end": (today + timedelta(days=730)).isoformat()}
     for index, name in enumerate(("学識経験者 評価委員", "市民公募 評価委員", "市民活動団体 評価委員"), start=1):
         appointed = await client.post(
             f"/committees/{committee_id}/members",

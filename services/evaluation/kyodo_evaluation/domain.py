@@ -72,6 +72,7 @@ class Project(Aggregate):
         self.deadline: str | None = None
         self.self_evaluations: dict[str, dict[str, Any]] = {}
         self.unsealed = False
+        self.recommendation: str | None = None
 
     @staticmethod
     def create_id(project_id: UUID, *args: Any, **kwargs: Any) -> UUID:

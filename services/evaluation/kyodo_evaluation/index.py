@@ -62,7 +62,7 @@ def _project_row(p: Project) -> tuple[str, tuple[Any, ...]]:
         "links": p.links,
         "agreement_version": p.concluded[-1]["version"] if p.concluded else None,
         "period_end": agreement["period_end"] if agreement else None,
-        "recommendation": getattr(p, "recommendation", None),
+        "recommendation": p.recommendation,
     }
     return (
         "INSERT INTO ev_projects (project_id, group_id, department_id, title_ja, source, status, fiscal_year, "

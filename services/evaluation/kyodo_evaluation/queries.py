@@ -45,8 +45,9 @@ class EvaluationQueries(EvaluationBase):
 
     def published_report(self, project_id: UUID) -> dict[str, Any]:
         """The report, public once published (as the contract carries it)."""
+        self.get_project(project_id)
         committee = self.find_committee(project_id)
-        report = getattr(committee, "report", None) if committee is not None else None
+        report = committee.report if committee is not None else None
         if report is None:
             raise Refusal("report_not_published")
         return dict(report)

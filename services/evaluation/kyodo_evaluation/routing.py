@@ -48,5 +48,5 @@ def project_view(project: Project, negotiation: bool = True) -> ProjectView:
         self_evaluations_in=sorted(project.self_evaluations),
         unsealed=project.unsealed,
         overdue=list(project.overdue),
-        recommendation=getattr(project, "recommendation", None),
+        recommendation=project.recommendation,
     )

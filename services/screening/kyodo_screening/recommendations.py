@@ -46,6 +46,11 @@ class _Published:
             and self.fiscal_year < project.fiscal_year
         )
 
+    def precedence(self, project: Screened) -> tuple[bool, int, str, int]:
+        """The project's own first; else the most recent earlier fiscal year's; then the latest published."""
+        own = self.screening_project_id == project.project_id
+        return own, self.fiscal_year or 0, self.published_at, self.sequence
+
     def shown(self, project: Screened) -> dict[str, Any]:
         return {
             "evaluation_project_id": self.evaluation_project_id,
@@ -65,6 +70,7 @@ def recommendations(db: Database, projects: Sequence[Screened]) -> dict[str, dic
         return {}
     ids = sorted({p.project_id for p in projects})
     departments = sorted({p.department_id for p in projects})
+    numbers = sorted({p.project_number for p in projects})
     # The evaluated project's department, number and year from the query table when it holds the project.
     sql = (
         "SELECT r.evaluation_project_id, r.screening_project_id, COALESCE(sp.department_id, r.department_id), "  # noqa: S608
@@ -72,10 +78,11 @@ def recommendations(db: Database, projects: Sequence[Screened]) -> dict[str, dic
         "r.reasons_ja, r.reasons_en, r.published_at, r.source_sequence FROM ev_recommendations r "
         "LEFT JOIN screening_projects sp ON sp.project_id = r.screening_project_id "
         f"WHERE r.screening_project_id IN ({_marks(ids)}) "
-        f"OR COALESCE(sp.department_id, r.department_id) IN ({_marks(departments)})"
+        f"OR (COALESCE(sp.department_id, r.department_id) IN ({_marks(departments)}) "
+        f"AND COALESCE(sp.project_number, r.project_number) IN ({_marks(numbers)}))"
     )
     with db.transaction(read_only=True) as tx:
-        rows = tx.fetchall(sql, [*ids, *departments])
+        rows = tx.fetchall(sql, [*ids, *departments, *numbers])
     published = [
         _Published(
             str(r[0]),
@@ -95,7 +102,7 @@ def recommendations(db: Database, projects: Sequence[Screened]) -> dict[str, dic
     for project in projects:
         matching = [p for p in published if p.applies_to(project)]
         if matching:
-            latest = max(matching, key=lambda p: (p.published_at, p.sequence))
+            latest = max(matching, key=lambda p: p.precedence(project))
             shown[project.project_id] = latest.shown(project)
     return shown
 

@@ -9,8 +9,9 @@ service's contract events (stream KYODO_EVALUATION), in info-hub's own database.
 
 Reminders (`…reminder_due`) are for mail and notification systems, not the portal: info-hub has no handler for
 them, so its consumer advances past them (a known contract it does not follow). Every write is an upsert keyed by
-id or sequence, guarded by the source sequence, so a message applied twice (or a replay from an earlier position)
-changes nothing.
+id or sequence, and the stage and the report are guarded by the source sequence, so a message applied twice changes
+nothing (the criteria a project's center set are written as they come: the service sets them once, before the
+agreement).
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """The registry's departments (部署), so a call can name the department that runs it (担当部署).
 
-A read model of the registry's stream (`registry.department.created`), rebuildable like the other `reg_*` tables:
-a store migrated to this revision fills it as departments are created, and `kyodo replay proposals --from-scratch`
-fills it with the departments created before the upgrade.
+A read model of the registry's stream (`registry.department.created`), rebuildable like the other `reg_*` tables.
+A store upgraded to this revision had applied the registry's stream past every department created so far, so its
+registry consumer starts again from the stream's beginning: the tracking is forgotten, the durable consumer is
+recreated from the first message (bus/durable.py), and the handlers, all upserts keyed by ids, apply the history
+again in order — the departments included. A new store has no tracking yet: nothing to forget.
 
 Revision ID: proposals_0004
 Revises: proposals_0003
@@ -28,3 +30,5 @@ def upgrade() -> None:
         sa.Column("name_ja", sa.Text, nullable=False),
         sa.Column("name_en", sa.Text),
     )
+    if sa.inspect(op.get_bind()).has_table("kyodo_consumer_tracking"):
+        op.execute("DELETE FROM kyodo_consumer_tracking WHERE source = 'registry'")
