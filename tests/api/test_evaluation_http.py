@@ -23,8 +23,8 @@ import pytest
 import pytest_asyncio
 
 from kyodo_contracts.screening import CollaborationForm, Outcome
-from kyodo_evaluation.bus_sources import adoption_project_id
 from kyodo_evaluation.committee import committee_evaluation_id
+from kyodo_evaluation.domain import adoption_project_id
 from kyodo_evaluation.messages import MESSAGES
 from kyodo_evaluation.vocabulary import DEFAULT_CRITERIA
 from kyodo_shared.domain.actors import Principal, Role

@@ -18,7 +18,7 @@ from uuid import UUID
 
 import httpx
 
-from kyodo_evaluation.bus_sources import adoption_project_id
+from kyodo_evaluation.domain import adoption_project_id
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.bus import published_bodies

@@ -20,6 +20,7 @@ from kyodo_contracts import registry as r
 from kyodo_contracts import registry_org as o
 from kyodo_contracts import screening as s
 from kyodo_evaluation import bus_registry, bus_sources, migrations
+from kyodo_evaluation.domain import adoption_project_id
 from kyodo_evaluation.registry_view import ActingChair, Board, DepartmentRow, GroupRow, RegistryView, project_matter
 from kyodo_evaluation.sources_view import ScreeningDecision, SourcesView
 from kyodo_shared.bus.cloudevents import Envelope, message_id
@@ -317,7 +318,7 @@ def test_an_adoption_is_kept_and_schedules_its_project_once_however_often_it_is_
     envelope = feed.envelope(adopted)
     feed.apply(envelope)
     feed.apply(envelope)  # redelivered: the consumer crashed after the handler, before its ack
-    project_id = bus_sources.adoption_project_id(proposal_id)
+    project_id = adoption_project_id(proposal_id)
     assert project_id == uuid.uuid5(uuid.NAMESPACE_URL, f"kyodo:evaluation:adoption:{proposal_id}")
     payload = {
         "call_id": str(call_id),
@@ -356,7 +357,7 @@ def test_an_adoption_naming_its_department_carries_it_to_the_project(db: Databas
         )
     )
     (timer,) = timers(db)
-    assert timer[2] == str(bus_sources.adoption_project_id(proposal_id))
+    assert timer[2] == str(adoption_project_id(proposal_id))
     assert timer[4]["department_id"] == str(DEPT)
     assert timer[4]["title_ja"] is None
     assert timer[4]["screening_decision_id"] is None

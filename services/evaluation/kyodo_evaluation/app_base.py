@@ -145,11 +145,7 @@ class EvaluationBase(Application[UUID]):
                 self.timers.schedule(REPORT_REMINDER_TIMER, pid, remind_at, payload)
             self.timers.schedule(REPORT_DUE_TIMER, pid, tokyo_midnight(due + timedelta(days=1)), payload)
         end = date.fromisoformat(agreement["period_end"])
-        self.timers.schedule(END_TIMER, pid, tokyo_midnight(end + timedelta(days=1)), {"period_end": text_of(end)})
-
-
-def text_of(day: date) -> str:
-    return day.isoformat()
+        self.timers.schedule(END_TIMER, pid, tokyo_midnight(end + timedelta(days=1)), {"period_end": end.isoformat()})
 
 
 def deadline_after(period_end: date) -> datetime:

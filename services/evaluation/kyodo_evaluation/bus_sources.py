@@ -17,11 +17,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
 
 from kyodo_contracts import Contract
 from kyodo_contracts import proposals as p
 from kyodo_contracts import screening as s
+from kyodo_evaluation.domain import adoption_project_id
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import Handler
 from kyodo_shared.store.db import Tx
@@ -32,11 +32,6 @@ SOURCE_READ_MODELS = ["ev_adoptions", "ev_screening_decisions"]
 CREATE_TIMER = "evaluation.project.create"
 # The due time of a creation: long past on every clock.
 AT_ONCE = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-def adoption_project_id(proposal_id: UUID) -> UUID:
-    """The id of the project an adoption creates: the same for every delivery of the adoption."""
-    return uuid5(NAMESPACE_URL, f"kyodo:evaluation:adoption:{proposal_id}")
 
 
 def _text(value: object | None) -> str | None:

@@ -21,6 +21,12 @@ from kyodo_shared.domain.refusals import Refusal
 _NAMESPACE = UUID("6c1d2b7e-93a4-4f51-8e0a-2f7d5c9b1a64")
 
 
+def adoption_project_id(proposal_id: UUID) -> UUID:
+    """The id of the project an adoption creates: the same for every delivery of the adoption (the consumer's timer
+    and a coordinator naming its department derive it alike)."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"kyodo:evaluation:adoption:{proposal_id}")
+
+
 def screening_project_id(decision_id: UUID, group_id: UUID) -> UUID:
     """One project per screening decision and partner group: a retried creation finds the one it made."""
     return uuid.uuid5(_NAMESPACE, f"screening:{decision_id}:{group_id}")

@@ -23,15 +23,17 @@ def project_index(app: Any, events: Sequence[Any]) -> Callable[[Tx], None]:
     current version, and a timeline row per public project event."""
     statements: list[tuple[str, tuple[Any, ...]]] = []
     projects: dict[str, Project] = {}
-    for e in events:
-        aggregate = app.repository.get(e.originator_id)
+    # Each aggregate the events touched, read once (a committee's events stand for its project's row).
+    touched = {e.originator_id: app.repository.get(e.originator_id) for e in events}
+    for aggregate in touched.values():
         if isinstance(aggregate, CommitteeEvaluation):
             aggregate = app.repository.get(aggregate.project_id)
         if isinstance(aggregate, Project):
             projects[str(aggregate.id)] = aggregate
-            name = type(e).__name__
-            if isinstance(app.repository.get(e.originator_id), Project) and name in TIMELINE:
-                statements.append(_timeline_row(e, name))
+    for e in events:
+        name = type(e).__name__
+        if isinstance(touched[e.originator_id], Project) and name in TIMELINE:
+            statements.append(_timeline_row(e, name))
     for project in projects.values():
         statements.append(_project_row(project))
 

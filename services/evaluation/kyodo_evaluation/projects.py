@@ -21,8 +21,7 @@ from kyodo_evaluation.app_base import (
     EvaluationBase,
     deadline_after,
 )
-from kyodo_evaluation.bus_sources import adoption_project_id
-from kyodo_evaluation.domain import Project, screening_project_id
+from kyodo_evaluation.domain import Project, adoption_project_id, screening_project_id
 from kyodo_evaluation.vocabulary import DEFAULT_CRITERIA, NO_CALL_FORMS, Partner, Source
 from kyodo_shared.audit.jcs import canonicalize
 from kyodo_shared.domain.actors import Actor, Role
