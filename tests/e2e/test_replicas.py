@@ -139,6 +139,12 @@ def _outside_a_write(tmp_path: Path) -> bool:
     return _sqlite_writable(tmp_path)
 
 
+def _stopped(pid: int) -> bool:
+    """Whether every thread of the process is in the stopped state (`T` in /proc/<pid>/task/*/stat)."""
+    tasks = Path(f"/proc/{pid}/task")
+    return all((t / "stat").read_text().rsplit(")", 1)[1].split()[0] in ("T", "t") for t in tasks.iterdir())
+
+
 async def pause_outside_a_write(holder: Replica, tmp_path: Path) -> None:
     """SIGSTOP the holder at a moment it holds no write lock. A process paused *inside* a write transaction (the
     chain, a projection, a checkpoint or a lease renewal after an event) keeps its locks until it resumes — on SQLite
@@ -148,11 +154,23 @@ async def pause_outside_a_write(holder: Replica, tmp_path: Path) -> None:
     pid = holder.proc.pid  # type: ignore[attr-defined]
     for _ in range(100):
         os.kill(pid, signal.SIGSTOP)
+        # kill() returns before every thread has stopped: a thread still running could take a lock just after the
+        # check below. Look only once the kernel shows each thread stopped.
+        await eventually(lambda: _stopped(pid), timeout=10, interval=0.005)
         if await asyncio.to_thread(_outside_a_write, tmp_path):
             return
         os.kill(pid, signal.SIGCONT)
         await asyncio.sleep(0.05)  # poll interval: let it finish the write it was in
     raise AssertionError("the holder never paused outside a write transaction")
+
+
+async def taken_by(standby: Replica, holder: Replica, tmp_path: Path) -> None:
+    """Wait for the standby to hold the relay's lease; if it never does, say what both replicas last logged."""
+    try:
+        await eventually(lambda: lease_holder(tmp_path) == standby.replica_id, timeout=15)
+    except AssertionError:
+        tails = {r.replica_id: r.log.read_text().splitlines()[-15:] for r in (standby, holder)}
+        raise AssertionError(f"the standby never took the lease (held by {lease_holder(tmp_path)}): {tails}") from None
 
 
 async def stream(nats_url: str, namespace: str) -> list[tuple[int, str]]:
@@ -235,7 +253,7 @@ async def test_a_paused_holder_that_lost_its_lease_appends_nothing_when_it_resum
         published_before = await asyncio.to_thread(holder.published)
         await pause_outside_a_write(holder, tmp_path)
         try:
-            await eventually(lambda: lease_holder(tmp_path) == standby.replica_id, timeout=15)
+            await taken_by(standby, holder, tmp_path)
             for n in range(1, 4):
                 await apply_via(standby, token, n)
 
