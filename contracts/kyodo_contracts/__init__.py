@@ -19,7 +19,17 @@ from kyodo_contracts.base import Contract, ContractModel, parse_type, stream_nam
 @functools.cache
 def catalog() -> dict[str, type[Contract]]:
     """Every published contract, by CloudEvents type."""
-    from kyodo_contracts import audit, evaluation, proposals, registry, registry_org, screening
+    from kyodo_contracts import (
+        audit,
+        evaluation,
+        info_hub_cases,
+        info_hub_news,
+        info_hub_trainings,
+        proposals,
+        registry,
+        registry_org,
+        screening,
+    )
 
     published = (
         *registry.PUBLISHED,
@@ -27,6 +37,9 @@ def catalog() -> dict[str, type[Contract]]:
         *proposals.PUBLISHED,
         *screening.PUBLISHED,
         *evaluation.PUBLISHED,
+        *info_hub_news.PUBLISHED,
+        *info_hub_trainings.PUBLISHED,
+        *info_hub_cases.PUBLISHED,
         *audit.PUBLISHED,
     )
     return {c.ce_type(): c for c in published}

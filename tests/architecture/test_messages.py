@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from kyodo_info_hub.messages import MESSAGES as INFO_HUB
+from kyodo_info_hub.messages import TERMS as INFO_HUB_TERMS
 from kyodo_proposals.messages import MESSAGES as PROPOSALS
 from kyodo_registry.messages import MESSAGES as REGISTRY
 from kyodo_registry.messages import TERMS as REGISTRY_TERMS
@@ -17,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SERVICES = {
     "registry": (ROOT / "services/registry/kyodo_registry", MessageTable(REGISTRY, terms=REGISTRY_TERMS)),
     "proposals": (ROOT / "services/proposals/kyodo_proposals", MessageTable(PROPOSALS)),
-    "info-hub": (ROOT / "services/info-hub/kyodo_info_hub", MessageTable()),
+    "info-hub": (ROOT / "services/info-hub/kyodo_info_hub", MessageTable(*INFO_HUB, terms=INFO_HUB_TERMS)),
     "kernel": (ROOT / "shared/kyodo_shared", MessageTable()),
 }
 

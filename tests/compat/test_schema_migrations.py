@@ -161,6 +161,10 @@ ADDED_TABLES = {
         "evaluation_agreements",
         "evaluation_timeline",
         "evaluation_reports",
+        # info_hub_0004: who acts for whom at the center.
+        "hub_group_people",
+        "hub_staff",
+        "hub_liaisons",
     },
 }
 ADDED_PG_TABLES = {"proposals": {"proposals_sealed_events"}}
@@ -193,14 +197,15 @@ def without_added(table: str, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ..
 
 
 def rewritten(table: str, rows: list[tuple[Any, ...]], where: str = "") -> list[tuple[Any, ...]]:
-    """store-v1's rows as later revisions leave them: vault_0002 changes values, and proposals_0004 forgets the
-    proposals store's tracking of the registry's stream (so its consumer reads it again, filling `reg_departments`).
+    """store-v1's rows as later revisions leave them: vault_0002 changes values, and proposals_0004 and info_hub_0004
+    forget those stores' tracking of the registry's stream (so their consumers read it again, filling `reg_departments`
+    and info-hub's `hub_group_people`, `hub_staff`, `hub_liaisons`).
 
     vault_0002 moves each retention end to the first Asia/Tokyo midnight at or after it, in UTC with microseconds.
     store-v1 wrote every end at 07:47 UTC (16:47 in Tokyo, the same date), so each becomes 15:00 UTC of its own
     date (tests/compat/test_vault_retention_migration.py derives the other cases).
     """
-    if (where, table) == ("proposals", "kyodo_consumer_tracking"):
+    if (where, table) in {("proposals", "kyodo_consumer_tracking"), ("info-hub", "kyodo_consumer_tracking")}:
         return [row for row in rows if row[0] != "registry"]
     if table != "kyodo_retention":
         return rows

@@ -1,7 +1,5 @@
-"""info-hub's application: its event store, and the public portal's queries over the read models `bus` keeps.
-
-info-hub takes no commands from the public: everything it shows arrives from the other services' streams. Its own
-store records only what the kernel writes there (operators' retry/skip of parked messages, signed checkpoints).
+"""info-hub's application: the center's own use cases (news, trainings, the coordination window, opinion exchange
+— mixins on `app_base.InfoHubBase`), and the public portal's queries over the read models `bus` keeps.
 """
 
 from __future__ import annotations
@@ -9,15 +7,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
-from eventsourcing.application import Application
-
+from kyodo_info_hub.cases_app import CaseCommands
+from kyodo_info_hub.exchange_app import ExchangeCommands
+from kyodo_info_hub.news_app import NewsCommands
+from kyodo_info_hub.trainings_app import TrainingCommands
 from kyodo_shared.store.db import Database, Row
 from kyodo_shared.store.search import search_clauses
 
 
-class InfoHubApplication(Application[UUID]):
+class InfoHubApplication(NewsCommands, ExchangeCommands, TrainingCommands, CaseCommands):
+    """The civic activity center's domain: each part's aggregates are event-sourced in info-hub's own store."""
+
     # The name of its tables and PostgreSQL application: stored data depends on it, never rename it.
     name = "info_hub"
 

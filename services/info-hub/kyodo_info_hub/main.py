@@ -1,19 +1,23 @@
-"""info-hub composition root: `create_app(settings)` wires the kernel, the read models fed from the bus, and the
-public routes — all through constructors, nothing set on an object afterwards.
+"""info-hub composition root: `create_app(settings)` wires the kernel, the center's application (news, trainings,
+the coordination window, opinion exchange), the read models fed from the bus, and the routes — all through
+constructors, nothing set on an object afterwards.
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
+from kyodo_info_hub import api_cases, api_exchange, api_news, api_trainings, cases_index, news_index, trainings_index
 from kyodo_info_hub.api import routers
 from kyodo_info_hub.api_evaluation import routers as evaluation_routers
 from kyodo_info_hub.api_register import router as register_router
 from kyodo_info_hub.app import InfoHubApplication
 from kyodo_info_hub.bus import READ_MODELS, SUBSCRIPTIONS
-from kyodo_info_hub.messages import TERMS
+from kyodo_info_hub.bus_center import OUTBOUND, POLICY
+from kyodo_info_hub.messages import MESSAGES, TERMS
 from kyodo_info_hub.migrations import upgrade
 from kyodo_info_hub.open_register import routers as open_register_routers
+from kyodo_info_hub.people_view import PeopleView
 from kyodo_info_hub.settings import InfoHubSettings
 from kyodo_shared.runtime import Kernel, open_foundation
 from kyodo_shared.service import ServiceSpec
@@ -27,30 +31,61 @@ SERVICE_NAME = "info-hub"
 
 def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | None = None) -> FastAPI:
     settings = settings or InfoHubSettings()
+    center = settings.center if isinstance(settings, InfoHubSettings) else InfoHubSettings().center
     base = open_foundation(SERVICE_NAME, settings)
-    upgrade(base.store.db)  # the read models' tables: info-hub's migration lineage
-    app = base.store.construct(lambda env: InfoHubApplication(env=env))
+    store = base.store
+    upgrade(store.db)  # the read models' and query tables: info-hub's migration lineage
+    app = store.construct(
+        lambda env: InfoHubApplication(
+            env=env,
+            clock=base.clock,
+            timers=store.timers,
+            vault=store.vault,
+            people=PeopleView(store.db),
+            center=center,
+        )
+    )
     kernel = Kernel(
         service=SERVICE_NAME,
         settings=settings,
-        store=base.store,
+        store=store,
         application=app,
         service_clock=base.clock,
         replica=base.replica,
         keys=base.keys,
+        mapper=OUTBOUND,
+        visibility=POLICY,
         subscriptions=list(SUBSCRIPTIONS),
         read_models=list(READ_MODELS),
+        projections={**news_index.PROJECTIONS, **trainings_index.PROJECTIONS, **cases_index.PROJECTIONS},
+        timer_actions={
+            **app.news_timer_actions(),
+            **app.exchange_timer_actions(),
+            **app.training_timer_actions(),
+            **app.case_timer_actions(),
+        },
     )
     return create_service_app(
         kernel=kernel,
         verifier=verifier or JwksVerifier(settings.auth),
         title="Kyodo info-hub (こくぶんじ市民活動センター)",
         description=(
-            "The civic activity center's public portal: the group directory, open calls, the screening register "
-            "(事業の選別の結果), collaboration projects and their evaluation reports (協働事業と評価結果), open data."
+            "The civic activity center: news (お知らせ), trainings and courses (研修会・講座), the coordination window "
+            "(総合的な窓口), opinion exchange (意見交換); and the public portal: the group directory, open calls, the "
+            "screening register (事業の選別の結果), collaboration projects and their evaluation reports "
+            "(協働事業と評価結果), open data."
         ),
-        routers=[*routers, register_router, *open_register_routers, *evaluation_routers],
-        messages=MessageTable(terms=TERMS),
+        routers=[
+            *routers,
+            register_router,
+            *open_register_routers,
+            *evaluation_routers,
+            *api_news.ROUTERS,
+            *api_exchange.ROUTERS,
+            *api_trainings.ROUTERS,
+            *api_cases.ROUTERS,
+        ],
+        messages=MessageTable(*MESSAGES, terms=TERMS),
     )
 
 

@@ -4,6 +4,7 @@
 |---|---|---|
 | registry (KYODO_REGISTRY) | `directory` (`directory_groups`) | `/groups` |
 | registry (KYODO_REGISTRY) | `departments` (`hub_departments`) | department names in `/screening/…` |
+| registry (KYODO_REGISTRY) | `people` (`hub_group_people`, `hub_staff`, `hub_liaisons`) | never: who acts for whom |
 | checkpoints (KYODO_CHECKPOINTS) | `open_data` (`open_checkpoints`, `open_keys`) | `/open-data/…` |
 | proposals (KYODO_PROPOSALS) | `calls` (`portal_calls`) | `/calls` |
 | screening (KYODO_SCREENING) | `screening` (`screening_*`: projects, rounds, decisions, forms) | `/screening/…` |
@@ -23,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from kyodo_contracts import Contract
-from kyodo_info_hub.bus import calls, departments, directory, evaluation, open_data, screening
+from kyodo_info_hub.bus import calls, departments, directory, evaluation, open_data, people, screening
 from kyodo_shared.bus.consumer import Handler
 from kyodo_shared.runtime import Subscription
 
@@ -42,7 +43,7 @@ def merged(*tables: Mapping[type[Contract], Handler]) -> dict[type[Contract], Ha
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(
         source="registry",
-        handlers=merged(directory.HANDLERS, departments.HANDLERS),
+        handlers=merged(directory.HANDLERS, departments.HANDLERS, people.HANDLERS),
         batch_handlers=directory.BATCH_HANDLERS,
     ),
     Subscription(source="checkpoints", handlers=open_data.HANDLERS),
@@ -54,6 +55,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
 READ_MODELS: tuple[str, ...] = (
     *directory.TABLES,
     *departments.TABLES,
+    *people.TABLES,
     *open_data.TABLES,
     *calls.TABLES,
     *screening.TABLES,

@@ -1,0 +1,8 @@
+"""The center's cases: query tables projected from info-hub's own events (lists read these; commands never decide
+from them)."""
+
+from __future__ import annotations
+
+from kyodo_shared.tasks.projection import ProjectionHandler
+
+PROJECTIONS: dict[str, ProjectionHandler] = {}

@@ -1,0 +1,7 @@
+"""Refusals of the center's news (see `messages.py`)."""
+
+from __future__ import annotations
+
+from kyodo_shared.web.messages import Message
+
+MESSAGES: dict[str, Message] = {}
