@@ -1,12 +1,251 @@
-"""The center's cases: use cases (a mixin of `InfoHubApplication`, on `app_base.InfoHubBase`)."""
+"""The coordination window's use cases (a mixin of `InfoHubApplication`, on `app_base.InfoHubBase`): raising a case,
+routing it to departments with an acknowledgement deadline (a durable timer per department), their
+acknowledgements, matching directory groups (the application finds them, each with its reasons), invitations,
+links, the outcome; and the month's published figures (a timer at the first midnight of the next month).
+
+Who acts is decided from info-hub's own view of the registry (`people_view`); commands never read the cases'
+query tables.
+"""
 
 from __future__ import annotations
 
-from kyodo_info_hub.app_base import InfoHubBase
-from kyodo_shared.tasks.timers import Action
+import uuid
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+import structlog
+from eventsourcing.persistence import IntegrityError
+
+from kyodo_info_hub.app_base import tokyo_midnight
+from kyodo_info_hub.cases import Case, LinkKind, MonthlyFigures, Outcome, RaiserKind, Urgency, figures_id
+from kyodo_info_hub.cases_figures import compute, first_day, month_of, next_month
+from kyodo_info_hub.cases_queries import CaseReads
+from kyodo_info_hub.people_view import GroupCard
+from kyodo_shared.domain.actors import Actor, Role
+from kyodo_shared.domain.refusals import Expected, Refusal
+from kyodo_shared.domain.text import normalize
+from kyodo_shared.tasks.timers import Action, Timer
+
+log = structlog.get_logger(__name__)
+
+ACKNOWLEDGE_TIMER = "info_hub.case.acknowledge_due"
+FIGURES_TIMER = "info_hub.cases.monthly_figures"
+# A citizen's contact details, sealed under a subject id of their own (the vault's retention for this kind).
+CONTACT_RECORD = "case_contact"
+_CASE_TOPICS = tuple(
+    f"kyodo_info_hub.cases:Case.{name}"
+    for name in ("Raised", "Routed", "Acknowledged", "AcknowledgementOverdue", "Closed")
+)
 
 
-class CaseCommands(InfoHubBase):
+def timer_trace(timer: Timer, actor: str) -> dict[str, str]:
+    return {"correlation_id": timer.timer_id, "causation_id": timer.timer_id, "actor": actor}
+
+
+def matches(case: Case, groups: list[GroupCard]) -> list[dict[str, Any]]:
+    """Registered groups sharing a field of activity or the area (Japanese-normalized), each with its reasons
+    (the case's fields it shares, the area when equal); most shared fields first, the area next, then by name."""
+    wanted = {normalize(f): f for f in case.fields_of_activity}
+    area = normalize(case.area) if case.area else ""
+    found: list[dict[str, Any]] = []
+    for group in groups:
+        if case.raiser_kind == RaiserKind.GROUP.value and group.group_id == case.raiser_id:
+            continue
+        own = {normalize(f) for f in group.fields_of_activity}
+        fields = [wanted[k] for k in wanted if k in own]
+        reasons: dict[str, Any] = {}
+        if fields:
+            reasons["fields"] = fields
+        if area and normalize(group.area) == area:
+            reasons["area"] = case.area
+        if reasons:
+            found.append({"group_id": group.group_id, "name": group.name, "reasons": reasons})
+    return sorted(found, key=lambda s: (-len(s["reasons"].get("fields", [])), "area" not in s["reasons"], s["name"]))
+
+
+class CaseCommands(CaseReads):
     def case_timer_actions(self) -> dict[str, Action]:
         """The durable timers of this part and what each does when due."""
-        return {}
+        return {ACKNOWLEDGE_TIMER: self.acknowledgement_due, FIGURES_TIMER: self.figures_due}
+
+    # --- raising ---------------------------------------------------------------------------------------------
+
+    def raise_case(
+        self,
+        actor: Actor,
+        raiser: RaiserKind,
+        raiser_id: UUID | None,
+        problem_ja: str,
+        problem_en: str | None,
+        fields_of_activity: list[str],
+        area: str,
+        urgency: Urgency,
+        contact: dict[str, str] | None,
+    ) -> Case:
+        """By a group's representative or contact (naming it), a department's liaison (naming it), or the center
+        on behalf of a group, a department or a citizen (whose contact details, if any, are sealed)."""
+        center = actor.has(Role.COORDINATOR)
+        party = str(raiser_id) if raiser_id is not None else None
+        if raiser is RaiserKind.GROUP:
+            assert party is not None
+            if self.people.group(party) is None:
+                raise Refusal("case_group_unknown", field="group_id", rule="case_group_unknown")
+            if not (center or self.people.acts_for(actor.sub, party)):
+                raise Refusal("case_not_for_this_group")
+        elif raiser is RaiserKind.DEPARTMENT:
+            assert party is not None
+            if not self.people.department_exists(party):
+                raise Refusal("case_department_unknown", field="department_id", rule="case_department_unknown")
+            if not (center or self.people.is_liaison(actor.sub, party, self.today())):
+                raise Refusal("case_not_the_liaison")
+        else:
+            self._coordinator(actor)
+        if contact and raiser is not RaiserKind.CITIZEN:
+            raise Refusal("contact_for_citizens_only", field="contact", rule="contact_for_citizens_only")
+        now = self.now()
+        sealed = None
+        if contact:
+            # A subject id of the citizen's own: erasing it (key destruction) leaves the case and its figures whole.
+            sealed = self.vault.encrypt(f"case-contact:{uuid.uuid4()}", CONTACT_RECORD, dict(contact), now)
+        case = Case(
+            raiser.value,
+            party,
+            actor.sub,
+            center,
+            problem_ja,
+            problem_en,
+            list(fields_of_activity),
+            area,
+            urgency.value,
+            sealed,
+            now.isoformat(),
+            actor.trace_dict(),
+        )
+        self.save(case)
+        self._schedule_figures(month_of(now))
+        log.info("case_raised", case_id=str(case.id), raiser=raiser.value, urgency=urgency.value)
+        return case
+
+    # --- routing and acknowledgement -------------------------------------------------------------------------
+
+    def route_case(self, actor: Actor, expected: Expected, case_id: UUID, department_ids: list[UUID]) -> Case:
+        self._coordinator(actor)
+        case = self._case(case_id, expected)
+        for n, department in enumerate(department_ids):
+            if not self.people.department_exists(str(department)):
+                raise Refusal("case_department_unknown", field=f"department_ids.{n}", rule="case_department_unknown")
+        due = tokyo_midnight(self.today() + timedelta(days=self.center.acknowledge_days + 1))
+        now = self.now()
+        case.route([str(d) for d in department_ids], due.isoformat(), actor.sub, now.isoformat(), actor.trace_dict())
+        self.save(case)
+        for department in department_ids:
+            # One timer per department (the timer's id derives from its aggregate id and time).
+            aggregate = f"{case.id}:{department}"
+            self.timers.schedule(
+                ACKNOWLEDGE_TIMER, aggregate, due, {"case_id": str(case.id), "department_id": str(department)}
+            )
+        return case
+
+    def acknowledge_case(self, actor: Actor, case_id: UUID, department_id: UUID) -> Case:
+        """The routed department's liaison (on today's appointment) takes the case up."""
+        case = self._get(case_id, Case, "case_not_found")
+        department = str(department_id)
+        if self.case_access(actor, case) is None:
+            raise Refusal("case_not_found")
+        if not self.people.is_liaison(actor.sub, department, self.today()):
+            raise Refusal("case_not_the_liaison")
+        case.acknowledge(department, actor.sub, self.now().isoformat(), actor.trace_dict())
+        self.save(case)
+        return case
+
+    def acknowledgement_due(self, timer: Timer) -> None:
+        """The deadline passed: recorded overdue once, if the department still has not acknowledged."""
+        case = self._find(UUID(timer.payload["case_id"]), Case)
+        if case is None:
+            return
+        if case.mark_overdue(str(timer.payload["department_id"]), self.now().isoformat()):
+            self.save(case)
+            log.info("case_acknowledgement_overdue", case_id=str(case.id), department_id=timer.payload["department_id"])
+
+    # --- matching groups, invitations, links, the outcome ----------------------------------------------------
+
+    def suggest_groups(self, actor: Actor, expected: Expected, case_id: UUID) -> Case:
+        self._coordinator(actor)
+        case = self._case(case_id, expected)
+        found = matches(case, self.people.registered_groups())
+        case.suggest(found, actor.sub, self.now().isoformat(), actor.trace_dict())
+        self.save(case)
+        return case
+
+    def invite_groups(self, actor: Actor, expected: Expected, case_id: UUID, group_ids: list[UUID]) -> Case:
+        """Among those suggested or any registered group of the directory."""
+        self._coordinator(actor)
+        case = self._case(case_id, expected)
+        for n, group_id in enumerate(group_ids):
+            card = self.people.group(str(group_id))
+            if card is None or card.status != "registered":
+                raise Refusal("case_group_not_registered", field=f"group_ids.{n}", rule="case_group_not_registered")
+        case.invite([str(g) for g in group_ids], actor.sub, self.now().isoformat(), actor.trace_dict())
+        self.save(case)
+        return case
+
+    def link_case(self, actor: Actor, expected: Expected, case_id: UUID, kind: LinkKind, target_id: UUID) -> Case:
+        self._coordinator(actor)
+        case = self._case(case_id, expected)
+        case.link(kind, str(target_id), actor.sub, self.now().isoformat(), actor.trace_dict())
+        self.save(case)
+        return case
+
+    def close_case(
+        self, actor: Actor, expected: Expected, case_id: UUID, outcome: Outcome, reason_ja: str, reason_en: str | None
+    ) -> Case:
+        self._coordinator(actor)
+        case = self._case(case_id, expected)
+        case.close(outcome, reason_ja, reason_en, actor.sub, self.now().isoformat(), actor.trace_dict())
+        self.save(case)
+        return case
+
+    # --- the month's figures ---------------------------------------------------------------------------------
+
+    def _schedule_figures(self, month: str) -> None:
+        """The figures of `month` at the first midnight after it (scheduling it again changes nothing)."""
+        due = tokyo_midnight(first_day(next_month(month)))
+        self.timers.schedule(FIGURES_TIMER, str(figures_id(month)), due, {"month": month})
+
+    def figures_due(self, timer: Timer) -> None:
+        month = str(timer.payload["month"])
+        self.publish_figures(month, "timer")
+        self._schedule_figures(next_month(month))
+
+    def publish_figures(self, month: str, trigger: str) -> MonthlyFigures | None:
+        """Computed from every case event stored; once per month (None when it was already published)."""
+        if self._find(figures_id(month), MonthlyFigures) is not None:
+            return None
+        events: list[Any] = []
+        start = 0
+        while True:
+            batch = self.recorder.select_notifications(
+                start=start, limit=500, topics=_CASE_TOPICS, inclusive_of_start=False
+            )
+            if not batch:
+                break
+            events.extend(self.mapper.to_domain_event(n) for n in batch)
+            start = batch[-1].id
+        figures = MonthlyFigures(month, compute(month, events), self.now().isoformat(), trigger)
+        try:
+            self.save(figures)
+        except IntegrityError:
+            return None  # another replica published it first
+        log.info("case_figures_published", month=month, trigger=trigger)
+        return figures
+
+    def publish_past_figures(self, actor: Actor, month: str) -> MonthlyFigures:
+        """A coordinator publishes a month that is over and has none (before the timer existed, say)."""
+        self._coordinator(actor)
+        if month >= month_of(self.now()):
+            raise Refusal("month_not_over", field="month", rule="month_not_over")
+        published = self.publish_figures(month, "coordinator")
+        if published is None:
+            raise Refusal("figures_published", month=month)
+        return published

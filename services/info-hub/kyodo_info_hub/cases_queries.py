@@ -1,0 +1,86 @@
+"""Who reads which case of the coordination window, and what: the case whole for its parties (the raising group's
+people, the raising department's liaison, routed departments' liaisons and staff), the center and auditors; an
+invited group's people from their invitation on; nobody else (as if it did not exist). Lists and the history come
+from the query tables (`cases_index`), the case itself from the store.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from kyodo_info_hub import cases_index
+from kyodo_info_hub.app_base import InfoHubBase
+from kyodo_info_hub.cases import Case, MonthlyFigures, RaiserKind, figures_id
+from kyodo_shared.domain.actors import Actor, Role
+from kyodo_shared.domain.refusals import Expected, Refusal
+
+ALL, INVITED = "all", "invited"
+
+
+class CaseReads(InfoHubBase):
+    def _case(self, case_id: UUID, expected: Expected) -> Case:
+        return self._load(case_id, Case, "case_not_found", expected)
+
+    def case_access(self, actor: Actor, case: Case) -> str | None:
+        """`all` (the center, auditors, the raiser, routed departments' liaisons and staff), `invited` (an invited
+        group's people: from the invitation on), or None (as if it did not exist)."""
+        if actor.has(Role.COORDINATOR) or actor.has(Role.AUDITOR):
+            return ALL
+        sub, today = actor.sub, self.today()
+        if case.raiser_kind == RaiserKind.GROUP.value and self.people.acts_for(sub, str(case.raiser_id)):
+            return ALL
+        liaison_of = set(self.people.liaison_departments(sub, today))
+        if case.raiser_kind == RaiserKind.DEPARTMENT.value and case.raiser_id in liaison_of:
+            return ALL
+        routed = set(case.routings)
+        if routed & liaison_of or routed & set(self.people.staff_departments(sub, today)):
+            return ALL
+        if any(self.people.acts_for(sub, g) for g in case.invited):
+            return INVITED
+        return None
+
+    def read_case(self, actor: Actor, case_id: UUID) -> tuple[Case, str]:
+        case = self._get(case_id, Case, "case_not_found")
+        access = self.case_access(actor, case)
+        if access is None:
+            raise Refusal("case_not_found")
+        return case, access
+
+    def case_contact(self, actor: Actor, case: Case) -> dict[str, Any] | None:
+        """A citizen's contact details, for the center only; None once erased (or none given)."""
+        if case.contact is None or not actor.has(Role.COORDINATOR):
+            return None
+        return self.vault.decrypt(case.contact)
+
+    def case_history(self, actor: Actor, case_id: UUID) -> list[dict[str, Any]]:
+        """In order; an invited group's people see the raising and what followed their group's invitation."""
+        case, access = self.read_case(actor, case_id)
+        entries = cases_index.history(self.people.db, str(case.id))
+        if access == ALL:
+            return entries
+        mine = set(self.people.groups_of(actor.sub)) & set(case.invited)
+        invited = [
+            e["position"] for e in entries if e["kind"] == "GroupsInvited" and mine & set(e.get("group_ids", []))
+        ]
+        since = min(invited) if invited else len(entries) + 2
+        return [e for e in entries if e["position"] == 1 or e["position"] >= since]
+
+    def list_cases(
+        self, actor: Actor, filters: dict[str, str], offset: int, limit: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        """The center and auditors list every case; anyone else the cases of their groups (raised or invited)
+        and of their departments (raised as liaison, or routed to as liaison or staff)."""
+        parties: list[tuple[str, str]] | None = None
+        if not (actor.has(Role.COORDINATOR) or actor.has(Role.AUDITOR)):
+            today = self.today()
+            groups = self.people.groups_of(actor.sub)
+            liaison = self.people.liaison_departments(actor.sub, today)
+            staff = self.people.staff_departments(actor.sub, today)
+            parties = [("raiser_group", g) for g in groups] + [("invited", g) for g in groups]
+            parties += [("raiser_department", d) for d in liaison]
+            parties += [("routed", d) for d in sorted(set(liaison) | set(staff))]
+        return cases_index.list_cases(self.people.db, filters, parties, offset, limit)
+
+    def figures_of(self, month: str) -> MonthlyFigures:
+        return self._get(figures_id(month), MonthlyFigures, "figures_not_found")
