@@ -1,0 +1,79 @@
+"""The files attached to the center's news, content-addressed by SHA-256 in info-hub's own database (the table
+`hub_news_attachments`, made by `info_hub_0005`). Events carry only the hash, name, media type and size; the bytes
+live here, and every read checks they still match the hash the history names.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from kyodo_shared.store.db import Database
+
+# What may be attached: PDF, PNG, JPEG, Word (.docx), Excel (.xlsx), CSV and plain text.
+MEDIA_TYPES = frozenset(
+    {
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "text/csv",
+        "text/plain",
+    }
+)
+MAX_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    media_type: str
+    content: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+    def reference(self) -> dict[str, Any]:
+        """What an event records of the file."""
+        return {
+            "sha256": self.sha256,
+            "filename": self.filename,
+            "media_type": self.media_type,
+            "size": len(self.content),
+        }
+
+
+class AttachmentStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def put(self, attachment: Attachment, now: datetime) -> None:
+        """Idempotent: the same bytes are stored once. Stored before the event that references them is saved; a
+        command refused afterwards leaves unreferenced bytes, never a reference without bytes."""
+        with self.db.transaction() as tx:
+            tx.execute(
+                "INSERT INTO hub_news_attachments (sha256, media_type, size, content_b64, stored_at) "
+                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (sha256) DO NOTHING",
+                (
+                    attachment.sha256,
+                    attachment.media_type,
+                    len(attachment.content),
+                    base64.b64encode(attachment.content).decode(),
+                    now.isoformat(),
+                ),
+            )
+
+    def get(self, sha256: str) -> bytes | None:
+        with self.db.transaction(read_only=True) as tx:
+            row = tx.fetchone("SELECT content_b64 FROM hub_news_attachments WHERE sha256 = %s", (sha256,))
+        if row is None:
+            return None
+        content = base64.b64decode(str(row[0]))
+        if hashlib.sha256(content).hexdigest() != sha256:
+            raise ValueError("stored attachment does not match its hash")
+        return content
