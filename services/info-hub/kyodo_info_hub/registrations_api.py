@@ -1,0 +1,158 @@
+"""Registrations for the center's trainings over HTTP: with a login (a group's person or staff), or as a citizen
+with a name and e-mail (rate-limited; answered with the secret link to view and cancel), the registrant's view and
+cancellation, and the center's list with citizens' names.
+
+Registering and cancelling take no If-Match: they change the training's registrations, not something the caller
+read, and the application retries a lost race itself.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import Query, Request, Response
+
+from kyodo_info_hub.messages_trainings import MESSAGES
+from kyodo_info_hub.registrations_app import Placed, RateLimited
+from kyodo_info_hub.trainings_routing import Anyone, Coordinator, Registrant, application, maybe_actor
+from kyodo_info_hub.trainings_schemas import (
+    CitizenRegistrationIn,
+    PersonRegistrationIn,
+    Placement,
+    RegistrationList,
+    RegistrationView,
+)
+from kyodo_shared.domain.refusals import Refusal
+from kyodo_shared.web.problems import Problem
+from kyodo_shared.web.routes import actor_of, answered, service_router
+
+router = service_router(prefix="/trainings", tags=["trainings"])
+
+# The secret of a citizen's link: what `new_token` makes (43 URL-safe characters), with some room.
+Token = Annotated[str | None, Query(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+def _placement(request: Request, response: Response, placed: Placed) -> Placement:
+    app = application(request)
+    found = placed.training.registrations[placed.registration_id]
+    base = app.registration_view(placed.training, placed.registration_id, found)
+    link = None
+    if placed.token is not None:
+        link = (
+            f"{app.center.public_url}/api/info-hub/trainings/{placed.training.id}/registrations/"
+            f"{placed.registration_id}?token={placed.token}"
+        )
+    answered(request, response, placed.training.version, 201)
+    response.headers["Location"] = f"{placed.training.id}/registrations/{placed.registration_id}"
+    return Placement.model_validate({**base, "link": link})
+
+
+def _citizen_trace(request: Request) -> dict[str, str]:
+    return {
+        "correlation_id": request.state.correlation_id,
+        "causation_id": str(uuid.uuid4()),
+        "actor": "citizen",
+    }
+
+
+@router.post(
+    "/{training_id}/registrations",
+    status_code=201,
+    response_model=Placement,
+    summary="Register with a login: a group's representative or contact (group_id), or a member of staff",
+)
+def register(
+    training_id: UUID, body: PersonRegistrationIn, request: Request, response: Response, principal: Registrant
+) -> Any:
+    placed = application(request).register_person(
+        actor_of(request, principal), training_id, str(body.group_id) if body.group_id else None
+    )
+    return _placement(request, response, placed)
+
+
+@router.post(
+    "/{training_id}/citizen-registrations",
+    status_code=201,
+    response_model=Placement,
+    responses={429: {"description": "Too many registrations from this address or for this e-mail (Retry-After)."}},
+    summary="Register as a citizen without login (name and e-mail, kept encrypted); answers the secret link",
+)
+def register_citizen(training_id: UUID, body: CitizenRegistrationIn, request: Request, response: Response) -> Any:
+    address = request.client.host if request.client else "unknown"
+    try:
+        placed = application(request).register_citizen(
+            training_id, body.name, str(body.email), address, _citizen_trace(request)
+        )
+    except RateLimited as limited:
+        m = MESSAGES["too_many_registrations"]
+        raise Problem(
+            m.status,
+            limited.code,
+            m.title_ja,
+            m.title_en,
+            detail_ja=m.detail_ja,
+            detail_en=m.detail_en,
+            headers={"Retry-After": str(limited.retry_after)},
+        ) from None
+    return _placement(request, response, placed)
+
+
+@router.get(
+    "/{training_id}/registrations",
+    response_model=RegistrationList,
+    summary="Every registration, in the order accepted (the center: citizens' names decrypted)",
+)
+def registrations(training_id: UUID, request: Request, principal: Coordinator) -> Any:
+    training, items = application(request).registrations(actor_of(request, principal), training_id)
+    return RegistrationList(items=[RegistrationView.model_validate(i) for i in items], counts=training.counts())
+
+
+@router.get(
+    "/{training_id}/registrations/mine",
+    response_model=RegistrationList,
+    summary="The caller's own registrations for this training",
+)
+def mine(training_id: UUID, request: Request, principal: Registrant) -> Any:
+    app = application(request)
+    items = app.my_registrations(actor_of(request, principal), training_id)
+    training = app.read_registrable(actor_of(request, principal), training_id)
+    return RegistrationList(items=[RegistrationView.model_validate(i) for i in items], counts=training.counts())
+
+
+@router.get(
+    "/{training_id}/registrations/{registration_id}",
+    response_model=RegistrationView,
+    summary="One registration: by the citizen's secret link (token), the registrant's login, or the center",
+)
+def read_registration(
+    training_id: UUID, registration_id: UUID, request: Request, principal: Anyone, token: Token = None
+) -> Any:
+    app = application(request)
+    if token is not None:
+        return app.registration_by_token(training_id, str(registration_id), token)
+    actor = maybe_actor(request, principal)
+    if actor is None:
+        raise Refusal("registration_not_found")
+    return app.registration_of(actor, training_id, str(registration_id))
+
+
+@router.delete(
+    "/{training_id}/registrations/{registration_id}",
+    response_model=RegistrationView,
+    summary="Cancel a registration before the start (by the secret link's token or the registrant's login); the "
+    "first on the waitlist takes the seat",
+)
+def cancel_registration(
+    training_id: UUID,
+    registration_id: UUID,
+    request: Request,
+    principal: Anyone,
+    token: Token = None,
+) -> Any:
+    actor = maybe_actor(request, principal)
+    trace = actor.trace_dict() if actor is not None else _citizen_trace(request)
+    cancelled = application(request).cancel_registration(actor, training_id, str(registration_id), token, trace)
+    request.app.state.kernel.nudge()
+    return cancelled

@@ -1,0 +1,220 @@
+"""Registrations for the center's trainings as use cases: a group's person, a member of staff, or a citizen without
+login (sealed in the vault, with a secret link), cancellation by the registrant, and the center's list.
+
+Every registration changes the one training aggregate, so two saved at once conflict in the store and one of them
+is tried again: capacity is never exceeded, and the waitlist's order is the store's order of acceptance. Within a
+replica, registrations for one training also queue on a lock, so they do not race each other only to retry.
+"""
+
+from __future__ import annotations
+
+import hmac
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+import structlog
+from eventsourcing.persistence import IntegrityError
+
+from kyodo_info_hub.app_base import InfoHubBase
+from kyodo_info_hub.trainings import Seat, Training
+from kyodo_info_hub.trainings_privacy import RECORD_KIND, CitizenGuard, new_token, token_hash
+from kyodo_shared.domain.actors import Actor, Role
+from kyodo_shared.domain.refusals import Refusal
+
+log = structlog.get_logger(__name__)
+
+# A lost race is tried again this many times (other replicas registering for the same training at once).
+ATTEMPTS = 12
+T = TypeVar("T")
+
+_LOCKS: dict[UUID, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock_of(training_id: UUID) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(training_id, threading.Lock())
+
+
+class RateLimited(Refusal):
+    """Too many registrations from one client address or for one e-mail address in the window."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("too_many_registrations")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A registration as its registrant learns of it."""
+
+    training: Training
+    registration_id: str
+    seat: Seat
+    token: str | None = None
+
+
+class RegistrationCommands(InfoHubBase):
+    @cached_property
+    def citizen_guard(self) -> CitizenGuard:
+        # Over info-hub's own database (the people view's): hashes and counters every replica shares.
+        return CitizenGuard(self.people.db)
+
+    def _changed(self, training_id: UUID, command: Callable[[Training], T]) -> tuple[Training, T]:
+        """Load, command, save; a save that lost a race with another replica is tried again on the new state."""
+        with _lock_of(training_id):
+            for attempt in range(ATTEMPTS):
+                training = self._get(training_id, Training, "training_not_found")
+                outcome = command(training)
+                try:
+                    self.save(training)
+                except IntegrityError:
+                    log.info("training_registration_retried", training_id=str(training_id), attempt=attempt + 1)
+                    time.sleep(0.005 * (attempt + 1))
+                    continue
+                return training, outcome
+        raise Refusal("training_busy")
+
+    # --- registering ----------------------------------------------------------------------------------------
+
+    def register_person(self, actor: Actor, training_id: UUID, group_id: str | None) -> Placed:
+        """A group's representative or contact (naming the group), or a member of staff (naming none)."""
+        if group_id is not None:
+            if not (actor.has(Role.GROUP) and self.people.acts_for(actor.sub, group_id)):
+                raise Refusal("not_for_group", field="group_id", rule="not_for_group")
+            registrant = {"kind": "group", "key": f"group:{group_id}:{actor.sub}", "sub": actor.sub}
+            registrant["group_id"] = group_id
+        elif actor.has(Role.STAFF):
+            registrant = {"kind": "staff", "key": f"staff:{actor.sub}", "sub": actor.sub}
+        else:
+            raise Refusal("registration_needs_group", field="group_id", rule="registration_needs_group")
+        rid = str(uuid4())
+        now = self.now().isoformat()
+        training, seat = self._changed(training_id, lambda t: t.register(rid, registrant, now, actor.trace_dict()))
+        return Placed(training, rid, seat)
+
+    def register_citizen(self, training_id: UUID, name: str, email: str, address: str, trace: dict[str, str]) -> Placed:
+        """A citizen without login: rate-limited per client address and e-mail address (keyed hashes only); the name
+        and e-mail sealed under a fresh subject id; the answer carries the secret token of their link."""
+        self._get(training_id, Training, "training_not_found")
+        center = self.center
+        limited = self.citizen_guard.admit(
+            address, email, self.clock(), center.citizen_registrations_per_window, center.citizen_window_seconds
+        )
+        if limited is not None:
+            raise RateLimited(limited.retry_after)
+        subject = f"training-registrant:{uuid4()}"
+        if RECORD_KIND not in self.vault.retention_days:
+            log.error("training_retention_unset", record_kind=RECORD_KIND, hint="set KYODO_PRIVACY__RETENTION_DAYS")
+            raise Refusal("registration_retention_unset")
+        sealed = self.vault.encrypt(subject, RECORD_KIND, {"name": name, "email": email}, self.clock())
+        token, rid = new_token(), str(uuid4())
+        registrant = {
+            "kind": "citizen",
+            "key": self.citizen_guard.email_key(email),
+            "subject": subject,
+            "sealed": sealed,
+            "token_hash": token_hash(token),
+        }
+        now = self.now().isoformat()
+        training, seat = self._changed(training_id, lambda t: t.register(rid, registrant, now, trace))
+        return Placed(training, rid, seat, token)
+
+    # --- the registrant's view and cancellation -------------------------------------------------------------
+
+    def _citizen_registration(self, training: Training, registration_id: str, token: str) -> dict[str, Any]:
+        found = training.registrations.get(registration_id)
+        stored = found.get("token_hash") if found else None
+        # As if it did not exist, whether the id or the token is wrong (compared in constant time).
+        if not stored or not hmac.compare_digest(str(stored), token_hash(token)):
+            raise Refusal("registration_not_found")
+        assert found is not None
+        return found
+
+    def _own_registration(self, actor: Actor, training: Training, registration_id: str) -> dict[str, Any]:
+        found = training.registrations.get(registration_id)
+        if found is None or found.get("sub") != actor.sub:
+            raise Refusal("registration_not_found")
+        return found
+
+    def registration_by_token(self, training_id: UUID, registration_id: str, token: str) -> dict[str, Any]:
+        training = self._get(training_id, Training, "training_not_found")
+        found = self._citizen_registration(training, registration_id, token)
+        return self.registration_view(training, registration_id, found)
+
+    def registration_of(self, actor: Actor, training_id: UUID, registration_id: str) -> dict[str, Any]:
+        training = self._get(training_id, Training, "training_not_found")
+        if actor.has(Role.COORDINATOR):
+            found = training.registrations.get(registration_id)
+            if found is None:
+                raise Refusal("registration_not_found")
+        else:
+            found = self._own_registration(actor, training, registration_id)
+        return self.registration_view(training, registration_id, found)
+
+    def cancel_registration(
+        self, actor: Actor | None, training_id: UUID, registration_id: str, token: str | None, trace: dict[str, str]
+    ) -> dict[str, Any]:
+        """By the citizen's token or by the registrant's own login, before the start."""
+        now = self.now().isoformat()
+
+        def cancel(training: Training) -> None:
+            if token is not None:
+                self._citizen_registration(training, registration_id, token)
+            elif actor is not None:
+                self._own_registration(actor, training, registration_id)
+            else:
+                raise Refusal("registration_not_found")
+            training.cancel_registration(registration_id, now, trace)
+
+        training, _ = self._changed(training_id, cancel)
+        return self.registration_view(training, registration_id, training.registrations[registration_id])
+
+    def my_registrations(self, actor: Actor, training_id: UUID) -> list[dict[str, Any]]:
+        training = self.read_registrable(actor, training_id)
+        mine = [(rid, r) for rid, r in training.registrations.items() if r.get("sub") == actor.sub]
+        return [self.registration_view(training, rid, r) for rid, r in mine]
+
+    def read_registrable(self, actor: Actor, training_id: UUID) -> Training:
+        training = self._get(training_id, Training, "training_not_found")
+        if training.status.value == "draft" and not actor.has(Role.COORDINATOR):
+            raise Refusal("training_not_found")
+        return training
+
+    # --- the center's list ----------------------------------------------------------------------------------
+
+    def registrations(self, actor: Actor, training_id: UUID) -> tuple[Training, list[dict[str, Any]]]:
+        """Every registration in the store's order, citizens' names decrypted for the center only."""
+        self._coordinator(actor)
+        training = self._get(training_id, Training, "training_not_found")
+        return training, [self.registration_view(training, rid, r) for rid, r in training.registrations.items()]
+
+    def registration_view(self, training: Training, registration_id: str, r: dict[str, Any]) -> dict[str, Any]:
+        view: dict[str, Any] = {
+            "registration_id": registration_id,
+            "training_id": str(training.id),
+            "title_ja": training.plan["title_ja"],
+            "starts_at": training.plan["starts_at"],
+            "kind": r["kind"],
+            "seat": str(r["seat"]),
+            "position": training.position(registration_id),
+            "registered_at": r["at"],
+            "attended": registration_id in training.attended,
+            "sub": r.get("sub"),
+            "group_id": r.get("group_id"),
+            "name": None,
+            "email": None,
+            "erased": False,
+        }
+        if r["kind"] == "citizen":
+            fields = self.vault.decrypt(r["sealed"])
+            if fields is None:
+                view["erased"] = True
+            else:
+                view["name"], view["email"] = fields["name"], fields["email"]
+        return view

@@ -1,0 +1,314 @@
+"""Trainings, courses and exchange meetings (研修会・講座・意見交換会) of the civic activity center, with their
+registrations on the same aggregate: the store's optimistic concurrency on one aggregate is what keeps capacity from
+ever being exceeded, and the order the store accepted registrations in is the waitlist's order.
+
+No I/O here: ids, times, hashes and sealed envelopes come in as arguments. A citizen's name and e-mail never reach
+this module in clear: the application seals them in the vault and passes the envelope, the subject id, a keyed hash
+of the address (one registration per address) and the sha256 of the secret token of their link.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from kyodo_shared.domain.refusals import Refusal
+
+
+class Kind(StrEnum):
+    TRAINING = "training"  # 研修会
+    COURSE = "course"  # 講座
+    EXCHANGE_MEETING = "exchange_meeting"  # 意見交換会 (協働推進意見交換会)
+
+
+class Audience(StrEnum):
+    GROUPS = "groups"  # 市民活動団体の代表者・連絡担当者
+    STAFF = "staff"  # 市職員
+    CITIZENS = "citizens"  # 市民 (ログインなし)
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    ANNOUNCED = "announced"
+    CANCELLED = "cancelled"
+
+
+class Seat(StrEnum):
+    REGISTERED = "registered"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+# Who registers, and the audience that must include them.
+AUDIENCE_OF = {"group": Audience.GROUPS, "staff": Audience.STAFF, "citizen": Audience.CITIZENS}
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def check_plan(plan: dict[str, Any]) -> None:
+    """The rules between a training's fields (each field's own shape is the API's to check)."""
+    if _at(plan["ends_at"]) <= _at(plan["starts_at"]):
+        raise Refusal("invalid_training", field="ends_at", rule="ends_before_start")
+    if (plan.get("place") is None) == (plan.get("online_url") is None):
+        raise Refusal("invalid_training", field="place", rule="place_or_online")
+    url = plan.get("online_url")
+    if url is not None and not str(url).startswith("https://"):
+        raise Refusal("invalid_training", field="online_url", rule="online_url_https")
+    if int(plan["capacity"]) < 1:
+        raise Refusal("invalid_training", field="capacity", rule="capacity_positive")
+    audience = list(plan["audience"])
+    if not audience or len(set(audience)) != len(audience) or not set(audience) <= {a.value for a in Audience}:
+        raise Refusal("invalid_training", field="audience", rule="audience_invalid")
+    if _at(plan["registration_closes_at"]) <= _at(plan["registration_opens_at"]):
+        raise Refusal("invalid_training", field="registration_closes_at", rule="registration_window")
+    if _at(plan["registration_closes_at"]) > _at(plan["starts_at"]):
+        raise Refusal("invalid_training", field="registration_closes_at", rule="registration_after_start")
+
+
+class Training(Aggregate):
+    """One training, course or exchange meeting, its registrations and waitlist, attendance and minutes."""
+
+    class Drafted(Aggregate.Created):
+        kind: str
+        plan: dict[str, Any]
+        drafted_at: str
+        trace: dict[str, str]
+
+    @event(Drafted)
+    def __init__(self, kind: str, plan: dict[str, Any], drafted_at: str, trace: dict[str, str]) -> None:
+        self.kind = Kind(kind)
+        self.plan = dict(plan)
+        self.drafted_at = drafted_at
+        self.status = Status.DRAFT
+        self.announced_at: str | None = None
+        self.cancelled: dict[str, Any] | None = None
+        # Registrations by id, in the order the store accepted them (dicts keep insertion order).
+        self.registrations: dict[str, dict[str, Any]] = {}
+        # Waitlisted registration ids, first in line first.
+        self.waitlist: list[str] = []
+        self.attended: list[str] = []
+        self.attendance_recorded_at: str | None = None
+        self.reminded: list[str] = []
+        self.minutes: dict[str, Any] | None = None
+
+    # --- what the public sees -----------------------------------------------------------------------------
+
+    @property
+    def capacity(self) -> int:
+        return int(self.plan["capacity"])
+
+    def counts(self) -> dict[str, int]:
+        registered = sum(1 for r in self.registrations.values() if r["seat"] == Seat.REGISTERED)
+        return {
+            "capacity": self.capacity,
+            "registered": registered,
+            "waitlisted": len(self.waitlist),
+            "attended": len(self.attended),
+            "seats_left": max(self.capacity - registered, 0),
+        }
+
+    def public(self) -> dict[str, Any]:
+        """What anyone may read of an announced (or cancelled) training: never a registrant."""
+        return {
+            "id": str(self.id),
+            "version": self.version,
+            "kind": self.kind.value,
+            "status": self.status.value,
+            **self.plan,
+            "announced_at": self.announced_at,
+            "cancellation": self.cancelled,
+            "counts": self.counts(),
+            "minutes": self.minutes,
+        }
+
+    def position(self, registration_id: str) -> int | None:
+        """Place on the waitlist, from 1; None when not waitlisted."""
+        return self.waitlist.index(registration_id) + 1 if registration_id in self.waitlist else None
+
+    def active_key(self, key: str) -> str | None:
+        for rid, r in self.registrations.items():
+            if r["key"] == key and r["seat"] != Seat.CANCELLED:
+                return rid
+        return None
+
+    # --- the center's commands ----------------------------------------------------------------------------
+
+    def revise(self, plan: dict[str, Any], now: str, trace: dict[str, str]) -> None:
+        self._not_cancelled()
+        check_plan(plan)
+        if self.status == Status.ANNOUNCED and _at(now) >= _at(self.plan["starts_at"]):
+            raise Refusal("training_started")
+        registered = self.counts()["registered"]
+        if int(plan["capacity"]) < registered:
+            raise Refusal("invalid_training", field="capacity", rule="capacity_below_registered")
+        self._revised(self.kind.value, plan, self.status == Status.ANNOUNCED, now, trace)
+        # More seats: the first in line take them, each its own event.
+        while self.waitlist and self.counts()["seats_left"] > 0:
+            self._promoted(self.waitlist[0], self.counts_after_promotion(), now)
+
+    @event("Revised")
+    def _revised(
+        self, kind: str, plan: dict[str, Any], announced: bool, revised_at: str, trace: dict[str, str]
+    ) -> None:
+        self.plan = dict(plan)
+
+    def announce(self, now: str, trace: dict[str, str]) -> None:
+        self._not_cancelled()
+        if self.status != Status.DRAFT:
+            raise Refusal("training_not_draft", state=self.status.value)
+        if _at(now) >= _at(self.plan["starts_at"]):
+            raise Refusal("training_started")
+        self._announced(self.kind.value, dict(self.plan), now, trace)
+
+    @event("Announced")
+    def _announced(self, kind: str, plan: dict[str, Any], announced_at: str, trace: dict[str, str]) -> None:
+        self.status, self.announced_at = Status.ANNOUNCED, announced_at
+
+    def cancel(self, reason_ja: str, reason_en: str | None, now: str, trace: dict[str, str]) -> None:
+        self._not_cancelled()
+        if _at(now) >= _at(self.plan["starts_at"]):
+            raise Refusal("training_started")
+        self._cancelled(reason_ja, reason_en, now, trace)
+
+    @event("Cancelled")
+    def _cancelled(self, reason_ja: str, reason_en: str | None, cancelled_at: str, trace: dict[str, str]) -> None:
+        self.status = Status.CANCELLED
+        self.cancelled = {"reason_ja": reason_ja, "reason_en": reason_en, "at": cancelled_at}
+
+    def record_attendance(self, attended: list[str], now: str, trace: dict[str, str]) -> None:
+        """The registrations present (the whole list: a later record replaces an earlier one)."""
+        if self.status != Status.ANNOUNCED:
+            raise Refusal("training_not_announced", state=self.status.value)
+        if _at(now) < _at(self.plan["starts_at"]):
+            raise Refusal("training_not_started")
+        if len(set(attended)) != len(attended):
+            raise Refusal("attendance_invalid", field="registration_ids", rule="attendance_duplicate")
+        for rid in attended:
+            if self.registrations.get(rid, {}).get("seat") != Seat.REGISTERED:
+                raise Refusal("attendance_invalid", field="registration_ids", rule="attendance_not_registered")
+        self._attendance(sorted(attended), {**self.counts(), "attended": len(attended)}, now, trace)
+
+    @event("AttendanceRecorded")
+    def _attendance(self, attended: list[str], counts: dict[str, int], recorded_at: str, trace: dict[str, str]) -> None:
+        self.attended, self.attendance_recorded_at = list(attended), recorded_at
+
+    def publish_minutes(self, minutes_ja: str, minutes_en: str | None, now: str, trace: dict[str, str]) -> None:
+        """The minutes (議事録) of an exchange meeting, once it has ended; published again, they replace the last."""
+        if self.kind != Kind.EXCHANGE_MEETING:
+            raise Refusal("minutes_for_exchange_meetings")
+        if self.status != Status.ANNOUNCED:
+            raise Refusal("training_not_announced", state=self.status.value)
+        if _at(now) < _at(self.plan["ends_at"]):
+            raise Refusal("training_not_ended")
+        revision = self.minutes["revision"] + 1 if self.minutes else 1
+        self._minutes(minutes_ja, minutes_en, revision, now, trace)
+
+    @event("MinutesPublished")
+    def _minutes(
+        self, minutes_ja: str, minutes_en: str | None, revision: int, published_at: str, trace: dict[str, str]
+    ) -> None:
+        self.minutes = {"ja": minutes_ja, "en": minutes_en, "revision": revision, "published_at": published_at}
+
+    def remind(self, starts_at: str) -> bool:
+        """The reminder timer: once per start time, only while it is still that (a revised start has its own)."""
+        if self.status != Status.ANNOUNCED or self.plan["starts_at"] != starts_at or starts_at in self.reminded:
+            return False
+        self._reminder(starts_at, self.counts())
+        return True
+
+    @event("ReminderDue")
+    def _reminder(self, starts_at: str, counts: dict[str, int]) -> None:
+        self.reminded.append(starts_at)
+
+    # --- registrations ------------------------------------------------------------------------------------
+
+    def register(self, registration_id: str, registrant: dict[str, Any], now: str, trace: dict[str, str]) -> Seat:
+        """A seat while one is free, else the waitlist. `registrant`: kind (group|staff|citizen), key (one
+        registration per key), and sub / group_id, or the citizen's subject, sealed envelope and token hash."""
+        if self.status != Status.ANNOUNCED:
+            raise Refusal("training_not_open", state=self.status.value)
+        if _at(now) < _at(self.plan["registration_opens_at"]) or _at(now) >= _at(self.plan["registration_closes_at"]):
+            raise Refusal("registration_closed")
+        if AUDIENCE_OF[registrant["kind"]].value not in self.plan["audience"]:
+            raise Refusal("not_in_audience")
+        if self.active_key(registrant["key"]) is not None:
+            raise Refusal("already_registered")
+        counts = self.counts()
+        if counts["seats_left"] > 0:
+            after = {**counts, "registered": counts["registered"] + 1, "seats_left": counts["seats_left"] - 1}
+            self._registered(registration_id, registrant, after, now, trace)
+            return Seat.REGISTERED
+        after = {**counts, "waitlisted": counts["waitlisted"] + 1}
+        self._waitlisted(registration_id, registrant, len(self.waitlist) + 1, after, now, trace)
+        return Seat.WAITLISTED
+
+    @event("Registered")
+    def _registered(
+        self, registration_id: str, registrant: dict[str, Any], counts: dict[str, int], at: str, trace: dict[str, str]
+    ) -> None:
+        self.registrations[registration_id] = {**registrant, "seat": Seat.REGISTERED, "at": at}
+
+    @event("Waitlisted")
+    def _waitlisted(
+        self,
+        registration_id: str,
+        registrant: dict[str, Any],
+        position: int,
+        counts: dict[str, int],
+        at: str,
+        trace: dict[str, str],
+    ) -> None:
+        self.registrations[registration_id] = {**registrant, "seat": Seat.WAITLISTED, "at": at}
+        self.waitlist.append(registration_id)
+
+    def cancel_registration(self, registration_id: str, now: str, trace: dict[str, str]) -> None:
+        """By the registrant, before the start; a freed seat goes to the first in line in the same save."""
+        found = self.registrations.get(registration_id)
+        if found is None:
+            raise Refusal("registration_not_found")
+        if found["seat"] == Seat.CANCELLED:
+            raise Refusal("registration_cancelled")
+        if _at(now) >= _at(self.plan["starts_at"]):
+            raise Refusal("training_started")
+        was = found["seat"]
+        counts = self.counts()
+        if was == Seat.REGISTERED:
+            counts = {**counts, "registered": counts["registered"] - 1, "seats_left": counts["seats_left"] + 1}
+        else:
+            counts = {**counts, "waitlisted": counts["waitlisted"] - 1}
+        self._registration_cancelled(registration_id, counts, now, trace)
+        if was == Seat.REGISTERED and self.waitlist and self.status == Status.ANNOUNCED:
+            self._promoted(self.waitlist[0], self.counts_after_promotion(), now)
+
+    def counts_after_promotion(self) -> dict[str, int]:
+        c = self.counts()
+        return {
+            **c,
+            "registered": c["registered"] + 1,
+            "waitlisted": c["waitlisted"] - 1,
+            "seats_left": c["seats_left"] - 1,
+        }
+
+    @event("RegistrationCancelled")
+    def _registration_cancelled(
+        self, registration_id: str, counts: dict[str, int], cancelled_at: str, trace: dict[str, str]
+    ) -> None:
+        self.registrations[registration_id]["seat"] = Seat.CANCELLED
+        self.registrations[registration_id]["cancelled_at"] = cancelled_at
+        if registration_id in self.waitlist:
+            self.waitlist.remove(registration_id)
+
+    @event("Promoted")
+    def _promoted(self, registration_id: str, counts: dict[str, int], promoted_at: str) -> None:
+        self.waitlist.remove(registration_id)
+        self.registrations[registration_id]["seat"] = Seat.REGISTERED
+        self.registrations[registration_id]["promoted_at"] = promoted_at
+
+    def _not_cancelled(self) -> None:
+        if self.status == Status.CANCELLED:
+            raise Refusal("training_cancelled")
