@@ -5,7 +5,7 @@ links and the outcome; matching groups by fields and area (Japanese-normalized);
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -107,13 +107,14 @@ def test_a_closed_case_gets_no_overdue_mark_and_refuses_every_change_but_a_link(
     case = routed(raised())
     case.close(Outcome.REFERRED, "社会福祉協議会へ紹介した", None, "coord-1", "2027-04-03T10:00:00+09:00", TRACE)
     assert case.mark_overdue(DEPT_A, "2027-04-08T00:00:00+09:00") is False
-    for change in (
+    changes: list[Callable[[], None]] = [
         lambda: case.route(["dept-c"], DUE, "coord-1", RAISED, TRACE),
         lambda: case.acknowledge(DEPT_A, "liaison-a", RAISED, TRACE),
         lambda: case.suggest([], "coord-1", RAISED, TRACE),
         lambda: case.invite([OTHER], "coord-1", RAISED, TRACE),
         lambda: case.close(Outcome.RESOLVED, "再度", None, "coord-1", RAISED, TRACE),
-    ):
+    ]
+    for change in changes:
         with refused("case_closed", outcome="referred"):
             change()
     case.link(LinkKind.PROPOSAL, "p-1", "coord-1", "2027-05-01T10:00:00+09:00", TRACE)

@@ -70,7 +70,8 @@ PROJECTIONS: dict[str, ProjectionHandler] = {NAME: case_index}
 
 
 def _history_row(e: Any, name: str) -> Statement:
-    shown = {k: getattr(e, k) for k in _SHOWN[name]}
+    # A link's kind (call, proposal) is shown as `link_kind`: `kind` names the entry.
+    shown = {("link_kind" if k == "kind" else k): getattr(e, k) for k in _SHOWN[name]}
     return (
         "INSERT INTO hub_case_history (case_id, position, at, kind, detail) VALUES (%s, %s, %s, %s, %s) "
         "ON CONFLICT (case_id, position) DO NOTHING",
