@@ -1,0 +1,166 @@
+"""Citizens registering for the center's trainings without login, on SQLite and PostgreSQL with real NATS: the
+secret link to view and cancel, one registration per e-mail address, the rate limit per address (429 with
+Retry-After), the waitlist promoted on cancellation; the canary — a citizen's name and e-mail never in the stored
+event bodies, the bus, a public page or feed, or the service's log; and erasure after the retention period (the
+moved clock), which leaves the registration unreadable and the counts intact.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from uuid import UUID
+
+import nats
+import pytest
+import structlog
+
+from kyodo_contracts import stream_name
+from kyodo_shared.privacy.vault import RetentionNotElapsed
+from kyodo_shared.web.devissuer import DevIssuer
+
+from support.harness import Backend, eventually, platform
+from support.info_hub_trainings import CENTER, announced, hub, hub_settings, kernel, move_hub_clock, plan
+
+HANAKO = {"name": "市民検査花子", "email": "Canary-7f3a@example.jp"}
+TARO = {"name": "市民検査太郎", "email": "canary-taro-91c2@example.jp"}
+
+
+def encodings(value: str) -> list[bytes]:
+    escaped = json.dumps(value)[1:-1].encode()
+    forms = [value, value.lower()]
+    return [f.encode() for f in forms] + [
+        escaped,
+        base64.b64encode(value.encode()),
+        base64.urlsafe_b64encode(value.encode()),
+    ]
+
+
+def leaked(blob: bytes) -> list[str]:
+    return [v for person in (HANAKO, TARO) for v in person.values() for form in encodings(v) if form in blob]
+
+
+async def stream_bytes(nats_url: str, namespace: str) -> bytes:
+    nc = await nats.connect(nats_url)
+    blob = b""
+    try:
+        js = nc.jetstream()
+        name = stream_name(namespace, "info-hub")
+        last = int((await js.stream_info(name)).state.last_seq)
+        for seq in range(1, last + 1):
+            msg = await js.get_msg(name, seq)
+            blob += (msg.data or b"") + json.dumps(msg.headers or {}).encode()
+    finally:
+        await nc.close()
+    return blob
+
+
+def link_path(link: str) -> str:
+    """The secret link without the gateway's origin and prefix (the test talks to info-hub directly)."""
+    parts = urlsplit(link)
+    assert parts.netloc == "center.example"
+    return parts.path.removeprefix("/api/info-hub") + "?" + parts.query
+
+
+async def test_citizens_register_by_secret_link_within_the_rate_limit_and_their_data_is_sealed_then_erased(
+    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer, tmp_path: Path
+) -> None:
+    settings = hub_settings(backend, nats_url, bus_namespace, issuer, per_window=3, retention=1)
+    with structlog.testing.capture_logs() as logs:
+        async with platform({"info-hub": settings}, issuer) as p:
+            blob = await scenario(p, nats_url, bus_namespace)
+    assert leaked(blob) == []
+    assert leaked("\n".join(map(str, logs)).encode()) == [], "never in the service's log"
+    if backend.kind == "sqlite":
+        event_store = (tmp_path / "info-hub.sqlite").read_bytes()
+        assert leaked(event_store) == [], "nor in the store's file"
+
+
+async def scenario(p: Any, nats_url: str, namespace: str) -> bytes:
+    training = await announced(p, plan(capacity=1, audience=("citizens",)))
+    tid = training["id"]
+    first = await hub(p).post(f"/trainings/{tid}/citizen-registrations", json=HANAKO)
+    assert first.status_code == 201, first.text
+    placed = first.json()
+    assert (placed["seat"], placed["name"], placed["email"]) == ("registered", HANAKO["name"], HANAKO["email"])
+    mine = await hub(p).get(link_path(placed["link"]))
+    assert (mine.status_code, mine.json()["registration_id"]) == (200, placed["registration_id"]), mine.text
+    forged = link_path(placed["link"]).split("?")[0] + "?token=" + "A" * 43
+    assert (await hub(p).get(forged)).json()["code"] == "registration_not_found"
+    again = await hub(p).post(
+        f"/trainings/{tid}/citizen-registrations", json={**HANAKO, "email": HANAKO["email"].lower()}
+    )
+    assert (again.status_code, again.json()["code"]) == (409, "already_registered")
+    second = await hub(p).post(f"/trainings/{tid}/citizen-registrations", json=TARO)
+    assert (second.status_code, second.json()["seat"], second.json()["position"]) == (201, "waitlisted", 1)
+    # The fourth attempt from one address in the window (three allowed).
+    limited = await hub(p).post(
+        f"/trainings/{tid}/citizen-registrations", json={"name": "別の人", "email": "other-1@example.jp"}
+    )
+    assert (limited.status_code, limited.json()["code"]) == (429, "too_many_registrations"), limited.text
+    assert 0 < int(limited.headers["Retry-After"]) <= 3600
+
+    cancelled = await hub(p).delete(link_path(placed["link"]))
+    assert (cancelled.status_code, cancelled.json()["seat"]) == (200, "cancelled"), cancelled.text
+    taro = await hub(p).get(link_path(second.json()["link"]))
+    assert (taro.json()["seat"], taro.json()["position"]) == ("registered", None)
+
+    listed = (await hub(p).get(f"/trainings/{tid}/registrations", headers=p.token(*CENTER))).json()
+    assert [(i["name"], i["seat"]) for i in listed["items"]] == [
+        (HANAKO["name"], "cancelled"),
+        (TARO["name"], "registered"),
+    ]
+    public = await public_pages(p, tid)
+
+    # Erasure: refused within the retention period, done after it (the moved clock); counts stay.
+    k = kernel(p)
+    subject = k.application.repository.get(UUID(tid)).registrations[placed["registration_id"]]["subject"]
+    with pytest.raises(RetentionNotElapsed):
+        k.vault.erase(subject, k.clock())
+    move_hub_clock(p, k.clock() + timedelta(days=3))
+    assert k.vault.erase(subject, k.clock())
+    after = (await hub(p).get(f"/trainings/{tid}/registrations", headers=p.token(*CENTER))).json()
+    erased = after["items"][0]
+    assert (erased["erased"], erased["name"], erased["email"], erased["seat"]) == (True, None, None, "cancelled")
+    assert after["items"][1]["name"] == TARO["name"]
+    assert (
+        after["counts"]
+        == listed["counts"]
+        == {
+            "capacity": 1,
+            "registered": 1,
+            "waitlisted": 0,
+            "attended": 0,
+            "seats_left": 0,
+        }
+    )
+    gone = await hub(p).get(link_path(placed["link"]))
+    assert gone.json()["erased"] is True
+
+    app = k.application
+    stored = b"".join(n.state for n in app.recorder.select_notifications(start=1, limit=100_000))
+    assert b"sealed" in stored, "the registrations are in the stored bodies, sealed"
+
+    async def streamed() -> bytes | None:
+        blob = await stream_bytes(nats_url, namespace)
+        return blob if blob.count(b"registrations_changed") >= 4 else None
+
+    bus = await eventually(streamed, timeout=30)
+    return stored + bus + public
+
+
+async def public_pages(p: Any, tid: str) -> bytes:
+    async def listed() -> bytes | None:
+        page = await hub(p).get("/trainings")
+        return page.content if tid.encode() in page.content else None
+
+    blob = await eventually(listed, timeout=20)
+    for path in (f"/trainings/{tid}", "/trainings.ics", f"/trainings/{tid}.ics", "/trainings?audience=citizens"):
+        answer = await hub(p).get(path)
+        assert answer.status_code == 200, answer.text
+        blob += answer.content
+    return blob
