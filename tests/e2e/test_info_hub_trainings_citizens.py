@@ -11,7 +11,6 @@ import base64
 import json
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -23,7 +22,7 @@ from kyodo_contracts import stream_name
 from kyodo_shared.privacy.vault import RetentionNotElapsed
 from kyodo_shared.web.devissuer import DevIssuer
 
-from support.harness import Backend, eventually, platform
+from support.harness import Backend, Platform, eventually, platform
 from support.info_hub_trainings import CENTER, announced, hub, hub_settings, kernel, move_hub_clock, plan
 
 HANAKO = {"name": "市民検査花子", "email": "Canary-7f3a@example.jp"}
@@ -80,7 +79,7 @@ async def test_citizens_register_by_secret_link_within_the_rate_limit_and_their_
         assert leaked(event_store) == [], "nor in the store's file"
 
 
-async def scenario(p: Any, nats_url: str, namespace: str) -> bytes:
+async def scenario(p: Platform, nats_url: str, namespace: str) -> bytes:
     training = await announced(p, plan(capacity=1, audience=("citizens",)))
     tid = training["id"]
     first = await hub(p).post(f"/trainings/{tid}/citizen-registrations", json=HANAKO)
@@ -149,16 +148,16 @@ async def scenario(p: Any, nats_url: str, namespace: str) -> bytes:
         blob = await stream_bytes(nats_url, namespace)
         return blob if blob.count(b"registrations_changed") >= 4 else None
 
-    bus = await eventually(streamed, timeout=30)
+    bus: bytes = await eventually(streamed, timeout=30)
     return stored + bus + public
 
 
-async def public_pages(p: Any, tid: str) -> bytes:
+async def public_pages(p: Platform, tid: str) -> bytes:
     async def listed() -> bytes | None:
         page = await hub(p).get("/trainings")
         return page.content if tid.encode() in page.content else None
 
-    blob = await eventually(listed, timeout=20)
+    blob: bytes = await eventually(listed, timeout=20)
     for path in (f"/trainings/{tid}", "/trainings.ics", f"/trainings/{tid}.ics", "/trainings?audience=citizens"):
         answer = await hub(p).get(path)
         assert answer.status_code == 200, answer.text
