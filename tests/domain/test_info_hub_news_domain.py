@@ -78,7 +78,7 @@ def test_a_scheduled_item_is_published_by_its_own_timer_only() -> None:
     assert news.publish_due(T3, T3)
     assert (news.status, news.published_at, news.revision) == (NewsStatus.PUBLISHED, T3, 1)
     assert not news.publish_due(T3, T3), "a timer fired twice publishes once"
-    published = [e for e in news.collect_events() if type(e).__name__ == "Published"]
+    published: list[Any] = [e for e in news.collect_events() if isinstance(e, News.Published)]
     assert [(e.scheduled, e.category, e.texts["title_ja"]) for e in published] == [
         (True, "recruitment", "ボランティア募集")
     ]
