@@ -106,7 +106,7 @@ def case_body(raiser: str = "group", **changes: Any) -> dict[str, Any]:
 
 
 async def raised(p: Platform, w: World, sub: str = "rep-g", role: str = "group", **changes: Any) -> dict[str, Any]:
-    body = case_body(group_id=w.g, **changes) if "raiser" not in changes else case_body(**changes)
+    body = case_body(**{**({"group_id": w.g} if "raiser" not in changes else {}), **changes})
     created = await ok(p.clients[HUB].post("/cases", json=body, headers=p.token(sub, role)), 201)
     found: dict[str, Any] = created.json()
     return found
