@@ -218,7 +218,8 @@ async def test_bad_input_is_refused_naming_the_field_in_both_languages_and_store
             assert answer.status_code == 422, (path, field, answer.text)
             assert answer.headers["content-type"].startswith("application/problem+json")
             assert [e["field"] for e in problem["errors"]] == [field], (field, problem)
-            assert problem["errors"][0]["reason_ja"] and problem["errors"][0]["reason_en"]
+            assert problem["errors"][0]["reason_ja"]
+            assert problem["errors"][0]["reason_en"]
         bad_token = await hub(p).get(f"/trainings/{tid}/registrations/{tid}?token=short")
         assert bad_token.status_code == 422
         stale = await hub(p).put(f"/trainings/{tid}", json=_plan_only(), headers={**center, "If-Match": '"1"'})
