@@ -169,7 +169,10 @@ async def send(k: Kyodo, ids: dict[str, str], method: str, path: str, stage: str
     if method == "POST" and path.startswith(CASE) and path != ACK:
         headers["If-Match"] = "*"
     url = path.format(case_id=ids.get(stage, ""), department_id=k.w.a.id, month="2019-02")
-    return await k.p.clients[HUB].request(method, url, headers=headers, json=body_for(method, path, k.w))
+    response: httpx.Response = await k.p.clients[HUB].request(
+        method, url, headers=headers, json=body_for(method, path, k.w)
+    )
+    return response
 
 
 async def test_every_case_route_answers_each_kind_of_caller_as_its_rules_say(kyodo: Kyodo) -> None:
@@ -318,6 +321,21 @@ async def test_a_citizens_contact_is_sealed_and_read_by_the_center_only(kyodo: K
     raw = b"".join(n.state for n in stored)
     assert contact["email"].encode() not in raw
     assert contact["name"].encode() not in raw
+
+
+async def test_a_departments_liaison_raises_a_case_for_it_which_its_staff_may_not(kyodo: Kyodo) -> None:
+    p, w = kyodo.p, kyodo.w
+    hub = p.clients[HUB]
+    body = case_body("department", department_id=w.b.id, urgency="low")
+    refused(await hub.post("/cases", json=body, headers=p.token("staff-b", "staff")), 403, "case_not_the_liaison")
+    refused(await hub.post("/cases", json=body, headers=p.token("liaison-a", "staff")), 403, "case_not_the_liaison")
+    case = (await ok(hub.post("/cases", json=body, headers=p.token("liaison-b", "staff")), 201)).json()
+    assert (case["raiser_kind"], case["raiser_id"], case["on_behalf"]) == ("department", w.b.id, False)
+    await ok(hub.get(f"/cases/{case['id']}", headers=p.token("liaison-b", "staff")))
+    for sub, role in (("staff-b", "staff"), ("rep-g", "group"), ("liaison-a", "staff")):
+        refused(await hub.get(f"/cases/{case['id']}", headers=p.token(sub, role)), 404, "case_not_found")
+    on_behalf = (await ok(hub.post("/cases", json=body, headers=coordinator(p)), 201)).json()
+    assert (on_behalf["raiser_id"], on_behalf["on_behalf"]) == (w.b.id, True)
 
 
 async def test_each_caller_lists_only_the_cases_of_their_groups_and_departments(kyodo: Kyodo) -> None:

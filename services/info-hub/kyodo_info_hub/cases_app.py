@@ -87,14 +87,17 @@ class CaseCommands(CaseReads):
         on behalf of a group, a department or a citizen (whose contact details, if any, are sealed)."""
         center = actor.has(Role.COORDINATOR)
         party = str(raiser_id) if raiser_id is not None else None
-        if raiser is RaiserKind.GROUP:
-            assert party is not None
+        if raiser is RaiserKind.CITIZEN and party is not None:
+            raise Refusal("citizen_names_no_party", field="group_id", rule="citizen_names_no_party")
+        if raiser is not RaiserKind.CITIZEN and party is None:
+            field = "group_id" if raiser is RaiserKind.GROUP else "department_id"
+            raise Refusal("raiser_id_required", field=field, rule="raiser_id_required")
+        if raiser is RaiserKind.GROUP and party is not None:
             if self.people.group(party) is None:
                 raise Refusal("case_group_unknown", field="group_id", rule="case_group_unknown")
             if not (center or self.people.acts_for(actor.sub, party)):
                 raise Refusal("case_not_for_this_group")
-        elif raiser is RaiserKind.DEPARTMENT:
-            assert party is not None
+        elif raiser is RaiserKind.DEPARTMENT and party is not None:
             if not self.people.department_exists(party):
                 raise Refusal("case_department_unknown", field="department_id", rule="case_department_unknown")
             if not (center or self.people.is_liaison(actor.sub, party, self.today())):
