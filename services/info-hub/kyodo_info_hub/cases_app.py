@@ -108,6 +108,9 @@ class CaseCommands(CaseReads):
             raise Refusal("contact_for_citizens_only", field="contact", rule="contact_for_citizens_only")
         now = self.now()
         sealed = None
+        if contact and CONTACT_RECORD not in self.vault.retention_days:
+            # An operator who set no retention for it: the contact is not taken rather than kept without an end.
+            raise Refusal("contact_retention_unset")
         if contact:
             # A subject id of the citizen's own: erasing it (key destruction) leaves the case and its figures whole.
             sealed = self.vault.encrypt(f"case-contact:{uuid.uuid4()}", CONTACT_RECORD, dict(contact), now)

@@ -35,6 +35,13 @@ MESSAGES: dict[str, Message] = {
         "団体・部署の連絡先は名簿にあります。",
         "Groups and departments are reached through the directory.",
     ),
+    "contact_retention_unset": Message(
+        503,
+        "連絡先を保管できません",
+        "Contact details cannot be kept",
+        "保管期間（privacy.retention_days の case_contact）が設定されていません。連絡先なしで受け付けてください。",
+        "No retention period is set (privacy.retention_days: case_contact); raise the case without the contact.",
+    ),
     "case_departments_repeated": Message(
         422, "部署を1つ以上、重複なく指定してください", "Name one or more departments, each once"
     ),
