@@ -12,7 +12,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -317,10 +317,17 @@ async def test_a_citizens_contact_is_sealed_and_read_by_the_center_only(kyodo: K
         seen = (await ok(hub.get(f"/cases/{case['id']}", headers=p.token(sub, role)))).json()
         assert seen["contact"] is None
         assert contact["name"] not in str(seen)
-    stored = p.apps[HUB].state.kernel.application.recorder.select_notifications(start=1, limit=1_000_000)
+    app = p.apps[HUB].state.kernel.application
+    stored = app.recorder.select_notifications(start=1, limit=1_000_000)
     raw = b"".join(n.state for n in stored)
     assert contact["email"].encode() not in raw
     assert contact["name"].encode() not in raw
+
+    # After its retention, the citizen's key is destroyed: the case stays whole, the contact unreadable.
+    person = app.repository.get(uuid.UUID(case["id"])).contact["person"]
+    assert app.vault.erase(person, datetime.now(UTC) + timedelta(days=366)) is True
+    erased = (await ok(hub.get(f"/cases/{case['id']}", headers=coordinator(p)))).json()
+    assert (erased["contact"], erased["contact_erased"], erased["problem_ja"]) == (None, True, case["problem_ja"])
 
 
 async def test_a_departments_liaison_raises_a_case_for_it_which_its_staff_may_not(kyodo: Kyodo) -> None:
@@ -355,6 +362,9 @@ async def test_each_caller_lists_only_the_cases_of_their_groups_and_departments(
     assert mine["id"] in await listed("rep-k", "group")
     assert mine["id"] not in await listed("rep-g", "group")
     assert mine["id"] not in await listed("liaison-a", "staff")
+    filtered = await ok(hub.get("/cases", params={"department_id": w.b.id, "status": "open"}, headers=coordinator(p)))
+    assert mine["id"] in {i["case_id"] for i in filtered.json()["items"]}
+    assert all(w.b.id in i["departments"] for i in filtered.json()["items"])
     assert await listed("citizen-1", "public") == set()
     everything = (await ok(hub.get("/cases", headers=p.token("auditor-1", "auditor")))).json()["total"]
     assert everything >= len(await listed("rep-g", "group")) + 1
