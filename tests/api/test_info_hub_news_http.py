@@ -11,13 +11,16 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
 
+from kyodo_info_hub.news_app import PUBLISH_TIMER
+from kyodo_shared.domain.actors import Principal, Role
+from kyodo_shared.tasks.timers import timer_id_for
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.calls import coordinator, ok
@@ -333,6 +336,23 @@ async def test_a_change_needs_the_version_read_and_a_stale_one_is_refused(hub: H
     )
 
 
+async def test_a_time_no_longer_scheduled_has_its_timer_cancelled(hub: Hub) -> None:
+    p = hub.p
+    client, who = p.clients["info-hub"], coordinator(p)
+    timers = p.apps["info-hub"].state.kernel.timers
+    item = await news_at(p, "scheduled")
+    first = timer_id_for(PUBLISH_TIMER, item["id"], datetime.fromisoformat(item["publish_at"]))
+    assert timers.state_of(first) == "pending"
+    later = (datetime.fromisoformat(item["publish_at"]) + timedelta(days=1)).isoformat()
+    url, match = f"/news/{item['id']}", {**who, "If-Match": f'"{item["version"]}"'}
+    moved = (await ok(client.put(f"{url}/schedule", json={"publish_at": later}, headers=match))).json()
+    second = timer_id_for(PUBLISH_TIMER, item["id"], datetime.fromisoformat(later))
+    assert (timers.state_of(first), timers.state_of(second)) == ("cancelled", "pending")
+    now = await ok(client.post(f"{url}/publication", headers={**who, "If-Match": f'"{moved["version"]}"'}))
+    assert now.json()["status"] == "published"
+    assert timers.state_of(second) == "cancelled"
+
+
 async def test_lists_show_the_published_newest_first_and_drafts_to_the_center_only(hub: Hub) -> None:
     p = hub.p
     client, who = p.clients["info-hub"], coordinator(p)
@@ -426,3 +446,48 @@ async def test_opinions_are_sealed_until_the_close_then_public_with_the_groups_n
 async def _closed(client: httpx.AsyncClient, url: str) -> dict[str, Any] | None:
     body: dict[str, Any] = (await client.get(url)).json()
     return body if body["status"] == "closed" else None
+
+
+async def test_the_audit_history_shows_drafts_to_the_center_and_a_sealed_opinion_to_auditors_only(hub: Hub) -> None:
+    p = hub.p
+    client, auditor = p.clients["info-hub"], p.token("auditor-1", "auditor")
+    item = await news_at(p, "published")
+    topic = await topic_at(p, "published")
+    opinion = {"opinion_ja": "監査で見える意見"}
+    await ok(
+        client.put(
+            f"/exchange/topics/{topic['id']}/opinions/{hub.groups['みどりの会']}",
+            json=opinion,
+            headers=p.token("rep-1", "group"),
+        )
+    )
+    shown: dict[str, dict[str, Any]] = {}
+    for kind, aggregate in (
+        ("info_hub.News.Drafted", item["id"]),
+        ("info_hub.News.Published", item["id"]),
+        ("info_hub.Topic.Drafted", topic["id"]),
+        ("info_hub.Topic.OpinionSubmitted", topic["id"]),
+    ):
+        query = {"type": kind, "aggregate": aggregate}
+        items = (await ok(client.get("/audit/events", params=query, headers=auditor))).json()["items"]
+        assert [(i["type"], isinstance(i["body"], dict)) for i in items] == [(kind, True)], items
+        shown[kind] = items[0]
+
+    visibility, now = p.apps["info-hub"].state.kernel.visibility, datetime.now(UTC)
+    callers = [
+        Principal("rep-1", frozenset({Role.GROUP})),
+        Principal("staff-1", frozenset({Role.STAFF})),
+        Principal("coord-1", frozenset({Role.COORDINATOR})),
+        Principal("auditor-1", frozenset({Role.AUDITOR})),
+    ]
+
+    def sees(kind: str) -> list[bool]:
+        shown_item = shown[kind]
+        rendered = [visibility.render(shown_item["topic"], shown_item["body"], who, now) for who in callers]
+        assert all(r in ("[restricted]", shown_item["body"]) for r in rendered)
+        return [r == shown_item["body"] for r in rendered]
+
+    assert sees("info_hub.News.Drafted") == [False, False, True, True]
+    assert sees("info_hub.Topic.Drafted") == [False, False, True, True]
+    assert sees("info_hub.News.Published") == [True, True, True, True]
+    assert sees("info_hub.Topic.OpinionSubmitted") == [False, False, False, True]

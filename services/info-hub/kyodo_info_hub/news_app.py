@@ -17,7 +17,7 @@ from kyodo_info_hub.news_attachments import Attachment, AttachmentStore
 from kyodo_shared.domain.actors import Actor, Principal, Role
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.domain.refusals import Expected, Refusal
-from kyodo_shared.tasks.timers import Action, Timer
+from kyodo_shared.tasks.timers import Action, Timer, timer_id_for
 
 log = structlog.get_logger(__name__)
 
@@ -79,24 +79,36 @@ class NewsCommands(InfoHubBase):
 
     def schedule_news(self, actor: Actor, expected: Expected, news_id: UUID, publish_at: datetime) -> News:
         news = self._news(actor, expected, news_id)
+        earlier = news.publish_at
         at = publish_at.astimezone(TOKYO)
         news.schedule(at.isoformat(), self.now().isoformat(), actor.trace_dict())
         # The timer names the time it publishes at: rescheduled or unscheduled since, it finds nothing to do.
         self.timers.schedule(PUBLISH_TIMER, str(news.id), at, {"publish_at": at.isoformat()})
         self.save(news)
+        self._cancel_publication(news, earlier)
         return news
 
     def unschedule_news(self, actor: Actor, expected: Expected, news_id: UUID) -> News:
         news = self._news(actor, expected, news_id)
+        earlier = news.publish_at
         news.unschedule(actor.trace_dict())
         self.save(news)
+        self._cancel_publication(news, earlier)
         return news
 
     def publish_news(self, actor: Actor, expected: Expected, news_id: UUID) -> News:
         news = self._news(actor, expected, news_id)
+        earlier = news.publish_at
         news.publish(self.now().isoformat(), actor.trace_dict())
         self.save(news)
+        self._cancel_publication(news, earlier)
         return news
+
+    def _cancel_publication(self, news: News, publish_at: str | None) -> None:
+        """After the save: the timer of a time no longer scheduled is cancelled (were this lost, the timer would
+        still find nothing to do: it names its time)."""
+        if publish_at is not None and (news.status is not NewsStatus.SCHEDULED or publish_at != news.publish_at):
+            self.timers.cancel(timer_id_for(PUBLISH_TIMER, str(news.id), datetime.fromisoformat(publish_at)))
 
     def _publish_timer(self, timer: Timer) -> None:
         news = self._find(UUID(timer.aggregate_id), News)
