@@ -3,6 +3,8 @@ heard by info-hub, and moving info-hub's clock."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,9 +12,11 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from kyodo_info_hub.settings import CenterSettings
+from kyodo_shared.service import discover
+from kyodo_shared.web.auth import JwksVerifier
 from kyodo_shared.web.devissuer import DevIssuer
 
-from support.harness import Backend, Platform, eventually, settings_for
+from support.harness import Backend, Platform, eventually, serving, settings_for
 from support.lifecycle import GroupClient
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -103,3 +107,15 @@ def move_hub_clock(p: Platform, to: datetime) -> None:
     """info-hub (its application and timers) lives at `to` from now on, running on from there."""
     offset = to - datetime.now(UTC)
     kernel(p).clock = lambda: datetime.now(UTC) + offset
+
+
+@asynccontextmanager
+async def another_replica(settings: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """A second info-hub replica on the same store (its own application object, kernel and replica id)."""
+    settings = settings.model_copy(update={"replica_id": "replica-two"})
+    app = discover()["info-hub"].create_app(settings, JwksVerifier(settings.auth))
+    try:
+        async with serving(app) as client:
+            yield client
+    finally:
+        app.state.kernel.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hmac
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -28,17 +27,22 @@ from kyodo_shared.domain.refusals import Refusal
 
 log = structlog.get_logger(__name__)
 
-# A lost race is tried again this many times (other replicas registering for the same training at once).
-ATTEMPTS = 12
+# A lost race is tried again this many times (other replicas registering for the same training at once: with the
+# lock below, one contender per replica, so a request loses 30 times in a row only if another replica wins 30 times).
+ATTEMPTS = 30
 T = TypeVar("T")
 
-_LOCKS: dict[UUID, threading.Lock] = {}
-_LOCKS_GUARD = threading.Lock()
 
+class _Locks:
+    """One lock per training, in this replica (this application object)."""
 
-def _lock_of(training_id: UUID) -> threading.Lock:
-    with _LOCKS_GUARD:
-        return _LOCKS.setdefault(training_id, threading.Lock())
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[UUID, threading.Lock] = {}
+
+    def of(self, training_id: UUID) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(training_id, threading.Lock())
 
 
 class RateLimited(Refusal):
@@ -65,9 +69,15 @@ class RegistrationCommands(InfoHubBase):
         # Over info-hub's own database (the people view's): hashes and counters every replica shares.
         return CitizenGuard(self.people.db)
 
+    @cached_property
+    def registration_locks(self) -> _Locks:
+        return _Locks()
+
     def _changed(self, training_id: UUID, command: Callable[[Training], T]) -> tuple[Training, T]:
-        """Load, command, save; a save that lost a race with another replica is tried again on the new state."""
-        with _lock_of(training_id):
+        """Load, command, save; a save that lost a race with another replica is tried again on the new state at
+        once (a pause would put this replica behind the winner's next registration, which loads right after its save,
+        and the same replica would lose again and again)."""
+        with self.registration_locks.of(training_id):
             for attempt in range(ATTEMPTS):
                 training = self._get(training_id, Training, "training_not_found")
                 outcome = command(training)
@@ -75,7 +85,6 @@ class RegistrationCommands(InfoHubBase):
                     self.save(training)
                 except IntegrityError:
                     log.info("training_registration_retried", training_id=str(training_id), attempt=attempt + 1)
-                    time.sleep(0.005 * (attempt + 1))
                     continue
                 return training, outcome
         raise Refusal("training_busy")

@@ -122,4 +122,4 @@ VISIBILITY: dict[str, EventPolicy] = {
         )
     },
 }
-AGGREGATES: dict[str, str] = {_TOPIC: "info_hub.Training"}
+AGGREGATES: dict[str, str] = {_TOPIC: "info-hub.Training"}
