@@ -8,6 +8,7 @@ the center only; lists showing each caller their own cases; and what the audit A
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import ExitStack
@@ -343,6 +344,23 @@ async def test_a_departments_liaison_raises_a_case_for_it_which_its_staff_may_no
         refused(await hub.get(f"/cases/{case['id']}", headers=p.token(sub, role)), 404, "case_not_found")
     on_behalf = (await ok(hub.post("/cases", json=body, headers=coordinator(p)), 201)).json()
     assert (on_behalf["raiser_id"], on_behalf["on_behalf"]) == (w.b.id, True)
+
+
+async def test_both_departments_acknowledging_at_once_are_both_recorded(kyodo: Kyodo) -> None:
+    p, w = kyodo.p, kyodo.w
+    hub = p.clients[HUB]
+    for _ in range(3):
+        case = await raised(p, w)
+        await act(p, case["id"], "/routings", {"department_ids": [w.a.id, w.b.id]})
+        answers = await asyncio.gather(
+            *[
+                hub.post(f"/cases/{case['id']}/routings/{d}/acknowledgement", headers=p.token(sub, "staff"))
+                for d, sub in ((w.a.id, "liaison-a"), (w.b.id, "liaison-b"))
+            ]
+        )
+        assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+        acknowledged = (await read(p, case["id"]))["routings"]
+        assert sorted(r["acknowledged_by"] for r in acknowledged) == ["liaison-a", "liaison-b"]
 
 
 async def test_each_caller_lists_only_the_cases_of_their_groups_and_departments(kyodo: Kyodo) -> None:

@@ -31,6 +31,8 @@ log = structlog.get_logger(__name__)
 
 ACKNOWLEDGE_TIMER = "info_hub.case.acknowledge_due"
 FIGURES_TIMER = "info_hub.cases.monthly_figures"
+# Acknowledgements need no If-Match: one lost to a concurrent change of the case is tried again this many times.
+ATTEMPTS = 8
 # A citizen's contact details, sealed under a subject id of their own (the vault's retention for this kind).
 CONTACT_RECORD = "case_contact"
 _CASE_TOPICS = tuple(
@@ -154,16 +156,22 @@ class CaseCommands(CaseReads):
         return case
 
     def acknowledge_case(self, actor: Actor, case_id: UUID, department_id: UUID) -> Case:
-        """The routed department's liaison (on today's appointment) takes the case up."""
-        case = self._get(case_id, Case, "case_not_found")
+        """The routed department's liaison (on today's appointment) takes the case up. Needs no If-Match (nothing
+        the liaison read decides it): a save lost to another department's acknowledgement is simply tried again."""
         department = str(department_id)
-        if self.case_access(actor, case) is None:
-            raise Refusal("case_not_found")
-        if not self.people.is_liaison(actor.sub, department, self.today()):
-            raise Refusal("case_not_the_liaison")
-        case.acknowledge(department, actor.sub, self.now().isoformat(), actor.trace_dict())
-        self.save(case)
-        return case
+        for _ in range(ATTEMPTS):
+            case = self._get(case_id, Case, "case_not_found")
+            if self.case_access(actor, case) is None:
+                raise Refusal("case_not_found")
+            if not self.people.is_liaison(actor.sub, department, self.today()):
+                raise Refusal("case_not_the_liaison")
+            case.acknowledge(department, actor.sub, self.now().isoformat(), actor.trace_dict())
+            try:
+                self.save(case)
+            except IntegrityError:
+                continue
+            return case
+        raise Refusal("case_busy")
 
     def acknowledgement_due(self, timer: Timer) -> None:
         """The deadline passed: recorded overdue once, if the department still has not acknowledged."""

@@ -6,6 +6,7 @@ from kyodo_shared.web.messages import Message
 
 MESSAGES: dict[str, Message] = {
     "case_not_found": Message(404, "相談案件が見つかりません", "Case not found"),
+    "case_busy": Message(503, "相談案件が更新中です", "The case is being changed", retry_after=1),
     "case_closed": Message(
         409,
         "この相談案件は終了しています",
