@@ -401,7 +401,7 @@ async def test_the_audit_api_shows_a_cases_history_to_the_center_and_auditors_on
         return items if len(items) == 3 else []
 
     items = {i["type"]: i for i in await eventually(recorded, timeout=20)}
-    assert set(items) == {"info_hub.Case.Raised", "info_hub.Case.Routed", "info_hub.Case.Closed"}
+    assert set(items) == {"info-hub.Case.Raised", "info-hub.Case.Routed", "info-hub.Case.Closed"}
     visibility, now = p.apps[HUB].state.kernel.visibility, datetime.now(UTC)
     center, group, staff, reader = (
         Principal("coord-1", frozenset({Role.COORDINATOR})),
@@ -409,7 +409,7 @@ async def test_the_audit_api_shows_a_cases_history_to_the_center_and_auditors_on
         Principal("liaison-a", frozenset({Role.STAFF})),
         Principal("auditor-1", frozenset({Role.AUDITOR})),
     )
-    raised_event, closed_event = items["info_hub.Case.Raised"], items["info_hub.Case.Closed"]
+    raised_event, closed_event = items["info-hub.Case.Raised"], items["info-hub.Case.Closed"]
 
     def shown(item: dict[str, Any], who: Principal) -> Any:
         return visibility.render(item["topic"], item["body"], who, now)

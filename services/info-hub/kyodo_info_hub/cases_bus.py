@@ -84,4 +84,4 @@ VISIBILITY: dict[str, EventPolicy] = {
     ),
     f"{_FIGURES}.Published": EventPolicy(),
 }
-AGGREGATES: dict[str, str] = {_CASE: "info_hub.Case", _FIGURES: "info_hub.CaseMonthlyFigures"}
+AGGREGATES: dict[str, str] = {_CASE: "info-hub.Case", _FIGURES: "info-hub.CaseMonthlyFigures"}
