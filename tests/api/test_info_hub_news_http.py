@@ -7,6 +7,7 @@ Groups come into info-hub's directory from the registry's stream.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import ExitStack
@@ -491,3 +492,25 @@ async def test_the_audit_history_shows_drafts_to_the_center_and_a_sealed_opinion
     assert sees("info_hub.Topic.Drafted") == [False, False, True, True]
     assert sees("info_hub.News.Published") == [True, True, True, True]
     assert sees("info_hub.Topic.OpinionSubmitted") == [False, False, False, True]
+
+
+async def test_groups_submitting_at_once_each_keep_their_own_latest_opinion(hub: Hub) -> None:
+    p = hub.p
+    client = p.clients["info-hub"]
+    topic = await topic_at(p, "published")
+    url = f"/exchange/topics/{topic['id']}/opinions"
+    writers = [(hub.groups["みどりの会"], "rep-1"), (hub.groups["ひかりの会"], "rep-2")]
+    rounds = 6
+    answers = await asyncio.gather(
+        *[
+            client.put(f"{url}/{group}", json={"opinion_ja": f"{rep} 第{n}稿"}, headers=p.token(rep, "group"))
+            for n in range(rounds)
+            for group, rep in writers
+        ]
+    )
+    assert [a.status_code for a in answers] == [200] * rounds * len(writers), [
+        a.text for a in answers if a.status_code != 200
+    ]
+    center = (await ok(client.get(f"/exchange/topics/{topic['id']}", headers=coordinator(p)))).json()
+    assert sorted(o["group_id"] for o in center["opinions"]) == sorted(g for g, _ in writers)
+    assert center["version"] == 2 + rounds * len(writers), "every submission stored, none lost to a race"

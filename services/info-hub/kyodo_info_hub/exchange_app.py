@@ -6,6 +6,8 @@ groups' names; the center or city staff answer each.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -24,8 +26,10 @@ from kyodo_shared.tasks.timers import Action, Timer
 log = structlog.get_logger(__name__)
 
 CLOSE_TIMER = "info_hub.exchange.close"
-# Groups submit to one topic at once: a lost race is simply tried again on the new version.
-ATTEMPTS = 8
+# Groups submit to one topic at once: a lost race is tried again on the new version, after a short random pause
+# that grows with each loss (so the losers of one race do not all meet again in the next).
+ATTEMPTS = 12
+PAUSE_SECONDS = 0.005
 
 
 def topic_texts(title_ja: str, title_en: str | None, body_ja: str, body_en: str | None) -> dict[str, Any]:
@@ -108,6 +112,7 @@ class ExchangeCommands(InfoHubBase):
                 self.save(topic)
             except IntegrityError:
                 log.info("exchange_topic_race_retried", topic_id=str(topic_id), attempt=attempt + 1)
+                time.sleep(random.uniform(0, min(PAUSE_SECONDS * 2**attempt, 0.2)))
                 continue
             return topic
         raise Refusal("busy")
