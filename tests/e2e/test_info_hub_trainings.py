@@ -57,8 +57,13 @@ async def test_two_hundred_registrations_at_once_on_two_replicas_fill_fifty_seat
         seats = [a.json()["seat"] for a in answers]
         assert (seats.count("registered"), seats.count("waitlisted")) == (50, 150)
 
-        listed = await hub(p).get(f"/trainings/{tid}/registrations", headers=p.token(*CENTER))
-        items = listed.json()["items"]
+        pages = [
+            await hub(p).get(f"/trainings/{tid}/registrations?per_page=100&page={n}", headers=p.token(*CENTER))
+            for n in (1, 2)
+        ]
+        items = [i for page in pages for i in page.json()["items"]]
+        assert pages[1].json()["total"] == 200
+        listed = pages[0]
         assert listed.json()["counts"] == {
             "capacity": 50,
             "registered": 50,

@@ -19,12 +19,15 @@ from kyodo_info_hub.registrations_app import Placed, RateLimited
 from kyodo_info_hub.trainings_routing import Anyone, Coordinator, Registrant, application, maybe_actor
 from kyodo_info_hub.trainings_schemas import (
     CitizenRegistrationIn,
+    Counts,
     PersonRegistrationIn,
     Placement,
     RegistrationList,
+    RegistrationPage,
     RegistrationView,
 )
 from kyodo_shared.domain.refusals import Refusal
+from kyodo_shared.web.pagination import LINK_HEADER, Paging, paginated
 from kyodo_shared.web.problems import Problem
 from kyodo_shared.web.routes import actor_of, answered, service_router
 
@@ -101,12 +104,20 @@ def register_citizen(training_id: UUID, body: CitizenRegistrationIn, request: Re
 
 @router.get(
     "/{training_id}/registrations",
-    response_model=RegistrationList,
-    summary="Every registration, in the order accepted (the center: citizens' names decrypted)",
+    response_model=RegistrationPage,
+    responses=LINK_HEADER,
+    summary="The registrations, in the order the store accepted them (the center: citizens' names decrypted)",
 )
-def registrations(training_id: UUID, request: Request, principal: Coordinator) -> Any:
-    training, items = application(request).registrations(actor_of(request, principal), training_id)
-    return RegistrationList(items=[RegistrationView.model_validate(i) for i in items], counts=training.counts())
+def registrations(
+    training_id: UUID, request: Request, response: Response, principal: Coordinator, paging: Paging
+) -> Any:
+    training, items, total = application(request).registrations(
+        actor_of(request, principal), training_id, paging.offset, paging.limit
+    )
+    views = [RegistrationView.model_validate(i) for i in items]
+    page = paginated(request, response, paging, RegistrationPage, views, total)
+    page.counts = Counts.model_validate(training.counts())
+    return page
 
 
 @router.get(

@@ -197,11 +197,16 @@ class RegistrationCommands(InfoHubBase):
 
     # --- the center's list ----------------------------------------------------------------------------------
 
-    def registrations(self, actor: Actor, training_id: UUID) -> tuple[Training, list[dict[str, Any]]]:
-        """Every registration in the store's order, citizens' names decrypted for the center only."""
+    def registrations(
+        self, actor: Actor, training_id: UUID, offset: int, limit: int
+    ) -> tuple[Training, list[dict[str, Any]], int]:
+        """One page of the registrations in the store's order, and how many there are: citizens' names decrypted
+        (for this page only) for the center only."""
         self._coordinator(actor)
         training = self._get(training_id, Training, "training_not_found")
-        return training, [self.registration_view(training, rid, r) for rid, r in training.registrations.items()]
+        page = list(training.registrations.items())[offset : offset + limit]
+        views = [self.registration_view(training, rid, r) for rid, r in page]
+        return training, views, len(training.registrations)
 
     def registration_view(self, training: Training, registration_id: str, r: dict[str, Any]) -> dict[str, Any]:
         view: dict[str, Any] = {

@@ -135,3 +135,9 @@ class Placement(RegistrationView):
 class RegistrationList(BaseModel):
     items: list[RegistrationView]
     counts: Counts
+
+
+class RegistrationPage(Page[RegistrationView]):
+    """The center's list, in the store's order of acceptance, with the training's counts."""
+
+    counts: Counts | None = None
