@@ -1,17 +1,18 @@
 """The files attached to the center's news, content-addressed by SHA-256 in info-hub's own database (the table
 `hub_news_attachments`, made by `info_hub_0005`). Events carry only the hash, name, media type and size; the bytes
-live here, and every read checks they still match the hash the history names.
+live here (the kernel's `ContentStore`, as the registry keeps its documents), and every read checks they still match
+the hash the history names.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from kyodo_shared.store.db import Database
+from kyodo_shared.store.documents import ContentStore
 
 # What may be attached: PDF, PNG, JPEG, Word (.docx), Excel (.xlsx), CSV and plain text.
 MEDIA_TYPES = frozenset(
@@ -50,30 +51,12 @@ class Attachment:
 
 class AttachmentStore:
     def __init__(self, db: Database) -> None:
-        self.db = db
+        self.contents = ContentStore(db, "hub_news_attachments")
 
     def put(self, attachment: Attachment, now: datetime) -> None:
         """Idempotent: the same bytes are stored once. Stored before the event that references them is saved; a
         command refused afterwards leaves unreferenced bytes, never a reference without bytes."""
-        with self.db.transaction() as tx:
-            tx.execute(
-                "INSERT INTO hub_news_attachments (sha256, media_type, size, content_b64, stored_at) "
-                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (sha256) DO NOTHING",
-                (
-                    attachment.sha256,
-                    attachment.media_type,
-                    len(attachment.content),
-                    base64.b64encode(attachment.content).decode(),
-                    now.isoformat(),
-                ),
-            )
+        self.contents.put(attachment.content, attachment.media_type, now)
 
     def get(self, sha256: str) -> bytes | None:
-        with self.db.transaction(read_only=True) as tx:
-            row = tx.fetchone("SELECT content_b64 FROM hub_news_attachments WHERE sha256 = %s", (sha256,))
-        if row is None:
-            return None
-        content = base64.b64decode(str(row[0]))
-        if hashlib.sha256(content).hexdigest() != sha256:
-            raise ValueError("stored attachment does not match its hash")
-        return content
+        return self.contents.get(sha256)
