@@ -165,6 +165,17 @@ ADDED_TABLES = {
         "hub_group_people",
         "hub_staff",
         "hub_liaisons",
+        # info_hub_0005..0007: the center's news, topics, trainings and cases.
+        "hub_news",
+        "hub_news_attachments",
+        "hub_topics",
+        "hub_trainings",
+        "hub_training_secrets",
+        "hub_training_rate",
+        "hub_cases",
+        "hub_case_parties",
+        "hub_case_history",
+        "hub_case_figures",
     },
 }
 ADDED_PG_TABLES = {"proposals": {"proposals_sealed_events"}}

@@ -233,6 +233,52 @@ PUBLISHED_TYPES = {
             "ReportPublished",
         )
     ),
+    # info-hub's own domain: the civic activity center (news, opinion exchange, trainings, the coordination window).
+    *(
+        f"info-hub.News.{n}"
+        for n in (
+            "Drafted",
+            "Revised",
+            "AttachmentAdded",
+            "AttachmentRemoved",
+            "Scheduled",
+            "Unscheduled",
+            "Published",
+            "Corrected",
+            "Withdrawn",
+        )
+    ),
+    *(f"info-hub.Topic.{n}" for n in ("Drafted", "Revised", "Published", "OpinionSubmitted", "Closed", "Answered")),
+    *(
+        f"info-hub.Training.{n}"
+        for n in (
+            "Drafted",
+            "Revised",
+            "Announced",
+            "Cancelled",
+            "Registered",
+            "Waitlisted",
+            "RegistrationCancelled",
+            "Promoted",
+            "AttendanceRecorded",
+            "ReminderDue",
+            "MinutesPublished",
+        )
+    ),
+    *(
+        f"info-hub.Case.{n}"
+        for n in (
+            "Raised",
+            "Routed",
+            "Acknowledged",
+            "AcknowledgementOverdue",
+            "GroupsSuggested",
+            "GroupsInvited",
+            "Linked",
+            "Closed",
+        )
+    ),
+    "info-hub.CaseMonthlyFigures.Published",
     *(
         f"proposals.Call.{n}"
         for n in (

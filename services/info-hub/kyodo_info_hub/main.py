@@ -86,6 +86,8 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
             *api_cases.ROUTERS,
         ],
         messages=MessageTable(*MESSAGES, terms=TERMS),
+        # A news attachment is uploaded as base64 JSON of up to 5 MiB.
+        larger_bodies={api_news.ATTACHMENT_PATH: 7 * 1024 * 1024},
     )
 
 

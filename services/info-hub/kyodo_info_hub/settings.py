@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
-from kyodo_shared.settings import KernelSettings
+from kyodo_shared.settings import KernelSettings, PrivacySettings
+
+# Record kinds holding personal data, and how long each is kept (保存期間) before erasure may be granted: a citizen's
+# registration for a training (name, e-mail) for a year after it was made; the contact details of a citizen on whose
+# behalf the center raised a coordination case for three years (the case's usual follow-up period).
+TRAINING_REGISTRATION_RECORD = "training_registration"
+CASE_CONTACT_RECORD = "case_contact"
+DEFAULT_RETENTION_DAYS = {TRAINING_REGISTRATION_RECORD: 365, CASE_CONTACT_RECORD: 3 * 365}
 
 
 class CenterSettings(BaseModel):
@@ -15,11 +22,20 @@ class CenterSettings(BaseModel):
     citizen_registrations_per_window: int = Field(default=5, ge=1)
     citizen_window_seconds: int = Field(default=3600, ge=60)
     # Where a citizen's secret link points (the portal's public origin); links are built as
-    # `<public_url>/api/info-hub/registrations/<id>?token=<secret>`.
+    # `<public_url>/api/info-hub/trainings/<training_id>/registrations/<registration_id>?token=<secret>`.
     public_url: str = "http://127.0.0.1:8000"
     # How long a routed department has to acknowledge a coordination case (working time is not modelled: days).
     acknowledge_days: int = Field(default=5, ge=1)
 
 
 class InfoHubSettings(KernelSettings):
+    """The kernel's settings, with the center's and its retention periods."""
+
     center: CenterSettings = Field(default_factory=CenterSettings)
+    privacy: PrivacySettings = PrivacySettings(retention_days=DEFAULT_RETENTION_DAYS)
+
+    @model_validator(mode="after")
+    def _keep_default_retention(self) -> InfoHubSettings:
+        # Setting any KYODO_PRIVACY__* variable replaces the whole group: configured kinds override, none vanish.
+        self.privacy.retention_days = {**DEFAULT_RETENTION_DAYS, **self.privacy.retention_days}
+        return self
