@@ -12,7 +12,6 @@ import asyncio
 import base64
 import subprocess
 import sys
-import uuid
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 from pathlib import Path
@@ -148,7 +147,13 @@ async def test_news_scheduled_published_by_its_timer_corrected_withdrawn_and_fed
             [],
             "募集を終了しました",
         )
-        assert (await hub.get(f"/news/{withdrawn['id']}/attachments/{uuid.uuid4().hex * 2}")).status_code == 404
+        public = (await ok(hub.get(f"/news/{withdrawn['id']}"))).json()
+        assert (public["status"], public["body_ja"], public["withdrawal"]["reason_ja"]) == (
+            "withdrawn",
+            None,
+            "募集を終了しました",
+        )
+        assert all(r["body_ja"] is None for r in public["revisions"]), "no revision shows the body once withdrawn"
 
         async def fed() -> Any:
             parsed = feedparser.parse((await ok(hub.get("/news.atom"))).content)
@@ -188,6 +193,10 @@ async def test_news_scheduled_published_by_its_timer_corrected_withdrawn_and_fed
         )
         assert scheduled.attachments[0].sha256 == corrected["attachments"][0]["sha256"]
         assert by_id[withdrawn["id"]].scheduled is False
+        # The withdrawn item's file (named by the contract that published it): no longer public, still the center's.
+        gone_file = f"/news/{withdrawn['id']}/attachments/{by_id[withdrawn['id']].attachments[0].sha256}"
+        assert (await hub.get(gone_file)).status_code == 404
+        await ok(hub.get(gone_file, headers=coordinator(p)))
         (correction,) = await eventually(
             lambda: contracts_on_stream(nats_url, bus_namespace, c.NewsCorrected), timeout=20
         )
