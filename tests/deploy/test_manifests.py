@@ -215,6 +215,13 @@ def test_the_registry_sets_a_retention_json_that_parses_and_keeps_representative
     assert all(isinstance(days, int) and days > 0 for days in retention.values())
 
 
+def test_info_hub_retention_covers_every_record_kind_the_center_encrypts() -> None:
+    settings = pytest.importorskip("kyodo_info_hub.settings")
+    retention = json.loads(config_of("info-hub")["KYODO_PRIVACY__RETENTION_DAYS"])
+    assert retention == settings.DEFAULT_RETENTION_DAYS
+    assert config_of("info-hub")["KYODO_CENTER__PUBLIC_URL"].startswith("https://")
+
+
 def test_the_registry_retention_covers_every_record_kind_the_code_encrypts() -> None:
     # The ConfigMap value replaces the built-in table (as does setting any other KYODO_PRIVACY__* variable), so a
     # record kind missing here would make storing such a record fail.
