@@ -23,6 +23,7 @@ from kyodo_shared.domain.actors import Actor, Role
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.domain.refusals import Expected, Refusal, check_version
 from kyodo_shared.privacy.vault import KeyVault
+from kyodo_shared.store.db import Database
 from kyodo_shared.store.aggregates import find, get
 from kyodo_shared.tasks.timers import Timers
 
@@ -44,6 +45,7 @@ class InfoHubBase(Application[UUID]):
         self,
         *,
         env: dict[str, str],
+        db: Database,
         clock: Callable[[], datetime],
         timers: Timers,
         vault: KeyVault,
@@ -51,6 +53,9 @@ class InfoHubBase(Application[UUID]):
         center: CenterSettings,
     ) -> None:
         super().__init__(env=env)
+        # info-hub's own database: its query tables and the operational tables of the center's parts (attachments'
+        # bytes, citizens' secrets and rate counts), apart from the event store's tables.
+        self.db = db
         # Times come from the clock here, never from inside an event.
         self.clock, self.timers, self.vault, self.people, self.center = clock, timers, vault, people, center
 

@@ -56,7 +56,7 @@ class CaseReads(InfoHubBase):
     def case_history(self, actor: Actor, case_id: UUID) -> list[dict[str, Any]]:
         """In order; an invited group's people see the raising and what followed their group's invitation."""
         case, access = self.read_case(actor, case_id)
-        entries = cases_index.history(self.people.db, str(case.id))
+        entries = cases_index.history(self.db, str(case.id))
         if access == ALL:
             return entries
         mine = set(self.people.groups_of(actor.sub)) & set(case.invited)
@@ -80,7 +80,7 @@ class CaseReads(InfoHubBase):
             parties = [("raiser_group", g) for g in groups] + [("invited", g) for g in groups]
             parties += [("raiser_department", d) for d in liaison]
             parties += [("routed", d) for d in sorted(set(liaison) | set(staff))]
-        return cases_index.list_cases(self.people.db, filters, parties, offset, limit)
+        return cases_index.list_cases(self.db, filters, parties, offset, limit)
 
     def figures_of(self, month: str) -> MonthlyFigures:
         return self._get(figures_id(month), MonthlyFigures, "figures_not_found")

@@ -38,6 +38,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
     app = store.construct(
         lambda env: InfoHubApplication(
             env=env,
+            db=store.db,
             clock=base.clock,
             timers=store.timers,
             vault=store.vault,
