@@ -24,12 +24,15 @@ from kyodo_info_hub.trainings import Seat, Training
 from kyodo_info_hub.trainings_privacy import RECORD_KIND, CitizenGuard, new_token, token_hash
 from kyodo_shared.domain.actors import Actor, Role
 from kyodo_shared.domain.refusals import Refusal
+from kyodo_shared.privacy.vault import RetentionNotElapsed
 
 log = structlog.get_logger(__name__)
 
 # A lost race is tried again this many times (other replicas registering for the same training at once: with the
 # lock below, one contender per replica, so a request loses 30 times in a row only if another replica wins 30 times).
 ATTEMPTS = 30
+# A citizen's key is destroyed by this timer once their retention period has passed.
+ERASE_TIMER = "info_hub.training.erase_registrant"
 T = TypeVar("T")
 
 
@@ -122,6 +125,9 @@ class RegistrationCommands(InfoHubBase):
             log.error("training_retention_unset", record_kind=RECORD_KIND, hint="set KYODO_PRIVACY__RETENTION_DAYS")
             raise Refusal("registration_retention_unset")
         sealed = self.vault.encrypt(subject, RECORD_KIND, {"name": name, "email": email}, self.clock())
+        # Nobody will ask for a citizen's erasure: it happens by itself once the retention period has passed (and
+        # for a key made for a registration that is then refused, too).
+        self._schedule_erasure(training_id, subject)
         token, rid = new_token(), str(uuid4())
         registrant = {
             "kind": "citizen",
@@ -133,6 +139,22 @@ class RegistrationCommands(InfoHubBase):
         now = self.now().isoformat()
         training, seat = self._changed(training_id, lambda t: t.register(rid, registrant, now, trace))
         return Placed(training, rid, seat, token)
+
+    def _schedule_erasure(self, training_id: UUID, subject: str) -> None:
+        until = self.vault.erasable_from(subject)
+        if until is not None:
+            # One timer per person (its id derives from kind, "aggregate" and time): keyed by the subject.
+            self.timers.schedule(ERASE_TIMER, subject, until, {"training_id": str(training_id)})
+
+    def erase_registrant(self, training_id: UUID, subject: str) -> None:
+        """The erasure timer: the citizen's key destroyed (crypto-shredding); their registration stays, unreadable,
+        and the counts with it. A retention extended meanwhile moves the timer to its new end."""
+        try:
+            erased = self.vault.erase(subject, self.clock())
+        except RetentionNotElapsed:
+            self._schedule_erasure(training_id, subject)
+            return
+        log.info("training_registrant_erased", training_id=str(training_id), erased=erased)
 
     # --- the registrant's view and cancellation -------------------------------------------------------------
 

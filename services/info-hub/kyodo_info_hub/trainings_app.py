@@ -11,7 +11,7 @@ from uuid import UUID
 
 import structlog
 
-from kyodo_info_hub.registrations_app import RegistrationCommands
+from kyodo_info_hub.registrations_app import ERASE_TIMER, RegistrationCommands
 from kyodo_info_hub.trainings import Kind, Status, Training, check_plan
 from kyodo_shared.domain.actors import Actor, Role
 from kyodo_shared.domain.calendar import TOKYO
@@ -46,7 +46,10 @@ class TrainingCommands(RegistrationCommands):
         def remind(timer: Timer) -> None:
             self.remind_training(UUID(timer.aggregate_id), str(timer.payload["starts_at"]))
 
-        return {REMINDER_TIMER: remind}
+        def erase(timer: Timer) -> None:
+            self.erase_registrant(UUID(str(timer.payload["training_id"])), timer.aggregate_id)
+
+        return {REMINDER_TIMER: remind, ERASE_TIMER: erase}
 
     def _now_text(self) -> str:
         return self.now().isoformat()
