@@ -464,10 +464,10 @@ async def test_the_audit_history_shows_drafts_to_the_center_and_a_sealed_opinion
     )
     shown: dict[str, dict[str, Any]] = {}
     for kind, aggregate in (
-        ("info_hub.News.Drafted", item["id"]),
-        ("info_hub.News.Published", item["id"]),
-        ("info_hub.Topic.Drafted", topic["id"]),
-        ("info_hub.Topic.OpinionSubmitted", topic["id"]),
+        ("info-hub.News.Drafted", item["id"]),
+        ("info-hub.News.Published", item["id"]),
+        ("info-hub.Topic.Drafted", topic["id"]),
+        ("info-hub.Topic.OpinionSubmitted", topic["id"]),
     ):
         query = {"type": kind, "aggregate": aggregate}
         items = (await ok(client.get("/audit/events", params=query, headers=auditor))).json()["items"]
@@ -488,10 +488,10 @@ async def test_the_audit_history_shows_drafts_to_the_center_and_a_sealed_opinion
         assert all(r in ("[restricted]", shown_item["body"]) for r in rendered)
         return [r == shown_item["body"] for r in rendered]
 
-    assert sees("info_hub.News.Drafted") == [False, False, True, True]
-    assert sees("info_hub.Topic.Drafted") == [False, False, True, True]
-    assert sees("info_hub.News.Published") == [True, True, True, True]
-    assert sees("info_hub.Topic.OpinionSubmitted") == [False, False, False, True]
+    assert sees("info-hub.News.Drafted") == [False, False, True, True]
+    assert sees("info-hub.Topic.Drafted") == [False, False, True, True]
+    assert sees("info-hub.News.Published") == [True, True, True, True]
+    assert sees("info-hub.Topic.OpinionSubmitted") == [False, False, False, True]
 
 
 async def test_groups_submitting_at_once_each_keep_their_own_latest_opinion(hub: Hub) -> None:

@@ -37,8 +37,8 @@ class NewsCommands(InfoHubBase):
 
     @property
     def attachments(self) -> AttachmentStore:
-        # The bytes live in info-hub's own database (the one the people view reads).
-        return AttachmentStore(self.people.db)
+        # The bytes live in info-hub's own database (`hub_news_attachments`).
+        return AttachmentStore(self.db)
 
     def _news(self, actor: Actor, expected: Expected, news_id: UUID) -> News:
         self._coordinator(actor)

@@ -141,4 +141,4 @@ VISIBILITY: dict[str, EventPolicy] = {
     f"{_TOPIC}.Closed": EventPolicy(),
     f"{_TOPIC}.Answered": EventPolicy(),
 }
-AGGREGATES: dict[str, str] = {_NEWS: "info_hub.News", _TOPIC: "info_hub.Topic"}
+AGGREGATES: dict[str, str] = {_NEWS: "info-hub.News", _TOPIC: "info-hub.Topic"}
