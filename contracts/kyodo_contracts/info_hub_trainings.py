@@ -30,6 +30,13 @@ class TrainingAudience(StrEnum):
     CITIZENS = "citizens"  # 市民
 
 
+class RegistrationChange(StrEnum):
+    REGISTERED = "registered"  # 申込（参加確定）
+    WAITLISTED = "waitlisted"  # 申込（キャンセル待ち）
+    CANCELLED = "cancelled"  # 申込の取消
+    PROMOTED = "promoted"  # キャンセル待ちからの繰り上げ
+
+
 class TrainingCounts(ContractModel):
     capacity: int = Field(ge=1, description="Seats (定員).")
     registered: int = Field(ge=0, description="Registrations holding a seat; never more than capacity.")
@@ -98,7 +105,7 @@ class TrainingRegistrationsChanged(Contract):
     )
 
     training_id: UUID
-    change: str = Field(description="registered | waitlisted | cancelled | promoted")
+    change: RegistrationChange = Field(description="What changed the counts.")
     counts: TrainingCounts
     at: datetime
 

@@ -47,7 +47,7 @@ def _changed(change: str, at: str) -> Any:
         return [
             c.TrainingRegistrationsChanged(
                 training_id=e.originator_id,
-                change=change,
+                change=c.RegistrationChange(change),
                 counts=c.TrainingCounts.produce(e.counts),
                 at=getattr(e, at),
             )
