@@ -113,13 +113,17 @@ class RegistrationCommands(InfoHubBase):
     def register_citizen(self, training_id: UUID, name: str, email: str, address: str, trace: dict[str, str]) -> Placed:
         """A citizen without login: rate-limited per client address and e-mail address (keyed hashes only); the name
         and e-mail sealed under a fresh subject id; the answer carries the secret token of their link."""
-        self._get(training_id, Training, "training_not_found")
+        training = self._get(training_id, Training, "training_not_found")
         center = self.center
         limited = self.citizen_guard.admit(
             address, email, self.clock(), center.citizen_registrations_per_window, center.citizen_window_seconds
         )
         if limited is not None:
             raise RateLimited(limited.retry_after)
+        # Refused before anything is sealed (closed, not for citizens, the address registered already); checked
+        # again when saved.
+        email_key = self.citizen_guard.email_key(email)
+        training.admits("citizen", email_key, self.now().isoformat())
         subject = f"training-registrant:{uuid4()}"
         if RECORD_KIND not in self.vault.retention_days:
             log.error("training_retention_unset", record_kind=RECORD_KIND, hint="set KYODO_PRIVACY__RETENTION_DAYS")
@@ -131,7 +135,7 @@ class RegistrationCommands(InfoHubBase):
         token, rid = new_token(), str(uuid4())
         registrant = {
             "kind": "citizen",
-            "key": self.citizen_guard.email_key(email),
+            "key": email_key,
             "subject": subject,
             "sealed": sealed,
             "token_hash": token_hash(token),

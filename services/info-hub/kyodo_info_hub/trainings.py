@@ -180,14 +180,7 @@ class Training(Aggregate):
     def register(self, registration_id: str, registrant: dict[str, Any], now: str, trace: dict[str, str]) -> Seat:
         """A seat while one is free, else the waitlist. `registrant`: kind (group|staff|citizen), key (one
         registration per key), and sub / group_id, or the citizen's subject, sealed envelope and token hash."""
-        if self.status != Status.ANNOUNCED:
-            raise Refusal("training_not_open", state=self.status.value)
-        if _at(now) < _at(self.plan["registration_opens_at"]) or _at(now) >= _at(self.plan["registration_closes_at"]):
-            raise Refusal("registration_closed")
-        if AUDIENCE_OF[registrant["kind"]].value not in self.plan["audience"]:
-            raise Refusal("not_in_audience")
-        if self.active_key(registrant["key"]) is not None:
-            raise Refusal("already_registered")
+        self.admits(registrant["kind"], registrant["key"], now)
         counts = self.counts()
         if counts["seats_left"] > 0:
             after = {**counts, "registered": counts["registered"] + 1, "seats_left": counts["seats_left"] - 1}
@@ -196,6 +189,17 @@ class Training(Aggregate):
         after = {**counts, "waitlisted": counts["waitlisted"] + 1}
         self._waitlisted(registration_id, registrant, len(self.waitlist) + 1, after, now, trace)
         return Seat.WAITLISTED
+
+    def admits(self, kind: str, key: str, now: str) -> None:
+        """Whether a registrant of this kind and key may register now (refused otherwise)."""
+        if self.status != Status.ANNOUNCED:
+            raise Refusal("training_not_open", state=self.status.value)
+        if _at(now) < _at(self.plan["registration_opens_at"]) or _at(now) >= _at(self.plan["registration_closes_at"]):
+            raise Refusal("registration_closed")
+        if AUDIENCE_OF[kind].value not in self.plan["audience"]:
+            raise Refusal("not_in_audience")
+        if self.active_key(key) is not None:
+            raise Refusal("already_registered")
 
     @event("Registered")
     def _registered(
