@@ -115,6 +115,11 @@ async def test_an_exchange_meeting_is_announced_reminded_attended_minuted_and_ca
         course = await announced(
             p, plan(timedelta(days=5), kind="course", place=None, online_url="https://meet.example/x")
         )
+        moved = {k: v for k, v in meeting.items() if k in _PLAN} | {"place": "市民活動センター 会議室B"}
+        revised = await hub(p).put(
+            f"/trainings/{mid}", json=moved, headers={**p.token(*CENTER), "If-Match": f'"{meeting["version"]}"'}
+        )
+        assert (revised.status_code, revised.json()["place"]) == (200, "市民活動センター 会議室B"), revised.text
         staff = await hub(p).post(f"/trainings/{mid}/registrations", json={}, headers=p.token("staff-a", "staff"))
         assert staff.status_code == 201, staff.text
         cancelled = await hub(p).post(
@@ -140,7 +145,8 @@ async def test_an_exchange_meeting_is_announced_reminded_attended_minuted_and_ca
         one = events[f"{mid}@kyodo.info-hub"]
         assert one["dtstart"].dt == datetime.fromisoformat(meeting["starts_at"])
         assert one["dtstart"].params["TZID"] == "Asia/Tokyo"
-        assert str(one["location"]) == "市民活動センター 会議室A"
+        assert str(one["location"]) == "市民活動センター 会議室B"
+        assert all(e.get("dtstamp") and e.get("dtend") and e.get("summary") for e in events.values())
         assert calendar.walk("VTIMEZONE")[0]["tzid"] == "Asia/Tokyo"
         single = icalendar.Calendar.from_ical((await hub(p).get(f"/trainings/{mid}.ics")).content)
         assert [str(e["uid"]) for e in single.walk("VEVENT")] == [f"{mid}@kyodo.info-hub"]
@@ -188,6 +194,22 @@ async def test_an_exchange_meeting_is_announced_reminded_attended_minuted_and_ca
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
+_PLAN = (
+    "title_ja",
+    "title_en",
+    "description_ja",
+    "description_en",
+    "starts_at",
+    "ends_at",
+    "place",
+    "online_url",
+    "capacity",
+    "audience",
+    "registration_opens_at",
+    "registration_closes_at",
+)
+
+
 async def contracts_on_the_stream(nats_url: str, namespace: str, mid: str, cid: str) -> None:
     """Each published contract, decoded as its type from info-hub's stream."""
     import nats
@@ -197,6 +219,7 @@ async def contracts_on_the_stream(nats_url: str, namespace: str, mid: str, cid: 
 
     expected: dict[str, type[Contract]] = {
         "training.announced.v1": c.TrainingAnnounced,
+        "training.revised.v1": c.TrainingRevised,
         "training.cancelled.v1": c.TrainingCancelled,
         "training.registrations_changed.v1": c.TrainingRegistrationsChanged,
         "training.reminder_due.v1": c.TrainingReminderDue,
@@ -225,4 +248,5 @@ async def contracts_on_the_stream(nats_url: str, namespace: str, mid: str, cid: 
     announced_ids = {str(e.training_id) for e in found["training.announced.v1"]}
     assert announced_ids == {mid, cid}
     assert str(found["training.minutes_published.v1"][0].training_id) == mid
+    assert found["training.revised.v1"][0].plan.place == "市民活動センター 会議室B"
     assert found["training.attendance_recorded.v1"][0].counts.attended == 1
