@@ -1,6 +1,7 @@
 """`kyodo up --demo`: a real nats-server from the wheel, every service on SQLite, one base URL, clean Ctrl-C; the
 demo reaches every service (groups in the directory, an open call, screening decisions in the register, a
-collaboration project with its agreement concluded)."""
+collaboration project with its agreement concluded, the civic activity center's news, trainings, opinion exchange and
+coordination case)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +106,7 @@ def test_kyodo_up_serves_the_demo_directory_and_stops_cleanly_on_ctrl_c(tmp_path
         concluded = [p for p in projects.get("items", []) if p["agreement_version"] == 1]
         assert len(concluded) == 1, (tmp_path / "up.log").read_text()[-2000:]
         assert (concluded[0]["source"], concluded[0]["status"]) == ("screening", "active")
+        center_demo_is_seeded(f"http://127.0.0.1:{port}/api/info-hub", coordinator, deadline + 120)
     finally:
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=30)
@@ -111,6 +114,40 @@ def test_kyodo_up_serves_the_demo_directory_and_stops_cleanly_on_ctrl_c(tmp_path
     assert code == 0
     with socketless_check(nats_port) as still_listening:
         assert not still_listening
+
+
+def _shown(url: str, headers: dict[str, str], until: float, ready: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """The page once `ready` holds (info-hub's lists are projections: they catch up), or the last one read."""
+    page: dict[str, Any] = {}
+    while time.monotonic() < until:
+        page = httpx.get(url, headers=headers, timeout=2).json()
+        if ready(page):
+            break
+        time.sleep(0.2)
+    return page
+
+
+def center_demo_is_seeded(hub: str, coordinator: dict[str, str], until: float) -> None:
+    """info-hub's demo: two news items out and one scheduled; a training with a group's and a citizen's registration
+    and an exchange meeting; a topic open for comment whose group opinion stays sealed to the public; a group's case
+    routed to a department with matching groups suggested."""
+    news = _shown(f"{hub}/news", {}, until, lambda p: p.get("total") == 2)
+    assert sorted(n["category"] for n in news["items"]) == ["center", "course"]
+    scheduled = _shown(f"{hub}/news?status=scheduled", coordinator, until, lambda p: p.get("total") == 1)
+    assert scheduled["total"] == 1
+    trainings = _shown(f"{hub}/trainings", {}, until, lambda p: p.get("total") == 2)
+    kinds = {t["kind"]: t for t in trainings["items"]}
+    assert set(kinds) == {"training", "exchange_meeting"}
+    assert kinds["training"]["counts"]["registered"] == 2
+    topics = _shown(f"{hub}/exchange/topics", {}, until, lambda p: p.get("total") == 1)
+    topic_id = topics["items"][0]["id"]
+    assert httpx.get(f"{hub}/exchange/topics/{topic_id}", timeout=2).json()["opinions"] == []
+    sealed = httpx.get(f"{hub}/exchange/topics/{topic_id}", headers=coordinator, timeout=2).json()["opinions"]
+    assert len(sealed) == 1
+    cases = _shown(f"{hub}/cases", coordinator, until, lambda p: p.get("total") == 1)
+    case = httpx.get(f"{hub}/cases/{cases['items'][0]['case_id']}", headers=coordinator, timeout=2).json()
+    assert (case["raiser_kind"], len(case["routings"])) == ("group", 1)
+    assert "恋ヶ窪子育てネットワーク" in [s["name"] for s in case["suggestions"]]
 
 
 class socketless_check:  # noqa: N801 - reads as a sentence at the call site
