@@ -136,6 +136,11 @@ async def test_an_exchange_meeting_is_announced_reminded_attended_minuted_and_ca
 
         items = await eventually(listed, timeout=20)
         assert [i["id"] for i in items] == [mid, course["id"]]
+        courses = (await hub(p).get("/trainings", params={"kind": "course"})).json()["items"]
+        assert [i["id"] for i in courses] == [course["id"]]
+        # The meeting is for staff and citizens, the course (plan's default) for groups too.
+        for_groups = (await hub(p).get("/trainings", params={"audience": "groups"})).json()["items"]
+        assert [i["id"] for i in for_groups] == [course["id"]]
         feed = await hub(p).get("/trainings.ics")
         assert feed.headers["content-type"].startswith("text/calendar")
         calendar = icalendar.Calendar.from_ical(feed.content)
