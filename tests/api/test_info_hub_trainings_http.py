@@ -19,6 +19,7 @@ from support.harness import Backend, Platform, eventually, platform, settings_fo
 from support.info_hub_trainings import CENTER, announced, drafted, hub, hub_group, hub_settings, kernel, plan
 from support.screening import department
 
+UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 ROLES: dict[str, tuple[str, ...] | None] = {
     "anonymous": None,
     "group": ("rep-a", "group"),
@@ -231,3 +232,43 @@ async def test_bad_input_is_refused_naming_the_field_in_both_languages_and_store
 
 def _plan_only() -> dict[str, Any]:
     return {k: v for k, v in plan().items() if k != "kind"}
+
+
+async def test_registrations_the_training_does_not_admit_are_refused_and_seal_nothing(
+    api_backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    settings = hub_settings(api_backend, nats_url, bus_namespace, issuer, per_window=100)
+    async with platform({"info-hub": settings}, issuer) as p:
+        staff_only = await announced(p, plan(audience=("staff",)))
+        later = plan(registration_opens_at=plan(timedelta(days=5))["starts_at"], starts_in=timedelta(days=10))
+        not_yet = await announced(p, later)
+        draft = await drafted(p, plan())
+        cancelled = await announced(p, plan())
+        stopped = await hub(p).post(
+            f"/trainings/{cancelled['id']}/cancellation",
+            json={"reason_ja": "中止"},
+            headers={**p.token(*CENTER), "If-Match": f'"{cancelled["version"]}"'},
+        )
+        assert stopped.status_code == 200, stopped.text
+        vault = kernel(p).vault
+        with vault.db.transaction(read_only=True) as tx:
+            keys_before = tx.fetchone("SELECT COUNT(*) FROM kyodo_person_keys")
+        citizen = {"name": "市民", "email": "someone@example.jp"}
+        for training, status, code in (
+            (staff_only, 403, "not_in_audience"),
+            (not_yet, 409, "registration_closed"),
+            (draft, 404, "training_not_found"),
+            (cancelled, 409, "training_not_open"),
+        ):
+            answer = await hub(p).post(f"/trainings/{training['id']}/citizen-registrations", json=citizen)
+            assert (answer.status_code, answer.json()["code"]) == (status, code), answer.text
+        with vault.db.transaction(read_only=True) as tx:
+            assert tx.fetchone("SELECT COUNT(*) FROM kyodo_person_keys") == keys_before, "no key made"
+        twice = [
+            await hub(p).post(f"/trainings/{staff_only['id']}/registrations", json={}, headers=p.token("s-1", "staff"))
+            for _ in range(2)
+        ]
+        assert [a.status_code for a in twice] == [201, 409]
+        assert twice[1].json()["code"] == "already_registered"
+        unknown = await hub(p).post(f"/trainings/{UNKNOWN_ID}/registrations", json={}, headers=p.token("s-1", "staff"))
+        assert (unknown.status_code, unknown.json()["code"]) == (404, "training_not_found")

@@ -122,7 +122,7 @@ def test_cancelling_a_seat_promotes_the_first_waiting_in_the_same_save_and_a_wai
 
 def test_registration_needs_the_window_the_audience_and_an_announced_training() -> None:
     draft = Training("course", plan(), BEFORE, TRACE)
-    refused("training_not_open", lambda: draft.register("r", staff("s"), BEFORE, TRACE))
+    refused("training_not_found", lambda: draft.register("r", staff("s"), BEFORE, TRACE))
     t = announced(audience=["citizens"])
     refused("not_in_audience", lambda: t.register("r", staff("s"), BEFORE, TRACE))
     early = (START - timedelta(days=40)).isoformat()

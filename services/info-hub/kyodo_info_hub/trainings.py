@@ -192,6 +192,8 @@ class Training(Aggregate):
 
     def admits(self, kind: str, key: str, now: str) -> None:
         """Whether a registrant of this kind and key may register now (refused otherwise)."""
+        if self.status == Status.DRAFT:
+            raise Refusal("training_not_found")  # a draft is the center's: as if there were none
         if self.status != Status.ANNOUNCED:
             raise Refusal("training_not_open", state=self.status.value)
         if _at(now) < _at(self.plan["registration_opens_at"]) or _at(now) >= _at(self.plan["registration_closes_at"]):
