@@ -22,6 +22,7 @@ DOMAIN_MODULES = [
     "kyodo_info_hub.news",
     "kyodo_info_hub.exchange",
     "kyodo_info_hub.trainings",
+    "kyodo_info_hub.trainings_plan",
     "kyodo_info_hub.cases",
     "kyodo_screening.domain",
     "kyodo_screening.screening",

@@ -220,6 +220,8 @@ def test_info_hub_retention_covers_every_record_kind_the_center_encrypts() -> No
     retention = json.loads(config_of("info-hub")["KYODO_PRIVACY__RETENTION_DAYS"])
     assert retention == settings.DEFAULT_RETENTION_DAYS
     assert config_of("info-hub")["KYODO_CENTER__PUBLIC_URL"].startswith("https://")
+    # Citizens are rate-limited by the address the ingress forwards, not by the ingress pod's own.
+    assert config_of("info-hub")["FORWARDED_ALLOW_IPS"]
 
 
 def test_the_registry_retention_covers_every_record_kind_the_code_encrypts() -> None:

@@ -69,7 +69,7 @@ def trainings(
         raise Refusal("coordinator_only")
     statuses = [status] if status else ["announced", "cancelled"]
     items, total = list_trainings(
-        app.people.db,
+        app.db,
         statuses=statuses,
         kind=kind,
         audience=audience,
@@ -84,7 +84,7 @@ def trainings(
 def all_ics(request: Request) -> Response:
     app = application(request)
     items, _ = list_trainings(
-        app.people.db,
+        app.db,
         statuses=["announced", "cancelled"],
         kind=None,
         audience=None,

@@ -23,8 +23,8 @@ from kyodo_shared.domain.actors import Actor, Role
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.domain.refusals import Expected, Refusal, check_version
 from kyodo_shared.privacy.vault import KeyVault
-from kyodo_shared.store.db import Database
 from kyodo_shared.store.aggregates import find, get
+from kyodo_shared.store.db import Database
 from kyodo_shared.tasks.timers import Timers
 
 A = TypeVar("A", bound=Aggregate)

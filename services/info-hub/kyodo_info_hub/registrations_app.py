@@ -69,8 +69,8 @@ class Placed:
 class RegistrationCommands(InfoHubBase):
     @cached_property
     def citizen_guard(self) -> CitizenGuard:
-        # Over info-hub's own database (the people view's): hashes and counters every replica shares.
-        return CitizenGuard(self.people.db)
+        # Over info-hub's own database: hashes and counters every replica shares.
+        return CitizenGuard(self.db)
 
     @cached_property
     def registration_locks(self) -> _Locks:
