@@ -126,6 +126,29 @@ def test_a_failing_action_is_retried_later_and_a_cancelled_timer_never_fires(ope
     assert timers.state_of(cancelled) == CANCELLED
 
 
+def test_a_cancelled_timer_scheduled_again_for_the_same_moment_fires_once_and_a_fired_one_stays_fired(
+    open_db: object,
+) -> None:
+    # An item unscheduled and scheduled again for the same time (the same timer id): it must not stay cancelled.
+    clock, fired = Clock(), Counter[str]()
+    timers = replica(open_db, clock, "a")
+    timer_id = timers.schedule("k", "news-1", T0 + timedelta(hours=1), {"publish_at": "first"})
+    assert timers.cancel(timer_id)
+    assert timers.schedule("k", "news-1", T0 + timedelta(hours=1), {"publish_at": "again"}) == timer_id
+    clock.advance(3600)
+
+    def action(timer: Timer) -> None:
+        fired.update([timer.payload["publish_at"]])
+
+    assert timers.fire_due({"k": action}) == 1
+    assert fired == Counter({"again": 1})
+    # Scheduling what has fired changes nothing: it does not fire twice.
+    timers.schedule("k", "news-1", T0 + timedelta(hours=1), {"publish_at": "third"})
+    assert timers.state_of(timer_id) == FIRED
+    assert timers.fire_due({"k": action}) == 0
+    assert fired == Counter({"again": 1})
+
+
 def test_due_timers_whose_action_keeps_failing_are_counted_with_the_oldest_error_until_they_succeed(
     open_db: object,
 ) -> None:

@@ -53,14 +53,20 @@ def schedule_in(
 ) -> str:
     """Schedule a timer inside the caller's transaction: a consumer's handler schedules the command a message
     asks for together with its tracked sequence, so the command runs once even if the consumer crashes between
-    them (the timer is the durable "to do"; its action must be idempotent, as every timer action is)."""
+    them (the timer is the durable "to do"; its action must be idempotent, as every timer action is).
+
+    Scheduling again what is pending or has fired changes nothing. Scheduling again what was cancelled brings it
+    back (an item unscheduled and then scheduled for the same moment must fire): pending, with the new payload and
+    its attempts cleared."""
     if due_at.tzinfo is None:
         raise ValueError("due_at must carry a time zone")
     timer_id = timer_id_for(kind, aggregate_id, due_at)
     tx.execute(
         "INSERT INTO kyodo_timers (timer_id, kind, aggregate_id, due_at, payload, state) "
-        "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (timer_id) DO NOTHING",
-        (timer_id, kind, aggregate_id, due_at.timestamp(), json.dumps(dict(payload or {})), PENDING),
+        "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (timer_id) DO UPDATE SET state = excluded.state, "
+        "payload = excluded.payload, claimed_by = NULL, claimed_until = NULL, attempts = 0, last_error = NULL "
+        "WHERE kyodo_timers.state = %s",
+        (timer_id, kind, aggregate_id, due_at.timestamp(), json.dumps(dict(payload or {})), PENDING, CANCELLED),
     )
     return timer_id
 
