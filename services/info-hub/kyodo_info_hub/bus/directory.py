@@ -35,7 +35,9 @@ _UPSERT = (
     "members_count = excluded.members_count, website = excluded.website, search_text = excluded.search_text, "
     "fields_key = excluded.fields_key, area_key = excluded.area_key, status = excluded.status, "
     "status_reason = excluded.status_reason, "
-    "renewal_due = excluded.renewal_due, source_sequence = excluded.source_sequence"
+    "renewal_due = excluded.renewal_due, source_sequence = excluded.source_sequence "
+    # A stream read again from an earlier position (info_hub_0004) never takes a row back to an older state.
+    "WHERE directory_groups.source_sequence <= excluded.source_sequence"
 )
 
 
@@ -92,16 +94,17 @@ def on_profile_updated(envelope: Envelope, tx: Tx) -> None:
     # Only groups in the directory are updated: an application's profile is not public here.
     assignments = ", ".join(f"{column.strip()} = %s" for column in _PROFILE_COLUMNS.split(","))
     tx.execute(
-        f"UPDATE directory_groups SET {assignments}, source_sequence = %s WHERE group_id = %s",  # noqa: S608
-        (*_profile_values(event.profile), envelope.sequence, str(event.group_id)),
+        f"UPDATE directory_groups SET {assignments}, source_sequence = %s "  # noqa: S608
+        "WHERE group_id = %s AND source_sequence <= %s",
+        (*_profile_values(event.profile), envelope.sequence, str(event.group_id), envelope.sequence),
     )
 
 
 def _set_status(tx: Tx, envelope: Envelope, group_id: object, status: str, reason: str, due: object = None) -> None:
     tx.execute(
         "UPDATE directory_groups SET status = %s, status_reason = %s, renewal_due = COALESCE(%s, renewal_due), "
-        "source_sequence = %s WHERE group_id = %s",
-        (status, reason, str(due) if due else None, envelope.sequence, str(group_id)),
+        "source_sequence = %s WHERE group_id = %s AND source_sequence <= %s",
+        (status, reason, str(due) if due else None, envelope.sequence, str(group_id), envelope.sequence),
     )
 
 

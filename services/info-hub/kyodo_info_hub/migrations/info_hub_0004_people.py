@@ -4,7 +4,9 @@
 Rebuildable like the directory. A store upgraded to this revision had applied the registry's stream without keeping
 these facts, so its registry consumer starts again from the stream's beginning: the tracking is forgotten, the
 durable consumer is recreated from the first message (bus/durable.py), and the handlers — upserts keyed by ids, the
-directory's guarded by the source sequence — apply the history again in order. A new store has no tracking yet.
+directory's guarded by the source sequence, so no row goes back to an older state — apply the history again in
+order. One thing shows while that catch-up runs (seconds for a city's registry): a dissolved group, whose row was
+deleted, is listed again from its registration until its dissolution is read again. A new store has no tracking yet.
 
 Revision ID: info_hub_0004
 Revises: info_hub_0003
