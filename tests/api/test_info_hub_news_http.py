@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import ExitStack
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,21 +20,22 @@ import pytest_asyncio
 from kyodo_info_hub.news_app import PUBLISH_TIMER
 from kyodo_shared.domain.actors import Principal, Role
 from kyodo_shared.tasks.timers import timer_id_for
-from kyodo_shared.web.devissuer import DevIssuer
 
 from support.calls import coordinator, ok
-from support.harness import Backend, Platform, eventually, platform, settings_for
+from support.harness import Platform, eventually
 from support.info_hub_news import (
+    Hub,
     attachment_body,
-    groups_in_directory,
+    center_events,
+    hub_now,
+    hub_platform,
     move_hub_clock,
     news_at,
     news_body,
+    refused,
     topic_at,
     topic_body,
 )
-from support.servers import delete_streams_sync, temporary_database
-from support.streams import SourceStream
 
 CALLERS: dict[str, tuple[str, ...]] = {
     "group": ("rep-1", "group"),
@@ -50,48 +49,12 @@ CALLERS: dict[str, tuple[str, ...]] = {
 EVERYONE = ("nobody", *CALLERS)
 
 
-@dataclass(frozen=True)
-class Hub:
-    p: Platform
-    groups: dict[str, str]
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="session", params=["sqlite", "postgres"])
 async def hub(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, nats_url: str
 ) -> AsyncIterator[Hub]:
-    folder = tmp_path_factory.mktemp(f"news-{request.param}")
-    namespace = f"t{uuid.uuid4().hex[:8]}"
-    with ExitStack() as stack:
-        stack.callback(delete_streams_sync, nats_url, f"{namespace.upper()}_")
-        dsn = ""
-        if request.param == "postgres":
-            dsn = stack.enter_context(temporary_database(request.getfixturevalue("pg_dsn")))
-        backend = Backend(request.param, folder, dsn)
-        issuer = DevIssuer.load_or_create(folder / "issuer")
-        registry = SourceStream(nats_url, namespace, "registry")
-        await registry.create()
-        async with platform({"info-hub": settings_for("info-hub", backend, nats_url, namespace, issuer)}, issuer) as p:
-            groups = await groups_in_directory(p, registry, {"みどりの会": "rep-1", "ひかりの会": "rep-2"})
-            yield Hub(p, groups)
-
-
-def center_events(p: Platform) -> int:
-    """How many events info-hub stored of news and topics."""
-    stored = p.apps["info-hub"].state.kernel.application.recorder.select_notifications(start=1, limit=1_000_000)
-    return sum(1 for n in stored if n.topic.startswith(("kyodo_info_hub.news:", "kyodo_info_hub.exchange:")))
-
-
-def refused(response: httpx.Response, status: int, code: str, *errors: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code, response.text
-    assert body["title_ja"]
-    assert body["title_en"]
-    if errors:
-        assert tuple(f"{e['field']} {e['code']}" for e in body.get("errors", [])) == errors, response.text
-    return body
+    async with hub_platform(request, tmp_path_factory, nats_url) as h:
+        yield h
 
 
 # --- every route × every kind of caller --------------------------------------------------------------------------
@@ -162,7 +125,7 @@ def body_for(p: Platform, method: str, path: str) -> dict[str, Any] | None:
     if path.endswith("/attachments"):
         return attachment_body(b"%PDF-1.4 " + uuid.uuid4().bytes)
     if path.endswith("/schedule"):
-        return {"publish_at": "2099-01-01T09:00:00+09:00"}
+        return {"publish_at": (hub_now(p) + timedelta(days=3)).isoformat()}
     if path.endswith("/corrections"):
         return {"title_ja": "ボランティア募集", "body_ja": "訂正後の本文", "note_ja": "日時を訂正しました"}
     if path.endswith("/withdrawal"):
@@ -283,16 +246,16 @@ async def test_bad_input_is_refused_naming_the_field_and_stores_nothing(hub: Hub
         await client.post(f"{news_url}/attachments", json=attachment_body(media_type="application/zip"), headers=match),
         422,
         "validation_failed",
-        "media_type value_error",
+        "media_type news_attachment_type",
     )
     refused(
         await client.post(f"{news_url}/attachments", json=attachment_body(content_base64="***"), headers=match),
         422,
         "validation_failed",
-        "content_base64 value_error",
+        "content_base64 news_attachment_base64",
     )
     refused(
-        await client.put(f"{news_url}/schedule", json={"publish_at": "2099-01-01T09:00:00"}, headers=match),
+        await client.put(f"{news_url}/schedule", json={"publish_at": "2030-01-01T09:00:00"}, headers=match),
         422,
         "validation_failed",
         "publish_at timezone_aware",
@@ -380,9 +343,17 @@ async def test_lists_show_the_published_newest_first_and_drafts_to_the_center_on
         return [i["id"] for i in page["items"]]
 
     await eventually(lambda: _has(drafts, draft["id"]), timeout=15)
-    grants = (await ok(client.get("/news", params={"category": "grant"}))).json()
-    assert all(i["category"] == "grant" for i in grants["items"])
-    assert grants["total"] == len(grants["items"])
+    grant = (await ok(client.post("/news", json=news_body(category="grant"), headers=who), 201)).json()
+    await ok(client.post(f"/news/{grant['id']}/publication", headers={**who, "If-Match": f'"{grant["version"]}"'}))
+
+    async def grants() -> list[str]:
+        page = (await ok(client.get("/news", params={"category": "grant", "per_page": 100}))).json()
+        assert all(i["category"] == "grant" for i in page["items"])
+        assert page["total"] == len(page["items"])
+        return [i["id"] for i in page["items"]]
+
+    filtered = await eventually(lambda: _has(grants, grant["id"]), timeout=15)
+    assert second["id"] not in filtered, "a recruitment item is not a grant"
 
 
 async def _has(read: Any, item: str) -> list[str] | None:

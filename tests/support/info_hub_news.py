@@ -6,13 +6,21 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import ExitStack, asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
+import pytest
+
 from kyodo_contracts.registry import GroupApplied, GroupProfile, GroupRegistered
+from kyodo_shared.web.devissuer import DevIssuer
 
 from support.calls import coordinator, ok
-from support.harness import Platform, eventually
+from support.harness import Backend, Platform, eventually, platform, settings_for
+from support.servers import delete_streams_sync, temporary_database
 from support.streams import SourceStream
 
 PDF = b"%PDF-1.4\n% the center's flyer\n"
@@ -50,6 +58,53 @@ async def groups_in_directory(p: Platform, registry: SourceStream, groups: dict[
         lambda: all(people.acts_for(rep, ids[name], registered_only=True) for name, rep in groups.items()), timeout=20
     )
     return ids
+
+
+@dataclass(frozen=True)
+class Hub:
+    p: Platform
+    groups: dict[str, str]
+
+
+@asynccontextmanager
+async def hub_platform(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, nats_url: str
+) -> AsyncIterator[Hub]:
+    """info-hub on the backend the fixture's parameter names, with real NATS and two registered groups (みどりの会 of
+    rep-1, ひかりの会 of rep-2) heard from the registry's stream."""
+    folder = tmp_path_factory.mktemp(f"news-{request.param}")
+    namespace = f"t{uuid.uuid4().hex[:8]}"
+    with ExitStack() as stack:
+        stack.callback(delete_streams_sync, nats_url, f"{namespace.upper()}_")
+        dsn = ""
+        if request.param == "postgres":
+            dsn = stack.enter_context(temporary_database(request.getfixturevalue("pg_dsn")))
+        backend = Backend(request.param, folder, dsn)
+        issuer = DevIssuer.load_or_create(folder / "issuer")
+        registry = SourceStream(nats_url, namespace, "registry")
+        await registry.create()
+        async with platform({"info-hub": settings_for("info-hub", backend, nats_url, namespace, issuer)}, issuer) as p:
+            groups = await groups_in_directory(p, registry, {"みどりの会": "rep-1", "ひかりの会": "rep-2"})
+            yield Hub(p, groups)
+
+
+def center_events(p: Platform) -> int:
+    """How many events info-hub stored of news and topics."""
+    stored = p.apps["info-hub"].state.kernel.application.recorder.select_notifications(start=1, limit=1_000_000)
+    return sum(1 for n in stored if n.topic.startswith(("kyodo_info_hub.news:", "kyodo_info_hub.exchange:")))
+
+
+def refused(response: httpx.Response, status: int, code: str, *errors: str) -> dict[str, Any]:
+    """A problem+json answer with its code, both titles and (if named) its errors as `"<field> <code>"`."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["code"] == code, response.text
+    assert body["title_ja"]
+    assert body["title_en"]
+    if errors:
+        assert tuple(f"{e['field']} {e['code']}" for e in body.get("errors", [])) == errors, response.text
+    return body
 
 
 def news_body(**overrides: Any) -> dict[str, Any]:

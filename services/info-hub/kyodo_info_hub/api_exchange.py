@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from kyodo_info_hub import news_index
 from kyodo_info_hub.api_news import Anyone, Coordinator, application
-from kyodo_info_hub.exchange import TopicStatus
-from kyodo_info_hub.news_schemas import (
+from kyodo_info_hub.exchange import Topic, TopicStatus
+from kyodo_info_hub.exchange_schemas import (
     AnswerIn,
     OpinionIn,
     TopicIn,
@@ -23,10 +23,11 @@ from kyodo_info_hub.news_schemas import (
     TopicView,
     topic_view,
 )
+from kyodo_info_hub.news_app import is_coordinator
 from kyodo_shared.web.access import requires
 from kyodo_shared.web.auth import Principal, Role
 from kyodo_shared.web.pagination import LINK_HEADER, Paging, paginated
-from kyodo_shared.web.routes import actor_of, answered, etag_of, expected_version, service_router
+from kyodo_shared.web.routes import actor_of, answered, etag_of, expected_version, nudge, service_router
 
 GroupPerson = Annotated[Principal, Depends(requires(Role.GROUP))]
 # The city's answer: the center, or city staff (the department concerned writes it).
@@ -35,12 +36,23 @@ City = Annotated[Principal, Depends(requires(Role.COORDINATOR, Role.STAFF))]
 router = service_router(prefix="/exchange/topics", tags=["exchange"])
 
 
+def _shown(
+    request: Request, response: Response, principal: Principal | None, topic: Topic, opinions: list[dict[str, Any]]
+) -> TopicView:
+    """The center gets the live version and its ETag (for If-Match); anyone else neither: until the close the live
+    version would count the sealed submissions."""
+    live = is_coordinator(principal)
+    if live:
+        response.headers["ETag"] = etag_of(topic.version)
+    return topic_view(topic, opinions, live=live)
+
+
 @router.post("", status_code=201, response_model=TopicView, summary="Draft a topic with its comment period")
 def draft(body: TopicIn, request: Request, response: Response, principal: Coordinator) -> Any:
     topic = application(request).draft_topic(actor_of(request, principal), body.texts(), body.opens_at, body.closes_at)
     response.headers["Location"] = f"exchange/topics/{topic.id}"
     answered(request, response, topic.version, 201)
-    return topic_view(topic, [])
+    return topic_view(topic, [], live=True)
 
 
 @router.get("", response_model=TopicPage, responses=LINK_HEADER, summary="Topics, the latest closing first")
@@ -61,8 +73,7 @@ def list_topics(
 def read(topic_id: UUID, request: Request, response: Response, principal: Anyone) -> Any:
     app = application(request)
     topic = app.read_topic(principal, topic_id)
-    response.headers["ETag"] = etag_of(topic.version)
-    return topic_view(topic, app.visible_opinions(principal, topic))
+    return _shown(request, response, principal, topic, app.visible_opinions(principal, topic))
 
 
 @router.put("/{topic_id}", response_model=TopicView, summary="Revise a draft topic (coordinator, If-Match)")
@@ -71,14 +82,14 @@ def revise(topic_id: UUID, body: TopicIn, request: Request, response: Response, 
         actor_of(request, principal), expected_version(request), topic_id, body.texts(), body.opens_at, body.closes_at
     )
     answered(request, response, topic.version)
-    return topic_view(topic, [])
+    return topic_view(topic, [], live=True)
 
 
 @router.post("/{topic_id}/publication", response_model=TopicView, summary="Publish for comment (If-Match)")
 def publish(topic_id: UUID, request: Request, response: Response, principal: Coordinator) -> Any:
     topic = application(request).publish_topic(actor_of(request, principal), expected_version(request), topic_id)
     answered(request, response, topic.version)
-    return topic_view(topic, [])
+    return topic_view(topic, [], live=True)
 
 
 @router.put(
@@ -91,8 +102,8 @@ def submit_opinion(
 ) -> Any:
     app = application(request)
     topic = app.submit_opinion(actor_of(request, principal), topic_id, group_id, body.opinion_ja, body.opinion_en)
-    answered(request, response, topic.version)
-    return topic_view(topic, app.visible_opinions(principal, topic))
+    nudge(request)
+    return _shown(request, response, principal, topic, app.visible_opinions(principal, topic))
 
 
 @router.put(
@@ -106,8 +117,9 @@ def answer(
 ) -> Any:
     app = application(request)
     topic = app.answer_opinion(actor_of(request, principal), topic_id, group_id, body.answer_ja, body.answer_en)
-    answered(request, response, topic.version, 201)
-    return topic_view(topic, app.visible_opinions(principal, topic))
+    nudge(request)
+    response.status_code = 201
+    return _shown(request, response, principal, topic, app.visible_opinions(principal, topic))
 
 
 ROUTERS: list[APIRouter] = [router]

@@ -3,7 +3,9 @@ withdraw; anyone reads what is published (a list, an item with every revision, i
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
+from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -36,6 +38,8 @@ Anyone = Annotated[Principal | None, Depends(optional_principal)]
 FEED_ENTRIES = 50
 # Uploads are larger than the kernel's default body limit: main may allow this path a larger body.
 ATTACHMENT_PATH = r"/news/[^/]+/attachments$"
+# A published item's file may be kept by shared caches this long (a withdrawal takes it away soon after).
+PUBLIC_FILE_SECONDS = 300
 
 router = service_router(prefix="/news", tags=["news"])
 feed = service_router(prefix="", tags=["news"])
@@ -137,12 +141,26 @@ def detach(news_id: UUID, sha256: Sha256, request: Request, response: Response, 
     summary="A published item's file (anyone); any item's to coordinators",
 )
 def download(news_id: UUID, sha256: Sha256, request: Request, principal: Anyone) -> Response:
-    reference, content = application(request).news_attachment(principal, news_id, sha256)
-    return Response(
+    reference, content, public = application(request).news_attachment(principal, news_id, sha256)
+    response = Response(
         content=content,
-        media_type=str(reference["media_type"]),
-        headers={"Content-Disposition": "attachment", "ETag": f'"{sha256}"', "X-Content-Type-Options": "nosniff"},
+        headers={
+            "Content-Type": str(reference["media_type"]),
+            "Content-Disposition": content_disposition(str(reference["filename"])),
+            "ETag": f'"{sha256}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": f"public, max-age={PUBLIC_FILE_SECONDS}" if public else "private, no-store",
+        },
     )
+    return response
+
+
+def content_disposition(filename: str) -> str:
+    """RFC 6266 with the RFC 5987 `filename*`: an ASCII stand-in for old clients and the real name percent-encoded
+    in UTF-8 — the name is never written into the header as it came (a quote or a semicolon in it would add
+    parameters; a non-Latin-1 character could not even be sent)."""
+    fallback = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @router.put(

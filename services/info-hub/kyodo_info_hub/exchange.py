@@ -17,6 +17,11 @@ from eventsourcing.domain import Aggregate, event
 from kyodo_shared.domain.refusals import Refusal
 
 
+class GroupNameMissing(LookupError):
+    """The close cannot name a group (the directory lacks it and the submission recorded none): the close waits
+    (its timer fails and is retried) rather than publish an opinion without its group's name for ever."""
+
+
 class TopicStatus(StrEnum):
     DRAFT = "draft"  # 下書き
     PUBLISHED = "published"  # 公開中 (the period ahead, open, or past and not yet closed by the timer)
@@ -62,6 +67,14 @@ class Topic(Aggregate):
         self.published_opinions: list[dict[str, Any]] = []
         # The city's answers, by group id: {answer_ja, answer_en, answered_at}.
         self.answers: dict[str, dict[str, Any]] = {}
+        # How many submissions were stored (replacements included): the version less these is what the public sees,
+        # so that nobody but the center can count the sealed submissions by watching the version.
+        self.submissions = 0
+
+    @property
+    def public_version(self) -> int:
+        """The version counting only what the public sees change (drafting, publication, the close, answers)."""
+        return self.version - self.submissions
 
     @staticmethod
     def create_id(topic_id: UUID, *args: Any, **kwargs: Any) -> UUID:
@@ -121,6 +134,9 @@ class Topic(Aggregate):
         submitted_by: str
         submitted_at: str
         trace: dict[str, str]
+        # The group's name in the directory at submission (absent from events stored before it was recorded): the
+        # close falls back on it when the directory no longer has the group.
+        group_name: str | None = None
 
     def submit_opinion(
         self,
@@ -130,6 +146,7 @@ class Topic(Aggregate):
         by: str,
         now: str,
         trace: dict[str, str],
+        group_name: str | None = None,
     ) -> None:
         """One opinion per group, during the period; a later one replaces the group's earlier one."""
         if self.status is not TopicStatus.PUBLISHED:
@@ -141,7 +158,7 @@ class Topic(Aggregate):
             raise Refusal("exchange_period_not_open", state="over")
         if not opinion_ja.strip():
             raise Refusal("exchange_opinion_required", field="opinion_ja", rule="exchange_opinion_required")
-        self._opinion_submitted(group_id, opinion_ja, opinion_en or None, by, now, trace)
+        self._opinion_submitted(group_id, opinion_ja, opinion_en or None, by, now, trace, group_name or None)
 
     @event(OpinionSubmitted)
     def _opinion_submitted(
@@ -152,6 +169,7 @@ class Topic(Aggregate):
         submitted_by: str,
         submitted_at: str,
         trace: dict[str, str],
+        group_name: str | None = None,
     ) -> None:
         self.opinions[group_id] = {
             "group_id": group_id,
@@ -159,7 +177,9 @@ class Topic(Aggregate):
             "opinion_en": opinion_en,
             "submitted_by": submitted_by,
             "submitted_at": submitted_at,
+            "group_name": group_name,
         }
+        self.submissions += 1
 
     # --- the close and the answers --------------------------------------------------------------------------
 
@@ -169,13 +189,18 @@ class Topic(Aggregate):
 
     def close(self, closes_at: str, now: str, names: dict[str, str]) -> bool:
         """The timer at the period's end: the opinions become public with each group's name as the directory
-        had it (`names`, by group id). Only the timer of the period in force closes it; returns whether it did."""
+        had it (`names`, by group id), else as it was when the group submitted. Only the timer of the period in
+        force closes it; returns whether it did. A group named nowhere raises `GroupNameMissing` (nothing closes)."""
         if self.status is not TopicStatus.PUBLISHED or self.closes_at != closes_at:
             return False
+        named = {g: names.get(g) or o.get("group_name") for g, o in self.opinions.items()}
+        missing = sorted(g for g, name in named.items() if not name)
+        if missing:
+            raise GroupNameMissing(", ".join(missing))
         opinions = [
             {
                 "group_id": o["group_id"],
-                "group_name": names.get(o["group_id"], ""),
+                "group_name": named[o["group_id"]],
                 "opinion_ja": o["opinion_ja"],
                 "opinion_en": o["opinion_en"],
                 "submitted_at": o["submitted_at"],

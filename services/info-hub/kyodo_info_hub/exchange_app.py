@@ -97,8 +97,14 @@ class ExchangeCommands(InfoHubBase):
         if not actor.has(Role.GROUP) or not self.people.acts_for(actor.sub, gid, registered_only=True):
             raise Refusal("not_acting_for_group")
 
+        # The group's name as the directory has it now: the close falls back on it should the directory lack it then.
+        card = self.people.group(gid)
+        name = card.name if card else None
+
         def submit(topic: Topic) -> None:
-            topic.submit_opinion(gid, opinion_ja, opinion_en, actor.sub, self.now().isoformat(), actor.trace_dict())
+            topic.submit_opinion(
+                gid, opinion_ja, opinion_en, actor.sub, self.now().isoformat(), actor.trace_dict(), name
+            )
 
         return self._retried(topic_id, submit, public_only=True)
 
@@ -118,16 +124,29 @@ class ExchangeCommands(InfoHubBase):
         raise Refusal("busy")
 
     def _close_timer(self, timer: Timer) -> None:
-        topic = self._find(UUID(timer.aggregate_id), Topic)
-        if topic is None:
-            return
-        names: dict[str, str] = {}
-        for gid in topic.opinions:
-            card = self.people.group(gid)
-            names[gid] = card.name if card else ""
-        if topic.close(str(timer.payload["closes_at"]), self.now().isoformat(), names):
-            self.save(topic)
+        """Publishes the opinions with the groups' names. A submission saved between the load and the save is taken
+        in on a new try (a short loop, as `_retried`); a group named nowhere raises, so the timer is retried and
+        shown failing rather than publishing an opinion without its group's name."""
+        for attempt in range(ATTEMPTS):
+            topic = self._find(UUID(timer.aggregate_id), Topic)
+            if topic is None:
+                return
+            names: dict[str, str] = {}
+            for gid in topic.opinions:
+                card = self.people.group(gid)
+                if card is not None and card.name:
+                    names[gid] = card.name
+            if not topic.close(str(timer.payload["closes_at"]), self.now().isoformat(), names):
+                return
+            try:
+                self.save(topic)
+            except IntegrityError:
+                log.info("exchange_close_race_retried", topic_id=str(topic.id), attempt=attempt + 1)
+                time.sleep(random.uniform(0, min(PAUSE_SECONDS * 2**attempt, 0.2)))
+                continue
             log.info("exchange_topic_closed", topic_id=str(topic.id), opinions=len(topic.published_opinions))
+            return
+        raise RuntimeError(f"topic {timer.aggregate_id} could not be closed: every try lost a race")
 
     def answer_opinion(
         self, actor: Actor, topic_id: UUID, group_id: UUID, answer_ja: str, answer_en: str | None
@@ -169,6 +188,7 @@ class ExchangeCommands(InfoHubBase):
         else:
             own = set(self.people.groups_of(principal.sub)) & set(topic.opinions)
         return [
-            {k: v for k, v in topic.opinions[g].items() if k != "submitted_by"} | {"group_name": None, "answer": None}
+            {k: v for k, v in topic.opinions[g].items() if k not in ("submitted_by", "group_name")}
+            | {"group_name": None, "answer": None}
             for g in sorted(own)
         ]

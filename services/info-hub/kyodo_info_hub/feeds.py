@@ -1,10 +1,14 @@
 """The center's news as an Atom feed (RFC 4287), written with feedgen: one entry per published item (its current
 revision), and a withdrawal entry for an item withdrawn (its title marked, the reason as its summary, no body).
-Japanese first: the feed declares `xml:lang="ja"`; ids are `urn:uuid:` of the item; links point at the API.
+Japanese first: the feed declares `xml:lang="ja"`; ids are `urn:uuid:` of the item; links point at the API. The feed's
+own id comes from the deployment's public URL (staging and production are different feeds). Characters XML cannot
+carry are dropped from every text (requests refuse control characters already; this keeps one stored row from ever
+making the feed unwritable).
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -13,7 +17,6 @@ from feedgen.feed import FeedGenerator
 
 from kyodo_info_hub.news_index import NewsEntry
 
-FEED_ID = uuid.uuid5(uuid.NAMESPACE_URL, "kyodo:info-hub:news")
 CENTER = "こくぶんじ市民活動センター"
 CATEGORY_LABELS = {
     "recruitment": "募集",
@@ -24,12 +27,23 @@ CATEGORY_LABELS = {
 }
 # The part of a summary a feed reader shows; the API has the whole text.
 SUMMARY_CHARS = 500
+# What XML 1.0 cannot carry: control characters but tab, LF and CR; surrogates; U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
+def feed_id(api_base: str) -> uuid.UUID:
+    """The feed's id, from the deployment's public URL."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"{api_base}/news.atom")
 
 
 def atom(entries: Sequence[NewsEntry], api_base: str, now: datetime) -> bytes:
     """`api_base`: the public URL of info-hub's API (`<public_url>/api/info-hub`)."""
     fg = FeedGenerator()
-    fg.id(f"urn:uuid:{FEED_ID}")
+    fg.id(f"urn:uuid:{feed_id(api_base)}")
     fg.title(f"{CENTER} お知らせ")
     fg.subtitle("募集・講座・助成・協働事業・センターからのお知らせ")
     fg.author({"name": CENTER})
@@ -46,12 +60,12 @@ def atom(entries: Sequence[NewsEntry], api_base: str, now: datetime) -> bytes:
         if e.published_at:
             fe.published(datetime.fromisoformat(e.published_at))
         fe.category(term=e.category, label=CATEGORY_LABELS.get(e.category, e.category))
+        title_ja = xml_text(e.title_ja)
         if e.withdrawal is not None:
-            fe.title(f"【取下げ】{e.title_ja}")
-            fe.summary(f"このお知らせは取り下げられました。理由: {e.withdrawal['reason_ja']}")
+            fe.title(f"【取下げ】{title_ja}")
+            fe.summary(f"このお知らせは取り下げられました。理由: {xml_text(e.withdrawal['reason_ja'])}")
         else:
-            title = e.title_ja if e.revision <= 1 else f"{e.title_ja}（第{e.revision}版）"
-            fe.title(title)
-            fe.summary((e.body_ja or "")[:SUMMARY_CHARS])
+            fe.title(title_ja if e.revision <= 1 else f"{title_ja}（第{e.revision}版）")
+            fe.summary(xml_text(e.body_ja or "")[:SUMMARY_CHARS])
     result: bytes = fg.atom_str(pretty=True)
     return result

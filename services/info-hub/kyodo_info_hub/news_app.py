@@ -5,11 +5,13 @@ scheduled item at its time.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 import structlog
+from eventsourcing.persistence import IntegrityError
 
 from kyodo_info_hub.app_base import InfoHubBase
 from kyodo_info_hub.news import Category, News, NewsStatus, texts_of
@@ -22,6 +24,8 @@ from kyodo_shared.tasks.timers import Action, Timer, timer_id_for
 log = structlog.get_logger(__name__)
 
 PUBLISH_TIMER = "info_hub.news.publish"
+# How many times the timer reads the item again after losing a race to a coordinator's change.
+TIMER_ATTEMPTS = 5
 # What anyone may read; drafts and scheduled items are the center's until they are out.
 PUBLIC_STATUSES = (NewsStatus.PUBLISHED.value, NewsStatus.WITHDRAWN.value)
 
@@ -111,12 +115,21 @@ class NewsCommands(InfoHubBase):
             self.timers.cancel(timer_id_for(PUBLISH_TIMER, str(news.id), datetime.fromisoformat(publish_at)))
 
     def _publish_timer(self, timer: Timer) -> None:
-        news = self._find(UUID(timer.aggregate_id), News)
-        if news is None:
-            return
-        if news.publish_due(str(timer.payload["publish_at"]), self.now().isoformat()):
-            self.save(news)
+        """Publishes at the time it names; a change saved between the load and the save (the coordinator's) is read
+        again at once, a few times, rather than waiting for the kernel's retry."""
+        for attempt in range(TIMER_ATTEMPTS):
+            news = self._find(UUID(timer.aggregate_id), News)
+            if news is None or not news.publish_due(str(timer.payload["publish_at"]), self.now().isoformat()):
+                return
+            try:
+                self.save(news)
+            except IntegrityError:
+                log.info("news_publish_race_retried", news_id=str(news.id), attempt=attempt + 1)
+                time.sleep(0.01 * (attempt + 1))
+                continue
             log.info("news_published_by_timer", news_id=str(news.id), publish_at=timer.payload["publish_at"])
+            return
+        raise RuntimeError(f"news {timer.aggregate_id} could not be published: every try lost a race")
 
     # --- after publication ----------------------------------------------------------------------------------
 
@@ -152,8 +165,11 @@ class NewsCommands(InfoHubBase):
             raise Refusal("news_not_found")
         return news
 
-    def news_attachment(self, principal: Principal | None, news_id: UUID, sha256: str) -> tuple[dict[str, Any], bytes]:
-        """A file of a published item to anyone (not once withdrawn); of any item to coordinators."""
+    def news_attachment(
+        self, principal: Principal | None, news_id: UUID, sha256: str
+    ) -> tuple[dict[str, Any], bytes, bool]:
+        """A file of a published item to anyone (not once withdrawn); of any item to coordinators. The flag: whether
+        the item is published (what anyone may read, so a shared cache may keep it a short while)."""
         news = self.read_news(principal, news_id)
         reference = news.attachment(sha256)
         if reference is None or (news.status is not NewsStatus.PUBLISHED and not is_coordinator(principal)):
@@ -161,7 +177,7 @@ class NewsCommands(InfoHubBase):
         content = self.attachments.get(sha256)
         if content is None:
             raise Refusal("news_attachment_not_found")
-        return reference, content
+        return reference, content, news.status is NewsStatus.PUBLISHED
 
     def news_statuses(self, principal: Principal | None, status: NewsStatus | None) -> list[str]:
         """Which statuses a list shows: published ones by default; drafts, scheduled and withdrawn ones named."""

@@ -7,6 +7,8 @@ the hash the history names.
 from __future__ import annotations
 
 import hashlib
+import io
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,6 +29,60 @@ MEDIA_TYPES = frozenset(
     }
 )
 MAX_BYTES = 5 * 1024 * 1024
+# The file name's extension each type must carry.
+EXTENSIONS = {
+    "application/pdf": (".pdf",),
+    "image/png": (".png",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
+    "text/csv": (".csv",),
+    "text/plain": (".txt",),
+}
+_MAGIC = {"application/pdf": b"%PDF-", "image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
+# An Office Open XML file: a zip with its content types and the part of its kind.
+_OOXML_PART = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "word/",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xl/",
+}
+
+
+def extension_matches(filename: str, media_type: str) -> bool:
+    return filename.lower().endswith(EXTENSIONS.get(media_type, ()))
+
+
+def content_matches(media_type: str, content: bytes) -> bool:
+    """Whether the bytes are what the declared type says (magic bytes; an Office file's parts and no macros; text
+    in UTF-8 or CP932 without NUL). The declared type is never trusted on its own: a subscriber embeds or saves by
+    it."""
+    if media_type in _MAGIC:
+        return content.startswith(_MAGIC[media_type])
+    if media_type in _OOXML_PART:
+        return _ooxml(content, _OOXML_PART[media_type])
+    if media_type in ("text/csv", "text/plain"):
+        return b"\x00" not in content and (_decodes(content, "utf-8") or _decodes(content, "cp932"))
+    return False
+
+
+def _decodes(content: bytes, encoding: str) -> bool:
+    try:
+        content.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _ooxml(content: bytes, part: str) -> bool:
+    if not content.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return False
+    if "[Content_Types].xml" not in names or any(n.lower().endswith("vbaproject.bin") for n in names):
+        return False
+    return any(n.startswith(part) for n in names)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,12 @@
 """The center's news and opinion exchange on the bus: the outbound map of their events, what the audit API shows of
 each, and the aggregates' published type names (merged in `bus_center.py`).
 
-Drafts are the center's work until published: internal, and in the audit API for coordinators and auditors only.
-A group's opinion is sealed until the comment period closes: it leaves only inside `opinions_published`, and the
-audit API shows the submission to auditors only (not even the center reads who wrote it through the history).
+Drafts are the center's work until published: internal, and their bodies restricted to coordinators and auditors
+(the audit API itself answers auditors only, so in practice auditors read them there; the policy also says what the
+center may see should it ever read the history). A group's opinion is sealed until the comment period closes: it
+leaves only inside `opinions_published`, and its submission shows to auditors only (not even the center reads who
+wrote it through the history). The city's answer is public, but who answered (a staff member's sub) and the trace
+are the center's and auditors', as a case's are (`cases_bus.py`).
 """
 
 from __future__ import annotations
@@ -124,6 +127,9 @@ OUTBOUND = OutboundMap(
 CENTER_DRAFT = EventPolicy(event=restricted(Role.COORDINATOR, Role.AUDITOR))
 # A group's opinion before the close (and who submitted it): auditors only.
 SEALED_OPINION = EventPolicy(event=restricted(Role.AUDITOR))
+# The answer is public; who gave it (a staff member's sub) and the trace are the center's and auditors'.
+_CENTER = restricted(Role.COORDINATOR, Role.AUDITOR)
+ANSWER = EventPolicy(fields={"answered_by": _CENTER, "trace": _CENTER})
 
 _NEWS = "kyodo_info_hub.news:News"
 _TOPIC = "kyodo_info_hub.exchange:Topic"
@@ -139,6 +145,6 @@ VISIBILITY: dict[str, EventPolicy] = {
     f"{_TOPIC}.Published": EventPolicy(),
     f"{_TOPIC}.OpinionSubmitted": SEALED_OPINION,
     f"{_TOPIC}.Closed": EventPolicy(),
-    f"{_TOPIC}.Answered": EventPolicy(),
+    f"{_TOPIC}.Answered": ANSWER,
 }
 AGGREGATES: dict[str, str] = {_NEWS: "info-hub.News", _TOPIC: "info-hub.Topic"}

@@ -54,7 +54,8 @@ def _news_row(n: News) -> tuple[str, tuple[Any, ...]]:
         texts["body_ja"], texts["body_en"] = None, None
     record = {
         "texts": texts,
-        "attachments": n.attachments,
+        # Withdrawn: its files are no longer served to the public, so no list names them.
+        "attachments": [] if withdrawn else n.attachments,
         "withdrawal": n.withdrawal,
     }
     return (

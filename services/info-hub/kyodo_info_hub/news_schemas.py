@@ -4,20 +4,43 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, field_validator, model_validator
 
-from kyodo_info_hub.exchange import Topic
 from kyodo_info_hub.news import Category, News, NewsStatus
-from kyodo_info_hub.news_attachments import MAX_BYTES, MEDIA_TYPES, Attachment
+from kyodo_info_hub.news_attachments import (
+    MAX_BYTES,
+    MEDIA_TYPES,
+    Attachment,
+    content_matches,
+    extension_matches,
+)
 from kyodo_shared.web.pagination import Page
+from kyodo_shared.web.problems import rule_error
 from kyodo_shared.web.schemas import Strict
 
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 Body = Annotated[str, Field(min_length=1, max_length=20000)]
 Note = Annotated[str, Field(min_length=1, max_length=2000)]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+# Times the center sets: from 2000 to five years ahead (a time near year 9999 could not even be turned into Tokyo's).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+AHEAD = timedelta(days=5 * 366)
+
+
+def _in_range(value: datetime) -> datetime:
+    if value < EARLIEST or value > datetime.now(UTC) + AHEAD:
+        raise rule_error(
+            "time_out_of_range",
+            "日時は2000年以降、現在から5年以内にしてください",
+            "The time must be from 2000 and at most five years ahead",
+        )
+    return value
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_in_range)]
 
 
 class Texts(Strict):
@@ -37,15 +60,28 @@ class NewsIn(Texts):
 
 
 class AttachmentIn(Strict):
-    filename: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^/\\\x00-\x1f]+$")]
+    filename: str = Field(
+        min_length=1,
+        max_length=200,
+        pattern=r"^[^/\\\x00-\x1f]+$",
+        description="Its extension must match the type (.pdf .png .jpg/.jpeg .docx .xlsx .csv .txt).",
+    )
     media_type: str = Field(description="application/pdf, image/png, image/jpeg, .docx, .xlsx, text/csv, text/plain.")
-    content_base64: str = Field(min_length=1, max_length=MAX_BYTES * 4 // 3 + 4)
+    content_base64: str = Field(
+        min_length=1,
+        max_length=MAX_BYTES * 4 // 3 + 4,
+        description="The file (at most 5 MB); its content must be of the declared type (checked, not trusted).",
+    )
 
     @field_validator("media_type")
     @classmethod
     def _known_type(cls, value: str) -> str:
         if value not in MEDIA_TYPES:
-            raise ValueError("unsupported media type")
+            raise rule_error(
+                "news_attachment_type",
+                "添付できる形式は PDF・PNG・JPEG・Word・Excel・CSV・テキストです",
+                "Files may be PDF, PNG, JPEG, Word (.docx), Excel (.xlsx), CSV or plain text",
+            )
         return value
 
     @field_validator("content_base64")
@@ -54,17 +90,39 @@ class AttachmentIn(Strict):
         try:
             content = base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
-            raise ValueError("not valid base64") from None
+            raise rule_error("news_attachment_base64", "ファイルの内容が base64 ではありません", "Not base64") from None
         if not content or len(content) > MAX_BYTES:
-            raise ValueError(f"the file must hold 1 to {MAX_BYTES} bytes")
+            raise rule_error(
+                "news_attachment_size",
+                "ファイルは1バイト以上5MBまでです",
+                f"The file must hold 1 to {MAX_BYTES} bytes",
+            )
         return value
+
+    @model_validator(mode="after")
+    def _is_what_it_says(self) -> AttachmentIn:
+        if not extension_matches(self.filename, self.media_type):
+            raise rule_error(
+                "news_attachment_extension",
+                "ファイル名の拡張子が形式と一致しません",
+                "The file name's extension does not match its type",
+                "filename",
+            )
+        if not content_matches(self.media_type, base64.b64decode(self.content_base64)):
+            raise rule_error(
+                "news_attachment_type_mismatch",
+                "ファイルの内容が指定された形式と一致しません（マクロ付きの文書は添付できません）",
+                "The file's content is not of its declared type (documents with macros are refused)",
+                "content_base64",
+            )
+        return self
 
     def attachment(self) -> Attachment:
         return Attachment(self.filename, self.media_type, base64.b64decode(self.content_base64))
 
 
 class ScheduleIn(Strict):
-    publish_at: AwareDatetime = Field(description="When the timer publishes it (ISO 8601 with offset, in the future).")
+    publish_at: Moment = Field(description="When the timer publishes it (ISO 8601 with offset, in the future).")
 
 
 class CorrectionIn(Texts):
@@ -169,83 +227,4 @@ class NewsSummary(BaseModel):
 
 
 class NewsPage(Page[NewsSummary]):
-    pass
-
-
-# --- opinion exchange -------------------------------------------------------------------------------------------
-
-
-class TopicIn(Texts):
-    opens_at: AwareDatetime = Field(description="The comment period opens (ISO 8601 with offset).")
-    closes_at: AwareDatetime = Field(description="…and closes; opinions are published then.")
-
-
-class OpinionIn(Strict):
-    opinion_ja: Body
-    opinion_en: Body | None = None
-
-
-class AnswerIn(Strict):
-    answer_ja: Body = Field(description="The city's written answer (市の考え方).")
-    answer_en: Body | None = None
-
-
-class OpinionView(BaseModel):
-    group_id: str
-    group_name: str | None = Field(description="The group's name, published at the close (null before).")
-    opinion_ja: str
-    opinion_en: str | None
-    submitted_at: str
-    answer: dict[str, Any] | None = Field(description="answer_ja, answer_en, answered_at: after the close.")
-
-
-class TopicView(BaseModel):
-    id: str
-    version: int
-    status: str = Field(description="draft, published or closed.")
-    title_ja: str
-    title_en: str | None
-    body_ja: str
-    body_en: str | None
-    opens_at: str
-    closes_at: str
-    published_at: str | None
-    closed_at: str | None
-    opinions: list[OpinionView] = Field(
-        description="After the close: every group's opinion with its name and the answer. Before: sealed — the "
-        "center sees all, a group's people their own group's, anyone else none."
-    )
-
-
-def topic_view(t: Topic, opinions: list[dict[str, Any]]) -> TopicView:
-    return TopicView(
-        id=str(t.id),
-        version=t.version,
-        status=t.status.value,
-        title_ja=t.texts["title_ja"],
-        title_en=t.texts["title_en"],
-        body_ja=t.texts["body_ja"],
-        body_en=t.texts["body_en"],
-        opens_at=t.opens_at,
-        closes_at=t.closes_at,
-        published_at=t.published_at,
-        closed_at=t.closed_at,
-        opinions=[OpinionView.model_validate(o) for o in opinions],
-    )
-
-
-class TopicSummary(BaseModel):
-    id: str
-    status: str
-    title_ja: str
-    title_en: str | None
-    opens_at: str
-    closes_at: str
-    published_at: str | None
-    closed_at: str | None
-    opinions: int = Field(description="How many groups gave an opinion (0 until the close).")
-    answers: int
-
-
-class TopicPage(Page[TopicSummary]):
     pass
