@@ -8,6 +8,7 @@ import pytest
 from pydantic import BaseModel, Field, ValidationError
 
 from kyodo_shared.web.problems import field_errors
+from kyodo_shared.web.schemas import Strict
 
 
 class Form(BaseModel):
@@ -56,3 +57,32 @@ def test_a_missing_field_keeps_its_plain_reason() -> None:
     with pytest.raises(ValidationError) as caught:
         Required()  # type: ignore[call-arg]
     assert field_errors(caught.value.errors())[0]["reason_ja"] == "必須項目です"
+
+
+class Notice(Strict):
+    title: str
+    sections: list[dict[str, str]] = Field(default_factory=list)
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"title": "改行\x0bあり"}, "title"),  # Shift+Enter from a word processor
+        ({"title": "題\x00名"}, "title"),  # PostgreSQL's text refuses a NUL
+        ({"title": "ok", "sections": [{"body": "ok"}, {"body": "\x1b[31m"}]}, "sections.1.body"),
+        ({"title": "ok", "sections": [{"ke\x7fy": "ok"}]}, "sections.0.ke\x7fy"),
+    ],
+)
+def test_a_control_character_anywhere_in_a_body_is_refused_naming_its_field(data: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Notice.model_validate(data)
+    (error,) = field_errors(caught.value.errors())
+    assert error["field"] == field
+    assert error["code"] == "control_character"
+    assert "制御文字" in error["reason_ja"]
+    assert "\x0b" not in error["reason_en"]
+    assert "\x00" not in error["reason_en"]
+
+
+def test_line_breaks_and_tabs_are_text() -> None:
+    assert Notice.model_validate({"title": "一行目\r\n二行目\tタブ"}).title == "一行目\r\n二行目\tタブ"

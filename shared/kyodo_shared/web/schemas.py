@@ -1,11 +1,56 @@
-"""What every request body shares: strict parsing (an unknown field is an error, surrounding spaces are trimmed)."""
+"""What every request body shares: strict parsing (an unknown field is an error, surrounding spaces are trimmed) and
+text free of control characters."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from kyodo_shared.web.problems import rule_error
+
+# Control characters (Unicode category Cc) but the tab, line feed and carriage return, and the two noncharacters
+# XML forbids. A vertical tab is what a word processor writes for Shift+Enter: pasted into a title it would make the
+# Atom feed unwritable, and a NUL is refused by PostgreSQL's text columns (a projection would stop on it).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def _control_character_at(value: Any, path: str) -> str | None:
+    """The dotted path of the first string in the body holding a control character (or of its key), else None."""
+    if isinstance(value, str):
+        return path if _CONTROL.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and _CONTROL.search(key):
+                return here
+            found = _control_character_at(item, here)
+            if found is not None:
+                return found
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = _control_character_at(item, f"{path}.{index}" if path else str(index))
+            if found is not None:
+                return found
+    return None
 
 
 class Strict(BaseModel):
-    """The base of every request body: a misspelt field is refused (422 naming it), never silently ignored."""
+    """The base of every request body: a misspelt field is refused (422 naming it), never silently ignored; a
+    control character anywhere in its text is refused (422 naming the field), before anything is stored."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_control_characters(cls, data: Any) -> Any:
+        field = _control_character_at(data, "") if isinstance(data, dict) else None
+        if field is not None:
+            raise rule_error(
+                "control_character",
+                "使用できない制御文字が含まれています (改行とタブのみ使えます)",
+                "Contains a control character (only line breaks and tabs are allowed)",
+                field,
+            )
+        return data
