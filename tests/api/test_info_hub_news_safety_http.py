@@ -10,12 +10,14 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 import pytest_asyncio
+
+from kyodo_shared.domain.actors import Principal, Role
 
 from support.calls import coordinator, ok
 from support.harness import Platform, eventually
@@ -225,6 +227,24 @@ async def test_an_opinion_at_the_very_close_is_refused_and_one_just_before_is_ta
 
     published = await eventually(closed, timeout=30)
     assert [(o["group_name"], o["opinion_ja"]) for o in published["opinions"]] == [("みどりの会", "締切直前の意見")]
+
+    # The city's answer is public; who gave it (a staff member's sub) and the trace only to the center and auditors.
+    await ok(client.put(f"{url}/opinions/{group}/answer", json={"answer_ja": "市の考え方"}, headers=staff(p)), 201)
+    query = {"type": "info-hub.Topic.Answered", "aggregate": topic["id"]}
+    (event,) = (await ok(client.get("/audit/events", params=query, headers=auditor(p)))).json()["items"]
+    visibility, now = kernel.visibility, datetime.now(UTC)
+    for who, shown in ((Role.GROUP, False), (Role.STAFF, False), (Role.COORDINATOR, True), (Role.AUDITOR, True)):
+        seen = visibility.render(event["topic"], event["body"], Principal("x", frozenset({who})), now)
+        assert seen["answer_ja"] == "市の考え方"
+        assert (seen["answered_by"] == "staff-1", seen["trace"] == event["body"]["trace"]) == (shown, shown), who
+
+
+def staff(p: Platform) -> dict[str, str]:
+    return p.token("staff-1", "staff")
+
+
+def auditor(p: Platform) -> dict[str, str]:
+    return p.token("auditor-1", "auditor")
 
 
 async def test_a_withdrawn_item_is_listed_as_withdrawn_without_its_body_or_files(hub: Hub) -> None:
