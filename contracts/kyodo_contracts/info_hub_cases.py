@@ -59,7 +59,11 @@ class CaseClosed(Contract):
 
 
 class FieldCount(ContractModel):
-    field: str = Field(description="A field of activity (活動分野) as first written, compared Japanese-normalized.")
+    field: str = Field(
+        description="A field of activity (活動分野) the directory's registered groups use, as the directory writes it "
+        "(compared Japanese-normalized), named by at least 3 of the month's cases; or その他 (other): the cases "
+        "naming any other field, each counted once. A raiser's own wording is never published."
+    )
     count: int = Field(ge=0)
 
 
@@ -85,14 +89,18 @@ class MonthlyFigures(Contract):
 
     month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="The Tokyo calendar month (YYYY-MM).")
     received: int = Field(ge=0, description="Cases raised in the month.")
-    received_by_field: list[FieldCount] = Field(description="Each field counted once per case, most frequent first.")
+    received_by_field: list[FieldCount] = Field(
+        description="Each field counted once per case, most frequent first; その他 (other) last."
+    )
     received_by_urgency: UrgencyCounts
     routed: int = Field(ge=0, description="Cases first routed in the month.")
     acknowledgements_overdue: int = Field(ge=0, description="Overdue acknowledgements recorded in the month.")
-    acknowledged: int = Field(ge=0, description="Cases first acknowledged in the month.")
+    acknowledged: int = Field(
+        ge=0, description="Departments' acknowledgements recorded in the month (a case per department routed to)."
+    )
     median_hours_to_acknowledgement: float | None = Field(
-        description="From a case's first routing to its first acknowledgement, over those acknowledged in the month "
-        "(hours, one decimal; null when none)."
+        description="From each department's own routing to its acknowledgement, over the acknowledgements recorded "
+        "in the month (hours, one decimal; null when none)."
     )
     closed: int = Field(ge=0, description="Cases closed in the month.")
     closed_by_outcome: OutcomeCounts

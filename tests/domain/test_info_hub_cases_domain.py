@@ -1,6 +1,7 @@
 """The coordination window's case without any I/O: raising, routing with a deadline per department, acknowledgements
 on time and late, the overdue mark recorded once and only while it matters, suggestions with reasons, invitations,
-links and the outcome; matching groups by fields and area (Japanese-normalized); the month's figures by hand.
+links and the outcome; matching groups by fields and area (Japanese-normalized); the month's figures by hand (only
+the directory's fields in cells of three or more published, the rest as その他; acknowledgement times per department).
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from typing import Any
 import pytest
 
 from kyodo_info_hub.cases import Case, LinkKind, MonthlyFigures, Outcome, figures_id
-from kyodo_info_hub.cases_app import matches
-from kyodo_info_hub.cases_figures import compute, month_of, next_month
+from kyodo_info_hub.cases_figures import compute, month_of, next_month, vocabulary
+from kyodo_info_hub.cases_matching import matches
 from kyodo_info_hub.people_view import GroupCard
 from kyodo_shared.domain.refusals import Refusal
 
@@ -183,11 +184,13 @@ def test_the_months_figures_count_by_field_urgency_and_outcome_with_median_hours
     third = raised(raised_at="2027-03-31T23:00:00+09:00")  # March's
     third.close(Outcome.NOT_FEASIBLE, "困難", None, "coord-1", "2027-04-02T10:00:00+09:00", TRACE)
     events = [e for case in (third, first, second) for e in case.collect_events()]
-    figures = compute("2027-04", events)
+    known = vocabulary([["まちづくり", "子育て"], ["環境"]])
+    figures = compute("2027-04", events, known, min_cell=2)
     assert figures == {
         "month": "2027-04",
         "received": 2,
-        "received_by_field": [{"field": "まちづくり", "count": 2}, {"field": "環境", "count": 1}],
+        # 環境 is named by one case only (a cell below 2 here): counted under その他.
+        "received_by_field": [{"field": "まちづくり", "count": 2}, {"field": "その他", "count": 1}],
         "received_by_urgency": {"low": 0, "normal": 1, "high": 1},
         "routed": 2,
         "acknowledgements_overdue": 1,
@@ -197,5 +200,33 @@ def test_the_months_figures_count_by_field_urgency_and_outcome_with_median_hours
         "closed_by_outcome": {"resolved": 2, "referred": 0, "not_feasible": 1},
         "median_hours_to_resolution": 132.0,
     }
-    march = compute("2027-03", events)
+    march = compute("2027-03", events, known)
     assert (march["received"], march["closed"], march["median_hours_to_resolution"]) == (1, 0, None)
+
+
+def test_a_field_outside_the_directorys_vocabulary_is_published_only_as_other() -> None:
+    """A raiser's own wording (a name and a phone number, say) never reaches the figures; known fields named by
+    three cases are shown as the directory writes them, and a case is counted once under その他 however many
+    unknown fields it names."""
+    leaked = "山田花子 090-1234-5678 DV相談"
+    cases = [
+        raised(fields_of_activity=[leaked, "ﾏﾁﾂﾞｸﾘ"]),
+        raised(fields_of_activity=["まちづくり", "個人的な話", "もう一つ"]),
+        raised(fields_of_activity=["マチヅクリ"]),
+        raised(fields_of_activity=["子育て"]),
+    ]
+    known = vocabulary([["まちづくり", "子育て"], ["子育て"], ["その他"]])
+    assert known == {"まちづくり": "まちづくり", "子育て": "子育て"}
+    figures = compute("2027-04", [e for case in cases for e in case.collect_events()], known)
+    assert figures["received_by_field"] == [{"field": "まちづくり", "count": 3}, {"field": "その他", "count": 3}]
+    assert leaked not in str(figures)
+
+
+def test_the_time_to_acknowledgement_runs_from_the_acknowledging_departments_own_routing() -> None:
+    """A routed on 04-01 10:00 never acknowledges; B, routed on 04-11 10:00, acknowledges an hour later: 1 h, not
+    241 h from the case's first routing."""
+    case = routed(raised(), DEPT_A, at="2027-04-01T10:00:00+09:00")
+    case.route([DEPT_B], "2027-04-17T00:00:00+09:00", "coord-1", "2027-04-11T10:00:00+09:00", TRACE)
+    case.acknowledge(DEPT_B, "liaison-b", "2027-04-11T11:00:00+09:00", TRACE)
+    figures = compute("2027-04", case.collect_events(), {})
+    assert (figures["routed"], figures["acknowledged"], figures["median_hours_to_acknowledgement"]) == (1, 1, 1.0)

@@ -1,6 +1,6 @@
 """Helpers for the coordination window's tests: info-hub with the registry beside it (real NATS), a world of two
 departments (liaisons and staff) and three registered groups heard by info-hub, case bodies, moving info-hub's
-clock, and reading info-hub's own stream as its relay wrote it.
+clock, and reading info-hub's own stream as its relay wrote it (decoded, or every message's raw bytes).
 """
 
 from __future__ import annotations
@@ -155,5 +155,21 @@ async def hub_messages(nats_url: str, namespace: str, contract: type[C]) -> list
             if (msg.headers or {}).get(H_TYPE) == contract.ce_type():
                 found.append(decode_as(contract, msg.headers, msg.data or b"")[1])
         return found
+    finally:
+        await nc.close()
+
+
+async def hub_stream_bytes(nats_url: str, namespace: str) -> bytes:
+    """Every message of info-hub's stream, headers and data, as bytes (for canaries)."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        name = stream_name(namespace, "info_hub")
+        last = int((await js.stream_info(name)).state.last_seq)
+        found: list[bytes] = []
+        for seq in range(1, last + 1):
+            msg = await js.get_msg(name, seq)
+            found.append(repr(msg.headers or {}).encode() + (msg.data or b""))
+        return b"\n".join(found)
     finally:
         await nc.close()

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from kyodo_info_hub import cases_index
 from kyodo_info_hub.cases import Case
 from kyodo_info_hub.cases_app import CaseCommands
+from kyodo_info_hub.cases_queries import ALL, INVITED
 from kyodo_info_hub.cases_schemas import (
     MONTH,
     CaseIn,
@@ -22,6 +23,8 @@ from kyodo_info_hub.cases_schemas import (
     ClosureIn,
     FiguresPage,
     FiguresView,
+    HistoryEntry,
+    HistoryPage,
     InvitationIn,
     LinkIn,
     RoutingIn,
@@ -48,9 +51,23 @@ def application(request: Request) -> CaseCommands:
     return app
 
 
-def case_view(app: CaseCommands, actor: Actor, case: Case) -> CaseView:
+def case_view(app: CaseCommands, actor: Actor, case: Case, access: str = ALL) -> CaseView:
+    """The case as this reader may see it. The center and auditors see who acted (a raiser's or a liaison's sub);
+    other parties the same without them. An invited group's people see what their history shows (the problem, its
+    fields, area and urgency, the links and the outcome) and, of the matching, only their own group's suggestion and
+    invitation: no departments or their acknowledgements, no other groups considered or invited."""
     center = actor.has(Role.COORDINATOR) or actor.has(Role.AUDITOR)
     contact = app.case_contact(actor, case)
+    routings = [dict(r) for _, r in sorted(case.routings.items())]
+    if not center:
+        for routing in routings:
+            routing.pop("acknowledged_by", None)
+    suggestions, invited = case.suggestions, sorted(case.invited.items())
+    if access == INVITED:
+        mine = set(app.people.groups_of(actor.sub))
+        routings = []
+        suggestions = [s for s in suggestions if s.get("group_id") in mine]
+        invited = [(g, at) for g, at in invited if g in mine]
     return CaseView(
         id=case.id,
         version=case.version,
@@ -65,9 +82,9 @@ def case_view(app: CaseCommands, actor: Actor, case: Case) -> CaseView:
         urgency=case.urgency,
         raised_at=case.raised_at,
         status="closed" if case.closed else "open",
-        routings=[dict(r) for _, r in sorted(case.routings.items())],
-        suggestions=case.suggestions,
-        invited=[{"group_id": g, "invited_at": at} for g, at in sorted(case.invited.items())],
+        routings=routings,
+        suggestions=suggestions,
+        invited=[{"group_id": g, "invited_at": at} for g, at in invited],
         links=case.links,
         closing=case.closing,
         contact=contact,
@@ -143,17 +160,26 @@ def cases(
     return paginated(request, response, paging, CasePage, [CaseSummary.model_validate(i) for i in items], total)
 
 
-@router.get("/{case_id}", response_model=CaseView, summary="A case, whole, for its parties, the center and auditors")
+@router.get(
+    "/{case_id}",
+    response_model=CaseView,
+    summary="A case for its parties, the center and auditors (an invited group's people: their part of it)",
+)
 def read_case(case_id: UUID, request: Request, response: Response, principal: Authenticated) -> Any:
     app, actor = application(request), actor_of(request, principal)
-    case, _ = app.read_case(actor, case_id)
+    case, access = app.read_case(actor, case_id)
     response.headers["ETag"] = etag_of(case.version)
-    return case_view(app, actor, case)
+    return case_view(app, actor, case, access)
 
 
-@router.get("/{case_id}/history", summary="The case's history in order (an invited group's: from its invitation)")
+@router.get(
+    "/{case_id}/history",
+    response_model=HistoryPage,
+    summary="The case's history in order (an invited group's: the raising and its part from its invitation on)",
+)
 def case_history(case_id: UUID, request: Request, principal: Authenticated) -> Any:
-    return {"items": application(request).case_history(actor_of(request, principal), case_id)}
+    entries = application(request).case_history(actor_of(request, principal), case_id)
+    return HistoryPage(items=[HistoryEntry.model_validate(e) for e in entries])
 
 
 @router.post("/{case_id}/routings", response_model=CaseView, summary="Route to departments (取次, If-Match)")

@@ -1,7 +1,12 @@
 """The coordination window's use cases (a mixin of `InfoHubApplication`, on `app_base.InfoHubBase`): raising a case,
 routing it to departments with an acknowledgement deadline (a durable timer per department), their
 acknowledgements, matching directory groups (the application finds them, each with its reasons), invitations,
-links, the outcome; and the month's published figures (a timer at the first midnight of the next month).
+links, the outcome; and the month's published figures (a timer at the first midnight of the next month). A
+citizen's contact is erased (its key destroyed) by a timer once its retention has passed.
+
+Timers are scheduled before the save they belong to: scheduling is idempotent (the timer's id derives from its kind,
+aggregate and time), and a timer left without its save (the save refused or lost) finds nothing to do when due —
+whereas a save whose timer was lost would leave a deadline nobody checks.
 
 Who acts is decided from info-hub's own view of the registry (`people_view`); commands never read the cases'
 query tables.
@@ -19,22 +24,23 @@ from eventsourcing.persistence import IntegrityError
 
 from kyodo_info_hub.app_base import tokyo_midnight
 from kyodo_info_hub.cases import Case, LinkKind, MonthlyFigures, Outcome, RaiserKind, Urgency, figures_id
-from kyodo_info_hub.cases_figures import compute, first_day, month_of, next_month
+from kyodo_info_hub.cases_figures import compute, first_day, month_of, next_month, vocabulary
+from kyodo_info_hub.cases_matching import matches
 from kyodo_info_hub.cases_queries import CaseReads
-from kyodo_info_hub.people_view import GroupCard
+from kyodo_info_hub.settings import CASE_CONTACT_RECORD
 from kyodo_shared.domain.actors import Actor, Role
 from kyodo_shared.domain.refusals import Expected, Refusal
-from kyodo_shared.domain.text import normalize
+from kyodo_shared.privacy.vault import RetentionNotElapsed
 from kyodo_shared.tasks.timers import Action, Timer
 
 log = structlog.get_logger(__name__)
 
 ACKNOWLEDGE_TIMER = "info_hub.case.acknowledge_due"
 FIGURES_TIMER = "info_hub.cases.monthly_figures"
+# A citizen's contact key is destroyed by this timer once its retention has passed (aggregate: the subject id).
+CONTACT_ERASE_TIMER = "info_hub.case.contact_erase"
 # Acknowledgements need no If-Match: one lost to a concurrent change of the case is tried again this many times.
 ATTEMPTS = 8
-# A citizen's contact details, sealed under a subject id of their own (the vault's retention for this kind).
-CONTACT_RECORD = "case_contact"
 _CASE_TOPICS = tuple(
     f"kyodo_info_hub.cases:Case.{name}"
     for name in ("Raised", "Routed", "Acknowledged", "AcknowledgementOverdue", "Closed")
@@ -45,31 +51,14 @@ def timer_trace(timer: Timer, actor: str) -> dict[str, str]:
     return {"correlation_id": timer.timer_id, "causation_id": timer.timer_id, "actor": actor}
 
 
-def matches(case: Case, groups: list[GroupCard]) -> list[dict[str, Any]]:
-    """Registered groups sharing a field of activity or the area (Japanese-normalized), each with its reasons
-    (the case's fields it shares, the area when equal); most shared fields first, the area next, then by name."""
-    wanted = {normalize(f): f for f in case.fields_of_activity}
-    area = normalize(case.area) if case.area else ""
-    found: list[dict[str, Any]] = []
-    for group in groups:
-        if case.raiser_kind == RaiserKind.GROUP.value and group.group_id == case.raiser_id:
-            continue
-        own = {normalize(f) for f in group.fields_of_activity}
-        fields = [wanted[k] for k in wanted if k in own]
-        reasons: dict[str, Any] = {}
-        if fields:
-            reasons["fields"] = fields
-        if area and normalize(group.area) == area:
-            reasons["area"] = case.area
-        if reasons:
-            found.append({"group_id": group.group_id, "name": group.name, "reasons": reasons})
-    return sorted(found, key=lambda s: (-len(s["reasons"].get("fields", [])), "area" not in s["reasons"], s["name"]))
-
-
 class CaseCommands(CaseReads):
     def case_timer_actions(self) -> dict[str, Action]:
         """The durable timers of this part and what each does when due."""
-        return {ACKNOWLEDGE_TIMER: self.acknowledgement_due, FIGURES_TIMER: self.figures_due}
+        return {
+            ACKNOWLEDGE_TIMER: self.acknowledgement_due,
+            FIGURES_TIMER: self.figures_due,
+            CONTACT_ERASE_TIMER: self.contact_erasure_due,
+        }
 
     # --- raising ---------------------------------------------------------------------------------------------
 
@@ -110,12 +99,16 @@ class CaseCommands(CaseReads):
             raise Refusal("contact_for_citizens_only", field="contact", rule="contact_for_citizens_only")
         now = self.now()
         sealed = None
-        if contact and CONTACT_RECORD not in self.vault.retention_days:
-            # An operator who set no retention for it: the contact is not taken rather than kept without an end.
+        if contact and CASE_CONTACT_RECORD not in self.vault.retention_days:
+            # InfoHubSettings always sets one (3 years by default); only an application made with the kernel's plain
+            # settings lacks it: the contact is then not taken rather than kept without an end.
+            log.error("case_contact_retention_unset", record_kind=CASE_CONTACT_RECORD)
             raise Refusal("contact_retention_unset")
+        subject = f"case-contact:{uuid.uuid4()}"
         if contact:
             # A subject id of the citizen's own: erasing it (key destruction) leaves the case and its figures whole.
-            sealed = self.vault.encrypt(f"case-contact:{uuid.uuid4()}", CONTACT_RECORD, dict(contact), now)
+            # Nobody will ask for it: the key is destroyed by a timer once the retention has passed.
+            sealed = self.vault.encrypt(subject, CASE_CONTACT_RECORD, dict(contact), now)
         case = Case(
             raiser.value,
             party,
@@ -130,8 +123,10 @@ class CaseCommands(CaseReads):
             now.isoformat(),
             actor.trace_dict(),
         )
-        self.save(case)
+        if sealed is not None:
+            self._schedule_contact_erasure(case.id, subject)
         self._schedule_figures(month_of(now))
+        self.save(case)
         log.info("case_raised", case_id=str(case.id), raiser=raiser.value, urgency=urgency.value)
         return case
 
@@ -146,13 +141,15 @@ class CaseCommands(CaseReads):
         due = tokyo_midnight(self.today() + timedelta(days=self.center.acknowledge_days + 1))
         now = self.now()
         case.route([str(d) for d in department_ids], due.isoformat(), actor.sub, now.isoformat(), actor.trace_dict())
-        self.save(case)
         for department in department_ids:
-            # One timer per department (the timer's id derives from its aggregate id and time).
+            # One timer per department (its id derives from its aggregate id and time), before the save: a routing
+            # saved is never without its deadline's timer; a timer whose save failed finds no routing (or a later
+            # deadline) and does nothing.
             aggregate = f"{case.id}:{department}"
             self.timers.schedule(
                 ACKNOWLEDGE_TIMER, aggregate, due, {"case_id": str(case.id), "department_id": str(department)}
             )
+        self.save(case)
         return case
 
     def acknowledge_case(self, actor: Actor, case_id: UUID, department_id: UUID) -> Case:
@@ -220,6 +217,25 @@ class CaseCommands(CaseReads):
         self.save(case)
         return case
 
+    # --- a citizen's contact: erased once its retention has passed --------------------------------------------
+
+    def _schedule_contact_erasure(self, case_id: UUID, subject: str) -> None:
+        until = self.vault.erasable_from(subject)
+        if until is not None:
+            # One timer per citizen (keyed by the subject); its time moves with the retention's end.
+            self.timers.schedule(CONTACT_ERASE_TIMER, subject, until, {"case_id": str(case_id)})
+
+    def contact_erasure_due(self, timer: Timer) -> None:
+        """The citizen's key destroyed (crypto-shredding): the case stays whole, its contact unreadable. A
+        retention extended meanwhile moves the timer to its new end."""
+        subject, case_id = timer.aggregate_id, str(timer.payload["case_id"])
+        try:
+            erased = self.vault.erase(subject, self.clock())
+        except RetentionNotElapsed:
+            self._schedule_contact_erasure(UUID(case_id), subject)
+            return
+        log.info("case_contact_erased", case_id=case_id, erased=erased)
+
     # --- the month's figures ---------------------------------------------------------------------------------
 
     def _schedule_figures(self, month: str) -> None:
@@ -233,7 +249,9 @@ class CaseCommands(CaseReads):
         self._schedule_figures(next_month(month))
 
     def publish_figures(self, month: str, trigger: str) -> MonthlyFigures | None:
-        """Computed from every case event stored; once per month (None when it was already published)."""
+        """Computed from every case event stored (all of them, each month: a city's cases are thousands, not
+        millions); the fields of activity published are those the directory's registered groups use now. Once per
+        month (None when it was already published)."""
         if self._find(figures_id(month), MonthlyFigures) is not None:
             return None
         events: list[Any] = []
@@ -246,7 +264,8 @@ class CaseCommands(CaseReads):
                 break
             events.extend(self.mapper.to_domain_event(n) for n in batch)
             start = batch[-1].id
-        figures = MonthlyFigures(month, compute(month, events), self.now().isoformat(), trigger)
+        known = vocabulary(g.fields_of_activity for g in self.people.registered_groups())
+        figures = MonthlyFigures(month, compute(month, events, known), self.now().isoformat(), trigger)
         try:
             self.save(figures)
         except IntegrityError:

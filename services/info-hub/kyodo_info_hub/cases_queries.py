@@ -1,7 +1,8 @@
 """Who reads which case of the coordination window, and what: the case whole for its parties (the raising group's
 people, the raising department's liaison, routed departments' liaisons and staff), the center and auditors; an
-invited group's people from their invitation on; nobody else (as if it did not exist). Lists and the history come
-from the query tables (`cases_index`), the case itself from the store.
+invited group's people their part of it (the raising, their own invitation, links and the outcome — no routings,
+acknowledgements or other groups, in the case, its history and lists alike); nobody else (as if it did not exist).
+Lists and the history come from the query tables (`cases_index`), the case itself from the store.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from kyodo_shared.domain.actors import Actor, Role
 from kyodo_shared.domain.refusals import Expected, Refusal
 
 ALL, INVITED = "all", "invited"
+# What an invited group's people see of the history (from their invitation on, but the raising).
+_INVITED_SEES = {"Raised", "GroupsInvited", "Linked", "Closed"}
 
 
 class CaseReads(InfoHubBase):
@@ -54,7 +57,8 @@ class CaseReads(InfoHubBase):
         return self.vault.decrypt(case.contact)
 
     def case_history(self, actor: Actor, case_id: UUID) -> list[dict[str, Any]]:
-        """In order; an invited group's people see the raising and what followed their group's invitation."""
+        """In order; an invited group's people see the raising and, from their group's invitation on, that
+        invitation (naming their own group only), links and the outcome."""
         case, access = self.read_case(actor, case_id)
         entries = cases_index.history(self.db, str(case.id))
         if access == ALL:
@@ -64,23 +68,42 @@ class CaseReads(InfoHubBase):
             e["position"] for e in entries if e["kind"] == "GroupsInvited" and mine & set(e.get("group_ids", []))
         ]
         since = min(invited) if invited else len(entries) + 2
-        return [e for e in entries if e["position"] == 1 or e["position"] >= since]
+        shown = []
+        for e in entries:
+            if e["kind"] not in _INVITED_SEES or (e["position"] != 1 and e["position"] < since):
+                continue
+            if e["kind"] == "GroupsInvited":
+                if not mine & set(e.get("group_ids", [])):
+                    continue
+                e = {**e, "group_ids": sorted(mine & set(e["group_ids"]))}
+            shown.append(e)
+        return shown
 
     def list_cases(
         self, actor: Actor, filters: dict[str, str], offset: int, limit: int
     ) -> tuple[list[dict[str, Any]], int]:
         """The center and auditors list every case; anyone else the cases of their groups (raised or invited)
         and of their departments (raised as liaison, or routed to as liaison or staff)."""
-        parties: list[tuple[str, str]] | None = None
-        if not (actor.has(Role.COORDINATOR) or actor.has(Role.AUDITOR)):
-            today = self.today()
-            groups = self.people.groups_of(actor.sub)
-            liaison = self.people.liaison_departments(actor.sub, today)
-            staff = self.people.staff_departments(actor.sub, today)
-            parties = [("raiser_group", g) for g in groups] + [("invited", g) for g in groups]
-            parties += [("raiser_department", d) for d in liaison]
-            parties += [("routed", d) for d in sorted(set(liaison) | set(staff))]
-        return cases_index.list_cases(self.db, filters, parties, offset, limit)
+        if actor.has(Role.COORDINATOR) or actor.has(Role.AUDITOR):
+            return cases_index.list_cases(self.db, filters, None, offset, limit)
+        today = self.today()
+        groups = self.people.groups_of(actor.sub)
+        liaison = self.people.liaison_departments(actor.sub, today)
+        departments = set(liaison) | set(self.people.staff_departments(actor.sub, today))
+        parties = [("raiser_group", g) for g in groups] + [("invited", g) for g in groups]
+        parties += [("raiser_department", d) for d in liaison]
+        parties += [("routed", d) for d in sorted(departments)]
+        items, total = cases_index.list_cases(self.db, filters, parties, offset, limit)
+        for item in items:
+            raiser = (item["raiser_kind"], item["raiser_id"])
+            whole = (
+                raiser in {("group", g) for g in groups}
+                or raiser in {("department", d) for d in liaison}
+                or bool(departments & set(item["departments"]))
+            )
+            if not whole:  # an invited group's people: no departments, as in the case they read
+                item.update(departments=None, awaiting_acknowledgement=None, overdue=None)
+        return items, total
 
     def figures_of(self, month: str) -> MonthlyFigures:
         return self._get(figures_id(month), MonthlyFigures, "figures_not_found")

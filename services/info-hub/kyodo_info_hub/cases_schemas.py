@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
-from pydantic import BaseModel, EmailStr, Field, model_validator
+from pydantic import BaseModel, EmailStr, Field, field_validator, model_validator
 
 from kyodo_info_hub.cases import LinkKind, Outcome, RaiserKind, Urgency
+from kyodo_shared.domain.text import normalize
 from kyodo_shared.web.pagination import Page
 from kyodo_shared.web.problems import rule_error
 from kyodo_shared.web.schemas import Strict
@@ -37,6 +38,19 @@ class CaseIn(Strict):
     area: Annotated[str, Field(max_length=100)] = Field(default="", description="The area (地域), e.g. 本町.")
     urgency: Urgency = Urgency.NORMAL
     contact: ContactIn | None = Field(default=None, description="A citizen's contact details (the center only).")
+
+    @field_validator("fields_of_activity")
+    @classmethod
+    def _each_field_once(cls, fields: list[str]) -> list[str]:
+        """A field written twice (or as another spelling of the same, Japanese-normalized) is kept once."""
+        seen: set[str] = set()
+        kept = []
+        for name in fields:
+            key = normalize(name)
+            if key not in seen:
+                seen.add(key)
+                kept.append(name)
+        return kept
 
     @model_validator(mode="after")
     def _names_its_party(self) -> Self:
@@ -104,6 +118,20 @@ class CaseView(BaseModel):
     contact_erased: bool = False
 
 
+class HistoryEntry(BaseModel):
+    """One event of the case: its position, time and kind (Raised, Routed, …), and what it shows of it."""
+
+    model_config = {"extra": "allow"}
+
+    position: int
+    at: str
+    kind: str
+
+
+class HistoryPage(BaseModel):
+    items: list[HistoryEntry]
+
+
 class CaseSummary(BaseModel):
     case_id: str
     raiser_kind: str
@@ -115,9 +143,9 @@ class CaseSummary(BaseModel):
     fields_of_activity: list[str]
     problem_ja: str
     raised_at: str
-    departments: list[str]
-    awaiting_acknowledgement: int
-    overdue: int
+    departments: list[str] | None = Field(description="Routed departments (null for an invited group's people).")
+    awaiting_acknowledgement: int | None
+    overdue: int | None
     version: int
 
 
