@@ -81,7 +81,7 @@ async def test_a_case_runs_from_its_raising_through_routing_matching_and_resolut
         assert await eventually(overdue, timeout=30) == [w.b.id]
 
         async def listed_overdue() -> bool:
-            page = (await ok(hub.get("/cases", headers=coordinator(p)))).json()
+            page = (await ok(hub.get("/cases", params={"overdue": "true"}, headers=coordinator(p)))).json()
             return bool([i for i in page["items"] if i["case_id"] == cid and i["overdue"] == 1])
 
         await eventually(listed_overdue, timeout=20)

@@ -154,8 +154,10 @@ def cases(
     status: Annotated[str | None, Query(pattern=r"^(open|closed)$")] = None,
     urgency: Annotated[str | None, Query(pattern=r"^(low|normal|high)$")] = None,
     department_id: Annotated[UUID | None, Query()] = None,
+    overdue: Annotated[bool | None, Query(description="Only cases with an overdue acknowledgement (true).")] = None,
 ) -> Any:
     filters = {"status": status or "", "urgency": urgency or "", "department_id": str(department_id or "")}
+    filters["overdue"] = "yes" if overdue else ""
     items, total = application(request).list_cases(actor_of(request, principal), filters, paging.offset, paging.limit)
     return paginated(request, response, paging, CasePage, [CaseSummary.model_validate(i) for i in items], total)
 

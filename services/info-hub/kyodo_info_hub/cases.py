@@ -120,7 +120,8 @@ class Case(Aggregate):
         trace: dict[str, str]
 
     def route(self, department_ids: list[str], acknowledge_by: str, by: str, at: str, trace: dict[str, str]) -> None:
-        """To one or more departments, each to acknowledge by the deadline; a department once only."""
+        """To one or more departments, each to acknowledge by the deadline; a department once only (an overdue one
+        is not asked again with a new deadline: its lateness stays on record, and the center follows it up)."""
         self._open()
         if len(set(department_ids)) != len(department_ids) or not department_ids:
             raise Refusal("case_departments_repeated", field="department_ids", rule="case_departments_repeated")

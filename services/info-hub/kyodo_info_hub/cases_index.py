@@ -143,14 +143,16 @@ _COLUMNS = (
 def list_cases(
     db: Database, filters: dict[str, str], parties: list[tuple[str, str]] | None, offset: int, limit: int
 ) -> tuple[list[dict[str, Any]], int]:
-    """Cases newest first, filtered by status, urgency and a department routed to; `parties` (kind, id) limits
-    them to the caller's own (None: every case, for the center and auditors)."""
+    """Cases newest first, filtered by status, urgency, a department routed to and an overdue acknowledgement;
+    `parties` (kind, id) limits them to the caller's own (None: every case, for the center and auditors)."""
     where: list[str] = []
     params: list[Any] = []
     for column in ("status", "urgency"):
         if filters.get(column):
             where.append(f"{column} = %s")
             params.append(filters[column])
+    if filters.get("overdue"):
+        where.append("overdue > 0")
     if filters.get("department_id"):
         where.append("case_id IN (SELECT case_id FROM hub_case_parties WHERE kind = 'routed' AND party_id = %s)")
         params.append(filters["department_id"])
