@@ -54,8 +54,9 @@ class TrainingPlan(ContractModel):
     starts_at: datetime = Field(description="Start, ISO 8601 with offset (Asia/Tokyo).")
     ends_at: datetime = Field(description="End, ISO 8601 with offset (Asia/Tokyo).")
     place: str | None = Field(default=None, description="Where it takes place (会場); absent when online.")
-    online_url: str | None = Field(
-        default=None, description="The https link of an online event; absent when held in a place."
+    online: bool = Field(
+        default=False,
+        description="Held online (オンライン開催); the link itself is given only to registrants holding a seat.",
     )
     capacity: int = Field(ge=1)
     audience: list[TrainingAudience] = Field(description="Who may register.")

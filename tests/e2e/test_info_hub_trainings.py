@@ -152,6 +152,16 @@ async def test_an_exchange_meeting_is_announced_reminded_attended_minuted_and_ca
         assert one["dtstart"].params["TZID"] == "Asia/Tokyo"
         assert str(one["location"]) == "市民活動センター 会議室B"
         assert all(e.get("dtstamp") and e.get("dtend") and e.get("summary") for e in events.values())
+        # The plan's last change and version: the staff registration changed neither.
+        changed = datetime.fromisoformat(revised.json()["plan_changed_at"]).replace(microsecond=0)
+        assert one["dtstamp"].dt == one["last-modified"].dt == changed
+        assert int(one["sequence"]) == revised.json()["version"] == meeting["version"] + 1
+        online = events[f"{course['id']}@kyodo.info-hub"]
+        assert "オンライン" in str(online["location"])
+        assert b"meet.example" not in feed.content
+        assert (await hub(p).get(f"/trainings/{mid}.ics")).content == (
+            await hub(p).get(f"/trainings/{mid}.ics")
+        ).content
         assert calendar.walk("VTIMEZONE")[0]["tzid"] == "Asia/Tokyo"
         single = icalendar.Calendar.from_ical((await hub(p).get(f"/trainings/{mid}.ics")).content)
         assert [str(e["uid"]) for e in single.walk("VEVENT")] == [f"{mid}@kyodo.info-hub"]
@@ -254,4 +264,6 @@ async def contracts_on_the_stream(nats_url: str, namespace: str, mid: str, cid: 
     assert announced_ids == {mid, cid}
     assert str(found["training.minutes_published.v1"][0].training_id) == mid
     assert found["training.revised.v1"][0].plan.place == "市民活動センター 会議室B"
+    course = next(e for e in found["training.announced.v1"] if str(e.training_id) == cid)
+    assert (course.plan.online, course.plan.place) == (True, None), "online, without the link"
     assert found["training.attendance_recorded.v1"][0].counts.attended == 1

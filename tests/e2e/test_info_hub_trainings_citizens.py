@@ -59,11 +59,13 @@ async def stream_bytes(nats_url: str, namespace: str) -> bytes:
     return blob
 
 
-def link_path(link: str) -> str:
-    """The secret link without the gateway's origin and prefix (the test talks to info-hub directly)."""
+def link_of(link: str) -> tuple[str, dict[str, str]]:
+    """What the citizen's page does with the secret link: the API path of the registration, and the token from the
+    fragment (never sent to a server) in the X-Registration-Token header."""
     parts = urlsplit(link)
-    assert parts.netloc == "center.example"
-    return parts.path.removeprefix("/api/info-hub") + "?" + parts.query
+    assert (parts.netloc, parts.query) == ("center.example", ""), "no secret in a query string"
+    assert parts.fragment.startswith("token=")
+    return parts.path, {"X-Registration-Token": parts.fragment.removeprefix("token=")}
 
 
 async def test_citizens_register_by_secret_link_within_the_rate_limit_and_their_data_is_sealed_then_erased(
@@ -87,10 +89,16 @@ async def scenario(p: Platform, nats_url: str, namespace: str) -> bytes:
     assert first.status_code == 201, first.text
     placed = first.json()
     assert (placed["seat"], placed["name"], placed["email"]) == ("registered", HANAKO["name"], HANAKO["email"])
-    mine = await hub(p).get(link_path(placed["link"]))
+    assert first.headers["Location"] == f"/api/info-hub/trainings/{tid}/registrations/{placed['registration_id']}"
+    assert (first.headers["Cache-Control"], first.headers["Referrer-Policy"]) == ("no-store", "no-referrer")
+    path, secret = link_of(placed["link"])
+    mine = await hub(p).get(path, headers=secret)
     assert (mine.status_code, mine.json()["registration_id"]) == (200, placed["registration_id"]), mine.text
-    forged = link_path(placed["link"]).split("?")[0] + "?token=" + "A" * 43
-    assert (await hub(p).get(forged)).json()["code"] == "registration_not_found"
+    assert (mine.headers["Cache-Control"], mine.headers["Referrer-Policy"]) == ("no-store", "no-referrer")
+    legacy = await hub(p).get(path + "?token=" + secret["X-Registration-Token"])
+    assert legacy.status_code == 200, "the query string still works (deprecated)"
+    forged = await hub(p).get(path, headers={"X-Registration-Token": "A" * 43})
+    assert forged.json()["code"] == "registration_not_found"
     again = await hub(p).post(
         f"/trainings/{tid}/citizen-registrations", json={**HANAKO, "email": HANAKO["email"].lower()}
     )
@@ -104,9 +112,11 @@ async def scenario(p: Platform, nats_url: str, namespace: str) -> bytes:
     assert (limited.status_code, limited.json()["code"]) == (429, "too_many_registrations"), limited.text
     assert 0 < int(limited.headers["Retry-After"]) <= 3600
 
-    cancelled = await hub(p).delete(link_path(placed["link"]))
+    cancelled = await hub(p).delete(path, headers=secret)
     assert (cancelled.status_code, cancelled.json()["seat"]) == (200, "cancelled"), cancelled.text
-    taro = await hub(p).get(link_path(second.json()["link"]))
+    assert cancelled.headers["Cache-Control"] == "no-store"
+    taro_path, taro_secret = link_of(second.json()["link"])
+    taro = await hub(p).get(taro_path, headers=taro_secret)
     assert (taro.json()["seat"], taro.json()["position"]) == ("registered", None)
 
     listed = (await hub(p).get(f"/trainings/{tid}/registrations", headers=p.token(*CENTER))).json()
@@ -120,6 +130,7 @@ async def scenario(p: Platform, nats_url: str, namespace: str) -> bytes:
     # destroy both citizens' keys by themselves. The registrations stay, unreadable, and the counts with them.
     k = kernel(p)
     subject = k.application.repository.get(UUID(tid)).registrations[placed["registration_id"]]["subject"]
+    assert len(claims(k)) == 2, "one address claim per registration, outside the events"
     with pytest.raises(RetentionNotElapsed):
         k.vault.erase(subject, k.clock())
     move_hub_clock(p, k.clock() + timedelta(days=3))
@@ -146,12 +157,16 @@ async def scenario(p: Platform, nats_url: str, namespace: str) -> bytes:
         }
     )
     assert after["total"] == 2
-    gone = await hub(p).get(link_path(placed["link"]))
+    gone = await hub(p).get(path, headers=secret)
     assert gone.json()["erased"] is True
 
     app = k.application
     stored = b"".join(n.state for n in app.recorder.select_notifications(start=1, limit=100_000))
     assert b"sealed" in stored, "the registrations are in the stored bodies, sealed"
+    # After erasure nothing links a guessed address to a registration: no keyed hash in the events, no claim left.
+    for email in (HANAKO["email"], TARO["email"]):
+        assert app.citizen_guard.email_key(email).split(":")[1].encode() not in stored
+    await eventually(lambda: claims(k) == [], timeout=30)
 
     async def streamed() -> bytes | None:
         blob = await stream_bytes(nats_url, namespace)
@@ -159,6 +174,11 @@ async def scenario(p: Platform, nats_url: str, namespace: str) -> bytes:
 
     bus: bytes = await eventually(streamed, timeout=30)
     return stored + bus + public
+
+
+def claims(k: Any) -> list[Any]:
+    with k.application.db.transaction(read_only=True) as tx:
+        return list(tx.fetchall("SELECT email_hash FROM hub_training_emails"))
 
 
 async def public_pages(p: Platform, tid: str) -> bytes:

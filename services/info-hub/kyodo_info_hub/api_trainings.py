@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from kyodo_info_hub.calendar_feed import calendar_of
 from kyodo_info_hub.registrations_api import router as registrations_router
-from kyodo_info_hub.trainings import Training
+from kyodo_info_hub.trainings import Status, Training
 from kyodo_info_hub.trainings_index import list_trainings
 from kyodo_info_hub.trainings_routing import Anyone, Coordinator, application, maybe_actor
 from kyodo_info_hub.trainings_schemas import (
@@ -36,20 +36,25 @@ _KIND = r"^(training|course|exchange_meeting)$"
 _AUDIENCE = r"^(groups|staff|citizens)$"
 
 
-def view(training: Training) -> TrainingView:
-    return TrainingView.model_validate(training.public())
+def view(training: Training, center: bool = False) -> TrainingView:
+    """The public view; the center's also carries an online training's link."""
+    public = training.public()
+    if center:
+        public["online_url"] = training.plan.get("online_url")
+    return TrainingView.model_validate(public)
 
 
 def done(request: Request, response: Response, training: Training, status: int = 200) -> TrainingView:
-    answered(request, response, training.version, status)
-    return view(training)
+    """The center's answer: the plan's version as the ETag (what its next If-Match names)."""
+    answered(request, response, training.plan_version, status)
+    return view(training, center=True)
 
 
 @router.post("", status_code=201, response_model=TrainingView, summary="Draft a training, course or exchange meeting")
 def draft(body: TrainingIn, request: Request, response: Response, principal: Coordinator) -> Any:
     fields = body.model_dump(exclude={"kind"})
     training = application(request).draft_training(actor_of(request, principal), body.kind.value, fields)
-    response.headers["Location"] = f"trainings/{training.id}"
+    response.headers["Location"] = f"/api/info-hub/trainings/{training.id}"
     return done(request, response, training, 201)
 
 
@@ -92,21 +97,24 @@ def all_ics(request: Request) -> Response:
         offset=0,
         limit=10_000,
     )
-    return Response(calendar_of(items, app.center.public_url, app.clock()), media_type=ICS)
+    return Response(calendar_of(items, app.center.public_url), media_type=ICS)
 
 
-@router.get("/{training_id}.ics", summary="One training as iCalendar (RFC 5545)")
+@router.get("/{training_id}.ics", summary="One announced (or cancelled) training as iCalendar (RFC 5545)")
 def one_ics(training_id: UUID, request: Request, principal: Anyone) -> Response:
     app = application(request)
     training = app.read_training(maybe_actor(request, principal), training_id)
-    return Response(calendar_of([training.public()], app.center.public_url, app.clock()), media_type=ICS)
+    if training.status == Status.DRAFT:
+        raise Refusal("training_not_found")  # a draft is never in a calendar, the center's neither
+    return Response(calendar_of([training.public()], app.center.public_url), media_type=ICS)
 
 
 @router.get("/{training_id}", response_model=TrainingView, summary="A training: its plan and counts")
 def read(training_id: UUID, request: Request, response: Response, principal: Anyone) -> Any:
-    training = application(request).read_training(maybe_actor(request, principal), training_id)
-    response.headers["ETag"] = etag_of(training.version)
-    return view(training)
+    actor = maybe_actor(request, principal)
+    training = application(request).read_training(actor, training_id)
+    response.headers["ETag"] = etag_of(training.plan_version)
+    return view(training, center=actor is not None and actor.has(Role.COORDINATOR))
 
 
 @router.put("/{training_id}", response_model=TrainingView, summary="Revise a training (If-Match)")

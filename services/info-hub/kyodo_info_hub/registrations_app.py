@@ -1,5 +1,5 @@
 """Registrations for the center's trainings as use cases: a group's person, a member of staff, or a citizen without
-login (sealed in the vault, with a secret link), cancellation by the registrant, and the center's list.
+login (sealed in the vault, with a secret link), cancellation by the registrant or by the center (with a reason).
 
 Every registration changes the one training aggregate, so two saved at once conflict in the store and one of them
 is tried again: capacity is never exceeded, and the waitlist's order is the store's order of acceptance. Within a
@@ -8,7 +8,6 @@ replica, registrations for one training also queue on a lock, so they do not rac
 
 from __future__ import annotations
 
-import hmac
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from uuid import UUID, uuid4
 import structlog
 from eventsourcing.persistence import IntegrityError
 
-from kyodo_info_hub.app_base import InfoHubBase
+from kyodo_info_hub.registrations_reading import RegistrationReads
 from kyodo_info_hub.trainings import Seat, Training
 from kyodo_info_hub.trainings_privacy import RECORD_KIND, CitizenGuard, new_token, token_hash
 from kyodo_shared.domain.actors import Actor, Role
@@ -66,7 +65,7 @@ class Placed:
     token: str | None = None
 
 
-class RegistrationCommands(InfoHubBase):
+class RegistrationCommands(RegistrationReads):
     @cached_property
     def citizen_guard(self) -> CitizenGuard:
         # Over info-hub's own database: hashes and counters every replica shares.
@@ -97,7 +96,7 @@ class RegistrationCommands(InfoHubBase):
     def register_person(self, actor: Actor, training_id: UUID, group_id: str | None) -> Placed:
         """A group's representative or contact (naming the group), or a member of staff (naming none)."""
         if group_id is not None:
-            if not (actor.has(Role.GROUP) and self.people.acts_for(actor.sub, group_id)):
+            if not (actor.has(Role.GROUP) and self.people.acts_for(actor.sub, group_id, registered_only=True)):
                 raise Refusal("not_for_group", field="group_id", rule="not_for_group")
             registrant = {"kind": "group", "key": f"group:{group_id}:{actor.sub}", "sub": actor.sub}
             registrant["group_id"] = group_id
@@ -120,11 +119,10 @@ class RegistrationCommands(InfoHubBase):
         )
         if limited is not None:
             raise RateLimited(limited.retry_after)
-        # Refused before anything is sealed (closed, not for citizens, the address registered already); checked
-        # again when saved.
-        email_key = self.citizen_guard.email_key(email)
-        training.admits("citizen", email_key, self.now().isoformat())
+        # Refused before anything is sealed (closed, not for citizens); checked again when saved. The event's key
+        # is the registration's own subject: one registration per address is kept outside the events (below).
         subject = f"training-registrant:{uuid4()}"
+        training.admits("citizen", subject, self.now().isoformat())
         if RECORD_KIND not in self.vault.retention_days:
             log.error("training_retention_unset", record_kind=RECORD_KIND, hint="set KYODO_PRIVACY__RETENTION_DAYS")
             raise Refusal("registration_retention_unset")
@@ -133,15 +131,23 @@ class RegistrationCommands(InfoHubBase):
         # for a key made for a registration that is then refused, too).
         self._schedule_erasure(training_id, subject)
         token, rid = new_token(), str(uuid4())
+        # One registration per address: a keyed hash of it claimed for this training in an operational row (never in
+        # the immutable events), deleted when the registrant is erased.
+        if not self.citizen_guard.claim_email(str(training_id), email, rid, subject, training):
+            raise Refusal("already_registered")
         registrant = {
             "kind": "citizen",
-            "key": email_key,
+            "key": subject,
             "subject": subject,
             "sealed": sealed,
             "token_hash": token_hash(token),
         }
         now = self.now().isoformat()
-        training, seat = self._changed(training_id, lambda t: t.register(rid, registrant, now, trace))
+        try:
+            training, seat = self._changed(training_id, lambda t: t.register(rid, registrant, now, trace))
+        except Refusal:
+            self.citizen_guard.release_email(str(training_id), rid)
+            raise
         return Placed(training, rid, seat, token)
 
     def _schedule_erasure(self, training_id: UUID, subject: str) -> None:
@@ -158,39 +164,10 @@ class RegistrationCommands(InfoHubBase):
         except RetentionNotElapsed:
             self._schedule_erasure(training_id, subject)
             return
+        self.citizen_guard.forget_subject(subject)
         log.info("training_registrant_erased", training_id=str(training_id), erased=erased)
 
-    # --- the registrant's view and cancellation -------------------------------------------------------------
-
-    def _citizen_registration(self, training: Training, registration_id: str, token: str) -> dict[str, Any]:
-        found = training.registrations.get(registration_id)
-        stored = found.get("token_hash") if found else None
-        # As if it did not exist, whether the id or the token is wrong (compared in constant time).
-        if not stored or not hmac.compare_digest(str(stored), token_hash(token)):
-            raise Refusal("registration_not_found")
-        assert found is not None
-        return found
-
-    def _own_registration(self, actor: Actor, training: Training, registration_id: str) -> dict[str, Any]:
-        found = training.registrations.get(registration_id)
-        if found is None or found.get("sub") != actor.sub:
-            raise Refusal("registration_not_found")
-        return found
-
-    def registration_by_token(self, training_id: UUID, registration_id: str, token: str) -> dict[str, Any]:
-        training = self._get(training_id, Training, "training_not_found")
-        found = self._citizen_registration(training, registration_id, token)
-        return self.registration_view(training, registration_id, found)
-
-    def registration_of(self, actor: Actor, training_id: UUID, registration_id: str) -> dict[str, Any]:
-        training = self._get(training_id, Training, "training_not_found")
-        if actor.has(Role.COORDINATOR):
-            found = training.registrations.get(registration_id)
-            if found is None:
-                raise Refusal("registration_not_found")
-        else:
-            found = self._own_registration(actor, training, registration_id)
-        return self.registration_view(training, registration_id, found)
+    # --- cancellation ---------------------------------------------------------------------------------------
 
     def cancel_registration(
         self, actor: Actor | None, training_id: UUID, registration_id: str, token: str | None, trace: dict[str, str]
@@ -210,51 +187,14 @@ class RegistrationCommands(InfoHubBase):
         training, _ = self._changed(training_id, cancel)
         return self.registration_view(training, registration_id, training.registrations[registration_id])
 
-    def my_registrations(self, actor: Actor, training_id: UUID) -> list[dict[str, Any]]:
-        training = self.read_registrable(actor, training_id)
-        mine = [(rid, r) for rid, r in training.registrations.items() if r.get("sub") == actor.sub]
-        return [self.registration_view(training, rid, r) for rid, r in mine]
-
-    def read_registrable(self, actor: Actor, training_id: UUID) -> Training:
-        training = self._get(training_id, Training, "training_not_found")
-        if training.status.value == "draft" and not actor.has(Role.COORDINATOR):
-            raise Refusal("training_not_found")
-        return training
-
-    # --- the center's list ----------------------------------------------------------------------------------
-
-    def registrations(
-        self, actor: Actor, training_id: UUID, offset: int, limit: int
-    ) -> tuple[Training, list[dict[str, Any]], int]:
-        """One page of the registrations in the store's order, and how many there are: citizens' names decrypted
-        (for this page only) for the center only."""
+    def cancel_for_center(
+        self, actor: Actor, training_id: UUID, registration_id: str, reason_ja: str, reason_en: str | None
+    ) -> dict[str, Any]:
+        """The center cancels any registration (a phone call, a squatted address, invented names) with its reason;
+        the first in line takes a freed seat, as when a registrant cancels."""
         self._coordinator(actor)
-        training = self._get(training_id, Training, "training_not_found")
-        page = list(training.registrations.items())[offset : offset + limit]
-        views = [self.registration_view(training, rid, r) for rid, r in page]
-        return training, views, len(training.registrations)
-
-    def registration_view(self, training: Training, registration_id: str, r: dict[str, Any]) -> dict[str, Any]:
-        view: dict[str, Any] = {
-            "registration_id": registration_id,
-            "training_id": str(training.id),
-            "title_ja": training.plan["title_ja"],
-            "starts_at": training.plan["starts_at"],
-            "kind": r["kind"],
-            "seat": str(r["seat"]),
-            "position": training.position(registration_id),
-            "registered_at": r["at"],
-            "attended": registration_id in training.attended,
-            "sub": r.get("sub"),
-            "group_id": r.get("group_id"),
-            "name": None,
-            "email": None,
-            "erased": False,
-        }
-        if r["kind"] == "citizen":
-            fields = self.vault.decrypt(r["sealed"])
-            if fields is None:
-                view["erased"] = True
-            else:
-                view["name"], view["email"] = fields["name"], fields["email"]
-        return view
+        now, trace = self.now().isoformat(), actor.trace_dict()
+        training, _ = self._changed(
+            training_id, lambda t: t.cancel_registration(registration_id, now, trace, (reason_ja, reason_en))
+        )
+        return self.registration_view(training, registration_id, training.registrations[registration_id])

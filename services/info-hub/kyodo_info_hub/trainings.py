@@ -3,8 +3,7 @@ registrations on the same aggregate: the store's optimistic concurrency on one a
 ever being exceeded, and the order the store accepted registrations in is the waitlist's order.
 
 No I/O here: ids, times, hashes and sealed envelopes come in as arguments. A citizen's name and e-mail never reach
-this module in clear: the application seals them in the vault and passes the envelope, the subject id, a keyed hash
-of the address (one registration per address) and the sha256 of the secret token of their link.
+this module (not even hashed): the application passes the sealed envelope, the subject id and the token's sha256.
 """
 
 from __future__ import annotations
@@ -34,6 +33,10 @@ class Training(Aggregate):
         self.kind = Kind(kind)
         self.plan = dict(plan)
         self.drafted_at = drafted_at
+        # The plan's version: changed only by the center's commands (never by a registration), the ETag and If-Match
+        # of what the center reads and changes; and when the plan last changed (the iCal DTSTAMP).
+        self.plan_version = 1
+        self.plan_changed_at = drafted_at
         self.status = Status.DRAFT
         self.announced_at: str | None = None
         self.cancelled: dict[str, Any] | None = None
@@ -63,13 +66,16 @@ class Training(Aggregate):
         }
 
     def public(self) -> dict[str, Any]:
-        """What anyone may read of an announced (or cancelled) training: never a registrant."""
+        """What anyone may read of an announced (or cancelled) training: never a registrant, and of an online one
+        only that it is online (its link is for the registered and the center: `plan["online_url"]`)."""
         return {
             "id": str(self.id),
-            "version": self.version,
+            "version": self.plan_version,
             "kind": self.kind.value,
             "status": self.status.value,
-            **self.plan,
+            **{k: v for k, v in self.plan.items() if k != "online_url"},
+            "online": self.plan.get("online_url") is not None,
+            "plan_changed_at": self.plan_changed_at,
             "announced_at": self.announced_at,
             "cancellation": self.cancelled,
             "counts": self.counts(),
@@ -99,13 +105,14 @@ class Training(Aggregate):
         self._revised(self.kind.value, plan, self.status == Status.ANNOUNCED, now, trace)
         # More seats: the first in line take them, each its own event.
         while self.waitlist and self.counts()["seats_left"] > 0:
-            self._promoted(self.waitlist[0], self.counts_after_promotion(), now)
+            self._promoted(self.waitlist[0], self.counts_after_promotion(), now, trace)
 
     @event("Revised")
     def _revised(
         self, kind: str, plan: dict[str, Any], announced: bool, revised_at: str, trace: dict[str, str]
     ) -> None:
         self.plan = dict(plan)
+        self._plan_changed(revised_at)
 
     def announce(self, now: str, trace: dict[str, str]) -> None:
         self._not_cancelled()
@@ -118,6 +125,7 @@ class Training(Aggregate):
     @event("Announced")
     def _announced(self, kind: str, plan: dict[str, Any], announced_at: str, trace: dict[str, str]) -> None:
         self.status, self.announced_at = Status.ANNOUNCED, announced_at
+        self._plan_changed(announced_at)
 
     def cancel(self, reason_ja: str, reason_en: str | None, now: str, trace: dict[str, str]) -> None:
         self._not_cancelled()
@@ -129,6 +137,7 @@ class Training(Aggregate):
     def _cancelled(self, reason_ja: str, reason_en: str | None, cancelled_at: str, trace: dict[str, str]) -> None:
         self.status = Status.CANCELLED
         self.cancelled = {"reason_ja": reason_ja, "reason_en": reason_en, "at": cancelled_at}
+        self._plan_changed(cancelled_at)
 
     def record_attendance(self, attended: list[str], now: str, trace: dict[str, str]) -> None:
         """The registrations present (the whole list: a later record replaces an earlier one)."""
@@ -146,6 +155,7 @@ class Training(Aggregate):
     @event("AttendanceRecorded")
     def _attendance(self, attended: list[str], counts: dict[str, int], recorded_at: str, trace: dict[str, str]) -> None:
         self.attended, self.attendance_recorded_at = list(attended), recorded_at
+        self._plan_changed(recorded_at)
 
     def publish_minutes(self, minutes_ja: str, minutes_en: str | None, now: str, trace: dict[str, str]) -> None:
         """The minutes (議事録) of an exchange meeting, once it has ended; published again, they replace the last."""
@@ -163,16 +173,21 @@ class Training(Aggregate):
         self, minutes_ja: str, minutes_en: str | None, revision: int, published_at: str, trace: dict[str, str]
     ) -> None:
         self.minutes = {"ja": minutes_ja, "en": minutes_en, "revision": revision, "published_at": published_at}
+        self._plan_changed(published_at)
 
-    def remind(self, starts_at: str) -> bool:
+    def _plan_changed(self, at: str) -> None:
+        self.plan_version += 1
+        self.plan_changed_at = at
+
+    def remind(self, starts_at: str, trace: dict[str, str] | None = None) -> bool:
         """The reminder timer: once per start time, only while it is still that (a revised start has its own)."""
         if self.status != Status.ANNOUNCED or self.plan["starts_at"] != starts_at or starts_at in self.reminded:
             return False
-        self._reminder(starts_at, self.counts())
+        self._reminder(starts_at, self.counts(), trace)
         return True
 
     @event("ReminderDue")
-    def _reminder(self, starts_at: str, counts: dict[str, int]) -> None:
+    def _reminder(self, starts_at: str, counts: dict[str, int], trace: dict[str, str] | None = None) -> None:
         self.reminded.append(starts_at)
 
     # --- registrations ------------------------------------------------------------------------------------
@@ -222,8 +237,11 @@ class Training(Aggregate):
         self.registrations[registration_id] = {**registrant, "seat": Seat.WAITLISTED, "at": at}
         self.waitlist.append(registration_id)
 
-    def cancel_registration(self, registration_id: str, now: str, trace: dict[str, str]) -> None:
-        """By the registrant, before the start; a freed seat goes to the first in line in the same save."""
+    def cancel_registration(
+        self, registration_id: str, now: str, trace: dict[str, str], reason: tuple[str, str | None] | None = None
+    ) -> None:
+        """By the registrant, or by the center with a reason (ja, en), before the start; a freed seat goes to the
+        first in line in the same save."""
         found = self.registrations.get(registration_id)
         if found is None:
             raise Refusal("registration_not_found")
@@ -237,9 +255,10 @@ class Training(Aggregate):
             counts = {**counts, "registered": counts["registered"] - 1, "seats_left": counts["seats_left"] + 1}
         else:
             counts = {**counts, "waitlisted": counts["waitlisted"] - 1}
-        self._registration_cancelled(registration_id, counts, now, trace)
+        by, (reason_ja, reason_en) = ("center", reason) if reason else ("registrant", (None, None))
+        self._registration_cancelled(registration_id, counts, now, trace, by, reason_ja, reason_en)
         if was == Seat.REGISTERED and self.waitlist and self.status == Status.ANNOUNCED:
-            self._promoted(self.waitlist[0], self.counts_after_promotion(), now)
+            self._promoted(self.waitlist[0], self.counts_after_promotion(), now, trace)
 
     def counts_after_promotion(self) -> dict[str, int]:
         c = self.counts()
@@ -252,15 +271,26 @@ class Training(Aggregate):
 
     @event("RegistrationCancelled")
     def _registration_cancelled(
-        self, registration_id: str, counts: dict[str, int], cancelled_at: str, trace: dict[str, str]
+        self,
+        registration_id: str,
+        counts: dict[str, int],
+        cancelled_at: str,
+        trace: dict[str, str],
+        cancelled_by: str = "registrant",
+        reason_ja: str | None = None,
+        reason_en: str | None = None,
     ) -> None:
-        self.registrations[registration_id]["seat"] = Seat.CANCELLED
-        self.registrations[registration_id]["cancelled_at"] = cancelled_at
+        found = self.registrations[registration_id]
+        found.update(seat=Seat.CANCELLED, cancelled_at=cancelled_at, cancelled_by=cancelled_by)
+        if reason_ja is not None:
+            found["cancellation_reason"] = {"ja": reason_ja, "en": reason_en}
         if registration_id in self.waitlist:
             self.waitlist.remove(registration_id)
 
     @event("Promoted")
-    def _promoted(self, registration_id: str, counts: dict[str, int], promoted_at: str) -> None:
+    def _promoted(
+        self, registration_id: str, counts: dict[str, int], promoted_at: str, trace: dict[str, str] | None = None
+    ) -> None:
         self.waitlist.remove(registration_id)
         self.registrations[registration_id]["seat"] = Seat.REGISTERED
         self.registrations[registration_id]["promoted_at"] = promoted_at

@@ -5,6 +5,7 @@ register (`trainings_registrations.py`); the reminder timer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -15,7 +16,7 @@ from kyodo_info_hub.registrations_app import ERASE_TIMER, RegistrationCommands
 from kyodo_info_hub.trainings import Kind, Status, Training, check_plan
 from kyodo_shared.domain.actors import Actor, Role
 from kyodo_shared.domain.calendar import TOKYO
-from kyodo_shared.domain.refusals import Expected, Refusal
+from kyodo_shared.domain.refusals import Expected, Refusal, check_version
 from kyodo_shared.tasks.timers import Action, Timer
 
 log = structlog.get_logger(__name__)
@@ -44,7 +45,8 @@ class TrainingCommands(RegistrationCommands):
         """The durable timers of this part and what each does when due."""
 
         def remind(timer: Timer) -> None:
-            self.remind_training(UUID(timer.aggregate_id), str(timer.payload["starts_at"]))
+            trace = {"correlation_id": timer.timer_id, "causation_id": timer.timer_id, "actor": "system:reminder-timer"}
+            self.remind_training(UUID(timer.aggregate_id), str(timer.payload["starts_at"]), trace)
 
         def erase(timer: Timer) -> None:
             self.erase_registrant(UUID(str(timer.payload["training_id"])), timer.aggregate_id)
@@ -65,48 +67,51 @@ class TrainingCommands(RegistrationCommands):
         self.save(training)
         return training
 
-    def revise_training(self, actor: Actor, expected: Expected, training_id: UUID, fields: dict[str, Any]) -> Training:
+    def _planned(
+        self, actor: Actor, expected: Expected, training_id: UUID, command: Callable[[Training, str], None]
+    ) -> Training:
+        """A command of the center: If-Match against the plan's version (registrations do not change it), a save
+        that lost a race with a registration tried again on the new state (the precondition checked again), and the
+        reminder scheduled before the save (a timer left by a failed save finds nothing to remind of)."""
         self._coordinator(actor)
-        training = self._load(training_id, Training, "training_not_found", expected)
-        training.revise(plan_of(fields), self._now_text(), actor.trace_dict())
-        self.save(training)
-        self._schedule_reminder(training)
+
+        def run(training: Training) -> None:
+            check_version(training.plan_version, expected)
+            command(training, self._now_text())
+            self._schedule_reminder(training)
+
+        training, _ = self._changed(training_id, run)
         return training
 
+    def revise_training(self, actor: Actor, expected: Expected, training_id: UUID, fields: dict[str, Any]) -> Training:
+        plan, trace = plan_of(fields), actor.trace_dict()
+        return self._planned(actor, expected, training_id, lambda t, now: t.revise(plan, now, trace))
+
     def announce_training(self, actor: Actor, expected: Expected, training_id: UUID) -> Training:
-        self._coordinator(actor)
-        training = self._load(training_id, Training, "training_not_found", expected)
-        training.announce(self._now_text(), actor.trace_dict())
-        self.save(training)
-        self._schedule_reminder(training)
-        return training
+        trace = actor.trace_dict()
+        return self._planned(actor, expected, training_id, lambda t, now: t.announce(now, trace))
 
     def cancel_training(
         self, actor: Actor, expected: Expected, training_id: UUID, reason_ja: str, reason_en: str | None
     ) -> Training:
-        self._coordinator(actor)
-        training = self._load(training_id, Training, "training_not_found", expected)
-        training.cancel(reason_ja, reason_en, self._now_text(), actor.trace_dict())
-        self.save(training)
-        return training
+        trace = actor.trace_dict()
+        return self._planned(actor, expected, training_id, lambda t, now: t.cancel(reason_ja, reason_en, now, trace))
 
     def record_attendance(
         self, actor: Actor, expected: Expected, training_id: UUID, registration_ids: list[str]
     ) -> Training:
-        self._coordinator(actor)
-        training = self._load(training_id, Training, "training_not_found", expected)
-        training.record_attendance(registration_ids, self._now_text(), actor.trace_dict())
-        self.save(training)
-        return training
+        trace = actor.trace_dict()
+        return self._planned(
+            actor, expected, training_id, lambda t, now: t.record_attendance(registration_ids, now, trace)
+        )
 
     def publish_minutes(
         self, actor: Actor, expected: Expected, training_id: UUID, minutes_ja: str, minutes_en: str | None
     ) -> Training:
-        self._coordinator(actor)
-        training = self._load(training_id, Training, "training_not_found", expected)
-        training.publish_minutes(minutes_ja, minutes_en, self._now_text(), actor.trace_dict())
-        self.save(training)
-        return training
+        trace = actor.trace_dict()
+        return self._planned(
+            actor, expected, training_id, lambda t, now: t.publish_minutes(minutes_ja, minutes_en, now, trace)
+        )
 
     # --- reading --------------------------------------------------------------------------------------------
 
@@ -127,10 +132,11 @@ class TrainingCommands(RegistrationCommands):
         if at < starts:
             self.timers.schedule(REMINDER_TIMER, str(training.id), at, {"starts_at": training.plan["starts_at"]})
 
-    def remind_training(self, training_id: UUID, starts_at: str) -> None:
+    def remind_training(self, training_id: UUID, starts_at: str, trace: dict[str, str] | None = None) -> None:
         """The timer: the reminder contract (training id, start, counts) once per start time; a revised start, a
-        cancelled training or a repeated delivery does nothing."""
-        training = self._find(training_id, Training)
-        if training is not None and training.remind(starts_at):
-            self.save(training)
+        cancelled training or a repeated delivery does nothing (a lost race with a registration: tried again)."""
+        if self._find(training_id, Training) is None:
+            return
+        _, reminded = self._changed(training_id, lambda t: t.remind(starts_at, trace))
+        if reminded:
             log.info("training_reminder_due", training_id=str(training_id), starts_at=starts_at)

@@ -21,7 +21,8 @@ _t = events_of(Training)
 
 
 def _plan(kind: str, plan: dict[str, Any]) -> c.TrainingPlan:
-    return c.TrainingPlan.produce({"kind": kind, **plan})
+    public = {k: v for k, v in plan.items() if k != "online_url"}  # the link is for registrants holding a seat
+    return c.TrainingPlan.produce({"kind": kind, **public, "online": plan.get("online_url") is not None})
 
 
 def _announced(e: Any) -> Sequence[Contract]:

@@ -81,10 +81,11 @@ class Counts(BaseModel):
 
 
 class TrainingView(BaseModel):
-    """What anyone reads of an announced or cancelled training: never a registrant."""
+    """What anyone reads of an announced or cancelled training: never a registrant, nor an online training's link
+    (the center's view and a registrant's seat carry it)."""
 
     id: UUID
-    version: int
+    version: int = Field(description="The plan's version (the ETag): registrations do not change it.")
     kind: str
     status: str
     title_ja: str
@@ -94,12 +95,14 @@ class TrainingView(BaseModel):
     starts_at: datetime
     ends_at: datetime
     place: str | None
-    online_url: str | None
+    online: bool = Field(description="Held online (オンライン開催); the link is given to registrants holding a seat.")
+    online_url: str | None = Field(default=None, description="The online link: in the center's view only.")
     capacity: int
     audience: list[str]
     registration_opens_at: datetime
     registration_closes_at: datetime
     announced_at: datetime | None
+    plan_changed_at: datetime = Field(description="When the center last changed the plan (drafted, revised, …).")
     cancellation: dict[str, Any] | None
     counts: Counts
     minutes: dict[str, Any] | None
@@ -124,6 +127,9 @@ class RegistrationView(BaseModel):
     name: str | None = Field(default=None, description="A citizen's name: the registrant and the center only.")
     email: str | None = None
     erased: bool = Field(default=False, description="The citizen's data was erased after its retention period.")
+    cancelled_by: str | None = Field(default=None, description="registrant | center, once cancelled.")
+    cancellation_reason: dict[str, Any] | None = Field(default=None, description="The center's reason (ja, en).")
+    online_url: str | None = Field(default=None, description="An online training's link, while holding a seat.")
 
 
 class Placement(RegistrationView):

@@ -3,6 +3,9 @@ events, rebuildable), and two operational tables that are not projections:
 
 - `hub_training_secrets`: the HMAC secret that keys the e-mail hashes registrations keep in their events (made once
   per store; losing it would let one address register twice for a training — so it is kept, never rebuilt);
+- `hub_training_emails`: one row per citizen's e-mail address (a keyed hash) and training, naming the registration
+  and the registrant's vault subject: one registration per address; deleted when the registrant is erased, so the
+  hash never outlives the personal data (kept out of the immutable events for that reason; not rebuildable);
 - `hub_training_rate`: per-window counts of citizens' registration attempts, by keyed hash of the client address or
   e-mail address (never the values); only the current window's rows are kept.
 
@@ -42,6 +45,16 @@ def upgrade() -> None:
         sa.Column("name", sa.Text, primary_key=True),
         sa.Column("secret", sa.Text, nullable=False),
     )
+    op.create_table(
+        "hub_training_emails",
+        sa.Column("training_id", sa.Text, primary_key=True),
+        sa.Column("email_hash", sa.Text, primary_key=True),
+        sa.Column("registration_id", sa.Text, nullable=False),
+        sa.Column("subject", sa.Text, nullable=False),
+        # Real time (epoch seconds) of the claim: a claim whose registration never appears expires.
+        sa.Column("claimed_at", sa.BigInteger, nullable=False),
+    )
+    op.create_index("hub_training_emails_subject", "hub_training_emails", ["subject"])
     op.create_table(
         "hub_training_rate",
         sa.Column("key_hash", sa.Text, primary_key=True),
