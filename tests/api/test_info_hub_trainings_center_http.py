@@ -1,7 +1,8 @@
 """The center's trainings over HTTP (real NATS; SQLite and PostgreSQL stores): the center's If-Match names the
 plan's version, so revising and cancelling work while registrations arrive; the center cancels any registration with
 its reason and the first in line takes the seat; an online training's link only for the center and registrants
-holding a seat; registrations answered uncached, without a referrer, at a Location that resolves.
+holding a seat; registrations answered uncached, without a referrer, at a Location that resolves; a suspended or
+lapsed group's people do not register for it.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from urllib.parse import urljoin
 
 from kyodo_shared.web.devissuer import DevIssuer
 
-from support.harness import Backend, Platform, eventually, platform
-from support.info_hub_trainings import CENTER, announced, hub, hub_settings, plan
+from support.harness import Backend, Platform, eventually, platform, settings_for
+from support.info_hub_trainings import CENTER, announced, hub, hub_group, hub_settings, kernel, plan
 
 PRIVATE = {"cache-control": "no-store", "referrer-policy": "no-referrer"}
 
@@ -152,3 +153,30 @@ async def test_an_online_link_is_for_the_center_and_registrants_holding_a_seat_a
         blob += one.content + (await hub(p).get(f"/trainings/{tid}", headers=p.token("staff-2", "staff"))).content
         assert b"meet.example" not in blob
         assert "オンライン開催".encode() in blob
+
+
+async def test_a_suspended_or_lapsed_group_s_people_do_not_register_for_it(
+    api_backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    settings = {
+        "registry": settings_for("registry", api_backend, nats_url, bus_namespace, issuer),
+        "info-hub": hub_settings(api_backend, nats_url, bus_namespace, issuer, per_window=100),
+    }
+    async with platform(settings, issuer) as p:
+        group_id = await hub_group(p, "rep-s", "ひだまりの会")
+        t = await announced(p, plan(audience=("groups",)))
+        db = kernel(p).application.db
+        for standing in ("suspended", "lapsed"):
+            # The directory as info-hub heard it from the registry (its own query table).
+            with db.transaction() as tx:
+                tx.execute("UPDATE directory_groups SET status = %s WHERE group_id = %s", (standing, group_id))
+            refused = await hub(p).post(
+                f"/trainings/{t['id']}/registrations", json={"group_id": group_id}, headers=p.token("rep-s", "group")
+            )
+            assert (refused.status_code, refused.json()["code"]) == (403, "not_for_group"), (standing, refused.text)
+        with db.transaction() as tx:
+            tx.execute("UPDATE directory_groups SET status = 'registered' WHERE group_id = %s", (group_id,))
+        admitted = await hub(p).post(
+            f"/trainings/{t['id']}/registrations", json={"group_id": group_id}, headers=p.token("rep-s", "group")
+        )
+        assert admitted.status_code == 201, admitted.text
