@@ -172,6 +172,7 @@ ADDED_TABLES = {
         "hub_trainings",
         "hub_training_secrets",
         "hub_training_rate",
+        "hub_training_emails",
         "hub_cases",
         "hub_case_parties",
         "hub_case_history",
