@@ -7,8 +7,11 @@ moved clock), which leaves the registration unreadable and the counts intact.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,7 @@ from kyodo_contracts import stream_name
 from kyodo_shared.privacy.vault import RetentionNotElapsed
 from kyodo_shared.web.devissuer import DevIssuer
 
+from support.cli import cli_env
 from support.harness import Backend, Platform, eventually, platform
 from support.info_hub_trainings import CENTER, announced, hub, hub_settings, kernel, move_hub_clock, plan
 
@@ -75,6 +79,19 @@ async def test_citizens_register_by_secret_link_within_the_rate_limit_and_their_
     with structlog.testing.capture_logs() as logs:
         async with platform({"info-hub": settings}, issuer) as p:
             blob = await scenario(p, nats_url, bus_namespace)
+            app = kernel(p).application
+            await eventually(lambda: kernel(p).chain.head()[0] >= app.recorder.max_notification_id(), timeout=20)
+    # The history stays verifiable after the citizens' keys were destroyed: the chain covers sealed bodies as stored.
+    verify = [sys.executable, "-m", "kyodo_shared.cli.main", "audit", "verify", "info-hub"]
+    verified = await asyncio.to_thread(
+        subprocess.run,
+        [*verify, "--pin", str(tmp_path / "pins.json")],
+        env=cli_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr
     assert leaked(blob) == []
     assert leaked("\n".join(map(str, logs)).encode()) == [], "never in the service's log"
     if backend.kind == "sqlite":

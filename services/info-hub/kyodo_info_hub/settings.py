@@ -21,9 +21,11 @@ class CenterSettings(BaseModel):
     # and per e-mail address in the window (the third is refused with 429 and Retry-After).
     citizen_registrations_per_window: int = Field(default=5, ge=1)
     citizen_window_seconds: int = Field(default=3600, ge=60)
-    # Where a citizen's secret link points (the portal's public origin); links are built as
-    # `<public_url>/api/info-hub/trainings/<training_id>/registrations/<registration_id>?token=<secret>`.
-    public_url: str = "http://127.0.0.1:8000"
+    # The portal's public origin (`kyodo up` serves on 8080). A citizen's secret link is built on it:
+    # `<public_url>/trainings/<training_id>/registrations/<registration_id>#token=<secret>`, the portal's page, which
+    # sends the token from the fragment in `X-Registration-Token` (the fragment never reaches a server or a log).
+    # It also names the Atom feed (its id and links).
+    public_url: str = "http://127.0.0.1:8080"
     # How long a routed department has to acknowledge a coordination case (working time is not modelled: days).
     acknowledge_days: int = Field(default=5, ge=1)
 
