@@ -36,6 +36,27 @@ def _event_classes(*aggregates: type) -> set[str]:
     return topics
 
 
+@pytest.mark.parametrize("topic", sorted(__import__("kyodo_info_hub.bus_center").bus_center.POLICY.events))
+def test_a_center_event_s_policy_names_only_its_fields_and_a_salt_where_it_hides_some(topic: str) -> None:
+    from kyodo_info_hub.bus_center import POLICY as CENTER
+
+    policy = CENTER.events[topic]
+    fields = {f.name for f in dataclasses.fields(resolve_topic(topic))}
+    assert set(policy.fields) <= fields, "the policy names fields the event does not have"
+    if policy.needs_salt:
+        assert "salt" in fields
+
+
+def test_every_center_event_type_has_a_declared_visibility() -> None:
+    from kyodo_info_hub.bus_center import POLICY as CENTER
+    from kyodo_info_hub.cases import Case, MonthlyFigures
+    from kyodo_info_hub.exchange import Topic
+    from kyodo_info_hub.news import News
+    from kyodo_info_hub.trainings import Training
+
+    assert _event_classes(News, Topic, Training, Case, MonthlyFigures) <= set(CENTER.events)
+
+
 def test_every_proposals_event_type_has_a_declared_visibility() -> None:
     from kyodo_proposals.domain import Call
     from kyodo_proposals.review import Review
