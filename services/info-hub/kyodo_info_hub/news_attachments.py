@@ -6,15 +6,12 @@ the hash the history names.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import zipfile
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from kyodo_shared.store.db import Database
-from kyodo_shared.store.documents import ContentStore
+from kyodo_shared.store.documents import ContentStore, FileContent
 
 # What may be attached: PDF, PNG, JPEG, Word (.docx), Excel (.xlsx), CSV and plain text.
 MEDIA_TYPES = frozenset(
@@ -85,24 +82,8 @@ def _ooxml(content: bytes, part: str) -> bool:
     return any(n.startswith(part) for n in names)
 
 
-@dataclass(frozen=True)
-class Attachment:
-    filename: str
-    media_type: str
-    content: bytes
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.content).hexdigest()
-
-    def reference(self) -> dict[str, Any]:
-        """What an event records of the file."""
-        return {
-            "sha256": self.sha256,
-            "filename": self.filename,
-            "media_type": self.media_type,
-            "size": len(self.content),
-        }
+# A file as a command receives it (the kernel's, shared with the other services that keep files by content).
+Attachment = FileContent
 
 
 class AttachmentStore:

@@ -6,13 +6,10 @@ hash in the history proves which document was assessed.
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from kyodo_shared.store.db import Database
-from kyodo_shared.store.documents import ContentStore
+from kyodo_shared.store.documents import ContentStore, FileContent
 
 # What bylaws may be filed as: PDF, plain text, Word.
 MEDIA_TYPES = frozenset(
@@ -25,24 +22,8 @@ MEDIA_TYPES = frozenset(
 MAX_BYTES = 2 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Document:
-    filename: str
-    media_type: str
-    content: bytes
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.content).hexdigest()
-
-    def reference(self) -> dict[str, Any]:
-        """What an event records of the document."""
-        return {
-            "sha256": self.sha256,
-            "filename": self.filename,
-            "media_type": self.media_type,
-            "size": len(self.content),
-        }
+# A file as a command receives it (the kernel's, shared with the other services that keep files by content).
+Document = FileContent
 
 
 class DocumentStore:

@@ -11,11 +11,35 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from kyodo_shared.store.db import Database
 
 _TABLE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class FileContent:
+    """A file as a command receives it: its name, media type and bytes."""
+
+    filename: str
+    media_type: str
+    content: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+    def reference(self) -> dict[str, Any]:
+        """What an event records of the file: its hash, name, media type and size — never the bytes."""
+        return {
+            "sha256": self.sha256,
+            "filename": self.filename,
+            "media_type": self.media_type,
+            "size": len(self.content),
+        }
 
 
 class ContentMismatch(ValueError):
