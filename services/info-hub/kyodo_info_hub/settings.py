@@ -18,7 +18,7 @@ class CenterSettings(BaseModel):
     """The civic activity center's own rules that an operator may tune."""
 
     # Citizens register for trainings without logging in: at most this many registrations per client address
-    # and per e-mail address in the window (the third is refused with 429 and Retry-After).
+    # and per e-mail address in the window (one more is refused with 429 and Retry-After).
     citizen_registrations_per_window: int = Field(default=5, ge=1)
     citizen_window_seconds: int = Field(default=3600, ge=60)
     # The portal's public origin (`kyodo up` serves on 8080). A citizen's secret link is built on it:
