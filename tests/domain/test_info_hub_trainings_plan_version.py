@@ -4,37 +4,15 @@ promotions and reminders — expectations derived by hand."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from kyodo_info_hub.trainings import Seat, Training
 from kyodo_shared.domain.refusals import Refusal
 
-TOKYO = ZoneInfo("Asia/Tokyo")
-START = datetime(2027, 2, 10, 14, 0, tzinfo=TOKYO)
-TRACE = {"correlation_id": "c", "causation_id": "c", "actor": "coord"}
-BEFORE = (START - timedelta(days=2)).isoformat()
-
-
-def plan(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "title_ja": "会計講座",
-        "title_en": None,
-        "description_ja": "基礎",
-        "description_en": None,
-        "starts_at": START.isoformat(),
-        "ends_at": (START + timedelta(hours=2)).isoformat(),
-        "place": "会議室A",
-        "online_url": None,
-        "capacity": 2,
-        "audience": ["groups", "staff", "citizens"],
-        "registration_opens_at": (START - timedelta(days=30)).isoformat(),
-        "registration_closes_at": START.isoformat(),
-    }
-    return body | overrides
+from support.training_plans import BEFORE, START, TRACE, plan
 
 
 def announced(**overrides: Any) -> Training:
