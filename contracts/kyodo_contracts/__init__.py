@@ -24,6 +24,7 @@ def catalog() -> dict[str, type[Contract]]:
         evaluation,
         info_hub_cases,
         info_hub_news,
+        info_hub_surveys,
         info_hub_trainings,
         proposals,
         registry,
@@ -40,6 +41,7 @@ def catalog() -> dict[str, type[Contract]]:
         *info_hub_news.PUBLISHED,
         *info_hub_trainings.PUBLISHED,
         *info_hub_cases.PUBLISHED,
+        *info_hub_surveys.PUBLISHED,
         *audit.PUBLISHED,
     )
     return {c.ce_type(): c for c in published}

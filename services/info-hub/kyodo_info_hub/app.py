@@ -11,13 +11,15 @@ from typing import Any
 from kyodo_info_hub.cases_app import CaseCommands
 from kyodo_info_hub.exchange_app import ExchangeCommands
 from kyodo_info_hub.news_app import NewsCommands
+from kyodo_info_hub.surveys_app import SurveyCommands
 from kyodo_info_hub.trainings_app import TrainingCommands
 from kyodo_shared.store.db import Database, Row
 from kyodo_shared.store.search import search_clauses
 
 
-class InfoHubApplication(NewsCommands, ExchangeCommands, TrainingCommands, CaseCommands):
-    """The civic activity center's domain: each part's aggregates are event-sourced in info-hub's own store."""
+class InfoHubApplication(NewsCommands, ExchangeCommands, TrainingCommands, CaseCommands, SurveyCommands):
+    """The civic activity center's domain (news, exchange, trainings, cases, surveys): each part's aggregates are
+    event-sourced in info-hub's own store."""
 
     # The name of its tables and PostgreSQL application: stored data depends on it, never rename it.
     name = "info_hub"

@@ -3,11 +3,11 @@ map (every event class mapped to a contract or declared internal), and their vis
 
 from __future__ import annotations
 
-from kyodo_info_hub import cases_bus, news_bus, trainings_bus
+from kyodo_info_hub import cases_bus, news_bus, surveys_bus, trainings_bus
 from kyodo_shared.audit.visibility import VisibilityPolicy
 from kyodo_shared.bus.mapping import OutboundMap
 
-_PARTS = (news_bus, trainings_bus, cases_bus)
+_PARTS = (news_bus, trainings_bus, cases_bus, surveys_bus)
 
 OUTBOUND = OutboundMap(parts=[p.OUTBOUND for p in _PARTS])
 POLICY = VisibilityPolicy(

@@ -7,7 +7,18 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from kyodo_info_hub import api_cases, api_exchange, api_news, api_trainings, cases_index, news_index, trainings_index
+from kyodo_info_hub import (
+    api_cases,
+    api_exchange,
+    api_news,
+    api_surveys,
+    api_trainings,
+    cases_index,
+    news_index,
+    opendata_api,
+    surveys_index,
+    trainings_index,
+)
 from kyodo_info_hub.api import routers
 from kyodo_info_hub.api_evaluation import routers as evaluation_routers
 from kyodo_info_hub.api_register import router as register_router
@@ -59,12 +70,18 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         visibility=POLICY,
         subscriptions=list(SUBSCRIPTIONS),
         read_models=list(READ_MODELS),
-        projections={**news_index.PROJECTIONS, **trainings_index.PROJECTIONS, **cases_index.PROJECTIONS},
+        projections={
+            **news_index.PROJECTIONS,
+            **trainings_index.PROJECTIONS,
+            **cases_index.PROJECTIONS,
+            **surveys_index.PROJECTIONS,
+        },
         timer_actions={
             **app.news_timer_actions(),
             **app.exchange_timer_actions(),
             **app.training_timer_actions(),
             **app.case_timer_actions(),
+            **app.survey_timer_actions(),
         },
     )
     return create_service_app(
@@ -86,6 +103,8 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
             *api_exchange.ROUTERS,
             *api_trainings.ROUTERS,
             *api_cases.ROUTERS,
+            *api_surveys.ROUTERS,
+            *opendata_api.ROUTERS,
         ],
         messages=MessageTable(*MESSAGES, terms=TERMS),
         # A news attachment is uploaded as base64 JSON of up to 5 MiB.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from kyodo_info_hub.messages_cases import MESSAGES as CASES
 from kyodo_info_hub.messages_news import MESSAGES as NEWS
+from kyodo_info_hub.messages_surveys import MESSAGES as SURVEYS
 from kyodo_info_hub.messages_trainings import MESSAGES as TRAININGS
 from kyodo_shared.web.messages import Message
 
@@ -23,4 +24,4 @@ _COMMON: dict[str, Message] = {
     ),
 }
 
-MESSAGES: tuple[dict[str, Message], ...] = (_COMMON, NEWS, TRAININGS, CASES)
+MESSAGES: tuple[dict[str, Message], ...] = (_COMMON, NEWS, TRAININGS, CASES, SURVEYS)
