@@ -76,12 +76,18 @@ BATCH_SIZE = 500
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a dataset and its data dictionary entry: its name, type (`COLUMN_TYPES`), meaning ja/en."""
+    """One column of a dataset and its data dictionary entry: its name (the JSON key), type (`COLUMN_TYPES`),
+    meaning ja/en; `header`: the CSV header cell when a standard layout names it (e.g. "イベント名"), else the name."""
 
     name: str
     type: str
     ja: str
     en: str
+    header: str = ""
+
+    @property
+    def csv_header(self) -> str:
+        return self.header or self.name
 
     def __post_init__(self) -> None:
         if not _COLUMN.fullmatch(self.name):
