@@ -19,8 +19,11 @@ position). Each is advanced in the same transaction as the rows it writes, so th
 the export — whether it may have changed: the ETag is a hash of them (it may change when the dataset did not, never
 stay when it did), and `Last-Modified` is when the portal first saw that state (`open_data_versions`).
 
-**Registering**: each module declaring datasets exports `DATASETS: tuple[Dataset, ...]`; `opendata_api` merges
-them (`catalogue(...)`, a duplicate name is an error at start-up) and serves every one.
+**Registering**: each module declaring datasets exports `def datasets(settings: InfoHubSettings) -> tuple[Dataset,
+...]` (closures may read the settings: the municipality's code, the portal's public URL); `opendata_api.PROVIDERS`
+lists those functions, and `catalogue(...)` merges what they return (a duplicate name is an error). A dataset whose
+rows use settings passes a hash of the values it uses as `fingerprint`: it is mixed into the ETag, so a changed
+setting is a changed state.
 
 A worked example, the public group directory (`opendata_portal` holds the real one)::
 
@@ -50,7 +53,8 @@ A worked example, the public group directory (`opendata_portal` holds the real o
         sources=(stream("registry"),),
     )
 
-    DATASETS = (GROUPS,)
+    def datasets(settings: InfoHubSettings) -> tuple[Dataset, ...]:
+        return (GROUPS,)
 """
 
 from __future__ import annotations
@@ -124,6 +128,7 @@ class Dataset:
     `standard`: the published layout it follows, with its version (e.g. "自治体標準オープンデータセット「イベント
     一覧」第2版"), or None when the columns are the portal's own (documented by the dictionary).
     `count`: how many rows, when cheaper than reading them (the JSON pages' `total`); None: the rows are counted.
+    `fingerprint`: what else the rows depend on (a hash of the settings they read), mixed into the ETag.
     """
 
     name: str
@@ -136,6 +141,7 @@ class Dataset:
     sources: tuple[Source, ...]
     standard: str | None = None
     count: Callable[[Database], int] | None = None
+    fingerprint: str = ""
 
     def __post_init__(self) -> None:
         if not _NAME.fullmatch(self.name):

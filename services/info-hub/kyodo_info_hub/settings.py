@@ -1,4 +1,5 @@
-"""info-hub settings (env prefix `KYODO_`): the kernel's, and the center's (`KYODO_CENTER__…`)."""
+"""info-hub settings (env prefix `KYODO_`): the kernel's, the center's (`KYODO_CENTER__…`) and open data's
+(`KYODO_OPEN_DATA__…`)."""
 
 from __future__ import annotations
 
@@ -30,10 +31,29 @@ class CenterSettings(BaseModel):
     acknowledge_days: int = Field(default=5, ge=1)
 
 
+class OpenDataSettings(BaseModel):
+    """What the open data catalogue says of every dataset (`KYODO_OPEN_DATA__…`): its licence and publisher."""
+
+    # Creative Commons Attribution 4.0 International, the licence the government's open data guidelines recommend
+    # (公共データ利用規約 is compatible with it).
+    licence_name: str = "CC BY 4.0"
+    licence_title_ja: str = "クリエイティブ・コモンズ 表示 4.0 国際"
+    licence_url: str = "https://creativecommons.org/licenses/by/4.0/deed.ja"
+    publisher_ja: str = "国分寺市"
+    publisher_en: str = "Kokubunji City"
+    # The municipality as the standard datasets' first columns name it (全国地方公共団体コード with its check digit).
+    municipality_code: str = "132152"
+    prefecture_ja: str = "東京都"
+    municipality_ja: str = "国分寺市"
+    # Where to ask about the data (a page or a mailto: URL); empty: not said.
+    contact_url: str = ""
+
+
 class InfoHubSettings(KernelSettings):
-    """The kernel's settings, with the center's and its retention periods."""
+    """The kernel's settings, with the center's, its retention periods and open data's licence."""
 
     center: CenterSettings = Field(default_factory=CenterSettings)
+    open_data: OpenDataSettings = Field(default_factory=OpenDataSettings)
     privacy: PrivacySettings = PrivacySettings(retention_days=DEFAULT_RETENTION_DAYS)
 
     @model_validator(mode="after")
