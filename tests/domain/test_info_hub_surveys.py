@@ -1,0 +1,299 @@
+"""The Survey aggregate and a group's Answer, as plain Python: a questionnaire's rules (each refusal naming its
+field), the window's states, the target set snapshot at the opening, reminders naming who has not submitted, answers
+checked against the questionnaire, and the close recording only what it is given."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from kyodo_info_hub.survey_answers import Answer, answer_id
+from kyodo_info_hub.survey_questionnaire import check_answer, check_questionnaire
+from kyodo_info_hub.surveys import Status, Survey
+from kyodo_shared.domain.refusals import Refusal
+
+T = {"correlation_id": "c", "causation_id": "c", "actor": "coord-1"}
+OPENS, CLOSES = "2026-06-01T09:00:00+09:00", "2026-06-30T17:00:00+09:00"
+BEFORE, DURING, AFTER = "2026-05-20T10:00:00+09:00", "2026-06-10T10:00:00+09:00", "2026-06-30T17:00:00+09:00"
+
+
+def q(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "title_ja": "実態調査",
+        "title_en": None,
+        "fiscal_year": 2026,
+        "sections": [{"key": "basic", "title_ja": "基本", "title_en": None}],
+        "questions": [
+            {
+                "key": "members",
+                "section": "basic",
+                "kind": "number",
+                "required": True,
+                "text_ja": "会員数",
+                "text_en": None,
+                "options": [],
+                "unit_ja": "人",
+                "unit_en": None,
+                "min": "0",
+                "max": "500",
+                "bands": ["0", "10", "30"],
+            },
+            {
+                "key": "field",
+                "section": "basic",
+                "kind": "single",
+                "required": True,
+                "text_ja": "分野",
+                "text_en": None,
+                "options": [
+                    {"key": "a", "label_ja": "A", "label_en": None},
+                    {"key": "b", "label_ja": "B", "label_en": None},
+                ],
+                "unit_ja": None,
+                "unit_en": None,
+                "min": None,
+                "max": None,
+                "bands": [],
+            },
+            {
+                "key": "needs",
+                "section": "basic",
+                "kind": "multiple",
+                "required": False,
+                "text_ja": "課題",
+                "text_en": None,
+                "options": [
+                    {"key": "x", "label_ja": "X", "label_en": None},
+                    {"key": "y", "label_ja": "Y", "label_en": None},
+                ],
+                "unit_ja": None,
+                "unit_en": None,
+                "min": None,
+                "max": None,
+                "bands": [],
+            },
+            {
+                "key": "founded",
+                "section": "basic",
+                "kind": "date",
+                "required": False,
+                "text_ja": "設立日",
+                "text_en": None,
+                "options": [],
+                "unit_ja": None,
+                "unit_en": None,
+                "min": None,
+                "max": None,
+                "bands": [],
+            },
+            {
+                "key": "comment",
+                "section": "basic",
+                "kind": "text",
+                "required": False,
+                "text_ja": "意見",
+                "text_en": None,
+                "options": [],
+                "unit_ja": None,
+                "unit_en": None,
+                "min": None,
+                "max": None,
+                "bands": [],
+            },
+        ],
+        "targets": {"fields": [], "areas": []},
+        "crosstabs": [["field", "members"]],
+        "opens_at": OPENS,
+        "closes_at": CLOSES,
+        "reminder_days": [3],
+    }
+    body.update(changes)
+    return body
+
+
+def refused(code: str, field: str, rule: str) -> Any:
+    def check(e: pytest.ExceptionInfo[Refusal]) -> None:
+        assert (e.value.code, e.value.data) == (code, {"field": field, "rule": rule})
+
+    return check
+
+
+def opened(groups: list[str] | None = None) -> Survey:
+    s = Survey(q(), BEFORE, T)
+    s.invite("inv-1", "招待された会", None, BEFORE, T)
+    s.announce(BEFORE, T)
+    assert s.open(groups if groups is not None else ["g-2", "g-1"], OPENS, T)
+    return s
+
+
+def test_a_questionnaire_that_closes_before_it_opens_is_refused_naming_closes_at() -> None:
+    with pytest.raises(Refusal) as e:
+        check_questionnaire(q(closes_at=OPENS, opens_at=CLOSES))
+    refused("invalid_survey", "closes_at", "survey_closes_before_opening")(e)
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "rule"),
+    [
+        (
+            lambda b: b["questions"][1].update(options=b["questions"][1]["options"][:1]),
+            "questions.1.options",
+            "survey_options_needed",
+        ),
+        (
+            lambda b: b["questions"][3].update(options=[{"key": "a", "label_ja": "A"}]),
+            "questions.3.options",
+            "survey_options_not_allowed",
+        ),
+        (lambda b: b["questions"][2].update(key="members"), "questions.2.key", "survey_question_repeated"),
+        (lambda b: b["questions"][0].update(section="nowhere"), "questions.0.section", "survey_section_unknown"),
+        (lambda b: b["questions"][0].update(min="600"), "questions.0.max", "survey_number_range"),
+        (lambda b: b["questions"][0].update(bands=["0", "30", "10"]), "questions.0.bands", "survey_bands_ascending"),
+        (lambda b: b["questions"][1].update(bands=["1"]), "questions.1.kind", "survey_number_only"),
+        (lambda b: b.update(reminder_days=[3, 3]), "reminder_days", "survey_reminder_repeated"),
+        (lambda b: b.update(crosstabs=[["field", "needs"]]), "crosstabs.0", "crosstab_question"),
+        (lambda b: b.update(crosstabs=[["field", "field"]]), "crosstabs.0", "crosstab_question"),
+        (
+            lambda b: b.update(crosstabs=[["field", "members"], ["members", "field"]]),
+            "crosstabs.1",
+            "crosstab_repeated",
+        ),
+    ],
+)
+def test_each_rule_of_a_questionnaire_is_refused_naming_its_field(change: Any, field: str, rule: str) -> None:
+    body = copy.deepcopy(q())
+    change(body)
+    with pytest.raises(Refusal) as e:
+        check_questionnaire(body)
+    refused("invalid_survey", field, rule)(e)
+
+
+def test_a_cross_tab_of_an_optional_single_choice_question_is_refused() -> None:
+    body = q()
+    body["questions"][1]["required"] = False
+    with pytest.raises(Refusal) as e:
+        check_questionnaire(body)
+    refused("invalid_survey", "crosstabs.0", "crosstab_question")(e)
+
+
+def test_an_announced_survey_is_frozen_but_its_cross_tabs_may_be_chosen_until_the_close() -> None:
+    s = Survey(q(), BEFORE, T)
+    s.announce(BEFORE, T)
+    with pytest.raises(Refusal) as e:
+        s.revise(q(title_ja="別の題"), BEFORE, T)
+    assert e.value.code == "survey_not_draft"
+    s.choose_crosstabs([], BEFORE, T)
+    assert s.questionnaire["crosstabs"] == []
+    # Drafted (1), Announced (2), CrosstabsChosen (3): the center's changes are what If-Match names.
+    assert s.definition_version == 3
+
+
+def test_a_submission_does_not_change_the_definition_s_version() -> None:
+    s = opened()
+    before = s.definition_version
+    s.record_submission("g-1", DURING, T)
+    assert (s.definition_version, s.submitted) == (before, {"g-1": DURING})
+
+
+def test_the_opening_snapshots_the_registered_targets_then_the_invitations_and_only_once() -> None:
+    s = opened(["g-2", "g-1", "g-2"])
+    assert s.status == Status.OPEN
+    assert s.targets == ["g-1", "g-2", "inv-1"]
+    assert not s.open(["g-3"], DURING, T)
+    assert s.targets == ["g-1", "g-2", "inv-1"]
+
+
+def test_invitations_are_refused_once_the_survey_is_open() -> None:
+    s = opened()
+    with pytest.raises(Refusal) as e:
+        s.invite("inv-2", "遅い会", None, DURING, T)
+    assert e.value.code == "survey_already_open"
+
+
+def test_a_reminder_names_the_targets_that_have_not_submitted_and_fires_once_per_due_time() -> None:
+    s = opened()
+    s.record_submission("g-1", DURING, T)
+    assert s.remind("2026-06-27T17:00:00+09:00", T)
+    assert not s.remind("2026-06-27T17:00:00+09:00", T)
+    due = [e for e in s.collect_events() if type(e).__name__ == "ReminderDue"]
+    assert [e.pending for e in due] == [["g-2", "inv-1"]]  # type: ignore[attr-defined]
+
+
+def test_only_targets_submit_and_only_while_the_window_is_open() -> None:
+    s = opened()
+    with pytest.raises(Refusal) as e:
+        s.record_submission("g-9", DURING, T)
+    assert e.value.code == "survey_not_a_target"
+    with pytest.raises(Refusal) as e:
+        s.record_submission("g-1", AFTER, T)
+    assert e.value.code == "survey_not_open"
+    draft = Survey(q(), BEFORE, T)
+    with pytest.raises(Refusal) as e:
+        draft.record_submission("g-1", DURING, T)
+    assert e.value.code == "survey_not_found"
+
+
+def test_the_close_records_the_statistics_only_at_or_after_the_closing_time() -> None:
+    s = opened()
+    assert not s.close({"answered": 0}, DURING, T)
+    assert s.close({"answered": 0}, AFTER, T)
+    assert (s.status, s.statistics, s.closed_at) == (Status.CLOSED, {"answered": 0}, AFTER)
+    closed = next(e for e in s.collect_events() if type(e).__name__ == "Closed")
+    assert {"statistics", "fiscal_year", "closed_at"} <= set(vars(closed))
+    with pytest.raises(Refusal) as e:
+        s.cancel("中止", None, AFTER, T)
+    assert e.value.code == "survey_closed"
+
+
+def test_an_answer_is_normalized_against_the_questionnaire() -> None:
+    values = {"members": 12, "field": "a", "needs": ["y", "x"], "founded": "2019-04-01", "comment": "", "x": None}
+    with pytest.raises(Refusal) as e:
+        check_answer(q(), values, complete=False)
+    refused("invalid_answer", "answers.x", "answer_unknown_question")(e)
+    del values["x"]
+    assert check_answer(q(), values, complete=True) == {
+        "members": "12",
+        "field": "a",
+        "needs": ["x", "y"],  # the questionnaire's order
+        "founded": "2019-04-01",
+    }
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "rule"),
+    [
+        ({"field": "a"}, "answers.members", "answer_required"),
+        ({"members": 3, "field": "c"}, "answers.field", "answer_option_unknown"),
+        ({"members": 3, "field": "a", "needs": ["x", "x"]}, "answers.needs", "answer_option_repeated"),
+        ({"members": "many", "field": "a"}, "answers.members", "answer_number_invalid"),
+        ({"members": True, "field": "a"}, "answers.members", "answer_number_invalid"),
+        ({"members": 501, "field": "a"}, "answers.members", "answer_number_range"),
+        ({"members": 3, "field": "a", "founded": "2019-02-30"}, "answers.founded", "answer_date_invalid"),
+        ({"members": 3, "field": "a", "comment": "x" * 5001}, "answers.comment", "answer_text_invalid"),
+    ],
+)
+def test_a_submission_breaking_a_rule_is_refused_naming_the_question(
+    values: dict[str, Any], field: str, rule: str
+) -> None:
+    with pytest.raises(Refusal) as e:
+        check_answer(q(), values, complete=True)
+    refused("invalid_answer", field, rule)(e)
+
+
+def test_a_draft_may_leave_required_questions_for_later() -> None:
+    assert check_answer(q(), {"field": "b"}, complete=False) == {"field": "b"}
+
+
+def test_one_answer_per_survey_and_respondent_drafted_submitted_and_revised() -> None:
+    a = Answer("s-1", "g-1", {"field": "a"}, DURING, T)
+    assert a.id == answer_id("s-1", "g-1") != answer_id("s-1", "g-2")
+    assert a.status == "draft"
+    a.submit({"field": "a", "members": "3"}, DURING, T)
+    assert (a.status, a.submissions) == ("submitted", 1)
+    a.save_draft({"field": "b", "members": "3"}, DURING, T)
+    assert a.status == "revising"
+    assert a.submitted == {"field": "a", "members": "3"}  # what counts at the close until resubmitted
+    a.submit({"field": "b", "members": "3"}, DURING, T)
+    assert (a.status, a.submissions, a.submitted) == ("submitted", 2, {"field": "b", "members": "3"})
