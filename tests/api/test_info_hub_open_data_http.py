@@ -1,0 +1,286 @@
+"""Open data over HTTP (real NATS; SQLite and PostgreSQL stores): the catalogue, the portal's datasets as CSV and
+JSON with their dictionaries, conditional requests, and the Atom feeds of calls and results.
+
+The read models are fed through info-hub's own bus handlers, with the source's tracking advanced in the same
+transaction, as the consumer applies a message (tests/support/info_hub_open_data.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import feedparser
+import pytest_asyncio
+
+from kyodo_contracts import proposals as p
+from kyodo_info_hub.settings import CenterSettings
+from kyodo_shared.web.devissuer import DevIssuer
+
+from support.harness import Backend, Platform, platform, settings_for
+from support.info_hub_open_data import call, csv_frame, csv_rows, feed, group, hub, result
+
+PORTAL_DATASETS = ["groups", "calls", "call-criteria", "call-results", "call-result-scores"]
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def info_hub(tmp_path: Path, nats_url: str, bus_namespace: str, api_backend: Backend) -> AsyncIterator[Platform]:
+    issuer = DevIssuer.load_or_create(tmp_path / "issuer")
+    center = CenterSettings(public_url="https://center.example")
+    settings = settings_for("info-hub", api_backend, nats_url, bus_namespace, issuer, center=center)
+    async with platform({"info-hub": settings}, issuer) as p:
+        yield p
+
+
+async def get(p: Platform, url: str, status: int = 200, **headers: str) -> Any:
+    response = await hub(p).get(url, headers=headers)
+    assert response.status_code == status, response.text
+    return response
+
+
+async def test_the_catalogue_lists_every_portal_dataset_with_its_formats_dictionary_and_licence(
+    info_hub: Platform,
+) -> None:
+    body = (await get(info_hub, "/open-data/datasets")).json()
+    assert (body["licence"]["name"], body["publisher_ja"]) == ("CC BY 4.0", "国分寺市")
+    assert [d["name"] for d in body["datasets"]][: len(PORTAL_DATASETS)] == PORTAL_DATASETS
+    groups = body["datasets"][0]
+    base = "https://center.example/api/info-hub/open-data/datasets/groups"
+    assert [(d["format"], d["url"]) for d in groups["distributions"]] == [
+        ("CSV", f"{base}.csv"),
+        ("JSON", f"{base}.json"),
+    ]
+    assert groups["dictionary_url"] == base
+    assert groups["licence"]["url"] == "https://creativecommons.org/licenses/by/4.0/deed.ja"
+    assert groups["updated_at"].endswith("+09:00")
+    assert [f["url"].rsplit("/", 1)[1] for f in body["feeds"]] == ["calls.atom", "call-results.atom", "news.atom"]
+
+
+async def test_the_groups_csv_reads_back_with_the_csv_module_and_pandas_japanese_intact(info_hub: Platform) -> None:
+    feed(
+        info_hub, "registry", group("こくぶんじ子ども食堂", website="https://kodomo.example"), group("西元町 見守り隊")
+    )
+    response = await get(info_hub, "/open-data/datasets/groups.csv")
+    body = response.content
+    assert body.startswith(b"\xef\xbb\xbf")  # the BOM: Excel opens Japanese intact
+    assert body.count(b"\r\n") == 3
+    assert body.replace(b"\r\n", b"").count(b"\n") == 0
+    assert response.headers["content-type"].startswith("text/csv; charset=utf-8")
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith("attachment;")
+    assert unquote(disposition.split("''")[1]) == "groups.csv"
+    rows = csv_rows(body)
+    assert len(rows) == 2
+    by_name = {r["name"]: r for r in rows}
+    kodomo = by_name["こくぶんじ子ども食堂"]
+    assert (kodomo["fields_of_activity"], kodomo["founded"], kodomo["members_count"]) == (
+        "まちづくり;福祉",
+        "2019-04-01",
+        "12",
+    )
+    assert (kodomo["website"], kodomo["status"], kodomo["renewal_due"]) == (
+        "https://kodomo.example",
+        "registered",
+        "2027-03-31",
+    )
+    # The registration time in Asia/Tokyo with its offset: 2026-06-01 01:00 UTC.
+    assert kodomo["registered_at"] == "2026-06-01T10:00:00+09:00"
+    assert by_name["西元町 見守り隊"]["website"] == ""
+    frame = csv_frame(body)
+    assert list(frame.columns) == list(rows[0])
+    assert sorted(frame["name"]) == sorted(by_name)
+    assert frame.loc[frame["name"] == "こくぶんじ子ども食堂", "area"].item() == "本町"
+
+
+async def test_cells_that_look_like_formulas_are_neutralised_in_csv_and_left_as_they_are_in_json(
+    info_hub: Platform,
+) -> None:
+    feed(
+        info_hub,
+        "registry",
+        group('=HYPERLINK("http://evil.example","会")', purpose="+81 から始まる", area="@本町"),
+        group("-マイナスの会", purpose="\t先頭がタブ", area="\r先頭が復帰", fields_of_activity=["=1+1", "福祉"]),
+    )
+    body = (await get(info_hub, "/open-data/datasets/groups.csv")).content
+    for rows in (csv_rows(body), csv_frame(body).to_dict("records")):
+        by_area = {r["area"]: r for r in rows}
+        first, second = by_area["'@本町"], by_area["'\r先頭が復帰"]
+        assert (first["name"], first["purpose"]) == ('\'=HYPERLINK("http://evil.example","会")', "'+81 から始まる")
+        assert (second["name"], second["purpose"]) == ("'-マイナスの会", "'\t先頭がタブ")
+        assert second["fields_of_activity"] == "'=1+1;福祉"
+        assert first["members_count"] == "12"  # a typed number is not text: never prefixed
+    items = (await get(info_hub, "/open-data/datasets/groups.json")).json()["items"]
+    assert {i["area"] for i in items} == {"@本町", "\r先頭が復帰"}
+    assert next(i for i in items if i["area"] == "@本町")["members_count"] == 12
+
+
+async def test_json_pages_follow_the_list_convention_and_cover_the_csv(info_hub: Platform) -> None:
+    feed(info_hub, "registry", *[group(f"市民の会 {n:02d}") for n in range(5)])
+    first = await get(info_hub, "/open-data/datasets/groups.json?per_page=2")
+    body = first.json()
+    assert (body["total"], body["page"], body["per_page"], len(body["items"])) == (5, 1, 2, 2)
+    links = {rel: target for target, rel in _links(first.headers["link"])}
+    assert parse_qsl(urlsplit(links["last"]).query) == [("page", "3"), ("per_page", "2")]
+    names = []
+    for page in (1, 2, 3):
+        names += [
+            i["name"]
+            for i in (await get(info_hub, f"/open-data/datasets/groups.json?page={page}&per_page=2")).json()["items"]
+        ]
+    csv_names = [r["name"] for r in csv_rows((await get(info_hub, "/open-data/datasets/groups.csv")).content)]
+    assert names == csv_names
+    assert sorted(names) == [f"市民の会 {n:02d}" for n in range(5)]
+    item = body["items"][0]
+    assert item["fields_of_activity"] == ["まちづくり", "福祉"]
+    assert item["founded"] == "2019-04-01"
+
+
+def _links(header: str) -> list[tuple[str, str]]:
+    return [(part.split(">")[0].lstrip(" <"), part.split('rel="')[1].rstrip('"')) for part in header.split(",")]
+
+
+async def test_an_unchanged_dataset_answers_304_to_its_etag_and_last_modified_until_its_source_moves(
+    info_hub: Platform,
+) -> None:
+    feed(info_hub, "registry", group("こくぶんじ子ども食堂"))
+    url = "/open-data/datasets/groups.csv"
+    full = await get(info_hub, url)
+    etag, modified = full.headers["etag"], full.headers["last-modified"]
+    assert modified.endswith(" GMT")
+    again = await get(info_hub, url, 304, **{"If-None-Match": etag})
+    assert (again.content, again.headers["etag"]) == (b"", etag)
+    await get(info_hub, url, 304, **{"If-None-Match": f'"other", W/{etag}'})
+    await get(info_hub, url, 304, **{"If-Modified-Since": modified})
+    # If-None-Match decides when both are sent (RFC 9110 §13.2.2): a stale tag means a full answer.
+    await get(info_hub, url, 200, **{"If-None-Match": '"stale"', "If-Modified-Since": modified})
+    await get(info_hub, url, 200, **{"If-Modified-Since": "not a date"})
+    json_page = await get(info_hub, "/open-data/datasets/groups.json")
+    assert json_page.headers["etag"] != etag
+    await get(info_hub, "/open-data/datasets/groups.json", 304, **{"If-None-Match": json_page.headers["etag"]})
+
+    feed(info_hub, "registry", group("西元町 見守り隊"))
+    changed = await get(info_hub, url, 200, **{"If-None-Match": etag})
+    assert changed.headers["etag"] != etag
+    assert len(csv_rows(changed.content)) == 2
+    # The new state is at least a second newer, so the old time no longer matches.
+    await get(info_hub, url, 200, **{"If-Modified-Since": modified})
+    # Another source's events leave the groups' ETag alone.
+    feed(info_hub, "proposals", call())
+    await get(info_hub, url, 304, **{"If-None-Match": changed.headers["etag"]})
+
+
+async def test_calls_criteria_and_results_are_published_flat_with_group_names_scores_and_the_seed(
+    info_hub: Platform,
+) -> None:
+    kodomo, mimamori, lapsed = group("こくぶんじ子ども食堂"), group("=見守り隊"), uuid.uuid4()
+    feed(info_hub, "registry", kodomo, mimamori)
+    published, other = call(), call("-まちの清掃協働事業")
+    reasons = "-地域への効果が最も高いと評価した。"
+    feed(
+        info_hub,
+        "proposals",
+        published,
+        other,
+        result(published.call_id, [kodomo.group_id, mimamori.group_id], lapsed, reasons),
+    )
+
+    calls = {r["title_ja"]: r for r in csv_rows((await get(info_hub, "/open-data/datasets/calls.csv")).content)}
+    mine = calls["地域の居場所づくり協働事業"]
+    assert (mine["status"], mine["results_published"], mine["deadline"]) == (
+        "results_published",
+        "true",
+        "2026-07-31T17:00:00+09:00",
+    )
+    assert (mine["passing_score"], mine["select_count"], mine["priority"], mine["amendments"]) == (
+        "6/1",
+        "1",
+        "impact",
+        "0",
+    )
+    assert calls["'-まちの清掃協働事業"]["status"] == "open"
+
+    criteria = [
+        r
+        for r in csv_rows((await get(info_hub, "/open-data/datasets/call-criteria.csv")).content)
+        if r["call_id"] == str(published.call_id)
+    ]
+    assert [(c["criterion_key"], c["weight"], c["max_points"], c["priority_rank"]) for c in criteria] == [
+        ("impact", "2", "5", "1"),
+        ("feasibility", "1", "5", ""),
+    ]
+
+    body = (await get(info_hub, "/open-data/datasets/call-results.csv")).content
+    for rows in (csv_rows(body), csv_frame(body).to_dict("records")):
+        assert [(r["rank"], r["group_name"], r["score"], r["score_display"], r["selected"]) for r in rows] == [
+            ("1", "こくぶんじ子ども食堂", "9/1", "9.00", "true"),
+            ("2", "'=見守り隊", "13/2", "6.50", "false"),
+            ("", "", "", "", ""),
+        ]
+        assert rows[1]["criterion_means"] == "feasibility=2/1;impact=9/4"
+        assert rows[1]["recusals"] == "1"
+        assert (rows[2]["group_id"], rows[2]["set_aside_reason"]) == (str(lapsed), "lapsed")
+        assert {(r["reasons"], r["seed"]) for r in rows} == {("'" + reasons, "c" * 64)}
+    scores = csv_rows((await get(info_hub, "/open-data/datasets/call-result-scores.csv")).content)
+    assert len(scores) == 8
+    assert sum(int(s["points"]) for s in scores) == (3 + 3 + 3 + 3) + (3 + 3 + 2 + 1)
+
+    items = (await get(info_hub, "/open-data/datasets/call-results.json")).json()["items"]
+    assert items[0]["criterion_means"] == ["feasibility=3/1", "impact=3/1"]
+    assert items[0]["rank"] == 1
+    assert items[1]["group_name"] == "=見守り隊"
+    assert items[2]["rank"] is None
+
+
+async def test_each_dataset_has_a_dictionary_naming_every_column_in_japanese_and_english(info_hub: Platform) -> None:
+    for name in PORTAL_DATASETS:
+        dictionary = (await get(info_hub, f"/open-data/datasets/{name}")).json()
+        names = [f["field"] for f in dictionary["fields"]]
+        # An empty dataset is its header row alone.
+        empty = (await get(info_hub, f"/open-data/datasets/{name}.csv")).content
+        assert empty == ("\ufeff" + ",".join(names) + "\r\n").encode()
+        assert [f["csv_header"] for f in dictionary["fields"]] == names
+        assert all(f["description_ja"] and f["description_en"] and f["type"] for f in dictionary["fields"])
+        assert dictionary["title_ja"]
+        assert dictionary["licence"]["name"] == "CC BY 4.0"
+
+
+async def test_an_unknown_dataset_is_refused_in_japanese_and_english(info_hub: Platform) -> None:
+    for url in ("/open-data/datasets/nothing", "/open-data/datasets/nothing.csv", "/open-data/datasets/nothing.json"):
+        refused = (await get(info_hub, url, 404)).json()
+        assert refused["code"] == "not_found", refused
+
+
+async def test_the_calls_and_results_feeds_parse_back_with_their_entries(info_hub: Platform) -> None:
+    kodomo = group("こくぶんじ子ども食堂")
+    feed(info_hub, "registry", kodomo)
+    decided, cancelled, still_open = call(), call("中止になった協働事業"), call("募集中の協働事業")
+    feed(info_hub, "proposals", decided, cancelled, still_open)
+    feed(info_hub, "proposals", result(decided.call_id, [kodomo.group_id], uuid.uuid4(), "効果が高い。"))
+    feed(info_hub, "proposals", p.CallCancelled(call_id=cancelled.call_id, reason="予算の都合"))
+
+    calls_response = await get(info_hub, "/calls.atom")
+    assert calls_response.headers["content-type"].startswith("application/atom+xml")
+    parsed = feedparser.parse(calls_response.content)
+    assert not parsed.bozo, parsed.bozo_exception
+    assert parsed.feed.title.endswith("協働事業の募集")
+    assert parsed.feed.language == "ja"
+    titles = {e.id: e.title for e in parsed.entries}
+    assert titles[f"urn:uuid:{decided.call_id}"] == "【結果公表】地域の居場所づくり協働事業"
+    assert titles[f"urn:uuid:{cancelled.call_id}"] == "【中止】中止になった協働事業"
+    assert titles[f"urn:uuid:{still_open.call_id}"] == "募集中の協働事業"
+    cancelled_entry = next(e for e in parsed.entries if e.id == f"urn:uuid:{cancelled.call_id}")
+    assert "予算の都合" in cancelled_entry.summary
+    assert "締切: 2026年07月31日 17:00" in cancelled_entry.summary
+    assert cancelled_entry.link == f"https://center.example/api/info-hub/calls/{cancelled.call_id}"
+    await get(info_hub, "/calls.atom", 304, **{"If-None-Match": calls_response.headers["etag"]})
+
+    results = feedparser.parse((await get(info_hub, "/call-results.atom")).content)
+    assert not results.bozo, results.bozo_exception
+    assert [e.title for e in results.entries] == ["【選定結果】地域の居場所づくり協働事業"]
+    assert "審査した提案 1 件、選定 1 件" in results.entries[0].summary
+    assert "効果が高い。" in results.entries[0].summary
+    assert results.entries[0].id.startswith("urn:uuid:")
+    assert results.entries[0].id != f"urn:uuid:{decided.call_id}"
