@@ -18,14 +18,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from kyodo_info_hub import surveys_index
 from kyodo_info_hub.opendata import Column, Dataset, projection, read_in_batches
 from kyodo_info_hub.settings import InfoHubSettings
 from kyodo_info_hub.survey_stats import Cell, CrossTabulation, QuestionStatistics, Statistics
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.store.db import Database
 
-# The survey part's projection (`surveys_index`), which keeps `hub_surveys`.
-SURVEYS_PROJECTION = "info_hub_surveys"
 MEASURES = {
     "targets": "調査対象の団体数",
     "answered": "回答した団体数",
@@ -193,7 +192,7 @@ SURVEY_STATISTICS = Dataset(
         Column("suppressed", "string", "秘匿: primary（3団体未満）、secondary（推定防止）", "primary or secondary"),
     ),
     rows=_rows,
-    sources=(projection(SURVEYS_PROJECTION),),
+    sources=(projection(surveys_index.NAME),),
 )
 
 
