@@ -177,6 +177,9 @@ ADDED_TABLES = {
         "hub_case_parties",
         "hub_case_history",
         "hub_case_figures",
+        # info_hub_0008: the survey (実態調査).
+        "hub_surveys",
+        "hub_survey_invitations",
     },
 }
 ADDED_PG_TABLES = {"proposals": {"proposals_sealed_events"}}

@@ -52,9 +52,11 @@ def test_every_center_event_type_has_a_declared_visibility() -> None:
     from kyodo_info_hub.cases import Case, MonthlyFigures
     from kyodo_info_hub.exchange import Topic
     from kyodo_info_hub.news import News
+    from kyodo_info_hub.survey_answers import Answer
+    from kyodo_info_hub.surveys import Survey
     from kyodo_info_hub.trainings import Training
 
-    assert _event_classes(News, Topic, Training, Case, MonthlyFigures) <= set(CENTER.events)
+    assert _event_classes(News, Topic, Training, Case, MonthlyFigures, Survey, Answer) <= set(CENTER.events)
 
 
 def test_every_proposals_event_type_has_a_declared_visibility() -> None:
@@ -300,6 +302,23 @@ PUBLISHED_TYPES = {
         )
     ),
     "info-hub.CaseMonthlyFigures.Published",
+    *(
+        f"info-hub.Survey.{n}"
+        for n in (
+            "Drafted",
+            "Revised",
+            "CrosstabsChosen",
+            "InvitationIssued",
+            "InvitationReissued",
+            "Announced",
+            "Cancelled",
+            "Opened",
+            "ReminderDue",
+            "Submitted",
+            "Closed",
+        )
+    ),
+    *(f"info-hub.SurveyAnswer.{n}" for n in ("Started", "DraftSaved", "Submitted")),
     *(
         f"proposals.Call.{n}"
         for n in (
