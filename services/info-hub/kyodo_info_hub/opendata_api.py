@@ -25,7 +25,7 @@ from fastapi import Path, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from kyodo_info_hub import opendata_portal
+from kyodo_info_hub import opendata_center, opendata_portal, opendata_register, opendata_survey
 from kyodo_info_hub.feeds_calls import calls_atom, results_atom
 from kyodo_info_hub.opendata import Dataset, catalogue
 from kyodo_info_hub.opendata_csv import content_disposition, csv_chunks
@@ -36,7 +36,12 @@ from kyodo_shared.web.pagination import LINK_HEADER, Page, Paging, paginated
 from kyodo_shared.web.routes import service_router
 
 # Each module declaring datasets: its `datasets(settings)`. The catalogue lists them in this order.
-PROVIDERS: tuple[Callable[[InfoHubSettings], tuple[Dataset, ...]], ...] = (opendata_portal.datasets,)
+PROVIDERS: tuple[Callable[[InfoHubSettings], tuple[Dataset, ...]], ...] = (
+    opendata_portal.datasets,  # groups, calls, call-criteria, call-results, call-result-scores
+    opendata_center.datasets,  # trainings, coordination-figures, evaluation-reports
+    opendata_register.datasets,  # screening-register
+    opendata_survey.datasets,  # survey-statistics
+)
 API_PATH = "/api/info-hub"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8; header=present"
 
