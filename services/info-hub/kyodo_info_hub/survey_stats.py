@@ -102,5 +102,14 @@ def compute(
 
     Values: single → option key (str); multiple → list of option keys; number → Decimal (or str of one);
     date → ISO date str; text → str. Deterministic: the same inputs give the same output, whatever their order.
+
+    Single choice, banded number and date distributions, and the cross-tabs, are protected together as one linked
+    system (`disclosure.protect`); a cross-tab whose questions are not both required single choice or banded number
+    questions answered by every group, or that cannot be protected, is withheld (`published=False`). A date
+    distribution lists only the years seen (so each is known to hold a group) and is withheld when that cannot be
+    protected. A cross-tab's row mean (column question a number) is given only where the row's total and all its
+    cells are published.
     """
-    raise NotImplementedError("issue 18: the statistics helper implements this")
+    from kyodo_info_hub.survey_stats_tables import Tabulation
+
+    return Tabulation(questions, crosstabs, answers, targets).statistics()

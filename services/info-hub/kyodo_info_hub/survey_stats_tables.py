@@ -1,0 +1,219 @@
+"""How `survey_stats.compute` tabulates the submitted answers: counts per category, the linked system handed to
+disclosure control, and the published cells (pure, no I/O)."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from kyodo_info_hub.disclosure import SMALL, CrossTab, Mark, Protection, protect
+from kyodo_info_hub.survey_stats import (
+    Cell,
+    CrossTabulation,
+    NumberSummary,
+    QuestionSpec,
+    QuestionStatistics,
+    Statistics,
+)
+
+MINIMUM_ANSWERS = 3  # a question with fewer answers publishes only their number
+
+
+def percent(count: int, base: int) -> str:
+    """count / base in percent, one decimal place, half up ("0.0" for an empty base)."""
+    if base <= 0:
+        return "0.0"
+    return str((Decimal(count) * 100 / Decimal(base)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def plain(value: Decimal) -> str:
+    """A Decimal without exponent or trailing zeros: 3.50 → "3.5", 1E+2 → "100"."""
+    return format(value.normalize(), "f")
+
+
+def band_labels(bands: Sequence[Decimal]) -> list[str]:
+    """(0, 5, 10, 20) → "0-4", "5-9", "10-19", "20+" (whole-number edges: the upper bound is the next edge - 1;
+    otherwise the label shows the next edge itself, excluded: [0.5, 1.5) → "0.5-1.5")."""
+    labels = []
+    for n, low in enumerate(bands):
+        if n + 1 == len(bands):
+            labels.append(f"{plain(low)}+")
+            continue
+        high = bands[n + 1]
+        whole = low == low.to_integral_value() and high == high.to_integral_value()
+        labels.append(f"{plain(low)}-{plain(high - 1 if whole else high)}")
+    return labels
+
+
+def band_of(bands: Sequence[Decimal], value: Decimal) -> int:
+    """The band [edge, next edge) holding the value; a value below the first edge counts in the first band."""
+    return max(bisect_right(list(bands), value) - 1, 0)
+
+
+def number(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def summary(values: Sequence[Decimal]) -> NumberSummary:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    mean = (sum(ordered, Decimal(0)) / len(ordered)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return NumberSummary(mean=format(mean, "f"), median=plain(median))
+
+
+def mark_of(count: int) -> Mark:
+    return "primary" if count in SMALL else None
+
+
+def cells(counts: Sequence[int], marks: Sequence[Mark], categories: Sequence[str], base: int) -> list[Cell]:
+    return [
+        Cell(
+            category=category,
+            count=None if mark else count,
+            percent=None if mark else percent(count, base),
+            suppressed=mark,
+        )
+        for category, count, mark in zip(categories, counts, marks, strict=True)
+    ]
+
+
+class Tabulation:
+    def __init__(
+        self,
+        questions: Sequence[QuestionSpec],
+        crosstabs: Sequence[tuple[str, str]],
+        answers: Sequence[Mapping[str, Any]],
+        targets: int,
+    ) -> None:
+        self.questions = list(questions)
+        self.specs = {q.key: q for q in questions}
+        self.pairs = list(crosstabs)
+        self.answers = list(answers)
+        self.targets = targets
+        self.given = {q.key: [a for a in self.answers if a.get(q.key) is not None] for q in questions}
+        # Categorised questions: their category labels, and each answering group's category index.
+        self.categories: dict[str, list[str]] = {}
+        self.index: dict[str, list[int]] = {}
+        for q in questions:
+            values = [a[q.key] for a in self.given[q.key]]
+            if q.kind == "single":
+                self.categories[q.key] = list(q.options)
+                self.index[q.key] = [q.options.index(v) for v in values]
+            elif q.kind == "number" and q.bands:
+                self.categories[q.key] = band_labels(q.bands)
+                self.index[q.key] = [band_of(q.bands, number(v)) for v in values]
+            elif q.kind == "date":
+                years = [date.fromisoformat(str(v)).year for v in values]
+                seen = sorted(set(years))
+                self.categories[q.key] = [str(y) for y in seen]
+                self.index[q.key] = [seen.index(y) for y in years]
+
+    def counts(self, key: str) -> list[int]:
+        counts = [0] * len(self.categories[key])
+        for i in self.index[key]:
+            counts[i] += 1
+        return counts
+
+    def linkable(self, row: str, column: str) -> bool:
+        """Both questions required, single choice or banded number, distinct, and answered by every group (so the
+        table's margins are their distributions), with at least 3 groups."""
+        return (
+            row != column
+            and len(self.answers) >= MINIMUM_ANSWERS
+            and all(
+                key in self.specs
+                and self.specs[key].required
+                and key in self.categories
+                and self.specs[key].kind in ("single", "number")
+                and len(self.given[key]) == len(self.answers)
+                for key in (row, column)
+            )
+        )
+
+    def statistics(self) -> Statistics:
+        distributed = [
+            q.key for q in self.questions if q.key in self.categories and len(self.given[q.key]) >= MINIMUM_ANSWERS
+        ]
+        linked = [(r, c) for r, c in self.pairs if self.linkable(r, c)]
+        tables = [CrossTab(r, c, self.cross_counts(r, c)) for r, c in linked]
+        protection = protect(
+            {key: self.counts(key) for key in distributed},
+            tables,
+            frozenset(key for key in distributed if self.specs[key].kind == "date"),
+        )
+        published = dict(zip(linked, zip(tables, protection.crosstabs, strict=True), strict=True))
+        answered = len(self.answers)
+        return Statistics(
+            targets=self.targets,
+            answered=answered,
+            response_rate_percent=percent(answered, self.targets),
+            questions=[self.question(q, protection) for q in self.questions],
+            crosstabs=[self.crosstab(r, c, published.get((r, c)), protection) for r, c in self.pairs],
+        )
+
+    def cross_counts(self, row: str, column: str) -> tuple[tuple[int, ...], ...]:
+        table = [[0] * len(self.categories[column]) for _ in self.categories[row]]
+        for i, j in zip(self.index[row], self.index[column], strict=True):
+            table[i][j] += 1
+        return tuple(map(tuple, table))
+
+    def question(self, q: QuestionSpec, protection: Protection) -> QuestionStatistics:
+        n = len(self.given[q.key])
+        withheld = QuestionStatistics(key=q.key, kind=q.kind, answers=n, published=False)
+        if q.kind == "text" or n < MINIMUM_ANSWERS:
+            return withheld
+        if q.kind == "multiple":  # each option an independent count of 0..answers groups
+            counts = [sum(1 for a in self.given[q.key] if option in a[q.key]) for option in q.options]
+            distribution = cells(counts, [mark_of(c) for c in counts], q.options, n)
+            return QuestionStatistics(key=q.key, kind=q.kind, answers=n, published=True, distribution=distribution)
+        distribution = []
+        if q.key in self.categories:
+            marks = protection.distributions[q.key]
+            if marks is None:
+                return withheld
+            distribution = cells(self.counts(q.key), marks, self.categories[q.key], n)
+        numbers = summary([number(a[q.key]) for a in self.given[q.key]]) if q.kind == "number" else None
+        return QuestionStatistics(
+            key=q.key, kind=q.kind, answers=n, published=True, distribution=distribution, summary=numbers
+        )
+
+    def crosstab(
+        self,
+        row: str,
+        column: str,
+        linked: tuple[CrossTab, tuple[tuple[Mark, ...], ...] | None] | None,
+        protection: Protection,
+    ) -> CrossTabulation:
+        total = len(self.answers)
+        if linked is None or linked[1] is None:
+            return CrossTabulation(row=row, column=column, published=False, total=total)
+        table, marks = linked[0], linked[1]
+        row_marks, column_marks = protection.distributions[row], protection.distributions[column]
+        # A published cross-tab's margins are published.
+        assert row_marks is not None
+        assert column_marks is not None
+        rows, columns = self.categories[row], self.categories[column]
+        row_counts, column_counts = self.counts(row), self.counts(column)
+        means: list[str | None] | None = None
+        if self.specs[column].kind == "number":
+            means = []
+            for i in range(len(rows)):
+                hidden = row_marks[i] is not None or any(marks[i]) or row_counts[i] == 0
+                values = [number(a[column]) for a, r in zip(self.answers, self.index[row], strict=True) if r == i]
+                means.append(None if hidden else summary(values).mean)
+        return CrossTabulation(
+            row=row,
+            column=column,
+            published=True,
+            rows=rows,
+            columns=columns,
+            cells=[cells(counts, marks[i], columns, total) for i, counts in enumerate(table.cells)],
+            row_totals=cells(row_counts, row_marks, rows, total),
+            column_totals=cells(column_counts, column_marks, columns, total),
+            total=total,
+            row_means=means,
+        )
