@@ -221,5 +221,6 @@ class Survey(Aggregate):
             "closed_at": self.closed_at,
             "cancellation": self.cancellation,
             "targets_count": len(self.targets) if self.targets else None,
-            "submitted_count": len(self.submitted),
+            # How many answered is a statistic: published with the others at the close, not before.
+            "submitted_count": len(self.submitted) if self.status == Status.CLOSED else None,
         }

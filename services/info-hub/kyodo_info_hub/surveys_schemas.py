@@ -126,7 +126,7 @@ class SurveyView(BaseModel):
     closed_at: datetime | None
     cancellation: dict[str, Any] | None
     targets_count: int | None = Field(description="Groups the survey was sent to (from the opening).")
-    submitted_count: int
+    submitted_count: int | None = Field(description="Groups that submitted: published at the close.")
 
 
 class SurveyPage(Page[SurveyView]):
