@@ -140,6 +140,8 @@ ADDED_COLUMNS = {
     "kyodo_consumer_tracking": ("last_event_id", "last_event_time", "last_originator_version"),
     # kernel_0003: the chain indexes each event's correlation id (NULL on adopted rows until the chainer fills it).
     "kyodo_audit_chain": ("correlation_id",),
+    # info_hub_0009: when a call was published, got its results and last changed (the Atom feeds of calls).
+    "portal_calls": ("published_at", "results_published_at", "updated_at"),
 }
 # Indexes later revisions added to store-v1's tables (kernel_0003).
 ADDED_INDEXES = {"kyodo_audit_chain": (("kyodo_audit_chain_correlation", ("correlation_id", "notification_id")),)}
@@ -180,6 +182,8 @@ ADDED_TABLES = {
         # info_hub_0008: the survey (実態調査).
         "hub_surveys",
         "hub_survey_invitations",
+        # info_hub_0009: open data's versions (ETag and Last-Modified of each dataset).
+        "open_data_versions",
     },
 }
 ADDED_PG_TABLES = {"proposals": {"proposals_sealed_events"}}

@@ -13,6 +13,7 @@ from kyodo_shared.web.messages import Message
 
 TERMS: dict[str, tuple[str, str]] = {
     "collaboration_project": ("協働事業", "Collaboration project"),
+    "dataset": ("データセット", "Dataset"),
     "evaluation_report": ("評価結果", "Evaluation report"),
     "screening_decision": ("選別結果", "Screening decision"),
     "screening_round": ("選別", "Screening round"),
