@@ -150,3 +150,14 @@ def test_the_licence_and_publisher_are_configurable_and_default_to_cc_by_4(monke
         "Kokubunji",
         "国分寺市",
     )
+
+
+def test_a_json_page_is_the_window_of_the_rows_with_the_total_counted_or_declared(tmp_path: Path) -> None:
+    rows = [(f"団体 {n}", n) for n in range(7)]
+    counted, declared = _dataset(rows), Dataset(**{**vars(_dataset(rows)), "count": lambda db: 7})
+    db = SqliteDatabase(tmp_path / "db.sqlite")
+    for dataset in (counted, declared):
+        page, total = dataset.window(db, offset=3, limit=3)
+        assert ([r["count"] for r in page], total) == ([3, 4, 5], 7)
+        assert dataset.window(db, offset=6, limit=3) == ([{"name": "団体 6", "count": 6}], 7)
+        assert dataset.window(db, offset=9, limit=3) == ([], 7)

@@ -154,16 +154,26 @@ class Dataset:
 
     def records(self, db: Database) -> Iterator[dict[str, Any]]:
         """Each row as a JSON object (column name → JSON value), streamed."""
-        names = [c.name for c in self.columns]
         for row in self.rows(db):
-            if len(row) != len(names):
-                raise ValueError(f"dataset {self.name}: a row of {len(row)} values for {len(names)} columns")
-            yield {name: json_value(value) for name, value in zip(names, row, strict=True)}
+            yield self.record(row)
 
-    def total(self, db: Database) -> int:
-        if self.count is not None:
-            return self.count(db)
-        return sum(1 for _ in self.rows(db))
+    def record(self, row: Sequence[Any]) -> dict[str, Any]:
+        names = [c.name for c in self.columns]
+        if len(row) != len(names):
+            raise ValueError(f"dataset {self.name}: a row of {len(row)} values for {len(names)} columns")
+        return {name: json_value(value) for name, value in zip(names, row, strict=True)}
+
+    def window(self, db: Database, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+        """The records `offset` to `offset + limit` (one JSON page) and how many there are in all: with `count`,
+        the rows are read up to the page's end; without, in one pass that counts them all (memory holds one page)."""
+        page: list[dict[str, Any]] = []
+        total = 0
+        for total, row in enumerate(self.rows(db), start=1):
+            if total > offset + limit and self.count is not None:
+                break
+            if total > offset and len(page) < limit:
+                page.append(self.record(row))
+        return page, (self.count(db) if self.count is not None else total)
 
 
 def catalogue(*groups: Iterable[Dataset]) -> dict[str, Dataset]:

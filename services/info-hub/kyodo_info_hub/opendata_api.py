@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from itertools import islice
 from typing import Annotated, Any
 
 from fastapi import Path, Request, Response
@@ -204,9 +203,9 @@ def dataset_json(name: Name, request: Request, response: Response, paging: Pagin
     unchanged = not_modified(request, version, representation)
     if unchanged is not None:
         return unchanged
-    items = list(islice(dataset.records(db), paging.offset, paging.offset + paging.limit))
+    items, total = dataset.window(db, paging.offset, paging.limit)
     response.headers.update(version.headers(representation))
-    return paginated(request, response, paging, DatasetPage, items, dataset.total(db))
+    return paginated(request, response, paging, DatasetPage, items, total)
 
 
 @router.get("/{name}", response_model=Dictionary, summary="A dataset's data dictionary (項目定義), ja/en")
