@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -258,8 +259,9 @@ async def test_the_calls_and_results_feeds_parse_back_with_their_entries(info_hu
     feed(info_hub, "registry", kodomo)
     decided, cancelled, still_open = call(), call("中止になった協働事業"), call("募集中の協働事業")
     feed(info_hub, "proposals", decided, cancelled, still_open)
-    feed(info_hub, "proposals", result(decided.call_id, [kodomo.group_id], uuid.uuid4(), "効果が高い。"))
-    feed(info_hub, "proposals", p.CallCancelled(call_id=cancelled.call_id, reason="予算の都合"))
+    decided_at, cancelled_at = datetime(2026, 8, 20, 3, 0, tzinfo=UTC), datetime(2026, 7, 1, 6, 30, tzinfo=UTC)
+    feed(info_hub, "proposals", result(decided.call_id, [kodomo.group_id], uuid.uuid4(), "効果が高い。"), at=decided_at)
+    feed(info_hub, "proposals", p.CallCancelled(call_id=cancelled.call_id, reason="予算の都合"), at=cancelled_at)
 
     calls_response = await get(info_hub, "/calls.atom")
     assert calls_response.headers["content-type"].startswith("application/atom+xml")
@@ -283,4 +285,12 @@ async def test_the_calls_and_results_feeds_parse_back_with_their_entries(info_hu
     assert "審査した提案 1 件、選定 1 件" in results.entries[0].summary
     assert "効果が高い。" in results.entries[0].summary
     assert results.entries[0].id.startswith("urn:uuid:")
+    # Results are dated by their publication; a call by its publication and its last change (the events' times).
+    assert results.entries[0].updated == "2026-08-20T12:00:00+09:00"
+    assert (cancelled_entry.published, cancelled_entry.updated) == (
+        "2026-06-01T10:00:00+09:00",
+        "2026-07-01T15:30:00+09:00",
+    )
+    # Newest change first.
+    assert [e.id for e in parsed.entries] == [f"urn:uuid:{c.call_id}" for c in (decided, cancelled, still_open)]
     assert results.entries[0].id != f"urn:uuid:{decided.call_id}"
