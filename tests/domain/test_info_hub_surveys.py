@@ -297,3 +297,41 @@ def test_one_answer_per_survey_and_respondent_drafted_submitted_and_revised() ->
     assert a.submitted == {"field": "a", "members": "3"}  # what counts at the close until resubmitted
     a.submit({"field": "b", "members": "3"}, DURING, T)
     assert (a.status, a.submissions, a.submitted) == ("submitted", 2, {"field": "b", "members": "3"})
+
+
+def test_a_survey_whose_closing_time_has_passed_cannot_be_announced() -> None:
+    s = Survey(q(), BEFORE, T)
+    with pytest.raises(Refusal) as e:
+        s.announce(AFTER, T)
+    assert e.value.code == "survey_window_passed"
+
+
+def test_a_cancelled_survey_neither_opens_nor_closes_nor_takes_new_links() -> None:
+    s = Survey(q(), BEFORE, T)
+    s.invite("inv-1", "招待された会", "Invited", BEFORE, T)
+    s.announce(BEFORE, T)
+    s.cancel("調査の見直しのため", None, BEFORE, T)
+    assert s.cancellation == {"reason_ja": "調査の見直しのため", "reason_en": None, "at": BEFORE}
+    assert not s.open(["g-1"], OPENS, T)
+    assert not s.close({}, AFTER, T)
+    with pytest.raises(Refusal) as e:
+        s.reissue("inv-1", DURING, T)
+    assert e.value.code == "survey_closed"
+
+
+def test_only_an_existing_invitation_is_reissued() -> None:
+    s = opened()
+    with pytest.raises(Refusal) as e:
+        s.reissue("inv-9", DURING, T)
+    assert e.value.code == "invitation_not_found"
+    s.reissue("inv-1", DURING, T)
+    assert s.invitations["inv-1"]["reissued_at"] == DURING
+
+
+def test_the_public_view_names_no_invited_group_and_gives_how_many_answered_only_from_the_close() -> None:
+    s = opened()
+    s.record_submission("g-1", DURING, T)
+    assert "招待された会" not in str(s.public())
+    assert (s.public()["targets_count"], s.public()["submitted_count"]) == (3, None)
+    s.close({"answered": 1}, AFTER, T)
+    assert s.public()["submitted_count"] == 1
