@@ -1,0 +1,240 @@
+"""No personal data in any export (SQLite and PostgreSQL, real NATS, the real registry): recognisable canaries are put
+through the center — a group's representative and contact (name, e-mail, phone, subs), a citizen registering for a
+training, a member of staff registering and acknowledging a case, a citizen's case raised by the center (contact
+details, the problem's wording, a field of activity of the raiser's own), a news item by a coordinator, a survey's
+invited group's name and a free-text answer — the survey closes and the month's figures are published on the moved
+clock; then the catalogue, every dataset (CSV, every JSON page, its dictionary), every feed (news, calls, results,
+the trainings' calendar) and the register's document are fetched, and no canary is in any of them: not as UTF-8,
+not `\\u`-escaped as JSON writes it, not percent-encoded, not in base64 (at any alignment).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from kyodo_info_hub.cases_figures import first_day, month_of, next_month
+from kyodo_shared.web.devissuer import DevIssuer
+
+from support.calls import ok
+from support.evaluation import TOKYO, tokyo_today
+from support.harness import Backend, Platform, eventually, platform
+from support.info_hub_cases import HUB, act, case_body, hub_now, hub_settings, move_hub_clock, people
+from support.info_hub_surveys import announced as survey_announced
+from support.info_hub_surveys import answer, center, drafted, invited, put_answer, questionnaire, survey_status
+from support.info_hub_trainings import announced as training_announced
+from support.info_hub_trainings import plan
+from support.lifecycle import GroupClient
+from support.screening import department
+
+REPRESENTATIVE = {"name": "代表検査七郎", "email": "canary-rep-7f3e@example.jp", "phone": "042-399-7342"}
+CONTACT = {"sub": "contact-canary-7f3e", "name": "連絡検査八子", "email": "canary-contact-7f3e@example.jp"}
+CITIZEN = {"name": "研修検査太郎", "email": "canary-trainee-7f3e@example.jp"}
+CASE_CONTACT = {"name": "窓口検査花子", "email": "canary-case-7f3e@example.jp", "phone": "042-399-7341"}
+SUBS = {"rep": "rep-canary-7f3e", "staff": "staff-canary-7f3e", "liaison": "liaison-canary-7f3e"}
+COORDINATOR = ("coord-canary-7f3e", "coordinator")
+PROBLEM = "相談内容の検査文7f3e"
+FREE_FIELD = "自由記述の分野7f3e"
+INVITED = "駅前検査の会7f3e"
+FREE_TEXT = "センターへの自由記述検査7f3e"
+MINE = ("trainings", "coordination-figures", "evaluation-reports", "screening-register", "survey-statistics")
+CANARIES = [
+    *REPRESENTATIVE.values(),
+    *CONTACT.values(),
+    *CITIZEN.values(),
+    *CASE_CONTACT.values(),
+    *SUBS.values(),
+    COORDINATOR[0],
+    PROBLEM,
+    FREE_FIELD,
+    INVITED,
+    FREE_TEXT,
+]
+
+
+def forms(value: str) -> list[bytes]:
+    """The ways a value could be written in an export: UTF-8, JSON's escapes, percent-encoding, and base64 (standard
+    and URL-safe) at each of the three alignments a value can have inside a longer text: the encoding of its whole
+    3-byte groups from its first, second or third byte appears verbatim whatever surrounds it."""
+    raw = value.encode()
+    found = [raw, json.dumps(value)[1:-1].encode(), quote(value).encode()]
+    for start in range(3):
+        chunk = raw[start:]
+        chunk = chunk[: len(chunk) - len(chunk) % 3]
+        if len(chunk) >= 6:
+            found += [base64.b64encode(chunk), base64.urlsafe_b64encode(chunk)]
+    return found
+
+
+def leaked(blob: bytes) -> list[str]:
+    return [value for value in CANARIES if any(form in blob for form in forms(value))]
+
+
+def test_the_check_finds_a_canary_however_it_is_written() -> None:
+    value = CASE_CONTACT["name"]
+    for prefix in (b"", b"a", b"ab"):
+        assert leaked(base64.b64encode(prefix + value.encode() + b"tail")) == [value]
+    assert leaked(json.dumps({"n": value}).encode()) == [value]  # ensure_ascii: \\u escapes
+    assert leaked(f"mailto:{quote(CITIZEN['email'])}".encode()) == [CITIZEN["email"]]
+    assert leaked("市民活動のための会計講座".encode()) == []
+
+
+async def group_with_canaries(p: Platform) -> str:
+    client = GroupClient(p, representative=SUBS["rep"])
+    await client.apply(name="検査のまちの会", representative=REPRESENTATIVE, fields_of_activity=["子育て"], area="本町")
+    await client.assess_all()
+    await ok(client.post("/contacts", {**CONTACT, "phone": "042-399-7343"}, SUBS["rep"]), 201)
+    view = people(p)
+    await eventually(lambda: view.acts_for(CONTACT["sub"], client.group_id, registered_only=True), timeout=30)
+    return client.group_id
+
+
+async def plain_group(p: Platform, rep: str, name: str) -> str:
+    client = GroupClient(p, representative=rep)
+    await client.apply(name=name, fields_of_activity=["子育て"], area="本町")
+    await client.assess_all()
+    await eventually(lambda: people(p).acts_for(rep, client.group_id, registered_only=True), timeout=30)
+    return client.group_id
+
+
+async def center_activity(p: Platform, groups: list[str]) -> str:
+    """A training with a citizen, a member of staff and a group registered; a citizen's case routed and acknowledged;
+    a news item published. Returns the case's month."""
+    hub = p.clients[HUB]
+    since = tokyo_today() - timedelta(days=30)
+    dept = await department(p, "KENSA", "検査課", [SUBS["liaison"], SUBS["staff"]], since)
+    await eventually(lambda: people(p).is_liaison(SUBS["liaison"], dept.id, tokyo_today()), timeout=30)
+    training = await training_announced(p, plan())
+    tid = training["id"]
+    await ok(hub.post(f"/trainings/{tid}/citizen-registrations", json=CITIZEN), 201)
+    await ok(hub.post(f"/trainings/{tid}/registrations", json={}, headers=p.token(SUBS["staff"], "staff")), 201)
+    body = {"group_id": groups[0]}
+    await ok(hub.post(f"/trainings/{tid}/registrations", json=body, headers=p.token(CONTACT["sub"], "group")), 201)
+
+    case = case_body("citizen", contact=CASE_CONTACT, problem_ja=PROBLEM, fields_of_activity=["子育て", FREE_FIELD])
+    raised = (await ok(hub.post("/cases", json=case, headers=p.token(*COORDINATOR)), 201)).json()
+    await act(p, raised["id"], "/routings", {"department_ids": [dept.id]})
+    path = f"/cases/{raised['id']}/routings/{dept.id}/acknowledgement"
+    await ok(hub.post(path, headers=p.token(SUBS["liaison"], "staff")))
+
+    news = {"category": "center", "title_ja": "センターからのお知らせ", "body_ja": "研修の参加者を募集します。"}
+    drafted_news = (await ok(hub.post("/news", json=news, headers=p.token(*COORDINATOR)), 201)).json()
+    headers = {**p.token(*COORDINATOR), "If-Match": f'"{drafted_news["version"]}"'}
+    await ok(hub.post(f"/news/{drafted_news['id']}/publication", headers=headers))
+    restricted = await ok(hub.get(f"/cases/{raised['id']}", headers=p.token(*COORDINATOR)))
+    assert CASE_CONTACT["email"] in leaked(restricted.content), "the check sees the contact where it may be"
+    return month_of(raised["raised_at"])
+
+
+async def survey_closed(p: Platform, groups: list[str]) -> None:
+    """A survey of every registered group and an invited one, answered (a free text among them), closed."""
+    hub = p.clients[HUB]
+    body = questionnaire()
+    survey = await drafted(p, body)
+    sid = survey["id"]
+    link = await invited(p, sid, INVITED)
+    await survey_announced(p, (await hub.get(f"/surveys/{sid}", headers=center(p))).json())
+    move_hub_clock(p, datetime.fromisoformat(body["opens_at"]) + timedelta(minutes=1))
+    await _status(p, sid, "open")
+    who = [(CONTACT["sub"], "group"), ("rep-canary-h", "group"), ("rep-canary-k", "group")]
+    for respondent, person, members in zip(groups, who, (5, 12, 30), strict=True):
+        values = answer(members, "kids", comment=FREE_TEXT)
+        await ok(put_answer(p, sid, respondent, values, who=person))
+    await ok(put_answer(p, sid, link["invitation_id"], answer(8, "kids", comment=FREE_TEXT), token=link["token"]))
+    move_hub_clock(p, datetime.fromisoformat(body["closes_at"]) + timedelta(minutes=1))
+    await _status(p, sid, "closed")
+
+
+async def _status(p: Platform, survey_id: str, status: str) -> None:
+    p.apps[HUB].state.kernel.nudge()
+
+    async def reached() -> bool:
+        return await survey_status(p, survey_id) == status
+
+    await eventually(reached, timeout=30)
+
+
+async def month_published(p: Platform, month: str) -> None:
+    """The month is over on the moved clock (unless the survey's close already passed its end): its figures are
+    published by their timer."""
+    over = datetime.combine(first_day(next_month(month)), datetime.min.time(), tzinfo=TOKYO) + timedelta(hours=1)
+    move_hub_clock(p, max(over, hub_now(p)))
+    p.apps[HUB].state.kernel.nudge()
+
+    async def published() -> bool:
+        return (await p.clients[HUB].get(f"/cases/statistics/{month}")).status_code == 200
+
+    await eventually(published, timeout=30)
+
+
+async def projected(p: Platform, name: str, text: str) -> None:
+    """Wait until a dataset's CSV holds `text` (its projection has applied what the aggregates already say)."""
+
+    async def holds() -> bool:
+        found = await p.clients[HUB].get(f"/open-data/datasets/{name}.csv")
+        return text in found.content.decode("utf-8-sig")
+
+    await eventually(holds, timeout=30)
+
+
+async def every_export(p: Platform) -> tuple[list[str], dict[str, bytes]]:
+    """The catalogue's dataset names, and every export by its path: the catalogue, every dataset's CSV, JSON pages
+    and dictionary, every feed it names, the news feed, the trainings' calendar and list, the register's document."""
+    hub = p.clients[HUB]
+    found: dict[str, bytes] = {}
+
+    async def fetch(path: str, page: int | None = None) -> Any:
+        params = {"page": page, "per_page": 100} if page else {}
+        response = await hub.get(path, params=params)
+        assert response.status_code == 200, (path, response.text)
+        found[f"{path}#{page}" if page else path] = response.content
+        return response
+
+    catalogue = (await fetch("/open-data/datasets")).json()
+    names = [d["name"] for d in catalogue["datasets"]]
+    for name in names:
+        await fetch(f"/open-data/datasets/{name}.csv")
+        await fetch(f"/open-data/datasets/{name}")
+        page = 1
+        while (await fetch(f"/open-data/datasets/{name}.json", page)).json()["total"] > page * 100:
+            page += 1
+    for feed in catalogue["feeds"]:
+        await fetch(urlsplit(feed["url"]).path.removeprefix("/api/info-hub"))
+    for path in ("/news.atom", "/trainings.ics", "/trainings", "/open-data/screening-register.json"):
+        await fetch(path)
+    return names, found
+
+
+async def test_no_canary_put_through_the_center_appears_in_any_dataset_feed_or_the_catalogue(
+    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    async with platform(hub_settings(backend, nats_url, bus_namespace, issuer), issuer) as p:
+        groups = [
+            await group_with_canaries(p),
+            await plain_group(p, "rep-canary-h", "ひだまり検査の会"),
+            await plain_group(p, "rep-canary-k", "けやき検査の会"),
+        ]
+        month = await center_activity(p, groups)
+        await survey_closed(p, groups)
+        await month_published(p, month)
+        await projected(p, "coordination-figures", month)
+        await projected(p, "survey-statistics", "comment")
+        await projected(p, "trainings", "市民活動のための会計講座")
+        names, exports = await every_export(p)
+    assert {
+        "trainings",
+        "coordination-figures",
+        "evaluation-reports",
+        "screening-register",
+        "survey-statistics",
+    } <= set(names)
+    assert month in exports["/open-data/datasets/coordination-figures.csv"].decode("utf-8-sig")
+    statistics = exports["/open-data/datasets/survey-statistics.csv"].decode("utf-8-sig")
+    assert "comment" in statistics, "the free-text question is there, by its number of answers only"
+    assert "市民活動のための会計講座" in exports["/open-data/datasets/trainings.csv"].decode("utf-8-sig")
+    assert "センターからのお知らせ" in exports["/news.atom"].decode()
+    found = {path: leaked(blob) for path, blob in exports.items()}
+    assert {path: values for path, values in found.items() if values} == {}
