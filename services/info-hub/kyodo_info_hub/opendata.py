@@ -11,7 +11,8 @@ never asked for the whole set at once. Read a query with `read_in_batches` (keys
 read-only transaction, so a slow client never holds a connection or SQLite's lock). Values are typed Python values:
 `str`, `int`, `float`, `Decimal`, `bool`, `date`, `datetime` (written in Asia/Tokyo with its offset), a `list` of
 strings (a `string[]` column: `;`-joined in CSV, a JSON array in JSON) or `None` (an empty CSV cell, JSON null). Rows
-must be a function of the sources only — no clock, no settings — or the ETag would not tell their changes.
+must be a function of the sources (and of settings named by `fingerprint`) — never of the clock — or the ETag would
+not tell their changes.
 
 **Sources** say what feeds a dataset: `stream("registry")` (a read model fed from a bus source: its consumer's
 tracked sequence) or `projection("info_hub_trainings")` (a query table of info-hub's own events: its projector's
@@ -32,7 +33,7 @@ A worked example, the public group directory (`opendata_portal` holds the real o
             db,
             select="group_id, name, fields_of_activity, founded, members_count",
             table="directory_groups",
-            key=("name", "group_id"),  # unique, non-null, and the export's order
+            key=("registered_at", "group_id"),  # unique, non-null, never changes: the export's order
         ):
             yield group_id, name, json.loads(fields), date.fromisoformat(founded) if founded else None, members
 
