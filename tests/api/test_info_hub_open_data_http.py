@@ -294,3 +294,14 @@ async def test_the_calls_and_results_feeds_parse_back_with_their_entries(info_hu
     # Newest change first.
     assert [e.id for e in parsed.entries] == [f"urn:uuid:{c.call_id}" for c in (decided, cancelled, still_open)]
     assert results.entries[0].id != f"urn:uuid:{decided.call_id}"
+
+
+async def test_a_dataset_larger_than_a_batch_streams_every_row_once(info_hub: Platform) -> None:
+    # Two full batches of read_in_batches (500) and a part, in CSV chunks of 200 rows.
+    feed(info_hub, "registry", *[group(f"団体 {n:04d}") for n in range(1234)])
+    response = await get(info_hub, "/open-data/datasets/groups.csv")
+    names = [r["name"] for r in csv_rows(response.content)]
+    assert sorted(names) == [f"団体 {n:04d}" for n in range(1234)]
+    last = (await get(info_hub, "/open-data/datasets/groups.json?page=13&per_page=100")).json()
+    assert (last["total"], len(last["items"])) == (1234, 34)
+    assert [i["name"] for i in last["items"]] == names[1200:]
