@@ -6,12 +6,14 @@ shared with `disclosure.py`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from itertools import product
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kyodo_info_hub.disclosure import CrossTab, Protection, protect
+from kyodo_info_hub.survey_stats import QuestionSpec, compute
 
 Var = tuple[object, ...]
 # An equality: ({variable or known: coefficient}, right-hand side); published counts are folded into the constant.
@@ -188,3 +190,64 @@ def test_a_one_way_distribution_alone_is_protected_even_when_its_categories_reve
     if listed_when_seen:
         counts = [c for c in counts if c > 0] or [3]
     check({"q": counts}, [], frozenset({"q"}) if listed_when_seen else frozenset())
+
+
+def sum_ranges(counts: Sequence[int], low: Sequence[int], high: Sequence[int], median: Decimal) -> set[int]:
+    """Totals of whole-number answers with these band counts (band b holds low[b]..high[b]) and this median:
+    the answers sorted, the middle one (or two) fixed, every other answer anywhere in its band on its side of
+    the middle. Exact, by trying every middle value."""
+    n = len(counts) and sum(counts)
+    band = [b for b, c in enumerate(counts) for _ in range(c)]  # the band of each sorted position
+    middles = [(n - 1) // 2, n // 2]
+    totals: set[int] = set()
+    for first in range(low[band[middles[0]]], high[band[middles[0]]] + 1):
+        second = int(2 * median - first) if n % 2 == 0 else first
+        if (n % 2 and first != median) or not low[band[middles[1]]] <= second <= high[band[middles[1]]]:
+            continue
+        if second < first:
+            continue
+        lo_sum = hi_sum = first + (second if n % 2 == 0 else 0)
+        for k, b in enumerate(band):
+            if k in middles:
+                continue
+            lo, hi = (low[b], min(high[b], first)) if k < middles[0] else (max(low[b], second), high[b])
+            if lo > hi:
+                break
+            lo_sum, hi_sum = lo_sum + lo, hi_sum + hi
+        else:
+            totals |= set(range(lo_sum, hi_sum + 1))
+    return totals
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.integers(0, 12), min_size=3, max_size=9),
+    st.sampled_from([(0, 3, 6, 9), (0, 5, 10), (0, 1, 2), (0, 1)]),
+)
+def test_a_number_question_s_bands_stay_protected_given_its_published_mean_and_median(
+    values: list[int], edges: tuple[int, ...]
+) -> None:
+    """A reader who knows every answer is a whole number from 0 to 12 tries every band count vector consistent with
+    the published counts, the answers, the rounded mean and the median."""
+    spec = QuestionSpec("n", "number", True, bands=tuple(map(Decimal, edges)))
+    (question,) = compute([spec], [], [{"n": v} for v in values], targets=len(values)).questions
+    if question.summary is None:
+        # Without a mean and a median the bands are a plain distribution (the tests above).
+        assert any(c.suppressed for c in question.distribution)
+        return
+    n, mean, median = len(values), Decimal(question.summary.mean), Decimal(question.summary.median)
+    low, high = list(edges), [e - 1 for e in edges[1:]] + [12]
+    totals = {t for t in range(0, 12 * n + 1) if abs(Decimal(t) / n - mean) <= Decimal("0.005")}
+    counts = [c.count for c in question.distribution]
+    hidden = [b for b, c in enumerate(counts) if c is None]
+    feasible: list[tuple[int, ...]] = []
+    for guess in product(range(n + 1), repeat=len(hidden)):
+        full = list(counts)
+        for b, c in zip(hidden, guess, strict=True):
+            full[b] = c
+        whole = [c or 0 for c in full]
+        if sum(whole) == n and sum_ranges(whole, low, high, median) & totals:
+            feasible.append(guess)
+    assert feasible, "the truth is among them"
+    for k, b in enumerate(hidden):
+        assert len({g[k] for g in feasible}) >= 2, f"band {b} is disclosed: {values}, {edges}, {question}"

@@ -138,3 +138,19 @@ def test_a_cross_tab_with_an_optional_question_or_fewer_than_three_groups_is_wit
 
 def test_no_targets_gives_a_zero_response_rate() -> None:
     assert compute(QUESTIONS, [], [], targets=0).response_rate_percent == "0.0"
+
+
+def test_a_number_question_with_a_suppressed_band_publishes_no_mean_or_median() -> None:
+    # Answers 0, 0, 3 in bands 0-2 / 3-5 / 6-8 / 9+: counts (2, 1, 0, 0), both small: primary. With the mean 1.00
+    # (a total of 3) and the median 0, a reader of whole numbers would find the 0-2 band holds exactly 2 (three
+    # answers there with median 0 sum to at most 0 + 0 + 2): so neither is published.
+    spec = QuestionSpec("staff", "number", True, bands=tuple(map(Decimal, (0, 3, 6, 9))))
+    (question,) = compute([spec], [], [{"staff": v} for v in (0, 0, 3)], targets=3).questions
+    assert question.published
+    assert question.summary is None
+    assert [(c.category, c.count, c.suppressed) for c in question.distribution] == [
+        ("0-2", None, "primary"),
+        ("3-5", None, "primary"),
+        ("6-8", 0, None),
+        ("9+", 0, None),
+    ]

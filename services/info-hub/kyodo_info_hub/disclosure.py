@@ -67,7 +67,8 @@ def protect(
     tables = list(range(len(crosstabs)))
     keys = list(distributions)
     while True:
-        system = _System({k: tuple(distributions[k]) for k in keys}, [(t, crosstabs[t]) for t in tables], present)
+        dists = {k: tuple(distributions[k]) for k in keys}
+        system = _System(dists, [(t, crosstabs[t]) for t in tables], present)
         outcome = _suppress(system)
         if isinstance(outcome, set):
             return _marked(system, outcome, distributions, crosstabs)
@@ -115,7 +116,10 @@ class _System:
     cross-tab's row/column sums equal its margins)."""
 
     def __init__(
-        self, dists: dict[str, tuple[int, ...]], tables: list[tuple[int, CrossTab]], present: frozenset[str]
+        self,
+        dists: dict[str, tuple[int, ...]],
+        tables: list[tuple[int, CrossTab]],
+        present: frozenset[str],
     ) -> None:
         self.keys = list(dists)
         self.tables = [t for t, _ in tables]  # original indexes
@@ -150,30 +154,34 @@ class _System:
             for ref in terms:
                 self.neighbours[ref] |= set(terms) - {ref}
 
-    def protected(self, ref: Ref, suppressed: set[Ref] | frozenset[Ref]) -> bool:
-        """Whether a suppressed count can take a value other than its own, given everything published."""
-        v = self.value[ref]
-        return self._optimum(ref, suppressed, 1) < v - 0.5 or -self._optimum(ref, suppressed, -1) > v + 0.5
+    def witness(self, ref: Ref, suppressed: set[Ref] | frozenset[Ref]) -> set[Ref]:
+        """The suppressed counts that a table consistent with everything published sets otherwise than the truth,
+        found by minimising, then maximising, `ref`; empty when `ref` has no other feasible value (disclosed)."""
+        for sense in (1, -1):
+            solution = self._optimum(ref, suppressed, sense)
+            moved = {r for r in suppressed if solution[r] != self.value[r]}
+            if ref in moved:
+                return moved
+        return set()
 
-    def _optimum(self, ref: Ref, suppressed: set[Ref] | frozenset[Ref], sense: int) -> float:
+    def _optimum(self, ref: Ref, suppressed: set[Ref] | frozenset[Ref], sense: int) -> dict[Ref, int]:
         import numpy as np
         from scipy.optimize import Bounds, LinearConstraint, milp
 
         n = len(self.refs)
         lower = np.array([self.floor[r] if r in suppressed else self.value[r] for r in self.refs], dtype=float)
         upper = np.array([self.upper[r] if r in suppressed else self.value[r] for r in self.refs], dtype=float)
-        rhs = np.array(self.rhs)
         objective = np.zeros(n)
         objective[self.index[ref]] = sense
         result = milp(
             objective,
             integrality=np.ones(n),
             bounds=Bounds(lower, upper),
-            constraints=LinearConstraint(np.array(self.matrix), rhs, rhs),
+            constraints=LinearConstraint(np.array(self.matrix), self.rhs, self.rhs),
         )
         if result.status != 0:  # the true counts are always feasible: anything else is a solver failure
             raise RuntimeError(f"disclosure check failed: {result.message}")
-        return float(result.fun)
+        return {r: round(x) for r, x in zip(self.refs, result.x, strict=True)}
 
     def moves(self, target: Ref, suppressed: set[Ref]) -> list[frozenset[Ref]]:
         """Candidate sets of cells to suppress with `target`, cheapest first (deterministic)."""
@@ -256,18 +264,25 @@ class _System:
 def _suppress(system: _System) -> set[Ref] | int:
     """The suppressed counts, or what to withhold: a table's original index (≥ 0) or -(question position + 1)."""
     suppressed = {r for r in system.refs if system.value[r] in SMALL}
-    safe: set[Ref] = set()
+    safe: set[Ref] = set()  # shown to have another feasible value (still so when more is suppressed)
     while True:
         target = None
-        for ref in sorted(suppressed - safe):
-            if not system.protected(ref, suppressed):
-                target = ref
-                break
-            safe.add(ref)
+        for ref in sorted(suppressed):
+            if ref not in safe:
+                moved = system.witness(ref, suppressed)
+                if not moved:
+                    target = ref
+                    break
+                safe |= moved
         if target is None:
             return suppressed
+        chosen: frozenset[Ref] | None = None
         moves = system.moves(target, suppressed)
-        chosen = next((m for m in moves if system.protected(target, suppressed | m)), None)
+        for move in moves:
+            moved = system.witness(target, suppressed | move)
+            if moved:
+                chosen, safe = move, safe | moved
+                break
         if chosen is None:  # no single move protects it: take the cheapest cycle and look again
             chosen = next((m for m in moves if len(m) > 1), None)
         if chosen is None:

@@ -107,8 +107,10 @@ def compute(
     system (`disclosure.protect`); a cross-tab whose questions are not both required single choice or banded number
     questions answered by every group, or that cannot be protected, is withheld (`published=False`). A date
     distribution lists only the years seen (so each is known to hold a group) and is withheld when that cannot be
-    protected. A cross-tab's row mean (column question a number) is given only where the row's total and all its
-    cells are published.
+    protected. A number question's mean and median are given only when none of its bands is suppressed (with its
+    bands' bounds they would narrow a suppressed band's count: e.g. answers 0, 0, 3 in bands 0-2 / 3-5 with mean
+    1.00 and median 0 leave only 2 / 1); likewise a cross-tab's row means (column question a number) only when
+    nothing in the table is suppressed.
     """
     from kyodo_info_hub.survey_stats_tables import Tabulation
 

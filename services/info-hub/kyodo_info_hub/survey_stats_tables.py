@@ -155,6 +155,9 @@ class Tabulation:
             crosstabs=[self.crosstab(r, c, published.get((r, c)), protection) for r, c in self.pairs],
         )
 
+    def numbers(self, key: str) -> list[Decimal]:
+        return [number(a[key]) for a in self.given[key]]
+
     def cross_counts(self, row: str, column: str) -> tuple[tuple[int, ...], ...]:
         table = [[0] * len(self.categories[column]) for _ in self.categories[row]]
         for i, j in zip(self.index[row], self.index[column], strict=True):
@@ -170,13 +173,14 @@ class Tabulation:
             counts = [sum(1 for a in self.given[q.key] if option in a[q.key]) for option in q.options]
             distribution = cells(counts, [mark_of(c) for c in counts], q.options, n)
             return QuestionStatistics(key=q.key, kind=q.kind, answers=n, published=True, distribution=distribution)
-        distribution = []
+        distribution, hidden = [], False
         if q.key in self.categories:
             marks = protection.distributions[q.key]
             if marks is None:
                 return withheld
-            distribution = cells(self.counts(q.key), marks, self.categories[q.key], n)
-        numbers = summary([number(a[q.key]) for a in self.given[q.key]]) if q.kind == "number" else None
+            distribution, hidden = cells(self.counts(q.key), marks, self.categories[q.key], n), any(marks)
+        # A mean or median over a suppressed band is suppressed (see `survey_stats.compute`).
+        numbers = summary(self.numbers(q.key)) if q.kind == "number" and not hidden else None
         return QuestionStatistics(
             key=q.key, kind=q.kind, answers=n, published=True, distribution=distribution, summary=numbers
         )
@@ -199,12 +203,13 @@ class Tabulation:
         rows, columns = self.categories[row], self.categories[column]
         row_counts, column_counts = self.counts(row), self.counts(column)
         means: list[str | None] | None = None
+        # Row means only for a table with nothing suppressed: a row's sum of values bounds its cells' counts.
         if self.specs[column].kind == "number":
+            hidden = any(row_marks) or any(column_marks) or any(any(r) for r in marks)
             means = []
             for i in range(len(rows)):
-                hidden = row_marks[i] is not None or any(marks[i]) or row_counts[i] == 0
                 values = [number(a[column]) for a, r in zip(self.answers, self.index[row], strict=True) if r == i]
-                means.append(None if hidden else summary(values).mean)
+                means.append(None if hidden or not values else summary(values).mean)
         return CrossTabulation(
             row=row,
             column=column,
