@@ -5,19 +5,20 @@ person's data (no registrant, no raiser, no member's evaluation: only what the c
 **Trainings (`trainings`)** follow the layout of the municipal standard dataset 「イベント一覧」 of the
 推奨データセット, now published as the 自治体標準オープンデータセット (デジタル庁,
 https://www.digital.go.jp/resources/open_data/municipal-standard-data-set-test), in its edition of 32 items:
-都道府県コード又は市区町村コード, NO, 都道府県名, 市区町村名, イベント名, イベント名_カナ, イベント名_英語,
-開始日, 終了日, 開始時間, 終了時間, 開始日時特記事項, 説明, 料金(基本), 料金(詳細), 連絡先名称, 連絡先電話番号,
+都道府県コード又は市区町村コード, NO, 都道府県名, 市区町村名, イベント名, イベント名_カナ, イベント名_英語, 開始日,
+終了日, 開始時間, 終了時間, 開始日時特記事項, 説明, 料金(基本), 料金(詳細), 連絡先名称, 連絡先電話番号,
 連絡先内線番号, 主催者, 場所名称, 住所, 方書, 緯度, 経度, アクセス方法, 駐車場情報, 定員, 参加申込終了日,
-参加申込終了時間, 参加申込方法, URL, 備考 — the layout municipal portals publish (e.g. 浜松市's 2026 event
-list) and readers parse (converters of it to the IMI core vocabulary's イベント型, FIWARE mappings). Its edition number (第n版) could not be read from the sources at
-hand, so none is claimed: the dataset names the layout by its items. Not followed: the later GIF-aligned items
-(全国地方公共団体コード, ID, 地方公共団体名, 所在地_連結表記, …), which could not be confirmed item by item, and the
-base registry catalogue's 51-item event data (名称, 開始時刻, 日時備考, …; registry-catalog.registries.digital.go.jp,
-group g1-000304). The standard's items come first, in its order, with its item names as CSV headers
-(`Column.header`); items the center does not keep are present and empty (イベント名_カナ, 料金, 電話番号, 住所, 方書,
-緯度・経度, アクセス方法, 駐車場情報). The portal's own columns follow (種別, 状態, 対象者, オンライン開催, 開始日時,
-終了日時, 更新日時). Only announced and cancelled trainings (a cancelled one says 中止 and why in 開始日時特記事項);
-never a draft, a registrant or an online link (`opendata_center_events`).
+参加申込終了時間, 参加申込方法, URL, 備考 — the layout municipal portals publish (e.g. 浜松市's 2026 event list) and
+readers parse (converters of it to the IMI core vocabulary's イベント型, FIWARE mappings). Its edition number
+(第n版) could not be read from the sources at hand, so none is claimed: the dataset names the layout by its items.
+Not followed: the later GIF-aligned items (全国地方公共団体コード, ID, 地方公共団体名, 所在地_連結表記, …), which
+could not be confirmed item by item, and the base registry catalogue's 51-item event data (名称, 開始時刻, 日時備考,
+…; registry-catalog.registries.digital.go.jp, group g1-000304). The standard's items come first, in its order, with
+its item names as CSV headers (`Column.header`); items the center does not keep are present and empty
+(イベント名_カナ, 料金, 電話番号, 住所, 方書, 緯度・経度, アクセス方法, 駐車場情報). The portal's own columns follow
+(種別, 状態, 対象者, オンライン開催, 開始日時, 終了日時, 更新日時). Only announced and cancelled trainings (a
+cancelled one says 中止 and why in 開始日時特記事項); never a draft, a registrant or an online link
+(`opendata_center_events`).
 
 **Coordination figures (`coordination-figures`)**: the published monthly figures in long form — one row per month,
 measure and category (a field of activity already reduced to the directory's labels in cells of three or more, else
