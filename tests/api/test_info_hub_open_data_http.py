@@ -251,7 +251,11 @@ async def test_each_dataset_has_a_dictionary_naming_every_column_in_japanese_and
 async def test_an_unknown_dataset_is_refused_in_japanese_and_english(info_hub: Platform) -> None:
     for url in ("/open-data/datasets/nothing", "/open-data/datasets/nothing.csv", "/open-data/datasets/nothing.json"):
         refused = (await get(info_hub, url, 404)).json()
-        assert refused["code"] == "not_found", refused
+        assert (refused["code"], refused["title_ja"], refused["title_en"]) == (
+            "not_found",
+            "データセットが見つかりません",
+            "Dataset not found",
+        )
 
 
 async def test_the_calls_and_results_feeds_parse_back_with_their_entries(info_hub: Platform) -> None:
