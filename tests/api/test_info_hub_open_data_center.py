@@ -116,6 +116,13 @@ async def test_trainings_are_an_event_list_in_the_standard_layout_without_drafts
     first = await announced(p, plan(timedelta(days=10), title_ja="-市民活動入門"))
     online = await announced(p, plan(timedelta(days=11), place=None, online_url="https://meet.example/room-4821"))
     await drafted(p, plan(timedelta(days=9), title_ja="下書きの講座"))
+    dropped = await drafted(p, plan(timedelta(days=8), title_ja="下書きのまま中止"))
+    dropped_off = await hub.post(
+        f"/trainings/{dropped['id']}/cancellation",
+        json={"reason_ja": "取りやめ"},
+        headers={**p.token(*CENTER), "If-Match": f'"{dropped["version"]}"'},
+    )
+    assert dropped_off.status_code == 200, dropped_off.text
     called_off = await announced(p, plan(timedelta(days=12), kind="course"))
     cancelled = await hub.post(
         f"/trainings/{called_off['id']}/cancellation",
@@ -160,7 +167,7 @@ async def test_trainings_are_an_event_list_in_the_standard_layout_without_drafts
     )
     assert "meet.example" not in text
     assert "staff-canary" not in text
-    assert "下書き" not in text
+    assert "下書き" not in text, "neither a draft nor a draft cancelled before it was announced"
 
     items = await records(p, "trainings")
     assert [i["no"] for i in items] == [r["NO"] for r in rows]
