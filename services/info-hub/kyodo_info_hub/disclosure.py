@@ -10,13 +10,17 @@ cross-tab, so several cross-tabs sharing a question share those margins).
 - Secondary suppression: for every suppressed count, the set of non-negative integer values consistent with
   everything published (the other counts, every total, the linked tables) must hold at least two values. This is
   checked exactly, on the whole linked system at once: integer bounds by `scipy.optimize.milp` (HiGHS), minimising
-  and maximising the cell. While a suppressed cell is not protected, the cheapest move that protects it is added
-  (a single non-zero published cell, or a rectangle of the table's cells and margins, or for a margin a second
-  category with a pair of cells in each linked table; cheapest = fewest groups hidden, then fewest cells, then the
-  table's order), and the check runs again. Suppressing more never unprotects a cell, so this ends.
-- A cross-tab that cannot be protected that way is withheld entirely and the whole system is protected again
-  without it (always safe). A distribution whose categories are listed only when seen (`present`: e.g. the years
-  of a date question, each then known to hold at least one group) that cannot be protected is withheld too.
+  and maximising the cell (a solution that moves the cell also shows every other count it moves protected).
+  While a suppressed cell is not protected, the cheapest move that protects it is added: a single non-zero
+  published count sharing a total with it, or a cycle through it in a table's grid of cells and margins (every
+  rectangle, and the cheapest cycle found by Dijkstra), or for a margin another category of its question joined
+  to it by the cheapest path in every table sharing the question; cheapest = fewest groups newly hidden, then
+  fewest cells, then the tables' order. When no move alone protects it, the cheapest cycle is added anyway and
+  the check runs again. Suppressing more never unprotects a cell, so this ends.
+- A cross-tab that still cannot be protected is withheld entirely and the whole system is protected again
+  without it (always safe). A distribution that cannot be protected on its own (fewer than 3 answers, or
+  categories listed only when seen, `present`: e.g. the years of a date question, each then known to hold at
+  least one group) is withheld too.
 
 Worked example: the one-way distribution (5, 2, 0, 4) of 11 answers. The 2 is primary; alone it would be
 11 - 5 - 0 - 4 = 2, so the smallest non-zero published count, 4, is suppressed too (secondary): then each of the
@@ -67,8 +71,7 @@ def protect(
     tables = list(range(len(crosstabs)))
     keys = list(distributions)
     while True:
-        dists = {k: tuple(distributions[k]) for k in keys}
-        system = _System(dists, [(t, crosstabs[t]) for t in tables], present)
+        system = _System({k: tuple(distributions[k]) for k in keys}, [(t, crosstabs[t]) for t in tables], present)
         outcome = _suppress(system)
         if isinstance(outcome, set):
             return _marked(system, outcome, distributions, crosstabs)
@@ -94,9 +97,8 @@ def _marked(
 
 
 def _validate(distributions: Mapping[str, Sequence[int]], crosstabs: Sequence[CrossTab]) -> None:
-    for key, counts in distributions.items():
-        if any(c < 0 for c in counts):
-            raise ValueError(f"negative count in {key}")
+    if any(c < 0 for counts in distributions.values() for c in counts):
+        raise ValueError("a count is negative")
     for tab in crosstabs:
         if tab.row == tab.column or tab.row not in distributions or tab.column not in distributions or not tab.cells:
             raise ValueError(f"cross-tab {tab.row} × {tab.column}: two distinct distributed questions needed")
