@@ -374,6 +374,11 @@ async def test_an_evaluation_report_is_a_row_with_its_exact_and_decimal_mean_and
     )
     assert "委員のコメント7f3e" not in text
     assert (await records(p, "evaluation-reports"))[0]["overall_mean_value"] == 4.14
+    _, means, _, text = await exported(p, "evaluation-criterion-means")
+    assert [(m["project_id"], m["criterion"], m["criterion_ja"], m["mean"], m["mean_value"]) for m in means] == [
+        (str(project_id), "achievement", "目標の達成度", "29/7", "4.14")
+    ]
+    assert "委員のコメント7f3e" not in text
 
 
 async def test_a_past_months_figures_published_by_a_coordinator_are_rows_of_measures(info_hub: Platform) -> None:

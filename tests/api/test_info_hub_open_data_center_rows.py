@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from kyodo_info_hub.opendata import Dataset
-from kyodo_info_hub.opendata_center import FIGURES, figure_rows, mean_value
+from kyodo_info_hub.opendata_center import CRITERION_MEANS, FIGURES, criterion_rows, figure_rows, mean_value
 from kyodo_info_hub.opendata_center_events import Publisher, event_row, trainings
 from kyodo_info_hub.opendata_register import REGISTER, register_row
 from kyodo_info_hub.opendata_survey import SURVEY_STATISTICS, survey_rows
@@ -130,6 +130,25 @@ def test_an_exact_mean_is_given_to_two_places_rounding_half_up() -> None:
         Decimal("1.13"),
         Decimal("4.00"),
     )
+
+
+def test_a_reports_criteria_give_one_mean_each_in_their_order_and_an_unrated_one_none() -> None:
+    body = {
+        "criteria": [
+            {"key": "reach", "name_ja": "広がり"},
+            {"key": "achievement", "name_ja": "達成度", "name_en": "A"},
+        ],
+        "criterion_means": {"achievement": "9/8"},
+        "comments": {"achievement": ["委員の言葉"]},
+    }
+    rows = [named(CRITERION_MEANS, r) for r in criterion_rows("p1", "2028-06-01T03:00:00+00:00", body)]
+    # 9/8 = 1.125 → 1.13; "reach" has no mean (no counted member rated it).
+    assert [(r["criterion"], r["criterion_en"], r["mean"], r["mean_value"]) for r in rows] == [
+        ("reach", None, None, None),
+        ("achievement", "A", "9/8", Decimal("1.13")),
+    ]
+    assert rows[0]["published_at"] == datetime(2028, 6, 1, 12, 0, tzinfo=TOKYO)
+    assert "委員の言葉" not in repr(rows)
 
 
 def test_a_register_decision_is_one_flat_row_with_its_forms_in_both_languages() -> None:

@@ -40,7 +40,14 @@ PROBLEM = "相談内容の検査文7f3e"
 FREE_FIELD = "自由記述の分野7f3e"
 INVITED = "駅前検査の会7f3e"
 FREE_TEXT = "センターへの自由記述検査7f3e"
-MINE = ("trainings", "coordination-figures", "evaluation-reports", "screening-register", "survey-statistics")
+MINE = (
+    "trainings",
+    "coordination-figures",
+    "evaluation-reports",
+    "evaluation-criterion-means",
+    "screening-register",
+    "survey-statistics",
+)
 CANARIES = [
     *REPRESENTATIVE.values(),
     *CONTACT.values(),

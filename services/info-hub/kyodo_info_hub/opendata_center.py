@@ -25,8 +25,9 @@ measure and category (a field of activity already reduced to the directory's lab
 その他, by `cases_figures`), so months with different fields share one header.
 
 **Evaluation reports (`evaluation-reports`)**: one row per published report: the project, group and department,
-the recommendation, the overall mean (exact fraction and decimal), recusals and reasons — never a member's
-evaluation, comment or self-evaluation.
+the recommendation, the overall mean (exact fraction and decimal), recusals and reasons; and
+(`evaluation-criterion-means`) each report's mean per criterion — never a member's evaluation, comment or
+self-evaluation.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from kyodo_info_hub.settings import InfoHubSettings
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.store.db import Database
 
-__all__ = ["FIGURES", "REPORTS", "STANDARD_EVENTS", "datasets"]
+__all__ = ["CRITERION_MEANS", "FIGURES", "REPORTS", "STANDARD_EVENTS", "datasets"]
 
 
 def _at(text: str) -> datetime:
@@ -178,6 +179,48 @@ REPORTS = Dataset(
 )
 
 
+def criterion_rows(project_id: str, published_at: str, body: dict[str, Any]) -> Iterator[list[Any]]:
+    """A report's mean per criterion, in its criteria's order (a criterion no counted member rated has no mean)."""
+    means: dict[str, str] = body.get("criterion_means", {})
+    at = _at(published_at)
+    for criterion in body.get("criteria", []):
+        mean = means.get(criterion["key"])
+        value = mean_value(mean) if mean else None
+        yield [project_id, criterion["key"], criterion["name_ja"], criterion.get("name_en"), mean, value, at]
+
+
+def _criterion_rows(db: Database) -> Iterator[Sequence[Any]]:
+    for project_id, published_at, body in read_in_batches(
+        db, select="project_id, published_at, body", table="evaluation_reports", key=("published_at", "project_id")
+    ):
+        yield from criterion_rows(str(project_id), str(published_at), json.loads(str(body)))
+
+
+CRITERION_MEANS = Dataset(
+    name="evaluation-criterion-means",
+    title_ja="協働事業の評価結果（評価項目別の平均）",
+    title_en="Evaluation reports: the mean of each criterion",
+    description_ja="公表された評価結果の評価項目ごとの平均（委員の評価の平均のみ。個々の委員の点数・コメントは含まない）。",
+    description_en="Each published report's mean per evaluation criterion (no member's points or comments).",
+    columns=(
+        Column(
+            "project_id",
+            "uuid",
+            "協働事業の識別子（evaluation-reports を参照）",
+            "The project (see evaluation-reports)",
+        ),
+        Column("criterion", "string", "評価項目のキー", "The criterion's key"),
+        Column("criterion_ja", "string", "評価項目", "The criterion"),
+        Column("criterion_en", "string", "評価項目（英語）", "The criterion in English"),
+        Column("mean", "string", "平均（厳密な分数 n/d）", "Mean, exact fraction n/d"),
+        Column("mean_value", "number", "平均（小数第2位、四捨五入）", "Mean, 2 dp half up"),
+        Column("published_at", "datetime", "公表日時", "Published at"),
+    ),
+    rows=_criterion_rows,
+    sources=(stream("evaluation"),),
+)
+
+
 def datasets(settings: InfoHubSettings) -> tuple[Dataset, ...]:
     """The center's datasets; the event list names the municipality and the portal from the settings."""
-    return (trainings(publisher_of(settings)), FIGURES, REPORTS)
+    return (trainings(publisher_of(settings)), FIGURES, REPORTS, CRITERION_MEANS)
