@@ -55,15 +55,17 @@ class QuestionStatistics(BaseModel):
     kind: Kind
     answers: int = Field(description="How many groups answered the question (always published).")
     published: bool = Field(
-        description="False for free text (never published) and for a question with fewer than 3 answers: then "
-        "only `answers` is given."
+        description="False for free text (never published), for a question with fewer than 3 answers, and for a "
+        "date question whose years cannot be protected: then only `answers` is given."
     )
     distribution: list[Cell] = Field(
         default_factory=list,
         description="single: per option; multiple: per option (each a share of the answers; they do not sum); "
         "number: per band; date: per calendar year.",
     )
-    summary: NumberSummary | None = Field(default=None, description="For a number question.")
+    summary: NumberSummary | None = Field(
+        default=None, description="For a number question; null when one of its bands is suppressed."
+    )
 
 
 class CrossTabulation(BaseModel):
@@ -79,7 +81,7 @@ class CrossTabulation(BaseModel):
     row_means: list[str | None] | None = Field(
         default=None,
         description="When the column question is a number: its mean over each row's groups (two decimal places); "
-        "null where the row's total is suppressed.",
+        "all null when anything in the table is suppressed, null for an empty row.",
     )
 
 
