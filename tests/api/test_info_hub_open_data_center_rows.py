@@ -54,6 +54,13 @@ def test_the_event_list_begins_with_the_standards_32_items_in_its_order_as_csv_h
     assert "イベント一覧" in str(trainings(WHO).standard)
 
 
+def test_a_changed_setting_the_event_list_reads_changes_its_fingerprint_and_only_then() -> None:
+    same, moved = Publisher(public_url="https://portal.example/"), Publisher(public_url="https://other.example/")
+    assert trainings(WHO).fingerprint == trainings(same).fingerprint
+    assert trainings(WHO).fingerprint != trainings(moved).fingerprint
+    assert trainings(WHO).fingerprint != trainings(Publisher(municipality_code="131016")).fingerprint
+
+
 def test_a_cancelled_online_training_is_a_row_in_tokyo_time_saying_why_it_was_cancelled() -> None:
     record = {
         "id": "11111111-1111-4111-8111-111111111111",
