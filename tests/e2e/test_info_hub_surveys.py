@@ -80,12 +80,16 @@ async def test_a_survey_opens_is_answered_reminded_and_closes_publishing_protect
         draft = await put_answer(p, sid, g[0], {"field": "kids"}, submit=False, who=("rep-1", "group"))
         assert (draft.status_code, draft.json()["status"]) == (200, "draft"), draft.text
         plans: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
-            (g[0], {"who": ("rep-1", "group")}, answer(5, "welfare", needs=["place"], comment="会議室が使いやすい")),
-            (g[1], {"who": ("rep-2", "group")}, answer(12, "welfare", needs=["place", "money"])),
-            (g[2], {"who": ("rep-3", "group")}, answer(25, "welfare", needs=["place"])),
+            (
+                g[0],
+                {"who": ("rep-1", "group")},
+                answer(5, "welfare", needs=["place"], volunteers=2, comment="会議室が使いやすい"),
+            ),
+            (g[1], {"who": ("rep-2", "group")}, answer(12, "welfare", needs=["place", "money"], volunteers=4)),
+            (g[2], {"who": ("rep-3", "group")}, answer(25, "welfare", needs=["place"], volunteers=6)),
             (g[3], {"who": ("rep-4", "group")}, answer(30, "kids")),
             (g[3], {"who": ("rep-4", "group")}, answer(40, "kids")),  # resubmitted: this one counts
-            (inv, {"token": token}, answer("8", "kids", needs=["place"])),
+            (inv, {"token": token}, answer("8", "kids", needs=["place"], volunteers="9")),
         ]
         for respondent, how, values in plans:
             sent = await put_answer(p, sid, respondent, values, **how)
@@ -125,12 +129,14 @@ async def test_a_survey_opens_is_answered_reminded_and_closes_publishing_protect
         assert (cells["field"]["kids"]["count"], cells["field"]["kids"]["suppressed"]) == (None, "primary")
         assert (cells["field"]["welfare"]["count"], cells["field"]["welfare"]["suppressed"]) == (None, "secondary")
         assert (cells["field"]["town"]["count"], cells["field"]["town"]["percent"]) == (0, "0.0")
-        # members: bands 0-9 (5, 8), 10-29 (12, 25), 30+ (40): every band primary; the mean 90 / 5 and the median
-        # over all five answers are published (five answers).
+        # members: bands 0-9 (5, 8), 10-29 (12, 25), 30+ (40): every band primary, so neither mean nor median (they
+        # would narrow a suppressed count). volunteers (no bands; four answered 2, 4, 6, 9): mean 21 / 4 = 5.25,
+        # median (4 + 6) / 2 = 5.
         assert {k: c["suppressed"] for k, c in cells["members"].items()} == dict.fromkeys(
             ["0-9", "10-29", "30+"], "primary"
         )
-        assert q["members"]["summary"] == {"mean": "18.00", "median": "12"}
+        assert (q["members"]["answers"], q["members"]["summary"]) == (5, None)
+        assert (q["volunteers"]["answers"], q["volunteers"]["summary"]) == (4, {"mean": "5.25", "median": "5"})
         # needs (four answered): place 4 of 4, money 1 (primary), people 0.
         assert (q["needs"]["answers"], cells["needs"]["place"]["count"], cells["needs"]["place"]["percent"]) == (
             4,
@@ -155,8 +161,8 @@ async def test_a_survey_opens_is_answered_reminded_and_closes_publishing_protect
         assert "会議室" not in str(stream)  # answers never leave info-hub
 
         async def history() -> list[dict[str, Any]] | None:
-            items: list[dict[str, Any]] = (await hub(p).get("/survey-questions/members/history")).json()["items"]
+            items: list[dict[str, Any]] = (await hub(p).get("/survey-questions/volunteers/history")).json()["items"]
             return items or None
 
         years = await eventually(history, timeout=20)
-        assert [(y["fiscal_year"], y["statistics"]["summary"]["mean"]) for y in years] == [(2026, "18.00")]
+        assert [(y["fiscal_year"], y["statistics"]["summary"]["mean"]) for y in years] == [(2026, "5.25")]

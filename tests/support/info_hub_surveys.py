@@ -21,7 +21,7 @@ def hub(p: Platform) -> httpx.AsyncClient:
 
 
 def questionnaire(now: datetime | None = None, **changes: Any) -> dict[str, Any]:
-    """Five questions in two sections, opening in a day and closing ten days later, a reminder three days before the
+    """Six questions in two sections, opening in a day and closing ten days later, a reminder three days before the
     close; the field × members cross-tabulation."""
     start = (now or datetime.now(TOKYO)).astimezone(TOKYO).replace(microsecond=0) + timedelta(days=1)
     body: dict[str, Any] = {
@@ -71,6 +71,14 @@ def questionnaire(now: datetime | None = None, **changes: Any) -> dict[str, Any]
                 ],
             },
             {"key": "founded", "section": "basic", "kind": "date", "text_ja": "設立日"},
+            {
+                "key": "volunteers",
+                "section": "activity",
+                "kind": "number",
+                "text_ja": "月あたりのボランティア参加者数",
+                "unit_ja": "人",
+                "min": 0,
+            },
             {"key": "comment", "section": "activity", "kind": "text", "text_ja": "センターへの意見"},
         ],
         "targets": {"fields": [], "areas": []},
