@@ -108,6 +108,15 @@ def test_registration_needs_the_window_the_audience_and_an_announced_training() 
     refused("registration_closed", lambda: t.register("r", citizen, START.isoformat(), TRACE))
 
 
+def test_a_draft_is_not_cancelled_so_no_plan_nobody_was_told_about_reaches_the_public_list() -> None:
+    draft = Training("course", plan(), BEFORE, TRACE)
+    refused("training_not_announced", lambda: draft.cancel("中止", None, BEFORE, TRACE))
+    assert (draft.status, draft.cancelled) == (Status.DRAFT, None)
+    t = announced()
+    t.cancel("中止", None, BEFORE, TRACE)
+    assert t.status == Status.CANCELLED
+
+
 def test_after_the_start_no_cancellation_and_attendance_names_only_seated_registrations() -> None:
     t = announced()
     for i in range(3):

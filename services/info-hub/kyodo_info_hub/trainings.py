@@ -129,6 +129,10 @@ class Training(Aggregate):
 
     def cancel(self, reason_ja: str, reason_en: str | None, now: str, trace: dict[str, str]) -> None:
         self._not_cancelled()
+        # Only what was announced is cancelled (publicly, with its reason); a draft simply stays unannounced. A
+        # cancelled draft would be listed beside announced trainings as a plan nobody was ever told about.
+        if self.status == Status.DRAFT:
+            raise Refusal("training_not_announced", state=self.status.value)
         if _at(now) >= _at(self.plan["starts_at"]):
             raise Refusal("training_started")
         self._cancelled(reason_ja, reason_en, now, trace)
