@@ -24,6 +24,7 @@ DOMAIN_MODULES = [
     "kyodo_info_hub.trainings",
     "kyodo_info_hub.trainings_plan",
     "kyodo_info_hub.cases",
+    "kyodo_info_hub.disclosure",
     "kyodo_info_hub.surveys",
     "kyodo_info_hub.survey_answers",
     "kyodo_info_hub.survey_questionnaire",
