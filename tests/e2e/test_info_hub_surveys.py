@@ -48,7 +48,11 @@ async def test_a_survey_opens_is_answered_reminded_and_closes_publishing_protect
     backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
 ) -> None:
     async with platform(hub_settings(backend, nats_url, bus_namespace, issuer), issuer) as p:
-        g = [await group(p, f"rep-{i}", f"本町の会{i}", ["福祉"], "本町") for i in range(1, 6)]
+        # Group 2 answers by its contact (連絡担当者), the others by their representatives.
+        g = [
+            await group(p, f"rep-{i}", f"本町の会{i}", ["福祉"], "本町", contact="contact-2" if i == 2 else None)
+            for i in range(1, 6)
+        ]
         west = await group(p, "rep-w", "西町の会", ["福祉"], "西町")
         body = questionnaire(targets={"fields": [], "areas": ["本町"]})
         survey = await drafted(p, body)
@@ -85,7 +89,7 @@ async def test_a_survey_opens_is_answered_reminded_and_closes_publishing_protect
                 {"who": ("rep-1", "group")},
                 answer(5, "welfare", needs=["place"], volunteers=2, comment="会議室が使いやすい"),
             ),
-            (g[1], {"who": ("rep-2", "group")}, answer(12, "welfare", needs=["place", "money"], volunteers=4)),
+            (g[1], {"who": ("contact-2", "group")}, answer(12, "welfare", needs=["place", "money"], volunteers=4)),
             (g[2], {"who": ("rep-3", "group")}, answer(25, "welfare", needs=["place"], volunteers=6)),
             (g[3], {"who": ("rep-4", "group")}, answer(30, "kids")),
             (g[3], {"who": ("rep-4", "group")}, answer(40, "kids")),  # resubmitted: this one counts
