@@ -22,7 +22,8 @@ from kyodo_shared.domain.refusals import Refusal
 ATTEMPTS = 10
 
 
-def _reader(actor: Actor | None) -> bool:
+def restricted_reader(actor: Actor | None) -> bool:
+    """Coordinators and auditors: who reads answers, invitations and drafts."""
     return actor is not None and (actor.has(Role.COORDINATOR) or actor.has(Role.AUDITOR))
 
 
@@ -79,7 +80,7 @@ class SurveyAnswering(InfoHubBase):
 
     def read_answer(self, actor: Actor | None, token: str | None, survey_id: UUID, respondent: str) -> Answer:
         """The group's own answer (its people or its token), or any answer for coordinators and auditors."""
-        if not (token is None and _reader(actor)):
+        if not (token is None and restricted_reader(actor)):
             self._respondent(actor, token, survey_id, respondent)
         survey = self._get(survey_id, Survey, "survey_not_found")
         if survey.status == Status.DRAFT:
@@ -91,7 +92,7 @@ class SurveyAnswering(InfoHubBase):
 
     def answers(self, actor: Actor | None, survey_id: UUID, offset: int, limit: int) -> tuple[list[Any], int]:
         """Every target's answer (or none yet), in the target set's order: coordinators and auditors only."""
-        if not _reader(actor):
+        if not restricted_reader(actor):
             raise Refusal("survey_restricted")
         survey = self._get(survey_id, Survey, "survey_not_found")
         page = survey.targets[offset : offset + limit]

@@ -16,11 +16,11 @@ from uuid import UUID, uuid4
 import structlog
 from eventsourcing.persistence import IntegrityError
 
-from kyodo_info_hub.survey_answering import SurveyAnswering
+from kyodo_info_hub.survey_answering import SurveyAnswering, restricted_reader
 from kyodo_info_hub.survey_closing import statistics_of
 from kyodo_info_hub.survey_questionnaire import check_questionnaire
 from kyodo_info_hub.surveys import Status, Survey
-from kyodo_shared.domain.actors import Actor, Role
+from kyodo_shared.domain.actors import Actor
 from kyodo_shared.domain.refusals import Expected, Refusal, check_version
 from kyodo_shared.tasks.timers import Action, Timer
 
@@ -133,7 +133,7 @@ class SurveyCommands(SurveyAnswering):
     def read_survey(self, actor: Actor | None, survey_id: UUID) -> Survey:
         """Announced, open, closed and cancelled surveys are public; a draft is the center's (others: none)."""
         survey = self._get(survey_id, Survey, "survey_not_found")
-        if survey.status == Status.DRAFT and not _restricted_reader(actor):
+        if survey.status == Status.DRAFT and not restricted_reader(actor):
             raise Refusal("survey_not_found")
         return survey
 
@@ -148,7 +148,7 @@ class SurveyCommands(SurveyAnswering):
 
     def invitations(self, actor: Actor | None, survey_id: UUID) -> list[dict[str, Any]]:
         """The invited groups' names: coordinators and auditors only."""
-        if not _restricted_reader(actor):
+        if not restricted_reader(actor):
             raise Refusal("survey_restricted")
         survey = self._get(survey_id, Survey, "survey_not_found")
         return [
@@ -213,7 +213,3 @@ class SurveyCommands(SurveyAnswering):
         if closed:
             log.info("survey_closed", survey_id=str(survey_id))
         return closed
-
-
-def _restricted_reader(actor: Actor | None) -> bool:
-    return actor is not None and (actor.has(Role.COORDINATOR) or actor.has(Role.AUDITOR))
