@@ -9,108 +9,15 @@ from typing import Any
 
 import pytest
 
-from kyodo_info_hub.survey_answers import Answer, answer_id
-from kyodo_info_hub.survey_questionnaire import check_answer, check_questionnaire
+from kyodo_info_hub.survey_questionnaire import check_questionnaire
 from kyodo_info_hub.surveys import Status, Survey
 from kyodo_shared.domain.refusals import Refusal
 
+from support.info_hub_surveys import CLOSES, OPENS
+from support.info_hub_surveys import stored_questionnaire as q
+
 T = {"correlation_id": "c", "causation_id": "c", "actor": "coord-1"}
-OPENS, CLOSES = "2026-06-01T09:00:00+09:00", "2026-06-30T17:00:00+09:00"
 BEFORE, DURING, AFTER = "2026-05-20T10:00:00+09:00", "2026-06-10T10:00:00+09:00", "2026-06-30T17:00:00+09:00"
-
-
-def q(**changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "title_ja": "実態調査",
-        "title_en": None,
-        "fiscal_year": 2026,
-        "sections": [{"key": "basic", "title_ja": "基本", "title_en": None}],
-        "questions": [
-            {
-                "key": "members",
-                "section": "basic",
-                "kind": "number",
-                "required": True,
-                "text_ja": "会員数",
-                "text_en": None,
-                "options": [],
-                "unit_ja": "人",
-                "unit_en": None,
-                "min": "0",
-                "max": "500",
-                "bands": ["0", "10", "30"],
-            },
-            {
-                "key": "field",
-                "section": "basic",
-                "kind": "single",
-                "required": True,
-                "text_ja": "分野",
-                "text_en": None,
-                "options": [
-                    {"key": "a", "label_ja": "A", "label_en": None},
-                    {"key": "b", "label_ja": "B", "label_en": None},
-                ],
-                "unit_ja": None,
-                "unit_en": None,
-                "min": None,
-                "max": None,
-                "bands": [],
-            },
-            {
-                "key": "needs",
-                "section": "basic",
-                "kind": "multiple",
-                "required": False,
-                "text_ja": "課題",
-                "text_en": None,
-                "options": [
-                    {"key": "x", "label_ja": "X", "label_en": None},
-                    {"key": "y", "label_ja": "Y", "label_en": None},
-                ],
-                "unit_ja": None,
-                "unit_en": None,
-                "min": None,
-                "max": None,
-                "bands": [],
-            },
-            {
-                "key": "founded",
-                "section": "basic",
-                "kind": "date",
-                "required": False,
-                "text_ja": "設立日",
-                "text_en": None,
-                "options": [],
-                "unit_ja": None,
-                "unit_en": None,
-                "min": None,
-                "max": None,
-                "bands": [],
-            },
-            {
-                "key": "comment",
-                "section": "basic",
-                "kind": "text",
-                "required": False,
-                "text_ja": "意見",
-                "text_en": None,
-                "options": [],
-                "unit_ja": None,
-                "unit_en": None,
-                "min": None,
-                "max": None,
-                "bands": [],
-            },
-        ],
-        "targets": {"fields": [], "areas": []},
-        "crosstabs": [["field", "members"]],
-        "opens_at": OPENS,
-        "closes_at": CLOSES,
-        "reminder_days": [3],
-    }
-    body.update(changes)
-    return body
 
 
 def refused(code: str, field: str, rule: str) -> Any:
@@ -245,58 +152,6 @@ def test_the_close_records_the_statistics_only_at_or_after_the_closing_time() ->
     with pytest.raises(Refusal) as e:
         s.cancel("中止", None, AFTER, T)
     assert e.value.code == "survey_closed"
-
-
-def test_an_answer_is_normalized_against_the_questionnaire() -> None:
-    values = {"members": 12, "field": "a", "needs": ["y", "x"], "founded": "2019-04-01", "comment": "", "x": None}
-    with pytest.raises(Refusal) as e:
-        check_answer(q(), values, complete=False)
-    refused("invalid_answer", "answers.x", "answer_unknown_question")(e)
-    del values["x"]
-    assert check_answer(q(), values, complete=True) == {
-        "members": "12",
-        "field": "a",
-        "needs": ["x", "y"],  # the questionnaire's order
-        "founded": "2019-04-01",
-    }
-
-
-@pytest.mark.parametrize(
-    ("values", "field", "rule"),
-    [
-        ({"field": "a"}, "answers.members", "answer_required"),
-        ({"members": 3, "field": "c"}, "answers.field", "answer_option_unknown"),
-        ({"members": 3, "field": "a", "needs": ["x", "x"]}, "answers.needs", "answer_option_repeated"),
-        ({"members": "many", "field": "a"}, "answers.members", "answer_number_invalid"),
-        ({"members": True, "field": "a"}, "answers.members", "answer_number_invalid"),
-        ({"members": 501, "field": "a"}, "answers.members", "answer_number_range"),
-        ({"members": 3, "field": "a", "founded": "2019-02-30"}, "answers.founded", "answer_date_invalid"),
-        ({"members": 3, "field": "a", "comment": "x" * 5001}, "answers.comment", "answer_text_invalid"),
-    ],
-)
-def test_a_submission_breaking_a_rule_is_refused_naming_the_question(
-    values: dict[str, Any], field: str, rule: str
-) -> None:
-    with pytest.raises(Refusal) as e:
-        check_answer(q(), values, complete=True)
-    refused("invalid_answer", field, rule)(e)
-
-
-def test_a_draft_may_leave_required_questions_for_later() -> None:
-    assert check_answer(q(), {"field": "b"}, complete=False) == {"field": "b"}
-
-
-def test_one_answer_per_survey_and_respondent_drafted_submitted_and_revised() -> None:
-    a = Answer("s-1", "g-1", {"field": "a"}, DURING, T)
-    assert a.id == answer_id("s-1", "g-1") != answer_id("s-1", "g-2")
-    assert a.status == "draft"
-    a.submit({"field": "a", "members": "3"}, DURING, T)
-    assert (a.status, a.submissions) == ("submitted", 1)
-    a.save_draft({"field": "b", "members": "3"}, DURING, T)
-    assert a.status == "revising"
-    assert a.submitted == {"field": "a", "members": "3"}  # what counts at the close until resubmitted
-    a.submit({"field": "b", "members": "3"}, DURING, T)
-    assert (a.status, a.submissions, a.submitted) == ("submitted", 2, {"field": "b", "members": "3"})
 
 
 def test_a_survey_whose_closing_time_has_passed_cannot_be_announced() -> None:

@@ -142,3 +142,102 @@ async def survey_status(p: Platform, survey_id: str) -> str:
     found = await hub(p).get(f"/surveys/{survey_id}", headers=center(p))
     assert found.status_code == 200, found.text
     return str(found.json()["status"])
+
+
+OPENS, CLOSES = "2026-06-01T09:00:00+09:00", "2026-06-30T17:00:00+09:00"
+
+
+def stored_questionnaire(**changes: Any) -> dict[str, Any]:
+    """A questionnaire as the Survey aggregate keeps it (numbers as decimal strings, every field present), for
+    domain tests: opening OPENS, closing CLOSES, the field × members cross-tab."""
+    body: dict[str, Any] = {
+        "title_ja": "実態調査",
+        "title_en": None,
+        "fiscal_year": 2026,
+        "sections": [{"key": "basic", "title_ja": "基本", "title_en": None}],
+        "questions": [
+            {
+                "key": "members",
+                "section": "basic",
+                "kind": "number",
+                "required": True,
+                "text_ja": "会員数",
+                "text_en": None,
+                "options": [],
+                "unit_ja": "人",
+                "unit_en": None,
+                "min": "0",
+                "max": "500",
+                "bands": ["0", "10", "30"],
+            },
+            {
+                "key": "field",
+                "section": "basic",
+                "kind": "single",
+                "required": True,
+                "text_ja": "分野",
+                "text_en": None,
+                "options": [
+                    {"key": "a", "label_ja": "A", "label_en": None},
+                    {"key": "b", "label_ja": "B", "label_en": None},
+                ],
+                "unit_ja": None,
+                "unit_en": None,
+                "min": None,
+                "max": None,
+                "bands": [],
+            },
+            {
+                "key": "needs",
+                "section": "basic",
+                "kind": "multiple",
+                "required": False,
+                "text_ja": "課題",
+                "text_en": None,
+                "options": [
+                    {"key": "x", "label_ja": "X", "label_en": None},
+                    {"key": "y", "label_ja": "Y", "label_en": None},
+                ],
+                "unit_ja": None,
+                "unit_en": None,
+                "min": None,
+                "max": None,
+                "bands": [],
+            },
+            {
+                "key": "founded",
+                "section": "basic",
+                "kind": "date",
+                "required": False,
+                "text_ja": "設立日",
+                "text_en": None,
+                "options": [],
+                "unit_ja": None,
+                "unit_en": None,
+                "min": None,
+                "max": None,
+                "bands": [],
+            },
+            {
+                "key": "comment",
+                "section": "basic",
+                "kind": "text",
+                "required": False,
+                "text_ja": "意見",
+                "text_en": None,
+                "options": [],
+                "unit_ja": None,
+                "unit_en": None,
+                "min": None,
+                "max": None,
+                "bands": [],
+            },
+        ],
+        "targets": {"fields": [], "areas": []},
+        "crosstabs": [["field", "members"]],
+        "opens_at": OPENS,
+        "closes_at": CLOSES,
+        "reminder_days": [3],
+    }
+    body.update(changes)
+    return body
