@@ -1,6 +1,6 @@
-"""The Survey aggregate and a group's Answer, as plain Python: a questionnaire's rules (each refusal naming its
-field), the window's states, the target set snapshot at the opening, reminders naming who has not submitted, answers
-checked against the questionnaire, and the close recording only what it is given."""
+"""The Survey aggregate as plain Python: a questionnaire's rules (each refusal naming its field), the window's
+states, the target set snapshot at the opening, reminders naming who has not submitted, submissions only by targets
+while open, and the close recording only what it is given (answers: `test_info_hub_surveys_answers.py`)."""
 
 from __future__ import annotations
 
