@@ -1,7 +1,7 @@
 """`kyodo up --demo`: a real nats-server from the wheel, every service on SQLite, one base URL, clean Ctrl-C; the
 demo reaches every service (groups in the directory, an open call, screening decisions in the register, a
-collaboration project with its agreement concluded, the civic activity center's news, trainings, opinion exchange and
-coordination case)."""
+collaboration project with its agreement concluded, the civic activity center's news, trainings, opinion exchange,
+coordination case and its survey of groups)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -107,6 +109,7 @@ def test_kyodo_up_serves_the_demo_directory_and_stops_cleanly_on_ctrl_c(tmp_path
         assert len(concluded) == 1, (tmp_path / "up.log").read_text()[-2000:]
         assert (concluded[0]["source"], concluded[0]["status"]) == ("screening", "active")
         center_demo_is_seeded(f"http://127.0.0.1:{port}/api/info-hub", coordinator, deadline + 120)
+        survey_demo_is_seeded(f"http://127.0.0.1:{port}/api/info-hub", coordinator, deadline + 150)
     finally:
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=30)
@@ -148,6 +151,38 @@ def center_demo_is_seeded(hub: str, coordinator: dict[str, str], until: float) -
     case = httpx.get(f"{hub}/cases/{cases['items'][0]['case_id']}", headers=coordinator, timeout=2).json()
     assert (case["raiser_kind"], len(case["routings"])) == ("group", 1)
     assert "恋ヶ窪子育てネットワーク" in [s["name"] for s in case["suggestions"]]
+
+
+def survey_demo_is_seeded(hub: str, coordinator: dict[str, str], until: float) -> None:
+    """info-hub's survey demo: this fiscal year's 実態調査 announced and opened by its timer for the four registered
+    groups and one invited group; three answers submitted (one by the invited group's link), one draft, one not
+    started; answers restricted and statistics withheld until the close."""
+    today = datetime.now(ZoneInfo("Asia/Tokyo")).date()
+    surveys = _shown(f"{hub}/surveys", {}, until, lambda p: [s["status"] for s in p.get("items", [])] == ["open"])
+    assert surveys["total"] == 1, surveys
+    survey = surveys["items"][0]
+    assert survey["fiscal_year"] == (today.year if today.month >= 4 else today.year - 1)
+    assert (survey["targets_count"], survey["submitted_count"]) == (5, None)
+    assert survey["crosstabs"] == [["main_field", "members"]]
+    kinds = {q["key"]: q["kind"] for q in survey["questions"]}
+    assert {k: kinds[k] for k in ("main_field", "members", "founded_on")} == {
+        "main_field": "single",
+        "members": "number",
+        "founded_on": "date",
+    }
+    assert {"multiple", "text"} <= set(kinds.values())
+    assert survey["reminder_days"] == [7]
+    assert survey["opened_at"] is not None
+    survey_url = f"{hub}/surveys/{survey['id']}"
+    answers = _shown(
+        f"{survey_url}/answers", coordinator, until, lambda p: sum(a["counted"] for a in p.get("items", [])) == 3
+    )
+    assert sorted(a["status"] for a in answers["items"]) == ["draft", "none", "submitted", "submitted", "submitted"]
+    assert [a["counted"] for a in answers["items"] if a["invited"]] == [True]
+    assert httpx.get(f"{survey_url}/answers", timeout=2).status_code == 403
+    assert httpx.get(f"{survey_url}/statistics", timeout=2).status_code == 409
+    invitations = httpx.get(f"{survey_url}/invitations", headers=coordinator, timeout=2).json()["items"]
+    assert [i["name_ja"] for i in invitations] == ["本多こども食堂"]
 
 
 class socketless_check:  # noqa: N801 - reads as a sentence at the call site

@@ -1,7 +1,8 @@
 """info-hub's part of `kyodo up --demo`: the civic activity center (こくぶんじ市民活動センター) at work, all through
 public HTTP APIs (services never import each other) — news published and scheduled, a training with a group's and
 a citizen's registration, an exchange meeting, an opinion exchange topic with a group's (sealed) opinion, and a
-coordination case raised by a group, routed to a department, with matching groups suggested."""
+coordination case raised by a group, routed to a department, with matching groups suggested; then the survey of
+groups (実態調査, `demo_survey.py`) opened and answered."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from kyodo_info_hub.demo_survey import seed_survey
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.service import DemoContext
 
@@ -58,6 +60,7 @@ async def seed(demo: DemoContext) -> None:
         await _topic(demo, hub, coordinator, groups[GREEN])
         department_id = await _department(registry)
         await _case(demo, hub, coordinator, groups[MULTICULTURAL], department_id)
+        await seed_survey(demo, hub, coordinator, [groups[MULTICULTURAL], groups[CHILDCARE], groups[GREEN]])
 
 
 async def _group(
