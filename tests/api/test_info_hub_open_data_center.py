@@ -117,12 +117,6 @@ async def test_trainings_are_an_event_list_in_the_standard_layout_without_drafts
     online = await announced(p, plan(timedelta(days=11), place=None, online_url="https://meet.example/room-4821"))
     await drafted(p, plan(timedelta(days=9), title_ja="下書きの講座"))
     dropped = await drafted(p, plan(timedelta(days=8), title_ja="下書きのまま中止"))
-    dropped_off = await hub.post(
-        f"/trainings/{dropped['id']}/cancellation",
-        json={"reason_ja": "取りやめ"},
-        headers={**p.token(*CENTER), "If-Match": f'"{dropped["version"]}"'},
-    )
-    assert dropped_off.status_code == 200, dropped_off.text
     called_off = await announced(p, plan(timedelta(days=12), kind="course"))
     cancelled = await hub.post(
         f"/trainings/{called_off['id']}/cancellation",
@@ -137,6 +131,16 @@ async def test_trainings_are_an_event_list_in_the_standard_layout_without_drafts
         return len(rows) == 3
 
     await eventually(three, timeout=20)
+    # A store written before drafts could no longer be cancelled (8cc9c7c) may hold a cancelled draft: a row that was
+    # never announced. Written here as the projection wrote it then; it was never public, so it is not listed.
+    with p.apps["info-hub"].state.kernel.db.transaction() as tx:
+        assert (
+            tx.execute(
+                "UPDATE hub_trainings SET status = 'cancelled' WHERE training_id = %s AND status = 'draft'",
+                (dropped["id"],),
+            )
+            == 1
+        ), "the draft is projected before the trainings announced after it"
     header, rows, _, text = await exported(p, "trainings")
     # The standard's items as headers (their exact list: test_info_hub_open_data_center_rows).
     assert header == [c.csv_header for c in trainings(Publisher()).columns]
