@@ -99,6 +99,11 @@ async def test_bad_questionnaires_and_answers_are_refused_naming_the_field_in_bo
             (broken(lambda b: b["questions"][2].update(kind="colour")), "questions.2.kind"),
             (broken(lambda b: b["questions"][2].update(key="Bad Key")), "questions.2.key"),
             (broken(lambda b: b.update(opens_at="2027-01-01T10:00:00")), "opens_at"),
+            (broken(lambda b: b.update(reminder_days=[0])), "reminder_days.0"),
+            (broken(lambda b: b.update(reminder_days=[3, 1000000])), "reminder_days.1"),
+            (broken(lambda b: b.update(reminder_days=[10])), "reminder_days.0"),  # the window is 10 days long
+            (broken(lambda b: b["questions"][0].update(bands=[5, 10])), "questions.0.bands"),  # min 0 is below 5
+            (broken(lambda b: b["questions"][4].update(max="1e13")), "questions.4.max"),
         ]
         for bad, field in bad_questionnaires:
             refused = await hub(p).post("/surveys", json=bad, headers=center(p))
@@ -115,6 +120,8 @@ async def test_bad_questionnaires_and_answers_are_refused_naming_the_field_in_bo
             (answer(3, "kids", founded="2019-13-01"), "answers.founded", "answer_date_invalid"),
             (answer(3, "kids", needs=["place", "place"]), "answers.needs", "answer_option_repeated"),
             (answer(3, "kids", colour="red"), "answers.colour", "answer_unknown_question"),
+            (answer(3, "kids", volunteers="1e30"), "answers.volunteers", "answer_number_too_large"),
+            (answer(3, "kids", volunteers="2.0000001"), "answers.volunteers", "answer_number_too_precise"),
         ]
         for values, field, rule in bad_answers:
             refused = await put_answer(p, sid, inv, values, token=token)
@@ -126,6 +133,14 @@ async def test_bad_questionnaires_and_answers_are_refused_naming_the_field_in_bo
         _problem(stale, 412, "precondition_failed")
         frozen = await hub(p).put(f"/surveys/{sid}", json=body, headers=center(p, survey["version"]))
         _problem(frozen, 409, "survey_not_draft")
+        late = await hub(p).post(f"/surveys/{sid}/invitations", json={"name_ja": "遅い会"}, headers=center(p))
+        _problem(late, 409, "survey_already_open")
+        unknown = f"/surveys/{'0' * 8}-0000-4000-8000-{'0' * 12}/invitations"
+        _problem(await hub(p).post(unknown, json={"name_ja": "幻の会"}, headers=center(p)), 404, "survey_not_found")
+        with app.db.transaction(read_only=True) as tx:
+            tokens = tx.fetchone("SELECT COUNT(*) FROM hub_survey_invitations")
+        assert tokens is not None
+        assert tokens[0] == 1, "a refused invitation stores no token"
         # Nothing of the survey stored (the kernel may store its own events meanwhile, e.g. a checkpoint).
         after = [n.topic for n in app.recorder.select_notifications(before + 1, 100)]
         assert [t for t in after if "survey" in t] == [], "nothing stored"

@@ -60,6 +60,27 @@ def test_a_questionnaire_that_closes_before_it_opens_is_refused_naming_closes_at
         (lambda b: b["questions"][0].update(bands=["0", "30", "10"]), "questions.0.bands", "survey_bands_ascending"),
         (lambda b: b["questions"][1].update(bands=["1"]), "questions.1.kind", "survey_number_only"),
         (lambda b: b.update(reminder_days=[3, 3]), "reminder_days", "survey_reminder_repeated"),
+        # The window is 29 days 8 hours: a reminder 30 days before the close would come before the opening.
+        (lambda b: b.update(reminder_days=[3, 30]), "reminder_days.1", "survey_reminder_outside_window"),
+        (lambda b: b.update(reminder_days=[0]), "reminder_days.0", "survey_reminder_days"),
+        (lambda b: b.update(reminder_days=[1000000]), "reminder_days.0", "survey_reminder_days"),
+        (lambda b: b["questions"][0].update(max="1000000000000"), "questions.0.max", "survey_number_too_large"),
+        (lambda b: b["questions"][0].update(min="0.0000001"), "questions.0.min", "survey_number_too_precise"),
+        (lambda b: b["questions"][0].update(min="many"), "questions.0.min", "survey_number_invalid"),
+        (lambda b: b["questions"][0].update(min=None), "questions.0.min", "survey_bands_need_min"),
+        # Bands from 10 with answers allowed from 0: 0–9 would be counted under the first band's label "10–29".
+        (lambda b: b["questions"][0].update(bands=["10", "30"]), "questions.0.bands", "survey_bands_below_min"),
+        (lambda b: b["questions"][0].update(bands=["0", "600"]), "questions.0.bands", "survey_bands_outside_range"),
+        (
+            lambda b: b["questions"][0].update(min="5", bands=["0", "5"]),
+            "questions.0.bands",
+            "survey_bands_outside_range",
+        ),
+        (
+            lambda b: b["questions"][0].update(min="-1e13", max=None, bands=["-1e13"]),
+            "questions.0.min",
+            "survey_number_too_large",
+        ),
         (lambda b: b.update(crosstabs=[["field", "needs"]]), "crosstabs.0", "crosstab_question"),
         (lambda b: b.update(crosstabs=[["field", "field"]]), "crosstabs.0", "crosstab_question"),
         (
@@ -190,3 +211,25 @@ def test_the_public_view_names_no_invited_group_and_gives_how_many_answered_only
     assert (s.public()["targets_count"], s.public()["submitted_count"]) == (3, None)
     s.close({"answered": 1}, AFTER, T)
     assert s.public()["submitted_count"] == 1
+
+
+def test_a_first_band_starting_below_the_minimum_is_accepted() -> None:
+    body = q()
+    body["questions"][0].update(min="1", bands=["0", "10", "30"])  # every answer (from 1) is in some band
+    check_questionnaire(body)
+
+
+def test_after_the_closing_time_the_center_neither_cancels_nor_changes_the_cross_tabs() -> None:
+    """Between the closing time and the close timer the results are due: nothing withdraws or reshapes them."""
+    s = opened()
+    for command in (
+        lambda: s.cancel("中止", None, AFTER, T),
+        lambda: s.choose_crosstabs([], AFTER, T),
+        lambda: s.reissue("inv-1", AFTER, T),
+    ):
+        with pytest.raises(Refusal) as e:
+            command()
+        assert e.value.code == "survey_window_passed"
+    assert s.status == Status.OPEN
+    s.cancel("中止", None, DURING, T)  # before the closing time it may still be cancelled
+    assert s.status == Status.CANCELLED

@@ -29,7 +29,35 @@ _QUESTIONNAIRE: dict[str, Message] = {
     "survey_bands_ascending": Message(
         422, "階級の下限は小さい順に重複なく指定してください", "Band edges must be numbers in ascending order"
     ),
+    "survey_number_invalid": Message(422, "数値で指定してください", "Give a number"),
+    "survey_number_too_large": Message(
+        422, "数値は絶対値が1兆未満になるよう指定してください", "A number must be smaller than 10^12 in absolute value"
+    ),
+    "survey_number_too_precise": Message(
+        422, "数値の小数は6桁までにしてください", "A number has at most 6 decimal places"
+    ),
+    "survey_bands_need_min": Message(
+        422, "階級のある数値の設問には最小値を指定してください", "A number question with bands needs a minimum"
+    ),
+    "survey_bands_below_min": Message(
+        422,
+        "最初の階級の下限は最小値以下にしてください",
+        "The first band must start at or below the minimum (no answer may fall below it)",
+    ),
+    "survey_bands_outside_range": Message(
+        422,
+        "階級の下限は最小値より大きく最大値以下にしてください",
+        "Band edges after the first must lie above the minimum and not above the maximum",
+    ),
     "survey_reminder_repeated": Message(422, "督促の日数が重複しています", "A reminder day is given twice"),
+    "survey_reminder_days": Message(
+        422, "督促は締切の1日前から365日前までで指定してください", "A reminder is 1 to 365 days before the close"
+    ),
+    "survey_reminder_outside_window": Message(
+        422,
+        "督促は回答の受付期間内（受付開始より後）にしてください",
+        "A reminder must fall inside the answer window (after the opening)",
+    ),
     "crosstab_question": Message(
         422,
         "クロス集計には必須の単一選択または階級のある数値の設問を2つ指定してください",
@@ -47,6 +75,12 @@ _ANSWERS: dict[str, Message] = {
     "answer_option_repeated": Message(422, "同じ選択肢が重複しています", "An option is chosen twice"),
     "answer_number_invalid": Message(422, "数値で回答してください", "Answer with a number"),
     "answer_number_range": Message(422, "回答できる範囲外の数値です", "The number is out of the question's range"),
+    "answer_number_too_large": Message(
+        422, "絶対値が1兆未満の数値で回答してください", "Answer with a number smaller than 10^12 in absolute value"
+    ),
+    "answer_number_too_precise": Message(
+        422, "小数は6桁までで回答してください", "Answer with at most 6 decimal places"
+    ),
     "answer_date_invalid": Message(422, "日付（YYYY-MM-DD）で回答してください", "Answer with a date (YYYY-MM-DD)"),
     "answer_text_invalid": Message(
         422, "5000文字以内の文章で回答してください", "Answer with a text of at most 5000 characters"

@@ -5,12 +5,15 @@ A questionnaire is a plain dict: `title_ja`, `title_en`, `fiscal_year`, `section
 min, max, bands}] (numbers as decimal strings), `targets` {fields, areas} (both empty: every registered group),
 `crosstabs` [[row key, column key]], `opens_at`, `closes_at` (ISO 8601, Asia/Tokyo), `reminder_days` [days before
 the close]. Pure: no I/O, no clock; a broken rule is a `Refusal` naming the field.
+
+Every number (an answer, a question's min, max and band edges) is bounded whatever the question's range:
+|x| < 10^12 with at most 6 decimal places, so the statistics computed at the close always fit their arithmetic.
 """
 
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -19,6 +22,10 @@ from kyodo_shared.domain.refusals import Refusal
 KINDS = ("single", "multiple", "number", "date", "text")
 CHOICE = ("single", "multiple")
 TEXT_MAX = 5000
+# The bounds of every number, answered or in a question (see the module's description).
+NUMBER_LIMIT = Decimal(10) ** 12
+NUMBER_STEP = Decimal("0.000001")
+REMINDER_DAYS = range(1, 366)
 
 
 def _bad(field: str, rule: str) -> Refusal:
@@ -33,6 +40,15 @@ def _number(value: Any) -> Decimal | None:
     except InvalidOperation:
         return None
     return number if number.is_finite() else None
+
+
+def _bounds_rule(number: Decimal) -> str | None:
+    """Why a finite number is outside every number's bounds (None: inside)."""
+    if abs(number) >= NUMBER_LIMIT:
+        return "number_too_large"
+    if number != number.quantize(NUMBER_STEP):  # exact: |number| < 10^12 leaves room in the context's precision
+        return "number_too_precise"
+    return None
 
 
 def question(q: dict[str, Any], key: str) -> dict[str, Any] | None:
@@ -76,18 +92,52 @@ def check_questionnaire(q: dict[str, Any]) -> None:
             raise _bad(f"{at}.options", "survey_options_not_allowed")
         if len(set(options)) != len(options):
             raise _bad(f"{at}.options", "survey_option_repeated")
-        low, high = _number(x.get("min")), _number(x.get("max"))
-        raw = [_number(b) for b in x.get("bands") or []]
-        bands = [b for b in raw if b is not None]
-        if x["kind"] != "number" and (low is not None or high is not None or bands):
-            raise _bad(f"{at}.kind", "survey_number_only")
-        if low is not None and high is not None and low > high:
-            raise _bad(f"{at}.max", "survey_number_range")
-        if len(bands) != len(raw) or any(a >= b for a, b in itertools.pairwise(bands)):
-            raise _bad(f"{at}.bands", "survey_bands_ascending")
-    if len(set(q["reminder_days"])) != len(q["reminder_days"]):
-        raise _bad("reminder_days", "survey_reminder_repeated")
+        _check_number_question(x, at)
+    _check_reminders(q)
     check_crosstabs(q, q["crosstabs"])
+
+
+def _check_number_question(x: dict[str, Any], at: str) -> None:
+    """A number's range and bands: bounded; bands need the least value, start at or below it, and lie in the
+    range, ascending (so every answer falls in exactly one band and none below the first edge)."""
+    given = {k: x.get(k) for k in ("min", "max")}
+    low, high = _number(given["min"]), _number(given["max"])
+    raw = [_number(b) for b in x.get("bands") or []]
+    bands = [b for b in raw if b is not None]
+    if x["kind"] != "number" and (low is not None or high is not None or bands):
+        raise _bad(f"{at}.kind", "survey_number_only")
+    for name, number in (("min", low), ("max", high)):
+        rule = _bounds_rule(number) if number is not None else None
+        if rule or (number is None and given[name] is not None):
+            raise _bad(f"{at}.{name}", f"survey_{rule or 'number_invalid'}")
+    if low is not None and high is not None and low > high:
+        raise _bad(f"{at}.max", "survey_number_range")
+    if len(bands) != len(raw) or any(a >= b for a, b in itertools.pairwise(bands)):
+        raise _bad(f"{at}.bands", "survey_bands_ascending")
+    rule = next((r for r in map(_bounds_rule, bands) if r), None)
+    if rule:
+        raise _bad(f"{at}.bands", f"survey_{rule}")
+    if not bands:
+        return
+    if low is None:
+        raise _bad(f"{at}.min", "survey_bands_need_min")
+    if bands[0] > low:
+        raise _bad(f"{at}.bands", "survey_bands_below_min")
+    if any(b <= low or (high is not None and b > high) for b in bands[1:]):
+        raise _bad(f"{at}.bands", "survey_bands_outside_range")
+
+
+def _check_reminders(q: dict[str, Any]) -> None:
+    """Reminders: whole days before the close (1 to 365), each inside the answer window, none twice."""
+    days = q["reminder_days"]
+    window = datetime.fromisoformat(q["closes_at"]) - datetime.fromisoformat(q["opens_at"])
+    for i, day in enumerate(days):
+        if isinstance(day, bool) or not isinstance(day, int) or day not in REMINDER_DAYS:
+            raise _bad(f"reminder_days.{i}", "survey_reminder_days")
+        if timedelta(days=day) >= window:
+            raise _bad(f"reminder_days.{i}", "survey_reminder_outside_window")
+    if len(set(days)) != len(days):
+        raise _bad("reminder_days", "survey_reminder_repeated")
 
 
 # --- answers --------------------------------------------------------------------------------------------------
@@ -116,9 +166,12 @@ def _value(x: dict[str, Any], value: Any) -> Any:
         if number is None:
             raise _wrong(key, "answer_number_invalid")
         low, high = _number(x.get("min")), _number(x.get("max"))
+        rule = _bounds_rule(number)
+        if rule:
+            raise _wrong(key, f"answer_{rule}")
         if (low is not None and number < low) or (high is not None and number > high):
             raise _wrong(key, "answer_number_range")
-        return str(number)
+        return format(number, "f")  # plain digits, never an exponent ("1E+3" is kept as "1000")
     if kind == "date":
         try:
             return date.fromisoformat(value).isoformat() if isinstance(value, str) else _raise(key)

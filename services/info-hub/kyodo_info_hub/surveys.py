@@ -86,7 +86,7 @@ class Survey(Aggregate):
 
     def choose_crosstabs(self, crosstabs: list[list[str]], now: str, trace: dict[str, str]) -> None:
         """The cross-tabulations published at the close: chosen (replaced) any time before it."""
-        self._before_close()
+        self._before_close(now)
         check_crosstabs(self.questionnaire, crosstabs)
         self._crosstabs(crosstabs, now, trace)
 
@@ -110,7 +110,7 @@ class Survey(Aggregate):
 
     def reissue(self, invitation_id: str, now: str, trace: dict[str, str]) -> None:
         """A new link for an invitation (the old one stops working), until the close."""
-        self._before_close()
+        self._before_close(now)
         if invitation_id not in self.invitations:
             raise Refusal("invitation_not_found")
         self._reissued(invitation_id, now, trace)
@@ -134,7 +134,7 @@ class Survey(Aggregate):
         self.definition_version += 1
 
     def cancel(self, reason_ja: str, reason_en: str | None, now: str, trace: dict[str, str]) -> None:
-        self._before_close()
+        self._before_close(now)
         self._cancelled(reason_ja, reason_en, now, trace)
 
     @event("Cancelled")
@@ -143,9 +143,13 @@ class Survey(Aggregate):
         self.cancellation = {"reason_ja": reason_ja, "reason_en": reason_en, "at": cancelled_at}
         self.definition_version += 1
 
-    def _before_close(self) -> None:
+    def _before_close(self, now: str) -> None:
+        """Before the close: not closed or cancelled, and (once announced) its closing time not passed — between
+        the closing time and the close timer the results are due, so nothing changes them or withdraws them."""
         if self.status in (Status.CLOSED, Status.CANCELLED):
             raise Refusal("survey_closed", state=self.status.value)
+        if self.status != Status.DRAFT and _at(now) >= _at(self.closes_at):
+            raise Refusal("survey_window_passed")
 
     # --- the timers ---------------------------------------------------------------------------------------
 

@@ -114,10 +114,11 @@ class SurveyCommands(SurveyAnswering):
         """An invitation and its one-time link's token (returned once; only its hash is kept, outside the events)."""
         self._coordinator(actor)
         invitation_id, trace = str(uuid4()), actor.trace_dict()
-        token = self.invitation_tokens.issue(str(survey_id), invitation_id, self.now().isoformat())
         survey, _ = self._survey_changed(
             survey_id, lambda s: s.invite(invitation_id, name_ja, name_en, self.now().isoformat(), trace)
         )
+        # The token after the save: a refused invitation stores nothing (a crash in between: the center reissues).
+        token = self.invitation_tokens.issue(str(survey_id), invitation_id, self.now().isoformat())
         return survey, invitation_id, token
 
     def reissue_invitation(self, actor: Actor, survey_id: UUID, invitation_id: str) -> tuple[Survey, str]:
@@ -164,9 +165,10 @@ class SurveyCommands(SurveyAnswering):
         now = self.clock()
         opens, closes = datetime.fromisoformat(survey.opens_at), datetime.fromisoformat(survey.closes_at)
         sid = str(survey.id)
+        # Every due time computed before any timer is scheduled (the questionnaire's rules keep them in the window).
+        reminders = [closes - timedelta(days=int(days)) for days in survey.questionnaire["reminder_days"]]
         self.timers.schedule(OPEN_TIMER, sid, max(opens, now), {"opens_at": survey.opens_at})
-        for days in survey.questionnaire["reminder_days"]:
-            due = closes - timedelta(days=int(days))
+        for due in reminders:
             if due > opens and due > now:
                 self.timers.schedule(REMINDER_TIMER, sid, due, {"due_at": due.isoformat()})
         self.timers.schedule(CLOSE_TIMER, sid, max(closes, now), {"closes_at": survey.closes_at})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -74,7 +74,9 @@ class QuestionnaireIn(_In):
     crosstabs: list[list[str]] = Field(default_factory=list, max_length=20)
     opens_at: AwareDatetime
     closes_at: AwareDatetime
-    reminder_days: list[int] = Field(default_factory=list, max_length=5, description="Days before the close.")
+    reminder_days: list[Annotated[int, Field(ge=1, le=365)]] = Field(
+        default_factory=list, max_length=5, description="Days before the close (each inside the answer window)."
+    )
 
     def events_form(self) -> dict[str, Any]:
         """As events keep it: decimals as strings, times as ISO 8601 in Asia/Tokyo."""
