@@ -86,13 +86,15 @@ class SurveyReminderDue(Contract):
     event_name: ClassVar[str] = "info_hub.survey.reminder_due"
     version: ClassVar[int] = 1
     summary: ClassVar[str] = (
-        "A survey closes soon (回答の督促): the targets that have not submitted, by id only (a group's id or an "
-        "invitation's id), for a notifier."
+        "A survey closes soon (回答の督促): time to remind the targets that have not submitted. It names no target "
+        "and counts none (who has answered, and how many, are published only with the statistics at the close): a "
+        "notifier reads whom to remind from info-hub's restricted answers list (GET /surveys/{id}/answers, "
+        "coordinators and auditors; a row with status none, draft or revising has not counted yet)."
     )
 
     survey_id: UUID
-    due_at: datetime
-    pending: list[str] = Field(description="Ids of the targets that have not submitted.")
+    due_at: datetime = Field(description="When the reminder was due (closes_at minus the reminder's days).")
+    closes_at: datetime = Field(description="When the survey closes.")
 
 
 class PublishedCell(ContractModel):

@@ -147,6 +147,7 @@ def test_a_reminder_names_the_targets_that_have_not_submitted_and_fires_once_per
     assert not s.remind("2026-06-27T17:00:00+09:00", T)
     due = [e for e in s.collect_events() if type(e).__name__ == "ReminderDue"]
     assert [e.pending for e in due] == [["g-2", "inv-1"]]  # type: ignore[attr-defined]
+    assert [e.closes_at for e in due] == [CLOSES]  # type: ignore[attr-defined]
 
 
 def test_only_targets_submit_and_only_while_the_window_is_open() -> None:

@@ -109,13 +109,19 @@ async def test_a_survey_opens_is_answered_reminded_and_closes_publishing_protect
         early_stats = await hub(p).get(f"/surveys/{sid}/statistics", headers=center(p))
         assert (early_stats.status_code, early_stats.json()["code"]) == (409, "survey_statistics_not_published")
 
-        # Three days before the close the reminder names the one target that has not submitted (ids only).
+        # Three days before the close the reminder is due: it names nobody and counts nobody; a notifier reads
+        # whom to remind from the restricted answers list (the one target that has not submitted).
         move_hub_clock(p, closes - timedelta(days=3) + timedelta(minutes=1))
         p.apps["info-hub"].state.kernel.nudge()
         reminders = await eventually(
             lambda: published_bodies(nats_url, bus_namespace, "info-hub", "survey.reminder_due.v1"), timeout=30
         )
-        assert [r["pending"] for r in reminders] == [[g[4]]]
+        due = (closes - timedelta(days=3)).isoformat()
+        assert [(sorted(r), r["survey_id"], r["due_at"], r["closes_at"]) for r in reminders] == [
+            (["closes_at", "due_at", "survey_id"], sid, due, closes.isoformat())
+        ]
+        rows = (await hub(p).get(f"/surveys/{sid}/answers", headers=center(p))).json()["items"]
+        assert [r["respondent"] for r in rows if not r["counted"]] == [g[4]]
 
         # The close: statistics of the five submitted answers, protected.
         move_hub_clock(p, closes + timedelta(minutes=1))

@@ -173,11 +173,11 @@ class Survey(Aggregate):
         """A reminder: once per due time, only while open."""
         if self.status != Status.OPEN or due_at in self.reminded:
             return False
-        self._reminder(due_at, self.pending(), trace)
+        self._reminder(due_at, self.closes_at, self.pending(), trace)
         return True
 
     @event("ReminderDue")
-    def _reminder(self, due_at: str, pending: list[str], trace: dict[str, str]) -> None:
+    def _reminder(self, due_at: str, closes_at: str, pending: list[str], trace: dict[str, str]) -> None:
         self.reminded.append(due_at)
 
     def accepts(self, respondent: str, now: str) -> None:

@@ -3,7 +3,8 @@ aggregates' published type names (merged in `bus_center.py`).
 
 Answers never leave info-hub (internal events, restricted to coordinators and auditors in the audit API), nor do the
 invited groups' names; a draft is the center's until announced. Public: the announced questionnaire, the window's
-milestones (targets by id only), and the statistics published at the close.
+milestones (targets by id only; a reminder names nobody), and the statistics published at the close. Who has or
+has not submitted (Submitted, ReminderDue's pending targets) is restricted to coordinators and auditors.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def _opened(e: Any) -> Sequence[Contract]:
 
 
 def _reminder(e: Any) -> Sequence[Contract]:
-    return [c.SurveyReminderDue(survey_id=e.originator_id, due_at=e.due_at, pending=list(e.pending))]
+    # Neither the pending targets nor their count: who has answered is restricted until the close.
+    return [c.SurveyReminderDue(survey_id=e.originator_id, due_at=e.due_at, closes_at=e.closes_at)]
 
 
 def _closed(e: Any) -> Sequence[Contract]:
@@ -91,10 +93,18 @@ _ANSWER = "kyodo_info_hub.survey_answers:Answer"
 CENTER = EventPolicy(event=restricted(Role.COORDINATOR, Role.AUDITOR))
 
 VISIBILITY: dict[str, EventPolicy] = {
-    **{f"{_SURVEY}.{n}": EventPolicy() for n in ("Announced", "Cancelled", "Opened", "ReminderDue", "Closed")},
+    **{f"{_SURVEY}.{n}": EventPolicy() for n in ("Announced", "Cancelled", "Opened", "Closed")},
     **{
         f"{_SURVEY}.{n}": CENTER
-        for n in ("Drafted", "Revised", "CrosstabsChosen", "InvitationIssued", "InvitationReissued", "Submitted")
+        for n in (
+            "Drafted",
+            "Revised",
+            "CrosstabsChosen",
+            "InvitationIssued",
+            "InvitationReissued",
+            "Submitted",
+            "ReminderDue",  # names the targets that have not submitted: who answered is restricted until the close
+        )
     },
     **{f"{_ANSWER}.{n}": CENTER for n in ("Started", "DraftSaved", "Submitted")},
 }
