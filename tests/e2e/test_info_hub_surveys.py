@@ -95,9 +95,11 @@ async def test_a_survey_opens_is_answered_reminded_and_closes_publishing_protect
             (g[3], {"who": ("rep-4", "group")}, answer(40, "kids")),  # resubmitted: this one counts
             (inv, {"token": token}, answer("8", "kids", needs=["place"], volunteers="9")),
         ]
+        seen = {g[0]: int(draft.headers["ETag"].strip('"'))}  # a later save names the version it saw (If-Match)
         for respondent, how, values in plans:
-            sent = await put_answer(p, sid, respondent, values, **how)
+            sent = await put_answer(p, sid, respondent, values, version=seen.get(respondent), **how)
             assert (sent.status_code, sent.json()["status"]) == (200, "submitted"), sent.text
+            seen[respondent] = int(sent.headers["ETag"].strip('"'))
         only_draft = await put_answer(p, sid, g[4], {"field": "town"}, submit=False, who=("rep-5", "group"))
         assert only_draft.status_code == 200, only_draft.text
 

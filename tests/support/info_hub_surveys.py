@@ -130,10 +130,14 @@ async def put_answer(
     submit: bool = True,
     who: tuple[str, str] | None = None,
     token: str | None = None,
+    version: int | None = None,
 ) -> httpx.Response:
+    """A save of an answer; `version`: the answer's version the caller saw (If-Match), for a later save."""
     headers = p.token(*who) if who else {}
     if token is not None:
         headers["X-Survey-Token"] = token
+    if version is not None:
+        headers["If-Match"] = f'"{version}"'
     body = {"values": values, "submit": submit}
     return await hub(p).put(f"/surveys/{survey_id}/answers/{respondent}", json=body, headers=headers)
 

@@ -199,6 +199,7 @@ def answer(
     """The group's own (its representative or contacts, or its invitation's token); coordinators and auditors."""
     found = application(request).read_answer(maybe_actor(request, principal), x_survey_token, survey_id, respondent)
     response.headers.update(PRIVATE)
+    response.headers["ETag"] = etag_of(found.version)
     return found.view()
 
 
@@ -212,10 +213,18 @@ def save(
     principal: Anyone,
     x_survey_token: TokenHeader = None,
 ) -> Any:
-    """By the group's representative or contacts, or the invited group's token; only targets, only while open."""
+    """By the group's representative or contacts, or the invited group's token; only targets, only while open.
+    The first save needs no If-Match; a later one the answer's ETag (428 without it, 412 when stale)."""
     actor = maybe_actor(request, principal)
     saved = application(request).save_answer(
-        actor, x_survey_token, survey_id, respondent, body.values, body.submit, _trace(request, actor)
+        actor,
+        x_survey_token,
+        survey_id,
+        respondent,
+        body.values,
+        body.submit,
+        _trace(request, actor),
+        expected_version(request),
     )
     answered(request, response, saved.version)
     response.headers.update(PRIVATE)

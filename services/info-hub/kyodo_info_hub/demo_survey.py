@@ -199,8 +199,8 @@ async def seed_survey(
     )
     salon, childcare, green = groups
     draft = {k: SALON[k] for k in ("main_field", "members")}
-    await _answer(demo, hub, survey_id, salon, {"values": draft, "submit": False})
-    await _answer(demo, hub, survey_id, salon, {"values": SALON, "submit": True})
+    saved = await _answer(demo, hub, survey_id, salon, {"values": draft, "submit": False})
+    await _answer(demo, hub, survey_id, salon, {"values": SALON, "submit": True}, saved)
     await _answer(demo, hub, survey_id, childcare, {"values": CHILDCARE, "submit": True})
     await _answer(demo, hub, survey_id, green, {"values": GREEN, "submit": False})
     by_link = await hub.put(
@@ -212,14 +212,20 @@ async def seed_survey(
 
 
 async def _answer(
-    demo: DemoContext, hub: httpx.AsyncClient, survey_id: str, group: tuple[str, str], body: dict[str, Any]
-) -> None:
-    """A group's answer by its representative: a draft (`submit` false) or a submission."""
+    demo: DemoContext,
+    hub: httpx.AsyncClient,
+    survey_id: str,
+    group: tuple[str, str],
+    body: dict[str, Any],
+    etag: str | None = None,
+) -> str:
+    """A group's answer by its representative: a draft (`submit` false) or a submission; a later save names the
+    ETag of the one before (If-Match). The answer's new ETag."""
     group_id, representative = group
-    await _until(
-        lambda: hub.put(
-            f"/surveys/{survey_id}/answers/{group_id}", json=body, headers=demo.headers(representative, "group")
-        ),
+    headers = {**demo.headers(representative, "group"), **({"If-Match": etag} if etag else {})}
+    saved = await _until(
+        lambda: hub.put(f"/surveys/{survey_id}/answers/{group_id}", json=body, headers=headers),
         lambda r: r.status_code == 200,
         30,
     )
+    return saved.headers["ETag"]

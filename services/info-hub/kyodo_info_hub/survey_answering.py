@@ -17,7 +17,7 @@ from kyodo_info_hub.survey_questionnaire import check_answer
 from kyodo_info_hub.survey_tokens import InvitationTokens
 from kyodo_info_hub.surveys import Status, Survey
 from kyodo_shared.domain.actors import Actor, Role
-from kyodo_shared.domain.refusals import Refusal
+from kyodo_shared.domain.refusals import Expected, Refusal, check_version
 
 ATTEMPTS = 10
 
@@ -50,8 +50,14 @@ class SurveyAnswering(InfoHubBase):
         values: dict[str, Any],
         submit: bool,
         trace: dict[str, str],
+        expected: Expected,
     ) -> Answer:
-        """A draft (checked loosely: required questions may wait) or a submission (complete), while open."""
+        """A draft (checked loosely: required questions may wait) or a submission (complete), while open.
+
+        If-Match (`expected`) against the answer's version: the first save needs none, a later one the version the
+        caller saw (a group's people, or its link, editing at once never overwrite each other's work). A save lost
+        to a concurrent change is tried again: to the Survey's (a submission elsewhere, the close), it applies on the
+        new state; to this answer's, the version check refuses it (412, or 428 when none was named)."""
         self._respondent(actor, token, survey_id, respondent)
         for _ in range(ATTEMPTS):
             survey = self._get(survey_id, Survey, "survey_not_found")
@@ -59,6 +65,7 @@ class SurveyAnswering(InfoHubBase):
             survey.accepts(respondent, now)
             normalized = check_answer(survey.questionnaire, values, complete=submit)
             answer = self._find(answer_id(survey_id, respondent), Answer)
+            check_version(answer.version if answer is not None else 0, expected)
             if answer is None:
                 answer = Answer(str(survey_id), respondent, {} if submit else normalized, now, trace)
                 if submit:
