@@ -25,8 +25,9 @@ from kyodo_info_hub.surveys_schemas import (
     CancellationIn,
     CrosstabsIn,
     InvitationIn,
-    InvitationList,
+    InvitationPage,
     InvitationView,
+    InvitedGroup,
     QuestionHistory,
     QuestionnaireIn,
     StatisticsView,
@@ -169,11 +170,18 @@ def reissue(survey_id: UUID, invitation_id: UUID, request: Request, response: Re
     return _link(request, survey_id, str(invitation_id), token)
 
 
-@router.get("/{survey_id}/invitations", response_model=InvitationList, summary="Invited groups (restricted)")
-def invitations(survey_id: UUID, request: Request, response: Response, principal: Anyone) -> Any:
-    items = application(request).invitations(maybe_actor(request, principal), survey_id)
+@router.get(
+    "/{survey_id}/invitations",
+    response_model=InvitationPage,
+    responses=LINK_HEADER,
+    summary="Invited groups (restricted), in the order they were invited",
+)
+def invitations(survey_id: UUID, request: Request, response: Response, principal: Anyone, paging: Paging) -> Any:
+    actor = maybe_actor(request, principal)
+    items, total = application(request).invitations(actor, survey_id, paging.offset, paging.limit)
     response.headers.update(PRIVATE)
-    return {"items": items}
+    rows = [InvitedGroup.model_validate(i) for i in items]
+    return paginated(request, response, paging, InvitationPage, rows, total)
 
 
 @router.get("/{survey_id}/answers", response_model=AnswerPage, responses=LINK_HEADER, summary="Every target's answer")

@@ -147,15 +147,17 @@ class SurveyCommands(SurveyAnswering):
             raise Refusal("survey_statistics_not_published", state=survey.status.value)
         return survey, survey.statistics
 
-    def invitations(self, actor: Actor | None, survey_id: UUID) -> list[dict[str, Any]]:
-        """The invited groups' names: coordinators and auditors only."""
+    def invitations(
+        self, actor: Actor | None, survey_id: UUID, offset: int, limit: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        """The invited groups' names, in the order they were invited (one page, and how many): coordinators and
+        auditors only."""
         if not restricted_reader(actor):
             raise Refusal("survey_restricted")
         survey = self._get(survey_id, Survey, "survey_not_found")
-        return [
-            {"invitation_id": iid, **found, "submitted_at": survey.submitted.get(iid)}
-            for iid, found in survey.invitations.items()
-        ]
+        page = list(survey.invitations.items())[offset : offset + limit]
+        items = [{"invitation_id": iid, **found, "submitted_at": survey.submitted.get(iid)} for iid, found in page]
+        return items, len(survey.invitations)
 
     # --- the timers -----------------------------------------------------------------------------------------
 

@@ -151,8 +151,8 @@ class InvitedGroup(BaseModel):
     submitted_at: datetime | None = None
 
 
-class InvitationList(BaseModel):
-    items: list[InvitedGroup]
+class InvitationPage(Page[InvitedGroup]):
+    pass
 
 
 class AnswerView(BaseModel):
