@@ -1,7 +1,7 @@
 """The survey (実態調査) over HTTP, with the registry beside it (real NATS; SQLite and PostgreSQL stores): bad
 questionnaires and answers refused as problem+json naming the field in Japanese and English, storing nothing; every
-survey route against each kind of caller (anonymous, the answering group's representative, another group's, a group
-that is not a target, a coordinator, an auditor), before and after the close.
+survey route against each kind of caller (anonymous, a citizen, the answering group's representative, another
+group's, a group that is not a target, a coordinator, an auditor), before and after the close.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from support.info_hub_surveys import (
 
 ROLES: dict[str, tuple[str, str] | None] = {
     "anonymous": None,
+    "citizen": ("citizen-1", "public"),
     "group": ("rep-a", "group"),
     "other_group": ("rep-b", "group"),
     "not_target": ("rep-w", "group"),
