@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -143,14 +144,26 @@ def _links(header: str) -> list[tuple[str, str]]:
     return [(part.split(">")[0].lstrip(" <"), part.split('rel="')[1].rstrip('"')) for part in header.split(",")]
 
 
+def frozen_clock(p: Platform, at: datetime) -> list[datetime]:
+    """Info-hub's clock stopped at `at`; move it by setting the list's one item."""
+    now = [at]
+    p.apps["info-hub"].state.kernel.clock = lambda: now[0]
+    return now
+
+
 async def test_an_unchanged_dataset_answers_304_to_its_etag_and_last_modified_until_its_source_moves(
     info_hub: Platform,
 ) -> None:
+    now = frozen_clock(info_hub, datetime(2026, 7, 1, 3, 0, 0, 250000, tzinfo=UTC))
     feed(info_hub, "registry", group("こくぶんじ子ども食堂"))
     url = "/open-data/datasets/groups.csv"
+    first = await get(info_hub, url)
+    # First seen at 03:00:00.25: another state could still be first seen within that second, so no Last-Modified yet.
+    assert "last-modified" not in first.headers
+    now[0] += timedelta(seconds=1)
     full = await get(info_hub, url)
     etag, modified = full.headers["etag"], full.headers["last-modified"]
-    assert modified.endswith(" GMT")
+    assert (etag, modified) == (first.headers["etag"], "Wed, 01 Jul 2026 03:00:00 GMT")
     again = await get(info_hub, url, 304, **{"If-None-Match": etag})
     assert (again.content, again.headers["etag"]) == (b"", etag)
     await get(info_hub, url, 304, **{"If-None-Match": f'"other", W/{etag}'})
@@ -166,11 +179,81 @@ async def test_an_unchanged_dataset_answers_304_to_its_etag_and_last_modified_un
     changed = await get(info_hub, url, 200, **{"If-None-Match": etag})
     assert changed.headers["etag"] != etag
     assert len(csv_rows(changed.content)) == 2
-    # The new state is at least a second newer, so the old time no longer matches.
+    # The new state was first seen at 03:00:01.25: a later second than the old one, so the old time no longer matches.
     await get(info_hub, url, 200, **{"If-Modified-Since": modified})
     # Another source's events leave the groups' ETag alone.
     feed(info_hub, "proposals", call())
     await get(info_hub, url, 304, **{"If-None-Match": changed.headers["etag"]})
+
+
+async def test_states_changing_within_a_second_never_send_a_last_modified_later_than_the_clock_or_a_stale_304(
+    info_hub: Platform,
+) -> None:
+    now = frozen_clock(info_hub, datetime(2026, 7, 1, 3, 0, 0, 100000, tzinfo=UTC))
+    url = "/open-data/datasets/groups.csv"
+    tags = []
+    for name in ("一の会", "二の会", "三の会"):  # three states within one second (.1, .4, .7)
+        feed(info_hub, "registry", group(name))
+        seen = await get(info_hub, url)
+        assert "last-modified" not in seen.headers, "its second is not over"
+        tags.append(seen.headers["etag"])
+        now[0] += timedelta(milliseconds=300)
+    assert len(set(tags)) == 3
+    # 03:00:01.0: the third state's second is over; its Last-Modified is that second, not later than the clock.
+    now[0] = datetime(2026, 7, 1, 3, 0, 1, tzinfo=UTC)
+    last = await get(info_hub, url, 304, **{"If-None-Match": tags[2]})
+    assert last.headers["last-modified"] == "Wed, 01 Jul 2026 03:00:00 GMT"
+    # A client holding that second is sent the fourth state in full.
+    feed(info_hub, "registry", group("四の会"))
+    fourth = await get(info_hub, url, 200, **{"If-Modified-Since": last.headers["last-modified"]})
+    assert len(csv_rows(fourth.content)) == 4
+
+
+async def test_a_read_model_rebuilt_to_the_same_position_with_other_content_gets_a_new_etag_and_a_later_time(
+    info_hub: Platform,
+) -> None:
+    # The reviewer's probe: `kyodo replay info-hub --from-scratch` empties the read models and the tracking, then
+    # refills them up to the same position; a handler changed meanwhile may write other content.
+    now = frozen_clock(info_hub, datetime(2026, 7, 1, 3, 0, 0, tzinfo=UTC))
+    feed(info_hub, "registry", group("旧名の会"))
+    url = "/open-data/datasets/groups.csv"
+    await get(info_hub, url)  # first seen at 03:00:00
+    now[0] += timedelta(seconds=1)
+    before = await get(info_hub, url)
+    etag, modified = before.headers["etag"], before.headers["last-modified"]
+    kernel = info_hub.apps["info-hub"].state.kernel
+    with kernel.db.transaction() as tx:
+        for table in kernel.read_models:
+            tx.execute(f"DELETE FROM {table}")
+        tx.execute("DELETE FROM kyodo_consumer_tracking")
+    now[0] += timedelta(seconds=1)
+    feed(info_hub, "registry", group("新名の会"))
+    now[0] += timedelta(seconds=1)
+    after = await get(info_hub, url, 200, **{"If-None-Match": etag})
+    assert [r["name"] for r in csv_rows(after.content)] == ["新名の会"]
+    assert after.headers["etag"] != etag
+    now[0] += timedelta(seconds=1)
+    later = await get(info_hub, url, 304, **{"If-None-Match": after.headers["etag"]})
+    assert parsedate_to_datetime(later.headers["last-modified"]) > parsedate_to_datetime(modified)
+    await get(info_hub, url, 200, **{"If-Modified-Since": modified})
+
+
+async def test_a_rebuild_seen_under_way_renews_the_etag_even_when_the_read_model_was_not_emptied_of_its_version(
+    info_hub: Platform,
+) -> None:
+    # `kyodo projections rebuild` or a reset tracking: the positions go back, then refill to where they were.
+    feed(info_hub, "registry", group("一の会"), group("二の会"))
+    url = "/open-data/datasets/groups.csv"
+    etag = (await get(info_hub, url)).headers["etag"]
+    kernel = info_hub.apps["info-hub"].state.kernel
+    with kernel.db.transaction() as tx:
+        tx.execute("DELETE FROM directory_groups")
+        tx.execute("DELETE FROM kyodo_consumer_tracking WHERE source = 'registry'")
+    feed(info_hub, "registry", group("一の会"))
+    await get(info_hub, url)  # seen under way: the position went back from 2 to 1
+    feed(info_hub, "registry", group("二の会・改"))
+    after = await get(info_hub, url, 200, **{"If-None-Match": etag})
+    assert sorted(r["name"] for r in csv_rows(after.content)) == ["一の会", "二の会・改"]
 
 
 async def test_calls_criteria_and_results_are_published_flat_with_group_names_scores_and_the_seed(

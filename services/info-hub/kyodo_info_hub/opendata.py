@@ -130,6 +130,8 @@ class Dataset:
     一覧」第2版"), or None when the columns are the portal's own (documented by the dictionary).
     `count`: how many rows, when cheaper than reading them (the JSON pages' `total`); None: the rows are counted.
     `fingerprint`: what else the rows depend on (a hash of the settings they read), mixed into the ETag.
+    `revision`: bump it when the rows a given state of the sources yields change (a new label, a filter): it is mixed
+    into the ETag (so is the build, `opendata_versions.build`, which any code change moves anyway).
     """
 
     name: str
@@ -143,6 +145,7 @@ class Dataset:
     standard: str | None = None
     count: Callable[[Database], int] | None = None
     fingerprint: str = ""
+    revision: int = 1
 
     def __post_init__(self) -> None:
         if not _NAME.fullmatch(self.name):
