@@ -8,8 +8,10 @@ dropped, and the feed's own id from the deployment's public URL.
   and the decision's reasons; it links to the call and to the `call-results` dataset.
 
 An entry's `updated` is when its call last changed (`portal_calls.updated_at`), `published` when the call was
-published; rows written before those times were kept fall back to the call's deadline, a fixed time, so a reader
-never sees an entry change when nothing did.
+published. A row written before info_hub_0009 kept those times has neither until a replay fills them: its entry is
+dated by a fixed time in the past (`FIXED`), has no `published` and comes last — never dated by the call's deadline,
+which may be in the future. An empty feed's `updated` is `FIXED` too, so its body and ETag stay until an entry
+appears.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from kyodo_info_hub.feeds import CENTER, SUMMARY_CHARS, xml_text
 from kyodo_shared.store.db import Database
 
 FEED_ENTRIES = 50
+# The `updated` of an empty feed and of an entry whose times are unknown: fixed, so neither changes between requests.
+FIXED = datetime.fromisoformat("2026-04-01T00:00:00+09:00")
 STATUS_MARKS = {"closed": "【締切】", "cancelled": "【中止】", "results_published": "【結果公表】"}
 _COLUMNS = "call_id, status, status_reason, deadline, rules, results, published_at, results_published_at, updated_at"
 
@@ -40,7 +44,7 @@ def _rows(db: Database, where: str, order: str) -> list[dict[str, Any]]:
 
 
 def _time(*texts: Any) -> datetime:
-    return datetime.fromisoformat(str(next(t for t in texts if t)))
+    return datetime.fromisoformat(str(next((t for t in texts if t), FIXED.isoformat())))
 
 
 def _feed(api_base: str, path: str, title: str, subtitle: str) -> FeedGenerator:
@@ -54,26 +58,27 @@ def _feed(api_base: str, path: str, title: str, subtitle: str) -> FeedGenerator:
     return fg
 
 
-def _finish(fg: FeedGenerator, times: list[datetime], now: datetime) -> bytes:
-    fg.updated(max(times) if times else now)
+def _finish(fg: FeedGenerator, times: list[datetime]) -> bytes:
+    fg.updated(max(times) if times else FIXED)
     body: bytes = fg.atom_str(pretty=True)
     return body
 
 
-def calls_atom(db: Database, api_base: str, now: datetime) -> bytes:
+def calls_atom(db: Database, api_base: str) -> bytes:
     """The newest published calls. `api_base`: the public URL of info-hub's API (`<public_url>/api/info-hub`)."""
     fg = _feed(api_base, "/calls.atom", f"{CENTER} 協働事業の募集", "公告された募集（プロポーザル方式・提案制度）")
     fg.link(href=f"{api_base}/calls", rel="alternate", type="application/json")
     times = []
-    for call in _rows(db, "", "COALESCE(updated_at, published_at, deadline)"):
+    for call in _rows(db, "", "COALESCE(updated_at, published_at, '')"):
         rules = json.loads(str(call["rules"]))
-        updated = _time(call["updated_at"], call["published_at"], call["deadline"])
+        updated = _time(call["updated_at"], call["published_at"])
         times.append(updated)
         fe = fg.add_entry(order="append")
         fe.id(f"urn:uuid:{call['call_id']}")
         fe.link(href=f"{api_base}/calls/{call['call_id']}", rel="alternate", type="application/json")
         fe.updated(updated)
-        fe.published(_time(call["published_at"], call["deadline"]))
+        if call["published_at"]:
+            fe.published(_time(call["published_at"]))
         fe.category(term=str(rules["kind"]))
         fe.title(STATUS_MARKS.get(str(call["status"]), "") + xml_text(str(rules["title_ja"])))
         deadline = _time(call["deadline"]).strftime("%Y年%m月%d日 %H:%M")
@@ -81,18 +86,18 @@ def calls_atom(db: Database, api_base: str, now: datetime) -> bytes:
         if call["status"] == "cancelled":
             summary = f"この募集は中止されました。理由: {xml_text(str(call['status_reason']))}\n{summary}"
         fe.summary(summary[:SUMMARY_CHARS])
-    return _finish(fg, times, now)
+    return _finish(fg, times)
 
 
-def results_atom(db: Database, api_base: str, now: datetime) -> bytes:
+def results_atom(db: Database, api_base: str) -> bytes:
     """The newest published results, one entry per call."""
     fg = _feed(api_base, "/call-results.atom", f"{CENTER} 募集の選定結果", "協働事業の募集の選定結果と理由")
     fg.link(href=f"{api_base}/open-data/datasets/call-results", rel="alternate", type="application/json")
     times = []
     where = "WHERE results IS NOT NULL"
-    for call in _rows(db, where, "COALESCE(results_published_at, updated_at, deadline)"):
+    for call in _rows(db, where, "COALESCE(results_published_at, updated_at, '')"):
         rules, results = json.loads(str(call["rules"])), json.loads(str(call["results"]))
-        updated = _time(call["results_published_at"], call["updated_at"], call["deadline"])
+        updated = _time(call["results_published_at"], call["updated_at"])
         times.append(updated)
         fe = fg.add_entry(order="append")
         fe.id(f"urn:uuid:{uuid.uuid5(uuid.UUID(str(call['call_id'])), 'results')}")
@@ -104,4 +109,4 @@ def results_atom(db: Database, api_base: str, now: datetime) -> bytes:
         ranked, selected = len(results.get("proposals", [])), len(results.get("selected", []))
         summary = f"審査した提案 {ranked} 件、選定 {selected} 件。理由: {xml_text(str(results.get('reasons', '')))}"
         fe.summary(summary[:SUMMARY_CHARS])
-    return _finish(fg, times, now)
+    return _finish(fg, times)

@@ -98,7 +98,10 @@ class DatasetEntry(BaseModel):
     publisher_ja: str
     publisher_en: str
     licence: Licence
-    updated_at: str = Field(description="When the portal first saw its current state (Asia/Tokyo).")
+    updated_at: str = Field(
+        description="Last checked (最終確認時刻): when the portal first saw the current state of the dataset's sources "
+        "(Asia/Tokyo). Any event of a source moves it, so the content may be unchanged."
+    )
     distributions: list[Distribution]
     dictionary_url: str
 
@@ -131,7 +134,8 @@ def _licence(settings: OpenDataSettings) -> Licence:
 
 def _entry(request: Request, dataset: Dataset) -> DatasetEntry:
     settings, base = _settings(request).open_data, f"{_base(request)}/open-data/datasets/{dataset.name}"
-    version = version_of(request.app.state.kernel.db, dataset, request.app.state.kernel.clock())
+    # Read only: a catalogue poll records nothing (only the exports do).
+    version = version_of(request.app.state.kernel.db, dataset, request.app.state.kernel.clock(), record=False)
     return DatasetEntry(
         name=dataset.name,
         title_ja=dataset.title_ja,
@@ -234,13 +238,13 @@ def _atom(request: Request, body: bytes) -> Response:
 @feeds.get("/calls.atom", response_class=Response, responses=ATOM, summary="Published calls as an Atom feed")
 def calls_feed(request: Request) -> Response:
     kernel = request.app.state.kernel
-    return _atom(request, calls_atom(kernel.db, _base(request), kernel.clock()))
+    return _atom(request, calls_atom(kernel.db, _base(request)))
 
 
 @feeds.get("/call-results.atom", response_class=Response, responses=ATOM, summary="Published results (Atom)")
 def results_feed(request: Request) -> Response:
     kernel = request.app.state.kernel
-    return _atom(request, results_atom(kernel.db, _base(request), kernel.clock()))
+    return _atom(request, results_atom(kernel.db, _base(request)))
 
 
 ROUTERS = [router, feeds]
