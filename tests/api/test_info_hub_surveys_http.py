@@ -166,9 +166,11 @@ async def test_each_kind_of_caller_may_do_what_the_survey_s_rules_say_before_and
         assert created == {**dict.fromkeys(ROLES, 403), "anonymous": 401, "coordinator": 201}
         drafts = await statuses(lambda h: hub(p).get(f"/surveys/{draft['id']}", headers=h))
         assert drafts == {**dict.fromkeys(ROLES, 404), "coordinator": 200, "auditor": 200}
-        restricted = {**dict.fromkeys(ROLES, 403), "coordinator": 200, "auditor": 200}
+        # Nobody logged in: 401, as everywhere else; logged in but neither a coordinator nor an auditor: 403.
+        restricted = {**dict.fromkeys(ROLES, 403), "anonymous": 401, "coordinator": 200, "auditor": 200}
         assert await statuses(lambda h: hub(p).get(f"/surveys/{sid}/invitations", headers=h)) == restricted
         assert await statuses(lambda h: hub(p).get(f"/surveys/{sid}/answers", headers=h)) == restricted
+        assert await statuses(lambda h: hub(p).get("/surveys", params={"status": "draft"}, headers=h)) == restricted
         assert await statuses(lambda h: hub(p).get(f"/surveys/{sid}", headers=h)) == dict.fromkeys(ROLES, 200)
 
         saved = await statuses(
@@ -176,9 +178,9 @@ async def test_each_kind_of_caller_may_do_what_the_survey_s_rules_say_before_and
                 f"/surveys/{sid}/answers/{a}", json={"values": answer(12, "kids"), "submit": True}, headers=h
             )
         )
-        assert saved == {**dict.fromkeys(ROLES, 403), "group": 200}
+        assert saved == {**dict.fromkeys(ROLES, 403), "anonymous": 401, "group": 200}
         mine = await statuses(lambda h: hub(p).get(f"/surveys/{sid}/answers/{a}", headers=h))
-        assert mine == {**dict.fromkeys(ROLES, 403), "group": 200, "coordinator": 200, "auditor": 200}
+        assert mine == {**dict.fromkeys(ROLES, 403), "anonymous": 401, "group": 200, "coordinator": 200, "auditor": 200}
         outside = await put_answer(p, sid, w, answer(3, "town"), who=("rep-w", "group"))
         _problem(outside, 403, "survey_not_a_target")
         other = await put_answer(p, sid, a, answer(3, "town"), who=("rep-b", "group"))

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
+from kyodo_info_hub.survey_answering import require_restricted_reader
 from kyodo_info_hub.surveys import Survey
 from kyodo_info_hub.surveys_app import SurveyCommands
 from kyodo_info_hub.surveys_index import list_surveys, question_history
@@ -35,7 +36,6 @@ from kyodo_info_hub.surveys_schemas import (
     SurveyView,
 )
 from kyodo_shared.domain.actors import Actor
-from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.web.access import optional_principal, requires
 from kyodo_shared.web.auth import Principal, Role
 from kyodo_shared.web.pagination import LINK_HEADER, Paging, paginated
@@ -90,9 +90,9 @@ def surveys(
     status: Annotated[str | None, Query(pattern=_STATUS)] = None,
     fiscal_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> Any:
-    """Every survey but drafts; `status=draft` lists drafts (the center only)."""
-    if status == "draft" and not (principal is not None and principal.has(Role.COORDINATOR)):
-        raise Refusal("coordinator_only")
+    """Every survey but drafts; `status=draft` lists drafts (coordinators and auditors, who read them)."""
+    if status == "draft":
+        require_restricted_reader(maybe_actor(request, principal))
     statuses = [status] if status else ["announced", "open", "closed", "cancelled"]
     items, total = list_surveys(
         application(request).db, statuses=statuses, fiscal_year=fiscal_year, offset=paging.offset, limit=paging.limit

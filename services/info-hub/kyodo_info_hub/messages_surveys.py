@@ -122,7 +122,16 @@ MESSAGES: dict[str, Message] = {
         "If the link was reissued, use the new one.",
     ),
     "survey_restricted": Message(
-        403, "回答は市民活動センターの担当者と監査人のみが閲覧できます", "Only coordinators and auditors read answers"
+        403,
+        "回答・招待・下書きは市民活動センターの担当者と監査人のみが閲覧できます",
+        "Only coordinators and auditors read answers, invitations and drafts",
+    ),
+    "survey_cancelled": Message(
+        409,
+        "中止された実態調査です",
+        "The survey was cancelled",
+        "中止された実態調査の集計結果は公表されません。",
+        "A cancelled survey publishes no statistics.",
     ),
     "survey_statistics_not_published": Message(
         409,

@@ -19,6 +19,7 @@ from kyodo_info_hub.surveys import Status, Survey
 from kyodo_shared.domain.actors import Actor, Role
 from kyodo_shared.domain.refusals import Expected, Refusal, check_version
 
+# A command lost to a concurrent change (a submission, the close) is tried again this many times.
 ATTEMPTS = 10
 
 
@@ -27,13 +28,24 @@ def restricted_reader(actor: Actor | None) -> bool:
     return actor is not None and (actor.has(Role.COORDINATOR) or actor.has(Role.AUDITOR))
 
 
+def require_restricted_reader(actor: Actor | None) -> None:
+    """Coordinators and auditors; nobody logged in: 401, as everywhere else; anyone else: 403."""
+    if actor is None:
+        raise Refusal("authentication_required")
+    if not restricted_reader(actor):
+        raise Refusal("survey_restricted")
+
+
 class SurveyAnswering(InfoHubBase):
     @cached_property
     def invitation_tokens(self) -> InvitationTokens:
         return InvitationTokens(self.db)
 
     def _respondent(self, actor: Actor | None, token: str | None, survey_id: UUID, respondent: str) -> None:
-        """Whether the caller answers for this respondent: the invitation's current token, or the group's person."""
+        """Whether the caller answers for this respondent: the invitation's current token, or the group's person
+        (neither a login nor a token: 401, as everywhere else)."""
+        if token is None and actor is None:
+            raise Refusal("authentication_required")
         if token is not None:
             if self.invitation_tokens.invitation_of(str(survey_id), token) != respondent:
                 raise Refusal("survey_token_invalid")
@@ -99,8 +111,7 @@ class SurveyAnswering(InfoHubBase):
 
     def answers(self, actor: Actor | None, survey_id: UUID, offset: int, limit: int) -> tuple[list[Any], int]:
         """Every target's answer (or none yet), in the target set's order: coordinators and auditors only."""
-        if not restricted_reader(actor):
-            raise Refusal("survey_restricted")
+        require_restricted_reader(actor)
         survey = self._get(survey_id, Survey, "survey_not_found")
         page = survey.targets[offset : offset + limit]
         items = []

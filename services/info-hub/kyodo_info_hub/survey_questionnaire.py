@@ -187,8 +187,8 @@ def _raise(key: str) -> Any:
 
 
 def check_answer(q: dict[str, Any], values: dict[str, Any], *, complete: bool) -> dict[str, Any]:
-    """The answer normalized (a question left empty — None, "" or [] — is absent); a submission (`complete`) must
-    answer every required question."""
+    """The answer normalized (a question left empty — None, a blank text or [] — is absent); a submission
+    (`complete`) must answer every required question."""
     known = {x["key"]: x for x in q["questions"]}
     for key in values:
         if key not in known:
@@ -196,7 +196,7 @@ def check_answer(q: dict[str, Any], values: dict[str, Any], *, complete: bool) -
     normalized: dict[str, Any] = {}
     for key, x in known.items():
         value = values.get(key)
-        if value is None or value == "" or value == []:
+        if value is None or (isinstance(value, str) and not value.strip()) or value == []:
             if complete and x["required"]:
                 raise _wrong(key, "answer_required")
             continue

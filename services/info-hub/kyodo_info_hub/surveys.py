@@ -202,11 +202,11 @@ class Survey(Aggregate):
         statistics, never an answer)."""
         if self.status != Status.OPEN or _at(now) < _at(self.closes_at):
             return False
-        self._closed(self.fiscal_year, statistics, now)
+        self._closed(self.fiscal_year, statistics, now, trace)
         return True
 
     @event("Closed")
-    def _closed(self, fiscal_year: int, statistics: dict[str, Any], closed_at: str) -> None:
+    def _closed(self, fiscal_year: int, statistics: dict[str, Any], closed_at: str, trace: dict[str, str]) -> None:
         self.status, self.statistics, self.closed_at = Status.CLOSED, dict(statistics), closed_at
 
     # --- what people read ---------------------------------------------------------------------------------

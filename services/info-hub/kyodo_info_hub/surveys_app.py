@@ -16,7 +16,7 @@ from uuid import UUID, uuid4
 import structlog
 from eventsourcing.persistence import IntegrityError
 
-from kyodo_info_hub.survey_answering import SurveyAnswering, restricted_reader
+from kyodo_info_hub.survey_answering import ATTEMPTS, SurveyAnswering, require_restricted_reader, restricted_reader
 from kyodo_info_hub.survey_closing import statistics_of
 from kyodo_info_hub.survey_questionnaire import check_questionnaire
 from kyodo_info_hub.surveys import Status, Survey
@@ -29,8 +29,6 @@ log = structlog.get_logger(__name__)
 OPEN_TIMER = "info_hub.survey.open"
 REMINDER_TIMER = "info_hub.survey.reminder"
 CLOSE_TIMER = "info_hub.survey.close"
-# A command lost to a concurrent submission is tried again this many times.
-ATTEMPTS = 10
 T = TypeVar("T")
 
 
@@ -143,6 +141,8 @@ class SurveyCommands(SurveyAnswering):
         survey = self._get(survey_id, Survey, "survey_not_found")
         if survey.status == Status.DRAFT:
             raise Refusal("survey_not_found")
+        if survey.status == Status.CANCELLED:
+            raise Refusal("survey_cancelled")
         if survey.statistics is None:
             raise Refusal("survey_statistics_not_published", state=survey.status.value)
         return survey, survey.statistics
@@ -152,8 +152,7 @@ class SurveyCommands(SurveyAnswering):
     ) -> tuple[list[dict[str, Any]], int]:
         """The invited groups' names, in the order they were invited (one page, and how many): coordinators and
         auditors only."""
-        if not restricted_reader(actor):
-            raise Refusal("survey_restricted")
+        require_restricted_reader(actor)
         survey = self._get(survey_id, Survey, "survey_not_found")
         page = list(survey.invitations.items())[offset : offset + limit]
         items = [{"invitation_id": iid, **found, "submitted_at": survey.submitted.get(iid)} for iid, found in page]

@@ -35,11 +35,13 @@ def survey_index(app: Any, events: Sequence[Any]) -> Callable[[Tx], None]:
             rows.append(_row(survey))
 
     def write(tx: Tx) -> None:
+        # `<=`: a replay from scratch rewrites a row at the same version (a new column reaches old rows); only an
+        # older state never overwrites a newer one.
         updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS.split(", ")[1:])
         for values in rows:
             tx.execute(
                 f"INSERT INTO hub_surveys ({_COLUMNS}) VALUES ({', '.join(['%s'] * 12)}) "  # noqa: S608
-                f"ON CONFLICT (survey_id) DO UPDATE SET {updates} WHERE hub_surveys.version < excluded.version",
+                f"ON CONFLICT (survey_id) DO UPDATE SET {updates} WHERE hub_surveys.version <= excluded.version",
                 values,
             )
 
