@@ -316,6 +316,12 @@ async def test_calls_criteria_and_results_are_published_flat_with_group_names_sc
     assert items[0]["rank"] == 1
     assert items[1]["group_name"] == "=見守り隊"
     assert items[2]["rank"] is None
+    # The board's subs and the representatives' sub fed above are in no export of these datasets.
+    for name in PORTAL_DATASETS:
+        for suffix in (".csv", ".json"):
+            body = (await get(info_hub, f"/open-data/datasets/{name}{suffix}")).content
+            assert b"member-canary" not in body, name
+            assert b"rep-canary-sub" not in body, name
 
 
 async def test_each_dataset_has_a_dictionary_naming_every_column_in_japanese_and_english(info_hub: Platform) -> None:

@@ -3,26 +3,41 @@ through the center — a group's representative and contact (name, e-mail, phone
 training, a member of staff registering and acknowledging a case, a citizen's case raised by the center (contact
 details, the problem's wording, a field of activity of the raiser's own), a news item by a coordinator, a survey's
 invited group's name and a free-text answer — the survey closes and the month's figures are published on the moved
-clock; then the catalogue, every dataset (CSV, every JSON page, its dictionary), every feed (news, calls, results,
-the trainings' calendar) and the register's document are fetched, and no canary is in any of them: not as UTF-8,
-not `\\u`-escaped as JSON writes it, not percent-encoded, not in base64 (at any alignment).
+clock. The producers the platform does not run publish their contracts on the test's bus, with canaries in every
+field a person could be named in: a call's board (its members' and chair's subs) and its results (each member's
+points by label), a screening round's team, a decision's self-check reasons and assessments, an evaluation report's
+members' points and comments. Then the catalogue, every dataset (CSV, every JSON page, its dictionary), every feed
+(news, calls, results, the trainings' calendar) and the register's document are fetched: every dataset holds rows
+(so no check is vacuous), and no canary is in any of them: not as UTF-8, not `\\u`-escaped as JSON writes it, not
+percent-encoded, not in base64 (at any alignment).
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timedelta
+import uuid
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import nats
+from nats.js.api import StreamConfig
+from nats.js.errors import NotFoundError
+
+from kyodo_contracts import Contract, stream_name, stream_subjects
+from kyodo_contracts import evaluation as ev
+from kyodo_contracts import proposals as pr
+from kyodo_contracts import screening as s
 from kyodo_info_hub.cases_figures import first_day, month_of, next_month
+from kyodo_shared.bus.cloudevents import Envelope, encode, message_id
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.calls import ok
 from support.evaluation import TOKYO, tokyo_today
 from support.harness import Backend, Platform, eventually, platform
 from support.info_hub_cases import HUB, act, case_body, hub_now, hub_settings, move_hub_clock, people
+from support.info_hub_open_data import call, result
 from support.info_hub_surveys import announced as survey_announced
 from support.info_hub_surveys import answer, center, drafted, invited, put_answer, questionnaire, survey_status
 from support.info_hub_trainings import announced as training_announced
@@ -40,15 +55,19 @@ PROBLEM = "相談内容の検査文7f3e"
 FREE_FIELD = "自由記述の分野7f3e"
 INVITED = "駅前検査の会7f3e"
 FREE_TEXT = "センターへの自由記述検査7f3e"
-MINE = (
-    "trainings",
-    "coordination-figures",
-    "evaluation-reports",
-    "evaluation-criterion-means",
-    "screening-register",
-    "survey-statistics",
-)
+BOARD = ["board-canary-7f3e-1", "board-canary-7f3e-2"]
+TEAM = "team-canary-7f3e"
+SELF_CHECK = "自己点検の検査理由7f3e"
+ASSESSMENT = "評価者の検査理由7f3e"
+COMMENT = "委員の検査コメント7f3e"
+# A decision's checklist reasons are published by design in the register's structured document
+# (/open-data/screening-register.json, open_register.py: the self-check and the labelled assessments); no flat
+# dataset carries them. They are checked in every other export.
+WORDS = [SELF_CHECK, ASSESSMENT]
 CANARIES = [
+    *BOARD,
+    TEAM,
+    COMMENT,
     *REPRESENTATIVE.values(),
     *CONTACT.values(),
     *CITIZEN.values(),
@@ -76,8 +95,8 @@ def forms(value: str) -> list[bytes]:
     return found
 
 
-def leaked(blob: bytes) -> list[str]:
-    return [value for value in CANARIES if any(form in blob for form in forms(value))]
+def leaked(blob: bytes, canaries: list[str] = CANARIES) -> list[str]:
+    return [value for value in canaries if any(form in blob for form in forms(value))]
 
 
 def test_the_check_finds_a_canary_however_it_is_written() -> None:
@@ -107,9 +126,9 @@ async def plain_group(p: Platform, rep: str, name: str) -> str:
     return client.group_id
 
 
-async def center_activity(p: Platform, groups: list[str]) -> str:
+async def center_activity(p: Platform, groups: list[str]) -> tuple[str, str]:
     """A training with a citizen, a member of staff and a group registered; a citizen's case routed and acknowledged;
-    a news item published. Returns the case's month."""
+    a news item published. Returns the case's month and the department's id."""
     hub = p.clients[HUB]
     since = tokyo_today() - timedelta(days=30)
     dept = await department(p, "KENSA", "検査課", [SUBS["liaison"], SUBS["staff"]], since)
@@ -133,7 +152,7 @@ async def center_activity(p: Platform, groups: list[str]) -> str:
     await ok(hub.post(f"/news/{drafted_news['id']}/publication", headers=headers))
     restricted = await ok(hub.get(f"/cases/{raised['id']}", headers=p.token(*COORDINATOR)))
     assert CASE_CONTACT["email"] in leaked(restricted.content), "the check sees the contact where it may be"
-    return month_of(raised["raised_at"])
+    return month_of(raised["raised_at"]), dept.id
 
 
 async def survey_closed(p: Platform, groups: list[str]) -> None:
@@ -177,6 +196,153 @@ async def month_published(p: Platform, month: str) -> None:
     await eventually(published, timeout=30)
 
 
+def _envelope(event: Contract, sequence: int) -> Envelope:
+    source = event.source_service()
+    return Envelope(
+        id=message_id(source, sequence, 0),
+        source=f"/kyodo/{source}",
+        type=event.ce_type(),
+        time=datetime.now(UTC),
+        subject=source,
+        sequence=sequence,
+        correlation_id="c",
+        causation_id="c",
+        data=event,
+        notification_id=sequence,
+    )
+
+
+async def published_on_the_bus(nats_url: str, namespace: str, streams: dict[str, list[Contract]]) -> None:
+    """Publish each source's contracts on its stream, as the producer's relay would (sequences from 1)."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        for source, events in streams.items():
+            try:
+                await js.stream_info(stream_name(namespace, source))
+            except NotFoundError:
+                subjects = [stream_subjects(namespace, source)]
+                await js.add_stream(StreamConfig(name=stream_name(namespace, source), subjects=subjects))
+            for sequence, event in enumerate(events, start=1):
+                headers, data = encode(_envelope(event, sequence))
+                await js.publish(event.subject(namespace), data, headers=headers)
+    finally:
+        await nc.close()
+
+
+def proposals_with_canaries(groups: list[str]) -> list[Contract]:
+    """A call whose board is named by canary subs, and its results: each member's points by label."""
+    published = call("検査の協働事業")
+    published = published.model_copy(update={"board_subs": BOARD, "chair_sub": BOARD[0], "vice_chair_sub": BOARD[1]})
+    ranked = [uuid.UUID(groups[0]), uuid.UUID(groups[1])]
+    results = result(published.call_id, ranked, uuid.UUID(groups[2]), "地域の課題に即した提案を選定した")
+    closed = pr.CallClosed(call_id=published.call_id, closed_at=published.rules.deadline)
+    return [published, closed, results]
+
+
+def screening_with_canaries(department_id: str) -> list[Contract]:
+    """A round with a canary team member, a project and its decision with canary reasons in its self-check and its
+    labelled assessment."""
+    round_id, dept = uuid.uuid4(), uuid.UUID(department_id)
+    record = s.ProjectRecord(
+        project_id=uuid.uuid4(),
+        department_id=dept,
+        fiscal_year=2026,
+        project_number="2026-001",
+        title="見守り検査事業",
+        purpose="地域の見守り",
+        legal_basis="",
+        budget_yen=1_200_000,
+        beneficiaries="高齢者",
+        delivery="直営",
+        period="通年",
+        contact_section="検査課 協働係",
+        group_ids=[],
+    )
+    own = s.ChecklistAnswer(key="public_benefit", rating=s.Rating.YES, reason=SELF_CHECK)
+    theirs = s.ChecklistAnswer(key="public_benefit", rating=s.Rating.YES, reason=ASSESSMENT)
+    return [
+        s.RoundOpened(
+            round_id=round_id,
+            fiscal_year=2026,
+            title_ja="2026年度 事業の選別",
+            title_en=None,
+            checklist=[s.ChecklistItem(key="public_benefit", name_ja="公益性", name_en=None)],
+            department_ids=[dept],
+            self_check_deadline=datetime(2026, 5, 31, 8, 0, tzinfo=UTC),
+            opened_on=date(2026, 5, 1),
+            team_subs=[TEAM],
+        ),
+        s.ProjectEntered(project=record),
+        s.DecisionMade(
+            decision_id=uuid.uuid4(),
+            round_id=round_id,
+            project=record,
+            outcome=s.Outcome.SUITABLE,
+            forms=[s.CollaborationForm.COMMISSION],
+            reasons_ja="地域の団体と進められる",
+            reasons_en=None,
+            rescreen_on=None,
+            replaces=None,
+            self_check=[own],
+            assessments=[s.LabelledAssessment(label="A", from_owner_department=False, answers=[theirs])],
+            recusals=1,
+            cycle=1,
+            round_fiscal_year=2026,
+            decided_at=datetime(2026, 6, 1, 1, 0, tzinfo=UTC),
+        ),
+    ]
+
+
+def evaluation_with_canaries(group_id: str, department_id: str) -> list[Contract]:
+    """A collaboration project and its published report, with a member's points and a canary comment."""
+    project_id, group, dept = uuid.uuid4(), uuid.UUID(group_id), uuid.UUID(department_id)
+    criteria = [ev.Criterion(key="achievement", name_ja="目標の達成度")]
+    agreement = ev.Agreement(
+        title_ja="子育てひろば検査事業",
+        role_group_ja="運営",
+        role_department_ja="会場の提供",
+        budget=ev.Budget(total_yen=1_000_000, city_yen=500_000, group_yen=500_000),
+        period_start=date(2026, 4, 1),
+        period_end=date(2027, 3, 31),
+        deliverables=["報告書"],
+        indicators=[],
+        report_dates=[date(2026, 9, 30)],
+    )
+    return [
+        ev.ProjectCreated(
+            project_id=project_id,
+            source=ev.Source.ADOPTION,
+            group_id=group,
+            department_id=dept,
+            title_ja="子育てひろば検査事業",
+            call_id=uuid.uuid4(),
+            proposal_id=uuid.uuid4(),
+            criteria=criteria,
+        ),
+        ev.ReportPublished(
+            project_id=project_id,
+            group_id=group,
+            department_id=dept,
+            agreement_version=1,
+            agreement_hash="1" * 64,
+            agreement=agreement,
+            indicators=[],
+            self_evaluations=[],
+            criteria=criteria,
+            evaluations=[ev.LabelledEvaluation(label="A", points={"achievement": 4})],
+            criterion_means={"achievement": "4/1"},
+            comments={"achievement": [COMMENT]},
+            overall_mean="4/1",
+            recusals=1,
+            recommendation=ev.Recommendation.IMPROVE,
+            reasons_ja="目標を達成し、継続する",
+            confirmed_by="chair",
+            published_at=datetime(2027, 6, 1, 3, 0, tzinfo=UTC),
+        ),
+    ]
+
+
 async def projected(p: Platform, name: str, text: str) -> None:
     """Wait until a dataset's CSV holds `text` (its projection has applied what the aggregates already say)."""
 
@@ -187,11 +353,13 @@ async def projected(p: Platform, name: str, text: str) -> None:
     await eventually(holds, timeout=30)
 
 
-async def every_export(p: Platform) -> tuple[list[str], dict[str, bytes]]:
-    """The catalogue's dataset names, and every export by its path: the catalogue, every dataset's CSV, JSON pages
-    and dictionary, every feed it names, the news feed, the trainings' calendar and list, the register's document."""
+async def every_export(p: Platform) -> tuple[dict[str, int], dict[str, bytes]]:
+    """Each catalogued dataset's total by name, and every export by its path: the catalogue, every dataset's CSV,
+    JSON pages and dictionary, every feed it names, the news feed, the trainings' calendar and list, the register's
+    document."""
     hub = p.clients[HUB]
     found: dict[str, bytes] = {}
+    totals: dict[str, int] = {}
 
     async def fetch(path: str, page: int | None = None) -> Any:
         params = {"page": page, "per_page": 100} if page else {}
@@ -206,13 +374,15 @@ async def every_export(p: Platform) -> tuple[list[str], dict[str, bytes]]:
         await fetch(f"/open-data/datasets/{name}.csv")
         await fetch(f"/open-data/datasets/{name}")
         page = 1
-        while (await fetch(f"/open-data/datasets/{name}.json", page)).json()["total"] > page * 100:
+        totals[name] = (await fetch(f"/open-data/datasets/{name}.json", page)).json()["total"]
+        while totals[name] > page * 100:
             page += 1
+            await fetch(f"/open-data/datasets/{name}.json", page)
     for feed in catalogue["feeds"]:
         await fetch(urlsplit(feed["url"]).path.removeprefix("/api/info-hub"))
     for path in ("/news.atom", "/trainings.ics", "/trainings", "/open-data/screening-register.json"):
         await fetch(path)
-    return names, found
+    return totals, found
 
 
 async def test_no_canary_put_through_the_center_appears_in_any_dataset_feed_or_the_catalogue(
@@ -224,24 +394,45 @@ async def test_no_canary_put_through_the_center_appears_in_any_dataset_feed_or_t
             await plain_group(p, "rep-canary-h", "ひだまり検査の会"),
             await plain_group(p, "rep-canary-k", "けやき検査の会"),
         ]
-        month = await center_activity(p, groups)
+        month, dept = await center_activity(p, groups)
+        streams = {
+            "proposals": proposals_with_canaries(groups),
+            "screening": screening_with_canaries(dept),
+            "evaluation": evaluation_with_canaries(groups[0], dept),
+        }
+        await published_on_the_bus(nats_url, bus_namespace, streams)
         await survey_closed(p, groups)
         await month_published(p, month)
         await projected(p, "coordination-figures", month)
         await projected(p, "survey-statistics", "comment")
         await projected(p, "trainings", "市民活動のための会計講座")
-        names, exports = await every_export(p)
+        await projected(p, "call-results", "ひだまり検査の会")
+        await projected(p, "screening-register", "見守り検査事業")
+        await projected(p, "evaluation-reports", "子育てひろば検査事業")
+        totals, exports = await every_export(p)
     assert {
+        "groups",
+        "calls",
+        "call-criteria",
+        "call-results",
+        "call-result-scores",
         "trainings",
         "coordination-figures",
         "evaluation-reports",
+        "evaluation-criterion-means",
         "screening-register",
         "survey-statistics",
-    } <= set(names)
+    } <= set(totals)
+    assert {name: total for name, total in totals.items() if total == 0} == {}, "every dataset is checked on rows"
     assert month in exports["/open-data/datasets/coordination-figures.csv"].decode("utf-8-sig")
     statistics = exports["/open-data/datasets/survey-statistics.csv"].decode("utf-8-sig")
     assert "comment" in statistics, "the free-text question is there, by its number of answers only"
     assert "市民活動のための会計講座" in exports["/open-data/datasets/trainings.csv"].decode("utf-8-sig")
     assert "センターからのお知らせ" in exports["/news.atom"].decode()
+    assert "検査の協働事業" in exports["/call-results.atom"].decode()
     found = {path: leaked(blob) for path, blob in exports.items()}
     assert {path: values for path, values in found.items() if values} == {}
+    structured = "/open-data/screening-register.json"
+    assert leaked(exports[structured], WORDS) == WORDS, "the check sees the reasons where they are published"
+    words = {path: leaked(blob, WORDS) for path, blob in exports.items() if path != structured}
+    assert {path: values for path, values in words.items() if values} == {}
