@@ -136,7 +136,9 @@ def _report_rows(db: Database) -> Iterator[Sequence[Any]]:
         table="evaluation_reports r LEFT JOIN evaluation_projects p ON p.project_id = r.project_id "
         "LEFT JOIN directory_groups g ON g.group_id = r.group_id "
         "LEFT JOIN hub_departments h ON h.department_id = r.department_id",
-        key=("r.published_at", "r.project_id"),
+        # The project's id: a report's publication time moves when the next one replaces it (the read model keeps a
+        # project's latest report), and a moving key could skip or repeat a row while a large export streams.
+        key=("r.project_id",),
     ):
         body = json.loads(str(row[15]))
         recommendation, mean = str(row[12]), str(row[13])
@@ -150,8 +152,10 @@ REPORTS = Dataset(
     name="evaluation-reports",
     title_ja="協働事業の評価結果",
     title_en="Evaluation reports of collaboration projects",
-    description_ja="公表された協働事業の評価結果（事業・団体・部署、提言、総合平均、理由）。委員個人の評価は含まない。",
-    description_en="Published evaluation reports: project, group, department, recommendation, mean and reasons.",
+    description_ja="公表された協働事業の評価結果（事業・団体・部署、提言、総合平均、理由）。委員個人の評価は含まない。"
+    "各事業の最新の評価結果を1行とし、事業の識別子順に並べる。",
+    description_en="Published evaluation reports: project, group, department, recommendation, mean and reasons; each "
+    "project's latest report, one row each, in the order of the projects' ids.",
     columns=(
         Column("project_id", "uuid", "協働事業の識別子", "The project's id"),
         Column("title_ja", "string", "事業名", "Project title"),
@@ -191,7 +195,7 @@ def criterion_rows(project_id: str, published_at: str, body: dict[str, Any]) -> 
 
 def _criterion_rows(db: Database) -> Iterator[Sequence[Any]]:
     for project_id, published_at, body in read_in_batches(
-        db, select="project_id, published_at, body", table="evaluation_reports", key=("published_at", "project_id")
+        db, select="project_id, published_at, body", table="evaluation_reports", key=("project_id",)
     ):
         yield from criterion_rows(str(project_id), str(published_at), json.loads(str(body)))
 
