@@ -13,7 +13,7 @@ from kyodo_info_hub.opendata import Dataset
 from kyodo_info_hub.opendata_center import CRITERION_MEANS, FIGURES, criterion_rows, figure_rows, mean_value
 from kyodo_info_hub.opendata_center_events import Publisher, event_row, trainings
 from kyodo_info_hub.opendata_register import REGISTER, register_row
-from kyodo_info_hub.opendata_survey import SURVEY_STATISTICS, survey_rows
+from kyodo_info_hub.opendata_survey import SURVEY_STATISTICS, band_labels, survey_rows
 from kyodo_info_hub.survey_stats import (
     Cell,
     CrossTabulation,
@@ -183,6 +183,12 @@ def test_a_register_decision_is_one_flat_row_with_its_forms_in_both_languages() 
     assert row["decided_at"] == datetime(2026, 6, 1, 10, 1, tzinfo=TOKYO)
 
 
+def hidden_mark(kind: str) -> Any:
+    """A suppressed cell's mark as survey_stats records it: `Cell.suppressed` is becoming a plain flag (which kind of
+    suppression is never published); the export says only whether a cell is suppressed, so either serves here."""
+    return True if Cell.model_fields["suppressed"].annotation is bool else kind
+
+
 def statistics() -> Statistics:
     """Ten targets, seven answers: a single choice with a suppressed pair, a banded number with its summary, free
     text (never published), one protected cross-tab and one withheld."""
@@ -193,8 +199,8 @@ def statistics() -> Statistics:
         published=True,
         distribution=[
             Cell(category="env", count=4, percent="57.1"),
-            Cell(category="kids", count=None, percent=None, suppressed="primary"),
-            Cell(category="other", count=None, percent=None, suppressed="secondary"),
+            Cell(category="kids", count=None, percent=None, suppressed=hidden_mark("primary")),
+            Cell(category="other", count=None, percent=None, suppressed=hidden_mark("secondary")),
         ],
     )
     members = QuestionStatistics(
@@ -206,7 +212,7 @@ def statistics() -> Statistics:
         summary=NumberSummary(mean="6.14", median="5"),
     )
     free = QuestionStatistics(key="free", kind="text", answers=5, published=False)
-    hidden = Cell(category="x", count=None, percent=None, suppressed="primary")
+    hidden = Cell(category="x", count=None, percent=None, suppressed=hidden_mark("primary"))
     table = CrossTabulation(
         row="field",
         column="members",
@@ -234,7 +240,8 @@ QUESTIONS = [
      "options": [{"key": "env", "label_ja": "環境", "label_en": "Environment"},
                  {"key": "kids", "label_ja": "子育て", "label_en": "Children"},
                  {"key": "other", "label_ja": "その他", "label_en": "Other"}]},
-    {"key": "members", "kind": "number", "text_ja": "会員数", "text_en": "Members", "options": []},
+    {"key": "members", "kind": "number", "text_ja": "会員数", "text_en": "Members", "options": [],
+     "unit_ja": "人", "unit_en": "people"},
     {"key": "free", "kind": "text", "text_ja": "ご意見", "text_en": "Comments", "options": []},
 ]  # fmt: skip
 
@@ -254,7 +261,7 @@ def test_a_closed_surveys_statistics_become_one_row_per_published_figure_with_su
         ("response_rate_percent", Decimal("70.0")),
     ]
     kids = next(r for r in rows if r["table"] == "question" and r["category"] == "kids")
-    assert (kids["value"], kids["percent"], kids["suppressed"]) == (None, None, "primary")
+    assert (kids["value"], kids["percent"], kids["suppressed"]) == (None, None, True), "suppressed, never which kind"
     assert (kids["question_text_ja"], kids["category_ja"], kids["category_en"]) == (
         "主な活動分野",
         "子育て",
@@ -262,12 +269,83 @@ def test_a_closed_surveys_statistics_become_one_row_per_published_figure_with_su
     )
     free = [r for r in rows if r["question_key"] == "free"]
     assert [(r["measure"], r["value"]) for r in free] == [("answers", 5)]
-    summary = {r["measure"]: r["value"] for r in rows if r["question_key"] == "members" and r["table"] == "question"}
-    assert (summary["mean"], summary["median"]) == (Decimal("6.14"), Decimal(5))
+    members = {r["measure"]: r for r in rows if r["question_key"] == "members" and r["table"] == "question"}
+    assert (members["mean"]["value"], members["median"]["value"]) == (Decimal("6.14"), Decimal(5))
+    assert (members["mean"]["unit_ja"], members["mean"]["unit_en"], members["mean"]["suppressed"]) == (
+        "人",
+        "people",
+        False,
+    )
+    band = next(r for r in rows if r["question_key"] == "members" and r["category"] == "0-4")
+    assert (band["category_ja"], band["category_en"]) == ("0〜4", "0 to 4"), "no spreadsheet reads them as dates"
     cell = next(r for r in rows if r["table"] == "crosstab" and (r["category"], r["column_category"]) == ("env", "5+"))
     assert (cell["value"], cell["percent"], cell["column_question_text_ja"]) == (3, Decimal("42.9"), "会員数")
-    assert cell["column_category_ja"] == "5+"  # a band is its own label
+    assert (cell["column_category"], cell["column_category_ja"], cell["column_category_en"]) == (
+        "5+",
+        "5以上",
+        "5 and over",
+    )
     crosstab = [r["measure"] for r in rows if r["table"] == "crosstab"]
     assert (crosstab.count("count"), crosstab[-1]) == (4, "total")
     assert not [r for r in rows if r["question_key"] == "members" and r["column_question_key"] == "field"]
     assert {r["closed_at"] for r in rows} == {datetime(2027, 7, 1, tzinfo=TOKYO)}
+
+
+def test_band_labels_are_words_no_spreadsheet_reads_as_a_date() -> None:
+    assert band_labels("5-9") == ("5〜9", "5 to 9")
+    assert band_labels("20+") == ("20以上", "20 and over")
+    assert band_labels("0-<2.5") == ("0以上2.5未満", "0 to under 2.5")
+    assert band_labels("-1979") == ("1979年以前", "1979 and before")
+    assert band_labels("1980-1989") == ("1980〜1989", "1980 to 1989")
+    assert band_labels("2020-") == ("2020年以降", "2020 and after")
+    assert band_labels("kids") == ("kids", "kids")
+
+
+def test_withheld_means_are_marked_suppressed_and_an_empty_rows_mean_is_not() -> None:
+    members = QuestionStatistics(
+        key="members",
+        kind="number",
+        answers=7,
+        published=True,
+        distribution=[
+            Cell(category="0-4", count=None, percent=None, suppressed=hidden_mark("primary")),
+            Cell(category="5+", count=None, percent=None, suppressed=hidden_mark("secondary")),
+        ],
+    )
+    ok = Cell(category="x", count=3, percent="50.0")
+    empty = Cell(category="y", count=0, percent="0.0")
+    table = CrossTabulation(
+        row="field",
+        column="members",
+        published=True,
+        rows=["env", "kids"],
+        columns=["0-4", "5+"],
+        cells=[[ok, ok], [empty, empty]],
+        row_totals=[Cell(category="env", count=6, percent="100.0"), empty],
+        column_totals=[ok, ok],
+        total=6,
+        row_means=["4.50", None],
+    )
+    stats = Statistics(targets=9, answered=7, response_rate_percent="77.8", questions=[members], crosstabs=[table])
+    source = (
+        "s1",
+        2027,
+        "実態調査",
+        "Survey",
+        None,
+        json.dumps(QUESTIONS, ensure_ascii=False),
+        stats.model_dump_json(),
+    )
+    rows = [named(SURVEY_STATISTICS, r) for r in survey_rows(source)]
+    summary = [(r["measure"], r["value"], r["suppressed"]) for r in rows if r["measure"] in ("mean", "median")]
+    assert summary == [("mean", None, True), ("median", None, True)]
+    means = [(r["category"], r["value"], r["suppressed"], r["unit_ja"]) for r in rows if r["measure"] == "row_mean"]
+    # Nothing in the table is suppressed: the kids row is empty (no group), its mean empty and not suppressed.
+    assert means == [("env", Decimal("4.50"), False, "人"), ("kids", None, False, "人")]
+    hidden = Cell(category="z", count=None, percent=None, suppressed=hidden_mark("primary"))
+    guarded = table.model_copy(update={"cells": [[ok, hidden], [empty, hidden]], "row_means": [None, None]})
+    stats = stats.model_copy(update={"crosstabs": [guarded]})
+    source = (*source[:6], stats.model_dump_json())
+    rows = [named(SURVEY_STATISTICS, r) for r in survey_rows(source)]
+    # A cell is suppressed: every row mean is withheld, marked suppressed.
+    assert [(r["value"], r["suppressed"]) for r in rows if r["measure"] == "row_mean"] == [(None, True), (None, True)]

@@ -1,10 +1,16 @@
 """The survey's published statistics (実態調査の集計結果) as open data, in long format: one row per published
 figure of every closed survey — the survey's targets, answers and response rate; per question its number of answers,
-each category's count and percent (a suppressed cell is a row with an empty count and its mark, 秘匿), a number
-question's mean and median; per cross-tabulation each cell, row and column total and the grand total (and a number
-column's row means). Only what the close published (`survey_stats.Statistics`, after disclosure control): free
-text and a question with fewer than 3 answers give their number of answers and nothing else; a cross-tabulation
-that could not be protected gives no row at all.
+each category's count and percent (a suppressed cell is a row with an empty count and `suppressed` true, 秘匿 —
+never saying whether it was too small or hides another), a number question's mean and median (withheld: empty and
+suppressed when one of its bands is); per cross-tabulation each cell, row and column total and the grand total (and
+a number column's row means: all withheld, empty and suppressed, when anything in the table is; an empty row's mean
+is empty and not suppressed). Only what the close published (`survey_stats.Statistics`, after disclosure control):
+free text and a question with fewer than 3 answers give their number of answers and nothing else; a
+cross-tabulation that could not be protected gives no row at all.
+
+A band's key (`5-9`, `20+`, `-1979`) stays in `category`; its labels (`category_ja` 「5〜9」, `category_en` "5 to
+9") are words no spreadsheet reads as a date (Excel turns `5-9` into 5月9日). A number question's unit is given
+(`unit_ja`/`unit_en`) for its rows.
 
 No standard layout of the 自治体標準オープンデータセット covers survey statistics: the columns are the portal's own,
 documented by the data dictionary. Rows come survey by survey (fiscal year, then id), in the statistics' order.
@@ -13,6 +19,7 @@ documented by the data dictionary. Rows come survey by survey (fiscal year, then
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -55,14 +62,38 @@ class Survey:
         return [key, q.get("text_ja"), q.get("text_en")]
 
     def category(self, key: str | None, category: str | None) -> list[Any]:
-        """The category and its labels: an option's labels, else (a band, a year) the category itself."""
+        """The category and its labels: an option's labels, else (a band, a year) words for the band."""
         if category is None:
             return [None, None, None]
         q = self.questions.get(key or "", {})
         for option in q.get("options") or []:
             if option.get("key") == category:
                 return [category, option.get("label_ja"), option.get("label_en")]
-        return [category, category, category]
+        return [category, *band_labels(category)]
+
+    def unit(self, key: str | None) -> list[Any]:
+        q = self.questions.get(key or "", {})
+        return [q.get("unit_ja"), q.get("unit_en")] if q.get("kind") == "number" else [None, None]
+
+
+_NUMBER = r"-?\d+(?:\.\d+)?"
+_BANDS = (
+    (re.compile(rf"({_NUMBER})-<({_NUMBER})"), "{0}以上{1}未満", "{0} to under {1}"),
+    (re.compile(rf"({_NUMBER})-({_NUMBER})"), "{0}〜{1}", "{0} to {1}"),
+    (re.compile(rf"({_NUMBER})\+"), "{0}以上", "{0} and over"),
+    (re.compile(r"-(\d{4})"), "{0}年以前", "{0} and before"),
+    (re.compile(r"(\d{4})-"), "{0}年以降", "{0} and after"),
+)
+
+
+def band_labels(category: str) -> tuple[str, str]:
+    """A band's labels in Japanese and English (`5-9` → 「5〜9」, "5 to 9"; `20+` → 「20以上」; `0-<5` → 「0以上5未満」;
+    `-1979` → 「1979年以前」; `2020-` → 「2020年以降」); anything else is its own label."""
+    for pattern, ja, en in _BANDS:
+        found = pattern.fullmatch(category)
+        if found:
+            return ja.format(*found.groups()), en.format(*found.groups())
+    return category, category
 
 
 def _at(value: object) -> datetime | None:
@@ -84,17 +115,19 @@ def _row(
     category: str | None = None,
     column_category: str | None = None,
     percent: str | None = None,
-    suppressed: str | None = None,
+    suppressed: bool = False,
+    unit: str | None = None,
 ) -> list[Any]:
     return [
         *s.head, table, *s.question(question), *s.question(column_question), measure, MEASURES[measure],
         *s.category(question, category), *s.category(column_question, column_category),
-        value, _number(percent), suppressed,
+        value, *s.unit(unit), _number(percent), suppressed,
     ]  # fmt: skip
 
 
 def _cell(s: Survey, table: str, measure: str, cell: Cell, **where: str | None) -> list[Any]:
-    return _row(s, table, measure, cell.count, percent=cell.percent, suppressed=cell.suppressed, **where)
+    # Suppressed or not, never which kind (a primary mark would say the count is 1 or 2).
+    return _row(s, table, measure, cell.count, percent=cell.percent, suppressed=bool(cell.suppressed), **where)
 
 
 def _question_rows(s: Survey, q: QuestionStatistics) -> Iterator[list[Any]]:
@@ -104,8 +137,12 @@ def _question_rows(s: Survey, q: QuestionStatistics) -> Iterator[list[Any]]:
     for cell in q.distribution:
         yield _cell(s, "question", "count", cell, question=q.key, category=cell.category)
     if q.summary is not None:
-        yield _row(s, "question", "mean", Decimal(q.summary.mean), question=q.key)
-        yield _row(s, "question", "median", Decimal(q.summary.median), question=q.key)
+        yield _row(s, "question", "mean", Decimal(q.summary.mean), question=q.key, unit=q.key)
+        yield _row(s, "question", "median", Decimal(q.summary.median), question=q.key, unit=q.key)
+    elif q.kind == "number" and any(c.suppressed for c in q.distribution):
+        # Withheld: with the bands' bounds they would narrow a suppressed band's count.
+        yield _row(s, "question", "mean", None, question=q.key, unit=q.key, suppressed=True)
+        yield _row(s, "question", "median", None, question=q.key, unit=q.key, suppressed=True)
 
 
 def _crosstab_rows(s: Survey, t: CrossTabulation) -> Iterator[list[Any]]:
@@ -121,8 +158,13 @@ def _crosstab_rows(s: Survey, t: CrossTabulation) -> Iterator[list[Any]]:
     for column_category, cell in zip(t.columns, t.column_totals, strict=False):
         yield _cell(s, "crosstab", "column_total", cell, **pair, column_category=column_category)
     yield _row(s, "crosstab", "total", t.total, question=t.row, column_question=t.column)
+    # Row means are all withheld when anything in the table is suppressed; otherwise an empty one is an empty row.
+    withheld = any(c.suppressed for c in [*(c for row in t.cells for c in row), *t.row_totals, *t.column_totals])
     for row_category, mean in zip(t.rows, t.row_means or [], strict=False):
-        yield _row(s, "crosstab", "row_mean", _number(mean), **pair, category=row_category)
+        hidden = withheld and mean is None
+        yield _row(
+            s, "crosstab", "row_mean", _number(mean), **pair, category=row_category, unit=t.column, suppressed=hidden
+        )
 
 
 def survey_rows(row: Sequence[Any]) -> Iterator[list[Any]]:
@@ -160,9 +202,19 @@ def _question_columns(prefix: str, ja: str, en: str) -> tuple[Column, ...]:
 
 def _category_columns(prefix: str, ja: str, en: str) -> tuple[Column, ...]:
     return (
-        Column(f"{prefix}category", "string", f"{ja}（選択肢キー・区分 5-9・年）", f"{en}: option key, band, year"),
-        Column(f"{prefix}category_ja", "string", f"{ja}の名称", f"{en} label (Japanese)"),
-        Column(f"{prefix}category_en", "string", f"{ja}の名称（英語）", f"{en} label (English)"),
+        Column(f"{prefix}category", "string", f"{ja}（選択肢キー・区分 5-9・年の区分）", f"{en}: option key or band"),
+        Column(
+            f"{prefix}category_ja",
+            "string",
+            f"{ja}の名称（区分は「5〜9」「20以上」「1979年以前」の形）",
+            f"{en} label in Japanese (bands as 5〜9, 20以上)",
+        ),
+        Column(
+            f"{prefix}category_en",
+            "string",
+            f"{ja}の名称（英語。区分は 5 to 9、20 and over の形）",
+            f"{en} label in English (bands as '5 to 9', '20 and over')",
+        ),
     )
 
 
@@ -188,8 +240,22 @@ SURVEY_STATISTICS = Dataset(
         *_category_columns("", "区分（クロス集計では行）", "Category (cross-tab: row)"),
         *_category_columns("column_", "クロス集計の列の区分", "Cross-tab column category"),
         Column("value", "number", "値（団体数・平均など）。秘匿の場合は空", "Value; empty when suppressed"),
-        Column("percent", "number", "割合（%、小数第1位）。秘匿の場合は空", "Percent (1 dp); empty when suppressed"),
-        Column("suppressed", "string", "秘匿: primary（3団体未満）、secondary（推定防止）", "primary or secondary"),
+        Column("unit_ja", "string", "数値の設問の単位（平均・中央値・行ごとの平均の単位）", "A number question's unit"),
+        Column("unit_en", "string", "数値の設問の単位（英語）", "A number question's unit in English"),
+        Column(
+            "percent",
+            "number",
+            "割合（%、小数第1位、四捨五入）。設問の分布では設問の回答数に対する割合、クロス集計では総計に対する割合。"
+            "秘匿の場合は空",
+            "Percent (1 dp, half up): of the question's answers in a distribution, of the grand total in a "
+            "cross-tabulation; empty when suppressed",
+        ),
+        Column(
+            "suppressed",
+            "boolean",
+            "秘匿（true: 値を公表しない。3団体未満のセル、またはそれを推定できるセル。どちらかは示さない）",
+            "True when the value is withheld (too few groups, or it would reveal another; which is not said)",
+        ),
     ),
     rows=_rows,
     sources=(projection(surveys_index.NAME),),
