@@ -1,131 +1,204 @@
 """Disclosure control checked by an independent exact solver: for generated tables (and linked systems of
-cross-tabs sharing a question) every suppressed count can take at least two non-negative integer values given
-everything `protect` lets be published. The solver here is plain enumeration with bound pruning (no scipy, no code
-shared with `disclosure.py`)."""
+cross-tabs sharing a question, multiple choice questions, and whole surveys through `compute`) every suppressed
+count can take at least two integer values given everything published and what a reader knows of the rules: a
+hidden count is at least 1 (zeros are always published); a hidden multiple choice option is at most answers - 1
+(an option chosen by all is published) and, every answering group having chosen an option, the options sum to at
+least the answers. The solver here is plain enumeration with interval propagation (no scipy, no code shared with
+`disclosure.py`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from itertools import product
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kyodo_info_hub.disclosure import CrossTab, Protection, protect
+from kyodo_info_hub.disclosure import CrossTab, Multiple, Protection, protect
 from kyodo_info_hub.survey_stats import QuestionSpec, compute
 
 Var = tuple[object, ...]
-# An equality: ({variable or known: coefficient}, right-hand side); published counts are folded into the constant.
-Equality = tuple[dict[Var, int], int]
+# A constraint: ({variable: coefficient ±1}, lower, upper or None for no upper bound) on the sum; published counts
+# are folded into the bounds.
+Constraint = tuple[dict[Var, int], int, int | None]
+
+
+class Reader:
+    """What a reader sees: the hidden counts (variables, with their true values when known to the test and the
+    domain a reader allows them) and the constraints linking them to the published ones."""
+
+    def __init__(self) -> None:
+        self.truth: dict[Var, int] = {}
+        self.domain: dict[Var, tuple[int, int]] = {}
+        self.known: dict[Var, int] = {}
+        self.raw: list[Constraint] = []
+
+    def count(self, ref: Var, published: int | None, low: int, high: int, truth: int | None = None) -> None:
+        if published is not None:
+            self.known[ref] = published
+        else:
+            self.domain[ref] = (low, high)
+            if truth is not None:
+                self.truth[ref] = truth
+
+    def constraint(self, terms: dict[Var, int], low: int, high: int | None) -> None:
+        self.raw.append((terms, low, high))
+
+    def constraints(self) -> list[Constraint]:
+        folded: list[Constraint] = []
+        for terms, low, high in self.raw:
+            shift = sum(a * self.known[v] for v, a in terms.items() if v in self.known)
+            rest = {v: a for v, a in terms.items() if v not in self.known}
+            folded.append((rest, low - shift, None if high is None else high - shift))
+        return folded
 
 
 def published_system(
-    dists: dict[str, list[int]], tabs: Sequence[CrossTab], protection: Protection, present: frozenset[str]
-) -> tuple[dict[Var, int], dict[Var, tuple[int, int]], list[Equality]]:
-    """What a reader sees: the suppressed counts (variables, with their true values) and the equalities linking
-    them to the published ones."""
-    truth: dict[Var, int] = {}
-    domain: dict[Var, tuple[int, int]] = {}
-    equalities: list[Equality] = []
-    known: dict[Var, int] = {}
-
-    def term(ref: Var, value: int, suppressed: bool, low: int, high: int) -> None:
-        if suppressed:
-            truth[ref], domain[ref] = value, (low, high)
-        else:
-            known[ref] = value
-
+    dists: dict[str, list[int]],
+    tabs: Sequence[CrossTab],
+    protection: Protection,
+    multiples: dict[str, Multiple] | None = None,
+) -> Reader:
+    reader = Reader()
     for key, counts in dists.items():
         marks = protection.distributions[key]
         if marks is None:
             continue
         total = sum(counts)  # the question's answers: always published
         for c, (v, m) in enumerate(zip(counts, marks, strict=True)):
-            term(("m", key, c), v, m is not None, int(key in present), total)
-        equalities.append(({("m", key, c): 1 for c in range(len(counts))}, total))
+            reader.count(("m", key, c), None if m else v, 1, total, v)
+        reader.constraint({("m", key, c): 1 for c in range(len(counts))}, total, total)
     for t, (tab, marks_t) in enumerate(zip(tabs, protection.crosstabs, strict=True)):
         if marks_t is None:
             continue
         total = sum(map(sum, tab.cells))
         for i, row in enumerate(tab.cells):
             for j, v in enumerate(row):
-                term(("x", t, i, j), v, marks_t[i][j] is not None, 0, total)
-            equalities.append(({("x", t, i, j): 1 for j in range(len(row))} | {("m", tab.row, i): -1}, 0))
+                reader.count(("x", t, i, j), None if marks_t[i][j] else v, 1, total, v)
+            reader.constraint({("x", t, i, j): 1 for j in range(len(row))} | {("m", tab.row, i): -1}, 0, 0)
         for j in range(len(tab.cells[0])):
-            equalities.append(({("x", t, i, j): 1 for i in range(len(tab.cells))} | {("m", tab.column, j): -1}, 0))
-    folded: list[Equality] = []
-    for terms, rhs in equalities:
-        rest = {v: a for v, a in terms.items() if v not in known}
-        folded.append((rest, rhs - sum(a * known[v] for v, a in terms.items() if v in known)))
-    return truth, domain, folded
-
-
-def interval(var: Var, assigned: dict[Var, int], domain: dict[Var, tuple[int, int]], eqs: list[Equality]) -> range:
-    """The values `var` may still take: its domain narrowed by every equality it appears in (coefficients ±1)."""
-    lo, hi = domain[var]
-    for terms, rhs in eqs:
-        if var not in terms:
+            reader.constraint({("x", t, i, j): 1 for i in range(len(tab.cells))} | {("m", tab.column, j): -1}, 0, 0)
+    for key, multiple in (multiples or {}).items():
+        chosen = protection.multiples[key]
+        if chosen is None:
             continue
-        others_low = others_high = 0
-        for v, b in terms.items():
-            if v != var:
-                olo, ohi = (assigned[v], assigned[v]) if v in assigned else domain[v]
-                others_low, others_high = others_low + min(b * olo, b * ohi), others_high + max(b * olo, b * ohi)
-        # terms[var]·x = rhs - others, with others anywhere in [others_low, others_high]
-        low, high = sorted((terms[var] * (rhs - others_high), terms[var] * (rhs - others_low)))
-        lo, hi = max(lo, low), min(hi, high)
-    return range(lo, hi + 1)
+        n = multiple.answers
+        for o, (v, m) in enumerate(zip(multiple.counts, chosen, strict=True)):
+            reader.count(("o", key, o), None if m else v, 1, n - 1, v)
+        reader.constraint({("o", key, o): 1 for o in range(len(multiple.counts))}, n, None)
+    return reader
 
 
-def completes(assigned: dict[Var, int], domain: dict[Var, tuple[int, int]], eqs: list[Equality]) -> bool:
-    """Depth-first enumeration: is there a non-negative integer assignment of the remaining variables satisfying
-    every equality? Branches on the variable with the fewest values left."""
-    for terms, rhs in eqs:
-        if all(v in assigned for v in terms) and sum(a * assigned[v] for v, a in terms.items()) != rhs:
-            return False
-    free = {v: interval(v, assigned, domain, eqs) for v in domain if v not in assigned}
+def propagate(low: dict[Var, int], high: dict[Var, int], constraints: list[Constraint]) -> bool:
+    """Narrow every variable's interval by every constraint until nothing changes; False when one empties."""
+    changed = True
+    while changed:
+        changed = False
+        for terms, lo, hi in constraints:
+            for v, a in terms.items():
+                others_low = sum(min(b * low[w], b * high[w]) for w, b in terms.items() if w != v)
+                others_high = sum(max(b * low[w], b * high[w]) for w, b in terms.items() if w != v)
+                # lo <= a·x + others <= hi, others anywhere in [others_low, others_high]: a·x in [ax_low, ax_high]
+                ax_low, ax_high = lo - others_high, None if hi is None else hi - others_low
+                if a > 0:
+                    new_low, new_high = ax_low, high[v] if ax_high is None else ax_high
+                else:
+                    new_low, new_high = low[v] if ax_high is None else -ax_high, -ax_low
+                if new_low > low[v]:
+                    low[v], changed = new_low, True
+                if new_high < high[v]:
+                    high[v], changed = new_high, True
+                if low[v] > high[v]:
+                    return False
+    return True
+
+
+def completes(low: dict[Var, int], high: dict[Var, int], constraints: list[Constraint]) -> bool:
+    """Depth-first enumeration: is there an integer assignment within the intervals satisfying every constraint?
+    Propagates, then branches on the variable with the fewest values left."""
+    low, high = dict(low), dict(high)
+    if not propagate(low, high, constraints):
+        return False
+    free = [v for v in low if low[v] < high[v]]
     if not free:
-        return True
-    var = min(free, key=lambda v: (len(free[v]), str(v)))
-    return any(completes(assigned | {var: x}, domain, eqs) for x in free[var])
+        sums = [(sum(a * low[v] for v, a in terms.items()), lo, hi) for terms, lo, hi in constraints]
+        return all(lo <= total and (hi is None or total <= hi) for total, lo, hi in sums)
+    var = min(free, key=lambda v: (high[v] - low[v], str(v)))
+    return any(completes(low | {var: x}, high | {var: x}, constraints) for x in range(low[var], high[var] + 1))
 
 
-def another_value(var: Var, truth: int, domain: dict[Var, tuple[int, int]], eqs: list[Equality]) -> int | None:
-    """A value other than the true one that some consistent table gives `var` (nearest first), or None: then
-    every consistent table gives it its true value: it is disclosed."""
-    lo, hi = domain[var]
-    for x in sorted(range(lo, hi + 1), key=lambda x: (abs(x - truth), x)):
-        if x != truth and completes({var: x}, domain, eqs):
-            return x
-    return None
+def component(var: Var, constraints: list[Constraint]) -> list[Constraint]:
+    """The constraints linked to `var` (the others constrain independent counts)."""
+    seen, linked, todo = {var}, [], [var]
+    while todo:
+        v = todo.pop()
+        for c in constraints:
+            if v in c[0] and c not in linked:
+                linked.append(c)
+                todo.extend(w for w in c[0] if w not in seen)
+                seen |= set(c[0])
+    return linked
 
 
-def check(dists: dict[str, list[int]], tabs: Sequence[CrossTab], present: frozenset[str] = frozenset()) -> None:
-    protection = protect(dists, tabs, present)
+def feasible_values(var: Var, reader: Reader, limit: int = 2) -> list[int]:
+    """Up to `limit` values `var` takes in tables consistent with what is published (the true one first)."""
+    constraints = component(var, reader.constraints())
+    names = {v for terms, _, _ in constraints for v in terms} | {var}
+    low = {v: reader.domain[v][0] for v in names}
+    high = {v: reader.domain[v][1] for v in names}
+    truth = reader.truth.get(var, low[var])
+    found = []
+    for x in sorted(range(low[var], high[var] + 1), key=lambda x: (abs(x - truth), x)):
+        if completes(low | {var: x}, high | {var: x}, constraints):
+            found.append(x)
+            if len(found) == limit:
+                break
+    return found
+
+
+def assert_protected(reader: Reader, context: object) -> None:
+    truth = {v: reader.truth[v] for v in reader.domain}
+    low = {v: reader.domain[v][0] for v in reader.domain}
+    assert completes(truth, truth, reader.constraints()) or not truth, "the true table fits what is published"
+    assert all(low[v] <= t <= reader.domain[v][1] for v, t in truth.items()), "the reader's model holds the truth"
+    for var in reader.domain:
+        values = feasible_values(var, reader)
+        assert len(values) >= 2, f"{var} is disclosed: only {values} fits ({context})"
+
+
+def check(dists: dict[str, list[int]], tabs: Sequence[CrossTab], multiples: dict[str, Multiple] | None = None) -> None:
+    protection = protect(dists, tabs, multiples)
     for key, counts in dists.items():
         marks = protection.distributions[key]
         if marks is None:
-            # Withheld only when nothing else protects it: fewer than 3 answers, or categories listed when seen.
-            assert key in present or sum(counts) < 3, (key, counts)
+            # Withheld only when it holds something small (it cannot be protected alone).
+            assert any(v in (1, 2) for v in counts), (key, counts)
             continue
         for v, m in zip(counts, marks, strict=True):
-            assert (m == "primary") == (v in (1, 2)), (key, counts, marks)
-            assert v > 0 or m is None, "a zero is published"
+            assert m or v not in (1, 2), f"a small count is suppressed: {key}, {counts}, {marks}"
+            assert v > 0 or not m, "a zero is published"
     for tab, marks_t in zip(tabs, protection.crosstabs, strict=True):
         if marks_t is None:
+            small = [v for row in tab.cells for v in row] + dists[tab.row] + dists[tab.column]
+            assert any(v in (1, 2) for v in small), tab
             continue
         for row, row_marks in zip(tab.cells, marks_t, strict=True):
             for v, m in zip(row, row_marks, strict=True):
-                assert (m == "primary") == (v in (1, 2)), (tab, marks_t)
-                assert v > 0 or m is None
+                assert m or v not in (1, 2), (tab, marks_t)
+                assert v > 0 or not m
         for key in (tab.row, tab.column):
             assert protection.distributions[key] is not None, "a published cross-tab's margins are published"
-    truth, domain, equalities = published_system(dists, tabs, protection, present)
-    assert completes(dict(truth), domain, equalities), "the true table is consistent with what is published"
-    for var, value in truth.items():
-        other = another_value(var, value, domain, equalities)
-        assert other is not None, f"{var} is disclosed: only {value} fits ({dists}, {tabs}, {protection})"
+    for key, multiple in (multiples or {}).items():
+        chosen = protection.multiples[key]
+        if chosen is None:
+            continue
+        for v, m in zip(multiple.counts, chosen, strict=True):
+            assert m or (v not in (1, 2) and multiple.answers - v not in (1, 2)), (multiple, chosen)
+            assert 0 < v < multiple.answers or not m, "an option chosen by none or by all is published"
+    assert_protected(published_system(dists, tabs, protection, multiples), (dists, tabs, multiples, protection))
 
 
 def table(rows: int, cols: int) -> st.SearchStrategy[list[list[int]]]:
@@ -183,13 +256,23 @@ def test_cross_tabs_sharing_a_question_protect_each_other_s_suppressed_counts(
 
 
 @QUICK
-@given(st.lists(st.integers(0, 6), min_size=2, max_size=6), st.booleans())
-def test_a_one_way_distribution_alone_is_protected_even_when_its_categories_reveal_presence(
-    counts: list[int], listed_when_seen: bool
-) -> None:
-    if listed_when_seen:
-        counts = [c for c in counts if c > 0] or [3]
-    check({"q": counts}, [], frozenset({"q"}) if listed_when_seen else frozenset())
+@given(st.lists(st.integers(0, 6), min_size=2, max_size=6))
+def test_a_one_way_distribution_alone_is_protected(counts: list[int]) -> None:
+    check({"q": counts}, [])
+
+
+@st.composite
+def multiple_choices(draw: st.DrawFn) -> Multiple:
+    """Answers of 3 to 8 groups, each choosing a non-empty subset of 2 to 4 options."""
+    options = draw(st.integers(2, 4))
+    groups = draw(st.lists(st.integers(1, 2**options - 1), min_size=3, max_size=8))
+    return Multiple(len(groups), tuple(sum(1 for g in groups if g >> o & 1) for o in range(options)))
+
+
+@QUICK
+@given(multiple_choices())
+def test_a_multiple_choice_question_s_hidden_options_keep_at_least_two_feasible_values(multiple: Multiple) -> None:
+    check({}, [], {"m": multiple})
 
 
 def sum_ranges(counts: Sequence[int], low: Sequence[int], high: Sequence[int], median: Decimal) -> set[int]:
@@ -232,8 +315,8 @@ def test_a_number_question_s_bands_stay_protected_given_its_published_mean_and_m
     spec = QuestionSpec("n", "number", True, bands=tuple(map(Decimal, edges)))
     (question,) = compute([spec], [], [{"n": v} for v in values], targets=len(values)).questions
     if question.summary is None:
-        # Without a mean and a median the bands are a plain distribution (the tests above).
-        assert any(c.suppressed for c in question.distribution)
+        # Without a mean and a median the bands are a plain distribution (the tests above), or withheld.
+        assert not question.published or any(c.suppressed for c in question.distribution)
         return
     n, mean, median = len(values), Decimal(question.summary.mean), Decimal(question.summary.median)
     low, high = list(edges), [e - 1 for e in edges[1:]] + [12]
@@ -251,3 +334,87 @@ def test_a_number_question_s_bands_stay_protected_given_its_published_mean_and_m
     assert feasible, "the truth is among them"
     for k, b in enumerate(hidden):
         assert len({g[k] for g in feasible}) >= 2, f"band {b} is disclosed: {values}, {edges}, {question}"
+
+
+YEARS = (1975, 1985, 1995, 2005, 2015, 2022)  # one in each fixed band of years
+
+
+@st.composite
+def surveys(draw: st.DrawFn) -> tuple[list[QuestionSpec], list[tuple[str, str]], list[dict[str, Any]]]:
+    """3 to 9 groups answering two required single choice questions, a required banded number, an optional date
+    and an optional multiple choice (a non-empty choice, or none); one or two cross-tabs."""
+    specs = [
+        QuestionSpec("a", "single", True, options=("x", "y", "z")[: draw(st.integers(2, 3))]),
+        QuestionSpec("b", "single", True, options=("u", "v", "w")[: draw(st.integers(2, 3))]),
+        QuestionSpec("n", "number", True, bands=(Decimal(0), Decimal(5), Decimal(10))),
+        QuestionSpec("d", "date", False),
+        QuestionSpec("m", "multiple", False, options=("p", "q", "r")),
+    ]
+    answers = []
+    for _ in range(draw(st.integers(3, 9))):
+        answer: dict[str, Any] = {
+            "a": draw(st.sampled_from(specs[0].options)),
+            "b": draw(st.sampled_from(specs[1].options)),
+            "n": draw(st.integers(0, 14)),
+        }
+        year = draw(st.sampled_from((None, *YEARS)))
+        if year is not None:
+            answer["d"] = date(year, 4, 1).isoformat()
+        chosen = draw(st.integers(0, 7))
+        answer["m"] = [o for k, o in enumerate(specs[4].options) if chosen >> k & 1]  # [] is no answer
+        answers.append(answer)
+    pairs = draw(st.sampled_from([[("a", "b")], [("a", "b"), ("a", "n")], [("a", "n"), ("b", "n")]]))
+    return specs, pairs, answers
+
+
+def reader_of(published: dict[str, Any]) -> Reader:
+    """The reader's system rebuilt from the published JSON only (no true value: the test knows none here)."""
+    reader = Reader()
+    for q in published["questions"]:
+        if not q["published"] or not q["distribution"]:
+            continue
+        n, key, multiple = q["answers"], q["key"], q["kind"] == "multiple"
+        for c in q["distribution"]:
+            assert c["suppressed"] is (c["count"] is None)
+            reader.count(("m", key, c["category"]), c["count"], 1, n - 1 if multiple else n)
+        reader.constraint({("m", key, c["category"]): 1 for c in q["distribution"]}, n, None if multiple else n)
+    for x in published["crosstabs"]:
+        if not x["published"]:
+            continue
+        n, name = x["total"], (x["row"], x["column"])
+        for i, (row, cells) in enumerate(zip(x["rows"], x["cells"], strict=True)):
+            for column, c in zip(x["columns"], cells, strict=True):
+                reader.count(("x", *name, row, column), c["count"], 1, n)
+            margin = x["row_totals"][i]  # the row question's own distribution: the same variable
+            reader.count(("m", x["row"], row), margin["count"], 1, n)
+            line: dict[Var, int] = {("x", *name, row, col): 1 for col in x["columns"]}
+            reader.constraint(line | {("m", x["row"], row): -1}, 0, 0)
+        for j, column in enumerate(x["columns"]):
+            reader.count(("m", x["column"], column), x["column_totals"][j]["count"], 1, n)
+            line = {("x", *name, row, column): 1 for row in x["rows"]}
+            reader.constraint(line | {("m", x["column"], column): -1}, 0, 0)
+    return reader
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(surveys())
+def test_every_suppressed_count_of_a_computed_survey_keeps_two_values_for_a_reader_of_the_published_json(
+    survey: tuple[list[QuestionSpec], list[tuple[str, str]], list[dict[str, Any]]],
+) -> None:
+    specs, pairs, answers = survey
+    published = compute(specs, pairs, answers, targets=len(answers)).model_dump(mode="json")
+    for q in published["questions"]:  # nothing small is published: no count, no complement of an option
+        for c in q["distribution"]:
+            assert c["count"] not in (1, 2), (q, answers)
+            assert q["kind"] != "multiple" or c["count"] is None or q["answers"] - c["count"] not in (1, 2), q
+    for x in published["crosstabs"]:
+        assert all(c["count"] not in (1, 2) for row in x["cells"] for c in row), (x, answers)
+    reader = reader_of(published)
+    assert completes(
+        {v: lo for v, (lo, _) in reader.domain.items()},
+        {v: hi for v, (_, hi) in reader.domain.items()},
+        reader.constraints(),
+    ), "some table fits what is published"
+    for var in reader.domain:
+        values = feasible_values(var, reader)
+        assert len(values) >= 2, f"{var} is disclosed: only {values} fits ({answers}, {pairs}, {published})"

@@ -16,21 +16,21 @@ BUDGET = QuestionSpec("budget", "number", False)
 QUESTIONS = [FIELD, MEMBERS, ACTIVITIES, FOUNDED, NOTES, BUDGET]
 
 
-def group(field: str, members: int | str, **more: Any) -> dict[str, Any]:
+def group(field: str, members: int | str | Decimal, **more: Any) -> dict[str, Any]:
     return {"field": field, "members": members, **more}
 
 
 # 12 groups answering. welfare: members 3, 4, 8 (band 0-9) and 12, 15, 20 (10+); environment: 5, 6, 7, 9 (0-9)
-# and 30, 11 (10+); nobody in culture.
+# and 30, 11 (10+); nobody in culture. An empty choice (activities=[]) is no answer, as the survey part stores it.
 ANSWERS = [
-    group("welfare", 3, activities=["events"], founded="2019-04-01", notes="秘密のメモ"),
-    group("welfare", 4, activities=["events", "meals"], founded="2019-06-30", budget="100"),
-    group("welfare", 8, activities=["events"], founded="2019-12-31"),
-    group("welfare", "12", activities=["events", "meals"], founded="2020-01-01", notes="x"),
+    group("welfare", 3, activities=["events"], founded="1975-04-01", notes="秘密のメモ"),
+    group("welfare", 4, activities=["events", "meals"], founded="1998-06-30", budget="100"),
+    group("welfare", 8, activities=["events"], founded="1999-12-31"),
+    group("welfare", "12", activities=["events", "meals"], founded="2019-01-01", notes="x"),
     group("welfare", 15, activities=["events"], founded="2021-05-05"),
     group("welfare", 20, activities=[], founded="2021-05-06", budget=Decimal("2.5")),
     group("environment", 5, activities=["events"], founded="2021-07-07", notes="y"),
-    group("environment", 6, activities=[], founded="2021-08-08"),
+    group("environment", 6, activities=[], founded="2024-08-08"),
     group("environment", 7, activities=["events"], notes="z"),
     group("environment", 30, activities=[]),
     group("environment", 11),
@@ -58,22 +58,28 @@ def test_distributions_percentages_and_number_summaries_follow_the_answers() -> 
     ]
     assert members.summary is not None
     assert (members.summary.mean, members.summary.median) == ("10.83", "8.5")
-    # activities: 10 groups answered (an empty choice is an answer); events 7 → 70.0 %, meals 2 → primary
-    # (an independent count: nothing else to hide), study 0 → published.
+    # activities: 7 groups answered (the three empty choices are no answer); events chosen by all 7 → 100.0 %
+    # (nobody did not: a zero complement, published); meals 2 → hidden; study 0 → published. A reader knows
+    # meals is 1..6 (neither 0 nor all 7, which would be published); events alone already makes every answering
+    # group have chosen something: meals stays 1..6, no complement needed.
     activities = by_key["activities"]
-    assert activities.answers == 10
+    assert activities.answers == 7
     assert [(c.count, c.percent, c.suppressed) for c in activities.distribution] == [
-        (7, "70.0", None),
-        (None, None, "primary"),
-        (0, "0.0", None),
+        (7, "100.0", False),
+        (None, None, True),
+        (0, "0.0", False),
     ]
-    # founded: 8 answers, years 2019 ×3, 2020 ×1, 2021 ×4. 2020 is primary; the smallest other count, 2019's 3,
-    # hides it: 1 + 3 = 4 between two years each known to hold a group → 2020 is 1..3.
+    # founded: 8 answers in the fixed bands of years, zeros published whatever the answers: 1975 → -1979 (1),
+    # 1998, 1999 → 1990-1999 (2), 2019 → 2010-2019 (1), 2021 ×3, 2024 → 2020- (4). The 1, 2 and 1 are hidden:
+    # 8 - 4 = 4 between three counts each at least 1: one of them is 2, any of them: each is 1..2.
     founded = by_key["founded"]
     assert [(c.category, c.count, c.suppressed) for c in founded.distribution] == [
-        ("2019", None, "secondary"),
-        ("2020", None, "primary"),
-        ("2021", 4, None),
+        ("-1979", None, True),
+        ("1980-1989", 0, False),
+        ("1990-1999", None, True),
+        ("2000-2009", 0, False),
+        ("2010-2019", None, True),
+        ("2020-", 4, False),
     ]
     # Free text is never published, only how many answered; a question with 2 answers neither.
     assert by_key["notes"].model_dump() == {
@@ -92,15 +98,13 @@ def test_a_cross_tab_hides_its_small_cell_with_the_cheapest_rectangle() -> None:
     # field × members: welfare (3, 3), environment (4, 2), culture (0, 0); margins (6, 6, 0) and (7, 5).
     # environment/10+ = 2 is primary. One more cell never suffices (its row and column give it back); the
     # cheapest cycle is the interior rectangle welfare/0-9 (3), welfare/10+ (3), environment/0-9 (4): 10 groups,
-    # cheaper than through the margins (6 + 6 + 3 = 15, 7 + 5 + 4 = 16). The culture row's zeros stay.
+    # cheaper than through the margins (6 + 6 + 3 = 15, 7 + 5 + 4 = 16). Then environment/10+ = t,
+    # environment/0-9 = 6 - t, welfare/0-9 = 1 + t, welfare/10+ = 5 - t, each at least 1: t in 1..4 (the reader
+    # sees one mark on all four, not which is the small one). The culture row's zeros stay.
     (table,) = compute(QUESTIONS, [("field", "members")], ANSWERS, targets=15).crosstabs
     assert table.published
     assert (table.rows, table.columns, table.total) == (["welfare", "environment", "culture"], ["0-9", "10+"], 12)
-    assert [[c.suppressed for c in row] for row in table.cells] == [
-        ["secondary", "secondary"],
-        ["secondary", "primary"],
-        [None, None],
-    ]
+    assert [[c.suppressed for c in row] for row in table.cells] == [[True, True], [True, True], [False, False]]
     assert [[(c.count, c.percent) for c in row] for row in table.cells][2] == [(0, "0.0"), (0, "0.0")]
     # Margins of the grand total (12): 6 → 50.0, 7 → 58.3.
     assert [(c.count, c.percent) for c in table.row_totals] == [(6, "50.0"), (6, "50.0"), (0, "0.0")]
@@ -141,16 +145,78 @@ def test_no_targets_gives_a_zero_response_rate() -> None:
 
 
 def test_a_number_question_with_a_suppressed_band_publishes_no_mean_or_median() -> None:
-    # Answers 0, 0, 3 in bands 0-2 / 3-5 / 6-8 / 9+: counts (2, 1, 0, 0), both small: primary. With the mean 1.00
-    # (a total of 3) and the median 0, a reader of whole numbers would find the 0-2 band holds exactly 2 (three
-    # answers there with median 0 sum to at most 0 + 0 + 2): so neither is published.
+    # Answers 0, 0, 3 in bands 0-2 / 3-5 / 6-8 / 9+: counts (2, 1, 0, 0), both small: hidden (3 between two
+    # counts each at least 1: either is 1..2). With the mean 1.00 (a total of 3) and the median 0, a reader of
+    # whole numbers would find the 0-2 band holds exactly 2 (three answers there with median 0 sum to at most
+    # 0 + 0 + 2): so neither is published.
     spec = QuestionSpec("staff", "number", True, bands=tuple(map(Decimal, (0, 3, 6, 9))))
     (question,) = compute([spec], [], [{"staff": v} for v in (0, 0, 3)], targets=3).questions
     assert question.published
     assert question.summary is None
     assert [(c.category, c.count, c.suppressed) for c in question.distribution] == [
-        ("0-2", None, "primary"),
-        ("3-5", None, "primary"),
-        ("6-8", 0, None),
-        ("9+", 0, None),
+        ("0-2", None, True),
+        ("3-5", None, True),
+        ("6-8", 0, False),
+        ("9+", 0, False),
     ]
+
+
+def test_dates_fall_in_fixed_bands_of_years_whatever_the_answers() -> None:
+    # Three groups founded 2021, 2022 and 2023: 2020- holds 3, every other band 0, all listed: the categories
+    # say nothing about which years were answered.
+    founded = [{"founded": f"{year}-04-01"} for year in (2021, 2022, 2023)]
+    (question,) = compute([FOUNDED], [], founded, targets=3).questions
+    assert [(c.category, c.count) for c in question.distribution] == [
+        ("-1979", 0),
+        ("1980-1989", 0),
+        ("1990-1999", 0),
+        ("2000-2009", 0),
+        ("2010-2019", 0),
+        ("2020-", 3),
+    ]
+
+
+def test_an_empty_choice_or_text_is_no_answer() -> None:
+    # Two empty choices and one empty text are no answers: 3 groups answered the choice, none the text.
+    answers: list[dict[str, Any]] = [{"activities": [], "notes": ""}, {"activities": []}]
+    answers += [{"activities": ["study"]}] * 3
+    stats = compute([ACTIVITIES, NOTES], [], answers, targets=5)
+    assert [q.answers for q in stats.questions] == [3, 0]
+
+
+def test_band_labels_hold_every_value_in_the_band() -> None:
+    # Edges 0, 5, 10 and an answer 4.5: "0-4" would not hold it, so the next edge is shown, excluded: "0-<5".
+    # Three answers per band, so nothing is hidden.
+    spec = QuestionSpec("hours", "number", True, bands=(Decimal(0), Decimal(5), Decimal(10)))
+
+    def labels(question: QuestionSpec, *low: object) -> list[str]:
+        answers = [{"hours": v} for v in (*low, 6, 7, 8, 12, 13, 14)]
+        (statistics,) = compute([question], [], answers, targets=9).questions
+        return [c.category for c in statistics.distribution]
+
+    assert labels(spec, "4.5", 1, 2) == ["0-<5", "5-<10", "10+"]
+    # Whole-number answers: the usual "0-4"; declared not whole, the answers do not change the labels.
+    assert labels(spec, 4, 1, 2) == ["0-4", "5-9", "10+"]
+    assert labels(QuestionSpec("hours", "number", True, bands=spec.bands, whole=False), 4, 1, 2) == [
+        "0-<5",
+        "5-<10",
+        "10+",
+    ]
+    # Below the first edge (the survey part refuses such bands): the first band is open below, "-4".
+    assert labels(spec, -3, 1, 2) == ["-4", "5-9", "10+"]
+
+
+def test_the_mean_of_the_largest_accepted_numbers_is_exact() -> None:
+    # Three answers of 999999999999.999999 (|x| < 10^12, 6 places): the sum needs 19 digits; the mean
+    # 999999999999.999999 rounds half up to 1000000000000.00; the median is the middle value itself. One answer
+    # of -999999999999.999999 and two of 0.000001: sum -999999999999.999997, / 3 = -333333333333.333332…
+    # → -333333333333.33; median 0.000001.
+    big = QuestionSpec("budget", "number", True)
+    largest = [{"budget": "999999999999.999999"}] * 3
+    (question,) = compute([big], [], largest, targets=3).questions
+    assert question.summary is not None
+    assert (question.summary.mean, question.summary.median) == ("1000000000000.00", "999999999999.999999")
+    mixed = [{"budget": "-999999999999.999999"}, {"budget": "0.000001"}, {"budget": "0.000001"}]
+    (question,) = compute([big], [], mixed, targets=3).questions
+    assert question.summary is not None
+    assert (question.summary.mean, question.summary.median) == ("-333333333333.33", "0.000001")

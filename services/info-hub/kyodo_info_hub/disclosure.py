@@ -3,44 +3,44 @@
 The published figures of a survey form one linked system: each question's one-way distribution (its categories'
 counts, summing to its published number of answers) and the cross-tabulations chosen before the close, whose row
 and column totals ARE the one-way distributions of their two questions (every submitted answer is in every
-cross-tab, so several cross-tabs sharing a question share those margins).
+cross-tab, so several cross-tabs sharing a question share those margins). Multiple choice questions are blocks of
+their own: each option a count of 0..answers groups, and every answering group chose at least one option (an
+empty choice is no answer), so the options sum to at least the answers.
 
-- Primary suppression: a count of 1 or 2 groups (a cell or a margin). Zeros are published as zeros and are never
-  suppressed to protect another cell.
-- Secondary suppression: for every suppressed count, the set of non-negative integer values consistent with
-  everything published (the other counts, every total, the linked tables) must hold at least two values. This is
-  checked exactly, on the whole linked system at once: integer bounds by `scipy.optimize.milp` (HiGHS), minimising
-  and maximising the cell (a solution that moves the cell also shows every other count it moves protected).
-  While a suppressed cell is not protected, the cheapest move that protects it is added: a single non-zero
-  published count sharing a total with it, or a cycle through it in a table's grid of cells and margins (every
-  rectangle, and the cheapest cycle found by Dijkstra), or for a margin another category of its question joined
-  to it by the cheapest path in every table sharing the question; cheapest = fewest groups newly hidden, then
-  fewest cells, then the tables' order. When no move alone protects it, the cheapest cycle is added anyway and
-  the check runs again. Suppressing more never unprotects a cell, so this ends.
+- Primary suppression: a count of 1 or 2 groups (a cell or a margin); for a multiple choice option also when the
+  groups that did not choose it (answers - count) are 1 or 2. Zeros are published as zeros and are never
+  suppressed to protect another cell (nor an option every answering group chose: its complement is a zero).
+- Only one mark is published ("suppressed"), never why, so the reader's model of a hidden count is: at least 1
+  (zeros are always published; for an option also at most answers - 1), at most its total.
+- Secondary suppression: for every suppressed count, the set of integer values consistent with everything
+  published and the reader's model above must hold at least two values. This is checked exactly, on the whole
+  linked system at once: integer bounds by `scipy.optimize.milp` (HiGHS), minimising and maximising the cell (a
+  solution that moves the cell also shows every other count it moves protected). While a suppressed cell is not
+  protected, the cheapest move that protects it is added (`disclosure_moves`): a single non-zero published count
+  sharing a total with it, or a cycle through it in a table's grid of cells and margins, or for a margin another
+  category of its question joined to it by the cheapest path in every table sharing the question; cheapest =
+  fewest groups newly hidden, then fewest cells, then the tables' order. When no move alone protects it, the
+  cheapest cycle is added anyway and the check runs again. Suppressing more never unprotects a cell (a hidden
+  count's exact value becomes an interval holding it, so the feasible set only grows), so this ends.
 - A cross-tab that still cannot be protected is withheld entirely and the whole system is protected again
-  without it (always safe). A distribution that cannot be protected on its own (fewer than 3 answers, or
-  categories listed only when seen, `present`: e.g. the years of a date question, each then known to hold at
-  least one group) is withheld too.
+  without it (always safe); so is a distribution or a multiple choice question that cannot be protected alone.
 
 Worked example: the one-way distribution (5, 2, 0, 4) of 11 answers. The 2 is primary; alone it would be
-11 - 5 - 0 - 4 = 2, so the smallest non-zero published count, 4, is suppressed too (secondary): then each of the
-two is anything from 0 to 6. The 0 stays published.
+11 - 5 - 0 - 4 = 2, so the smallest non-zero published count, 4, is suppressed too: the two hidden counts sum to
+6 and each is at least 1, so each is anything from 1 to 5. The 0 stays published.
 """
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-Mark = Literal["primary", "secondary"] | None
-# A count: (0, question index, category, 0) for a one-way distribution's category (a cross-tab's margin), or
-# (1, table index, row, column) for a cross-tab's interior cell. Tuples order deterministically.
-Ref = tuple[int, int, int, int]
+from kyodo_info_hub.disclosure_moves import Moves, Ref
 
 SMALL = (1, 2)  # counts suppressed primarily: fewer than 3 groups, but not none
-_MARGIN = -1
+Marks = tuple[bool, ...]  # per count: True = suppressed
+Withheld = tuple[Literal["table", "distribution", "multiple"], int | str]
 
 
 @dataclass(frozen=True)
@@ -51,54 +51,79 @@ class CrossTab:
 
 
 @dataclass(frozen=True)
-class Protection:
-    """The marks per count: None = published. A distribution or cross-tab given as None is withheld entirely."""
+class Multiple:
+    """A multiple choice question: its number of answers and each option's count (groups that chose it)."""
 
-    distributions: Mapping[str, tuple[Mark, ...] | None]
-    crosstabs: tuple[tuple[tuple[Mark, ...], ...] | None, ...]
+    answers: int
+    counts: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Protection:
+    """The marks per count. A distribution, cross-tab or multiple choice question given as None is withheld."""
+
+    distributions: Mapping[str, Marks | None]
+    crosstabs: tuple[tuple[Marks, ...] | None, ...]
+    multiples: Mapping[str, Marks | None]
 
 
 def protect(
     distributions: Mapping[str, Sequence[int]],
     crosstabs: Sequence[CrossTab] = (),
-    present: frozenset[str] = frozenset(),
+    multiples: Mapping[str, Multiple] | None = None,
 ) -> Protection:
     """Protect the linked system: `distributions` maps a question key to its category counts (in the
     questionnaire's order; their sum is the question's published number of answers); each cross-tab's row and
-    column sums must equal its questions' distributions. `present`: distributions whose categories are listed
-    only when at least one group is in them. Deterministic."""
-    _validate(distributions, crosstabs)
-    tables = list(range(len(crosstabs)))
-    keys = list(distributions)
+    column sums must equal its questions' distributions; `multiples`: the multiple choice questions. Deterministic."""
+    multiples = dict(multiples or {})
+    _validate(distributions, crosstabs, multiples)
+    tables, keys, options = list(range(len(crosstabs))), list(distributions), list(multiples)
     while True:
-        system = _System({k: tuple(distributions[k]) for k in keys}, [(t, crosstabs[t]) for t in tables], present)
+        system = _System(
+            {k: tuple(distributions[k]) for k in keys},
+            [(t, crosstabs[t]) for t in tables],
+            {k: multiples[k] for k in options},
+        )
         outcome = _suppress(system)
         if isinstance(outcome, set):
-            return _marked(system, outcome, distributions, crosstabs)
-        if outcome >= 0:
-            tables.remove(outcome)
+            return _marked(system, outcome, distributions, crosstabs, multiples)
+        kind, what = outcome
+        if isinstance(what, int):
+            tables.remove(what)
         else:
-            keys.remove(system.keys[-outcome - 1])
+            (keys if kind == "distribution" else options).remove(what)
 
 
 def _marked(
-    system: _System, suppressed: set[Ref], distributions: Mapping[str, Sequence[int]], crosstabs: Sequence[CrossTab]
+    system: _System,
+    suppressed: set[Ref],
+    distributions: Mapping[str, Sequence[int]],
+    crosstabs: Sequence[CrossTab],
+    multiples: Mapping[str, Multiple],
 ) -> Protection:
-    dists: dict[str, tuple[Mark, ...] | None] = dict.fromkeys(distributions)
+    dists: dict[str, Marks | None] = dict.fromkeys(distributions)
     for q, key in enumerate(system.keys):
-        dists[key] = tuple(_mark(system, suppressed, (0, q, c, 0)) for c in range(len(distributions[key])))
-    tabs: list[tuple[tuple[Mark, ...], ...] | None] = [None] * len(crosstabs)
+        dists[key] = tuple((0, q, c, 0) in suppressed for c in range(len(distributions[key])))
+    tabs: list[tuple[Marks, ...] | None] = [None] * len(crosstabs)
     for pos, t in enumerate(system.tables):
         tabs[t] = tuple(
-            tuple(_mark(system, suppressed, (1, pos, i, j)) for j in range(len(row)))
-            for i, row in enumerate(crosstabs[t].cells)
+            tuple((1, pos, i, j) in suppressed for j in range(len(row))) for i, row in enumerate(crosstabs[t].cells)
         )
-    return Protection(dists, tuple(tabs))
+    chosen: dict[str, Marks | None] = dict.fromkeys(multiples)
+    for m, key in enumerate(system.options):
+        chosen[key] = tuple((2, m, o, 0) in suppressed for o in range(len(multiples[key].counts)))
+    return Protection(dists, tuple(tabs), chosen)
 
 
-def _validate(distributions: Mapping[str, Sequence[int]], crosstabs: Sequence[CrossTab]) -> None:
+def _validate(
+    distributions: Mapping[str, Sequence[int]], crosstabs: Sequence[CrossTab], multiples: Mapping[str, Multiple]
+) -> None:
     if any(c < 0 for counts in distributions.values() for c in counts):
         raise ValueError("a count is negative")
+    if any(not 0 <= c <= m.answers for m in multiples.values() for c in m.counts):
+        raise ValueError("an option's count is outside 0..answers")
+    if any(m.counts and sum(m.counts) < m.answers for m in multiples.values()):
+        raise ValueError("a multiple choice answer without an option")
     for tab in crosstabs:
         if tab.row == tab.column or tab.row not in distributions or tab.column not in distributions or not tab.cells:
             raise ValueError(f"cross-tab {tab.row} × {tab.column}: two distinct distributed questions needed")
@@ -107,165 +132,124 @@ def _validate(distributions: Mapping[str, Sequence[int]], crosstabs: Sequence[Cr
             raise ValueError(f"cross-tab {tab.row} × {tab.column}: totals differ from the distributions")
 
 
-def _mark(system: _System, suppressed: set[Ref], ref: Ref) -> Mark:
-    if ref not in suppressed:
-        return None
-    return "primary" if system.value[ref] in SMALL else "secondary"
-
-
-class _System:
-    """The linked system's counts as integer variables and its equalities (a distribution sums to its answers; a
-    cross-tab's row/column sums equal its margins)."""
+class _System(Moves):
+    """The linked system's counts as integer variables, each with the bounds a reader knows when it is hidden,
+    and its constraints: equalities (a distribution sums to its answers; a cross-tab's row/column sums equal its
+    margins) and, per multiple choice question, its options summing to at least its answers."""
 
     def __init__(
-        self,
-        dists: dict[str, tuple[int, ...]],
-        tables: list[tuple[int, CrossTab]],
-        present: frozenset[str],
+        self, dists: dict[str, tuple[int, ...]], tables: list[tuple[int, CrossTab]], multiples: dict[str, Multiple]
     ) -> None:
-        self.keys = list(dists)
+        self.keys, self.options = list(dists), list(multiples)
         self.tables = [t for t, _ in tables]  # original indexes
         self.value: dict[Ref, int] = {}
-        self.floor: dict[Ref, int] = {}
-        self.upper: dict[Ref, int] = {}
-        self.axes: list[tuple[int, int]] = []  # per table: (row question, column question)
-        self.sizes = [len(dists[key]) for key in self.keys]  # categories per question
-        equalities: list[tuple[dict[Ref, int], int]] = []
+        self.high: dict[Ref, int] = {}  # a hidden count's largest value a reader allows (the smallest is 1)
+        self.axes = []
+        self.sizes = [len(dists[key]) for key in self.keys]
+        rows: list[tuple[dict[Ref, int], float, float]] = []  # (terms, lower, upper) of each linear constraint
         for q, key in enumerate(self.keys):
+            n = sum(dists[key])
             for c, v in enumerate(dists[key]):
-                ref = (0, q, c, 0)
-                self.value[ref], self.floor[ref], self.upper[ref] = v, int(key in present), sum(dists[key])
-            equalities.append(({(0, q, c, 0): 1 for c in range(len(dists[key]))}, sum(dists[key])))
+                self.value[(0, q, c, 0)], self.high[(0, q, c, 0)] = v, n
+            rows.append(({(0, q, c, 0): 1 for c in range(len(dists[key]))}, n, n))
         for pos, (_, tab) in enumerate(tables):
             rq, cq = self.keys.index(tab.row), self.keys.index(tab.column)
             self.axes.append((rq, cq))
-            for i, row in enumerate(tab.cells):
-                for j, v in enumerate(row):
-                    ref = (1, pos, i, j)
-                    self.value[ref], self.floor[ref], self.upper[ref] = v, 0, sum(dists[tab.row])
-            for i, row in enumerate(tab.cells):
-                equalities.append(({(1, pos, i, j): 1 for j in range(len(row))} | {(0, rq, i, 0): -1}, 0))
-            for j in range(len(tab.cells[0]) if tab.cells else 0):
-                equalities.append(({(1, pos, i, j): 1 for i in range(len(tab.cells))} | {(0, cq, j, 0): -1}, 0))
+            for i, line in enumerate(tab.cells):
+                for j, v in enumerate(line):
+                    self.value[(1, pos, i, j)], self.high[(1, pos, i, j)] = v, sum(dists[tab.row])
+                rows.append(({(1, pos, i, j): 1 for j in range(len(line))} | {(0, rq, i, 0): -1}, 0, 0))
+            for j in range(len(tab.cells[0])):
+                rows.append(({(1, pos, i, j): 1 for i in range(len(tab.cells))} | {(0, cq, j, 0): -1}, 0, 0))
+        self.answers: dict[int, int] = {}
+        for m, key in enumerate(self.options):
+            self.answers[m] = multiples[key].answers
+            for o, v in enumerate(multiples[key].counts):
+                self.value[(2, m, o, 0)], self.high[(2, m, o, 0)] = v, multiples[key].answers - 1
+            rows.append(({(2, m, o, 0): 1 for o in range(len(multiples[key].counts))}, multiples[key].answers, INF))
         self.refs = sorted(self.value)
         self.index = {ref: n for n, ref in enumerate(self.refs)}
-        self.matrix = [[float(terms.get(ref, 0)) for ref in self.refs] for terms, _ in equalities]
-        self.rhs = [float(b) for _, b in equalities]
-        self.neighbours = {ref: set[Ref]() for ref in self.refs}  # counts sharing an equality
-        for terms, _ in equalities:
+        self.neighbours = {ref: set[Ref]() for ref in self.refs}  # counts sharing a constraint
+        for terms, _, _ in rows:
             for ref in terms:
                 self.neighbours[ref] |= set(terms) - {ref}
+        self.rows = rows
+        self.part = _components(self.refs, rows)  # count → its linked part (counts never sharing one are independent)
+        self._parts: dict[Ref, tuple[list[Ref], Any]] = {}  # per part: its counts and its constraints, built once
+
+    def usable(self, ref: Ref) -> bool:
+        return self.value[ref] > 0 and (ref[0] != 2 or self.value[ref] < self.answers[ref[1]])
 
     def witness(self, ref: Ref, suppressed: set[Ref] | frozenset[Ref]) -> set[Ref]:
         """The suppressed counts that a table consistent with everything published sets otherwise than the truth,
         found by minimising, then maximising, `ref`; empty when `ref` has no other feasible value (disclosed)."""
         for sense in (1, -1):
             solution = self._optimum(ref, suppressed, sense)
-            moved = {r for r in suppressed if solution[r] != self.value[r]}
+            moved = {r for r in suppressed if solution.get(r, self.value[r]) != self.value[r]}
             if ref in moved:
                 return moved
         return set()
 
     def _optimum(self, ref: Ref, suppressed: set[Ref] | frozenset[Ref], sense: int) -> dict[Ref, int]:
+        """The counts of `ref`'s linked part in a solution minimising (sense 1) or maximising (-1) it."""
+        # Imported here, not at module level: scipy takes a noticeable time to load and only a close needs it.
         import numpy as np
-        from scipy.optimize import Bounds, LinearConstraint, milp
+        from scipy.optimize import Bounds, milp
 
-        n = len(self.refs)
-        lower = np.array([self.floor[r] if r in suppressed else self.value[r] for r in self.refs], dtype=float)
-        upper = np.array([self.upper[r] if r in suppressed else self.value[r] for r in self.refs], dtype=float)
-        objective = np.zeros(n)
-        objective[self.index[ref]] = sense
-        result = milp(
-            objective,
-            integrality=np.ones(n),
-            bounds=Bounds(lower, upper),
-            constraints=LinearConstraint(np.array(self.matrix), self.rhs, self.rhs),
-        )
+        refs, constraint = self._part(self.part[ref])
+        lower = np.array([1 if r in suppressed else self.value[r] for r in refs], dtype=float)
+        upper = np.array([self.high[r] if r in suppressed else self.value[r] for r in refs], dtype=float)
+        objective = np.zeros(len(refs))
+        objective[refs.index(ref)] = sense
+        result = milp(objective, integrality=np.ones(len(refs)), bounds=Bounds(lower, upper), constraints=constraint)
         if result.status != 0:  # the true counts are always feasible: anything else is a solver failure
             raise RuntimeError(f"disclosure check failed: {result.message}")
-        return {r: round(x) for r, x in zip(self.refs, result.x, strict=True)}
+        return {r: round(x) for r, x in zip(refs, result.x, strict=True)}
 
-    def moves(self, target: Ref, suppressed: set[Ref]) -> list[frozenset[Ref]]:
-        """Candidate sets of cells to suppress with `target`, cheapest first (deterministic)."""
-        usable = [r for r in self.refs if r in suppressed or self.value[r] > 0]
-        found = {frozenset({r}) for r in usable if r not in suppressed and r in self.neighbours[target]}
-        found |= {m - suppressed for m in self._shaped(target, set(usable), suppressed)}
-        found.discard(frozenset())
-        return sorted(found, key=lambda m: (sum(self.value[r] for r in m), len(m), sorted(m)))
+    def _part(self, root: Ref) -> tuple[list[Ref], Any]:
+        if root not in self._parts:  # sparse: most counts are in few constraints
+            from scipy.optimize import LinearConstraint
+            from scipy.sparse import coo_array
 
-    def _shaped(self, target: Ref, usable: set[Ref], suppressed: set[Ref]) -> Iterator[frozenset[Ref]]:
-        """Cycles through the target in each table's grid of cells and margins (a perturbation +1/-1 along a cycle
-        keeps every total): for a cell, every rectangle and the cheapest cycle; for a margin, per other category of
-        its question, the cheapest path between the two categories in every table sharing the question."""
-        kind, a, b, c = target
-        if kind == 1:
-            rq, cq = self.axes[a]
-            for k in [*range(self.sizes[rq]), _MARGIN]:
-                for m in [*range(self.sizes[cq]), _MARGIN]:
-                    cells = {self._cell(a, b, m), self._cell(a, k, c), self._cell(a, k, m)}
-                    if k != b and m != c and (k, m) != (_MARGIN, _MARGIN) and cells <= usable:
-                        yield frozenset(cells)
-            cycle = self._path(a, (0, b), (1, c), None, target, usable, suppressed)
-            if cycle is not None:
-                yield cycle
-            return
-        for other in range(self.sizes[a]):
-            if other == b or (0, a, other, 0) not in usable:
-                continue
-            move = {(0, a, other, 0)}
-            for pos, (rq, cq) in enumerate(self.axes):
-                if a in (rq, cq):
-                    side = 0 if a == rq else 1
-                    path = self._path(pos, (side, b), (side, other), (1 - side, _MARGIN), None, usable, suppressed)
-                    if path is None:
-                        break
-                    move |= path
-            else:
-                yield frozenset(move)
-
-    def _cell(self, pos: int, i: int, j: int) -> Ref:
-        """A table's grid: interior cells, its row question's margins (column -1), its column question's (row -1)."""
-        rq, cq = self.axes[pos]
-        return (0, cq, j, 0) if i == _MARGIN else (0, rq, i, 0) if j == _MARGIN else (1, pos, i, j)
-
-    def _path(
-        self,
-        pos: int,
-        start: tuple[int, int],
-        end: tuple[int, int],
-        banned_node: tuple[int, int] | None,
-        banned: Ref | None,
-        usable: set[Ref],
-        suppressed: set[Ref],
-    ) -> frozenset[Ref] | None:
-        """The cheapest path of usable grid cells between two lines of a table (nodes: (0, row) / (1, column), -1
-        the margin line), cost = groups newly hidden (Dijkstra, deterministic ties)."""
-        rq, cq = self.axes[pos]
-        lines = (self.sizes[rq], self.sizes[cq])
-        heap: list[tuple[int, int, tuple[int, int], tuple[Ref, ...]]] = [(0, 0, start, ())]
-        done: set[tuple[int, int]] = set()
-        while heap:
-            cost, steps, node, path = heapq.heappop(heap)
-            if node == end:
-                return frozenset(path)
-            if node in done:
-                continue
-            done.add(node)
-            side, line = node
-            for other in [*range(lines[1 - side]), _MARGIN]:
-                nxt = (1 - side, other)
-                ref = self._cell(pos, line, other) if side == 0 else self._cell(pos, other, line)
-                if (line, other) == (_MARGIN, _MARGIN) or nxt in done or nxt == banned_node or ref == banned:
-                    continue
-                if ref in usable:
-                    extra = 0 if ref in suppressed else self.value[ref]
-                    heapq.heappush(heap, (cost + extra, steps + 1, nxt, (*path, ref)))
-        return None
+            refs = [r for r in self.refs if self.part[r] == root]
+            index = {r: n for n, r in enumerate(refs)}
+            rows = [row for row in self.rows if self.part[next(iter(row[0]))] == root]
+            entries = [(k, index[r], a) for k, (terms, _, _) in enumerate(rows) for r, a in terms.items()]
+            at, of, data = zip(*entries, strict=True)
+            matrix = coo_array((data, (at, of)), shape=(len(rows), len(refs))).tocsr()
+            self._parts[root] = refs, LinearConstraint(matrix, [lo for _, lo, _ in rows], [hi for _, _, hi in rows])
+        return self._parts[root]
 
 
-def _suppress(system: _System) -> set[Ref] | int:
-    """The suppressed counts, or what to withhold: a table's original index (≥ 0) or -(question position + 1)."""
-    suppressed = {r for r in system.refs if system.value[r] in SMALL}
+def _components(refs: list[Ref], rows: list[tuple[dict[Ref, int], float, float]]) -> dict[Ref, Ref]:
+    """Union-find: each count's part, named by its smallest count, the parts being joined by the constraints."""
+    parent = {r: r for r in refs}
+
+    def root(r: Ref) -> Ref:
+        while parent[r] != r:
+            parent[r] = parent[parent[r]]
+            r = parent[r]
+        return r
+
+    for terms, _, _ in rows:
+        first, *rest = terms
+        for r in rest:
+            a, b = sorted((root(first), root(r)))
+            parent[b] = a
+    return {r: root(r) for r in refs}
+
+
+INF = float("inf")
+
+
+def _primary(system: _System, ref: Ref) -> bool:
+    v = system.value[ref]
+    return v in SMALL or (ref[0] == 2 and system.answers[ref[1]] - v in SMALL)
+
+
+def _suppress(system: _System) -> set[Ref] | Withheld:
+    """The suppressed counts, or what to withhold."""
+    suppressed = {r for r in system.refs if _primary(system, r)}
     safe: set[Ref] = set()  # shown to have another feasible value (still so when more is suppressed)
     while True:
         target = None
@@ -292,9 +276,11 @@ def _suppress(system: _System) -> set[Ref] | int:
         suppressed |= chosen
 
 
-def _culprit(system: _System, target: Ref) -> int:
+def _culprit(system: _System, target: Ref) -> Withheld:
     kind, a, _, _ = target
+    if kind == 2:
+        return ("multiple", system.options[a])
     if kind == 1:
-        return system.tables[a]
+        return ("table", system.tables[a])
     linked = [pos for pos, axes in enumerate(system.axes) if a in axes]
-    return system.tables[linked[-1]] if linked else -(a + 1)
+    return ("table", system.tables[linked[-1]]) if linked else ("distribution", system.keys[a])

@@ -15,7 +15,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 Kind = Literal["single", "multiple", "number", "date", "text"]
-Suppression = Literal["primary", "secondary"]
 
 
 @dataclass(frozen=True)
@@ -23,8 +22,11 @@ class QuestionSpec:
     """What the statistics need of a question.
 
     `options`: the option keys of a single or multiple choice question, in the questionnaire's order.
-    `bands`: for a number question, the lower edges of its bands, ascending (e.g. (0, 5, 10, 20) → "0-4", "5-9",
-    "10-19", "20+" for whole numbers; edges are Decimals and a band is [edge, next edge)). Empty: no distribution.
+    `bands`: for a number question, the lower edges of its bands, ascending; a band is [edge, next edge), edges are
+    Decimals. Empty: no distribution. Labels (`survey_stats_tables.band_labels`): with whole-number edges and
+    whole-number answers (0, 5, 10, 20) → "0-4", "5-9", "10-19", "20+"; otherwise "0-<5", "5-<10", … ("<" = below).
+    `whole` (optional): True / False declares whether the answers are whole numbers, so the labels never depend on
+    the answers; None (the default) decides from the answers.
     """
 
     key: str
@@ -32,16 +34,21 @@ class QuestionSpec:
     required: bool
     options: tuple[str, ...] = ()
     bands: tuple[Decimal, ...] = ()
+    whole: bool | None = None
 
 
 class Cell(BaseModel):
-    category: str = Field(description="An option key, a band label (`5-9`, `20+`) or a year (`2019`).")
+    category: str = Field(
+        description="An option key, a band label (`5-9`, `20+`) or a band of years (`-1979`, `1980-1989`, …, `2020-`)."
+    )
     count: int | None = Field(description="Groups in this category; null when suppressed (秘匿).")
     percent: str | None = Field(
         description="Of the question's answers, to one decimal place (half up); null when the count is suppressed."
     )
-    suppressed: Suppression | None = Field(
-        default=None, description="primary: fewer than 3 groups; secondary: suppressed to protect another cell."
+    suppressed: bool = Field(
+        default=False,
+        description="True when the count is suppressed (秘匿): too few groups, or hidden to protect another count. "
+        "Which of the two is never published. A suppressed count is never zero (zeros are published).",
     )
 
 
@@ -56,12 +63,14 @@ class QuestionStatistics(BaseModel):
     answers: int = Field(description="How many groups answered the question (always published).")
     published: bool = Field(
         description="False for free text (never published), for a question with fewer than 3 answers, and for a "
-        "date question whose years cannot be protected: then only `answers` is given."
+        "distribution that cannot be protected: then only `answers` is given."
     )
     distribution: list[Cell] = Field(
         default_factory=list,
-        description="single: per option; multiple: per option (each a share of the answers; they do not sum); "
-        "number: per band; date: per calendar year.",
+        description="single: per option; multiple: per option (each a share of the answers; they do not sum; an "
+        "option is suppressed when it or its complement, answers - count, is 1 or 2 groups); number: per band; "
+        "date: per fixed band of calendar years (`-1979`, `1980-1989`, `1990-1999`, `2000-2009`, `2010-2019`, "
+        "`2020-`), the same bands whatever the answers, zeros published.",
     )
     summary: NumberSummary | None = Field(
         default=None, description="For a number question; null when one of its bands is suppressed."
@@ -100,7 +109,7 @@ def compute(
     targets: int,
 ) -> Statistics:
     """The statistics of the submitted `answers` (one mapping per group: question key → value; a question not
-    answered is absent), protected by `disclosure`.
+    answered is absent, and so is None, an empty choice `[]` or an empty text), protected by `disclosure`.
 
     Values: single → option key (str); multiple → list of option keys; number → Decimal (or str of one);
     date → ISO date str; text → str. Deterministic: the same inputs give the same output, whatever their order.
@@ -108,10 +117,11 @@ def compute(
     Single choice, banded number and date distributions, and the cross-tabs, are protected together as one linked
     system (`disclosure.protect`); a cross-tab whose questions are not both required single choice or banded number
     questions answered by every group, or that cannot be protected, is withheld (`published=False`). A date
-    distribution lists only the years seen (so each is known to hold a group) and is withheld when that cannot be
-    protected. A number question's mean and median are given only when none of its bands is suppressed (with its
-    bands' bounds they would narrow a suppressed band's count: e.g. answers 0, 0, 3 in bands 0-2 / 3-5 with mean
-    1.00 and median 0 leave only 2 / 1); likewise a cross-tab's row means (column question a number) only when
+    distribution has fixed bands of years, the same whatever the answers (a year seen would tell that some group
+    has it). Multiple choice questions are protected too (every answering group chose an option). A number
+    question's mean and median are given only when none of its bands is suppressed (with its bands' bounds they
+    would narrow a suppressed band's count: e.g. answers 0, 0, 3 in bands 0-2 / 3-5 with mean 1.00 and median 0
+    leave only 2 / 1); likewise a cross-tab's row means (column question a number) only when
     nothing in the table is suppressed.
     """
     from kyodo_info_hub.survey_stats_tables import Tabulation

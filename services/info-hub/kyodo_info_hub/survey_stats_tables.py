@@ -6,10 +6,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
-from kyodo_info_hub.disclosure import SMALL, CrossTab, Mark, Protection, protect
+from kyodo_info_hub.disclosure import CrossTab, Marks, Multiple, Protection, protect
 from kyodo_info_hub.survey_stats import (
     Cell,
     CrossTabulation,
@@ -20,6 +20,12 @@ from kyodo_info_hub.survey_stats import (
 )
 
 MINIMUM_ANSWERS = 3  # a question with fewer answers publishes only their number
+# A date question's bands of calendar years: fixed, so which categories exist tells nothing about the answers.
+YEAR_EDGES = (1980, 1990, 2000, 2010, 2020)
+YEAR_BANDS = ["-1979", "1980-1989", "1990-1999", "2000-2009", "2010-2019", "2020-"]
+# Enough digits for any accepted number (|x| < 10^12, at most 6 decimal places: 19 digits) summed over a million
+# answers and divided: no rounding before the final quantize, which then cannot raise.
+PRECISION = 60
 
 
 def percent(count: int, base: int) -> str:
@@ -34,17 +40,25 @@ def plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def band_labels(bands: Sequence[Decimal]) -> list[str]:
-    """(0, 5, 10, 20) → "0-4", "5-9", "10-19", "20+" (whole-number edges: the upper bound is the next edge - 1;
-    otherwise the label shows the next edge itself, excluded: [0.5, 1.5) → "0.5-1.5")."""
+def integral(value: Decimal) -> bool:
+    return value == value.to_integral_value()
+
+
+def band_labels(bands: Sequence[Decimal], whole: bool = True, below: bool = False) -> list[str]:
+    """Labels true of every value in each band [edge, next edge). With whole-number edges and `whole` answers,
+    (0, 5, 10, 20) → "0-4", "5-9", "10-19", "20+"; otherwise the next edge is shown excluded: "0-<5", "5-<10", …
+    (4.5 is in "0-<5", never in a "0-4"). `below`: some answer lies below the first edge (the survey part refuses
+    such bands; never mislabelled anyway): the first band is open below, "-4" or "<5"."""
+    whole = whole and all(integral(b) for b in bands)
     labels = []
     for n, low in enumerate(bands):
+        start = "" if n == 0 and below else plain(low)
         if n + 1 == len(bands):
-            labels.append(f"{plain(low)}+")
-            continue
-        high = bands[n + 1]
-        whole = low == low.to_integral_value() and high == high.to_integral_value()
-        labels.append(f"{plain(low)}-{plain(high - 1 if whole else high)}")
+            labels.append(f"{start}+" if start else "*")  # one band holding everything: any value
+        elif whole:
+            labels.append(f"{start}-{plain(bands[n + 1] - 1)}")
+        else:
+            labels.append(f"{start}-<{plain(bands[n + 1])}" if start else f"<{plain(bands[n + 1])}")
     return labels
 
 
@@ -58,18 +72,22 @@ def number(value: Any) -> Decimal:
 
 
 def summary(values: Sequence[Decimal]) -> NumberSummary:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-    mean = (sum(ordered, Decimal(0)) / len(ordered)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return NumberSummary(mean=format(mean, "f"), median=plain(median))
+    """Mean (two places, half up) and exact median, in a context precise enough never to round or raise."""
+    with localcontext() as context:
+        context.prec = PRECISION
+        ordered = sorted(values)
+        middle = len(ordered) // 2
+        median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+        mean = (sum(ordered, Decimal(0)) / len(ordered)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return NumberSummary(mean=format(mean, "f"), median=plain(median))
 
 
-def mark_of(count: int) -> Mark:
-    return "primary" if count in SMALL else None
+def answered(value: Any) -> bool:
+    """None, an empty choice and an empty text are no answer (as the survey part stores them)."""
+    return value is not None and value != [] and value != ""
 
 
-def cells(counts: Sequence[int], marks: Sequence[Mark], categories: Sequence[str], base: int) -> list[Cell]:
+def cells(counts: Sequence[int], marks: Sequence[bool], categories: Sequence[str], base: int) -> list[Cell]:
     return [
         Cell(
             category=category,
@@ -94,7 +112,7 @@ class Tabulation:
         self.pairs = list(crosstabs)
         self.answers = list(answers)
         self.targets = targets
-        self.given = {q.key: [a for a in self.answers if a.get(q.key) is not None] for q in questions}
+        self.given = {q.key: [a for a in self.answers if answered(a.get(q.key))] for q in questions}
         # Categorised questions: their category labels, and each answering group's category index.
         self.categories: dict[str, list[str]] = {}
         self.index: dict[str, list[int]] = {}
@@ -104,13 +122,13 @@ class Tabulation:
                 self.categories[q.key] = list(q.options)
                 self.index[q.key] = [q.options.index(v) for v in values]
             elif q.kind == "number" and q.bands:
-                self.categories[q.key] = band_labels(q.bands)
-                self.index[q.key] = [band_of(q.bands, number(v)) for v in values]
+                numbers = [number(v) for v in values]
+                whole = all(integral(v) for v in numbers) if q.whole is None else q.whole
+                self.categories[q.key] = band_labels(q.bands, whole, any(v < q.bands[0] for v in numbers))
+                self.index[q.key] = [band_of(q.bands, v) for v in numbers]
             elif q.kind == "date":
-                years = [date.fromisoformat(str(v)).year for v in values]
-                seen = sorted(set(years))
-                self.categories[q.key] = [str(y) for y in seen]
-                self.index[q.key] = [seen.index(y) for y in years]
+                self.categories[q.key] = list(YEAR_BANDS)
+                self.index[q.key] = [bisect_right(YEAR_EDGES, date.fromisoformat(str(v)).year) for v in values]
 
     def counts(self, key: str) -> list[int]:
         counts = [0] * len(self.categories[key])
@@ -140,11 +158,12 @@ class Tabulation:
         ]
         linked = [(r, c) for r, c in self.pairs if self.linkable(r, c)]
         tables = [CrossTab(r, c, self.cross_counts(r, c)) for r, c in linked]
-        protection = protect(
-            {key: self.counts(key) for key in distributed},
-            tables,
-            frozenset(key for key in distributed if self.specs[key].kind == "date"),
-        )
+        multiples = {
+            q.key: Multiple(len(self.given[q.key]), tuple(self.chosen(q)))
+            for q in self.questions
+            if q.kind == "multiple" and len(self.given[q.key]) >= MINIMUM_ANSWERS
+        }
+        protection = protect({key: self.counts(key) for key in distributed}, tables, multiples)
         published = dict(zip(linked, zip(tables, protection.crosstabs, strict=True), strict=True))
         answered = len(self.answers)
         return Statistics(
@@ -154,6 +173,10 @@ class Tabulation:
             questions=[self.question(q, protection) for q in self.questions],
             crosstabs=[self.crosstab(r, c, published.get((r, c)), protection) for r, c in self.pairs],
         )
+
+    def chosen(self, q: QuestionSpec) -> list[int]:
+        """Per option of a multiple choice question: the groups that chose it."""
+        return [sum(1 for a in self.given[q.key] if option in a[q.key]) for option in q.options]
 
     def numbers(self, key: str) -> list[Decimal]:
         return [number(a[key]) for a in self.given[key]]
@@ -169,9 +192,11 @@ class Tabulation:
         withheld = QuestionStatistics(key=q.key, kind=q.kind, answers=n, published=False)
         if q.kind == "text" or n < MINIMUM_ANSWERS:
             return withheld
-        if q.kind == "multiple":  # each option an independent count of 0..answers groups
-            counts = [sum(1 for a in self.given[q.key] if option in a[q.key]) for option in q.options]
-            distribution = cells(counts, [mark_of(c) for c in counts], q.options, n)
+        if q.kind == "multiple":  # each option a count of 0..answers groups (see `disclosure`)
+            chosen = protection.multiples.get(q.key)
+            if chosen is None:
+                return withheld
+            distribution = cells(self.chosen(q), chosen, q.options, n)
             return QuestionStatistics(key=q.key, kind=q.kind, answers=n, published=True, distribution=distribution)
         distribution, hidden = [], False
         if q.key in self.categories:
@@ -189,7 +214,7 @@ class Tabulation:
         self,
         row: str,
         column: str,
-        linked: tuple[CrossTab, tuple[tuple[Mark, ...], ...] | None] | None,
+        linked: tuple[CrossTab, tuple[Marks, ...] | None] | None,
         protection: Protection,
     ) -> CrossTabulation:
         total = len(self.answers)
@@ -197,9 +222,8 @@ class Tabulation:
             return CrossTabulation(row=row, column=column, published=False, total=total)
         table, marks = linked[0], linked[1]
         row_marks, column_marks = protection.distributions[row], protection.distributions[column]
-        # A published cross-tab's margins are published.
-        assert row_marks is not None
-        assert column_marks is not None
+        if row_marks is None or column_marks is None:
+            raise AssertionError("a published cross-tab's margins are published")
         rows, columns = self.categories[row], self.categories[column]
         row_counts, column_counts = self.counts(row), self.counts(column)
         means: list[str | None] | None = None
