@@ -98,10 +98,14 @@ class SurveyReminderDue(Contract):
 
 
 class PublishedCell(ContractModel):
-    category: str
+    category: str = Field(description="An option key, a band label or a band of years.")
     count: int | None = Field(description="Null when suppressed (秘匿).")
     percent: str | None = None
-    suppressed: Literal["primary", "secondary"] | None = None
+    suppressed: bool = Field(
+        default=False,
+        description="True when the count is suppressed (秘匿): too few groups, or hidden to protect another count; "
+        "which of the two is never published.",
+    )
 
 
 class PublishedSummary(ContractModel):

@@ -138,15 +138,13 @@ async def test_a_survey_opens_is_answered_reminded_and_closes_publishing_protect
         cells = {x["key"]: {c["category"]: c for c in x["distribution"]} for x in stats["questions"]}
         # field: welfare 3, kids 2, town 0. Kids (2) is primary; the grand total (5 answers) and town's 0 would give
         # it back, so welfare — the only non-zero published cell — is suppressed with it; a zero stays published.
-        assert (cells["field"]["kids"]["count"], cells["field"]["kids"]["suppressed"]) == (None, "primary")
-        assert (cells["field"]["welfare"]["count"], cells["field"]["welfare"]["suppressed"]) == (None, "secondary")
+        assert (cells["field"]["kids"]["count"], cells["field"]["kids"]["suppressed"]) == (None, True)
+        assert (cells["field"]["welfare"]["count"], cells["field"]["welfare"]["suppressed"]) == (None, True)
         assert (cells["field"]["town"]["count"], cells["field"]["town"]["percent"]) == (0, "0.0")
         # members: bands 0-9 (5, 8), 10-29 (12, 25), 30+ (40): every band primary, so neither mean nor median (they
         # would narrow a suppressed count). volunteers (no bands; four answered 2, 4, 6, 9): mean 21 / 4 = 5.25,
         # median (4 + 6) / 2 = 5.
-        assert {k: c["suppressed"] for k, c in cells["members"].items()} == dict.fromkeys(
-            ["0-9", "10-29", "30+"], "primary"
-        )
+        assert {k: c["suppressed"] for k, c in cells["members"].items()} == dict.fromkeys(["0-9", "10-29", "30+"], True)
         assert (q["members"]["answers"], q["members"]["summary"]) == (5, None)
         assert (q["volunteers"]["answers"], q["volunteers"]["summary"]) == (4, {"mean": "5.25", "median": "5"})
         # needs (four answered): place 4 of 4, money 1 (primary), people 0.
@@ -155,7 +153,7 @@ async def test_a_survey_opens_is_answered_reminded_and_closes_publishing_protect
             4,
             "100.0",
         )
-        assert cells["needs"]["money"]["suppressed"] == "primary"
+        assert cells["needs"]["money"]["suppressed"] is True
         assert cells["needs"]["people"]["count"] == 0
         # Free text: the number of answers only; nor is the text anywhere in what was published.
         assert (q["comment"]["answers"], q["comment"]["published"], q["comment"]["distribution"]) == (1, False, [])
