@@ -7,6 +7,8 @@ transaction, as the consumer applies a message (tests/support/info_hub_open_data
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -16,10 +18,13 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import feedparser
+import pytest
 import pytest_asyncio
 
 from kyodo_contracts import proposals as p
-from kyodo_info_hub.settings import CenterSettings
+from kyodo_info_hub.opendata import Column, Dataset, stream
+from kyodo_info_hub.opendata_api import registered
+from kyodo_info_hub.settings import CenterSettings, InfoHubSettings
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.harness import Backend, Platform, platform, settings_for
@@ -325,16 +330,53 @@ async def test_calls_criteria_and_results_are_published_flat_with_group_names_sc
 
 
 async def test_each_dataset_has_a_dictionary_naming_every_column_in_japanese_and_english(info_hub: Platform) -> None:
-    for name in PORTAL_DATASETS:
+    catalogue = (await get(info_hub, "/open-data/datasets")).json()
+    names = [d["name"] for d in catalogue["datasets"]]
+    assert set(PORTAL_DATASETS) <= set(names)
+    assert names == list(registered(InfoHubSettings()))
+    for name in names:
         dictionary = (await get(info_hub, f"/open-data/datasets/{name}")).json()
-        names = [f["field"] for f in dictionary["fields"]]
-        # An empty dataset is its header row alone.
-        empty = (await get(info_hub, f"/open-data/datasets/{name}.csv")).content
-        assert empty == ("\ufeff" + ",".join(names) + "\r\n").encode()
-        assert [f["csv_header"] for f in dictionary["fields"]] == names
-        assert all(f["description_ja"] and f["description_en"] and f["type"] for f in dictionary["fields"])
-        assert dictionary["title_ja"]
+        texts = ("title_ja", "title_en", "description_ja", "description_en")
+        assert all(dictionary[key] for key in texts), name
         assert dictionary["licence"]["name"] == "CC BY 4.0"
+        assert all(f["description_ja"] and f["description_en"] and f["type"] for f in dictionary["fields"]), name
+        headers = [f["csv_header"] for f in dictionary["fields"]]
+        assert len(set(headers)) == len(headers), name
+        # An empty dataset is its header row alone (the JSON keys against the fields: the canary, every set fed).
+        empty = (await get(info_hub, f"/open-data/datasets/{name}.csv")).content
+        assert (empty[:3], empty[-2:], empty.count(b"\r\n")) == (b"\xef\xbb\xbf", b"\r\n", 1), name
+        assert next(csv.reader(io.StringIO(empty.decode("utf-8-sig")))) == headers, name
+
+
+def test_two_columns_with_one_csv_header_are_refused() -> None:
+    with pytest.raises(ValueError, match="CSV headers"):
+        Dataset(
+            name="twice",
+            title_ja="t",
+            title_en="t",
+            description_ja="d",
+            description_en="d",
+            columns=(Column("a", "string", "a", "a", header="同じ"), Column("b", "string", "b", "b", header="同じ")),
+            rows=lambda db: iter(()),
+            sources=(stream("registry"),),
+        )
+
+
+async def test_head_answers_with_the_headers_of_get_and_no_body(info_hub: Platform) -> None:
+    feed(info_hub, "registry", group("こくぶんじ子ども食堂"))
+    for url in ("/open-data/datasets/groups.csv", "/open-data/datasets/groups.json", "/calls.atom"):
+        full = await get(info_hub, url)
+        head = await hub(info_hub).head(url)
+        assert (head.status_code, head.content) == (200, b""), url
+        assert head.headers["etag"] == full.headers["etag"], url
+        assert head.headers["content-type"] == full.headers["content-type"], url
+        again = await hub(info_hub).head(url, headers={"If-None-Match": full.headers["etag"]})
+        assert again.status_code == 304, url
+
+
+async def test_a_name_with_another_format_or_in_capitals_is_no_dataset(info_hub: Platform) -> None:
+    for url in ("/open-data/datasets/groups.xml", "/open-data/datasets/Groups"):
+        assert (await get(info_hub, url, 404)).json()["title_en"] == "Dataset not found"
 
 
 async def test_an_unknown_dataset_is_refused_in_japanese_and_english(info_hub: Platform) -> None:

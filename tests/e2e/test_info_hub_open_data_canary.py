@@ -15,6 +15,8 @@ percent-encoded, not in base64 (at any alignment).
 from __future__ import annotations
 
 import base64
+import csv
+import io
 import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -424,6 +426,13 @@ async def test_no_canary_put_through_the_center_appears_in_any_dataset_feed_or_t
         "survey-statistics",
     } <= set(totals)
     assert {name: total for name, total in totals.items() if total == 0} == {}, "every dataset is checked on rows"
+    for name in totals:
+        # Fed, each dataset's JSON keys and CSV header are its dictionary's fields.
+        fields = json.loads(exports[f"/open-data/datasets/{name}"])["fields"]
+        first = json.loads(exports[f"/open-data/datasets/{name}.json#1"])["items"][0]
+        assert list(first) == [f["field"] for f in fields], name
+        text = exports[f"/open-data/datasets/{name}.csv"].decode("utf-8-sig")
+        assert next(csv.reader(io.StringIO(text))) == [f["csv_header"] for f in fields], name
     assert month in exports["/open-data/datasets/coordination-figures.csv"].decode("utf-8-sig")
     statistics = exports["/open-data/datasets/survey-statistics.csv"].decode("utf-8-sig")
     assert "comment" in statistics, "the free-text question is there, by its number of answers only"

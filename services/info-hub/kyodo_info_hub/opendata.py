@@ -153,6 +153,9 @@ class Dataset:
         names = [c.name for c in self.columns]
         if not names or len(set(names)) != len(names):
             raise ValueError(f"dataset {self.name}: columns must be present and unique")
+        headers = [c.csv_header for c in self.columns]
+        if len(set(headers)) != len(headers):
+            raise ValueError(f"dataset {self.name}: CSV headers must be unique")
         if not self.sources:
             raise ValueError(f"dataset {self.name}: name the sources that feed it (its ETag comes from them)")
 

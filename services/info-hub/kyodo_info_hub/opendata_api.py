@@ -44,7 +44,8 @@ PROVIDERS: tuple[Callable[[InfoHubSettings], tuple[Dataset, ...]], ...] = (
 API_PATH = "/api/info-hub"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8; header=present"
 
-Name = Annotated[str, Path(pattern=r"^[a-z][a-z0-9-]{0,62}$", description="The dataset's name, e.g. groups.")]
+# Any text: a name no dataset has (`groups.xml`, `Groups`) is a 404 problem, not a validation error.
+Name = Annotated[str, Path(max_length=100, description="The dataset's name, e.g. groups.")]
 
 
 def _settings(request: Request) -> InfoHubSettings:
@@ -176,8 +177,18 @@ def datasets_catalogue(request: Request) -> Any:
     )
 
 
-@router.get(
+# HEAD answers as GET would, without a body (harvesters and link checkers read ETag and Last-Modified that way).
+GET_OR_HEAD = ["GET", "HEAD"]
+
+
+def _head(headers: dict[str, str], media_type: str) -> Response:
+    # No body, and no Content-Length: the body's length is not known without writing it.
+    return StreamingResponse(iter(()), media_type=media_type, headers=headers)
+
+
+@router.api_route(
     "/{name}.csv",
+    methods=GET_OR_HEAD,
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {}}}, 304: {"description": "Not modified"}},
     summary="A dataset as CSV (UTF-8 with BOM), streamed; ETag and Last-Modified",
@@ -190,11 +201,14 @@ def dataset_csv(name: Name, request: Request) -> Response:
     if unchanged is not None:
         return unchanged
     headers = {**version.headers("csv"), "Content-Disposition": content_disposition(f"{dataset.name}.csv")}
+    if request.method == "HEAD":
+        return _head(headers, CSV_MEDIA_TYPE)
     return StreamingResponse(csv_chunks(dataset, db), media_type=CSV_MEDIA_TYPE, headers=headers)
 
 
-@router.get(
+@router.api_route(
     "/{name}.json",
+    methods=GET_OR_HEAD,
     response_model=DatasetPage,
     responses={**LINK_HEADER, 304: {"description": "Not modified"}},
     summary="A dataset as JSON, paged (page, per_page, total, Link); ETag and Last-Modified",
@@ -207,6 +221,8 @@ def dataset_json(name: Name, request: Request, response: Response, paging: Pagin
     unchanged = not_modified(request, version, representation)
     if unchanged is not None:
         return unchanged
+    if request.method == "HEAD":
+        return _head(version.headers(representation), "application/json")
     items, total = dataset.window(db, paging.offset, paging.limit)
     response.headers.update(version.headers(representation))
     return paginated(request, response, paging, DatasetPage, items, total)
@@ -232,16 +248,31 @@ def _atom(request: Request, body: bytes) -> Response:
     headers = {"ETag": f'"{hashlib.sha256(body).hexdigest()[:32]}"', "Cache-Control": "public, no-cache"}
     if headers["ETag"] in tags_of(request.headers.get("if-none-match", "")):
         return Response(status_code=304, headers=headers)
+    if request.method == "HEAD":
+        headers["Content-Length"] = str(len(body))
+        body = b""
     return Response(content=body, media_type="application/atom+xml; charset=utf-8", headers=headers)
 
 
-@feeds.get("/calls.atom", response_class=Response, responses=ATOM, summary="Published calls as an Atom feed")
+@feeds.api_route(
+    "/calls.atom",
+    methods=GET_OR_HEAD,
+    response_class=Response,
+    responses=ATOM,
+    summary="Published calls as an Atom feed",
+)
 def calls_feed(request: Request) -> Response:
     kernel = request.app.state.kernel
     return _atom(request, calls_atom(kernel.db, _base(request)))
 
 
-@feeds.get("/call-results.atom", response_class=Response, responses=ATOM, summary="Published results (Atom)")
+@feeds.api_route(
+    "/call-results.atom",
+    methods=GET_OR_HEAD,
+    response_class=Response,
+    responses=ATOM,
+    summary="Published results (Atom)",
+)
 def results_feed(request: Request) -> Response:
     kernel = request.app.state.kernel
     return _atom(request, results_atom(kernel.db, _base(request)))
