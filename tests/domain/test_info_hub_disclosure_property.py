@@ -324,7 +324,7 @@ def test_a_number_question_s_bands_stay_protected_given_its_published_mean_and_m
     counts = [c.count for c in question.distribution]
     hidden = [b for b, c in enumerate(counts) if c is None]
     feasible: list[tuple[int, ...]] = []
-    for guess in product(range(n + 1), repeat=len(hidden)):
+    for guess in product(range(1, n + 1), repeat=len(hidden)):  # a hidden band holds at least 1 (zeros are shown)
         full = list(counts)
         for b, c in zip(hidden, guess, strict=True):
             full[b] = c
