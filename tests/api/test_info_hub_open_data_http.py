@@ -289,6 +289,8 @@ async def test_calls_criteria_and_results_are_published_flat_with_group_names_sc
         "impact",
         "0",
     )
+    # The exact fraction is text; 6/1 is 6.00 for a spreadsheet (which would read 6/1 as June 1st).
+    assert mine["passing_score_value"] == "6.00"
     assert calls["'-まちの清掃協働事業"]["status"] == "open"
 
     criteria = [

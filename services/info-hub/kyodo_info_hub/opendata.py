@@ -64,7 +64,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Any
 
 from kyodo_shared.domain.calendar import TOKYO
@@ -237,6 +238,13 @@ def count_rows(db: Database, *, table: str, where: str = "", params: Sequence[An
     with db.transaction(read_only=True) as tx:
         row = tx.fetchone(f"SELECT COUNT(*) FROM {table}{condition}", list(params))  # noqa: S608
     return int(str(row[0])) if row else 0
+
+
+def fraction_value(fraction: str) -> Decimal:
+    """An exact fraction 'n/d' (as scores and means are published) to two decimal places, half up: the number a
+    spreadsheet computes with (it reads `9/1` as a date)."""
+    exact = Fraction(fraction)
+    return (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def tokyo_time(value: datetime) -> str:

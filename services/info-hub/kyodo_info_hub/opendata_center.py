@@ -35,12 +35,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
+from decimal import Decimal
 from typing import Any
 
 from kyodo_info_hub import cases_index
-from kyodo_info_hub.opendata import Column, Dataset, projection, read_in_batches, stream
+from kyodo_info_hub.opendata import Column, Dataset, fraction_value, projection, read_in_batches, stream
 from kyodo_info_hub.opendata_center_events import STANDARD_EVENTS, publisher_of, trainings
 from kyodo_info_hub.settings import InfoHubSettings
 from kyodo_shared.domain.calendar import TOKYO
@@ -123,8 +122,7 @@ RECOMMENDATION_JA = {"expand": "継続・拡充", "improve": "改善して継続
 
 def mean_value(fraction: str) -> Decimal:
     """An exact fraction 'n/d' to two decimal places, half up."""
-    exact = Fraction(fraction)
-    return (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return fraction_value(fraction)
 
 
 def _report_rows(db: Database) -> Iterator[Sequence[Any]]:
@@ -171,7 +169,12 @@ REPORTS = Dataset(
         Column("agreement_version", "integer", "評価の対象となった協定の版", "The agreement's version evaluated"),
         Column("recommendation", "string", "expand、improve、independent、end", "The committee's recommendation"),
         Column("recommendation_ja", "string", "提言（継続・拡充、改善して継続、自主事業化、終了）", "In Japanese"),
-        Column("overall_mean", "string", "総合平均（厳密な分数 n/d）", "Overall mean, exact fraction n/d"),
+        Column(
+            "overall_mean",
+            "string",
+            "総合平均（厳密な分数 n/d。文字列として読む。計算には overall_mean_value）",
+            "Overall mean, an exact fraction n/d (read it as text; compute with overall_mean_value)",
+        ),
         Column("overall_mean_value", "number", "総合平均（小数第2位、四捨五入）", "Overall mean, 2 dp half up"),
         Column("recusals", "integer", "利害関係により回避した委員の数", "Committee members recused"),
         Column("reasons_ja", "string", "提言の理由", "Reasons"),
@@ -216,7 +219,12 @@ CRITERION_MEANS = Dataset(
         Column("criterion", "string", "評価項目のキー", "The criterion's key"),
         Column("criterion_ja", "string", "評価項目", "The criterion"),
         Column("criterion_en", "string", "評価項目（英語）", "The criterion in English"),
-        Column("mean", "string", "平均（厳密な分数 n/d）", "Mean, exact fraction n/d"),
+        Column(
+            "mean",
+            "string",
+            "平均（厳密な分数 n/d。文字列として読む。計算には mean_value）",
+            "Mean, an exact fraction n/d (read it as text; compute with mean_value)",
+        ),
         Column("mean_value", "number", "平均（小数第2位、四捨五入）", "Mean, 2 dp half up"),
         Column("published_at", "datetime", "公表日時", "Published at"),
     ),

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from kyodo_info_hub.opendata import Column, Dataset, count_rows, read_in_batches, stream
+from kyodo_info_hub.opendata import Column, Dataset, count_rows, fraction_value, read_in_batches, stream
 from kyodo_info_hub.opendata_results import CALL_RESULT_SCORES, CALL_RESULTS
 from kyodo_info_hub.settings import InfoHubSettings
 from kyodo_shared.store.db import Database, Row
@@ -112,6 +112,7 @@ def _call_rows(db: Database) -> Iterator[Sequence[Any]]:
             _when(deadline),
             rules["formula"],
             rules["passing_score"],
+            fraction_value(rules["passing_score"]),
             rules["select"],
             rules["tie_rule"],
             list(rules.get("priority", [])),
@@ -155,7 +156,13 @@ CALLS = Dataset(
             "得点の計算式: weighted_sum_of_means（重み付き平均点の合計）、percent_of_maximum（満点に対する百分率）",
             "Scoring formula",
         ),
-        Column("passing_score", "string", "合格点（分数 n/d）", "Passing score, an exact fraction n/d"),
+        Column(
+            "passing_score",
+            "string",
+            "合格点（正確な分数 n/d。文字列として読む。計算には passing_score_value）",
+            "Passing score, an exact fraction n/d (read it as text; compute with passing_score_value)",
+        ),
+        Column("passing_score_value", "number", "合格点（小数第2位、四捨五入）", "Passing score, 2 dp half up"),
         Column("select_count", "integer", "選定する提案の上限数", "How many proposals are selected at most"),
         Column(
             "tie_rule",

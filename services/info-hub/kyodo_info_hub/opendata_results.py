@@ -91,8 +91,13 @@ CALL_RESULTS = Dataset(
             "group_name", "string", "団体名（団体一覧にない場合は空）", "Group name (empty if not in the directory)"
         ),
         Column("rank", "integer", "順位（除外された提案は空）", "Rank (empty for a proposal set aside)"),
-        Column("score", "string", "得点（正確な分数 n/d）", "Score as an exact fraction n/d"),
-        Column("score_display", "string", "得点（表示用）", "Score for reading"),
+        Column(
+            "score",
+            "string",
+            "得点（正確な分数 n/d。文字列として読む。表計算には score_display）",
+            "Score as an exact fraction n/d (read it as text; score_display for spreadsheets)",
+        ),
+        Column("score_display", "string", "得点（小数、表示・表計算用）", "Score as a decimal, for reading"),
         Column(
             "criterion_means",
             "string[]",
