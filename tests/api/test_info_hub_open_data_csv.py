@@ -31,7 +31,13 @@ from kyodo_shared.store.db import Database, PostgresDatabase, SqliteDatabase, mi
         ("\tタブ", "'\tタブ"),
         ("\r復帰", "'\r復帰"),
         ("市民活動 = 協働", "市民活動 = 協働"),  # only the first character matters
-        ("'すでに引用符", "'すでに引用符"),
+        ("'すでに引用符", "''すでに引用符"),  # dropping one leading ' gives the value back
+        ("\0NUL", "'\0NUL"),
+        ("＝SUM(A1)", "'＝SUM(A1)"),  # full-width forms, which Japanese input makes formulas of
+        ("－5", "'－5"),
+        (["a;b", "c\\d"], "a\\;b;c\\\\d"),  # a ; or \ inside a value is escaped with \
+        (Decimal("1E+1"), "10"),  # decimals never in exponent notation
+        (Decimal("1E-7"), "0.0000001"),
         (["=1+1", "福祉"], "'=1+1;福祉"),
         (["福祉", "=1+1"], "福祉;=1+1"),
         (-5, "-5"),  # a typed number stays a number a spreadsheet reads as one

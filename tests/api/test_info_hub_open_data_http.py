@@ -24,6 +24,7 @@ import pytest_asyncio
 from kyodo_contracts import proposals as p
 from kyodo_info_hub.opendata import Column, Dataset, stream
 from kyodo_info_hub.opendata_api import registered
+from kyodo_info_hub.opendata_csv import CONVENTIONS_EN, CONVENTIONS_JA
 from kyodo_info_hub.settings import CenterSettings, InfoHubSettings
 from kyodo_shared.web.devissuer import DevIssuer
 
@@ -335,12 +336,15 @@ async def test_each_dataset_has_a_dictionary_naming_every_column_in_japanese_and
     catalogue = (await get(info_hub, "/open-data/datasets")).json()
     names = [d["name"] for d in catalogue["datasets"]]
     assert set(PORTAL_DATASETS) <= set(names)
+    # The CSV's conventions are told to the data's users: the leading ', the ; and its escape, fractions as text.
+    assert all(mark in catalogue["conventions_ja"] for mark in ("BOM", "' を前置", "\\;", "n/d"))
     assert names == list(registered(InfoHubSettings()))
     for name in names:
         dictionary = (await get(info_hub, f"/open-data/datasets/{name}")).json()
         texts = ("title_ja", "title_en", "description_ja", "description_en")
         assert all(dictionary[key] for key in texts), name
         assert dictionary["licence"]["name"] == "CC BY 4.0"
+        assert (dictionary["conventions_ja"], dictionary["conventions_en"]) == (CONVENTIONS_JA, CONVENTIONS_EN)
         assert all(f["description_ja"] and f["description_en"] and f["type"] for f in dictionary["fields"]), name
         headers = [f["csv_header"] for f in dictionary["fields"]]
         assert len(set(headers)) == len(headers), name

@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 from kyodo_info_hub import opendata_center, opendata_portal, opendata_register, opendata_survey
 from kyodo_info_hub.feeds_calls import calls_atom, results_atom
 from kyodo_info_hub.opendata import Dataset, catalogue
-from kyodo_info_hub.opendata_csv import content_disposition, csv_chunks
+from kyodo_info_hub.opendata_csv import CONVENTIONS_EN, CONVENTIONS_JA, content_disposition, csv_chunks
 from kyodo_info_hub.opendata_versions import not_modified, tags_of, version_of
 from kyodo_info_hub.settings import InfoHubSettings, OpenDataSettings
 from kyodo_shared.domain.refusals import Refusal
@@ -109,6 +109,8 @@ class DatasetEntry(BaseModel):
 
 class Dictionary(DatasetEntry):
     fields: list[DictionaryEntry]
+    conventions_ja: str = Field(description="How the CSV is written and how to read it (every dataset alike).")
+    conventions_en: str
 
 
 class Feed(BaseModel):
@@ -121,6 +123,8 @@ class Catalogue(BaseModel):
     publisher_en: str
     licence: Licence
     contact_url: str
+    conventions_ja: str = Field(description="How the CSV is written and how to read it (every dataset alike).")
+    conventions_en: str
     datasets: list[DatasetEntry]
     feeds: list[Feed]
 
@@ -168,6 +172,8 @@ def datasets_catalogue(request: Request) -> Any:
         publisher_en=settings.open_data.publisher_en,
         licence=_licence(settings.open_data),
         contact_url=settings.open_data.contact_url,
+        conventions_ja=CONVENTIONS_JA,
+        conventions_en=CONVENTIONS_EN,
         datasets=[_entry(request, d) for d in registered(settings).values()],
         feeds=[
             Feed(title_ja="募集のお知らせ (Atom)", url=f"{base}/calls.atom"),
@@ -236,7 +242,7 @@ def dataset_dictionary(name: Name, request: Request) -> Any:
         DictionaryEntry(field=c.name, csv_header=c.csv_header, type=c.type, description_ja=c.ja, description_en=c.en)
         for c in dataset.columns
     ]
-    return Dictionary(**entry.model_dump(), fields=fields)
+    return Dictionary(**entry.model_dump(), fields=fields, conventions_ja=CONVENTIONS_JA, conventions_en=CONVENTIONS_EN)
 
 
 feeds = service_router(prefix="", tags=["open data"])
