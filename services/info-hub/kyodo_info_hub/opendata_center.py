@@ -10,10 +10,13 @@ https://www.digital.go.jp/resources/open_data/municipal-standard-data-set-test),
 連絡先内線番号, 主催者, 場所名称, 住所, 方書, 緯度, 経度, アクセス方法, 駐車場情報, 定員, 参加申込終了日,
 参加申込終了時間, 参加申込方法, URL, 備考 — the layout municipal portals publish (e.g. 浜松市's 2026 event list) and
 readers parse (converters of it to the IMI core vocabulary's イベント型, FIWARE mappings). Its edition number
-(第n版) could not be read from the sources at hand, so none is claimed: the dataset names the layout by its items.
-Not followed: the later GIF-aligned items (全国地方公共団体コード, ID, 地方公共団体名, 所在地_連結表記, …), which
-could not be confirmed item by item, and the base registry catalogue's 51-item event data (名称, 開始時刻, 日時備考,
-…; registry-catalog.registries.digital.go.jp, group g1-000304). The standard's items come first, in its order, with
+(第n版) could not be read from the sources at hand, so none is claimed: the dataset names the layout by its items,
+and its `standard` and description say the edition is unconfirmed. Not followed: the later GIF-aligned items
+(全国地方公共団体コード, ID, 地方公共団体名, 所在地_連結表記, …), which the current 自治体標準オープンデータセット uses
+for other datasets (fire hydrants, waste sorting, food licences as municipalities publish them) but whose event
+list could not be found item by item (searched again for the review: no published header of it), and the base
+registry catalogue's 51-item event data (名称, 開始時刻, 日時備考, …; registry-catalog.registries.digital.go.jp,
+group g1-000304). The standard's items come first, in its order, with
 its item names as CSV headers (`Column.header`); items the center does not keep are present and empty
 (イベント名_カナ, 料金, 電話番号, 住所, 方書, 緯度・経度, アクセス方法, 駐車場情報). The portal's own columns follow
 (種別, 状態, 対象者, オンライン開催, 開始日時, 終了日時, 更新日時). Only announced and cancelled trainings (a

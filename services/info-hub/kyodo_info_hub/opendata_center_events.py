@@ -21,9 +21,12 @@ from kyodo_info_hub.settings import InfoHubSettings
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.store.db import Database
 
+# The edition followed could not be confirmed (see opendata_center): the layout is named by its items, and the
+# current edition's item names (全国地方公共団体コード, ID, 地方公共団体名, …) may differ.
 STANDARD_EVENTS = (
-    "推奨データセット／自治体標準オープンデータセット「イベント一覧」"
-    "（都道府県コード又は市区町村コード〜備考の32項目の版）"
+    "推奨データセット「イベント一覧」の32項目の配置（都道府県コード又は市区町村コード〜備考。版番号は未確認。"
+    "現行の自治体標準オープンデータセットの項目名とは異なる場合がある） / The 32-item layout of the recommended "
+    "dataset 'event list' (edition not confirmed; the current municipal standard's item names may differ)"
 )
 KIND_JA = {"training": "研修会", "course": "講座", "exchange_meeting": "意見交換会"}
 AUDIENCE_JA = {"groups": "市民活動団体の代表者・連絡担当者", "staff": "市職員", "citizens": "市民"}
@@ -160,10 +163,13 @@ def trainings(who: Publisher) -> Dataset:
         title_ja="研修会・講座（イベント一覧）",
         title_en="Trainings and courses (event list)",
         description_ja="市民活動センターが公表した研修会・講座・意見交換会。自治体標準オープンデータセット「イベント一覧」"
-        "の項目順に続けて、独自項目を置く。行は研修の識別子（NO）順（開始日時順に並べ替えるには 開始日時 列を使う）。",
+        "の項目順に続けて、独自項目を置く。行は研修の識別子（NO）順（開始日時順に並べ替えるには 開始日時 列を使う）。"
+        "従った配置は推奨データセットの32項目のもので、現行の自治体標準オープンデータセットの項目一覧と版を確認できな"
+        "かったため、版番号は示さない。",
         description_en="The center's announced trainings, courses and exchange meetings, in the standard event list "
         "layout, followed by the portal's own columns; rows in the order of the trainings' ids (NO; sort by starts_at "
-        "for the soonest first).",
+        "for the soonest first). The layout followed is the recommended dataset's 32 items; the current municipal "
+        "standard's item list and edition could not be confirmed, so no edition is claimed.",
         columns=tuple(column(n, t, h, ja, en) for n, t, h, ja, en in _EVENT_COLUMNS),
         rows=_event_rows(who),
         sources=(projection(trainings_index.NAME),),
