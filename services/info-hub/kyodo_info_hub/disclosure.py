@@ -24,6 +24,8 @@ empty choice is no answer), so the options sum to at least the answers.
   count's exact value becomes an interval holding it, so the feasible set only grows), so this ends.
 - A cross-tab that still cannot be protected is withheld entirely and the whole system is protected again
   without it (always safe); so is a distribution or a multiple choice question that cannot be protected alone.
+- Outside the model (residual, as usual in 秘匿処理): a reader who knows this procedure, e.g. that a complement is
+  the smallest usable count, or that withholding means something small could not be protected.
 
 Worked example: the one-way distribution (5, 2, 0, 4) of 11 answers. The 2 is primary; alone it would be
 11 - 5 - 0 - 4 = 2, so the smallest non-zero published count, 4, is suppressed too: the two hidden counts sum to
