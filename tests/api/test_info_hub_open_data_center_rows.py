@@ -92,6 +92,8 @@ def test_a_cancelled_online_training_is_a_row_in_tokyo_time_saying_why_it_was_ca
     assert row["url"] == f"https://portal.example/api/info-hub/trainings/{record['id']}"
     assert (row["remarks"], row["kind"], row["status"]) == ("講座", "course", "cancelled")
     assert row["starts_at"] == datetime(2027, 5, 10, 14, 0, tzinfo=TOKYO)
+    # Updated when it was cancelled (05-01), after its plan changed (04-20).
+    assert row["updated_at"] == datetime(2027, 5, 1, 10, 0, tzinfo=TOKYO)
     # Items the center does not keep are empty.
     for empty in ("event_name_kana", "fee_basic", "contact_phone", "address", "latitude", "parking"):
         assert row[empty] is None

@@ -50,7 +50,8 @@ Name = Annotated[str, Path(max_length=100, description="The dataset's name, e.g.
 
 def _settings(request: Request) -> InfoHubSettings:
     settings = request.app.state.kernel.settings
-    return settings if isinstance(settings, InfoHubSettings) else InfoHubSettings()
+    assert isinstance(settings, InfoHubSettings), "info-hub's kernel holds info-hub's settings"
+    return settings
 
 
 def registered(settings: InfoHubSettings) -> dict[str, Dataset]:

@@ -105,7 +105,13 @@ _EVENT_COLUMNS: tuple[tuple[str, str, str, str, str], ...] = (
     ("online", "boolean", "オンライン開催", "オンライン開催か", "Whether it is held online"),
     ("starts_at", "datetime", "開始日時", "開始日時（日本時間）", "Starts at (Asia/Tokyo)"),
     ("ends_at", "datetime", "終了日時", "終了日時（日本時間）", "Ends at (Asia/Tokyo)"),
-    ("updated_at", "datetime", "更新日時", "計画の最終更新日時", "When its plan last changed"),
+    (
+        "updated_at",
+        "datetime",
+        "更新日時",
+        "公表・計画変更・中止の最終日時",
+        "When it was last announced, changed or cancelled",
+    ),
 )
 
 
@@ -113,8 +119,14 @@ def _at(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(TOKYO)
 
 
-def _optional_at(text: object) -> datetime | None:
-    return _at(str(text)) if text else None
+def _changed(t: dict[str, Any]) -> datetime | None:
+    """When the public record last changed: announced, its plan changed, or cancelled (the latest of them)."""
+    times = [
+        _at(str(x))
+        for x in (t.get("announced_at"), t.get("plan_changed_at"), (t.get("cancellation") or {}).get("at"))
+        if x
+    ]
+    return max(times) if times else None
 
 
 def event_row(t: dict[str, Any], who: Publisher) -> list[Any]:
@@ -135,7 +147,7 @@ def event_row(t: dict[str, Any], who: Publisher) -> list[Any]:
         "オンライン" if t.get("online") else t.get("place"), None, None, None, None, None, None,
         int(t["capacity"]), closes.date(), closes.strftime("%H:%M"), method, url, KIND_JA.get(t["kind"], t["kind"]),
         t["kind"], t["status"], list(t["audience"]), bool(t.get("online")), starts, ends,
-        _optional_at(t.get("plan_changed_at") or t.get("announced_at")),
+        _changed(t),
     ]  # fmt: skip
 
 

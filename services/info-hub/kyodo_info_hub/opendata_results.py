@@ -23,7 +23,12 @@ _WITH_RESULTS = "results IS NOT NULL"
 def _published(db: Database) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """Each call with results: its id, Japanese title and results, in the calls' order."""
     for call_id, rules, results in read_in_batches(
-        db, select="call_id, rules, results", table="portal_calls", key=("call_id",), where=_WITH_RESULTS
+        db,
+        select="call_id, rules, results",
+        table="portal_calls",
+        key=("call_id",),
+        where=_WITH_RESULTS,
+        batch_size=50,  # each row carries a whole results document: small batches keep memory small
     ):
         yield str(call_id), str(json.loads(str(rules))["title_ja"]), json.loads(str(results))
 
