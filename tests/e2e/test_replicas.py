@@ -199,11 +199,20 @@ async def apply_via(replica: Replica, token: str, n: int) -> None:
     assert response.status_code == 201, response.text
 
 
+def serving(replica: Replica) -> bool:
+    """Whether the replica answers HTTP: its kernel starts (and logs `kernel_started`) before uvicorn binds."""
+    try:
+        return httpx.get(f"{replica.base}/healthz", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
 async def roles(tmp_path: Path, replicas: list[Replica]) -> tuple[Replica, Replica]:
     async def held() -> str | None:
         return lease_holder(tmp_path) if all(r.replica_id for r in replicas) else None
 
     holder_id = await eventually(held, timeout=30)
+    await eventually(lambda: all(serving(r) for r in replicas), timeout=30)
     holder = next(r for r in replicas if r.replica_id == holder_id)
     return holder, next(r for r in replicas if r is not holder)
 
