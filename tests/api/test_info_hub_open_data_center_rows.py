@@ -185,12 +185,6 @@ def test_a_register_decision_is_one_flat_row_with_its_forms_in_both_languages() 
     assert row["decided_at"] == datetime(2026, 6, 1, 10, 1, tzinfo=TOKYO)
 
 
-def hidden_mark(kind: str) -> Any:
-    """A suppressed cell's mark as survey_stats records it: `Cell.suppressed` is becoming a plain flag (which kind of
-    suppression is never published); the export says only whether a cell is suppressed, so either serves here."""
-    return True if Cell.model_fields["suppressed"].annotation is bool else kind
-
-
 def statistics() -> Statistics:
     """Ten targets, seven answers: a single choice with a suppressed pair, a banded number with its summary, free
     text (never published), one protected cross-tab and one withheld."""
@@ -201,8 +195,8 @@ def statistics() -> Statistics:
         published=True,
         distribution=[
             Cell(category="env", count=4, percent="57.1"),
-            Cell(category="kids", count=None, percent=None, suppressed=hidden_mark("primary")),
-            Cell(category="other", count=None, percent=None, suppressed=hidden_mark("secondary")),
+            Cell(category="kids", count=None, percent=None, suppressed=True),
+            Cell(category="other", count=None, percent=None, suppressed=True),
         ],
     )
     members = QuestionStatistics(
@@ -214,7 +208,7 @@ def statistics() -> Statistics:
         summary=NumberSummary(mean="6.14", median="5"),
     )
     free = QuestionStatistics(key="free", kind="text", answers=5, published=False)
-    hidden = Cell(category="x", count=None, percent=None, suppressed=hidden_mark("primary"))
+    hidden = Cell(category="x", count=None, percent=None, suppressed=True)
     table = CrossTabulation(
         row="field",
         column="members",
@@ -310,8 +304,8 @@ def test_withheld_means_are_marked_suppressed_and_an_empty_rows_mean_is_not() ->
         answers=7,
         published=True,
         distribution=[
-            Cell(category="0-4", count=None, percent=None, suppressed=hidden_mark("primary")),
-            Cell(category="5+", count=None, percent=None, suppressed=hidden_mark("secondary")),
+            Cell(category="0-4", count=None, percent=None, suppressed=True),
+            Cell(category="5+", count=None, percent=None, suppressed=True),
         ],
     )
     ok = Cell(category="x", count=3, percent="50.0")
@@ -344,7 +338,7 @@ def test_withheld_means_are_marked_suppressed_and_an_empty_rows_mean_is_not() ->
     means = [(r["category"], r["value"], r["suppressed"], r["unit_ja"]) for r in rows if r["measure"] == "row_mean"]
     # Nothing in the table is suppressed: the kids row is empty (no group), its mean empty and not suppressed.
     assert means == [("env", Decimal("4.50"), False, "人"), ("kids", None, False, "人")]
-    hidden = Cell(category="z", count=None, percent=None, suppressed=hidden_mark("primary"))
+    hidden = Cell(category="z", count=None, percent=None, suppressed=True)
     guarded = table.model_copy(update={"cells": [[ok, hidden], [empty, hidden]], "row_means": [None, None]})
     stats = stats.model_copy(update={"crosstabs": [guarded]})
     source = (*source[:6], stats.model_dump_json())
