@@ -474,3 +474,39 @@ async def test_a_closed_surveys_published_statistics_are_rows_and_an_open_survey
     assert rows[0]["closed_at"] == "2027-06-30T17:00:00+09:00"
     items = await records(p, "survey-statistics", per_page=100)
     assert (items[0]["value"], items[4]["percent"]) == (10, 100)
+
+
+async def test_the_survey_statistics_etag_moves_with_a_close_and_never_with_other_activity(info_hub: Platform) -> None:
+    """While a survey is open, info-hub's events (answers saved and submitted among them) move every projection's
+    position; the statistics' ETag must not follow them, or polling it would tell how busy the answering is."""
+    p, hub = info_hub, info_hub.clients["info-hub"]
+    db = p.apps["info-hub"].state.kernel.db
+    columns = "survey_id, fiscal_year, title_ja, title_en, status, opens_at, closes_at, closed_at, statistics, "
+    columns += "questions, record, version"
+    row = ("s-1", 2027, "実態調査", "Survey", "open", "2027-06-01T09:00:00+09:00", "2027-06-30T17:00:00+09:00")
+    with db.transaction() as tx:
+        tx.execute(
+            f"INSERT INTO hub_surveys ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (*row, None, None, json.dumps(QUESTIONS, ensure_ascii=False), "{}", 1),
+        )
+
+    async def etag() -> str:
+        return str((await hub.get("/open-data/datasets/survey-statistics.csv")).headers["ETag"])
+
+    before = await etag()
+    await announced(p, plan())  # an event of info-hub: every projection's position moves past it
+    await eventually(lambda: _position(db, "info_hub_surveys") > 0, timeout=20)
+    unchanged = await hub.get("/open-data/datasets/survey-statistics.csv", headers={"If-None-Match": before})
+    assert unchanged.status_code == 304, "activity while the survey is open changes nothing published"
+    with db.transaction() as tx:
+        tx.execute(
+            "UPDATE hub_surveys SET status = 'closed', closed_at = closes_at, statistics = %s WHERE survey_id = 's-1'",
+            (STATISTICS.model_dump_json(),),
+        )
+    assert await etag() != before, "the close publishes statistics: a new state"
+
+
+def _position(db: Any, name: str) -> int:
+    with db.transaction(read_only=True) as tx:
+        found = tx.fetchone("SELECT position FROM kyodo_projection_position WHERE name = %s", (name,))
+    return int(str(found[0])) if found else 0

@@ -120,6 +120,13 @@ def projection(name: str) -> Source:
     return Source("projection", name)
 
 
+def closed_surveys() -> Source:
+    """The number of closed surveys: what the survey statistics change with. Not the surveys' projection position,
+    which moves with every answer saved or submitted — an ETag following it would tell anyone polling how busy the
+    answering is before the close (who has answered is restricted until then)."""
+    return Source("closed_surveys", "hub_surveys")
+
+
 RowsReader = Callable[[Database], Iterator[Sequence[Any]]]
 
 

@@ -25,8 +25,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from kyodo_info_hub import surveys_index
-from kyodo_info_hub.opendata import Column, Dataset, projection, read_in_batches
+from kyodo_info_hub.opendata import Column, Dataset, closed_surveys, read_in_batches
 from kyodo_info_hub.settings import InfoHubSettings
 from kyodo_info_hub.survey_stats import Cell, CrossTabulation, QuestionStatistics, Statistics
 from kyodo_shared.domain.calendar import TOKYO
@@ -258,7 +257,7 @@ SURVEY_STATISTICS = Dataset(
         ),
     ),
     rows=_rows,
-    sources=(projection(surveys_index.NAME),),
+    sources=(closed_surveys(),),
 )
 
 

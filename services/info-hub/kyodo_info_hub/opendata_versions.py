@@ -38,6 +38,9 @@ from kyodo_shared.store.db import Database, Tx
 _POSITION = {
     "stream": "SELECT sequence FROM kyodo_consumer_tracking WHERE source = %s",
     "projection": "SELECT position FROM kyodo_projection_position WHERE name = %s",
+    # A closed survey's statistics never change, so their count versions them (a rebuild takes it back to 0 and
+    # renews the salt, as a position going back does).
+    "closed_surveys": "SELECT COUNT(*) FROM hub_surveys WHERE status = 'closed'",
 }
 _SELECT = "SELECT etag, modified_at, salt, positions FROM open_data_versions WHERE dataset = %s"
 _UPSERT = (
@@ -95,7 +98,8 @@ def http_date(moment: datetime) -> str:
 
 
 def _position(tx: Tx, source: Source) -> int:
-    row = tx.fetchone(_POSITION[source.kind], (source.name,))
+    query = _POSITION[source.kind]
+    row = tx.fetchone(query, (source.name,) if "%s" in query else ())
     return int(str(row[0])) if row else 0
 
 
