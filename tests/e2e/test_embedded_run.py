@@ -179,7 +179,7 @@ def survey_demo_is_seeded(hub: str, coordinator: dict[str, str], until: float) -
     )
     assert sorted(a["status"] for a in answers["items"]) == ["draft", "none", "submitted", "submitted", "submitted"]
     assert [a["counted"] for a in answers["items"] if a["invited"]] == [True]
-    assert httpx.get(f"{survey_url}/answers", timeout=2).status_code == 403
+    assert httpx.get(f"{survey_url}/answers", timeout=2).status_code == 401
     assert httpx.get(f"{survey_url}/statistics", timeout=2).status_code == 409
     invitations = httpx.get(f"{survey_url}/invitations", headers=coordinator, timeout=2).json()["items"]
     assert [i["name_ja"] for i in invitations] == ["本多こども食堂"]
