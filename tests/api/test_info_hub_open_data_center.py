@@ -29,10 +29,10 @@ from kyodo_info_hub.bus import SUBSCRIPTIONS
 from kyodo_info_hub.opendata_center_events import Publisher, trainings
 from kyodo_info_hub.settings import CenterSettings
 from kyodo_info_hub.survey_stats import Cell, QuestionStatistics, Statistics
-from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.dlq import tracked_in
 from kyodo_shared.web.devissuer import DevIssuer
 
+from support.contract_builders import agreement, envelope, project_record, report_published
 from support.harness import Backend, Platform, eventually, platform, settings_for
 from support.info_hub_trainings import CENTER, TOKYO, announced, drafted, plan
 
@@ -58,18 +58,8 @@ def feed(p: Platform, *events: Contract) -> None:
         source = event.source_service()
         with kernel.db.transaction() as tx:
             sequence = tracked_in(tx, source) + 1
-            envelope = Envelope(
-                id=str(uuid.uuid4()),
-                source=source,
-                type=event.ce_type(),
-                time=AT,
-                subject=source,
-                sequence=sequence,
-                correlation_id="c",
-                causation_id="c",
-                data=event,
-            )
-            handlers[source][type(event)](envelope, tx)
+            message = envelope(event, sequence, AT, id=str(uuid.uuid4()), source=source, notification_id=0)
+            handlers[source][type(event)](message, tx)
             kernel.ledger.advance(tx, source, sequence)
 
 
@@ -237,20 +227,14 @@ def decided(record: s.ProjectRecord, round_id: uuid.UUID, minutes: int, **change
 
 
 def project(n: int) -> s.ProjectRecord:
-    return s.ProjectRecord(
+    return project_record(
+        DEPT,
         project_id=uuid.uuid5(uuid.NAMESPACE_URL, f"project/{n}"),
-        department_id=DEPT,
         fiscal_year=2026,
         project_number=f"2026-{n:03d}",
         title=f"=事業 {n}",
-        purpose="地域の見守り",
         legal_basis="",
         budget_yen=1_200_000,
-        beneficiaries="高齢者",
-        delivery="直営",
-        period="通年",
-        contact_section="市民協働課 協働推進係",
-        group_ids=[],
     )
 
 
@@ -311,29 +295,12 @@ async def test_the_register_is_one_flat_row_per_current_decision_with_its_depart
 
 
 def report(project_id: uuid.UUID) -> ev.ReportPublished:
-    agreement = ev.Agreement(
-        title_ja="子育てひろば協働事業",
-        role_group_ja="運営",
-        role_department_ja="会場の提供",
-        budget=ev.Budget(total_yen=1_000_000, city_yen=500_000, group_yen=500_000),
-        period_start=date(2027, 4, 1),
-        period_end=date(2028, 3, 31),
-        deliverables=["報告書"],
-        indicators=[],
-        report_dates=[date(2027, 9, 30)],
-    )
-    criteria = [ev.Criterion(key="achievement", name_ja="目標の達成度")]
-    return ev.ReportPublished(
-        project_id=project_id,
-        group_id=uuid.UUID(int=0x61),
-        department_id=DEPT,
-        agreement_version=1,
-        agreement_hash="1" * 64,
-        agreement=agreement,
-        indicators=[],
-        self_evaluations=[],
-        criteria=criteria,
-        evaluations=[ev.LabelledEvaluation(label="A", points={"achievement": 4})],
+    return report_published(
+        project_id,
+        uuid.UUID(int=0x61),
+        DEPT,
+        agreement(2027, title_ja="子育てひろば協働事業"),
+        criteria=[ev.Criterion(key="achievement", name_ja="目標の達成度")],
         criterion_means={"achievement": "29/7"},
         comments={"achievement": ["委員のコメント7f3e"]},
         overall_mean="29/7",

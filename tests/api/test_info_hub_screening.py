@@ -13,12 +13,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import nats
 import pytest
 import pytest_asyncio
-from nats.js.api import StreamConfig
 
-from kyodo_contracts import Contract, stream_name, stream_subjects
+from kyodo_contracts import Contract
 from kyodo_contracts import registry_org as o
 from kyodo_contracts import screening as s
 from kyodo_info_hub.bus import SUBSCRIPTIONS, merged
@@ -26,9 +24,10 @@ from kyodo_info_hub.bus.screening import TABLES
 from kyodo_info_hub.domain import REOPENED_IN_ROUND
 from kyodo_info_hub.open_register import DICTIONARY, OpenRecord
 from kyodo_info_hub.register import Decided, tally
-from kyodo_shared.bus.cloudevents import Envelope, encode, message_id
+from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.web.devissuer import DevIssuer
 
+from support.contract_builders import envelope, project_record, published_on_the_bus
 from support.harness import Backend, Platform, eventually, platform, settings_for
 
 FY = 2026
@@ -47,22 +46,6 @@ async def info_hub(tmp_path: Path, nats_url: str, bus_namespace: str, api_backen
 # ------------------------------------------------------------------------------------------------ building events
 
 
-def envelope(event: Contract, sequence: int) -> Envelope:
-    source = event.source_service()
-    return Envelope(
-        id=message_id(source, sequence, 0),
-        source=f"/kyodo/{source}",
-        type=event.ce_type(),
-        time=START,
-        subject=source,
-        sequence=sequence,
-        correlation_id="c",
-        causation_id="c",
-        data=event,
-        notification_id=sequence,
-    )
-
-
 class Feed:
     """Applies events with the handlers info-hub subscribes, each in its own transaction; sequences per source."""
 
@@ -76,7 +59,7 @@ class Feed:
         for event in events:
             source = event.source_service()
             self.sequences[source] = self.sequences.get(source, 0) + 1
-            self.apply(envelope(event, self.sequences[source]))
+            self.apply(envelope(event, self.sequences[source], START))
 
     def apply(self, message: Envelope) -> None:
         with self.db.transaction() as tx:
@@ -93,20 +76,13 @@ def department(department_id: uuid.UUID, code: str, name_ja: str, name_en: str |
 
 
 def project(department_id: uuid.UUID, n: int, fiscal_year: int = FY) -> s.ProjectRecord:
-    return s.ProjectRecord(
+    return project_record(
+        department_id,
         project_id=uuid.uuid5(uuid.NAMESPACE_URL, f"{department_id}/{fiscal_year}/{n}"),
-        department_id=department_id,
         fiscal_year=fiscal_year,
         project_number=f"{fiscal_year}-{n:03d}",
         title=f"事業 {n}",
-        purpose="地域の見守り",
-        legal_basis="",
         budget_yen=1_200_000,
-        beneficiaries="高齢者",
-        delivery="直営",
-        period="通年",
-        contact_section="市民協働課 協働推進係",
-        group_ids=[],
     )
 
 
@@ -495,18 +471,7 @@ async def test_messages_published_on_the_screening_and_registry_streams_reach_th
         "registry": [department(DEPT_A, "0100", "市民協働課", None)],
         "screening": [opened(ROUND, DEPT_A), s.ProjectEntered(project=record), decision],
     }
-    nc = await nats.connect(nats_url)
-    try:
-        js = nc.jetstream()
-        for source, events in streams.items():
-            await js.add_stream(
-                StreamConfig(name=stream_name(bus_namespace, source), subjects=[stream_subjects(bus_namespace, source)])
-            )
-            for sequence, event in enumerate(events, start=1):
-                headers, data = encode(envelope(event, sequence))
-                await js.publish(event.subject(bus_namespace), data, headers=headers)
-    finally:
-        await nc.close()
+    await published_on_the_bus(nats_url, bus_namespace, streams, at=START)
 
     async def named() -> Any:
         items = (await get(info_hub, "/screening/register"))["items"]

@@ -13,17 +13,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import nats
 import pytest_asyncio
-from nats.js.api import StreamConfig
 
-from kyodo_contracts import Contract, stream_name, stream_subjects
+from kyodo_contracts import Contract
 from kyodo_contracts import evaluation as ev
 from kyodo_contracts import registry_org as o
-from kyodo_shared.bus.cloudevents import Envelope, encode, message_id
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.calls import coordinator, ok
+from support.contract_builders import agreement, published_on_the_bus, report_published
 from support.harness import Backend, Platform, eventually, platform, settings_for
 from support.screening import round_body, screening_now
 
@@ -40,34 +38,8 @@ async def screening(tmp_path: Path, nats_url: str, bus_namespace: str, api_backe
         yield p
 
 
-def envelope(event: Contract, sequence: int) -> Envelope:
-    source = event.source_service()
-    return Envelope(
-        id=message_id(source, sequence, 0),
-        source=f"/kyodo/{source}",
-        type=event.ce_type(),
-        time=PUBLISHED_AT,
-        subject=source,
-        sequence=sequence,
-        correlation_id="c",
-        causation_id="c",
-        data=event,
-        notification_id=sequence,
-    )
-
-
 async def publish(nats_url: str, namespace: str, source: str, events: list[Contract], first: int = 1) -> None:
-    nc = await nats.connect(nats_url)
-    try:
-        js = nc.jetstream()
-        await js.add_stream(
-            StreamConfig(name=stream_name(namespace, source), subjects=[stream_subjects(namespace, source)])
-        )
-        for sequence, event in enumerate(events, start=first):
-            headers, data = encode(envelope(event, sequence))
-            await js.publish(event.subject(namespace), data, headers=headers)
-    finally:
-        await nc.close()
+    await published_on_the_bus(nats_url, namespace, {source: events}, at=PUBLISHED_AT, first=first)
 
 
 def report(project_id: uuid.UUID, screened: uuid.UUID | None, recommendation: ev.Recommendation) -> ev.ReportPublished:
@@ -80,33 +52,21 @@ def report(project_id: uuid.UUID, screened: uuid.UUID | None, recommendation: ev
         target="300",
         method_ja="受付で数える",
     )
-    agreement = ev.Agreement(
-        title_ja="子育てひろば協働事業",
-        role_group_ja="運営",
-        role_department_ja="会場の提供",
+    terms = agreement(
+        2025,
         budget=ev.Budget(total_yen=1_000, city_yen=500, group_yen=500),
-        period_start=date(2025, 4, 1),
-        period_end=date(2026, 3, 31),
         deliverables=[],
         indicators=[indicator],
         report_dates=[],
     )
-    return ev.ReportPublished(
-        project_id=project_id,
-        group_id=uuid.UUID(int=0x61),
-        department_id=DEPT_A,
+    return report_published(
+        project_id,
+        uuid.UUID(int=0x61),
+        DEPT_A,
+        terms,
         screening_decision_id=uuid.UUID(int=0xD1) if screened else None,
         screening_project_id=screened,
-        agreement_version=1,
-        agreement_hash="1" * 64,
-        agreement=agreement,
         indicators=[ev.IndicatorResult(indicator=indicator, achieved_group="280", achieved_department="290")],
-        self_evaluations=[],
-        criteria=[ev.Criterion(key="achievement", name_ja="目標の達成度")],
-        evaluations=[ev.LabelledEvaluation(label="A", points={"achievement": 4})],
-        criterion_means={"achievement": "4/1"},
-        overall_mean="4/1",
-        recusals=0,
         recommendation=recommendation,
         reasons_ja="目標に近く、拡充して継続する",
         reasons_en="Expand",

@@ -23,19 +23,15 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import nats
-from nats.js.api import StreamConfig
-from nats.js.errors import NotFoundError
-
-from kyodo_contracts import Contract, stream_name, stream_subjects
+from kyodo_contracts import Contract
 from kyodo_contracts import evaluation as ev
 from kyodo_contracts import proposals as pr
 from kyodo_contracts import screening as s
 from kyodo_info_hub.cases_figures import first_day, month_of, next_month
-from kyodo_shared.bus.cloudevents import Envelope, encode, message_id
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.calls import ok
+from support.contract_builders import agreement, project_record, published_on_the_bus, report_published
 from support.evaluation import TOKYO, tokyo_today
 from support.harness import Backend, Platform, eventually, platform
 from support.info_hub_cases import HUB, act, case_body, hub_now, hub_settings, move_hub_clock, people
@@ -198,40 +194,6 @@ async def month_published(p: Platform, month: str) -> None:
     await eventually(published, timeout=30)
 
 
-def _envelope(event: Contract, sequence: int) -> Envelope:
-    source = event.source_service()
-    return Envelope(
-        id=message_id(source, sequence, 0),
-        source=f"/kyodo/{source}",
-        type=event.ce_type(),
-        time=datetime.now(UTC),
-        subject=source,
-        sequence=sequence,
-        correlation_id="c",
-        causation_id="c",
-        data=event,
-        notification_id=sequence,
-    )
-
-
-async def published_on_the_bus(nats_url: str, namespace: str, streams: dict[str, list[Contract]]) -> None:
-    """Publish each source's contracts on its stream, as the producer's relay would (sequences from 1)."""
-    nc = await nats.connect(nats_url)
-    try:
-        js = nc.jetstream()
-        for source, events in streams.items():
-            try:
-                await js.stream_info(stream_name(namespace, source))
-            except NotFoundError:
-                subjects = [stream_subjects(namespace, source)]
-                await js.add_stream(StreamConfig(name=stream_name(namespace, source), subjects=subjects))
-            for sequence, event in enumerate(events, start=1):
-                headers, data = encode(_envelope(event, sequence))
-                await js.publish(event.subject(namespace), data, headers=headers)
-    finally:
-        await nc.close()
-
-
 def proposals_with_canaries(groups: list[str]) -> list[Contract]:
     """A call whose board is named by canary subs, and its results: each member's points by label."""
     published = call("検査の協働事業")
@@ -246,21 +208,7 @@ def screening_with_canaries(department_id: str) -> list[Contract]:
     """A round with a canary team member, a project and its decision with canary reasons in its self-check and its
     labelled assessment."""
     round_id, dept = uuid.uuid4(), uuid.UUID(department_id)
-    record = s.ProjectRecord(
-        project_id=uuid.uuid4(),
-        department_id=dept,
-        fiscal_year=2026,
-        project_number="2026-001",
-        title="見守り検査事業",
-        purpose="地域の見守り",
-        legal_basis="",
-        budget_yen=1_200_000,
-        beneficiaries="高齢者",
-        delivery="直営",
-        period="通年",
-        contact_section="検査課 協働係",
-        group_ids=[],
-    )
+    record = project_record(dept, title="見守り検査事業", contact_section="検査課 協働係")
     own = s.ChecklistAnswer(key="public_benefit", rating=s.Rating.YES, reason=SELF_CHECK)
     theirs = s.ChecklistAnswer(key="public_benefit", rating=s.Rating.YES, reason=ASSESSMENT)
     return [
@@ -300,17 +248,6 @@ def evaluation_with_canaries(group_id: str, department_id: str) -> list[Contract
     """A collaboration project and its published report, with a member's points and a canary comment."""
     project_id, group, dept = uuid.uuid4(), uuid.UUID(group_id), uuid.UUID(department_id)
     criteria = [ev.Criterion(key="achievement", name_ja="目標の達成度")]
-    agreement = ev.Agreement(
-        title_ja="子育てひろば検査事業",
-        role_group_ja="運営",
-        role_department_ja="会場の提供",
-        budget=ev.Budget(total_yen=1_000_000, city_yen=500_000, group_yen=500_000),
-        period_start=date(2026, 4, 1),
-        period_end=date(2027, 3, 31),
-        deliverables=["報告書"],
-        indicators=[],
-        report_dates=[date(2026, 9, 30)],
-    )
     return [
         ev.ProjectCreated(
             project_id=project_id,
@@ -322,20 +259,13 @@ def evaluation_with_canaries(group_id: str, department_id: str) -> list[Contract
             proposal_id=uuid.uuid4(),
             criteria=criteria,
         ),
-        ev.ReportPublished(
-            project_id=project_id,
-            group_id=group,
-            department_id=dept,
-            agreement_version=1,
-            agreement_hash="1" * 64,
-            agreement=agreement,
-            indicators=[],
-            self_evaluations=[],
+        report_published(
+            project_id,
+            group,
+            dept,
+            agreement(2026, title_ja="子育てひろば検査事業"),
             criteria=criteria,
-            evaluations=[ev.LabelledEvaluation(label="A", points={"achievement": 4})],
-            criterion_means={"achievement": "4/1"},
             comments={"achievement": [COMMENT]},
-            overall_mean="4/1",
             recusals=1,
             recommendation=ev.Recommendation.IMPROVE,
             reasons_ja="目標を達成し、継続する",
@@ -402,7 +332,7 @@ async def test_no_canary_put_through_the_center_appears_in_any_dataset_feed_or_t
             "screening": screening_with_canaries(dept),
             "evaluation": evaluation_with_canaries(groups[0], dept),
         }
-        await published_on_the_bus(nats_url, bus_namespace, streams)
+        await published_on_the_bus(nats_url, bus_namespace, streams, at=datetime.now(UTC))
         await survey_closed(p, groups)
         await month_published(p, month)
         await projected(p, "coordination-figures", month)

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from kyodo_contracts.screening import CollaborationForm, DecisionMade, Outcome, ProjectRecord
+from kyodo_contracts.screening import CollaborationForm, DecisionMade, Outcome
 from kyodo_proposals.bus_screening import on_decision_made
 from kyodo_proposals.migrations import upgrade
 from kyodo_proposals.screening_view import ScreeningView
@@ -29,6 +29,7 @@ from kyodo_shared.web.devissuer import DevIssuer
 
 from support.bus import published_bodies
 from support.calls import close_and_open_review, coordinator, ok, registered_group, review_board, score, submit
+from support.contract_builders import project_record
 from support.harness import Backend, Platform, eventually, platform, settings_for
 from support.servers import either_database
 from support.streams import SourceStream, envelope_of
@@ -39,21 +40,7 @@ DEPARTMENT = uuid.uuid5(uuid.NAMESPACE_URL, "department:community")
 
 
 def decided(outcome: Outcome, *, replaces: UUID | None = None, decision_id: UUID | None = None) -> DecisionMade:
-    project = ProjectRecord(
-        project_id=uuid.uuid4(),
-        department_id=DEPARTMENT,
-        fiscal_year=2027,
-        project_number="市民-012",
-        title="地域の居場所づくり事業",
-        purpose="高齢者の孤立を防ぐ。",
-        legal_basis="",
-        budget_yen=2_400_000,
-        beneficiaries="市内の高齢者",
-        delivery="直営",
-        period="通年",
-        contact_section="市民協働課",
-        group_ids=[],
-    )
+    project = project_record(DEPARTMENT, fiscal_year=2027, project_number="市民-012", title="地域の居場所づくり事業")
     return DecisionMade(
         decision_id=decision_id or uuid.uuid4(),
         round_id=uuid.uuid5(uuid.NAMESPACE_URL, "round:2027"),

@@ -17,9 +17,10 @@ from typing import Any
 from uuid import UUID
 
 from kyodo_contracts.proposals import ProposalAdopted
-from kyodo_contracts.screening import CollaborationForm, DecisionMade, Outcome, ProjectRecord
+from kyodo_contracts.screening import CollaborationForm, DecisionMade, Outcome
 
 from support.calls import coordinator, ok
+from support.contract_builders import project_record
 from support.evaluation import (
     TOKYO,
     agreement,
@@ -50,21 +51,7 @@ def decided(
     replaces: UUID | None = None,
 ) -> DecisionMade:
     """A screening decision about a project of the department (forms only when suitable)."""
-    project = ProjectRecord(
-        project_id=uuid.uuid4(),
-        department_id=UUID(department_id),
-        fiscal_year=2027,
-        project_number="市民-031",
-        title="多世代交流まつり",
-        purpose="地域の多世代交流を広げる。",
-        legal_basis="",
-        budget_yen=800_000,
-        beneficiaries="市民",
-        delivery="直営",
-        period="通年",
-        contact_section="市民協働課",
-        group_ids=[],
-    )
+    project = project_record(UUID(department_id), fiscal_year=2027, project_number="市民-031", title="多世代交流まつり")
     return DecisionMade(
         decision_id=uuid.uuid4(),
         round_id=uuid.uuid5(uuid.NAMESPACE_URL, "round:2027"),

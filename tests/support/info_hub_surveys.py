@@ -151,6 +151,29 @@ async def survey_status(p: Platform, survey_id: str) -> str:
 OPENS, CLOSES = "2026-06-01T09:00:00+09:00", "2026-06-30T17:00:00+09:00"
 
 
+def stored_question(
+    key: str, kind: str, text_ja: str, *, required: bool = False, options: dict[str, str] | None = None, **number: Any
+) -> dict[str, Any]:
+    """A question of the section `basic` as the Survey aggregate keeps it (no English; `options` by key and Japanese
+    label; a number's `unit_ja`, `min`, `max` and `bands` in `number`)."""
+    choices = [{"key": k, "label_ja": label, "label_en": None} for k, label in (options or {}).items()]
+    question: dict[str, Any] = {
+        "key": key,
+        "section": "basic",
+        "kind": kind,
+        "required": required,
+        "text_ja": text_ja,
+        "text_en": None,
+        "options": choices,
+        "unit_ja": None,
+        "unit_en": None,
+        "min": None,
+        "max": None,
+        "bands": [],
+    }
+    return {**question, **number}
+
+
 def stored_questionnaire(**changes: Any) -> dict[str, Any]:
     """A questionnaire as the Survey aggregate keeps it (numbers as decimal strings, every field present), for
     domain tests: opening OPENS, closing CLOSES, the field × members cross-tab."""
@@ -160,82 +183,13 @@ def stored_questionnaire(**changes: Any) -> dict[str, Any]:
         "fiscal_year": 2026,
         "sections": [{"key": "basic", "title_ja": "基本", "title_en": None}],
         "questions": [
-            {
-                "key": "members",
-                "section": "basic",
-                "kind": "number",
-                "required": True,
-                "text_ja": "会員数",
-                "text_en": None,
-                "options": [],
-                "unit_ja": "人",
-                "unit_en": None,
-                "min": "0",
-                "max": "500",
-                "bands": ["0", "10", "30"],
-            },
-            {
-                "key": "field",
-                "section": "basic",
-                "kind": "single",
-                "required": True,
-                "text_ja": "分野",
-                "text_en": None,
-                "options": [
-                    {"key": "a", "label_ja": "A", "label_en": None},
-                    {"key": "b", "label_ja": "B", "label_en": None},
-                ],
-                "unit_ja": None,
-                "unit_en": None,
-                "min": None,
-                "max": None,
-                "bands": [],
-            },
-            {
-                "key": "needs",
-                "section": "basic",
-                "kind": "multiple",
-                "required": False,
-                "text_ja": "課題",
-                "text_en": None,
-                "options": [
-                    {"key": "x", "label_ja": "X", "label_en": None},
-                    {"key": "y", "label_ja": "Y", "label_en": None},
-                ],
-                "unit_ja": None,
-                "unit_en": None,
-                "min": None,
-                "max": None,
-                "bands": [],
-            },
-            {
-                "key": "founded",
-                "section": "basic",
-                "kind": "date",
-                "required": False,
-                "text_ja": "設立日",
-                "text_en": None,
-                "options": [],
-                "unit_ja": None,
-                "unit_en": None,
-                "min": None,
-                "max": None,
-                "bands": [],
-            },
-            {
-                "key": "comment",
-                "section": "basic",
-                "kind": "text",
-                "required": False,
-                "text_ja": "意見",
-                "text_en": None,
-                "options": [],
-                "unit_ja": None,
-                "unit_en": None,
-                "min": None,
-                "max": None,
-                "bands": [],
-            },
+            stored_question(
+                "members", "number", "会員数", required=True, unit_ja="人", min="0", max="500", bands=["0", "10", "30"]
+            ),
+            stored_question("field", "single", "分野", required=True, options={"a": "A", "b": "B"}),
+            stored_question("needs", "multiple", "課題", options={"x": "X", "y": "Y"}),
+            stored_question("founded", "date", "設立日"),
+            stored_question("comment", "text", "意見"),
         ],
         "targets": {"fields": [], "areas": []},
         "crosstabs": [["field", "members"]],

@@ -23,10 +23,12 @@ from kyodo_evaluation import bus_registry, bus_sources, migrations
 from kyodo_evaluation.domain import adoption_project_id
 from kyodo_evaluation.registry_view import ActingChair, Board, DepartmentRow, GroupRow, RegistryView, project_matter
 from kyodo_evaluation.sources_view import ScreeningDecision, SourcesView
-from kyodo_shared.bus.cloudevents import Envelope, message_id
+from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.store.db import Database, PostgresDatabase, SqliteDatabase
 from kyodo_shared.store.migrations import upgrade_kernel
 from kyodo_shared.tasks.timers import PENDING, timer_id_for
+
+from support.contract_builders import envelope, project_record
 
 AT = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)
 GROUP, OTHER_GROUP = uuid.UUID(int=0x61), uuid.UUID(int=0x62)
@@ -60,19 +62,7 @@ class Feed:
     def envelope(self, event: Contract, at: datetime = AT) -> Envelope:
         source = event.source_service()
         self.sequences[source] = self.sequences.get(source, 0) + 1
-        sequence = self.sequences[source]
-        return Envelope(
-            id=message_id(source, sequence, 0),
-            source=f"/kyodo/{source}",
-            type=event.ce_type(),
-            time=at,
-            subject=source,
-            sequence=sequence,
-            correlation_id="c",
-            causation_id="c",
-            data=event,
-            notification_id=sequence,
-        )
+        return envelope(event, self.sequences[source], at)
 
     def apply(self, envelope: Envelope) -> None:
         with self.db.transaction() as tx:
@@ -99,20 +89,8 @@ def appointed(committee: uuid.UUID, sub: str, start: date, end: date, kind: str 
 
 
 def decision(decision_id: uuid.UUID, *, replaces: uuid.UUID | None = None, title: str = "花壇の管理") -> Contract:
-    project = s.ProjectRecord(
-        project_id=uuid.UUID(int=0x501),
-        department_id=DEPT,
-        fiscal_year=2026,
-        project_number="A-001",
-        title=title,
-        purpose="目的",
-        legal_basis="",
-        budget_yen=100_000,
-        beneficiaries="市民",
-        delivery="直営",
-        period="通年",
-        contact_section="公園係",
-        group_ids=[GROUP],
+    project = project_record(
+        DEPT, project_id=uuid.UUID(int=0x501), fiscal_year=2026, project_number="A-001", title=title, group_ids=[GROUP]
     )
     return s.DecisionMade(
         decision_id=decision_id,
