@@ -64,7 +64,13 @@ async def test_the_catalogue_lists_every_portal_dataset_with_its_formats_diction
     assert groups["dictionary_url"] == base
     assert groups["licence"]["url"] == "https://creativecommons.org/licenses/by/4.0/deed.ja"
     assert groups["updated_at"].endswith("+09:00")
-    assert [f["url"].rsplit("/", 1)[1] for f in body["feeds"]] == ["calls.atom", "call-results.atom", "news.atom"]
+    assert [f["url"].rsplit("/", 1)[1] for f in body["feeds"]] == [
+        "calls.atom",
+        "call-results.atom",
+        "news.atom",
+        "trainings.ics",
+    ]
+    assert body["feeds"][3]["url"] == "https://center.example/api/info-hub/trainings.ics"
 
 
 async def test_the_groups_csv_reads_back_with_the_csv_module_and_pandas_japanese_intact(info_hub: Platform) -> None:
@@ -190,6 +196,39 @@ async def test_an_unchanged_dataset_answers_304_to_its_etag_and_last_modified_un
     # Another source's events leave the groups' ETag alone.
     feed(info_hub, "proposals", call())
     await get(info_hub, url, 304, **{"If-None-Match": changed.headers["etag"]})
+
+
+async def updated_at(p: Platform, name: str) -> str:
+    """The catalogue's update time of one dataset."""
+    body = (await get(p, "/open-data/datasets")).json()
+    return str(next(d["updated_at"] for d in body["datasets"] if d["name"] == name))
+
+
+async def test_the_catalogue_dates_a_state_when_first_seen_so_reads_and_a_later_download_agree_until_it_changes(
+    info_hub: Platform,
+) -> None:
+    now = frozen_clock(info_hub, datetime(2026, 7, 1, 3, 0, 0, 250000, tzinfo=UTC))
+    feed(info_hub, "registry", group("こくぶんじ子ども食堂"))
+    # Nobody has downloaded the groups yet: the catalogue sees this state first, at 03:00:00.25 UTC = 12:00 Tokyo.
+    first = await updated_at(info_hub, "groups")
+    assert first == "2026-07-01T12:00:00.250000+09:00"
+    calls_first = await updated_at(info_hub, "calls")
+    now[0] += timedelta(seconds=2)
+    # Nothing changed: a second read, the dictionary and a download give that same time.
+    assert await updated_at(info_hub, "groups") == first
+    assert (await get(info_hub, "/open-data/datasets/groups")).json()["updated_at"] == first
+    download = await get(info_hub, "/open-data/datasets/groups.csv")
+    assert download.headers["last-modified"] == "Wed, 01 Jul 2026 03:00:00 GMT"
+    await get(info_hub, "/open-data/datasets/groups.csv", 304, **{"If-Modified-Since": "Wed, 01 Jul 2026 03:00:00 GMT"})
+
+    feed(info_hub, "registry", group("西元町 見守り隊"))  # first seen by the next read, at 03:00:02.25
+    changed = await updated_at(info_hub, "groups")
+    assert changed == "2026-07-01T12:00:02.250000+09:00"
+    now[0] += timedelta(seconds=3)
+    assert await updated_at(info_hub, "groups") == changed
+    assert await updated_at(info_hub, "calls") == calls_first  # another dataset's sources did not move
+    again = await get(info_hub, "/open-data/datasets/groups.csv", 200, **{"If-None-Match": download.headers["etag"]})
+    assert again.headers["last-modified"] == "Wed, 01 Jul 2026 03:00:02 GMT"
 
 
 async def test_states_changing_within_a_second_never_send_a_last_modified_later_than_the_clock_or_a_stale_304(

@@ -101,8 +101,9 @@ class DatasetEntry(BaseModel):
     publisher_en: str
     licence: Licence
     updated_at: str = Field(
-        description="Last checked (最終確認時刻): when the portal first saw the current state of the dataset's sources "
-        "(Asia/Tokyo). Any event of a source moves it, so the content may be unchanged."
+        description="Update time (更新時刻): the time the portal first saw this state of the dataset's sources "
+        "(Asia/Tokyo), by the catalogue, a dictionary or an export alike; the CSV's and JSON's Last-Modified is this "
+        "time to the second. Any event of a source moves it, so the content may be unchanged."
     )
     distributions: list[Distribution]
     dictionary_url: str
@@ -140,8 +141,9 @@ def _licence(settings: OpenDataSettings) -> Licence:
 
 def _entry(request: Request, dataset: Dataset) -> DatasetEntry:
     settings, base = _settings(request).open_data, f"{_base(request)}/open-data/datasets/{dataset.name}"
-    # Read only: a catalogue poll records nothing (only the exports do).
-    version = version_of(request.app.state.kernel.db, dataset, request.app.state.kernel.clock(), record=False)
+    # A state seen here first is recorded, as an export would record it: two reads, and a download after them, give
+    # the same time (a poll writes only when a dataset's state changed).
+    version = version_of(request.app.state.kernel.db, dataset, request.app.state.kernel.clock())
     return DatasetEntry(
         name=dataset.name,
         title_ja=dataset.title_ja,
@@ -180,6 +182,7 @@ def datasets_catalogue(request: Request) -> Any:
             Feed(title_ja="募集のお知らせ (Atom)", url=f"{base}/calls.atom"),
             Feed(title_ja="選定結果のお知らせ (Atom)", url=f"{base}/call-results.atom"),
             Feed(title_ja="お知らせ (Atom)", url=f"{base}/news.atom"),
+            Feed(title_ja="研修・講座の予定 (iCalendar)", url=f"{base}/trainings.ics"),
         ],
     )
 

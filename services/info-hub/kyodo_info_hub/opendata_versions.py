@@ -14,7 +14,9 @@ backwards (a rebuild under way), and gone with the row when `kyodo replay --from
 `Last-Modified` is when the portal first saw that state (stored to the microsecond, never later than the clock), sent
 to the second, and only once that second is over: until then a next state could still be first seen within it, and a
 client holding that second would take the new state for its own (§13.1.3). Meanwhile the ETag alone validates. So it
-is never later than the response's Date (§8.8.2.1), and any state seen later has a later Last-Modified.
+is never later than the response's Date (§8.8.2.1), and any state seen later has a later Last-Modified. The catalogue
+and the dictionaries record a state they see first just as an export does, and show that time as the update time: two
+reads with no change between them give the same time, and a download after them the same Last-Modified.
 """
 
 from __future__ import annotations
@@ -120,9 +122,9 @@ def _went_back(seen: list[int], positions: list[int]) -> bool:
     return len(seen) == len(positions) and any(now < before for before, now in zip(seen, positions, strict=True))
 
 
-def version_of(db: Database, dataset: Dataset, now: datetime, *, record: bool = True) -> Version:
-    """The dataset's state; recorded with `now` the first time it is seen (unless `record` is False: the catalogue
-    only reads, and reports an unrecorded state as seen `now`)."""
+def version_of(db: Database, dataset: Dataset, now: datetime) -> Version:
+    """The dataset's state; recorded with `now` the first time it is seen — by an export, a dictionary or the
+    catalogue alike, so all of them give one state one time. Writes only when the state changed (or is new)."""
     with db.transaction(read_only=True) as tx:
         positions = [_position(tx, s) for s in dataset.sources]
         row = tx.fetchone(_SELECT, (dataset.name,))
@@ -135,8 +137,6 @@ def version_of(db: Database, dataset: Dataset, now: datetime, *, record: bool = 
     moment = now.astimezone(TOKYO)
     if row is not None:  # never before the state it follows (another replica's clock may be ahead)
         moment = max(moment, datetime.fromisoformat(str(row[1])))
-    if not record:
-        return Version(tag, moment, now)
     with db.transaction() as tx:
         tx.execute(_UPSERT, (dataset.name, tag, moment.isoformat(), salt, json.dumps(positions)))
         # Another replica may have recorded the same state a moment earlier: its time stands.
