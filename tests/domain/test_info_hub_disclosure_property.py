@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from itertools import product
+from itertools import combinations_with_replacement, product
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -275,10 +275,13 @@ def test_a_multiple_choice_question_s_hidden_options_keep_at_least_two_feasible_
     check({}, [], {"m": multiple})
 
 
-def sum_ranges(counts: Sequence[int], low: Sequence[int], high: Sequence[int], median: Decimal) -> set[int]:
+def sum_ranges(counts: Sequence[int], low: Sequence[int], high: Sequence[int], median: Decimal | None) -> set[int]:
     """Totals of whole-number answers with these band counts (band b holds low[b]..high[b]) and this median:
     the answers sorted, the middle one (or two) fixed, every other answer anywhere in its band on its side of
-    the middle. Exact, by trying every middle value."""
+    the middle. Exact, by trying every middle value. No median (fewer than 5 answers): any answer in its band."""
+    if median is None:
+        least = sum(c * lo for c, lo in zip(counts, low, strict=True))
+        return set(range(least, sum(c * hi for c, hi in zip(counts, high, strict=True)) + 1))
     n = len(counts) and sum(counts)
     band = [b for b, c in enumerate(counts) for _ in range(c)]  # the band of each sorted position
     middles = [(n - 1) // 2, n // 2]
@@ -318,7 +321,8 @@ def test_a_number_question_s_bands_stay_protected_given_its_published_mean_and_m
         # Without a mean and a median the bands are a plain distribution (the tests above), or withheld.
         assert not question.published or any(c.suppressed for c in question.distribution)
         return
-    n, mean, median = len(values), Decimal(question.summary.mean), Decimal(question.summary.median)
+    n, mean = len(values), Decimal(question.summary.mean)
+    median = None if question.summary.median is None else Decimal(question.summary.median)
     low, high = list(edges), [e - 1 for e in edges[1:]] + [12]
     totals = {t for t in range(0, 12 * n + 1) if abs(Decimal(t) / n - mean) <= Decimal("0.005")}
     counts = [c.count for c in question.distribution]
@@ -334,6 +338,76 @@ def test_a_number_question_s_bands_stay_protected_given_its_published_mean_and_m
     assert feasible, "the truth is among them"
     for k, b in enumerate(hidden):
         assert len({g[k] for g in feasible}) >= 2, f"band {b} is disclosed: {values}, {edges}, {question}"
+
+
+def pinned(own: int, others: int, total: int, twice_median: int | None, low: int, high: int) -> list[int]:
+    """What a reader who answered `own` learns of the `others` other answers (whole numbers, searched from `low` to
+    `high`) from their total and twice their median (None: not published), by plain enumeration: the values of the
+    sorted answers' positions that are the same in every consistent completion — but for the middle one or two
+    (what a median is: some group holds it, or the two middle ones straddle it) and one at the reader's own value
+    (itself)."""
+    n = others + 1
+    middle = {n // 2} if n % 2 else {n // 2 - 1, n // 2}
+    seen: list[set[int]] = [set() for _ in range(n)]
+    for head in combinations_with_replacement(range(low, high + 1), others - 1):
+        last = total - own - sum(head)
+        if not head[-1] <= last <= high:
+            continue
+        full = sorted((own, *head, last))
+        twice = full[n // 2] * 2 if n % 2 else full[n // 2 - 1] + full[n // 2]
+        if twice_median is None or twice == twice_median:
+            for k, v in enumerate(full):
+                seen[k].add(v)
+    found = [next(iter(values)) for k, values in enumerate(seen) if len(values) == 1 and k not in middle]
+    if own in found:
+        found.remove(own)
+    return found
+
+
+def published_summary(values: list[int]) -> tuple[int, int | None] | None:
+    """The total (exact for up to 7 whole answers: the mean to 0.01 is within 0.005 of total / n, and totals
+    1 / n apart) and twice the median, as `compute` publishes them for a number question without bands."""
+    (question,) = compute([QuestionSpec("n", "number", True)], [], [{"n": v} for v in values], len(values)).questions
+    if question.summary is None:
+        return None
+    n, mean = len(values), Decimal(question.summary.mean)
+    (total,) = [t for t in range(-100, 100) if abs(Decimal(t) / n - mean) <= Decimal("0.005")]
+    return total, None if question.summary.median is None else int(2 * Decimal(question.summary.median))
+
+
+def test_the_own_value_reader_finds_what_a_median_of_three_or_four_answers_told() -> None:
+    # The checker's power, on the figures the rule used to publish. 4, 6, 11 (total 21, median 6): the group at 4,
+    # below the median of three, is the smallest; it gets the 6 and 21 - 4 - 6 = 11.
+    assert pinned(4, 2, 21, 12, -3, 14) == [11]
+    # 0, 4, 6, 9 (total 19, median 5, twice 10), answers counted from 0: the group at 0 is the smallest (were it the
+    # second, the third would be 10 and the fourth 19 - 10 = 9 < 10), so the largest is 19 - 0 - 10 = 9.
+    assert 9 in pinned(0, 3, 19, 10, 0, 12)
+    # Now the median waits for 5 answers: with the total alone, nothing.
+    assert published_summary([0, 4, 6, 9]) == (19, None)
+    assert pinned(0, 3, 19, None, 0, 12) == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 8), min_size=3, max_size=7))
+def test_a_group_knowing_its_own_answer_learns_no_other_group_s_value_from_the_mean_and_median(
+    values: list[int],
+) -> None:
+    """Each answering group, knowing its own value, the number of answers and the published mean (the total) and
+    median, tries every completion of whole numbers (two beyond the answers' range either way — far enough for
+    any move keeping the total and the median). No position of the sorted answers may be pinned, but for the
+    middle one or two: what a median of 5 or more answers tells (some group holds it, which one unknown; with whole
+    numbers and a median such as 0.5, a group at 0 learns that the other middle answer is 1). A
+    value at the edge of what is possible at all (everyone at the question's minimum) is what a distribution with
+    one non-empty band tells; this reader does not bound the answers, so it sees only what mean and median add."""
+    figures = published_summary(values)
+    if figures is None:
+        assert len(values) < 3
+        return
+    total, twice_median = figures
+    low, high = min(values) - 2, max(values) + 2
+    for own in sorted(set(values)):
+        found = pinned(own, len(values) - 1, total, twice_median, low, high)
+        assert found == [], f"{values}: the group at {own} learns {found}"
 
 
 YEARS = (1975, 1985, 1995, 2005, 2015, 2022)  # one in each fixed band of years

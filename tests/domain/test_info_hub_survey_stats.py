@@ -207,16 +207,38 @@ def test_band_labels_hold_every_value_in_the_band() -> None:
 
 
 def test_the_mean_of_the_largest_accepted_numbers_is_exact() -> None:
-    # Three answers of 999999999999.999999 (|x| < 10^12, 6 places): the sum needs 19 digits; the mean
+    # Five answers of 999999999999.999999 (|x| < 10^12, 6 places): the sum needs 20 digits; the mean
     # 999999999999.999999 rounds half up to 1000000000000.00; the median is the middle value itself. One answer
-    # of -999999999999.999999 and two of 0.000001: sum -999999999999.999997, / 3 = -333333333333.333332…
-    # → -333333333333.33; median 0.000001.
+    # of -999999999999.999999 and four of 0.000001: sum -999999999999.999995, / 5 = -199999999999.999999
+    # → -200000000000.00 (half up, away from zero); median (third of five) 0.000001.
     big = QuestionSpec("budget", "number", True)
-    largest = [{"budget": "999999999999.999999"}] * 3
-    (question,) = compute([big], [], largest, targets=3).questions
+    largest = [{"budget": "999999999999.999999"}] * 5
+    (question,) = compute([big], [], largest, targets=5).questions
     assert question.summary is not None
     assert (question.summary.mean, question.summary.median) == ("1000000000000.00", "999999999999.999999")
-    mixed = [{"budget": "-999999999999.999999"}, {"budget": "0.000001"}, {"budget": "0.000001"}]
-    (question,) = compute([big], [], mixed, targets=3).questions
+    mixed = [{"budget": "-999999999999.999999"}] + [{"budget": "0.000001"}] * 4
+    (question,) = compute([big], [], mixed, targets=5).questions
     assert question.summary is not None
-    assert (question.summary.mean, question.summary.median) == ("-333333333333.33", "0.000001")
+    assert (question.summary.mean, question.summary.median) == ("-200000000000.00", "0.000001")
+
+
+def test_a_median_is_published_only_from_five_answers_and_a_mean_from_three() -> None:
+    # 3 answers 2, 4, 9: mean 15 / 3 = 5.00; a median of 4 would be the middle group's own value, and the group
+    # that answered 2 would get 15 - 2 - 4 = 9 for the third: withheld.
+    # 4 answers 2, 4, 6, 9: mean 21 / 4 = 5.25; a median of 5 would give 4 × 5.25 - 2 × 5 = 11 = 2 + 9, so the
+    # group that answered 2 would learn the 9: withheld.
+    # 5 answers 2, 4, 6, 9, 14: mean 35 / 5 = 7.00, median 6 (the third), both published. The group at 2 learns
+    # that beside the 6 one other is at most 6 and two at least 6, the three summing to 35 - 2 - 6 = 27: (4, 9, 14),
+    # (3, 10, 14), (5, 6, 16), … — no other value pinned.
+    members = QuestionSpec("members", "number", True)
+
+    def summary(*values: int) -> tuple[str, str | None]:
+        (question,) = compute([members], [], [{"members": v} for v in values], targets=5).questions
+        assert question.summary is not None
+        return question.summary.mean, question.summary.median
+
+    assert summary(2, 4, 9) == ("5.00", None)
+    assert summary(2, 4, 6, 9) == ("5.25", None)
+    assert summary(2, 4, 6, 9, 14) == ("7.00", "6")
+    (two,) = compute([members], [], [{"members": 2}, {"members": 4}], targets=5).questions
+    assert (two.published, two.summary) == (False, None)

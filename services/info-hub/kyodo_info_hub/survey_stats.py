@@ -54,7 +54,12 @@ class Cell(BaseModel):
 
 class NumberSummary(BaseModel):
     mean: str = Field(description="Mean of the answers, to two decimal places (half up).")
-    median: str = Field(description="Median of the answers (exact: a value or the midpoint of the two middle ones).")
+    median: str | None = Field(
+        default=None,
+        description="Median of the answers (exact: a value or the midpoint of the two middle ones); null with fewer "
+        "than 5 answers (with 3 it is one group's own value; with 4, 4 × mean − 2 × median = smallest + largest, so "
+        "the group holding one end would learn the other).",
+    )
 
 
 class QuestionStatistics(BaseModel):
@@ -73,7 +78,9 @@ class QuestionStatistics(BaseModel):
         "`2020-`), the same bands whatever the answers, zeros published.",
     )
     summary: NumberSummary | None = Field(
-        default=None, description="For a number question; null when one of its bands is suppressed."
+        default=None,
+        description="For a number question with at least 3 answers: the mean, and the median from 5 answers up; "
+        "null when one of its bands is suppressed.",
     )
 
 
@@ -122,7 +129,9 @@ def compute(
     question's mean and median are given only when none of its bands is suppressed (with its bands' bounds they
     would narrow a suppressed band's count: e.g. answers 0, 0, 3 in bands 0-2 / 3-5 with mean 1.00 and median 0
     leave only 2 / 1); likewise a cross-tab's row means (column question a number) only when
-    nothing in the table is suppressed.
+    nothing in the table is suppressed. The median needs 5 answers (with 3 it is one group's own value; with 4,
+    4 × mean − 2 × median is the sum of the smallest and the largest, so a group holding one end would learn the
+    other): from 3 to 4 answers only the mean is given.
     """
     from kyodo_info_hub.survey_stats_tables import Tabulation
 

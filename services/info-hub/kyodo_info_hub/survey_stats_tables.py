@@ -20,6 +20,12 @@ from kyodo_info_hub.survey_stats import (
 )
 
 MINIMUM_ANSWERS = 3  # a question with fewer answers publishes only their number
+# A median needs 5 answers. With 3, the median is one group's own value and the mean gives the sum, so a group at
+# either end learns the other end; with 4 (a ≤ b ≤ c ≤ d), 4 × mean − 2 × median = a + d, so the group holding the
+# smallest value learns the largest and the other way round. From 5 up, a group knowing its own value and (n, mean,
+# median) has at least one equation fewer than unknowns left, each unknown free in a direction that keeps the median
+# (one below it can fall while one above it rises), so no other value is pinned beyond the median itself.
+MINIMUM_ANSWERS_FOR_MEDIAN = 5
 # A date question's bands of calendar years: fixed, so which categories exist tells nothing about the answers.
 YEAR_EDGES = (1980, 1990, 2000, 2010, 2020)
 YEAR_BANDS = ["-1979", "1980-1989", "1990-1999", "2000-2009", "2010-2019", "2020-"]
@@ -72,14 +78,16 @@ def number(value: Any) -> Decimal:
 
 
 def summary(values: Sequence[Decimal]) -> NumberSummary:
-    """Mean (two places, half up) and exact median, in a context precise enough never to round or raise."""
+    """Mean (two places, half up) and exact median, in a context precise enough never to round or raise; the median
+    only from `MINIMUM_ANSWERS_FOR_MEDIAN` values up (None below)."""
     with localcontext() as context:
         context.prec = PRECISION
         ordered = sorted(values)
         middle = len(ordered) // 2
         median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
         mean = (sum(ordered, Decimal(0)) / len(ordered)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        return NumberSummary(mean=format(mean, "f"), median=plain(median))
+        shown = plain(median) if len(ordered) >= MINIMUM_ANSWERS_FOR_MEDIAN else None
+        return NumberSummary(mean=format(mean, "f"), median=shown)
 
 
 def answered(value: Any) -> bool:
@@ -228,6 +236,14 @@ class Tabulation:
         row_counts, column_counts = self.counts(row), self.counts(column)
         means: list[str | None] | None = None
         # Row means only for a table with nothing suppressed: a row's sum of values bounds its cells' counts.
+        # A row mean needs no minimum beyond that: with nothing suppressed, a row holds 0 or at least 3 groups (a row
+        # of 1 or 2 would be a suppressed row total), and only a mean is given per row, never a median. A member of
+        # a row of k ≥ 3 groups, knowing its own value, learns the sum of the k − 1 ≥ 2 others: one equation over at
+        # least two unknowns, so none is determined — one can rise while another falls by as much. Only where the
+        # bounds leave no slack (every other at its band's or the question's floor or ceiling, as a row of three 0s
+        # with mean 0.00) are they pinned, and then the row's cells already tell that all its groups sit in one band
+        # at its edge — the disclosure a published single-band count makes, which the rules allow. The rows' means
+        # add nothing beside the question's own mean (their weighted sum), and its median needs 5 answers (above).
         if self.specs[column].kind == "number":
             hidden = any(row_marks) or any(column_marks) or any(any(r) for r in marks)
             means = []
