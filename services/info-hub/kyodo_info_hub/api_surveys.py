@@ -25,6 +25,8 @@ from kyodo_info_hub.surveys_schemas import (
     AnswerView,
     CancellationIn,
     CrosstabsIn,
+    HistoryEntry,
+    HistoryPage,
     InvitationIn,
     InvitationPage,
     InvitationView,
@@ -252,10 +254,15 @@ def statistics(survey_id: UUID, request: Request) -> Any:
     }
 
 
-@history_router.get("/{key}/history", response_model=QuestionHistory, summary="A question year over year")
-def history(key: Annotated[str, Path(pattern=KEY)], request: Request) -> Any:
-    """Per closed survey that asked it (by its stable key), its texts and published statistics, side by side."""
-    return {"key": key, "items": question_history(application(request).db, key)}
+@history_router.get(
+    "/{key}/history", response_model=QuestionHistory, responses=LINK_HEADER, summary="A question year over year"
+)
+def history(key: Annotated[str, Path(pattern=KEY)], request: Request, response: Response, paging: Paging) -> Any:
+    """Per closed survey that asked it (by its stable key), oldest year first, its texts and published statistics,
+    side by side; paged as every list."""
+    items, total = question_history(application(request).db, key, paging.offset, paging.limit)
+    page = paginated(request, response, paging, HistoryPage, [HistoryEntry.model_validate(i) for i in items], total)
+    return QuestionHistory(key=key, **dict(page))
 
 
 ROUTERS: list[APIRouter] = [router, history_router]

@@ -92,8 +92,10 @@ def list_surveys(
     return [json.loads(str(r[0])) for r in rows], int(str(total[0])) if total else 0
 
 
-def question_history(db: Database, key: str) -> list[dict[str, Any]]:
-    """Per closed survey that asked the question (by its key), oldest year first: its texts and statistics."""
+def question_history(db: Database, key: str, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """Per closed survey that asked the question (by its key), oldest year first: its texts and statistics; one
+    page of them and how many there are. The LIKE only narrows the rows (it also matches an option's key), so the
+    page is cut after the exact match, over one question's years — a few rows per fiscal year."""
     with db.transaction(read_only=True) as tx:
         rows = tx.fetchall(
             "SELECT survey_id, fiscal_year, title_ja, title_en, closed_at, questions, statistics FROM hub_surveys "
@@ -119,4 +121,4 @@ def question_history(db: Database, key: str) -> list[dict[str, Any]]:
                 "response_rate_percent": stats.get("response_rate_percent"),
             }
         )
-    return history
+    return history[offset : offset + limit], len(history)

@@ -199,6 +199,9 @@ class HistoryEntry(BaseModel):
     response_rate_percent: str | None
 
 
-class QuestionHistory(BaseModel):
-    key: str
-    items: list[HistoryEntry] = Field(description="One per closed survey that asked it, oldest year first.")
+class HistoryPage(Page[HistoryEntry]):
+    """One per closed survey that asked the question, oldest year first."""
+
+
+class QuestionHistory(HistoryPage):
+    key: str = Field(description="The question's stable key.")
