@@ -1,7 +1,8 @@
 """The survey (実態調査) over HTTP, with the registry beside it (real NATS; SQLite and PostgreSQL stores): bad
 questionnaires and answers refused as problem+json naming the field in Japanese and English, storing nothing; every
 survey route against each kind of caller (anonymous, a citizen, the answering group's representative, another
-group's, a group that is not a target, a coordinator, an auditor), before and after the close.
+group's, a group that is not a target, a coordinator, an auditor), before and after the close; targets by field of
+activity, and by field and area together.
 """
 
 from __future__ import annotations
@@ -206,3 +207,36 @@ async def test_each_kind_of_caller_may_do_what_the_survey_s_rules_say_before_and
         # One answer of two targets: the rate is published, no question (fewer than 3 answers) is.
         assert (stats["answered"], stats["targets"], stats["response_rate_percent"]) == (1, 2, "50.0")
         assert not any(q["published"] for q in stats["questions"])
+
+
+async def test_a_survey_for_a_field_of_activity_targets_the_groups_active_in_it_and_with_an_area_both_must_match(
+    api_backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    async with platform(hub_settings(api_backend, nats_url, bus_namespace, issuer), issuer) as p:
+        welfare = await group(p, "rep-a", "本町の福祉の会", ["福祉"], "本町")
+        both = await group(p, "rep-b", "西町の福祉と環境の会", ["環境", "福祉"], "西町")
+        green = await group(p, "rep-c", "本町の環境の会", ["環境"], "本町")
+        await group(p, "rep-d", "本町の子育ての会", ["子育て"], "本町")
+        now = datetime.now(TOKYO) - timedelta(days=2)
+        # 福祉 alone: the group of 福祉 and the one active in 環境 and 福祉 (a field among its fields), whatever their
+        # area: 2 of 4. 福祉 in 本町: only the first (fields and areas both hold): 1.
+        by_field = await _open_now(p, questionnaire(now, targets={"fields": ["福祉"], "areas": []}))
+        in_area = await _open_now(p, questionnaire(now, targets={"fields": ["福祉"], "areas": ["本町"]}))
+        counts = [(await hub(p).get(f"/surveys/{s['id']}")).json()["targets_count"] for s in (by_field, in_area)]
+        assert counts == [2, 1]
+
+        saved = await put_answer(p, by_field["id"], both, answer(7, "welfare"), who=("rep-b", "group"))
+        assert saved.status_code == 200, saved.text
+        _problem(
+            await put_answer(p, by_field["id"], green, answer(7, "welfare"), who=("rep-c", "group")),
+            403,
+            "survey_not_a_target",
+        )
+        _problem(
+            await put_answer(p, in_area["id"], both, answer(7, "welfare"), who=("rep-b", "group")),
+            403,
+            "survey_not_a_target",
+        )
+        assert (
+            await put_answer(p, in_area["id"], welfare, answer(7, "welfare"), who=("rep-a", "group"))
+        ).status_code == 200
