@@ -7,16 +7,16 @@ clock. The producers the platform does not run publish their contracts on the te
 field a person could be named in: a call's board (its members' and chair's subs) and its results (each member's
 points by label), a screening round's team, a decision's self-check reasons and assessments, an evaluation report's
 members' points and comments. Then the catalogue, every dataset (CSV, every JSON page, its dictionary), every feed
-(news, calls, results, the trainings' calendar) and the register's document are fetched: every dataset holds rows
-(so no check is vacuous), and no canary is in any of them: not as UTF-8, not `\\u`-escaped as JSON writes it, not
-percent-encoded, not in base64 (at any alignment).
+(news, calls, results, the trainings' calendar), the register's document and the survey's public routes (the list,
+each survey, its statistics, each question's history) are fetched: every dataset holds rows (so no check is
+vacuous), and no canary is in any of them: not as UTF-8, not `\\u`-escaped as JSON writes it, not percent-encoded,
+not in base64 (at any alignment). With every dataset holding rows, each one's CSV is also read back as its users read
+it (the csv module and pandas; BOM, header, Japanese intact, formula-looking cells neutralised).
 """
 
 from __future__ import annotations
 
 import base64
-import csv
-import io
 import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -35,7 +35,7 @@ from support.contract_builders import agreement, project_record, published_on_th
 from support.evaluation import TOKYO, tokyo_today
 from support.harness import Backend, Platform, eventually, platform
 from support.info_hub_cases import HUB, act, case_body, hub_now, hub_settings, move_hub_clock, people
-from support.info_hub_open_data import call, result
+from support.info_hub_open_data import call, check_csv_reads_back, result
 from support.info_hub_surveys import announced as survey_announced
 from support.info_hub_surveys import answer, center, drafted, invited, put_answer, questionnaire, survey_status
 from support.info_hub_trainings import announced as training_announced
@@ -168,6 +168,8 @@ async def survey_closed(p: Platform, groups: list[str]) -> None:
         values = answer(members, "kids", comment=FREE_TEXT)
         await ok(put_answer(p, sid, respondent, values, who=person))
     await ok(put_answer(p, sid, link["invitation_id"], answer(8, "kids", comment=FREE_TEXT), token=link["token"]))
+    restricted = await ok(hub.get(f"/surveys/{sid}/answers", headers=center(p)))
+    assert FREE_TEXT in leaked(restricted.content), "the check sees the free text where it may be"
     move_hub_clock(p, datetime.fromisoformat(body["closes_at"]) + timedelta(minutes=1))
     await _status(p, sid, "closed")
 
@@ -288,7 +290,8 @@ async def projected(p: Platform, name: str, text: str) -> None:
 async def every_export(p: Platform) -> tuple[dict[str, int], dict[str, bytes]]:
     """Each catalogued dataset's total by name, and every export by its path: the catalogue, every dataset's CSV,
     JSON pages and dictionary, every feed it names, the news feed, the trainings' calendar and list, the register's
-    document."""
+    document, and the survey's public routes (every page of the list; each survey, its statistics, and the history of
+    each of its questions)."""
     hub = p.clients[HUB]
     found: dict[str, bytes] = {}
     totals: dict[str, int] = {}
@@ -314,6 +317,17 @@ async def every_export(p: Platform) -> tuple[dict[str, int], dict[str, bytes]]:
         await fetch(urlsplit(feed["url"]).path.removeprefix("/api/info-hub"))
     for path in ("/news.atom", "/trainings.ics", "/trainings", "/open-data/screening-register.json"):
         await fetch(path)
+    page = 1
+    listed = (await fetch("/surveys", page)).json()
+    surveys = list(listed["items"])
+    while listed["total"] > page * 100:
+        page += 1
+        surveys += (await fetch("/surveys", page)).json()["items"]
+    for survey in surveys:
+        await fetch(f"/surveys/{survey['id']}")
+        await fetch(f"/surveys/{survey['id']}/statistics")
+        for question in survey["questions"]:
+            await fetch(f"/survey-questions/{question['key']}/history")
     return totals, found
 
 
@@ -324,7 +338,7 @@ async def test_no_canary_put_through_the_center_appears_in_any_dataset_feed_or_t
         groups = [
             await group_with_canaries(p),
             await plain_group(p, "rep-canary-h", "ひだまり検査の会"),
-            await plain_group(p, "rep-canary-k", "けやき検査の会"),
+            await plain_group(p, "rep-canary-k", "=けやき検査の会"),  # a name a spreadsheet would run
         ]
         month, dept = await center_activity(p, groups)
         streams = {
@@ -356,13 +370,29 @@ async def test_no_canary_put_through_the_center_appears_in_any_dataset_feed_or_t
         "survey-statistics",
     } <= set(totals)
     assert {name: total for name, total in totals.items() if total == 0} == {}, "every dataset is checked on rows"
+    japanese: set[str] = set()
     for name in totals:
-        # Fed, each dataset's JSON keys and CSV header are its dictionary's fields.
+        # Fed, each dataset's JSON keys are its dictionary's fields, and its CSV reads back as its users read it
+        # (the header is the dictionary's CSV headers; the cells are the JSON items', neutralised where needed).
         fields = json.loads(exports[f"/open-data/datasets/{name}"])["fields"]
-        first = json.loads(exports[f"/open-data/datasets/{name}.json#1"])["items"][0]
-        assert list(first) == [f["field"] for f in fields], name
-        text = exports[f"/open-data/datasets/{name}.csv"].decode("utf-8-sig")
-        assert next(csv.reader(io.StringIO(text))) == [f["csv_header"] for f in fields], name
+        items = [
+            item
+            for path, blob in exports.items()
+            if path.startswith(f"/open-data/datasets/{name}.json#")
+            for item in json.loads(blob)["items"]
+        ]
+        assert all(list(item) == [f["field"] for f in fields] for item in items), name
+        if check_csv_reads_back(name, exports[f"/open-data/datasets/{name}.csv"], fields, items):
+            japanese.add(name)
+    # Every dataset but the reviewers' points (ids, a label, a criterion's key, points) has Japanese text to check.
+    assert set(totals) - japanese == {"call-result-scores"}
+    assert "'=けやき検査の会" in exports["/open-data/datasets/groups.csv"].decode("utf-8-sig"), "neutralised"
+    closed = [json.loads(blob) for path, blob in exports.items() if path.endswith("/statistics")]
+    # The one survey: three registered groups and the invited one targeted, all four answered.
+    assert [(c["statistics"]["targets"], c["statistics"]["answered"]) for c in closed] == [(4, 4)]
+    histories = [json.loads(blob) for path, blob in exports.items() if path.startswith("/survey-questions/")]
+    assert histories, "the questions' histories are read"
+    assert all(h["items"] for h in histories), "each question's history holds the closed survey"
     assert month in exports["/open-data/datasets/coordination-figures.csv"].decode("utf-8-sig")
     statistics = exports["/open-data/datasets/survey-statistics.csv"].decode("utf-8-sig")
     assert "comment" in statistics, "the free-text question is there, by its number of answers only"

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -144,3 +146,56 @@ def csv_rows(body: bytes) -> list[dict[str, str]]:
 def csv_frame(body: bytes) -> pd.DataFrame:
     """The same export read back with pandas, every cell as text (empty cells as "")."""
     return pd.read_csv(io.BytesIO(body), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+
+
+# What a spreadsheet runs as a formula at the start of a cell (the issue's list, and the full-width forms Japanese
+# input produces), written here by hand rather than imported from the code under test.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+# The documented rule: a text value beginning with one of them, NUL or `'` itself is written with one leading `'`.
+PREFIXED = (*FORMULA_STARTS, "\0", "'")
+JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+
+
+def _text_cell(text: str) -> str:
+    return "'" + text if text.startswith(PREFIXED) else text
+
+
+def _expected_cell(value: Any) -> str:
+    """A JSON item's value as its CSV cell should read (the CSV conventions the catalogue states)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return _text_cell(";".join(str(v).replace("\\", "\\\\").replace(";", "\\;") for v in value))
+    assert isinstance(value, str), value
+    return _text_cell(value)
+
+
+def check_csv_reads_back(name: str, body: bytes, fields: list[dict[str, Any]], items: list[dict[str, Any]]) -> bool:
+    """One dataset's CSV as its users read it, against its dictionary's fields and its JSON items (the same rows in
+    the same order): the BOM; the header is the dictionary's CSV headers; the csv module and pandas read the same
+    cells; every text value is there whole (Japanese intact), with one leading `'` where it begins like a formula;
+    typed numbers equal the JSON's; no cell begins like a formula unless it is a typed number. Returns whether any
+    cell holds Japanese (so the caller knows the check was not vacuous)."""
+    assert body.startswith(b"\xef\xbb\xbf"), f"{name}: no BOM"
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    headers = [f["csv_header"] for f in fields]
+    assert rows[0] == headers, name
+    records = rows[1:]
+    assert len(records) == len(items) > 0, name
+    frame = csv_frame(body)
+    assert list(frame.columns) == headers, name
+    assert frame.to_numpy().tolist() == records, f"{name}: pandas reads other cells than the csv module"
+    typed = pd.read_csv(io.BytesIO(body), encoding="utf-8-sig")  # as a spreadsheet would: types inferred
+    assert typed.shape == (len(records), len(headers)), name
+    for record, item in zip(records, items, strict=True):
+        for field, text in zip(fields, record, strict=True):
+            value, where = item[field["field"]], (name, field["field"], text)
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            if number:
+                assert Decimal(text) == Decimal(str(value)), where
+            else:
+                assert text == _expected_cell(value), where
+            assert number or not text.startswith(FORMULA_STARTS), where
+    return any(JAPANESE.search(text) for record in records for text in record)
