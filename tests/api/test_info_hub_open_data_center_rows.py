@@ -345,3 +345,23 @@ def test_withheld_means_are_marked_suppressed_and_an_empty_rows_mean_is_not() ->
     rows = [named(SURVEY_STATISTICS, r) for r in survey_rows(source)]
     # A cell is suppressed: every row mean is withheld, marked suppressed.
     assert [(r["value"], r["suppressed"]) for r in rows if r["measure"] == "row_mean"] == [(None, True), (None, True)]
+
+
+def test_a_median_withheld_below_five_answers_is_an_empty_suppressed_row_beside_the_published_mean() -> None:
+    # Four answers, 6, 7, 8 and 10, all in the band 5+ (0-4 is a published zero): the mean (31 / 4 = 7.75) is
+    # published; the median (7.5) is not: with it, 4 × 7.75 − 2 × 7.5 = 16 would tell the group that answered 6 that
+    # another answered 10.
+    members = QuestionStatistics(
+        key="members",
+        kind="number",
+        answers=4,
+        published=True,
+        distribution=[Cell(category="0-4", count=0, percent="0.0"), Cell(category="5+", count=4, percent="100.0")],
+        summary=NumberSummary(mean="7.75"),
+    )
+    stats = Statistics(targets=5, answered=4, response_rate_percent="80.0", questions=[members], crosstabs=[])
+    questions = json.dumps(QUESTIONS, ensure_ascii=False)
+    source = ("s1", 2027, "実態調査", "Survey", None, questions, stats.model_dump_json())
+    rows = [named(SURVEY_STATISTICS, r) for r in survey_rows(source)]
+    summary = [(r["measure"], r["value"], r["suppressed"]) for r in rows if r["measure"] in ("mean", "median")]
+    assert summary == [("mean", Decimal("7.75"), False), ("median", None, True)]

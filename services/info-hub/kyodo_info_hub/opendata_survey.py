@@ -2,9 +2,10 @@
 figure of every closed survey — the survey's targets, answers and response rate; per question its number of answers,
 each category's count and percent (a suppressed cell is a row with an empty count and `suppressed` true, 秘匿 —
 never saying whether it was too small or hides another), a number question's mean and median (withheld: empty and
-suppressed when one of its bands is); per cross-tabulation each cell, row and column total and the grand total (and
-a number column's row means: all withheld, empty and suppressed, when anything in the table is; an empty row's mean
-is empty and not suppressed). Only what the close published (`survey_stats.Statistics`, after disclosure control):
+suppressed when one of its bands is; the median alone too below 5 answers); per cross-tabulation each cell, row and
+column total and the grand total (and a number column's row means: all withheld, empty and suppressed, when anything
+in the table is; an empty row's mean is empty and not suppressed). Only what the close published
+(`survey_stats.Statistics`, after disclosure control):
 free text and a question with fewer than 3 answers give their number of answers and nothing else; a
 cross-tabulation that could not be protected gives no row at all.
 
@@ -137,7 +138,11 @@ def _question_rows(s: Survey, q: QuestionStatistics) -> Iterator[list[Any]]:
         yield _cell(s, "question", "count", cell, question=q.key, category=cell.category)
     if q.summary is not None:
         yield _row(s, "question", "mean", Decimal(q.summary.mean), question=q.key, unit=q.key)
-        yield _row(s, "question", "median", Decimal(q.summary.median), question=q.key, unit=q.key)
+        median = q.summary.median
+        # Withheld below 5 answers (survey_stats: with 3 it is one group's value; with 4, with the mean, it tells a
+        # group at one end the other end): empty and suppressed, as any withheld figure.
+        value = Decimal(median) if median is not None else None
+        yield _row(s, "question", "median", value, question=q.key, unit=q.key, suppressed=median is None)
     elif q.kind == "number" and any(c.suppressed for c in q.distribution):
         # Withheld: with the bands' bounds they would narrow a suppressed band's count.
         yield _row(s, "question", "mean", None, question=q.key, unit=q.key, suppressed=True)
