@@ -107,12 +107,13 @@ def test_one_answer_per_survey_and_respondent_drafted_submitted_and_revised() ->
 
 
 def test_the_statistics_of_the_largest_accepted_numbers_are_computed() -> None:
-    """The bounds leave the close's arithmetic room: four answers at the extremes give a mean and a median.
-    Mean: (999999999999.999999 × 2 − 999999999999.999999 + 0.000001) / 4 = 1000000000000 / 4 = 250000000000.00.
-    Median of the four sorted values: (0.000001 + 999999999999.999999) / 2 = 500000000000."""
+    """The bounds leave the close's arithmetic room: five answers at the extremes give a mean and a median (a median
+    needs 5 answers). Mean: (999999999999.999999 × 3 − 999999999999.999999 + 0.000001) / 5
+    = 1999999999999.999999 / 5 = 399999999999.9999998 → 400000000000.00 (half up). Median, the third of the sorted
+    -999999999999.999999, 0.000001, 999999999999.999999 × 3: 999999999999.999999."""
     top, low = "999999999999.999999", "-999999999999.999999"
-    values = [check_answer(_with_volume(), {"volume": v}, complete=False) for v in (top, top, low, "0.000001")]
+    values = [check_answer(_with_volume(), {"volume": v}, complete=False) for v in (top, top, low, "0.000001", top)]
     spec = QuestionSpec(key="volume", kind="number", required=False)
-    stats = compute([spec], [], [{"volume": Decimal(v["volume"])} for v in values], 4)
+    stats = compute([spec], [], [{"volume": Decimal(v["volume"])} for v in values], 5)
     assert stats.questions[0].summary is not None
-    assert (stats.questions[0].summary.mean, stats.questions[0].summary.median) == ("250000000000.00", "500000000000")
+    assert (stats.questions[0].summary.mean, stats.questions[0].summary.median) == ("400000000000.00", top)
