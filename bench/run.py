@@ -1,5 +1,6 @@
 """Kyodo benchmark entry point: P1 (HTTP commands/s against a plain CRUD endpoint), P2 (command → info-hub latency),
-P3 (relay drain), P4 (read-model rebuild from the stream), P5 (the auditor: audit API and verification).
+P3 (relay drain), P4 (read-model rebuild from the stream), P5 (the auditor: audit API and verification), P6 (open data
+exports: the groups CSV and its 304 poll).
 
     .venv/bin/python bench/run.py                      # all three, servers spawned from the pip wheels
     .venv/bin/python bench/run.py --only P1,P3 --nats-url nats://127.0.0.1:4222 \
@@ -41,13 +42,15 @@ TARGETS = {
     "P4": ("ratio", ">=", 0.5),
     # P5 has several goals (API p99, verification by database and by URL): its summary line gives each.
     "P5": ("", "", 0.0),
+    # P6 has no target: each figure stands beside its baseline (its summary line gives them).
+    "P6": ("", "", 0.0),
 }
-ORDER = ("P1", "P2", "P3", "P4", "P5")
+ORDER = ("P1", "P2", "P3", "P4", "P5", "P6")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default="P1,P2,P3", help="comma-separated subset of P1,P2,P3,P4,P5")
+    parser.add_argument("--only", default="P1,P2,P3", help="comma-separated subset of P1,P2,P3,P4,P5,P6")
     parser.add_argument("--quick", action="store_true", help="tiny smoke run")
     parser.add_argument("--nats-url", default=None, help="use this NATS server (default: spawn one)")
     parser.add_argument("--pg-dsn", default=None, help="use this PostgreSQL server (default: spawn one)")
@@ -165,7 +168,13 @@ def _p5(srv: Any, args: argparse.Namespace) -> dict[str, Any]:
     return run_p5(srv, events=args.p5_events, quick=args.quick)
 
 
-_RUNNERS = {"P1": _p1, "P2": _p2, "P3": _p3, "P4": _p4, "P5": _p5}
+def _p6(srv: Any, args: argparse.Namespace) -> dict[str, Any]:
+    from bench.p6_open_data import run_p6
+
+    return run_p6(srv, quick=args.quick)
+
+
+_RUNNERS = {"P1": _p1, "P2": _p2, "P3": _p3, "P4": _p4, "P5": _p5, "P6": _p6}
 
 
 def _met(name: str, result: dict[str, Any]) -> bool:
@@ -212,10 +221,28 @@ def _line(name: str, result: dict[str, Any]) -> str:
         )
     if name == "P5":
         return "P5 " + json.dumps({k: v for k, v in result.items() if k in ("api", "verify_db", "verify_url")})[:600]
+    if name == "P6":
+        return "P6 " + "; ".join(_p6_line(result[b], result["sizes"]) for b in ("postgres", "sqlite") if b in result)
     best = result["relay"][0]
     return (
         f"P3 relay {best['per_second']:.0f} events/s (batch_size {best['batch_size']}) vs raw publish_async "
         f"{result['raw_publish']['per_second']:.0f} msgs/s → {result['ratio']:.2f}× (target ≥ 0.5×: {met})"
+    )
+
+
+def _p6_line(r: dict[str, Any], sizes: list[int]) -> str:
+    parts = []
+    for size in sizes:
+        e = r[f"export_{size}"]
+        parts.append(
+            f"{size} rows: CSV {e['export']['rows_per_s']:.0f} rows/s (+{e['export']['peak_growth_mib']:.1f} MiB) vs "
+            f"plain {e['baseline_plain_csv']['rows_per_s']:.0f} (+{e['baseline_plain_csv']['peak_growth_mib']:.1f}"
+            f" MiB) → {e['ratio']:.2f}×"
+        )
+    poll, base = r["poll"]["csv_if_none_match_304"]["latency_ms"], r["poll"]["baseline_route_304"]["latency_ms"]
+    return (
+        f"{r['backend']}: {', '.join(parts)}; 304 p50 {poll['p50']:.1f} ms p99 {poll['p99']:.1f} ms vs bare 304 "
+        f"p50 {base['p50']:.1f} ms p99 {base['p99']:.1f} ms"
     )
 
 

@@ -26,7 +26,7 @@ def test_every_benchmark_runs_to_the_end_in_its_quick_form(tmp_path: Path, nats_
             "bench/run.py",
             "--quick",
             "--only",
-            "P1,P2,P3,P4,P5",
+            "P1,P2,P3,P4,P5,P6",
             "--nats-url",
             nats_url,
             "--pg-dsn",
@@ -43,7 +43,7 @@ def test_every_benchmark_runs_to_the_end_in_its_quick_form(tmp_path: Path, nats_
     )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
     report = json.loads(out.read_text())
-    for name in ("P1", "P2", "P3", "P4", "P5"):
+    for name in ("P1", "P2", "P3", "P4", "P5", "P6"):
         assert "error" not in report[name], report[name].get("error")
     # The figures exist (their size is the machine's business): P1 beside its plain baseline, in both process counts.
     assert report["P1"]["http"]["accepted_total"] > 0
@@ -52,3 +52,6 @@ def test_every_benchmark_runs_to_the_end_in_its_quick_form(tmp_path: Path, nats_
     assert report["P1"]["ratio_two_processes"] > 0
     assert report["P4"]["ratio"] > 0
     assert report["P5"]["verify_db"]["registry"]["verify_per_s"] > 0
+    # P6 checked every export's status, BOM and CSV row count against the rows it seeded, and every poll's 304.
+    for backend in ("postgres", "sqlite"):
+        assert report["P6"][backend]["poll"]["csv_if_none_match_304"]["requests_per_s"] > 0
