@@ -144,7 +144,11 @@ ADDED_COLUMNS = {
     "portal_calls": ("published_at", "results_published_at", "updated_at"),
 }
 # Indexes later revisions added to store-v1's tables (kernel_0003).
-ADDED_INDEXES = {"kyodo_audit_chain": (("kyodo_audit_chain_correlation", ("correlation_id", "notification_id")),)}
+ADDED_INDEXES = {
+    "kyodo_audit_chain": (("kyodo_audit_chain_correlation", ("correlation_id", "notification_id")),),
+    # info_hub_0010: the order the `groups` open data export reads in.
+    "directory_groups": (("directory_groups_registered", ("registered_at", "group_id")),),
+}
 
 
 # Tables made since store-v1: the acting chairs' view (proposals_0002), the screening decisions' (proposals_0003),
