@@ -1,6 +1,6 @@
-"""Open data: an index on the order the `groups` export reads in. An export reads its table in keyset batches ordered by the
-dataset's key; without an index on that key every batch scanned and sorted the whole table, so a `groups` export's
-cost grew with the square of the directory (bench/RESULTS.md, issue 18, P6).
+"""Open data: an index on the order the `groups` export reads in. An export reads its table in keyset batches
+ordered by the dataset's key; without an index on that key every batch scanned and sorted the whole table, so a
+`groups` export's cost grew with the square of the directory (bench/RESULTS.md, issue 18, P6).
 
 Revision ID: info_hub_0010
 Revises: info_hub_0009
