@@ -109,8 +109,12 @@ class PublishedCell(ContractModel):
 
 
 class PublishedSummary(ContractModel):
-    mean: str
-    median: str
+    mean: str = Field(description="Mean of the answers, to two decimal places (from 3 answers).")
+    median: str | None = Field(
+        default=None,
+        description="Median of the answers; null below 5 answers (with 3 it is one group's own value; with 4, "
+        "4 × mean − 2 × median gives the sum of the smallest and largest answers).",
+    )
 
 
 class PublishedQuestion(ContractModel):
