@@ -28,6 +28,7 @@ from kyodo_evaluation.registry_view import RegistryView
 from kyodo_evaluation.settings import EvaluationSettings
 from kyodo_evaluation.sources_view import SourcesView
 from kyodo_evaluation.visibility import POLICY
+from kyodo_shared.pages.site import PageSite
 from kyodo_shared.runtime import Kernel, Subscription, open_foundation
 from kyodo_shared.service import ServiceSpec
 from kyodo_shared.settings import KernelSettings
@@ -100,6 +101,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         "evaluation, published and linked to the selection.",
         routers=ROUTERS,
         messages=MessageTable(MESSAGES),
+        pages=PageSite(service=SERVICE_NAME, prefix="/evaluation"),
     )
 
 

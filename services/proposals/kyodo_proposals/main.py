@@ -24,6 +24,7 @@ from kyodo_proposals.registry_view import RegistryView
 from kyodo_proposals.screening_view import ScreeningView
 from kyodo_proposals.settings import ProposalsSettings
 from kyodo_proposals.visibility import POLICY
+from kyodo_shared.pages.site import PageSite
 from kyodo_shared.runtime import Kernel, Subscription, open_foundation
 from kyodo_shared.service import ServiceSpec
 from kyodo_shared.settings import KernelSettings
@@ -110,6 +111,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         messages=MessageTable(MESSAGES, terms=TERMS),
         # How many submissions, revisions, withdrawals or reads there were is sealed information too.
         unmetered=["/calls/{call_id}/proposals"],
+        pages=PageSite(service=SERVICE_NAME, prefix="/proposals"),
     )
 
 

@@ -21,6 +21,7 @@ from kyodo_registry.migrations import upgrade
 from kyodo_registry.org.api import routers as org_routers
 from kyodo_registry.settings import RegistrySettings
 from kyodo_registry.visibility import POLICY
+from kyodo_shared.pages.site import PageSite
 from kyodo_shared.runtime import Kernel, open_foundation
 from kyodo_shared.service import ServiceSpec
 from kyodo_shared.settings import KernelSettings
@@ -69,6 +70,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         description="Civic activity groups, their registration against the six criteria, and who represents them.",
         routers=[router, lifecycle_router, people_router, *org_routers],
         messages=MessageTable(MESSAGES, terms=TERMS),
+        pages=PageSite(service=SERVICE_NAME, prefix="/registry"),
     )
 
 

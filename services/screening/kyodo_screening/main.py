@@ -20,6 +20,7 @@ from kyodo_screening.migrations import upgrade
 from kyodo_screening.registry_view import RegistryView
 from kyodo_screening.settings import CSV_IMPORT_PATH, CSV_LIMIT_BYTES, ScreeningSettings
 from kyodo_screening.visibility import POLICY
+from kyodo_shared.pages.site import PageSite
 from kyodo_shared.runtime import Kernel, Subscription, open_foundation
 from kyodo_shared.service import ServiceSpec
 from kyodo_shared.settings import KernelSettings
@@ -89,6 +90,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         routers=ROUTERS,
         messages=MessageTable(MESSAGES),
         larger_bodies={CSV_IMPORT_PATH: CSV_LIMIT_BYTES},
+        pages=PageSite(service=SERVICE_NAME, prefix="/screening"),
     )
 
 

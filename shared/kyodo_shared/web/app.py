@@ -17,6 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kyodo_shared.audit.api import router as audit_router
 from kyodo_shared.bus.asyncapi import render as render_asyncapi
+from kyodo_shared.pages.site import PageSite, build_pages_app
+from kyodo_shared.pages.swagger import install_swagger
 from kyodo_shared.privacy.vault import request_keys
 from kyodo_shared.runtime import Kernel
 from kyodo_shared.tasks.clock import OFFSET_HEADER, iso_duration
@@ -111,10 +113,12 @@ def create_service_app(
     on_startup: Callable[[], Awaitable[None]] | None = None,
     unmetered: Sequence[str] = (),
     larger_bodies: Mapping[str, int] | None = None,
+    pages: PageSite | None = None,
 ) -> FastAPI:
     """`messages`: the service's refusal messages (beside the kernel's); `unmetered`: route prefixes never counted
     in /metrics — requests whose number or outcome is itself sealed; `larger_bodies`: path patterns whose requests
-    may exceed `http.max_body_bytes` (an upload), with their own limit."""
+    may exceed `http.max_body_bytes` (an upload), with their own limit; `pages`: the service's pages, built as a
+    second app sharing the kernel (`app.state.pages`), which the gateway routes by path (`web.gateway`)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -127,10 +131,14 @@ def create_service_app(
             await kernel.stop()
             kernel.close()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app = FastAPI(
+        title=title, description=description, version="1.0.0", lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.kernel = kernel
     app.state.verifier = verifier
-    install_problem_handlers(app, messages or MessageTable())
+    table = messages or MessageTable()
+    install_problem_handlers(app, table)
+    install_swagger(app)
     for router in [*routers, audit_router]:
         app.include_router(router)
 
@@ -163,6 +171,14 @@ def create_service_app(
 
     app.add_middleware(ObserveMiddleware, kernel=kernel, unmetered=tuple(unmetered))
     app.add_middleware(BodyLimitMiddleware, max_bytes=kernel.settings.http.max_body_bytes, larger=larger_bodies)
+    app.state.pages = None
+    if pages is not None:
+        site = build_pages_app(pages, kernel=kernel, verifier=verifier, settings=kernel.settings, messages=table)
+        # Labelled apart in /metrics: a page and an API route may share a path (`/groups/{group_id}`).
+        site.add_middleware(ObserveMiddleware, kernel=kernel, unmetered=(), label="page:")
+        site.add_middleware(BodyLimitMiddleware, max_bytes=kernel.settings.http.max_body_bytes)
+        app.state.pages = site
+    app.state.page_prefix = pages.prefix if pages is not None else None
     return app
 
 
@@ -174,8 +190,8 @@ class ObserveMiddleware:
     (bench/RESULTS.md, issue 14). The order is the same: the innermost of the kernel's middleware, inside the body
     limit."""
 
-    def __init__(self, app: ASGIApp, kernel: Kernel, unmetered: tuple[str, ...]) -> None:
-        self.app, self.kernel, self.unmetered = app, kernel, unmetered
+    def __init__(self, app: ASGIApp, kernel: Kernel, unmetered: tuple[str, ...], label: str = "") -> None:
+        self.app, self.kernel, self.unmetered, self.label = app, kernel, unmetered, label
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -218,7 +234,7 @@ class ObserveMiddleware:
 
     def _count(self, scope: Scope, status: int, started: float) -> None:
         route: Any = scope.get("route")
-        path = getattr(route, "path", "unmatched")
+        path = self.label + getattr(route, "path", "unmatched")
         if not any(path.startswith(prefix) for prefix in self.unmetered):
             method = scope["method"]
             self.kernel.metrics.http_requests.labels(method, path, str(status)).inc()

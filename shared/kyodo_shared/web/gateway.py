@@ -1,4 +1,11 @@
-"""Mounts service apps under `/api/<service>`, the paths the Kubernetes Ingress gives them, in one ASGI app."""
+"""One ASGI app for every service: APIs under `/api/<service>`, pages by path, the paths the Ingress routes too.
+
+- `/api/<service>/…` → the service's API app (prefix stripped: it serves `/groups`, `/docs`, …).
+- A path whose first segment is a service's page prefix (`/registry/…`) → that service's pages app, path unchanged.
+- Every other path (`/`, `/groups/…`, `/auth/…`, `/static/…`) → the portal's pages app: info-hub's when mounted,
+  else the first service's (`kyodo serve <service>` alone still serves its login and assets).
+- `also`: further apps by path prefix (the embedded OIDC provider of `kyodo up` at `/oidc`).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +13,34 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+PORTAL_SERVICE = "info-hub"
 
 
-def mount_services(apps: Mapping[str, FastAPI], *, title: str = "Kyodo (協働)") -> FastAPI:
+class PageDispatch:
+    """Chooses the pages app by the path's first segment (a whole segment: `/screening-results` is the portal's)."""
+
+    def __init__(self, by_prefix: Mapping[str, ASGIApp], portal: ASGIApp | None) -> None:
+        self.by_prefix, self.portal = dict(by_prefix), portal
+
+    def choose(self, path: str) -> ASGIApp | None:
+        first = "/" + path.lstrip("/").split("/", 1)[0]
+        return self.by_prefix.get(first, self.portal)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = self.choose(str(scope.get("path", "/")))
+        if app is None:
+            from fastapi.responses import PlainTextResponse
+
+            await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+            return
+        await app(scope, receive, send)
+
+
+def mount_services(
+    apps: Mapping[str, FastAPI], *, title: str = "Kyodo (協働)", also: Mapping[str, ASGIApp] | None = None
+) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Starlette does not run a mounted app's lifespan; each service's kernel starts and stops here.
@@ -36,4 +68,14 @@ def mount_services(apps: Mapping[str, FastAPI], *, title: str = "Kyodo (協働)"
 
     for name, app in apps.items():
         gateway.mount(f"/api/{name}", app)
+    for prefix, extra in (also or {}).items():
+        gateway.mount(prefix, extra)
+    gateway.mount("", page_dispatch(apps))
     return gateway
+
+
+def page_dispatch(apps: Mapping[str, FastAPI]) -> PageDispatch:
+    pages = {name: app.state.pages for name, app in apps.items() if getattr(app.state, "pages", None) is not None}
+    by_prefix = {apps[name].state.page_prefix: site for name, site in pages.items() if apps[name].state.page_prefix}
+    portal = pages.get(PORTAL_SERVICE) or next(iter(pages.values()), None)
+    return PageDispatch(by_prefix, portal)

@@ -1,0 +1,28 @@
+"""The public portal of the civic activity center (こくぶんじ市民活動センター): info-hub's pages.
+
+Every page reads info-hub's own read models and store — the directory, the calls and results, the screening
+register, the evaluation reports, the survey statistics, trainings, news and open data — which the bus keeps
+current; none calls another service.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def routers() -> list[APIRouter]:
+    from kyodo_info_hub.pages import (
+        calls,
+        directory,
+        evaluation,
+        home,
+        news,
+        opendata,
+        screening,
+        surveys,
+        trainings,
+        transparency,
+    )
+
+    modules = (home, directory, calls, screening, evaluation, surveys, trainings, news, opendata, transparency)
+    return [module.router for module in modules]

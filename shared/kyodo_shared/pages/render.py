@@ -1,0 +1,132 @@
+"""Rendering a page: the service's templates over the kit's, in the reader's language, with the kit's globals.
+
+Every page extends `kit/base.html`. Templates are autoescaped; text comes from the gettext catalogs (`_()`), bound
+per render to the request's language through a context variable, so one environment serves both languages from
+any thread.
+"""
+
+from __future__ import annotations
+
+import gettext as gettext_module
+import hashlib
+from collections.abc import Mapping
+from contextvars import ContextVar
+from importlib import resources
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from kyodo_shared.pages import format as formats
+from kyodo_shared.pages.i18n import (
+    LANG_COOKIE,
+    LANG_QUERY,
+    LOCALES,
+    catalog_packages,
+    chosen_now,
+    negotiate,
+    translations,
+)
+from kyodo_shared.pages.session import csrf_token_for, viewer_of
+
+_catalog: ContextVar[gettext_module.NullTranslations] = ContextVar("page_catalog")
+
+# What a page may load: only this origin. Inline scripts and styles are refused (charts use attributes, not style=).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+LANG_COOKIE_SECONDS = 365 * 24 * 3600
+
+
+def build_environment(package: str | None) -> Environment:
+    loaders = [PackageLoader(package, "templates")] if package else []
+    loaders.append(PackageLoader("kyodo_shared.pages", "templates"))
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
+        gettext=lambda message: _catalog.get().gettext(message),
+        ngettext=lambda singular, many, n: _catalog.get().ngettext(singular, many, n),
+        newstyle=True,
+    )
+    formats.register(env)
+    return env
+
+
+def render(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    """The page `template` for this request, in its language; keeps a language the reader just switched to."""
+    site = request.app.state.site
+    lang = negotiate(request)
+    token = _catalog.set(translations(lang, catalog_packages(site.package)))
+    try:
+        page = request.app.state.templates.get_template(template)
+        html = page.render({**page_globals(request, lang), **(context or {})})
+    finally:
+        _catalog.reset(token)
+    response = HTMLResponse(html, status_code=status, headers={**SECURITY_HEADERS, **(headers or {})})
+    response.headers["Content-Language"] = lang
+    response.headers["Vary"] = "Cookie"
+    response.headers.setdefault("Cache-Control", "no-cache")
+    chosen = chosen_now(request)
+    if chosen is not None:
+        response.set_cookie(LANG_COOKIE, chosen, max_age=LANG_COOKIE_SECONDS, path="/", samesite="lax", httponly=True)
+    return response
+
+
+def page_globals(request: Request, lang: str) -> dict[str, Any]:
+    site = request.app.state.site
+    return {
+        "request": request,
+        "lang": lang,
+        "other_langs": [code for code in LOCALES if code != lang],
+        "lang_url": lambda code: lang_url(request, code),
+        "static_url": static_url,
+        "viewer": viewer_of(request),
+        "csrf_token": csrf_token_for(request),
+        "site": site,
+        "nav": site.navigation(request.url.path),
+        "now": request.app.state.kernel.service_clock(),
+    }
+
+
+def lang_url(request: Request, code: str) -> str:
+    """This page in language `code`: the same path and query, with `lang` replaced."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != LANG_QUERY]
+    query.append((LANG_QUERY, code))
+    return f"{request.url.path}?{urlencode(query)}"
+
+
+def static_url(name: str) -> str:
+    """`/static/<name>?v=<content hash>`: cached for a year, refetched when the file changes."""
+    return f"/static/{name}?v={_asset_version(name)}"
+
+
+_versions: dict[str, str] = {}
+
+
+def _asset_version(name: str) -> str:
+    version = _versions.get(name)
+    if version is None:
+        data = resources.files("kyodo_shared.pages").joinpath("static", name).read_bytes()
+        version = _versions[name] = hashlib.sha256(data).hexdigest()[:12]
+    return version

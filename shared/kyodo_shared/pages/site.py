@@ -1,0 +1,81 @@
+"""A service's pages: which of its templates, catalogs and routes, under which path prefix — and the pages app
+built from them beside the service's API app (`web.app.create_service_app`).
+
+The gateway (`web.gateway`) sends a path whose first segment is a service's prefix to that service's pages app,
+path unchanged, and every other path (the portal, `/auth/`, `/static/`) to info-hub's. Each service renders only
+its own domain from its own store and read models; no page calls another service's API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from kyodo_shared.pages.errors import install_page_errors
+from kyodo_shared.pages.login import login_router
+from kyodo_shared.pages.render import build_environment
+from kyodo_shared.runtime import Kernel
+from kyodo_shared.settings import KernelSettings
+from kyodo_shared.web.auth import JwksVerifier
+from kyodo_shared.web.messages import MessageTable
+
+# The portal's sections, on every page of every service (path, English msgid translated by the catalogs).
+PORTAL_NAV: tuple[tuple[str, str], ...] = (
+    ("/", "Home"),
+    ("/groups", "Groups"),
+    ("/calls", "Calls"),
+    ("/screening-results", "Screening"),
+    ("/evaluation-reports", "Evaluation"),
+    ("/trainings", "Trainings"),
+    ("/news", "News"),
+    ("/surveys", "Surveys"),
+    ("/open-data", "Open data"),
+    ("/transparency", "Transparency"),
+)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    href: str
+    label: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class PageSite:
+    """`service`: the service's name; `package`: its package holding `templates/` and `locale/` (None: the kit's
+    pages only); `prefix`: the first path segment its pages answer under ("" for info-hub, the portal)."""
+
+    service: str
+    package: str | None = None
+    routers: Sequence[APIRouter] = field(default=())
+    prefix: str = ""
+
+    def navigation(self, path: str) -> list[NavItem]:
+        def current(href: str) -> bool:
+            return path == href if href == "/" else path == href or path.startswith(href + "/")
+
+        return [NavItem(href, label, current(href)) for href, label in PORTAL_NAV]
+
+
+def build_pages_app(
+    site: PageSite, *, kernel: Kernel, verifier: JwksVerifier, settings: KernelSettings, messages: MessageTable
+) -> FastAPI:
+    """The service's pages: its routes, the kit's (`/auth/…`, `/static/…`, a service's index and transparency
+    pages) and HTML error pages. No OpenAPI: pages are for people; the API documents itself."""
+    from kyodo_shared.pages.kit_pages import kit_router  # the kit's own pages use render, as services' do
+
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.kernel, app.state.verifier, app.state.settings = kernel, verifier, settings
+    app.state.site = site
+    app.state.templates = build_environment(site.package)
+    for router in site.routers:
+        app.include_router(router)
+    app.include_router(kit_router(site))
+    app.include_router(login_router(settings))
+    app.mount("/static", StaticFiles(packages=[("kyodo_shared.pages", "static")]), name="static")
+    install_page_errors(app, messages)
+    return app
