@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Only public-key algorithms: an HMAC "key" published in a JWKS would be a shared secret anyone can read.
@@ -51,6 +51,90 @@ class AuthSettings(BaseModel):
         if disallowed:
             raise ValueError(f"only asymmetric algorithms are allowed, not {disallowed}")
         return value
+
+
+# A session key shorter than this (in UTF-8 bytes) is refused at start: it seals every browser session.
+MIN_SESSION_KEY_BYTES = 32
+
+
+class LoginSettings(BaseModel):
+    """Login of people by browser (OIDC authorization code with PKCE; docs/LOGIN.md): the client registered at the
+    identity provider, where its discovery document is, the origin people see, and the key sealing the session.
+
+    Unset, the API works as before (bearer tokens) and `/auth/login` answers 503 naming what to set."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    client_id: str = Field(default="kyodo-web", min_length=1)
+    # Absent: a public client (PKCE alone); present: a confidential client (client_secret_basic, and PKCE too).
+    client_secret: SecretStr | None = None
+    # Default: `<KYODO_AUTH__ISSUER>/.well-known/openid-configuration` when the issuer is an http(s) URL.
+    discovery_url: str | None = None
+    # The origin people's browsers see, e.g. https://kyodo.city.example (no path): the redirect URI is
+    # `<public_url>/auth/callback`, and https makes the cookie `__Host-kyodo_session` (Secure).
+    public_url: str | None = None
+    # Seals the session cookie and keys its CSRF tokens; every service shares it. At least 32 bytes.
+    session_key: SecretStr | None = None
+    scopes: str = Field(default="openid profile", min_length=1)
+    # The longest a sign-in lasts, whatever the token's own expiry (then a new login).
+    session_max_seconds: int = Field(default=8 * 3600, ge=60, le=7 * 86400)
+
+    @field_validator("public_url")
+    @classmethod
+    def _origin_only(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parsed = urlparse(value.strip())
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError("public_url must be an http(s) origin such as https://kyodo.city.example")
+        if parsed.path not in ("", "/") or parsed.query or parsed.fragment:
+            raise ValueError("public_url is an origin only: no path, query or fragment")
+        return f"{parsed.scheme}://{parsed.netloc}"
+
+    @field_validator("discovery_url")
+    @classmethod
+    def _discovery_is_http(cls, value: str | None) -> str | None:
+        if value is not None and urlparse(value).scheme not in ("http", "https"):
+            raise ValueError("discovery_url must be an http(s) URL")
+        return value
+
+    @field_validator("session_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode("utf-8")) < MIN_SESSION_KEY_BYTES:
+            raise ValueError(
+                f"session_key must be at least {MIN_SESSION_KEY_BYTES} bytes "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return value
+
+    @property
+    def secure(self) -> bool:
+        """Whether people reach Kyodo over TLS: then the cookies are `__Host-` and Secure."""
+        return (self.public_url or "").startswith("https://")
+
+    @property
+    def redirect_uri(self) -> str | None:
+        return None if self.public_url is None else f"{self.public_url}/auth/callback"
+
+    def discovery(self, issuer: str) -> str | None:
+        """The discovery document's URL: as set, else derived from an http(s) issuer, else None (must be set)."""
+        if self.discovery_url is not None:
+            return self.discovery_url
+        if urlparse(issuer).scheme in ("http", "https"):
+            return f"{issuer.rstrip('/')}/.well-known/openid-configuration"
+        return None
+
+    def missing(self, issuer: str) -> list[str]:
+        """The variables login needs that are not set (empty when it can run)."""
+        names = []
+        if self.public_url is None:
+            names.append("KYODO_LOGIN__PUBLIC_URL")
+        if self.session_key is None:
+            names.append("KYODO_LOGIN__SESSION_KEY")
+        if self.discovery(issuer) is None:
+            names.append("KYODO_LOGIN__DISCOVERY_URL")
+        return names
 
 
 class StoreSettings(BaseModel):
@@ -210,6 +294,7 @@ class KernelSettings(BaseSettings):
     auth: AuthSettings = AuthSettings(
         issuer="https://id.kyodo.example", audience="kyodo", jwks_url="https://id.kyodo.example/jwks.json"
     )
+    login: LoginSettings = LoginSettings()
     # This replica's name as a lease holder (and in logs); unset, a random one per process. In Kubernetes the pod
     # name (the downward API) says which pod holds a lease; operator commands set `kyodo-cli-<host>-<pid>`.
     replica_id: str | None = Field(default=None, min_length=1, max_length=200)

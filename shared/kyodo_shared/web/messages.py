@@ -114,6 +114,13 @@ KERNEL_MESSAGES: dict[str, Message] = {
         "この操作には次のいずれかのロールが必要です: {roles}",
         "This action requires one of the roles: {roles}",
     ),
+    "csrf_failed": Message(
+        403,
+        "フォームの確認ができませんでした",
+        "The form could not be verified",
+        "ページを開き直してから、もう一度送信してください（ログインし直す必要がある場合があります）。",
+        "Open the page again and resubmit (you may need to log in again).",
+    ),
     "jwks_unavailable": Message(
         503,
         "認証の確認ができません",
