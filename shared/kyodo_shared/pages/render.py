@@ -100,7 +100,7 @@ def page_globals(request: Request, lang: str) -> dict[str, Any]:
         "lang": lang,
         "other_langs": [code for code in LOCALES if code != lang],
         "lang_url": lambda code: lang_url(request, code),
-        "static_url": static_url,
+        "static_url": lambda name: static_url(name, site.package),
         "viewer": viewer_of(request),
         "csrf_token": csrf_token_for(request),
         "site": site,
@@ -116,17 +116,20 @@ def lang_url(request: Request, code: str) -> str:
     return f"{request.url.path}?{urlencode(query)}"
 
 
-def static_url(name: str) -> str:
-    """`/static/<name>?v=<content hash>`: cached for a year, refetched when the file changes."""
-    return f"/static/{name}?v={_asset_version(name)}"
+def static_url(name: str, package: str | None = None) -> str:
+    """`/static/<name>?v=<content hash>` (the kit's asset, else the service package's): a changed file gets a new
+    URL, so no reader keeps a stale copy."""
+    return f"/static/{name}?v={_asset_version(name, package)}"
 
 
-_versions: dict[str, str] = {}
+_versions: dict[tuple[str, str | None], str] = {}
 
 
-def _asset_version(name: str) -> str:
-    version = _versions.get(name)
+def _asset_version(name: str, package: str | None) -> str:
+    version = _versions.get((name, package))
     if version is None:
-        data = resources.files("kyodo_shared.pages").joinpath("static", name).read_bytes()
-        version = _versions[name] = hashlib.sha256(data).hexdigest()[:12]
+        asset = resources.files("kyodo_shared.pages").joinpath("static", name)
+        if not asset.is_file() and package is not None:
+            asset = resources.files(package).joinpath("static", name)
+        version = _versions[(name, package)] = hashlib.sha256(asset.read_bytes()).hexdigest()[:12]
     return version

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -76,6 +77,10 @@ def build_pages_app(
         app.include_router(router)
     app.include_router(kit_router(site))
     app.include_router(login_router(settings))
-    app.mount("/static", StaticFiles(packages=[("kyodo_shared.pages", "static")]), name="static")
+    # The kit's assets, then the service's own (`<package>/static/`, e.g. a page's script), under one `/static/`.
+    packages: list[str | tuple[str, str]] = [("kyodo_shared.pages", "static")]
+    if site.package and resources.files(site.package).joinpath("static").is_dir():
+        packages.append((site.package, "static"))
+    app.mount("/static", StaticFiles(packages=packages), name="static")
     install_page_errors(app, messages)
     return app
