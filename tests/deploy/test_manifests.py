@@ -291,7 +291,10 @@ def test_the_ingress_routes_every_service_prefix_without_rewriting() -> None:
         for rule in ingress["spec"]["rules"]
         for path in rule["http"]["paths"]
     }
-    assert routes == {f"/api/{service}": ("Prefix", service) for service in SERVICES}
+    apis = {f"/api/{service}": ("Prefix", service) for service in SERVICES}
+    # Pages: each service's under its own segment; the portal (and /auth/, /static/) at / on info-hub.
+    pages = {f"/{service}": ("Prefix", service) for service in SERVICES if service != "info-hub"}
+    assert routes == {**apis, **pages, "/": ("Prefix", "info-hub")}
     annotations = ingress["metadata"].get("annotations", {})
     assert not any("rewrite" in key for key in annotations)
 
