@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -22,6 +23,8 @@ from pathlib import Path
 
 import structlog
 import uvicorn
+from pydantic import SecretStr
+from starlette.types import ASGIApp
 
 from kyodo_shared.cli.bus_target import hold_up_lock, remove_up_state, write_up_state
 from kyodo_shared.cli.console import err
@@ -30,15 +33,23 @@ from kyodo_shared.cli.operator import embedded_layout
 from kyodo_shared.cli.ports import check_before_up
 from kyodo_shared.observability.logs import configure_logging_from_env
 from kyodo_shared.service import discover
-from kyodo_shared.settings import KernelSettings
+from kyodo_shared.settings import KernelSettings, LoginSettings
 from kyodo_shared.web.auth import JwksVerifier
 from kyodo_shared.web.devissuer import DevIssuer
 from kyodo_shared.web.gateway import mount_services
+from kyodo_shared.web.oidc_provider import oidc_provider_app
 
 log = structlog.get_logger(__name__)
 
 # Decided by the embedded layout; set in the environment they would be ignored, so `up` says so.
-DECIDED_BY_UP = ("KYODO_STORE__", "KYODO_BUS__NATS_URL", "KYODO_AUTH__", "KYODO_PRIVACY__VAULT_PATH")
+DECIDED_BY_UP = (
+    "KYODO_STORE__",
+    "KYODO_BUS__NATS_URL",
+    "KYODO_AUTH__",
+    "KYODO_PRIVACY__VAULT_PATH",
+    "KYODO_LOGIN__",
+)
+SESSION_KEY_FILE = "session.key"
 
 
 def nats_server_binary() -> str:
@@ -94,11 +105,49 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 15
     raise CliError(f"nats-server did not listen on port {port}", hint="see nats-server.log in the data directory")
 
 
-def embedded_settings(service: str, data_dir: Path, nats_url: str, issuer: DevIssuer) -> KernelSettings:
-    """The service's settings from the environment, with the embedded layout's store, bus and issuer."""
+def embedded_settings(
+    service: str, data_dir: Path, nats_url: str, issuer: DevIssuer, login: LoginSettings | None = None
+) -> KernelSettings:
+    """The service's settings from the environment, with the embedded layout's store, bus, issuer and login."""
     spec = discover()[service]
-    # The issuer given at construction: KYODO_AUTH__* from the environment are neither used nor validated.
-    return embedded_layout(spec.settings_type(auth=issuer.settings()), service, data_dir, nats_url)
+    # The issuer given at construction: KYODO_AUTH__* (and KYODO_LOGIN__*) from the environment are neither used nor
+    # validated.
+    settings = spec.settings_type(auth=issuer.settings(), login=login or LoginSettings())
+    return embedded_layout(settings, service, data_dir, nats_url)
+
+
+def embedded_login(data_dir: Path, port: int) -> LoginSettings:
+    """Login in `kyodo up`: the embedded provider at `/oidc` of this very server, a public client with PKCE, and a
+    session key made once and kept in the data directory (owner-only), so sessions outlive a restart."""
+    origin = f"http://127.0.0.1:{port}"
+    return LoginSettings(
+        client_id="kyodo-web",
+        public_url=origin,
+        discovery_url=f"{origin}/oidc/.well-known/openid-configuration",
+        session_key=SecretStr(session_key(data_dir)),
+    )
+
+
+def session_key(data_dir: Path) -> str:
+    """The data directory's session key, created (0600, never overwritten) on first use."""
+    path = data_dir / SESSION_KEY_FILE
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secrets.token_urlsafe(48) + "\n")
+    return path.read_text(encoding="ascii").strip()
+
+
+def oidc_provider(issuer: DevIssuer, login: LoginSettings) -> ASGIApp:
+    """The embedded provider for `login`'s client, mounted at `/oidc` by `kyodo up` only (`kyodo serve` never)."""
+    if login.public_url is None or login.redirect_uri is None:
+        raise ValueError("the embedded provider needs the public URL its client returns to")
+    return oidc_provider_app(
+        issuer, base_url=f"{login.public_url}/oidc", client_id=login.client_id, redirect_uri=login.redirect_uri
+    )
 
 
 def run_embedded(data_dir: Path, port: int, nats_port: int, demo: bool) -> None:
@@ -134,11 +183,12 @@ def _run_locked(data_dir: Path, port: int, nats_port: int, demo: bool) -> None:
     try:
         with nats_server(data_dir, nats_port) as (nats_url, nats_pid):
             write_up_state(data_dir, port, nats_port, nats_pid)
+            login = embedded_login(data_dir, port)
             apps = {}
             for name, spec in discover().items():
-                settings = embedded_settings(name, data_dir, nats_url, issuer)
+                settings = embedded_settings(name, data_dir, nats_url, issuer, login)
                 apps[name] = spec.create_app(settings, JwksVerifier(settings.auth))
-            gateway = mount_services(apps)
+            gateway = mount_services(apps, also={"/oidc": oidc_provider(issuer, login)})
             config = uvicorn.Config(gateway, host="127.0.0.1", port=port, log_config=None, access_log=False)
             asyncio.run(_serve(uvicorn.Server(config), issuer, data_dir, demo, list(apps)))
     finally:
@@ -147,6 +197,7 @@ def _run_locked(data_dir: Path, port: int, nats_port: int, demo: bool) -> None:
 
 def _announce(port: int, services: list[str]) -> None:
     print(f"Kyodo is up: http://127.0.0.1:{port}/api  (Ctrl-C stops)", flush=True)
+    print(f"  pages: http://127.0.0.1:{port}/  (log in as a demo user: http://127.0.0.1:{port}/auth/login)", flush=True)
     for name in services:
         print(f"  {name}: http://127.0.0.1:{port}/api/{name}/docs", flush=True)
 

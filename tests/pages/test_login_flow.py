@@ -1,0 +1,327 @@
+"""Login through the browser, end to end over HTTP: a running registry behind the gateway, the embedded OIDC
+provider mounted at `/oidc`, and the login routes exchanging the code with it through the same gateway."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+import pytest_asyncio
+from fastapi import Request
+from pydantic import SecretStr
+
+from kyodo_shared.pages.routing import page_router
+from kyodo_shared.pages.session import SESSION_PURPOSE, BrowserSession, csrf_token_for, seal, session_keys, viewer_of
+from kyodo_shared.settings import LoginSettings
+from kyodo_shared.web.devissuer import DevIssuer
+from kyodo_shared.web.gateway import mount_services
+from kyodo_shared.web.oidc_provider import oidc_provider_app
+
+from support.harness import Backend, Platform, platform, settings_for
+
+KEY = "a-session-key-for-tests-only-0123456789abcdef"
+
+
+@dataclass
+class Site:
+    client: httpx.AsyncClient
+    origin: str
+    platform: Platform
+    login: LoginSettings
+    issuer: DevIssuer
+
+    @property
+    def cookie(self) -> str:
+        return "__Host-kyodo_session" if self.login.secure else "kyodo_session"
+
+
+def whoami_router() -> object:
+    """A page showing who the session is (the page kit's viewer) and the CSRF token its forms would carry."""
+    router = page_router("/registry")
+
+    @router.get("/whoami")
+    def whoami(request: Request) -> str:
+        viewer = viewer_of(request)
+        roles = ",".join(sorted(viewer.roles)) if viewer else ""
+        return f"<p id=viewer>{viewer.sub if viewer else 'nobody'}|{roles}</p><p id=csrf>{csrf_token_for(request)}</p>"
+
+    return router
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def site(
+    request: pytest.FixtureRequest, tmp_path: Path, nats_url: str, bus_namespace: str
+) -> AsyncIterator[Site]:
+    origin = getattr(request, "param", "http://kyodo.test")
+    issuer = DevIssuer.load_or_create(tmp_path / "issuer")
+    auth = issuer.settings().model_copy(update={"min_refresh_interval_seconds": 0.0})
+    login = LoginSettings(
+        public_url=origin,
+        discovery_url=f"{origin}/oidc/.well-known/openid-configuration",
+        session_key=SecretStr(KEY),
+    )
+    settings = settings_for(
+        "registry", Backend("sqlite", tmp_path), nats_url, bus_namespace, issuer, auth=auth, login=login
+    )
+    async with platform({"registry": settings}, issuer) as running:
+        provider = oidc_provider_app(
+            issuer, base_url=f"{origin}/oidc", client_id="kyodo-web", redirect_uri=f"{origin}/auth/callback"
+        )
+        gateway = mount_services(running.apps, also={"/oidc": provider})
+        pages = running.apps["registry"].state.pages
+        pages.include_router(whoami_router())
+        # The login routes reach the provider through the gateway, as they reach the city's over the network.
+        pages.state.oidc_transport = httpx.ASGITransport(app=gateway)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url=origin) as client:
+            yield Site(client, origin, running, login, issuer)
+
+
+class _Form(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self.users: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "input" and found.get("type") == "hidden" and found.get("name"):
+            self.fields[str(found["name"])] = found.get("value") or ""
+        if tag == "input" and found.get("type") == "radio":
+            self.users.append(str(found.get("value")))
+
+
+def local(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+async def start_login(site: Site, next_path: str = "/registry/whoami") -> tuple[str, dict[str, str]]:
+    """Up to the provider's page: the authorize URL and the form it shows."""
+    started = await site.client.get("/auth/login", params={"next": next_path})
+    assert started.status_code == 303
+    authorize = started.headers["location"]
+    assert authorize.startswith(f"{site.origin}/oidc/authorize?")
+    page = await site.client.get(local(authorize))
+    assert page.status_code == 200
+    form = _Form()
+    form.feed(page.text)
+    return authorize, form.fields
+
+
+async def choose(site: Site, fields: dict[str, str], sub: str) -> str:
+    """The provider's answer to choosing `sub`: the callback URL with the code and state."""
+    chosen = await site.client.post("/oidc/authorize", data={**fields, "user": sub})
+    assert chosen.status_code == 303
+    return str(chosen.headers["location"])
+
+
+async def log_in(site: Site, sub: str, next_path: str = "/registry/whoami") -> httpx.Response:
+    _, fields = await start_login(site, next_path)
+    callback = await choose(site, fields, sub)
+    assert callback.startswith(f"{site.origin}/auth/callback?")
+    return await site.client.get(local(callback))
+
+
+async def whoami(site: Site) -> tuple[str, str]:
+    page = await site.client.get("/registry/whoami")
+    assert page.status_code == 200
+    viewer = re.search(r"<p id=viewer>(.*?)</p>", page.text)
+    csrf = re.search(r"<p id=csrf>(.*?)</p>", page.text)
+    assert viewer is not None
+    assert csrf is not None
+    return viewer.group(1), csrf.group(1)
+
+
+def set_cookie_header(response: httpx.Response, name: str) -> str:
+    headers = [h for h in response.headers.get_list("set-cookie") if h.startswith(f"{name}=")]
+    assert len(headers) == 1, response.headers.get_list("set-cookie")
+    return headers[0]
+
+
+async def test_a_person_logs_in_at_the_embedded_provider_and_returns_to_the_page_they_asked_for(site: Site) -> None:
+    _, fields = await start_login(site)
+    assert fields["code_challenge_method"] == "S256"
+    assert fields["client_id"] == "kyodo-web"
+    assert fields["redirect_uri"] == f"{site.origin}/auth/callback"
+
+    landed = await site.client.get(local(await choose(site, fields, "demo-coordinator")))
+
+    assert landed.status_code == 303
+    assert landed.headers["location"] == "/registry/whoami"
+    viewer, csrf = await whoami(site)
+    assert viewer == "demo-coordinator|coordinator"
+    assert len(csrf) >= 43
+
+
+async def test_the_provider_lists_one_demo_user_per_role(site: Site) -> None:
+    authorize, _ = await start_login(site)
+    page = await site.client.get(local(authorize))
+    form = _Form()
+    form.feed(page.text)
+    assert '<html lang="ja">' in page.text
+    assert form.users == [
+        "demo-coordinator",
+        "demo-staff-kosodate",
+        "demo-representative-2",
+        "demo-reviewer-1",
+        "demo-evaluator-1",
+        "demo-staff-kyodo",
+        "demo-auditor",
+    ]
+
+
+async def test_the_session_cookie_is_httponly_samesite_lax_and_path_root_without_secure_over_http(
+    site: Site,
+) -> None:
+    landed = await log_in(site, "demo-coordinator")
+    header = set_cookie_header(landed, "kyodo_session").lower()
+    assert "httponly" in header
+    assert "samesite=lax" in header
+    assert "path=/" in header
+    assert "secure" not in header
+    assert "domain=" not in header
+    # The token is sealed, not readable in the cookie.
+    assert "eyj" not in header.split(";")[0]
+
+
+@pytest.mark.parametrize("site", ["https://kyodo.test"], indirect=True)
+async def test_under_https_the_cookie_is_host_prefixed_and_secure(site: Site) -> None:
+    landed = await log_in(site, "demo-coordinator")
+    header = set_cookie_header(landed, "__Host-kyodo_session").lower()
+    assert "secure" in header
+    assert "httponly" in header
+    assert "path=/" in header
+    assert "domain=" not in header
+    assert (await whoami(site))[0] == "demo-coordinator|coordinator"
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example", "/auth/logout"])
+async def test_a_next_outside_this_site_is_replaced_by_the_home_page(site: Site, target: str) -> None:
+    landed = await log_in(site, "demo-coordinator", next_path=target)
+    assert landed.status_code == 303
+    assert landed.headers["location"] == "/"
+
+
+async def test_a_callback_with_another_state_is_refused_and_logs_nobody_in(site: Site) -> None:
+    _, fields = await start_login(site)
+    callback = urlsplit(await choose(site, fields, "demo-coordinator"))
+    code = parse_qs(callback.query)["code"][0]
+
+    refused = await site.client.get("/auth/callback", params={"code": code, "state": "forged-state"})
+
+    assert refused.status_code == 400
+    assert "text/html" in refused.headers["content-type"]
+    assert "kyodo_session=" not in "".join(refused.headers.get_list("set-cookie"))
+    assert (await whoami(site))[0] == "nobody|"
+
+
+async def test_a_callback_without_a_started_login_is_refused(site: Site) -> None:
+    _, fields = await start_login(site)
+    callback = await choose(site, fields, "demo-coordinator")
+    site.client.cookies.clear()
+
+    refused = await site.client.get(local(callback))
+
+    assert refused.status_code == 400
+    assert (await whoami(site))[0] == "nobody|"
+
+
+async def test_a_code_issued_for_another_pkce_challenge_is_not_exchanged(site: Site) -> None:
+    _, fields = await start_login(site)
+    # An attacker's challenge: the code is bound to it, so our verifier does not match at the token endpoint.
+    fields["code_challenge"] = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    callback = await choose(site, fields, "demo-coordinator")
+
+    refused = await site.client.get(local(callback))
+
+    assert refused.status_code == 403
+    assert "kyodo_session=" not in "".join(refused.headers.get_list("set-cookie"))
+    assert (await whoami(site))[0] == "nobody|"
+
+
+async def test_the_session_cookie_authenticates_an_api_get(site: Site) -> None:
+    assert (await site.client.get("/api/registry/audit/records")).status_code == 401
+    await log_in(site, "demo-auditor")
+    assert (await site.client.get("/api/registry/audit/records")).status_code == 200
+
+
+async def test_a_cookie_post_without_the_csrf_header_is_refused_and_stores_nothing(site: Site) -> None:
+    await log_in(site, "demo-coordinator")
+    body = {"kind": "review_board", "name_ja": "協働事業審査会"}
+
+    refused = await site.client.post("/api/registry/committees", json=body)
+    wrong = await site.client.post("/api/registry/committees", json=body, headers={"X-CSRF-Token": "x" * 43})
+
+    for answer in (refused, wrong):
+        assert answer.status_code == 403
+        assert answer.json()["code"] == "csrf_failed"
+    assert (await site.client.get("/api/registry/committees")).json()["total"] == 0
+
+    _, csrf = await whoami(site)
+    made = await site.client.post("/api/registry/committees", json=body, headers={"X-CSRF-Token": csrf})
+    assert made.status_code == 201
+    assert (await site.client.get("/api/registry/committees")).json()["total"] == 1
+
+
+async def test_a_bearer_request_needs_no_csrf_token_even_beside_a_cookie(site: Site) -> None:
+    body = {"kind": "review_board", "name_ja": "協働事業審査会"}
+    bearer = site.platform.token("demo-coordinator", "coordinator")
+    assert (await site.client.post("/api/registry/committees", json=body, headers=bearer)).status_code == 201
+    await log_in(site, "demo-staff-kosodate")
+    # The bearer token decides who calls; the cookie (a staff member's, who could not) is not read.
+    assert (await site.client.post("/api/registry/committees", json=body, headers=bearer)).status_code == 201
+
+
+async def test_a_session_whose_token_expired_is_nobody(site: Site) -> None:
+    keys = session_keys(site.login)
+    assert keys is not None
+    expired = site.issuer.mint("demo-coordinator", ["coordinator"], ttl_seconds=60, now=_ago(3600))
+    session = BrowserSession("sid-of-an-old-session", expired, int(time.time()) + 600)
+    site.client.cookies.set(site.cookie, seal(keys, SESSION_PURPOSE, session.payload()))
+
+    assert (await whoami(site))[0] == "nobody|"
+    refused = await site.client.get("/api/registry/audit/records")
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "token_expired"
+    # A public route reads it as anonymous rather than failing.
+    assert (await site.client.get("/api/registry/groups")).status_code == 200
+
+
+async def test_a_tampered_cookie_logs_nobody_in(site: Site) -> None:
+    await log_in(site, "demo-coordinator")
+    sealed = site.client.cookies[site.cookie]
+    site.client.cookies.clear()
+    flipped = sealed[:20] + ("A" if sealed[20] != "A" else "B") + sealed[21:]
+    site.client.cookies.set(site.cookie, flipped)
+
+    assert (await whoami(site))[0] == "nobody|"
+    assert (await site.client.get("/api/registry/audit/records")).status_code == 401
+
+
+async def test_logout_needs_the_csrf_token_and_then_clears_the_session(site: Site) -> None:
+    await log_in(site, "demo-coordinator")
+    _, csrf = await whoami(site)
+
+    refused = await site.client.post("/auth/logout", data={"csrf_token": "not-the-token"})
+    assert refused.status_code == 403
+    assert (await whoami(site))[0] == "demo-coordinator|coordinator"
+
+    out = await site.client.post("/auth/logout", data={"csrf_token": csrf})
+    assert out.status_code == 303
+    assert out.headers["location"] == "/"
+    cleared = set_cookie_header(out, "kyodo_session").lower()
+    assert "max-age=0" in cleared
+    assert (await whoami(site))[0] == "nobody|"
+
+
+def _ago(seconds: int) -> object:
+    from datetime import UTC, datetime, timedelta
+
+    return datetime.now(UTC) - timedelta(seconds=seconds)
