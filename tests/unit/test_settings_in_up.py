@@ -63,6 +63,14 @@ DECIDED_BY_UP = {
     "KYODO_PRIVACY__VAULT_PATH",
     # A laptop's platform may always be moved in time (`kyodo clock advance`).
     "KYODO_CLOCK__ALLOW_SHIFT",
+    # Login: `kyodo up` is its own identity provider (/oidc), at its own origin, with a session key in its data dir.
+    "KYODO_LOGIN__CLIENT_ID",
+    "KYODO_LOGIN__CLIENT_SECRET",
+    "KYODO_LOGIN__DISCOVERY_URL",
+    "KYODO_LOGIN__PUBLIC_URL",
+    "KYODO_LOGIN__SESSION_KEY",
+    "KYODO_LOGIN__SCOPES",
+    "KYODO_LOGIN__SESSION_MAX_SECONDS",
 }
 
 
