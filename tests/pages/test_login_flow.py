@@ -59,7 +59,9 @@ def whoami_router() -> object:
 async def site(
     request: pytest.FixtureRequest, tmp_path: Path, nats_url: str, bus_namespace: str
 ) -> AsyncIterator[Site]:
-    origin = getattr(request, "param", "http://kyodo.test")
+    asked = getattr(request, "param", "http://kyodo.test")
+    # "unconfigured": a platform whose login was never set up (no KYODO_LOGIN__*).
+    origin = "http://kyodo.test" if asked == "unconfigured" else asked
     issuer = DevIssuer.load_or_create(tmp_path / "issuer")
     auth = issuer.settings().model_copy(update={"min_refresh_interval_seconds": 0.0})
     login = LoginSettings(
@@ -67,6 +69,8 @@ async def site(
         discovery_url=f"{origin}/oidc/.well-known/openid-configuration",
         session_key=SecretStr(KEY),
     )
+    if asked == "unconfigured":
+        login = LoginSettings()
     settings = settings_for(
         "registry", Backend("sqlite", tmp_path), nats_url, bus_namespace, issuer, auth=auth, login=login
     )
@@ -222,6 +226,17 @@ async def test_a_callback_with_another_state_is_refused_and_logs_nobody_in(site:
     assert (await whoami(site))[0] == "nobody|"
 
 
+async def test_a_login_the_provider_refused_shows_a_page_and_logs_nobody_in(site: Site) -> None:
+    authorize, _ = await start_login(site)
+    state = parse_qs(urlsplit(authorize).query)["state"][0]
+
+    refused = await site.client.get("/auth/callback", params={"error": "access_denied", "state": state})
+
+    assert refused.status_code == 403
+    assert "ログインできませんでした" in refused.text
+    assert (await whoami(site))[0] == "nobody|"
+
+
 async def test_a_callback_without_a_started_login_is_refused(site: Site) -> None:
     _, fields = await start_login(site)
     callback = await choose(site, fields, "demo-coordinator")
@@ -319,6 +334,22 @@ async def test_logout_needs_the_csrf_token_and_then_clears_the_session(site: Sit
     cleared = set_cookie_header(out, "kyodo_session").lower()
     assert "max-age=0" in cleared
     assert (await whoami(site))[0] == "nobody|"
+
+
+@pytest.mark.parametrize("site", ["unconfigured"], indirect=True)
+async def test_without_login_settings_login_answers_a_page_naming_what_to_set(site: Site) -> None:
+    for path in ("/auth/login", "/auth/callback?code=c&state=s"):
+        answer = await site.client.get(path)
+        assert answer.status_code == 503
+        assert answer.headers["content-type"].startswith("text/html")
+        for name in ("KYODO_LOGIN__PUBLIC_URL", "KYODO_LOGIN__SESSION_KEY", "KYODO_LOGIN__DISCOVERY_URL"):
+            assert name in answer.text
+        assert "Traceback" not in answer.text
+    english = await site.client.get("/auth/login", params={"lang": "en"})
+    assert "Login is not configured" in english.text
+    # The API is as before: bearer tokens only.
+    bearer = site.platform.token("demo-auditor", "auditor")
+    assert (await site.client.get("/api/registry/audit/records", headers=bearer)).status_code == 200
 
 
 def _ago(seconds: int) -> object:
