@@ -1,7 +1,171 @@
-"""Portal pages: home (issue 19; being built)."""
+"""Portal pages: the center's home (ホーム) — the latest published news, open calls with their deadlines and the
+time left, upcoming trainings, and a link to each section. It reads the same queries as the API's routes
+(`news_index.list_news`, `Portal.calls`, `trainings_index.list_trainings`), so the page and the API never disagree.
+
+`Text`, `localized`, `when`, `pages_of` are the portal pages' small helpers (Japanese first: an English page shows a
+text's English version where there is one, else the Japanese marked `lang="ja"`).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from kyodo_info_hub import news_index
+from kyodo_info_hub.app import InfoHubApplication, Portal, PortalCall
+from kyodo_info_hub.trainings_index import list_trainings
+from kyodo_shared.pages.i18n import negotiate
+from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
+from kyodo_shared.web.pagination import PageRequest
 
 router = page_router()
+# How many of each the home page shows; each section links to its whole list.
+HOME_ITEMS = 5
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in the language it is written in (an English page may show a Japanese text: `lang` marks it)."""
+
+    text: str
+    lang: str
+
+
+def localized(request: Request, ja: str | None, en: str | None) -> Text:
+    if negotiate(request) == "en" and en:
+        return Text(en, "en")
+    return Text(ja or "", "ja")
+
+
+def when(value: Any) -> datetime | None:
+    """A stored time (ISO 8601 text, or already a datetime) as a datetime for the kit's `jst` filters."""
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def application(request: Request) -> InfoHubApplication:
+    app: InfoHubApplication = request.app.state.kernel.application
+    return app
+
+
+@dataclass(frozen=True)
+class PageLink:
+    number: int
+    href: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class Pages:
+    """The kernel's list convention (`page`/`per_page`) as links that keep the request's other parameters."""
+
+    page: int
+    last: int
+    total: int
+    links: list[PageLink]
+    prev: str | None
+    next: str | None
+
+
+def pages_of(request: Request, paging: PageRequest, total: int) -> Pages:
+    last = max(1, -(-total // paging.per_page))
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "lang")]
+
+    def href(number: int) -> str:
+        return f"{request.url.path}?{urlencode([*kept, ('page', str(number))])}"
+
+    shown = sorted({1, last, *range(max(1, paging.page - 2), min(last, paging.page + 2) + 1)})
+    return Pages(
+        page=paging.page,
+        last=last,
+        total=total,
+        links=[PageLink(n, href(n), n == paging.page) for n in shown],
+        prev=href(paging.page - 1) if paging.page > 1 else None,
+        next=href(paging.page + 1) if paging.page < last else None,
+    )
+
+
+@dataclass(frozen=True)
+class Countdown:
+    """The time left before a deadline, in whole days and hours (both 0 once it passed)."""
+
+    days: int
+    hours: int
+    passed: bool
+
+
+def countdown(deadline: datetime, now: datetime) -> Countdown:
+    left = int((deadline - now).total_seconds())
+    if left <= 0:
+        return Countdown(0, 0, True)
+    return Countdown(left // 86400, (left % 86400) // 3600, False)
+
+
+def call_card(request: Request, call: PortalCall, now: datetime) -> dict[str, Any]:
+    deadline = datetime.fromisoformat(call.deadline)
+    return {
+        "id": call.call_id,
+        "title": localized(request, call.rules.get("title_ja"), call.rules.get("title_en")),
+        "kind": call.rules.get("kind"),
+        "deadline": deadline,
+        "left": countdown(deadline, now),
+    }
+
+
+def news_card(request: Request, entry: news_index.NewsEntry) -> dict[str, Any]:
+    return {
+        "id": entry.news_id,
+        "title": localized(request, entry.title_ja, entry.title_en),
+        "category": entry.category,
+        "published_at": when(entry.published_at),
+        "revision": entry.revision,
+    }
+
+
+def training_card(request: Request, t: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": t["id"],
+        "title": localized(request, t.get("title_ja"), t.get("title_en")),
+        "kind": t["kind"],
+        "status": t["status"],
+        "starts_at": when(t["starts_at"]),
+        "ends_at": when(t["ends_at"]),
+        "place": t.get("place"),
+        "online": bool(t.get("online")),
+        "counts": t["counts"],
+        "capacity": t["capacity"],
+        "registration_closes_at": when(t.get("registration_closes_at")),
+    }
+
+
+@router.get("/")
+def home(request: Request) -> HTMLResponse:
+    app = application(request)
+    db = request.app.state.kernel.db
+    now = app.now()
+    news, _ = news_index.list_news(db, app.news_statuses(None, None), None, 0, HOME_ITEMS)
+    calls, calls_total = Portal(db).calls("open", offset=0, limit=HOME_ITEMS)
+    trainings, _ = list_trainings(
+        db,
+        statuses=["announced"],
+        kind=None,
+        audience=None,
+        upcoming_from=now,
+        offset=0,
+        limit=HOME_ITEMS,
+    )
+    upcoming = [training_card(request, t) for t in trainings if datetime.fromisoformat(str(t["ends_at"])) > now]
+    context = {
+        "news": [news_card(request, e) for e in news],
+        "calls": [call_card(request, c, now) for c in calls],
+        "calls_total": calls_total,
+        "trainings": upcoming,
+    }
+    return render(request, "portal/home.html", context)
