@@ -59,6 +59,7 @@ log = structlog.get_logger(__name__)
 LOGIN_STATE_SECONDS = 600
 DISCOVERY_CACHE_SECONDS = 3600
 _MAX_NEXT = 2000
+_NO_STORE = {"Cache-Control": "no-store"}
 
 # Why a login did not complete, for the reader: (status, title ja, title en, detail ja, detail en).
 _FAILURES: dict[str, tuple[int, str, str, str, str]] = {
@@ -120,7 +121,12 @@ def safe_next(value: str | None) -> str:
 
 
 def failure_page(request: Request, code: str, **data: str) -> Response:
-    status, title_ja, title_en, detail_ja, detail_en = _FAILURES[code]
+    if code in _FAILURES:
+        status, title_ja, title_en, detail_ja, detail_en = _FAILURES[code]
+    else:
+        message = KERNEL_MESSAGES[code]
+        status, title_ja, title_en = message.status, message.title_ja, message.title_en
+        detail_ja, detail_en = message.detail_ja or "", message.detail_en or ""
     english = negotiate(request) == "en"
     context = {
         "status": status,
@@ -129,7 +135,7 @@ def failure_page(request: Request, code: str, **data: str) -> Response:
         "detail": (detail_en if english else detail_ja).format(**data),
         "errors": [],
     }
-    return render(request, "kit/error.html", context, status=status, headers={"Cache-Control": "no-store"})
+    return render(request, "kit/error.html", context, status=status, headers=_NO_STORE)
 
 
 class _Provider:
@@ -203,7 +209,7 @@ def login_router(settings: KernelSettings, *, transport: httpx.AsyncBaseTranspor
             "next": safe_next(next),
             "exp": int(time.time()) + LOGIN_STATE_SECONDS,
         }
-        response = RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
+        response = RedirectResponse(url, status_code=303, headers=_NO_STORE)
         set_cookie(response, login, LOGIN_COOKIE, seal(keys, LOGIN_PURPOSE, pending), LOGIN_STATE_SECONDS)
         return response
 
@@ -257,7 +263,7 @@ def login_router(settings: KernelSettings, *, transport: httpx.AsyncBaseTranspor
         expires = jwt.decode(access, options={"verify_signature": False}).get("exp")
         ends = int(time.time()) + login.session_max_seconds
         session = BrowserSession(new_session_id(), access, min(ends, expires) if isinstance(expires, int) else ends)
-        response = RedirectResponse(safe_next(str(pending.get("next"))), status_code=303)
+        response = RedirectResponse(safe_next(str(pending.get("next"))), status_code=303, headers=_NO_STORE)
         try:
             set_session_cookie(response, login, session)
         except ValueError:
@@ -273,8 +279,8 @@ def login_router(settings: KernelSettings, *, transport: httpx.AsyncBaseTranspor
             try:
                 check_csrf(request, form.get(CSRF_FIELD))
             except AuthError:
-                return _csrf_page(request)
-        response = RedirectResponse(await _after_logout(request), status_code=303)
+                return failure_page(request, "csrf_failed")
+        response = RedirectResponse(await _after_logout(request), status_code=303, headers=_NO_STORE)
         clear_cookie(response, login, SESSION_COOKIE)
         return response
 
@@ -291,16 +297,3 @@ def login_router(settings: KernelSettings, *, transport: httpx.AsyncBaseTranspor
         return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
 
     return router
-
-
-def _csrf_page(request: Request) -> Response:
-    message = KERNEL_MESSAGES["csrf_failed"]
-    english = negotiate(request) == "en"
-    context = {
-        "status": 403,
-        "code": "csrf_failed",
-        "title": message.title_en if english else message.title_ja,
-        "detail": message.detail_en if english else message.detail_ja,
-        "errors": [],
-    }
-    return render(request, "kit/error.html", context, status=403, headers={"Cache-Control": "no-store"})
