@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import httpx
 import pytest
@@ -17,6 +17,7 @@ import pytest_asyncio
 from fastapi import Request
 from pydantic import SecretStr
 
+from kyodo_shared.pages.csrf import CSRF_FIELD, check_csrf_if_session
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.pages.session import SESSION_PURPOSE, BrowserSession, csrf_token_for, seal, session_keys, viewer_of
 from kyodo_shared.settings import LoginSettings
@@ -51,6 +52,12 @@ def whoami_router() -> object:
         viewer = viewer_of(request)
         roles = ",".join(sorted(viewer.roles)) if viewer else ""
         return f"<p id=viewer>{viewer.sub if viewer else 'nobody'}|{roles}</p><p id=csrf>{csrf_token_for(request)}</p>"
+
+    @router.post("/visitors-form")
+    async def visitors_form(request: Request) -> str:
+        form = dict(parse_qsl((await request.body()).decode()))
+        check_csrf_if_session(request, form.get(CSRF_FIELD))
+        return "<p>received</p>"
 
     return router
 
@@ -334,6 +341,17 @@ async def test_logout_needs_the_csrf_token_and_then_clears_the_session(site: Sit
     cleared = set_cookie_header(out, "kyodo_session").lower()
     assert "max-age=0" in cleared
     assert (await whoami(site))[0] == "nobody|"
+
+
+async def test_a_form_open_to_visitors_needs_the_token_only_from_a_logged_in_reader(site: Site) -> None:
+    assert (await site.client.post("/registry/visitors-form", data={"name": "x"})).status_code == 200
+    await log_in(site, "demo-representative-2")
+    refused = await site.client.post("/registry/visitors-form", data={"name": "x"})
+    assert refused.status_code == 403
+    assert "フォームの確認ができませんでした" in refused.text
+    _, csrf = await whoami(site)
+    accepted = await site.client.post("/registry/visitors-form", data={"name": "x", "csrf_token": csrf})
+    assert accepted.status_code == 200
 
 
 @pytest.mark.parametrize("site", ["unconfigured"], indirect=True)
