@@ -68,7 +68,7 @@ async def site(
 ) -> AsyncIterator[Site]:
     asked = getattr(request, "param", "http://kyodo.test")
     # "unconfigured": a platform whose login was never set up (no KYODO_LOGIN__*).
-    origin = "http://kyodo.test" if asked == "unconfigured" else asked
+    origin = "http://kyodo.test" if asked in ("unconfigured", "confidential") else asked
     issuer = DevIssuer.load_or_create(tmp_path / "issuer")
     auth = issuer.settings().model_copy(update={"min_refresh_interval_seconds": 0.0})
     login = LoginSettings(
@@ -78,6 +78,8 @@ async def site(
     )
     if asked == "unconfigured":
         login = LoginSettings()
+    if asked == "confidential":
+        login = login.model_copy(update={"client_secret": SecretStr("the-client-secret")})
     settings = settings_for(
         "registry", Backend("sqlite", tmp_path), nats_url, bus_namespace, issuer, auth=auth, login=login
     )
@@ -352,6 +354,35 @@ async def test_a_form_open_to_visitors_needs_the_token_only_from_a_logged_in_rea
     _, csrf = await whoami(site)
     accepted = await site.client.post("/registry/visitors-form", data={"name": "x", "csrf_token": csrf})
     assert accepted.status_code == 200
+
+
+@pytest.mark.parametrize("site", ["confidential"], indirect=True)
+async def test_a_confidential_client_authenticates_at_the_token_endpoint_and_still_sends_its_verifier(
+    site: Site,
+) -> None:
+    pages = site.platform.apps["registry"].state.pages
+    through = pages.state.oidc_transport
+    seen: list[httpx.Request] = []
+
+    async def token_endpoint(request: httpx.Request) -> httpx.Response:
+        if not request.url.path.endswith("/oidc/token"):
+            return await through.handle_async_request(request)
+        seen.append(request)
+        access = site.issuer.mint("demo-coordinator", ["coordinator"])
+        return httpx.Response(200, json={"access_token": access, "token_type": "Bearer", "expires_in": 3600})
+
+    pages.state.oidc_transport = httpx.MockTransport(token_endpoint)
+    landed = await log_in(site, "demo-coordinator")
+
+    assert landed.status_code == 303
+    (exchange,) = seen
+    form = dict(parse_qsl(exchange.content.decode()))
+    assert exchange.headers["authorization"].startswith("Basic ")
+    assert "client_secret" not in form
+    assert form["grant_type"] == "authorization_code"
+    assert len(form["code_verifier"]) >= 43
+    assert form["redirect_uri"] == f"{site.origin}/auth/callback"
+    assert (await whoami(site))[0] == "demo-coordinator|coordinator"
 
 
 @pytest.mark.parametrize("site", ["unconfigured"], indirect=True)
