@@ -18,7 +18,7 @@ from kyodo_info_hub.api import PortalReads
 from kyodo_info_hub.app import DirectoryEntry, Portal
 from kyodo_info_hub.domain import DIRECTORY_STATUSES
 from kyodo_info_hub.evaluation import Evaluations, ProjectFilter
-from kyodo_info_hub.pages.home import localized, pages_of, when
+from kyodo_info_hub.pages.home import day, localized, pages_of
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
@@ -31,7 +31,7 @@ REGISTRY_API = "/api/registry/groups"
 
 
 def _group(entry: DirectoryEntry) -> dict[str, Any]:
-    return {**vars(entry), "founded": when(entry.founded), "renewal_due": when(entry.renewal_due)}
+    return {**vars(entry), "founded": day(entry.founded), "renewal_due": day(entry.renewal_due)}
 
 
 @router.get("/groups")

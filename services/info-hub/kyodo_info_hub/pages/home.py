@@ -9,7 +9,7 @@ text's English version where there is one, else the Japanese marked `lang="ja"`)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -48,6 +48,11 @@ def when(value: Any) -> datetime | None:
     if value is None or value == "":
         return None
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def day(value: str | None) -> date | None:
+    """A stored day (YYYY-MM-DD) as a date for the kit's `jst_date`."""
+    return date.fromisoformat(value[:10]) if value else None
 
 
 def application(request: Request) -> InfoHubApplication:
