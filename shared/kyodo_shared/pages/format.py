@@ -32,6 +32,9 @@ _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oc
 
 
 def register(env: Environment) -> None:
+    """The kit's filters, and the globals its form and pagination macros call (`forms.register`, `paging.register`)."""
+    from kyodo_shared.pages import forms, paging
+
     env.filters["jst"] = jst
     env.filters["jst_date"] = jst_date
     env.filters["jst_iso"] = jst_iso
@@ -41,6 +44,8 @@ def register(env: Environment) -> None:
     env.filters["yen"] = yen
     env.filters["countdown"] = countdown
     env.globals["fiscal_year_of"] = fiscal_year_of
+    forms.register(env)
+    paging.register(env)
 
 
 def _lang(context: Context) -> str:
