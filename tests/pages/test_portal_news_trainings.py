@@ -238,3 +238,35 @@ async def test_a_wrong_token_is_the_apis_refusal_and_changes_nothing(site: Site)
     assert await seat_by_api(site, path, token) == "registered", "nothing changed"
     api = await site.web.get(f"/api/info-hub{path}", headers={"X-Registration-Token": wrong})
     assert (api.status_code, api.json()["title_ja"]) == (404, "申込が見つかりません"), "the API's own refusal"
+
+
+async def test_a_citizen_registers_on_the_training_page_and_is_shown_the_link_once(site: Site) -> None:
+    tid = site.training["id"]
+    form = (await page(site, f"/trainings/{tid}")).xpath("//form[contains(@class, 'citizen-form')]")[0]
+    for name in ("name", "email"):
+        control = form.xpath(f".//input[@name='{name}']")[0]
+        assert form.xpath(f".//label[@for='{control.get('id')}']")
+    email = f"page-{uuid.uuid4().hex[:8]}@example.jp"
+    response = await site.web.post(f"/trainings/{tid}", content=f"name=頁登録太郎&email={email}", headers=FORM)
+    assert response.status_code == 201, response.text
+    assert (response.headers["cache-control"], response.headers["referrer-policy"]) == ("no-store", "no-referrer")
+    doc = html.fromstring(response.text)
+    (link,) = doc.xpath("//section[@aria-labelledby='placed-heading']//a/@href")
+    path, token = link.split("#token=")
+    assert path.startswith(f"/trainings/{tid}/registrations/")
+    assert doc.xpath("//code[contains(@class, 'secret-link')]/text()") == [f"https://center.example{link}"]
+    shown = await page(site, path, content=f"token={token}&action=view", headers=FORM)
+    assert "頁登録太郎" in main_text(shown)
+
+
+async def test_a_bad_email_on_the_training_page_is_shown_beside_its_field_and_registers_nobody(site: Site) -> None:
+    tid = site.training["id"]
+    before = (await ok(site.web.get(f"/api/info-hub/trainings/{tid}"))).json()["counts"]
+    doc = await page(site, f"/trainings/{tid}", 422, content="name=頁検査&email=not-an-address", headers=FORM)
+    field = doc.xpath("//input[@name='email']")[0]
+    assert field.get("aria-invalid") == "true"
+    assert "citizen-email-error" in field.get("aria-describedby")
+    assert doc.xpath("//*[@role='alert']//a/@href") == ["#citizen-email"]
+    assert doc.xpath("//input[@name='name']/@value") == ["頁検査"], "what was typed is kept"
+    after = (await ok(site.web.get(f"/api/info-hub/trainings/{tid}"))).json()["counts"]
+    assert after == before

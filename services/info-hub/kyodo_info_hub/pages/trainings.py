@@ -21,12 +21,15 @@ from uuid import UUID
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
 
 from kyodo_info_hub.api_trainings import view
 from kyodo_info_hub.messages import MESSAGES, TERMS
 from kyodo_info_hub.pages.home import application, localized, pages_of, training_card, when
 from kyodo_info_hub.registrations_api import PRIVATE
+from kyodo_info_hub.registrations_app import RateLimited
 from kyodo_info_hub.trainings_index import list_trainings
+from kyodo_info_hub.trainings_schemas import CitizenRegistrationIn
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.i18n import negotiate
 from kyodo_shared.pages.render import render
@@ -54,6 +57,19 @@ def _training_id(text: str) -> UUID:
         raise Refusal("training_not_found") from None
 
 
+async def form_fields(request: Request) -> dict[str, str]:
+    """An `application/x-www-form-urlencoded` body's fields (a small form: a token and an action)."""
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        return {}
+    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+
+
+def _trace(request: Request) -> dict[str, str]:
+    correlation = getattr(request.state, "correlation_id", None) or str(uuid.uuid4())
+    return {"correlation_id": correlation, "causation_id": str(uuid.uuid4()), "actor": "citizen"}
+
+
 @router.get("/trainings")
 def trainings(request: Request, paging: Paging) -> HTMLResponse:
     app = application(request)
@@ -79,8 +95,20 @@ def trainings(request: Request, paging: Paging) -> HTMLResponse:
 
 @router.get("/trainings/{training_id}")
 def training(training_id: str, request: Request) -> HTMLResponse:
+    return _training_page(request, _training_id(training_id))
+
+
+def _training_page(
+    request: Request,
+    training_id: UUID,
+    *,
+    form: dict[str, Any] | None = None,
+    placed: dict[str, Any] | None = None,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
     app = application(request)
-    public = view(app.read_training(None, _training_id(training_id))).model_dump()
+    public = view(app.read_training(None, training_id)).model_dump()
     card = training_card(request, public)
     now = app.now()
     context = {
@@ -100,21 +128,41 @@ def training(training_id: str, request: Request) -> HTMLResponse:
         and public["registration_opens_at"] <= now < public["registration_closes_at"],
         "ics": f"{API}/{public['id']}.ics",
         "ics_all": f"{API}.ics",
+        "form": form or {"name": "", "email": "", "invalid": [], "error": None},
+        "placed": placed,
     }
-    return render(request, "portal/training.html", context)
+    return render(request, "portal/training.html", context, status=status, headers=headers)
 
 
-async def form_fields(request: Request) -> dict[str, str]:
-    """An `application/x-www-form-urlencoded` body's fields (a small form: a token and an action)."""
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        return {}
-    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-
-
-def _trace(request: Request) -> dict[str, str]:
-    correlation = getattr(request.state, "correlation_id", None) or str(uuid.uuid4())
-    return {"correlation_id": correlation, "causation_id": str(uuid.uuid4()), "actor": "citizen"}
+@router.post("/trainings/{training_id}")
+def register_as_citizen(
+    training_id: str,
+    request: Request,
+    fields: dict[str, str] = Depends(form_fields),  # noqa: B008  # FastAPI's dependency style
+) -> HTMLResponse:
+    """A citizen registers with a name and e-mail, as with the API's `citizen-registrations` (the same checks and
+    rate limit); the secret link is shown once, on a page neither cached nor sent on as a referrer."""
+    tid = _training_id(training_id)
+    name, email = fields.get("name", "").strip(), fields.get("email", "").strip()
+    try:
+        body = CitizenRegistrationIn(name=name, email=email)
+    except ValidationError as invalid:
+        wrong = sorted({str(e["loc"][0]) for e in invalid.errors() if e["loc"]})
+        form = {"name": name, "email": email, "invalid": wrong, "error": None}
+        return _training_page(request, tid, form=form, status=422)
+    address = request.client.host if request.client else "unknown"
+    app = application(request)
+    try:
+        placed = app.register_citizen(tid, body.name, str(body.email), address, _trace(request))
+    except Refusal as refusal:
+        problem = _messages().for_refusal(refusal)
+        error = problem.title_en if negotiate(request) == "en" else problem.title_ja
+        retry = {"Retry-After": str(refusal.retry_after)} if isinstance(refusal, RateLimited) else {}
+        form = {"name": name, "email": email, "invalid": [], "error": error}
+        return _training_page(request, tid, form=form, status=problem.status, headers=retry)
+    path = f"/trainings/{tid}/registrations/{placed.registration_id}#token={placed.token}"
+    shown = {"href": path, "link": f"{app.center.public_url.rstrip('/')}{path}", "seat": placed.seat.value}
+    return _training_page(request, tid, placed=shown, status=201, headers=PRIVATE)
 
 
 def _registration_page(
