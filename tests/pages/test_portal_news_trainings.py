@@ -224,6 +224,8 @@ async def test_the_right_token_shows_the_registration_and_cancels_it(site: Site)
     assert "申込取消済み" in main_text(cancelled)
     assert not cancelled.xpath("//form[contains(@class, 'cancel-form')]")
     assert await seat_by_api(site, path, token) == "cancelled"
+    for public in ("/trainings", f"/trainings/{site.training['id']}", "/"):
+        assert CITIZEN["name"] not in (await site.web.get(public)).text, "a registrant is never on a public page"
 
 
 async def test_a_wrong_token_is_the_apis_refusal_and_changes_nothing(site: Site) -> None:
