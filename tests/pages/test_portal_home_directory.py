@@ -221,7 +221,7 @@ async def test_a_group_page_shows_its_profile_bylaws_ties_and_its_part_in_publis
     suspended = await get(portal, f"/groups/{portal.groups['ひかりの会']}")
     assert "登録停止" in text(suspended)
     assert "活動実績の報告がありません" in text(suspended)
-    assert "不受理" in text(suspended), "a proposal set aside is shown with its reason"
+    assert "不受理（団体登録の更新切れ）" in text(suspended), "a proposal set aside is shown with its reason"
 
 
 async def test_a_group_page_in_english_names_its_status_and_outcome(portal: Portal) -> None:
