@@ -59,6 +59,8 @@
     focusErrorSummary();
     if (document.querySelector("time[data-countdown]")) {
       window.setInterval(updateCountdowns, 30000);
+      // A page restored from the back/forward cache was rendered a while ago: count again at once.
+      window.addEventListener("pageshow", function (event) { if (event.persisted) { updateCountdowns(); } });
     }
   }
 
