@@ -72,6 +72,8 @@ def build_pages_app(
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.kernel, app.state.verifier, app.state.settings = kernel, verifier, settings
     app.state.site = site
+    # Page form handlers word a Refusal with the API's own message table (pages/forms.py).
+    app.state.messages = messages
     app.state.templates = build_environment(site.package)
     for router in site.routers:
         app.include_router(router)
