@@ -18,7 +18,7 @@ from kyodo_info_hub.api import PortalReads
 from kyodo_info_hub.app import DirectoryEntry, Portal
 from kyodo_info_hub.domain import DIRECTORY_STATUSES
 from kyodo_info_hub.evaluation import Evaluations, ProjectFilter
-from kyodo_info_hub.pages.home import day, localized, pages_of
+from kyodo_info_hub.pages.home import day, listing, localized
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
@@ -51,7 +51,7 @@ def groups(
         "groups": [_group(e) for e in entries],
         "filters": {"q": q, "field": field, "area": area, "status": status},
         "statuses": DIRECTORY_STATUSES,
-        "pages": pages_of(request, paging, total),
+        "listing": listing(paging, total),
         "filtered": bool(q or field or area or status),
     }
     return render(request, "portal/groups.html", context)

@@ -2,8 +2,8 @@
 time left, upcoming trainings, and a link to each section. It reads the same queries as the API's routes
 (`news_index.list_news`, `Portal.calls`, `trainings_index.list_trainings`), so the page and the API never disagree.
 
-`Text`, `localized`, `when`, `pages_of` are the portal pages' small helpers (Japanese first: an English page shows a
-text's English version where there is one, else the Japanese marked `lang="ja"`).
+`Text`, `localized`, `when`, `day`, `listing` are the portal pages' small helpers (Japanese first: an English page
+shows a text's English version where there is one, else the Japanese marked `lang="ja"`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -60,67 +59,17 @@ def application(request: Request) -> InfoHubApplication:
     return app
 
 
-@dataclass(frozen=True)
-class PageLink:
-    number: int
-    href: str
-    current: bool
+def listing(paging: PageRequest, total: int) -> dict[str, int]:
+    """A list's place in the kernel's convention, for the kit's pagination macros (`kit/pagination.html`)."""
+    return {"page": paging.page, "per_page": paging.per_page, "total": total}
 
 
-@dataclass(frozen=True)
-class Pages:
-    """The kernel's list convention (`page`/`per_page`) as links that keep the request's other parameters."""
-
-    page: int
-    last: int
-    total: int
-    links: list[PageLink]
-    prev: str | None
-    next: str | None
-
-
-def pages_of(request: Request, paging: PageRequest, total: int) -> Pages:
-    last = max(1, -(-total // paging.per_page))
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "lang")]
-
-    def href(number: int) -> str:
-        return f"{request.url.path}?{urlencode([*kept, ('page', str(number))])}"
-
-    shown = sorted({1, last, *range(max(1, paging.page - 2), min(last, paging.page + 2) + 1)})
-    return Pages(
-        page=paging.page,
-        last=last,
-        total=total,
-        links=[PageLink(n, href(n), n == paging.page) for n in shown],
-        prev=href(paging.page - 1) if paging.page > 1 else None,
-        next=href(paging.page + 1) if paging.page < last else None,
-    )
-
-
-@dataclass(frozen=True)
-class Countdown:
-    """The time left before a deadline, in whole days and hours (both 0 once it passed)."""
-
-    days: int
-    hours: int
-    passed: bool
-
-
-def countdown(deadline: datetime, now: datetime) -> Countdown:
-    left = int((deadline - now).total_seconds())
-    if left <= 0:
-        return Countdown(0, 0, True)
-    return Countdown(left // 86400, (left % 86400) // 3600, False)
-
-
-def call_card(request: Request, call: PortalCall, now: datetime) -> dict[str, Any]:
-    deadline = datetime.fromisoformat(call.deadline)
+def call_card(request: Request, call: PortalCall) -> dict[str, Any]:
     return {
         "id": call.call_id,
         "title": localized(request, call.rules.get("title_ja"), call.rules.get("title_en")),
         "kind": call.rules.get("kind"),
-        "deadline": deadline,
-        "left": countdown(deadline, now),
+        "deadline": datetime.fromisoformat(call.deadline),
     }
 
 
@@ -169,7 +118,7 @@ def home(request: Request) -> HTMLResponse:
     upcoming = [training_card(request, t) for t in trainings if datetime.fromisoformat(str(t["ends_at"])) > now]
     context = {
         "news": [news_card(request, e) for e in news],
-        "calls": [call_card(request, c, now) for c in calls],
+        "calls": [call_card(request, c) for c in calls],
         "calls_total": calls_total,
         "trainings": upcoming,
     }

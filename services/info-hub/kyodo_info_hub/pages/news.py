@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from kyodo_info_hub import news_index
 from kyodo_info_hub.news_schemas import news_view
-from kyodo_info_hub.pages.home import application, localized, news_card, pages_of, when
+from kyodo_info_hub.pages.home import application, listing, localized, news_card, when
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
@@ -41,7 +41,7 @@ def news_list(request: Request, paging: Paging) -> HTMLResponse:
         {**news_card(request, e), "summary": localized(request, e.body_ja, e.body_en), "files": len(e.attachments)}
         for e in entries
     ]
-    context = {"items": items, "pages": pages_of(request, paging, total), "feed_url": FEED_URL}
+    context = {"items": items, "listing": listing(paging, total), "feed_url": FEED_URL}
     return render(request, "portal/news.html", context)
 
 

@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from kyodo_info_hub.api_trainings import view
 from kyodo_info_hub.messages import MESSAGES, TERMS
-from kyodo_info_hub.pages.home import application, localized, pages_of, training_card, when
+from kyodo_info_hub.pages.home import application, listing, localized, training_card, when
 from kyodo_info_hub.registrations_api import PRIVATE
 from kyodo_info_hub.registrations_app import RateLimited
 from kyodo_info_hub.trainings_index import list_trainings
@@ -87,7 +87,7 @@ def trainings(request: Request, paging: Paging) -> HTMLResponse:
     context = {
         "upcoming": [c for c in cards if c["ends_at"] > now],
         "past": [c for c in cards if c["ends_at"] <= now],
-        "pages": pages_of(request, paging, total),
+        "listing": listing(paging, total),
         "ics_all": f"{API}.ics",
     }
     return render(request, "portal/trainings.html", context)
