@@ -33,8 +33,12 @@
     var when = new Date(value);
     var text = new Intl.DateTimeFormat(english ? "en-GB" : "ja-JP", {
       timeZone: "Asia/Tokyo",
-      dateStyle: "long",
-      timeStyle: "short",
+      year: "numeric",
+      month: english ? "short" : "long",
+      day: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
     }).format(when);
     var element = document.createElement("time");
     element.setAttribute("datetime", value);
