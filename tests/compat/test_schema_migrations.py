@@ -169,6 +169,8 @@ ADDED_TABLES = {
         "evaluation_reports",
         # info_hub_0004: who acts for whom at the center.
         "hub_group_people",
+        # info_hub_0011: the register of declared ties on the portal's group pages.
+        "hub_group_ties",
         "hub_staff",
         "hub_liaisons",
         # info_hub_0005..0007: the center's news, topics, trainings and cases.

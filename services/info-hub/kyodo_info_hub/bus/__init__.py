@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from kyodo_contracts import Contract
-from kyodo_info_hub.bus import calls, departments, directory, evaluation, open_data, people, screening
+from kyodo_info_hub.bus import calls, departments, directory, evaluation, open_data, people, screening, ties
 from kyodo_shared.bus.consumer import Handler
 from kyodo_shared.runtime import Subscription
 
@@ -43,7 +43,7 @@ def merged(*tables: Mapping[type[Contract], Handler]) -> dict[type[Contract], Ha
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(
         source="registry",
-        handlers=merged(directory.HANDLERS, departments.HANDLERS, people.HANDLERS),
+        handlers=merged(directory.HANDLERS, departments.HANDLERS, people.HANDLERS, ties.HANDLERS),
         batch_handlers=directory.BATCH_HANDLERS,
     ),
     Subscription(source="checkpoints", handlers=open_data.HANDLERS),
@@ -54,6 +54,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
 )
 READ_MODELS: tuple[str, ...] = (
     *directory.TABLES,
+    *ties.TABLES,
     *departments.TABLES,
     *people.TABLES,
     *open_data.TABLES,
