@@ -20,6 +20,8 @@ import pytest_asyncio
 from lxml import html
 
 from kyodo_info_hub.settings import CenterSettings
+from kyodo_shared.pages.session import SESSION_PURPOSE, csrf_token, seal, session_keys
+from kyodo_shared.settings import LoginSettings
 from kyodo_shared.web.devissuer import DevIssuer
 from kyodo_shared.web.gateway import mount_services
 
@@ -31,12 +33,14 @@ from support.servers import delete_streams_sync
 
 CITIZEN = {"name": "頁検査花子", "email": "page-canary-5d1e@example.jp"}
 FORM = {"content-type": "application/x-www-form-urlencoded"}
+LOGIN = LoginSettings(session_key="k" * 40)
 
 
 @dataclass
 class Site:
     p: Platform
     web: httpx.AsyncClient
+    transport: httpx.ASGITransport
     published: dict[str, Any]
     corrected: dict[str, Any]
     withdrawn: dict[str, Any]
@@ -59,7 +63,8 @@ async def site(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> Async
     namespace = f"t{uuid.uuid4().hex[:8]}"
     issuer = DevIssuer.load_or_create(folder / "issuer")
     center = CenterSettings(public_url="https://center.example")
-    settings = settings_for("info-hub", Backend("sqlite", folder), nats_url, namespace, issuer, center=center)
+    backend = Backend("sqlite", folder)
+    settings = settings_for("info-hub", backend, nats_url, namespace, issuer, center=center, login=LOGIN)
     try:
         async with platform({"info-hub": settings}, issuer) as p:
             published = await news_at(p, "published")
@@ -68,11 +73,9 @@ async def site(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> Async
             draft = await news_at(p, "draft")
             training = await announced(p, plan(timedelta(days=6), capacity=5))
             draft_training = await drafted(p, plan(timedelta(days=8)))
-            gateway = mount_services(p.apps)
-            async with httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=gateway), base_url="http://portal.test"
-            ) as web:
-                site = Site(p, web, published, corrected, withdrawn, draft, training, draft_training)
+            transport = httpx.ASGITransport(app=mount_services(p.apps))
+            async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as web:
+                site = Site(p, web, transport, published, corrected, withdrawn, draft, training, draft_training)
 
                 async def listed() -> bool:
                     news = await web.get("/news")
@@ -272,3 +275,23 @@ async def test_a_bad_email_on_the_training_page_is_shown_beside_its_field_and_re
     assert doc.xpath("//input[@name='name']/@value") == ["頁検査"], "what was typed is kept"
     after = (await ok(site.web.get(f"/api/info-hub/trainings/{tid}"))).json()["counts"]
     assert after == before
+
+
+async def test_a_post_made_with_a_session_needs_its_csrf_token(site: Site) -> None:
+    keys = session_keys(LOGIN)
+    assert keys is not None
+    session = {"sid": "s-portal", "at": site.p.issuer.mint("staff-9", ["staff"]), "exp": 4_000_000_000}
+    tid = site.training["id"]
+    async with httpx.AsyncClient(transport=site.transport, base_url="http://portal.test") as browser:
+        browser.cookies.set("kyodo_session", seal(keys, SESSION_PURPOSE, session))
+        doc = html.fromstring((await browser.get(f"/trainings/{tid}")).text)
+        token = csrf_token(keys, "s-portal")
+        assert doc.xpath("//form[contains(@class, 'citizen-form')]//input[@name='csrf_token']/@value") == [token]
+        before = (await ok(site.web.get(f"/api/info-hub/trainings/{tid}"))).json()["counts"]
+        body = f"name=頁検査次郎&email=page-{uuid.uuid4().hex[:8]}@example.jp"
+        refused = await browser.post(f"/trainings/{tid}", content=body, headers=FORM)
+        assert refused.status_code == 403
+        assert refused.headers["content-type"].startswith("text/html")
+        assert (await ok(site.web.get(f"/api/info-hub/trainings/{tid}"))).json()["counts"] == before
+        accepted = await browser.post(f"/trainings/{tid}", content=f"{body}&csrf_token={token}", headers=FORM)
+        assert accepted.status_code == 201, accepted.text

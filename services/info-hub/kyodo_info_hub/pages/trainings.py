@@ -31,6 +31,7 @@ from kyodo_info_hub.registrations_app import RateLimited
 from kyodo_info_hub.trainings_index import list_trainings
 from kyodo_info_hub.trainings_schemas import CitizenRegistrationIn
 from kyodo_shared.domain.refusals import Refusal
+from kyodo_shared.pages.csrf import CSRF_FIELD, check_csrf_if_session
 from kyodo_shared.pages.i18n import negotiate
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
@@ -141,7 +142,9 @@ def register_as_citizen(
     fields: dict[str, str] = Depends(form_fields),  # noqa: B008  # FastAPI's dependency style
 ) -> HTMLResponse:
     """A citizen registers with a name and e-mail, as with the API's `citizen-registrations` (the same checks and
-    rate limit); the secret link is shown once, on a page neither cached nor sent on as a referrer."""
+    rate limit); the secret link is shown once, on a page neither cached nor sent on as a referrer. Open to
+    visitors; a post made with a session carries its CSRF token."""
+    check_csrf_if_session(request, fields.get(CSRF_FIELD))
     tid = _training_id(training_id)
     name, email = fields.get("name", "").strip(), fields.get("email", "").strip()
     try:
@@ -215,7 +218,9 @@ def registration_with_token(
     request: Request,
     fields: dict[str, str] = Depends(form_fields),  # noqa: B008  # FastAPI's dependency style
 ) -> HTMLResponse:
-    """Reads (action `view`) or cancels (action `cancel`) with the token, as the API does."""
+    """Reads (action `view`) or cancels (action `cancel`) with the token, as the API does (a post made with a
+    session carries its CSRF token)."""
+    check_csrf_if_session(request, fields.get(CSRF_FIELD))
     token = fields.get("token", "").strip()
     app = application(request)
     try:
