@@ -1,0 +1,135 @@
+"""Fixtures of the browser tests: Debian's chromium driven by Playwright (one browser for these tests, a fresh context
+per test and language), and the platform as users get it, `kyodo up --demo`, on free ports.
+
+Package-scoped: the browser and the platform end after the last browser test, before the rest of the suite."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from browser.kyodo_up import KyodoUp
+from browser.page_checks import DESKTOP, SAVED
+from browser.site_pages import demo_ids
+
+CHROMIUM = "/usr/bin/chromium"
+INSTALL = "sudo apt-get install -y chromium"
+SCREENSHOTS_ENV = "KYODO_BROWSER_SCREENSHOTS"
+DEFAULT_SCREENSHOTS = Path(__file__).parent / "screenshots"
+LOCALES = {"ja": "ja-JP", "en": "en-US"}
+
+
+def screenshots_dir() -> Path:
+    """Where the screenshots go: $KYODO_BROWSER_SCREENSHOTS, else tests/browser/screenshots (git-ignored)."""
+    return Path(os.environ.get(SCREENSHOTS_ENV) or DEFAULT_SCREENSHOTS).resolve()
+
+
+def chromium_path() -> str | None:
+    if (given := os.environ.get("KYODO_CHROMIUM")) and Path(given).exists():
+        return given
+    return shutil.which("chromium") or (CHROMIUM if Path(CHROMIUM).exists() else None)
+
+
+@pytest.fixture(scope="package")
+def chromium_executable() -> str:
+    """Debian's chromium. Missing, the browser tests fail (never skip), naming the command that installs it."""
+    found = chromium_path()
+    if found is None:
+        pytest.fail(
+            f"chromium is not installed, so the browser tests cannot run. Install Debian's package: `{INSTALL}` "
+            "(`./dev.sh test` and `.ci/run` do it when run as root or with sudo). "
+            "Never `playwright install`: these tests drive the system chromium.",
+            pytrace=False,
+        )
+    return found
+
+
+@pytest.fixture(scope="package")
+def browser(chromium_executable: str) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium_executable,
+            args=["--no-sandbox", "--disable-background-networking"],
+            headless=True,
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture(scope="package")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KyodoUp]:
+    """`kyodo up --demo`, its demo seeded and shown by the portal."""
+    directory = tmp_path_factory.mktemp("kyodo-up")
+    platform = KyodoUp(data_dir=directory / "data", log_path=directory / "up.log")
+    started = time.monotonic()
+    platform.start()
+    try:
+        platform.wait_ready()
+        print(f"\nkyodo up --demo ready in {time.monotonic() - started:.1f} s at {platform.origin}")
+        yield platform
+    finally:
+        platform.stop()
+
+
+@pytest.fixture(scope="package")
+def month_later_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KyodoUp]:
+    """A second `kyodo up --demo` a month on (`kyodo clock advance 29d`): the survey closed, its statistics out."""
+    directory = tmp_path_factory.mktemp("kyodo-up-later")
+    platform = KyodoUp(data_dir=directory / "data", log_path=directory / "up.log")
+    platform.start()
+    try:
+        platform.wait_ready()
+        platform.advance_clock("29d")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            survey = platform.api("/surveys")["items"][0]
+            statistics = httpx.get(f"{platform.origin}/api/info-hub/surveys/{survey['id']}/statistics", timeout=5)
+            if statistics.status_code == 200:
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError(f"the survey's statistics were not published a month on:\n{platform.log_tail()}")
+        yield platform
+    finally:
+        platform.stop()
+
+
+@pytest.fixture(scope="package")
+def ids(site: KyodoUp) -> dict[str, str | None]:
+    return demo_ids(site)
+
+
+@pytest.fixture(scope="package")
+def month_later_ids(month_later_site: KyodoUp) -> dict[str, str | None]:
+    return demo_ids(month_later_site)
+
+
+@pytest.fixture
+def open_page(browser: Browser) -> Iterator[Callable[[str, str], Page]]:
+    """A page in a fresh context for a language's reader (`locale` ja-JP or en-US) at desktop size, on `origin`."""
+    contexts: list[BrowserContext] = []
+
+    def make(origin: str, lang: str) -> Page:
+        context = browser.new_context(base_url=origin, viewport=DESKTOP, locale=LOCALES[lang])
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if SAVED:
+        where = sorted({str(path.parent) for path in SAVED})
+        terminalreporter.write_line(f"browser screenshots: {len(SAVED)} PNG files in {', '.join(where)}")

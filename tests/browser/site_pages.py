@@ -1,0 +1,121 @@
+"""The pages the browser tests visit: one table (PAGES), the demo's ids that fill its paths, and the links the home
+page's navigation offers (a page reachable from the navigation but missing from the table fails the suite).
+
+A page that does not exist yet stays in the table: its test fails (404) until it exists."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from string import Formatter
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Page
+
+from browser.kyodo_up import KyodoUp
+
+LANGS = ("ja", "en")  # ja is the default; en is reached through each page's language switch
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str  # the test id and the screenshots' name
+    path: str  # may name a demo id: {group}, {call}, {results_call}, {report}, {survey}, {training}, {news}, {dataset}
+    status: int = 200
+    lands_on: str | None = None  # the path prefix a redirect must end on (the provider's login page)
+    optional: str | None = None  # when the demo has no such record: why the page is skipped
+    month_later: bool = False  # on the platform a month on (`kyodo clock advance`): survey statistics published
+
+
+PAGES: tuple[PageSpec, ...] = (
+    # The portal (info-hub): portal-a
+    PageSpec("home", "/"),
+    PageSpec("groups", "/groups"),
+    PageSpec("group", "/groups/{group}"),
+    PageSpec("trainings", "/trainings"),
+    PageSpec("training", "/trainings/{training}"),
+    PageSpec("news", "/news"),
+    PageSpec("news-item", "/news/{news}"),
+    PageSpec("open-data", "/open-data"),
+    PageSpec("open-data-dataset", "/open-data/{dataset}"),
+    # The portal: portal-b
+    PageSpec("calls", "/calls"),
+    PageSpec("call", "/calls/{call}"),
+    PageSpec("call-results", "/calls/{results_call}/results", optional="the demo publishes no call's results"),
+    PageSpec("screening-results", "/screening-results"),
+    PageSpec("evaluation-reports", "/evaluation-reports"),
+    PageSpec("evaluation-report", "/evaluation-reports/{report}", optional="the demo publishes no evaluation report"),
+    PageSpec("surveys", "/surveys"),
+    PageSpec("survey", "/surveys/{survey}"),
+    PageSpec("survey-statistics", "/surveys/{survey}", month_later=True),
+    PageSpec("transparency", "/transparency"),
+    # Every other service's index and transparency pages (the kit)
+    PageSpec("registry", "/registry/"),
+    PageSpec("registry-transparency", "/registry/transparency"),
+    PageSpec("proposals", "/proposals/"),
+    PageSpec("proposals-transparency", "/proposals/transparency"),
+    PageSpec("screening", "/screening/"),
+    PageSpec("screening-transparency", "/screening/transparency"),
+    PageSpec("evaluation", "/evaluation/"),
+    PageSpec("evaluation-transparency", "/evaluation/transparency"),
+    # The kit's error page, and the embedded OIDC provider's login page (reached as a user reaches it)
+    PageSpec("not-found", "/no-such-page", status=404),
+    PageSpec("login", "/auth/login?next=/", lands_on="/oidc/"),
+)
+
+
+def _first(items: list[dict[str, Any]], *keys: str) -> str | None:
+    for item in items:
+        for key in keys:
+            if item.get(key):
+                return str(item[key])
+    return None
+
+
+def demo_ids(site: KyodoUp) -> dict[str, str | None]:
+    """The demo's records each page path names, read from info-hub's public API (the pages' own source)."""
+    datasets = site.api("/open-data/datasets")["datasets"]
+    names = [d["name"] for d in datasets]
+    return {
+        "group": _first(site.api("/groups")["items"], "id"),
+        "call": _first(site.api("/calls")["items"], "id"),
+        "results_call": _first(site.api("/calls?status=results_published")["items"], "id"),
+        "report": _first(site.api("/evaluation-reports")["items"], "project_id", "id"),
+        "survey": _first(site.api("/surveys")["items"], "id"),
+        "training": _first(site.api("/trainings")["items"], "id"),
+        "news": _first(site.api("/news")["items"], "id"),
+        "dataset": "groups" if "groups" in names else (names[0] if names else None),
+    }
+
+
+def resolve(spec: PageSpec, ids: dict[str, str | None]) -> str | None:
+    """The page's path with the demo's ids, or None when the demo has no record it names."""
+    names = [name for _, name, _, _ in Formatter().parse(spec.path) if name]
+    unknown = [name for name in names if name not in ids]
+    assert not unknown, f"PAGES: {spec.key} names an unknown demo id {unknown}"
+    if any(ids[name] is None for name in names):
+        return None
+    return spec.path.format(**ids)
+
+
+def home_links(page: Page, origin: str) -> list[str]:
+    """The same-origin paths the page links to — its navigation, main content and footer (language switch aside)."""
+    hrefs: list[str] = page.eval_on_selector_all("a[href]:not([hreflang])", "links => links.map(a => a.href)")
+    paths = []
+    for href in hrefs:
+        parts = urlsplit(href)
+        if f"{parts.scheme}://{parts.netloc}" == origin and parts.path not in paths:
+            paths.append(parts.path)
+    return paths
+
+
+def _pattern(spec: PageSpec) -> re.Pattern[str]:
+    path = urlsplit(spec.path).path
+    pieces = re.split(r"\{[a-z_]+\}", path)
+    return re.compile("[^/]+".join(re.escape(piece) for piece in pieces) + r"\Z")
+
+
+def in_table(path: str) -> bool:
+    """Whether a page of the table has this path (any record in place of a demo id)."""
+    return any(_pattern(spec).match(path) for spec in PAGES)
