@@ -51,7 +51,7 @@ class Portal:
 
     async def page(self, path: str, status: int = 200, **params: Any) -> Any:
         """The page at `path`, parsed; its status must be `status`."""
-        response = await self.pages.get(path, params=params)
+        response = await (self.pages.get(path, params=params) if params else self.pages.get(path))
         assert response.status_code == status, (response.status_code, response.text[:2000])
         assert response.headers["content-type"].startswith("text/html")
         return lxml_html.document_fromstring(response.text)
