@@ -21,7 +21,10 @@ import pytest_asyncio
 from lxml import html
 
 from kyodo_contracts import registry as r
+from kyodo_info_hub.bus.ties import HANDLERS as TIE_HANDLERS
 from kyodo_info_hub.settings import CenterSettings
+from kyodo_shared.bus.cloudevents import Envelope
+from kyodo_shared.bus.dlq import tracked_in
 from kyodo_shared.web.devissuer import DevIssuer
 from kyodo_shared.web.gateway import mount_services
 
@@ -33,6 +36,28 @@ from support.info_hub_trainings import announced, plan
 from support.servers import delete_streams_sync
 
 REP = "rep-canary-sub"  # every fed group's representative: never on a page
+
+
+def feed_ties(p: Platform, *events: r.GroupTieDeclared | r.GroupTieWithdrawn) -> None:
+    """The registry's tie events applied as info-hub's consumer applies them (the handler and the tracking in one
+    transaction), as `support.info_hub_open_data.feed` does for the directory."""
+    kernel = p.apps["info-hub"].state.kernel
+    with kernel.db.transaction() as tx:
+        for event in events:
+            sequence = tracked_in(tx, "registry") + 1
+            envelope = Envelope(
+                id=str(uuid.uuid4()),
+                source="registry",
+                type=event.ce_type(),
+                time=datetime(2026, 6, 1, 1, 0, tzinfo=UTC),
+                subject="s",
+                sequence=sequence,
+                correlation_id="c",
+                causation_id="c",
+                data=event,
+            )
+            TIE_HANDLERS[type(event)](envelope, tx)
+            kernel.ledger.advance(tx, "registry", sequence)
 
 
 @dataclass
@@ -68,6 +93,17 @@ async def portal(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> Asy
             feed(p, "registry", midori, hikari, sakura)
             feed(p, "registry", r.GroupSuspended(group_id=hikari.group_id, reason="活動実績の報告がありません"))
             ids = {g.profile.name: str(g.group_id) for g in (midori, hikari, sakura)}
+            kept, ended = uuid.uuid4(), uuid.uuid4()
+            feed_ties(
+                p,
+                r.GroupTieDeclared(
+                    group_id=midori.group_id, tie_id=kept, kind=r.TieKind.COMMERCIAL, counterpart="みどり商店"
+                ),
+                r.GroupTieDeclared(
+                    group_id=midori.group_id, tie_id=ended, kind=r.TieKind.POLITICAL, counterpart="某政党"
+                ),
+                r.GroupTieWithdrawn(group_id=midori.group_id, tie_id=ended),
+            )
             deadline = datetime.now(UTC) + timedelta(days=3, hours=5)
             opened = call("子ども食堂の協働事業", title_en="Children's cafeteria partnership", deadline=deadline)
             decided = call("地域の居場所づくり協働事業")
@@ -212,7 +248,11 @@ async def test_a_group_page_shows_its_profile_bylaws_ties_and_its_part_in_publis
     assert f"/api/registry/groups/{gid}/bylaws" in found
     assert f"/api/registry/groups/{gid}" in found
     assert found[f"/calls/{portal.decided_call}"] == "地域の居場所づくり協働事業"
-    table = doc.xpath("//table[caption]")[0]
+    ties = doc.xpath("//table[caption[@id='ties-caption']]//tbody/tr")
+    cells = [[" ".join(cell.text_content().split()) for cell in row.xpath("./th | ./td")] for row in ties]
+    assert cells == [["みどり商店", "営利企業", "2026年6月1日"]]
+    assert "某政党" not in text(doc), "a withdrawn tie is no longer in force"
+    table = doc.xpath("//table[caption[@id='calls-caption']]")[0]
     assert table.xpath(".//th[@scope='col']")
     assert table.xpath(".//th[@scope='row']")
     row = table.xpath(".//tbody/tr")[0]

@@ -3,8 +3,9 @@
 The list reads `Portal.groups`, the query of the API's `GET /groups` (search text and field matched
 Japanese-normalized), with its filters in a GET form that works without JavaScript. A group's page shows only what
 the API publishes: its directory profile, its participation in calls (the published results naming it, as
-`/calls/{id}` does) and in collaboration projects (`Evaluations.projects`, as `/collaboration-projects` does), and
-links to the registry's public routes for its bylaws and its register of declared ties (the registry keeps them).
+`/calls/{id}` does) and in collaboration projects (`Evaluations.projects`, as `/collaboration-projects` does), its
+register of declared ties in force (関係の登録, `bus.ties`, as the registry publishes it), and a link to the registry's
+public route of its bylaws (the registry keeps the document) and of its whole public record.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from fastapi.responses import HTMLResponse
 
 from kyodo_info_hub.api import PortalReads
 from kyodo_info_hub.app import DirectoryEntry, Portal
+from kyodo_info_hub.bus.ties import ties_of
 from kyodo_info_hub.domain import DIRECTORY_STATUSES
 from kyodo_info_hub.evaluation import Evaluations, ProjectFilter
-from kyodo_info_hub.pages.home import day, listing, localized
+from kyodo_info_hub.pages.home import day, listing, localized, when
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
@@ -111,6 +113,7 @@ def group(group_id: str, request: Request, reads: PortalReads) -> HTMLResponse:
             }
             for p in projects
         ],
+        "ties": [{**vars(t), "declared_at": when(t.declared_at)} for t in ties_of(reads.db, entry.group_id)],
         "bylaws_url": f"{REGISTRY_API}/{entry.group_id}/bylaws",
         "ties_url": f"{REGISTRY_API}/{entry.group_id}",
     }
