@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from kyodo_info_hub.opendata_api import API_PATH, Catalogue, DatasetEntry, _base, dataset_dictionary, datasets_catalogue
+from kyodo_info_hub.opendata_api import API_PATH, Catalogue, DatasetEntry, dataset_dictionary, datasets_catalogue
 from kyodo_info_hub.pages.home import localized, when
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
@@ -23,7 +23,7 @@ DATASETS = f"{API_PATH}/open-data/datasets"
 
 def _local(request: Request, url: str) -> str:
     """An API URL the catalogue names on the public origin, as a path on this origin."""
-    base = _base(request)
+    base = f"{request.app.state.kernel.settings.center.public_url.rstrip('/')}{API_PATH}"
     return API_PATH + url[len(base) :] if url.startswith(base) else url
 
 
