@@ -123,9 +123,17 @@ async def test_a_closed_surveys_statistics_are_charts_each_followed_by_its_table
     assert crosstab.xpath("thead//th[@scope='col']")
     assert crosstab.xpath("tbody//th[@scope='row']")
 
+    # In English: the question's own English text, the categories' labels, the same cells as words.
+    english = await hub_pages.page(f"/surveys/{survey['id']}", lang="en")
+    svg = one(english, "//*[local-name()='svg'][*[local-name()='title' and @id='chart-field-title']]")
+    assert text(one(svg, "*[local-name()='title']")) == "Main field"
+    rows = rows_of(table_after(svg))
+    assert rows["Children"] == ["Suppressed", "Suppressed"]
+    assert "response rate of 100.0%" in text(english)
+
     # The list shows it among the closed surveys, with how many answered.
     async def listed_closed() -> Any:
-        found = await hub_pages.page("/surveys")
+        found = await hub_pages.page("/surveys", lang="ja")
         rows = found.xpath(f"//a[@href='/surveys/{survey['id']}']/ancestor::tr")
         return rows if rows and "7 / 7" in text(rows[0]) else None
 
