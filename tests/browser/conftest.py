@@ -32,8 +32,9 @@ def screenshots_dir() -> Path:
 
 
 def chromium_path() -> str | None:
-    if (given := os.environ.get("KYODO_CHROMIUM")) and Path(given).exists():
-        return given
+    """$KYODO_CHROMIUM when set (only that one), else `chromium` on PATH, else /usr/bin/chromium."""
+    if given := os.environ.get("KYODO_CHROMIUM"):
+        return given if Path(given).is_file() else None
     return shutil.which("chromium") or (CHROMIUM if Path(CHROMIUM).exists() else None)
 
 
@@ -42,8 +43,10 @@ def chromium_executable() -> str:
     """Debian's chromium. Missing, the browser tests fail (never skip), naming the command that installs it."""
     found = chromium_path()
     if found is None:
+        given = os.environ.get("KYODO_CHROMIUM")
         pytest.fail(
-            f"chromium is not installed, so the browser tests cannot run. Install Debian's package: `{INSTALL}` "
+            (f"KYODO_CHROMIUM={given} is not a file; unset it or " if given else "")
+            + f"chromium is not installed, so the browser tests cannot run. Install Debian's package: `{INSTALL}` "
             "(`./dev.sh test` and `.ci/run` do it when run as root or with sudo). "
             "Never `playwright install`: these tests drive the system chromium.",
             pytrace=False,
