@@ -142,6 +142,9 @@ async def test_a_news_item_shows_its_body_files_and_corrections_as_the_api_does(
     assert len(corrections) == 1
     assert "第2版" in corrections[0].text_content()
     assert "会場を訂正しました" in corrections[0].text_content()
+    (first,) = corrected.xpath("//details[contains(@class, 'earlier-version')]")
+    assert "第1版" in first.xpath("./summary")[0].text_content()
+    assert "夏祭りのボランティアを募集します。" in first.text_content(), "the first revision stays readable"
 
 
 async def test_a_withdrawn_item_shows_the_reason_in_place_of_its_body(site: Site) -> None:

@@ -51,6 +51,8 @@ def _revision(request: Request, r: Any) -> dict[str, Any]:
         "title": localized(request, r.title_ja, r.title_en),
         "note": localized(request, r.note_ja, r.note_en) if r.note_ja else None,
         "at": when(r.at),
+        "body": paragraphs(localized(request, r.body_ja, r.body_en).text),
+        "body_lang": localized(request, r.body_ja, r.body_en).lang,
     }
 
 
@@ -72,6 +74,8 @@ def news_item(news_id: str, request: Request) -> HTMLResponse:
         "updated_at": when(view.updated_at),
         "attachments": [{**a.model_dump(), "href": f"{API}/{a.url}"} for a in view.attachments],
         "corrections": [_revision(request, r) for r in view.revisions if r.revision > 1],
+        # Every revision before the current one, as the API lists them (a withdrawn item's texts are gone).
+        "earlier": [_revision(request, r) for r in view.revisions if r.revision < view.revision and r.body_ja],
         "withdrawal": (
             {
                 "reason": localized(request, withdrawal.get("reason_ja"), withdrawal.get("reason_en")),
