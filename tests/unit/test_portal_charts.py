@@ -18,14 +18,14 @@ def parsed(markup: str) -> Any:
 
 
 def test_bars_are_as_long_as_their_share_of_the_largest_published_count() -> None:
-    # The bar space is 330 units: 10 of 10 is 330, 4 of 10 is 132, 1 of 10 is 33, 0 is no length at all.
-    assert BAR_SPACE == 330
-    assert [bar_length(n, 10) for n in (10, 4, 1, 0)] == [330.0, 132.0, 33.0, 0.0]
-    # 1 of 3: 110; 2 of 3: 220; 1 of 7: 330 / 7 = 47.142… → 47.1.
-    assert [bar_length(1, 3), bar_length(2, 3), bar_length(1, 7)] == [110.0, 220.0, 47.1]
+    # The bar space is 360 units: 10 of 10 is 360, 4 of 10 is 144, 1 of 10 is 36, 0 is no length at all.
+    assert BAR_SPACE == 360
+    assert [bar_length(n, 10) for n in (10, 4, 1, 0)] == [360.0, 144.0, 36.0, 0.0]
+    # 1 of 3: 120; 2 of 3: 240; 1 of 7: 360 / 7 = 51.428… → 51.4.
+    assert [bar_length(1, 3), bar_length(2, 3), bar_length(1, 7)] == [120.0, 240.0, 51.4]
     svg = parsed(bar_chart("chart-q", "会員数", "説明", [Bar("A", 10, "10"), Bar("B", 4, "4"), Bar("C", 0, "0")]))
     rects = svg.findall(f"{SVG}rect")
-    assert [r.get("width") for r in rects] == ["330", "132", "0"]
+    assert [r.get("width") for r in rects] == ["360", "144", "0"]
     assert {r.get("x") for r in rects} == {str(BAR_X)}
     assert [r.get("class") for r in rects] == ["chart-bar"] * 3
 
@@ -52,16 +52,19 @@ def test_every_text_is_escaped() -> None:
     assert svg.find(f"{SVG}title").get("id") == 'c"><script>-title'
     texts = [t.text for t in svg.findall(f"{SVG}text")]
     assert nasty in texts
-    assert "<script>ale…" in texts  # a long label is shortened in the drawing (the table gives it whole)
+    assert '<script>alert("x")</script>…' in texts  # a long label shortened (the table gives it whole)
 
 
 def test_a_suppressed_count_is_words_without_a_bar_and_does_not_set_the_scale() -> None:
     bars = [Bar("福祉", 6, "6 (60.0%)"), Bar("子育て", None, "秘匿"), Bar("まちづくり", 3, "3 (30.0%)")]
     svg = parsed(bar_chart("chart-field", "分野", "説明", bars))
     rects = svg.findall(f"{SVG}rect")
-    # Two bars only; the scale is the largest published count (6): 330 and 165.
-    assert [r.get("width") for r in rects] == ["330", "165"]
+    # Two bars only; the scale is the largest published count (6): 360 and 180.
+    assert [r.get("width") for r in rects] == ["360", "180"]
     suppressed = [t for t in svg.findall(f"{SVG}text") if "chart-value--suppressed" in (t.get("class") or "")]
     assert [t.text for t in suppressed] == ["秘匿"]
-    # Its row sits between the others' (rows of 28 units from y = 8): the bars are in rows 0 and 2.
-    assert [float(r.get("y")) for r in rects] == [13.0, 69.0]
+    # Its row sits between the others' (rows of 46 units from y = 4, each bar 22 units into its row): the bars are
+    # in rows 0 and 2, at 4 + 22 = 26 and 4 + 2 × 46 + 22 = 118; the words sit where row 1's bar would be centred,
+    # 4 + 46 + 22 + 9 = 81.
+    assert [float(r.get("y")) for r in rects] == [26.0, 118.0]
+    assert [float(t.get("y")) for t in suppressed] == [81.0]

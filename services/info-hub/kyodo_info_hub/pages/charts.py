@@ -15,14 +15,17 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH = 660
-LABEL_WIDTH = 200  # the category's label, right-aligned at its end
-BAR_X = 210
-BAR_SPACE = 330  # the longest published bar
-ROW = 28
+# Each category is a row of two lines: its label, then its bar with the value beside it. Labels above the bars (not
+# beside them) leave the bars the whole width, so a narrow screen scales the drawing down less.
+WIDTH = 480
+BAR_X = 0
+BAR_SPACE = 360  # the longest published bar; its value fits in the 120 units beside it
+ROW = 46
+LABEL_Y = 16  # the label's baseline in its row
+BAR_Y = 22  # the bar's top in its row
 BAR_HEIGHT = 18
-TOP = 8
-LABEL_CHARS = 12  # longer labels are shortened in the drawing; the table gives them whole
+TOP = 4
+LABEL_CHARS = 28  # longer labels are shortened in the drawing; the table gives them whole
 
 
 @dataclass(frozen=True)
@@ -66,11 +69,11 @@ def bar_chart(chart_id: str, title: str, description: str, bars: Sequence[Bar]) 
     ]
     for n, bar in enumerate(bars):
         y = TOP + ROW * n
-        middle = _number(y + ROW / 2)
+        middle = _number(y + BAR_Y + BAR_HEIGHT / 2)
         parts.append(
-            Markup(
-                '<text class="chart-label" x="{}" y="{}" text-anchor="end" dominant-baseline="middle">{}</text>'
-            ).format(LABEL_WIDTH, middle, _short(bar.label))
+            Markup('<text class="chart-label" x="{}" y="{}">{}</text>').format(
+                BAR_X, _number(y + LABEL_Y), _short(bar.label)
+            )
         )
         if bar.count is None:
             parts.append(
@@ -81,7 +84,7 @@ def bar_chart(chart_id: str, title: str, description: str, bars: Sequence[Bar]) 
             )
             continue
         length = bar_length(bar.count, largest)
-        bar_y = _number(y + (ROW - BAR_HEIGHT) / 2)
+        bar_y = _number(y + BAR_Y)
         parts.append(
             Markup('<rect class="chart-bar" x="{}" y="{}" width="{}" height="{}"></rect>').format(
                 BAR_X, bar_y, _number(length), BAR_HEIGHT
