@@ -29,6 +29,16 @@ FOCUS_VISIBLE_JS = """el => {
   return outline || shadow;
 }"""
 
+# Tab starts again from the top of the page: blur alone keeps the point the last focus left (focusing the body moves
+# it to the start of the document).
+FROM_THE_TOP_JS = """() => {
+  document.activeElement?.blur();
+  document.body.tabIndex = -1;
+  document.body.focus();
+  document.body.removeAttribute('tabindex');
+  window.scrollTo(0, 0);
+}"""
+
 DESCRIBE_ACTIVE_JS = """() => {
   const el = document.activeElement;
   if (!el) return '(nothing)';
@@ -92,6 +102,21 @@ def axe_problems(page: Page) -> list[str]:
     return problems
 
 
+# Headings whose level jumps more than one below the previous heading's (h2 then h4).
+SKIPPED_HEADINGS_JS = """() => {
+  const skipped = [];
+  let previous = 0;
+  for (const h of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
+    const level = Number(h.tagName[1]);
+    const text = h.textContent.trim().slice(0, 60);
+    if (previous && level > previous + 1) skipped.push(`h${previous} → h${level} "${text}"`);
+    previous = level;
+  }
+  return skipped;
+}"""
+FOCUS_STOPS = 40  # the first Tab stops of a page, where a keyboard user starts
+
+
 def structure_problems(page: Page, lang: str) -> list[str]:
     problems = []
     html_lang = page.evaluate("() => document.documentElement.lang")
@@ -100,6 +125,10 @@ def structure_problems(page: Page, lang: str) -> list[str]:
     h1s = page.locator("h1").count()
     if h1s != 1:
         problems.append(f"{h1s} h1 elements (exactly one expected)")
+    mains = page.locator("main, [role=main]").count()
+    if mains != 1:
+        problems.append(f"{mains} main landmarks (exactly one expected)")
+    problems += [f"headings out of order: {jump}" for jump in page.evaluate(SKIPPED_HEADINGS_JS)]
     missing = page.evaluate(MISSING_ALTERNATIVES_JS)
     problems += [f"image without a text alternative: {html}" for html in missing]
     return problems
@@ -107,7 +136,7 @@ def structure_problems(page: Page, lang: str) -> list[str]:
 
 def skip_link_problems(page: Page) -> list[str]:
     """The first Tab reaches a visible skip link to main; Enter moves focus to main."""
-    page.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
+    page.evaluate(FROM_THE_TOP_JS)
     page.keyboard.press("Tab")
     first = page.evaluate(
         """() => {
@@ -137,6 +166,21 @@ def skip_link_problems(page: Page) -> list[str]:
     except Exception:
         problems.append(f"Enter on the skip link leaves focus on {page.evaluate(DESCRIBE_ACTIVE_JS)}, not in main")
     return problems
+
+
+def focus_problems(page: Page) -> list[str]:
+    """Every element the first Tab stops reach shows its focus (an outline or a box-shadow)."""
+    page.evaluate(FROM_THE_TOP_JS)
+    hidden: list[str] = []
+    for _ in range(FOCUS_STOPS):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => !document.activeElement || document.activeElement === document.body"):
+            break
+        if not page.evaluate(f"() => ({FOCUS_VISIBLE_JS})(document.activeElement)"):
+            here = page.evaluate(DESCRIBE_ACTIVE_JS)
+            if here not in hidden:
+                hidden.append(here)
+    return [f"focus not visible (no outline nor box-shadow) on {element}" for element in hidden]
 
 
 def reflow_problems(page: Page) -> list[str]:

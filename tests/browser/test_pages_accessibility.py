@@ -15,6 +15,7 @@ from browser.conftest import screenshots_dir
 from browser.kyodo_up import KyodoUp
 from browser.page_checks import (
     axe_problems,
+    focus_problems,
     reflow_problems,
     screenshots,
     skip_link_problems,
@@ -54,6 +55,7 @@ def visit(open_page: OpenPage, origin: str, path: str, spec: PageSpec, lang: str
 def page_problems(page: Page, lang: str, name: str) -> list[str]:
     problems = structure_problems(page, lang)
     problems += skip_link_problems(page)
+    problems += focus_problems(page)
     problems += axe_problems(page)
     screenshots(page, screenshots_dir(), name)
     problems += reflow_problems(page)
