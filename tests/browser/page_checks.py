@@ -9,13 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from playwright.sync_api import Page, ViewportSize
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-DESKTOP = {"width": 1280, "height": 900}
-MOBILE = {"width": 375, "height": 812}
-NARROWEST = {"width": 320, "height": 800}  # WCAG 1.4.10 reflow
-ZOOMED = {"width": 640, "height": 450}  # a 1280 × 900 window at 200% zoom, in CSS pixels
+DESKTOP = ViewportSize(width=1280, height=900)
+MOBILE = ViewportSize(width=375, height=812)
+NARROWEST = ViewportSize(width=320, height=800)  # WCAG 1.4.10 reflow
+ZOOMED = ViewportSize(width=640, height=450)  # a 1280 × 900 window at 200% zoom, in CSS pixels
 
 _axe = Axe()
 SAVED: list[Path] = []  # the screenshots this run saved (the terminal summary says where)
