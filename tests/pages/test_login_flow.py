@@ -28,6 +28,7 @@ from kyodo_shared.web.oidc_provider import oidc_provider_app
 from support.harness import Backend, Platform, platform, settings_for
 
 KEY = "a-session-key-for-tests-only-0123456789abcdef"
+CITY_PROVIDER = "https://id.city.example/realms/kyodo"
 
 
 @dataclass
@@ -67,8 +68,14 @@ async def site(
     request: pytest.FixtureRequest, tmp_path: Path, nats_url: str, bus_namespace: str
 ) -> AsyncIterator[Site]:
     asked = getattr(request, "param", "http://kyodo.test")
-    # "unconfigured": a platform whose login was never set up (no KYODO_LOGIN__*).
-    origin = "http://kyodo.test" if asked in ("unconfigured", "confidential") else asked
+    # "unconfigured": a platform whose login was never set up (no KYODO_LOGIN__*). "city-provider": https, and the
+    # discovery document on the provider's own host (as with the city's Keycloak); the test serves it there.
+    named = {
+        "unconfigured": "http://kyodo.test",
+        "confidential": "http://kyodo.test",
+        "city-provider": "https://kyodo.test",
+    }
+    origin = named.get(asked, asked)
     issuer = DevIssuer.load_or_create(tmp_path / "issuer")
     auth = issuer.settings().model_copy(update={"min_refresh_interval_seconds": 0.0})
     login = LoginSettings(
@@ -78,6 +85,8 @@ async def site(
     )
     if asked == "unconfigured":
         login = LoginSettings()
+    if asked == "city-provider":
+        login = login.model_copy(update={"discovery_url": f"{CITY_PROVIDER}/.well-known/openid-configuration"})
     if asked == "confidential":
         login = login.model_copy(update={"client_secret": SecretStr("the-client-secret")})
     settings = settings_for(

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from test_login_flow import Site, log_in, site, whoami  # noqa: F401  # `site` is the fixture
+from test_login_flow import CITY_PROVIDER, Site, log_in, site, whoami  # noqa: F401  # `site` is the fixture
 
 END_SESSION = "https://id.city.example/realms/kyodo/protocol/openid-connect/logout"
 
@@ -49,17 +49,15 @@ async def test_a_page_showing_a_logged_in_reader_is_not_stored_by_caches(site: S
     assert "no-store" in cache or "private" in cache, cache
 
 
-@pytest.mark.parametrize("site", ["https://kyodo.test"], indirect=True)
-async def test_logout_redirects_only_where_the_pages_csp_lets_a_form_go(site: Site) -> None:  # noqa: F811
-    """With the city's provider (Keycloak publishes `end_session_endpoint`), `POST /auth/logout` answers 303 to the
-    provider. The page holding the logout form says `form-action 'self'`, and Chromium applies form-action to the
-    redirects of a form submission: the navigation is blocked ("Sending form data to '/auth/logout' violates …
-    form-action 'self'"), the reader stays on the page, and the provider's SSO session is never ended — the next
-    person at the same browser who clicks "log in" is logged in as the previous one without a password."""
+def _with_end_session(site: Site, discovery_at: str) -> None:  # noqa: F811
+    """The provider's discovery document, served at `discovery_at` (from the embedded provider's) with an
+    `end_session_endpoint` at the city's provider, as Keycloak publishes it."""
     pages = site.platform.apps["registry"].state.pages
     through = pages.state.oidc_transport
 
     async def with_end_session(request: httpx.Request) -> httpx.Response:
+        if str(request.url) == discovery_at:
+            request = httpx.Request("GET", f"{site.origin}/oidc/.well-known/openid-configuration")
         answer = await through.handle_async_request(request)
         if request.url.path.endswith("/.well-known/openid-configuration"):
             await answer.aread()
@@ -67,6 +65,16 @@ async def test_logout_redirects_only_where_the_pages_csp_lets_a_form_go(site: Si
         return answer
 
     pages.state.oidc_transport = httpx.MockTransport(with_end_session)
+
+
+@pytest.mark.parametrize("site", ["city-provider"], indirect=True)
+async def test_logout_redirects_only_where_the_pages_csp_lets_a_form_go(site: Site) -> None:  # noqa: F811
+    """With the city's provider (Keycloak publishes `end_session_endpoint`), `POST /auth/logout` answers 303 to the
+    provider. The page holding the logout form says `form-action 'self'`, and Chromium applies form-action to the
+    redirects of a form submission: the navigation is blocked ("Sending form data to '/auth/logout' violates …
+    form-action 'self'"), the reader stays on the page, and the provider's SSO session is never ended — the next
+    person at the same browser who clicks "log in" is logged in as the previous one without a password."""
+    _with_end_session(site, f"{CITY_PROVIDER}/.well-known/openid-configuration")
     await log_in(site, "demo-coordinator")
     page = await site.client.get("/registry/")
     assert 'action="/auth/logout"' in page.text
@@ -79,3 +87,20 @@ async def test_logout_redirects_only_where_the_pages_csp_lets_a_form_go(site: Si
     assert f"{target.scheme}://{target.netloc}" == "https://id.city.example"
     allowed = _directive(page.headers["content-security-policy"], "form-action")
     assert "https://id.city.example" in allowed or "https:" in allowed or "*" in allowed, allowed
+
+
+@pytest.mark.parametrize("site", ["https://kyodo.test"], indirect=True)
+async def test_logout_does_not_redirect_to_an_end_session_endpoint_the_csp_does_not_allow(site: Site) -> None:  # noqa: F811
+    """The CSP allows the provider's origin as configured (the discovery URL's, the issuer's): an end-session
+    endpoint elsewhere would be a blocked redirect, so logout returns home instead — Kyodo's session ended, and
+    the reader sees it."""
+    _with_end_session(site, f"{site.origin}/oidc/.well-known/openid-configuration")
+    await log_in(site, "demo-coordinator")
+    page = await site.client.get("/registry/")
+    assert "https://id.city.example" not in _directive(page.headers["content-security-policy"], "form-action")
+    _, csrf = await whoami(site)
+
+    out = await site.client.post("/auth/logout", data={"csrf_token": csrf})
+
+    assert (out.status_code, out.headers["location"]) == (303, "/")
+    assert await whoami(site) == ("nobody|", "")

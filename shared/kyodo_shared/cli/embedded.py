@@ -24,6 +24,7 @@ from pathlib import Path
 import structlog
 import uvicorn
 from pydantic import SecretStr
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp
 
 from kyodo_shared.cli.bus_target import hold_up_lock, remove_up_state, write_up_state
@@ -116,6 +117,10 @@ def embedded_settings(
     return embedded_layout(settings, service, data_dir, nats_url)
 
 
+# The host names `kyodo up` answers to (its port aside): it listens on 127.0.0.1 only.
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
+
+
 def embedded_login(data_dir: Path, port: int) -> LoginSettings:
     """Login in `kyodo up`: the embedded provider at `/oidc` of this very server, a public client with PKCE, and a
     session key made once and kept in the data directory (owner-only), so sessions outlive a restart."""
@@ -126,6 +131,14 @@ def embedded_login(data_dir: Path, port: int) -> LoginSettings:
         discovery_url=f"{origin}/oidc/.well-known/openid-configuration",
         session_key=SecretStr(session_key(data_dir)),
     )
+
+
+def local_only(app: ASGIApp) -> ASGIApp:
+    """`app` answering only requests addressed to this machine by name (`Host: 127.0.0.1[:port]` or
+    `localhost[:port]`), others 400: a web page whose own host name an attacker re-points at 127.0.0.1 (DNS
+    rebinding) cannot use `kyodo up` — its demo users log in without a password. `kyodo serve` has no such check
+    (it serves behind the city's Ingress, under its public host name)."""
+    return TrustedHostMiddleware(app, allowed_hosts=list(LOCAL_HOSTS))
 
 
 def session_key(data_dir: Path) -> str:
@@ -189,7 +202,7 @@ def _run_locked(data_dir: Path, port: int, nats_port: int, demo: bool) -> None:
                 settings = embedded_settings(name, data_dir, nats_url, issuer, login)
                 apps[name] = spec.create_app(settings, JwksVerifier(settings.auth))
             gateway = mount_services(apps, also={"/oidc": oidc_provider(issuer, login)})
-            config = uvicorn.Config(gateway, host="127.0.0.1", port=port, log_config=None, access_log=False)
+            config = uvicorn.Config(local_only(gateway), host="127.0.0.1", port=port, log_config=None, access_log=False)
             asyncio.run(_serve(uvicorn.Server(config), issuer, data_dir, demo, list(apps)))
     finally:
         remove_up_state(data_dir)

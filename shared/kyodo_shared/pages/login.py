@@ -22,9 +22,9 @@ import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from kyodo_shared.pages.csrf import CSRF_FIELD, check_csrf
+from kyodo_shared.pages.csrf import CSRF_FIELD, check_csrf, check_same_site
 from kyodo_shared.pages.i18n import negotiate
-from kyodo_shared.pages.render import render
+from kyodo_shared.pages.render import provider_origins, render, web_origin
 from kyodo_shared.pages.session import (
     LOGIN_COOKIE,
     LOGIN_PURPOSE,
@@ -186,6 +186,8 @@ def login_router(settings: KernelSettings, *, transport: httpx.AsyncBaseTranspor
     router = APIRouter(prefix="/auth", include_in_schema=False)
     login = settings.login
     provider = _Provider(settings, transport)
+    # Where the pages' CSP lets a form go (render.security_headers): the only places logout may redirect to.
+    form_targets = {*provider_origins(settings), web_origin(login.public_url or "")} - {None}
 
     @router.get("/login")
     async def start(request: Request, next: str | None = None) -> Response:
@@ -274,12 +276,13 @@ def login_router(settings: KernelSettings, *, transport: httpx.AsyncBaseTranspor
 
     @router.post("/logout")
     async def logout(request: Request) -> Response:
-        if read_session(request) is not None:
-            form = dict(parse_qsl((await request.body()).decode("utf-8", errors="replace")))
-            try:
+        try:
+            check_same_site(request)
+            if read_session(request) is not None:
+                form = dict(parse_qsl((await request.body()).decode("utf-8", errors="replace")))
                 check_csrf(request, form.get(CSRF_FIELD))
-            except AuthError:
-                return failure_page(request, "csrf_failed")
+        except AuthError:
+            return failure_page(request, "csrf_failed")
         response = RedirectResponse(await _after_logout(request), status_code=303, headers=_NO_STORE)
         clear_cookie(response, login, SESSION_COOKIE)
         return response
@@ -292,6 +295,11 @@ def login_router(settings: KernelSettings, *, transport: httpx.AsyncBaseTranspor
             return "/"
         endpoint = metadata.get("end_session_endpoint")
         if not isinstance(endpoint, str) or login.public_url is None:
+            return "/"
+        if web_origin(endpoint) not in form_targets:
+            # The pages' CSP (`form-action`) lets the logout form go only there: a redirect elsewhere is blocked by
+            # the browser, and the reader would stay on the page, logged out of Kyodo without being told.
+            log.warning("end_session_endpoint_not_allowed", origin=web_origin(endpoint))
             return "/"
         query = urlencode({"client_id": login.client_id, "post_logout_redirect_uri": f"{login.public_url}/"})
         return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"

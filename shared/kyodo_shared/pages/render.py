@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import gettext as gettext_module
 import hashlib
+import re
 from collections.abc import Mapping
 from contextvars import ContextVar
 from importlib import resources
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -29,21 +30,72 @@ from kyodo_shared.pages.i18n import (
     negotiate,
     translations,
 )
-from kyodo_shared.pages.session import csrf_token_for, viewer_of
+from kyodo_shared.pages.session import csrf_token_for, read_session, viewer_of
+from kyodo_shared.settings import KernelSettings
 
 _catalog: ContextVar[gettext_module.NullTranslations] = ContextVar("page_catalog")
 
 # What a page may load: only this origin. Inline scripts and styles are refused (charts use attributes, not style=).
+# A form may be sent only here — and, with login configured, to the identity provider (`security_headers`).
+_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
 SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
-        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-    ),
+    "Content-Security-Policy": _CSP,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+# A page showing a logged-in reader (who they are, the session's CSRF token, personal data): kept by no cache.
+NOT_STORED = "private, no-store"
+_SOURCE_HOST = re.compile(r"^[a-z0-9.\-]+$|^\[[0-9a-f:.]+\]$")
 LANG_COOKIE_SECONDS = 365 * 24 * 3600
+
+
+def provider_origins(settings: KernelSettings) -> tuple[str, ...]:
+    """Where the identity provider receives browsers, as CSP sources: the origins of the discovery URL and of the
+    issuer (the same host unless discovery is fetched from an internal address while the issuer is the public one),
+    when they are http(s). None when login is not configured."""
+    login = settings.login
+    if login.missing(settings.auth.issuer):
+        return ()
+    origins: list[str] = []
+    for url in (login.discovery(settings.auth.issuer), settings.auth.issuer):
+        origin = web_origin(url or "")
+        if origin is not None and origin not in origins:
+            origins.append(origin)
+    return tuple(origins)
+
+
+def web_origin(url: str) -> str | None:
+    """`scheme://host[:port]` of an http(s) URL (no user info, lower case, default port dropped), else None."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    host = f"[{host}]" if ":" in host else host
+    if not _SOURCE_HOST.match(host):  # nothing that could end or extend a CSP directive
+        return None
+    scheme = parts.scheme.lower()
+    default = 443 if scheme == "https" else 80
+    return f"{scheme}://{host}" + ("" if port in (None, default) else f":{port}")
+
+
+def security_headers(settings: KernelSettings) -> dict[str, str]:
+    """The pages' headers for this configuration, computed once per pages app (`app.state.security_headers`).
+
+    `form-action` also names the identity provider: `POST /auth/logout` answers 303 to its end-session endpoint,
+    and browsers apply `form-action` to every redirect of a form submission — with `'self'` alone the logout is
+    blocked and the provider's session (single sign-on) survives it."""
+    origins = provider_origins(settings)
+    if not origins:
+        return dict(SECURITY_HEADERS)
+    return {**SECURITY_HEADERS, "Content-Security-Policy": f"{_CSP} {' '.join(origins)}"}
 
 
 def build_environment(package: str | None) -> Environment:
@@ -83,10 +135,14 @@ def render(
         html = page.render({**page_globals(request, lang), **(context or {})})
     finally:
         _catalog.reset(token)
-    response = HTMLResponse(html, status_code=status, headers={**SECURITY_HEADERS, **(headers or {})})
+    secure = getattr(request.app.state, "security_headers", SECURITY_HEADERS)
+    response = HTMLResponse(html, status_code=status, headers={**secure, **(headers or {})})
     response.headers["Content-Language"] = lang
     response.headers["Vary"] = "Cookie"
-    response.headers.setdefault("Cache-Control", "no-cache")
+    if viewer_of(request) is not None or read_session(request) is not None:
+        response.headers["Cache-Control"] = NOT_STORED
+    else:
+        response.headers.setdefault("Cache-Control", "no-cache")
     chosen = chosen_now(request)
     if chosen is not None:
         response.set_cookie(LANG_COOKIE, chosen, max_age=LANG_COOKIE_SECONDS, path="/", samesite="lax", httponly=True)
@@ -110,10 +166,12 @@ def page_globals(request: Request, lang: str) -> dict[str, Any]:
 
 
 def lang_url(request: Request, code: str) -> str:
-    """This page in language `code`: the same path and query, with `lang` replaced."""
+    """This page in language `code`: the same query with `lang` replaced, as a query-only reference (`?…`), which
+    keeps the current path. Never the path itself: a request for `//evil.example/x` would make it a link to
+    another host."""
     query = [(k, v) for k, v in request.query_params.multi_items() if k != LANG_QUERY]
     query.append((LANG_QUERY, code))
-    return f"{request.url.path}?{urlencode(query)}"
+    return f"?{urlencode(query)}"
 
 
 def static_url(name: str, package: str | None = None) -> str:

@@ -14,14 +14,19 @@ from importlib import resources
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders, QueryParams
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kyodo_shared.pages.errors import install_page_errors
 from kyodo_shared.pages.login import login_router
-from kyodo_shared.pages.render import build_environment
+from kyodo_shared.pages.render import build_environment, security_headers
 from kyodo_shared.runtime import Kernel
 from kyodo_shared.settings import KernelSettings
 from kyodo_shared.web.auth import JwksVerifier
 from kyodo_shared.web.messages import MessageTable
+
+# `/static/<name>?v=<content hash>` (render.static_url): the URL changes with the content, so it may be kept a year.
+VERSIONED_ASSET_CACHE = "public, max-age=31536000, immutable"
 
 # The portal's sections, on every page of every service (path, English msgid translated by the catalogs).
 PORTAL_NAV: tuple[tuple[str, str], ...] = (
@@ -75,6 +80,8 @@ def build_pages_app(
     # Page form handlers word a Refusal with the API's own message table (pages/forms.py).
     app.state.messages = messages
     app.state.templates = build_environment(site.package)
+    # The pages' CSP depends only on the configuration (the identity provider's origin): computed once, here.
+    app.state.security_headers = security_headers(settings)
     for router in site.routers:
         app.include_router(router)
     app.include_router(kit_router(site))
@@ -83,6 +90,30 @@ def build_pages_app(
     packages: list[str | tuple[str, str]] = [("kyodo_shared.pages", "static")]
     if site.package and resources.files(site.package).joinpath("static").is_dir():
         packages.append((site.package, "static"))
-    app.mount("/static", StaticFiles(packages=packages), name="static")
+    app.mount("/static", AssetHeaders(StaticFiles(packages=packages)), name="static")
     install_page_errors(app, messages)
     return app
+
+
+class AssetHeaders:
+    """Every `/static/` answer (304s and 404s too) with `X-Content-Type-Options: nosniff`; a versioned URL
+    (`?v=…`) is cached for a year, any other revalidated (ETag) on each use."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        versioned = bool(QueryParams(scope.get("query_string", b"").decode("latin-1")).get("v"))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["X-Content-Type-Options"] = "nosniff"
+                if message["status"] in (200, 304):
+                    headers["Cache-Control"] = VERSIONED_ASSET_CACHE if versioned else "no-cache"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -29,13 +29,40 @@ class PageDispatch:
         return self.by_prefix.get(first, self.portal)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        app = self.choose(str(scope.get("path", "/")))
+        path = str(scope.get("path", "/"))
+        if misleading(path):
+            from fastapi.responses import HTMLResponse
+
+            # A fixed page: the path asked for is not echoed, and no page is built from it.
+            await HTMLResponse(_NOT_FOUND_PAGE, status_code=404, headers=_NOT_FOUND_HEADERS)(scope, receive, send)
+            return
+        app = self.choose(path)
         if app is None:
             from fastapi.responses import PlainTextResponse
 
             await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
             return
         await app(scope, receive, send)
+
+
+_NOT_FOUND_PAGE = (
+    '<!doctype html><html lang="ja"><meta charset="utf-8"><title>ページが見つかりません (Not Found)</title>'
+    '<h1>ページが見つかりません</h1><p lang="en">Not Found</p><p><a href="/">協働 Kyodo</a></p></html>'
+)
+_NOT_FOUND_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-cache",
+}
+
+
+def misleading(path: str) -> bool:
+    """A page path a browser would read as another host if a link were built from it: `//host/…` (also from
+    `/%2F%2Fhost`, decoded before routing) or one with a backslash (`/\\host` is `//host` to browsers). No page
+    has such a path."""
+    return path.startswith("//") or "\\" in path
 
 
 def mount_services(
