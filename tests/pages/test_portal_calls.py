@@ -75,15 +75,19 @@ async def test_the_call_page_shows_criteria_rules_and_the_deadline_with_time_lef
     assert headings_in_order(page)
     assert text(one(page, "//h1")) == "子育てひろば協働事業"
     criteria = table(page, "重みおよび配点")
-    assert criteria[1:] == [["効果", "impact", "2", "5"], ["実現性", "feasibility", "1", "5"]]
+    # Named for people: no developer key column, the maximum points beside the weight.
+    assert criteria[0] == ["評価基準", "重み", "配点"]
+    assert criteria[1:] == [["効果", "2", "5"], ["実現性", "1", "5"]]
+    ties = text(one(page, "//dt[. = '同点の場合']/following-sibling::dd[1]"))
+    assert "効果" in ties  # the priority order by the criteria's names
+    assert "impact" not in text(one(page, "//main"))
     assert "2026年7月31日 17:00" in text(page)
     assert "あと3日と4時間" in text(one(page, "//time[contains(@class, 'countdown')]"))
     passing = one(page, "//dd/data")
     assert (passing.get("value"), text(passing)) == ("121/4", "30.25")
-    assert (
-        one(page, "//a[contains(@href, '/api/registry/committees/')]")
-        .get("href")
-        .endswith(str(published.rules.committee_id))
+    # The board's roster is the registry's page, not its JSON.
+    assert one(page, "//a[contains(@href, '/committees/')]").get("href") == (
+        f"/registry/committees/{published.rules.committee_id}"
     )
 
     english = await hub.page(f"/calls/{published.call_id}", lang="en")

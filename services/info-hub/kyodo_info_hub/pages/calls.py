@@ -19,7 +19,7 @@ from kyodo_info_hub.api import portal
 from kyodo_info_hub.app import PortalCall
 from kyodo_info_hub.domain import CALL_STATUSES
 from kyodo_info_hub.evaluation import Evaluations
-from kyodo_info_hub.opendata_results import _names as directory_names
+from kyodo_info_hub.opendata_results import group_names
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
@@ -69,7 +69,9 @@ def _call(request: Request, call_id: str) -> PortalCall:
 @router.get("/calls/{call_id}")
 def call(call_id: str, request: Request) -> HTMLResponse:
     found = _call(request, call_id)
-    return render(request, "portal/call.html", {"item": _item(found), "rules": found.rules})
+    # People read the criteria by name: the priority order of ties names them, not their keys.
+    by_key = {c["key"]: c for c in found.rules.get("criteria", [])}
+    return render(request, "portal/call.html", {"item": _item(found), "rules": found.rules, "criteria_by_key": by_key})
 
 
 def _group_name(names: dict[str, str], group_id: Any) -> str | None:
@@ -87,7 +89,7 @@ def call_results(call_id: str, request: Request) -> HTMLResponse:
     reads = portal(request)
     proposals = sorted(results.get("proposals", []), key=lambda p: (p["rank"], str(p["proposal_id"])))
     set_aside = sorted(results.get("set_aside", []), key=lambda s: str(s["proposal_id"]))
-    names = directory_names(reads.db, sorted({str(p["group_id"]) for p in [*proposals, *set_aside]}))
+    names = group_names(reads.db, (str(p["group_id"]) for p in [*proposals, *set_aside]))
     adopted = Evaluations(reads.db).projects_of_calls([found.call_id]).get(found.call_id, [])
     projects = {p.proposal_id: p for p in adopted}
     ranked = [

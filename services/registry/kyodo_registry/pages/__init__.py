@@ -1,0 +1,15 @@
+"""The registry's pages for people (served under `/registry/` by the gateway): the public roster of a committee.
+
+Each page reads the registry's own store through the same application queries as its public API routes, so a page
+and the JSON beside it never disagree; none calls another service.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def routers() -> list[APIRouter]:
+    from kyodo_registry.pages import committees
+
+    return [committees.router]

@@ -1,0 +1,65 @@
+"""A committee's public roster (委員名簿): `/registry/committees/{committee_id}`.
+
+What the public JSON `/api/registry/committees/{id}` answers, for people: the committee's kind and name, and on a
+day (today unless `?on=`) its members as published — names (or that a name was erased), chair and vice-chair, terms.
+It is built by the very function the API route answers with (`org.api_committees.roster`), so it shows nothing the
+JSON does not; member ids (the identity provider's subject) stay in the JSON, for programs.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Query, Request
+from fastapi.responses import HTMLResponse
+
+from kyodo_registry.org.api_committees import roster
+from kyodo_registry.org.http import org_app
+from kyodo_shared.domain.refusals import Refusal
+from kyodo_shared.pages.i18n import gettext, negotiate
+from kyodo_shared.pages.render import render
+from kyodo_shared.pages.routing import page_router
+
+router = page_router(prefix="/registry")
+
+
+def _committee_id(text: str) -> UUID:
+    """A malformed id names no committee: for a reader, the same 404 as an unknown one."""
+    try:
+        return UUID(text)
+    except ValueError:
+        raise Refusal("not_found", what="committee") from None
+
+
+@router.get("/committees/{committee_id}")
+def committee(
+    committee_id: str,
+    request: Request,
+    on: Annotated[date | None, Query(description="A calendar date (Asia/Tokyo); today if omitted.")] = None,
+) -> HTMLResponse:
+    app = org_app(request)
+    found = app.get_committee(_committee_id(committee_id))  # Refusal("not_found") → the kit's 404 page
+    shown = roster(app, found, on or app.today())
+    english_name = negotiate(request) == "en" and bool(shown.name_en)
+    name = shown.name_en if english_name and shown.name_en else shown.name_ja
+    breadcrumbs = [
+        ("/", gettext(request, "Home")),
+        ("/registry/", gettext(request, "Group registry")),
+        (request.url.path, name),
+    ]
+    return render(
+        request,
+        "registry/committee.html",
+        {
+            "roster": shown,
+            "chair": next((m for m in shown.members if m.role == "chair"), None),
+            "vice_chair": next((m for m in shown.members if m.role == "vice_chair"), None),
+            "name": name,
+            "name_lang": "en" if english_name else "ja",
+            "dated": on is not None,
+            "json_url": f"/api/registry/committees/{shown.id}" + (f"?on={shown.on.isoformat()}" if on else ""),
+            "breadcrumbs": breadcrumbs,
+        },
+    )
