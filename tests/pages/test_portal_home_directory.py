@@ -246,7 +246,8 @@ async def test_a_group_page_shows_its_profile_bylaws_ties_and_its_part_in_publis
     assert doc.xpath("//h1/text()") == ["みどりの会"]
     found = links(doc)
     assert f"/api/registry/groups/{gid}/bylaws" in found
-    assert f"/api/registry/groups/{gid}" in found
+    # The ties are a table on the page: no link offers people the registry's JSON record.
+    assert f"/api/registry/groups/{gid}" not in found
     assert found[f"/calls/{portal.decided_call}"] == "地域の居場所づくり協働事業"
     ties = doc.xpath("//table[caption[@id='ties-caption']]//tbody/tr")
     cells = [[" ".join(cell.text_content().split()) for cell in row.xpath("./th | ./td")] for row in ties]

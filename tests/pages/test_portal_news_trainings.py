@@ -280,6 +280,31 @@ async def test_a_bad_email_on_the_training_page_is_shown_beside_its_field_and_re
     assert after == before
 
 
+async def test_a_refused_registration_echoing_what_was_typed_is_neither_cached_nor_sent_on_as_a_referrer(
+    site: Site,
+) -> None:
+    """The 422 (a bad e-mail) and 429 (too many registrations from one address) pages show the name and e-mail the
+    citizen typed: the same headers as the page showing their link."""
+    private = ("no-store", "no-referrer")
+    tid = site.training["id"]
+    # An address of its own, so this test's registrations fill no other test's rate-limit bucket.
+    own = httpx.ASGITransport(app=site.transport.app, client=("203.0.113.77", 40000))
+    async with httpx.AsyncClient(transport=own, base_url="http://portal.test") as browser:
+        bad = await browser.post(f"/trainings/{tid}", content="name=頁秘匿&email=not-an-address", headers=FORM)
+        assert bad.status_code == 422
+        assert (bad.headers["cache-control"], bad.headers["referrer-policy"]) == private
+        for n in range(20):
+            answer = await browser.post(
+                f"/trainings/{tid}", content=f"name=頁連続{n}&email=rate{n}@example.jp", headers=FORM
+            )
+            if answer.status_code != 201:
+                break
+        assert answer.status_code == 429, answer.text
+        assert (answer.headers["cache-control"], answer.headers["referrer-policy"]) == private
+        assert answer.headers["retry-after"]
+        assert "rate" in html.fromstring(answer.text).xpath("//input[@name='email']/@value")[0]
+
+
 async def test_a_post_made_with_a_session_needs_its_csrf_token(site: Site) -> None:
     keys = session_keys(LOGIN)
     assert keys is not None

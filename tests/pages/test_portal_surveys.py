@@ -1,8 +1,8 @@
-"""The portal's survey pages (real store, real NATS): the list (open surveys with their window, closed ones with
-their statistics), and a closed survey's statistics — per question an SVG bar chart named by its title and described,
-followed by its data table; suppressed cells (秘匿) as words with the rule explained, never a number or a bar, checked
-against the published statistics JSON and the answers the groups really gave; the response rate; the cross-tab as a
-table with headers; the mean where published."""
+"""The portal's survey pages (real store, real NATS): the list (open surveys with their window, closed ones with their
+statistics), and a closed survey's statistics — per question a bar chart (HTML words, SVG bars) named by its title
+and described, followed by its data table; suppressed cells (秘匿) as words with the rule explained, never a number or
+a bar, checked against the published statistics JSON and the answers the groups really gave; the response rate; the
+cross-tab as a table with headers; the mean where published."""
 
 from __future__ import annotations
 
@@ -81,12 +81,15 @@ async def test_a_closed_surveys_statistics_are_charts_each_followed_by_its_table
 
     field = next(q for q in stats["questions"] if q["key"] == "field")
     labels = {"welfare": "福祉", "kids": "子育て", "town": "まちづくり"}
-    svg = one(page, "//*[local-name()='svg'][*[local-name()='title' and @id='chart-field-title']]")
-    assert svg.get("role") == "img"
-    assert svg.get("aria-labelledby") == "chart-field-title chart-field-desc"
-    assert text(one(svg, ".//*[local-name()='title']")) == "主な活動分野"
-    assert text(one(svg, ".//*[local-name()='desc']"))
-    table = table_after(svg)
+    # The chart: an image named and described (its words are HTML, so they wrap and resize; only the bars are SVG).
+    chart = one(page, "//div[@role='img'][*[@id='chart-field-title']]")
+    assert chart.get("aria-labelledby") == "chart-field-title chart-field-desc"
+    assert text(one(chart, ".//*[@id='chart-field-title']")) == "主な活動分野"
+    assert text(one(chart, ".//*[@id='chart-field-desc']"))
+    assert [text(s) for s in chart.xpath(".//span[@class='chart-label']")] == [
+        labels[c["category"]] for c in field["distribution"]
+    ]
+    table = table_after(chart)
     assert "主な活動分野" in text(one(table, "caption"))
     assert [text(th) for th in table.xpath("thead//th")] == ["回答", "団体数", "割合"]
     assert all(th.get("scope") == "row" for th in table.xpath("tbody//th"))
@@ -103,8 +106,8 @@ async def test_a_closed_surveys_statistics_are_charts_each_followed_by_its_table
         else:
             assert row == [str(cell["count"]), f"{cell['percent']}%"]
     # A bar per published cell only; the suppressed rows are words in the drawing.
-    assert len(svg.xpath(".//*[local-name()='rect']")) == len(field["distribution"]) - len(suppressed)
-    words = svg.xpath(".//*[local-name()='text' and contains(@class, 'chart-value--suppressed')]")
+    assert len(chart.xpath(".//*[local-name()='rect']")) == len(field["distribution"]) - len(suppressed)
+    words = chart.xpath(".//span[contains(@class, 'chart-value--suppressed')]")
     assert [text(w) for w in words] == ["秘匿"] * len(suppressed)
     # The rule is explained, and every suppressed cell links to it.
     note = one(page, "//h2[@id='suppression-note']")
@@ -112,9 +115,7 @@ async def test_a_closed_surveys_statistics_are_charts_each_followed_by_its_table
     assert {a.get("href") for a in table.xpath(".//a")} == {"#suppression-note"}
 
     # The multiple choice: 'people' chosen by all but one group is suppressed, its complement too.
-    needs = rows_of(
-        table_after(one(page, "//*[local-name()='svg'][*[local-name()='title' and @id='chart-needs-title']]"))
-    )
+    needs = rows_of(table_after(one(page, "//div[@role='img'][*[@id='chart-needs-title']]")))
     assert needs["担い手"] == ["秘匿", "秘匿"]
     assert needs["活動場所"] == ["7", "100.0%"]
     # Free text is never published; the cross-tab is a table with row and column headers.
@@ -125,9 +126,9 @@ async def test_a_closed_surveys_statistics_are_charts_each_followed_by_its_table
 
     # In English: the question's own English text, the categories' labels, the same cells as words.
     english = await hub_pages.page(f"/surveys/{survey['id']}", lang="en")
-    svg = one(english, "//*[local-name()='svg'][*[local-name()='title' and @id='chart-field-title']]")
-    assert text(one(svg, "*[local-name()='title']")) == "Main field"
-    rows = rows_of(table_after(svg))
+    chart = one(english, "//div[@role='img'][*[@id='chart-field-title']]")
+    assert text(one(chart, "*[@id='chart-field-title']")) == "Main field"
+    rows = rows_of(table_after(chart))
     assert rows["Children"] == ["Suppressed", "Suppressed"]
     assert "response rate of 100.0%" in text(english)
 

@@ -1,8 +1,12 @@
-"""Server-side SVG charts for the portal's statistics: horizontal bar charts built in Python, every text escaped.
+"""The portal's statistics charts: horizontal bar charts built in Python, every text escaped.
 
-A chart is an image with a text alternative (`role="img"`, `<title>` and `<desc>` named by `aria-labelledby`) and is
-always followed on the page by its data table, which carries the numbers. No inline style (the pages' CSP refuses
-it): geometry in presentation attributes, colours in the kit's CSS classes (`chart-bar`, `chart-label`, …).
+A chart is an image with a text alternative (`role="img"`, named and described by `aria-labelledby`) and is always
+followed on the page by its data table, which carries the numbers. Its words are HTML, not SVG text, so they are
+readable on a phone and resize with the reader's text size (JIS X 8341-3 / WCAG 1.4.4): each category is a row with
+its label whole on its own line (wrapping as long as it needs, never shortened), then its bar and, beside the bar's
+track, the text the caller gives. Only the bars are SVG: one small drawing per row, its `viewBox` the bar space
+(`BAR_SPACE` units) stretched to the row's width, so every bar keeps its share of the largest. No inline style (the
+pages' CSP refuses it): geometry in presentation attributes, colours and sizes in the kit's CSS classes.
 
 A suppressed count (秘匿) never becomes a bar: its row holds only the words the caller gives, and the scale is taken
 from the published counts alone, so nothing in the drawing depends on a hidden value.
@@ -15,17 +19,9 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-# Each category is a row of two lines: its label, then its bar with the value beside it. Labels above the bars (not
-# beside them) leave the bars the whole width, so a narrow screen scales the drawing down less.
-WIDTH = 480
 BAR_X = 0
-BAR_SPACE = 360  # the longest published bar; its value fits in the 120 units beside it
-ROW = 46
-LABEL_Y = 16  # the label's baseline in its row
-BAR_Y = 22  # the bar's top in its row
+BAR_SPACE = 360  # the longest published bar, in the units of each row's drawing
 BAR_HEIGHT = 18
-TOP = 4
-LABEL_CHARS = 28  # longer labels are shortened in the drawing; the table gives them whole
 
 
 @dataclass(frozen=True)
@@ -44,56 +40,40 @@ def bar_length(count: int, largest: int) -> float:
     return round(BAR_SPACE * count / largest, 1)
 
 
-def _short(label: str) -> str:
-    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
-
-
 def _number(value: float) -> str:
     return f"{value:g}"
 
 
+def _bar(length: float) -> Markup:
+    """A row's drawing: the bar on its track, stretched to the row's width (`preserveAspectRatio="none"`)."""
+    return Markup(
+        '<svg xmlns="http://www.w3.org/2000/svg" class="chart-track" viewBox="0 0 {space} {height}" '
+        'width="100%" height="{height}" preserveAspectRatio="none" aria-hidden="true" focusable="false">'
+        '<rect class="chart-bar" x="{x}" y="0" width="{length}" height="{height}"></rect></svg>'
+    ).format(space=BAR_SPACE, height=BAR_HEIGHT, x=BAR_X, length=_number(length))
+
+
 def bar_chart(chart_id: str, title: str, description: str, bars: Sequence[Bar]) -> Markup:
-    """A horizontal bar chart as inline SVG. `chart_id` must be unique on the page (it names the title and the
-    description); `description` says in words what the chart shows (the data table follows it)."""
+    """A horizontal bar chart (HTML words, SVG bars). `chart_id` must be unique on the page (it names the title and
+    the description); `description` says in words what the chart shows (the data table follows it)."""
     ident = escape(chart_id)
     largest = max((b.count for b in bars if b.count is not None), default=0)
-    height = TOP * 2 + ROW * max(len(bars), 1)
     parts = [
-        Markup(
-            '<svg xmlns="http://www.w3.org/2000/svg" class="chart-bars" role="img" '
-            'aria-labelledby="{0}-title {0}-desc" viewBox="0 0 {1} {2}" width="100%" '
-            'preserveAspectRatio="xMinYMin meet">'
-        ).format(ident, WIDTH, height),
-        Markup('<title id="{}-title">{}</title>').format(ident, title),
-        Markup('<desc id="{}-desc">{}</desc>').format(ident, description),
+        Markup('<div class="chart-bars" role="img" aria-labelledby="{0}-title {0}-desc">').format(ident),
+        Markup('<span id="{}-title" hidden="">{}</span>').format(ident, title),
+        Markup('<span id="{}-desc" hidden="">{}</span>').format(ident, description),
     ]
-    for n, bar in enumerate(bars):
-        y = TOP + ROW * n
-        middle = _number(y + BAR_Y + BAR_HEIGHT / 2)
-        parts.append(
-            Markup('<text class="chart-label" x="{}" y="{}">{}</text>').format(
-                BAR_X, _number(y + LABEL_Y), _short(bar.label)
-            )
-        )
+    for bar in bars:
+        parts.append(Markup('<div class="chart-row"><span class="chart-label">{}</span>').format(bar.label))
         if bar.count is None:
+            words = Markup('<span class="chart-value chart-value--suppressed">{}</span>').format(bar.text)
+            parts.append(Markup('<span class="chart-measure">{}').format(words))
+        else:
             parts.append(
-                Markup(
-                    '<text class="chart-value chart-value--suppressed" x="{}" y="{}" dominant-baseline="middle">'
-                    "{}</text>"
-                ).format(BAR_X, middle, bar.text)
+                Markup('<span class="chart-measure">{}<span class="chart-value">{}</span>').format(
+                    _bar(bar_length(bar.count, largest)), bar.text
+                )
             )
-            continue
-        length = bar_length(bar.count, largest)
-        bar_y = _number(y + BAR_Y)
-        parts.append(
-            Markup('<rect class="chart-bar" x="{}" y="{}" width="{}" height="{}"></rect>').format(
-                BAR_X, bar_y, _number(length), BAR_HEIGHT
-            )
-        )
-        parts.append(
-            Markup('<text class="chart-value" x="{}" y="{}" dominant-baseline="middle">{}</text>').format(
-                _number(BAR_X + length + 6), middle, bar.text
-            )
-        )
-    parts.append(Markup("</svg>"))
+        parts.append(Markup("</span></div>"))
+    parts.append(Markup("</div>"))
     return Markup("").join(parts)

@@ -4,8 +4,9 @@ The list reads `Portal.groups`, the query of the API's `GET /groups` (search tex
 Japanese-normalized), with its filters in a GET form that works without JavaScript. A group's page shows only what
 the API publishes: its directory profile, its participation in calls (the published results naming it, as
 `/calls/{id}` does) and in collaboration projects (`Evaluations.projects`, as `/collaboration-projects` does), its
-register of declared ties in force (関係の登録, `bus.ties`, as the registry publishes it), and a link to the registry's
-public route of its bylaws (the registry keeps the document) and of its whole public record.
+register of declared ties in force (関係の登録, `bus.ties`, as the registry publishes it) as a table, and a link to
+the registry's public route of its bylaws (the registry keeps the document). No link to the registry's JSON record: a
+JSON document is for programs, and the page already shows the ties it holds.
 """
 
 from __future__ import annotations
@@ -115,6 +116,5 @@ def group(group_id: str, request: Request, reads: PortalReads) -> HTMLResponse:
         ],
         "ties": [{**vars(t), "declared_at": when(t.declared_at)} for t in ties_of(reads.db, entry.group_id)],
         "bylaws_url": f"{REGISTRY_API}/{entry.group_id}/bylaws",
-        "ties_url": f"{REGISTRY_API}/{entry.group_id}",
     }
     return render(request, "portal/group.html", context)

@@ -152,7 +152,7 @@ def register_as_citizen(
     except ValidationError as invalid:
         wrong = sorted({str(e["loc"][0]) for e in invalid.errors() if e["loc"]})
         form = {"name": name, "email": email, "invalid": wrong, "error": None}
-        return _training_page(request, tid, form=form, status=422)
+        return _training_page(request, tid, form=form, status=422, headers=PRIVATE)
     address = request.client.host if request.client else "unknown"
     app = application(request)
     try:
@@ -161,8 +161,9 @@ def register_as_citizen(
         problem = _messages().for_refusal(refusal)
         error = problem.title_en if negotiate(request) == "en" else problem.title_ja
         retry = {"Retry-After": str(refusal.retry_after)} if isinstance(refusal, RateLimited) else {}
+        # The form again, with the name and e-mail typed: as private as the page showing the link.
         form = {"name": name, "email": email, "invalid": [], "error": error}
-        return _training_page(request, tid, form=form, status=problem.status, headers=retry)
+        return _training_page(request, tid, form=form, status=problem.status, headers={**PRIVATE, **retry})
     path = f"/trainings/{tid}/registrations/{placed.registration_id}#token={placed.token}"
     shown = {"href": path, "link": f"{app.center.public_url.rstrip('/')}{path}", "seat": placed.seat.value}
     return _training_page(request, tid, placed=shown, status=201, headers=PRIVATE)
