@@ -49,9 +49,6 @@ def group_names(db: Database, group_ids: Iterable[str]) -> dict[str, str]:
     return {str(r[0]): str(r[1]) for r in rows}
 
 
-_names = group_names  # for pages/evaluation.py until it imports group_names (requested in /tmp/k/requests.md)
-
-
 def _result_rows(db: Database) -> Iterator[Sequence[Any]]:
     for call_id, title, results in _published(db):
         proposals = sorted(results.get("proposals", []), key=lambda p: (p["rank"], p["proposal_id"]))

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse
 from kyodo_contracts.evaluation import Recommendation
 from kyodo_info_hub.api_evaluation import evaluations
 from kyodo_info_hub.evaluation import ProjectFilter
-from kyodo_info_hub.opendata_results import _names as directory_names
+from kyodo_info_hub.opendata_results import group_names
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
@@ -36,7 +36,7 @@ def evaluation_reports(
     reads = evaluations(request)
     chosen = ProjectFilter(recommendation=recommendation.value if recommendation else None)
     found, total = reads.reports(chosen, call_id=None, offset=paging.offset, limit=paging.limit)
-    names = directory_names(reads.db, sorted({r.group_id for r in found}))
+    names = group_names(reads.db, sorted({r.group_id for r in found}))
     return render(
         request,
         "portal/evaluation_reports.html",
