@@ -1,6 +1,6 @@
 """Kyodo benchmark entry point: P1 (HTTP commands/s against a plain CRUD endpoint), P2 (command → info-hub latency),
 P3 (relay drain), P4 (read-model rebuild from the stream), P5 (the auditor: audit API and verification), P6 (open data
-exports: the groups CSV and its 304 poll).
+exports: the groups CSV and its 304 poll), P7 (pages: the portal's HTML beside the API's JSON and a bare Jinja2 page).
 
     .venv/bin/python bench/run.py                      # all three, servers spawned from the pip wheels
     .venv/bin/python bench/run.py --only P1,P3 --nats-url nats://127.0.0.1:4222 \
@@ -44,13 +44,15 @@ TARGETS = {
     "P5": ("", "", 0.0),
     # P6 has no target: each figure stands beside its baseline (its summary line gives them).
     "P6": ("", "", 0.0),
+    # P7 neither: each page stands beside the API's JSON of the same list and a bare Jinja2 page (its summary line).
+    "P7": ("", "", 0.0),
 }
-ORDER = ("P1", "P2", "P3", "P4", "P5", "P6")
+ORDER = ("P1", "P2", "P3", "P4", "P5", "P6", "P7")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default="P1,P2,P3", help="comma-separated subset of P1,P2,P3,P4,P5,P6")
+    parser.add_argument("--only", default="P1,P2,P3", help="comma-separated subset of P1,P2,P3,P4,P5,P6,P7")
     parser.add_argument("--quick", action="store_true", help="tiny smoke run")
     parser.add_argument("--nats-url", default=None, help="use this NATS server (default: spawn one)")
     parser.add_argument("--pg-dsn", default=None, help="use this PostgreSQL server (default: spawn one)")
@@ -76,7 +78,9 @@ def _parser() -> argparse.ArgumentParser:
         help="register: only the measured registrations; mixed: plus one new application per 10 (first = headline)",
     )
     parser.add_argument(
-        "--profile", action="store_true", help="py-spy (GIL samples) the registry in P1 and the relay in P3"
+        "--profile",
+        action="store_true",
+        help="py-spy (GIL samples) the registry in P1, the relay in P3, info-hub's directory page in P7",
     )
     parser.add_argument("--profile-dir", type=Path, default=Path("bench/out"), help="where py-spy writes")
     return parser
@@ -174,7 +178,13 @@ def _p6(srv: Any, args: argparse.Namespace) -> dict[str, Any]:
     return run_p6(srv, quick=args.quick)
 
 
-_RUNNERS = {"P1": _p1, "P2": _p2, "P3": _p3, "P4": _p4, "P5": _p5, "P6": _p6}
+def _p7(srv: Any, args: argparse.Namespace) -> dict[str, Any]:
+    from bench.p7_pages import run_p7
+
+    return run_p7(srv, quick=args.quick, profile=args.profile_dir if args.profile else None)
+
+
+_RUNNERS = {"P1": _p1, "P2": _p2, "P3": _p3, "P4": _p4, "P5": _p5, "P6": _p6, "P7": _p7}
 
 
 def _met(name: str, result: dict[str, Any]) -> bool:
@@ -221,6 +231,8 @@ def _line(name: str, result: dict[str, Any]) -> str:
         )
     if name == "P5":
         return "P5 " + json.dumps({k: v for k, v in result.items() if k in ("api", "verify_db", "verify_url")})[:600]
+    if name == "P7":
+        return "P7 " + _p7_line(result)
     if name == "P6":
         return "P6 " + "; ".join(_p6_line(result[b], result["sizes"]) for b in ("postgres", "sqlite") if b in result)
     best = result["relay"][0]
@@ -244,6 +256,20 @@ def _p6_line(r: dict[str, Any], sizes: list[int]) -> str:
         f"{r['backend']}: {', '.join(parts)}; 304 p50 {poll['p50']:.1f} ms p99 {poll['p99']:.1f} ms vs bare 304 "
         f"p50 {base['p50']:.1f} ms p99 {base['p99']:.1f} ms"
     )
+
+
+def _p7_line(r: dict[str, Any]) -> str:
+    m, parts = r["measured"], []
+    for kind, value in m.items():
+        lat = value["latency_ms"]
+        parts.append(f"{kind} {value['requests_per_s']:.0f} req/s p50 {lat['p50']:.1f} p95 {lat['p95']:.1f} ms")
+    ratios = "; ".join(
+        f"{page} {v['to_api']:.2f}× API, {v['to_floor']:.2f}× floor"
+        if "to_api" in v
+        else f"{page} {v['to_floor']:.2f}× floor"
+        for page, v in r["ratios"].items()
+    )
+    return f"{r['groups']} groups, {r['clients']} clients: " + "; ".join(parts) + f" | {ratios}"
 
 
 def _summary(name: str, result: dict[str, Any]) -> None:
