@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -66,6 +67,20 @@ class KyodoUp:
         response = httpx.get(f"{self.origin}/api/info-hub{path}", timeout=5)
         response.raise_for_status()
         return response.json()
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        response = httpx.post(f"{self.origin}/api/info-hub{path}", json=body, timeout=10)
+        assert response.is_success, f"POST {path}: {response.status_code} {response.text}"
+        return response.json()
+
+    def register_citizen(self, name: str, email: str) -> tuple[str, str]:
+        """A citizen's registration to the demo's training, as its form makes one: (its page's path, its token)."""
+        training = next(t for t in self.api("/trainings")["items"] if t["kind"] == "training")
+        made = self.post(f"/trainings/{training['id']}/citizen-registrations", {"name": name, "email": email})
+        link = urlsplit(made["link"])
+        assert f"{link.scheme}://{link.netloc}" == self.origin, f"the registration's link is on another origin: {link}"
+        token = link.fragment.removeprefix("token=")
+        return link.path, token
 
     def wait_ready(self, timeout: float = READY_SECONDS) -> None:
         """Until the demo is seeded (its marker file) and the portal's lists show it (projections catch up)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, ViewportSize
+from playwright.sync_api import ConsoleMessage, Page, ViewportSize
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 DESKTOP = ViewportSize(width=1280, height=900)
@@ -86,6 +86,20 @@ OVERFLOW_JS = """() => {
 }"""
 
 
+def watch_errors(page: Page) -> list[str]:
+    """From now on, the page's script errors and what its Content-Security-Policy refused (a style="…" attribute, an
+    inline script): the list fills as the page runs."""
+    errors: list[str] = []
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            errors.append(f"CSP: {message.text[:300]}")
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: errors.append(f"script error: {error}"[:300]))
+    return errors
+
+
 def axe_problems(page: Page) -> list[str]:
     """axe-core's WCAG 2.x A/AA violations: id, impact, what it asks, and every target selector."""
     options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
@@ -115,6 +129,9 @@ SKIPPED_HEADINGS_JS = """() => {
   return skipped;
 }"""
 FOCUS_STOPS = 40  # the first Tab stops of a page, where a keyboard user starts
+LEFT_THE_PAGE_JS = (
+    "() => { const e = document.activeElement; return !e || e === document.body || !e.matches(':focus'); }"
+)
 
 
 def structure_problems(page: Page, lang: str) -> list[str]:
@@ -174,7 +191,8 @@ def focus_problems(page: Page) -> list[str]:
     hidden: list[str] = []
     for _ in range(FOCUS_STOPS):
         page.keyboard.press("Tab")
-        if page.evaluate("() => !document.activeElement || document.activeElement === document.body"):
+        # Past the last stop the focus leaves the page (its last element stays document.activeElement, unfocused).
+        if page.evaluate(LEFT_THE_PAGE_JS):
             break
         if not page.evaluate(f"() => ({FOCUS_VISIBLE_JS})(document.activeElement)"):
             here = page.evaluate(DESCRIBE_ACTIVE_JS)

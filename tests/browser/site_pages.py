@@ -11,6 +11,7 @@ from string import Formatter
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from playwright.sync_api import Page
 
 from browser.kyodo_up import KyodoUp
@@ -21,7 +22,8 @@ LANGS = ("ja", "en")  # ja is the default; en is reached through each page's lan
 @dataclass(frozen=True)
 class PageSpec:
     key: str  # the test id and the screenshots' name
-    path: str  # may name a demo id: {group}, {call}, {results_call}, {report}, {survey}, {training}, {news}, {dataset}
+    path: str  # may name a demo record: {group}, {call}, {results_call}, {report}, {survey}, {training}, {news},
+    # {dataset}, {committee}, {registration} (a path of its own)
     status: int = 200
     lands_on: str | None = None  # the path prefix a redirect must end on (the provider's login page)
     optional: str | None = None  # when the demo has no such record: why the page is skipped
@@ -35,6 +37,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("group", "/groups/{group}"),
     PageSpec("trainings", "/trainings"),
     PageSpec("training", "/trainings/{training}"),
+    PageSpec("registration", "{registration}"),  # a citizen's registration page (its token not given: the form)
     PageSpec("news", "/news"),
     PageSpec("news-item", "/news/{news}"),
     PageSpec("open-data", "/open-data"),
@@ -53,6 +56,7 @@ PAGES: tuple[PageSpec, ...] = (
     # Every other service's index and transparency pages (the kit)
     PageSpec("registry", "/registry/"),
     PageSpec("registry-transparency", "/registry/transparency"),
+    PageSpec("committee", "/registry/committees/{committee}"),  # a committee's public roster
     PageSpec("proposals", "/proposals/"),
     PageSpec("proposals-transparency", "/proposals/transparency"),
     PageSpec("screening", "/screening/"),
@@ -77,6 +81,12 @@ def demo_ids(site: KyodoUp) -> dict[str, str | None]:
     """The demo's records each page path names, read from info-hub's public API (the pages' own source)."""
     datasets = site.api("/open-data/datasets")["datasets"]
     names = [d["name"] for d in datasets]
+    committees = httpx.get(f"{site.origin}/api/registry/committees", timeout=5).json().get("items", [])
+    registration: str | None = None
+    try:  # not the demo's citizen; a month on its registration has closed (that platform needs none)
+        registration, _ = site.register_citizen("本町 次郎", "browser-pages@example.jp")
+    except AssertionError:
+        registration = None
     return {
         "group": _first(site.api("/groups")["items"], "id"),
         "call": _first(site.api("/calls")["items"], "id"),
@@ -86,6 +96,8 @@ def demo_ids(site: KyodoUp) -> dict[str, str | None]:
         "training": _first(site.api("/trainings")["items"], "id"),
         "news": _first(site.api("/news")["items"], "id"),
         "dataset": "groups" if "groups" in names else (names[0] if names else None),
+        "committee": _first(committees, "id"),
+        "registration": registration,
     }
 
 

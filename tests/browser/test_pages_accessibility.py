@@ -20,16 +20,18 @@ from browser.page_checks import (
     screenshots,
     skip_link_problems,
     structure_problems,
+    watch_errors,
 )
 from browser.site_pages import LANGS, PAGES, PageSpec, home_links, in_table, resolve
 
 OpenPage = Callable[[str, str], Page]
 
 
-def visit(open_page: OpenPage, origin: str, path: str, spec: PageSpec, lang: str) -> Page:
+def visit(open_page: OpenPage, origin: str, path: str, spec: PageSpec, lang: str) -> tuple[Page, list[str]]:
     """The page as its reader reaches it: Japanese by default (whatever the browser's language), then, for another
     language, through the page's language switch, which must keep the page."""
     page = open_page(origin, lang)
+    errors = watch_errors(page)
     response = page.goto(path)
     assert response is not None, f"{path}: no response"
     if response.status != spec.status:
@@ -40,7 +42,7 @@ def visit(open_page: OpenPage, origin: str, path: str, spec: PageSpec, lang: str
     first = page.evaluate("() => document.documentElement.lang")
     assert first == "ja", f'{path} is first shown with <html lang="{first}">; Japanese is the default'
     if lang == "ja":
-        return page
+        return page, errors
     switch = page.locator(f'a[hreflang="{lang}"]')
     assert switch.count() >= 1, f'{path} has no language switch to {lang} (a[hreflang="{lang}"])'
     with page.expect_navigation() as navigation:
@@ -49,16 +51,17 @@ def visit(open_page: OpenPage, origin: str, path: str, spec: PageSpec, lang: str
     assert switched is not None, f"{path}: the language switch answered nothing"
     assert switched.status == spec.status, f"{path}: the language switch answered {switched.status}"
     assert urlsplit(page.url).path == landed, f"{path}: the language switch went to {page.url}, not the same page"
-    return page
+    return page, errors
 
 
-def page_problems(page: Page, lang: str, name: str) -> list[str]:
+def page_problems(page: Page, lang: str, name: str, errors: list[str]) -> list[str]:
     problems = structure_problems(page, lang)
     problems += skip_link_problems(page)
     problems += focus_problems(page)
     problems += axe_problems(page)
     screenshots(page, screenshots_dir(), name)
     problems += reflow_problems(page)
+    problems += errors  # script errors and CSP refusals while it loaded and ran
     return problems
 
 
@@ -74,13 +77,14 @@ def test_every_page_passes_axe_and_the_accessibility_checks_in_both_languages(
         if spec.optional is None:
             pytest.fail(f"{spec.key}: the demo has no record for {spec.path}")
         pytest.skip(f"{spec.key}: {spec.optional}")
-    page = visit(open_page, platform.origin, path, spec, lang)
-    problems = page_problems(page, lang, f"{spec.key}-{lang}")
+    page, errors = visit(open_page, platform.origin, path, spec, lang)
+    problems = page_problems(page, lang, f"{spec.key}-{lang}", errors)
     assert not problems, f"{path} in {lang} — {len(problems)} problems:\n  " + "\n  ".join(problems)
 
 
 def test_every_page_the_home_page_links_to_is_in_the_pages_table(site: KyodoUp, open_page: OpenPage) -> None:
     page = open_page(site.origin, "ja")
+    errors = watch_errors(page)
     page.goto("/")
     linked = home_links(page, site.origin)
     assert linked, "the home page links to no page"
@@ -92,7 +96,8 @@ def test_every_page_the_home_page_links_to_is_in_the_pages_table(site: KyodoUp, 
             continue  # not a page (the API's JSON index)
         missing.append(path)
         # Checked anyway, so a new page is covered before it is added to the table.
-        found += [f"{path}: {problem}" for problem in page_problems(page, "ja", f"nav{path.replace('/', '-')}-ja")]
+        name = f"nav{path.replace('/', '-')}-ja"
+        found += [f"{path}: {problem}" for problem in page_problems(page, "ja", name, errors)]
     assert not missing, (
         f"the home page links to pages missing from PAGES (tests/browser/site_pages.py): {missing}"
         + "".join(f"\n  {problem}" for problem in found)
