@@ -25,7 +25,8 @@ class CenterSettings(BaseModel):
     # The portal's public origin (`kyodo up` serves on 8080). A citizen's secret link is built on it:
     # `<public_url>/trainings/<training_id>/registrations/<registration_id>#token=<secret>`, the portal's page, which
     # sends the token from the fragment in `X-Registration-Token` (the fragment never reaches a server or a log).
-    # It also names the Atom feed (its id and links).
+    # It also names the Atom feed (its id and links). Unset, it is the origin people log in at
+    # (`KYODO_LOGIN__PUBLIC_URL`, which `kyodo up` sets from its port), else the default below.
     public_url: str = "http://127.0.0.1:8080"
     # How long a routed department has to acknowledge a coordination case (working time is not modelled: days).
     acknowledge_days: int = Field(default=5, ge=1)
@@ -60,4 +61,11 @@ class InfoHubSettings(KernelSettings):
     def _keep_default_retention(self) -> InfoHubSettings:
         # Setting any KYODO_PRIVACY__* variable replaces the whole group: configured kinds override, none vanish.
         self.privacy.retention_days = {**DEFAULT_RETENTION_DAYS, **self.privacy.retention_days}
+        return self
+
+    @model_validator(mode="after")
+    def _public_url_is_the_login_origin(self) -> InfoHubSettings:
+        # One origin: the links the center hands out (a citizen's registration, the feeds) name where people are.
+        if "public_url" not in self.center.model_fields_set and self.login.public_url is not None:
+            self.center = self.center.model_copy(update={"public_url": self.login.public_url})
         return self
