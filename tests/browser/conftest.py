@@ -68,42 +68,64 @@ def browser(chromium_executable: str) -> Iterator[Browser]:
             launched.close()
 
 
+def _wants_month_later(session: pytest.Session) -> bool:
+    """Whether a collected test visits a page on the platform a month on."""
+    for item in session.items:
+        spec = getattr(getattr(item, "callspec", None), "params", {}).get("spec")
+        if getattr(spec, "month_later", False):
+            return True
+    return False
+
+
 @pytest.fixture(scope="package")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KyodoUp]:
+def platforms(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, KyodoUp]]:
+    """The platforms these tests use, started together (each takes ~15 s to seed its demo): `kyodo up --demo` now,
+    and, when a collected test needs it, a second one to be moved a month on. Stopped after the last browser test."""
+    started: dict[str, KyodoUp] = {}
+    names = ["now", "month_later"] if _wants_month_later(request.session) else ["now"]
+    try:
+        for name in names:
+            directory = tmp_path_factory.mktemp(f"kyodo-up-{name}")
+            started[name] = KyodoUp(data_dir=directory / "data", log_path=directory / "up.log")
+            started[name].start()
+        yield started
+    finally:
+        for platform in started.values():
+            platform.stop()
+
+
+def _later(platforms: dict[str, KyodoUp], tmp_path_factory: pytest.TempPathFactory) -> KyodoUp:
+    if "month_later" not in platforms:  # asked for by a test the collection did not foresee
+        directory = tmp_path_factory.mktemp("kyodo-up-month_later")
+        platforms["month_later"] = KyodoUp(data_dir=directory / "data", log_path=directory / "up.log")
+        platforms["month_later"].start()
+    return platforms["month_later"]
+
+
+@pytest.fixture(scope="package")
+def site(platforms: dict[str, KyodoUp]) -> KyodoUp:
     """`kyodo up --demo`, its demo seeded and shown by the portal."""
-    directory = tmp_path_factory.mktemp("kyodo-up")
-    platform = KyodoUp(data_dir=directory / "data", log_path=directory / "up.log")
+    platform = platforms["now"]
     started = time.monotonic()
-    platform.start()
-    try:
-        platform.wait_ready()
-        print(f"\nkyodo up --demo ready in {time.monotonic() - started:.1f} s at {platform.origin}")
-        yield platform
-    finally:
-        platform.stop()
+    platform.wait_ready()
+    print(f"\nkyodo up --demo ready ({time.monotonic() - started:.1f} s waited) at {platform.origin}")
+    return platform
 
 
 @pytest.fixture(scope="package")
-def month_later_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KyodoUp]:
+def month_later_site(platforms: dict[str, KyodoUp], tmp_path_factory: pytest.TempPathFactory) -> KyodoUp:
     """A second `kyodo up --demo` a month on (`kyodo clock advance 29d`): the survey closed, its statistics out."""
-    directory = tmp_path_factory.mktemp("kyodo-up-later")
-    platform = KyodoUp(data_dir=directory / "data", log_path=directory / "up.log")
-    platform.start()
-    try:
-        platform.wait_ready()
-        platform.advance_clock("29d")
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            survey = platform.api("/surveys")["items"][0]
-            statistics = httpx.get(f"{platform.origin}/api/info-hub/surveys/{survey['id']}/statistics", timeout=5)
-            if statistics.status_code == 200:
-                break
-            time.sleep(0.2)
-        else:
-            raise AssertionError(f"the survey's statistics were not published a month on:\n{platform.log_tail()}")
-        yield platform
-    finally:
-        platform.stop()
+    platform = _later(platforms, tmp_path_factory)
+    platform.wait_ready()
+    platform.advance_clock("29d")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        survey = platform.api("/surveys")["items"][0]
+        statistics = httpx.get(f"{platform.origin}/api/info-hub/surveys/{survey['id']}/statistics", timeout=5)
+        if statistics.status_code == 200:
+            return platform
+        time.sleep(0.2)
+    raise AssertionError(f"the survey's statistics were not published a month on:\n{platform.log_tail()}")
 
 
 @pytest.fixture(scope="package")
