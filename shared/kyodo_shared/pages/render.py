@@ -18,7 +18,9 @@ from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from kyodo_shared.pages import format as formats
 from kyodo_shared.pages.i18n import (
@@ -108,12 +110,27 @@ def build_environment(package: str | None) -> Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates come from installed packages: no stat of every template file on every render.
+        auto_reload=False,
     )
     env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
         gettext=lambda message: _catalog.get().gettext(message),
         ngettext=lambda singular, many, n: _catalog.get().ngettext(singular, many, n),
         newstyle=True,
     )
+
+    # The text of `_()` and `{% trans %}` straight from the catalog: Jinja's new-style gettext formats every text with
+    # `%` through `Context.call`, variables or not — 12–15 % of a page's server time (bench/RESULTS.md, P7). Same
+    # semantics: marked safe under autoescape, then formatted (escaping the variables) whenever new-style would change
+    # it — with variables, or a `%` (a `%%` in a `{% trans %}` block).
+    @pass_context
+    def gettext(context: Context, message: str, /, **variables: Any) -> str:
+        text: str = _catalog.get().gettext(message)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 - the catalogs are ours (reviewed .po files), as Jinja trusts them
+        return text % variables if variables or "%" in text else text
+
+    env.globals.update(gettext=gettext, _=gettext)
     formats.register(env)
     return env
 
