@@ -88,7 +88,9 @@ def demo_ids(site: KyodoUp) -> dict[str, str | None]:
     except AssertionError:
         registration = None
     return {
-        "group": _first(site.api("/groups")["items"], "id"),
+        # The group with most to show: the demo's collaboration project's partner (its calls, its project).
+        "group": _first(site.api("/collaboration-projects")["items"], "group_id")
+        or _first(site.api("/groups")["items"], "id"),
         "call": _first(site.api("/calls")["items"], "id"),
         "results_call": _first(site.api("/calls?status=results_published")["items"], "id"),
         "report": _first(site.api("/evaluation-reports")["items"], "project_id", "id"),
