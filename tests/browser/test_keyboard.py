@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 from playwright.sync_api import Locator, Page
 
 from browser.kyodo_up import KyodoUp
-from browser.page_checks import DESCRIBE_ACTIVE_JS, FOCUS_VISIBLE_JS
+from browser.page_checks import DESCRIBE_ACTIVE_JS, FOCUS_VISIBLE_JS, LEFT_THE_PAGE_JS
 
 OpenPage = Callable[[str, str], Page]
 MAX_TABS = 60
@@ -29,6 +29,9 @@ def tab_to(page: Page, target: Locator, what: str, *, backwards: bool = False) -
     visited = []
     for _ in range(MAX_TABS):
         page.keyboard.press("Shift+Tab" if backwards else "Tab")
+        if page.evaluate(LEFT_THE_PAGE_JS):
+            visited.append("(the browser, past the page's last stop)")
+            continue  # the next Tab comes back to the page's first stop
         here = page.evaluate(DESCRIBE_ACTIVE_JS)
         visited.append(here)
         assert focus_is_visible(page), f"focus not visible (no outline nor box-shadow) on {here} on {page.url}"
