@@ -127,3 +127,64 @@ def test_the_countdown_is_a_time_element_the_script_can_keep_current() -> None:
         '<time class="countdown" datetime="2026-12-07T14:00:00+09:00" data-countdown '
         'data-now="2026-12-04T10:00:00+09:00">あと3日と4時間</time>'
     )
+
+
+# ---- language of parts (WCAG 3.1.2) ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("こくぶんじ緑のボランティア", "ja"),
+        ("ｺｸﾌﾞﾝｼﾞ", "ja"),
+        ("NPO法人 子育てネット", "ja"),
+        ("Kokubunji English Club", "en"),
+        ("K-002", ""),
+        ("2026", ""),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_the_language_of_a_piece_of_data_is_told_by_its_characters(value: str | None, expected: str) -> None:
+    assert render("{{ v|lang_of }}", v=value) == expected
+
+
+def test_japanese_data_on_an_english_page_is_marked_and_on_a_japanese_page_is_left_alone() -> None:
+    assert render("{{ v|in_lang }}", "en", v="子育て支援課") == '<span lang="ja">子育て支援課</span>'
+    assert render("{{ v|in_lang }}", "ja", v="子育て支援課") == "子育て支援課"
+    assert render("<dd{{ v|lang_attr }}>{{ v }}</dd>", "en", v="緑") == '<dd lang="ja">緑</dd>'
+    assert render("<dd{{ v|lang_attr }}>{{ v }}</dd>", "ja", v="緑") == "<dd>緑</dd>"
+
+
+def test_english_data_on_a_japanese_page_is_marked_english_and_codes_are_not_marked() -> None:
+    assert render("{{ v|in_lang }}", "ja", v="Green Club") == '<span lang="en">Green Club</span>'
+    assert render("{{ v|in_lang }}", "en", v="Green Club") == "Green Club"
+    assert render("{{ v|in_lang }}", "ja", v="K-002") == "K-002"
+    assert render("<p{{ v|lang_attr }}>", "ja", v="Green Club") == '<p lang="en">'
+
+
+def test_marked_data_is_still_escaped() -> None:
+    assert render("{{ v|in_lang }}", "en", v="<b>緑</b>") == '<span lang="ja">&lt;b&gt;緑&lt;/b&gt;</span>'
+    assert render("{{ v|in_lang }}", "ja", v="<b>") == "&lt;b&gt;"
+
+
+def test_a_ja_en_pair_prints_the_pages_language_and_marks_a_fallback() -> None:
+    assert render("{{ pick('必要性', 'Need') }}", "en") == "Need"
+    assert render("{{ pick('必要性', 'Need') }}", "ja") == "必要性"
+    assert render("{{ pick('必要性', '') }}", "en") == '<span lang="ja">必要性</span>'
+    assert render("{{ pick('', 'Need') }}", "ja") == '<span lang="en">Need</span>'
+
+
+def test_japanese_terms_in_english_catalog_text_are_marked_on_english_pages_only() -> None:
+    text = "Continue and expand (継続・拡充), by the board (協働事業審査会)"
+    assert render("{{ t|ja_parts }}", "en", t=text) == (
+        'Continue and expand (<span lang="ja">継続・拡充</span>), by the board (<span lang="ja">協働事業審査会</span>)'
+    )
+    assert render("{{ t|ja_parts }}", "ja", t="継続・拡充") == "継続・拡充"
+    assert render("{{ t|ja_parts }}", "en", t="a < b") == "a &lt; b"
+
+
+def test_text_only_places_drop_the_japanese_gloss_on_english_pages() -> None:
+    assert render("{{ t|without_ja }}", "en", t="Continue and expand (継続・拡充)") == "Continue and expand"
+    assert render("{{ t|without_ja }}", "en", t="End (終了), soon (later)") == "End, soon (later)"
+    assert render("{{ t|without_ja }}", "ja", t="継続・拡充") == "継続・拡充"
