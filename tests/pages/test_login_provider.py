@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import inspect
+import re
 import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -100,10 +102,60 @@ async def test_the_authorize_page_is_japanese_first_with_a_labelled_choice(provi
     assert page.status_code == 200
     assert page.text.startswith('<!DOCTYPE html><html lang="ja">')
     assert "<h1>" in page.text
-    assert "<legend>" in page.text
-    assert page.text.count("<label>") == 7
+    assert '<legend class="form-legend">ログインする利用者</legend>' in page.text
+    # One labelled radio per demo user, in the kit's choice layout (kit.css: the label wraps its radio).
+    assert page.text.count('<label class="form-choice">') == 7
     assert "http://" not in page.text.replace(REDIRECT, "")
     assert page.headers["cache-control"] == "no-store"
+
+
+async def test_the_authorize_page_starts_with_a_skip_link_to_main_and_uses_the_kits_stylesheet(
+    provider: httpx.AsyncClient,
+) -> None:
+    page = (await provider.get("/authorize", params=authorize_params())).text
+    body = page.split("<body>", 1)[1]
+    assert body.startswith('<a class="skip-link" href="#main">本文へ移動</a>')
+    assert '<main id="main" class="main" tabindex="-1">' in body
+    # No inline style (the kit's CSP refuses it): the kit's stylesheet, by its versioned URL.
+    assert "<style" not in page
+    assert "style=" not in page
+    assert re.search(r'<link rel="stylesheet" href="/static/kit\.css\?v=[0-9a-f]+">', page)
+
+
+async def test_the_authorize_pages_language_switch_keeps_the_page_in_the_other_language(
+    provider: httpx.AsyncClient,
+) -> None:
+    japanese = (await provider.get("/authorize", params=authorize_params())).text
+    switch = re.search(r'<a class="lang-switch__link" href="([^"]+)" lang="en" hreflang="en">English</a>', japanese)
+    assert switch is not None
+    href = html.unescape(switch.group(1))
+    assert href.startswith("authorize?")
+    assert parse_qs(urlsplit(href).query) == {
+        name: [value] for name, value in {**authorize_params(), "lang": "en"}.items()
+    }
+
+    english = await provider.get(f"{BASE}/{href}")
+    assert english.status_code == 200
+    assert english.text.startswith('<!DOCTYPE html><html lang="en">')
+    assert "<h1>Development login</h1>" in english.text
+    assert "Skip to main content" in english.text
+    assert "ログイン" not in english.text
+    assert 'hreflang="ja">日本語</a>' in english.text
+    assert '<input type="hidden" name="lang" value="en">' in english.text
+
+
+async def test_the_authorize_page_follows_the_portals_language_cookie_and_the_query_wins(
+    provider: httpx.AsyncClient,
+) -> None:
+    provider.cookies.set("kyodo_lang", "en")
+    try:
+        assert (await provider.get("/authorize", params=authorize_params())).text.startswith(
+            '<!DOCTYPE html><html lang="en">'
+        )
+        chosen = await provider.get("/authorize", params=authorize_params(lang="ja"))
+        assert chosen.text.startswith('<!DOCTYPE html><html lang="ja">')
+    finally:
+        provider.cookies.clear()
 
 
 @pytest.mark.parametrize(
@@ -140,6 +192,13 @@ async def test_choosing_no_known_user_shows_the_page_again_with_an_alert(provide
     answer = await provider.post("/authorize", data={**authorize_params(), "user": "root"})
     assert answer.status_code == 422
     assert 'role="alert"' in answer.text
+    assert '<a href="#user-demo-coordinator">利用者を選んでください。</a>' in answer.text
+    assert 'aria-describedby="user-error"' in answer.text
+    # In the language the reader chose.
+    english = await provider.post("/authorize", data={**authorize_params(), "user": "root", "lang": "en"})
+    assert english.status_code == 422
+    assert english.text.startswith('<!DOCTYPE html><html lang="en">')
+    assert "Choose a user." in english.text
 
 
 async def test_a_code_gives_the_users_token_once_with_the_matching_verifier(

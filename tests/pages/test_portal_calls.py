@@ -100,6 +100,12 @@ async def test_the_call_page_shows_criteria_rules_and_the_deadline_with_time_lef
     assert headings_in_order(listing)
     open_calls = table(listing, "募集中")
     assert any("子育てひろば協働事業" in row[0] and "あと3日と4時間" in row[1] for row in open_calls[1:])
+    # How many, in each language's grammar: Japanese has one form, English a singular and a plural.
+    assert text(one(listing, "//caption[contains(., '募集中')]")).endswith("— 1件")
+    english_listing = await hub.page("/calls", lang="en")
+    caption = text(one(english_listing, "//caption[contains(., 'Open for proposals')]"))
+    assert caption.endswith("— 1 call")
+    assert "(s)" not in text(english_listing)
 
 
 async def test_an_unknown_call_is_a_page_that_says_so(hub: Portal) -> None:

@@ -180,6 +180,12 @@ async def test_the_trainings_show_seats_left_and_their_icalendar_links(site: Sit
         assert calendar.headers["content-type"].startswith("text/calendar")
     english = await page(site, f"/trainings/{tid}?lang=en")
     assert english.xpath("//h1/text()") == ["Bookkeeping for civic groups"]
+    # Who it is for, joined as each language joins a list.
+    assert english.xpath("string(//dt[. = 'For']/following-sibling::dd[1])") == (
+        "Civic activity groups, City staff, Citizens"
+    )
+    japanese = await page(site, f"/trainings/{tid}?lang=ja")
+    assert japanese.xpath("string(//dt[. = '対象']/following-sibling::dd[1])") == "市民活動団体、市職員、市民"
 
 
 async def test_a_draft_training_is_a_404_page(site: Site) -> None:

@@ -77,3 +77,17 @@ def test_a_suppressed_count_is_words_without_a_bar_and_does_not_set_the_scale() 
     suppressed = spans(chart, "chart-value--suppressed")
     assert [s.text for s in suppressed] == ["秘匿"]
     assert suppressed[0].xpath("string(ancestor::div[@class='chart-row']/span[@class='chart-label'])") == "子育て"
+
+
+def test_a_label_or_title_in_another_language_than_the_pages_is_marked_with_its_lang() -> None:
+    bars = [Bar("Welfare", 2, "2 (40.0%)"), Bar("子育て", 3, "3 (60.0%)"), Bar("5-9", 0, "0 (0.0%)")]
+    english = parsed(bar_chart("chart-f", "主な活動分野", "Bar chart", bars, lang="en"))
+    # On an English page the Japanese label (an option with no English) and title say so; numbers tell nothing.
+    assert [s.get("lang") for s in spans(english, "chart-label")] == [None, "ja", None]
+    assert english.xpath("string(.//*[@id='chart-f-title']/@lang)") == "ja"
+    assert english.xpath(".//*[@id='chart-f-desc']/@lang") == []
+    japanese = parsed(bar_chart("chart-f", "Main field", "横棒グラフ", bars, lang="ja"))
+    assert [s.get("lang") for s in spans(japanese, "chart-label")] == ["en", None, None]
+    assert japanese.xpath("string(.//*[@id='chart-f-title']/@lang)") == "en"
+    # The words beside the bars are the page's own (counts, 秘匿 / Suppressed): never marked.
+    assert all(s.get("lang") is None for s in spans(japanese, "chart-value"))

@@ -89,7 +89,7 @@ def _question(request: Request, question: dict[str, Any], stats: QuestionStatist
     suppressed = gettext(request, "Suppressed")
     bars = [Bar(r.label, r.count, suppressed if r.count is None else f"{r.count} ({r.percent}%)") for r in view.rows]
     description = gettext(request, "Bar chart of the number of groups per answer; the table below gives the numbers.")
-    view.chart = bar_chart(f"chart-{view.key}", view.text, description, bars)
+    view.chart = bar_chart(f"chart-{view.key}", view.text, description, bars, lang=lang)
     return view
 
 
