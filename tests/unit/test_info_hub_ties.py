@@ -6,57 +6,24 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 
 from kyodo_contracts import Contract
 from kyodo_contracts import registry as r
-from kyodo_info_hub import migrations
-from kyodo_info_hub.bus import SUBSCRIPTIONS
 from kyodo_info_hub.bus.ties import DeclaredTie, ties_of
-from kyodo_shared.bus.cloudevents import Envelope, message_id
-from kyodo_shared.store.db import Database, PostgresDatabase, SqliteDatabase
-from kyodo_shared.store.migrations import upgrade_kernel
+from kyodo_shared.store.db import Database
 
-AT = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
+from support.registry_feed import apply, migrated_database
+
 GROUP, OTHER = uuid.UUID(int=0x61), uuid.UUID(int=0x62)
 TIE_A, TIE_B, TIE_C = uuid.UUID(int=0xA), uuid.UUID(int=0xB), uuid.UUID(int=0xC)
-(REGISTRY,) = [s for s in SUBSCRIPTIONS if s.source == "registry"]
 PROFILE = r.GroupProfile(name="本町子ども食堂", purpose="子どもの居場所", fields_of_activity=["子育て"], area="本町")
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def db(request: pytest.FixtureRequest) -> Iterator[Database]:
-    database: Database
-    if request.param == "sqlite":
-        database = SqliteDatabase(request.getfixturevalue("sqlite_path"))
-    else:
-        database = PostgresDatabase(request.getfixturevalue("pg_database"), "info_hub", 2)
-    try:
-        upgrade_kernel(database)
-        migrations.upgrade(database)
-        yield database
-    finally:
-        database.close()
-
-
-def apply(db: Database, events: list[Contract], first: int = 1) -> None:
-    for sequence, event in enumerate(events, start=first):
-        envelope = Envelope(
-            id=message_id("registry", sequence, 0),
-            source="/kyodo/registry",
-            type=event.ce_type(),
-            time=AT,
-            subject="registry",
-            sequence=sequence,
-            correlation_id="c",
-            causation_id="c",
-            data=event,
-            notification_id=sequence,
-        )
-        with db.transaction() as tx:
-            REGISTRY.handlers[type(event)](envelope, tx)
+    yield from migrated_database(request)
 
 
 def declared(tie: uuid.UUID, group: uuid.UUID, kind: r.TieKind, counterpart: str) -> r.GroupTieDeclared:
