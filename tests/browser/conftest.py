@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from browser.kyodo_up import KyodoUp
 from browser.page_checks import DESKTOP, SAVED
 from browser.site_pages import demo_ids
+
+from support.published_portal import PublishedPortal
+from support.servers import delete_streams_sync
 
 CHROMIUM = "/usr/bin/chromium"
 INSTALL = "sudo apt-get install -y chromium"
@@ -68,11 +72,11 @@ def browser(chromium_executable: str) -> Iterator[Browser]:
             launched.close()
 
 
-def _wants_month_later(session: pytest.Session) -> bool:
-    """Whether a collected test visits a page on the platform a month on."""
+def _wants(session: pytest.Session, platform: str) -> bool:
+    """Whether a collected test visits a page on that platform (a PageSpec flag: `month_later`, `published`)."""
     for item in session.items:
         spec = getattr(getattr(item, "callspec", None), "params", {}).get("spec")
-        if getattr(spec, "month_later", False):
+        if getattr(spec, platform, False):
             return True
     return False
 
@@ -80,14 +84,17 @@ def _wants_month_later(session: pytest.Session) -> bool:
 @pytest.fixture(scope="package")
 def platforms(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, KyodoUp]]:
     """The platforms these tests use, started together (each takes ~15 s to seed its demo): `kyodo up --demo` now,
-    and, when a collected test needs it, a second one to be moved a month on. Stopped after the last browser test."""
+    and, when a collected test needs them, a second one to be moved a month on and info-hub alone with published
+    results (`published_site`, started while the demos seed). Stopped after the last browser test."""
     started: dict[str, KyodoUp] = {}
-    names = ["now", "month_later"] if _wants_month_later(request.session) else ["now"]
+    names = ["now", "month_later"] if _wants(request.session, "month_later") else ["now"]
     try:
         for name in names:
             directory = tmp_path_factory.mktemp(f"kyodo-up-{name}")
             started[name] = KyodoUp(data_dir=directory / "data", log_path=directory / "up.log")
             started[name].start()
+        if _wants(request.session, "published"):  # started while the demos seed themselves
+            request.getfixturevalue("published_site")
         yield started
     finally:
         for platform in started.values():
@@ -126,6 +133,27 @@ def month_later_site(platforms: dict[str, KyodoUp], tmp_path_factory: pytest.Tem
             return platform
         time.sleep(0.2)
     raise AssertionError(f"the survey's statistics were not published a month on:\n{platform.log_tail()}")
+
+
+@pytest.fixture(scope="package")
+def published_site(nats_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PublishedPortal]:
+    """info-hub alone behind the gateway (uvicorn, a free loopback port, the session's NATS, a temporary SQLite
+    store), its read models fed a call's published results and an evaluation report — what the demo never publishes."""
+    started = time.monotonic()
+    namespace = f"b{uuid.uuid4().hex[:8]}"
+    portal = PublishedPortal(tmp_path_factory.mktemp("published-portal"), nats_url, namespace)
+    try:
+        portal.start()
+        print(f"\ninfo-hub with published results ready ({time.monotonic() - started:.1f} s) at {portal.origin}")
+        yield portal
+    finally:
+        portal.stop()
+        delete_streams_sync(nats_url, f"{namespace.upper()}_")
+
+
+@pytest.fixture(scope="package")
+def published_ids(published_site: PublishedPortal) -> dict[str, str | None]:
+    return published_site.ids
 
 
 @pytest.fixture(scope="package")

@@ -1,7 +1,9 @@
 """The pages the browser tests visit: one table (PAGES), the demo's ids that fill its paths, and the links the home
 page's navigation offers (a page reachable from the navigation but missing from the table fails the suite).
 
-A page that does not exist yet stays in the table: its test fails (404) until it exists."""
+A page that does not exist yet stays in the table: its test fails (404) until it exists. The pages the demo has no
+record for (a call's published results, an evaluation report, survey charts with bars) are visited on a second, small
+platform: info-hub alone, fed those records (`published=True`, tests/support/published_portal.py)."""
 
 from __future__ import annotations
 
@@ -22,12 +24,12 @@ LANGS = ("ja", "en")  # ja is the default; en is reached through each page's lan
 @dataclass(frozen=True)
 class PageSpec:
     key: str  # the test id and the screenshots' name
-    path: str  # may name a demo record: {group}, {call}, {results_call}, {report}, {survey}, {training}, {news},
-    # {dataset}, {committee}, {registration} (a path of its own)
+    path: str  # may name a demo record: {group}, {call}, {survey}, {training}, {news}, {dataset}, {committee},
+    # {registration} (a path of its own); on the published-results platform: {results_call}, {report}, {survey}
     status: int = 200
     lands_on: str | None = None  # the path prefix a redirect must end on (the provider's login page)
-    optional: str | None = None  # when the demo has no such record: why the page is skipped
     month_later: bool = False  # on the platform a month on (`kyodo clock advance`): survey statistics published
+    published: bool = False  # on info-hub alone, fed a call's results, an evaluation report and a closed survey
 
 
 PAGES: tuple[PageSpec, ...] = (
@@ -45,13 +47,16 @@ PAGES: tuple[PageSpec, ...] = (
     # The portal: portal-b
     PageSpec("calls", "/calls"),
     PageSpec("call", "/calls/{call}"),
-    PageSpec("call-results", "/calls/{results_call}/results", optional="the demo publishes no call's results"),
+    PageSpec("call-results", "/calls/{results_call}/results", published=True),
+    PageSpec("call-decided", "/calls/{results_call}", published=True),  # a call whose results are out
     PageSpec("screening-results", "/screening-results"),
     PageSpec("evaluation-reports", "/evaluation-reports"),
-    PageSpec("evaluation-report", "/evaluation-reports/{report}", optional="the demo publishes no evaluation report"),
+    PageSpec("evaluation-reports-published", "/evaluation-reports", published=True),
+    PageSpec("evaluation-report", "/evaluation-reports/{report}", published=True),
     PageSpec("surveys", "/surveys"),
     PageSpec("survey", "/surveys/{survey}"),
     PageSpec("survey-statistics", "/surveys/{survey}", month_later=True),
+    PageSpec("survey-statistics-bars", "/surveys/{survey}", published=True),  # seven answers: bars in its charts
     PageSpec("transparency", "/transparency"),
     # Every other service's index and transparency pages (the kit)
     PageSpec("registry", "/registry/"),
@@ -92,8 +97,6 @@ def demo_ids(site: KyodoUp) -> dict[str, str | None]:
         "group": _first(site.api("/collaboration-projects")["items"], "group_id")
         or _first(site.api("/groups")["items"], "id"),
         "call": _first(site.api("/calls")["items"], "id"),
-        "results_call": _first(site.api("/calls?status=results_published")["items"], "id"),
-        "report": _first(site.api("/evaluation-reports")["items"], "project_id", "id"),
         "survey": _first(site.api("/surveys")["items"], "id"),
         "training": _first(site.api("/trainings")["items"], "id"),
         "news": _first(site.api("/news")["items"], "id"),
@@ -101,6 +104,15 @@ def demo_ids(site: KyodoUp) -> dict[str, str | None]:
         "committee": _first(committees, "id"),
         "registration": registration,
     }
+
+
+def fixtures_for(spec: PageSpec) -> tuple[str, str]:
+    """The fixtures giving the page's platform and the ids its path names."""
+    if spec.published:
+        return "published_site", "published_ids"
+    if spec.month_later:
+        return "month_later_site", "month_later_ids"
+    return "site", "ids"
 
 
 def resolve(spec: PageSpec, ids: dict[str, str | None]) -> str | None:

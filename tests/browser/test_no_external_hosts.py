@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, Request, Response, Route
 
 from browser.kyodo_up import KyodoUp
-from browser.site_pages import LANGS, PAGES, PageSpec, resolve
+from browser.site_pages import LANGS, PAGES, PageSpec, fixtures_for, resolve
 
 OpenPage = Callable[[str, str], Page]
 SERVICES = ("registry", "info-hub", "proposals", "screening", "evaluation")
@@ -102,16 +102,15 @@ def refused_and_referenced(page: Page, origin: str, path: str, status: int = 200
 def test_no_page_loads_or_names_another_host(
     spec: PageSpec, lang: str, request: pytest.FixtureRequest, open_page: OpenPage
 ) -> None:
-    platform: KyodoUp = request.getfixturevalue("month_later_site" if spec.month_later else "site")
-    ids = request.getfixturevalue("month_later_ids" if spec.month_later else "ids")
+    site_fixture, ids_fixture = fixtures_for(spec)
+    origin: str = request.getfixturevalue(site_fixture).origin
+    ids = request.getfixturevalue(ids_fixture)
     path = resolve(spec, ids)
     if path is None:
-        if spec.optional is None:
-            pytest.fail(f"{spec.key}: the demo has no record for {spec.path}")
-        pytest.skip(f"{spec.key}: {spec.optional}")
+        pytest.fail(f"{spec.key}: the platform has no record for {spec.path}")
     if lang != "ja":
         path += ("&" if "?" in path else "?") + f"lang={lang}"
-    refused, referenced = refused_and_referenced(open_page(platform.origin, lang), platform.origin, path, spec.status)
+    refused, referenced = refused_and_referenced(open_page(origin, lang), origin, path, spec.status)
     assert not refused, f"{path} requested other hosts (refused):\n  " + "\n  ".join(refused)
     assert not referenced, f"{path} references other hosts:\n  " + "\n  ".join(referenced)
 

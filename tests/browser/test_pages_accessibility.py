@@ -22,7 +22,7 @@ from browser.page_checks import (
     structure_problems,
     watch_errors,
 )
-from browser.site_pages import LANGS, PAGES, PageSpec, home_links, in_table, resolve
+from browser.site_pages import LANGS, PAGES, PageSpec, fixtures_for, home_links, in_table, resolve
 
 OpenPage = Callable[[str, str], Page]
 
@@ -70,14 +70,13 @@ def page_problems(page: Page, lang: str, name: str, errors: list[str]) -> list[s
 def test_every_page_passes_axe_and_the_accessibility_checks_in_both_languages(
     spec: PageSpec, lang: str, request: pytest.FixtureRequest, open_page: OpenPage
 ) -> None:
-    platform: KyodoUp = request.getfixturevalue("month_later_site" if spec.month_later else "site")
-    ids = request.getfixturevalue("month_later_ids" if spec.month_later else "ids")
+    site_fixture, ids_fixture = fixtures_for(spec)
+    origin: str = request.getfixturevalue(site_fixture).origin
+    ids = request.getfixturevalue(ids_fixture)
     path = resolve(spec, ids)
     if path is None:
-        if spec.optional is None:
-            pytest.fail(f"{spec.key}: the demo has no record for {spec.path}")
-        pytest.skip(f"{spec.key}: {spec.optional}")
-    page, errors = visit(open_page, platform.origin, path, spec, lang)
+        pytest.fail(f"{spec.key}: the platform has no record for {spec.path}")
+    page, errors = visit(open_page, origin, path, spec, lang)
     problems = page_problems(page, lang, f"{spec.key}-{lang}", errors)
     assert not problems, f"{path} in {lang} — {len(problems)} problems:\n  " + "\n  ".join(problems)
 
