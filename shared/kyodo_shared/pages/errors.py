@@ -27,44 +27,46 @@ log = structlog.get_logger(__name__)
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 
-def install_page_errors(app: FastAPI, messages: MessageTable) -> None:
-    def page(request: Request, problem: Problem) -> Response:
-        lang = negotiate(request)
-        title = problem.title_en if lang == "en" else problem.title_ja
-        detail = problem.detail_en if lang == "en" else problem.detail_ja
-        errors = [
-            {"field": e.get("field"), "reason": e.get("reason_en") if lang == "en" else e.get("reason_ja")}
-            for e in problem.errors or []
-        ]
-        context = {"status": problem.status, "code": problem.code, "title": title, "detail": detail, "errors": errors}
-        return render(request, "kit/error.html", context, status=problem.status, headers=problem.headers or {})
+def problem_page(request: Request, problem: Problem) -> Response:
+    """A problem as a page: its status, code, title, detail and field errors in the reader's language."""
+    lang = negotiate(request)
+    title = problem.title_en if lang == "en" else problem.title_ja
+    detail = problem.detail_en if lang == "en" else problem.detail_ja
+    errors = [
+        {"field": e.get("field"), "reason": e.get("reason_en") if lang == "en" else e.get("reason_ja")}
+        for e in problem.errors or []
+    ]
+    context = {"status": problem.status, "code": problem.code, "title": title, "detail": detail, "errors": errors}
+    return render(request, "kit/error.html", context, status=problem.status, headers=problem.headers or {})
 
+
+def install_page_errors(app: FastAPI, messages: MessageTable) -> None:
     async def on_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Problem)
-        return page(request, exc)
+        return problem_page(request, exc)
 
     async def on_refusal(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Refusal)
-        return page(request, messages.for_refusal(exc))
+        return problem_page(request, messages.for_refusal(exc))
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         problem = messages.problem("validation_failed")
         problem.errors = field_errors(list(exc.errors()))
-        return page(request, problem)
+        return problem_page(request, problem)
 
     async def on_auth(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, AuthError)
         if exc.status == 401 and request.method in ("GET", "HEAD"):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/auth/login?next={quote(target, safe='/')}", status_code=303)
-        return page(request, messages.problem(exc.code, exc.data))
+        return problem_page(request, messages.problem(exc.code, exc.data))
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         problem = messages.problem(_HTTP_CODES.get(exc.status_code, "http_error"), {"what": "resource"})
         problem.status = exc.status_code
-        return page(request, problem)
+        return problem_page(request, problem)
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         correlation = getattr(request.state, "correlation_id", None)
@@ -77,7 +79,7 @@ def install_page_errors(app: FastAPI, messages: MessageTable) -> None:
             frames=traceback.format_tb(exc.__traceback__)[-5:],
         )
         problem = messages.problem("internal_error")
-        response = page(request, problem)
+        response = problem_page(request, problem)
         if correlation:
             response.headers["X-Correlation-Id"] = correlation
         return response

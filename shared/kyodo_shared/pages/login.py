@@ -23,8 +23,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kyodo_shared.pages.csrf import CSRF_FIELD, check_csrf, check_same_site
-from kyodo_shared.pages.i18n import negotiate
-from kyodo_shared.pages.render import provider_origins, render, web_origin
+from kyodo_shared.pages.errors import problem_page
+from kyodo_shared.pages.render import provider_origins, web_origin
 from kyodo_shared.pages.session import (
     LOGIN_COOKIE,
     LOGIN_PURPOSE,
@@ -43,6 +43,7 @@ from kyodo_shared.pages.session import (
 from kyodo_shared.settings import KernelSettings
 from kyodo_shared.web.auth import AuthError, JwksVerifier
 from kyodo_shared.web.messages import KERNEL_MESSAGES
+from kyodo_shared.web.problems import Problem
 
 with warnings.catch_warnings():
     # Authlib warns at import that it found `httpx` rather than its successor `httpx2`; httpx is the project's client.
@@ -127,15 +128,16 @@ def failure_page(request: Request, code: str, **data: str) -> Response:
         message = KERNEL_MESSAGES[code]
         status, title_ja, title_en = message.status, message.title_ja, message.title_en
         detail_ja, detail_en = message.detail_ja or "", message.detail_en or ""
-    english = negotiate(request) == "en"
-    context = {
-        "status": status,
-        "code": code,
-        "title": title_en if english else title_ja,
-        "detail": (detail_en if english else detail_ja).format(**data),
-        "errors": [],
-    }
-    return render(request, "kit/error.html", context, status=status, headers=_NO_STORE)
+    problem = Problem(
+        status,
+        code,
+        title_ja,
+        title_en,
+        detail_ja=detail_ja.format(**data),
+        detail_en=detail_en.format(**data),
+        headers=_NO_STORE,
+    )
+    return problem_page(request, problem)
 
 
 class _Provider:
