@@ -242,17 +242,23 @@ def lang_of(value: object) -> str:
     return "en" if _LATIN_WORD.search(text) else ""
 
 
-def _other_lang(context: Context, value: object) -> str:
+def _other_lang(value: object, page_lang: str) -> str:
     found = lang_of(value)
-    return found if found and found != _lang(context) else ""
+    return found if found and found != page_lang else ""
+
+
+def lang_attribute(value: object, page_lang: str) -> Markup:
+    """` lang="…"` (with its leading space) when `value` is written in another language than `page_lang`, else
+    nothing — for markup built in Python; templates use the `lang_attr` filter."""
+    other = _other_lang(value, page_lang)
+    return Markup(' lang="{}"').format(other) if other else Markup("")
 
 
 @pass_context
 def lang_attr(context: Context, value: object) -> Markup:
     """` lang="ja"` (with its leading space) for the start tag of an element holding `value`, when `value` is not in
     the page's language; else nothing: `<dd{{ group.area|lang_attr }}>{{ group.area }}</dd>`."""
-    other = _other_lang(context, value)
-    return Markup(' lang="{}"').format(other) if other else Markup("")
+    return lang_attribute(value, _lang(context))
 
 
 @pass_context
@@ -261,7 +267,7 @@ def in_lang(context: Context, value: object) -> Markup:
     is `<span lang="ja">こくぶんじ緑の会</span>` on an English page and `こくぶんじ緑の会` on a Japanese one."""
     if value is None:
         return Markup("")
-    other = _other_lang(context, value)
+    other = _other_lang(value, _lang(context))
     if other:
         return Markup('<span lang="{}">{}</span>').format(other, value)
     return escape(value)
@@ -353,6 +359,7 @@ __all__ = [
     "in_lang",
     "ja_parts",
     "lang_attr",
+    "lang_attribute",
     "lang_of",
     "num",
     "pick",

@@ -10,7 +10,7 @@ pages' CSP refuses it): geometry in presentation attributes, colours and sizes i
 
 The labels and the title are data (a question's and its options' words, which may have no English and fall back to
 Japanese): one written in another language than the page's is marked with its `lang` (WCAG 3.1.2, the kit's
-`lang_of`), so a screen reader reads it with the right voice.
+`lang_attribute`), so a screen reader reads it with the right voice.
 
 A suppressed count (秘匿) never becomes a bar: its row holds only the words the caller gives, and the scale is taken
 from the published counts alone, so nothing in the drawing depends on a hidden value.
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from kyodo_shared.pages.format import lang_of
+from kyodo_shared.pages.format import lang_attribute
 
 BAR_X = 0
 BAR_SPACE = 360  # the longest published bar, in the units of each row's drawing
@@ -59,12 +59,6 @@ def _bar(length: float) -> Markup:
     ).format(space=BAR_SPACE, height=BAR_HEIGHT, x=BAR_X, length=_number(length))
 
 
-def _lang_attr(value: str, page_lang: str) -> Markup:
-    """` lang="…"` when `value` is written in another language than the page's, else nothing."""
-    found = lang_of(value)
-    return Markup(' lang="{}"').format(found) if found and found != page_lang else Markup("")
-
-
 def bar_chart(chart_id: str, title: str, description: str, bars: Sequence[Bar], *, lang: str = "ja") -> Markup:
     """A horizontal bar chart (HTML words, SVG bars). `chart_id` must be unique on the page (it names the title and
     the description); `description` says in words what the chart shows (the data table follows it), in the page's
@@ -73,12 +67,12 @@ def bar_chart(chart_id: str, title: str, description: str, bars: Sequence[Bar], 
     largest = max((b.count for b in bars if b.count is not None), default=0)
     parts = [
         Markup('<div class="chart-bars" role="img" aria-labelledby="{0}-title {0}-desc">').format(ident),
-        Markup('<span id="{}-title" hidden=""{}>{}</span>').format(ident, _lang_attr(title, lang), title),
+        Markup('<span id="{}-title" hidden=""{}>{}</span>').format(ident, lang_attribute(title, lang), title),
         Markup('<span id="{}-desc" hidden="">{}</span>').format(ident, description),
     ]
     for bar in bars:
         label = Markup('<div class="chart-row"><span class="chart-label"{}>{}</span>')
-        parts.append(label.format(_lang_attr(bar.label, lang), bar.label))
+        parts.append(label.format(lang_attribute(bar.label, lang), bar.label))
         if bar.count is None:
             words = Markup('<span class="chart-value chart-value--suppressed">{}</span>').format(bar.text)
             parts.append(Markup('<span class="chart-measure">{}').format(words))
