@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from kyodo_shared.pages.i18n import LANG_COOKIE, LANG_QUERY
+from kyodo_shared.pages.i18n import LANG_QUERY, LOCALES, negotiate
 from kyodo_shared.pages.render import static_url
 from kyodo_shared.web.devissuer import DEV_ISSUER, DevIssuer
 
@@ -256,10 +256,9 @@ _KEEP = (
 
 
 def _lang(request: Request, params: dict[str, str]) -> str:
-    for asked in (params.get(LANG_QUERY), request.cookies.get(LANG_COOKIE)):
-        if asked in _TEXT:
-            return asked
-    return "ja"
+    """The form's `lang` (the choice page posts it as a field), else the pages' own choice (`?lang=`, the cookie)."""
+    asked = params.get(LANG_QUERY)
+    return asked if asked in LOCALES else negotiate(request)
 
 
 def _page(lang: str, params: dict[str, str], title: str, main: str) -> str:
