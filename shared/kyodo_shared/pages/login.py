@@ -24,6 +24,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from kyodo_shared.pages.csrf import CSRF_FIELD, check_csrf, check_same_site
 from kyodo_shared.pages.errors import problem_page
+from kyodo_shared.pages.login_failures import LOGIN_FAILURES
 from kyodo_shared.pages.render import provider_origins, web_origin
 from kyodo_shared.pages.session import (
     LOGIN_COOKIE,
@@ -62,52 +63,6 @@ DISCOVERY_CACHE_SECONDS = 3600
 _MAX_NEXT = 2000
 _NO_STORE = {"Cache-Control": "no-store"}
 
-# Why a login did not complete, for the reader: (status, title ja, title en, detail ja, detail en).
-_FAILURES: dict[str, tuple[int, str, str, str, str]] = {
-    "login_not_configured": (
-        503,
-        "ログインは設定されていません",
-        "Login is not configured",
-        "管理者は次の環境変数を設定してください: {names}",
-        "The administrator must set: {names}",
-    ),
-    "login_expired": (
-        400,
-        "ログインの有効期限が切れました",
-        "The login has expired",
-        "もう一度ログインしてください。",
-        "Please log in again.",
-    ),
-    "state_mismatch": (
-        400,
-        "ログインを確認できませんでした",
-        "The login could not be verified",
-        "別の画面で始めたログインと一致しません。もう一度ログインしてください。",
-        "This does not match the login you started. Please log in again.",
-    ),
-    "login_refused": (
-        403,
-        "ログインできませんでした",
-        "Login was not completed",
-        "認証サービスがログインを完了しませんでした。もう一度お試しください。",
-        "The identity provider did not complete the login. Please try again.",
-    ),
-    "provider_unavailable": (
-        502,
-        "認証サービスに接続できません",
-        "The identity provider is unavailable",
-        "しばらくしてからもう一度お試しください。",
-        "Please try again later.",
-    ),
-    "token_refused": (
-        403,
-        "ログインできませんでした",
-        "Login was not completed",
-        "認証サービスが発行したトークンを受け付けられませんでした。",
-        "The token the identity provider issued was not accepted.",
-    ),
-}
-
 
 def safe_next(value: str | None) -> str:
     """Where to return after login: a local path only (`/…`, not `//host`, no scheme, no backslash), else `/`."""
@@ -122,8 +77,8 @@ def safe_next(value: str | None) -> str:
 
 
 def failure_page(request: Request, code: str, **data: str) -> Response:
-    if code in _FAILURES:
-        status, title_ja, title_en, detail_ja, detail_en = _FAILURES[code]
+    if code in LOGIN_FAILURES:
+        status, title_ja, title_en, detail_ja, detail_en = LOGIN_FAILURES[code]
     else:
         message = KERNEL_MESSAGES[code]
         status, title_ja, title_en = message.status, message.title_ja, message.title_en
