@@ -21,7 +21,7 @@ from babel.messages.pofile import read_po
 
 from kyodo_shared.pages import kit_pages
 from kyodo_shared.pages.forms import errors_in
-from kyodo_shared.pages.i18n import translations
+from kyodo_shared.pages.i18n import catalog_files, translations
 from kyodo_shared.pages.render import build_environment
 from kyodo_shared.pages.site import PORTAL_NAV
 from kyodo_shared.service import discover
@@ -58,7 +58,7 @@ def extracted(package: str) -> Iterator[tuple[str, int, str]]:
     """(file, line, msgid) for every literal msgid of the package's templates and page code."""
     root = package_dir(package)
     templates = sorted((root / "templates").rglob("*.html"))
-    code = sorted(root.glob("*.py")) if package == KIT else sorted((root / "pages").glob("*.py"))
+    code = sorted(root.glob("*.py")) if package == KIT else sorted((root / "pages").rglob("*.py"))
     for path, method, options in [
         *((t, "jinja2.ext.babel_extract", JINJA_OPTIONS) for t in templates),
         *((c, "python", {}) for c in code),
@@ -72,11 +72,14 @@ def extracted(package: str) -> Iterator[tuple[str, int, str]]:
 
 
 def catalog(package: str) -> Catalog:
-    po = package_dir(package) / "locale" / "ja" / "LC_MESSAGES" / "messages.po"
-    if not po.is_file():
-        return Catalog(locale="ja")
-    with po.open("rb") as handle:
-        return read_po(handle, locale="ja")
+    """The package's Japanese catalogs merged, as the pages load them (`i18n.catalog_files`)."""
+    merged = Catalog(locale="ja")
+    for po in catalog_files(package, "ja"):
+        with po.open("rb") as handle:
+            for message in read_po(handle, locale="ja"):
+                if message.id:
+                    merged[message.id] = message
+    return merged
 
 
 def translated(cat: Catalog, msgid: str) -> bool:

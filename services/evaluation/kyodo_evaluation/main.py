@@ -24,6 +24,8 @@ from kyodo_evaluation.index import NAME as INDEX_NAME
 from kyodo_evaluation.index import project_index
 from kyodo_evaluation.messages import MESSAGES
 from kyodo_evaluation.migrations import upgrade
+from kyodo_evaluation.pages import notices as page_notices
+from kyodo_evaluation.pages import routers as page_routers
 from kyodo_evaluation.registry_view import RegistryView
 from kyodo_evaluation.settings import EvaluationSettings
 from kyodo_evaluation.sources_view import SourcesView
@@ -101,7 +103,13 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         "evaluation, published and linked to the selection.",
         routers=ROUTERS,
         messages=MessageTable(MESSAGES),
-        pages=PageSite(service=SERVICE_NAME, prefix="/evaluation"),
+        pages=PageSite(
+            service=SERVICE_NAME,
+            package="kyodo_evaluation",
+            routers=page_routers(),
+            prefix="/evaluation",
+            notices=page_notices(),
+        ),
     )
 
 

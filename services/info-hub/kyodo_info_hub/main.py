@@ -29,6 +29,7 @@ from kyodo_info_hub.demo import seed as seed_demo
 from kyodo_info_hub.messages import MESSAGES, TERMS
 from kyodo_info_hub.migrations import upgrade
 from kyodo_info_hub.open_register import routers as open_register_routers
+from kyodo_info_hub.pages import notices as page_notices
 from kyodo_info_hub.pages import routers as page_routers
 from kyodo_info_hub.people_view import PeopleView
 from kyodo_info_hub.settings import InfoHubSettings
@@ -111,7 +112,13 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         messages=MessageTable(*MESSAGES, terms=TERMS),
         # A news attachment is uploaded as base64 JSON of up to 5 MiB.
         larger_bodies={api_news.ATTACHMENT_PATH: 7 * 1024 * 1024},
-        pages=PageSite(service=SERVICE_NAME, package="kyodo_info_hub", routers=page_routers(), prefix=""),
+        pages=PageSite(
+            service=SERVICE_NAME,
+            package="kyodo_info_hub",
+            routers=page_routers(),
+            prefix="",
+            notices=page_notices(),
+        ),
     )
 
 

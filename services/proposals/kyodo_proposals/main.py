@@ -20,6 +20,8 @@ from kyodo_proposals.index import NAME as INDEX_NAME
 from kyodo_proposals.index import project_calls
 from kyodo_proposals.messages import MESSAGES, TERMS
 from kyodo_proposals.migrations import upgrade
+from kyodo_proposals.pages import notices as page_notices
+from kyodo_proposals.pages import routers as page_routers
 from kyodo_proposals.registry_view import RegistryView
 from kyodo_proposals.screening_view import ScreeningView
 from kyodo_proposals.settings import ProposalsSettings
@@ -111,7 +113,13 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         messages=MessageTable(MESSAGES, terms=TERMS),
         # How many submissions, revisions, withdrawals or reads there were is sealed information too.
         unmetered=["/calls/{call_id}/proposals"],
-        pages=PageSite(service=SERVICE_NAME, prefix="/proposals"),
+        pages=PageSite(
+            service=SERVICE_NAME,
+            package="kyodo_proposals",
+            routers=page_routers(),
+            prefix="/proposals",
+            notices=page_notices(),
+        ),
     )
 
 

@@ -19,6 +19,7 @@ from kyodo_registry.index import project_groups
 from kyodo_registry.messages import MESSAGES, TERMS
 from kyodo_registry.migrations import upgrade
 from kyodo_registry.org.api import routers as org_routers
+from kyodo_registry.pages import notices as page_notices
 from kyodo_registry.pages import routers as page_routers
 from kyodo_registry.settings import RegistrySettings
 from kyodo_registry.visibility import POLICY
@@ -71,7 +72,13 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         description="Civic activity groups, their registration against the six criteria, and who represents them.",
         routers=[router, lifecycle_router, people_router, *org_routers],
         messages=MessageTable(MESSAGES, terms=TERMS),
-        pages=PageSite(service=SERVICE_NAME, package="kyodo_registry", routers=page_routers(), prefix="/registry"),
+        pages=PageSite(
+            service=SERVICE_NAME,
+            package="kyodo_registry",
+            routers=page_routers(),
+            prefix="/registry",
+            notices=page_notices(),
+        ),
     )
 
 

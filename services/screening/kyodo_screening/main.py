@@ -17,6 +17,8 @@ from kyodo_screening.index import NAME as INDEX_NAME
 from kyodo_screening.index import project_index
 from kyodo_screening.messages import MESSAGES
 from kyodo_screening.migrations import upgrade
+from kyodo_screening.pages import notices as page_notices
+from kyodo_screening.pages import routers as page_routers
 from kyodo_screening.registry_view import RegistryView
 from kyodo_screening.settings import CSV_IMPORT_PATH, CSV_LIMIT_BYTES, ScreeningSettings
 from kyodo_screening.visibility import POLICY
@@ -90,7 +92,13 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         routers=ROUTERS,
         messages=MessageTable(MESSAGES),
         larger_bodies={CSV_IMPORT_PATH: CSV_LIMIT_BYTES},
-        pages=PageSite(service=SERVICE_NAME, prefix="/screening"),
+        pages=PageSite(
+            service=SERVICE_NAME,
+            package="kyodo_screening",
+            routers=page_routers(),
+            prefix="/screening",
+            notices=page_notices(),
+        ),
     )
 
 

@@ -1,8 +1,9 @@
 """Languages of the pages: Japanese by default, English complete; gettext catalogs compiled in memory.
 
-The catalogs are `.po` files (`<package>/locale/<lang>/LC_MESSAGES/messages.po`), read and compiled on first use
-rather than committed as `.mo`: what is reviewed is what runs. The msgids are English, so English needs no catalog;
-every msgid has a Japanese translation (tests/pages check the templates' strings against the catalogs).
+The catalogs are `.po` files (`<package>/locale/<lang>/LC_MESSAGES/messages.po` and any `<part>.po` beside it),
+read and compiled on first use rather than committed as `.mo`: what is reviewed is what runs. The msgids are
+English, so English needs no catalog; every msgid has a Japanese translation (tests/pages check the templates'
+strings against the catalogs).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import functools
 import gettext as gettext_module
 from importlib import resources
+from importlib.resources.abc import Traversable
 from io import BytesIO
 
 from babel.messages.mofile import write_mo
@@ -45,17 +47,26 @@ def translations(locale: str, packages: tuple[str, ...]) -> gettext_module.NullT
         raise ValueError(f"unsupported locale {locale!r}")
     merged: Translations | None = None
     for package in packages:
-        po = resources.files(package).joinpath("locale", locale, "LC_MESSAGES", "messages.po")
-        if not po.is_file():
-            continue
-        with po.open("rb") as handle:
-            catalog = read_po(handle, locale=locale)
-        compiled = BytesIO()
-        write_mo(compiled, catalog)
-        compiled.seek(0)
-        loaded = Translations(compiled)
-        merged = loaded if merged is None else merged.merge(loaded)
+        for po in catalog_files(package, locale):
+            with po.open("rb") as handle:
+                catalog = read_po(handle, locale=locale)
+            compiled = BytesIO()
+            write_mo(compiled, catalog)
+            compiled.seek(0)
+            loaded = Translations(compiled)
+            merged = loaded if merged is None else merged.merge(loaded)
     return merged if merged is not None else gettext_module.NullTranslations()
+
+
+def catalog_files(package: str, locale: str) -> list[Traversable]:
+    """A package's catalogs for `locale`: `messages.po`, then any other `<part>.po` beside it in name order — a
+    service whose pages come in parts (the registry's group, coordinator and organisation workspaces) keeps one
+    catalog per part, each reviewed with its pages."""
+    folder = resources.files(package).joinpath("locale", locale, "LC_MESSAGES")
+    if not folder.is_dir():
+        return []
+    files = [f for f in folder.iterdir() if f.is_file() and f.name.endswith(".po")]
+    return sorted(files, key=lambda f: (f.name != "messages.po", f.name))
 
 
 def catalog_packages(service_package: str | None) -> tuple[str, ...]:

@@ -32,6 +32,7 @@ from kyodo_shared.pages.i18n import (
     negotiate,
     translations,
 )
+from kyodo_shared.pages.notices import notice_of
 from kyodo_shared.pages.session import csrf_token_for, read_session, viewer_of
 from kyodo_shared.settings import KernelSettings
 
@@ -179,6 +180,8 @@ def page_globals(request: Request, lang: str) -> dict[str, Any]:
         "site": site,
         "nav": site.navigation(request.url.path),
         "now": request.app.state.kernel.service_clock(),
+        # The status message a workspace form's redirect named (`?done=<key>`), from the service's own table.
+        "notice": notice_of(request, site.notices),
     }
 
 

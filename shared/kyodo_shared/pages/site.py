@@ -8,7 +8,7 @@ its own domain from its own store and read models; no page calls another service
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -59,6 +59,9 @@ class PageSite:
     package: str | None = None
     routers: Sequence[APIRouter] = field(default=())
     prefix: str = ""
+    # Status messages a workspace form's redirect may show (`?done=<key>`, pages/actions.py): key → English msgid,
+    # each written as N_("…") where it is declared so the catalog test sees it.
+    notices: Mapping[str, str] = field(default_factory=dict)
 
     def navigation(self, path: str) -> list[NavItem]:
         def current(href: str) -> bool:

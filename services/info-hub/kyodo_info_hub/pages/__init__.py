@@ -25,4 +25,12 @@ def routers() -> list[APIRouter]:
     )
 
     modules = (home, directory, calls, screening, evaluation, surveys, trainings, news, opendata, transparency)
-    return [module.router for module in modules]
+    from kyodo_info_hub.pages import workspace
+
+    return [*(module.router for module in modules), *workspace.routers()]
+
+
+def notices() -> dict[str, str]:
+    from kyodo_info_hub.pages import workspace
+
+    return dict(workspace.NOTICES)

@@ -10,6 +10,12 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
-    from kyodo_registry.pages import committees
+    from kyodo_registry.pages import committees, coordinator, group, org
 
-    return [committees.router]
+    return [committees.router, *group.routers(), *coordinator.routers(), *org.routers()]
+
+
+def notices() -> dict[str, str]:
+    from kyodo_registry.pages import coordinator, group, org
+
+    return {**group.NOTICES, **coordinator.NOTICES, **org.NOTICES}

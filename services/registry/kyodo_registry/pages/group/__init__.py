@@ -1,0 +1,14 @@
+"""The group's workspace (its representative and contacts): apply, answer, renew, profile, bylaws, ties, contacts,
+handover.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+# Status messages this part's forms redirect with (`?done=<key>`): key → English msgid, marked with N_().
+NOTICES: dict[str, str] = {}
+
+
+def routers() -> list[APIRouter]:
+    return []
