@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from kyodo_registry.app import RegistryApplication
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.harness import Platform
-from support.registry import CRITERIA, actor, application
+from support.registry import CRITERIA, actor, application, bylaws
 
 PERSONAL = ("山田 花子", "hanako@example.jp", "042-300-0000")
 
@@ -54,7 +55,8 @@ def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str
             422,
             "validation_failed",
         ),
-        (json.dumps({**application(), "purpose": "あ" * 200_000}).encode(), 413, "body_too_large"),
+        # Over what an application may carry with the largest bylaws (settings.BYLAWS_JSON_BYTES, about 2.9 MB).
+        (json.dumps({**application(), "purpose": "あ" * 600_000}).encode(), 413, "body_too_large"),
     ],
     ids=["malformed", "unknown-field", "missing-field", "wrong-type", "bad-email", "oversize"],
 )
@@ -145,8 +147,11 @@ async def test_refuses_a_chunked_body_over_the_limit_with_413(registry: Platform
         for _ in range(64):
             yield b"x" * 8192
 
+    # A route without a document (an information request's answer): the kernel's 256 KiB.
     response = await registry.clients["registry"].post(
-        "/groups", content=chunks(), headers={**registry.token("rep-1", "group"), "content-type": "application/json"}
+        f"/groups/{uuid.uuid4()}/information",
+        content=chunks(),
+        headers={**registry.token("rep-1", "group"), "content-type": "application/json"},
     )
     assert_problem(response, 413, "body_too_large")
 
@@ -263,3 +268,26 @@ async def test_health_readiness_metrics_and_openapi_are_served(registry: Platfor
     assert ready.json()["checks"] == {"store": "ok", "bus": "ok"}
     assert "kyodo_http_requests_total" in (await client.get("/metrics")).text
     assert "/groups" in (await client.get("/openapi.json")).json()["paths"]
+
+
+async def test_an_application_carries_bylaws_up_to_the_documents_limit_while_other_routes_keep_the_small_one(
+    registry: Platform,
+) -> None:
+    """The bylaws may be up to 2 MiB (documents.MAX_BYTES), sent as base64 inside the application's JSON: more than
+    the kernel's 256 KiB body limit, which only the routes carrying them raise."""
+    from kyodo_registry.documents import MAX_BYTES
+
+    large = bylaws(b"%PDF-1.7\n" + b"0" * (MAX_BYTES - 16))
+    accepted = await apply(
+        registry, "rep-large", bylaws={**large, "filename": "会則.pdf", "media_type": "application/pdf"}
+    )
+    assert accepted.status_code == 201, accepted.text[:500]
+    group_id = accepted.json()["id"]
+    # A route that carries no document keeps the kernel's limit.
+    profile = {"name": "x", "purpose": "あ" * 150_000, "fields_of_activity": ["環境保全"], "area": "本町"}
+    refused = await registry.clients["registry"].put(
+        f"/groups/{group_id}/profile",
+        content=json.dumps(profile).encode(),
+        headers={**registry.token("rep-large", "group"), "content-type": "application/json", "if-match": '"1"'},
+    )
+    assert_problem(refused, 413, "body_too_large")

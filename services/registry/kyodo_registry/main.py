@@ -21,7 +21,13 @@ from kyodo_registry.migrations import upgrade
 from kyodo_registry.org.api import routers as org_routers
 from kyodo_registry.pages import notices as page_notices
 from kyodo_registry.pages import routers as page_routers
-from kyodo_registry.settings import RegistrySettings
+from kyodo_registry.settings import (
+    BYLAWS_API_PATHS,
+    BYLAWS_FORM_BYTES,
+    BYLAWS_JSON_BYTES,
+    BYLAWS_PAGE_PATHS,
+    RegistrySettings,
+)
 from kyodo_registry.visibility import POLICY
 from kyodo_shared.pages.site import PageSite
 from kyodo_shared.runtime import Kernel, open_foundation
@@ -72,12 +78,15 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         description="Civic activity groups, their registration against the six criteria, and who represents them.",
         routers=[router, lifecycle_router, people_router, *org_routers],
         messages=MessageTable(MESSAGES, terms=TERMS),
+        # The bylaws travel inside these bodies: base64 in the API's JSON, a file in the pages' multipart forms.
+        larger_bodies={BYLAWS_API_PATHS: BYLAWS_JSON_BYTES},
         pages=PageSite(
             service=SERVICE_NAME,
             package="kyodo_registry",
             routers=page_routers(),
             prefix="/registry",
             notices=page_notices(),
+            larger_bodies={BYLAWS_PAGE_PATHS: BYLAWS_FORM_BYTES},
         ),
     )
 

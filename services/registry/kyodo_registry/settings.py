@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from pydantic import model_validator
 
+from kyodo_registry.documents import MAX_BYTES
 from kyodo_shared.settings import KernelSettings, PrivacySettings
+
+# Requests that carry the bylaws (up to documents.MAX_BYTES) may exceed `http.max_body_bytes`, and only they: the
+# API's application, re-application and changed bylaws (base64 in JSON: 4/3 of the file, plus the application's
+# text), and the pages' forms that upload the file (multipart: the file and the form's fields).
+BYLAWS_API_PATHS = r"^/groups(/[^/]+/(bylaws|reapplication))?$"
+BYLAWS_JSON_BYTES = MAX_BYTES * 4 // 3 + 256 * 1024
+BYLAWS_PAGE_PATHS = r"^/registry/(apply|groups/[^/]+/(bylaws|reapplication))$"
+BYLAWS_FORM_BYTES = MAX_BYTES + 256 * 1024
 
 # Record kinds holding personal data, and how long each is kept (保存期間) before erasure may be granted.
 REPRESENTATIVE_RECORD = "group_representative"

@@ -20,7 +20,13 @@ from kyodo_screening.migrations import upgrade
 from kyodo_screening.pages import notices as page_notices
 from kyodo_screening.pages import routers as page_routers
 from kyodo_screening.registry_view import RegistryView
-from kyodo_screening.settings import CSV_IMPORT_PATH, CSV_LIMIT_BYTES, ScreeningSettings
+from kyodo_screening.settings import (
+    CSV_IMPORT_PAGE,
+    CSV_IMPORT_PATH,
+    CSV_LIMIT_BYTES,
+    FORM_OVERHEAD_BYTES,
+    ScreeningSettings,
+)
 from kyodo_screening.visibility import POLICY
 from kyodo_shared.pages.site import PageSite
 from kyodo_shared.runtime import Kernel, Subscription, open_foundation
@@ -98,6 +104,8 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
             routers=page_routers(),
             prefix="/screening",
             notices=page_notices(),
+            # The import page's multipart post: the CSV and a few small fields.
+            larger_bodies={CSV_IMPORT_PAGE: CSV_LIMIT_BYTES + FORM_OVERHEAD_BYTES},
         ),
     )
 

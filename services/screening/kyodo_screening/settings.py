@@ -8,6 +8,9 @@ from kyodo_shared.settings import KernelSettings
 # (`main.py` passes it to the body limit); every other route keeps `http.max_body_bytes`.
 CSV_LIMIT_BYTES = 5 * 1024 * 1024
 CSV_IMPORT_PATH = r"/departments/[^/]+/projects/import$"
+# The same file through the department's import page (a multipart form: the file and a few fields beside it).
+CSV_IMPORT_PAGE = r"^/screening/inventory/import$"
+FORM_OVERHEAD_BYTES = 64 * 1024
 
 
 class ScreeningSettings(KernelSettings):

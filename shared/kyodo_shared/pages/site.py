@@ -62,6 +62,9 @@ class PageSite:
     # Status messages a workspace form's redirect may show (`?done=<key>`, pages/actions.py): key → English msgid,
     # each written as N_("…") where it is declared so the catalog test sees it.
     notices: Mapping[str, str] = field(default_factory=dict)
+    # Page paths (patterns searched in the path) whose form posts may exceed `http.max_body_bytes` — an upload —
+    # with their own limit, as `create_service_app(larger_bodies=…)` for the API.
+    larger_bodies: Mapping[str, int] = field(default_factory=dict)
 
     def navigation(self, path: str) -> list[NavItem]:
         def current(href: str) -> bool:

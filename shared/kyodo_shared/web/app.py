@@ -176,7 +176,8 @@ def create_service_app(
         site = build_pages_app(pages, kernel=kernel, verifier=verifier, settings=kernel.settings, messages=table)
         # Labelled apart in /metrics: a page and an API route may share a path (`/groups/{group_id}`).
         site.add_middleware(ObserveMiddleware, kernel=kernel, unmetered=(), label="page:")
-        site.add_middleware(BodyLimitMiddleware, max_bytes=kernel.settings.http.max_body_bytes)
+        limit = kernel.settings.http.max_body_bytes
+        site.add_middleware(BodyLimitMiddleware, max_bytes=limit, larger=pages.larger_bodies)
         app.state.pages = site
     app.state.page_prefix = pages.prefix if pages is not None else None
     return app
