@@ -192,7 +192,9 @@ async def test_the_provider_lists_one_demo_user_per_role(site: Site) -> None:
     assert form.users == [
         "demo-coordinator",
         "demo-staff-kosodate",
+        "demo-representative-1",
         "demo-representative-2",
+        "demo-applicant",
         "demo-reviewer-1",
         "demo-evaluator-1",
         "demo-staff-kyodo",

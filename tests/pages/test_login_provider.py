@@ -104,7 +104,7 @@ async def test_the_authorize_page_is_japanese_first_with_a_labelled_choice(provi
     assert "<h1>" in page.text
     assert '<legend class="form-legend">ログインする利用者</legend>' in page.text
     # One labelled radio per demo user, in the kit's choice layout (kit.css: the label wraps its radio).
-    assert page.text.count('<label class="form-choice">') == 7
+    assert page.text.count('<label class="form-choice">') == 9
     assert "http://" not in page.text.replace(REDIRECT, "")
     assert page.headers["cache-control"] == "no-store"
 

@@ -1,6 +1,6 @@
 """The embedded OIDC provider of `kyodo up` (never of `kyodo serve`): the dev issuer, signing in as a demo user.
 
-Mounted by the gateway at `/oidc`: discovery, an authorize page listing the demo users (one per role), a token
+Mounted by the gateway at `/oidc`: discovery, an authorize page listing the demo users (one or more per role), a token
 endpoint (authorization code, one-time and short-lived, PKCE S256 required) and the JWKS. Tokens are the dev
 issuer's (`urn:kyodo:dev-issuer`, audience `kyodo`), which production settings refuse.
 """
@@ -44,11 +44,19 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("demo-coordinator", ("coordinator",), "協働コーディネーター", "Coordinator"),
     DemoUser("demo-staff-kosodate", ("staff",), "子育て支援課 職員（担当課）", "Department staff (childcare)"),
     DemoUser(
+        "demo-representative-1",
+        ("group",),
+        "団体代表者（こくぶんじ緑のボランティア）",
+        "Group representative (Kokubunji green volunteers)",
+    ),
+    DemoUser(
         "demo-representative-2",
         ("group",),
         "団体代表者（恋ヶ窪子育てネットワーク）",
         "Group representative (Koigakubo childcare network)",
     ),
+    # A group's representative before the group exists: the one who applies for registration.
+    DemoUser("demo-applicant", ("group",), "登録を申請する団体の代表者（未登録）", "Group applying for registration"),
     DemoUser("demo-reviewer-1", ("reviewer",), "協働事業審査会 委員長", "Review board chair"),
     DemoUser("demo-evaluator-1", ("evaluator",), "評価委員会 委員長", "Evaluation committee chair"),
     DemoUser("demo-staff-kyodo", ("staff", "team"), "協働推進チーム員（協働コミュニティ課）", "Collaboration team"),
