@@ -42,7 +42,14 @@ class DemoUser:
 # Subjects the demo seeders (services/*/demo*.py) give data to, so each user finds their own records.
 DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("demo-coordinator", ("coordinator",), "協働コーディネーター", "Coordinator"),
-    DemoUser("demo-staff-kosodate", ("staff",), "子育て支援課 職員（担当課）", "Department staff (childcare)"),
+    # The childcare department's liaison, also on the cross-department team (as the screening demo appoints them):
+    # a project is assessed by two team members, one from another department (demo-staff-kyodo).
+    DemoUser(
+        "demo-staff-kosodate",
+        ("staff", "team"),
+        "子育て支援課 職員（担当課・協働推進チーム員）",
+        "Department staff (childcare), collaboration team",
+    ),
     DemoUser(
         "demo-representative-1",
         ("group",),
