@@ -1,14 +1,27 @@
-"""The coordinator's registry workspace: the assessment queue, the six criteria side by side, and the decisions on a
-group.
+"""The coordinator's registry workspace: the assessment queue (`/registry/assessments`), one group's six criteria
+side by side with its evidence and bylaws (`/registry/assessments/{id}`), and the decisions on a group
+(`/registry/decisions/{id}`: suspension, reinstatement, dissolution, handover). Coordinators only: anyone else
+gets the kit's 403 page, and the application still refuses a coordinator with an interest in the group.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from kyodo_shared.pages.notices import N_
+
 # Status messages this part's forms redirect with (`?done=<key>`): key → English msgid, marked with N_().
-NOTICES: dict[str, str] = {}
+NOTICES: dict[str, str] = {
+    "assessed": N_("The assessment was recorded."),
+    "information_requested": N_("The group was asked for more information."),
+    "suspended": N_("The registration was suspended."),
+    "reinstated": N_("The registration was reinstated."),
+    "dissolved": N_("The group's dissolution was recorded."),
+    "handover_decided": N_("The handover was decided: the group has a new representative."),
+}
 
 
 def routers() -> list[APIRouter]:
-    return []
+    from kyodo_registry.pages.coordinator import assessment, decisions, queue
+
+    return [queue.router, assessment.router, decisions.router]

@@ -1,0 +1,147 @@
+"""What the coordinator's pages read that no API route answers: the assessment queue in the order applications
+came in, the information exchange of the current round, and whether the viewer may decide on a group at all.
+
+Read from the registry's own store only. The queue's candidates come from the group index (statuses); which
+registered groups have a re-check open, and since when each group waits, come from the groups' own events, so the
+queue needs no column the index does not keep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from kyodo_registry.app import RegistryApplication
+from kyodo_registry.domain import CRITERIA, Group
+from kyodo_registry.vocabulary import INFORMATION_REQUESTED, LAPSED, REGISTERED, SUSPENDED, UNDER_REVIEW
+
+# A group that applied (or re-applied) waits until decided; a registered one only while a re-check is open.
+APPLYING = (UNDER_REVIEW, INFORMATION_REQUESTED)
+RECHECKABLE = (REGISTERED, LAPSED, SUSPENDED)
+# Event classes of the Group aggregate, by the names their stored topics end with.
+_ROUND_STARTS = ("Applied", "Reapplied")
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """The current round's request for information and the group's answer to it, if any."""
+
+    criteria: list[str]
+    question: str
+    requested_on: datetime
+    answer: str = ""
+    evidence: dict[str, str] = field(default_factory=dict)
+    answered_on: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """One group in the assessment queue."""
+
+    group_id: UUID
+    name: str
+    status: str
+    kind: str  # "application", "reapplication" or "recheck"
+    since: datetime  # when the group started waiting: its (re)application, or the re-check's opening
+    round: int
+    open_criteria: list[str]
+    information: str  # "", "requested" (waiting for the group) or "answered"
+    cause: str = ""  # a re-check's cause: bylaws_changed, tie_declared, interest_declared
+
+
+def _events(app: RegistryApplication, group_id: UUID) -> list[Any]:
+    return list(app.repository.event_store.get(group_id))
+
+
+def _named(event: Any) -> str:
+    return type(event).__name__
+
+
+def open_criteria(group: Group) -> list[str]:
+    """The criteria a coordinator may assess now (the domain's own rule, read from the state it keeps)."""
+    if group.status == UNDER_REVIEW:
+        return [str(c) for c in CRITERIA if c not in group.assessments]
+    if group.status in RECHECKABLE:
+        return [str(c) for c in CRITERIA if c in group.recheck and c not in group.assessments]
+    return []
+
+
+def exchange(events: list[Any]) -> Exchange | None:
+    """The last request for information of the current round, with the answer that followed it."""
+    found: Exchange | None = None
+    for event in events:
+        name = _named(event)
+        if name in _ROUND_STARTS:
+            found = None
+        elif name == "InformationRequested":
+            found = Exchange(list(event.criteria), str(event.question), event.timestamp)
+        elif name == "InformationProvided" and found is not None:
+            found = Exchange(
+                found.criteria,
+                found.question,
+                found.requested_on,
+                str(event.answer),
+                dict(event.evidence),
+                event.timestamp,
+            )
+    return found
+
+
+def exchange_of(app: RegistryApplication, group_id: UUID) -> Exchange | None:
+    return exchange(_events(app, group_id))
+
+
+def _waiting(group: Group, events: list[Any]) -> Waiting | None:
+    criteria = open_criteria(group)
+    if group.status in APPLYING:
+        start = next(e for e in reversed(events) if _named(e) in _ROUND_STARTS)
+        talk = exchange(events)
+        information = "" if talk is None else ("answered" if talk.answered_on else "requested")
+        kind = "reapplication" if _named(start) == "Reapplied" else "application"
+        return Waiting(
+            group.id, group.profile["name"], group.status, kind, start.timestamp, group.round, criteria, information
+        )
+    if not criteria:
+        return None
+    opened = next(e for e in reversed(events) if _named(e) == "RecheckOpened")
+    return Waiting(
+        group.id,
+        group.profile["name"],
+        group.status,
+        "recheck",
+        opened.timestamp,
+        group.round,
+        criteria,
+        "",
+        str(opened.cause),
+    )
+
+
+def assessment_queue(app: RegistryApplication, offset: int, limit: int) -> tuple[list[Waiting], int]:
+    """Every group waiting for an assessment, the longest-waiting first, and how many there are.
+
+    The whole queue is built before it is paged: the order is by each group's own events, which the index does not
+    hold. A registry has hundreds of groups, not millions; a `recheck` column in the index would spare the reads."""
+    statuses = (*APPLYING, *RECHECKABLE)
+    with app.db.transaction(read_only=True) as tx:
+        rows = tx.fetchall(
+            "SELECT group_id FROM registry_group_index WHERE status IN (%s, %s, %s, %s, %s)",
+            [str(s) for s in statuses],
+        )
+    queue = []
+    for (group_id,) in rows:
+        gid = UUID(str(group_id))
+        events = _events(app, gid)
+        group = app.get_group(gid)
+        if (waiting := _waiting(group, events)) is not None:
+            queue.append(waiting)
+    queue.sort(key=lambda w: (w.since, str(w.group_id)))
+    return queue[offset : offset + limit], len(queue)
+
+
+def conflicted(app: RegistryApplication, sub: str, group: Group) -> bool:
+    """Whether the application would refuse this coordinator's decisions on the group (`_impartial`): they act for
+    it, or declared an interest in it. Read to say so beside the forms; the application still decides."""
+    return group.acts_for(sub) or app.declared_interest(sub, group.id)
