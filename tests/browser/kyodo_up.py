@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,10 +112,12 @@ class KyodoUp:
             and surveys[0]["status"] != "announced"
         )
 
-    def advance_clock(self, duration: str) -> None:
-        """`kyodo clock advance DURATION` (staging only; `kyodo up` allows it) on this platform."""
+    def advance_clock(self, duration: str, services: Sequence[str] = ()) -> None:
+        """`kyodo clock advance DURATION` (staging only; `kyodo up` allows it) on this platform: every service, or
+        only those named (`--service`), so a journey can close one service's deadline without moving the rest."""
+        named = [option for service in services for option in ("--service", service)]
         done = subprocess.run(
-            [*KYODO, "--data-dir", str(self.data_dir), "clock", "advance", duration],
+            [*KYODO, "--data-dir", str(self.data_dir), "clock", "advance", duration, *named],
             env=self.env(),
             capture_output=True,
             text=True,
