@@ -21,6 +21,8 @@ from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.i18n import gettext, negotiate
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
+from kyodo_shared.pages.session import viewer_of
+from kyodo_shared.web.auth import Role
 
 router = page_router(prefix="/registry")
 
@@ -31,6 +33,11 @@ def _committee_id(text: str) -> UUID:
         return UUID(text)
     except ValueError:
         raise Refusal("not_found", what="committee") from None
+
+
+def _coordinator(request: Request) -> bool:
+    viewer = viewer_of(request)
+    return viewer is not None and viewer.has(Role.COORDINATOR)
 
 
 @router.get("/committees/{committee_id}")
@@ -61,5 +68,7 @@ def committee(
             "dated": on is not None,
             "json_url": f"/api/registry/committees/{shown.id}" + (f"?on={shown.on.isoformat()}" if on else ""),
             "breadcrumbs": breadcrumbs,
+            # A coordinator manages the members from here (the roster itself is the same for everyone).
+            "manage_url": f"/registry/committees/{shown.id}/manage" if _coordinator(request) else None,
         },
     )

@@ -1,0 +1,71 @@
+"""What the org pages share: who may manage, ids from the path, form fields as the API's JSON body, breadcrumbs.
+
+Managing departments, the team and committees, and recording declarations on someone's behalf, is the
+coordinators' (the API's routes require the role); every signed-in reader may look, as anyone may read the public
+JSON. A page shows a non-coordinator why a form is missing; its post route still refuses them (403).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import Request
+from starlette.datastructures import FormData
+
+from kyodo_registry.app import RegistryApplication
+from kyodo_registry.org.http import org_app
+from kyodo_shared.domain.actors import Principal
+from kyodo_shared.domain.refusals import Refusal
+from kyodo_shared.pages.actions import signed_in, text
+from kyodo_shared.pages.i18n import gettext, negotiate
+from kyodo_shared.web.auth import Role
+
+__all__ = ["app", "body", "coordinator", "crumbs", "is_coordinator", "local_name", "manager", "reader", "uuid_of"]
+
+
+def app(request: Request) -> RegistryApplication:
+    return org_app(request)
+
+
+def reader(request: Request) -> Principal:
+    """Anyone signed in reads the org pages (what they show is public through the API too)."""
+    return signed_in(request)
+
+
+def manager(request: Request) -> Principal:
+    """Who may post a managing form: a coordinator, as the API route requires; anyone else gets the 403 page."""
+    return signed_in(request, Role.COORDINATOR)
+
+
+def is_coordinator(principal: Principal) -> bool:
+    return principal.has(Role.COORDINATOR)
+
+
+def coordinator(request: Request) -> bool:
+    """Whether this page's reader may use its managing forms."""
+    return is_coordinator(reader(request))
+
+
+def uuid_of(value: str, what: str) -> UUID:
+    """A malformed id names nothing: for a reader, the same 404 page as an unknown one."""
+    try:
+        return UUID(value)
+    except ValueError:
+        raise Refusal("not_found", what=what) from None
+
+
+def body(form: FormData, *names: str) -> dict[str, Any]:
+    """The API's JSON body from the form's fields of the same names. A blank field is left out, as a client would
+    leave out an optional member: the model then uses its default, or says the field is required."""
+    return {name: value for name in names if (value := text(form, name))}
+
+
+def local_name(request: Request, name_ja: str, name_en: str | None) -> str:
+    """The English name on English pages when there is one; the Japanese name otherwise."""
+    return name_en if negotiate(request) == "en" and name_en else name_ja
+
+
+def crumbs(request: Request, *trail: tuple[str, str]) -> list[tuple[str, str]]:
+    """Home › the registry › … › this page (the last of `trail`)."""
+    return [("/", gettext(request, "Home")), ("/registry/", gettext(request, "Group registry")), *trail]

@@ -1,0 +1,196 @@
+"""Departments (部署) for coordinators: `/registry/departments` (the list; register one) and
+`/registry/departments/{id}` (its staff and liaison; assign staff), with one page per action on a person:
+`…/liaison` (appoint the liaison) and `…/staff/{sub}/unassignment` (unassign).
+
+Each form builds the API's own request model from fields named as its JSON and calls the application method the
+API route calls; a department's If-Match is the hidden `version` the page showed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+
+from kyodo_registry.org.api_departments import DepartmentRequest, LiaisonRequest, StaffRequest, department_view
+from kyodo_registry.pages.org.common import app, body, coordinator, crumbs, local_name, manager, reader, uuid_of
+from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, text
+from kyodo_shared.pages.forms import FormErrors
+from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.render import render
+from kyodo_shared.pages.routing import page_router
+from kyodo_shared.web.pagination import DEFAULT_PER_PAGE, Paging
+from kyodo_shared.web.schemas import Strict
+
+router = page_router(prefix="/registry")
+
+
+class _Until(Strict):
+    """The unassignment's `until` (a calendar date; today if blank), read as the API reads its query parameter."""
+
+    until: date | None = None
+
+
+LIST = "/registry/departments"
+NO_ERRORS = FormErrors()
+
+
+def _list_page(
+    request: Request, page: int, per_page: int, values: dict[str, str], errors: FormErrors, status: int = 200
+) -> HTMLResponse:
+    found, total = app(request).departments((page - 1) * per_page, per_page)
+    rows = [
+        {"view": department_view(d), "name": local_name(request, d.name_ja, d.name_en), "href": f"{LIST}/{d.id}"}
+        for d in found
+    ]
+    context = {
+        "rows": rows,
+        "listing": {"items": rows, "total": total, "page": page, "per_page": per_page},
+        "may_manage": coordinator(request),
+        "values": values,
+        "errors": errors,
+        "breadcrumbs": crumbs(request, (LIST, gettext(request, "Departments"))),
+    }
+    return render(request, "registry/org_departments.html", context, status=status)
+
+
+@router.get("/departments")
+def departments(request: Request, paging: Paging) -> HTMLResponse:
+    reader(request)
+    return _list_page(request, paging.page, paging.per_page, {}, NO_ERRORS)
+
+
+@router.post("/departments")
+def register_department(request: Request, form: Form) -> Response:
+    principal = manager(request)
+    fields = body(form, "code", "name_ja", "name_en")
+
+    def command() -> None:
+        model = DepartmentRequest.model_validate(fields)
+        app(request).create_department(page_actor(request, principal), model.code, model.name_ja, model.name_en)
+
+    return act(
+        request,
+        command,
+        again=lambda errors, status: _list_page(request, 1, DEFAULT_PER_PAGE, fields, errors, status),
+        then=LIST,
+        notice="department_registered",
+    )
+
+
+def _department(request: Request, department_id: UUID) -> dict[str, Any]:
+    found = app(request).get_department(department_id)
+    name = local_name(request, found.name_ja, found.name_en)
+    url = f"{LIST}/{found.id}"
+    return {
+        "department": department_view(found),
+        "name": name,
+        "dept_url": url,
+        "may_manage": coordinator(request),
+        "breadcrumbs": crumbs(request, (LIST, gettext(request, "Departments")), (url, name)),
+    }
+
+
+def _department_page(
+    request: Request, department_id: UUID, values: dict[str, str], errors: FormErrors, status: int = 200
+) -> HTMLResponse:
+    context = {**_department(request, department_id), "values": values, "errors": errors}
+    return render(request, "registry/org_department.html", context, status=status)
+
+
+@router.get("/departments/{department_id}")
+def department(department_id: str, request: Request) -> HTMLResponse:
+    reader(request)
+    return _department_page(request, uuid_of(department_id, "department"), {}, NO_ERRORS)
+
+
+@router.post("/departments/{department_id}/staff")
+def assign_staff(department_id: str, request: Request, form: Form) -> Response:
+    principal = manager(request)
+    found = uuid_of(department_id, "department")
+    fields = body(form, "staff_sub", "job_title", "since")
+
+    def command() -> None:
+        model = StaffRequest.model_validate(fields)
+        app(request).assign_staff(
+            page_actor(request, principal), seen_version(form), found, model.staff_sub, model.job_title, model.since
+        )
+
+    return act(
+        request,
+        command,
+        again=lambda errors, status: _department_page(request, found, fields, errors, status),
+        then=f"{LIST}/{found}",
+        notice="staff_assigned",
+    )
+
+
+def _action_page(
+    request: Request, department_id: UUID, action: str, values: dict[str, str], errors: FormErrors, status: int = 200
+) -> HTMLResponse:
+    """A page with one form about the department: `liaison`, or `unassign` (values["staff_sub"] names whom)."""
+    context = _department(request, department_id)
+    titles = {"liaison": gettext(request, "Appoint the liaison"), "unassign": gettext(request, "Unassign staff")}
+    context["breadcrumbs"].append((request.url.path, titles[action]))
+    staff = context["department"].staff
+    options = [(s.staff_sub, f"{s.staff_sub} ({s.job_title})") for s in staff]
+    context.update(action=action, title=titles[action], values=values, errors=errors, staff_options=options)
+    return render(request, "registry/org_department_action.html", context, status=status)
+
+
+@router.get("/departments/{department_id}/liaison")
+def liaison(department_id: str, request: Request) -> HTMLResponse:
+    reader(request)
+    return _action_page(request, uuid_of(department_id, "department"), "liaison", {}, NO_ERRORS)
+
+
+@router.post("/departments/{department_id}/liaison")
+def appoint_liaison(department_id: str, request: Request, form: Form) -> Response:
+    principal = manager(request)
+    found = uuid_of(department_id, "department")
+    fields = body(form, "staff_sub", "since")
+
+    def command() -> None:
+        model = LiaisonRequest.model_validate(fields)
+        app(request).appoint_liaison(
+            page_actor(request, principal), seen_version(form), found, model.staff_sub, model.since
+        )
+
+    return act(
+        request,
+        command,
+        again=lambda errors, status: _action_page(request, found, "liaison", fields, errors, status),
+        then=f"{LIST}/{found}",
+        notice="liaison_appointed",
+    )
+
+
+@router.get("/departments/{department_id}/staff/{staff_sub}/unassignment")
+def unassignment(department_id: str, staff_sub: str, request: Request) -> HTMLResponse:
+    reader(request)
+    found = uuid_of(department_id, "department")
+    return _action_page(request, found, "unassign", {"staff_sub": staff_sub}, NO_ERRORS)
+
+
+@router.post("/departments/{department_id}/staff/{staff_sub}/unassignment")
+def unassign_staff(department_id: str, staff_sub: str, request: Request, form: Form) -> Response:
+    principal = manager(request)
+    found = uuid_of(department_id, "department")
+    until = text(form, "until")
+    values = {"staff_sub": staff_sub, "until": until}
+
+    def command() -> None:
+        # The API takes `until` as a query parameter; the same date type reads it here.
+        model = _Until.model_validate({"until": until or None})
+        app(request).unassign_staff(page_actor(request, principal), seen_version(form), found, staff_sub, model.until)
+
+    return act(
+        request,
+        command,
+        again=lambda errors, status: _action_page(request, found, "unassign", values, errors, status),
+        then=f"{LIST}/{found}",
+        notice="staff_unassigned",
+    )
