@@ -1,14 +1,33 @@
 """Logged-in pages info-hub serves: `/me` (what waits for a person across services, from info-hub's read models), and a
 group's or a department's own surveys, training registrations and coordination cases.
+
+- `/me`: the role home page (`me.py`, its reads of other services' read models in `me_reads.py`).
+- `/me/surveys`, `/me/surveys/{sid}`: a group answers, draft or submit (`surveys.py`), as
+  `PUT /surveys/{sid}/answers/{respondent}`.
+- `/me/trainings`, `/me/trainings/{tid}`: register a group (or oneself, staff) and cancel (`trainings.py`), as
+  `POST /trainings/{tid}/registrations` and `DELETE /trainings/{tid}/registrations/{rid}`.
+- `/me/cases`, `/me/cases/new`, `/me/cases/{cid}`: raise, follow, acknowledge (`cases.py`), as `POST /cases`,
+  `GET /cases[/{cid}]` and `POST /cases/{cid}/routings/{did}/acknowledgement`.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from kyodo_shared.pages.notices import N_
+
 # Status messages this part's forms redirect with (`?done=<key>`): key → English msgid, marked with N_().
-NOTICES: dict[str, str] = {}
+NOTICES: dict[str, str] = {
+    "answer_saved": N_("Your draft answer is saved. It is not submitted yet."),
+    "answer_submitted": N_("Your answer is submitted. You may revise and submit it again until the survey closes."),
+    "training_registered": N_("Your registration is received."),
+    "training_registration_cancelled": N_("Your registration is cancelled."),
+    "case_raised": N_("Your case is raised. The center will route it to the departments concerned."),
+    "case_acknowledged": N_("The case is acknowledged for your department."),
+}
 
 
 def routers() -> list[APIRouter]:
-    return []
+    from kyodo_info_hub.pages.workspace import cases, me, surveys, trainings
+
+    return [me.router, surveys.router, trainings.router, cases.router]

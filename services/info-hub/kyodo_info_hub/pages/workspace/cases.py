@@ -1,0 +1,195 @@
+"""The coordination window (総合的な窓口) with a login: `/me/cases` (the cases the viewer may see, as `GET /cases`
+lists them), `/me/cases/new` (a group's representative or contact, or a department's liaison, raises a case: `POST
+/cases`, `raise_case`, the body `CaseIn`), `/me/cases/{cid}` (the case as `GET /cases/{cid}` shows it to this
+reader; a routed department's liaison acknowledges it: `POST /cases/{cid}/routings/{did}/acknowledgement`,
+`acknowledge_case`, which takes no If-Match in the API either).
+
+Field names are `CaseIn`'s JSON paths (`group_id`, `problem_ja`, `fields_of_activity.0`, `urgency`, …), so the
+API's errors land beside them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
+
+from kyodo_info_hub.api_cases import case_view
+from kyodo_info_hub.cases_schemas import CaseIn, CaseSummary
+from kyodo_info_hub.pages.home import localized, when
+from kyodo_info_hub.pages.workspace.common import (
+    application,
+    beside_the_field,
+    department_names,
+    departments_of,
+    group_name,
+    groups_of,
+    uuid_or,
+)
+from kyodo_shared.domain.actors import Principal, Role
+from kyodo_shared.pages.actions import Form, act, page_actor, signed_in, text
+from kyodo_shared.pages.forms import FormErrors
+from kyodo_shared.pages.render import render
+from kyodo_shared.pages.routing import page_router
+
+router = page_router("/me/cases")
+# Who may read cases through the API (any authenticated role); raising: a group's people, a liaison, the center.
+READERS = tuple(Role)
+FIELD_SLOTS = 3
+NO_FILTER = {"status": "", "urgency": "", "department_id": "", "overdue": ""}
+
+
+def listed(request: Request, principal: Principal, status: str = "") -> list[dict[str, Any]]:
+    """The cases this reader may see, newest first, as `GET /cases?status=` lists them (one page of 100)."""
+    items, _ = application(request).list_cases(page_actor(request, principal), {**NO_FILTER, "status": status}, 0, 100)
+    return [
+        {
+            **CaseSummary.model_validate(i).model_dump(),
+            "raised_at": when(i["raised_at"]),
+            "href": f"/me/cases/{i['case_id']}",
+        }
+        for i in items
+    ]
+
+
+@router.get("")
+def my_cases(request: Request) -> HTMLResponse:
+    principal = signed_in(request, *READERS)
+    groups = [g for g in groups_of(request, principal) if g.status is not None]
+    _, liaison = departments_of(request, principal)
+    context = {"cases": listed(request, principal), "may_raise": bool(groups or liaison)}
+    return render(request, "workspace/cases.html", context)
+
+
+def _new_page(
+    request: Request,
+    principal: Principal,
+    *,
+    typed: dict[str, Any] | None = None,
+    errors: FormErrors | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    groups = [g for g in groups_of(request, principal) if g.status is not None]
+    _, liaison = departments_of(request, principal)
+    departments = department_names(request, sorted(liaison)) if principal.has(Role.STAFF) else []
+    raiser = "group" if groups else "department"
+    fields = list(typed["fields_of_activity"]) if typed else []
+    context = {
+        "groups": groups if principal.has(Role.GROUP) else [],
+        "departments": departments,
+        "raiser": typed["raiser"] if typed else raiser,
+        "values": typed or {"urgency": "normal"},
+        "fields": fields + [""] * (FIELD_SLOTS - len(fields)),
+        "errors": errors,
+    }
+    return render(request, "workspace/case_new.html", context, status=status)
+
+
+@router.get("/new")
+def new_case(request: Request) -> HTMLResponse:
+    principal = signed_in(request, Role.GROUP, Role.STAFF)
+    return _new_page(request, principal)
+
+
+def _typed(form: FormData) -> dict[str, Any]:
+    """The form as `CaseIn`'s JSON: the party chosen by the raiser kind, blank optional texts left out."""
+    raiser = text(form, "raiser")
+    body: dict[str, Any] = {
+        "raiser": raiser,
+        "problem_ja": text(form, "problem_ja"),
+        "fields_of_activity": [v for v in (text(form, f"fields_of_activity.{n}") for n in range(FIELD_SLOTS)) if v],
+        "area": text(form, "area"),
+        "urgency": text(form, "urgency") or "normal",
+    }
+    party = "group_id" if raiser == "group" else "department_id"
+    if text(form, party):
+        body[party] = text(form, party)
+    if text(form, "problem_en"):
+        body["problem_en"] = text(form, "problem_en")
+    return body
+
+
+@router.post("/new")
+def raise_case(request: Request, form: Form) -> Response:
+    """As `POST /cases` (a group's people name their group, a liaison their department)."""
+    principal = signed_in(request, Role.GROUP, Role.STAFF)
+    typed = _typed(form)
+
+    def command() -> None:
+        body = CaseIn.model_validate(typed)
+        application(request).raise_case(
+            page_actor(request, principal),
+            body.raiser,
+            body.group_id or body.department_id,
+            body.problem_ja,
+            body.problem_en,
+            body.fields_of_activity,
+            body.area,
+            body.urgency,
+            None,
+        )
+
+    return act(
+        request,
+        beside_the_field(request, command),
+        again=lambda errors, status: _new_page(request, principal, typed=typed, errors=errors, status=status),
+        then="/me/cases",
+        notice="case_raised",
+    )
+
+
+def _case_page(
+    request: Request, principal: Principal, case_id: UUID, errors: FormErrors | None = None, status: int = 200
+) -> HTMLResponse:
+    app, actor = application(request), page_actor(request, principal)
+    case, access = app.read_case(actor, case_id)
+    shown = case_view(app, actor, case, access)
+    _, liaison = departments_of(request, principal)
+    named = {d.id: d.name for d in department_names(request, [r["department_id"] for r in shown.routings])}
+    routings = [
+        {
+            **r,
+            "name": named[r["department_id"]],
+            "acknowledge_by": when(r["acknowledge_by"]),
+            "acknowledged_at": when(r.get("acknowledged_at")),
+            "mine": r["department_id"] in liaison,
+        }
+        for r in shown.routings
+    ]
+    raiser = group_name(request, shown.raiser_id) if shown.raiser_kind == "group" else None
+    if shown.raiser_kind == "department" and shown.raiser_id:
+        raiser = department_names(request, [shown.raiser_id])[0].name
+    context = {
+        "case": shown,
+        "problem": localized(request, shown.problem_ja, shown.problem_en),
+        "raised_at": when(shown.raised_at),
+        "raiser": raiser,
+        "routings": routings,
+        "closing": shown.closing,
+        "errors": errors,
+    }
+    return render(request, "workspace/case.html", context, status=status)
+
+
+@router.get("/{case_id}")
+def case_page(case_id: str, request: Request) -> HTMLResponse:
+    principal = signed_in(request, *READERS)
+    return _case_page(request, principal, uuid_or(case_id, "case_not_found"))
+
+
+@router.post("/{case_id}/routings/{department_id}/acknowledgement")
+def acknowledge(case_id: str, department_id: str, request: Request, form: Form) -> Response:
+    """As `POST /cases/{cid}/routings/{did}/acknowledgement`: the department's liaison takes the case up."""
+    principal = signed_in(request, Role.STAFF)
+    cid = uuid_or(case_id, "case_not_found")
+    did = uuid_or(department_id, "case_not_found")
+    return act(
+        request,
+        lambda: application(request).acknowledge_case(page_actor(request, principal), cid, did),
+        again=lambda errors, status: _case_page(request, principal, cid, errors, status),
+        then=f"/me/cases/{cid}",
+        notice="case_acknowledged",
+    )

@@ -1,0 +1,108 @@
+"""What the workspace pages share: the application, the viewer's groups and departments as info-hub's read models of
+the registry know them (`people_view.PeopleView`), and names to show for them. Nothing here decides who may act: the
+application does, when the page calls it as the API would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from fastapi import Request
+
+from kyodo_info_hub.app import InfoHubApplication, Portal
+from kyodo_info_hub.pages.home import Text, day, localized
+from kyodo_shared.domain.actors import Principal
+from kyodo_shared.domain.refusals import Refusal
+from kyodo_shared.web.handlers import _name_the_field  # see `beside_the_field`
+
+
+def application(request: Request) -> InfoHubApplication:
+    app: InfoHubApplication = request.app.state.kernel.application
+    return app
+
+
+@dataclass(frozen=True)
+class Party:
+    """A group or a department the viewer acts for: its id, its name as the read models know it, and for a group its
+    standing (None: an application the directory does not list yet)."""
+
+    id: str
+    name: Text
+    status: str | None = None
+    renewal_due: date | None = None
+
+
+def groups_of(request: Request, principal: Principal) -> list[Party]:
+    """The groups this person represents or is a contact of: those in the directory (registered, lapsed, suspended)
+    with their name, then applications the registry told info-hub of that are not in the directory yet."""
+    app = application(request)
+    listed = app.people.groups_of(principal.sub)
+    with app.db.transaction(read_only=True) as tx:
+        rows = tx.fetchall("SELECT group_id FROM hub_group_people WHERE sub = %s ORDER BY group_id", (principal.sub,))
+    parties, portal = [], Portal(app.db)
+    for group_id in listed:
+        entry = portal.group(group_id)
+        if entry is not None:
+            name = Text(entry.name, "ja")
+            parties.append(Party(group_id, name, entry.status, day(entry.renewal_due)))
+    for row in rows:
+        if str(row[0]) not in listed:
+            parties.append(Party(str(row[0]), Text("", "ja")))
+    return parties
+
+
+def department_names(request: Request, ids: list[str]) -> list[Party]:
+    app = application(request)
+    found = []
+    for department_id in ids:
+        names = app.people.department_name(department_id)
+        name = localized(request, names[0], names[1]) if names else Text(department_id, "en")
+        found.append(Party(department_id, name))
+    return found
+
+
+def departments_of(request: Request, principal: Principal) -> tuple[list[Party], set[str]]:
+    """The departments this person works in today (assigned staff or liaison), and of them those they are the
+    liaison of (who acknowledges a routed case)."""
+    app = application(request)
+    today = app.today()
+    liaison = set(app.people.liaison_departments(principal.sub, today))
+    ids = sorted(set(app.people.staff_departments(principal.sub, today)) | liaison)
+    return department_names(request, ids), liaison
+
+
+def group_name(request: Request, group_id: str | None) -> Text | None:
+    if group_id is None:
+        return None
+    card = application(request).people.group(group_id)
+    return Text(card.name, "ja") if card is not None else None
+
+
+def uuid_or(text: str, code: str) -> UUID:
+    """A path's id, or the refusal a wrong one gets from the API (as if it did not exist)."""
+    try:
+        return UUID(text)
+    except ValueError:
+        raise Refusal(code) from None
+
+
+def beside_the_field(request: Request, command: Callable[[], object]) -> Callable[[], None]:
+    """`command`, its refusals about one field (`Refusal(code, field=…, rule=…)`) raised as the problem the API
+    answers — with `errors` naming the field — so `act` shows the reason beside it. The kit's `act` words a refusal
+    with its title only for now (asked of the kit in /tmp/k/requests.md); the API's handler names the field."""
+
+    def run() -> None:
+        try:
+            command()
+        except Refusal as refusal:
+            if "field" not in refusal.data:
+                raise
+            messages = request.app.state.messages
+            problem = messages.for_refusal(refusal)
+            _name_the_field(problem, messages, refusal)
+            raise problem from None
+
+    return run
