@@ -5,6 +5,7 @@ document, and the list and search over the group index."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from kyodo_registry.app_base import RegistryBase
@@ -33,6 +34,24 @@ class Bylaws:
     content: bytes
     media_type: str
     sha256: str
+
+
+# The events that make someone a group's person (or offer to make them its representative), by their stored topic.
+_PERSON_EVENTS = {
+    "kyodo_registry.domain:Group.Applied": "representative_sub",
+    "kyodo_registry.domain:Group.ContactAdded": "contact_sub",
+    "kyodo_registry.domain:Group.RepresentativeChanged": "new_sub",
+    "kyodo_registry.domain:Group.HandoverProposed": "new_sub",
+}
+_BATCH = 500
+
+
+@dataclass(frozen=True)
+class PersonsGroup:
+    """A group as someone's own: `relation` is "representative", "contact" or "handover" (offered to them)."""
+
+    group: Group
+    relation: str
 
 
 def is_staff_reader(principal: Principal | None) -> bool:
@@ -74,6 +93,45 @@ class GroupQueries(RegistryBase):
         if content is None:
             raise Refusal("document_not_found")
         return Bylaws(content, str(group.bylaws["media_type"]), sha256)
+
+    def groups_of(self, principal: Principal) -> list[PersonsGroup]:
+        """The groups `principal` represents or is a contact of, and those whose representative offered them the
+        handover, in name order (the workspace's `/registry/mine`).
+
+        Read from the event log (the events naming a person), not the group index: the index is a projection that
+        may lag a moment behind, and a group just applied for must be there when its applicant looks. Each group
+        found is loaded and asked who acts for it now, so a removed contact or a past representative drops out."""
+        found: set[UUID] = set()
+        start = 1
+        while True:
+            batch = self.recorder.select_notifications(start, _BATCH, topics=tuple(_PERSON_EVENTS))
+            for notification in batch:
+                event: Any = self.mapper.to_domain_event(notification)
+                if getattr(event, _PERSON_EVENTS[notification.topic], None) == principal.sub:
+                    found.add(UUID(str(notification.originator_id)))
+            if len(batch) < _BATCH:
+                break
+            start = batch[-1].id + 1
+        mine = []
+        for group_id in found:
+            group = self.get_group(group_id)
+            if group.representative_sub == principal.sub:
+                mine.append(PersonsGroup(group, "representative"))
+            elif principal.sub in group.contacts:
+                mine.append(PersonsGroup(group, "contact"))
+            elif group.handover is not None and group.handover.new_sub == principal.sub:
+                mine.append(PersonsGroup(group, "handover"))
+        return sorted(mine, key=lambda g: (str(g.group.profile["name"]), str(g.group.id)))
+
+    def handover_offer(self, principal: Principal, group_id: UUID) -> Group:
+        """The group whose representative offered `principal` the handover (what they confirm); refused when no
+        handover waits for them."""
+        group = self.get_group(group_id)
+        if group.handover is None or group.handover.new_sub != principal.sub:
+            if not group.acts_for(principal.sub) and group.status not in PUBLIC_STATUSES:
+                raise Refusal("group_not_found")
+            raise Refusal("no_handover_for_you")
+        return group
 
     @staticmethod
     def listable(principal: Principal | None) -> tuple[GroupStatus, ...]:

@@ -1,0 +1,217 @@
+"""A group's life after applying: its public profile (`/registry/groups/{gid}/profile`), changed bylaws
+(`/bylaws`, an upload sent on as the API's `BylawsUpload`), and its declared ties (`/ties`, `/ties/{tie_id}
+/withdrawal`). Each form runs the API route's application method with the version the page showed (If-Match).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import Request
+from fastapi.responses import Response
+from starlette.datastructures import FormData
+
+from kyodo_registry.domain import Group
+from kyodo_registry.pages.group.common import (
+    bylaws_json,
+    crumbs,
+    folded,
+    group_id_of,
+    group_member,
+    own_record,
+    profile_json,
+    profile_values,
+    values_of,
+)
+from kyodo_registry.routing import application
+from kyodo_registry.schemas import BylawsUpload, ProfileFields, Reason, TieRequest
+from kyodo_shared.domain.refusals import Refusal
+from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, text
+from kyodo_shared.pages.forms import FormErrors
+from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.render import render
+from kyodo_shared.pages.routing import page_router
+
+router = page_router(prefix="/registry")
+TIE_PARTS = ("kind", "counterpart", "description")
+
+
+def _render(
+    request: Request,
+    group: Group,
+    template: str,
+    heading: str,
+    submit: str,
+    values: dict[str, str],
+    errors: FormErrors | None,
+    status: int,
+    **more: Any,
+) -> Response:
+    context = {
+        "group": group,
+        "values": values,
+        "errors": errors,
+        "heading": heading,
+        "submit": submit,
+        "breadcrumbs": crumbs(request, group, heading),
+        **more,
+    }
+    return render(request, template, context, status=status)
+
+
+# --- profile --------------------------------------------------------------------------------------------------
+
+
+def _profile_page(
+    request: Request, group_id: UUID, form: FormData | None, errors: FormErrors | None, status: int = 200
+) -> Response:
+    group = own_record(request, group_member(request), group_id).group
+    values = values_of(form) if form is not None else profile_values(group.profile)
+    shown = folded(errors, collapse=("fields_of_activity",)) if errors else errors
+    heading, submit = gettext(request, "Update the profile"), gettext(request, "Save the profile")
+    return _render(request, group, "registry/group_profile.html", heading, submit, values, shown, status)
+
+
+@router.get("/groups/{group_id}/profile")
+def profile_form(group_id: str, request: Request) -> Response:
+    return _profile_page(request, group_id_of(group_id), None, None)
+
+
+@router.post("/groups/{group_id}/profile")
+def update_profile(group_id: str, request: Request, form: Form) -> Response:
+    principal = group_member(request)
+    found = group_id_of(group_id)
+
+    def command() -> None:
+        body = ProfileFields.model_validate(profile_json(form))
+        application(request).update_profile(page_actor(request, principal), seen_version(form), found, body.profile())
+
+    return act(
+        request,
+        command,
+        again=lambda errors, status: _profile_page(request, found, form, errors, status),
+        then=f"/registry/groups/{found}",
+        notice="profile_updated",
+    )
+
+
+# --- bylaws ---------------------------------------------------------------------------------------------------
+
+
+def _bylaws_page(request: Request, group_id: UUID, errors: FormErrors | None, status: int = 200) -> Response:
+    group = own_record(request, group_member(request), group_id).group
+    shown = folded(errors, collapse=("bylaws",)) if errors else errors
+    heading, submit = gettext(request, "File changed bylaws"), gettext(request, "File the bylaws")
+    return _render(
+        request,
+        group,
+        "registry/group_bylaws.html",
+        heading,
+        submit,
+        {},
+        shown,
+        status,
+        multipart=True,
+        bylaws_url=f"/api/registry/groups/{group.id}/bylaws",
+    )
+
+
+@router.get("/groups/{group_id}/bylaws")
+def bylaws_form(group_id: str, request: Request) -> Response:
+    return _bylaws_page(request, group_id_of(group_id), None)
+
+
+@router.post("/groups/{group_id}/bylaws")
+def change_bylaws(group_id: str, request: Request, form: Form) -> Response:
+    principal = group_member(request)
+    found = group_id_of(group_id)
+
+    def command() -> None:
+        body = BylawsUpload.model_validate(bylaws_json(form) or {})
+        application(request).change_bylaws(page_actor(request, principal), seen_version(form), found, body.document())
+
+    return act(
+        request,
+        command,
+        again=lambda errors, status: _bylaws_page(request, found, errors, status),
+        then=f"/registry/groups/{found}",
+        notice="bylaws_filed",
+    )
+
+
+# --- ties -----------------------------------------------------------------------------------------------------
+
+
+def _ties_page(
+    request: Request, group_id: UUID, form: FormData | None, errors: FormErrors | None, status: int = 200
+) -> Response:
+    group = own_record(request, group_member(request), group_id).group
+    heading, submit = gettext(request, "Declared ties"), gettext(request, "Declare the tie")
+    ties = sorted(group.ties.values(), key=lambda t: (bool(t.get("withdrawn")), str(t.get("declared_on"))))
+    return _render(
+        request, group, "registry/group_ties.html", heading, submit, values_of(form), errors, status, ties=ties
+    )
+
+
+@router.get("/groups/{group_id}/ties")
+def ties_page(group_id: str, request: Request) -> Response:
+    return _ties_page(request, group_id_of(group_id), None, None)
+
+
+@router.post("/groups/{group_id}/ties")
+def declare_tie(group_id: str, request: Request, form: Form) -> Response:
+    principal = group_member(request)
+    found = group_id_of(group_id)
+
+    def command() -> None:
+        body = TieRequest.model_validate({part: text(form, part) for part in TIE_PARTS})
+        application(request).declare_tie(
+            page_actor(request, principal), seen_version(form), found, body.model_dump(mode="json")
+        )
+
+    return act(
+        request,
+        command,
+        again=lambda errors, status: _ties_page(request, found, form, errors, status),
+        then=f"/registry/groups/{found}/ties",
+        notice="tie_declared",
+    )
+
+
+def _withdrawal_page(
+    request: Request, group_id: UUID, tie_id: str, form: FormData | None, errors: FormErrors | None, status: int = 200
+) -> Response:
+    group = own_record(request, group_member(request), group_id).group
+    tie = group.ties.get(tie_id)
+    if tie is None:
+        raise Refusal("tie_not_found")
+    heading, submit = gettext(request, "End a declared tie"), gettext(request, "End the tie")
+    return _render(
+        request, group, "registry/group_tie_withdrawal.html", heading, submit, values_of(form), errors, status, tie=tie
+    )
+
+
+@router.get("/groups/{group_id}/ties/{tie_id}/withdrawal")
+def withdrawal_form(group_id: str, tie_id: str, request: Request) -> Response:
+    return _withdrawal_page(request, group_id_of(group_id), tie_id, None, None)
+
+
+@router.post("/groups/{group_id}/ties/{tie_id}/withdrawal")
+def withdraw_tie(group_id: str, tie_id: str, request: Request, form: Form) -> Response:
+    principal = group_member(request)
+    found = group_id_of(group_id)
+
+    def command() -> None:
+        body = Reason.model_validate({"reason": text(form, "reason")})
+        application(request).withdraw_tie(
+            page_actor(request, principal), seen_version(form), found, tie_id, body.reason
+        )
+
+    return act(
+        request,
+        command,
+        again=lambda errors, status: _withdrawal_page(request, found, tie_id, form, errors, status),
+        then=f"/registry/groups/{found}/ties",
+        notice="tie_withdrawn",
+    )

@@ -1,0 +1,235 @@
+"""While the application is decided and after: answering the center's request for information
+(`/registry/groups/{gid}/information`), applying again after a rejection (`/reapplication`) and renewing the
+registration (`/renewal`). Each form posts the API's request body and runs the API route's application method with
+the version the page showed (If-Match).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from kyodo_registry.domain import CRITERIA, Group
+from kyodo_registry.pages.group.common import (
+    TIE_ROWS,
+    bylaws_json,
+    criteria_json,
+    crumbs,
+    folded,
+    group_id_of,
+    group_member,
+    own_record,
+    profile_json,
+    profile_values,
+    values_of,
+)
+from kyodo_registry.routing import application
+from kyodo_registry.schemas import InformationAnswer, ReapplicationRequest, RenewalRequest
+from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, text
+from kyodo_shared.pages.forms import FormErrors
+from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.render import render
+from kyodo_shared.pages.routing import page_router
+
+router = page_router(prefix="/registry")
+
+
+def _page(
+    request: Request,
+    group: Group,
+    template: str,
+    heading: str,
+    submit: str,
+    form: FormData | None,
+    errors: FormErrors | None,
+    status: int = 200,
+    **more: Any,
+) -> Response:
+    context = {
+        "group": group,
+        "values": values_of(form),
+        "errors": errors,
+        "heading": heading,
+        "submit": submit,
+        "breadcrumbs": crumbs(request, group, heading),
+        **more,
+    }
+    if form is None and "initial" in more:
+        context["values"] = more["initial"]
+    return render(request, template, context, status=status)
+
+
+# --- the request for information ------------------------------------------------------------------------------
+
+
+def _information_page(
+    request: Request, group_id: UUID, form: FormData | None, errors: FormErrors | None, status: int = 200
+) -> Response:
+    group = own_record(request, group_member(request), group_id).group
+    heading = gettext(request, "Answer the request for information")
+    submit = gettext(request, "Send the answer")
+    return _page(request, group, "registry/group_information.html", heading, submit, form, errors, status)
+
+
+@router.get("/groups/{group_id}/information")
+def information_form(group_id: str, request: Request) -> Response:
+    found = group_id_of(group_id)
+    group = own_record(request, group_member(request), found).group
+    if group.information_request is None:
+        # Nothing to answer: the group's page says why the action is unavailable.
+        return _to_group(found)
+    return _information_page(request, found, None, None)
+
+
+def _evidence(form: FormData) -> dict[str, Any]:
+    return {
+        str(c): {"evidence": text(form, f"evidence.{c}.evidence")}
+        for c in CRITERIA
+        if text(form, f"evidence.{c}.evidence")
+    }
+
+
+@router.post("/groups/{group_id}/information")
+def answer_information(group_id: str, request: Request, form: Form) -> Response:
+    principal = group_member(request)
+    found = group_id_of(group_id)
+
+    def command() -> None:
+        body = InformationAnswer.model_validate({"answer": text(form, "answer"), "evidence": _evidence(form)})
+        application(request).provide_information(
+            page_actor(request, principal),
+            seen_version(form),
+            found,
+            body.answer,
+            {c.value: d.evidence for c, d in body.evidence.items()},
+        )
+
+    return act(
+        request,
+        command,
+        again=lambda errors, status: _information_page(request, found, form, errors, status),
+        then=f"/registry/groups/{found}",
+        notice="information_sent",
+    )
+
+
+# --- applying again after a rejection -------------------------------------------------------------------------
+
+
+def _reapplication_page(
+    request: Request, group_id: UUID, form: FormData | None, errors: FormErrors | None, status: int = 200
+) -> Response:
+    group = own_record(request, group_member(request), group_id).group
+    initial = {**profile_values(group.profile), **{f"criteria.{c}.evidence": v for c, v in group.declarations.items()}}
+    heading = gettext(request, "Apply again for registration")
+    shown = folded(errors, collapse=("bylaws", "fields_of_activity")) if errors else errors
+    return _page(
+        request,
+        group,
+        "registry/group_apply.html",
+        heading,
+        "",
+        form,
+        shown,
+        status,
+        initial=initial,
+        tie_rows=TIE_ROWS,
+    )
+
+
+@router.get("/groups/{group_id}/reapplication")
+def reapplication_form(group_id: str, request: Request) -> Response:
+    return _reapplication_page(request, group_id_of(group_id), None, None)
+
+
+@router.post("/groups/{group_id}/reapplication")
+def reapply(group_id: str, request: Request, form: Form) -> Response:
+    principal = group_member(request)
+    found = group_id_of(group_id)
+
+    def command() -> None:
+        body_json: dict[str, Any] = {**profile_json(form), "criteria": criteria_json(form)}
+        bylaws = bylaws_json(form)
+        if bylaws is not None:
+            body_json["bylaws"] = bylaws
+        body = ReapplicationRequest.model_validate(body_json)
+        application(request).reapply(
+            page_actor(request, principal),
+            seen_version(form),
+            found,
+            body.profile(),
+            {c.value: d.evidence for c, d in body.criteria.items()},
+            body.bylaws.document(),
+        )
+
+    return act(
+        request,
+        command,
+        again=lambda errors, status: _reapplication_page(request, found, form, errors, status),
+        then=f"/registry/groups/{found}",
+        notice="reapplied",
+    )
+
+
+# --- renewal --------------------------------------------------------------------------------------------------
+
+
+def _renewal_page(
+    request: Request, group_id: UUID, form: FormData | None, errors: FormErrors | None, status: int = 200
+) -> Response:
+    group = own_record(request, group_member(request), group_id).group
+    heading = gettext(request, "Renew the registration")
+    members = group.profile.get("members_count")
+    return _page(
+        request,
+        group,
+        "registry/group_renewal.html",
+        heading,
+        gettext(request, "Renew"),
+        form,
+        errors,
+        status,
+        initial={"members_count": "" if members is None else str(members)},
+        renewal_due=date.fromisoformat(group.renewal_due) if group.renewal_due else None,
+    )
+
+
+@router.get("/groups/{group_id}/renewal")
+def renewal_form(group_id: str, request: Request) -> Response:
+    return _renewal_page(request, group_id_of(group_id), None, None)
+
+
+@router.post("/groups/{group_id}/renewal")
+def renew(group_id: str, request: Request, form: Form) -> Response:
+    principal = group_member(request)
+    found = group_id_of(group_id)
+
+    def command() -> None:
+        body = RenewalRequest.model_validate(
+            {
+                "members_count": text(form, "members_count"),
+                "criteria_still_met": text(form, "criteria_still_met") == "true",
+                "bylaws_unchanged": text(form, "bylaws_unchanged") == "true",
+                "note": text(form, "note"),
+            }
+        )
+        application(request).renew(
+            page_actor(request, principal), seen_version(form), found, body.model_dump(mode="json")
+        )
+
+    return act(
+        request,
+        command,
+        again=lambda errors, status: _renewal_page(request, found, form, errors, status),
+        then=f"/registry/groups/{found}",
+        notice="renewed",
+    )
+
+
+def _to_group(group_id: UUID) -> Response:
+    return RedirectResponse(f"/registry/groups/{group_id}", status_code=303)
