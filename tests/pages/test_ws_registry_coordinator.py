@@ -1,87 +1,39 @@
-"""The coordinator's registry workspace through the gateway (real store, real NATS, logged-in browsers): the
-assessment queue oldest first, the six criteria assessed through the page's forms until the group is registered,
-errors beside their fields in both languages with nothing stored, a group's forced post refused, a stale version
-answered on the form, suspension and reinstatement, and the conflict of interest shown and refused."""
+"""The coordinator's assessments through the gateway (real store, real NATS, logged-in browsers): the queue oldest
+first with re-checks and information requests, the six criteria assessed through the page's forms until the group is
+registered, errors beside their fields in both languages with nothing stored, a group's forced post refused, a stale
+version answered on the form, a request for information and the group's answer, and coordinators only."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
 from lxml import html as lxml_html
 
-from kyodo_shared.pages.i18n import LANG_COOKIE
-
 from support.harness import eventually
-from support.registry import CRITERIA, application, bylaws
-from support.workspace import Browser, Site, workspace
-
-COORDINATOR = "coord-ws"
+from support.registry import CRITERIA, bylaws
+from support.registry_coordinator import (
+    COORDINATOR,
+    apply,
+    assessment,
+    coordinator,
+    group,
+    headers,
+    names_in_queue,
+    register_via_api,
+    registry_site,
+    version_of,
+)
+from support.workspace import Site
 
 
 @pytest_asyncio.fixture(scope="module")
 async def site(nats_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
-    folder: Path = tmp_path_factory.mktemp("ws-registry-coordinator")
-    async with workspace(["registry"], folder, nats_url, f"t{uuid.uuid4().hex[:8]}") as running:
+    async with registry_site(nats_url, tmp_path_factory) as running:
         yield running
-
-
-def headers(site: Site, sub: str, role: str, version: int | None = None) -> dict[str, str]:
-    found = site.platform.token(sub, role)
-    return {**found, "If-Match": f'"{version}"'} if version is not None else found
-
-
-async def apply(site: Site, name: str, rep: str, **overrides: Any) -> str:
-    body = application(name, **overrides)
-    answer = await site.api("registry").post("/groups", json=body, headers=headers(site, rep, "group"))
-    assert answer.status_code == 201, answer.text
-    return str(answer.json()["id"])
-
-
-async def group(site: Site, gid: str) -> dict[str, Any]:
-    answer = await site.api("registry").get(f"/groups/{gid}", headers=headers(site, "auditor-ws", "coordinator"))
-    assert answer.status_code == 200, answer.text
-    body: dict[str, Any] = answer.json()
-    return body
-
-
-async def register_via_api(site: Site, gid: str) -> None:
-    for criterion in CRITERIA:
-        version = (await group(site, gid))["version"]
-        answer = await site.api("registry").post(
-            f"/groups/{gid}/assessments",
-            json={"criterion": criterion, "met": True, "reason": "確認しました"},
-            headers=headers(site, "coord-api", "coordinator", version),
-        )
-        assert answer.status_code == 200, answer.text
-
-
-def coordinator(site: Site, lang: str = "ja") -> Browser:
-    browser = site.browser(COORDINATOR, "coordinator")
-    if lang != "ja":
-        browser.client.cookies.set(LANG_COOKIE, lang)
-    return browser
-
-
-def version_of(page: Any) -> str:
-    return str(page.xpath("//form//input[@name='version']/@value")[0])
-
-
-def assessment(
-    criterion: str, version: str, met: str | None = "true", reason: str = "会則第3条で確認"
-) -> dict[str, str]:
-    data = {"criterion": criterion, "version": version, f"{criterion}.reason": reason}
-    if met is not None:
-        data[f"{criterion}.met"] = met
-    return data
-
-
-def names_in_queue(page: Any) -> list[str]:
-    return [str(a.text_content()).strip() for a in page.xpath("//table//tbody//th/a")]
 
 
 async def test_the_queue_lists_the_oldest_application_first_with_rechecks_and_information_requests(
@@ -124,6 +76,9 @@ async def test_the_queue_lists_the_oldest_application_first_with_rechecks_and_in
     assert "再確認" in rows[f"三番目の会{tag}"]
     assert "会則が変更" in rows[f"三番目の会{tag}"]
     assert page.xpath(f"//a[@href='/registry/assessments/{first}']")
+    # The re-check opens criteria 5 and 6 only: their two forms, the other four assessments as they stood.
+    recheck = await browser.page(f"/registry/assessments/{third}")
+    assert recheck.xpath("//form/input[@name='criterion']/@value") == ["formally_organized", "self_governing"]
     # The kit's pagination: one group a page leads on to the next.
     paged = await browser.page("/registry/assessments", per_page="1")
     assert paged.xpath("//nav[contains(@class, 'pagination')]//a[@rel='next']")
@@ -153,7 +108,7 @@ async def test_a_coordinator_assesses_the_six_criteria_through_the_forms_and_the
     stored = await group(site, gid)
     assert stored["status"] == "registered"
     assert {c: a["assessor_sub"] for c, a in stored["assessments"].items()} == dict.fromkeys(CRITERIA, COORDINATOR)
-    assert not page.xpath("//form[contains(@action, '/assessment')]")
+    assert not page.xpath("//form[input[@name='criterion']]")
 
 
 @pytest.mark.parametrize(
@@ -218,53 +173,57 @@ async def test_a_stale_version_answers_on_the_form_with_412_and_stores_nothing(s
     assert "voluntary" not in (await group(site, gid))["assessments"]
 
 
-async def test_suspension_and_reinstatement_through_the_forms(site: Site) -> None:
-    gid = await apply(site, f"停止の会{uuid.uuid4().hex[:6]}", "rep-e")
-    await register_via_api(site, gid)
+async def test_a_request_for_information_through_the_form_and_the_groups_answer_show_in_the_queue_and_page(
+    site: Site,
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    gid = await apply(site, f"質問の会{tag}", "rep-h")
     browser = coordinator(site)
-    page = await browser.page(f"/registry/decisions/{gid}")
-    assert page.xpath("//button[@disabled]")  # reinstatement: not suspended, said why
+    page = await browser.page(f"/registry/assessments/{gid}")
+    empty = await browser.post(
+        f"/registry/assessments/{gid}/information-request", {"version": version_of(page), "question": ""}
+    )
+    assert empty.status_code == 422
+    shown = lxml_html.document_fromstring(empty.text)
+    assert shown.xpath("//*[@id='field-criteria-error']")
+    assert shown.xpath("//*[@id='field-question-error']")
     answer = await browser.post(
-        f"/registry/decisions/{gid}/suspension",
-        {"version": version_of(page), "suspension.reason": "活動報告が2年間提出されていないため"},
+        f"/registry/assessments/{gid}/information-request",
+        {
+            "version": version_of(page),
+            "criteria": ["private", "voluntary"],
+            "question": "会員名簿の写しを提出してください。",
+        },
     )
     assert answer.status_code == 303, answer.text[:2000]
     stored = await group(site, gid)
-    assert (stored["status"], stored["status_reason"]) == ("suspended", "活動報告が2年間提出されていないため")
-
+    assert stored["status"] == "information_requested"
+    assert stored["information_request"]["criteria"] == ["private", "voluntary"]
     page = await browser.page(answer.headers["location"])
-    assert "登録を停止しました" in page.text_content()
-    empty = await browser.post(
-        f"/registry/decisions/{gid}/reinstatement", {"version": version_of(page), "reinstatement.reason": ""}
-    )
-    assert empty.status_code == 422
-    assert 'id="field-reinstatement-reason-error"' in empty.text
-    answer = await browser.post(
-        f"/registry/decisions/{gid}/reinstatement",
-        {"version": version_of(page), "reinstatement.reason": "活動報告の提出を確認したため"},
-    )
-    assert answer.status_code == 303, answer.text[:2000]
-    assert (await group(site, gid))["status"] == "registered"
+    # While the group is asked, no criterion can be assessed, and the page says why.
+    assert not page.xpath("//form[input[@name='criterion']]")
+    assert "回答を待っています" in page.text_content()
 
-
-async def test_a_coordinator_with_a_declared_interest_sees_why_and_is_refused_if_forcing(site: Site) -> None:
-    gid = await apply(site, f"利害の会{uuid.uuid4().hex[:6]}", "rep-f")
-    conflicted = "coord-interest"
-    declared = await site.api("registry").post(
-        "/interests/me",
-        json={"group_id": gid, "kind": "close_relation"},
-        headers=headers(site, conflicted, "coordinator"),
+    replied = await site.api("registry").post(
+        f"/groups/{gid}/information",
+        json={
+            "answer": "名簿の写しを添付しました。",
+            "evidence": {"private": {"evidence": "市の補助金は受けていません"}},
+        },
+        headers=headers(site, "rep-h", "group", stored["version"]),
     )
-    assert declared.status_code == 201, declared.text
-    browser = site.browser(conflicted, "coordinator")
+    assert replied.status_code == 200, replied.text
+
+    async def answered() -> Any:
+        queue = await browser.page("/registry/assessments", per_page="100")
+        row = [r for r in queue.xpath("//table//tbody/tr") if f"質問の会{tag}" in r.text_content()]
+        return row and "団体が回答済み" in row[0].text_content()
+
+    await eventually(answered)
     page = await browser.page(f"/registry/assessments/{gid}")
-    assert not page.xpath("//form[contains(@action, '/assessment')]")
-    assert "利害関係" in page.text_content()
-    answer = await browser.post(
-        f"/registry/assessments/{gid}/assessment", assessment("private", f'"{(await group(site, gid))["version"]}"')
-    )
-    assert answer.status_code == 403
-    assert (await group(site, gid))["assessments"] == {}
+    assert "名簿の写しを添付しました。" in page.text_content()
+    assert "市の補助金は受けていません" in page.text_content()
+    assert len(page.xpath("//form[input[@name='criterion']]")) == 6
 
 
 async def test_every_coordinator_page_renders_in_both_languages(site: Site) -> None:
@@ -276,3 +235,16 @@ async def test_every_coordinator_page_renders_in_both_languages(site: Site) -> N
             assert page.xpath("/html/@lang") == [lang]
             assert len(page.xpath("//h1")) == 1
         assert h1 in (await browser.page(f"/registry/assessments/{gid}")).xpath("//h1")[0].text_content()
+
+
+async def test_the_pages_are_for_coordinators_only_and_an_unknown_group_is_a_404_page(site: Site) -> None:
+    visitor = site.visitor()
+    answer = await visitor.get("/registry/assessments")
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/auth/login?next=")
+    staff = site.browser("staff-ws", "staff")
+    for path in ("/registry/assessments", "/registry/decisions", f"/registry/decisions/{uuid.uuid4()}"):
+        assert (await staff.get(path)).status_code == 403
+    browser = coordinator(site)
+    await browser.page(f"/registry/assessments/{uuid.uuid4()}", status=404)
+    await browser.page("/registry/decisions/not-a-group", status=404)

@@ -1,7 +1,8 @@
 """The coordinator's registry workspace: the assessment queue (`/registry/assessments`), one group's six criteria
-side by side with its evidence and bylaws (`/registry/assessments/{id}`), and the decisions on a group
-(`/registry/decisions/{id}`: suspension, reinstatement, dissolution, handover). Coordinators only: anyone else
-gets the kit's 403 page, and the application still refuses a coordinator with an interest in the group.
+side by side with its evidence and bylaws (`/registry/assessments/{id}`), every group to decide on
+(`/registry/decisions`), and the decisions on a group (`/registry/decisions/{id}`: suspension, reinstatement,
+dissolution, handover). Coordinators only: anyone else gets the kit's 403 page, and the application still refuses a
+coordinator with an interest in the group.
 """
 
 from __future__ import annotations
@@ -22,6 +23,6 @@ NOTICES: dict[str, str] = {
 
 
 def routers() -> list[APIRouter]:
-    from kyodo_registry.pages.coordinator import assessment, decisions, queue
+    from kyodo_registry.pages.coordinator import assessment, decisions, groups, queue
 
-    return [queue.router, assessment.router, decisions.router]
+    return [queue.router, assessment.router, groups.router, decisions.router]

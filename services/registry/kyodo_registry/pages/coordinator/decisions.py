@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 
 from kyodo_registry.app import RegistryApplication
 from kyodo_registry.domain import Group
-from kyodo_registry.pages.coordinator.common import QUEUE, coordinator, group_id_of, within
+from kyodo_registry.pages.coordinator.common import coordinator, group_id_of, within
 from kyodo_registry.pages.coordinator.reads import conflicted
 from kyodo_registry.routing import view
 from kyodo_registry.schemas import HandoverDecision, Reason
@@ -74,9 +74,8 @@ def _page(
             "errors": errors,
             "breadcrumbs": [
                 ("/", gettext(request, "Home")),
-                (QUEUE, gettext(request, "Assessment queue")),
-                (f"{QUEUE}/{group_id}", str(group.profile["name"])),
-                (path, gettext(request, "Decisions")),
+                (DECISIONS, gettext(request, "Groups and decisions")),
+                (path, str(group.profile["name"])),
             ],
         },
         status=status,
