@@ -71,6 +71,18 @@ async def test_me_lists_what_waits_for_a_group_a_coordinator_and_a_department_wi
     await act(p, routed["id"], "/routings", {"department_ids": [w.b.id]})
     new = await raised(p, w, sub="rep-h", group_id=w.h)
 
+    async def listed() -> bool:
+        # The query tables `/me` lists from follow the store: the training announced, both cases, one routed.
+        trainings = (await p.clients[HUB].get("/trainings")).json()["items"]
+        found = await p.clients[HUB].get("/cases", headers=p.token("coord-1", "coordinator"))
+        departments = {c["case_id"]: c["departments"] for c in found.json()["items"]}
+        return any(t["id"] == training["id"] for t in trainings) and departments == {
+            routed["id"]: [w.b.id],
+            new["id"]: [],
+        }
+
+    await eventually(listed, timeout=30)
+
     group = site.browser("rep-g", "group")
     page = await group.page("/me")
     assert headings_in_order(page)

@@ -87,8 +87,10 @@ def _page(
     card = training_card(request, public)
     now: datetime = app.now()
     audience = public["audience"]
-    groups = [g for g in groups_of(request, principal) if g.status == "registered"]
     mine = _mine(request, principal, training_id)
+    # A group the viewer registered already is not offered again (the service refuses it: already registered).
+    taken = {r["group_id"] for r in mine if r["seat"] != "cancelled"}
+    groups = [g for g in groups_of(request, principal) if g.status == "registered" and g.id not in taken]
     # Why the viewer cannot register now, in words (the service refuses it anyway if forced).
     reason = None
     if public["status"] != "announced":
@@ -96,14 +98,17 @@ def _page(
     elif not (public["registration_opens_at"] <= now < public["registration_closes_at"]):
         reason = "closed"
     elif not any(
-        (role == Role.GROUP and "groups" in audience and groups) or (role == Role.STAFF and "staff" in audience)
+        (role == Role.GROUP and "groups" in audience and (groups or taken))
+        or (role == Role.STAFF and "staff" in audience)
         for role in principal.roles
     ):
         reason = "audience"
+    elif not groups and not (principal.has(Role.STAFF) and "staff" in audience and None not in taken):
+        reason = "registered"
     context = {
         "t": card,
         "groups": groups,
-        "staff": principal.has(Role.STAFF) and "staff" in audience,
+        "staff": principal.has(Role.STAFF) and "staff" in audience and None not in taken,
         "mine": mine,
         "started": card["starts_at"] is not None and card["starts_at"] <= now,
         "reason": reason,

@@ -1,0 +1,173 @@
+"""info-hub's workspace forms for trainings and cases (real stores, real NATS, the registry beside info-hub): a group's
+representative registers the group for a training at `/me/trainings/{tid}` and cancels before the start; a group
+raises a case at `/me/cases/new`, the center routes it, the department's liaison acknowledges it at `/me/cases/{cid}`.
+Wrong input is shown beside its field in Japanese and English with nothing stored; another group's session, a
+member of staff who is not the liaison, and a post without the CSRF token are refused with nothing stored."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest_asyncio
+from lxml import html as lxml_html
+
+from support.harness import eventually
+from support.info_hub_cases import HUB, act, read, world
+from support.info_hub_trainings import announced, plan
+from support.portal_b import headings_in_order, text
+from support.workspace import Site, workspace
+
+
+@pytest_asyncio.fixture
+async def site(tmp_path: Path, nats_url: str, bus_namespace: str) -> AsyncIterator[Site]:
+    async with workspace(["registry", HUB], tmp_path, nats_url, bus_namespace) as running:
+        yield running
+
+
+def doc(html: str) -> Any:
+    return lxml_html.document_fromstring(html)
+
+
+def error_beside(page: Any, field_id: str) -> str:
+    found = page.xpath(f"//p[@id='{field_id}-error']")
+    assert found, text(page)
+    return text(found[0])
+
+
+async def listed_training(site: Site, body: dict[str, Any]) -> str:
+    """A training announced, once the trainings' query table (which the pages list from) has it."""
+    training = await announced(site.platform, body)
+
+    async def listed() -> bool:
+        found = await site.platform.clients[HUB].get("/trainings")
+        return any(t["id"] == training["id"] for t in found.json()["items"])
+
+    await eventually(listed, timeout=30)
+    return str(training["id"])
+
+
+async def registrations(site: Site, training_id: str) -> list[dict[str, Any]]:
+    p = site.platform
+    found = await p.clients[HUB].get(
+        f"/trainings/{training_id}/registrations", headers=p.token("coord-1", "coordinator")
+    )
+    assert found.status_code == 200, found.text
+    items: list[dict[str, Any]] = found.json()["items"]
+    return items
+
+
+async def test_a_group_registers_for_a_training_and_cancels_before_the_start(site: Site) -> None:
+    w = await world(site.platform)
+    tid = await listed_training(site, plan(audience=("groups",)))
+    group = site.browser("rep-g", "group")
+    assert f"/me/trainings/{tid}" in group_links(await group.page("/me/trainings"))
+    page = await group.page(f"/me/trainings/{tid}")
+    assert headings_in_order(page)
+    assert page.xpath(f"//select[@name='group_id']/option[@value='{w.g}']")
+
+    # A group id that is none: beside the field, in both languages; nothing stored.
+    for lang in ("ja", "en"):
+        wrong = await group.post(f"/me/trainings/{tid}/registrations?lang={lang}", {"group_id": "みどり"})
+        assert wrong.status_code == 422
+        assert error_beside(doc(wrong.text), "field-group_id")
+    # Another group's representative cannot register this group; a post without the CSRF token is refused.
+    forced = await site.browser("rep-h", "group").post(f"/me/trainings/{tid}/registrations", {"group_id": w.g})
+    assert forced.status_code == 403
+    assert (await group.post(f"/me/trainings/{tid}/registrations", {"group_id": w.g}, csrf=False)).status_code == 403
+    assert await registrations(site, tid) == []
+
+    done = await group.post(f"/me/trainings/{tid}/registrations", {"group_id": w.g})
+    assert done.status_code == 303, done.text[:2000]
+    assert done.headers["location"] == f"/me/trainings/{tid}?done=training_registered"
+    (placed,) = await registrations(site, tid)
+    assert placed["group_id"] == w.g
+    assert placed["seat"] == "registered"
+    page = await group.page(f"/me/trainings/{tid}", lang="ja", done="training_registered")
+    assert "申込を受け付けました" in text(page)
+    assert not page.xpath("//select[@name='group_id']")  # its only group is registered already
+    cancel = f"/me/trainings/{tid}/registrations/{placed['registration_id']}/cancellation"
+    assert page.xpath(f"//form[@action='{cancel}']")
+    me = await group.page("/me")
+    assert f"/me/trainings/{tid}" in group_links(me)
+
+    # Someone else's registration is not theirs to cancel (as if it did not exist).
+    assert (await site.browser("rep-h", "group").post(cancel, {})).status_code == 404
+    assert (await registrations(site, tid))[0]["seat"] == "registered"
+    cancelled = await group.post(cancel, {})
+    assert cancelled.status_code == 303
+    assert (await registrations(site, tid))[0]["seat"] == "cancelled"
+    english = await group.page(f"/me/trainings/{tid}", lang="en")
+    assert "Cancelled" in text(english)
+
+
+def group_links(page: Any) -> set[str]:
+    return {str(href) for href in page.xpath("//main//a/@href")}
+
+
+async def cases(site: Site) -> list[dict[str, Any]]:
+    p = site.platform
+    found = await p.clients[HUB].get("/cases", headers=p.token("coord-1", "coordinator"))
+    assert found.status_code == 200, found.text
+    items: list[dict[str, Any]] = found.json()["items"]
+    return items
+
+
+async def test_a_group_raises_a_case_which_the_routed_departments_liaison_acknowledges(site: Site) -> None:
+    w = await world(site.platform)
+    group = site.browser("rep-g", "group")
+    page = await group.page("/me/cases/new")
+    assert headings_in_order(page)
+    assert page.xpath(f"//select[@name='group_id']/option[@value='{w.g}']")
+    case = {
+        "raiser": "group",
+        "group_id": w.g,
+        "problem_ja": "放課後に子どもが集まれる場所が本町に足りない",
+        "fields_of_activity.0": "子育て",
+        "area": "本町",
+        "urgency": "high",
+    }
+
+    # No problem, no field of activity: each reason beside its field, in both languages; nothing stored.
+    for lang in ("ja", "en"):
+        wrong = await group.post(f"/me/cases/new?lang={lang}", {**case, "problem_ja": "", "fields_of_activity.0": ""})
+        assert wrong.status_code == 422
+        shown = doc(wrong.text)
+        assert error_beside(shown, "field-problem_ja")
+        assert error_beside(shown, "field-fields_of_activity")
+        assert shown.xpath("//a[@href='#field-problem_ja']")
+    # Another group's representative cannot raise it in this group's name; nor without the CSRF token.
+    assert (await site.browser("rep-h", "group").post("/me/cases/new", case)).status_code == 403
+    assert (await group.post("/me/cases/new", case, csrf=False)).status_code == 403
+    assert await cases(site) == []
+
+    raised = await group.post("/me/cases/new", case)
+    assert raised.status_code == 303, raised.text[:2000]
+    assert raised.headers["location"] == "/me/cases?done=case_raised"
+    (stored,) = await eventually(lambda: cases(site), timeout=30)
+    assert stored["raiser_id"] == w.g
+    assert stored["urgency"] == "high"
+    path = f"/me/cases/{stored['case_id']}"
+    assert path in group_links(await group.page("/me/cases"))
+
+    await act(site.platform, stored["case_id"], "/routings", {"department_ids": [w.b.id]})
+    acknowledge = f"{path}/routings/{w.b.id}/acknowledgement"
+    # Staff of the department who is not its liaison: told why, and refused if forced.
+    staff = site.browser("staff-b", "staff")
+    page = await staff.page(path)
+    assert not page.xpath(f"//form[@action='{acknowledge}']")
+    assert page.xpath("//button[@disabled]")
+    assert (await staff.post(acknowledge, {})).status_code == 403
+    assert (await read(site.platform, stored["case_id"]))["routings"][0]["acknowledged_at"] is None
+
+    liaison = site.browser("liaison-b", "staff")
+    page = await liaison.page(path)
+    assert headings_in_order(page)
+    assert page.xpath(f"//form[@action='{acknowledge}']")
+    done = await liaison.post(acknowledge, {})
+    assert done.status_code == 303, done.text[:2000]
+    assert (await read(site.platform, stored["case_id"]))["routings"][0]["acknowledged_at"]
+    followed = await group.page(path, lang="ja")
+    assert "受付確認済み" in text(followed)
+    assert "acknowledged" in text(await group.page(path, lang="en"))
