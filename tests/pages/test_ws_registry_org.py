@@ -1,12 +1,14 @@
 """The coordinator's organisation pages in the registry (departments, the team, committees, declared interests):
-each form posts to a page route that calls the API route's own application method, so what a form does is checked
+each form posts to a page route that calls the API route's own application method, so what a form did is checked
 through the public API afterwards; invalid input comes back beside its fields in Japanese and English with nothing
-stored; a reader who is not a coordinator sees why a form is missing and is refused (403) when forcing a post."""
+stored; a reader who is not a coordinator sees why a form is missing and is refused (403) when forcing a post; a
+post without the session's CSRF token is refused."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +17,10 @@ import pytest_asyncio
 
 from kyodo_registry.app import RegistryApplication
 
+from support.harness import eventually
 from support.portal_b import headings_in_order, one, table, text
-from support.workspace import Site, workspace
+from support.registry import CRITERIA, apply_directly, assess_directly
+from support.workspace import Browser, Site, workspace
 
 COORDINATOR = "coord-org"
 
@@ -47,49 +51,415 @@ def version_on(page: Any, action: str) -> str:
     return str(one(page, f"//form[@action='{action}']//input[@name='version']").get("value"))
 
 
-def errors_beside(page: Any, name: str) -> str:
-    """The error text shown beside the field `name` (the kit's `field-<name>-error`)."""
+def beside(page: Any, name: str) -> str:
+    """The error shown beside the field `name` (the kit's `field-<name>-error`), tied to the control."""
     field_id = "field-" + name.replace(".", "-")
+    control = one(page, f"//*[@id='{field_id}']")
+    assert f"{field_id}-error" in (control.get("aria-describedby") or "")
     return text(one(page, f"//*[@id='{field_id}-error']"))
+
+
+async def posted(browser: Browser, path: str, data: dict[str, Any], status: int = 303) -> Any:
+    answer = await browser.post(path, data)
+    assert answer.status_code == status, (answer.status_code, answer.text[:3000])
+    return answer
+
+
+async def department(site: Site, code: str, *staff: str) -> str:
+    """A department registered and staffed through the pages; its id."""
+    coordinator = site.browser(COORDINATOR, "coordinator")
+    await posted(coordinator, "/registry/departments", {"code": code, "name_ja": f"{code}課"})
+    [found] = [d for d in (await api_get(site, "/departments?per_page=100"))["items"] if d["code"] == code]
+    here = f"/registry/departments/{found['id']}"
+    for sub in staff:
+        page = await coordinator.page(here)
+        version = version_on(page, f"{here}/staff")
+        await posted(coordinator, f"{here}/staff", {"staff_sub": sub, "job_title": "主事", "version": version})
+    return str(found["id"])
 
 
 async def test_a_coordinator_registers_a_department_assigns_staff_and_appoints_the_liaison(site: Site) -> None:
     coordinator = site.browser(COORDINATOR, "coordinator")
     page = await coordinator.page("/registry/departments")
     assert headings_in_order(page)
-    assert one(page, "//h1").text_content() == "部署"
+    assert text(one(page, "//h1")) == "部署"
 
-    answer = await coordinator.post(
-        "/registry/departments", {"code": "KOSODATE", "name_ja": "子ども子育て支援課", "name_en": "Child Support"}
+    answer = await posted(
+        coordinator,
+        "/registry/departments",
+        {"code": "KOSODATE", "name_ja": "子ども子育て支援課", "name_en": "Child Support"},
     )
-    assert answer.status_code == 303, answer.text
     assert answer.headers["location"] == "/registry/departments?done=department_registered"
     listed = await coordinator.page(answer.headers["location"])
     assert "部署を登録しました" in text(one(listed, "//*[@role='status']"))
     [found] = [d for d in (await api_get(site, "/departments"))["items"] if d["code"] == "KOSODATE"]
     here = f"/registry/departments/{found['id']}"
-    assert one(listed, f"//a[@href='{here}']").text_content() == "子ども子育て支援課"
+    assert text(one(listed, f"//a[@href='{here}']")) == "子ども子育て支援課"
 
     page = await coordinator.page(here)
     assert headings_in_order(page)
-    answer = await coordinator.post(
-        f"{here}/staff",
-        {
-            "staff_sub": "staff-ko-1",
-            "job_title": "主査",
-            "since": "2026-04-01",
-            "version": version_on(page, f"{here}/staff"),
-        },
-    )
-    assert answer.status_code == 303, answer.text
+    for sub in ("staff-ko-1", "staff-ko-2"):
+        version = version_on(await coordinator.page(here), f"{here}/staff")
+        data = {"staff_sub": sub, "job_title": "主査", "since": "2026-04-01", "version": version}
+        await posted(coordinator, f"{here}/staff", data)
     page = await coordinator.page(f"{here}/liaison")
-    answer = await coordinator.post(
-        f"{here}/liaison", {"staff_sub": "staff-ko-1", "version": version_on(page, f"{here}/liaison")}
+    assert headings_in_order(page)
+    options = page.xpath("//select[@name='staff_sub']/option/@value")
+    assert options == ["staff-ko-1", "staff-ko-2"]
+    answer = await posted(
+        coordinator, f"{here}/liaison", {"staff_sub": "staff-ko-1", "version": version_on(page, f"{here}/liaison")}
     )
-    assert answer.status_code == 303, answer.text
-    department = await api_get(site, f"/departments/{found['id']}")
-    assert [s["staff_sub"] for s in department["staff"]] == ["staff-ko-1"]
-    assert department["staff"][0]["job_title"] == "主査"
-    assert department["liaison"]["staff_sub"] == "staff-ko-1"
+    assert answer.headers["location"] == f"{here}?done=liaison_appointed"
+
+    unassign = f"{here}/staff/staff-ko-2/unassignment"
     page = await coordinator.page(here)
-    assert table(page, "職員")[1][0].startswith("staff-ko-1")
+    one(page, f"//a[@href='{unassign}']")
+    page = await coordinator.page(unassign)
+    await posted(coordinator, unassign, {"version": version_on(page, unassign)})
+
+    shown = await api_get(site, f"/departments/{found['id']}")
+    assert [(s["staff_sub"], s["job_title"]) for s in shown["staff"]] == [("staff-ko-1", "主査")]
+    assert [s["staff_sub"] for s in shown["former_staff"]] == ["staff-ko-2"]
+    assert shown["liaison"]["staff_sub"] == "staff-ko-1"
+    page = await coordinator.page(here)
+    rows = table(page, "現在の部署の職員")
+    assert rows[1][:2] == ["staff-ko-1 (連絡担当)", "主査"]
+
+
+async def test_invalid_input_is_shown_beside_its_fields_in_japanese_and_english_and_nothing_is_stored(
+    site: Site,
+) -> None:
+    coordinator = site.browser(COORDINATOR, "coordinator")
+    before = stored_events(site)
+    answer = await posted(coordinator, "/registry/departments", {"code": "課 コード", "name_en": "x"}, status=422)
+    page = one_page(answer)
+    one(page, "//*[@role='alert']")  # the error summary, above the form
+    assert beside(page, "code")
+    assert beside(page, "name_ja")
+    assert one(page, "//input[@name='code']").get("value") == "課 コード"  # what was typed stays
+    assert "必須" in beside(page, "name_ja") or "入力" in beside(page, "name_ja")
+
+    await coordinator.page("/registry/departments", lang="en")  # the reader switches to English
+    answer = await posted(coordinator, "/registry/departments", {"code": "課 コード", "name_en": "x"}, status=422)
+    page = one_page(answer)
+    assert one(page, "/html").get("lang") == "en"
+    assert "Field required" in beside(page, "name_ja")
+    assert "pattern" in beside(page, "code")
+
+    # A rule of the API's own model, worded by it: a term that ends before it starts, beside term_end.
+    committee = await establish(site, "evaluation_committee", "評価委員会（検証用）")
+    manage = f"/registry/committees/{committee}/manage"
+    page = await coordinator.page(manage)
+    data = {
+        "member_sub": "ev-x",
+        "name": "検証 花子",
+        "term_start": "2026-04-01",
+        "term_end": "2026-03-31",
+        "version": version_on(page, manage),
+    }
+    answer = await posted(coordinator, manage, data, status=422)
+    assert "term_end (2026-03-31) must not be before term_start" in beside(one_page(answer), "term_end")
+    await coordinator.page(manage, lang="ja")
+    answer = await posted(coordinator, manage, data, status=422)
+    assert "任期の終了日" in beside(one_page(answer), "term_end")
+    # A refusal of the domain (the code is taken) comes back on the form too, in the API's words.
+    await posted(coordinator, "/registry/departments", {"code": "DUP", "name_ja": "重複課"})
+    middle = stored_events(site)
+    answer = await posted(coordinator, "/registry/departments", {"code": "DUP", "name_ja": "別の課"}, status=409)
+    assert "この部署コードは既に使われています" in text(one(one_page(answer), "//*[@role='alert']"))
+    assert stored_events(site) == middle
+    roster = await api_get(site, f"/committees/{committee}")
+    assert roster["members"] == []
+    assert not [d for d in (await api_get(site, "/departments?per_page=100"))["items"] if " " in d["code"]]
+    assert before < middle  # only the establishment and the DUP department were stored
+
+
+def one_page(answer: Any) -> Any:
+    from lxml import html as lxml_html
+
+    assert answer.headers["content-type"].startswith("text/html")
+    return lxml_html.document_fromstring(answer.text)
+
+
+async def establish(site: Site, kind: str, name_ja: str) -> str:
+    coordinator = site.browser(COORDINATOR, "coordinator")
+    answer = await posted(coordinator, "/registry/committees", {"kind": kind, "name_ja": name_ja})
+    assert answer.headers["location"] == "/registry/committees?done=committee_established"
+    committees = (await api_get(site, "/committees?per_page=100"))["items"]
+    return str(next(c["id"] for c in reversed(committees) if c["name_ja"] == name_ja))
+
+
+async def test_a_coordinator_establishes_a_committee_appoints_members_and_sets_its_officers(site: Site) -> None:
+    coordinator = site.browser(COORDINATOR, "coordinator")
+    committee = await establish(site, "review_board", "令和8年度 協働事業審査会")
+    page = await coordinator.page("/registry/committees")
+    assert headings_in_order(page)
+    manage = f"/registry/committees/{committee}/manage"
+    one(page, f"//a[@href='{manage}']")
+
+    today = app_of(site).today()
+    term = {"term_start": str(today - timedelta(days=10)), "term_end": str(today + timedelta(days=700))}
+    for n, sub in enumerate(["rb-1", "rb-2", "rb-3"]):
+        page = await coordinator.page(manage)
+        data = {"member_sub": sub, "name": f"審査委員{n + 1}", **term, "version": version_on(page, manage)}
+        answer = await posted(coordinator, manage, data)
+        assert answer.headers["location"] == f"{manage}?done=member_appointed"
+
+    page = await coordinator.page(f"{manage}/officers")
+    assert headings_in_order(page)
+    assert page.xpath("//select[@name='chair_sub']/option/@value") == ["rb-1", "rb-2", "rb-3"]
+    data = {"chair_sub": "rb-2", "vice_chair_sub": "rb-3", "version": version_on(page, f"{manage}/officers")}
+    await posted(coordinator, f"{manage}/officers", data)
+
+    page = await coordinator.page(f"{manage}/acting-chairs")
+    data = {
+        "matter": "proposals:call:c-1",
+        "acting_chair_sub": "rb-1",
+        "elector_subs": ["rb-1", "rb-3"],
+        "version": version_on(page, f"{manage}/acting-chairs"),
+    }
+    answer = await coordinator.post(f"{manage}/acting-chairs", list(_pairs(data)))
+    assert answer.status_code == 303, answer.text
+
+    end = f"{manage}/members/rb-3/end"
+    page = await coordinator.page(manage)
+    one(page, f"//a[@href='{end}']")
+    page = await coordinator.page(end)
+    await posted(coordinator, end, {"reason": "resigned", "version": version_on(page, end)})
+
+    # Ended today (left blank): today is the member's last day; from tomorrow the roster is without them.
+    roster = await api_get(site, f"/committees/{committee}")
+    assert [(m["member_sub"], m["role"], m["ended_on"]) for m in roster["members"]] == [
+        ("rb-2", "chair", None),
+        ("rb-3", "vice_chair", str(today)),
+        ("rb-1", "member", None),
+    ]
+    assert roster["members"][0]["name"] == "審査委員2"
+    tomorrow = await api_get(site, f"/committees/{committee}?on={today + timedelta(days=1)}")
+    assert [(m["member_sub"], m["role"]) for m in tomorrow["members"]] == [("rb-2", "chair"), ("rb-1", "member")]
+    acting = await api_get(site, f"/committees/{committee}/acting-chairs")
+    assert [(a["matter"], a["acting_chair_sub"], a["elector_subs"]) for a in acting["items"]] == [
+        ("proposals:call:c-1", "rb-1", ["rb-1", "rb-3"])
+    ]
+    # The public roster links a coordinator to the management page, and nobody else.
+    public = f"/registry/committees/{committee}"
+    one(await coordinator.page(public), f"//a[@href='{manage}']")
+    assert not (await site.browser("someone", "staff").page(public)).xpath(f"//a[@href='{manage}']")
+
+
+def _pairs(data: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(k, v) for k, values in data.items() for v in ([values] if isinstance(values, str) else values)]
+
+
+async def test_a_coordinator_records_who_joins_and_leaves_the_team(site: Site) -> None:
+    coordinator = site.browser(COORDINATOR, "coordinator")
+    found = await department(site, "TEAMSRC", "staff-t-1")
+    page = await coordinator.page("/registry/team")
+    assert headings_in_order(page)
+    data = {"staff_sub": "staff-t-1", "department_id": found, "version": version_on(page, "/registry/team/members")}
+    answer = await posted(coordinator, "/registry/team/members", data)
+    assert answer.headers["location"] == "/registry/team?done=team_joined"
+    team = await api_get(site, "/team")
+    assert [(m["staff_sub"], m["department_id"]) for m in team["members"]] == [("staff-t-1", found)]
+
+    # Someone not on the department's staff: the application's refusal, on the form, nothing stored.
+    before = stored_events(site)
+    page = await coordinator.page("/registry/team")
+    data = {"staff_sub": "stranger", "department_id": found, "version": version_on(page, "/registry/team/members")}
+    answer = await posted(coordinator, "/registry/team/members", data, status=409)
+    assert "その部署の職員ではありません" in text(one(one_page(answer), "//*[@role='alert']"))
+    assert stored_events(site) == before
+
+    departure = "/registry/team/members/staff-t-1/departure"
+    page = await coordinator.page(departure)
+    assert headings_in_order(page)
+    await posted(coordinator, departure, {"version": version_on(page, departure)})
+    history = await api_get(site, "/team/history")
+    assert [(m["staff_sub"], m["left_on"]) for m in history["members"]] == [("staff-t-1", str(app_of(site).today()))]
+
+
+async def test_a_staff_member_declares_and_withdraws_their_own_interests(site: Site) -> None:
+    app = app_of(site)
+    group = apply_directly(app, "国分寺ひだまりの会", rep_sub="rep-hidamari")
+    for criterion in CRITERIA:
+        assess_directly(app, group.id, criterion)
+    found = await department(site, "DECLARE")
+    staff = site.browser("staff-decl", "staff")
+
+    async def listed() -> bool:
+        page = await staff.page("/registry/interests/groups")
+        return str(group.id) in page.xpath("//select[@name='group_id']/option/@value")
+
+    await eventually(listed)
+    page = await staff.page("/registry/interests")
+    assert headings_in_order(page)
+    assert not page.xpath("//form[@action='/registry/interests/people']")  # on someone's behalf: coordinators'
+    page = await staff.page("/registry/interests/groups")
+    data = {
+        "group_id": str(group.id),
+        "kind": "member",
+        "note": "会員として活動",
+        "version": version_on(page, "/registry/interests/groups"),
+    }
+    answer = await posted(staff, "/registry/interests/groups", data)
+    assert answer.headers["location"] == "/registry/interests?done=interest_declared"
+    page = await staff.page("/registry/interests/departments")
+    data = {"department_id": found, "kind": "other", "version": version_on(page, "/registry/interests/departments")}
+    await posted(staff, "/registry/interests/departments", data)
+
+    mine = await api_get(site, "/interests/people/staff-decl")
+    [declared] = mine["declarations"]
+    assert (declared["group_id"], declared["kind"], declared["note"], declared["active"]) == (
+        str(group.id),
+        "member",
+        "会員として活動",
+        True,
+    )
+    assert [d["department_id"] for d in mine["department_declarations"]] == [found]
+    page = await staff.page("/registry/interests")
+    assert table(page, "市民活動団体")[1][0] == "国分寺ひだまりの会"
+
+    withdrawal = f"/registry/interests/declarations/{declared['declaration_id']}/withdrawal"
+    one(page, f"//a[@href='{withdrawal}']")
+    page = await staff.page(withdrawal)
+    assert headings_in_order(page)
+    await posted(staff, withdrawal, {"reason": "退会しました", "version": version_on(page, withdrawal)})
+    mine = await api_get(site, "/interests/people/staff-decl")
+    assert mine["declarations"][0]["active"] is False
+    assert mine["declarations"][0]["withdrawal_reason"] == "退会しました"
+    assert mine["department_declarations"][0]["active"] is True
+
+
+async def test_a_coordinator_records_and_withdraws_a_declaration_on_a_persons_behalf(site: Site) -> None:
+    coordinator = site.browser(COORDINATOR, "coordinator")
+    found = await department(site, "BEHALF")
+    answer = await coordinator.get("/registry/interests/people", person_sub="reviewer-9")
+    assert answer.status_code == 303
+    base = answer.headers["location"]
+    assert base == "/registry/interests/people/reviewer-9"
+    page = await coordinator.page(f"{base}/departments")
+    data = {"department_id": found, "kind": "business", "version": version_on(page, f"{base}/departments")}
+    await posted(coordinator, f"{base}/departments", data)
+    theirs = await api_get(site, "/interests/people/reviewer-9")
+    [declared] = theirs["department_declarations"]
+    assert (declared["kind"], declared["recorded_by"]) == ("business", COORDINATOR)
+    withdrawal = f"{base}/declarations/{declared['declaration_id']}/withdrawal"
+    page = await coordinator.page(withdrawal)
+    await posted(coordinator, withdrawal, {"reason": "誤登録", "version": version_on(page, withdrawal)})
+    assert (await api_get(site, "/interests/people/reviewer-9"))["department_declarations"][0]["active"] is False
+
+
+async def test_a_reader_who_is_not_a_coordinator_sees_why_and_is_refused_when_forcing_a_post(site: Site) -> None:
+    found = await department(site, "FORCED", "staff-f-1")
+    staff = site.browser("staff-f-1", "staff")
+    page = await staff.page("/registry/departments")
+    assert not page.xpath("//form[@action='/registry/departments']")
+    assert "コーディネーターのみ" in text(one(page, "//*[@id='register-unavailable']"))
+    assert one(page, "//button[@disabled]").get("aria-describedby") == "register-unavailable"
+    here = f"/registry/departments/{found}"
+    page = await staff.page(here)
+    assert not page.xpath("//form[@method='post' and contains(@action, '/staff')]")
+    version = f'"{(await api_get(site, f"/departments/{found}"))["version"]}"'
+
+    before = stored_events(site)
+    forced = [
+        ("/registry/departments", {"code": "FORCED2", "name_ja": "強行課"}),
+        (f"{here}/staff", {"staff_sub": "staff-f-2", "job_title": "主事", "version": version}),
+        (f"{here}/liaison", {"staff_sub": "staff-f-1", "version": version}),
+        ("/registry/committees", {"kind": "review_board", "name_ja": "強行委員会"}),
+        ("/registry/team/members", {"staff_sub": "staff-f-1", "department_id": found, "version": '"0"'}),
+        ("/registry/interests/people/other-person/departments", {"department_id": found, "kind": "other"}),
+    ]
+    for path, data in forced:
+        answer = await staff.post(path, data)
+        assert answer.status_code == 403, (path, answer.status_code)
+        assert answer.headers["content-type"].startswith("text/html")
+    assert stored_events(site) == before
+    shown = await api_get(site, f"/departments/{found}")
+    assert [s["staff_sub"] for s in shown["staff"]] == ["staff-f-1"]
+    assert shown["liaison"] is None
+
+
+async def test_a_post_without_the_sessions_csrf_token_is_refused_and_stores_nothing(site: Site) -> None:
+    coordinator = site.browser(COORDINATOR, "coordinator")
+    before = stored_events(site)
+    answer = await coordinator.post("/registry/departments", {"code": "NOCSRF", "name_ja": "無効課"}, csrf=False)
+    assert answer.status_code == 403
+    answer = await coordinator.post(
+        "/registry/committees", {"kind": "review_board", "name_ja": "x", "csrf_token": "forged"}, csrf=False
+    )
+    assert answer.status_code == 403
+    assert stored_events(site) == before
+
+
+async def test_a_form_sent_after_a_change_meanwhile_is_shown_again_with_the_precondition_failure(site: Site) -> None:
+    coordinator = site.browser(COORDINATOR, "coordinator")
+    found = await department(site, "STALE")
+    here = f"/registry/departments/{found}"
+    stale = version_on(await coordinator.page(here), f"{here}/staff")
+    await posted(coordinator, f"{here}/staff", {"staff_sub": "s-1", "job_title": "主事", "version": stale})
+    before = stored_events(site)
+    answer = await posted(
+        coordinator, f"{here}/staff", {"staff_sub": "s-2", "job_title": "主事", "version": stale}, status=412
+    )
+    page = one_page(answer)
+    one(page, "//*[@role='alert']")
+    assert one(page, "//input[@name='staff_sub']").get("value") == "s-2"
+    assert stored_events(site) == before
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+async def test_every_org_page_renders_in_both_languages(site: Site, lang: str) -> None:
+    coordinator = site.browser(COORDINATOR, "coordinator")
+    found = await department(site, f"LANG{lang.upper()}", "staff-l-1")
+    committee = await establish(site, "evaluation_committee", f"評価委員会 {lang}")
+    manage = f"/registry/committees/{committee}/manage"
+    paths = [
+        "/registry/departments",
+        f"/registry/departments/{found}",
+        f"/registry/departments/{found}/liaison",
+        f"/registry/departments/{found}/staff/staff-l-1/unassignment",
+        "/registry/team",
+        "/registry/team/members/staff-l-1/departure",
+        "/registry/committees",
+        manage,
+        f"{manage}/officers",
+        f"{manage}/acting-chairs",
+        f"{manage}/members/nobody/end",
+        "/registry/interests",
+        "/registry/interests/groups",
+        "/registry/interests/departments",
+        "/registry/interests/people/someone-else",
+        "/registry/interests/people/someone-else/departments",
+    ]
+    for path in paths:
+        page = await coordinator.page(path, lang=lang)
+        assert one(page, "/html").get("lang") == lang, path
+        assert headings_in_order(page), path
+        words = text(one(page, "//main"))
+        if lang == "en":
+            # Every label from the catalog: no Japanese but names and marked terms.
+            assert "必須" not in words, (path, words)
+            assert "コーディネーター" not in words, (path, words)
+        else:
+            assert "Required" not in words, (path, words)
+            assert "coordinator" not in words, (path, words)
+    await coordinator.page("/registry/departments", lang="ja")
+
+
+async def test_an_unknown_or_malformed_id_is_the_404_page(site: Site) -> None:
+    coordinator = site.browser(COORDINATOR, "coordinator")
+    for path in (
+        f"/registry/departments/{uuid.uuid4()}",
+        "/registry/departments/not-an-id",
+        f"/registry/committees/{uuid.uuid4()}/manage",
+        "/registry/interests/declarations/nope/withdrawal",
+    ):
+        await coordinator.page(path, status=404)
+
+
+async def test_the_org_pages_need_a_login(site: Site) -> None:
+    visitor = site.visitor()
+    answer = await visitor.get("/registry/departments")
+    assert answer.status_code in (302, 303, 307)
+    assert answer.headers["location"].startswith("/auth/login")
