@@ -115,3 +115,18 @@ class ScreeningQueries(ScreeningBase):
         self, principal: Principal | None, offset: int, limit: int
     ) -> tuple[list[tuple[str, int, str, str]], int]:
         return index.list_rounds(self.db, _has(principal, Role.COORDINATOR, Role.AUDITOR), offset, limit)
+
+    def departments(self) -> list[tuple[str, str, str | None]]:
+        """Every department the registry has published: (id, name_ja, name_en) — a round's scope is chosen from them."""
+        return self.view.departments()
+
+    def departments_kept_by(self, principal: Principal) -> list[tuple[str, str, str | None]]:
+        """The departments whose inventory this person keeps today (as `_keeps_inventory` decides): a coordinator
+        every department; city staff the departments whose staff they are on (the registry's roster)."""
+        every = self.view.departments()
+        if principal.has(Role.COORDINATOR):
+            return every
+        if not principal.has(Role.STAFF):
+            return []
+        own = set(self.view.staff_departments(principal.sub, self.today()))
+        return [d for d in every if d[0] in own]

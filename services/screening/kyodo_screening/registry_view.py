@@ -24,6 +24,23 @@ class RegistryView:
             row = tx.fetchone("SELECT name_ja, name_en FROM reg_departments WHERE department_id = %s", (department_id,))
         return (str(row[0]), None if row[1] is None else str(row[1])) if row else None
 
+    def departments(self) -> list[tuple[str, str, str | None]]:
+        """(department_id, name_ja, name_en) of every department the registry has published, by code."""
+        with self.db.transaction(read_only=True) as tx:
+            rows = tx.fetchall("SELECT department_id, name_ja, name_en FROM reg_departments ORDER BY code, name_ja")
+        return [(str(r[0]), str(r[1]), None if r[2] is None else str(r[2])) for r in rows]
+
+    def staff_departments(self, sub: str, on: date) -> list[str]:
+        """The departments whose staff `sub` is on, on a day (a person may serve in more than one)."""
+        day = on.isoformat()
+        with self.db.transaction(read_only=True) as tx:
+            rows = tx.fetchall(
+                "SELECT DISTINCT department_id FROM reg_staff WHERE staff_sub = %s AND since <= %s "
+                "AND (until IS NULL OR until >= %s) ORDER BY department_id",
+                (sub, day, day),
+            )
+        return [str(r[0]) for r in rows]
+
     def on_staff(self, sub: str, department_id: str, on: date) -> bool:
         day = on.isoformat()
         with self.db.transaction(read_only=True) as tx:

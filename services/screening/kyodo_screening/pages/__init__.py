@@ -9,12 +9,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from kyodo_screening.pages import inventory, projects, rounds, screening
+
 # Status messages the forms redirect with (`?done=<key>`): key → English msgid, marked with N_().
-NOTICES: dict[str, str] = {}
+NOTICES: dict[str, str] = {
+    **inventory.NOTICES,
+    **projects.NOTICES,
+    **rounds.NOTICES,
+    **screening.NOTICES,
+}
 
 
 def routers() -> list[APIRouter]:
-    return []
+    # `/projects/new` before `/projects/{project_id}`, `/rounds/new` before `/rounds/{round_id}`: each module
+    # declares its fixed paths first.
+    return [inventory.router, projects.router, rounds.router, screening.router]
 
 
 def notices() -> dict[str, str]:

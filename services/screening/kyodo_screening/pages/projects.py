@@ -1,0 +1,176 @@
+"""Entering and revising one project of the inventory: `/screening/projects/new` (the API's `POST /projects`) and
+`/screening/projects/{pid}` (read, and revise with If-Match: the API's `PUT /projects/{id}`). Who keeps which
+department's inventory the application decides (a coordinator, or the department's staff today)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import Query, Request
+from fastapi.responses import Response
+from starlette.datastructures import FormData
+
+from kyodo_screening.pages.common import (
+    application,
+    chosen_department,
+    current_fiscal_year,
+    department_names,
+    fielded,
+    kept_departments,
+    name_in,
+)
+from kyodo_screening.schemas import ProjectEntry, ProjectRecordIn
+from kyodo_screening.vocabulary import RECORD_FIELDS
+from kyodo_shared.domain.actors import Principal
+from kyodo_shared.domain.refusals import Refusal
+from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in, text
+from kyodo_shared.pages.forms import FormErrors
+from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.notices import N_
+from kyodo_shared.pages.render import render
+from kyodo_shared.pages.routing import page_router
+from kyodo_shared.web.auth import Role
+
+router = page_router(prefix="/screening")
+NOTICES = {
+    "project_entered": N_("The project was entered in the inventory."),
+    "project_revised": N_("The project was revised."),
+}
+# Group IDs are typed one a line (or separated by commas or spaces); each is checked as the API checks it.
+_SEPARATORS = re.compile(r"[\s,、;]+")
+
+
+def project_uuid(text_: str) -> UUID:
+    """A malformed id names no project: for a reader, the same 404 as an unknown one."""
+    try:
+        return UUID(text_)
+    except ValueError:
+        raise Refusal("project_not_found") from None
+
+
+def _record(form: FormData) -> dict[str, Any]:
+    """The API's project record from the form: field names are its JSON field names."""
+    record: dict[str, Any] = {name: text(form, name) for name in RECORD_FIELDS if name != "group_ids"}
+    record["group_ids"] = [g for g in _SEPARATORS.split(text(form, "group_ids")) if g]
+    return record
+
+
+def _values(record: dict[str, Any]) -> dict[str, str]:
+    shown = {name: "" if record.get(name) is None else str(record[name]) for name in RECORD_FIELDS}
+    shown["group_ids"] = "\n".join(str(g) for g in record.get("group_ids") or [])
+    return shown
+
+
+@router.get("/projects/new")
+def new_project(request: Request, department_id: Annotated[str | None, Query()] = None) -> Response:
+    principal = signed_in(request, Role.STAFF, Role.COORDINATOR)
+    app = application(request)
+    chosen = chosen_department(kept_departments(app, principal), department_id)
+    values = {"department_id": "" if chosen is None else chosen[0], "fiscal_year": str(current_fiscal_year(app))}
+    return _new_page(request, principal, values, FormErrors())
+
+
+@router.post("/projects/new")
+def enter_project(request: Request, form: Form) -> Response:
+    principal = signed_in(request, Role.STAFF, Role.COORDINATOR)
+    values = {**_record(form), "department_id": text(form, "department_id"), "fiscal_year": text(form, "fiscal_year")}
+    made: list[UUID] = []
+
+    def command() -> None:
+        body = ProjectEntry.model_validate(values)
+        record = ProjectRecordIn.model_validate(body.model_dump(exclude={"department_id", "fiscal_year"})).record()
+        project = application(request).enter_project(
+            page_actor(request, principal), body.department_id, body.fiscal_year, record
+        )
+        made.append(project.id)
+
+    answer = act(
+        request,
+        fielded(request, command),
+        again=lambda errors, status: _new_page(request, principal, {**values, **_shown(values)}, errors, status),
+        then="/screening/inventory",
+        notice="project_entered",
+    )
+    if made:
+        answer.headers["location"] = f"/screening/projects/{made[0]}?done=project_entered"
+    return answer
+
+
+def _shown(values: dict[str, Any]) -> dict[str, str]:
+    return {"group_ids": "\n".join(values.get("group_ids") or [])}
+
+
+def _new_page(
+    request: Request, principal: Principal, values: dict[str, Any], errors: FormErrors, status: int = 200
+) -> Response:
+    kept = kept_departments(application(request), principal)
+    return render(
+        request,
+        "screening/project_new.html",
+        {
+            "departments": [(d[0], name_in(request, d[1], d[2])) for d in kept],
+            "values": values,
+            "errors": errors,
+            "breadcrumbs": [
+                ("/screening/inventory", gettext(request, "Inventory")),
+                (request.url.path, gettext(request, "Enter a project")),
+            ],
+        },
+        status=status,
+    )
+
+
+@router.get("/projects/{project_id}")
+def project(project_id: str, request: Request) -> Response:
+    signed_in(request)
+    found = application(request).get_project(project_uuid(project_id))
+    return _project_page(request, project_id, _values(found.record), FormErrors())
+
+
+@router.post("/projects/{project_id}")
+def revise_project(project_id: str, request: Request, form: Form) -> Response:
+    principal = signed_in(request, Role.STAFF, Role.COORDINATOR)
+    pid = project_uuid(project_id)
+    values = _record(form)
+    return act(
+        request,
+        fielded(
+            request,
+            lambda: application(request).update_project(
+                page_actor(request, principal), seen_version(form), pid, ProjectRecordIn.model_validate(values).record()
+            ),
+        ),
+        again=lambda errors, status: _project_page(request, project_id, {**values, **_shown(values)}, errors, status),
+        then=f"/screening/projects/{pid}",
+        notice="project_revised",
+    )
+
+
+def _project_page(
+    request: Request, project_id: str, values: dict[str, Any], errors: FormErrors, status: int = 200
+) -> Response:
+    app = application(request)
+    principal = signed_in(request)
+    found = app.get_project(project_uuid(project_id))
+    department = str(found.department_id)
+    keeps = principal.has(Role.COORDINATOR) or (
+        principal.has(Role.STAFF) and app.view.on_staff(principal.sub, department, app.today())
+    )
+    return render(
+        request,
+        "screening/project.html",
+        {
+            "project": found,
+            "department_name": department_names(request, app).get(department, department),
+            "values": values,
+            "errors": errors,
+            "keeps": keeps,
+            "breadcrumbs": [
+                (f"/screening/inventory?department_id={department}", gettext(request, "Inventory")),
+                (request.url.path, str(found.record["title"])),
+            ],
+        },
+        status=status,
+    )

@@ -1,0 +1,402 @@
+"""The screening workspace pages: a department imports its inventory CSV (CP932, one bad row shown beside its row,
+nothing stored; fixed, every row stored), and a round is drafted, opened, self-checked by the liaison, assessed by
+two team members independently and decided by the coordinator — all through the pages' forms, each posting to a
+page route that calls the API route's own application method, so what a form did is checked through the API. A
+staff member of another department is refused (403 page, nothing stored); invalid input comes back beside its
+fields in Japanese and English; a post without the CSRF token is refused."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import pytest_asyncio
+from lxml import html
+
+from kyodo_screening.app import ScreeningApplication
+from kyodo_screening.domain import project_id
+
+from support.calls import ok
+from support.harness import eventually
+from support.portal_b import headings_in_order, one, table, text
+from support.screening import Department, department, heard, join_team, screening_now
+from support.workspace import Site, workspace
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+HEADER = "事業番号,事業名,目的,根拠法令,予算額,対象者,実施方法,期間,担当,関係団体ID\r\n"
+GOOD_ROWS = (
+    'A-1,子育てひろば運営,乳幼児と保護者の交流,児童福祉法,"3,200,000円",乳幼児と保護者,直営,通年,子育て支援課,\r\n'
+    "A-2,放課後の居場所,小学生の居場所づくり,,１５０００００,小学生,委託,通年,子育て支援課,\r\n"
+)
+BAD_ROW = "A-3,子ども食堂支援,地域の子ども食堂を支える,,八十万円,子ども,補助,通年,子育て支援課,\r\n"
+FIXED_ROW = 'A-3,子ども食堂支援,地域の子ども食堂を支える,,"800,000",子ども,補助,通年,子育て支援課,\r\n'
+
+
+@dataclass(frozen=True)
+class Scene:
+    site: Site
+    kodomo: Department  # liaison-a (liaison), staff-a, team-a
+    kankyo: Department  # liaison-b, staff-b, team-b
+    fiscal_year: int
+    now: datetime
+
+
+@pytest_asyncio.fixture(scope="module")
+async def scene(nats_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Scene]:
+    folder: Path = tmp_path_factory.mktemp("ws-screening")
+    async with workspace(["registry", "screening"], folder, nats_url, f"t{uuid.uuid4().hex[:8]}") as site:
+        p = site.platform
+        now = screening_now(p)
+        since = datetime.now(TOKYO).date() - timedelta(days=30)
+        kodomo = await department(p, "KODOMO", "子ども家庭課", ["liaison-a", "team-a", "staff-a"], since)
+        kankyo = await department(p, "KANKYO", "環境対策課", ["liaison-b", "team-b", "staff-b"], since)
+        await join_team(p, [("team-a", kodomo.id), ("team-b", kankyo.id)], since)
+        await heard(p, [kodomo, kankyo], ["team-a", "team-b"], now.date())
+        yield Scene(site, kodomo, kankyo, now.year if now.month >= 4 else now.year - 1, now)
+
+
+def app_of(site: Site) -> ScreeningApplication:
+    app: ScreeningApplication = site.platform.apps["screening"].state.kernel.application
+    return app
+
+
+def stored(site: Site) -> int:
+    return app_of(site).recorder.max_notification_id() or 0
+
+
+def project_stored(site: Site, department_id: str, fiscal_year: int, number: str) -> bool:
+    return project_id(uuid.UUID(department_id), fiscal_year, number) in app_of(site).repository
+
+
+def beside(page: Any, name: str) -> str:
+    """The error the kit shows beside the field `name`."""
+    return text(one(page, f"//*[@id='field-{name.replace('.', '-')}-error']"))
+
+
+def csv_file(body: str) -> dict[str, tuple[str, bytes, str]]:
+    return {"file": ("事業一覧.csv", body.encode("cp932"), "application/vnd.ms-excel")}
+
+
+async def listed(site: Site, department_id: str, fiscal_year: int) -> Any:
+    page = await site.api("screening").get(
+        f"/departments/{department_id}/projects", params={"fiscal_year": fiscal_year}
+    )
+    assert page.status_code == 200, page.text
+    return page.json()
+
+
+async def test_a_cp932_import_with_a_bad_row_shows_its_error_beside_it_stores_nothing_and_stores_it_fixed(
+    scene: Scene,
+) -> None:
+    site, fiscal_year = scene.site, str(scene.fiscal_year)
+    staff = site.browser(scene.kodomo.staff, "staff")
+    inventory = await staff.page("/screening/inventory")
+    assert headings_in_order(inventory)
+    assert "子ども家庭課" in text(one(inventory, "//main//h2"))
+    form = await staff.page("/screening/inventory/import", department_id=scene.kodomo.id)
+    assert one(form, "//form[@enctype='multipart/form-data']//input[@name='file']") is not None
+
+    before = stored(site)
+    fields = {"department_id": scene.kodomo.id, "fiscal_year": fiscal_year}
+    refused = await staff.post("/screening/inventory/import", fields, files=csv_file(HEADER + GOOD_ROWS + BAD_ROW))
+    assert refused.status_code == 422, refused.text[:2000]
+    page = html.document_fromstring(refused.text)
+    rows = table(page, "行")
+    assert rows[1][:2] == ["4", "予算額"], rows
+    assert "予算額は0以上の整数" in rows[1][2]
+    assert len(rows) == 2  # only the bad row's error: the good rows have none
+    # The summary's link reaches the error's line in the table.
+    assert one(page, "//tr[@id='field-rows-4-budget_yen']") is not None
+    # Another browser reads in English (`?lang=` keeps the choice in a cookie).
+    english = await site.browser(scene.kodomo.staff, "staff").post(
+        "/screening/inventory/import?lang=en", fields, files=csv_file(HEADER + GOOD_ROWS + BAD_ROW)
+    )
+    rows_en = table(html.document_fromstring(english.text), "by row")
+    assert rows_en[1] == ["4", "budget", "The budget must be a non-negative whole number of yen"]
+    assert stored(site) == before
+    assert (await listed(site, scene.kodomo.id, scene.fiscal_year))["total"] == 0
+
+    done = await staff.post("/screening/inventory/import", fields, files=csv_file(HEADER + GOOD_ROWS + FIXED_ROW))
+    assert done.status_code == 303, done.text[:2000]
+    summary = await staff.page(done.headers["location"])
+    assert [text(d) for d in summary.xpath("//dl[@class='summary-list']/dd")] == ["3", "0", "0"]
+    assert "取り込みました" in text(one(summary, "//*[@role='status']"))
+
+    async def three() -> Any:
+        found = await listed(site, scene.kodomo.id, scene.fiscal_year)
+        return found if found["total"] == 3 else None
+
+    found = await eventually(three)
+    assert [i["budget_yen"] for i in found["items"]] == [3_200_000, 1_500_000, 800_000]
+    shown = await staff.page("/screening/inventory", department_id=scene.kodomo.id, fiscal_year=fiscal_year)
+    assert [r[0] for r in table(shown, "子ども家庭課")[1:]] == ["A-1", "A-2", "A-3"]
+
+
+async def test_a_staff_member_of_another_department_cannot_import_or_revise_its_projects(scene: Scene) -> None:
+    site = scene.site
+    p = site.platform
+    entered = await ok(
+        site.api("screening").post(
+            "/projects",
+            json={
+                "department_id": scene.kodomo.id,
+                "fiscal_year": scene.fiscal_year,
+                "project_number": "X-1",
+                "title": "緑の講座",
+                "purpose": "環境学習",
+                "budget_yen": 1000,
+            },
+            headers=p.token(scene.kodomo.staff, "staff"),
+        ),
+        201,
+    )
+    pid, version = entered.json()["id"], entered.json()["version"]
+    other = site.browser(scene.kankyo.staff, "staff")
+    page = await other.page(f"/screening/projects/{pid}")
+    assert one(page, "//button[@disabled]") is not None  # the revision is unavailable, with its reason
+    before = stored(site)
+    forced = await other.post(
+        f"/screening/projects/{pid}",
+        {"version": f'"{version}"', "project_number": "X-1", "title": "乗っ取り", "purpose": "x", "budget_yen": "1"},
+    )
+    assert forced.status_code == 403
+    assert "この部署の職員ではありません" in forced.text
+    imported = await other.post(
+        "/screening/inventory/import",
+        {"department_id": scene.kodomo.id, "fiscal_year": str(scene.fiscal_year)},
+        files=csv_file(HEADER + GOOD_ROWS),
+    )
+    assert imported.status_code == 403
+    assert stored(site) == before
+    read = await ok(site.api("screening").get(f"/projects/{pid}"))
+    assert (read.json()["version"], read.json()["record"]["title"]) == (version, "緑の講座")
+
+
+async def test_invalid_project_input_comes_back_beside_its_fields_in_japanese_and_english(scene: Scene) -> None:
+    site = scene.site
+    staff = site.browser(scene.kodomo.staff, "staff")
+    form = await staff.page("/screening/projects/new")
+    assert headings_in_order(form)
+    body = {
+        "department_id": scene.kodomo.id,
+        "fiscal_year": str(scene.fiscal_year),
+        "project_number": "N-1",
+        "title": "",
+        "purpose": "目的",
+        "budget_yen": "たくさん",
+    }
+    ja = await staff.post("/screening/projects/new", body)
+    assert ja.status_code == 422
+    page = html.document_fromstring(ja.text)
+    assert "1文字以上" in beside(page, "title") or "入力" in beside(page, "title")
+    assert beside(page, "budget_yen")
+    assert one(page, "//*[@data-error-summary]") is not None
+    reader_en = site.browser(scene.kodomo.staff, "staff")
+    en = html.document_fromstring((await reader_en.post("/screening/projects/new?lang=en", body)).text)
+    assert "at least 1 character" in beside(en, "title")
+    assert "integer" in beside(en, "budget_yen")
+    assert not project_stored(site, scene.kodomo.id, scene.fiscal_year, "N-1")
+
+    made = await staff.post("/screening/projects/new", {**body, "title": "子育て講座", "budget_yen": "12000"})
+    assert made.status_code == 303
+    shown = await staff.page(made.headers["location"])
+    assert text(one(shown, "//h1")) == "子育て講座"
+    version = one(shown, "//form//input[@name='version']").get("value")
+    revise = {
+        "version": version,
+        "project_number": "N-1",
+        "title": "子育て講座（改）",
+        "purpose": "目的",
+        "budget_yen": "-5",
+    }
+    wrong = await staff.post(made.headers["location"].split("?")[0], revise)
+    assert wrong.status_code == 422
+    assert beside(html.document_fromstring(wrong.text), "budget_yen")
+    fixed = await staff.post(made.headers["location"].split("?")[0], {**revise, "budget_yen": "15000"})
+    assert fixed.status_code == 303
+    stale = await staff.post(made.headers["location"].split("?")[0], {**revise, "budget_yen": "16000"})
+    assert stale.status_code == 412  # the version the page showed is no longer current
+
+
+async def test_a_form_post_without_the_csrf_token_is_refused(scene: Scene) -> None:
+    site = scene.site
+    staff = site.browser(scene.kodomo.staff, "staff")
+    body = {
+        "department_id": scene.kodomo.id,
+        "fiscal_year": str(scene.fiscal_year),
+        "project_number": "C-1",
+        "title": "講座",
+        "purpose": "目的",
+        "budget_yen": "100",
+    }
+    refused = await staff.post("/screening/projects/new", body, csrf=False)
+    assert refused.status_code == 403
+    assert not project_stored(site, scene.kodomo.id, scene.fiscal_year, "C-1")
+    assert (await staff.post("/screening/projects/new", body)).status_code == 303
+    assert project_stored(site, scene.kodomo.id, scene.fiscal_year, "C-1")
+
+
+def answers_form(page: Any, action: str, rating: str, reason: str) -> list[tuple[str, str]]:
+    """Every criterion of the form at `action` answered with `rating` and `reason`."""
+    fields = []
+    for key in page.xpath(f"//form[@action='{action}']//input[starts-with(@name, 'answers.') and @type='hidden']"):
+        n = key.get("name").split(".")[1]
+        fields += [
+            (key.get("name"), key.get("value")),
+            (f"answers.{n}.rating", rating),
+            (f"answers.{n}.reason", reason),
+        ]
+    assert fields, action
+    return fields
+
+
+async def test_a_round_is_drafted_opened_self_checked_assessed_and_decided_through_the_forms(scene: Scene) -> None:
+    site = scene.site
+    p = site.platform
+    coordinator = site.browser("coord-ws", "coordinator")
+    entered = await ok(
+        site.api("screening").post(
+            "/projects",
+            json={
+                "department_id": scene.kodomo.id,
+                "fiscal_year": scene.fiscal_year,
+                "project_number": "R-1",
+                "title": "地域の見守り",
+                "purpose": "高齢者の見守り",
+                "budget_yen": 500000,
+            },
+            headers=p.token(scene.kodomo.staff, "staff"),
+        ),
+        201,
+    )
+    pid = entered.json()["id"]
+
+    # --- draft: invalid input beside its fields, then a valid draft ----------------------------------------------
+    form = await coordinator.page("/screening/rounds/new")
+    assert headings_in_order(form)
+    checklist = [
+        (el.get("name"), el.get("value") or "") for el in form.xpath("//input[starts-with(@name, 'checklist.')]")
+    ]
+    deadline = (scene.now + timedelta(days=7)).astimezone(TOKYO).strftime("%Y-%m-%dT%H:%M")
+    draft = [
+        ("fiscal_year", str(scene.fiscal_year)),
+        ("title_ja", f"{scene.fiscal_year}年度 事業の選別"),
+        ("self_check_deadline", deadline),
+        ("department_ids", scene.kodomo.id),
+        *checklist,
+    ]
+    invalid = [(k, "Bad Key" if k == "checklist.0.key" else v) for k, v in draft if k != "title_ja"]
+    refused = await coordinator.post("/screening/rounds/new", invalid)
+    assert refused.status_code == 422
+    page = html.document_fromstring(refused.text)
+    assert beside(page, "title_ja")
+    assert beside(page, "checklist.0.key")
+    drafted = await coordinator.post("/screening/rounds/new", draft)
+    assert drafted.status_code == 303, drafted.text[:2000]
+    round_url = drafted.headers["location"].split("?")[0]
+    rid = round_url.rsplit("/", 1)[1]
+    shown = await coordinator.page(round_url)
+    assert headings_in_order(shown)
+    assert "JST" in text(one(shown, "//label[@for='field-self_check_deadline']")) or "日本時間" in text(
+        one(shown, "//label[@for='field-self_check_deadline']")
+    )
+    version = one(shown, f"//form[@action='/screening/rounds/{rid}/opening']//input[@name='version']").get("value")
+    opened = await coordinator.post(f"/screening/rounds/{rid}/opening", {"version": version})
+    assert opened.status_code == 303, opened.text[:2000]
+    read = await ok(site.api("screening").get(f"/rounds/{rid}"))
+    assert read.json()["status"] == "open"
+    assert read.json()["self_check_deadline"].startswith(deadline[:10])
+
+    # --- the liaison's self-check; staff who are not the liaison see why they cannot --------------------------
+    screening_url = f"/screening/rounds/{rid}/projects/{pid}"
+    staff = await site.browser(scene.kodomo.staff, "staff").page(screening_url)
+    assert "連絡担当" in text(one(staff, "//*[@id='self-check-unavailable']"))
+    liaison = site.browser(scene.kodomo.liaison, "staff")
+    page = await liaison.page(screening_url)
+    checked = await liaison.post(
+        screening_url + "/self-check", answers_form(page, screening_url + "/self-check", "yes", "地域で担える")
+    )
+    assert checked.status_code == 303, checked.text[:2000]
+
+    # --- two team members assess, each independently -------------------------------------------------------
+    team_b = site.browser("team-b", "staff", "team")
+    page_b = await team_b.page(screening_url)
+    assert not page_b.xpath("//*[@id='assessments-heading']")
+    empty = [
+        (k, "" if k.endswith(".reason") else v)
+        for k, v in answers_form(page_b, screening_url + "/assessment", "partly", "")
+    ]
+    blank = await team_b.post(screening_url + "/assessment", empty)
+    assert blank.status_code == 422
+    assert beside(html.document_fromstring(blank.text), "answers.0.reason")
+    assessed = await team_b.post(
+        screening_url + "/assessment", answers_form(page_b, screening_url + "/assessment", "partly", "一部は可能")
+    )
+    assert assessed.status_code == 303, assessed.text[:2000]
+    team_a = site.browser("team-a", "staff", "team")
+    page_a = await team_a.page(screening_url)
+    assert not page_a.xpath("//*[@id='assessments-heading']")  # the other's assessment stays hidden until one's own
+    assert "一部は可能" not in html.tostring(page_a, encoding="unicode")
+    done = await team_a.post(
+        screening_url + "/assessment", answers_form(page_a, screening_url + "/assessment", "yes", "可能")
+    )
+    assert done.status_code == 303, done.text[:2000]
+    after = await team_a.page(screening_url)
+    assert "一部は可能" in text(one(after, "//main"))
+    assert one(after, "//*[@id='assess-unavailable']") is not None
+    again = await team_a.post(
+        screening_url + "/assessment", answers_form(page_a, screening_url + "/assessment", "yes", "再")
+    )
+    assert again.status_code == 409  # assessed once: refused beside the form
+
+    # --- the coordinator decides, then corrects ---------------------------------------------------------------
+    page = await coordinator.page(screening_url)
+    version = one(page, f"//form[@action='{screening_url}/decision']//input[@name='version']").get("value")
+    missing_form = await coordinator.post(
+        screening_url + "/decision", {"version": version, "outcome": "suitable", "reasons_ja": "地域団体の強みが活きる"}
+    )
+    assert missing_form.status_code == 422
+    assert beside(html.document_fromstring(missing_form.text), "forms")
+    decided = await coordinator.post(
+        screening_url + "/decision",
+        [
+            ("version", version),
+            ("outcome", "suitable"),
+            ("forms", "commission"),
+            ("reasons_ja", "地域団体の強みが活きる"),
+        ],
+    )
+    assert decided.status_code == 303, decided.text[:2000]
+    view = (await ok(site.api("screening").get(f"/rounds/{rid}/projects/{pid}"))).json()
+    assert (view["status"], view["decisions"][0]["forms"]) == ("suitable", ["commission"])
+    page = await coordinator.page(screening_url)
+    replaces = one(page, "//input[@name='replaces']").get("value")
+    assert replaces == view["decisions"][0]["decision_id"]
+    version = one(page, f"//form[@action='{screening_url}/decision']//input[@name='version']").get("value")
+    corrected = await coordinator.post(
+        screening_url + "/decision",
+        [
+            ("version", version),
+            ("outcome", "suitable"),
+            ("forms", "subsidy"),
+            ("reasons_ja", "補助が適する"),
+            ("replaces", replaces),
+        ],
+    )
+    assert corrected.status_code == 303, corrected.text[:2000]
+    view = (await ok(site.api("screening").get(f"/rounds/{rid}/projects/{pid}"))).json()
+    assert [d["replaces"] for d in view["decisions"]] == [None, replaces]
+
+    # --- closing the round through its page ------------------------------------------------------------------
+    shown = await coordinator.page(round_url)
+    version = one(shown, f"//form[@action='/screening/rounds/{rid}/closure']//input[@name='version']").get("value")
+    closed = await coordinator.post(f"/screening/rounds/{rid}/closure", {"version": version})
+    assert closed.status_code == 303
+    late = await liaison.page(screening_url)
+    assert one(late, "//*[@id='self-check-unavailable']") is not None
