@@ -9,12 +9,26 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from kyodo_shared.pages.notices import N_
+
 # Status messages the forms redirect with (`?done=<key>`): key → English msgid, marked with N_().
-NOTICES: dict[str, str] = {}
+NOTICES: dict[str, str] = {
+    "project_started": N_("The project was started."),
+    "department_named": N_("The partnering department was named and the project created."),
+    "criteria_set": N_("The evaluation criteria were saved."),
+    "agreement_drafted": N_("The version was put up for both partners to confirm."),
+    "agreement_confirmed": N_("Your side's confirmation was recorded."),
+    "report_filed": N_("The report was filed."),
+    "self_evaluation_sent": N_("Your self-evaluation was sent. Keep the receipt."),
+}
 
 
 def routers() -> list[APIRouter]:
-    return []
+    # Imported here: the page modules import the application, which main imports this package beside.
+    from kyodo_evaluation.pages import listing, project, reports, selfeval
+
+    # listing first: its /projects/new must match before project's /projects/{project_id}.
+    return [listing.router, project.router, reports.router, selfeval.router]
 
 
 def notices() -> dict[str, str]:

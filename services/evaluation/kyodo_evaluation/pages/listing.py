@@ -1,0 +1,202 @@
+"""The viewer's projects (`/evaluation/projects`), a coordinator starting one from a screening decision
+(`/evaluation/projects/new`) and naming the department of an adoption that named none
+(`/evaluation/adoptions/{proposal_id}`).
+
+Partners list through the API's own `list_projects`, naming each group and department they act for (the
+application refuses a partner who names none); the center, evaluators and auditors list every project.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import Query, Request
+from fastapi.responses import Response
+from starlette.datastructures import FormData
+
+from kyodo_evaluation.domain import adoption_project_id, screening_project_id
+from kyodo_evaluation.pages.common import (
+    TIME_HELPERS,
+    actor,
+    app_of,
+    fielded,
+    form_options,
+    pick_name,
+    reads,
+    uuid_or_404,
+)
+from kyodo_evaluation.schemas import FromScreening, NamedDepartment
+from kyodo_shared.domain.refusals import Refusal
+from kyodo_shared.pages.actions import Form, act, signed_in, text
+from kyodo_shared.pages.forms import FormErrors
+from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.render import render
+from kyodo_shared.pages.routing import page_router
+from kyodo_shared.web.auth import Role
+
+router = page_router(prefix="/evaluation")
+
+_OVERSIGHT = (Role.COORDINATOR, Role.AUDITOR, Role.EVALUATOR)
+_PER_PAGE = 50
+
+
+def _crumbs(request: Request, *more: tuple[str, str]) -> list[tuple[str, str]]:
+    return [
+        ("/", gettext(request, "Home")),
+        ("/evaluation/projects", gettext(request, "Collaboration projects")),
+        *more,
+    ]
+
+
+@router.get("/projects")
+def projects(request: Request, page: Annotated[int, Query(ge=1, le=10_000)] = 1) -> Response:
+    principal = signed_in(request)
+    app, who, found = app_of(request), actor(request, principal), reads(request)
+    sections: list[dict[str, Any]] = []
+    listing: dict[str, Any] | None = None
+    awaiting: list[dict[str, Any]] = []
+    if any(who.has(r) for r in _OVERSIGHT):
+        items, total = app.list_projects(who, None, None, None, (page - 1) * _PER_PAGE, _PER_PAGE)
+        listing = {"items": items, "total": total, "page": page, "per_page": _PER_PAGE}
+        if who.has(Role.COORDINATOR):
+            awaiting = app.adoptions_awaiting_department(who)
+    else:
+        for group in found.groups_of(who.sub):
+            items, _total = app.list_projects(who, group.id, None, None, 0, 100)
+            sections.append({"kind": "group", "partner": group, "items": items})
+        for department in found.departments_of(who.sub, app.today()):
+            items, _total = app.list_projects(who, None, department.id, None, 0, 100)
+            sections.append({"kind": "department", "partner": department, "items": items})
+    return render(
+        request,
+        "evaluation/ws_projects.html",
+        {
+            "sections": sections,
+            "listing": listing,
+            "awaiting": awaiting,
+            "coordinator": who.has(Role.COORDINATOR),
+            "group_names": found.group_names(),
+            "departments": found.department_names(),
+            **TIME_HELPERS,
+            "breadcrumbs": _crumbs(request),
+        },
+    )
+
+
+# --- a project from a screening decision ----------------------------------------------------------------------
+
+
+def _new_page(
+    request: Request, values: dict[str, str], errors: FormErrors | None = None, status: int = 200
+) -> Response:
+    found = reads(request)
+    departments = found.department_names()
+    decisions = []
+    for d in found.suitable_decisions():
+        department = departments.get(d.department_id)
+        owner = pick_name(request, department) if department else d.department_id
+        decisions.append((d.decision_id, f"{d.title} — {d.fiscal_year} · {owner}"))
+    return render(
+        request,
+        "evaluation/ws_new.html",
+        {
+            "decisions": decisions,
+            "groups": [(g.id, g.name_ja) for g in found.registered_groups()],
+            "form_options": form_options(request),
+            "values": values,
+            "errors": errors,
+            **TIME_HELPERS,
+            "breadcrumbs": _crumbs(request, ("/evaluation/projects/new", gettext(request, "Start a project"))),
+        },
+        status=status,
+    )
+
+
+@router.get("/projects/new")
+def new_project(request: Request) -> Response:
+    signed_in(request, Role.COORDINATOR)
+    return _new_page(request, {})
+
+
+def _started_at(form: FormData) -> str:
+    """Where the new project will be: its id derives from the decision and the group (when both are ids)."""
+    try:
+        pid = screening_project_id(UUID(text(form, "screening_decision_id")), UUID(text(form, "group_id")))
+    except ValueError:
+        return "/evaluation/projects"
+    return f"/evaluation/projects/{pid}"
+
+
+@router.post("/projects/new")
+def start_project(request: Request, form: Form) -> Response:
+    principal = signed_in(request, Role.COORDINATOR)
+    values = {name: text(form, name) for name in ("screening_decision_id", "group_id", "form")}
+
+    def command() -> None:
+        body = FromScreening.model_validate(values)
+        app_of(request).create_from_screening(
+            actor(request, principal), body.screening_decision_id, body.group_id, body.form.value
+        )
+
+    return act(
+        request,
+        fielded(request, command),
+        again=lambda errors, status: _new_page(request, values, errors, status),
+        then=_started_at(form),
+        notice="project_started",
+    )
+
+
+# --- an adoption's department ---------------------------------------------------------------------------------
+
+
+def _adoption_page(
+    request: Request, proposal_id: UUID, values: dict[str, str], errors: FormErrors | None = None, status: int = 200
+) -> Response:
+    app = app_of(request)
+    adoption = app.sources.adoption(str(proposal_id))
+    if adoption is None:
+        raise Refusal("adoption_not_found")
+    project_id = adoption_project_id(proposal_id)
+    found = reads(request)
+    return render(
+        request,
+        "evaluation/ws_adoption.html",
+        {
+            "adoption": adoption,
+            "project_id": project_id if app.find_project(project_id) is not None else None,
+            "group_name": found.group_names().get(adoption["group_id"], adoption["group_id"]),
+            "department_options": [(d.id, pick_name(request, d)) for d in found.departments()],
+            "values": values,
+            "errors": errors,
+            **TIME_HELPERS,
+            "breadcrumbs": _crumbs(request, (request.url.path, gettext(request, "Name the partnering department"))),
+        },
+        status=status,
+    )
+
+
+@router.get("/adoptions/{proposal_id}")
+def adoption(proposal_id: str, request: Request) -> Response:
+    signed_in(request, Role.COORDINATOR)
+    return _adoption_page(request, uuid_or_404(proposal_id, "adoption_not_found"), {})
+
+
+@router.post("/adoptions/{proposal_id}")
+def name_department(proposal_id: str, request: Request, form: Form) -> Response:
+    principal = signed_in(request, Role.COORDINATOR)
+    pid = uuid_or_404(proposal_id, "adoption_not_found")
+    values = {"department_id": text(form, "department_id")}
+
+    def command() -> None:
+        body = NamedDepartment.model_validate(values)
+        app_of(request).name_department(actor(request, principal), pid, body.department_id)
+
+    return act(
+        request,
+        fielded(request, command),
+        again=lambda errors, status: _adoption_page(request, pid, values, errors, status),
+        then=f"/evaluation/projects/{adoption_project_id(pid)}",
+        notice="department_named",
+    )

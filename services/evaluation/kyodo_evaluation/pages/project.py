@@ -1,0 +1,165 @@
+"""A project's workspace (`/evaluation/projects/{pid}`): its partners, the agreement in force and the versions
+concluded (with their hashes), the version awaiting confirmation and which partner confirmed it, the evaluation
+criteria, the reports due and filed, and the self-evaluations' stage. Its forms post to sub-paths and call the
+application methods the API's PUT criteria, PUT agreement and POST agreement/confirmations call.
+
+What the viewer may do is decided from what the page read (the partner the application says they act for, the
+status, who confirmed); the application refuses the rest if forced.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from kyodo_evaluation.pages.agreement_form import agreement_posted, agreement_shown, criteria_posted
+from kyodo_evaluation.pages.common import (
+    TIME_HELPERS,
+    actor,
+    app_of,
+    fielded,
+    partner_names,
+    project_crumbs,
+    side_of,
+    uuid_or_404,
+)
+from kyodo_evaluation.routing import project_view
+from kyodo_evaluation.schemas import AgreementDraft, Confirmation, CriteriaIn
+from kyodo_evaluation.vocabulary import Partner, Status, ValueType
+from kyodo_shared.pages.actions import Form, act, seen_version, signed_in, text
+from kyodo_shared.pages.forms import FormErrors
+from kyodo_shared.pages.render import render
+from kyodo_shared.pages.routing import page_router
+from kyodo_shared.web.auth import Role
+
+router = page_router(prefix="/evaluation")
+
+
+def schedule(project: Any, filed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each report date of the agreement in force, with each partner's report: filed (when, late or not), overdue,
+    or still to file."""
+    by_key = {f"{r['partner']}|{r['index']}": r for r in filed}
+    due = []
+    for index, day in enumerate(project.due_dates(), start=1):
+        partners = {}
+        for partner in Partner:
+            key = f"{partner.value}|{index}"
+            partners[partner.value] = {"report": by_key.get(key), "overdue": key in project.overdue}
+        due.append({"index": index, "due_on": day, "partners": partners})
+    return due
+
+
+def project_page(
+    request: Request,
+    project_id: UUID,
+    *,
+    failed: str | None = None,
+    errors: FormErrors | None = None,
+    posted: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    principal = signed_in(request)
+    app, who = app_of(request), actor(request, principal)
+    project = app.read_project(who, project_id)  # not a party to it: 404, as the API answers
+    side = side_of(app, who, project)
+    group = app.view.group(str(project.group_id))
+    shown = project_view(project, app.sees_negotiation(who, project))
+    in_force = project.agreement
+    open_to_drafts = project.status in (Status.DRAFTING, Status.ACTIVE) and (
+        in_force is None or in_force["period_end"] >= app.today().isoformat()
+    )
+    agreement_values = (posted or {}).get("agreement") if failed == "agreement" else None
+    criteria_values = (posted or {}).get("criteria") if failed == "criteria" else None
+    context = {
+        "project": project,
+        "shown": shown,
+        "names": partner_names(request, project),
+        "side": side.value if side else None,
+        "representative": side is Partner.GROUP and group is not None and group.representative_sub == who.sub,
+        "coordinator": who.has(Role.COORDINATOR),
+        "open_to_drafts": open_to_drafts,
+        "schedule": schedule(project, app.reports_of(who, project_id)),
+        "agreement_values": agreement_values if agreement_values is not None else agreement_shown(project),
+        "reason": (posted or {}).get("reason") or "",
+        "criteria_values": criteria_values if criteria_values is not None else project.criteria,
+        "value_types": [t.value for t in ValueType],
+        "failed": failed,
+        "errors": errors,
+        "today": app.today().isoformat(),
+        **TIME_HELPERS,
+        "breadcrumbs": project_crumbs(request, project),
+    }
+    return render(request, "evaluation/ws_project.html", context, status=status)
+
+
+@router.get("/projects/{project_id}")
+def project(project_id: str, request: Request) -> Response:
+    return project_page(request, uuid_or_404(project_id))
+
+
+@router.post("/projects/{project_id}/criteria")
+def set_criteria(project_id: str, request: Request, form: Form) -> Response:
+    principal = signed_in(request, Role.COORDINATOR)
+    pid = uuid_or_404(project_id)
+    posted = criteria_posted(form)
+
+    def command() -> None:
+        body = CriteriaIn.model_validate(posted)
+        app_of(request).set_criteria(actor(request, principal), seen_version(form), pid, body.dumped())
+
+    return act(
+        request,
+        fielded(request, command),
+        again=lambda errors, status: project_page(
+            request, pid, failed="criteria", errors=errors, posted=posted, status=status
+        ),
+        then=f"/evaluation/projects/{pid}",
+        notice="criteria_set",
+    )
+
+
+@router.post("/projects/{project_id}/agreement")
+def draft_agreement(project_id: str, request: Request, form: Form) -> Response:
+    principal = signed_in(request, Role.GROUP, Role.STAFF, Role.COORDINATOR)
+    pid = uuid_or_404(project_id)
+    posted = agreement_posted(form)
+
+    def command() -> None:
+        body = AgreementDraft.model_validate(posted)
+        app_of(request).draft_agreement(
+            actor(request, principal), seen_version(form), pid, body.agreement.agreement(), body.reason
+        )
+
+    return act(
+        request,
+        fielded(request, command),
+        again=lambda errors, status: project_page(
+            request, pid, failed="agreement", errors=errors, posted=posted, status=status
+        ),
+        then=f"/evaluation/projects/{pid}",
+        notice="agreement_drafted",
+    )
+
+
+@router.post("/projects/{project_id}/agreement/confirmations")
+def confirm(project_id: str, request: Request, form: Form) -> Response:
+    principal = signed_in(request, Role.GROUP, Role.STAFF)
+    pid = uuid_or_404(project_id)
+    posted = {"agreement_hash": text(form, "agreement_hash")}
+
+    def command() -> None:
+        body = Confirmation.model_validate(posted)
+        app_of(request).confirm_agreement(actor(request, principal), pid, body.agreement_hash)
+
+    return act(
+        request,
+        fielded(request, command),
+        again=lambda errors, status: project_page(
+            request, pid, failed="confirmation", errors=errors, posted=posted, status=status
+        ),
+        then=f"/evaluation/projects/{pid}",
+        notice="agreement_confirmed",
+    )

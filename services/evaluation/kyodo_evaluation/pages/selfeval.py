@@ -1,0 +1,167 @@
+"""A partner's self-evaluation (自己評価): `/evaluation/projects/{pid}/self-evaluation`.
+
+A partner sends it once, after the project ended and before the deadline, rating every published criterion and
+giving every indicator's achieved value; it gets the signed receipt the API answers (downloadable here). The other
+partner's is read only through the application's `read_self_evaluation`, and only once the project shows it
+unsealed (both in, or the deadline passed) — before then the page never asks for it, and says it is sealed.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from fastapi import Request
+from fastapi.responses import Response
+from starlette.datastructures import FormData
+
+from kyodo_evaluation.pages.common import (
+    TIME_HELPERS,
+    actor,
+    app_of,
+    fielded,
+    partner_names,
+    project_crumbs,
+    side_of,
+    uuid_or_404,
+    whole,
+)
+from kyodo_evaluation.pages.reports import MAX_VALUES, values_posted
+from kyodo_evaluation.schemas import SelfEvaluationIn
+from kyodo_evaluation.vocabulary import HIGHEST, LOWEST, Partner, Status
+from kyodo_shared.domain.refusals import Refusal
+from kyodo_shared.pages.actions import Form, act, signed_in, text
+from kyodo_shared.pages.forms import FormErrors
+from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.render import render
+from kyodo_shared.pages.routing import page_router
+from kyodo_shared.web.auth import Role
+
+router = page_router(prefix="/evaluation")
+
+
+def ratings_posted(form: FormData) -> list[dict[str, Any]]:
+    count = next((n for n in range(MAX_VALUES + 1) if f"ratings.{n}.key" not in form), MAX_VALUES)
+    return [
+        {
+            "key": text(form, f"ratings.{n}.key"),
+            "rating": whole(text(form, f"ratings.{n}.rating")),
+            "comment_ja": text(form, f"ratings.{n}.comment_ja"),
+        }
+        for n in range(count)
+    ]
+
+
+def self_evaluation_page(
+    request: Request,
+    project_id: UUID,
+    *,
+    errors: FormErrors | None = None,
+    posted: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    principal = signed_in(request)
+    app, who = app_of(request), actor(request, principal)
+    project = app.read_project(who, project_id)
+    side = side_of(app, who, project)
+    shown: dict[str, dict[str, Any] | None] = {}
+    for partner in Partner:
+        mine = side is partner
+        # Only one's own, or any once unsealed: the application would refuse the rest (self_evaluation_sealed).
+        if (mine or project.unsealed) and partner.value in project.self_evaluations:
+            found = app.read_self_evaluation(who, project_id, partner)
+            if "receipt" in found:
+                found["receipt"] = json.loads(found["receipt"])
+            shown[partner.value] = found
+    late = project.deadline is not None and app.clock() >= datetime.fromisoformat(project.deadline)
+    if side is None:
+        closed = "not_a_partner"
+    elif project.status in (Status.DRAFTING, Status.ACTIVE) or project.agreement is None:
+        closed = "not_ended"
+    elif side.value in project.self_evaluations:
+        closed = "sent"
+    elif late or project.unsealed:
+        closed = "closed"
+    else:
+        closed = None
+    agreement = project.agreement
+    return render(
+        request,
+        "evaluation/ws_self_evaluation.html",
+        {
+            "project": project,
+            "names": partner_names(request, project),
+            "side": side.value if side else None,
+            "shown": shown,
+            "closed": closed,
+            "deadline": datetime.fromisoformat(project.deadline) if project.deadline else None,
+            "criteria": project.criteria,
+            "indicators": agreement["indicators"] if agreement is not None else [],
+            "rating_options": [(str(n), str(n)) for n in range(LOWEST, HIGHEST + 1)],
+            "posted": posted or {},
+            "errors": errors,
+            **TIME_HELPERS,
+            "breadcrumbs": [
+                *project_crumbs(request, project),
+                (request.url.path, gettext(request, "Self-evaluation")),
+            ],
+        },
+        status=status,
+    )
+
+
+@router.get("/projects/{project_id}/self-evaluation")
+def self_evaluation(project_id: str, request: Request) -> Response:
+    return self_evaluation_page(request, uuid_or_404(project_id))
+
+
+@router.get("/projects/{project_id}/self-evaluation/receipt")
+def receipt(project_id: str, request: Request) -> Response:
+    """One's own signed receipt as the file the API answered (verify it with `kyodo receipt verify`)."""
+    principal = signed_in(request, Role.GROUP, Role.STAFF)
+    pid = uuid_or_404(project_id)
+    app, who = app_of(request), actor(request, principal)
+    project = app.read_project(who, pid)
+    side = side_of(app, who, project)
+    if side is None:
+        raise Refusal("not_a_partner")
+    found = app.read_self_evaluation(who, pid, side)
+    return Response(
+        found["receipt"],
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="self-evaluation-receipt-{pid}-{side.value}.json"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@router.post("/projects/{project_id}/self-evaluation")
+def send(project_id: str, request: Request, form: Form) -> Response:
+    principal = signed_in(request, Role.GROUP, Role.STAFF)
+    pid = uuid_or_404(project_id)
+    posted = {
+        "ratings": ratings_posted(form),
+        "achieved": values_posted(form, "achieved"),
+        "summary_ja": text(form, "summary_ja"),
+    }
+
+    def command() -> None:
+        body = SelfEvaluationIn.model_validate(posted)
+        app_of(request).self_evaluate(
+            actor(request, principal),
+            pid,
+            [r.model_dump() for r in body.ratings],
+            [v.model_dump() for v in body.achieved],
+            body.summary_ja,
+        )
+
+    return act(
+        request,
+        fielded(request, command),
+        again=lambda errors, status: self_evaluation_page(request, pid, errors=errors, posted=posted, status=status),
+        then=f"/evaluation/projects/{pid}/self-evaluation",
+        notice="self_evaluation_sent",
+    )

@@ -1,0 +1,326 @@
+"""The evaluation service's workspace pages (real stores, real NATS, the registry beside evaluation, logged-in
+browsers): both partners confirm an agreement through the forms and it is concluded; a partner files a report with
+every indicator's value, and wrong values are shown beside their fields in Japanese and English with nothing
+stored; a self-evaluation is sent once and the other partner's page does not show it; a coordinator starts a project
+from a screening decision, sets its criteria and names an adoption's department; another group's session and a post
+without the CSRF token are refused with nothing stored; every page renders in both languages with its headings in
+order. Screening decisions and adoptions arrive on their streams as those services' relays write them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest_asyncio
+
+from kyodo_evaluation.domain import adoption_project_id, screening_project_id
+
+from support.calls import coordinator, ok
+from support.evaluation_http import (
+    World,
+    adopted,
+    adoption_arrived,
+    arrived,
+    concluded,
+    created,
+    current_agreement,
+    decided,
+    drafted,
+    ended,
+    read,
+    world,
+)
+from support.harness import Platform
+from support.portal_b import headings_in_order, text
+from support.streams import SourceStream
+from support.workspace import Site, workspace
+
+
+@dataclass(frozen=True)
+class Scene:
+    site: Site
+    w: World
+
+    @property
+    def p(self) -> Platform:
+        return self.site.platform
+
+
+@pytest_asyncio.fixture(scope="module")
+async def scene(tmp_path_factory: Any, nats_url: str) -> AsyncIterator[Scene]:
+    namespace = f"t{uuid.uuid4().hex[:8]}"
+    streams = [SourceStream(nats_url, namespace, source) for source in ("screening", "proposals")]
+    for stream in streams:
+        await stream.create()
+    folder: Path = tmp_path_factory.mktemp("ws-evaluation")
+    async with workspace(["registry", "evaluation"], folder, nats_url, namespace) as site:
+        yield Scene(site, await world(site.platform, *streams))
+
+
+def agreement_form(body: dict[str, Any], version: int) -> dict[str, str]:
+    """The agreement form's fields, named by the API's JSON paths."""
+    fields = {
+        "version": f'"{version}"',
+        "agreement.title_ja": body["title_ja"],
+        "agreement.role_group_ja": body["role_group_ja"],
+        "agreement.role_department_ja": body["role_department_ja"],
+        "agreement.period_start": body["period_start"],
+        "agreement.period_end": body["period_end"],
+    }
+    for part, amount in body["budget"].items():
+        fields[f"agreement.budget.{part}"] = str(amount)
+    for n, item in enumerate(body["deliverables"]):
+        fields[f"agreement.deliverables.{n}"] = item
+    for n, day in enumerate(body["report_dates"]):
+        fields[f"agreement.report_dates.{n}"] = day
+    for n, indicator in enumerate(body["indicators"]):
+        for name, value in indicator.items():
+            fields[f"agreement.indicators.{n}.{name}"] = value
+    return fields
+
+
+def report_form(visitors: str, satisfaction: str, summary: str = "順調に進んでいる") -> dict[str, str]:
+    return {
+        "values.0.key": "visitors",
+        "values.0.unit": "人",
+        "values.0.value": visitors,
+        "values.1.key": "satisfaction",
+        "values.1.unit": "%",
+        "values.1.value": satisfaction,
+        "summary_ja": summary,
+    }
+
+
+def self_evaluation_form(page: Any, summary: str) -> dict[str, str]:
+    """Every hidden key the page's form carries, each rating 4 with a comment, the indicators achieved."""
+    fields = {str(i.get("name")): str(i.get("value")) for i in page.xpath("//form//input[@type='hidden']")}
+    fields.pop("csrf_token", None)
+    for name in list(fields):
+        if name.startswith("ratings.") and name.endswith(".key"):
+            n = name.split(".")[1]
+            fields[f"ratings.{n}.rating"] = "4"
+            fields[f"ratings.{n}.comment_ja"] = "よく協働できた"
+    fields |= {"achieved.0.value": "610", "achieved.1.value": "84", "summary_ja": summary}
+    return fields
+
+
+def field_error(page: Any, name: str) -> str:
+    """The error shown beside the control named `name`."""
+    control_id = "field-" + name.replace(".", "-")
+    found = page.xpath(f"//p[@id='{control_id}-error']")
+    assert found, f"no error beside {name}"
+    return text(found[0])
+
+
+async def reports(p: Platform, pid: str) -> list[dict[str, Any]]:
+    listed = await ok(p.clients["evaluation"].get(f"/projects/{pid}/reports", headers=coordinator(p)))
+    items: list[dict[str, Any]] = listed.json()["items"]
+    return items
+
+
+def see_other(response: Any, to: str) -> None:
+    assert response.status_code == 303, response.text[:3000]
+    assert response.headers["location"].startswith(to), response.headers["location"]
+
+
+async def test_both_partners_confirm_an_agreement_through_the_forms_and_it_is_concluded(scene: Scene) -> None:
+    p, site = scene.p, scene.site
+    pid = await created(p, scene.w)
+    liaison = site.browser("liaison-1", "staff")
+    page = await liaison.page(f"/evaluation/projects/{pid}")
+    assert page.xpath(f"//form[@action='/evaluation/projects/{pid}/agreement']")
+    body = current_agreement(p)
+    drafted_now = await liaison.post(f"/evaluation/projects/{pid}/agreement", agreement_form(body, 1))
+    see_other(drafted_now, f"/evaluation/projects/{pid}?done=agreement_drafted")
+    draft_hash = (await read(p, pid))["draft"]["hash"]
+
+    contact = await site.browser("contact-g", "group").page(f"/evaluation/projects/{pid}")
+    assert "協定の確認は団体の代表者が行います" in text(contact)  # a contact reports; the representative confirms
+    assert not contact.xpath("//form[contains(@action, '/confirmations')]")
+
+    rep = site.browser("rep-g", "group")
+    page = await rep.page(f"/evaluation/projects/{pid}")
+    assert draft_hash in text(page)
+    sent_hash = page.xpath("//form[contains(@action, '/confirmations')]//input[@name='agreement_hash']/@value")
+    assert sent_hash == [draft_hash]
+    confirmed = await rep.post(f"/evaluation/projects/{pid}/agreement/confirmations", {"agreement_hash": draft_hash})
+    see_other(confirmed, f"/evaluation/projects/{pid}?done=agreement_confirmed")
+    page = await rep.page(f"/evaluation/projects/{pid}?done=agreement_confirmed")
+    assert "あなたの側はこの版を確認済みです。" in text(page)
+    assert not page.xpath("//form[contains(@action, '/confirmations')]")
+    # Forced: refused on the form, and the draft still awaits the department alone.
+    again = await rep.post(f"/evaluation/projects/{pid}/agreement/confirmations", {"agreement_hash": draft_hash})
+    assert again.status_code == 409, again.text[:2000]
+    assert (await read(p, pid))["confirmed_by"] == ["group"]
+
+    confirmed = await liaison.post(
+        f"/evaluation/projects/{pid}/agreement/confirmations", {"agreement_hash": draft_hash}
+    )
+    see_other(confirmed, f"/evaluation/projects/{pid}")
+    project = await read(p, pid)
+    assert project["status"] == "active"
+    assert (project["agreement"]["version"], project["agreement"]["hash"]) == (1, draft_hash)
+    page = await liaison.page(f"/evaluation/projects/{pid}", lang="en")
+    assert headings_in_order(page)
+    assert "Agreement in force: version 1" in text(page)
+
+
+async def test_a_partner_files_a_report_with_every_indicator_value(scene: Scene) -> None:
+    p, site = scene.p, scene.site
+    pid = await concluded(p, scene.w)
+    contact = site.browser("contact-g", "group")
+    page = await contact.page(f"/evaluation/projects/{pid}/reports/1")
+    assert page.xpath("//input[@name='values.0.value']")
+    assert page.xpath("//input[@name='values.1.value']")
+    filed = await contact.post(f"/evaluation/projects/{pid}/reports/1", report_form("180", "76.5"))
+    see_other(filed, f"/evaluation/projects/{pid}/reports/1?done=report_filed")
+    found = await reports(p, pid)
+    assert [(r["partner"], r["index"]) for r in found] == [("group", 1)]
+    assert {v["key"]: v["value"] for v in found[0]["values"]} == {"visitors": "180", "satisfaction": "76.5"}
+    page = await contact.page(f"/evaluation/projects/{pid}/reports/1")
+    assert "この回の報告は既に提出しています" in text(page)
+    assert not page.xpath("//form[contains(@action, '/reports/1')]")
+    listing = await contact.page("/evaluation/projects")
+    assert f"/evaluation/projects/{pid}" in listing.xpath("//main//a/@href")
+
+
+async def test_wrong_report_values_are_shown_beside_their_fields_in_both_languages_and_nothing_is_stored(
+    scene: Scene,
+) -> None:
+    p, site = scene.p, scene.site
+    pid = await concluded(p, scene.w)
+    liaison = site.browser("liaison-1", "staff")
+    blank = await liaison.post(f"/evaluation/projects/{pid}/reports/1", report_form("120", ""))
+    assert blank.status_code == 422, blank.text[:2000]
+    page = _doc(blank.text)
+    assert page.xpath("//div[@class='error-summary']")
+    assert field_error(page, "values.1.value")
+    assert page.xpath("//input[@name='values.0.value']/@value") == ["120"]  # what was typed is kept
+
+    fraction = await liaison.post(f"/evaluation/projects/{pid}/reports/1?lang=en", report_form("12.5", "80"))
+    assert fraction.status_code == 422, fraction.text[:2000]
+    page = _doc(fraction.text)
+    assert "The indicator is of type count." in field_error(page, "values.0.value")
+    # The switch to English was kept (the language cookie): back to Japanese the same way.
+    back = await liaison.post(f"/evaluation/projects/{pid}/reports/1?lang=ja", report_form("12.5", "80"))
+    japanese = _doc(back.text)
+    assert "種類 count の指標です。" in field_error(japanese, "values.0.value")
+    assert await reports(p, pid) == []
+
+
+async def test_a_self_evaluation_is_sent_once_and_the_other_partner_does_not_see_it(scene: Scene) -> None:
+    p, site = scene.p, scene.site
+    pid = await ended(p, scene.w)
+    rep = site.browser("rep-g", "group")
+    form = await rep.page(f"/evaluation/projects/{pid}/self-evaluation")
+    summary = "団体として目標を上回った(封印のしるし)"
+    sent = await rep.post(f"/evaluation/projects/{pid}/self-evaluation", self_evaluation_form(form, summary))
+    see_other(sent, f"/evaluation/projects/{pid}/self-evaluation?done=self_evaluation_sent")
+    page = await rep.page(f"/evaluation/projects/{pid}/self-evaluation")
+    assert summary in text(page)
+    assert not page.xpath("//form[@action and contains(@action, '/self-evaluation')]")
+    receipt = await rep.get(f"/evaluation/projects/{pid}/self-evaluation/receipt")
+    assert receipt.status_code == 200
+    assert receipt.json()["signature"]
+
+    # Forced, with the form as it was: refused on the form, and still one self-evaluation in.
+    again = await rep.post(f"/evaluation/projects/{pid}/self-evaluation", self_evaluation_form(form, "二度目"))
+    assert again.status_code == 409, again.text[:2000]
+    assert (await read(p, pid))["self_evaluations_in"] == ["group"]
+
+    liaison = site.browser("liaison-1", "staff")
+    for lang in ("ja", "en"):
+        other = await liaison.page(f"/evaluation/projects/{pid}/self-evaluation", lang=lang)
+        assert summary not in text(other)
+        assert headings_in_order(other)
+    assert other.xpath(f"//form[@action='/evaluation/projects/{pid}/self-evaluation']")
+
+
+async def test_a_coordinator_starts_a_project_sets_its_criteria_and_names_an_adoptions_department(
+    scene: Scene,
+) -> None:
+    p, site, w = scene.p, scene.site, scene.w
+    made = decided(w.department_id)
+    await w.stream.publish(made)
+    await arrived(p, made)
+    center = site.browser("coord-1", "coordinator")
+    page = await center.page("/evaluation/projects/new")
+    assert str(made.decision_id) in page.xpath("//select[@name='screening_decision_id']/option/@value")
+    wrong = await center.post(
+        "/evaluation/projects/new",
+        {"screening_decision_id": str(made.decision_id), "group_id": w.group, "form": "endorsement"},
+    )
+    assert wrong.status_code == 422
+    assert field_error(_doc(wrong.text), "form")
+    body = {"screening_decision_id": str(made.decision_id), "group_id": w.group, "form": "co_hosting"}
+    pid = screening_project_id(made.decision_id, uuid.UUID(w.group))
+    see_other(await center.post("/evaluation/projects/new", body), f"/evaluation/projects/{pid}?done=project_started")
+
+    criteria = {"version": '"1"', "criteria.0.key": "reach", "criteria.0.name_ja": "参加の広がり"}
+    see_other(await center.post(f"/evaluation/projects/{pid}/criteria", criteria), f"/evaluation/projects/{pid}")
+    assert [c["key"] for c in (await read(p, str(pid)))["criteria"]] == ["reach"]
+    stale = await center.post(f"/evaluation/projects/{pid}/criteria", criteria)
+    assert stale.status_code == 412, stale.text[:2000]
+
+    adoption = adopted(w.group)
+    await w.proposals.publish(adoption)
+    await adoption_arrived(p, adoption)
+    listing = await center.page("/evaluation/projects")
+    assert f"/evaluation/adoptions/{adoption.proposal_id}" in listing.xpath("//main//a/@href")
+    page = await center.page(f"/evaluation/adoptions/{adoption.proposal_id}", lang="en")
+    assert headings_in_order(page)
+    named = await center.post(f"/evaluation/adoptions/{adoption.proposal_id}", {"department_id": w.department_id})
+    see_other(named, f"/evaluation/projects/{adoption_project_id(adoption.proposal_id)}")
+    assert (await read(p, str(adoption_project_id(adoption.proposal_id))))["department_id"] == w.department_id
+
+
+async def test_another_groups_session_and_a_post_without_csrf_are_refused_and_nothing_is_stored(scene: Scene) -> None:
+    p, site = scene.p, scene.site
+    pid = await drafted(p, scene.w)
+    draft_hash = (await read(p, pid))["draft"]["hash"]
+    other = site.browser("rep-h", "group")
+    await other.page(f"/evaluation/projects/{pid}", status=404)
+    forced = await other.post(f"/evaluation/projects/{pid}/agreement/confirmations", {"agreement_hash": draft_hash})
+    assert forced.status_code == 403, forced.text[:2000]
+    assert forced.headers["content-type"].startswith("text/html")
+    listing = await other.page("/evaluation/projects")
+    assert f"/evaluation/projects/{pid}" not in listing.xpath("//main//a/@href")
+
+    rep = site.browser("rep-g", "group")
+    unsigned = await rep.post(
+        f"/evaluation/projects/{pid}/agreement/confirmations", {"agreement_hash": draft_hash}, csrf=False
+    )
+    assert unsigned.status_code == 403, unsigned.text[:2000]
+    assert (await read(p, pid))["confirmed_by"] == []
+    center = site.browser("coord-1", "coordinator")
+    await center.page("/evaluation/projects/new", status=200)
+    await rep.page("/evaluation/projects/new", status=403)
+
+
+async def test_every_page_renders_in_both_languages_with_headings_in_order(scene: Scene) -> None:
+    p, site = scene.p, scene.site
+    pid = await concluded(p, scene.w)
+    rep = site.browser("rep-g", "group")
+    center = site.browser("coord-1", "coordinator")
+    for lang in ("ja", "en"):
+        for browser, path in (
+            (rep, "/evaluation/projects"),
+            (rep, f"/evaluation/projects/{pid}"),
+            (rep, f"/evaluation/projects/{pid}/reports/2"),
+            (rep, f"/evaluation/projects/{pid}/self-evaluation"),
+            (center, "/evaluation/projects"),
+            (center, "/evaluation/projects/new"),
+            (center, f"/evaluation/projects/{pid}"),
+        ):
+            page = await browser.page(path, lang=lang)
+            assert headings_in_order(page), (path, lang)
+            assert page.xpath("/html/@lang") == [lang]
+
+
+def _doc(html: str) -> Any:
+    from lxml import html as lxml_html
+
+    return lxml_html.document_fromstring(html)
