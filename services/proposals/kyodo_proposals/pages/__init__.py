@@ -2,18 +2,43 @@
 
 Each page reads this service's own store and read models through the same application queries as its API; each form
 posts here (pages/actions.py in the kit). None calls another service.
+
+- `calls`: `/proposals/calls` (every call for a coordinator; open calls and own proposals for a group) and
+  `/proposals/calls/new` (draft a call);
+- `manage`, `manage_review`: `/proposals/calls/{cid}/manage` (revise, publish, amend, cancel, open the review,
+  substitutes, pinned conflicts);
+- `proposal`: `/proposals/calls/{cid}/proposal` (submit, revise, withdraw) and `…/proposal/receipt` (the file);
+- `results`: `/proposals/calls/{cid}/my-results` (a group's own scores and comments after the decision).
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from kyodo_shared.pages.notices import N_
+
 # Status messages the forms redirect with (`?done=<key>`): key → English msgid, marked with N_().
-NOTICES: dict[str, str] = {}
+NOTICES: dict[str, str] = {
+    "call_drafted": N_("The call was drafted. Check it and publish it when it is ready."),
+    "call_revised": N_("The draft was revised."),
+    "call_published": N_("The call was published: its board and rules are fixed now."),
+    "call_amended": N_("The amendment was published with its reason."),
+    "call_cancelled": N_("The call was cancelled."),
+    "review_opened": N_("The review was opened: the final proposals went to the board."),
+    "substitute_added": N_("The substitute member was added."),
+    "conflict_pinned": N_("The member's conflict was recorded and pinned."),
+    "proposal_submitted": N_("Your proposal was submitted. Keep its signed receipt."),
+    "proposal_revised": N_("Your proposal was revised. Keep the new signed receipt."),
+    "proposal_withdrawn": N_("Your proposal was withdrawn."),
+}
 
 
 def routers() -> list[APIRouter]:
-    return []
+    # Imported here: the page modules import the application, which main imports this package beside.
+    from kyodo_proposals.pages import calls, manage, manage_review, proposal, results
+
+    # `calls` first: `/calls/new` before any `/calls/{call_id}/…`.
+    return [calls.router, manage.router, manage_review.router, proposal.router, results.router]
 
 
 def notices() -> dict[str, str]:

@@ -1,0 +1,158 @@
+"""What the proposals pages share: the application, a call id from a URL, the call's status in words, and the form
+fields as the API's JSON (field names are its JSON paths, `criteria.0.weight`, so its errors land beside them)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from fractions import Fraction
+from typing import Any
+from uuid import UUID
+
+from fastapi import Request
+from starlette.datastructures import FormData
+
+from kyodo_proposals.app import ProposalsApplication
+from kyodo_proposals.pages import reads
+from kyodo_proposals.routing import application
+from kyodo_shared.domain.calendar import TOKYO
+from kyodo_shared.domain.refusals import Refusal
+from kyodo_shared.pages.actions import text
+from kyodo_shared.pages.i18n import gettext, negotiate
+from kyodo_shared.pages.notices import N_
+from kyodo_shared.web.problems import Problem
+
+# A call's status as people read it (msgids; the templates translate them).
+STATUS_WORDS: dict[str, str] = {
+    "draft": N_("Draft"),
+    "published": N_("Open for proposals"),
+    "closed": N_("Closed (deadline passed)"),
+    "in_review": N_("In review"),
+    "decided": N_("Decided"),
+    "results_published": N_("Results published"),
+    "cancelled": N_("Cancelled"),
+}
+KIND_WORDS: dict[str, str] = {
+    "partner_selection": N_("Partner selection (proposal method)"),
+    "open_call": N_("Open call (proposal system)"),
+}
+FORMULA_WORDS: dict[str, str] = {
+    "weighted_sum_of_means": N_("Weighted sum of the members' mean points"),
+    "percent_of_maximum": N_("Percent of the maximum"),
+}
+TIE_WORDS: dict[str, str] = {
+    "lottery": N_("Lottery (seed committed at publication)"),
+    "criteria_priority_then_lottery": N_("Criteria priority, then lottery"),
+}
+_LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?$")
+_SPLIT = re.compile(r"[\s,、]+")
+
+
+def app_of(request: Request) -> ProposalsApplication:
+    return application(request)
+
+
+def call_uuid(value: str) -> UUID:
+    """A malformed id names no call: the same 404 as an unknown one."""
+    try:
+        return UUID(value)
+    except ValueError:
+        raise Refusal("call_not_found") from None
+
+
+def deadline_of(spec: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(str(spec["deadline"]))
+
+
+def local_time(moment: datetime) -> str:
+    """A moment as a `datetime-local` field shows it: Asia/Tokyo, to the minute."""
+    return moment.astimezone(TOKYO).strftime("%Y-%m-%dT%H:%M")
+
+
+def jst_input(value: str) -> str | None:
+    """A `datetime-local` value read as Asia/Tokyo (the API's AwareDatetime); anything else goes to the API's model
+    as typed, which names the field; blank: None (left out, so the model says it is required)."""
+    if not value:
+        return None
+    if _LOCAL_TIME.match(value):
+        return value.replace(" ", "T") + "+09:00"
+    return value
+
+
+def exact_text(value: Any) -> str:
+    """An exact number as people write it ("15", "121/2"), from the stored "15/1"."""
+    try:
+        number = Fraction(str(value))
+    except (ValueError, ZeroDivisionError):
+        return str(value)
+    return str(number.numerator) if number.denominator == 1 else f"{number.numerator}/{number.denominator}"
+
+
+def rows(form: FormData, prefix: str, names: Sequence[str], optional: Sequence[str] = ()) -> list[dict[str, str]]:
+    """Indexed rows (`prefix.0.name` …) in index order; a row left wholly blank is dropped, blank optional fields
+    left out (the API's defaults apply), blank required ones kept so the model names them."""
+    indexes = sorted(
+        {int(m.group(1)) for key in form for m in [re.match(rf"^{re.escape(prefix)}\.(\d{{1,2}})\.", key)] if m}
+    )
+    found = []
+    for index in indexes:
+        row = {name: text(form, f"{prefix}.{index}.{name}") for name in names}
+        if not any(row.values()):
+            continue
+        found.append({k: v for k, v in row.items() if v or k not in optional})
+    return found
+
+
+def keys_list(value: str) -> list[str]:
+    return [part for part in _SPLIT.split(value) if part]
+
+
+def flat(values: dict[str, Any], prefix: str, items: Sequence[dict[str, Any]]) -> None:
+    """Rows into the form's flat values (`criteria.0.key` → "need")."""
+    for index, item in enumerate(items):
+        for name, value in item.items():
+            values[f"{prefix}.{index}.{name}"] = "" if value is None else str(value)
+
+
+def posted(form: FormData) -> dict[str, str]:
+    """The posted fields as the form shows them again (files and the CSRF token left out)."""
+    return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+
+
+def row_count(values: dict[str, str], prefix: str, blanks: int = 1, most: int = 20) -> int:
+    """How many rows the form shows: the filled ones and `blanks` more, within the API's maximum."""
+    indexes = [int(m.group(1)) for key in values for m in [re.match(rf"^{re.escape(prefix)}\.(\d+)\.", key)] if m]
+    return min(most, (max(indexes) + 1 if indexes else 0) + blanks)
+
+
+def committee_options(request: Request, app: ProposalsApplication) -> list[tuple[str, str]]:
+    """The committees a draft may name, as the registry told this service, with today's member count."""
+    words = gettext(request, "%(id)s (%(n)s members today)")
+    return [(cid, words % {"id": cid, "n": n}) for cid, n in reads.committees(app)]
+
+
+def department_options(request: Request, app: ProposalsApplication) -> list[tuple[str, str]]:
+    english = negotiate(request) == "en"
+    return [(did, (name_en if english and name_en else name_ja)) for did, name_ja, name_en in reads.departments(app)]
+
+
+def fielded(request: Request, command: Callable[[], object]) -> Callable[[], None]:
+    """`command`, with a refusal that names the field to correct (`Refusal(..., field="deadline")`, as the domain's
+    rule checks raise) answered as the same problem carrying that field's error, so the form shows it beside the
+    field as well as in the summary."""
+
+    def run() -> None:
+        try:
+            command()
+        except Refusal as refusal:
+            field = refusal.data.get("field")
+            if not field:
+                raise
+            problem: Problem = request.app.state.messages.for_refusal(refusal)
+            reason_ja = problem.detail_ja or problem.title_ja
+            reason_en = problem.detail_en or problem.title_en
+            problem.errors = [{"field": field, "code": refusal.code, "reason_ja": reason_ja, "reason_en": reason_en}]
+            raise problem from None
+
+    return run

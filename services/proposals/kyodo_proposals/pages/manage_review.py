@@ -1,0 +1,95 @@
+"""The coordinator's commands on a published call's rules and its review, posted from `/proposals/calls/{cid}/manage`:
+an amendment before the deadline (with a reason), opening the review after the deadline, a substitute member when
+the quorum fails, and a member's pinned conflict. Each calls the API route's application method with the API's model.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from kyodo_proposals.api_review import PinnedConflictIn, SubstituteIn
+from kyodo_proposals.pages.call_form import amendment_body
+from kyodo_proposals.pages.common import app_of, call_uuid, fielded
+from kyodo_proposals.pages.manage import again, here
+from kyodo_proposals.schemas import Amendment
+from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in, text
+from kyodo_shared.pages.routing import page_router
+from kyodo_shared.web.auth import Role
+
+router = page_router(prefix="/proposals")
+
+
+@router.post("/calls/{call_id}/manage/amendment")
+def amend(call_id: str, request: Request, form: Form) -> Response:
+    principal = signed_in(request, Role.COORDINATOR)
+    cid = call_uuid(call_id)
+
+    def command() -> None:
+        app = app_of(request)
+        body = Amendment.model_validate(amendment_body(form, app.read_call(principal, cid)))
+        app.amend(
+            page_actor(request, principal),
+            seen_version(form),
+            cid,
+            body.changes(),
+            body.reason,
+            body.deadline,
+            body.board,
+        )
+
+    return act(
+        request,
+        fielded(request, command),
+        again=again(request, cid, "amendment", form),
+        then=here(cid),
+        notice="call_amended",
+    )
+
+
+@router.post("/calls/{call_id}/manage/review")
+def open_review(call_id: str, request: Request, form: Form) -> Response:
+    principal = signed_in(request, Role.COORDINATOR)
+    cid = call_uuid(call_id)
+    return act(
+        request,
+        lambda: app_of(request).open_review(page_actor(request, principal), cid),
+        again=again(request, cid, None, form),
+        then=here(cid),
+        notice="review_opened",
+    )
+
+
+def _fields(form: Form, *names: str) -> dict[str, str]:
+    """The named fields, blank ones left out so the API's model names what is missing."""
+    return {name: text(form, name) for name in names if text(form, name)}
+
+
+@router.post("/calls/{call_id}/manage/substitutes")
+def add_substitute(call_id: str, request: Request, form: Form) -> Response:
+    principal = signed_in(request, Role.COORDINATOR)
+    cid = call_uuid(call_id)
+
+    def command() -> None:
+        body = SubstituteIn.model_validate(_fields(form, "member_sub", "reason"))
+        app_of(request).add_substitute(page_actor(request, principal), cid, body.member_sub, body.reason)
+
+    return act(
+        request, command, again=again(request, cid, "substitutes", form), then=here(cid), notice="substitute_added"
+    )
+
+
+@router.post("/calls/{call_id}/manage/pinned-conflicts")
+def pin_conflict(call_id: str, request: Request, form: Form) -> Response:
+    principal = signed_in(request, Role.COORDINATOR)
+    cid = call_uuid(call_id)
+
+    def command() -> None:
+        body = PinnedConflictIn.model_validate(_fields(form, "member_sub", "proposal_id", "kind", "reason"))
+        app_of(request).pin_conflict(
+            page_actor(request, principal), cid, body.member_sub, str(body.proposal_id), body.kind, body.reason
+        )
+
+    return act(
+        request, command, again=again(request, cid, "pinned-conflicts", form), then=here(cid), notice="conflict_pinned"
+    )

@@ -1,0 +1,91 @@
+"""What the proposals pages read beyond the API's own queries, from this service's read models only: the groups a
+person acts for (to offer their workspace), the committees and departments a draft may name (choices on the form),
+and, for a coordinator once the review is open, which proposals it holds (ids and group names, never content: the
+coordinator pins a member's conflict by them, as the review's events show coordinators in the audit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from kyodo_proposals.app import ProposalsApplication
+from kyodo_shared.domain.refusals import Refusal
+
+
+@dataclass(frozen=True)
+class OwnGroup:
+    group_id: str
+    name: str
+    status: str
+
+
+def groups_of(app: ProposalsApplication, sub: str) -> list[OwnGroup]:
+    """The groups `sub` represents or is a contact of, as the registry's events told this service."""
+    with app.db.transaction(read_only=True) as tx:
+        rows = tx.fetchall(
+            "SELECT group_id, name, status FROM reg_groups WHERE representative_sub = %s OR group_id IN "
+            "(SELECT group_id FROM reg_group_contacts WHERE contact_sub = %s) ORDER BY name, group_id",
+            (sub, sub),
+        )
+    return [OwnGroup(str(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+
+def acting_group(app: ProposalsApplication, sub: str, wanted: str | None) -> OwnGroup:
+    """The group the page acts for: the one named (`?group=`), else the viewer's only group. A group the viewer does
+    not act for is answered as a missing proposal (404), exactly as the API answers an outsider."""
+    groups = groups_of(app, sub)
+    if wanted:
+        found = [g for g in groups if g.group_id == wanted]
+        if found:
+            return found[0]
+        raise Refusal("proposal_not_found")
+    if len(groups) == 1:
+        return groups[0]
+    raise Refusal("proposal_not_found")
+
+
+def committees(app: ProposalsApplication) -> list[tuple[str, int]]:
+    """(committee id, members today) of the committees this service has heard of."""
+    today = app.today().isoformat()
+    with app.db.transaction(read_only=True) as tx:
+        rows = tx.fetchall(
+            "SELECT committee_id, COUNT(DISTINCT CASE WHEN term_start <= %s AND term_end >= %s THEN member_sub END) "
+            "FROM reg_committee_terms GROUP BY committee_id ORDER BY committee_id",
+            (today, today),
+        )
+    return [(str(r[0]), int(r[1])) for r in rows]
+
+
+def departments(app: ProposalsApplication) -> list[tuple[str, str, str | None]]:
+    with app.db.transaction(read_only=True) as tx:
+        rows = tx.fetchall("SELECT department_id, name_ja, name_en FROM reg_departments ORDER BY name_ja")
+    return [(str(r[0]), str(r[1]), None if r[2] is None else str(r[2])) for r in rows]
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    status: str
+    board: list[str]
+    quorum: int
+    blocked: list[str]
+    proposals: list[tuple[str, str]]  # (proposal id, group name)
+    eligible: list[str]  # review-board members who may join as substitutes
+
+
+def review_state(app: ProposalsApplication, call_id: UUID) -> ReviewState | None:
+    """The open review as the coordinator's commands on it need it; None before the review opens."""
+    call = app.get_call(call_id)
+    try:
+        review = app.get_review(call_id)
+    except Refusal:
+        return None
+    names = []
+    for proposal_id, entry in sorted(review.entries.items()):
+        group = app.view.group(str(entry["group_id"]))
+        names.append((proposal_id, group[0] if group else str(entry["group_id"])))
+    current = app.view.board(str(call.spec["committee_id"]), app.today()).members
+    eligible = [m for m in current if m not in review.board]
+    return ReviewState(
+        str(review.status), list(review.board), int(review.quorum), list(review.blocked), names, eligible
+    )

@@ -1,0 +1,52 @@
+"""A group's own results: `/proposals/calls/{cid}/my-results` — its scores per criterion under the published
+labels, the reviewers' comments (which only the group reads) and the decision's reasons, through the API's
+`own_results`. Before the results are published the page says so, and why, without reading anything sealed.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from kyodo_proposals.domain import RESULTS_PUBLISHED
+from kyodo_proposals.pages import reads
+from kyodo_proposals.pages.common import app_of, call_uuid, deadline_of
+from kyodo_shared.domain.calendar import TOKYO
+from kyodo_shared.pages.actions import signed_in
+from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.render import render
+from kyodo_shared.pages.routing import page_router
+from kyodo_shared.web.auth import Role
+
+router = page_router(prefix="/proposals")
+
+
+@router.get("/calls/{call_id}/my-results")
+def my_results(call_id: str, request: Request) -> Response:
+    principal = signed_in(request, Role.GROUP)
+    cid = call_uuid(call_id)
+    app = app_of(request)
+    call = app.read_call(principal, cid)
+    group = reads.acting_group(app, principal.sub, request.query_params.get("group"))
+    published = call.status == RESULTS_PUBLISHED
+    # Only once published: before, nothing of the group's proposal or the review is read at all.
+    mine = app.own_results(principal, cid, UUID(group.group_id)) if published else None
+    context = {
+        "call": call,
+        "call_id": str(cid),
+        "spec": call.spec,
+        "deadline": deadline_of(call.spec).astimezone(TOKYO),
+        "group": group,
+        "published": published,
+        "mine": mine,
+        "criteria": list(call.spec["criteria"]),
+        "breadcrumbs": [
+            ("/", gettext(request, "Home")),
+            ("/proposals/calls", gettext(request, "Calls for proposals")),
+            (f"/proposals/calls/{cid}/proposal?group={group.group_id}", str(call.spec["title_ja"])),
+            (request.url.path, gettext(request, "Our results")),
+        ],
+    }
+    return render(request, "proposals/my_results.html", context)

@@ -1,0 +1,309 @@
+"""The proposals workspace in the browser (real stores, real NATS, logged-in sessions): a coordinator drafts and
+publishes a call through the forms; groups submit sealed proposals through the form, download their signed receipts
+and verify them as `kyodo receipt verify` does; a group revises and withdraws before the deadline; after it,
+submitting is unavailable and a forced post is refused with nothing stored; one group's session can neither read
+nor act on another's proposal; invalid input is shown beside its fields in both languages and stores nothing; a post
+without the session's CSRF token is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from lxml.html import document_fromstring
+
+from kyodo_shared.cli.receipt import verify_files
+
+from support.calls import TOKYO, ok, published_call, registered_group, review_board
+from support.workspace import Browser, Site, workspace
+
+SERVICES = ["registry", "proposals"]
+
+
+def text(node: Any) -> str:
+    return " ".join(node.text_content().split())
+
+
+def version_of(page: Any, action: str) -> str:
+    found = page.xpath(f"//form[@action='{action}']//input[@name='version']/@value")
+    assert found, f"no version field in the form posting to {action}"
+    return str(found[0])
+
+
+def proposal_form(summary: str, group_id: str, amount: str = "240000") -> dict[str, str]:
+    return {
+        "group_id": group_id,
+        "content.summary": summary,
+        "content.plan": "地域の空き店舗で週3回の居場所を開く。",
+        "content.budget.0.item": "会場費",
+        "content.budget.0.amount_yen": amount,
+        "content.schedule.0.period": "4月〜6月",
+        "content.schedule.0.activity": "準備",
+        "content.team.0.role": "代表",
+        "content.team.0.description": "統括",
+    }
+
+
+def content_of(summary: str) -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "plan": "地域の空き店舗で週3回の居場所を開く。",
+        "budget": [{"item": "会場費", "amount_yen": 240000}],
+        "schedule": [{"period": "4月〜6月", "activity": "準備"}],
+        "team": [{"role": "代表", "description": "統括"}],
+    }
+
+
+async def own(site: Site, call_id: str, group_id: str, rep: str) -> Any:
+    """The group's proposal as the API answers its own people (404 when there is none)."""
+    return await site.api("proposals").get(
+        f"/calls/{call_id}/proposals/{group_id}", headers=site.platform.token(rep, "group")
+    )
+
+
+async def submit_by_form(browser: Browser, call_id: str, group_id: str, summary: str, **files: Any) -> None:
+    page = await browser.page(f"/proposals/calls/{call_id}/proposal", group=group_id)
+    assert page.xpath(f"//form[@action='/proposals/calls/{call_id}/proposal'][@enctype='multipart/form-data']")
+    sent = await browser.post(
+        f"/proposals/calls/{call_id}/proposal", proposal_form(summary, group_id), files=files or {"none": ("", b"", "")}
+    )
+    assert sent.status_code == 303, sent.text[:2000]
+    assert sent.headers["location"] == f"/proposals/calls/{call_id}/proposal?group={group_id}&done=proposal_submitted"
+
+
+async def verified(site: Site, browser: Browser, call_id: str, group_id: str, folder: Path, body: Any) -> int:
+    """Download the receipt from the page's link and check it with the CLI's own function (and its content)."""
+    page = await browser.page(f"/proposals/calls/{call_id}/proposal", group=group_id)
+    link = page.xpath("//a[@download]/@href")[0]
+    assert "kyodo receipt verify" in text(page)
+    download = await browser.get(link)
+    assert download.status_code == 200
+    assert download.headers["content-disposition"].startswith("attachment; filename=")
+    assert download.headers["content-type"].startswith("application/json")
+    api = await own(site, call_id, group_id, browser.sub)
+    assert json.loads(download.text) == api.json()["receipt"]  # exactly what the API gives
+    keys = await ok(site.api("proposals").get("/audit/keys"))
+    (folder / "receipt.json").write_text(download.text, encoding="utf-8")
+    (folder / "keys.json").write_text(keys.text, encoding="utf-8")
+    (folder / "content.json").write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+    return verify_files(folder / "receipt.json", folder / "keys.json", folder / "content.json", [])
+
+
+async def test_a_coordinator_publishes_a_call_through_the_forms_and_two_groups_submit_with_receipts_that_verify(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
+        p = site.platform
+        committee = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
+        green = await registered_group(p, "rep-g", "みどりの会")
+        food = await registered_group(p, "rep-f", "子ども食堂")
+        coordinator = site.browser("coord-1", "coordinator")
+
+        form = await coordinator.page("/proposals/calls/new")
+        assert len(form.xpath("//h1")) == 1
+        assert form.xpath(f"//select[@name='committee_id']/option[@value='{committee}']")
+        deadline = p.apps["proposals"].state.kernel.service_clock() + timedelta(days=20)
+        local = deadline.astimezone(TOKYO).strftime("%Y-%m-%dT%H:%M")
+        drafted = await coordinator.post(
+            "/proposals/calls/new",
+            {
+                "kind": "open_call",
+                "title_ja": "居場所づくり協働事業",
+                "description_ja": "提案を募集します。",
+                "deadline": local,
+                "committee_id": committee,
+                "quorum": "3",
+                "criteria.0.key": "need",
+                "criteria.0.name_ja": "必要性",
+                "criteria.0.weight": "2",
+                "criteria.0.max_points": "10",
+                "criteria.1.key": "feasibility",
+                "criteria.1.name_ja": "実現性",
+                "criteria.1.weight": "1",
+                "criteria.1.max_points": "10",
+                "formula": "weighted_sum_of_means",
+                "passing_score": "15",
+                "select": "1",
+                "tie_rule": "lottery",
+            },
+        )
+        assert drafted.status_code == 303, drafted.text[:3000]
+        manage = drafted.headers["location"].split("?")[0]
+        call_id = manage.split("/")[3]
+        page = await coordinator.page(manage, done="call_drafted")
+        assert "下書き" in text(page.xpath("//dl")[0])
+        publication = f"/proposals/calls/{call_id}/manage/publication"
+        published = await coordinator.post(publication, {"version": version_of(page, publication)})
+        assert published.status_code == 303, published.text[:3000]
+        call = (await ok(site.api("proposals").get(f"/calls/{call_id}"))).json()
+        assert call["status"] == "published"
+        assert call["rules"]["deadline"].startswith(f"{local}:00+09:00")
+        listing = await coordinator.page("/proposals/calls")
+        assert listing.xpath(f"//a[@href='/proposals/calls/{call_id}/manage']")
+
+        green_rep, food_rep = site.browser("rep-g", "group"), site.browser("rep-f", "group")
+        open_calls = await green_rep.page("/proposals/calls")
+        assert open_calls.xpath(f"//a[@href='/proposals/calls/{call_id}/proposal?group={green}']")
+        pdf = ("計画.pdf", b"%PDF-1.7 plan", "application/pdf")
+        await submit_by_form(green_rep, call_id, green, "緑の居場所", **{"attachments.0": pdf})
+        await submit_by_form(food_rep, call_id, food, "食の居場所")
+
+        pdf_hash = hashlib.sha256(pdf[1]).hexdigest()
+        green_body = {"content": content_of("緑の居場所"), "attachments": [{"sha256": pdf_hash}]}
+        assert await verified(site, green_rep, call_id, green, tmp_path, green_body) == 0
+        assert await verified(site, food_rep, call_id, food, tmp_path, {"content": content_of("食の居場所")}) == 0
+        # The receipt does not cover other content: the same check fails for a changed summary.
+        assert await verified(site, food_rep, call_id, food, tmp_path, {"content": content_of("別の内容")}) == 1
+        listed = await green_rep.page("/proposals/calls")
+        assert "緑の居場所" not in text(listed)  # the list names the proposal, never shows its content
+        assert listed.xpath(f"//a[@href='/proposals/calls/{call_id}/proposal?group={green}']")
+
+
+async def test_a_group_revises_and_withdraws_before_the_deadline_and_nothing_is_taken_after_it(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
+        p = site.platform
+        committee = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
+        green = await registered_group(p, "rep-g", "みどりの会")
+        food = await registered_group(p, "rep-f", "子ども食堂")
+        call_id, deadline = await published_call(p, committee)
+        green_rep, food_rep = site.browser("rep-g", "group"), site.browser("rep-f", "group")
+        path = f"/proposals/calls/{call_id}/proposal"
+        await submit_by_form(green_rep, call_id, green, "初版")
+
+        # A revision names the version the page showed: a new version with a new receipt.
+        page = await green_rep.page(path, group=green)
+        assert page.xpath("//textarea[@name='content.summary']")[0].text == "初版"  # its own people read it
+        revised = await green_rep.post(
+            path, {**proposal_form("改訂版", green), "version": version_of(page, path)}, files={"x": ("", b"", "")}
+        )
+        assert revised.status_code == 303, revised.text[:2000]
+        stored = (await ok(own(site, call_id, green, "rep-g"))).json()
+        assert (stored["version"], stored["content"]["summary"], stored["receipt"]["proposal_version"]) == (
+            2,
+            "改訂版",
+            2,
+        )
+        page = await green_rep.page(path, group=green)
+        assert "改訂版" in text(page)
+
+        # Another group's session: the page, the receipt and every action on this proposal are refused.
+        await food_rep.page(path, status=404, group=green)
+        assert (await food_rep.get(f"{path}/receipt", group=green)).status_code == 404
+        forced = await food_rep.post(
+            path, {**proposal_form("乗っ取り", green), "version": '"2"'}, files={"x": ("", b"", "")}
+        )
+        assert forced.status_code == 403
+        assert "text/html" in forced.headers["content-type"]
+        taken = await food_rep.post(f"{path}/withdrawal", {"group_id": green, "version": '"2"'})
+        assert taken.status_code == 403
+        stored = (await ok(own(site, call_id, green, "rep-g"))).json()
+        assert (stored["version"], stored["withdrawn"], stored["content"]["summary"]) == (2, False, "改訂版")
+
+        # The withdrawal, before the deadline.
+        withdrawal = f"{path}/withdrawal"
+        withdrawn = await green_rep.post(withdrawal, {"group_id": green, "version": version_of(page, withdrawal)})
+        assert withdrawn.status_code == 303, withdrawn.text[:2000]
+        assert (await ok(own(site, call_id, green, "rep-g"))).json()["withdrawn"] is True
+        page = await green_rep.page(path, group=green, done="proposal_withdrawn")
+        assert "取り下げ済み" in text(page)
+        assert not page.xpath(f"//form[@action='{withdrawal}']")
+
+        # After the deadline: unavailable with the reason; a forced post is refused and nothing is stored.
+        p.apps["proposals"].state.kernel.clock = lambda: deadline + timedelta(seconds=1)
+        page = await food_rep.page(path, group=food)
+        assert not page.xpath(f"//form[@action='{path}']")
+        assert page.xpath("//button[@disabled]")
+        assert "締切を過ぎたため" in text(page)
+        late = await food_rep.post(path, proposal_form("遅れた提案", food), files={"x": ("", b"", "")})
+        assert late.status_code == 409
+        assert "締切を過ぎています" in text(document_fromstring(late.text))
+        assert (await own(site, call_id, food, "rep-f")).status_code == 404
+        english = await food_rep.page(path, group=food, lang="en")
+        assert "The deadline has passed" in text(english)
+
+
+def errors_beside(page: Any, name: str) -> str:
+    """The error shown beside the control named `name` (its described-by error paragraph)."""
+    control = page.xpath(f"//*[@name='{name}']")
+    assert control, f"no control named {name}"
+    assert control[0].get("aria-invalid") == "true", name
+    error_id = next(i for i in control[0].get("aria-describedby", "").split() if i.endswith("-error"))
+    return text(page.xpath(f"//*[@id='{error_id}']")[0])
+
+
+async def test_invalid_input_is_shown_beside_its_fields_in_both_languages_and_nothing_is_stored(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
+        p = site.platform
+        committee = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
+        green = await registered_group(p, "rep-g", "みどりの会")
+        coordinator = site.browser("coord-1", "coordinator")
+        draft = {
+            "kind": "open_call",
+            "title_ja": "",
+            "description_ja": "説明",
+            "deadline": "2020-01-01T10:00",
+            "committee_id": committee,
+            "criteria.0.key": "Need!",
+            "criteria.0.name_ja": "必要性",
+            "criteria.0.weight": "重い",
+            "criteria.0.max_points": "10",
+            "formula": "weighted_sum_of_means",
+            "passing_score": "x",
+        }
+        for lang, expected in (("ja", "入力"), ("en", "Field required")):
+            refused = await coordinator.post(f"/proposals/calls/new?lang={lang}", draft)
+            assert refused.status_code == 422
+            page = document_fromstring(refused.text)
+            assert page.xpath("//*[@data-error-summary]")
+            assert errors_beside(page, "title_ja")
+            assert errors_beside(page, "criteria.0.key")
+            assert errors_beside(page, "criteria.0.weight")
+            assert errors_beside(page, "passing_score")
+            # What was typed stays in the form.
+            assert page.xpath("//input[@name='criteria.0.weight']/@value") == ["重い"]
+            if lang == "en":
+                assert expected in errors_beside(page, "title_ja")
+        # A rule the domain checks against the service clock: the deadline already past, beside the deadline.
+        past = {**draft, "title_ja": "題", "criteria.0.key": "need", "criteria.0.weight": "1", "passing_score": "5"}
+        refused = await coordinator.post("/proposals/calls/new?lang=ja", past)
+        assert refused.status_code == 422
+        assert "締切" in errors_beside(document_fromstring(refused.text), "deadline")
+        listed = await ok(site.api("proposals").get("/calls", headers=p.token("coord-1", "coordinator")))
+        assert listed.json()["total"] == 0
+
+        # Without the session's CSRF token: refused, nothing drafted.
+        ready = {**past, "deadline": "2099-01-01T10:00"}
+        assert (await coordinator.post("/proposals/calls/new", ready, csrf=False)).status_code == 403
+        listed = await ok(site.api("proposals").get("/calls", headers=p.token("coord-1", "coordinator")))
+        assert listed.json()["total"] == 0
+
+        # A group's proposal: each error beside its field (the API's JSON path), nothing stored.
+        call_id, _ = await published_call(p, committee)
+        rep = site.browser("rep-g", "group")
+        path = f"/proposals/calls/{call_id}/proposal"
+        bad = {**proposal_form("", green, amount="たくさん")}
+        exe = {"attachments.0": ("run.exe", b"MZ", "application/x-msdownload")}
+        for lang in ("ja", "en"):
+            refused = await rep.post(f"{path}?lang={lang}", bad, files=exe)
+            assert refused.status_code == 422
+            page = document_fromstring(refused.text)
+            assert errors_beside(page, "content.summary")
+            assert errors_beside(page, "content.budget.0.amount_yen")
+            assert errors_beside(page, "attachments.0")
+        assert "unsupported media type" in errors_beside(page, "attachments.0")
+        assert (await own(site, call_id, green, "rep-g")).status_code == 404
+        no_token = await rep.post(path, proposal_form("正しい内容", green), csrf=False)
+        assert no_token.status_code == 403
+        assert (await own(site, call_id, green, "rep-g")).status_code == 404
+
+        # Results before the decision: unavailable, with the reason.
+        results = await rep.page(f"/proposals/calls/{call_id}/my-results", group=green, lang="ja")
+        assert "結果はまだ公表されていません" in text(results)
