@@ -119,7 +119,8 @@ async def test_the_group_list_finds_a_group_by_name_and_status_and_links_its_dec
 
 
 async def test_a_coordinator_with_a_declared_interest_sees_why_and_is_refused_if_forcing(site: Site) -> None:
-    gid = await apply(site, f"利害の会{uuid.uuid4().hex[:6]}", "rep-f")
+    tag = uuid.uuid4().hex[:6]
+    gid = await apply(site, f"利害の会{tag}", "rep-f")
     conflicted = "coord-interest"
     declared = await site.api("registry").post(
         "/interests/me",
@@ -135,4 +136,18 @@ async def test_a_coordinator_with_a_declared_interest_sees_why_and_is_refused_if
         f"/registry/assessments/{gid}/assessment", assessment("private", f'"{(await group(site, gid))["version"]}"')
     )
     assert answer.status_code == 403
+    assert "利害関係" in answer.text
     assert (await group(site, gid))["assessments"] == {}
+    # The queue says so beside the group, to this coordinator only; the decisions page offers no form either.
+    name = f"利害の会{tag}"
+
+    async def marked(who: str) -> Any:
+        queue = await site.browser(who, "coordinator").page("/registry/assessments", per_page="100")
+        rows = [r for r in queue.xpath("//table//tbody/tr") if name in r.text_content()]
+        return rows and [bool(rows[0].xpath(".//*[contains(@class, 'tag--warning')]"))]
+
+    assert await eventually(lambda: marked(conflicted)) == [True]
+    assert await eventually(lambda: marked("coord-other")) == [False]
+    decisions = await browser.page(f"/registry/decisions/{gid}")
+    assert not decisions.xpath("//main//form")
+    assert len(decisions.xpath("//button[@disabled]")) >= 3

@@ -19,8 +19,8 @@ router = page_router(prefix="/registry")
 
 @router.get("/assessments")
 def queue(request: Request, paging: Paging) -> HTMLResponse:
-    _, app = coordinator(request)
-    waiting, total = assessment_queue(app, paging.offset, paging.limit)
+    principal, app = coordinator(request)
+    waiting, total = assessment_queue(app, principal.sub, paging.offset, paging.limit)
     return render(
         request,
         "registry/coord_queue.html",

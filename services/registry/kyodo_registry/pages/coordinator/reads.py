@@ -8,10 +8,12 @@ queue needs no column the index does not keep.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
+
+from eventsourcing.application import project_aggregate
 
 from kyodo_registry.app import RegistryApplication
 from kyodo_registry.domain import CRITERIA, Group
@@ -49,6 +51,7 @@ class Waiting:
     open_criteria: list[str]
     information: str  # "", "requested" (waiting for the group) or "answered"
     cause: str = ""  # a re-check's cause: bylaws_changed, tie_declared, interest_declared
+    conflicted: bool = False  # the viewer may not assess it (they act for it or declared an interest in it)
 
 
 def _events(app: RegistryApplication, group_id: UUID) -> list[Any]:
@@ -119,8 +122,9 @@ def _waiting(group: Group, events: list[Any]) -> Waiting | None:
     )
 
 
-def assessment_queue(app: RegistryApplication, offset: int, limit: int) -> tuple[list[Waiting], int]:
-    """Every group waiting for an assessment, the longest-waiting first, and how many there are.
+def assessment_queue(app: RegistryApplication, viewer: str, offset: int, limit: int) -> tuple[list[Waiting], int]:
+    """Every group waiting for an assessment, the longest-waiting first, and how many there are; on the page asked
+    for, whether the viewer may not assess it (the application's conflict rule, read ahead to say so).
 
     The whole queue is built before it is paged: the order is by each group's own events, which the index does not
     hold. A registry has hundreds of groups, not millions; a `recheck` column in the index would spare the reads."""
@@ -130,15 +134,16 @@ def assessment_queue(app: RegistryApplication, offset: int, limit: int) -> tuple
             "SELECT group_id FROM registry_group_index WHERE status IN (%s, %s, %s, %s, %s)",
             [str(s) for s in statuses],
         )
-    queue = []
+    queue: list[tuple[Waiting, Group]] = []
     for (group_id,) in rows:
-        gid = UUID(str(group_id))
-        events = _events(app, gid)
-        group = app.get_group(gid)
-        if (waiting := _waiting(group, events)) is not None:
-            queue.append(waiting)
-    queue.sort(key=lambda w: (w.since, str(w.group_id)))
-    return queue[offset : offset + limit], len(queue)
+        events = _events(app, UUID(str(group_id)))
+        # The group as its events make it: one read of them serves the state and the times.
+        group = project_aggregate(None, events)
+        if isinstance(group, Group) and (waiting := _waiting(group, events)) is not None:
+            queue.append((waiting, group))
+    queue.sort(key=lambda pair: (pair[0].since, str(pair[0].group_id)))
+    shown = [replace(w, conflicted=conflicted(app, viewer, g)) for w, g in queue[offset : offset + limit]]
+    return shown, len(queue)
 
 
 def conflicted(app: RegistryApplication, sub: str, group: Group) -> bool:
