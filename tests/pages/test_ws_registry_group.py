@@ -7,89 +7,33 @@ every page renders in both languages."""
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 import pytest_asyncio
 
-from kyodo_registry.app import RegistryApplication
-
 from support.portal_b import headings_in_order, one, text
-from support.registry import CRITERIA, application
-from support.workspace import Browser, Site, workspace
-
-BYLAWS_PDF = "%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n% 恋ヶ窪あそび場の会 会則\n%%EOF\n".encode()
+from support.registry_group_pages import (
+    BYLAWS_PDF,
+    api_group,
+    app_of,
+    application_form,
+    applied_by_api,
+    errors_beside,
+    group_site,
+    one_page,
+    pdf,
+    principal_of,
+    stored_events,
+    version_in,
+)
+from support.workspace import Site
 
 
 @pytest_asyncio.fixture(scope="module")
 async def site(nats_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
-    folder: Path = tmp_path_factory.mktemp("ws-registry-group")
-    async with workspace(["registry"], folder, nats_url, f"t{uuid.uuid4().hex[:8]}") as running:
+    async with group_site(tmp_path_factory.mktemp("ws-registry-group"), nats_url) as running:
         yield running
-
-
-def app_of(site: Site) -> RegistryApplication:
-    app: RegistryApplication = site.platform.apps["registry"].state.kernel.application
-    return app
-
-
-def stored_events(site: Site) -> int:
-    return app_of(site).recorder.max_notification_id() or 0
-
-
-async def api_group(site: Site, group_id: str, sub: str) -> Any:
-    response = await site.api("registry").get(f"/groups/{group_id}", headers=site.platform.token(sub, "group"))
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-async def applied_by_api(site: Site, sub: str, name: str) -> str:
-    response = await site.api("registry").post(
-        "/groups", json=application(name), headers=site.platform.token(sub, "group")
-    )
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
-def errors_beside(page: Any, name: str) -> str:
-    """The error text shown beside the field `name` (the kit's `field-<name>-error`)."""
-    field_id = "field-" + name.replace(".", "-")
-    return text(one(page, f"//*[@id='{field_id}-error']"))
-
-
-def version_in(page: Any) -> str:
-    return str(one(page, "//main//form//input[@name='version']").get("value"))
-
-
-def application_form(name: str = "恋ヶ窪あそび場の会") -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        "name": name,
-        "purpose": "子どもの外遊びの場を地域で見守り、世代を越えた交流を育てる。",
-        "fields_of_activity": "子どもの健全育成\nまちづくり",
-        "area": "東恋ヶ窪",
-        "founded": "2019-04-01",
-        "members_count": "24",
-        "website": "",
-        "representative.name": "佐藤 陽子",
-        "representative.email": "yoko@example.jp",
-        "representative.phone": "042-300-1234",
-        **{f"criteria.{c}.evidence": f"{c}: 会則第2条・総会議事録" for c in CRITERIA},
-        # The second row is left blank: the third row is sent as the API's `ties.0`.
-        "ties.0.kind": "",
-        "ties.0.counterpart": "",
-        "ties.0.description": "",
-        "ties.2.kind": "commercial",
-        "ties.2.counterpart": "恋ヶ窪商店会",
-        "ties.2.description": "夏祭りの共催",
-    }
-    return fields
-
-
-def pdf(content: bytes = BYLAWS_PDF) -> dict[str, tuple[str, bytes, str]]:
-    return {"bylaws": ("会則.pdf", content, "application/pdf")}
 
 
 async def test_a_group_applies_through_the_form_and_the_api_shows_the_application(site: Site) -> None:
@@ -238,16 +182,18 @@ async def test_a_post_without_the_csrf_token_is_refused_and_nothing_is_stored(si
     assert stored_events(site) == before
 
 
-# --- helpers used above ---------------------------------------------------------------------------------------
+async def test_every_page_of_the_group_renders_in_japanese_and_english(site: Site) -> None:
+    group_id = await applied_by_api(site, "rep-langs", "多言語の会")
+    representative = site.browser("rep-langs", "group")
+    base = f"/registry/groups/{group_id}"
+    paths = ["/registry/apply", "/registry/mine", base, *(f"{base}/{p}" for p in PAGES)]
+    for lang, words in (("ja", "申請"), ("en", "Apply")):
+        for path in paths:
+            page = await representative.page(path, lang=lang)
+            assert one(page, "/html").get("lang") == lang, path
+            assert len(page.xpath("//h1")) == 1, path
+            assert headings_in_order(page), path
+        assert words in text(one(await representative.page("/registry/apply", lang=lang), "//h1"))
 
 
-def one_page(html: str) -> Any:
-    from lxml import html as lxml_html
-
-    return lxml_html.document_fromstring(html)
-
-
-def principal_of(browser: Browser) -> Any:
-    from kyodo_shared.domain.actors import Principal, Role
-
-    return Principal(browser.sub, frozenset({Role.GROUP}))
+PAGES = ("profile", "bylaws", "ties", "contacts", "handover", "renewal", "reapplication")

@@ -1,0 +1,199 @@
+"""The group's life through its workspace forms: answering the center's request for information, filing changed
+bylaws (a megabyte, within the page's upload limit), declaring and ending ties, contacts and the handover of the
+representative, renewal's window, and applying again after a rejection — each checked through the public API."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+
+from support.portal_b import one, text
+from support.registry_group_pages import (
+    BYLAWS_PDF,
+    api_group,
+    application_form,
+    applied_by_api,
+    assessed,
+    errors_beside,
+    group_site,
+    one_page,
+    pdf,
+    stored_events,
+    version_in,
+    version_of,
+)
+from support.workspace import Site
+
+
+@pytest_asyncio.fixture(scope="module")
+async def site(nats_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
+    async with group_site(tmp_path_factory.mktemp("ws-registry-group-life"), nats_url) as running:
+        yield running
+
+
+async def test_the_center_asks_for_information_and_the_group_answers_on_its_page(site: Site) -> None:
+    group_id = await applied_by_api(site, "rep-info", "日吉町ボランティア会")
+    version = (await api_group(site, group_id, "rep-info"))["version"]
+    asked = await site.api("registry").post(
+        f"/groups/{group_id}/information-requests",
+        json={"criteria": ["voluntary"], "question": "入会・退会の手続きを教えてください。"},
+        headers={**site.platform.token("coord-info", "coordinator"), "If-Match": f'"{version}"'},
+    )
+    assert asked.status_code == 200, asked.text
+    representative = site.browser("rep-info", "group")
+    page = await representative.page(f"/registry/groups/{group_id}")
+    assert "入会・退会の手続きを教えてください。" in text(one(page, "//main"))
+    form = await representative.page(f"/registry/groups/{group_id}/information")
+    fields = {"answer": "会則第5条のとおり、申出により自由に入退会できます。", "version": version_in(form)}
+    fields["evidence.voluntary.evidence"] = "会則第5条（入会及び退会は自由）"
+
+    answer = await representative.post(f"/registry/groups/{group_id}/information", fields)
+
+    assert answer.status_code == 303
+    group = await api_group(site, group_id, "rep-info")
+    assert group["status"] == "under_review"
+    assert group["information_request"] is None
+    assert group["declarations"]["voluntary"] == "会則第5条（入会及び退会は自由）"
+
+
+async def test_changed_bylaws_of_a_megabyte_are_filed_through_the_upload(site: Site) -> None:
+    group_id = await applied_by_api(site, "rep-bylaws", "東元町の会")
+    representative = site.browser("rep-bylaws", "group")
+    page = await representative.page(f"/registry/groups/{group_id}/bylaws")
+    big = BYLAWS_PDF + b"%" + b"x" * (1024 * 1024) + b"\n%%EOF\n"
+
+    answer = await representative.post(
+        f"/registry/groups/{group_id}/bylaws", {"version": version_in(page)}, files=pdf(big)
+    )
+
+    assert answer.status_code == 303, answer.text[:2000]
+    group = await api_group(site, group_id, "rep-bylaws")
+    assert group["bylaws"]["sha256"] == hashlib.sha256(big).hexdigest()
+    assert group["bylaws"]["size"] == len(big)
+
+
+async def test_ties_are_declared_and_ended_through_their_forms(site: Site) -> None:
+    group_id = await applied_by_api(site, "rep-ties", "戸倉の会")
+    representative = site.browser("rep-ties", "group")
+    page = await representative.page(f"/registry/groups/{group_id}/ties")
+    tie = {"kind": "religious", "counterpart": "戸倉神社", "description": "例大祭の手伝い"}
+
+    declared = await representative.post(f"/registry/groups/{group_id}/ties", {**tie, "version": version_in(page)})
+
+    assert declared.status_code == 303
+    [found] = (await api_group(site, group_id, "rep-ties"))["ties"]
+    assert (found["kind"], found["counterpart"]) == ("religious", "戸倉神社")
+    withdrawal = f"/registry/groups/{group_id}/ties/{found['tie_id']}/withdrawal"
+    listing = await representative.page(f"/registry/groups/{group_id}/ties")
+    assert one(listing, f"//a[@href='{withdrawal}']") is not None
+    form = await representative.page(withdrawal)
+    empty = await representative.post(withdrawal, {"reason": "", "version": version_in(form)})
+    assert empty.status_code == 422
+    assert errors_beside(one_page(empty.text), "reason")
+
+    ended = await representative.post(withdrawal, {"reason": "手伝いをやめたため", "version": version_in(form)})
+
+    assert ended.status_code == 303
+    [after] = (await api_group(site, group_id, "rep-ties"))["ties"]
+    assert after["withdrawn"] is True
+
+
+async def test_the_representative_adds_a_contact_who_acts_but_may_not_manage_contacts_then_hands_over(
+    site: Site,
+) -> None:
+    group_id = await applied_by_api(site, "rep-people", "並木町の会")
+    base = f"/registry/groups/{group_id}"
+    representative = site.browser("rep-people", "group")
+    page = await representative.page(f"{base}/contacts")
+    contact = {"sub": "contact-people", "name": "鈴木 一郎", "email": "ichiro@example.jp", "phone": "042-300-5678"}
+
+    added = await representative.post(f"{base}/contacts", {**contact, "version": version_in(page)})
+
+    assert added.status_code == 303
+    group = await api_group(site, group_id, "rep-people")
+    assert group["contacts"]["contact-people"]["name"] == "鈴木 一郎"
+    # The contact acts for the group, but contacts and the handover are the representative's: shown disabled, why.
+    helper = site.browser("contact-people", "group")
+    workspace_page = await helper.page(base)
+    assert "代表者だけが行えます。" in text(one(workspace_page, "//*[@id='why-contacts']"))
+    assert one(workspace_page, "//*[@id='why-handover']") is not None
+    forced = await helper.post(f"{base}/handover", {"new_representative_sub": "contact-people", **version_of(group)})
+    assert forced.status_code == 403
+
+    handover = await representative.page(f"{base}/handover")
+    proposed = await representative.post(
+        f"{base}/handover", {"new_representative_sub": "next-rep", "version": version_in(handover)}
+    )
+    assert proposed.status_code == 303
+    successor = site.browser("next-rep", "group")
+    mine = await successor.page("/registry/mine")
+    assert one(mine, f"//a[@href='{base}/handover/confirmation']") is not None
+    confirmation = await successor.page(f"{base}/handover/confirmation")
+    person = {
+        "name": "高橋 葵",
+        "email": "aoi@example.jp",
+        "phone": "042-300-9999",
+        "version": version_in(confirmation),
+    }
+
+    confirmed = await successor.post(f"{base}/handover/confirmation", person)
+
+    assert confirmed.status_code == 303
+    group = await api_group(site, group_id, "next-rep")
+    assert group["representative_sub"] == "next-rep"
+    assert group["handover_pending_for"] is None
+    # The new representative removes the contact.
+    removal = await successor.page(f"{base}/contacts/contact-people/removal")
+    removed = await successor.post(f"{base}/contacts/contact-people/removal", {"version": version_in(removal)})
+    assert removed.status_code == 303
+    assert "contact-people" not in (await api_group(site, group_id, "next-rep"))["contacts"]
+
+
+async def test_a_registered_group_sees_when_renewal_opens_and_a_forced_early_renewal_is_refused_on_the_form(
+    site: Site,
+) -> None:
+    group_id = await applied_by_api(site, "rep-renew", "光町の会")
+    group = await assessed(site, group_id, "rep-renew")
+    assert group["status"] == "registered"
+    representative = site.browser("rep-renew", "group")
+    page = await representative.page(f"/registry/groups/{group_id}")
+    assert "更新の受付は期限の90日前" in text(one(page, "//*[@id='why-renewal']"))
+    form = await representative.page(f"/registry/groups/{group_id}/renewal")
+    before = stored_events(site)
+    fields = {
+        "members_count": "30",
+        "criteria_still_met": "true",
+        "bylaws_unchanged": "true",
+        "version": version_in(form),
+    }
+
+    forced = await representative.post(f"/registry/groups/{group_id}/renewal", fields)
+
+    assert forced.status_code == 409
+    assert "更新の受付期間ではありません" in text(one(one_page(forced.text), "//*[@id='error-summary-title']"))
+    assert stored_events(site) == before
+
+
+async def test_a_rejected_group_applies_again_with_new_bylaws(site: Site) -> None:
+    group_id = await applied_by_api(site, "rep-again", "富士本の会")
+    assert (await assessed(site, group_id, "rep-again", unmet=("self_governing",)))["status"] == "rejected"
+    representative = site.browser("rep-again", "group")
+    page = await representative.page(f"/registry/groups/{group_id}")
+    assert one(page, f"//a[@href='/registry/groups/{group_id}/reapplication']") is not None
+    form = await representative.page(f"/registry/groups/{group_id}/reapplication")
+    assert one(form, "//input[@name='name']").get("value") == "富士本の会"
+    fields = {
+        name: value for name, value in application_form("富士本の会").items() if not name.startswith(("ties.", "rep"))
+    }
+    fields["version"] = version_in(form)
+    new_bylaws = BYLAWS_PDF.replace(b"EOF", b"EOF revised")
+
+    answer = await representative.post(f"/registry/groups/{group_id}/reapplication", fields, files=pdf(new_bylaws))
+
+    assert answer.status_code == 303, answer.text[:2000]
+    group = await api_group(site, group_id, "rep-again")
+    assert (group["status"], group["round"]) == ("under_review", 2)
+    assert group["bylaws"]["sha256"] == hashlib.sha256(new_bylaws).hexdigest()
