@@ -36,6 +36,7 @@ def _render(
     form: FormData | None,
     errors: FormErrors | None,
     status: int,
+    linked: bool = True,
     **more: Any,
 ) -> Response:
     context = {
@@ -44,7 +45,8 @@ def _render(
         "errors": errors,
         "heading": heading,
         "submit": submit,
-        "breadcrumbs": crumbs(request, group, heading),
+        "breadcrumbs": crumbs(request, group if linked else None, heading),
+        "linked": linked,
         **more,
     }
     return render(request, template, context, status=status)
@@ -203,7 +205,9 @@ def _confirmation_page(
     group = application(request).handover_offer(group_member(request), group_id)
     heading = gettext(request, "Become the group's representative")
     submit = gettext(request, "Accept and become the representative")
-    return _render(request, group, "registry/group_handover_confirmation.html", heading, submit, form, errors, status)
+    template = "registry/group_handover_confirmation.html"
+    # No link to the group's page in the trail: it opens to them only once they have accepted.
+    return _render(request, group, template, heading, submit, form, errors, status, linked=False)
 
 
 @router.get("/groups/{group_id}/handover/confirmation")
