@@ -14,6 +14,7 @@ import pytest_asyncio
 from lxml import html as lxml_html
 
 from support.harness import eventually
+from support.portal_b import headings_in_order
 from support.registry import CRITERIA, bylaws
 from support.registry_coordinator import (
     COORDINATOR,
@@ -227,14 +228,24 @@ async def test_a_request_for_information_through_the_form_and_the_groups_answer_
 
 
 async def test_every_coordinator_page_renders_in_both_languages(site: Site) -> None:
-    gid = await apply(site, f"二言語の会{uuid.uuid4().hex[:6]}", "rep-g")
-    for lang, h1 in (("ja", "審査"), ("en", "Assessment of")):
+    name = f"二言語の会{uuid.uuid4().hex[:6]}"
+    gid = await apply(site, name, "rep-g")
+    paths = (
+        "/registry/assessments",
+        f"/registry/assessments/{gid}",
+        "/registry/decisions",
+        f"/registry/decisions/{gid}",
+    )
+    for lang, heading in (("ja", f"{name} の審査"), ("en", f"Assessment of {name}")):
         browser = coordinator(site, lang)
-        for path in ("/registry/assessments", f"/registry/assessments/{gid}", f"/registry/decisions/{gid}"):
+        for path in paths:
             page = await browser.page(path)
             assert page.xpath("/html/@lang") == [lang]
-            assert len(page.xpath("//h1")) == 1
-        assert h1 in (await browser.page(f"/registry/assessments/{gid}")).xpath("//h1")[0].text_content()
+            assert headings_in_order(page), path
+        h1 = (await browser.page(f"/registry/assessments/{gid}")).xpath("//h1")[0]
+        assert " ".join(h1.text_content().split()) == heading
+        # The group's Japanese name is marked as Japanese on the English page (language of parts).
+        assert h1.xpath(".//*[@lang='ja']/text()") == ([name] if lang == "en" else [])
 
 
 async def test_the_pages_are_for_coordinators_only_and_an_unknown_group_is_a_404_page(site: Site) -> None:
