@@ -324,3 +324,30 @@ def _doc(html: str) -> Any:
     from lxml import html as lxml_html
 
     return lxml_html.document_fromstring(html)
+
+
+async def test_an_agreement_that_does_not_add_up_is_shown_beside_its_fields_and_staff_not_the_liaison_are_refused(
+    scene: Scene,
+) -> None:
+    p, site = scene.p, scene.site
+    pid = await created(p, scene.w)
+    liaison = site.browser("liaison-1", "staff")
+    body = current_agreement(p, budget={"total_yen": 1_000, "city_yen": 600, "group_yen": 300})
+    wrong = await liaison.post(f"/evaluation/projects/{pid}/agreement", agreement_form(body, 1))
+    assert wrong.status_code == 422, wrong.text[:2000]
+    page = _doc(wrong.text)
+    assert page.xpath("//div[@class='error-summary']")
+    # Beside the budget's fields, where the summary's link lands.
+    assert page.xpath("//div[@class='error-summary']//a[@href='#field-agreement-budget']")
+    assert "負担額の和が総額です" in text(page.xpath("//p[@id='field-agreement-budget']")[0])
+    assert page.xpath("//input[@name='agreement.budget.group_yen']/@value") == ["300"]
+    lettered = agreement_form(current_agreement(p), 1) | {"agreement.budget.total_yen": "百万円"}
+    refused = await liaison.post(f"/evaluation/projects/{pid}/agreement?lang=en", lettered)
+    assert refused.status_code == 422, refused.text[:2000]
+    assert field_error(_doc(refused.text), "agreement.budget.total_yen")
+    # On the department's staff but not its liaison: not a partner, refused with the error page.
+    staff = site.browser("staff-2", "staff")
+    forced = await staff.post(f"/evaluation/projects/{pid}/agreement", agreement_form(current_agreement(p), 1))
+    assert forced.status_code == 403, forced.text[:2000]
+    project = await read(p, pid)
+    assert (project["version"], project["draft"]) == (1, None)
