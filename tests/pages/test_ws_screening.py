@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -76,7 +76,7 @@ def project_stored(site: Site, department_id: str, fiscal_year: int, number: str
 
 def beside(page: Any, name: str) -> str:
     """The error the kit shows beside the field `name`."""
-    return text(one(page, f"//*[@id='field-{name.replace('.', '-')}-error']"))
+    return str(text(one(page, f"//*[@id='field-{name.replace('.', '-')}-error']")))
 
 
 def csv_file(body: str) -> dict[str, tuple[str, bytes, str]]:
@@ -393,10 +393,40 @@ async def test_a_round_is_drafted_opened_self_checked_assessed_and_decided_throu
     view = (await ok(site.api("screening").get(f"/rounds/{rid}/projects/{pid}"))).json()
     assert [d["replaces"] for d in view["decisions"]] == [None, replaces]
 
+    # --- past the self-check deadline: the liaison sees why, and a forced answer is refused ------------------
+    kernel = p.apps["screening"].state.kernel
+    offset = kernel.clock() - datetime.now(UTC)
+    kernel.clock = lambda: datetime.now(UTC) + offset + timedelta(days=8)
+    try:
+        late = await liaison.page(screening_url)
+        assert "期限を過ぎています" in text(one(late, "//*[@id='self-check-unavailable']"))
+        forced = await liaison.post(
+            screening_url + "/self-check", answers_form(page_b, screening_url + "/assessment", "no", "遅れて")
+        )
+        assert forced.status_code == 409
+        assert "自己点検の期限を過ぎています" in text(
+            one(html.document_fromstring(forced.text), "//*[@data-error-summary]")
+        )
+    finally:
+        kernel.clock = lambda: datetime.now(UTC) + offset
+    view = (
+        await ok(site.api("screening").get(f"/rounds/{rid}/projects/{pid}", headers=p.token("c", "coordinator")))
+    ).json()
+    assert {a["reason"] for a in view["self_check"]} == {"地域で担える"}
+
+    # --- both languages ---------------------------------------------------------------------------------------
+    english = site.browser("coord-ws", "coordinator")
+    page_en = await english.page(screening_url, lang="en")
+    assert headings_in_order(page_en)
+    assert text(one(page_en, "//h2[@id='decision-heading']")) == "Correct the decision"
+    assert "Suitable for collaboration" in text(one(page_en, "//main"))
+    assert headings_in_order(await english.page(round_url))
+    assert headings_in_order(await english.page("/screening/rounds"))
+
     # --- closing the round through its page ------------------------------------------------------------------
     shown = await coordinator.page(round_url)
     version = one(shown, f"//form[@action='/screening/rounds/{rid}/closure']//input[@name='version']").get("value")
     closed = await coordinator.post(f"/screening/rounds/{rid}/closure", {"version": version})
     assert closed.status_code == 303
-    late = await liaison.page(screening_url)
-    assert one(late, "//*[@id='self-check-unavailable']") is not None
+    shown = await coordinator.page(round_url)
+    assert one(shown, "//*[@id='close-unavailable']") is not None

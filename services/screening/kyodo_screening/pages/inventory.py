@@ -166,7 +166,7 @@ def _import_page(
 ) -> Response:
     app = application(request)
     kept = kept_departments(app, principal)
-    rows, anchored = [], set()
+    rows, anchored, labels = [], set(), {}
     for e in rejected:
         # The summary's link for `rows[N].column` reaches this error's line in the table (its first, if repeated).
         anchor = field_id(e.as_problem_error()["field"]) if e.column else None
@@ -180,6 +180,10 @@ def _import_page(
             }
         )
         anchored.add(anchor)
+        if e.column:
+            # The summary names the row and column of each error it links to.
+            where = gettext(request, "Row %(row)s, %(column)s") % {"row": e.row, "column": rows[-1]["column"]}
+            labels[e.as_problem_error()["field"]] = where
     return render(
         request,
         "screening/import.html",
@@ -189,6 +193,7 @@ def _import_page(
             "errors": errors,
             "row_errors": [r for r in rows if r["row"]],
             "file_errors": [r for r in rows if not r["row"]],
+            "labels": labels,
             "done": done,
             "breadcrumbs": [
                 ("/me", gettext(request, "My page")),

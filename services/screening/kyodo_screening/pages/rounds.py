@@ -4,6 +4,7 @@ revise a draft with If-Match, open it, close it â€” `PUT /rounds/{id}`, `POST â€
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -234,6 +235,7 @@ def _round_page(
             "round": found,
             "title": title or found.spec["title_ja"],
             "now": app.clock(),
+            "opened_on": date.fromisoformat(found.opened_on) if found.opened_on else None,
             "coordinator": principal.has(Role.COORDINATOR),
             "draft": found.status == RoundStatus.DRAFT,
             "open": found.status == RoundStatus.OPEN,

@@ -5,7 +5,7 @@ reasons, a correction naming the decision it replaces (`POST …/decisions`, If-
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -175,7 +175,15 @@ def _page(
             (view["assessment_count"] < REQUIRED_ASSESSMENTS, N_("A decision waits for at least two assessments.")),
         ]
     )
-    decisions = view["decisions"]
+    # Times and days as the kit's filters show them (Tokyo time), not as the stored ISO text.
+    decisions = [
+        {
+            **d,
+            "decided_at": datetime.fromisoformat(str(d["decided_at"])),
+            "rescreen_on": date.fromisoformat(str(d["rescreen_on"])) if d.get("rescreen_on") else None,
+        }
+        for d in view["decisions"]
+    ]
     values = {posted: body} if posted and body is not None else {}
     checklist = view["checklist"]
     return render(
@@ -184,6 +192,7 @@ def _page(
         {
             "round": found,
             "view": view,
+            "decisions": decisions,
             "checklist": checklist,
             "names": department_names(request, app),
             "department": department,
