@@ -18,7 +18,8 @@ from lxml.html import document_fromstring
 
 from kyodo_shared.cli.receipt import verify_files
 
-from support.calls import TOKYO, ok, published_call, registered_group, review_board
+from support.calls import TOKYO, ok, published_call, registered_group, review_board, score
+from support.harness import eventually
 from support.workspace import Browser, Site, workspace
 
 SERVICES = ["registry", "proposals"]
@@ -307,3 +308,92 @@ async def test_invalid_input_is_shown_beside_its_fields_in_both_languages_and_no
         # Results before the decision: unavailable, with the reason.
         results = await rep.page(f"/proposals/calls/{call_id}/my-results", group=green, lang="ja")
         assert "結果はまだ公表されていません" in text(results)
+
+
+async def test_a_coordinator_amends_cancels_and_opens_the_review_and_a_group_reads_its_own_results(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
+        p = site.platform
+        committee = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
+        green = await registered_group(p, "rep-g", "みどりの会")
+        food = await registered_group(p, "rep-f", "子ども食堂")
+        coordinator = site.browser("coord-1", "coordinator")
+        proposals = site.api("proposals")
+        call_id, deadline = await published_call(p, committee)
+        manage = f"/proposals/calls/{call_id}/manage"
+
+        # An amendment without its reason is shown beside the reason; nothing changes.
+        amendment = f"{manage}/amendment"
+        form = await coordinator.page(amendment, lang="ja")
+        values = {
+            str(i.get("name")): str(i.get("value") or "")
+            for i in form.xpath(f"//form[@action='{amendment}']//input[@type!='checkbox' and @type!='radio']")
+        }
+        values["passing_score"] = "12"
+        values["deadline"] = (deadline + timedelta(days=8)).astimezone(TOKYO).strftime("%Y-%m-%dT%H:%M")
+        values.pop("csrf_token")
+        boards = form.xpath(f"//form[@action='{amendment}']//input[@name='board'][@checked]/@value")
+        assert sorted(boards) == ["m-1", "m-2", "m-3"]
+        fields = [*values.items(), *(("board", b) for b in boards), ("formula", "weighted_sum_of_means")]
+        refused = await coordinator.post(amendment, fields)
+        assert refused.status_code == 422
+        assert errors_beside(document_fromstring(refused.text), "reason")
+        assert (await ok(proposals.get(f"/calls/{call_id}"))).json()["amendments"] == []
+        amended = await coordinator.post(amendment, [*fields, ("reason", "配点の見直し")])
+        assert amended.status_code == 303, amended.text[:3000]
+        call = (await ok(proposals.get(f"/calls/{call_id}"))).json()
+        assert call["amendments"][0]["changes"] == ["passing_score"]
+        assert call["rules"]["passing_score"] == "12/1"
+        deadline = deadline + timedelta(days=8)
+        page = await coordinator.page(manage)
+        assert "配点の見直し" in text(page)
+        # Before the deadline the review cannot open: unavailable, with the reason.
+        assert page.xpath("//button[@disabled][@aria-describedby='review-why']")
+
+        # A group's session cannot act as the coordinator: the forced cancellation is refused, nothing stored.
+        rep = site.browser("rep-g", "group")
+        forced = await rep.post(f"{manage}/cancellation", {"reason": "乗っ取り", "version": '"3"'})
+        assert forced.status_code == 403
+        await rep.page(manage, status=403)
+
+        for group_id, sub in ((green, "rep-g"), (food, "rep-f")):
+            await submit_by_form(site.browser(sub, "group"), call_id, group_id, f"{sub}の提案")
+        p.apps["proposals"].state.kernel.clock = lambda: deadline + timedelta(seconds=1)
+
+        async def closed() -> bool:
+            return bool((await proposals.get(f"/calls/{call_id}")).json()["status"] == "closed")
+
+        await eventually(closed, timeout=20)
+        page = await coordinator.page(manage)
+        assert not page.xpath(f"//a[@href='{amendment}']")
+        opened = await coordinator.post(f"{manage}/review", {})
+        assert opened.status_code == 303, opened.text[:3000]
+        page = await coordinator.page(manage)
+        assert page.xpath(f"//a[@href='{manage}/pinned-conflicts']")
+        pinning = await coordinator.page(f"{manage}/pinned-conflicts")
+        options = pinning.xpath("//select[@name='proposal_id']/option[@value!='']")
+        assert sorted(text(o) for o in options) == ["みどりの会", "子ども食堂"]
+        assert "rep-g の提案" not in text(pinning)  # ids and group names, never content
+
+        # The board scores and decides through the API; the group reads its own scores and comments on its page.
+        listed = await ok(proposals.get(f"/calls/{call_id}/review/proposals", headers=p.token("m-1", "reviewer")))
+        ids = {item["group_id"]: item["proposal_id"] for item in listed.json()["items"]}
+        for member in ("m-1", "m-2", "m-3"):
+            for group_id, need in ((green, 9), (food, 7)):
+                await ok(score(p, call_id, member, ids[group_id], need, 8), 201)
+        await ok(
+            proposals.post(
+                f"/calls/{call_id}/review/decision",
+                json={"reasons": "規定により決定"},
+                headers=p.token("m-1", "reviewer"),
+            )
+        )
+        mine = await rep.page(f"/proposals/calls/{call_id}/my-results", group=green, lang="ja")
+        assert "所見" in text(mine)  # the reviewers' comments, for the group only
+        assert "規定により決定" in text(mine)
+        rows = mine.xpath("//table//tbody/tr")
+        assert [text(r.xpath("th")[0]) for r in rows] == ["A", "B", "C"]
+        assert {text(r.xpath("td")[0]) for r in rows} == {"9"}
+        # Another group's session reads its own results only.
+        await site.browser("rep-f", "group").page(f"/proposals/calls/{call_id}/my-results", status=404, group=green)

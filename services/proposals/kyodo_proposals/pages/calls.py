@@ -91,7 +91,7 @@ def _new_page(request: Request, values: dict[str, str], errors: FormErrors | Non
     context = {
         "values": values,
         "errors": errors,
-        "criteria_rows": row_count(values, "criteria", 2),
+        "criterion_count": row_count(values, "criteria", 2),
         "committees": committee_options(request, app),
         "departments": department_options(request, app),
         "breadcrumbs": _crumbs(request, (request.url.path, gettext(request, "Draft a call"))),

@@ -98,7 +98,7 @@ def action_page(
         title=title,
         values=values,
         errors=errors,
-        criteria_rows=row_count(values, "criteria", 1),
+        criterion_count=row_count(values, "criteria", 1),
         board_members=list(app.view.board(str(call.spec["committee_id"]), app.today()).members),
         chosen_board=texts(form, "board") if form is not None else list(call.board),
         committees=committee_options(request, app),
