@@ -223,7 +223,9 @@ async def test_a_request_for_information_through_the_form_and_the_groups_answer_
     await eventually(answered)
     page = await browser.page(f"/registry/assessments/{gid}")
     assert "名簿の写しを添付しました。" in page.text_content()
-    assert "市の補助金は受けていません" in page.text_content()
+    private = page.xpath("//li[h3[@id='criterion-private']]")[0]
+    assert "市の補助金は受けていません" in private.text_content()
+    assert "団体の回答で根拠が追加されました" in private.text_content()
     assert len(page.xpath("//form[input[@name='criterion']]")) == 6
 
 
