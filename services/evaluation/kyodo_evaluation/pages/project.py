@@ -82,6 +82,8 @@ def project_page(
         "coordinator": who.has(Role.COORDINATOR),
         "open_to_drafts": open_to_drafts,
         "schedule": schedule(project, app.reports_of(who, project_id)),
+        # The public events as the timeline route lists them (its query table may trail the project by a moment).
+        "timeline": app.project_timeline(who, project_id),
         "agreement_values": agreement_values if agreement_values is not None else agreement_shown(project),
         "reason": (posted or {}).get("reason") or "",
         "criteria_values": criteria_values if criteria_values is not None else project.criteria,
