@@ -138,6 +138,22 @@ async def test_a_cp932_import_with_a_bad_row_shows_its_error_beside_it_stores_no
     assert [r[0] for r in table(shown, "子ども家庭課")[1:]] == ["A-1", "A-2", "A-3"]
 
 
+async def test_a_file_of_too_many_rows_passes_the_pages_body_limit_and_is_refused_on_the_form(scene: Scene) -> None:
+    """5,001 rows (over the kernel's 256 KiB body limit, under the import page's own): the form again, with why."""
+    site = scene.site
+    staff = site.browser(scene.kodomo.staff, "staff")
+    rows = "".join(f"Z-{n},講座{n},{'地域の子育てを支える活動の運営と広報' * 2},,1000,,,,,\r\n" for n in range(5001))
+    body = (HEADER + rows).encode("cp932")
+    assert len(body) > 256 * 1024
+    fields = {"department_id": scene.kodomo.id, "fiscal_year": str(scene.fiscal_year)}
+    refused = await staff.post("/screening/inventory/import", fields, files={"file": ("大.csv", body, "text/csv")})
+    assert refused.status_code == 413, refused.text[:1000]
+    page = html.document_fromstring(refused.text)
+    assert "5,000行以内" in text(one(page, "//main"))
+    assert one(page, "//form[@action='/screening/inventory/import']") is not None
+    assert not project_stored(site, scene.kodomo.id, scene.fiscal_year, "Z-0")
+
+
 async def test_a_staff_member_of_another_department_cannot_import_or_revise_its_projects(scene: Scene) -> None:
     site = scene.site
     p = site.platform

@@ -26,7 +26,7 @@ from kyodo_screening.pages.common import (
 )
 from kyodo_screening.schemas import FiscalYear
 from kyodo_shared.pages.actions import Form, act, page_actor, signed_in, text, upload
-from kyodo_shared.pages.forms import FormErrors, field_id
+from kyodo_shared.pages.forms import FormErrors, field_id, form_errors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.notices import N_
 from kyodo_shared.pages.render import render
@@ -84,6 +84,7 @@ class _Outcome:
 
     rejected: list[RowError] = field(default_factory=list)
     counts: tuple[int, int, int] | None = None
+    target: ImportTarget | None = None
 
 
 @router.get("/inventory/import")
@@ -136,21 +137,30 @@ def import_csv(request: Request, form: Form) -> Response:
             problem.errors = [error.as_problem_error() for error in rejected.errors]
             raise problem from None
         result = app.import_projects(actor, target.department_id, target.fiscal_year, [row.fields for row in rows])
-        outcome.counts = (len(result.entered), len(result.updated), len(result.unchanged))
+        outcome.counts, outcome.target = (len(result.entered), len(result.updated), len(result.unchanged)), target
 
-    answer = act(
-        request,
-        fielded(request, command),
-        again=lambda errors, status: _import_page(request, principal, values, errors, outcome.rejected, None, status),
-        then="/screening/inventory/import",
-        notice="inventory_imported",
-    )
-    if outcome.counts is not None:
+    def again(errors: FormErrors, status: int) -> Response:
+        return _import_page(request, principal, values, errors, outcome.rejected, None, status)
+
+    try:
+        answer = act(
+            request,
+            fielded(request, command),
+            again=again,
+            then="/screening/inventory/import",
+            notice="inventory_imported",
+        )
+    except Problem as problem:
+        if problem.status != 413:
+            raise
+        # Too many rows: the form again with the reason beside the file, as for any other error of the file.
+        return again(form_errors(request, problem), 413)
+    if outcome.counts is not None and outcome.target is not None:
         # The summary of what was stored: counts (numbers, not text) in the redirect, read back as integers.
         entered, updated_, unchanged_ = outcome.counts
         answer.headers["location"] = (
-            f"/screening/inventory/import?done=inventory_imported&department_id={values['department_id']}"
-            f"&fiscal_year={values['fiscal_year']}&entered={entered}&updated={updated_}&unchanged={unchanged_}"
+            f"/screening/inventory/import?done=inventory_imported&department_id={outcome.target.department_id}"
+            f"&fiscal_year={outcome.target.fiscal_year}&entered={entered}&updated={updated_}&unchanged={unchanged_}"
         )
     return answer
 
