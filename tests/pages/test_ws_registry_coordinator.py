@@ -96,6 +96,9 @@ async def test_a_coordinator_assesses_the_six_criteria_through_the_forms_and_the
     page = await browser.page(f"/registry/assessments/{gid}")
     # Six criteria side by side, each with the group's evidence and a form; the bylaws as filed, linked.
     assert len(page.xpath("//ul[@class='card-list']/li")) == 6
+    buttons = [" ".join(b.text_content().split()) for b in page.xpath("//form[input[@name='criterion']]//button")]
+    assert buttons[0] == "審査結果を記録する (公益性)"
+    assert len(set(buttons)) == 6
     assert "public_interest の根拠資料" in page.text_content()
     assert "国分寺駅前商店会" in page.xpath("//table[caption='団体が届け出た関係']")[0].text_content()
     bylaws_href = page.xpath("//a[contains(@href, '/bylaws')]/@href")[0]
