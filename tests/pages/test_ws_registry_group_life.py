@@ -161,19 +161,19 @@ async def test_a_registered_group_sees_when_renewal_opens_and_a_forced_early_ren
     representative = site.browser("rep-renew", "group")
     page = await representative.page(f"/registry/groups/{group_id}")
     assert "更新の受付は期限の90日前" in text(one(page, "//*[@id='why-renewal']"))
+    # The renewal page shows the action disabled with the same reason, and no form to send.
     form = await representative.page(f"/registry/groups/{group_id}/renewal")
+    assert "更新の受付は期限の90日前" in text(one(form, "//*[@id='why-blocked']"))
+    assert not form.xpath("//main//form")
     before = stored_events(site)
-    fields = {
-        "members_count": "30",
-        "criteria_still_met": "true",
-        "bylaws_unchanged": "true",
-        "version": version_in(form),
-    }
+    fields = {"members_count": "30", "criteria_still_met": "true", "bylaws_unchanged": "true", **version_of(group)}
 
     forced = await representative.post(f"/registry/groups/{group_id}/renewal", fields)
 
     assert forced.status_code == 409
-    assert "更新の受付期間ではありません" in text(one(one_page(forced.text), "//*[@id='error-summary-title']"))
+    refused = one_page(forced.text)
+    assert "更新の受付期間ではありません" in text(one(refused, "//*[@id='error-summary-title']"))
+    assert not refused.xpath("//main//form")
     assert stored_events(site) == before
 
 

@@ -26,6 +26,7 @@ from kyodo_registry.pages.group.common import (
 )
 from kyodo_registry.routing import application
 from kyodo_registry.schemas import BylawsUpload, ProfileFields, Reason, TieRequest
+from kyodo_registry.vocabulary import LIVE
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, text
 from kyodo_shared.pages.forms import FormErrors
@@ -60,6 +61,13 @@ def _render(
     return render(request, template, context, status=status)
 
 
+def closed(request: Request, group: Group) -> str:
+    """Why a rejected or dissolved group's forms cannot be sent ("" while it lives): the domain's rule in words."""
+    if group.status in LIVE:
+        return ""
+    return gettext(request, "Not possible once the group is rejected or dissolved.")
+
+
 # --- profile --------------------------------------------------------------------------------------------------
 
 
@@ -70,7 +78,8 @@ def _profile_page(
     values = values_of(form) if form is not None else profile_values(group.profile)
     shown = folded(errors, collapse=("fields_of_activity",)) if errors else errors
     heading, submit = gettext(request, "Update the profile"), gettext(request, "Save the profile")
-    return _render(request, group, "registry/group_profile.html", heading, submit, values, shown, status)
+    template = "registry/group_profile.html"
+    return _render(request, group, template, heading, submit, values, shown, status, blocked=closed(request, group))
 
 
 @router.get("/groups/{group_id}/profile")
@@ -113,6 +122,7 @@ def _bylaws_page(request: Request, group_id: UUID, errors: FormErrors | None, st
         shown,
         status,
         multipart=True,
+        blocked=closed(request, group),
         bylaws_url=f"/api/registry/groups/{group.id}/bylaws",
     )
 
@@ -150,7 +160,16 @@ def _ties_page(
     heading, submit = gettext(request, "Declared ties"), gettext(request, "Declare the tie")
     ties = sorted(group.ties.values(), key=lambda t: (bool(t.get("withdrawn")), str(t.get("declared_on"))))
     return _render(
-        request, group, "registry/group_ties.html", heading, submit, values_of(form), errors, status, ties=ties
+        request,
+        group,
+        "registry/group_ties.html",
+        heading,
+        submit,
+        values_of(form),
+        errors,
+        status,
+        ties=ties,
+        blocked=closed(request, group),
     )
 
 

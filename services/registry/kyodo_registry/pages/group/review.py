@@ -28,6 +28,7 @@ from kyodo_registry.pages.group.common import (
     profile_values,
     values_of,
 )
+from kyodo_registry.pages.group.workspace import renewal_reason
 from kyodo_registry.routing import application
 from kyodo_registry.schemas import InformationAnswer, ReapplicationRequest, RenewalRequest
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, text
@@ -195,6 +196,8 @@ def _renewal_page(
         errors,
         status,
         initial={"members_count": "" if members is None else str(members)},
+        # The form is shown only when the domain would take it; the service refuses it if forced all the same.
+        blocked=renewal_reason(request, group, application(request).today()),
         renewal_due=date.fromisoformat(group.renewal_due) if group.renewal_due else None,
     )
 
