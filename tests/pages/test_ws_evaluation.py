@@ -33,7 +33,7 @@ from support.evaluation_http import (
     read,
     world,
 )
-from support.harness import Platform
+from support.harness import Platform, eventually
 from support.portal_b import headings_in_order, text
 from support.streams import SourceStream
 from support.workspace import Site, workspace
@@ -166,6 +166,12 @@ async def test_both_partners_confirm_an_agreement_through_the_forms_and_it_is_co
     page = await liaison.page(f"/evaluation/projects/{pid}", lang="en")
     assert headings_in_order(page)
     assert "Agreement in force: version 1" in text(page)
+
+    async def in_history() -> bool:
+        page = await liaison.page(f"/evaluation/projects/{pid}", lang="en")
+        return "Agreement version 1 concluded" in text(page)
+
+    await eventually(in_history, timeout=20)
 
 
 async def test_a_partner_files_a_report_with_every_indicator_value(scene: Scene) -> None:
@@ -305,9 +311,13 @@ async def test_every_page_renders_in_both_languages_with_headings_in_order(scene
     pid = await concluded(p, scene.w)
     rep = site.browser("rep-g", "group")
     center = site.browser("coord-1", "coordinator")
+    liaison = site.browser("liaison-1", "staff")
+    staff = site.browser("staff-2", "staff")
     for lang in ("ja", "en"):
         for browser, path in (
             (rep, "/evaluation/projects"),
+            (liaison, "/evaluation/projects"),
+            (staff, f"/evaluation/projects/{pid}"),
             (rep, f"/evaluation/projects/{pid}"),
             (rep, f"/evaluation/projects/{pid}/reports/2"),
             (rep, f"/evaluation/projects/{pid}/self-evaluation"),
@@ -318,6 +328,9 @@ async def test_every_page_renders_in_both_languages_with_headings_in_order(scene
             page = await browser.page(path, lang=lang)
             assert headings_in_order(page), (path, lang)
             assert page.xpath("/html/@lang") == [lang]
+    # The department's staff read the project; only its liaison acts for the department.
+    assert not (await staff.page(f"/evaluation/projects/{pid}")).xpath("//main//form")
+    assert f"/evaluation/projects/{pid}" in (await liaison.page("/evaluation/projects")).xpath("//main//a/@href")
 
 
 def _doc(html: str) -> Any:
