@@ -139,9 +139,12 @@ def _page(
         return next((gettext(request, msgid) for holds, msgid in reasons if holds), None)
 
     not_open = not is_open
+    # A project outside the round's departments is refused by every command (project_not_in_round).
+    outside = department not in found.departments
     self_check_blocked = why(
         [
             (not liaison, N_("Only the department's liaison answers its self-check.")),
+            (outside, N_("The project is not in this round's scope.")),
             (not_open, N_("The round is not open.")),
             (not found.self_check_open_at(now), N_("The self-check deadline has passed.")),
             (not pending, N_("The project is already decided.")),
@@ -165,12 +168,14 @@ def _page(
                 recused,
                 N_("You declared an interest in the project's department or in a group it names: you are recused."),
             ),
+            (outside, N_("The project is not in this round's scope.")),
             (not_open, N_("The round is not open.")),
             (not pending, N_("The project is already decided.")),
         ]
     )
     decide_blocked = why(
         [
+            (outside, N_("The project is not in this round's scope.")),
             (not_open, N_("The round is not open.")),
             (view["assessment_count"] < REQUIRED_ASSESSMENTS, N_("A decision waits for at least two assessments.")),
         ]
