@@ -65,7 +65,13 @@ def projects(request: Request, page: Annotated[int, Query(ge=1, le=10_000)] = 1)
         for group in found.groups_of(who.sub):
             items, _total = app.list_projects(who, group.id, None, None, 0, 100)
             sections.append({"kind": "group", "partner": group, "items": items})
-        for department in found.departments_of(who.sub, app.today()):
+        today = app.today()
+        for department in found.departments_of(who.sub, today):
+            # A former liaison no longer on the staff names the department no more: the application would refuse.
+            if not (
+                app.view.on_staff(who.sub, department.id, today) or app.view.is_liaison(who.sub, department.id, today)
+            ):
+                continue
             items, _total = app.list_projects(who, None, department.id, None, 0, 100)
             sections.append({"kind": "department", "partner": department, "items": items})
     return render(
