@@ -47,6 +47,8 @@ def _render(
         "submit": submit,
         "breadcrumbs": crumbs(request, group if linked else None, heading),
         "linked": linked,
+        # The forms here are about a person (a contact, the new representative): their fields' own labels.
+        "person_form": True,
         **more,
     }
     return render(request, template, context, status=status)
