@@ -18,7 +18,6 @@ import pytest_asyncio
 
 from kyodo_evaluation.domain import adoption_project_id, screening_project_id
 
-from support.calls import coordinator, ok
 from support.evaluation_http import (
     World,
     adopted,
@@ -32,6 +31,15 @@ from support.evaluation_http import (
     ended,
     read,
     world,
+)
+from support.evaluation_pages import (
+    agreement_form,
+    field_error,
+    page_of,
+    report_form,
+    reports,
+    see_other,
+    self_evaluation_form,
 )
 from support.harness import Platform, eventually
 from support.portal_b import headings_in_order, text
@@ -58,72 +66,6 @@ async def scene(tmp_path_factory: Any, nats_url: str) -> AsyncIterator[Scene]:
     folder: Path = tmp_path_factory.mktemp("ws-evaluation")
     async with workspace(["registry", "evaluation"], folder, nats_url, namespace) as site:
         yield Scene(site, await world(site.platform, *streams))
-
-
-def agreement_form(body: dict[str, Any], version: int) -> dict[str, str]:
-    """The agreement form's fields, named by the API's JSON paths."""
-    fields = {
-        "version": f'"{version}"',
-        "agreement.title_ja": body["title_ja"],
-        "agreement.role_group_ja": body["role_group_ja"],
-        "agreement.role_department_ja": body["role_department_ja"],
-        "agreement.period_start": body["period_start"],
-        "agreement.period_end": body["period_end"],
-    }
-    for part, amount in body["budget"].items():
-        fields[f"agreement.budget.{part}"] = str(amount)
-    for n, item in enumerate(body["deliverables"]):
-        fields[f"agreement.deliverables.{n}"] = item
-    for n, day in enumerate(body["report_dates"]):
-        fields[f"agreement.report_dates.{n}"] = day
-    for n, indicator in enumerate(body["indicators"]):
-        for name, value in indicator.items():
-            fields[f"agreement.indicators.{n}.{name}"] = value
-    return fields
-
-
-def report_form(visitors: str, satisfaction: str, summary: str = "順調に進んでいる") -> dict[str, str]:
-    return {
-        "values.0.key": "visitors",
-        "values.0.unit": "人",
-        "values.0.value": visitors,
-        "values.1.key": "satisfaction",
-        "values.1.unit": "%",
-        "values.1.value": satisfaction,
-        "summary_ja": summary,
-    }
-
-
-def self_evaluation_form(page: Any, summary: str) -> dict[str, str]:
-    """Every hidden key the page's form carries, each rating 4 with a comment, the indicators achieved."""
-    fields = {str(i.get("name")): str(i.get("value")) for i in page.xpath("//form//input[@type='hidden']")}
-    fields.pop("csrf_token", None)
-    for name in list(fields):
-        if name.startswith("ratings.") and name.endswith(".key"):
-            n = name.split(".")[1]
-            fields[f"ratings.{n}.rating"] = "4"
-            fields[f"ratings.{n}.comment_ja"] = "よく協働できた"
-    fields |= {"achieved.0.value": "610", "achieved.1.value": "84", "summary_ja": summary}
-    return fields
-
-
-def field_error(page: Any, name: str) -> str:
-    """The error shown beside the control named `name`."""
-    control_id = "field-" + name.replace(".", "-")
-    found = page.xpath(f"//p[@id='{control_id}-error']")
-    assert found, f"no error beside {name}"
-    return text(found[0])
-
-
-async def reports(p: Platform, pid: str) -> list[dict[str, Any]]:
-    listed = await ok(p.clients["evaluation"].get(f"/projects/{pid}/reports", headers=coordinator(p)))
-    items: list[dict[str, Any]] = listed.json()["items"]
-    return items
-
-
-def see_other(response: Any, to: str) -> None:
-    assert response.status_code == 303, response.text[:3000]
-    assert response.headers["location"].startswith(to), response.headers["location"]
 
 
 async def test_both_partners_confirm_an_agreement_through_the_forms_and_it_is_concluded(scene: Scene) -> None:
@@ -201,18 +143,18 @@ async def test_wrong_report_values_are_shown_beside_their_fields_in_both_languag
     liaison = site.browser("liaison-1", "staff")
     blank = await liaison.post(f"/evaluation/projects/{pid}/reports/1", report_form("120", ""))
     assert blank.status_code == 422, blank.text[:2000]
-    page = _doc(blank.text)
+    page = page_of(blank.text)
     assert page.xpath("//div[@class='error-summary']")
     assert field_error(page, "values.1.value")
     assert page.xpath("//input[@name='values.0.value']/@value") == ["120"]  # what was typed is kept
 
     fraction = await liaison.post(f"/evaluation/projects/{pid}/reports/1?lang=en", report_form("12.5", "80"))
     assert fraction.status_code == 422, fraction.text[:2000]
-    page = _doc(fraction.text)
+    page = page_of(fraction.text)
     assert "The indicator is of type count." in field_error(page, "values.0.value")
     # The switch to English was kept (the language cookie): back to Japanese the same way.
     back = await liaison.post(f"/evaluation/projects/{pid}/reports/1?lang=ja", report_form("12.5", "80"))
-    japanese = _doc(back.text)
+    japanese = page_of(back.text)
     assert "種類 count の指標です。" in field_error(japanese, "values.0.value")
     assert await reports(p, pid) == []
 
@@ -260,7 +202,7 @@ async def test_a_coordinator_starts_a_project_sets_its_criteria_and_names_an_ado
         {"screening_decision_id": str(made.decision_id), "group_id": w.group, "form": "endorsement"},
     )
     assert wrong.status_code == 422
-    assert field_error(_doc(wrong.text), "form")
+    assert field_error(page_of(wrong.text), "form")
     body = {"screening_decision_id": str(made.decision_id), "group_id": w.group, "form": "co_hosting"}
     pid = screening_project_id(made.decision_id, uuid.UUID(w.group))
     see_other(await center.post("/evaluation/projects/new", body), f"/evaluation/projects/{pid}?done=project_started")
@@ -333,12 +275,6 @@ async def test_every_page_renders_in_both_languages_with_headings_in_order(scene
     assert f"/evaluation/projects/{pid}" in (await liaison.page("/evaluation/projects")).xpath("//main//a/@href")
 
 
-def _doc(html: str) -> Any:
-    from lxml import html as lxml_html
-
-    return lxml_html.document_fromstring(html)
-
-
 async def test_an_agreement_that_does_not_add_up_is_shown_beside_its_fields_and_staff_not_the_liaison_are_refused(
     scene: Scene,
 ) -> None:
@@ -348,7 +284,7 @@ async def test_an_agreement_that_does_not_add_up_is_shown_beside_its_fields_and_
     body = current_agreement(p, budget={"total_yen": 1_000, "city_yen": 600, "group_yen": 300})
     wrong = await liaison.post(f"/evaluation/projects/{pid}/agreement", agreement_form(body, 1))
     assert wrong.status_code == 422, wrong.text[:2000]
-    page = _doc(wrong.text)
+    page = page_of(wrong.text)
     assert page.xpath("//div[@class='error-summary']")
     # Beside the budget's fields, where the summary's link lands.
     assert page.xpath("//div[@class='error-summary']//a[@href='#field-agreement-budget']")
@@ -357,7 +293,7 @@ async def test_an_agreement_that_does_not_add_up_is_shown_beside_its_fields_and_
     lettered = agreement_form(current_agreement(p), 1) | {"agreement.budget.total_yen": "百万円"}
     refused = await liaison.post(f"/evaluation/projects/{pid}/agreement?lang=en", lettered)
     assert refused.status_code == 422, refused.text[:2000]
-    assert field_error(_doc(refused.text), "agreement.budget.total_yen")
+    assert field_error(page_of(refused.text), "agreement.budget.total_yen")
     # On the department's staff but not its liaison: not a partner, refused with the error page.
     staff = site.browser("staff-2", "staff")
     forced = await staff.post(f"/evaluation/projects/{pid}/agreement", agreement_form(current_agreement(p), 1))
