@@ -20,6 +20,7 @@ from kyodo_shared.cli.receipt import verify_files
 
 from support.calls import TOKYO, ok, published_call, registered_group, review_board, score
 from support.harness import eventually
+from support.portal_b import headings_in_order
 from support.workspace import Browser, Site, workspace
 
 SERVICES = ["registry", "proposals"]
@@ -27,6 +28,16 @@ SERVICES = ["registry", "proposals"]
 
 def text(node: Any) -> str:
     return " ".join(node.text_content().split())
+
+
+def well_formed(page: Any) -> Any:
+    """One h1 and headings in order, ids unique, every control a person fills named by a label."""
+    assert headings_in_order(page)
+    ids = page.xpath("//@id")
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for control in page.xpath("//main//input[@type!='hidden'] | //main//select | //main//textarea"):
+        assert page.xpath(f"//label[@for='{control.get('id')}']"), control.get("name")
+    return page
 
 
 def version_of(page: Any, action: str) -> str:
@@ -67,7 +78,7 @@ async def own(site: Site, call_id: str, group_id: str, rep: str) -> Any:
 
 
 async def submit_by_form(browser: Browser, call_id: str, group_id: str, summary: str, **files: Any) -> None:
-    page = await browser.page(f"/proposals/calls/{call_id}/proposal", group=group_id)
+    page = well_formed(await browser.page(f"/proposals/calls/{call_id}/proposal", group=group_id))
     assert page.xpath(f"//form[@action='/proposals/calls/{call_id}/proposal'][@enctype='multipart/form-data']")
     sent = await browser.post(
         f"/proposals/calls/{call_id}/proposal", proposal_form(summary, group_id), files=files or {"none": ("", b"", "")}
@@ -78,7 +89,7 @@ async def submit_by_form(browser: Browser, call_id: str, group_id: str, summary:
 
 async def verified(site: Site, browser: Browser, call_id: str, group_id: str, folder: Path, body: Any) -> int:
     """Download the receipt from the page's link and check it with the CLI's own function (and its content)."""
-    page = await browser.page(f"/proposals/calls/{call_id}/proposal", group=group_id)
+    page = well_formed(await browser.page(f"/proposals/calls/{call_id}/proposal", group=group_id))
     link = page.xpath("//a[@download]/@href")[0]
     assert "kyodo receipt verify" in text(page)
     download = await browser.get(link)
@@ -104,7 +115,7 @@ async def test_a_coordinator_publishes_a_call_through_the_forms_and_two_groups_s
         food = await registered_group(p, "rep-f", "子ども食堂")
         coordinator = site.browser("coord-1", "coordinator")
 
-        form = await coordinator.page("/proposals/calls/new")
+        form = well_formed(await coordinator.page("/proposals/calls/new"))
         assert len(form.xpath("//h1")) == 1
         assert form.xpath(f"//select[@name='committee_id']/option[@value='{committee}']")
         deadline = p.apps["proposals"].state.kernel.service_clock() + timedelta(days=20)
@@ -135,20 +146,45 @@ async def test_a_coordinator_publishes_a_call_through_the_forms_and_two_groups_s
         assert drafted.status_code == 303, drafted.text[:3000]
         manage = drafted.headers["location"].split("?")[0]
         call_id = manage.split("/")[3]
-        page = await coordinator.page(manage, done="call_drafted")
+        page = well_formed(await coordinator.page(manage, done="call_drafted"))
         assert "下書き" in text(page.xpath("//dl")[0])
+        # The draft revised through its form, which shows the draft as stored (its criteria rows included).
+        revision = f"/proposals/calls/{call_id}/manage/revision"
+        form = well_formed(await coordinator.page(revision))
+        shown = {
+            str(i.get("name")): str(i.get("value") or "")
+            for i in form.xpath(f"//form[@action='{revision}']//input[@type!='radio']")
+            if i.get("name") != "csrf_token"
+        }
+        assert (shown["criteria.1.key"], shown["deadline"], shown["passing_score"]) == ("feasibility", local, "15")
+        texts = {str(t.get("name")): str(t.text or "") for t in form.xpath("//textarea")}
+        chosen = {
+            str(s.get("name")): str(s.xpath("option[@selected]/@value")[0])
+            for s in form.xpath("//select")
+            if s.xpath("option[@selected]")
+        }
+        body = {**shown, **texts, **chosen, "kind": "open_call", "title_ja": "居場所づくり協働事業（改）"}
+        assert (await coordinator.post(revision, body)).status_code == 303
+        revised = await ok(site.api("proposals").get(f"/calls/{call_id}", headers=p.token("coord-1", "coordinator")))
+        assert revised.json()["rules"]["title_ja"] == "居場所づくり協働事業（改）"
+        assert revised.json()["rules"]["criteria"][1]["key"] == "feasibility"
+        page = well_formed(await coordinator.page(manage))
         publication = f"/proposals/calls/{call_id}/manage/publication"
         published = await coordinator.post(publication, {"version": version_of(page, publication)})
         assert published.status_code == 303, published.text[:3000]
         call = (await ok(site.api("proposals").get(f"/calls/{call_id}"))).json()
         assert call["status"] == "published"
         assert call["rules"]["deadline"].startswith(f"{local}:00+09:00")
-        listing = await coordinator.page("/proposals/calls")
+        listing = well_formed(await coordinator.page("/proposals/calls"))
         assert listing.xpath(f"//a[@href='/proposals/calls/{call_id}/manage']")
 
         green_rep, food_rep = site.browser("rep-g", "group"), site.browser("rep-f", "group")
-        open_calls = await green_rep.page("/proposals/calls")
-        assert open_calls.xpath(f"//a[@href='/proposals/calls/{call_id}/proposal?group={green}']")
+        link = f"//a[@href='/proposals/calls/{call_id}/proposal?group={green}']"
+
+        async def listed_open() -> bool:  # the list reads the call index, which follows the call's events
+            return bool((well_formed(await green_rep.page("/proposals/calls"))).xpath(link))
+
+        await eventually(listed_open, timeout=20)
         pdf = ("計画.pdf", b"%PDF-1.7 plan", "application/pdf")
         await submit_by_form(green_rep, call_id, green, "緑の居場所", **{"attachments.0": pdf})
         await submit_by_form(food_rep, call_id, food, "食の居場所")
@@ -159,7 +195,7 @@ async def test_a_coordinator_publishes_a_call_through_the_forms_and_two_groups_s
         assert await verified(site, food_rep, call_id, food, tmp_path, {"content": content_of("食の居場所")}) == 0
         # The receipt does not cover other content: the same check fails for a changed summary.
         assert await verified(site, food_rep, call_id, food, tmp_path, {"content": content_of("別の内容")}) == 1
-        listed = await green_rep.page("/proposals/calls")
+        listed = well_formed(await green_rep.page("/proposals/calls", lang="en"))
         assert "緑の居場所" not in text(listed)  # the list names the proposal, never shows its content
         assert listed.xpath(f"//a[@href='/proposals/calls/{call_id}/proposal?group={green}']")
 
@@ -217,7 +253,7 @@ async def test_a_group_revises_and_withdraws_before_the_deadline_and_nothing_is_
 
         # After the deadline: unavailable with the reason; a forced post is refused and nothing is stored.
         p.apps["proposals"].state.kernel.clock = lambda: deadline + timedelta(seconds=1)
-        page = await food_rep.page(path, group=food)
+        page = well_formed(await food_rep.page(path, group=food))
         assert not page.xpath(f"//form[@action='{path}']")
         assert page.xpath("//button[@disabled]")
         assert "締切を過ぎたため" in text(page)
@@ -262,7 +298,7 @@ async def test_invalid_input_is_shown_beside_its_fields_in_both_languages_and_no
         for lang, expected in (("ja", "入力"), ("en", "Field required")):
             refused = await coordinator.post(f"/proposals/calls/new?lang={lang}", draft)
             assert refused.status_code == 422
-            page = document_fromstring(refused.text)
+            page = well_formed(document_fromstring(refused.text))
             assert page.xpath("//*[@data-error-summary]")
             assert errors_beside(page, "title_ja")
             assert errors_beside(page, "criteria.0.key")
@@ -325,7 +361,7 @@ async def test_a_coordinator_amends_cancels_and_opens_the_review_and_a_group_rea
 
         # An amendment without its reason is shown beside the reason; nothing changes.
         amendment = f"{manage}/amendment"
-        form = await coordinator.page(amendment, lang="ja")
+        form = well_formed(await coordinator.page(amendment, lang="ja"))
         values = {
             str(i.get("name")): str(i.get("value") or "")
             for i in form.xpath(f"//form[@action='{amendment}']//input[@type!='checkbox' and @type!='radio']")
@@ -371,7 +407,9 @@ async def test_a_coordinator_amends_cancels_and_opens_the_review_and_a_group_rea
         assert opened.status_code == 303, opened.text[:3000]
         page = await coordinator.page(manage)
         assert page.xpath(f"//a[@href='{manage}/pinned-conflicts']")
-        pinning = await coordinator.page(f"{manage}/pinned-conflicts")
+        pinning = well_formed(await coordinator.page(f"{manage}/pinned-conflicts"))
+        well_formed(await coordinator.page(f"{manage}/substitutes", lang="en"))
+        well_formed(await coordinator.page(f"{manage}/cancellation"))
         options = pinning.xpath("//select[@name='proposal_id']/option[@value!='']")
         assert sorted(text(o) for o in options) == ["みどりの会", "子ども食堂"]
         assert "rep-g の提案" not in text(pinning)  # ids and group names, never content
@@ -389,7 +427,7 @@ async def test_a_coordinator_amends_cancels_and_opens_the_review_and_a_group_rea
                 headers=p.token("m-1", "reviewer"),
             )
         )
-        mine = await rep.page(f"/proposals/calls/{call_id}/my-results", group=green, lang="ja")
+        mine = well_formed(await rep.page(f"/proposals/calls/{call_id}/my-results", group=green, lang="ja"))
         assert "所見" in text(mine)  # the reviewers' comments, for the group only
         assert "規定により決定" in text(mine)
         rows = mine.xpath("//table//tbody/tr")

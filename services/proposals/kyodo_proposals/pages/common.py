@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import Request
+from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from kyodo_proposals.app import ProposalsApplication
@@ -21,6 +22,8 @@ from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import text
 from kyodo_shared.pages.i18n import gettext, negotiate
 from kyodo_shared.pages.notices import N_
+from kyodo_shared.pages.render import render
+from kyodo_shared.pages.session import viewer_of
 from kyodo_shared.web.problems import Problem
 
 # A call's status as people read it (msgids; the templates translate them).
@@ -156,3 +159,12 @@ def fielded(request: Request, command: Callable[[], object]) -> Callable[[], Non
             raise problem from None
 
     return run
+
+
+def choose_group(request: Request, app: ProposalsApplication, title: str, path: str) -> Response:
+    """For a person acting for several groups who named none: which group's page to open."""
+    principal = viewer_of(request)
+    groups = reads.groups_of(app, principal.sub) if principal is not None else []
+    crumbs = [("/", gettext(request, "Home")), ("/proposals/calls", gettext(request, "Calls for proposals"))]
+    context = {"title": title, "path": path, "groups": groups, "breadcrumbs": [*crumbs, (path, title)]}
+    return render(request, "proposals/choose_group.html", context)

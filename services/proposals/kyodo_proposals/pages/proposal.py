@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -21,7 +22,7 @@ from starlette.datastructures import FormData
 from kyodo_proposals.api_proposals import NewSubmission, Submission
 from kyodo_proposals.domain import PUBLISHED, RESULTS_PUBLISHED
 from kyodo_proposals.pages import reads
-from kyodo_proposals.pages.common import app_of, call_uuid, deadline_of, flat, posted, row_count, rows
+from kyodo_proposals.pages.common import app_of, call_uuid, choose_group, deadline_of, flat, posted, row_count, rows
 from kyodo_proposals.submissions import OwnProposal
 from kyodo_shared.audit.jcs import canonicalize
 from kyodo_shared.domain.actors import Principal
@@ -86,6 +87,8 @@ def proposal_page(
     call = app.read_call(principal, call_id)
     wanted = group_id or (text(form, "group_id") if form is not None else request.query_params.get("group"))
     group = reads.acting_group(app, principal.sub, wanted)
+    if group is None:
+        return choose_group(request, app, str(call.spec["title_ja"]), request.url.path)
     own = own_or_none(principal, request, call_id, group.group_id)
     deadline = deadline_of(call.spec).astimezone(TOKYO)
     values = posted(form) if form is not None else _content_values(own)
@@ -97,6 +100,7 @@ def proposal_page(
         "group": group,
         "own": own,
         "receipt": None if own is None else own.receipt.body() | {"signature": own.receipt.signature},
+        "received_at": None if own is None else datetime.fromisoformat(own.receipt.received_at),
         "taking": call.status == PUBLISHED and app.clock() < deadline,
         "eligible": group.status == "registered",
         "decided": call.status == RESULTS_PUBLISHED,
@@ -207,6 +211,8 @@ def receipt(call_id: str, request: Request) -> Response:
     principal = signed_in(request, Role.GROUP)
     cid = call_uuid(call_id)
     group = reads.acting_group(app_of(request), principal.sub, request.query_params.get("group"))
+    if group is None:
+        raise Refusal("proposal_not_found")  # the proposal page asks which group first
     own = app_of(request).own_proposal(principal, cid, UUID(group.group_id))
     body = own.receipt.body() | {"signature": own.receipt.signature}
     name = f"receipt-{cid}-{group.group_id}-v{own.receipt.proposal_version}.json"

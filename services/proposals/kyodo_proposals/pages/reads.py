@@ -31,9 +31,10 @@ def groups_of(app: ProposalsApplication, sub: str) -> list[OwnGroup]:
     return [OwnGroup(str(r[0]), str(r[1]), str(r[2])) for r in rows]
 
 
-def acting_group(app: ProposalsApplication, sub: str, wanted: str | None) -> OwnGroup:
-    """The group the page acts for: the one named (`?group=`), else the viewer's only group. A group the viewer does
-    not act for is answered as a missing proposal (404), exactly as the API answers an outsider."""
+def acting_group(app: ProposalsApplication, sub: str, wanted: str | None) -> OwnGroup | None:
+    """The group the page acts for: the one named (`?group=`), else the viewer's only group; None when the viewer
+    acts for several and named none (the page asks which). A group the viewer does not act for, or none at all, is
+    answered as a missing proposal (404), exactly as the API answers an outsider."""
     groups = groups_of(app, sub)
     if wanted:
         found = [g for g in groups if g.group_id == wanted]
@@ -42,6 +43,8 @@ def acting_group(app: ProposalsApplication, sub: str, wanted: str | None) -> Own
         raise Refusal("proposal_not_found")
     if len(groups) == 1:
         return groups[0]
+    if groups:
+        return None
     raise Refusal("proposal_not_found")
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from kyodo_proposals.domain import RESULTS_PUBLISHED
 from kyodo_proposals.pages import reads
-from kyodo_proposals.pages.common import app_of, call_uuid, deadline_of
+from kyodo_proposals.pages.common import app_of, call_uuid, choose_group, deadline_of
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.pages.actions import signed_in
 from kyodo_shared.pages.i18n import gettext
@@ -30,6 +30,8 @@ def my_results(call_id: str, request: Request) -> Response:
     app = app_of(request)
     call = app.read_call(principal, cid)
     group = reads.acting_group(app, principal.sub, request.query_params.get("group"))
+    if group is None:
+        return choose_group(request, app, gettext(request, "Our results"), request.url.path)
     published = call.status == RESULTS_PUBLISHED
     # Only once published: before, nothing of the group's proposal or the review is read at all.
     mine = app.own_results(principal, cid, UUID(group.group_id)) if published else None
