@@ -196,4 +196,4 @@ async def test_every_page_of_the_group_renders_in_japanese_and_english(site: Sit
         assert words in text(one(await representative.page("/registry/apply", lang=lang), "//h1"))
 
 
-PAGES = ("profile", "bylaws", "ties", "contacts", "handover", "renewal", "reapplication")
+PAGES = ("profile", "bylaws", "ties", "contacts", "handover", "renewal", "reapplication", "dissolution")

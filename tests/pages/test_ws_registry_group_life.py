@@ -197,3 +197,26 @@ async def test_a_rejected_group_applies_again_with_new_bylaws(site: Site) -> Non
     group = await api_group(site, group_id, "rep-again")
     assert (group["status"], group["round"]) == ("under_review", 2)
     assert group["bylaws"]["sha256"] == hashlib.sha256(new_bylaws).hexdigest()
+
+
+async def test_the_representative_records_the_dissolution_and_the_group_s_forms_close(site: Site) -> None:
+    group_id = await applied_by_api(site, "rep-end", "解散する会")
+    base = f"/registry/groups/{group_id}"
+    representative = site.browser("rep-end", "group")
+    page = await representative.page(f"{base}/dissolution")
+    empty = await representative.post(f"{base}/dissolution", {"reason": "", "version": version_in(page)})
+    assert empty.status_code == 422
+    assert errors_beside(one_page(empty.text), "reason")
+
+    answer = await representative.post(
+        f"{base}/dissolution", {"reason": "会員の高齢化のため", "version": version_in(page)}
+    )
+
+    assert answer.status_code == 303
+    group = await api_group(site, group_id, "rep-end")
+    assert (group["status"], group["status_reason"]) == ("dissolved", "会員の高齢化のため")
+    closed = await representative.page(base)
+    assert "却下または解散した団体" in text(one(closed, "//*[@id='why-profile']"))
+    assert "既に解散" in text(one(closed, "//*[@id='why-dissolution']"))
+    profile = await representative.page(f"{base}/profile")
+    assert not profile.xpath("//main//form")

@@ -1,5 +1,5 @@
 """The group's workspace (its representative and contacts): apply, answer, renew, profile, bylaws, ties, contacts,
-handover.
+handover, dissolution.
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ NOTICES: dict[str, str] = {
     "contact_removed": N_("The contact was removed."),
     "handover_proposed": N_("The handover was proposed. It takes effect when the new representative confirms."),
     "handover_confirmed": N_("You are now the group's representative."),
+    "dissolved": N_("The group's dissolution was recorded."),
 }
 
 
 def routers() -> list[APIRouter]:
-    from kyodo_registry.pages.group import apply, life, people, review, workspace
+    from kyodo_registry.pages.group import apply, dissolution, life, people, review, workspace
 
-    return [apply.router, workspace.router, review.router, life.router, people.router]
+    return [apply.router, workspace.router, review.router, life.router, people.router, dissolution.router]

@@ -18,7 +18,7 @@ from kyodo_registry.app_base import RENEWAL_WINDOW_DAYS
 from kyodo_registry.domain import CRITERIA, Group
 from kyodo_registry.pages.group.common import crumbs, group_id_of, group_member, own_record
 from kyodo_registry.routing import application
-from kyodo_registry.vocabulary import INFORMATION_REQUESTED, LAPSED, LIVE, REGISTERED, REJECTED, UNDER_REVIEW
+from kyodo_registry.vocabulary import DISSOLVED, INFORMATION_REQUESTED, LAPSED, LIVE, REGISTERED, REJECTED, UNDER_REVIEW
 from kyodo_shared.pages.format import format_date
 from kyodo_shared.pages.i18n import gettext, negotiate
 from kyodo_shared.pages.render import render
@@ -118,6 +118,12 @@ def actions(request: Request, group: Group, viewer: str, today: date) -> list[Ac
             gettext(request, "Hand over to a new representative"),
             f"{base}/handover",
             closed or only_representative,
+        ),
+        Action(
+            "dissolution",
+            gettext(request, "Record the group's dissolution"),
+            f"{base}/dissolution",
+            (gettext(request, "The group is already dissolved.") if group.status == DISSOLVED else only_representative),
         ),
     ]
 
