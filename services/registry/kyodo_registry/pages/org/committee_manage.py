@@ -5,6 +5,7 @@ chair the members elected for a matter). The committee's version is each form's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from kyodo_contracts.registry_org import MembershipEndReason
+from kyodo_registry.app import RegistryApplication
 from kyodo_registry.org.api_committees import (
     AppointmentRequest,
     ElectionRequest,
@@ -21,6 +23,8 @@ from kyodo_registry.org.api_committees import (
     roster,
 )
 from kyodo_registry.pages.org.common import app, body, coordinator, crumbs, local_name, manager, reader, uuid_of
+from kyodo_shared.domain.actors import Actor
+from kyodo_shared.domain.refusals import Expected
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, texts
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
@@ -29,7 +33,8 @@ from kyodo_shared.pages.routing import page_router
 
 router = page_router(prefix="/registry")
 LIST = "/registry/committees"
-ACTIONS = ("appoint", "officers", "end", "acting")
+# An application method over the committee: (application, actor, the version seen, the committee's id).
+Call = Callable[[RegistryApplication, Actor, Expected, UUID], object]
 
 
 def _committee(request: Request, committee_id: UUID) -> dict[str, Any]:
@@ -96,7 +101,7 @@ def _page(
 
 
 def _run(
-    request: Request, committee_id: str, action: str, form: FormData, fields: dict[str, Any], notice: str, call: Any
+    request: Request, committee_id: str, action: str, form: FormData, fields: dict[str, Any], notice: str, call: Call
 ) -> Response:
     """Post one of the committee's forms: `call(app, actor, expected, committee_id)` is the application method."""
     principal = manager(request)
@@ -120,7 +125,7 @@ def manage(committee_id: str, request: Request) -> HTMLResponse:
 def appoint(committee_id: str, request: Request, form: Form) -> Response:
     fields = body(form, "member_sub", "name", "term_start", "term_end")
 
-    def call(registry: Any, actor: Any, expected: Any, found: UUID) -> None:
+    def call(registry: RegistryApplication, actor: Actor, expected: Expected, found: UUID) -> None:
         m = AppointmentRequest.model_validate(fields)
         registry.appoint_member(actor, expected, found, m.member_sub, m.name, m.term_start, m.term_end)
 
@@ -137,7 +142,7 @@ def officers(committee_id: str, request: Request) -> HTMLResponse:
 def change_officers(committee_id: str, request: Request, form: Form) -> Response:
     fields = body(form, "chair_sub", "vice_chair_sub", "effective_on")
 
-    def call(registry: Any, actor: Any, expected: Any, found: UUID) -> None:
+    def call(registry: RegistryApplication, actor: Actor, expected: Expected, found: UUID) -> None:
         m = OfficersRequest.model_validate(fields)
         registry.change_officers(actor, expected, found, m.chair_sub, m.vice_chair_sub, m.effective_on)
 
@@ -154,7 +159,7 @@ def end(committee_id: str, member_sub: str, request: Request) -> HTMLResponse:
 def end_membership(committee_id: str, member_sub: str, request: Request, form: Form) -> Response:
     fields = body(form, "ended_on", "reason")
 
-    def call(registry: Any, actor: Any, expected: Any, found: UUID) -> None:
+    def call(registry: RegistryApplication, actor: Actor, expected: Expected, found: UUID) -> None:
         m = EndRequest.model_validate(fields)
         registry.end_membership(actor, expected, found, member_sub, m.ended_on, m.reason.value)
 
@@ -172,7 +177,7 @@ def elect_acting_chair(committee_id: str, request: Request, form: Form) -> Respo
     fields: dict[str, Any] = body(form, "matter", "acting_chair_sub", "elected_on")
     fields["elector_subs"] = texts(form, "elector_subs")
 
-    def call(registry: Any, actor: Any, expected: Any, found: UUID) -> None:
+    def call(registry: RegistryApplication, actor: Actor, expected: Expected, found: UUID) -> None:
         m = ElectionRequest.model_validate(fields)
         registry.elect_acting_chair(actor, expected, found, m.matter, m.acting_chair_sub, m.elector_subs, m.elected_on)
 
