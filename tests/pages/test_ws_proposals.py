@@ -322,6 +322,20 @@ async def test_invalid_input_is_shown_beside_its_fields_in_both_languages_and_no
         listed = await ok(site.api("proposals").get("/calls", headers=p.token("coord-1", "coordinator")))
         assert listed.json()["total"] == 0
 
+        # With the token the draft is made; its cancellation needs a reason, shown beside the field when missing.
+        made = await coordinator.post("/proposals/calls/new", ready)
+        assert made.status_code == 303
+        draft_id = made.headers["location"].split("/")[3]
+        cancellation = f"/proposals/calls/{draft_id}/manage/cancellation"
+        page = well_formed(await coordinator.page(cancellation, lang="ja"))
+        seen = version_of(page, cancellation)
+        refused = await coordinator.post(cancellation, {"version": seen})
+        assert refused.status_code == 422
+        assert errors_beside(document_fromstring(refused.text), "reason")
+        assert (await coordinator.post(cancellation, {"version": seen, "reason": "予算の見直し"})).status_code == 303
+        cancelled = (await ok(site.api("proposals").get(f"/calls/{draft_id}"))).json()
+        assert (cancelled["status"], cancelled["status_reason"]) == ("cancelled", "予算の見直し")
+
         # A group's proposal: each error beside its field (the API's JSON path), nothing stored.
         call_id, _ = await published_call(p, committee)
         rep = site.browser("rep-g", "group")
@@ -413,6 +427,15 @@ async def test_a_coordinator_amends_cancels_and_opens_the_review_and_a_group_rea
         options = pinning.xpath("//select[@name='proposal_id']/option[@value!='']")
         assert sorted(text(o) for o in options) == ["みどりの会", "子ども食堂"]
         assert "rep-g の提案" not in text(pinning)  # ids and group names, never content
+
+        # A pinned conflict needs its reason; a substitute joins only when the quorum fails (409, on the form).
+        pin = {"member_sub": "m-3", "proposal_id": str(options[0].get("value")), "kind": "officer"}
+        refused = await coordinator.post(f"{manage}/pinned-conflicts", pin)
+        assert refused.status_code == 422
+        assert errors_beside(document_fromstring(refused.text), "reason")
+        early = await coordinator.post(f"{manage}/substitutes?lang=ja", {"member_sub": "m-1", "reason": "補充"})
+        assert early.status_code == 409
+        assert "定足数不足のときのみ" in text(document_fromstring(early.text))
 
         # The board scores and decides through the API; the group reads its own scores and comments on its page.
         listed = await ok(proposals.get(f"/calls/{call_id}/review/proposals", headers=p.token("m-1", "reviewer")))
