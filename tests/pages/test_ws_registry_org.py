@@ -235,6 +235,9 @@ async def test_a_coordinator_establishes_a_committee_appoints_members_and_sets_i
     one(page, f"//a[@href='{end}']")
     page = await coordinator.page(end)
     await posted(coordinator, end, {"reason": "resigned", "version": version_on(page, end)})
+    page = await coordinator.page(end)  # ended: nothing more to end, and the page says so
+    assert not page.xpath("//main//form[@method='post']")
+    assert "終了できる任期がありません" in text(one(page, "//*[@id='action-unavailable']"))
 
     # Ended today (left blank): today is the member's last day; from tomorrow the roster is without them.
     roster = await api_get(site, f"/committees/{committee}")

@@ -96,6 +96,8 @@ def _page(
         "acting": gettext(request, "Record an acting chair"),
     }
     context["title"] = titles[action]
+    # Ending needs a term of that member's still running (the application refuses any other as `not_a_member`).
+    context["open_term"] = any(t["may_end"] and t["member_sub"] == values.get("member_sub") for t in context["terms"])
     context["breadcrumbs"].append((request.url.path, titles[action]))
     return render(request, "registry/org_committee_action.html", context, status=status)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
-from kyodo_contracts.registry_org import CommitteeKind
 from kyodo_registry.org.api_committees import CommitteeRequest
 from kyodo_registry.pages.org.common import app, body, coordinator, crumbs, local_name, manager, reader
 from kyodo_shared.pages.actions import Form, act, page_actor
@@ -37,7 +36,6 @@ def _list_page(
     context = {
         "rows": rows,
         "listing": {"items": rows, "total": total, "page": page, "per_page": per_page},
-        "kinds": [k.value for k in CommitteeKind],
         "may_manage": coordinator(request),
         "values": values,
         "errors": errors,
