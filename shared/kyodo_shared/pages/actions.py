@@ -125,13 +125,14 @@ def act(
     command: Callable[[], Any],
     *,
     again: Callable[[FormErrors, int], Response],
-    then: str,
+    then: str | Callable[[Any], str],
     notice: str,
 ) -> Response:
     """Run `command`; on a refusal the reader can fix, `again(errors, status)` renders the form with them; on
-    success, 303 to `then` with the notice key. Any other refusal propagates to the kit's error page."""
+    success, 303 to `then` (a path, or a function of the command's result: a created thing's page) with the
+    notice key. Any other refusal propagates to the kit's error page."""
     try:
-        command()
+        result = command()
     except ValidationError as invalid:
         return again(form_errors(request, invalid), 422)
     except StaleVersion as stale:
@@ -147,4 +148,5 @@ def act(
             raise
         return again(form_errors(request, problem), problem.status)
     nudge(request)
-    return RedirectResponse(with_notice(then, notice), status_code=303)
+    target = then if isinstance(then, str) else then(result)
+    return RedirectResponse(with_notice(target, notice), status_code=303)

@@ -28,10 +28,7 @@ def install_problem_handlers(app: FastAPI, messages: MessageTable) -> None:
 
     async def on_refusal(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Refusal)
-        problem = messages.for_refusal(exc)
-        if "field" in exc.data:
-            _name_the_field(problem, messages, exc)
-        return problem_response(problem, request)
+        return problem_response(messages.for_refusal(exc), request)
 
     async def on_stale(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StaleVersion)
@@ -89,16 +86,3 @@ def install_problem_handlers(app: FastAPI, messages: MessageTable) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(IntegrityError, on_conflict)
     app.add_exception_handler(Exception, on_unexpected)
-
-
-def _name_the_field(problem: Problem, messages: MessageTable, refusal: Refusal) -> None:
-    """A refusal about one field (`Refusal(code, field=..., rule=..., **values)`) answers as a validation error does:
-    `errors` names the field, and the rule's own message (its code, else the refusal's) gives the reason with the
-    values involved. A problem without a detail of its own takes that reason as its detail."""
-    data = dict(refusal.data)
-    field, rule = data.pop("field"), data.pop("rule", refusal.code)
-    reason = messages.problem(rule if rule in messages else refusal.code, data)
-    reason_ja, reason_en = reason.detail_ja or reason.title_ja, reason.detail_en or reason.title_en
-    problem.errors = [{"field": field, "code": rule, "reason_ja": reason_ja, "reason_en": reason_en}]
-    if not (problem.detail_ja or problem.detail_en):
-        problem.detail_ja, problem.detail_en = reason_ja, reason_en

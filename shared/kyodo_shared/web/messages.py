@@ -177,7 +177,20 @@ class MessageTable:
         )
 
     def for_refusal(self, refusal: Refusal) -> Problem:
-        return self.problem(refusal.code, refusal.data)
+        """The refusal's problem. A refusal about one field (`Refusal(code, field=..., rule=..., **values)`) answers
+        as a validation error does: `errors` names the field, and the rule's own message (its code, else the
+        refusal's) gives the reason with the values involved; a problem without a detail of its own takes that
+        reason as its detail. The API's handler and the pages' forms alike, so a page shows it beside the field."""
+        problem = self.problem(refusal.code, refusal.data)
+        if "field" in refusal.data:
+            data = dict(refusal.data)
+            field, rule = data.pop("field"), data.pop("rule", refusal.code)
+            reason = self.problem(rule if rule in self else refusal.code, data)
+            reason_ja, reason_en = reason.detail_ja or reason.title_ja, reason.detail_en or reason.title_en
+            problem.errors = [{"field": field, "code": rule, "reason_ja": reason_ja, "reason_en": reason_en}]
+            if not (problem.detail_ja or problem.detail_en):
+                problem.detail_ja, problem.detail_en = reason_ja, reason_en
+        return problem
 
     def for_stale(self, _: StaleVersion) -> Problem:
         return self.problem("precondition_failed")

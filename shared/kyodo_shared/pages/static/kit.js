@@ -52,7 +52,10 @@
 
   function focusErrorSummary() {
     var summary = document.querySelector("[data-error-summary]");
-    if (summary && !window.location.hash) { summary.focus(); }
+    // A fragment names where the reader asked to land — except the skip link's `#main`, which a keyboard user's
+    // URL keeps when the form posts to its own address: the summary comes first then too.
+    var hash = window.location.hash;
+    if (summary && (!hash || hash === "#main")) { summary.focus(); }
   }
 
   function start() {
