@@ -171,6 +171,8 @@ ADDED_TABLES = {
         "hub_group_people",
         # info_hub_0011: the register of declared ties on the portal's group pages.
         "hub_group_ties",
+        # info_hub_0012: applications before registration, for the role home page /me.
+        "hub_applications",
         "hub_staff",
         "hub_liaisons",
         # info_hub_0005..0007: the center's news, topics, trainings and cases.

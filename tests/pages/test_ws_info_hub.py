@@ -13,11 +13,14 @@ from typing import Any
 
 import pytest_asyncio
 
+from kyodo_info_hub.bus.applications import applications_of
+
 from support.harness import eventually
 from support.info_hub_cases import HUB, World, act, raised, world
 from support.info_hub_surveys import TOKYO, announced, drafted, questionnaire
 from support.info_hub_trainings import announced as training_announced
 from support.info_hub_trainings import plan
+from support.lifecycle import GroupClient
 from support.portal_b import headings_in_order, text
 from support.workspace import Site, workspace
 
@@ -70,16 +73,25 @@ async def test_me_lists_what_waits_for_a_group_a_coordinator_and_a_department_wi
     routed = await raised(p, w)
     await act(p, routed["id"], "/routings", {"department_ids": [w.b.id]})
     new = await raised(p, w, sub="rep-h", group_id=w.h)
+    # Two applications before registration: one waits for assessment, one for the group's information.
+    waiting = GroupClient(p, representative="rep-new")
+    await waiting.apply(name="ぶんじ子ども食堂")
+    asked = GroupClient(p, representative="rep-asked")
+    await asked.apply(name="恋ヶ窪ひろば")
+    question = {"criteria": ["self_governing"], "question": "役員の選び方を教えてください"}
+    assert (await asked.post("/information-requests", question, "coord-1", "coordinator")).status_code == 200
 
     async def listed() -> bool:
         # The query tables `/me` lists from follow the store: the training announced, both cases, one routed.
         trainings = (await p.clients[HUB].get("/trainings")).json()["items"]
         found = await p.clients[HUB].get("/cases", headers=p.token("coord-1", "coordinator"))
         departments = {c["case_id"]: c["departments"] for c in found.json()["items"]}
-        return any(t["id"] == training["id"] for t in trainings) and departments == {
-            routed["id"]: [w.b.id],
-            new["id"]: [],
-        }
+        applications = {a.group_id: a.stage for a in applications_of(p.apps[HUB].state.kernel.db, [asked.group_id])}
+        return (
+            any(t["id"] == training["id"] for t in trainings)
+            and departments == {routed["id"]: [w.b.id], new["id"]: []}
+            and applications == {asked.group_id: "information_requested"}
+        )
 
     await eventually(listed, timeout=30)
 
@@ -94,6 +106,9 @@ async def test_me_lists_what_waits_for_a_group_a_coordinator_and_a_department_wi
     assert f"/me/cases/{new['id']}" not in found  # another group's case
     assert "みどりの会" in text(page)
     assert "登録中" in text(page)
+    applicant = await site.browser("rep-asked", "group").page("/me")
+    assert f"/registry/groups/{asked.group_id}/information" in links(applicant)
+    assert "自己統治" in text(applicant)
     english = await group.page("/me", lang="en")
     assert text(english.xpath("//h1")[0]) == "My page"
     assert "Surveys to answer" in text(english)
@@ -106,6 +121,8 @@ async def test_me_lists_what_waits_for_a_group_a_coordinator_and_a_department_wi
     assert "/registry/assessments" in found
     assert "/proposals/calls" in found
     assert f"/me/cases/{new['id']}" in found  # raised, not routed yet
+    assert f"/registry/assessments/{waiting.group_id}" in found  # waits for assessment
+    assert f"/registry/assessments/{asked.group_id}" not in found  # waits for the group's information
     assert f"/me/cases/{routed['id']}" not in found
     assert "The center's work" in text(await center.page("/me", lang="en"))
 

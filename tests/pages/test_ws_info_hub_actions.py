@@ -144,11 +144,12 @@ async def test_a_group_raises_a_case_which_the_routed_departments_liaison_acknow
 
     raised = await group.post("/me/cases/new", case)
     assert raised.status_code == 303, raised.text[:2000]
-    assert raised.headers["location"] == "/me/cases?done=case_raised"
     (stored,) = await eventually(lambda: cases(site), timeout=30)
+    path = f"/me/cases/{stored['case_id']}"
+    assert raised.headers["location"] == f"{path}?done=case_raised"  # the case's own page
     assert stored["raiser_id"] == w.g
     assert stored["urgency"] == "high"
-    path = f"/me/cases/{stored['case_id']}"
+    assert "相談を受け付けました" in text(await group.page(path, done="case_raised", lang="ja"))
     assert path in group_links(await group.page("/me/cases"))
 
     await act(site.platform, stored["case_id"], "/routings", {"department_ids": [w.b.id]})

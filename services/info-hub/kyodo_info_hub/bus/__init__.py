@@ -5,6 +5,7 @@
 | registry (KYODO_REGISTRY) | `directory` (`directory_groups`) | `/groups` |
 | registry (KYODO_REGISTRY) | `departments` (`hub_departments`) | department names in `/screening/…` |
 | registry (KYODO_REGISTRY) | `people` (`hub_group_people`, `hub_staff`, `hub_liaisons`) | never: who acts for whom |
+| registry (KYODO_REGISTRY) | `applications` (`hub_applications`) | `/me` only: applications before registration |
 | checkpoints (KYODO_CHECKPOINTS) | `open_data` (`open_checkpoints`, `open_keys`) | `/open-data/…` |
 | proposals (KYODO_PROPOSALS) | `calls` (`portal_calls`) | `/calls` |
 | screening (KYODO_SCREENING) | `screening` (`screening_*`: projects, rounds, decisions, forms) | `/screening/…` |
@@ -24,7 +25,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from kyodo_contracts import Contract
-from kyodo_info_hub.bus import calls, departments, directory, evaluation, open_data, people, screening, ties
+from kyodo_info_hub.bus import (
+    applications,
+    calls,
+    departments,
+    directory,
+    evaluation,
+    open_data,
+    people,
+    screening,
+    ties,
+)
 from kyodo_shared.bus.consumer import Handler
 from kyodo_shared.runtime import Subscription
 
@@ -43,7 +54,9 @@ def merged(*tables: Mapping[type[Contract], Handler]) -> dict[type[Contract], Ha
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(
         source="registry",
-        handlers=merged(directory.HANDLERS, departments.HANDLERS, people.HANDLERS, ties.HANDLERS),
+        handlers=merged(
+            directory.HANDLERS, departments.HANDLERS, people.HANDLERS, ties.HANDLERS, applications.HANDLERS
+        ),
         batch_handlers=directory.BATCH_HANDLERS,
     ),
     Subscription(source="checkpoints", handlers=open_data.HANDLERS),
@@ -55,6 +68,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
 READ_MODELS: tuple[str, ...] = (
     *directory.TABLES,
     *ties.TABLES,
+    *applications.TABLES,
     *departments.TABLES,
     *people.TABLES,
     *open_data.TABLES,

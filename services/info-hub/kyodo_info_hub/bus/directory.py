@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from kyodo_contracts import Contract
 from kyodo_contracts import registry as r
+from kyodo_info_hub.bus.applications import forget_application
 from kyodo_info_hub.bus.ties import forget_group
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import BatchHandler, Handler
@@ -120,6 +121,7 @@ def on_status(envelope: Envelope, tx: Tx) -> None:
     elif isinstance(event, r.GroupDissolved):
         tx.execute("DELETE FROM directory_groups WHERE group_id = %s", (str(event.group_id),))
         forget_group(tx, str(event.group_id))
+        forget_application(tx, str(event.group_id))
 
 
 HANDLERS: dict[type[Contract], Handler] = {

@@ -70,9 +70,9 @@ def on_department_people(envelope: Envelope, tx: Tx) -> None:
         )
 
 
+# An application and a reapplication also open the group's row of `hub_applications`: their one handler is
+# `bus/applications.py:on_applied`, which applies this effect too.
 HANDLERS: dict[type[Contract], Handler] = {
-    r.GroupApplied: on_group_people,
-    r.GroupReapplied: on_group_people,
     r.GroupRepresentativeChanged: on_group_people,
     r.GroupContactAdded: on_group_people,
     r.GroupContactRemoved: on_group_people,

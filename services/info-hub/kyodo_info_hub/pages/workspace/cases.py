@@ -18,11 +18,11 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from kyodo_info_hub.api_cases import case_view
+from kyodo_info_hub.cases import Case
 from kyodo_info_hub.cases_schemas import CaseIn, CaseSummary
 from kyodo_info_hub.pages.home import localized, when
 from kyodo_info_hub.pages.workspace.common import (
     application,
-    beside_the_field,
     department_names,
     departments_of,
     group_name,
@@ -118,9 +118,9 @@ def raise_case(request: Request, form: Form) -> Response:
     principal = signed_in(request, Role.GROUP, Role.STAFF)
     typed = _typed(form)
 
-    def command() -> None:
+    def command() -> Case:
         body = CaseIn.model_validate(typed)
-        application(request).raise_case(
+        return application(request).raise_case(
             page_actor(request, principal),
             body.raiser,
             body.group_id or body.department_id,
@@ -134,9 +134,9 @@ def raise_case(request: Request, form: Form) -> Response:
 
     return act(
         request,
-        beside_the_field(request, command),
+        command,
         again=lambda errors, status: _new_page(request, principal, typed=typed, errors=errors, status=status),
-        then="/me/cases",
+        then=lambda case: f"/me/cases/{case.id}",
         notice="case_raised",
     )
 

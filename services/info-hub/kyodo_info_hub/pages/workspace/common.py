@@ -5,7 +5,6 @@ application does, when the page calls it as the API would.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
@@ -13,10 +12,10 @@ from uuid import UUID
 from fastapi import Request
 
 from kyodo_info_hub.app import InfoHubApplication, Portal
+from kyodo_info_hub.bus.applications import applications_of
 from kyodo_info_hub.pages.home import Text, day, localized
 from kyodo_shared.domain.actors import Principal
 from kyodo_shared.domain.refusals import Refusal
-from kyodo_shared.web.handlers import _name_the_field  # see `beside_the_field`
 
 
 def application(request: Request) -> InfoHubApplication:
@@ -37,7 +36,7 @@ class Party:
 
 def groups_of(request: Request, principal: Principal) -> list[Party]:
     """The groups this person represents or is a contact of: those in the directory (registered, lapsed, suspended)
-    with their name, then applications the registry told info-hub of that are not in the directory yet."""
+    with their name, then their applications not in the directory yet (status None; a dissolved group has none)."""
     app = application(request)
     listed = app.people.groups_of(principal.sub)
     with app.db.transaction(read_only=True) as tx:
@@ -48,9 +47,9 @@ def groups_of(request: Request, principal: Principal) -> list[Party]:
         if entry is not None:
             name = Text(entry.name, "ja")
             parties.append(Party(group_id, name, entry.status, day(entry.renewal_due)))
-    for row in rows:
-        if str(row[0]) not in listed:
-            parties.append(Party(str(row[0]), Text("", "ja")))
+    pending = [str(row[0]) for row in rows if str(row[0]) not in listed]
+    for applied in applications_of(app.db, pending):
+        parties.append(Party(applied.group_id, Text(applied.name, "ja")))
     return parties
 
 
@@ -87,22 +86,3 @@ def uuid_or(text: str, code: str) -> UUID:
         return UUID(text)
     except ValueError:
         raise Refusal(code) from None
-
-
-def beside_the_field(request: Request, command: Callable[[], object]) -> Callable[[], None]:
-    """`command`, its refusals about one field (`Refusal(code, field=…, rule=…)`) raised as the problem the API
-    answers — with `errors` naming the field — so `act` shows the reason beside it. The kit's `act` words a refusal
-    with its title only for now (asked of the kit in /tmp/k/requests.md); the API's handler names the field."""
-
-    def run() -> None:
-        try:
-            command()
-        except Refusal as refusal:
-            if "field" not in refusal.data:
-                raise
-            messages = request.app.state.messages
-            problem = messages.for_refusal(refusal)
-            _name_the_field(problem, messages, refusal)
-            raise problem from None
-
-    return run

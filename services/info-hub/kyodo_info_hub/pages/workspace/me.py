@@ -4,10 +4,9 @@ only: the registry's (groups, their people, departments, staff and liaisons), th
 projects and the screening rounds, and the center's own surveys, trainings and cases. It never calls another
 service, so what it lists is as current as the bus has made info-hub; the owning page is the authority.
 
-What info-hub does not follow is said in words with a link to where it is: calls still in draft (never published
-on the bus), and applications and information requests before registration (the registry's contracts carry them,
-but info-hub keeps no read model of them: the group's registry page and the coordinator's assessment queue show
-them).
+Applications before registration, their requests for information and re-opened criteria come from
+`bus/applications.py` (`hub_applications`, kept for this page). What info-hub does not follow is said in words with
+a link to where it is: calls still in draft, which are never published on the bus.
 """
 
 from __future__ import annotations
@@ -17,6 +16,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from kyodo_info_hub.bus.applications import applications_of, awaiting_assessment
+from kyodo_info_hub.pages.home import when
 from kyodo_info_hub.pages.workspace import me_reads
 from kyodo_info_hub.pages.workspace.cases import listed
 from kyodo_info_hub.pages.workspace.common import Party, application, departments_of, groups_of
@@ -35,8 +36,9 @@ def _group_part(request: Request, principal: Principal) -> dict[str, Any] | None
     if not groups and not principal.has(Role.GROUP):
         return None
     registered_ids = [g.id for g in groups if g.status == "registered"]
+    applications = {a.group_id: a for a in applications_of(application(request).db, [g.id for g in groups])}
     return {
-        "groups": groups,
+        "groups": [{"party": g, "application": applications.get(g.id)} for g in groups],
         # A call is open to registered groups only (the proposals service refuses the others).
         "calls": me_reads.calls(request, "open", "proposal") if registered_ids else [],
         "projects": me_reads.projects_of(request, [g.id for g in groups]),
@@ -52,6 +54,10 @@ def _coordinator_part(request: Request, principal: Principal) -> dict[str, Any] 
         return None
     cases = listed(request, principal, "open")
     return {
+        "assessments": [
+            {"application": a, "applied_at": when(a.applied_at), "href": f"/registry/assessments/{a.group_id}"}
+            for a in awaiting_assessment(application(request).db)
+        ],
         "open_calls": me_reads.calls(request, "open", "manage"),
         "closed_calls": me_reads.calls(request, "closed", "manage"),
         "rounds": me_reads.open_rounds(request),

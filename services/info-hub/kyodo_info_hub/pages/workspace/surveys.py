@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from kyodo_info_hub.pages.home import localized, when
-from kyodo_info_hub.pages.workspace.common import Party, application, beside_the_field, groups_of, uuid_or
+from kyodo_info_hub.pages.workspace.common import Party, application, groups_of, uuid_or
 from kyodo_info_hub.survey_answers import Answer
 from kyodo_info_hub.surveys import Status, Survey
 from kyodo_info_hub.surveys_index import list_surveys
@@ -154,7 +154,7 @@ def save_answer(survey_id: str, request: Request, form: Form) -> Response:
 
     return act(
         request,
-        beside_the_field(request, command),
+        command,
         again=lambda errors, status: _page(
             request, principal, sid, respondent, typed=typed, errors=errors, status=status
         ),

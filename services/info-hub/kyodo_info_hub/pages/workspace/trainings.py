@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from kyodo_info_hub.api_trainings import view
 from kyodo_info_hub.pages.home import training_card, when
-from kyodo_info_hub.pages.workspace.common import application, beside_the_field, group_name, groups_of, uuid_or
+from kyodo_info_hub.pages.workspace.common import application, group_name, groups_of, uuid_or
 from kyodo_info_hub.trainings_index import list_trainings
 from kyodo_info_hub.trainings_schemas import PersonRegistrationIn
 from kyodo_shared.domain.actors import Principal, Role
@@ -138,7 +138,7 @@ def register(training_id: str, request: Request, form: Form) -> Response:
 
     return act(
         request,
-        beside_the_field(request, command),
+        command,
         again=lambda errors, status: _page(request, principal, tid, chosen=chosen, errors=errors, status=status),
         then=f"/me/trainings/{tid}",
         notice="training_registered",
