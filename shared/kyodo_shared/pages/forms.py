@@ -77,6 +77,12 @@ class FormErrors:
     def general(self) -> tuple[FieldError, ...]:
         return tuple(item for item in self.items if item.id is None)
 
+    def within(self, prefix: str) -> FormErrors:
+        """These errors for one of a page's several forms, whose controls are named `<prefix>.<field>` (six
+        assessment forms on one page cannot all be called `reason`); errors about the whole form stay as they are."""
+        items = tuple(FieldError(f"{prefix}.{e.field}" if e.id else e.field, e.code, e.reason) for e in self.items)
+        return FormErrors(title=self.title, detail=self.detail, items=items, _by_id=_index(items))
+
 
 def errors_in(problem: Problem | Mapping[str, Any] | None, lang: str) -> FormErrors:
     """The errors of a problem (the exception or its problem+json body) in `lang` ("ja" or "en")."""
@@ -91,16 +97,20 @@ def errors_in(problem: Problem | Mapping[str, Any] | None, lang: str) -> FormErr
     for error in body.get("errors") or ():
         reason = error.get(f"reason_{suffix}") or error.get("reason_ja") or error.get("reason_en") or ""
         items.append(FieldError(str(error.get("field") or ""), str(error.get("code") or ""), str(reason)))
-    by_id: dict[str, tuple[str, ...]] = {}
-    for item in items:
-        if item.id is not None:
-            by_id[item.id] = (*by_id.get(item.id, ()), item.reason)
     return FormErrors(
         title=str(body.get(f"title_{suffix}") or ""),
         detail=str(body.get(f"detail_{suffix}") or ""),
         items=tuple(items),
-        _by_id=by_id,
+        _by_id=_index(items),
     )
+
+
+def _index(items: Sequence[FieldError]) -> dict[str, tuple[str, ...]]:
+    by_id: dict[str, tuple[str, ...]] = {}
+    for item in items:
+        if item.id is not None:
+            by_id[item.id] = (*by_id.get(item.id, ()), item.reason)
+    return by_id
 
 
 def form_errors(
