@@ -90,6 +90,14 @@ async def test_a_coordinator_registers_a_department_assigns_staff_and_appoints_t
     page = await coordinator.page("/registry/departments")
     assert headings_in_order(page)
     assert text(one(page, "//h1")) == "部署"
+    # The organisation's pages link to each other, this one marked as the current page (in words, not colour).
+    assert [text(a) for a in page.xpath("//nav[@aria-label='組織']//a")] == [
+        "部署",
+        "庁内横断的チーム",
+        "委員会",
+        "利害関係の申告",
+    ]
+    assert text(one(page, "//nav[@aria-label='組織']//a[@aria-current='page']/strong")) == "部署"
 
     answer = await posted(
         coordinator,
