@@ -168,3 +168,9 @@ def choose_group(request: Request, app: ProposalsApplication, title: str, path: 
     crumbs = [("/", gettext(request, "Home")), ("/proposals/calls", gettext(request, "Calls for proposals"))]
     context = {"title": title, "path": path, "groups": groups, "breadcrumbs": [*crumbs, (path, title)]}
     return render(request, "proposals/choose_group.html", context)
+
+
+def title_of(request: Request, spec: dict[str, Any]) -> str:
+    """The call's title in the page's language (its Japanese when it has no English one)."""
+    english = spec.get("title_en") if negotiate(request) == "en" else None
+    return str(english or spec["title_ja"])

@@ -26,6 +26,7 @@ from kyodo_proposals.pages.common import (
     fielded,
     posted,
     row_count,
+    title_of,
 )
 from kyodo_proposals.schemas import CallDraft, Reason
 from kyodo_shared.domain.calendar import TOKYO
@@ -65,7 +66,7 @@ def _state(request: Request, call_id: UUID) -> dict[str, Any]:
         "crumbs": [
             ("/", gettext(request, "Home")),
             ("/proposals/calls", gettext(request, "Calls for proposals")),
-            (f"/proposals/calls/{call_id}/manage", str(call.spec["title_ja"])),
+            (f"/proposals/calls/{call_id}/manage", title_of(request, call.spec)),
         ],
     }
 

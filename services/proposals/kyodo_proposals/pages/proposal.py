@@ -22,7 +22,17 @@ from starlette.datastructures import FormData
 from kyodo_proposals.api_proposals import NewSubmission, Submission
 from kyodo_proposals.domain import PUBLISHED, RESULTS_PUBLISHED
 from kyodo_proposals.pages import reads
-from kyodo_proposals.pages.common import app_of, call_uuid, choose_group, deadline_of, flat, posted, row_count, rows
+from kyodo_proposals.pages.common import (
+    app_of,
+    call_uuid,
+    choose_group,
+    deadline_of,
+    flat,
+    posted,
+    row_count,
+    rows,
+    title_of,
+)
 from kyodo_proposals.submissions import OwnProposal
 from kyodo_shared.audit.jcs import canonicalize
 from kyodo_shared.domain.actors import Principal
@@ -88,7 +98,7 @@ def proposal_page(
     wanted = group_id or (text(form, "group_id") if form is not None else request.query_params.get("group"))
     group = reads.acting_group(app, principal.sub, wanted)
     if group is None:
-        return choose_group(request, app, str(call.spec["title_ja"]), request.url.path)
+        return choose_group(request, app, title_of(request, call.spec), request.url.path)
     own = own_or_none(principal, request, call_id, group.group_id)
     deadline = deadline_of(call.spec).astimezone(TOKYO)
     values = posted(form) if form is not None else _content_values(own)
@@ -106,13 +116,14 @@ def proposal_page(
         "decided": call.status == RESULTS_PUBLISHED,
         "values": values,
         "errors": None if errors is None else _attachment_errors(errors),
-        "rows": {name: row_count(values, f"content.{name}", 1, 100) for name in _ROWS},
+        # Blank rows to fill: a budget usually has a few lines.
+        "rows": {name: row_count(values, f"content.{name}", 3 if name == "budget" else 2, 100) for name in _ROWS},
         "attachment_inputs": [f"attachments.{n}" for n in range(ATTACHMENT_INPUTS)],
         "query": f"?group={group.group_id}",
         "breadcrumbs": [
             ("/", gettext(request, "Home")),
             ("/proposals/calls", gettext(request, "Calls for proposals")),
-            (request.url.path, str(call.spec["title_ja"])),
+            (request.url.path, title_of(request, call.spec)),
         ],
     }
     return render(request, "proposals/proposal.html", context, status=status)

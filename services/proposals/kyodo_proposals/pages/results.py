@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from kyodo_proposals.domain import RESULTS_PUBLISHED
 from kyodo_proposals.pages import reads
-from kyodo_proposals.pages.common import app_of, call_uuid, choose_group, deadline_of
+from kyodo_proposals.pages.common import app_of, call_uuid, choose_group, deadline_of, title_of
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.pages.actions import signed_in
 from kyodo_shared.pages.i18n import gettext
@@ -47,7 +47,7 @@ def my_results(call_id: str, request: Request) -> Response:
         "breadcrumbs": [
             ("/", gettext(request, "Home")),
             ("/proposals/calls", gettext(request, "Calls for proposals")),
-            (f"/proposals/calls/{cid}/proposal?group={group.group_id}", str(call.spec["title_ja"])),
+            (f"/proposals/calls/{cid}/proposal?group={group.group_id}", title_of(request, call.spec)),
             (request.url.path, gettext(request, "Our results")),
         ],
     }
