@@ -169,6 +169,7 @@ def kit_context(lang: str) -> dict[str, Any]:
         "errors": [{"field": "name", "reason": "required"}],
         # service_index.html, transparency.html, checkpoints.html, verify.html
         **kit_pages.service_context("registry", "/registry"),
+        "workspaces": [],
         "checkpoints": [checkpoint],
         "checkpoint_count": 1,
         "keys": [("k1", "PUBLICKEY")],

@@ -26,6 +26,7 @@ from kyodo_evaluation.messages import MESSAGES
 from kyodo_evaluation.migrations import upgrade
 from kyodo_evaluation.pages import notices as page_notices
 from kyodo_evaluation.pages import routers as page_routers
+from kyodo_evaluation.pages.workspaces import WORKSPACES
 from kyodo_evaluation.registry_view import RegistryView
 from kyodo_evaluation.settings import EvaluationSettings
 from kyodo_evaluation.sources_view import SourcesView
@@ -108,6 +109,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
             package="kyodo_evaluation",
             routers=page_routers(),
             prefix="/evaluation",
+            workspaces=WORKSPACES,
             notices=page_notices(),
         ),
     )

@@ -22,6 +22,7 @@ from kyodo_proposals.messages import MESSAGES, TERMS
 from kyodo_proposals.migrations import upgrade
 from kyodo_proposals.pages import notices as page_notices
 from kyodo_proposals.pages import routers as page_routers
+from kyodo_proposals.pages.workspaces import WORKSPACES
 from kyodo_proposals.registry_view import RegistryView
 from kyodo_proposals.screening_view import ScreeningView
 from kyodo_proposals.settings import ProposalsSettings
@@ -118,6 +119,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
             package="kyodo_proposals",
             routers=page_routers(),
             prefix="/proposals",
+            workspaces=WORKSPACES,
             notices=page_notices(),
         ),
     )

@@ -21,6 +21,7 @@ from kyodo_registry.migrations import upgrade
 from kyodo_registry.org.api import routers as org_routers
 from kyodo_registry.pages import notices as page_notices
 from kyodo_registry.pages import routers as page_routers
+from kyodo_registry.pages.workspaces import WORKSPACES
 from kyodo_registry.settings import (
     BYLAWS_API_PATHS,
     BYLAWS_FORM_BYTES,
@@ -85,6 +86,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
             package="kyodo_registry",
             routers=page_routers(),
             prefix="/registry",
+            workspaces=WORKSPACES,
             notices=page_notices(),
             larger_bodies={BYLAWS_PAGE_PATHS: BYLAWS_FORM_BYTES},
         ),

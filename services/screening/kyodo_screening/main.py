@@ -19,6 +19,7 @@ from kyodo_screening.messages import MESSAGES
 from kyodo_screening.migrations import upgrade
 from kyodo_screening.pages import notices as page_notices
 from kyodo_screening.pages import routers as page_routers
+from kyodo_screening.pages.workspaces import WORKSPACES
 from kyodo_screening.registry_view import RegistryView
 from kyodo_screening.settings import (
     CSV_IMPORT_PAGE,
@@ -103,6 +104,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
             package="kyodo_screening",
             routers=page_routers(),
             prefix="/screening",
+            workspaces=WORKSPACES,
             notices=page_notices(),
             # The import page's multipart post: the CSV and a few small fields.
             larger_bodies={CSV_IMPORT_PAGE: CSV_LIMIT_BYTES + FORM_OVERHEAD_BYTES},

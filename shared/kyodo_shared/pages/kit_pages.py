@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse
 from kyodo_shared.audit import api as audit_api
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
+from kyodo_shared.pages.session import viewer_of
 
 if TYPE_CHECKING:
     from kyodo_shared.pages.site import PageSite
@@ -125,7 +126,11 @@ def kit_router(site: PageSite) -> APIRouter:
 
         @router.get("/")
         def service_index(request: Request) -> HTMLResponse:
-            return render(request, "kit/service_index.html", service_context(site.service, site.prefix))
+            viewer = viewer_of(request)
+            held = {str(role) for role in viewer.roles} if viewer is not None else set()
+            mine = [w for w in site.workspaces if held.intersection(w.roles)]
+            context = {**service_context(site.service, site.prefix), "workspaces": mine}
+            return render(request, "kit/service_index.html", context)
 
         @router.get("/transparency")
         def service_transparency(request: Request) -> HTMLResponse:

@@ -51,6 +51,16 @@ class NavItem:
 
 
 @dataclass(frozen=True)
+class Workspace:
+    """A starting point of a role's work on a service's index page (`/<service>/`): its path, an English msgid
+    (N_-marked where declared) and the roles it is for (shown to a logged-in reader holding one of them)."""
+
+    href: str
+    label: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class PageSite:
     """`service`: the service's name; `package`: its package holding `templates/` and `locale/` (None: the kit's
     pages only); `prefix`: the first path segment its pages answer under ("" for info-hub, the portal)."""
@@ -65,6 +75,8 @@ class PageSite:
     # Page paths (patterns searched in the path) whose form posts may exceed `http.max_body_bytes` — an upload —
     # with their own limit, as `create_service_app(larger_bodies=…)` for the API.
     larger_bodies: Mapping[str, int] = field(default_factory=dict)
+    # The workspaces the service's index lists for the reader's roles.
+    workspaces: Sequence[Workspace] = field(default=())
 
     def navigation(self, path: str) -> list[NavItem]:
         def current(href: str) -> bool:
