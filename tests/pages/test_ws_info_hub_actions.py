@@ -63,6 +63,10 @@ async def test_a_group_registers_for_a_training_and_cancels_before_the_start(sit
     tid = await listed_training(site, plan(audience=("groups",)))
     group = site.browser("rep-g", "group")
     assert f"/me/trainings/{tid}" in group_links(await group.page("/me/trainings"))
+    # The public training page points a logged-in group's person there; a visitor registers as a citizen only.
+    assert f"/me/trainings/{tid}" in group_links(await group.page(f"/trainings/{tid}"))
+    public = await site.visitor().get(f"/trainings/{tid}")
+    assert f"/me/trainings/{tid}" not in public.text
     page = await group.page(f"/me/trainings/{tid}")
     assert headings_in_order(page)
     assert page.xpath(f"//select[@name='group_id']/option[@value='{w.g}']")

@@ -1,6 +1,7 @@
 """Portal pages: the center's trainings (研修会・講座・意見交換会) — upcoming then past, with capacity and seats left
 as the API publishes them (`list_trainings`, `Training.public()`), their iCalendar links — and the citizen's
-registration page.
+registration page. A logged-in group's person or member of staff in the training's audience is pointed to
+`/me/trainings/{tid}`, where they register with their login (the workspace's page, `pages/workspace/trainings.py`).
 
 The link handed to a citizen is `<public_url>/trainings/<tid>/registrations/<rid>#token=<secret>`: the fragment
 never reaches a server. Without JavaScript the page is a form with a labelled token field, posted (POST, same path)
@@ -35,6 +36,8 @@ from kyodo_shared.pages.csrf import CSRF_FIELD, check_csrf_if_session
 from kyodo_shared.pages.i18n import negotiate
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
+from kyodo_shared.pages.session import viewer_of
+from kyodo_shared.web.auth import Role
 from kyodo_shared.web.messages import MessageTable
 from kyodo_shared.web.pagination import Paging
 
@@ -131,8 +134,17 @@ def _training_page(
         "ics_all": f"{API}.ics",
         "form": form or {"name": "", "email": "", "invalid": [], "error": None},
         "placed": placed,
+        # A logged-in group's person or member of staff registers with their login, on their own page.
+        "with_login": _registers_with_login(request, public["audience"]),
     }
     return render(request, "portal/training.html", context, status=status, headers=headers)
+
+
+def _registers_with_login(request: Request, audience: list[str]) -> bool:
+    viewer = viewer_of(request)
+    return viewer is not None and (
+        (viewer.has(Role.GROUP) and "groups" in audience) or (viewer.has(Role.STAFF) and "staff" in audience)
+    )
 
 
 @router.post("/trainings/{training_id}")
