@@ -14,10 +14,10 @@ from uuid import UUID
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
-from kyodo_proposals.domain import PUBLISHED
+from kyodo_proposals.domain import PUBLISHED, Call
 from kyodo_proposals.pages import reads
 from kyodo_proposals.pages.call_form import draft_body
-from kyodo_proposals.pages.common import app_of, committee_options, department_options, fielded, posted, row_count
+from kyodo_proposals.pages.common import app_of, committee_options, department_options, posted, row_count
 from kyodo_proposals.schemas import CallDraft
 from kyodo_shared.domain.actors import Principal
 from kyodo_shared.domain.calendar import TOKYO
@@ -91,7 +91,7 @@ def _new_page(request: Request, values: dict[str, str], errors: FormErrors | Non
     context = {
         "values": values,
         "errors": errors,
-        "criterion_count": row_count(values, "criteria", 2),
+        "criterion_count": row_count(values, "criteria", 3),
         "committees": committee_options(request, app),
         "departments": department_options(request, app),
         "breadcrumbs": _crumbs(request, (request.url.path, gettext(request, "Draft a call"))),
@@ -109,20 +109,16 @@ def new_call(request: Request) -> Response:
 @router.post("/calls/new")
 def draft_call(request: Request, form: Form) -> Response:
     principal = signed_in(request, Role.COORDINATOR)
-    made: list[Any] = []
 
-    def command() -> None:
+    def command() -> Call:
         body = CallDraft.model_validate(draft_body(form))
-        made.append(app_of(request).draft_call(page_actor(request, principal), body.spec(TOKYO)))
+        return app_of(request).draft_call(page_actor(request, principal), body.spec(TOKYO))
 
-    response = act(
+    return act(
         request,
-        fielded(request, command),
+        command,
         again=lambda errors, status: _new_page(request, posted(form), errors, status),
-        then="/proposals/calls",
+        # To the new draft's own page, where it is revised and published.
+        then=lambda call: f"/proposals/calls/{call.id}/manage",
         notice="call_drafted",
     )
-    if made and response.status_code == 303:
-        # To the new draft's own page, where it is revised and published.
-        response.headers["Location"] = f"/proposals/calls/{made[0].id}/manage?done=call_drafted"
-    return response

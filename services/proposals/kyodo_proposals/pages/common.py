@@ -4,7 +4,7 @@ fields as the API's JSON (field names are its JSON paths, `criteria.0.weight`, s
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
@@ -24,7 +24,6 @@ from kyodo_shared.pages.i18n import gettext, negotiate
 from kyodo_shared.pages.notices import N_
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.session import viewer_of
-from kyodo_shared.web.problems import Problem
 
 # A call's status as people read it (msgids; the templates translate them).
 STATUS_WORDS: dict[str, str] = {
@@ -138,27 +137,6 @@ def committee_options(request: Request, app: ProposalsApplication) -> list[tuple
 def department_options(request: Request, app: ProposalsApplication) -> list[tuple[str, str]]:
     english = negotiate(request) == "en"
     return [(did, (name_en if english and name_en else name_ja)) for did, name_ja, name_en in reads.departments(app)]
-
-
-def fielded(request: Request, command: Callable[[], object]) -> Callable[[], None]:
-    """`command`, with a refusal that names the field to correct (`Refusal(..., field="deadline")`, as the domain's
-    rule checks raise) answered as the same problem carrying that field's error, so the form shows it beside the
-    field as well as in the summary."""
-
-    def run() -> None:
-        try:
-            command()
-        except Refusal as refusal:
-            field = refusal.data.get("field")
-            if not field:
-                raise
-            problem: Problem = request.app.state.messages.for_refusal(refusal)
-            reason_ja = problem.detail_ja or problem.title_ja
-            reason_en = problem.detail_en or problem.title_en
-            problem.errors = [{"field": field, "code": refusal.code, "reason_ja": reason_ja, "reason_en": reason_en}]
-            raise problem from None
-
-    return run
 
 
 def choose_group(request: Request, app: ProposalsApplication, title: str, path: str) -> Response:

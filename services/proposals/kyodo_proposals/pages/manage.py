@@ -23,7 +23,6 @@ from kyodo_proposals.pages.common import (
     committee_options,
     deadline_of,
     department_options,
-    fielded,
     posted,
     row_count,
     title_of,
@@ -144,7 +143,7 @@ def revise(call_id: str, request: Request, form: Form) -> Response:
 
     return act(
         request,
-        fielded(request, command),
+        command,
         again=again(request, cid, "revision", form),
         then=here(cid),
         notice="call_revised",

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from kyodo_proposals.api_review import PinnedConflictIn, SubstituteIn
 from kyodo_proposals.pages.call_form import amendment_body
-from kyodo_proposals.pages.common import app_of, call_uuid, fielded
+from kyodo_proposals.pages.common import app_of, call_uuid
 from kyodo_proposals.pages.manage import again, here
 from kyodo_proposals.schemas import Amendment
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in, text
@@ -40,7 +40,7 @@ def amend(call_id: str, request: Request, form: Form) -> Response:
 
     return act(
         request,
-        fielded(request, command),
+        command,
         again=again(request, cid, "amendment", form),
         then=here(cid),
         notice="call_amended",
