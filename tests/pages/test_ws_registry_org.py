@@ -363,6 +363,9 @@ async def test_a_coordinator_records_and_withdraws_a_declaration_on_a_persons_be
     theirs = await api_get(site, "/interests/people/reviewer-9")
     [declared] = theirs["department_declarations"]
     assert (declared["kind"], declared["recorded_by"]) == ("business", COORDINATOR)
+    # The department's page shows who declared an interest in it (public, as the API's read by department).
+    rows = table(await coordinator.page(f"/registry/departments/{found}"), "利害関係を申告した人")
+    assert [row[:2] for row in rows[1:]] == [["reviewer-9", "取引関係"]]
     withdrawal = f"{base}/declarations/{declared['declaration_id']}/withdrawal"
     page = await coordinator.page(withdrawal)
     await posted(coordinator, withdrawal, {"reason": "誤登録", "version": version_on(page, withdrawal)})

@@ -16,6 +16,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from kyodo_registry.org.api_departments import DepartmentRequest, LiaisonRequest, StaffRequest, department_view
+from kyodo_registry.org.api_interests import department_declaration_view
 from kyodo_registry.pages.org.common import app, body, coordinator, crumbs, local_name, manager, reader, uuid_of
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, text
 from kyodo_shared.pages.forms import FormErrors
@@ -98,6 +99,10 @@ def _department_page(
     request: Request, department_id: UUID, values: dict[str, str], errors: FormErrors, status: int = 200
 ) -> HTMLResponse:
     context = {**_department(request, department_id), "values": values, "errors": errors}
+    # Who declared an interest in the department (public, as `GET /interests/departments/{id}`): recusal is
+    # checkable by anyone, so the department's own page shows it.
+    declared = app(request).interests_in_department(department_id)
+    context["declarations"] = [department_declaration_view(sub, d) for sub, d in declared]
     return render(request, "registry/org_department.html", context, status=status)
 
 
