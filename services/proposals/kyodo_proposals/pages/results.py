@@ -14,6 +14,7 @@ from kyodo_proposals.domain import RESULTS_PUBLISHED
 from kyodo_proposals.pages import reads
 from kyodo_proposals.pages.common import app_of, call_uuid, choose_group, deadline_of, title_of
 from kyodo_shared.domain.calendar import TOKYO
+from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import signed_in
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.render import render
@@ -34,7 +35,14 @@ def my_results(call_id: str, request: Request) -> Response:
         return choose_group(request, app, gettext(request, "Our results"), request.url.path)
     published = call.status == RESULTS_PUBLISHED
     # Only once published: before, nothing of the group's proposal or the review is read at all.
-    mine = app.own_results(principal, cid, UUID(group.group_id)) if published else None
+    mine = None
+    if published:
+        try:
+            mine = app.own_results(principal, cid, UUID(group.group_id))
+        except Refusal as refusal:
+            if refusal.code != "proposal_not_found":
+                raise  # the group acts for itself here (`acting_group`): nothing else is expected
+    none_submitted = published and mine is None
     context = {
         "call": call,
         "call_id": str(cid),
@@ -43,6 +51,7 @@ def my_results(call_id: str, request: Request) -> Response:
         "group": group,
         "published": published,
         "mine": mine,
+        "none_submitted": none_submitted,
         "criteria": list(call.spec["criteria"]),
         "breadcrumbs": [
             ("/", gettext(request, "Home")),
