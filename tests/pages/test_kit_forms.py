@@ -19,6 +19,7 @@ from jinja2 import ChoiceLoader, DictLoader
 from pydantic import BaseModel, Field, ValidationError
 
 from kyodo_shared.domain.actors import Principal, Role
+from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.forms import errors_in, field_id, form_errors
 from kyodo_shared.pages.paging import pagination
 from kyodo_shared.pages.render import build_environment, render
@@ -26,6 +27,7 @@ from kyodo_shared.pages.routing import page_router
 from kyodo_shared.pages.session import SESSION_PURPOSE, csrf_token, seal, session_keys
 from kyodo_shared.pages.site import PageSite
 from kyodo_shared.settings import LoginSettings
+from kyodo_shared.web.messages import Message, MessageTable
 
 NOW = datetime(2026, 12, 4, 1, 0, tzinfo=UTC)
 LOGIN = LoginSettings(session_key="k" * 40)
@@ -238,6 +240,65 @@ def test_errors_of_a_problem_body_read_in_the_pages_language() -> None:
     assert errors_in(body, "en").reasons("a.b") == ("reason",)
     assert errors_in(body, "en").title == "Title"
     assert not errors_in(None, "ja")
+
+
+def test_errors_within_one_of_several_forms_are_named_after_that_forms_controls() -> None:
+    body: dict[str, Any] = {
+        "title_ja": "入力内容に誤りがあります",
+        "title_en": "The request has invalid fields",
+        "errors": [
+            {"field": "reason", "code": "missing", "reason_ja": "理由は必須です", "reason_en": "Give a reason"},
+            {"field": "body", "code": "rule", "reason_ja": "締切を過ぎています", "reason_en": "Past the deadline"},
+        ],
+    }
+    errors = errors_in(body, "ja").within("voluntary")
+    assert errors.reasons("voluntary.reason") == ("理由は必須です",)
+    assert errors.reasons("reason") == ()
+    assert [e.id for e in errors.items] == ["field-voluntary-reason", None]
+    # An error about the whole form stays in the summary, with the problem's title.
+    assert [e.reason for e in errors.general()] == ["締切を過ぎています"]
+    assert errors.title == "入力内容に誤りがあります"
+    assert errors_in(body, "en").within("democratic").reasons("democratic.reason") == ("Give a reason",)
+
+
+def _request(lang: str, messages: MessageTable) -> Request:
+    app = FastAPI()
+    app.state.messages = messages
+    scope = {"type": "http", "method": "POST", "path": "/", "query_string": f"lang={lang}".encode(), "headers": []}
+    return Request({**scope, "app": app})
+
+
+RULES = MessageTable(
+    {
+        "agreement_invalid": Message(422, "協定の内容に誤りがあります", "The agreement is not valid"),
+        "items_do_not_add_up": Message(
+            422, "内訳の合計が{total}円で、予算と一致しません", "The items add up to {total} yen, not the budget"
+        ),
+        "deadline_passed": Message(409, "締切を過ぎています", "The deadline has passed"),
+    }
+)
+
+
+def test_a_refusal_naming_its_field_reaches_the_form_beside_that_field_in_either_language() -> None:
+    refusal = Refusal("agreement_invalid", field="budget.items", rule="items_do_not_add_up", total="12000")
+    ja = form_errors(_request("ja", RULES), refusal)
+    assert ja.reasons("budget.items") == ("内訳の合計が12000円で、予算と一致しません",)
+    assert ja.title == "協定の内容に誤りがあります"
+    named = [(e.field, e.code, e.id) for e in ja.items]
+    assert named == [("budget.items", "items_do_not_add_up", "field-budget-items")]
+    en = form_errors(_request("en", RULES), refusal)
+    assert en.reasons("budget[items]") == ("The items add up to 12000 yen, not the budget",)
+    assert en.title == "The agreement is not valid"
+
+
+def test_a_refusal_naming_its_field_without_a_rule_gives_its_own_wording_as_the_reason() -> None:
+    refusal = Refusal("deadline_passed", field="self_check_deadline")
+    assert form_errors(_request("ja", RULES), refusal).reasons("self_check_deadline") == ("締切を過ぎています",)
+    assert form_errors(_request("en", RULES), refusal).reasons("self_check_deadline") == ("The deadline has passed",)
+    # A refusal naming no field stays about the whole form: its title, no field's error.
+    unnamed = form_errors(_request("en", RULES), Refusal("deadline_passed"))
+    assert unnamed.title == "The deadline has passed"
+    assert unnamed.items == ()
 
 
 def test_page_links_keep_the_query_and_show_a_window_around_the_current_page() -> None:

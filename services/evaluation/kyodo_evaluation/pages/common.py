@@ -5,7 +5,6 @@ API's JSON (numbers the API takes as integers, blank rows of repeated fields dro
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -132,26 +131,3 @@ def form_options(request: Request) -> list[tuple[str, str]]:
 def pick_name(request: Request, named: Named) -> str:
     """A department's name in the page's language when it has one."""
     return named.name_en if negotiate(request) == "en" and named.name_en else named.name_ja
-
-
-def fielded(request: Request, command: Callable[[], object]) -> Callable[[], None]:
-    """`command` whose refusals naming a field (`Refusal(code, field=…, rule=…)`) come out as the API answers them:
-    a problem whose `errors` name the field, so `act` shows the reason beside it. (The kit's `act` words a refusal
-    without its field for now — /tmp/k/requests.md; this goes once it names the field itself.)"""
-
-    def run() -> None:
-        try:
-            command()
-        except Refusal as refusal:
-            if "field" not in refusal.data:
-                raise
-            messages = request.app.state.messages
-            data = dict(refusal.data)
-            field, rule = data.pop("field"), data.pop("rule", refusal.code)
-            problem = messages.for_refusal(refusal)
-            reason = messages.problem(rule if rule in messages else refusal.code, data)
-            reason_ja, reason_en = reason.detail_ja or reason.title_ja, reason.detail_en or reason.title_en
-            problem.errors = [{"field": field, "code": rule, "reason_ja": reason_ja, "reason_en": reason_en}]
-            raise problem from None
-
-    return run

@@ -13,14 +13,12 @@ from uuid import UUID
 
 from fastapi import Query, Request
 from fastapi.responses import Response
-from starlette.datastructures import FormData
 
-from kyodo_evaluation.domain import adoption_project_id, screening_project_id
+from kyodo_evaluation.domain import Project, adoption_project_id
 from kyodo_evaluation.pages.common import (
     TIME_HELPERS,
     actor,
     app_of,
-    fielded,
     form_options,
     pick_name,
     reads,
@@ -125,31 +123,22 @@ def new_project(request: Request) -> Response:
     return _new_page(request, {})
 
 
-def _started_at(form: FormData) -> str:
-    """Where the new project will be: its id derives from the decision and the group (when both are ids)."""
-    try:
-        pid = screening_project_id(UUID(text(form, "screening_decision_id")), UUID(text(form, "group_id")))
-    except ValueError:
-        return "/evaluation/projects"
-    return f"/evaluation/projects/{pid}"
-
-
 @router.post("/projects/new")
 def start_project(request: Request, form: Form) -> Response:
     principal = signed_in(request, Role.COORDINATOR)
     values = {name: text(form, name) for name in ("screening_decision_id", "group_id", "form")}
 
-    def command() -> None:
+    def command() -> Project:
         body = FromScreening.model_validate(values)
-        app_of(request).create_from_screening(
+        return app_of(request).create_from_screening(
             actor(request, principal), body.screening_decision_id, body.group_id, body.form.value
         )
 
     return act(
         request,
-        fielded(request, command),
+        command,
         again=lambda errors, status: _new_page(request, values, errors, status),
-        then=_started_at(form),
+        then=lambda project: f"/evaluation/projects/{project.id}",
         notice="project_started",
     )
 
@@ -195,14 +184,14 @@ def name_department(proposal_id: str, request: Request, form: Form) -> Response:
     pid = uuid_or_404(proposal_id, "adoption_not_found")
     values = {"department_id": text(form, "department_id")}
 
-    def command() -> None:
+    def command() -> Project:
         body = NamedDepartment.model_validate(values)
-        app_of(request).name_department(actor(request, principal), pid, body.department_id)
+        return app_of(request).name_department(actor(request, principal), pid, body.department_id)
 
     return act(
         request,
-        fielded(request, command),
+        command,
         again=lambda errors, status: _adoption_page(request, pid, values, errors, status),
-        then=f"/evaluation/projects/{adoption_project_id(pid)}",
+        then=lambda project: f"/evaluation/projects/{project.id}",
         notice="department_named",
     )

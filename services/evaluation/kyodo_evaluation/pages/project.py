@@ -20,7 +20,6 @@ from kyodo_evaluation.pages.common import (
     TIME_HELPERS,
     actor,
     app_of,
-    fielded,
     partner_names,
     project_crumbs,
     side_of,
@@ -114,7 +113,7 @@ def set_criteria(project_id: str, request: Request, form: Form) -> Response:
 
     return act(
         request,
-        fielded(request, command),
+        command,
         again=lambda errors, status: project_page(
             request, pid, failed="criteria", errors=errors, posted=posted, status=status
         ),
@@ -137,7 +136,7 @@ def draft_agreement(project_id: str, request: Request, form: Form) -> Response:
 
     return act(
         request,
-        fielded(request, command),
+        command,
         again=lambda errors, status: project_page(
             request, pid, failed="agreement", errors=errors, posted=posted, status=status
         ),
@@ -158,7 +157,7 @@ def confirm(project_id: str, request: Request, form: Form) -> Response:
 
     return act(
         request,
-        fielded(request, command),
+        command,
         again=lambda errors, status: project_page(
             request, pid, failed="confirmation", errors=errors, posted=posted, status=status
         ),

@@ -18,7 +18,6 @@ from kyodo_evaluation.pages.common import (
     TIME_HELPERS,
     actor,
     app_of,
-    fielded,
     partner_names,
     project_crumbs,
     side_of,
@@ -118,7 +117,7 @@ def file_report(project_id: str, index: int, request: Request, form: Form) -> Re
 
     return act(
         request,
-        fielded(request, command),
+        command,
         again=lambda errors, status: report_page(request, pid, index, errors=errors, posted=posted, status=status),
         then=f"/evaluation/projects/{pid}/reports/{index}",
         notice="report_filed",

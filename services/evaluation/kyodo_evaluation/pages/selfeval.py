@@ -21,7 +21,6 @@ from kyodo_evaluation.pages.common import (
     TIME_HELPERS,
     actor,
     app_of,
-    fielded,
     partner_names,
     project_crumbs,
     side_of,
@@ -160,7 +159,7 @@ def send(project_id: str, request: Request, form: Form) -> Response:
 
     return act(
         request,
-        fielded(request, command),
+        command,
         again=lambda errors, status: self_evaluation_page(request, pid, errors=errors, posted=posted, status=status),
         then=f"/evaluation/projects/{pid}/self-evaluation",
         notice="self_evaluation_sent",

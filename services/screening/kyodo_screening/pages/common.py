@@ -3,7 +3,6 @@ keeps the inventory of, names in the reader's language, and the form fields that
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -15,10 +14,8 @@ from kyodo_screening.routing import application
 from kyodo_screening.vocabulary import fiscal_year_of
 from kyodo_shared.domain.actors import Principal
 from kyodo_shared.domain.calendar import TOKYO
-from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import text
 from kyodo_shared.pages.i18n import negotiate
-from kyodo_shared.web.problems import Problem
 
 Department = tuple[str, str, str | None]
 
@@ -87,23 +84,3 @@ def jst_posted(raw: str) -> str:
     except ValueError:
         return raw
     return (moment if moment.tzinfo else moment.replace(tzinfo=TOKYO)).isoformat()
-
-
-def fielded(request: Request, command: Callable[[], object]) -> Callable[[], None]:
-    """`command`, whose refusals naming a field (`Refusal(code, field=…)`) come back as a problem with that field's
-    error in the API's own wording, so `act` shows it beside the field rather than only above the form."""
-
-    def run() -> None:
-        try:
-            command()
-        except Refusal as refusal:
-            name = refusal.data.get("field")
-            if not name:
-                raise
-            problem: Problem = request.app.state.messages.for_refusal(refusal)
-            problem.errors = [
-                {"field": name, "code": refusal.code, "reason_ja": problem.title_ja, "reason_en": problem.title_en}
-            ]
-            raise problem from None
-
-    return run

@@ -20,7 +20,6 @@ from kyodo_screening.pages.common import (
     chosen_department,
     current_fiscal_year,
     english,
-    fielded,
     kept_departments,
     name_in,
 )
@@ -80,11 +79,9 @@ def inventory(
 
 @dataclass
 class _Outcome:
-    """What the import's command left for the page: the file's row errors, or the rows it entered and updated."""
+    """What the import's command left for the page when the file is refused: its row errors, each beside its row."""
 
     rejected: list[RowError] = field(default_factory=list)
-    counts: tuple[int, int, int] | None = None
-    target: ImportTarget | None = None
 
 
 @router.get("/inventory/import")
@@ -114,7 +111,7 @@ def import_csv(request: Request, form: Form) -> Response:
     values = {"department_id": text(form, "department_id"), "fiscal_year": text(form, "fiscal_year")}
     outcome = _Outcome()
 
-    def command() -> None:
+    def command() -> tuple[ImportTarget, tuple[int, int, int]]:
         target = ImportTarget.model_validate(values)
         actor = page_actor(request, principal)
         # Who may import is asked before the file is read, as the API does.
@@ -137,32 +134,27 @@ def import_csv(request: Request, form: Form) -> Response:
             problem.errors = [error.as_problem_error() for error in rejected.errors]
             raise problem from None
         result = app.import_projects(actor, target.department_id, target.fiscal_year, [row.fields for row in rows])
-        outcome.counts, outcome.target = (len(result.entered), len(result.updated), len(result.unchanged)), target
+        return target, (len(result.entered), len(result.updated), len(result.unchanged))
 
     def again(errors: FormErrors, status: int) -> Response:
         return _import_page(request, principal, values, errors, outcome.rejected, None, status)
 
     try:
-        answer = act(
-            request,
-            fielded(request, command),
-            again=again,
-            then="/screening/inventory/import",
-            notice="inventory_imported",
-        )
+        return act(request, command, again=again, then=_summary, notice="inventory_imported")
     except Problem as problem:
         if problem.status != 413:
             raise
         # Too many rows: the form again with the reason beside the file, as for any other error of the file.
         return again(form_errors(request, problem), 413)
-    if outcome.counts is not None and outcome.target is not None:
-        # The summary of what was stored: counts (numbers, not text) in the redirect, read back as integers.
-        entered, updated_, unchanged_ = outcome.counts
-        answer.headers["location"] = (
-            f"/screening/inventory/import?done=inventory_imported&department_id={outcome.target.department_id}"
-            f"&fiscal_year={outcome.target.fiscal_year}&entered={entered}&updated={updated_}&unchanged={unchanged_}"
-        )
-    return answer
+
+
+def _summary(imported: tuple[ImportTarget, tuple[int, int, int]]) -> str:
+    """The summary of what was stored: counts (numbers, not text) in the redirect, read back as integers."""
+    target, (entered, updated, unchanged) = imported
+    return (
+        f"/screening/inventory/import?department_id={target.department_id}&fiscal_year={target.fiscal_year}"
+        f"&entered={entered}&updated={updated}&unchanged={unchanged}"
+    )
 
 
 def _import_page(

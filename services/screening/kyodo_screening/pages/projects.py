@@ -17,7 +17,6 @@ from kyodo_screening.pages.common import (
     chosen_department,
     current_fiscal_year,
     department_names,
-    fielded,
     kept_departments,
     name_in,
 )
@@ -76,26 +75,21 @@ def new_project(request: Request, department_id: Annotated[str | None, Query()] 
 def enter_project(request: Request, form: Form) -> Response:
     principal = signed_in(request, Role.STAFF, Role.COORDINATOR)
     values = {**_record(form), "department_id": text(form, "department_id"), "fiscal_year": text(form, "fiscal_year")}
-    made: list[UUID] = []
 
-    def command() -> None:
+    def command() -> Any:
         body = ProjectEntry.model_validate(values)
         record = ProjectRecordIn.model_validate(body.model_dump(exclude={"department_id", "fiscal_year"})).record()
-        project = application(request).enter_project(
+        return application(request).enter_project(
             page_actor(request, principal), body.department_id, body.fiscal_year, record
         )
-        made.append(project.id)
 
-    answer = act(
+    return act(
         request,
-        fielded(request, command),
+        command,
         again=lambda errors, status: _new_page(request, principal, {**values, **_shown(values)}, errors, status),
-        then="/screening/inventory",
+        then=lambda project: f"/screening/projects/{project.id}",
         notice="project_entered",
     )
-    if made:
-        answer.headers["location"] = f"/screening/projects/{made[0]}?done=project_entered"
-    return answer
 
 
 def _shown(values: dict[str, Any]) -> dict[str, str]:
@@ -136,11 +130,8 @@ def revise_project(project_id: str, request: Request, form: Form) -> Response:
     values = _record(form)
     return act(
         request,
-        fielded(
-            request,
-            lambda: application(request).update_project(
-                page_actor(request, principal), seen_version(form), pid, ProjectRecordIn.model_validate(values).record()
-            ),
+        lambda: application(request).update_project(
+            page_actor(request, principal), seen_version(form), pid, ProjectRecordIn.model_validate(values).record()
         ),
         again=lambda errors, status: _project_page(request, project_id, {**values, **_shown(values)}, errors, status),
         then=f"/screening/projects/{pid}",

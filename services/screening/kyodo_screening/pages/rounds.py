@@ -17,7 +17,6 @@ from kyodo_screening.pages.common import (
     current_fiscal_year,
     department_names,
     english,
-    fielded,
     jst_input,
     jst_posted,
 )
@@ -112,22 +111,15 @@ def new_round(request: Request) -> Response:
 def draft_round(request: Request, form: Form) -> Response:
     principal = signed_in(request, Role.COORDINATOR)
     body = draft_body(form)
-    made: list[UUID] = []
-
-    def command() -> None:
-        found = application(request).draft_round(page_actor(request, principal), RoundDraft.model_validate(body).spec())
-        made.append(found.id)
-
-    answer = act(
+    return act(
         request,
-        fielded(request, command),
+        lambda: application(request).draft_round(
+            page_actor(request, principal), RoundDraft.model_validate(body).spec()
+        ),
         again=lambda errors, status: _draft_page(request, _posted(body), errors, status),
-        then="/screening/rounds",
+        then=lambda drafted: f"/screening/rounds/{drafted.id}",
         notice="round_drafted",
     )
-    if made:
-        answer.headers["location"] = f"/screening/rounds/{made[0]}?done=round_drafted"
-    return answer
 
 
 def _posted(body: dict[str, Any]) -> dict[str, Any]:
@@ -172,11 +164,8 @@ def revise_round(round_id: str, request: Request, form: Form, paging: Paging) ->
     rid, body = round_uuid(round_id), draft_body(form)
     return act(
         request,
-        fielded(
-            request,
-            lambda: application(request).revise_round(
-                page_actor(request, principal), seen_version(form), rid, RoundDraft.model_validate(body).spec()
-            ),
+        lambda: application(request).revise_round(
+            page_actor(request, principal), seen_version(form), rid, RoundDraft.model_validate(body).spec()
         ),
         again=lambda errors, status: _round_page(request, principal, round_id, paging, _posted(body), errors, status),
         then=f"/screening/rounds/{rid}",
@@ -190,9 +179,7 @@ def open_round(round_id: str, request: Request, form: Form, paging: Paging) -> R
     rid = round_uuid(round_id)
     return act(
         request,
-        fielded(
-            request, lambda: application(request).open_round(page_actor(request, principal), seen_version(form), rid)
-        ),
+        lambda: application(request).open_round(page_actor(request, principal), seen_version(form), rid),
         again=lambda errors, status: _round_page(request, principal, round_id, paging, None, errors, status),
         then=f"/screening/rounds/{rid}",
         notice="round_opened",
@@ -205,9 +192,7 @@ def close_round(round_id: str, request: Request, form: Form, paging: Paging) -> 
     rid = round_uuid(round_id)
     return act(
         request,
-        fielded(
-            request, lambda: application(request).close_round(page_actor(request, principal), seen_version(form), rid)
-        ),
+        lambda: application(request).close_round(page_actor(request, principal), seen_version(form), rid),
         again=lambda errors, status: _round_page(request, principal, round_id, paging, None, errors, status),
         then=f"/screening/rounds/{rid}",
         notice="round_closed",

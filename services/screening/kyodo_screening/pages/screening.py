@@ -12,7 +12,7 @@ from uuid import UUID
 from fastapi import Request
 from fastapi.responses import Response
 
-from kyodo_screening.pages.common import answers_from, answers_values, application, department_names, english, fielded
+from kyodo_screening.pages.common import answers_from, answers_values, application, department_names, english
 from kyodo_screening.pages.projects import project_uuid
 from kyodo_screening.pages.rounds import READERS, round_uuid
 from kyodo_screening.schemas import Answers, DecisionIn
@@ -55,11 +55,8 @@ def self_check(round_id: str, project_id: str, request: Request, form: Form) -> 
     body = answers_from(form, keys)
     return act(
         request,
-        fielded(
-            request,
-            lambda: application(request).answer_self_check(
-                page_actor(request, principal), rid, pid, Answers.model_validate(body).dumped()
-            ),
+        lambda: application(request).answer_self_check(
+            page_actor(request, principal), rid, pid, Answers.model_validate(body).dumped()
         ),
         again=lambda errors, status: _page(request, principal, rid, pid, "self_check", body, errors, status),
         then=f"/screening/rounds/{rid}/projects/{pid}",
@@ -75,11 +72,8 @@ def assess(round_id: str, project_id: str, request: Request, form: Form) -> Resp
     body = answers_from(form, keys)
     return act(
         request,
-        fielded(
-            request,
-            lambda: application(request).assess(
-                page_actor(request, principal), rid, pid, Answers.model_validate(body).dumped()
-            ),
+        lambda: application(request).assess(
+            page_actor(request, principal), rid, pid, Answers.model_validate(body).dumped()
         ),
         again=lambda errors, status: _page(request, principal, rid, pid, "assessment", body, errors, status),
         then=f"/screening/rounds/{rid}/projects/{pid}",
@@ -101,11 +95,8 @@ def decide(round_id: str, project_id: str, request: Request, form: Form) -> Resp
     }
     return act(
         request,
-        fielded(
-            request,
-            lambda: application(request).decide(
-                page_actor(request, principal), seen_version(form), rid, pid, DecisionIn.model_validate(body).body()
-            ),
+        lambda: application(request).decide(
+            page_actor(request, principal), seen_version(form), rid, pid, DecisionIn.model_validate(body).body()
         ),
         again=lambda errors, status: _page(request, principal, rid, pid, "decision", body, errors, status),
         then=f"/screening/rounds/{rid}/projects/{pid}",

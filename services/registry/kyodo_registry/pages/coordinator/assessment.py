@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from kyodo_registry.domain import CRITERIA
-from kyodo_registry.pages.coordinator.common import QUEUE, coordinator, group_id_of, within
+from kyodo_registry.pages.coordinator.common import QUEUE, coordinator, group_id_of
 from kyodo_registry.pages.coordinator.reads import conflicted, exchange_of, open_criteria
 from kyodo_registry.routing import view
 from kyodo_registry.schemas import AssessmentRequest, InformationRequest
@@ -124,7 +124,7 @@ def assess(group_id: str, request: Request, form: Form) -> Response:
             gid,
             posted=prefix,
             values=_posted_values(form, prefix),
-            errors=within(errors, prefix),
+            errors=errors.within(prefix),
             status=status,
         ),
         then=f"{QUEUE}/{gid}",

@@ -1,5 +1,5 @@
-"""What the coordinator's pages share: who may see them, the group a URL names, and errors moved beside the field
-of the one form (among several on a page) that was posted."""
+"""What the coordinator's pages share: who may see them and the group a URL names. (Errors of one of a page's
+several forms go beside that form's controls with the kit's `FormErrors.within(prefix)`.)"""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from kyodo_registry.routing import application
 from kyodo_shared.domain.actors import Principal, Role
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import signed_in
-from kyodo_shared.pages.forms import FieldError, FormErrors
 
 QUEUE = "/registry/assessments"
 
@@ -28,14 +27,3 @@ def group_id_of(text: str) -> UUID:
         return UUID(text)
     except ValueError:
         raise Refusal("group_not_found") from None
-
-
-def within(errors: FormErrors, prefix: str) -> FormErrors:
-    """The errors of one of a page's several forms, their fields named `<prefix>.<field>` as that form's controls
-    are (the API names them `reason`, `met`…: six assessment forms on one page cannot all use the bare names)."""
-    items = tuple(FieldError(f"{prefix}.{e.field}" if e.id else e.field, e.code, e.reason) for e in errors.items)
-    by_id: dict[str, tuple[str, ...]] = {}
-    for item in items:
-        if item.id is not None:
-            by_id[item.id] = (*by_id.get(item.id, ()), item.reason)
-    return FormErrors(title=errors.title, detail=errors.detail, items=items, _by_id=by_id)

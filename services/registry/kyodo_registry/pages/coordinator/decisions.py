@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 
 from kyodo_registry.app import RegistryApplication
 from kyodo_registry.domain import Group
-from kyodo_registry.pages.coordinator.common import coordinator, group_id_of, within
+from kyodo_registry.pages.coordinator.common import coordinator, group_id_of
 from kyodo_registry.pages.coordinator.reads import conflicted
 from kyodo_registry.routing import view
 from kyodo_registry.schemas import HandoverDecision, Reason
@@ -113,7 +113,7 @@ def _decide(
         request,
         command,
         again=lambda errors, status: _page(
-            request, gid, posted=decision, values=values, errors=within(errors, decision), status=status
+            request, gid, posted=decision, values=values, errors=errors.within(decision), status=status
         ),
         then=f"{DECISIONS}/{gid}",
         notice=notice,

@@ -30,7 +30,6 @@ from kyodo_registry.schemas import ApplicationRequest
 from kyodo_shared.pages.actions import Form, act, page_actor
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
-from kyodo_shared.pages.notices import with_notice
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 
@@ -78,32 +77,26 @@ def application_json(form: FormData) -> dict[str, Any]:
 @router.post("/apply")
 def apply(request: Request, form: Form) -> Response:
     principal = group_member(request)
-    created: list[Group] = []
 
-    def command() -> None:
+    def command() -> Group:
         body = ApplicationRequest.model_validate(application_json(form))
-        created.append(
-            application(request).apply_for_registration(
-                page_actor(request, principal),
-                body.profile(),
-                body.representative.model_dump(mode="json"),
-                {c.value: d.evidence for c, d in body.criteria.items()},
-                body.bylaws.document(),
-                [t.model_dump(mode="json") for t in body.ties],
-            )
+        return application(request).apply_for_registration(
+            page_actor(request, principal),
+            body.profile(),
+            body.representative.model_dump(mode="json"),
+            {c.value: d.evidence for c, d in body.criteria.items()},
+            body.bylaws.document(),
+            [t.model_dump(mode="json") for t in body.ties],
         )
 
-    answer = act(
+    return act(
         request,
         command,
         again=lambda errors, status: _apply_page(request, form, application_errors(errors, form), status),
-        then="/registry/mine",
+        # The new group's own page: its id exists only once the command has run.
+        then=lambda group: f"/registry/groups/{group.id}",
         notice="applied",
     )
-    if created:
-        # The new group's own page: its id exists only once the command has run.
-        answer.headers["location"] = with_notice(f"/registry/groups/{created[0].id}", "applied")
-    return answer
 
 
 @router.get("/mine")
