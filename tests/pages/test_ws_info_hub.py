@@ -6,23 +6,38 @@ group's session and a post without the CSRF token refused with nothing stored.""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
 
+from kyodo_contracts import Contract
+from kyodo_contracts import evaluation as ev
+from kyodo_contracts import proposals as pr
+from kyodo_contracts import screening as sc
+from kyodo_info_hub.bus import SUBSCRIPTIONS
 from kyodo_info_hub.bus.applications import applications_of
+from kyodo_shared.bus.cloudevents import Envelope
+from kyodo_shared.bus.dlq import tracked_in
 
-from support.harness import eventually
+from support.harness import Platform, eventually
 from support.info_hub_cases import HUB, World, act, raised, world
+from support.info_hub_open_data import call
 from support.info_hub_surveys import TOKYO, announced, drafted, questionnaire
 from support.info_hub_trainings import announced as training_announced
 from support.info_hub_trainings import plan
 from support.lifecycle import GroupClient
 from support.portal_b import headings_in_order, text
 from support.workspace import Site, workspace
+
+
+def well_formed(page: Any) -> bool:
+    """One h1 and headings in order, and no id twice (labels, error links and aria references find one element)."""
+    ids = [str(i) for i in page.xpath("//@id")]
+    return headings_in_order(page) and len(ids) == len(set(ids))
 
 
 @pytest_asyncio.fixture
@@ -45,6 +60,29 @@ async def open_survey(site: Site) -> str:
 
     await eventually(opened, timeout=30)
     return str(survey["id"])
+
+
+def feed(p: Platform, source: str, *events: Contract) -> None:
+    """`events` of another service applied by info-hub's own handlers, as its consumer applies them (the service
+    itself is not running here), each with its source's next sequence."""
+    kernel = p.apps[HUB].state.kernel
+    handlers = {sub.source: sub.handlers for sub in SUBSCRIPTIONS}
+    for event in events:
+        with kernel.db.transaction() as tx:
+            sequence = tracked_in(tx, source) + 1
+            message = Envelope(
+                id=str(uuid.uuid4()),
+                source=source,
+                type=event.ce_type(),
+                time=datetime.now(UTC),
+                subject=source,
+                sequence=sequence,
+                correlation_id="c",
+                causation_id="c",
+                data=event,
+            )
+            handlers[source][type(event)](message, tx)
+            kernel.ledger.advance(tx, source, sequence)
 
 
 def links(page: Any) -> set[str]:
@@ -73,6 +111,34 @@ async def test_me_lists_what_waits_for_a_group_a_coordinator_and_a_department_wi
     routed = await raised(p, w)
     await act(p, routed["id"], "/routings", {"department_ids": [w.b.id]})
     new = await raised(p, w, sub="rep-h", group_id=w.h)
+    # Other services' facts as info-hub's consumers apply them: an open call, a closed one awaiting its review, a
+    # screening round of department B, a collaboration project of group G.
+    deadline = datetime.now(TOKYO) + timedelta(days=10)
+    open_call, closed_call = call("子育てひろば協働事業", deadline=deadline), call("見守り協働事業", deadline=deadline)
+    feed(p, "proposals", open_call, closed_call, pr.CallClosed(call_id=closed_call.call_id, closed_at=deadline))
+    round_id, project_id = uuid.uuid4(), uuid.uuid4()
+    opened = sc.RoundOpened(
+        round_id=round_id,
+        fiscal_year=2026,
+        title_ja="2026年度 事業の選別",
+        checklist=[sc.ChecklistItem(key="public_benefit", name_ja="公益性")],
+        department_ids=[uuid.UUID(w.b.id)],
+        self_check_deadline=deadline,
+        opened_on=date.today(),
+        team_subs=["team-1"],
+    )
+    feed(p, "screening", opened)
+    created = ev.ProjectCreated(
+        project_id=project_id,
+        source=ev.Source.ADOPTION,
+        group_id=uuid.UUID(w.g),
+        department_id=uuid.UUID(w.b.id),
+        title_ja="放課後の居場所協働事業",
+        call_id=open_call.call_id,
+        proposal_id=uuid.uuid4(),
+        criteria=[ev.Criterion(key="achievement", name_ja="目標の達成度")],
+    )
+    feed(p, "evaluation", created)
     # Two applications before registration: one waits for assessment, one for the group's information.
     waiting = GroupClient(p, representative="rep-new")
     await waiting.apply(name="ぶんじ子ども食堂")
@@ -97,13 +163,16 @@ async def test_me_lists_what_waits_for_a_group_a_coordinator_and_a_department_wi
 
     group = site.browser("rep-g", "group")
     page = await group.page("/me")
-    assert headings_in_order(page)
+    assert well_formed(page)
     found = links(page)
     assert f"/registry/groups/{w.g}" in found
     assert f"/me/surveys/{survey_id}?group={w.g}" in found
     assert f"/me/trainings/{training['id']}" in found
     assert f"/me/cases/{routed['id']}" in found
     assert f"/me/cases/{new['id']}" not in found  # another group's case
+    assert f"/proposals/calls/{open_call.call_id}/proposal" in found
+    assert f"/proposals/calls/{closed_call.call_id}/proposal" not in found  # closed: no more proposals
+    assert f"/evaluation/projects/{project_id}" in found
     assert "みどりの会" in text(page)
     assert "登録中" in text(page)
     applicant = await site.browser("rep-asked", "group").page("/me")
@@ -116,21 +185,25 @@ async def test_me_lists_what_waits_for_a_group_a_coordinator_and_a_department_wi
 
     center = site.browser("coord-1", "coordinator")
     page = await center.page("/me")
-    assert headings_in_order(page)
+    assert well_formed(page)
     found = links(page)
     assert "/registry/assessments" in found
     assert "/proposals/calls" in found
     assert f"/me/cases/{new['id']}" in found  # raised, not routed yet
     assert f"/registry/assessments/{waiting.group_id}" in found  # waits for assessment
+    assert f"/proposals/calls/{open_call.call_id}/manage" in found
+    assert f"/proposals/calls/{closed_call.call_id}/manage" in found
+    assert f"/screening/rounds/{round_id}" in found
     assert f"/registry/assessments/{asked.group_id}" not in found  # waits for the group's information
     assert f"/me/cases/{routed['id']}" not in found
     assert "The center's work" in text(await center.page("/me", lang="en"))
 
     liaison = site.browser("liaison-b", "staff")
     page = await liaison.page("/me")
-    assert headings_in_order(page)
+    assert well_formed(page)
     found = links(page)
     assert "/screening/inventory" in found
+    assert f"/screening/rounds/{round_id}" in found  # its department is in the round's scope
     assert f"/me/cases/{routed['id']}" in found
     assert f"/me/cases/{new['id']}" not in found
     assert "子ども家庭課" in text(page)
@@ -152,7 +225,7 @@ async def test_a_group_answers_a_survey_a_draft_then_a_submission_with_wrong_ans
     listed = await group.page("/me/surveys")
     assert f"{path}?group={w.g}" in links(listed)
     page = await group.page(path, group=w.g)
-    assert headings_in_order(page)
+    assert well_formed(page)
     assert page.xpath("//input[@name='answers.members']")
     assert page.xpath("//input[@name='answers.field']")
     assert not page.xpath("//input[@name='version']")  # nothing saved yet: the first save needs no If-Match

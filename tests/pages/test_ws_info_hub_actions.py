@@ -20,6 +20,12 @@ from support.portal_b import headings_in_order, text
 from support.workspace import Site, workspace
 
 
+def well_formed(page: Any) -> bool:
+    """One h1 and headings in order, and no id twice (labels, error links and aria references find one element)."""
+    ids = [str(i) for i in page.xpath("//@id")]
+    return headings_in_order(page) and len(ids) == len(set(ids))
+
+
 @pytest_asyncio.fixture
 async def site(tmp_path: Path, nats_url: str, bus_namespace: str) -> AsyncIterator[Site]:
     async with workspace(["registry", HUB], tmp_path, nats_url, bus_namespace) as running:
@@ -68,7 +74,7 @@ async def test_a_group_registers_for_a_training_and_cancels_before_the_start(sit
     public = await site.visitor().get(f"/trainings/{tid}")
     assert f"/me/trainings/{tid}" not in public.text
     page = await group.page(f"/me/trainings/{tid}")
-    assert headings_in_order(page)
+    assert well_formed(page)
     assert page.xpath(f"//select[@name='group_id']/option[@value='{w.g}']")
 
     # A group id that is none: beside the field, in both languages; nothing stored.
@@ -122,7 +128,7 @@ async def test_a_group_raises_a_case_which_the_routed_departments_liaison_acknow
     w = await world(site.platform)
     group = site.browser("rep-g", "group")
     page = await group.page("/me/cases/new")
-    assert headings_in_order(page)
+    assert well_formed(page)
     assert page.xpath(f"//select[@name='group_id']/option[@value='{w.g}']")
     case = {
         "raiser": "group",
@@ -168,7 +174,7 @@ async def test_a_group_raises_a_case_which_the_routed_departments_liaison_acknow
 
     liaison = site.browser("liaison-b", "staff")
     page = await liaison.page(path)
-    assert headings_in_order(page)
+    assert well_formed(page)
     assert page.xpath(f"//form[@action='{acknowledge}']")
     done = await liaison.post(acknowledge, {})
     assert done.status_code == 303, done.text[:2000]
