@@ -112,6 +112,13 @@ async def test_invalid_input_is_shown_beside_its_fields_in_both_languages_and_no
         results = await rep.page(f"/proposals/calls/{call_id}/my-results", group=green, lang="ja")
         assert "結果はまだ公表されていません" in text(results)
 
+        # A person acting for two groups names none: the page asks which, and opens the one chosen.
+        second = await registered_group(p, "rep-g", "みどりの会 第二")
+        chooser = well_formed(await rep.page(path, lang="ja"))
+        links = sorted(str(a) for a in chooser.xpath("//main//a/@href"))
+        assert links == sorted(f"{path}?group={g}" for g in (green, second))
+        assert not chooser.xpath("//form[@enctype]")
+
 
 async def test_a_coordinator_amends_cancels_and_opens_the_review_and_a_group_reads_its_own_results(
     tmp_path: Path, nats_url: str, bus_namespace: str
