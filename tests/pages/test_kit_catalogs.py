@@ -236,3 +236,32 @@ def test_the_form_and_pagination_macros_render_in_both_languages(lang: str) -> N
     else:
         assert "There is a problem with your input" in html
         assert "Showing 21–40 of 95" in html
+
+
+@pytest.mark.parametrize("package", [p for p in page_packages() if p != KIT])
+def test_no_msgid_is_translated_two_ways_in_one_packages_catalogs(package: str) -> None:
+    """A package's catalogs in parts (`messages.po`, `<part>.po`) merge into one: a msgid in two of them with two
+    Japanese wordings would show whichever loads last, on every page of the package."""
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for po in catalog_files(package, "ja"):
+        with po.open("rb") as handle:
+            for message in read_po(handle, locale="ja"):
+                if not message.id:
+                    continue
+                key = str(message.id if isinstance(message.id, str) else message.id[0])
+                wording = str(message.string)
+                if key in seen and seen[key][1] != wording:
+                    clashes.append(f"{key!r}: {seen[key][0]} {seen[key][1]!r} / {po.name} {wording!r}")
+                seen.setdefault(key, (po.name, wording))
+    assert not clashes, "\n".join(clashes)
+
+
+def test_the_registry_parts_name_their_notices_apart() -> None:
+    """The parts' status messages merge into one table (`pages.notices()`): a key two parts use would show one
+    part's wording after the other's form."""
+    from kyodo_registry.pages import coordinator, group, org
+
+    tables = [group.NOTICES, coordinator.NOTICES, org.NOTICES]
+    keys = [key for table in tables for key in table]
+    assert len(keys) == len(set(keys)), sorted(k for k in set(keys) if keys.count(k) > 1)

@@ -22,7 +22,7 @@ NOTICES: dict[str, str] = {
     "contact_removed": N_("The contact was removed."),
     "handover_proposed": N_("The handover was proposed. It takes effect when the new representative confirms."),
     "handover_confirmed": N_("You are now the group's representative."),
-    "dissolved": N_("The group's dissolution was recorded."),
+    "dissolution_filed": N_("The group's dissolution was filed."),
 }
 
 

@@ -39,7 +39,7 @@ def _dissolution_page(
         "values": values_of(form),
         "errors": errors,
         "heading": heading,
-        "submit": gettext(request, "Record the dissolution"),
+        "submit": gettext(request, "File the dissolution"),
         "blocked": blocked,
         "breadcrumbs": crumbs(request, group, heading),
     }
@@ -65,5 +65,5 @@ def dissolve(group_id: str, request: Request, form: Form) -> Response:
         command,
         again=lambda errors, status: _dissolution_page(request, found, form, errors, status),
         then=f"/registry/groups/{found}",
-        notice="dissolved",
+        notice="dissolution_filed",
     )
