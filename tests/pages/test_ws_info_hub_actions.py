@@ -14,7 +14,7 @@ import pytest_asyncio
 from lxml import html as lxml_html
 
 from support.harness import eventually
-from support.info_hub_cases import HUB, act, read, world
+from support.info_hub_cases import HUB, read, world
 from support.info_hub_trainings import announced, plan
 from support.portal_b import headings_in_order, text
 from support.workspace import Site, workspace
@@ -162,7 +162,21 @@ async def test_a_group_raises_a_case_which_the_routed_departments_liaison_acknow
     assert "相談を受け付けました" in text(await group.page(path, done="case_raised", lang="ja"))
     assert path in group_links(await group.page("/me/cases"))
 
-    await act(site.platform, stored["case_id"], "/routings", {"department_ids": [w.b.id]})
+    # The center routes it from the case's page (the case's version as If-Match); choosing none is refused.
+    center = site.browser("coord-1", "coordinator")
+    page = await center.page(path)
+    assert well_formed(page)
+    version = str(page.xpath(f"//form[@action='{path}/routings']//input[@name='version']/@value")[0])
+    for lang in ("ja", "en"):
+        wrong = await center.post(f"{path}/routings?lang={lang}", {"version": version})
+        assert wrong.status_code == 422
+        assert error_beside(doc(wrong.text), "field-department_ids")
+    stale = await center.post(f"{path}/routings", {"version": '"99"', "department_ids": w.b.id})
+    assert stale.status_code == 412
+    assert (await read(site.platform, stored["case_id"]))["routings"] == []
+    routed = await center.post(f"{path}/routings", {"version": version, "department_ids": w.b.id})
+    assert routed.status_code == 303, routed.text[:2000]
+    assert [r["department_id"] for r in (await read(site.platform, stored["case_id"]))["routings"]] == [w.b.id]
     acknowledge = f"{path}/routings/{w.b.id}/acknowledgement"
     # Staff of the department who is not its liaison: told why, and refused if forced.
     staff = site.browser("staff-b", "staff")
@@ -182,3 +196,14 @@ async def test_a_group_raises_a_case_which_the_routed_departments_liaison_acknow
     followed = await group.page(path, lang="ja")
     assert "受付確認済み" in text(followed)
     assert "acknowledged" in text(await group.page(path, lang="en"))
+
+    # The center closes it with its outcome; without a reason it is refused beside the field.
+    page = await center.page(path)
+    version = str(page.xpath(f"//form[@action='{path}/closure']//input[@name='version']/@value")[0])
+    no_reason = await center.post(f"{path}/closure", {"version": version, "outcome": "resolved"})
+    assert no_reason.status_code == 422
+    assert error_beside(doc(no_reason.text), "field-reason_ja")
+    closure = {"version": version, "outcome": "resolved", "reason_ja": "地域の集会所を紹介した"}
+    assert (await center.post(f"{path}/closure", closure)).status_code == 303
+    assert (await read(site.platform, stored["case_id"]))["closing"]["outcome"] == "resolved"
+    assert "解決" in text(await group.page(path, lang="ja"))

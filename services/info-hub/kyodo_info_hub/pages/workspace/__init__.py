@@ -7,7 +7,8 @@ group's or a department's own surveys, training registrations and coordination c
 - `/me/trainings`, `/me/trainings/{tid}`: register a group (or oneself, staff) and cancel (`trainings.py`), as
   `POST /trainings/{tid}/registrations` and `DELETE /trainings/{tid}/registrations/{rid}`.
 - `/me/cases`, `/me/cases/new`, `/me/cases/{cid}`: raise, follow, acknowledge (`cases.py`), as `POST /cases`,
-  `GET /cases[/{cid}]` and `POST /cases/{cid}/routings/{did}/acknowledgement`.
+  `GET /cases[/{cid}]` and `POST /cases/{cid}/routings/{did}/acknowledgement`; the center routes and closes
+  (`cases_center.py`), as `POST /cases/{cid}/routings` and `POST /cases/{cid}/closure`.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ NOTICES: dict[str, str] = {
     "training_registration_cancelled": N_("Your registration is cancelled."),
     "case_raised": N_("Your case is raised. The center will route it to the departments concerned."),
     "case_acknowledged": N_("The case is acknowledged for your department."),
+    "case_routed": N_("The case is routed. Each department acknowledges it by its deadline."),
+    "case_closed": N_("The case is closed with its outcome."),
 }
 
 
 def routers() -> list[APIRouter]:
-    from kyodo_info_hub.pages.workspace import cases, me, surveys, trainings
+    from kyodo_info_hub.pages.workspace import cases, cases_center, me, surveys, trainings
 
-    return [me.router, surveys.router, trainings.router, cases.router]
+    return [me.router, surveys.router, trainings.router, cases.router, cases_center.router]

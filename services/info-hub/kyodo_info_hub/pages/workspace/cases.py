@@ -19,7 +19,7 @@ from starlette.datastructures import FormData
 
 from kyodo_info_hub.api_cases import case_view
 from kyodo_info_hub.cases import Case
-from kyodo_info_hub.cases_schemas import CaseIn, CaseSummary
+from kyodo_info_hub.cases_schemas import CaseIn, CaseSummary, CaseView
 from kyodo_info_hub.pages.home import localized, when
 from kyodo_info_hub.pages.workspace.common import (
     application,
@@ -141,9 +141,15 @@ def raise_case(request: Request, form: Form) -> Response:
     )
 
 
-def _case_page(
-    request: Request, principal: Principal, case_id: UUID, errors: FormErrors | None = None, status: int = 200
+def case_page_of(
+    request: Request,
+    principal: Principal,
+    case_id: UUID,
+    errors: FormErrors | None = None,
+    status: int = 200,
+    typed: dict[str, Any] | None = None,
 ) -> HTMLResponse:
+    """The case as this reader may see it; for the center, its forms (`cases_center.py`) with what was typed."""
     app, actor = application(request), page_actor(request, principal)
     case, access = app.read_case(actor, case_id)
     shown = case_view(app, actor, case, access)
@@ -170,14 +176,26 @@ def _case_page(
         "routings": routings,
         "closing": shown.closing,
         "errors": errors,
+        "center": center_forms(request, principal, shown) if shown.status == "open" else None,
+        "typed": typed or {},
     }
     return render(request, "workspace/case.html", context, status=status)
+
+
+def center_forms(request: Request, principal: Principal, shown: CaseView) -> dict[str, Any] | None:
+    """For a coordinator: the departments the case may still be routed to (every department info-hub knows)."""
+    if not principal.has(Role.COORDINATOR):
+        return None
+    with application(request).db.transaction(read_only=True) as tx:
+        rows = tx.fetchall("SELECT department_id FROM hub_departments ORDER BY code, department_id")
+    routed = {r["department_id"] for r in shown.routings}
+    return {"departments": department_names(request, [str(r[0]) for r in rows if str(r[0]) not in routed])}
 
 
 @router.get("/{case_id}")
 def case_page(case_id: str, request: Request) -> HTMLResponse:
     principal = signed_in(request, *READERS)
-    return _case_page(request, principal, uuid_or(case_id, "case_not_found"))
+    return case_page_of(request, principal, uuid_or(case_id, "case_not_found"))
 
 
 @router.post("/{case_id}/routings/{department_id}/acknowledgement")
@@ -189,7 +207,7 @@ def acknowledge(case_id: str, department_id: str, request: Request, form: Form) 
     return act(
         request,
         lambda: application(request).acknowledge_case(page_actor(request, principal), cid, did),
-        again=lambda errors, status: _case_page(request, principal, cid, errors, status),
+        again=lambda errors, status: case_page_of(request, principal, cid, errors, status),
         then=f"/me/cases/{cid}",
         notice="case_acknowledged",
     )
