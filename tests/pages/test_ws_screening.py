@@ -67,7 +67,7 @@ def app_of(site: Site) -> ScreeningApplication:
 
 
 def stored(site: Site) -> int:
-    return app_of(site).recorder.max_notification_id() or 0
+    return site.domain_events("screening")
 
 
 def project_stored(site: Site, department_id: str, fiscal_year: int, number: str) -> bool:

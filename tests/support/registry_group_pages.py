@@ -33,7 +33,7 @@ def app_of(site: Site) -> RegistryApplication:
 
 
 def stored_events(site: Site) -> int:
-    return app_of(site).recorder.max_notification_id() or 0
+    return site.domain_events("registry")
 
 
 async def api_group(site: Site, group_id: str, sub: str) -> Any:
