@@ -207,3 +207,11 @@ async def test_a_group_raises_a_case_which_the_routed_departments_liaison_acknow
     assert (await center.post(f"{path}/closure", closure)).status_code == 303
     assert (await read(site.platform, stored["case_id"]))["closing"]["outcome"] == "resolved"
     assert "解決" in text(await group.page(path, lang="ja"))
+    # Every page of the part renders in both languages, one h1, headings in order, no id twice.
+    for path_of_page in ("/me", "/me/cases", "/me/cases/new", path, "/me/trainings", "/me/surveys"):
+        for lang in ("ja", "en"):
+            assert well_formed(await group.page(path_of_page, lang=lang)), (path_of_page, lang)
+    for lang in ("ja", "en"):
+        assert well_formed(await liaison.page("/me", lang=lang))
+        assert well_formed(await center.page("/me", lang=lang))
+        assert well_formed(await center.page("/me/cases", lang=lang))
