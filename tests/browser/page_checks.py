@@ -30,13 +30,14 @@ FOCUS_VISIBLE_JS = """el => {
 }"""
 
 # Tab starts again from the top of the page: blur alone keeps the point the last focus left (focusing the body moves
-# it to the start of the document).
+# it to the start of the document). The scroll is instant: the kit's smooth scrolling would still be under way when
+# the next Tab is measured (a page scrolled down by a journey's last click).
 FROM_THE_TOP_JS = """() => {
   document.activeElement?.blur();
   document.body.tabIndex = -1;
   document.body.focus();
   document.body.removeAttribute('tabindex');
-  window.scrollTo(0, 0);
+  window.scrollTo({top: 0, left: 0, behavior: 'instant'});
 }"""
 
 DESCRIBE_ACTIVE_JS = """() => {

@@ -132,6 +132,23 @@ class Checked:
         )
 
 
+def forced_post(who: Person, path: str, fields: dict[str, str], *, csrf: bool = True) -> int:
+    """A form post as the person's browser sends it — their cookies, the Origin header, the page's CSRF token
+    (from any of its forms: the logout form has it too) unless `csrf=False` — for what the page does not offer.
+    A refusal must be a page (HTML with its h1), never JSON; its status is returned."""
+    page = who.page
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value") or ""
+    data = {**fields, **({"csrf_token": token} if csrf else {})}
+    parts = urlsplit(page.url)
+    answer = who.context.request.post(
+        path, multipart=data, headers={"Origin": f"{parts.scheme}://{parts.netloc}"}, max_redirects=0
+    )
+    if answer.status >= 400:
+        assert answer.headers.get("content-type", "").startswith("text/html"), f"{path}: a {answer.status} not in HTML"
+        assert "<h1" in answer.text(), f"{path}: a {answer.status} page without its h1"
+    return answer.status
+
+
 def status_of(response: Response | None) -> int | None:
     """The status a navigation answered (None: it answered nothing)."""
     return None if response is None else response.status
