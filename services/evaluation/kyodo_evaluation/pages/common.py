@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from typing import Any
-from uuid import UUID
 
 from fastapi import Request
 from starlette.datastructures import FormData
@@ -20,7 +19,8 @@ from kyodo_evaluation.vocabulary import NO_CALL_FORMS, Partner
 from kyodo_shared.domain.actors import Actor, Principal
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import page_actor, text
-from kyodo_shared.pages.i18n import gettext, negotiate
+from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.paths import breadcrumbs, name_in
 
 _WHOLE = re.compile(r"^-?[0-9]{1,15}$")
 
@@ -43,14 +43,6 @@ def side_of(app: EvaluationApplication, who: Actor, project: Project) -> Partner
         return app.partner_of(who, project)
     except Refusal:
         return None
-
-
-def uuid_or_404(value: str, code: str = "project_not_found") -> UUID:
-    """A malformed id names nothing: the same 404 page as an unknown one."""
-    try:
-        return UUID(value)
-    except ValueError:
-        raise Refusal(code) from None
 
 
 def whole(value: str) -> int | str:
@@ -98,12 +90,12 @@ def partner_names(request: Request, project: Project) -> dict[str, Any]:
 
 
 def project_crumbs(request: Request, project: Project, *more: tuple[str, str]) -> list[tuple[str, str]]:
-    return [
-        ("/", gettext(request, "Home")),
+    return breadcrumbs(
+        request,
         ("/evaluation/projects", gettext(request, "Collaboration projects")),
         (f"/evaluation/projects/{project.id}", project.title_ja),
         *more,
-    ]
+    )
 
 
 def as_date(value: str | None) -> date | None:
@@ -130,4 +122,4 @@ def form_options(request: Request) -> list[tuple[str, str]]:
 
 def pick_name(request: Request, named: Named) -> str:
     """A department's name in the page's language when it has one."""
-    return named.name_en if negotiate(request) == "en" and named.name_en else named.name_ja
+    return name_in(request, named.name_ja, named.name_en)

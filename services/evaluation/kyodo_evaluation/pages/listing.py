@@ -22,13 +22,13 @@ from kyodo_evaluation.pages.common import (
     form_options,
     pick_name,
     reads,
-    uuid_or_404,
 )
 from kyodo_evaluation.schemas import FromScreening, NamedDepartment
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import Form, act, signed_in, text
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.paths import breadcrumbs, path_uuid
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.web.auth import Role
@@ -40,11 +40,7 @@ _PER_PAGE = 50
 
 
 def _crumbs(request: Request, *more: tuple[str, str]) -> list[tuple[str, str]]:
-    return [
-        ("/", gettext(request, "Home")),
-        ("/evaluation/projects", gettext(request, "Collaboration projects")),
-        *more,
-    ]
+    return breadcrumbs(request, ("/evaluation/projects", gettext(request, "Collaboration projects")), *more)
 
 
 @router.get("/projects")
@@ -175,13 +171,13 @@ def _adoption_page(
 @router.get("/adoptions/{proposal_id}")
 def adoption(proposal_id: str, request: Request) -> Response:
     signed_in(request, Role.COORDINATOR)
-    return _adoption_page(request, uuid_or_404(proposal_id, "adoption_not_found"), {})
+    return _adoption_page(request, path_uuid(proposal_id, "adoption_not_found"), {})
 
 
 @router.post("/adoptions/{proposal_id}")
 def name_department(proposal_id: str, request: Request, form: Form) -> Response:
     principal = signed_in(request, Role.COORDINATOR)
-    pid = uuid_or_404(proposal_id, "adoption_not_found")
+    pid = path_uuid(proposal_id, "adoption_not_found")
     values = {"department_id": text(form, "department_id")}
 
     def command() -> Project:

@@ -23,13 +23,13 @@ from kyodo_evaluation.pages.common import (
     partner_names,
     project_crumbs,
     side_of,
-    uuid_or_404,
 )
 from kyodo_evaluation.routing import project_view
 from kyodo_evaluation.schemas import AgreementDraft, Confirmation, CriteriaIn
 from kyodo_evaluation.vocabulary import Partner, Status, ValueType
 from kyodo_shared.pages.actions import Form, act, seen_version, signed_in, text
 from kyodo_shared.pages.forms import FormErrors
+from kyodo_shared.pages.paths import path_uuid
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.web.auth import Role
@@ -98,13 +98,13 @@ def project_page(
 
 @router.get("/projects/{project_id}")
 def project(project_id: str, request: Request) -> Response:
-    return project_page(request, uuid_or_404(project_id))
+    return project_page(request, path_uuid(project_id, "project_not_found"))
 
 
 @router.post("/projects/{project_id}/criteria")
 def set_criteria(project_id: str, request: Request, form: Form) -> Response:
     principal = signed_in(request, Role.COORDINATOR)
-    pid = uuid_or_404(project_id)
+    pid = path_uuid(project_id, "project_not_found")
     posted = criteria_posted(form)
 
     def command() -> None:
@@ -125,7 +125,7 @@ def set_criteria(project_id: str, request: Request, form: Form) -> Response:
 @router.post("/projects/{project_id}/agreement")
 def draft_agreement(project_id: str, request: Request, form: Form) -> Response:
     principal = signed_in(request, Role.GROUP, Role.STAFF, Role.COORDINATOR)
-    pid = uuid_or_404(project_id)
+    pid = path_uuid(project_id, "project_not_found")
     posted = agreement_posted(form)
 
     def command() -> None:
@@ -148,7 +148,7 @@ def draft_agreement(project_id: str, request: Request, form: Form) -> Response:
 @router.post("/projects/{project_id}/agreement/confirmations")
 def confirm(project_id: str, request: Request, form: Form) -> Response:
     principal = signed_in(request, Role.GROUP, Role.STAFF)
-    pid = uuid_or_404(project_id)
+    pid = path_uuid(project_id, "project_not_found")
     posted = {"agreement_hash": text(form, "agreement_hash")}
 
     def command() -> None:

@@ -21,7 +21,6 @@ from kyodo_evaluation.pages.common import (
     partner_names,
     project_crumbs,
     side_of,
-    uuid_or_404,
 )
 from kyodo_evaluation.schemas import ReportIn
 from kyodo_evaluation.vocabulary import Status
@@ -29,6 +28,7 @@ from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import Form, act, signed_in, text
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.paths import path_uuid
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.web.auth import Role
@@ -100,13 +100,13 @@ def report_page(
 
 @router.get("/projects/{project_id}/reports/{index}")
 def report(project_id: str, index: int, request: Request) -> Response:
-    return report_page(request, uuid_or_404(project_id), index)
+    return report_page(request, path_uuid(project_id, "project_not_found"), index)
 
 
 @router.post("/projects/{project_id}/reports/{index}")
 def file_report(project_id: str, index: int, request: Request, form: Form) -> Response:
     principal = signed_in(request, Role.GROUP, Role.STAFF)
-    pid = uuid_or_404(project_id)
+    pid = path_uuid(project_id, "project_not_found")
     posted = {"values": values_posted(form, "values"), "summary_ja": text(form, "summary_ja")}
 
     def command() -> None:

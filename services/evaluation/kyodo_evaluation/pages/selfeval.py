@@ -24,7 +24,6 @@ from kyodo_evaluation.pages.common import (
     partner_names,
     project_crumbs,
     side_of,
-    uuid_or_404,
     whole,
 )
 from kyodo_evaluation.pages.reports import MAX_VALUES, values_posted
@@ -34,6 +33,7 @@ from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import Form, act, signed_in, text
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.paths import path_uuid
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.web.auth import Role
@@ -113,14 +113,14 @@ def self_evaluation_page(
 
 @router.get("/projects/{project_id}/self-evaluation")
 def self_evaluation(project_id: str, request: Request) -> Response:
-    return self_evaluation_page(request, uuid_or_404(project_id))
+    return self_evaluation_page(request, path_uuid(project_id, "project_not_found"))
 
 
 @router.get("/projects/{project_id}/self-evaluation/receipt")
 def receipt(project_id: str, request: Request) -> Response:
     """One's own signed receipt as the file the API answered (verify it with `kyodo receipt verify`)."""
     principal = signed_in(request, Role.GROUP, Role.STAFF)
-    pid = uuid_or_404(project_id)
+    pid = path_uuid(project_id, "project_not_found")
     app, who = app_of(request), actor(request, principal)
     project = app.read_project(who, pid)
     side = side_of(app, who, project)
@@ -140,7 +140,7 @@ def receipt(project_id: str, request: Request) -> Response:
 @router.post("/projects/{project_id}/self-evaluation")
 def send(project_id: str, request: Request, form: Form) -> Response:
     principal = signed_in(request, Role.GROUP, Role.STAFF)
-    pid = uuid_or_404(project_id)
+    pid = path_uuid(project_id, "project_not_found")
     posted = {
         "ratings": ratings_posted(form),
         "achieved": values_posted(form, "achieved"),
