@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from kyodo_proposals.domain import PUBLISHED, Call
 from kyodo_proposals.pages import reads
 from kyodo_proposals.pages.call_form import draft_body
-from kyodo_proposals.pages.common import app_of, committee_options, department_options, posted, row_count
+from kyodo_proposals.pages.common import app_of, calls_crumbs, committee_options, department_options, posted, row_count
 from kyodo_proposals.schemas import CallDraft
 from kyodo_shared.domain.actors import Principal
 from kyodo_shared.domain.calendar import TOKYO
@@ -32,14 +32,6 @@ from kyodo_shared.web.auth import Role
 router = page_router(prefix="/proposals")
 # Enough for a year's calls on one page; the API pages through more.
 SHOWN = 200
-
-
-def _crumbs(request: Request, *more: tuple[str, str]) -> list[tuple[str, str]]:
-    return [
-        ("/", gettext(request, "Home")),
-        ("/proposals/calls", gettext(request, "Calls for proposals")),
-        *more,
-    ]
 
 
 def _own_proposals(request: Request, principal: Principal, calls: list[Any]) -> list[dict[str, Any]]:
@@ -72,7 +64,7 @@ def calls(request: Request) -> HTMLResponse:
         "open_calls": [c for c in listed if c.status == PUBLISHED],
         "groups": reads.groups_of(app, principal.sub) if group else [],
         "own": _own_proposals(request, principal, listed) if group else [],
-        "breadcrumbs": _crumbs(request),
+        "breadcrumbs": calls_crumbs(request),
     }
     return render(request, "proposals/calls.html", context)
 
@@ -94,7 +86,7 @@ def _new_page(request: Request, values: dict[str, str], errors: FormErrors | Non
         "criterion_count": row_count(values, "criteria", 3),
         "committees": committee_options(request, app),
         "departments": department_options(request, app),
-        "breadcrumbs": _crumbs(request, (request.url.path, gettext(request, "Draft a call"))),
+        "breadcrumbs": calls_crumbs(request, (request.url.path, gettext(request, "Draft a call"))),
     }
     return render(request, "proposals/call_new.html", context, status=status)
 

@@ -18,10 +18,10 @@ from kyodo_proposals.app import ProposalsApplication
 from kyodo_proposals.pages import reads
 from kyodo_proposals.routing import application
 from kyodo_shared.domain.calendar import TOKYO
-from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import text
-from kyodo_shared.pages.i18n import gettext, negotiate
+from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.notices import N_
+from kyodo_shared.pages.paths import breadcrumbs, name_in, path_uuid
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.session import viewer_of
 
@@ -57,10 +57,12 @@ def app_of(request: Request) -> ProposalsApplication:
 
 def call_uuid(value: str) -> UUID:
     """A malformed id names no call: the same 404 as an unknown one."""
-    try:
-        return UUID(value)
-    except ValueError:
-        raise Refusal("call_not_found") from None
+    return path_uuid(value, "call_not_found")
+
+
+def calls_crumbs(request: Request, *more: tuple[str, str]) -> list[tuple[str, str]]:
+    """Home › Calls for proposals › …: where every proposals page sits."""
+    return breadcrumbs(request, ("/proposals/calls", gettext(request, "Calls for proposals")), *more)
 
 
 def deadline_of(spec: dict[str, Any]) -> datetime:
@@ -135,20 +137,17 @@ def committee_options(request: Request, app: ProposalsApplication) -> list[tuple
 
 
 def department_options(request: Request, app: ProposalsApplication) -> list[tuple[str, str]]:
-    english = negotiate(request) == "en"
-    return [(did, (name_en if english and name_en else name_ja)) for did, name_ja, name_en in reads.departments(app)]
+    return [(did, name_in(request, name_ja, name_en)) for did, name_ja, name_en in reads.departments(app)]
 
 
 def choose_group(request: Request, app: ProposalsApplication, title: str, path: str) -> Response:
     """For a person acting for several groups who named none: which group's page to open."""
     principal = viewer_of(request)
     groups = reads.groups_of(app, principal.sub) if principal is not None else []
-    crumbs = [("/", gettext(request, "Home")), ("/proposals/calls", gettext(request, "Calls for proposals"))]
-    context = {"title": title, "path": path, "groups": groups, "breadcrumbs": [*crumbs, (path, title)]}
+    context = {"title": title, "path": path, "groups": groups, "breadcrumbs": calls_crumbs(request, (path, title))}
     return render(request, "proposals/choose_group.html", context)
 
 
 def title_of(request: Request, spec: dict[str, Any]) -> str:
     """The call's title in the page's language (its Japanese when it has no English one)."""
-    english = spec.get("title_en") if negotiate(request) == "en" else None
-    return str(english or spec["title_ja"])
+    return name_in(request, str(spec["title_ja"]), spec.get("title_en"))

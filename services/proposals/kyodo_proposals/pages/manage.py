@@ -20,6 +20,7 @@ from kyodo_proposals.pages.call_form import amendment_values, draft_body, spec_v
 from kyodo_proposals.pages.common import (
     app_of,
     call_uuid,
+    calls_crumbs,
     committee_options,
     deadline_of,
     department_options,
@@ -62,11 +63,7 @@ def _state(request: Request, call_id: UUID) -> dict[str, Any]:
         "before_deadline": app.clock() < deadline,
         "cancellable": call.status in (DRAFT, PUBLISHED, CLOSED, IN_REVIEW),
         "review": reads.review_state(app, call_id) if call.status == IN_REVIEW else None,
-        "crumbs": [
-            ("/", gettext(request, "Home")),
-            ("/proposals/calls", gettext(request, "Calls for proposals")),
-            (f"/proposals/calls/{call_id}/manage", title_of(request, call.spec)),
-        ],
+        "crumbs": calls_crumbs(request, (f"/proposals/calls/{call_id}/manage", title_of(request, call.spec))),
     }
 
 

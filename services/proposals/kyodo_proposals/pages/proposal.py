@@ -25,6 +25,7 @@ from kyodo_proposals.pages import reads
 from kyodo_proposals.pages.common import (
     app_of,
     call_uuid,
+    calls_crumbs,
     choose_group,
     deadline_of,
     flat,
@@ -40,7 +41,6 @@ from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in, text, upload
 from kyodo_shared.pages.forms import FieldError, FormErrors
-from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.web.auth import Role
@@ -120,11 +120,7 @@ def proposal_page(
         "rows": {name: row_count(values, f"content.{name}", 3 if name == "budget" else 2, 100) for name in _ROWS},
         "attachment_inputs": [f"attachments.{n}" for n in range(ATTACHMENT_INPUTS)],
         "query": f"?group={group.group_id}",
-        "breadcrumbs": [
-            ("/", gettext(request, "Home")),
-            ("/proposals/calls", gettext(request, "Calls for proposals")),
-            (request.url.path, title_of(request, call.spec)),
-        ],
+        "breadcrumbs": calls_crumbs(request, (request.url.path, title_of(request, call.spec))),
     }
     return render(request, "proposals/proposal.html", context, status=status)
 

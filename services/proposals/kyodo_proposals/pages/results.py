@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from kyodo_proposals.domain import RESULTS_PUBLISHED
 from kyodo_proposals.pages import reads
-from kyodo_proposals.pages.common import app_of, call_uuid, choose_group, deadline_of, title_of
+from kyodo_proposals.pages.common import app_of, call_uuid, calls_crumbs, choose_group, deadline_of, title_of
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import signed_in
@@ -53,11 +53,10 @@ def my_results(call_id: str, request: Request) -> Response:
         "mine": mine,
         "none_submitted": none_submitted,
         "criteria": list(call.spec["criteria"]),
-        "breadcrumbs": [
-            ("/", gettext(request, "Home")),
-            ("/proposals/calls", gettext(request, "Calls for proposals")),
+        "breadcrumbs": calls_crumbs(
+            request,
             (f"/proposals/calls/{cid}/proposal?group={group.group_id}", title_of(request, call.spec)),
             (request.url.path, gettext(request, "Our results")),
-        ],
+        ),
     }
     return render(request, "proposals/my_results.html", context)
