@@ -34,6 +34,7 @@ from kyodo_info_hub.trainings_schemas import CitizenRegistrationIn
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.csrf import CSRF_FIELD, check_csrf_if_session
 from kyodo_shared.pages.i18n import negotiate
+from kyodo_shared.pages.paths import path_uuid
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.pages.session import viewer_of
@@ -55,10 +56,7 @@ def _messages() -> MessageTable:
 
 
 def _training_id(text: str) -> UUID:
-    try:
-        return UUID(text)
-    except ValueError:
-        raise Refusal("training_not_found") from None
+    return path_uuid(text, "training_not_found")
 
 
 async def form_fields(request: Request) -> dict[str, str]:

@@ -16,6 +16,7 @@ from kyodo_shared.domain.actors import Principal
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.pages.actions import text
 from kyodo_shared.pages.i18n import negotiate
+from kyodo_shared.pages.paths import name_in
 
 Department = tuple[str, str, str | None]
 
@@ -24,11 +25,6 @@ __all__ = ["Department", "application"]
 
 def english(request: Request) -> bool:
     return negotiate(request) == "en"
-
-
-def name_in(request: Request, name_ja: str, name_en: str | None) -> str:
-    """A name in the reader's language when it has one (Japanese otherwise: the kit's `in_lang` marks it)."""
-    return name_en if negotiate(request) == "en" and name_en else name_ja
 
 
 def department_names(request: Request, app: ScreeningApplication) -> dict[str, str]:

@@ -21,13 +21,13 @@ from kyodo_screening.pages.common import (
     current_fiscal_year,
     english,
     kept_departments,
-    name_in,
 )
 from kyodo_screening.schemas import FiscalYear
 from kyodo_shared.pages.actions import Form, act, page_actor, signed_in, text, upload
 from kyodo_shared.pages.forms import FormErrors, field_id, form_errors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.notices import N_
+from kyodo_shared.pages.paths import name_in
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.web.auth import Role

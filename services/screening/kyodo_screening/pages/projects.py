@@ -18,16 +18,15 @@ from kyodo_screening.pages.common import (
     current_fiscal_year,
     department_names,
     kept_departments,
-    name_in,
 )
 from kyodo_screening.schemas import ProjectEntry, ProjectRecordIn
 from kyodo_screening.vocabulary import RECORD_FIELDS
 from kyodo_shared.domain.actors import Principal
-from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in, text
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.notices import N_
+from kyodo_shared.pages.paths import name_in, path_uuid
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.web.auth import Role
@@ -43,10 +42,7 @@ _SEPARATORS = re.compile(r"[\s,、;]+")
 
 def project_uuid(text_: str) -> UUID:
     """A malformed id names no project: for a reader, the same 404 as an unknown one."""
-    try:
-        return UUID(text_)
-    except ValueError:
-        raise Refusal("project_not_found") from None
+    return path_uuid(text_, "project_not_found")
 
 
 def _record(form: FormData) -> dict[str, Any]:

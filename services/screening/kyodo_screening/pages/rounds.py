@@ -23,11 +23,11 @@ from kyodo_screening.pages.common import (
 from kyodo_screening.schemas import RoundDraft
 from kyodo_screening.vocabulary import DEFAULT_CHECKLIST, RoundStatus
 from kyodo_shared.domain.actors import Principal
-from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in, text, texts
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.notices import N_
+from kyodo_shared.pages.paths import path_uuid
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.web.auth import Role
@@ -47,10 +47,7 @@ SPARE_LINES, MAX_LINES = 2, 20
 
 
 def round_uuid(text_: str) -> UUID:
-    try:
-        return UUID(text_)
-    except ValueError:
-        raise Refusal("round_not_found") from None
+    return path_uuid(text_, "round_not_found")
 
 
 def draft_body(form: FormData) -> dict[str, Any]:

@@ -27,11 +27,11 @@ from kyodo_info_hub.pages.workspace.common import (
     departments_of,
     group_name,
     groups_of,
-    uuid_or,
 )
 from kyodo_shared.domain.actors import Principal, Role
 from kyodo_shared.pages.actions import Form, act, page_actor, signed_in, text
 from kyodo_shared.pages.forms import FormErrors
+from kyodo_shared.pages.paths import path_uuid
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 
@@ -195,15 +195,15 @@ def center_forms(request: Request, principal: Principal, shown: CaseView) -> dic
 @router.get("/{case_id}")
 def case_page(case_id: str, request: Request) -> HTMLResponse:
     principal = signed_in(request, *READERS)
-    return case_page_of(request, principal, uuid_or(case_id, "case_not_found"))
+    return case_page_of(request, principal, path_uuid(case_id, "case_not_found"))
 
 
 @router.post("/{case_id}/routings/{department_id}/acknowledgement")
 def acknowledge(case_id: str, department_id: str, request: Request, form: Form) -> Response:
     """As `POST /cases/{cid}/routings/{did}/acknowledgement`: the department's liaison takes the case up."""
     principal = signed_in(request, Role.STAFF)
-    cid = uuid_or(case_id, "case_not_found")
-    did = uuid_or(department_id, "case_not_found")
+    cid = path_uuid(case_id, "case_not_found")
+    did = path_uuid(department_id, "case_not_found")
     return act(
         request,
         lambda: application(request).acknowledge_case(page_actor(request, principal), cid, did),

@@ -13,9 +13,10 @@ from fastapi.responses import Response
 
 from kyodo_info_hub.cases_schemas import ClosureIn, RoutingIn
 from kyodo_info_hub.pages.workspace.cases import case_page_of
-from kyodo_info_hub.pages.workspace.common import application, uuid_or
+from kyodo_info_hub.pages.workspace.common import application
 from kyodo_shared.domain.actors import Role
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in, text, texts
+from kyodo_shared.pages.paths import path_uuid
 from kyodo_shared.pages.routing import page_router
 
 router = page_router("/me/cases")
@@ -25,7 +26,7 @@ router = page_router("/me/cases")
 def route(case_id: str, request: Request, form: Form) -> Response:
     """As `POST /cases/{cid}/routings` with If-Match: each chosen department to acknowledge by its deadline."""
     principal = signed_in(request, Role.COORDINATOR)
-    cid = uuid_or(case_id, "case_not_found")
+    cid = path_uuid(case_id, "case_not_found")
     typed: dict[str, Any] = {"department_ids": texts(form, "department_ids")}
 
     def command() -> None:
@@ -45,7 +46,7 @@ def route(case_id: str, request: Request, form: Form) -> Response:
 def close(case_id: str, request: Request, form: Form) -> Response:
     """As `POST /cases/{cid}/closure` with If-Match: the outcome and its reason."""
     principal = signed_in(request, Role.COORDINATOR)
-    cid = uuid_or(case_id, "case_not_found")
+    cid = path_uuid(case_id, "case_not_found")
     typed: dict[str, Any] = {"outcome": text(form, "outcome"), "reason_ja": text(form, "reason_ja")}
     if text(form, "reason_en"):
         typed["reason_en"] = text(form, "reason_en")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from uuid import UUID
 
 from fastapi import Request
 
@@ -15,7 +14,6 @@ from kyodo_info_hub.app import InfoHubApplication, Portal
 from kyodo_info_hub.bus.applications import applications_of
 from kyodo_info_hub.pages.home import Text, day, localized
 from kyodo_shared.domain.actors import Principal
-from kyodo_shared.domain.refusals import Refusal
 
 
 def application(request: Request) -> InfoHubApplication:
@@ -78,11 +76,3 @@ def group_name(request: Request, group_id: str | None) -> Text | None:
         return None
     card = application(request).people.group(group_id)
     return Text(card.name, "ja") if card is not None else None
-
-
-def uuid_or(text: str, code: str) -> UUID:
-    """A path's id, or the refusal a wrong one gets from the API (as if it did not exist)."""
-    try:
-        return UUID(text)
-    except ValueError:
-        raise Refusal(code) from None

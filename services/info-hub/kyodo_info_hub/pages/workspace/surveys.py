@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from kyodo_info_hub.pages.home import localized, when
-from kyodo_info_hub.pages.workspace.common import Party, application, groups_of, uuid_or
+from kyodo_info_hub.pages.workspace.common import Party, application, groups_of
 from kyodo_info_hub.survey_answers import Answer
 from kyodo_info_hub.surveys import Status, Survey
 from kyodo_info_hub.surveys_index import list_surveys
@@ -28,6 +28,7 @@ from kyodo_shared.domain.actors import Actor, Principal, Role
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in, text, texts
 from kyodo_shared.pages.forms import FormErrors
+from kyodo_shared.pages.paths import path_uuid
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 
@@ -132,14 +133,14 @@ def _page(
 @router.get("/{survey_id}")
 def survey_page(survey_id: str, request: Request, group: str | None = None) -> HTMLResponse:
     principal = signed_in(request, Role.GROUP)
-    return _page(request, principal, uuid_or(survey_id, "survey_not_found"), group)
+    return _page(request, principal, path_uuid(survey_id, "survey_not_found"), group)
 
 
 @router.post("/{survey_id}")
 def save_answer(survey_id: str, request: Request, form: Form) -> Response:
     """Save a draft (`action=draft`) or submit (`action=submit`), as `PUT /surveys/{sid}/answers/{respondent}`."""
     principal = signed_in(request, Role.GROUP)
-    sid = uuid_or(survey_id, "survey_not_found")
+    sid = path_uuid(survey_id, "survey_not_found")
     survey = application(request).read_survey(page_actor(request, principal), sid)
     respondent = text(form, "respondent")
     typed = _values(survey, form)

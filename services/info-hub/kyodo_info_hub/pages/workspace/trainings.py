@@ -18,12 +18,13 @@ from fastapi.responses import HTMLResponse, Response
 
 from kyodo_info_hub.api_trainings import view
 from kyodo_info_hub.pages.home import training_card, when
-from kyodo_info_hub.pages.workspace.common import application, group_name, groups_of, uuid_or
+from kyodo_info_hub.pages.workspace.common import application, group_name, groups_of
 from kyodo_info_hub.trainings_index import list_trainings
 from kyodo_info_hub.trainings_schemas import PersonRegistrationIn
 from kyodo_shared.domain.actors import Principal, Role
 from kyodo_shared.pages.actions import Form, act, page_actor, signed_in, text
 from kyodo_shared.pages.forms import FormErrors
+from kyodo_shared.pages.paths import path_uuid
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 
@@ -121,14 +122,14 @@ def _page(
 @router.get("/{training_id}")
 def training_page(training_id: str, request: Request) -> HTMLResponse:
     principal = signed_in(request, *REGISTRANTS)
-    return _page(request, principal, uuid_or(training_id, "training_not_found"))
+    return _page(request, principal, path_uuid(training_id, "training_not_found"))
 
 
 @router.post("/{training_id}/registrations")
 def register(training_id: str, request: Request, form: Form) -> Response:
     """As `POST /trainings/{tid}/registrations` with `{"group_id": …}` (none: a member of staff registers)."""
     principal = signed_in(request, *REGISTRANTS)
-    tid = uuid_or(training_id, "training_not_found")
+    tid = path_uuid(training_id, "training_not_found")
     chosen = text(form, "group_id")
 
     def command() -> None:
@@ -149,8 +150,8 @@ def register(training_id: str, request: Request, form: Form) -> Response:
 def cancel(training_id: str, registration_id: str, request: Request, form: Form) -> Response:
     """As `DELETE /trainings/{tid}/registrations/{rid}` with the registrant's login, before the start."""
     principal = signed_in(request, *REGISTRANTS)
-    tid = uuid_or(training_id, "training_not_found")
-    rid = str(uuid_or(registration_id, "registration_not_found"))
+    tid = path_uuid(training_id, "training_not_found")
+    rid = str(path_uuid(registration_id, "registration_not_found"))
     actor = page_actor(request, principal)
     return act(
         request,
