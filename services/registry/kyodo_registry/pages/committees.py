@@ -10,29 +10,21 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
 from kyodo_registry.org.api_committees import roster
 from kyodo_registry.org.http import org_app
-from kyodo_shared.domain.refusals import Refusal
-from kyodo_shared.pages.i18n import gettext, negotiate
+from kyodo_registry.pages.org.common import crumbs, uuid_of
+from kyodo_shared.pages.i18n import negotiate
+from kyodo_shared.pages.paths import name_in
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.pages.session import viewer_of
 from kyodo_shared.web.auth import Role
 
 router = page_router(prefix="/registry")
-
-
-def _committee_id(text: str) -> UUID:
-    """A malformed id names no committee: for a reader, the same 404 as an unknown one."""
-    try:
-        return UUID(text)
-    except ValueError:
-        raise Refusal("not_found", what="committee") from None
 
 
 def _coordinator(request: Request) -> bool:
@@ -47,15 +39,10 @@ def committee(
     on: Annotated[date | None, Query(description="A calendar date (Asia/Tokyo); today if omitted.")] = None,
 ) -> HTMLResponse:
     app = org_app(request)
-    found = app.get_committee(_committee_id(committee_id))  # Refusal("not_found") → the kit's 404 page
+    found = app.get_committee(uuid_of(committee_id, "committee"))  # Refusal("not_found") → the kit's 404 page
     shown = roster(app, found, on or app.today())
     english_name = negotiate(request) == "en" and bool(shown.name_en)
-    name = shown.name_en if english_name and shown.name_en else shown.name_ja
-    breadcrumbs = [
-        ("/", gettext(request, "Home")),
-        ("/registry/", gettext(request, "Group registry")),
-        (request.url.path, name),
-    ]
+    name = name_in(request, shown.name_ja, shown.name_en)
     return render(
         request,
         "registry/committee.html",
@@ -67,7 +54,7 @@ def committee(
             "name_lang": "en" if english_name else "ja",
             "dated": on is not None,
             "json_url": f"/api/registry/committees/{shown.id}" + (f"?on={shown.on.isoformat()}" if on else ""),
-            "breadcrumbs": breadcrumbs,
+            "breadcrumbs": crumbs(request, (request.url.path, name)),
             # A coordinator manages the members from here (the roster itself is the same for everyone).
             "manage_url": f"/registry/committees/{shown.id}/manage" if _coordinator(request) else None,
         },

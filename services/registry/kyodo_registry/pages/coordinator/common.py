@@ -10,8 +10,8 @@ from fastapi import Request
 from kyodo_registry.app import RegistryApplication
 from kyodo_registry.routing import application
 from kyodo_shared.domain.actors import Principal, Role
-from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import signed_in
+from kyodo_shared.pages.paths import path_uuid
 
 QUEUE = "/registry/assessments"
 
@@ -23,7 +23,4 @@ def coordinator(request: Request) -> tuple[Principal, RegistryApplication]:
 
 def group_id_of(text: str) -> UUID:
     """A malformed id names no group: the same 404 as an unknown one."""
-    try:
-        return UUID(text)
-    except ValueError:
-        raise Refusal("group_not_found") from None
+    return path_uuid(text, "group_not_found")

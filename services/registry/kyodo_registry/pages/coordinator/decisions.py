@@ -30,6 +30,7 @@ from kyodo_shared.domain.refusals import Expected
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, text
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.paths import breadcrumbs
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 
@@ -72,11 +73,11 @@ def _page(
             "posted": posted,
             "values": values or {},
             "errors": errors,
-            "breadcrumbs": [
-                ("/", gettext(request, "Home")),
+            "breadcrumbs": breadcrumbs(
+                request,
                 (DECISIONS, gettext(request, "Groups and decisions")),
                 (path, str(group.profile["name"])),
-            ],
+            ),
         },
         status=status,
     )

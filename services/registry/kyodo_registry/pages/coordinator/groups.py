@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from kyodo_registry.domain import GroupStatus
 from kyodo_registry.pages.coordinator.common import QUEUE, coordinator
 from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.paths import breadcrumbs
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.web.pagination import Paging
@@ -42,10 +43,10 @@ def groups(
             "statuses": [str(s) for s in GroupStatus],
             "filters": {"q": q, "status": status},
             "listing": {"page": paging.page, "per_page": paging.per_page, "total": total},
-            "breadcrumbs": [
-                ("/", gettext(request, "Home")),
+            "breadcrumbs": breadcrumbs(
+                request,
                 (QUEUE, gettext(request, "Assessment queue")),
                 ("/registry/decisions", gettext(request, "Groups and decisions")),
-            ],
+            ),
         },
     )

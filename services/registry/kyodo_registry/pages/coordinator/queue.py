@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from kyodo_registry.pages.coordinator.common import QUEUE, coordinator
 from kyodo_registry.pages.coordinator.reads import assessment_queue
 from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.paths import breadcrumbs
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.web.pagination import Paging
@@ -27,10 +28,10 @@ def queue(request: Request, paging: Paging) -> HTMLResponse:
         {
             "waiting": waiting,
             "listing": {"page": paging.page, "per_page": paging.per_page, "total": total},
-            "breadcrumbs": [
-                ("/", gettext(request, "Home")),
+            "breadcrumbs": breadcrumbs(
+                request,
                 ("/registry/", gettext(request, "Group registry")),
                 (QUEUE, gettext(request, "Assessment queue")),
-            ],
+            ),
         },
     )

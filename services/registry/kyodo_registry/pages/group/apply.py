@@ -30,6 +30,7 @@ from kyodo_registry.schemas import ApplicationRequest
 from kyodo_shared.pages.actions import Form, act, page_actor
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.paths import breadcrumbs
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 
@@ -37,11 +38,7 @@ router = page_router(prefix="/registry")
 
 
 def _crumbs(request: Request, here: str) -> list[tuple[str, str]]:
-    return [
-        ("/", gettext(request, "Home")),
-        ("/registry/mine", gettext(request, "My groups")),
-        ("/registry/apply", here),
-    ]
+    return breadcrumbs(request, ("/registry/mine", gettext(request, "My groups")), ("/registry/apply", here))
 
 
 def _apply_page(request: Request, form: FormData | None, errors: FormErrors | None, status: int = 200) -> Response:
@@ -105,6 +102,6 @@ def mine(request: Request) -> HTMLResponse:
     here = gettext(request, "My groups")
     context = {
         "mine": application(request).groups_of(principal),
-        "breadcrumbs": [("/", gettext(request, "Home")), ("/registry/mine", here)],
+        "breadcrumbs": breadcrumbs(request, ("/registry/mine", here)),
     }
     return render(request, "registry/group_mine.html", context)

@@ -24,6 +24,7 @@ from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import signed_in, text, upload
 from kyodo_shared.pages.forms import FieldError, FormErrors
 from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.paths import breadcrumbs, path_uuid
 from kyodo_shared.web.auth import Role
 
 # What a browser may call a bylaws file when it names no type the registry keeps (some send octet-stream).
@@ -42,10 +43,7 @@ TIE_ROWS = 3
 
 def group_id_of(text_id: str) -> UUID:
     """A malformed id names no group: for a reader, the same 404 as an unknown one."""
-    try:
-        return UUID(text_id)
-    except ValueError:
-        raise Refusal("group_not_found") from None
+    return path_uuid(text_id, "group_not_found")
 
 
 def group_member(request: Request) -> Principal:
@@ -62,10 +60,10 @@ def own_record(request: Request, principal: Principal, group_id: UUID) -> GroupR
 
 
 def crumbs(request: Request, group: Group | None, here: str) -> list[tuple[str, str]]:
-    trail = [("/", gettext(request, "Home")), ("/registry/mine", gettext(request, "My groups"))]
+    trail = [("/registry/mine", gettext(request, "My groups"))]
     if group is not None:
         trail.append((f"/registry/groups/{group.id}", str(group.profile["name"])))
-    return [*trail, (request.url.path, here)]
+    return breadcrumbs(request, *trail, (request.url.path, here))
 
 
 # --- the form as the API's JSON -------------------------------------------------------------------------------

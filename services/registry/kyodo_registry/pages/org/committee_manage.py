@@ -22,12 +22,13 @@ from kyodo_registry.org.api_committees import (
     OfficersRequest,
     roster,
 )
-from kyodo_registry.pages.org.common import app, body, coordinator, crumbs, local_name, manager, reader, uuid_of
+from kyodo_registry.pages.org.common import app, body, coordinator, crumbs, manager, reader, uuid_of
 from kyodo_shared.domain.actors import Actor
 from kyodo_shared.domain.refusals import Expected
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, texts
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.paths import name_in
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 
@@ -41,7 +42,7 @@ def _committee(request: Request, committee_id: UUID) -> dict[str, Any]:
     registry = app(request)
     found = registry.get_committee(committee_id)
     today = registry.today()
-    name = local_name(request, found.name_ja, found.name_en)
+    name = name_in(request, found.name_ja, found.name_en)
     manage = f"{LIST}/{found.id}/manage"
     shown = roster(registry, found, today)
     terms = [

@@ -8,10 +8,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from kyodo_registry.org.api_committees import CommitteeRequest
-from kyodo_registry.pages.org.common import app, body, coordinator, crumbs, local_name, manager, reader
+from kyodo_registry.pages.org.common import app, body, coordinator, crumbs, manager, reader
 from kyodo_shared.pages.actions import Form, act, page_actor
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.paths import name_in
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.web.pagination import DEFAULT_PER_PAGE, Paging
@@ -27,7 +28,7 @@ def _list_page(
     rows = [
         {
             "kind": c.kind,
-            "name": local_name(request, c.name_ja, c.name_en),
+            "name": name_in(request, c.name_ja, c.name_en),
             "roster": f"{LIST}/{c.id}",
             "manage": f"{LIST}/{c.id}/manage",
         }

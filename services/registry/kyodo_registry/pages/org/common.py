@@ -16,12 +16,12 @@ from starlette.datastructures import FormData
 from kyodo_registry.app import RegistryApplication
 from kyodo_registry.org.http import org_app
 from kyodo_shared.domain.actors import Principal
-from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import signed_in, text
-from kyodo_shared.pages.i18n import gettext, negotiate
+from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.paths import breadcrumbs, path_uuid
 from kyodo_shared.web.auth import Role
 
-__all__ = ["app", "body", "coordinator", "crumbs", "is_coordinator", "local_name", "manager", "reader", "uuid_of"]
+__all__ = ["app", "body", "coordinator", "crumbs", "is_coordinator", "manager", "reader", "uuid_of"]
 
 
 def app(request: Request) -> RegistryApplication:
@@ -49,10 +49,7 @@ def coordinator(request: Request) -> bool:
 
 def uuid_of(value: str, what: str) -> UUID:
     """A malformed id names nothing: for a reader, the same 404 page as an unknown one."""
-    try:
-        return UUID(value)
-    except ValueError:
-        raise Refusal("not_found", what=what) from None
+    return path_uuid(value, "not_found", what=what)
 
 
 def body(form: FormData, *names: str) -> dict[str, Any]:
@@ -61,11 +58,6 @@ def body(form: FormData, *names: str) -> dict[str, Any]:
     return {name: value for name in names if (value := text(form, name))}
 
 
-def local_name(request: Request, name_ja: str, name_en: str | None) -> str:
-    """The English name on English pages when there is one; the Japanese name otherwise."""
-    return name_en if negotiate(request) == "en" and name_en else name_ja
-
-
 def crumbs(request: Request, *trail: tuple[str, str]) -> list[tuple[str, str]]:
     """Home › the registry › … › this page (the last of `trail`)."""
-    return [("/", gettext(request, "Home")), ("/registry/", gettext(request, "Group registry")), *trail]
+    return breadcrumbs(request, ("/registry/", gettext(request, "Group registry")), *trail)

@@ -17,10 +17,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from kyodo_registry.org.api_departments import DepartmentRequest, LiaisonRequest, StaffRequest, department_view
 from kyodo_registry.org.api_interests import department_declaration_view
-from kyodo_registry.pages.org.common import app, body, coordinator, crumbs, local_name, manager, reader, uuid_of
+from kyodo_registry.pages.org.common import app, body, coordinator, crumbs, manager, reader, uuid_of
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, text
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.paths import name_in
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.web.pagination import DEFAULT_PER_PAGE, Paging
@@ -44,7 +45,7 @@ def _list_page(
 ) -> HTMLResponse:
     found, total = app(request).departments((page - 1) * per_page, per_page)
     rows = [
-        {"view": department_view(d), "name": local_name(request, d.name_ja, d.name_en), "href": f"{LIST}/{d.id}"}
+        {"view": department_view(d), "name": name_in(request, d.name_ja, d.name_en), "href": f"{LIST}/{d.id}"}
         for d in found
     ]
     context = {
@@ -84,7 +85,7 @@ def register_department(request: Request, form: Form) -> Response:
 
 def _department(request: Request, department_id: UUID) -> dict[str, Any]:
     found = app(request).get_department(department_id)
-    name = local_name(request, found.name_ja, found.name_en)
+    name = name_in(request, found.name_ja, found.name_en)
     url = f"{LIST}/{found.id}"
     return {
         "department": department_view(found),

@@ -23,12 +23,13 @@ from kyodo_registry.org.api_interests import (
     WithdrawalRequest,
     person_view,
 )
-from kyodo_registry.pages.org.common import app, body, crumbs, is_coordinator, local_name, manager, reader, uuid_of
+from kyodo_registry.pages.org.common import app, body, crumbs, is_coordinator, manager, reader, uuid_of
 from kyodo_shared.domain.actors import Principal
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.paths import name_in
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 
@@ -62,7 +63,7 @@ def _context(request: Request, principal: Principal, person_sub: str | None) -> 
     groups, _ = registry.find_groups(principal, None, "", "", "", 0, MAX_GROUPS)
     departments, _ = registry.departments()
     group_names = {g.group_id: g.name for g in groups}
-    department_names = {str(d.id): local_name(request, d.name_ja, d.name_en) for d in departments}
+    department_names = {str(d.id): name_in(request, d.name_ja, d.name_en) for d in departments}
     base = _base(person_sub)
     title = (
         gettext(request, "My declared interests")

@@ -13,10 +13,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from kyodo_registry.org.api_departments import JoinRequest, LeaveRequest, team_view
-from kyodo_registry.pages.org.common import app, body, coordinator, crumbs, local_name, manager, reader
+from kyodo_registry.pages.org.common import app, body, coordinator, crumbs, manager, reader
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.paths import name_in
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 
@@ -28,7 +29,7 @@ def _team(request: Request) -> dict[str, Any]:
     registry = app(request)
     found = registry.team()
     departments, _ = registry.departments()
-    names = {d.id: local_name(request, d.name_ja, d.name_en) for d in departments}
+    names = {d.id: name_in(request, d.name_ja, d.name_en) for d in departments}
     now = team_view(found, registry.today())
     history = team_view(found, None)
     current = {(m.staff_sub, m.joined_on) for m in now.members}
