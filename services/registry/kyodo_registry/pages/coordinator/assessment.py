@@ -19,6 +19,7 @@ from starlette.datastructures import FormData
 from kyodo_registry.domain import CRITERIA
 from kyodo_registry.pages.coordinator.common import QUEUE, coordinator, group_id_of
 from kyodo_registry.pages.coordinator.reads import conflicted, exchange_of, open_criteria
+from kyodo_registry.pages.group.bylaws_file import bylaws_file_url
 from kyodo_registry.routing import view
 from kyodo_registry.schemas import AssessmentRequest, InformationRequest
 from kyodo_registry.vocabulary import UNDER_REVIEW
@@ -71,7 +72,7 @@ def _page(
             "exchange": exchange_of(app, group_id),
             "conflicted": conflicted(app, principal.sub, group),
             "may_ask": group.status == UNDER_REVIEW and bool(open_now),
-            "bylaws_url": f"/api/registry/groups/{group_id}/bylaws",
+            "bylaws_url": bylaws_file_url(group_id),
             "path": path,
             "posted": posted,
             "values": values or {},

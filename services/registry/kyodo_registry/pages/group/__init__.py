@@ -27,6 +27,14 @@ NOTICES: dict[str, str] = {
 
 
 def routers() -> list[APIRouter]:
-    from kyodo_registry.pages.group import apply, dissolution, life, people, review, workspace
+    from kyodo_registry.pages.group import apply, bylaws_file, dissolution, life, people, review, workspace
 
-    return [apply.router, workspace.router, review.router, life.router, people.router, dissolution.router]
+    return [
+        apply.router,
+        workspace.router,
+        review.router,
+        life.router,
+        people.router,
+        dissolution.router,
+        bylaws_file.router,
+    ]

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from kyodo_registry.domain import Group
+from kyodo_registry.pages.group.bylaws_file import bylaws_file_url
 from kyodo_registry.pages.group.common import (
     bylaws_json,
     crumbs,
@@ -123,7 +124,7 @@ def _bylaws_page(request: Request, group_id: UUID, errors: FormErrors | None, st
         status,
         multipart=True,
         blocked=closed(request, group),
-        bylaws_url=f"/api/registry/groups/{group.id}/bylaws",
+        bylaws_url=bylaws_file_url(group.id),
     )
 
 

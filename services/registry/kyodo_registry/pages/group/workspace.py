@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 
 from kyodo_registry.app_base import RENEWAL_WINDOW_DAYS
 from kyodo_registry.domain import CRITERIA, Group
+from kyodo_registry.pages.group.bylaws_file import bylaws_file_url
 from kyodo_registry.pages.group.common import crumbs, group_id_of, group_member, own_record
 from kyodo_registry.routing import application
 from kyodo_registry.vocabulary import DISSOLVED, INFORMATION_REQUESTED, LAPSED, LIVE, REGISTERED, REJECTED, UNDER_REVIEW
@@ -142,7 +143,7 @@ def workspace(group_id: str, request: Request) -> HTMLResponse:
         "criteria": criterion_rows(request, group),
         "actions": actions(request, group, principal.sub, today),
         "ties": [t for t in group.ties.values() if not t.get("withdrawn")],
-        "bylaws_url": f"/api/registry/groups/{group.id}/bylaws",
+        "bylaws_url": bylaws_file_url(group.id),
         "breadcrumbs": crumbs(request, None, str(group.profile["name"])),
     }
     return render(request, "registry/group_workspace.html", context)
