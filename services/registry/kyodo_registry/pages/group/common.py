@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import Request
+from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from kyodo_registry.documents import MAX_BYTES, MEDIA_TYPES
@@ -25,6 +26,7 @@ from kyodo_shared.pages.actions import signed_in, text, upload
 from kyodo_shared.pages.forms import FieldError, FormErrors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.paths import breadcrumbs, path_uuid
+from kyodo_shared.pages.render import render
 from kyodo_shared.web.auth import Role
 
 # What a browser may call a bylaws file when it names no type the registry keeps (some send octet-stream).
@@ -64,6 +66,35 @@ def crumbs(request: Request, group: Group | None, here: str) -> list[tuple[str, 
     if group is not None:
         trail.append((f"/registry/groups/{group.id}", str(group.profile["name"])))
     return breadcrumbs(request, *trail, (request.url.path, here))
+
+
+def form_page(
+    request: Request,
+    group: Group,
+    template: str,
+    heading: str,
+    submit: str,
+    values: dict[str, str],
+    errors: FormErrors | None,
+    status: int = 200,
+    *,
+    linked: bool = True,
+    **more: Any,
+) -> Response:
+    """A form about one group, as every group page shows it: its heading and submit label, the values to show again,
+    errors beside their fields, breadcrumbs through the group (`linked=False`: not through it, for someone who does not
+    act for it yet). `more`: the template's own context."""
+    context = {
+        "group": group,
+        "values": values,
+        "errors": errors,
+        "heading": heading,
+        "submit": submit,
+        "breadcrumbs": crumbs(request, group if linked else None, heading),
+        "linked": linked,
+        **more,
+    }
+    return render(request, template, context, status=status)
 
 
 # --- the form as the API's JSON -------------------------------------------------------------------------------

@@ -10,14 +10,13 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from kyodo_registry.pages.group.common import crumbs, group_id_of, group_member, own_record, values_of
+from kyodo_registry.pages.group.common import form_page, group_id_of, group_member, own_record, values_of
 from kyodo_registry.routing import application
 from kyodo_registry.schemas import Reason
 from kyodo_registry.vocabulary import DISSOLVED
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, text
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
-from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 
 router = page_router(prefix="/registry")
@@ -34,16 +33,9 @@ def _dissolution_page(
         blocked = gettext(request, "The group is already dissolved.")
     elif principal.sub != group.representative_sub:
         blocked = gettext(request, "Only the representative may do this.")
-    context = {
-        "group": group,
-        "values": values_of(form),
-        "errors": errors,
-        "heading": heading,
-        "submit": gettext(request, "File the dissolution"),
-        "blocked": blocked,
-        "breadcrumbs": crumbs(request, group, heading),
-    }
-    return render(request, "registry/group_dissolution.html", context, status=status)
+    submit = gettext(request, "File the dissolution")
+    template = "registry/group_dissolution.html"
+    return form_page(request, group, template, heading, submit, values_of(form), errors, status, blocked=blocked)
 
 
 @router.get("/groups/{group_id}/dissolution")

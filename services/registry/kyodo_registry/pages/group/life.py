@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from fastapi import Request
@@ -16,8 +15,8 @@ from kyodo_registry.domain import Group
 from kyodo_registry.pages.group.bylaws_file import bylaws_file_url
 from kyodo_registry.pages.group.common import (
     bylaws_json,
-    crumbs,
     folded,
+    form_page,
     group_id_of,
     group_member,
     own_record,
@@ -32,34 +31,10 @@ from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, text
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
-from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 
 router = page_router(prefix="/registry")
 TIE_PARTS = ("kind", "counterpart", "description")
-
-
-def _render(
-    request: Request,
-    group: Group,
-    template: str,
-    heading: str,
-    submit: str,
-    values: dict[str, str],
-    errors: FormErrors | None,
-    status: int,
-    **more: Any,
-) -> Response:
-    context = {
-        "group": group,
-        "values": values,
-        "errors": errors,
-        "heading": heading,
-        "submit": submit,
-        "breadcrumbs": crumbs(request, group, heading),
-        **more,
-    }
-    return render(request, template, context, status=status)
 
 
 def closed(request: Request, group: Group) -> str:
@@ -80,7 +55,7 @@ def _profile_page(
     shown = folded(errors, collapse=("fields_of_activity",)) if errors else errors
     heading, submit = gettext(request, "Update the profile"), gettext(request, "Save the profile")
     template = "registry/group_profile.html"
-    return _render(request, group, template, heading, submit, values, shown, status, blocked=closed(request, group))
+    return form_page(request, group, template, heading, submit, values, shown, status, blocked=closed(request, group))
 
 
 @router.get("/groups/{group_id}/profile")
@@ -113,7 +88,7 @@ def _bylaws_page(request: Request, group_id: UUID, errors: FormErrors | None, st
     group = own_record(request, group_member(request), group_id).group
     shown = folded(errors, collapse=("bylaws",)) if errors else errors
     heading, submit = gettext(request, "File changed bylaws"), gettext(request, "File the bylaws")
-    return _render(
+    return form_page(
         request,
         group,
         "registry/group_bylaws.html",
@@ -160,7 +135,7 @@ def _ties_page(
     group = own_record(request, group_member(request), group_id).group
     heading, submit = gettext(request, "Declared ties"), gettext(request, "Declare the tie")
     ties = sorted(group.ties.values(), key=lambda t: (bool(t.get("withdrawn")), str(t.get("declared_on"))))
-    return _render(
+    return form_page(
         request,
         group,
         "registry/group_ties.html",
@@ -207,7 +182,7 @@ def _withdrawal_page(
     if tie is None:
         raise Refusal("tie_not_found")
     heading, submit = gettext(request, "End a declared tie"), gettext(request, "End the tie")
-    return _render(
+    return form_page(
         request, group, "registry/group_tie_withdrawal.html", heading, submit, values_of(form), errors, status, tie=tie
     )
 

@@ -14,13 +14,12 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from kyodo_registry.domain import Group
-from kyodo_registry.pages.group.common import crumbs, group_id_of, group_member, own_record, person_json, values_of
+from kyodo_registry.pages.group.common import form_page, group_id_of, group_member, own_record, person_json, values_of
 from kyodo_registry.routing import application
 from kyodo_registry.schemas import ContactRequest, HandoverProposal, Person
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, text
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
-from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 
 router = page_router(prefix="/registry")
@@ -39,19 +38,11 @@ def _render(
     linked: bool = True,
     **more: Any,
 ) -> Response:
-    context = {
-        "group": group,
-        "values": values_of(form),
-        "errors": errors,
-        "heading": heading,
-        "submit": submit,
-        "breadcrumbs": crumbs(request, group if linked else None, heading),
-        "linked": linked,
-        # The forms here are about a person (a contact, the new representative): their fields' own labels.
-        "person_form": True,
-        **more,
-    }
-    return render(request, template, context, status=status)
+    # The forms here are about a person (a contact, the new representative): their fields' own labels.
+    values = values_of(form)
+    return form_page(
+        request, group, template, heading, submit, values, errors, status, linked=linked, person_form=True, **more
+    )
 
 
 def _only_representative(request: Request, is_representative: bool) -> str:

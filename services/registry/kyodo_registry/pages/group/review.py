@@ -14,13 +14,13 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from kyodo_registry.domain import CRITERIA, Group
+from kyodo_registry.domain import CRITERIA
 from kyodo_registry.pages.group.common import (
     TIE_ROWS,
     bylaws_json,
     criteria_json,
-    crumbs,
     folded,
+    form_page,
     group_id_of,
     group_member,
     own_record,
@@ -34,35 +34,9 @@ from kyodo_registry.schemas import InformationAnswer, ReapplicationRequest, Rene
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, text
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
-from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 
 router = page_router(prefix="/registry")
-
-
-def _page(
-    request: Request,
-    group: Group,
-    template: str,
-    heading: str,
-    submit: str,
-    form: FormData | None,
-    errors: FormErrors | None,
-    status: int = 200,
-    **more: Any,
-) -> Response:
-    context = {
-        "group": group,
-        "values": values_of(form),
-        "errors": errors,
-        "heading": heading,
-        "submit": submit,
-        "breadcrumbs": crumbs(request, group, heading),
-        **more,
-    }
-    if form is None and "initial" in more:
-        context["values"] = more["initial"]
-    return render(request, template, context, status=status)
 
 
 # --- the request for information ------------------------------------------------------------------------------
@@ -74,7 +48,9 @@ def _information_page(
     group = own_record(request, group_member(request), group_id).group
     heading = gettext(request, "Answer the request for information")
     submit = gettext(request, "Send the answer")
-    return _page(request, group, "registry/group_information.html", heading, submit, form, errors, status)
+    return form_page(
+        request, group, "registry/group_information.html", heading, submit, values_of(form), errors, status
+    )
 
 
 @router.get("/groups/{group_id}/information")
@@ -129,16 +105,15 @@ def _reapplication_page(
     initial = {**profile_values(group.profile), **{f"criteria.{c}.evidence": v for c, v in group.declarations.items()}}
     heading = gettext(request, "Apply again for registration")
     shown = folded(errors, collapse=("bylaws", "fields_of_activity")) if errors else errors
-    return _page(
+    return form_page(
         request,
         group,
         "registry/group_apply.html",
         heading,
         "",
-        form,
+        initial if form is None else values_of(form),
         shown,
         status,
-        initial=initial,
         tie_rows=TIE_ROWS,
     )
 
@@ -186,16 +161,16 @@ def _renewal_page(
     group = own_record(request, group_member(request), group_id).group
     heading = gettext(request, "Renew the registration")
     members = group.profile.get("members_count")
-    return _page(
+    initial = {"members_count": "" if members is None else str(members)}
+    return form_page(
         request,
         group,
         "registry/group_renewal.html",
         heading,
         gettext(request, "Renew"),
-        form,
+        initial if form is None else values_of(form),
         errors,
         status,
-        initial={"members_count": "" if members is None else str(members)},
         # The form is shown only when the domain would take it; the service refuses it if forced all the same.
         blocked=renewal_reason(request, group, application(request).today()),
         renewal_due=date.fromisoformat(group.renewal_due) if group.renewal_due else None,
