@@ -5,15 +5,21 @@ made an ordinary test."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
 
+from support.evaluation_http import World, ended, read, world
+from support.evaluation_pages import self_evaluation_form
 from support.portal_b import one
 from support.registry_group_pages import BYLAWS_PDF, application_form, group_site
-from support.workspace import Site
+from support.streams import SourceStream
+from support.workspace import Site, workspace
 
 # A name a browser sends as typed: a quote, a semicolon and Japanese (RFC 6266 must neither break nor echo it raw).
 FILED_AS = '会則 "第2版"; final.pdf'
@@ -103,3 +109,58 @@ async def test_k1_an_api_answer_read_with_the_session_cookie_is_kept_by_no_cache
     assert answer.status_code == 200
     assert "yoko@example.jp" in answer.text
     assert "no-store" in answer.headers.get("cache-control", "")
+
+
+# --- evaluation: a partner's sealed self-evaluation and its receipt ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvaluationScene:
+    site: Site
+    w: World
+
+
+@pytest_asyncio.fixture(scope="module")
+async def evaluation(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> AsyncIterator[EvaluationScene]:
+    namespace = f"t{uuid.uuid4().hex[:8]}"
+    streams = [SourceStream(nats_url, namespace, source) for source in ("screening", "proposals")]
+    for stream in streams:
+        await stream.create()
+    folder: Path = tmp_path_factory.mktemp("security-review-ev")
+    async with workspace(["registry", "evaluation"], folder, nats_url, namespace) as running:
+        yield EvaluationScene(running, await world(running.platform, *streams))
+
+
+async def test_f2_a_self_evaluation_receipt_is_a_private_file_and_the_sealed_self_evaluation_shows_nowhere_else(
+    evaluation: EvaluationScene,
+) -> None:
+    """F2 (low): the self-evaluation receipt's download had no `X-Content-Type-Options: nosniff` (the kit adds the
+    security headers to rendered pages only — K2); now nosniff and a sandboxing CSP, as the proposals' receipt.
+    With it, the fairness rule checked as an attacker: before unsealing, neither the other partner, another group
+    nor a forced URL reads the sealed text."""
+    site, p = evaluation.site, evaluation.site.platform
+    pid = await ended(p, evaluation.w)
+    rep = site.browser("rep-g", "group")
+    summary = "封印された自己評価(安全性レビュー)"
+    form = await rep.page(f"/evaluation/projects/{pid}/self-evaluation")
+    sent = await rep.post(f"/evaluation/projects/{pid}/self-evaluation", self_evaluation_form(form, summary))
+    assert sent.status_code == 303, sent.text[:2000]
+
+    receipt = await rep.get(f"/evaluation/projects/{pid}/self-evaluation/receipt")
+    assert receipt.status_code == 200
+    assert receipt.headers.get("x-content-type-options") == "nosniff"
+    assert "no-store" in receipt.headers.get("cache-control", "")
+    assert receipt.headers["content-disposition"].startswith("attachment;")
+
+    assert (await read(p, pid))["unsealed"] is False
+    liaison = site.browser("liaison-1", "staff")
+    for reader, path in (
+        (liaison, f"/evaluation/projects/{pid}/self-evaluation"),
+        (liaison, f"/evaluation/projects/{pid}"),
+        (liaison, f"/evaluation/projects/{pid}/self-evaluation/receipt"),
+        (site.browser("rep-h", "group"), f"/evaluation/projects/{pid}/self-evaluation"),
+        (site.browser("rep-h", "group"), f"/evaluation/projects/{pid}/self-evaluation/receipt"),
+    ):
+        answer = await reader.get(path)
+        assert summary not in answer.text, (reader.sub, path)
+        assert answer.status_code in (200, 403, 404), (reader.sub, path, answer.status_code)

@@ -133,6 +133,9 @@ def receipt(project_id: str, request: Request) -> Response:
         headers={
             "Content-Disposition": f'attachment; filename="self-evaluation-receipt-{pid}-{side.value}.json"',
             "Cache-Control": "private, no-store",
+            # Not a page of this site whatever a browser guesses (the kit adds these only to rendered pages).
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
         },
     )
 
