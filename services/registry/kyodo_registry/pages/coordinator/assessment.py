@@ -26,6 +26,7 @@ from kyodo_registry.vocabulary import UNDER_REVIEW
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, text, texts
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.paths import breadcrumbs
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 
@@ -77,11 +78,11 @@ def _page(
             "posted": posted,
             "values": values or {},
             "errors": errors,
-            "breadcrumbs": [
-                ("/", gettext(request, "Home")),
+            "breadcrumbs": breadcrumbs(
+                request,
                 (QUEUE, gettext(request, "Assessment queue")),
                 (path, str(group.profile["name"])),
-            ],
+            ),
         },
         status=status,
     )
