@@ -19,30 +19,10 @@ from kyodo_shared.cli.receipt import verify_files
 
 from support.calls import TOKYO, ok, published_call, registered_group, review_board
 from support.harness import eventually
-from support.portal_b import headings_in_order
+from support.page_reading import text, version_on, well_formed
 from support.workspace import Browser, Site, workspace
 
 SERVICES = ["registry", "proposals"]
-
-
-def text(node: Any) -> str:
-    return " ".join(node.text_content().split())
-
-
-def well_formed(page: Any) -> Any:
-    """One h1 and headings in order, ids unique, every control a person fills named by a label."""
-    assert headings_in_order(page)
-    ids = page.xpath("//@id")
-    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
-    for control in page.xpath("//main//input[@type!='hidden'] | //main//select | //main//textarea"):
-        assert page.xpath(f"//label[@for='{control.get('id')}']"), control.get("name")
-    return page
-
-
-def version_of(page: Any, action: str) -> str:
-    found = page.xpath(f"//form[@action='{action}']//input[@name='version']/@value")
-    assert found, f"no version field in the form posting to {action}"
-    return str(found[0])
 
 
 def proposal_form(summary: str, group_id: str, amount: str = "240000") -> dict[str, str]:
@@ -169,7 +149,7 @@ async def test_a_coordinator_publishes_a_call_through_the_forms_and_two_groups_s
         assert revised.json()["rules"]["criteria"][1]["key"] == "feasibility"
         page = well_formed(await coordinator.page(manage))
         publication = f"/proposals/calls/{call_id}/manage/publication"
-        published = await coordinator.post(publication, {"version": version_of(page, publication)})
+        published = await coordinator.post(publication, {"version": version_on(page, publication)})
         assert published.status_code == 303, published.text[:3000]
         call = (await ok(site.api("proposals").get(f"/calls/{call_id}"))).json()
         assert call["status"] == "published"
@@ -216,7 +196,7 @@ async def test_a_group_revises_and_withdraws_before_the_deadline_and_nothing_is_
         page = await green_rep.page(path, group=green)
         assert page.xpath("//textarea[@name='content.summary']")[0].text == "初版"  # its own people read it
         revised = await green_rep.post(
-            path, {**proposal_form("改訂版", green), "version": version_of(page, path)}, files={"x": ("", b"", "")}
+            path, {**proposal_form("改訂版", green), "version": version_on(page, path)}, files={"x": ("", b"", "")}
         )
         assert revised.status_code == 303, revised.text[:2000]
         stored = (await ok(own(site, call_id, green, "rep-g"))).json()
@@ -243,7 +223,7 @@ async def test_a_group_revises_and_withdraws_before_the_deadline_and_nothing_is_
 
         # The withdrawal, before the deadline.
         withdrawal = f"{path}/withdrawal"
-        withdrawn = await green_rep.post(withdrawal, {"group_id": green, "version": version_of(page, withdrawal)})
+        withdrawn = await green_rep.post(withdrawal, {"group_id": green, "version": version_on(page, withdrawal)})
         assert withdrawn.status_code == 303, withdrawn.text[:2000]
         assert (await ok(own(site, call_id, green, "rep-g"))).json()["withdrawn"] is True
         page = await green_rep.page(path, group=green, done="proposal_withdrawn")
@@ -262,12 +242,3 @@ async def test_a_group_revises_and_withdraws_before_the_deadline_and_nothing_is_
         assert (await own(site, call_id, food, "rep-f")).status_code == 404
         english = await food_rep.page(path, group=food, lang="en")
         assert "The deadline has passed" in text(english)
-
-
-def errors_beside(page: Any, name: str) -> str:
-    """The error shown beside the control named `name` (its described-by error paragraph)."""
-    control = page.xpath(f"//*[@name='{name}']")
-    assert control, f"no control named {name}"
-    assert control[0].get("aria-invalid") == "true", name
-    error_id = next(i for i in control[0].get("aria-describedby", "").split() if i.endswith("-error"))
-    return text(page.xpath(f"//*[@id='{error_id}']")[0])

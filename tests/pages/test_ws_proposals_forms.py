@@ -13,17 +13,14 @@ from pathlib import Path
 from lxml.html import document_fromstring
 from test_ws_proposals import (
     SERVICES,
-    errors_beside,
     own,
     proposal_form,
     submit_by_form,
-    text,
-    version_of,
-    well_formed,
 )
 
 from support.calls import TOKYO, ok, published_call, registered_group, review_board, score
 from support.harness import eventually
+from support.page_reading import error_beside, text, version_on, well_formed
 from support.workspace import workspace
 
 
@@ -53,19 +50,19 @@ async def test_invalid_input_is_shown_beside_its_fields_in_both_languages_and_no
             assert refused.status_code == 422
             page = well_formed(document_fromstring(refused.text))
             assert page.xpath("//*[@data-error-summary]")
-            assert errors_beside(page, "title_ja")
-            assert errors_beside(page, "criteria.0.key")
-            assert errors_beside(page, "criteria.0.weight")
-            assert errors_beside(page, "passing_score")
+            assert error_beside(page, "title_ja")
+            assert error_beside(page, "criteria.0.key")
+            assert error_beside(page, "criteria.0.weight")
+            assert error_beside(page, "passing_score")
             # What was typed stays in the form.
             assert page.xpath("//input[@name='criteria.0.weight']/@value") == ["重い"]
             if lang == "en":
-                assert expected in errors_beside(page, "title_ja")
+                assert expected in error_beside(page, "title_ja")
         # A rule the domain checks against the service clock: the deadline already past, beside the deadline.
         past = {**draft, "title_ja": "題", "criteria.0.key": "need", "criteria.0.weight": "1", "passing_score": "5"}
         refused = await coordinator.post("/proposals/calls/new?lang=ja", past)
         assert refused.status_code == 422
-        assert "締切" in errors_beside(document_fromstring(refused.text), "deadline")
+        assert "締切" in error_beside(document_fromstring(refused.text), "deadline")
         listed = await ok(site.api("proposals").get("/calls", headers=p.token("coord-1", "coordinator")))
         assert listed.json()["total"] == 0
 
@@ -81,10 +78,10 @@ async def test_invalid_input_is_shown_beside_its_fields_in_both_languages_and_no
         draft_id = made.headers["location"].split("/")[3]
         cancellation = f"/proposals/calls/{draft_id}/manage/cancellation"
         page = well_formed(await coordinator.page(cancellation, lang="ja"))
-        seen = version_of(page, cancellation)
+        seen = version_on(page, cancellation)
         refused = await coordinator.post(cancellation, {"version": seen})
         assert refused.status_code == 422
-        assert errors_beside(document_fromstring(refused.text), "reason")
+        assert error_beside(document_fromstring(refused.text), "reason")
         assert (await coordinator.post(cancellation, {"version": seen, "reason": "予算の見直し"})).status_code == 303
         cancelled = (await ok(site.api("proposals").get(f"/calls/{draft_id}"))).json()
         assert (cancelled["status"], cancelled["status_reason"]) == ("cancelled", "予算の見直し")
@@ -99,10 +96,10 @@ async def test_invalid_input_is_shown_beside_its_fields_in_both_languages_and_no
             refused = await rep.post(f"{path}?lang={lang}", bad, files=exe)
             assert refused.status_code == 422
             page = document_fromstring(refused.text)
-            assert errors_beside(page, "content.summary")
-            assert errors_beside(page, "content.budget.0.amount_yen")
-            assert errors_beside(page, "attachments.0")
-        assert "unsupported media type" in errors_beside(page, "attachments.0")
+            assert error_beside(page, "content.summary")
+            assert error_beside(page, "content.budget.0.amount_yen")
+            assert error_beside(page, "attachments.0")
+        assert "unsupported media type" in error_beside(page, "attachments.0")
         assert (await own(site, call_id, green, "rep-g")).status_code == 404
         no_token = await rep.post(path, proposal_form("正しい内容", green), csrf=False)
         assert no_token.status_code == 403
@@ -148,7 +145,7 @@ async def test_a_coordinator_amends_cancels_and_opens_the_review_and_a_group_rea
         fields = [*values.items(), *(("board", b) for b in boards), ("formula", "weighted_sum_of_means")]
         refused = await coordinator.post(amendment, fields)
         assert refused.status_code == 422
-        assert errors_beside(document_fromstring(refused.text), "reason")
+        assert error_beside(document_fromstring(refused.text), "reason")
         assert (await ok(proposals.get(f"/calls/{call_id}"))).json()["amendments"] == []
         amended = await coordinator.post(amendment, [*fields, ("reason", "配点の見直し")])
         assert amended.status_code == 303, amended.text[:3000]
@@ -192,7 +189,7 @@ async def test_a_coordinator_amends_cancels_and_opens_the_review_and_a_group_rea
         pin = {"member_sub": "m-3", "proposal_id": str(options[0].get("value")), "kind": "officer"}
         refused = await coordinator.post(f"{manage}/pinned-conflicts", pin)
         assert refused.status_code == 422
-        assert errors_beside(document_fromstring(refused.text), "reason")
+        assert error_beside(document_fromstring(refused.text), "reason")
         early = await coordinator.post(f"{manage}/substitutes?lang=ja", {"member_sub": "m-1", "reason": "補充"})
         assert early.status_code == 409
         assert "定足数不足のときのみ" in text(document_fromstring(early.text))
