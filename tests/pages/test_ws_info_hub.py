@@ -30,14 +30,8 @@ from support.info_hub_surveys import TOKYO, announced, drafted, questionnaire
 from support.info_hub_trainings import announced as training_announced
 from support.info_hub_trainings import plan
 from support.lifecycle import GroupClient
-from support.portal_b import headings_in_order, text
+from support.page_reading import doc, error_beside, links, text, well_formed
 from support.workspace import Site, workspace
-
-
-def well_formed(page: Any) -> bool:
-    """One h1 and headings in order, and no id twice (labels, error links and aria references find one element)."""
-    ids = [str(i) for i in page.xpath("//@id")]
-    return headings_in_order(page) and len(ids) == len(set(ids))
 
 
 @pytest_asyncio.fixture
@@ -83,10 +77,6 @@ def feed(p: Platform, source: str, *events: Contract) -> None:
             )
             handlers[source][type(event)](message, tx)
             kernel.ledger.advance(tx, source, sequence)
-
-
-def links(page: Any) -> set[str]:
-    return {str(href) for href in page.xpath("//main//a/@href")}
 
 
 async def answer_of(site: Site, survey_id: str, group_id: str) -> Any:
@@ -163,7 +153,7 @@ async def test_me_lists_what_waits_for_a_group_a_coordinator_and_a_department_wi
 
     group = site.browser("rep-g", "group")
     page = await group.page("/me")
-    assert well_formed(page)
+    well_formed(page)
     found = links(page)
     assert f"/registry/groups/{w.g}" in found
     assert f"/me/surveys/{survey_id}?group={w.g}" in found
@@ -185,7 +175,7 @@ async def test_me_lists_what_waits_for_a_group_a_coordinator_and_a_department_wi
 
     center = site.browser("coord-1", "coordinator")
     page = await center.page("/me")
-    assert well_formed(page)
+    well_formed(page)
     found = links(page)
     assert "/registry/assessments" in found
     assert "/proposals/calls" in found
@@ -200,7 +190,7 @@ async def test_me_lists_what_waits_for_a_group_a_coordinator_and_a_department_wi
 
     liaison = site.browser("liaison-b", "staff")
     page = await liaison.page("/me")
-    assert well_formed(page)
+    well_formed(page)
     found = links(page)
     assert "/screening/inventory" in found
     assert f"/screening/rounds/{round_id}" in found  # its department is in the round's scope
@@ -225,7 +215,7 @@ async def test_a_group_answers_a_survey_a_draft_then_a_submission_with_wrong_ans
     listed = await group.page("/me/surveys")
     assert f"{path}?group={w.g}" in links(listed)
     page = await group.page(path, group=w.g)
-    assert well_formed(page)
+    well_formed(page)
     assert page.xpath("//input[@name='answers.members']")
     assert page.xpath("//input[@name='answers.field']")
     assert not page.xpath("//input[@name='version']")  # nothing saved yet: the first save needs no If-Match
@@ -235,10 +225,8 @@ async def test_a_group_answers_a_survey_a_draft_then_a_submission_with_wrong_ans
     for lang, reason in (("ja", "数値"), ("en", "number")):
         answer = await group.post(f"{path}?lang={lang}", wrong)
         assert answer.status_code == 422, answer.text[:2000]
-        shown = _doc(answer.text)
-        error = shown.xpath("//p[@id='field-answers-members-error']")
-        assert error, text(shown)
-        assert reason in text(error[0])
+        shown = doc(answer.text)
+        assert reason in error_beside(shown, "answers.members")
         assert shown.xpath("//div[@class='error-summary']//a[@href='#field-answers-members']")
     assert await answer_of(site, survey_id, w.g) == 404
 
@@ -265,7 +253,7 @@ async def test_a_group_answers_a_survey_a_draft_then_a_submission_with_wrong_ans
     assert page.xpath("//input[@name='answers.members']/@value") == ["12"]
     incomplete = await group.post(path, {**draft, "version": version, "action": "submit"})
     assert incomplete.status_code == 422
-    assert _doc(incomplete.text).xpath("//p[@id='field-answers-field-error']")
+    assert doc(incomplete.text).xpath("//p[@id='field-answers-field-error']")
     # A save without the version the page showed (If-Match) is refused on the form, as the API answers 428.
     blind = await group.post(path, {**draft, "answers.field": "kids", "action": "submit"})
     assert blind.status_code == 428
@@ -278,9 +266,3 @@ async def test_a_group_answers_a_survey_a_draft_then_a_submission_with_wrong_ans
     done = await group.page(path, group=w.g, done="answer_submitted", lang="ja")
     assert "回答を提出しました" in text(done)
     assert "Submitted" in text(await group.page(path, group=w.g, lang="en"))
-
-
-def _doc(html: str) -> Any:
-    from lxml import html as lxml_html
-
-    return lxml_html.document_fromstring(html)

@@ -11,35 +11,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
-from lxml import html as lxml_html
 
 from support.harness import eventually
 from support.info_hub_cases import HUB, read, world
 from support.info_hub_trainings import announced, plan
-from support.portal_b import headings_in_order, text
+from support.page_reading import doc, error_beside, links, text, well_formed
 from support.workspace import Site, workspace
-
-
-def well_formed(page: Any) -> bool:
-    """One h1 and headings in order, and no id twice (labels, error links and aria references find one element)."""
-    ids = [str(i) for i in page.xpath("//@id")]
-    return headings_in_order(page) and len(ids) == len(set(ids))
 
 
 @pytest_asyncio.fixture
 async def site(tmp_path: Path, nats_url: str, bus_namespace: str) -> AsyncIterator[Site]:
     async with workspace(["registry", HUB], tmp_path, nats_url, bus_namespace) as running:
         yield running
-
-
-def doc(html: str) -> Any:
-    return lxml_html.document_fromstring(html)
-
-
-def error_beside(page: Any, field_id: str) -> str:
-    found = page.xpath(f"//p[@id='{field_id}-error']")
-    assert found, text(page)
-    return text(found[0])
 
 
 async def listed_training(site: Site, body: dict[str, Any]) -> str:
@@ -68,20 +51,20 @@ async def test_a_group_registers_for_a_training_and_cancels_before_the_start(sit
     w = await world(site.platform)
     tid = await listed_training(site, plan(audience=("groups",)))
     group = site.browser("rep-g", "group")
-    assert f"/me/trainings/{tid}" in group_links(await group.page("/me/trainings"))
+    assert f"/me/trainings/{tid}" in links(await group.page("/me/trainings"))
     # The public training page points a logged-in group's person there; a visitor registers as a citizen only.
-    assert f"/me/trainings/{tid}" in group_links(await group.page(f"/trainings/{tid}"))
+    assert f"/me/trainings/{tid}" in links(await group.page(f"/trainings/{tid}"))
     public = await site.visitor().get(f"/trainings/{tid}")
     assert f"/me/trainings/{tid}" not in public.text
     page = await group.page(f"/me/trainings/{tid}")
-    assert well_formed(page)
+    well_formed(page)
     assert page.xpath(f"//select[@name='group_id']/option[@value='{w.g}']")
 
     # A group id that is none: beside the field, in both languages; nothing stored.
     for lang in ("ja", "en"):
         wrong = await group.post(f"/me/trainings/{tid}/registrations?lang={lang}", {"group_id": "みどり"})
         assert wrong.status_code == 422
-        assert error_beside(doc(wrong.text), "field-group_id")
+        assert error_beside(doc(wrong.text), "group_id")
     # Another group's representative cannot register this group; a post without the CSRF token is refused.
     forced = await site.browser("rep-h", "group").post(f"/me/trainings/{tid}/registrations", {"group_id": w.g})
     assert forced.status_code == 403
@@ -100,7 +83,7 @@ async def test_a_group_registers_for_a_training_and_cancels_before_the_start(sit
     cancel = f"/me/trainings/{tid}/registrations/{placed['registration_id']}/cancellation"
     assert page.xpath(f"//form[@action='{cancel}']")
     me = await group.page("/me")
-    assert f"/me/trainings/{tid}" in group_links(me)
+    assert f"/me/trainings/{tid}" in links(me)
 
     # Someone else's registration is not theirs to cancel (as if it did not exist).
     assert (await site.browser("rep-h", "group").post(cancel, {})).status_code == 404
@@ -110,10 +93,6 @@ async def test_a_group_registers_for_a_training_and_cancels_before_the_start(sit
     assert (await registrations(site, tid))[0]["seat"] == "cancelled"
     english = await group.page(f"/me/trainings/{tid}", lang="en")
     assert "Cancelled" in text(english)
-
-
-def group_links(page: Any) -> set[str]:
-    return {str(href) for href in page.xpath("//main//a/@href")}
 
 
 async def cases(site: Site) -> list[dict[str, Any]]:
@@ -128,7 +107,7 @@ async def test_a_group_raises_a_case_which_the_routed_departments_liaison_acknow
     w = await world(site.platform)
     group = site.browser("rep-g", "group")
     page = await group.page("/me/cases/new")
-    assert well_formed(page)
+    well_formed(page)
     assert page.xpath(f"//select[@name='group_id']/option[@value='{w.g}']")
     case = {
         "raiser": "group",
@@ -144,8 +123,8 @@ async def test_a_group_raises_a_case_which_the_routed_departments_liaison_acknow
         wrong = await group.post(f"/me/cases/new?lang={lang}", {**case, "problem_ja": "", "fields_of_activity.0": ""})
         assert wrong.status_code == 422
         shown = doc(wrong.text)
-        assert error_beside(shown, "field-problem_ja")
-        assert error_beside(shown, "field-fields_of_activity")
+        assert error_beside(shown, "problem_ja")
+        assert error_beside(shown, "fields_of_activity")
         assert shown.xpath("//a[@href='#field-problem_ja']")
     # Another group's representative cannot raise it in this group's name; nor without the CSRF token.
     assert (await site.browser("rep-h", "group").post("/me/cases/new", case)).status_code == 403
@@ -160,17 +139,17 @@ async def test_a_group_raises_a_case_which_the_routed_departments_liaison_acknow
     assert stored["raiser_id"] == w.g
     assert stored["urgency"] == "high"
     assert "相談を受け付けました" in text(await group.page(path, done="case_raised", lang="ja"))
-    assert path in group_links(await group.page("/me/cases"))
+    assert path in links(await group.page("/me/cases"))
 
     # The center routes it from the case's page (the case's version as If-Match); choosing none is refused.
     center = site.browser("coord-1", "coordinator")
     page = await center.page(path)
-    assert well_formed(page)
+    well_formed(page)
     version = str(page.xpath(f"//form[@action='{path}/routings']//input[@name='version']/@value")[0])
     for lang in ("ja", "en"):
         wrong = await center.post(f"{path}/routings?lang={lang}", {"version": version})
         assert wrong.status_code == 422
-        assert error_beside(doc(wrong.text), "field-department_ids")
+        assert error_beside(doc(wrong.text), "department_ids")
     stale = await center.post(f"{path}/routings", {"version": '"99"', "department_ids": w.b.id})
     assert stale.status_code == 412
     assert (await read(site.platform, stored["case_id"]))["routings"] == []
@@ -188,7 +167,7 @@ async def test_a_group_raises_a_case_which_the_routed_departments_liaison_acknow
 
     liaison = site.browser("liaison-b", "staff")
     page = await liaison.page(path)
-    assert well_formed(page)
+    well_formed(page)
     assert page.xpath(f"//form[@action='{acknowledge}']")
     done = await liaison.post(acknowledge, {})
     assert done.status_code == 303, done.text[:2000]
@@ -202,7 +181,7 @@ async def test_a_group_raises_a_case_which_the_routed_departments_liaison_acknow
     version = str(page.xpath(f"//form[@action='{path}/closure']//input[@name='version']/@value")[0])
     no_reason = await center.post(f"{path}/closure", {"version": version, "outcome": "resolved"})
     assert no_reason.status_code == 422
-    assert error_beside(doc(no_reason.text), "field-reason_ja")
+    assert error_beside(doc(no_reason.text), "reason_ja")
     closure = {"version": version, "outcome": "resolved", "reason_ja": "地域の集会所を紹介した"}
     assert (await center.post(f"{path}/closure", closure)).status_code == 303
     assert (await read(site.platform, stored["case_id"]))["closing"]["outcome"] == "resolved"
@@ -210,8 +189,8 @@ async def test_a_group_raises_a_case_which_the_routed_departments_liaison_acknow
     # Every page of the part renders in both languages, one h1, headings in order, no id twice.
     for path_of_page in ("/me", "/me/cases", "/me/cases/new", path, "/me/trainings", "/me/surveys"):
         for lang in ("ja", "en"):
-            assert well_formed(await group.page(path_of_page, lang=lang)), (path_of_page, lang)
+            well_formed(await group.page(path_of_page, lang=lang))
     for lang in ("ja", "en"):
-        assert well_formed(await liaison.page("/me", lang=lang))
-        assert well_formed(await center.page("/me", lang=lang))
-        assert well_formed(await center.page("/me/cases", lang=lang))
+        well_formed(await liaison.page("/me", lang=lang))
+        well_formed(await center.page("/me", lang=lang))
+        well_formed(await center.page("/me/cases", lang=lang))
