@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from test_ws_proposals import own, proposal_form
 
+from support.calls import ok, published_call, registered_group, review_board
 from support.evaluation_http import World, ended, read, world
 from support.evaluation_pages import self_evaluation_form
 from support.portal_b import one
@@ -164,3 +166,30 @@ async def test_f2_a_self_evaluation_receipt_is_a_private_file_and_the_sealed_sel
         answer = await reader.get(path)
         assert summary not in answer.text, (reader.sub, path)
         assert answer.status_code in (200, 403, 404), (reader.sub, path, answer.status_code)
+
+
+# --- proposals: what an attachment's name carries into a sealed proposal -----------------------------------------
+
+
+async def test_an_attachment_keeps_its_file_name_only_never_the_senders_local_path(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    """Checked, not a finding (F3 withdrawn): browsers that send the whole local path as a file's name (old
+    Edge/IE) would put `C:\\Users\\<login name>\\…` into the sealed proposal, its receipt and reviewers' downloads;
+    the proposal form passes the name on as parsed, and the multipart parser under Starlette keeps the last part
+    only. This guards that, as the registry's bylaws upload guards it itself."""
+    async with workspace(["registry", "proposals"], tmp_path, nats_url, bus_namespace) as site:
+        p = site.platform
+        committee = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
+        green = await registered_group(p, "sec-rep-g", "みどりの会")
+        call_id, _ = await published_call(p, committee)
+        rep = site.browser("sec-rep-g", "group")
+        local = "C:\\Users\\yoko.sato\\Documents\\提案書.pdf"
+        sent = await rep.post(
+            f"/proposals/calls/{call_id}/proposal",
+            proposal_form("安全性レビューの提案", green),
+            files={"attachments.0": (local, b"%PDF-1.7 plan", "application/pdf")},
+        )
+        assert sent.status_code == 303, sent.text[:2000]
+        stored = (await ok(own(site, call_id, green, "sec-rep-g"))).json()
+        assert [a["filename"] for a in stored["attachments"]] == ["提案書.pdf"]
