@@ -42,6 +42,8 @@ def test_a_department_imports_its_inventory_from_cp932_and_a_round_screens_and_d
 ) -> None:
     checked = Checked()
     liaison = person(browser, site, "demo-staff-kosodate")
+    liaison.goto("/me")
+    checked.page(liaison, "me-liaison")
     liaison.goto("/screening/inventory")
     checked.page(liaison, "screening-inventory")
     liaison.goto("/screening/inventory/import")

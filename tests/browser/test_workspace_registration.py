@@ -20,7 +20,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from browser.kyodo_up import KyodoUp
 from browser.test_keyboard import focused, tab_to
-from browser.workspace_journeys import Checked, Person, forced_post, person, status_of
+from browser.workspace_journeys import Checked, Person, forced_post, person, status_of, until_linked
 
 GROUP = "西国分寺みどりの輪"
 CRITERIA = (
@@ -95,6 +95,8 @@ def test_a_group_applies_with_the_keyboard_a_coordinator_assesses_it_and_it_appe
     bylaws.write_text(BYLAWS, encoding="utf-8")
 
     applicant = person(browser, site, "demo-applicant")
+    applicant.goto("/me")
+    checked.page(applicant, "me-applicant")
     applicant.goto("/registry/apply")
     checked.page(applicant, "registry-apply")
     page = applicant.page
@@ -143,6 +145,8 @@ def test_a_group_applies_with_the_keyboard_a_coordinator_assesses_it_and_it_appe
 
     # The coordinator: the queue, then each of the six criteria met, with a reason.
     coordinator = person(browser, site, "demo-coordinator")
+    until_linked(coordinator, "/me", f"/registry/assessments/{group_id}")  # the role home lists the application
+    checked.page(coordinator, "me-coordinator")
     coordinator.goto("/registry/assessments")
     queued = coordinator.page.locator(f"main a[href='/registry/assessments/{group_id}']")
     assert queued.count() == 1, "the new application is not in the assessment queue"

@@ -124,6 +124,8 @@ def test_a_published_call_takes_two_sealed_proposals_with_verifiable_receipts_un
 
     representatives = {sub: person(browser, site, sub) for sub in PROPOSALS}
     first, second = representatives.values()
+    first.goto("/me")
+    checked.page(first, "me-representative")
     first.goto("/proposals/calls")
     checked.page(first, "proposals-calls-group")
     proposal = f"/proposals/calls/{call_id}/proposal"

@@ -12,6 +12,7 @@ import csv
 import io
 import re
 import subprocess
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,6 +148,18 @@ def forced_post(who: Person, path: str, fields: dict[str, str], *, csrf: bool = 
         assert answer.headers.get("content-type", "").startswith("text/html"), f"{path}: a {answer.status} not in HTML"
         assert "<h1" in answer.text(), f"{path}: a {answer.status} page without its h1"
     return answer.status
+
+
+def until_linked(who: Person, path: str, href: str, seconds: float = 20) -> None:
+    """`path` reloaded until it links to `href` (a page of info-hub's read models catching up with the events)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        who.goto(path)
+        if who.page.locator(f"main a[href='{href}']").count() >= 1:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path} does not link to {href} after {seconds:.0f} s ({who.sub})")
+        time.sleep(0.5)
 
 
 def status_of(response: Response | None) -> int | None:
