@@ -18,6 +18,7 @@ import pytest_asyncio
 from kyodo_registry.app import RegistryApplication
 
 from support.harness import eventually
+from support.page_reading import doc, error_beside, version_on
 from support.portal_b import headings_in_order, one, table, text
 from support.registry import CRITERIA, apply_directly, assess_directly
 from support.workspace import Browser, Site, workspace
@@ -52,18 +53,6 @@ async def api_get(site: Site, path: str) -> Any:
     response = await site.api("registry").get(path)
     assert response.status_code == 200, response.text
     return response.json()
-
-
-def version_on(page: Any, action: str) -> str:
-    return str(one(page, f"//form[@action='{action}']//input[@name='version']").get("value"))
-
-
-def beside(page: Any, name: str) -> str:
-    """The error shown beside the field `name` (the kit's `field-<name>-error`), tied to the control."""
-    field_id = "field-" + name.replace(".", "-")
-    control = one(page, f"//*[@id='{field_id}']")
-    assert f"{field_id}-error" in (control.get("aria-describedby") or "")
-    return text(one(page, f"//*[@id='{field_id}-error']"))
 
 
 async def posted(browser: Browser, path: str, data: dict[str, Any], status: int = 303) -> Any:
@@ -147,19 +136,19 @@ async def test_invalid_input_is_shown_beside_its_fields_in_japanese_and_english_
     coordinator = site.browser(COORDINATOR, "coordinator")
     before = stored_events(site)
     answer = await posted(coordinator, "/registry/departments", {"code": "課 コード", "name_en": "x"}, status=422)
-    page = one_page(answer)
+    page = doc(answer)
     one(page, "//*[@role='alert']")  # the error summary, above the form
-    assert beside(page, "code")
-    assert beside(page, "name_ja")
+    assert error_beside(page, "code")
+    assert error_beside(page, "name_ja")
     assert one(page, "//input[@name='code']").get("value") == "課 コード"  # what was typed stays
-    assert "必須" in beside(page, "name_ja") or "入力" in beside(page, "name_ja")
+    assert "必須" in error_beside(page, "name_ja") or "入力" in error_beside(page, "name_ja")
 
     await coordinator.page("/registry/departments", lang="en")  # the reader switches to English
     answer = await posted(coordinator, "/registry/departments", {"code": "課 コード", "name_en": "x"}, status=422)
-    page = one_page(answer)
+    page = doc(answer)
     assert one(page, "/html").get("lang") == "en"
-    assert "Field required" in beside(page, "name_ja")
-    assert "pattern" in beside(page, "code")
+    assert "Field required" in error_beside(page, "name_ja")
+    assert "pattern" in error_beside(page, "code")
 
     # A rule of the API's own model, worded by it: a term that ends before it starts, beside term_end.
     committee = await establish(site, "evaluation_committee", "評価委員会（検証用）")
@@ -173,15 +162,15 @@ async def test_invalid_input_is_shown_beside_its_fields_in_japanese_and_english_
         "version": version_on(page, manage),
     }
     answer = await posted(coordinator, manage, data, status=422)
-    assert "term_end (2026-03-31) must not be before term_start" in beside(one_page(answer), "term_end")
+    assert "term_end (2026-03-31) must not be before term_start" in error_beside(doc(answer), "term_end")
     await coordinator.page(manage, lang="ja")
     answer = await posted(coordinator, manage, data, status=422)
-    assert "任期の終了日" in beside(one_page(answer), "term_end")
+    assert "任期の終了日" in error_beside(doc(answer), "term_end")
     # A refusal of the domain (the code is taken) comes back on the form too, in the API's words.
     await posted(coordinator, "/registry/departments", {"code": "DUP", "name_ja": "重複課"})
     middle = stored_events(site)
     answer = await posted(coordinator, "/registry/departments", {"code": "DUP", "name_ja": "別の課"}, status=409)
-    assert "この部署コードは既に使われています" in text(one(one_page(answer), "//*[@role='alert']"))
+    assert "この部署コードは既に使われています" in text(one(doc(answer), "//*[@role='alert']"))
     assert org_events_since(site, middle) == []
     roster = await api_get(site, f"/committees/{committee}")
     assert roster["members"] == []
@@ -189,13 +178,6 @@ async def test_invalid_input_is_shown_beside_its_fields_in_japanese_and_english_
     # Only what succeeded was stored: the committee and the DUP department (with their directories' entries).
     stored = [t.split(":")[1] for t in org_events_since(site, before) if ":Directory." not in t]
     assert stored == ["Committee.Established", "Department.Created"]
-
-
-def one_page(answer: Any) -> Any:
-    from lxml import html as lxml_html
-
-    assert answer.headers["content-type"].startswith("text/html")
-    return lxml_html.document_fromstring(answer.text)
 
 
 async def establish(site: Site, kind: str, name_ja: str) -> str:
@@ -287,7 +269,7 @@ async def test_a_coordinator_records_who_joins_and_leaves_the_team(site: Site) -
     page = await coordinator.page("/registry/team")
     data = {"staff_sub": "stranger", "department_id": found, "version": version_on(page, "/registry/team/members")}
     answer = await posted(coordinator, "/registry/team/members", data, status=409)
-    assert "その部署の職員ではありません" in text(one(one_page(answer), "//*[@role='alert']"))
+    assert "その部署の職員ではありません" in text(one(doc(answer), "//*[@role='alert']"))
     assert org_events_since(site, before) == []
 
     departure = "/registry/team/members/staff-t-1/departure"
@@ -425,7 +407,7 @@ async def test_a_form_sent_after_a_change_meanwhile_is_shown_again_with_the_prec
     answer = await posted(
         coordinator, f"{here}/staff", {"staff_sub": "s-2", "job_title": "主事", "version": stale}, status=412
     )
-    page = one_page(answer)
+    page = doc(answer)
     one(page, "//*[@role='alert']")
     assert one(page, "//input[@name='staff_sub']").get("value") == "s-2"
     assert org_events_since(site, before) == []

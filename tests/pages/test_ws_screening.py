@@ -24,6 +24,7 @@ from kyodo_screening.domain import project_id
 
 from support.calls import ok
 from support.harness import eventually
+from support.page_reading import error_beside, version_on
 from support.portal_b import headings_in_order, one, table, text
 from support.screening import Department, department, heard, join_team, screening_now
 from support.workspace import Site, workspace
@@ -72,11 +73,6 @@ def stored(site: Site) -> int:
 
 def project_stored(site: Site, department_id: str, fiscal_year: int, number: str) -> bool:
     return project_id(uuid.UUID(department_id), fiscal_year, number) in app_of(site).repository
-
-
-def beside(page: Any, name: str) -> str:
-    """The error the kit shows beside the field `name`."""
-    return str(text(one(page, f"//*[@id='field-{name.replace('.', '-')}-error']")))
 
 
 def csv_file(body: str) -> dict[str, tuple[str, bytes, str]]:
@@ -210,20 +206,20 @@ async def test_invalid_project_input_comes_back_beside_its_fields_in_japanese_an
     ja = await staff.post("/screening/projects/new", body)
     assert ja.status_code == 422
     page = html.document_fromstring(ja.text)
-    assert "1文字以上" in beside(page, "title") or "入力" in beside(page, "title")
-    assert beside(page, "budget_yen")
+    assert "1文字以上" in error_beside(page, "title") or "入力" in error_beside(page, "title")
+    assert error_beside(page, "budget_yen")
     assert one(page, "//*[@data-error-summary]") is not None
     reader_en = site.browser(scene.kodomo.staff, "staff")
     en = html.document_fromstring((await reader_en.post("/screening/projects/new?lang=en", body)).text)
-    assert "at least 1 character" in beside(en, "title")
-    assert "integer" in beside(en, "budget_yen")
+    assert "at least 1 character" in error_beside(en, "title")
+    assert "integer" in error_beside(en, "budget_yen")
     assert not project_stored(site, scene.kodomo.id, scene.fiscal_year, "N-1")
 
     made = await staff.post("/screening/projects/new", {**body, "title": "子育て講座", "budget_yen": "12000"})
     assert made.status_code == 303
     shown = await staff.page(made.headers["location"])
     assert text(one(shown, "//h1")) == "子育て講座"
-    version = one(shown, "//form//input[@name='version']").get("value")
+    version = version_on(shown)
     revise = {
         "version": version,
         "project_number": "N-1",
@@ -233,7 +229,7 @@ async def test_invalid_project_input_comes_back_beside_its_fields_in_japanese_an
     }
     wrong = await staff.post(made.headers["location"].split("?")[0], revise)
     assert wrong.status_code == 422
-    assert beside(html.document_fromstring(wrong.text), "budget_yen")
+    assert error_beside(html.document_fromstring(wrong.text), "budget_yen")
     fixed = await staff.post(made.headers["location"].split("?")[0], {**revise, "budget_yen": "15000"})
     assert fixed.status_code == 303
     stale = await staff.post(made.headers["location"].split("?")[0], {**revise, "budget_yen": "16000"})
@@ -311,8 +307,8 @@ async def test_a_round_is_drafted_opened_self_checked_assessed_and_decided_throu
     refused = await coordinator.post("/screening/rounds/new", invalid)
     assert refused.status_code == 422
     page = html.document_fromstring(refused.text)
-    assert beside(page, "title_ja")
-    assert beside(page, "checklist.0.key")
+    assert error_beside(page, "title_ja")
+    assert error_beside(page, "checklist.0.key")
     drafted = await coordinator.post("/screening/rounds/new", draft)
     assert drafted.status_code == 303, drafted.text[:2000]
     round_url = drafted.headers["location"].split("?")[0]
@@ -322,7 +318,7 @@ async def test_a_round_is_drafted_opened_self_checked_assessed_and_decided_throu
     assert "JST" in text(one(shown, "//label[@for='field-self_check_deadline']")) or "日本時間" in text(
         one(shown, "//label[@for='field-self_check_deadline']")
     )
-    version = one(shown, f"//form[@action='/screening/rounds/{rid}/opening']//input[@name='version']").get("value")
+    version = version_on(shown, f"/screening/rounds/{rid}/opening")
     opened = await coordinator.post(f"/screening/rounds/{rid}/opening", {"version": version})
     assert opened.status_code == 303, opened.text[:2000]
     read = await ok(site.api("screening").get(f"/rounds/{rid}"))
@@ -350,7 +346,7 @@ async def test_a_round_is_drafted_opened_self_checked_assessed_and_decided_throu
     ]
     blank = await team_b.post(screening_url + "/assessment", empty)
     assert blank.status_code == 422
-    assert beside(html.document_fromstring(blank.text), "answers.0.reason")
+    assert error_beside(html.document_fromstring(blank.text), "answers.0.reason")
     assessed = await team_b.post(
         screening_url + "/assessment", answers_form(page_b, screening_url + "/assessment", "partly", "一部は可能")
     )
@@ -373,12 +369,12 @@ async def test_a_round_is_drafted_opened_self_checked_assessed_and_decided_throu
 
     # --- the coordinator decides, then corrects ---------------------------------------------------------------
     page = await coordinator.page(screening_url)
-    version = one(page, f"//form[@action='{screening_url}/decision']//input[@name='version']").get("value")
+    version = version_on(page, f"{screening_url}/decision")
     missing_form = await coordinator.post(
         screening_url + "/decision", {"version": version, "outcome": "suitable", "reasons_ja": "地域団体の強みが活きる"}
     )
     assert missing_form.status_code == 422
-    assert beside(html.document_fromstring(missing_form.text), "forms")
+    assert error_beside(html.document_fromstring(missing_form.text), "forms")
     decided = await coordinator.post(
         screening_url + "/decision",
         [
@@ -394,7 +390,7 @@ async def test_a_round_is_drafted_opened_self_checked_assessed_and_decided_throu
     page = await coordinator.page(screening_url)
     replaces = one(page, "//input[@name='replaces']").get("value")
     assert replaces == view["decisions"][0]["decision_id"]
-    version = one(page, f"//form[@action='{screening_url}/decision']//input[@name='version']").get("value")
+    version = version_on(page, f"{screening_url}/decision")
     corrected = await coordinator.post(
         screening_url + "/decision",
         [
@@ -441,7 +437,7 @@ async def test_a_round_is_drafted_opened_self_checked_assessed_and_decided_throu
 
     # --- closing the round through its page ------------------------------------------------------------------
     shown = await coordinator.page(round_url)
-    version = one(shown, f"//form[@action='/screening/rounds/{rid}/closure']//input[@name='version']").get("value")
+    version = version_on(shown, f"/screening/rounds/{rid}/closure")
     closed = await coordinator.post(f"/screening/rounds/{rid}/closure", {"version": version})
     assert closed.status_code == 303
     shown = await coordinator.page(round_url)
