@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
+from support.page_reading import doc, error_beside, version_on
 from support.portal_b import headings_in_order, one, text
 from support.registry_group_pages import (
     BYLAWS_PDF,
@@ -19,13 +20,10 @@ from support.registry_group_pages import (
     app_of,
     application_form,
     applied_by_api,
-    errors_beside,
     group_site,
-    one_page,
     pdf,
     principal_of,
     stored_events,
-    version_in,
 )
 from support.workspace import Site
 
@@ -90,12 +88,12 @@ async def test_invalid_input_comes_back_beside_the_named_fields_and_nothing_is_s
     answer = await applicant.post(f"/registry/apply?lang={lang}", fields)  # and no bylaws file
 
     assert answer.status_code == 422
-    page = one_page(answer.text)
+    page = doc(answer.text)
     assert one(page, "/html").get("lang") == lang
     assert text(one(page, "//*[@id='error-summary-title']")).endswith(title)
     for name in ("name", "criteria.voluntary.evidence", "representative.email", "bylaws", "ties.2.kind"):
-        assert errors_beside(page, name), name
-    assert phone_reason in errors_beside(page, "representative.phone")
+        assert error_beside(page, name), name
+    assert phone_reason in error_beside(page, "representative.phone")
     # What was typed is kept; nothing reached the store.
     assert one(page, "//textarea[@name='purpose']").text == fields["purpose"]
     assert stored_events(site) == before
@@ -109,7 +107,7 @@ async def test_an_unsupported_bylaws_file_is_named_beside_the_upload(site: Site)
         "/registry/apply", application_form(), files={"bylaws": ("会則.exe", b"MZ\x90\x00", "application/x-msdownload")}
     )
     assert answer.status_code == 422
-    assert errors_beside(one_page(answer.text), "bylaws")
+    assert error_beside(doc(answer.text), "bylaws")
     assert stored_events(site) == before
 
 
@@ -118,7 +116,7 @@ async def test_a_representative_updates_the_profile_with_the_version_and_a_stale
     representative = site.browser("rep-profile", "group")
     page = await representative.page(f"/registry/groups/{group_id}/profile")
     assert headings_in_order(page)
-    seen = version_in(page)
+    seen = version_on(page)
     assert one(page, "//input[@name='name']").get("value") == "国分寺みどりの会"
     changed = {"name": "国分寺みどりの会（改）", "purpose": "緑地保全", "fields_of_activity": "環境保全"}
     changed["area"] = "本町"
@@ -136,7 +134,7 @@ async def test_a_representative_updates_the_profile_with_the_version_and_a_stale
     )
 
     assert stale.status_code == 412
-    refused = one_page(stale.text)
+    refused = doc(stale.text)
     assert one(refused, "//*[@id='error-summary-title']") is not None
     assert one(refused, "//input[@name='name']").get("value") == "古い版からの変更"
     after = await api_group(site, group_id, "rep-profile")
@@ -171,7 +169,7 @@ async def test_a_session_of_one_group_posting_to_another_groups_form_gets_403_an
 async def test_a_post_without_the_csrf_token_is_refused_and_nothing_is_stored(site: Site) -> None:
     group_id = await applied_by_api(site, "rep-csrf", "西町の会")
     representative = site.browser("rep-csrf", "group")
-    version = version_in(await representative.page(f"/registry/groups/{group_id}/profile"))
+    version = version_on(await representative.page(f"/registry/groups/{group_id}/profile"))
     before = stored_events(site)
     fields = {"name": "CSRF", "purpose": "x", "fields_of_activity": "x", "area": "x", "version": version}
 

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
+from support.page_reading import doc, error_beside, version_on
 from support.portal_b import one, text
 from support.registry_group_pages import (
     BYLAWS_PDF,
@@ -17,12 +18,9 @@ from support.registry_group_pages import (
     application_form,
     applied_by_api,
     assessed,
-    errors_beside,
     group_site,
-    one_page,
     pdf,
     stored_events,
-    version_in,
     version_of,
 )
 from support.workspace import Site
@@ -47,7 +45,7 @@ async def test_the_center_asks_for_information_and_the_group_answers_on_its_page
     page = await representative.page(f"/registry/groups/{group_id}")
     assert "入会・退会の手続きを教えてください。" in text(one(page, "//main"))
     form = await representative.page(f"/registry/groups/{group_id}/information")
-    fields = {"answer": "会則第5条のとおり、申出により自由に入退会できます。", "version": version_in(form)}
+    fields = {"answer": "会則第5条のとおり、申出により自由に入退会できます。", "version": version_on(form)}
     fields["evidence.voluntary.evidence"] = "会則第5条（入会及び退会は自由）"
 
     answer = await representative.post(f"/registry/groups/{group_id}/information", fields)
@@ -66,7 +64,7 @@ async def test_changed_bylaws_of_a_megabyte_are_filed_through_the_upload(site: S
     big = BYLAWS_PDF + b"%" + b"x" * (1024 * 1024) + b"\n%%EOF\n"
 
     answer = await representative.post(
-        f"/registry/groups/{group_id}/bylaws", {"version": version_in(page)}, files=pdf(big)
+        f"/registry/groups/{group_id}/bylaws", {"version": version_on(page)}, files=pdf(big)
     )
 
     assert answer.status_code == 303, answer.text[:2000]
@@ -81,7 +79,7 @@ async def test_ties_are_declared_and_ended_through_their_forms(site: Site) -> No
     page = await representative.page(f"/registry/groups/{group_id}/ties")
     tie = {"kind": "religious", "counterpart": "戸倉神社", "description": "例大祭の手伝い"}
 
-    declared = await representative.post(f"/registry/groups/{group_id}/ties", {**tie, "version": version_in(page)})
+    declared = await representative.post(f"/registry/groups/{group_id}/ties", {**tie, "version": version_on(page)})
 
     assert declared.status_code == 303
     [found] = (await api_group(site, group_id, "rep-ties"))["ties"]
@@ -90,11 +88,11 @@ async def test_ties_are_declared_and_ended_through_their_forms(site: Site) -> No
     listing = await representative.page(f"/registry/groups/{group_id}/ties")
     assert one(listing, f"//a[@href='{withdrawal}']") is not None
     form = await representative.page(withdrawal)
-    empty = await representative.post(withdrawal, {"reason": "", "version": version_in(form)})
+    empty = await representative.post(withdrawal, {"reason": "", "version": version_on(form)})
     assert empty.status_code == 422
-    assert errors_beside(one_page(empty.text), "reason")
+    assert error_beside(doc(empty.text), "reason")
 
-    ended = await representative.post(withdrawal, {"reason": "手伝いをやめたため", "version": version_in(form)})
+    ended = await representative.post(withdrawal, {"reason": "手伝いをやめたため", "version": version_on(form)})
 
     assert ended.status_code == 303
     [after] = (await api_group(site, group_id, "rep-ties"))["ties"]
@@ -110,7 +108,7 @@ async def test_the_representative_adds_a_contact_who_acts_but_may_not_manage_con
     page = await representative.page(f"{base}/contacts")
     contact = {"sub": "contact-people", "name": "鈴木 一郎", "email": "ichiro@example.jp", "phone": "042-300-5678"}
 
-    added = await representative.post(f"{base}/contacts", {**contact, "version": version_in(page)})
+    added = await representative.post(f"{base}/contacts", {**contact, "version": version_on(page)})
 
     assert added.status_code == 303
     group = await api_group(site, group_id, "rep-people")
@@ -125,7 +123,7 @@ async def test_the_representative_adds_a_contact_who_acts_but_may_not_manage_con
 
     handover = await representative.page(f"{base}/handover")
     proposed = await representative.post(
-        f"{base}/handover", {"new_representative_sub": "next-rep", "version": version_in(handover)}
+        f"{base}/handover", {"new_representative_sub": "next-rep", "version": version_on(handover)}
     )
     assert proposed.status_code == 303
     successor = site.browser("next-rep", "group")
@@ -136,7 +134,7 @@ async def test_the_representative_adds_a_contact_who_acts_but_may_not_manage_con
         "name": "高橋 葵",
         "email": "aoi@example.jp",
         "phone": "042-300-9999",
-        "version": version_in(confirmation),
+        "version": version_on(confirmation),
     }
 
     confirmed = await successor.post(f"{base}/handover/confirmation", person)
@@ -147,7 +145,7 @@ async def test_the_representative_adds_a_contact_who_acts_but_may_not_manage_con
     assert group["handover_pending_for"] is None
     # The new representative removes the contact.
     removal = await successor.page(f"{base}/contacts/contact-people/removal")
-    removed = await successor.post(f"{base}/contacts/contact-people/removal", {"version": version_in(removal)})
+    removed = await successor.post(f"{base}/contacts/contact-people/removal", {"version": version_on(removal)})
     assert removed.status_code == 303
     assert "contact-people" not in (await api_group(site, group_id, "next-rep"))["contacts"]
 
@@ -171,7 +169,7 @@ async def test_a_registered_group_sees_when_renewal_opens_and_a_forced_early_ren
     forced = await representative.post(f"/registry/groups/{group_id}/renewal", fields)
 
     assert forced.status_code == 409
-    refused = one_page(forced.text)
+    refused = doc(forced.text)
     assert "更新の受付期間ではありません" in text(one(refused, "//*[@id='error-summary-title']"))
     assert not refused.xpath("//main//form")
     assert stored_events(site) == before
@@ -188,7 +186,7 @@ async def test_a_rejected_group_applies_again_with_new_bylaws(site: Site) -> Non
     fields = {
         name: value for name, value in application_form("富士本の会").items() if not name.startswith(("ties.", "rep"))
     }
-    fields["version"] = version_in(form)
+    fields["version"] = version_on(form)
     new_bylaws = BYLAWS_PDF.replace(b"EOF", b"EOF revised")
 
     answer = await representative.post(f"/registry/groups/{group_id}/reapplication", fields, files=pdf(new_bylaws))
@@ -204,12 +202,12 @@ async def test_the_representative_records_the_dissolution_and_the_group_s_forms_
     base = f"/registry/groups/{group_id}"
     representative = site.browser("rep-end", "group")
     page = await representative.page(f"{base}/dissolution")
-    empty = await representative.post(f"{base}/dissolution", {"reason": "", "version": version_in(page)})
+    empty = await representative.post(f"{base}/dissolution", {"reason": "", "version": version_on(page)})
     assert empty.status_code == 422
-    assert errors_beside(one_page(empty.text), "reason")
+    assert error_beside(doc(empty.text), "reason")
 
     answer = await representative.post(
-        f"{base}/dissolution", {"reason": "会員の高齢化のため", "version": version_in(page)}
+        f"{base}/dissolution", {"reason": "会員の高齢化のため", "version": version_on(page)}
     )
 
     assert answer.status_code == 303

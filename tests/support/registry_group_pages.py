@@ -9,12 +9,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from lxml import html as lxml_html
-
 from kyodo_registry.app import RegistryApplication
 from kyodo_shared.domain.actors import Principal, Role
 
-from support.portal_b import one, text
 from support.registry import CRITERIA, application
 from support.workspace import Browser, Site, workspace
 
@@ -50,16 +47,6 @@ async def applied_by_api(site: Site, sub: str, name: str) -> str:
     return str(response.json()["id"])
 
 
-def errors_beside(page: Any, name: str) -> str:
-    """The error text shown beside the field `name` (the kit's `field-<name>-error`)."""
-    field_id = "field-" + name.replace(".", "-")
-    return text(one(page, f"//*[@id='{field_id}-error']"))
-
-
-def version_in(page: Any) -> str:
-    return str(one(page, "//main//form//input[@name='version']").get("value"))
-
-
 def application_form(name: str = "恋ヶ窪あそび場の会") -> dict[str, Any]:
     fields: dict[str, Any] = {
         "name": name,
@@ -86,10 +73,6 @@ def application_form(name: str = "恋ヶ窪あそび場の会") -> dict[str, Any
 
 def pdf(content: bytes = BYLAWS_PDF) -> dict[str, tuple[str, bytes, str]]:
     return {"bylaws": ("会則.pdf", content, "application/pdf")}
-
-
-def one_page(html: str) -> Any:
-    return lxml_html.document_fromstring(html)
 
 
 def principal_of(browser: Browser) -> Any:
