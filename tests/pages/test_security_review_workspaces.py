@@ -193,3 +193,57 @@ async def test_an_attachment_keeps_its_file_name_only_never_the_senders_local_pa
         assert sent.status_code == 303, sent.text[:2000]
         stored = (await ok(own(site, call_id, green, "sec-rep-g"))).json()
         assert [a["filename"] for a in stored["attachments"]] == ["提案書.pdf"]
+
+
+# --- registry: every page of a group's workspace, forced by someone who does not act for it ----------------------
+
+
+def _group_paths(method: str, group_id: str, person: str) -> list[str]:
+    """Every page route of the registry's group and coordinator parts naming a group, filled in for `group_id`."""
+    from kyodo_registry.pages.coordinator import routers as coordinator_routers
+    from kyodo_registry.pages.group import routers as group_routers
+
+    found = set()
+    for router in (*group_routers(), *coordinator_routers()):
+        for route in router.routes:
+            path = str(getattr(route, "path", ""))
+            if method in getattr(route, "methods", set()) and "{group_id}" in path:
+                found.add(path)
+    fill = {"{group_id}": group_id, "{tie_id}": str(uuid.uuid4()), "{sub}": person}
+    paths = []
+    for path in sorted(found):
+        for name, value in fill.items():
+            path = path.replace(name, value)
+        paths.append(path)
+    return paths
+
+
+async def test_no_page_of_a_groups_workspace_shows_or_changes_anything_for_someone_who_does_not_act_for_it(
+    site: Site,
+) -> None:
+    """Swept, as an attacker: every GET and POST route of the group and coordinator parts naming a group, by another
+    group's person, a member of staff and (for the group's own pages) a coordinator. Each is refused (403/404 page),
+    none shows the application's name or the representative's e-mail, and nothing is stored — also when the post
+    is invalid, whose form would be shown again (the page re-reads the group through the same refusal)."""
+    gid = await _applied(site, "sec-rep-4", "総当たり検査の会")
+    outsiders = [site.browser("sec-other-4", "group"), site.browser("sec-staff-4", "staff")]
+    before = site.domain_events("registry")
+    for path in _group_paths("GET", gid, "sec-rep-4"):
+        for outsider in outsiders:
+            answer = await outsider.get(path)
+            assert answer.status_code in (403, 404), (outsider.sub, path, answer.status_code)
+            assert "総当たり検査の会" not in answer.text, (outsider.sub, path)
+            assert "yoko@example.jp" not in answer.text, (outsider.sub, path)
+    invalid = {"version": '"1"', "reason": "", "name": "", "email": "x", "met": "maybe", "criterion": "nope"}
+    for path in _group_paths("POST", gid, "sec-rep-4"):
+        for outsider in outsiders:
+            for data in ({"version": '"1"'}, invalid):
+                answer = await outsider.post(path, data)
+                assert answer.status_code in (403, 404), (outsider.sub, path, answer.status_code, answer.text[:500])
+                assert "総当たり検査の会" not in answer.text, (outsider.sub, path)
+    coordinator = site.browser("sec-coord-4", "coordinator")
+    for path in _group_paths("POST", gid, "sec-rep-4"):
+        if path.startswith("/registry/groups/"):
+            answer = await coordinator.post(path, {"version": '"1"'})
+            assert answer.status_code in (403, 404), (path, answer.status_code, answer.text[:500])
+    assert site.domain_events("registry") == before
