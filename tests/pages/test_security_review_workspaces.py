@@ -16,7 +16,7 @@ import pytest_asyncio
 from test_ws_proposals import own, proposal_form
 
 from support.calls import ok, published_call, registered_group, review_board
-from support.evaluation_http import World, ended, read, world
+from support.evaluation_http import World, created, ended, read, world
 from support.evaluation_pages import self_evaluation_form
 from support.portal_b import one
 from support.registry_group_pages import BYLAWS_PDF, application_form, group_site
@@ -247,3 +247,29 @@ async def test_no_page_of_a_groups_workspace_shows_or_changes_anything_for_someo
             answer = await coordinator.post(path, {"version": '"1"'})
             assert answer.status_code in (403, 404), (path, answer.status_code, answer.text[:500])
     assert site.domain_events("registry") == before
+
+
+async def test_no_page_of_a_collaboration_project_shows_or_changes_anything_for_someone_not_party_to_it(
+    evaluation: EvaluationScene,
+) -> None:
+    """Swept, as an attacker: every GET and POST page route of the evaluation workspace naming a project, by another
+    group's representative and a member of staff of no partner department — refused, the project's title and its
+    agreement's draft nowhere, nothing stored."""
+    from kyodo_evaluation.pages import routers as evaluation_routers
+
+    site, p = evaluation.site, evaluation.site.platform
+    pid = await created(p, evaluation.w)
+    title = str((await read(p, pid))["title_ja"])
+    routes = [r for router in evaluation_routers() for r in router.routes if "{project_id}" in str(r.path)]
+    outsiders = [site.browser("rep-h", "group"), site.browser("sec-staff-x", "staff")]
+    before = site.domain_events("evaluation")
+    for route in routes:
+        path = str(route.path).replace("{project_id}", pid).replace("{index}", "1")
+        for outsider in outsiders:
+            if "GET" in route.methods:
+                answer = await outsider.get(path)
+            else:
+                answer = await outsider.post(path, {"version": '"1"', "agreement_hash": "0" * 64})
+            assert answer.status_code in (403, 404), (outsider.sub, path, answer.status_code, answer.text[:500])
+            assert title not in answer.text, (outsider.sub, path)
+    assert site.domain_events("evaluation") == before
