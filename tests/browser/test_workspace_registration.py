@@ -3,7 +3,8 @@
 in a select, Enter and Space; the bylaws chosen through the file input (Playwright's set_input_files, the one
 thing a test cannot type) — first with a mistake the page points out beside its field, then corrected; a coordinator
 assesses the six criteria at /registry/assessments/{gid}; the group appears in the portal's directory; another
-group's representative forcing a profile change for it is refused (403 page) and nothing changes.
+group's representative forcing a profile change for it, and the profile form sent without its CSRF token, are
+refused (403 pages) and nothing changes.
 
 Every workspace page on the way passes axe-core and the structure checks in Japanese and English (screenshots:
 tests/browser/screenshots/ws-*.png)."""
@@ -167,6 +168,18 @@ def test_a_group_applies_with_the_keyboard_a_coordinator_assesses_it_and_it_appe
     assert visitor.page.locator("h1").inner_text().strip() == GROUP
     applicant.goto(f"/registry/groups/{group_id}")
     checked.page(applicant, "registry-group-registered")
+
+    # The profile form sent without its CSRF token (a forged post looks so): the 403 page, the profile unchanged.
+    applicant.goto(f"/registry/groups/{group_id}/profile")
+    checked.page(applicant, "registry-profile")
+    profile = page.locator(f"main form[action='/registry/groups/{group_id}/profile']")
+    profile.locator("input[name=csrf_token]").evaluate("token => token.remove()")
+    profile.locator("input[name=name]").fill("名前を変えられた会")
+    with page.expect_navigation() as sent:
+        profile.locator("button[type=submit]").click()
+    assert status_of(sent.value) == 403, f"a post without the CSRF token answered {status_of(sent.value)}"
+    assert page.locator("h1").inner_text().strip() == "フォームの確認ができませんでした", "not the CSRF refusal page"
+    checked.page(applicant, "csrf-refused", both_languages=False)
 
     # Another group's representative cannot act for this one: the 403 page, and the profile unchanged.
     other = person(browser, site, "demo-representative-2")
