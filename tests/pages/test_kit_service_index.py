@@ -35,3 +35,25 @@ async def test_the_index_lists_the_workspaces_of_the_readers_roles_and_a_login_f
         assert visitor.status_code == 200
         assert "あなたの作業" not in visitor.text
         assert 'href="/auth/login?next=/registry/"' in visitor.text
+
+
+async def test_every_answer_of_a_pages_app_carries_the_baseline_security_headers_redirects_and_files_too(
+    tmp_path: Path, nats_url: str
+) -> None:
+    """A rendered page has its full CSP; a redirect after a form, a download, an asset — answers a route builds
+    itself — still may not be framed, sniffed or run as a document (pages/site.py PageHeaders)."""
+    async with workspace(["registry"], tmp_path, nats_url, f"t{uuid.uuid4().hex[:8]}") as site:
+        visitor = site.visitor()
+        answers = [
+            await visitor.get("/registry/"),  # a page: its own CSP (render.security_headers)
+            await visitor.get("/registry/mine"),  # a workspace asks a visitor to log in: a redirect
+            await visitor.get("/static/kit.css"),  # an asset
+        ]
+        for answer in answers:
+            assert answer.headers["x-content-type-options"] == "nosniff", answer.url
+            assert answer.headers["x-frame-options"] == "DENY", answer.url
+            assert answer.headers["referrer-policy"] == "same-origin", answer.url
+            assert "frame-ancestors 'none'" in answer.headers["content-security-policy"], answer.url
+        assert "default-src 'self'" in answers[0].headers["content-security-policy"]
+        assert answers[1].status_code in (302, 303, 307)
+        assert answers[1].headers["content-security-policy"].startswith("default-src 'none'")

@@ -110,7 +110,42 @@ def build_pages_app(
         packages.append((site.package, "static"))
     app.mount("/static", AssetHeaders(StaticFiles(packages=packages)), name="static")
     install_page_errors(app, messages)
+    app.add_middleware(PageHeaders)
     return app
+
+
+# Every answer of a pages app that did not set its own: a download (a receipt, the bylaws), a redirect, an asset.
+# Rendered pages carry the full set with their CSP (render.security_headers); anything else may not be framed,
+# sniffed, or run as a document.
+_BASELINE_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'"),
+)
+
+
+class PageHeaders:
+    """Adds the baseline security headers to any answer of the pages app lacking them (pure ASGI, as the
+    kernel's other middleware: web/app.py ObserveMiddleware says why)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers.extend((name, value) for name, value in _BASELINE_HEADERS if name not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 class AssetHeaders:

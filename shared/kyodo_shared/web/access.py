@@ -35,6 +35,8 @@ async def _from_cookie(request: Request) -> Principal:
     if session is None:
         # Altered, sealed with another key, or past its end: as if no credential were sent.
         raise AuthError.unauthorized("missing_token")
+    # What a browser reads with its session is that person's: the answer is kept by no cache (web/app.py).
+    request.state.cookie_auth = True
     if request.method not in SAFE_METHODS:
         check_csrf(request, request.headers.get(CSRF_HEADER))
     verifier: JwksVerifier = request.app.state.verifier

@@ -31,6 +31,7 @@ from kyodo_shared.web.problems import MEDIA_TYPE
 log = structlog.get_logger(__name__)
 
 CORRELATION_HEADER = "X-Correlation-Id"
+PRIVATE_NO_STORE = b"private, no-store"
 
 
 class BodyLimitMiddleware:
@@ -212,6 +213,12 @@ class ObserveMiddleware:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-correlation-id", correlation.encode("ascii")))
+                if scope["state"].get("cookie_auth"):
+                    # Read with a browser's session (a group's full record, its bylaws): no cache keeps it, and a
+                    # shared cache never answers another browser with it.
+                    if not any(name.lower() == b"cache-control" for name, _ in headers):
+                        headers.append((b"cache-control", PRIVATE_NO_STORE))
+                    headers.append((b"vary", b"Cookie"))
                 offset = kernel.service_clock.offset
                 if offset:
                     headers.append((OFFSET_HEADER.lower().encode(), iso_duration(offset).encode()))
