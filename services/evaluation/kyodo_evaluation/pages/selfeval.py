@@ -31,6 +31,7 @@ from kyodo_evaluation.schemas import SelfEvaluationIn
 from kyodo_evaluation.vocabulary import HIGHEST, LOWEST, Partner, Status
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import Form, act, signed_in, text
+from kyodo_shared.pages.downloads import private_file
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.paths import path_uuid
@@ -127,17 +128,8 @@ def receipt(project_id: str, request: Request) -> Response:
     if side is None:
         raise Refusal("not_a_partner")
     found = app.read_self_evaluation(who, pid, side)
-    return Response(
-        found["receipt"],
-        media_type="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="self-evaluation-receipt-{pid}-{side.value}.json"',
-            "Cache-Control": "private, no-store",
-            # Not a page of this site whatever a browser guesses (the kit adds these only to rendered pages).
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-        },
-    )
+    name = f"self-evaluation-receipt-{pid}-{side.value}.json"
+    return private_file(found["receipt"], "application/json", name)
 
 
 @router.post("/projects/{project_id}/self-evaluation")

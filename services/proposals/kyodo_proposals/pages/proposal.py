@@ -40,6 +40,7 @@ from kyodo_shared.domain.actors import Principal
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in, text, upload
+from kyodo_shared.pages.downloads import private_file
 from kyodo_shared.pages.forms import FieldError, FormErrors
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
@@ -223,12 +224,4 @@ def receipt(call_id: str, request: Request) -> Response:
     own = app_of(request).own_proposal(principal, cid, UUID(group.group_id))
     body = own.receipt.body() | {"signature": own.receipt.signature}
     name = f"receipt-{cid}-{group.group_id}-v{own.receipt.proposal_version}.json"
-    return Response(
-        json.dumps(body, ensure_ascii=False, indent=2) + "\n",
-        media_type="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return private_file(json.dumps(body, ensure_ascii=False, indent=2) + "\n", "application/json", name)

@@ -10,31 +10,20 @@ page shows no more than the API would.
 
 from __future__ import annotations
 
-import re
-from urllib.parse import quote
-
 from fastapi import Request
 from fastapi.responses import Response
 
 from kyodo_registry.pages.group.common import group_id_of
 from kyodo_registry.routing import application
 from kyodo_shared.pages.actions import signed_in
-from kyodo_shared.pages.render import NOT_STORED
+from kyodo_shared.pages.downloads import private_file
 from kyodo_shared.pages.routing import page_router
 
 router = page_router(prefix="/registry")
-_NOT_ASCII_SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def bylaws_file_url(group_id: object) -> str:
     return f"/registry/groups/{group_id}/bylaws/file"
-
-
-def content_disposition(filename: str) -> str:
-    """RFC 6266 with RFC 5987's `filename*`: an ASCII stand-in, and the filed name percent-encoded in UTF-8 — never
-    the name as it came (a quote, a semicolon or a line break in it would add parameters or headers)."""
-    fallback = _NOT_ASCII_SAFE.sub("_", filename) or "bylaws"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @router.get("/groups/{group_id}/bylaws/file")
@@ -44,15 +33,4 @@ def bylaws_file(group_id: str, request: Request) -> Response:
     app = application(request)
     bylaws = app.bylaws(principal, found)  # refused as the API refuses it: not theirs and not public → 404
     filename = str(app.get_group(found).bylaws.get("filename") or "bylaws")
-    return Response(
-        bylaws.content,
-        media_type=bylaws.media_type,
-        headers={
-            "Content-Disposition": content_disposition(filename),
-            "Cache-Control": NOT_STORED,
-            "X-Content-Type-Options": "nosniff",
-            # Should a browser render it anyway: no script, no plugin, no request of its own, a unique origin.
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Digest": f"sha-256={bylaws.sha256}",
-        },
-    )
+    return private_file(bylaws.content, bylaws.media_type, filename, {"Digest": f"sha-256={bylaws.sha256}"})
