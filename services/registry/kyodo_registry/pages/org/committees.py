@@ -8,12 +8,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from kyodo_registry.org.api_committees import CommitteeRequest
-from kyodo_registry.pages.org.common import app, body, coordinator, crumbs, manager, reader
+from kyodo_registry.pages.org.common import app, body, list_page, manager, reader
 from kyodo_shared.pages.actions import Form, act, page_actor
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.paths import name_in
-from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.web.pagination import DEFAULT_PER_PAGE, Paging
 
@@ -34,15 +33,10 @@ def _list_page(
         }
         for c in found
     ]
-    context = {
-        "rows": rows,
-        "listing": {"items": rows, "total": total, "page": page, "per_page": per_page},
-        "may_manage": coordinator(request),
-        "values": values,
-        "errors": errors,
-        "breadcrumbs": crumbs(request, (LIST, gettext(request, "Committees"))),
-    }
-    return render(request, "registry/org_committees.html", context, status=status)
+    here = (LIST, gettext(request, "Committees"))
+    return list_page(
+        request, "registry/org_committees.html", here, rows, (total, page, per_page), values, errors, status
+    )
 
 
 @router.get("/committees")

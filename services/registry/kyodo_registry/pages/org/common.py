@@ -11,17 +11,20 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import Request
+from fastapi.responses import HTMLResponse
 from starlette.datastructures import FormData
 
 from kyodo_registry.app import RegistryApplication
 from kyodo_registry.org.http import org_app
 from kyodo_shared.domain.actors import Principal
 from kyodo_shared.pages.actions import signed_in, text
+from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.paths import breadcrumbs, path_uuid
+from kyodo_shared.pages.render import render
 from kyodo_shared.web.auth import Role
 
-__all__ = ["app", "body", "coordinator", "crumbs", "is_coordinator", "manager", "reader", "uuid_of"]
+__all__ = ["app", "body", "coordinator", "crumbs", "is_coordinator", "list_page", "manager", "reader", "uuid_of"]
 
 
 def app(request: Request) -> RegistryApplication:
@@ -61,3 +64,27 @@ def body(form: FormData, *names: str) -> dict[str, Any]:
 def crumbs(request: Request, *trail: tuple[str, str]) -> list[tuple[str, str]]:
     """Home › the registry › … › this page (the last of `trail`)."""
     return breadcrumbs(request, ("/registry/", gettext(request, "Group registry")), *trail)
+
+
+def list_page(
+    request: Request,
+    template: str,
+    here: tuple[str, str],
+    rows: list[dict[str, Any]],
+    listing: tuple[int, int, int],
+    values: dict[str, str],
+    errors: FormErrors,
+    status: int = 200,
+) -> HTMLResponse:
+    """A paged list with the form that adds to it (departments, committees): the rows, `listing` (total, page, per
+    page), whether the reader may use the form, its values and errors again, and Home › the registry › `here`."""
+    total, page, per_page = listing
+    context = {
+        "rows": rows,
+        "listing": {"items": rows, "total": total, "page": page, "per_page": per_page},
+        "may_manage": coordinator(request),
+        "values": values,
+        "errors": errors,
+        "breadcrumbs": crumbs(request, here),
+    }
+    return render(request, template, context, status=status)

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from kyodo_registry.org.api_departments import DepartmentRequest, LiaisonRequest, StaffRequest, department_view
 from kyodo_registry.org.api_interests import department_declaration_view
-from kyodo_registry.pages.org.common import app, body, coordinator, crumbs, manager, reader, uuid_of
+from kyodo_registry.pages.org.common import app, body, coordinator, crumbs, list_page, manager, reader, uuid_of
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, text
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
@@ -48,15 +48,10 @@ def _list_page(
         {"view": department_view(d), "name": name_in(request, d.name_ja, d.name_en), "href": f"{LIST}/{d.id}"}
         for d in found
     ]
-    context = {
-        "rows": rows,
-        "listing": {"items": rows, "total": total, "page": page, "per_page": per_page},
-        "may_manage": coordinator(request),
-        "values": values,
-        "errors": errors,
-        "breadcrumbs": crumbs(request, (LIST, gettext(request, "Departments"))),
-    }
-    return render(request, "registry/org_departments.html", context, status=status)
+    here = (LIST, gettext(request, "Departments"))
+    return list_page(
+        request, "registry/org_departments.html", here, rows, (total, page, per_page), values, errors, status
+    )
 
 
 @router.get("/departments")
