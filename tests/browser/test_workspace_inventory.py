@@ -81,6 +81,10 @@ def test_a_department_imports_its_inventory_from_cp932_and_a_round_screens_and_d
     for number in ("K-201", "K-202"):
         assert page.locator("main a", has_text=number).count() == 1, f"{number} is not in the inventory"
     checked.page(liaison, "screening-inventory-imported")
+    page.locator("main table a", has_text="K-202").click()
+    page.wait_for_url("**/screening/projects/*")
+    assert "1,000,000" in page.locator("main").inner_text() or "1000000" in page.locator("main").inner_text()
+    checked.page(liaison, "screening-project")
 
     # The coordinator drafts a round for the childcare department and opens it.
     coordinator = person(browser, site, "demo-coordinator")

@@ -159,6 +159,9 @@ def test_a_group_applies_with_the_keyboard_a_coordinator_assesses_it_and_it_appe
         assess(coordinator, criterion)
     assert coordinator.page.locator("main form[action$='/assessment']").count() == 0, "criteria left to assess"
     checked.page(coordinator, "registry-assessment-done")
+    coordinator.page.locator(f"main a[href='/registry/decisions/{group_id}']").click()
+    coordinator.page.wait_for_url(f"**/registry/decisions/{group_id}")
+    checked.page(coordinator, "registry-decisions")
 
     # The portal's directory (info-hub's projection of the registry's events): the group, registered.
     visitor = person(browser, site, None)
