@@ -17,7 +17,7 @@ from lxml.html import document_fromstring
 
 from kyodo_shared.cli.receipt import verify_files
 
-from support.calls import TOKYO, ok, published_call, registered_group, review_board
+from support.calls import TOKYO, content, ok, published_call, registered_group, review_board
 from support.harness import eventually
 from support.page_reading import text, version_on, well_formed
 from support.workspace import Browser, Site, workspace
@@ -36,16 +36,6 @@ def proposal_form(summary: str, group_id: str, amount: str = "240000") -> dict[s
         "content.schedule.0.activity": "準備",
         "content.team.0.role": "代表",
         "content.team.0.description": "統括",
-    }
-
-
-def content_of(summary: str) -> dict[str, Any]:
-    return {
-        "summary": summary,
-        "plan": "地域の空き店舗で週3回の居場所を開く。",
-        "budget": [{"item": "会場費", "amount_yen": 240000}],
-        "schedule": [{"period": "4月〜6月", "activity": "準備"}],
-        "team": [{"role": "代表", "description": "統括"}],
     }
 
 
@@ -169,11 +159,11 @@ async def test_a_coordinator_publishes_a_call_through_the_forms_and_two_groups_s
         await submit_by_form(food_rep, call_id, food, "食の居場所")
 
         pdf_hash = hashlib.sha256(pdf[1]).hexdigest()
-        green_body = {"content": content_of("緑の居場所"), "attachments": [{"sha256": pdf_hash}]}
+        green_body = {"content": content("緑の居場所"), "attachments": [{"sha256": pdf_hash}]}
         assert await verified(site, green_rep, call_id, green, tmp_path, green_body) == 0
-        assert await verified(site, food_rep, call_id, food, tmp_path, {"content": content_of("食の居場所")}) == 0
+        assert await verified(site, food_rep, call_id, food, tmp_path, {"content": content("食の居場所")}) == 0
         # The receipt does not cover other content: the same check fails for a changed summary.
-        assert await verified(site, food_rep, call_id, food, tmp_path, {"content": content_of("別の内容")}) == 1
+        assert await verified(site, food_rep, call_id, food, tmp_path, {"content": content("別の内容")}) == 1
         listed = well_formed(await green_rep.page("/proposals/calls", lang="en"))
         assert "緑の居場所" not in text(listed)  # the list names the proposal, never shows its content
         assert listed.xpath(f"//a[@href='/proposals/calls/{call_id}/proposal?group={green}']")

@@ -34,7 +34,7 @@ async def site(nats_url: str, tmp_path_factory: pytest.TempPathFactory) -> Async
 
 
 def app_of(site: Site) -> RegistryApplication:
-    app: RegistryApplication = site.platform.apps["registry"].state.kernel.application
+    app: RegistryApplication = site.application("registry")
     return app
 
 

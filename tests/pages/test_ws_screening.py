@@ -63,7 +63,7 @@ async def scene(nats_url: str, tmp_path_factory: pytest.TempPathFactory) -> Asyn
 
 
 def app_of(site: Site) -> ScreeningApplication:
-    app: ScreeningApplication = site.platform.apps["screening"].state.kernel.application
+    app: ScreeningApplication = site.application("screening")
     return app
 
 

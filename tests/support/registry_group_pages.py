@@ -25,7 +25,7 @@ async def group_site(folder: Path, nats_url: str) -> AsyncIterator[Site]:
 
 
 def app_of(site: Site) -> RegistryApplication:
-    app: RegistryApplication = site.platform.apps["registry"].state.kernel.application
+    app: RegistryApplication = site.application("registry")
     return app
 
 

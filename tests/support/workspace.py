@@ -130,10 +130,14 @@ class Site:
         """The service's API client (bearer tokens: `site.platform.token(sub, role)`), for arranging a scene."""
         return self.platform.clients[service]
 
+    def application(self, service: str) -> Any:
+        """The service's application object, as its API and pages call it (read its state in an assertion)."""
+        return self.platform.apps[service].state.kernel.application
+
     def domain_events(self, service: str) -> int:
         """How many events the service's domain has stored: the kernel's own (signed checkpoints, which its
         background task stores whenever the chain moves) are not counted, so "nothing stored" is steady."""
-        recorder = self.platform.apps[service].state.kernel.application.recorder
+        recorder = self.application(service).recorder
         count, start = 0, 1
         while batch := recorder.select_notifications(start, 500):
             count += sum(1 for n in batch if not n.topic.startswith("kyodo_shared."))
