@@ -1,7 +1,6 @@
 """Security review of the workspace pages (issue 20): what an attacker or an auditor of the fairness rules found, each
-finding's test. A finding fixed in the pages is tested as it now behaves; one reported for another owner's files
-(the kit, the API) is an `xfail(strict=True)` naming /tmp/k/requests.md, so it turns red once fixed and is then
-made an ordinary test."""
+finding's test, as it now behaves (K1 and K2 were reported for the kit in /tmp/k/requests.md and fixed there), and
+sweeps of every page route of a part as an outsider, which found nothing and now guard the pages' authorization."""
 
 from __future__ import annotations
 
@@ -13,7 +12,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from test_ws_proposals import own, proposal_form
+from test_ws_proposals import own, proposal_form, submit_by_form
 
 from support.calls import ok, published_call, registered_group, review_board
 from support.evaluation_http import World, created, ended, read, world
@@ -102,10 +101,10 @@ async def test_f1_the_bylaws_download_shows_an_application_to_no_one_the_api_wou
     assert (await site.browser("sec-rep-2", "group").get(path)).status_code == 200
 
 
-@pytest.mark.xfail(strict=True, reason="K1 reported in /tmp/k/requests.md: API answers read with a session cookie")
 async def test_k1_an_api_answer_read_with_the_session_cookie_is_kept_by_no_cache(site: Site) -> None:
-    """K1 (low, kit): the API accepts the session cookie (web/access.py), and a group's full record — the
-    representative's e-mail and phone — is answered without Cache-Control, so a browser that opens it keeps it."""
+    """K1 (low, kit; fixed by the lead in 9bc688e): the API accepts the session cookie (web/access.py), and a group's
+    full record — the representative's e-mail and phone — was answered without Cache-Control, so a browser that
+    opened it kept it."""
     gid = await _applied(site, "sec-rep-3", "キャッシュの会")
     answer = await site.browser("sec-rep-3", "group").get(f"/api/registry/groups/{gid}")
     assert answer.status_code == 200
@@ -273,3 +272,43 @@ async def test_no_page_of_a_collaboration_project_shows_or_changes_anything_for_
             assert answer.status_code in (403, 404), (outsider.sub, path, answer.status_code, answer.text[:500])
             assert title not in answer.text, (outsider.sub, path)
     assert site.domain_events("evaluation") == before
+
+
+async def test_a_sealed_proposal_shows_on_no_page_but_its_groups_before_the_deadline(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    """Swept, as an attacker and as an auditor of the sealing rule: before the deadline, a group's proposal (its
+    summary, its receipt, its results page) reaches no one but its own people through any page — not another
+    group naming it (`?group=`, a forced withdrawal), not the coordinator's call pages, not a reviewer."""
+    async with workspace(["registry", "proposals"], tmp_path, nats_url, bus_namespace) as site:
+        p = site.platform
+        committee = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
+        green = await registered_group(p, "sec-rep-g", "みどりの会")
+        await registered_group(p, "sec-rep-f", "食の会")
+        call_id, _ = await published_call(p, committee)
+        sealed = "封印された提案の要旨(安全性レビュー)"
+        await submit_by_form(site.browser("sec-rep-g", "group"), call_id, green, sealed)
+
+        other = site.browser("sec-rep-f", "group")
+        for path in ("proposal", "proposal/receipt", "my-results"):
+            answer = await other.get(f"/proposals/calls/{call_id}/{path}", group=green)
+            assert answer.status_code == 404, (path, answer.status_code)
+            assert sealed not in answer.text
+        forced = await other.post(f"/proposals/calls/{call_id}/proposal/withdrawal", {"group_id": green})
+        assert forced.status_code in (403, 404), forced.text[:500]
+        revised = await other.post(f"/proposals/calls/{call_id}/proposal", {**proposal_form("乗っ取り", green)})
+        assert revised.status_code in (403, 404), revised.text[:500]
+
+        coordinator = site.browser("sec-coord", "coordinator")
+        pages = ["/proposals/calls", f"/proposals/calls/{call_id}/manage"]
+        pages += [f"/proposals/calls/{call_id}/manage/{a}" for a in ("amendment", "cancellation", "substitutes")]
+        for path in pages:
+            answer = await coordinator.get(path)
+            assert sealed not in answer.text, path
+        for reader in (site.browser("m-1", "reviewer"), site.browser("sec-staff", "staff")):
+            answer = await reader.get(f"/proposals/calls/{call_id}/proposal", group=green)
+            assert answer.status_code in (403, 404)
+            assert sealed not in answer.text
+
+        mine = (await ok(own(site, call_id, green, "sec-rep-g"))).json()
+        assert mine["content"]["summary"] == sealed  # still there, unchanged, for its own people
