@@ -36,7 +36,13 @@ PROPOSALS = {
 }
 
 
-def draft_call(coordinator: Person, deadline: datetime) -> str:
+def review_board(site: KyodoUp) -> str:
+    """The demo's review board (協働事業審査会), from the registry's public list of committees."""
+    committees = httpx.get(f"{site.origin}/api/registry/committees", timeout=10).json()["items"]
+    return str(next(c["id"] for c in committees if c["kind"] == "review_board"))
+
+
+def draft_call(coordinator: Person, deadline: datetime, board: str) -> str:
     """The call drafted through /proposals/calls/new; its id."""
     page = coordinator.page
     form = page.locator("main form[action='/proposals/calls/new']")
@@ -45,8 +51,7 @@ def draft_call(coordinator: Person, deadline: datetime) -> str:
     form.locator("input[name=title_en]").fill("Proposals for neighbourhood watch activities")
     form.locator("textarea[name=description_ja]").fill("地域の見守りを市と協働で進める提案を募集します。")
     form.locator("input[name=deadline]").fill(deadline.strftime("%Y-%m-%dT%H:%M"))
-    committee = form.locator("select[name=committee_id]")
-    committee.select_option(index=1)  # the demo's review board (the first choice is blank)
+    form.locator("select[name=committee_id]").select_option(board)
     for n, (key, name) in enumerate((("need", "必要性"), ("feasibility", "実現可能性"))):
         form.locator(f"input[name='criteria.{n}.key']").fill(key)
         form.locator(f"input[name='criteria.{n}.name_ja']").fill(name)
@@ -112,7 +117,7 @@ def test_a_published_call_takes_two_sealed_proposals_with_verifiable_receipts_un
     coordinator.goto("/proposals/calls/new")
     checked.page(coordinator, "proposals-call-new")
     deadline = (datetime.now(TOKYO) + timedelta(days=1)).replace(second=0, microsecond=0)
-    call_id = draft_call(coordinator, deadline)
+    call_id = draft_call(coordinator, deadline, review_board(site))
     manage = f"/proposals/calls/{call_id}/manage"
     if urlsplit(coordinator.page.url).path != manage:
         coordinator.goto(manage)
