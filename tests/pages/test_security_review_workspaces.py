@@ -7,8 +7,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
@@ -17,12 +19,14 @@ from test_ws_proposals import own, proposal_form, submit_by_form
 from support.calls import ok, published_call, registered_group, review_board
 from support.evaluation_http import World, created, ended, read, world
 from support.evaluation_pages import self_evaluation_form
-from support.portal_b import one
+from support.portal_b import one, text
 from support.registry_group_pages import BYLAWS_PDF, application_form, group_site
+from support.screening import answers, department, heard, join_team, round_body, screening_now
 from support.streams import SourceStream
 from support.workspace import Site, workspace
 
 # A name a browser sends as typed: a quote, a semicolon and Japanese (RFC 6266 must neither break nor echo it raw).
+TOKYO = ZoneInfo("Asia/Tokyo")
 FILED_AS = '会則 "第2版"; final.pdf'
 
 
@@ -318,3 +322,65 @@ async def test_a_sealed_proposal_shows_on_no_page_but_its_groups_before_the_dead
 
         mine = (await ok(own(site, call_id, green, "sec-rep-g"))).json()
         assert mine["content"]["summary"] == sealed  # still there, unchanged, for its own people
+
+
+# --- screening: a team member's independence, whatever other roles they hold --------------------------------------
+
+
+async def test_f4_a_team_member_who_is_also_a_coordinator_sees_no_other_assessment_before_giving_their_own(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    """F4 (medium, fairness): the screening page read a member's `assessments_of` as the API answers a coordinator
+    (every assessment, with who gave it) when the member of the round's team also holds the coordinator role, and
+    took any answer as their own — so before assessing they saw the others' answers and names, and were told
+    "You have already assessed this project" with no form. The page now keeps the others hidden from a member until
+    their own is in, whatever their roles, and offers them the form. (The API's own answer is reported: F4-API.)"""
+    async with workspace(["registry", "screening"], tmp_path, nats_url, bus_namespace) as site:
+        p = site.platform
+        now = screening_now(p)
+        since = datetime.now(TOKYO).date() - timedelta(days=30)
+        dept = await department(p, "SECREV", "検査課", ["sec-liaison", "sec-team-a"], since)
+        other = await department(p, "SECREV2", "監査課", ["sec-liaison-2", "sec-team-b"], since)
+        await join_team(p, [("sec-team-a", dept.id), ("sec-team-b", other.id)], since)
+        await heard(p, [dept, other], ["sec-team-a", "sec-team-b"], now.date())
+        fiscal_year = now.year if now.month >= 4 else now.year - 1
+        screening = site.api("screening")
+        record = {"project_number": "S-1", "title": "見守り", "purpose": "見守り", "budget_yen": 100000}
+        place = {"department_id": dept.id, "fiscal_year": fiscal_year}
+        project = await ok(
+            screening.post("/projects", json={**record, **place}, headers=p.token("sec-liaison", "staff")), 201
+        )
+        body = round_body(fiscal_year, [dept.id], now + timedelta(days=7))
+        coordinator = p.token("sec-coord", "coordinator")
+        drafted = await ok(screening.post("/rounds", json=body, headers=coordinator), 201)
+        rid, pid = drafted.json()["id"], project.json()["id"]
+        opening = {**coordinator, "If-Match": drafted.headers["ETag"]}
+        await ok(screening.post(f"/rounds/{rid}/opening", headers=opening))
+        secret = "他の委員の評価(独立性の検査)"
+        await ok(
+            screening.post(
+                f"/rounds/{rid}/projects/{pid}/assessments",
+                json=answers("partly", secret),
+                headers=p.token("sec-team-b", "staff", "team"),
+            ),
+            201,
+        )
+
+        both = site.browser("sec-team-a", "staff", "team", "coordinator")
+        page = await both.page(f"/screening/rounds/{rid}/projects/{pid}")
+        assert secret not in text(one(page, "//main"))
+        assert not page.xpath("//*[@id='assessments-heading']")
+        assert not page.xpath("//*[@id='assess-unavailable']")
+        assert page.xpath(f"//form[@action='/screening/rounds/{rid}/projects/{pid}/assessment']")
+
+        action = f"/screening/rounds/{rid}/projects/{pid}/assessment"
+        fields: list[tuple[str, str]] = []
+        for key in page.xpath(f"//form[@action='{action}']//input[starts-with(@name, 'answers.') and @type='hidden']"):
+            n = str(key.get("name")).split(".")[1]
+            fields += [(str(key.get("name")), str(key.get("value"))), (f"answers.{n}.rating", "yes")]
+            fields.append((f"answers.{n}.reason", "自分の評価"))
+        sent = await both.post(action, fields)
+        assert sent.status_code == 303, sent.text[:2000]
+        after = await both.page(f"/screening/rounds/{rid}/projects/{pid}")
+        assert secret in text(one(after, "//main"))  # once their own is in, as any member
+        assert after.xpath("//*[@id='assess-unavailable']")

@@ -148,7 +148,10 @@ def _page(
             mine = app.assessments_of(principal, rid, pid)
         except Refusal:
             mine = None  # a member who has not assessed yet: the others' stay hidden (independence)
-    assessed = member and mine is not None
+    # Their own among them: a coordinator's or auditor's answer holds every assessment, theirs or not.
+    assessed = member and any(a.get("member_sub") == principal.sub for a in mine or [])
+    if member and not assessed:
+        mine = None  # independence: no member reads another's assessment before giving their own, whatever their roles
     groups = [str(g) for g in view["project"].get("group_ids") or []]
     opened = date.fromisoformat(found.opened_on) if found.opened_on else today
     recused = member and app.view.interested(principal.sub, department, groups, opened)
