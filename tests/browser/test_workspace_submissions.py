@@ -101,7 +101,21 @@ def download_and_verify(who: Person, keys: Path, folder: Path) -> dict[str, obje
         f"kyodo receipt verify refused {who.sub}'s receipt: {checked.stdout}{checked.stderr}"
     )
     receipt: dict[str, object] = json.loads(saved.read_text(encoding="utf-8"))
+    # The check is not blind: the same receipt with its time changed by a second is refused.
+    assert "received_at" in str(receipt), f"{who.sub}: the download is not a receipt: {receipt}"
+    forged = folder / f"{who.sub}-forged.json"
+    forged.write_text(json.dumps(forge(receipt)), encoding="utf-8")
+    assert verify_receipt(forged, keys).returncode != 0, "kyodo receipt verify accepted a receipt whose time changed"
     return receipt
+
+
+def forge(receipt: dict[str, object]) -> dict[str, object]:
+    """The receipt with its `received_at` a second later (the signature left as it was)."""
+    nested = receipt.get("receipt")
+    inner = dict(nested) if isinstance(nested, dict) else dict(receipt)
+    when = datetime.fromisoformat(str(inner["received_at"]))
+    inner["received_at"] = (when + timedelta(seconds=1)).isoformat()
+    return {**receipt, "receipt": inner} if "receipt" in receipt else inner
 
 
 def test_a_published_call_takes_two_sealed_proposals_with_verifiable_receipts_until_its_deadline(
