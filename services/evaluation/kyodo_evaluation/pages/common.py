@@ -1,6 +1,7 @@
-"""What the evaluation workspace pages share: the application and the viewer as its actor, the side the viewer acts
-for in a project (decided by the application's own `partner_of`), names for ids, and turning posted text into the
-API's JSON (numbers the API takes as integers, blank rows of repeated fields dropped)."""
+"""What the evaluation workspace pages share (the application is `routing.application`, the viewer's actor the kit's
+`page_actor`): the page reads, the side the viewer acts for in a project (decided by the application's own
+`partner_of`), names for ids, and turning posted text into the API's JSON (numbers the API takes as integers, blank
+rows of repeated fields dropped)."""
 
 from __future__ import annotations
 
@@ -16,25 +17,17 @@ from kyodo_evaluation.domain import Project
 from kyodo_evaluation.pages.reads import Named, PageReads
 from kyodo_evaluation.routing import application
 from kyodo_evaluation.vocabulary import NO_CALL_FORMS, Partner
-from kyodo_shared.domain.actors import Actor, Principal
+from kyodo_shared.domain.actors import Actor
 from kyodo_shared.domain.refusals import Refusal
-from kyodo_shared.pages.actions import page_actor, text
+from kyodo_shared.pages.actions import text
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.paths import breadcrumbs, name_in
 
 _WHOLE = re.compile(r"^-?[0-9]{1,15}$")
 
 
-def app_of(request: Request) -> EvaluationApplication:
-    return application(request)
-
-
 def reads(request: Request) -> PageReads:
-    return PageReads(app_of(request).view)
-
-
-def actor(request: Request, principal: Principal) -> Actor:
-    return page_actor(request, principal)
+    return PageReads(application(request).view)
 
 
 def side_of(app: EvaluationApplication, who: Actor, project: Project) -> Partner | None:
@@ -76,7 +69,7 @@ def partner_label(request: Request, partner: str) -> str:
 
 def partner_names(request: Request, project: Project) -> dict[str, Any]:
     """The group's and the department's names, for the page (ids when the registry's view lacks them)."""
-    view = app_of(request).view
+    view = application(request).view
     group = view.group(str(project.group_id))
     department = view.department(str(project.department_id))
     return {

@@ -17,15 +17,14 @@ from fastapi.responses import Response
 from kyodo_evaluation.domain import Project, adoption_project_id
 from kyodo_evaluation.pages.common import (
     TIME_HELPERS,
-    actor,
-    app_of,
     form_options,
     pick_name,
     reads,
 )
+from kyodo_evaluation.routing import application
 from kyodo_evaluation.schemas import FromScreening, NamedDepartment
 from kyodo_shared.domain.refusals import Refusal
-from kyodo_shared.pages.actions import Form, act, signed_in, text
+from kyodo_shared.pages.actions import Form, act, page_actor, signed_in, text
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.paths import breadcrumbs, path_uuid
@@ -46,7 +45,7 @@ def _crumbs(request: Request, *more: tuple[str, str]) -> list[tuple[str, str]]:
 @router.get("/projects")
 def projects(request: Request, page: Annotated[int, Query(ge=1, le=10_000)] = 1) -> Response:
     principal = signed_in(request)
-    app, who, found = app_of(request), actor(request, principal), reads(request)
+    app, who, found = application(request), page_actor(request, principal), reads(request)
     sections: list[dict[str, Any]] = []
     listing: dict[str, Any] | None = None
     awaiting: list[dict[str, Any]] = []
@@ -126,8 +125,8 @@ def start_project(request: Request, form: Form) -> Response:
 
     def command() -> Project:
         body = FromScreening.model_validate(values)
-        return app_of(request).create_from_screening(
-            actor(request, principal), body.screening_decision_id, body.group_id, body.form.value
+        return application(request).create_from_screening(
+            page_actor(request, principal), body.screening_decision_id, body.group_id, body.form.value
         )
 
     return act(
@@ -145,7 +144,7 @@ def start_project(request: Request, form: Form) -> Response:
 def _adoption_page(
     request: Request, proposal_id: UUID, values: dict[str, str], errors: FormErrors | None = None, status: int = 200
 ) -> Response:
-    app = app_of(request)
+    app = application(request)
     adoption = app.sources.adoption(str(proposal_id))
     if adoption is None:
         raise Refusal("adoption_not_found")
@@ -182,7 +181,7 @@ def name_department(proposal_id: str, request: Request, form: Form) -> Response:
 
     def command() -> Project:
         body = NamedDepartment.model_validate(values)
-        return app_of(request).name_department(actor(request, principal), pid, body.department_id)
+        return application(request).name_department(page_actor(request, principal), pid, body.department_id)
 
     return act(
         request,

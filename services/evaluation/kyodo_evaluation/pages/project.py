@@ -18,16 +18,14 @@ from fastapi.responses import Response
 from kyodo_evaluation.pages.agreement_form import agreement_posted, agreement_shown, criteria_posted
 from kyodo_evaluation.pages.common import (
     TIME_HELPERS,
-    actor,
-    app_of,
     partner_names,
     project_crumbs,
     side_of,
 )
-from kyodo_evaluation.routing import project_view
+from kyodo_evaluation.routing import application, project_view
 from kyodo_evaluation.schemas import AgreementDraft, Confirmation, CriteriaIn
 from kyodo_evaluation.vocabulary import Partner, Status, ValueType
-from kyodo_shared.pages.actions import Form, act, seen_version, signed_in, text
+from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in, text
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.paths import path_uuid
 from kyodo_shared.pages.render import render
@@ -61,7 +59,7 @@ def project_page(
     status: int = 200,
 ) -> Response:
     principal = signed_in(request)
-    app, who = app_of(request), actor(request, principal)
+    app, who = application(request), page_actor(request, principal)
     project = app.read_project(who, project_id)  # not a party to it: 404, as the API answers
     side = side_of(app, who, project)
     group = app.view.group(str(project.group_id))
@@ -109,7 +107,7 @@ def set_criteria(project_id: str, request: Request, form: Form) -> Response:
 
     def command() -> None:
         body = CriteriaIn.model_validate(posted)
-        app_of(request).set_criteria(actor(request, principal), seen_version(form), pid, body.dumped())
+        application(request).set_criteria(page_actor(request, principal), seen_version(form), pid, body.dumped())
 
     return act(
         request,
@@ -130,8 +128,8 @@ def draft_agreement(project_id: str, request: Request, form: Form) -> Response:
 
     def command() -> None:
         body = AgreementDraft.model_validate(posted)
-        app_of(request).draft_agreement(
-            actor(request, principal), seen_version(form), pid, body.agreement.agreement(), body.reason
+        application(request).draft_agreement(
+            page_actor(request, principal), seen_version(form), pid, body.agreement.agreement(), body.reason
         )
 
     return act(
@@ -153,7 +151,7 @@ def confirm(project_id: str, request: Request, form: Form) -> Response:
 
     def command() -> None:
         body = Confirmation.model_validate(posted)
-        app_of(request).confirm_agreement(actor(request, principal), pid, body.agreement_hash)
+        application(request).confirm_agreement(page_actor(request, principal), pid, body.agreement_hash)
 
     return act(
         request,

@@ -16,16 +16,15 @@ from starlette.datastructures import FormData
 
 from kyodo_evaluation.pages.common import (
     TIME_HELPERS,
-    actor,
-    app_of,
     partner_names,
     project_crumbs,
     side_of,
 )
+from kyodo_evaluation.routing import application
 from kyodo_evaluation.schemas import ReportIn
 from kyodo_evaluation.vocabulary import Status
 from kyodo_shared.domain.refusals import Refusal
-from kyodo_shared.pages.actions import Form, act, signed_in, text
+from kyodo_shared.pages.actions import Form, act, page_actor, signed_in, text
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.paths import path_uuid
@@ -55,7 +54,7 @@ def report_page(
     status: int = 200,
 ) -> Response:
     principal = signed_in(request)
-    app, who = app_of(request), actor(request, principal)
+    app, who = application(request), page_actor(request, principal)
     project = app.read_project(who, project_id)
     agreement = project.agreement
     dates = project.due_dates()
@@ -111,8 +110,8 @@ def file_report(project_id: str, index: int, request: Request, form: Form) -> Re
 
     def command() -> None:
         body = ReportIn.model_validate(posted)
-        app_of(request).file_report(
-            actor(request, principal), pid, index, [v.model_dump() for v in body.values], body.summary_ja
+        application(request).file_report(
+            page_actor(request, principal), pid, index, [v.model_dump() for v in body.values], body.summary_ja
         )
 
     return act(

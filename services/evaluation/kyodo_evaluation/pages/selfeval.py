@@ -19,18 +19,17 @@ from starlette.datastructures import FormData
 
 from kyodo_evaluation.pages.common import (
     TIME_HELPERS,
-    actor,
-    app_of,
     partner_names,
     project_crumbs,
     side_of,
     whole,
 )
 from kyodo_evaluation.pages.reports import MAX_VALUES, values_posted
+from kyodo_evaluation.routing import application
 from kyodo_evaluation.schemas import SelfEvaluationIn
 from kyodo_evaluation.vocabulary import HIGHEST, LOWEST, Partner, Status
 from kyodo_shared.domain.refusals import Refusal
-from kyodo_shared.pages.actions import Form, act, signed_in, text
+from kyodo_shared.pages.actions import Form, act, page_actor, signed_in, text
 from kyodo_shared.pages.downloads import private_file
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
@@ -63,7 +62,7 @@ def self_evaluation_page(
     status: int = 200,
 ) -> Response:
     principal = signed_in(request)
-    app, who = app_of(request), actor(request, principal)
+    app, who = application(request), page_actor(request, principal)
     project = app.read_project(who, project_id)
     side = side_of(app, who, project)
     shown: dict[str, dict[str, Any] | None] = {}
@@ -122,7 +121,7 @@ def receipt(project_id: str, request: Request) -> Response:
     """One's own signed receipt as the file the API answered (verify it with `kyodo receipt verify`)."""
     principal = signed_in(request, Role.GROUP, Role.STAFF)
     pid = path_uuid(project_id, "project_not_found")
-    app, who = app_of(request), actor(request, principal)
+    app, who = application(request), page_actor(request, principal)
     project = app.read_project(who, pid)
     side = side_of(app, who, project)
     if side is None:
@@ -144,8 +143,8 @@ def send(project_id: str, request: Request, form: Form) -> Response:
 
     def command() -> None:
         body = SelfEvaluationIn.model_validate(posted)
-        app_of(request).self_evaluate(
-            actor(request, principal),
+        application(request).self_evaluate(
+            page_actor(request, principal),
             pid,
             [r.model_dump() for r in body.ratings],
             [v.model_dump() for v in body.achieved],

@@ -17,7 +17,8 @@ from fastapi.responses import HTMLResponse, Response
 from kyodo_proposals.domain import PUBLISHED, Call
 from kyodo_proposals.pages import reads
 from kyodo_proposals.pages.call_form import draft_body
-from kyodo_proposals.pages.common import app_of, calls_crumbs, committee_options, department_options, posted, row_count
+from kyodo_proposals.pages.common import calls_crumbs, committee_options, department_options, posted, row_count
+from kyodo_proposals.routing import application
 from kyodo_proposals.schemas import CallDraft
 from kyodo_shared.domain.actors import Principal
 from kyodo_shared.domain.calendar import TOKYO
@@ -36,7 +37,7 @@ SHOWN = 200
 
 def _own_proposals(request: Request, principal: Principal, calls: list[Any]) -> list[dict[str, Any]]:
     """For each group the viewer acts for, its proposal to each call (if any), read as the API reads it."""
-    app = app_of(request)
+    app = application(request)
     found = []
     for group in reads.groups_of(app, principal.sub):
         for call in calls:
@@ -51,7 +52,7 @@ def _own_proposals(request: Request, principal: Principal, calls: list[Any]) -> 
 @router.get("/calls")
 def calls(request: Request) -> HTMLResponse:
     principal = signed_in(request, Role.COORDINATOR, Role.GROUP)
-    app = app_of(request)
+    app = application(request)
     items, total = app.find_calls(principal, 0, SHOWN)
     listed = [_Listed(i) for i in items]
     coordinator = principal.has(Role.COORDINATOR)
@@ -79,7 +80,7 @@ class _Listed:
 
 
 def _new_page(request: Request, values: dict[str, str], errors: FormErrors | None, status: int = 200) -> Response:
-    app = app_of(request)
+    app = application(request)
     context = {
         "values": values,
         "errors": errors,
@@ -104,7 +105,7 @@ def draft_call(request: Request, form: Form) -> Response:
 
     def command() -> Call:
         body = CallDraft.model_validate(draft_body(form))
-        return app_of(request).draft_call(page_actor(request, principal), body.spec(TOKYO))
+        return application(request).draft_call(page_actor(request, principal), body.spec(TOKYO))
 
     return act(
         request,

@@ -1,5 +1,6 @@
-"""What the proposals pages share: the application, a call id from a URL, the call's status in words, and the form
-fields as the API's JSON (field names are its JSON paths, `criteria.0.weight`, so its errors land beside them)."""
+"""What the proposals pages share (the application is `routing.application`): a call id from a URL, the call's
+status in words, and the form fields as the API's JSON (field names are its JSON paths, `criteria.0.weight`, so its
+errors land beside them)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from starlette.datastructures import FormData
 
 from kyodo_proposals.app import ProposalsApplication
 from kyodo_proposals.pages import reads
-from kyodo_proposals.routing import application
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.pages.actions import text
 from kyodo_shared.pages.i18n import gettext
@@ -49,10 +49,6 @@ TIE_WORDS: dict[str, str] = {
 }
 _LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?$")
 _SPLIT = re.compile(r"[\s,、]+")
-
-
-def app_of(request: Request) -> ProposalsApplication:
-    return application(request)
 
 
 def call_uuid(value: str) -> UUID:

@@ -18,7 +18,6 @@ from kyodo_proposals.domain import CANCELLED, CLOSED, DRAFT, IN_REVIEW, PUBLISHE
 from kyodo_proposals.pages import reads
 from kyodo_proposals.pages.call_form import amendment_values, draft_body, spec_values
 from kyodo_proposals.pages.common import (
-    app_of,
     call_uuid,
     calls_crumbs,
     committee_options,
@@ -28,6 +27,7 @@ from kyodo_proposals.pages.common import (
     row_count,
     title_of,
 )
+from kyodo_proposals.routing import application
 from kyodo_proposals.schemas import CallDraft, Reason
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.domain.refusals import Refusal
@@ -52,7 +52,7 @@ ACTIONS = {
 
 def _state(request: Request, call_id: UUID) -> dict[str, Any]:
     """What every manage page shows and decides from: the call (a draft for coordinators only) and the time."""
-    app = app_of(request)
+    app = application(request)
     call = app.read_call(signed_in(request, Role.COORDINATOR), call_id)
     deadline = deadline_of(call.spec).astimezone(TOKYO)
     return {
@@ -84,7 +84,7 @@ def action_page(
     status: int = 200,
 ) -> Response:
     """An action's form page; after a refused post, what was sent with its errors beside the fields."""
-    app = app_of(request)
+    app = application(request)
     state = _state(request, call_id)
     call = state["call"]
     initial = {"revision": spec_values, "amendment": amendment_values}.get(action)
@@ -136,7 +136,7 @@ def revise(call_id: str, request: Request, form: Form) -> Response:
 
     def command() -> None:
         body = CallDraft.model_validate(draft_body(form))
-        app_of(request).revise_call(page_actor(request, principal), seen_version(form), cid, body.spec(TOKYO))
+        application(request).revise_call(page_actor(request, principal), seen_version(form), cid, body.spec(TOKYO))
 
     return act(
         request,
@@ -153,7 +153,7 @@ def publish(call_id: str, request: Request, form: Form) -> Response:
     cid = call_uuid(call_id)
     return act(
         request,
-        lambda: app_of(request).publish(page_actor(request, principal), seen_version(form), cid),
+        lambda: application(request).publish(page_actor(request, principal), seen_version(form), cid),
         again=again(request, cid, None, form),
         then=here(cid),
         notice="call_published",
@@ -167,7 +167,7 @@ def cancel(call_id: str, request: Request, form: Form) -> Response:
 
     def command() -> None:
         body = Reason.model_validate({"reason": text(form, "reason")} if text(form, "reason") else {})
-        app_of(request).cancel(page_actor(request, principal), seen_version(form), cid, body.reason)
+        application(request).cancel(page_actor(request, principal), seen_version(form), cid, body.reason)
 
     return act(
         request, command, again=again(request, cid, "cancellation", form), then=here(cid), notice="call_cancelled"

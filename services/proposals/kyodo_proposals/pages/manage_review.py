@@ -10,8 +10,9 @@ from fastapi.responses import Response
 
 from kyodo_proposals.api_review import PinnedConflictIn, SubstituteIn
 from kyodo_proposals.pages.call_form import amendment_body
-from kyodo_proposals.pages.common import app_of, call_uuid
+from kyodo_proposals.pages.common import call_uuid
 from kyodo_proposals.pages.manage import again, here
+from kyodo_proposals.routing import application
 from kyodo_proposals.schemas import Amendment
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in, text
 from kyodo_shared.pages.routing import page_router
@@ -26,7 +27,7 @@ def amend(call_id: str, request: Request, form: Form) -> Response:
     cid = call_uuid(call_id)
 
     def command() -> None:
-        app = app_of(request)
+        app = application(request)
         body = Amendment.model_validate(amendment_body(form, app.read_call(principal, cid)))
         app.amend(
             page_actor(request, principal),
@@ -53,7 +54,7 @@ def open_review(call_id: str, request: Request, form: Form) -> Response:
     cid = call_uuid(call_id)
     return act(
         request,
-        lambda: app_of(request).open_review(page_actor(request, principal), cid),
+        lambda: application(request).open_review(page_actor(request, principal), cid),
         again=again(request, cid, None, form),
         then=here(cid),
         notice="review_opened",
@@ -72,7 +73,7 @@ def add_substitute(call_id: str, request: Request, form: Form) -> Response:
 
     def command() -> None:
         body = SubstituteIn.model_validate(_fields(form, "member_sub", "reason"))
-        app_of(request).add_substitute(page_actor(request, principal), cid, body.member_sub, body.reason)
+        application(request).add_substitute(page_actor(request, principal), cid, body.member_sub, body.reason)
 
     return act(
         request, command, again=again(request, cid, "substitutes", form), then=here(cid), notice="substitute_added"
@@ -86,7 +87,7 @@ def pin_conflict(call_id: str, request: Request, form: Form) -> Response:
 
     def command() -> None:
         body = PinnedConflictIn.model_validate(_fields(form, "member_sub", "proposal_id", "kind", "reason"))
-        app_of(request).pin_conflict(
+        application(request).pin_conflict(
             page_actor(request, principal), cid, body.member_sub, str(body.proposal_id), body.kind, body.reason
         )
 

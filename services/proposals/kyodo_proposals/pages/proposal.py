@@ -23,7 +23,6 @@ from kyodo_proposals.api_proposals import NewSubmission, Submission
 from kyodo_proposals.domain import PUBLISHED, RESULTS_PUBLISHED
 from kyodo_proposals.pages import reads
 from kyodo_proposals.pages.common import (
-    app_of,
     call_uuid,
     calls_crumbs,
     choose_group,
@@ -34,6 +33,7 @@ from kyodo_proposals.pages.common import (
     rows,
     title_of,
 )
+from kyodo_proposals.routing import application
 from kyodo_proposals.submissions import OwnProposal
 from kyodo_shared.audit.jcs import canonicalize
 from kyodo_shared.domain.actors import Principal
@@ -53,7 +53,7 @@ _ROWS = {"budget": ("item", "amount_yen"), "schedule": ("period", "activity"), "
 
 def own_or_none(principal: Principal, request: Request, call_id: UUID, group_id: str) -> OwnProposal | None:
     try:
-        return app_of(request).own_proposal(principal, call_id, UUID(group_id))
+        return application(request).own_proposal(principal, call_id, UUID(group_id))
     except Refusal as refusal:
         if refusal.code != "proposal_not_found":
             raise
@@ -94,7 +94,7 @@ def proposal_page(
 ) -> Response:
     """The page; after a refused post, the form as sent (`form`) with its errors, for the group it named."""
     principal = signed_in(request, Role.GROUP)
-    app = app_of(request)
+    app = application(request)
     call = app.read_call(principal, call_id)
     wanted = group_id or (text(form, "group_id") if form is not None else request.query_params.get("group"))
     group = reads.acting_group(app, principal.sub, wanted)
@@ -172,7 +172,7 @@ def file_proposal(call_id: str, request: Request, form: Form) -> Response:
     revising = bool(text(form, "version"))
 
     def command() -> None:
-        app, actor, body = app_of(request), page_actor(request, principal), submission(form)
+        app, actor, body = application(request), page_actor(request, principal), submission(form)
         if revising:
             revised = Submission.model_validate(body)
             files = [a.attachment() for a in revised.attachments]
@@ -206,7 +206,7 @@ def withdraw(call_id: str, request: Request, form: Form) -> Response:
         raise Refusal("proposal_not_found")
     return act(
         request,
-        lambda: app_of(request).withdraw(page_actor(request, principal), seen_version(form), cid, UUID(group_id)),
+        lambda: application(request).withdraw(page_actor(request, principal), seen_version(form), cid, UUID(group_id)),
         again=lambda errors, status: proposal_page(request, cid, None, errors, status, group_id),
         then=f"/proposals/calls/{cid}/proposal?group={group_id}",
         notice="proposal_withdrawn",
@@ -218,10 +218,10 @@ def receipt(call_id: str, request: Request) -> Response:
     """The receipt object exactly as the API's answer carries it, as a file to keep."""
     principal = signed_in(request, Role.GROUP)
     cid = call_uuid(call_id)
-    group = reads.acting_group(app_of(request), principal.sub, request.query_params.get("group"))
+    group = reads.acting_group(application(request), principal.sub, request.query_params.get("group"))
     if group is None:
         raise Refusal("proposal_not_found")  # the proposal page asks which group first
-    own = app_of(request).own_proposal(principal, cid, UUID(group.group_id))
+    own = application(request).own_proposal(principal, cid, UUID(group.group_id))
     body = own.receipt.body() | {"signature": own.receipt.signature}
     name = f"receipt-{cid}-{group.group_id}-v{own.receipt.proposal_version}.json"
     return private_file(json.dumps(body, ensure_ascii=False, indent=2) + "\n", "application/json", name)

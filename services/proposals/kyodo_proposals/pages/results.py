@@ -12,7 +12,8 @@ from fastapi.responses import Response
 
 from kyodo_proposals.domain import RESULTS_PUBLISHED
 from kyodo_proposals.pages import reads
-from kyodo_proposals.pages.common import app_of, call_uuid, calls_crumbs, choose_group, deadline_of, title_of
+from kyodo_proposals.pages.common import call_uuid, calls_crumbs, choose_group, deadline_of, title_of
+from kyodo_proposals.routing import application
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import signed_in
@@ -28,7 +29,7 @@ router = page_router(prefix="/proposals")
 def my_results(call_id: str, request: Request) -> Response:
     principal = signed_in(request, Role.GROUP)
     cid = call_uuid(call_id)
-    app = app_of(request)
+    app = application(request)
     call = app.read_call(principal, cid)
     group = reads.acting_group(app, principal.sub, request.query_params.get("group"))
     if group is None:
