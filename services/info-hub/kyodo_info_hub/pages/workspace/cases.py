@@ -20,9 +20,8 @@ from starlette.datastructures import FormData
 from kyodo_info_hub.api_cases import case_view
 from kyodo_info_hub.cases import Case
 from kyodo_info_hub.cases_schemas import CaseIn, CaseSummary, CaseView
-from kyodo_info_hub.pages.home import localized, when
+from kyodo_info_hub.pages.home import application, localized, when
 from kyodo_info_hub.pages.workspace.common import (
-    application,
     department_names,
     departments_of,
     group_name,

@@ -12,8 +12,8 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from kyodo_info_hub.cases_schemas import ClosureIn, RoutingIn
+from kyodo_info_hub.pages.home import application
 from kyodo_info_hub.pages.workspace.cases import case_page_of
-from kyodo_info_hub.pages.workspace.common import application
 from kyodo_shared.domain.actors import Role
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in, text, texts
 from kyodo_shared.pages.paths import path_uuid

@@ -1,6 +1,6 @@
-"""What the workspace pages share: the application, the viewer's groups and departments as info-hub's read models of
-the registry know them (`people_view.PeopleView`), and names to show for them. Nothing here decides who may act: the
-application does, when the page calls it as the API would.
+"""What the workspace pages share (the application is `pages.home.application`): the viewer's groups and departments
+as info-hub's read models of the registry know them (`people_view.PeopleView`), and names to show for them. Nothing
+here decides who may act: the application does, when the page calls it as the API would.
 """
 
 from __future__ import annotations
@@ -10,15 +10,10 @@ from datetime import date
 
 from fastapi import Request
 
-from kyodo_info_hub.app import InfoHubApplication, Portal
+from kyodo_info_hub.app import Portal
 from kyodo_info_hub.bus.applications import applications_of
-from kyodo_info_hub.pages.home import Text, day, localized
+from kyodo_info_hub.pages.home import Text, application, day, localized
 from kyodo_shared.domain.actors import Principal
-
-
-def application(request: Request) -> InfoHubApplication:
-    app: InfoHubApplication = request.app.state.kernel.application
-    return app
 
 
 @dataclass(frozen=True)

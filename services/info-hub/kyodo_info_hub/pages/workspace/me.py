@@ -17,10 +17,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from kyodo_info_hub.bus.applications import applications_of, awaiting_assessment
-from kyodo_info_hub.pages.home import when
+from kyodo_info_hub.pages.home import application, when
 from kyodo_info_hub.pages.workspace import me_reads
 from kyodo_info_hub.pages.workspace.cases import listed
-from kyodo_info_hub.pages.workspace.common import Party, application, departments_of, groups_of
+from kyodo_info_hub.pages.workspace.common import Party, departments_of, groups_of
 from kyodo_info_hub.pages.workspace.surveys import waiting
 from kyodo_info_hub.pages.workspace.trainings import registered
 from kyodo_shared.domain.actors import Principal, Role

@@ -11,8 +11,7 @@ from typing import Any
 from fastapi import Request
 
 from kyodo_info_hub.app import Portal
-from kyodo_info_hub.pages.home import call_card, localized, when
-from kyodo_info_hub.pages.workspace.common import application
+from kyodo_info_hub.pages.home import application, call_card, localized, when
 
 SHOWN = 50
 

@@ -18,8 +18,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
-from kyodo_info_hub.pages.home import localized, when
-from kyodo_info_hub.pages.workspace.common import Party, application, groups_of
+from kyodo_info_hub.pages.home import application, localized, when
+from kyodo_info_hub.pages.workspace.common import Party, groups_of
 from kyodo_info_hub.survey_answers import Answer
 from kyodo_info_hub.surveys import Status, Survey
 from kyodo_info_hub.surveys_index import list_surveys

@@ -17,8 +17,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from kyodo_info_hub.api_trainings import view
-from kyodo_info_hub.pages.home import training_card, when
-from kyodo_info_hub.pages.workspace.common import application, group_name, groups_of
+from kyodo_info_hub.pages.home import application, training_card, when
+from kyodo_info_hub.pages.workspace.common import group_name, groups_of
 from kyodo_info_hub.trainings_index import list_trainings
 from kyodo_info_hub.trainings_schemas import PersonRegistrationIn
 from kyodo_shared.domain.actors import Principal, Role
