@@ -15,8 +15,8 @@ from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
 from kyodo_registry.org.api_committees import roster
-from kyodo_registry.org.http import org_app
 from kyodo_registry.pages.org.common import crumbs, uuid_of
+from kyodo_registry.routing import application
 from kyodo_shared.pages.i18n import negotiate
 from kyodo_shared.pages.paths import name_in
 from kyodo_shared.pages.render import render
@@ -38,7 +38,7 @@ def committee(
     request: Request,
     on: Annotated[date | None, Query(description="A calendar date (Asia/Tokyo); today if omitted.")] = None,
 ) -> HTMLResponse:
-    app = org_app(request)
+    app = application(request)
     found = app.get_committee(uuid_of(committee_id, "committee"))  # Refusal("not_found") → the kit's 404 page
     shown = roster(app, found, on or app.today())
     english_name = negotiate(request) == "en" and bool(shown.name_en)

@@ -22,7 +22,8 @@ from kyodo_registry.org.api_committees import (
     OfficersRequest,
     roster,
 )
-from kyodo_registry.pages.org.common import app, body, coordinator, crumbs, manager, reader, uuid_of
+from kyodo_registry.pages.org.common import body, coordinator, crumbs, manager, reader, uuid_of
+from kyodo_registry.routing import application
 from kyodo_shared.domain.actors import Actor
 from kyodo_shared.domain.refusals import Expected
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, texts
@@ -39,7 +40,7 @@ Call = Callable[[RegistryApplication, Actor, Expected, UUID], object]
 
 
 def _committee(request: Request, committee_id: UUID) -> dict[str, Any]:
-    registry = app(request)
+    registry = application(request)
     found = registry.get_committee(committee_id)
     today = registry.today()
     name = name_in(request, found.name_ja, found.name_en)
@@ -111,7 +112,7 @@ def _run(
     found = uuid_of(committee_id, "committee")
     return act(
         request,
-        lambda: call(app(request), page_actor(request, principal), seen_version(form), found),
+        lambda: call(application(request), page_actor(request, principal), seen_version(form), found),
         again=lambda errors, status: _page(request, found, action, fields, errors, status),
         then=f"{LIST}/{found}/manage",
         notice=notice,

@@ -8,7 +8,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from kyodo_registry.org.api_committees import CommitteeRequest
-from kyodo_registry.pages.org.common import app, body, list_page, manager, reader
+from kyodo_registry.pages.org.common import body, list_page, manager, reader
+from kyodo_registry.routing import application
 from kyodo_shared.pages.actions import Form, act, page_actor
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
@@ -23,7 +24,7 @@ LIST = "/registry/committees"
 def _list_page(
     request: Request, page: int, per_page: int, values: dict[str, str], errors: FormErrors, status: int = 200
 ) -> HTMLResponse:
-    found, total = app(request).committees((page - 1) * per_page, per_page)
+    found, total = application(request).committees((page - 1) * per_page, per_page)
     rows = [
         {
             "kind": c.kind,
@@ -52,7 +53,9 @@ def establish(request: Request, form: Form) -> Response:
 
     def command() -> None:
         model = CommitteeRequest.model_validate(fields)
-        app(request).establish_committee(page_actor(request, principal), model.kind.value, model.name_ja, model.name_en)
+        application(request).establish_committee(
+            page_actor(request, principal), model.kind.value, model.name_ja, model.name_en
+        )
 
     return act(
         request,

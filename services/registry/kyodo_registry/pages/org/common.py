@@ -14,8 +14,6 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from starlette.datastructures import FormData
 
-from kyodo_registry.app import RegistryApplication
-from kyodo_registry.org.http import org_app
 from kyodo_shared.domain.actors import Principal
 from kyodo_shared.pages.actions import signed_in, text
 from kyodo_shared.pages.forms import FormErrors
@@ -24,11 +22,7 @@ from kyodo_shared.pages.paths import breadcrumbs, path_uuid
 from kyodo_shared.pages.render import render
 from kyodo_shared.web.auth import Role
 
-__all__ = ["app", "body", "coordinator", "crumbs", "is_coordinator", "list_page", "manager", "reader", "uuid_of"]
-
-
-def app(request: Request) -> RegistryApplication:
-    return org_app(request)
+__all__ = ["body", "coordinator", "crumbs", "is_coordinator", "list_page", "manager", "reader", "uuid_of"]
 
 
 def reader(request: Request) -> Principal:

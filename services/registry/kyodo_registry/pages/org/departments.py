@@ -17,7 +17,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from kyodo_registry.org.api_departments import DepartmentRequest, LiaisonRequest, StaffRequest, department_view
 from kyodo_registry.org.api_interests import department_declaration_view
-from kyodo_registry.pages.org.common import app, body, coordinator, crumbs, list_page, manager, reader, uuid_of
+from kyodo_registry.pages.org.common import body, coordinator, crumbs, list_page, manager, reader, uuid_of
+from kyodo_registry.routing import application
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, text
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
@@ -43,7 +44,7 @@ NO_ERRORS = FormErrors()
 def _list_page(
     request: Request, page: int, per_page: int, values: dict[str, str], errors: FormErrors, status: int = 200
 ) -> HTMLResponse:
-    found, total = app(request).departments((page - 1) * per_page, per_page)
+    found, total = application(request).departments((page - 1) * per_page, per_page)
     rows = [
         {"view": department_view(d), "name": name_in(request, d.name_ja, d.name_en), "href": f"{LIST}/{d.id}"}
         for d in found
@@ -67,7 +68,7 @@ def register_department(request: Request, form: Form) -> Response:
 
     def command() -> None:
         model = DepartmentRequest.model_validate(fields)
-        app(request).create_department(page_actor(request, principal), model.code, model.name_ja, model.name_en)
+        application(request).create_department(page_actor(request, principal), model.code, model.name_ja, model.name_en)
 
     return act(
         request,
@@ -79,7 +80,7 @@ def register_department(request: Request, form: Form) -> Response:
 
 
 def _department(request: Request, department_id: UUID) -> dict[str, Any]:
-    found = app(request).get_department(department_id)
+    found = application(request).get_department(department_id)
     name = name_in(request, found.name_ja, found.name_en)
     url = f"{LIST}/{found.id}"
     return {
@@ -97,7 +98,7 @@ def _department_page(
     context = {**_department(request, department_id), "values": values, "errors": errors}
     # Who declared an interest in the department (public, as `GET /interests/departments/{id}`): recusal is
     # checkable by anyone, so the department's own page shows it.
-    declared = app(request).interests_in_department(department_id)
+    declared = application(request).interests_in_department(department_id)
     context["declarations"] = [department_declaration_view(sub, d) for sub, d in declared]
     return render(request, "registry/org_department.html", context, status=status)
 
@@ -116,7 +117,7 @@ def assign_staff(department_id: str, request: Request, form: Form) -> Response:
 
     def command() -> None:
         model = StaffRequest.model_validate(fields)
-        app(request).assign_staff(
+        application(request).assign_staff(
             page_actor(request, principal), seen_version(form), found, model.staff_sub, model.job_title, model.since
         )
 
@@ -156,7 +157,7 @@ def appoint_liaison(department_id: str, request: Request, form: Form) -> Respons
 
     def command() -> None:
         model = LiaisonRequest.model_validate(fields)
-        app(request).appoint_liaison(
+        application(request).appoint_liaison(
             page_actor(request, principal), seen_version(form), found, model.staff_sub, model.since
         )
 
@@ -186,7 +187,9 @@ def unassign_staff(department_id: str, staff_sub: str, request: Request, form: F
     def command() -> None:
         # The API takes `until` as a query parameter; the same date type reads it here.
         model = _Until.model_validate({"until": until or None})
-        app(request).unassign_staff(page_actor(request, principal), seen_version(form), found, staff_sub, model.until)
+        application(request).unassign_staff(
+            page_actor(request, principal), seen_version(form), found, staff_sub, model.until
+        )
 
     return act(
         request,

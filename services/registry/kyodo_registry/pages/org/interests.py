@@ -23,7 +23,8 @@ from kyodo_registry.org.api_interests import (
     WithdrawalRequest,
     person_view,
 )
-from kyodo_registry.pages.org.common import app, body, crumbs, is_coordinator, manager, reader, uuid_of
+from kyodo_registry.pages.org.common import body, crumbs, is_coordinator, manager, reader, uuid_of
+from kyodo_registry.routing import application
 from kyodo_shared.domain.actors import Principal
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in
@@ -57,7 +58,7 @@ def _may_act(principal: Principal, person_sub: str | None) -> bool:
 
 
 def _context(request: Request, principal: Principal, person_sub: str | None) -> dict[str, Any]:
-    registry = app(request)
+    registry = application(request)
     sub = principal.sub if person_sub is None else person_sub
     shown = person_view(sub, registry.interests_of(sub))
     groups, _ = registry.find_groups(principal, None, "", "", "", 0, MAX_GROUPS)
@@ -128,7 +129,7 @@ def _declare(request: Request, form: Any, person_sub: str | None, about: str) ->
     fields = body(form, target, "kind", "note")
 
     def command() -> None:
-        registry, actor, expected = app(request), page_actor(request, principal), seen_version(form)
+        registry, actor, expected = application(request), page_actor(request, principal), seen_version(form)
         if about == "group":
             g = DeclarationRequest.model_validate(fields)
             registry.declare_interest(actor, expected, sub, g.group_id, g.kind.value, g.note)
@@ -153,7 +154,9 @@ def _withdraw(request: Request, form: Any, person_sub: str | None, declaration_i
 
     def command() -> None:
         model = WithdrawalRequest.model_validate(fields)
-        app(request).withdraw_interest(page_actor(request, principal), seen_version(form), sub, found, model.reason)
+        application(request).withdraw_interest(
+            page_actor(request, principal), seen_version(form), sub, found, model.reason
+        )
 
     return act(
         request,

@@ -13,7 +13,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from kyodo_registry.org.api_departments import JoinRequest, LeaveRequest, team_view
-from kyodo_registry.pages.org.common import app, body, coordinator, crumbs, manager, reader
+from kyodo_registry.pages.org.common import body, coordinator, crumbs, manager, reader
+from kyodo_registry.routing import application
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
@@ -26,7 +27,7 @@ TEAM = "/registry/team"
 
 
 def _team(request: Request) -> dict[str, Any]:
-    registry = app(request)
+    registry = application(request)
     found = registry.team()
     departments, _ = registry.departments()
     names = {d.id: name_in(request, d.name_ja, d.name_en) for d in departments}
@@ -66,7 +67,7 @@ def join_team(request: Request, form: Form) -> Response:
 
     def command() -> None:
         model = JoinRequest.model_validate(fields)
-        app(request).join_team(
+        application(request).join_team(
             page_actor(request, principal), seen_version(form), model.staff_sub, model.department_id, model.joined_on
         )
 
@@ -110,7 +111,7 @@ def leave_team(staff_sub: str, request: Request, form: Form) -> Response:
 
     def command() -> None:
         model = LeaveRequest.model_validate(fields)
-        app(request).leave_team(page_actor(request, principal), seen_version(form), staff_sub, model.left_on)
+        application(request).leave_team(page_actor(request, principal), seen_version(form), staff_sub, model.left_on)
 
     return act(
         request,
