@@ -1,5 +1,6 @@
-"""What the screening pages share: the application (the same one the API routes call), the departments a viewer
-keeps the inventory of, names in the reader's language, and the form fields that hold a list of answers."""
+"""What the screening pages share (the application is `routing.application`, the one the API routes call): the
+departments a viewer keeps the inventory of, names in the reader's language, and the form fields that hold a list of
+answers."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from fastapi import Request
 from starlette.datastructures import FormData
 
 from kyodo_screening.app import ScreeningApplication
-from kyodo_screening.routing import application
 from kyodo_screening.vocabulary import fiscal_year_of
 from kyodo_shared.domain.actors import Principal
 from kyodo_shared.domain.calendar import TOKYO
@@ -20,7 +20,7 @@ from kyodo_shared.pages.paths import name_in
 
 Department = tuple[str, str, str | None]
 
-__all__ = ["Department", "application"]
+__all__ = ["Department"]
 
 
 def english(request: Request) -> bool:

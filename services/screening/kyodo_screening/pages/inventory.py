@@ -16,12 +16,12 @@ from pydantic import Field
 from kyodo_screening.inventory_csv import COLUMNS, CsvRejected, RowError, parse_inventory
 from kyodo_screening.messages import MESSAGES
 from kyodo_screening.pages.common import (
-    application,
     chosen_department,
     current_fiscal_year,
     english,
     kept_departments,
 )
+from kyodo_screening.routing import application
 from kyodo_screening.schemas import FiscalYear
 from kyodo_shared.pages.actions import Form, act, page_actor, signed_in, text, upload
 from kyodo_shared.pages.forms import FormErrors, field_id, form_errors

@@ -13,12 +13,12 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from kyodo_screening.pages.common import (
-    application,
     chosen_department,
     current_fiscal_year,
     department_names,
     kept_departments,
 )
+from kyodo_screening.routing import application
 from kyodo_screening.schemas import ProjectEntry, ProjectRecordIn
 from kyodo_screening.vocabulary import RECORD_FIELDS
 from kyodo_shared.domain.actors import Principal

@@ -13,13 +13,13 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from kyodo_screening.pages.common import (
-    application,
     current_fiscal_year,
     department_names,
     english,
     jst_input,
     jst_posted,
 )
+from kyodo_screening.routing import application
 from kyodo_screening.schemas import RoundDraft
 from kyodo_screening.vocabulary import DEFAULT_CHECKLIST, RoundStatus
 from kyodo_shared.domain.actors import Principal

@@ -12,9 +12,10 @@ from uuid import UUID
 from fastapi import Request
 from fastapi.responses import Response
 
-from kyodo_screening.pages.common import answers_from, answers_values, application, department_names, english
+from kyodo_screening.pages.common import answers_from, answers_values, department_names, english
 from kyodo_screening.pages.projects import project_uuid
 from kyodo_screening.pages.rounds import READERS, round_uuid
+from kyodo_screening.routing import application
 from kyodo_screening.schemas import Answers, DecisionIn
 from kyodo_screening.screening import REQUIRED_ASSESSMENTS
 from kyodo_screening.vocabulary import Form as CollaborationForm
