@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 from fastapi import Request
 from starlette.datastructures import FormData
@@ -19,9 +20,10 @@ from kyodo_evaluation.routing import application
 from kyodo_evaluation.vocabulary import NO_CALL_FORMS, Partner
 from kyodo_shared.domain.actors import Actor
 from kyodo_shared.domain.refusals import Refusal
-from kyodo_shared.pages.actions import text
+from kyodo_shared.pages.actions import page_actor, signed_in, text
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.paths import breadcrumbs, name_in
+from kyodo_shared.web.auth import Role
 
 _WHOLE = re.compile(r"^-?[0-9]{1,15}$")
 
@@ -36,6 +38,17 @@ def side_of(app: EvaluationApplication, who: Actor, project: Project) -> Partner
         return app.partner_of(who, project)
     except Refusal:
         return None
+
+
+def viewed(
+    request: Request, project_id: UUID, *roles: Role
+) -> tuple[EvaluationApplication, Actor, Project, Partner | None]:
+    """The signed-in viewer (one of `roles`, if named) as an actor, the project as they may read it through the API's
+    query (not a party to it: 404, as the API answers), and the side they act for in it."""
+    principal = signed_in(request, *roles)
+    app, who = application(request), page_actor(request, principal)
+    project = app.read_project(who, project_id)
+    return app, who, project, side_of(app, who, project)
 
 
 def whole(value: str) -> int | str:

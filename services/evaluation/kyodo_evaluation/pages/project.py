@@ -20,7 +20,7 @@ from kyodo_evaluation.pages.common import (
     TIME_HELPERS,
     partner_names,
     project_crumbs,
-    side_of,
+    viewed,
 )
 from kyodo_evaluation.routing import application, project_view
 from kyodo_evaluation.schemas import AgreementDraft, Confirmation, CriteriaIn
@@ -58,10 +58,7 @@ def project_page(
     posted: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
-    principal = signed_in(request)
-    app, who = application(request), page_actor(request, principal)
-    project = app.read_project(who, project_id)  # not a party to it: 404, as the API answers
-    side = side_of(app, who, project)
+    app, who, project, side = viewed(request, project_id)
     group = app.view.group(str(project.group_id))
     shown = project_view(project, app.sees_negotiation(who, project))
     in_force = project.agreement

@@ -18,7 +18,7 @@ from kyodo_evaluation.pages.common import (
     TIME_HELPERS,
     partner_names,
     project_crumbs,
-    side_of,
+    viewed,
 )
 from kyodo_evaluation.routing import application
 from kyodo_evaluation.schemas import ReportIn
@@ -53,14 +53,11 @@ def report_page(
     posted: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
-    principal = signed_in(request)
-    app, who = application(request), page_actor(request, principal)
-    project = app.read_project(who, project_id)
+    app, who, project, side = viewed(request, project_id)
     agreement = project.agreement
     dates = project.due_dates()
     if agreement is not None and not 1 <= index <= len(dates):
         raise Refusal("report_not_scheduled")
-    side = side_of(app, who, project)
     filed = [r for r in app.reports_of(who, project_id) if int(r["index"]) == index]
     mine = next((r for r in filed if side is not None and r["partner"] == side.value), None)
     today = app.today()

@@ -21,7 +21,7 @@ from kyodo_evaluation.pages.common import (
     TIME_HELPERS,
     partner_names,
     project_crumbs,
-    side_of,
+    viewed,
     whole,
 )
 from kyodo_evaluation.pages.reports import MAX_VALUES, values_posted
@@ -61,10 +61,7 @@ def self_evaluation_page(
     posted: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
-    principal = signed_in(request)
-    app, who = application(request), page_actor(request, principal)
-    project = app.read_project(who, project_id)
-    side = side_of(app, who, project)
+    app, who, project, side = viewed(request, project_id)
     shown: dict[str, dict[str, Any] | None] = {}
     for partner in Partner:
         mine = side is partner
@@ -119,11 +116,8 @@ def self_evaluation(project_id: str, request: Request) -> Response:
 @router.get("/projects/{project_id}/self-evaluation/receipt")
 def receipt(project_id: str, request: Request) -> Response:
     """One's own signed receipt as the file the API answered (verify it with `kyodo receipt verify`)."""
-    principal = signed_in(request, Role.GROUP, Role.STAFF)
     pid = path_uuid(project_id, "project_not_found")
-    app, who = application(request), page_actor(request, principal)
-    project = app.read_project(who, pid)
-    side = side_of(app, who, project)
+    app, who, _, side = viewed(request, pid, Role.GROUP, Role.STAFF)
     if side is None:
         raise Refusal("not_a_partner")
     found = app.read_self_evaluation(who, pid, side)
