@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from kyodo_registry.domain import CRITERIA
-from kyodo_registry.pages.coordinator.common import QUEUE, coordinator, group_id_of
+from kyodo_registry.pages.coordinator.common import QUEUE, coordinator, group_id_of, group_page
 from kyodo_registry.pages.coordinator.reads import conflicted, exchange_of, open_criteria
 from kyodo_registry.pages.group.bylaws_file import bylaws_file_url
 from kyodo_registry.routing import view
@@ -26,8 +26,6 @@ from kyodo_registry.vocabulary import UNDER_REVIEW
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, text, texts
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
-from kyodo_shared.pages.paths import breadcrumbs
-from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 
 router = page_router(prefix="/registry")
@@ -59,32 +57,25 @@ def _page(
         }
         for c in CRITERIA
     ]
-    path = f"{QUEUE}/{group_id}"
-    return render(
+    path, name = f"{QUEUE}/{group_id}", str(group.profile["name"])
+    return group_page(
         request,
         "registry/coord_assessment.html",
-        {
-            "group": shown,
-            "criteria": criteria,
-            # Declared ties still standing, their ISO dates as dates for the kit's filters.
-            "ties": [
-                {**vars(t), "declared_on": date.fromisoformat(t.declared_on)} for t in shown.ties if not t.withdrawn
-            ],
-            "exchange": exchange_of(app, group_id),
-            "conflicted": conflicted(app, principal.sub, group),
-            "may_ask": group.status == UNDER_REVIEW and bool(open_now),
-            "bylaws_url": bylaws_file_url(group_id),
-            "path": path,
-            "posted": posted,
-            "values": values or {},
-            "errors": errors,
-            "breadcrumbs": breadcrumbs(
-                request,
-                (QUEUE, gettext(request, "Assessment queue")),
-                (path, str(group.profile["name"])),
-            ),
-        },
+        (QUEUE, gettext(request, "Assessment queue")),
+        path,
+        name,
+        posted=posted,
+        values=values,
+        errors=errors,
         status=status,
+        group=shown,
+        criteria=criteria,
+        # Declared ties still standing, their ISO dates as dates for the kit's filters.
+        ties=[{**vars(t), "declared_on": date.fromisoformat(t.declared_on)} for t in shown.ties if not t.withdrawn],
+        exchange=exchange_of(app, group_id),
+        conflicted=conflicted(app, principal.sub, group),
+        may_ask=group.status == UNDER_REVIEW and bool(open_now),
+        bylaws_url=bylaws_file_url(group_id),
     )
 
 

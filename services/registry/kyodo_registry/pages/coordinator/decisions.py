@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 
 from kyodo_registry.app import RegistryApplication
 from kyodo_registry.domain import Group
-from kyodo_registry.pages.coordinator.common import coordinator, group_id_of
+from kyodo_registry.pages.coordinator.common import coordinator, group_id_of, group_page
 from kyodo_registry.pages.coordinator.reads import conflicted
 from kyodo_registry.routing import view
 from kyodo_registry.schemas import HandoverDecision, Reason
@@ -30,8 +30,6 @@ from kyodo_shared.domain.refusals import Expected
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, text
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
-from kyodo_shared.pages.paths import breadcrumbs
-from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 
 router = page_router(prefix="/registry")
@@ -56,30 +54,25 @@ def _page(
     principal, app = coordinator(request)
     record = app.read_group(principal, group_id)
     group = record.group
-    path = f"{DECISIONS}/{group_id}"
-    return render(
+    path, name = f"{DECISIONS}/{group_id}", str(group.profile["name"])
+    return group_page(
         request,
         "registry/coord_decisions.html",
-        {
-            "group": view(record),
-            # The record keeps ISO dates; the kit's date filters take dates.
-            "renewal_due": date.fromisoformat(group.renewal_due) if group.renewal_due else None,
-            "conflicted": conflicted(app, principal.sub, group),
-            "may_suspend": group.status in (REGISTERED, LAPSED),
-            "suspended": group.status == SUSPENDED,
-            "reinstatable": group.status == SUSPENDED and reinstatable(group),
-            "dissolved": group.status == DISSOLVED,
-            "path": path,
-            "posted": posted,
-            "values": values or {},
-            "errors": errors,
-            "breadcrumbs": breadcrumbs(
-                request,
-                (DECISIONS, gettext(request, "Groups and decisions")),
-                (path, str(group.profile["name"])),
-            ),
-        },
+        (DECISIONS, gettext(request, "Groups and decisions")),
+        path,
+        name,
+        posted=posted,
+        values=values,
+        errors=errors,
         status=status,
+        group=view(record),
+        # The record keeps ISO dates; the kit's date filters take dates.
+        renewal_due=date.fromisoformat(group.renewal_due) if group.renewal_due else None,
+        conflicted=conflicted(app, principal.sub, group),
+        may_suspend=group.status in (REGISTERED, LAPSED),
+        suspended=group.status == SUSPENDED,
+        reinstatable=group.status == SUSPENDED and reinstatable(group),
+        dissolved=group.status == DISSOLVED,
     )
 
 
