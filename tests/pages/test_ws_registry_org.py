@@ -217,7 +217,7 @@ async def test_a_coordinator_establishes_a_committee_appoints_members_and_sets_i
         "elector_subs": ["rb-1", "rb-3"],
         "version": version_on(page, f"{manage}/acting-chairs"),
     }
-    answer = await coordinator.post(f"{manage}/acting-chairs", list(_pairs(data)))
+    answer = await coordinator.post(f"{manage}/acting-chairs", data)
     assert answer.status_code == 303, answer.text
 
     end = f"{manage}/members/rb-3/end"
@@ -247,10 +247,6 @@ async def test_a_coordinator_establishes_a_committee_appoints_members_and_sets_i
     public = f"/registry/committees/{committee}"
     one(await coordinator.page(public), f"//a[@href='{manage}']")
     assert not (await site.browser("someone", "staff").page(public)).xpath(f"//a[@href='{manage}']")
-
-
-def _pairs(data: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(k, v) for k, values in data.items() for v in ([values] if isinstance(values, str) else values)]
 
 
 async def test_a_coordinator_records_who_joins_and_leaves_the_team(site: Site) -> None:
