@@ -23,7 +23,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-from lxml import html as lxml_html
 from pydantic import SecretStr
 
 from kyodo_shared.pages.csrf import CSRF_FIELD
@@ -33,6 +32,7 @@ from kyodo_shared.web.devissuer import DevIssuer
 from kyodo_shared.web.gateway import mount_services
 
 from support.harness import Backend, Platform, platform, settings_for
+from support.page_reading import doc
 from support.servers import delete_streams_sync
 
 ORIGIN = "http://kyodo.test"
@@ -62,8 +62,7 @@ class Browser:
         """The page at `path` as an lxml document, after checking its status and that it is HTML."""
         response = await self.get(path, **params)
         assert response.status_code == status, (path, response.status_code, response.text[:3000])
-        assert response.headers["content-type"].startswith("text/html"), response.headers["content-type"]
-        return lxml_html.document_fromstring(response.text)
+        return doc(response)
 
     async def post(
         self,
