@@ -34,14 +34,13 @@ from support.evaluation_http import (
 )
 from support.evaluation_pages import (
     agreement_form,
-    field_error,
-    page_of,
     report_form,
     reports,
     see_other,
     self_evaluation_form,
 )
 from support.harness import Platform, eventually
+from support.page_reading import doc, error_beside
 from support.portal_b import headings_in_order, text
 from support.streams import SourceStream
 from support.workspace import Site, workspace
@@ -143,19 +142,19 @@ async def test_wrong_report_values_are_shown_beside_their_fields_in_both_languag
     liaison = site.browser("liaison-1", "staff")
     blank = await liaison.post(f"/evaluation/projects/{pid}/reports/1", report_form("120", ""))
     assert blank.status_code == 422, blank.text[:2000]
-    page = page_of(blank.text)
+    page = doc(blank)
     assert page.xpath("//div[@class='error-summary']")
-    assert field_error(page, "values.1.value")
+    assert error_beside(page, "values.1.value")
     assert page.xpath("//input[@name='values.0.value']/@value") == ["120"]  # what was typed is kept
 
     fraction = await liaison.post(f"/evaluation/projects/{pid}/reports/1?lang=en", report_form("12.5", "80"))
     assert fraction.status_code == 422, fraction.text[:2000]
-    page = page_of(fraction.text)
-    assert "The indicator is of type count." in field_error(page, "values.0.value")
+    page = doc(fraction)
+    assert "The indicator is of type count." in error_beside(page, "values.0.value")
     # The switch to English was kept (the language cookie): back to Japanese the same way.
     back = await liaison.post(f"/evaluation/projects/{pid}/reports/1?lang=ja", report_form("12.5", "80"))
-    japanese = page_of(back.text)
-    assert "種類 count の指標です。" in field_error(japanese, "values.0.value")
+    japanese = doc(back)
+    assert "種類 count の指標です。" in error_beside(japanese, "values.0.value")
     assert await reports(p, pid) == []
 
 
@@ -202,7 +201,7 @@ async def test_a_coordinator_starts_a_project_sets_its_criteria_and_names_an_ado
         {"screening_decision_id": str(made.decision_id), "group_id": w.group, "form": "endorsement"},
     )
     assert wrong.status_code == 422
-    assert field_error(page_of(wrong.text), "form")
+    assert error_beside(doc(wrong), "form")
     body = {"screening_decision_id": str(made.decision_id), "group_id": w.group, "form": "co_hosting"}
     pid = screening_project_id(made.decision_id, uuid.UUID(w.group))
     see_other(await center.post("/evaluation/projects/new", body), f"/evaluation/projects/{pid}?done=project_started")
@@ -284,7 +283,7 @@ async def test_an_agreement_that_does_not_add_up_is_shown_beside_its_fields_and_
     body = current_agreement(p, budget={"total_yen": 1_000, "city_yen": 600, "group_yen": 300})
     wrong = await liaison.post(f"/evaluation/projects/{pid}/agreement", agreement_form(body, 1))
     assert wrong.status_code == 422, wrong.text[:2000]
-    page = page_of(wrong.text)
+    page = doc(wrong)
     assert page.xpath("//div[@class='error-summary']")
     # Beside the budget's fields, where the summary's link lands.
     assert page.xpath("//div[@class='error-summary']//a[@href='#field-agreement-budget']")
@@ -293,7 +292,7 @@ async def test_an_agreement_that_does_not_add_up_is_shown_beside_its_fields_and_
     lettered = agreement_form(current_agreement(p), 1) | {"agreement.budget.total_yen": "百万円"}
     refused = await liaison.post(f"/evaluation/projects/{pid}/agreement?lang=en", lettered)
     assert refused.status_code == 422, refused.text[:2000]
-    assert field_error(page_of(refused.text), "agreement.budget.total_yen")
+    assert error_beside(doc(refused), "agreement.budget.total_yen")
     # On the department's staff but not its liaison: not a partner, refused with the error page.
     staff = site.browser("staff-2", "staff")
     forced = await staff.post(f"/evaluation/projects/{pid}/agreement", agreement_form(current_agreement(p), 1))

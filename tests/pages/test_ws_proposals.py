@@ -13,13 +13,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from lxml.html import document_fromstring
-
 from kyodo_shared.cli.receipt import verify_files
 
 from support.calls import TOKYO, content, ok, published_call, registered_group, review_board
 from support.harness import eventually
-from support.page_reading import text, version_on, well_formed
+from support.page_reading import doc, text, version_on, well_formed
 from support.workspace import Browser, Site, workspace
 
 SERVICES = ["registry", "proposals"]
@@ -228,7 +226,7 @@ async def test_a_group_revises_and_withdraws_before_the_deadline_and_nothing_is_
         assert "締切を過ぎたため" in text(page)
         late = await food_rep.post(path, proposal_form("遅れた提案", food), files={"x": ("", b"", "")})
         assert late.status_code == 409
-        assert "締切を過ぎています" in text(document_fromstring(late.text))
+        assert "締切を過ぎています" in text(doc(late))
         assert (await own(site, call_id, food, "rep-f")).status_code == 404
         english = await food_rep.page(path, group=food, lang="en")
         assert "The deadline has passed" in text(english)

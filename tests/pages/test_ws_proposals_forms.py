@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from lxml.html import document_fromstring
 from test_ws_proposals import (
     SERVICES,
     own,
@@ -20,7 +19,7 @@ from test_ws_proposals import (
 
 from support.calls import TOKYO, ok, published_call, registered_group, review_board, score
 from support.harness import eventually
-from support.page_reading import error_beside, text, version_on, well_formed
+from support.page_reading import doc, error_beside, text, version_on, well_formed
 from support.workspace import workspace
 
 
@@ -48,7 +47,7 @@ async def test_invalid_input_is_shown_beside_its_fields_in_both_languages_and_no
         for lang, expected in (("ja", "入力"), ("en", "Field required")):
             refused = await coordinator.post(f"/proposals/calls/new?lang={lang}", draft)
             assert refused.status_code == 422
-            page = well_formed(document_fromstring(refused.text))
+            page = well_formed(doc(refused))
             assert page.xpath("//*[@data-error-summary]")
             assert error_beside(page, "title_ja")
             assert error_beside(page, "criteria.0.key")
@@ -62,7 +61,7 @@ async def test_invalid_input_is_shown_beside_its_fields_in_both_languages_and_no
         past = {**draft, "title_ja": "題", "criteria.0.key": "need", "criteria.0.weight": "1", "passing_score": "5"}
         refused = await coordinator.post("/proposals/calls/new?lang=ja", past)
         assert refused.status_code == 422
-        assert "締切" in error_beside(document_fromstring(refused.text), "deadline")
+        assert "締切" in error_beside(doc(refused), "deadline")
         listed = await ok(site.api("proposals").get("/calls", headers=p.token("coord-1", "coordinator")))
         assert listed.json()["total"] == 0
 
@@ -81,7 +80,7 @@ async def test_invalid_input_is_shown_beside_its_fields_in_both_languages_and_no
         seen = version_on(page, cancellation)
         refused = await coordinator.post(cancellation, {"version": seen})
         assert refused.status_code == 422
-        assert error_beside(document_fromstring(refused.text), "reason")
+        assert error_beside(doc(refused), "reason")
         assert (await coordinator.post(cancellation, {"version": seen, "reason": "予算の見直し"})).status_code == 303
         cancelled = (await ok(site.api("proposals").get(f"/calls/{draft_id}"))).json()
         assert (cancelled["status"], cancelled["status_reason"]) == ("cancelled", "予算の見直し")
@@ -95,7 +94,7 @@ async def test_invalid_input_is_shown_beside_its_fields_in_both_languages_and_no
         for lang in ("ja", "en"):
             refused = await rep.post(f"{path}?lang={lang}", bad, files=exe)
             assert refused.status_code == 422
-            page = document_fromstring(refused.text)
+            page = doc(refused)
             assert error_beside(page, "content.summary")
             assert error_beside(page, "content.budget.0.amount_yen")
             assert error_beside(page, "attachments.0")
@@ -145,7 +144,7 @@ async def test_a_coordinator_amends_cancels_and_opens_the_review_and_a_group_rea
         fields = [*values.items(), *(("board", b) for b in boards), ("formula", "weighted_sum_of_means")]
         refused = await coordinator.post(amendment, fields)
         assert refused.status_code == 422
-        assert error_beside(document_fromstring(refused.text), "reason")
+        assert error_beside(doc(refused), "reason")
         assert (await ok(proposals.get(f"/calls/{call_id}"))).json()["amendments"] == []
         amended = await coordinator.post(amendment, [*fields, ("reason", "配点の見直し")])
         assert amended.status_code == 303, amended.text[:3000]
@@ -189,10 +188,10 @@ async def test_a_coordinator_amends_cancels_and_opens_the_review_and_a_group_rea
         pin = {"member_sub": "m-3", "proposal_id": str(options[0].get("value")), "kind": "officer"}
         refused = await coordinator.post(f"{manage}/pinned-conflicts", pin)
         assert refused.status_code == 422
-        assert error_beside(document_fromstring(refused.text), "reason")
+        assert error_beside(doc(refused), "reason")
         early = await coordinator.post(f"{manage}/substitutes?lang=ja", {"member_sub": "m-1", "reason": "補充"})
         assert early.status_code == 409
-        assert "定足数不足のときのみ" in text(document_fromstring(early.text))
+        assert "定足数不足のときのみ" in text(doc(early))
 
         # The board scores and decides through the API; the group reads its own scores and comments on its page.
         listed = await ok(proposals.get(f"/calls/{call_id}/review/proposals", headers=p.token("m-1", "reviewer")))

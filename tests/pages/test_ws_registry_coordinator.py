@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from lxml import html as lxml_html
 
 from support.harness import eventually
+from support.page_reading import doc
 from support.portal_b import headings_in_order
 from support.registry import CRITERIA, bylaws
 from support.registry_coordinator import (
@@ -133,7 +133,7 @@ async def test_an_assessment_without_a_decision_or_reason_shows_the_errors_besid
         f"/registry/assessments/{gid}/assessment", assessment("voluntary", version_of(page), met=None, reason="")
     )
     assert answer.status_code == 422
-    shown = lxml_html.document_fromstring(answer.text)
+    shown = doc(answer)
     assert shown.xpath("/html/@lang") == [lang]
     # Beside the fields of the criterion posted (its controls are named `voluntary.met`, `voluntary.reason`) …
     assert missing in shown.xpath("//*[@id='field-voluntary-met-error']")[0].text_content()
@@ -170,7 +170,7 @@ async def test_a_stale_version_answers_on_the_form_with_412_and_stores_nothing(s
     assert moved.status_code == 303
     answer = await browser.post(f"/registry/assessments/{gid}/assessment", assessment("voluntary", stale))
     assert answer.status_code == 412
-    shown = lxml_html.document_fromstring(answer.text)
+    shown = doc(answer)
     assert shown.xpath("//div[@class='error-summary']")
     # The form shown again holds the version as it is now: sent again, it would be judged on what is there.
     assert version_of(shown) == f'"{(await group(site, gid))["version"]}"'
@@ -188,7 +188,7 @@ async def test_a_request_for_information_through_the_form_and_the_groups_answer_
         f"/registry/assessments/{gid}/information-request", {"version": version_of(page), "question": ""}
     )
     assert empty.status_code == 422
-    shown = lxml_html.document_fromstring(empty.text)
+    shown = doc(empty)
     assert shown.xpath("//*[@id='field-criteria-error']")
     assert shown.xpath("//*[@id='field-question-error']")
     answer = await browser.post(

@@ -24,7 +24,7 @@ from kyodo_screening.domain import project_id
 
 from support.calls import ok
 from support.harness import eventually
-from support.page_reading import error_beside, version_on
+from support.page_reading import doc, error_beside, version_on
 from support.portal_b import headings_in_order, one, table, text
 from support.screening import Department, department, heard, join_team, screening_now
 from support.workspace import Site, workspace
@@ -102,7 +102,7 @@ async def test_a_cp932_import_with_a_bad_row_shows_its_error_beside_it_stores_no
     fields = {"department_id": scene.kodomo.id, "fiscal_year": fiscal_year}
     refused = await staff.post("/screening/inventory/import", fields, files=csv_file(HEADER + GOOD_ROWS + BAD_ROW))
     assert refused.status_code == 422, refused.text[:2000]
-    page = html.document_fromstring(refused.text)
+    page = doc(refused)
     rows = table(page, "行")
     assert rows[1][:2] == ["4", "予算額"], rows
     assert "予算額は0以上の整数" in rows[1][2]
@@ -113,7 +113,7 @@ async def test_a_cp932_import_with_a_bad_row_shows_its_error_beside_it_stores_no
     english = await site.browser(scene.kodomo.staff, "staff").post(
         "/screening/inventory/import?lang=en", fields, files=csv_file(HEADER + GOOD_ROWS + BAD_ROW)
     )
-    rows_en = table(html.document_fromstring(english.text), "by row")
+    rows_en = table(doc(english), "by row")
     assert rows_en[1] == ["4", "budget", "The budget must be a non-negative whole number of yen"]
     assert stored(site) == before
     assert (await listed(site, scene.kodomo.id, scene.fiscal_year))["total"] == 0
@@ -144,7 +144,7 @@ async def test_a_file_of_too_many_rows_passes_the_pages_body_limit_and_is_refuse
     fields = {"department_id": scene.kodomo.id, "fiscal_year": str(scene.fiscal_year)}
     refused = await staff.post("/screening/inventory/import", fields, files={"file": ("大.csv", body, "text/csv")})
     assert refused.status_code == 413, refused.text[:1000]
-    page = html.document_fromstring(refused.text)
+    page = doc(refused)
     assert "5,000行以内" in text(one(page, "//main"))
     assert one(page, "//form[@action='/screening/inventory/import']") is not None
     assert not project_stored(site, scene.kodomo.id, scene.fiscal_year, "Z-0")
@@ -205,12 +205,12 @@ async def test_invalid_project_input_comes_back_beside_its_fields_in_japanese_an
     }
     ja = await staff.post("/screening/projects/new", body)
     assert ja.status_code == 422
-    page = html.document_fromstring(ja.text)
+    page = doc(ja)
     assert "1文字以上" in error_beside(page, "title") or "入力" in error_beside(page, "title")
     assert error_beside(page, "budget_yen")
     assert one(page, "//*[@data-error-summary]") is not None
     reader_en = site.browser(scene.kodomo.staff, "staff")
-    en = html.document_fromstring((await reader_en.post("/screening/projects/new?lang=en", body)).text)
+    en = doc(await reader_en.post("/screening/projects/new?lang=en", body))
     assert "at least 1 character" in error_beside(en, "title")
     assert "integer" in error_beside(en, "budget_yen")
     assert not project_stored(site, scene.kodomo.id, scene.fiscal_year, "N-1")
@@ -229,7 +229,7 @@ async def test_invalid_project_input_comes_back_beside_its_fields_in_japanese_an
     }
     wrong = await staff.post(made.headers["location"].split("?")[0], revise)
     assert wrong.status_code == 422
-    assert error_beside(html.document_fromstring(wrong.text), "budget_yen")
+    assert error_beside(doc(wrong), "budget_yen")
     fixed = await staff.post(made.headers["location"].split("?")[0], {**revise, "budget_yen": "15000"})
     assert fixed.status_code == 303
     stale = await staff.post(made.headers["location"].split("?")[0], {**revise, "budget_yen": "16000"})
@@ -306,7 +306,7 @@ async def test_a_round_is_drafted_opened_self_checked_assessed_and_decided_throu
     invalid = [(k, "Bad Key" if k == "checklist.0.key" else v) for k, v in draft if k != "title_ja"]
     refused = await coordinator.post("/screening/rounds/new", invalid)
     assert refused.status_code == 422
-    page = html.document_fromstring(refused.text)
+    page = doc(refused)
     assert error_beside(page, "title_ja")
     assert error_beside(page, "checklist.0.key")
     drafted = await coordinator.post("/screening/rounds/new", draft)
@@ -346,7 +346,7 @@ async def test_a_round_is_drafted_opened_self_checked_assessed_and_decided_throu
     ]
     blank = await team_b.post(screening_url + "/assessment", empty)
     assert blank.status_code == 422
-    assert error_beside(html.document_fromstring(blank.text), "answers.0.reason")
+    assert error_beside(doc(blank), "answers.0.reason")
     assessed = await team_b.post(
         screening_url + "/assessment", answers_form(page_b, screening_url + "/assessment", "partly", "一部は可能")
     )
@@ -374,7 +374,7 @@ async def test_a_round_is_drafted_opened_self_checked_assessed_and_decided_throu
         screening_url + "/decision", {"version": version, "outcome": "suitable", "reasons_ja": "地域団体の強みが活きる"}
     )
     assert missing_form.status_code == 422
-    assert error_beside(html.document_fromstring(missing_form.text), "forms")
+    assert error_beside(doc(missing_form), "forms")
     decided = await coordinator.post(
         screening_url + "/decision",
         [
@@ -416,9 +416,7 @@ async def test_a_round_is_drafted_opened_self_checked_assessed_and_decided_throu
             screening_url + "/self-check", answers_form(page_b, screening_url + "/assessment", "no", "遅れて")
         )
         assert forced.status_code == 409
-        assert "自己点検の期限を過ぎています" in text(
-            one(html.document_fromstring(forced.text), "//*[@data-error-summary]")
-        )
+        assert "自己点検の期限を過ぎています" in text(one(doc(forced), "//*[@data-error-summary]"))
     finally:
         kernel.clock = lambda: datetime.now(UTC) + offset
     view = (

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from lxml import html as lxml_html
-
 from support.calls import coordinator, ok
 from support.harness import Platform
-from support.portal_b import text
 
 
 def agreement_form(body: dict[str, Any], version: int) -> dict[str, str]:
@@ -59,14 +56,6 @@ def self_evaluation_form(page: Any, summary: str) -> dict[str, str]:
     return fields
 
 
-def field_error(page: Any, name: str) -> str:
-    """The error shown beside the control named `name`."""
-    control_id = "field-" + name.replace(".", "-")
-    found = page.xpath(f"//p[@id='{control_id}-error']")
-    assert found, f"no error beside {name}"
-    return text(found[0])
-
-
 async def reports(p: Platform, pid: str) -> list[dict[str, Any]]:
     listed = await ok(p.clients["evaluation"].get(f"/projects/{pid}/reports", headers=coordinator(p)))
     items: list[dict[str, Any]] = listed.json()["items"]
@@ -76,8 +65,3 @@ async def reports(p: Platform, pid: str) -> list[dict[str, Any]]:
 def see_other(response: Any, to: str) -> None:
     assert response.status_code == 303, response.text[:3000]
     assert response.headers["location"].startswith(to), response.headers["location"]
-
-
-def page_of(html: str) -> Any:
-    """A response body as an lxml document."""
-    return lxml_html.document_fromstring(html)
