@@ -129,6 +129,8 @@ CALLERS: dict[str, tuple[str, ...]] = {
     "auditor": ("auditor-1", "auditor"),
     "ev-out": ("ev-out", "evaluator"),  # an evaluator on no committee
     **{sub: (sub, "evaluator") for sub in ("ev-chair", "ev-vice", "ev-1", "ev-2", "ev-3", "ev-4")},
+    # ev-2 holding the coordinator's and the auditor's roles too: still scores before reading the others
+    "ev-2/coordinator": ("ev-2", "evaluator", "coordinator", "auditor"),
 }
 P = "/projects/{project_id}"
 C = P + "/committee"
@@ -247,7 +249,7 @@ AFTER_EV4: list[Row] = [
     ("POST", C + "/scores", "evaluating", "ev-1", 409, "score_final"),
     ("GET", C + "/scores", "evaluating", "nobody", 401, "missing_token"),
     *[("GET", C + "/scores", "evaluating", who, 403, "not_on_committee") for who in ("rep", "liaison", "ev-out")],
-    ("GET", C + "/scores", "evaluating", "ev-2", 403, "score_first"),
+    *[("GET", C + "/scores", "evaluating", who, 403, "score_first") for who in ("ev-2", "ev-2/coordinator")],
     *[("GET", C + "/scores", "evaluating", who, 200, None) for who in ("ev-1", "coordinator", "auditor")],
     ("GET", P + "/report", "evaluating", "nobody", 404, "report_not_published"),
     ("POST", C + "/recommendation", "evaluating", "nobody", 401, "missing_token"),

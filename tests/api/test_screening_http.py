@@ -371,6 +371,8 @@ CALLERS: dict[str, tuple[str, ...]] = {
     "coordinator": ("coord-1", "coordinator"),
     "coord-2": ("coord-2", "coordinator"),  # declared an interest in KODOMO
     "t-b/team": ("t-b", "team"),  # t-b with the team role alone
+    # t-b holding the coordinator's and the auditor's roles too: still assesses before reading the others
+    "t-b/coordinator": ("t-b", "staff", "coordinator", "auditor"),
     **{sub: (sub, "staff") for sub in ("a-liaison", "a-staff", "b-liaison", "t-a", "t-b", "t-c", "t-late")},
 }
 
@@ -417,7 +419,7 @@ def access_table() -> list[tuple[str, str, str, int, str | None]]:
     rows += [("GET", "/rounds/{draft_id}", who, 200, None) for who in ("coordinator", "auditor")]
     outsiders = ("citizen", "group", "a-staff", "a-liaison", "t-late")
     rows += [("GET", assessments, who, 403, "not_on_round_team") for who in outsiders]
-    rows += [("GET", assessments, who, 403, "assess_first") for who in ("t-b", "t-b/team", "t-c")]
+    rows += [("GET", assessments, who, 403, "assess_first") for who in ("t-b", "t-b/team", "t-b/coordinator", "t-c")]
     rows += [("GET", assessments, who, 200, None) for who in ("t-a", "coordinator", "auditor")]
     return rows
 

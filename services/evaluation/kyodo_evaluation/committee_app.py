@@ -123,10 +123,13 @@ class CommitteeCommands(EvaluationBase):
         )
 
     def read_scores(self, actor: Actor, project_id: UUID) -> CommitteeEvaluation:
-        """Members read the others' scores only after giving their own (independence), coordinators and auditors
-        at any time. Nobody else, even after the recommendation: scores by member beside the published report
-        would tell who is behind each label."""
+        """Members read the others' scores only after giving their own (independence) — whatever other role they
+        hold —, coordinators and auditors who are not members at any time. Nobody else, even after the
+        recommendation: scores by member beside the published report would tell who is behind each label."""
         committee = self.get_committee(project_id)
+        # Independence first: a member who is also a coordinator (or an auditor) scores before reading the others.
+        if actor.sub in committee.members and actor.sub not in committee.scores:
+            raise Refusal("score_first")
         if actor.has(Role.COORDINATOR) or actor.has(Role.AUDITOR):
             return committee
         if actor.sub not in committee.members:

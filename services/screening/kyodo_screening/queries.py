@@ -77,11 +77,15 @@ class ScreeningQueries(ScreeningBase):
         return view
 
     def assessments_of(self, principal: Principal, round_id: UUID, project_id: UUID) -> list[dict[str, Any]]:
-        """The current cycle's assessments: coordinators and auditors always; a member of the round's team only
-        after submitting their own (before that, 403 — the count is on the screening itself)."""
+        """The current cycle's assessments: a member of the round's team only after submitting their own (before
+        that, 403 — the count is on the screening itself), whatever other role they hold; coordinators and auditors
+        who are not on the team, always."""
         found = self.read_round(principal, round_id)
         screening = self.find_screening(screening_id(round_id, project_id))
         given = {} if screening is None else screening.assessments
+        # Independence first: a member who is also a coordinator (or an auditor) assesses before reading the others.
+        if principal.sub in found.team and principal.sub not in given:
+            raise Refusal("assess_first")
         if _has(principal, Role.COORDINATOR, Role.AUDITOR):
             return [given[sub] for sub in sorted(given)]
         if principal.sub not in found.team:
