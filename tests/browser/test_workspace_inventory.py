@@ -47,7 +47,7 @@ def test_a_department_imports_its_inventory_from_cp932_and_a_round_screens_and_d
     liaison.goto("/screening/inventory")
     checked.page(liaison, "screening-inventory")
     liaison.goto("/screening/inventory/import")
-    checked.page(liaison, "screening-import")
+    checked.page(liaison, "screening-import", focus=True)
     page = liaison.page
 
     # One bad row (row 3: a budget in words): its error beside the row, nothing stored.
@@ -91,7 +91,7 @@ def test_a_department_imports_its_inventory_from_cp932_and_a_round_screens_and_d
     coordinator.goto("/screening/rounds")
     checked.page(coordinator, "screening-rounds")
     coordinator.goto("/screening/rounds/new")
-    checked.page(coordinator, "screening-round-new")
+    checked.page(coordinator, "screening-round-new", focus=True)
     draft = coordinator.page.locator("main form[action='/screening/rounds/new']")
     draft.locator("input[name=title_ja]").fill("子育て支援課 追加の事業選別")
     draft.locator("input[name=title_en]").fill("Childcare: additional screening")
@@ -124,7 +124,7 @@ def test_a_department_imports_its_inventory_from_cp932_and_a_round_screens_and_d
     answer_checklist(team, "assessment", "assessed")
 
     coordinator.goto(project_path)
-    checked.page(coordinator, "screening-project-decision")
+    checked.page(coordinator, "screening-project-decision", focus=True)
     decision = coordinator.page.locator(f"main form[action='{project_path}/decision']")
     decision.locator("input[type=radio][name=outcome][value=suitable]").check()
     decision.locator("input[type=checkbox][name=forms][value=commission]").check()

@@ -154,7 +154,7 @@ def test_a_group_applies_with_the_keyboard_a_coordinator_assesses_it_and_it_appe
     checked.page(coordinator, "registry-assessments")
     queued.click()
     coordinator.page.wait_for_url(f"**/registry/assessments/{group_id}")
-    checked.page(coordinator, "registry-assessment")
+    checked.page(coordinator, "registry-assessment", focus=True)
     for criterion in CRITERIA:
         assess(coordinator, criterion)
     assert coordinator.page.locator("main form[action$='/assessment']").count() == 0, "criteria left to assess"
@@ -174,7 +174,7 @@ def test_a_group_applies_with_the_keyboard_a_coordinator_assesses_it_and_it_appe
 
     # The profile form sent without its CSRF token (a forged post looks so): the 403 page, the profile unchanged.
     applicant.goto(f"/registry/groups/{group_id}/profile")
-    checked.page(applicant, "registry-profile")
+    checked.page(applicant, "registry-profile", focus=True)
     profile = page.locator(f"main form[action='/registry/groups/{group_id}/profile']")
     profile.locator("input[name=csrf_token]").evaluate("token => token.remove()")
     profile.locator("input[name=name]").fill("名前を変えられた会")

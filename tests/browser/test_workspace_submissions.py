@@ -129,7 +129,7 @@ def test_a_published_call_takes_two_sealed_proposals_with_verifiable_receipts_un
     coordinator.goto("/proposals/calls")
     checked.page(coordinator, "proposals-calls-coordinator")
     coordinator.goto("/proposals/calls/new")
-    checked.page(coordinator, "proposals-call-new")
+    checked.page(coordinator, "proposals-call-new", focus=True)
     deadline = (datetime.now(TOKYO) + timedelta(days=1)).replace(second=0, microsecond=0)
     call_id = draft_call(coordinator, deadline, review_board(site))
     manage = f"/proposals/calls/{call_id}/manage"
@@ -149,7 +149,7 @@ def test_a_published_call_takes_two_sealed_proposals_with_verifiable_receipts_un
     checked.page(first, "proposals-calls-group")
     proposal = f"/proposals/calls/{call_id}/proposal"
     first.goto(proposal)
-    checked.page(first, "proposals-proposal-new")
+    checked.page(first, "proposals-proposal-new", focus=True)
     own_group = first.page.locator("main input[name=group_id]").first.get_attribute("value") or ""
 
     # Another group's representative forcing this group's id into the form: the 403 page, nothing stored.

@@ -25,6 +25,7 @@ from browser.kyodo_up import KYODO, KyodoUp
 from browser.page_checks import (
     DESKTOP,
     axe_problems,
+    focus_problems,
     reflow_problems,
     screenshots,
     skip_link_problems,
@@ -88,13 +89,16 @@ class Checked:
     pages: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
-    def page(self, who: Person, name: str, *, both_languages: bool = True) -> None:
+    def page(self, who: Person, name: str, *, both_languages: bool = True, focus: bool = False) -> None:
         """The page `who` is on, checked in Japanese and (through its language switch, then back) in English;
-        screenshots at desktop and mobile width as `ws-<name>-<lang>-….png`."""
+        screenshots at desktop and mobile width as `ws-<name>-<lang>-….png`. `focus`: also the focus visible at
+        each of the first Tab stops (a form's page; in Japanese only, the styles are the same in English)."""
         page = who.page
         here = who.path()
         self.pages.append(f"{name} ({here})")
         self._check(who, name, "ja")
+        if focus:
+            self.problems += [f"{name} ({here}) in ja: {problem}" for problem in focus_problems(page)]
         if not both_languages:
             return
         switch = page.locator('a[hreflang="en"]')
