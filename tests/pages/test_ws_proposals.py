@@ -16,7 +16,7 @@ from typing import Any
 from kyodo_shared.cli.receipt import verify_files
 
 from support.calls import TOKYO, content, ok, published_call, registered_group, review_board
-from support.harness import eventually
+from support.harness import Platform, eventually
 from support.page_reading import doc, text, version_on, well_formed
 from support.workspace import Browser, Site, workspace
 
@@ -42,6 +42,12 @@ async def own(site: Site, call_id: str, group_id: str, rep: str) -> Any:
     return await site.api("proposals").get(
         f"/calls/{call_id}/proposals/{group_id}", headers=site.platform.token(rep, "group")
     )
+
+
+async def board_and_groups(p: Platform) -> tuple[str, str, str]:
+    """The review board (m-1 chairs, m-2 vice) and two registered groups: みどりの会 (rep-g), 子ども食堂 (rep-f)."""
+    committee = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
+    return committee, await registered_group(p, "rep-g", "みどりの会"), await registered_group(p, "rep-f", "子ども食堂")
 
 
 async def submit_by_form(browser: Browser, call_id: str, group_id: str, summary: str, **files: Any) -> None:
@@ -77,9 +83,7 @@ async def test_a_coordinator_publishes_a_call_through_the_forms_and_two_groups_s
 ) -> None:
     async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
         p = site.platform
-        committee = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
-        green = await registered_group(p, "rep-g", "みどりの会")
-        food = await registered_group(p, "rep-f", "子ども食堂")
+        committee, green, food = await board_and_groups(p)
         coordinator = site.browser("coord-1", "coordinator")
 
         form = well_formed(await coordinator.page("/proposals/calls/new"))
@@ -172,9 +176,7 @@ async def test_a_group_revises_and_withdraws_before_the_deadline_and_nothing_is_
 ) -> None:
     async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
         p = site.platform
-        committee = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
-        green = await registered_group(p, "rep-g", "みどりの会")
-        food = await registered_group(p, "rep-f", "子ども食堂")
+        committee, green, food = await board_and_groups(p)
         call_id, deadline = await published_call(p, committee)
         green_rep, food_rep = site.browser("rep-g", "group"), site.browser("rep-f", "group")
         path = f"/proposals/calls/{call_id}/proposal"

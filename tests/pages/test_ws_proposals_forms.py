@@ -12,12 +12,13 @@ from pathlib import Path
 
 from test_ws_proposals import (
     SERVICES,
+    board_and_groups,
     own,
     proposal_form,
     submit_by_form,
 )
 
-from support.calls import TOKYO, ok, published_call, registered_group, review_board, score
+from support.calls import TOKYO, ok, published_call, registered_group, score
 from support.harness import eventually
 from support.page_reading import doc, error_beside, text, version_on, well_formed
 from support.workspace import workspace
@@ -28,8 +29,7 @@ async def test_invalid_input_is_shown_beside_its_fields_in_both_languages_and_no
 ) -> None:
     async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
         p = site.platform
-        committee = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
-        green = await registered_group(p, "rep-g", "みどりの会")
+        committee, green, _ = await board_and_groups(p)
         coordinator = site.browser("coord-1", "coordinator")
         draft = {
             "kind": "open_call",
@@ -121,9 +121,7 @@ async def test_a_coordinator_amends_cancels_and_opens_the_review_and_a_group_rea
 ) -> None:
     async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
         p = site.platform
-        committee = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
-        green = await registered_group(p, "rep-g", "みどりの会")
-        food = await registered_group(p, "rep-f", "子ども食堂")
+        committee, green, food = await board_and_groups(p)
         coordinator = site.browser("coord-1", "coordinator")
         proposals = site.api("proposals")
         call_id, deadline = await published_call(p, committee)
