@@ -85,6 +85,8 @@ def _mount(site: Site) -> Done:
                 raise StaleVersion(4)  # 412
             if name == "not-theirs":
                 raise Refusal("not_acting_for_group")  # 403
+            if name == "taken":
+                raise Refusal("invalid_state", field="name", state="closed")  # 409, naming the field
             thing = ThingIn.model_validate({"name": name})  # 422 when blank or too long
             done.stored.append(thing.name)
             done.actors.append(page_actor(request, principal).sub)
@@ -95,6 +97,24 @@ def _mount(site: Site) -> Done:
             command,
             again=lambda errors, status: _thing_page(request, {"name": name}, errors, status),
             then=PATH,
+            notice=NOTICE,
+        )
+
+    @router.post("/things")
+    def make_thing(request: Request, form: Form) -> Response:
+        """A command creating something: the redirect goes to its page, known only from the command's result."""
+        signed_in(request, Role.GROUP)
+
+        def command() -> str:
+            thing = ThingIn.model_validate({"name": text(form, "name")})
+            done.stored.append(thing.name)
+            return f"thing-{len(done.stored)}"
+
+        return act(
+            request,
+            command,
+            again=lambda errors, status: _thing_page(request, {"name": text(form, "name")}, errors, status),
+            then=lambda made: f"/registry/kit-test/{made}",
             notice=NOTICE,
         )
 
@@ -184,6 +204,32 @@ async def test_a_refusal_the_reader_can_fix_renders_the_form_again_with_its_erro
         assert page.xpath("//input[@name='name']/@aria-invalid") == ["true"]
         assert _texts(page, "//p[@id='field-name-error']"), "no reason beside the field"
     assert done.stored == []
+
+
+async def test_a_refusal_naming_a_field_shows_its_reason_beside_that_field(kit_site: tuple[Site, Done]) -> None:
+    site, done = kit_site
+    group = site.browser("rep-1", "group")
+    answer = await group.post(PATH, {"name": "taken", "version": '"3"'})
+    assert answer.status_code == 409, answer.text[:2000]
+    page = lxml_html.document_fromstring(answer.text)
+    assert page.xpath("//input[@name='name']/@aria-invalid") == ["true"], "the refusal's field is not marked"
+    assert _texts(page, "//p[@id='field-name-error']"), "no reason beside the field the refusal names"
+    assert page.xpath("//*[contains(@class,'error-summary')]//a[@href='#field-name']"), "the summary does not link it"
+    assert done.stored == []
+
+
+async def test_a_created_things_page_is_where_success_redirects_when_then_is_a_function_of_the_result(
+    kit_site: tuple[Site, Done],
+) -> None:
+    site, done = kit_site
+    group = site.browser("rep-1", "group")
+    answer = await group.post("/registry/kit-test/things", {"name": "あたらしい"})
+    assert answer.status_code == 303, answer.text[:2000]
+    assert answer.headers["location"] == f"/registry/kit-test/thing-1?done={NOTICE}"
+    assert done.stored == ["あたらしい"]
+    refused = await group.post("/registry/kit-test/things", {"name": ""})
+    assert refused.status_code == 422
+    assert done.stored == ["あたらしい"]
 
 
 async def test_a_403_refusal_from_the_command_is_the_kits_error_page(kit_site: tuple[Site, Done]) -> None:
