@@ -118,8 +118,8 @@ async def test_a_coordinator_assesses_the_six_criteria_through_the_forms_and_the
 @pytest.mark.parametrize(
     ("lang", "missing", "too_short", "criterion"),
     [
-        ("ja", "必須項目です", "1文字以上で入力してください", "自発的"),
-        ("en", "Field required", "at least 1 character", "Voluntary"),
+        ("ja", "必須項目です", "入力してください", "自発的"),
+        ("en", "Field required", "Enter a value", "Voluntary"),
     ],
     ids=["ja", "en"],
 )

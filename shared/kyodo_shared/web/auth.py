@@ -167,4 +167,18 @@ def require_role(principal: Principal, *roles: Role) -> None:
     if any(principal.has(role) for role in roles):
         return
     names = ", ".join(role.value for role in roles) or "(none)"
-    raise AuthError(403, "forbidden_role", roles=names)
+    names_ja = "、".join(ROLE_NAMES_JA[role] for role in roles) or "（なし）"
+    raise AuthError(403, "forbidden_role", roles=names, roles_ja=names_ja)
+
+
+# The roles as a Japanese reader knows them (the refusal's wording; the pages' header uses the same words).
+ROLE_NAMES_JA: dict[Role, str] = {
+    Role.PUBLIC: "一般",
+    Role.GROUP: "団体の代表者・連絡担当者",
+    Role.STAFF: "市職員",
+    Role.COORDINATOR: "協働コーディネーター",
+    Role.TEAM: "庁内横断的チーム",
+    Role.REVIEWER: "審査委員",
+    Role.EVALUATOR: "評価委員",
+    Role.AUDITOR: "監査担当",
+}

@@ -111,7 +111,7 @@ KERNEL_MESSAGES: dict[str, Message] = {
         403,
         "権限がありません",
         "Forbidden",
-        "この操作には次のいずれかのロールが必要です: {roles}",
+        "この操作には次のいずれかの役割が必要です：{roles_ja}",
         "This action requires one of the roles: {roles}",
     ),
     "csrf_failed": Message(

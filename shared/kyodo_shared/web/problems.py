@@ -112,15 +112,35 @@ def field_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
         if worded and ctx.get(_RULE_FIELD):
             # A model's rule is raised at the model's own location: the error says which of its fields breaks it.
             loc += str(ctx[_RULE_FIELD]).split(".")
-        fields.append(
-            {
-                "field": ".".join(loc) or "body",
-                "code": kind,
-                "reason_ja": str(ctx[_RULE_JA]) if worded else _reason_ja(kind, ctx),
-                "reason_en": str(error.get("msg", "Invalid value")),
-            }
-        )
+        reason_ja = str(ctx[_RULE_JA]) if worded else _reason_ja(kind, ctx)
+        reason_en = str(error.get("msg", "Invalid value"))
+        if not worded and kind in _NOTHING_GIVEN and error.get("input") in ("", None):
+            # Left blank (a form's empty field, a select or radio not chosen): say so, not what type was expected.
+            reason_ja, reason_en = _NOTHING_GIVEN[kind]
+        elif kind == "value_error" and "email address" in reason_en:
+            reason_ja, reason_en = _EMAIL
+        fields.append({"field": ".".join(loc) or "body", "code": kind, "reason_ja": reason_ja, "reason_en": reason_en})
     return fields
+
+
+_ENTER = ("入力してください", "Enter a value")
+_EMAIL = ("メールアドレスの形式が正しくありません", "Enter an e-mail address such as name@example.jp")
+_CHOOSE = ("選んでください", "Choose one")
+# Error types whose empty input means the reader left the field blank (a form sends "" for it).
+_NOTHING_GIVEN = {
+    "string_too_short": _ENTER,
+    "int_parsing": _ENTER,
+    "float_parsing": _ENTER,
+    "decimal_parsing": _ENTER,
+    "date_parsing": _ENTER,
+    "datetime_parsing": _ENTER,
+    "date_from_datetime_parsing": _ENTER,
+    "url_parsing": _ENTER,
+    "enum": _CHOOSE,
+    "literal_error": _CHOOSE,
+    "uuid_parsing": _CHOOSE,
+    "bool_parsing": _CHOOSE,
+}
 
 
 _RULE_FIELD, _RULE_JA = "kyodo_field", "kyodo_reason_ja"

@@ -11,7 +11,7 @@ WORKSPACES: tuple[Workspace, ...] = (
     Workspace("/registry/assessments", N_("Assessment queue"), ("coordinator",)),
     Workspace("/registry/decisions", N_("Groups and decisions"), ("coordinator",)),
     Workspace("/registry/departments", N_("Departments"), ("coordinator",)),
-    Workspace("/registry/team", N_("Collaboration team"), ("coordinator", "staff")),
+    Workspace("/registry/team", N_("Cross-department team"), ("coordinator", "staff")),
     Workspace("/registry/committees", N_("Committees"), ("coordinator",)),
     Workspace(
         "/registry/interests", N_("My declared interests"), ("coordinator", "staff", "team", "reviewer", "evaluator")
