@@ -29,7 +29,7 @@ COORDINATOR = "coord-org"
 @pytest_asyncio.fixture(scope="module")
 async def site(nats_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
     folder: Path = tmp_path_factory.mktemp("ws-registry-org")
-    async with workspace(["registry"], folder, nats_url, f"t{uuid.uuid4().hex[:8]}") as running:
+    async with workspace(["registry"], folder, nats_url) as running:
         yield running
 
 

@@ -51,7 +51,7 @@ class Scene:
 @pytest_asyncio.fixture(scope="module")
 async def scene(nats_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Scene]:
     folder: Path = tmp_path_factory.mktemp("ws-screening")
-    async with workspace(["registry", "screening"], folder, nats_url, f"t{uuid.uuid4().hex[:8]}") as site:
+    async with workspace(["registry", "screening"], folder, nats_url) as site:
         p = site.platform
         now = screening_now(p)
         since = datetime.now(TOKYO).date() - timedelta(days=30)

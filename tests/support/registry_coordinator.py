@@ -3,7 +3,6 @@ the scenes its pages act on, arranged through the registry's API as a group and 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,7 +22,7 @@ COORDINATOR = "coord-ws"
 async def registry_site(nats_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
     """The registry alone behind the gateway, on its own store and bus namespace (a test module's fixture)."""
     folder: Path = tmp_path_factory.mktemp("ws-registry-coordinator")
-    async with workspace(["registry"], folder, nats_url, f"t{uuid.uuid4().hex[:8]}") as running:
+    async with workspace(["registry"], folder, nats_url) as running:
         yield running
 
 

@@ -3,7 +3,6 @@ API, the application form as a browser fills it, and what the pages show and sto
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,7 +19,7 @@ BYLAWS_PDF = "%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n% 恋ヶ窪あそ�
 
 @asynccontextmanager
 async def group_site(folder: Path, nats_url: str) -> AsyncIterator[Site]:
-    async with workspace(["registry"], folder, nats_url, f"t{uuid.uuid4().hex[:8]}") as running:
+    async with workspace(["registry"], folder, nats_url) as running:
         yield running
 
 

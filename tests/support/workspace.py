@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import secrets
 import time
+import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -150,10 +151,12 @@ class Site:
 
 @asynccontextmanager
 async def workspace(
-    services: Sequence[str], folder: Path, nats_url: str, namespace: str, **overrides: Any
+    services: Sequence[str], folder: Path, nats_url: str, namespace: str | None = None, **overrides: Any
 ) -> AsyncIterator[Site]:
-    """`services` running on SQLite stores in `folder` and the bus namespace, behind the gateway, with login
-    configured (the session key every service shares). `overrides`: more settings for every service."""
+    """`services` running on SQLite stores in `folder` and the bus namespace (a fresh one if none is given: a
+    module's fixture has no test's `bus_namespace`), behind the gateway, with login configured (the session key every
+    service shares). `overrides`: more settings for every service."""
+    namespace = namespace or f"t{uuid.uuid4().hex[:8]}"
     issuer = DevIssuer.load_or_create(folder / "issuer")
     login = login_settings()
     backend = Backend("sqlite", folder)
