@@ -44,16 +44,19 @@ def current_fiscal_year(app: ScreeningApplication) -> int:
     return fiscal_year_of(app.today())
 
 
-def answers_from(form: FormData, keys: list[str]) -> dict[str, Any]:
-    """The API's `Answers` body from the form: `answers.N.key` (hidden), `answers.N.rating`, `answers.N.reason`
-    for each criterion of the checklist, in its order (so an error at `answers.N.…` lands beside its criterion)."""
+def answers_from(form: FormData, prefix: str, keys: list[str]) -> dict[str, Any]:
+    """The API's `Answers` body from the form: `<prefix>.answers.N.key` (hidden), `….rating`, `….reason` for each
+    criterion of the checklist, in its order — so an error at `answers.N.…`, once mapped with
+    `FormErrors.within(prefix)`, lands beside its criterion in this form (one page may hold the self-check and the
+    assessment: their controls must not share names or ids)."""
     answers = []
     for n, key in enumerate(keys):
         answers.append(
             {
-                "key": text(form, f"answers.{n}.key") or key,
-                "rating": text(form, f"answers.{n}.rating") or None,
-                "reason": text(form, f"answers.{n}.reason"),
+                "key": text(form, f"{prefix}.answers.{n}.key") or key,
+                # Not chosen: None, which the kit words as "choose one" (not as a value outside the choices).
+                "rating": text(form, f"{prefix}.answers.{n}.rating") or None,
+                "reason": text(form, f"{prefix}.answers.{n}.reason"),
             }
         )
     return {"answers": answers}

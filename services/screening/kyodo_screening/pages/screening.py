@@ -53,13 +53,15 @@ def self_check(round_id: str, project_id: str, request: Request, form: Form) -> 
     principal = signed_in(request, Role.STAFF)
     rid, pid = _ids(round_id, project_id)
     keys = application(request).read_round(principal, rid).checklist_keys
-    body = answers_from(form, keys)
+    body = answers_from(form, "self_check", keys)
     return act(
         request,
         lambda: application(request).answer_self_check(
             page_actor(request, principal), rid, pid, Answers.model_validate(body).dumped()
         ),
-        again=lambda errors, status: _page(request, principal, rid, pid, "self_check", body, errors, status),
+        again=lambda errors, status: _page(
+            request, principal, rid, pid, "self_check", body, errors.within("self_check"), status
+        ),
         then=f"/screening/rounds/{rid}/projects/{pid}",
         notice="self_checked",
     )
@@ -70,13 +72,15 @@ def assess(round_id: str, project_id: str, request: Request, form: Form) -> Resp
     principal = signed_in(request, Role.TEAM, Role.STAFF)
     rid, pid = _ids(round_id, project_id)
     keys = application(request).read_round(principal, rid).checklist_keys
-    body = answers_from(form, keys)
+    body = answers_from(form, "assessment", keys)
     return act(
         request,
         lambda: application(request).assess(
             page_actor(request, principal), rid, pid, Answers.model_validate(body).dumped()
         ),
-        again=lambda errors, status: _page(request, principal, rid, pid, "assessment", body, errors, status),
+        again=lambda errors, status: _page(
+            request, principal, rid, pid, "assessment", body, errors.within("assessment"), status
+        ),
         then=f"/screening/rounds/{rid}/projects/{pid}",
         notice="assessed",
     )
@@ -211,6 +215,7 @@ def _page(
             "forms_of_collaboration": [f.value for f in CollaborationForm],
             "posted": posted,
             "errors": errors or FormErrors(),
+            "summary_labels": _summary_labels(request, checklist, english(request)),
             "english": english(request),
             "breadcrumbs": [
                 ("/screening/rounds", gettext(request, "Rounds")),
@@ -220,3 +225,20 @@ def _page(
         },
         status=status,
     )
+
+
+def _summary_labels(request: Request, checklist: list[dict[str, Any]], in_english: bool) -> dict[str, str]:
+    """What the error summary calls each field it links to (the criterion, not only "choose one" five times)."""
+    labels = {
+        "outcome": gettext(request, "Outcome"),
+        "forms": gettext(request, "Forms of collaboration (when suitable)"),
+        "reasons_ja": gettext(request, "Reasons in Japanese"),
+        "reasons_en": gettext(request, "Reasons in English"),
+        "rescreen_on": gettext(request, "Screen again on (when it needs study)"),
+    }
+    for n, item in enumerate(checklist):
+        name = str(item.get("name_en") if in_english and item.get("name_en") else item["name_ja"])
+        for prefix in ("self_check", "assessment"):
+            labels[f"{prefix}.answers.{n}.rating"] = name
+            labels[f"{prefix}.answers.{n}.reason"] = gettext(request, "Reason: %(criterion)s") % {"criterion": name}
+    return labels
