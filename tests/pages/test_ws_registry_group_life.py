@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 import pytest_asyncio
@@ -15,6 +16,7 @@ from support.portal_b import one, text
 from support.registry_group_pages import (
     BYLAWS_PDF,
     api_group,
+    app_of,
     application_form,
     applied_by_api,
     assessed,
@@ -218,3 +220,90 @@ async def test_the_representative_records_the_dissolution_and_the_group_s_forms_
     assert "既に解散" in text(one(closed, "//*[@id='why-dissolution']"))
     profile = await representative.page(f"{base}/profile")
     assert not profile.xpath("//main//form")
+
+
+async def test_the_reapplication_page_of_a_registered_group_says_why_and_a_forced_post_is_refused(site: Site) -> None:
+    group_id = await applied_by_api(site, "rep-not-rejected", "本多の会")
+    group = await assessed(site, group_id, "rep-not-rejected")
+    assert group["status"] == "registered"
+    representative = site.browser("rep-not-rejected", "group")
+
+    page = await representative.page(f"/registry/groups/{group_id}/reapplication")
+
+    assert "申請が却下された後にだけ行えます" in text(one(page, "//*[@id='why-blocked']"))
+    assert not page.xpath("//main//form")
+    before = stored_events(site)
+    fields = {name: value for name, value in application_form("本多の会").items() if not name.startswith("ties.")}
+    forced = await representative.post(
+        f"/registry/groups/{group_id}/reapplication", {**fields, **version_of(group)}, files=pdf()
+    )
+    assert forced.status_code == 409, forced.text[:2000]
+    assert not doc(forced.text).xpath("//main//form")
+    assert stored_events(site) == before
+    assert (await api_group(site, group_id, "rep-not-rejected"))["status"] == "registered"
+
+
+@pytest.mark.parametrize(
+    ("lang", "wrong_type", "too_large"),
+    [
+        ("ja", "PDF、テキスト、Word（.docx）のファイルを選んでください", "2MB以下のファイルを選んでください"),
+        ("en", "Choose a PDF, plain text or Word (.docx) file", "at most 2 MB"),
+    ],
+)
+async def test_a_bylaws_file_of_the_wrong_type_or_size_is_refused_beside_the_field_with_the_rule(
+    site: Site, lang: str, wrong_type: str, too_large: str
+) -> None:
+    group_id = await applied_by_api(site, f"rep-bylaws-bad-{lang}", f"西町の会 {lang}")
+    representative = site.browser(f"rep-bylaws-bad-{lang}", "group")
+    page = await representative.page(f"/registry/groups/{group_id}/bylaws")
+    before = stored_events(site)
+
+    png = await representative.post(
+        f"/registry/groups/{group_id}/bylaws?lang={lang}",
+        {"version": version_on(page)},
+        files={"bylaws": ("会則.png", b"\x89PNG\r\n\x1a\n", "image/png")},
+    )
+    large = await representative.post(
+        f"/registry/groups/{group_id}/bylaws?lang={lang}",
+        {"version": version_on(page)},
+        files=pdf(BYLAWS_PDF + b"x" * (2 * 1024 * 1024)),
+    )
+
+    assert png.status_code == 422
+    assert wrong_type in error_beside(doc(png.text), "bylaws")
+    assert large.status_code == 422
+    assert too_large in error_beside(doc(large.text), "bylaws")
+    assert stored_events(site) == before
+
+
+@pytest.mark.parametrize(
+    ("lang", "unticked", "required"),
+    [("ja", "確認のうえチェックしてください", "必須"), ("en", "Tick the box to confirm", "required")],
+)
+async def test_renewal_without_the_confirmations_or_the_number_of_members_says_so_beside_each_field(
+    site: Site, lang: str, unticked: str, required: str
+) -> None:
+    group_id = await applied_by_api(site, f"rep-renew-boxes-{lang}", f"日吉の会 {lang}")
+    group = await assessed(site, group_id, f"rep-renew-boxes-{lang}")
+    representative = site.browser(f"rep-renew-boxes-{lang}", "group")
+    app = app_of(site)
+    real_clock = app.clock
+    app.clock = lambda: real_clock() + timedelta(days=300)  # within the renewal window
+    try:
+        form = await representative.page(f"/registry/groups/{group_id}/renewal")
+        assert one(form, "//input[@name='members_count']").get("aria-required") == "true"
+        before = stored_events(site)
+
+        answer = await representative.post(
+            f"/registry/groups/{group_id}/renewal?lang={lang}", {"members_count": "", **version_of(group)}
+        )
+    finally:
+        app.clock = real_clock
+
+    assert answer.status_code == 422
+    page = doc(answer.text)
+    assert unticked in error_beside(page, "criteria_still_met")
+    assert unticked in error_beside(page, "bylaws_unchanged")
+    assert "must be confirmed" not in answer.text
+    assert required in error_beside(page, "members_count")
+    assert stored_events(site) == before

@@ -89,7 +89,7 @@ def apply(request: Request, form: Form) -> Response:
     return act(
         request,
         command,
-        again=lambda errors, status: _apply_page(request, form, application_errors(errors, form), status),
+        again=lambda errors, status: _apply_page(request, form, application_errors(request, errors, form), status),
         # The new group's own page: its id exists only once the command has run.
         then=lambda group: f"/registry/groups/{group.id}",
         notice="applied",

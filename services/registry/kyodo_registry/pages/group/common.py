@@ -195,11 +195,49 @@ def folded(errors: FormErrors, collapse: Iterable[str] = (), renumber: dict[str,
     return FormErrors(errors.title, errors.detail, items, by_id)
 
 
-def application_errors(errors: FormErrors, form: FormData) -> FormErrors:
+# The confirmations a form asks for as checkboxes: the API's "must be confirmed" (or a missing box) in a reader's words.
+_CONFIRMATIONS = ("criteria_still_met", "bylaws_unchanged")
+
+
+def plain_words(request: Request, errors: FormErrors) -> FormErrors:
+    """`errors` with the validator's wording replaced where a reader could not act on it: the bylaws file's type or
+    size (the API's `BylawsUpload` fields, however the form nests it) beside the file input, naming the types and the
+    2 MB limit; an unticked confirmation beside its box. Each reason once per control."""
+
+    def reworded(item: FieldError) -> FieldError:
+        part = item.field.removeprefix("bylaws.")
+        if item.field == "bylaws" or part in ("media_type", "content_base64", "filename"):
+            if item.code == "missing":  # the file input's one "required", however many parts were missing
+                return FieldError("bylaws", item.code, item.reason)
+            if part == "media_type":
+                return FieldError(
+                    "bylaws", item.code, gettext(request, "Choose a PDF, plain text or Word (.docx) file.")
+                )
+            if part == "content_base64":
+                return FieldError(
+                    "bylaws", item.code, gettext(request, "Choose a file that is not empty and at most 2 MB.")
+                )
+            return FieldError("bylaws", item.code, item.reason)
+        if item.field in _CONFIRMATIONS:
+            return FieldError(item.field, item.code, gettext(request, "Tick the box to confirm."))
+        return item
+
+    items: list[FieldError] = []
+    for item in map(reworded, errors.items):
+        if all((item.field, item.reason) != (seen.field, seen.reason) for seen in items):
+            items.append(item)
+    by_id: dict[str, tuple[str, ...]] = {}
+    for item in items:
+        if item.id is not None:
+            by_id[item.id] = (*by_id.get(item.id, ()), item.reason)
+    return FormErrors(errors.title, errors.detail, tuple(items), by_id)
+
+
+def application_errors(request: Request, errors: FormErrors, form: FormData) -> FormErrors:
     """An application's errors on its form: the bylaws on the file input, the fields of activity on their box, and
     each tie's errors on the row it was typed in (blank rows are not sent, so the API's `ties.0` may be row 2)."""
     rows = {f"ties.{sent}": f"ties.{row}" for sent, row in enumerate(tie_rows(form))}
-    return folded(errors, collapse=("bylaws", "fields_of_activity"), renumber=rows)
+    return folded(plain_words(request, errors), collapse=("bylaws", "fields_of_activity"), renumber=rows)
 
 
 def values_of(form: FormData | None) -> dict[str, str]:

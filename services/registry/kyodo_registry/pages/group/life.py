@@ -20,6 +20,7 @@ from kyodo_registry.pages.group.common import (
     group_id_of,
     group_member,
     own_record,
+    plain_words,
     profile_json,
     profile_values,
     values_of,
@@ -86,7 +87,7 @@ def update_profile(group_id: str, request: Request, form: Form) -> Response:
 
 def _bylaws_page(request: Request, group_id: UUID, errors: FormErrors | None, status: int = 200) -> Response:
     group = own_record(request, group_member(request), group_id).group
-    shown = folded(errors, collapse=("bylaws",)) if errors else errors
+    shown = folded(plain_words(request, errors), collapse=("bylaws",)) if errors else errors
     heading, submit = gettext(request, "File changed bylaws"), gettext(request, "File the bylaws")
     return form_page(
         request,

@@ -24,6 +24,7 @@ from kyodo_registry.pages.group.common import (
     group_id_of,
     group_member,
     own_record,
+    plain_words,
     profile_json,
     profile_values,
     values_of,
@@ -31,6 +32,7 @@ from kyodo_registry.pages.group.common import (
 from kyodo_registry.pages.group.workspace import renewal_reason
 from kyodo_registry.routing import application
 from kyodo_registry.schemas import InformationAnswer, ReapplicationRequest, RenewalRequest
+from kyodo_registry.vocabulary import REJECTED
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, text
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
@@ -104,7 +106,10 @@ def _reapplication_page(
     group = own_record(request, group_member(request), group_id).group
     initial = {**profile_values(group.profile), **{f"criteria.{c}.evidence": v for c, v in group.declarations.items()}}
     heading = gettext(request, "Apply again for registration")
-    shown = folded(errors, collapse=("bylaws", "fields_of_activity")) if errors else errors
+    shown = folded(plain_words(request, errors), collapse=("bylaws", "fields_of_activity")) if errors else errors
+    # Only a rejected application is sent again: otherwise the reason instead of the form, as the group's page says
+    # it (the service refuses a forced post all the same).
+    blocked = "" if group.status == REJECTED else gettext(request, "Only after the application was rejected.")
     return form_page(
         request,
         group,
@@ -115,6 +120,7 @@ def _reapplication_page(
         shown,
         status,
         tie_rows=TIE_ROWS,
+        blocked=blocked,
     )
 
 
@@ -169,7 +175,7 @@ def _renewal_page(
         heading,
         gettext(request, "Renew"),
         initial if form is None else values_of(form),
-        errors,
+        plain_words(request, errors) if errors else errors,
         status,
         # The form is shown only when the domain would take it; the service refuses it if forced all the same.
         blocked=renewal_reason(request, group, application(request).today()),
@@ -188,14 +194,14 @@ def renew(group_id: str, request: Request, form: Form) -> Response:
     found = group_id_of(group_id)
 
     def command() -> None:
-        body = RenewalRequest.model_validate(
-            {
-                "members_count": text(form, "members_count"),
-                "criteria_still_met": text(form, "criteria_still_met") == "true",
-                "bylaws_unchanged": text(form, "bylaws_unchanged") == "true",
-                "note": text(form, "note"),
-            }
-        )
+        fields: dict[str, Any] = {
+            "criteria_still_met": text(form, "criteria_still_met") == "true",
+            "bylaws_unchanged": text(form, "bylaws_unchanged") == "true",
+            "note": text(form, "note"),
+        }
+        if text(form, "members_count"):  # left empty: absent, the API's "required" beside the field
+            fields["members_count"] = text(form, "members_count")
+        body = RenewalRequest.model_validate(fields)
         application(request).renew(
             page_actor(request, principal), seen_version(form), found, body.model_dump(mode="json")
         )
