@@ -107,14 +107,26 @@ async def test_a_cp932_import_with_a_bad_row_shows_its_error_beside_it_stores_no
     assert rows[1][:2] == ["4", "予算額"], rows
     assert "予算額は0以上の整数" in rows[1][2]
     assert len(rows) == 2  # only the bad row's error: the good rows have none
-    # The summary's link reaches the error's line in the table.
+    # The summary's link reaches the error's line in the table; it speaks of the table, not of the API's `errors`.
     assert one(page, "//tr[@id='field-rows-4-budget_yen']") is not None
+    summary = text(one(page, "//*[@data-error-summary]"))
+    assert "errors" not in summary
+    assert "下の表" in summary
     # Another browser reads in English (`?lang=` keeps the choice in a cookie).
     english = await site.browser(scene.kodomo.staff, "staff").post(
         "/screening/inventory/import?lang=en", fields, files=csv_file(HEADER + GOOD_ROWS + BAD_ROW)
     )
     rows_en = table(doc(english), "by row")
     assert rows_en[1] == ["4", "budget", "The budget must be a non-negative whole number of yen"]
+    assert "`errors`" not in text(one(doc(english), "//*[@data-error-summary]"))
+    # Nothing chosen and the year left blank: both said at once, each beside its field and named in the summary.
+    empty = await staff.post("/screening/inventory/import", {"department_id": scene.kodomo.id, "fiscal_year": ""})
+    assert empty.status_code == 422, empty.text[:2000]
+    page = doc(empty)
+    assert error_beside(page, "fiscal_year")
+    assert "ファイルを選んでください" in error_beside(page, "file")
+    listed_errors = [text(li) for li in page.xpath("//*[@data-error-summary]//li")]
+    assert any(e.startswith("年度") for e in listed_errors), listed_errors
     assert stored(site) == before
     assert (await listed(site, scene.kodomo.id, scene.fiscal_year))["total"] == 0
 

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from fastapi import Query, Request
 from fastapi.responses import Response
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from kyodo_screening.inventory_csv import COLUMNS, CsvRejected, RowError, parse_inventory
 from kyodo_screening.messages import MESSAGES
@@ -33,13 +33,19 @@ from kyodo_shared.pages.routing import page_router
 from kyodo_shared.web.auth import Role
 from kyodo_shared.web.messages import MessageTable
 from kyodo_shared.web.pagination import Paging
-from kyodo_shared.web.problems import Problem
+from kyodo_shared.web.problems import Problem, field_errors
 from kyodo_shared.web.schemas import Strict
 
 router = page_router(prefix="/screening")
 NOTICES = {"inventory_imported": N_("The inventory CSV was imported: every row is stored.")}
 _WORDING = MessageTable(MESSAGES)
 _LABELS = {column.key: (column.label_ja, column.label_en) for column in COLUMNS}
+_FILE_REQUIRED = {
+    "field": "file",
+    "code": "required",
+    "reason_ja": "CSV ファイルを選んでください",
+    "reason_en": "Choose the CSV file",
+}
 
 
 class ImportTarget(Strict):
@@ -112,18 +118,22 @@ def import_csv(request: Request, form: Form) -> Response:
     outcome = _Outcome()
 
     def command() -> tuple[ImportTarget, tuple[int, int, int]]:
-        target = ImportTarget.model_validate(values)
+        chosen = upload(form, "file")
+        try:
+            target = ImportTarget.model_validate(values)
+        except ValidationError as invalid:
+            if chosen is not None:
+                raise
+            # Nothing chosen and the year wrong too: say both at once, not one per post.
+            problem = _WORDING.problem("validation_failed")
+            problem.errors = [*field_errors([dict(e) for e in invalid.errors()]), _FILE_REQUIRED]
+            raise problem from None
         actor = page_actor(request, principal)
         # Who may import is asked before the file is read, as the API does.
         app.may_import(actor, target.department_id, target.fiscal_year)
-        chosen = upload(form, "file")
         if chosen is None:
             raise Problem(
-                422,
-                "file_required",
-                "CSV ファイルを選んでください",
-                "Choose the CSV file",
-                errors=[{"field": "file", "code": "required", "reason_ja": "必須です", "reason_en": "Required"}],
+                422, "file_required", "CSV ファイルを選んでください", "Choose the CSV file", errors=[_FILE_REQUIRED]
             )
         try:
             rows = parse_inventory(chosen.file.read())
@@ -132,6 +142,10 @@ def import_csv(request: Request, form: Form) -> Response:
             problem = _WORDING.problem(rejected.code)
             problem.status = rejected.status
             problem.errors = [error.as_problem_error() for error in rejected.errors]
+            if rejected.code == "csv_invalid":
+                # The API's detail points to its JSON member `errors`; the page has the table below instead.
+                problem.detail_ja = "下の表で行ごとの理由を確認し、ファイルを直してもう一度取り込んでください。"
+                problem.detail_en = "See the table below for each row's reason, correct the file and import it again."
             raise problem from None
         result = app.import_projects(actor, target.department_id, target.fiscal_year, [row.fields for row in rows])
         return target, (len(result.entered), len(result.updated), len(result.unchanged))
@@ -168,7 +182,12 @@ def _import_page(
 ) -> Response:
     app = application(request)
     kept = kept_departments(app, principal)
-    rows, anchored, labels = [], set(), {}
+    rows, anchored = [], set()
+    labels = {
+        "department_id": gettext(request, "Department"),
+        "fiscal_year": gettext(request, "Fiscal year"),
+        "file": gettext(request, "Inventory CSV file"),
+    }
     for e in rejected:
         # The summary's link for `rows[N].column` reaches this error's line in the table (its first, if repeated).
         anchor = field_id(e.as_problem_error()["field"]) if e.column else None
