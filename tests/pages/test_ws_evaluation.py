@@ -72,7 +72,12 @@ async def test_both_partners_confirm_an_agreement_through_the_forms_and_it_is_co
     pid = await created(p, scene.w)
     liaison = site.browser("liaison-1", "staff")
     page = await liaison.page(f"/evaluation/projects/{pid}")
-    assert page.xpath(f"//form[@action='/evaluation/projects/{pid}/agreement']")
+    # The agreement form has a page of its own, linked from the project's.
+    assert not page.xpath(f"//form[@action='/evaluation/projects/{pid}/agreement']")
+    assert f"/evaluation/projects/{pid}/agreement" in page.xpath("//main//a/@href")
+    form_page = await liaison.page(f"/evaluation/projects/{pid}/agreement")
+    assert headings_in_order(form_page)
+    assert form_page.xpath(f"//form[@action='/evaluation/projects/{pid}/agreement']")
     body = current_agreement(p)
     drafted_now = await liaison.post(f"/evaluation/projects/{pid}/agreement", agreement_form(body, 1))
     see_other(drafted_now, f"/evaluation/projects/{pid}?done=agreement_drafted")
@@ -100,7 +105,9 @@ async def test_both_partners_confirm_an_agreement_through_the_forms_and_it_is_co
     confirmed = await liaison.post(
         f"/evaluation/projects/{pid}/agreement/confirmations", {"agreement_hash": draft_hash}
     )
-    see_other(confirmed, f"/evaluation/projects/{pid}")
+    see_other(confirmed, f"/evaluation/projects/{pid}?done=agreement_concluded")
+    concluded_page = await liaison.page(f"/evaluation/projects/{pid}?done=agreement_concluded")
+    assert "この版で協定を締結しました" in text(concluded_page)
     project = await read(p, pid)
     assert project["status"] == "active"
     assert (project["agreement"]["version"], project["agreement"]["hash"]) == (1, draft_hash)
@@ -150,11 +157,15 @@ async def test_wrong_report_values_are_shown_beside_their_fields_in_both_languag
     fraction = await liaison.post(f"/evaluation/projects/{pid}/reports/1?lang=en", report_form("12.5", "80"))
     assert fraction.status_code == 422, fraction.text[:2000]
     page = doc(fraction)
-    assert "The indicator is of type count." in error_beside(page, "values.0.value")
+    assert "This indicator counts things or yen" in error_beside(page, "values.0.value")
     # The switch to English was kept (the language cookie): back to Japanese the same way.
     back = await liaison.post(f"/evaluation/projects/{pid}/reports/1?lang=ja", report_form("12.5", "80"))
     japanese = doc(back)
-    assert "種類 count の指標です。" in error_beside(japanese, "values.0.value")
+    assert "件数・金額の指標です" in error_beside(japanese, "values.0.value")
+    # A value of the wrong kind is reported in the same pass as the form's other errors (the summary left empty).
+    both = doc(await liaison.post(f"/evaluation/projects/{pid}/reports/1", report_form("12.5", "80", summary="")))
+    assert "件数・金額の指標です" in error_beside(both, "values.0.value")
+    assert error_beside(both, "summary_ja")
     assert await reports(p, pid) == []
 
 
@@ -163,12 +174,18 @@ async def test_a_self_evaluation_is_sent_once_and_the_other_partner_does_not_see
     pid = await ended(p, scene.w)
     rep = site.browser("rep-g", "group")
     form = await rep.page(f"/evaluation/projects/{pid}/self-evaluation")
+    unrated = self_evaluation_form(form, "未評価") | {"ratings.0.rating": ""}
+    refused = doc(await rep.post(f"/evaluation/projects/{pid}/self-evaluation", unrated))
+    assert "選んでください。" in error_beside(refused, "ratings.0.rating")
     summary = "団体として目標を上回った(封印のしるし)"
     sent = await rep.post(f"/evaluation/projects/{pid}/self-evaluation", self_evaluation_form(form, summary))
     see_other(sent, f"/evaluation/projects/{pid}/self-evaluation?done=self_evaluation_sent")
     page = await rep.page(f"/evaluation/projects/{pid}/self-evaluation")
     assert summary in text(page)
     assert not page.xpath("//form[@action and contains(@action, '/self-evaluation')]")
+    # How to verify the receipt: the command with its keys, and where the keys are published.
+    assert "kyodo receipt verify <ファイル> --keys keys.json" in text(page)
+    assert "/api/evaluation/audit/keys" in page.xpath("//main//a/@href")
     receipt = await rep.get(f"/evaluation/projects/{pid}/self-evaluation/receipt")
     assert receipt.status_code == 200
     assert receipt.json()["signature"]
@@ -196,6 +213,11 @@ async def test_a_coordinator_starts_a_project_sets_its_criteria_and_names_an_ado
     center = site.browser("coord-1", "coordinator")
     page = await center.page("/evaluation/projects/new")
     assert str(made.decision_id) in page.xpath("//select[@name='screening_decision_id']/option/@value")
+    # Nothing chosen: each select and the radios say so, not what type the API expected.
+    nothing = await center.post("/evaluation/projects/new", {"screening_decision_id": "", "group_id": "", "form": ""})
+    assert nothing.status_code == 422, nothing.text[:2000]
+    for name in ("screening_decision_id", "group_id", "form"):
+        assert "選んでください。" in error_beside(doc(nothing), name), name
     wrong = await center.post(
         "/evaluation/projects/new",
         {"screening_decision_id": str(made.decision_id), "group_id": w.group, "form": "endorsement"},
@@ -219,6 +241,8 @@ async def test_a_coordinator_starts_a_project_sets_its_criteria_and_names_an_ado
     assert f"/evaluation/adoptions/{adoption.proposal_id}" in listing.xpath("//main//a/@href")
     page = await center.page(f"/evaluation/adoptions/{adoption.proposal_id}", lang="en")
     assert headings_in_order(page)
+    unnamed = await center.post(f"/evaluation/adoptions/{adoption.proposal_id}?lang=en", {"department_id": ""})
+    assert "Choose one." in error_beside(doc(unnamed), "department_id")
     named = await center.post(f"/evaluation/adoptions/{adoption.proposal_id}", {"department_id": w.department_id})
     see_other(named, f"/evaluation/projects/{adoption_project_id(adoption.proposal_id)}")
     assert (await read(p, str(adoption_project_id(adoption.proposal_id))))["department_id"] == w.department_id

@@ -83,7 +83,7 @@ _AGREEMENT: dict[str, Message] = {
         409,
         "この協定案は現在の状況に合わなくなりました。作り直してください",
         "This draft no longer fits: draft it again",
-        "協定案の作成後に報告・期限・期間が変わりました(理由: {cause})。",
+        "協定案の作成後に報告・期限・期間が変わりました（理由：{cause}）。",
         "Reports, due dates or the period changed since it was drafted (cause: {cause}).",
     ),
     "already_confirmed": Message(409, "この版は既に確認済みです", "Your side already confirmed this version"),
@@ -135,10 +135,10 @@ _AGREEMENT: dict[str, Message] = {
         422,
         "0以上の整数で入力してください",
         "Give a whole number ≥ 0",
-        "種類 {value_type} の指標です。",
-        "The indicator is of type {value_type}.",
+        "件数・金額の指標です：小数や負の数は使えません。",
+        "This indicator counts things or yen: no fractions or negative numbers.",
     ),
-    "value_not_decimal": Message(422, "数値(小数は6桁まで)で入力してください", "Give a decimal number (≤ 6 places)"),
+    "value_not_decimal": Message(422, "数値（小数は6桁まで）で入力してください", "Give a decimal number (≤ 6 places)"),
     "percent_out_of_range": Message(422, "割合は0から100です", "A percentage is from 0 to 100"),
 }
 
@@ -181,9 +181,9 @@ _COMMITTEE: dict[str, Message] = {
     "committee_too_small": Message(422, "本日の委員が2人未満です", "The committee has fewer than two members today"),
     "no_quorum_failure": Message(
         409,
-        "定足数は満たされています(補充できません)",
+        "定足数は満たされています（補充できません）",
         "The quorum can be met: no substitute may join",
-        "補充は、回避していない委員が定足数{quorum}に満たないとき(現在{eligible}人)に限られます。",
+        "補充は、回避していない委員が定足数{quorum}に満たないとき（現在{eligible}人）に限られます。",
         "A substitute joins only when fewer members than the quorum ({quorum}) are not recused ({eligible} now).",
     ),
     "substitute_recused": Message(
@@ -215,7 +215,7 @@ _COMMITTEE: dict[str, Message] = {
         "事業の団体または部署について利害関係を申告しているか、この事業について利益相反を申し出ています。",
         "You declared an interest in the project's group or department, or a conflict with this project.",
     ),
-    "score_final": Message(409, "評価は提出済みです(変更できません)", "Your score is final"),
+    "score_final": Message(409, "評価は提出済みです（変更できません）", "Your score is final"),
     "score_first": Message(
         403, "自分の評価を提出するまで他の委員の評価は見られません", "Submit your own score before reading others'"
     ),
@@ -234,12 +234,14 @@ _COMMITTEE: dict[str, Message] = {
         "With the chair and vice-chair recused, the members not recused elect an acting chair (recorded in the "
         "registry for matter evaluation:project:<id>).",
     ),
-    "not_the_confirmer": Message(403, "提言を確定するのは委員長(または代理)です", "Only the presiding member confirms"),
+    "not_the_confirmer": Message(
+        403, "提言を確定するのは委員長（または代理）です", "Only the presiding member confirms"
+    ),
     "quorum_not_met": Message(
         409,
         "定足数に達していません",
         "The quorum is not met",
-        "回避していない委員の評価が{quorum}件必要です(現在{counted}件)。",
+        "回避していない委員の評価が{quorum}件必要です（現在{counted}件）。",
         "{quorum} counted evaluations are needed ({counted} so far).",
     ),
     "already_recommended": Message(409, "提言は確定済みです", "The recommendation is already confirmed"),

@@ -18,6 +18,9 @@ NOTICES: dict[str, str] = {
     "criteria_set": N_("The evaluation criteria were saved."),
     "agreement_drafted": N_("The version was put up for both partners to confirm."),
     "agreement_confirmed": N_("Your side's confirmation was recorded."),
+    "agreement_concluded": N_(
+        "Both partners have now confirmed this version: the agreement is concluded and in force."
+    ),
     "report_filed": N_("The report was filed."),
     "self_evaluation_sent": N_("Your self-evaluation was sent. Keep the receipt."),
 }
@@ -25,10 +28,10 @@ NOTICES: dict[str, str] = {
 
 def routers() -> list[APIRouter]:
     # Imported here: the page modules import the application, which main imports this package beside.
-    from kyodo_evaluation.pages import listing, project, reports, selfeval
+    from kyodo_evaluation.pages import agreement, listing, project, reports, selfeval
 
     # listing first: its /projects/new must match before project's /projects/{project_id}.
-    return [listing.router, project.router, reports.router, selfeval.router]
+    return [listing.router, project.router, agreement.router, reports.router, selfeval.router]
 
 
 def notices() -> dict[str, str]:

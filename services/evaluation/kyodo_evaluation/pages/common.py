@@ -6,25 +6,30 @@ rows of repeated fields dropped)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from fastapi import Request
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from kyodo_evaluation.app import EvaluationApplication
 from kyodo_evaluation.domain import Project
 from kyodo_evaluation.pages.reads import Named, PageReads
 from kyodo_evaluation.routing import application
-from kyodo_evaluation.vocabulary import NO_CALL_FORMS, Partner
+from kyodo_evaluation.vocabulary import NO_CALL_FORMS, Partner, exact
 from kyodo_shared.domain.actors import Actor
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import page_actor, signed_in, text
+from kyodo_shared.pages.forms import FieldError, FormErrors, field_id
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.paths import breadcrumbs, name_in
-from kyodo_shared.web.auth import Role
+from kyodo_shared.web.auth import Principal, Role
+from kyodo_shared.web.problems import Problem, field_errors
 
+M = TypeVar("M", bound=BaseModel)
 _WHOLE = re.compile(r"^-?[0-9]{1,15}$")
 
 
@@ -129,3 +134,67 @@ def form_options(request: Request) -> list[tuple[str, str]]:
 def pick_name(request: Request, named: Named) -> str:
     """A department's name in the page's language when it has one."""
     return name_in(request, named.name_ja, named.name_en)
+
+
+def chosen(request: Request, errors: FormErrors, blank: Iterable[str]) -> FormErrors:
+    """`errors` with a select, radio group or rating left unchosen (`blank`: those fields' names) saying so — "Choose
+    one." — instead of the type the API expected of the empty value it was sent ("UUID…", "整数…", "選択肢にない…")."""
+    unchosen = {field_id(name) for name in blank}
+    if not unchosen:
+        return errors
+    choose = gettext(request, "Choose one.")
+    items: list[FieldError] = []
+    said: set[str] = set()
+    for item in errors.items:
+        if item.id in unchosen:
+            if item.id in said:
+                continue
+            said.add(item.id)
+            item = FieldError(item.field, item.code, choose)
+        items.append(item)
+    by_id: dict[str, tuple[str, ...]] = {}
+    for item in items:
+        if item.id is not None:
+            by_id[item.id] = (*by_id.get(item.id, ()), item.reason)
+    return FormErrors(title=errors.title, detail=errors.detail, items=tuple(items), _by_id=by_id)
+
+
+def agreed_indicators(request: Request, principal: Principal, project_id: UUID) -> list[dict[str, Any]]:
+    """The indicators of the agreement in force, read as the viewer may read the project (else refused: 404)."""
+    project = application(request).read_project(page_actor(request, principal), project_id)
+    return list(project.agreement["indicators"]) if project.agreement is not None else []
+
+
+def value_refusals(
+    indicators: Sequence[dict[str, Any]], values: Sequence[dict[str, str]], prefix: str
+) -> list[Refusal]:
+    """The application's check of each typed value against its indicator's kind (`vocabulary.exact`), run here too
+    so a value of the wrong kind is reported with the form's other errors in one pass, not after they are fixed."""
+    kinds = {str(i["key"]): str(i["value_type"]) for i in indicators}
+    found: list[Refusal] = []
+    for n, row in enumerate(values):
+        kind = kinds.get(row.get("key", ""))
+        if kind is None or not row.get("value"):
+            continue
+        try:
+            exact(kind, row["value"], f"{prefix}.{n}.value")
+        except Refusal as refusal:
+            found.append(refusal)
+    return found
+
+
+def validated(request: Request, model: type[M], posted: dict[str, Any], more: Callable[[], list[Refusal]]) -> M:
+    """`model` validated from `posted` as the API does; when it fails, the refusals `more` finds are added to its
+    errors (one problem, each error beside its field)."""
+    try:
+        return model.model_validate(posted)
+    except ValidationError as invalid:
+        extra = more()
+        if not extra:
+            raise
+        messages = request.app.state.messages
+        problem: Problem = messages.problem("validation_failed")
+        problem.errors = field_errors([dict(e) for e in invalid.errors()]) + [
+            error for refusal in extra for error in (messages.for_refusal(refusal).errors or [])
+        ]
+        raise problem from invalid

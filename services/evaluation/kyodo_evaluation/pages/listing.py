@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from kyodo_evaluation.domain import Project, adoption_project_id
 from kyodo_evaluation.pages.common import (
     TIME_HELPERS,
+    chosen,
     form_options,
     pick_name,
     reads,
@@ -83,6 +84,11 @@ def projects(request: Request, page: Annotated[int, Query(ge=1, le=10_000)] = 1)
     )
 
 
+def _blank(values: dict[str, str]) -> list[str]:
+    """The form's choices (selects and radios, all of them here) left unchosen."""
+    return [name for name, value in values.items() if not value]
+
+
 # --- a project from a screening decision ----------------------------------------------------------------------
 
 
@@ -132,7 +138,7 @@ def start_project(request: Request, form: Form) -> Response:
     return act(
         request,
         command,
-        again=lambda errors, status: _new_page(request, values, errors, status),
+        again=lambda errors, status: _new_page(request, values, chosen(request, errors, _blank(values)), status),
         then=lambda project: f"/evaluation/projects/{project.id}",
         notice="project_started",
     )
@@ -186,7 +192,9 @@ def name_department(proposal_id: str, request: Request, form: Form) -> Response:
     return act(
         request,
         command,
-        again=lambda errors, status: _adoption_page(request, pid, values, errors, status),
+        again=lambda errors, status: _adoption_page(
+            request, pid, values, chosen(request, errors, _blank(values)), status
+        ),
         then=lambda project: f"/evaluation/projects/{project.id}",
         notice="department_named",
     )

@@ -15,16 +15,18 @@ from uuid import UUID
 from fastapi import Request
 from fastapi.responses import Response
 
-from kyodo_evaluation.pages.agreement_form import agreement_posted, agreement_shown, criteria_posted
+from kyodo_evaluation.pages.agreement import drafts_open
+from kyodo_evaluation.pages.agreement_form import criteria_posted
 from kyodo_evaluation.pages.common import (
     TIME_HELPERS,
     partner_names,
     project_crumbs,
+    side_of,
     viewed,
 )
 from kyodo_evaluation.routing import application, project_view
-from kyodo_evaluation.schemas import AgreementDraft, Confirmation, CriteriaIn
-from kyodo_evaluation.vocabulary import Partner, Status, ValueType
+from kyodo_evaluation.schemas import Confirmation, CriteriaIn
+from kyodo_evaluation.vocabulary import Partner
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in, text
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.paths import path_uuid
@@ -61,11 +63,7 @@ def project_page(
     app, who, project, side = viewed(request, project_id)
     group = app.view.group(str(project.group_id))
     shown = project_view(project, app.sees_negotiation(who, project))
-    in_force = project.agreement
-    open_to_drafts = project.status in (Status.DRAFTING, Status.ACTIVE) and (
-        in_force is None or in_force["period_end"] >= app.today().isoformat()
-    )
-    agreement_values = (posted or {}).get("agreement") if failed == "agreement" else None
+    open_to_drafts = drafts_open(app, project)
     criteria_values = (posted or {}).get("criteria") if failed == "criteria" else None
     context = {
         "project": project,
@@ -78,10 +76,7 @@ def project_page(
         "schedule": schedule(project, app.reports_of(who, project_id)),
         # The public events as the timeline route lists them (its query table may trail the project by a moment).
         "timeline": app.project_timeline(who, project_id),
-        "agreement_values": agreement_values if agreement_values is not None else agreement_shown(project),
-        "reason": (posted or {}).get("reason") or "",
         "criteria_values": criteria_values if criteria_values is not None else project.criteria,
-        "value_types": [t.value for t in ValueType],
         "failed": failed,
         "errors": errors,
         "today": app.today().isoformat(),
@@ -117,34 +112,16 @@ def set_criteria(project_id: str, request: Request, form: Form) -> Response:
     )
 
 
-@router.post("/projects/{project_id}/agreement")
-def draft_agreement(project_id: str, request: Request, form: Form) -> Response:
-    principal = signed_in(request, Role.GROUP, Role.STAFF, Role.COORDINATOR)
-    pid = path_uuid(project_id, "project_not_found")
-    posted = agreement_posted(form)
-
-    def command() -> None:
-        body = AgreementDraft.model_validate(posted)
-        application(request).draft_agreement(
-            page_actor(request, principal), seen_version(form), pid, body.agreement.agreement(), body.reason
-        )
-
-    return act(
-        request,
-        command,
-        again=lambda errors, status: project_page(
-            request, pid, failed="agreement", errors=errors, posted=posted, status=status
-        ),
-        then=f"/evaluation/projects/{pid}",
-        notice="agreement_drafted",
-    )
-
-
 @router.post("/projects/{project_id}/agreement/confirmations")
 def confirm(project_id: str, request: Request, form: Form) -> Response:
     principal = signed_in(request, Role.GROUP, Role.STAFF)
     pid = path_uuid(project_id, "project_not_found")
     posted = {"agreement_hash": text(form, "agreement_hash")}
+    app = application(request)
+    before = app.find_project(pid)
+    side = side_of(app, page_actor(request, principal), before) if before is not None else None
+    # The other partner confirmed already: this confirmation concludes the version, and the notice says so.
+    concludes = side is not None and before is not None and bool(set(before.confirmed) - {side.value})
 
     def command() -> None:
         body = Confirmation.model_validate(posted)
@@ -157,5 +134,5 @@ def confirm(project_id: str, request: Request, form: Form) -> Response:
             request, pid, failed="confirmation", errors=errors, posted=posted, status=status
         ),
         then=f"/evaluation/projects/{pid}",
-        notice="agreement_confirmed",
+        notice="agreement_concluded" if concludes else "agreement_confirmed",
     )

@@ -16,8 +16,11 @@ from starlette.datastructures import FormData
 
 from kyodo_evaluation.pages.common import (
     TIME_HELPERS,
+    agreed_indicators,
     partner_names,
     project_crumbs,
+    validated,
+    value_refusals,
     viewed,
 )
 from kyodo_evaluation.routing import application
@@ -103,10 +106,16 @@ def report(project_id: str, index: int, request: Request) -> Response:
 def file_report(project_id: str, index: int, request: Request, form: Form) -> Response:
     principal = signed_in(request, Role.GROUP, Role.STAFF)
     pid = path_uuid(project_id, "project_not_found")
-    posted = {"values": values_posted(form, "values"), "summary_ja": text(form, "summary_ja")}
+    values = values_posted(form, "values")
+    posted = {"values": values, "summary_ja": text(form, "summary_ja")}
 
     def command() -> None:
-        body = ReportIn.model_validate(posted)
+        body = validated(
+            request,
+            ReportIn,
+            posted,
+            lambda: value_refusals(agreed_indicators(request, principal, pid), values, "values"),
+        )
         application(request).file_report(
             page_actor(request, principal), pid, index, [v.model_dump() for v in body.values], body.summary_ja
         )

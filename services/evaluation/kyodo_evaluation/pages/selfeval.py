@@ -19,8 +19,12 @@ from starlette.datastructures import FormData
 
 from kyodo_evaluation.pages.common import (
     TIME_HELPERS,
+    agreed_indicators,
+    chosen,
     partner_names,
     project_crumbs,
+    validated,
+    value_refusals,
     viewed,
     whole,
 )
@@ -129,14 +133,17 @@ def receipt(project_id: str, request: Request) -> Response:
 def send(project_id: str, request: Request, form: Form) -> Response:
     principal = signed_in(request, Role.GROUP, Role.STAFF)
     pid = path_uuid(project_id, "project_not_found")
-    posted = {
-        "ratings": ratings_posted(form),
-        "achieved": values_posted(form, "achieved"),
-        "summary_ja": text(form, "summary_ja"),
-    }
+    ratings, achieved = ratings_posted(form), values_posted(form, "achieved")
+    posted = {"ratings": ratings, "achieved": achieved, "summary_ja": text(form, "summary_ja")}
+    unrated = [f"ratings.{n}.rating" for n, r in enumerate(ratings) if r["rating"] == ""]
 
     def command() -> None:
-        body = SelfEvaluationIn.model_validate(posted)
+        body = validated(
+            request,
+            SelfEvaluationIn,
+            posted,
+            lambda: value_refusals(agreed_indicators(request, principal, pid), achieved, "achieved"),
+        )
         application(request).self_evaluate(
             page_actor(request, principal),
             pid,
@@ -148,7 +155,9 @@ def send(project_id: str, request: Request, form: Form) -> Response:
     return act(
         request,
         command,
-        again=lambda errors, status: self_evaluation_page(request, pid, errors=errors, posted=posted, status=status),
+        again=lambda errors, status: self_evaluation_page(
+            request, pid, errors=chosen(request, errors, unrated), posted=posted, status=status
+        ),
         then=f"/evaluation/projects/{pid}/self-evaluation",
         notice="self_evaluation_sent",
     )
