@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
+from lxml.html import document_fromstring
 from test_ws_proposals import own, proposal_form, submit_by_form
 
 from support.calls import ok, published_call, registered_group, review_board
@@ -375,12 +376,13 @@ async def test_f4_a_team_member_who_is_also_a_coordinator_sees_no_other_assessme
 
         action = f"/screening/rounds/{rid}/projects/{pid}/assessment"
         fields: list[tuple[str, str]] = []
-        for key in page.xpath(f"//form[@action='{action}']//input[starts-with(@name, 'answers.') and @type='hidden']"):
-            n = str(key.get("name")).split(".")[1]
-            fields += [(str(key.get("name")), str(key.get("value"))), (f"answers.{n}.rating", "yes")]
-            fields.append((f"answers.{n}.reason", "自分の評価"))
+        for key in page.xpath(f"//form[@action='{action}']//input[contains(@name, 'answers.') and @type='hidden']"):
+            name = str(key.get("name"))  # `<prefix>.answers.N.key`: the rating and reason beside it
+            fields += [(name, str(key.get("value"))), (name[: -len("key")] + "rating", "yes")]
+            fields.append((name[: -len("key")] + "reason", "自分の評価"))
+        assert fields
         sent = await both.post(action, fields)
-        assert sent.status_code == 303, sent.text[:2000]
+        assert sent.status_code == 303, (sent.status_code, fields, text(document_fromstring(sent.text)))
         after = await both.page(f"/screening/rounds/{rid}/projects/{pid}")
         assert secret in text(one(after, "//main"))  # once their own is in, as any member
         assert after.xpath("//*[@id='assess-unavailable']")
