@@ -14,6 +14,8 @@ from kyodo_shared.pages.notices import N_
 # Status messages this part's forms redirect with (`?done=<key>`): key → English msgid, marked with N_().
 NOTICES: dict[str, str] = {
     "assessed": N_("The assessment was recorded."),
+    "assessed_registered": N_("The assessment was recorded: every criterion is met, so the group is now registered."),
+    "assessed_rejected": N_("The assessment was recorded: a criterion is not met, so the application is rejected."),
     "information_requested": N_("The group was asked for more information."),
     "suspended": N_("The registration was suspended."),
     "reinstated": N_("The registration was reinstated."),

@@ -22,10 +22,11 @@ from kyodo_registry.pages.coordinator.reads import conflicted, exchange_of, open
 from kyodo_registry.pages.group.bylaws_file import bylaws_file_url
 from kyodo_registry.routing import view
 from kyodo_registry.schemas import AssessmentRequest, InformationRequest
-from kyodo_registry.vocabulary import UNDER_REVIEW
+from kyodo_registry.vocabulary import REGISTERED, REJECTED, UNDER_REVIEW
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, text, texts
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.notices import with_notice
 from kyodo_shared.pages.routing import page_router
 
 router = page_router(prefix="/registry")
@@ -101,15 +102,21 @@ def assess(group_id: str, request: Request, form: Form) -> Response:
     # The criterion's controls are named `<criterion>.met` and `<criterion>.reason` (six forms share the page).
     prefix = criterion if criterion in CRITERIA else "assessment"
 
+    decided: list[str] = []  # the application's status when this assessment decided it (the sixth one)
+
     def command() -> object:
         body = AssessmentRequest.model_validate(
             {"criterion": criterion, **_met(text(form, f"{prefix}.met")), "reason": text(form, f"{prefix}.reason")}
         )
-        return app.assess(
+        before = app.get_group(gid).status
+        group = app.assess(
             page_actor(request, principal), seen_version(form), gid, body.criterion.value, body.met, body.reason
         )
+        if group.status != before and group.status in (REGISTERED, REJECTED):
+            decided.append(group.status)
+        return group
 
-    return act(
+    answer = act(
         request,
         command,
         again=lambda errors, status: _page(
@@ -123,6 +130,10 @@ def assess(group_id: str, request: Request, form: Form) -> Response:
         then=f"{QUEUE}/{gid}",
         notice="assessed",
     )
+    if decided:
+        # The last assessment also decided the application: the notice says so, not only that it was recorded.
+        answer.headers["location"] = with_notice(f"{QUEUE}/{gid}", f"assessed_{decided[0]}")
+    return answer
 
 
 @router.post("/assessments/{group_id}/information-request")
