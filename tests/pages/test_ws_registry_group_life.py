@@ -89,6 +89,10 @@ async def test_ties_are_declared_and_ended_through_their_forms(site: Site) -> No
     withdrawal = f"/registry/groups/{group_id}/ties/{found['tie_id']}/withdrawal"
     listing = await representative.page(f"/registry/groups/{group_id}/ties")
     assert one(listing, f"//a[@href='{withdrawal}']") is not None
+    # The day it was declared, as every page writes a day (not the stored ISO form).
+    declared_on = one(listing, "//table//time")
+    assert declared_on.get("datetime") == found["declared_on"]
+    assert text(declared_on).endswith("日") and "-" not in text(declared_on)
     form = await representative.page(withdrawal)
     empty = await representative.post(withdrawal, {"reason": "", "version": version_on(form)})
     assert empty.status_code == 422

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from fastapi import Request
@@ -136,6 +137,10 @@ def _ties_page(
     group = own_record(request, group_member(request), group_id).group
     heading, submit = gettext(request, "Declared ties"), gettext(request, "Declare the tie")
     ties = sorted(group.ties.values(), key=lambda t: (bool(t.get("withdrawn")), str(t.get("declared_on"))))
+    # The stored ISO day as a date, for the kit's date filter (the page's language, never `2026-12-05`).
+    ties = [
+        {**t, "declared_on": date.fromisoformat(str(t["declared_on"])) if t.get("declared_on") else None} for t in ties
+    ]
     return form_page(
         request,
         group,
