@@ -165,7 +165,7 @@ async def test_invalid_input_is_shown_beside_its_fields_in_japanese_and_english_
     assert "term_end (2026-03-31) must not be before term_start" in error_beside(doc(answer), "term_end")
     await coordinator.page(manage, lang="ja")
     answer = await posted(coordinator, manage, data, status=422)
-    assert "任期の終了日" in error_beside(doc(answer), "term_end")
+    assert "任期の終了日（2026年3月31日）が開始日（2026年4月1日）より前です" in error_beside(doc(answer), "term_end")
     # A refusal of the domain (the code is taken) comes back on the form too, in the API's words.
     await posted(coordinator, "/registry/departments", {"code": "DUP", "name_ja": "重複課"})
     middle = stored_events(site)

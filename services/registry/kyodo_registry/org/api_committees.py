@@ -25,6 +25,10 @@ router = service_router(prefix="/committees", tags=["committees"])
 Coordinator = Annotated[Principal, Depends(requires(Role.COORDINATOR))]
 
 
+def _ja_day(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 class CommitteeRequest(Strict):
     kind: CommitteeKind
     name_ja: ShortText
@@ -44,7 +48,8 @@ class AppointmentRequest(Strict):
         if start is not None and term_end < start:
             raise rule_error(
                 "term_end_before_start",
-                f"任期の終了日（{term_end}）が開始日（{start}）より前です",
+                # Days as Japanese pages write them (the workspace shows this reason beside the field).
+                f"任期の終了日（{_ja_day(term_end)}）が開始日（{_ja_day(start)}）より前です",
                 f"term_end ({term_end}) must not be before term_start ({start})",
             )
         return term_end
