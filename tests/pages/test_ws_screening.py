@@ -312,12 +312,26 @@ async def test_a_round_is_drafted_opened_self_checked_assessed_and_decided_throu
         ("department_ids", scene.kodomo.id),
         *checklist,
     ]
-    invalid = [(k, "Bad Key" if k == "checklist.0.key" else v) for k, v in draft if k != "title_ja"]
+    invalid = [
+        (k, "Bad Key" if k == "checklist.0.key" else "" if k == "self_check_deadline" else v)
+        for k, v in draft
+        if k not in ("title_ja", "department_ids")
+    ]
     refused = await coordinator.post("/screening/rounds/new", invalid)
     assert refused.status_code == 422
     page = doc(refused)
     assert error_beside(page, "title_ja")
     assert error_beside(page, "checklist.0.key")
+    assert error_beside(page, "department_ids")
+    assert "入力してください" in error_beside(page, "self_check_deadline")
+    # The summary names each field it links to.
+    summary = {a.get("href"): text(a) for a in page.xpath("//*[@data-error-summary]//a")}
+    assert summary["#field-title_ja"].startswith("名称（日本語）")
+    assert summary["#field-self_check_deadline"].startswith("自己点検の期限")
+    assert summary["#field-department_ids"].startswith("対象の部署")
+    assert summary["#field-checklist-0-key"].startswith("項目1 キー")
+    # Every screening page starts its breadcrumbs at ホーム, like the other services.
+    assert text(one(page, "//nav[@class='breadcrumbs']//li[1]")) == "ホーム"
     drafted = await coordinator.post("/screening/rounds/new", draft)
     assert drafted.status_code == 303, drafted.text[:2000]
     round_url = drafted.headers["location"].split("?")[0]
@@ -444,10 +458,14 @@ async def test_a_round_is_drafted_opened_self_checked_assessed_and_decided_throu
     assert headings_in_order(await english.page(round_url))
     assert headings_in_order(await english.page("/screening/rounds"))
 
-    # --- closing the round through its page ------------------------------------------------------------------
+    # --- closing the round through its page: it cannot be undone, so the page asks for a tick first --------------
     shown = await coordinator.page(round_url)
     version = version_on(shown, f"/screening/rounds/{rid}/closure")
-    closed = await coordinator.post(f"/screening/rounds/{rid}/closure", {"version": version})
+    unconfirmed = await coordinator.post(f"/screening/rounds/{rid}/closure", {"version": version})
+    assert unconfirmed.status_code == 422
+    assert "元に戻せません" in error_beside(doc(unconfirmed), "confirmed")
+    assert (await ok(site.api("screening").get(f"/rounds/{rid}"))).json()["status"] == "open"
+    closed = await coordinator.post(f"/screening/rounds/{rid}/closure", {"version": version, "confirmed": "yes"})
     assert closed.status_code == 303
     shown = await coordinator.page(round_url)
     assert one(shown, "//*[@id='close-unavailable']") is not None

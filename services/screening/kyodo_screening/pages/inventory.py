@@ -27,7 +27,7 @@ from kyodo_shared.pages.actions import Form, act, page_actor, signed_in, text, u
 from kyodo_shared.pages.forms import FormErrors, field_id, form_errors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.notices import N_
-from kyodo_shared.pages.paths import name_in
+from kyodo_shared.pages.paths import breadcrumbs, name_in
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.web.auth import Role
@@ -78,7 +78,7 @@ def inventory(
             "department": None if chosen is None else (chosen[0], name_in(request, chosen[1], chosen[2])),
             "fiscal_year": fiscal_year,
             "listing": listing,
-            "breadcrumbs": [("/me", gettext(request, "My page")), (request.url.path, gettext(request, "Inventory"))],
+            "breadcrumbs": breadcrumbs(request, (request.url.path, gettext(request, "Inventory"))),
         },
     )
 
@@ -216,11 +216,11 @@ def _import_page(
             "file_errors": [r for r in rows if not r["row"]],
             "labels": labels,
             "done": done,
-            "breadcrumbs": [
-                ("/me", gettext(request, "My page")),
+            "breadcrumbs": breadcrumbs(
+                request,
                 ("/screening/inventory", gettext(request, "Inventory")),
                 (request.url.path, gettext(request, "Import the inventory")),
-            ],
+            ),
         },
         status=status,
     )

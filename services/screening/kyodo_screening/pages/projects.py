@@ -26,7 +26,7 @@ from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, sign
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.notices import N_
-from kyodo_shared.pages.paths import name_in, path_uuid
+from kyodo_shared.pages.paths import breadcrumbs, name_in, path_uuid
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.web.auth import Role
@@ -103,10 +103,11 @@ def _new_page(
             "departments": [(d[0], name_in(request, d[1], d[2])) for d in kept],
             "values": values,
             "errors": errors,
-            "breadcrumbs": [
+            "breadcrumbs": breadcrumbs(
+                request,
                 ("/screening/inventory", gettext(request, "Inventory")),
                 (request.url.path, gettext(request, "Enter a project")),
-            ],
+            ),
         },
         status=status,
     )
@@ -154,10 +155,11 @@ def _project_page(
             "values": values,
             "errors": errors,
             "keeps": keeps,
-            "breadcrumbs": [
+            "breadcrumbs": breadcrumbs(
+                request,
                 (f"/screening/inventory?department_id={department}", gettext(request, "Inventory")),
                 (request.url.path, str(found.record["title"])),
-            ],
+            ),
         },
         status=status,
     )

@@ -10,8 +10,10 @@ from uuid import UUID
 
 from fastapi import Request
 from fastapi.responses import Response
+from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from kyodo_screening.messages import MESSAGES
 from kyodo_screening.pages.common import (
     current_fiscal_year,
     department_names,
@@ -24,14 +26,16 @@ from kyodo_screening.schemas import RoundDraft
 from kyodo_screening.vocabulary import DEFAULT_CHECKLIST, RoundStatus
 from kyodo_shared.domain.actors import Principal
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in, text, texts
-from kyodo_shared.pages.forms import FormErrors
+from kyodo_shared.pages.forms import FormErrors, form_errors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.notices import N_
-from kyodo_shared.pages.paths import path_uuid
+from kyodo_shared.pages.paths import breadcrumbs, path_uuid
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.web.auth import Role
+from kyodo_shared.web.messages import MessageTable
 from kyodo_shared.web.pagination import Paging
+from kyodo_shared.web.problems import Problem, field_errors
 
 router = page_router(prefix="/screening")
 NOTICES = {
@@ -68,6 +72,42 @@ def draft_body(form: FormData) -> dict[str, Any]:
     }
 
 
+def validated_draft(body: dict[str, Any]) -> RoundDraft:
+    """The API's `RoundDraft` of the posted draft. A deadline left blank is asked for: pydantic calls an empty
+    date-time `datetime_from_date_parsing`, which the kit's wording does not yet take for a blank field (asked of
+    the lead; drop this then) and words as "invalid value"."""
+    try:
+        return RoundDraft.model_validate(body)
+    except ValidationError as invalid:
+        if body["self_check_deadline"]:
+            raise
+        errors = field_errors([dict(e) for e in invalid.errors()])
+        for error in errors:
+            if error["field"] == "self_check_deadline":
+                error.update(code="missing", reason_ja="入力してください", reason_en="Enter a value")
+        problem = MessageTable(MESSAGES).problem("validation_failed")
+        problem.errors = errors
+        raise problem from None
+
+
+def draft_labels(request: Request) -> dict[str, str]:
+    """What the error summary calls each field of a round's draft it links to."""
+    labels = {
+        "fiscal_year": gettext(request, "Fiscal year"),
+        "title_ja": gettext(request, "Title in Japanese"),
+        "title_en": gettext(request, "Title in English"),
+        "self_check_deadline": gettext(request, "Self-check deadline (Japan time)"),
+        "department_ids": gettext(request, "Departments in scope"),
+        "checklist": gettext(request, "Checklist"),
+        "confirmed": gettext(request, "Confirm the closure"),
+    }
+    for n in range(MAX_LINES + SPARE_LINES):
+        line = gettext(request, "Criterion %(number)s") % {"number": n + 1}
+        for part, msgid in (("key", "Key"), ("name_ja", "Criterion in Japanese"), ("name_en", "Criterion in English")):
+            labels[f"checklist.{n}.{part}"] = f"{line} {gettext(request, msgid)}"
+    return labels
+
+
 def draft_values(spec: dict[str, Any]) -> dict[str, Any]:
     lines = [dict(item, name_en=item.get("name_en") or "") for item in spec.get("checklist") or []]
     lines += [{"key": "", "name_ja": "", "name_en": ""}] * min(SPARE_LINES, MAX_LINES - len(lines))
@@ -92,7 +132,7 @@ def rounds(request: Request, paging: Paging) -> Response:
         {
             "listing": listing,
             "coordinator": principal.has(Role.COORDINATOR),
-            "breadcrumbs": [("/me", gettext(request, "My page")), (request.url.path, gettext(request, "Rounds"))],
+            "breadcrumbs": breadcrumbs(request, (request.url.path, gettext(request, "Rounds"))),
         },
     )
 
@@ -110,9 +150,7 @@ def draft_round(request: Request, form: Form) -> Response:
     body = draft_body(form)
     return act(
         request,
-        lambda: application(request).draft_round(
-            page_actor(request, principal), RoundDraft.model_validate(body).spec()
-        ),
+        lambda: application(request).draft_round(page_actor(request, principal), validated_draft(body).spec()),
         again=lambda errors, status: _draft_page(request, _posted(body), errors, status),
         then=lambda drafted: f"/screening/rounds/{drafted.id}",
         notice="round_drafted",
@@ -138,11 +176,13 @@ def _draft_page(request: Request, values: dict[str, Any], errors: FormErrors, st
         {
             "values": values,
             "errors": errors,
+            "summary_labels": draft_labels(request),
             "departments": sorted(department_names(request, app).items(), key=lambda d: d[1]),
-            "breadcrumbs": [
+            "breadcrumbs": breadcrumbs(
+                request,
                 ("/screening/rounds", gettext(request, "Rounds")),
                 (request.url.path, gettext(request, "Draft a round")),
-            ],
+            ),
         },
         status=status,
     )
@@ -162,7 +202,7 @@ def revise_round(round_id: str, request: Request, form: Form, paging: Paging) ->
     return act(
         request,
         lambda: application(request).revise_round(
-            page_actor(request, principal), seen_version(form), rid, RoundDraft.model_validate(body).spec()
+            page_actor(request, principal), seen_version(form), rid, validated_draft(body).spec()
         ),
         again=lambda errors, status: _round_page(request, principal, round_id, paging, _posted(body), errors, status),
         then=f"/screening/rounds/{rid}",
@@ -187,6 +227,23 @@ def open_round(round_id: str, request: Request, form: Form, paging: Paging) -> R
 def close_round(round_id: str, request: Request, form: Form, paging: Paging) -> Response:
     principal = signed_in(request, Role.COORDINATOR)
     rid = round_uuid(round_id)
+    if text(form, "confirmed") != "yes":
+        # Closing cannot be undone: the page asks for a tick first (the API takes the request as it is).
+        unconfirmed = Problem(
+            422,
+            "closure_not_confirmed",
+            "この回を終了してよいか確認してください",
+            "Confirm that the round is to be closed",
+            errors=[
+                {
+                    "field": "confirmed",
+                    "code": "required",
+                    "reason_ja": "終了すると元に戻せません。確認のうえチェックしてください",
+                    "reason_en": "Closing cannot be undone: tick the box to confirm",
+                }
+            ],
+        )
+        return _round_page(request, principal, round_id, paging, None, form_errors(request, unconfirmed), 422)
     return act(
         request,
         lambda: application(request).close_round(page_actor(request, principal), seen_version(form), rid),
@@ -223,13 +280,15 @@ def _round_page(
             "open": found.status == RoundStatus.OPEN,
             "values": values or draft_values(found.spec),
             "errors": errors,
+            "summary_labels": draft_labels(request),
             "names": names,
             "departments": sorted(names.items(), key=lambda d: d[1]),
             "listing": {"items": items, "total": total, "page": paging.page, "per_page": paging.per_page},
-            "breadcrumbs": [
+            "breadcrumbs": breadcrumbs(
+                request,
                 ("/screening/rounds", gettext(request, "Rounds")),
-                (request.url.path, found.spec["title_ja"]),
-            ],
+                (request.url.path, str(found.spec["title_ja"])),
+            ),
         },
         status=status,
     )

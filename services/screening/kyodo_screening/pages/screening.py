@@ -26,6 +26,7 @@ from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, sign
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.notices import N_
+from kyodo_shared.pages.paths import breadcrumbs
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 
@@ -217,11 +218,12 @@ def _page(
             "errors": errors or FormErrors(),
             "summary_labels": _summary_labels(request, checklist, english(request)),
             "english": english(request),
-            "breadcrumbs": [
+            "breadcrumbs": breadcrumbs(
+                request,
                 ("/screening/rounds", gettext(request, "Rounds")),
                 (f"/screening/rounds/{rid}", str(found.spec["title_ja"])),
                 (request.url.path, str(view["project"]["title"])),
-            ],
+            ),
         },
         status=status,
     )
