@@ -136,8 +136,10 @@ def test_a_published_call_takes_two_sealed_proposals_with_verifiable_receipts_un
     if urlsplit(coordinator.page.url).path != manage:
         coordinator.goto(manage)
     checked.page(coordinator, "proposals-call-manage-draft")
+    publication = coordinator.page.locator(f"main form[action='{manage}/publication']")
+    publication.locator("input[name=confirm]").check()  # publishing cannot be undone: confirmed first
     with coordinator.page.expect_navigation():
-        coordinator.page.locator(f"main form[action='{manage}/publication'] button[type=submit]").click()
+        publication.locator("button[type=submit]").click()
     assert "done=call_published" in coordinator.page.url, f"the call was not published: {coordinator.page.url}"
     checked.page(coordinator, "proposals-call-manage-published")
 

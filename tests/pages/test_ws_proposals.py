@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from kyodo_shared.cli.receipt import verify_files
 
-from support.calls import TOKYO, content, ok, published_call, registered_group, review_board
+from support.calls import TOKYO, appointed_committee, content, ok, published_call, registered_group, review_board
 from support.harness import Platform, eventually
-from support.page_reading import doc, text, version_on, well_formed
+from support.page_reading import doc, error_beside, text, version_on, well_formed
 from support.workspace import Browser, Site, workspace
 
 SERVICES = ["registry", "proposals"]
@@ -84,11 +84,19 @@ async def test_a_coordinator_publishes_a_call_through_the_forms_and_two_groups_s
     async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
         p = site.platform
         committee, green, food = await board_and_groups(p)
+        evaluators = await appointed_committee(
+            p, "evaluation_committee", "協働事業評価委員会", ["e-1", "e-2", "e-3"], "e-1", None, date.today()
+        )
+        view = p.apps["proposals"].state.kernel.application.view
+        await eventually(lambda: len(view.board(evaluators, date.today()).members) == 3, timeout=20)
         coordinator = site.browser("coord-1", "coordinator")
 
         form = well_formed(await coordinator.page("/proposals/calls/new"))
         assert len(form.xpath("//h1")) == 1
-        assert form.xpath(f"//select[@name='committee_id']/option[@value='{committee}']")
+        # Only review boards are offered, named by their kind (never the evaluation committee, never a bare id).
+        offered = form.xpath("//select[@name='committee_id']/option[@value!='']")
+        assert [str(o.get("value")) for o in offered] == [committee]
+        assert "協働事業審査会" in text(offered[0])
         deadline = p.apps["proposals"].state.kernel.service_clock() + timedelta(days=20)
         local = deadline.astimezone(TOKYO).strftime("%Y-%m-%dT%H:%M")
         drafted = await coordinator.post(
@@ -141,7 +149,14 @@ async def test_a_coordinator_publishes_a_call_through_the_forms_and_two_groups_s
         assert revised.json()["rules"]["criteria"][1]["key"] == "feasibility"
         page = well_formed(await coordinator.page(manage))
         publication = f"/proposals/calls/{call_id}/manage/publication"
-        published = await coordinator.post(publication, {"version": version_on(page, publication)})
+        # Publishing cannot be undone: without its confirmation box ticked it is refused beside the box.
+        unconfirmed = await coordinator.post(publication, {"version": version_on(page, publication)})
+        assert unconfirmed.status_code == 422
+        assert error_beside(doc(unconfirmed), "confirm")
+        assert (
+            await ok(site.api("proposals").get(f"/calls/{call_id}", headers=p.token("coord-1", "coordinator")))
+        ).json()["status"] == "draft"
+        published = await coordinator.post(publication, {"version": version_on(page, publication), "confirm": "yes"})
         assert published.status_code == 303, published.text[:3000]
         call = (await ok(site.api("proposals").get(f"/calls/{call_id}"))).json()
         assert call["status"] == "published"
@@ -160,6 +175,8 @@ async def test_a_coordinator_publishes_a_call_through_the_forms_and_two_groups_s
         await submit_by_form(green_rep, call_id, green, "緑の居場所", **{"attachments.0": pdf})
         await submit_by_form(food_rep, call_id, food, "食の居場所")
 
+        revising = well_formed(await green_rep.page(f"/proposals/calls/{call_id}/proposal", group=green))
+        assert "計画.pdf" in text(revising.xpath("//ul[@aria-describedby='attachments-replaced']")[0])
         pdf_hash = hashlib.sha256(pdf[1]).hexdigest()
         green_body = {"content": content("緑の居場所"), "attachments": [{"sha256": pdf_hash}]}
         assert await verified(site, green_rep, call_id, green, tmp_path, green_body) == 0
@@ -206,19 +223,27 @@ async def test_a_group_revises_and_withdraws_before_the_deadline_and_nothing_is_
         )
         assert forced.status_code == 403
         assert "text/html" in forced.headers["content-type"]
-        taken = await food_rep.post(f"{path}/withdrawal", {"group_id": green, "version": '"2"'})
+        taken = await food_rep.post(f"{path}/withdrawal", {"group_id": green, "version": '"2"', "confirm": "yes"})
         assert taken.status_code == 403
         stored = (await ok(own(site, call_id, green, "rep-g"))).json()
         assert (stored["version"], stored["withdrawn"], stored["content"]["summary"]) == (2, False, "改訂版")
 
         # The withdrawal, before the deadline.
         withdrawal = f"{path}/withdrawal"
-        withdrawn = await green_rep.post(withdrawal, {"group_id": green, "version": version_on(page, withdrawal)})
+        seen = version_on(page, withdrawal)
+        unconfirmed = await green_rep.post(withdrawal, {"group_id": green, "version": seen})
+        assert unconfirmed.status_code == 422  # a withdrawal is confirmed with its box ticked
+        assert error_beside(doc(unconfirmed), "confirm")
+        assert (await ok(own(site, call_id, green, "rep-g"))).json()["withdrawn"] is False
+        withdrawn = await green_rep.post(withdrawal, {"group_id": green, "version": seen, "confirm": "yes"})
         assert withdrawn.status_code == 303, withdrawn.text[:2000]
         assert (await ok(own(site, call_id, green, "rep-g"))).json()["withdrawn"] is True
         page = await green_rep.page(path, group=green, done="proposal_withdrawn")
         assert "取り下げ済み" in text(page)
         assert not page.xpath(f"//form[@action='{withdrawal}']")
+        # 版 is the receipt's content version (2), not the proposal's record version (3 after the withdrawal).
+        facts = page.xpath("//dl[dt='版']")[0]
+        assert text(facts.xpath("dd")[0]).startswith("2")
 
         # After the deadline: unavailable with the reason; a forced post is refused and nothing is stored.
         p.apps["proposals"].state.kernel.clock = lambda: deadline + timedelta(seconds=1)

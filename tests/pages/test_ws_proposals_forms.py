@@ -57,6 +57,19 @@ async def test_invalid_input_is_shown_beside_its_fields_in_both_languages_and_no
             assert page.xpath("//input[@name='criteria.0.weight']/@value") == ["重い"]
             if lang == "en":
                 assert expected in error_beside(page, "title_ja")
+            # The summary names each field, a row's with its number.
+            summary = text(page.xpath("//*[@data-error-summary]")[0])
+            assert ("件名（日本語）" if lang == "ja" else "Title (Japanese)") in summary
+            assert ("評価基準 1" if lang == "ja" else "Criterion 1") in summary
+        # Sent again and again (the blank rows with it), the form keeps one filled row and three blank ones.
+        typed = "//form//input[@name!='csrf_token' and @type!='radio' and @type!='checkbox']"
+        shown = {str(i.get("name")): str(i.get("value") or "") for i in page.xpath(typed)}
+        for _ in range(2):
+            again = await coordinator.post("/proposals/calls/new", {**shown, "committee_id": committee})
+            assert again.status_code == 422
+            page = doc(again)
+            shown = {str(i.get("name")): str(i.get("value") or "") for i in page.xpath(typed)}
+        assert len(page.xpath("//input[starts-with(@name, 'criteria.') and contains(@name, '.key')]")) == 4
         # A rule the domain checks against the service clock: the deadline already past, beside the deadline.
         past = {**draft, "title_ja": "題", "criteria.0.key": "need", "criteria.0.weight": "1", "passing_score": "5"}
         refused = await coordinator.post("/proposals/calls/new?lang=ja", past)
@@ -140,6 +153,19 @@ async def test_a_coordinator_amends_cancels_and_opens_the_review_and_a_group_rea
         boards = form.xpath(f"//form[@action='{amendment}']//input[@name='board'][@checked]/@value")
         assert sorted(boards) == ["m-1", "m-2", "m-3"]
         fields = [*values.items(), *(("board", b) for b in boards), ("formula", "weighted_sum_of_means")]
+        # The deadline alone is not an amendment: said beside the form before anything is sent.
+        only_deadline = [(k, v) for k, v in fields if k != "passing_score"]
+        only_deadline += [("passing_score", str(form.xpath("//input[@name='passing_score']/@value")[0]))]
+        refused = await coordinator.post(amendment, [*only_deadline, ("reason", "延長")])
+        assert refused.status_code == 422
+        assert "締切だけの延長はできません" in text(doc(refused).xpath("//*[@data-error-summary]")[0])
+        assert "7 日以上" in text(doc(refused).xpath("//*[@id='amendment-rule']")[0])
+        # Too short an extension: beside the deadline, whose hint names the minimum.
+        short = [(k, v) for k, v in fields if k != "deadline"]
+        short += [("deadline", (deadline + timedelta(days=1)).astimezone(TOKYO).strftime("%Y-%m-%dT%H:%M"))]
+        refused = await coordinator.post(amendment, [*short, ("reason", "配点の見直し")])
+        assert refused.status_code == 409
+        assert error_beside(doc(refused), "deadline")
         refused = await coordinator.post(amendment, fields)
         assert refused.status_code == 422
         assert error_beside(doc(refused), "reason")
@@ -171,10 +197,17 @@ async def test_a_coordinator_amends_cancels_and_opens_the_review_and_a_group_rea
         await eventually(closed, timeout=20)
         page = await coordinator.page(manage)
         assert not page.xpath(f"//a[@href='{amendment}']")
-        opened = await coordinator.post(f"{manage}/review", {})
+        unconfirmed = await coordinator.post(f"{manage}/review", {})
+        assert unconfirmed.status_code == 422  # opening the review is confirmed with its box ticked
+        assert error_beside(doc(unconfirmed), "confirm")
+        assert (await ok(proposals.get(f"/calls/{call_id}"))).json()["status"] == "closed"
+        opened = await coordinator.post(f"{manage}/review", {"confirm": "yes"})
         assert opened.status_code == 303, opened.text[:3000]
         page = await coordinator.page(manage)
         assert page.xpath(f"//a[@href='{manage}/pinned-conflicts']")
+        # No quorum failure: adding a substitute is unavailable, with the reason.
+        assert not page.xpath(f"//a[@href='{manage}/substitutes']")
+        assert page.xpath("//button[@disabled][@aria-describedby='substitute-why']")
         pinning = well_formed(await coordinator.page(f"{manage}/pinned-conflicts"))
         well_formed(await coordinator.page(f"{manage}/substitutes", lang="en"))
         well_formed(await coordinator.page(f"{manage}/cancellation"))

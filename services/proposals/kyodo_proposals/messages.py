@@ -114,9 +114,9 @@ MESSAGES: dict[str, Message] = {
         422,
         "合格点が到達できる最高点を超えています",
         "The passing score is above the highest reachable score",
-        "合格点 {passing_score} は、算式 {formula} で到達できる最高点 {maximum} を超えています。"
+        "合格点 {passing_score} は、選んだ得点の算式で到達できる最高点 {maximum} を超えています。"
         "{maximum} 以下にしてください。",
-        "The passing score {passing_score} is above {maximum}, the highest score the formula {formula} can give; "
+        "The passing score {passing_score} is above {maximum}, the highest score the chosen formula can give; "
         "set it to {maximum} or less.",
     ),
     "deadline_in_past": Message(

@@ -17,7 +17,15 @@ from fastapi.responses import HTMLResponse, Response
 from kyodo_proposals.domain import PUBLISHED, Call
 from kyodo_proposals.pages import reads
 from kyodo_proposals.pages.call_form import draft_body
-from kyodo_proposals.pages.common import calls_crumbs, committee_options, department_options, posted, row_count
+from kyodo_proposals.pages.common import (
+    calls_crumbs,
+    committee_options,
+    department_options,
+    posted,
+    row_count,
+    screening_options,
+)
+from kyodo_proposals.pages.labels import summary_labels
 from kyodo_proposals.routing import application
 from kyodo_proposals.schemas import CallDraft
 from kyodo_shared.domain.actors import Principal
@@ -87,6 +95,8 @@ def _new_page(request: Request, values: dict[str, str], errors: FormErrors | Non
         "criterion_count": row_count(values, "criteria", 3),
         "committees": committee_options(request, app),
         "departments": department_options(request, app),
+        "decisions": screening_options(request, app),
+        "labels": summary_labels(request, errors),
         "breadcrumbs": calls_crumbs(request, (request.url.path, gettext(request, "Draft a call"))),
     }
     return render(request, "proposals/call_new.html", context, status=status)
@@ -96,6 +106,10 @@ def _new_page(request: Request, values: dict[str, str], errors: FormErrors | Non
 def new_call(request: Request) -> Response:
     signed_in(request, Role.COORDINATOR)
     defaults = {"kind": "open_call", "quorum": "3", "select": "1", "formula": "weighted_sum_of_means"}
+    # A screening decision's page may link here with the decision chosen (a partner selection follows it).
+    chosen = request.query_params.get("screening_decision_id", "")
+    if chosen:
+        defaults |= {"screening_decision_id": chosen, "kind": "partner_selection"}
     return _new_page(request, {**defaults, "tie_rule": "lottery"}, None)
 
 

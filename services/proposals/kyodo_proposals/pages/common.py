@@ -19,6 +19,7 @@ from kyodo_proposals.app import ProposalsApplication
 from kyodo_proposals.pages import reads
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.pages.actions import text
+from kyodo_shared.pages.forms import FieldError, FormErrors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.notices import N_
 from kyodo_shared.pages.paths import breadcrumbs, name_in, path_uuid
@@ -121,15 +122,27 @@ def posted(form: FormData) -> dict[str, str]:
 
 
 def row_count(values: dict[str, str], prefix: str, blanks: int = 1, most: int = 20) -> int:
-    """How many rows the form shows: the filled ones and `blanks` more, within the API's maximum."""
-    indexes = [int(m.group(1)) for key in values for m in [re.match(rf"^{re.escape(prefix)}\.(\d+)\.", key)] if m]
+    """How many rows the form shows: up to the last filled one, and `blanks` more, within the API's maximum (rows
+    posted blank do not count, so a form sent again and again does not grow)."""
+    pattern = re.compile(rf"^{re.escape(prefix)}\.(\d+)\.")
+    indexes = [int(m.group(1)) for key, value in values.items() for m in [pattern.match(key)] if m and value]
     return min(most, (max(indexes) + 1 if indexes else 0) + blanks)
 
 
 def committee_options(request: Request, app: ProposalsApplication) -> list[tuple[str, str]]:
-    """The committees a draft may name, as the registry told this service, with today's member count."""
-    words = gettext(request, "%(id)s (%(n)s members today)")
-    return [(cid, words % {"id": cid, "n": n}) for cid, n in reads.committees(app)]
+    """The review boards a draft may name, as the registry told this service: its kind in words and today's member
+    count (the registry's events carry no committee name; the id's start tells two boards apart)."""
+    words = gettext(request, "Collaboration project review board — %(n)s members today (id %(id)s…)")
+    return [(cid, words % {"id": cid[:8], "n": n}) for cid, n in reads.committees(app)]
+
+
+def screening_options(request: Request, app: ProposalsApplication) -> list[tuple[str, str]]:
+    """The screening decisions "suitable for collaboration" a partner-selection call may follow, by project."""
+    words = gettext(request, "%(number)s %(title)s (fiscal year %(year)s)")
+    return [
+        (did, words % {"number": number, "title": title, "year": year})
+        for did, number, title, year in reads.screening_decisions(app)
+    ]
 
 
 def department_options(request: Request, app: ProposalsApplication) -> list[tuple[str, str]]:
@@ -147,3 +160,16 @@ def choose_group(request: Request, app: ProposalsApplication, title: str, path: 
 def title_of(request: Request, spec: dict[str, Any]) -> str:
     """The call's title in the page's language (its Japanese when it has no English one)."""
     return name_in(request, str(spec["title_ja"]), spec.get("title_en"))
+
+
+CONFIRM = N_("Tick the box to confirm: this cannot be undone.")
+
+
+def unconfirmed(request: Request, form: FormData) -> FormErrors | None:
+    """An irreversible one-click action (publish, open the review, withdraw) is taken only with its confirmation
+    box ticked; without it, the errors that say so beside the box (nothing is sent to the service)."""
+    if text(form, "confirm") == "yes":
+        return None
+    reason = gettext(request, CONFIRM)
+    item = FieldError("confirm", "confirm", reason)
+    return FormErrors(gettext(request, "Please confirm"), "", (item,), {str(item.id): (reason,)})

@@ -8,6 +8,7 @@ This module: the pages, the revision, the publication and the cancellation; `man
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -25,8 +26,11 @@ from kyodo_proposals.pages.common import (
     department_options,
     posted,
     row_count,
+    screening_options,
     title_of,
+    unconfirmed,
 )
+from kyodo_proposals.pages.labels import label_of, summary_labels
 from kyodo_proposals.routing import application
 from kyodo_proposals.schemas import CallDraft, Reason
 from kyodo_shared.domain.calendar import TOKYO
@@ -48,6 +52,11 @@ ACTIONS = {
     "substitutes": N_("Add a substitute member"),
     "pinned-conflicts": N_("Pin a member's conflict"),
 }
+NOTHING_CHANGED = N_(
+    "An amendment changes at least one of the published rules (description, criteria, scoring, department or "
+    "board) and extends the deadline with it; the deadline alone cannot be extended. Change a rule too, or leave "
+    "the call as it is."
+)
 
 
 def _state(request: Request, call_id: UUID) -> dict[str, Any]:
@@ -72,6 +81,15 @@ def manage_page(request: Request, call_id: UUID, errors: FormErrors | None = Non
     state["breadcrumbs"] = state["crumbs"]
     state["errors"] = errors
     state["cancelled"] = state["call"].status == CANCELLED
+    state["labels"] = summary_labels(request, errors)
+    state["amendments"] = [
+        {
+            "changed": [label_of(request, name) or name for name in a["changes"]],
+            "deadline": datetime.fromisoformat(str(a["deadline"])),
+            "reason": a["reason"],
+        }
+        for a in state["call"].amendments
+    ]
     return render(request, "proposals/call_manage.html", state, status=status)
 
 
@@ -87,6 +105,7 @@ def action_page(
     app = application(request)
     state = _state(request, call_id)
     call = state["call"]
+    minimum_days = int(call.spec.get("minimum_extension_days") or 0)
     initial = {"revision": spec_values, "amendment": amendment_values}.get(action)
     values = posted(form) if form is not None else (initial(call) if initial else {})
     title = gettext(request, ACTIONS[action])
@@ -100,6 +119,10 @@ def action_page(
         chosen_board=texts(form, "board") if form is not None else list(call.board),
         committees=committee_options(request, app),
         departments=department_options(request, app),
+        decisions=screening_options(request, app),
+        labels=summary_labels(request, errors),
+        minimum_days=minimum_days,
+        earliest=state["deadline"] + timedelta(days=minimum_days),
         breadcrumbs=[*state["crumbs"], (request.url.path, title)],
         pairs=lambda subs: [(sub, sub) for sub in subs],
     )
@@ -151,6 +174,9 @@ def revise(call_id: str, request: Request, form: Form) -> Response:
 def publish(call_id: str, request: Request, form: Form) -> Response:
     principal = signed_in(request, Role.COORDINATOR)
     cid = call_uuid(call_id)
+    refused = unconfirmed(request, form)
+    if refused is not None:
+        return manage_page(request, cid, refused, 422)
     return act(
         request,
         lambda: application(request).publish(page_actor(request, principal), seen_version(form), cid),

@@ -10,11 +10,14 @@ from fastapi.responses import Response
 
 from kyodo_proposals.api_review import PinnedConflictIn, SubstituteIn
 from kyodo_proposals.pages.call_form import amendment_body
-from kyodo_proposals.pages.common import call_uuid
-from kyodo_proposals.pages.manage import again, here
+from kyodo_proposals.pages.common import call_uuid, unconfirmed
+from kyodo_proposals.pages.manage import NOTHING_CHANGED, action_page, again, here, manage_page
 from kyodo_proposals.routing import application
 from kyodo_proposals.schemas import Amendment
+from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in, text
+from kyodo_shared.pages.forms import FormErrors
+from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.web.auth import Role
 
@@ -25,19 +28,33 @@ router = page_router(prefix="/proposals")
 def amend(call_id: str, request: Request, form: Form) -> Response:
     principal = signed_in(request, Role.COORDINATOR)
     cid = call_uuid(call_id)
+    app = application(request)
+    if not set(amendment_body(form, app.read_call(principal, cid))) - {"reason", "deadline"}:
+        # The rule (an amendment changes a published rule; the deadline alone is not one) said before posting, in
+        # words about what happened, rather than the domain's general "not amendable".
+        nothing = FormErrors(
+            gettext(request, "Nothing but the deadline is changed"),
+            gettext(request, NOTHING_CHANGED),
+        )
+        return action_page(request, cid, "amendment", form, nothing, 422)
 
     def command() -> None:
-        app = application(request)
         body = Amendment.model_validate(amendment_body(form, app.read_call(principal, cid)))
-        app.amend(
-            page_actor(request, principal),
-            seen_version(form),
-            cid,
-            body.changes(),
-            body.reason,
-            body.deadline,
-            body.board,
-        )
+        try:
+            app.amend(
+                page_actor(request, principal),
+                seen_version(form),
+                cid,
+                body.changes(),
+                body.reason,
+                body.deadline,
+                body.board,
+            )
+        except Refusal as refusal:
+            if refusal.code == "extension_too_short" and "field" not in refusal.data:
+                # Beside the deadline field, whose hint gives the minimum.
+                raise Refusal("extension_too_short", field="deadline", **refusal.data) from refusal
+            raise
 
     return act(
         request,
@@ -52,6 +69,9 @@ def amend(call_id: str, request: Request, form: Form) -> Response:
 def open_review(call_id: str, request: Request, form: Form) -> Response:
     principal = signed_in(request, Role.COORDINATOR)
     cid = call_uuid(call_id)
+    refused = unconfirmed(request, form)
+    if refused is not None:
+        return manage_page(request, cid, refused, 422)
     return act(
         request,
         lambda: application(request).open_review(page_actor(request, principal), cid),

@@ -32,7 +32,9 @@ from kyodo_proposals.pages.common import (
     row_count,
     rows,
     title_of,
+    unconfirmed,
 )
+from kyodo_proposals.pages.labels import summary_labels
 from kyodo_proposals.routing import application
 from kyodo_proposals.submissions import OwnProposal
 from kyodo_shared.audit.jcs import canonicalize
@@ -117,6 +119,7 @@ def proposal_page(
         "decided": call.status == RESULTS_PUBLISHED,
         "values": values,
         "errors": None if errors is None else _attachment_errors(errors),
+        "labels": summary_labels(request, None if errors is None else _attachment_errors(errors)),
         # Blank rows to fill: a budget usually has a few lines.
         "rows": {name: row_count(values, f"content.{name}", 3 if name == "budget" else 2, 100) for name in _ROWS},
         "attachment_inputs": [f"attachments.{n}" for n in range(ATTACHMENT_INPUTS)],
@@ -204,6 +207,9 @@ def withdraw(call_id: str, request: Request, form: Form) -> Response:
     group_id = _safe(text(form, "group_id"))
     if not group_id:
         raise Refusal("proposal_not_found")
+    refused = unconfirmed(request, form)
+    if refused is not None:
+        return proposal_page(request, cid, None, refused, 422, group_id)
     return act(
         request,
         lambda: application(request).withdraw(page_actor(request, principal), seen_version(form), cid, UUID(group_id)),

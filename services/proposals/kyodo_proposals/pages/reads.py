@@ -49,15 +49,29 @@ def acting_group(app: ProposalsApplication, sub: str, wanted: str | None) -> Own
 
 
 def committees(app: ProposalsApplication) -> list[tuple[str, int]]:
-    """(committee id, members today) of the committees this service has heard of."""
+    """(committee id, members today) of the review boards (協働事業審査会) this service has heard of: a call is
+    reviewed by a review board, never by the evaluation committee (協働事業評価委員会), so only they are offered.
+    The registry's events name a committee's kind but this service keeps no committee names."""
     today = app.today().isoformat()
     with app.db.transaction(read_only=True) as tx:
         rows = tx.fetchall(
             "SELECT committee_id, COUNT(DISTINCT CASE WHEN term_start <= %s AND term_end >= %s THEN member_sub END) "
-            "FROM reg_committee_terms GROUP BY committee_id ORDER BY committee_id",
+            "FROM reg_committee_terms WHERE committee_kind = 'review_board' GROUP BY committee_id "
+            "ORDER BY committee_id",
             (today, today),
         )
     return [(str(r[0]), int(r[1])) for r in rows]
+
+
+def screening_decisions(app: ProposalsApplication) -> list[tuple[str, str, str, int]]:
+    """(decision id, project number, title, fiscal year) of the screening decisions "suitable for collaboration"
+    not superseded by a correction: the ones a partner-selection call may follow."""
+    with app.db.transaction(read_only=True) as tx:
+        rows = tx.fetchall(
+            "SELECT decision_id, project_number, title, fiscal_year FROM scr_decisions "
+            "WHERE outcome = 'suitable' AND superseded_by IS NULL ORDER BY fiscal_year DESC, project_number"
+        )
+    return [(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
 
 
 def departments(app: ProposalsApplication) -> list[tuple[str, str, str | None]]:
@@ -74,6 +88,8 @@ class ReviewState:
     blocked: list[str]
     proposals: list[tuple[str, str]]  # (proposal id, group name)
     eligible: list[str]  # review-board members who may join as substitutes
+    substitutes: list[str]  # members who joined after publication (not on the call's board)
+    pinned: list[tuple[str, str, str]]  # (member, group name, kind) of the coordinator's pinned conflicts
 
 
 def review_state(app: ProposalsApplication, call_id: UUID) -> ReviewState | None:
@@ -89,6 +105,20 @@ def review_state(app: ProposalsApplication, call_id: UUID) -> ReviewState | None
         names.append((proposal_id, group[0] if group else str(entry["group_id"])))
     current = app.view.board(str(call.spec["committee_id"]), app.today()).members
     eligible = [m for m in current if m not in review.board]
+    groups = dict(names)
+    pinned = []
+    for key, conflict in sorted(review.conflicts.items()):
+        if conflict.get("pinned"):
+            member, proposal_id = key.split("|", 1)
+            pinned.append((member, groups.get(proposal_id, proposal_id), str(conflict["kind"])))
+    substitutes = [m for m in review.board if m not in call.board]
     return ReviewState(
-        str(review.status), list(review.board), int(review.quorum), list(review.blocked), names, eligible
+        str(review.status),
+        list(review.board),
+        int(review.quorum),
+        list(review.blocked),
+        names,
+        eligible,
+        substitutes,
+        pinned,
     )
