@@ -6,11 +6,15 @@ member of staff who is not the liaison, and a post without the CSRF token are re
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
+
+from kyodo_shared.pages.format import TOKYO
 
 from support.harness import eventually
 from support.info_hub_cases import HUB, read, world
@@ -92,7 +96,16 @@ async def test_a_group_registers_for_a_training_and_cancels_before_the_start(sit
     assert cancelled.status_code == 303
     assert (await registrations(site, tid))[0]["seat"] == "cancelled"
     english = await group.page(f"/me/trainings/{tid}", lang="en")
-    assert "Cancelled" in text(english)
+    assert "Registration cancelled" in text(english)
+    # A cancelled registration reads 取消済み (not 中止, the word for a cancelled training).
+    japanese = await group.page(f"/me/trainings/{tid}", lang="ja")
+    assert "取消済み" in text(japanese)
+    assert text((await group.page("/me/trainings", lang="ja")).xpath("//h1")[0]) == "研修会・講座の申込"
+    # A training on one day: its end is the time alone, the date not repeated.
+    start, end = japanese.xpath("//dl//time")[:2]
+    starts, ends = (datetime.fromisoformat(str(t.get("datetime"))).astimezone(TOKYO) for t in (start, end))
+    if starts.date() == ends.date():
+        assert re.fullmatch(r"\d\d:\d\d", text(end)), text(end)
 
 
 async def cases(site: Site) -> list[dict[str, Any]]:
@@ -139,10 +152,17 @@ async def test_a_group_raises_a_case_which_the_routed_departments_liaison_acknow
     assert stored["raiser_id"] == w.g
     assert stored["urgency"] == "high"
     assert "相談を受け付けました" in text(await group.page(path, done="case_raised", lang="ja"))
-    assert path in links(await group.page("/me/cases"))
+    listing = await group.page("/me/cases", lang="ja")
+    assert path in links(listing)
+    assert "あなたの団体・部署" in text(listing.xpath("//caption")[0])
+    # Who raised each case has its column: the group's name.
+    assert "相談者" in [text(th) for th in listing.xpath("//thead//th")]
+    assert "みどりの会" in text(listing.xpath("//tbody/tr[1]")[0])
 
     # The center routes it from the case's page (the case's version as If-Match); choosing none is refused.
     center = site.browser("coord-1", "coordinator")
+    # The center sees every case, and the caption says so.
+    assert "すべての相談案件" in text((await center.page("/me/cases", lang="ja")).xpath("//caption")[0])
     page = await center.page(path)
     well_formed(page)
     version = str(page.xpath(f"//form[@action='{path}/routings']//input[@name='version']/@value")[0])

@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 from kyodo_info_hub.api_cases import case_view
 from kyodo_info_hub.cases import Case
 from kyodo_info_hub.cases_schemas import CaseIn, CaseSummary, CaseView
-from kyodo_info_hub.pages.home import application, localized, when
+from kyodo_info_hub.pages.home import Text, application, localized, when
 from kyodo_info_hub.pages.workspace.common import (
     department_names,
     departments_of,
@@ -49,9 +49,19 @@ def listed(request: Request, principal: Principal, status: str = "") -> list[dic
             **CaseSummary.model_validate(i).model_dump(),
             "raised_at": when(i["raised_at"]),
             "href": f"/me/cases/{i['case_id']}",
+            "raiser": raiser_name(request, i["raiser_kind"], i["raiser_id"]),
         }
         for i in items
     ]
+
+
+def raiser_name(request: Request, kind: str, party: str | None) -> Text | None:
+    """Who raised a case: the group's or the department's name (None for a citizen, whom the center raised for)."""
+    if kind == "group":
+        return group_name(request, party)
+    if kind == "department" and party:
+        return department_names(request, [party])[0].name
+    return None
 
 
 @router.get("")
@@ -59,7 +69,12 @@ def my_cases(request: Request) -> HTMLResponse:
     principal = signed_in(request, *READERS)
     groups = [g for g in groups_of(request, principal) if g.status is not None]
     _, liaison = departments_of(request, principal)
-    context = {"cases": listed(request, principal), "may_raise": bool(groups or liaison)}
+    context = {
+        "cases": listed(request, principal),
+        "may_raise": bool(groups or liaison),
+        # The center and auditors list every case; the caption says whose cases the others see.
+        "sees_all": principal.has(Role.COORDINATOR) or principal.has(Role.AUDITOR),
+    }
     return render(request, "workspace/cases.html", context)
 
 
@@ -164,9 +179,7 @@ def case_page_of(
         }
         for r in shown.routings
     ]
-    raiser = group_name(request, shown.raiser_id) if shown.raiser_kind == "group" else None
-    if shown.raiser_kind == "department" and shown.raiser_id:
-        raiser = department_names(request, [shown.raiser_id])[0].name
+    raiser = raiser_name(request, shown.raiser_kind, shown.raiser_id)
     context = {
         "case": shown,
         "problem": localized(request, shown.problem_ja, shown.problem_en),

@@ -23,6 +23,7 @@ from kyodo_info_hub.trainings_index import list_trainings
 from kyodo_info_hub.trainings_schemas import PersonRegistrationIn
 from kyodo_shared.domain.actors import Principal, Role
 from kyodo_shared.pages.actions import Form, act, page_actor, signed_in, text
+from kyodo_shared.pages.format import TOKYO
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.paths import path_uuid
 from kyodo_shared.pages.render import render
@@ -112,11 +113,19 @@ def _page(
         "staff": principal.has(Role.STAFF) and "staff" in audience and None not in taken,
         "mine": mine,
         "started": card["starts_at"] is not None and card["starts_at"] <= now,
+        "end_time": end_time(card["starts_at"], card["ends_at"]),
         "reason": reason,
         "chosen": chosen,
         "errors": errors,
     }
     return render(request, "workspace/training.html", context, status=status)
+
+
+def end_time(starts: datetime | None, ends: datetime | None) -> str | None:
+    """The end's time alone when the training ends on the day it starts (in Japan), so the date is not repeated."""
+    if starts is None or ends is None or starts.astimezone(TOKYO).date() != ends.astimezone(TOKYO).date():
+        return None
+    return ends.astimezone(TOKYO).strftime("%H:%M")
 
 
 @router.get("/{training_id}")
