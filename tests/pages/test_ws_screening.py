@@ -393,6 +393,10 @@ async def test_a_round_is_drafted_opened_self_checked_assessed_and_decided_throu
     # --- the coordinator decides, then corrects ---------------------------------------------------------------
     page = await coordinator.page(screening_url)
     version = version_on(page, f"{screening_url}/decision")
+    no_outcome = await coordinator.post(screening_url + "/decision", {"version": version, "reasons_ja": "理由"})
+    assert no_outcome.status_code == 422
+    assert "選んでください" in error_beside(doc(no_outcome), "outcome")  # not chosen: asked for, not "not a choice"
+    assert text(one(doc(no_outcome), "//*[@data-error-summary]//a[@href='#field-outcome']")).startswith("結果")
     missing_form = await coordinator.post(
         screening_url + "/decision", {"version": version, "outcome": "suitable", "reasons_ja": "地域団体の強みが活きる"}
     )
