@@ -14,7 +14,7 @@ import pytest_asyncio
 
 from support.harness import eventually
 from support.page_reading import doc
-from support.portal_b import headings_in_order
+from support.portal_b import headings_in_order, one, text
 from support.registry import CRITERIA, bylaws
 from support.registry_coordinator import (
     COORDINATOR,
@@ -187,6 +187,8 @@ async def test_a_request_for_information_through_the_form_and_the_groups_answer_
     gid = await apply(site, f"質問の会{tag}", "rep-h")
     browser = coordinator(site)
     page = await browser.page(f"/registry/assessments/{gid}")
+    # The question's hint says the answer comes as text, without files.
+    assert "ファイルは添付できません" in text(one(page, "//*[@id='field-question-hint']"))
     empty = await browser.post(
         f"/registry/assessments/{gid}/information-request", {"version": version_of(page), "question": ""}
     )

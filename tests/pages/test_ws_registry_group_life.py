@@ -47,6 +47,9 @@ async def test_the_center_asks_for_information_and_the_group_answers_on_its_page
     page = await representative.page(f"/registry/groups/{group_id}")
     assert "入会・退会の手続きを教えてください。" in text(one(page, "//main"))
     form = await representative.page(f"/registry/groups/{group_id}/information")
+    # The answer is text: a document the center asks for goes through the bylaws upload, which the page links.
+    assert "ファイルを添付できません" in text(one(form, "//main"))
+    assert one(form, f"//main//a[@href='/registry/groups/{group_id}/bylaws']") is not None
     fields = {"answer": "会則第5条のとおり、申出により自由に入退会できます。", "version": version_on(form)}
     fields["evidence.voluntary.evidence"] = "会則第5条（入会及び退会は自由）"
 
@@ -92,7 +95,8 @@ async def test_ties_are_declared_and_ended_through_their_forms(site: Site) -> No
     # The day it was declared, as every page writes a day (not the stored ISO form).
     declared_on = one(listing, "//table//time")
     assert declared_on.get("datetime") == found["declared_on"]
-    assert text(declared_on).endswith("日") and "-" not in text(declared_on)
+    assert text(declared_on).endswith("日")
+    assert "-" not in text(declared_on)
     form = await representative.page(withdrawal)
     empty = await representative.post(withdrawal, {"reason": "", "version": version_on(form)})
     assert empty.status_code == 422

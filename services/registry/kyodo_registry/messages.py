@@ -14,7 +14,7 @@ MESSAGES: dict[str, Message] = {
         422, "6つの基準すべてに根拠を記入してください", "Every one of the six criteria needs evidence"
     ),
     "awaiting_information": Message(
-        409, "追加資料の提出を待っています", "The application is waiting for requested information"
+        409, "追加情報の依頼への回答を待っています", "The application is waiting for requested information"
     ),
     "application_closed": Message(409, "この申請は既に決定済みです", "This application has already been decided"),
     "criterion_already_assessed": Message(
