@@ -90,9 +90,24 @@ async def test_a_coordinator_publishes_a_call_through_the_forms_and_two_groups_s
         view = p.apps["proposals"].state.kernel.application.view
         await eventually(lambda: len(view.board(evaluators, date.today()).members) == 3, timeout=20)
         coordinator = site.browser("coord-1", "coordinator")
+        # Screening decisions as the screening service's events leave them in proposals' read model: one suitable,
+        # one not; only the suitable one is offered, by project number and title.
+        with p.apps["proposals"].state.kernel.application.db.transaction() as tx:
+            for decision_id, outcome, number in (
+                ("d-suitable", "suitable", "R8-001"),
+                ("d-not", "not_suitable", "R8-002"),
+            ):
+                tx.execute(
+                    "INSERT INTO scr_decisions (decision_id, outcome, round_id, project_id, project_number, title, "
+                    "department_id, fiscal_year, forms, decided_at) "
+                    "VALUES (%s, %s, 'r', 'p', %s, '見守り事業', 'd', 2026, '[]', '2026-12-01T00:00:00+00:00')",
+                    (decision_id, outcome, number),
+                )
 
         form = well_formed(await coordinator.page("/proposals/calls/new"))
         assert len(form.xpath("//h1")) == 1
+        decisions = form.xpath("//select[@name='screening_decision_id']/option[@value!='']")
+        assert [(str(o.get("value")), text(o)) for o in decisions] == [("d-suitable", "R8-001 見守り事業（2026年度）")]
         # Only review boards are offered, named by their kind (never the evaluation committee, never a bare id).
         offered = form.xpath("//select[@name='committee_id']/option[@value!='']")
         assert [str(o.get("value")) for o in offered] == [committee]

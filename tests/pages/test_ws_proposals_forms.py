@@ -120,6 +120,7 @@ async def test_invalid_input_is_shown_beside_its_fields_in_both_languages_and_no
         # Results before the decision: unavailable, with the reason.
         results = await rep.page(f"/proposals/calls/{call_id}/my-results", group=green, lang="ja")
         assert "結果はまだ公表されていません" in text(results)
+        assert not results.xpath(f"//a[@href='/calls/{call_id}/results']")  # not linked before they exist
 
         # A person acting for two groups names none: the page asks which, and opens the one chosen.
         second = await registered_group(p, "rep-g", "みどりの会 第二")
@@ -239,6 +240,10 @@ async def test_a_coordinator_amends_cancels_and_opens_the_review_and_a_group_rea
         )
         mine = well_formed(await rep.page(f"/proposals/calls/{call_id}/my-results", group=green, lang="ja"))
         assert "所見" in text(mine)  # the reviewers' comments, for the group only
+        # Each comment under the letter its scores carry in the table.
+        assert [text(dt) for dt in mine.xpath("//dl[dd='所見']/dt")] == ["委員 A", "委員 B", "委員 C"]
+        published = f"//a[@href='/calls/{call_id}/results']"
+        assert mine.xpath(published)  # the public results, linked once they exist
         assert "規定により決定" in text(mine)
         rows = mine.xpath("//table//tbody/tr")
         assert [text(r.xpath("th")[0]) for r in rows] == ["A", "B", "C"]

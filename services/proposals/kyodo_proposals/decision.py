@@ -140,6 +140,18 @@ class DecisionCommands(ProposalsBase):
 
         return sorted(members, key=key)
 
+    def labelled_comments(self, call_id: UUID, proposal_id: str) -> list[tuple[str, str]]:
+        """A decided proposal's counted comments, each under the label its scores are published with (A, B, …), so
+        the proposing group reads which scores a comment goes with. For the group's own results page only: the
+        caller has read them through `own_results`, which answers the group's people alone."""
+        review = self.get_review(call_id)
+        counted = set((review.decision or {}).get("counted", []))
+        members = [k.split("|", 1)[0] for k in sorted(counted) if k.endswith(f"|{proposal_id}")]
+        return [
+            (label(i), str(review.scores[f"{m}|{proposal_id}"]["comment"]))
+            for i, m in enumerate(self._label_order(proposal_id, members))
+        ]
+
     def _public_results(self, call: Call, review: Review, decision: dict[str, Any], reasons: str) -> dict[str, Any]:
         counted = set(decision["counted"])
         proposals = []

@@ -44,6 +44,10 @@ def my_results(call_id: str, request: Request) -> Response:
             if refusal.code != "proposal_not_found":
                 raise  # the group acts for itself here (`acting_group`): nothing else is expected
     none_submitted = published and mine is None
+    # Each comment with the letter its scores carry in the table (only for a proposal that was reviewed).
+    comments = []
+    if mine is not None and mine.get("outcome") == "ranked":
+        comments = [(letter, said) for letter, said in app.labelled_comments(cid, str(mine["proposal_id"])) if said]
     context = {
         "call": call,
         "call_id": str(cid),
@@ -53,6 +57,7 @@ def my_results(call_id: str, request: Request) -> Response:
         "published": published,
         "mine": mine,
         "none_submitted": none_submitted,
+        "comments": comments,
         "criteria": list(call.spec["criteria"]),
         "breadcrumbs": calls_crumbs(
             request,
