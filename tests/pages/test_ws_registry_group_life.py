@@ -128,6 +128,10 @@ async def test_the_representative_adds_a_contact_who_acts_but_may_not_manage_con
     workspace_page = await helper.page(base)
     assert "代表者だけが行えます。" in text(one(workspace_page, "//*[@id='why-contacts']"))
     assert one(workspace_page, "//*[@id='why-handover']") is not None
+    # Read by the contact, the handover page does not tell them they are the representative.
+    contact_view = text(one(await helper.page(f"{base}/handover"), "//main"))
+    assert "現在の代表者のまま" in contact_view
+    assert "あなたが代表者" not in contact_view
     forced = await helper.post(f"{base}/handover", {"new_representative_sub": "contact-people", **version_of(group)})
     assert forced.status_code == 403
 
