@@ -93,11 +93,13 @@ async def test_a_coordinator_registers_a_department_assigns_staff_and_appoints_t
         "/registry/departments",
         {"code": "KOSODATE", "name_ja": "子ども子育て支援課", "name_en": "Child Support"},
     )
-    assert answer.headers["location"] == "/registry/departments?done=department_registered"
-    listed = await coordinator.page(answer.headers["location"])
-    assert "部署を登録しました" in text(one(listed, "//*[@role='status']"))
     [found] = [d for d in (await api_get(site, "/departments"))["items"] if d["code"] == "KOSODATE"]
     here = f"/registry/departments/{found['id']}"
+    # On to the new department, where its staff and liaison are assigned next.
+    assert answer.headers["location"] == f"{here}?done=department_registered"
+    registered = await coordinator.page(answer.headers["location"])
+    assert "部署を登録しました" in text(one(registered, "//*[@role='status']"))
+    listed = await coordinator.page("/registry/departments")
     assert text(one(listed, f"//a[@href='{here}']")) == "子ども子育て支援課"
 
     page = await coordinator.page(here)

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from kyodo_registry.org.api_departments import DepartmentRequest, LiaisonRequest, StaffRequest, department_view
 from kyodo_registry.org.api_interests import department_declaration_view
+from kyodo_registry.org.departments import Department
 from kyodo_registry.pages.org.common import body, coordinator, crumbs, list_page, manager, reader, uuid_of
 from kyodo_registry.routing import application
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, text
@@ -66,15 +67,18 @@ def register_department(request: Request, form: Form) -> Response:
     principal = manager(request)
     fields = body(form, "code", "name_ja", "name_en")
 
-    def command() -> None:
+    def command() -> Department:
         model = DepartmentRequest.model_validate(fields)
-        application(request).create_department(page_actor(request, principal), model.code, model.name_ja, model.name_en)
+        return application(request).create_department(
+            page_actor(request, principal), model.code, model.name_ja, model.name_en
+        )
 
     return act(
         request,
         command,
         again=lambda errors, status: _list_page(request, 1, DEFAULT_PER_PAGE, fields, errors, status),
-        then=LIST,
+        # On to the new department's page: its staff and liaison are assigned there next.
+        then=lambda department: f"{LIST}/{department.id}",
         notice="department_registered",
     )
 
