@@ -83,6 +83,8 @@ async def test_both_partners_confirm_an_agreement_through_the_forms_and_it_is_co
     see_other(drafted_now, f"/evaluation/projects/{pid}?done=agreement_drafted")
     draft_hash = (await read(p, pid))["draft"]["hash"]
 
+    rep_listing = await site.browser("rep-g", "group").page("/evaluation/projects")
+    assert "第1版：あなたの側の確認待ち" in text(rep_listing)
     contact = await site.browser("contact-g", "group").page(f"/evaluation/projects/{pid}")
     assert "協定の確認は団体の代表者が行います" in text(contact)  # a contact reports; the representative confirms
     assert not contact.xpath("//form[contains(@action, '/confirmations')]")
@@ -139,6 +141,9 @@ async def test_a_partner_files_a_report_with_every_indicator_value(scene: Scene)
     assert not page.xpath("//form[contains(@action, '/reports/1')]")
     listing = await contact.page("/evaluation/projects")
     assert f"/evaluation/projects/{pid}" in listing.xpath("//main//a/@href")
+    # What waits for the group next: its second report (the first is filed).
+    assert "次の手続き" in [text(th) for th in listing.xpath("//thead//th")]
+    assert "第2回報告（期日" in text(listing)
 
 
 async def test_wrong_report_values_are_shown_beside_their_fields_in_both_languages_and_nothing_is_stored(

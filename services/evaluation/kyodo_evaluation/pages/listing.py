@@ -8,6 +8,7 @@ application refuses a partner who names none); the center, evaluators and audito
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -24,10 +25,13 @@ from kyodo_evaluation.pages.common import (
 )
 from kyodo_evaluation.routing import application
 from kyodo_evaluation.schemas import FromScreening, NamedDepartment
+from kyodo_evaluation.vocabulary import Status
+from kyodo_shared.domain.actors import Actor
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import Form, act, page_actor, signed_in, text
+from kyodo_shared.pages.format import format_date
 from kyodo_shared.pages.forms import FormErrors
-from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.i18n import gettext, negotiate
 from kyodo_shared.pages.paths import breadcrumbs, path_uuid
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
@@ -58,7 +62,9 @@ def projects(request: Request, page: Annotated[int, Query(ge=1, le=10_000)] = 1)
     else:
         for group in found.groups_of(who.sub):
             items, _total = app.list_projects(who, group.id, None, None, 0, 100)
-            sections.append({"kind": "group", "partner": group, "items": items})
+            sections.append(
+                {"kind": "group", "partner": group, "items": items, "steps": steps(request, who, items, "group")}
+            )
         today = app.today()
         for department in found.departments_of(who.sub, today):
             # A former liaison no longer on the staff names the department no more: the application would refuse.
@@ -67,7 +73,8 @@ def projects(request: Request, page: Annotated[int, Query(ge=1, le=10_000)] = 1)
             ):
                 continue
             items, _total = app.list_projects(who, None, department.id, None, 0, 100)
-            sections.append({"kind": "department", "partner": department, "items": items})
+            section = {"kind": "department", "partner": department, "items": items}
+            sections.append({**section, "steps": steps(request, who, items, "department")})
     return render(
         request,
         "evaluation/ws_projects.html",
@@ -87,6 +94,44 @@ def projects(request: Request, page: Annotated[int, Query(ge=1, le=10_000)] = 1)
 def _blank(values: dict[str, str]) -> list[str]:
     """The form's choices (selects and radios, all of them here) left unchosen."""
     return [name for name, value in values.items() if not value]
+
+
+def steps(request: Request, who: Actor, items: list[dict[str, Any]], partner: str) -> dict[str, str]:
+    """What waits for the partner in each listed project, in words: a version to confirm, the next report due, the
+    self-evaluation — read from the project as the API's query lets this viewer read it."""
+    app, lang = application(request), negotiate(request)
+    found: dict[str, str] = {}
+    for item in items:
+        project = app.read_project(who, UUID(str(item["project_id"])))
+        found[str(item["project_id"])] = next_step(request, project, partner, lang)
+    return found
+
+
+def next_step(request: Request, project: Project, partner: str, lang: str) -> str:
+    if project.status is Status.DRAFTING or (project.draft is not None and project.status is Status.ACTIVE):
+        if project.draft is None:
+            return gettext(request, "An agreement to put up for confirmation")
+        if partner in project.confirmed:
+            return gettext(request, "Version %(version)s awaits the other partner's confirmation") % {
+                "version": project.draft["version"]
+            }
+        return gettext(request, "Version %(version)s awaits your side's confirmation") % {
+            "version": project.draft["version"]
+        }
+    if project.status is Status.ACTIVE:
+        for index, day in enumerate(project.due_dates(), start=1):
+            if f"{partner}|{index}" not in project.reports:
+                return gettext(request, "Report %(index)s due by %(day)s") % {
+                    "index": index,
+                    "day": format_date(date.fromisoformat(day), lang),
+                }
+        return gettext(request, "Every report filed")
+    if project.status is Status.ENDED:
+        if partner in project.self_evaluations:
+            return gettext(request, "Self-evaluation sent")
+        due = datetime.fromisoformat(project.deadline) if project.deadline else None
+        return gettext(request, "Self-evaluation due by %(day)s") % {"day": format_date(due, lang) if due else "—"}
+    return "—"
 
 
 # --- a project from a screening decision ----------------------------------------------------------------------
