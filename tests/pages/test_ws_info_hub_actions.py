@@ -205,7 +205,12 @@ async def test_a_group_raises_a_case_which_the_routed_departments_liaison_acknow
     closure = {"version": version, "outcome": "resolved", "reason_ja": "地域の集会所を紹介した"}
     assert (await center.post(f"{path}/closure", closure)).status_code == 303
     assert (await read(site.platform, stored["case_id"]))["closing"]["outcome"] == "resolved"
-    assert "解決" in text(await group.page(path, lang="ja"))
+    closed = await group.page(path, lang="ja")
+    assert "解決" in text(closed)
+    # A closed case's status is 終了, not the survey column's 締切日時 (the same English word).
+    assert "終了" in text(closed)
+    assert "締切日時" not in text(closed)
+    assert "締切日時" not in text(await group.page("/me/cases", lang="ja"))
     # Every page of the part renders in both languages, one h1, headings in order, no id twice.
     for path_of_page in ("/me", "/me/cases", "/me/cases/new", path, "/me/trainings", "/me/surveys"):
         for lang in ("ja", "en"):
