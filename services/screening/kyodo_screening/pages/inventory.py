@@ -144,8 +144,8 @@ def import_csv(request: Request, form: Form) -> Response:
             problem.errors = [error.as_problem_error() for error in rejected.errors]
             if rejected.code == "csv_invalid":
                 # The API's detail points to its JSON member `errors`; the page has the table below instead.
-                problem.detail_ja = "下の表で行ごとの理由を確認し、ファイルを直してもう一度取り込んでください。"
-                problem.detail_en = "See the table below for each row's reason, correct the file and import it again."
+                problem.detail_ja = "下の表で行ごとの理由を確認してください。"
+                problem.detail_en = "See the table below for each row's reason."
             raise problem from None
         result = app.import_projects(actor, target.department_id, target.fiscal_year, [row.fields for row in rows])
         return target, (len(result.entered), len(result.updated), len(result.unchanged))
