@@ -268,6 +268,7 @@ async def test_a_coordinator_records_who_joins_and_leaves_the_team(site: Site) -
     data = {"staff_sub": "stranger", "department_id": found, "version": version_on(page, "/registry/team/members")}
     answer = await posted(coordinator, "/registry/team/members", data, status=409)
     assert "その部署の職員ではありません" in text(one(doc(answer), "//*[@role='alert']"))
+    assert "その部署の職員ではありません" in error_beside(doc(answer), "department_id")
     assert org_events_since(site, before) == []
 
     departure = "/registry/team/members/staff-t-1/departure"

@@ -103,7 +103,8 @@ class OrgCommands(InterestCommands):
         joined_on: date | None,
     ) -> Team:
         if not self.get_department(department_id).is_staff(staff_sub):
-            raise Refusal("not_department_staff")
+            # Named on the department: a form shows it beside the department chosen.
+            raise Refusal("not_department_staff", field="department_id")
         team = self.team()
         self._expect(team, expected)
         team = team or Team(actor.trace_dict())
