@@ -156,7 +156,8 @@ ADDED_INDEXES = {
 # PostgreSQL also the sealed store's events (eventsourcing creates them, like the service's own `proposals_events`; on
 # SQLite the sealed store is its own file).
 ADDED_TABLES = {
-    "proposals": {"reg_acting_chairs", "scr_decisions", "reg_departments"},
+    # proposals_0005: the registry's committees by name and kind (the review board a call's form offers).
+    "proposals": {"reg_acting_chairs", "scr_decisions", "reg_departments", "reg_committees"},
     "info-hub": {
         "hub_departments",
         "screening_projects",
@@ -224,9 +225,9 @@ def without_added(table: str, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ..
 
 
 def rewritten(table: str, rows: list[tuple[Any, ...]], where: str = "") -> list[tuple[Any, ...]]:
-    """store-v1's rows as later revisions leave them: vault_0002 changes values, and proposals_0004 and info_hub_0004
-    forget those stores' tracking of the registry's stream (so their consumers read it again, filling `reg_departments`
-    and info-hub's `hub_group_people`, `hub_staff`, `hub_liaisons`).
+    """store-v1's rows as later revisions leave them: vault_0002 changes values, and proposals_0004/0005 and
+    info_hub_0004 forget those stores' tracking of the registry's stream (so their consumers read it again, filling
+    `reg_departments`, `reg_committees` and info-hub's `hub_group_people`, `hub_staff`, `hub_liaisons`).
 
     vault_0002 moves each retention end to the first Asia/Tokyo midnight at or after it, in UTC with microseconds.
     store-v1 wrote every end at 07:47 UTC (16:47 in Tokyo, the same date), so each becomes 15:00 UTC of its own

@@ -111,7 +111,8 @@ async def test_a_coordinator_publishes_a_call_through_the_forms_and_two_groups_s
         # Only review boards are offered, named by their kind (never the evaluation committee, never a bare id).
         offered = form.xpath("//select[@name='committee_id']/option[@value!='']")
         assert [str(o.get("value")) for o in offered] == [committee]
-        assert "協働事業審査会" in text(offered[0])
+        assert "協働事業審査会" in text(offered[0])  # its name, from the registry's event establishing it
+        assert committee[:8] not in text(offered[0])
         deadline = p.apps["proposals"].state.kernel.service_clock() + timedelta(days=20)
         local = deadline.astimezone(TOKYO).strftime("%Y-%m-%dT%H:%M")
         drafted = await coordinator.post(

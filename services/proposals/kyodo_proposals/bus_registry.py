@@ -1,8 +1,8 @@
 """The registry's contract events the proposals service follows, kept in read models in its own database: which
 groups are in good standing and who acts for them, the review board's members and officers, the acting chairs its
-members elected for a call (委員長代理), declared interests (for automatic recusal), and the departments a call may
-name as the one that runs it (担当部署). The application reads them
-through `registry_view.RegistryView`.
+members elected for a call (委員長代理), declared interests (for automatic recusal), the departments a call may
+name as the one that runs it (担当部署), and the committees' names and kinds (the review board a call names). The
+application reads them through `registry_view.RegistryView` (the pages' choices through `pages/reads.py`).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ READ_MODELS = [
     "reg_acting_chairs",
     "reg_interests",
     "reg_departments",
+    "reg_committees",
 ]
 
 
@@ -96,6 +97,13 @@ def _on_org_event(event: Contract, tx: Tx) -> None:
             "ON CONFLICT (department_id) DO UPDATE SET code = excluded.code, name_ja = excluded.name_ja, "
             "name_en = excluded.name_en",
             (str(event.department_id), event.code, event.name_ja, event.name_en),
+        )
+    elif isinstance(event, o.CommitteeEstablished):
+        tx.execute(
+            "INSERT INTO reg_committees (committee_id, kind, name_ja, name_en) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (committee_id) DO UPDATE SET kind = excluded.kind, name_ja = excluded.name_ja, "
+            "name_en = excluded.name_en",
+            (str(event.committee_id), event.kind.value, event.name_ja, event.name_en),
         )
     elif isinstance(event, o.CommitteeMemberAppointed):
         tx.execute(
@@ -172,6 +180,7 @@ FOLLOWED: tuple[type[Contract], ...] = (
     r.GroupContactAdded,
     r.GroupContactRemoved,
     o.DepartmentCreated,
+    o.CommitteeEstablished,
     o.CommitteeMemberAppointed,
     o.CommitteeMembershipEnded,
     o.CommitteeOfficersChanged,

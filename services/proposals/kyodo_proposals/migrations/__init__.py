@@ -10,7 +10,7 @@ from pathlib import Path
 from kyodo_shared.store.db import Database
 from kyodo_shared.store.migrations import Lineage, upgrade_schema
 
-LINEAGE = Lineage(name="proposals", location=Path(__file__).resolve().parent, head="proposals_0004")
+LINEAGE = Lineage(name="proposals", location=Path(__file__).resolve().parent, head="proposals_0005")
 
 
 def upgrade(db: Database) -> None:

@@ -130,10 +130,19 @@ def row_count(values: dict[str, str], prefix: str, blanks: int = 1, most: int = 
 
 
 def committee_options(request: Request, app: ProposalsApplication) -> list[tuple[str, str]]:
-    """The review boards a draft may name, as the registry told this service: its kind in words and today's member
-    count (the registry's events carry no committee name; the id's start tells two boards apart)."""
-    words = gettext(request, "Collaboration project review board — %(n)s members today (id %(id)s…)")
-    return [(cid, words % {"id": cid[:8], "n": n}) for cid, n in reads.committees(app)]
+    """The review boards a draft may name, as the registry told this service: by name, with their kind and today's
+    member count (a board whose name has not arrived yet is named by its kind and the start of its id)."""
+    named = gettext(request, "%(name)s (review board, %(n)s members today)")
+    unnamed = gettext(request, "Collaboration project review board — %(n)s members today (id %(id)s…)")
+    return [
+        (
+            c.committee_id,
+            named % {"name": name_in(request, c.name_ja, c.name_en), "n": c.members_today}
+            if c.name_ja
+            else unnamed % {"id": c.committee_id[:8], "n": c.members_today},
+        )
+        for c in reads.committees(app)
+    ]
 
 
 def screening_options(request: Request, app: ProposalsApplication) -> list[tuple[str, str]]:

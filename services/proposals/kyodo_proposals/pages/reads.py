@@ -48,19 +48,39 @@ def acting_group(app: ProposalsApplication, sub: str, wanted: str | None) -> Own
     raise Refusal("proposal_not_found")
 
 
-def committees(app: ProposalsApplication) -> list[tuple[str, int]]:
-    """(committee id, members today) of the review boards (協働事業審査会) this service has heard of: a call is
-    reviewed by a review board, never by the evaluation committee (協働事業評価委員会), so only they are offered.
-    The registry's events name a committee's kind but this service keeps no committee names."""
+@dataclass(frozen=True)
+class Committee:
+    committee_id: str
+    name_ja: str | None  # None for a committee whose establishment this service has not heard of
+    name_en: str | None
+    members_today: int
+
+
+def committees(app: ProposalsApplication) -> list[Committee]:
+    """The review boards (協働事業審査会) this service has heard of, with their names and today's member count: a
+    call is reviewed by a review board, never by the evaluation committee (協働事業評価委員会), so only they are
+    offered. The kind comes with each appointment; the name with the committee's establishment."""
     today = app.today().isoformat()
     with app.db.transaction(read_only=True) as tx:
         rows = tx.fetchall(
-            "SELECT committee_id, COUNT(DISTINCT CASE WHEN term_start <= %s AND term_end >= %s THEN member_sub END) "
-            "FROM reg_committee_terms WHERE committee_kind = 'review_board' GROUP BY committee_id "
-            "ORDER BY committee_id",
+            "SELECT t.committee_id, c.name_ja, c.name_en, "
+            "COUNT(DISTINCT CASE WHEN t.term_start <= %s AND t.term_end >= %s THEN t.member_sub END) "
+            "FROM reg_committee_terms t LEFT JOIN reg_committees c ON c.committee_id = t.committee_id "
+            "WHERE t.committee_kind = 'review_board' GROUP BY t.committee_id, c.name_ja, c.name_en "
+            "ORDER BY c.name_ja, t.committee_id",
             (today, today),
         )
-    return [(str(r[0]), int(r[1])) for r in rows]
+    return [
+        Committee(str(r[0]), None if r[1] is None else str(r[1]), None if r[2] is None else str(r[2]), int(r[3]))
+        for r in rows
+    ]
+
+
+def committee_name(app: ProposalsApplication, committee_id: str) -> tuple[str, str | None] | None:
+    """A committee's (Japanese, English) name, if this service has heard of its establishment."""
+    with app.db.transaction(read_only=True) as tx:
+        row = tx.fetchone("SELECT name_ja, name_en FROM reg_committees WHERE committee_id = %s", (committee_id,))
+    return None if row is None else (str(row[0]), None if row[1] is None else str(row[1]))
 
 
 def screening_decisions(app: ProposalsApplication) -> list[tuple[str, str, str, int]]:
