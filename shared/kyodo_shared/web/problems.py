@@ -134,6 +134,7 @@ _NOTHING_GIVEN = {
     "decimal_parsing": _ENTER,
     "date_parsing": _ENTER,
     "datetime_parsing": _ENTER,
+    "datetime_from_date_parsing": _ENTER,
     "date_from_datetime_parsing": _ENTER,
     "url_parsing": _ENTER,
     "enum": _CHOOSE,
