@@ -275,10 +275,11 @@ async def test_a_bylaws_file_of_the_wrong_type_or_size_is_refused_beside_the_fie
         {"version": version_on(page)},
         files={"bylaws": ("会則.png", b"\x89PNG\r\n\x1a\n", "image/png")},
     )
+    # 3 MB: over the file's limit, within the form's, so the form comes back with the rule beside the file.
     large = await representative.post(
         f"/registry/groups/{group_id}/bylaws?lang={lang}",
         {"version": version_on(page)},
-        files=pdf(BYLAWS_PDF + b"x" * (2 * 1024 * 1024)),
+        files=pdf(BYLAWS_PDF + b"x" * (3 * 1000 * 1000)),
     )
 
     assert png.status_code == 422
