@@ -322,6 +322,10 @@ async def test_an_agreement_that_does_not_add_up_is_shown_beside_its_fields_and_
     refused = await liaison.post(f"/evaluation/projects/{pid}/agreement?lang=en", lettered)
     assert refused.status_code == 422, refused.text[:2000]
     assert error_beside(doc(refused), "agreement.budget.total_yen")
+    # An indicator's kind not chosen: said beside its select, not as an unknown value.
+    kindless = agreement_form(current_agreement(p), 1) | {"agreement.indicators.0.value_type": ""}
+    unchosen = doc(await liaison.post(f"/evaluation/projects/{pid}/agreement?lang=ja", kindless))
+    assert "選んでください。" in error_beside(unchosen, "agreement.indicators.0.value_type")
     # On the department's staff but not its liaison: not a partner, refused with the error page.
     staff = site.browser("staff-2", "staff")
     forced = await staff.post(f"/evaluation/projects/{pid}/agreement", agreement_form(current_agreement(p), 1))
