@@ -218,10 +218,16 @@ async def test_a_group_revises_and_withdraws_before_the_deadline_and_nothing_is_
         # A revision names the version the page showed: a new version with a new receipt.
         page = await green_rep.page(path, group=green)
         assert page.xpath("//textarea[@name='content.summary']")[0].text == "初版"  # its own people read it
+        # Three attachments, each within the stated 128 KB: the form's body is larger than the pages' default
+        # limit and is taken whole.
+        files = {
+            f"attachments.{n}": (f"資料{n}.pdf", b"%PDF-1.7 " + bytes(120 * 1024), "application/pdf") for n in range(3)
+        }
         revised = await green_rep.post(
-            path, {**proposal_form("改訂版", green), "version": version_on(page, path)}, files={"x": ("", b"", "")}
+            path, {**proposal_form("改訂版", green), "version": version_on(page, path)}, files=files
         )
         assert revised.status_code == 303, revised.text[:2000]
+        assert len((await ok(own(site, call_id, green, "rep-g"))).json()["attachments"]) == 3
         stored = (await ok(own(site, call_id, green, "rep-g"))).json()
         assert (stored["version"], stored["content"]["summary"], stored["receipt"]["proposal_version"]) == (
             2,

@@ -22,6 +22,7 @@ from kyodo_proposals.messages import MESSAGES, TERMS
 from kyodo_proposals.migrations import upgrade
 from kyodo_proposals.pages import notices as page_notices
 from kyodo_proposals.pages import routers as page_routers
+from kyodo_proposals.pages.proposal import PROPOSAL_FORM_BYTES, PROPOSAL_FORM_PATH
 from kyodo_proposals.pages.workspaces import WORKSPACES
 from kyodo_proposals.registry_view import RegistryView
 from kyodo_proposals.screening_view import ScreeningView
@@ -121,6 +122,9 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
             prefix="/proposals",
             workspaces=WORKSPACES,
             notices=page_notices(),
+            # The proposal form carries its attachments as files: each up to the API's limit, with room for the
+            # text fields and the multipart framing.
+            larger_bodies={PROPOSAL_FORM_PATH: PROPOSAL_FORM_BYTES},
         ),
     )
 

@@ -19,7 +19,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from kyodo_proposals.api_proposals import NewSubmission, Submission
+from kyodo_proposals.api_proposals import MAX_ATTACHMENT_BYTES, NewSubmission, Submission
 from kyodo_proposals.domain import PUBLISHED, RESULTS_PUBLISHED
 from kyodo_proposals.pages import reads
 from kyodo_proposals.pages.common import (
@@ -50,6 +50,11 @@ from kyodo_shared.web.auth import Role
 
 router = page_router(prefix="/proposals")
 ATTACHMENT_INPUTS = 3
+# The proposal form's own body limit (the pages' default is smaller than three attachments): each file up to the
+# API's limit, and room for the text fields and the multipart framing. A larger file within it is refused beside
+# its input by the API's model, with the form kept.
+PROPOSAL_FORM_PATH = r"^/proposals/calls/[^/]+/proposal$"
+PROPOSAL_FORM_BYTES = ATTACHMENT_INPUTS * MAX_ATTACHMENT_BYTES + 256 * 1024
 _ROWS = {"budget": ("item", "amount_yen"), "schedule": ("period", "activity"), "team": ("role", "description")}
 
 
