@@ -111,7 +111,13 @@ async def test_invalid_input_is_shown_beside_its_fields_in_both_languages_and_no
             assert error_beside(page, "content.summary")
             assert error_beside(page, "content.budget.0.amount_yen")
             assert error_beside(page, "attachments.0")
-        assert "unsupported media type" in error_beside(page, "attachments.0")
+        assert "Choose a PDF, text, PNG or JPEG file." in error_beside(page, "attachments.0")
+        # A file over 128 KB (the form's body within its limit): refused beside its input, the form kept.
+        large = {"attachments.1": ("大きい.pdf", b"%PDF-1.7 " + bytes(200 * 1024), "application/pdf")}
+        refused = await rep.post(f"{path}?lang=ja", proposal_form("正しい内容", green), files=large)
+        assert refused.status_code == 422, refused.text[:500]
+        assert "128 KB 以下" in error_beside(doc(refused), "attachments.1")
+        assert doc(refused).xpath("//textarea[@name='content.summary']")[0].text == "正しい内容"
         assert (await own(site, call_id, green, "rep-g")).status_code == 404
         no_token = await rep.post(path, proposal_form("正しい内容", green), csrf=False)
         assert no_token.status_code == 403

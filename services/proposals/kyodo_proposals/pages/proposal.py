@@ -44,6 +44,8 @@ from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in, text, upload
 from kyodo_shared.pages.downloads import private_file
 from kyodo_shared.pages.forms import FieldError, FormErrors
+from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.notices import N_
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.web.auth import Role
@@ -77,13 +79,31 @@ def _content_values(own: OwnProposal | None) -> dict[str, str]:
     return values
 
 
-def _attachment_errors(errors: FormErrors) -> FormErrors:
-    """An attachment's error (`attachments.0.media_type`) beside its file input (`attachments.0`)."""
+# An attachment's errors in words about the file chosen (the API's model names its JSON members).
+_ATTACHMENT_REASONS = {
+    "media_type": N_("Choose a PDF, text, PNG or JPEG file."),
+    "content_base64": N_("Choose a file of up to 128 KB."),
+}
+
+
+def _attachment_errors(request: Request, errors: FormErrors, form: FormData | None) -> FormErrors:
+    """An attachment's error (`attachments.0.media_type`, the n-th file sent) beside the file input it was chosen
+    in (`attachments.2` when only the third input had a file)."""
+    chosen = [n for n in range(ATTACHMENT_INPUTS) if form is not None and upload(form, f"attachments.{n}")]
     items = []
     for item in errors.items:
         parts = item.field.split(".")
-        named = ".".join(parts[:2]) if parts[0] == "attachments" and len(parts) > 2 else item.field
-        items.append(FieldError(named, item.code, item.reason))
+        attachment = parts[0] == "attachments" and len(parts) > 2 and parts[1].isdigit()
+        named = item.field
+        if attachment:
+            sent = int(parts[1])
+            named = f"attachments.{chosen[sent] if sent < len(chosen) else sent}"
+        reason = (
+            gettext(request, _ATTACHMENT_REASONS[parts[2]])
+            if attachment and parts[2] in _ATTACHMENT_REASONS
+            else item.reason
+        )
+        items.append(FieldError(named, item.code, reason))
     by_id: dict[str, tuple[str, ...]] = {}
     for item in items:
         if item.id is not None:
@@ -110,6 +130,7 @@ def proposal_page(
     own = own_or_none(principal, request, call_id, group.group_id)
     deadline = deadline_of(call.spec).astimezone(TOKYO)
     values = posted(form) if form is not None else _content_values(own)
+    shown_errors = None if errors is None else _attachment_errors(request, errors, form)
     context = {
         "call": call,
         "call_id": str(call_id),
@@ -123,8 +144,8 @@ def proposal_page(
         "eligible": group.status == "registered",
         "decided": call.status == RESULTS_PUBLISHED,
         "values": values,
-        "errors": None if errors is None else _attachment_errors(errors),
-        "labels": summary_labels(request, None if errors is None else _attachment_errors(errors)),
+        "errors": shown_errors,
+        "labels": summary_labels(request, shown_errors),
         # Blank rows to fill: a budget usually has a few lines.
         "rows": {name: row_count(values, f"content.{name}", 3 if name == "budget" else 2, 100) for name in _ROWS},
         "attachment_inputs": [f"attachments.{n}" for n in range(ATTACHMENT_INPUTS)],
