@@ -61,6 +61,8 @@ async def test_invalid_input_is_shown_beside_its_fields_in_both_languages_and_no
             summary = text(page.xpath("//*[@data-error-summary]")[0])
             assert ("件名（日本語）" if lang == "ja" else "Title (Japanese)") in summary
             assert ("評価基準 1" if lang == "ja" else "Criterion 1") in summary
+            links = [str(a.get("href")) for a in page.xpath("//*[@data-error-summary]//a")]
+            assert links.index("#field-title_ja") < links.index("#field-criteria-0-key")  # in the page's order
         # Sent again and again (the blank rows with it), the form keeps one filled row and three blank ones.
         typed = "//form//input[@name!='csrf_token' and @type!='radio' and @type!='checkbox']"
         shown = {str(i.get("name")): str(i.get("value") or "") for i in page.xpath(typed)}

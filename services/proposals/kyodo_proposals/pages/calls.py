@@ -25,7 +25,7 @@ from kyodo_proposals.pages.common import (
     row_count,
     screening_options,
 )
-from kyodo_proposals.pages.labels import summary_labels
+from kyodo_proposals.pages.labels import in_page_order, summary_labels
 from kyodo_proposals.routing import application
 from kyodo_proposals.schemas import CallDraft
 from kyodo_shared.domain.actors import Principal
@@ -91,7 +91,7 @@ def _new_page(request: Request, values: dict[str, str], errors: FormErrors | Non
     app = application(request)
     context = {
         "values": values,
-        "errors": errors,
+        "errors": in_page_order(errors),
         "criterion_count": row_count(values, "criteria", 3),
         "committees": committee_options(request, app),
         "departments": department_options(request, app),

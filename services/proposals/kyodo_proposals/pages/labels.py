@@ -5,6 +5,7 @@ their row's number, as the form numbers them."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from fastapi import Request
 
@@ -87,3 +88,47 @@ def summary_labels(request: Request, errors: FormErrors | None) -> dict[str, str
         if label is not None:
             found[item.field] = label
     return found
+
+
+# The order the forms show their fields in (the call's form, then the amendment's and the proposal's own).
+PAGE_ORDER = (
+    "reason",
+    "kind",
+    "title_ja",
+    "title_en",
+    "description_ja",
+    "description_en",
+    "deadline",
+    "committee_id",
+    "quorum",
+    "department_id",
+    "screening_decision_id",
+    "criteria",
+    "formula",
+    "passing_score",
+    "select",
+    "tie_rule",
+    "priority",
+    "board",
+    "content.summary",
+    "content.plan",
+    "content.budget",
+    "content.schedule",
+    "content.team",
+    "attachments",
+)
+
+
+def in_page_order(errors: FormErrors | None) -> FormErrors | None:
+    """The errors in the order the form shows their fields, so the summary reads top to bottom as the page does
+    (the API's model reports them in its own order); rows by their number, unknown fields last."""
+    if errors is None:
+        return None
+
+    def place(field: str) -> tuple[int, int, str]:
+        found = _ROW.match(field)
+        head, row = (found.group(1), int(found.group(2))) if found else (field, -1)
+        return (PAGE_ORDER.index(head) if head in PAGE_ORDER else len(PAGE_ORDER), row, field)
+
+    items = tuple(sorted(errors.items, key=lambda item: place(item.field)))
+    return replace(errors, items=items)

@@ -30,7 +30,7 @@ from kyodo_proposals.pages.common import (
     title_of,
     unconfirmed,
 )
-from kyodo_proposals.pages.labels import label_of, summary_labels
+from kyodo_proposals.pages.labels import in_page_order, label_of, summary_labels
 from kyodo_proposals.routing import application
 from kyodo_proposals.schemas import CallDraft, Reason
 from kyodo_shared.domain.calendar import TOKYO
@@ -113,7 +113,7 @@ def action_page(
         action=action,
         title=title,
         values=values,
-        errors=errors,
+        errors=in_page_order(errors),
         criterion_count=row_count(values, "criteria", 1),
         board_members=list(app.view.board(str(call.spec["committee_id"]), app.today()).members),
         chosen_board=texts(form, "board") if form is not None else list(call.board),

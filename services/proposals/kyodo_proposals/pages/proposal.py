@@ -34,7 +34,7 @@ from kyodo_proposals.pages.common import (
     title_of,
     unconfirmed,
 )
-from kyodo_proposals.pages.labels import summary_labels
+from kyodo_proposals.pages.labels import in_page_order, summary_labels
 from kyodo_proposals.routing import application
 from kyodo_proposals.submissions import OwnProposal
 from kyodo_shared.audit.jcs import canonicalize
@@ -130,7 +130,7 @@ def proposal_page(
     own = own_or_none(principal, request, call_id, group.group_id)
     deadline = deadline_of(call.spec).astimezone(TOKYO)
     values = posted(form) if form is not None else _content_values(own)
-    shown_errors = None if errors is None else _attachment_errors(request, errors, form)
+    shown_errors = in_page_order(None if errors is None else _attachment_errors(request, errors, form))
     context = {
         "call": call,
         "call_id": str(call_id),
