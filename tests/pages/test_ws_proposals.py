@@ -177,6 +177,8 @@ async def test_a_coordinator_publishes_a_call_through_the_forms_and_two_groups_s
         call = (await ok(site.api("proposals").get(f"/calls/{call_id}"))).json()
         assert call["status"] == "published"
         assert call["rules"]["deadline"].startswith(f"{local}:00+09:00")
+        board = well_formed(await coordinator.page(manage))
+        assert "協働事業審査会の委員" in text(board)  # the board named as the registry names it
         listing = well_formed(await coordinator.page("/proposals/calls"))
         assert listing.xpath(f"//a[@href='/proposals/calls/{call_id}/manage']")
 

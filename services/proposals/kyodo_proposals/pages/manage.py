@@ -39,6 +39,7 @@ from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, sign
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.notices import N_
+from kyodo_shared.pages.paths import name_in
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.web.auth import Role
@@ -82,6 +83,8 @@ def manage_page(request: Request, call_id: UUID, errors: FormErrors | None = Non
     state["errors"] = errors
     state["cancelled"] = state["call"].status == CANCELLED
     state["labels"] = summary_labels(request, errors)
+    named = reads.committee_name(application(request), str(state["spec"]["committee_id"]))
+    state["board_name"] = None if named is None else name_in(request, *named)
     state["amendments"] = [
         {
             "changed": [label_of(request, name) or name for name in a["changes"]],
