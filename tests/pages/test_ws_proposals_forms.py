@@ -18,7 +18,7 @@ from test_ws_proposals import (
     submit_by_form,
 )
 
-from support.calls import TOKYO, ok, published_call, registered_group, score
+from support.calls import TOKYO, close_and_open_review, ok, published_call, registered_group, score, submit
 from support.harness import eventually
 from support.page_reading import doc, error_beside, text, version_on, well_formed
 from support.workspace import workspace
@@ -258,3 +258,39 @@ async def test_a_coordinator_amends_cancels_and_opens_the_review_and_a_group_rea
         assert {text(r.xpath("td")[0]) for r in rows} == {"9"}
         # Another group's session reads its own results only.
         await site.browser("rep-f", "group").page(f"/proposals/calls/{call_id}/my-results", status=404, group=green)
+
+
+async def test_a_pinned_conflict_is_listed_on_the_manage_page_in_the_registrys_words(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
+        p = site.platform
+        committee, green, food = await board_and_groups(p)
+        call_id, deadline = await published_call(p, committee)
+        await submit(p, call_id, green, "rep-g", "緑の提案")
+        await submit(p, call_id, food, "rep-f", "食の提案")
+        await close_and_open_review(p, call_id, deadline)
+        coordinator = site.browser("coord-1", "coordinator")
+        manage = f"/proposals/calls/{call_id}/manage"
+        assert "固定した利害関係はありません" in text(await coordinator.page(manage, lang="ja"))
+
+        pinning = well_formed(await coordinator.page(f"{manage}/pinned-conflicts", lang="ja"))
+        kinds = [text(o) for o in pinning.xpath("//select[@name='kind']/option[@value!='']")]
+        assert kinds[:3] == ["会員", "役員", "親族・近しい関係"]  # as the registry's declarations say them
+        green_proposal = next(
+            str(o.get("value"))
+            for o in pinning.xpath("//select[@name='proposal_id']/option")
+            if text(o) == "みどりの会"
+        )
+        pin = {"member_sub": "m-3", "proposal_id": green_proposal, "kind": "officer", "reason": "団体の役員を務める"}
+        pinned = await coordinator.post(f"{manage}/pinned-conflicts", pin)
+        assert pinned.status_code == 303, pinned.text[:2000]
+        page = well_formed(await coordinator.page(manage, lang="ja"))
+        assert "m-3 — みどりの会 (役員)" in text(page)
+        # The review is not blocked: a substitute is unavailable, with the reason; one list of the board.
+        assert page.xpath("//button[@disabled][@aria-describedby='substitute-why']")
+        assert [text(li) for li in page.xpath("//h2[.='審査委員']/following-sibling::ul[1]/li")] == [
+            "m-1 — 委員長",
+            "m-2",
+            "m-3",
+        ]
