@@ -57,3 +57,18 @@ async def test_every_answer_of_a_pages_app_carries_the_baseline_security_headers
         assert "default-src 'self'" in answers[0].headers["content-security-policy"]
         assert answers[1].status_code in (302, 303, 307)
         assert answers[1].headers["content-security-policy"].startswith("default-src 'none'")
+
+
+async def test_a_form_post_over_the_pages_body_limit_is_answered_with_a_page_in_both_languages(
+    tmp_path: Path, nats_url: str
+) -> None:
+    """A person who chose too large a file gets a page saying so (the form cannot be shown again: nothing of the
+    body was read), not the API's problem+json."""
+    async with workspace(["registry"], tmp_path, nats_url, f"t{uuid.uuid4().hex[:8]}") as site:
+        browser = site.browser("rep-1", "group")
+        answer = await browser.post("/registry/mine", {"note": "x" * (300 * 1024)})
+        assert answer.status_code == 413
+        assert answer.headers["content-type"].startswith("text/html")
+        assert "送信内容が大きすぎます" in answer.text
+        assert '<p lang="en">The data sent is too large' in answer.text
+        assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]

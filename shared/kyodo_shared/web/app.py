@@ -11,7 +11,7 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,9 +38,13 @@ class BodyLimitMiddleware:
     """Refuses bodies over the limit before the app reads them, whether or not Content-Length is sent. `larger`
     raises it for the routes whose path matches (a pattern searched in the path, e.g. an upload), and only there."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, larger: Mapping[str, int] | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, larger: Mapping[str, int] | None = None, *, page: bool = False
+    ) -> None:
         self.app, self.default_max = app, max_bytes
         self.larger = [(re.compile(pattern), limit) for pattern, limit in (larger or {}).items()]
+        # A pages app answers a person: the refusal as a page, not problem+json.
+        self.too_large = _too_large_page if page else _too_large
 
     def _limit(self, scope: Scope) -> int:
         path = str(scope.get("path", ""))
@@ -53,7 +57,7 @@ class BodyLimitMiddleware:
         max_bytes = self._limit(scope)
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-            await _too_large(scope, send)
+            await self.too_large(scope, send)
             return
         if declared is not None:
             await self.app(scope, receive, send)
@@ -69,7 +73,7 @@ class BodyLimitMiddleware:
             chunk = message.get("body", b"")
             seen += len(chunk)
             if seen > max_bytes:
-                await _too_large(scope, send)
+                await self.too_large(scope, send)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -91,6 +95,27 @@ def _replay(messages: list[Message], then: Receive) -> Receive:
 async def _too_large(scope: Scope, send: Send) -> None:
     problem = MessageTable().problem("body_too_large")
     response = JSONResponse(problem.body(scope.get("path", "")), status_code=413, media_type=MEDIA_TYPE)
+    await response(scope, _noop_receive, send)
+
+
+# Before the app reads anything, so without its templates: a plain page in both languages, styled by the kit.
+_TOO_LARGE_PAGE = """<!doctype html>
+<html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>送信内容が大きすぎます | Kyodo</title><link rel="stylesheet" href="/static/kit.css"></head>
+<body><main id="main" class="main"><h1>送信内容が大きすぎます</h1>
+<p>選んだファイルが大きすぎるため、受け付けられませんでした。ブラウザの「戻る」でフォームに戻り、小さいファイルを選んでください。</p>
+<p lang="en">The data sent is too large: the file chosen is over the limit. Go back to the form and choose a smaller
+file.</p></main></body></html>"""
+_PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+
+
+async def _too_large_page(scope: Scope, send: Send) -> None:
+    response = HTMLResponse(_TOO_LARGE_PAGE, status_code=413, headers=_PAGE_HEADERS)
     await response(scope, _noop_receive, send)
 
 
@@ -178,7 +203,7 @@ def create_service_app(
         # Labelled apart in /metrics: a page and an API route may share a path (`/groups/{group_id}`).
         site.add_middleware(ObserveMiddleware, kernel=kernel, unmetered=(), label="page:")
         limit = kernel.settings.http.max_body_bytes
-        site.add_middleware(BodyLimitMiddleware, max_bytes=limit, larger=pages.larger_bodies)
+        site.add_middleware(BodyLimitMiddleware, max_bytes=limit, larger=pages.larger_bodies, page=True)
         app.state.pages = site
     app.state.page_prefix = pages.prefix if pages is not None else None
     return app
