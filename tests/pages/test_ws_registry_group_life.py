@@ -101,6 +101,8 @@ async def test_ties_are_declared_and_ended_through_their_forms(site: Site) -> No
     empty = await representative.post(withdrawal, {"reason": "", "version": version_on(form)})
     assert empty.status_code == 422
     assert error_beside(doc(empty.text), "reason")
+    # The summary names the field as its label does (each form's own words for its `reason`).
+    assert text(one(doc(empty.text), "//*[@class='error-summary']//a")).startswith("関係を終了する理由")
 
     ended = await representative.post(withdrawal, {"reason": "手伝いをやめたため", "version": version_on(form)})
 
@@ -219,6 +221,9 @@ async def test_the_representative_records_the_dissolution_and_the_group_s_forms_
     empty = await representative.post(f"{base}/dissolution", {"reason": "", "version": version_on(page)})
     assert empty.status_code == 422
     assert error_beside(doc(empty.text), "reason")
+    summary = text(one(doc(empty.text), "//*[@class='error-summary']//a"))
+    assert summary.startswith("解散の理由")
+    assert "関係を終了する理由" not in empty.text
 
     answer = await representative.post(
         f"{base}/dissolution", {"reason": "会員の高齢化のため", "version": version_on(page)}
