@@ -99,6 +99,9 @@ async def test_invalid_input_is_shown_beside_its_fields_in_both_languages_and_no
         assert (await coordinator.post(cancellation, {"version": seen, "reason": "予算の見直し"})).status_code == 303
         cancelled = (await ok(site.api("proposals").get(f"/calls/{draft_id}"))).json()
         assert (cancelled["status"], cancelled["status_reason"]) == ("cancelled", "予算の見直し")
+        # Its manage page says no action is left rather than showing an empty heading.
+        gone = well_formed(await coordinator.page(f"/proposals/calls/{draft_id}/manage", lang="ja"))
+        assert "中止された募集では操作できません" in text(gone)
 
         # A group's proposal: each error beside its field (the API's JSON path), nothing stored.
         call_id, _ = await published_call(p, committee)
@@ -256,6 +259,16 @@ async def test_a_coordinator_amends_cancels_and_opens_the_review_and_a_group_rea
         rows = mine.xpath("//table//tbody/tr")
         assert [text(r.xpath("th")[0]) for r in rows] == ["A", "B", "C"]
         assert {text(r.xpath("td")[0]) for r in rows} == {"9"}
+        # The score with the rule it is judged by; numeric headers aligned with their numbers.
+        assert text(mine.xpath("//dt[.='得点']/following-sibling::dd[1]")[0]) == "26（合格点 12・満点 30）"
+        assert all("num" in str(th.get("class")) for th in mine.xpath("//table//thead/th[position() > 1]"))
+        # A group that passed but was not selected is told why: the call selects at most one.
+        theirs = well_formed(
+            await site.browser("rep-f", "group").page(f"/proposals/calls/{call_id}/my-results", group=food, lang="ja")
+        )
+        assert "合格点に達した提案のうち順位が上位の 1 件まで" in text(
+            theirs.xpath("//dt[.='選定']/following-sibling::dd[1]")[0]
+        )
         # Another group's session reads its own results only.
         await site.browser("rep-f", "group").page(f"/proposals/calls/{call_id}/my-results", status=404, group=green)
 

@@ -5,12 +5,13 @@ labels, the reviewers' comments (which only the group reads) and the decision's 
 
 from __future__ import annotations
 
+from fractions import Fraction
 from uuid import UUID
 
 from fastapi import Request
 from fastapi.responses import Response
 
-from kyodo_proposals.domain import RESULTS_PUBLISHED
+from kyodo_proposals.domain import RESULTS_PUBLISHED, highest_score
 from kyodo_proposals.pages import reads
 from kyodo_proposals.pages.common import call_uuid, calls_crumbs, choose_group, deadline_of, title_of
 from kyodo_proposals.routing import application
@@ -59,6 +60,10 @@ def my_results(call_id: str, request: Request) -> Response:
         "none_submitted": none_submitted,
         "comments": comments,
         "criteria": list(call.spec["criteria"]),
+        # A score means little without the rule it is judged by: shown beside it as the call published them.
+        "passing_score": Fraction(str(call.spec["passing_score"])),
+        "maximum_score": highest_score(list(call.spec["criteria"]), str(call.spec["formula"])),
+        "selects": int(call.spec["select"]),
         "breadcrumbs": calls_crumbs(
             request,
             (f"/proposals/calls/{cid}/proposal?group={group.group_id}", title_of(request, call.spec)),
