@@ -429,8 +429,22 @@ async def test_a_round_is_drafted_opened_self_checked_assessed_and_decided_throu
         ],
     )
     assert corrected.status_code == 303, corrected.text[:2000]
+    assert "done=corrected" in corrected.headers["location"]
     view = (await ok(site.api("screening").get(f"/rounds/{rid}/projects/{pid}"))).json()
     assert [d["replaces"] for d in view["decisions"]] == [None, replaces]
+    # The page says a correction was recorded, marks the replaced decision and names it by its time, not its id.
+    page = await coordinator.page(corrected.headers["location"])
+    assert "訂正を記録しました" in text(page)
+    assert "（訂正により置き換え）" in text(one(page, "//h3[@id='decision-1']"))
+    assert "訂正により置き換え" not in text(one(page, "//h3[@id='decision-2']"))
+    link = one(page, "//section[@aria-labelledby='decision-2']//a[@href='#decision-1']")
+    assert text(link).endswith("の決定")
+    assert replaces not in text(one(page, "//section[@aria-labelledby='decision-2']"))
+    # A suitable decision leads on: a call based on it, or a project started from it.
+    follow = f"/proposals/calls/new?screening_decision_id={view['decisions'][1]['decision_id']}"
+    assert text(one(page, f"//a[@href='{follow}']")) == "この決定で募集を作成する"
+    assert text(one(page, "//a[@href='/evaluation/projects/new']")) == "協働事業を始める"
+    assert not (await liaison.page(screening_url)).xpath(f"//a[@href='{follow}']")  # the coordinator's step only
 
     # --- past the self-check deadline: the liaison sees why, and a forced answer is refused ------------------
     kernel = p.apps["screening"].state.kernel

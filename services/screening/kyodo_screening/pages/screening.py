@@ -35,6 +35,7 @@ NOTICES = {
     "self_checked": N_("The self-check was saved."),
     "assessed": N_("Your assessment was submitted."),
     "decided": N_("The decision was recorded and published with its reasons."),
+    "corrected": N_("The correction was recorded and published with its reasons; it replaces the earlier decision."),
 }
 _PATH = "/rounds/{round_id}/projects/{project_id}"
 
@@ -106,7 +107,7 @@ def decide(round_id: str, project_id: str, request: Request, form: Form) -> Resp
         ),
         again=lambda errors, status: _page(request, principal, rid, pid, "decision", body, errors, status),
         then=f"/screening/rounds/{rid}/projects/{pid}",
-        notice="decided",
+        notice="corrected" if body["replaces"] else "decided",
     )
 
 
@@ -189,6 +190,13 @@ def _page(
         }
         for d in view["decisions"]
     ]
+    # A correction and the decision it replaces refer to each other by the time they were made, not by id.
+    # Each refers to the other's place on the page (`#decision-N`, N counted from 1 as the template does).
+    placed = [{"index": n, "decided_at": d["decided_at"]} for n, d in enumerate(decisions, start=1)]
+    by_id = {str(d["decision_id"]): place for d, place in zip(decisions, placed, strict=True)}
+    replaced_by = {str(d["replaces"]): place for d, place in zip(decisions, placed, strict=True) if d.get("replaces")}
+    for d in decisions:
+        d["replaced"] = replaced_by.get(str(d["decision_id"]))
     values = {posted: body} if posted and body is not None else {}
     checklist = view["checklist"]
     return render(
@@ -198,6 +206,7 @@ def _page(
             "round": found,
             "view": view,
             "decisions": decisions,
+            "replaced_by_id": by_id,
             "checklist": checklist,
             "names": department_names(request, app),
             "department": department,
