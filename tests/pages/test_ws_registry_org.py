@@ -24,6 +24,7 @@ from support.registry import CRITERIA, apply_directly, assess_directly
 from support.workspace import Browser, Site, workspace
 
 COORDINATOR = "coord-org"
+CALL = "3f2b1c4e-8a9d-4e5f-b6a7-1c2d3e4f5a6b"  # a call the registry does not know: it only records the matter
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -213,14 +214,33 @@ async def test_a_coordinator_establishes_a_committee_appoints_members_and_sets_i
     await posted(coordinator, f"{manage}/officers", data)
 
     page = await coordinator.page(f"{manage}/acting-chairs")
+    # The matter in two parts: the kind (a review board's is a call, chosen already) and the id, with where to find it.
+    assert page.xpath("//select[@name='matter_kind']/option[@selected]/@value") == ["proposals:call"]
+    one(page, "//a[@href='/proposals/calls']")
     data = {
-        "matter": "proposals:call:c-1",
+        "matter_kind": "proposals:call",
+        "matter_id": "c-1",
         "acting_chair_sub": "rb-1",
         "elector_subs": ["rb-1", "rb-3"],
         "version": version_on(page, f"{manage}/acting-chairs"),
     }
+    wrong = await coordinator.post(f"{manage}/acting-chairs", data)
+    assert wrong.status_code == 422
+    assert "ID" in error_beside(doc(wrong.text), "matter_id")
+    assert text(one(doc(wrong.text), "//*[@class='error-summary']//a")).startswith("募集または事業の ID")
+    # A pasted address holds the id: the form takes it and shows the matter it will record.
+    data["matter_id"] = f"https://kyodo.example/proposals/calls/{CALL.upper()}/manage"
+    again = await coordinator.post(f"{manage}/acting-chairs", {**data, "elector_subs": []})
+    assert again.status_code == 422
+    assert f"proposals:call:{CALL}" in text(one(doc(again.text), "//main//form"))
     answer = await coordinator.post(f"{manage}/acting-chairs", data)
     assert answer.status_code == 303, answer.text
+    assert f"募集 {CALL}" in text(
+        one(
+            await coordinator.page(manage),
+            "//table[@aria-labelledby='acting-caption' or .//caption[@id='acting-caption']]//th[@scope='row']",
+        )
+    )
 
     end = f"{manage}/members/rb-3/end"
     page = await coordinator.page(manage)
@@ -243,7 +263,7 @@ async def test_a_coordinator_establishes_a_committee_appoints_members_and_sets_i
     assert [(m["member_sub"], m["role"]) for m in tomorrow["members"]] == [("rb-2", "chair"), ("rb-1", "member")]
     acting = await api_get(site, f"/committees/{committee}/acting-chairs")
     assert [(a["matter"], a["acting_chair_sub"], a["elector_subs"]) for a in acting["items"]] == [
-        ("proposals:call:c-1", "rb-1", ["rb-1", "rb-3"])
+        (f"proposals:call:{CALL}", "rb-1", ["rb-1", "rb-3"])
     ]
     # The public roster links a coordinator to the management page, and nobody else.
     public = f"/registry/committees/{committee}"

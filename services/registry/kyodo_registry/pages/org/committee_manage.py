@@ -17,16 +17,16 @@ from kyodo_contracts.registry_org import MembershipEndReason
 from kyodo_registry.app import RegistryApplication
 from kyodo_registry.org.api_committees import (
     AppointmentRequest,
-    ElectionRequest,
     EndRequest,
     OfficersRequest,
     roster,
 )
 from kyodo_registry.pages.org.common import body, coordinator, crumbs, manager, reader, uuid_of
+from kyodo_registry.pages.org.matters import MATTER_KINDS, USUAL, WHERE, ElectionForm, composed
 from kyodo_registry.routing import application
 from kyodo_shared.domain.actors import Actor
 from kyodo_shared.domain.refusals import Expected
-from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, texts
+from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, text, texts
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.paths import name_in
@@ -101,6 +101,10 @@ def _page(
     # Ending needs a term of that member's still running (the application refuses any other as `not_a_member`).
     context["open_term"] = any(t["may_end"] and t["member_sub"] == values.get("member_sub") for t in context["terms"])
     context["breadcrumbs"].append((request.url.path, titles[action]))
+    if action == "acting":
+        kind = values.get("matter_kind") or USUAL.get(str(context["committee"].kind), "")
+        context.update(matter_kinds=MATTER_KINDS, matter_where=WHERE, matter_kind=kind)
+        context["matter"] = composed(kind, str(values.get("matter_id", "")))
     return render(request, "registry/org_committee_action.html", context, status=status)
 
 
@@ -178,11 +182,13 @@ def acting_chairs(committee_id: str, request: Request) -> HTMLResponse:
 
 @router.post("/committees/{committee_id}/manage/acting-chairs")
 def elect_acting_chair(committee_id: str, request: Request, form: Form) -> Response:
-    fields: dict[str, Any] = body(form, "matter", "acting_chair_sub", "elected_on")
+    fields: dict[str, Any] = body(form, "acting_chair_sub", "elected_on")
     fields["elector_subs"] = texts(form, "elector_subs")
+    # The matter in two parts (kind, id), composed by the form's model: blank ones are named beside their controls.
+    fields |= {"matter_kind": text(form, "matter_kind"), "matter_id": text(form, "matter_id")}
 
     def call(registry: RegistryApplication, actor: Actor, expected: Expected, found: UUID) -> None:
-        m = ElectionRequest.model_validate(fields)
+        m = ElectionForm.model_validate(fields)
         registry.elect_acting_chair(actor, expected, found, m.matter, m.acting_chair_sub, m.elector_subs, m.elected_on)
 
     return _run(request, committee_id, "acting", form, fields, "acting_chair_recorded", call)
