@@ -158,6 +158,8 @@ ADDED_INDEXES = {
 ADDED_TABLES = {
     # proposals_0005: the registry's committees by name and kind (the review board a call's form offers).
     "proposals": {"reg_acting_chairs", "scr_decisions", "reg_departments", "reg_committees"},
+    # screening_0003: the registry's civic groups by name (a project's form offers them to tick).
+    "screening": {"reg_groups"},
     "info-hub": {
         "hub_departments",
         "screening_projects",
@@ -225,15 +227,17 @@ def without_added(table: str, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ..
 
 
 def rewritten(table: str, rows: list[tuple[Any, ...]], where: str = "") -> list[tuple[Any, ...]]:
-    """store-v1's rows as later revisions leave them: vault_0002 changes values, and proposals_0004/0005 and
-    info_hub_0004 forget those stores' tracking of the registry's stream (so their consumers read it again, filling
-    `reg_departments`, `reg_committees` and info-hub's `hub_group_people`, `hub_staff`, `hub_liaisons`).
+    """store-v1's rows as later revisions leave them: vault_0002 changes values, and proposals_0004/0005,
+    info_hub_0004 and screening_0003 forget those stores' tracking of the registry's stream (so their consumers read it
+    again, filling `reg_departments`, `reg_committees`, info-hub's `hub_group_people`, `hub_staff`, `hub_liaisons` and
+    screening's `reg_groups`).
 
     vault_0002 moves each retention end to the first Asia/Tokyo midnight at or after it, in UTC with microseconds.
     store-v1 wrote every end at 07:47 UTC (16:47 in Tokyo, the same date), so each becomes 15:00 UTC of its own
     date (tests/compat/test_vault_retention_migration.py derives the other cases).
     """
-    if (where, table) in {("proposals", "kyodo_consumer_tracking"), ("info-hub", "kyodo_consumer_tracking")}:
+    tracking = {(service, "kyodo_consumer_tracking") for service in ("proposals", "info-hub", "screening")}
+    if (where, table) in tracking:
         return [row for row in rows if row[0] != "registry"]
     if table != "kyodo_retention":
         return rows

@@ -24,6 +24,7 @@ from kyodo_screening.domain import project_id
 
 from support.calls import ok
 from support.harness import eventually
+from support.lifecycle import GroupClient
 from support.page_reading import doc, error_beside, version_on, well_formed
 from support.portal_b import headings_in_order, one, table, text
 from support.screening import CHECKLIST_KEYS, Department, department, heard, join_team, round_body, screening_now
@@ -246,6 +247,36 @@ async def test_invalid_project_input_comes_back_beside_its_fields_in_japanese_an
     assert fixed.status_code == 303
     stale = await staff.post(made.headers["location"].split("?")[0], {**revise, "budget_yen": "16000"})
     assert stale.status_code == 412  # the version the page showed is no longer current
+
+
+async def test_a_project_names_its_civic_groups_by_ticking_the_registered_groups_by_name(scene: Scene) -> None:
+    site = scene.site
+    group = GroupClient(site.platform, representative="rep-midori")
+    await group.apply(name="国分寺みどりの会")
+    await group.assess_all()
+    view = app_of(site).view
+    await eventually(lambda: [g[:2] for g in view.groups()] == [(group.group_id, "国分寺みどりの会")], timeout=20)
+    staff = site.browser(scene.kodomo.staff, "staff")
+    form = await staff.page("/screening/projects/new")
+    box = one(form, f"//input[@type='checkbox' and @name='group_ids' and @value='{group.group_id}']")
+    assert text(one(form, f"//label[@for='{box.get('id')}']")) == "国分寺みどりの会"
+    assert not form.xpath("//textarea[@name='group_ids']")  # no ids to paste
+    body = {
+        "department_id": scene.kodomo.id,
+        "fiscal_year": str(scene.fiscal_year),
+        "project_number": "G-1",
+        "title": "緑の講座",
+        "purpose": "目的",
+        "budget_yen": "100",
+        "group_ids": group.group_id,
+    }
+    made = await staff.post("/screening/projects/new", body)
+    assert made.status_code == 303, made.text[:2000]
+    shown = await staff.page(made.headers["location"])
+    assert one(shown, f"//input[@name='group_ids' and @value='{group.group_id}']").get("checked") is not None
+    pid = made.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    read = await ok(site.api("screening").get(f"/projects/{pid}"))
+    assert read.json()["record"]["group_ids"] == [group.group_id]
 
 
 async def test_a_form_post_without_the_csrf_token_is_refused(scene: Scene) -> None:

@@ -1,17 +1,27 @@
 """The registry's contract events the screening service follows, kept in read models in its own database: the
-departments, their staff and liaisons, the cross-department team, and declared interests (for recusal). The
+departments, their staff and liaisons, the cross-department team, declared interests (for recusal), and the civic
+groups by name and standing (the groups a project names, chosen on its form). The
 application reads them through `registry_view.RegistryView`.
 """
 
 from __future__ import annotations
 
 from kyodo_contracts import Contract
+from kyodo_contracts import registry as r
 from kyodo_contracts import registry_org as o
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import Handler
 from kyodo_shared.store.db import Tx
 
-READ_MODELS = ["reg_departments", "reg_staff", "reg_liaisons", "reg_team", "reg_interests"]
+READ_MODELS = ["reg_departments", "reg_staff", "reg_liaisons", "reg_team", "reg_interests", "reg_groups"]
+_STANDING: dict[type[Contract], str] = {
+    r.GroupRejected: "rejected",
+    r.GroupRenewed: "registered",
+    r.GroupReinstated: "registered",
+    r.GroupLapsed: "lapsed",
+    r.GroupSuspended: "suspended",
+    r.GroupDissolved: "dissolved",
+}
 
 
 def on_registry_event(envelope: Envelope, tx: Tx) -> None:
@@ -40,8 +50,29 @@ def on_registry_event(envelope: Envelope, tx: Tx) -> None:
             "ON CONFLICT (department_id) DO UPDATE SET liaison_sub = excluded.liaison_sub, since = excluded.since",
             (str(event.department_id), event.liaison_sub, event.since.isoformat()),
         )
+    elif isinstance(event, r.GroupApplied | r.GroupRegistered | r.GroupReapplied | r.GroupProfileUpdated):
+        _on_group(event, tx)
+    elif isinstance(
+        event,
+        r.GroupRejected | r.GroupRenewed | r.GroupReinstated | r.GroupLapsed | r.GroupSuspended | r.GroupDissolved,
+    ):
+        tx.execute(
+            "UPDATE reg_groups SET status = %s WHERE group_id = %s", (_STANDING[type(event)], str(event.group_id))
+        )
     else:
         _on_team_or_interest(event, tx)
+
+
+def _on_group(event: Contract, tx: Tx) -> None:
+    if isinstance(event, r.GroupProfileUpdated):
+        tx.execute("UPDATE reg_groups SET name = %s WHERE group_id = %s", (event.profile.name, str(event.group_id)))
+    elif isinstance(event, r.GroupApplied | r.GroupRegistered | r.GroupReapplied):
+        status = "registered" if isinstance(event, r.GroupRegistered) else "under_review"
+        tx.execute(
+            "INSERT INTO reg_groups (group_id, name, status) VALUES (%s, %s, %s) "
+            "ON CONFLICT (group_id) DO UPDATE SET name = excluded.name, status = excluded.status",
+            (str(event.group_id), event.profile.name, status),
+        )
 
 
 def _on_team_or_interest(event: Contract, tx: Tx) -> None:
@@ -85,5 +116,10 @@ FOLLOWED: tuple[type[Contract], ...] = (
     o.InterestWithdrawn,
     o.DepartmentInterestDeclared,
     o.DepartmentInterestWithdrawn,
+    r.GroupApplied,
+    r.GroupRegistered,
+    r.GroupReapplied,
+    r.GroupProfileUpdated,
+    *_STANDING,
 )
 HANDLERS: dict[type[Contract], Handler] = dict.fromkeys(FOLLOWED, on_registry_event)

@@ -30,6 +30,19 @@ class RegistryView:
             rows = tx.fetchall("SELECT department_id, name_ja, name_en FROM reg_departments ORDER BY code, name_ja")
         return [(str(r[0]), str(r[1]), None if r[2] is None else str(r[2])) for r in rows]
 
+    def groups(self, group_ids: list[str] | None = None) -> list[tuple[str, str, str]]:
+        """(group_id, name, status) of the registry's registered groups, by name — and of `group_ids` whatever
+        their standing (a project already naming a group that has since lapsed still shows it by name)."""
+        named = group_ids or []
+        marks = ", ".join(["%s"] * len(named)) or "NULL"
+        with self.db.transaction(read_only=True) as tx:
+            rows = tx.fetchall(
+                f"SELECT group_id, name, status FROM reg_groups WHERE status = 'registered' "  # noqa: S608 - marks only
+                f"OR group_id IN ({marks}) ORDER BY name, group_id",
+                tuple(named),
+            )
+        return [(str(g), str(n), str(s)) for g, n, s in rows]
+
     def staff_departments(self, sub: str, on: date) -> list[str]:
         """The departments whose staff `sub` is on, on a day (a person may serve in more than one)."""
         day = on.isoformat()

@@ -10,7 +10,7 @@ from pathlib import Path
 from kyodo_shared.store.db import Database
 from kyodo_shared.store.migrations import Lineage, upgrade_schema
 
-LINEAGE = Lineage(name="screening", location=Path(__file__).resolve().parent, head="screening_0002")
+LINEAGE = Lineage(name="screening", location=Path(__file__).resolve().parent, head="screening_0003")
 
 
 def upgrade(db: Database) -> None:

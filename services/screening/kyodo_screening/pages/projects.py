@@ -12,6 +12,7 @@ from fastapi import Query, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
+from kyodo_screening.app import ScreeningApplication
 from kyodo_screening.pages.common import (
     chosen_department,
     current_fiscal_year,
@@ -22,7 +23,7 @@ from kyodo_screening.routing import application
 from kyodo_screening.schemas import ProjectEntry, ProjectRecordIn
 from kyodo_screening.vocabulary import RECORD_FIELDS
 from kyodo_shared.domain.actors import Principal
-from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in, text
+from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in, text, texts
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.notices import N_
@@ -48,14 +49,26 @@ def project_uuid(text_: str) -> UUID:
 def _record(form: FormData) -> dict[str, Any]:
     """The API's project record from the form: field names are its JSON field names."""
     record: dict[str, Any] = {name: text(form, name) for name in RECORD_FIELDS if name != "group_ids"}
-    record["group_ids"] = [g for g in _SEPARATORS.split(text(form, "group_ids")) if g]
+    # Chosen checkboxes (one id each); a value holding several ids is split as the CSV's column is.
+    record["group_ids"] = [g for chosen in texts(form, "group_ids") for g in _SEPARATORS.split(chosen) if g]
     return record
 
 
-def _values(record: dict[str, Any]) -> dict[str, str]:
-    shown = {name: "" if record.get(name) is None else str(record[name]) for name in RECORD_FIELDS}
-    shown["group_ids"] = "\n".join(str(g) for g in record.get("group_ids") or [])
+def _values(record: dict[str, Any]) -> dict[str, Any]:
+    shown: dict[str, Any] = {name: "" if record.get(name) is None else str(record[name]) for name in RECORD_FIELDS}
+    shown["group_ids"] = [str(g) for g in record.get("group_ids") or []]
     return shown
+
+
+def group_options(request: Request, app: ScreeningApplication, named: list[str]) -> list[tuple[str, str]]:
+    """The groups a project may name, by name: the registry's registered groups and those it names already (a group
+    that has since lapsed says so; an id the registry has not published shows as the id)."""
+    known = {g: (name, status) for g, name, status in app.view.groups(named)}
+    options = [
+        (g, name if status == "registered" else f"{name} {gettext(request, '(not registered now)')}")
+        for g, (name, status) in known.items()
+    ]
+    return options + [(g, g) for g in named if g not in known]
 
 
 @router.get("/projects/new")
@@ -88,8 +101,8 @@ def enter_project(request: Request, form: Form) -> Response:
     )
 
 
-def _shown(values: dict[str, Any]) -> dict[str, str]:
-    return {"group_ids": "\n".join(values.get("group_ids") or [])}
+def _shown(values: dict[str, Any]) -> dict[str, Any]:
+    return {"group_ids": list(values.get("group_ids") or [])}
 
 
 def _new_page(
@@ -101,6 +114,7 @@ def _new_page(
         "screening/project_new.html",
         {
             "departments": [(d[0], name_in(request, d[1], d[2])) for d in kept],
+            "groups": group_options(request, application(request), list(values.get("group_ids") or [])),
             "values": values,
             "errors": errors,
             "breadcrumbs": breadcrumbs(
@@ -152,6 +166,7 @@ def _project_page(
         {
             "project": found,
             "department_name": department_names(request, app).get(department, department),
+            "groups": group_options(request, app, list(values.get("group_ids") or [])),
             "values": values,
             "errors": errors,
             "keeps": keeps,
