@@ -194,6 +194,7 @@ async def test_me_lists_what_waits_for_a_group_a_coordinator_and_a_department_wi
     found = links(page)
     assert "/screening/inventory" in found
     assert f"/screening/rounds/{round_id}" in found  # its department is in the round's scope
+    assert f"/evaluation/projects/{project_id}" in found  # its department partners the project
     assert f"/me/cases/{routed['id']}" in found
     assert f"/me/cases/{new['id']}" not in found
     assert "子ども家庭課" in text(page)

@@ -76,6 +76,8 @@ def _department_part(request: Request, principal: Principal) -> dict[str, Any] |
     return {
         "departments": [_department(d, liaison) for d in departments],
         "rounds": me_reads.open_rounds(request, ids) if ids else [],
+        # Its departments' collaboration projects: agreements to confirm, reports and self-evaluations (M1).
+        "projects": me_reads.projects_of(request, ids, "department"),
         "cases": cases,
         "trainings": registered(request, principal),
     }

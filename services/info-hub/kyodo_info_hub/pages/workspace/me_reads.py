@@ -22,17 +22,18 @@ def calls(request: Request, status: str, page: str) -> list[dict[str, Any]]:
     return [{**call_card(request, c), "href": f"/proposals/calls/{c.call_id}/{page}"} for c in found]
 
 
-def projects_of(request: Request, group_ids: list[str]) -> list[dict[str, Any]]:
-    """The collaboration projects these groups partner, as the evaluation stream told info-hub (its stage: created,
-    agreed, ended, under evaluation, reported)."""
-    if not group_ids:
+def projects_of(request: Request, partner_ids: list[str], partner: str = "group") -> list[dict[str, Any]]:
+    """The collaboration projects these groups (or, `partner="department"`, these departments) partner, as the
+    evaluation stream told info-hub (its stage: created, agreed, ended, under evaluation, reported)."""
+    if not partner_ids:
         return []
-    marks = ", ".join(["%s"] * len(group_ids))
+    column = "department_id" if partner == "department" else "group_id"
+    marks = ", ".join(["%s"] * len(partner_ids))
     with application(request).db.transaction(read_only=True) as tx:
         rows = tx.fetchall(
-            f"SELECT project_id, title_ja, stage FROM evaluation_projects WHERE group_id IN ({marks}) "  # noqa: S608
+            f"SELECT project_id, title_ja, stage FROM evaluation_projects WHERE {column} IN ({marks}) "  # noqa: S608
             "ORDER BY created_sequence DESC LIMIT %s",
-            (*group_ids, SHOWN),
+            (*partner_ids, SHOWN),
         )
     return [
         {"id": str(r[0]), "title": str(r[1]), "stage": str(r[2]), "href": f"/evaluation/projects/{r[0]}"} for r in rows
