@@ -74,10 +74,10 @@ _AGREEMENT: dict[str, Message] = {
     "no_draft": Message(409, "確認する協定案がありません", "There is no draft to confirm"),
     "agreement_version_mismatch": Message(
         409,
-        "確認した版が現在の協定案と異なります",
-        "The version confirmed is not the current draft",
-        "協定案を読み直し、表示された hash で確認してください。",
-        "Read the draft again and confirm the hash it shows.",
+        "開いた後に協定案が差し替えられました",
+        "The draft was replaced after you opened it",
+        "新しい協定案を読み直し、そのハッシュ値の版を確認してください。",
+        "Read the new draft and confirm the version with its hash.",
     ),
     "draft_outdated": Message(
         409,
