@@ -15,7 +15,7 @@ import pytest_asyncio
 from support.harness import eventually
 from support.page_reading import doc
 from support.portal_b import headings_in_order, one, text
-from support.registry import CRITERIA, bylaws
+from support.registry import CRITERIA, application, bylaws
 from support.registry_coordinator import (
     COORDINATOR,
     apply,
@@ -103,7 +103,10 @@ async def test_a_coordinator_assesses_the_six_criteria_through_the_forms_and_the
     assert "国分寺駅前商店会" in page.xpath("//table[caption='団体が届け出た関係']")[0].text_content()
     bylaws_href = page.xpath("//a[contains(@href, '/bylaws')]/@href")[0]
     assert (await browser.get(bylaws_href)).status_code == 200
+    warning = "記録すると申請の結果がただちに決まります"
     for criterion in CRITERIA:
+        # Only the last open criterion's form says that recording it decides the application.
+        assert (warning in page.text_content()) == (criterion == CRITERIA[-1])
         answer = await browser.post(f"/registry/assessments/{gid}/assessment", assessment(criterion, version_of(page)))
         assert answer.status_code == 303, answer.text[:2000]
         # The last one also registers the group, and its notice says so.
@@ -269,3 +272,37 @@ async def test_the_pages_are_for_coordinators_only_and_an_unknown_group_is_a_404
     browser = coordinator(site)
     await browser.page(f"/registry/assessments/{uuid.uuid4()}", status=404)
     await browser.page("/registry/decisions/not-a-group", status=404)
+
+
+async def test_a_reapplication_shows_each_criterions_result_in_the_last_round_and_whether_its_evidence_changed(
+    site: Site,
+) -> None:
+    gid = await apply(site, f"再申請の会{uuid.uuid4().hex[:6]}", "rep-re")
+    for criterion in CRITERIA:
+        version = (await group(site, gid))["version"]
+        met = criterion != "private"
+        answer = await site.api("registry").post(
+            f"/groups/{gid}/assessments",
+            json={"criterion": criterion, "met": met, "reason": "確認しました" if met else "市の外郭団体の一部です"},
+            headers=headers(site, "coord-api", "coordinator", version),
+        )
+        assert answer.status_code == 200, answer.text
+    body = application("再申請の会")
+    body["criteria"]["private"] = {"evidence": "市から独立した会則を定めました（第2条）"}
+    del body["representative"]
+    version = (await group(site, gid))["version"]
+    again = await site.api("registry").post(
+        f"/groups/{gid}/reapplication", json=body, headers=headers(site, "rep-re", "group", version)
+    )
+    assert again.status_code == 200, again.text
+
+    page = await coordinator(site).page(f"/registry/assessments/{gid}")
+
+    card = " ".join(one(page, "//li[h3[@id='criterion-private']]").text_content().split())
+    assert "第1回の審査結果" in card
+    assert "不適合: 市の外郭団体の一部です" in card
+    assert "第1回から根拠が変更されました" in card
+    assert "private の根拠資料" in card  # the evidence round 1 assessed, beside the new one
+    other = " ".join(one(page, "//li[h3[@id='criterion-voluntary']]").text_content().split())
+    assert "適合: 確認しました" in other
+    assert "第1回から根拠は変わっていません" in other

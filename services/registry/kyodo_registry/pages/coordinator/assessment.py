@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 
 from kyodo_registry.domain import CRITERIA
 from kyodo_registry.pages.coordinator.common import QUEUE, coordinator, group_id_of, group_page
-from kyodo_registry.pages.coordinator.reads import conflicted, exchange_of, open_criteria
+from kyodo_registry.pages.coordinator.reads import conflicted, exchange_of, last_round_of, open_criteria
 from kyodo_registry.pages.group.bylaws_file import bylaws_file_url
 from kyodo_registry.routing import view
 from kyodo_registry.schemas import AssessmentRequest, InformationRequest
@@ -48,6 +48,7 @@ def _page(
     group = record.group
     shown = view(record)
     open_now = open_criteria(group)
+    earlier = last_round_of(app, group)  # a reapplication: what the previous round found, per criterion
     criteria = [
         {
             "code": str(c),
@@ -55,6 +56,9 @@ def _page(
             "assessment": shown.assessments.get(c),
             "open": str(c) in open_now,
             "recheck": str(c) in group.recheck,
+            "earlier": earlier.get(str(c)),
+            # The application's last open criterion: recording it decides the application at once.
+            "deciding": group.status == UNDER_REVIEW and open_now == [str(c)],
         }
         for c in CRITERIA
     ]

@@ -150,3 +150,51 @@ def conflicted(app: RegistryApplication, sub: str, group: Group) -> bool:
     """Whether the application would refuse this coordinator's decisions on the group (`_impartial`): they act for
     it, or declared an interest in it. Read to say so beside the forms; the application still decides."""
     return group.acts_for(sub) or app.declared_interest(sub, group.id)
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """One criterion as the round before this one ended: its assessment and the evidence it was assessed on."""
+
+    round: int
+    met: bool | None  # None: not assessed in that round
+    reason: str
+    evidence: str
+    changed: bool  # the group's evidence now differs from what that round assessed
+
+
+def last_round(group: Group, events: list[Any]) -> dict[str, Earlier]:
+    """For a reapplication (round 2 or later), each criterion's result in the previous round and whether the group
+    changed its evidence since: what the group was asked to fix. Empty in a first round. Read from the group's
+    events, as the state keeps only the current round's assessments."""
+    declarations: dict[str, str] = {}
+    assessed: dict[str, tuple[bool, str]] = {}
+    before: tuple[int, dict[str, str], dict[str, tuple[bool, str]]] | None = None
+    for event in events:
+        name = _named(event)
+        if name == "Reapplied":
+            before = (int(event.round) - 1, declarations, assessed)
+            declarations, assessed = dict(event.declarations), {}
+        elif name == "Applied":
+            declarations, assessed = dict(event.declarations), {}
+        elif name == "InformationProvided":
+            declarations = {**declarations, **dict(event.evidence)}
+        elif name == "CriterionAssessed":
+            assessed[str(event.criterion)] = (bool(event.met), str(event.reason))
+    if before is None:
+        return {}
+    number, evidence, results = before
+    return {
+        str(c): Earlier(
+            number,
+            results[c][0] if c in results else None,
+            results[c][1] if c in results else "",
+            evidence.get(c, ""),
+            evidence.get(c, "") != group.declarations.get(c, ""),
+        )
+        for c in CRITERIA
+    }
+
+
+def last_round_of(app: RegistryApplication, group: Group) -> dict[str, Earlier]:
+    return last_round(group, _events(app, group.id)) if group.round > 1 else {}
