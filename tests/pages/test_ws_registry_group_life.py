@@ -199,6 +199,15 @@ async def test_a_rejected_group_applies_again_with_new_bylaws(site: Site) -> Non
     assert one(page, f"//a[@href='/registry/groups/{group_id}/reapplication']") is not None
     form = await representative.page(f"/registry/groups/{group_id}/reapplication")
     assert one(form, "//input[@name='name']").get("value") == "富士本の会"
+    # Under each criterion, the last round's result and reason (the points to fix), tied to its field as its hint.
+    field = one(form, "//textarea[@name='criteria.self_governing.evidence']")
+    assert f"{field.get('id')}-hint" in field.get("aria-describedby").split()
+    unmet = text(one(form, f"//*[@id='{field.get('id')}-hint']"))
+    assert unmet.startswith("第1回の審査結果：不適合 — 会則と議事録で確認")
+    assert "第1回の審査結果：適合" in form.text_content()
+    # One word for the status across the group's pages: 不登録.
+    assert "不登録" in text(one(form, "//p[@class='lead']"))
+    assert "却下" not in form.text_content()
     fields = {
         name: value for name, value in application_form("富士本の会").items() if not name.startswith(("ties.", "rep"))
     }
@@ -233,7 +242,7 @@ async def test_the_representative_records_the_dissolution_and_the_group_s_forms_
     group = await api_group(site, group_id, "rep-end")
     assert (group["status"], group["status_reason"]) == ("dissolved", "会員の高齢化のため")
     closed = await representative.page(base)
-    assert "却下または解散した団体" in text(one(closed, "//*[@id='why-profile']"))
+    assert "不登録または解散した団体" in text(one(closed, "//*[@id='why-profile']"))
     assert "既に解散" in text(one(closed, "//*[@id='why-dissolution']"))
     profile = await representative.page(f"{base}/profile")
     assert not profile.xpath("//main//form")
@@ -247,7 +256,7 @@ async def test_the_reapplication_page_of_a_registered_group_says_why_and_a_force
 
     page = await representative.page(f"/registry/groups/{group_id}/reapplication")
 
-    assert "申請が却下された後にだけ行えます" in text(one(page, "//*[@id='why-blocked']"))
+    assert "申請が不登録となった後にだけ行えます" in text(one(page, "//*[@id='why-blocked']"))
     assert not page.xpath("//main//form")
     before = stored_events(site)
     fields = {name: value for name, value in application_form("本多の会").items() if not name.startswith("ties.")}
