@@ -128,7 +128,21 @@ async def test_me_lists_what_waits_for_a_group_a_coordinator_and_a_department_wi
         proposal_id=uuid.uuid4(),
         criteria=[ev.Criterion(key="achievement", name_ja="目標の達成度")],
     )
-    feed(p, "evaluation", created)
+    ended_id = uuid.uuid4()
+    ended = ev.ProjectCreated(
+        project_id=ended_id,
+        source=ev.Source.ADOPTION,
+        group_id=uuid.UUID(w.h),
+        department_id=uuid.UUID(w.a.id),
+        title_ja="終了した協働事業",
+        call_id=open_call.call_id,
+        proposal_id=uuid.uuid4(),
+        criteria=[ev.Criterion(key="achievement", name_ja="目標の達成度")],
+    )
+    over = ev.ProjectEnded(
+        project_id=ended_id, ended_on=date.today(), self_evaluation_deadline=datetime.now(UTC) + timedelta(days=30)
+    )
+    feed(p, "evaluation", created, ended, over)
     # Two applications before registration: one waits for assessment, one for the group's information.
     waiting = GroupClient(p, representative="rep-new")
     await waiting.apply(name="ぶんじ子ども食堂")
@@ -184,6 +198,8 @@ async def test_me_lists_what_waits_for_a_group_a_coordinator_and_a_department_wi
     assert f"/proposals/calls/{open_call.call_id}/manage" in found
     assert f"/proposals/calls/{closed_call.call_id}/manage" in found
     assert f"/screening/rounds/{round_id}" in found
+    assert f"/evaluation/projects/{ended_id}" in found  # at the evaluation stage
+    assert f"/evaluation/projects/{project_id}" not in found  # not yet
     assert f"/registry/assessments/{asked.group_id}" not in found  # waits for the group's information
     assert f"/me/cases/{routed['id']}" not in found
     assert "The center's work" in text(await center.page("/me", lang="en"))

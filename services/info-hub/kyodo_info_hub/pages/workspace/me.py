@@ -61,6 +61,8 @@ def _coordinator_part(request: Request, principal: Principal) -> dict[str, Any] 
         "open_calls": me_reads.calls(request, "open", "manage"),
         "closed_calls": me_reads.calls(request, "closed", "manage"),
         "rounds": me_reads.open_rounds(request),
+        # Projects whose period is over: self-evaluations, then the evaluation committee (M3, in part).
+        "evaluations": me_reads.projects_in(request, ("ended", "under_evaluation")),
         # New: raised and not yet routed to any department.
         "new_cases": [c for c in cases if not c["departments"]],
         "overdue_cases": [c for c in cases if c["overdue"]],

@@ -40,6 +40,20 @@ def projects_of(request: Request, partner_ids: list[str], partner: str = "group"
     ]
 
 
+def projects_in(request: Request, stages: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Every collaboration project at one of `stages` (the center's: those at the evaluation stage), newest first."""
+    marks = ", ".join(["%s"] * len(stages))
+    with application(request).db.transaction(read_only=True) as tx:
+        rows = tx.fetchall(
+            f"SELECT project_id, title_ja, stage FROM evaluation_projects WHERE stage IN ({marks}) "  # noqa: S608
+            "ORDER BY created_sequence DESC LIMIT %s",
+            (*stages, SHOWN),
+        )
+    return [
+        {"id": str(r[0]), "title": str(r[1]), "stage": str(r[2]), "href": f"/evaluation/projects/{r[0]}"} for r in rows
+    ]
+
+
 def open_rounds(request: Request, department_ids: list[str] | None = None) -> list[dict[str, Any]]:
     """Screening rounds not closed (self-checks open, or awaiting decisions), the soonest self-check deadline first;
     only those whose scope includes one of `department_ids` when given."""
