@@ -385,7 +385,7 @@ def test_forbids_a_principal_without_the_role() -> None:
 
     assert (caught.value.status, caught.value.code) == (403, "forbidden_role")
     assert "staff" in caught.value.reason_en
-    assert "coordinator" in caught.value.reason_ja
+    assert "市職員、協働コーディネーター" in caught.value.reason_ja
 
 
 def test_allows_a_principal_holding_any_of_the_roles() -> None:
