@@ -47,7 +47,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser(
         "demo-staff-kosodate",
         ("staff", "team"),
-        "子育て支援課 職員（担当課・協働推進チーム員）",
+        "子育て支援課 職員（担当課・庁内横断的チーム員）",
         "Department staff (childcare), collaboration team",
     ),
     DemoUser(
@@ -66,7 +66,9 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("demo-applicant", ("group",), "登録を申請する団体の代表者（未登録）", "Group applying for registration"),
     DemoUser("demo-reviewer-1", ("reviewer",), "協働事業審査会 委員長", "Review board chair"),
     DemoUser("demo-evaluator-1", ("evaluator",), "評価委員会 委員長", "Evaluation committee chair"),
-    DemoUser("demo-staff-kyodo", ("staff", "team"), "協働推進チーム員（協働コミュニティ課）", "Collaboration team"),
+    DemoUser(
+        "demo-staff-kyodo", ("staff", "team"), "庁内横断的チーム員（協働コミュニティ課）", "Cross-department team"
+    ),
     DemoUser("demo-auditor", ("auditor",), "監査担当", "Auditor"),
 )
 
