@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -77,4 +78,14 @@ def kyodo_json(
         capsys.readouterr()
         code = main(list(argv))
         out = capsys.readouterr().out
-    return code, json.loads(out)
+    return code, json.loads(without_service_logs(out))
+
+
+# A line the in-process services' console logger writes ("2026-12-05 05:02:43 [info     ] checkpoint_signed …").
+_SERVICE_LOG_LINE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \[[a-z ]+\] ")
+
+
+def without_service_logs(out: str) -> str:
+    """The command's own output: the services of the test run in this process, and a background task of theirs
+    (the audit task signing a checkpoint, in a worker thread) may log to the same captured stdout meanwhile."""
+    return "\n".join(line for line in out.splitlines() if not _SERVICE_LOG_LINE.match(line))
