@@ -1,0 +1,35 @@
+"""`/me` for a group's representative and contacts: their groups' standing, open calls, projects, surveys,
+trainings and cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+
+from kyodo_info_hub.bus.applications import applications_of
+from kyodo_info_hub.pages.home import application
+from kyodo_info_hub.pages.workspace import me_reads
+from kyodo_info_hub.pages.workspace.cases import listed
+from kyodo_info_hub.pages.workspace.common import groups_of
+from kyodo_info_hub.pages.workspace.surveys import waiting
+from kyodo_info_hub.pages.workspace.trainings import registered
+from kyodo_shared.domain.actors import Principal, Role
+
+
+def part(request: Request, principal: Principal) -> dict[str, Any] | None:
+    groups = groups_of(request, principal)
+    if not groups and not principal.has(Role.GROUP):
+        return None
+    registered_ids = [g.id for g in groups if g.status == "registered"]
+    applications = {a.group_id: a for a in applications_of(application(request).db, [g.id for g in groups])}
+    return {
+        "groups": [{"party": g, "application": applications.get(g.id)} for g in groups],
+        # A call is open to registered groups only (the proposals service refuses the others).
+        "calls": me_reads.calls(request, "open", "proposal") if registered_ids else [],
+        "projects": me_reads.projects_of(request, [g.id for g in groups]),
+        "surveys": [s for s in waiting(request, principal, groups) if s["status"] != "submitted"],
+        "trainings": registered(request, principal) if principal.has(Role.GROUP) else [],
+        # Its groups' open cases: raised by them, or they were invited to (GET /cases lists both).
+        "cases": listed(request, principal, "open") if groups else [],
+    }
