@@ -176,6 +176,9 @@ ADDED_TABLES = {
         "hub_group_ties",
         # info_hub_0012: applications before registration, for the role home page /me.
         "hub_applications",
+        # info_hub_0013: the partners' steps of a project (draft and confirmations, self-evaluations sent), for /me.
+        "evaluation_drafts",
+        "evaluation_self_evaluations_sent",
         "hub_staff",
         "hub_liaisons",
         # info_hub_0005..0007: the center's news, topics, trainings and cases.

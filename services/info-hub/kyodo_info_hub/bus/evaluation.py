@@ -27,7 +27,14 @@ from kyodo_shared.bus.consumer import Handler
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.store.db import Tx
 
-TABLES = ["evaluation_projects", "evaluation_agreements", "evaluation_timeline", "evaluation_reports"]
+TABLES = [
+    "evaluation_projects",
+    "evaluation_agreements",
+    "evaluation_timeline",
+    "evaluation_reports",
+    "evaluation_drafts",
+    "evaluation_self_evaluations_sent",
+]
 
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
 
