@@ -127,6 +127,18 @@ class BoardSubstituteAdded(Contract):
     reason: str
 
 
+class ReviewStarted(Contract):
+    """After the deadline a coordinator opened the review: the board scores the proposals from now on. The fact
+    and its time only; how many proposals there are stays sealed until the results."""
+
+    event_name: ClassVar[str] = "proposals.call.review_started"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = "The review of a closed call was opened (審査の開始)."
+
+    call_id: UUID
+    started_at: datetime
+
+
 class DecisionBlocked(Contract):
     """The decision cannot be taken yet: some proposals lack the quorum of eligible scorers."""
 
@@ -215,4 +227,5 @@ PUBLISHED: tuple[type[Contract], ...] = (
     ProposalAdopted,
     BoardSubstituteAdded,
     DecisionBlocked,
+    ReviewStarted,
 )

@@ -18,6 +18,7 @@ import pytest
 
 from kyodo_contracts.audit import CheckpointSigned
 from kyodo_contracts.compat import load_release
+from kyodo_contracts.schemas import published_schemas
 from kyodo_shared.bus.mapping import KERNEL
 
 from support.fixture_store import SERVICES, copy_fixture, notifications, opened
@@ -33,7 +34,10 @@ def test_every_message_published_for_the_first_releases_stores_is_read_by_the_ea
     data = copy_fixture(tmp_path / "data")
     _, released = load_release(ROOT / "docs" / "contracts")
     _, early = load_release(ROOT / "tests" / "fixtures" / "contracts-early-v1")
-    readers = {t: jsonschema.Draft202012Validator(s, format_checker=FORMATS) for t, s in released.items()}
+    # A type new since the last release (proposals.call.review_started, mapped from events the first release
+    # already stored) has no released schema yet: today's schema reads it, as a reader built on this release would.
+    schemas = {**published_schemas(), **released}
+    readers = {t: jsonschema.Draft202012Validator(s, format_checker=FORMATS) for t, s in schemas.items()}
     early_readers = {t: jsonschema.Draft202012Validator(s, format_checker=FORMATS) for t, s in early.items()}
     read: Counter[str] = Counter()
     read_early: Counter[str] = Counter()

@@ -123,6 +123,17 @@ def test_the_deadline_closes_the_call_at_the_deadline_and_an_outdated_timer_does
     assert call.close(late, TRACE) is False
 
 
+def test_opening_the_review_publishes_that_it_started_and_when_and_nothing_of_the_proposals() -> None:
+    call = published_call()
+    call.close(DEADLINE + timedelta(seconds=1), TRACE)
+    call.start_review(TRACE)
+    started = published(call)[-1]
+    assert isinstance(started, c.ReviewStarted)
+    assert started.call_id == call.id
+    assert started.started_at.tzinfo is not None, "the stored event's own time, with its offset"
+    assert set(started.model_dump()) == {"call_id", "started_at"}, "no count, no content: the proposals stay sealed"
+
+
 def test_a_call_is_cancelled_with_a_reason_and_stays_cancelled() -> None:
     call = published_call()
     call.cancel("予算措置が見送られたため", "coord", TRACE)

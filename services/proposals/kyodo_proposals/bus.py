@@ -49,6 +49,8 @@ _MAPPED: dict[type[Any], ToContracts] = {
     ],
     _call.Closed: lambda e: [c.CallClosed(call_id=e.originator_id, closed_at=e.closed_at)],
     _call.Cancelled: lambda e: [c.CallCancelled(call_id=e.originator_id, reason=e.reason)],
+    # That the review began, and when (the event's own time): never what it holds, not even how many proposals.
+    _call.ReviewStarted: lambda e: [c.ReviewStarted(call_id=e.originator_id, started_at=e.timestamp)],
     # Events stored before `adoption` was recorded lack the attribute (eventsourcing keeps no default on events).
     _call.ResultsPublished: lambda e: _results(e.originator_id, e.results, getattr(e, "adoption", None)),
     # Two steps of the review are public as they happen: a substitute joining the board, a blocked decision.
@@ -95,8 +97,8 @@ OUTBOUND = OutboundMap(
         # Drafts are the coordinator's work in progress: nothing leaves until publication.
         _call.Drafted,
         _call.DraftRevised,
-        # The review happens inside; what it decided leaves with the results (Call.ResultsPublished).
-        _call.ReviewStarted,
+        # The review happens inside (that it started leaves as Call.ReviewStarted); what it decided leaves with the
+        # results (Call.ResultsPublished).
         _review.Opened,
         # Conflicts, recusals and individual scores are the board's, until the results publish what counted.
         _review.ConflictDeclared,
