@@ -61,6 +61,7 @@ class Review(Aggregate):
         # Proposals whose group was not in good standing at the deadline: recorded, not reviewed.
         self.ineligible = list(ineligible)
         self.board = list(board)
+        self.substitutes: dict[str, str] = {}  # member → the reason they joined the board after it was fixed
         self.chair_sub, self.vice_chair_sub = chair_sub, vice_chair_sub
         self.quorum = quorum
         self.conflicts: dict[str, dict[str, Any]] = {}  # "member|proposal" → kind, reason, pinned
@@ -151,6 +152,7 @@ class Review(Aggregate):
     @event("SubstituteAdded")
     def _substitute_added(self, call_id: str, member_sub: str, reason: str, by_sub: str, trace: dict[str, str]) -> None:
         self.board.append(member_sub)
+        self.substitutes[member_sub] = reason
         self.blocked = []
 
     def block(self, reasons: list[str], trace: dict[str, str]) -> None:

@@ -85,6 +85,7 @@ def manage_page(request: Request, call_id: UUID, errors: FormErrors | None = Non
     state["labels"] = summary_labels(request, errors)
     named = reads.committee_name(application(request), str(state["spec"]["committee_id"]))
     state["board_name"] = None if named is None else name_in(request, *named)
+    state["board"] = reads.board_of(application(request), call_id)
     state["amendments"] = [
         {
             "changed": [label_of(request, name) or name for name in a["changes"]],

@@ -108,7 +108,6 @@ class ReviewState:
     blocked: list[str]
     proposals: list[tuple[str, str]]  # (proposal id, group name)
     eligible: list[str]  # review-board members who may join as substitutes
-    substitutes: list[str]  # members who joined after publication (not on the call's board)
     pinned: list[tuple[str, str, str]]  # (member, group name, kind) of the coordinator's pinned conflicts
 
 
@@ -131,7 +130,6 @@ def review_state(app: ProposalsApplication, call_id: UUID) -> ReviewState | None
         if conflict.get("pinned"):
             member, proposal_id = key.split("|", 1)
             pinned.append((member, groups.get(proposal_id, proposal_id), str(conflict["kind"])))
-    substitutes = [m for m in review.board if m not in call.board]
     return ReviewState(
         str(review.status),
         list(review.board),
@@ -139,6 +137,17 @@ def review_state(app: ProposalsApplication, call_id: UUID) -> ReviewState | None
         list(review.blocked),
         names,
         eligible,
-        substitutes,
         pinned,
     )
+
+
+def board_of(app: ProposalsApplication, call_id: UUID) -> list[tuple[str, str | None]]:
+    """The call's board as it stands (for a decided call: as it stood for the decision): once the review is open,
+    the review's board — the members fixed at publication, then each substitute with the reason they joined —
+    before it, the board fixed at publication. (member, None) for a member fixed at publication."""
+    call = app.get_call(call_id)
+    try:
+        review = app.get_review(call_id)
+    except Refusal:
+        return [(member, None) for member in call.board]
+    return [(member, review.substitutes.get(member)) for member in review.board]
