@@ -214,11 +214,12 @@ async def test_a_coordinator_establishes_a_committee_appoints_members_and_sets_i
     await posted(coordinator, f"{manage}/officers", data)
 
     page = await coordinator.page(f"{manage}/acting-chairs")
-    # The matter in two parts: the kind (a review board's is a call, chosen already) and the id, with where to find it.
-    assert page.xpath("//select[@name='matter_kind']/option[@selected]/@value") == ["proposals:call"]
+    # A review board's matter is a call: the kind is not asked, only the call's id, with where to find it.
+    assert not page.xpath("//select[@name='matter_kind']")
     one(page, "//a[@href='/proposals/calls']")
+    assert not page.xpath("//a[@href='/evaluation/projects']")
     data = {
-        "matter_kind": "proposals:call",
+        "matter_kind": "evaluation:project",  # forced: the committee's kind decides
         "matter_id": "c-1",
         "acting_chair_sub": "rb-1",
         "elector_subs": ["rb-1", "rb-3"],
@@ -227,7 +228,8 @@ async def test_a_coordinator_establishes_a_committee_appoints_members_and_sets_i
     wrong = await coordinator.post(f"{manage}/acting-chairs", data)
     assert wrong.status_code == 422
     assert "ID" in error_beside(doc(wrong.text), "matter_id")
-    assert text(one(doc(wrong.text), "//*[@class='error-summary']//a")).startswith("募集または事業の ID")
+    assert "募集のページのアドレスにある ID" in error_beside(doc(wrong.text), "matter_id")
+    assert text(one(doc(wrong.text), "//*[@class='error-summary']//a")).startswith("募集の ID")
     # A pasted address holds the id: the form takes it and shows the matter it will record.
     data["matter_id"] = f"https://kyodo.example/proposals/calls/{CALL.upper()}/manage"
     again = await coordinator.post(f"{manage}/acting-chairs", {**data, "elector_subs": []})

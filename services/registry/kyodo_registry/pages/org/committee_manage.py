@@ -22,7 +22,7 @@ from kyodo_registry.org.api_committees import (
     roster,
 )
 from kyodo_registry.pages.org.common import body, coordinator, crumbs, manager, reader, uuid_of
-from kyodo_registry.pages.org.matters import MATTER_KINDS, USUAL, WHERE, ElectionForm, composed
+from kyodo_registry.pages.org.matters import KIND_OF, WHERE, ElectionForm, composed
 from kyodo_registry.routing import application
 from kyodo_shared.domain.actors import Actor
 from kyodo_shared.domain.refusals import Expected
@@ -102,8 +102,8 @@ def _page(
     context["open_term"] = any(t["may_end"] and t["member_sub"] == values.get("member_sub") for t in context["terms"])
     context["breadcrumbs"].append((request.url.path, titles[action]))
     if action == "acting":
-        kind = values.get("matter_kind") or USUAL.get(str(context["committee"].kind), "")
-        context.update(matter_kinds=MATTER_KINDS, matter_where=WHERE, matter_kind=kind)
+        kind = KIND_OF[str(context["committee"].kind)]
+        context.update(matter_where=WHERE[kind], matter_kind=kind)
         context["matter"] = composed(kind, str(values.get("matter_id", "")))
     return render(request, "registry/org_committee_action.html", context, status=status)
 
@@ -184,10 +184,11 @@ def acting_chairs(committee_id: str, request: Request) -> HTMLResponse:
 def elect_acting_chair(committee_id: str, request: Request, form: Form) -> Response:
     fields: dict[str, Any] = body(form, "acting_chair_sub", "elected_on")
     fields["elector_subs"] = texts(form, "elector_subs")
-    # The matter in two parts (kind, id), composed by the form's model: blank ones are named beside their controls.
-    fields |= {"matter_kind": text(form, "matter_kind"), "matter_id": text(form, "matter_id")}
+    # The matter's id, composed by the form's model with the kind the committee's kind gives (not asked).
+    fields["matter_id"] = text(form, "matter_id")
 
     def call(registry: RegistryApplication, actor: Actor, expected: Expected, found: UUID) -> None:
+        fields["matter_kind"] = KIND_OF[str(registry.get_committee(found).kind)]
         m = ElectionForm.model_validate(fields)
         registry.elect_acting_chair(actor, expected, found, m.matter, m.acting_chair_sub, m.elector_subs, m.elected_on)
 
