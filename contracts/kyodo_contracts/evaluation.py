@@ -3,9 +3,16 @@ progress reports, the partners' self-evaluations once unsealed, the evaluation c
 the published evaluation report with its recommendation.
 
 Partners appear as `group` (the civic activity group) and `department` (the city department); people only by the
-identity provider's opaque `sub` (committee members, as in the registry's rosters). Self-evaluations are sealed
-from the other partner until both are in or the deadline passes: nothing of them is published before
-`evaluation.self_evaluations.unsealed`.
+identity provider's opaque `sub` (committee members, as in the registry's rosters). The negotiation of an agreement
+stays between the partners: `evaluation.agreement.drafted` and `…confirmed` say that a version waits and which
+partner confirmed it, never its content nor who acted; what was agreed leaves with `evaluation.agreement.concluded`.
+Self-evaluations are sealed from the other partner until both are in or the deadline passes:
+`evaluation.self_evaluation.sent` says only that a partner's is in, and when; nothing of their content (nor the
+receipt, nor who sent it) is published before `evaluation.self_evaluations.unsealed`.
+
+The three step contracts came later than the others: a service's relay publishes the events stored after the
+upgrade that brought them (its position is past the older ones), so a draft, a confirmation or a self-evaluation
+stored before that upgrade never has a message of them.
 """
 
 from __future__ import annotations
@@ -114,6 +121,36 @@ class CriteriaSet(Contract):
     criteria: list[Criterion]
 
 
+class AgreementDrafted(Contract):
+    event_name: ClassVar[str] = "evaluation.agreement.drafted"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = (
+        "A version of the agreement, or of an amendment, waits for both partners' confirmation (協定案の作成); a new "
+        "draft replaces one not concluded, and each partner must confirm it again."
+    )
+
+    project_id: UUID
+    agreement_version: int = Field(ge=1, description="The version it would become when concluded.")
+    agreement_hash: str = Field(
+        pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the draft's canonical JSON (its content is not published)."
+    )
+    amendment: bool = Field(description="An amendment of the agreement in force (協定の変更案), not the first.")
+
+
+class AgreementConfirmed(Contract):
+    event_name: ClassVar[str] = "evaluation.agreement.confirmed"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = (
+        "One partner confirmed the draft its hash names (協定案の確認); the other partner's confirmation concludes it."
+    )
+
+    project_id: UUID
+    agreement_hash: str = Field(
+        pattern=r"^[0-9a-f]{64}$", description="The hash of the draft confirmed (its `drafted` names the version)."
+    )
+    partner: Partner = Field(description="The partner that confirmed (who acted for it is not published).")
+
+
 class AgreementConcluded(Contract):
     event_name: ClassVar[str] = "evaluation.agreement.concluded"
     version: ClassVar[int] = 1
@@ -192,6 +229,18 @@ class SelfEvaluationReminderDue(Contract):
     project_id: UUID
     partner: Partner
     deadline: datetime
+
+
+class SelfEvaluationSent(Contract):
+    event_name: ClassVar[str] = "evaluation.self_evaluation.sent"
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = (
+        "A partner sent its self-evaluation (自己評価の提出); what it says stays sealed until unsealed."
+    )
+
+    project_id: UUID
+    partner: Partner
+    sent_at: datetime
 
 
 class CriterionRating(ContractModel):
@@ -304,12 +353,15 @@ class ReportPublished(Contract):
 PUBLISHED: tuple[type[Contract], ...] = (
     ProjectCreated,
     CriteriaSet,
+    AgreementDrafted,
+    AgreementConfirmed,
     AgreementConcluded,
     ReportReminderDue,
     ReportFiled,
     ReportOverdue,
     ProjectEnded,
     SelfEvaluationReminderDue,
+    SelfEvaluationSent,
     SelfEvaluationsUnsealed,
     CommitteeOpened,
     CommitteeSubstituteAdded,

@@ -1,12 +1,16 @@
 """The evaluation service's outbound mapping: which domain events leave the service, as which contracts.
 
-Explicit per event class (`OutboundMap`): mapped here or declared internal with its reason. A self-evaluation
-leaves only when both are unsealed; a member's scores and conflicts only inside the published report (labelled).
+Explicit per event class (`OutboundMap`): mapped here or declared internal with its reason. Drafts and each
+partner's confirmation are the partners' negotiation: that a version waits and which partner confirmed it leave
+(`drafted`, `confirmed`), the agreement's content only concluded, and nobody's identity. A self-evaluation leaves
+as the fact that it was sent (`self_evaluation.sent`), its content only when both are unsealed; a member's scores
+and conflicts only inside the published report (labelled).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from kyodo_contracts import Contract
@@ -85,10 +89,38 @@ def _opened(e: Any) -> Sequence[Contract]:
     ]
 
 
+def _drafted(e: Any) -> Sequence[Contract]:
+    # That a version waits and which: its content stays between the partners until concluded.
+    return [
+        c.AgreementDrafted(
+            project_id=e.originator_id,
+            agreement_version=e.version,
+            agreement_hash=e.agreement_hash,
+            amendment=e.version > 1,
+        )
+    ]
+
+
+def _self_evaluated(e: Any) -> Sequence[Contract]:
+    # That it is in, and when: its content, receipt and sender stay sealed until `unsealed`.
+    return [
+        c.SelfEvaluationSent(
+            project_id=e.originator_id,
+            partner=c.Partner(e.partner),
+            sent_at=datetime.fromisoformat(str(e.evaluation["submitted_at"])),
+        )
+    ]
+
+
 _MAPPED: dict[type[Any], ToContracts] = {
     _project.Created: _created,
     _project.CriteriaSet: lambda e: [
         c.CriteriaSet(project_id=e.originator_id, criteria=[c.Criterion.produce(x) for x in e.criteria])
+    ],
+    _project.Drafted: _drafted,
+    # Which partner confirmed, not who acted for it.
+    _project.Confirmed: lambda e: [
+        c.AgreementConfirmed(project_id=e.originator_id, agreement_hash=e.agreement_hash, partner=c.Partner(e.partner))
     ],
     _project.Concluded: _concluded,
     _project.ReminderDue: lambda e: [
@@ -106,6 +138,7 @@ _MAPPED: dict[type[Any], ToContracts] = {
     _project.SelfEvaluationReminderDue: lambda e: [
         c.SelfEvaluationReminderDue(project_id=e.originator_id, partner=c.Partner(e.partner), deadline=e.deadline)
     ],
+    _project.SelfEvaluated: _self_evaluated,
     _project.Unsealed: lambda e: [
         c.SelfEvaluationsUnsealed(
             project_id=e.originator_id,
@@ -123,11 +156,6 @@ _MAPPED: dict[type[Any], ToContracts] = {
 OUTBOUND = OutboundMap(
     _MAPPED,
     internal={
-        # Drafts and each partner's confirmation are the partners' negotiation; the agreement leaves concluded.
-        _project.Drafted,
-        _project.Confirmed,
-        # Sealed from the other partner: a self-evaluation leaves only inside `unsealed`, with the other's.
-        _project.SelfEvaluated,
         # The recommendation leaves inside the published report (ReportPublished), in the same save.
         _project.Reported,
         # A member's conflicts and scores leave inside the report: recusals counted, points under labels.

@@ -5,7 +5,8 @@ service's contract events (stream KYODO_EVALUATION), in info-hub's own database.
   from), its stage, and its recommendation once the report is published;
 - `evaluation_agreements`: every concluded version of its agreement (協定), amendments with their reasons;
 - `evaluation_timeline`: one row per public event of a project, keyed by the source sequence (its order);
-- `evaluation_reports`: the published evaluation report whole, with the columns lists filter by.
+- `evaluation_reports`: the published evaluation report whole, with the columns lists filter by;
+- `evaluation_drafts`, `evaluation_self_evaluations_sent`: the partners' steps, for `/me` (bus/evaluation_steps.py).
 
 Reminders (`…reminder_due`) are for mail and notification systems, not the portal: info-hub has no handler for
 them, so its consumer advances past them (a known contract it does not follow). Every write is an upsert keyed by
@@ -22,6 +23,7 @@ from typing import Any
 
 from kyodo_contracts import Contract
 from kyodo_contracts import evaluation as ev
+from kyodo_info_hub.bus import evaluation_steps
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import Handler
 from kyodo_shared.domain.calendar import TOKYO
@@ -32,8 +34,7 @@ TABLES = [
     "evaluation_agreements",
     "evaluation_timeline",
     "evaluation_reports",
-    "evaluation_drafts",
-    "evaluation_self_evaluations_sent",
+    *evaluation_steps.TABLES,
 ]
 
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
@@ -251,5 +252,7 @@ HANDLERS: dict[type[Contract], Handler] = {
     ev.CommitteeSubstituteAdded: on_stage,
     ev.CriteriaSet: on_criteria,
     ev.ReportPublished: on_published,
+    # The partners' steps (a draft and its confirmations, a self-evaluation sent), for /me: evaluation_steps.
+    **evaluation_steps.HANDLERS,
 }
 # Not followed: ev.ReportReminderDue and ev.SelfEvaluationReminderDue (for notification systems).
