@@ -12,7 +12,9 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
+from kyodo_registry.app import RegistryApplication
 from kyodo_registry.domain import Group
+from kyodo_registry.pages.group.actions import post_group_form
 from kyodo_registry.pages.group.bylaws_file import bylaws_file_url
 from kyodo_registry.pages.group.common import (
     bylaws_json,
@@ -26,11 +28,11 @@ from kyodo_registry.pages.group.common import (
     profile_values,
     values_of,
 )
-from kyodo_registry.routing import application
 from kyodo_registry.schemas import BylawsUpload, ProfileFields, Reason, TieRequest
 from kyodo_registry.vocabulary import LIVE
-from kyodo_shared.domain.refusals import Refusal
-from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, text
+from kyodo_shared.domain.actors import Actor
+from kyodo_shared.domain.refusals import Expected, Refusal
+from kyodo_shared.pages.actions import Form, text
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.routing import page_router
@@ -67,19 +69,16 @@ def profile_form(group_id: str, request: Request) -> Response:
 
 @router.post("/groups/{group_id}/profile")
 def update_profile(group_id: str, request: Request, form: Form) -> Response:
-    principal = group_member(request)
-    found = group_id_of(group_id)
+    def command(app: RegistryApplication, actor: Actor, expected: Expected, found: UUID) -> None:
+        app.update_profile(actor, expected, found, ProfileFields.model_validate(profile_json(form)).profile())
 
-    def command() -> None:
-        body = ProfileFields.model_validate(profile_json(form))
-        application(request).update_profile(page_actor(request, principal), seen_version(form), found, body.profile())
-
-    return act(
+    return post_group_form(
         request,
+        form,
+        group_id,
         command,
-        again=lambda errors, status: _profile_page(request, found, form, errors, status),
-        then=f"/registry/groups/{found}",
-        notice="profile_updated",
+        "profile_updated",
+        again=lambda found, errors, status: _profile_page(request, found, form, errors, status),
     )
 
 
@@ -112,19 +111,16 @@ def bylaws_form(group_id: str, request: Request) -> Response:
 
 @router.post("/groups/{group_id}/bylaws")
 def change_bylaws(group_id: str, request: Request, form: Form) -> Response:
-    principal = group_member(request)
-    found = group_id_of(group_id)
+    def command(app: RegistryApplication, actor: Actor, expected: Expected, found: UUID) -> None:
+        app.change_bylaws(actor, expected, found, BylawsUpload.model_validate(bylaws_json(form) or {}).document())
 
-    def command() -> None:
-        body = BylawsUpload.model_validate(bylaws_json(form) or {})
-        application(request).change_bylaws(page_actor(request, principal), seen_version(form), found, body.document())
-
-    return act(
+    return post_group_form(
         request,
+        form,
+        group_id,
         command,
-        again=lambda errors, status: _bylaws_page(request, found, errors, status),
-        then=f"/registry/groups/{found}",
-        notice="bylaws_filed",
+        "bylaws_filed",
+        again=lambda found, errors, status: _bylaws_page(request, found, errors, status),
     )
 
 
@@ -162,21 +158,18 @@ def ties_page(group_id: str, request: Request) -> Response:
 
 @router.post("/groups/{group_id}/ties")
 def declare_tie(group_id: str, request: Request, form: Form) -> Response:
-    principal = group_member(request)
-    found = group_id_of(group_id)
-
-    def command() -> None:
+    def command(app: RegistryApplication, actor: Actor, expected: Expected, found: UUID) -> None:
         body = TieRequest.model_validate({part: text(form, part) for part in TIE_PARTS})
-        application(request).declare_tie(
-            page_actor(request, principal), seen_version(form), found, body.model_dump(mode="json")
-        )
+        app.declare_tie(actor, expected, found, body.model_dump(mode="json"))
 
-    return act(
+    return post_group_form(
         request,
+        form,
+        group_id,
         command,
-        again=lambda errors, status: _ties_page(request, found, form, errors, status),
-        then=f"/registry/groups/{found}/ties",
-        notice="tie_declared",
+        "tie_declared",
+        again=lambda found, errors, status: _ties_page(request, found, form, errors, status),
+        below="/ties",
     )
 
 
@@ -200,19 +193,15 @@ def withdrawal_form(group_id: str, tie_id: str, request: Request) -> Response:
 
 @router.post("/groups/{group_id}/ties/{tie_id}/withdrawal")
 def withdraw_tie(group_id: str, tie_id: str, request: Request, form: Form) -> Response:
-    principal = group_member(request)
-    found = group_id_of(group_id)
+    def command(app: RegistryApplication, actor: Actor, expected: Expected, found: UUID) -> None:
+        app.withdraw_tie(actor, expected, found, tie_id, Reason.model_validate({"reason": text(form, "reason")}).reason)
 
-    def command() -> None:
-        body = Reason.model_validate({"reason": text(form, "reason")})
-        application(request).withdraw_tie(
-            page_actor(request, principal), seen_version(form), found, tie_id, body.reason
-        )
-
-    return act(
+    return post_group_form(
         request,
+        form,
+        group_id,
         command,
-        again=lambda errors, status: _withdrawal_page(request, found, tie_id, form, errors, status),
-        then=f"/registry/groups/{found}/ties",
-        notice="tie_withdrawn",
+        "tie_withdrawn",
+        again=lambda found, errors, status: _withdrawal_page(request, found, tie_id, form, errors, status),
+        below="/ties",
     )

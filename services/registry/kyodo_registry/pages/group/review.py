@@ -14,7 +14,9 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from kyodo_registry.app import RegistryApplication
 from kyodo_registry.domain import CRITERIA
+from kyodo_registry.pages.group.actions import post_group_form
 from kyodo_registry.pages.group.common import (
     TIE_ROWS,
     bylaws_json,
@@ -33,7 +35,9 @@ from kyodo_registry.pages.group.workspace import renewal_reason
 from kyodo_registry.routing import application
 from kyodo_registry.schemas import InformationAnswer, ReapplicationRequest, RenewalRequest
 from kyodo_registry.vocabulary import REJECTED
-from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, text
+from kyodo_shared.domain.actors import Actor
+from kyodo_shared.domain.refusals import Expected
+from kyodo_shared.pages.actions import Form, text
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.routing import page_router
@@ -75,25 +79,18 @@ def _evidence(form: FormData) -> dict[str, Any]:
 
 @router.post("/groups/{group_id}/information")
 def answer_information(group_id: str, request: Request, form: Form) -> Response:
-    principal = group_member(request)
-    found = group_id_of(group_id)
-
-    def command() -> None:
+    def command(app: RegistryApplication, actor: Actor, expected: Expected, found: UUID) -> None:
         body = InformationAnswer.model_validate({"answer": text(form, "answer"), "evidence": _evidence(form)})
-        application(request).provide_information(
-            page_actor(request, principal),
-            seen_version(form),
-            found,
-            body.answer,
-            {c.value: d.evidence for c, d in body.evidence.items()},
-        )
+        evidence = {c.value: d.evidence for c, d in body.evidence.items()}
+        app.provide_information(actor, expected, found, body.answer, evidence)
 
-    return act(
+    return post_group_form(
         request,
+        form,
+        group_id,
         command,
-        again=lambda errors, status: _information_page(request, found, form, errors, status),
-        then=f"/registry/groups/{found}",
-        notice="information_sent",
+        "information_sent",
+        again=lambda found, errors, status: _information_page(request, found, form, errors, status),
     )
 
 
@@ -131,30 +128,22 @@ def reapplication_form(group_id: str, request: Request) -> Response:
 
 @router.post("/groups/{group_id}/reapplication")
 def reapply(group_id: str, request: Request, form: Form) -> Response:
-    principal = group_member(request)
-    found = group_id_of(group_id)
-
-    def command() -> None:
+    def command(app: RegistryApplication, actor: Actor, expected: Expected, found: UUID) -> None:
         body_json: dict[str, Any] = {**profile_json(form), "criteria": criteria_json(form)}
         bylaws = bylaws_json(form)
         if bylaws is not None:
             body_json["bylaws"] = bylaws
         body = ReapplicationRequest.model_validate(body_json)
-        application(request).reapply(
-            page_actor(request, principal),
-            seen_version(form),
-            found,
-            body.profile(),
-            {c.value: d.evidence for c, d in body.criteria.items()},
-            body.bylaws.document(),
-        )
+        evidence = {c.value: d.evidence for c, d in body.criteria.items()}
+        app.reapply(actor, expected, found, body.profile(), evidence, body.bylaws.document())
 
-    return act(
+    return post_group_form(
         request,
+        form,
+        group_id,
         command,
-        again=lambda errors, status: _reapplication_page(request, found, form, errors, status),
-        then=f"/registry/groups/{found}",
-        notice="reapplied",
+        "reapplied",
+        again=lambda found, errors, status: _reapplication_page(request, found, form, errors, status),
     )
 
 
@@ -190,10 +179,7 @@ def renewal_form(group_id: str, request: Request) -> Response:
 
 @router.post("/groups/{group_id}/renewal")
 def renew(group_id: str, request: Request, form: Form) -> Response:
-    principal = group_member(request)
-    found = group_id_of(group_id)
-
-    def command() -> None:
+    def command(app: RegistryApplication, actor: Actor, expected: Expected, found: UUID) -> None:
         fields: dict[str, Any] = {
             "criteria_still_met": text(form, "criteria_still_met") == "true",
             "bylaws_unchanged": text(form, "bylaws_unchanged") == "true",
@@ -201,17 +187,15 @@ def renew(group_id: str, request: Request, form: Form) -> Response:
         }
         if text(form, "members_count"):  # left empty: absent, the API's "required" beside the field
             fields["members_count"] = text(form, "members_count")
-        body = RenewalRequest.model_validate(fields)
-        application(request).renew(
-            page_actor(request, principal), seen_version(form), found, body.model_dump(mode="json")
-        )
+        app.renew(actor, expected, found, RenewalRequest.model_validate(fields).model_dump(mode="json"))
 
-    return act(
+    return post_group_form(
         request,
+        form,
+        group_id,
         command,
-        again=lambda errors, status: _renewal_page(request, found, form, errors, status),
-        then=f"/registry/groups/{found}",
-        notice="renewed",
+        "renewed",
+        again=lambda found, errors, status: _renewal_page(request, found, form, errors, status),
     )
 
 
