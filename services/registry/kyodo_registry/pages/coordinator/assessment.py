@@ -17,14 +17,13 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from kyodo_registry.domain import CRITERIA
-from kyodo_registry.pages.coordinator.common import QUEUE, coordinator, group_id_of, group_page
-from kyodo_registry.pages.coordinator.reads import conflicted, exchange_of, last_round_of, open_criteria
+from kyodo_registry.pages.coordinator.common import FIRST, QUEUE, Again, coordinator, group_id_of, group_page
+from kyodo_registry.pages.coordinator.reads import exchange_of, last_round_of, open_criteria
 from kyodo_registry.pages.group.bylaws_file import bylaws_file_url
 from kyodo_registry.routing import view
 from kyodo_registry.schemas import AssessmentRequest, InformationRequest
 from kyodo_registry.vocabulary import REGISTERED, REJECTED, UNDER_REVIEW
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, text, texts
-from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.notices import with_notice
 from kyodo_shared.pages.routing import page_router
@@ -34,15 +33,7 @@ router = page_router(prefix="/registry")
 INFORMATION_FORM = "information"
 
 
-def _page(
-    request: Request,
-    group_id: UUID,
-    *,
-    posted: str = "",
-    values: dict[str, Any] | None = None,
-    errors: FormErrors | None = None,
-    status: int = 200,
-) -> HTMLResponse:
+def _page(request: Request, group_id: UUID, again: Again = FIRST) -> HTMLResponse:
     principal, app = coordinator(request)
     record = app.read_group(principal, group_id)  # the API's own read: coordinators get the full record
     group = record.group
@@ -62,23 +53,17 @@ def _page(
         }
         for c in CRITERIA
     ]
-    path, name = f"{QUEUE}/{group_id}", str(group.profile["name"])
     return group_page(
         request,
         "registry/coord_assessment.html",
         (QUEUE, gettext(request, "Assessment queue")),
-        path,
-        name,
-        posted=posted,
-        values=values,
-        errors=errors,
-        status=status,
+        record,
+        again,
         group=shown,
         criteria=criteria,
         # Declared ties still standing, their ISO dates as dates for the kit's filters.
         ties=[{**vars(t), "declared_on": date.fromisoformat(t.declared_on)} for t in shown.ties if not t.withdrawn],
         exchange=exchange_of(app, group_id),
-        conflicted=conflicted(app, principal.sub, group),
         may_ask=group.status == UNDER_REVIEW and bool(open_now),
         bylaws_url=bylaws_file_url(group_id),
     )
@@ -124,12 +109,7 @@ def assess(group_id: str, request: Request, form: Form) -> Response:
         request,
         command,
         again=lambda errors, status: _page(
-            request,
-            gid,
-            posted=prefix,
-            values=_posted_values(form, prefix),
-            errors=errors.within(prefix),
-            status=status,
+            request, gid, Again(prefix, _posted_values(form, prefix), errors.within(prefix), status)
         ),
         then=f"{QUEUE}/{gid}",
         notice="assessed",
@@ -155,9 +135,7 @@ def request_information(group_id: str, request: Request, form: Form) -> Response
     return act(
         request,
         command,
-        again=lambda errors, status: _page(
-            request, gid, posted=INFORMATION_FORM, values=values, errors=errors, status=status
-        ),
+        again=lambda errors, status: _page(request, gid, Again(INFORMATION_FORM, values, errors, status)),
         then=f"{QUEUE}/{gid}",
         notice="information_requested",
     )

@@ -20,15 +20,12 @@ from starlette.datastructures import FormData
 
 from kyodo_registry.app import RegistryApplication
 from kyodo_registry.domain import Group
-from kyodo_registry.pages.coordinator.common import coordinator, group_id_of, group_page
-from kyodo_registry.pages.coordinator.reads import conflicted
-from kyodo_registry.routing import view
+from kyodo_registry.pages.coordinator.common import FIRST, Again, coordinator, group_id_of, group_page
 from kyodo_registry.schemas import HandoverDecision, Reason
 from kyodo_registry.vocabulary import DISSOLVED, LAPSED, RECHECKED, REGISTERED, SUSPENDED
 from kyodo_shared.domain.actors import Actor
 from kyodo_shared.domain.refusals import Expected
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, text
-from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.routing import page_router
 
@@ -42,33 +39,18 @@ def reinstatable(group: Group) -> bool:
     return not group.recheck and all(group.assessments[c].met for c in RECHECKED if c in group.assessments)
 
 
-def _page(
-    request: Request,
-    group_id: UUID,
-    *,
-    posted: str = "",
-    values: dict[str, str] | None = None,
-    errors: FormErrors | None = None,
-    status: int = 200,
-) -> HTMLResponse:
+def _page(request: Request, group_id: UUID, again: Again = FIRST) -> HTMLResponse:
     principal, app = coordinator(request)
     record = app.read_group(principal, group_id)
     group = record.group
-    path, name = f"{DECISIONS}/{group_id}", str(group.profile["name"])
     return group_page(
         request,
         "registry/coord_decisions.html",
         (DECISIONS, gettext(request, "Groups and decisions")),
-        path,
-        name,
-        posted=posted,
-        values=values,
-        errors=errors,
-        status=status,
-        group=view(record),
+        record,
+        again,
         # The record keeps ISO dates; the kit's date filters take dates.
         renewal_due=date.fromisoformat(group.renewal_due) if group.renewal_due else None,
-        conflicted=conflicted(app, principal.sub, group),
         may_suspend=group.status in (REGISTERED, LAPSED),
         suspended=group.status == SUSPENDED,
         reinstatable=group.status == SUSPENDED and reinstatable(group),
@@ -106,54 +88,40 @@ def _decide(
     return act(
         request,
         command,
-        again=lambda errors, status: _page(
-            request, gid, posted=decision, values=values, errors=errors.within(decision), status=status
-        ),
+        again=lambda errors, status: _page(request, gid, Again(decision, values, errors.within(decision), status)),
         then=f"{DECISIONS}/{gid}",
         notice=notice,
     )
 
 
+# A decision taken with a reason alone: (application, actor, the version seen, the group's id, the reason).
+DecideWithReason = Callable[[RegistryApplication, Actor, Expected, UUID, str], object]
+
+
+def _with_reason(
+    request: Request, group_id: str, form: FormData, decision: str, decide: DecideWithReason, notice: str
+) -> Response:
+    """A decision whose form is its reason alone (`<decision>.reason`, the API's `Reason`)."""
+
+    def decided(app: RegistryApplication, actor: Actor, seen: Expected, gid: UUID, body: Reason) -> object:
+        return decide(app, actor, seen, gid, body.reason)
+
+    return _decide(request, group_id, form, decision, Reason, ("reason",), decided, notice)
+
+
 @router.post("/decisions/{group_id}/suspension")
 def suspend(group_id: str, request: Request, form: Form) -> Response:
-    return _decide(
-        request,
-        group_id,
-        form,
-        "suspension",
-        Reason,
-        ("reason",),
-        lambda app, actor, seen, gid, body: app.suspend(actor, seen, gid, body.reason),
-        "suspended",
-    )
+    return _with_reason(request, group_id, form, "suspension", RegistryApplication.suspend, "suspended")
 
 
 @router.post("/decisions/{group_id}/reinstatement")
 def reinstate(group_id: str, request: Request, form: Form) -> Response:
-    return _decide(
-        request,
-        group_id,
-        form,
-        "reinstatement",
-        Reason,
-        ("reason",),
-        lambda app, actor, seen, gid, body: app.reinstate(actor, seen, gid, body.reason),
-        "reinstated",
-    )
+    return _with_reason(request, group_id, form, "reinstatement", RegistryApplication.reinstate, "reinstated")
 
 
 @router.post("/decisions/{group_id}/dissolution")
 def dissolve(group_id: str, request: Request, form: Form) -> Response:
-    return _decide(
-        request,
-        group_id,
-        form,
-        "dissolution",
-        Reason,
-        ("reason",),
-        lambda app, actor, seen, gid, body: app.dissolve(actor, seen, gid, body.reason),
-        "dissolved",
-    )
+    return _with_reason(request, group_id, form, "dissolution", RegistryApplication.dissolve, "dissolved")
 
 
 @router.post("/decisions/{group_id}/handover")
