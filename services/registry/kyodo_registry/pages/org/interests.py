@@ -175,24 +175,29 @@ def own(request: Request) -> HTMLResponse:
     return _page(request, None, "list", {}, FormErrors())
 
 
-@router.get("/interests/groups")
-def own_group_form(request: Request) -> HTMLResponse:
-    return _page(request, None, "group", {}, FormErrors())
+def _declaration_routes(segment: str, kind: str) -> None:
+    """A kind's declaration form (`…/groups` for "group", `…/departments` for "department"): its page and its post,
+    for one's own (`/interests/<segment>`) and on a person's behalf (`/interests/people/{sub}/<segment>`)."""
+
+    @router.get(f"/interests/{segment}")
+    def own_form(request: Request) -> HTMLResponse:
+        return _page(request, None, kind, {}, FormErrors())
+
+    @router.post(f"/interests/{segment}")
+    def declare_own(request: Request, form: Form) -> Response:
+        return _declare(request, form, None, kind)
+
+    @router.get(f"/interests/people/{{person_sub}}/{segment}")
+    def person_form(person_sub: str, request: Request) -> HTMLResponse:
+        return _page(request, person_sub, kind, {}, FormErrors())
+
+    @router.post(f"/interests/people/{{person_sub}}/{segment}")
+    def declare_on_behalf(person_sub: str, request: Request, form: Form) -> Response:
+        return _declare(request, form, person_sub, kind)
 
 
-@router.post("/interests/groups")
-def declare_own(request: Request, form: Form) -> Response:
-    return _declare(request, form, None, "group")
-
-
-@router.get("/interests/departments")
-def own_department_form(request: Request) -> HTMLResponse:
-    return _page(request, None, "department", {}, FormErrors())
-
-
-@router.post("/interests/departments")
-def declare_own_department(request: Request, form: Form) -> Response:
-    return _declare(request, form, None, "department")
+_declaration_routes("groups", "group")
+_declaration_routes("departments", "department")
 
 
 @router.get("/interests/declarations/{declaration_id}/withdrawal")
@@ -220,26 +225,6 @@ def find_person(request: Request) -> Response:
 @router.get("/interests/people/{person_sub}")
 def person(person_sub: str, request: Request) -> HTMLResponse:
     return _page(request, person_sub, "list", {}, FormErrors())
-
-
-@router.get("/interests/people/{person_sub}/groups")
-def person_group_form(person_sub: str, request: Request) -> HTMLResponse:
-    return _page(request, person_sub, "group", {}, FormErrors())
-
-
-@router.post("/interests/people/{person_sub}/groups")
-def declare_on_behalf(person_sub: str, request: Request, form: Form) -> Response:
-    return _declare(request, form, person_sub, "group")
-
-
-@router.get("/interests/people/{person_sub}/departments")
-def person_department_form(person_sub: str, request: Request) -> HTMLResponse:
-    return _page(request, person_sub, "department", {}, FormErrors())
-
-
-@router.post("/interests/people/{person_sub}/departments")
-def declare_department_on_behalf(person_sub: str, request: Request, form: Form) -> Response:
-    return _declare(request, form, person_sub, "department")
 
 
 @router.get("/interests/people/{person_sub}/declarations/{declaration_id}/withdrawal")
