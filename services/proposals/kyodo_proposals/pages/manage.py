@@ -8,6 +8,7 @@ This module: the pages, the revision, the publication and the cancellation; `man
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -15,6 +16,7 @@ from uuid import UUID
 from fastapi import Request
 from fastapi.responses import Response
 
+from kyodo_proposals.app import ProposalsApplication
 from kyodo_proposals.domain import CANCELLED, CLOSED, DRAFT, IN_REVIEW, PUBLISHED
 from kyodo_proposals.pages import reads
 from kyodo_proposals.pages.call_form import amendment_values, draft_body, spec_values
@@ -33,6 +35,7 @@ from kyodo_proposals.pages.common import (
 from kyodo_proposals.pages.labels import in_page_order, label_of, summary_labels
 from kyodo_proposals.routing import application
 from kyodo_proposals.schemas import CallDraft, Reason
+from kyodo_shared.domain.actors import Actor
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in, text, texts
@@ -58,6 +61,10 @@ NOTHING_CHANGED = N_(
     "board) and extends the deadline with it; the deadline alone cannot be extended. Change a rule too, or leave "
     "the call as it is."
 )
+
+
+# A confirmed action on the call: (application, actor, the call's id).
+Confirmed = Callable[[ProposalsApplication, Actor, UUID], object]
 
 
 def _state(request: Request, call_id: UUID) -> dict[str, Any]:
@@ -174,8 +181,9 @@ def revise(call_id: str, request: Request, form: Form) -> Response:
     )
 
 
-@router.post("/calls/{call_id}/manage/publication")
-def publish(call_id: str, request: Request, form: Form) -> Response:
+def confirmed(request: Request, call_id: str, form: Any, command: Confirmed, notice: str) -> Response:
+    """A button of the manage page with its confirmation box: unticked, the page again with the error beside the box
+    (422, nothing done); ticked, `command(application, actor, the call's id)`."""
     principal = signed_in(request, Role.COORDINATOR)
     cid = call_uuid(call_id)
     refused = unconfirmed(request, form)
@@ -183,10 +191,17 @@ def publish(call_id: str, request: Request, form: Form) -> Response:
         return manage_page(request, cid, refused, 422)
     return act(
         request,
-        lambda: application(request).publish(page_actor(request, principal), seen_version(form), cid),
+        lambda: command(application(request), page_actor(request, principal), cid),
         again=again(request, cid, None, form),
         then=here(cid),
-        notice="call_published",
+        notice=notice,
+    )
+
+
+@router.post("/calls/{call_id}/manage/publication")
+def publish(call_id: str, request: Request, form: Form) -> Response:
+    return confirmed(
+        request, call_id, form, lambda app, actor, cid: app.publish(actor, seen_version(form), cid), "call_published"
     )
 
 

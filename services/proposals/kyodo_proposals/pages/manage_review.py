@@ -10,8 +10,8 @@ from fastapi.responses import Response
 
 from kyodo_proposals.api_review import PinnedConflictIn, SubstituteIn
 from kyodo_proposals.pages.call_form import amendment_body
-from kyodo_proposals.pages.common import call_uuid, unconfirmed
-from kyodo_proposals.pages.manage import NOTHING_CHANGED, action_page, again, here, manage_page
+from kyodo_proposals.pages.common import call_uuid
+from kyodo_proposals.pages.manage import NOTHING_CHANGED, action_page, again, confirmed, here
 from kyodo_proposals.routing import application
 from kyodo_proposals.schemas import Amendment
 from kyodo_shared.domain.refusals import Refusal
@@ -67,18 +67,7 @@ def amend(call_id: str, request: Request, form: Form) -> Response:
 
 @router.post("/calls/{call_id}/manage/review")
 def open_review(call_id: str, request: Request, form: Form) -> Response:
-    principal = signed_in(request, Role.COORDINATOR)
-    cid = call_uuid(call_id)
-    refused = unconfirmed(request, form)
-    if refused is not None:
-        return manage_page(request, cid, refused, 422)
-    return act(
-        request,
-        lambda: application(request).open_review(page_actor(request, principal), cid),
-        again=again(request, cid, None, form),
-        then=here(cid),
-        notice="review_opened",
-    )
+    return confirmed(request, call_id, form, lambda app, actor, cid: app.open_review(actor, cid), "review_opened")
 
 
 def _fields(form: Form, *names: str) -> dict[str, str]:
