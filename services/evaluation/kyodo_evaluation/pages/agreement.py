@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from kyodo_evaluation.app import EvaluationApplication
 from kyodo_evaluation.domain import Project
 from kyodo_evaluation.pages.agreement_form import agreement_posted, agreement_shown
-from kyodo_evaluation.pages.common import TIME_HELPERS, chosen, partner_names, project_crumbs, viewed
+from kyodo_evaluation.pages.common import chosen, project_form_page, viewed
 from kyodo_evaluation.routing import application
 from kyodo_evaluation.schemas import AgreementDraft
 from kyodo_evaluation.vocabulary import Status
@@ -23,7 +23,6 @@ from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, sign
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.paths import path_uuid
-from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.web.auth import Role
 
@@ -49,24 +48,15 @@ def agreement_page(
     app, who, project, side = viewed(request, project_id)
     in_force = project.agreement
     title = gettext(request, "Propose an amendment") if in_force else gettext(request, "Put a version up")
-    return render(
-        request,
-        "evaluation/ws_agreement_page.html",
-        {
-            "project": project,
-            "names": partner_names(request, project),
-            "title": title,
-            "may_draft": side is not None or who.has(Role.COORDINATOR),
-            "open_to_drafts": drafts_open(app, project),
-            "amendment": in_force is not None,
-            "values": posted["agreement"] if posted else agreement_shown(project),
-            "reason": (posted or {}).get("reason") or "",
-            "errors": errors,
-            **TIME_HELPERS,
-            "breadcrumbs": [*project_crumbs(request, project), (request.url.path, title)],
-        },
-        status=status,
-    )
+    context = {
+        "title": title,
+        "may_draft": side is not None or who.has(Role.COORDINATOR),
+        "open_to_drafts": drafts_open(app, project),
+        "amendment": in_force is not None,
+        "values": posted["agreement"] if posted else agreement_shown(project),
+        "reason": (posted or {}).get("reason") or "",
+    }
+    return project_form_page(request, "evaluation/ws_agreement_page.html", project, title, context, errors, status)
 
 
 @router.get("/projects/{project_id}/agreement")

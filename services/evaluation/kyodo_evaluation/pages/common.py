@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from fastapi import Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
@@ -26,6 +27,7 @@ from kyodo_shared.pages.actions import page_actor, signed_in, text
 from kyodo_shared.pages.forms import FieldError, FormErrors, field_id
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.paths import breadcrumbs, name_in
+from kyodo_shared.pages.render import render
 from kyodo_shared.web.auth import Principal, Role
 from kyodo_shared.web.problems import Problem, field_errors
 
@@ -119,6 +121,32 @@ def as_moment(value: str | None) -> datetime | None:
 
 # Every page's templates read the API's ISO texts through these (the kit's jst/jst_date filters take dates).
 TIME_HELPERS: dict[str, Any] = {"as_date": as_date, "as_moment": as_moment}
+
+
+def project_form_page(
+    request: Request,
+    template: str,
+    project: Project,
+    title: str,
+    context: dict[str, Any],
+    errors: FormErrors | None,
+    status: int,
+) -> Response:
+    """One of a project's form pages: `context` with the project, its partners' names, the form's errors, the time
+    helpers and the crumbs to this page (`title`)."""
+    return render(
+        request,
+        template,
+        {
+            "project": project,
+            "names": partner_names(request, project),
+            **context,
+            "errors": errors,
+            **TIME_HELPERS,
+            "breadcrumbs": [*project_crumbs(request, project), (request.url.path, title)],
+        },
+        status=status,
+    )
 
 
 def form_options(request: Request) -> list[tuple[str, str]]:

@@ -15,10 +15,8 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from kyodo_evaluation.pages.common import (
-    TIME_HELPERS,
     agreed_indicators,
-    partner_names,
-    project_crumbs,
+    project_form_page,
     validated,
     value_refusals,
     viewed,
@@ -31,7 +29,6 @@ from kyodo_shared.pages.actions import Form, act, page_actor, signed_in, text
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.paths import path_uuid
-from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.web.auth import Role
 
@@ -75,26 +72,17 @@ def report_page(
     else:
         closed = None
     label = gettext(request, "Report %(index)s") % {"index": index}
-    return render(
-        request,
-        "evaluation/ws_report.html",
-        {
-            "project": project,
-            "names": partner_names(request, project),
-            "index": index,
-            "due_on": dates[index - 1] if agreement is not None else None,
-            "indicators": agreement["indicators"] if agreement is not None else [],
-            "filed": filed,
-            "side": side.value if side else None,
-            "closed": closed,
-            "posted": posted or {},
-            "errors": errors,
-            "today": today.isoformat(),
-            **TIME_HELPERS,
-            "breadcrumbs": [*project_crumbs(request, project), (request.url.path, label)],
-        },
-        status=status,
-    )
+    context = {
+        "index": index,
+        "due_on": dates[index - 1] if agreement is not None else None,
+        "indicators": agreement["indicators"] if agreement is not None else [],
+        "filed": filed,
+        "side": side.value if side else None,
+        "closed": closed,
+        "posted": posted or {},
+        "today": today.isoformat(),
+    }
+    return project_form_page(request, "evaluation/ws_report.html", project, label, context, errors, status)
 
 
 @router.get("/projects/{project_id}/reports/{index}")

@@ -18,11 +18,9 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from kyodo_evaluation.pages.common import (
-    TIME_HELPERS,
     agreed_indicators,
     chosen,
-    partner_names,
-    project_crumbs,
+    project_form_page,
     validated,
     value_refusals,
     viewed,
@@ -38,7 +36,6 @@ from kyodo_shared.pages.downloads import private_file
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.paths import path_uuid
-from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.web.auth import Role
 
@@ -87,29 +84,18 @@ def self_evaluation_page(
     else:
         closed = None
     agreement = project.agreement
-    return render(
-        request,
-        "evaluation/ws_self_evaluation.html",
-        {
-            "project": project,
-            "names": partner_names(request, project),
-            "side": side.value if side else None,
-            "shown": shown,
-            "closed": closed,
-            "deadline": datetime.fromisoformat(project.deadline) if project.deadline else None,
-            "criteria": project.criteria,
-            "indicators": agreement["indicators"] if agreement is not None else [],
-            "rating_options": [(str(n), str(n)) for n in range(LOWEST, HIGHEST + 1)],
-            "posted": posted or {},
-            "errors": errors,
-            **TIME_HELPERS,
-            "breadcrumbs": [
-                *project_crumbs(request, project),
-                (request.url.path, gettext(request, "Self-evaluation")),
-            ],
-        },
-        status=status,
-    )
+    context = {
+        "side": side.value if side else None,
+        "shown": shown,
+        "closed": closed,
+        "deadline": datetime.fromisoformat(project.deadline) if project.deadline else None,
+        "criteria": project.criteria,
+        "indicators": agreement["indicators"] if agreement is not None else [],
+        "rating_options": [(str(n), str(n)) for n in range(LOWEST, HIGHEST + 1)],
+        "posted": posted or {},
+    }
+    title = gettext(request, "Self-evaluation")
+    return project_form_page(request, "evaluation/ws_self_evaluation.html", project, title, context, errors, status)
 
 
 @router.get("/projects/{project_id}/self-evaluation")
