@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import Request
 
-from kyodo_info_hub.pages.workspace import me_reads
+from kyodo_info_hub.pages.workspace import me_evaluation_reads, me_reads
 from kyodo_info_hub.pages.workspace.cases import listed
 from kyodo_info_hub.pages.workspace.common import Party, departments_of
 from kyodo_info_hub.pages.workspace.trainings import registered
@@ -22,8 +22,9 @@ def part(request: Request, principal: Principal) -> dict[str, Any] | None:
     return {
         "departments": [_department(d, liaison) for d in departments],
         "rounds": me_reads.open_rounds(request, ids) if ids else [],
-        # Its departments' collaboration projects: agreements to confirm, reports and self-evaluations (M1).
-        "projects": me_reads.projects_of(request, ids, "department"),
+        # Its departments' collaboration projects: agreements to confirm, reports and self-evaluations (M1), which
+        # the department's liaison gives (its other staff see what waits for the liaison).
+        "projects": me_evaluation_reads.partner_projects(request, ids, "department", confirms=liaison, acts=liaison),
         "cases": cases,
         "trainings": registered(request, principal),
     }

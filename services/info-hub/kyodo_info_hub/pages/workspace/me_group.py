@@ -1,5 +1,5 @@
-"""`/me` for a group's representative and contacts: their groups' standing, open calls, projects, surveys,
-trainings and cases."""
+"""`/me` for a group's representative and contacts: their groups' standing, open calls, the published results of
+the calls they proposed to, projects with what waits for the group in each (M4), surveys, trainings and cases."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi import Request
 
 from kyodo_info_hub.bus.applications import applications_of
 from kyodo_info_hub.pages.home import application
-from kyodo_info_hub.pages.workspace import me_reads
+from kyodo_info_hub.pages.workspace import me_evaluation_reads, me_reads
 from kyodo_info_hub.pages.workspace.cases import listed
 from kyodo_info_hub.pages.workspace.common import groups_of
 from kyodo_info_hub.pages.workspace.surveys import waiting
@@ -27,7 +27,17 @@ def part(request: Request, principal: Principal) -> dict[str, Any] | None:
         "groups": [{"party": g, "application": applications.get(g.id)} for g in groups],
         # A call is open to registered groups only (the proposals service refuses the others).
         "calls": me_reads.calls(request, "open", "proposal") if registered_ids else [],
-        "projects": me_reads.projects_of(request, [g.id for g in groups]),
+        "results": me_evaluation_reads.call_results(request, [g.id for g in groups]),
+        "group_names": {g.id: g.name.text for g in groups},
+        # Its groups' projects, each with the draft awaiting the group's confirmation (its representative's), the
+        # group's reports due or overdue and its self-evaluation due (contacts report and self-evaluate too).
+        "projects": me_evaluation_reads.partner_projects(
+            request,
+            [g.id for g in groups],
+            "group",
+            confirms=me_evaluation_reads.represented(request, principal.sub),
+            acts={g.id for g in groups},
+        ),
         "surveys": [s for s in waiting(request, principal, groups) if s["status"] != "submitted"],
         "trainings": registered(request, principal) if principal.has(Role.GROUP) else [],
         # Its groups' open cases: raised by them, or they were invited to (GET /cases lists both).
