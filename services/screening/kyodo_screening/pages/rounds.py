@@ -21,6 +21,7 @@ from kyodo_screening.pages.common import (
     jst_input,
     jst_posted,
 )
+from kyodo_screening.pages.round_mine import own_assessments
 from kyodo_screening.routing import application
 from kyodo_screening.schemas import RoundDraft
 from kyodo_screening.vocabulary import DEFAULT_CHECKLIST, RoundStatus
@@ -284,6 +285,8 @@ def _round_page(
             "names": names,
             "departments": sorted(names.items(), key=lambda d: d[1]),
             "listing": {"items": items, "total": total, "page": paging.page, "per_page": paging.per_page},
+            # A team member's own assessments (theirs only): which pending projects await them.
+            "mine": own_assessments(app, principal, found, items) if found.status == RoundStatus.OPEN else None,
             "breadcrumbs": breadcrumbs(
                 request,
                 ("/screening/rounds", gettext(request, "Rounds")),
