@@ -179,6 +179,10 @@ ADDED_TABLES = {
         # info_hub_0013: the partners' steps of a project (draft and confirmations, self-evaluations sent), for /me.
         "evaluation_drafts",
         "evaluation_self_evaluations_sent",
+        # info_hub_0014: a call's review and adoptions, and each screening round's team, for /me.
+        "hub_call_reviews",
+        "hub_adoptions",
+        "hub_round_team",
         "hub_staff",
         "hub_liaisons",
         # info_hub_0005..0007: the center's news, topics, trainings and cases.
@@ -241,7 +245,9 @@ def rewritten(table: str, rows: list[tuple[Any, ...]], where: str = "") -> list[
     """
     tracking = {(service, "kyodo_consumer_tracking") for service in ("proposals", "info-hub", "screening")}
     if (where, table) in tracking:
-        return [row for row in rows if row[0] != "registry"]
+        # info_hub_0014 also forgets info-hub's tracking of the proposals' and the screening's streams.
+        forgotten = {"registry", "proposals", "screening"} if where == "info-hub" else {"registry"}
+        return [row for row in rows if row[0] not in forgotten]
     if table != "kyodo_retention":
         return rows
     assert all("T07:47:" in until and until.endswith("+00:00") for _, _, until in rows), "store-v1 changed"

@@ -14,17 +14,14 @@ from typing import Any
 
 import pytest_asyncio
 
-from kyodo_contracts import Contract
 from kyodo_contracts import evaluation as ev
 from kyodo_contracts import proposals as pr
 from kyodo_contracts import screening as sc
-from kyodo_info_hub.bus import SUBSCRIPTIONS
 from kyodo_info_hub.bus.applications import applications_of
-from kyodo_shared.bus.cloudevents import Envelope
-from kyodo_shared.bus.dlq import tracked_in
 
-from support.harness import Platform, eventually
+from support.harness import eventually
 from support.info_hub_cases import HUB, World, act, raised, world
+from support.info_hub_feed import feed
 from support.info_hub_open_data import call
 from support.info_hub_surveys import TOKYO, announced, drafted, questionnaire
 from support.info_hub_trainings import announced as training_announced
@@ -54,29 +51,6 @@ async def open_survey(site: Site) -> str:
 
     await eventually(opened, timeout=30)
     return str(survey["id"])
-
-
-def feed(p: Platform, source: str, *events: Contract) -> None:
-    """`events` of another service applied by info-hub's own handlers, as its consumer applies them (the service
-    itself is not running here), each with its source's next sequence."""
-    kernel = p.apps[HUB].state.kernel
-    handlers = {sub.source: sub.handlers for sub in SUBSCRIPTIONS}
-    for event in events:
-        with kernel.db.transaction() as tx:
-            sequence = tracked_in(tx, source) + 1
-            message = Envelope(
-                id=str(uuid.uuid4()),
-                source=source,
-                type=event.ce_type(),
-                time=datetime.now(UTC),
-                subject=source,
-                sequence=sequence,
-                correlation_id="c",
-                causation_id="c",
-                data=event,
-            )
-            handlers[source][type(event)](message, tx)
-            kernel.ledger.advance(tx, source, sequence)
 
 
 async def answer_of(site: Site, survey_id: str, group_id: str) -> Any:

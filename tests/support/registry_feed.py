@@ -1,5 +1,6 @@
-"""info-hub's registry read models fed as its consumer feeds them: real contract envelopes through info-hub's own
-registry handlers, one message per transaction, into a database migrated by info-hub's lineage."""
+"""info-hub's read models fed as its consumer feeds them (the registry's, or any source's with `apply_from`): real
+contract envelopes through info-hub's own handlers, one message per transaction, into a database migrated by
+info-hub's lineage."""
 
 from __future__ import annotations
 
@@ -34,13 +35,13 @@ def migrated_database(request: pytest.FixtureRequest) -> Iterator[Database]:
         database.close()
 
 
-def envelope(event: Contract, sequence: int) -> Envelope:
+def envelope(event: Contract, sequence: int, source: str = "registry") -> Envelope:
     return Envelope(
-        id=message_id("registry", sequence, 0),
-        source="/kyodo/registry",
+        id=message_id(source, sequence, 0),
+        source=f"/kyodo/{source}",
         type=event.ce_type(),
         time=AT,
-        subject="registry",
+        subject=source,
         sequence=sequence,
         correlation_id="c",
         causation_id="c",
@@ -54,3 +55,11 @@ def apply(db: Database, events: list[Contract], first: int = 1) -> None:
     for sequence, event in enumerate(events, start=first):
         with db.transaction() as tx:
             REGISTRY.handlers[type(event)](envelope(event, sequence), tx)
+
+
+def apply_from(db: Database, source: str, events: list[Contract]) -> None:
+    """`source`'s messages from sequence 1 on, each in its own transaction, through info-hub's handlers of it."""
+    (subscription,) = [s for s in SUBSCRIPTIONS if s.source == source]
+    for sequence, event in enumerate(events, start=1):
+        with db.transaction() as tx:
+            subscription.handlers[type(event)](envelope(event, sequence, source), tx)

@@ -8,6 +8,7 @@
 | registry (KYODO_REGISTRY) | `applications` (`hub_applications`) | `/me` only: applications before registration |
 | checkpoints (KYODO_CHECKPOINTS) | `open_data` (`open_checkpoints`, `open_keys`) | `/open-data/…` |
 | proposals (KYODO_PROPOSALS) | `calls` (`portal_calls`) | `/calls` |
+| proposals (KYODO_PROPOSALS) | `call_review` (`hub_call_reviews`, `hub_adoptions`) | `/me` only: reviews, adoptions |
 | screening (KYODO_SCREENING) | `screening` (`screening_*`: projects, rounds, decisions, forms) | `/screening/…` |
 | evaluation (KYODO_EVALUATION) | `evaluation` (`evaluation_*`) | `/collaboration-projects`, `/evaluation-reports` |
 
@@ -27,6 +28,7 @@ from collections.abc import Mapping
 from kyodo_contracts import Contract
 from kyodo_info_hub.bus import (
     applications,
+    call_review,
     calls,
     departments,
     directory,
@@ -60,7 +62,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
         batch_handlers=directory.BATCH_HANDLERS,
     ),
     Subscription(source="checkpoints", handlers=open_data.HANDLERS),
-    Subscription(source="proposals", handlers=calls.HANDLERS),
+    Subscription(source="proposals", handlers=merged(calls.HANDLERS, call_review.HANDLERS)),
     Subscription(source="screening", handlers=screening.HANDLERS),
     # Reminders are not followed: the consumer advances past them.
     Subscription(source="evaluation", handlers=evaluation.HANDLERS),
@@ -73,6 +75,7 @@ READ_MODELS: tuple[str, ...] = (
     *people.TABLES,
     *open_data.TABLES,
     *calls.TABLES,
+    *call_review.TABLES,
     *screening.TABLES,
     *evaluation.TABLES,
 )

@@ -87,7 +87,7 @@ def on_call_event(envelope: Envelope, tx: Tx) -> None:
     )
 
 
-# Adoptions reach evaluation (later); the portal shows them through the results.
-HANDLERS: dict[type[Contract], Handler] = dict.fromkeys(
-    [c for c in p.PUBLISHED if c is not p.ProposalAdopted], on_call_event
-)
+# Adoptions, the review's start and a blocked decision are for /me (bus/call_review.py); the portal shows adoptions
+# through the results.
+_ELSEWHERE = (p.ProposalAdopted, p.ReviewStarted, p.DecisionBlocked)
+HANDLERS: dict[type[Contract], Handler] = dict.fromkeys([c for c in p.PUBLISHED if c not in _ELSEWHERE], on_call_event)

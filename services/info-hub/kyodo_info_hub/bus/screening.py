@@ -3,6 +3,8 @@ KYODO_SCREENING), in info-hub's own database.
 
 - `screening_projects`: each project of the departments' inventories as it is now (which projects a round screens);
 - `screening_rounds`: each round, its fiscal year, departments in scope, checklist and status;
+- `hub_round_team`: who is on each round's team (the subs the opening fixed), for the role home page `/me` only:
+  never shown on the public register, and never linked to assessments (which the decisions publish under labels);
 - `screening_decisions` (+ `screening_decision_forms`): the register, one row per decision, published at decision
   and never before. A correction names the decision it replaces, which is then marked `superseded_by` it; a
   'needs study' decision whose re-screen date came is marked `rescreen` (pending again in its round, or waiting
@@ -24,7 +26,7 @@ from kyodo_shared.bus.consumer import Handler
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.store.db import Tx
 
-TABLES = ["screening_projects", "screening_rounds", "screening_decisions", "screening_decision_forms"]
+TABLES = ["screening_projects", "screening_rounds", "screening_decisions", "screening_decision_forms", "hub_round_team"]
 
 # json.dumps(..., ensure_ascii=False) builds an encoder per call; this one is built once, with the same output.
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
@@ -77,7 +79,6 @@ _UPSERT_ROUND = (
 def on_round_opened(envelope: Envelope, tx: Tx) -> None:
     event = envelope.data
     assert isinstance(event, s.RoundOpened)
-    # The team's subs are not kept: the public register names nobody, and needs no roster.
     tx.execute(
         _UPSERT_ROUND,
         (
@@ -92,6 +93,15 @@ def on_round_opened(envelope: Envelope, tx: Tx) -> None:
             envelope.sequence,
         ),
     )
+    # The team, for /me (a member sees the rounds they screen); the public register names nobody. A round opens
+    # once, so its roster is written whole each time its opening is applied.
+    round_id = str(event.round_id)
+    tx.execute("DELETE FROM hub_round_team WHERE round_id = %s", (round_id,))
+    if event.team_subs:
+        tx.executemany(
+            "INSERT INTO hub_round_team (round_id, member_sub) VALUES (%s, %s)",
+            [(round_id, sub) for sub in sorted(set(event.team_subs))],
+        )
 
 
 def on_round_status(envelope: Envelope, tx: Tx) -> None:

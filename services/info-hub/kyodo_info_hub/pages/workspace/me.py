@@ -15,7 +15,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from kyodo_info_hub.pages.home import application
-from kyodo_info_hub.pages.workspace import me_center, me_department, me_group
+from kyodo_info_hub.pages.workspace import me_center, me_department, me_group, me_team
 from kyodo_shared.domain.actors import Role
 from kyodo_shared.pages.actions import signed_in
 from kyodo_shared.pages.render import render
@@ -33,6 +33,7 @@ def me(request: Request) -> HTMLResponse:
         "group": me_group.part(request, principal),
         "coordinator": me_center.part(request, principal),
         "department": me_department.part(request, principal),
+        "team": me_team.part(request, principal),
         "others": [r.value for r in principal.roles if r in (Role.REVIEWER, Role.EVALUATOR, Role.AUDITOR, Role.TEAM)],
     }
     return render(request, "workspace/me.html", context)

@@ -1,0 +1,214 @@
+"""`/me` for the center's coordinators and the cross-department team (real stores, real NATS, logged-in browsers):
+a call past its deadline awaits the opening of its review, then reads as under review; a blocked decision says so
+with each shortfall; an open round shows how many of its projects await a decision, fewer after one; a team member
+sees the rounds they are on the team of (a member of another round and staff off the team do not), and the round's
+own page tells them which projects await *their* assessment; an adoption without a department shows until the
+evaluation service creates its project."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from kyodo_contracts import evaluation as ev
+from kyodo_contracts import proposals as pr
+
+from support.calls import close_and_open_review, coordinator, ok, published_call, review_board
+from support.harness import eventually
+from support.info_hub_feed import feed
+from support.info_hub_open_data import call
+from support.page_reading import links, text, well_formed
+from support.screening import TOKYO, answers, department, heard, join_team, round_body, screening_now
+from support.workspace import Browser, workspace
+
+HUB = "info-hub"
+
+
+def item(page: Any, href: str) -> str:
+    """The text of the list item linking to `href` ('' when there is none)."""
+    found = page.xpath(f".//li[a[@href='{href}']]")
+    return " ".join(str(found[0].text_content()).split()) if found else ""
+
+
+async def shows(browser: Browser, href: str, words: str) -> bool:
+    return words in item(await browser.page("/me"), href)
+
+
+def team_section(page: Any) -> Any:
+    found = page.xpath("//section[@aria-labelledby='team-heading']")
+    return found[0] if found else None
+
+
+async def test_a_call_past_its_deadline_awaits_the_opening_of_its_review_then_reads_under_review(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    async with workspace(["registry", "proposals", HUB], tmp_path, nats_url, bus_namespace) as site:
+        p = site.platform
+        committee = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
+        call_id, deadline = await published_call(p, committee, title_ja="見守り協働事業")
+        center = site.browser("coord-1", "coordinator")
+        href = f"/proposals/calls/{call_id}/manage"
+        await eventually(lambda: shows(center, href, "募集中"), timeout=30)
+
+        kernel = p.apps["proposals"].state.kernel
+        kernel.clock = lambda: deadline + timedelta(seconds=1)
+        await eventually(lambda: shows(center, href, "締切済み：審査の開始待ち"), timeout=30)
+        page = well_formed(await center.page("/me"))
+        assert "審査中" not in item(page, href)
+
+        await close_and_open_review(p, call_id, deadline)
+        await eventually(lambda: shows(center, href, "審査中"), timeout=30)
+        assert "審査の開始待ち" not in item(await center.page("/me"), href)
+        assert "Under review" in item(await center.page("/me", lang="en"), href)
+
+
+async def test_a_blocked_decision_and_an_adoption_awaiting_its_department_show_until_the_project_is_created(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    async with workspace(["registry", HUB], tmp_path, nats_url, bus_namespace) as site:
+        p = site.platform
+        deadline = datetime.now(TOKYO) - timedelta(days=3)
+        blocked, decided = call("見守り協働事業", deadline=deadline), call("居場所協働事業", deadline=deadline)
+        proposal, named = uuid.uuid4(), uuid.uuid4()
+        feed(
+            p,
+            "proposals",
+            blocked,
+            decided,
+            pr.CallClosed(call_id=blocked.call_id, closed_at=deadline),
+            pr.ReviewStarted(call_id=blocked.call_id, started_at=deadline + timedelta(days=1)),
+            pr.DecisionBlocked(call_id=blocked.call_id, reasons=[f"quorum:{uuid.uuid4()}:1/2"]),
+            pr.ProposalAdopted(
+                call_id=decided.call_id,
+                proposal_id=proposal,
+                group_id=uuid.uuid4(),
+                rank=1,
+                score="9/1",
+                title_ja="居場所協働事業",
+            ),
+            # The call named its department: its project is created without the center.
+            pr.ProposalAdopted(
+                call_id=decided.call_id,
+                proposal_id=named,
+                group_id=uuid.uuid4(),
+                rank=2,
+                score="8/1",
+                department_id=uuid.uuid4(),
+                title_ja="居場所協働事業",
+            ),
+        )
+        center = site.browser("coord-1", "coordinator")
+        page = well_formed(await center.page("/me"))
+        shown = item(page, f"/proposals/calls/{blocked.call_id}/manage")
+        assert "決定保留：定足数不足" in shown
+        assert "採点できる委員が 1 人の提案があります（定足数 2 人）" in shown
+        found = links(page)
+        assert f"/evaluation/adoptions/{proposal}" in found
+        assert f"/evaluation/adoptions/{named}" not in found
+        english = await center.page("/me", lang="en")
+        assert "A proposal has 1 eligible scorers; the quorum is 2" in text(english.xpath("//main")[0])
+
+        # The center names the department on the evaluation service's page, which creates the project.
+        feed(
+            p,
+            "evaluation",
+            ev.ProjectCreated(
+                project_id=uuid.uuid4(),
+                source=ev.Source.ADOPTION,
+                group_id=uuid.uuid4(),
+                department_id=uuid.uuid4(),
+                title_ja="居場所協働事業",
+                call_id=decided.call_id,
+                proposal_id=proposal,
+                criteria=[ev.Criterion(key="achievement", name_ja="目標の達成度")],
+            ),
+        )
+        page = await center.page("/me", lang="ja")  # back to Japanese (`?lang=` keeps the choice)
+        assert f"/evaluation/adoptions/{proposal}" not in links(page)
+        assert "担当部署の決定を待つ採択提案はありません。" in text(page.xpath("//main")[0])
+        # Nobody else is shown the center's queues.
+        assert f"/evaluation/adoptions/{proposal}" not in links(await site.browser("staff-x", "staff").page("/me"))
+
+
+async def test_a_team_member_sees_their_round_with_its_undecided_projects_and_which_await_their_assessment(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    async with workspace(["registry", "screening", HUB], tmp_path, nats_url, bus_namespace) as site:
+        p = site.platform
+        screening = p.clients["screening"]
+        now = screening_now(p)
+        fiscal_year = now.year if now.month >= 4 else now.year - 1
+        since = datetime.now(TOKYO).date() - timedelta(days=30)
+        kodomo = await department(p, "KODOMO", "子ども家庭課", ["liaison-a", "team-a", "staff-a"], since)
+        kankyo = await department(p, "KANKYO", "環境対策課", ["liaison-b", "team-b", "staff-b"], since)
+        await join_team(p, [("team-a", kodomo.id), ("team-b", kankyo.id)], since)
+        await heard(p, [kodomo, kankyo], ["team-a", "team-b"], now.date())
+        projects = []
+        for number in ("M-1", "M-2"):
+            entry = {"department_id": kodomo.id, "fiscal_year": fiscal_year, "project_number": number}
+            record = {"title": f"見守り{number}", "purpose": "高齢者の見守り", "budget_yen": 500_000}
+            made = await ok(screening.post("/projects", json={**entry, **record}, headers=coordinator(p)), 201)
+            projects.append(str(made.json()["id"]))
+        body = round_body(fiscal_year, [kodomo.id], now + timedelta(days=7))
+        drafted = await ok(screening.post("/rounds", json=body, headers=coordinator(p)), 201)
+        rid = str(drafted.json()["id"])
+        await ok(
+            screening.post(f"/rounds/{rid}/opening", headers={**coordinator(p), "If-Match": drafted.headers["ETag"]})
+        )
+        href = f"/screening/rounds/{rid}"
+
+        member = site.browser("team-a", "staff", "team")
+        center = site.browser("coord-1", "coordinator")
+
+        async def team_lists(count: int) -> bool:
+            section = team_section(await member.page("/me"))
+            return section is not None and f"決定待ちの事業：{count} 件" in item(section, href)
+
+        await eventually(lambda: team_lists(2), timeout=30)
+        assert "決定待ちの事業：2 件" in item(well_formed(await center.page("/me")), href)
+        # Staff off the team see no team section; a team member of no open round sees none of this round.
+        assert team_section(await site.browser("staff-a", "staff").page("/me")) is None
+        outsider = team_section(await site.browser("team-x", "staff", "team").page("/me"))
+        assert outsider is not None
+        assert href not in [str(a) for a in outsider.xpath(".//a/@href")]
+        assert "あなたがチームの一員である実施中の回はありません。" in text(outsider)
+
+        # The round's page: the member's own assessments, and nobody else's.
+        first, second = projects
+        round_page = well_formed(await member.page(href))
+        assert "このページであなたの評価を待つ事業：2 件" in text(round_page.xpath("//main")[0])
+        base = f"/rounds/{rid}/projects/{first}"
+        await ok(screening.put(f"{base}/self-check", json=answers(), headers=p.token("liaison-a", "staff")))
+        await ok(screening.post(f"{base}/assessments", json=answers(), headers=p.token("team-a", "staff")), 201)
+        round_page = await member.page(href)
+        rows = {
+            " ".join(str(r.xpath("th")[0].text_content()).split()): str(r.xpath("td")[-1].text_content()).strip()
+            for r in round_page.xpath("//main//table/tbody/tr")
+        }
+        assert rows == {"M-1 見守りM-1": "提出済み", "M-2 見守りM-2": "あなたの評価待ち"}
+        assert "Awaiting yours" in text(
+            (await site.browser("team-a", "staff", "team").page(href, lang="en")).xpath("//main")[0]
+        )
+        other = await site.browser("team-b", "staff", "team").page(href)
+        assert [str(r.xpath("td")[-1].text_content()).strip() for r in other.xpath("//main//table/tbody/tr")] == [
+            "あなたの評価待ち",
+            "あなたの評価待ち",
+        ], "team-b's own state: team-a's assessment is not told"
+        staff_page = await site.browser("staff-a", "staff").page(href)
+        assert not staff_page.xpath("//th[normalize-space()='あなたの評価']")
+
+        # Decided: one project fewer awaits a decision, for the team and the center.
+        await ok(screening.post(f"{base}/assessments", json=answers(), headers=p.token("team-b", "staff")), 201)
+        current = await ok(screening.get(base, headers=coordinator(p)))
+        decision = {"outcome": "suitable", "forms": ["commission"], "reasons_ja": "地域団体の強みが活きる"}
+        await ok(
+            screening.post(
+                f"{base}/decisions", json=decision, headers={**coordinator(p), "If-Match": current.headers["ETag"]}
+            ),
+            201,
+        )
+        await eventually(lambda: team_lists(1), timeout=30)
+        assert "決定待ちの事業：1 件" in item(await center.page("/me"), href)
+        assert second  # still pending
