@@ -25,12 +25,12 @@ def routers() -> list[APIRouter]:
     )
 
     modules = (home, directory, calls, screening, evaluation, surveys, trainings, news, opendata, transparency)
-    from kyodo_info_hub.pages import workspace
+    from kyodo_info_hub.pages import center, workspace
 
-    return [*(module.router for module in modules), *workspace.routers()]
+    return [*(module.router for module in modules), *workspace.routers(), *center.routers()]
 
 
 def notices() -> dict[str, str]:
-    from kyodo_info_hub.pages import workspace
+    from kyodo_info_hub.pages import center, workspace
 
-    return dict(workspace.NOTICES)
+    return {**workspace.NOTICES, **center.notices()}
