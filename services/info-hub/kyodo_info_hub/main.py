@@ -31,6 +31,7 @@ from kyodo_info_hub.migrations import upgrade
 from kyodo_info_hub.open_register import routers as open_register_routers
 from kyodo_info_hub.pages import notices as page_notices
 from kyodo_info_hub.pages import routers as page_routers
+from kyodo_info_hub.pages.center import news_actions as center_news
 from kyodo_info_hub.people_view import PeopleView
 from kyodo_info_hub.settings import InfoHubSettings
 from kyodo_shared.pages.site import PageSite
@@ -118,6 +119,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
             routers=page_routers(),
             prefix="",
             notices=page_notices(),
+            larger_bodies={center_news.ATTACHMENT_PAGE_PATH: center_news.ATTACHMENT_FORM_BYTES},
         ),
     )
 

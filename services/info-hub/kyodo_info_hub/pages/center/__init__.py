@@ -21,6 +21,8 @@ from fastapi import APIRouter
 # The modules of `kyodo_info_hub.pages.center` with a `router`: one line per programme.
 PROGRAMMES: tuple[str, ...] = (
     "home",  # /center
+    "news",  # /center/news, /center/news/new, /center/news/{id}
+    "news_actions",  # the forms of /center/news/{id}
 )
 
 # Status messages the center's forms redirect with (`?done=<key>`) besides the programmes' own NOTICES.
