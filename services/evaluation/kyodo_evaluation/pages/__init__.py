@@ -23,15 +23,23 @@ NOTICES: dict[str, str] = {
     ),
     "report_filed": N_("The report was filed."),
     "self_evaluation_sent": N_("Your self-evaluation was sent. Keep the receipt."),
+    "committee_opened": N_("The committee took the project up: its members are fixed as of today."),
+    "committee_conflict_declared": N_("Your conflict was recorded: you are recused from this evaluation."),
+    "committee_conflict_removed": N_("Your conflict was withdrawn."),
+    "committee_conflict_pinned": N_("The member's conflict was recorded; only the center can change it."),
+    "committee_substitute_added": N_("The substitute joined the committee for this project."),
+    "committee_scored": N_("Your score was recorded. It is final; the other members' scores are now shown."),
+    "committee_recommended": N_("The recommendation was confirmed and the evaluation report published."),
 }
 
 
 def routers() -> list[APIRouter]:
     # Imported here: the page modules import the application, which main imports this package beside.
-    from kyodo_evaluation.pages import agreement, listing, project, reports, selfeval
+    from kyodo_evaluation.pages import agreement, committee, committee_actions, listing, project, reports, selfeval
 
     # listing first: its /projects/new must match before project's /projects/{project_id}.
-    return [listing.router, project.router, agreement.router, reports.router, selfeval.router]
+    pages = [listing.router, project.router, agreement.router, reports.router, selfeval.router]
+    return [*pages, committee.router, committee_actions.router]
 
 
 def notices() -> dict[str, str]:

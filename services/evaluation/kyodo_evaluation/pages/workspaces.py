@@ -8,4 +8,5 @@ from kyodo_shared.pages.site import Workspace
 WORKSPACES: tuple[Workspace, ...] = (
     Workspace("/evaluation/projects", N_("Collaboration projects"), ("group", "staff", "coordinator")),
     Workspace("/evaluation/projects/new", N_("Start a project"), ("coordinator",)),
+    Workspace("/evaluation/committee", N_("Committee evaluations"), ("evaluator", "coordinator")),
 )

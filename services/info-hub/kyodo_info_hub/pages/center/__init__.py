@@ -21,6 +21,7 @@ from fastapi import APIRouter
 # The modules of `kyodo_info_hub.pages.center` with a `router`: one line per programme.
 PROGRAMMES: tuple[str, ...] = (
     "home",  # /center
+    "trainings",  # /center/trainings… (its forms: trainings_actions.py)
     "news",  # /center/news, /center/news/new, /center/news/{id}
     "news_actions",  # the forms of /center/news/{id}
 )
