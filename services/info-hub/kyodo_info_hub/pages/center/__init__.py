@@ -22,6 +22,7 @@ from fastapi import APIRouter
 PROGRAMMES: tuple[str, ...] = (
     "home",  # /center
     "trainings",  # /center/trainings… (its forms: trainings_actions.py)
+    "surveys",  # /center/surveys…
     "news",  # /center/news, /center/news/new, /center/news/{id}
     "news_actions",  # the forms of /center/news/{id}
 )

@@ -1,0 +1,262 @@
+"""The center's surveys (実態調査) for its coordinators, each form calling the same application method as the API:
+
+- `/center/surveys`: every survey, drafts first among the latest year's (`list_surveys`, as `GET /surveys`).
+- `/center/surveys/new`: the builder — title, year, answer window, reminders, target set, sections and questions
+  (`draft_survey`, as `POST /surveys`); `action=more` shows the form again with room for one more question.
+- `/center/surveys/{sid}/edit`: a draft's questionnaire revised whole (`revise_survey`, as `PUT /surveys/{sid}`).
+- `/center/surveys/{sid}`: the survey — its questionnaire and target set, the cross-tabulations (`choose_crosstabs`,
+  as `PUT …/crosstabs`), announce (`announce_survey`, `POST …/announcement`) and cancel (`cancel_survey`,
+  `POST …/cancellation`), each with the definition's version as If-Match; once open the answers' progress as counts,
+  and once closed the published statistics with each suppressed cell shown as such (`surveys_view.py`).
+
+The builder's fields and errors: `surveys_form.py`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+
+from kyodo_info_hub.pages.center.surveys_form import KINDS, body_of, count, folded, typed_from, typed_of
+from kyodo_info_hub.pages.center.surveys_view import crosstab_choices, progress, statistics_preview
+from kyodo_info_hub.pages.home import application, localized, when
+from kyodo_info_hub.surveys import Status
+from kyodo_info_hub.surveys_index import list_surveys
+from kyodo_info_hub.surveys_schemas import CancellationIn, CrosstabsIn, QuestionnaireIn
+from kyodo_shared.domain.actors import Principal, Role
+from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in, text, texts
+from kyodo_shared.pages.forms import FormErrors
+from kyodo_shared.pages.notices import N_
+from kyodo_shared.pages.paths import path_uuid
+from kyodo_shared.pages.render import render
+from kyodo_shared.pages.routing import page_router
+
+router = page_router("/center/surveys")
+LISTED = 100
+STATUSES = ["draft", "announced", "open", "closed", "cancelled"]
+
+NOTICES: dict[str, str] = {
+    "survey_drafted": N_("The survey is saved as a draft. Nobody but the center sees it until it is announced."),
+    "survey_revised": N_("The draft questionnaire is saved."),
+    "survey_crosstabs_chosen": N_("The cross-tabulations are chosen: they are published with the statistics."),
+    "survey_announced": N_("The survey is announced. It opens to its target groups at its opening time."),
+    "survey_cancelled": N_("The survey is cancelled with its reason."),
+}
+
+
+@router.get("")
+def surveys(request: Request) -> HTMLResponse:
+    signed_in(request, Role.COORDINATOR)
+    items, total = list_surveys(application(request).db, statuses=STATUSES, fiscal_year=None, offset=0, limit=LISTED)
+    rows = [
+        {
+            "id": item["id"],
+            "title": localized(request, item.get("title_ja"), item.get("title_en")),
+            "fiscal_year": item["fiscal_year"],
+            "status": item["status"],
+            "opens_at": when(item["opens_at"]),
+            "closes_at": when(item["closes_at"]),
+        }
+        for item in items
+    ]
+    return render(request, "center/surveys.html", {"surveys": rows, "total": total})
+
+
+def _builder(
+    request: Request,
+    typed: dict[str, str],
+    *,
+    action: str,
+    errors: FormErrors | None = None,
+    status: int = 200,
+    version: int | None = None,
+) -> HTMLResponse:
+    context = {
+        "values": typed,
+        "action": action,
+        "version": version,
+        "kinds": KINDS,
+        "sections": count(typed, "sections") + 1,
+        "questions": count(typed, "questions") + 1,
+        "errors": folded(errors) if errors else None,
+    }
+    return render(request, "center/surveys_form.html", context, status=status)
+
+
+@router.get("/new")
+def new_survey(request: Request) -> HTMLResponse:
+    signed_in(request, Role.COORDINATOR)
+    return _builder(request, {}, action="/center/surveys/new")
+
+
+@router.post("/new")
+def draft(request: Request, form: Form) -> Response:
+    principal = signed_in(request, Role.COORDINATOR)
+    typed = typed_of(form)
+    path = "/center/surveys/new"
+    if text(form, "action") == "more":
+        return _builder(request, typed, action=path)
+
+    def command() -> Any:
+        body = QuestionnaireIn.model_validate(body_of(typed, []))
+        return application(request).draft_survey(page_actor(request, principal), body.events_form())
+
+    return act(
+        request,
+        command,
+        again=lambda errors, status: _builder(request, typed, action=path, errors=errors, status=status),
+        then=lambda survey: f"/center/surveys/{survey.id}",
+        notice="survey_drafted",
+    )
+
+
+@router.get("/{survey_id}/edit")
+def edit(survey_id: str, request: Request) -> HTMLResponse:
+    principal = signed_in(request, Role.COORDINATOR)
+    sid = path_uuid(survey_id, "survey_not_found")
+    survey = application(request).read_survey(page_actor(request, principal), sid)
+    path = f"/center/surveys/{sid}/edit"
+    return _builder(request, typed_from(survey.questionnaire), action=path, version=survey.definition_version)
+
+
+@router.post("/{survey_id}/edit")
+def revise(survey_id: str, request: Request, form: Form) -> Response:
+    principal = signed_in(request, Role.COORDINATOR)
+    sid = path_uuid(survey_id, "survey_not_found")
+    app, actor = application(request), page_actor(request, principal)
+    survey = app.read_survey(actor, sid)
+    typed, path = typed_of(form), f"/center/surveys/{sid}/edit"
+    version = text(form, "version").strip('"')
+    shown = int(version) if version.isdigit() else None
+    if text(form, "action") == "more":
+        return _builder(request, typed, action=path, version=shown)
+
+    def command() -> None:
+        body = QuestionnaireIn.model_validate(body_of(typed, survey.questionnaire["crosstabs"]))
+        app.revise_survey(actor, seen_version(form), sid, body.events_form())
+
+    return act(
+        request,
+        command,
+        again=lambda errors, status: _builder(request, typed, action=path, errors=errors, status=status, version=shown),
+        then=f"/center/surveys/{sid}",
+        notice="survey_revised",
+    )
+
+
+def _page(
+    request: Request,
+    principal: Principal,
+    sid: UUID,
+    *,
+    errors: FormErrors | None = None,
+    failed: str = "",
+    status: int = 200,
+    typed: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    """The survey's page; `failed` names the form the errors belong to (crosstabs, announcement, cancellation)."""
+    app, actor = application(request), page_actor(request, principal)
+    survey = app.read_survey(actor, sid)
+    q = survey.questionnaire
+    closes_at = when(survey.closes_at)
+    before_close = survey.status in (Status.DRAFT, Status.ANNOUNCED, Status.OPEN) and (
+        survey.status == Status.DRAFT or app.now() < closes_at  # type: ignore[operator]
+    )
+    sections = [
+        {
+            "title": localized(request, s["title_ja"], s.get("title_en")),
+            "questions": [x for x in q["questions"] if x["section"] == s["key"]],
+        }
+        for s in q["sections"]
+    ]
+    context = {
+        "survey": survey,
+        "title": localized(request, q["title_ja"], q.get("title_en")),
+        "q": q,
+        "opens_at": when(survey.opens_at),
+        "closes_at": closes_at,
+        "announced_at": when(survey.announced_at),
+        "opened_at": when(survey.opened_at),
+        "closed_at": when(survey.closed_at),
+        "sections": sections,
+        "before_close": before_close,
+        "choices": crosstab_choices(request, q),
+        "progress": progress(request, actor, survey),
+        "preview": statistics_preview(request, survey),
+        "errors": errors,
+        "failed": failed,
+        "typed": typed or {},
+    }
+    return render(request, "center/surveys_survey.html", context, status=status)
+
+
+@router.get("/{survey_id}")
+def survey_page(survey_id: str, request: Request) -> HTMLResponse:
+    principal = signed_in(request, Role.COORDINATOR)
+    return _page(request, principal, path_uuid(survey_id, "survey_not_found"))
+
+
+@router.post("/{survey_id}/crosstabs")
+def crosstabs(survey_id: str, request: Request, form: Form) -> Response:
+    """As `PUT /surveys/{sid}/crosstabs` with If-Match: the chosen pairs (`row:column`), none for none."""
+    principal = signed_in(request, Role.COORDINATOR)
+    sid = path_uuid(survey_id, "survey_not_found")
+    pairs = [value.split(":", 1) for value in texts(form, "crosstabs")]
+
+    def command() -> None:
+        body = CrosstabsIn.model_validate({"crosstabs": pairs})
+        application(request).choose_crosstabs(page_actor(request, principal), seen_version(form), sid, body.crosstabs)
+
+    return act(
+        request,
+        command,
+        again=lambda errors, status: _page(request, principal, sid, errors=errors, failed="crosstabs", status=status),
+        then=f"/center/surveys/{sid}",
+        notice="survey_crosstabs_chosen",
+    )
+
+
+@router.post("/{survey_id}/announcement")
+def announce(survey_id: str, request: Request, form: Form) -> Response:
+    """As `POST /surveys/{sid}/announcement` with If-Match: the questionnaire frozen, the timers set."""
+    principal = signed_in(request, Role.COORDINATOR)
+    sid = path_uuid(survey_id, "survey_not_found")
+    return act(
+        request,
+        lambda: application(request).announce_survey(page_actor(request, principal), seen_version(form), sid),
+        again=lambda errors, status: _page(
+            request, principal, sid, errors=errors, failed="announcement", status=status
+        ),
+        then=f"/center/surveys/{sid}",
+        notice="survey_announced",
+    )
+
+
+@router.post("/{survey_id}/cancellation")
+def cancel(survey_id: str, request: Request, form: Form) -> Response:
+    """As `POST /surveys/{sid}/cancellation` with If-Match: the reason in Japanese (English optional)."""
+    principal = signed_in(request, Role.COORDINATOR)
+    sid = path_uuid(survey_id, "survey_not_found")
+    typed = {
+        "reason_ja": text(form, "reason_ja"),
+        **({"reason_en": text(form, "reason_en")} if text(form, "reason_en") else {}),
+    }
+
+    def command() -> None:
+        body = CancellationIn.model_validate(typed)
+        application(request).cancel_survey(
+            page_actor(request, principal), seen_version(form), sid, body.reason_ja, body.reason_en
+        )
+
+    return act(
+        request,
+        command,
+        again=lambda errors, status: _page(
+            request, principal, sid, errors=errors, failed="cancellation", status=status, typed=typed
+        ),
+        then=f"/center/surveys/{sid}",
+        notice="survey_cancelled",
+    )
