@@ -31,6 +31,7 @@ from kyodo_evaluation.registry_view import RegistryView
 from kyodo_evaluation.settings import EvaluationSettings
 from kyodo_evaluation.sources_view import SourcesView
 from kyodo_evaluation.visibility import POLICY
+from kyodo_shared.audit.pages import PROJECTS, audit_pages
 from kyodo_shared.pages.site import PageSite
 from kyodo_shared.runtime import Kernel, Subscription, open_foundation
 from kyodo_shared.service import ServiceSpec
@@ -107,7 +108,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         pages=PageSite(
             service=SERVICE_NAME,
             package="kyodo_evaluation",
-            routers=page_routers(),
+            routers=[*page_routers(), audit_pages("/evaluation", recompute=PROJECTS)],
             prefix="/evaluation",
             workspaces=WORKSPACES,
             notices=page_notices(),

@@ -28,6 +28,7 @@ from kyodo_proposals.registry_view import RegistryView
 from kyodo_proposals.screening_view import ScreeningView
 from kyodo_proposals.settings import ProposalsSettings
 from kyodo_proposals.visibility import POLICY
+from kyodo_shared.audit.pages import CALLS, audit_pages
 from kyodo_shared.pages.site import PageSite
 from kyodo_shared.runtime import Kernel, Subscription, open_foundation
 from kyodo_shared.service import ServiceSpec
@@ -118,7 +119,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         pages=PageSite(
             service=SERVICE_NAME,
             package="kyodo_proposals",
-            routers=page_routers(),
+            routers=[*page_routers(), audit_pages("/proposals", recompute=CALLS)],
             prefix="/proposals",
             workspaces=WORKSPACES,
             notices=page_notices(),

@@ -30,6 +30,7 @@ from kyodo_registry.settings import (
     RegistrySettings,
 )
 from kyodo_registry.visibility import POLICY
+from kyodo_shared.audit.pages import audit_pages
 from kyodo_shared.pages.site import PageSite
 from kyodo_shared.runtime import Kernel, open_foundation
 from kyodo_shared.service import ServiceSpec
@@ -84,7 +85,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         pages=PageSite(
             service=SERVICE_NAME,
             package="kyodo_registry",
-            routers=page_routers(),
+            routers=[*page_routers(), audit_pages("/registry")],
             prefix="/registry",
             workspaces=WORKSPACES,
             notices=page_notices(),

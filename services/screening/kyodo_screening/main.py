@@ -29,6 +29,7 @@ from kyodo_screening.settings import (
     ScreeningSettings,
 )
 from kyodo_screening.visibility import POLICY
+from kyodo_shared.audit.pages import audit_pages
 from kyodo_shared.pages.site import PageSite
 from kyodo_shared.runtime import Kernel, Subscription, open_foundation
 from kyodo_shared.service import ServiceSpec
@@ -102,7 +103,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
         pages=PageSite(
             service=SERVICE_NAME,
             package="kyodo_screening",
-            routers=page_routers(),
+            routers=[*page_routers(), audit_pages("/screening")],
             prefix="/screening",
             workspaces=WORKSPACES,
             notices=page_notices(),

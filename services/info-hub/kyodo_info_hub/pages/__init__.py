@@ -26,8 +26,9 @@ def routers() -> list[APIRouter]:
 
     modules = (home, directory, calls, screening, evaluation, surveys, trainings, news, opendata, transparency)
     from kyodo_info_hub.pages import center, workspace
+    from kyodo_shared.audit.pages import audit_pages  # info-hub's pages are the portal at `/`
 
-    return [*(module.router for module in modules), *workspace.routers(), *center.routers()]
+    return [*(module.router for module in modules), *workspace.routers(), *center.routers(), audit_pages("/info-hub")]
 
 
 def notices() -> dict[str, str]:

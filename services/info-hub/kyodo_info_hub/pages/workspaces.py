@@ -13,4 +13,5 @@ WORKSPACES: tuple[Workspace, ...] = (
     Workspace("/center/trainings", N_("Trainings and courses"), ("coordinator",)),
     Workspace("/center/surveys", N_("Surveys"), ("coordinator",)),
     Workspace("/me/cases", N_("Coordination cases"), ("coordinator",)),
+    Workspace("/info-hub/audit", N_("Audit: history and verification"), ("auditor",)),
 )

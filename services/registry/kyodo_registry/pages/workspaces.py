@@ -16,4 +16,5 @@ WORKSPACES: tuple[Workspace, ...] = (
     Workspace(
         "/registry/interests", N_("My declared interests"), ("coordinator", "staff", "team", "reviewer", "evaluator")
     ),
+    Workspace("/registry/audit", N_("Audit: history and verification"), ("auditor",)),
 )

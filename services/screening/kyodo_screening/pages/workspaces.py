@@ -9,4 +9,5 @@ WORKSPACES: tuple[Workspace, ...] = (
     Workspace("/screening/inventory", N_("The department's inventory"), ("staff", "coordinator")),
     Workspace("/screening/inventory/import", N_("Import the inventory (CSV)"), ("staff",)),
     Workspace("/screening/rounds", N_("Screening rounds"), ("coordinator", "team", "staff")),
+    Workspace("/screening/audit", N_("Audit: history and verification"), ("auditor",)),
 )

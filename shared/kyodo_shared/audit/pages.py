@@ -1,0 +1,115 @@
+"""The auditor's pages, served by every service from its kernel: `/<service>/audit` — the history browser (filters by
+aggregate, event type, time in Asia/Tokyo and correlation id; each event's chain fields; bodies only as the
+visibility policy allows), the signed checkpoints and keys, the last verification (and a button to verify now) and
+links to the audit API's JSON — plus, where the service decides something an auditor recomputes, the recompute
+pages (`/proposals/audit/calls/{id}`, `/evaluation/audit/projects/{id}`).
+
+A service mounts them with one line in its pages app: `audit_pages("/registry")`, `audit_pages("/proposals",
+recompute=CALLS)`; info-hub, whose pages are the portal at `/`, under `audit_pages("/info-hub")`. Auditors only
+(`Role.AUDITOR`): anyone else gets the kit's 403 page. Everything is read through the audit API's own functions
+(`audit/api.py`), so a page never shows what the API would not.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from kyodo_shared.audit.pages_history import PER_PAGE, read_filters, read_page
+from kyodo_shared.audit.pages_recompute import CALLS, PROJECTS, Recompute
+from kyodo_shared.audit.pages_verify import VERIFY_LIMIT, run_verification, too_long, verifications
+from kyodo_shared.domain.actors import Role
+from kyodo_shared.pages.actions import Form, signed_in
+from kyodo_shared.pages.forms import errors_in
+from kyodo_shared.pages.i18n import negotiate
+from kyodo_shared.pages.kit_pages import transparency_context
+from kyodo_shared.pages.render import render
+from kyodo_shared.pages.routing import page_router
+from kyodo_shared.runtime import Kernel
+from kyodo_shared.web.problems import Problem
+
+__all__ = ["CALLS", "PROJECTS", "audit_pages"]
+
+
+def _kernel(request: Request) -> Kernel:
+    kernel: Kernel = request.app.state.kernel
+    return kernel
+
+
+def audit_pages(service_prefix: str, *, recompute: Recompute | None = None) -> APIRouter:
+    """The audit pages under `<service_prefix>/audit`."""
+    base = f"{service_prefix}/audit"
+    router = page_router(base)
+
+    @router.get("")
+    def history(request: Request) -> HTMLResponse:
+        principal = signed_in(request, Role.AUDITOR)
+        kernel = _kernel(request)
+        filters = read_filters(request.query_params)
+        rows, next_after = ([], None) if filters.problems else read_page(request, kernel, principal, filters)
+        service = kernel.service
+        api = f"/api/{service}/audit"
+        context = {
+            **transparency_context(request, shown=1),
+            "base": base,
+            "service_prefix": service_prefix,
+            "filters": filters,
+            "errors": errors_in({"errors": filters.problems}, negotiate(request)),
+            "per_page_choices": [(str(n), str(n)) for n in PER_PAGE],
+            "rows": rows,
+            "next_href": f"{base}?{filters.query(after=str(next_after))}" if next_after is not None else None,
+            "first_href": f"{base}?{filters.query()}".rstrip("?") if filters.after else None,
+            "verification": verifications(kernel).last,
+            "too_long": too_long(kernel),
+            "verify_limit": VERIFY_LIMIT,
+            "recompute": recompute,
+            "exports": {
+                "events": f"{api}/events?{filters.api_query()}",
+                "records": f"{api}/records",
+                "sealed": f"{api}/sealed",
+                "checkpoints": f"{api}/checkpoints",
+                "keys": f"{api}/keys",
+            },
+        }
+        return render(request, "audit/history.html", context, status=422 if filters.problems else 200)
+
+    @router.post("/verification")
+    def verify_now(request: Request, form: Form) -> Response:
+        principal = signed_in(request, Role.AUDITOR)
+        kernel = _kernel(request)
+        if too_long(kernel) is not None:
+            raise Problem(
+                409,
+                "history_too_long",
+                "履歴が長すぎるため、このページでは検証できません",
+                "The history is too long to verify from a page",
+                detail_ja="kyodo audit verify で検証してください。",
+                detail_en="Verify it with kyodo audit verify.",
+            )
+        if run_verification(kernel, principal.sub) is None:
+            raise Problem(409, "verification_running", "検証を実行中です", "A verification is already running")
+        return RedirectResponse(f"{base}#verification", status_code=303)
+
+    if recompute is not None:
+        chosen = recompute
+
+        @router.get(f"/{chosen.segment}")
+        def choose(request: Request, id: str = "") -> Response:
+            """The recompute form's GET: to the subject's page, or back to the history with nothing typed."""
+            signed_in(request, Role.AUDITOR)
+            try:
+                subject = UUID(id.strip())
+            except ValueError:
+                return RedirectResponse(f"{base}#recompute", status_code=303)
+            return RedirectResponse(f"{base}/{chosen.segment}/{subject}", status_code=303)
+
+        @router.get(f"/{chosen.segment}/{{subject}}")
+        def recomputed(request: Request, subject: UUID) -> HTMLResponse:
+            signed_in(request, Role.AUDITOR)
+            result = chosen.run(_kernel(request), str(subject))
+            context = {"base": base, "subject": str(subject), "result": result}
+            return render(request, chosen.template, context)
+
+    return router

@@ -1,0 +1,47 @@
+"""Every service serves the auditor's pages from its kernel (`/registry/audit`, `/proposals/audit`,
+`/screening/audit`, `/evaluation/audit`, and `/info-hub/audit` for info-hub, whose pages are the portal at `/`): each
+shows its own history, checkpoints and keys, in Japanese and English; evaluation's recompute page answers for a
+project; a service's index lists the audit page for an auditor; anyone else gets the 403 page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from support.page_reading import text, well_formed
+from support.workspace import workspace
+
+SERVICES = ["registry", "screening", "proposals", "evaluation", "info-hub"]
+
+
+async def test_every_service_serves_the_auditors_pages_and_refuses_anyone_else(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
+        auditor = site.browser("aud-1", "auditor")
+        staff = site.browser("staff-1", "staff", "coordinator")
+        for service in SERVICES:
+            path = f"/{service}/audit"
+            for lang, heading in (("ja", f"{service} の監査"), ("en", f"Audit of {service}")):
+                page = well_formed(await auditor.page(path, lang=lang))
+                assert text(page.xpath("//h1")[0]) == heading
+                # Its own API's downloads.
+                exports = page.xpath("//h2[@id='exports']/following-sibling::ul[1]//a/@href")
+                assert f"/api/{service}/audit/checkpoints" in exports
+                assert any(href.startswith(f"/api/{service}/audit/events?") for href in exports)
+            await staff.page(path, status=403)
+        # The recompute of an evaluation: a project the history does not hold is no agreement.
+        project = uuid.uuid4()
+        for lang, shown in (
+            ("ja", "再計算は推薦と一致しません"),
+            ("en", "The recompute differs from the recommendation"),
+        ):
+            page = well_formed(await auditor.page(f"/evaluation/audit/projects/{project}", lang=lang))
+            assert page.xpath("//*[@data-verdict]/@data-verdict") == ["differs"]
+            assert shown in text(page)
+        await staff.page(f"/evaluation/audit/projects/{project}", status=403)
+        # A service's index lists the audit page for an auditor only.
+        index = await auditor.page("/registry/", lang="en")
+        assert index.xpath("//a[@href='/registry/audit']")
+        assert not (await staff.page("/registry/", lang="en")).xpath("//a[@href='/registry/audit']")
