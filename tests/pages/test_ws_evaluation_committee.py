@@ -108,6 +108,7 @@ async def test_a_member_who_declares_a_conflict_is_recused_sees_why_and_a_forced
     reason = page.xpath("//p[@id='score-unavailable']")
     assert reason
     assert "回避となっているため" in text(reason[0])
+    assert "回避した委員は、他の委員の評価を見られません。" in text(page)
     await listed(member, pid, "回避：この事業は評価しません")
 
     forced = await member.post(committee_path(pid, "/scores"), score_form())

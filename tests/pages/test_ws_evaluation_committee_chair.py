@@ -1,0 +1,164 @@
+"""The evaluation committee's pages for whoever presides and for the center (real stores, real NATS, logged-in
+browsers): the chair confirms the recommendation with its reasons through the form — refused on the form while the
+quorum is not met, a member who does not preside sees why and is refused if they force it — and the published report
+is shown and linked; the center opens the committee's evaluation through its form and records a member's conflict; a
+substitute is offered only when recusals leave fewer members than the quorum; every committee page renders in both
+languages with its headings in order."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest_asyncio
+
+from support.calls import ok
+from support.evaluation_committee_pages import Scene, committee_of, committee_path, committee_scene, listed, score_form
+from support.evaluation_http import appoint, evaluating, points
+from support.evaluation_pages import see_other
+from support.page_reading import doc, error_beside
+from support.portal_b import headings_in_order, text
+
+
+@pytest_asyncio.fixture(scope="module")
+async def scene(tmp_path_factory: Any, nats_url: str) -> AsyncIterator[Scene]:
+    async with committee_scene(tmp_path_factory.mktemp("ws-committee-chair"), nats_url) as made:
+        yield made
+
+
+async def scored_by_api(scene: Scene, pid: str, *members: str) -> None:
+    evaluation = scene.p.clients["evaluation"]
+    for member in members:
+        token = scene.p.token(member, "evaluator")
+        await ok(evaluation.post(f"/projects/{pid}/committee/scores", json=points(), headers=token), 201)
+
+
+async def test_the_chair_confirms_the_recommendation_with_reasons_and_the_published_report_is_linked(
+    scene: Scene,
+) -> None:
+    p, site = scene.p, scene.site
+    pid = await evaluating(p, scene.w)
+    await scored_by_api(scene, pid, "ev-1", "ev-2")
+    member = site.browser("ev-1", "evaluator")
+    page = await member.page(committee_path(pid))
+    assert not page.xpath(f"//form[@action='{committee_path(pid, '/recommendation')}']")
+    assert "提言は委員長が確定します" in text(page.xpath("//p[@id='recommendation-unavailable']")[0])
+    decision = {"recommendation": "expand", "reasons_ja": "成果が大きく拡充が望ましい。"}
+    forced = await member.post(committee_path(pid, "/recommendation"), decision)
+    assert forced.status_code == 403, forced.text[:2000]
+    assert "提言を確定するのは委員長" in text(doc(forced))
+
+    chair = site.browser("ev-chair", "evaluator")
+    await listed(chair, pid, "あなたの評価待ち")
+    page = await chair.page(committee_path(pid))
+    assert page.xpath(f"//form[@action='{committee_path(pid, '/recommendation')}']")
+    assert page.xpath("//input[@name='recommendation']/@value") == ["expand", "improve", "independent", "end"]
+    blank = await chair.post(committee_path(pid, "/recommendation"), {"recommendation": "", "reasons_ja": ""})
+    assert blank.status_code == 422, blank.text[:2000]
+    assert "選んでください。" in error_beside(doc(blank), "recommendation")
+    assert error_beside(doc(blank), "reasons_ja")
+    english = await chair.post(committee_path(pid, "/recommendation?lang=en"), {"recommendation": "", "reasons_ja": ""})
+    assert "Choose one." in error_beside(doc(english), "recommendation")
+    # Two counted of a quorum of three: refused on the form, saying how many are needed.
+    short = await chair.post(committee_path(pid, "/recommendation?lang=ja"), decision)
+    assert short.status_code == 409, short.text[:2000]
+    assert "定足数に達していません" in text(doc(short))
+    assert doc(short).xpath("//textarea[@name='reasons_ja']/text()") == [decision["reasons_ja"]]
+    assert committee_of(scene, pid).decision is None
+
+    see_other(await chair.post(committee_path(pid, "/scores"), score_form(5, 5, 4, 4, 5)), committee_path(pid))
+    confirmed = await chair.post(committee_path(pid, "/recommendation"), decision)
+    see_other(confirmed, f"{committee_path(pid)}?done=committee_recommended")
+    page = await chair.page(committee_path(pid), done="committee_recommended")
+    assert "提言を確定し、評価結果を公表しました。" in text(page)
+    report_part = text(page.xpath("//dl[dt[text()='提言']]")[0])
+    assert "継続・拡充" in report_part
+    assert decision["reasons_ja"] in report_part
+    assert f"/evaluation-reports/{pid}" in page.xpath("//main//a/@href")
+    assert not page.xpath(f"//form[@action='{committee_path(pid, '/recommendation')}']")
+    published = await ok(p.clients["evaluation"].get(f"/projects/{pid}/report"))
+    assert (published.json()["recommendation"], published.json()["reasons_ja"]) == ("expand", decision["reasons_ja"])
+    await listed(member, pid, "評価結果公表済み")
+    again = await chair.post(committee_path(pid, "/recommendation"), decision | {"recommendation": "end"})
+    assert again.status_code == 409, again.text[:2000]
+
+
+async def test_the_center_opens_the_committee_records_a_conflict_and_adds_a_substitute_only_when_short(
+    scene: Scene,
+) -> None:
+    p, site, w = scene.p, scene.site, scene.w
+    pid = await evaluating(p, w, open_committee=False)
+    center = site.browser("coord-1", "coordinator")
+    page = await center.page(committee_path(pid))
+    assert w.committee in page.xpath("//select[@name='committee_id']/option/@value")
+    member = site.browser("ev-1", "evaluator")
+    assert "委員会はまだこの事業の評価を始めていません" in text(await member.page(committee_path(pid)))
+    # A member forcing the center's form: the 403 page, and no committee.
+    forced = await member.post(committee_path(pid), {"committee_id": w.committee, "quorum": "2"})
+    assert forced.status_code == 403, forced.text[:2000]
+    nothing = await center.post(committee_path(pid), {"committee_id": "", "quorum": ""})
+    assert nothing.status_code == 422, nothing.text[:2000]
+    assert "選んでください。" in error_beside(doc(nothing), "committee_id")
+    one = await center.post(committee_path(pid, "?lang=en"), {"committee_id": w.committee, "quorum": "1"})
+    assert one.status_code == 422, one.text[:2000]
+    assert error_beside(doc(one), "quorum")
+    assert committee_of(scene, pid) is None
+
+    opened = await center.post(committee_path(pid, "?lang=ja"), {"committee_id": w.committee, "quorum": "4"})
+    see_other(opened, f"{committee_path(pid)}?done=committee_opened")
+    assert committee_of(scene, pid).quorum == 4
+    page = await center.page(committee_path(pid), lang="ja")
+    assert "定足数4を満たすため、補充はできません" in text(page.xpath("//p[@id='substitute-unavailable']")[0])
+
+    # Two recusals leave three of five for a quorum of four: a substitute serving today may join.
+    for sub in ("ev-2", "ev-3"):
+        pinned = {"member_sub": sub, "kind": "business", "reason": "取引関係"}
+        see_other(await center.post(committee_path(pid, "/pinned-conflicts"), pinned), committee_path(pid))
+    await appoint(p, w.committee, "ev-sub")
+    page = await center.page(committee_path(pid))
+    assert page.xpath("//select[@name='member_sub']/option/@value")[-1] == "ev-sub"
+    unexplained = await center.post(committee_path(pid, "/substitutes"), {"member_sub": "ev-sub", "reason": ""})
+    assert unexplained.status_code == 422, unexplained.text[:2000]
+    assert error_beside(doc(unexplained), "reason")
+    reason = {"member_sub": "ev-sub", "reason": "回避により定足数に満たないため"}
+    see_other(await center.post(committee_path(pid, "/substitutes"), reason), committee_path(pid))
+    committee = committee_of(scene, pid)
+    assert "ev-sub" in committee.members
+    assert committee.fixed_recusals == ["ev-2", "ev-3"]
+    substitute = site.browser("ev-sub", "evaluator")
+    assert (await substitute.page(committee_path(pid))).xpath(f"//form[@action='{committee_path(pid, '/scores')}']")
+
+
+async def test_every_committee_page_renders_in_both_languages_with_headings_in_order(scene: Scene) -> None:
+    p, site = scene.p, scene.site
+    pid = await evaluating(p, scene.w)
+    await scored_by_api(scene, pid, "ev-1")
+    waiting = await evaluating(p, scene.w, open_committee=False)
+    browsers = {
+        "member": site.browser("ev-1", "evaluator"),
+        "chair": site.browser("ev-chair", "evaluator"),
+        "outsider": site.browser("ev-out", "evaluator"),
+        "center": site.browser("coord-1", "coordinator"),
+        "partner": site.browser("rep-g", "group"),
+    }
+    for lang in ("ja", "en"):
+        for who, path in (
+            ("member", "/evaluation/committee"),
+            ("center", "/evaluation/committee"),
+            ("outsider", "/evaluation/committee"),
+            ("member", committee_path(pid)),
+            ("chair", committee_path(pid)),
+            ("outsider", committee_path(pid)),
+            ("center", committee_path(pid)),
+            ("partner", committee_path(pid)),
+            ("center", committee_path(waiting)),
+        ):
+            page = await browsers[who].page(path, lang=lang)
+            assert headings_in_order(page), (who, path, lang)
+            assert page.xpath("/html/@lang") == [lang]
+    # A partner reads the committee's roster but has nothing to act on; the center reads the scores at any time.
+    assert not (await browsers["partner"].page(committee_path(pid))).xpath("//main//form")
+    center = await browsers["center"].page(committee_path(pid))
+    assert center.xpath("//table[caption[@id='scores-caption']]")
+    service_index = await browsers["member"].page("/evaluation/")
+    assert "/evaluation/committee" in service_index.xpath("//main//a/@href")
