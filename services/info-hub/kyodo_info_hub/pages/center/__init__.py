@@ -22,9 +22,12 @@ from fastapi import APIRouter
 PROGRAMMES: tuple[str, ...] = (
     "home",  # /center
     "trainings",  # /center/trainings… (its forms: trainings_actions.py)
-    "surveys",  # /center/surveys…
+    "surveys",  # /center/surveys, /center/surveys/new, /center/surveys/{id}[/edit]
+    "surveys_actions",  # the forms of /center/surveys/{id}
     "news",  # /center/news, /center/news/new, /center/news/{id}
     "news_actions",  # the forms of /center/news/{id}
+    "exchange",  # /center/exchange, /center/exchange/new, /center/exchange/{id}
+    "exchange_actions",  # the forms of /center/exchange/{id}
 )
 
 # Status messages the center's forms redirect with (`?done=<key>`) besides the programmes' own NOTICES.
