@@ -79,6 +79,8 @@ async def test_the_chair_confirms_the_recommendation_with_reasons_and_the_publis
     published = await ok(p.clients["evaluation"].get(f"/projects/{pid}/report"))
     assert (published.json()["recommendation"], published.json()["reasons_ja"]) == ("expand", decision["reasons_ja"])
     await listed(member, pid, "評価結果公表済み")
+    project_page = await member.page(f"/evaluation/projects/{pid}")
+    assert committee_path(pid) in project_page.xpath("//main//a/@href")
     again = await chair.post(committee_path(pid, "/recommendation"), decision | {"recommendation": "end"})
     assert again.status_code == 409, again.text[:2000]
 
