@@ -156,3 +156,50 @@ async def test_a_group_member_gets_the_403_page_and_a_post_without_the_token_is_
     assert (await acted(center, news_id, "publication", csrf=False)).status_code == 403
     assert center_events(site.platform) == before
     assert status_of(site, news_id) == "draft"
+
+
+async def test_a_draft_is_revised_its_file_refused_or_removed_and_a_stale_form_is_shown_again(site: Site) -> None:
+    center = site.browser("coord-1", "coordinator")
+    news_id = await drafted(center)
+    page = await center.page(f"/center/news/{news_id}")
+    stale = version_on(page, f"/center/news/{news_id}/revision")
+    revised = await acted(center, news_id, "revision", {**DRAFT, "title_ja": "夏祭りボランティア大募集"})
+    assert revised.headers["location"] == f"/center/news/{news_id}?done=news_revised"
+    assert "夏祭りボランティア大募集" in text(await center.page(f"/center/news/{news_id}"))
+
+    # The form read before the revision: refused as changed meanwhile, shown again with what was typed.
+    again = await center.post(f"/center/news/{news_id}/revision", {**DRAFT, "title_ja": "古い題", "version": stale})
+    assert again.status_code == 412, again.text[:3000]
+    assert doc(again.text).xpath("//input[@name='title_ja']/@value") == ["古い題"]
+
+    before = center_events(site.platform)
+    for lang in ("ja", "en"):
+        page = await center.page(f"/center/news/{news_id}")
+        target = f"/center/news/{news_id}/attachments"
+        fake = {"file": ("flyer.pdf", b"not a pdf at all", "application/pdf")}
+        wrong = await center.post(f"{target}?lang={lang}", {"version": version_on(page, target)}, files=fake)
+        assert wrong.status_code == 422, wrong.text[:3000]
+        assert error_beside(doc(wrong.text), "file")
+    assert center_events(site.platform) == before
+
+    assert (
+        await acted(center, news_id, "attachments", files={"file": ("a.pdf", PDF, "application/pdf")})
+    ).status_code == 303
+    page = await center.page(f"/center/news/{news_id}")
+    removal = next(str(a) for a in page.xpath("//form/@action") if str(a).endswith("/removal"))
+    removed = await center.post(removal, {"version": version_on(page, removal)})
+    assert removed.headers["location"] == f"/center/news/{news_id}?done=news_detached"
+    assert not site.application(HUB).repository.get(uuid.UUID(news_id)).attachments
+
+
+async def test_a_withdrawn_item_shows_its_reason_on_the_portal(site: Site) -> None:
+    center = site.browser("coord-1", "coordinator")
+    news_id = await drafted(center)
+    assert (await acted(center, news_id, "publication")).status_code == 303
+    withdrawn = await acted(center, news_id, "withdrawal", {"reason_ja": "募集を終了しました"})
+    assert withdrawn.headers["location"] == f"/center/news/{news_id}?done=news_withdrawn"
+    assert status_of(site, news_id) == "withdrawn"
+    assert "募集を終了しました" in text(doc(await site.visitor().get(f"/news/{news_id}")))
+    page = await center.page(f"/center/news/{news_id}")
+    well_formed(page)
+    assert not page.xpath("//form[contains(@action, '/corrections')]")
