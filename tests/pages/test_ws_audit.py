@@ -75,7 +75,7 @@ async def test_an_auditor_filters_a_calls_history_by_aggregate_and_correlation_i
     tmp_path: Path, nats_url: str, bus_namespace: str
 ) -> None:
     async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
-        committee, _, _ = await board_and_groups(site.platform)
+        committee, green, _ = await board_and_groups(site.platform)
         call_id = await call_drafted_and_published(site, committee)
         auditor = site.browser("aud-1", "auditor")
         await all_chained(auditor, "proposals")
@@ -106,6 +106,40 @@ async def test_an_auditor_filters_a_calls_history_by_aggregate_and_correlation_i
             page = well_formed(await auditor.page("/proposals/audit", correlation_id="audit-draft-1", lang=lang))
             assert history_rows(page) == []
             assert labels["none"] in text(page)
+
+            # By time in Japan (the form's datetime-local): the last hour holds the publication, the next none.
+            now = datetime.now(TOKYO).replace(second=0, microsecond=0)
+            hour_ago, hour_on = (now - timedelta(hours=1)).isoformat()[:16], (now + timedelta(hours=1)).isoformat()[:16]
+            page = well_formed(await auditor.page("/proposals/audit", aggregate=call_id, since=hour_ago, lang=lang))
+            assert [r[labels["type"]] for r in history_rows(page)] == ["proposals.Call.Published"]
+            page = well_formed(await auditor.page("/proposals/audit", aggregate=call_id, since=hour_on, lang=lang))
+            assert history_rows(page) == []
+            # A filter that is not one is said so beside its field, and lists nothing.
+            page = well_formed(await auditor.page("/proposals/audit", aggregate="not-a-uuid", lang=lang, status=422))
+            assert page.xpath("//*[@id='aggregate-error']") or page.xpath("//*[contains(@class,'form-error')]")
+            assert history_rows(page) == []
+
+            # A group's application in the registry: its representative is personal data, its declarations are the
+            # coordinators'; the rest of the body is shown.
+            page = well_formed(await auditor.page("/registry/audit", aggregate=green, lang=lang))
+            applied = history_rows(page)[0]
+            assert applied[labels["type"]] == "registry.Group.Applied"
+            assert '"representative": "[personal data redacted]"' in applied["body"]
+            assert '"declarations": "[restricted]"' in applied["body"]
+            assert "hanako@example.jp" not in text(page)
+            assert "山田 花子" not in text(page)
+            assert "みどりの会" in applied["body"]
+
+        # Paged by position, as the API: the next page starts after this one's last event and keeps the filters.
+        first = well_formed(await auditor.page("/registry/audit", per_page="20", lang="en"))
+        positions = [int(r["position"]) for r in history_rows(first)]
+        assert len(positions) == 20
+        assert positions == sorted(positions)
+        following = first.xpath("//nav[@class='pagination']//a[@rel='next']/@href")
+        assert following == [f"/registry/audit?after={positions[-1]}"]
+        second = well_formed(await auditor.page(following[0]))  # in English still: the language is kept
+        assert int(history_rows(second)[0]["position"]) > positions[-1]
+        assert second.xpath("//nav[@class='pagination']//a[.='« First page']/@href") == ["/registry/audit"]
 
 
 JA = {

@@ -9,4 +9,5 @@ WORKSPACES: tuple[Workspace, ...] = (
     Workspace("/evaluation/projects", N_("Collaboration projects"), ("group", "staff", "coordinator")),
     Workspace("/evaluation/projects/new", N_("Start a project"), ("coordinator",)),
     Workspace("/evaluation/committee", N_("Committee evaluations"), ("evaluator", "coordinator")),
+    Workspace("/evaluation/audit", N_("Audit: history and verification"), ("auditor",)),
 )
