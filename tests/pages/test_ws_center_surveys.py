@@ -80,6 +80,21 @@ async def survey_of(site: Site, survey_id: str) -> dict[str, Any]:
     return body
 
 
+def form_values(page: Any, action: str) -> list[tuple[str, str]]:
+    """What the form posting to `action` sends as shown: its fields, checked boxes and chosen options."""
+    form = page.xpath(f"//form[@action='{action}']")[0]
+    sent = []
+    for control in form.xpath(".//input[@name] | .//textarea[@name] | .//select[@name]"):
+        name = str(control.get("name"))
+        if control.tag == "select":
+            sent.extend((name, str(o.get("value"))) for o in control.xpath("option[@selected]"))
+        elif control.tag == "textarea":
+            sent.append((name, control.text or ""))
+        elif control.get("type") not in ("checkbox", "radio") or control.get("checked") is not None:
+            sent.append((name, str(control.get("value") or "")))
+    return [(k, v) for k, v in sent if k != "csrf_token"]
+
+
 def counts(page: Any) -> dict[str, str]:
     return {str(td.get("data-count")): text(td) for td in page.xpath("//td[@data-count]")}
 
@@ -164,7 +179,10 @@ async def test_the_center_builds_announces_follows_and_previews_a_survey_with_su
     page = await coordinator.page(path, lang="ja")
     well_formed(page)
     assert counts(page) == {"submitted": "2", "drafts": "1", "not-started": "0"}
-    assert "みどりの会" not in text(page)
+    # The target set by name (registered groups); nothing says which of them answered.
+    targets = page.xpath("//table[caption[@id='targets-caption']]/tbody/tr")
+    assert sorted(text(row.xpath("th")[0]) for row in targets) == ["ひだまりの会", "みどりの会", "西町スポーツクラブ"]
+    assert {text(td) for row in targets for td in row.xpath("td")} == {"登録団体"}
     assert not page.xpath("//form[@action=$a]", a=f"{path}/announcement")
 
     # The third submits; after the close the statistics: 子育て 2 and 福祉 1 are suppressed, shown in words.
@@ -197,9 +215,42 @@ async def test_the_center_cancels_a_draft_with_its_reason_and_a_group_cannot(sit
     survey = await drafted(p, questionnaire())
     path = f"/center/surveys/{survey['id']}"
     coordinator = site.browser("coord-1", "coordinator")
-    # The draft's edit page shows the stored questionnaire as the builder's values.
+    # The draft's edit page shows the stored questionnaire as the builder's values; saved with the version it showed.
     edit = well_formed(await coordinator.page(f"{path}/edit"))
     assert edit.xpath("//input[@name='questions.0.key']/@value") == ["members"]
+    shown = form_values(edit, f"{path}/edit")
+    stale = await coordinator.post(f"{path}/edit", {**dict(shown), "version": '"9"', "title_ja": "改めた題名"})
+    assert stale.status_code == 412
+    revised = await coordinator.post(f"{path}/edit", {**dict(shown), "title_ja": "改めた題名"})
+    assert revised.status_code == 303, revised.text[:2000]
+    stored = await survey_of(site, survey["id"])
+    assert stored["title_ja"] == "改めた題名"
+    assert stored["questions"] == survey["questions"]  # the rest as it was
+    assert stored["reminder_days"] == survey["reminder_days"]
+    group = site.browser("rep-g", "group")
+    # A group not registered invited by a one-time link, shown once on the page and never stored in a cache.
+    assert (await group.post(f"{path}/invitations", {"name_ja": "招待の会"})).status_code == 403
+    for lang in ("ja", "en"):
+        nameless = await coordinator.post(f"{path}/invitations?lang={lang}", {"name_ja": ""})
+        assert nameless.status_code == 422
+        assert error_beside(doc(nameless.text), "name_ja")
+    invited = await coordinator.post(f"{path}/invitations", {"name_ja": "招待の会"})
+    assert invited.status_code == 200, invited.text[:2000]
+    assert invited.headers["cache-control"] == "no-store"
+    (link,) = [text(code) for code in doc(invited.text).xpath("//code[@data-link]")]
+    assert f"/surveys/{survey['id']}/answers/" in link
+    assert "#token=" in link
+    page = await coordinator.page(path, lang="ja")
+    assert not page.xpath("//code[@data-link]")  # shown once
+    targets = page.xpath("//table[caption[@id='targets-caption']]/tbody/tr")
+    assert [[text(c) for c in row.xpath("th|td")] for row in targets] == [["招待の会", "リンクで招待（未登録団体）"]]
+    (reissue,) = page.xpath("//form[contains(@action, '/reissue')]/@action")
+    again = await coordinator.post(str(reissue), {})
+    assert again.status_code == 200, again.text[:2000]
+    (new_link,) = [text(code) for code in doc(again.text).xpath("//code[@data-link]")]
+    assert new_link != link
+    assert new_link.split("#")[0] == link.split("#")[0]
+
     page = await coordinator.page(path)
     version = version_on(page, f"{path}/cancellation")
     before = site.domain_events(HUB)
@@ -207,7 +258,6 @@ async def test_the_center_cancels_a_draft_with_its_reason_and_a_group_cannot(sit
         refused = await coordinator.post(f"{path}/cancellation?lang={lang}", {"version": version})
         assert refused.status_code == 422
         assert error_beside(doc(refused.text), "reason_ja")
-    group = site.browser("rep-g", "group")
     assert (await group.post(f"{path}/cancellation", {"version": version, "reason_ja": "中止"})).status_code == 403
     assert (await group.get(path)).status_code == 403
     no_token = await coordinator.post(f"{path}/cancellation", {"version": version, "reason_ja": "中止"}, csrf=False)

@@ -184,6 +184,11 @@ class SurveyCommands(SurveyAnswering):
             if (not fields or fields & set(g.fields_of_activity)) and (not areas or g.area in areas)
         ]
 
+    def matching_groups(self, survey: Survey) -> list[str]:
+        """The registered groups the survey's filter matches today: its target set were it to open now (the opening
+        fixes it), for the center's page."""
+        return self._targets(survey)
+
     def open_survey(self, survey_id: UUID, trace: dict[str, str]) -> bool:
         if self._find(survey_id, Survey) is None:
             return False

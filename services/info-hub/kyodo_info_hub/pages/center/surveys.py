@@ -9,7 +9,11 @@
   `POST …/cancellation`), each with the definition's version as If-Match; once open the answers' progress as counts,
   and once closed the published statistics with each suppressed cell shown as such (`surveys_view.py`).
 
-The builder's fields and errors: `surveys_form.py`.
+- `/center/surveys/{sid}/invitations`: a group not registered invited by a one-time link shown once
+  (`invite_group`, as `POST …/invitations`), and a new link for one (`reissue_invitation`).
+
+The builder's fields and errors: `surveys_form.py`; the survey's forms: `surveys_actions.py`; what the page shows
+besides them: `surveys_view.py`.
 """
 
 from __future__ import annotations
@@ -20,14 +24,15 @@ from uuid import UUID
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
+from kyodo_info_hub.api_surveys import PRIVATE
 from kyodo_info_hub.pages.center.surveys_form import KINDS, body_of, count, folded, typed_from, typed_of
-from kyodo_info_hub.pages.center.surveys_view import crosstab_choices, progress, statistics_preview
+from kyodo_info_hub.pages.center.surveys_view import crosstab_choices, progress, statistics_preview, target_groups
 from kyodo_info_hub.pages.home import application, localized, when
 from kyodo_info_hub.surveys import Status
 from kyodo_info_hub.surveys_index import list_surveys
-from kyodo_info_hub.surveys_schemas import CancellationIn, CrosstabsIn, QuestionnaireIn
+from kyodo_info_hub.surveys_schemas import QuestionnaireIn
 from kyodo_shared.domain.actors import Principal, Role
-from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in, text, texts
+from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in, text
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.notices import N_
 from kyodo_shared.pages.paths import path_uuid
@@ -44,6 +49,7 @@ NOTICES: dict[str, str] = {
     "survey_crosstabs_chosen": N_("The cross-tabulations are chosen: they are published with the statistics."),
     "survey_announced": N_("The survey is announced. It opens to its target groups at its opening time."),
     "survey_cancelled": N_("The survey is cancelled with its reason."),
+    "survey_link_reissued": N_("A new link is issued: the old one no longer works."),
 }
 
 
@@ -74,7 +80,10 @@ def _builder(
     status: int = 200,
     version: int | None = None,
 ) -> HTMLResponse:
+    groups = application(request).people.registered_groups()
     context = {
+        "known_fields": sorted({f for g in groups for f in g.fields_of_activity}),
+        "known_areas": sorted({g.area for g in groups if g.area}),
         "values": typed,
         "action": action,
         "version": version,
@@ -147,7 +156,7 @@ def revise(survey_id: str, request: Request, form: Form) -> Response:
     )
 
 
-def _page(
+def page_of(
     request: Request,
     principal: Principal,
     sid: UUID,
@@ -156,8 +165,10 @@ def _page(
     failed: str = "",
     status: int = 200,
     typed: dict[str, Any] | None = None,
+    link: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    """The survey's page; `failed` names the form the errors belong to (crosstabs, announcement, cancellation)."""
+    """The survey's page; `failed` names the form the errors belong to (crosstabs, announcement, cancellation,
+    invitation); `link`: an invitation's one-time link, shown this once (the page is then not stored anywhere)."""
     app, actor = application(request), page_actor(request, principal)
     survey = app.read_survey(actor, sid)
     q = survey.questionnaire
@@ -184,79 +195,21 @@ def _page(
         "sections": sections,
         "before_close": before_close,
         "choices": crosstab_choices(request, q),
+        "targets": target_groups(request, survey),
+        "link": link,
         "progress": progress(request, actor, survey),
         "preview": statistics_preview(request, survey),
         "errors": errors,
         "failed": failed,
         "typed": typed or {},
     }
-    return render(request, "center/surveys_survey.html", context, status=status)
+    page = render(request, "center/surveys_survey.html", context, status=status)
+    if link is not None:
+        page.headers.update(PRIVATE)
+    return page
 
 
 @router.get("/{survey_id}")
 def survey_page(survey_id: str, request: Request) -> HTMLResponse:
     principal = signed_in(request, Role.COORDINATOR)
-    return _page(request, principal, path_uuid(survey_id, "survey_not_found"))
-
-
-@router.post("/{survey_id}/crosstabs")
-def crosstabs(survey_id: str, request: Request, form: Form) -> Response:
-    """As `PUT /surveys/{sid}/crosstabs` with If-Match: the chosen pairs (`row:column`), none for none."""
-    principal = signed_in(request, Role.COORDINATOR)
-    sid = path_uuid(survey_id, "survey_not_found")
-    pairs = [value.split(":", 1) for value in texts(form, "crosstabs")]
-
-    def command() -> None:
-        body = CrosstabsIn.model_validate({"crosstabs": pairs})
-        application(request).choose_crosstabs(page_actor(request, principal), seen_version(form), sid, body.crosstabs)
-
-    return act(
-        request,
-        command,
-        again=lambda errors, status: _page(request, principal, sid, errors=errors, failed="crosstabs", status=status),
-        then=f"/center/surveys/{sid}",
-        notice="survey_crosstabs_chosen",
-    )
-
-
-@router.post("/{survey_id}/announcement")
-def announce(survey_id: str, request: Request, form: Form) -> Response:
-    """As `POST /surveys/{sid}/announcement` with If-Match: the questionnaire frozen, the timers set."""
-    principal = signed_in(request, Role.COORDINATOR)
-    sid = path_uuid(survey_id, "survey_not_found")
-    return act(
-        request,
-        lambda: application(request).announce_survey(page_actor(request, principal), seen_version(form), sid),
-        again=lambda errors, status: _page(
-            request, principal, sid, errors=errors, failed="announcement", status=status
-        ),
-        then=f"/center/surveys/{sid}",
-        notice="survey_announced",
-    )
-
-
-@router.post("/{survey_id}/cancellation")
-def cancel(survey_id: str, request: Request, form: Form) -> Response:
-    """As `POST /surveys/{sid}/cancellation` with If-Match: the reason in Japanese (English optional)."""
-    principal = signed_in(request, Role.COORDINATOR)
-    sid = path_uuid(survey_id, "survey_not_found")
-    typed = {
-        "reason_ja": text(form, "reason_ja"),
-        **({"reason_en": text(form, "reason_en")} if text(form, "reason_en") else {}),
-    }
-
-    def command() -> None:
-        body = CancellationIn.model_validate(typed)
-        application(request).cancel_survey(
-            page_actor(request, principal), seen_version(form), sid, body.reason_ja, body.reason_en
-        )
-
-    return act(
-        request,
-        command,
-        again=lambda errors, status: _page(
-            request, principal, sid, errors=errors, failed="cancellation", status=status, typed=typed
-        ),
-        then=f"/center/surveys/{sid}",
-        notice="survey_cancelled",
-    )
+    return page_of(request, principal, path_uuid(survey_id, "survey_not_found"))

@@ -48,6 +48,30 @@ def progress(request: Request, actor: Actor, survey: Survey) -> Progress | None:
     return Progress(targets=total, submitted=states["submitted"], drafts=drafts, invited=len(survey.invitations))
 
 
+@dataclass(frozen=True)
+class Target:
+    name: Text
+    invited: bool
+
+
+def target_groups(request: Request, survey: Survey) -> tuple[list[Target], bool]:
+    """The groups the survey is sent to, by name (registered ones, then invitations), and whether the set is fixed:
+    from the opening its snapshot; before it, the registered groups the filter matches today (None are shown for a
+    cancelled survey that never opened). Names only: never whether or what a group answered."""
+    app = application(request)
+    fixed = survey.status in (Status.OPEN, Status.CLOSED) or bool(survey.opened_at)
+    if survey.status == Status.CANCELLED and not fixed:
+        return [], False
+    registered = [t for t in survey.targets if t not in survey.invitations] if fixed else app.matching_groups(survey)
+    found = []
+    for group_id in registered:
+        card = app.people.group(group_id)
+        found.append(Target(Text(card.name if card else group_id, "ja"), invited=False))
+    for invitation in survey.invitations.values():
+        found.append(Target(localized(request, invitation["name_ja"], invitation.get("name_en")), invited=True))
+    return found, fixed
+
+
 def question_text(request: Request, x: dict[str, Any] | None, key: str) -> Text:
     if x is None:
         return Text(key, "en")
