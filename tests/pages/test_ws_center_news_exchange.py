@@ -126,6 +126,11 @@ async def test_a_wrong_period_is_shown_beside_its_field_and_a_group_gets_the_403
     assert center_events(site.platform) == 0
 
     topic_id = await drafted(center, topic_form(site))
+    page = await center.page(f"/center/exchange/{topic_id}")
+    target = f"/center/exchange/{topic_id}/revision"
+    revised = topic_form(site, title_ja="協働推進の進め方（改訂）", version=version_on(page, target))
+    assert (await center.post(target, revised)).headers["location"] == f"/center/exchange/{topic_id}?done=topic_revised"
+    assert "協働推進の進め方（改訂）" in text(await center.page(f"/center/exchange/{topic_id}"))
     member = site.browser("rep-1", "group")
     assert (await member.get("/center/exchange")).status_code == 403
     assert (await member.get(f"/center/exchange/{topic_id}")).status_code == 403
