@@ -85,6 +85,35 @@ async def test_the_chair_confirms_the_recommendation_with_reasons_and_the_publis
     assert again.status_code == 409, again.text[:2000]
 
 
+async def test_the_vice_chair_presides_when_the_chair_is_recused_and_the_reasons_read_in_english(scene: Scene) -> None:
+    p, site = scene.p, scene.site
+    pid = await evaluating(p, scene.w)
+    center = site.browser("coord-1", "coordinator")
+    pinned = {"member_sub": "ev-chair", "kind": "officer", "reason": "団体の役員"}
+    see_other(await center.post(committee_path(pid, "/pinned-conflicts"), pinned), committee_path(pid))
+    chair = site.browser("ev-chair", "evaluator")
+    page = await chair.page(committee_path(pid))
+    assert "あなたは回避となります" in text(page)
+    assert not page.xpath(f"//form[@action='{committee_path(pid, '/recommendation')}']")
+    await scored_by_api(scene, pid, "ev-1", "ev-2", "ev-vice")
+    vice = site.browser("ev-vice", "evaluator")
+    decision = {
+        "recommendation": "improve",
+        "reasons_ja": "役割分担の見直しが必要。",
+        "reasons_en": "Roles need review.",
+    }
+    forced = await chair.post(committee_path(pid, "/recommendation"), decision)
+    assert forced.status_code == 403, forced.text[:2000]
+    assert (await vice.page(committee_path(pid))).xpath(f"//form[@action='{committee_path(pid, '/recommendation')}']")
+    see_other(await vice.post(committee_path(pid, "/recommendation"), decision), committee_path(pid))
+    page = await vice.page(committee_path(pid), lang="en")
+    report_part = text(page.xpath("//dl[dt[text()='Recommendation']]")[0])
+    assert "Continue with improvements" in report_part
+    assert "Roles need review." in report_part
+    assert "The vice-chair" in report_part
+    assert committee_of(scene, pid).decision["confirmed_by"] == "vice_chair"
+
+
 async def test_the_center_opens_the_committee_records_a_conflict_and_adds_a_substitute_only_when_short(
     scene: Scene,
 ) -> None:
