@@ -230,5 +230,6 @@ async def test_a_coordinator_gets_the_403_page_and_cannot_run_a_verification(
                 assert not page.xpath("//table[caption[@id='history-caption']]")
         forced = await coord.post("/proposals/audit/verification")
         assert forced.status_code == 403
-        kernel = site.platform.apps["proposals"].state.kernel
-        assert getattr(kernel, "_page_verifications", None) is None or kernel._page_verifications.last is None
+        # Nothing ran: the auditor's page still says so.
+        page = await site.browser("aud-1", "auditor").page("/proposals/audit", lang="en")
+        assert "No verification has run since the service started." in text(page)

@@ -61,7 +61,7 @@ def audit_pages(service_prefix: str, *, recompute: Recompute | None = None) -> A
             "rows": rows,
             "next_href": f"{base}?{filters.query(after=str(next_after))}" if next_after is not None else None,
             "first_href": f"{base}?{filters.query()}".rstrip("?") if filters.after else None,
-            "verification": verifications(kernel).last,
+            "verification": verifications(request.app.state).last,
             "too_long": too_long(kernel),
             "verify_limit": VERIFY_LIMIT,
             "recompute": recompute,
@@ -88,7 +88,7 @@ def audit_pages(service_prefix: str, *, recompute: Recompute | None = None) -> A
                 detail_ja="kyodo audit verify で検証してください。",
                 detail_en="Verify it with kyodo audit verify.",
             )
-        if run_verification(kernel, principal.sub) is None:
+        if run_verification(kernel, verifications(request.app.state), principal.sub) is None:
             raise Problem(409, "verification_running", "検証を実行中です", "A verification is already running")
         return RedirectResponse(f"{base}#verification", status_code=303)
 

@@ -61,11 +61,12 @@ class Verifications:
         self.last: Verification | None = None
 
 
-def verifications(kernel: Kernel) -> Verifications:
-    found: Verifications | None = getattr(kernel, "_page_verifications", None)
+def verifications(state: Any) -> Verifications:
+    """The pages app's (`request.app.state`): one per service process."""
+    found: Verifications | None = getattr(state, "audit_verifications", None)
     if found is None:
         found = Verifications()
-        kernel._page_verifications = found  # type: ignore[attr-defined]
+        state.audit_verifications = found
     return found
 
 
@@ -75,9 +76,8 @@ def too_long(kernel: Kernel) -> int | None:
     return end if end > VERIFY_LIMIT else None
 
 
-def run_verification(kernel: Kernel, by: str) -> Verification | None:
+def run_verification(kernel: Kernel, kept: Verifications, by: str) -> Verification | None:
     """Verify now, unless another verification is running here (None then)."""
-    kept = verifications(kernel)
     if not kept.lock.acquire(blocking=False):
         return None
     try:
