@@ -2,7 +2,8 @@
 logged-in browsers): a member reads the agreement, the indicators and both self-evaluations, scores every criterion
 through the form — an unchosen or out-of-range point shown beside its field in Japanese and English with nothing
 stored — and sees the others' scores only after sending their own; a member who declares a conflict is recused, sees
-why, has no scoring form and is refused if they force one; a conflict the center pins stays; a non-member gets the
+why, has no scoring form and is refused if they force one — as is one with an interest declared in the registry; a
+conflict the center pins stays; a non-member gets the
 403 page and a post without the CSRF token is refused, with nothing stored."""
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ from typing import Any
 
 import pytest_asyncio
 
+from support.calls import ok
+from support.evaluation import evaluation_view
 from support.evaluation_committee_pages import Scene, committee_of, committee_path, committee_scene, listed, score_form
 from support.evaluation_http import evaluating, points
 from support.evaluation_pages import see_other
+from support.harness import eventually
 from support.page_reading import doc, error_beside
 from support.portal_b import text
 
@@ -174,3 +178,21 @@ async def test_a_non_member_gets_the_403_page_and_a_post_without_csrf_is_refused
     token = p.token("ev-1", "evaluator")
     taken = await p.clients["evaluation"].post(f"/projects/{pid}/committee/scores", json=points(), headers=token)
     assert taken.status_code == 201, taken.text
+
+
+async def test_a_member_with_an_interest_declared_in_the_registry_is_recused_and_told_why(scene: Scene) -> None:
+    """Last in this module: ev-vice's interest in group G stays for every later project of G (withdrawn or not)."""
+    p, site, w = scene.p, scene.site, scene.w
+    pid = await evaluating(p, w)
+    interest = {"group_id": w.group, "kind": "member"}
+    await ok(p.clients["registry"].post("/interests/me", json=interest, headers=p.token("ev-vice", "evaluator")), 201)
+    view = evaluation_view(p)
+    await eventually(lambda: view.interested("ev-vice", w.group, w.department_id), timeout=20)
+    member = site.browser("ev-vice", "evaluator")
+    page = await member.page(committee_path(pid))
+    assert "登録簿で事業の団体または部署との利害関係を申告しています" in text(page)
+    assert not page.xpath(f"//form[@action='{committee_path(pid, '/scores')}']")
+    forced = await member.post(committee_path(pid, "/scores"), score_form())
+    assert forced.status_code == 403, forced.text[:2000]
+    assert "利害関係があるためこの事業を評価できません" in text(doc(forced))
+    assert committee_of(scene, pid).scores == {}
