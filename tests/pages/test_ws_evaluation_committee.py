@@ -3,8 +3,8 @@ logged-in browsers): a member reads the agreement, the indicators and both self-
 through the form — an unchosen or out-of-range point shown beside its field in Japanese and English with nothing
 stored — and sees the others' scores only after sending their own; a member who declares a conflict is recused, sees
 why, has no scoring form and is refused if they force one — as is one with an interest declared in the registry; a
-conflict the center pins stays; a non-member gets the
-403 page and a post without the CSRF token is refused, with nothing stored."""
+conflict the center pins stays; a non-member gets the 403 page and a post without the CSRF token is refused, with
+nothing stored."""
 
 from __future__ import annotations
 
