@@ -8,7 +8,9 @@ group's or a department's own surveys, training registrations and coordination c
   `POST /trainings/{tid}/registrations` and `DELETE /trainings/{tid}/registrations/{rid}`.
 - `/me/cases`, `/me/cases/new`, `/me/cases/{cid}`: raise, follow, acknowledge (`cases.py`), as `POST /cases`,
   `GET /cases[/{cid}]` and `POST /cases/{cid}/routings/{did}/acknowledgement`; the center routes and closes
-  (`cases_center.py`), as `POST /cases/{cid}/routings` and `POST /cases/{cid}/closure`.
+  (`cases_center.py`), as `POST /cases/{cid}/routings` and `POST /cases/{cid}/closure`; it finds the matching
+  groups with their reasons, invites groups and links calls or proposals, as `POST /cases/{cid}/suggestions`,
+  `/invitations` and `/links`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,11 @@ NOTICES: dict[str, str] = {
     "case_acknowledged": N_("The case is acknowledged for your department."),
     "case_routed": N_("The case is routed. Each department acknowledges it by its deadline."),
     "case_closed": N_("The case is closed with its outcome."),
+    "case_groups_suggested": N_(
+        "The matching registered groups are listed with their reasons (none, when no group shares a field or the area)."
+    ),
+    "case_groups_invited": N_("The groups are invited. Their people now see the case."),
+    "case_linked": N_("The link is added to the case."),
 }
 
 

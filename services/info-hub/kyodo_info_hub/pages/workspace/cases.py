@@ -19,8 +19,9 @@ from starlette.datastructures import FormData
 
 from kyodo_info_hub.api_cases import case_view
 from kyodo_info_hub.cases import Case
-from kyodo_info_hub.cases_schemas import CaseIn, CaseSummary, CaseView
+from kyodo_info_hub.cases_schemas import CaseIn, CaseSummary
 from kyodo_info_hub.pages.home import Text, application, localized, when
+from kyodo_info_hub.pages.workspace.cases_center_view import center_forms, invited, links
 from kyodo_info_hub.pages.workspace.common import (
     department_names,
     departments_of,
@@ -163,7 +164,8 @@ def case_page_of(
     status: int = 200,
     typed: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    """The case as this reader may see it; for the center, its forms (`cases_center.py`) with what was typed."""
+    """The case as this reader may see it, its invitations and links; for the center, its forms' choices
+    (`cases_center_view.py`) with what was typed into one refused (`cases_center.py`)."""
     app, actor = application(request), page_actor(request, principal)
     case, access = app.read_case(actor, case_id)
     shown = case_view(app, actor, case, access)
@@ -180,6 +182,7 @@ def case_page_of(
         for r in shown.routings
     ]
     raiser = raiser_name(request, shown.raiser_kind, shown.raiser_id)
+    closing = shown.closing or {}
     context = {
         "case": shown,
         "problem": localized(request, shown.problem_ja, shown.problem_en),
@@ -187,21 +190,15 @@ def case_page_of(
         "raiser": raiser,
         "routings": routings,
         "closing": shown.closing,
+        "outcome_reason": closing and localized(request, closing["reason_ja"], closing.get("reason_en")),
+        "closed_at": closing and when(closing.get("closed_at")),
         "errors": errors,
-        "center": center_forms(request, principal, shown) if shown.status == "open" else None,
+        "center": center_forms(request, principal, shown),
+        "invited": invited(request, shown),
+        "links": links(request, shown),
         "typed": typed or {},
     }
     return render(request, "workspace/case.html", context, status=status)
-
-
-def center_forms(request: Request, principal: Principal, shown: CaseView) -> dict[str, Any] | None:
-    """For a coordinator: the departments the case may still be routed to (every department info-hub knows)."""
-    if not principal.has(Role.COORDINATOR):
-        return None
-    with application(request).db.transaction(read_only=True) as tx:
-        rows = tx.fetchall("SELECT department_id FROM hub_departments ORDER BY code, department_id")
-    routed = {r["department_id"] for r in shown.routings}
-    return {"departments": department_names(request, [str(r[0]) for r in rows if str(r[0]) not in routed])}
 
 
 @router.get("/{case_id}")

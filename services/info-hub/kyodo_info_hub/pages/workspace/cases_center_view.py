@@ -1,0 +1,73 @@
+"""What a case's page shows of its matching, invitations and links (`/me/cases/{cid}`), from the case as
+`GET /cases/{cid}` shows it to this reader (`CaseView`) and info-hub's own read models (the directory, the portal's
+calls, the adoptions of proposals): names for ids, and for the center the forms' choices.
+
+- the invited groups and the calls or proposals the case led to: every reader the API shows them to;
+- for a coordinator: the departments it may still be routed to, the matching groups with their reasons (the
+  fields of activity they share with the case, the area when the same), and the registered groups it may invite.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+
+from kyodo_info_hub.app import Portal
+from kyodo_info_hub.cases_schemas import CaseView
+from kyodo_info_hub.pages.home import Text, application, localized, when
+from kyodo_info_hub.pages.workspace.common import department_names, group_name
+from kyodo_shared.domain.actors import Principal, Role
+
+
+def invited(request: Request, shown: CaseView) -> list[dict[str, Any]]:
+    return [
+        {"group_id": i["group_id"], "name": group_name(request, i["group_id"]), "at": when(i["invited_at"])}
+        for i in shown.invited
+    ]
+
+
+def links(request: Request, shown: CaseView) -> list[dict[str, Any]]:
+    """Each link with where it leads: a call's portal page (its title, when info-hub knows the call); an adopted
+    proposal's call results (its title); otherwise the id alone."""
+    app = application(request)
+    portal = Portal(app.db)
+    found = []
+    for link in shown.links:
+        target, title, href = link["target_id"], None, None
+        if link["kind"] == "call":
+            call = portal.call(target)
+            if call is not None:
+                title = localized(request, call.rules.get("title_ja"), call.rules.get("title_en"))
+                href = f"/calls/{target}"
+        else:
+            with app.db.transaction(read_only=True) as tx:
+                row = tx.fetchone("SELECT call_id, title_ja FROM hub_adoptions WHERE proposal_id = %s", (target,))
+            if row is not None:
+                title, href = Text(str(row[1]), "ja"), f"/calls/{row[0]}/results"
+        found.append({**link, "title": title, "href": href, "at": when(link["linked_at"])})
+    return found
+
+
+def center_forms(request: Request, principal: Principal, shown: CaseView) -> dict[str, Any] | None:
+    """For a coordinator: the departments the case may still be routed to (every department info-hub knows), the
+    matching groups (the last suggestion) with their reasons and whether invited, and the other registered groups
+    of the directory it may invite (not the raising group, none invited already)."""
+    if not principal.has(Role.COORDINATOR):
+        return None
+    app = application(request)
+    with app.db.transaction(read_only=True) as tx:
+        rows = tx.fetchall("SELECT department_id FROM hub_departments ORDER BY code, department_id")
+    routed = {r["department_id"] for r in shown.routings}
+    taken = {i["group_id"] for i in shown.invited}
+    suggested = [{**s, "invited": s["group_id"] in taken} for s in shown.suggestions]
+    if shown.raiser_kind == "group" and shown.raiser_id:
+        taken.add(shown.raiser_id)
+    offered = taken | {s["group_id"] for s in suggested}
+    others = [g for g in app.people.registered_groups() if g.group_id not in offered]
+    return {
+        "departments": department_names(request, [str(r[0]) for r in rows if str(r[0]) not in routed]),
+        "suggestions": suggested,
+        "invitable": [s for s in suggested if not s["invited"]],
+        "others": [(g.group_id, g.name) for g in others],
+    }
