@@ -208,6 +208,11 @@ async def test_the_center_builds_announces_follows_and_previews_a_survey_with_su
         assert cells[2] == ["0", "0.0%"]  # zeros are published
         assert page.xpath("//*[@id='suppression-note']")
     assert counts(page) == {"submitted": "3", "drafts": "0", "not-started": "0"}
+    # Every page of the part renders in both languages: one h1, headings in order, no id twice, controls labelled.
+    for shown in ("/center/surveys", NEW, path, "/center"):
+        for lang in ("ja", "en"):
+            well_formed(await coordinator.page(shown, lang=lang))
+    assert "/center/surveys" in links(await coordinator.page("/center"))
 
 
 async def test_the_center_cancels_a_draft_with_its_reason_and_a_group_cannot(site: Site) -> None:
