@@ -82,6 +82,7 @@ async def test_a_member_scores_every_criterion_and_reads_the_others_scores_only_
     after = await other.page(committee_path(pid))
     rows = after.xpath("//table[caption[@id='scores-caption']]/tbody/tr")
     assert [text(r.xpath("th")[0]) for r in rows] == ["ev-1", "ev-2（あなた）"]
+    assert "目標の達成度：地域に根づいた" in text(rows[0])
 
     # Forced a second time: refused on the form (final), and the first score stands.
     again = await member.post(committee_path(pid, "/scores"), score_form(1, 1, 1, 1, 1))

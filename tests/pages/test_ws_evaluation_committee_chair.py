@@ -1,7 +1,8 @@
 """The evaluation committee's pages for whoever presides and for the center (real stores, real NATS, logged-in
 browsers): the chair confirms the recommendation with its reasons through the form — refused on the form while the
 quorum is not met, a member who does not preside sees why and is refused if they force it — and the published report
-is shown and linked; the center opens the committee's evaluation through its form and records a member's conflict; a
+is shown and linked; with the chair recused the vice-chair presides, with both the acting chair the members
+elected; the center opens the committee's evaluation through its form and records a member's conflict; a
 substitute is offered only when recusals leave fewer members than the quorum; every committee page renders in both
 languages with its headings in order."""
 
@@ -12,10 +13,12 @@ from typing import Any
 
 import pytest_asyncio
 
-from support.calls import ok
+from support.calls import coordinator, ok
+from support.evaluation import evaluation_view
 from support.evaluation_committee_pages import Scene, committee_of, committee_path, committee_scene, listed, score_form
 from support.evaluation_http import appoint, evaluating, points
 from support.evaluation_pages import see_other
+from support.harness import eventually
 from support.page_reading import doc, error_beside
 from support.portal_b import headings_in_order, text
 
@@ -112,6 +115,38 @@ async def test_the_vice_chair_presides_when_the_chair_is_recused_and_the_reasons
     assert "Roles need review." in report_part
     assert "The vice-chair" in report_part
     assert committee_of(scene, pid).decision["confirmed_by"] == "vice_chair"
+
+
+async def test_with_both_officers_recused_the_acting_chair_the_members_elected_presides(scene: Scene) -> None:
+    p, site, w = scene.p, scene.site, scene.w
+    pid = await evaluating(p, w)
+    center = site.browser("coord-1", "coordinator")
+    for sub in ("ev-chair", "ev-vice"):
+        pinned = {"member_sub": sub, "kind": "business", "reason": "取引関係"}
+        see_other(await center.post(committee_path(pid, "/pinned-conflicts"), pinned), committee_path(pid))
+    await scored_by_api(scene, pid, "ev-1", "ev-2", "ev-3")
+    acting = site.browser("ev-3", "evaluator")
+    page = await acting.page(committee_path(pid))
+    assert not page.xpath(f"//form[@action='{committee_path(pid, '/recommendation')}']")
+    assert "委員長代理" in text(page.xpath("//p[@id='recommendation-unavailable']")[0])
+
+    registry, matter = p.clients["registry"], f"evaluation:project:{pid}"
+    current = await ok(registry.get(f"/committees/{w.committee}/acting-chairs"))
+    election = {"matter": matter, "acting_chair_sub": "ev-3", "elector_subs": ["ev-1", "ev-3"]}
+    headers = {**coordinator(p), "If-Match": current.headers["ETag"]}
+    await ok(registry.post(f"/committees/{w.committee}/acting-chairs", json=election, headers=headers), 201)
+    view = evaluation_view(p)
+    await eventually(lambda: view.acting_chair(w.committee, matter) is not None, timeout=20)
+    page = await acting.page(committee_path(pid))
+    assert page.xpath(f"//form[@action='{committee_path(pid, '/recommendation')}']")
+    other = site.browser("ev-1", "evaluator")
+    assert not (await other.page(committee_path(pid))).xpath("//form[contains(@action, '/recommendation')]")
+    decision = {"recommendation": "independent", "reasons_ja": "団体の自主事業として継続できる。"}
+    see_other(await acting.post(committee_path(pid, "/recommendation"), decision), committee_path(pid))
+    page = await acting.page(committee_path(pid))
+    report_part = text(page.xpath("//dl[dt[text()='提言']]")[0])
+    assert "自主事業化" in report_part
+    assert "委員長代理" in report_part
 
 
 async def test_the_center_opens_the_committee_records_a_conflict_and_adds_a_substitute_only_when_short(
