@@ -30,6 +30,11 @@ async def test_every_service_serves_the_auditors_pages_and_refuses_anyone_else(
                 exports = page.xpath("//h2[@id='exports']/following-sibling::ul[1]//a/@href")
                 assert f"/api/{service}/audit/checkpoints" in exports
                 assert any(href.startswith(f"/api/{service}/audit/events?") for href in exports)
+            # The auditor's browser downloads them with its session.
+            for href in exports:
+                answer = await auditor.get(href)
+                assert answer.status_code == 200, (href, answer.text[:500])
+                assert answer.headers["content-type"].startswith("application/json")
             await staff.page(path, status=403)
         # The recompute of an evaluation: a project the history does not hold is no agreement.
         project = uuid.uuid4()
