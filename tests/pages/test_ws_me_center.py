@@ -1,9 +1,11 @@
 """`/me` for the center's coordinators and the cross-department team (real stores, real NATS, logged-in browsers):
-a call past its deadline awaits the opening of its review, then reads as under review; a blocked decision says so
-with each shortfall; an open round shows how many of its projects await a decision, fewer after one; a team member
-sees the rounds they are on the team of (a member of another round and staff off the team do not), and the round's
-own page tells them which projects await *their* assessment; an adoption without a department shows until the
-evaluation service creates its project."""
+a call past its deadline awaits the opening of its review, then reads as under review; a blocked decision counts its
+proposals short of the quorum in one line and names the next step (a substitute member, on the call's page); an open
+round shows how many of its projects await a decision, fewer after one, and a round past its self-check deadline
+reads as closed; a team member sees the rounds they are on the team of (a member of another round and staff off the
+team do not), and the round's own page tells them which projects await *their* assessment; adoptions without a
+department are told apart by their call's title (in the reader's language), group and rank, and show until the
+evaluation service creates the project."""
 
 from __future__ import annotations
 
@@ -14,11 +16,12 @@ from typing import Any
 
 from kyodo_contracts import evaluation as ev
 from kyodo_contracts import proposals as pr
+from kyodo_contracts import screening as s
 
 from support.calls import close_and_open_review, coordinator, ok, published_call, review_board
 from support.harness import eventually
 from support.info_hub_feed import feed
-from support.info_hub_open_data import call
+from support.info_hub_open_data import call, group, result
 from support.page_reading import links, text, well_formed
 from support.screening import TOKYO, answers, department, heard, join_team, round_body, screening_now
 from support.workspace import Browser, workspace
@@ -67,11 +70,17 @@ async def test_a_call_past_its_deadline_awaits_the_opening_of_its_review_then_re
 async def test_a_blocked_decision_and_an_adoption_awaiting_its_department_show_until_the_project_is_created(
     tmp_path: Path, nats_url: str, bus_namespace: str
 ) -> None:
-    async with workspace(["registry", HUB], tmp_path, nats_url, bus_namespace) as site:
+    # The registry's facts are fed (its service does not run here): the groups' names.
+    async with workspace([HUB], tmp_path, nats_url, bus_namespace) as site:
         p = site.platform
         deadline = datetime.now(TOKYO) - timedelta(days=3)
-        blocked, decided = call("見守り協働事業", deadline=deadline), call("居場所協働事業", deadline=deadline)
-        proposal, named = uuid.uuid4(), uuid.uuid4()
+        blocked = call("見守り協働事業", deadline=deadline)
+        decided = call("居場所協働事業", deadline=deadline, title_en="Ibasho collaboration")
+        midori, aozora = group("みどりの会"), group("あおぞらの会")
+        ranked = result(decided.call_id, [midori.group_id, aozora.group_id], uuid.uuid4(), "効果が高い")
+        (proposal, second), named = [r.proposal_id for r in ranked.proposals], uuid.uuid4()
+        feed(p, "registry", midori, aozora)
+        short = [f"quorum:{uuid.uuid4()}:1/2", f"quorum:{uuid.uuid4()}:1/2"]
         feed(
             p,
             "proposals",
@@ -79,13 +88,24 @@ async def test_a_blocked_decision_and_an_adoption_awaiting_its_department_show_u
             decided,
             pr.CallClosed(call_id=blocked.call_id, closed_at=deadline),
             pr.ReviewStarted(call_id=blocked.call_id, started_at=deadline + timedelta(days=1)),
-            pr.DecisionBlocked(call_id=blocked.call_id, reasons=[f"quorum:{uuid.uuid4()}:1/2"]),
+            pr.DecisionBlocked(call_id=blocked.call_id, reasons=short),
+            pr.CallClosed(call_id=decided.call_id, closed_at=deadline),
+            ranked,
             pr.ProposalAdopted(
                 call_id=decided.call_id,
                 proposal_id=proposal,
-                group_id=uuid.uuid4(),
+                group_id=midori.group_id,
                 rank=1,
                 score="9/1",
+                title_ja="居場所協働事業",
+            ),
+            # Two adoptions of one call: told apart by their groups and ranks.
+            pr.ProposalAdopted(
+                call_id=decided.call_id,
+                proposal_id=second,
+                group_id=aozora.group_id,
+                rank=2,
+                score="8/1",
                 title_ja="居場所協働事業",
             ),
             # The call named its department: its project is created without the center.
@@ -93,22 +113,59 @@ async def test_a_blocked_decision_and_an_adoption_awaiting_its_department_show_u
                 call_id=decided.call_id,
                 proposal_id=named,
                 group_id=uuid.uuid4(),
-                rank=2,
-                score="8/1",
+                rank=3,
+                score="7/1",
                 department_id=uuid.uuid4(),
                 title_ja="居場所協働事業",
             ),
         )
+        # A round past its self-check deadline reads as closed, not as due; an open one as due.
+        late, running = uuid.uuid4(), uuid.uuid4()
+        checklist = [s.ChecklistItem(key="community", name_ja="地域性")]
+        feed(
+            p,
+            "screening",
+            *(
+                s.RoundOpened(
+                    round_id=rid,
+                    fiscal_year=2026,
+                    title_ja=title,
+                    checklist=checklist,
+                    department_ids=[uuid.uuid4()],
+                    self_check_deadline=due,
+                    opened_on=(deadline - timedelta(days=30)).date(),
+                    team_subs=[],
+                )
+                for rid, title, due in (
+                    (late, "締切済みの回", deadline),
+                    (running, "受付中の回", datetime.now(TOKYO) + timedelta(days=5)),
+                )
+            ),
+            s.SelfCheckClosed(round_id=late, closed_at=deadline),
+        )
         center = site.browser("coord-1", "coordinator")
         page = well_formed(await center.page("/me"))
+        closed_round, open_round = item(page, f"/screening/rounds/{late}"), item(page, f"/screening/rounds/{running}")
+        assert "自己点検の締切日時" in closed_round
+        assert "自己点検の期限" not in closed_round
+        assert "自己点検の期限" in open_round
         shown = item(page, f"/proposals/calls/{blocked.call_id}/manage")
         assert "決定保留：定足数不足" in shown
-        assert "採点できる委員が 1 人の提案があります（定足数 2 人）" in shown
+        # One line for both proposals short of the quorum, and the next step: a substitute member.
+        assert "定足数に満たない提案：2件（採点できる委員1人／定足数2人）" in shown
+        assert "審査会に補充委員を加えてください" in shown
+        assert f"/proposals/calls/{blocked.call_id}/manage/substitutes" in links(page)
         found = links(page)
-        assert f"/evaluation/adoptions/{proposal}" in found
         assert f"/evaluation/adoptions/{named}" not in found
+        first, other = item(page, f"/evaluation/adoptions/{proposal}"), item(page, f"/evaluation/adoptions/{second}")
+        assert "居場所協働事業 — みどりの会 — 1位 — 採択" in first
+        assert "居場所協働事業 — あおぞらの会 — 2位 — 採択" in other
+        assert "担当部署が未定の採択提案" in text(page.xpath("//main")[0])
         english = await center.page("/me", lang="en")
-        assert "A proposal has 1 eligible scorers; the quorum is 2" in text(english.xpath("//main")[0])
+        assert "Proposals short of the quorum: 2 (eligible scorers 1, quorum 2)" in text(english.xpath("//main")[0])
+        assert "Ibasho collaboration — みどりの会 — rank 1" in item(english, f"/evaluation/adoptions/{proposal}")
+        assert "self-checks closed on" in item(english, f"/screening/rounds/{late}")
+        assert "self-checks due" not in item(english, f"/screening/rounds/{late}")
 
         # The center names the department on the evaluation service's page, which creates the project.
         feed(
@@ -127,7 +184,7 @@ async def test_a_blocked_decision_and_an_adoption_awaiting_its_department_show_u
         )
         page = await center.page("/me", lang="ja")  # back to Japanese (`?lang=` keeps the choice)
         assert f"/evaluation/adoptions/{proposal}" not in links(page)
-        assert "担当部署の決定を待つ採択提案はありません。" in text(page.xpath("//main")[0])
+        assert f"/evaluation/adoptions/{second}" in links(page)
         # Nobody else is shown the center's queues.
         assert f"/evaluation/adoptions/{proposal}" not in links(await site.browser("staff-x", "staff").page("/me"))
 
@@ -164,16 +221,16 @@ async def test_a_team_member_sees_their_round_with_its_undecided_projects_and_wh
 
         async def team_lists(count: int) -> bool:
             section = team_section(await member.page("/me"))
-            return section is not None and f"決定待ちの事業：{count} 件" in item(section, href)
+            return section is not None and f"決定待ちの事業：{count}件" in item(section, href)
 
         await eventually(lambda: team_lists(2), timeout=30)
-        assert "決定待ちの事業：2 件" in item(well_formed(await center.page("/me")), href)
+        assert "決定待ちの事業：2件" in item(well_formed(await center.page("/me")), href)
         # Staff off the team see no team section; a team member of no open round sees none of this round.
         assert team_section(await site.browser("staff-a", "staff").page("/me")) is None
         outsider = team_section(await site.browser("team-x", "staff", "team").page("/me"))
         assert outsider is not None
         assert href not in [str(a) for a in outsider.xpath(".//a/@href")]
-        assert "あなたがチームの一員である実施中の回はありません。" in text(outsider)
+        assert "あなたがチームに加わっている実施中の選別の回はありません。" in text(outsider)
 
         # The round's page: the member's own assessments, and nobody else's.
         first, second = projects
@@ -210,5 +267,5 @@ async def test_a_team_member_sees_their_round_with_its_undecided_projects_and_wh
             201,
         )
         await eventually(lambda: team_lists(1), timeout=30)
-        assert "決定待ちの事業：1 件" in item(await center.page("/me"), href)
+        assert "決定待ちの事業：1件" in item(await center.page("/me"), href)
         assert second  # still pending

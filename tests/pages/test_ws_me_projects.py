@@ -38,7 +38,7 @@ from support.streams import SourceStream
 from support.workspace import Browser, Site, workspace
 
 HUB = "info-hub"
-AWAITING_GROUP, AWAITING_DEPARTMENT = "協定案の確認待ち（あなたの団体）", "協定案の確認待ち（あなたの部署）"
+AWAITING_GROUP, AWAITING_DEPARTMENT = "協定案：あなたの団体の確認待ち", "協定案：あなたの部署の確認待ち"
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,16 @@ async def test_each_side_sees_the_draft_awaiting_its_confirmation_then_its_repor
     project, draft = f"/evaluation/projects/{pid}", f"/evaluation/projects/{pid}#draft-heading"
     page = await shows(rep, lambda page: project in links(page))
     assert draft not in links(page)
+    # No version put up yet: either side drafts it on the agreement form; each project names its other partner.
+    form = f"{project}/agreement"
+    assert "協定案の作成" in item_of(page, form)
+    assert strong(page, "協定案の作成")
+    assert "協働推進課" in item_of(page, project)
+    page = await shows(liaison, lambda page: form in links(page))
+    assert strong(page, "協定案の作成")
+    assert "みどりの会" in item_of(page, project)
+    assert "部署の連絡担当が行います" in item_of(await staff.page("/me", lang="ja"), form)
+    assert "Draft the agreement" in item_of(await contact.page("/me", lang="en"), form)
 
     # Drafted by the liaison, its first report date five days ago (overdue once concluded), the second ahead.
     start = service_today(p) - timedelta(days=10)
@@ -121,10 +131,11 @@ async def test_each_side_sees_the_draft_awaiting_its_confirmation_then_its_repor
     )
     await ok(drafted)
     page = await shows(rep, lambda page: draft in links(page))
+    assert form not in links(page)
     assert AWAITING_GROUP in item_of(page, draft)
     assert strong(page, AWAITING_GROUP)  # the representative confirms it
     page = await shows(contact, lambda page: draft in links(page))
-    assert "団体の代表者が確認します" in item_of(page, draft)
+    assert f"{AWAITING_GROUP}（確認は代表者が行います）" in item_of(page, draft)
     assert not strong(page, AWAITING_GROUP)
     page = await shows(liaison, lambda page: draft in links(page))
     assert strong(page, AWAITING_DEPARTMENT)
@@ -138,6 +149,7 @@ async def test_each_side_sees_the_draft_awaiting_its_confirmation_then_its_repor
     draft_hash = (await read(p, pid))["draft"]["hash"]
     await post(p, f"/projects/{pid}/agreement/confirmations", {"agreement_hash": draft_hash}, "rep-g", "group")
     page = await shows(rep, lambda page: draft in links(page) and "部署の確認待ち" in item_of(page, draft))
+    assert "あなたの団体は確認済み：部署の確認待ち" in item_of(page, draft)
     assert AWAITING_GROUP not in text(page)
     assert strong(await liaison.page("/me", lang="ja"), AWAITING_DEPARTMENT)
 
@@ -166,7 +178,7 @@ async def test_the_self_evaluation_due_shows_to_each_side_until_it_sent_its_own(
     due = f"/evaluation/projects/{pid}/self-evaluation"
     for browser in (rep, liaison):
         page = await shows(browser, lambda page: due in links(page))
-        assert "自己評価の提出" in item_of(page, due)
+        assert "自己評価の提出期限" in item_of(page, due)
         assert page.xpath(f"//li[a[@href='{due}']]/time/@datetime")
     assert "Self-evaluation due" in item_of(await rep.page("/me", lang="en"), due)
 

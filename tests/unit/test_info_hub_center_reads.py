@@ -139,7 +139,7 @@ def test_a_member_s_open_rounds_are_those_whose_opening_named_them_and_reading_a
 def test_a_call_s_review_and_adoptions_awaiting_a_department_follow_the_stream_and_its_second_reading(
     db: Database,
 ) -> None:
-    first, second = call("見守り"), call("居場所")
+    first, second = call("見守り", title_en="Watching"), call("居場所")
     waiting, named = uuid.UUID(int=0x41), uuid.UUID(int=0x42)
     group = uuid.UUID(int=0x51)
     history: list[Contract] = [
@@ -164,6 +164,14 @@ def test_a_call_s_review_and_adoptions_awaiting_a_department_follow_the_stream_a
         }
         assert found[str(second.call_id)].reasons[0].endswith(":1/3")
         assert [a.proposal_id for a in reads.adoptions_without_department(db)] == [str(waiting)]
+        # Told apart from another adoption of its call by its group (and its rank, once the results are in).
+        (adoption,) = reads.adoptions_without_department(db)
+        assert (adoption.group_id, adoption.title_ja, adoption.title_en, adoption.rank) == (
+            str(group),
+            None,
+            "Watching",
+            None,
+        )
     created = ev.ProjectCreated(
         project_id=uuid.uuid4(),
         source=ev.Source.ADOPTION,

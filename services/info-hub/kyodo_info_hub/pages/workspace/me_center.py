@@ -5,14 +5,16 @@ awaiting a department, evaluations and new cases."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 from fastapi import Request
 
 from kyodo_info_hub.bus.applications import awaiting_assessment
-from kyodo_info_hub.pages.home import application, when
+from kyodo_info_hub.pages.home import application, localized, when
 from kyodo_info_hub.pages.workspace import me_center_reads, me_reads
 from kyodo_info_hub.pages.workspace.cases import listed
+from kyodo_info_hub.pages.workspace.common import group_name
 from kyodo_shared.domain.actors import Principal, Role
 
 # A blocked decision's reason, one per proposal short of the quorum: 'quorum:<proposal>:<eligible>/<quorum>'.
@@ -36,7 +38,10 @@ def part(request: Request, principal: Principal) -> dict[str, Any] | None:
         "rounds": [{**r, "undecided": counts.get(r["id"], 0)} for r in rounds],
         "adoptions": [
             {
-                "title": a.title_ja,
+                # The call's title, the group and the rank tell two adoptions of one call apart.
+                "title": localized(request, a.title_ja, a.title_en) if a.title_ja else None,
+                "group": group_name(request, a.group_id),
+                "rank": a.rank,
                 "adopted_at": when(a.adopted_at),
                 "href": f"/evaluation/adoptions/{a.proposal_id}",
             }
@@ -52,20 +57,30 @@ def part(request: Request, principal: Principal) -> dict[str, Any] | None:
 
 def closed_calls(request: Request) -> list[dict[str, Any]]:
     """Calls past their deadline without results: `stage` is awaiting_review (nobody opened the review yet),
-    under_review, or decision_blocked with each proposal's shortfall (eligible scorers, quorum)."""
+    under_review, or decision_blocked with its shortfalls: how many proposals have how many eligible scorers against
+    the quorum (the read model knows each proposal by its id only: a proposal's group is sealed until the results)."""
     found = me_reads.calls(request, "closed", "manage")
     known = me_center_reads.reviews(application(request).db, [str(c["id"]) for c in found])
     shown = []
     for call in found:
         review = known.get(str(call["id"]))
-        shortfalls = []
+        short: Counter[tuple[str, str]] = Counter()
+        others = []
         for reason in review.reasons if review else []:
             matched = _QUORUM.match(reason)
-            # A reason in another form (the description's list may grow) is shown as it came.
-            shortfalls.append(
-                {"eligible": matched[1], "quorum": matched[2], "text": ""}
-                if matched
-                else {"eligible": "", "quorum": "", "text": reason}
-            )
-        shown.append({**call, "stage": review.stage if review else "awaiting_review", "shortfalls": shortfalls})
+            if matched:
+                short[(matched[1], matched[2])] += 1
+            else:
+                others.append(reason)  # a reason in another form (the description's list may grow), as it came
+        shortfalls = [{"count": n, "eligible": e, "quorum": q, "text": ""} for (e, q), n in sorted(short.items())]
+        shortfalls += [{"count": 0, "eligible": "", "quorum": "", "text": text} for text in others]
+        shown.append(
+            {
+                **call,
+                "stage": review.stage if review else "awaiting_review",
+                "shortfalls": shortfalls,
+                # The remedy: a substitute member scores the proposals short of the quorum (the call's manage page).
+                "substitutes_href": f"/proposals/calls/{call['id']}/manage/substitutes",
+            }
+        )
     return shown

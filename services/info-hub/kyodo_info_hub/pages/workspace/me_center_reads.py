@@ -35,7 +35,10 @@ class Review:
 class Adoption:
     proposal_id: str
     call_id: str
+    group_id: str
     title_ja: str | None
+    title_en: str | None  # the call's, when its rules have one
+    rank: int | None  # the proposal's rank in the call's published results, when info-hub has them
     adopted_at: str
 
 
@@ -63,16 +66,34 @@ def reviews(db: Database, call_ids: list[str]) -> dict[str, Review]:
 
 def adoptions_without_department(db: Database) -> list[Adoption]:
     """Adopted proposals whose call named no department and whose project the evaluation service has not created
-    yet (it does once the center names the department), the oldest first."""
+    yet (it does once the center names the department), the oldest first; each with its group, its call's titles
+    and its rank in the call's published results (`portal_calls`), which tell one adoption of a call from another."""
     with db.transaction(read_only=True) as tx:
         rows = tx.fetchall(
-            "SELECT a.proposal_id, a.call_id, a.title_ja, a.adopted_at FROM hub_adoptions a "
+            "SELECT a.proposal_id, a.call_id, a.group_id, a.title_ja, a.adopted_at, c.rules, c.results "
+            "FROM hub_adoptions a LEFT JOIN portal_calls c ON c.call_id = a.call_id "
             "WHERE a.department_id IS NULL AND NOT EXISTS (SELECT 1 FROM evaluation_projects e "
             "WHERE e.call_id = a.call_id AND e.proposal_id = a.proposal_id) "
             "ORDER BY a.adopted_at, a.proposal_id LIMIT %s",
             (SHOWN,),
         )
-    return [Adoption(str(r[0]), str(r[1]), None if r[2] is None else str(r[2]), str(r[3])) for r in rows]
+    found = []
+    for proposal_id, call_id, group_id, title_ja, adopted_at, rules_text, results_text in rows:
+        rules = json.loads(str(rules_text)) if rules_text else {}
+        results = json.loads(str(results_text)) if results_text else {}
+        ranks = {str(r["proposal_id"]): int(r["rank"]) for r in results.get("proposals", [])}
+        found.append(
+            Adoption(
+                str(proposal_id),
+                str(call_id),
+                str(group_id),
+                None if title_ja is None else str(title_ja),
+                rules.get("title_en"),
+                ranks.get(str(proposal_id)),
+                str(adopted_at),
+            )
+        )
+    return found
 
 
 def team_rounds(db: Database, member_sub: str) -> list[TeamRound]:

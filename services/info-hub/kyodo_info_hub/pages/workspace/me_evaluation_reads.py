@@ -1,10 +1,11 @@
 """What `/me` lists of a partner's collaboration projects and a group's call results, from info-hub's read models
-only: per project, the draft awaiting the partner's confirmation (`evaluation_drafts`), its interim reports due or
-overdue (the report dates of the agreement in force in `evaluation_agreements`, less those the partner filed, in
-`evaluation_timeline`), and its self-evaluation due (`project_ended` in the timeline, less `evaluation_self_
-evaluations_sent`, until the deadline or the unsealing); and the published results of the calls a group proposed to
-(`portal_calls.results`). Each step links to the owning service's page for that action; the service decides who
-may act (the group's representative confirms, its contacts report; the department's liaison does all three).
+only: per project, its other partner's name, the agreement to draft while no version is up, the draft awaiting the
+partner's confirmation (`evaluation_drafts`), its interim reports due or overdue (the report dates of the agreement
+in force in `evaluation_agreements`, less those the partner filed, in `evaluation_timeline`), and its self-evaluation
+due (`project_ended` in the timeline, less `evaluation_self_evaluations_sent`, until the deadline or the unsealing);
+and the published results of the calls a group proposed to (`portal_calls.results`). Each step links to the owning
+service's page for that action; the service decides who may act (the group's representative confirms, it and its
+contacts draft and report; the department's liaison does all of it).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 
 from fastapi import Request
 
-from kyodo_info_hub.pages.home import application, localized, when
+from kyodo_info_hub.pages.home import Text, application, localized, when
+from kyodo_info_hub.pages.workspace.common import group_name
 from kyodo_shared.store.db import Tx
 
 SHOWN = 50
@@ -39,8 +41,8 @@ def partner_projects(
 ) -> list[dict[str, Any]]:
     """The projects these groups (`partner="group"`) or departments partner, newest first, each with `steps`: what
     waits for that partner in it. A step is marked `yours` when the viewer may take it in the service's eyes: confirm
-    for the partners in `confirms` (a group's representative, a department's liaison), report and self-evaluate for
-    those in `acts` (a group's representative and contacts, a department's liaison)."""
+    for the partners in `confirms` (a group's representative, a department's liaison), draft, report and
+    self-evaluate for those in `acts` (a group's representative and contacts, a department's liaison)."""
     if not partner_ids:
         return []
     column = "department_id" if partner == "department" else "group_id"
@@ -48,21 +50,45 @@ def partner_projects(
     today, now = app.today(), app.now()
     with app.db.transaction(read_only=True) as tx:
         rows = tx.fetchall(
-            f"SELECT project_id, title_ja, stage, {column} FROM evaluation_projects "  # noqa: S608
+            f"SELECT project_id, title_ja, stage, {column}, group_id, department_id FROM evaluation_projects "  # noqa: S608
             f"WHERE {column} IN ({_marks(partner_ids)}) ORDER BY created_sequence DESC LIMIT %s",
             (*partner_ids, SHOWN),
         )
         ids = [str(r[0]) for r in rows]
         state = _state(tx, ids) if ids else {}
-    projects = []
-    for project_id, title, stage, partner_id in rows:
+    projects, names = [], _Names(request)
+    for project_id, title, stage, partner_id, group_id, department_id in rows:
         pid, known = str(project_id), state.get(str(project_id), {})
         steps = _steps(pid, str(stage), partner, known, today, now)
         for step in steps:
             step["yours"] = str(partner_id) in (confirms if step["kind"] in ("confirm", "awaiting_other") else acts)
         href = f"/evaluation/projects/{pid}"
-        projects.append({"id": pid, "title": str(title), "stage": str(stage), "href": href, "steps": steps})
+        # The other partner's name tells projects of one title apart: the group for a department, and the
+        # department for a group.
+        other = names.group(str(group_id)) if partner == "department" else names.department(str(department_id))
+        projects.append(
+            {"id": pid, "title": str(title), "stage": str(stage), "href": href, "steps": steps, "partner": other}
+        )
     return projects
+
+
+class _Names:
+    """The partners' names as info-hub's read models of the registry know them, each looked up once."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.known: dict[str, Text | None] = {}
+
+    def group(self, group_id: str) -> Text | None:
+        if group_id not in self.known:
+            self.known[group_id] = group_name(self.request, group_id)
+        return self.known[group_id]
+
+    def department(self, department_id: str) -> Text | None:
+        if department_id not in self.known:
+            names = application(self.request).people.department_name(department_id)
+            self.known[department_id] = localized(self.request, names[0], names[1]) if names else None
+        return self.known[department_id]
 
 
 def _state(tx: Tx, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -115,6 +141,10 @@ def _steps(
     base, other = f"/evaluation/projects/{pid}", "group" if partner == "department" else "department"
     steps: list[dict[str, Any]] = []
     draft = known.get("draft")
+    if draft is None and stage == "created":
+        # No version put up yet: either partner drafts it (evaluation's draft_agreement: the group's representative
+        # or a contact, the department's liaison; the center may help), on the agreement form.
+        steps.append({"kind": "draft", "href": f"{base}/agreement"})
     if draft is not None and stage in _OPEN_TO_DRAFTS and not all(draft["confirmed"].values()):
         # Confirmed on the project page, where the version awaiting confirmation is shown with its hash.
         mine = draft["confirmed"][partner]
