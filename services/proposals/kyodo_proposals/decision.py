@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -16,10 +17,21 @@ from kyodo_proposals.domain import Call
 from kyodo_proposals.ranking import Entry, rank
 from kyodo_proposals.registry_view import ActingChair, call_matter
 from kyodo_proposals.review import Review
-from kyodo_shared.domain.actors import Actor
+from kyodo_shared.domain.actors import Actor, Principal
 from kyodo_shared.domain.refusals import Refusal
 
 LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The scores as the decision counts them: "member|proposal" keys counted, those voided with the reason, the
+    proposals short of the quorum (id → scorers counted), and the ranking's JSON form (None while any is short)."""
+
+    counted: list[str]
+    voided: list[dict[str, str]]
+    short: dict[str, int]
+    ranking: dict[str, Any] | None
 
 
 def label(index: int) -> str:
@@ -62,18 +74,21 @@ class DecisionCommands(ProposalsBase):
             return None
         return acting.acting_chair_sub
 
-    def decide(self, actor: Actor, call_id: UUID, reasons: str) -> Call:
-        call, review = self._reviewing(call_id), self.get_review(call_id)
+    def _confirming(self, sub: str, call: Call, review: Review) -> None:
+        """Refuses anyone but the one who confirms this call's decision (the chair, vice-chair or acting chair)."""
         confirmer = self.confirmer(call, review)
         if confirmer is None:
             acting = self._acting_chair(call, review)
-            if acting is not None and acting.acting_chair_sub == actor.sub and self._recused_on_call(review, actor.sub):
+            if acting is not None and acting.acting_chair_sub == sub and self._recused_on_call(review, sub):
                 # Elected, but recused on this call: the members must elect someone who is not.
                 raise Refusal("recused")
             raise Refusal("no_confirmer")
-        if actor.sub != confirmer:
+        if sub != confirmer:
             raise Refusal("not_the_confirmer")
-        trace = actor.trace_dict()
+
+    def _tally(self, call: Call, review: Review) -> Tally:
+        """The scores counted and those voided (a recused member's), the proposals short of the quorum, and — when
+        none is — the ranking by the published rule."""
         counted, voided = [], []
         for key in sorted(review.scores):
             member, proposal = key.split("|", 1)
@@ -83,22 +98,40 @@ class DecisionCommands(ProposalsBase):
                 voided.append({"member_sub": member, "proposal_id": proposal, "reason": "conflict"})
             else:
                 counted.append(key)
-        scorers = {p: [k.split("|", 1)[0] for k in counted if k.endswith(f"|{p}")] for p in review.entries}
-        short = [p for p, members in scorers.items() if len(members) < review.quorum]
-        if short:
+        scorers = {p: sum(1 for k in counted if k.endswith(f"|{p}")) for p in review.entries}
+        short = {p: n for p, n in sorted(scorers.items()) if n < review.quorum}
+        ranking: dict[str, Any] | None = None
+        if not short:
+            entries = self._entries(review, counted)
+            ranking = rank(rule_of(call.spec), entries, self.seed(call.id)).to_dict() if entries else {"entries": []}
+        return Tally(counted, voided, short, ranking)
+
+    def decision_preview(self, principal: Principal, call_id: UUID) -> Tally:
+        """What the one who confirms reads before confirming: the tally as the decision would make it now. Only for
+        them, and only once they have scored every proposal, so the means never sway a score of their own."""
+        call, review = self._reviewing(call_id), self.get_review(call_id)
+        self._confirming(principal.sub, call, review)
+        if any(f"{principal.sub}|{p}" not in review.scores for p in review.entries):
+            raise Refusal("score_first")
+        return self._tally(call, review)
+
+    def decide(self, actor: Actor, call_id: UUID, reasons: str) -> Call:
+        call, review = self._reviewing(call_id), self.get_review(call_id)
+        self._confirming(actor.sub, call, review)
+        trace = actor.trace_dict()
+        tally = self._tally(call, review)
+        if tally.short:
             # Recorded (and published) before refusing: the coordinator adds a substitute in answer to it.
-            review.block([f"quorum:{p}:{len(scorers[p])}/{review.quorum}" for p in sorted(short)], trace)
+            review.block([f"quorum:{p}:{n}/{review.quorum}" for p, n in tally.short.items()], trace)
             self.save(review)
             # Names the substitute rule's count: how many review-board members may still join.
             raise Refusal(
                 "quorum_not_met", quorum=str(review.quorum), eligible=str(self.eligible_substitutes(call, review))
             )
-        seed = self.seed(call_id)
-        ranking = rank(rule_of(call.spec), self._entries(review, counted), seed) if review.entries else None
         decision = {
-            "ranking": ranking.to_dict() if ranking else {"entries": []},
-            "counted": counted,
-            "voided": voided,
+            "ranking": tally.ranking,
+            "counted": tally.counted,
+            "voided": tally.voided,
             "recusals": {p: self._recusal_count(review, p) for p in sorted(review.entries)},
         }
         review.decide(decision, actor.sub, reasons, trace)

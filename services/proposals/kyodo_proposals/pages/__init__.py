@@ -8,7 +8,10 @@ posts here (pages/actions.py in the kit). None calls another service.
 - `manage`, `manage_review`: `/proposals/calls/{cid}/manage` (revise, publish, amend, cancel, open the review,
   substitutes, pinned conflicts);
 - `proposal`: `/proposals/calls/{cid}/proposal` (submit, revise, withdraw) and `…/proposal/receipt` (the file);
-- `results`: `/proposals/calls/{cid}/my-results` (a group's own scores and comments after the decision).
+- `results`: `/proposals/calls/{cid}/my-results` (a group's own scores and comments after the decision);
+- `review`, `review_proposal`, `review_decision`: a board member's `/proposals/review` (their calls),
+  `/proposals/calls/{cid}/review` (the proposals), `…/review/proposals/{pid}` (read, conflict, score) and
+  `…/review/decision` (the ranking; the chair or acting chair confirms).
 """
 
 from __future__ import annotations
@@ -30,15 +33,37 @@ NOTICES: dict[str, str] = {
     "proposal_submitted": N_("Your proposal was submitted. Keep its signed receipt."),
     "proposal_revised": N_("Your proposal was revised. Keep the new signed receipt."),
     "proposal_withdrawn": N_("Your proposal was withdrawn."),
+    "proposal_scored": N_("Your score was submitted; it is final. The other members' scores are shown below."),
+    "conflict_declared": N_("Your conflict was recorded: you are recused from this proposal."),
+    "conflict_removed": N_("Your conflict was removed: you review this proposal again."),
+    "results_published": N_("The decision was confirmed and the results were published."),
 }
 
 
 def routers() -> list[APIRouter]:
     # Imported here: the page modules import the application, which main imports this package beside.
-    from kyodo_proposals.pages import calls, manage, manage_review, proposal, results
+    from kyodo_proposals.pages import (
+        calls,
+        manage,
+        manage_review,
+        proposal,
+        results,
+        review,
+        review_decision,
+        review_proposal,
+    )
 
     # `calls` first: `/calls/new` before any `/calls/{call_id}/…`.
-    return [calls.router, manage.router, manage_review.router, proposal.router, results.router]
+    return [
+        calls.router,
+        manage.router,
+        manage_review.router,
+        proposal.router,
+        results.router,
+        review.router,
+        review_proposal.router,
+        review_decision.router,
+    ]
 
 
 def notices() -> dict[str, str]:

@@ -8,4 +8,5 @@ from kyodo_shared.pages.site import Workspace
 WORKSPACES: tuple[Workspace, ...] = (
     Workspace("/proposals/calls", N_("Calls and proposals"), ("coordinator", "group")),
     Workspace("/proposals/calls/new", N_("Draft a call"), ("coordinator",)),
+    Workspace("/proposals/review", N_("Calls to review (review board)"), ("reviewer",)),
 )

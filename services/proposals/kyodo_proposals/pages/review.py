@@ -1,0 +1,94 @@
+"""A review board member's workspace: `/proposals/review` (the calls whose board they sit on) and
+`/proposals/calls/{cid}/review` (the call's proposals: to score, scored, recused — with why — and the member's own
+conflicts). The proposals are the API's `board_proposals` for the member, which refuses anyone not on the board
+and hides from a recused member whose proposal it is and what it says.
+
+The proposal itself, conflicts and scoring: `review_proposal`; the chair's decision: `review_decision`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from kyodo_proposals.domain import IN_REVIEW
+from kyodo_proposals.pages.common import call_uuid, deadline_of, title_of
+from kyodo_proposals.pages.review_reads import board_calls, group_name, own_review, recusal_cause
+from kyodo_proposals.routing import application
+from kyodo_shared.domain.calendar import TOKYO
+from kyodo_shared.pages.actions import signed_in
+from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.paths import breadcrumbs
+from kyodo_shared.pages.render import render
+from kyodo_shared.pages.routing import page_router
+from kyodo_shared.web.auth import Role
+
+router = page_router(prefix="/proposals")
+INDEX = "/proposals/review"
+
+
+def review_crumbs(request: Request, call_id: UUID, spec: dict[str, Any], *more: tuple[str, str]) -> list[Any]:
+    """Home › Calls to review › <the call> › …"""
+    return breadcrumbs(
+        request,
+        (INDEX, gettext(request, "Calls to review")),
+        (f"/proposals/calls/{call_id}/review", title_of(request, spec)),
+        *more,
+    )
+
+
+@router.get("/review")
+def calls_to_review(request: Request) -> Response:
+    principal = signed_in(request, Role.REVIEWER)
+    app = application(request)
+    calls = [
+        {"call": found.call, "deadline": deadline_of(found.call.spec).astimezone(TOKYO)}
+        for found in board_calls(app, principal)
+    ]
+    context = {
+        "calls": calls,
+        "breadcrumbs": breadcrumbs(request, (INDEX, gettext(request, "Calls to review"))),
+    }
+    return render(request, "proposals/review_calls.html", context)
+
+
+def numbered(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The proposals numbered in the API's order (by id), so a recused one is named without its group."""
+    return [{**item, "number": n} for n, item in enumerate(items, start=1)]
+
+
+@router.get("/calls/{call_id}/review")
+def board_list(call_id: str, request: Request) -> Response:
+    principal = signed_in(request, Role.REVIEWER)
+    cid = call_uuid(call_id)
+    app = application(request)
+    call = app.read_call(principal, cid)
+    items = numbered(app.board_proposals(principal, cid))
+    own = own_review(app, cid, principal.sub)
+    for item in items:
+        pid = item["proposal_id"]
+        item["group_name"] = None if item["recused"] else group_name(app, str(item["group_id"]))
+        item["scored"] = pid in own.scored
+        item["cause"] = recusal_cause(own, pid) if item["recused"] else None
+    conflicts = [
+        {"proposal": next(i for i in items if i["proposal_id"] == pid), "conflict": c}
+        for pid, c in sorted(own.conflicts.items())
+        if any(i["proposal_id"] == pid for i in items)
+    ]
+    context = {
+        "call": call,
+        "call_id": str(cid),
+        "spec": call.spec,
+        "deadline": deadline_of(call.spec).astimezone(TOKYO),
+        "in_review": call.status == IN_REVIEW,
+        "to_score": [i for i in items if not i["recused"] and not i["scored"]],
+        "scored": [i for i in items if not i["recused"] and i["scored"]],
+        "recused": [i for i in items if i["recused"]],
+        "conflicts": conflicts,
+        "quorum": own.quorum,
+        "breadcrumbs": review_crumbs(request, cid, call.spec),
+    }
+    return render(request, "proposals/review.html", context)

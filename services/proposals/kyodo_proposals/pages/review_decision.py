@@ -1,0 +1,123 @@
+"""The decision on a call: `/proposals/calls/{cid}/review/decision`. For the one who confirms it — the chair; when
+the chair is recused on the call, the vice-chair; when both are, the acting chair the members not recused elected,
+as the registry recorded it (`confirmer`) — the exact ranking the published rule gives from the scores counted now
+(the API's `decision_preview`: exact fractions, ties, the lottery), the scores voided and any proposal short of the
+quorum; then the reasons and the confirmation, which publishes the results at once (the API's `decide`).
+Any other board member reads who confirms; after the decision, everyone on the board reads the published results.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import Request
+from fastapi.responses import Response
+from starlette.datastructures import FormData
+
+from kyodo_proposals.api_review import DecisionIn
+from kyodo_proposals.decision import Tally
+from kyodo_proposals.domain import IN_REVIEW, RESULTS_PUBLISHED
+from kyodo_proposals.pages.common import FORMULA_WORDS, TIE_WORDS, call_uuid, posted, unconfirmed
+from kyodo_proposals.pages.review import numbered, review_crumbs
+from kyodo_proposals.pages.review_reads import confirmer_of, criteria_of, group_name
+from kyodo_proposals.routing import application
+from kyodo_shared.domain.refusals import Refusal
+from kyodo_shared.pages.actions import Form, act, page_actor, signed_in, text
+from kyodo_shared.pages.forms import FormErrors
+from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.render import render
+from kyodo_shared.pages.routing import page_router
+from kyodo_shared.web.auth import Role
+
+router = page_router(prefix="/proposals")
+
+
+def _preview(request: Request, call_id: UUID) -> tuple[Tally | None, str | None]:
+    """The tally for the one who confirms, or why it is not shown (the refusal's code)."""
+    principal = signed_in(request, Role.REVIEWER)
+    try:
+        return application(request).decision_preview(principal, call_id), None
+    except Refusal as refusal:
+        if refusal.code not in {"score_first", "not_the_confirmer", "no_confirmer", "recused"}:
+            raise
+        return None, refusal.code
+
+
+def _ranked(entries: list[dict[str, Any]], names: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each ranked proposal with its number and group as the member's list names it."""
+    return [{**e, "name": names.get(str(e["proposal_id"]))} for e in entries]
+
+
+def decision_page(
+    request: Request, call_id: UUID, form: FormData | None = None, errors: FormErrors | None = None, status: int = 200
+) -> Response:
+    principal = signed_in(request, Role.REVIEWER)
+    app = application(request)
+    call = app.read_call(principal, call_id)
+    # Board members only (the API's query refuses anyone else); named as the member's list names them.
+    items = numbered(app.board_proposals(principal, call_id))
+    names = {i["proposal_id"]: i for i in items}
+    for item in items:
+        item["group_name"] = None if item["recused"] else group_name(app, str(item["group_id"]))
+    context: dict[str, Any] = {
+        "call": call,
+        "call_id": str(call_id),
+        "spec": call.spec,
+        "criteria": criteria_of(call),
+        "formula": FORMULA_WORDS.get(str(call.spec["formula"])),
+        "tie_rule": TIE_WORDS.get(str(call.spec["tie_rule"])),
+        "priority": [c for key in call.spec.get("priority") or [] for c in criteria_of(call) if c["key"] == key],
+        "values": posted(form) if form is not None else {},
+        "errors": errors,
+        "labels": {"reasons": gettext(request, "Reasons"), "confirm": gettext(request, "Confirmation")},
+        "in_review": call.status == IN_REVIEW,
+        "published": None,
+        "tally": None,
+        "why": None,
+    }
+    if call.status == RESULTS_PUBLISHED:
+        results = app.results(call_id)
+        for p in results["proposals"]:
+            names.setdefault(p["proposal_id"], {"number": "", "group_name": group_name(app, str(p["group_id"]))})
+        context["published"] = results
+        context["ranked"] = _ranked(results["proposals"], names)
+        context["confirmed_by"] = app.get_review(call_id).decision or {}
+    elif call.status == IN_REVIEW:
+        confirmer = confirmer_of(app, call_id)
+        tally, why = _preview(request, call_id)
+        context |= {"confirmer": confirmer, "tally": tally, "why": why, "me": principal.sub == confirmer.sub}
+        if tally is not None:
+            context["ranked"] = _ranked((tally.ranking or {}).get("entries", []), names)
+            context["short"] = [(names.get(p), n) for p, n in tally.short.items()]
+            context["voided"] = {r: sum(1 for v in tally.voided if v["reason"] == r) for r in ("interest", "conflict")}
+            context["quorum"] = app.get_review(call_id).quorum
+    title = gettext(request, "The decision")
+    context["breadcrumbs"] = review_crumbs(request, call_id, call.spec, (request.url.path, title))
+    return render(request, "proposals/review_decision.html", context, status=status)
+
+
+@router.get("/calls/{call_id}/review/decision")
+def decision(call_id: str, request: Request) -> Response:
+    return decision_page(request, call_uuid(call_id))
+
+
+@router.post("/calls/{call_id}/review/decision")
+def confirm(call_id: str, request: Request, form: Form) -> Response:
+    principal = signed_in(request, Role.REVIEWER)
+    cid = call_uuid(call_id)
+    refused = unconfirmed(request, form)
+    if refused is not None:
+        return decision_page(request, cid, form, refused, 422)
+
+    def command() -> None:
+        body = DecisionIn.model_validate({"reasons": text(form, "reasons")} if text(form, "reasons") else {})
+        application(request).decide(page_actor(request, principal), cid, body.reasons)
+
+    return act(
+        request,
+        command,
+        again=lambda errors, status: decision_page(request, cid, form, errors, status),
+        then=f"/proposals/calls/{cid}/review/decision",
+        notice="results_published",
+    )

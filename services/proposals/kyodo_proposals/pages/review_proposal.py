@@ -1,0 +1,225 @@
+"""A proposal as a board member reviews it: `/proposals/calls/{cid}/review/proposals/{pid}` — the final version the
+board received, with its attachments (`…/attachments/{sha256}`), the member's conflict (declare, or remove their
+own unpinned one), and the scoring form: a field per criterion naming its maximum, and a comment. Other members'
+scores appear only once the member's own is in (the API's `scores_seen` decides); a recused member reads why, never
+the proposal. Each form calls the API route's application method with the API's model.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from uuid import UUID
+
+from fastapi import Request
+from fastapi.responses import Response
+from starlette.datastructures import FormData
+
+from kyodo_proposals.api_review import ConflictIn, ProposalIn, ScoreIn
+from kyodo_proposals.domain import IN_REVIEW
+from kyodo_proposals.pages.common import call_uuid, deadline_of, posted
+from kyodo_proposals.pages.review import numbered, review_crumbs
+from kyodo_proposals.pages.review_reads import criteria_of, group_name, own_review, recusal_cause
+from kyodo_proposals.routing import application
+from kyodo_shared.domain.actors import Principal
+from kyodo_shared.domain.calendar import TOKYO
+from kyodo_shared.domain.refusals import Refusal
+from kyodo_shared.pages.actions import Form, act, page_actor, signed_in, text
+from kyodo_shared.pages.downloads import private_file
+from kyodo_shared.pages.forms import FormErrors
+from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.paths import name_in, path_uuid
+from kyodo_shared.pages.render import render
+from kyodo_shared.pages.routing import page_router
+from kyodo_shared.web.auth import Role
+
+router = page_router(prefix="/proposals")
+_WHOLE = re.compile(r"^\d{1,6}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _proposal(principal: Principal, request: Request, call_id: UUID, proposal_id: UUID) -> dict[str, Any]:
+    """The proposal as the API's `board_proposals` gives it to this member (numbered as the list numbers it)."""
+    for item in numbered(application(request).board_proposals(principal, call_id)):
+        if item["proposal_id"] == str(proposal_id):
+            return item
+    raise Refusal("proposal_not_found")
+
+
+def _others(principal: Principal, request: Request, call_id: UUID, proposal_id: UUID) -> list[dict[str, Any]]:
+    """Every member's score on the proposal, the member's own included, once theirs is in; [] before."""
+    try:
+        return application(request).scores_seen(principal, call_id, str(proposal_id))
+    except Refusal as refusal:
+        if refusal.code != "score_first":
+            raise
+        return []
+
+
+def review_page(
+    request: Request,
+    call_id: UUID,
+    proposal_id: UUID,
+    form: FormData | None = None,
+    errors: FormErrors | None = None,
+    status: int = 200,
+) -> Response:
+    principal = signed_in(request, Role.REVIEWER)
+    app = application(request)
+    call = app.read_call(principal, call_id)
+    item = _proposal(principal, request, call_id, proposal_id)
+    own = own_review(app, call_id, principal.sub)
+    pid = str(proposal_id)
+    context: dict[str, Any] = {
+        "call": call,
+        "call_id": str(call_id),
+        "spec": call.spec,
+        "deadline": deadline_of(call.spec).astimezone(TOKYO),
+        "in_review": call.status == IN_REVIEW,
+        "proposal": item,
+        "recused": item["recused"],
+        "cause": recusal_cause(own, pid) if item["recused"] else None,
+        "conflict": own.conflicts.get(pid),
+        "criteria": criteria_of(call),
+        "values": posted(form) if form is not None else {},
+        "errors": errors,
+        "labels": _labels(request, call.spec),
+    }
+    title = gettext(request, "Proposal %(n)s") % {"n": item["number"]}
+    item["group_name"] = None
+    if not item["recused"]:
+        item["group_name"] = group_name(app, str(item["group_id"]))
+        seen = _others(principal, request, call_id, proposal_id)
+        context |= {
+            "attachments": _attachments(principal, request, call_id, pid),
+            "scored": pid in own.scored,
+            "mine": next((s for s in seen if s["member_sub"] == principal.sub), None),
+            "others": [s for s in seen if s["member_sub"] != principal.sub],
+        }
+    context["breadcrumbs"] = review_crumbs(request, call_id, call.spec, (request.url.path, title))
+    return render(request, "proposals/review_proposal.html", context, status=status)
+
+
+def _labels(request: Request, spec: dict[str, Any]) -> dict[str, str]:
+    """The error summary's names of the form's fields."""
+    found = {
+        "kind": gettext(request, "Kind of conflict"),
+        "reason": gettext(request, "Reason"),
+        "comment": gettext(request, "Comment"),
+        "confirm": gettext(request, "Confirmation"),
+    }
+    for c in spec["criteria"]:
+        found[f"points.{c['key']}"] = name_in(request, str(c["name_ja"]), c.get("name_en"))
+    return found
+
+
+def _attachments(principal: Principal, request: Request, call_id: UUID, proposal_id: str) -> list[dict[str, str]]:
+    """The proposal's attachments by name, each read through the API's `attachment` (which checks the member)."""
+    app = application(request)
+    digests = app.get_review(call_id).entries[proposal_id]["attachments"]
+    found = []
+    for digest in sorted(digests):
+        attachment = app.attachment(principal, call_id, proposal_id, str(digest))
+        found.append({"sha256": str(digest), "filename": attachment.filename, "media_type": attachment.media_type})
+    return found
+
+
+def _ids(call_id: str, proposal_id: str) -> tuple[UUID, UUID]:
+    return call_uuid(call_id), path_uuid(proposal_id, "proposal_not_found")
+
+
+@router.get("/calls/{call_id}/review/proposals/{proposal_id}")
+def proposal(call_id: str, proposal_id: str, request: Request) -> Response:
+    return review_page(request, *_ids(call_id, proposal_id))
+
+
+@router.get("/calls/{call_id}/review/proposals/{proposal_id}/attachments/{sha256}")
+def attachment(call_id: str, proposal_id: str, sha256: str, request: Request) -> Response:
+    principal = signed_in(request, Role.REVIEWER)
+    cid, pid = _ids(call_id, proposal_id)
+    digest = sha256.lower()
+    if not _SHA256.match(digest):
+        raise Refusal("proposal_not_found")
+    found = application(request).attachment(principal, cid, str(pid), digest)
+    return private_file(found.content, found.media_type, found.filename)
+
+
+def _acted(request: Request, cid: UUID, pid: UUID, form: FormData, command: Any, notice: str) -> Response:
+    return act(
+        request,
+        command,
+        again=lambda errors, status: review_page(request, cid, pid, form, errors, status),
+        then=f"/proposals/calls/{cid}/review/proposals/{pid}",
+        notice=notice,
+    )
+
+
+@router.post("/calls/{call_id}/review/proposals/{proposal_id}/conflict")
+def declare_conflict(call_id: str, proposal_id: str, request: Request, form: Form) -> Response:
+    principal = signed_in(request, Role.REVIEWER)
+    cid, pid = _ids(call_id, proposal_id)
+
+    def command() -> None:
+        fields = {name: text(form, name) for name in ("kind", "reason") if text(form, name)}
+        body = ConflictIn.model_validate({"proposal_id": str(pid), **fields})
+        application(request).declare_conflict(
+            page_actor(request, principal), cid, str(body.proposal_id), body.kind, body.reason
+        )
+
+    return _acted(request, cid, pid, form, command, "conflict_declared")
+
+
+@router.post("/calls/{call_id}/review/proposals/{proposal_id}/conflict/removal")
+def remove_conflict(call_id: str, proposal_id: str, request: Request, form: Form) -> Response:
+    principal = signed_in(request, Role.REVIEWER)
+    cid, pid = _ids(call_id, proposal_id)
+
+    def command() -> None:
+        body = ProposalIn.model_validate({"proposal_id": str(pid)})
+        application(request).remove_conflict(page_actor(request, principal), cid, str(body.proposal_id))
+
+    return _acted(request, cid, pid, form, command, "conflict_removed")
+
+
+def _points(form: FormData, criteria: list[dict[str, Any]]) -> dict[str, int]:
+    """The whole numbers typed per criterion; a blank or anything else is left out, so the service names that
+    criterion and its maximum."""
+    found = {}
+    for c in criteria:
+        typed = text(form, f"points.{c['key']}").translate(_FULL_WIDTH)
+        if _WHOLE.match(typed):
+            found[str(c["key"])] = int(typed)
+    return found
+
+
+# Digits typed with a Japanese input method (０–９) are the same numbers.
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def _beside(refusal: Refusal, criteria: list[dict[str, Any]]) -> Refusal:
+    """`invalid_points` beside the criterion's field it names (the service names it by its Japanese name)."""
+    named = refusal.data.get("criterion_ja")
+    for c in criteria:
+        if str(c.get("name_ja") or c["key"]) == named:
+            return Refusal(refusal.code, field=f"points.{c['key']}", **refusal.data)
+    return refusal
+
+
+@router.post("/calls/{call_id}/review/proposals/{proposal_id}/score")
+def score(call_id: str, proposal_id: str, request: Request, form: Form) -> Response:
+    principal = signed_in(request, Role.REVIEWER)
+    cid, pid = _ids(call_id, proposal_id)
+    app = application(request)
+    criteria = criteria_of(app.read_call(principal, cid))
+
+    def command() -> None:
+        comment = {"comment": text(form, "comment")} if text(form, "comment") else {}
+        body = ScoreIn.model_validate({"proposal_id": str(pid), "points": _points(form, criteria), **comment})
+        try:
+            app.score(page_actor(request, principal), cid, str(body.proposal_id), dict(body.points), body.comment)
+        except Refusal as refusal:
+            if refusal.code == "invalid_points" and "field" not in refusal.data:
+                raise _beside(refusal, criteria) from refusal
+            raise
+
+    return _acted(request, cid, pid, form, command, "proposal_scored")

@@ -1,0 +1,209 @@
+"""A review board member's workspace in the browser (real stores, real NATS, logged-in sessions): the calls whose
+board they sit on, the proposals to score with their attachments, a scoring form per criterion naming its maximum
+(errors beside the field, in Japanese and English), independence (the others' scores only after one's own), a
+declared conflict that recuses (the proposal hidden, the recusal explained, removable by its declarer), and the
+refusals: a member not on the board, another role, a post without the CSRF token — each with nothing stored.
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from test_ws_proposals import SERVICES, board_and_groups
+
+from support.calls import close_and_open_review, ok, published_call, submit
+from support.page_reading import doc, error_beside, one, text, well_formed
+from support.workspace import Browser, Site, workspace
+
+PDF = b"%PDF-1.7 the plan in full"
+
+
+def review(call_id: str, proposal_id: str = "") -> str:
+    return f"/proposals/calls/{call_id}/review" + (f"/proposals/{proposal_id}" if proposal_id else "")
+
+
+async def reviewed_call(site: Site) -> tuple[str, str, str]:
+    """A call in review with two proposals: みどりの会's (with a PDF) and 子ども食堂's. (call, green's, food's id)"""
+    p = site.platform
+    committee, green, food = await board_and_groups(p)
+    call_id, deadline = await published_call(p, committee, quorum=2)
+    pdf = {"filename": "計画書.pdf", "media_type": "application/pdf", "content_base64": base64.b64encode(PDF).decode()}
+    await submit(p, call_id, green, "rep-g", "緑の居場所づくり", [pdf])
+    await submit(p, call_id, food, "rep-f", "子ども食堂の拡充")
+    await close_and_open_review(p, call_id, deadline)
+    listed = await ok(
+        site.api("proposals").get(f"/calls/{call_id}/review/proposals", headers=p.token("m-1", "reviewer"))
+    )
+    by_group = {i["group_id"]: i["proposal_id"] for i in listed.json()["items"]}
+    return call_id, by_group[green], by_group[food]
+
+
+def scores_of(site: Site, call_id: str) -> dict[str, Any]:
+    return dict(site.application("proposals").get_review(UUID(call_id)).scores)
+
+
+async def score_form(browser: Browser, call_id: str, proposal_id: str, need: str, feasibility: str, **more: str) -> Any:
+    data = {"points.need": need, "points.feasibility": feasibility, "comment": "地域の需要が明確。", **more}
+    return await browser.post(f"{review(call_id, proposal_id)}/score", data)
+
+
+async def test_a_member_scores_each_criterion_within_its_maximum_and_sees_the_others_scores_only_after_their_own(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
+        call_id, green, food = await reviewed_call(site)
+        chair, vice = site.browser("m-1", "reviewer"), site.browser("m-2", "reviewer")
+
+        # Where a member's work starts: the service's index, then the calls whose board they sit on.
+        index = well_formed(await chair.page("/proposals/"))
+        assert index.xpath("//a[@href='/proposals/review']")
+        calls = well_formed(await chair.page("/proposals/review"))
+        assert calls.xpath(f"//a[@href='{review(call_id)}']")
+        listing = well_formed(await chair.page(review(call_id)))
+        to_score = [text(a) for a in listing.xpath("//h2[@id='to-score']/following-sibling::ul[1]/li/a")]
+        assert len(to_score) == 2
+        assert any("みどりの会" in t for t in to_score)
+        assert any("子ども食堂" in t for t in to_score)
+
+        # The proposal as the board received it, its attachment downloadable by its name.
+        page = well_formed(await chair.page(review(call_id, green)))
+        assert "緑の居場所づくり" in text(page)
+        assert "みどりの会" in text(one(page, "//dl"))
+        link = one(page, "//a[@download]")
+        assert text(link) == "計画書.pdf"
+        download = await chair.get(str(link.get("href")))
+        assert (download.status_code, download.content) == (200, PDF)
+        assert download.headers["content-disposition"].startswith("attachment;")
+        # A field per criterion naming its maximum; the others' scores not shown, and the page says why.
+        need = one(page, "//label[@for=//input[@name='points.need']/@id]")
+        assert "必要性" in text(need)
+        assert "10" in text(need)
+        assert "自分の採点を提出した後" in text(one(page, "//h2[@id='others']/following-sibling::p[1]"))
+
+        # A criterion left blank, then one above its maximum: refused beside that criterion's field, in the
+        # page's language, and nothing is stored.
+        blank = await score_form(chair, call_id, green, "8", "")
+        assert blank.status_code == 422
+        assert "「実現性」は 0 点から 10 点までの整数で採点してください" in error_beside(
+            doc(blank), "points.feasibility"
+        )
+        assert doc(blank).xpath("//input[@name='points.need'][@value='8']")  # what was typed is kept
+        above = await chair.post(
+            f"{review(call_id, green)}/score?lang=en",
+            {"points.need": "11", "points.feasibility": "7", "comment": "Clear local need."},
+        )
+        assert above.status_code == 422
+        assert "Score “必要性” with a whole number from 0 to 10." in error_beside(doc(above), "points.need")
+        await chair.page(review(call_id, green), lang="ja")  # back to Japanese (the choice is kept in a cookie)
+        no_comment = await score_form(chair, call_id, green, "8", "7", comment="")
+        assert no_comment.status_code == 422
+        assert error_beside(doc(no_comment), "comment")
+        assert scores_of(site, call_id) == {}
+
+        scored = await score_form(chair, call_id, green, "８", "7")  # digits typed full-width are the same number
+        assert scored.status_code == 303, scored.text[:2000]
+        assert scored.headers["location"] == f"{review(call_id, green)}?done=proposal_scored"
+        assert scores_of(site, call_id)["m-1|" + green]["points"] == {"need": 8, "feasibility": 7}
+        page = well_formed(await chair.page(review(call_id, green), done="proposal_scored"))
+        assert not page.xpath(f"//form[@action='{review(call_id, green)}/score']")
+        assert "まだ他の委員の採点はありません" in text(page)
+        # Final once sent: a second post is refused on the form.
+        again = await score_form(chair, call_id, green, "1", "1")
+        assert again.status_code == 409
+        assert "提出済みの採点は変更できません" in text(doc(again))
+
+        # The vice-chair, before scoring: nothing of the chair's score on the page.
+        before = well_formed(await vice.page(review(call_id, green)))
+        assert "地域の需要が明確。" not in text(before)
+        assert not before.xpath("//table[caption[@id='others-caption']]")
+        assert (await score_form(vice, call_id, green, "6", "9", comment="計画に無理がない。")).status_code == 303
+        after = well_formed(await vice.page(review(call_id, green)))
+        rows = after.xpath("//table[caption[@id='others-caption']]/tbody/tr")
+        assert [[text(c) for c in r.xpath("th|td")] for r in rows] == [["m-1", "8", "7", "地域の需要が明確。"]]
+        english = well_formed(await vice.page(review(call_id, green), lang="en"))
+        assert "Shown once you have submitted your own score" not in text(english)
+        assert "Your score" in text(english)
+        listing = well_formed(await vice.page(review(call_id)))
+        assert len(listing.xpath("//h2[@id='scored']/following-sibling::ul[1]/li")) == 1
+        assert food in " ".join(listing.xpath("//h2[@id='to-score']/following-sibling::ul[1]/li/a/@href"))
+
+
+async def test_a_declared_conflict_recuses_the_member_who_reads_why_and_may_remove_it(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
+        call_id, _green, food = await reviewed_call(site)
+        member = site.browser("m-3", "reviewer")
+        path = review(call_id, food)
+        page = well_formed(await member.page(path))
+        assert "子ども食堂の拡充" in text(page)
+
+        # The declaration's fields are required, each named beside it.
+        empty = await member.post(f"{path}/conflict", {})
+        assert empty.status_code == 422
+        assert error_beside(doc(empty), "kind")
+        assert error_beside(doc(empty), "reason")
+        declared = await member.post(f"{path}/conflict", {"kind": "officer", "reason": "提案団体の理事を務めている"})
+        assert declared.status_code == 303, declared.text[:2000]
+
+        # Recused: the proposal, whose it is and its scoring are gone; the page says why and what follows.
+        recused = well_formed(await member.page(path, done="conflict_declared"))
+        assert "子ども食堂の拡充" not in text(recused)
+        assert "子ども食堂" not in text(one(recused, "//h1"))
+        assert "除斥" in text(one(recused, "//h2"))
+        assert not recused.xpath(f"//form[@action='{path}/score']")
+        english = well_formed(await member.page(path, lang="en"))
+        assert "You declared a conflict with this proposal" in text(english)
+        await member.page(path, lang="ja")  # back to Japanese (the choice is kept in a cookie)
+        listing = well_formed(await member.page(review(call_id)))
+        recused_items = listing.xpath("//h2[@id='recused']/following-sibling::ul[1]/li")
+        assert len(recused_items) == 1
+        assert "子ども食堂" not in text(recused_items[0])
+        assert "子ども食堂" not in text(listing)
+        # Its attachment and its score are refused when forced; nothing is stored.
+        forced = await score_form(member, call_id, food, "9", "9")
+        assert forced.status_code == 403
+        assert "利害関係により除斥されています" in text(doc(forced))
+        assert not [k for k in scores_of(site, call_id) if k.startswith("m-3|")]
+
+        # Declared by mistake: removed by the member, who reviews the proposal again.
+        removed = await member.post(f"{path}/conflict/removal", {})
+        assert removed.status_code == 303, removed.text[:2000]
+        assert "子ども食堂の拡充" in text(well_formed(await member.page(path, done="conflict_removed")))
+
+
+async def test_only_board_members_act_on_the_review_and_a_post_without_the_csrf_token_is_refused(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
+        call_id, green, _ = await reviewed_call(site)
+        stored = site.domain_events("proposals")
+        outsider = site.browser("m-9", "reviewer")  # a reviewer, but not on this call's board
+        page = await outsider.get(review(call_id))
+        assert page.status_code == 403
+        assert "この募集の審査会委員ではありません" in text(doc(page))
+        assert (await outsider.get(review(call_id, green))).status_code == 403
+        assert not well_formed(await outsider.page("/proposals/review")).xpath(f"//a[@href='{review(call_id)}']")
+        assert (await score_form(outsider, call_id, green, "9", "9")).status_code == 403
+        conflict = {"kind": "other", "reason": "x"}
+        assert (await outsider.post(f"{review(call_id, green)}/conflict", conflict)).status_code == 403
+        decision = {"reasons": "x", "confirm": "yes"}
+        assert (await outsider.post(f"{review(call_id)}/decision", decision)).status_code == 403
+        group = site.browser("rep-g", "group")  # another role altogether
+        refused = await group.get(review(call_id, green))
+        assert refused.status_code == 403
+        assert "text/html" in refused.headers["content-type"]
+        assert (await score_form(group, call_id, green, "9", "9")).status_code == 403
+
+        member = site.browser("m-1", "reviewer")
+        forged = await member.post(
+            f"{review(call_id, green)}/score",
+            {"points.need": "9", "points.feasibility": "9", "comment": "所見"},
+            csrf=False,
+        )
+        assert forged.status_code == 403
+        assert site.domain_events("proposals") == stored
+        assert scores_of(site, call_id) == {}
