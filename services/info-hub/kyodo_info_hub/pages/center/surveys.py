@@ -28,6 +28,7 @@ from kyodo_info_hub.api_surveys import PRIVATE
 from kyodo_info_hub.pages.center.surveys_form import KINDS, body_of, count, folded, typed_from, typed_of
 from kyodo_info_hub.pages.center.surveys_view import crosstab_choices, progress, statistics_preview, target_groups
 from kyodo_info_hub.pages.home import application, localized, when
+from kyodo_info_hub.pages.workspace.surveys import sections_of
 from kyodo_info_hub.surveys import Status
 from kyodo_info_hub.surveys_index import list_surveys
 from kyodo_info_hub.surveys_schemas import QuestionnaireIn
@@ -176,13 +177,6 @@ def page_of(
     before_close = survey.status in (Status.DRAFT, Status.ANNOUNCED, Status.OPEN) and (
         survey.status == Status.DRAFT or app.now() < closes_at  # type: ignore[operator]
     )
-    sections = [
-        {
-            "title": localized(request, s["title_ja"], s.get("title_en")),
-            "questions": [x for x in q["questions"] if x["section"] == s["key"]],
-        }
-        for s in q["sections"]
-    ]
     context = {
         "survey": survey,
         "title": localized(request, q["title_ja"], q.get("title_en")),
@@ -192,7 +186,7 @@ def page_of(
         "announced_at": when(survey.announced_at),
         "opened_at": when(survey.opened_at),
         "closed_at": when(survey.closed_at),
-        "sections": sections,
+        "sections": sections_of(request, q),
         "before_close": before_close,
         "choices": crosstab_choices(request, q),
         "targets": target_groups(request, survey),

@@ -89,6 +89,18 @@ def _values(survey: Survey, form: FormData) -> dict[str, Any]:
     return values
 
 
+def sections_of(request: Request, q: dict[str, Any]) -> list[dict[str, Any]]:
+    """A questionnaire's sections in order: key, title in the page's language, and their questions."""
+    return [
+        {
+            "key": s["key"],
+            "title": localized(request, s["title_ja"], s.get("title_en")),
+            "questions": [x for x in q["questions"] if x["section"] == s["key"]],
+        }
+        for s in q["sections"]
+    ]
+
+
 def _page(
     request: Request,
     principal: Principal,
@@ -106,14 +118,7 @@ def _page(
     answer = _answer(request, actor, survey.id, group.id) if group else None
     q = survey.questionnaire
     open_now = survey.status == Status.OPEN and app.now() < when(survey.closes_at)  # type: ignore[operator]
-    sections = [
-        {
-            "key": s["key"],
-            "title": localized(request, s["title_ja"], s.get("title_en")),
-            "questions": [x for x in q["questions"] if x["section"] == s["key"]],
-        }
-        for s in q["sections"]
-    ]
+    sections = sections_of(request, q)
     context = {
         "survey": survey,
         "title": localized(request, q["title_ja"], q.get("title_en")),
