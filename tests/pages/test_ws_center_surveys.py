@@ -169,6 +169,7 @@ async def test_the_center_builds_announces_follows_and_previews_a_survey_with_su
         return (await survey_of(site, stored["id"]))["status"] == "open"
 
     await eventually(opened, timeout=30)
+    assert (await coordinator.get(f"{path}/edit")).status_code == 409  # frozen once announced
     # Two groups submit, the third saves a draft: the page counts them, and names no group.
     sid = stored["id"]
     for who, group_id, field in (("rep-g", w.g, "kids"), ("rep-h", w.h, "kids")):

@@ -33,6 +33,7 @@ from kyodo_info_hub.surveys import Status
 from kyodo_info_hub.surveys_index import list_surveys
 from kyodo_info_hub.surveys_schemas import QuestionnaireIn
 from kyodo_shared.domain.actors import Principal, Role
+from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in, text
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.notices import N_
@@ -128,6 +129,8 @@ def edit(survey_id: str, request: Request) -> HTMLResponse:
     principal = signed_in(request, Role.COORDINATOR)
     sid = path_uuid(survey_id, "survey_not_found")
     survey = application(request).read_survey(page_actor(request, principal), sid)
+    if survey.status != Status.DRAFT:  # frozen once announced: the API's refusal, as a revision would get
+        raise Refusal("survey_not_draft", state=survey.status.value)
     path = f"/center/surveys/{sid}/edit"
     return _builder(request, typed_from(survey.questionnaire), action=path, version=survey.definition_version)
 
