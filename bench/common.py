@@ -168,7 +168,10 @@ def kyodo_serve(
         str(port),
     ]
     if launcher:
-        env = {**env, "PYTHONPATH": os.pathsep.join([str(REPO), str(TESTS)])}
+        # Keep the caller's PYTHONPATH after ours: an A/B run points it at the worktree under test, and replacing it
+        # made the launcher's child serve the live checkout instead.
+        inherited = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+        env = {**env, "PYTHONPATH": os.pathsep.join([str(REPO), str(TESTS), *inherited])}
     with log_path.open("ab") as log:
         process = subprocess.Popen(args, env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
     svc = Service(service, port, process, log_path)
