@@ -8,6 +8,7 @@ refusals: a member not on the board, another role, a post without the CSRF token
 from __future__ import annotations
 
 import base64
+import hashlib
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -25,11 +26,11 @@ def review(call_id: str, proposal_id: str = "") -> str:
     return f"/proposals/calls/{call_id}/review" + (f"/proposals/{proposal_id}" if proposal_id else "")
 
 
-async def reviewed_call(site: Site) -> tuple[str, str, str]:
+async def reviewed_call(site: Site, quorum: int = 2) -> tuple[str, str, str]:
     """A call in review with two proposals: みどりの会's (with a PDF) and 子ども食堂's. (call, green's, food's id)"""
     p = site.platform
     committee, green, food = await board_and_groups(p)
-    call_id, deadline = await published_call(p, committee, quorum=2)
+    call_id, deadline = await published_call(p, committee, quorum=quorum)
     pdf = {"filename": "計画書.pdf", "media_type": "application/pdf", "content_base64": base64.b64encode(PDF).decode()}
     await submit(p, call_id, green, "rep-g", "緑の居場所づくり", [pdf])
     await submit(p, call_id, food, "rep-f", "子ども食堂の拡充")
@@ -186,6 +187,8 @@ async def test_only_board_members_act_on_the_review_and_a_post_without_the_csrf_
         assert page.status_code == 403
         assert "この募集の審査会委員ではありません" in text(doc(page))
         assert (await outsider.get(review(call_id, green))).status_code == 403
+        attachment = f"{review(call_id, green)}/attachments/{hashlib.sha256(PDF).hexdigest()}"
+        assert (await outsider.get(attachment)).status_code == 404  # as the API answers: no such proposal for them
         assert not well_formed(await outsider.page("/proposals/review")).xpath(f"//a[@href='{review(call_id)}']")
         assert (await score_form(outsider, call_id, green, "9", "9")).status_code == 403
         conflict = {"kind": "other", "reason": "x"}

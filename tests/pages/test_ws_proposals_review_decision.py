@@ -165,3 +165,27 @@ async def test_the_acting_chair_the_members_elected_confirms_when_the_chair_and_
         assert "m-3" in text(
             one(well_formed(await acting.page(decision)), "//h2[.='結果は公表されました']/following-sibling::p[1]")
         )
+
+
+async def test_a_confirmation_short_of_the_quorum_records_the_block_for_the_coordinator_and_publishes_nothing(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
+        call_id, green, food = await reviewed_call(site, quorum=3)
+        chair, vice = site.browser("m-1", "reviewer"), site.browser("m-2", "reviewer")
+        decision = f"{review(call_id)}/decision"
+        await score_all([chair, vice], call_id, {green: [("8", "7"), ("7", "6")], food: [("9", "4"), ("8", "5")]})
+
+        # Two scores each for a quorum of three: no ranking, each proposal short named with its count.
+        page = well_formed(await chair.page(decision))
+        assert not page.xpath("//table[caption[@id='preview-caption']]")
+        assert "定足数（3 名）に足りません" in text(page)
+        assert len(page.xpath("//li[contains(., '有効な採点 2 件')]")) == 2
+
+        # Confirming records the block (so the coordinator may add a substitute) and says so on the form.
+        blocked = await chair.post(decision, {"reasons": "規定により決定", "confirm": "yes"})
+        assert blocked.status_code == 409
+        assert "定足数を満たさない提案があります" in text(doc(blocked))
+        assert (await ok(site.api("proposals").get(f"/calls/{call_id}"))).json()["status"] == "in_review"
+        manage = well_formed(await site.browser("coord-1", "coordinator").page(f"/proposals/calls/{call_id}/manage"))
+        assert "2/3" in text(one(manage, "//dt[.='決定できない理由']/following-sibling::dd[1]"))
