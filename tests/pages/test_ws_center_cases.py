@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest_asyncio
 
+from support.harness import eventually
 from support.info_hub_cases import HUB, raised, read, world
 from support.page_reading import doc, error_beside, text, version_on, well_formed
 from support.workspace import Browser, Site, workspace
@@ -31,6 +32,11 @@ async def posted(browser: Browser, path: str, action: str, data: dict[str, Any] 
     target = f"{path}/{action}"
     version = version_on(page, target.split("?")[0])
     return await browser.post(target, {**(data or {}), "version": version}, **more)
+
+
+async def history(browser: Browser, path: str) -> list[str]:
+    page = await browser.page(path, lang="ja")
+    return [text(li) for li in page.xpath("//section[@aria-labelledby='history-heading']//li")]
 
 
 def matching_rows(page: Any) -> list[str]:
@@ -121,3 +127,22 @@ async def test_the_center_matches_invites_links_and_closes_a_case(site: Site) ->
     assert not closed.xpath(f"//form[@action='{path}/closure']")
     assert not closed.xpath(f"//form[@action='{path}/invitations']")
     assert closed.xpath(f"//form[@action='{path}/links']")
+
+    # The history in order; the invited group's people see the raising and their part from their invitation on.
+    async def told(browser: Browser, count: int) -> list[str] | None:
+        steps = await history(browser, path)
+        return steps if len(steps) == count else None
+
+    steps = await eventually(lambda: told(center, 6), timeout=30)
+    assert [s.split(" — ")[-1] for s in steps] == [
+        "相談の受付",
+        "部署への取次",
+        "一致する団体の検索",
+        "団体の招待",
+        "募集・提案との関連付け",
+        "結果を記録して終了",
+    ]
+    invited_browser = site.browser("rep-h", "group")
+    guest_steps = await eventually(lambda: told(invited_browser, 4), timeout=30)
+    theirs = ["相談の受付", "団体の招待", "募集・提案との関連付け", "結果を記録して終了"]
+    assert [s.split(" — ")[-1] for s in guest_steps] == theirs

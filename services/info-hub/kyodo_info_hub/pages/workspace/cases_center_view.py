@@ -3,6 +3,8 @@
 calls, the adoptions of proposals): names for ids, and for the center the forms' choices.
 
 - the invited groups and the calls or proposals the case led to: every reader the API shows them to;
+- the case's history in order, as `GET /cases/{cid}/history` shows it to this reader (`case_history`: an invited
+  group's people see the raising and their part from their invitation on);
 - for a coordinator: the departments it may still be routed to, the matching groups with their reasons (the
   fields of activity they share with the case, the area when the same), and the registered groups it may invite.
 """
@@ -10,6 +12,7 @@ calls, the adoptions of proposals): names for ids, and for the center the forms'
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from fastapi import Request
 
@@ -17,7 +20,7 @@ from kyodo_info_hub.app import Portal
 from kyodo_info_hub.cases_schemas import CaseView
 from kyodo_info_hub.pages.home import Text, application, localized, when
 from kyodo_info_hub.pages.workspace.common import department_names, group_name
-from kyodo_shared.domain.actors import Principal, Role
+from kyodo_shared.domain.actors import Actor, Principal, Role
 
 
 def invited(request: Request, shown: CaseView) -> list[dict[str, Any]]:
@@ -25,6 +28,12 @@ def invited(request: Request, shown: CaseView) -> list[dict[str, Any]]:
         {"group_id": i["group_id"], "name": group_name(request, i["group_id"]), "at": when(i["invited_at"])}
         for i in shown.invited
     ]
+
+
+def history(request: Request, actor: Actor, case_id: UUID) -> list[dict[str, Any]]:
+    """What happened to the case, in order (info-hub's query table: a step just taken may follow a moment later)."""
+    entries = application(request).case_history(actor, case_id)
+    return [{"kind": e["kind"], "at": when(e["at"]), "position": e["position"]} for e in entries]
 
 
 def links(request: Request, shown: CaseView) -> list[dict[str, Any]]:
