@@ -17,7 +17,8 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from kyodo_shared.audit.pages_history import PER_PAGE, read_filters, read_page
+from kyodo_shared.audit.pages_history import PER_PAGE, HistoryRow, read_filters, read_page
+from kyodo_shared.audit.pages_paging import SCAN_LIMIT
 from kyodo_shared.audit.pages_recompute import CALLS, PROJECTS, Recompute
 from kyodo_shared.audit.pages_verify import VERIFY_LIMIT, run_verification, too_long, verifications
 from kyodo_shared.domain.actors import Role
@@ -48,7 +49,10 @@ def audit_pages(service_prefix: str, *, recompute: Recompute | None = None) -> A
         principal = signed_in(request, Role.AUDITOR)
         kernel = _kernel(request)
         filters = read_filters(request.query_params)
-        rows, next_after = ([], None) if filters.problems else read_page(request, kernel, principal, filters)
+        rows: list[HistoryRow] = []
+        total, capped, after = 0, False, 0
+        if not filters.problems:
+            rows, total, capped, after = read_page(request, kernel, principal, filters)
         service = kernel.service
         api = f"/api/{service}/audit"
         context = {
@@ -59,14 +63,15 @@ def audit_pages(service_prefix: str, *, recompute: Recompute | None = None) -> A
             "errors": errors_in({"errors": filters.problems}, negotiate(request)),
             "per_page_choices": [(str(n), str(n)) for n in PER_PAGE],
             "rows": rows,
-            "next_href": f"{base}?{filters.query(after=str(next_after))}" if next_after is not None else None,
-            "first_href": f"{base}?{filters.query()}".rstrip("?") if filters.after else None,
+            "listing": {"items": rows, "total": total, "page": filters.page, "per_page": filters.per_page},
+            "capped": capped,
+            "scan_limit": SCAN_LIMIT,
             "verification": verifications(request.app.state).last,
             "too_long": too_long(kernel),
             "verify_limit": VERIFY_LIMIT,
             "recompute": recompute,
             "exports": {
-                "events": f"{api}/events?{filters.api_query()}",
+                "events": f"{api}/events?{filters.api_query(after)}",
                 "records": f"{api}/records",
                 "sealed": f"{api}/sealed",
                 "checkpoints": f"{api}/checkpoints",

@@ -2,8 +2,8 @@
 through the audit API's own function (`audit/api.py` `events`), so the page shows exactly what the API answers the
 same auditor — bodies only as the visibility policy allows — plus each position's previous link from the chain.
 
-Paged by position as the API is (`after`, `next_after`): a history has no total without decoding every event, so
-the page links to the next page and back to the first, keeping the filters.
+Paged as every list of the repo is (`?page=`, `?per_page=`, with a total: `pages_paging.py` says how, over the API's
+reading by position).
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 
-from kyodo_shared.audit import api as audit_api
 from kyodo_shared.audit.chain import GENESIS
+from kyodo_shared.audit.pages_paging import page_items
 from kyodo_shared.audit.visibility import REDACTED, RESTRICTED_MARK, SEALED_MARK
 from kyodo_shared.domain.actors import Principal
 from kyodo_shared.runtime import Kernel
+from kyodo_shared.web.pagination import MAX_PAGE
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 PER_PAGE = (20, 50, 100)
@@ -45,18 +46,11 @@ class Filters:
     aggregate: UUID | None = None
     since: datetime | None = None
     until: datetime | None = None
-    after: int = 0
+    page: int = 1
     per_page: int = PER_PAGE[0]
     problems: list[dict[str, str]] = field(default_factory=list)
 
-    def query(self, **more: str) -> str:
-        kept = [(name, self.typed[name]) for name in FIELDS if self.typed.get(name)]
-        if self.per_page != PER_PAGE[0]:
-            kept.append(("per_page", str(self.per_page)))
-        kept += [(k, v) for k, v in more.items() if v]
-        return urlencode(kept, quote_via=quote)
-
-    def api_query(self) -> str:
+    def api_query(self, after: int) -> str:
         """The same filters and page as `/audit/events` takes them (times as ISO 8601 with Tokyo's offset)."""
         pairs = [
             ("aggregate", str(self.aggregate) if self.aggregate else ""),
@@ -64,7 +58,7 @@ class Filters:
             ("since", self.since.isoformat() if self.since else ""),
             ("until", self.until.isoformat() if self.until else ""),
             ("correlation_id", self.typed.get("correlation_id", "")),
-            ("after", str(self.after) if self.after else ""),
+            ("after", str(after) if after else ""),
             ("limit", str(self.per_page)),
         ]
         return urlencode([(k, v) for k, v in pairs if v], quote_via=quote)
@@ -89,7 +83,7 @@ def read_filters(query: Mapping[str, str]) -> Filters:
             setattr(found, name, moment if moment.tzinfo else moment.replace(tzinfo=TOKYO))
     if found.since and found.until and found.until <= found.since:
         found.problems.append(_problem("until", "order"))
-    found.after = _number(query.get("after"), 0, 0, 10**15)
+    found.page = _number(query.get("page"), 1, 1, MAX_PAGE)
     per_page = _number(query.get("per_page"), PER_PAGE[0], 1, PER_PAGE[-1])
     found.per_page = per_page if per_page in PER_PAGE else PER_PAGE[0]
     return found
@@ -126,24 +120,12 @@ class HistoryRow:
 
 def read_page(
     request: Request, kernel: Kernel, principal: Principal, filters: Filters
-) -> tuple[list[HistoryRow], int | None]:
-    """One page of events matching the filters, as `/audit/events` answers this auditor, and the position after
-    which the next page starts (None: this is the last)."""
-    response = audit_api.events(
-        request,
-        principal,
-        after=filters.after,
-        limit=filters.per_page,
-        aggregate=filters.aggregate,
-        type=filters.typed["type"] or None,
-        since=filters.since,
-        until=filters.until,
-        correlation_id=filters.typed["correlation_id"] or None,
-    )
-    payload = json.loads(bytes(response.body))
-    items: list[dict[str, Any]] = payload["items"]
+) -> tuple[list[HistoryRow], int, bool, int]:
+    """One page of events matching the filters, as `/audit/events` answers this auditor; how many match in all
+    (and whether that count stopped at `pages_paging.SCAN_LIMIT`); the position the page starts after."""
+    items, total, capped, after = page_items(request, kernel, principal, filters)
     previous = _previous_links(kernel, [int(i["position"]) for i in items if i.get("link")])
-    return [_row(item, previous) for item in items], payload["next_after"]
+    return [_row(item, previous) for item in items], total, capped, after
 
 
 def _row(item: dict[str, Any], previous: Mapping[int, str]) -> HistoryRow:
