@@ -1,9 +1,11 @@
 """`/me` for a project's partners (real registry, evaluation and info-hub on SQLite and real NATS; logged-in
-browsers): the draft of an agreement awaits each side's confirmation until that side confirms (emphasised for the
-one who confirms: the group's representative, the department's liaison); once concluded the interim reports due or
-overdue of each side; once ended the self-evaluation due, until that side sent it — each linking to the evaluation
-service's page for that step, as info-hub learns them from the evaluation stream. The results of a call appear for
-the groups that proposed to it only, linking to the proposals service's page of the group's own results.
+browsers): each project names its other partner (and, to a person of two groups, which of theirs it is); while no
+version is up, the agreement waits to be drafted on its form (by either side); the draft of an agreement awaits each
+side's confirmation until that side confirms (emphasised for the one who confirms: the group's representative, the
+department's liaison); once concluded the interim reports due or overdue of each side; once ended the self-evaluation
+due, until that side sent it — each linking to the evaluation service's page for that step, as info-hub learns them
+from the evaluation stream. The results of a call appear for the groups that proposed to it only, linking to the
+proposals service's page of the group's own results.
 """
 
 from __future__ import annotations
@@ -101,6 +103,16 @@ async def post(p: Platform, path: str, body: dict[str, Any], sub: str, role: str
     await ok(p.clients["evaluation"].post(path, json=body, headers=p.token(sub, role)), status)
 
 
+async def contact_of(p: Platform, sub: str, groups: list[tuple[str, str]]) -> None:
+    """`sub` made a contact of each group by its representative, in the registry."""
+    registry = p.clients["registry"]
+    person = {"sub": sub, "name": "兼務 担当", "email": "both@example.jp", "phone": "042-300-0002"}
+    for group_id, rep in groups:
+        found = await ok(registry.get(f"/groups/{group_id}", headers=p.token(rep, "group")))
+        headers = {**p.token(rep, "group"), "If-Match": found.headers["ETag"]}
+        await ok(registry.post(f"/groups/{group_id}/contacts", json=person, headers=headers), 201)
+
+
 async def test_each_side_sees_the_draft_awaiting_its_confirmation_then_its_reports_due_and_overdue(
     scene: Scene,
 ) -> None:
@@ -120,6 +132,11 @@ async def test_each_side_sees_the_draft_awaiting_its_confirmation_then_its_repor
     assert "みどりの会" in item_of(page, project)
     assert "部署の連絡担当が行います" in item_of(await staff.page("/me", lang="ja"), form)
     assert "Draft the agreement" in item_of(await contact.page("/me", lang="en"), form)
+    # A person of two groups is told which of theirs the project is.
+    await contact_of(p, "both", [(w.group, "rep-g"), (w.other_group, "rep-h")])
+    # (info-hub learns each tie in turn: one group's projects show before the person is known to have two.)
+    page = await shows(scene.site.browser("both", "group"), lambda page: "みどりの会、協働推進課" in text(page))
+    assert "みどりの会、協働推進課" in item_of(page, project)
 
     # Drafted by the liaison, its first report date five days ago (overdue once concluded), the second ahead.
     start = service_today(p) - timedelta(days=10)

@@ -63,11 +63,16 @@ def partner_projects(
         for step in steps:
             step["yours"] = str(partner_id) in (confirms if step["kind"] in ("confirm", "awaiting_other") else acts)
         href = f"/evaluation/projects/{pid}"
-        # The other partner's name tells projects of one title apart: the group for a department, and the
-        # department for a group.
-        other = names.group(str(group_id)) if partner == "department" else names.department(str(department_id))
+        # The partners' names tell projects of one title apart: the group for a department, the department for a
+        # group, and for a person of several groups which of theirs it is first.
+        if partner == "department":
+            shown = [names.group(str(group_id))]
+        else:
+            own = names.group(str(group_id)) if len(set(partner_ids)) > 1 else None
+            shown = [own, names.department(str(department_id))]
+        partners = [name for name in shown if name is not None]
         projects.append(
-            {"id": pid, "title": str(title), "stage": str(stage), "href": href, "steps": steps, "partner": other}
+            {"id": pid, "title": str(title), "stage": str(stage), "href": href, "steps": steps, "partners": partners}
         )
     return projects
 
