@@ -22,6 +22,7 @@ from fastapi import APIRouter
 PROGRAMMES: tuple[str, ...] = (
     "home",  # /center
     "trainings",  # /center/trainings… (its forms: trainings_actions.py)
+    "cases_figures",  # /center/cases/figures: the coordination window's monthly figures
     "surveys",  # /center/surveys, /center/surveys/new, /center/surveys/{id}[/edit]
     "surveys_actions",  # the forms of /center/surveys/{id}
     "news",  # /center/news, /center/news/new, /center/news/{id}

@@ -75,6 +75,7 @@ def my_cases(request: Request) -> HTMLResponse:
         "may_raise": bool(groups or liaison),
         # The center and auditors list every case; the caption says whose cases the others see.
         "sees_all": principal.has(Role.COORDINATOR) or principal.has(Role.AUDITOR),
+        "coordinator": principal.has(Role.COORDINATOR),
     }
     return render(request, "workspace/cases.html", context)
 
