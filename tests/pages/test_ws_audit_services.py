@@ -46,7 +46,8 @@ async def test_every_service_serves_the_auditors_pages_and_refuses_anyone_else(
             assert page.xpath("//*[@data-verdict]/@data-verdict") == ["differs"]
             assert shown in text(page)
         await staff.page(f"/evaluation/audit/projects/{project}", status=403)
-        # A service's index lists the audit page for an auditor only.
-        index = await auditor.page("/registry/", lang="en")
-        assert index.xpath("//a[@href='/registry/audit']")
-        assert not (await staff.page("/registry/", lang="en")).xpath("//a[@href='/registry/audit']")
+        # Each service's index lists its audit page for an auditor only.
+        for service in ("registry", "screening", "proposals", "evaluation"):
+            index = await auditor.page(f"/{service}/", lang="en")
+            assert index.xpath(f"//a[@href='/{service}/audit']")
+            assert not (await staff.page(f"/{service}/", lang="en")).xpath(f"//a[@href='/{service}/audit']")

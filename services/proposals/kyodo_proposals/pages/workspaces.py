@@ -9,4 +9,5 @@ WORKSPACES: tuple[Workspace, ...] = (
     Workspace("/proposals/calls", N_("Calls and proposals"), ("coordinator", "group")),
     Workspace("/proposals/calls/new", N_("Draft a call"), ("coordinator",)),
     Workspace("/proposals/review", N_("Calls to review (review board)"), ("reviewer",)),
+    Workspace("/proposals/audit", N_("Audit: history and verification"), ("auditor",)),
 )
