@@ -269,3 +269,23 @@ async def test_a_team_member_sees_their_round_with_its_undecided_projects_and_wh
         await eventually(lambda: team_lists(1), timeout=30)
         assert "決定待ちの事業：1件" in item(await center.page("/me"), href)
         assert second  # still pending
+
+
+async def test_each_role_finds_where_its_own_work_starts_on_its_home_page(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    async with workspace([HUB], tmp_path, nats_url, bus_namespace) as site:
+        reviewer = await site.browser("rev-1", "reviewer").page("/me")
+        assert "/proposals/review" in links(reviewer)
+        assert "/evaluation/committee" not in links(reviewer)
+        evaluator = await site.browser("ev-1", "evaluator").page("/me")
+        assert "/evaluation/committee" in links(evaluator)
+        auditor = await site.browser("aud-1", "auditor").page("/me", lang="en")
+        for svc in ("registry", "proposals", "screening", "evaluation", "info-hub"):
+            assert f"/{svc}/audit" in links(auditor)
+        assert "Audit of calls and proposals" in text(auditor)
+        center = await site.browser("coord-1", "coordinator").page("/me")
+        assert "/center" in links(center)
+        assert "センターの事業：お知らせ・意見交換・研修・アンケート" in text(center)
+        for page in (reviewer, evaluator, auditor, center):
+            well_formed(page)
