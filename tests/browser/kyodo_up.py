@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -125,6 +126,20 @@ class KyodoUp:
             check=False,
         )
         assert done.returncode == 0, f"kyodo clock advance {duration}: {done.stdout}{done.stderr}"
+
+    def clock_now(self, service: str) -> datetime:
+        """Where `service`'s clock stands (`kyodo clock show --service SERVICE`): a journey sets its deadlines from
+        it, so it works whether or not another journey moved that clock before."""
+        done = subprocess.run(
+            [*KYODO, "--data-dir", str(self.data_dir), "clock", "show", "--service", service],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, f"kyodo clock show --service {service}: {done.stdout}{done.stderr}"
+        return datetime.fromisoformat(json.loads(done.stdout.splitlines()[-1])["now"])
 
     def stop(self) -> None:
         """SIGINT as Ctrl-C (kyodo stops its services, then its nats-server); killed if it does not end in 30 s."""

@@ -6,8 +6,8 @@ into the form is refused (403 page) and nothing is stored for that group; a post
 (403 page); then the proposals service's clock is moved past the deadline (`kyodo clock advance --service proposals`)
 and the page says submitting is over — a forced post is refused.
 
-Only the proposals service's clock moves: this file runs after the other journeys on the shared platform (its name),
-and the demo's own call (a month to go) stays open. Every workspace page on the way passes axe-core and the structure
+Only the proposals service's clock moves (the review board's journey moves it too, before: the deadline is set from
+that clock, `kyodo clock show`), and the demo's own call (a month to go) stays open. Every workspace page on the way passes axe-core and the structure
 checks in Japanese and English (screenshots: tests/browser/screenshots/ws-*.png)."""
 
 from __future__ import annotations
@@ -42,13 +42,19 @@ def review_board(site: KyodoUp) -> str:
     return str(next(c["id"] for c in committees if c["kind"] == "review_board"))
 
 
-def draft_call(coordinator: Person, deadline: datetime, board: str) -> str:
-    """The call drafted through /proposals/calls/new; its id."""
+def draft_call(
+    coordinator: Person,
+    deadline: datetime,
+    board: str,
+    title: tuple[str, str] = (TITLE, "Proposals for neighbourhood watch activities"),
+    **more: str,
+) -> str:
+    """The call drafted through /proposals/calls/new (`more`: other fields typed, as `quorum="2"`); its id."""
     page = coordinator.page
     form = page.locator("main form[action='/proposals/calls/new']")
     form.locator("input[type=radio][name=kind][value=open_call]").check()
-    form.locator("input[name=title_ja]").fill(TITLE)
-    form.locator("input[name=title_en]").fill("Proposals for neighbourhood watch activities")
+    form.locator("input[name=title_ja]").fill(title[0])
+    form.locator("input[name=title_en]").fill(title[1])
     form.locator("textarea[name=description_ja]").fill("地域の見守りを市と協働で進める提案を募集します。")
     form.locator("input[name=deadline]").fill(deadline.strftime("%Y-%m-%dT%H:%M"))
     form.locator("select[name=committee_id]").select_option(board)
@@ -60,6 +66,8 @@ def draft_call(coordinator: Person, deadline: datetime, board: str) -> str:
     form.locator("select[name=formula]").select_option("weighted_sum_of_means")
     form.locator("input[name=passing_score]").fill("10")
     form.locator("input[name=select]").fill("2")
+    for name, value in more.items():
+        form.locator(f"[name='{name}']").fill(value)
     with page.expect_navigation() as sent:
         form.locator("button[type=submit]").click()
     assert status_of(sent.value) == 200, f"drafting the call answered {status_of(sent.value)}"
@@ -130,7 +138,8 @@ def test_a_published_call_takes_two_sealed_proposals_with_verifiable_receipts_un
     checked.page(coordinator, "proposals-calls-coordinator")
     coordinator.goto("/proposals/calls/new")
     checked.page(coordinator, "proposals-call-new", focus=True)
-    deadline = (datetime.now(TOKYO) + timedelta(days=1)).replace(second=0, microsecond=0)
+    # A day on the proposals service's clock (the review board's journey may have moved it already).
+    deadline = (site.clock_now("proposals").astimezone(TOKYO) + timedelta(days=1)).replace(second=0, microsecond=0)
     call_id = draft_call(coordinator, deadline, review_board(site))
     manage = f"/proposals/calls/{call_id}/manage"
     if urlsplit(coordinator.page.url).path != manage:

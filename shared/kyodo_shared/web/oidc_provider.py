@@ -65,6 +65,9 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     # A group's representative before the group exists: the one who applies for registration.
     DemoUser("demo-applicant", ("group",), "登録を申請する団体の代表者（未登録）", "Group applying for registration"),
     DemoUser("demo-reviewer-1", ("reviewer",), "協働事業審査会 委員長", "Review board chair"),
+    # The board's other two members (the registry's demo appoints three), so a review can be scored and decided.
+    DemoUser("demo-reviewer-2", ("reviewer",), "協働事業審査会 副委員長", "Review board vice-chair"),
+    DemoUser("demo-reviewer-3", ("reviewer",), "協働事業審査会 委員", "Review board member"),
     DemoUser("demo-evaluator-1", ("evaluator",), "評価委員会 委員長", "Evaluation committee chair"),
     DemoUser(
         "demo-staff-kyodo", ("staff", "team"), "庁内横断的チーム員（協働コミュニティ課）", "Cross-department team"
