@@ -7,8 +7,8 @@ into the form is refused (403 page) and nothing is stored for that group; a post
 and the page says submitting is over — a forced post is refused.
 
 Only the proposals service's clock moves (the review board's journey moves it too, before: the deadline is set from
-that clock, `kyodo clock show`), and the demo's own call (a month to go) stays open. Every workspace page on the way passes axe-core and the structure
-checks in Japanese and English (screenshots: tests/browser/screenshots/ws-*.png)."""
+that clock, `kyodo clock show`), and the demo's own call (a month to go) stays open. Every workspace page on the way
+passes axe-core and the structure checks in Japanese and English (screenshots: tests/browser/screenshots/ws-*.png)."""
 
 from __future__ import annotations
 
