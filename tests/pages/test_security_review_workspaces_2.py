@@ -387,3 +387,26 @@ async def test_members_whose_subs_hold_a_bar_each_count_in_the_ranking_and_stay_
         # Both sheets counted: need 2 × 5 + feasibility 1 × 5 = 15 (one sheet alone gives 30 or 0).
         assert [e["score"] for e in results["ranking"]["entries"]] == ["15"], results["ranking"]
         assert named == ["idp|m-1", "idp|m-2"]
+
+
+async def test_s2_a_recompute_page_is_bounded_and_runs_one_at_a_time_as_verify_now_is(
+    tmp_path: Path, nats_url: str, bus_namespace: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """S2 (low, fixed): a recompute page reads the service's whole history (every stored event, to find the call's)
+    on each GET, with no bound and any number at once — unlike verify now, bounded at 200,000 positions and one at
+    a time. Reloading it, or a page of links an auditor is sent, kept the service scanning its history. It now
+    answers 409 past the same bound, and while a verification or another recompute runs (the same lock)."""
+    async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
+        auditor = site.browser("aud-1", "auditor")
+        path = f"/proposals/audit/calls/{uuid.uuid4()}"
+        assert (await auditor.get(path)).status_code == 200  # an unknown call: recomputed, "not found" said
+        kept = verifications(site.platform.apps["proposals"].state.pages.state)
+        assert kept.lock.acquire(blocking=False)
+        try:
+            busy = await auditor.get(path)
+            assert busy.status_code == 409, busy.text[:2000]
+            assert "text/html" in busy.headers["content-type"]
+        finally:
+            kept.lock.release()
+        monkeypatch.setattr(pages_verify, "VERIFY_LIMIT", -1)  # any history is now past the bound
+        assert (await auditor.get(path)).status_code == 409

@@ -112,8 +112,31 @@ def audit_pages(service_prefix: str, *, recompute: Recompute | None = None) -> A
 
         @router.get(f"/{chosen.segment}/{{subject}}")
         def recomputed(request: Request, subject: UUID) -> HTMLResponse:
+            """A recompute reads the whole history (every stored event, to find the subject's): bounded and one at
+            a time as a verification is, sharing its lock (one heavy audit run per process)."""
             signed_in(request, Role.AUDITOR)
-            result = chosen.run(_kernel(request), str(subject))
+            kernel = _kernel(request)
+            if too_long(kernel) is not None:
+                raise Problem(
+                    409,
+                    "history_too_long",
+                    "履歴が長すぎるため、このページでは再計算できません",
+                    "The history is too long to recompute from a page",
+                    detail_ja="kyodo audit recompute で再計算してください。",
+                    detail_en="Recompute it with kyodo audit recompute.",
+                )
+            lock = verifications(request.app.state).lock
+            if not lock.acquire(blocking=False):
+                raise Problem(
+                    409,
+                    "verification_running",
+                    "検証または再計算を実行中です",
+                    "A verification or a recompute is running",
+                )
+            try:
+                result = chosen.run(kernel, str(subject))
+            finally:
+                lock.release()
             context = {"base": base, "subject": str(subject), "result": result}
             return render(request, chosen.template, context)
 
