@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from test_ws_proposals import SERVICES
+from test_ws_proposals_review import PDF as REVIEW_PDF
 from test_ws_proposals_review import review, reviewed_call
 from test_ws_proposals_review import score_form as review_score
 
@@ -31,6 +32,8 @@ from support.calls import (
 )
 from support.evaluation_committee_pages import committee_path, committee_scene, score_form
 from support.evaluation_http import ended, evaluating, self_evaluation
+from support.info_hub_cases import HUB
+from support.info_hub_news import PDF
 from support.page_reading import doc
 from support.workspace import Browser, workspace
 
@@ -80,6 +83,7 @@ async def test_the_decision_preview_and_the_scores_reach_no_member_before_their_
         attachment = doc(await chair.get(review(call_id, green))).xpath("//a[@download]/@href")
         assert attachment
         await _refused(third, str(attachment[0]), "%PDF")
+        _private_download(await chair.get(str(attachment[0])), REVIEW_PDF)
 
         # The vice-chair scores both (with a comment of their own), the chair only 子ども食堂's.
         for proposal_id in (green, food):
@@ -410,3 +414,52 @@ async def test_s2_a_recompute_page_is_bounded_and_runs_one_at_a_time_as_verify_n
             kept.lock.release()
         monkeypatch.setattr(pages_verify, "VERIFY_LIMIT", -1)  # any history is now past the bound
         assert (await auditor.get(path)).status_code == 409
+
+
+# --- files: a draft news item's attachment and a proposal's, as downloaded from the workspaces ----------------------
+
+FILED_AS = 'お知らせ "第2版"; final.pdf'
+
+
+def _private_download(answer: httpx.Response, content: bytes) -> None:
+    assert answer.status_code == 200, answer.text[:2000]
+    assert answer.content == content
+    assert answer.headers.get("cache-control") == "private, no-store"
+    assert answer.headers.get("x-content-type-options") == "nosniff"
+    assert "sandbox" in answer.headers.get("content-security-policy", "")
+    disposition = answer.headers.get("content-disposition", "")
+    assert disposition.startswith("attachment;"), disposition
+    assert disposition.count('"') == 2, disposition  # the stand-in's own quotes only
+    assert disposition.count(";") == 2, disposition
+    assert answer.headers.get("content-type", "").split(";")[0] == "application/pdf"
+
+
+async def test_a_draft_news_file_and_a_proposal_file_download_as_private_attachments_to_their_readers_only(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    """Checked (no finding): a draft news item's file downloads from the center's page as an attachment under a safe
+    name (a quote and a semicolon in the filed name add no parameter), `private, no-store`, nosniff and sandboxed;
+    an auditor, a group's person and a visitor get nothing of it (403, 403, the login page); a reviewer's proposal
+    attachment the same (checked in the first test's scene through its link)."""
+    async with workspace([HUB], tmp_path, nats_url, bus_namespace) as site:
+        center = site.browser("coord-1", "coordinator")
+        made = await center.post(
+            "/center/news/new", {"category": "recruitment", "title_ja": "下書き", "body_ja": "本文"}
+        )
+        assert made.status_code == 303, made.text[:2000]
+        news_id = made.headers["location"].split("?")[0].rsplit("/", 1)[1]
+        target = f"/center/news/{news_id}/attachments"
+        page = await center.page(f"/center/news/{news_id}")
+        version = str(page.xpath(f"//form[@action='{target}']//input[@name='version']/@value")[0])
+        sent = await center.post(target, {"version": version}, files={"file": (FILED_AS, PDF, "application/pdf")})
+        assert sent.status_code == 303, sent.text[:2000]
+        page = await center.page(f"/center/news/{news_id}")
+        download = next(str(h) for h in page.xpath("//a/@href") if "/attachments/" in str(h))
+        _private_download(await center.get(download), PDF)
+        for outsider in (site.browser("aud-1", "auditor"), site.browser("rep-g", "group")):
+            refused = await outsider.get(download)
+            assert refused.status_code == 403, (outsider.sub, refused.status_code)
+            assert PDF not in refused.content
+        visitor = await site.visitor().get(download)
+        assert visitor.status_code == 303
+        assert visitor.headers["location"].startswith("/auth/login?next=")
