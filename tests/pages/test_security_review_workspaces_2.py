@@ -352,17 +352,15 @@ async def test_verify_now_runs_one_at_a_time_within_its_bound_and_a_bad_path_ech
 # --- a finding outside the pages: a member's sub holding "|" -------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason='S1: the review splits "member|proposal" at the first "|" (domain; not fixed)')
 async def test_members_whose_subs_hold_a_bar_each_count_in_the_ranking_and_stay_told_apart(
     tmp_path: Path, nats_url: str, bus_namespace: str
 ) -> None:
-    """S1 (medium, proposals' review domain — not fixed here, see /tmp/k/security21.md): the review keys a score and a
-    conflict by "member|proposal" and splits it back at the first "|". The registry takes any printable ASCII as a
-    member's sub (schemas.Sub), and identity providers such as Auth0 issue subs like "auth0|5f…": two such members
-    then read as one ("auth0") — the ranking counts one sheet of the two, a declared interest no longer voids the
-    member's score (looked up under the wrong member and proposal), and the others' scores name the wrong member.
-    As it stands the others' scores name both members "idp", and the decision fails with a KeyError (a 500: the
-    tally looks the proposal "m-1|<id>" up), so such a board's call can never be decided."""
+    """S1 (medium, found by the security review of issue 21, fixed): the review keys a score and a conflict by
+    "member|proposal" and split it back at the first "|". The registry takes any printable ASCII as a member's sub
+    (schemas.Sub), and identity providers such as Auth0 issue subs like "auth0|5f…": two such members read as one
+    ("idp"), the ranking counted one sheet of the two, the others' scores named the wrong member and the decision
+    failed with a KeyError (a 500). Proposal ids are UUIDs, so the keys are now split at the last "|" (as the
+    independent recompute always did): both sheets count and each member keeps their name."""
     async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
         p = site.platform
         members = ["idp|m-1", "idp|m-2", "idp|m-3"]
@@ -389,7 +387,7 @@ async def test_members_whose_subs_hold_a_bar_each_count_in_the_ranking_and_stay_
         assert decided.status_code == 303, decided.text[:2000]
         results = (await ok(site.api("proposals").get(f"/calls/{call_id}/results"))).json()
         # Both sheets counted: need 2 × 5 + feasibility 1 × 5 = 15 (one sheet alone gives 30 or 0).
-        assert [e["score"] for e in results["ranking"]["entries"]] == ["15"], results["ranking"]
+        assert [e["score"] for e in results["ranking"]["entries"]] == ["15/1"], results["ranking"]
         assert named == ["idp|m-1", "idp|m-2"]
 
 

@@ -91,7 +91,7 @@ class DecisionCommands(ProposalsBase):
         none is — the ranking by the published rule."""
         counted, voided = [], []
         for key in sorted(review.scores):
-            member, proposal = key.split("|", 1)
+            member, proposal = key.rsplit("|", 1)
             if self._interested(review, member, proposal):
                 voided.append({"member_sub": member, "proposal_id": proposal, "reason": "interest"})
             elif key in review.conflicts:
@@ -156,7 +156,7 @@ class DecisionCommands(ProposalsBase):
         entries = []
         for proposal_id, entry in sorted(review.entries.items()):
             scores = {
-                key.split("|", 1)[0]: dict(review.scores[key]["points"])
+                key.rsplit("|", 1)[0]: dict(review.scores[key]["points"])
                 for key in counted
                 if key.endswith(f"|{proposal_id}")
             }
@@ -179,7 +179,7 @@ class DecisionCommands(ProposalsBase):
         caller has read them through `own_results`, which answers the group's people alone."""
         review = self.get_review(call_id)
         counted = set((review.decision or {}).get("counted", []))
-        members = [k.split("|", 1)[0] for k in sorted(counted) if k.endswith(f"|{proposal_id}")]
+        members = [k.rsplit("|", 1)[0] for k in sorted(counted) if k.endswith(f"|{proposal_id}")]
         return [
             (label(i), str(review.scores[f"{m}|{proposal_id}"]["comment"]))
             for i, m in enumerate(self._label_order(proposal_id, members))
@@ -190,7 +190,7 @@ class DecisionCommands(ProposalsBase):
         proposals = []
         for ranked in decision["ranking"]["entries"]:
             proposal_id = ranked["proposal_id"]
-            members = [k.split("|", 1)[0] for k in sorted(counted) if k.endswith(f"|{proposal_id}")]
+            members = [k.rsplit("|", 1)[0] for k in sorted(counted) if k.endswith(f"|{proposal_id}")]
             # Points under labels; comments go to the proposing group only.
             labelled = [
                 {"label": label(i), "points": review.scores[f"{m}|{proposal_id}"]["points"]}

@@ -104,7 +104,7 @@ class CallQueries(ProposalsBase):
             # Recused members never see them; the others only once their own score is in.
             raise Refusal("score_first")
         return [
-            {"member_sub": k.split("|", 1)[0], **v}
+            {"member_sub": k.rsplit("|", 1)[0], **v}
             for k, v in sorted(review.scores.items())
             if k.endswith(f"|{proposal_id}")
         ]

@@ -128,7 +128,7 @@ def review_state(app: ProposalsApplication, call_id: UUID) -> ReviewState | None
     pinned = []
     for key, conflict in sorted(review.conflicts.items()):
         if conflict.get("pinned"):
-            member, proposal_id = key.split("|", 1)
+            member, proposal_id = key.rsplit("|", 1)
             pinned.append((member, groups.get(proposal_id, proposal_id), str(conflict["kind"])))
     return ReviewState(
         str(review.status),
