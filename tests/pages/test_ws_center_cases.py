@@ -146,3 +146,26 @@ async def test_the_center_matches_invites_links_and_closes_a_case(site: Site) ->
     guest_steps = await eventually(lambda: told(invited_browser, 4), timeout=30)
     theirs = ["相談の受付", "団体の招待", "募集・提案との関連付け", "結果を記録して終了"]
     assert [s.split(" — ")[-1] for s in guest_steps] == theirs
+
+
+async def test_matching_groups_sharing_only_a_field_or_only_the_area_are_listed_with_a_dash_for_the_other_reason(
+    site: Site,
+) -> None:
+    """Acceptance finding 1 of issue 21: a group matching by a field alone has no `area` reason, one matching by the
+    area alone no `fields`; the page lists both with "—" for the reason it lacks (it once answered 500)."""
+    p = site.platform
+    w = await world(p)
+    # 子育て in 西町: H shares the field (its area is 本町), K the area (its field is スポーツ).
+    case = await raised(p, w, area="西町")
+    path = f"/me/cases/{case['id']}"
+    center = site.browser("coord-1", "coordinator")
+    assert (await posted(center, path, "suggestions")).status_code == 303
+    reasons = {s["group_id"]: s["reasons"] for s in (await read(p, case["id"]))["suggestions"]}
+    assert reasons == {w.h: {"fields": ["子育て"]}, w.k: {"area": "西町"}}
+    for lang in ("ja", "en"):
+        page = well_formed(await center.page(path, lang=lang))  # 200, checked by page()
+        rows = page.xpath("//table[caption[@id='matching-caption']]//tbody/tr")
+        cells = [[text(td) for td in row.xpath("td")] for row in rows]
+        assert [c[1:3] for c in cells] == [["子育て", "—"], ["—", "西町"]]
+        assert "ひだまりの会" in cells[0][0]
+        assert "西町スポーツクラブ" in cells[1][0]

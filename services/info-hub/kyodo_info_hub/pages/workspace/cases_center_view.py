@@ -69,7 +69,10 @@ def center_forms(request: Request, principal: Principal, shown: CaseView) -> dic
         rows = tx.fetchall("SELECT department_id FROM hub_departments ORDER BY code, department_id")
     routed = {r["department_id"] for r in shown.routings}
     taken = {i["group_id"] for i in shown.invited}
-    suggested = [{**s, "invited": s["group_id"] in taken} for s in shown.suggestions]
+    suggested = [
+        {**s, "fields": _fields(s), "area": (s.get("reasons") or {}).get("area"), "invited": s["group_id"] in taken}
+        for s in shown.suggestions
+    ]
     if shown.raiser_kind == "group" and shown.raiser_id:
         taken.add(shown.raiser_id)
     offered = taken | {s["group_id"] for s in suggested}
@@ -80,3 +83,9 @@ def center_forms(request: Request, principal: Principal, shown: CaseView) -> dic
         "invitable": [s for s in suggested if not s["invited"]],
         "others": [(g.group_id, g.name) for g in others],
     }
+
+
+def _fields(suggestion: dict[str, Any]) -> list[str]:
+    """The fields of activity a matching group shares with the case: none when it matches by the area alone (the
+    reasons then hold no `fields`, as a group matching by a field alone holds no `area`)."""
+    return list((suggestion.get("reasons") or {}).get("fields") or [])
