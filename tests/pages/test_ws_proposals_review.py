@@ -84,14 +84,29 @@ async def test_a_member_scores_each_criterion_within_its_maximum_and_sees_the_ot
         assert "10" in text(need)
         assert "自分の採点を提出した後" in text(one(page, "//h2[@id='others']/following-sibling::p[1]"))
 
-        # A criterion left blank, then one above its maximum: refused beside that criterion's field, in the
-        # page's language, and nothing is stored.
-        blank = await score_form(chair, call_id, green, "8", "")
+        # Every mistake at once, each beside its field: a criterion left blank, one above its maximum and the comment
+        # left out — in the page's language, the summary naming each criterion once; nothing is stored.
+        blank = await score_form(chair, call_id, green, "8", "", comment="")
         assert blank.status_code == 422
         assert "「実現性」は 0 点から 10 点までの整数で採点してください" in error_beside(
             doc(blank), "points.feasibility"
         )
+        assert error_beside(doc(blank), "comment")
         assert doc(blank).xpath("//input[@name='points.need'][@value='8']")  # what was typed is kept
+        several = await score_form(chair, call_id, green, "11", "abc", comment="")
+        assert several.status_code == 422
+        page = doc(several)
+        assert "「必要性」は 0 点から 10 点までの整数で採点してください" in error_beside(page, "points.need")
+        assert "「実現性」" in error_beside(page, "points.feasibility")
+        assert error_beside(page, "comment")
+        summary = [text(a) for a in page.xpath("//*[@data-error-summary]//li/a")]
+        assert len(summary) == 3, summary
+        assert summary[0].startswith("「必要性」は"), summary  # the criterion named once, by the reason itself
+        assert [str(h) for h in page.xpath("//*[@data-error-summary]//li/a/@href")] == [
+            "#field-points-need",
+            "#field-points-feasibility",
+            "#field-comment",
+        ]
         above = await chair.post(
             f"{review(call_id, green)}/score?lang=en",
             {"points.need": "11", "points.feasibility": "7", "comment": "Clear local need."},
@@ -99,9 +114,6 @@ async def test_a_member_scores_each_criterion_within_its_maximum_and_sees_the_ot
         assert above.status_code == 422
         assert "Score “必要性” with a whole number from 0 to 10." in error_beside(doc(above), "points.need")
         await chair.page(review(call_id, green), lang="ja")  # back to Japanese (the choice is kept in a cookie)
-        no_comment = await score_form(chair, call_id, green, "8", "7", comment="")
-        assert no_comment.status_code == 422
-        assert error_beside(doc(no_comment), "comment")
         assert scores_of(site, call_id) == {}
 
         scored = await score_form(chair, call_id, green, "８", "7")  # digits typed full-width are the same number

@@ -68,10 +68,14 @@ async def test_the_chair_reads_the_exact_ranking_with_the_tie_the_lottery_broke_
         assert forced.status_code == 403
         assert site.domain_events("proposals") == stored
 
-        # The reasons are required and the confirmation ticked, each said beside its field, in ja and en.
+        # The reasons are required and the confirmation ticked, each said beside its field, both at once, in ja and en.
         missing = await chair.post(decision, {"confirm": "yes"})
         assert missing.status_code == 422
         assert error_beside(doc(missing), "reasons")
+        neither = doc(await chair.post(decision, {}))
+        assert error_beside(neither, "reasons")
+        assert error_beside(neither, "confirm")
+        assert len(neither.xpath("//*[@data-error-summary]//li/a")) == 2
         unticked = await chair.post(f"{decision}?lang=en", {"reasons": "規定により決定"})
         assert unticked.status_code == 422
         assert "Tick the box to confirm" in error_beside(doc(unticked), "confirm")

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from fastapi import Request
 from fastapi.responses import Response
+from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from kyodo_proposals.api_review import DecisionIn
@@ -24,7 +25,7 @@ from kyodo_proposals.pages.review_reads import confirmer_of, criteria_of, group_
 from kyodo_proposals.routing import application
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import Form, act, page_actor, signed_in, text
-from kyodo_shared.pages.forms import FormErrors
+from kyodo_shared.pages.forms import FormErrors, form_errors
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
@@ -97,6 +98,18 @@ def decision_page(
     return render(request, "proposals/review_decision.html", context, status=status)
 
 
+def _together(errors: FormErrors, more: FormErrors | None) -> FormErrors:
+    """The model's errors and the unticked confirmation's, in one summary."""
+    if more is None:
+        return errors
+    items = (*errors.items, *more.items)
+    by_id: dict[str, tuple[str, ...]] = {}
+    for item in items:
+        if item.id is not None:
+            by_id[item.id] = (*by_id.get(item.id, ()), item.reason)
+    return FormErrors(errors.title, errors.detail, items, by_id)
+
+
 @router.get("/calls/{call_id}/review/decision")
 def decision(call_id: str, request: Request) -> Response:
     return decision_page(request, call_uuid(call_id))
@@ -107,11 +120,16 @@ def confirm(call_id: str, request: Request, form: Form) -> Response:
     principal = signed_in(request, Role.REVIEWER)
     cid = call_uuid(call_id)
     refused = unconfirmed(request, form)
+    reasons = {"reasons": text(form, "reasons")} if text(form, "reasons") else {}
+    try:
+        body = DecisionIn.model_validate(reasons)
+    except ValidationError as invalid:
+        # The reasons and the confirmation are both said at once, each beside its field.
+        return decision_page(request, cid, form, _together(form_errors(request, invalid), refused), 422)
     if refused is not None:
         return decision_page(request, cid, form, refused, 422)
 
     def command() -> None:
-        body = DecisionIn.model_validate({"reasons": text(form, "reasons")} if text(form, "reasons") else {})
         application(request).decide(page_actor(request, principal), cid, body.reasons)
 
     return act(

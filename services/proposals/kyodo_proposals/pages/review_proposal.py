@@ -13,6 +13,7 @@ from uuid import UUID
 
 from fastapi import Request
 from fastapi.responses import Response
+from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from kyodo_proposals.api_review import ConflictIn, ProposalIn, ScoreIn
@@ -28,10 +29,11 @@ from kyodo_shared.pages.actions import Form, act, page_actor, signed_in, text
 from kyodo_shared.pages.downloads import private_file
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
-from kyodo_shared.pages.paths import name_in, path_uuid
+from kyodo_shared.pages.paths import path_uuid
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.web.auth import Role
+from kyodo_shared.web.problems import Problem, field_errors
 
 router = page_router(prefix="/proposals")
 _WHOLE = re.compile(r"^\d{1,6}$")
@@ -83,7 +85,7 @@ def review_page(
         "criteria": criteria_of(call),
         "values": posted(form) if form is not None else {},
         "errors": errors,
-        "labels": _labels(request, call.spec),
+        "labels": _labels(request),
     }
     title = gettext(request, "Proposal %(n)s") % {"n": item["number"]}
     item["group_name"] = None
@@ -100,17 +102,15 @@ def review_page(
     return render(request, "proposals/review_proposal.html", context, status=status)
 
 
-def _labels(request: Request, spec: dict[str, Any]) -> dict[str, str]:
-    """The error summary's names of the form's fields."""
-    found = {
+def _labels(request: Request) -> dict[str, str]:
+    """The error summary's names of the form's fields. A criterion's points are not named: the reason itself names
+    the criterion (the service's wording), so the summary does not say it twice."""
+    return {
         "kind": gettext(request, "Kind of conflict"),
         "reason": gettext(request, "Reason"),
         "comment": gettext(request, "Comment"),
         "confirm": gettext(request, "Confirmation"),
     }
-    for c in spec["criteria"]:
-        found[f"points.{c['key']}"] = name_in(request, str(c["name_ja"]), c.get("name_en"))
-    return found
 
 
 def _attachments(principal: Principal, request: Request, call_id: UUID, proposal_id: str) -> list[dict[str, str]]:
@@ -181,28 +181,51 @@ def remove_conflict(call_id: str, proposal_id: str, request: Request, form: Form
     return _acted(request, cid, pid, form, command, "conflict_removed")
 
 
-def _points(form: FormData, criteria: list[dict[str, Any]]) -> dict[str, int]:
-    """The whole numbers typed per criterion; a blank or anything else is left out, so the service names that
-    criterion and its maximum."""
-    found = {}
+def _points(form: FormData, criteria: list[dict[str, Any]]) -> tuple[dict[str, int], list[Refusal]]:
+    """The whole numbers typed per criterion, and for each criterion left blank, not a whole number or beyond its
+    maximum the service's own refusal (`invalid_points`, naming the criterion and its maximum) beside its field."""
+    found, refused = {}, []
     for c in criteria:
-        typed = text(form, f"points.{c['key']}").translate(_FULL_WIDTH)
-        if _WHOLE.match(typed):
-            found[str(c["key"])] = int(typed)
-    return found
+        key, maximum = str(c["key"]), int(c["max_points"])
+        typed = text(form, f"points.{key}").translate(_FULL_WIDTH)
+        if _WHOLE.match(typed) and int(typed) <= maximum:
+            found[key] = int(typed)
+            continue
+        named = str(c.get("name_ja") or key)
+        refused.append(
+            Refusal(
+                "invalid_points",
+                field=f"points.{key}",
+                criterion_ja=named,
+                criterion_en=str(c.get("name_en") or named),
+                max=str(maximum),
+            )
+        )
+    return found, refused
 
 
 # Digits typed with a Japanese input method (０–９) are the same numbers.
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
-def _beside(refusal: Refusal, criteria: list[dict[str, Any]]) -> Refusal:
-    """`invalid_points` beside the criterion's field it names (the service names it by its Japanese name)."""
-    named = refusal.data.get("criterion_ja")
-    for c in criteria:
-        if str(c.get("name_ja") or c["key"]) == named:
-            return Refusal(refusal.code, field=f"points.{c['key']}", **refusal.data)
-    return refusal
+def _scored(request: Request, form: FormData, proposal_id: UUID, criteria: list[dict[str, Any]]) -> ScoreIn:
+    """The API's `ScoreIn` of the form, every mistake in it found at once: the model's errors (the comment) and each
+    criterion's points, in one problem with each error beside its field, in the form's order."""
+    points, refused = _points(form, criteria)
+    comment = {"comment": text(form, "comment")} if text(form, "comment") else {}
+    posted = {"proposal_id": str(proposal_id), "points": points, **comment}
+    try:
+        body = ScoreIn.model_validate(posted)
+    except ValidationError as invalid:
+        invalid_fields = field_errors([dict(e) for e in invalid.errors()])
+    else:
+        if not refused:
+            return body
+        invalid_fields = []
+    messages = request.app.state.messages
+    problem: Problem = messages.problem("validation_failed")
+    problem.errors = [e for r in refused for e in messages.for_refusal(r).errors] + invalid_fields
+    raise problem
 
 
 @router.post("/calls/{call_id}/review/proposals/{proposal_id}/score")
@@ -213,13 +236,7 @@ def score(call_id: str, proposal_id: str, request: Request, form: Form) -> Respo
     criteria = criteria_of(app.read_call(principal, cid))
 
     def command() -> None:
-        comment = {"comment": text(form, "comment")} if text(form, "comment") else {}
-        body = ScoreIn.model_validate({"proposal_id": str(pid), "points": _points(form, criteria), **comment})
-        try:
-            app.score(page_actor(request, principal), cid, str(body.proposal_id), dict(body.points), body.comment)
-        except Refusal as refusal:
-            if refusal.code == "invalid_points" and "field" not in refusal.data:
-                raise _beside(refusal, criteria) from refusal
-            raise
+        body = _scored(request, form, pid, criteria)
+        app.score(page_actor(request, principal), cid, str(body.proposal_id), dict(body.points), body.comment)
 
     return _acted(request, cid, pid, form, command, "proposal_scored")
