@@ -6,8 +6,9 @@
 - `/center/surveys/{sid}/edit`: a draft's questionnaire revised whole (`revise_survey`, as `PUT /surveys/{sid}`).
 - `/center/surveys/{sid}`: the survey — its questionnaire and target set, the cross-tabulations (`choose_crosstabs`,
   as `PUT …/crosstabs`), announce (`announce_survey`, `POST …/announcement`) and cancel (`cancel_survey`,
-  `POST …/cancellation`), each with the definition's version as If-Match; once open the answers' progress as counts,
-  and once closed the published statistics with each suppressed cell shown as such (`surveys_view.py`).
+  `POST …/cancellation`), each with the definition's version as If-Match; once open the answers' progress as counts
+  and a provisional preview (暫定) of the statistics over the answers submitted so far, and once closed the
+  published statistics, each suppressed cell shown as such (`surveys_view.py`).
 
 - `/center/surveys/{sid}/invitations`: a group not registered invited by a one-time link shown once
   (`invite_group`, as `POST …/invitations`), and a new link for one (`reissue_invitation`).
@@ -26,7 +27,13 @@ from fastapi.responses import HTMLResponse, Response
 
 from kyodo_info_hub.api_surveys import PRIVATE
 from kyodo_info_hub.pages.center.surveys_form import KINDS, body_of, count, folded, typed_from, typed_of
-from kyodo_info_hub.pages.center.surveys_view import crosstab_choices, progress, statistics_preview, target_groups
+from kyodo_info_hub.pages.center.surveys_view import (
+    crosstab_choices,
+    progress,
+    provisional_preview,
+    statistics_preview,
+    target_groups,
+)
 from kyodo_info_hub.pages.home import application, localized, when
 from kyodo_info_hub.pages.workspace.surveys import sections_of
 from kyodo_info_hub.surveys import Status
@@ -195,7 +202,8 @@ def page_of(
         "targets": target_groups(request, survey),
         "link": link,
         "progress": progress(request, actor, survey),
-        "preview": statistics_preview(request, survey),
+        "preview": statistics_preview(request, survey) or provisional_preview(request, actor, survey),
+        "provisional": survey.status == Status.OPEN,
         "errors": errors,
         "failed": failed,
         "typed": typed or {},

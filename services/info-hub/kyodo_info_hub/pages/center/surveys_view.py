@@ -5,6 +5,12 @@ Progress comes from the application's `answers` (as `GET /surveys/{sid}/answers`
 is reduced here to counts: how many targets submitted, saved a draft, or have not started. Which group answered
 what is never put on the page. The statistics are the published ones (`survey_statistics`, as
 `GET /surveys/{sid}/statistics`): a suppressed cell has no count in them, so nothing on the page can restore it.
+
+While the survey is open, a coordinator sees a provisional preview (暫定): the close's own computation
+(`survey_closing.statistics_of`: the questionnaire's specs, `survey_stats.compute` and its disclosure control) over
+the answers submitted so far, so the cells suppressed now are suppressed by the very rules the close applies, and
+carry no count either. Nothing is stored or published; coordinators read every answer through the API already, so
+the preview tells them nothing new, and it names no group.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from typing import Any
 from fastapi import Request
 
 from kyodo_info_hub.pages.home import Text, application, localized
+from kyodo_info_hub.survey_answering import require_restricted_reader
+from kyodo_info_hub.survey_closing import statistics_of
 from kyodo_info_hub.survey_questionnaire import crosstab_ready
 from kyodo_info_hub.survey_stats import Cell, CrossTabulation, Statistics
 from kyodo_info_hub.surveys import Status, Survey
@@ -126,14 +134,28 @@ def _label(labels: dict[str, Text], category: str) -> Text:
     return labels.get(category, Text(category, "en"))
 
 
-def statistics_preview(
-    request: Request, survey: Survey
-) -> tuple[Statistics, list[QuestionPreview], list[CrosstabPreview]] | None:
+Preview = tuple[Statistics, list[QuestionPreview], list[CrosstabPreview]]
+
+
+def statistics_preview(request: Request, survey: Survey) -> Preview | None:
     """The published statistics with each category's words, or None before the close."""
     if survey.status != Status.CLOSED:
         return None
     _, published = application(request).survey_statistics(survey.id)
-    stats = Statistics.model_validate(published)
+    return _worded(request, survey, Statistics.model_validate(published))
+
+
+def provisional_preview(request: Request, actor: Actor, survey: Survey) -> Preview | None:
+    """While the survey is open, for a reader of its answers (the page: coordinators only): the statistics the close
+    would publish from the answers submitted so far, computed and protected by the close's own code, with each
+    category's words; None in any other state."""
+    if survey.status != Status.OPEN:
+        return None
+    require_restricted_reader(actor)
+    return _worded(request, survey, Statistics.model_validate(statistics_of(application(request), survey)))
+
+
+def _worded(request: Request, survey: Survey, stats: Statistics) -> Preview:
     by_key = {x["key"]: x for x in survey.questionnaire["questions"]}
     questions = []
     for s in stats.questions:
