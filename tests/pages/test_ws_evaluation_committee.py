@@ -82,7 +82,14 @@ async def test_a_member_scores_every_criterion_and_reads_the_others_scores_only_
     after = await other.page(committee_path(pid))
     rows = after.xpath("//table[caption[@id='scores-caption']]/tbody/tr")
     assert [text(r.xpath("th")[0]) for r in rows] == ["ev-1", "ev-2（あなた）"]
-    assert "目標の達成度：地域に根づいた" in text(rows[0])
+    # Only points in the table, its headers short (the criterion's name in full beside them); the comments below it.
+    assert after.xpath("//table[caption[@id='scores-caption']]/thead//th/abbr/text()")[0] == "評価項目 1"
+    assert "目標の達成度" in after.xpath("//table[caption[@id='scores-caption']]/thead//th/abbr/@title")
+    assert "地域に根づいた" not in text(rows[0])
+    comments = after.xpath("//h5[@id='comments-1']/following-sibling::dl[1]")[0]
+    assert text(comments.xpath("dt")[0]) == "目標の達成度"
+    assert text(comments.xpath("dd")[0]) == "地域に根づいた"
+    assert "所見はありません。" in text(after.xpath("//h5[@id='comments-2']/following-sibling::*[1]")[0])
 
     # Forced a second time: refused on the form (final), and the first score stands.
     again = await member.post(committee_path(pid, "/scores"), score_form(1, 1, 1, 1, 1))

@@ -74,6 +74,17 @@ async def test_the_chair_confirms_the_recommendation_with_reasons_and_the_publis
     see_other(confirmed, f"{committee_path(pid)}?done=committee_recommended")
     page = await chair.page(committee_path(pid), done="committee_recommended")
     assert "提言を確定し、評価結果を公表しました。" in text(page)
+    # The means as decimals, exact: 4 stays 4, 13/3 is marked ≈ with its fraction beside it; never "4/1".
+    means = {
+        text(row.xpath("th")[0]): text(row.xpath("td")[0])
+        for row in page.xpath("//table[caption[@id='means-caption']]/tbody/tr")
+    }
+    assert means["市民にとっての成果"] == "4"
+    assert means["目標の達成度"].startswith("≈")
+    assert "4.33" in means["目標の達成度"]
+    assert "13/3" in means["目標の達成度"]
+    assert page.xpath("//dl[dt[text()='総合平均']]/dd[data[contains(@class, 'exact')]]")
+    assert "/1" not in text(page.xpath("//dl[dt[text()='総合平均']]")[0])
     report_part = text(page.xpath("//dl[dt[text()='提言']]")[0])
     assert "継続・拡充" in report_part
     assert decision["reasons_ja"] in report_part
@@ -156,9 +167,28 @@ async def test_the_center_opens_the_committee_records_a_conflict_and_adds_a_subs
     pid = await evaluating(p, w, open_committee=False)
     center = site.browser("coord-1", "coordinator")
     page = await center.page(committee_path(pid))
-    assert w.committee in page.xpath("//select[@name='committee_id']/option/@value")
+    # The registry's only evaluation committee, chosen already, shown with its members today (the service does not
+    # hold the registry's committee names) and its id.
+    assert page.xpath("//select[@name='committee_id']/option[@selected]/@value") == [w.committee]
+    label = text(page.xpath("//select[@name='committee_id']/option[@selected]")[0])
+    assert label == f"評価委員会：委員5人、委員長 ev-chair（ID：{w.committee}）"
+    await listed(center, pid, "開始待ち：委員会の評価を開始してください")
+    # A member of the committee today is told the center starts it, and finds the project listed as waiting.
     member = site.browser("ev-1", "evaluator")
-    assert "委員会はまだこの事業の評価を始めていません" in text(await member.page(committee_path(pid)))
+    told = await member.page(committee_path(pid))
+    assert "市民活動センターが委員会の評価を開始するまでお待ちください。" in text(told)
+    assert "あなたは現在、評価委員会の委員です" in text(told)
+    stage = text(told.xpath("//dt[text()='段階']/following-sibling::dd[1]")[0])
+    assert stage == "自己評価公開済み（委員会の評価開始待ち）"
+    await listed(member, pid, "開始待ち（市民活動センターが委員会の評価を開始します）")
+    english = await member.page(committee_path(pid), lang="en")
+    assert "Please wait until the civic activity center starts the committee's evaluation." in text(english)
+    # An evaluator on no committee today is told the same, but the project is not theirs to wait for.
+    outsider = site.browser("ev-out", "evaluator")
+    told = await outsider.page(committee_path(pid))
+    assert "市民活動センターが委員会の評価を開始するまでお待ちください。" in text(told)
+    assert "あなたは現在、評価委員会の委員です" not in text(told)
+    assert committee_path(pid) not in (await outsider.page("/evaluation/committee")).xpath("//main//a/@href")
     # A member forcing the center's form: the 403 page, and no committee.
     forced = await member.post(committee_path(pid), {"committee_id": w.committee, "quorum": "2"})
     assert forced.status_code == 403, forced.text[:2000]

@@ -93,6 +93,7 @@ def projects(request: Request) -> Response:
     principal = signed_in(request, Role.EVALUATOR, Role.COORDINATOR)
     app, who = application(request), page_actor(request, principal)
     center = who.has(Role.COORDINATOR)
+    serving = serves_today(app, who.sub)
     rows: list[dict[str, Any]] = []
     for status in (Status.EVALUATING, Status.REPORTED):
         items, _total = app.list_projects(who, None, None, status.value, 0, _LISTED)
@@ -103,6 +104,8 @@ def projects(request: Request) -> Response:
                 state = state_of(seat_of(app, who, app.get_project(pid), committee), committee)
             elif center:
                 state = "not_open" if committee is None else ("published" if committee.decision else "open")
+            elif committee is None and serving:
+                state = "waiting"  # on a committee's board today: a member once the center opens the evaluation
             else:
                 continue
             counts = None if committee is None else {"scored": len(committee.scores), "quorum": committee.quorum}
@@ -118,6 +121,13 @@ def projects(request: Request) -> Response:
         "breadcrumbs": crumbs,
     }
     return render(request, "evaluation/committee_list.html", context)
+
+
+def serves_today(app: EvaluationApplication, sub: str) -> bool:
+    """Whether the person sits on an evaluation committee today: the members the committee's evaluation of a
+    project is opened with are its members on that day (the center opens it)."""
+    today = app.today()
+    return any(sub in app.view.board(cid, today).members for cid in app.view.evaluation_committees())
 
 
 def material(app: EvaluationApplication, who: Actor, project: Project) -> dict[str, Any]:
@@ -170,6 +180,8 @@ def committee_page(
         "committee": roster,
         "criteria": committee.criteria if committee is not None else project.criteria,
         "seat": seat,
+        "waiting": committee is None and project.status is Status.EVALUATING,
+        "serving": committee is None and not center and serves_today(app, who.sub),
         "scores": scores,
         "report": report,
         "coordinator": coordinator,
@@ -194,10 +206,16 @@ def committee_page(
 def coordinator_context(
     app: EvaluationApplication, project: Project, committee: CommitteeEvaluation | None
 ) -> dict[str, Any]:
-    """The center's part: the committees it may open the evaluation with, or the members it may pin a conflict for
+    """The center's part: the committees it may open the evaluation with (by their members today and id: this
+    service's registry view holds no committee names), or the members it may pin a conflict for
     and the substitutes it may add (only when recusals leave fewer members than the quorum: the domain's rule)."""
     if committee is None:
-        return {"committees": app.view.evaluation_committees(), "evaluating": project.status is Status.EVALUATING}
+        day = app.today()
+        boards = [(cid, app.view.board(cid, day)) for cid in app.view.evaluation_committees()]
+        return {
+            "committees": [{"id": cid, "members": len(b.members), "chair": b.chair_sub} for cid, b in boards],
+            "evaluating": project.status is Status.EVALUATING,
+        }
     recused = app.recused_members(committee, project)
     eligible = len([m for m in committee.members if m not in recused])
     today = app.view.board(str(committee.committee_id), app.today()).members
