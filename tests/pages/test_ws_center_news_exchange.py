@@ -147,3 +147,34 @@ async def test_a_wrong_period_is_shown_beside_its_field_and_a_group_gets_the_403
         return f"/center/exchange/{topic_id}" in {str(h) for h in page.xpath("//main//a/@href")}
 
     await eventually(listed, timeout=30)
+
+
+async def test_a_topic_published_before_its_period_opens_is_shown_as_not_open_yet_then_open(site: Site) -> None:
+    """Acceptance finding 13 of issue 21: published at once with a period opening in an hour, the topic reads
+    "published, the comment period not open yet" on its page and in the list — not "open for comment" — until the
+    period opens on info-hub's clock."""
+    center = site.browser("coord-1", "coordinator")
+    topic_id = await drafted(center, topic_form(site, opens_at=jst(site, timedelta(hours=1))))
+    page = await center.page(f"/center/exchange/{topic_id}")
+    action = f"/center/exchange/{topic_id}/publication"
+    assert (await center.post(action, {"version": version_on(page, action)})).status_code == 303
+    assert status_of(site, topic_id) == "published"
+
+    async def listed_as(words: str) -> bool:
+        listing = await center.page("/center/exchange", lang="ja")
+        rows = [text(r) for r in listing.xpath("//table[caption[@id='topics-caption']]/tbody/tr")]
+        return any(words in r for r in rows)
+
+    shown_as = (("ja", "公開済み（意見募集の開始前）", "意見募集中"), ("en", "not open yet", "Open for"))
+    for lang, words, not_yet in shown_as:
+        shown = well_formed(await center.page(f"/center/exchange/{topic_id}", lang=lang))
+        status = text(shown.xpath("//dl[@class='summary-list']/dd")[0])
+        assert words in status
+        assert not_yet not in status
+    assert "意見募集はまだ始まっていません" in text(await center.page(f"/center/exchange/{topic_id}", lang="ja"))
+    await eventually(lambda: listed_as("公開済み（意見募集の開始前）"), timeout=30)
+
+    move_hub_clock(site.platform, timedelta(hours=2))
+    opened = await center.page(f"/center/exchange/{topic_id}", lang="ja")
+    assert text(opened.xpath("//dl[@class='summary-list']/dd")[0]) == "意見募集中"
+    assert await listed_as("意見募集中")

@@ -10,6 +10,7 @@ The comment period is typed in Japan time (`datetime-local`); field names are `T
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -57,9 +58,11 @@ def topics(request: Request, paging: Paging, status: str = "") -> HTMLResponse:
     signed_in(request, Role.COORDINATOR)
     chosen = [status] if status in STATUSES else list(STATUSES)
     entries, total = news_index.list_topics(request.app.state.kernel.db, chosen, paging.offset, paging.limit)
+    now = application(request).now()
     items = [
         {
             **vars(e),
+            "shown_status": shown_status(e.status, when(e.opens_at), now),
             "title": localized(request, e.title_ja, e.title_en),
             "opens_at": when(e.opens_at),
             "closes_at": when(e.closes_at),
@@ -68,6 +71,14 @@ def topics(request: Request, paging: Paging, status: str = "") -> HTMLResponse:
     ]
     context = {"items": items, "listing": listing(paging, total), "status": status if status in STATUSES else ""}
     return render(request, "center/exchange_list.html", context)
+
+
+def shown_status(status: str, opens_at: datetime | None, now: datetime) -> str:
+    """The status a page shows: a topic published for comment whose period has not opened yet is "upcoming"
+    (published, the groups cannot give an opinion before the opening), not "open for comment"."""
+    if status == "published" and opens_at is not None and now < opens_at:
+        return "upcoming"
+    return status
 
 
 def _new_page(
@@ -126,6 +137,7 @@ def topic_page(
     context = {
         "topic": topic,
         "status_value": topic.status.value,
+        "shown_status": shown_status(topic.status.value, when(topic.opens_at), app.now()),
         "title": localized(request, texts["title_ja"], texts["title_en"]),
         "body": paragraphs(body.text),
         "body_lang": body.lang,
