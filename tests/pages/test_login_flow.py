@@ -183,7 +183,7 @@ async def test_a_person_logs_in_at_the_embedded_provider_and_returns_to_the_page
     assert len(csrf) >= 43
 
 
-async def test_the_provider_lists_the_demo_users_one_per_role_and_the_review_board_s_three_members(site: Site) -> None:
+async def test_the_provider_lists_the_demo_users_one_per_role_and_both_committees_three_members(site: Site) -> None:
     authorize, _ = await start_login(site)
     page = await site.client.get(local(authorize))
     form = _Form()
@@ -199,6 +199,8 @@ async def test_the_provider_lists_the_demo_users_one_per_role_and_the_review_boa
         "demo-reviewer-2",
         "demo-reviewer-3",
         "demo-evaluator-1",
+        "demo-evaluator-2",
+        "demo-evaluator-3",
         "demo-staff-kyodo",
         "demo-auditor",
     ]

@@ -23,7 +23,7 @@ from kyodo_shared.cli import embedded, serve
 from kyodo_shared.pages.login import safe_next
 from kyodo_shared.web.auth import AuthError, JwksVerifier
 from kyodo_shared.web.devissuer import DEV_ISSUER, DevIssuer
-from kyodo_shared.web.oidc_provider import CODE_TTL_SECONDS, oidc_provider_app
+from kyodo_shared.web.oidc_provider import CODE_TTL_SECONDS, DEMO_USERS, oidc_provider_app
 
 BASE = "http://kyodo.test/oidc"
 REDIRECT = "http://kyodo.test/auth/callback"
@@ -104,7 +104,7 @@ async def test_the_authorize_page_is_japanese_first_with_a_labelled_choice(provi
     assert "<h1>" in page.text
     assert '<legend class="form-legend">ログインする利用者</legend>' in page.text
     # One labelled radio per demo user, in the kit's choice layout (kit.css: the label wraps its radio).
-    assert page.text.count('<label class="form-choice">') == 9
+    assert page.text.count('<label class="form-choice">') == len(DEMO_USERS) == 13
     assert "http://" not in page.text.replace(REDIRECT, "")
     assert page.headers["cache-control"] == "no-store"
 

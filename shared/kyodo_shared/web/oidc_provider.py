@@ -69,6 +69,10 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("demo-reviewer-2", ("reviewer",), "協働事業審査会 副委員長", "Review board vice-chair"),
     DemoUser("demo-reviewer-3", ("reviewer",), "協働事業審査会 委員", "Review board member"),
     DemoUser("demo-evaluator-1", ("evaluator",), "評価委員会 委員長", "Evaluation committee chair"),
+    # The evaluation committee's other two members (the evaluation demo appoints three), so a committee evaluation
+    # can be scored by a quorum, and a recusal seen by the recused member, through the pages.
+    DemoUser("demo-evaluator-2", ("evaluator",), "評価委員会 副委員長", "Evaluation committee vice-chair"),
+    DemoUser("demo-evaluator-3", ("evaluator",), "評価委員会 委員", "Evaluation committee member"),
     DemoUser(
         "demo-staff-kyodo", ("staff", "team"), "庁内横断的チーム員（協働コミュニティ課）", "Cross-department team"
     ),
