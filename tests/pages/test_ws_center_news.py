@@ -88,6 +88,11 @@ async def test_a_draft_is_scheduled_and_published_on_the_portal_when_its_time_co
     assert status_of(site, news_id) == "draft"
     assert (await acted(center, news_id, "schedule", {"publish_at": at})).status_code == 303
     assert "/news/" + news_id not in links(doc(await site.visitor().get("/news")))
+    # The form to change the scheduled time shows the time scheduled (acceptance 21 finding 15).
+    for lang in ("ja", "en"):
+        scheduled = well_formed(await center.page(f"/center/news/{news_id}", lang=lang))
+        shown = scheduled.xpath(f"//form[@action='/center/news/{news_id}/schedule']//input[@name='publish_at']/@value")
+        assert shown == [at]
 
     move_hub_clock(site.platform, timedelta(hours=3))
 
@@ -113,6 +118,13 @@ async def test_a_published_item_is_corrected_and_the_portal_shows_the_note(site:
     portal = doc(await site.visitor().get(f"/news/{news_id}"))
     assert "集合時刻を訂正しました" in text(portal)
     assert "集合は午前9時です。" in text(portal)
+    # The center's page: the date row labelled 掲載日時 (not 掲載 again), each revision as 第2版（日時）：note.
+    page = well_formed(await center.page(f"/center/news/{news_id}", lang="ja"))
+    assert "掲載日時" in [text(dt) for dt in page.xpath("//dl[@class='summary-list']/dt")]
+    revisions = [text(li) for li in page.xpath("//section[@aria-labelledby='revisions-heading']//li")]
+    assert revisions[-1].startswith("第2版（")
+    assert revisions[-1].endswith("）：集合時刻を訂正しました")
+    assert ", " not in revisions[-1]
 
 
 async def test_wrong_input_is_shown_beside_its_field_in_japanese_and_english_with_nothing_stored(site: Site) -> None:
