@@ -140,8 +140,12 @@ async def test_a_freed_seat_goes_to_the_waitlist_and_the_attendance_is_recorded(
     page = await center.page(path, lang="ja", done="registration_cancelled_by_center")
     assert "キャンセル待ちの先頭の方に繰り上がりました" in text(page)
     assert "参加確定" in row_of(page, "staff-2")
-    assert "申込取消済み" in row_of(page, "staff-1")
-    assert "同じ課から二人目の申込のため" in row_of(page, "staff-1")
+    # In Japanese brackets, no space: 申込取消済み（センターによる取消：…）; the promoted one says so with its time.
+    assert "申込取消済み（センターによる取消：同じ課から二人目の申込のため）" in row_of(page, "staff-1")
+    assert "参加確定（キャンセル待ちから繰り上げ 20" in row_of(page, "staff-2")
+    english = await center.page(path, lang="en")
+    assert "Registration cancelled (by the center: 同じ課から二人目の申込のため)" in row_of(english, "staff-1")
+    assert "(promoted from the waitlist" in row_of(english, "staff-2")
     assert "参加確定" in await seat_on(second, tid)
     assert "Seat confirmed" in await seat_on(second, tid, "en")
     assert "申込取消済み" in await seat_on(first, tid)
@@ -170,3 +174,9 @@ async def test_a_freed_seat_goes_to_the_waitlist_and_the_attendance_is_recorded(
         checked = shown.xpath(f"//input[@name='registration_ids'][@value='{promoted}']")[0]
         assert checked.get("checked") is not None
     assert "出欠を記録しました" in text(await center.page(path, lang="ja", done="attendance_recorded"))
+    # Ended: the plan and the cancellation are unavailable because it has ended, not "has started".
+    move_hub_clock(site.platform, starts + timedelta(hours=3))
+    ended = text(await center.page(path, lang="ja"))
+    assert "研修会は終了しました。中止できません。" in ended
+    assert "研修会は終了しました。計画は変更できません。" in ended
+    assert "始まっています" not in ended

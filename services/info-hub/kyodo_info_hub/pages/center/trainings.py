@@ -152,8 +152,13 @@ def registrants(request: Request, principal: Principal, training_id: UUID) -> li
     app = application(request)
     actor = page_actor(request, principal)
     _, _, total = app.registrations(actor, training_id, 0, 1)
-    _, items, _ = app.registrations(actor, training_id, 0, total)
-    return [trainings_actions.registrant_row(request, r) for r in items]
+    training, items, _ = app.registrations(actor, training_id, 0, total)
+    # When a waitlisted registration took a freed seat (the aggregate's record; the API's view does not carry it).
+    promoted = {rid: r.get("promoted_at") for rid, r in training.registrations.items()}
+    return [
+        {**trainings_actions.registrant_row(request, r), "promoted_at": when(promoted.get(r["registration_id"]))}
+        for r in items
+    ]
 
 
 def training_page_of(
