@@ -16,6 +16,7 @@ import pytest_asyncio
 
 from support.harness import eventually
 from support.info_hub_cases import HUB, raised, read, world
+from support.info_hub_open_data import call, feed
 from support.page_reading import doc, error_beside, text, version_on, well_formed
 from support.workspace import Browser, Site, workspace
 
@@ -169,3 +170,39 @@ async def test_matching_groups_sharing_only_a_field_or_only_the_area_are_listed_
         assert [c[1:3] for c in cells] == [["子育て", "—"], ["—", "西町"]]
         assert "ひだまりの会" in cells[0][0]
         assert "西町スポーツクラブ" in cells[1][0]
+
+
+async def test_the_center_links_a_call_picked_by_its_title_and_the_closing_ends_the_history_at_once(
+    site: Site,
+) -> None:
+    """Acceptance finding 17 of issue 21: the coordinator picks the call from the calls info-hub knows, by title
+    (no id to paste); the link is shown by its title; right after the close the history ends with the closing."""
+    p = site.platform
+    w = await world(p)
+    published = call("子育て広場の協働事業")
+    feed(p, "proposals", published)
+    case = await raised(p, w)
+    path = f"/me/cases/{case['id']}"
+    center = site.browser("coord-1", "coordinator")
+    page = well_formed(await center.page(path, lang="ja"))
+    value = f"call:{published.call_id}"
+    (option,) = page.xpath(f"//select[@name='target']/option[@value='{value}']")
+    assert text(option) == "募集：子育て広場の協働事業"
+    linked = await posted(center, path, "links", {"target": value})
+    assert linked.status_code == 303, linked.text[:2000]
+    assert [(x["kind"], x["target_id"]) for x in (await read(p, case["id"]))["links"]] == [
+        ("call", str(published.call_id))
+    ]
+    page = well_formed(await center.page(path, lang="ja"))
+    assert "子育て広場の協働事業" in text(page.xpath("//section[@aria-labelledby='links-heading']")[0])
+    assert not page.xpath(f"//select[@name='target']/option[@value='{value}']")  # linked: no longer offered
+    # Neither a title picked nor an id typed: refused beside the fields, in both languages.
+    for lang in ("ja", "en"):
+        empty = await posted(center, path, f"links?lang={lang}", {"target": ""})
+        assert empty.status_code == 422
+        assert error_beside(doc(empty.text), "target_id")
+
+    closure = {"outcome": "resolved", "reason_ja": "協働事業につながった"}
+    assert (await posted(center, path, "closure", closure)).status_code == 303
+    steps = await history(center, path)
+    assert steps[-1].split(" — ")[-1] == "結果を記録して終了"

@@ -21,7 +21,7 @@ from kyodo_info_hub.api_cases import case_view
 from kyodo_info_hub.cases import Case
 from kyodo_info_hub.cases_schemas import CaseIn, CaseSummary
 from kyodo_info_hub.pages.home import Text, application, localized, when
-from kyodo_info_hub.pages.workspace.cases_center_view import center_forms, history, invited, links
+from kyodo_info_hub.pages.workspace.cases_center_view import center_forms, history, invited, link_choices, links
 from kyodo_info_hub.pages.workspace.common import (
     department_names,
     departments_of,
@@ -197,7 +197,8 @@ def case_page_of(
         "center": center_forms(request, principal, shown),
         "invited": invited(request, shown),
         "links": links(request, shown),
-        "history": history(request, actor, case_id),
+        "history": history(request, actor, case_id, shown),
+        "link_choices": link_choices(request, shown) if principal.has(Role.COORDINATOR) else [],
         "typed": typed or {},
     }
     return render(request, "workspace/case.html", context, status=status)

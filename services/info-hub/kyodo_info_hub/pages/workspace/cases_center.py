@@ -5,7 +5,7 @@
 - invite registered groups, suggested or any other (`POST /cases/{cid}/invitations`, `invite_groups`, the body
   `InvitationIn`: `group_ids`; the page's `other_group_id` is one more of them);
 - link a call or a proposal the case led to, also once closed (`POST /cases/{cid}/links`, `link_case`, `LinkIn`:
-  `kind`, `target_id`);
+  `kind`, `target_id`), picked by title from the calls and adopted proposals info-hub knows (`target`) or by id;
 - close it with its outcome (`POST /cases/{cid}/closure`, `close_case`, the body `ClosureIn`: `outcome`,
   `reason_ja`, `reason_en`).
 """
@@ -83,11 +83,18 @@ def invite(case_id: str, request: Request, form: Form) -> Response:
 
 @router.post("/{case_id}/links")
 def link(case_id: str, request: Request, form: Form) -> Response:
-    """As `POST /cases/{cid}/links`: a call or a proposal the case led to."""
-    typed: dict[str, Any] = {"kind": text(form, "kind"), "target_id": text(form, "target_id")}
+    """As `POST /cases/{cid}/links`: a call or a proposal the case led to — chosen by title (`target`, `kind:id`)
+    or, for one not listed, its kind and id."""
+    chosen = text(form, "target")
+    kind, _, target_id = chosen.partition(":")
+    typed: dict[str, Any] = (
+        {"target": chosen, "kind": kind, "target_id": target_id}
+        if chosen
+        else {"kind": text(form, "kind"), "target_id": text(form, "target_id")}
+    )
 
     def command(actor: Actor, expected: Expected, cid: UUID) -> Any:
-        body = LinkIn.model_validate(typed)
+        body = LinkIn.model_validate({"kind": typed["kind"], "target_id": typed["target_id"]})
         return application(request).link_case(actor, expected, cid, body.kind, body.target_id)
 
     return _acted(request, case_id, form, typed, command, "case_linked")

@@ -11,6 +11,7 @@ calls, the adoptions of proposals): names for ids, and for the center the forms'
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from uuid import UUID
 
@@ -30,10 +31,37 @@ def invited(request: Request, shown: CaseView) -> list[dict[str, Any]]:
     ]
 
 
-def history(request: Request, actor: Actor, case_id: UUID) -> list[dict[str, Any]]:
-    """What happened to the case, in order (info-hub's query table: a step just taken may follow a moment later)."""
+def history(request: Request, actor: Actor, case_id: UUID, shown: CaseView) -> list[dict[str, Any]]:
+    """What happened to the case, in order (info-hub's query table: a step just taken may follow a moment later,
+    so the closing, which the case itself shows, ends the list at once when the table has not caught up)."""
     entries = application(request).case_history(actor, case_id)
-    return [{"kind": e["kind"], "at": when(e["at"]), "position": e["position"]} for e in entries]
+    found = [{"kind": e["kind"], "at": when(e["at"]), "position": e["position"]} for e in entries]
+    closed_at = (shown.closing or {}).get("closed_at")
+    if closed_at and not any(e["kind"] == "Closed" for e in found):
+        found.append({"kind": "Closed", "at": when(closed_at), "position": None})
+    return found
+
+
+def link_choices(request: Request, shown: CaseView) -> list[dict[str, Any]]:
+    """For a coordinator's link: the calls info-hub knows (the portal's, the latest deadline first) and the adopted
+    proposals (the latest first), by title, as `kind:id` values; those linked already left out (at most 200 each;
+    any other is linked by its id)."""
+    linked = {f"{x['kind']}:{x['target_id']}" for x in shown.links}
+    with application(request).db.transaction(read_only=True) as tx:
+        calls = tx.fetchall("SELECT call_id, rules FROM portal_calls ORDER BY deadline DESC, call_id LIMIT 200")
+        adopted = tx.fetchall(
+            "SELECT proposal_id, title_ja, group_id FROM hub_adoptions ORDER BY adopted_at DESC, proposal_id LIMIT 200"
+        )
+    found = []
+    for call_id, rules in calls:
+        texts = json.loads(str(rules))
+        title = localized(request, texts.get("title_ja"), texts.get("title_en"))
+        found.append({"value": f"call:{call_id}", "kind": "call", "title": title, "group": None})
+    for proposal_id, title_ja, group_id in adopted:
+        title = Text(str(title_ja or proposal_id), "ja")
+        group = group_name(request, str(group_id))
+        found.append({"value": f"proposal:{proposal_id}", "kind": "proposal", "title": title, "group": group})
+    return [c for c in found if c["value"] not in linked]
 
 
 def links(request: Request, shown: CaseView) -> list[dict[str, Any]]:
