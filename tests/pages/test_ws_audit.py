@@ -24,16 +24,26 @@ from support.workspace import Browser, Site, workspace
 
 
 def history_rows(page: Any) -> list[dict[str, str]]:
-    """Each event row of the history table: position, type, aggregate, hash, previous link, link, body as shown."""
+    """Each event of the history table (a <tbody> of its own: its fields, its chain fields, its body, each row as wide
+    as the table): position, type, aggregate, hash, previous link, link, body as shown."""
     rows = []
-    for tr in page.xpath("//table[caption[@id='history-caption']]/tbody/tr"):
-        fields = {text(dt): text(dd) for dt, dd in zip(tr.xpath(".//dt"), tr.xpath(".//dd"), strict=True)}
-        hidden = tr.xpath(".//*[@data-hidden]/@data-hidden")
+    for event in page.xpath("//table[caption[@id='history-caption']]/tbody"):
+        fields_row, chain_row, body_row = event.xpath("./tr")
+        # Every row after the first is headed by the position (it spans them), so nothing reads as another column.
+        position_id = fields_row.xpath("./th/@id")[0]
+        assert fields_row.xpath("./th/@rowspan") == ["3"]
+        assert [cell.get("headers") for row in (chain_row, body_row) for cell in row.xpath("./td")] == [position_id] * 2
+        fields = {
+            text(dt): text(dd)
+            for row in (fields_row, chain_row)
+            for dt, dd in zip(row.xpath(".//dt"), row.xpath(".//dd"), strict=True)
+        }
+        hidden = body_row.xpath(".//*[@data-hidden]/@data-hidden")
         rows.append(
             {
-                "position": text(tr.xpath("./th")[0]),
+                "position": text(fields_row.xpath("./th")[0]),
                 **fields,
-                "body": str(hidden[0]) if hidden else text(tr.xpath(".//pre")[0]),
+                "body": str(hidden[0]) if hidden else text(body_row.xpath(".//pre")[0]),
             }
         )
     return rows

@@ -25,7 +25,7 @@ async def test_the_recompute_page_agrees_with_a_committees_recommendation(tmp_pa
         project = await reported(site.platform, w)
         auditor = site.browser("aud-1", "auditor")
         for lang, agrees, overall in (
-            ("ja", "再計算は推薦および公表された報告書と一致しました。", "総合"),
+            ("ja", "再計算は提言および公表された報告書と一致しました。", "総合"),
             ("en", "The recompute agrees with the recommendation and the published report.", "Overall"),
         ):
             page = well_formed(await auditor.page(f"/evaluation/audit/projects/{project}", lang=lang))

@@ -9,10 +9,20 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+from kyodo_shared.pages.kit_pages import SERVICE_NAMES
+
 from support.page_reading import text, well_formed
 from support.workspace import workspace
 
 SERVICES = ["registry", "screening", "proposals", "evaluation", "info-hub"]
+# Each page is headed by the service's name (the kit's SERVICE_NAMES), never its key.
+NAMES_JA = {
+    "registry": "団体登録",
+    "screening": "市の事業の選別",
+    "proposals": "協働事業の提案募集",
+    "evaluation": "協働事業の評価",
+    "info-hub": "こくぶんじ市民活動センター",
+}
 
 
 async def test_every_service_serves_the_auditors_pages_and_refuses_anyone_else(
@@ -23,7 +33,7 @@ async def test_every_service_serves_the_auditors_pages_and_refuses_anyone_else(
         staff = site.browser("staff-1", "staff", "coordinator")
         for service in SERVICES:
             path = f"/{service}/audit"
-            for lang, heading in (("ja", f"{service} の監査"), ("en", f"Audit of {service}")):
+            for lang, heading in (("ja", f"監査：{NAMES_JA[service]}"), ("en", f"Audit: {SERVICE_NAMES[service]}")):
                 page = well_formed(await auditor.page(path, lang=lang))
                 assert text(page.xpath("//h1")[0]) == heading
                 # Its own API's downloads.
@@ -39,7 +49,7 @@ async def test_every_service_serves_the_auditors_pages_and_refuses_anyone_else(
         # The recompute of an evaluation: a project the history does not hold is no agreement.
         project = uuid.uuid4()
         for lang, shown in (
-            ("ja", "再計算は推薦と一致しません"),
+            ("ja", "再計算は提言と一致しません"),
             ("en", "The recompute differs from the recommendation"),
         ):
             page = well_formed(await auditor.page(f"/evaluation/audit/projects/{project}", lang=lang))

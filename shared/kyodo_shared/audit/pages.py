@@ -25,7 +25,7 @@ from kyodo_shared.domain.actors import Role
 from kyodo_shared.pages.actions import Form, signed_in
 from kyodo_shared.pages.forms import errors_in
 from kyodo_shared.pages.i18n import negotiate
-from kyodo_shared.pages.kit_pages import transparency_context
+from kyodo_shared.pages.kit_pages import SERVICE_NAMES, transparency_context
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.runtime import Kernel
@@ -57,6 +57,7 @@ def audit_pages(service_prefix: str, *, recompute: Recompute | None = None) -> A
         api = f"/api/{service}/audit"
         context = {
             **transparency_context(request, shown=1),
+            "service_name": SERVICE_NAMES.get(service, service),
             "base": base,
             "service_prefix": service_prefix,
             "filters": filters,

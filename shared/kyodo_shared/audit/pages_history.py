@@ -151,7 +151,7 @@ def _row(item: dict[str, Any], previous: Mapping[int, str]) -> HistoryRow:
         recorded_at=at if at is not None and at.tzinfo is not None else None,
         body=body if isinstance(body, dict) else None,
         hidden=hidden,
-        shown_json=json.dumps(body, ensure_ascii=False, indent=1, sort_keys=True) if isinstance(body, dict) else "",
+        shown_json=json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True) if isinstance(body, dict) else "",
     )
 
 
