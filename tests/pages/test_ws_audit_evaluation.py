@@ -24,15 +24,22 @@ async def test_the_recompute_page_agrees_with_a_committees_recommendation(tmp_pa
         w = await world(site.platform, *streams)
         project = await reported(site.platform, w)
         auditor = site.browser("aud-1", "auditor")
-        for lang, agrees, overall in (
-            ("ja", "再計算は提言および公表された報告書と一致しました。", "総合"),
-            ("en", "The recompute agrees with the recommendation and the published report.", "Overall"),
+        for lang, agrees, overall, first_criterion in (
+            ("ja", "再計算は提言および公表された報告書と一致しました。", "総合", "目標の達成度"),
+            (
+                "en",
+                "The recompute agrees with the recommendation and the published report.",
+                "Overall",
+                "Achievement of the goals",
+            ),
         ):
             page = well_formed(await auditor.page(f"/evaluation/audit/projects/{project}", lang=lang))
             assert page.xpath("//*[@data-verdict]/@data-verdict") == ["agrees"]
             assert agrees in text(page)
             means = page.xpath("//table[caption[@id='means-caption']]/tbody/tr")
             assert text(means[-1].xpath("./th")[0]) == overall
+            # Each mean named as the committee's pages name its criterion, not by its key.
+            assert text(means[0].xpath("./th")[0]) == first_criterion
         history = await auditor.page("/evaluation/audit", aggregate=project)
         assert history.xpath(f"//a[@href='/evaluation/audit/projects/{project}']")
 

@@ -10,9 +10,12 @@ page imports it when it runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
 
 from kyodo_shared.runtime import Kernel
 
@@ -30,7 +33,20 @@ class Recompute:
         result: dict[str, Any] = self.recompute(kernel, subject).as_dict()
         result["waiting"] = _waiting(self.segment, result)
         result["agrees"] = bool(result["ok"]) and not result["waiting"]
+        if self.segment == "projects":
+            result["criterion_names"] = _criterion_names(kernel, result.get("committee_evaluation_id"))
         return result
+
+
+def _criterion_names(kernel: Kernel, committee_id: Any) -> dict[str, Mapping[str, Any]]:
+    """The committee's criteria by key ({key, name_ja, name_en}), as its public opening fixed them, so the page names
+    each mean as the committee's pages do; none when the committee is not found (the page shows the keys)."""
+    try:
+        committee = kernel.application.repository.get(UUID(str(committee_id)))
+    except (ValueError, AggregateNotFoundError):
+        return {}
+    criteria = getattr(committee, "criteria", None) or []
+    return {str(c["key"]): c for c in criteria if isinstance(c, Mapping) and "key" in c}
 
 
 # As `kyodo_recompute.cli._UNDECIDED` and `evaluation_recompute.UNDECIDED`: a call or an evaluation still under way.
