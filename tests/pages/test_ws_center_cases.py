@@ -56,6 +56,8 @@ async def test_the_center_matches_invites_links_and_closes_a_case(site: Site) ->
     # Routed from the page, as before.
     assert (await posted(center, path, "routings", {"department_ids": w.b.id})).status_code == 303
     assert [r["department_id"] for r in (await read(p, case["id"]))["routings"]] == [w.b.id]
+    routed = await center.page(path, lang="ja")
+    assert text(routed.xpath("//section[@aria-labelledby='routings-heading']//li")[0]).startswith("子ども家庭課：受付")
 
     # A group's person may not find matches, invite or link (the 403 page); a post without CSRF is refused.
     before = site.domain_events(HUB)

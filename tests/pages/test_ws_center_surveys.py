@@ -134,6 +134,8 @@ async def test_the_center_builds_announces_follows_and_previews_a_survey_with_su
     more = await coordinator.post(NEW, {**form, "action": "more"})
     assert more.status_code == 200
     assert doc(more.text).xpath("//input[@name='questions.2.key']")
+    # The button says a row is added for a question and a section alike (acceptance 21 finding 19).
+    assert "設問・区分の行を追加する" in text(await coordinator.page(NEW, lang="ja"))
     assert site.domain_events(HUB) == before
 
     made = await coordinator.post(NEW, form)
