@@ -184,13 +184,13 @@ async def test_a_decision_short_of_quorum_names_the_substitute_rule_and_how_many
 
         # The whole review board already sits on the call: nobody may join until a member is appointed.
         none_left = await blocked(p, call_id)
-        assert "定足数（3 名）" in none_left["detail_ja"]
-        assert "まだ加わっていない人に限られます（現在 0 名）" in none_left["detail_ja"]
+        assert "定足数（3名）" in none_left["detail_ja"]
+        assert "まだ加わっていない人に限られます（現在0名）" in none_left["detail_ja"]
         assert "the quorum (3)" in none_left["detail_en"]
         assert "not yet on this call's board (0 now eligible)" in none_left["detail_en"]
         await appoint(p, committee, "m-4")
         one_left = await blocked(p, call_id)
-        assert "（現在 1 名）" in one_left["detail_ja"]
+        assert "（現在1名）" in one_left["detail_ja"]
         assert "(1 now eligible)" in one_left["detail_en"]
 
         await ok(

@@ -93,7 +93,7 @@ async def test_recusal_blind_scoring_quorum_substitute_and_results_with_a_recuse
         over = (await score(p, call_id, "m-vice", ids[green], 8, 11)).json()
         assert (over["code"], over["detail_ja"]) == (
             "invalid_points",
-            "「実現性」は 0 点から 10 点までの整数で採点してください。",
+            "「実現性」は0点から10点までの整数で採点してください。",
         )
         assert "10" in over["detail_en"]
         unknown = await proposals.post(

@@ -266,7 +266,7 @@ async def test_a_coordinator_amends_cancels_and_opens_the_review_and_a_group_rea
         theirs = well_formed(
             await site.browser("rep-f", "group").page(f"/proposals/calls/{call_id}/my-results", group=food, lang="ja")
         )
-        assert "合格点に達した提案のうち順位が上位の 1 件まで" in text(
+        assert "合格点に達した提案のうち順位が上位の1件まで" in text(
             theirs.xpath("//dt[.='選定']/following-sibling::dd[1]")[0]
         )
         # Another group's session reads its own results only.

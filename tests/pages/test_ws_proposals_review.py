@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -16,6 +17,7 @@ from uuid import UUID
 from test_ws_proposals import SERVICES, board_and_groups
 
 from support.calls import close_and_open_review, ok, published_call, submit
+from support.harness import eventually
 from support.page_reading import doc, error_beside, one, text, well_formed
 from support.workspace import Browser, Site, workspace
 
@@ -83,20 +85,23 @@ async def test_a_member_scores_each_criterion_within_its_maximum_and_sees_the_ot
         assert "必要性" in text(need)
         assert "10" in text(need)
         assert "自分の採点を提出した後" in text(one(page, "//h2[@id='others']/following-sibling::p[1]"))
+        assert "0から10までの整数。合計点での重みは2です。" in text(page)  # no spaces around numerals in Japanese
+        # A conflict is declared before scoring: its section comes first, and the top of the page points to it.
+        sections = [str(i) for i in page.xpath("//main//h2/@id")]
+        assert sections.index("conflict") < sections.index("score"), sections
+        assert page.xpath("//main//dl/following-sibling::p[1]/a[@href='#conflict']")
 
         # Every mistake at once, each beside its field: a criterion left blank, one above its maximum and the comment
         # left out — in the page's language, the summary naming each criterion once; nothing is stored.
         blank = await score_form(chair, call_id, green, "8", "", comment="")
         assert blank.status_code == 422
-        assert "「実現性」は 0 点から 10 点までの整数で採点してください" in error_beside(
-            doc(blank), "points.feasibility"
-        )
+        assert "「実現性」は0点から10点までの整数で採点してください" in error_beside(doc(blank), "points.feasibility")
         assert error_beside(doc(blank), "comment")
         assert doc(blank).xpath("//input[@name='points.need'][@value='8']")  # what was typed is kept
         several = await score_form(chair, call_id, green, "11", "abc", comment="")
         assert several.status_code == 422
         page = doc(several)
-        assert "「必要性」は 0 点から 10 点までの整数で採点してください" in error_beside(page, "points.need")
+        assert "「必要性」は0点から10点までの整数で採点してください" in error_beside(page, "points.need")
         assert "「実現性」" in error_beside(page, "points.feasibility")
         assert error_beside(page, "comment")
         summary = [text(a) for a in page.xpath("//*[@data-error-summary]//li/a")]
@@ -167,11 +172,15 @@ async def test_a_declared_conflict_recuses_the_member_who_reads_why_and_may_remo
         assert "子ども食堂の拡充" not in text(recused)
         assert "子ども食堂" not in text(one(recused, "//h1"))
         assert "除斥" in text(one(recused, "//h2"))
+        # How to undo it is said where the button is: below, by the button's own name.
+        assert "下の「利害関係の申出を取り消す」で取り消せます" in text(recused)
+        assert "提案のページで取り消せます" not in text(recused)
         assert not recused.xpath(f"//form[@action='{path}/score']")
         english = well_formed(await member.page(path, lang="en"))
         assert "You declared a conflict with this proposal" in text(english)
         await member.page(path, lang="ja")  # back to Japanese (the choice is kept in a cookie)
         listing = well_formed(await member.page(review(call_id)))
+        assert "提案のページで取り消せます" in text(listing)
         recused_items = listing.xpath("//h2[@id='recused']/following-sibling::ul[1]/li")
         assert len(recused_items) == 1
         assert "子ども食堂" not in text(recused_items[0])
@@ -222,3 +231,42 @@ async def test_only_board_members_act_on_the_review_and_a_post_without_the_csrf_
         assert forged.status_code == 403
         assert site.domain_events("proposals") == stored
         assert scores_of(site, call_id) == {}
+
+
+async def test_before_the_review_opens_a_board_member_reads_that_the_coordinator_opens_it_and_an_outsider_is_refused(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
+        p = site.platform
+        committee, green, _food = await board_and_groups(p)
+        call_id, deadline = await published_call(p, committee, quorum=2)
+        await submit(p, call_id, green, "rep-g", "緑の居場所づくり")
+        member, outsider = site.browser("m-1", "reviewer"), site.browser("m-9", "reviewer")
+        somewhere = "00000000-0000-4000-8000-000000000001"
+        paths = [review(call_id), f"{review(call_id)}/decision"]
+
+        # Before the deadline: the proposals are sealed, the review opens after it.
+        sealed = well_formed(await member.page(paths[0]))
+        assert "締切までは提案が封印されています。審査は締切後に始まります。" in text(sealed)
+
+        # Closed, not yet opened: the review's page and its decision's say so in words, not with a 409.
+        p.apps["proposals"].state.kernel.clock = lambda: deadline + timedelta(seconds=1)
+        proposals = p.clients["proposals"]
+
+        async def closed() -> bool:
+            return bool((await proposals.get(f"/calls/{call_id}")).json()["status"] == "closed")
+
+        await eventually(closed, timeout=20)
+        for path in paths:
+            page = await member.get(path)
+            assert page.status_code == 200, (path, page.status_code)
+            shown = text(well_formed(doc(page)))
+            assert "締切済み：事務局が審査を開始します。" in shown
+            assert "closed" not in shown
+            assert "緑の居場所づくり" not in shown
+        english = well_formed(await member.page(paths[0], lang="en"))
+        assert "Closed: the coordinator opens the review." in text(english)
+        for path in paths:
+            assert (await outsider.get(path)).status_code == 403
+        # No proposal is revealed before the review opens: none is found under the call yet.
+        assert (await member.get(review(call_id, somewhere))).status_code == 404

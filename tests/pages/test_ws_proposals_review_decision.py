@@ -20,7 +20,8 @@ from support.workspace import Browser, workspace
 
 
 def ranking_rows(page: Any, caption: str) -> list[list[str]]:
-    """The ranking table's rows: rank, proposal, score, the criterion means, passed, selected, tie broken, key."""
+    """A table's rows as text: the ranking's rank, proposal, score, outcome, tie and key; the means' proposal and a
+    mean per criterion."""
     rows = page.xpath(f"//table[caption[@id='{caption}']]/tbody/tr")
     return [[text(cell) for cell in row.xpath("th|td")] for row in rows]
 
@@ -53,11 +54,16 @@ async def test_the_chair_reads_the_exact_ranking_with_the_tie_the_lottery_broke_
         assert [r[0] for r in rows] == ["1", "2"]
         assert [r[2] for r in rows] == ["21.5", "21.5"]
         assert page.xpath("//table[caption[@id='preview-caption']]//data[@value='43/2']")
-        assert sorted(r[3] for r in rows) == ["7.5", "8.5"]  # each proposal's mean on 必要性
-        assert [r[5] for r in rows] == ["はい", "はい"]  # both reach the passing score (15)
-        assert [r[6] for r in rows] == ["はい", "いいえ"]  # one selected
-        assert [r[7] for r in rows] == ["はい", "はい"]  # the tie, broken by the lottery keys
-        assert rows[0][8] < rows[1][8]  # ascending lottery key
+        # Both reach the passing score (15), one is selected; the tie, broken by the lottery keys.
+        assert [r[3] for r in rows] == ["選定", "合格（選定外）"]
+        assert [r[4] for r in rows] == ["同点：抽選で順位を決定"] * 2
+        assert rows[0][5] < rows[1][5]  # ascending lottery key (its first 12 digits in the table)
+        keys = [text(k) for k in page.xpath("//ul[@id='preview-caption-keys']/li/code")]
+        assert [len(k) for k in keys] == [64, 64]
+        assert [k[:12] + "…" for k in keys] == [r[5] for r in rows]
+        means = ranking_rows(page, "preview-caption-means")
+        assert [m[0] for m in means] == [r[1] for r in rows]
+        assert sorted(m[1] for m in means) == ["7.5", "8.5"]  # each proposal's mean on 必要性
 
         # The vice-chair reads who confirms, cannot; a forced confirmation is refused and nothing is stored.
         other = well_formed(await vice.page(decision))
@@ -95,8 +101,12 @@ async def test_the_chair_reads_the_exact_ranking_with_the_tie_the_lottery_broke_
             green if "みどりの会" in rows[0][1] else food,
             food if "みどりの会" in rows[0][1] else green,
         ]
-        # Every member on the board reads the published decision too.
+        # Every member on the board reads the published decision too; the call's page says the review is over.
         assert ranking_rows(well_formed(await vice.page(decision)), "ranking-caption") == rows
+        listing = well_formed(await vice.page(review(call_id)))
+        assert "審査は終了し、結果が公表されました。" in text(listing)
+        assert "採点してください" not in text(listing)
+        assert listing.xpath(f"//main//a[@href='/calls/{call_id}/results']")
 
         # The public results page (info-hub, from the results' event) shows the same ranking.
         visitor = site.visitor()
@@ -183,8 +193,8 @@ async def test_a_confirmation_short_of_the_quorum_records_the_block_for_the_coor
         # Two scores each for a quorum of three: no ranking, each proposal short named with its count.
         page = well_formed(await chair.page(decision))
         assert not page.xpath("//table[caption[@id='preview-caption']]")
-        assert "定足数（3 名）に足りません" in text(page)
-        assert len(page.xpath("//li[contains(., '有効な採点 2 件')]")) == 2
+        assert "定足数（3名）に足りません" in text(page)
+        assert len(page.xpath("//li[contains(., '有効な採点2件')]")) == 2
 
         # Confirming records the block (so the coordinator may add a substitute) and says so on the form.
         blocked = await chair.post(decision, {"reasons": "規定により決定", "confirm": "yes"})

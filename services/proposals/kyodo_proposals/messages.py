@@ -37,7 +37,7 @@ MESSAGES: dict[str, Message] = {
         409,
         "封印された提案の記録が締切時と一致しません",
         "The sealed proposals differ from what the close recorded",
-        "締切時に記録された {recorded} 件に対し、封印ストアには現在 {now} 件の記録があるか、内容が変わっています。"
+        "締切時に記録された{recorded}件に対し、封印ストアには現在{now}件の記録があるか、内容が変わっています。"
         "審査は開始できません。運用担当者は kyodo audit verify proposals で確認してください。",
         "The close recorded {recorded} sealed events; the sealed store now holds {now}, or their content changed. "
         "The review cannot open: operators, run kyodo audit verify proposals.",
@@ -51,7 +51,7 @@ MESSAGES: dict[str, Message] = {
         422,
         "各基準の点数を満点以内の整数で入力してください",
         "Score every criterion within its maximum",
-        "「{criterion_ja}」は 0 点から {max} 点までの整数で採点してください。",
+        "「{criterion_ja}」は0点から{max}点までの整数で採点してください。",
         "Score “{criterion_en}” with a whole number from 0 to {max}.",
     ),
     "not_a_call_criterion": Message(
@@ -66,8 +66,8 @@ MESSAGES: dict[str, Message] = {
         409,
         "定足数を満たさない提案があります",
         "Some proposals lack the quorum of scorers",
-        "採点者が定足数（{quorum} 名）に満たない提案があります。補充できる委員は、協働事業審査会の現任委員のうち"
-        "この募集の審査会にまだ加わっていない人に限られます（現在 {eligible} 名）。0 名のときは、先に審査会へ"
+        "採点者が定足数（{quorum}名）に満たない提案があります。補充できる委員は、協働事業審査会の現任委員のうち"
+        "この募集の審査会にまだ加わっていない人に限られます（現在{eligible}名）。0名のときは、先に審査会へ"
         "委員を任命してください。",
         "Some proposals have fewer scorers than the quorum ({quorum}). A substitute must be a current member of "
         "the review board not yet on this call's board ({eligible} now eligible); with none, appoint a member to "

@@ -1,7 +1,8 @@
 """A review board member's workspace: `/proposals/review` (the calls whose board they sit on) and
 `/proposals/calls/{cid}/review` (the call's proposals: to score, scored, recused — with why — and the member's own
 conflicts). The proposals are the API's `board_proposals` for the member, which refuses anyone not on the board
-and hides from a recused member whose proposal it is and what it says.
+and hides from a recused member whose proposal it is and what it says. Before the review opens (the call
+published, or closed until the coordinator opens it), a member reads that in words (`not_open_yet`).
 
 The proposal itself, conflicts and scoring: `review_proposal`; the chair's decision: `review_decision`.
 """
@@ -14,11 +15,13 @@ from uuid import UUID
 from fastapi import Request
 from fastapi.responses import Response
 
-from kyodo_proposals.domain import IN_REVIEW
+from kyodo_proposals.domain import CLOSED, IN_REVIEW, PUBLISHED, Call
 from kyodo_proposals.pages.common import call_uuid, deadline_of, title_of
 from kyodo_proposals.pages.review_reads import board_calls, group_name, own_review, recusal_cause
 from kyodo_proposals.routing import application
+from kyodo_shared.domain.actors import Principal
 from kyodo_shared.domain.calendar import TOKYO
+from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import signed_in
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.paths import breadcrumbs
@@ -38,6 +41,24 @@ def review_crumbs(request: Request, call_id: UUID, spec: dict[str, Any], *more: 
         (f"/proposals/calls/{call_id}/review", title_of(request, spec)),
         *more,
     )
+
+
+def not_open_yet(request: Request, principal: Principal, call: Call) -> Response | None:
+    """A call whose review has not opened — published, or closed until the coordinator opens it: to a member of its
+    board, a page saying so and who opens it (nothing of the proposals is read before); to anyone else, the API's
+    `not_on_board`. None once the review is open."""
+    if call.status not in (PUBLISHED, CLOSED):
+        return None
+    if principal.sub not in call.board:
+        raise Refusal("not_on_board")
+    context = {
+        "call": call,
+        "spec": call.spec,
+        "deadline": deadline_of(call.spec).astimezone(TOKYO),
+        "closed": call.status == CLOSED,
+        "breadcrumbs": review_crumbs(request, call.id, call.spec),
+    }
+    return render(request, "proposals/review_waiting.html", context)
 
 
 @router.get("/review")
@@ -66,6 +87,9 @@ def board_list(call_id: str, request: Request) -> Response:
     cid = call_uuid(call_id)
     app = application(request)
     call = app.read_call(principal, cid)
+    waiting = not_open_yet(request, principal, call)
+    if waiting is not None:
+        return waiting
     items = numbered(app.board_proposals(principal, cid))
     own = own_review(app, cid, principal.sub)
     for item in items:

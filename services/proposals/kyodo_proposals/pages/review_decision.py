@@ -20,7 +20,7 @@ from kyodo_proposals.api_review import DecisionIn
 from kyodo_proposals.decision import Tally
 from kyodo_proposals.domain import IN_REVIEW, RESULTS_PUBLISHED
 from kyodo_proposals.pages.common import FORMULA_WORDS, TIE_WORDS, call_uuid, posted, unconfirmed
-from kyodo_proposals.pages.review import numbered, review_crumbs
+from kyodo_proposals.pages.review import not_open_yet, numbered, review_crumbs
 from kyodo_proposals.pages.review_reads import confirmer_of, criteria_of, group_name
 from kyodo_proposals.routing import application
 from kyodo_shared.domain.refusals import Refusal
@@ -56,6 +56,9 @@ def decision_page(
     principal = signed_in(request, Role.REVIEWER)
     app = application(request)
     call = app.read_call(principal, call_id)
+    waiting = not_open_yet(request, principal, call)
+    if waiting is not None:
+        return waiting
     # Board members only (the API's query refuses anyone else); named as the member's list names them.
     items = numbered(app.board_proposals(principal, call_id))
     names = {i["proposal_id"]: i for i in items}

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from kyodo_proposals.api_review import ConflictIn, ProposalIn, ScoreIn
-from kyodo_proposals.domain import IN_REVIEW
+from kyodo_proposals.domain import CLOSED, IN_REVIEW, PUBLISHED
 from kyodo_proposals.pages.common import call_uuid, deadline_of, posted
 from kyodo_proposals.pages.review import numbered, review_crumbs
 from kyodo_proposals.pages.review_reads import criteria_of, group_name, own_review, recusal_cause
@@ -69,6 +69,10 @@ def review_page(
     principal = signed_in(request, Role.REVIEWER)
     app = application(request)
     call = app.read_call(principal, call_id)
+    if call.status in (PUBLISHED, CLOSED):
+        # No proposal is revealed before the review opens: none is found under this call yet (its review page says
+        # when the review opens).
+        raise Refusal("proposal_not_found")
     item = _proposal(principal, request, call_id, proposal_id)
     own = own_review(app, call_id, principal.sub)
     pid = str(proposal_id)
