@@ -11,6 +11,8 @@ group's or a department's own surveys, training registrations and coordination c
   (`cases_center.py`), as `POST /cases/{cid}/routings` and `POST /cases/{cid}/closure`; it finds the matching
   groups with their reasons, invites groups and links calls or proposals, as `POST /cases/{cid}/suggestions`,
   `/invitations` and `/links`.
+- `/me/exchange/{tid}`: a group gives its opinion on an opinion exchange topic (`exchange.py`), as
+  `PUT /exchange/topics/{tid}/opinions/{gid}`.
 """
 
 from __future__ import annotations
@@ -34,10 +36,11 @@ NOTICES: dict[str, str] = {
     ),
     "case_groups_invited": N_("The groups are invited. Their people now see the case."),
     "case_linked": N_("The link is added to the case."),
+    "exchange_opinion_given": N_("Your group's opinion is received. It stays sealed until the period closes."),
 }
 
 
 def routers() -> list[APIRouter]:
-    from kyodo_info_hub.pages.workspace import cases, cases_center, me, surveys, trainings
+    from kyodo_info_hub.pages.workspace import cases, cases_center, exchange, me, surveys, trainings
 
-    return [me.router, surveys.router, trainings.router, cases.router, cases_center.router]
+    return [me.router, surveys.router, trainings.router, cases.router, cases_center.router, exchange.router]
