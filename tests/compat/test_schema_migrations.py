@@ -521,3 +521,36 @@ def test_a_proposals_store_upgraded_to_its_departments_reads_the_registrys_strea
             assert tx.fetchall("SELECT source, sequence FROM kyodo_consumer_tracking") == [("screening", 7)]
     finally:
         db.close()
+
+
+def test_an_evaluation_store_upgraded_to_committee_names_keeps_its_committees_and_reads_the_registrys_stream_again(
+    tmp_path: Path,
+) -> None:
+    """evaluation_0002 adds the committees' names (NULL until read) and forgets the registry consumer's tracking, so
+    it starts again from the stream's first message and each committee's establishment fills its names."""
+    from kyodo_shared.settings import StoreSettings
+    from kyodo_shared.store.db import open_database
+    from kyodo_shared.store.migrations import current_revision, upgrade_kernel, upgrade_schema
+
+    evaluation = lineage_of("evaluation")
+    assert script_directory(evaluation).get_heads() == [evaluation.head]
+    before = tmp_path / "revisions"
+    before.mkdir()
+    shutil.copy(next(evaluation.location.glob("evaluation_0001_*.py")), before)
+    db = open_database(StoreSettings(backend="sqlite", sqlite_path=tmp_path / "evaluation.sqlite"))
+    try:
+        upgrade_kernel(db)
+        upgrade_schema(db, Lineage(name="evaluation", location=before, head="evaluation_0001"))
+        with db.transaction() as tx:
+            tx.execute("INSERT INTO reg_committees (committee_id, kind) VALUES ('c1', 'evaluation_committee')")
+            tx.execute("INSERT INTO kyodo_consumer_tracking (source, sequence) VALUES ('registry', 41)")
+            tx.execute("INSERT INTO kyodo_consumer_tracking (source, sequence) VALUES ('proposals', 7)")
+        upgrade_schema(db, evaluation)
+        assert current_revision(db, evaluation) == evaluation.head
+        with db.transaction() as tx:
+            assert tx.fetchall("SELECT committee_id, kind, name_ja, name_en FROM reg_committees") == [
+                ("c1", "evaluation_committee", None, None)
+            ]
+            assert tx.fetchall("SELECT source, sequence FROM kyodo_consumer_tracking") == [("proposals", 7)]
+    finally:
+        db.close()

@@ -167,11 +167,15 @@ async def test_the_center_opens_the_committee_records_a_conflict_and_adds_a_subs
     pid = await evaluating(p, w, open_committee=False)
     center = site.browser("coord-1", "coordinator")
     page = await center.page(committee_path(pid))
-    # The registry's only evaluation committee, chosen already, shown with its members today (the service does not
-    # hold the registry's committee names) and its id.
+    # The registry's only evaluation committee, chosen already, shown by the name the registry established it with
+    # and its members today (in English the Japanese name: it was given none in English).
     assert page.xpath("//select[@name='committee_id']/option[@selected]/@value") == [w.committee]
     label = text(page.xpath("//select[@name='committee_id']/option[@selected]")[0])
-    assert label == f"評価委員会：委員5人、委員長 ev-chair（ID：{w.committee}）"
+    assert label == "協働事業評価委員会（委員5人、委員長 ev-chair）"
+    # (Another browser of the center's: the language chosen stays with the browser.)
+    in_english = await site.browser("coord-1", "coordinator").page(committee_path(pid), lang="en")
+    label = text(in_english.xpath("//select[@name='committee_id']/option[@selected]")[0])
+    assert label == "協働事業評価委員会 (5 members, chair ev-chair)"
     await listed(center, pid, "開始待ち：委員会の評価を開始してください")
     # A member of the committee today is told the center starts it, and finds the project listed as waiting.
     member = site.browser("ev-1", "evaluator")

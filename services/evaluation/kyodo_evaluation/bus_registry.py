@@ -1,11 +1,12 @@
 """The registry's contract events the evaluation service follows, kept in read models in its own database: groups
-(standing and who acts for them), departments with their staff and liaisons, the committees with their members'
+(standing and who acts for them), departments with their staff and liaisons, the committees with their names, members'
 terms, officers and acting chairs (委員長代理), and declared interests in groups and departments (for recusal). The
 application reads them through `registry_view.RegistryView`.
 
 The SQL is the proposals' and the screening service's (services never import each other: each keeps its own copy
 of what it reads). Every write is an upsert or an update to the message's own values: a redelivered message leaves
-the rows as they were.
+the rows as they were, and so does the whole stream read again from its beginning (evaluation_0002 makes the
+consumer do so).
 """
 
 from __future__ import annotations
@@ -97,10 +98,13 @@ def _on_department_event(event: Contract, tx: Tx) -> None:
             (str(event.department_id), event.staff_sub, event.since.isoformat()),
         )
     elif isinstance(event, o.StaffUnassigned):
-        # The assignment running on that day ends there.
+        # The assignment running on that day ends there: one that began by then (the registry refuses an end before
+        # its start), so a later assignment, when the stream is read again, is left running.
+        day = event.until.isoformat()
         tx.execute(
-            "UPDATE reg_staff SET until = %s WHERE department_id = %s AND staff_sub = %s AND until IS NULL",
-            (event.until.isoformat(), str(event.department_id), event.staff_sub),
+            "UPDATE reg_staff SET until = %s WHERE department_id = %s AND staff_sub = %s AND until IS NULL "
+            "AND since <= %s",
+            (day, str(event.department_id), event.staff_sub, day),
         )
     elif isinstance(event, o.LiaisonAppointed):
         # Kept per appointment: the liaison on a day is the latest appointed by then (a new one replaces the
@@ -124,7 +128,12 @@ def _committee(tx: Tx, committee_id: object, kind: str) -> None:
 
 def _on_committee_event(event: Contract, tx: Tx) -> None:
     if isinstance(event, o.CommitteeEstablished):
-        _committee(tx, event.committee_id, event.kind.value)
+        # Its names, even when a member's appointment made the committee known first.
+        tx.execute(
+            "INSERT INTO reg_committees (committee_id, kind, name_ja, name_en) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (committee_id) DO UPDATE SET name_ja = excluded.name_ja, name_en = excluded.name_en",
+            (str(event.committee_id), event.kind.value, event.name_ja, event.name_en),
+        )
     elif isinstance(event, o.CommitteeMemberAppointed):
         _committee(tx, event.committee_id, event.committee_kind.value)
         tx.execute(

@@ -31,6 +31,14 @@ class DepartmentRow:
 
 
 @dataclass(frozen=True)
+class CommitteeName:
+    """A committee's name as the registry established it (an English one only when given)."""
+
+    name_ja: str
+    name_en: str | None
+
+
+@dataclass(frozen=True)
 class Board:
     """A committee's members on a day, with its officers (an officer no longer a member holds no office)."""
 
@@ -122,6 +130,15 @@ class RegistryView:
                 (EVALUATION_COMMITTEE,),
             )
         return [str(row[0]) for row in rows]
+
+    def committee_name(self, committee_id: str) -> CommitteeName | None:
+        """None for a committee whose establishment this view has not read (a store upgraded to evaluation_0002
+        before its registry consumer has read the stream again)."""
+        with self.db.transaction(read_only=True) as tx:
+            row = tx.fetchone("SELECT name_ja, name_en FROM reg_committees WHERE committee_id = %s", (committee_id,))
+        if row is None or row[0] is None:
+            return None
+        return CommitteeName(str(row[0]), None if row[1] is None else str(row[1]))
 
     def board(self, committee_id: str, on: date) -> Board:
         """Members whose term covers the day, and the officers in effect on it (an office lapses with its term)."""

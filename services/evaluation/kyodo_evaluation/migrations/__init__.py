@@ -10,7 +10,7 @@ from pathlib import Path
 from kyodo_shared.store.db import Database
 from kyodo_shared.store.migrations import Lineage, upgrade_schema
 
-LINEAGE = Lineage(name="evaluation", location=Path(__file__).resolve().parent, head="evaluation_0001")
+LINEAGE = Lineage(name="evaluation", location=Path(__file__).resolve().parent, head="evaluation_0002")
 
 
 def upgrade(db: Database) -> None:

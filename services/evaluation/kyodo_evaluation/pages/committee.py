@@ -31,7 +31,7 @@ from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import page_actor, signed_in
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext
-from kyodo_shared.pages.paths import breadcrumbs, path_uuid
+from kyodo_shared.pages.paths import breadcrumbs, name_in, path_uuid
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
 from kyodo_shared.web.auth import Role
@@ -172,7 +172,7 @@ def committee_page(
         if read is not None:
             scores = [{"member_sub": m, **s} for m, s in sorted(read.scores.items())]
     report = app.published_report(project_id) if committee is not None and committee.report is not None else None
-    coordinator = coordinator_context(app, project, committee) if center else None
+    coordinator = coordinator_context(request, app, project, committee) if center else None
     context = {
         "project": project,
         "names": partner_names(request, project),
@@ -204,18 +204,19 @@ def committee_page(
 
 
 def coordinator_context(
-    app: EvaluationApplication, project: Project, committee: CommitteeEvaluation | None
+    request: Request, app: EvaluationApplication, project: Project, committee: CommitteeEvaluation | None
 ) -> dict[str, Any]:
-    """The center's part: the committees it may open the evaluation with (by their members today and id: this
-    service's registry view holds no committee names), or the members it may pin a conflict for
+    """The center's part: the committees it may open the evaluation with (by name in the page's language and their
+    members today; by registry id while a name is not known), or the members it may pin a conflict for
     and the substitutes it may add (only when recusals leave fewer members than the quorum: the domain's rule)."""
     if committee is None:
         day = app.today()
-        boards = [(cid, app.view.board(cid, day)) for cid in app.view.evaluation_committees()]
-        return {
-            "committees": [{"id": cid, "members": len(b.members), "chair": b.chair_sub} for cid, b in boards],
-            "evaluating": project.status is Status.EVALUATING,
-        }
+        committees = []
+        for cid in app.view.evaluation_committees():
+            board, named = app.view.board(cid, day), app.view.committee_name(cid)
+            name = name_in(request, named.name_ja, named.name_en) if named else None
+            committees.append({"id": cid, "name": name, "members": len(board.members), "chair": board.chair_sub})
+        return {"committees": committees, "evaluating": project.status is Status.EVALUATING}
     recused = app.recused_members(committee, project)
     eligible = len([m for m in committee.members if m not in recused])
     today = app.view.board(str(committee.committee_id), app.today()).members
