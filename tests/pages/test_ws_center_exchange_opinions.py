@@ -54,6 +54,10 @@ async def test_a_group_gives_and_replaces_its_opinion_through_its_page_and_reads
     await ok(hub.post(f"/exchange/topics/{tid}/publication", headers={**center, "If-Match": version}))
     path, action = f"/me/exchange/{tid}", f"/me/exchange/{tid}/opinions/{gid}"
     rep = site.browser("rep-1", "group")
+    # The group's home page lists the topic open for comment, linking to this page.
+    home = well_formed(await rep.page("/me", lang="ja"))
+    assert path in {str(h) for h in home.xpath("//section[@aria-labelledby='group-heading']//a/@href")}
+    assert "意見交換：意見募集中のテーマ" in text(home)
     for lang in ("ja", "en"):
         page = well_formed(await rep.page(path, lang=lang))
         assert page.xpath(f"//form[@action='{action}']")
