@@ -24,8 +24,10 @@ WORKSPACES = ("/me", "/registry/", "/proposals/", "/screening/", "/evaluation/")
 # Links that are not pages of a workspace: files, the API, the public roster the page table checks, the journeys'.
 NOT_PAGES = re.compile(r"^/api/|/receipt$|/bylaws/file|\.csv$|^/registry/$|^/proposals/$|^/screening/$|^/evaluation/$")
 ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?<=/)\d+(?=/|$)")
-JOURNEYS = {  # the patterns the journeys check already (test_workspace_registration, _inventory, _submissions)
+JOURNEYS = {  # the patterns the journeys check already (test_workspace_registration, _inventory, _submissions,
+    # _review_board, _center)
     "/me",
+    "/me/trainings/{}",
     "/registry/apply",
     "/registry/mine",
     "/registry/groups/{}",
