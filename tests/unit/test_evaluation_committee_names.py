@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from typing import Any
 
 import pytest
 
@@ -20,10 +19,10 @@ from kyodo_contracts import registry_org as o
 from kyodo_evaluation import bus_registry, migrations
 from kyodo_evaluation.registry_view import CommitteeName, RegistryView
 from kyodo_shared.bus.cloudevents import Envelope
-from kyodo_shared.store.db import Database, PostgresDatabase, SqliteDatabase
-from kyodo_shared.store.migrations import upgrade_kernel
+from kyodo_shared.store.db import Database
 
-from support.contract_builders import envelope
+from support.read_models import apply as apply_each
+from support.read_models import envelopes, migrated_database, rows
 
 AT = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)
 GROUP, DEPT = uuid.UUID(int=0x61), uuid.UUID(int=0xD1)
@@ -33,32 +32,11 @@ EVALUATION = o.CommitteeKind.EVALUATION_COMMITTEE
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def db(request: pytest.FixtureRequest) -> Iterator[Database]:
-    database: Database
-    if request.param == "sqlite":
-        database = SqliteDatabase(request.getfixturevalue("sqlite_path"))
-    else:
-        database = PostgresDatabase(request.getfixturevalue("pg_database"), "evaluation", 2)
-    try:
-        upgrade_kernel(database)
-        migrations.upgrade(database)
-        yield database
-    finally:
-        database.close()
-
-
-def envelopes(*events: Contract) -> list[Envelope]:
-    return [envelope(event, n, AT) for n, event in enumerate(events, start=1)]
+    yield from migrated_database(request, "evaluation", migrations.upgrade)
 
 
 def apply(db: Database, messages: list[Envelope]) -> None:
-    for message in messages:
-        with db.transaction() as tx:
-            bus_registry.HANDLERS[type(message.data)](message, tx)
-
-
-def registry_rows(db: Database) -> dict[str, list[tuple[Any, ...]]]:
-    with db.transaction(read_only=True) as tx:
-        return {table: sorted(tx.fetchall(f"SELECT * FROM {table}"), key=repr) for table in bus_registry.READ_MODELS}
+    apply_each(db, bus_registry.HANDLERS, messages)
 
 
 def appointed(committee: uuid.UUID, sub: str, start: date, end: date) -> Contract:
@@ -77,6 +55,7 @@ def test_a_committee_is_read_with_the_names_it_was_established_with(db: Database
     apply(
         db,
         envelopes(
+            AT,
             o.CommitteeEstablished(committee_id=COMMITTEE, kind=EVALUATION, name_ja="協働事業評価委員会"),
             o.CommitteeEstablished(
                 committee_id=BOARD,
@@ -97,10 +76,10 @@ def test_a_committee_known_by_a_members_appointment_first_gets_its_names_when_it
     db: Database,
 ) -> None:
     view = RegistryView(db)
-    apply(db, envelopes(appointed(COMMITTEE, "m1", date(2026, 4, 1), date(2028, 3, 31))))
+    apply(db, envelopes(AT, appointed(COMMITTEE, "m1", date(2026, 4, 1), date(2028, 3, 31))))
     assert view.committee_kind(str(COMMITTEE)) == "evaluation_committee"
     assert view.committee_name(str(COMMITTEE)) is None
-    apply(db, envelopes(o.CommitteeEstablished(committee_id=COMMITTEE, kind=EVALUATION, name_ja="評価委員会")))
+    apply(db, envelopes(AT, o.CommitteeEstablished(committee_id=COMMITTEE, kind=EVALUATION, name_ja="評価委員会")))
     assert view.committee_name(str(COMMITTEE)) == CommitteeName("評価委員会", None)
     assert view.board(str(COMMITTEE), date(2026, 6, 1)).members == ("m1",)
 
@@ -112,6 +91,7 @@ def history() -> list[Envelope]:
     start, end = date(2026, 4, 1), date(2028, 3, 31)
     matter = "evaluation:project:p1"
     return envelopes(
+        AT,
         r.GroupRegistered(
             group_id=GROUP,
             profile=r.GroupProfile(name="みどりの会", purpose="目的", fields_of_activity=["福祉"], area="本町"),
@@ -180,9 +160,9 @@ def test_the_registrys_stream_read_again_from_its_beginning_leaves_every_row_as_
     view = RegistryView(db)
     messages = history()
     apply(db, messages)
-    once = registry_rows(db)
+    once = rows(db, bus_registry.READ_MODELS)
     apply(db, messages)
-    assert registry_rows(db) == once
+    assert rows(db, bus_registry.READ_MODELS) == once
     # What reading it again could have undone: the staff member back since April 2027 is on staff, and the member
     # appointed again serves.
     assert view.on_staff("t", str(DEPT), date(2027, 5, 1))

@@ -8,12 +8,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 import pytest
 
 from kyodo_contracts import Contract
 from kyodo_contracts import registry as r
 from kyodo_contracts import registry_org as o
+from kyodo_info_hub.bus import people
 from kyodo_info_hub.people_view import PeopleView
 from kyodo_shared.store.db import Database
 
@@ -93,3 +95,28 @@ def test_a_department_s_liaison_on_a_day_is_the_latest_appointed_by_then_and_sta
     assert view.staff_departments("s-1", date(2026, 12, 31)) == [str(DEPT)]
     assert view.staff_departments("s-1", date(2027, 1, 1)) == []
     assert view.department_name(str(DEPT)) == ("子育て支援課", None)
+
+
+def people_rows(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    with db.transaction(read_only=True) as tx:
+        return {table: sorted(tx.fetchall(f"SELECT * FROM {table}"), key=repr) for table in people.TABLES}
+
+
+def test_the_stream_read_again_from_the_start_leaves_a_staff_member_s_later_assignment_running(db: Database) -> None:
+    view = PeopleView(db)
+    history: list[Contract] = [
+        o.DepartmentCreated(department_id=DEPT, code="kosodate", name_ja="子育て支援課"),
+        o.StaffAssigned(department_id=DEPT, staff_sub="s-1", job_title="主事", since=date(2026, 4, 1)),
+        o.LiaisonAppointed(department_id=DEPT, liaison_sub="s-1", since=date(2026, 4, 1)),
+        o.StaffUnassigned(department_id=DEPT, staff_sub="s-1", until=date(2026, 9, 30)),
+        o.StaffAssigned(department_id=DEPT, staff_sub="s-1", job_title="主任", since=date(2027, 4, 1)),
+        o.LiaisonAppointed(department_id=DEPT, liaison_sub="s-1", since=date(2027, 4, 1)),
+    ]
+    apply(db, history)
+    once = people_rows(db)
+    # info_hub_0012 forgets the tracking: the consumer applies the same messages again, from sequence 1.
+    apply(db, history)
+    assert people_rows(db) == once
+    assert view.staff_departments("s-1", date(2027, 5, 1)) == [str(DEPT)]
+    assert view.staff_departments("s-1", date(2026, 12, 1)) == []
+    assert view.is_liaison("s-1", str(DEPT), date(2027, 5, 1))

@@ -2,6 +2,9 @@
 departments, their staff and liaisons, the cross-department team, declared interests (for recusal), and the civic
 groups by name and standing (the groups a project names, chosen on its form). The
 application reads them through `registry_view.RegistryView`.
+
+Every write is an upsert or an update to the message's own values: a redelivered message leaves the rows as they
+were, and so does the whole stream read again from its beginning (screening_0003 makes the consumer do so).
 """
 
 from __future__ import annotations
@@ -39,10 +42,13 @@ def on_registry_event(envelope: Envelope, tx: Tx) -> None:
             (str(event.department_id), event.staff_sub, event.since.isoformat()),
         )
     elif isinstance(event, o.StaffUnassigned):
-        # The assignment running on that day ends there.
+        # The assignment running on that day ends there: one that began by then (the registry refuses an end before
+        # its start), so a later assignment, when the stream is read again, is left running.
+        day = event.until.isoformat()
         tx.execute(
-            "UPDATE reg_staff SET until = %s WHERE department_id = %s AND staff_sub = %s AND until IS NULL",
-            (event.until.isoformat(), str(event.department_id), event.staff_sub),
+            "UPDATE reg_staff SET until = %s WHERE department_id = %s AND staff_sub = %s AND until IS NULL "
+            "AND since <= %s",
+            (day, str(event.department_id), event.staff_sub, day),
         )
     elif isinstance(event, o.LiaisonAppointed):
         tx.execute(
@@ -82,9 +88,12 @@ def _on_team_or_interest(event: Contract, tx: Tx) -> None:
             (event.staff_sub, event.joined_on.isoformat(), str(event.department_id)),
         )
     elif isinstance(event, o.TeamMemberLeft):
+        # The stint running on that day ends there: one begun by then (the registry refuses a leaving before the
+        # joining), so a later stint, when the stream is read again, is left running.
+        day = event.left_on.isoformat()
         tx.execute(
-            "UPDATE reg_team SET left_on = %s WHERE staff_sub = %s AND left_on IS NULL",
-            (event.left_on.isoformat(), event.staff_sub),
+            "UPDATE reg_team SET left_on = %s WHERE staff_sub = %s AND left_on IS NULL AND joined_on <= %s",
+            (day, event.staff_sub, day),
         )
     elif isinstance(event, o.InterestDeclared):
         tx.execute(

@@ -5,7 +5,9 @@ appointment date), fed from the registry's stream (KYODO_REGISTRY). The applicat
 
 The same facts are kept by proposals, screening and evaluation in their own databases (services never import each
 other). Every write is an upsert or an update to the message's own values: a redelivered message leaves the rows as
-they were. A group's standing (registered, lapsed, suspended; dissolved groups leave) is the directory's row.
+they were, and so does the whole stream read again from its beginning (info_hub_0004, info_hub_0011 and info_hub_0012
+make the consumer do so). A group's standing (registered, lapsed, suspended; dissolved groups leave) is the
+directory's row.
 """
 
 from __future__ import annotations
@@ -56,10 +58,13 @@ def on_department_people(envelope: Envelope, tx: Tx) -> None:
             (str(event.department_id), event.staff_sub, event.since.isoformat()),
         )
     elif isinstance(event, o.StaffUnassigned):
-        # The assignment running on that day ends there.
+        # The assignment running on that day ends there: one that began by then (the registry refuses an end before
+        # its start), so a later assignment, when the stream is read again, is left running.
+        day = event.until.isoformat()
         tx.execute(
-            "UPDATE hub_staff SET until = %s WHERE department_id = %s AND staff_sub = %s AND until IS NULL",
-            (event.until.isoformat(), str(event.department_id), event.staff_sub),
+            "UPDATE hub_staff SET until = %s WHERE department_id = %s AND staff_sub = %s AND until IS NULL "
+            "AND since <= %s",
+            (day, str(event.department_id), event.staff_sub, day),
         )
     elif isinstance(event, o.LiaisonAppointed):
         # Kept per appointment: the liaison on a day is the latest appointed by then.
