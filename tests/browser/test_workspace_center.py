@@ -5,7 +5,7 @@ representatives register at /me/trainings/{tid} — the first takes the seat, th
 coordinator cancels the first registration with its reason on its page, and the seat goes to the first on the
 waitlist at once, as both the center's page and the representative's own page say.
 
-A coordination case from raising to its outcome is `by_hand_case_journey.py`, run by hand (tests/browser/README.md).
+A coordination case from raising to its outcome is `test_workspace_case.py`.
 
 Every workspace page on the way passes axe-core and the structure checks in Japanese and English (screenshots:
 tests/browser/screenshots/ws-center-*.png). Demo users log in through the embedded provider's page."""

@@ -25,8 +25,10 @@ WORKSPACES = ("/me", "/registry/", "/proposals/", "/screening/", "/evaluation/")
 NOT_PAGES = re.compile(r"^/api/|/receipt$|/bylaws/file|\.csv$|^/registry/$|^/proposals/$|^/screening/$|^/evaluation/$")
 ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?<=/)\d+(?=/|$)")
 JOURNEYS = {  # the patterns the journeys check already (test_workspace_registration, _inventory, _submissions,
-    # _review_board, _center)
+    # _review_board, _center, _case)
     "/me",
+    "/me/cases/new",
+    "/me/cases/{}",
     "/me/trainings/{}",
     "/registry/apply",
     "/registry/mine",

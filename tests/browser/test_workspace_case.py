@@ -1,12 +1,9 @@
-"""A coordination case from raising to its outcome in a real browser against `kyodo up --demo` (issue 21), run by
-hand (its name keeps it out of the suite's collection; tests/browser/README.md): raised by a group's representative at
-/me/cases/new, routed by the coordinator to the childcare department, matched with the registered group that shares
-its field and area (the reasons shown) and that group invited; the department's liaison acknowledges it, the
-coordinator closes it as resolved with its reason, and the raiser and the invited group read the outcome.
-
-Out of the suite because the coordinator's case page answered 500 in two whole-suite runs under load (once on the
-matching groups' search, once on the freshly raised case) and never alone: see the README. Every workspace page on the
-way passes axe-core and the structure checks in Japanese and English (screenshots: ws-case-*.png)."""
+"""A coordination case from raising to its outcome in a real browser against `kyodo up --demo` (issue 21): raised by
+a group's representative at /me/cases/new, routed by the coordinator to the childcare department, matched with the
+registered group that shares its field and area (the reasons shown) and that group invited; the department's liaison
+acknowledges it, the coordinator closes it as resolved with its reason, and the raiser and the invited group read the
+outcome. Every workspace page on the way passes axe-core and the structure checks in Japanese and English
+(screenshots: tests/browser/screenshots/ws-case-*.png)."""
 
 from __future__ import annotations
 
