@@ -16,6 +16,7 @@ import pytest_asyncio
 
 from kyodo_shared.pages.format import TOKYO
 
+from support.harness import eventually
 from support.info_hub_cases import HUB
 from support.info_hub_trainings import move_hub_clock
 from support.page_reading import doc, error_beside, links, text, version_on, well_formed
@@ -101,7 +102,12 @@ async def test_a_freed_seat_goes_to_the_waitlist_and_the_attendance_is_recorded(
     page = await center.page(path, lang="ja", done="training_drafted")
     well_formed(page)
     assert "下書き（非公開）" in text(page)
-    assert path in links(await center.page("/center/trainings"))
+
+    # The list reads the trainings' query table, which a projection fills after the save: wait for it.
+    async def listed() -> bool:
+        return path in links(await center.page("/center/trainings"))
+
+    await eventually(listed, timeout=30)
     announce = f"{path}/announcement"
     assert (await group.post(announce, {"version": version_on(page, announce)})).status_code == 403
     assert (await center.post(announce, {"version": '"99"'})).status_code == 412
