@@ -15,26 +15,17 @@ nothing.
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
-
 from kyodo_contracts import Contract
 from kyodo_contracts import proposals as p
+from kyodo_info_hub.bus.texts import to_json as _to_json
+from kyodo_info_hub.bus.texts import tokyo_text as _tokyo
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import Handler
-from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.store.db import Tx
 
 TABLES = ["hub_call_reviews", "hub_adoptions"]
 
 UNDER_REVIEW, DECISION_BLOCKED = "under_review", "decision_blocked"
-
-_to_json = json.JSONEncoder(ensure_ascii=False).encode
-
-
-def _tokyo(moment: datetime) -> str:
-    return moment.astimezone(TOKYO).isoformat(timespec="seconds")
-
 
 _UPSERT_REVIEW = (
     "INSERT INTO hub_call_reviews (call_id, stage, reasons, changed_at, source_sequence) VALUES (%s, %s, %s, %s, %s) "

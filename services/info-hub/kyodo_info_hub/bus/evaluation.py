@@ -17,16 +17,16 @@ agreement).
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from kyodo_contracts import Contract
 from kyodo_contracts import evaluation as ev
 from kyodo_info_hub.bus import evaluation_steps
+from kyodo_info_hub.bus.texts import to_json as _to_json
+from kyodo_info_hub.bus.texts import tokyo_text as _tokyo
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import Handler
-from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.store.db import Tx
 
 TABLES = [
@@ -37,15 +37,8 @@ TABLES = [
     *evaluation_steps.TABLES,
 ]
 
-_to_json = json.JSONEncoder(ensure_ascii=False).encode
-
 # A project's stage on the portal, in the order it moves through them; it never moves back.
 STAGES = ("created", "agreed", "ended", "under_evaluation", "reported")
-
-
-def _tokyo(moment: datetime) -> str:
-    # One zone and one precision, so the text columns sort as the moments do.
-    return moment.astimezone(TOKYO).isoformat(timespec="seconds")
 
 
 def _optional(value: object | None) -> str | None:

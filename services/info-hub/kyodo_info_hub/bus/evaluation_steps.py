@@ -12,23 +12,17 @@ applied again (a replay, a redelivery) changes nothing: an old confirmation neve
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from kyodo_contracts import Contract
 from kyodo_contracts import evaluation as ev
+from kyodo_info_hub.bus.texts import tokyo_text as _tokyo
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import Handler
-from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.store.db import Tx
 
 TABLES = ["evaluation_drafts", "evaluation_self_evaluations_sent"]
 
 # The column of each partner's confirmation (names from this table only, never from a message).
 _CONFIRMED = {ev.Partner.GROUP: "group_confirmed_at", ev.Partner.DEPARTMENT: "department_confirmed_at"}
-
-
-def _tokyo(moment: datetime) -> str:
-    return moment.astimezone(TOKYO).isoformat(timespec="seconds")
 
 
 def on_drafted(envelope: Envelope, tx: Tx) -> None:

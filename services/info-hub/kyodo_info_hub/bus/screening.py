@@ -15,27 +15,16 @@ Every write is an upsert or a plain update keyed by id, so a message applied twi
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
-
 from kyodo_contracts import Contract
 from kyodo_contracts import screening as s
+from kyodo_info_hub.bus.texts import to_json as _to_json
+from kyodo_info_hub.bus.texts import tokyo_text as _tokyo
 from kyodo_info_hub.domain import NEXT_ROUND, REOPENED_IN_ROUND
 from kyodo_shared.bus.cloudevents import Envelope
 from kyodo_shared.bus.consumer import Handler
-from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.store.db import Tx
 
 TABLES = ["screening_projects", "screening_rounds", "screening_decisions", "screening_decision_forms", "hub_round_team"]
-
-# json.dumps(..., ensure_ascii=False) builds an encoder per call; this one is built once, with the same output.
-_to_json = json.JSONEncoder(ensure_ascii=False).encode
-
-
-def _tokyo(moment: datetime) -> str:
-    # One zone and one precision, so the text columns sort as the moments do.
-    return moment.astimezone(TOKYO).isoformat(timespec="seconds")
-
 
 # The `WHERE … source_sequence <= excluded.source_sequence` of each upsert: an older message applied again (a replay
 # from an earlier position) never overwrites what a later one wrote.
