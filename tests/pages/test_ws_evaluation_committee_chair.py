@@ -256,9 +256,11 @@ async def test_every_committee_page_renders_in_both_languages_with_headings_in_o
             page = await browsers[who].page(path, lang=lang)
             assert headings_in_order(page), (who, path, lang)
             assert page.xpath("/html/@lang") == [lang]
-    # A partner reads the committee's roster but has nothing to act on; the center reads the scores at any time.
+    # A partner reads the committee's roster but has nothing to act on; the center reads who has scored, and the
+    # points only once the report is published (test_ws_evaluation_committee_center.py).
     assert not (await browsers["partner"].page(committee_path(pid))).xpath("//main//form")
     center = await browsers["center"].page(committee_path(pid))
-    assert center.xpath("//table[caption[@id='scores-caption']]")
+    assert not center.xpath("//table[caption[@id='scores-caption']]")
+    assert center.xpath("//p[@id='scores-withheld']")
     service_index = await browsers["member"].page("/evaluation/")
     assert "/evaluation/committee" in service_index.xpath("//main//a/@href")

@@ -101,7 +101,7 @@ def score(project_id: UUID, body: ScoreIn, request: Request, response: Response,
 
 @router.get(
     "/{project_id}/committee/scores",
-    summary="Every member's scores: a member reads them only after giving their own",
+    summary="Every member's scores: a member after giving their own, the center once the report is published",
 )
 def scores(project_id: UUID, request: Request, principal: Authenticated) -> Any:
     committee = application(request).read_scores(actor_of(request, principal), project_id)

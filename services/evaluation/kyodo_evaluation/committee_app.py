@@ -123,20 +123,27 @@ class CommitteeCommands(EvaluationBase):
         )
 
     def read_scores(self, actor: Actor, project_id: UUID) -> CommitteeEvaluation:
-        """Members read the others' scores only after giving their own (independence) — whatever other role they
-        hold —, coordinators and auditors who are not members at any time. Nobody else, even after the
+        """Members read the others' scores only after giving their own (independence), whatever other role they
+        hold. Coordinators who are not members read them once the report is published — before, who has scored and
+        how many (`committee_of`), as the proposals service keeps the review board's scores from them: the center
+        adds substitutes, and seeing the points would let it steer who joins. Auditors at any time, unless the
+        account also holds a committee role (reviewer or evaluator): such an account could read the scores before
+        giving its own on another evaluation, so auditing takes a separate account. Nobody else, even after the
         recommendation: scores by member beside the published report would tell who is behind each label."""
         committee = self.get_committee(project_id)
-        # Independence first: a member who is also a coordinator (or an auditor) scores before reading the others.
-        if actor.sub in committee.members and actor.sub not in committee.scores:
-            raise Refusal("score_first")
-        if actor.has(Role.COORDINATOR) or actor.has(Role.AUDITOR):
+        if actor.sub in committee.members:
+            if actor.sub not in committee.scores:
+                raise Refusal("score_first")
             return committee
-        if actor.sub not in committee.members:
-            raise Refusal("not_on_committee")
-        if actor.sub not in committee.scores:
-            raise Refusal("score_first")
-        return committee
+        if actor.has(Role.AUDITOR):
+            if actor.has(Role.REVIEWER) or actor.has(Role.EVALUATOR):
+                raise Refusal("auditor_holds_committee_role")
+            return committee
+        if actor.has(Role.COORDINATOR):
+            if committee.report is None:
+                raise Refusal("scores_after_report")
+            return committee
+        raise Refusal("not_on_committee")
 
     # --- the recommendation ---------------------------------------------------------------------------------
 

@@ -219,6 +219,20 @@ _COMMITTEE: dict[str, Message] = {
     "score_first": Message(
         403, "自分の評価を提出するまで他の委員の評価は見られません", "Submit your own score before reading others'"
     ),
+    "scores_after_report": Message(
+        403,
+        "評価結果の公表まで、事務局は委員の評点とコメントを見られません",
+        "Until the report is published, the center does not read the members' points or comments",
+        "評価済みの委員とその人数は委員会のページで見られます。",
+        "Who has scored, and how many, are shown on the committee's page.",
+    ),
+    "auditor_holds_committee_role": Message(
+        403,
+        "委員の役割を持つアカウントでは、監査として評点を読めません",
+        "An account that also holds a committee role cannot read scores as an auditor",
+        "監査には、審査会・評価委員会の委員の役割を持たない別のアカウントを使ってください。",
+        "Audit with a separate account that holds no reviewer or evaluator role.",
+    ),
     "points_out_of_range": Message(422, "評点は1から5です", "Points are from 1 to 5"),
     "conflict_pinned": Message(
         409,

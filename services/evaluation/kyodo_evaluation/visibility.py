@@ -10,9 +10,13 @@ NEGOTIATION = EventPolicy(event=restricted(Role.COORDINATOR, Role.AUDITOR))
 # A self-evaluation before both are public: auditors only — not even the center reads one partner's before the
 # other's is in (the unsealing event publishes both).
 SEALED = EventPolicy(event=restricted(Role.AUDITOR))
-# Members' conflicts and scores, and the decision naming who is behind each label: auditors and coordinators, so
-# no member reads another's score through the history before giving their own.
+# Members' conflicts, and the decision naming who is behind each label: auditors and coordinators, so no member
+# reads another's score through the history before giving their own.
 COMMITTEE_WORK = EventPolicy(event=restricted(Role.AUDITOR, Role.COORDINATOR))
+# The scores themselves: auditors only, as the proposals service keeps its review board's (SCORING) — the center
+# adds substitutes, and reads the points through the application once the report is published (`read_scores`), a
+# condition a role rule cannot state.
+SCORES = EventPolicy(event=restricted(Role.AUDITOR))
 
 _PROJECT = "kyodo_evaluation.domain:Project"
 _COMMITTEE = "kyodo_evaluation.committee:CommitteeEvaluation"
@@ -41,7 +45,7 @@ POLICY = VisibilityPolicy(
         f"{_COMMITTEE}.ConflictDeclared": COMMITTEE_WORK,
         f"{_COMMITTEE}.ConflictRemoved": COMMITTEE_WORK,
         f"{_COMMITTEE}.SubstituteAdded": EventPolicy(),
-        f"{_COMMITTEE}.Scored": COMMITTEE_WORK,
+        f"{_COMMITTEE}.Scored": SCORES,
         f"{_COMMITTEE}.Recommended": COMMITTEE_WORK,
         f"{_COMMITTEE}.ReportPublished": EventPolicy(),
     },
