@@ -5,7 +5,11 @@ the published evaluation report with its recommendation.
 Partners appear as `group` (the civic activity group) and `department` (the city department); people only by the
 identity provider's opaque `sub` (committee members, as in the registry's rosters). The negotiation of an agreement
 stays between the partners: `evaluation.agreement.drafted` and `…confirmed` say that a version waits and which
-partner confirmed it, never its content nor who acted; what was agreed leaves with `evaluation.agreement.concluded`.
+partner confirmed it, never its content nor who acted — not even its hash: a draft under negotiation differs from
+the concluded agreement in a few guessable fields (an amount, a date), and a hash would let any reader of the bus
+confirm a guess. A confirmation is always of the project's latest draft (the service refuses any other), so it needs
+no reference to it: a reader takes the last `drafted` before it. What was agreed leaves with
+`evaluation.agreement.concluded`, with its hash.
 Self-evaluations are sealed from the other partner until both are in or the deadline passes:
 `evaluation.self_evaluation.sent` says only that a partner's is in, and when; nothing of their content (nor the
 receipt, nor who sent it) is published before `evaluation.self_evaluations.unsealed`.
@@ -18,77 +22,28 @@ stored before that upgrade never has a message of them.
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
 from pydantic import Field
 
-from kyodo_contracts.base import Contract, ContractModel
+from kyodo_contracts import evaluation_parts as _parts
+from kyodo_contracts.base import Contract
 
-
-class Partner(StrEnum):
-    GROUP = "group"  # 市民活動団体
-    DEPARTMENT = "department"  # 市の担当部署
-
-
-class Source(StrEnum):
-    ADOPTION = "adoption"  # 提案の採択 (proposals.proposal.adopted)
-    SCREENING = "screening"  # 事業の選別で協働に適するとされた事業 (共催・後援・情報交換)
-
-
-class ValueType(StrEnum):
-    """What an indicator's values are: whole counts, whole yen, a percentage, or a decimal number."""
-
-    COUNT = "count"  # 件数・人数 (integer ≥ 0)
-    YEN = "yen"  # 金額 (integer yen ≥ 0)
-    PERCENT = "percent"  # 割合 (decimal 0–100)
-    DECIMAL = "decimal"  # その他の数値 (decimal)
-
-
-class Recommendation(StrEnum):
-    EXPAND = "expand"  # 継続・拡充
-    IMPROVE = "improve"  # 改善して継続
-    INDEPENDENT = "independent"  # 自主事業化
-    END = "end"  # 終了
-
-
-class Criterion(ContractModel):
-    key: str
-    name_ja: str
-    name_en: str | None = None
-
-
-class Indicator(ContractModel):
-    key: str = Field(description="Stable key, unique in the agreement.")
-    name_ja: str
-    name_en: str | None = None
-    unit: str = Field(description="The unit values are reported in (e.g. 人, 回, 円, %).")
-    value_type: ValueType
-    baseline: str = Field(description="Exact decimal (or integer) as text.")
-    target: str = Field(description="Exact decimal (or integer) as text.")
-    method_ja: str = Field(description="How it is measured (測定方法).")
-
-
-class Budget(ContractModel):
-    total_yen: int = Field(ge=0)
-    city_yen: int = Field(ge=0, description="The city's share; city_yen + group_yen = total_yen.")
-    group_yen: int = Field(ge=0, description="The group's share.")
-
-
-class Agreement(ContractModel):
-    """One version of a collaboration agreement (協定書), as both partners confirmed it."""
-
-    title_ja: str
-    title_en: str | None = None
-    role_group_ja: str = Field(description="The group's role (団体の役割).")
-    role_department_ja: str = Field(description="The department's role (市の役割).")
-    budget: Budget
-    period_start: date
-    period_end: date = Field(description="Last day of the project (Asia/Tokyo, inclusive).")
-    deliverables: list[str]
-    indicators: list[Indicator]
-    report_dates: list[date] = Field(description="Interim reports are due by the end of these days (Asia/Tokyo).")
+# Every part is named here too (`evaluation.Partner`), as before the parts had a module of their own.
+Agreement = _parts.Agreement
+Budget = _parts.Budget
+Criterion = _parts.Criterion
+CriterionRating = _parts.CriterionRating
+Indicator = _parts.Indicator
+IndicatorResult = _parts.IndicatorResult
+IndicatorValue = _parts.IndicatorValue
+LabelledEvaluation = _parts.LabelledEvaluation
+Partner = _parts.Partner
+Recommendation = _parts.Recommendation
+SelfEvaluation = _parts.SelfEvaluation
+Source = _parts.Source
+ValueType = _parts.ValueType
 
 
 class ProjectCreated(Contract):
@@ -131,9 +86,6 @@ class AgreementDrafted(Contract):
 
     project_id: UUID
     agreement_version: int = Field(ge=1, description="The version it would become when concluded.")
-    agreement_hash: str = Field(
-        pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the draft's canonical JSON (its content is not published)."
-    )
     amendment: bool = Field(description="An amendment of the agreement in force (協定の変更案), not the first.")
 
 
@@ -141,13 +93,11 @@ class AgreementConfirmed(Contract):
     event_name: ClassVar[str] = "evaluation.agreement.confirmed"
     version: ClassVar[int] = 1
     summary: ClassVar[str] = (
-        "One partner confirmed the draft its hash names (協定案の確認); the other partner's confirmation concludes it."
+        "One partner confirmed the draft of the project's latest `drafted` message (協定案の確認); the other "
+        "partner's confirmation concludes it."
     )
 
     project_id: UUID
-    agreement_hash: str = Field(
-        pattern=r"^[0-9a-f]{64}$", description="The hash of the draft confirmed (its `drafted` names the version)."
-    )
     partner: Partner = Field(description="The partner that confirmed (who acted for it is not published).")
 
 
@@ -177,12 +127,6 @@ class ReportReminderDue(Contract):
     partner: Partner
     report_index: int = Field(ge=1)
     due_on: date
-
-
-class IndicatorValue(ContractModel):
-    key: str
-    value: str = Field(description="Exact decimal (or integer) as text.")
-    unit: str
 
 
 class ReportFiled(Contract):
@@ -243,21 +187,6 @@ class SelfEvaluationSent(Contract):
     sent_at: datetime
 
 
-class CriterionRating(ContractModel):
-    key: str
-    rating: int = Field(ge=1, le=5, description="1 (low) to 5 (high).")
-    comment_ja: str
-
-
-class SelfEvaluation(ContractModel):
-    partner: Partner
-    ratings: list[CriterionRating]
-    achieved: list[IndicatorValue] = Field(description="The partner's account of each indicator at the end.")
-    summary_ja: str
-    content_hash: str = Field(description="The hash the partner's receipt names.")
-    submitted_at: datetime
-
-
 class SelfEvaluationsUnsealed(Contract):
     event_name: ClassVar[str] = "evaluation.self_evaluations.unsealed"
     version: ClassVar[int] = 1
@@ -298,20 +227,6 @@ class CommitteeSubstituteAdded(Contract):
     reason: str = Field(
         description="Why, in general terms (e.g. 回避により定足数に満たないため); never whose recusal or what interest."
     )
-
-
-class LabelledEvaluation(ContractModel):
-    label: str = Field(description="A member label, shuffled for this project (not linkable to a member).")
-    points: dict[str, int] = Field(description="1–5 per criterion key.")
-
-
-class IndicatorResult(ContractModel):
-    indicator: Indicator = Field(description="As the agreement in force defines it.")
-    first_target: str | None = Field(
-        default=None, description="The target the first agreement set (an amendment may have changed it)."
-    )
-    achieved_group: str | None
-    achieved_department: str | None
 
 
 class ReportPublished(Contract):

@@ -25,7 +25,6 @@ from support.harness import Backend, Platform, platform, settings_for
 
 START = datetime(2027, 4, 1, 0, 0, tzinfo=UTC)
 PROJECT, OTHER = uuid.UUID(int=0xE1), uuid.UUID(int=0xE2)
-HASH_1, HASH_2 = "1" * 64, "2" * 64
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -73,38 +72,53 @@ class Feed:
             return {t: sorted(tx.fetchall(f"SELECT * FROM {t}"), key=repr) for t in TABLES}
 
 
-def drafted(version: int, agreement_hash: str, project: uuid.UUID = PROJECT) -> ev.AgreementDrafted:
-    return ev.AgreementDrafted(
-        project_id=project, agreement_version=version, agreement_hash=agreement_hash, amendment=version > 1
-    )
+def drafted(version: int, project: uuid.UUID = PROJECT) -> ev.AgreementDrafted:
+    return ev.AgreementDrafted(project_id=project, agreement_version=version, amendment=version > 1)
 
 
-def confirmed(partner: ev.Partner, agreement_hash: str) -> ev.AgreementConfirmed:
-    return ev.AgreementConfirmed(project_id=PROJECT, agreement_hash=agreement_hash, partner=partner)
+def confirmed(partner: ev.Partner, project: uuid.UUID = PROJECT) -> ev.AgreementConfirmed:
+    return ev.AgreementConfirmed(project_id=project, partner=partner)
 
 
-async def test_a_redraft_clears_the_confirmations_and_an_earlier_confirmation_never_marks_it(
+async def test_a_redraft_clears_the_confirmations_and_an_earlier_confirmation_applied_again_never_marks_it(
     info_hub: Platform,
 ) -> None:
     feed = Feed(info_hub)
-    feed(drafted(1, HASH_1), confirmed(ev.Partner.GROUP, HASH_1), drafted(1, HASH_1, OTHER))
-    # Tokyo time of the message: the third minute after START.
+    feed(drafted(1), confirmed(ev.Partner.GROUP), drafted(1, OTHER))
+    # Tokyo time of the message: the nth minute after START for the nth message.
     assert feed.rows()["evaluation_drafts"] == sorted(
         [
-            (str(PROJECT), 1, HASH_1, False, "2027-04-01T09:01:00+09:00", "2027-04-01T09:02:00+09:00", None, 1),
-            (str(OTHER), 1, HASH_1, False, "2027-04-01T09:03:00+09:00", None, None, 3),
+            (str(PROJECT), 1, False, "2027-04-01T09:01:00+09:00", "2027-04-01T09:02:00+09:00", None, 1),
+            (str(OTHER), 1, False, "2027-04-01T09:03:00+09:00", None, None, 3),
         ],
         key=repr,
     )
-    # The same version drafted again (its content unchanged, so its hash too): both confirm it anew.
-    feed(drafted(1, HASH_1))
+    # The same version drafted again: both partners must confirm it anew, and the group's earlier confirmation,
+    # delivered again (a redelivery, a replay), does not count for it.
+    feed(drafted(1))
     group_confirmation = feed.applied[1]
     feed.apply(group_confirmation)
     row = [r for r in feed.rows()["evaluation_drafts"] if r[0] == str(PROJECT)]
-    assert [(r[1], r[5], r[6], r[7]) for r in row] == [(1, None, None, 4)]
-    feed(confirmed(ev.Partner.DEPARTMENT, HASH_2), confirmed(ev.Partner.DEPARTMENT, HASH_1))
+    assert [(r[1], r[4], r[5], r[6]) for r in row] == [(1, None, None, 4)]
+    feed(confirmed(ev.Partner.DEPARTMENT))
     row = [r for r in feed.rows()["evaluation_drafts"] if r[0] == str(PROJECT)]
-    assert [(r[5], r[6]) for r in row] == [(None, "2027-04-01T09:06:00+09:00")]
+    assert [(r[4], r[5]) for r in row] == [(None, "2027-04-01T09:05:00+09:00")]
+    # The other project's draft is untouched by this project's confirmations.
+    other = [r for r in feed.rows()["evaluation_drafts"] if r[0] == str(OTHER)]
+    assert [(r[4], r[5]) for r in other] == [(None, None)]
+
+
+async def test_a_message_published_before_this_release_with_the_drafts_hash_is_read_and_the_hash_kept_nowhere(
+    info_hub: Platform,
+) -> None:
+    feed = Feed(info_hub)
+    old_hash = "ab" * 32
+    old_draft = {"project_id": str(PROJECT), "agreement_version": 1, "agreement_hash": old_hash, "amendment": False}
+    old_confirmation = {"project_id": str(PROJECT), "agreement_hash": old_hash, "partner": "group"}
+    feed(ev.AgreementDrafted.model_validate(old_draft), ev.AgreementConfirmed.model_validate(old_confirmation))
+    rows = feed.rows()
+    assert [(r[1], r[4]) for r in rows["evaluation_drafts"]] == [(1, "2027-04-01T09:02:00+09:00")]
+    assert old_hash not in repr(rows)
 
 
 async def test_a_self_evaluation_sent_keeps_its_partner_and_time_and_messages_applied_again_change_nothing(
@@ -113,13 +127,13 @@ async def test_a_self_evaluation_sent_keeps_its_partner_and_time_and_messages_ap
     feed = Feed(info_hub)
     sent_at = datetime(2028, 4, 10, 0, 30, tzinfo=UTC)
     feed(
-        drafted(2, HASH_2),
-        confirmed(ev.Partner.DEPARTMENT, HASH_2),
+        drafted(2),
+        confirmed(ev.Partner.DEPARTMENT),
         ev.SelfEvaluationSent(project_id=PROJECT, partner=ev.Partner.GROUP, sent_at=sent_at),
     )
     rows = feed.rows()
     assert rows["evaluation_self_evaluations_sent"] == [(str(PROJECT), "group", "2028-04-10T09:30:00+09:00", 3)]
-    assert [(r[1], r[3], r[6]) for r in rows["evaluation_drafts"]] == [(2, True, "2027-04-01T09:02:00+09:00")]
+    assert [(r[1], r[2], r[5]) for r in rows["evaluation_drafts"]] == [(2, True, "2027-04-01T09:02:00+09:00")]
     for message in list(feed.applied):
         feed.apply(message)
     assert feed.rows() == rows

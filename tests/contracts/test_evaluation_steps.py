@@ -1,8 +1,8 @@
-"""The partners' steps leave the evaluation service as facts only: a draft as its version, hash and whether it is an
-amendment (`evaluation.agreement.drafted`), a confirmation as the partner and the hash
-(`evaluation.agreement.confirmed`), a self-evaluation as the partner and the time it was sent
-(`evaluation.self_evaluation.sent`) — never the draft's content, who acted, nor anything of the sealed
-self-evaluation (its ratings, summary, hash, receipt or sender).
+"""The partners' steps leave the evaluation service as facts only: a draft as its version and whether it is an amendment
+(`evaluation.agreement.drafted`), a confirmation as the partner (`evaluation.agreement.confirmed`) — not the draft's
+hash, with which a reader could confirm a guess of a draft under negotiation — a self-evaluation as the partner and
+the time it was sent (`evaluation.self_evaluation.sent`) — never the draft's content, who acted, nor anything of the
+sealed self-evaluation (its ratings, summary, hash, receipt or sender).
 """
 
 from __future__ import annotations
@@ -70,15 +70,16 @@ def test_a_draft_and_each_confirmation_publish_the_version_and_partner_without_c
         "type": "jp.kyodo.evaluation.agreement.drafted.v1",
         "project_id": str(PROJECT),
         "agreement_version": 1,
-        "agreement_hash": V1,
         "amendment": False,
     }
     assert [department, group] == [
-        {"type": c.AgreementConfirmed.ce_type(), "project_id": str(PROJECT), "agreement_hash": V1, "partner": p}
+        {"type": c.AgreementConfirmed.ce_type(), "project_id": str(PROJECT), "partner": p}
         for p in ("department", "group")
     ]
-    assert concluded["type"] == c.AgreementConcluded.ce_type()
+    # What was agreed leaves with the conclusion, hash and all.
+    assert (concluded["type"], concluded["agreement_hash"]) == (c.AgreementConcluded.ce_type(), V1)
     assert "liaison-1" not in json.dumps([drafted, department, group])
+    assert V1 not in json.dumps([drafted, department, group])
 
 
 def test_an_amendment_draft_says_it_is_one() -> None:
@@ -90,8 +91,9 @@ def test_an_amendment_draft_says_it_is_one() -> None:
     amended = {**agreement(), "deliverables": ["月3回の開催"]}
     made.draft_agreement(amended, V2, "回数を増やす", TODAY, "rep-1", TRACE)
     (drafted,) = published(made)
-    assert (drafted["agreement_version"], drafted["agreement_hash"], drafted["amendment"]) == (2, V2, True)
+    assert (drafted["agreement_version"], drafted["amendment"]) == (2, True)
     assert "回数を増やす" not in json.dumps(drafted)
+    assert V2 not in json.dumps(drafted)
 
 
 def test_a_self_evaluation_sent_publishes_the_partner_and_time_only() -> None:

@@ -90,15 +90,9 @@ def _opened(e: Any) -> Sequence[Contract]:
 
 
 def _drafted(e: Any) -> Sequence[Contract]:
-    # That a version waits and which: its content stays between the partners until concluded.
-    return [
-        c.AgreementDrafted(
-            project_id=e.originator_id,
-            agreement_version=e.version,
-            agreement_hash=e.agreement_hash,
-            amendment=e.version > 1,
-        )
-    ]
+    # That a version waits and which: its content stays between the partners until concluded, and so does its hash
+    # (a reader could confirm a guess of the content with it).
+    return [c.AgreementDrafted(project_id=e.originator_id, agreement_version=e.version, amendment=e.version > 1)]
 
 
 def _self_evaluated(e: Any) -> Sequence[Contract]:
@@ -118,10 +112,8 @@ _MAPPED: dict[type[Any], ToContracts] = {
         c.CriteriaSet(project_id=e.originator_id, criteria=[c.Criterion.produce(x) for x in e.criteria])
     ],
     _project.Drafted: _drafted,
-    # Which partner confirmed, not who acted for it.
-    _project.Confirmed: lambda e: [
-        c.AgreementConfirmed(project_id=e.originator_id, agreement_hash=e.agreement_hash, partner=c.Partner(e.partner))
-    ],
+    # Which partner confirmed, not who acted for it, nor the draft's hash: it is always the latest draft.
+    _project.Confirmed: lambda e: [c.AgreementConfirmed(project_id=e.originator_id, partner=c.Partner(e.partner))],
     _project.Concluded: _concluded,
     _project.ReminderDue: lambda e: [
         c.ReportReminderDue(

@@ -1,8 +1,9 @@
 """The partners' steps of a collaboration project, for the role home page `/me`: read models of the evaluation
 service's `agreement.drafted`, `agreement.confirmed` and `self_evaluation.sent` (info_hub_0013).
 
-- `evaluation_drafts`: each project's latest draft of its agreement (or of an amendment) — version, hash, whether an
-  amendment — and when each partner confirmed it; a new draft replaces the row and clears the confirmations, as it
+- `evaluation_drafts`: each project's latest draft of its agreement (or of an amendment) — version, whether an
+  amendment — and when each partner confirmed it (a confirmation is always of the latest draft: the service refuses
+  any other, and the contract names none); a new draft replaces the row and clears the confirmations, as it
   does in the service. The draft's content is not published: the partners read it on the evaluation service's page.
 - `evaluation_self_evaluations_sent`: that a partner's self-evaluation was sent, and when (never what it says).
 
@@ -29,16 +30,15 @@ def on_drafted(envelope: Envelope, tx: Tx) -> None:
     event = envelope.data
     assert isinstance(event, ev.AgreementDrafted)
     tx.execute(
-        "INSERT INTO evaluation_drafts (project_id, agreement_version, agreement_hash, amendment, drafted_at, "
-        "group_confirmed_at, department_confirmed_at, source_sequence) VALUES (%s, %s, %s, %s, %s, NULL, NULL, %s) "
+        "INSERT INTO evaluation_drafts (project_id, agreement_version, amendment, drafted_at, "
+        "group_confirmed_at, department_confirmed_at, source_sequence) VALUES (%s, %s, %s, %s, NULL, NULL, %s) "
         "ON CONFLICT (project_id) DO UPDATE SET agreement_version = excluded.agreement_version, "
-        "agreement_hash = excluded.agreement_hash, amendment = excluded.amendment, drafted_at = excluded.drafted_at, "
+        "amendment = excluded.amendment, drafted_at = excluded.drafted_at, "
         "group_confirmed_at = NULL, department_confirmed_at = NULL, source_sequence = excluded.source_sequence "
         "WHERE evaluation_drafts.source_sequence < excluded.source_sequence",
         (
             str(event.project_id),
             event.agreement_version,
-            event.agreement_hash,
             event.amendment,
             _tokyo(envelope.time),
             envelope.sequence,
@@ -47,14 +47,15 @@ def on_drafted(envelope: Envelope, tx: Tx) -> None:
 
 
 def on_confirmed(envelope: Envelope, tx: Tx) -> None:
-    """Marks the draft the hash names, if it is the one drafted before this message (not a later one)."""
+    """Marks the project's draft drafted before this message — the one confirmed — never a later one (a message
+    applied again after a redraft finds the row's sequence past its own)."""
     event = envelope.data
     assert isinstance(event, ev.AgreementConfirmed)
     column = _CONFIRMED[event.partner]
     tx.execute(
         f"UPDATE evaluation_drafts SET {column} = %s "  # noqa: S608
-        "WHERE project_id = %s AND agreement_hash = %s AND source_sequence < %s",
-        (_tokyo(envelope.time), str(event.project_id), event.agreement_hash, envelope.sequence),
+        "WHERE project_id = %s AND source_sequence < %s",
+        (_tokyo(envelope.time), str(event.project_id), envelope.sequence),
     )
 
 

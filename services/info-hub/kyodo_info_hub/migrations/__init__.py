@@ -10,7 +10,7 @@ from pathlib import Path
 from kyodo_shared.store.db import Database
 from kyodo_shared.store.migrations import Lineage, upgrade_schema
 
-LINEAGE = Lineage(name="info-hub", location=Path(__file__).resolve().parent, head="info_hub_0014")
+LINEAGE = Lineage(name="info-hub", location=Path(__file__).resolve().parent, head="info_hub_0015")
 
 
 def upgrade(db: Database) -> None:
