@@ -105,12 +105,22 @@ def center_forms(request: Request, principal: Principal, shown: CaseView) -> dic
         taken.add(shown.raiser_id)
     offered = taken | {s["group_id"] for s in suggested}
     others = [g for g in app.people.registered_groups() if g.group_id not in offered]
+    invitable = [s for s in suggested if not s["invited"]]
     return {
         "departments": department_names(request, [str(r[0]) for r in rows if str(r[0]) not in routed]),
         "suggestions": suggested,
-        "invitable": [s for s in suggested if not s["invited"]],
+        "invitable": invitable,
         "others": [(g.group_id, g.name) for g in others],
+        "matching": _matching(suggested, invitable),
     }
+
+
+def _matching(suggested: list[dict[str, Any]], invitable: list[dict[str, Any]]) -> str:
+    """Where the invitation form stands with the matching groups, so it is worded for it: `none` found (not searched
+    yet, or none matches), `some` not invited yet, or `all` invited already."""
+    if not suggested:
+        return "none"
+    return "some" if invitable else "all"
 
 
 def _fields(suggestion: dict[str, Any]) -> list[str]:
