@@ -23,14 +23,17 @@ from kyodo_info_hub.cases_schemas import CaseIn, CaseSummary
 from kyodo_info_hub.pages.home import Text, application, localized, when
 from kyodo_info_hub.pages.workspace.cases_center_view import center_forms, history, invited, link_choices, links
 from kyodo_info_hub.pages.workspace.common import (
+    crumb_text,
     department_names,
     departments_of,
     group_name,
     groups_of,
+    me_crumbs,
 )
 from kyodo_shared.domain.actors import Principal, Role
 from kyodo_shared.pages.actions import Form, act, page_actor, signed_in, text
 from kyodo_shared.pages.forms import FormErrors
+from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.paths import path_uuid
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
@@ -65,6 +68,10 @@ def raiser_name(request: Request, kind: str, party: str | None) -> Text | None:
     return None
 
 
+def _cases(request: Request) -> tuple[str, str]:
+    return ("/me/cases", gettext(request, "Coordination cases"))
+
+
 @router.get("")
 def my_cases(request: Request) -> HTMLResponse:
     principal = signed_in(request, *READERS)
@@ -76,6 +83,7 @@ def my_cases(request: Request) -> HTMLResponse:
         # The center and auditors list every case; the caption says whose cases the others see.
         "sees_all": principal.has(Role.COORDINATOR) or principal.has(Role.AUDITOR),
         "coordinator": principal.has(Role.COORDINATOR),
+        "breadcrumbs": me_crumbs(request, _cases(request)),
     }
     return render(request, "workspace/cases.html", context)
 
@@ -100,6 +108,7 @@ def _new_page(
         "values": typed or {"urgency": "normal"},
         "fields": fields + [""] * (FIELD_SLOTS - len(fields)),
         "errors": errors,
+        "breadcrumbs": me_crumbs(request, _cases(request), ("/me/cases/new", gettext(request, "Raise a case"))),
     }
     return render(request, "workspace/case_new.html", context, status=status)
 
@@ -184,9 +193,10 @@ def case_page_of(
     ]
     raiser = raiser_name(request, shown.raiser_kind, shown.raiser_id)
     closing = shown.closing or {}
+    problem = localized(request, shown.problem_ja, shown.problem_en)
     context = {
         "case": shown,
-        "problem": localized(request, shown.problem_ja, shown.problem_en),
+        "problem": problem,
         "raised_at": when(shown.raised_at),
         "raiser": raiser,
         "routings": routings,
@@ -200,6 +210,8 @@ def case_page_of(
         "history": history(request, actor, case_id, shown),
         "link_choices": link_choices(request, shown) if principal.has(Role.COORDINATOR) else [],
         "typed": typed or {},
+        # Home › My page › Coordination cases › the case, named by the start of its problem.
+        "breadcrumbs": me_crumbs(request, _cases(request), (f"/me/cases/{case_id}", crumb_text(problem.text))),
     }
     return render(request, "workspace/case.html", context, status=status)
 

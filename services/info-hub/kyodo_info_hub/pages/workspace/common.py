@@ -14,6 +14,23 @@ from kyodo_info_hub.app import Portal
 from kyodo_info_hub.bus.applications import applications_of
 from kyodo_info_hub.pages.home import Text, application, day, localized
 from kyodo_shared.domain.actors import Principal
+from kyodo_shared.pages.i18n import gettext
+from kyodo_shared.pages.paths import breadcrumbs
+
+# A crumb names a record by the start of its text (a case's problem) at most this many characters long.
+CRUMB_CHARACTERS = 30
+
+
+def me_crumbs(request: Request, *trail: tuple[str, str]) -> list[tuple[str, str]]:
+    """Home › My page › …: where a page under `/me` sits (the last of `trail` is this page), as the center's pages
+    say Home › The center's programmes › …"""
+    return breadcrumbs(request, ("/me", gettext(request, "My page")), *trail)
+
+
+def crumb_text(words: str) -> str:
+    """A long text's start as a crumb's name: cut at CRUMB_CHARACTERS with "…"."""
+    words = " ".join(words.split())
+    return words if len(words) <= CRUMB_CHARACTERS else words[: CRUMB_CHARACTERS - 1] + "…"
 
 
 @dataclass(frozen=True)

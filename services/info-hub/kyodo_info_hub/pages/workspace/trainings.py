@@ -18,13 +18,14 @@ from fastapi.responses import HTMLResponse, Response
 
 from kyodo_info_hub.api_trainings import view
 from kyodo_info_hub.pages.home import application, training_card, when
-from kyodo_info_hub.pages.workspace.common import group_name, groups_of
+from kyodo_info_hub.pages.workspace.common import group_name, groups_of, me_crumbs
 from kyodo_info_hub.trainings_index import list_trainings
 from kyodo_info_hub.trainings_schemas import PersonRegistrationIn
 from kyodo_shared.domain.actors import Principal, Role
 from kyodo_shared.pages.actions import Form, act, page_actor, signed_in, text
 from kyodo_shared.pages.format import TOKYO
 from kyodo_shared.pages.forms import FormErrors
+from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.paths import path_uuid
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
@@ -70,8 +71,16 @@ def my_trainings(request: Request) -> HTMLResponse:
     )
     cards = [training_card(request, t) for t in items]
     upcoming = [c for c in cards if c["ends_at"] is not None and c["ends_at"] > now]
-    context = {"upcoming": upcoming, "registered": registered(request, principal)}
+    context = {
+        "upcoming": upcoming,
+        "registered": registered(request, principal),
+        "breadcrumbs": me_crumbs(request, _trainings(request)),
+    }
     return render(request, "workspace/trainings.html", context)
+
+
+def _trainings(request: Request) -> tuple[str, str]:
+    return ("/me/trainings", gettext(request, "Training registration"))
 
 
 def _page(
@@ -117,6 +126,7 @@ def _page(
         "reason": reason,
         "chosen": chosen,
         "errors": errors,
+        "breadcrumbs": me_crumbs(request, _trainings(request), (f"/me/trainings/{training_id}", card["title"].text)),
     }
     return render(request, "workspace/training.html", context, status=status)
 
