@@ -29,9 +29,9 @@ from kyodo_info_hub.demo import seed as seed_demo
 from kyodo_info_hub.messages import MESSAGES, TERMS
 from kyodo_info_hub.migrations import upgrade
 from kyodo_info_hub.open_register import routers as open_register_routers
+from kyodo_info_hub.pages import larger_bodies as page_larger_bodies
 from kyodo_info_hub.pages import notices as page_notices
 from kyodo_info_hub.pages import routers as page_routers
-from kyodo_info_hub.pages.center import news_actions as center_news
 from kyodo_info_hub.people_view import PeopleView
 from kyodo_info_hub.settings import InfoHubSettings
 from kyodo_shared.pages.site import PageSite
@@ -119,7 +119,7 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
             routers=page_routers(),
             prefix="",
             notices=page_notices(),
-            larger_bodies={center_news.ATTACHMENT_PAGE_PATH: center_news.ATTACHMENT_FORM_BYTES},
+            larger_bodies=page_larger_bodies(),  # a news attachment's upload form
         ),
     )
 

@@ -3,6 +3,9 @@
 Every page reads info-hub's own read models and store — the directory, the calls and results, the screening
 register, the evaluation reports, the survey statistics, trainings, news and open data — which the bus keeps
 current; none calls another service.
+
+`routers()`, `notices()` and `larger_bodies()` are what `main.py` hands the kit's `PageSite`; they import the page
+modules when called, so importing `main` (the CLI finding the services) loads no page.
 """
 
 from __future__ import annotations
@@ -35,3 +38,9 @@ def notices() -> dict[str, str]:
     from kyodo_info_hub.pages import center, workspace
 
     return {**workspace.NOTICES, **center.notices()}
+
+
+def larger_bodies() -> dict[str, int]:
+    from kyodo_info_hub.pages import center
+
+    return center.larger_bodies()

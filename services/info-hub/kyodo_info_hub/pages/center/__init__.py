@@ -4,47 +4,56 @@ methods as the API routes.
 
 - `/center/news…`: drafts, attachments, scheduling, publish, corrections (`news*.py`), as `api_news.py`.
 - `/center/exchange…`: topics, comment period, publish, answers, minutes (`exchange*.py`), as `api_exchange.py`.
-- `/center/trainings…` and `/center/surveys…`: their own modules, added to PROGRAMMES below.
-- Coordination cases stay at `/me/cases` (`pages/workspace/cases*.py`).
+- `/center/trainings…` (its forms: `trainings_actions.py`, included by `trainings.py`) and `/center/surveys…`.
+- `/center/cases/figures`: the coordination window's monthly figures; the cases themselves stay at `/me/cases`
+  (`pages/workspace/cases*.py`).
 
-A programme module has a `router` and may have a `NOTICES` table (key → N_-marked English msgid), merged here.
+A programme module has a `router` and may have a `NOTICES` table (key → N_-marked English msgid): each is named
+below, imported when the pages app is built (not when `main` is imported), as `pages/workspace/__init__.py` does.
 """
 
 from __future__ import annotations
 
-from importlib import import_module
-from types import ModuleType
-from typing import cast
-
 from fastapi import APIRouter
-
-# The modules of `kyodo_info_hub.pages.center` with a `router`: one line per programme.
-PROGRAMMES: tuple[str, ...] = (
-    "home",  # /center
-    "trainings",  # /center/trainings… (its forms: trainings_actions.py)
-    "cases_figures",  # /center/cases/figures: the coordination window's monthly figures
-    "surveys",  # /center/surveys, /center/surveys/new, /center/surveys/{id}[/edit]
-    "surveys_actions",  # the forms of /center/surveys/{id}
-    "news",  # /center/news, /center/news/new, /center/news/{id}
-    "news_actions",  # the forms of /center/news/{id}
-    "exchange",  # /center/exchange, /center/exchange/new, /center/exchange/{id}
-    "exchange_actions",  # the forms of /center/exchange/{id}
-)
-
-# Status messages the center's forms redirect with (`?done=<key>`) besides the programmes' own NOTICES.
-NOTICES: dict[str, str] = {}
-
-
-def _modules() -> list[ModuleType]:
-    return [import_module(f"{__name__}.{name}") for name in PROGRAMMES]
 
 
 def routers() -> list[APIRouter]:
-    return [cast(APIRouter, module.router) for module in _modules()]
+    """Every programme's routes, one module a line."""
+    from kyodo_info_hub.pages.center import (
+        cases_figures,
+        exchange,
+        exchange_actions,
+        home,
+        news,
+        news_actions,
+        surveys,
+        surveys_actions,
+        trainings,
+    )
+
+    return [
+        home.router,  # /center
+        trainings.router,  # /center/trainings… (with trainings_actions' forms)
+        cases_figures.router,  # /center/cases/figures
+        surveys.router,  # /center/surveys, /center/surveys/new, /center/surveys/{id}[/edit]
+        surveys_actions.router,  # the forms of /center/surveys/{id}
+        news.router,  # /center/news, /center/news/new, /center/news/{id}
+        news_actions.router,  # the forms of /center/news/{id}
+        exchange.router,  # /center/exchange, /center/exchange/new, /center/exchange/{id}
+        exchange_actions.router,  # the forms of /center/exchange/{id}
+    ]
 
 
 def notices() -> dict[str, str]:
-    merged = dict(NOTICES)
-    for module in _modules():
-        merged.update(cast(dict[str, str], getattr(module, "NOTICES", {})))
-    return merged
+    """The status messages the programmes' forms redirect with (`?done=<key>`), from the modules that have them."""
+    from kyodo_info_hub.pages.center import cases_figures, exchange, news, surveys, trainings
+
+    tables = (trainings.NOTICES, cases_figures.NOTICES, surveys.NOTICES, news.NOTICES, exchange.NOTICES)
+    return {key: msgid for table in tables for key, msgid in table.items()}
+
+
+def larger_bodies() -> dict[str, int]:
+    """The page paths whose forms may exceed the pages' default body limit: a news attachment's upload."""
+    from kyodo_info_hub.pages.center import news_actions
+
+    return {news_actions.ATTACHMENT_PAGE_PATH: news_actions.ATTACHMENT_FORM_BYTES}
