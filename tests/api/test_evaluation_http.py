@@ -250,7 +250,9 @@ AFTER_EV4: list[Row] = [
     ("GET", C + "/scores", "evaluating", "nobody", 401, "missing_token"),
     *[("GET", C + "/scores", "evaluating", who, 403, "not_on_committee") for who in ("rep", "liaison", "ev-out")],
     *[("GET", C + "/scores", "evaluating", who, 403, "score_first") for who in ("ev-2", "ev-2/coordinator")],
-    *[("GET", C + "/scores", "evaluating", who, 200, None) for who in ("ev-1", "coordinator", "auditor")],
+    *[("GET", C + "/scores", "evaluating", who, 200, None) for who in ("ev-1", "auditor")],
+    # The center reads who has scored, the points once the report is published (as the review board's in proposals).
+    ("GET", C + "/scores", "evaluating", "coordinator", 403, "scores_after_report"),
     ("GET", P + "/report", "evaluating", "nobody", 404, "report_not_published"),
     ("POST", C + "/recommendation", "evaluating", "nobody", 401, "missing_token"),
     *[("POST", C + "/recommendation", "evaluating", who, 403, "forbidden_role") for who in ("coordinator", "rep")],
@@ -261,6 +263,7 @@ AFTER_EV4: list[Row] = [
     ("POST", C + "/recommendation", "evaluating", "ev-chair", 201, None),
     ("POST", C + "/recommendation", "evaluating", "ev-chair", 409, "already_recommended"),
     *[("GET", P + "/report", "evaluating", who, 200, None) for who in ("nobody", "citizen", "other-rep")],
+    ("GET", C + "/scores", "evaluating", "coordinator", 200, None),
     ("GET", "/adoptions", "", "nobody", 401, "missing_token"),
     *[("GET", "/adoptions", "", who, 403, "forbidden_role") for who in ("rep", "liaison", "ev-1", "auditor")],
     ("GET", "/adoptions", "", "coordinator", 200, None),
@@ -735,7 +738,10 @@ async def test_a_reported_projects_history_verifies_clean_and_shows_sealed_work_
 
     sealed, scored = "evaluation.Project.SelfEvaluated", "evaluation.CommitteeEvaluation.Scored"
     assert [sees(sealed, who) for who in (center, member, partner, reader)] == [False, False, False, True]
-    assert [sees(scored, who) for who in (center, member, partner, reader)] == [True, False, False, True]
+    # Scores: auditors only (the center reads them through the service once the report is published), never an
+    # auditor's account that also holds a committee role (it could read them before giving its own).
+    judge = Principal("auditor-2", frozenset({Role.AUDITOR, Role.EVALUATOR}))
+    assert [sees(scored, who) for who in (center, member, partner, reader, judge)] == [False] * 3 + [True, False]
     assert [sees("published", who) for who in (center, member, partner, reader)] == [True] * 4
 
     # The whole history verifies clean (chain, checkpoints, snapshots), as an auditor's `kyodo audit verify` sees it,

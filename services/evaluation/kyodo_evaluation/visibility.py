@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kyodo_shared.audit.visibility import EventPolicy, VisibilityPolicy, restricted
+from kyodo_shared.audit.visibility import JUDGES, EventPolicy, VisibilityPolicy, restricted
 from kyodo_shared.web.auth import Role
 
 # The partners' negotiation (drafts and confirmations): the center and auditors; the agreement is public concluded.
@@ -15,8 +15,9 @@ SEALED = EventPolicy(event=restricted(Role.AUDITOR))
 COMMITTEE_WORK = EventPolicy(event=restricted(Role.AUDITOR, Role.COORDINATOR))
 # The scores themselves: auditors only, as the proposals service keeps its review board's (SCORING) — the center
 # adds substitutes, and reads the points through the application once the report is published (`read_scores`), a
-# condition a role rule cannot state.
-SCORES = EventPolicy(event=restricted(Role.AUDITOR))
+# condition a role rule cannot state. Never to an auditor's account that also holds a committee role (JUDGES): it
+# could read the others' scores before giving its own.
+SCORES = EventPolicy(event=restricted(Role.AUDITOR, unless=JUDGES))
 
 _PROJECT = "kyodo_evaluation.domain:Project"
 _COMMITTEE = "kyodo_evaluation.committee:CommitteeEvaluation"

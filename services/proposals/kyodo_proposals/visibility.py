@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kyodo_shared.audit.visibility import EventPolicy, VisibilityPolicy, restricted, sealed
+from kyodo_shared.audit.visibility import JUDGES, EventPolicy, VisibilityPolicy, restricted, sealed
 from kyodo_shared.web.auth import Role
 
 
@@ -11,9 +11,10 @@ def _topic(name: str) -> str:
 
 
 # The review's records: auditors (who recompute the decision) and coordinators; scores and conflicts for
-# auditors only, so nobody who could add a substitute watches the scoring.
+# auditors only, so nobody who could add a substitute watches the scoring — nor an auditor's account that also holds
+# a committee role (JUDGES): it could read the others' scores before giving its own.
 REVIEW = EventPolicy(event=restricted(Role.AUDITOR, Role.COORDINATOR))
-SCORING = EventPolicy(event=restricted(Role.AUDITOR))
+SCORING = EventPolicy(event=restricted(Role.AUDITOR, unless=JUDGES))
 # Drafts are not public until published; everything from publication on is.
 DRAFTS = EventPolicy(event=restricted(Role.COORDINATOR))
 

@@ -21,6 +21,7 @@ from kyodo_shared.audit.pages_history import PER_PAGE, HistoryRow, read_filters,
 from kyodo_shared.audit.pages_paging import SCAN_LIMIT
 from kyodo_shared.audit.pages_recompute import CALLS, PROJECTS, Recompute
 from kyodo_shared.audit.pages_verify import VERIFY_LIMIT, run_verification, too_long, verifications
+from kyodo_shared.audit.visibility import JUDGES
 from kyodo_shared.domain.actors import Role
 from kyodo_shared.pages.actions import Form, signed_in
 from kyodo_shared.pages.forms import errors_in
@@ -71,6 +72,8 @@ def audit_pages(service_prefix: str, *, recompute: Recompute | None = None) -> A
             "too_long": too_long(kernel),
             "verify_limit": VERIFY_LIMIT,
             "recompute": recompute,
+            # An auditor who also judges (reviewer, evaluator): the scores' bodies are withheld; the page says why.
+            "judge": any(principal.has(role) for role in JUDGES),
             "exports": {
                 "events": f"{api}/events?{filters.api_query(after)}",
                 "records": f"{api}/records",

@@ -114,7 +114,7 @@ class HistoryRow:
     previous: str | None  # the chain's link before this position (None while this one is not chained)
     recorded_at: datetime | None
     body: dict[str, Any] | None  # None: hidden as a whole (see `hidden`)
-    hidden: str | None  # "restricted" or "sealed" when the whole body is hidden
+    hidden: str | None  # "restricted", "withheld" or "sealed" when the whole body is hidden
     shown_json: str  # the body as shown, as JSON text
 
 
@@ -125,14 +125,16 @@ def read_page(
     (and whether that count stopped at `pages_paging.SCAN_LIMIT`); the position the page starts after."""
     items, total, capped, after = page_items(request, kernel, principal, filters)
     previous = _previous_links(kernel, [int(i["position"]) for i in items if i.get("link")])
-    return [_row(item, previous) for item in items], total, capped, after
+    withheld = {str(i["topic"]) for i in items if kernel.visibility.withheld(str(i["topic"]), principal)}
+    return [_row(item, previous, str(item["topic"]) in withheld) for item in items], total, capped, after
 
 
-def _row(item: dict[str, Any], previous: Mapping[int, str]) -> HistoryRow:
+def _row(item: dict[str, Any], previous: Mapping[int, str], withheld: bool = False) -> HistoryRow:
     body = item["body"]
     hidden = None
     if not isinstance(body, dict):
-        hidden = "sealed" if body == SEALED_MARK else "restricted"
+        # "withheld": restricted to a role the account holds, but closed by another it holds (a committee role).
+        hidden = "sealed" if body == SEALED_MARK else ("withheld" if withheld else "restricted")
     recorded = item.get("recorded_at")
     try:
         at = datetime.fromisoformat(str(recorded)) if recorded else None

@@ -35,29 +35,43 @@ SEALED_MARK = "sealed"
 SealedUntil = Callable[[Mapping[str, Any]], datetime | None]
 
 
+# The roles of people who judge independently (review board, evaluation committee): each scores before reading the
+# others' scores. An account holding one of them beside `auditor` would read the others' scores in the history before
+# giving its own, so a service's policy withholds its scores from such an account: `restricted(Role.AUDITOR,
+# unless=JUDGES)`. Only the score events, not the whole history: the account keeps auditing everything else, and the
+# history page tells it why those bodies are hidden (audit with a separate account).
+JUDGES: frozenset[Role] = frozenset({Role.REVIEWER, Role.EVALUATOR})
+
+
 @dataclass(frozen=True)
 class Rule:
     visibility: Visibility = Visibility.PUBLIC
     roles: frozenset[Role] = frozenset()
     sealed_until: SealedUntil | None = None
+    # Restricted only: an account holding one of these is refused even when it holds one of `roles`.
+    unless: frozenset[Role] = frozenset()
 
     def open_for(self, principal: Principal, body: Mapping[str, Any], now: datetime) -> bool:
         if self.visibility is Visibility.PUBLIC:
             return True
         if self.visibility is Visibility.RESTRICTED:
-            return any(principal.has(role) for role in self.roles)
+            return any(principal.has(role) for role in self.roles) and not self.withholds(principal)
         if self.visibility is Visibility.SEALED:
             until = self.sealed_until(body) if self.sealed_until else None
             return until is not None and now >= until
         return False  # personal: only the owning service itself, never through the audit API
+
+    def withholds(self, principal: Principal) -> bool:
+        """Whether a role of the account's in `unless` closes what its other roles would open."""
+        return any(principal.has(role) for role in self.unless)
 
 
 PUBLIC = Rule()
 PERSONAL = Rule(Visibility.PERSONAL)
 
 
-def restricted(*roles: Role) -> Rule:
-    return Rule(Visibility.RESTRICTED, frozenset(roles))
+def restricted(*roles: Role, unless: frozenset[Role] = frozenset()) -> Rule:
+    return Rule(Visibility.RESTRICTED, frozenset(roles), unless=frozenset(unless))
 
 
 def sealed(until: SealedUntil) -> Rule:
@@ -140,6 +154,16 @@ class VisibilityPolicy:
         policy = self.policy_for(topic)
         rules = [policy.event, *policy.fields.values()]
         return policy is not self.undeclared and all(r.visibility is Visibility.PUBLIC for r in rules)
+
+    def withheld(self, topic: str, principal: Principal) -> bool:
+        """Whether the event's body is hidden from this account only because it also holds a role its rule excludes
+        (`Rule.unless`): the history page says so, rather than that the body is for other roles."""
+        rule = self.policy_for(topic).event
+        return (
+            rule.visibility is Visibility.RESTRICTED
+            and any(principal.has(role) for role in rule.roles)
+            and rule.withholds(principal)
+        )
 
     def render(self, topic: str, body: Mapping[str, Any], principal: Principal, now: datetime) -> dict[str, Any] | str:
         policy = self.policy_for(topic)

@@ -1,0 +1,79 @@
+"""An auditor's account that also holds a committee role (reviewer or evaluator), against the real services: the
+members' score events are withheld from it — through the audit API (the body `[restricted]`) and on the history page,
+which says why and to audit with a separate account, in Japanese and English — while everything else of the history
+stays as an auditor reads it; an auditor holding no committee role reads the scores."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kyodo_shared.audit.visibility import RESTRICTED_MARK, restricted
+from kyodo_shared.domain.actors import Principal, Role
+
+from support.calls import ok
+from support.evaluation_http import reported, world
+from support.page_reading import text, well_formed
+from support.streams import SourceStream
+from support.workspace import workspace
+
+SCORED = "evaluation.CommitteeEvaluation.Scored"
+CONFLICT = "evaluation.CommitteeEvaluation.ConflictDeclared"
+
+
+async def test_score_bodies_are_withheld_from_an_auditor_who_also_holds_a_committee_role(
+    tmp_path: Path, nats_url: str
+) -> None:
+    namespace = f"t{uuid.uuid4().hex[:8]}"
+    streams = [SourceStream(nats_url, namespace, source) for source in ("screening", "proposals")]
+    for stream in streams:
+        await stream.create()
+    async with workspace(["registry", "evaluation"], tmp_path, nats_url, namespace) as site:
+        p = site.platform
+        project = await reported(p, await world(p, *streams))
+        committee = str(site.application("evaluation").find_committee(uuid.UUID(project)).id)
+        api = p.clients["evaluation"]
+
+        async def bodies(*roles: str) -> dict[str, list[Any]]:
+            query = {"aggregate": committee, "limit": 100}
+            answered = await ok(api.get("/audit/events", params=query, headers=p.token("aud", *roles)))
+            found: dict[str, list[Any]] = {}
+            for item in answered.json()["items"]:
+                found.setdefault(item["type"], []).append(item["body"])
+            return found
+
+        auditor = await bodies("auditor")
+        assert [b["member_sub"] for b in auditor[SCORED]] == ["ev-chair", "ev-1", "ev-2"]
+        for role in ("evaluator", "reviewer"):
+            judge = await bodies("auditor", role)
+            assert judge[SCORED] == [RESTRICTED_MARK] * 3, role
+            # The rest of the history as any auditor reads it: the conflict, the opening, the report.
+            assert judge[CONFLICT] == auditor[CONFLICT]
+            assert {k: v for k, v in judge.items() if k != SCORED} == {k: v for k, v in auditor.items() if k != SCORED}
+
+        plain = site.browser("aud-1", "auditor")
+        page = await plain.page("/evaluation/audit", aggregate=committee)
+        assert not page.xpath("//*[@id='judge-notice']")
+        assert not page.xpath("//*[@data-hidden='withheld']")
+        both = site.browser("aud-2", "auditor", "evaluator")
+        for lang, notice, reason in (
+            ("ja", "監査の役割だけを持つ別のアカウントを使ってください", "別のアカウントを使ってください"),
+            ("en", "audit with a separate account that holds the auditor role only", "Audit with a separate account"),
+        ):
+            page = well_formed(await both.page("/evaluation/audit", aggregate=committee, lang=lang))
+            assert notice in text(page.xpath("//*[@id='judge-notice']")[0])
+            withheld = page.xpath("//*[@data-hidden='withheld']")
+            assert len(withheld) == 3
+            assert reason in text(withheld[0])
+            # The other bodies are shown (the published report's points by label among them: public).
+            assert page.xpath("//details[contains(@class, 'event-body')]")
+
+
+def test_a_rule_unless_a_role_closes_what_the_other_roles_open() -> None:
+    rule = restricted(Role.AUDITOR, unless=frozenset({Role.EVALUATOR}))
+    now = datetime.now(UTC)
+    assert rule.open_for(Principal("a", frozenset({Role.AUDITOR})), {}, now)
+    assert not rule.open_for(Principal("b", frozenset({Role.AUDITOR, Role.EVALUATOR})), {}, now)
+    assert not rule.open_for(Principal("c", frozenset({Role.EVALUATOR})), {}, now)
