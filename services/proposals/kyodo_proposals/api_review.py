@@ -80,7 +80,10 @@ def open_review(call_id: UUID, request: Request, principal: Coordinator) -> Any:
 
 @router.get("/review/proposals", summary="The proposals, for board members not recused from them")
 def board_proposals(call_id: UUID, request: Request, principal: Reviewer) -> Any:
-    return {"items": application(request).board_proposals(principal, call_id)}
+    app = application(request)
+    # Those recused from otherwise than by their own declaration: counted, never named (not even by id).
+    items = app.board_proposals(principal, call_id)
+    return {"items": items, "recused_unlisted": app.recused_unlisted(principal, call_id)}
 
 
 @router.get(

@@ -16,6 +16,7 @@ from uuid import UUID
 from kyodo_proposals.app_base import ProposalsBase
 from kyodo_proposals.domain import CANCELLED, DRAFT, RESULTS_PUBLISHED, Call, CallStatus
 from kyodo_proposals.index import IndexedCall, list_calls
+from kyodo_proposals.review import Review
 from kyodo_proposals.screening_view import Decision
 from kyodo_proposals.sealed import Proposal
 from kyodo_proposals.sealing import unseal
@@ -59,19 +60,52 @@ class CallQueries(ProposalsBase):
             raise Refusal("invalid_state", state=CANCELLED)
 
     def board_proposals(self, principal: Principal, call_id: UUID) -> list[dict[str, Any]]:
-        """The revealed proposals for a board member: a recused member sees that a proposal exists, not whose
-        it is or what it says."""
+        """The revealed proposals a board member may read, and those they are recused from by a conflict they
+        declared themselves (having read it, they know which it is; they may remove it): for these, only the id.
+        A proposal a member is recused from otherwise (a coordinator's pinned conflict, an interest declared in the
+        registry) is not listed at all, only counted (`recused_unlisted`): neither its id nor its place among the
+        others may tell a recused member whose it is. In the order of their ids, which say nothing of the group."""
         self._not_cancelled(call_id)
         review = self.get_review(call_id)
         self._on_board(review, principal.sub)
-        items = []
-        for proposal_id, entry in sorted(review.entries.items()):
-            recused = self.recused(review, principal.sub, proposal_id)
-            shown = {"proposal_id": proposal_id, "recused": recused, "receipt_ok": entry["receipt_ok"]}
-            if not recused:
-                shown |= {"group_id": entry["group_id"], "content": entry["content"], "version": entry["version"]}
-            items.append(shown)
-        return items
+        return [
+            shown
+            for shown in (self._shown(review, principal.sub, p) for p in sorted(review.entries))
+            if shown is not None
+        ]
+
+    def recused_unlisted(self, principal: Principal, call_id: UUID) -> int:
+        """How many proposals the member is recused from that `board_proposals` does not list."""
+        self._not_cancelled(call_id)
+        review = self.get_review(call_id)
+        self._on_board(review, principal.sub)
+        return sum(1 for p in review.entries if self._shown(review, principal.sub, p) is None)
+
+    def board_proposal(self, principal: Principal, call_id: UUID, proposal_id: str) -> dict[str, Any]:
+        """One proposal as `board_proposals` shows it; one the member is recused from and not listed answers only
+        that (they hold its id already: nothing more is told)."""
+        self._not_cancelled(call_id)
+        review = self.get_review(call_id)
+        self._on_board(review, principal.sub)
+        if proposal_id not in review.entries:
+            raise Refusal("proposal_not_found")
+        shown = self._shown(review, principal.sub, proposal_id)
+        return shown if shown is not None else {"proposal_id": proposal_id, "recused": True, "listed": False}
+
+    def _shown(self, review: Review, member_sub: str, proposal_id: str) -> dict[str, Any] | None:
+        entry = review.entries[proposal_id]
+        if not self.recused(review, member_sub, proposal_id):
+            return {
+                "proposal_id": proposal_id,
+                "recused": False,
+                "receipt_ok": entry["receipt_ok"],
+                "group_id": entry["group_id"],
+                "content": entry["content"],
+                "version": entry["version"],
+            }
+        if review.conflicts.get(f"{member_sub}|{proposal_id}", {}).get("own"):
+            return {"proposal_id": proposal_id, "recused": True}
+        return None
 
     def attachment(self, principal: Principal, call_id: UUID, proposal_id: str, sha256: str) -> Attachment:
         """An attachment of a revealed proposal, by its hash, for a board member not recused from it."""

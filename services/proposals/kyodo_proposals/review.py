@@ -64,7 +64,7 @@ class Review(Aggregate):
         self.substitutes: dict[str, str] = {}  # member → the reason they joined the board after it was fixed
         self.chair_sub, self.vice_chair_sub = chair_sub, vice_chair_sub
         self.quorum = quorum
-        self.conflicts: dict[str, dict[str, Any]] = {}  # "member|proposal" → kind, reason, pinned
+        self.conflicts: dict[str, dict[str, Any]] = {}  # "member|proposal" → kind, reason, pinned, own
         self.scores: dict[str, dict[str, Any]] = {}  # "member|proposal" → points, comment
         self.status = OPEN
         self.blocked: list[str] = []
@@ -98,7 +98,13 @@ class Review(Aggregate):
     ) -> None:
         key = f"{member_sub}|{proposal_id}"
         previous = self.conflicts.get(key, {})
-        self.conflicts[key] = {"kind": kind, "reason": reason, "pinned": pinned or bool(previous.get("pinned"))}
+        self.conflicts[key] = {
+            "kind": kind,
+            "reason": reason,
+            "pinned": pinned or bool(previous.get("pinned")),
+            # Declared by the member themselves (who had read the proposal), not only pinned by a coordinator.
+            "own": by_sub == member_sub or bool(previous.get("own")),
+        }
 
     def remove_conflict(self, member_sub: str, proposal_id: str, by_sub: str) -> None:
         self._require_open()

@@ -1,7 +1,10 @@
 """A review board member's workspace: `/proposals/review` (the calls whose board they sit on) and
 `/proposals/calls/{cid}/review` (the call's proposals: to score, scored, recused — with why — and the member's own
 conflicts). The proposals are the API's `board_proposals` for the member, which refuses anyone not on the board
-and hides from a recused member whose proposal it is and what it says. Before the review opens (the call
+and hides from a recused member whose proposal it is and what it says. Proposals are named by their group, never
+numbered; one the member is recused from is listed (by id, unnamed) only when they declared the conflict
+themselves — recused otherwise (a pinned conflict, a registry interest), it is only counted, so that nothing places it
+among the proposals they read. Before the review opens (the call
 published, or closed until the coordinator opens it), a member reads that in words (`not_open_yet`).
 
 The proposal itself, conflicts and scoring: `review_proposal`; the chair's decision: `review_decision`.
@@ -76,11 +79,6 @@ def calls_to_review(request: Request) -> Response:
     return render(request, "proposals/review_calls.html", context)
 
 
-def numbered(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The proposals numbered in the API's order (by id), so a recused one is named without its group."""
-    return [{**item, "number": n} for n, item in enumerate(items, start=1)]
-
-
 @router.get("/calls/{call_id}/review")
 def board_list(call_id: str, request: Request) -> Response:
     principal = signed_in(request, Role.REVIEWER)
@@ -90,18 +88,23 @@ def board_list(call_id: str, request: Request) -> Response:
     waiting = not_open_yet(request, principal, call)
     if waiting is not None:
         return waiting
-    items = numbered(app.board_proposals(principal, cid))
+    items = app.board_proposals(principal, cid)
     own = own_review(app, cid, principal.sub)
     for item in items:
         pid = item["proposal_id"]
         item["group_name"] = None if item["recused"] else group_name(app, str(item["group_id"]))
         item["scored"] = pid in own.scored
         item["cause"] = recusal_cause(own, pid) if item["recused"] else None
-    conflicts = [
-        {"proposal": next(i for i in items if i["proposal_id"] == pid), "conflict": c}
-        for pid, c in sorted(own.conflicts.items())
-        if any(i["proposal_id"] == pid for i in items)
+    listed = {i["proposal_id"]: i for i in items}
+    # A conflict recorded against the member on a proposal not listed (a coordinator pinned it) is shown without
+    # naming the proposal, after the listed ones and in no order of the proposals' ids.
+    hidden = sorted((c for pid, c in own.conflicts.items() if pid not in listed), key=lambda c: (c.kind, c.reason))
+    conflicts: list[dict[str, Any]] = [
+        {"proposal": listed[pid], "conflict": c} for pid, c in sorted(own.conflicts.items()) if pid in listed
     ]
+    conflicts += [{"proposal": None, "conflict": c} for c in hidden]
+    unlisted = app.recused_unlisted(principal, cid)
+    pinned = sum(1 for pid, c in own.conflicts.items() if pid not in listed and c.pinned)
     context = {
         "call": call,
         "call_id": str(cid),
@@ -111,6 +114,8 @@ def board_list(call_id: str, request: Request) -> Response:
         "to_score": [i for i in items if not i["recused"] and not i["scored"]],
         "scored": [i for i in items if not i["recused"] and i["scored"]],
         "recused": [i for i in items if i["recused"]],
+        # Recused otherwise than by their own declaration, counted by cause, never named.
+        "unlisted": {"pinned": pinned, "interest": unlisted - pinned},
         "conflicts": conflicts,
         "quorum": own.quorum,
         "breadcrumbs": review_crumbs(request, cid, call.spec),

@@ -20,7 +20,7 @@ from kyodo_proposals.api_review import DecisionIn
 from kyodo_proposals.decision import Tally
 from kyodo_proposals.domain import IN_REVIEW, RESULTS_PUBLISHED
 from kyodo_proposals.pages.common import FORMULA_WORDS, TIE_WORDS, call_uuid, posted, unconfirmed
-from kyodo_proposals.pages.review import not_open_yet, numbered, review_crumbs
+from kyodo_proposals.pages.review import not_open_yet, review_crumbs
 from kyodo_proposals.pages.review_reads import confirmer_of, criteria_of, group_name
 from kyodo_proposals.routing import application
 from kyodo_shared.domain.refusals import Refusal
@@ -46,7 +46,7 @@ def _preview(request: Request, call_id: UUID) -> tuple[Tally | None, str | None]
 
 
 def _ranked(entries: list[dict[str, Any]], names: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each ranked proposal with its number and group as the member's list names it."""
+    """Each ranked proposal with its group as the member's list names it."""
     return [{**e, "name": names.get(str(e["proposal_id"]))} for e in entries]
 
 
@@ -60,7 +60,7 @@ def decision_page(
     if waiting is not None:
         return waiting
     # Board members only (the API's query refuses anyone else); named as the member's list names them.
-    items = numbered(app.board_proposals(principal, call_id))
+    items = app.board_proposals(principal, call_id)
     names = {i["proposal_id"]: i for i in items}
     for item in items:
         item["group_name"] = None if item["recused"] else group_name(app, str(item["group_id"]))
@@ -83,7 +83,7 @@ def decision_page(
     if call.status == RESULTS_PUBLISHED:
         results = app.results(call_id)
         for p in results["proposals"]:
-            names.setdefault(p["proposal_id"], {"number": "", "group_name": group_name(app, str(p["group_id"]))})
+            names.setdefault(p["proposal_id"], {"group_name": group_name(app, str(p["group_id"]))})
         context["published"] = results
         context["ranked"] = _ranked(results["proposals"], names)
         context["confirmed_by"] = app.get_review(call_id).decision or {}

@@ -19,7 +19,7 @@ from starlette.datastructures import FormData
 from kyodo_proposals.api_review import ConflictIn, ProposalIn, ScoreIn
 from kyodo_proposals.domain import CLOSED, IN_REVIEW, PUBLISHED
 from kyodo_proposals.pages.common import call_uuid, deadline_of, posted
-from kyodo_proposals.pages.review import numbered, review_crumbs
+from kyodo_proposals.pages.review import review_crumbs
 from kyodo_proposals.pages.review_reads import criteria_of, group_name, own_review, recusal_cause
 from kyodo_proposals.routing import application
 from kyodo_shared.domain.actors import Principal
@@ -41,11 +41,9 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def _proposal(principal: Principal, request: Request, call_id: UUID, proposal_id: UUID) -> dict[str, Any]:
-    """The proposal as the API's `board_proposals` gives it to this member (numbered as the list numbers it)."""
-    for item in numbered(application(request).board_proposals(principal, call_id)):
-        if item["proposal_id"] == str(proposal_id):
-            return item
-    raise Refusal("proposal_not_found")
+    """The proposal as the API's `board_proposals` gives it to this member (one they are recused from and not
+    listed: only that they are recused)."""
+    return application(request).board_proposal(principal, call_id, str(proposal_id))
 
 
 def _others(principal: Principal, request: Request, call_id: UUID, proposal_id: UUID) -> list[dict[str, Any]]:
@@ -91,10 +89,11 @@ def review_page(
         "errors": errors,
         "labels": _labels(request),
     }
-    title = gettext(request, "Proposal %(n)s") % {"n": item["number"]}
     item["group_name"] = None
+    title = gettext(request, "A proposal you are recused from")
     if not item["recused"]:
         item["group_name"] = group_name(app, str(item["group_id"]))
+        title = gettext(request, "Proposal of %(group)s") % {"group": item["group_name"]}
         seen = _others(principal, request, call_id, proposal_id)
         context |= {
             "attachments": _attachments(principal, request, call_id, pid),
