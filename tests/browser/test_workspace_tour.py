@@ -19,13 +19,13 @@ from playwright.sync_api import Browser
 from browser.kyodo_up import KyodoUp
 from browser.workspace_journeys import Checked, Person, person
 
-TOUR_PAGES = int(os.environ.get("KYODO_BROWSER_TOUR_PAGES", "8"))
+TOUR_PAGES = int(os.environ.get("KYODO_BROWSER_TOUR_PAGES", "5"))
 WORKSPACES = ("/me", "/registry/", "/proposals/", "/screening/", "/evaluation/")
 # Links that are not pages of a workspace: files, the API, the public roster the page table checks, the journeys'.
 NOT_PAGES = re.compile(r"^/api/|/receipt$|/bylaws/file|\.csv$|^/registry/$|^/proposals/$|^/screening/$|^/evaluation/$")
 ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?<=/)\d+(?=/|$)")
-JOURNEYS = {  # the patterns the journeys check already (test_workspace_registration, _inventory, _submissions,
-    # _review_board, _center, _case)
+JOURNEYS = {  # the patterns the journeys and the sweep check already (test_workspace_registration, _inventory,
+    # _submissions, _review_board, _center, _case, _sweep)
     "/me",
     "/me/cases/new",
     "/me/cases/{}",
@@ -48,6 +48,8 @@ JOURNEYS = {  # the patterns the journeys check already (test_workspace_registra
     "/proposals/calls/new",
     "/proposals/calls/{}/manage",
     "/proposals/calls/{}/proposal",
+    "/evaluation/committee",
+    "/evaluation/projects/{}/committee",
 }
 PEOPLE = {
     "coordinator": (
