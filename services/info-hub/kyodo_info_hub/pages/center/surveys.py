@@ -34,7 +34,7 @@ from kyodo_info_hub.pages.center.surveys_view import (
     statistics_preview,
     target_groups,
 )
-from kyodo_info_hub.pages.home import application, localized, when
+from kyodo_info_hub.pages.home import application, listing, localized, when
 from kyodo_info_hub.pages.workspace.surveys import sections_of
 from kyodo_info_hub.surveys import Status
 from kyodo_info_hub.surveys_index import list_surveys
@@ -47,9 +47,9 @@ from kyodo_shared.pages.notices import N_
 from kyodo_shared.pages.paths import path_uuid
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
+from kyodo_shared.web.pagination import Paging
 
 router = page_router("/center/surveys")
-LISTED = 100
 STATUSES = ["draft", "announced", "open", "closed", "cancelled"]
 
 NOTICES: dict[str, str] = {
@@ -63,9 +63,11 @@ NOTICES: dict[str, str] = {
 
 
 @router.get("")
-def surveys(request: Request) -> HTMLResponse:
+def surveys(request: Request, paging: Paging) -> HTMLResponse:
+    """Page by page, in the kernel's convention (`?page=`, `?per_page=`), as the center's other lists."""
     signed_in(request, Role.COORDINATOR)
-    items, total = list_surveys(application(request).db, statuses=STATUSES, fiscal_year=None, offset=0, limit=LISTED)
+    db = application(request).db
+    items, total = list_surveys(db, statuses=STATUSES, fiscal_year=None, offset=paging.offset, limit=paging.limit)
     rows = [
         {
             "id": item["id"],
@@ -77,7 +79,7 @@ def surveys(request: Request) -> HTMLResponse:
         }
         for item in items
     ]
-    return render(request, "center/surveys.html", {"surveys": rows, "total": total})
+    return render(request, "center/surveys.html", {"surveys": rows, "total": total, "listing": listing(paging, total)})
 
 
 def _builder(

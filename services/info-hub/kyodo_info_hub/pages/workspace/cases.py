@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 from kyodo_info_hub.api_cases import case_view
 from kyodo_info_hub.cases import Case
 from kyodo_info_hub.cases_schemas import CaseIn, CaseSummary
-from kyodo_info_hub.pages.home import Text, application, localized, when
+from kyodo_info_hub.pages.home import Text, application, listing, localized, when
 from kyodo_info_hub.pages.workspace.cases_center_view import center_forms, history, invited, link_choices, links
 from kyodo_info_hub.pages.workspace.common import (
     crumb_text,
@@ -37,6 +37,7 @@ from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.paths import path_uuid
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
+from kyodo_shared.web.pagination import Paging
 
 router = page_router("/me/cases")
 # Who may read cases through the API (any authenticated role); raising: a group's people, a liaison, the center.
@@ -46,8 +47,17 @@ NO_FILTER = {"status": "", "urgency": "", "department_id": "", "overdue": ""}
 
 
 def listed(request: Request, principal: Principal, status: str = "") -> list[dict[str, Any]]:
-    """The cases this reader may see, newest first, as `GET /cases?status=` lists them (one page of 100)."""
-    items, _ = application(request).list_cases(page_actor(request, principal), {**NO_FILTER, "status": status}, 0, 100)
+    """The cases this reader may see, newest first, as `GET /cases?status=` lists them (one page of 100: the role
+    pages' lists of open cases)."""
+    return cases_page(request, principal, status, 0, 100)[0]
+
+
+def cases_page(
+    request: Request, principal: Principal, status: str, offset: int, limit: int
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of the cases this reader may see, newest first, and how many there are in all."""
+    filters = {**NO_FILTER, "status": status}
+    items, total = application(request).list_cases(page_actor(request, principal), filters, offset, limit)
     return [
         {
             **CaseSummary.model_validate(i).model_dump(),
@@ -56,7 +66,7 @@ def listed(request: Request, principal: Principal, status: str = "") -> list[dic
             "raiser": raiser_name(request, i["raiser_kind"], i["raiser_id"]),
         }
         for i in items
-    ]
+    ], total
 
 
 def raiser_name(request: Request, kind: str, party: str | None) -> Text | None:
@@ -73,12 +83,15 @@ def _cases(request: Request) -> tuple[str, str]:
 
 
 @router.get("")
-def my_cases(request: Request) -> HTMLResponse:
+def my_cases(request: Request, paging: Paging) -> HTMLResponse:
+    """Page by page, in the kernel's convention (`?page=`, `?per_page=`), as the API lists them."""
     principal = signed_in(request, *READERS)
     groups = [g for g in groups_of(request, principal) if g.status is not None]
     _, liaison = departments_of(request, principal)
+    cases, total = cases_page(request, principal, "", paging.offset, paging.limit)
     context = {
-        "cases": listed(request, principal),
+        "cases": cases,
+        "listing": listing(paging, total),
         "may_raise": bool(groups or liaison),
         # The center and auditors list every case; the caption says whose cases the others see.
         "sees_all": principal.has(Role.COORDINATOR) or principal.has(Role.AUDITOR),
