@@ -45,6 +45,16 @@ MESSAGES: dict[str, Message] = {
     "not_on_board": Message(403, "この募集の審査会委員ではありません", "Not on this call's review board"),
     "conflict_not_found": Message(404, "利害関係の申出が見つかりません", "Conflict not found"),
     "conflict_pinned": Message(409, "事務局が確定した利害関係は取り消せません", "A pinned conflict cannot be removed"),
+    "conflict_after_scoring": Message(
+        409,
+        "採点済みの提案には利害関係を申し出られません",
+        "You cannot declare a conflict on a proposal you have scored",
+        "この提案はすでに採点しています。採点の後は他の委員の採点（委員長は決定の見込み）を見られるため、自ら申し出て"
+        "採点を無効にすることはできません。利害関係がある場合は事務局に伝えてください。事務局が記録します。",
+        "You have already scored this proposal. After scoring you read the other members' scores (the chair, the "
+        "decision's ranking), so you cannot void your score by declaring a conflict yourself. If you have an "
+        "interest in the proposing group, tell the coordinator, who records it.",
+    ),
     "recused": Message(403, "利害関係により除斥されています", "You are recused from this proposal"),
     "score_final": Message(409, "提出済みの採点は変更できません", "Submitted scores are final"),
     "invalid_points": Message(

@@ -86,10 +86,18 @@ class Review(Aggregate):
     def declare_conflict(
         self, member_sub: str, proposal_id: str, kind: str, reason: str, by_sub: str, pinned: bool
     ) -> None:
-        """A member declares their own conflict; a coordinator may pin one the member cannot remove."""
+        """A member declares their own conflict; a coordinator may pin one the member cannot remove.
+
+        A member's own declaration comes before their score, never after: once they have scored a proposal they
+        read the others' scores on it (and the chair, the decision's exact ranking), so a conflict declared then
+        would let them void their score — and the chair hand the confirmation to the vice-chair — knowing the
+        effect. A conflict found later is the coordinator's to pin (`pinned`), as is every conflict a member did
+        not declare."""
         self._require_open()
         self._member(member_sub)
         self._entry(proposal_id)
+        if not pinned and f"{member_sub}|{proposal_id}" in self.scores:
+            raise Refusal("conflict_after_scoring", field="proposal_id")
         self._conflict_declared(member_sub, proposal_id, kind, reason, by_sub, pinned)
 
     @event("ConflictDeclared")

@@ -109,6 +109,7 @@ def _labels(request: Request) -> dict[str, str]:
     """The error summary's names of the form's fields. A criterion's points are not named: the reason itself names
     the criterion (the service's wording), so the summary does not say it twice."""
     return {
+        "proposal_id": gettext(request, "Proposal"),
         "kind": gettext(request, "Kind of conflict"),
         "reason": gettext(request, "Reason"),
         "comment": gettext(request, "Comment"),

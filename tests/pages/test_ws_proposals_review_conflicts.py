@@ -1,0 +1,92 @@
+"""A conflict declared after scoring (real stores, real NATS, logged-in sessions): once a member has scored a proposal
+they read the others' scores on it (and the chair the decision's ranking), so declaring a conflict then — voiding
+their score, or handing the confirmation to the vice-chair — would steer the result. The API refuses it as
+problem+json naming the field and the reason, the page says why beside the unavailable action (and on the form when
+forced), nothing is stored; the coordinator still pins such a conflict, which voids the score.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from uuid import UUID
+
+from test_ws_proposals import SERVICES
+from test_ws_proposals_review import review, reviewed_call, score_form
+
+from support.calls import coordinator, ok, score
+from support.page_reading import doc, one, text, well_formed
+from support.workspace import workspace
+
+
+async def test_a_member_who_has_scored_cannot_declare_a_conflict_through_the_api_and_the_coordinator_still_pins_one(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
+        call_id, green, food = await reviewed_call(site)
+        p, api = site.platform, site.api("proposals")
+        await ok(score(p, call_id, "m-2", green, 8, 7), 201)
+        stored = site.domain_events("proposals")
+
+        refused = await api.post(
+            f"/calls/{call_id}/review/conflicts",
+            json={"proposal_id": green, "kind": "member", "reason": "会員です"},
+            headers=p.token("m-2", "reviewer"),
+        )
+        assert refused.status_code == 409
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        problem = refused.json()
+        assert problem["code"] == "conflict_after_scoring"
+        assert [(e["field"], e["code"]) for e in problem["errors"]] == [("proposal_id", "conflict_after_scoring")]
+        assert "事務局" in problem["errors"][0]["reason_ja"]
+        assert "coordinator" in problem["errors"][0]["reason_en"]
+        assert site.domain_events("proposals") == stored
+
+        # Before scoring, the same member declares one on the other proposal.
+        await ok(
+            api.post(
+                f"/calls/{call_id}/review/conflicts",
+                json={"proposal_id": food, "kind": "member", "reason": "会員です"},
+                headers=p.token("m-2", "reviewer"),
+            ),
+            201,
+        )
+        # The coordinator pins a conflict on the proposal the member scored: recorded, recusing them.
+        await ok(
+            api.post(
+                f"/calls/{call_id}/review/pinned-conflicts",
+                json={"member_sub": "m-2", "proposal_id": green, "kind": "business", "reason": "取引関係"},
+                headers=coordinator(p),
+            ),
+            201,
+        )
+        conflicts = site.application("proposals").get_review(UUID(call_id)).conflicts
+        assert conflicts[f"m-2|{green}"]["pinned"] is True
+
+
+async def test_the_proposal_page_says_why_a_member_who_scored_cannot_declare_a_conflict_and_a_forced_post_is_refused(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
+        call_id, green, _food = await reviewed_call(site)
+        member = site.browser("m-3", "reviewer")
+        path = review(call_id, green)
+        assert well_formed(await member.page(path)).xpath(f"//form[@action='{path}/conflict']")
+        assert (await score_form(member, call_id, green, "6", "5")).status_code == 303
+
+        page = well_formed(await member.page(path))
+        assert not page.xpath(f"//form[@action='{path}/conflict']")
+        why = text(one(page, "//h2[@id='conflict']/following-sibling::div[1]//p[@id='conflict-why']"))
+        assert "この提案は採点済みです" in why
+        assert "事務局に伝えてください" in why
+        english = well_formed(await member.page(path, lang="en"))
+        assert "you cannot void your score by declaring a conflict yourself" in text(english)
+        await member.page(path, lang="ja")
+
+        # Forced (a form left open in another tab): refused on the form, saying why; nothing stored.
+        stored = site.domain_events("proposals")
+        forced = await member.post(f"{path}/conflict", {"kind": "member", "reason": "会員です"})
+        assert forced.status_code == 409
+        summary = text(one(doc(forced), "//*[@data-error-summary]"))
+        assert "この提案はすでに採点しています" in summary
+        assert site.domain_events("proposals") == stored
+        assert site.application("proposals").get_review(UUID(call_id)).conflicts == {}
