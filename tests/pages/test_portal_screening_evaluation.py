@@ -220,6 +220,10 @@ async def test_an_evaluation_report_shows_indicators_self_evaluations_the_commit
     assert text(one(page, "//dt[text()='回避した委員の数']/following-sibling::dd[1]")) == "1"
     assert text(one(page, "//dt[text()='団体']/following-sibling::dd[1]")) == "こくぶんじ子育てネット"
     assert f"kyodo audit recompute-evaluation {project_id}" in text(one(page, "//pre"))
+    # The agreement's period written as the page's other dates are, not as the report's ISO text.
+    period = one(page, "//dt[text()='期間']/following-sibling::dd[1]")
+    assert text(period) == "2026年4月1日 – 2027年3月31日"
+    assert period.xpath("time/@datetime") == ["2026-04-01", "2027-03-31"]
 
     missing = await hub.page(f"/evaluation-reports/{uuid.uuid4()}", status=404)
     assert "評価結果が見つかりません" in text(one(missing, "//h1"))

@@ -8,7 +8,7 @@ partners' names), nothing more.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -73,5 +73,7 @@ def evaluation_report(project_id: UUID, request: Request) -> HTMLResponse:
             "names": {c["key"]: c for c in criteria},
             "self_evaluations": [(partner, partners.get(partner)) for partner in ("group", "department")],
             "published_at": datetime.fromisoformat(summary.published_at),
+            # The agreement's period as days (the report carries ISO text), written as the other dates are.
+            "period": [date.fromisoformat(body["agreement"][end]) for end in ("period_start", "period_end")],
         },
     )
