@@ -134,7 +134,10 @@ def test_a_project_s_reports_and_self_evaluations_go_to_the_committee_whose_reco
     score(third, pid, POINTS[THIRD], "見守りの担い手が足りない。")
     rows = third.page.locator("main table:has(caption#scores-caption) tbody tr")
     assert rows.count() == 2, "the other member's score is not shown after one's own"
-    assert VICE in " ".join(rows.all_inner_texts()), "the vice-chair's score is not among them"
+    shown = " ".join(rows.all_inner_texts())
+    # Members by office and letter, never by login id: the vice-chair's row is 副委員長.
+    assert "副委員長" in shown, "the vice-chair's score is not among them"
+    assert VICE not in main_text(third), "a member is named by login id"
     third.context.close()
 
     # The chair: nothing of the others first; then scores, and confirms the recommendation with its reasons.

@@ -81,7 +81,9 @@ async def test_a_member_scores_every_criterion_and_reads_the_others_scores_only_
     await other.post(committee_path(pid, "/scores"), score_form(3, 3, 3, 3, 3))
     after = await other.page(committee_path(pid))
     rows = after.xpath("//table[caption[@id='scores-caption']]/tbody/tr")
-    assert [text(r.xpath("th")[0]) for r in rows] == ["ev-1", "ev-2（あなた）"]
+    # Each by office and letter, never by login id (ev-1, ev-2 are the first ordinary members: 委員 A and B).
+    assert [text(r.xpath("th")[0]) for r in rows] == ["委員 A", "委員 B（あなた）"]
+    assert "ev-1" not in text(after.xpath("//main")[0])
     # Only points in the table, its headers short (the criterion's name in full beside them); the comments below it.
     assert after.xpath("//table[caption[@id='scores-caption']]/thead//th/abbr/text()")[0] == "評価項目 1"
     assert "目標の達成度" in after.xpath("//table[caption[@id='scores-caption']]/thead//th/abbr/@title")

@@ -90,3 +90,32 @@ async def test_an_auditor_who_also_holds_a_committee_role_is_refused_the_scores(
         both = p.token("aud-2", "auditor", role)
         problem = refused(await evaluation.get(path, headers=both), 403, "auditor_holds_committee_role")
         assert "別のアカウント" in problem["detail_ja"]
+
+
+async def test_members_are_named_by_office_and_letter_with_the_rosters_link_never_by_login_id(scene: Scene) -> None:
+    p, site, w = scene.p, scene.site, scene.w
+    pid = await evaluating(p, w)
+    await scored(scene, pid, "ev-1", "ev-chair")
+    roster = f"/registry/committees/{w.committee}"
+    subs = ("ev-chair", "ev-vice", "ev-1", "ev-2", "ev-3")
+    for who, roles, lang, members in (
+        ("ev-2", ("evaluator",), "ja", "委員長、副委員長、委員 A、委員 B（あなた）、委員 C"),
+        ("ev-vice", ("evaluator",), "en", "Chair, Vice-chair (you), Member A, Member B, Member C"),
+        ("coord-1", ("coordinator",), "ja", None),
+        ("rep-g", ("group",), "en", None),
+    ):
+        page = await site.browser(who, *roles).page(committee_path(pid), lang=lang)
+        main = text(page.xpath("//main")[0])
+        for sub in subs:
+            assert sub not in main, (who, sub)
+        listed_members = page.xpath("//dt[text()='委員' or text()='Members']/following-sibling::dd[1]")[0]
+        assert roster in listed_members.xpath(".//a/@href")
+        if members is not None:
+            assert text(listed_members).startswith(members), text(listed_members)
+    # The center: who has scored and its member choices by office and letter (their values stay the API's ids).
+    center = await site.browser("coord-1", "coordinator").page(committee_path(pid), lang="ja")
+    scored_row = text(center.xpath("//dt[text()='評価済み']/following-sibling::dd[1]")[0])
+    assert scored_row == "委員長、委員 A"
+    assert text(center.xpath("//dt[text()='利益相反']/following-sibling::dd[1]")[0]) == "—"
+    options = center.xpath("//select[@name='member_sub']/option[@value!='']")
+    assert [text(o) for o in options] == ["委員長", "副委員長", "委員 A", "委員 B", "委員 C"]

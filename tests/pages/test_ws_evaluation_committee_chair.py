@@ -171,11 +171,11 @@ async def test_the_center_opens_the_committee_records_a_conflict_and_adds_a_subs
     # and its members today (in English the Japanese name: it was given none in English).
     assert page.xpath("//select[@name='committee_id']/option[@selected]/@value") == [w.committee]
     label = text(page.xpath("//select[@name='committee_id']/option[@selected]")[0])
-    assert label == "協働事業評価委員会（委員5人、委員長 ev-chair）"
+    assert label == "協働事業評価委員会（委員5人）"
     # (Another browser of the center's: the language chosen stays with the browser.)
     in_english = await site.browser("coord-1", "coordinator").page(committee_path(pid), lang="en")
     label = text(in_english.xpath("//select[@name='committee_id']/option[@selected]")[0])
-    assert label == "協働事業評価委員会 (5 members, chair ev-chair)"
+    assert label == "協働事業評価委員会 (5 members)"
     await listed(center, pid, "開始待ち：委員会の評価を開始してください")
     # A member of the committee today is told the center starts it, and finds the project listed as waiting.
     member = site.browser("ev-1", "evaluator")
@@ -217,6 +217,9 @@ async def test_the_center_opens_the_committee_records_a_conflict_and_adds_a_subs
     await appoint(p, w.committee, "ev-sub")
     page = await center.page(committee_path(pid))
     assert page.xpath("//select[@name='member_sub']/option/@value")[-1] == "ev-sub"
+    # Offered as a numbered candidate, never by login id; once joined, the next letter (after 委員 A–C).
+    candidates = page.xpath("//form[contains(@action, '/substitutes')]//select[@name='member_sub']/option[@value!='']")
+    assert [text(o) for o in candidates] == ["補充候補 1"]
     unexplained = await center.post(committee_path(pid, "/substitutes"), {"member_sub": "ev-sub", "reason": ""})
     assert unexplained.status_code == 422, unexplained.text[:2000]
     assert error_beside(doc(unexplained), "reason")
@@ -224,6 +227,8 @@ async def test_the_center_opens_the_committee_records_a_conflict_and_adds_a_subs
     see_other(await center.post(committee_path(pid, "/substitutes"), reason), committee_path(pid))
     committee = committee_of(scene, pid)
     assert "ev-sub" in committee.members
+    members = text((await center.page(committee_path(pid))).xpath("//dt[text()='委員']/following-sibling::dd[1]")[0])
+    assert members.startswith("委員長、副委員長、委員 A、委員 B、委員 C、委員 D"), members
     assert committee.fixed_recusals == ["ev-2", "ev-3"]
     substitute = site.browser("ev-sub", "evaluator")
     assert (await substitute.page(committee_path(pid))).xpath(f"//form[@action='{committee_path(pid, '/scores')}']")

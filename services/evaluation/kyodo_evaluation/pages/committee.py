@@ -24,6 +24,7 @@ from kyodo_evaluation.app import EvaluationApplication
 from kyodo_evaluation.committee import CommitteeEvaluation
 from kyodo_evaluation.domain import Project
 from kyodo_evaluation.pages.common import TIME_HELPERS, partner_names, project_crumbs, reads, viewed
+from kyodo_evaluation.pages.members import candidates_of, in_seat_order, seats_of
 from kyodo_evaluation.routing import application
 from kyodo_evaluation.vocabulary import HIGHEST, LOWEST, Partner, Recommendation, Status
 from kyodo_shared.domain.actors import Actor
@@ -162,6 +163,10 @@ def committee_page(
     committee = app.find_committee(project_id)
     center = who.has(Role.COORDINATOR)
     roster = app.committee_of(who, project_id) if committee is not None else None
+    seats = seats_of(committee) if committee is not None else {}
+    if roster is not None:
+        # Listed as the roster lists them: officers first, then by letter.
+        roster |= {k: in_seat_order(roster[k], seats) for k in ("members", "scored", "conflicts") if k in roster}
     seat = seat_of(app, who, project, committee) if committee is not None else None
     scores: list[dict[str, Any]] | None = None
     if committee is not None and seat is not None and (seat.score is not None or (not seat.member and center)):
@@ -170,7 +175,7 @@ def committee_page(
         except Refusal:
             read = None
         if read is not None:
-            scores = [{"member_sub": m, **s} for m, s in sorted(read.scores.items())]
+            scores = [{"member_sub": m, **read.scores[m]} for m in in_seat_order(list(read.scores), seats)]
     report = app.published_report(project_id) if committee is not None and committee.report is not None else None
     coordinator = coordinator_context(request, app, project, committee) if center else None
     context = {
@@ -194,6 +199,9 @@ def committee_page(
         "errors": errors,
         "posted": posted or {},
         "me_sub": who.sub,
+        # Members by office and letter, never by login id (pages/members.py); the names are on the registry's roster.
+        "seats": seats,
+        "roster_url": f"/registry/committees/{committee.committee_id}" if committee is not None else None,
         **TIME_HELPERS,
         "breadcrumbs": [
             *project_crumbs(request, project),
@@ -206,8 +214,9 @@ def committee_page(
 def coordinator_context(
     request: Request, app: EvaluationApplication, project: Project, committee: CommitteeEvaluation | None
 ) -> dict[str, Any]:
-    """The center's part: the committees it may open the evaluation with (by name in the page's language and their
-    members today; by registry id while a name is not known), or the members it may pin a conflict for
+    """The center's part: the committees it may open the evaluation with (by name in the page's language and how many
+    members serve today, each with its public roster; by registry id while a name is not known), or the members it
+    may pin a conflict for
     and the substitutes it may add (only when recusals leave fewer members than the quorum: the domain's rule)."""
     if committee is None:
         day = app.today()
@@ -215,7 +224,7 @@ def coordinator_context(
         for cid in app.view.evaluation_committees():
             board, named = app.view.board(cid, day), app.view.committee_name(cid)
             name = name_in(request, named.name_ja, named.name_en) if named else None
-            committees.append({"id": cid, "name": name, "members": len(board.members), "chair": board.chair_sub})
+            committees.append({"id": cid, "name": name, "members": len(board.members)})
         return {"committees": committees, "evaluating": project.status is Status.EVALUATING}
     recused = app.recused_members(committee, project)
     eligible = len([m for m in committee.members if m not in recused])
@@ -223,8 +232,8 @@ def coordinator_context(
     return {
         "eligible": eligible,
         "quorum": committee.quorum,
-        "candidates": [m for m in today if m not in committee.members],
-        "members": list(committee.members),
+        "candidates": candidates_of(committee, list(today)),
+        "members": in_seat_order(list(committee.members), seats_of(committee)),
     }
 
 
