@@ -41,7 +41,7 @@ from support.evaluation_pages import (
 )
 from support.harness import Platform, eventually
 from support.page_reading import doc, error_beside
-from support.portal_b import headings_in_order, text
+from support.portal_b import headings_in_order, one, text
 from support.streams import SourceStream
 from support.workspace import Site, workspace
 
@@ -138,6 +138,8 @@ async def test_a_partner_files_a_report_with_every_indicator_value(scene: Scene)
     assert {v["key"]: v["value"] for v in found[0]["values"]} == {"visitors": "180", "satisfaction": "76.5"}
     page = await contact.page(f"/evaluation/projects/{pid}/reports/1")
     assert "この回の報告は既に提出しています" in text(page)
+    # Each partner's values under a caption naming the partner (a screen reader lists tables by their captions).
+    assert text(one(page, "//caption[@id='filed-group-caption']")) == "団体が報告した値"
     assert not page.xpath("//form[contains(@action, '/reports/1')]")
     listing = await contact.page("/evaluation/projects")
     assert f"/evaluation/projects/{pid}" in listing.xpath("//main//a/@href")
