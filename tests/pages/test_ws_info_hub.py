@@ -207,6 +207,9 @@ async def test_a_group_answers_a_survey_a_draft_then_a_submission_with_wrong_ans
     assert f"{path}?group={w.g}" in links(listed)
     page = await group.page(path, group=w.g)
     well_formed(page)
+    # Home › My page › Surveys to answer › the survey.
+    assert page.xpath("//nav[@class='breadcrumbs']//a/@href") == ["/", "/me", "/me/surveys"]
+    assert listed.xpath("//nav[@class='breadcrumbs']//a/@href") == ["/", "/me"]
     assert page.xpath("//input[@name='answers.members']")
     assert page.xpath("//input[@name='answers.field']")
     assert not page.xpath("//input[@name='version']")  # nothing saved yet: the first save needs no If-Match

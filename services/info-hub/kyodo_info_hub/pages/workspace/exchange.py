@@ -17,7 +17,7 @@ from kyodo_info_hub.exchange_schemas import OpinionIn
 from kyodo_info_hub.pages.center.exchange import shown_status
 from kyodo_info_hub.pages.home import application, localized, when
 from kyodo_info_hub.pages.news import paragraphs
-from kyodo_info_hub.pages.workspace.common import groups_of
+from kyodo_info_hub.pages.workspace.common import groups_of, me_crumbs
 from kyodo_shared.domain.actors import Principal, Role
 from kyodo_shared.pages.actions import Form, act, page_actor, signed_in, text
 from kyodo_shared.pages.forms import FormErrors
@@ -66,11 +66,13 @@ def _page(
             }
         )
     body = localized(request, topic.texts["body_ja"], topic.texts["body_en"])
+    title = localized(request, topic.texts["title_ja"], topic.texts["title_en"])
     context = {
         "topic": topic,
         "state": state,
         "open_now": open_now,
-        "title": localized(request, topic.texts["title_ja"], topic.texts["title_en"]),
+        "title": title,
+        "breadcrumbs": me_crumbs(request, (f"/me/exchange/{topic_id}", title.text)),  # /me lists the open topics
         "body": paragraphs(body.text),
         "body_lang": body.lang,
         "opens_at": opens,

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from kyodo_info_hub.pages.home import application, localized, when
-from kyodo_info_hub.pages.workspace.common import Party, groups_of
+from kyodo_info_hub.pages.workspace.common import Party, groups_of, me_crumbs
 from kyodo_info_hub.survey_answers import Answer
 from kyodo_info_hub.surveys import Status, Survey
 from kyodo_info_hub.surveys_index import list_surveys
@@ -28,6 +28,7 @@ from kyodo_shared.domain.actors import Actor, Principal, Role
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in, text, texts
 from kyodo_shared.pages.forms import FormErrors
+from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.paths import path_uuid
 from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
@@ -77,7 +78,12 @@ def waiting(request: Request, principal: Principal, groups: list[Party]) -> list
 def my_surveys(request: Request) -> HTMLResponse:
     principal = signed_in(request, Role.GROUP)
     surveys = waiting(request, principal, groups_of(request, principal))
-    return render(request, "workspace/surveys.html", {"surveys": surveys})
+    context = {"surveys": surveys, "breadcrumbs": me_crumbs(request, _surveys(request))}
+    return render(request, "workspace/surveys.html", context)
+
+
+def _surveys(request: Request) -> tuple[str, str]:
+    return ("/me/surveys", gettext(request, "Surveys to answer"))
 
 
 def _values(survey: Survey, form: FormData) -> dict[str, Any]:
@@ -119,9 +125,11 @@ def _page(
     q = survey.questionnaire
     open_now = survey.status == Status.OPEN and app.now() < when(survey.closes_at)  # type: ignore[operator]
     sections = sections_of(request, q)
+    title = localized(request, q["title_ja"], q.get("title_en"))
     context = {
         "survey": survey,
-        "title": localized(request, q["title_ja"], q.get("title_en")),
+        "title": title,
+        "breadcrumbs": me_crumbs(request, _surveys(request), (f"/me/surveys/{survey_id}", title.text)),
         "closes_at": when(survey.closes_at),
         "sections": sections,
         "groups": groups,
