@@ -54,6 +54,15 @@ def main_text(who: Person) -> str:
     return who.page.locator("main").inner_text()
 
 
+def points_shown(who: Person) -> dict[str, tuple[int, ...]]:
+    """The committee page's score table: each member's row (as the page names them) and its points."""
+    rows = who.page.locator("main table:has(caption#scores-caption) tbody tr")
+    return {
+        row.locator("th").inner_text().strip(): tuple(int(cell) for cell in row.locator("td").all_inner_texts())
+        for row in rows.all()
+    }
+
+
 def test_a_project_s_reports_and_self_evaluations_go_to_the_committee_whose_recommendation_the_portal_publishes(
     site: KyodoUp, browser: Browser
 ) -> None:
@@ -132,11 +141,10 @@ def test_a_project_s_reports_and_self_evaluations_go_to_the_committee_whose_reco
     assert INDEPENDENCE in main_text(third), "the member is not told why no score is shown"
     assert "地域の大人が関わる居場所になった。" not in main_text(third), "the vice-chair's comment leaks"
     score(third, pid, POINTS[THIRD], "見守りの担い手が足りない。")
-    rows = third.page.locator("main table:has(caption#scores-caption) tbody tr")
-    assert rows.count() == 2, "the other member's score is not shown after one's own"
-    shown = " ".join(rows.all_inner_texts())
-    # Members by office and letter, never by login id: the vice-chair's row is 副委員長.
-    assert "副委員長" in shown, "the vice-chair's score is not among them"
+    # Members by office and letter, never by login id: the vice-chair's row is 副委員長, with the points given.
+    shown = points_shown(third)
+    assert len(shown) == 2, f"the other member's score is not shown after one's own: {shown}"
+    assert shown.get("副委員長") == POINTS[VICE], f"the vice-chair's points are not shown as given: {shown}"
     assert VICE not in main_text(third), "a member is named by login id"
     third.context.close()
 
@@ -146,7 +154,7 @@ def test_a_project_s_reports_and_self_evaluations_go_to_the_committee_whose_reco
     assert chair.page.locator("main table:has(caption#scores-caption)").count() == 0, "others' scores shown first"
     assert INDEPENDENCE in main_text(chair)
     score(chair, pid, POINTS[CHAIR], "学校との連携が良い。")
-    assert chair.page.locator("main table:has(caption#scores-caption) tbody tr").count() == 3
+    assert sorted(points_shown(chair).values()) == sorted(POINTS.values()), points_shown(chair)
     recommendation = f"{committee}/recommendation"
     form = chair.page.locator(f"main form[action='{recommendation}']")
     assert form.count() == 1, "the chair is not offered the recommendation"
