@@ -170,6 +170,8 @@ async def test_the_center_opens_the_committee_records_a_conflict_and_adds_a_subs
     # The registry's only evaluation committee, chosen already, shown by the name the registry established it with
     # and its members today (in English the Japanese name: it was given none in English).
     assert page.xpath("//select[@name='committee_id']/option[@selected]/@value") == [w.committee]
+    # The center is not told to wait for itself: its part is the form.
+    assert "お待ちください" not in text(page)
     label = text(page.xpath("//select[@name='committee_id']/option[@selected]")[0])
     assert label == "協働事業評価委員会（委員5人）"
     # (Another browser of the center's: the language chosen stays with the browser.)
@@ -217,6 +219,8 @@ async def test_the_center_opens_the_committee_records_a_conflict_and_adds_a_subs
     await appoint(p, w.committee, "ev-sub")
     page = await center.page(committee_path(pid))
     assert page.xpath("//select[@name='member_sub']/option/@value")[-1] == "ev-sub"
+    said = text(page.xpath("//p[@id='substitute-needed']")[0])
+    assert said.startswith("回避していない委員は3人で、定足数4に足りません。"), said
     # Offered as a numbered candidate, never by login id; once joined, the next letter (after 委員 A–C).
     candidates = page.xpath("//form[contains(@action, '/substitutes')]//select[@name='member_sub']/option[@value!='']")
     assert [text(o) for o in candidates] == ["補充候補 1"]
