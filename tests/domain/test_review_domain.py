@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from kyodo_proposals.review import Review
+from kyodo_proposals.review import Review, typed_points
 from kyodo_shared.domain.refusals import Refusal
 
 TRACE = {"correlation_id": "c", "causation_id": "c", "actor": "m-1"}
@@ -54,3 +54,25 @@ def test_a_coordinator_still_pins_a_conflict_on_a_proposal_the_member_scored_whi
     with pytest.raises(Refusal) as refused:
         review.remove_conflict("m-1", GREEN, "m-1")
     assert refused.value.code == "conflict_pinned"
+
+
+@pytest.mark.parametrize(("typed", "points"), [("7", 7), ("０", 0), ("１０", 10), (" 8 ", 8)])
+def test_points_typed_in_ascii_or_full_width_digits_are_read_as_the_same_whole_numbers(typed: str, points: int) -> None:
+    assert typed_points(typed, CRITERIA[0], "points.need") == points
+
+
+@pytest.mark.parametrize("typed", ["٨", "८", "①", "²", "11", "-1", "7.5", "", "1e1", "0x7", "７点"])
+def test_points_in_other_scripts_digits_or_beyond_the_maximum_are_refused_naming_the_criterion(typed: str) -> None:
+    with pytest.raises(Refusal) as refused:
+        typed_points(typed, CRITERIA[0], "points.need")
+    assert refused.value.code == "invalid_points"
+    assert refused.value.data == {
+        "field": "points.need",
+        "criterion_ja": "必要性",
+        "criterion_en": "必要性",
+        "max": "10",
+    }
+    # The score itself answers the same refusal, without a field.
+    with pytest.raises(Refusal) as scored:
+        opened().score("m-2", GREEN, {"need": 11}, "所見", CRITERIA, False, TRACE)
+    assert (scored.value.code, scored.value.data["max"]) == ("invalid_points", "10")

@@ -119,6 +119,11 @@ async def test_a_member_scores_each_criterion_within_its_maximum_and_sees_the_ot
         assert above.status_code == 422
         assert "Score “必要性” with a whole number from 0 to 10." in error_beside(doc(above), "points.need")
         await chair.page(review(call_id, green), lang="ja")  # back to Japanese (the choice is kept in a cookie)
+        # Another script's digits (Arabic-Indic ٨, Devanagari ८) are not points, though int() reads them.
+        for foreign in ("٨", "८"):
+            refused = await score_form(chair, call_id, green, foreign, "7")
+            assert refused.status_code == 422
+            assert "「必要性」は0点から10点までの整数で採点してください" in error_beside(doc(refused), "points.need")
         assert scores_of(site, call_id) == {}
 
         scored = await score_form(chair, call_id, green, "８", "7")  # digits typed full-width are the same number

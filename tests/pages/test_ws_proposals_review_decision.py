@@ -203,3 +203,43 @@ async def test_a_confirmation_short_of_the_quorum_records_the_block_for_the_coor
         assert (await ok(site.api("proposals").get(f"/calls/{call_id}"))).json()["status"] == "in_review"
         manage = well_formed(await site.browser("coord-1", "coordinator").page(f"/proposals/calls/{call_id}/manage"))
         assert "2/3" in text(one(manage, "//dt[.='決定できない理由']/following-sibling::dd[1]"))
+
+
+async def test_a_ranking_changed_between_the_preview_and_the_confirmation_is_refused_and_the_new_ranking_shown(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
+        call_id, green, food = await reviewed_call(site)
+        chair, vice, third = (site.browser(f"m-{n}", "reviewer") for n in (1, 2, 3))
+        decision = f"{review(call_id)}/decision"
+        await score_all([chair, vice], call_id, {green: [("8", "7"), ("7", "6")], food: [("9", "4"), ("8", "5")]})
+        read = well_formed(await chair.page(decision))
+        assert [r[2] for r in ranking_rows(read, "preview-caption")] == ["21.5", "21.5"]
+        digest = str(one(read, f"//form[@action='{decision}']//input[@name='ranking_digest']").get("value"))
+        assert len(digest) == 64
+
+        # The third member scores after the chair read the ranking: the tie is gone.
+        assert (await score_form(third, call_id, green, "10", "10")).status_code == 303
+        stored = site.domain_events("proposals")
+        changed = await chair.post(decision, {"reasons": "規定により決定", "confirm": "yes", "ranking_digest": digest})
+        assert changed.status_code == 409
+        page = well_formed(doc(changed))
+        assert "確認の前に順位が変わりました" in text(one(page, "//*[@data-error-summary]"))
+        new_rows = ranking_rows(page, "preview-caption")
+        assert [r[2] for r in new_rows] != ["21.5", "21.5"]
+        assert new_rows[0][1] == "みどりの会の提案"
+        assert site.domain_events("proposals") == stored
+        assert (await ok(site.api("proposals").get(f"/calls/{call_id}"))).json()["status"] == "in_review"
+        # What was typed is kept; the form now names the new ranking, and confirming it publishes that.
+        assert "規定により決定" in text(one(page, "//textarea[@name='reasons']"))
+        renewed = str(one(page, f"//form[@action='{decision}']//input[@name='ranking_digest']").get("value"))
+        assert renewed != digest
+        english = await chair.post(
+            f"{decision}?lang=en", {"reasons": "規定により決定", "confirm": "yes", "ranking_digest": digest}
+        )
+        assert "The ranking changed before you confirmed it" in text(doc(english))
+        confirmed = await chair.post(
+            f"{decision}?lang=ja", {"reasons": "規定により決定", "confirm": "yes", "ranking_digest": renewed}
+        )
+        assert confirmed.status_code == 303, confirmed.text[:2000]
+        assert ranking_rows(well_formed(await chair.page(decision, lang="ja")), "ranking-caption") == new_rows

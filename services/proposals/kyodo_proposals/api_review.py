@@ -50,6 +50,9 @@ class SubstituteIn(Strict):
 
 class DecisionIn(Strict):
     reasons: Annotated[str, Field(min_length=1, max_length=8000)]
+    # The digest of the tally the confirmer read (the decision page's preview carries it): when given, the decision
+    # is refused (409 `ranking_changed`) if the tally is no longer that one.
+    ranking_digest: Annotated[str, Field(pattern="^[0-9a-f]{64}$")] | None = None
 
 
 class ProposalIn(Strict):
@@ -149,7 +152,7 @@ def substitute(call_id: UUID, body: SubstituteIn, request: Request, principal: C
 
 @router.post("/review/decision", summary="The chair (or vice-chair) confirms the decision; results go out at once")
 def decide(call_id: UUID, body: DecisionIn, request: Request, principal: Reviewer) -> Any:
-    call = application(request).decide(actor_of(request, principal), call_id, body.reasons)
+    call = application(request).decide(actor_of(request, principal), call_id, body.reasons, body.ranking_digest)
     nudge(request)
     return call.results
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -32,6 +33,14 @@ class Tally:
     voided: list[dict[str, str]]
     short: dict[str, int]
     ranking: dict[str, Any] | None
+
+    def digest(self) -> str:
+        """SHA-256 of what confirming would decide now (the ranking, the scores counted and voided, the proposals
+        short of the quorum), in canonical JSON: the preview carries it, the confirmation names it back, and a
+        tally changed in between is refused (`ranking_changed`) rather than published unseen."""
+        body = {"counted": self.counted, "voided": self.voided, "short": self.short, "ranking": self.ranking}
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def label(index: int) -> str:
@@ -115,11 +124,15 @@ class DecisionCommands(ProposalsBase):
             raise Refusal("score_first")
         return self._tally(call, review)
 
-    def decide(self, actor: Actor, call_id: UUID, reasons: str) -> Call:
+    def decide(self, actor: Actor, call_id: UUID, reasons: str, previewed: str | None = None) -> Call:
+        """previewed: the digest of the tally the confirmer read (`Tally.digest`); when it is no longer the tally
+        now — a score or a recusal came in between — nothing is decided (`ranking_changed`)."""
         call, review = self._reviewing(call_id), self.get_review(call_id)
         self._confirming(actor.sub, call, review)
         trace = actor.trace_dict()
         tally = self._tally(call, review)
+        if previewed is not None and previewed != tally.digest():
+            raise Refusal("ranking_changed")
         if tally.short:
             # Recorded (and published) before refusing: the coordinator adds a substitute in answer to it.
             review.block([f"quorum:{p}:{n}/{review.quorum}" for p, n in tally.short.items()], trace)

@@ -55,6 +55,13 @@ MESSAGES: dict[str, Message] = {
         "decision's ranking), so you cannot void your score by declaring a conflict yourself. If you have an "
         "interest in the proposing group, tell the coordinator, who records it.",
     ),
+    "ranking_changed": Message(
+        409,
+        "確認の前に順位が変わりました",
+        "The ranking changed before you confirmed it",
+        "表示された順位の後に、採点または除斥が変わりました。新しい順位を確かめてから、もう一度確認してください。",
+        "A score or a recusal changed after the ranking you read; read the new ranking, then confirm again.",
+    ),
     "recused": Message(403, "利害関係により除斥されています", "You are recused from this proposal"),
     "score_final": Message(409, "提出済みの採点は変更できません", "Submitted scores are final"),
     "invalid_points": Message(

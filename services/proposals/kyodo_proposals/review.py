@@ -8,6 +8,7 @@ late voids the scores already given.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -208,11 +209,38 @@ def _check_points(points: dict[str, int], criteria: list[dict[str, Any]]) -> Non
     if set(points) - {str(c["key"]) for c in criteria}:
         raise Refusal("not_a_call_criterion")
     for criterion in criteria:
-        key, maximum = str(criterion["key"]), int(criterion["max_points"])
-        if key not in points or not 0 <= points[key] <= maximum:
-            raise Refusal(
-                "invalid_points",
-                criterion_ja=str(criterion.get("name_ja") or key),
-                criterion_en=str(criterion.get("name_en") or criterion.get("name_ja") or key),
-                max=str(maximum),
-            )
+        key = str(criterion["key"])
+        if key not in points or not _within(points[key], criterion):
+            raise invalid_points(criterion)
+
+
+# Digits typed with a Japanese input method (０–９) are the same numbers. Nothing else is read as a digit: not other
+# scripts' digits (٣, ३, which `\d` and int() accept), nor what NFKC would turn into digits (①, ²).
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+_WHOLE = re.compile(r"[0-9]{1,6}")
+
+
+def typed_points(typed: str, criterion: dict[str, Any], field: str | None = None) -> int:
+    """A criterion's points as a person types them in a form — ASCII or full-width digits, a whole number within
+    0..the criterion's maximum — or the same refusal the score itself answers (`invalid_points`), about `field`."""
+    text = typed.strip().translate(_FULL_WIDTH)
+    if _WHOLE.fullmatch(text) and _within(int(text), criterion):
+        return int(text)
+    raise invalid_points(criterion, field)
+
+
+def _within(points: int, criterion: dict[str, Any]) -> bool:
+    return 0 <= points <= int(criterion["max_points"])
+
+
+def invalid_points(criterion: dict[str, Any], field: str | None = None) -> Refusal:
+    """The refusal naming the criterion (in both languages) and its maximum; beside `field` when there is one."""
+    named = str(criterion.get("name_ja") or criterion["key"])
+    about = {"field": field} if field is not None else {}
+    return Refusal(
+        "invalid_points",
+        **about,
+        criterion_ja=named,
+        criterion_en=str(criterion.get("name_en") or named),
+        max=str(int(criterion["max_points"])),
+    )

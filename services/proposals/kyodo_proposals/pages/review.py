@@ -69,8 +69,7 @@ def calls_to_review(request: Request) -> Response:
     principal = signed_in(request, Role.REVIEWER)
     app = application(request)
     calls = [
-        {"call": found.call, "deadline": deadline_of(found.call.spec).astimezone(TOKYO)}
-        for found in board_calls(app, principal)
+        {"call": call, "deadline": deadline_of(call.spec).astimezone(TOKYO)} for call in board_calls(app, principal)
     ]
     context = {
         "calls": calls,

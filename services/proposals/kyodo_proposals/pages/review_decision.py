@@ -78,6 +78,7 @@ def decision_page(
         "in_review": call.status == IN_REVIEW,
         "published": None,
         "tally": None,
+        "digest": None,
         "why": None,
     }
     if call.status == RESULTS_PUBLISHED:
@@ -92,6 +93,8 @@ def decision_page(
         tally, why = _preview(request, call_id)
         context |= {"confirmer": confirmer, "tally": tally, "why": why, "me": principal.sub == confirmer.sub}
         if tally is not None:
+            # Named back by the confirmation: what it publishes is exactly what was read here.
+            context["digest"] = tally.digest()
             context["ranked"] = _ranked((tally.ranking or {}).get("entries", []), names)
             context["short"] = [(names.get(p), n) for p, n in tally.short.items()]
             context["voided"] = {r: sum(1 for v in tally.voided if v["reason"] == r) for r in ("interest", "conflict")}
@@ -123,9 +126,9 @@ def confirm(call_id: str, request: Request, form: Form) -> Response:
     principal = signed_in(request, Role.REVIEWER)
     cid = call_uuid(call_id)
     refused = unconfirmed(request, form)
-    reasons = {"reasons": text(form, "reasons")} if text(form, "reasons") else {}
+    fields = {name: text(form, name) for name in ("reasons", "ranking_digest") if text(form, name)}
     try:
-        body = DecisionIn.model_validate(reasons)
+        body = DecisionIn.model_validate(fields)
     except ValidationError as invalid:
         # The reasons and the confirmation are both said at once, each beside its field.
         return decision_page(request, cid, form, _together(form_errors(request, invalid), refused), 422)
@@ -133,7 +136,7 @@ def confirm(call_id: str, request: Request, form: Form) -> Response:
         return decision_page(request, cid, form, refused, 422)
 
     def command() -> None:
-        application(request).decide(page_actor(request, principal), cid, body.reasons)
+        application(request).decide(page_actor(request, principal), cid, body.reasons, body.ranking_digest)
 
     return act(
         request,

@@ -21,6 +21,7 @@ from kyodo_proposals.domain import CLOSED, IN_REVIEW, PUBLISHED
 from kyodo_proposals.pages.common import call_uuid, deadline_of, posted
 from kyodo_proposals.pages.review import review_crumbs
 from kyodo_proposals.pages.review_reads import criteria_of, group_name, own_review, recusal_cause
+from kyodo_proposals.review import typed_points
 from kyodo_proposals.routing import application
 from kyodo_shared.domain.actors import Principal
 from kyodo_shared.domain.calendar import TOKYO
@@ -36,7 +37,6 @@ from kyodo_shared.web.auth import Role
 from kyodo_shared.web.problems import Problem, field_errors
 
 router = page_router(prefix="/proposals")
-_WHOLE = re.compile(r"^\d{1,6}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -186,30 +186,16 @@ def remove_conflict(call_id: str, proposal_id: str, request: Request, form: Form
 
 
 def _points(form: FormData, criteria: list[dict[str, Any]]) -> tuple[dict[str, int], list[Refusal]]:
-    """The whole numbers typed per criterion, and for each criterion left blank, not a whole number or beyond its
-    maximum the service's own refusal (`invalid_points`, naming the criterion and its maximum) beside its field."""
+    """The points typed per criterion, read by the review's own rule (`typed_points`: whole numbers within the
+    maximum, full-width digits the same), and for each criterion at fault its refusal beside its field."""
     found, refused = {}, []
     for c in criteria:
-        key, maximum = str(c["key"]), int(c["max_points"])
-        typed = text(form, f"points.{key}").translate(_FULL_WIDTH)
-        if _WHOLE.match(typed) and int(typed) <= maximum:
-            found[key] = int(typed)
-            continue
-        named = str(c.get("name_ja") or key)
-        refused.append(
-            Refusal(
-                "invalid_points",
-                field=f"points.{key}",
-                criterion_ja=named,
-                criterion_en=str(c.get("name_en") or named),
-                max=str(maximum),
-            )
-        )
+        key = str(c["key"])
+        try:
+            found[key] = typed_points(text(form, f"points.{key}"), c, f"points.{key}")
+        except Refusal as refusal:
+            refused.append(refusal)
     return found, refused
-
-
-# Digits typed with a Japanese input method (０–９) are the same numbers.
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 def _scored(request: Request, form: FormData, proposal_id: UUID, criteria: list[dict[str, Any]]) -> ScoreIn:

@@ -12,7 +12,6 @@ from uuid import UUID
 
 from kyodo_proposals.app import ProposalsApplication
 from kyodo_proposals.domain import Call
-from kyodo_proposals.index import IndexedCall
 from kyodo_proposals.pages import reads
 from kyodo_shared.domain.actors import Principal
 
@@ -31,23 +30,23 @@ class OwnConflict:
 class OwnReview:
     """The signed-in member's own part of the review."""
 
-    status: str
     quorum: int
     scored: frozenset[str]  # proposal ids the member scored
     conflicts: dict[str, OwnConflict]  # proposal id → the conflict recorded against the member
 
 
 def own_review(app: ProposalsApplication, call_id: UUID, sub: str) -> OwnReview:
-    """Read after `board_proposals` has let the member in (it refuses anyone not on the board)."""
+    """Read after `board_proposals` has let the member in (it refuses anyone not on the board). Keys are
+    "member|proposal", split at the last "|" (a sub may hold one itself): the member's own entries are those whose
+    member is exactly `sub`, never another sub that merely begins with it."""
     review = app.get_review(call_id)
-    mine = f"{sub}|"
     conflicts = {
-        key[len(mine) :]: OwnConflict(str(c["kind"]), str(c["reason"]), bool(c["pinned"]))
-        for key, c in review.conflicts.items()
-        if key.startswith(mine)
+        proposal: OwnConflict(str(c["kind"]), str(c["reason"]), bool(c["pinned"]))
+        for (member, proposal), c in ((key.rsplit("|", 1), c) for key, c in review.conflicts.items())
+        if member == sub
     }
-    scored = frozenset(key[len(mine) :] for key in review.scores if key.startswith(mine))
-    return OwnReview(str(review.status), int(review.quorum), scored, conflicts)
+    scored = frozenset(proposal for member, proposal in (key.rsplit("|", 1) for key in review.scores) if member == sub)
+    return OwnReview(int(review.quorum), scored, conflicts)
 
 
 def recusal_cause(own: OwnReview, proposal_id: str) -> str:
@@ -59,13 +58,7 @@ def recusal_cause(own: OwnReview, proposal_id: str) -> str:
     return "pinned" if conflict.pinned else "declared"
 
 
-@dataclass(frozen=True)
-class BoardCall:
-    call: Call
-    listed: IndexedCall
-
-
-def board_calls(app: ProposalsApplication, principal: Principal) -> list[BoardCall]:
+def board_calls(app: ProposalsApplication, principal: Principal) -> list[Call]:
     """The calls (published and later) whose board the member sits on: fixed at publication, or joined as a
     substitute once the review opened."""
     items, _ = app.find_calls(principal, 0, SHOWN)
@@ -73,7 +66,7 @@ def board_calls(app: ProposalsApplication, principal: Principal) -> list[BoardCa
     for item in items:
         call = app.get_call(UUID(item.call_id))
         if any(member == principal.sub for member, _ in reads.board_of(app, call.id)):
-            found.append(BoardCall(call, item))
+            found.append(call)
     return found
 
 
