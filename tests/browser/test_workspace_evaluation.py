@@ -119,7 +119,6 @@ def test_a_project_s_reports_and_self_evaluations_go_to_the_committee_whose_reco
     assert opening.locator("select[name=committee_id] option[selected]").count() == 1, "the committee is not chosen"
     opening.locator("input[name=quorum]").fill("3")
     sent(coordinator, committee, "committee_opened")
-    coordinator.context.close()
 
     # The vice-chair finds the project in the committee's list and scores it.
     vice = person(browser, site, VICE)
@@ -133,6 +132,12 @@ def test_a_project_s_reports_and_self_evaluations_go_to_the_committee_whose_reco
     assert vice.page.locator("main table:has(caption#scores-caption)").count() == 0, "scores before one's own"
     checked.page(vice, "eval-committee-score-form", focus=True)
     score(vice, pid, POINTS[VICE], "地域の大人が関わる居場所になった。")
+
+    # The center sees that a member has scored, never the points or comments before the report is published.
+    coordinator.goto(committee)
+    assert coordinator.page.locator("main table:has(caption#scores-caption)").count() == 0, "points shown to the center"
+    assert "地域の大人が関わる居場所になった。" not in main_text(coordinator), "a member's comment shown to the center"
+    coordinator.context.close()
 
     # The third member: the vice-chair's points are not shown before theirs are sent, and are after.
     third = person(browser, site, THIRD)
