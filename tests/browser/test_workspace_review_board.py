@@ -5,22 +5,29 @@ vice-chair (demo-reviewer-2) completes a scoring form with the keyboard alone, f
 criterion's maximum, pointed out beside the field; the third member (demo-reviewer-3) declares a conflict with one
 proposal, is recused and told why, never shown the proposal, and scores the other; the chair (demo-reviewer-1) sees
 no other member's score before submitting theirs and the vice-chair's after, reads the exact ranking on the decision
-page and confirms it with reasons; the portal's results page (info-hub's projection) shows the same ranking.
+page and confirms it with reasons; the portal's results page (info-hub's projection) shows the same ranking. The
+auditor (demo-auditor) then browses the call's history at /proposals/audit — by the call's id, its results' type, the
+decision's correlation id and time — follows it to the call's recompute, which agrees with the published ranks and
+exact scores, and verifies the history now (`audit_journeys.py`).
 
 Every workspace page on the way passes axe-core and the structure checks in Japanese and English (screenshots:
-tests/browser/screenshots/ws-review-*.png). Demo users log in through the embedded provider's page."""
+tests/browser/screenshots/ws-review-*.png, ws-audit-*.png). Demo users log in through the embedded provider's page."""
 
 from __future__ import annotations
 
 import time
+from datetime import timedelta
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from browser.audit_journeys import HASH, events, filter_history, until_chained, verify_now
 from browser.kyodo_up import KyodoUp
 from browser.review_journeys import GROUPS, CallInReview, call_in_review, confirm_and_send, ranking, score
 from browser.test_keyboard import focused, tab_to
+from browser.test_workspace_submissions import TOKYO
 from browser.workspace_journeys import Checked, Person, person, status_of
 
 GREEN, KOSODATE = (name for name, *_ in GROUPS.values())
@@ -28,11 +35,19 @@ SUMMARY = {name: summary for name, summary, _ in GROUPS.values()}
 # The points each member gives (need, feasibility). 恋ヶ窪's means are 25/3 and 8: 49/3, shown ≈ 16.33; みどり's
 # 13/2 and 11/2: 12. Both pass (10), one is selected: 恋ヶ窪 first.
 VICE_ON_KOSODATE = (8, 8)
+RESULTS = "proposals.Call.ResultsPublished"
 
 
 @pytest.fixture(scope="module")
 def in_review(site: KyodoUp, browser: Browser) -> CallInReview:
     return call_in_review(site, browser)
+
+
+@pytest.fixture(scope="module")
+def decided() -> dict[str, Any]:
+    """What the board's test leaves for the auditor's: the decision's correlation id (its post's X-Correlation-ID)
+    and the portal's published ranking."""
+    return {}
 
 
 def test_a_board_member_completes_a_scoring_form_with_the_keyboard_alone(
@@ -84,7 +99,7 @@ def test_a_board_member_completes_a_scoring_form_with_the_keyboard_alone(
 
 
 def test_the_board_scores_independently_one_member_recused_and_the_chair_s_decision_is_the_portal_s_ranking(
-    site: KyodoUp, browser: Browser, in_review: CallInReview
+    site: KyodoUp, browser: Browser, in_review: CallInReview, decided: dict[str, Any]
 ) -> None:
     checked = Checked()
     green, kosodate = in_review.review(in_review.proposals[GREEN]), in_review.review(in_review.proposals[KOSODATE])
@@ -148,7 +163,9 @@ def test_the_board_scores_independently_one_member_recused_and_the_chair_s_decis
     assert GREEN in preview[1][2], preview
     checked.page(chair, "review-decision", focus=True)
     chair.page.locator("main textarea[name=reasons]").fill("必要性と実現可能性の平均点の合計による。")
-    confirm_and_send(chair.page, decision, "results_published")
+    with chair.page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith(decision)) as posted:
+        confirm_and_send(chair.page, decision, "results_published")
+    decided["correlation_id"] = posted.value.headers.get("x-correlation-id", "")
     assert ranking(chair.page, "ranking-caption") == preview, "the published ranking is not the one previewed"
     checked.page(chair, "review-decision-published")
 
@@ -159,6 +176,7 @@ def test_the_board_scores_independently_one_member_recused_and_the_chair_s_decis
     assert [name for *_, name in published] == [KOSODATE, GREEN], published
     assert "≈" in visitor.page.locator("main table:has(caption#ranking-caption)").inner_text(), "49/3 not marked ≈"
     checked.page(visitor, "review-portal-results")
+    decided["published"] = published
     checked.assert_none()
 
 
@@ -173,3 +191,59 @@ def until_ranked(visitor: Person, path: str, seconds: float = 30) -> list[tuple[
         if time.monotonic() > deadline:
             raise AssertionError(f"{path} shows no ranking {seconds:.0f} s after the decision")
         time.sleep(0.5)
+
+
+def test_an_auditor_browses_the_call_s_history_and_its_recompute_agrees_with_the_published_ranking(
+    site: KyodoUp, browser: Browser, in_review: CallInReview, decided: dict[str, Any]
+) -> None:
+    assert "published" in decided, "the board's test did not decide the call (it runs before this one)"
+    checked = Checked()
+    base, call = "/proposals/audit", in_review.call_id
+    auditor = person(browser, site, "demo-auditor")
+    auditor.goto(base)
+    assert events(auditor), "the history lists no event"
+
+    # The call's events, by its id: every one chained (hash, previous link, link), the results among them. Checked
+    # here rather than unfiltered: the same page, a few screens long rather than twenty events' bodies.
+    history = until_chained(auditor, base, aggregate=call)
+    assert {event.aggregate for event in history} == {call}, history
+    types = [event.type for event in history]
+    assert types[0] == "proposals.Call.Drafted", types
+    assert RESULTS in types, types
+    assert all(HASH.match(event.state_hash) and HASH.match(event.link) for event in history), history
+    checked.page(auditor, "audit-call-history", focus=True)
+    published = filter_history(auditor, base, aggregate=call, type=RESULTS)
+    assert [(event.type, event.body) for event in published] == [(RESULTS, "shown")], published
+    # The decision's own request (its X-Correlation-ID) and the proposals clock's last ten minutes find it too.
+    correlated = filter_history(auditor, base, correlation_id=decided["correlation_id"])
+    assert RESULTS in [event.type for event in correlated], (decided["correlation_id"], correlated)
+    since = (site.clock_now("proposals").astimezone(TOKYO) - timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M")
+    recent = filter_history(auditor, base, aggregate=call, since=since)
+    assert RESULTS in [event.type for event in recent], (since, recent)
+
+    # From the results' event to the call's recompute: it agrees, with the portal's ranks and exact scores.
+    recompute = auditor.page.locator(f"main a[href='{base}/calls/{call}']").first
+    with auditor.page.expect_navigation() as opened:
+        recompute.click()
+    assert status_of(opened.value) == 200, f"the recompute answered {status_of(opened.value)}"
+    verdict = auditor.page.locator("main [data-verdict]").get_attribute("data-verdict")
+    assert verdict == "agrees", f"the recompute's verdict is {verdict}: {auditor.page.locator('main').inner_text()}"
+    recomputed = ranking(auditor.page, "ranking-caption")
+    assert [(rank, value) for rank, value, _ in recomputed] == [(r, v) for r, v, _ in decided["published"]]
+    assert [proposal for *_, proposal in recomputed] == [in_review.proposals[KOSODATE], in_review.proposals[GREEN]]
+    checked.page(auditor, "audit-call-recompute")
+
+    # The checkpoints and keys, the JSON exports, and verify now.
+    auditor.goto(f"{base}?aggregate={call}")
+    assert auditor.page.locator("main section.checkpoints table tbody tr").count() >= 1, "no signed checkpoint"
+    assert auditor.page.locator("main section.checkpoints h3[id^=keys-] ~ *").count() >= 1, "no public key"
+    for link in auditor.page.locator("main h2#exports + ul a").all():
+        href = link.get_attribute("href") or ""
+        answer = auditor.context.request.get(href)
+        assert answer.ok, (href, answer.status)
+        assert answer.headers["content-type"].startswith("application/json"), (href, answer.headers["content-type"])
+    assert verify_now(auditor, base) == "ok", auditor.page.locator("main section.verification-result").inner_text()
+    auditor.goto(f"{base}?aggregate={call}")  # the result stays on the page (not at its #verification)
+    assert auditor.page.locator("main [data-verdict=ok]").count() == 1, "the last verification is not shown"
+    checked.page(auditor, "audit-proposals-verified", both_languages=False)
+    checked.assert_none()

@@ -1,8 +1,9 @@
 """The workspace pages no journey nor the tour reaches, one page per path pattern per role, in a real browser against
 `kyodo up --demo` (issue 21): the center's programmes as the coordinator (`/center/news…`, `/center/exchange…`,
-`/center/trainings/{id}/plan`, `/center/surveys…`, `/center/cases/figures`), the evaluation committee's pages as an
-evaluator and as the coordinator, and the audit pages of the services the auditor's journey does not browse
-(`/registry|screening|evaluation|info-hub/audit`, `/evaluation/audit/projects/{id}`).
+`/center/trainings/{id}/plan`, `/center/surveys…`, `/center/cases/figures`) and the evaluation committee's list
+(`/evaluation/committee`: its members' and a project's committee page are the evaluation journey's) as the
+coordinator, and the audit pages of the services the auditor's journey does not browse
+(`/registry|screening|evaluation|info-hub/audit`, `/evaluation/audit/projects/{id}`) as the auditor.
 
 Kept cheap for CI's browser budget: each page gets the journeys' full checks in Japanese (axe-core, structure, the
 skip link, reflow at 320 px and 200 %, script errors, screenshots `ws-sweep-<role>-<name>-ja-…`), and in English,
@@ -45,17 +46,13 @@ CENTER = (
     ("/center/surveys", "/center/surveys/", "/center/surveys/{}"),
     "/center/cases/figures",
 )
-COMMITTEE = (
-    "/evaluation/committee",
-    ("/evaluation/committee /evaluation/projects", "/evaluation/projects/", "/evaluation/projects/{}/committee"),
-)
 AUDIT = (
     *((f"/{name}/audit", f"/{name}/audit?aggregate=", f"/{name}/audit?aggregate={{}}") for name in SERVICES),
     ("/evaluation/projects", "/evaluation/projects/", "/evaluation/audit/projects/{}"),
 )
 ROLES = {
-    "coordinator": ("demo-coordinator", (*CENTER, *COMMITTEE)),
-    "evaluator": ("demo-evaluator-1", COMMITTEE),
+    # The committee's pages as its members and a project's as the coordinator: test_workspace_evaluation.py.
+    "coordinator": ("demo-coordinator", (*CENTER, "/evaluation/committee")),
     "auditor": ("demo-auditor", AUDIT),
 }
 Entry = str | tuple[str, str, str]
