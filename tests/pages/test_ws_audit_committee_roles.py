@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kyodo_evaluation.visibility import POLICY as EVALUATION
+from kyodo_proposals.visibility import POLICY as PROPOSALS
 from kyodo_shared.audit.visibility import RESTRICTED_MARK, restricted
 from kyodo_shared.domain.actors import Principal, Role
 
@@ -77,3 +79,25 @@ def test_a_rule_unless_a_role_closes_what_the_other_roles_open() -> None:
     assert rule.open_for(Principal("a", frozenset({Role.AUDITOR})), {}, now)
     assert not rule.open_for(Principal("b", frozenset({Role.AUDITOR, Role.EVALUATOR})), {}, now)
     assert not rule.open_for(Principal("c", frozenset({Role.EVALUATOR})), {}, now)
+
+
+def test_both_services_withhold_their_score_events_and_only_those_from_a_judges_account() -> None:
+    now = datetime.now(UTC)
+    auditor = Principal("a", frozenset({Role.AUDITOR}))
+    scored = {"member_sub": "m", "points": {"x": 3}}
+    for policy, topic, other in (
+        (PROPOSALS, "kyodo_proposals.review:Review.Scored", "kyodo_proposals.review:Review.ConflictDeclared"),
+        (
+            EVALUATION,
+            "kyodo_evaluation.committee:CommitteeEvaluation.Scored",
+            "kyodo_evaluation.committee:CommitteeEvaluation.ConflictDeclared",
+        ),
+    ):
+        assert policy.render(topic, scored, auditor, now) == scored
+        for role in (Role.REVIEWER, Role.EVALUATOR):
+            judge = Principal("j", frozenset({Role.AUDITOR, role}))
+            assert policy.render(topic, scored, judge, now) == RESTRICTED_MARK
+            assert policy.withheld(topic, judge)
+            assert policy.render(other, scored, judge, now) == scored
+            assert not policy.withheld(other, judge)
+        assert not policy.withheld(topic, auditor)
