@@ -44,6 +44,10 @@ async def reviewed_call(site: Site, quorum: int = 2) -> tuple[str, str, str]:
     return call_id, by_group[green], by_group[food]
 
 
+def committee_of(site: Site, call_id: str) -> str:
+    return str(site.application("proposals").get_call(UUID(call_id)).spec["committee_id"])
+
+
 def scores_of(site: Site, call_id: str) -> dict[str, Any]:
     return dict(site.application("proposals").get_review(UUID(call_id)).scores)
 
@@ -145,7 +149,11 @@ async def test_a_member_scores_each_criterion_within_its_maximum_and_sees_the_ot
         assert (await score_form(vice, call_id, green, "6", "9", comment="計画に無理がない。")).status_code == 303
         after = well_formed(await vice.page(review(call_id, green)))
         rows = after.xpath("//table[caption[@id='others-caption']]/tbody/tr")
-        assert [[text(c) for c in r.xpath("th|td")] for r in rows] == [["m-1", "8", "7", "地域の需要が明確。"]]
+        # The chair's score, under their office on the call's board — never their login id; the names are on the
+        # review board's public roster, linked.
+        assert [[text(c) for c in r.xpath("th|td")] for r in rows] == [["委員長", "8", "7", "地域の需要が明確。"]]
+        assert "m-1" not in text(one(after, "//main"))
+        assert after.xpath(f"//main//a[@href='/registry/committees/{committee_of(site, call_id)}']")
         english = well_formed(await vice.page(review(call_id, green), lang="en"))
         assert "Shown once you have submitted your own score" not in text(english)
         assert "Your score" in text(english)

@@ -7,6 +7,7 @@ ranking. Any other member reads who confirms, and a forced confirmation is refus
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,9 @@ async def test_the_chair_reads_the_exact_ranking_with_the_tie_the_lottery_broke_
 
         # Before the chair has scored: who confirms, but no ranking (independence), said in words.
         page = well_formed(await chair.page(decision))
-        assert "委員長（m-1）が決定を確認します" in text(page)
+        assert "委員長が決定を確認します" in text(page)
+        assert "決定を確認するのはあなたです" in text(page)
+        assert "m-1" not in text(one(page, "//main"))
         assert not page.xpath("//table[caption[@id='preview-caption']]")
         assert "すべての提案を採点した後に表示されます" in text(page)
 
@@ -68,7 +71,8 @@ async def test_the_chair_reads_the_exact_ranking_with_the_tie_the_lottery_broke_
         # The vice-chair reads who confirms, cannot; a forced confirmation is refused and nothing is stored.
         other = well_formed(await vice.page(decision))
         assert not other.xpath(f"//form[@action='{decision}']")
-        assert "この決定を確認するのは m-1 だけです" in text(one(other, "//button[@disabled]/following-sibling::p"))
+        assert "この決定を確認するのは委員長だけです" in text(one(other, "//button[@disabled]/following-sibling::p"))
+        assert "m-1" not in text(one(other, "//main"))
         stored = site.domain_events("proposals")
         forced = await vice.post(decision, {"reasons": "規定により決定", "confirm": "yes"})
         assert forced.status_code == 403
@@ -164,11 +168,15 @@ async def test_the_acting_chair_the_members_elected_confirms_when_the_chair_and_
         await eventually(lambda: view.acting_chair(committee, f"proposals:call:{call_id}") is not None, timeout=20)
 
         page = well_formed(await acting.page(decision))
-        assert "委員長代理（m-3）" in text(page)
+        assert "委員長代理（あなた）" in text(page)
+        assert "m-3" not in text(one(page, "//main"))
         assert ranking_rows(page, "preview-caption")[0][:3] == ["1", "みどりの会の提案", "21.5"]
         english = well_formed(await chair.page(decision, lang="en"))
-        assert "The acting chair (m-3)" in text(english)
-        assert "Only m-3 confirms this decision." in text(english)
+        # To the others, the acting chair is an ordinary member under the letter kept for this call.
+        letter = re.search(r"The acting chair \(member ([A-Z])\)", text(english))
+        assert letter, text(english)
+        assert f"Only member {letter[1]} confirms this decision." in text(english)
+        assert "m-3" not in text(one(english, "//main"))
         stored = site.domain_events("proposals")
         assert (await chair.post(decision, {"reasons": "x", "confirm": "yes"})).status_code == 403
         assert site.domain_events("proposals") == stored
@@ -176,9 +184,12 @@ async def test_the_acting_chair_the_members_elected_confirms_when_the_chair_and_
         confirmed = await acting.post(decision, {"reasons": "委員長代理が確認した。", "confirm": "yes"})
         assert confirmed.status_code == 303, confirmed.text[:2000]
         assert (await ok(site.api("proposals").get(f"/calls/{call_id}"))).json()["status"] == "results_published"
-        assert "m-3" in text(
-            one(well_formed(await acting.page(decision)), "//h2[.='結果は公表されました']/following-sibling::p[1]")
+        confirmed_by = one(
+            well_formed(await acting.page(decision)), "//h2[.='結果は公表されました']/following-sibling::p[1]"
         )
+        assert "決定はあなたが確認し" in text(confirmed_by)
+        by_chair = well_formed(await chair.page(decision, lang="ja"))
+        assert f"決定は委員 {letter[1]}が確認し" in text(by_chair)
 
 
 async def test_a_confirmation_short_of_the_quorum_records_the_block_for_the_coordinator_and_publishes_nothing(

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 from typing import Any
 from uuid import UUID
 
 from kyodo_proposals.app_base import ProposalsBase
+from kyodo_proposals.decision import label
 from kyodo_proposals.domain import CANCELLED, DRAFT, RESULTS_PUBLISHED, Call, CallStatus
 from kyodo_proposals.index import IndexedCall, list_calls
 from kyodo_proposals.review import Review
@@ -106,6 +108,27 @@ class CallQueries(ProposalsBase):
         if review.conflicts.get(f"{member_sub}|{proposal_id}", {}).get("own"):
             return {"proposal_id": proposal_id, "recused": True}
         return None
+
+    def board_offices(self, principal: Principal, call_id: UUID) -> dict[str, str]:
+        """How the board's members are shown to one another (never by their registry sub): "chair", "vice_chair",
+        or "member:<letter>" — one letter per other member, stable for the call: the board fixed at publication in a
+        secret order (nobody outside the board can link a letter to a sub), then the substitutes as they joined.
+        Not the published results' labels (secret per proposal, `DecisionCommands._label_order`): another key, so
+        the two cannot be matched. For the board's members only."""
+        review = self.get_review(call_id)
+        self._on_board(review, principal.sub)
+        officers = {review.chair_sub: "chair", review.vice_chair_sub: "vice_chair"}
+        others = [m for m in review.board if m not in officers]
+
+        def secret(member: str) -> bytes:
+            return hmac.new(self.sealing_key, f"board-label:{call_id}:{member}".encode(), hashlib.sha256).digest()
+
+        ordered = sorted((m for m in others if m not in review.substitutes), key=secret)
+        ordered += [m for m in others if m in review.substitutes]
+        return {
+            **{m: f"member:{label(i)}" for i, m in enumerate(ordered)},
+            **{str(sub): office for sub, office in officers.items() if sub is not None and sub in review.board},
+        }
 
     def attachment(self, principal: Principal, call_id: UUID, proposal_id: str, sha256: str) -> Attachment:
         """An attachment of a revealed proposal, by its hash, for a board member not recused from it."""

@@ -21,7 +21,7 @@ from kyodo_proposals.decision import Tally
 from kyodo_proposals.domain import IN_REVIEW, RESULTS_PUBLISHED
 from kyodo_proposals.pages.common import FORMULA_WORDS, TIE_WORDS, call_uuid, posted, unconfirmed
 from kyodo_proposals.pages.review import not_open_yet, review_crumbs
-from kyodo_proposals.pages.review_reads import confirmer_of, criteria_of, group_name
+from kyodo_proposals.pages.review_reads import confirmer_of, criteria_of, group_name, members_of
 from kyodo_proposals.routing import application
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import Form, act, page_actor, signed_in, text
@@ -62,6 +62,8 @@ def decision_page(
     # Board members only (the API's query refuses anyone else); named as the member's list names them.
     items = app.board_proposals(principal, call_id)
     names = {i["proposal_id"]: i for i in items}
+    # Members by their office or letter on the call's board, never by their sub.
+    members = members_of(app, principal, call_id)
     for item in items:
         item["group_name"] = None if item["recused"] else group_name(app, str(item["group_id"]))
     context: dict[str, Any] = {
@@ -80,6 +82,7 @@ def decision_page(
         "tally": None,
         "digest": None,
         "why": None,
+        "committee_id": str(call.spec["committee_id"]),
     }
     if call.status == RESULTS_PUBLISHED:
         results = app.results(call_id)
@@ -87,11 +90,18 @@ def decision_page(
             names.setdefault(p["proposal_id"], {"group_name": group_name(app, str(p["group_id"]))})
         context["published"] = results
         context["ranked"] = _ranked(results["proposals"], names)
-        context["confirmed_by"] = app.get_review(call_id).decision or {}
+        confirmed_by = (app.get_review(call_id).decision or {}).get("confirmed_by")
+        context["confirmed_by"] = members.get(str(confirmed_by))
     elif call.status == IN_REVIEW:
         confirmer = confirmer_of(app, call_id)
         tally, why = _preview(request, call_id)
-        context |= {"confirmer": confirmer, "tally": tally, "why": why, "me": principal.sub == confirmer.sub}
+        context |= {
+            "confirmer": confirmer,
+            "who": members.get(str(confirmer.sub)),
+            "tally": tally,
+            "why": why,
+            "me": principal.sub == confirmer.sub,
+        }
         if tally is not None:
             # Named back by the confirmation: what it publishes is exactly what was read here.
             context["digest"] = tally.digest()

@@ -20,7 +20,7 @@ from kyodo_proposals.api_review import ConflictIn, ProposalIn, ScoreIn
 from kyodo_proposals.domain import CLOSED, IN_REVIEW, PUBLISHED
 from kyodo_proposals.pages.common import call_uuid, deadline_of, posted
 from kyodo_proposals.pages.review import review_crumbs
-from kyodo_proposals.pages.review_reads import criteria_of, group_name, own_review, recusal_cause
+from kyodo_proposals.pages.review_reads import Member, criteria_of, group_name, members_of, own_review, recusal_cause
 from kyodo_proposals.review import typed_points
 from kyodo_proposals.routing import application
 from kyodo_shared.domain.actors import Principal
@@ -88,6 +88,7 @@ def review_page(
         "values": posted(form) if form is not None else {},
         "errors": errors,
         "labels": _labels(request),
+        "committee_id": str(call.spec["committee_id"]),
     }
     item["group_name"] = None
     title = gettext(request, "A proposal you are recused from")
@@ -99,10 +100,21 @@ def review_page(
             "attachments": _attachments(principal, request, call_id, pid),
             "scored": pid in own.scored,
             "mine": next((s for s in seen if s["member_sub"] == principal.sub), None),
-            "others": [s for s in seen if s["member_sub"] != principal.sub],
+            "others": _shown(members_of(app, principal, call_id), seen, principal.sub),
         }
     context["breadcrumbs"] = review_crumbs(request, call_id, call.spec, (request.url.path, title))
     return render(request, "proposals/review_proposal.html", context, status=status)
+
+
+def _shown(members: dict[str, Member], seen: list[dict[str, Any]], sub: str) -> list[dict[str, Any]]:
+    """The other members' scores, each under the member's office or letter (never their sub), officers first and
+    then by letter — not in the order of the subs."""
+    rows = [
+        {"member": members[s["member_sub"]], "points": s["points"], "comment": s["comment"]}
+        for s in seen
+        if s["member_sub"] != sub
+    ]
+    return sorted(rows, key=lambda row: row["member"].order)
 
 
 def _labels(request: Request) -> dict[str, str]:

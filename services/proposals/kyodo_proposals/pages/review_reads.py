@@ -93,3 +93,26 @@ def confirmer_of(app: ProposalsApplication, call_id: UUID) -> Confirmer:
 
 def criteria_of(call: Call) -> list[dict[str, Any]]:
     return [dict(c) for c in call.spec["criteria"]]
+
+
+@dataclass(frozen=True)
+class Member:
+    """A board member as the board's pages show them: their office on the call's board, a letter for the others
+    (`board_offices`), and whether it is the reader."""
+
+    office: str  # "chair", "vice_chair" or "member"
+    label: str  # the member's letter ("" for the officers)
+    you: bool
+
+    @property
+    def order(self) -> tuple[int, str]:
+        return (["chair", "vice_chair", "member"].index(self.office), self.label)
+
+
+def members_of(app: ProposalsApplication, principal: Principal, call_id: UUID) -> dict[str, Member]:
+    """Every member of the call's board by sub, as shown to `principal` (a member of it)."""
+    found = {}
+    for sub, office in app.board_offices(principal, call_id).items():
+        kind, _, letter = office.partition(":")
+        found[sub] = Member(kind, letter, sub == principal.sub)
+    return found
