@@ -156,7 +156,7 @@ async def test_a_services_transparency_page_shows_the_checkpoints_and_keys_its_a
     keys = (await gateway.client.get("/api/registry/audit/keys")).json()["keys"]
     html = (await gateway.client.get("/registry/transparency?lang=ja")).text
     latest = max(checkpoints, key=lambda c: int(str(c["position"])))
-    assert f"<code>{latest['link']}</code>" in html
+    assert f'<code class="hash">{latest["link"]}</code>' in html
     assert f"<code>{latest['kid']}</code>" in html
     for kid, public in keys.items():
         assert f"<code>{kid}</code>" in html
