@@ -83,8 +83,8 @@ async def test_the_chair_confirms_the_recommendation_with_reasons_and_the_publis
     assert means["目標の達成度"].startswith("≈")
     assert "4.33" in means["目標の達成度"]
     assert "13/3" in means["目標の達成度"]
-    assert page.xpath("//dl[dt[text()='総合平均']]/dd[data[contains(@class, 'exact')]]")
-    assert "/1" not in text(page.xpath("//dl[dt[text()='総合平均']]")[0])
+    assert page.xpath("//dl[dt[text()='総合平均点']]/dd[data[contains(@class, 'exact')]]")
+    assert "/1" not in text(page.xpath("//dl[dt[text()='総合平均点']]")[0])
     report_part = text(page.xpath("//dl[dt[text()='提言']]")[0])
     assert "継続・拡充" in report_part
     assert decision["reasons_ja"] in report_part
@@ -221,9 +221,34 @@ async def test_the_center_opens_the_committee_records_a_conflict_and_adds_a_subs
     assert page.xpath("//select[@name='member_sub']/option/@value")[-1] == "ev-sub"
     said = text(page.xpath("//p[@id='substitute-needed']")[0])
     assert said.startswith("回避していない委員は3人で、定足数4に足りません。"), said
-    # Offered as a numbered candidate, never by login id; once joined, the next letter (after 委員 A–C).
+    # The members already recused (委員 B, C) are no longer offered for a conflict; the others carry the registry id
+    # the center appointed them by, beside their office or letter, with the roster's link.
+    pin = "//form[contains(@action, '/pinned-conflicts')]//select[@name='member_sub']/option[@value!='']"
+    assert [text(o) for o in page.xpath(pin)] == [
+        "委員長（ID: ev-chair）",
+        "副委員長（ID: ev-vice）",
+        "委員 A（ID: ev-1）",
+    ]
+    assert "すでに回避している委員（2人）は選択肢にありません" in text(
+        page.xpath("//form[contains(@action, '/pinned-conflicts')]")[0]
+    )
+    assert f"/registry/committees/{w.committee}" in page.xpath("//p[@id='pin-roster']//a/@href")
+    # Offered as a numbered candidate with their registry id; once joined, the next letter (after 委員 A–C).
     candidates = page.xpath("//form[contains(@action, '/substitutes')]//select[@name='member_sub']/option[@value!='']")
-    assert [text(o) for o in candidates] == ["補充候補 1"]
+    assert [text(o) for o in candidates] == ["補充候補 1（ID: ev-sub）"]
+    assert f"/registry/committees/{w.committee}" in page.xpath("//p[@id='substitute-roster']//a/@href")
+    english = await site.browser("coord-1", "coordinator").page(committee_path(pid), lang="en")
+    assert [text(o) for o in english.xpath(pin)] == [
+        "Chair (ID: ev-chair)",
+        "Vice-chair (ID: ev-vice)",
+        "Member A (ID: ev-1)",
+    ]
+    candidates = english.xpath(
+        "//form[contains(@action, '/substitutes')]//select[@name='member_sub']/option[@value!='']"
+    )
+    assert [text(o) for o in candidates] == ["Candidate 1 (ID: ev-sub)"]
+    # A member reads no id on their own page, however the center's forms show them.
+    assert "ev-sub" not in text((await site.browser("ev-1", "evaluator").page(committee_path(pid))).xpath("//main")[0])
     unexplained = await center.post(committee_path(pid, "/substitutes"), {"member_sub": "ev-sub", "reason": ""})
     assert unexplained.status_code == 422, unexplained.text[:2000]
     assert error_beside(doc(unexplained), "reason")

@@ -70,7 +70,7 @@ DEFAULT_CRITERIA: tuple[dict[str, str], ...] = (
     {"key": "achievement", "name_ja": "目標の達成度", "name_en": "Achievement of the goals"},
     {
         "key": "collaboration",
-        "name_ja": "協働の効果(情報共有・役割分担・信頼関係)",
+        "name_ja": "協働の効果（情報共有・役割分担・信頼関係）",
         "name_en": "Effect of collaboration (information sharing, division of roles, trust)",
     },
     {"key": "citizen_benefit", "name_ja": "市民にとっての成果", "name_en": "Outcomes for citizens"},

@@ -10,6 +10,7 @@ of time left — each in the page's language (`lang` in the template's context).
 | `1234567 \\| num`     | 1,234,567 (both)                                                 |
 | `1200 \\| yen`        | 1,200円                             | ¥1,200                      |
 | `deadline \\| countdown` | あと3日と4時間 / 締切を過ぎました  | 3 days 4 hours left / closed |
+| `dt \\| deadline`     | 2027年7月4日（日）まで (00:00 on the 5th) | by the end of Sun 4 Jul 2027 (deadlines.py) |
 
 Language of parts (WCAG 3.1.2): data is printed as it was entered, often in Japanese only, sometimes in English only.
 
@@ -45,7 +46,7 @@ _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oc
 
 def register(env: Environment) -> None:
     """The kit's filters, and the globals its form and pagination macros call (`forms.register`, `paging.register`)."""
-    from kyodo_shared.pages import forms, paging
+    from kyodo_shared.pages import deadlines, forms, paging
 
     env.filters["jst"] = jst
     env.filters["jst_date"] = jst_date
@@ -55,6 +56,7 @@ def register(env: Environment) -> None:
     env.filters["num"] = num
     env.filters["yen"] = yen
     env.filters["countdown"] = countdown
+    env.filters["deadline"] = deadlines.deadline
     env.filters["lang_of"] = lang_of
     env.filters["lang_attr"] = lang_attr
     env.filters["in_lang"] = in_lang

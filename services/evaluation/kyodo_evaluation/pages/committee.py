@@ -216,8 +216,10 @@ def coordinator_context(
 ) -> dict[str, Any]:
     """The center's part: the committees it may open the evaluation with (by name in the page's language and how many
     members serve today, each with its public roster; by registry id while a name is not known), or the members it
-    may pin a conflict for
-    and the substitutes it may add (only when recusals leave fewer members than the quorum: the domain's rule)."""
+    may pin a conflict for — those not recused already (by a conflict recorded or an interest declared in the
+    registry) — and the substitutes it may add (only when recusals leave fewer members than the quorum: the domain's
+    rule). The center appointed the members by their registry id (the sub), which the registry's roster carries: its
+    forms show that id beside the letter, so it can tell whom it picks; members' pages and the public never see it."""
     if committee is None:
         day = app.today()
         committees = []
@@ -233,7 +235,8 @@ def coordinator_context(
         "eligible": eligible,
         "quorum": committee.quorum,
         "candidates": candidates_of(committee, list(today)),
-        "members": in_seat_order(list(committee.members), seats_of(committee)),
+        "members": in_seat_order([m for m in committee.members if m not in recused], seats_of(committee)),
+        "recused": len(recused),
     }
 
 

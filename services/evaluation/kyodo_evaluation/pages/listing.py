@@ -29,6 +29,7 @@ from kyodo_evaluation.vocabulary import Status
 from kyodo_shared.domain.actors import Actor
 from kyodo_shared.domain.refusals import Refusal
 from kyodo_shared.pages.actions import Form, act, page_actor, signed_in, text
+from kyodo_shared.pages.deadlines import format_deadline
 from kyodo_shared.pages.format import format_date
 from kyodo_shared.pages.forms import FormErrors
 from kyodo_shared.pages.i18n import gettext, negotiate
@@ -130,7 +131,9 @@ def next_step(request: Request, project: Project, partner: str, lang: str) -> st
         if partner in project.self_evaluations:
             return gettext(request, "Self-evaluation sent")
         due = datetime.fromisoformat(project.deadline) if project.deadline else None
-        return gettext(request, "Self-evaluation due by %(day)s") % {"day": format_date(due, lang) if due else "—"}
+        return gettext(request, "Self-evaluation due %(deadline)s") % {
+            "deadline": format_deadline(due, lang) if due else "—"
+        }
     return "—"
 
 
