@@ -209,8 +209,16 @@ async def test_an_evaluation_report_shows_indicators_self_evaluations_the_commit
     assert table(page, "団体の評価")[1] == ["目標の達成度", "4", "目標を概ね達成"]
     department = one(page, "//h3[text()='部署の自己評価']")
     assert text(department.xpath("following-sibling::p[1]")[0]) == "期限までに提出されませんでした。"
-    committee = table(page, "委員の記号・評価基準ごとの点数")
+    committee = table(page, "委員の記号・評価項目ごとの点数")
     assert committee[1:4] == [["A", "4", "3"], ["B", "5", "4"], ["C", "4", "4"]]
+    # Short column headers, the names in the key list above the table (it stays within the page in English too).
+    assert committee[0] == ["委員", "評価項目 1", "評価項目 2"]
+    key = [text(li) for li in page.xpath("//ol[@aria-labelledby='criteria-key-heading']/li")]
+    assert key == ["評価項目 1：目標の達成度", "評価項目 2：協働の質"]
+    assert table(page, "団体の評価")[0] == ["評価項目", "評価", "所見"]
+    # The workspace's words: 総合平均点, 担当部署.
+    assert page.xpath("//dt[text()='総合平均点']")
+    assert page.xpath("//dt[text()='担当部署']")
     means = page.xpath("//tfoot//data")
     assert [(d.get("value"), d.get("class")) for d in means] == [
         ("13/3", "exact exact--approx"),
@@ -227,3 +235,45 @@ async def test_an_evaluation_report_shows_indicators_self_evaluations_the_commit
 
     missing = await hub.page(f"/evaluation-reports/{uuid.uuid4()}", status=404)
     assert "評価結果が見つかりません" in text(one(missing, "//h1"))
+
+    english = await hub.page(f"/evaluation-reports/{project_id}", lang="en")
+    committee = english.xpath("//table[caption[@id='committee-caption']]/thead//th")
+    assert [text(th) for th in committee] == ["Member", "Criterion 1", "Criterion 2"]
+    assert committee[2].xpath("abbr/@title") == ["Collaboration"]
+    key = [text(li) for li in english.xpath("//ol[@aria-labelledby='criteria-key-heading']/li")]
+    assert key == ["Criterion 1: 目標の達成度", "Criterion 2: Collaboration"]
+
+
+async def test_the_link_to_a_screening_decision_says_it_opens_json(hub: Portal) -> None:
+    registered = group("こくぶんじ見守り隊")
+    hub.feed(registered)
+    project_id, decision_id = uuid.uuid4(), uuid.uuid4()
+    hub.feed(
+        ev.ProjectCreated(
+            project_id=project_id,
+            source=ev.Source.SCREENING,
+            group_id=registered.group_id,
+            department_id=DEPT_A,
+            title_ja="見守り共催事業",
+            screening_decision_id=decision_id,
+            screening_project_id=uuid.uuid4(),
+            form="co_hosting",
+            criteria=[ACHIEVEMENT],
+        )
+    )
+    report = report_published(
+        project_id,
+        registered.group_id,
+        DEPT_A,
+        agreement(2026),
+        screening_decision_id=decision_id,
+        recommendation=ev.Recommendation.EXPAND,
+        reasons_ja="継続して拡充する",
+        published_at=START + timedelta(days=200),
+    )
+    hub.feed(report)
+    for lang, words in (("ja", "この事業のもとになった選別結果（JSON）"), ("en", "(JSON)")):
+        page = await hub.page(f"/evaluation-reports/{project_id}", lang=lang)
+        link = one(page, f"//a[@href='/api/info-hub/screening/register/{decision_id}']")
+        assert words in text(link)
+        assert link.get("type") == "application/json"
