@@ -86,6 +86,10 @@ async def test_a_member_scores_every_criterion_and_reads_the_others_scores_only_
     assert "ev-1" not in text(after.xpath("//main")[0])
     # Only points in the table, its headers short (the criterion's name in full beside them); the comments below it.
     assert after.xpath("//table[caption[@id='scores-caption']]/thead//th/abbr/text()")[0] == "評価項目 1"
+    # The criteria's names in a key above the table (its headers are short).
+    key = after.xpath("//ol[@aria-labelledby='criteria-key-heading']")[0]
+    assert key.xpath("following::table[1]/caption/@id") == ["scores-caption"]
+    assert text(key.xpath("li")[0]).startswith("評価項目 1：")
     assert "目標の達成度" in after.xpath("//table[caption[@id='scores-caption']]/thead//th/abbr/@title")
     assert "地域に根づいた" not in text(rows[0])
     comments = after.xpath("//h5[@id='comments-1']/following-sibling::dl[1]")[0]
