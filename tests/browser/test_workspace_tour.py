@@ -19,7 +19,7 @@ from playwright.sync_api import Browser
 from browser.kyodo_up import KyodoUp
 from browser.workspace_journeys import Checked, Person, person
 
-TOUR_PAGES = int(os.environ.get("KYODO_BROWSER_TOUR_PAGES", "5"))
+TOUR_PAGES = int(os.environ.get("KYODO_BROWSER_TOUR_PAGES", "3"))
 WORKSPACES = ("/me", "/registry/", "/proposals/", "/screening/", "/evaluation/")
 # Links that are not pages of a workspace: files, the API, the public roster the page table checks, the journeys'.
 NOT_PAGES = re.compile(r"^/api/|/receipt$|/bylaws/file|\.csv$|^/registry/$|^/proposals/$|^/screening/$|^/evaluation/$")
