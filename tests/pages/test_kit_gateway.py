@@ -160,7 +160,7 @@ async def test_a_services_transparency_page_shows_the_checkpoints_and_keys_its_a
     assert f"<code>{latest['kid']}</code>" in html
     for kid, public in keys.items():
         assert f"<code>{kid}</code>" in html
-        assert f"<code>{public}</code>" in html
+        assert f'<code class="hash">{public}</code>' in html
     # The table is a labelled, focusable scroll region with a caption and column headers.
     assert re.search(r'<div class="table-scroll" role="region" aria-labelledby="[^"]+" tabindex="0">', html)
     assert "<caption" in html
