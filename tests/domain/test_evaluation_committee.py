@@ -147,17 +147,7 @@ def test_a_conflict_a_coordinator_pinned_cannot_be_removed_even_after_the_member
     assert (kinds(committee), committee.recused("m-4", False)) == ([], True)
 
 
-def test_a_conflict_declared_after_scoring_is_recorded_and_recuses_the_member() -> None:
-    committee = opened()
-    score(committee, "m-2", points(4, 4, 4, 4, 4))
-    committee.collect_events()
-    committee.declare_conflict("m-2", "relative", "親族が代表", "m-2", False, TRACE)
-    # The score stays in the record: the recommendation voids it (the application counts only the unrecused).
-    assert (kinds(committee), "m-2" in committee.scores, committee.recused("m-2", False)) == (
-        ["ConflictDeclared"],
-        True,
-        True,
-    )
+# A conflict after scoring, and the coordinator's pins over it: test_evaluation_committee_conflicts.py.
 
 
 @pytest.mark.parametrize(

@@ -221,7 +221,7 @@ async def test_the_center_opens_the_committee_records_a_conflict_and_adds_a_subs
     assert page.xpath("//select[@name='member_sub']/option/@value")[-1] == "ev-sub"
     said = text(page.xpath("//p[@id='substitute-needed']")[0])
     assert said.startswith("回避していない委員は3人で、定足数4に足りません。"), said
-    # The members already recused (委員 B, C) are no longer offered for a conflict; the others carry the registry id
+    # The members the center pinned already (委員 B, C) are no longer offered; the others carry the registry id
     # the center appointed them by, beside their office or letter, with the roster's link.
     pin = "//form[contains(@action, '/pinned-conflicts')]//select[@name='member_sub']/option[@value!='']"
     assert [text(o) for o in page.xpath(pin)] == [
@@ -229,7 +229,7 @@ async def test_the_center_opens_the_committee_records_a_conflict_and_adds_a_subs
         "副委員長（ID: ev-vice）",
         "委員 A（ID: ev-1）",
     ]
-    assert "すでに回避している委員（2人）は選択肢にありません" in text(
+    assert "選択肢にない委員（2人）：事務局が利益相反を記録済みの委員" in text(
         page.xpath("//form[contains(@action, '/pinned-conflicts')]")[0]
     )
     assert f"/registry/committees/{w.committee}" in page.xpath("//p[@id='pin-roster']//a/@href")

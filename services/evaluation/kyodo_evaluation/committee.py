@@ -89,10 +89,19 @@ class CommitteeEvaluation(Aggregate):
     def declare_conflict(
         self, member_sub: str, kind: str, reason: str, by_sub: str, pinned: bool, trace: dict[str, str]
     ) -> None:
-        """A member's own declaration, or one a coordinator pins. A conflict declared after scoring is recorded all
-        the same: the recommendation voids that member's score. A pinned record is never replaced by the member's."""
+        """A member's own declaration, or one a coordinator pins. A pinned record is never replaced by the member's.
+
+        A member's own declaration comes before their score, never after (as the review board's, proposals
+        review.py): once they have scored they read the others' scores (and the chair the recommendation's means), so
+        a conflict declared then would void their score — or hand the confirmation to the vice-chair — knowing the
+        effect. A conflict found later is the coordinator's to pin (it voids the score); a coordinator never pins
+        one on themselves (`by_sub == member_sub`: that would be their own declaration by another door)."""
         self._open()
         self._member(member_sub)
+        if pinned and by_sub == member_sub:
+            raise Refusal("pin_own_conflict", field="member_sub", rule="pin_own_conflict")
+        if not pinned and member_sub in self.scores:
+            raise Refusal("conflict_after_scoring", field="kind", rule="conflict_after_scoring")
         current = self.conflicts.get(member_sub)
         if current is not None and current["pinned"] and not pinned:
             raise Refusal("conflict_pinned")

@@ -126,7 +126,8 @@ class CommitteeCommands(EvaluationBase):
         """Members read the others' scores only after giving their own (independence), whatever other role they
         hold. Coordinators who are not members read them once the report is published — before, who has scored and
         how many (`committee_of`), as the proposals service keeps the review board's scores from them: the center
-        adds substitutes, and seeing the points would let it steer who joins. Auditors at any time, unless the
+        adds substitutes, and seeing the points would let it steer who joins — also when the account holds the
+        auditor role too. Auditors at any time, unless the
         account also holds a committee role (reviewer or evaluator): such an account could read the scores before
         giving its own on another evaluation, so auditing takes a separate account. Nobody else, even after the
         recommendation: scores by member beside the published report would tell who is behind each label."""
@@ -135,13 +136,15 @@ class CommitteeCommands(EvaluationBase):
             if actor.sub not in committee.scores:
                 raise Refusal("score_first")
             return committee
-        if actor.has(Role.AUDITOR):
-            if actor.has(Role.REVIEWER) or actor.has(Role.EVALUATOR):
-                raise Refusal("auditor_holds_committee_role")
-            return committee
+        # The coordinator's condition before the auditor's: an account holding both is a coordinator first, who
+        # adds substitutes and pins conflicts, and reads no points before the report whatever else it holds.
         if actor.has(Role.COORDINATOR):
             if committee.report is None:
                 raise Refusal("scores_after_report")
+            return committee
+        if actor.has(Role.AUDITOR):
+            if actor.has(Role.REVIEWER) or actor.has(Role.EVALUATOR):
+                raise Refusal("auditor_holds_committee_role")
             return committee
         raise Refusal("not_on_committee")
 

@@ -240,6 +240,22 @@ _COMMITTEE: dict[str, Message] = {
         "A conflict a coordinator recorded cannot be removed or replaced by the member",
     ),
     "conflict_not_found": Message(404, "利益相反の申出がありません", "No conflict declared"),
+    "conflict_after_scoring": Message(
+        409,
+        "評価の提出後は自ら利益相反を申し出られません",
+        "You cannot declare a conflict after giving your score",
+        "この事業はすでに評価しています。評価の後は他の委員の評点を見られるため、自ら申し出て評価を無効にすることは"
+        "できません。利益相反がある場合は事務局に伝えてください。事務局が記録します。",
+        "You have already scored this project. After scoring you read the other members' scores, so you cannot void "
+        "your score by declaring a conflict yourself. If you have a conflict, tell the coordinator, who records it.",
+    ),
+    "pin_own_conflict": Message(
+        409,
+        "自分自身の利益相反は事務局として記録できません",
+        "A coordinator cannot record a conflict of their own",
+        "委員として申し出るか（評価の前に限ります）、別の事務局担当者に記録を依頼してください。",
+        "Declare it as a member (before scoring only), or ask another coordinator to record it.",
+    ),
     "no_confirmer": Message(
         409,
         "提言を確定できる委員長がいません",

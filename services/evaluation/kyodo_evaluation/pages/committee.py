@@ -177,7 +177,7 @@ def committee_page(
         if read is not None:
             scores = [{"member_sub": m, **read.scores[m]} for m in in_seat_order(list(read.scores), seats)]
     report = app.published_report(project_id) if committee is not None and committee.report is not None else None
-    coordinator = coordinator_context(request, app, project, committee) if center else None
+    coordinator = coordinator_context(request, app, project, committee, who.sub) if center else None
     context = {
         "project": project,
         "names": partner_names(request, project),
@@ -212,14 +212,15 @@ def committee_page(
 
 
 def coordinator_context(
-    request: Request, app: EvaluationApplication, project: Project, committee: CommitteeEvaluation | None
+    request: Request, app: EvaluationApplication, project: Project, committee: CommitteeEvaluation | None, me: str
 ) -> dict[str, Any]:
     """The center's part: the committees it may open the evaluation with (by name in the page's language and how many
     members serve today, each with its public roster; by registry id while a name is not known), or the members it
-    may pin a conflict for — those not recused already (by a conflict recorded or an interest declared in the
-    registry) — and the substitutes it may add (only when recusals leave fewer members than the quorum: the domain's
-    rule). The center appointed the members by their registry id (the sub), which the registry's roster carries: its
-    forms show that id beside the letter, so it can tell whom it picks; members' pages and the public never see it."""
+    may pin a conflict for — those not recused, or recused only by their own declaration, which a pin makes
+    unremovable; never the coordinator themselves — and the substitutes it may add (only when recusals leave fewer
+    members than the quorum: the domain's rule). The center appointed the members by their registry id (the sub),
+    which the registry's roster carries: its forms show that id beside the letter, so it can tell whom it picks;
+    members' pages and the public never see it."""
     if committee is None:
         day = app.today()
         committees = []
@@ -231,13 +232,24 @@ def coordinator_context(
     recused = app.recused_members(committee, project)
     eligible = len([m for m in committee.members if m not in recused])
     today = app.view.board(str(committee.committee_id), app.today()).members
+    pinnable = [m for m in committee.members if m != me and _pinnable(app, project, committee, m)]
     return {
         "eligible": eligible,
         "quorum": committee.quorum,
         "candidates": candidates_of(committee, list(today)),
-        "members": in_seat_order([m for m in committee.members if m not in recused], seats_of(committee)),
-        "recused": len(recused),
+        "members": in_seat_order(pinnable, seats_of(committee)),
+        "left_out": len(committee.members) - len(pinnable),
     }
+
+
+def _pinnable(app: EvaluationApplication, project: Project, committee: CommitteeEvaluation, member: str) -> bool:
+    """A member the center may record a conflict for: one not recused, or recused only by their own declaration
+    (not pinned, no interest in the registry) — pinning it makes it one they can no longer withdraw. Never the
+    coordinator themselves (the domain refuses `pin_own_conflict`)."""
+    if app.interested(project, member):
+        return False
+    conflict = committee.conflicts.get(member)
+    return conflict is None or not conflict["pinned"]
 
 
 @router.get("/projects/{project_id}/committee")
