@@ -16,7 +16,7 @@ from datetime import datetime, time, timedelta
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from kyodo_shared.pages.format import _MONTHS_EN, TOKYO
+from kyodo_shared.pages.format import MONTHS_EN, TOKYO
 
 _WEEKDAYS_JA = "月火水木金土日"
 _WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -30,7 +30,7 @@ def format_deadline(value: datetime, lang: str) -> str:
     midnight = local.time() == time(0, 0)
     day = local.date() - timedelta(days=1) if midnight else local.date()
     if lang == "en":
-        named = f"{_WEEKDAYS_EN[day.weekday()]} {day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+        named = f"{_WEEKDAYS_EN[day.weekday()]} {day.day} {MONTHS_EN[day.month - 1]} {day.year}"
         return f"by the end of {named}" if midnight else f"by {local:%H:%M} JST on {named}"
     named = f"{day.year}年{day.month}月{day.day}日（{_WEEKDAYS_JA[day.weekday()]}）"
     return f"{named}まで" if midnight else f"{named}{local:%H:%M}まで"

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from kyodo_shared.pages.format import lang_attribute
+from kyodo_shared.pages.languages import lang_attribute
 
 BAR_X = 0
 BAR_SPACE = 360  # the longest published bar, in the units of each row's drawing
