@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
 
 from kyodo_evaluation.domain import adoption_project_id, screening_project_id
 
+from support.evaluation_committee_pages import Scene, committee_scene
 from support.evaluation_http import (
-    World,
     adopted,
     adoption_arrived,
     arrived,
@@ -30,7 +28,6 @@ from support.evaluation_http import (
     drafted,
     ended,
     read,
-    world,
 )
 from support.evaluation_pages import (
     agreement_form,
@@ -39,32 +36,15 @@ from support.evaluation_pages import (
     see_other,
     self_evaluation_form,
 )
-from support.harness import Platform, eventually
+from support.harness import eventually
 from support.page_reading import doc, error_beside
 from support.portal_b import headings_in_order, one, text
-from support.streams import SourceStream
-from support.workspace import Site, workspace
-
-
-@dataclass(frozen=True)
-class Scene:
-    site: Site
-    w: World
-
-    @property
-    def p(self) -> Platform:
-        return self.site.platform
 
 
 @pytest_asyncio.fixture(scope="module")
 async def scene(tmp_path_factory: Any, nats_url: str) -> AsyncIterator[Scene]:
-    namespace = f"t{uuid.uuid4().hex[:8]}"
-    streams = [SourceStream(nats_url, namespace, source) for source in ("screening", "proposals")]
-    for stream in streams:
-        await stream.create()
-    folder: Path = tmp_path_factory.mktemp("ws-evaluation")
-    async with workspace(["registry", "evaluation"], folder, nats_url, namespace) as site:
-        yield Scene(site, await world(site.platform, *streams))
+    async with committee_scene(tmp_path_factory.mktemp("ws-evaluation"), nats_url) as made:
+        yield made
 
 
 async def test_both_partners_confirm_an_agreement_through_the_forms_and_it_is_concluded(scene: Scene) -> None:

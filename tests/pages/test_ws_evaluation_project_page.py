@@ -7,45 +7,25 @@ title); the budget reads without a stray space; the default criteria are written
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest_asyncio
 
-from support.evaluation_http import World, ended, read, world
-from support.harness import Platform
+from support.evaluation_committee_pages import Scene, committee_scene
+from support.evaluation_http import ended, read
 from support.portal_b import text
-from support.streams import SourceStream
-from support.workspace import Site, workspace
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 WEEKDAYS_JA = "月火水木金土日"
 
 
-@dataclass(frozen=True)
-class Scene:
-    site: Site
-    w: World
-
-    @property
-    def p(self) -> Platform:
-        return self.site.platform
-
-
 @pytest_asyncio.fixture(scope="module")
 async def scene(tmp_path_factory: Any, nats_url: str) -> AsyncIterator[Scene]:
-    namespace = f"t{uuid.uuid4().hex[:8]}"
-    streams = [SourceStream(nats_url, namespace, source) for source in ("screening", "proposals")]
-    for stream in streams:
-        await stream.create()
-    folder: Path = tmp_path_factory.mktemp("ws-evaluation-project")
-    async with workspace(["registry", "evaluation"], folder, nats_url, namespace) as site:
-        yield Scene(site, await world(site.platform, *streams))
+    async with committee_scene(tmp_path_factory.mktemp("ws-evaluation-project"), nats_url) as made:
+        yield made
 
 
 async def test_a_deadline_at_midnight_reads_as_the_end_of_the_day_before_in_both_languages(scene: Scene) -> None:

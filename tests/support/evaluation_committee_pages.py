@@ -1,6 +1,7 @@
-"""What the evaluation committee's page tests share: a scene (the registry and evaluation behind the gateway, the
-partners and the evaluation committee of `evaluation_http.world`), the scoring form as a browser sends it, and the
-committee's record as the application holds it (to assert what was stored, or that nothing was)."""
+"""What the evaluation service's page tests share (the workspace's, the project page's, the committee's): a scene
+(the registry and evaluation behind the gateway, the partners and the evaluation committee of
+`evaluation_http.world`), the scoring form as a browser sends it, and the committee's record as the application holds
+it (to assert what was stored, or that nothing was)."""
 
 from __future__ import annotations
 
