@@ -135,6 +135,11 @@ def test_a_project_s_reports_and_self_evaluations_go_to_the_committee_whose_reco
 
     # The center sees that a member has scored, never the points or comments before the report is published.
     coordinator.goto(committee)
+    # The committee's page itself (not an error page): its heading, the progress with one member scored, and why the
+    # points are not shown.
+    assert "委員会評価" in coordinator.page.locator("main h1").inner_text(), "not the committee's page"
+    assert coordinator.page.locator("main #scores-withheld").count() == 1, "the center is not told why no points"
+    assert "評価済み1人" in main_text(coordinator), "the progress does not show the member who scored"
     assert coordinator.page.locator("main table:has(caption#scores-caption)").count() == 0, "points shown to the center"
     assert "地域の大人が関わる居場所になった。" not in main_text(coordinator), "a member's comment shown to the center"
     coordinator.context.close()

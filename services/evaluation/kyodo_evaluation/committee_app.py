@@ -197,7 +197,9 @@ class CommitteeCommands(EvaluationBase):
             raise Refusal("quorum_not_met", quorum=str(committee.quorum), counted=str(len(counted)))
         per, overall = means(committee, counted)
         criterion_means, overall_mean = mean_texts(per, overall)
-        # A secret shuffle per project: the published labels cannot be linked to members.
+        # A secret shuffle per project: the public cannot link the published labels to members, and the labels'
+        # order says nothing of the members' letters (pages/members.py). Whoever reads the points by member (members
+        # after scoring, the center after publication) can still match them to the table by equal points.
         ordered = list(counted)
         secrets.SystemRandom().shuffle(ordered)
         acting = self.view.acting_chair(str(committee.committee_id), project_matter(str(project_id)))

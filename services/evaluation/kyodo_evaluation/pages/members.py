@@ -6,9 +6,14 @@ Names are personal data the registry keeps encrypted and erasable and publishes 
 roster (`/registry/committees/{committee_id}`), where the names are.
 
 A member's letter is their place among the ordinary members of this project's committee: the members it was opened
-with (in the order it fixed them), then each substitute as they joined. Substitutes are appended, never inserted,
-so a letter never changes. It is not the label of the published report, which is a secret shuffle per project
-(committee_app.recommend) so that the published points cannot be linked to members: the two are independent.
+with (in the order it fixed them: the registry's, by subject — public, so anyone can work a letter out; a letter is
+a name for display, not a secret), then each substitute as they joined. Substitutes are appended, never inserted,
+so a letter never changes.
+
+It is not the label of the published report, which follows a secret shuffle per project (committee_app.recommend):
+the letters' order says nothing of the labels' order, and the public, who reads no points by member, cannot link a
+label to a member. A reader who sees the points by letter — a member after scoring, the center after publication —
+can match them to the published table by equal points: the letters hide nothing from them, and are not meant to.
 """
 
 from __future__ import annotations
