@@ -81,12 +81,12 @@ def test_a_rule_unless_a_role_closes_what_the_other_roles_open() -> None:
     assert not rule.open_for(Principal("c", frozenset({Role.EVALUATOR})), {}, now)
 
 
-def test_both_services_withhold_their_score_events_and_only_those_from_a_judges_account() -> None:
+def test_both_services_withhold_their_score_events_from_a_judges_account() -> None:
     now = datetime.now(UTC)
     auditor = Principal("a", frozenset({Role.AUDITOR}))
     scored = {"member_sub": "m", "points": {"x": 3}}
     for policy, topic, other in (
-        (PROPOSALS, "kyodo_proposals.review:Review.Scored", "kyodo_proposals.review:Review.ConflictDeclared"),
+        (PROPOSALS, "kyodo_proposals.review:Review.Scored", "kyodo_proposals.review:Review.SubstituteAdded"),
         (
             EVALUATION,
             "kyodo_evaluation.committee:CommitteeEvaluation.Scored",
@@ -101,3 +101,32 @@ def test_both_services_withhold_their_score_events_and_only_those_from_a_judges_
             assert policy.render(other, scored, judge, now) == scored
             assert not policy.withheld(other, judge)
         assert not policy.withheld(topic, auditor)
+
+
+def test_the_review_s_proposals_and_recusals_are_withheld_from_an_auditor_or_coordinator_on_a_committee() -> None:
+    """Review.Opened names every proposal's group and content, the conflicts and the decision's voided scores who
+    is recused from which proposal: what the board's pages keep from a member stays out of the history for an
+    account that also holds a committee role, whichever of auditor or coordinator opens the review's records to it."""
+    now = datetime.now(UTC)
+    opened = {"entries": [{"proposal_id": "p", "group_id": "g", "content": {"title": "t"}}], "board": ["m"]}
+    conflict = {"member_sub": "m", "proposal_id": "p", "kind": "other", "reason": "r", "by_sub": "c", "pinned": True}
+    bodies = {
+        "Opened": opened,
+        "ConflictDeclared": conflict,
+        "ConflictRemoved": {"member_sub": "m", "proposal_id": "p", "by_sub": "m"},
+        "Decided": {"decision": {"voided": [{"member_sub": "m", "proposal_id": "p", "reason": "conflict"}]}},
+    }
+    for name, body in bodies.items():
+        topic = f"kyodo_proposals.review:Review.{name}"
+        for role in (Role.AUDITOR, Role.COORDINATOR):
+            assert PROPOSALS.render(topic, body, Principal("a", frozenset({role})), now) == body, (name, role)
+            for judge_role in (Role.REVIEWER, Role.EVALUATOR):
+                judge = Principal("j", frozenset({role, judge_role}))
+                assert PROPOSALS.render(topic, body, judge, now) == RESTRICTED_MARK, (name, role, judge_role)
+                assert PROPOSALS.withheld(topic, judge)
+        assert PROPOSALS.render(topic, body, Principal("r", frozenset({Role.REVIEWER})), now) == RESTRICTED_MARK
+        assert PROPOSALS.render(topic, body, Principal("x", frozenset()), now) == RESTRICTED_MARK
+    # The results are published: their record stays open to auditors and coordinators, judges or not.
+    results = {"results": {"proposals": []}}
+    judge = Principal("j", frozenset({Role.COORDINATOR, Role.REVIEWER}))
+    assert PROPOSALS.render("kyodo_proposals.review:Review.ResultsPublished", results, judge, now) == results

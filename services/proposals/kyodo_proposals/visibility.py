@@ -10,10 +10,14 @@ def _topic(name: str) -> str:
     return f"kyodo_proposals.domain:Call.{name}"
 
 
-# The review's records: auditors (who recompute the decision) and coordinators; scores and conflicts for
-# auditors only, so nobody who could add a substitute watches the scoring — nor an auditor's account that also holds
-# a committee role (JUDGES): it could read the others' scores before giving its own.
+# The review's records: auditors (who recompute the decision) and coordinators; scores for auditors only, so nobody
+# who could add a substitute watches the scoring — nor an auditor's account that also holds a committee role
+# (JUDGES): it could read the others' scores before giving its own.
 REVIEW = EventPolicy(event=restricted(Role.AUDITOR, Role.COORDINATOR))
+# What the board's pages keep from a member: every proposal's group and content (the opening) and who is recused
+# from which proposal (the conflicts, and the decision's voided scores). An auditor's or coordinator's account that
+# also holds a committee role would read them in the history, so they are withheld from it as the scores are.
+RECUSALS = EventPolicy(event=restricted(Role.AUDITOR, Role.COORDINATOR, unless=JUDGES))
 SCORING = EventPolicy(event=restricted(Role.AUDITOR, unless=JUDGES))
 # Drafts are not public until published; everything from publication on is.
 DRAFTS = EventPolicy(event=restricted(Role.COORDINATOR))
@@ -36,9 +40,10 @@ POLICY = VisibilityPolicy(
         # The review: revealed proposals, conflicts and scores are for the board's work and for auditors; what is
         # public leaves with the results.
         **{
-            f"kyodo_proposals.review:Review.{name}": REVIEW
-            for name in ("Opened", "ConflictDeclared", "ConflictRemoved", "Decided", "ResultsPublished")
+            f"kyodo_proposals.review:Review.{name}": RECUSALS
+            for name in ("Opened", "ConflictDeclared", "ConflictRemoved", "Decided")
         },
+        "kyodo_proposals.review:Review.ResultsPublished": REVIEW,
         "kyodo_proposals.review:Review.Scored": SCORING,
     },
     # Published type names (`proposals.Call.Published`), which auditors' tools read instead of Python topics: a moved
