@@ -56,6 +56,18 @@ def test_a_coordinator_still_pins_a_conflict_on_a_proposal_the_member_scored_whi
     assert refused.value.code == "conflict_pinned"
 
 
+def test_a_coordinator_on_the_board_cannot_pin_their_own_conflict_and_nothing_is_recorded() -> None:
+    review = opened()
+    review.collect_events()
+    for proposal in (GREEN, FOOD):  # scored or not: a coordinator pins others' conflicts only
+        with pytest.raises(Refusal) as refused:
+            review.declare_conflict("m-1", proposal, "business", "取引関係", "m-1", True)
+        assert refused.value.code == "own_conflict_pinned"
+        assert refused.value.data == {"field": "member_sub"}
+    assert review.collect_events() == []
+    assert review.conflicts == {}
+
+
 @pytest.mark.parametrize(("typed", "points"), [("7", 7), ("０", 0), ("１０", 10), (" 8 ", 8)])
 def test_points_typed_in_ascii_or_full_width_digits_are_read_as_the_same_whole_numbers(typed: str, points: int) -> None:
     assert typed_points(typed, CRITERIA[0], "points.need") == points

@@ -41,8 +41,9 @@ async def test_a_member_who_has_scored_cannot_declare_a_conflict_through_the_api
         assert "coordinator" in problem["errors"][0]["reason_en"]
         assert site.domain_events("proposals") == stored
 
-        # Before scoring, the same member declares one on the other proposal.
-        await ok(
+        # Before scoring, the same member declares one on the other proposal. The answer is their command's result
+        # only: no proposal's id or group (those short of the quorum, those set aside), no member.
+        declared = await ok(
             api.post(
                 f"/calls/{call_id}/review/conflicts",
                 json={"proposal_id": food, "kind": "member", "reason": "会員です"},
@@ -50,8 +51,11 @@ async def test_a_member_who_has_scored_cannot_declare_a_conflict_through_the_api
             ),
             201,
         )
-        # The coordinator pins a conflict on the proposal the member scored: recorded, recusing them.
-        await ok(
+        assert set(declared.json()) == {"status", "quorum", "proposals"}
+        assert green not in declared.text
+        # The coordinator pins a conflict on the proposal the member scored: recorded, recusing them; the
+        # coordinator's answer keeps the whole summary.
+        pinned = await ok(
             api.post(
                 f"/calls/{call_id}/review/pinned-conflicts",
                 json={"member_sub": "m-2", "proposal_id": green, "kind": "business", "reason": "取引関係"},
@@ -59,8 +63,36 @@ async def test_a_member_who_has_scored_cannot_declare_a_conflict_through_the_api
             ),
             201,
         )
+        assert {"board", "ineligible", "blocked"} <= set(pinned.json())
+        removed = await ok(
+            api.post(
+                f"/calls/{call_id}/review/conflicts/removal",
+                json={"proposal_id": food},
+                headers=p.token("m-2", "reviewer"),
+            )
+        )
+        assert set(removed.json()) == {"status", "quorum", "proposals"}
         conflicts = site.application("proposals").get_review(UUID(call_id)).conflicts
         assert conflicts[f"m-2|{green}"]["pinned"] is True
+
+        # A coordinator's account on the board cannot pin its own conflict after scoring (nor at all): refused,
+        # saying why in both languages, nothing stored.
+        await ok(score(p, call_id, "m-3", green, 6, 5), 201)
+        stored = site.domain_events("proposals")
+        own = await api.post(
+            f"/calls/{call_id}/review/pinned-conflicts",
+            json={"member_sub": "m-3", "proposal_id": green, "kind": "business", "reason": "取引関係"},
+            headers=p.token("m-3", "coordinator", "reviewer"),
+        )
+        assert own.status_code == 409
+        assert own.headers["content-type"].startswith("application/problem+json")
+        problem = own.json()
+        assert problem["code"] == "own_conflict_pinned"
+        assert [(e["field"], e["code"]) for e in problem["errors"]] == [("member_sub", "own_conflict_pinned")]
+        assert "自分の利害関係" in problem["title"] or "自分の利害関係" in problem["errors"][0]["reason_ja"]
+        assert "another coordinator" in problem["errors"][0]["reason_en"]
+        assert site.domain_events("proposals") == stored
+        assert f"m-3|{green}" not in site.application("proposals").get_review(UUID(call_id)).conflicts
 
 
 async def test_the_proposal_page_says_why_a_member_who_scored_cannot_declare_a_conflict_and_a_forced_post_is_refused(

@@ -49,12 +49,18 @@ async def test_a_member_recused_by_a_pinned_conflict_or_a_registry_interest_cann
         to_score = [text(a) for a in listing.xpath("//h2[@id='to-score']/following-sibling::ul[1]/li/a")]
         assert to_score == ["子ども食堂の提案"]
         assert "事務局が記録した利害関係により除斥されている提案：1件" in text(listing)
-        # Their own conflict is shown (kind and the coordinator's reason), not which proposal it concerns.
+        # Their own conflict is shown by its kind and as the coordinator's record — neither which proposal it
+        # concerns nor the coordinator's reason, which could name the group (kept for the record and auditors).
         row = one(listing, "//table[caption[@id='conflicts-caption']]/tbody/tr")
         assert "除斥された提案" in text(row)
-        assert "取引関係がある" in text(row)
+        assert "取引関係" in text(row)
+        assert "事務局が記録として保管しています（あなたには表示しません）" in text(row)
+        assert "取引関係がある" not in answer.text
         english = well_formed(await third.page(review(call_id), lang="en"))
-        assert "Recused by a conflict the coordinator recorded: 1 proposals." in text(english)
+        assert "Recused by a conflict the coordinator recorded: 1 proposal. It is not listed" in text(english)
+        assert "1 proposals" not in text(english)
+        assert "Kept by the coordinator for the record: not shown to you" in text(english)
+        assert "取引関係がある" not in text(english)
         assert not NUMBERED.search(text(english))
         await third.page(review(call_id), lang="ja")
 

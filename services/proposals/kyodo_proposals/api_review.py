@@ -60,20 +60,32 @@ class ProposalIn(Strict):
 
 
 def _summary(review: Review) -> dict[str, Any]:
+    """The coordinator's answer: the review's state, with the board, the proposals set aside (with their groups) and
+    the proposals short of the quorum (by id)."""
     return {
-        "status": review.status,
+        **_members_summary(review),
         "board": review.board,
-        "quorum": review.quorum,
-        "proposals": len(review.entries),
         "ineligible": review.ineligible,
         "blocked": review.blocked,
     }
 
 
+def _members_summary(review: Review) -> dict[str, Any]:
+    """A member's answer to their own command: no proposal's id nor group, no other member — the ids short of the
+    quorum are typically the proposals someone is recused from, and the set-aside ones name their groups."""
+    return {"status": review.status, "quorum": review.quorum, "proposals": len(review.entries)}
+
+
 def _reviewed(request: Request, review: Review) -> dict[str, Any]:
-    """The answer to a command on the review: what the board and the coordinator may see of its state."""
+    """The answer to a coordinator's command on the review: what the coordinator may see of its state."""
     nudge(request)
     return _summary(review)
+
+
+def _member_reviewed(request: Request, review: Review) -> dict[str, Any]:
+    """The answer to a member's command on the review (a conflict declared or removed)."""
+    nudge(request)
+    return _members_summary(review)
 
 
 @router.post("/review", summary="Open the review after the deadline: the final versions go to the board")
@@ -113,7 +125,7 @@ def declare_conflict(call_id: UUID, body: ConflictIn, request: Request, principa
     review = application(request).declare_conflict(
         actor_of(request, principal), call_id, str(body.proposal_id), body.kind, body.reason
     )
-    return _reviewed(request, review)
+    return _member_reviewed(request, review)
 
 
 @router.post("/review/pinned-conflicts", status_code=201, summary="Pin a member's conflict (they cannot remove it)")
@@ -127,7 +139,7 @@ def pin_conflict(call_id: UUID, body: PinnedConflictIn, request: Request, princi
 @router.post("/review/conflicts/removal", summary="Remove one's own (unpinned) conflict")
 def remove_conflict(call_id: UUID, body: ProposalIn, request: Request, principal: Reviewer) -> Any:
     review = application(request).remove_conflict(actor_of(request, principal), call_id, str(body.proposal_id))
-    return _reviewed(request, review)
+    return _member_reviewed(request, review)
 
 
 @router.post("/review/scores", status_code=201, summary="Score a proposal on every criterion (final once sent)")

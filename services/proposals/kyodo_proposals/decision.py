@@ -53,6 +53,14 @@ def label(index: int) -> str:
     return text
 
 
+def label_index(text: str) -> int:
+    """The index `label` gave `text` (-1 for ""): labels sort by it — "B" before "AA", which a string sort inverts."""
+    index = 0
+    for letter in text:
+        index = index * len(LABELS) + LABELS.index(letter) + 1
+    return index - 1
+
+
 class DecisionCommands(ProposalsBase):
     def _recused_on_call(self, review: Review, member_sub: str) -> bool:
         """Recused on any proposal of the call: such a member presides over none of its decision."""

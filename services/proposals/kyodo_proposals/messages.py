@@ -55,6 +55,15 @@ MESSAGES: dict[str, Message] = {
         "decision's ranking), so you cannot void your score by declaring a conflict yourself. If you have an "
         "interest in the proposing group, tell the coordinator, who records it.",
     ),
+    "own_conflict_pinned": Message(
+        409,
+        "自分の利害関係は事務局として記録できません",
+        "You cannot record your own conflict as the coordinator",
+        "事務局が記録するのは他の委員の利害関係です。自分の利害関係は、採点の前に委員として申し出てください。"
+        "採点の後であれば、別の事務局職員に伝えてください。何も記録していません。",
+        "A coordinator records other members' conflicts. Declare your own as a member, before scoring; after "
+        "scoring, tell another coordinator. Nothing was recorded.",
+    ),
     "ranking_changed": Message(
         409,
         "確認の前に順位が変わりました",

@@ -114,7 +114,10 @@ class CallQueries(ProposalsBase):
         or "member:<letter>" — one letter per other member, stable for the call: the board fixed at publication in a
         secret order (nobody outside the board can link a letter to a sub), then the substitutes as they joined.
         Not the published results' labels (secret per proposal, `DecisionCommands._label_order`): another key, so
-        the two cannot be matched. For the board's members only."""
+        the letters' order says nothing of the labels' order, and the public, who never sees the letters, cannot link
+        the two. A member who reads the others' points by letter can still match them, by equal points, to the
+        published table's labels: the letters keep the subs off the pages, not the scores from the board.
+        For the board's members only."""
         review = self.get_review(call_id)
         self._on_board(review, principal.sub)
         officers = {review.chair_sub: "chair", review.vice_chair_sub: "vice_chair"}

@@ -93,8 +93,11 @@ class Review(Aggregate):
         read the others' scores on it (and the chair, the decision's exact ranking), so a conflict declared then
         would let them void their score — and the chair hand the confirmation to the vice-chair — knowing the
         effect. A conflict found later is the coordinator's to pin (`pinned`), as is every conflict a member did
-        not declare."""
+        not declare. A coordinator pins others' conflicts, never their own: an account that is both coordinator and
+        member would otherwise pin its own after scoring, the very thing a member may not declare then."""
         self._require_open()
+        if pinned and by_sub == member_sub:
+            raise Refusal("own_conflict_pinned", field="member_sub")
         self._member(member_sub)
         self._entry(proposal_id)
         if not pinned and f"{member_sub}|{proposal_id}" in self.scores:

@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from kyodo_proposals.app import ProposalsApplication
+from kyodo_proposals.decision import label_index
 from kyodo_proposals.domain import Call
 from kyodo_proposals.pages import reads
 from kyodo_shared.domain.actors import Principal
@@ -105,8 +106,9 @@ class Member:
     you: bool
 
     @property
-    def order(self) -> tuple[int, str]:
-        return (["chair", "vice_chair", "member"].index(self.office), self.label)
+    def order(self) -> tuple[int, int]:
+        """Officers first, then by letter as the letters were given (A … Z, AA: not the string's order)."""
+        return (["chair", "vice_chair", "member"].index(self.office), label_index(self.label))
 
 
 def members_of(app: ProposalsApplication, principal: Principal, call_id: UUID) -> dict[str, Member]:
