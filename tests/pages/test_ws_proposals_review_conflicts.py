@@ -122,3 +122,24 @@ async def test_the_proposal_page_says_why_a_member_who_scored_cannot_declare_a_c
         assert "この提案はすでに採点しています" in summary
         assert site.domain_events("proposals") == stored
         assert site.application("proposals").get_review(UUID(call_id)).conflicts == {}
+
+
+async def test_the_pin_form_says_the_reason_is_not_shown_to_the_member_and_refuses_a_coordinator_s_own_conflict(
+    tmp_path: Path, nats_url: str, bus_namespace: str
+) -> None:
+    async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
+        call_id, green, _food = await reviewed_call(site)
+        form = f"/proposals/calls/{call_id}/manage/pinned-conflicts"
+        both = site.browser("m-3", "coordinator", "reviewer")
+        page = well_formed(await both.page(form))
+        assert "委員には利害関係の種類と事務局が記録したことだけを示し、この理由は示しません" in text(page)
+        english = well_formed(await both.page(form, lang="en"))
+        assert "never this reason" in text(english)
+        await both.page(form, lang="ja")
+
+        stored = site.domain_events("proposals")
+        data = {"member_sub": "m-3", "proposal_id": green, "kind": "business", "reason": "取引関係"}
+        refused = await both.post(form, data)
+        assert refused.status_code == 409
+        assert "自分の利害関係は事務局として記録できません" in text(one(doc(refused), "//*[@data-error-summary]"))
+        assert site.domain_events("proposals") == stored
