@@ -198,7 +198,7 @@ async def test_the_self_evaluation_due_shows_to_each_side_until_it_sent_its_own(
         assert "自己評価の提出期限" in item_of(page, due)
         assert page.xpath(f"//li[a[@href='{due}']]/time/@datetime")
     assert "Self-evaluation due" in item_of(await rep.page("/me", lang="en"), due)
-    # The deadline reads as the evaluation service's own page writes it (the kit's `jst`, one way site-wide).
+    # The deadline reads as the evaluation service's own page writes it (the kit's `deadline`: 00:00, the day before).
     shown = (await rep.page("/me", lang="ja")).xpath(f"//li[a[@href='{due}']]/time[1]/text()")
     assert shown
     assert shown[0] in [str(t) for t in (await rep.page(due)).xpath("//main//dd/time/text()")]
