@@ -51,7 +51,8 @@ def story(project_id: str, recommend: bool, **decision_changes: Any) -> tuple[Pr
     )
     for member, goal, effect in (("c1", 4, 3), ("v1", 5, 4), ("m1", 3, 4), ("m2", 2, 2), ("m3", 1, 1)):
         committee.score(member, {"goal": goal, "effect": effect}, {}, False, "2027-04-20T10:00:00+09:00", {})
-    committee.declare_conflict("m2", "family", "親族", "m2", False, {})
+    # After m2 scored, only the center records the conflict (a member's own declaration then is refused).
+    committee.declare_conflict("m2", "family", "親族", "coord-1", True, {})
     if recommend:
         recommend_in(project, committee, **decision_changes)
     return project, committee
