@@ -188,7 +188,9 @@ class DecisionCommands(ProposalsBase):
         return sum(1 for member in review.board if self.recused(review, member, proposal_id))
 
     def _label_order(self, proposal_id: str, members: list[str]) -> list[str]:
-        # A secret shuffle per proposal: the published labels cannot be linked to members, even with the seed.
+        # A secret shuffle per proposal: the public cannot link the published labels to members, even with the seed.
+        # The board's members can, for a proposal they scored: they read the others' points by office or letter
+        # during the review, and equal points match them to the published table's labels.
         def key(member: str) -> bytes:
             return hmac.new(self.sealing_key, f"label:{proposal_id}:{member}".encode(), hashlib.sha256).digest()
 
