@@ -124,22 +124,37 @@ async def test_the_proposal_page_says_why_a_member_who_scored_cannot_declare_a_c
         assert site.application("proposals").get_review(UUID(call_id)).conflicts == {}
 
 
-async def test_the_pin_form_says_the_reason_is_not_shown_to_the_member_and_refuses_a_coordinator_s_own_conflict(
+async def test_the_pin_form_says_the_reason_is_not_shown_and_a_coordinator_on_the_board_is_shown_no_group_nor_conflict(
     tmp_path: Path, nats_url: str, bus_namespace: str
 ) -> None:
     async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
         call_id, green, _food = await reviewed_call(site)
-        form = f"/proposals/calls/{call_id}/manage/pinned-conflicts"
-        both = site.browser("m-3", "coordinator", "reviewer")
-        page = well_formed(await both.page(form))
+        manage = f"/proposals/calls/{call_id}/manage"
+        form = f"{manage}/pinned-conflicts"
+        center = site.browser("coord-1", "coordinator")
+        page = well_formed(await center.page(form))
         assert "委員には利害関係の種類と事務局が記録したことだけを示し、この理由は示しません" in text(page)
-        english = well_formed(await both.page(form, lang="en"))
+        assert "みどりの会" in text(page)
+        english = well_formed(await center.page(form, lang="en"))
         assert "never this reason" in text(english)
-        await both.page(form, lang="ja")
+        await center.page(form, lang="ja")
+        data = {"member_sub": "m-2", "proposal_id": green, "kind": "business", "reason": "取引関係"}
+        assert (await center.post(form, data)).status_code == 303
+        assert "みどりの会" in text(well_formed(await center.page(manage)))
 
+        # A coordinator's account on this call's board reads neither the groups nor the conflicts here, as on the
+        # board's pages; the forms are unavailable, and a forced post of its own conflict is refused, nothing stored.
+        both = site.browser("m-3", "coordinator", "reviewer")
+        for path in (manage, form, f"{manage}/substitutes"):
+            answer = await both.get(path)
+            assert answer.status_code == 200, (path, answer.text[:2000])
+            shown = text(well_formed(doc(answer)))
+            assert "みどりの会" not in shown, path
+            assert green not in answer.text, path
+            assert "別の事務局職員が行います" in shown, path
+        assert not well_formed(await both.page(form)).xpath(f"//form[@action='{form}']")
         stored = site.domain_events("proposals")
-        data = {"member_sub": "m-3", "proposal_id": green, "kind": "business", "reason": "取引関係"}
-        refused = await both.post(form, data)
+        refused = await both.post(form, {**data, "member_sub": "m-3"})
         assert refused.status_code == 409
         assert "自分の利害関係は事務局として記録できません" in text(one(doc(refused), "//*[@data-error-summary]"))
         assert site.domain_events("proposals") == stored

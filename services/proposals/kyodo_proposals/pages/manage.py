@@ -70,7 +70,8 @@ Confirmed = Callable[[ProposalsApplication, Actor, UUID], object]
 def _state(request: Request, call_id: UUID) -> dict[str, Any]:
     """What every manage page shows and decides from: the call (a draft for coordinators only) and the time."""
     app = application(request)
-    call = app.read_call(signed_in(request, Role.COORDINATOR), call_id)
+    principal = signed_in(request, Role.COORDINATOR)
+    call = app.read_call(principal, call_id)
     deadline = deadline_of(call.spec).astimezone(TOKYO)
     return {
         "call": call,
@@ -79,7 +80,7 @@ def _state(request: Request, call_id: UUID) -> dict[str, Any]:
         "deadline": deadline,
         "before_deadline": app.clock() < deadline,
         "cancellable": call.status in (DRAFT, PUBLISHED, CLOSED, IN_REVIEW),
-        "review": reads.review_state(app, call_id) if call.status == IN_REVIEW else None,
+        "review": reads.review_state(app, call_id, principal.sub) if call.status == IN_REVIEW else None,
         "crumbs": calls_crumbs(request, (f"/proposals/calls/{call_id}/manage", title_of(request, call.spec))),
     }
 

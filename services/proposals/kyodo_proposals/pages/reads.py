@@ -109,21 +109,30 @@ class ReviewState:
     proposals: list[tuple[str, str]]  # (proposal id, group name)
     eligible: list[str]  # review-board members who may join as substitutes
     pinned: list[tuple[str, str, str]]  # (member, group name, kind) of the coordinator's pinned conflicts
+    count: int  # how many proposals the board reviews
+    # The reader sits on this call's board: the proposals' groups, the pinned conflicts and the proposals short of the
+    # quorum are kept from them here as from any member (another coordinator records conflicts).
+    on_board: bool = False
 
 
-def review_state(app: ProposalsApplication, call_id: UUID) -> ReviewState | None:
-    """The open review as the coordinator's commands on it need it; None before the review opens."""
+def review_state(app: ProposalsApplication, call_id: UUID, reader: str | None = None) -> ReviewState | None:
+    """The open review as the coordinator's commands on it need it; None before the review opens. A coordinator
+    who also sits on the call's board (`reader`) is told only the quorum and how many proposals there are."""
     call = app.get_call(call_id)
     try:
         review = app.get_review(call_id)
     except Refusal:
         return None
+    current = app.view.board(str(call.spec["committee_id"]), app.today()).members
+    eligible = [m for m in current if m not in review.board]
+    count = len(review.entries)
+    if reader is not None and reader in review.board:
+        board, quorum = list(review.board), int(review.quorum)
+        return ReviewState(str(review.status), board, quorum, [], [], eligible, [], count, on_board=True)
     names = []
     for proposal_id, entry in sorted(review.entries.items()):
         group = app.view.group(str(entry["group_id"]))
         names.append((proposal_id, group[0] if group else str(entry["group_id"])))
-    current = app.view.board(str(call.spec["committee_id"]), app.today()).members
-    eligible = [m for m in current if m not in review.board]
     groups = dict(names)
     pinned = []
     for key, conflict in sorted(review.conflicts.items()):
@@ -138,6 +147,7 @@ def review_state(app: ProposalsApplication, call_id: UUID) -> ReviewState | None
         names,
         eligible,
         pinned,
+        count,
     )
 
 
