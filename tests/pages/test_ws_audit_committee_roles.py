@@ -1,7 +1,9 @@
 """An auditor's account that also holds a committee role (reviewer or evaluator), against the real services: the
-members' score events are withheld from it — through the audit API (the body `[restricted]`) and on the history page,
-which says why and to audit with a separate account, in Japanese and English — while everything else of the history
-stays as an auditor reads it; an auditor holding no committee role reads the scores."""
+members' score events, conflicts and the decision naming who is behind each label are withheld from it — through the
+audit API (the body `[restricted]`) and on the history page, which says why and to audit with a separate account, in
+Japanese and English — while everything else of the history stays as an auditor reads it; an auditor holding no
+committee role reads them; an auditor's account that also coordinates reads no scores either. The notice shows only
+where the service's policy withholds something from the account (not on the registry's audit page)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from typing import Any
 
 from kyodo_evaluation.visibility import POLICY as EVALUATION
 from kyodo_proposals.visibility import POLICY as PROPOSALS
+from kyodo_registry.visibility import POLICY as REGISTRY
+from kyodo_screening.visibility import POLICY as SCREENING
 from kyodo_shared.audit.visibility import RESTRICTED_MARK, restricted
 from kyodo_shared.domain.actors import Principal, Role
 
@@ -23,6 +27,8 @@ from support.workspace import workspace
 
 SCORED = "evaluation.CommitteeEvaluation.Scored"
 CONFLICT = "evaluation.CommitteeEvaluation.ConflictDeclared"
+DECIDED = "evaluation.CommitteeEvaluation.Recommended"
+WITHHELD = (SCORED, CONFLICT, DECIDED)
 
 
 async def test_score_bodies_are_withheld_from_an_auditor_who_also_holds_a_committee_role(
@@ -51,23 +57,33 @@ async def test_score_bodies_are_withheld_from_an_auditor_who_also_holds_a_commit
         for role in ("evaluator", "reviewer"):
             judge = await bodies("auditor", role)
             assert judge[SCORED] == [RESTRICTED_MARK] * 3, role
-            # The rest of the history as any auditor reads it: the conflict, the opening, the report.
-            assert judge[CONFLICT] == auditor[CONFLICT]
-            assert {k: v for k, v in judge.items() if k != SCORED} == {k: v for k, v in auditor.items() if k != SCORED}
+            # Who declared a conflict, and who is behind each label: kept from a member, so from this account too.
+            assert RESTRICTED_MARK not in auditor[CONFLICT]
+            assert judge[CONFLICT] == [RESTRICTED_MARK] * len(auditor[CONFLICT])
+            assert judge[DECIDED] == [RESTRICTED_MARK]
+            # The rest of the history as any auditor reads it: the opening, the report.
+            rest = {k: v for k, v in judge.items() if k not in WITHHELD}
+            assert rest == {k: v for k, v in auditor.items() if k not in WITHHELD}
+        # A coordinator's account that audits too: the conflicts and decision as the center reads them, no scores.
+        center = await bodies("auditor", "coordinator")
+        assert center[SCORED] == [RESTRICTED_MARK] * 3
+        assert {k: v for k, v in center.items() if k != SCORED} == {k: v for k, v in auditor.items() if k != SCORED}
 
         plain = site.browser("aud-1", "auditor")
         page = await plain.page("/evaluation/audit", aggregate=committee)
-        assert not page.xpath("//*[@id='judge-notice']")
+        assert not page.xpath("//*[@id='withheld-notice']")
         assert not page.xpath("//*[@data-hidden='withheld']")
         both = site.browser("aud-2", "auditor", "evaluator")
+        # Nothing of the registry's history is withheld from the account: no notice there.
+        assert not (await both.page("/registry/audit")).xpath("//*[@id='withheld-notice']")
         for lang, notice, reason in (
             ("ja", "監査の役割だけを持つ別のアカウントを使ってください", "別のアカウントを使ってください"),
             ("en", "audit with a separate account that holds the auditor role only", "Audit with a separate account"),
         ):
             page = well_formed(await both.page("/evaluation/audit", aggregate=committee, lang=lang))
-            assert notice in text(page.xpath("//*[@id='judge-notice']")[0])
+            assert notice in text(page.xpath("//*[@id='withheld-notice']")[0])
             withheld = page.xpath("//*[@data-hidden='withheld']")
-            assert len(withheld) == 3
+            assert len(withheld) == 3 + len(auditor[CONFLICT]) + 1
             assert reason in text(withheld[0])
             # The other bodies are shown (the published report's points by label among them: public).
             assert page.xpath("//details[contains(@class, 'event-body')]")
@@ -90,11 +106,12 @@ def test_both_services_withhold_their_score_events_from_a_judges_account() -> No
         (
             EVALUATION,
             "kyodo_evaluation.committee:CommitteeEvaluation.Scored",
-            "kyodo_evaluation.committee:CommitteeEvaluation.ConflictDeclared",
+            "kyodo_evaluation.committee:CommitteeEvaluation.SubstituteAdded",
         ),
     ):
         assert policy.render(topic, scored, auditor, now) == scored
-        for role in (Role.REVIEWER, Role.EVALUATOR):
+        # The coordinator's role closes the scores too (SCORES_WITHHELD_FROM), in both services.
+        for role in (Role.REVIEWER, Role.EVALUATOR, Role.COORDINATOR):
             judge = Principal("j", frozenset({Role.AUDITOR, role}))
             assert policy.render(topic, scored, judge, now) == RESTRICTED_MARK
             assert policy.withheld(topic, judge)
@@ -130,3 +147,15 @@ def test_the_review_s_proposals_and_recusals_are_withheld_from_an_auditor_or_coo
     results = {"results": {"proposals": []}}
     judge = Principal("j", frozenset({Role.COORDINATOR, Role.REVIEWER}))
     assert PROPOSALS.render("kyodo_proposals.review:Review.ResultsPublished", results, judge, now) == results
+
+
+def test_a_policy_says_whether_it_withholds_anything_from_an_account_so_the_notice_shows_only_there() -> None:
+    plain = Principal("a", frozenset({Role.AUDITOR}))
+    policies = (EVALUATION, PROPOSALS, REGISTRY, SCREENING)
+    for role in (Role.REVIEWER, Role.EVALUATOR, Role.COORDINATOR):
+        both = Principal("b", frozenset({Role.AUDITOR, role}))
+        assert [p.withholds_from(both) for p in policies] == [True, True, False, False], role
+    for policy in policies:
+        assert not policy.withholds_from(plain)
+    # A role the rules exclude but no rule would open to: nothing is withheld, it is simply not shown.
+    assert not EVALUATION.withholds_from(Principal("e", frozenset({Role.EVALUATOR})))

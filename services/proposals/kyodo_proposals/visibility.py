@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from kyodo_shared.audit.visibility import JUDGES, EventPolicy, VisibilityPolicy, restricted, sealed
+from kyodo_shared.audit.visibility import (
+    JUDGES,
+    SCORES_WITHHELD_FROM,
+    EventPolicy,
+    VisibilityPolicy,
+    restricted,
+    sealed,
+)
 from kyodo_shared.web.auth import Role
 
 
@@ -11,14 +18,15 @@ def _topic(name: str) -> str:
 
 
 # The review's records: auditors (who recompute the decision) and coordinators; scores for auditors only, so nobody
-# who could add a substitute watches the scoring — nor an auditor's account that also holds a committee role
-# (JUDGES): it could read the others' scores before giving its own.
+# who could add a substitute watches the scoring — never an account that also holds a committee role or the
+# coordinator's (the kernel's SCORES_WITHHELD_FROM: a judge could read the others' scores before giving its own, a
+# coordinator's account auditing too would watch the scoring all the same).
 REVIEW = EventPolicy(event=restricted(Role.AUDITOR, Role.COORDINATOR))
 # What the board's pages keep from a member: every proposal's group and content (the opening) and who is recused
 # from which proposal (the conflicts, and the decision's voided scores). An auditor's or coordinator's account that
 # also holds a committee role would read them in the history, so they are withheld from it as the scores are.
 RECUSALS = EventPolicy(event=restricted(Role.AUDITOR, Role.COORDINATOR, unless=JUDGES))
-SCORING = EventPolicy(event=restricted(Role.AUDITOR, unless=JUDGES))
+SCORING = EventPolicy(event=restricted(Role.AUDITOR, unless=SCORES_WITHHELD_FROM))
 # Drafts are not public until published; everything from publication on is.
 DRAFTS = EventPolicy(event=restricted(Role.COORDINATOR))
 

@@ -21,7 +21,6 @@ from kyodo_shared.audit.pages_history import PER_PAGE, HistoryRow, read_filters,
 from kyodo_shared.audit.pages_paging import SCAN_LIMIT
 from kyodo_shared.audit.pages_recompute import CALLS, PROJECTS, Recompute
 from kyodo_shared.audit.pages_verify import VERIFY_LIMIT, run_verification, too_long, verifications
-from kyodo_shared.audit.visibility import JUDGES
 from kyodo_shared.domain.actors import Role
 from kyodo_shared.pages.actions import Form, signed_in
 from kyodo_shared.pages.forms import errors_in
@@ -72,8 +71,9 @@ def audit_pages(service_prefix: str, *, recompute: Recompute | None = None) -> A
             "too_long": too_long(kernel),
             "verify_limit": VERIFY_LIMIT,
             "recompute": recompute,
-            # An auditor who also judges (reviewer, evaluator): the scores' bodies are withheld; the page says why.
-            "judge": any(principal.has(role) for role in JUDGES),
+            # An auditor's account holding a role the service's policy excludes from some bodies (`Rule.unless`: a
+            # judge's or coordinator's, from the scores): the page says why, here only — not where nothing is withheld.
+            "withheld": kernel.visibility.withholds_from(principal),
             "exports": {
                 "events": f"{api}/events?{filters.api_query(after)}",
                 "records": f"{api}/records",

@@ -42,6 +42,14 @@ SealedUntil = Callable[[Mapping[str, Any]], datetime | None]
 # history page tells it why those bodies are hidden (audit with a separate account).
 JUDGES: frozenset[Role] = frozenset({Role.REVIEWER, Role.EVALUATOR})
 
+# Who never reads the members' scores in the history, whatever else the account holds: the judges (above), and the
+# coordinators — the center adds substitutes and pins conflicts while the scoring runs, and points seen then would let
+# it steer who joins or who is recused. (A service may show the center the points once its results are published, a
+# condition a role rule cannot state: there the application decides, `read_scores`, and the history keeps them from
+# it for good.) One set, so each service's score rule is the same rule: `restricted(Role.AUDITOR,
+# unless=SCORES_WITHHELD_FROM)`, and an auditor's account holding any of these audits with a separate account.
+SCORES_WITHHELD_FROM: frozenset[Role] = JUDGES | frozenset({Role.COORDINATOR})
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -163,6 +171,18 @@ class VisibilityPolicy:
             rule.visibility is Visibility.RESTRICTED
             and any(principal.has(role) for role in rule.roles)
             and rule.withholds(principal)
+        )
+
+    def withholds_from(self, principal: Principal) -> bool:
+        """Whether any rule of this policy (an event's or a field's) would open to this account by one of its roles
+        and is closed by another it holds (`Rule.unless`): the history page then tells the account to audit with a
+        separate one — and only then (a service that withholds nothing from it says nothing)."""
+        rules = [r for policy in self.events.values() for r in (policy.event, *policy.fields.values())]
+        return any(
+            rule.visibility is Visibility.RESTRICTED
+            and any(principal.has(role) for role in rule.roles)
+            and rule.withholds(principal)
+            for rule in rules
         )
 
     def render(self, topic: str, body: Mapping[str, Any], principal: Principal, now: datetime) -> dict[str, Any] | str:
