@@ -93,6 +93,16 @@ async def test_a_member_who_has_scored_cannot_declare_a_conflict_through_the_api
         assert "another coordinator" in problem["errors"][0]["reason_en"]
         assert site.domain_events("proposals") == stored
         assert f"m-3|{green}" not in site.application("proposals").get_review(UUID(call_id)).conflicts
+        # Another member's conflict it pins, answered as a member is: no ids nor groups.
+        others = await ok(
+            api.post(
+                f"/calls/{call_id}/review/pinned-conflicts",
+                json={"member_sub": "m-2", "proposal_id": food, "kind": "business", "reason": "取引関係"},
+                headers=p.token("m-3", "coordinator", "reviewer"),
+            ),
+            201,
+        )
+        assert set(others.json()) == {"status", "quorum", "proposals"}
 
 
 async def test_the_proposal_page_says_why_a_member_who_scored_cannot_declare_a_conflict_and_a_forced_post_is_refused(

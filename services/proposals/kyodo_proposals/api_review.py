@@ -76,10 +76,11 @@ def _members_summary(review: Review) -> dict[str, Any]:
     return {"status": review.status, "quorum": review.quorum, "proposals": len(review.entries)}
 
 
-def _reviewed(request: Request, review: Review) -> dict[str, Any]:
-    """The answer to a coordinator's command on the review: what the coordinator may see of its state."""
+def _reviewed(request: Request, review: Review, principal: Principal) -> dict[str, Any]:
+    """The answer to a coordinator's command on the review: what the coordinator may see of its state — a member's
+    answer when the coordinator's account sits on the call's board."""
     nudge(request)
-    return _summary(review)
+    return _members_summary(review) if principal.sub in review.board else _summary(review)
 
 
 def _member_reviewed(request: Request, review: Review) -> dict[str, Any]:
@@ -90,7 +91,8 @@ def _member_reviewed(request: Request, review: Review) -> dict[str, Any]:
 
 @router.post("/review", summary="Open the review after the deadline: the final versions go to the board")
 def open_review(call_id: UUID, request: Request, principal: Coordinator) -> Any:
-    return _reviewed(request, application(request).open_review(actor_of(request, principal), call_id))
+    review = application(request).open_review(actor_of(request, principal), call_id)
+    return _reviewed(request, review, principal)
 
 
 @router.get("/review/proposals", summary="The proposals, for board members not recused from them")
@@ -133,7 +135,7 @@ def pin_conflict(call_id: UUID, body: PinnedConflictIn, request: Request, princi
     review = application(request).pin_conflict(
         actor_of(request, principal), call_id, body.member_sub, str(body.proposal_id), body.kind, body.reason
     )
-    return _reviewed(request, review)
+    return _reviewed(request, review, principal)
 
 
 @router.post("/review/conflicts/removal", summary="Remove one's own (unpinned) conflict")
@@ -159,7 +161,7 @@ def scores(call_id: UUID, proposal_id: UUID, request: Request, principal: Review
 @router.post("/review/substitutes", summary="Add a substitute member (published), e.g. when quorum fails")
 def substitute(call_id: UUID, body: SubstituteIn, request: Request, principal: Coordinator) -> Any:
     review = application(request).add_substitute(actor_of(request, principal), call_id, body.member_sub, body.reason)
-    return _reviewed(request, review)
+    return _reviewed(request, review, principal)
 
 
 @router.post("/review/decision", summary="The chair (or vice-chair) confirms the decision; results go out at once")
