@@ -106,7 +106,8 @@ def test_both_services_withhold_their_score_events_from_a_judges_account() -> No
         (
             EVALUATION,
             "kyodo_evaluation.committee:CommitteeEvaluation.Scored",
-            "kyodo_evaluation.committee:CommitteeEvaluation.SubstituteAdded",
+            # (its SubstituteAdded names the recused members, so it is withheld as the conflicts are)
+            "kyodo_evaluation.committee:CommitteeEvaluation.Opened",
         ),
     ):
         assert policy.render(topic, scored, auditor, now) == scored
@@ -159,3 +160,13 @@ def test_a_policy_says_whether_it_withholds_anything_from_an_account_so_the_noti
         assert not policy.withholds_from(plain)
     # A role the rules exclude but no rule would open to: nothing is withheld, it is simply not shown.
     assert not EVALUATION.withholds_from(Principal("e", frozenset({Role.EVALUATOR})))
+
+
+def test_the_evaluation_s_substitute_names_the_recused_so_it_is_withheld_as_their_conflicts_are() -> None:
+    now = datetime.now(UTC)
+    topic = "kyodo_evaluation.committee:CommitteeEvaluation.SubstituteAdded"
+    added = {"member_sub": "s", "reason": "回避により定足数に満たないため", "recused": ["m1", "m2"]}
+    assert EVALUATION.render(topic, added, Principal("a", frozenset({Role.AUDITOR})), now) == added
+    assert EVALUATION.render(topic, added, Principal("c", frozenset({Role.COORDINATOR})), now) == added
+    for holder in (frozenset({Role.EVALUATOR}), frozenset({Role.AUDITOR, Role.EVALUATOR}), frozenset()):
+        assert EVALUATION.render(topic, added, Principal("x", holder), now) == RESTRICTED_MARK

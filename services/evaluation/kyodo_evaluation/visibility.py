@@ -46,7 +46,8 @@ POLICY = VisibilityPolicy(
         f"{_COMMITTEE}.Opened": EventPolicy(),
         f"{_COMMITTEE}.ConflictDeclared": COMMITTEE_WORK,
         f"{_COMMITTEE}.ConflictRemoved": COMMITTEE_WORK,
-        f"{_COMMITTEE}.SubstituteAdded": EventPolicy(),
+        # Names the members whose recusal called for the substitute (`recused`): as the conflicts themselves.
+        f"{_COMMITTEE}.SubstituteAdded": COMMITTEE_WORK,
         f"{_COMMITTEE}.Scored": SCORES,
         f"{_COMMITTEE}.Recommended": COMMITTEE_WORK,
         f"{_COMMITTEE}.ReportPublished": EventPolicy(),
