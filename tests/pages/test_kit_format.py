@@ -38,13 +38,13 @@ def test_a_naive_datetime_is_refused_rather_than_guessed() -> None:
 
 
 def test_a_fiscal_year_is_named_in_the_reiwa_era_and_the_western_year() -> None:
-    assert render("{{ 2026 | fiscal_year }}") == "令和8年度 (2026年度)"
+    assert render("{{ 2026 | fiscal_year }}") == "令和8年度（2026年度）"
     assert render("{{ 2026 | fiscal_year }}", "en") == "FY2026 (Reiwa 8)"
-    assert render("{{ 2020 | fiscal_year }}") == "令和2年度 (2020年度)"
+    assert render("{{ 2020 | fiscal_year }}") == "令和2年度（2020年度）"
     # The first year of an era is 元年.
-    assert render("{{ 2019 | fiscal_year }}") == "令和元年度 (2019年度)"
+    assert render("{{ 2019 | fiscal_year }}") == "令和元年度（2019年度）"
     assert render("{{ 2019 | fiscal_year }}", "en") == "FY2019 (Reiwa 1)"
-    assert render("{{ 2018 | fiscal_year }}") == "平成30年度 (2018年度)"
+    assert render("{{ 2018 | fiscal_year }}") == "平成30年度（2018年度）"
     assert render("{{ 2018 | fiscal_year }}", "en") == "FY2018 (Heisei 30)"
 
 
@@ -56,7 +56,7 @@ def test_the_fiscal_year_turns_on_the_first_of_april_in_tokyo_not_in_utc() -> No
     assert formats.fiscal_year_of(date(2027, 3, 31)) == 2026
     assert formats.fiscal_year_of(date(2027, 4, 1)) == 2027
     assert formats.fiscal_year_of(date(2027, 1, 15)) == 2026
-    assert render("{{ t | fiscal_year }}", t=datetime(2027, 3, 31, 15, 0, tzinfo=UTC)) == "令和9年度 (2027年度)"
+    assert render("{{ t | fiscal_year }}", t=datetime(2027, 3, 31, 15, 0, tzinfo=UTC)) == "令和9年度（2027年度）"
 
 
 def test_an_exact_value_that_ends_in_decimals_is_shown_as_them_and_kept_whole() -> None:

@@ -103,7 +103,7 @@ async def test_the_screening_register_is_filtered_by_fiscal_year_and_department_
     # Filters: labelled selects offering each fiscal year with decisions, as 令和N年度, and each department.
     years = one(page, "//select[@name='fiscal_year']")
     assert one(page, f"//label[@for='{years.get('id')}']") is not None
-    assert [text(o) for o in years.xpath("option")][1:] == ["令和8年度 (2026年度)", "令和7年度 (2025年度)"]
+    assert [text(o) for o in years.xpath("option")][1:] == ["令和8年度（2026年度）", "令和7年度（2025年度）"]
     assert [text(o) for o in page.xpath("//select[@name='department_id']/option")][1:] == ["市民協働課", "子ども家庭課"]
     rows = table(page, "選別結果（新しい順）")
     assert len(rows) == 7  # the header and six decisions, the newest first
@@ -115,7 +115,7 @@ async def test_the_screening_register_is_filtered_by_fiscal_year_and_department_
     assert "2026年6月1日 10:04" in rows[1][6]
     assert rows[3][3].startswith("要検討")
     assert "2026年9月1日" in rows[3][3]
-    assert rows[-1][1] == "令和7年度 (2025年度)"
+    assert rows[-1][1] == "令和7年度（2025年度）"
 
     chosen = await hub.page("/screening-results", fiscal_year=2026, department_id=str(DEPT_A), per_page=2)
     rows = table(chosen, "選別結果（新しい順）")

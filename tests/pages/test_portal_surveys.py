@@ -159,7 +159,7 @@ async def test_the_list_shows_open_surveys_with_their_window_and_closed_ones_wit
     row = one(listing, f"{link}/ancestor::tr")
     cells = [text(c) for c in row.xpath("th|td")]
     assert cells[0] == "令和8年度 団体実態調査"
-    assert cells[1] == "令和8年度 (2026年度)"
+    assert cells[1] == "令和8年度（2026年度）"
     opens = datetime.fromisoformat(body["opens_at"]).astimezone(TOKYO)
     assert cells[3] == f"{opens.year}年{opens.month}月{opens.day}日 {opens:%H:%M}"
 

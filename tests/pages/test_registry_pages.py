@@ -88,7 +88,7 @@ async def test_a_committee_page_shows_the_roster_the_public_json_shows_in_japane
     on = date.fromisoformat(roster["on"])
     fiscal = on.year if on.month >= 4 else on.year - 1
     assert facts["名簿の基準日"] == f"{on.year}年{on.month}月{on.day}日（本日）"
-    assert facts["年度"].endswith(f"({fiscal}年度)")
+    assert facts["年度"].endswith(f"（{fiscal}年度）")
     # Nothing beyond the JSON, and the identity provider's ids stay there, for programs.
     assert not any(sub in text(one(page, "//main")) for sub in MEMBERS)
     assert one(page, "//a[contains(., 'JSON')]").get("href") == f"/api/registry/committees/{registry.committee_id}"

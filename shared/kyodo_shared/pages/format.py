@@ -5,7 +5,7 @@ of time left — each in the page's language (`lang` in the template's context).
 |---------------------|------------------------------------|-----------------------------|
 | `dt \\| jst`          | 2026年12月4日 10:00                 | 4 Dec 2026 10:00 JST        |
 | `dt \\| jst_date`     | 2026年12月4日                       | 4 Dec 2026                  |
-| `2026 \\| fiscal_year` (or a date) | 令和8年度 (2026年度)     | FY2026 (Reiwa 8)            |
+| `2026 \\| fiscal_year` (or a date) | 令和8年度（2026年度）     | FY2026 (Reiwa 8)            |
 | `"121/4" \\| exact`   | `<data value="121/4">30.25</data>` (both)                        |
 | `1234567 \\| num`     | 1,234,567 (both)                                                 |
 | `1200 \\| yen`        | 1,200円                             | ¥1,200                      |
@@ -117,8 +117,8 @@ def fiscal_year_of(value: date | datetime) -> int:
 
 
 def format_fiscal_year(year: int, lang: str) -> str:
-    """`令和8年度 (2026年度)` / `FY2026 (Reiwa 8)`. A fiscal year is named by the era of its April: FY2019 is
-    令和元年度 (Reiwa 1), FY2018 平成30年度 (Heisei 30)."""
+    """`令和8年度（2026年度）` / `FY2026 (Reiwa 8)`. A fiscal year is named by the era of its April: FY2019 is
+    令和元年度 (Reiwa 1), FY2018 平成30年度 (Heisei 30). The Japanese has full-width brackets, as Japanese text does."""
     if year >= REIWA_START:
         era_ja, era_en, number = "令和", "Reiwa", year - REIWA_START + 1
     elif year >= HEISEI_START:
@@ -127,7 +127,7 @@ def format_fiscal_year(year: int, lang: str) -> str:
         return f"FY{year}" if lang == "en" else f"{year}年度"
     if lang == "en":
         return f"FY{year} ({era_en} {number})"
-    return f"{era_ja}{'元' if number == 1 else number}年度 ({year}年度)"
+    return f"{era_ja}{'元' if number == 1 else number}年度（{year}年度）"
 
 
 @pass_context
