@@ -182,6 +182,9 @@ async def test_the_center_builds_announces_follows_and_previews_a_survey_with_su
     page = await coordinator.page(path, lang="ja")
     well_formed(page)
     assert counts(page) == {"submitted": "2", "drafts": "1", "not-started": "0"}
+    # The progress table says what its columns are (a screen reader reads each count with its heading).
+    progress = page.xpath("//table[caption[@id='progress-caption']]/thead/tr/th")
+    assert [text(th) for th in progress] == ["状態", "団体", "割合"]
     # The target set by name (registered groups); nothing says which of them answered.
     targets = page.xpath("//table[caption[@id='targets-caption']]/tbody/tr")
     assert sorted(text(row.xpath("th")[0]) for row in targets) == ["ひだまりの会", "みどりの会", "西町スポーツクラブ"]
