@@ -19,7 +19,7 @@ from kyodo_screening.visibility import POLICY as SCREENING
 from kyodo_shared.audit.visibility import RESTRICTED_MARK, restricted
 from kyodo_shared.domain.actors import Principal, Role
 
-from support.calls import ok
+from support.calls import audit_bodies
 from support.evaluation_http import reported, world
 from support.page_reading import text, well_formed
 from support.streams import SourceStream
@@ -45,12 +45,7 @@ async def test_score_bodies_are_withheld_from_an_auditor_who_also_holds_a_commit
         api = p.clients["evaluation"]
 
         async def bodies(*roles: str) -> dict[str, list[Any]]:
-            query = {"aggregate": committee, "limit": 100}
-            answered = await ok(api.get("/audit/events", params=query, headers=p.token("aud", *roles)))
-            found: dict[str, list[Any]] = {}
-            for item in answered.json()["items"]:
-                found.setdefault(item["type"], []).append(item["body"])
-            return found
+            return await audit_bodies(api, p.token("aud", *roles), committee)
 
         auditor = await bodies("auditor")
         assert [b["member_sub"] for b in auditor[SCORED]] == ["ev-chair", "ev-1", "ev-2"]

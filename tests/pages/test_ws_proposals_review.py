@@ -16,7 +16,7 @@ from uuid import UUID
 
 from test_ws_proposals import SERVICES, board_and_groups
 
-from support.calls import close_and_open_review, ok, published_call, submit
+from support.calls import close_and_open_review, coordinator, ok, published_call, submit
 from support.harness import eventually
 from support.page_reading import doc, error_beside, one, text, well_formed
 from support.workspace import Browser, Site, workspace
@@ -42,6 +42,15 @@ async def reviewed_call(site: Site, quorum: int = 2) -> tuple[str, str, str]:
     )
     by_group = {i["group_id"]: i["proposal_id"] for i in listed.json()["items"]}
     return call_id, by_group[green], by_group[food]
+
+
+async def pin_conflict(site: Site, call_id: str, member_sub: str, proposal_id: str, reason: str) -> None:
+    """The coordinator pins a member's conflict (a business tie) on a proposal, through the API."""
+    body = {"member_sub": member_sub, "proposal_id": proposal_id, "kind": "business", "reason": reason}
+    pinned = site.api("proposals").post(
+        f"/calls/{call_id}/review/pinned-conflicts", json=body, headers=coordinator(site.platform)
+    )
+    await ok(pinned, 201)
 
 
 def committee_of(site: Site, call_id: str) -> str:

@@ -10,11 +10,11 @@ from typing import Any
 from uuid import UUID
 
 from test_ws_proposals import SERVICES
-from test_ws_proposals_review import reviewed_call
+from test_ws_proposals_review import pin_conflict, reviewed_call
 
 from kyodo_proposals.review import review_id
 
-from support.calls import coordinator, ok
+from support.calls import audit_bodies, ok
 from support.page_reading import doc, well_formed
 from support.workspace import workspace
 
@@ -27,14 +27,7 @@ async def test_the_review_s_proposals_and_conflicts_are_withheld_from_an_auditor
     async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
         call_id, green, food = await reviewed_call(site)
         p, api = site.platform, site.api("proposals")
-        await ok(
-            api.post(
-                f"/calls/{call_id}/review/pinned-conflicts",
-                json={"member_sub": "m-3", "proposal_id": green, "kind": "business", "reason": "取引関係"},
-                headers=coordinator(p),
-            ),
-            201,
-        )
+        await pin_conflict(site, call_id, "m-3", green, "取引関係")
         member = p.token("m-2", "reviewer")
         conflict = {"proposal_id": food, "kind": "member", "reason": "会員です"}
         await ok(api.post(f"/calls/{call_id}/review/conflicts", json=conflict, headers=member), 201)
@@ -42,12 +35,7 @@ async def test_the_review_s_proposals_and_conflicts_are_withheld_from_an_auditor
         aggregate = str(review_id(UUID(call_id)))
 
         async def bodies(*roles: str) -> dict[str, list[Any]]:
-            query = {"aggregate": aggregate, "limit": 100}
-            answered = await ok(api.get("/audit/events", params=query, headers=p.token("aud", *roles)))
-            found: dict[str, list[Any]] = {}
-            for item in answered.json()["items"]:
-                found.setdefault(item["type"], []).append(item["body"])
-            return found
+            return await audit_bodies(api, p.token("aud", *roles), aggregate)
 
         auditor = await bodies("auditor")
         assert {e["proposal_id"] for e in auditor[OPENED][0]["entries"]} == {green, food}

@@ -11,9 +11,9 @@ import re
 from pathlib import Path
 
 from test_ws_proposals import SERVICES
-from test_ws_proposals_review import review, reviewed_call
+from test_ws_proposals_review import pin_conflict, review, reviewed_call
 
-from support.calls import coordinator, ok
+from support.calls import ok
 from support.harness import eventually
 from support.page_reading import doc, one, text, well_formed
 from support.workspace import workspace
@@ -29,14 +29,7 @@ async def test_a_member_recused_by_a_pinned_conflict_or_a_registry_interest_cann
     async with workspace(SERVICES, tmp_path, nats_url, bus_namespace) as site:
         call_id, green, food = await reviewed_call(site)
         p, api = site.platform, site.api("proposals")
-        await ok(
-            api.post(
-                f"/calls/{call_id}/review/pinned-conflicts",
-                json={"member_sub": "m-3", "proposal_id": green, "kind": "business", "reason": "取引関係がある"},
-                headers=coordinator(p),
-            ),
-            201,
-        )
+        await pin_conflict(site, call_id, "m-3", green, "取引関係がある")
         third = site.browser("m-3", "reviewer")
 
         # The review's page: the proposal they read named by its group, unnumbered; the other only counted.

@@ -23,6 +23,15 @@ async def ok(response: Any, status: int = 200) -> httpx.Response:
     return result
 
 
+async def audit_bodies(client: httpx.AsyncClient, token: dict[str, str], aggregate: str) -> dict[str, list[Any]]:
+    """The bodies `/audit/events` answers for one aggregate's events (its first 100), by published type."""
+    answered = await ok(client.get("/audit/events", params={"aggregate": aggregate, "limit": 100}, headers=token))
+    found: dict[str, list[Any]] = {}
+    for item in answered.json()["items"]:
+        found.setdefault(item["type"], []).append(item["body"])
+    return found
+
+
 def coordinator(p: Platform) -> dict[str, str]:
     return p.token("coord-1", "coordinator")
 
