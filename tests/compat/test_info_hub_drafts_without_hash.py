@@ -5,7 +5,6 @@ on SQLite (batch mode rebuilds the table) and on PostgreSQL (the column dropped 
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from collections.abc import Iterator
 
@@ -14,11 +13,10 @@ import pytest
 from kyodo_contracts import evaluation as ev
 from kyodo_info_hub import migrations
 from kyodo_info_hub.bus import SUBSCRIPTIONS
-from kyodo_shared.store.db import Database, PostgresDatabase, SqliteDatabase
-from kyodo_shared.store.migrations import upgrade_kernel
-from kyodo_shared.store.migrations.lineage import current_revision, upgrade_schema
+from kyodo_shared.store.db import Database
+from kyodo_shared.store.migrations.lineage import current_revision
 
-from support.registry_feed import envelope
+from support.registry_feed import envelope, migrated_database
 
 PROJECT, OTHER = uuid.UUID(int=0xE1), uuid.UUID(int=0xE2)
 (EVALUATION,) = [s for s in SUBSCRIPTIONS if s.source == "evaluation"]
@@ -27,14 +25,7 @@ PROJECT, OTHER = uuid.UUID(int=0xE1), uuid.UUID(int=0xE2)
 @pytest.fixture(params=["sqlite", "postgres"])
 def behind(request: pytest.FixtureRequest) -> Iterator[Database]:
     """info-hub's database at info_hub_0014, with two drafts as that release stored them."""
-    database: Database
-    if request.param == "sqlite":
-        database = SqliteDatabase(request.getfixturevalue("sqlite_path"))
-    else:
-        database = PostgresDatabase(request.getfixturevalue("pg_database"), "info_hub", 2)
-    try:
-        upgrade_kernel(database)
-        upgrade_schema(database, dataclasses.replace(migrations.LINEAGE, head="info_hub_0014"))
+    for database in migrated_database(request, head="info_hub_0014"):
         with database.transaction() as tx:
             for project, confirmed, sequence in ((PROJECT, "2027-04-01T09:02:00+09:00", 2), (OTHER, None, 3)):
                 tx.execute(
@@ -44,8 +35,6 @@ def behind(request: pytest.FixtureRequest) -> Iterator[Database]:
                     (str(project), "ab" * 32, confirmed, sequence),
                 )
         yield database
-    finally:
-        database.close()
 
 
 def drafts(db: Database) -> list[tuple[object, ...]]:

@@ -4,6 +4,7 @@ info-hub's lineage."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -15,13 +16,15 @@ from kyodo_info_hub.bus import SUBSCRIPTIONS
 from kyodo_shared.bus.cloudevents import Envelope, message_id
 from kyodo_shared.store.db import Database, PostgresDatabase, SqliteDatabase
 from kyodo_shared.store.migrations import upgrade_kernel
+from kyodo_shared.store.migrations.lineage import upgrade_schema
 
 AT = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
 (REGISTRY,) = [s for s in SUBSCRIPTIONS if s.source == "registry"]
 
 
-def migrated_database(request: pytest.FixtureRequest) -> Iterator[Database]:
-    """For a fixture parametrized over "sqlite" and "postgres": info-hub's database at its head."""
+def migrated_database(request: pytest.FixtureRequest, head: str | None = None) -> Iterator[Database]:
+    """For a fixture parametrized over "sqlite" and "postgres": info-hub's database at its head (or at `head`, a
+    store one release behind)."""
     database: Database
     if request.param == "sqlite":
         database = SqliteDatabase(request.getfixturevalue("sqlite_path"))
@@ -29,7 +32,10 @@ def migrated_database(request: pytest.FixtureRequest) -> Iterator[Database]:
         database = PostgresDatabase(request.getfixturevalue("pg_database"), "info_hub", 2)
     try:
         upgrade_kernel(database)
-        migrations.upgrade(database)
+        if head is None:
+            migrations.upgrade(database)
+        else:
+            upgrade_schema(database, dataclasses.replace(migrations.LINEAGE, head=head))
         yield database
     finally:
         database.close()
