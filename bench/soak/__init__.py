@@ -1,0 +1,1 @@
+"""Soak (issue 22): `python -m bench.soak` (see bench/soak/__main__.py)."""
