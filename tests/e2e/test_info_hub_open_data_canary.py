@@ -20,8 +20,7 @@ import base64
 import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from kyodo_contracts import Contract
 from kyodo_contracts import evaluation as ev
@@ -31,6 +30,8 @@ from kyodo_info_hub.cases_figures import first_day, month_of, next_month
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.calls import ok
+from support.canaries import every_export
+from support.canaries import leaked as canaries_in
 from support.contract_builders import agreement, project_record, published_on_the_bus, report_published
 from support.evaluation import TOKYO, tokyo_today
 from support.harness import Backend, Platform, eventually, platform
@@ -79,22 +80,8 @@ CANARIES = [
 ]
 
 
-def forms(value: str) -> list[bytes]:
-    """The ways a value could be written in an export: UTF-8, JSON's escapes, percent-encoding, and base64 (standard
-    and URL-safe) at each of the three alignments a value can have inside a longer text: the encoding of its whole
-    3-byte groups from its first, second or third byte appears verbatim whatever surrounds it."""
-    raw = value.encode()
-    found = [raw, json.dumps(value)[1:-1].encode(), quote(value).encode()]
-    for start in range(3):
-        chunk = raw[start:]
-        chunk = chunk[: len(chunk) - len(chunk) % 3]
-        if len(chunk) >= 6:
-            found += [base64.b64encode(chunk), base64.urlsafe_b64encode(chunk)]
-    return found
-
-
 def leaked(blob: bytes, canaries: list[str] = CANARIES) -> list[str]:
-    return [value for value in canaries if any(form in blob for form in forms(value))]
+    return canaries_in(blob, canaries)
 
 
 def test_the_check_finds_a_canary_however_it_is_written() -> None:
@@ -287,50 +274,6 @@ async def projected(p: Platform, name: str, text: str) -> None:
     await eventually(holds, timeout=30)
 
 
-async def every_export(p: Platform) -> tuple[dict[str, int], dict[str, bytes]]:
-    """Each catalogued dataset's total by name, and every export by its path: the catalogue, every dataset's CSV,
-    JSON pages and dictionary, every feed it names, the news feed, the trainings' calendar and list, the register's
-    document, and the survey's public routes (every page of the list; each survey, its statistics, and the history of
-    each of its questions)."""
-    hub = p.clients[HUB]
-    found: dict[str, bytes] = {}
-    totals: dict[str, int] = {}
-
-    async def fetch(path: str, page: int | None = None) -> Any:
-        params = {"page": page, "per_page": 100} if page else {}
-        response = await hub.get(path, params=params)
-        assert response.status_code == 200, (path, response.text)
-        found[f"{path}#{page}" if page else path] = response.content
-        return response
-
-    catalogue = (await fetch("/open-data/datasets")).json()
-    names = [d["name"] for d in catalogue["datasets"]]
-    for name in names:
-        await fetch(f"/open-data/datasets/{name}.csv")
-        await fetch(f"/open-data/datasets/{name}")
-        page = 1
-        totals[name] = (await fetch(f"/open-data/datasets/{name}.json", page)).json()["total"]
-        while totals[name] > page * 100:
-            page += 1
-            await fetch(f"/open-data/datasets/{name}.json", page)
-    for feed in catalogue["feeds"]:
-        await fetch(urlsplit(feed["url"]).path.removeprefix("/api/info-hub"))
-    for path in ("/news.atom", "/trainings.ics", "/trainings", "/open-data/screening-register.json"):
-        await fetch(path)
-    page = 1
-    listed = (await fetch("/surveys", page)).json()
-    surveys = list(listed["items"])
-    while listed["total"] > page * 100:
-        page += 1
-        surveys += (await fetch("/surveys", page)).json()["items"]
-    for survey in surveys:
-        await fetch(f"/surveys/{survey['id']}")
-        await fetch(f"/surveys/{survey['id']}/statistics")
-        for question in survey["questions"]:
-            await fetch(f"/survey-questions/{question['key']}/history")
-    return totals, found
-
-
 async def test_no_canary_put_through_the_center_appears_in_any_dataset_feed_or_the_catalogue(
     backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer
 ) -> None:
@@ -355,7 +298,7 @@ async def test_no_canary_put_through_the_center_appears_in_any_dataset_feed_or_t
         await projected(p, "call-results", "ひだまり検査の会")
         await projected(p, "screening-register", "見守り検査事業")
         await projected(p, "evaluation-reports", "子育てひろば検査事業")
-        totals, exports = await every_export(p)
+        totals, exports = await every_export(p.clients[HUB])
     assert {
         "groups",
         "calls",

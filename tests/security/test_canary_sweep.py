@@ -1,0 +1,349 @@
+"""Personal data is nowhere but where its readers are entitled to it, and unreadable everywhere once erased (issue 22,
+canary sweep). Every service runs in-process on real stores (SQLite and PostgreSQL) and real NATS behind the gateway;
+recognisable canaries go in wherever a service accepts personal data — the registry (a group's representative and a
+contact: name, e-mail, phone; a committee member's name) and info-hub (a citizen registering for a training: name,
+e-mail; a citizen's case contact: name, e-mail, phone) — and free text beside them (a case's problem, a survey's
+free-text answer). No service accepts a postal address; proposals, screening and evaluation take no personal data
+(people are opaque subject ids there, by design), so they are swept for what they hear from the others.
+
+Searched (UTF-8, `\\u`-escaped, percent-encoded, base64 at any alignment; support.canaries): every row of every table
+of each service's store and key vault, every file the services keep on disk, every message of every stream, every
+log line the services write (as JSON), each service's audit export, every open-data dataset and feed, and the pages a
+browser reaches from the portal — for a visitor, for another group's representative and for a member of staff of
+no department. Personal data appears only in ALLOWED (the person's own and the entitled staff's answers and pages,
+each with its reason); free text, which is the case's and the survey's own record (stored as written, by design), is
+in no log, export, feed, public page or other group's page. Then every person is erased as `kyodo privacy erase` does
+(each key destroyed once its retention has passed) and no personal canary is readable anywhere, allowed places
+included.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import structlog
+
+from kyodo_shared.observability.logs import configure_logging
+from kyodo_shared.web.devissuer import DevIssuer
+from kyodo_shared.web.gateway import mount_services
+
+from support.calls import coordinator, ok
+from support.canaries import (
+    Blobs,
+    audit_exports,
+    crawl,
+    every_export,
+    files_under,
+    leaked,
+    leaks_in,
+    stream_messages,
+    table_rows,
+)
+from support.harness import Backend, Platform, eventually, platform, settings_for
+from support.info_hub_cases import HUB, case_body, hub_settings, people
+from support.info_hub_surveys import announced as survey_announced
+from support.info_hub_surveys import answer, drafted, put_answer, questionnaire, survey_status
+from support.info_hub_trainings import announced as training_announced
+from support.info_hub_trainings import move_hub_clock, plan
+from support.lifecycle import GroupClient
+from support.workspace import Site, login_settings
+
+SERVICES = ["registry", HUB, "proposals", "screening", "evaluation"]
+REP_SUB, OTHER_SUB, MEMBER_SUB, CONTACT_SUB = "rep-sweep", "rep-other-sweep", "member-sweep", "contact-sweep"
+STRANGER = ("staff-nowhere-sweep", "staff")
+REP = {"name": "代表掃引一郎", "email": "sweep-rep-5b2c@example.jp", "phone": "042-555-0191"}
+CONTACT = {"name": "連絡掃引二子", "email": "sweep-contact-5b2c@example.jp", "phone": "042-555-0192"}
+MEMBER = "委員掃引三郎"
+CITIZEN = {"name": "研修掃引四郎", "email": "sweep-trainee-5b2c@example.jp"}
+CASE_CONTACT = {"name": "窓口掃引五子", "email": "sweep-case-5b2c@example.jp", "phone": "042-555-0195"}
+PERSONAL = [*REP.values(), *CONTACT.values(), MEMBER, *CITIZEN.values(), *CASE_CONTACT.values()]
+PROBLEM = "相談内容の掃引文5b2c"
+FREE_TEXT = "調査への自由記述の掃引文5b2c"
+FREE = [PROBLEM, FREE_TEXT]
+
+# The reviewed allow-list: where a canary may be read, by whom, and why. A key is "<reader> <place>" with the place
+# as a regular expression; the value is the canaries allowed there and the reason. Anything else found is a leak.
+ID, LANG = "[0-9a-f-]{36}", r"(\?lang=(ja|en))?"
+ALLOWED: dict[str, tuple[list[str], str]] = {
+    f"rep api:/groups/{ID}": (
+        [*REP.values(), *CONTACT.values()],
+        "the representative reads their own group's record: themself and the contacts they added",
+    ),
+    f"rep page:/registry/groups/{ID}(/contacts(/[^/?]+/removal)?)?{LANG}": (
+        [REP["name"], CONTACT["name"], CONTACT["email"]],
+        "the same, on the group's workspace pages (the contacts' page and a contact's removal)",
+    ),
+    f"coordinator api:/groups/{ID}": (
+        [*REP.values(), *CONTACT.values()],
+        "the center assesses the group's application and reaches its representative and contacts",
+    ),
+    f"coordinator page:/registry/decisions/{ID}{LANG}": (
+        [REP["name"]],
+        "the coordinator deciding on an application sees who applied for the group",
+    ),
+    f"coordinator api:/cases/{ID}": (
+        [*CASE_CONTACT.values(), PROBLEM],
+        "the center handles the citizen's case: its wording and how to reach the citizen (cases_app)",
+    ),
+    f"coordinator page:/me(/cases(/{ID})?)?{LANG}": (
+        [PROBLEM],
+        "the coordinator's own work list: the cases they handle, by their wording (not the contact)",
+    ),
+    f"coordinator (api:/trainings/{ID}/registrations|page:/center/trainings/{ID}{LANG})": (
+        [*CITIZEN.values()],
+        "the center runs the training and reads its participants (registrations_api: names decrypted for it)",
+    ),
+    f"coordinator api:/surveys/{ID}/answers": ([FREE_TEXT], "the center reads the answers to its own survey"),
+    f"* page:/registry/committees/{ID}(/manage)?{LANG}": (
+        [MEMBER],
+        "a committee's roster (委員名簿) is public by design (org/api_committees.py: the name is shown in the public "
+        "roster; pages/org/common.py: anyone signed in reads the org pages, the manage page's terms included); it "
+        "is sealed in the events like any personal data, so erasure removes it",
+    ),
+}
+
+
+AT_REST = ("table", "file", "stream", "audit", "export", "log")
+
+
+def allowed(reader: str, place: str) -> set[str]:
+    """The canaries the allow-list lets `reader` read at `place` ("page:<path>" or "api:<path>")."""
+    found: set[str] = set()
+    for key, (values, _) in ALLOWED.items():
+        who, pattern = key.split(" ", 1)
+        if who in ("*", reader) and re.fullmatch(pattern, place):
+            found.update(values)
+    return found
+
+
+def sweep_settings(backend: Backend, nats_url: str, namespace: str, issuer: DevIssuer) -> dict[str, Any]:
+    """Every service, with login configured (its pages behind the gateway); info-hub keeps contacts for a year."""
+    login = login_settings()
+    settings: dict[str, Any] = {
+        name: settings_for(name, backend, nats_url, namespace, issuer, login=login) for name in SERVICES
+    }
+    hub = hub_settings(backend, nats_url, namespace, issuer)[HUB]
+    settings[HUB] = hub.model_copy(update={"login": login})
+    return settings
+
+
+async def persons_entered(p: Platform) -> dict[str, str]:
+    """The canaries put through the registry and info-hub; the ids of what holds them."""
+    client = GroupClient(p, representative=REP_SUB)
+    await client.apply(name="掃引のまちの会", representative=REP, fields_of_activity=["子育て"], area="本町")
+    await client.assess_all()
+    await ok(client.post("/contacts", {**CONTACT, "sub": CONTACT_SUB}, REP_SUB), 201)
+    other = GroupClient(p, representative=OTHER_SUB)
+    await other.apply(name="となりの会", fields_of_activity=["子育て"], area="本町")
+    await other.assess_all()
+    registry = p.clients["registry"]
+    board = await ok(
+        registry.post("/committees", json={"kind": "review_board", "name_ja": "審査会"}, headers=coordinator(p)), 201
+    )
+    today = datetime.now(UTC).date()
+    term = {"term_start": str(today - timedelta(days=1)), "term_end": str(today + timedelta(days=700))}
+    member = {"member_sub": MEMBER_SUB, "name": MEMBER, **term}
+    headers = {**coordinator(p), "If-Match": board.headers["ETag"]}
+    await ok(registry.post(f"/committees/{board.json()['id']}/members", json=member, headers=headers))
+    view = people(p)
+    await eventually(lambda: view.acts_for(CONTACT_SUB, client.group_id, registered_only=True), timeout=30)
+
+    hub = p.clients[HUB]
+    training = await training_announced(p, plan())
+    await ok(hub.post(f"/trainings/{training['id']}/citizen-registrations", json=CITIZEN), 201)
+    case = case_body("citizen", contact=CASE_CONTACT, problem_ja=PROBLEM)
+    raised = (await ok(hub.post("/cases", json=case, headers=coordinator(p)), 201)).json()
+
+    body = questionnaire()
+    survey = await drafted(p, body)
+    await survey_announced(p, (await hub.get(f"/surveys/{survey['id']}", headers=coordinator(p))).json())
+    move_hub_clock(p, datetime.fromisoformat(body["opens_at"]) + timedelta(minutes=1))
+    p.apps[HUB].state.kernel.nudge()
+
+    async def reached() -> bool:
+        found: str = await survey_status(p, survey["id"])
+        return found == status
+
+    status = "open"
+    await eventually(reached, timeout=30)
+    values = answer(5, "kids", comment=FREE_TEXT)
+    await ok(put_answer(p, survey["id"], client.group_id, values, who=(REP_SUB, "group")))
+    move_hub_clock(p, datetime.fromisoformat(body["closes_at"]) + timedelta(minutes=1))
+    status = "closed"
+    p.apps[HUB].state.kernel.nudge()
+    await eventually(reached, timeout=30)
+    return {"group": client.group_id, "training": training["id"], "case": raised["id"], "survey": survey["id"]}
+
+
+async def entitled_answers(p: Platform, ids: dict[str, str]) -> Blobs:
+    """The API answers that carry a person's data to who may read it (each in ALLOWED)."""
+    registry, hub = p.clients["registry"], p.clients[HUB]
+    reads = [
+        ("rep", registry, f"/groups/{ids['group']}", p.token(REP_SUB, "group")),
+        ("coordinator", registry, f"/groups/{ids['group']}", coordinator(p)),
+        ("coordinator", hub, f"/cases/{ids['case']}", coordinator(p)),
+        ("coordinator", hub, f"/trainings/{ids['training']}/registrations", coordinator(p)),
+        ("coordinator", hub, f"/surveys/{ids['survey']}/answers", coordinator(p)),
+    ]
+    found: Blobs = {}
+    for reader, client, path, token in reads:
+        found[f"{reader} api:{path}"] = (await ok(client.get(path, headers=token))).content
+    return found
+
+
+async def strangers_answers(p: Platform, ids: dict[str, str]) -> Blobs:
+    """The same reads by people not entitled to them: refused, or answered without anyone's data."""
+    registry, hub = p.clients["registry"], p.clients[HUB]
+    found: Blobs = {}
+    readers = {"other-group": p.token(OTHER_SUB, "group"), "stranger": p.token(*STRANGER), "visitor": {}}
+    for reader, token in readers.items():
+        for client, path in [
+            (registry, f"/groups/{ids['group']}"),
+            (registry, f"/groups/{ids['group']}/contacts"),
+            (hub, f"/cases/{ids['case']}"),
+            (hub, f"/trainings/{ids['training']}/registrations"),
+            (hub, f"/surveys/{ids['survey']}/answers"),
+        ]:
+            found[f"{reader} api:{path}"] = (await client.get(path, headers=token)).content
+    return found
+
+
+async def entitled_pages(site: Site) -> Blobs:
+    """The pages the representative and the coordinator reach from the portal, by reader."""
+    found: Blobs = {}
+    for reader, person in (("rep", (REP_SUB, "group")), ("coordinator", ("coord-1", "coordinator"))):
+        pages = await crawl(site.browser(*person).client, ["/"])
+        found.update({f"{reader} page:{path}": blob for path, blob in pages.items()})
+    return found
+
+
+async def others_pages(site: Site, entitled: Blobs) -> Blobs:
+    """The pages a visitor, another group's representative and a member of staff of no department reach from the
+    portal, and every page the representative and the coordinator reached, asked for by each of them directly."""
+    readers = {
+        "visitor": site.visitor(),
+        "other-group": site.browser(OTHER_SUB, "group").client,
+        "stranger": site.browser(*STRANGER).client,
+    }
+    paths = sorted({place.split(" page:", 1)[1] for place in entitled if " page:" in place})
+    found: Blobs = {}
+    for reader, client in readers.items():
+        pages = await crawl(client, ["/"])
+        for path in paths:
+            answer = await client.get(path)
+            assert answer.status_code < 500, (reader, path, answer.status_code)
+            pages.setdefault(path, answer.content)
+        found.update({f"{reader} page:{path}": blob for path, blob in pages.items()})
+    return found
+
+
+async def at_rest(p: Platform, backend: Backend, nats_url: str, namespace: str) -> dict[str, Blobs]:
+    """Every table of every service's store and key vault, the files on disk, every stream's messages, every audit
+    export and every open-data export and feed."""
+    tables: Blobs = {}
+    for name, app in p.apps.items():
+        tables.update(table_rows(app.state.kernel.db, name))
+        tables.update(table_rows(app.state.kernel.vault.db, f"{name}-vault"))
+    audits: Blobs = {}
+    for name, client in p.clients.items():
+        audits.update(await audit_exports(name, client, p.token("auditor-sweep", "auditor")))
+    _, exports = await every_export(p.clients[HUB])
+    streams = await stream_messages(nats_url, namespace)
+    return {"table": tables, "file": files_under(backend.folder), "stream": streams, "audit": audits, "export": exports}
+
+
+def erase_everyone(p: Platform) -> int:
+    """`kyodo privacy erase` for every person of every service, each once their retention has passed (the citizens'
+    are erased by info-hub's own timers at that moment): their keys destroyed. How many were erased."""
+    erased = 0
+    for app in p.apps.values():
+        kernel = app.state.kernel
+        with kernel.vault.db.transaction(read_only=True) as tx:
+            rows = tx.fetchall("SELECT person FROM kyodo_person_keys WHERE key_material IS NOT NULL")
+        for (person,) in rows:
+            now = kernel.clock()
+            until = kernel.vault.erasable_from(person)
+            erased += kernel.vault.erase(person, max(now, until) if until is not None else now)
+    return erased
+
+
+class JsonLogs:
+    """The services' structlog output as `kyodo serve` writes it (kyodo_shared.observability.logs: JSON lines, here
+    from DEBUG on), into a buffer; the configuration before is restored on `close`. Loggers are not cached, so every
+    module's logger writes here whatever configuration it saw before."""
+
+    def __init__(self) -> None:
+        self.saved, self.buffer = structlog.get_config(), io.StringIO()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(sys, "stderr", self.buffer)
+            configure_logging("json", "DEBUG")
+        structlog.configure(cache_logger_on_first_use=False)
+
+    def close(self) -> None:
+        structlog.configure(**self.saved)
+
+
+def logged(logs: JsonLogs, caplog: pytest.LogCaptureFixture) -> Blobs:
+    lines = logs.buffer.getvalue().splitlines()
+    assert lines, "the services log"
+    assert all(json.loads(line)["event"] for line in lines), "as JSON lines"
+    found = {f"structlog line {n}": line.encode() for n, line in enumerate(lines)}
+    found.update(
+        {f"logging {r.name} {n}": (r.getMessage() + repr(r.__dict__)).encode() for n, r in enumerate(caplog.records)}
+    )
+    return found
+
+
+async def test_personal_data_is_only_where_its_readers_are_entitled_and_unreadable_everywhere_once_erased(
+    backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    logs = JsonLogs()
+    try:
+        async with platform(sweep_settings(backend, nats_url, bus_namespace, issuer), issuer) as p:
+            site = Site(p, issuer, login_settings(), mount_services(p.apps))
+            ids = await persons_entered(p)
+            proposals = p.apps["proposals"].state.kernel.application.view
+            await eventually(lambda: (proposals.group(ids["group"]) or ("", ""))[1] == "registered", timeout=30)
+            before = await at_rest(p, backend, nats_url, bus_namespace)
+            entitled = await entitled_answers(p, ids) | await entitled_pages(site)
+            before["page"] = await others_pages(site, entitled)
+            before["api"] = await strangers_answers(p, ids)
+
+            assert erase_everyone(p) >= 5, "the representative, the contact, the member and both citizens"
+            after = await at_rest(p, backend, nats_url, bus_namespace)
+            after["entitled"] = await entitled_answers(p, ids) | await entitled_pages(site)
+            await site.close()
+        before["log"] = after["log"] = logged(logs, caplog)
+    finally:
+        logs.close()
+
+    counts = {kind: len(blobs) for kind, blobs in before.items()}
+    print("swept", counts, "entitled", len(entitled))
+    assert all(counts.values()), counts
+    # At rest, in logs and exports: no personal canary at all; in logs, exports, pages and API answers no free text.
+    unexpected = {
+        f"{kind} {place}": found for kind in AT_REST for place, found in leaks_in(before[kind], PERSONAL).items()
+    }
+    for kind in ("log", "export"):
+        unexpected.update({f"{kind} {place}": found for place, found in leaks_in(before[kind], FREE).items()})
+    # Pages and API answers: only what the allow-list names for their reader.
+    seen: set[str] = set()
+    for place, blob in [*before["page"].items(), *before["api"].items(), *entitled.items()]:
+        reader, where = place.split(" ", 1)
+        found = leaked(blob, [*PERSONAL, *FREE])
+        seen.update(found)
+        if extra := sorted(set(found) - allowed(reader, where)):
+            unexpected[place] = extra
+    # Once erased: no personal canary anywhere, allowed places included.
+    for kind, blobs in after.items():
+        unexpected.update({f"erased {kind} {place}": found for place, found in leaks_in(blobs, PERSONAL).items()})
+    assert unexpected == {}, "\n".join(f"{place}: {found}" for place, found in sorted(unexpected.items()))
+    assert seen == {*PERSONAL, *FREE}, "every canary is read where it is allowed, so no check above is vacuous"
