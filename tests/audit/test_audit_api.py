@@ -154,3 +154,25 @@ async def test_info_hub_refuses_to_mirror_a_checkpoint_signed_by_an_unannounced_
         assert 999 not in [i["position"] for i in items]
         keys = (await hub.get("/open-data/keys", params={"service": "registry"})).json()["keys"]
         assert stranger.active not in keys
+
+
+async def test_a_position_beyond_the_stores_64_bit_range_is_a_422_naming_the_field(
+    tmp_path: Path, nats_url: str, bus_namespace: str, issuer: DevIssuer
+) -> None:
+    """Found by the schema fuzzer: such an `after` overflowed SQLite's INTEGER (PostgreSQL's bigint) into a 500."""
+    settings = settings_for("registry", Backend("sqlite", tmp_path), nats_url, bus_namespace, issuer)
+    async with platform({"registry": settings}, issuer) as p:
+        registry, auditor = p.clients["registry"], p.token("auditor-1", "auditor")
+        too_far = str(2**63)
+        for path, field in (
+            (f"/audit/records?after={too_far}", "after"),
+            (f"/audit/records?stop={too_far}", "stop"),
+            (f"/audit/events?after={too_far}", "after"),
+        ):
+            response = await registry.get(path, headers=auditor)
+            assert response.status_code == 422, path
+            assert response.headers["content-type"].startswith("application/problem+json")
+            assert field in response.text
+        largest = await registry.get(f"/audit/records?after={2**63 - 1}", headers=auditor)
+        assert largest.status_code == 200
+        assert largest.json()["items"] == []

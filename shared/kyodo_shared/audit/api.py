@@ -28,6 +28,8 @@ router = service_router(prefix="/audit", tags=["audit"])
 
 Auditor = Annotated[Principal, Depends(requires(Role.AUDITOR))]
 PAGE = Annotated[int, Query(ge=1, le=5000)]
+# A store position is a 64-bit integer in both stores: a larger one is a 422 naming the field, not the store's overflow.
+POSITION_MAX = 2**63 - 1
 
 
 def _kernel(request: Request) -> Kernel:
@@ -43,9 +45,11 @@ def _history(kernel: Kernel) -> StoredHistory:
 def records(
     request: Request,
     _: Auditor,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=POSITION_MAX)] = 0,
     limit: PAGE = 1000,
-    stop: Annotated[int | None, Query(ge=0, description="End of the range; pass the first page's back")] = None,
+    stop: Annotated[
+        int | None, Query(ge=0, le=POSITION_MAX, description="End of the range; pass the first page's back")
+    ] = None,
 ) -> Any:
     kernel = _kernel(request)
     end = history_end(kernel.application.recorder) if stop is None else stop
@@ -100,7 +104,7 @@ def _jsonable(value: Any) -> Any:
 def events(
     request: Request,
     principal: Auditor,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=POSITION_MAX)] = 0,
     limit: PAGE = 100,
     aggregate: UUID | None = None,
     type: Annotated[
