@@ -1,0 +1,187 @@
+"""The authorization matrix's relationship rows (issue 22): what the table's `relationship` column says about the
+caller's tie to the thing, asked in a seeded scene rather than with made-up ids, through the API and the pages.
+
+The scene (real stores, real NATS, services in-process behind the gateway): two registered groups — みどりの会 (own
+group, its representative rep-g) and 子ども食堂 (the other group, rep-f) — and a call in review whose board is m-1
+(chair), m-2 and m-3, with m-3 recused from みどりの会's proposal by a conflict the coordinator pinned; m-9 is a
+reviewer who sits on no board. Each refusal is shown beside the same request by the one the relationship lets in,
+so a refusal cannot come from a scene that is broken.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from support.authz import load_table
+from support.calls import (
+    close_and_open_review,
+    content,
+    coordinator,
+    ok,
+    published_call,
+    registered_group,
+    review_board,
+    score,
+    submit,
+)
+from support.workspace import Site, workspace
+
+SERVICES = ["registry", "proposals"]
+GREEN_TITLE = "緑の居場所づくり"
+PDF = b"%PDF-1.7 the plan of the green group"
+
+
+@dataclass
+class Scene:
+    site: Site
+    call_id: str
+    green: str  # みどりの会's proposal (m-3 recused from it)
+    green_group: str
+    food_group: str
+
+    def api(self, service: str, sub: str, role: str, method: str, path: str, **more: Any) -> Any:
+        headers = self.site.platform.token(sub, role)
+        return self.site.api(service).request(method, path, headers=headers, **more)
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="module")
+async def scene(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> AsyncIterator[Scene]:
+    async with workspace(SERVICES, tmp_path_factory.mktemp("authz-relations"), nats_url) as site:
+        p = site.platform
+        board = await review_board(p, ["m-1", "m-2", "m-3"], "m-1", "m-2")
+        green_group = await registered_group(p, "rep-g", "みどりの会")
+        food_group = await registered_group(p, "rep-f", "子ども食堂")
+        call_id, deadline = await published_call(p, board, quorum=2)
+        pdf = {
+            "filename": "計画書.pdf",
+            "media_type": "application/pdf",
+            "content_base64": base64.b64encode(PDF).decode(),
+        }
+        await submit(p, call_id, green_group, "rep-g", GREEN_TITLE, [pdf])
+        await submit(p, call_id, food_group, "rep-f", "子ども食堂の拡充")
+        await close_and_open_review(p, call_id, deadline)
+        listed = await ok(
+            site.api("proposals").get(f"/calls/{call_id}/review/proposals", headers=p.token("m-1", "reviewer"))
+        )
+        green = next(i["proposal_id"] for i in listed.json()["items"] if i["group_id"] == green_group)
+        conflict = {"member_sub": "m-3", "proposal_id": green, "kind": "business", "reason": "取引関係がある"}
+        await ok(
+            site.api("proposals").post(
+                f"/calls/{call_id}/review/pinned-conflicts", json=conflict, headers=coordinator(p)
+            ),
+            201,
+        )
+        yield Scene(site, call_id, green, green_group, food_group)
+
+
+def refused(answer: httpx.Response) -> bool:
+    """Nothing done, nothing shown: a 4xx (a page's form shown again with errors would be a 4xx as well)."""
+    return 400 <= answer.status_code < 500
+
+
+def test_every_relationship_named_here_is_a_row_of_the_table() -> None:
+    table = load_table()
+    for key in CHECKED:
+        assert key in table, key
+        assert table[key].get("relationship"), key
+
+
+CHECKED = [
+    "registry GET /groups/{group_id}",
+    "proposals GET /calls/{call_id}/proposals/{group_id}",
+    "proposals PUT /calls/{call_id}/proposals/{group_id}",
+    "proposals POST /calls/{call_id}/proposals/{group_id}/withdrawal",
+    "proposals GET /calls/{call_id}/review/proposals",
+    "proposals GET /calls/{call_id}/review/proposals/{proposal_id}/attachments/{sha256}",
+    "proposals POST /calls/{call_id}/review/scores",
+    "proposals GET /calls/{call_id}/review/scores/{proposal_id}",
+    "proposals POST /calls/{call_id}/review/decision",
+]
+
+
+async def test_another_group_reads_a_groups_record_only_as_an_anonymous_reader_does(scene: Scene) -> None:
+    path = f"/groups/{scene.green_group}"
+    anonymous = await ok(scene.site.api("registry").get(path))
+    other = await ok(scene.api("registry", "rep-f", "group", "GET", path))
+    own = await ok(scene.api("registry", "rep-g", "group", "GET", path))
+    assert other.json() == anonymous.json()
+    assert set(own.json()) - set(anonymous.json()), "the scene's own group should read its full record"
+
+
+async def test_another_group_neither_reads_nor_changes_nor_withdraws_a_groups_proposal(scene: Scene) -> None:
+    path = f"/calls/{scene.call_id}/proposals/{scene.green_group}"
+    assert refused(await scene.api("proposals", "rep-f", "group", "GET", path))
+    await ok(scene.api("proposals", "rep-g", "group", "GET", path))
+    body = {"content": content("乗っ取り"), "attachments": []}
+    changed = await scene.site.api("proposals").put(
+        path, json=body, headers={**scene.site.platform.token("rep-f", "group"), "If-Match": "*"}
+    )
+    assert refused(changed), changed.text
+    withdrawn = await scene.site.api("proposals").post(
+        f"{path}/withdrawal", headers={**scene.site.platform.token("rep-f", "group"), "If-Match": "*"}
+    )
+    assert refused(withdrawn), withdrawn.text
+    assert GREEN_TITLE not in changed.text + withdrawn.text
+
+
+async def test_a_reviewer_on_no_board_and_a_recused_member_read_nothing_of_the_proposal(scene: Scene) -> None:
+    call, green = scene.call_id, scene.green
+    listing = f"/calls/{call}/review/proposals"
+    assert refused(await scene.api("proposals", "m-9", "reviewer", "GET", listing))
+    attachment = f"{listing}/{green}/attachments/{hashlib.sha256(PDF).hexdigest()}"
+    for member in ("m-9", "m-3"):
+        answer = await scene.api("proposals", member, "reviewer", "GET", attachment)
+        assert refused(answer), (member, answer.status_code)
+        assert PDF not in answer.content
+    shown = await ok(scene.api("proposals", "m-1", "reviewer", "GET", attachment))
+    assert shown.content == PDF
+
+
+async def test_a_reviewer_on_no_board_and_a_recused_member_neither_score_nor_see_scores(scene: Scene) -> None:
+    call, green = scene.call_id, scene.green
+    for member in ("m-9", "m-3"):
+        answer = await score(scene.site.platform, call, member, green, 9, 9)
+        assert refused(answer), (member, answer.status_code, answer.text)
+        seen = await scene.api("proposals", member, "reviewer", "GET", f"/calls/{call}/review/scores/{green}")
+        assert refused(seen), (member, seen.status_code)
+    await ok(score(scene.site.platform, call, "m-1", green, 8, 7), 201)
+    decision = await scene.api(
+        "proposals", "m-3", "reviewer", "POST", f"/calls/{call}/review/decision", json={"reasons": "審査により採択"}
+    )
+    assert refused(decision), "only the chair confirms the board's decision"
+
+
+async def test_the_review_pages_show_a_recused_member_and_an_outsider_nothing_of_the_proposal(scene: Scene) -> None:
+    page = f"/proposals/calls/{scene.call_id}/review/proposals/{scene.green}"
+    chair = await scene.site.browser("m-1", "reviewer").get(page)
+    assert chair.status_code == 200
+    assert GREEN_TITLE in chair.text, "the chair reads the proposal"
+    outsider = scene.site.browser("m-9", "reviewer")
+    assert refused(await outsider.get(page))
+    recused = scene.site.browser("m-3", "reviewer")
+    answer = await recused.get(page)
+    assert GREEN_TITLE not in answer.text
+    assert "みどりの会" not in answer.text
+    form = {"points.need": "9", "points.feasibility": "9", "comment": "所見"}
+    for browser in (outsider, recused):
+        posted = await browser.post(f"{page}/score", form)
+        assert refused(posted), (browser.sub, posted.status_code, posted.headers.get("location"))
+
+
+async def test_another_groups_representative_can_neither_open_nor_send_a_groups_workspace_forms(scene: Scene) -> None:
+    other, own = scene.site.browser("rep-f", "group"), scene.site.browser("rep-g", "group")
+    profile = f"/registry/groups/{scene.green_group}/profile"
+    assert (await own.get(profile)).status_code == 200
+    assert refused(await other.get(profile))
+    posted = await other.post(profile, {"name": "乗っ取りの会", "version": '"1"'})
+    assert posted.status_code in (403, 404), posted.status_code
+    proposal = await other.get(f"/proposals/calls/{scene.call_id}/proposal", group=scene.green_group)
+    assert refused(proposal) or GREEN_TITLE not in proposal.text
