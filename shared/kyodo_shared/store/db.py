@@ -22,6 +22,10 @@ from kyodo_shared.settings import StoreSettings
 
 Row = tuple[Any, ...]
 
+# Seconds a request waits for a pooled connection: past it the store counts as unreachable (503 store_unavailable,
+# web/handlers.py) rather than the request hanging while the server is down.
+POOL_TIMEOUT_SECONDS = 5.0
+
 
 class Tx(Protocol):
     """One open transaction."""
@@ -161,7 +165,8 @@ class PostgresDatabase:
             dsn,
             min_size=1,
             max_size=pool_size,
-            kwargs={"options": f"-c search_path={schema}", "autocommit": False},
+            kwargs={"options": f"-c search_path={schema}", "autocommit": False, "connect_timeout": 5},
+            timeout=POOL_TIMEOUT_SECONDS,
             open=True,
         )
 

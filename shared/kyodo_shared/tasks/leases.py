@@ -126,7 +126,12 @@ async def run_leased(
     """Run `runner` only while this replica holds the role's lease; stand by otherwise; release on stop."""
     holder = holder or str(uuid.uuid4())
     while not stop.is_set():
-        lease = await asyncio.to_thread(store.acquire, role, holder, ttl)
+        try:
+            lease = await asyncio.to_thread(store.acquire, role, holder, ttl)
+        except Exception as exc:  # noqa: BLE001 - an unreachable store must not end the role for good
+            # Taking the lease failed (the store is down or restarting): stand by and try again, as when it is held.
+            log.warning("lease_store_unreachable", role=role, error=type(exc).__name__)
+            lease = None
         if lease is None:
             await sleep_or_stop(stop, ttl / 3)
             continue
@@ -138,15 +143,18 @@ async def run_leased(
                 await sleep_or_stop(stop, ttl / 3)
                 if stop.is_set() or task.done():
                     break
-                if not await asyncio.to_thread(store.renew, lease):
+                if not await _renewed(store, lease):
                     log.warning("lease_lost", role=role, epoch=lease.epoch)
                     break
         finally:
             lost.set()
             (outcome,) = await asyncio.gather(task, return_exceptions=True)
             if stop.is_set() and lease.valid():
-                await asyncio.to_thread(store.release, lease)
-                log.info("lease_released", role=role, epoch=lease.epoch)
+                try:
+                    await asyncio.to_thread(store.release, lease)
+                    log.info("lease_released", role=role, epoch=lease.epoch)
+                except Exception as exc:  # noqa: BLE001 - unreleased, it expires after its TTL
+                    log.warning("lease_release_failed", role=role, error=type(exc).__name__)
         if isinstance(outcome, Exception) and not isinstance(outcome, LeaseLost):
             # The work stopped on its own: say why, pause, and run it again while the lease is still ours.
             log.error(
@@ -156,3 +164,13 @@ async def run_leased(
                 detail=(str(outcome).splitlines() or [""])[0][:300],
             )
             await sleep_or_stop(stop, 1.0)
+
+
+async def _renewed(store: LeaseStore, lease: Lease) -> bool:
+    """Renew the lease; when the store cannot be reached, it stays ours until its local deadline (every write under
+    it checks its epoch in the store anyway), and is lost after."""
+    try:
+        return await asyncio.to_thread(store.renew, lease)
+    except Exception as exc:  # noqa: BLE001 - an unreachable store must not end the role for good
+        log.warning("lease_renewal_failed", role=lease.role, error=type(exc).__name__)
+        return lease.valid()

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import traceback
 
+import psycopg
 import structlog
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -19,6 +22,32 @@ from kyodo_shared.web.problems import Problem, field_errors, problem_response
 log = structlog.get_logger(__name__)
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+# Errors that may say the store's server cannot be reached; `store_unreachable` decides from the error itself.
+STORE_ERRORS: tuple[type[Exception], ...] = (
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    StoreOperationalError,
+    StoreInterfaceError,
+)
+# SQLSTATEs of a lost or refused connection: class 08, and the server shutting down or not accepting connections yet.
+_UNREACHABLE_STATES = ("08", "57P01", "57P02", "57P03")
+
+
+def store_unreachable(exc: BaseException) -> bool:
+    """Whether the error (or one it was raised from: eventsourcing wraps psycopg's) says the store's server cannot be
+    reached — a refused or lost connection, a pool with none to give in time — rather than that a statement failed
+    (a lock timeout, a serialization failure stay internal errors)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, psycopg.Error):
+            # A client-side failure (no connection, the pool's timeout) carries no SQLSTATE.
+            state = seen.sqlstate
+            return state is None or state.startswith(_UNREACHABLE_STATES)
+        if isinstance(seen, StoreInterfaceError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def install_problem_handlers(app: FastAPI, messages: MessageTable) -> None:
@@ -60,6 +89,18 @@ def install_problem_handlers(app: FastAPI, messages: MessageTable) -> None:
         # Lost a race inside the event store: another write to the same aggregate committed first.
         return problem_response(messages.problem("write_conflict"), request)
 
+    async def on_store_error(request: Request, exc: Exception) -> JSONResponse:
+        # Every write is one transaction, so a request that lost the store wrote nothing: safe to try again.
+        if not store_unreachable(exc):
+            return await on_unexpected(request, exc)
+        log.warning(
+            "store_unavailable",
+            service=getattr(getattr(request.app.state, "kernel", None), "service", None),
+            error=type(exc).__name__,
+            path=request.url.path,
+        )
+        return problem_response(messages.problem("store_unavailable"), request)
+
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         # Frames only: the exception's message may hold submitted values, which must not reach the logs.
         # This runs outside the service's observe middleware (Starlette answers a 500 from its outermost layer), so
@@ -85,4 +126,6 @@ def install_problem_handlers(app: FastAPI, messages: MessageTable) -> None:
     app.add_exception_handler(AuthError, on_auth)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(IntegrityError, on_conflict)
+    for store_error in STORE_ERRORS:
+        app.add_exception_handler(store_error, on_store_error)
     app.add_exception_handler(Exception, on_unexpected)

@@ -131,6 +131,15 @@ KERNEL_MESSAGES: dict[str, Message] = {
     "method_not_allowed": Message(405, "このメソッドは使えません", "Method not allowed"),
     "http_error": Message(400, "リクエストを処理できません", "Request failed"),
     "internal_error": Message(500, "内部エラーが発生しました", "Internal error"),
+    # The store's server cannot be reached (down, restarting, no connection free in time).
+    "store_unavailable": Message(
+        503,
+        "データベースに接続できません",
+        "The data store is unavailable",
+        "しばらくしてから、もう一度お試しください。",
+        "Please try again shortly.",
+        retry_after=5,
+    ),
 }
 
 KERNEL_TERMS: dict[str, tuple[str, str]] = {"resource": ("リソース", "Resource")}
