@@ -14,6 +14,7 @@ from kyodo_info_hub import news_index
 from kyodo_info_hub.app import InfoHubApplication
 from kyodo_info_hub.feeds import atom
 from kyodo_info_hub.news import Category, NewsStatus
+from kyodo_info_hub.news_attachments import MEDIA_TYPES as ATTACHMENT_TYPES
 from kyodo_info_hub.news_schemas import (
     AttachmentIn,
     CorrectionIn,
@@ -30,7 +31,14 @@ from kyodo_info_hub.news_schemas import (
 from kyodo_shared.web.access import optional_principal, requires
 from kyodo_shared.web.auth import Principal, Role
 from kyodo_shared.web.pagination import LINK_HEADER, Paging, paginated
-from kyodo_shared.web.routes import actor_of, answered, etag_of, expected_version, service_router
+from kyodo_shared.web.routes import (
+    actor_of,
+    answered,
+    document_responses,
+    etag_of,
+    expected_version,
+    service_router,
+)
 
 Coordinator = Annotated[Principal, Depends(requires(Role.COORDINATOR))]
 Anyone = Annotated[Principal | None, Depends(optional_principal)]
@@ -138,6 +146,7 @@ def detach(news_id: UUID, sha256: Sha256, request: Request, response: Response, 
 @router.get(
     "/{news_id}/attachments/{sha256}",
     response_class=Response,
+    responses=document_responses(ATTACHMENT_TYPES),
     summary="A published item's file (anyone); any item's to coordinators",
 )
 def download(news_id: UUID, sha256: Sha256, request: Request, principal: Anyone) -> Response:

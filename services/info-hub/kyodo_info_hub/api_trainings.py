@@ -31,6 +31,8 @@ from kyodo_shared.web.routes import actor_of, answered, etag_of, expected_versio
 router = service_router(prefix="/trainings", tags=["trainings"])
 
 ICS = "text/calendar; charset=utf-8"
+# What the two calendar routes answer, in their OpenAPI (not JSON).
+ICS_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/calendar": {}}}}
 _STATUS = r"^(announced|cancelled|draft)$"
 _KIND = r"^(training|course|exchange_meeting)$"
 _AUDIENCE = r"^(groups|staff|citizens)$"
@@ -85,7 +87,9 @@ def trainings(
     return paginated(request, response, paging, TrainingPage, [TrainingView.model_validate(i) for i in items], total)
 
 
-@router.get(".ics", summary="Every announced training as iCalendar (RFC 5545)")
+@router.get(
+    ".ics", response_class=Response, responses=ICS_RESPONSE, summary="Every announced training as iCalendar (RFC 5545)"
+)
 def all_ics(request: Request) -> Response:
     app = application(request)
     items, _ = list_trainings(
@@ -100,7 +104,12 @@ def all_ics(request: Request) -> Response:
     return Response(calendar_of(items, app.center.public_url), media_type=ICS)
 
 
-@router.get("/{training_id}.ics", summary="One announced (or cancelled) training as iCalendar (RFC 5545)")
+@router.get(
+    "/{training_id}.ics",
+    response_class=Response,
+    responses=ICS_RESPONSE,
+    summary="One announced (or cancelled) training as iCalendar (RFC 5545)",
+)
 def one_ics(training_id: UUID, request: Request, principal: Anyone) -> Response:
     app = application(request)
     training = app.read_training(maybe_actor(request, principal), training_id)

@@ -13,14 +13,19 @@ from uuid import UUID
 from fastapi import Depends, Request, Response
 from pydantic import Field, StrictInt
 
+from kyodo_proposals.api_proposals import MEDIA_TYPES
 from kyodo_proposals.review import Review
 from kyodo_proposals.routing import Coordinator, Reviewer, application
 from kyodo_shared.web.access import requires
 from kyodo_shared.web.auth import Principal, Role
-from kyodo_shared.web.routes import actor_of, nudge, service_router
+from kyodo_shared.web.routes import actor_of, document_responses, nudge, service_router
 from kyodo_shared.web.schemas import Strict
 
 router = service_router(prefix="/calls/{call_id}", tags=["review and results"])
+# The board reads the proposals and the scores only once the review is open (problem+json, web.routes).
+NOT_IN_REVIEW: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The call's review is not open (審査中ではありません)"}
+}
 # Who may ask for a group's own results at all; whether they act for that group is the application's to decide.
 SignedIn = Annotated[Principal, Depends(requires(Role.REVIEWER, Role.COORDINATOR, Role.GROUP, Role.AUDITOR))]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
@@ -95,7 +100,11 @@ def open_review(call_id: UUID, request: Request, principal: Coordinator) -> Any:
     return _reviewed(request, review, principal)
 
 
-@router.get("/review/proposals", summary="The proposals, for board members not recused from them")
+@router.get(
+    "/review/proposals",
+    responses=NOT_IN_REVIEW,
+    summary="The proposals, for board members not recused from them",
+)
 def board_proposals(call_id: UUID, request: Request, principal: Reviewer) -> Any:
     app = application(request)
     # Those recused from otherwise than by their own declaration: counted, never named (not even by id).
@@ -105,6 +114,8 @@ def board_proposals(call_id: UUID, request: Request, principal: Reviewer) -> Any
 
 @router.get(
     "/review/proposals/{proposal_id}/attachments/{sha256}",
+    response_class=Response,
+    responses={**NOT_IN_REVIEW, **document_responses(MEDIA_TYPES)},
     summary="An attachment of a revealed proposal (board members not recused)",
 )
 def attachment(call_id: UUID, proposal_id: UUID, sha256: str, request: Request, principal: Reviewer) -> Response:
@@ -153,7 +164,11 @@ def score(call_id: UUID, body: ScoreIn, request: Request, principal: Reviewer) -
     return {"proposal_id": str(body.proposal_id), "final": True}
 
 
-@router.get("/review/scores/{proposal_id}", summary="Other members' scores: after submitting one's own")
+@router.get(
+    "/review/scores/{proposal_id}",
+    responses=NOT_IN_REVIEW,
+    summary="Other members' scores: after submitting one's own",
+)
 def scores(call_id: UUID, proposal_id: UUID, request: Request, principal: Reviewer) -> Any:
     return {"items": application(request).scores_seen(principal, call_id, str(proposal_id))}
 

@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
+from kyodo_registry.documents import MEDIA_TYPES
 from kyodo_registry.domain import GroupStatus
 from kyodo_registry.routing import Anyone, CoordinatorRole, GroupRole, application, done, public_view, view
 from kyodo_registry.schemas import (
@@ -24,7 +25,7 @@ from kyodo_registry.schemas import (
     ReapplicationRequest,
 )
 from kyodo_shared.web.pagination import LINK_HEADER, Paging, paginated
-from kyodo_shared.web.routes import actor_of, etag_of, expected_version, service_router
+from kyodo_shared.web.routes import actor_of, document_responses, etag_of, expected_version, service_router
 
 router = service_router(prefix="/groups", tags=["groups"])
 
@@ -76,7 +77,12 @@ def get_group(group_id: UUID, request: Request, response: Response, principal: A
     return view(record) if record.full else public_view(record.group)
 
 
-@router.get("/{group_id}/bylaws", summary="The bylaws document (会則) as filed")
+@router.get(
+    "/{group_id}/bylaws",
+    response_class=Response,
+    responses=document_responses(MEDIA_TYPES),
+    summary="The bylaws document (会則) as filed",
+)
 def get_bylaws(group_id: UUID, request: Request, principal: Anyone) -> Response:
     bylaws = application(request).bylaws(principal, group_id)
     return Response(

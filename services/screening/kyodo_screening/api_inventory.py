@@ -106,7 +106,11 @@ def inventory(
     response_model=ImportResultView,
     openapi_extra=CSV_REQUEST,
     summary="Import the inventory CSV: every row entered or updated, or nothing (422 lists every error)",
-    responses={413: {"description": "Over 5 MB or 5,000 rows"}, 422: {"description": "Errors by row and column"}},
+    responses={
+        413: {"description": "Over 5 MB or 5,000 rows"},
+        415: {"description": "Not sent as text/csv"},
+        422: {"description": "Errors by row and column"},
+    },
 )
 def import_csv(
     department_id: UUID,

@@ -26,12 +26,13 @@ from kyodo_shared.tasks.recorded_time import recording_on
 from kyodo_shared.web.auth import JwksVerifier
 from kyodo_shared.web.handlers import install_problem_handlers
 from kyodo_shared.web.messages import MessageTable
-from kyodo_shared.web.problems import MEDIA_TYPE
+from kyodo_shared.web.problems import MEDIA_TYPE, ProblemDetails
 
 log = structlog.get_logger(__name__)
 
 CORRELATION_HEADER = "X-Correlation-Id"
 PRIVATE_NO_STORE = b"private, no-store"
+MEDIA_JSON = "application/json"
 
 
 class BodyLimitMiddleware:
@@ -164,6 +165,7 @@ def create_service_app(
     app.state.verifier = verifier
     table = messages or MessageTable()
     install_problem_handlers(app, table)
+    _document_problems(app)
     install_swagger(app)
     for router in [*routers, audit_router]:
         app.include_router(router)
@@ -172,7 +174,12 @@ def create_service_app(
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"], summary="Readiness (blocked tasks fail it with reason and hint)")
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Readiness (blocked tasks fail it with reason and hint)",
+        responses={503: {"description": "Not ready: the same body, naming what blocks", "content": {MEDIA_JSON: {}}}},
+    )
     def readyz() -> JSONResponse:
         ready, body = kernel.readiness()
         # A staging clock is said plainly, so nobody mistakes its deadlines and lapses for real ones.
@@ -191,7 +198,13 @@ def create_service_app(
     def asyncapi() -> Response:
         return Response(render_asyncapi(kernel.service), media_type="application/yaml")
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus metrics",
+        response_class=Response,
+        responses={200: {"content": {"text/plain": {}}}},
+    )
     def metrics() -> Response:
         return Response(generate_latest(kernel.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
@@ -207,6 +220,22 @@ def create_service_app(
         app.state.pages = site
     app.state.page_prefix = pages.prefix if pages is not None else None
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """The OpenAPI document carries the problem+json schema every route's refusals refer to (web.routes.ApiRoute)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            problem = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(problem.pop("$defs", {}))
+            schemas["Problem"] = problem
+        return app.openapi_schema or generate()  # generate() keeps the document in app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 class ObserveMiddleware:

@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from pydantic_core import PydanticCustomError
 
 PROBLEM_BASE = "https://kyodo.example/problems/"
@@ -50,6 +51,34 @@ _REASONS_JA = {
     "date_from_datetime_parsing": "日付の形式が正しくありません",
     "date_parsing": "日付の形式が正しくありません",
 }
+
+
+class FieldProblem(BaseModel):
+    """One field a refusal names (`errors` of a 422): the field, a code, and the reason in both languages."""
+
+    field: str
+    code: str
+    reason_ja: str
+    reason_en: str
+
+
+class ProblemDetails(BaseModel):
+    """How every refusal is answered (`application/problem+json`): what `Problem.body` writes. A code may add
+    members of its own (`retry_after`, `proposal_id`, …), so the object is open."""
+
+    model_config = ConfigDict(extra="allow", title="Problem")
+
+    type: str
+    title: str
+    status: int
+    code: str
+    title_ja: str
+    title_en: str
+    instance: str
+    detail: str | None = None
+    detail_ja: str | None = None
+    detail_en: str | None = None
+    errors: list[FieldProblem] | None = None
 
 
 class Problem(Exception):

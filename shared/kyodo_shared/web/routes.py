@@ -6,6 +6,10 @@ event loop. `service_router` runs each one with one `asyncio.to_thread` hop (`Th
 Starlette's anyio thread pool, which FastAPI uses for `def` routes by default: measured on P1, that pool cost
 about 1.8 ms of CPU more per request (twice the thread switches, and a second hop to check the response);
 see bench/RESULTS.md, "Issue 10".
+
+Every API route's OpenAPI names the refusals it may answer, as problem+json (`web.problems.ProblemDetails`), from
+one table here (`ApiRoute`) rather than route by route: a client generated from the document, or a fuzzer checking
+answers against it (tests/fuzz), reads a 404 or a 428 as documented.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import asyncio
 import functools
 import inspect
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -24,6 +28,29 @@ from kyodo_shared.domain.actors import Actor, Principal
 from kyodo_shared.domain.refusals import ANY_CURRENT, UNNAMED, Expected
 from kyodo_shared.web.preconditions import etag_of as etag_of
 from kyodo_shared.web.preconditions import if_match
+from kyodo_shared.web.problems import MEDIA_TYPE
+
+# The refusals documented on API routes, by what the route is. Any route: a token presented but invalid (401), a
+# role or relationship missing (403), a parameter or body refused (422), the store or the identity provider out of
+# reach (503, with Retry-After where known). A route naming a resource (in its path, or a command's body): 404. A
+# command: malformed JSON or If-Match (400), a state or race that refuses it (409), If-Match naming another version
+# (412), a body over the limit (413), If-Match missing on an update (428).
+_EVERY_ROUTE = {
+    401: "Not authenticated: the bearer token is invalid or expired (認証が必要です)",
+    403: "Not allowed for the caller's roles or relationship (権限がありません)",
+    422: "A parameter or the body is invalid; `errors` names each field (入力内容に誤りがあります)",
+    503: "Temporarily unavailable; retry later (一時的に利用できません)",
+}
+_NAMED_RESOURCE = {404: "Not found, or not visible to the caller (見つかりません)"}
+_COMMAND = {
+    400: "Malformed JSON body or If-Match header (リクエストの形式が正しくありません)",
+    409: "Refused in the resource's current state, or a concurrent change (現在の状態では実行できません)",
+    412: "If-Match names a version that is not the current one (ほかの変更が先に保存されました)",
+    413: "The body is over the size limit (送信内容が大きすぎます)",
+    428: "If-Match is required for a change to an existing resource (If-Match が必要です)",
+}
+_COMMAND_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
 
 
 class ThreadRoute(APIRoute):
@@ -45,9 +72,48 @@ def _in_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     return threaded
 
 
+class ApiRoute(ThreadRoute):
+    """A service's API route: a `ThreadRoute` whose OpenAPI also documents the problem+json refusals it may answer
+    (those the route declares itself keep their own description)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        kwargs["responses"] = with_problems(path, kwargs.get("methods"), kwargs.get("responses"))
+        super().__init__(path, endpoint, **kwargs)
+
+
+def with_problems(
+    path: str, methods: Any, responses: dict[int | str, dict[str, Any]] | None
+) -> dict[int | str, dict[str, Any]]:
+    """`responses` with the kernel's problem responses for a route at `path` answering `methods` added."""
+    documented = dict(_EVERY_ROUTE)
+    command = bool({str(method).upper() for method in methods or ("GET",)} & _COMMAND_METHODS)
+    if "{" in path or command:
+        documented.update(_NAMED_RESOURCE)
+    if command:
+        documented.update(_COMMAND)
+    merged: dict[int | str, dict[str, Any]] = {
+        status: {"description": description, "content": {MEDIA_TYPE: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}}}
+        for status, description in sorted(documented.items())
+    }
+    for status, response in (responses or {}).items():
+        key: int | str = int(status) if str(status).isdigit() else status
+        refusal = isinstance(key, int) and key >= 400
+        # A refusal the route names itself (a 409 on a read, a 415 on an upload) is problem+json too, unless it says.
+        problem = {"content": {MEDIA_TYPE: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}}} if refusal else {}
+        merged[key] = {**problem, **merged.get(key, {}), **response}
+    return merged
+
+
+def document_responses(media_types: Iterable[str]) -> dict[int | str, dict[str, Any]]:
+    """For a route answering a stored document (`response_class=Response`): its OpenAPI 200 in the media types it
+    may have, as bytes."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {200: {"content": {media_type: dict(binary) for media_type in sorted(media_types)}}}
+
+
 def service_router(*, prefix: str, tags: list[str]) -> APIRouter:
     """The router every service's routes (and the kernel's audit API) are declared on."""
-    return APIRouter(prefix=prefix, tags=list(tags), route_class=ThreadRoute)
+    return APIRouter(prefix=prefix, tags=list(tags), route_class=ApiRoute)
 
 
 def actor_of(request: Request, principal: Principal) -> Actor:
