@@ -51,12 +51,19 @@ async def site(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> Async
         yield running
 
 
+@pytest.fixture(scope="module")
+def current(site: Site) -> dict[str, Operation]:
+    """What exists now: the running apps' operations and page routes, with what their code declares."""
+    return operations(site.platform.apps)
+
+
 def table_rows() -> dict[str, dict[str, Any]]:
     return load_table()
 
 
-async def test_every_operation_and_page_route_has_a_reviewed_row_and_every_row_an_operation(site: Site) -> None:
-    current = operations(site.platform.apps)
+async def test_every_operation_and_page_route_has_a_reviewed_row_and_every_row_an_operation(
+    current: dict[str, Operation],
+) -> None:
     table = table_rows()
     missing = sorted(set(current) - set(table))
     stale = sorted(set(table) - set(current))
@@ -80,11 +87,13 @@ async def _send(client: httpx.AsyncClient, method: str, url: str, headers: dict[
     return await client.request(method, url, headers={**headers, "Content-Type": "application/json"}, content=b"{}")
 
 
-async def test_no_api_operation_lets_through_a_caller_the_table_denies(site: Site) -> None:
+async def test_no_api_operation_lets_through_a_caller_the_table_denies(
+    site: Site, current: dict[str, Operation]
+) -> None:
     p = site.platform
     wrong: list[str] = []
     asked = 0
-    for op, row in _asked(operations(p.apps), page=False):
+    for op, row in _asked(current, page=False):
         client, url = p.clients[op.service], filled(op.path)
         if row["anonymous"] == "denied":
             answer = await _send(client, op.method, url, {})
@@ -107,12 +116,12 @@ def _login_redirect(answer: httpx.Response) -> bool:
     return answer.status_code == 303 and answer.headers.get("location", "").startswith("/auth/login")
 
 
-async def test_no_page_lets_in_a_visitor_or_a_role_the_table_denies(site: Site) -> None:
+async def test_no_page_lets_in_a_visitor_or_a_role_the_table_denies(site: Site, current: dict[str, Operation]) -> None:
     wrong: list[str] = []
     visitor = site.visitor()
     browsers = {role: site.browser(f"authz-{role}", role) for role in ROLES}
     asked = 0
-    for op, row in _asked(operations(site.platform.apps), page=True):
+    for op, row in _asked(current, page=True):
         url = filled(op.path)
         if row["anonymous"] == "denied":
             asked += 1

@@ -14,6 +14,7 @@ import base64
 import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -46,6 +47,7 @@ class Scene:
     green: str  # みどりの会's proposal (m-3 recused from it)
     green_group: str
     food_group: str
+    open_call: str  # a second call, still open for proposals
 
     def api(self, service: str, sub: str, role: str, method: str, path: str, **more: Any) -> Any:
         headers = self.site.platform.token(sub, role)
@@ -67,6 +69,9 @@ async def scene(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> Asyn
         }
         await submit(p, call_id, green_group, "rep-g", GREEN_TITLE, [pdf])
         await submit(p, call_id, food_group, "rep-f", "子ども食堂の拡充")
+        # A second call, open past the first one's deadline (the service's clock is moved beyond it below).
+        later = (deadline + timedelta(days=20)).isoformat()
+        open_call, _ = await published_call(p, board, quorum=2, deadline=later)
         await close_and_open_review(p, call_id, deadline)
         listed = await ok(
             site.api("proposals").get(f"/calls/{call_id}/review/proposals", headers=p.token("m-1", "reviewer"))
@@ -79,7 +84,7 @@ async def scene(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> Asyn
             ),
             201,
         )
-        yield Scene(site, call_id, green, green_group, food_group)
+        yield Scene(site, call_id, green, green_group, food_group, open_call)
 
 
 def refused(answer: httpx.Response) -> bool:
@@ -104,6 +109,10 @@ CHECKED = [
     "proposals POST /calls/{call_id}/review/scores",
     "proposals GET /calls/{call_id}/review/scores/{proposal_id}",
     "proposals POST /calls/{call_id}/review/decision",
+    "proposals POST /calls/{call_id}/proposals",
+    "registry PUT /groups/{group_id}/profile",
+    "registry POST /groups/{group_id}/dissolution",
+    "registry POST /groups/{group_id}/contacts",
 ]
 
 
@@ -114,6 +123,33 @@ async def test_another_group_reads_a_groups_record_only_as_an_anonymous_reader_d
     own = await ok(scene.api("registry", "rep-g", "group", "GET", path))
     assert other.json() == anonymous.json()
     assert set(own.json()) - set(anonymous.json()), "the scene's own group should read its full record"
+
+
+async def test_another_groups_representative_neither_files_a_proposal_for_a_group_nor_changes_its_record(
+    scene: Scene,
+) -> None:
+    p, registry = scene.site.platform, scene.site.api("registry")
+    body = {"group_id": scene.green_group, "content": content("なりすまし提案"), "attachments": []}
+    filed = await scene.api("proposals", "rep-f", "group", "POST", f"/calls/{scene.open_call}/proposals", json=body)
+    assert refused(filed), filed.text
+    await ok(scene.api("proposals", "rep-g", "group", "POST", f"/calls/{scene.open_call}/proposals", json=body), 201)
+
+    path = f"/groups/{scene.green_group}"
+    record = await ok(registry.get(path, headers=p.token("rep-g", "group")))
+    profile = {**record.json()["profile"], "name": "乗っ取りの会"}
+    as_other = {**p.token("rep-f", "group"), "If-Match": "*"}
+    changed = await registry.put(f"{path}/profile", json=profile, headers=as_other)
+    assert changed.status_code == 403, changed.text
+    dissolved = await registry.post(f"{path}/dissolution", json={"reason": "解散します"}, headers=as_other)
+    assert dissolved.status_code == 403, dissolved.text
+    contact = {"sub": "rep-f", "name": "連絡担当", "email": "f@example.jp"}
+    added = await registry.post(f"{path}/contacts", json=contact, headers=as_other)
+    assert refused(added), added.text
+    after = await ok(registry.get(path, headers=p.token("rep-g", "group")))
+    assert after.json()["profile"]["name"] == "みどりの会"
+    assert after.json()["status"] == record.json()["status"]
+    own = await registry.put(f"{path}/profile", json=profile, headers={**p.token("rep-g", "group"), "If-Match": "*"})
+    assert own.status_code == 200, "the group's own representative changes the profile"
 
 
 async def test_another_group_neither_reads_nor_changes_nor_withdraws_a_groups_proposal(scene: Scene) -> None:
