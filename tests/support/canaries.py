@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -163,14 +164,38 @@ async def every_export(hub: httpx.AsyncClient) -> tuple[dict[str, int], Blobs]:
     return totals, found
 
 
+async def api_reads(client: httpx.AsyncClient, token: Mapping[str, str], ids: Mapping[str, str]) -> Blobs:
+    """Every GET operation of the service's OpenAPI, its path parameters filled from `ids` by name (an operation
+    naming any other parameter is skipped: `skipped` collects them), as the holder of `token`: each answer's body by
+    its path. No operation answers with a server error."""
+    spec = (await client.get("/openapi.json")).json()
+    found: Blobs = {}
+    for template, operations in sorted(spec["paths"].items()):
+        names = re.findall(r"{(\w+)}", template)
+        if "get" not in operations:
+            continue
+        if any(name not in ids for name in names):
+            SKIPPED_OPERATIONS.add(template)
+            continue
+        path = re.sub(r"{(\w+)}", lambda m: ids[m.group(1)], template)
+        answer = await client.get(path, headers=dict(token))
+        assert answer.status_code < 500, (path, answer.status_code, answer.text[:2000])
+        found[path] = answer.content
+    return found
+
+
+SKIPPED_OPERATIONS: set[str] = set()
+
+
 # Not followed: signing in or out (would end the session being crawled), the API (read through its own helpers),
 # static assets.
 SKIPPED = ("/auth/", "/oidc/", "/api/", "/static/", "logout", "/login")
 
 
-async def crawl(client: httpx.AsyncClient, starts: Iterable[str], limit: int = 150) -> Blobs:
+async def crawl(client: httpx.AsyncClient, starts: list[str], limit: int = 300) -> Blobs:
     """The pages (GET) a browser reaches by following the links of the site from `starts`, breadth first, up to
-    `limit` of them: each answer's body by its path and query. No page answers with a server error."""
+    `limit` of them (reaching it fails: the sweep would miss pages): each answer's body by its path and query. No
+    page answers with a server error."""
     origin = str(client.base_url).rstrip("/")
     queue, seen, found = list(starts), set(starts), Blobs()
     while queue and len(found) < limit:
@@ -186,7 +211,10 @@ async def crawl(client: httpx.AsyncClient, starts: Iterable[str], limit: int = 1
                 continue
             parts = urlsplit(target)
             local = parts.path + (f"?{parts.query}" if parts.query else "")
-            if local not in seen and not any(skip in parts.path for skip in SKIPPED):
+            if "lang=" in parts.query or any(skip in parts.path for skip in SKIPPED):
+                continue  # a page in the other language shows the same records
+            if local not in seen:
                 seen.add(local)
                 queue.append(local)
+    assert not queue, f"more than {limit} pages from {starts}"
     return found
