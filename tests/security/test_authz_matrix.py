@@ -144,3 +144,21 @@ async def test_no_page_lets_in_a_visitor_or_a_role_the_table_denies(site: Site, 
                 wrong.append(f"{op.key} {role}: {answer.status_code} (403 expected)")
     assert not wrong, "\n".join(wrong)
     assert asked > 300
+
+
+async def test_no_form_action_acts_for_a_session_without_its_csrf_token(
+    site: Site, current: dict[str, Operation]
+) -> None:
+    """Every form post the table keeps for signed-in people, sent by a session holding every role (the widest) without
+    the session's CSRF token: refused with 403 before anything else (pages.actions.Form checks it first)."""
+    browser = site.browser("authz-csrf", *ROLES)
+    wrong, asked = [], 0
+    for op, row in _asked(current, page=True):
+        if op.method != "POST" or row["anonymous"] != "denied":
+            continue
+        asked += 1
+        answer = await browser.post(filled(op.path), {}, csrf=False)
+        if answer.status_code != 403:
+            wrong.append(f"{op.key} without the CSRF token: {answer.status_code} (403 expected)")
+    assert not wrong, "\n".join(wrong)
+    assert asked > 100
