@@ -298,6 +298,24 @@ class Kernel:
             self.sealed.close()
         self.store.close()
 
+    def _parked(self) -> list[dict[str, Any]] | None:
+        """Parked sources with the error's class only: /readyz may be reachable from outside; `kyodo dlq list`
+        shows the text. None when the ledger cannot be read."""
+        try:
+            return [
+                {
+                    "source": p.source,
+                    "sequence": p.sequence,
+                    "event_type": p.event_type,
+                    "failures": p.failures,
+                    "error": p.last_error.split(":", 1)[0],
+                    "parked_at": p.parked_at,
+                }
+                for p in self.ledger.parked()
+            ]
+        except Exception:  # noqa: BLE001 - the store check reports a store that cannot answer
+            return None
+
     def readiness(self) -> tuple[bool, dict[str, Any]]:
         """Ready unless this replica cannot serve or one of its background tasks cannot make progress (blocked,
         or retrying past the stall threshold: `tasks` gives each one's reason and the command to run); parked
@@ -309,24 +327,13 @@ class Kernel:
         except Exception as exc:  # noqa: BLE001
             checks["store"] = f"unreachable: {type(exc).__name__}"
         checks["bus"] = "ok" if self.nc is not None and self.nc.is_connected else "unreachable"
-        try:
-            # The error's class only: /readyz may be reachable from outside; `kyodo dlq list` shows the text.
-            parked = [
-                {
-                    "source": p.source,
-                    "sequence": p.sequence,
-                    "event_type": p.event_type,
-                    "failures": p.failures,
-                    "error": p.last_error.split(":", 1)[0],
-                    "parked_at": p.parked_at,
-                }
-                for p in self.ledger.parked()
-            ]
-        except Exception:  # noqa: BLE001
-            parked = []
+        # With the store unreachable, the parked sources and failing timers are unknown (null), not asked: each query
+        # would wait the pool's timeout, and a probe must get its answer (store: unreachable) before its own timeout.
+        store_ok = checks["store"] == "ok"
+        parked = self._parked() if store_ok else None
         progressing, tasks = self.health.snapshot()
         ready = progressing and all(v == "ok" for v in checks.values())
-        timers = self._failing_timers() if self.timer_actions else None
+        timers = (self._failing_timers() if store_ok else {"failing": None}) if self.timer_actions else None
         body: dict[str, Any] = {
             "status": "ready" if ready else "not_ready",
             "service": self.service,
