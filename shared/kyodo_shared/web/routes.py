@@ -21,7 +21,8 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
 from kyodo_shared.domain.actors import Actor, Principal
@@ -29,6 +30,7 @@ from kyodo_shared.domain.refusals import ANY_CURRENT, UNNAMED, Expected
 from kyodo_shared.web.preconditions import etag_of as etag_of
 from kyodo_shared.web.preconditions import if_match
 from kyodo_shared.web.problems import MEDIA_TYPE
+from kyodo_shared.web.schemas import control_character_error, has_control_character
 
 # The refusals documented on API routes, by what the route is. Any route: a token presented but invalid (401), a
 # role or relationship missing (403), a parameter or body refused (422), the store or the identity provider out of
@@ -74,11 +76,33 @@ def _in_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
 class ApiRoute(ThreadRoute):
     """A service's API route: a `ThreadRoute` whose OpenAPI also documents the problem+json refusals it may answer
-    (those the route declares itself keep their own description)."""
+    (those the route declares itself keep their own description), and whose query and path parameters are refused
+    (422 `control_character`) when they hold a control character, as a body's text is (web.schemas.Strict)."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         kwargs["responses"] = with_problems(path, kwargs.get("methods"), kwargs.get("responses"))
+        dependencies = list(kwargs.get("dependencies") or [])
+        if not any(d.dependency is plain_parameters for d in dependencies):
+            dependencies.append(Depends(plain_parameters))
+        kwargs["dependencies"] = dependencies
         super().__init__(path, endpoint, **kwargs)
+
+
+async def plain_parameters(request: Request) -> None:
+    """Refuses a query or path parameter (its value or a query key) holding a control character: a NUL in `?q=` was
+    a 500 on PostgreSQL, whose text refuses it, where SQLite searched for it (found by tests/fuzz)."""
+    found = [("query", key) for key, value in request.query_params.multi_items() if _controlled(key, value)]
+    found += [("path", key) for key, value in request.path_params.items() if _controlled(key, str(value))]
+    if found:
+        error = control_character_error()
+        context = error.context or {}
+        raise RequestValidationError(
+            [{"loc": loc, "type": error.type, "msg": error.message(), "ctx": context} for loc in found]
+        )
+
+
+def _controlled(*texts: str) -> bool:
+    return any(has_control_character(text) for text in texts)
 
 
 def with_problems(

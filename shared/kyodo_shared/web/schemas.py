@@ -1,5 +1,5 @@
 """What every request body shares: strict parsing (an unknown field is an error, surrounding spaces are trimmed) and
-text free of control characters."""
+text free of control characters — which the query and path parameters of every API route share too (web.routes)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic_core import PydanticCustomError
 
 from kyodo_shared.web.problems import rule_error
 
@@ -14,6 +15,21 @@ from kyodo_shared.web.problems import rule_error
 # XML forbids. A vertical tab is what a word processor writes for Shift+Enter: pasted into a title it would make the
 # Atom feed unwritable, and a NUL is refused by PostgreSQL's text columns (a projection would stop on it).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def has_control_character(text: str) -> bool:
+    """Whether text holds a character refused in what a client sends (see `_CONTROL`)."""
+    return _CONTROL.search(text) is not None
+
+
+def control_character_error(field: str = "") -> PydanticCustomError:
+    """The refusal of a control character, naming the field that holds one."""
+    return rule_error(
+        "control_character",
+        "使用できない制御文字が含まれています (改行とタブのみ使えます)",
+        "Contains a control character (only line breaks and tabs are allowed)",
+        field,
+    )
 
 
 def _control_character_at(value: Any, path: str) -> str | None:
@@ -47,10 +63,5 @@ class Strict(BaseModel):
     def _no_control_characters(cls, data: Any) -> Any:
         field = _control_character_at(data, "") if isinstance(data, dict) else None
         if field is not None:
-            raise rule_error(
-                "control_character",
-                "使用できない制御文字が含まれています (改行とタブのみ使えます)",
-                "Contains a control character (only line breaks and tabs are allowed)",
-                field,
-            )
+            raise control_character_error(field)
         return data
