@@ -8,68 +8,56 @@ free-text answer). No service accepts a postal address; proposals, screening and
 
 Searched (UTF-8, `\\u`-escaped, percent-encoded, base64 at any alignment; support.canaries): every row of every table
 of each service's store and key vault, every file the services keep on disk, every message of every stream, every
-log line the services write (as JSON), each service's audit export, every open-data dataset and feed, and the pages a
-browser reaches from the portal — for a visitor, for another group's representative and for a member of staff of
-no department. Personal data appears only in ALLOWED (the person's own and the entitled staff's answers and pages,
+log line the services write (as JSON), each service's audit export, every open-data dataset and feed, every GET
+operation of every service's API (its path ids from the scene) and the pages a browser reaches from the portal — as
+the representative and the coordinator, and as a visitor, another group's representative and a member of staff of
+no department, who also ask directly for every page the first two reached. Personal data appears only in ALLOWED (the person's own and the entitled staff's answers and pages,
 each with its reason); free text, which is the case's and the survey's own record (stored as written, by design), is
 in no log, export, feed, public page or other group's page. Then every person is erased as `kyodo privacy erase` does
-(each key destroyed once its retention has passed) and no personal canary is readable anywhere, allowed places
-included.
+(each key destroyed once its retention has passed): no copy of a destroyed key is left in any table or file, and no
+personal canary is readable anywhere, allowed places included.
 """
 
 from __future__ import annotations
 
-import io
-import json
 import logging
 import re
-import sys
-from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-import structlog
+from test_canary_sweep_scene import (
+    CASE_CONTACT,
+    CITIZEN,
+    CONTACT,
+    FREE,
+    FREE_TEXT,
+    GROUP,
+    MEMBER,
+    PERSONAL,
+    PROBLEM,
+    REP,
+    JsonLogs,
+    api_answers,
+    at_rest,
+    entitled_answers,
+    entitled_pages,
+    erase_everyone,
+    key_copies,
+    logged,
+    others_pages,
+    persons_entered,
+    sweep_settings,
+)
 
-from kyodo_shared.observability.logs import configure_logging
 from kyodo_shared.web.devissuer import DevIssuer
 from kyodo_shared.web.gateway import mount_services
 
-from support.calls import coordinator, ok
 from support.canaries import (
     SKIPPED_OPERATIONS,
-    Blobs,
-    api_reads,
-    audit_exports,
-    crawl,
-    every_export,
-    files_under,
     leaked,
     leaks_in,
-    stream_messages,
-    table_rows,
 )
-from support.harness import Backend, Platform, eventually, platform, settings_for
-from support.info_hub_cases import HUB, case_body, hub_settings, people
-from support.info_hub_surveys import announced as survey_announced
-from support.info_hub_surveys import answer, drafted, put_answer, questionnaire, survey_status
-from support.info_hub_trainings import announced as training_announced
-from support.info_hub_trainings import move_hub_clock, plan
-from support.lifecycle import GroupClient
+from support.harness import Backend, eventually, platform
 from support.workspace import Site, login_settings
-
-SERVICES = ["registry", HUB, "proposals", "screening", "evaluation"]
-REP_SUB, OTHER_SUB, MEMBER_SUB, CONTACT_SUB = "rep-sweep", "rep-other-sweep", "member-sweep", "contact-sweep"
-STRANGER = ("staff-nowhere-sweep", "staff")
-REP = {"name": "代表掃引一郎", "email": "sweep-rep-5b2c@example.jp", "phone": "042-555-0191"}
-CONTACT = {"name": "連絡掃引二子", "email": "sweep-contact-5b2c@example.jp", "phone": "042-555-0192"}
-MEMBER = "委員掃引三郎"
-CITIZEN = {"name": "研修掃引四郎", "email": "sweep-trainee-5b2c@example.jp"}
-CASE_CONTACT = {"name": "窓口掃引五子", "email": "sweep-case-5b2c@example.jp", "phone": "042-555-0195"}
-PERSONAL = [*REP.values(), *CONTACT.values(), MEMBER, *CITIZEN.values(), *CASE_CONTACT.values()]
-PROBLEM = "相談内容の掃引文5b2c"
-GROUP = "掃引のまちの会"
-FREE_TEXT = "調査への自由記述の掃引文5b2c"
-FREE = [PROBLEM, FREE_TEXT]
 
 # The reviewed allow-list: where a canary may be read, by whom, and why. A key is "<reader> <place>" with the place
 # as a regular expression; the value is the canaries allowed there and the reason. Anything else found is a leak.
@@ -133,212 +121,6 @@ def allowed(reader: str, place: str) -> dict[str, set[str]]:
     return found
 
 
-def sweep_settings(backend: Backend, nats_url: str, namespace: str, issuer: DevIssuer) -> dict[str, Any]:
-    """Every service, with login configured (its pages behind the gateway); info-hub keeps contacts for a year."""
-    login = login_settings()
-    settings: dict[str, Any] = {
-        name: settings_for(name, backend, nats_url, namespace, issuer, login=login) for name in SERVICES
-    }
-    hub = hub_settings(backend, nats_url, namespace, issuer)[HUB]
-    settings[HUB] = hub.model_copy(update={"login": login})
-    return settings
-
-
-async def persons_entered(p: Platform) -> dict[str, str]:
-    """The canaries put through the registry and info-hub; the ids of what holds them."""
-    client = GroupClient(p, representative=REP_SUB)
-    await client.apply(name=GROUP, representative=REP, fields_of_activity=["子育て"], area="本町")
-    await client.assess_all()
-    await ok(client.post("/contacts", {**CONTACT, "sub": CONTACT_SUB}, REP_SUB), 201)
-    other = GroupClient(p, representative=OTHER_SUB)
-    await other.apply(name="となりの会", fields_of_activity=["子育て"], area="本町")
-    await other.assess_all()
-    registry = p.clients["registry"]
-    board = await ok(
-        registry.post("/committees", json={"kind": "review_board", "name_ja": "審査会"}, headers=coordinator(p)), 201
-    )
-    today = datetime.now(UTC).date()
-    term = {"term_start": str(today - timedelta(days=1)), "term_end": str(today + timedelta(days=700))}
-    member = {"member_sub": MEMBER_SUB, "name": MEMBER, **term}
-    headers = {**coordinator(p), "If-Match": board.headers["ETag"]}
-    await ok(registry.post(f"/committees/{board.json()['id']}/members", json=member, headers=headers))
-    view = people(p)
-    await eventually(lambda: view.acts_for(CONTACT_SUB, client.group_id, registered_only=True), timeout=30)
-
-    hub = p.clients[HUB]
-    training = await training_announced(p, plan())
-    placed = (await ok(hub.post(f"/trainings/{training['id']}/citizen-registrations", json=CITIZEN), 201)).json()
-    case = case_body("citizen", contact=CASE_CONTACT, problem_ja=PROBLEM)
-    raised = (await ok(hub.post("/cases", json=case, headers=coordinator(p)), 201)).json()
-
-    body = questionnaire()
-    survey = await drafted(p, body)
-    await survey_announced(p, (await hub.get(f"/surveys/{survey['id']}", headers=coordinator(p))).json())
-    move_hub_clock(p, datetime.fromisoformat(body["opens_at"]) + timedelta(minutes=1))
-    p.apps[HUB].state.kernel.nudge()
-
-    async def reached() -> bool:
-        found: str = await survey_status(p, survey["id"])
-        return found == status
-
-    status = "open"
-    await eventually(reached, timeout=30)
-    values = answer(5, "kids", comment=FREE_TEXT)
-    await ok(put_answer(p, survey["id"], client.group_id, values, who=(REP_SUB, "group")))
-    move_hub_clock(p, datetime.fromisoformat(body["closes_at"]) + timedelta(minutes=1))
-    status = "closed"
-    p.apps[HUB].state.kernel.nudge()
-    await eventually(reached, timeout=30)
-    return {
-        "group": client.group_id,
-        "training": training["id"],
-        "case": raised["id"],
-        "survey": survey["id"],
-        "committee": board.json()["id"],
-        "registration": placed["registration_id"],
-        "link_secret": placed["link"].split("#token=", 1)[1],
-    }
-
-
-async def entitled_answers(p: Platform, ids: dict[str, str]) -> Blobs:
-    """The API answers that carry a person's data to who may read it (each in ALLOWED)."""
-    registry, hub = p.clients["registry"], p.clients[HUB]
-    registration = f"registrations/{ids['registration']}"
-    reads = [
-        ("rep", registry, f"/groups/{ids['group']}", p.token(REP_SUB, "group")),
-        ("coordinator", registry, f"/groups/{ids['group']}", coordinator(p)),
-        ("coordinator", hub, f"/cases/{ids['case']}", coordinator(p)),
-        ("coordinator", hub, f"/trainings/{ids['training']}/registrations", coordinator(p)),
-        ("coordinator", hub, f"/surveys/{ids['survey']}/answers", coordinator(p)),
-        ("citizen", hub, f"/trainings/{ids['training']}/{registration}", {"X-Registration-Token": ids["link_secret"]}),
-    ]
-    found: Blobs = {}
-    for reader, client, path, token in reads:
-        found[f"{reader} api:{path}"] = (await ok(client.get(path, headers=token))).content
-    return found
-
-
-def readers(p: Platform) -> dict[str, dict[str, str]]:
-    """Who reads the API: the representative and the coordinator (entitled, per ALLOWED), and three people who are
-    not — another group's representative, a member of staff of no department, a visitor."""
-    return {
-        "rep": p.token(REP_SUB, "group"),
-        "coordinator": coordinator(p),
-        "other-group": p.token(OTHER_SUB, "group"),
-        "stranger": p.token(*STRANGER),
-        "visitor": {},
-    }
-
-
-async def api_answers(p: Platform, ids: dict[str, str]) -> Blobs:
-    """Every GET operation of every service whose path names only what the scene made, as each reader."""
-    values = {
-        "group_id": ids["group"],
-        "case_id": ids["case"],
-        "training_id": ids["training"],
-        "survey_id": ids["survey"],
-        "committee_id": ids["committee"],
-        "sub": REP_SUB,
-        "contact_sub": CONTACT_SUB,
-        "member_sub": MEMBER_SUB,
-        "person_sub": REP_SUB,
-        "registration_id": ids["registration"],
-        "respondent": ids["group"],
-    }
-    found: Blobs = {}
-    for reader, token in readers(p).items():
-        for client in p.clients.values():
-            answers = await api_reads(client, token, values)
-            found.update({f"{reader} api:{path}": blob for path, blob in answers.items()})
-    return found
-
-
-async def entitled_pages(site: Site) -> Blobs:
-    """The pages the representative and the coordinator reach from the portal, by reader."""
-    found: Blobs = {}
-    for reader, person in (("rep", (REP_SUB, "group")), ("coordinator", ("coord-1", "coordinator"))):
-        pages = await crawl(site.browser(*person).client, ["/"])
-        found.update({f"{reader} page:{path}": blob for path, blob in pages.items()})
-    return found
-
-
-async def others_pages(site: Site, entitled: Blobs) -> Blobs:
-    """The pages a visitor, another group's representative and a member of staff of no department reach from the
-    portal, and every page the representative and the coordinator reached, asked for by each of them directly."""
-    readers = {
-        "visitor": site.visitor(),
-        "other-group": site.browser(OTHER_SUB, "group").client,
-        "stranger": site.browser(*STRANGER).client,
-    }
-    paths = sorted({place.split(" page:", 1)[1] for place in entitled if " page:" in place})
-    found: Blobs = {}
-    for reader, client in readers.items():
-        pages = await crawl(client, ["/"])
-        for path in paths:
-            answer = await client.get(path)
-            assert answer.status_code < 500, (reader, path, answer.status_code)
-            pages.setdefault(path, answer.content)
-        found.update({f"{reader} page:{path}": blob for path, blob in pages.items()})
-    return found
-
-
-async def at_rest(p: Platform, backend: Backend, nats_url: str, namespace: str) -> dict[str, Blobs]:
-    """Every table of every service's store and key vault, the files on disk, every stream's messages, every audit
-    export and every open-data export and feed."""
-    tables: Blobs = {}
-    for name, app in p.apps.items():
-        tables.update(table_rows(app.state.kernel.db, name))
-        tables.update(table_rows(app.state.kernel.vault.db, f"{name}-vault"))
-    audits: Blobs = {}
-    for name, client in p.clients.items():
-        audits.update(await audit_exports(name, client, p.token("auditor-sweep", "auditor")))
-    _, exports = await every_export(p.clients[HUB])
-    streams = await stream_messages(nats_url, namespace)
-    return {"table": tables, "file": files_under(backend.folder), "stream": streams, "audit": audits, "export": exports}
-
-
-def erase_everyone(p: Platform) -> int:
-    """`kyodo privacy erase` for every person of every service, each once their retention has passed (the citizens'
-    are erased by info-hub's own timers at that moment): their keys destroyed. How many were erased."""
-    erased = 0
-    for app in p.apps.values():
-        kernel = app.state.kernel
-        with kernel.vault.db.transaction(read_only=True) as tx:
-            rows = tx.fetchall("SELECT person FROM kyodo_person_keys WHERE key_material IS NOT NULL")
-        for (person,) in rows:
-            now = kernel.clock()
-            until = kernel.vault.erasable_from(person)
-            erased += kernel.vault.erase(person, max(now, until) if until is not None else now)
-    return erased
-
-
-class JsonLogs:
-    """The services' structlog output as `kyodo serve` writes it (kyodo_shared.observability.logs: JSON lines, here
-    from DEBUG on), into a buffer; the configuration before is restored on `close`. Loggers are not cached, so every
-    module's logger writes here whatever configuration it saw before."""
-
-    def __init__(self) -> None:
-        self.saved, self.buffer = structlog.get_config(), io.StringIO()
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(sys, "stderr", self.buffer)
-            configure_logging("json", "DEBUG")
-        structlog.configure(cache_logger_on_first_use=False)
-
-    def close(self) -> None:
-        structlog.configure(**self.saved)
-
-
-def logged(logs: JsonLogs, caplog: pytest.LogCaptureFixture) -> Blobs:
-    lines = logs.buffer.getvalue().splitlines()
-    assert lines, "the services log"
-    assert all(json.loads(line)["event"] for line in lines), "as JSON lines"
-    found = {f"structlog line {n}": line.encode() for n, line in enumerate(lines)}
-    found.update(
-        {f"logging {r.name} {n}": (r.getMessage() + repr(r.__dict__)).encode() for n, r in enumerate(caplog.records)}
-    )
-    return found
-
-
 async def test_personal_data_is_only_where_its_readers_are_entitled_and_unreadable_everywhere_once_erased(
     backend: Backend, nats_url: str, bus_namespace: str, issuer: DevIssuer, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -355,8 +137,11 @@ async def test_personal_data_is_only_where_its_readers_are_entitled_and_unreadab
             before["page"] = await others_pages(site, entitled)
             before["api"] = await api_answers(p, ids)
 
-            assert erase_everyone(p) >= 5, "the representative, the contact, the member and both citizens"
+            destroyed = erase_everyone(p)
+            assert len(destroyed) >= 5, "the representative, the contact, the member and both citizens"
             after = await at_rest(p, backend, nats_url, bus_namespace)
+            assert key_copies(before["table"], destroyed), "the search sees the keys where they were"
+            assert key_copies(after["table"] | after["file"], destroyed) == {}, "no copy of a destroyed key is left"
             after["entitled"] = await entitled_answers(p, ids) | await entitled_pages(site) | await api_answers(p, ids)
             await site.close()
         before["log"] = after["log"] = logged(logs, caplog)
