@@ -162,7 +162,7 @@ class Service:
         except httpx.TransportError:
             return False
 
-    def wait_serving(self, timeout: float = 60) -> None:
+    def wait_serving(self, timeout: float = 180) -> None:
         deadline = time.monotonic() + timeout
         while not self.serving():
             if self.process is None or self.process.poll() is not None:
@@ -224,6 +224,11 @@ def service_env(name: str, root: Path, pg_dsn: str, nats_url: str, namespace: st
         "KYODO_AUTH__JWKS_URL": auth.jwks_url,
         "KYODO_AUTH__ALGORITHMS": json.dumps(auth.algorithms),
         "KYODO_AUDIT__CHECKPOINT_EVERY_SECONDS": "5",
+        "KYODO_AUDIT__KEYS_DIR": str(root / f"{name}-keys"),
+        # Operator commands keep what they remember (audit pins) under the data directory: the run's own.
+        "KYODO_DATA_DIR": str(root / "data"),
+        # Long enough for a busy machine to renew in time, short enough that a killed holder's roles move soon.
+        "KYODO_LEASES__TTL_SECONDS": "5",
         "KYODO_CONSUMER__IDLE_WAIT_SECONDS": "0.5",
         "KYODO_CONSUMER__RETRY_MAX_SECONDS": "5",
         "PYTHONUNBUFFERED": "1",

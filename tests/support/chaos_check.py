@@ -1,0 +1,232 @@
+"""The chaos run's convergence check, after the faults:
+
+- every acknowledged command is in its source exactly once: the aggregate's version (its ETag) is the number of its
+  commands acknowledged — one more only where the last command's answer was lost;
+- every read model that follows a source shows an aggregate exactly when the source reached that state (info-hub's
+  directory each registered group, its calls each published call);
+- no consumer parked a message;
+- every service's read models equal a rebuild from its streams and store (`kyodo replay --from-scratch`, the
+  services stopped), row for row;
+- every service stream's messages carry sequences 1..n, each id once;
+- `kyodo audit verify` is clean for every service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from collections import Counter
+from contextlib import suppress
+from typing import Any
+
+import httpx
+import nats
+import psycopg
+from psycopg import sql
+
+from kyodo_contracts import stream_name
+from kyodo_shared.bus.cloudevents import H_ID, H_SEQUENCE
+from kyodo_shared.service import discover
+
+from support.chaos import ChaosPlatform, run_kyodo
+from support.chaos_workload import Record, Unit
+from support.harness import eventually
+
+_TABLES = (
+    "import json, pathlib, sys\n"
+    "from kyodo_shared.cli.operator import open_kernel\n"
+    "from kyodo_shared.cli.projections import projection_table\n"
+    "kernel = open_kernel(sys.argv[1], pathlib.Path('.kyodo'))\n"
+    "names = [*kernel.read_models, *(n for p in kernel.projectors for n in (projection_table(kernel, p), p.name))]\n"
+    "print(json.dumps(names))\n"
+    "kernel.close()\n"
+)
+
+
+def _version(etag: str) -> int:
+    return int(etag.strip('W/"'))
+
+
+async def source_state(platform: ChaosPlatform, unit: Unit) -> tuple[int, bool]:
+    """The aggregate's version in its source, and whether it reached the state a read model shows (a registered
+    group, a published call)."""
+    service, path = ("registry", f"/groups/{unit.id}") if unit.kind == "group" else ("proposals", f"/calls/{unit.id}")
+    async with httpx.AsyncClient(base_url=platform.services[service].base, timeout=30) as client:
+        answer = await client.get(path, headers=platform.token("coord-1", "coordinator"))
+    assert answer.status_code == 200, answer.text
+    status = answer.json()["status"]
+    final = status == "registered" if unit.kind == "group" else status != "draft"
+    return _version(answer.headers["ETag"]), final
+
+
+async def registry_names(platform: ChaosPlatform) -> Counter[str]:
+    """How many groups of each name the registry holds (each unit applies under a name of its own)."""
+    names: Counter[str] = Counter()
+    async with httpx.AsyncClient(base_url=platform.services["registry"].base, timeout=30) as client:
+        for page in range(1, 1000):
+            answer = await client.get(
+                "/groups", params={"page": page, "per_page": 100}, headers=platform.token("coord-1", "coordinator")
+            )
+            assert answer.status_code == 200, answer.text
+            items = answer.json()["items"]
+            names.update(item["name"] for item in items)
+            if len(items) < 100:
+                break
+    return names
+
+
+async def in_read_model(platform: ChaosPlatform, unit: Unit) -> bool:
+    path = f"/groups/{unit.id}" if unit.kind == "group" else f"/calls/{unit.id}"
+    async with httpx.AsyncClient(base_url=platform.services["info-hub"].base, timeout=30) as client:
+        answer = await client.get(path)
+    assert answer.status_code in (200, 404), answer.text
+    return answer.status_code == 200
+
+
+async def check_effects(platform: ChaosPlatform, record: Record) -> tuple[dict[str, int], list[str]]:
+    """Exactly once in each source; in info-hub exactly when the source reached the final state. Returns counts and
+    the units info-hub disagrees about."""
+    figures = {"lost": 0, "duplicated": 0, "indeterminate": 0, "reached_read_model": 0}
+    final: dict[str, bool] = {}
+    details: list[str] = []
+    for unit in [u for u in record.units if u.id]:
+        # The version the last acknowledged answer named: the source holds exactly that many events unless the
+        # unit's last command may have been written without an answer.
+        version, final[unit.id] = await source_state(platform, unit)
+        acknowledged = _version(unit.etag) if unit.etag else 0
+        figures["indeterminate"] += unit.indeterminate
+        if version < acknowledged:
+            figures["lost"] += 1
+            details.append(f"lost: {unit} at version {version}")
+        elif version > acknowledged and not unit.indeterminate:
+            figures["duplicated"] += 1
+            details.append(f"more than acknowledged: {unit} at version {version}")
+    # An application answered 503 yet written would be sent again and held twice: each name once.
+    names = await registry_names(platform)
+    for unit in [u for u in record.units if u.name]:
+        if names[unit.name] > 1:
+            figures["duplicated"] += 1
+            details.append(f"{names[unit.name]} groups named {unit.name} ({unit})")
+        elif unit.id and names[unit.name] == 0:
+            figures["lost"] += 1
+            details.append(f"no group named {unit.name} ({unit})")
+
+    disagreeing: list[str] = []
+
+    async def read_models_agree() -> bool:
+        disagreeing.clear()
+        for unit in [u for u in record.units if u.id]:
+            if await in_read_model(platform, unit) != final[unit.id]:
+                disagreeing.append(f"{unit} (in its source: {'final' if final[unit.id] else 'not final'})")
+        return not disagreeing
+
+    with suppress(AssertionError):  # what still disagrees after the wait is reported
+        await eventually(read_models_agree, timeout=60, interval=1.0)
+    figures["reached_read_model"] = sum(final.values())
+    return figures, details + disagreeing
+
+
+async def no_parked(platform: ChaosPlatform) -> dict[str, Any]:
+    parked: dict[str, Any] = {}
+    async with httpx.AsyncClient(timeout=30) as client:
+        for name, service in platform.services.items():
+            body = (await client.get(f"{service.base}/readyz")).json()
+            if body.get("parked"):
+                parked[name] = body["parked"]
+    return parked
+
+
+def read_model_tables(platform: ChaosPlatform, service: str) -> list[str]:
+    command = [sys.executable, "-c", _TABLES, service]
+    done = subprocess.run(
+        command, env=platform.operator_env(service), capture_output=True, text=True, timeout=120, check=True
+    )
+    tables: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return tables
+
+
+def dump(platform: ChaosPlatform, service: str, tables: list[str]) -> dict[str, list[str]]:
+    schema = discover()[service].pg_schema
+    rows: dict[str, list[str]] = {}
+    with psycopg.connect(platform.postgres.dsn) as conn:
+        present = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,))}
+        for table in [t for t in tables if t in present]:
+            query = sql.SQL("SELECT * FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
+            rows[table] = sorted(repr(row) for row in conn.execute(query).fetchall())
+    return rows
+
+
+def rebuilt_equal(platform: ChaosPlatform, service: str) -> tuple[bool, str, int]:
+    """(equal, what differs, rows compared) for one stopped service: its read models as the run left them (after a
+    plain `kyodo replay`, which only applies what its consumers had not yet), against a rebuild from scratch."""
+    tables = read_model_tables(platform, service)
+    caught_up = run_kyodo(platform, service, "replay", service)
+    assert caught_up.returncode == 0, caught_up.stdout + caught_up.stderr
+    before = dump(platform, service, tables)
+    rebuilt = run_kyodo(platform, service, "replay", service, "--from-scratch")
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    after = dump(platform, service, tables)
+    differing = [t for t in before if before[t] != after[t]]
+    detail = "; ".join(f"{t}: {len(before[t])} rows live, {len(after[t])} rebuilt" for t in differing)
+    return not differing, detail, sum(len(r) for r in before.values())
+
+
+def audit_clean(platform: ChaosPlatform, service: str) -> tuple[bool, str]:
+    verified = run_kyodo(platform, service, "audit", "verify", service)
+    return verified.returncode == 0, (verified.stdout + verified.stderr)[-600:]
+
+
+async def stream_sound(platform: ChaosPlatform, service: str) -> tuple[bool, int]:
+    """The service's stream carries source sequences 1..n, each message id once."""
+    nc = await nats.connect(platform.nats.url)
+    try:
+        js = nc.jetstream()
+        name = stream_name(platform.namespace, service)
+        try:
+            last = int((await js.stream_info(name)).state.last_seq)
+        except Exception:
+            return True, 0
+        headers = [(await js.get_msg(name, seq)).headers or {} for seq in range(1, last + 1)]
+    finally:
+        await nc.close()
+    sequences = [int(h[H_SEQUENCE]) for h in headers if H_SEQUENCE in h]
+    ids = [h[H_ID] for h in headers if H_ID in h]
+    return sequences == list(range(1, len(sequences) + 1)) and len(set(ids)) == len(ids), len(sequences)
+
+
+async def converge(platform: ChaosPlatform, record: Record) -> dict[str, Any]:
+    """Every check above; returns the figures and a list of failures (empty when the run converged)."""
+    failures: list[str] = []
+    effects, disagreeing = await check_effects(platform, record)
+    figures: dict[str, Any] = dict(effects)
+    if disagreeing:
+        failures.append(
+            f"sources or info-hub disagree with what was acknowledged ({len(disagreeing)}): {disagreeing[:5]}"
+        )
+    parked = await no_parked(platform)
+    if parked:
+        failures.append(f"parked messages: {parked}")
+    streams = {}
+    for name in platform.services:
+        sound, count = await stream_sound(platform, name)
+        streams[name] = count
+        if not sound:
+            failures.append(f"{name}'s stream has a gap or a duplicate")
+    figures["stream_messages"] = streams
+    await asyncio.to_thread(platform.stop_all)
+    rebuilt = await asyncio.gather(*(asyncio.to_thread(rebuilt_equal, platform, n) for n in platform.services))
+    figures["read_model_rows"] = {}
+    for name, (equal, detail, rows) in zip(platform.services, rebuilt, strict=True):
+        figures["read_model_rows"][name] = rows
+        if not equal:
+            failures.append(f"{name}'s read models differ from a rebuild: {detail}")
+    audits = await asyncio.gather(*(asyncio.to_thread(audit_clean, platform, n) for n in platform.services))
+    for name, (clean, out) in zip(platform.services, audits, strict=True):
+        if not clean:
+            failures.append(f"kyodo audit verify {name} failed: {out}")
+    if figures["lost"] or figures["duplicated"]:
+        failures.append(f"lost {figures['lost']}, duplicated {figures['duplicated']}")
+    figures["failures"] = failures
+    return figures

@@ -1,0 +1,282 @@
+"""The chaos run's mixed workload and its faults.
+
+Workload: groups apply to the registry and are assessed on every criterion (the registry's commands, heard by
+info-hub's directory, screening, proposals and evaluation), and calls are drafted and published by proposals (heard by
+info-hub's calls). Every command the service acknowledged (2xx) is recorded, as is the one command of a unit whose
+answer was lost (the connection dropped: it may or may not have been written).
+
+A 503 promises nothing was written: the same command is sent again (with the same If-Match), and the convergence
+check later finds each acknowledged command exactly once — a 503 that wrote would show as a version too many.
+
+Faults: SIGKILL of a random service (started again at once), SIGKILL of NATS (started again on its port and store),
+and the run's PostgreSQL stopped for `outage` seconds, during which every answer is recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import Counter
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from support.calls import appointed_committee
+from support.chaos import ChaosPlatform
+from support.harness import eventually
+from support.registry import CRITERIA, application
+
+if TYPE_CHECKING:
+    from support.harness import Platform
+
+RETRYABLE = {502, 503, 504}
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+class Abandoned(Exception):
+    """The unit stops here: its last command's answer was lost (`lost`: it may have been written), or it was
+    refused unexpectedly (`status`; `retried`: after a 503)."""
+
+    def __init__(self, message: str, *, lost: bool = False, status: int = 0, retried: bool = False) -> None:
+        super().__init__(message)
+        self.lost, self.status, self.retried = lost, status, retried
+
+
+@dataclass
+class Unit:
+    """One aggregate driven by the workload: how many of its commands were acknowledged, and whether the last one's
+    answer was lost."""
+
+    kind: str  # "group" or "call"
+    id: str = ""
+    acknowledged: int = 0
+    steps: int = 0
+    indeterminate: bool = False
+    etag: str = ""
+    name: str = ""
+
+    @property
+    def complete(self) -> bool:
+        return self.acknowledged == self.steps
+
+
+@dataclass
+class Record:
+    units: list[Unit] = field(default_factory=list)
+    faults: Counter[str] = field(default_factory=Counter)
+    answers: Counter[str] = field(default_factory=Counter)  # status codes of commands, as "registry 503"
+    outage_answers: list[tuple[str, int, str, str, float]] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+    # Commands answered 503 (so sent again) whose retry found them written: refused 412 for the version they made.
+    written_despite_503: list[str] = field(default_factory=list)
+    slowest: float = 0.0
+
+    @property
+    def acknowledged(self) -> int:
+        return sum(u.acknowledged for u in self.units)
+
+
+@dataclass
+class Workload:
+    platform: ChaosPlatform
+    committee_id: str
+    record: Record = field(default_factory=Record)
+    outage: asyncio.Event = field(default_factory=asyncio.Event)
+    counter: int = 0
+
+    def client(self, service: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.platform.services[service].base, timeout=30)
+
+    async def send(self, service: str, method: str, path: str, headers: dict[str, str], **kw: Any) -> httpx.Response:
+        """One command, again after a 503 (nothing written) or a refused connection (nothing sent); Abandoned when
+        its answer is lost or it is refused otherwise."""
+        retried = False
+        for _ in range(200):
+            started = time.monotonic()
+            try:
+                async with self.client(service) as client:
+                    response = await client.request(method, path, headers=headers, **kw)
+            except httpx.ConnectError:
+                self.record.answers[f"{service} refused-connection"] += 1
+                await asyncio.sleep(0.5)
+                continue
+            except httpx.TransportError as exc:
+                self.record.answers[f"{service} {type(exc).__name__}"] += 1
+                raise Abandoned(f"{service} {method} {path}: {type(exc).__name__}", lost=True) from None
+            took = time.monotonic() - started
+            self.record.slowest = max(self.record.slowest, took)
+            self.record.answers[f"{service} {response.status_code}"] += 1
+            if self.outage.is_set():
+                self.record.outage_answers.append(
+                    (
+                        service,
+                        response.status_code,
+                        response.headers.get("content-type", ""),
+                        response.headers.get("Retry-After", ""),
+                        took,
+                    )
+                )
+            if response.status_code < 300:
+                return response
+            if response.status_code in RETRYABLE:
+                retried = True
+                await asyncio.sleep(0.5)
+                continue
+            status = response.status_code
+            self.record.unexpected.append(f"{service} {method} {path}: {status} {response.text[:300]}")
+            raise Abandoned(f"{service} answered {status}", status=status, retried=retried)
+        raise Abandoned(f"{service} {method} {path}: no answer after many tries")
+
+    async def step(self, unit: Unit, service: str, method: str, path: str, headers: dict[str, str], **kw: Any) -> Any:
+        sent = {**headers, "If-Match": unit.etag} if unit.etag else headers
+        try:
+            response = await self.send(service, method, path, sent, **kw)
+        except Abandoned as exc:
+            if exc.status == 412 and exc.retried:
+                # The command was written although answered 503: its effect is there, once (checked later).
+                self.record.written_despite_503.append(f"{service} {method} {path}")
+            unit.indeterminate = exc.lost or (exc.status == 412 and exc.retried)
+            raise
+        unit.acknowledged += 1
+        unit.etag = response.headers.get("ETag", unit.etag)
+        return response.json()
+
+    async def group(self) -> None:
+        self.counter += 1
+        unit = Unit("group", steps=1 + len(CRITERIA))
+        self.record.units.append(unit)
+        rep = self.platform.token(f"rep-chaos-{self.counter}", "group")
+        coordinator = self.platform.token("coord-1", "coordinator")
+        unit.name = f"混沌の会{self.counter}"
+        applied = application(name=unit.name)
+        body = await self.step(unit, "registry", "POST", "/groups", rep, json=applied)
+        unit.id = body["id"]
+        for criterion in CRITERIA:
+            assessment = {"criterion": criterion, "met": True, "reason": "確認"}
+            await self.step(unit, "registry", "POST", f"/groups/{unit.id}/assessments", coordinator, json=assessment)
+
+    async def call(self) -> None:
+        self.counter += 1
+        unit = Unit("call", steps=2)
+        self.record.units.append(unit)
+        coordinator = self.platform.token("coord-1", "coordinator")
+        drafted = call_body(self.committee_id, self.counter)
+        body = await self.step(unit, "proposals", "POST", "/calls", coordinator, json=drafted)
+        unit.id = body["id"]
+        await self.step(unit, "proposals", "POST", f"/calls/{unit.id}/publication", coordinator)
+
+    async def run(self, stop: asyncio.Event, actors: int = 3) -> None:
+        async def actor(n: int) -> None:
+            while not stop.is_set():
+                with suppress(Abandoned):
+                    await (self.call() if (self.counter + n) % 4 == 0 else self.group())
+
+        await asyncio.gather(*(actor(n) for n in range(actors)))
+
+
+def call_body(committee_id: str, n: int) -> dict[str, Any]:
+    deadline = datetime.now(TOKYO).replace(microsecond=0) + timedelta(days=20)
+    return {
+        "kind": "open_call",
+        "title_ja": f"協働事業提案{n}",
+        "description_ja": "提案を募集します。",
+        "criteria": [{"key": "need", "name_ja": "必要性", "weight": 1, "max_points": 10}],
+        "passing_score": "5",
+        "select": 1,
+        "deadline": deadline.isoformat(),
+        "committee_id": committee_id,
+    }
+
+
+async def prepare(platform: ChaosPlatform) -> Workload:
+    """A review board in the registry, and the workload once proposals has heard of it: a call drafted for it is
+    accepted (that draft, never published, is the run's first unit)."""
+    async with _Clients(platform) as plat:
+        # What the helper uses of a Platform: its clients and token().
+        like_a_platform = cast("Platform", plat)
+        today = datetime.now(TOKYO).date()
+        members = ["m1", "m2", "m3"]
+        committee_id = await appointed_committee(
+            like_a_platform, "review_board", "協働事業審査会", members, "m1", "m2", today
+        )
+        coordinator = platform.token("coord-1", "coordinator")
+
+        async def drafted() -> httpx.Response | None:
+            answer = await plat.clients["proposals"].post(
+                "/calls", json=call_body(committee_id, 0), headers=coordinator
+            )
+            return answer if answer.status_code == 201 else None
+
+        first = await eventually(drafted, timeout=60, interval=0.5)
+    workload = Workload(platform, committee_id)
+    workload.record.units.append(Unit("call", first.json()["id"], acknowledged=1, steps=2, etag=first.headers["ETag"]))
+    return workload
+
+
+class _Clients:
+    """What support.calls' helpers use of a Platform: a client per service and tokens."""
+
+    def __init__(self, platform: ChaosPlatform) -> None:
+        self.platform = platform
+        self.clients = {n: httpx.AsyncClient(base_url=s.base, timeout=30) for n, s in platform.services.items()}
+
+    def token(self, sub: str, *roles: str) -> dict[str, str]:
+        return self.platform.token(sub, *roles)
+
+    async def __aenter__(self) -> _Clients:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for client in self.clients.values():
+            await client.aclose()
+
+
+async def kill_service(platform: ChaosPlatform, record: Record, rng: random.Random) -> str:
+    name = rng.choice(sorted(platform.services))
+    service = platform.services[name]
+    await asyncio.to_thread(service.kill)
+    record.faults[f"SIGKILL {name}"] += 1
+    service.start()
+    await asyncio.to_thread(service.wait_serving, 120)
+    return name
+
+
+async def kill_nats(platform: ChaosPlatform, record: Record) -> None:
+    await asyncio.to_thread(platform.nats.kill)
+    record.faults["SIGKILL nats-server"] += 1
+    await asyncio.sleep(1.0)
+    await asyncio.to_thread(platform.nats.start)
+
+
+async def stop_postgres(platform: ChaosPlatform, workload: Workload, seconds: float) -> None:
+    """The store away for `seconds`: the workload keeps sending; a probe asks info-hub's directory meanwhile."""
+    await asyncio.to_thread(platform.postgres.stop)
+    workload.record.faults["PostgreSQL stopped"] += 1
+    workload.outage.set()
+    until = time.monotonic() + seconds
+    try:
+        async with workload.client("info-hub") as hub:
+            while time.monotonic() < until:
+                started = time.monotonic()
+                try:
+                    answer = await hub.get("/groups")
+                except httpx.TransportError:
+                    continue
+                workload.record.outage_answers.append(
+                    (
+                        "info-hub",
+                        answer.status_code,
+                        answer.headers.get("content-type", ""),
+                        answer.headers.get("Retry-After", ""),
+                        time.monotonic() - started,
+                    )
+                )
+                await asyncio.sleep(1.0)
+    finally:
+        workload.outage.clear()
+        await asyncio.to_thread(platform.postgres.start)
