@@ -19,6 +19,7 @@ import functools
 import inspect
 import uuid
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -85,20 +86,40 @@ class ApiRoute(ThreadRoute):
         if not any(d.dependency is plain_parameters for d in dependencies):
             dependencies.append(Depends(plain_parameters))
         kwargs["dependencies"] = dependencies
-        super().__init__(path, endpoint, **kwargs)
+        super().__init__(path, _parameters_checked(_in_thread(endpoint)), **kwargs)
+
+
+# What `plain_parameters` found in the request being answered, for `_parameters_checked` to refuse.
+_CONTROLLED: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("kyodo_controlled_parameters", default=())
 
 
 async def plain_parameters(request: Request) -> None:
-    """Refuses a query or path parameter (its value or a query key) holding a control character: a NUL in `?q=` was
-    a 500 on PostgreSQL, whose text refuses it, where SQLite searched for it (found by tests/fuzz)."""
+    """Notes a query or path parameter (its value or a query key) holding a control character: a NUL in `?q=` was a
+    500 on PostgreSQL, whose text refuses it, where SQLite searched for it (found by tests/fuzz). The refusal itself
+    waits for the route's other dependencies, so who may not call the route still hears 401/403 first."""
     found = [("query", key) for key, value in request.query_params.multi_items() if _controlled(key, value)]
     found += [("path", key) for key, value in request.path_params.items() if _controlled(key, str(value))]
-    if found:
-        error = control_character_error()
-        context = error.context or {}
-        raise RequestValidationError(
-            [{"loc": loc, "type": error.type, "msg": error.message(), "ctx": context} for loc in found]
-        )
+    _CONTROLLED.set(tuple(found))
+
+
+def _parameters_checked(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """The endpoint, run only when `plain_parameters` found nothing (after every dependency, before the route)."""
+    if getattr(endpoint, "_kyodo_parameters_checked", False):
+        return endpoint
+
+    @functools.wraps(endpoint)
+    async def checked(*args: Any, **kwargs: Any) -> Any:
+        found, _ = _CONTROLLED.get(), _CONTROLLED.set(())
+        if found:
+            error = control_character_error()
+            context = error.context or {}
+            raise RequestValidationError(
+                [{"loc": loc, "type": error.type, "msg": error.message(), "ctx": context} for loc in found]
+            )
+        return await endpoint(*args, **kwargs)
+
+    checked._kyodo_parameters_checked = True  # type: ignore[attr-defined]
+    return checked
 
 
 def _controlled(*texts: str) -> bool:
