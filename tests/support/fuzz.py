@@ -2,6 +2,7 @@
 from the document, sent in-process to the running service as each role, and each answer checked against the
 document — no server error, a documented status code and content type, a body and headers matching the schema.
 
+A negative case (data the document refuses) must be refused, not accepted (`negative_data_rejection`).
 Schemathesis generates the cases (`APIOperation.as_strategy`, derandomized, a fixed number per operation) and judges
 the answers (`Case.validate_response`); the requests go through the harness's httpx client to the app whose kernel
 runs on the test's loop (schemathesis's own ASGI transport would run the app on another loop, beside its NATS
@@ -29,6 +30,7 @@ from schemathesis.generation.case import Case
 from schemathesis.schemas import APIOperation
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -42,6 +44,8 @@ CHECKS: list[Callable[..., Any]] = [
     content_type_conformance,
     response_schema_conformance,
     response_headers_conformance,
+    # A NEGATIVE case (data the schema refuses) must not be accepted: answered 4xx, never 2xx.
+    negative_data_rejection,
 ]
 BASE_URL = "http://test"
 COMMANDS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
