@@ -1,15 +1,18 @@
 """Every operation of every service's OpenAPI, fuzzed with schemathesis as each role (issue 22): no answer is a server
 error, and every answer is what the document says — a documented status code and content type, a body matching
-the declared schema (problem+json for every refusal), documented headers.
+the declared schema (problem+json for every refusal), documented headers — and no data the document refuses is
+accepted.
 
-The five services run in-process on SQLite stores and the session's NATS, with a little data seeded through their
-APIs (a registered group whose representative is the `group` role's account, a department whose staff and liaison
-is the `staff` one, a review board chaired by the `reviewer` one, a published call), so that half of the cases
-name existing resources rather than only unknown ids. Each operation gets POSITIVE and NEGATIVE cases generated from
-its schema — the same on every run (derandomized) — each sent as every role (and without a token), commands with
-If-Match values in turn, plus the hand-picked odd requests of `support.fuzz` (huge, NUL and non-UTF-8 path values,
-a body that is not UTF-8). The test fails on any finding, on any operation not exercised, and on an exclusion that
-no longer matches an operation.
+The five services run in-process on their real stores — SQLite, then PostgreSQL (which refuses what SQLite
+tolerates: a NUL in text) — and the session's NATS, with a little data seeded through their APIs (a registered group
+whose representative is the `group` role's account, a department whose staff and liaison is the `staff` one, a
+review board chaired by the `reviewer` one, a published call), so that half of the positive cases name existing
+resources rather than only unknown ids. Each operation gets POSITIVE and NEGATIVE cases generated from its schema —
+the same on every run (derandomized) — each sent as every role (and without a token), commands with If-Match values
+in turn, plus the hand-picked odd requests of `support.fuzz` (huge, NUL and non-UTF-8 path and query values, a body
+that is not UTF-8). The test fails on any finding, on any operation not exercised, and on an exclusion that no
+longer matches an operation; it prints, per backend and service, the operations exercised, the requests by status
+and the findings.
 """
 
 from __future__ import annotations
