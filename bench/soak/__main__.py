@@ -49,6 +49,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--nats-url", help="an existing NATS server (default: spawn one)")
     ap.add_argument("--pg-dsn", help="an existing PostgreSQL server, superuser DSN (default: spawn one)")
     ap.add_argument("--json", type=Path, help="write the raw samples and the summary here")
+    ap.add_argument(
+        "--trace-memory",
+        default="",
+        help="services to run under tracemalloc (comma-separated; reports in --trace-dir; bench/soak/traced.py)",
+    )
+    ap.add_argument("--trace-dir", type=Path, default=Path("soak-traces"), help="(default ./soak-traces)")
     return ap.parse_args(argv)
 
 
@@ -88,10 +94,14 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     info = machine_info()
-    with servers(args.nats_url, args.pg_dsn) as srv, workdir("soak") as tmp, platform(srv, Path(tmp)) as p:
+    traced = {name: args.trace_dir.resolve() for name in args.trace_memory.split(",") if name}
+    phases: dict[str, float] = {}
+    t0 = time.monotonic()
+    with servers(args.nats_url, args.pg_dsn) as srv, workdir("soak") as tmp, platform(srv, Path(tmp), traced) as p:
+        phases["start_s"] = time.monotonic() - t0
         started = time.monotonic()
         run_seed(p)
-        seed_s = time.monotonic() - started
+        phases["seed_s"] = time.monotonic() - started
         tally = Tally()
         sampler = measure.Sampler(p.processes(), args.sample_every, lambda: (time.monotonic() - tally.started) / 60)
         sampler.start()
@@ -100,6 +110,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         finally:
             sampler.stop()
         exits = {name: svc.process.poll() for name, svc in p.services.items()}
+        stopping = time.monotonic()
+    phases["stop_s"] = time.monotonic() - stopping
     warmup_min = args.warmup / 60
     series = measure.latency_by_minute(tally.latencies)
     process_verdicts = measure.judge_processes(sampler.samples, warmup_min)
@@ -122,7 +134,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 f"share {measure.LATENCY_SHARE}",
             },
         },
-        "seed_s": round(seed_s, 2),
+        "phases": {k: round(v, 1) for k, v in phases.items()},
         "service_exit_codes_before_stop": exits,
         "requests": {
             "total": sum(tally.counts.values()),

@@ -8,7 +8,8 @@ A metric is flat when its fitted growth over the judged window (slope × window 
 - open file descriptors: at most FD_GROWTH (a descriptor lost per N requests climbs without bound);
 - threads: at most THREAD_GROWTH;
 - PostgreSQL's process tree (postmaster and backends): its anonymous memory as RSS above, its number of processes
-  at most THREAD_GROWTH, its descriptors at most 4 × FD_GROWTH (autovacuum workers come and go);
+  at most THREAD_GROWTH, its descriptors at most max(4 × FD_GROWTH, TREE_FD_SHARE × the mean) (autovacuum workers
+  come and go; a backend opens a table's files when it first reads it, ~25 each over ~90 processes);
 - latency, per kind of request, of the per-minute p50 / p95 / p99: at most max(LATENCY_FLOOR_MS, share × the
   series' median) with the share LATENCY_SHARE[p] (p99 from a minute's few dozen requests is close to its max:
   noisier). Latency on a shared machine moves with other people's work: the load average is sampled beside it.
@@ -33,6 +34,7 @@ FD_GROWTH = 4.0
 THREAD_GROWTH = 2.0
 LATENCY_FLOOR_MS = 10.0
 LATENCY_SHARE = {"p50": 0.5, "p95": 0.5, "p99": 1.0}
+TREE_FD_SHARE = 0.02
 MIN_POINTS = 3
 
 
@@ -94,14 +96,21 @@ class Sampler:
 
     def sample(self) -> None:
         load = os.getloadavg()
-        self.samples.append(
-            {
-                "t_min": round(self.elapsed(), 3),
-                "utc": time.strftime("%H:%M:%S", time.gmtime()),
-                "loadavg": [round(x, 2) for x in load],
-                "processes": {name: probe(target) for name, target in self.watched.items()},
-            }
+        processes = {name: probe(target) for name, target in self.watched.items()}
+        sample = {
+            "t_min": round(self.elapsed(), 3),
+            "utc": time.strftime("%H:%M:%S", time.gmtime()),
+            "loadavg": [round(x, 2) for x in load],
+            "processes": processes,
+        }
+        self.samples.append(sample)
+        # A long run shows its course as it goes (MiB/fds/threads per process).
+        shown = " | ".join(
+            f"{name.removeprefix('kyodo serve ')} {p['rss_mib']:.0f}/{p['fds']}/{p['threads']}"
+            for name, p in processes.items()
+            if p
         )
+        print(f"[soak {sample['utc']} t={sample['t_min']:.1f} min load {load[0]:.1f}] {shown}", flush=True)
 
     def _run(self) -> None:
         while True:
@@ -162,7 +171,7 @@ def judge_processes(samples: list[dict[str, Any]], warmup_min: float) -> dict[st
     tree_limits: dict[str, tuple[str, Callable[[list[float]], float]]] = {
         "anon_mib": ("MiB", memory),
         "processes": ("procs", lambda v: THREAD_GROWTH),
-        "fds": ("fds", lambda v: FD_GROWTH * 4),
+        "fds": ("fds", lambda v: max(FD_GROWTH * 4, TREE_FD_SHARE * statistics.fmean(v))),
     }
     names = {name for s in samples for name in s["processes"]}
     out: dict[str, dict[str, Any]] = {}
@@ -170,7 +179,11 @@ def judge_processes(samples: list[dict[str, Any]], warmup_min: float) -> dict[st
         out[name] = {}
         tree = any((s["processes"].get(name) or {}).get("processes", 1) > 1 for s in samples)
         for metric, (unit, limit) in (tree_limits if tree else limits).items():
-            points = [(s["t_min"], float(s["processes"][name][metric])) for s in judged if s["processes"].get(name)]
+            points = [
+                (s["t_min"], float(s["processes"][name][metric]))
+                for s in judged
+                if metric in (s["processes"].get(name) or {})  # a report written before the metric was sampled
+            ]
             out[name][metric] = _verdict(points, limit, unit)
     return out
 

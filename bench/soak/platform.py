@@ -8,6 +8,8 @@ tokens from the bench issuer (`kyodo serve` refuses the dev issuer `kyodo up` us
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -77,8 +79,12 @@ class Platform:
 
 
 @contextmanager
-def platform(servers: Servers, workdir: Path) -> Iterator[Platform]:
-    """Five `kyodo serve` children (started together, each waited for) on a fresh database and namespace."""
+def platform(servers: Servers, workdir: Path, traced: dict[str, Path] | None = None) -> Iterator[Platform]:
+    """Five `kyodo serve` children (started together, each waited for) on a fresh database and namespace.
+
+    `traced`: services run under tracemalloc (bench/soak/traced.py), writing their reports to the directory given.
+    """
+    traced = traced or {}
     with ExitStack() as stack:
         dsn = stack.enter_context(bench_database(servers.pg_dsn))
         namespace = stack.enter_context(bench_namespace(servers.nats_url))
@@ -94,8 +100,10 @@ def platform(servers: Servers, workdir: Path) -> Iterator[Platform]:
                 issuer,
                 KYODO_LOG_LEVEL="WARNING",
                 KYODO_AUDIT__KEYS_DIR=str(workdir / f"keys-{name}"),
+                **({"KYODO_SOAK_TRACE_DIR": str(traced[name])} if name in traced else {}),
             )
-            started[name] = kyodo_serve(name, env, workdir)
+            launcher = ["-m", "bench.soak.traced"] if name in traced else None
+            started[name] = kyodo_serve(name, env, workdir, launcher=launcher)
         # Started side by side (each waits for its /readyz): on two cores one after the other took 25 s.
         with ThreadPoolExecutor(len(started)) as pool:
             entered = {name: pool.submit(cm.__enter__) for name, cm in started.items()}
@@ -106,7 +114,16 @@ def platform(servers: Servers, workdir: Path) -> Iterator[Platform]:
                 services[name] = future.result()
         for future in entered.values():
             future.result()  # the first that failed, raised (the others stopped by the stack)
-        yield Platform(servers, issuer, services)
+        try:
+            yield Platform(servers, issuer, services)
+        finally:
+            # SIGTERM to all at once, then wait: one after the other took 13 s (each drains for its own seconds).
+            for svc in services.values():
+                if svc.process.poll() is None:
+                    svc.process.terminate()
+            for svc in services.values():
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    svc.process.wait(25)  # past that, the stack's stop_process kills it
 
 
 async def seed(p: Platform) -> None:

@@ -33,7 +33,7 @@ def test_the_soak_runs_a_few_seconds_of_mixed_load_end_to_end_and_reports(
     out = tmp_path / "soak.json"
     inherited = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests"), *inherited])}
-    args = ["--duration", "8s", "--sample-every", "2s", "--warmup", "0", "--nats-url", nats_url, "--pg-dsn", pg_dsn]
+    args = ["--duration", "6s", "--sample-every", "2s", "--warmup", "0", "--nats-url", nats_url, "--pg-dsn", pg_dsn]
     run = subprocess.run(
         [sys.executable, "-m", "bench.soak", *args, "--json", str(out)],
         cwd=REPO,
@@ -43,7 +43,7 @@ def test_the_soak_runs_a_few_seconds_of_mixed_load_end_to_end_and_reports(
         timeout=150,
         check=False,
     )
-    # 0 or 3 (a verdict over 8 s means nothing); 4 = a request answered unexpectedly or a service died.
+    # 0 or 3 (a verdict over 6 s means nothing); 4 = a request answered unexpectedly or a service died.
     assert run.returncode in (0, 3), run.stdout[-4000:] + run.stderr[-4000:]
     assert "verdict:" in run.stdout
     report = json.loads(out.read_text())
