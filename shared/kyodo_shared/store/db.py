@@ -22,9 +22,10 @@ from kyodo_shared.settings import StoreSettings
 
 Row = tuple[Any, ...]
 
-# Seconds a request waits for a pooled connection: past it the store counts as unreachable (503 store_unavailable,
-# web/handlers.py) rather than the request hanging while the server is down.
-POOL_TIMEOUT_SECONDS = 5.0
+# Seconds a statement waits for a pooled connection: past it the store counts as unreachable (503 store_unavailable,
+# web/handlers.py) rather than the request hanging while the server is down; a request touching the store a few
+# times in a row still ends within seconds.
+POOL_TIMEOUT_SECONDS = 2.0
 
 
 class Tx(Protocol):
