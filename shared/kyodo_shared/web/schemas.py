@@ -4,9 +4,10 @@ text free of control characters — which the query and path parameters of every
 from __future__ import annotations
 
 import re
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
 from kyodo_shared.web.problems import rule_error
@@ -15,6 +16,20 @@ from kyodo_shared.web.problems import rule_error
 # XML forbids. A vertical tab is what a word processor writes for Shift+Enter: pasted into a title it would make the
 # Atom feed unwritable, and a NUL is refused by PostgreSQL's text columns (a projection would stop on it).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    """Only YYYY-MM-DD reaches the date parser: pydantic would read a number (`?on=7e-69`) as a Unix time."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+        return value
+    raise rule_error("date_parsing", "日付は YYYY-MM-DD の形式で入力してください", "Enter a date as YYYY-MM-DD")
+
+
+# A calendar date as a query parameter takes: ISO 8601's YYYY-MM-DD, as the OpenAPI document says, and nothing else.
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
 def has_control_character(text: str) -> bool:

@@ -19,7 +19,7 @@ from kyodo_shared.web.pagination import LINK_HEADER, Page, Paging, paginated
 from kyodo_shared.web.preconditions import etag_of
 from kyodo_shared.web.problems import rule_error
 from kyodo_shared.web.routes import service_router
-from kyodo_shared.web.schemas import Strict
+from kyodo_shared.web.schemas import IsoDate, Strict
 
 router = service_router(prefix="/committees", tags=["committees"])
 Coordinator = Annotated[Principal, Depends(requires(Role.COORDINATOR))]
@@ -195,7 +195,7 @@ def get_roster(
     committee_id: UUID,
     request: Request,
     response: Response,
-    on: Annotated[date | None, Query(description="A calendar date (Asia/Tokyo); today if omitted.")] = None,
+    on: Annotated[IsoDate | None, Query(description="A calendar date (Asia/Tokyo); today if omitted.")] = None,
 ) -> Any:
     committee = org_app(request).get_committee(committee_id)
     return _answer(request, response, committee, on)

@@ -16,12 +16,12 @@ from kyodo_shared.web.auth import Principal, Role
 from kyodo_shared.web.pagination import LINK_HEADER, Page, Paging, paginated
 from kyodo_shared.web.preconditions import etag_of
 from kyodo_shared.web.routes import service_router
-from kyodo_shared.web.schemas import Strict
+from kyodo_shared.web.schemas import IsoDate, Strict
 
 departments = service_router(prefix="/departments", tags=["departments"])
 team = service_router(prefix="/team", tags=["team"])
 Coordinator = Annotated[Principal, Depends(requires(Role.COORDINATOR))]
-OnDate = Annotated[date | None, Query(description="A calendar date (Asia/Tokyo); today if omitted.")]
+OnDate = Annotated[IsoDate | None, Query(description="A calendar date (Asia/Tokyo); today if omitted.")]
 
 
 class DepartmentRequest(Strict):
@@ -165,7 +165,7 @@ def unassign_staff(
     request: Request,
     response: Response,
     principal: Coordinator,
-    until: Annotated[date | None, Query(description="Last day in the department; today if omitted.")] = None,
+    until: Annotated[IsoDate | None, Query(description="Last day in the department; today if omitted.")] = None,
 ) -> Any:
     department = org_app(request).unassign_staff(
         actor_of(request, principal),
