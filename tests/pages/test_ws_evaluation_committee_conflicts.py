@@ -51,6 +51,8 @@ async def test_a_member_who_has_scored_cannot_declare_a_conflict_through_the_api
     pinned = {"member_sub": "ev-1", "kind": "business", "reason": "取引関係"}
     await ok(evaluation.post(f"/projects/{pid}/committee/pinned-conflicts", json=pinned, headers=coordinator(p)))
     assert committee_of(scene, pid).conflicts["ev-1"]["pinned"] is True
+    # Recused now, the member no longer reads the others' scores, though theirs was given before the pin.
+    refused(await evaluation.get(f"/projects/{pid}/committee/scores", headers=member), 403, "recused")
     # Never on its own account: a coordinator who sits on the committee declares as a member, before scoring.
     own = {"member_sub": "ev-2", "kind": "member", "reason": "会員です"}
     both = p.token("ev-2", "coordinator", "evaluator")

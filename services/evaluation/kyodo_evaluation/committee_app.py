@@ -124,15 +124,19 @@ class CommitteeCommands(EvaluationBase):
 
     def read_scores(self, actor: Actor, project_id: UUID) -> CommitteeEvaluation:
         """Members read the others' scores only after giving their own (independence), whatever other role they
-        hold. Coordinators who are not members read them once the report is published — before, who has scored and
-        how many (`committee_of`), as the proposals service keeps the review board's scores from them: the center
-        adds substitutes, and seeing the points would let it steer who joins — also when the account holds the
-        auditor role too. Auditors at any time, unless the
-        account also holds a committee role (reviewer or evaluator): such an account could read the scores before
-        giving its own on another evaluation, so auditing takes a separate account. Nobody else, even after the
-        recommendation: scores by member beside the published report would tell who is behind each label."""
+        hold, and never once recused. Coordinators who are not members read them once the report is published —
+        before, who has scored and how many (`committee_of`), as the proposals service keeps the review board's
+        scores from them: the center adds substitutes, and seeing the points would let it steer who joins — also
+        when the account holds the auditor role too. Auditors at any time, unless the account also holds a committee
+        role (reviewer or evaluator): such an account could read the scores before giving its own on another
+        evaluation, so auditing takes a separate account. Nobody else, even after the recommendation: scores by
+        member beside the published report would tell who is behind each label."""
         committee = self.get_committee(project_id)
         if actor.sub in committee.members:
+            if committee.recused(actor.sub, self.interested(self.get_project(project_id), actor.sub)):
+                # Never a recused member, even one who scored before the center pinned the conflict (that score is
+                # voided), nor after the report: as the review board's (proposals, `scores_seen`).
+                raise Refusal("recused")
             if actor.sub not in committee.scores:
                 raise Refusal("score_first")
             return committee
