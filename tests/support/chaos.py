@@ -11,7 +11,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -274,11 +273,3 @@ def chaos_platform(services: tuple[str, ...] = SERVICES, *, keep: Path | None = 
             with suppress(OSError):
                 shutil.copy(root / "pg" / "postgres.log", keep / "postgres.log")
         shutil.rmtree(root, ignore_errors=True)
-
-
-def run_kyodo(
-    platform: ChaosPlatform, service: str, *args: str, timeout: float = 300
-) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "kyodo_shared.cli.main", *args]
-    env = platform.operator_env(service)
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout, check=False)

@@ -6,7 +6,7 @@
   directory each registered group, its calls each published call);
 - no consumer parked a message;
 - every service's read models equal a rebuild from its streams and store (`kyodo replay --from-scratch`, the
-  services stopped), row for row;
+  services stopped), row for row (support.chaos_rebuild);
 - every service stream's messages carry sequences 1..n, each id once;
 - `kyodo audit verify` is clean for every service.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -23,26 +24,15 @@ from typing import Any
 
 import httpx
 import nats
-import psycopg
-from psycopg import sql
 
 from kyodo_contracts import stream_name
 from kyodo_shared.bus.cloudevents import H_ID, H_SEQUENCE
-from kyodo_shared.service import discover
 
-from support.chaos import ChaosPlatform, run_kyodo
+from support.chaos import ChaosPlatform
+from support.chaos_rebuild import MARK
 from support.chaos_workload import Record, Unit
 from support.harness import eventually
-
-_TABLES = (
-    "import json, pathlib, sys\n"
-    "from kyodo_shared.cli.operator import open_kernel\n"
-    "from kyodo_shared.cli.projections import projection_table\n"
-    "kernel = open_kernel(sys.argv[1], pathlib.Path('.kyodo'))\n"
-    "names = [*kernel.read_models, *(n for p in kernel.projectors for n in (projection_table(kernel, p), p.name))]\n"
-    "print(json.dumps(names))\n"
-    "kernel.close()\n"
-)
+from support.procs import TESTS_DIR
 
 
 def _version(etag: str) -> int:
@@ -138,44 +128,18 @@ async def no_parked(platform: ChaosPlatform) -> dict[str, Any]:
     return parked
 
 
-def read_model_tables(platform: ChaosPlatform, service: str) -> list[str]:
-    command = [sys.executable, "-c", _TABLES, service]
-    done = subprocess.run(
-        command, env=platform.operator_env(service), capture_output=True, text=True, timeout=120, check=True
-    )
-    tables: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
-    return tables
-
-
-def dump(platform: ChaosPlatform, service: str, tables: list[str]) -> dict[str, list[str]]:
-    schema = discover()[service].pg_schema
-    rows: dict[str, list[str]] = {}
-    with psycopg.connect(platform.postgres.dsn) as conn:
-        present = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,))}
-        for table in [t for t in tables if t in present]:
-            query = sql.SQL("SELECT * FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
-            rows[table] = sorted(repr(row) for row in conn.execute(query).fetchall())
-    return rows
-
-
-def rebuilt_equal(platform: ChaosPlatform, service: str) -> tuple[bool, str, int]:
-    """(equal, what differs, rows compared) for one stopped service: its read models as the run left them (after a
-    plain `kyodo replay`, which only applies what its consumers had not yet), against a rebuild from scratch."""
-    tables = read_model_tables(platform, service)
-    caught_up = run_kyodo(platform, service, "replay", service)
-    assert caught_up.returncode == 0, caught_up.stdout + caught_up.stderr
-    before = dump(platform, service, tables)
-    rebuilt = run_kyodo(platform, service, "replay", service, "--from-scratch")
-    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
-    after = dump(platform, service, tables)
-    differing = [t for t in before if before[t] != after[t]]
-    detail = "; ".join(f"{t}: {len(before[t])} rows live, {len(after[t])} rebuilt" for t in differing)
-    return not differing, detail, sum(len(r) for r in before.values())
-
-
-def audit_clean(platform: ChaosPlatform, service: str) -> tuple[bool, str]:
-    verified = run_kyodo(platform, service, "audit", "verify", service)
-    return verified.returncode == 0, (verified.stdout + verified.stderr)[-600:]
+def rebuilt_and_verified(platform: ChaosPlatform, service: str) -> dict[str, Any]:
+    """support.chaos_rebuild for one stopped service: caught up, its read models against a rebuild from scratch,
+    its audit verified."""
+    env = platform.operator_env(service)
+    env["PYTHONPATH"] = os.pathsep.join([str(TESTS_DIR), env.get("PYTHONPATH", "")])
+    command = [sys.executable, "-m", "support.chaos_rebuild", service]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+    results = [line for line in done.stdout.splitlines() if line.startswith(MARK)]
+    assert results, f"{service}: {(done.stdout + done.stderr)[-2000:]}"
+    result: dict[str, Any] = json.loads(results[-1][len(MARK) :])
+    result["output"] = (done.stdout + done.stderr)[-600:]
+    return result
 
 
 async def stream_sound(platform: ChaosPlatform, service: str) -> tuple[bool, int]:
@@ -216,16 +180,16 @@ async def converge(platform: ChaosPlatform, record: Record) -> dict[str, Any]:
             failures.append(f"{name}'s stream has a gap or a duplicate")
     figures["stream_messages"] = streams
     await asyncio.to_thread(platform.stop_all)
-    rebuilt = await asyncio.gather(*(asyncio.to_thread(rebuilt_equal, platform, n) for n in platform.services))
+    checked = await asyncio.gather(*(asyncio.to_thread(rebuilt_and_verified, platform, n) for n in platform.services))
     figures["read_model_rows"] = {}
-    for name, (equal, detail, rows) in zip(platform.services, rebuilt, strict=True):
-        figures["read_model_rows"][name] = rows
-        if not equal:
-            failures.append(f"{name}'s read models differ from a rebuild: {detail}")
-    audits = await asyncio.gather(*(asyncio.to_thread(audit_clean, platform, n) for n in platform.services))
-    for name, (clean, out) in zip(platform.services, audits, strict=True):
-        if not clean:
-            failures.append(f"kyodo audit verify {name} failed: {out}")
+    for name, result in zip(platform.services, checked, strict=True):
+        figures["read_model_rows"][name] = result["rows"]
+        if result["caught_up"] or result["rebuilt"]:
+            failures.append(f"kyodo replay {name} failed: {result['output']}")
+        if result["differing"]:
+            failures.append(f"{name}'s read models differ from a rebuild (rows live, rebuilt): {result['differing']}")
+        if result["audit"]:
+            failures.append(f"kyodo audit verify {name} failed: {result['output']}")
     if figures["lost"] or figures["duplicated"]:
         failures.append(f"lost {figures['lost']}, duplicated {figures['duplicated']}")
     figures["failures"] = failures

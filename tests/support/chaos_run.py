@@ -118,7 +118,9 @@ def script_plan(rng: random.Random) -> Iterable[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="tools/chaos", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="tools/chaos", description="Chaos across every service, then the convergence check (issue 22)."
+    )
     parser.add_argument("--minutes", type=float, default=10.0, help="how long the workload and faults run")
     parser.add_argument("--gap", type=int, default=15, help="acknowledged commands between two faults")
     parser.add_argument("--outage", type=float, default=10.0, help="seconds the store is away each time")
