@@ -264,6 +264,11 @@ async def test_a_group_revises_and_withdraws_before_the_deadline_and_nothing_is_
         assert (await ok(own(site, call_id, green, "rep-g"))).json()["withdrawn"] is True
         page = await green_rep.page(path, group=green, done="proposal_withdrawn")
         assert "取り下げ済み" in text(page)
+        # Sealed as the API's routes are: the pages' submissions, revisions, withdrawals and reads are not counted.
+        await green_rep.page("/proposals/calls")  # a public page, counted
+        metrics = (await p.clients["proposals"].get("/metrics")).text
+        assert 'route="page:/proposals/calls"' in metrics
+        assert "/proposals/calls/{call_id}/proposal" not in metrics
         assert not page.xpath(f"//form[@action='{withdrawal}']")
         # 版 is the receipt's content version (2), not the proposal's record version (3 after the withdrawal).
         facts = page.xpath("//dl[dt='版']")[0]

@@ -123,6 +123,8 @@ def create_app(settings: KernelSettings | None = None, verifier: JwksVerifier | 
             prefix="/proposals",
             workspaces=WORKSPACES,
             notices=page_notices(),
+            # The group's proposal page and its forms (submit, revise, withdraw, receipt): sealed as the API's are.
+            unmetered=["/proposals/calls/{call_id}/proposal"],
             # The proposal form carries its attachments as files: each up to the API's limit, with room for the
             # text fields and the multipart framing.
             larger_bodies={PROPOSAL_FORM_PATH: PROPOSAL_FORM_BYTES},

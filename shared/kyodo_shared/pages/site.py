@@ -77,6 +77,9 @@ class PageSite:
     larger_bodies: Mapping[str, int] = field(default_factory=dict)
     # The workspaces the service's index lists for the reader's roles.
     workspaces: Sequence[Workspace] = field(default=())
+    # Page route prefixes never counted in /metrics, as `create_service_app(unmetered=…)` for the API: pages whose
+    # requests' number or outcome is sealed (a group's proposal before the deadline).
+    unmetered: Sequence[str] = field(default=())
 
     def navigation(self, path: str) -> list[NavItem]:
         def current(href: str) -> bool:

@@ -214,7 +214,7 @@ def create_service_app(
     if pages is not None:
         site = build_pages_app(pages, kernel=kernel, verifier=verifier, settings=kernel.settings, messages=table)
         # Labelled apart in /metrics: a page and an API route may share a path (`/groups/{group_id}`).
-        site.add_middleware(ObserveMiddleware, kernel=kernel, unmetered=(), label="page:")
+        site.add_middleware(ObserveMiddleware, kernel=kernel, unmetered=tuple(pages.unmetered), label="page:")
         limit = kernel.settings.http.max_body_bytes
         site.add_middleware(BodyLimitMiddleware, max_bytes=limit, larger=pages.larger_bodies, page=True)
         app.state.pages = site
@@ -296,11 +296,11 @@ class ObserveMiddleware:
 
     def _count(self, scope: Scope, status: int, started: float) -> None:
         route: Any = scope.get("route")
-        path = self.label + getattr(route, "path", "unmatched")
+        path = getattr(route, "path", "unmatched")
         if not any(path.startswith(prefix) for prefix in self.unmetered):
-            method = scope["method"]
-            self.kernel.metrics.http_requests.labels(method, path, str(status)).inc()
-            self.kernel.metrics.http_latency.labels(method, path).observe(time.perf_counter() - started)
+            method, series = scope["method"], self.label + path
+            self.kernel.metrics.http_requests.labels(method, series, str(status)).inc()
+            self.kernel.metrics.http_latency.labels(method, series).observe(time.perf_counter() - started)
 
 
 def _header(scope: Scope, name: bytes) -> str:
