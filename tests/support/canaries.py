@@ -164,10 +164,25 @@ async def every_export(hub: httpx.AsyncClient) -> tuple[dict[str, int], Blobs]:
     return totals, found
 
 
-async def api_reads(client: httpx.AsyncClient, token: Mapping[str, str], ids: Mapping[str, str]) -> Blobs:
+# The headers an answer could carry a canary in besides its body: a redirect's target, a cookie, a file's name.
+HEADERS = (b"location", b"set-cookie", b"content-disposition")
+
+
+def answered(answer: httpx.Response) -> bytes:
+    """An answer's body with the `HEADERS` of it and of every redirect that led to it, as sent (raw bytes)."""
+    headers = [
+        name + b": " + value
+        for response in [*answer.history, answer]
+        for name, value in response.headers.raw
+        if name.lower() in HEADERS
+    ]
+    return b"\n".join([*headers, answer.content])
+
+
+async def api_reads(service: str, client: httpx.AsyncClient, token: Mapping[str, str], ids: Mapping[str, str]) -> Blobs:
     """Every GET operation of the service's OpenAPI, its path parameters filled from `ids` by name (an operation
-    naming any other parameter is skipped: `skipped` collects them), as the holder of `token`: each answer's body by
-    its path. No operation answers with a server error."""
+    naming any other parameter is skipped: SKIPPED_OPERATIONS collects them as "<service> <path>"), as the holder of
+    `token`: each answer's body and `HEADERS` by its path. No operation answers with a server error."""
     spec = (await client.get("/openapi.json")).json()
     found: Blobs = {}
     for template, operations in sorted(spec["paths"].items()):
@@ -175,12 +190,12 @@ async def api_reads(client: httpx.AsyncClient, token: Mapping[str, str], ids: Ma
         if "get" not in operations:
             continue
         if any(name not in ids for name in names):
-            SKIPPED_OPERATIONS.add(template)
+            SKIPPED_OPERATIONS.add(f"{service} {template}")
             continue
         path = re.sub(r"{(\w+)}", lambda m: ids[m.group(1)], template)
         answer = await client.get(path, headers=dict(token))
         assert answer.status_code < 500, (path, answer.status_code, answer.text[:2000])
-        found[path] = answer.content
+        found[path] = answered(answer)
     return found
 
 
@@ -194,15 +209,15 @@ SKIPPED = ("/auth/", "/oidc/", "/api/", "/static/", "logout", "/login")
 
 async def crawl(client: httpx.AsyncClient, starts: list[str], limit: int = 300) -> Blobs:
     """The pages (GET) a browser reaches by following the links of the site from `starts`, breadth first, up to
-    `limit` of them (reaching it fails: the sweep would miss pages): each answer's body by its path and query. No
-    page answers with a server error."""
+    `limit` of them (reaching it fails: the sweep would miss pages): each answer's body and `HEADERS` by its path and
+    query. No page answers with a server error."""
     origin = str(client.base_url).rstrip("/")
     queue, seen, found = list(starts), set(starts), Blobs()
     while queue and len(found) < limit:
         path = queue.pop(0)
         answer = await client.get(path)
         assert answer.status_code < 500, (path, answer.status_code, answer.text[:2000])
-        found[path] = answer.content
+        found[path] = answered(answer)
         if not answer.headers.get("content-type", "").startswith("text/html") or not answer.content.strip():
             continue
         for href in doc(answer.text).xpath("//a/@href"):

@@ -1,6 +1,7 @@
-"""The canary sweep's scene and readers (tests/security/test_canary_sweep.py): every service behind the gateway, the
-canaries put through the registry and info-hub, who reads what (the API's every GET operation, the pages a browser
-reaches), everything at rest, erasure as `kyodo privacy erase` does it, and the services' JSON log lines."""
+"""The canary sweep's scene and readers (tests/security/test_canary_sweep.py; this module holds no tests): every
+service behind the gateway, the canaries put through the registry and info-hub, who reads what (the API's every GET
+operation, the pages a browser reaches), everything at rest, erasure as `kyodo privacy erase` does it, and the
+services' JSON log lines."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from kyodo_shared.web.devissuer import DevIssuer
 from support.calls import coordinator, ok
 from support.canaries import (
     Blobs,
+    answered,
     api_reads,
     audit_exports,
     crawl,
@@ -41,6 +43,16 @@ from support.workspace import Site, login_settings
 SERVICES = ["registry", HUB, "proposals", "screening", "evaluation"]
 REP_SUB, OTHER_SUB, MEMBER_SUB, CONTACT_SUB = "rep-sweep", "rep-other-sweep", "member-sweep", "contact-sweep"
 STRANGER = ("staff-nowhere-sweep", "staff")
+# Readers with a role of their own but no relationship to what the scene made: the auditor (the audit history, which
+# is redacted), a reviewer on no review board, an evaluator on no committee, a member of the center's team.
+AUDITOR = ("auditor-sweep", "auditor")
+ROLES = {
+    "auditor": AUDITOR,
+    "reviewer": ("reviewer-nowhere-sweep", "reviewer"),
+    "evaluator": ("evaluator-nowhere-sweep", "evaluator"),
+    "team": ("team-sweep", "team"),
+}
+AUDIT_PAGES = [f"/{service}/audit" for service in SERVICES]
 REP = {"name": "代表掃引一郎", "email": "sweep-rep-5b2c@example.jp", "phone": "042-555-0191"}
 CONTACT = {"name": "連絡掃引二子", "email": "sweep-contact-5b2c@example.jp", "phone": "042-555-0192"}
 MEMBER = "委員掃引三郎"
@@ -134,19 +146,20 @@ async def entitled_answers(p: Platform, ids: dict[str, str]) -> Blobs:
     ]
     found: Blobs = {}
     for reader, client, path, token in reads:
-        found[f"{reader} api:{path}"] = (await ok(client.get(path, headers=token))).content
+        found[f"{reader} api:{path}"] = answered(await ok(client.get(path, headers=token)))
     return found
 
 
 def readers(p: Platform) -> dict[str, dict[str, str]]:
-    """Who reads the API: the representative and the coordinator (entitled, per ALLOWED), and three people who are
-    not — another group's representative, a member of staff of no department, a visitor."""
+    """Who reads the API: the representative and the coordinator (entitled, per ALLOWED), and people who are not —
+    another group's representative, a member of staff of no department, a visitor, and the `ROLES`."""
     return {
         "rep": p.token(REP_SUB, "group"),
         "coordinator": coordinator(p),
         "other-group": p.token(OTHER_SUB, "group"),
         "stranger": p.token(*STRANGER),
         "visitor": {},
+        **{reader: p.token(*person) for reader, person in ROLES.items()},
     }
 
 
@@ -167,8 +180,8 @@ async def api_answers(p: Platform, ids: dict[str, str]) -> Blobs:
     }
     found: Blobs = {}
     for reader, token in readers(p).items():
-        for client in p.clients.values():
-            answers = await api_reads(client, token, values)
+        for service, client in p.clients.items():
+            answers = await api_reads(service, client, token, values)
             found.update({f"{reader} api:{path}": blob for path, blob in answers.items()})
     return found
 
@@ -183,21 +196,23 @@ async def entitled_pages(site: Site) -> Blobs:
 
 
 async def others_pages(site: Site, entitled: Blobs) -> Blobs:
-    """The pages a visitor, another group's representative and a member of staff of no department reach from the
-    portal, and every page the representative and the coordinator reached, asked for by each of them directly."""
+    """The pages a visitor, another group's representative, a member of staff of no department and the `ROLES` reach
+    from the portal (the auditor from each service's audit pages too), and every page the representative and the
+    coordinator reached, asked for by each of them directly."""
     readers = {
         "visitor": site.visitor(),
         "other-group": site.browser(OTHER_SUB, "group").client,
         "stranger": site.browser(*STRANGER).client,
+        **{reader: site.browser(*person).client for reader, person in ROLES.items()},
     }
     paths = sorted({place.split(" page:", 1)[1] for place in entitled if " page:" in place})
     found: Blobs = {}
     for reader, client in readers.items():
-        pages = await crawl(client, ["/"])
+        pages = await crawl(client, ["/", *(AUDIT_PAGES if reader == "auditor" else [])])
         for path in paths:
             answer = await client.get(path)
             assert answer.status_code < 500, (reader, path, answer.status_code)
-            pages.setdefault(path, answer.content)
+            pages.setdefault(path, answered(answer))
         found.update({f"{reader} page:{path}": blob for path, blob in pages.items()})
     return found
 
@@ -211,7 +226,7 @@ async def at_rest(p: Platform, backend: Backend, nats_url: str, namespace: str) 
         tables.update(table_rows(app.state.kernel.vault.db, f"{name}-vault"))
     audits: Blobs = {}
     for name, client in p.clients.items():
-        audits.update(await audit_exports(name, client, p.token("auditor-sweep", "auditor")))
+        audits.update(await audit_exports(name, client, p.token(*AUDITOR)))
     _, exports = await every_export(p.clients[HUB])
     streams = await stream_messages(nats_url, namespace)
     return {"table": tables, "file": files_under(backend.folder), "stream": streams, "audit": audits, "export": exports}
