@@ -57,8 +57,8 @@ from support.screening import department
 from support.servers import delete_streams_sync, temporary_database
 
 SERVICES = ["registry", "screening", "proposals", "evaluation", "info-hub"]
-POSITIVE_CASES = 4
-NEGATIVE_CASES = 4
+POSITIVE_CASES = 6
+NEGATIVE_CASES = 6
 
 ROLES = [
     Role("anonymous"),
