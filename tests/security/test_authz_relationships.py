@@ -4,8 +4,9 @@ caller's tie to the thing, asked in a seeded scene rather than with made-up ids,
 The scene (real stores, real NATS, services in-process behind the gateway): two registered groups — みどりの会 (own
 group, its representative rep-g) and 子ども食堂 (the other group, rep-f) — and a call in review whose board is m-1
 (chair), m-2 and m-3, with m-3 recused from みどりの会's proposal by a conflict the coordinator pinned; m-9 is a
-reviewer who sits on no board. Each refusal is shown beside the same request by the one the relationship lets in,
-so a refusal cannot come from a scene that is broken.
+reviewer who sits on no board. Each refusal is asserted as the exact status and problem `code` the service answers
+(a page: its status), and shown beside the same request by the one the relationship lets in, so a refusal cannot
+come from a scene that is broken or a body that is invalid.
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import httpx
 import pytest
 import pytest_asyncio
 
-from support.authz import load_table
+from support.authz import load_table, refusal
 from support.calls import (
     close_and_open_review,
     content,
@@ -87,11 +87,6 @@ async def scene(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> Asyn
         yield Scene(site, call_id, green, green_group, food_group, open_call)
 
 
-def refused(answer: httpx.Response) -> bool:
-    """Nothing done, nothing shown: a 4xx (a page's form shown again with errors would be a 4xx as well)."""
-    return 400 <= answer.status_code < 500
-
-
 def test_every_relationship_named_here_is_a_row_of_the_table() -> None:
     table = load_table()
     for key in CHECKED:
@@ -131,7 +126,7 @@ async def test_another_groups_representative_neither_files_a_proposal_for_a_grou
     p, registry = scene.site.platform, scene.site.api("registry")
     body = {"group_id": scene.green_group, "content": content("なりすまし提案"), "attachments": []}
     filed = await scene.api("proposals", "rep-f", "group", "POST", f"/calls/{scene.open_call}/proposals", json=body)
-    assert refused(filed), filed.text
+    assert refusal(filed) == (403, "not_acting_for_group"), filed.text
     await ok(scene.api("proposals", "rep-g", "group", "POST", f"/calls/{scene.open_call}/proposals", json=body), 201)
 
     path = f"/groups/{scene.green_group}"
@@ -142,40 +137,45 @@ async def test_another_groups_representative_neither_files_a_proposal_for_a_grou
     assert changed.status_code == 403, changed.text
     dissolved = await registry.post(f"{path}/dissolution", json={"reason": "解散します"}, headers=as_other)
     assert dissolved.status_code == 403, dissolved.text
-    contact = {"sub": "rep-f", "name": "連絡担当", "email": "f@example.jp"}
+    contact = {"sub": "contact-g", "name": "連絡担当", "email": "g@example.jp", "phone": "042-555-0100"}
     added = await registry.post(f"{path}/contacts", json=contact, headers=as_other)
-    assert refused(added), added.text
+    assert refusal(added) == (403, "not_representative"), added.text
     after = await ok(registry.get(path, headers=p.token("rep-g", "group")))
     assert after.json()["profile"]["name"] == "みどりの会"
     assert after.json()["status"] == record.json()["status"]
     own = await registry.put(f"{path}/profile", json=profile, headers={**p.token("rep-g", "group"), "If-Match": "*"})
     assert own.status_code == 200, "the group's own representative changes the profile"
+    mine = await registry.post(f"{path}/contacts", json=contact, headers={**p.token("rep-g", "group"), "If-Match": "*"})
+    assert mine.status_code == 201, ("the group's own representative adds the same contact", mine.text)
 
 
 async def test_another_group_neither_reads_nor_changes_nor_withdraws_a_groups_proposal(scene: Scene) -> None:
     path = f"/calls/{scene.call_id}/proposals/{scene.green_group}"
-    assert refused(await scene.api("proposals", "rep-f", "group", "GET", path))
+    read = await scene.api("proposals", "rep-f", "group", "GET", path)
+    assert refusal(read) == (404, "proposal_not_found"), "as if the group had filed none"
     await ok(scene.api("proposals", "rep-g", "group", "GET", path))
     body = {"content": content("乗っ取り"), "attachments": []}
     changed = await scene.site.api("proposals").put(
         path, json=body, headers={**scene.site.platform.token("rep-f", "group"), "If-Match": "*"}
     )
-    assert refused(changed), changed.text
+    assert refusal(changed) == (403, "not_acting_for_group"), changed.text
     withdrawn = await scene.site.api("proposals").post(
         f"{path}/withdrawal", headers={**scene.site.platform.token("rep-f", "group"), "If-Match": "*"}
     )
-    assert refused(withdrawn), withdrawn.text
+    assert refusal(withdrawn) == (403, "not_acting_for_group"), withdrawn.text
     assert GREEN_TITLE not in changed.text + withdrawn.text
 
 
 async def test_a_reviewer_on_no_board_and_a_recused_member_read_nothing_of_the_proposal(scene: Scene) -> None:
     call, green = scene.call_id, scene.green
     listing = f"/calls/{call}/review/proposals"
-    assert refused(await scene.api("proposals", "m-9", "reviewer", "GET", listing))
+    listed = await scene.api("proposals", "m-9", "reviewer", "GET", listing)
+    assert refusal(listed) == (403, "not_on_board"), listed.text
     attachment = f"{listing}/{green}/attachments/{hashlib.sha256(PDF).hexdigest()}"
-    for member in ("m-9", "m-3"):
+    # The outsider hears of no such proposal; the recused member, who knows it, that they are recused.
+    for member, expected in (("m-9", (404, "proposal_not_found")), ("m-3", (403, "recused"))):
         answer = await scene.api("proposals", member, "reviewer", "GET", attachment)
-        assert refused(answer), (member, answer.status_code)
+        assert refusal(answer) == expected, (member, answer.text)
         assert PDF not in answer.content
     shown = await ok(scene.api("proposals", "m-1", "reviewer", "GET", attachment))
     assert shown.content == PDF
@@ -183,16 +183,21 @@ async def test_a_reviewer_on_no_board_and_a_recused_member_read_nothing_of_the_p
 
 async def test_a_reviewer_on_no_board_and_a_recused_member_neither_score_nor_see_scores(scene: Scene) -> None:
     call, green = scene.call_id, scene.green
-    for member in ("m-9", "m-3"):
+    # Scores are shown only to a board member, not recused, who has scored: anyone else hears `score_first` alike
+    # (queries.scores_seen), so the answer tells an outsider nothing of the board.
+    for member, scoring in (("m-9", (403, "not_on_board")), ("m-3", (403, "recused"))):
         answer = await score(scene.site.platform, call, member, green, 9, 9)
-        assert refused(answer), (member, answer.status_code, answer.text)
+        assert refusal(answer) == scoring, (member, answer.text)
         seen = await scene.api("proposals", member, "reviewer", "GET", f"/calls/{call}/review/scores/{green}")
-        assert refused(seen), (member, seen.status_code)
+        assert refusal(seen) == (403, "score_first"), (member, seen.text)
     await ok(score(scene.site.platform, call, "m-1", green, 8, 7), 201)
-    decision = await scene.api(
-        "proposals", "m-3", "reviewer", "POST", f"/calls/{call}/review/decision", json={"reasons": "審査により採択"}
-    )
-    assert refused(decision), "only the chair confirms the board's decision"
+    decide = {"reasons": "審査により採択"}
+    decision = await scene.api("proposals", "m-3", "reviewer", "POST", f"/calls/{call}/review/decision", json=decide)
+    assert refusal(decision) == (403, "not_the_confirmer"), "only the chair confirms the board's decision"
+    # The chair is let through and stopped only by the board's state: no proposal has its quorum of two scores
+    # (decision.decide records the shortfall as a block, which the tests below do not mind).
+    chair = await scene.api("proposals", "m-1", "reviewer", "POST", f"/calls/{call}/review/decision", json=decide)
+    assert refusal(chair) == (409, "quorum_not_met"), chair.text
 
 
 async def test_the_review_pages_show_a_recused_member_and_an_outsider_nothing_of_the_proposal(scene: Scene) -> None:
@@ -201,23 +206,25 @@ async def test_the_review_pages_show_a_recused_member_and_an_outsider_nothing_of
     assert chair.status_code == 200
     assert GREEN_TITLE in chair.text, "the chair reads the proposal"
     outsider = scene.site.browser("m-9", "reviewer")
-    assert refused(await outsider.get(page))
+    assert (await outsider.get(page)).status_code == 403
     recused = scene.site.browser("m-3", "reviewer")
     answer = await recused.get(page)
+    assert answer.status_code == 200, "the recused member's page says so, without the proposal"
     assert GREEN_TITLE not in answer.text
     assert "みどりの会" not in answer.text
     form = {"points.need": "9", "points.feasibility": "9", "comment": "所見"}
     for browser in (outsider, recused):
         posted = await browser.post(f"{page}/score", form)
-        assert refused(posted), (browser.sub, posted.status_code, posted.headers.get("location"))
+        assert posted.status_code == 403, (browser.sub, posted.status_code, posted.headers.get("location"))
 
 
 async def test_another_groups_representative_can_neither_open_nor_send_a_groups_workspace_forms(scene: Scene) -> None:
     other, own = scene.site.browser("rep-f", "group"), scene.site.browser("rep-g", "group")
     profile = f"/registry/groups/{scene.green_group}/profile"
     assert (await own.get(profile)).status_code == 200
-    assert refused(await other.get(profile))
+    assert (await other.get(profile)).status_code == 403
     posted = await other.post(profile, {"name": "乗っ取りの会", "version": '"1"'})
-    assert posted.status_code in (403, 404), posted.status_code
+    assert posted.status_code == 403, posted.status_code
     proposal = await other.get(f"/proposals/calls/{scene.call_id}/proposal", group=scene.green_group)
-    assert refused(proposal) or GREEN_TITLE not in proposal.text
+    assert proposal.status_code == 404, "as if the group had filed none"
+    assert GREEN_TITLE not in proposal.text

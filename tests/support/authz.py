@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
@@ -215,3 +216,11 @@ def proposal(operation: Operation) -> dict[str, Any]:
     row["reason"] = ""
     row["reviewed"] = "no"
     return row
+
+
+def refusal(answer: httpx.Response) -> tuple[int, str | None]:
+    """An answer's status and its problem's `code` (None when the body is not a problem document: a page)."""
+    code: str | None = None
+    if answer.headers.get("content-type", "").startswith("application/problem+json"):
+        code = answer.json().get("code")
+    return answer.status_code, code
