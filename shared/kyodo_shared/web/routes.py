@@ -75,18 +75,25 @@ def _in_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     return threaded
 
 
-class ApiRoute(ThreadRoute):
-    """A service's API route: a `ThreadRoute` whose OpenAPI also documents the problem+json refusals it may answer
-    (those the route declares itself keep their own description), and whose query and path parameters are refused
-    (422 `control_character`) when they hold a control character, as a body's text is (web.schemas.Strict)."""
+class CheckedRoute(ThreadRoute):
+    """A `ThreadRoute` whose query and path parameters are refused (422 `control_character`) when they hold a
+    control character, as a body's text is (web.schemas.Strict): the pages' route class (pages/routing.py)."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        kwargs["responses"] = with_problems(path, kwargs.get("methods"), kwargs.get("responses"))
         dependencies = list(kwargs.get("dependencies") or [])
         if not any(d.dependency is plain_parameters for d in dependencies):
             dependencies.append(Depends(plain_parameters))
         kwargs["dependencies"] = dependencies
         super().__init__(path, _parameters_checked(_in_thread(endpoint)), **kwargs)
+
+
+class ApiRoute(CheckedRoute):
+    """A service's API route: a `CheckedRoute` whose OpenAPI also documents the problem+json refusals it may answer
+    (those the route declares itself keep their own description)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        kwargs["responses"] = with_problems(path, kwargs.get("methods"), kwargs.get("responses"))
+        super().__init__(path, endpoint, **kwargs)
 
 
 # What `plain_parameters` found in the request being answered, for `_parameters_checked` to refuse.
