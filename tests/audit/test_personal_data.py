@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -247,3 +248,76 @@ async def test_contacts_and_a_successor_representative_are_unreadable_after_eras
             )
             assert report.ok, report.as_dict()
     assert leaked("\n".join(map(str, logs)).encode(), CONTACT, SUCCESSOR) == []
+
+
+class LostDatabase(CountingDatabase):
+    """A vault whose store went away: every transaction fails as an unreachable server's would."""
+
+    lost = False
+
+    def transaction(self, *args: Any, **kwargs: Any) -> Any:
+        if self.lost:
+            raise ConnectionError("the store went away")
+        return super().transaction(*args, **kwargs)
+
+
+def test_keys_held_before_a_save_decrypt_the_answer_with_the_store_gone_and_nothing_is_kept_outside(
+    tmp_path: Path,
+) -> None:
+    db = LostDatabase(tmp_path / "vault.sqlite")
+    vault = KeyVault(db, {"group_representative": 0})
+    vault.migrate()
+    now = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
+    first = vault.encrypt("rep-1", "group_representative", CANARY, now)
+    second = vault.encrypt("contact-1", "group_representative", CANARY, now)
+    plain = {"name": "not sealed"}
+    with request_keys():
+        before = db.transactions
+        vault.hold([first, second, plain, first])
+        assert db.transactions == before + 1  # one transaction for both keys
+        vault.hold([first, second])
+        assert db.transactions == before + 1  # held already
+        db.lost = True
+        assert vault.decrypt(first) == CANARY
+        assert vault.decrypt(second) == CANARY
+    db.lost = False
+    outside = db.transactions
+    vault.hold([first])
+    assert db.transactions == outside  # outside a request nothing is read
+
+
+async def test_a_command_on_a_group_answers_without_reading_the_store_after_its_save(
+    tmp_path: Path, nats_url: str, bus_namespace: str, issuer: DevIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The assessment's answer (the full record, decrypted) needs no key read after the commit: a store lost then
+    would answer 503 for an assessment that was written (seen in the chaos run)."""
+    settings = settings_for("registry", Backend("sqlite", tmp_path), nats_url, bus_namespace, issuer)
+    async with platform({"registry": settings}, issuer) as p:
+        registry = p.clients["registry"]
+        created = await registry.post("/groups", json=application(), headers=p.token("rep-1", "group"))
+        assert created.status_code == 201
+        app = p.apps["registry"].state.kernel.application
+        saved_in: set[int] = set()
+        save, transaction = app.save, app.vault.db.transaction
+
+        def saving(*args: Any, **kwargs: Any) -> Any:
+            result = save(*args, **kwargs)
+            saved_in.add(threading.get_ident())
+            return result
+
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            # Only the request's own thread, after its save: the kernel's tasks read the store as they please.
+            if threading.get_ident() in saved_in:
+                raise AssertionError("the vault was read after the save")
+            return transaction(*args, **kwargs)
+
+        monkeypatch.setattr(app, "save", saving)
+        monkeypatch.setattr(app.vault.db, "transaction", guarded)
+        assessed = await registry.post(
+            f"/groups/{created.json()['id']}/assessments",
+            json={"criterion": CRITERIA[0], "met": True, "reason": "確認"},
+            headers={**p.token("coord-1", "coordinator"), "If-Match": created.headers["ETag"]},
+        )
+        assert saved_in
+        assert assessed.status_code == 200, assessed.text
+        assert assessed.json()["representative"]["name"] == application()["representative"]["name"]

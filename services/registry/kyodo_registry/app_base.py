@@ -97,6 +97,9 @@ class RegistryBase(Application[UUID]):
             # whereas a crash after the save would otherwise leave a registration that never lapses.
             due = date.fromisoformat(group.renewal_due)
             self.timers.schedule(LAPSE_TIMER, str(group.id), lapse_time(due), {"due": due.isoformat()})
+        # Every command answers with the full record (`queries.full_record`): its keys are read before the save, so
+        # the answer never needs the store after the commit (a 503 then would be for a command that was written).
+        self.vault.hold([group.representative, *group.contacts.values()])
         # A concurrent writer makes this save fail with IntegrityError: the API answers 409.
         self.save(group)
         return group

@@ -8,7 +8,7 @@ import base64
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -214,6 +214,27 @@ class KeyVault:
                     (person, record_kind, _stored(until)),
                 )
         return key_id, material
+
+    def hold(self, envelopes: Iterable[dict[str, Any]]) -> None:
+        """Inside a request (`request_keys`): read now, in one transaction, the keys of these envelopes the request
+        has not read yet, so that its answer decrypts them without the store. A command holds the keys of what it
+        will answer with before it saves: a store lost between the save and the answer would otherwise answer 503
+        for a command that was written (found by the chaos suite), and a client retrying a 503 trusts nothing was.
+        Outside a request there is nothing to keep, and nothing is read."""
+        cached = _REQUEST_KEYS.get()
+        if cached is None:
+            return
+        sealed = [Sealed.from_dict(e) for e in envelopes if e.get("enc") == ENCRYPTION]
+        wanted = {(s.person, s.key_id) for s in sealed} - cached.keys()
+        if not wanted:
+            return
+        with self.db.transaction(read_only=True) as tx:
+            for person, key_id in sorted(wanted):
+                row = tx.fetchone(
+                    "SELECT key_material FROM kyodo_person_keys WHERE person = %s AND key_id = %s", (person, key_id)
+                )
+                if row is not None and row[0] is not None:
+                    cached[(person, key_id)] = str(row[0])
 
     def decrypt(self, envelope: dict[str, Any]) -> dict[str, Any] | None:
         """The fields, or None once the person's key was destroyed."""
