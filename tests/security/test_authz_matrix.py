@@ -11,38 +11,26 @@ role decides. Rows and operations must match both ways, and every row must be re
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 import pytest_asyncio
 
-from support.authz import ROLES, SERVICES, Operation, allowed_roles, load_table, operations
-from support.workspace import ORIGIN, Site, workspace
-
-# A well-formed value for each path parameter: the gate answers before anything is looked up.
-SOME_ID = "0b6f2c3e-5d8a-4e1f-9a7b-3c2d1e0f9a8b"
-PARAMETERS = {
-    "sub": "someone",
-    "member_sub": "someone",
-    "staff_sub": "someone",
-    "person_sub": "someone",
-    "partner": "someone",
-    "respondent": "someone",
-    "index": "1",
-    "sha256": "0" * 64,
-    "month": "2026-04",
-    "name": "groups",
-    "key": "q1",
-    "action": "revision",
-}
-PLACEHOLDER = re.compile(r"\{([a-z_]+)(?::[a-z]+)?\}")
-
-
-def filled(path: str) -> str:
-    return PLACEHOLDER.sub(lambda m: PARAMETERS.get(m.group(1), SOME_ID), path)
+from support.authz import ROLES, SERVICES, Operation, allowed_roles, load_table, operations, refusal
+from support.authz_asking import (
+    api_gate_stopped,
+    browse,
+    described,
+    filled,
+    login_redirect,
+    page_gate_stopped,
+    role_gate_code,
+    role_refused_page,
+    send,
+    visit,
+)
+from support.workspace import ORIGIN, Browser, Site, workspace
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
@@ -81,12 +69,6 @@ def _asked(current: dict[str, Operation], page: bool) -> list[tuple[Operation, d
     return [(op, table[key]) for key, op in sorted(current.items()) if op.page == page and key in table]
 
 
-async def _send(client: httpx.AsyncClient, method: str, url: str, headers: dict[str, str]) -> httpx.Response:
-    if method in ("GET", "DELETE"):
-        return await client.request(method, url, headers=headers)
-    return await client.request(method, url, headers={**headers, "Content-Type": "application/json"}, content=b"{}")
-
-
 async def test_no_api_operation_lets_through_a_caller_the_table_denies(
     site: Site, current: dict[str, Operation]
 ) -> None:
@@ -96,7 +78,7 @@ async def test_no_api_operation_lets_through_a_caller_the_table_denies(
     for op, row in _asked(current, page=False):
         client, url = p.clients[op.service], filled(op.path)
         if row["anonymous"] == "denied":
-            answer = await _send(client, op.method, url, {})
+            answer = await send(client, op.method, url, {})
             asked += 1
             if answer.status_code != 401:
                 wrong.append(f"{op.key} anonymous: {answer.status_code} (401 expected)")
@@ -104,16 +86,12 @@ async def test_no_api_operation_lets_through_a_caller_the_table_denies(
         if allowed is None:
             continue
         for role in sorted(set(ROLES) - allowed):
-            answer = await _send(client, op.method, url, p.token(f"authz-{role}", role))
+            answer = await send(client, op.method, url, p.token(f"authz-{role}", role))
             asked += 1
-            if answer.status_code != 403:
-                wrong.append(f"{op.key} {role}: {answer.status_code} (403 expected)")
+            if refusal(answer) != (403, role_gate_code(op.key)):
+                wrong.append(f"{op.key} {role}: {described(answer)} (403 {role_gate_code(op.key)} expected)")
     assert not wrong, "\n".join(wrong)
     assert asked > 1000
-
-
-def _login_redirect(answer: httpx.Response) -> bool:
-    return answer.status_code == 303 and answer.headers.get("location", "").startswith("/auth/login")
 
 
 async def test_no_page_lets_in_a_visitor_or_a_role_the_table_denies(site: Site, current: dict[str, Operation]) -> None:
@@ -127,7 +105,7 @@ async def test_no_page_lets_in_a_visitor_or_a_role_the_table_denies(site: Site, 
             asked += 1
             if op.method == "GET":
                 answer = await visitor.get(url)
-                if not _login_redirect(answer):
+                if not login_redirect(answer):
                     wrong.append(f"{op.key} anonymous: {answer.status_code} (a redirect to the login page expected)")
             else:
                 answer = await visitor.post(url, data={}, headers={"Origin": ORIGIN})
@@ -140,8 +118,8 @@ async def test_no_page_lets_in_a_visitor_or_a_role_the_table_denies(site: Site, 
             asked += 1
             browser = browsers[role]
             answer = await (browser.get(url) if op.method == "GET" else browser.post(url, {}))
-            if answer.status_code != 403:
-                wrong.append(f"{op.key} {role}: {answer.status_code} (403 expected)")
+            if not role_refused_page(answer):
+                wrong.append(f"{op.key} {role}: {answer.status_code} (403 for the role expected)")
     assert not wrong, "\n".join(wrong)
     assert asked > 300
 
@@ -162,3 +140,131 @@ async def test_no_form_action_acts_for_a_session_without_its_csrf_token(
             wrong.append(f"{op.key} without the CSRF token: {answer.status_code} (403 expected)")
     assert not wrong, "\n".join(wrong)
     assert asked > 100
+
+
+# --- the roles the table lets through, and accounts holding several roles --------------------------------------
+
+
+def _each_allowed(row: dict[str, Any]) -> list[str]:
+    """The row's allowed roles in a fixed order, anonymous first where the row lets it in ("" stands for it)."""
+    allowed = allowed_roles(row)
+    return (["" for _ in [0] if row["anonymous"] == "allowed"]) + sorted(allowed or ())
+
+
+async def test_every_api_operation_lets_each_role_the_table_allows_past_the_gate(
+    site: Site, current: dict[str, Operation]
+) -> None:
+    """The same filled path as the denial test, asked by each allowed role (and anonymously where allowed): any
+    answer but 401 or 403 `forbidden_role` — a 404 for the made-up id, a 422 for the empty body, or a refusal the
+    route decides after the gate (named by its code below when it is a 403, so a reader sees which)."""
+    p = site.platform
+    wrong, after_gate = [], []
+    asked = 0
+    for op, row in _asked(current, page=False):
+        client, url = p.clients[op.service], filled(op.path)
+        for role in _each_allowed(row):
+            answer = await send(client, op.method, url, p.token(f"authz-{role}", role) if role else {})
+            asked += 1
+            stopped = api_gate_stopped(op.key, answer)
+            if stopped:
+                wrong.append(f"{op.key} {role or 'anonymous'}: {stopped} (the table lets it through)")
+            elif answer.status_code == 403:
+                after_gate.append(f"{op.key} {role or 'anonymous'}: {described(answer)}")
+    assert not wrong, "\n".join(wrong) + "\n(403s the routes decide after the gate: " + "; ".join(after_gate) + ")"
+    assert sorted(after_gate) == sorted(AFTER_THE_API_GATE), "\n".join(after_gate)
+    assert asked > 900
+
+
+async def test_every_page_lets_each_role_the_table_allows_past_the_gate(
+    site: Site, current: dict[str, Operation]
+) -> None:
+    """Each page asked by each role the table lets in (a post with its session's CSRF token) and by a visitor where
+    the row welcomes one: no login page, no 401, no 403 worded as the role's refusal."""
+    wrong, after_gate = [], []
+    visitor = site.visitor()
+    browsers = {role: site.browser(f"authz-{role}", role) for role in ROLES}
+    asked = 0
+    for op, row in _asked(current, page=True):
+        url = filled(op.path)
+        for role in _each_allowed(row):
+            answer = await (browse(browsers[role], op.method, url) if role else visit(visitor, op.method, url))
+            asked += 1
+            stopped = page_gate_stopped(answer)
+            if stopped:
+                wrong.append(f"{op.key} {role or 'anonymous'}: {stopped} (the table lets it in)")
+            elif answer.status_code == 403:
+                after_gate.append(f"{op.key} {role or 'anonymous'}: 403")
+    assert not wrong, "\n".join(wrong)
+    assert sorted(after_gate) == sorted(AFTER_THE_PAGE_GATE), "\n".join(after_gate)
+    assert asked > 400
+
+
+def _mixed(row: dict[str, Any], turn: int) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """For a row that lets some roles through and not others: an account holding one denied role and one allowed
+    (taken in turn, so that the rows between them pair every role) and one holding every role but the allowed."""
+    allowed = allowed_roles(row)
+    if allowed is None or allowed == frozenset(ROLES):
+        return None
+    denied = sorted(set(ROLES) - allowed)
+    let = sorted(allowed)
+    return (denied[turn % len(denied)], let[turn % len(let)]), tuple(denied)
+
+
+async def test_an_api_token_with_several_roles_passes_by_any_allowed_one_and_only_by_one(
+    site: Site, current: dict[str, Operation]
+) -> None:
+    p = site.platform
+    wrong: list[str] = []
+    services: set[str] = set()
+    for turn, (op, row) in enumerate(_asked(current, page=False)):
+        accounts = _mixed(row, turn)
+        if accounts is None:
+            continue
+        mixed, all_but = accounts
+        services.add(op.service)
+        client, url = p.clients[op.service], filled(op.path)
+        answer = await send(client, op.method, url, p.token("authz-mixed", *mixed))
+        if stopped := api_gate_stopped(op.key, answer):
+            wrong.append(f"{op.key} {'+'.join(mixed)}: {stopped} (one allowed role should let it through)")
+        answer = await send(client, op.method, url, p.token("authz-all-but", *all_but))
+        if refusal(answer) != (403, role_gate_code(op.key)):
+            wrong.append(f"{op.key} {'+'.join(all_but)}: {described(answer)} (403 {role_gate_code(op.key)} expected)")
+    assert not wrong, "\n".join(wrong)
+    assert services == set(SERVICES)
+
+
+async def test_a_page_session_with_several_roles_passes_by_any_allowed_one_and_only_by_one(
+    site: Site, current: dict[str, Operation]
+) -> None:
+    wrong: list[str] = []
+    browsers: dict[tuple[str, ...], Browser] = {}
+    asked = 0
+    for turn, (op, row) in enumerate(_asked(current, page=True)):
+        accounts = _mixed(row, turn)
+        if accounts is None:
+            continue
+        url = filled(op.path)
+        for roles, passes in zip(accounts, (True, False), strict=True):
+            browser = browsers.setdefault(roles, site.browser("authz-" + "+".join(roles), *roles))
+            answer = await browse(browser, op.method, url)
+            asked += 1
+            stopped = page_gate_stopped(answer)
+            if passes and stopped:
+                wrong.append(f"{op.key} {'+'.join(roles)}: {stopped} (one allowed role should let it in)")
+            if not passes and not role_refused_page(answer):
+                wrong.append(f"{op.key} {'+'.join(roles)}: {answer.status_code} (403 for the role expected)")
+    assert not wrong, "\n".join(wrong)
+    assert asked > 200
+
+
+# 403s a route answers after its gate to a made-up account with a made-up id: the relationship checks, named so
+# that a new one is read before it is accepted.
+AFTER_THE_API_GATE = [
+    # Listing projects without naming one's own group or department (queries.list_projects): only the center,
+    # evaluators and auditors list them all.
+    *(
+        f"evaluation GET /projects {role}: 403 name_own_partner"
+        for role in ("group", "public", "reviewer", "staff", "team")
+    ),
+]
+AFTER_THE_PAGE_GATE: list[str] = []
