@@ -93,6 +93,13 @@ def _database(exc: BaseException) -> CliError | None:
         import psycopg
     except ImportError:  # pragma: no cover - psycopg is a dependency; kept for minimal installs
         return None
+    from kyodo_shared.store.breaker import StoreUnavailable
+
+    if isinstance(exc, StoreUnavailable):
+        return CliError(
+            f"cannot connect to PostgreSQL: {exc}",
+            hint="check that the database is running and reachable (KYODO_STORE__PG_DSN), then run the command again",
+        )
     if isinstance(exc, psycopg.OperationalError):
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return CliError(

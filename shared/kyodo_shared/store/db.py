@@ -16,9 +16,11 @@ from typing import Any, Protocol
 
 import psycopg
 from psycopg import sql as pgsql
+from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 
 from kyodo_shared.settings import StoreSettings
+from kyodo_shared.store.breaker import StoreBreaker, connect_probe
 
 Row = tuple[Any, ...]
 
@@ -170,10 +172,24 @@ class PostgresDatabase:
             timeout=POOL_TIMEOUT_SECONDS,
             open=True,
         )
+        parts = conninfo_to_dict(dsn)
+        target = f"{parts.get('host', '')}:{parts.get('port', 5432)}/{parts.get('dbname', '')} ({schema})"
+        self.breaker = StoreBreaker(target, connect_probe(conninfo=dsn))
+
+    @contextmanager
+    def _connection(self, timeout: float | None = None) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection, behind the store's circuit breaker (store/breaker.py)."""
+        self.breaker.guard()
+        try:
+            with self._pool.connection(timeout=timeout) as conn:
+                yield conn
+        except psycopg.Error as exc:
+            self.breaker.failed(exc)
+            raise
 
     @contextmanager
     def transaction(self, *, read_only: bool = False) -> Iterator[Tx]:
-        with self._pool.connection() as conn:
+        with self._connection() as conn:
             # BEGIN READ ONLY in the transaction's first round trip rather than a SET TRANSACTION of its own (set on
             # every checkout: pooled connections keep the attribute).
             conn.read_only = True if read_only else None
@@ -181,12 +197,12 @@ class PostgresDatabase:
                 yield _PgTx(cursor)
 
     def ping(self) -> None:
-        with self._pool.connection(timeout=2) as conn:
+        with self._connection(timeout=2) as conn:
             conn.execute("SELECT 1")
 
     def purge(self, table: str) -> None:
         """Rewrite the table so no dead tuple keeps an old row (WAL archives and backups are out of reach here)."""
-        with self._pool.connection() as conn:
+        with self._connection() as conn:
             conn.commit()
             conn.autocommit = True
             try:

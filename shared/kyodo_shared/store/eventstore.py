@@ -50,7 +50,8 @@ def eventsourcing_env(store: StoreSettings) -> dict[str, str]:
     ensure_pg_schema(store.pg_dsn, store.pg_schema)
     group_commit = {"APPLICATION_RECORDER_TOPIC": GROUP_COMMIT_RECORDER} if store.group_commit else {}
     return group_commit | {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        # eventsourcing's PostgreSQL persistence behind the store's circuit breaker (store/breaker.py).
+        "PERSISTENCE_MODULE": "kyodo_shared.store.guarded_factory:GuardedPostgresFactory",
         "POSTGRES_DBNAME": parts["dbname"],
         "POSTGRES_HOST": parts["host"],
         "POSTGRES_PORT": parts["port"],

@@ -30,10 +30,13 @@ from eventsourcing import persistence
 from eventsourcing.persistence import InterfaceError, OperationalError, PersistenceError, StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
 
+from kyodo_shared.store.breaker import StoreUnavailable
+
 # A save whose events hold more than this is written outside psycopg's pipeline mode (`_insert_without_pipeline`).
 PIPELINE_LIMIT_BYTES = 1024 * 1024
-# Errors that say nothing about one command's events: the batch as a whole failed.
-_WHOLE_BATCH = (OperationalError, InterfaceError)
+# Errors that say nothing about one command's events: the batch as a whole failed (StoreUnavailable: the breaker
+# refused before anything was sent).
+_WHOLE_BATCH = (OperationalError, InterfaceError, StoreUnavailable)
 # psycopg's per-statement refusals, as eventsourcing names them (its datastore translates them the same way).
 _REFUSALS: tuple[tuple[type[psycopg.Error], type[PersistenceError]], ...] = (
     (psycopg.IntegrityError, persistence.IntegrityError),

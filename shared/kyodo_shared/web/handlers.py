@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kyodo_shared.domain.refusals import Refusal, StaleVersion
+from kyodo_shared.store.breaker import StoreUnavailable, store_unreachable
 from kyodo_shared.web.auth import AuthError
 from kyodo_shared.web.messages import MessageTable
 from kyodo_shared.web.problems import Problem, field_errors, problem_response
@@ -23,31 +24,15 @@ log = structlog.get_logger(__name__)
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
-# Errors that may say the store's server cannot be reached; `store_unreachable` decides from the error itself.
+# Errors that may say the store's server cannot be reached; `store_unreachable` (store/breaker.py) decides from the
+# error itself.
 STORE_ERRORS: tuple[type[Exception], ...] = (
     psycopg.OperationalError,
     psycopg.InterfaceError,
     StoreOperationalError,
     StoreInterfaceError,
+    StoreUnavailable,
 )
-# SQLSTATEs of a lost or refused connection: class 08, and the server shutting down or not accepting connections yet.
-_UNREACHABLE_STATES = ("08", "57P01", "57P02", "57P03")
-
-
-def store_unreachable(exc: BaseException) -> bool:
-    """Whether the error (or one it was raised from: eventsourcing wraps psycopg's) says the store's server cannot be
-    reached — a refused or lost connection, a pool with none to give in time — rather than that a statement failed
-    (a lock timeout, a serialization failure stay internal errors)."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, psycopg.Error):
-            # A client-side failure (no connection, the pool's timeout) carries no SQLSTATE.
-            state = seen.sqlstate
-            return state is None or state.startswith(_UNREACHABLE_STATES)
-        if isinstance(seen, StoreInterfaceError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
 
 
 def install_problem_handlers(app: FastAPI, messages: MessageTable) -> None:
