@@ -3,7 +3,10 @@
 - every acknowledged command is in its source exactly once: the aggregate's version (its ETag) is the number of its
   commands acknowledged — one more only where the last command's answer was lost;
 - every read model that follows a source shows an aggregate exactly when the source reached that state (info-hub's
-  directory each registered group, its calls each published call);
+  directory each registered group, its calls each published call, its screening register each decision, its
+  collaboration projects each concluded agreement, its case list each routed case);
+- what a unit creates under a name of its own is there once (a group by name in the registry, a project by title in
+  screening's inventory, a case by its problem in info-hub's case list): a create answered 503 yet written shows twice;
 - no consumer parked a message;
 - every service's read models equal a rebuild from its streams and store (`kyodo replay --from-scratch`, the
   services stopped), row for row (support.chaos_rebuild);
@@ -29,6 +32,7 @@ from kyodo_contracts import stream_name
 from kyodo_shared.bus.cloudevents import H_ID, H_SEQUENCE
 
 from support.chaos import ChaosPlatform
+from support.chaos_kinds import World, case_list, inventory_titles, kind_in_reader, kind_state
 from support.chaos_rebuild import MARK
 from support.chaos_workload import Record, Unit
 from support.harness import eventually
@@ -39,16 +43,18 @@ def _version(etag: str) -> int:
     return int(etag.strip('W/"'))
 
 
-async def source_state(platform: ChaosPlatform, unit: Unit) -> tuple[int, bool]:
-    """The aggregate's version in its source, and whether it reached the state a read model shows (a registered
-    group, a published call)."""
+async def source_state(platform: ChaosPlatform, world: World, unit: Unit) -> tuple[int, bool, str]:
+    """The aggregate's version in its source, whether it reached the state a read model shows (a registered
+    group, a published call; support.chaos_kinds for the others), and what its reader is asked for."""
+    if unit.kind not in ("group", "call"):
+        return await kind_state(platform, world, unit)
     service, path = ("registry", f"/groups/{unit.id}") if unit.kind == "group" else ("proposals", f"/calls/{unit.id}")
     async with httpx.AsyncClient(base_url=platform.services[service].base, timeout=30) as client:
         answer = await client.get(path, headers=platform.token("coord-1", "coordinator"))
     assert answer.status_code == 200, answer.text
     status = answer.json()["status"]
     final = status == "registered" if unit.kind == "group" else status != "draft"
-    return _version(answer.headers["ETag"]), final
+    return _version(answer.headers["ETag"]), final, unit.id
 
 
 async def registry_names(platform: ChaosPlatform) -> Counter[str]:
@@ -67,7 +73,9 @@ async def registry_names(platform: ChaosPlatform) -> Counter[str]:
     return names
 
 
-async def in_read_model(platform: ChaosPlatform, unit: Unit) -> bool:
+async def in_read_model(platform: ChaosPlatform, world: World, unit: Unit, key: str) -> bool:
+    if unit.kind not in ("group", "call"):
+        return await kind_in_reader(platform, world, unit, key)
     path = f"/groups/{unit.id}" if unit.kind == "group" else f"/calls/{unit.id}"
     async with httpx.AsyncClient(base_url=platform.services["info-hub"].base, timeout=30) as client:
         answer = await client.get(path)
@@ -75,16 +83,27 @@ async def in_read_model(platform: ChaosPlatform, unit: Unit) -> bool:
     return answer.status_code == 200
 
 
-async def check_effects(platform: ChaosPlatform, record: Record) -> tuple[dict[str, int], list[str]]:
+async def created_names(platform: ChaosPlatform, world: World) -> dict[str, Counter[str]]:
+    """By kind, how many times each name a unit creates under is held where it was created."""
+    cases = await case_list(platform)
+    return {
+        "group": await registry_names(platform),
+        "screening": Counter(await inventory_titles(platform, world)),
+        "case": Counter(str(c["problem_ja"]) for c in cases),
+    }
+
+
+async def check_effects(platform: ChaosPlatform, record: Record, world: World) -> tuple[dict[str, int], list[str]]:
     """Exactly once in each source; in info-hub exactly when the source reached the final state. Returns counts and
     the units info-hub disagrees about."""
     figures = {"lost": 0, "duplicated": 0, "indeterminate": 0, "reached_read_model": 0}
     final: dict[str, bool] = {}
+    keys: dict[str, str] = {}
     details: list[str] = []
     for unit in [u for u in record.units if u.id]:
         # The version the last acknowledged answer named: the source holds exactly that many events unless the
         # unit's last command may have been written without an answer.
-        version, final[unit.id] = await source_state(platform, unit)
+        version, final[unit.id], keys[unit.id] = await source_state(platform, world, unit)
         acknowledged = _version(unit.etag) if unit.etag else 0
         figures["indeterminate"] += unit.indeterminate
         if version < acknowledged:
@@ -93,22 +112,23 @@ async def check_effects(platform: ChaosPlatform, record: Record) -> tuple[dict[s
         elif version > acknowledged and not unit.indeterminate:
             figures["duplicated"] += 1
             details.append(f"more than acknowledged: {unit} at version {version}")
-    # An application answered 503 yet written would be sent again and held twice: each name once.
-    names = await registry_names(platform)
+    # A create answered 503 yet written would be sent again and held twice: each name once.
+    held = await created_names(platform, world)
     for unit in [u for u in record.units if u.name]:
+        names = held[unit.kind]
         if names[unit.name] > 1:
             figures["duplicated"] += 1
-            details.append(f"{names[unit.name]} groups named {unit.name} ({unit})")
+            details.append(f"{names[unit.name]} {unit.kind}s named {unit.name} ({unit})")
         elif unit.id and names[unit.name] == 0:
             figures["lost"] += 1
-            details.append(f"no group named {unit.name} ({unit})")
+            details.append(f"no {unit.kind} named {unit.name} ({unit})")
 
     disagreeing: list[str] = []
 
     async def read_models_agree() -> bool:
         disagreeing.clear()
         for unit in [u for u in record.units if u.id]:
-            if await in_read_model(platform, unit) != final[unit.id]:
+            if await in_read_model(platform, world, unit, keys[unit.id]) != final[unit.id]:
                 disagreeing.append(f"{unit} (in its source: {'final' if final[unit.id] else 'not final'})")
         return not disagreeing
 
@@ -160,10 +180,10 @@ async def stream_sound(platform: ChaosPlatform, service: str) -> tuple[bool, int
     return sequences == list(range(1, len(sequences) + 1)) and len(set(ids)) == len(ids), len(sequences)
 
 
-async def converge(platform: ChaosPlatform, record: Record) -> dict[str, Any]:
+async def converge(platform: ChaosPlatform, record: Record, world: World) -> dict[str, Any]:
     """Every check above; returns the figures and a list of failures (empty when the run converged)."""
     failures: list[str] = []
-    effects, disagreeing = await check_effects(platform, record)
+    effects, disagreeing = await check_effects(platform, record, world)
     figures: dict[str, Any] = dict(effects)
     if disagreeing:
         failures.append(

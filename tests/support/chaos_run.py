@@ -13,12 +13,14 @@ import json
 import random
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from support.chaos import ChaosPlatform, chaos_platform
 from support.chaos_check import converge
+from support.chaos_kinds import case, prepare_world, screened_and_collaborating
 from support.chaos_workload import Record, Workload, kill_nats, kill_service, prepare, stop_postgres
 from support.harness import eventually
 
@@ -73,6 +75,8 @@ async def chaos(
     started = time.monotonic()
     rng = random.Random(seed)
     workload = await prepare(platform)
+    world = await prepare_world(platform)
+    workload.kinds = [lambda: screened_and_collaborating(workload, world), lambda: case(workload, world)]
     record = workload.record
     stop = asyncio.Event()
     running = asyncio.create_task(workload.run(stop))
@@ -94,19 +98,22 @@ async def chaos(
         stop.set()
         await running
     workload_seconds = time.monotonic() - started
-    figures = await converge(platform, record)
+    figures = await converge(platform, record, world)
     figures["converge_seconds"] = round(time.monotonic() - started - workload_seconds, 1)
     figures["failures"] = outage_failures(record) + figures["failures"]
-    # A refusal other than a retried command's 412 (written though answered 503, reported apart) is a failure.
+    # A 503 promises nothing was written: a command whose retry found it written (refused 412 for the version it
+    # made) breaks that promise, whichever service answered it.
+    if record.written_despite_503:
+        figures["failures"].append(f"written though answered 503: {record.written_despite_503}")
+    # Any other refusal is a failure too.
     if len(record.unexpected) > len(record.written_despite_503):
         figures["failures"].append(f"unexpected refusals: {[u[:200] for u in record.unexpected]}")
+    kinds = sorted({u.kind for u in record.units})
     answered_503 = sum(1 for a in record.outage_answers if a[1] == 503)
     return {
         "commands_acknowledged": record.acknowledged,
-        "units": {
-            "groups": sum(u.kind == "group" for u in record.units),
-            "calls": sum(u.kind == "call" for u in record.units),
-        },
+        "units": dict(Counter(u.kind for u in record.units)),
+        "commands_by_kind": {k: sum(u.acknowledged for u in record.units if u.kind == k) for k in kinds},
         "faults": dict(record.faults),
         "answers": dict(sorted(record.answers.items())),
         "answered_503_during_outage": answered_503,

@@ -2,8 +2,9 @@
 
 Workload: groups apply to the registry and are assessed on every criterion (the registry's commands, heard by
 info-hub's directory, screening, proposals and evaluation), and calls are drafted and published by proposals (heard by
-info-hub's calls). Every command the service acknowledged (2xx) is recorded, as is the one command of a unit whose
-answer was lost (the connection dropped: it may or may not have been written).
+info-hub's calls); support.chaos_kinds adds projects screened in screening, the collaborations evaluation starts from
+their decisions, and cases at info-hub's window. Every command the service acknowledged (2xx) is recorded, as is the
+one command of a unit whose answer was lost (the connection dropped: it may or may not have been written).
 
 A 503 promises nothing was written: the same command is sent again (with the same If-Match), and the convergence
 check later finds each acknowledged command exactly once — a 503 that wrote would show as a version too many.
@@ -18,6 +19,7 @@ import asyncio
 import random
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -52,7 +54,7 @@ class Unit:
     """One aggregate driven by the workload: how many of its commands were acknowledged, and whether the last one's
     answer was lost."""
 
-    kind: str  # "group" or "call"
+    kind: str  # "group", "call" (here), "screening", "collaboration", "case" (support.chaos_kinds)
     id: str = ""
     acknowledged: int = 0
     steps: int = 0
@@ -88,12 +90,24 @@ class Workload:
     record: Record = field(default_factory=Record)
     outage: asyncio.Event = field(default_factory=asyncio.Event)
     counter: int = 0
+    # More kinds of unit (support.chaos_kinds), taken in turn with groups and calls.
+    kinds: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    turns: int = 0
 
     def client(self, service: str) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.platform.services[service].base, timeout=30)
 
-    async def send(self, service: str, method: str, path: str, headers: dict[str, str], **kw: Any) -> httpx.Response:
-        """One command, again after a 503 (nothing written) or a refused connection (nothing sent); Abandoned when
+    async def send(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        waiting: frozenset[str] = frozenset(),
+        **kw: Any,
+    ) -> httpx.Response:
+        """One command, again after a 503 (nothing written), a refused connection (nothing sent) or a refusal whose
+        code is in `waiting` (the service has not heard yet what the command needs; nothing written); Abandoned when
         its answer is lost or it is refused otherwise."""
         retried = False
         for _ in range(200):
@@ -127,15 +141,28 @@ class Workload:
                 retried = True
                 await asyncio.sleep(0.5)
                 continue
+            if waiting and _code(response) in waiting:
+                self.record.answers[f"{service} {response.status_code} {_code(response)}"] += 1
+                await asyncio.sleep(1.0)
+                continue
             status = response.status_code
             self.record.unexpected.append(f"{service} {method} {path}: {status} {response.text[:300]}")
             raise Abandoned(f"{service} answered {status}", status=status, retried=retried)
         raise Abandoned(f"{service} {method} {path}: no answer after many tries")
 
-    async def step(self, unit: Unit, service: str, method: str, path: str, headers: dict[str, str], **kw: Any) -> Any:
+    async def step(
+        self,
+        unit: Unit,
+        service: str,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        waiting: frozenset[str] = frozenset(),
+        **kw: Any,
+    ) -> Any:
         sent = {**headers, "If-Match": unit.etag} if unit.etag else headers
         try:
-            response = await self.send(service, method, path, sent, **kw)
+            response = await self.send(service, method, path, sent, waiting, **kw)
         except Abandoned as exc:
             if exc.status == 412 and exc.retried:
                 # The command was written although answered 503: its effect is there, once (checked later).
@@ -171,12 +198,24 @@ class Workload:
         await self.step(unit, "proposals", "POST", f"/calls/{unit.id}/publication", coordinator)
 
     async def run(self, stop: asyncio.Event, actors: int = 3) -> None:
-        async def actor(n: int) -> None:
-            while not stop.is_set():
-                with suppress(Abandoned):
-                    await (self.call() if (self.counter + n) % 4 == 0 else self.group())
+        # Groups twice as often as the other kinds: every other service hears them.
+        mix = [self.group, self.call, self.group, *self.kinds]
 
-        await asyncio.gather(*(actor(n) for n in range(actors)))
+        async def actor() -> None:
+            while not stop.is_set():
+                self.turns += 1
+                with suppress(Abandoned):
+                    await mix[self.turns % len(mix)]()
+
+        await asyncio.gather(*(actor() for _ in range(actors)))
+
+
+def _code(response: httpx.Response) -> str:
+    """A refusal's problem code ("" when the body is not a problem)."""
+    try:
+        return str(response.json().get("code", ""))
+    except ValueError:
+        return ""
 
 
 def call_body(committee_id: str, n: int) -> dict[str, Any]:
