@@ -1,0 +1,135 @@
+"""The authorization matrix's relationship rows of the registry's group commands (issue 22): who acts for a group —
+its representative, or a contact it named — and who alone may change who that is.
+
+The scene (the registry in-process, a real store and NATS): 川辺の会, registered, represented by rep-k with contact-k
+named; another group's representative rep-o; 準備中の会, an application not yet decided (rep-a). Every refusal is the
+exact status and problem `code` the service answers, asked before the same request by the one the relationship
+lets in, and the group's record is shown unchanged by the refused commands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from support.authz import load_table, refusal
+from support.calls import ok
+from support.lifecycle import GroupClient
+from support.registry import BYLAWS, application, bylaws
+from support.workspace import Site, workspace
+
+RIVER_BYLAWS = "川辺の会 会則 第3条 入退会は自由".encode()
+PERSON = {"name": "川村 次郎", "email": "jiro@example.jp", "phone": "042-300-1111"}
+CHECKED = [
+    "registry POST /groups/{group_id}/information",
+    "registry POST /groups/{group_id}/reapplication",
+    "registry POST /groups/{group_id}/renewal",
+    "registry PUT /groups/{group_id}/bylaws",
+    "registry POST /groups/{group_id}/ties",
+    "registry POST /groups/{group_id}/ties/{tie_id}/withdrawal",
+    "registry POST /groups/{group_id}/contacts/{contact_sub}/removal",
+    "registry POST /groups/{group_id}/handover",
+    "registry POST /groups/{group_id}/handover/confirmation",
+    "registry GET /groups/{group_id}/bylaws",
+]
+
+
+@dataclass
+class Scene:
+    site: Site
+    river: GroupClient  # registered; rep-k, contact-k
+    pending: GroupClient  # applied, not decided; rep-a
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="module")
+async def scene(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> AsyncIterator[Scene]:
+    async with workspace(["registry"], tmp_path_factory.mktemp("authz-registry"), nats_url) as site:
+        p = site.platform
+        river = GroupClient(p, representative="rep-k")
+        await river.apply(name="川辺の会")
+        await river.assess_all()
+        await ok(river.post("/contacts", {"sub": "contact-k", **PERSON}, "rep-k"), 201)
+        other = GroupClient(p, representative="rep-o")
+        await other.apply(name="よその会")
+        pending = GroupClient(p, representative="rep-a")
+        await pending.apply(name="準備中の会")
+        yield Scene(site, river, pending)
+
+
+def test_every_relationship_named_here_is_a_row_of_the_table() -> None:
+    table = load_table()
+    for key in CHECKED:
+        assert table[key].get("relationship"), key
+
+
+async def test_another_groups_representative_files_nothing_for_a_group_its_own_contact_does(scene: Scene) -> None:
+    river = scene.river
+    before = await river.read()
+    tie = {"kind": "other", "counterpart": "川辺自治会", "description": "清掃活動の共催"}
+    renewal = {"members_count": 12, "criteria_still_met": True, "bylaws_unchanged": True}
+    reapplication = {k: v for k, v in application("川辺の会").items() if k not in {"representative", "ties"}}
+    changed_bylaws = bylaws(RIVER_BYLAWS)
+    commands: list[tuple[str, dict[str, Any], bool, tuple[int, str | None]]] = [
+        # (path, body, PUT, what the group's own contact hears: let through, then stopped by the group's state)
+        ("/information", {"answer": "追加の資料です"}, False, (409, "invalid_state")),
+        ("/reapplication", reapplication, False, (409, "invalid_state")),
+        ("/renewal", renewal, False, (409, "renewal_not_open")),
+        ("/bylaws", changed_bylaws, True, (200, None)),
+        ("/ties", tie, False, (201, None)),
+    ]
+    for path, body, put, own in commands:
+        refused = await river.post(path, body, "rep-o", put=put)
+        assert refusal(refused) == (403, "not_acting_for_group"), (path, refused.text)
+        assert "川辺" not in refused.text
+        answer = await river.post(path, body, "contact-k", put=put)
+        assert refusal(answer) == own, (path, answer.text)
+    tie_id = next(t["tie_id"] for t in (await river.read())["ties"] if t["counterpart"] == "川辺自治会")
+    withdrawal = f"/ties/{tie_id}/withdrawal"
+    refused = await river.post(withdrawal, {"reason": "共催終了"}, "rep-o")
+    assert refusal(refused) == (403, "not_acting_for_group"), refused.text
+    await ok(river.post(withdrawal, {"reason": "共催終了"}, "contact-k"))
+    after = await river.read()
+    assert after["representative_sub"] == before["representative_sub"] == "rep-k"
+
+
+async def test_only_the_representative_removes_a_contact_or_hands_over_and_only_the_named_person_takes_over(
+    scene: Scene,
+) -> None:
+    river = scene.river
+    await river.read()
+    for sub in ("rep-o", "contact-k"):
+        removed = await river.post("/contacts/contact-k/removal", {}, sub)
+        assert refusal(removed) == (403, "not_representative"), (sub, removed.text)
+        handed = await river.post("/handover", {"new_representative_sub": sub}, sub)
+        assert refusal(handed) == (403, "not_representative"), (sub, handed.text)
+    await ok(river.post("/handover", {"new_representative_sub": "rep-next"}, "rep-k"))
+    for sub in ("rep-o", "contact-k", "rep-k"):
+        confirmed = await river.post("/handover/confirmation", PERSON, sub)
+        assert refusal(confirmed) == (409, "no_handover_for_you"), (sub, confirmed.text)
+    taken = await ok(river.post("/handover/confirmation", PERSON, "rep-next"))
+    assert taken.json()["representative_sub"] == "rep-next"
+    # The former representative is now no one in particular to the group.
+    former = await river.post("/contacts/contact-k/removal", {}, "rep-k")
+    assert refusal(former) == (403, "not_representative"), former.text
+    assert "contact-k" in taken.json()["contacts"]
+    removed = await ok(river.post("/contacts/contact-k/removal", {}, "rep-next"))
+    assert "contact-k" not in removed.json()["contacts"]
+
+
+async def test_an_undecided_applications_bylaws_are_read_only_by_its_own_people_and_the_center(scene: Scene) -> None:
+    p, registry = scene.site.platform, scene.site.api("registry")
+    path = f"/groups/{scene.pending.group_id}/bylaws"
+    for headers in ({}, p.token("rep-o", "group"), p.token("someone", "public"), p.token("ev-1", "evaluator")):
+        answer = await registry.get(path, headers=headers)
+        assert refusal(answer) == (404, "group_not_found"), (headers, answer.text)
+        assert BYLAWS not in answer.content
+    for headers in (p.token("rep-a", "group"), p.token("coord-1", "coordinator")):
+        shown = await ok(registry.get(path, headers=headers))
+        assert shown.content == BYLAWS
+    # A registered group's bylaws are public: the same reader who heard of none reads them.
+    public = await ok(registry.get(f"/groups/{scene.river.group_id}/bylaws"))
+    assert public.content in (BYLAWS, RIVER_BYLAWS)
