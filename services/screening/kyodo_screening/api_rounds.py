@@ -159,6 +159,8 @@ def decide(
     round_id: UUID, project_id: UUID, body: DecisionIn, request: Request, response: Response, principal: Coordinator
 ) -> Any:
     app = application(request)
+    # The answer's reads come first: after the save's commit it needs nothing from the store (queries.py).
+    shown = app.screening_shown(principal, round_id, project_id)
     done = app.decide(actor_of(request, principal), expected_version(request), round_id, project_id, body.body())
     answered(request, response, done.version, 201)
-    return app.screening_of(principal, round_id, project_id)
+    return shown(done)

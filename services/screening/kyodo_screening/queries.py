@@ -4,6 +4,7 @@ and a team member sees others' assessments only after submitting their own (inde
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -11,7 +12,7 @@ from kyodo_screening import index
 from kyodo_screening.app_base import ScreeningBase
 from kyodo_screening.domain import Round
 from kyodo_screening.recommendations import Screened, recommendations
-from kyodo_screening.screening import screening_id
+from kyodo_screening.screening import Screening, screening_id
 from kyodo_screening.vocabulary import RoundStatus
 from kyodo_shared.domain.actors import Principal, Role
 from kyodo_shared.domain.refusals import Refusal
@@ -47,34 +48,48 @@ class ScreeningQueries(ScreeningBase):
 
     def screening_of(self, principal: Principal | None, round_id: UUID, project_id: UUID) -> dict[str, Any]:
         """One project's screening in a round as this caller may see it."""
+        shown = self.screening_shown(principal, round_id, project_id)
+        return shown(self.find_screening(screening_id(round_id, project_id)))
+
+    def screening_shown(
+        self, principal: Principal | None, round_id: UUID, project_id: UUID
+    ) -> Callable[[Screening | None], dict[str, Any]]:
+        """Everything of a project's screening view but the screening itself, read now: a command reads it before
+        its save and shows the screening it saved, so its answer needs nothing from the store after the commit (a
+        store lost then would answer 503 for a decision that was written, and a client retrying a 503 trusts that
+        nothing was)."""
         found = self.read_round(principal, round_id)
         project = self.get_project(project_id)
-        screening = self.find_screening(screening_id(round_id, project_id))
         insider = _has(principal, Role.COORDINATOR, Role.AUDITOR)
         liaison = principal is not None and self.view.is_liaison(
             principal.sub, str(project.department_id), self.today()
         )
-        view: dict[str, Any] = {
-            "round_id": round_id,
-            "project_id": project_id,
-            "department_id": project.department_id,
-            "fiscal_year": project.fiscal_year,
-            "project": project.record,
-            "status": "pending" if screening is None else screening.status,
-            "cycle": 1 if screening is None else screening.cycle,
-            "version": None if screening is None else screening.version,
-            "self_checked": screening is not None and screening.self_check is not None,
-            "assessment_count": 0 if screening is None else len(screening.assessments),
-            "self_check": None,
-            "decisions": [] if screening is None else [public_decision(d) for d in screening.decisions],
-            "checklist": found.spec["checklist"],
-            "evaluation": recommendations(
-                self.db, [Screened(str(project_id), str(project.department_id), project.number, project.fiscal_year)]
-            ).get(str(project_id)),
-        }
-        if screening is not None and screening.self_check is not None and (insider or liaison):
-            view["self_check"] = screening.self_check["answers"]
-        return view
+        evaluation = recommendations(
+            self.db, [Screened(str(project_id), str(project.department_id), project.number, project.fiscal_year)]
+        ).get(str(project_id))
+
+        def view_of(screening: Screening | None) -> dict[str, Any]:
+            view: dict[str, Any] = {
+                "round_id": round_id,
+                "project_id": project_id,
+                "department_id": project.department_id,
+                "fiscal_year": project.fiscal_year,
+                "project": project.record,
+                "status": "pending" if screening is None else screening.status,
+                "cycle": 1 if screening is None else screening.cycle,
+                "version": None if screening is None else screening.version,
+                "self_checked": screening is not None and screening.self_check is not None,
+                "assessment_count": 0 if screening is None else len(screening.assessments),
+                "self_check": None,
+                "decisions": [] if screening is None else [public_decision(d) for d in screening.decisions],
+                "checklist": found.spec["checklist"],
+                "evaluation": evaluation,
+            }
+            if screening is not None and screening.self_check is not None and (insider or liaison):
+                view["self_check"] = screening.self_check["answers"]
+            return view
+
+        return view_of
 
     def assessments_of(self, principal: Principal, round_id: UUID, project_id: UUID) -> list[dict[str, Any]]:
         """The current cycle's assessments: a member of the round's team only after submitting their own (before

@@ -1,0 +1,174 @@
+"""The store goes away the moment a command's save commits (issue 22): a command's answer must need nothing more.
+
+Clients retry a 503 `store_unavailable` trusting that nothing was written; an answer that reads the store after the
+commit (a key vault read to decrypt it, a read-model query, the aggregate loaded again) or writes more (partial
+effects) breaks that trust when the store goes away in between — the chaos run found registry assessments answered
+503 although written (fixed in 37e6762).
+
+`watching()` makes that moment happen in every command sent through an in-process client (httpx's ASGITransport,
+as the harness and the workspace use): for a POST, PUT, PATCH or DELETE, the request's context carries a `Watch`;
+once an eventsourcing application of the request has recorded its events (`Application._record` returned: committed),
+any store statement the request's code makes — the kernel's and the services' tables and the key vault
+(`SqliteDatabase`/`PostgresDatabase.transaction`) or the event store (eventsourcing's datastores) — is noted and
+fails as an unreachable store's would (eventsourcing's InterfaceError: the service answers 503). The context is the
+request's own (ASGITransport awaits the app in the caller's task, and a sync route's worker thread runs in a copy of
+it), so the kernel's background tasks, which read the store as they please, are never touched.
+
+As a pytest plugin (`-p support.after_commit`) every test of a run is watched and the run fails listing each
+command that reached the store after its save: the existing API and page tests then audit every command they drive.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from eventsourcing.application import Application
+from eventsourcing.persistence import InterfaceError
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.sqlite import SQLiteDatastore
+
+from kyodo_shared.store.db import PostgresDatabase, SqliteDatabase
+
+COMMANDS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Frames of these folders name where the store was reached (the test's own machinery is left out).
+OURS = ("/services/", "/kyodo_shared/")
+
+
+@dataclass
+class Watch:
+    """One command: whether its save committed, then every store statement it made after, and its answer."""
+
+    command: str
+    saves: int = 0
+    after: list[str] = field(default_factory=list)
+    status: int | None = None
+
+    def reached(self, what: str) -> None:
+        if not self.saves:
+            return
+        self.after.append(f"{what} after the save, from {where()}")
+        raise InterfaceError(f"the store went away after {self.command} committed (support.after_commit)")
+
+
+_WATCH: ContextVar[Watch | None] = ContextVar("kyodo_after_commit_watch", default=None)
+
+
+def where() -> str:
+    """The innermost frames of the services and the kernel that led here."""
+    frames = [f for f in traceback.extract_stack()[:-2] if any(part in f.filename for part in OURS)]
+    return " < ".join(
+        f"{f.filename.rsplit('/', 2)[-2]}/{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}"
+        for f in reversed(frames[-6:])
+    )
+
+
+def _checked(original: Callable[..., Any], what: str) -> Callable[..., Any]:
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        watch = _WATCH.get()
+        if watch is not None:
+            watch.reached(what)
+        return original(*args, **kwargs)
+
+    return guarded
+
+
+def _recording(original: Callable[..., Any]) -> Callable[..., Any]:
+    def record(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        watch = _WATCH.get()
+        if watch is not None:
+            watch.saves += 1
+        return result
+
+    return record
+
+
+@dataclass
+class Watched:
+    """Every command watched so far, in order."""
+
+    commands: list[Watch] = field(default_factory=list)
+
+    def reaching_after_save(self) -> list[Watch]:
+        return [w for w in self.commands if w.after]
+
+    def saved(self) -> list[Watch]:
+        return [w for w in self.commands if w.saves]
+
+
+def _sending(original: Callable[..., Any], watched: Watched) -> Callable[..., Any]:
+    async def send(self: httpx.ASGITransport, request: httpx.Request) -> httpx.Response:
+        if request.method not in COMMANDS or _WATCH.get() is not None:
+            # A command the gateway forwards in-process is watched once, as the service's own request.
+            return await original(self, request)  # type: ignore[no-any-return]
+        watch = Watch(f"{request.method} {request.url.path}")
+        token = _WATCH.set(watch)
+        try:
+            response: httpx.Response = await original(self, request)
+        finally:
+            _WATCH.reset(token)
+        watch.status = response.status_code
+        watched.commands.append(watch)
+        return response
+
+    return send
+
+
+PATCHES: list[tuple[Any, str, str]] = [
+    (SqliteDatabase, "transaction", "a statement (kernel tables, read models, key vault)"),
+    (PostgresDatabase, "transaction", "a statement (kernel tables, read models, key vault)"),
+    (SQLiteDatastore, "transaction", "an event store statement"),
+    (PostgresDatastore, "transaction", "an event store statement"),
+    (PostgresDatastore, "get_connection", "an event store connection"),
+]
+
+
+@contextmanager
+def watching(monkeypatch: pytest.MonkeyPatch) -> Iterator[Watched]:
+    """Watch every in-process command until the end of the block (or of the test: monkeypatch undoes it)."""
+    watched = Watched()
+    for owner, name, what in PATCHES:
+        monkeypatch.setattr(owner, name, _checked(getattr(owner, name), what))
+    monkeypatch.setattr(Application, "_record", _recording(Application._record))
+    monkeypatch.setattr(
+        httpx.ASGITransport, "handle_async_request", _sending(httpx.ASGITransport.handle_async_request, watched)
+    )
+    yield watched
+
+
+def summary(watches: list[Watch]) -> str:
+    return "\n".join(f"{w.command} answered {w.status}: " + "; ".join(w.after) for w in watches)
+
+
+# --- as a pytest plugin: every test of the run watched ---------------------------------------------------------
+
+_RUN = Watched()
+
+
+@pytest.fixture(autouse=True)
+def _watch_every_command(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    with watching(monkeypatch) as watched:
+        yield
+    _RUN.commands.extend(watched.commands)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    found = _RUN.reaching_after_save()
+    terminalreporter.write_line(
+        f"after-commit watch: {len(_RUN.commands)} commands, {len(_RUN.saved())} saved, "
+        f"{len(found)} reached the store after their save"
+    )
+    if found:
+        terminalreporter.write_line(summary(found))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _RUN.reaching_after_save() and exitstatus == 0:
+        session.exitstatus = 1
