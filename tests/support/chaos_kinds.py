@@ -1,11 +1,12 @@
 """The chaos workload's units beyond the registry and proposals: a city project entered in screening's inventory and
 screened in an open round (self-check, two assessments, a decision), the collaboration evaluation starts from that
-decision (agreement drafted, confirmed by both partners), and a case raised at info-hub's window and routed.
+decision (agreement drafted, confirmed by both partners), a case raised at info-hub's window and routed, and a proposal
+submitted to a published call and revised.
 
 Each crosses services: screening screens a project of a department it heard from the registry, with the team it heard;
 evaluation starts its project only once it has heard screening's decision and the registry's group; info-hub takes the
-case of a group it heard from the registry and routes it to a department it heard. A command refused because its
-service has not heard yet (`waiting`) is sent again later: nothing was written.
+case of a group it heard from the registry and routes it to a department it heard. A command refused because its service
+has not heard yet (`waiting`) is sent again later: nothing was written.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
-from support.calls import ok
+from support.calls import content, ok
 from support.chaos import ChaosPlatform
 from support.chaos_workload import TOKYO, Unit, Workload, _Clients
 from support.evaluation import agreement
@@ -156,7 +157,26 @@ async def case(workload: Workload, world: World) -> None:
     )
 
 
+async def proposed(workload: Workload, world: World) -> None:
+    """A call drafted and published, then the group's proposal submitted to it (once proposals has heard the group
+    and its representative) and revised."""
+    call = await workload.call()
+    n = next(_numbers)
+    unit = Unit("proposal", steps=2)
+    workload.record.units.append(unit)
+    rep = workload.platform.token(REP, "group")
+    body = {"group_id": world.group_id, "content": content(f"混沌の提案{n}"), "attachments": []}
+    waiting = frozenset({"not_acting_for_group", "group_not_eligible"})
+    path = f"/calls/{call.id}/proposals"
+    await workload.step(unit, "proposals", "POST", path, rep, json=body, waiting=waiting)
+    unit.id = f"{call.id}/proposals/{world.group_id}"  # the proposal's place: one per group and call
+    revised = {"content": content(f"混沌の提案{n}（改訂）"), "attachments": []}
+    await workload.step(unit, "proposals", "PUT", f"/calls/{unit.id}", rep, json=revised)
+
+
 _numbers = itertools.count(1)
+# Sealed until the call's deadline (which the run never reaches): no other service reads a proposal.
+UNREAD = frozenset({"proposal"})
 
 
 # --- what the convergence check reads -----------------------------------------------------------------------------
@@ -169,10 +189,13 @@ async def kind_state(platform: ChaosPlatform, world: World, unit: Unit) -> tuple
         service, path = "screening", f"/rounds/{world.round_id}/projects/{unit.id}"
     elif unit.kind == "collaboration":
         service, path = "evaluation", f"/projects/{unit.id}"
-    else:
+    elif unit.kind == "case":
         service, path = "info-hub", f"/cases/{unit.id}"
+    else:
+        service, path = "proposals", f"/calls/{unit.id}"
+    reader = platform.token(REP, "group") if unit.kind == "proposal" else platform.token("coord-1", "coordinator")
     async with httpx.AsyncClient(base_url=platform.services[service].base, timeout=30) as client:
-        answer = await client.get(path, headers=platform.token("coord-1", "coordinator"))
+        answer = await client.get(path, headers=reader)
     assert answer.status_code == 200, f"{service} {path}: {answer.text}"
     body = answer.json()
     version = int(body["version"] or 0)  # a project entered but not yet screened has no screening (None)
@@ -181,6 +204,8 @@ async def kind_state(platform: ChaosPlatform, world: World, unit: Unit) -> tuple
         return version, decided, str(body["decisions"][-1]["decision_id"]) if decided else ""
     if unit.kind == "collaboration":
         return version, body["agreement"] is not None, unit.id
+    if unit.kind == "proposal":
+        return version, False, unit.id  # see UNREAD
     return version, bool(body["routings"]), unit.id
 
 

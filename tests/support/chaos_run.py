@@ -20,7 +20,7 @@ from typing import Any
 
 from support.chaos import ChaosPlatform, chaos_platform
 from support.chaos_check import converge
-from support.chaos_kinds import case, prepare_world, screened_and_collaborating
+from support.chaos_kinds import case, prepare_world, proposed, screened_and_collaborating
 from support.chaos_workload import Record, Workload, kill_nats, kill_service, prepare, stop_postgres
 from support.harness import eventually
 
@@ -76,7 +76,11 @@ async def chaos(
     rng = random.Random(seed)
     workload = await prepare(platform)
     world = await prepare_world(platform)
-    workload.kinds = [lambda: screened_and_collaborating(workload, world), lambda: case(workload, world)]
+    workload.kinds = [
+        lambda: screened_and_collaborating(workload, world),
+        lambda: case(workload, world),
+        lambda: proposed(workload, world),
+    ]
     record = workload.record
     stop = asyncio.Event()
     running = asyncio.create_task(workload.run(stop))

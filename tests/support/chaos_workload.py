@@ -187,7 +187,7 @@ class Workload:
             assessment = {"criterion": criterion, "met": True, "reason": "確認"}
             await self.step(unit, "registry", "POST", f"/groups/{unit.id}/assessments", coordinator, json=assessment)
 
-    async def call(self) -> None:
+    async def call(self) -> Unit:
         self.counter += 1
         unit = Unit("call", steps=2)
         self.record.units.append(unit)
@@ -196,10 +196,11 @@ class Workload:
         body = await self.step(unit, "proposals", "POST", "/calls", coordinator, json=drafted)
         unit.id = body["id"]
         await self.step(unit, "proposals", "POST", f"/calls/{unit.id}/publication", coordinator)
+        return unit
 
     async def run(self, stop: asyncio.Event, actors: int = 3) -> None:
         # Groups twice as often as the other kinds: every other service hears them.
-        mix = [self.group, self.call, self.group, *self.kinds]
+        mix: list[Callable[[], Awaitable[object]]] = [self.group, self.call, self.group, *self.kinds]
 
         async def actor() -> None:
             while not stop.is_set():
