@@ -4,8 +4,10 @@ text free of control characters — which the query and path parameters of every
 from __future__ import annotations
 
 import re
-from datetime import date
-from typing import Annotated, Any
+import types
+from datetime import date, datetime
+from functools import cache
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
@@ -67,9 +69,52 @@ def _control_character_at(value: Any, path: str) -> str | None:
     return None
 
 
+def _temporal(annotation: Any) -> type | None:
+    """The date or datetime type a field's annotation names (alone, Annotated or with None), else None."""
+    if annotation in (date, datetime):
+        return annotation  # type: ignore[no-any-return]
+    if get_origin(annotation) in (Annotated, Union, types.UnionType):
+        for argument in get_args(annotation):
+            found = _temporal(argument)
+            if found is not None:
+                return found
+    return None
+
+
+@cache
+def _temporal_fields(model: type[BaseModel]) -> tuple[tuple[str, type], ...]:
+    """The body's date and datetime fields by the name a client sends, with their type (once per model)."""
+    fields = []
+    for name, info in model.model_fields.items():
+        kind = _temporal(info.annotation)
+        if kind is not None:
+            fields.append((info.alias or name, kind))
+    return tuple(fields)
+
+
+def _number_as_time(model: type[BaseModel], data: dict[str, Any]) -> PydanticCustomError | None:
+    """A number where the body takes a date or a date and time: pydantic would read it as a Unix time (seconds or
+    milliseconds), a value the client most likely did not mean; a date is written as text, as the document says."""
+    for field, kind in _temporal_fields(model):
+        value = data.get(field)
+        if isinstance(value, int | float):  # bool too
+            if kind is date:
+                return rule_error(
+                    "date_parsing", "日付は YYYY-MM-DD の形式で入力してください", "Enter a date as YYYY-MM-DD", field
+                )
+            return rule_error(
+                "datetime_parsing",
+                "日時は ISO 8601 の形式 (例: 2027-04-01T17:00:00+09:00) で入力してください",
+                "Enter a date and time in ISO 8601 (for example 2027-04-01T17:00:00+09:00)",
+                field,
+            )
+    return None
+
+
 class Strict(BaseModel):
     """The base of every request body: a misspelt field is refused (422 naming it), never silently ignored; a
-    control character anywhere in its text is refused (422 naming the field), before anything is stored."""
+    control character anywhere in its text is refused (422 naming the field), before anything is stored; a date
+    given as a number is refused (422 naming the field), not read as a Unix time."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -79,4 +124,7 @@ class Strict(BaseModel):
         field = _control_character_at(data, "") if isinstance(data, dict) else None
         if field is not None:
             raise control_character_error(field)
+        number = _number_as_time(cls, data) if isinstance(data, dict) else None
+        if number is not None:
+            raise number
         return data
