@@ -169,8 +169,16 @@ class OrgCommands(InterestCommands):
         committee.check_appointment(member_sub, term_start, term_end)
         sealed = self.vault.encrypt(member_sub, COMMITTEE_MEMBER_RECORD, {"name": name}, self.clock())
         committee.appoint(member_sub, term_start, term_end, sealed, secrets.token_hex(16), actor.trace_dict())
-        self.save(committee)
+        self._save_committee(committee)
         return committee
+
+    def _save_committee(self, committee: Committee) -> None:
+        """Every command on a committee answers with its roster, the members' names decrypted
+        (`api_committees.roster`): their keys are read before the save, so the answer never needs the store after the
+        commit (a store lost then would answer 503 for a command that was written, and a client retrying a 503 trusts
+        that nothing was)."""
+        self.vault.hold([term.sealed_name for term in committee.terms])
+        self.save(committee)
 
     def member_name(self, term: Term) -> str | None:
         """The member's name, or None once their key was destroyed (erased)."""
@@ -188,7 +196,7 @@ class OrgCommands(InterestCommands):
     ) -> Committee:
         committee = self._committee_for_update(committee_id, expected)
         committee.change_officers(chair_sub, vice_chair_sub, effective_on or self.today(), actor.trace_dict())
-        self.save(committee)
+        self._save_committee(committee)
         return committee
 
     def end_membership(
@@ -202,7 +210,7 @@ class OrgCommands(InterestCommands):
     ) -> Committee:
         committee = self._committee_for_update(committee_id, expected)
         committee.end_membership(member_sub, ended_on or self.today(), reason, actor.trace_dict())
-        self.save(committee)
+        self._save_committee(committee)
         return committee
 
     def elect_acting_chair(
@@ -223,5 +231,5 @@ class OrgCommands(InterestCommands):
         committee.elect_acting_chair(
             matter, acting_chair_sub, elector_subs, elected_on or self.today(), actor.trace_dict()
         )
-        self.save(committee)
+        self._save_committee(committee)
         return committee
