@@ -38,6 +38,7 @@ from support.workspace import Site, workspace
 SERVICES = ["registry", "proposals"]
 GREEN_TITLE = "緑の居場所づくり"
 PDF = b"%PDF-1.7 the plan of the green group"
+SOME_PROPOSAL = "0b6f2c3e-5d8a-4e1f-9a7b-3c2d1e0f9a8b"
 
 
 @dataclass
@@ -108,6 +109,9 @@ CHECKED = [
     "registry PUT /groups/{group_id}/profile",
     "registry POST /groups/{group_id}/dissolution",
     "registry POST /groups/{group_id}/contacts",
+    "proposals POST /calls/{call_id}/review/conflicts",
+    "proposals POST /calls/{call_id}/review/conflicts/removal",
+    "proposals GET /calls/{call_id}/results/groups/{group_id}",
 ]
 
 
@@ -228,3 +232,51 @@ async def test_another_groups_representative_can_neither_open_nor_send_a_groups_
     proposal = await other.get(f"/proposals/calls/{scene.call_id}/proposal", group=scene.green_group)
     assert proposal.status_code == 404, "as if the group had filed none"
     assert GREEN_TITLE not in proposal.text
+
+
+async def test_only_a_board_member_declares_or_removes_a_conflict_of_their_own(scene: Scene) -> None:
+    call, green = scene.call_id, scene.green
+    body = {"proposal_id": green, "kind": "other", "reason": "近所に住んでいる"}
+    outsider = await scene.api("proposals", "m-9", "reviewer", "POST", f"/calls/{call}/review/conflicts", json=body)
+    assert refusal(outsider) == (403, "not_on_board"), outsider.text
+    # Removing: only one's own conflict is looked for, so an outsider has none — of this proposal or of one that
+    # does not exist alike (the answer tells nothing of the board's proposals).
+    for proposal in (green, SOME_PROPOSAL):
+        removal = {"proposal_id": proposal}
+        answer = await scene.api(
+            "proposals", "m-9", "reviewer", "POST", f"/calls/{call}/review/conflicts/removal", json=removal
+        )
+        assert refusal(answer) == (404, "conflict_not_found"), (proposal, answer.text)
+    # A member declares one and takes it back (m-2 has scored nothing yet): let through both ways.
+    await ok(scene.api("proposals", "m-2", "reviewer", "POST", f"/calls/{call}/review/conflicts", json=body), 201)
+    await ok(
+        scene.api(
+            "proposals",
+            "m-2",
+            "reviewer",
+            "POST",
+            f"/calls/{call}/review/conflicts/removal",
+            json={"proposal_id": green},
+        )
+    )
+
+
+async def test_once_results_are_out_a_group_reads_its_own_scores_and_comments_only(scene: Scene) -> None:
+    """Runs last: it ends the review (the board scores both proposals and the chair decides)."""
+    p, call = scene.site.platform, scene.call_id
+    listed = await ok(scene.api("proposals", "m-1", "reviewer", "GET", f"/calls/{call}/review/proposals"))
+    for item in listed.json()["items"]:
+        for member in ("m-1", "m-2"):
+            answer = await score(p, call, member, item["proposal_id"], 8, 7)
+            assert answer.status_code in (201, 409), answer.text  # m-1 scored みどりの会's in a test above
+    decided = {"reasons": "審査により採択"}
+    await ok(scene.api("proposals", "m-1", "reviewer", "POST", f"/calls/{call}/review/decision", json=decided))
+    path = f"/calls/{call}/results/groups/{scene.green_group}"
+    own = await ok(scene.api("proposals", "rep-g", "group", "GET", path))
+    assert own.json()["comments"], "the group reads the reviewers' comments on its own proposal"
+    # Anyone not acting for the group hears that there is nothing published for them (queries.own_results): the
+    # other group, and also the center, an auditor and a board member, whom the route's gate lets in.
+    for sub, role in (("rep-f", "group"), ("coord-1", "coordinator"), ("aud-1", "auditor"), ("m-1", "reviewer")):
+        answer = await scene.api("proposals", sub, role, "GET", path)
+        assert refusal(answer) == (404, "results_not_published"), (sub, answer.text)
+        assert "所見" not in answer.text
