@@ -39,6 +39,11 @@ from kyodo_shared.store.db import PostgresDatabase, SqliteDatabase
 COMMANDS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Frames of these folders name where the store was reached (the test's own machinery is left out).
 OURS = ("/services/", "/kyodo_shared/")
+# Statements after the commit that are only tidying, which the code gives up quietly when the store is gone (the
+# command must still answer 2xx: the watch makes them fail too): the frame that names them, and why it may.
+TOLERATED = {
+    "news_app.py:_cancel_publication": "an old publication timer, cancelled after the save; left, it does nothing",
+}
 
 
 @dataclass
@@ -48,13 +53,26 @@ class Watch:
     command: str
     saves: int = 0
     after: list[str] = field(default_factory=list)
+    tolerated: list[str] = field(default_factory=list)
     status: int | None = None
 
     def reached(self, what: str) -> None:
         if not self.saves:
             return
-        self.after.append(f"{what} after the save, from {where()}")
+        found = f"{what} after the save, from {where()}"
+        tidying = any(_names(found, frame) for frame in TOLERATED)
+        (self.tolerated if tidying else self.after).append(found)
         raise InterfaceError(f"the store went away after {self.command} committed (support.after_commit)")
+
+    @property
+    def failed(self) -> bool:
+        """Reached the store after its save, or answered other than 2xx with only tidying after it."""
+        return bool(self.after) or (bool(self.tolerated) and not (self.status or 0) < 300)
+
+
+def _names(found: str, frame: str) -> bool:
+    file, function = frame.split(":")
+    return f"{file}:" in found and f" {function}" in found
 
 
 _WATCH: ContextVar[Watch | None] = ContextVar("kyodo_after_commit_watch", default=None)
@@ -97,7 +115,7 @@ class Watched:
     commands: list[Watch] = field(default_factory=list)
 
     def reaching_after_save(self) -> list[Watch]:
-        return [w for w in self.commands if w.after]
+        return [w for w in self.commands if w.failed]
 
     def saved(self) -> list[Watch]:
         return [w for w in self.commands if w.saves]
@@ -144,7 +162,7 @@ def watching(monkeypatch: pytest.MonkeyPatch) -> Iterator[Watched]:
 
 
 def summary(watches: list[Watch]) -> str:
-    return "\n".join(f"{w.command} answered {w.status}: " + "; ".join(w.after) for w in watches)
+    return "\n".join(f"{w.command} answered {w.status}: " + "; ".join(w.after or w.tolerated) for w in watches)
 
 
 # --- as a pytest plugin: every test of the run watched ---------------------------------------------------------
@@ -161,9 +179,10 @@ def _watch_every_command(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     found = _RUN.reaching_after_save()
+    tidied = sum(1 for w in _RUN.commands if w.tolerated and not w.failed)
     terminalreporter.write_line(
         f"after-commit watch: {len(_RUN.commands)} commands, {len(_RUN.saved())} saved, "
-        f"{len(found)} reached the store after their save"
+        f"{len(found)} reached the store after their save, {tidied} only tidied after it (TOLERATED)"
     )
     if found:
         terminalreporter.write_line(summary(found))

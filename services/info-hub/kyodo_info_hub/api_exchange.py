@@ -101,9 +101,11 @@ def submit_opinion(
     topic_id: UUID, group_id: UUID, body: OpinionIn, request: Request, response: Response, principal: GroupPerson
 ) -> Any:
     app = application(request)
+    # Read before the save: the answer needs nothing from the store after the commit (exchange_app.py).
+    shown = app.opinions_shown(principal)
     topic = app.submit_opinion(actor_of(request, principal), topic_id, group_id, body.opinion_ja, body.opinion_en)
     nudge(request)
-    return _shown(request, response, principal, topic, app.visible_opinions(principal, topic))
+    return _shown(request, response, principal, topic, shown(topic))
 
 
 @router.put(
@@ -116,10 +118,12 @@ def answer(
     topic_id: UUID, group_id: UUID, body: AnswerIn, request: Request, response: Response, principal: City
 ) -> Any:
     app = application(request)
+    # Read before the save: the answer needs nothing from the store after the commit (exchange_app.py).
+    shown = app.opinions_shown(principal)
     topic = app.answer_opinion(actor_of(request, principal), topic_id, group_id, body.answer_ja, body.answer_en)
     nudge(request)
     response.status_code = 201
-    return _shown(request, response, principal, topic, app.visible_opinions(principal, topic))
+    return _shown(request, response, principal, topic, shown(topic))
 
 
 ROUTERS: list[APIRouter] = [router]

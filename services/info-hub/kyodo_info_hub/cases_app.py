@@ -60,6 +60,15 @@ class CaseCommands(CaseReads):
             CONTACT_ERASE_TIMER: self.contact_erasure_due,
         }
 
+    def _save_case(self, case: Case) -> None:
+        """Every command answers with the case as its reader may see it, the citizen's contact decrypted for the
+        center (`api_cases.case_view`): its key is read before the save, so the answer never needs the store after
+        the commit (a store lost then would answer 503 for a command that was written, and a client retrying a 503
+        trusts that nothing was). Outside a request (a timer) nothing is read."""
+        if case.contact is not None:
+            self.vault.hold([case.contact])
+        self.save(case)
+
     # --- raising ---------------------------------------------------------------------------------------------
 
     def raise_case(
@@ -126,7 +135,7 @@ class CaseCommands(CaseReads):
         if sealed is not None:
             self._schedule_contact_erasure(case.id, subject)
         self._schedule_figures(month_of(now))
-        self.save(case)
+        self._save_case(case)
         log.info("case_raised", case_id=str(case.id), raiser=raiser.value, urgency=urgency.value)
         return case
 
@@ -149,7 +158,7 @@ class CaseCommands(CaseReads):
             self.timers.schedule(
                 ACKNOWLEDGE_TIMER, aggregate, due, {"case_id": str(case.id), "department_id": str(department)}
             )
-        self.save(case)
+        self._save_case(case)
         return case
 
     def acknowledge_case(self, actor: Actor, case_id: UUID, department_id: UUID) -> Case:
@@ -164,7 +173,7 @@ class CaseCommands(CaseReads):
                 raise Refusal("case_not_the_liaison")
             case.acknowledge(department, actor.sub, self.now().isoformat(), actor.trace_dict())
             try:
-                self.save(case)
+                self._save_case(case)
             except IntegrityError:
                 continue
             return case
@@ -176,7 +185,7 @@ class CaseCommands(CaseReads):
         if case is None:
             return
         if case.mark_overdue(str(timer.payload["department_id"]), self.now().isoformat()):
-            self.save(case)
+            self._save_case(case)
             log.info("case_acknowledgement_overdue", case_id=str(case.id), department_id=timer.payload["department_id"])
 
     # --- matching groups, invitations, links, the outcome ----------------------------------------------------
@@ -186,7 +195,7 @@ class CaseCommands(CaseReads):
         case = self._case(case_id, expected)
         found = matches(case, self.people.registered_groups())
         case.suggest(found, actor.sub, self.now().isoformat(), actor.trace_dict())
-        self.save(case)
+        self._save_case(case)
         return case
 
     def invite_groups(self, actor: Actor, expected: Expected, case_id: UUID, group_ids: list[UUID]) -> Case:
@@ -198,14 +207,14 @@ class CaseCommands(CaseReads):
             if card is None or card.status != "registered":
                 raise Refusal("case_group_not_registered", field=f"group_ids.{n}", rule="case_group_not_registered")
         case.invite([str(g) for g in group_ids], actor.sub, self.now().isoformat(), actor.trace_dict())
-        self.save(case)
+        self._save_case(case)
         return case
 
     def link_case(self, actor: Actor, expected: Expected, case_id: UUID, kind: LinkKind, target_id: UUID) -> Case:
         self._coordinator(actor)
         case = self._case(case_id, expected)
         case.link(kind, str(target_id), actor.sub, self.now().isoformat(), actor.trace_dict())
-        self.save(case)
+        self._save_case(case)
         return case
 
     def close_case(
@@ -214,7 +223,7 @@ class CaseCommands(CaseReads):
         self._coordinator(actor)
         case = self._case(case_id, expected)
         case.close(outcome, reason_ja, reason_en, actor.sub, self.now().isoformat(), actor.trace_dict())
-        self.save(case)
+        self._save_case(case)
         return case
 
     # --- a citizen's contact: erased once its retention has passed --------------------------------------------

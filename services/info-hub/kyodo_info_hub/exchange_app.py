@@ -179,14 +179,28 @@ class ExchangeCommands(InfoHubBase):
     def visible_opinions(self, principal: Principal | None, topic: Topic) -> list[dict[str, Any]]:
         """After the close: every opinion with its group's name and the city's answer. Before: sealed — the center
         reads them all, a group's people read their own group's, nobody else any."""
+        coordinator = principal is not None and principal.has(Role.COORDINATOR)
+        sealed = topic.status is not TopicStatus.CLOSED and principal is not None and not coordinator
+        groups = set(self.people.groups_of(principal.sub)) if sealed and principal is not None else set()
+        return self._visible(principal, coordinator, groups, topic)
+
+    def opinions_shown(self, principal: Principal | None) -> Callable[[Topic], list[dict[str, Any]]]:
+        """`visible_opinions` with the caller's groups read now: a command reads them before its save and shows the
+        topic it saved, so its answer needs nothing from the store after the commit (a store lost then would answer
+        503 for an opinion that was written, and a client retrying a 503 trusts that nothing was)."""
+        coordinator = principal is not None and principal.has(Role.COORDINATOR)
+        groups = set() if principal is None or coordinator else set(self.people.groups_of(principal.sub))
+        return lambda topic: self._visible(principal, coordinator, groups, topic)
+
+    @staticmethod
+    def _visible(
+        principal: Principal | None, coordinator: bool, groups: set[str], topic: Topic
+    ) -> list[dict[str, Any]]:
         if topic.status is TopicStatus.CLOSED:
             return [{**o, "answer": topic.answers.get(o["group_id"])} for o in topic.published_opinions]
         if principal is None:
             return []
-        if principal.has(Role.COORDINATOR):
-            own = set(topic.opinions)
-        else:
-            own = set(self.people.groups_of(principal.sub)) & set(topic.opinions)
+        own = set(topic.opinions) if coordinator else groups & set(topic.opinions)
         return [
             {k: v for k, v in topic.opinions[g].items() if k not in ("submitted_by", "group_name")}
             | {"group_name": None, "answer": None}

@@ -183,6 +183,7 @@ class RegistrationCommands(RegistrationReads):
             else:
                 raise Refusal("registration_not_found")
             training.cancel_registration(registration_id, now, trace)
+            self._hold_registrant(training, registration_id)
 
         training, _ = self._changed(training_id, cancel)
         return self.registration_view(training, registration_id, training.registrations[registration_id])
@@ -194,7 +195,19 @@ class RegistrationCommands(RegistrationReads):
         the first in line takes a freed seat, as when a registrant cancels."""
         self._coordinator(actor)
         now, trace = self.now().isoformat(), actor.trace_dict()
-        training, _ = self._changed(
-            training_id, lambda t: t.cancel_registration(registration_id, now, trace, (reason_ja, reason_en))
-        )
+
+        def cancel(training: Training) -> None:
+            training.cancel_registration(registration_id, now, trace, (reason_ja, reason_en))
+            self._hold_registrant(training, registration_id)
+
+        training, _ = self._changed(training_id, cancel)
         return self.registration_view(training, registration_id, training.registrations[registration_id])
+
+    def _hold_registrant(self, training: Training, registration_id: str) -> None:
+        """A cancellation answers with the registration, a citizen's name and address decrypted
+        (`registration_view`): the key is read before the save, so the answer never needs the store after the commit
+        (a store lost then would answer 503 for a cancellation that was written, and a client retrying a 503 trusts
+        that nothing was)."""
+        found = training.registrations[registration_id]
+        if found["kind"] == "citizen":
+            self.vault.hold([found["sealed"]])

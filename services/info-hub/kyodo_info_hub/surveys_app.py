@@ -112,20 +112,32 @@ class SurveyCommands(SurveyAnswering):
         """An invitation and its one-time link's token (returned once; only its hash is kept, outside the events)."""
         self._coordinator(actor)
         invitation_id, trace = str(uuid4()), actor.trace_dict()
-        survey, _ = self._survey_changed(
-            survey_id, lambda s: s.invite(invitation_id, name_ja, name_en, self.now().isoformat(), trace)
-        )
-        # The token after the save: a refused invitation stores nothing (a crash in between: the center reissues).
-        token = self.invitation_tokens.issue(str(survey_id), invitation_id, self.now().isoformat())
+
+        def invite(survey: Survey) -> str:
+            survey.invite(invitation_id, name_ja, name_en, self.now().isoformat(), trace)
+            return self._issued(survey_id, invitation_id)
+
+        survey, token = self._survey_changed(survey_id, invite)
         return survey, invitation_id, token
 
     def reissue_invitation(self, actor: Actor, survey_id: UUID, invitation_id: str) -> tuple[Survey, str]:
         """A new token replaces the invitation's link (the old one stops working at once)."""
         self._coordinator(actor)
         trace = actor.trace_dict()
-        survey, _ = self._survey_changed(survey_id, lambda s: s.reissue(invitation_id, self.now().isoformat(), trace))
-        token = self.invitation_tokens.issue(str(survey_id), invitation_id, self.now().isoformat())
-        return survey, token
+
+        def reissue(survey: Survey) -> str:
+            survey.reissue(invitation_id, self.now().isoformat(), trace)
+            return self._issued(survey_id, invitation_id)
+
+        return self._survey_changed(survey_id, reissue)
+
+    def _issued(self, survey_id: UUID, invitation_id: str) -> str:
+        """The link's token, stored once the survey took the invitation (a refused one stores nothing) and before
+        the survey's save: the save's commit is the command's last statement, so a store lost before it answers 503
+        with the invitation not recorded (a hash no invitation of the survey has opens nothing, and the token was
+        shown to nobody; a reissue's has replaced the old link, which the center reissues again), and never after
+        it — where a client retrying the 503 would invite the group twice."""
+        return self.invitation_tokens.issue(str(survey_id), invitation_id, self.now().isoformat())
 
     # --- reading --------------------------------------------------------------------------------------------
 
