@@ -20,8 +20,9 @@ from typing import Any
 
 from support.chaos import ChaosPlatform, chaos_platform
 from support.chaos_check import converge
+from support.chaos_faults import kill_nats, kill_service, stop_postgres
 from support.chaos_kinds import case, prepare_world, proposed, screened_and_collaborating
-from support.chaos_workload import Record, Workload, kill_nats, kill_service, prepare, stop_postgres
+from support.chaos_workload import Record, Workload, prepare
 from support.harness import eventually
 
 # What the CI test injects, in order: each kind at least once, a service more than once.

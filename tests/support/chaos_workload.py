@@ -1,22 +1,22 @@
-"""The chaos run's mixed workload and its faults.
+"""The chaos run's mixed workload.
 
-Workload: groups apply to the registry and are assessed on every criterion (the registry's commands, heard by
-info-hub's directory, screening, proposals and evaluation), and calls are drafted and published by proposals (heard by
-info-hub's calls); support.chaos_kinds adds projects screened in screening, the collaborations evaluation starts from
-their decisions, and cases at info-hub's window. Every command the service acknowledged (2xx) is recorded, as is the
-one command of a unit whose answer was lost (the connection dropped: it may or may not have been written).
+Workload: groups apply to the registry and are assessed on every criterion (the registry's commands, heard by info-hub's
+directory, screening, proposals and evaluation), and calls are drafted and published by proposals (heard by info-hub's
+calls); support.chaos_kinds adds projects screened in screening, the collaborations evaluation starts from their
+decisions, cases at info-hub's window and proposals submitted to calls. Every command the service acknowledged (2xx) is
+recorded, as is the one command of a unit whose answer was lost (the connection dropped: it may or may not have been
+written).
 
 A 503 promises nothing was written: the same command is sent again (with the same If-Match), and the convergence
-check later finds each acknowledged command exactly once — a 503 that wrote would show as a version too many.
+check later finds each acknowledged command exactly once — a 503 that wrote would show as a version too many, or as
+the retry's refusal (412 or 409: `written_despite_503`, a failure of the run).
 
-Faults: SIGKILL of a random service (started again at once), SIGKILL of NATS (started again on its port and store),
-and the run's PostgreSQL stopped for `outage` seconds, during which every answer is recorded.
+The faults are in support.chaos_faults.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from support.harness import Platform
 
 RETRYABLE = {502, 503, 504}
+# A command sent again after a 503 and refused so was written the first time: 412 (the version it made), 409.
+WRITTEN_BEFORE = {409, 412}
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
@@ -44,9 +46,11 @@ class Abandoned(Exception):
     """The unit stops here: its last command's answer was lost (`lost`: it may have been written), or it was
     refused unexpectedly (`status`; `retried`: after a 503)."""
 
-    def __init__(self, message: str, *, lost: bool = False, status: int = 0, retried: bool = False) -> None:
+    def __init__(
+        self, message: str, *, lost: bool = False, status: int = 0, retried: bool = False, code: str = ""
+    ) -> None:
         super().__init__(message)
-        self.lost, self.status, self.retried = lost, status, retried
+        self.lost, self.status, self.retried, self.code = lost, status, retried, code
 
 
 @dataclass
@@ -74,7 +78,8 @@ class Record:
     answers: Counter[str] = field(default_factory=Counter)  # status codes of commands, as "registry 503"
     outage_answers: list[tuple[str, int, str, str, float]] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
-    # Commands answered 503 (so sent again) whose retry found them written: refused 412 for the version they made.
+    # Commands answered 503 (so sent again) whose retry found them written: refused 412 for the version they made,
+    # or 409 for what they did (a command without If-Match: assessed already, submitted already, …).
     written_despite_503: list[str] = field(default_factory=list)
     slowest: float = 0.0
 
@@ -147,7 +152,7 @@ class Workload:
                 continue
             status = response.status_code
             self.record.unexpected.append(f"{service} {method} {path}: {status} {response.text[:300]}")
-            raise Abandoned(f"{service} answered {status}", status=status, retried=retried)
+            raise Abandoned(f"{service} answered {status}", status=status, retried=retried, code=_code(response))
         raise Abandoned(f"{service} {method} {path}: no answer after many tries")
 
     async def step(
@@ -164,10 +169,11 @@ class Workload:
         try:
             response = await self.send(service, method, path, sent, waiting, **kw)
         except Abandoned as exc:
-            if exc.status == 412 and exc.retried:
+            written = exc.retried and exc.status in WRITTEN_BEFORE
+            if written:
                 # The command was written although answered 503: its effect is there, once (checked later).
-                self.record.written_despite_503.append(f"{service} {method} {path}")
-            unit.indeterminate = exc.lost or (exc.status == 412 and exc.retried)
+                self.record.written_despite_503.append(f"{service} {method} {path} ({exc.status} {exc.code})")
+            unit.indeterminate = exc.lost or written
             raise
         unit.acknowledged += 1
         unit.etag = response.headers.get("ETag", unit.etag)
@@ -274,49 +280,3 @@ class _Clients:
     async def __aexit__(self, *exc: object) -> None:
         for client in self.clients.values():
             await client.aclose()
-
-
-async def kill_service(platform: ChaosPlatform, record: Record, rng: random.Random) -> str:
-    name = rng.choice(sorted(platform.services))
-    service = platform.services[name]
-    await asyncio.to_thread(service.kill)
-    record.faults[f"SIGKILL {name}"] += 1
-    service.start()
-    await asyncio.to_thread(service.wait_serving, 120)
-    return name
-
-
-async def kill_nats(platform: ChaosPlatform, record: Record) -> None:
-    await asyncio.to_thread(platform.nats.kill)
-    record.faults["SIGKILL nats-server"] += 1
-    await asyncio.sleep(1.0)
-    await asyncio.to_thread(platform.nats.start)
-
-
-async def stop_postgres(platform: ChaosPlatform, workload: Workload, seconds: float) -> None:
-    """The store away for `seconds`: the workload keeps sending; a probe asks info-hub's directory meanwhile."""
-    await asyncio.to_thread(platform.postgres.stop)
-    workload.record.faults["PostgreSQL stopped"] += 1
-    workload.outage.set()
-    until = time.monotonic() + seconds
-    try:
-        async with workload.client("info-hub") as hub:
-            while time.monotonic() < until:
-                started = time.monotonic()
-                try:
-                    answer = await hub.get("/groups")
-                except httpx.TransportError:
-                    continue
-                workload.record.outage_answers.append(
-                    (
-                        "info-hub",
-                        answer.status_code,
-                        answer.headers.get("content-type", ""),
-                        answer.headers.get("Retry-After", ""),
-                        time.monotonic() - started,
-                    )
-                )
-                await asyncio.sleep(1.0)
-    finally:
-        workload.outage.clear()
-        await asyncio.to_thread(platform.postgres.start)
