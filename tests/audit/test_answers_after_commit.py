@@ -4,21 +4,25 @@ trusts that nothing was. `support.after_commit` makes the store go away at that 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from kyodo_contracts.screening import CollaborationForm, DecisionMade, Outcome
 from kyodo_shared.privacy.vault import KeyVault
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.after_commit import summary, watching
 from support.calls import coordinator, ok
-from support.harness import Backend, platform, settings_for
+from support.contract_builders import project_record
+from support.harness import Backend, eventually, platform, settings_for
 from support.registry import CRITERIA, application
 from support.screening import answers, department, heard, join_team, round_body, screening_now
+from support.streams import SourceStream
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -101,3 +105,66 @@ async def test_a_screening_decision_and_the_work_before_it_answer_with_nothing_r
         assert decided.json()["self_check"] is not None  # the coordinator's view, as a read after it shows
         assert decided.headers["ETag"] == (await screening.get(path, headers=coordinator(p))).headers["ETag"]
         assert len(watched.saved()) == 7
+
+
+async def test_commands_on_a_partner_selection_answer_with_the_decision_it_follows_read_before_their_saves(
+    tmp_path: Path, nats_url: str, bus_namespace: str, issuer: DevIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A call's answer shows the screening decision it follows, from the proposals service's view of screening: read
+    after the save, a store lost then answered 503 for a call drafted, revised or cancelled."""
+    stream = SourceStream(nats_url, bus_namespace, "screening")
+    await stream.create()
+    settings = settings_for("proposals", Backend("sqlite", tmp_path), nats_url, bus_namespace, issuer)
+    async with platform({"proposals": settings}, issuer) as p:
+        decision = suitable_decision()
+        await stream.publish(decision)
+        view = p.apps["proposals"].state.kernel.application.screening
+        await eventually(lambda: view.decision(str(decision.decision_id)) is not None, timeout=20)
+        calls = p.clients["proposals"]
+        body = {
+            "kind": "partner_selection",
+            "title_ja": "地域の居場所づくり事業 協働パートナーの募集",
+            "description_ja": "選別で協働に適するとされた事業の協働パートナーを募集します。",
+            "criteria": [{"key": "need", "name_ja": "必要性", "weight": 1, "max_points": 10}],
+            "passing_score": "6",
+            "deadline": (datetime.now(TOKYO).replace(microsecond=0) + timedelta(days=30)).isoformat(),
+            "committee_id": str(uuid.uuid4()),
+            "screening_decision_id": str(decision.decision_id),
+        }
+        with watching(monkeypatch) as watched:
+            drafted = await calls.post("/calls", json=body, headers=coordinator(p))
+            path, etag = f"/calls/{drafted.json()['id']}", drafted.headers.get("ETag", "")
+            revised = await calls.put(
+                path, json=body | {"title_ja": "協働パートナーの募集"}, headers={**coordinator(p), "If-Match": etag}
+            )
+            reason = {"reason": "事業の見直し"}
+            etag = revised.headers.get("ETag", "")
+            cancelled = await calls.post(
+                f"{path}/cancellation", json=reason, headers={**coordinator(p), "If-Match": etag}
+            )
+        assert not watched.reaching_after_save(), summary(watched.reaching_after_save())
+        assert [r.status_code for r in (drafted, revised, cancelled)] == [201, 200, 200], cancelled.text
+        for answer in (drafted, revised, cancelled):
+            assert answer.json()["screening_decision"]["decision_id"] == str(decision.decision_id)
+        assert len(watched.saved()) == 3
+
+
+def suitable_decision() -> DecisionMade:
+    """A suitable screening decision, as screening's relay publishes it."""
+    project = project_record(uuid.uuid4(), fiscal_year=2027, project_number="市民-012", title="地域の居場所づくり事業")
+    return DecisionMade(
+        decision_id=uuid.uuid4(),
+        round_id=uuid.uuid4(),
+        project=project,
+        outcome=Outcome.SUITABLE,
+        forms=[CollaborationForm.COMMISSION],
+        reasons_ja="協働により地域の担い手の知見を生かせる。",
+        rescreen_on=None,
+        replaces=None,
+        self_check=[],
+        assessments=[],
+        recusals=0,
+        cycle=1,
+        round_fiscal_year=project.fiscal_year,
+        decided_at=datetime(2027, 2, 1, 10, tzinfo=UTC),
+    )

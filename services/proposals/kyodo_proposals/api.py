@@ -1,5 +1,5 @@
 """Proposals HTTP routes for calls: draft, revise, publish, amend, cancel, read and list. Each route parses,
-calls one method of the application, and renders.
+calls one method of the application, and renders — a command from what it read before its save (`followed`).
 
 The list follows the kernel's convention (`kyodo_shared.web.pagination`): `page`/`per_page`, `total` in the
 body, `Link` headers to the other pages.
@@ -12,7 +12,7 @@ from uuid import UUID
 
 from fastapi import Request, Response
 
-from kyodo_proposals.routing import Anyone, Coordinator, application, call_view, done
+from kyodo_proposals.routing import Anyone, Coordinator, application, call_view, done, followed
 from kyodo_proposals.schemas import Amendment, CallDraft, CallPage, CallSummary, CallView, Reason
 from kyodo_shared.domain.calendar import TOKYO
 from kyodo_shared.web.pagination import LINK_HEADER, Paging, paginated
@@ -23,27 +23,31 @@ router = service_router(prefix="/calls", tags=["calls"])
 
 @router.post("", status_code=201, response_model=CallView, summary="Draft a call for proposals (募集の作成)")
 def draft(body: CallDraft, request: Request, response: Response, principal: Coordinator) -> Any:
-    call = application(request).draft_call(actor_of(request, principal), body.spec(TOKYO))
+    spec = body.spec(TOKYO)
+    decision = followed(request, spec=spec)
+    call = application(request).draft_call(actor_of(request, principal), spec)
     response.headers["Location"] = f"calls/{call.id}"
-    return done(request, response, call, 201)
+    return done(request, response, call, decision, 201)
 
 
 @router.put("/{call_id}", response_model=CallView, summary="Revise a draft")
 def revise(call_id: UUID, body: CallDraft, request: Request, response: Response, principal: Coordinator) -> Any:
-    call = application(request).revise_call(
-        actor_of(request, principal), expected_version(request), call_id, body.spec(TOKYO)
-    )
-    return done(request, response, call)
+    spec = body.spec(TOKYO)
+    decision = followed(request, spec=spec)
+    call = application(request).revise_call(actor_of(request, principal), expected_version(request), call_id, spec)
+    return done(request, response, call, decision)
 
 
 @router.post("/{call_id}/publication", response_model=CallView, summary="Publish: the board is fixed now (公告)")
 def publish(call_id: UUID, request: Request, response: Response, principal: Coordinator) -> Any:
+    decision = followed(request, call_id=call_id)
     call = application(request).publish(actor_of(request, principal), expected_version(request), call_id)
-    return done(request, response, call)
+    return done(request, response, call, decision)
 
 
 @router.post("/{call_id}/amendments", response_model=CallView, summary="Amend before the deadline, with a reason")
 def amend(call_id: UUID, body: Amendment, request: Request, response: Response, principal: Coordinator) -> Any:
+    decision = followed(request, call_id=call_id)
     call = application(request).amend(
         actor_of(request, principal),
         expected_version(request),
@@ -53,13 +57,14 @@ def amend(call_id: UUID, body: Amendment, request: Request, response: Response, 
         body.deadline,
         body.board,
     )
-    return done(request, response, call)
+    return done(request, response, call, decision)
 
 
 @router.post("/{call_id}/cancellation", response_model=CallView, summary="Cancel the call, with a reason")
 def cancel(call_id: UUID, body: Reason, request: Request, response: Response, principal: Coordinator) -> Any:
+    decision = followed(request, call_id=call_id)
     call = application(request).cancel(actor_of(request, principal), expected_version(request), call_id, body.reason)
-    return done(request, response, call)
+    return done(request, response, call, decision)
 
 
 @router.get(
