@@ -32,6 +32,7 @@ CHECKED = [
     "evaluation POST /projects/{project_id}/committee/scores",
     "evaluation GET /projects/{project_id}/committee/scores",
     "evaluation POST /projects/{project_id}/committee/recommendation",
+    "page POST /evaluation/projects/{project_id}/committee/scores",
 ]
 
 

@@ -35,6 +35,8 @@ CHECKED = [
     "registry POST /groups/{group_id}/handover",
     "registry POST /groups/{group_id}/handover/confirmation",
     "registry GET /groups/{group_id}/bylaws",
+    "page GET /registry/interests",
+    "page POST /registry/interests/declarations/{declaration_id}/withdrawal",
 ]
 
 
@@ -133,3 +135,42 @@ async def test_an_undecided_applications_bylaws_are_read_only_by_its_own_people_
     # A registered group's bylaws are public: the same reader who heard of none reads them.
     public = await ok(registry.get(f"/groups/{scene.river.group_id}/bylaws"))
     assert public.content in (BYLAWS, RIVER_BYLAWS)
+
+
+async def test_a_person_withdraws_and_sees_their_own_declared_interests_only(scene: Scene) -> None:
+    site, registry = scene.site, scene.site.api("registry")
+    p = site.platform
+    declared: dict[str, str] = {}
+    for sub, note in (("staff-x", "川辺の会の会員として活動"), ("staff-y", "よその会の役員")):
+        body = {"group_id": scene.river.group_id, "kind": "member", "note": note}
+        made = await ok(registry.post("/interests/me", json=body, headers=p.token(sub, "staff")), 201)
+        declared[sub] = str(made.json()["declaration_id"])
+    theirs = declared["staff-x"]
+    # Another person names staff-x's declaration: their own declarations are looked in, where it is not.
+    for sub in ("staff-y", "staff-z"):
+        answer = await registry.post(
+            f"/interests/me/{theirs}/withdrawal",
+            json={"reason": "取り下げ"},
+            headers={**p.token(sub, "staff"), "If-Match": "*"},
+        )
+        assert refusal(answer) == (404, "not_found"), (sub, answer.text)
+        browser = site.browser(sub, "staff")
+        page = f"/registry/interests/declarations/{theirs}/withdrawal"
+        # At their own declarations' version (none: "0"), so that only the id, someone else's, is wrong.
+        version = (await registry.get(f"/interests/people/{sub}")).headers.get("ETag", '"0"')
+        posted = await browser.post(page, {"reason": "取り下げ", "version": version})
+        assert posted.status_code == 404, (sub, posted.status_code, posted.headers.get("location"))
+        listing = await browser.get("/registry/interests")
+        assert "川辺の会の会員として活動" not in listing.text, sub
+    still = await ok(registry.get("/interests/people/staff-x"))
+    assert [d["active"] for d in still.json()["declarations"]] == [True]
+    own = await site.browser("staff-x", "staff").get("/registry/interests")
+    assert "川辺の会の会員として活動" in own.text
+    withdrawn = await ok(
+        registry.post(
+            f"/interests/me/{theirs}/withdrawal",
+            json={"reason": "退会しました"},
+            headers={**p.token("staff-x", "staff"), "If-Match": "*"},
+        )
+    )
+    assert [d["active"] for d in withdrawn.json()["declarations"]] == [False]
