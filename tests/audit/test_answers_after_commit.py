@@ -5,7 +5,7 @@ trusts that nothing was. `support.after_commit` makes the store go away at that 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +17,7 @@ from kyodo_shared.privacy.vault import KeyVault
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.after_commit import summary, watching
-from support.calls import coordinator, ok
+from support.calls import appointed_committee, coordinator, ok
 from support.contract_builders import project_record
 from support.harness import Backend, eventually, platform, settings_for
 from support.registry import CRITERIA, application
@@ -168,3 +168,16 @@ def suitable_decision() -> DecisionMade:
         round_fiscal_year=project.fiscal_year,
         decided_at=datetime(2027, 2, 1, 10, tzinfo=UTC),
     )
+
+
+async def test_the_registrys_commands_on_a_committee_answer_with_its_roster_and_nothing_read_after_their_saves(
+    tmp_path: Path, nats_url: str, bus_namespace: str, issuer: DevIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every command on a committee answers with its roster, the members' names decrypted: the second appointment's
+    answer read the first member's key after the save (503 although appointed; fixed in 75e6b15)."""
+    settings = settings_for("registry", Backend("sqlite", tmp_path), nats_url, bus_namespace, issuer)
+    async with platform({"registry": settings}, issuer) as p:
+        with watching(monkeypatch) as watched:
+            await appointed_committee(p, "review_board", "協働事業審査会", ["m-1", "m-2"], "m-1", "m-2", date.today())
+        assert not watched.reaching_after_save(), summary(watched.reaching_after_save())
+        assert len(watched.saved()) == 4
