@@ -22,6 +22,7 @@ from support.lifecycle import GroupClient
 from support.registry import BYLAWS, application, bylaws
 from support.workspace import Site, workspace
 
+SOME_DEPARTMENT = "0b6f2c3e-5d8a-4e1f-9a7b-3c2d1e0f9a8b"
 RIVER_BYLAWS = "川辺の会 会則 第3条 入退会は自由".encode()
 PERSON = {"name": "川村 次郎", "email": "jiro@example.jp", "phone": "042-300-1111"}
 CHECKED = [
@@ -37,6 +38,10 @@ CHECKED = [
     "registry GET /groups/{group_id}/bylaws",
     "page GET /registry/interests",
     "page POST /registry/interests/declarations/{declaration_id}/withdrawal",
+    "page GET /registry/interests/groups",
+    "page GET /registry/interests/departments",
+    "page POST /registry/interests/groups",
+    "page POST /registry/interests/departments",
 ]
 
 
@@ -174,3 +179,30 @@ async def test_a_person_withdraws_and_sees_their_own_declared_interests_only(sce
         )
     )
     assert [d["active"] for d in withdrawn.json()["declarations"]] == [False]
+
+
+async def test_a_persons_declaration_forms_record_for_themself_only(scene: Scene) -> None:
+    """The own forms take no one's sub from the form (interests._acting): a field naming another person changes
+    nothing; posting on a person's behalf is the center's (403 for anyone else)."""
+    site, registry = scene.site, scene.site.api("registry")
+    browser = site.browser("staff-w", "staff")
+    before = (await ok(registry.get("/interests/people/staff-v"))).json()
+    # A made-up department: the own form is let through and refuses the department itself.
+    for segment, field, value, status in (
+        ("groups", "group_id", scene.river.group_id, 303),
+        ("departments", "department_id", SOME_DEPARTMENT, 404),
+    ):
+        form = await browser.get(f"/registry/interests/{segment}")
+        assert form.status_code == 200, segment
+        version = (await registry.get("/interests/people/staff-w")).headers.get("ETag", '"0"')
+        fields = {field: value, "kind": "other", "note": "本人の申告", "person_sub": "staff-v", "version": version}
+        posted = await browser.post(f"/registry/interests/{segment}", fields)
+        assert posted.status_code == status, (segment, posted.status_code)
+        # Reading a person's declarations is open to anyone signed in (they are public, as the API's); recording
+        # for them is not.
+        refused = await browser.post(f"/registry/interests/people/staff-v/{segment}", fields)
+        assert refused.status_code == 403, segment
+    after = (await ok(registry.get("/interests/people/staff-v"))).json()
+    assert after == before, "nothing was recorded for staff-v"
+    mine = (await ok(registry.get("/interests/people/staff-w"))).json()
+    assert [d["note"] for d in mine["declarations"]] == ["本人の申告"], "the group's declaration is staff-w's own"
