@@ -29,7 +29,8 @@ if __package__ in (None, ""):
 from bench.common import machine_info, servers, workdir
 from bench.soak import measure
 from bench.soak.platform import platform, run_seed
-from bench.soak.workload import MIX, Tally, drive
+from bench.soak.tally import Tally
+from bench.soak.workload import CYCLE, MIX, drive
 
 
 def seconds(text: str) -> float:
@@ -125,7 +126,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "rate": args.rate,
             "warmup_min": warmup_min,
             "sample_every_s": args.sample_every,
-            "mix_per_40_ticks": MIX,
+            "cycle_ticks": len(CYCLE),
+            "mix_per_cycle": MIX,
             "thresholds": {
                 "rss": f"growth <= max({measure.RSS_FLOOR_MIB} MiB, {measure.RSS_SHARE:.0%} of mean)",
                 "fds": f"growth <= {measure.FD_GROWTH}",

@@ -1,5 +1,6 @@
 """The soak's platform: every service as its own `kyodo serve` process on one throwaway database and bus namespace,
-and the few things the workload needs seeded through the public APIs (a review board, an open call, a training).
+and the few things the workload needs seeded through the public APIs (a review board, an open call, a training, two
+departments with the screening team and an open round).
 
 The seeding reuses the services' own demo pieces (`kyodo_*.demo`), called with this run's per-service base URLs and
 tokens from the bench issuer (`kyodo serve` refuses the dev issuer `kyodo up` uses).
@@ -127,7 +128,8 @@ def platform(servers: Servers, workdir: Path, traced: dict[str, Path] | None = N
 
 
 async def seed(p: Platform) -> None:
-    """A review board (registry), an open call drawn from it (proposals), an announced training (info-hub)."""
+    """A review board (registry), an open call drawn from it (proposals), an announced training (info-hub); two
+    departments, the team and an open screening round (bench/soak/city.py)."""
     from kyodo_proposals import demo as proposals_demo
     from kyodo_registry import demo as registry_demo
 
@@ -141,6 +143,9 @@ async def seed(p: Platform) -> None:
         calls.raise_for_status()
         p.facts["call_id"] = str(calls.json()["items"][0]["id"])
     p.facts["training_id"] = await new_training(p)
+    from bench.soak import city  # city imports this module
+
+    await city.seed(p)
 
 
 async def new_training(p: Platform, capacity: int = 30) -> str:

@@ -1,10 +1,11 @@
 """The soak's steady mixed workload: one HTTP request per tick, open loop, at a fixed rate, through the public APIs.
 
-Each tick takes the next kind from a fixed cycle (`CYCLE`, 40 ticks: 14 writes, 26 reads). A write whose
+Each tick takes the next kind from a fixed cycle (`CYCLE`, 60 ticks: 24 writes, 36 reads). A write whose
 precondition is not there yet (no application waiting for an assessment, no registered group the proposals service
-has heard of) becomes a read of the same service for that tick, so the rate stays what was asked. Every request is
-timed and counted by kind and by minute of the run; an answer other than the kind's expected status is an error
-(counted, its status kept).
+has heard of) becomes a read of the same service for that tick, so the rate stays what was asked. Screening's and
+evaluation's kinds (a city project screened, the collaboration started from its decision) are in bench/soak/city.py.
+Every request is timed and counted by kind and by minute of the run; an answer other than the kind's expected status
+is an error (counted, its status kept).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import asyncio
 import bisect
 import itertools
 import time
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,31 +22,45 @@ from typing import Any
 
 import httpx
 
+from bench.soak.city import CityKinds
 from bench.soak.platform import Platform, new_training
+from bench.soak.tally import Tally
 from kyodo_shared.domain.calendar import TOKYO
 
-# kind -> ticks per cycle of 40
+# kind -> ticks per cycle of 60 (each stage of screening and evaluation once: a project, a collaboration a cycle)
 MIX: dict[str, int] = {
     "registry.apply": 1,  # POST /groups (a new group's application, 6 criteria, bylaws)
     "registry.assess": 6,  # POST /groups/{id}/assessments (the sixth registers the group)
     "proposals.submit": 1,  # POST /calls/{call}/proposals (a registered group's proposal)
     "proposals.open_call": 1,  # POST /calls (a draft from the review board), then POST /calls/{id}/publication
+    "screening.enter": 1,  # POST /projects (a city project in department A's inventory: it joins the open round)
+    "screening.self_check": 1,  # PUT /rounds/{r}/projects/{p}/self-check (A's liaison)
+    "screening.assessment": 2,  # POST /rounds/{r}/projects/{p}/assessments (each team member)
+    "screening.decision": 1,  # POST /rounds/{r}/projects/{p}/decisions (suitable for co-hosting, If-Match)
+    "evaluation.start": 1,  # POST /projects (a collaboration from that decision, with a registered group)
+    "evaluation.agreement": 1,  # PUT /projects/{id}/agreement (the liaison's draft, If-Match)
+    "evaluation.confirmation": 2,  # POST /projects/{id}/agreement/confirmations (the group, then the liaison)
+    "evaluation.report": 1,  # POST /projects/{id}/reports/1 (the group's interim report)
     "info-hub.news": 2,  # POST /news, then POST /news/{id}/publication
-    "info-hub.training_registration": 4,  # POST /trainings/{id}/registrations (staff), a new training when full
+    "info-hub.training_registration": 3,  # POST /trainings/{id}/registrations (staff), a new training when full
     "info-hub.directory": 3,  # GET /api/info-hub/groups?q=…
-    "info-hub.group": 3,  # GET /api/info-hub/groups/{id}
+    "info-hub.group": 4,  # GET /api/info-hub/groups/{id}
     "info-hub.news_list": 2,  # GET /api/info-hub/news
     "info-hub.open_data_csv": 2,  # GET /api/info-hub/open-data/datasets/groups.csv
     "info-hub.trainings": 2,  # GET /api/info-hub/trainings
-    "registry.group": 3,  # GET /api/registry/groups/{id} (coordinator)
+    "info-hub.screening_register": 2,  # GET /api/info-hub/screening/register (screening's decisions, published)
+    "info-hub.collaborations": 2,  # GET /api/info-hub/collaboration-projects (evaluation's projects, published)
+    "registry.group": 4,  # GET /api/registry/groups/{id} (coordinator)
     "proposals.calls": 2,  # GET /api/proposals/calls
     "screening.rounds": 2,  # GET /api/screening/rounds
+    "screening.project": 2,  # GET /api/screening/rounds/{r}/projects/{p} (a project screened here)
     "evaluation.projects": 2,  # GET /api/evaluation/projects
-    "page.portal": 2,  # GET / (info-hub's portal page, HTML)
+    "evaluation.project": 2,  # GET /api/evaluation/projects/{id} (a collaboration started here)
+    "page.portal": 3,  # GET / (info-hub's portal page, HTML)
     "page.directory": 2,  # GET /groups?q=… (the portal's directory page, HTML)
 }
 CYCLE: list[str] = [kind for kind, n in MIX.items() for _ in range(n)]
-# Spread a kind's ticks over the cycle instead of running them back to back.
+# Spread a kind's ticks over the cycle instead of running them back to back (17 is prime to the cycle's length).
 CYCLE = [CYCLE[(i * 17) % len(CYCLE)] for i in range(len(CYCLE))]
 TRAINING_SEATS = 40
 PROPOSAL = {
@@ -69,32 +84,12 @@ FIELDS = ["環境保全", "社会教育", "まちづくり", "国際協力", "�
 
 
 @dataclass
-class Tally:
-    """Latencies (ms) and statuses by minute and kind."""
-
-    started: float = field(default_factory=time.monotonic)
-    latencies: dict[int, dict[str, list[float]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
-    errors: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
-    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    skipped: int = 0  # ticks not sent because too many requests were in flight
-
-    def minute(self) -> int:
-        return int((time.monotonic() - self.started) // 60)
-
-    def record(self, kind: str, ms: float, status: int, expected: int) -> None:
-        self.counts[kind] += 1
-        if status == expected:
-            self.latencies[self.minute()][kind].append(ms)
-        else:
-            self.errors[kind][str(status)] += 1
-
-
-@dataclass
 class State:
     """What the workload made that later ticks build on."""
 
     pending: deque[tuple[str, str, list[str]]] = field(default_factory=deque)  # group, etag, criteria left
     registered: deque[tuple[str, str, float]] = field(default_factory=deque)  # group, representative, registered at
+    partners: deque[tuple[str, str, float]] = field(default_factory=deque)  # the same, for evaluation's projects
     groups: list[str] = field(default_factory=list)  # registered groups, for reads
     registered_at: list[float] = field(default_factory=list)  # when each of `groups` was registered
     representatives: dict[str, str] = field(default_factory=dict)  # group -> its representative's sub
@@ -112,6 +107,7 @@ class Workload:
         self.criteria = [c.value for c in Criterion]
         self.coordinator = p.coordinator()
         self.reader = p.headers("soak-reader", "coordinator")
+        self.city = CityKinds(p, self.timed, self.partner)
 
     async def timed(self, kind: str, method: str, url: str, expected: int = 200, **kw: Any) -> httpx.Response | None:
         t0 = time.perf_counter()
@@ -125,7 +121,16 @@ class Workload:
         return response if response.status_code == expected else None
 
     def op(self, kind: str) -> Callable[[], Awaitable[None]]:
-        return getattr(self, "do_" + kind.replace(".", "_").replace("-", "_"))  # type: ignore[no-any-return]
+        name = "do_" + kind.replace(".", "_").replace("-", "_")
+        return getattr(self, name, None) or getattr(self.city, name)  # type: ignore[no-any-return]
+
+    def partner(self, age: float) -> tuple[str, str] | None:
+        """The oldest group registered at least `age` s ago not yet a partner of a collaboration, with its
+        representative (each group takes part in one)."""
+        if not self.state.partners or time.monotonic() - self.state.partners[0][2] < age:
+            return None
+        group_id, rep, _ = self.state.partners.popleft()
+        return group_id, rep
 
     # ------------------------------------------------------------------------------------------- writes
 
@@ -164,6 +169,7 @@ class Workload:
         else:
             rep = self.state.representatives.pop(group_id)
             self.state.registered.append((group_id, rep, time.monotonic()))
+            self.state.partners.append((group_id, rep, time.monotonic()))
             self.state.groups.append(group_id)
             self.state.registered_at.append(time.monotonic())
         return None
@@ -258,12 +264,6 @@ class Workload:
 
     async def do_proposals_calls(self) -> None:
         await self.timed("proposals.calls", "GET", f"{self.p.api('proposals')}/calls", headers=self.reader)
-
-    async def do_screening_rounds(self) -> None:
-        await self.timed("screening.rounds", "GET", f"{self.p.api('screening')}/rounds", headers=self.reader)
-
-    async def do_evaluation_projects(self) -> None:
-        await self.timed("evaluation.projects", "GET", f"{self.p.api('evaluation')}/projects", headers=self.reader)
 
     async def do_page_portal(self) -> None:
         await self.timed("page.portal", "GET", f"{self.p.site('info-hub')}/")

@@ -21,10 +21,12 @@ if str(REPO) not in sys.path:
 from bench.soak import measure  # noqa: E402
 from bench.soak.platform import SERVICES  # noqa: E402
 
-# Kinds every few seconds of the cycle reaches (a proposal needs a group registered 5 s before, so it may not).
+# Kinds every few seconds of the cycle reaches (a proposal needs a group registered 5 s before, so it may not; a
+# screening stage needs the one before it, evaluation's first a decision 10 s old: only longer runs reach them all).
 ALWAYS = ("registry.apply", "registry.assess", "proposals.open_call", "info-hub.news", "info-hub.directory",
           "info-hub.training_registration", "info-hub.open_data_csv", "page.portal", "screening.rounds",
-          "evaluation.projects")  # fmt: skip
+          "screening.enter", "evaluation.projects", "info-hub.screening_register",
+          "info-hub.collaborations")  # fmt: skip
 
 
 def test_the_soak_runs_a_few_seconds_of_mixed_load_end_to_end_and_reports(
