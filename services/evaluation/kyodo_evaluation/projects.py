@@ -66,7 +66,7 @@ class ProjectCommands(EvaluationBase):
                 hint="GET /api/evaluation/adoptions, then POST /api/evaluation/adoptions/<proposal>/project",
             )
             return False
-        return self._adopted(project_id, adoption, str(department), screening_project, trace)
+        return self._adopted(project_id, adoption, str(department), screening_project, trace) is not None
 
     def _adopted(
         self,
@@ -75,7 +75,8 @@ class ProjectCommands(EvaluationBase):
         department: str,
         screening_project: str | None,
         trace: dict[str, str],
-    ) -> bool:
+    ) -> Project | None:
+        """The project made for the adoption, as saved; None when another replica made it first."""
         decision_id = adoption.get("screening_decision_id")
         links = {
             "call_id": str(adoption["call_id"]),
@@ -100,8 +101,8 @@ class ProjectCommands(EvaluationBase):
         try:
             self.save(project)
         except IntegrityError:
-            return False  # another replica made it first
-        return True
+            return None  # another replica made it first
+        return project
 
     def adoptions_awaiting_department(self, actor: Actor) -> list[dict[str, Any]]:
         self._coordinator(actor)
@@ -125,9 +126,12 @@ class ProjectCommands(EvaluationBase):
         if group is None or group.status != "registered":
             # Weeks may pass between the adoption and this: a group no longer in good standing gets no project.
             raise Refusal("group_not_registered", status=group.status if group else "unknown")
-        if not self._adopted(project_id, adoption, str(department_id), None, actor.trace_dict()):
+        project = self._adopted(project_id, adoption, str(department_id), None, actor.trace_dict())
+        if project is None:
             raise Refusal("project_exists", project_id=str(project_id))
-        return self.get_project(project_id)
+        # The project as saved, not loaded again: the answer needs nothing from the store after the commit (a store
+        # lost then would answer 503 for a project that was made, and a client retrying a 503 trusts nothing was).
+        return project
 
     def create_from_screening(self, actor: Actor, decision_id: UUID, group_id: UUID, form: str) -> Project:
         """A coordinator starts a project from a suitable screening decision whose form needs no call."""

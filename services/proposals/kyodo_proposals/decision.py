@@ -142,13 +142,14 @@ class DecisionCommands(ProposalsBase):
         if previewed is not None and previewed != tally.digest():
             raise Refusal("ranking_changed")
         if tally.short:
+            # Names the substitute rule's count: how many review-board members may still join. Read before the save,
+            # so the refusal needs nothing from the store after the commit (a store lost then would answer 503 for a
+            # block that was recorded).
+            eligible = self.eligible_substitutes(call, review)
             # Recorded (and published) before refusing: the coordinator adds a substitute in answer to it.
             review.block([f"quorum:{p}:{n}/{review.quorum}" for p, n in tally.short.items()], trace)
             self.save(review)
-            # Names the substitute rule's count: how many review-board members may still join.
-            raise Refusal(
-                "quorum_not_met", quorum=str(review.quorum), eligible=str(self.eligible_substitutes(call, review))
-            )
+            raise Refusal("quorum_not_met", quorum=str(review.quorum), eligible=str(eligible))
         decision = {
             "ranking": tally.ranking,
             "counted": tally.counted,
