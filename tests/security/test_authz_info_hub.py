@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,7 +22,9 @@ from support.authz import load_table, refusal
 from support.calls import ok
 from support.harness import eventually
 from support.info_hub_cases import HUB, act, raised, world
-from support.info_hub_trainings import announced, plan
+from support.info_hub_surveys import announced as survey_announced
+from support.info_hub_surveys import answer, drafted, invited, put_answer, questionnaire, survey_status
+from support.info_hub_trainings import TOKYO, announced, plan
 from support.workspace import Site, workspace
 
 PROBLEM = "駅前の空き店舗を子育てサロンにしたいが、家主との交渉の仕方が分からない"
@@ -35,6 +38,8 @@ CHECKED = [
     "info-hub POST /trainings/{training_id}/registrations",
     "info-hub GET /trainings/{training_id}/registrations/{registration_id}",
     "info-hub DELETE /trainings/{training_id}/registrations/{registration_id}",
+    "info-hub GET /surveys/{survey_id}/answers/{respondent}",
+    "info-hub PUT /surveys/{survey_id}/answers/{respondent}",
 ]
 PARTIES = [
     ("rep-g", "group"),
@@ -179,3 +184,43 @@ async def test_a_groups_person_registers_only_for_their_own_group(hub: Hub) -> N
         refused = await hub.site.api(HUB).post(path, json=body, headers=hub.site.platform.token(sub, "group"))
         assert refusal(refused) == (403, "not_for_group"), (sub, refused.text)
     await ok(hub.site.api(HUB).post(path, json=body, headers=hub.site.platform.token("contact-g", "group")), 201)
+
+
+async def test_a_groups_survey_answer_is_read_and_changed_by_its_own_people_its_token_or_the_center_only(
+    hub: Hub,
+) -> None:
+    p = hub.site.platform
+    body = questionnaire(datetime.now(TOKYO) - timedelta(days=2), targets={"fields": [], "areas": ["本町"]})
+    draft = await drafted(p, body)
+    token = (await invited(p, draft["id"], "招待の会"))["token"]
+    survey = await survey_announced(
+        p, (await ok(hub.ask("GET", f"/surveys/{draft['id']}", "coord-1", "coordinator"))).json()
+    )
+    sid = survey["id"]
+    p.apps[HUB].state.kernel.nudge()
+
+    async def is_open() -> bool:
+        return await survey_status(p, sid) == "open"
+
+    await eventually(is_open, timeout=30)
+    await ok(put_answer(p, sid, hub.group_id, answer(12, "kids"), who=("rep-g", "group")))
+    path = f"/surveys/{sid}/answers/{hub.group_id}"
+    # H is a target of the survey too, K is not; staff and an evaluator are nobody's people; the invitation's token
+    # is another respondent's.
+    for sub, role, expected in (
+        ("rep-h", "group", (403, "survey_not_for_group")),
+        ("rep-k", "group", (403, "survey_not_for_group")),
+        ("staff-a", "staff", (403, "survey_not_for_group")),
+        ("ev-1", "evaluator", (403, "survey_not_for_group")),
+    ):
+        read = await hub.ask("GET", path, sub, role)
+        assert refusal(read) == expected, (sub, read.text)
+        changed = await put_answer(p, sid, hub.group_id, answer(99, "town"), who=(sub, role))
+        assert refusal(changed)[0] == 403, (sub, changed.text)
+    by_token = await hub.ask("GET", path, None, **{"X-Survey-Token": token})
+    assert refusal(by_token) == (403, "survey_token_invalid"), by_token.text
+    changed = await put_answer(p, sid, hub.group_id, answer(99, "town"), token=token)
+    assert refusal(changed) == (403, "survey_token_invalid"), changed.text
+    for sub, role in (("rep-g", "group"), ("contact-g", "group"), ("coord-1", "coordinator"), ("aud-1", "auditor")):
+        shown = await ok(hub.ask("GET", path, sub, role))
+        assert shown.json()["submitted_values"] == {"members": "12", "field": "kids"}, (sub, shown.text)
