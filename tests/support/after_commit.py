@@ -25,11 +25,14 @@ competitor's save inside a request (to lose a race on purpose) is reported too: 
 
 from __future__ import annotations
 
+import os
+import re
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -178,6 +181,14 @@ def watching(monkeypatch: pytest.MonkeyPatch) -> Iterator[Watched]:
     yield watched
 
 
+_ID = re.compile(r"/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def route_of(command: str) -> str:
+    """The command with its ids left out ("POST /calls/{id}/review"): which routes a run watched saving."""
+    return _ID.sub("/{id}", command.split("?")[0])
+
+
 def summary(watches: list[Watch]) -> str:
     return "\n".join(f"{w.command} answered {w.status}: " + "; ".join(w.after or w.tolerated) for w in watches)
 
@@ -200,10 +211,15 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.write_line(
         f"after-commit watch: {len(_RUN.commands)} commands, {len(_RUN.saved())} saved, "
         f"{len(found)} reached the store after their save, {tidied} only tidied after it (TOLERATED), "
-        f"{sum(1 for w in _RUN.commands if w.two_step)} made a designed first commit (TWO_STEP)"
+        f"{sum(1 for w in _RUN.commands if w.two_step)} made a designed first commit (TWO_STEP); "
+        f"{len({route_of(w.command) for w in _RUN.saved()})} routes watched saving"
     )
     if found:
         terminalreporter.write_line(summary(found))
+    if listing := os.environ.get("KYODO_AFTER_COMMIT_ROUTES"):
+        # For an audit's record: every route seen saving, and how it answered.
+        seen = sorted({f"{route_of(w.command)} {w.status}" for w in _RUN.saved()})
+        Path(listing).write_text("\n".join(seen) + "\n", encoding="utf-8")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
