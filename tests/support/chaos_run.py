@@ -38,11 +38,11 @@ async def inject(kind: str, platform: ChaosPlatform, workload: Workload, rng: ra
         await stop_postgres(platform, workload, outage)
 
 
-# The longest an answer may take while the store is away: below the workload's client timeout (30 s), so a request
-# left hanging fails. Not the goal: 503s take 12–17 s today (eventsourcing tries each statement ten times, and a
-# request reading the store several times waits each time); docs/RELIABILITY.md keeps it as an open finding — a
-# circuit breaker answering within a second would let this come down to a few seconds. 15 s failed at 17.4 s.
-SLOWEST_OUTAGE_ANSWER = 25.0
+# The longest an answer may take while the store is away. The store's circuit breaker (store/breaker.py) answers 503
+# within a fraction of a second once it has seen the server gone (the 3-minute run: slowest answer 2.4 s); before it,
+# 503s took 12–17 s (eventsourcing tries each statement ten times) and 15 s failed at 17.4 s. The margin is for a
+# loaded two-core CI machine, and stays well below the workload's client timeout (30 s).
+SLOWEST_OUTAGE_ANSWER = 8.0
 
 
 def outage_failures(record: Record) -> list[str]:
@@ -123,6 +123,7 @@ async def chaos(
         "answers": dict(sorted(record.answers.items())),
         "answered_503_during_outage": answered_503,
         "slowest_answer_seconds": round(record.slowest, 2),
+        "slowest_outage_answer_seconds": round(max((a[4] for a in record.outage_answers), default=0.0), 2),
         "unexpected_refusals": [u[:160] for u in record.unexpected],
         "written_despite_503": record.written_despite_503,
         "workload_seconds": round(workload_seconds, 1),
