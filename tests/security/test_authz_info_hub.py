@@ -22,6 +22,7 @@ from support.authz import load_table, refusal
 from support.calls import ok
 from support.harness import eventually
 from support.info_hub_cases import HUB, act, raised, world
+from support.info_hub_news import topic_at
 from support.info_hub_surveys import announced as survey_announced
 from support.info_hub_surveys import answer, drafted, invited, put_answer, questionnaire, survey_status
 from support.info_hub_trainings import TOKYO, announced, plan
@@ -40,6 +41,7 @@ CHECKED = [
     "info-hub DELETE /trainings/{training_id}/registrations/{registration_id}",
     "info-hub GET /surveys/{survey_id}/answers/{respondent}",
     "info-hub PUT /surveys/{survey_id}/answers/{respondent}",
+    "info-hub PUT /exchange/topics/{topic_id}/opinions/{group_id}",
 ]
 PARTIES = [
     ("rep-g", "group"),
@@ -224,3 +226,21 @@ async def test_a_groups_survey_answer_is_read_and_changed_by_its_own_people_its_
     for sub, role in (("rep-g", "group"), ("contact-g", "group"), ("coord-1", "coordinator"), ("aud-1", "auditor")):
         shown = await ok(hub.ask("GET", path, sub, role))
         assert shown.json()["submitted_values"] == {"members": "12", "field": "kids"}, (sub, shown.text)
+
+
+async def test_a_groups_opinion_is_given_by_its_own_people_only_and_seen_by_no_other_group_before_the_close(
+    hub: Hub,
+) -> None:
+    topic = await topic_at(hub.site.platform, "published")
+    path = f"/exchange/topics/{topic['id']}"
+    opinion = f"{path}/opinions/{hub.group_id}"
+    words = {"opinion_ja": "本町の公園に子育てひろばを"}
+    for sub in ("rep-h", "rep-k"):
+        sent = await hub.site.api(HUB).put(opinion, json=words, headers=hub.site.platform.token(sub, "group"))
+        assert refusal(sent) == (403, "not_acting_for_group"), (sub, sent.text)
+    await ok(hub.site.api(HUB).put(opinion, json=words, headers=hub.site.platform.token("contact-g", "group")))
+    own = await ok(hub.ask("GET", path, "rep-g", "group"))
+    assert words["opinion_ja"] in own.text, "the group reads its own opinion during the period"
+    for sub, roles in ((None, ()), ("rep-h", ("group",)), ("staff-b", ("staff",)), ("citizen-1", ("public",))):
+        read = await ok(hub.ask("GET", path, sub, *roles))
+        assert words["opinion_ja"] not in read.text, (sub, roles)
