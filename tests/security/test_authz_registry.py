@@ -37,6 +37,8 @@ CHECKED = [
     "registry POST /groups/{group_id}/handover/confirmation",
     "registry GET /groups/{group_id}/bylaws",
     "page GET /registry/interests",
+    "page GET /registry/interests/people",
+    "page GET /registry/interests/declarations/{declaration_id}/withdrawal",
     "page POST /registry/interests/declarations/{declaration_id}/withdrawal",
     "page GET /registry/interests/groups",
     "page GET /registry/interests/departments",
@@ -167,6 +169,17 @@ async def test_a_person_withdraws_and_sees_their_own_declared_interests_only(sce
         assert posted.status_code == 404, (sub, posted.status_code, posted.headers.get("location"))
         listing = await browser.get("/registry/interests")
         assert "川辺の会の会員として活動" not in listing.text, sub
+        # The withdrawal form for another's declaration finds none of theirs to show.
+        form = await browser.get(page)
+        assert "川辺の会の会員として活動" not in form.text, (sub, form.status_code)
+        # Someone's declarations are public to read (as the API's), with no form to change them but the center's.
+        found = await browser.get("/registry/interests/people", person_sub="staff-x")
+        assert (found.status_code, found.headers.get("location")) == (303, "/registry/interests/people/staff-x")
+        person = await browser.get("/registry/interests/people/staff-x")
+        assert "川辺の会の会員として活動" in person.text
+        assert 'href="/registry/interests/people/staff-x/' not in person.text, sub
+    center = await site.browser("coord-1", "coordinator").get("/registry/interests/people/staff-x")
+    assert 'href="/registry/interests/people/staff-x/' in center.text, "the center's page records for them"
     still = await ok(registry.get("/interests/people/staff-x"))
     assert [d["active"] for d in still.json()["declarations"]] == [True]
     own = await site.browser("staff-x", "staff").get("/registry/interests")
