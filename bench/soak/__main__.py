@@ -7,7 +7,8 @@ flat. Not a CI test: a script whose result is recorded in bench/RESULTS.md.
 
 Servers: a spawned nats-server and PostgreSQL (from the pip wheels) unless --nats-url / --pg-dsn name existing ones;
 then a database `kyodo_bench_<hex>` and a namespace `b<hex8>` of its own, dropped / deleted afterwards. The
-workload: bench/soak/workload.py; samples and the verdict's thresholds: bench/soak/measure.py.
+workload: bench/soak/workload.py (screening's and evaluation's kinds: bench/soak/city.py); samples and the verdict's
+thresholds: bench/soak/measure.py.
 
 Exit status: 0 every verdict PASS (or n/a), 3 a FAIL, 4 requests answered unexpectedly or a service exited (the
 workload or the platform broke); 1 is Python's own (an exception).
