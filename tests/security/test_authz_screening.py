@@ -29,6 +29,7 @@ CHECKED = [
     "screening GET /rounds/{round_id}",
     "screening GET /rounds/{round_id}/projects/{project_id}",
     "screening GET /rounds/{round_id}/projects/{project_id}/assessments",
+    "page POST /screening/projects/{project_id}",
 ]
 
 
@@ -130,3 +131,19 @@ async def test_a_team_member_reads_the_others_assessments_only_after_giving_thei
     for sub, role in (("t-a", "staff"), ("coord-1", "coordinator"), ("aud-1", "auditor")):
         shown = await ok(scene.ask(path, sub, role))
         assert ASSESSED in shown.text, sub
+
+
+async def test_a_projects_record_is_revised_on_its_page_by_its_own_departments_staff_only(scene: Round) -> None:
+    page, api = f"/screening/projects/{scene.project}", f"/projects/{scene.project}"
+    form = {"project_number": "A-1", "title": "乗っ取り", "purpose": "交流", "budget_yen": "1"}
+    version = (await ok(scene.ask(api, None))).headers["ETag"]
+    for sub in ("b-liaison", "t-b"):
+        refused = await scene.site.browser(sub, "staff").post(page, {**form, "version": version})
+        assert refused.status_code == 403, (sub, refused.status_code)
+        assert "この部署の職員ではありません" in refused.text, sub
+    assert (await ok(scene.ask(api, None))).json()["record"]["title"] == "子育てひろば"
+    revised = await scene.site.browser("a-staff", "staff").post(
+        page, {**form, "title": "子育てひろば（改）", "version": version}
+    )
+    assert revised.status_code == 303, revised.status_code
+    assert (await ok(scene.ask(api, None))).json()["record"]["title"] == "子育てひろば（改）"
