@@ -86,8 +86,8 @@ class Watch:
 
     @property
     def failed(self) -> bool:
-        """Reached the store after its save, or answered other than 2xx with only tidying after it."""
-        return bool(self.after) or (bool(self.tolerated) and not (self.status or 0) < 300)
+        """Reached the store after its save, or failed with only tidying after it (a page's success is a 303)."""
+        return bool(self.after) or (bool(self.tolerated) and not 200 <= (self.status or 0) < 400)
 
 
 def _names(found: str, frame: str) -> bool:
@@ -148,12 +148,13 @@ def _sending(original: Callable[..., Any], watched: Watched) -> Callable[..., An
             return await original(self, request)  # type: ignore[no-any-return]
         watch = Watch(f"{request.method} {request.url.path}")
         token = _WATCH.set(watch)
+        # Kept also when the app raised (a page's unhandled error reaches the client as an exception).
+        watched.commands.append(watch)
         try:
             response: httpx.Response = await original(self, request)
         finally:
             _WATCH.reset(token)
         watch.status = response.status_code
-        watched.commands.append(watch)
         return response
 
     return send
