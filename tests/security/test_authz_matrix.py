@@ -11,7 +11,9 @@ role decides. Rows and operations must match both ways, and every row must be re
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -268,3 +270,18 @@ AFTER_THE_API_GATE = [
     ),
 ]
 AFTER_THE_PAGE_GATE: list[str] = []
+
+
+_CHECKED_BLOCK = re.compile(r"^CHECKED = \[(.*?)^\]", re.MULTILINE | re.DOTALL)
+
+
+def test_every_relationship_row_is_acted_by_a_relationship_test() -> None:
+    """Each row with a `relationship` is named in the CHECKED list of a tests/security/test_authz_*.py module that
+    acts it in a seeded scene; a new relationship row needs its scene before it is taken as covered."""
+    acted: set[str] = set()
+    for module in sorted(Path(__file__).parent.glob("test_authz_*.py")):
+        for block in _CHECKED_BLOCK.findall(module.read_text(encoding="utf-8")):
+            acted |= set(re.findall(r'"([^"]+)"', block))
+    rows = {key for key, row in table_rows().items() if row.get("relationship")}
+    assert sorted(rows - acted) == [], "relationship rows no test acts"
+    assert sorted(acted - rows) == [], "named as acted but not a relationship row"
