@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -129,7 +130,7 @@ async def test_the_case_lists_show_a_case_to_its_parties_only(hub: Hub) -> None:
         return hub.case_id in answer.text
 
     for sub, role in PARTIES:
-        assert await eventually(lambda s=sub, r=role: listed(s, r), timeout=20), sub
+        assert await eventually(partial(listed, sub, role), timeout=20), sub
     for sub, roles in OUTSIDERS:
         assert not await listed(sub, *roles), (sub, roles)
         answer = await hub.ask("GET", "/cases", sub, *roles)
@@ -241,6 +242,12 @@ async def test_a_groups_opinion_is_given_by_its_own_people_only_and_seen_by_no_o
     await ok(hub.site.api(HUB).put(opinion, json=words, headers=hub.site.platform.token("contact-g", "group")))
     own = await ok(hub.ask("GET", path, "rep-g", "group"))
     assert words["opinion_ja"] in own.text, "the group reads its own opinion during the period"
-    for sub, roles in ((None, ()), ("rep-h", ("group",)), ("staff-b", ("staff",)), ("citizen-1", ("public",))):
-        read = await ok(hub.ask("GET", path, sub, *roles))
-        assert words["opinion_ja"] not in read.text, (sub, roles)
+    readers: list[tuple[str | None, tuple[str, ...]]] = [
+        (None, ()),
+        ("rep-h", ("group",)),
+        ("staff-b", ("staff",)),
+        ("citizen-1", ("public",)),
+    ]
+    for reader, roles in readers:
+        read = await ok(hub.ask("GET", path, reader, *roles))
+        assert words["opinion_ja"] not in read.text, (reader, roles)
