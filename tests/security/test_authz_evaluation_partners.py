@@ -179,13 +179,8 @@ PAGES_SEEN = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app_base.partner_of asks Role.GROUP of a group's person but no Role.STAFF of the department's liaison: "
-    "the liaison's token with the group role alone acts for the department (reported, issue 22)",
-)
 async def test_a_departments_liaison_acts_for_it_only_as_staff(partners: Partners) -> None:
-    """Runs last: under the fault it confirms the draft for the department."""
+    """Runs last: were the role not asked, it would confirm the draft for the department."""
     pid = partners.draft
     confirmation = {"agreement_hash": (await read(partners.scene.p, pid))["draft"]["hash"]}
     answer = await partners.ask(pid, "liaison-1", "group", "POST", "/agreement/confirmations", json=confirmation)

@@ -98,11 +98,13 @@ class EvaluationBase(Application[UUID]):
     # --- who acts -------------------------------------------------------------------------------------------
 
     def partner_of(self, actor: Actor, project: Project) -> Partner:
-        """The partner the caller acts for: the group (its representative or a contact) or the department (its
-        liaison, appointed by today). Anyone else is refused, coordinators included: a partner's word is its own."""
+        """The partner the caller acts for: the group (its representative or a contact, signed in with the group
+        role) or the department (its liaison, appointed by today, signed in with the staff role). Anyone else is
+        refused, coordinators included: a partner's word is its own. The role as well as the registry's record: a
+        person whose staff role the login provider has withdrawn no longer speaks for the department."""
         if actor.has(Role.GROUP) and self.view.acts_for(actor.sub, str(project.group_id)):
             return Partner.GROUP
-        if self.view.is_liaison(actor.sub, str(project.department_id), self.today()):
+        if actor.has(Role.STAFF) and self.view.is_liaison(actor.sub, str(project.department_id), self.today()):
             return Partner.DEPARTMENT
         raise Refusal("not_a_partner")
 
