@@ -274,9 +274,12 @@ async def test_once_results_are_out_a_group_reads_its_own_scores_and_comments_on
     path = f"/calls/{call}/results/groups/{scene.green_group}"
     own = await ok(scene.api("proposals", "rep-g", "group", "GET", path))
     assert own.json()["comments"], "the group reads the reviewers' comments on its own proposal"
-    # Anyone not acting for the group hears that there is nothing published for them (queries.own_results): the
-    # other group, and also the center, an auditor and a board member, whom the route's gate lets in.
-    for sub, role in (("rep-f", "group"), ("coord-1", "coordinator"), ("aud-1", "auditor"), ("m-1", "reviewer")):
+    # Another group's people hear that there is nothing published for them (queries.own_results); the center, an
+    # auditor and a board member are not let through the gate (the group role only).
+    answer = await scene.api("proposals", "rep-f", "group", "GET", path)
+    assert refusal(answer) == (404, "results_not_published"), answer.text
+    assert "所見" not in answer.text
+    for sub, role in (("coord-1", "coordinator"), ("aud-1", "auditor"), ("m-1", "reviewer")):
         answer = await scene.api("proposals", sub, role, "GET", path)
-        assert refusal(answer) == (404, "results_not_published"), (sub, answer.text)
+        assert refusal(answer) == (403, "forbidden_role"), (sub, answer.text)
         assert "所見" not in answer.text
