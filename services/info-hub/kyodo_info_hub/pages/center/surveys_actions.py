@@ -7,17 +7,21 @@ new link for one (`reissue_invitation`: the old one stops working; the new one i
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from fastapi import Request
 from fastapi.responses import Response
 
+from kyodo_info_hub.api_surveys import PRIVATE
 from kyodo_info_hub.pages.center.surveys import page_of
 from kyodo_info_hub.pages.home import application
 from kyodo_info_hub.surveys_schemas import CancellationIn, CrosstabsIn, InvitationIn
-from kyodo_shared.domain.actors import Role
+from kyodo_shared.domain.actors import Principal, Role
 from kyodo_shared.pages.actions import Form, act, page_actor, seen_version, signed_in, text, texts
 from kyodo_shared.pages.paths import path_uuid
+from kyodo_shared.pages.render import render
 from kyodo_shared.pages.routing import page_router
+from kyodo_shared.store.breaker import store_unreachable
 
 router = page_router("/center/surveys")
 
@@ -90,6 +94,20 @@ def _link_shown(request: Request, sid: Any, invitation_id: str, token: str) -> d
     return {"id": invitation_id, "link": f"{base}/surveys/{sid}/answers/{invitation_id}#token={token}"}
 
 
+def _with_link(request: Request, principal: Principal, sid: UUID, issued: dict[str, str]) -> Response:
+    """The survey's page with the link just issued; if the survey cannot be read back (the store gone after the
+    invitation was stored), the link alone: the command is done, and a coordinator shown an error would invite the
+    group again rather than lose its only copy of the link."""
+    try:
+        return page_of(request, principal, sid, link=issued)
+    except Exception as exc:
+        if not store_unreachable(exc):
+            raise
+        page = render(request, "center/surveys_link.html", {"link": issued, "sid": sid})
+        page.headers.update(PRIVATE)
+        return page
+
+
 @router.post("/{survey_id}/invitations")
 def invite(survey_id: str, request: Request, form: Form) -> Response:
     """As `POST /surveys/{sid}/invitations`: the group's name; its one-time link shown on the page this once."""
@@ -114,7 +132,7 @@ def invite(survey_id: str, request: Request, form: Form) -> Response:
         then=f"/center/surveys/{sid}",
         notice="survey_invited",
     )
-    return page_of(request, principal, sid, link=issued) if issued else done
+    return _with_link(request, principal, sid, issued) if issued else done
 
 
 @router.post("/{survey_id}/invitations/{invitation_id}/reissue")
@@ -138,4 +156,4 @@ def reissue(survey_id: str, invitation_id: str, request: Request, form: Form) ->
         then=f"/center/surveys/{sid}",
         notice="survey_link_reissued",
     )
-    return page_of(request, principal, sid, link=issued) if issued else done
+    return _with_link(request, principal, sid, issued) if issued else done
