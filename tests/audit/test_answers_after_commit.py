@@ -5,20 +5,20 @@ trusts that nothing was. `support.after_commit` makes the store go away at that 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from kyodo_contracts.screening import CollaborationForm, DecisionMade, Outcome
+from kyodo_contracts.screening import CollaborationForm
 from kyodo_shared.privacy.vault import KeyVault
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.after_commit import summary, watching
 from support.calls import appointed_committee, coordinator, ok
-from support.contract_builders import project_record
+from support.evaluation_http import decided
 from support.harness import Backend, eventually, platform, settings_for
 from support.registry import CRITERIA, application
 from support.screening import answers, department, heard, join_team, round_body, screening_now
@@ -116,7 +116,7 @@ async def test_commands_on_a_partner_selection_answer_with_the_decision_it_follo
     await stream.create()
     settings = settings_for("proposals", Backend("sqlite", tmp_path), nats_url, bus_namespace, issuer)
     async with platform({"proposals": settings}, issuer) as p:
-        decision = suitable_decision()
+        decision = decided(str(uuid.uuid4()), forms=(CollaborationForm.COMMISSION,))
         await stream.publish(decision)
         view = p.apps["proposals"].state.kernel.application.screening
         await eventually(lambda: view.decision(str(decision.decision_id)) is not None, timeout=20)
@@ -147,27 +147,6 @@ async def test_commands_on_a_partner_selection_answer_with_the_decision_it_follo
         for answer in (drafted, revised, cancelled):
             assert answer.json()["screening_decision"]["decision_id"] == str(decision.decision_id)
         assert len(watched.saved()) == 3
-
-
-def suitable_decision() -> DecisionMade:
-    """A suitable screening decision, as screening's relay publishes it."""
-    project = project_record(uuid.uuid4(), fiscal_year=2027, project_number="市民-012", title="地域の居場所づくり事業")
-    return DecisionMade(
-        decision_id=uuid.uuid4(),
-        round_id=uuid.uuid4(),
-        project=project,
-        outcome=Outcome.SUITABLE,
-        forms=[CollaborationForm.COMMISSION],
-        reasons_ja="協働により地域の担い手の知見を生かせる。",
-        rescreen_on=None,
-        replaces=None,
-        self_check=[],
-        assessments=[],
-        recusals=0,
-        cycle=1,
-        round_fiscal_year=project.fiscal_year,
-        decided_at=datetime(2027, 2, 1, 10, tzinfo=UTC),
-    )
 
 
 async def test_the_registrys_commands_on_a_committee_answer_with_its_roster_and_nothing_read_after_their_saves(
