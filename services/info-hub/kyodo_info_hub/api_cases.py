@@ -64,7 +64,7 @@ def case_view(app: CaseCommands, actor: Actor, case: Case, access: str = ALL) ->
             routing.pop("acknowledged_by", None)
     suggestions, invited = case.suggestions, sorted(case.invited.items())
     if access == INVITED:
-        mine = set(app.people.groups_of(actor.sub))
+        mine = set(app.people.groups_of(actor.sub)) if actor.has(Role.GROUP) else set()
         routings = []
         suggestions = [s for s in suggestions if s.get("group_id") in mine]
         invited = [(g, at) for g, at in invited if g in mine]

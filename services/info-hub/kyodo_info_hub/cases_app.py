@@ -95,12 +95,12 @@ class CaseCommands(CaseReads):
         if raiser is RaiserKind.GROUP and party is not None:
             if self.people.group(party) is None:
                 raise Refusal("case_group_unknown", field="group_id", rule="case_group_unknown")
-            if not (center or self.people.acts_for(actor.sub, party)):
+            if not (center or (actor.has(Role.GROUP) and self.people.acts_for(actor.sub, party))):
                 raise Refusal("case_not_for_this_group")
         elif raiser is RaiserKind.DEPARTMENT and party is not None:
             if not self.people.department_exists(party):
                 raise Refusal("case_department_unknown", field="department_id", rule="case_department_unknown")
-            if not (center or self.people.is_liaison(actor.sub, party, self.today())):
+            if not (center or (actor.has(Role.STAFF) and self.people.is_liaison(actor.sub, party, self.today()))):
                 raise Refusal("case_not_the_liaison")
         else:
             self._coordinator(actor)
@@ -169,7 +169,9 @@ class CaseCommands(CaseReads):
             case = self._get(case_id, Case, "case_not_found")
             if self.case_access(actor, case) is None:
                 raise Refusal("case_not_found")
-            if not self.people.is_liaison(actor.sub, department, self.today()):
+            # The staff role as well as the appointment: the liaison takes a case up for the department only
+            # signed in as its staff.
+            if not (actor.has(Role.STAFF) and self.people.is_liaison(actor.sub, department, self.today())):
                 raise Refusal("case_not_the_liaison")
             case.acknowledge(department, actor.sub, self.now().isoformat(), actor.trace_dict())
             try:

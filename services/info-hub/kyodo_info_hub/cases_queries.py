@@ -30,18 +30,37 @@ class CaseReads(InfoHubBase):
         group's people: from the invitation on), or None (as if it did not exist)."""
         if actor.has(Role.COORDINATOR) or actor.has(Role.AUDITOR):
             return ALL
-        sub, today = actor.sub, self.today()
-        if case.raiser_kind == RaiserKind.GROUP.value and self.people.acts_for(sub, str(case.raiser_id)):
+        group_role = actor.has(Role.GROUP)
+        if (
+            case.raiser_kind == RaiserKind.GROUP.value
+            and group_role
+            and self.people.acts_for(actor.sub, str(case.raiser_id))
+        ):
             return ALL
-        liaison_of = set(self.people.liaison_departments(sub, today))
+        liaison_of, staff_of = self._departments_of(actor)
         if case.raiser_kind == RaiserKind.DEPARTMENT.value and case.raiser_id in liaison_of:
             return ALL
         routed = set(case.routings)
-        if routed & liaison_of or routed & set(self.people.staff_departments(sub, today)):
+        if routed & liaison_of or routed & staff_of:
             return ALL
-        if any(self.people.acts_for(sub, g) for g in case.invited):
+        if group_role and any(self.people.acts_for(actor.sub, g) for g in case.invited):
             return INVITED
         return None
+
+    # The role as well as the registry's record: a person speaks or reads for a group only signed in with the
+    # group role, for a department (as its liaison or staff) only with the staff role — a token the login provider
+    # issued without the role is not that person acting for the party.
+
+    def _groups_of(self, actor: Actor) -> list[str]:
+        return self.people.groups_of(actor.sub) if actor.has(Role.GROUP) else []
+
+    def _departments_of(self, actor: Actor) -> tuple[set[str], set[str]]:
+        """(liaison of, on the staff of) today, for a caller signed in with the staff role."""
+        if not actor.has(Role.STAFF):
+            return set(), set()
+        today = self.today()
+        liaison = set(self.people.liaison_departments(actor.sub, today))
+        return liaison, set(self.people.staff_departments(actor.sub, today))
 
     def read_case(self, actor: Actor, case_id: UUID) -> tuple[Case, str]:
         case = self._get(case_id, Case, "case_not_found")
@@ -63,7 +82,7 @@ class CaseReads(InfoHubBase):
         entries = cases_index.history(self.db, str(case.id))
         if access == ALL:
             return entries
-        mine = set(self.people.groups_of(actor.sub)) & set(case.invited)
+        mine = set(self._groups_of(actor)) & set(case.invited)
         invited = [
             e["position"] for e in entries if e["kind"] == "GroupsInvited" and mine & set(e.get("group_ids", []))
         ]
@@ -86,10 +105,10 @@ class CaseReads(InfoHubBase):
         and of their departments (raised as liaison, or routed to as liaison or staff)."""
         if actor.has(Role.COORDINATOR) or actor.has(Role.AUDITOR):
             return cases_index.list_cases(self.db, filters, None, offset, limit)
-        today = self.today()
-        groups = self.people.groups_of(actor.sub)
-        liaison = self.people.liaison_departments(actor.sub, today)
-        departments = set(liaison) | set(self.people.staff_departments(actor.sub, today))
+        groups = self._groups_of(actor)
+        liaison_of, staff_of = self._departments_of(actor)
+        liaison = sorted(liaison_of)
+        departments = liaison_of | staff_of
         parties = [("raiser_group", g) for g in groups] + [("invited", g) for g in groups]
         parties += [("raiser_department", d) for d in liaison]
         parties += [("routed", d) for d in sorted(departments)]

@@ -89,7 +89,9 @@ class ScreeningBase(Application[UUID]):
             raise Refusal("not_department_staff")
 
     def _liaison_of(self, actor: Actor, department_id: UUID) -> None:
-        """Only the department's liaison answers its self-check: appointed by today and still on its staff."""
+        """Only the department's liaison answers its self-check: appointed by today and still on its staff, and
+        signed in with the staff role (the registry's record alone is who the person is, not that they act as the
+        department's staff now)."""
         today = self.today()
-        if not self.view.is_liaison(actor.sub, str(department_id), today):
+        if not (actor.has(Role.STAFF) and self.view.is_liaison(actor.sub, str(department_id), today)):
             raise Refusal("not_liaison")

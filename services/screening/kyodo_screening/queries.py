@@ -61,8 +61,11 @@ class ScreeningQueries(ScreeningBase):
         found = self.read_round(principal, round_id)
         project = self.get_project(project_id)
         insider = _has(principal, Role.COORDINATOR, Role.AUDITOR)
-        liaison = principal is not None and self.view.is_liaison(
-            principal.sub, str(project.department_id), self.today()
+        # The liaison reads the self-check only signed in with the staff role, as it answers it.
+        liaison = (
+            principal is not None
+            and principal.has(Role.STAFF)
+            and self.view.is_liaison(principal.sub, str(project.department_id), self.today())
         )
         evaluation = recommendations(
             self.db, [Screened(str(project_id), str(project.department_id), project.number, project.fiscal_year)]
