@@ -3,7 +3,7 @@ role (issue 22): the registry's record (liaison, staff, representative or contac
 token's roles what they act as now. Each check that decided by the record alone is asked here with the right person
 holding the wrong role (refused exactly as someone with no tie is, so nothing new leaks) beside the same person with
 the right role (let in): screening's self-check (read, API and page) and info-hub's cases (raising for a group or a
-department, reading, listing, the page).
+department, reading, listing, the page) and the registry's group record (full to its people, public otherwise).
 
 Scenes: support.screening (KODOMO, liaison a-liaison; KANKYO, for a team of two departments; project A-1
 self-checked in an open round) and support.info_hub_cases.world (department A with liaison-a and staff-a; group G
@@ -25,6 +25,7 @@ from support.authz import refusal
 from support.calls import coordinator, ok
 from support.harness import eventually
 from support.info_hub_cases import HUB, World, act, case_body, raised, world
+from support.lifecycle import GroupClient
 from support.screening import TOKYO, answers, department, heard, join_team, round_body, screening_now
 from support.workspace import Site, workspace
 
@@ -196,3 +197,27 @@ async def test_a_routed_case_is_acknowledged_by_the_liaison_only_with_the_staff_
     refused = await hub.ask("POST", path, "liaison-a", "group")
     assert refusal(refused) == (403, "forbidden_role"), refused.text
     await ok(hub.ask("POST", path, "liaison-a", "staff"))
+
+
+async def test_a_groups_people_read_its_full_record_only_signed_in_with_the_group_role(hub: Hub) -> None:
+    registry = hub.site.api("registry")
+    p = hub.site.platform
+    record = f"/groups/{hub.world.g}"
+    for sub, roles in (("rep-g", ("public",)), ("contact-g", ("staff",)), ("rep-g", ("staff", "evaluator"))):
+        seen = await ok(registry.get(record, headers=p.token(sub, *roles)))
+        assert "representative_sub" not in seen.json(), (sub, roles)  # the public profile, as anyone reads it
+        assert "contact@example.jp" not in seen.text, (sub, roles)
+    for sub in ("rep-g", "contact-g"):
+        full = await ok(registry.get(record, headers=p.token(sub, "group")))
+        assert full.json()["representative_sub"] == "rep-g", sub
+        assert "contact@example.jp" in full.text, sub
+    # An application is not public: to its own representative without the group role it does not exist, as to
+    # anyone else.
+    applying = GroupClient(p, representative="rep-new")
+    await applying.apply(name="あたらしい会", fields_of_activity=["子育て"], area="本町")
+    for sub, roles in (("rep-new", ("public",)), ("rep-new", ("staff",)), ("rep-k", ("group",))):
+        for tail in ("", "/bylaws"):
+            refused = await registry.get(f"/groups/{applying.group_id}{tail}", headers=p.token(sub, *roles))
+            assert refusal(refused) == (404, "group_not_found"), (sub, roles, tail, refused.text)
+    for tail in ("", "/bylaws"):
+        await ok(registry.get(f"/groups/{applying.group_id}{tail}", headers=p.token("rep-new", "group")))

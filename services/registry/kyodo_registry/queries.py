@@ -73,7 +73,11 @@ class GroupQueries(RegistryBase):
         )
 
     def _own(self, group: Group, principal: Principal | None) -> bool:
-        return principal is not None and (group.acts_for(principal.sub) or principal.has(Role.COORDINATOR))
+        """The group's people (signed in with the group role: the record says who they are, the role that they act
+        as the group now) and coordinators; anyone else reads what the public reads."""
+        if principal is None:
+            return False
+        return (principal.has(Role.GROUP) and group.acts_for(principal.sub)) or principal.has(Role.COORDINATOR)
 
     def read_group(self, principal: Principal | None, group_id: UUID) -> GroupRecord:
         group = self.get_group(group_id)
