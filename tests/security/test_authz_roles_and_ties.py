@@ -167,6 +167,11 @@ async def test_the_case_list_and_pages_show_a_case_to_its_parties_only_while_the
         assert mine.status_code == 200, (sub, roles)
         assert PROBLEM not in mine.text, (sub, roles)
         assert hub.case_id not in mine.text, (sub, roles)
+        assert 'href="/me/cases/new"' not in mine.text, (sub, roles)  # nothing to raise a case for
+    for sub, roles in RIGHT_ROLE:
+        if sub != "staff-a":  # staff who are not the liaison raise nothing for the department
+            mine = await hub.site.browser(sub, *roles).get("/me/cases")
+            assert 'href="/me/cases/new"' in mine.text, (sub, roles)
 
 
 async def test_a_case_is_raised_for_a_group_only_with_the_group_role_and_for_a_department_only_with_the_staff_role(

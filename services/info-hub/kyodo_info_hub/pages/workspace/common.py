@@ -13,7 +13,7 @@ from fastapi import Request
 from kyodo_info_hub.app import Portal
 from kyodo_info_hub.bus.applications import applications_of
 from kyodo_info_hub.pages.home import Text, application, day, localized
-from kyodo_shared.domain.actors import Principal
+from kyodo_shared.domain.actors import Principal, Role
 from kyodo_shared.pages.i18n import gettext
 from kyodo_shared.pages.paths import breadcrumbs
 
@@ -46,7 +46,10 @@ class Party:
 
 def groups_of(request: Request, principal: Principal) -> list[Party]:
     """The groups this person represents or is a contact of: those in the directory (registered, lapsed, suspended)
-    with their name, then their applications not in the directory yet (status None; a dissolved group has none)."""
+    with their name, then their applications not in the directory yet (status None; a dissolved group has none).
+    None without the group role: the record says who the person is, the role that they act for a group now."""
+    if not principal.has(Role.GROUP):
+        return []
     app = application(request)
     listed = app.people.groups_of(principal.sub)
     with app.db.transaction(read_only=True) as tx:
@@ -75,7 +78,9 @@ def department_names(request: Request, ids: list[str]) -> list[Party]:
 
 def departments_of(request: Request, principal: Principal) -> tuple[list[Party], set[str]]:
     """The departments this person works in today (assigned staff or liaison), and of them those they are the
-    liaison of (who acknowledges a routed case)."""
+    liaison of (who acknowledges a routed case). None without the staff role, as the cases' queries decide."""
+    if not principal.has(Role.STAFF):
+        return [], set()
     app = application(request)
     today = app.today()
     liaison = set(app.people.liaison_departments(principal.sub, today))
