@@ -180,7 +180,9 @@ class CallQueries(ProposalsBase):
     def own_results(self, principal: Principal, call_id: UUID, group_id: UUID) -> dict[str, Any]:
         """A group's own scores with the reviewers' comments, for its representative and contacts only."""
         call = self.get_call(call_id)
-        if call.status != RESULTS_PUBLISHED or not self.view.acts_for(principal.sub, str(group_id)):
+        if call.status != RESULTS_PUBLISHED or not (
+            principal.has(Role.GROUP) and self.view.acts_for(principal.sub, str(group_id))
+        ):
             raise Refusal("results_not_published")
         mine = [p for p in call.results["proposals"] if p["group_id"] == str(group_id)]
         if not mine:

@@ -23,7 +23,7 @@ from kyodo_proposals.domain import PUBLISHED, Call
 from kyodo_proposals.sealed import Gate, Proposal
 from kyodo_proposals.sealing import seal, unseal
 from kyodo_shared.audit.receipts import Receipt, content_hash, new_salt, sign_receipt
-from kyodo_shared.domain.actors import Actor, Principal
+from kyodo_shared.domain.actors import Actor, Principal, Role
 from kyodo_shared.domain.refusals import UNNAMED, AnyCurrent, Expected, Refusal, StaleVersion, Unnamed, check_version
 
 
@@ -87,7 +87,9 @@ class SubmissionCommands(ProposalsBase):
         # From the registry view alone: a refused caller learns nothing from how long the gate (whose length grows
         # with the call's sealed activity) or the proposal took to load.
         group = self.view.group(str(group_id))
-        if group is None or not self.view.acts_for(actor.sub, str(group_id)):
+        # The group role as well as the registry's record (the routes ask it too; kept here so no other caller
+        # of the command can skip it).
+        if group is None or not (actor.has(Role.GROUP) and self.view.acts_for(actor.sub, str(group_id))):
             raise Refusal("not_acting_for_group")
         if group[1] != "registered":
             raise Refusal("group_not_eligible")
@@ -208,7 +210,7 @@ class SubmissionCommands(ProposalsBase):
         """The group's own proposal, for its representative and contacts only; to anyone else it does not exist."""
         # Who asks is checked before the store is touched: an outsider's answer must not take longer when a
         # proposal exists (timing would tell that the group submitted).
-        if not self.view.acts_for(principal.sub, str(group_id)):
+        if not (principal.has(Role.GROUP) and self.view.acts_for(principal.sub, str(group_id))):
             raise Refusal("proposal_not_found")
         proposal_id, proposal = self._proposal(self._sealed_gate(call_id)[0], call_id, group_id)
         if proposal is None:
