@@ -226,3 +226,23 @@ async def test_a_groups_people_read_its_full_record_only_signed_in_with_the_grou
             assert refusal(refused) == (404, "group_not_found"), (sub, roles, tail, refused.text)
     for tail in ("", "/bylaws"):
         await ok(registry.get(f"/groups/{applying.group_id}{tail}", headers=p.token("rep-new", "group")))
+
+
+async def test_a_representative_dissolves_the_group_only_signed_in_with_the_group_role(hub: Hub) -> None:
+    # coord-rep represents a group and is also a coordinator: as a coordinator only, they are one with an interest
+    # in the group (refused as any such coordinator is); with the group role, its representative.
+    p = hub.site.platform
+    own = GroupClient(p, representative="coord-rep")
+    await own.apply(name="兼務の会", fields_of_activity=["子育て"], area="本町")
+    path = f"/groups/{own.group_id}/dissolution"
+    reason = {"reason": "総会で解散を決議"}
+    refused = await own.registry.post(
+        path, json=reason, headers={**p.token("coord-rep", "coordinator"), "If-Match": own.etag}
+    )
+    assert refusal(refused) == (403, "conflict_of_interest"), refused.text
+    refused = await own.registry.post(path, json=reason, headers={**p.token("rep-k", "group"), "If-Match": own.etag})
+    assert refusal(refused) == (403, "not_representative"), refused.text
+    done = await ok(
+        own.registry.post(path, json=reason, headers={**p.token("coord-rep", "group"), "If-Match": own.etag})
+    )
+    assert done.json()["status"] == "dissolved"

@@ -92,8 +92,12 @@ class GroupLife(OrgCommands):
 
     def dissolve(self, actor: Actor, expected: Expected, group_id: UUID, reason: str) -> Group:
         def who(group: Group) -> None:
-            # The representative dissolves the group (contacts may not), or a coordinator with no interest in it.
-            if actor.has(Role.COORDINATOR) and actor.sub != group.representative_sub:
+            # The representative dissolves the group (contacts may not), signed in with the group role; or a
+            # coordinator with no interest in it — a representative signed in as a coordinator only is a
+            # coordinator acting for their own group, refused as such.
+            if actor.has(Role.GROUP) and actor.sub == group.representative_sub:
+                return
+            if actor.has(Role.COORDINATOR):
                 self._impartial(group, actor)
             else:
                 self._representative(group, actor)
