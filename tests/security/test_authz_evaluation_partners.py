@@ -179,6 +179,27 @@ PAGES_SEEN = {
 }
 
 
+async def test_a_partys_people_read_and_list_its_project_only_signed_in_with_their_role(partners: Partners) -> None:
+    """The group's person with the group role, the department's liaison and staff with the staff role: the registry's
+    record and the role alike (as partner_of), so a role withdrawn at the login provider withdraws the reach."""
+    pid, w = partners.draft, partners.scene.w
+    for sub, role in (("rep-g", "group"), ("liaison-1", "staff"), ("staff-2", "staff")):
+        assert (await partners.ask(pid, sub, role, "GET")).status_code == 200, (sub, role)
+    for sub, role in (("rep-g", "staff"), ("rep-g", "public"), ("liaison-1", "group"), ("staff-2", "public")):
+        answer = await partners.ask(pid, sub, role, "GET")
+        assert refusal(answer) == (404, "project_not_found"), (sub, role, answer.text)
+    evaluation = partners.scene.p.clients["evaluation"]
+    own = {"rep-g": {"group_id": w.group}, "liaison-1": {"department_id": w.department_id}}
+    for sub, params in own.items():
+        right = "group" if sub == "rep-g" else "staff"
+        wrong = "staff" if sub == "rep-g" else "group"
+        listed = await evaluation.get("/projects", params=params, headers=partners.scene.p.token(sub, right))
+        assert listed.status_code == 200, listed.text
+        assert pid in {item["project_id"] for item in listed.json()["items"]}
+        refused = await evaluation.get("/projects", params=params, headers=partners.scene.p.token(sub, wrong))
+        assert refusal(refused) == (403, "name_own_partner"), (sub, refused.text)
+
+
 async def test_a_departments_liaison_acts_for_it_only_as_staff(partners: Partners) -> None:
     """Runs last: were the role not asked, it would confirm the draft for the department."""
     pid = partners.draft

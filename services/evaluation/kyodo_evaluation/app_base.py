@@ -109,14 +109,16 @@ class EvaluationBase(Application[UUID]):
         raise Refusal("not_a_partner")
 
     def may_read_project(self, actor: Actor, project: Project) -> bool:
-        """Partners, the department's staff, coordinators, evaluators and auditors."""
+        """Partners, the department's staff, coordinators, evaluators and auditors; a group's people with the group
+        role, the department's with the staff role (as `partner_of`)."""
         if actor.has(Role.COORDINATOR) or actor.has(Role.AUDITOR) or actor.has(Role.EVALUATOR):
             return True
-        if self.view.acts_for(actor.sub, str(project.group_id)):
+        if actor.has(Role.GROUP) and self.view.acts_for(actor.sub, str(project.group_id)):
             return True
         department = str(project.department_id)
-        return self.view.is_liaison(actor.sub, department, self.today()) or self.view.on_staff(
-            actor.sub, department, self.today()
+        return actor.has(Role.STAFF) and (
+            self.view.is_liaison(actor.sub, department, self.today())
+            or self.view.on_staff(actor.sub, department, self.today())
         )
 
     def _readable(self, actor: Actor, project_id: UUID) -> Project:

@@ -19,13 +19,18 @@ class EvaluationQueries(EvaluationBase):
     def list_projects(
         self, actor: Actor, group_id: str | None, department_id: str | None, status: str | None, offset: int, limit: int
     ) -> tuple[list[dict[str, Any]], int]:
-        """The center, evaluators and auditors list every project; a group its own (naming it), a department's
-        staff their department's (naming it)."""
+        """The center, evaluators and auditors list every project; a group its own (naming it, signed in with the
+        group role), a department's staff their department's (naming it, signed in with the staff role)."""
         if not any(actor.has(r) for r in _OVERSIGHT):
-            own_group = group_id is not None and self.view.acts_for(actor.sub, group_id)
-            own_department = department_id is not None and (
-                self.view.on_staff(actor.sub, department_id, self.today())
-                or self.view.is_liaison(actor.sub, department_id, self.today())
+            # The tie and the role alike, as partner_of asks them (app_base).
+            own_group = group_id is not None and actor.has(Role.GROUP) and self.view.acts_for(actor.sub, group_id)
+            own_department = (
+                department_id is not None
+                and actor.has(Role.STAFF)
+                and (
+                    self.view.on_staff(actor.sub, department_id, self.today())
+                    or self.view.is_liaison(actor.sub, department_id, self.today())
+                )
             )
             if not (own_group or own_department):
                 raise Refusal("name_own_partner")

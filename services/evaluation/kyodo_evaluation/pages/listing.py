@@ -61,13 +61,13 @@ def projects(request: Request, page: Annotated[int, Query(ge=1, le=10_000)] = 1)
         if who.has(Role.COORDINATOR):
             awaiting = app.adoptions_awaiting_department(who)
     else:
-        for group in found.groups_of(who.sub):
+        for group in found.groups_of(who.sub) if who.has(Role.GROUP) else []:
             items, _total = app.list_projects(who, group.id, None, None, 0, 100)
             sections.append(
                 {"kind": "group", "partner": group, "items": items, "steps": steps(request, who, items, "group")}
             )
         today = app.today()
-        for department in found.departments_of(who.sub, today):
+        for department in found.departments_of(who.sub, today) if who.has(Role.STAFF) else []:
             # A former liaison no longer on the staff names the department no more: the application would refuse.
             if not (
                 app.view.on_staff(who.sub, department.id, today) or app.view.is_liaison(who.sub, department.id, today)
