@@ -1,0 +1,186 @@
+"""Who may do what on the bus: one NATS user per service, read-only users for other systems, and an operator user,
+each with the subjects it needs and nothing else — derived from the names the kernel uses, rendered into
+deploy/nats/auth.conf (`python -m kyodo_shared.bus.permissions > deploy/nats/auth.conf`).
+
+A service publishes its contracts to `<ns>.<service>.>` and its checkpoints to `<ns>.checkpoints.<service>`; its
+relay and audit publisher create their streams (`ensure_stream`) and read a message back (the divergence check,
+the last checkpoint). As a consumer it creates, reads, pulls from, acks and (when its database was rebuilt) deletes
+only its own durable consumer on each source stream, reads the source's stream info and one message by sequence
+(bus/durable.py); `kyodo replay` adds an ephemeral ordered consumer with flow control. Replies, pulled messages and
+publish acks arrive on `_INBOX.>` (the kernel uses nats-py's default inbox prefix).
+
+`SOURCES` must name what each service subscribes to: tests/bus/test_nats_permissions_conf.py compares it with the
+`Subscription(source=…)` of every service's code and the rendered file with deploy/nats/auth.conf.
+
+Known limit, until `kyodo bus init` creates the durable consumers (then the CREATE lines go): a consumer's
+configuration is the body of `$JS.API.CONSUMER.{DURABLE.,}CREATE…`, which no subject permission constrains, so a
+service holding that right could make the server push a source stream into another subject (examples/subscriber's
+nats-reader.conf explains it). Read-only users therefore never get it: the operator creates their consumers.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from kyodo_contracts import stream_name, stream_subjects
+
+NAMESPACE = "kyodo"  # the production namespace the shipped configuration is for
+CHECKPOINTS = "checkpoints"  # audit/publisher.py SOURCE: one stream every service writes
+# The sources each service subscribes to (its kernel's `Subscription(source=...)`), in the order of its code.
+SOURCES: dict[str, tuple[str, ...]] = {
+    "registry": (),
+    "info-hub": ("registry", CHECKPOINTS, "proposals", "screening", "evaluation"),
+    "proposals": ("registry", "screening"),
+    "screening": ("registry", "evaluation"),
+    "evaluation": ("registry", "proposals", "screening"),
+}
+# Other systems' read-only users, each bound to durable consumers `<reader>-<source>` that the operator creates.
+READERS: dict[str, tuple[str, ...]] = {
+    "grants-ledger": ("registry", "proposals"),  # examples/subscriber (KYODO_SUB_NAME grants-ledger)
+}
+OPERATOR = "kyodo-operator"  # `kyodo relay reset`, `kyodo bus init` (later): streams and consumers, no events
+INBOX = "_INBOX.>"
+JS_API = "$JS.API"
+# Never granted to a service or a reader, whatever its allow list says (deny wins): what loses or rewrites data.
+DESTRUCTIVE = (
+    f"{JS_API}.STREAM.DELETE.>",
+    f"{JS_API}.STREAM.PURGE.>",
+    f"{JS_API}.STREAM.UPDATE.>",
+    f"{JS_API}.STREAM.MSG.DELETE.>",
+)
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    publish: tuple[str, ...]
+    subscribe: tuple[str, ...]
+    publish_deny: tuple[str, ...] = ()
+
+    @property
+    def password_variable(self) -> str:
+        """The environment variable nats-server reads this user's password from (a Secret in Kubernetes)."""
+        return f"KYODO_NATS_PASSWORD_{self.name.upper().replace('-', '_')}"
+
+
+def durable_name(service: str, source: str) -> str:
+    """The durable consumer `service` keeps on `source`'s stream (bus/consumer.py SourceConsumer.durable)."""
+    return f"{service}--{source}".replace("-", "_")
+
+
+def checkpoint_subject(namespace: str, service: str) -> str:
+    """The one subject `service` publishes its signed checkpoints to (contracts' CheckpointSigned)."""
+    return f"{namespace}.{CHECKPOINTS}.{service.replace('-', '_')}"
+
+
+def _unique(items: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def service_user(namespace: str, service: str, sources: Sequence[str]) -> User:
+    own, checkpoints = stream_name(namespace, service), stream_name(namespace, CHECKPOINTS)
+    publish = [
+        stream_subjects(namespace, service),
+        checkpoint_subject(namespace, service),
+        # The relay: ensure_stream (info, create), reconcile and the divergence check (info, one message).
+        f"{JS_API}.STREAM.INFO.{own}",
+        f"{JS_API}.STREAM.CREATE.{own}",
+        f"{JS_API}.STREAM.MSG.GET.{own}",
+        # The audit publisher: ensure_stream, the last checkpoint of this service (get_last_msg).
+        f"{JS_API}.STREAM.INFO.{checkpoints}",
+        f"{JS_API}.STREAM.CREATE.{checkpoints}",
+        f"{JS_API}.STREAM.MSG.GET.{checkpoints}",
+    ]
+    for source in sources:
+        stream, durable = stream_name(namespace, source), durable_name(service, source)
+        publish += [
+            # wait_for_stream and history_unchanged (bus/durable.py).
+            f"{JS_API}.STREAM.INFO.{stream}",
+            f"{JS_API}.STREAM.MSG.GET.{stream}",
+            # Its own durable consumer: place (info, delete when rewound), ensure_consumer, pulls, acks.
+            f"{JS_API}.CONSUMER.INFO.{stream}.{durable}",
+            f"{JS_API}.CONSUMER.DURABLE.CREATE.{stream}.{durable}",
+            f"{JS_API}.CONSUMER.DELETE.{stream}.{durable}",
+            f"{JS_API}.CONSUMER.MSG.NEXT.{stream}.{durable}",
+            f"$JS.ACK.{stream}.{durable}.>",
+            # `kyodo replay`: an ephemeral ordered push consumer (nameless create) and its flow-control replies.
+            f"{JS_API}.CONSUMER.CREATE.{stream}",
+            f"$JS.FC.{stream}.>",
+        ]
+    return User(service, _unique(publish), (INBOX,), publish_deny=DESTRUCTIVE)
+
+
+def reader_user(namespace: str, reader: str, sources: Sequence[str]) -> User:
+    """Consumes the operator's durable consumers `<reader>-<source>` and nothing else: no event, no create."""
+    publish: list[str] = []
+    for source in sources:
+        stream, durable = stream_name(namespace, source), f"{reader}-{source}"
+        publish += [
+            f"{JS_API}.CONSUMER.INFO.{stream}.{durable}",
+            f"{JS_API}.STREAM.MSG.GET.{stream}",
+            f"{JS_API}.CONSUMER.MSG.NEXT.{stream}.{durable}",
+            f"$JS.ACK.{stream}.{durable}.>",
+        ]
+    deny = (
+        f"{namespace}.>",
+        *DESTRUCTIVE,
+        f"{JS_API}.STREAM.CREATE.>",
+        f"{JS_API}.CONSUMER.CREATE.>",
+        f"{JS_API}.CONSUMER.DURABLE.CREATE.>",
+        f"{JS_API}.CONSUMER.DELETE.>",
+    )
+    # Its own inbox prefix (`_INBOX_<reader>`, `-` → `_`): `_INBOX.>` would show it other users' pulled messages.
+    inbox = f"_INBOX_{reader.replace('-', '_')}.>"
+    return User(reader, _unique(publish), (inbox,), publish_deny=deny)
+
+
+def operator_user(namespace: str) -> User:
+    """Creates, inspects and deletes streams and consumers (relay reset, replay from scratch, bus init); publishes
+    no event: the relays re-publish."""
+    return User(OPERATOR, (f"{JS_API}.>",), (INBOX,), publish_deny=(f"{namespace}.>",))
+
+
+def users(
+    namespace: str = NAMESPACE,
+    sources: Mapping[str, Sequence[str]] = SOURCES,
+    readers: Mapping[str, Sequence[str]] = READERS,
+) -> list[User]:
+    return [
+        *(service_user(namespace, service, wanted) for service, wanted in sources.items()),
+        *(reader_user(namespace, reader, wanted) for reader, wanted in readers.items()),
+        operator_user(namespace),
+    ]
+
+
+def _list(items: Sequence[str], indent: str) -> str:
+    return "[\n" + "".join(f'{indent}  "{item}"\n' for item in items) + f"{indent}]"
+
+
+def _user(user: User) -> str:
+    pad = "          "
+    publish = f"{pad}allow: {_list(user.publish, pad)}\n"
+    if user.publish_deny:
+        publish += f"{pad}deny: {_list(user.publish_deny, pad)}\n"
+    return (
+        f'    {{ user: "{user.name}", password: ${user.password_variable},\n'
+        "      permissions: {\n"
+        f"        publish: {{\n{publish}        }}\n"
+        f"        subscribe: {{\n{pad}allow: {_list(user.subscribe, pad)}\n        }}\n"
+        "      }\n    }\n"
+    )
+
+
+def render(namespace: str = NAMESPACE) -> str:
+    """The `authorization` block nats-server.conf includes: every user, password from the environment."""
+    header = (
+        "# GENERATED by `python -m kyodo_shared.bus.permissions > deploy/nats/auth.conf` from\n"
+        "# shared/kyodo_shared/bus/permissions.py: edit SOURCES or READERS there, never this file.\n"
+        f"# Namespace `{namespace}`. Passwords from the environment (a Secret: deploy/nats/secret.template.yaml).\n"
+    )
+    return header + "authorization {\n  users = [\n" + "".join(_user(u) for u in users(namespace)) + "  ]\n}\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())

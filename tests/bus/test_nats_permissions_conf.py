@@ -1,0 +1,83 @@
+"""The shipped NATS permissions stay in step with the code: deploy/nats/auth.conf is what
+kyodo_shared.bus.permissions renders, and its SOURCES are exactly what each service's code subscribes to — a service
+that starts consuming a new source fails here until its user may consume it."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from kyodo_contracts import stream_name
+from kyodo_shared.bus.permissions import NAMESPACE, READERS, SOURCES, render, service_user, users
+from kyodo_shared.service import discover
+
+REPO = Path(__file__).resolve().parents[2]
+AUTH_CONF = REPO / "deploy" / "nats" / "auth.conf"
+
+
+def subscribed_sources(service: str) -> set[str]:
+    """Every `Subscription(source=...)` in the service's package; a source that is not a literal fails the test
+    (it could not be checked against the configuration)."""
+    package = REPO / "services" / service
+    found: set[str] = set()
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Subscription"):
+                continue
+            source = next((k.value for k in node.keywords if k.arg == "source"), None)
+            if source is None and node.args:
+                source = node.args[0]
+            where = f"{path.relative_to(REPO)}:{node.lineno}: Subscription's source must be a literal string"
+            assert isinstance(source, ast.Constant), where
+            assert isinstance(source.value, str), where
+            found.add(source.value)
+    return found
+
+
+def test_the_shipped_auth_conf_is_what_the_permissions_module_renders() -> None:
+    assert AUTH_CONF.read_text(encoding="utf-8") == render(), (
+        "regenerate: .venv/bin/python -m kyodo_shared.bus.permissions > deploy/nats/auth.conf"
+    )
+
+
+def test_every_installed_service_has_a_nats_user() -> None:
+    assert set(SOURCES) == set(discover())
+
+
+@pytest.mark.parametrize("service", sorted(SOURCES))
+def test_each_service_may_consume_exactly_the_sources_its_code_subscribes_to(service: str) -> None:
+    assert set(SOURCES[service]) == subscribed_sources(service), (
+        f"{service}'s subscriptions changed: update SOURCES in shared/kyodo_shared/bus/permissions.py and "
+        "regenerate deploy/nats/auth.conf"
+    )
+
+
+def test_the_scan_finds_the_subscriptions_of_a_consuming_service() -> None:
+    # Guards the scan itself: a scan that finds nothing would make the test above pass for registry-like services.
+    assert subscribed_sources("info-hub") == {"registry", "checkpoints", "proposals", "screening", "evaluation"}
+
+
+@pytest.mark.parametrize("service", sorted(SOURCES))
+def test_no_service_may_publish_on_another_services_subjects_or_checkpoints(service: str) -> None:
+    user = service_user(NAMESPACE, service, SOURCES[service])
+    events = [s for s in user.publish if s.startswith(f"{NAMESPACE}.")]
+    token = service.replace("-", "_")
+    assert events == [f"{NAMESPACE}.{token}.>", f"{NAMESPACE}.checkpoints.{token}"]
+    # JetStream calls on other services' streams are only consumer calls on its own durable consumers.
+    for subject in user.publish:
+        for other in SOURCES:
+            if other == service or other in SOURCES[service]:
+                continue
+            assert f".{stream_name(NAMESPACE, other)}" not in subject, subject
+    assert user.subscribe == ("_INBOX.>",)
+
+
+def test_readers_may_publish_no_event_and_create_no_consumer() -> None:
+    readers = [u for u in users() if u.name in READERS]
+    assert readers
+    for reader in readers:
+        assert not [s for s in reader.publish if s.startswith(f"{NAMESPACE}.") or "CREATE" in s or "DELETE" in s]
+        assert f"{NAMESPACE}.>" in reader.publish_deny
+        assert reader.subscribe == (f"_INBOX_{reader.name.replace('-', '_')}.>",)

@@ -1,0 +1,161 @@
+"""The shipped NATS users on a real nats-server started from deploy/nats/nats-server.conf (tests/support/nats_conf.py):
+a service publishes and creates only its own, a read-only user consumes and publishes nothing, nobody connects
+without a password. Each refusal is shown beside the allowed call it differs from, so none passes by accident."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+
+import nats
+import pytest
+from nats.aio.client import Client
+from nats.errors import Error as NatsError
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
+
+from kyodo_contracts import stream_name, stream_subjects
+from kyodo_shared.bus.permissions import NAMESPACE, OPERATOR
+
+from support.harness import eventually
+from support.nats_conf import ConfiguredNats, configured_nats
+
+REGISTRY, INFO_HUB, CHECKPOINTS = (stream_name(NAMESPACE, s) for s in ("registry", "info-hub", "checkpoints"))
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ConfiguredNats]:
+    with configured_nats() as started:
+        yield started
+
+
+@asynccontextmanager
+async def connected(server: ConfiguredNats, user: str, **options: object) -> AsyncIterator[tuple[Client, list[str]]]:
+    """A connection as `user`, and the errors the server sends it (permission violations arrive asynchronously)."""
+    errors: list[str] = []
+
+    async def on_error(exc: Exception) -> None:
+        errors.append(str(exc).lower())
+
+    nc = await nats.connect(server.url(user), error_cb=on_error, max_reconnect_attempts=0, **options)  # type: ignore[arg-type]
+    try:
+        yield nc, errors
+    finally:
+        await nc.close()
+
+
+async def violation(errors: list[str], subject: str) -> bool:
+    await eventually(lambda: any("permissions violation" in e and subject.lower() in e for e in errors), timeout=5)
+    return True
+
+
+async def messages(server: ConfiguredNats, stream: str) -> int:
+    async with connected(server, OPERATOR) as (nc, _):
+        return int((await nc.jetstream().stream_info(stream)).state.messages)
+
+
+async def own_stream(server: ConfiguredNats, service: str) -> None:
+    async with connected(server, service) as (nc, _):
+        js = nc.jetstream()
+        subjects = [stream_subjects(NAMESPACE, service)]
+        await js.add_stream(
+            StreamConfig(name=stream_name(NAMESPACE, service), subjects=subjects, storage=StorageType.FILE)
+        )
+
+
+async def test_a_service_publishing_on_another_services_subject_is_refused(server: ConfiguredNats) -> None:
+    await own_stream(server, "info-hub")
+    await own_stream(server, "registry")
+    async with connected(server, "registry") as (nc, errors):
+        js = nc.jetstream(timeout=1.0)
+        await js.publish(f"{NAMESPACE}.registry.group.applied.v1", b"{}")  # its own: stored
+        forged = f"{NAMESPACE}.info_hub.news.published.v1"
+        with pytest.raises(NatsTimeoutError):  # a refused publish gets no acknowledgement
+            await js.publish(forged, b"{}")
+        assert await violation(errors, forged)
+    assert await messages(server, INFO_HUB) == 0
+    assert await messages(server, REGISTRY) >= 1
+
+
+async def test_a_service_signs_only_its_own_checkpoints(server: ConfiguredNats) -> None:
+    async with connected(server, "registry") as (nc, errors):
+        js = nc.jetstream(timeout=1.0)
+        subjects = [stream_subjects(NAMESPACE, "checkpoints")]
+        await js.add_stream(StreamConfig(name=CHECKPOINTS, subjects=subjects, storage=StorageType.FILE))
+        before = int((await js.stream_info(CHECKPOINTS)).state.messages)
+        await js.publish(f"{NAMESPACE}.checkpoints.registry", b"{}")
+        forged = f"{NAMESPACE}.checkpoints.proposals"
+        with pytest.raises(NatsTimeoutError):
+            await js.publish(forged, b"{}")
+        assert await violation(errors, forged)
+    assert await messages(server, CHECKPOINTS) == before + 1
+
+
+async def test_a_service_touches_no_consumer_but_its_own_and_deletes_no_stream(server: ConfiguredNats) -> None:
+    await own_stream(server, "registry")
+    async with connected(server, "proposals") as (nc, errors):
+        js = nc.jetstream(timeout=1.0)
+        mine = ConsumerConfig(durable_name="proposals__registry", ack_policy=AckPolicy.EXPLICIT)
+        assert (await js.add_consumer(REGISTRY, mine)).name == "proposals__registry"
+        # Screening's durable consumer on the same stream: taking it would steal screening's messages.
+        theirs = ConsumerConfig(durable_name="screening__registry", ack_policy=AckPolicy.EXPLICIT)
+        with pytest.raises(NatsTimeoutError):
+            await js.add_consumer(REGISTRY, theirs)
+        assert await violation(errors, "screening__registry")
+        with pytest.raises(NatsTimeoutError):
+            await js.delete_stream(REGISTRY)
+        assert await violation(errors, f"STREAM.DELETE.{REGISTRY}")
+    assert await messages(server, REGISTRY) >= 0  # still there
+
+
+async def test_a_read_only_user_consumes_a_stream_and_cannot_publish(server: ConfiguredNats) -> None:
+    await own_stream(server, "registry")
+    async with connected(server, "registry") as (nc, _):
+        js = nc.jetstream()
+        for n in range(3):
+            await js.publish(f"{NAMESPACE}.registry.group.applied.v1", f'{{"n": {n}}}'.encode())
+        total = int((await js.stream_info(REGISTRY)).state.messages)
+    # The operator creates the reader's consumer (the reader may not: examples/subscriber/nats-reader.conf).
+    async with connected(server, OPERATOR) as (nc, _):
+        config = ConsumerConfig(durable_name="grants-ledger-registry", ack_policy=AckPolicy.EXPLICIT)
+        await nc.jetstream().add_consumer(REGISTRY, config)
+    async with connected(server, "grants-ledger", inbox_prefix="_INBOX_grants_ledger") as (nc, errors):
+        js = nc.jetstream(timeout=2.0)
+        sub = await js.pull_subscribe_bind("grants-ledger-registry", stream=REGISTRY)
+        received = await sub.fetch(total, timeout=5)
+        for msg in received:
+            await msg.ack_sync()
+        assert len(received) == total
+        info = await js.consumer_info(REGISTRY, "grants-ledger-registry")
+        assert info.ack_floor is not None
+        assert info.ack_floor.stream_seq == total
+        forged = f"{NAMESPACE}.registry.group.applied.v1"
+        await nc.publish(forged, b"{}")
+        await nc.flush()
+        assert await violation(errors, forged)
+        with pytest.raises(NatsTimeoutError):
+            await js.add_consumer(REGISTRY, ConsumerConfig(durable_name="grants-ledger-mine"))
+        assert await violation(errors, "grants-ledger-mine")
+        # Other users' inboxes carry their pulled messages: not for the reader.
+        await nc.subscribe("_INBOX.>")
+        await nc.flush()
+        assert await violation(errors, "_inbox.>")
+    assert await messages(server, REGISTRY) == total
+
+
+async def test_nobody_connects_without_a_password_or_with_a_wrong_one(server: ConfiguredNats) -> None:
+    for url in (server.anonymous_url, server.url("registry").replace(server.passwords["registry"], "wrong")):
+        with pytest.raises(NatsError):
+            await nats.connect(url, max_reconnect_attempts=0, allow_reconnect=False, connect_timeout=2)
+    async with connected(server, "registry") as (nc, _):
+        assert nc.is_connected
+
+
+async def test_the_probe_path_answers_on_the_monitoring_port(server: ConfiguredNats) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.monitor_port)
+    writer.write(b"GET /healthz?js-enabled-only=true HTTP/1.0\r\nHost: x\r\n\r\n")
+    await writer.drain()
+    answer = (await reader.read()).decode()
+    writer.close()
+    assert answer.startswith("HTTP/1.0 200") or answer.startswith("HTTP/1.1 200"), answer[:200]
