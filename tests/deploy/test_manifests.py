@@ -91,7 +91,7 @@ def test_the_base_deploys_every_service_into_the_kyodo_namespace() -> None:
     assert kustomization["namespace"] == "kyodo"
     assert only("Namespace")["metadata"]["name"] == "kyodo"
     for service in SERVICES:
-        for kind in ("Deployment", "Service", "ServiceAccount", "PodDisruptionBudget"):
+        for kind in ("Deployment", "Service", "ServiceAccount", "PodDisruptionBudget", "HorizontalPodAutoscaler"):
             only(kind, service)
 
 
@@ -245,9 +245,22 @@ def test_each_service_gets_its_schema_and_the_production_settings_from_config_ma
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_each_deployment_runs_two_replicas_spread_over_nodes_and_rolls_without_losing_one(service: str) -> None:
+def test_each_deployment_leaves_its_replicas_to_an_autoscaler_spreads_over_nodes_and_rolls_without_losing_one(
+    service: str,
+) -> None:
     deployment = only("Deployment", service)
-    assert deployment["spec"]["replicas"] == 2
+    # The HorizontalPodAutoscaler owns the count: a `replicas` here would be reset by every `kubectl apply`.
+    assert "replicas" not in deployment["spec"]
+    hpa = only("HorizontalPodAutoscaler", service)["spec"]
+    assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": service}
+    # Two at least: one holds the leases, the other takes over; the PDB lets one go at a time.
+    assert hpa["minReplicas"] == 2
+    assert 2 < hpa["maxReplicas"] <= 4, "each replica opens up to 10 PostgreSQL connections (deploy/README.md)"
+    (metric,) = hpa["metrics"]
+    assert metric["type"] == "Resource"
+    assert metric["resource"]["name"] == "cpu"
+    assert metric["resource"]["target"]["type"] == "Utilization"
+    assert metric["resource"]["target"]["averageUtilization"] > 0
     assert deployment["spec"]["strategy"] == {
         "type": "RollingUpdate",
         "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
@@ -278,7 +291,8 @@ def test_each_pod_disruption_budget_and_service_select_the_pods(service: str) ->
     selectors = [
         only("PodDisruptionBudget", service)["spec"]["selector"]["matchLabels"],
         only("Service", service)["spec"]["selector"],
-        only("NetworkPolicy", "kyodo")["spec"]["podSelector"]["matchLabels"],
+        only("NetworkPolicy", "kyodo-services-ingress")["spec"]["podSelector"]["matchLabels"],
+        only("NetworkPolicy", "kyodo-services-egress")["spec"]["podSelector"]["matchLabels"],
     ]
     for selector in selectors:
         assert selector.items() <= labels.items()
@@ -294,20 +308,11 @@ def test_the_ingress_routes_every_service_prefix_without_rewriting() -> None:
     apis = {f"/api/{service}": ("Prefix", service) for service in SERVICES}
     # Pages: each service's under its own segment; the portal (and /auth/, /static/) at / on info-hub.
     pages = {f"/{service}": ("Prefix", service) for service in SERVICES if service != "info-hub"}
-    assert routes == {**apis, **pages, "/": ("Prefix", "info-hub")}
+    # Metrics: to the Service without pods (tests/deploy/test_network.py checks what that means on rendered output).
+    blocked = {f"/api/{service}/metrics": ("Prefix", "kyodo-no-backend") for service in SERVICES}
+    assert routes == {**apis, **pages, **blocked, "/": ("Prefix", "info-hub")}
     annotations = ingress["metadata"].get("annotations", {})
     assert not any("rewrite" in key for key in annotations)
-
-
-def test_the_network_policy_admits_only_the_ingress_controller_and_needed_egress() -> None:
-    spec = only("NetworkPolicy", "kyodo")["spec"]
-    assert sorted(spec["policyTypes"]) == ["Egress", "Ingress"]
-    (rule,) = spec["ingress"]
-    (source,) = rule["from"]
-    assert source == {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
-    assert rule["ports"] == [{"protocol": "TCP", "port": 8000}]
-    egress = {(port["protocol"], port["port"]) for rule in spec["egress"] for port in rule["ports"]}
-    assert egress == {("UDP", 53), ("TCP", 53), ("TCP", 4222), ("TCP", 5432), ("TCP", 443)}
 
 
 def test_the_production_overlay_pins_an_image_tag_that_is_not_latest() -> None:
@@ -318,15 +323,11 @@ def test_the_production_overlay_pins_an_image_tag_that_is_not_latest() -> None:
     assert ":latest" not in image.get("newName", "")
 
 
-def test_the_production_overlay_runs_at_least_two_replicas_of_each_service() -> None:
-    patches = load(PRODUCTION / "replicas.yaml")
-    assert {p["metadata"]["name"]: p["spec"]["replicas"] for p in patches} == {
-        "registry": 2,
-        "info-hub": 2,
-        "proposals": 2,
-        "screening": 2,
-        "evaluation": 2,
-    }
+def test_the_production_overlay_sets_no_replica_count_the_autoscalers_own_them() -> None:
+    (kustomization,) = load(PRODUCTION / "kustomization.yaml")
+    for patch in kustomization["patches"]:
+        for document in load(PRODUCTION / patch["path"]):
+            assert "replicas" not in str(document), f"{patch['path']} would fight the HorizontalPodAutoscaler"
 
 
 def test_the_production_overlay_renders_with_kustomize_and_a_pinned_image() -> None:
