@@ -8,9 +8,10 @@ it generates no Secret for these roles and none with the key the services read. 
 
 `dsn` reads each role Secret back from the cluster and writes the service's Secret with one key
 (KYODO_STORE__PG_DSN or KYODO_PRIVACY__VAULT_PG_DSN) holding a libpq URL of host, port, user, password and database
-only (a service refuses any other option at start). After a restore into a new Cluster, `dsn --db-cluster <name>`
-(or `--vault-cluster <name>`) points the services at it. Secrets go to kubectl on stdin, never on its command line,
-so no password shows in the process list; `--dry-run` prints what would be applied with the passwords masked.
+only (a service refuses any other option at start). After a restore into a new Cluster,
+`dsn --only db --db-cluster <name>` (or `--only vault --vault-cluster <name>`) points the services at it. Secrets
+go to kubectl on stdin, never on its command line, so no password shows in the process list; `--dry-run` prints
+what would be applied with the passwords masked.
 Needs only Python 3.11 and kubectl with access to the namespace.
 """
 
@@ -169,8 +170,10 @@ def make_roles(namespace: str, dry_run: bool) -> None:
         apply(role_secret(target, namespace, secrets.token_urlsafe(32)), dry_run)
 
 
-def make_dsns(namespace: str, db_cluster: str, vault_cluster: str, dry_run: bool) -> None:
+def make_dsns(namespace: str, db_cluster: str, vault_cluster: str, only: str | None, dry_run: bool) -> None:
     for target in TARGETS:
+        if only is not None and target.kind != only:
+            continue
         found = existing(namespace, target.role_secret)
         if found is None:
             raise SystemExit(f"{target.role_secret}: missing; run `secrets.py roles` first (or create it)")
@@ -187,12 +190,18 @@ def main(argv: list[str] | None = None) -> int:
         "--db-cluster", default=DB_CLUSTER, help="the Cluster of the stores (after a restore: its name)"
     )
     parser.add_argument("--vault-cluster", default=VAULT_CLUSTER, help="the Cluster of the vaults")
+    parser.add_argument(
+        "--only",
+        choices=["db", "vault"],
+        help="dsn: write only the <service>-db or only the <service>-vault Secrets (after restoring one cluster, so "
+        "the other's Secrets keep pointing where they do)",
+    )
     parser.add_argument("--dry-run", action="store_true", help="print the Secrets, passwords masked; apply nothing")
     args = parser.parse_args(argv)
     if args.command == "roles":
         make_roles(args.namespace, args.dry_run)
     else:
-        make_dsns(args.namespace, args.db_cluster, args.vault_cluster, args.dry_run)
+        make_dsns(args.namespace, args.db_cluster, args.vault_cluster, args.only, args.dry_run)
     return 0
 
 

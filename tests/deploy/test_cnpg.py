@@ -243,10 +243,6 @@ def test_a_dsn_holds_only_the_five_parts_a_service_accepts_with_the_password_int
 def test_a_role_secret_for_another_role_is_refused_and_printed_secrets_are_masked() -> None:
     script = secrets_script()
     target = script.Target("info-hub", "vault")
-
-    def b64(value: str) -> str:
-        return base64.b64encode(value.encode()).decode()
-
     assert script.credentials({"username": b64("info_hub_vault"), "password": b64("s3cret")}, target) == "s3cret"
     with pytest.raises(SystemExit, match="info_hub_vault"):
         script.credentials({"username": b64("info_hub"), "password": b64("s3cret")}, target)
@@ -359,3 +355,59 @@ def test_no_password_or_credential_is_written_in_any_file() -> None:
                     assert PLACEHOLDER.match(value), (path, where)
                 if doc["kind"] == "Secret" and where.startswith(".stringData.") and leaf != "username":
                     assert PLACEHOLDER.match(value), (path, where)
+
+
+class FakeApi:
+    """Stands in for kubectl: the role Secrets that exist, and what the script applies."""
+
+    def __init__(self, script: ModuleType, present: set[str]) -> None:
+        self.script = script
+        self.present = present
+        self.applied: list[Manifest] = []
+
+    def existing(self, namespace: str, name: str) -> Manifest | None:
+        if name not in self.present:
+            return None
+        (target,) = [t for t in self.script.TARGETS if t.role_secret == name]
+        return {"data": {"username": b64(target.role), "password": b64(f"pw-{target.role}")}}
+
+    def apply(self, manifest: Manifest, dry_run: bool) -> None:
+        assert not dry_run
+        self.applied.append(manifest)
+
+
+def b64(value: str) -> str:
+    return base64.b64encode(value.encode()).decode()
+
+
+def test_roles_creates_only_the_missing_role_secrets_with_a_fresh_random_password_each(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    script = secrets_script()
+    api = FakeApi(script, present={"kyodo-db-role-registry"})
+    monkeypatch.setattr(script, "existing", api.existing)
+    monkeypatch.setattr(script, "apply", api.apply)
+    script.main(["roles"])
+    made = {m["metadata"]["name"]: m["stringData"] for m in api.applied}
+    # An existing password is never replaced: the services' DSNs and the database already use it.
+    assert set(made) == {t.role_secret for t in script.TARGETS} - {"kyodo-db-role-registry"}
+    passwords = [data["password"] for data in made.values()]
+    assert len(set(passwords)) == len(passwords)
+    assert all(len(p) >= 40 for p in passwords)
+
+
+def test_dsn_after_restoring_one_cluster_rewrites_only_that_clusters_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    script = secrets_script()
+    api = FakeApi(script, present={t.role_secret for t in script.TARGETS})
+    monkeypatch.setattr(script, "existing", api.existing)
+    monkeypatch.setattr(script, "apply", api.apply)
+    script.main(["dsn", "--only", "vault", "--vault-cluster", "kyodo-vault-r1"])
+    # The stores' Secrets (which may point at a restored kyodo-db-r1) are left as they are.
+    assert {m["metadata"]["name"] for m in api.applied} == {f"{s}-vault" for s in services()}
+    for manifest in api.applied:
+        parts = conninfo_to_dict(manifest["stringData"]["KYODO_PRIVACY__VAULT_PG_DSN"])
+        assert parts["host"] == "kyodo-vault-r1-rw.kyodo.svc"
+        assert parts["password"] == f"pw-{parts['user']}"
+    api.applied.clear()
+    script.main(["dsn"])
+    assert len(api.applied) == 2 * len(services())
