@@ -12,6 +12,7 @@ import base64
 import importlib.util
 import json
 import re
+import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -48,7 +49,7 @@ def of_kind(kind: str, docs: list[Manifest] | None = None) -> dict[str, Manifest
 
 
 def secrets_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("kyodo_cnpg_secrets", CNPG / "secrets.py")
+    spec = importlib.util.spec_from_file_location("kyodo_cnpg_secrets", CNPG / "cnpg_secrets.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -338,7 +339,7 @@ def walk(value: Any, path: str = "") -> list[tuple[str, Any]]:
 
 def test_no_password_or_credential_is_written_in_any_file() -> None:
     files = sorted(p for p in CNPG.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    assert {p.name for p in files} >= {"README.md", "secrets.py", "role-secrets.template.yaml"}
+    assert {p.name for p in files} >= {"README.md", "cnpg_secrets.py", "role-secrets.template.yaml"}
     for path in files:
         text = path.read_text(encoding="utf-8")
         # A URL with a password: only a placeholder, an ellipsis or a mask may stand in it.
@@ -411,3 +412,26 @@ def test_dsn_after_restoring_one_cluster_rewrites_only_that_clusters_secrets(mon
     api.applied.clear()
     script.main(["dsn"])
     assert len(api.applied) == 2 * len(services())
+
+
+def test_the_script_runs_as_a_program_with_only_kubectl_beside_it(tmp_path: Path) -> None:
+    # Run as `python deploy/cnpg/cnpg_secrets.py`, its folder comes first on sys.path: a file there named like a
+    # standard module (secrets.py did) would be imported in its place.
+    kubectl = tmp_path / "kubectl"
+    kubectl.write_text(f"#!{sys.executable}\nimport sys\nsys.exit(0)\n", encoding="utf-8")  # no Secret exists yet
+    kubectl.chmod(0o755)
+    done = subprocess.run(
+        [sys.executable, str(CNPG / "cnpg_secrets.py"), "roles", "--dry-run"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        env={"PATH": f"{tmp_path}:/usr/bin:/bin"},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    shown = [json.loads(doc) for doc in re.split(r"(?m)^(?=\{$)", done.stdout) if doc.strip()]
+    assert {doc["metadata"]["name"] for doc in shown} == {
+        f"kyodo-{kind}-role-{service}" for kind in CLUSTERS for service in services()
+    }
+    assert {doc["stringData"]["password"] for doc in shown} == {"********"}

@@ -3,8 +3,8 @@
 CloudNativePG sets each role's password from a basic-auth Secret the Cluster names (managed.roles[].passwordSecret);
 it generates no Secret for these roles and none with the key the services read. This script makes both kinds:
 
-  python deploy/cnpg/secrets.py roles   # kyodo-{db,vault}-role-<service>: random passwords, never replaced
-  python deploy/cnpg/secrets.py dsn     # <service>-db and <service>-vault: the DSNs the Deployments read
+  python deploy/cnpg/cnpg_secrets.py roles   # kyodo-{db,vault}-role-<service>: random passwords, never replaced
+  python deploy/cnpg/cnpg_secrets.py dsn     # <service>-db and <service>-vault: the DSNs the Deployments read
 
 `dsn` reads each role Secret back from the cluster and writes the service's Secret with one key
 (KYODO_STORE__PG_DSN or KYODO_PRIVACY__VAULT_PG_DSN) holding a libpq URL of host, port, user, password and database
@@ -176,7 +176,7 @@ def make_dsns(namespace: str, db_cluster: str, vault_cluster: str, only: str | N
             continue
         found = existing(namespace, target.role_secret)
         if found is None:
-            raise SystemExit(f"{target.role_secret}: missing; run `secrets.py roles` first (or create it)")
+            raise SystemExit(f"{target.role_secret}: missing; run `cnpg_secrets.py roles` first (or create it)")
         password = credentials(found["data"], target)
         cluster = db_cluster if target.kind == "db" else vault_cluster
         apply(dsn_secret(target, namespace, cluster, password), dry_run)
