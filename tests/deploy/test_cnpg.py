@@ -117,6 +117,7 @@ def test_each_cluster_runs_three_instances_of_a_pinned_image_on_persistent_stora
     assert spec["instances"] == 3
     image = spec["imageName"]
     assert re.fullmatch(r"ghcr\.io/cloudnative-pg/postgresql:\d+\.\d+-[a-z-]+(@sha256:[0-9a-f]{64})?", image), image
+    assert "-system-" not in image  # deprecated flavour, only for the in-tree Barman Cloud
     assert re.fullmatch(r"[1-9][0-9]*Gi", spec["storage"]["size"])
     assert spec["affinity"]["podAntiAffinityType"] == "required"
     # A commit waits for a standby: a failover loses no committed event (nor an erasure, in the vault).
