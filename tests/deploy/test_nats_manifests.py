@@ -65,6 +65,7 @@ def test_three_servers_one_a_node_start_together_and_route_to_each_other_with_a_
     assert args[args.index("--cluster") + 1] == "nats://route:$(NATS_ROUTE_PASSWORD)@0.0.0.0:6222"
     routes = args[args.index("--routes") + 1].split(",")
     assert routes == [f"nats://route:$(NATS_ROUTE_PASSWORD)@nats-{n}.nats-headless:6222" for n in range(3)]
+    assert "--no_advertise=true" in args  # clients reconnect through the Service, with their URL's credentials
     headless = rendered()["Service/nats-headless"]["spec"]
     assert headless["clusterIP"] == "None"
     assert headless["publishNotReadyAddresses"] is True

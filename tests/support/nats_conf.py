@@ -127,10 +127,14 @@ class ConfiguredCluster:
     environment: dict[str, str]
 
     def url(self, user: str, node: int = 0) -> str:
-        """One server's URL with the user's credentials, as KYODO_BUS__NATS_URL carries them. nats-py learns the other
-        servers from it, but sends those no credentials (it takes them from the URL it connects to): see
-        tests/deploy/test_nats_cluster.py."""
+        """One server's URL with the user's credentials, as KYODO_BUS__NATS_URL carries them."""
         return f"nats://{user}:{self.passwords[user]}@{LOOPBACK}:{self.nodes[node].port}"
+
+    def urls(self, user: str) -> str:
+        """Every server, credentials on each: the servers advertise none to clients (`--no_advertise`, as in the
+        StatefulSet, where the Service stands for all three), so a client that must survive one server's loss on
+        loopback names them all."""
+        return ",".join(self.url(user, n) for n in range(len(self.nodes)))
 
     def args(self, node: ClusterNode, route_password: str | None = None) -> list[str]:
         password = route_password or self.route_password
