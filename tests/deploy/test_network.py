@@ -20,7 +20,6 @@ PRODUCTION = ROOT / "deploy" / "overlays" / "production"
 SERVICES = ("registry", "info-hub", "proposals", "screening", "evaluation")
 API_PODS = {"app.kubernetes.io/component": "api", "app.kubernetes.io/part-of": "kyodo"}
 CNPG_PODS = {"matchExpressions": [{"key": "cnpg.io/cluster", "operator": "Exists"}]}
-NATS_PODS = {"matchLabels": {"app.kubernetes.io/name": "nats"}}
 PROMETHEUS = {
     "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
     "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}},
@@ -55,7 +54,6 @@ def test_the_policy_set_is_exactly_the_default_deny_and_the_named_allowances() -
         "kyodo-services-ingress",
         "kyodo-services-egress",
         "kyodo-postgresql",
-        "kyodo-nats",
         "kyodo-bus-init-egress",
         "kyodo-allow-prometheus",
         "kyodo-allow-prometheus-postgresql",
@@ -114,19 +112,13 @@ def test_postgresql_pods_accept_the_services_their_peers_and_the_operator_only()
     assert spec["egress"] == [{"to": [{"podSelector": CNPG_PODS}], "ports": tcp(5432, 8000)}, {"ports": tcp(443, 6443)}]
 
 
-def test_nats_pods_accept_clients_from_the_services_and_bus_init_and_routes_from_each_other() -> None:
-    spec = policies()["kyodo-nats"]
-    assert spec["podSelector"] == NATS_PODS
-    bus_init = {"app.kubernetes.io/component": "bus-init", "app.kubernetes.io/part-of": "kyodo"}
-    assert spec["ingress"] == [
-        {
-            "from": [{"podSelector": {"matchLabels": API_PODS}}, {"podSelector": {"matchLabels": bus_init}}],
-            "ports": tcp(4222),
-        },
-        {"from": [{"podSelector": NATS_PODS}], "ports": tcp(6222)},
-    ]
-    assert spec["egress"] == [{"to": [{"podSelector": NATS_PODS}], "ports": tcp(6222)}]
-    assert policies()["kyodo-bus-init-egress"]["egress"] == [{"ports": tcp(4222)}]
+def test_the_bus_init_job_reaches_only_nats() -> None:
+    spec = policies()["kyodo-bus-init-egress"]
+    assert spec["podSelector"] == {
+        "matchLabels": {"app.kubernetes.io/component": "bus-init", "app.kubernetes.io/part-of": "kyodo"}
+    }
+    assert spec["policyTypes"] == ["Egress"]
+    assert spec["egress"] == [{"ports": tcp(4222)}]
 
 
 def test_prometheus_may_scrape_the_services_and_postgresql_and_nothing_else() -> None:
@@ -142,7 +134,6 @@ def test_each_service_pod_is_selected_by_the_service_policies(service: str) -> N
     labels = deployment["spec"]["template"]["metadata"]["labels"]
     assert API_PODS.items() <= labels.items()
     assert "app.kubernetes.io/name" in labels
-    assert labels["app.kubernetes.io/name"] != "nats"
 
 
 def routed(path: str) -> str:
