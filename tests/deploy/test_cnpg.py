@@ -19,9 +19,15 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import psycopg
 import pytest
 import yaml
-from psycopg.conninfo import conninfo_to_dict
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from kyodo_shared.service import discover
+
+from support.servers import spawn_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 CNPG = ROOT / "deploy" / "cnpg"
@@ -436,3 +442,60 @@ def test_the_script_runs_as_a_program_with_only_kubectl_beside_it(tmp_path: Path
         f"kyodo-{kind}-role-{service}" for kind in CLUSTERS for service in services()
     }
     assert {doc["stringData"]["password"] for doc in shown} == {"********"}
+
+
+@pytest.mark.slow
+def test_every_service_builds_its_store_and_vault_with_only_what_cloudnativepg_gives_its_roles(tmp_path: Path) -> None:
+    """Each role as CloudNativePG makes it (LOGIN, no superuser, no CREATEDB) owning its database, nothing granted:
+    every service opens its store and vault with the DSNs cnpg_secrets.py writes (host and port pointed at a server
+    this test starts, PostgreSQL 18 as in the Clusters), creating its schemas and running all its migrations."""
+    script = secrets_script()
+    with spawn_postgres(settings={"fsync": "off"}) as server:
+        with psycopg.connect(server, autocommit=True) as conn:
+            for t in script.TARGETS:
+                conn.execute(
+                    sql.SQL(
+                        "CREATE ROLE {} WITH LOGIN NOSUPERUSER INHERIT NOCREATEDB NOCREATEROLE NOREPLICATION "
+                        "NOBYPASSRLS PASSWORD {}"
+                    ).format(sql.Identifier(t.role), sql.Literal(f"pw-{t.role}"))
+                )
+                conn.execute(
+                    sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(t.database), sql.Identifier(t.role))
+                )
+        here = conninfo_to_dict(server)
+
+        def dsn(target: Any) -> str:
+            url = script.dsn(CLUSTERS[target.kind], "kyodo", target.role, f"pw-{target.role}", target.database)
+            return str(make_conninfo(url, host=here["host"], port=here["port"]))
+
+        specs = discover()
+        assert set(specs) == set(services())
+        for name, spec in specs.items():
+            store, vault = script.Target(name, "db"), script.Target(name, "vault")
+            settings = spec.settings_type.model_validate(
+                {
+                    "store": {
+                        "backend": "postgres",
+                        "pg_dsn": dsn(store),
+                        "pg_schema": spec.pg_schema,
+                        "pg_pool_size": 2,
+                    },
+                    "privacy": {"vault_pg_dsn": dsn(vault)},
+                    "audit": {"keys_dir": str(tmp_path / "keys")},
+                    "bus": {"nats_url": "nats://kyodo-test-nowhere.invalid:4222"},  # built, never connected
+                }
+            )
+            app = spec.create_app(settings, None)
+            try:
+                for target, schema in ((store, spec.pg_schema), (vault, f"{spec.pg_schema}_vault")):
+                    with psycopg.connect(dsn(target), autocommit=True) as conn:
+                        owner, tables = conn.execute(
+                            "SELECT n.nspowner::regrole::text, count(c.oid) FROM pg_namespace n "
+                            "LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind = 'r' "
+                            "WHERE n.nspname = %s GROUP BY n.nspowner",
+                            (schema,),
+                        ).fetchone() or (None, 0)
+                    assert owner == target.role, (name, schema)
+                    assert tables >= 2, (name, schema, tables)
+            finally:
+                app.state.kernel.store.close()
