@@ -1,55 +1,147 @@
-"""The proof that the shipped permissions suffice: services run in-process (as tests/support/harness.py does), each
-under its own NATS user with the credentials in KYODO_BUS__NATS_URL and namespace `kyodo`, against a nats-server
+"""The proof that the shipped permissions suffice: the five services run in-process (as tests/support/harness.py does),
+each under its own NATS user with the credentials in KYODO_BUS__NATS_URL and namespace `kyodo`, against a nats-server
 started from deploy/nats/nats-server.conf. Their relays create their streams and publish, their audit publishers sign
-checkpoints, their consumers create durable consumers and apply — and the server logs no refused subject."""
+checkpoints, every consumer creates its durable consumer and applies; after a restart they check the streams against
+what they applied; `kyodo replay --from-scratch` rebuilds info-hub as its own user — and the server logs no refused
+subject. `kyodo relay reset` deletes a stream: the service's user may not, the operator's may."""
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
+import sys
 from pathlib import Path
 
-from kyodo_shared.bus.permissions import NAMESPACE
+import nats
+
+from kyodo_contracts import stream_name
+from kyodo_shared.bus.permissions import NAMESPACE, OPERATOR, SOURCES
+from kyodo_shared.settings import KernelSettings
 from kyodo_shared.web.devissuer import DevIssuer
 
-from support.harness import Backend, eventually, platform, settings_for
-from support.nats_conf import configured_nats
+from support.cli import cli_env
+from support.harness import Backend, Platform, eventually, platform, settings_for
+from support.nats_conf import ConfiguredNats, configured_nats
 from support.registry import CRITERIA, application
 
 
-async def test_registry_and_info_hub_publish_and_consume_under_their_own_users(
+def kyodo(settings: KernelSettings, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kyodo_shared.cli.main", *args],
+        env=cli_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+async def register(p: Platform, name: str) -> str:
+    registry = p.clients["registry"]
+    created = await registry.post("/groups", json=application(name=name), headers=p.token(f"rep-{name}", "group"))
+    assert created.status_code == 201, created.text
+    group_id, etag = created.json()["id"], created.headers["ETag"]
+    for criterion in CRITERIA:
+        assessed = await registry.post(
+            f"/groups/{group_id}/assessments",
+            json={"criterion": criterion, "met": True, "reason": "会則と活動実績で確認"},
+            headers={**p.token("coord-1", "coordinator"), "If-Match": etag},
+        )
+        assert assessed.status_code == 200, assessed.text
+        etag = assessed.headers["ETag"]
+    return str(group_id)
+
+
+async def last_sequence(server: ConfiguredNats, service: str) -> int:
+    nc = await nats.connect(server.url(OPERATOR))
+    try:
+        return int((await nc.jetstream().stream_info(stream_name(NAMESPACE, service))).state.last_seq)
+    finally:
+        await nc.close()
+
+
+async def applied_everywhere(p: Platform, server: ConfiguredNats, source: str) -> bool:
+    """Every service that consumes `source` has applied its stream to the end."""
+    last = await last_sequence(server, source)
+    return last > 0 and all(
+        consumer.tracked == last
+        for name, app in p.apps.items()
+        for consumer in app.state.kernel.consumers
+        if consumer.source == source and source in SOURCES[name]
+    )
+
+
+async def test_the_five_services_publish_and_consume_under_their_own_users(tmp_path: Path, issuer: DevIssuer) -> None:
+    backend = Backend("sqlite", tmp_path)
+    with configured_nats() as server:
+        services = {name: settings_for(name, backend, server.url(name), NAMESPACE, issuer) for name in SOURCES}
+        async with platform(services, issuer) as p:
+            group_id = await register(p, "国分寺みどりの会")
+
+            async def listed() -> bool:
+                page = (await p.clients["info-hub"].get("/groups")).json()
+                return bool(page["total"] == 1 and page["items"][0]["id"] == group_id)
+
+            # registry's relay → KYODO_REGISTRY → info_hub__registry, proposals__registry, screening__registry,
+            # evaluation__registry: each created, pulled and acked by its own service's user.
+            await eventually(listed, timeout=60)
+            await eventually(lambda: applied_everywhere(p, server, "registry"), timeout=60)
+            # The audit publishers → KYODO_CHECKPOINTS → info_hub__checkpoints.
+            hub = {c.source: c for c in p.apps["info-hub"].state.kernel.consumers}
+            await eventually(lambda: hub["checkpoints"].tracked >= 1, timeout=60)
+            for name in SOURCES:
+                ready = (await p.clients[name].get("/readyz")).json()
+                assert ready["checks"]["bus"] == "ok", (name, ready)
+                assert ready["relay"]["status"] == "ok", (name, ready)
+                assert ready["blocked"] == [], (name, ready)
+
+            async def all_consumers_run() -> bool:
+                """Every consumer found its source's stream (made by that source's relay) and runs: its durable
+                consumer exists and is pulled from."""
+                for name in SOURCES:
+                    tasks = (await p.clients[name].get("/readyz")).json()["tasks"]
+                    consumers = [t for t in tasks if t["task"].startswith("consumer:")]
+                    if len(consumers) != len(SOURCES[name]) or any(t["status"] != "ok" for t in consumers):
+                        return False
+                return True
+
+            await eventually(all_consumers_run, timeout=60, interval=0.5)
+        assert server.violations() == [], server.violations()
+
+        # Restarted: each relay compares its stream's last message with its store, each consumer the message at
+        # its tracked sequence with what it applied there (STREAM.MSG.GET) — then goes on.
+        async with platform(services, issuer) as p:
+            await register(p, "西元町史跡の会")
+            await eventually(lambda: applied_everywhere(p, server, "registry"), timeout=60)
+        assert server.violations() == [], server.violations()
+
+
+async def test_replay_rebuilds_a_service_under_its_user_and_only_the_operator_resets_a_stream(
     tmp_path: Path, issuer: DevIssuer
 ) -> None:
     backend = Backend("sqlite", tmp_path)
     with configured_nats() as server:
-        services = {
-            name: settings_for(name, backend, server.url(name), NAMESPACE, issuer) for name in ("registry", "info-hub")
-        }
+        services = {n: settings_for(n, backend, server.url(n), NAMESPACE, issuer) for n in ("registry", "info-hub")}
         async with platform(services, issuer) as p:
-            registry, hub = p.clients["registry"], p.clients["info-hub"]
-            created = await registry.post("/groups", json=application(), headers=p.token("rep-1", "group"))
-            assert created.status_code == 201, created.text
-            group_id, etag = created.json()["id"], created.headers["ETag"]
-            for criterion in CRITERIA:
-                assessed = await registry.post(
-                    f"/groups/{group_id}/assessments",
-                    json={"criterion": criterion, "met": True, "reason": "会則と活動実績で確認"},
-                    headers={**p.token("coord-1", "coordinator"), "If-Match": etag},
-                )
-                assert assessed.status_code == 200, assessed.text
-                etag = assessed.headers["ETag"]
+            await register(p, "光町子ども食堂")
+            await eventually(lambda: applied_everywhere(p, server, "registry"), timeout=60)
+        published = await last_sequence(server, "registry")
 
-            async def listed() -> bool:
-                page = (await hub.get("/groups")).json()
-                return bool(page["total"] == 1 and page["items"][0]["id"] == group_id)
-
-            # registry's relay → KYODO_REGISTRY → info-hub's durable consumer info_hub__registry.
-            await eventually(listed, timeout=30)
-            consumers = {c.source: c for c in p.apps["info-hub"].state.kernel.consumers}
-            # Both services' audit publishers → KYODO_CHECKPOINTS → info_hub__checkpoints.
-            await eventually(lambda: consumers["checkpoints"].tracked >= 2, timeout=30)
-            for name in ("registry", "info-hub"):
-                ready = (await p.clients[name].get("/readyz")).json()
-                assert ready["checks"]["bus"] == "ok", ready
-                assert ready["relay"]["status"] == "ok", ready
-                assert ready["audit"]["checkpoints"] == "ok", ready
-                assert ready["blocked"] == [], ready
+        # info-hub's database is lost; its own user deletes its durable consumers and replays the streams.
+        hub_db = services["info-hub"].store.sqlite_path
+        for leftover in hub_db.parent.glob(hub_db.name + "*"):
+            leftover.unlink()
+        replayed = await asyncio.to_thread(kyodo, services["info-hub"], "replay", "info-hub", "--from-scratch")
+        assert replayed.returncode == 0, replayed.stdout + replayed.stderr
         assert server.violations() == [], server.violations()
+
+        # Deleting registry's stream is the operator's: registry's own user is refused, the stream stays.
+        refused = await asyncio.to_thread(kyodo, services["registry"], "relay", "reset", "registry")
+        assert refused.returncode != 0, refused.stdout + refused.stderr
+        assert any("STREAM.DELETE.KYODO_REGISTRY" in line for line in server.violations()), server.violations()
+        assert await last_sequence(server, "registry") == published
+        operator = services["registry"].model_copy(
+            update={"bus": services["registry"].bus.model_copy(update={"nats_url": server.url(OPERATOR)})}
+        )
+        reset = await asyncio.to_thread(kyodo, operator, "relay", "reset", "registry")
+        assert reset.returncode == 0, reset.stdout + reset.stderr
