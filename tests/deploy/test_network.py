@@ -106,7 +106,7 @@ def test_postgresql_pods_accept_the_services_their_peers_and_the_operator_only()
         {"from": [{"podSelector": CNPG_PODS}], "ports": tcp(5432, 8000)},
         {
             "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "cnpg-system"}}}],
-            "ports": tcp(8000),
+            "ports": tcp(8000, 5432),
         },
     ]
     assert spec["egress"] == [{"to": [{"podSelector": CNPG_PODS}], "ports": tcp(5432, 8000)}, {"ports": tcp(443, 6443)}]
