@@ -183,4 +183,5 @@ def render(namespace: str = NAMESPACE) -> str:
 
 
 if __name__ == "__main__":
-    sys.stdout.write(render())
+    # `python -m kyodo_shared.bus.permissions [<namespace>]`: the shipped file is for `kyodo`.
+    sys.stdout.write(render(sys.argv[1] if len(sys.argv) > 1 else NAMESPACE))
