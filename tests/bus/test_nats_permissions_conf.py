@@ -10,7 +10,17 @@ from pathlib import Path
 import pytest
 
 from kyodo_contracts import stream_name
-from kyodo_shared.bus.permissions import NAMESPACE, READERS, SOURCES, render, service_user, users
+from kyodo_contracts.audit import CheckpointSigned
+from kyodo_shared.audit.publisher import CheckpointPublisher
+from kyodo_shared.bus.permissions import (
+    NAMESPACE,
+    READERS,
+    SOURCES,
+    checkpoint_subject,
+    render,
+    service_user,
+    users,
+)
 from kyodo_shared.service import discover
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,6 +82,14 @@ def test_no_service_may_publish_on_another_services_subjects_or_checkpoints(serv
                 continue
             assert f".{stream_name(NAMESPACE, other)}" not in subject, subject
     assert user.subscribe == ("_INBOX.>",)
+
+
+@pytest.mark.parametrize("service", sorted(SOURCES))
+def test_the_checkpoint_subject_allowed_is_the_one_the_audit_publisher_signs_to(service: str) -> None:
+    # The publisher's own subject (its application and JetStream are not needed to name it).
+    publisher = CheckpointPublisher(service, None, None, NAMESPACE, 3)
+    assert checkpoint_subject(NAMESPACE, service) == publisher._contract_subject()
+    assert CheckpointSigned.subject_template == "{namespace}.checkpoints.{service}"
 
 
 def test_readers_may_publish_no_event_and_create_no_consumer() -> None:
