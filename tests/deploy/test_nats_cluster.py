@@ -98,11 +98,6 @@ async def test_a_server_without_the_routes_password_is_kept_out_of_the_cluster(
         cluster.stop(intruder)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bus/connection.py passes KYODO_BUS__NATS_URL to nats-py as one URL: a list of the cluster's servers is "
-    "refused (invalid connect url), so on loopback a kernel cannot outlive its server: /tmp/k/requests.md",
-)
 async def test_a_kernel_whose_server_stops_reconnects_to_another_server_of_the_cluster() -> None:
     with configured_cluster() as own:
         await eventually(lambda: current(own), timeout=60, interval=0.5)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from urllib.parse import urlsplit, urlunsplit
 
 import structlog
 from nats.aio.client import Client as NatsClient
@@ -24,6 +25,24 @@ class BusUnreachable(RuntimeError):
     """NATS did not answer within the start's wait."""
 
 
+def servers_of(nats_url: str) -> list[str]:
+    """The servers KYODO_BUS__NATS_URL names: one URL, or several separated by commas (a cluster's servers, each
+    with the service's credentials — nats-py sends a URL's credentials to that URL's server only)."""
+    return [part.strip() for part in nats_url.split(",") if part.strip()]
+
+
+def shown(nats_url: str) -> str:
+    """The URL(s) as logs and messages may show them: a password in the userinfo replaced by ***."""
+    shown_parts = []
+    for server in servers_of(nats_url):
+        parts = urlsplit(server)
+        if parts.password is not None:
+            host = parts.netloc.rsplit("@", 1)[1]
+            parts = parts._replace(netloc=f"{parts.username}:***@{host}")
+        shown_parts.append(urlunsplit(parts))
+    return ",".join(shown_parts)
+
+
 async def connect_bus(bus: BusSettings, name: str) -> NatsClient:
     """Connect as `name`; raise BusUnreachable after `bus.connect_wait_seconds` without a connection."""
     nc = NatsClient()
@@ -33,12 +52,12 @@ async def connect_bus(bus: BusSettings, name: str) -> NatsClient:
         nonlocal attempts
         attempts += 1
         # Once connected, nats-py reports here what it recovers from by itself: a line, not a traceback.
-        log.warning("bus_error", url=bus.nats_url, error=f"{type(exc).__name__}: {exc}", attempt=attempts)
+        log.warning("bus_error", url=shown(bus.nats_url), error=f"{type(exc).__name__}: {exc}", attempt=attempts)
 
     try:
         async with asyncio.timeout(bus.connect_wait_seconds):
             await nc.connect(
-                bus.nats_url,
+                servers_of(bus.nats_url),
                 name=name,
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=1,
@@ -49,9 +68,11 @@ async def connect_bus(bus: BusSettings, name: str) -> NatsClient:
         with contextlib.suppress(Exception):
             await nc.close()
         hint = "start NATS (with JetStream) there, or correct KYODO_BUS__NATS_URL"
-        log.error("bus_unreachable_at_start", url=bus.nats_url, waited_seconds=bus.connect_wait_seconds, hint=hint)
+        log.error(
+            "bus_unreachable_at_start", url=shown(bus.nats_url), waited_seconds=bus.connect_wait_seconds, hint=hint
+        )
         raise BusUnreachable(
-            f"NATS at {bus.nats_url} did not answer within {bus.connect_wait_seconds:g} s "
+            f"NATS at {shown(bus.nats_url)} did not answer within {bus.connect_wait_seconds:g} s "
             f"({attempts} failed attempts): {hint}"
         ) from None
     return nc

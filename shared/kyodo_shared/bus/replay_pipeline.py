@@ -28,6 +28,7 @@ from nats.aio.msg import Msg
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from kyodo_contracts import stream_subjects
+from kyodo_shared.bus.connection import servers_of
 from kyodo_shared.bus.consumer import SourceConsumer
 from kyodo_shared.bus.replay_worker import Plan, Raw, RawHeaders, Run, SplitBatch, serve
 from kyodo_shared.store.db import Database
@@ -120,7 +121,7 @@ class Pipeline:
         nc = RawHeadersClient()
         try:
             await nc.connect(
-                self.nats_url,
+                servers_of(self.nats_url),
                 name="kyodo-replay-bulk",
                 connect_timeout=5,
                 max_reconnect_attempts=5,

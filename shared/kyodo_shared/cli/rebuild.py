@@ -21,6 +21,7 @@ from nats.js.errors import NotFoundError
 from rich.progress import Progress, TaskID
 
 from kyodo_contracts import stream_name
+from kyodo_shared.bus.connection import servers_of, shown
 from kyodo_shared.bus.consumer import SourceConsumer, describe
 from kyodo_shared.bus.replay import Replayer
 from kyodo_shared.cli.bus_target import operator_bus, refuse_while_running
@@ -41,7 +42,7 @@ def _known(service: str) -> None:
 
 
 async def _delete_stream(nats_url: str, stream: str) -> bool:
-    nc = await nats.connect(nats_url, connect_timeout=5, max_reconnect_attempts=1)
+    nc = await nats.connect(servers_of(nats_url), connect_timeout=5, max_reconnect_attempts=1)
     try:
         await nc.jetstream().delete_stream(stream)
         return True
@@ -80,7 +81,7 @@ def relay_reset(service: str, data_dir: Path, *, force: bool = False) -> int:
                     held[f"relay:{service}"].check(tx)
                     tx.execute("DELETE FROM kyodo_relay_position WHERE service = %s", (service,))
             out.print(
-                f"{service}: stream {stream} on {nats_url} {'deleted' if deleted else 'was absent'}; "
+                f"{service}: stream {stream} on {shown(nats_url)} {'deleted' if deleted else 'was absent'}; "
                 "relay position reset to 0."
             )
             out.print(
@@ -93,7 +94,7 @@ def relay_reset(service: str, data_dir: Path, *, force: bool = False) -> int:
 
 
 async def _delete_consumer(nats_url: str, stream: str, durable: str) -> None:
-    nc = await nats.connect(nats_url, connect_timeout=5, max_reconnect_attempts=1)
+    nc = await nats.connect(servers_of(nats_url), connect_timeout=5, max_reconnect_attempts=1)
     try:
         await nc.jetstream().delete_consumer(stream, durable)
     except NotFoundError:
@@ -172,7 +173,7 @@ async def catch_up(
     message, one progress bar a source. Exit code 1 when a message is parked or the time is up."""
     nats_url = nats_url or kernel.settings.bus.nats_url
     nc = await nats.connect(
-        nats_url,
+        servers_of(nats_url),
         name=f"kyodo-cli-replay-{kernel.service}",
         connect_timeout=5,
         max_reconnect_attempts=5,
