@@ -353,3 +353,18 @@ def test_the_production_overlay_renders_with_kustomize_and_a_pinned_image() -> N
     assert {r["metadata"].get("namespace") for r in namespaced} == {"kyodo"}
     claims = {r["metadata"]["name"] for r in rendered if r["kind"] == "PersistentVolumeClaim"}
     assert claims == {f"{service}-audit-keys" for service in SERVICES}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_deployment_takes_its_own_nats_user_from_a_secret_of_its_own_never_a_literal(service: str) -> None:
+    """deploy/nats gives each service a user allowed its own subjects only: the URL carries that user's password,
+    so it comes from the service's own Secret, overriding kyodo-common's URL without credentials."""
+    (url,) = [e for e in container(service)["env"] if e["name"] == "KYODO_BUS__NATS_URL"]
+    assert "value" not in url
+    assert url["valueFrom"]["secretKeyRef"] == {"name": f"{service}-bus", "key": "KYODO_BUS__NATS_URL"}
+    (secret,) = load(BASE / service / "bus-secret.template.yaml")
+    assert secret["metadata"]["name"] == f"{service}-bus"
+    assert secret["stringData"]["KYODO_BUS__NATS_URL"] == (
+        f"nats://{service}:REPLACE_PASSWORD@nats.nats.svc.cluster.local:4222"
+    )
+    assert "bus-secret.template.yaml" not in (BASE / service / "kustomization.yaml").read_text(encoding="utf-8")
