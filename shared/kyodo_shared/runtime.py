@@ -166,7 +166,7 @@ class Kernel:
         check_clock_not_behind(self.application, self.service_clock)
         self._loop = asyncio.get_running_loop()
         self.supervisor.reset()
-        self.nc = await connect_bus(self.settings.bus, f"kyodo-{self.service}")
+        self.nc = await connect_bus(self.settings.bus, self.service)
         self.js = self.nc.jetstream(publish_async_max_pending=self.settings.relay.max_in_flight)
         if self.mapper is not None and self.settings.relay.enabled:
             self._start_relay(self.js, self.mapper)

@@ -17,7 +17,7 @@ PASSWORD = "e3b0c44298fc1c149afbf4c8"
 async def test_the_bus_password_in_the_url_shows_in_no_log_line_nor_error() -> None:
     url = f"nats://registry:{PASSWORD}@{LOOPBACK}:{free_port()}"  # nothing listens there
     with structlog.testing.capture_logs() as logs, pytest.raises(BusUnreachable) as refused:
-        await connect_bus(BusSettings(nats_url=url, connect_wait_seconds=1.5), "kyodo-registry")
+        await connect_bus(BusSettings(nats_url=url, connect_wait_seconds=1.5), "registry")
     assert logs  # the failure was reported
     assert PASSWORD not in str(refused.value)
     assert PASSWORD not in str(logs)

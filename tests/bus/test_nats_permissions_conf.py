@@ -81,7 +81,11 @@ def test_no_service_may_publish_on_another_services_subjects_or_checkpoints(serv
             if other == service or other in SOURCES[service]:
                 continue
             assert f".{stream_name(NAMESPACE, other)}" not in subject, subject
-    assert user.subscribe == ("_INBOX.>",)
+    # Its own inbox only (the prefix bus/connection.py connects with), never the shared `_INBOX.>`; and no nameless
+    # consumer create, whose body could rewrite another service's consumer (`kyodo replay` runs as the operator).
+    assert user.subscribe == (f"_INBOX_{token}.>",)
+    assert not any(".CONSUMER.CREATE." in subject for subject in user.publish if "DURABLE" not in subject)
+    assert not any(subject.startswith("$JS.FC.") for subject in user.publish)
 
 
 @pytest.mark.parametrize("service", sorted(SOURCES))

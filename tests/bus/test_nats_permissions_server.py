@@ -16,6 +16,7 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
 
 from kyodo_contracts import stream_name, stream_subjects
+from kyodo_shared.bus.connection import inbox_prefix
 from kyodo_shared.bus.permissions import NAMESPACE, OPERATOR
 
 from support.harness import eventually
@@ -38,6 +39,8 @@ async def connected(server: ConfiguredNats, user: str, **options: object) -> Asy
     async def on_error(exc: Exception) -> None:
         errors.append(str(exc).lower())
 
+    # As the kernel connects (bus/connection.py): replies on the user's own inbox prefix, the only one it may read.
+    options.setdefault("inbox_prefix", inbox_prefix(user))
     nc = await nats.connect(server.url(user), error_cb=on_error, max_reconnect_attempts=0, **options)  # type: ignore[arg-type]
     try:
         yield nc, errors
@@ -106,7 +109,41 @@ async def test_a_service_touches_no_consumer_but_its_own_and_deletes_no_stream(s
         with pytest.raises(NatsTimeoutError):
             await js.delete_stream(REGISTRY)
         assert await violation(errors, f"STREAM.DELETE.{REGISTRY}")
-    assert await messages(server, REGISTRY) >= 0  # still there
+    async with connected(server, OPERATOR) as (nc, _):
+        assert (await nc.jetstream().stream_info(REGISTRY)).config.name == REGISTRY  # still there
+
+
+async def test_a_service_cannot_rewrite_another_services_consumer_through_a_nameless_create(
+    server: ConfiguredNats,
+) -> None:
+    """`$JS.API.CONSUMER.CREATE.<stream>` names no consumer in its subject: its body may name an existing one, which
+    the server then updates — a service holding it could retarget another service's durable (review of issue 23).
+    No service user holds it: `kyodo replay` runs as the operator."""
+    await own_stream(server, "registry")
+    async with connected(server, OPERATOR) as (nc, _):
+        theirs = ConsumerConfig(durable_name="screening__registry", ack_policy=AckPolicy.EXPLICIT)
+        await nc.jetstream().add_consumer(REGISTRY, theirs)
+    async with connected(server, "proposals") as (nc, errors):
+        retarget = b'{"stream_name": "%s", "config": {"durable_name": "screening__registry", "headers_only": true}}'
+        with pytest.raises(NatsTimeoutError):  # refused: no answer
+            await nc.request(f"$JS.API.CONSUMER.CREATE.{REGISTRY}", retarget % REGISTRY.encode(), timeout=1.0)
+        assert await violation(errors, f"CONSUMER.CREATE.{REGISTRY}")
+    async with connected(server, OPERATOR) as (nc, _):
+        kept = await nc.jetstream().consumer_info(REGISTRY, "screening__registry")
+        assert not kept.config.headers_only
+
+
+async def test_a_service_reads_no_inbox_but_its_own(server: ConfiguredNats) -> None:
+    """Pulled messages arrive on the puller's inbox: a service subscribing to the shared `_INBOX.>` (or another's
+    prefix) would read what others pulled (review of issue 23)."""
+    async with connected(server, "registry") as (nc, errors):
+        await nc.subscribe(f"{inbox_prefix('registry')}.mine")  # its own: allowed
+        await nc.subscribe("_INBOX.>")
+        await nc.flush()
+        assert await violation(errors, "_inbox.>")
+        await nc.subscribe(f"{inbox_prefix('info-hub')}.>")
+        await nc.flush()
+        assert await violation(errors, inbox_prefix("info-hub").lower())
 
 
 async def test_a_read_only_user_consumes_a_stream_and_cannot_publish(server: ConfiguredNats) -> None:

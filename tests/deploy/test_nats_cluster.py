@@ -13,7 +13,7 @@ import pytest
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 
 from kyodo_contracts import stream_name, stream_subjects
-from kyodo_shared.bus.connection import connect_bus
+from kyodo_shared.bus.connection import connect_bus, inbox_prefix
 from kyodo_shared.bus.permissions import NAMESPACE
 from kyodo_shared.settings import BusSettings
 
@@ -49,7 +49,7 @@ async def test_the_statefulsets_servers_form_a_cluster_where_a_service_keeps_an_
 ) -> None:
     await eventually(lambda: current(cluster), timeout=60, interval=0.5)
     stream = stream_name(NAMESPACE, "registry")
-    nc = await nats.connect(cluster.url("registry"), connect_timeout=5)
+    nc = await nats.connect(cluster.url("registry"), connect_timeout=5, inbox_prefix=inbox_prefix("registry"))
     try:
         js = nc.jetstream(timeout=10)
         # As the relay creates it (relay.py ensure_stream) with KYODO_BUS__STREAM_REPLICAS=3.
@@ -102,7 +102,7 @@ async def test_a_kernel_whose_server_stops_reconnects_to_another_server_of_the_c
     with configured_cluster() as own:
         await eventually(lambda: current(own), timeout=60, interval=0.5)
         bus = BusSettings(nats_url=own.urls("registry"), namespace=NAMESPACE, stream_replicas=3)
-        nc = await connect_bus(bus, "kyodo-registry")
+        nc = await connect_bus(bus, "registry")
         try:
             url = nc.connected_url
             assert url is not None

@@ -25,6 +25,12 @@ class BusUnreachable(RuntimeError):
     """NATS did not answer within the start's wait."""
 
 
+def inbox_prefix(user: str) -> str:
+    """The inbox prefix of a service's (or a reader's) connections, `_INBOX_<name>`: its NATS user may subscribe to
+    its own replies only (deploy/nats/auth.conf), never to the shared `_INBOX.>` where others' pulled messages go."""
+    return f"_INBOX_{user.replace('-', '_')}"
+
+
 def servers_of(nats_url: str) -> list[str]:
     """The servers KYODO_BUS__NATS_URL names: one URL, or several separated by commas (a cluster's servers, each
     with the service's credentials — nats-py sends a URL's credentials to that URL's server only)."""
@@ -43,8 +49,8 @@ def shown(nats_url: str) -> str:
     return ",".join(shown_parts)
 
 
-async def connect_bus(bus: BusSettings, name: str) -> NatsClient:
-    """Connect as `name`; raise BusUnreachable after `bus.connect_wait_seconds` without a connection."""
+async def connect_bus(bus: BusSettings, service: str) -> NatsClient:
+    """Connect for `service`; raise BusUnreachable after `bus.connect_wait_seconds` without a connection."""
     nc = NatsClient()
     attempts = 0
 
@@ -58,7 +64,8 @@ async def connect_bus(bus: BusSettings, name: str) -> NatsClient:
         async with asyncio.timeout(bus.connect_wait_seconds):
             await nc.connect(
                 servers_of(bus.nats_url),
-                name=name,
+                name=f"kyodo-{service}",
+                inbox_prefix=inbox_prefix(service),
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=1,
                 connect_timeout=5,

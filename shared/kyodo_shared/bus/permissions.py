@@ -6,8 +6,10 @@ A service publishes its contracts to `<ns>.<service>.>` and its checkpoints to `
 relay and audit publisher create their streams (`ensure_stream`) and read a message back (the divergence check,
 the last checkpoint). As a consumer it creates, reads, pulls from, acks and (when its database was rebuilt) deletes
 only its own durable consumer on each source stream, reads the source's stream info and one message by sequence
-(bus/durable.py); `kyodo replay` adds an ephemeral ordered consumer with flow control. Replies, pulled messages and
-publish acks arrive on `_INBOX.>` (the kernel uses nats-py's default inbox prefix).
+(bus/durable.py). Replies, pulled messages and publish acks arrive on the service's own inbox prefix
+`_INBOX_<service>` (bus/connection.py `inbox_prefix`): a shared `_INBOX.>` would let any service read the messages
+another pulled. `kyodo replay` (an ephemeral ordered consumer: a nameless CONSUMER.CREATE, whose body could also
+rewrite an existing consumer of the stream, another service's included) and `kyodo relay reset` run as the operator.
 
 `SOURCES` must name what each service subscribes to: tests/bus/test_nats_permissions_conf.py compares it with the
 `Subscription(source=…)` of every service's code and the rendered file with deploy/nats/auth.conf.
@@ -25,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kyodo_contracts import stream_name, stream_subjects
+from kyodo_shared.bus.connection import inbox_prefix
 
 NAMESPACE = "kyodo"  # the production namespace the shipped configuration is for
 CHECKPOINTS = "checkpoints"  # audit/publisher.py SOURCE: one stream every service writes
@@ -40,8 +43,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
 READERS: dict[str, tuple[str, ...]] = {
     "grants-ledger": ("registry", "proposals"),  # examples/subscriber (KYODO_SUB_NAME grants-ledger)
 }
-OPERATOR = "kyodo-operator"  # `kyodo relay reset`, `kyodo bus init` (later): streams and consumers, no events
-INBOX = "_INBOX.>"
+OPERATOR = "kyodo-operator"  # `kyodo relay reset`, `kyodo replay`, `kyodo bus init` (later): no events
 JS_API = "$JS.API"
 # Never granted to a service or a reader, whatever its allow list says (deny wins): what loses or rewrites data.
 DESTRUCTIVE = (
@@ -105,11 +107,8 @@ def service_user(namespace: str, service: str, sources: Sequence[str]) -> User:
             f"{JS_API}.CONSUMER.DELETE.{stream}.{durable}",
             f"{JS_API}.CONSUMER.MSG.NEXT.{stream}.{durable}",
             f"$JS.ACK.{stream}.{durable}.>",
-            # `kyodo replay`: an ephemeral ordered push consumer (nameless create) and its flow-control replies.
-            f"{JS_API}.CONSUMER.CREATE.{stream}",
-            f"$JS.FC.{stream}.>",
         ]
-    return User(service, _unique(publish), (INBOX,), publish_deny=DESTRUCTIVE)
+    return User(service, _unique(publish), (f"{inbox_prefix(service)}.>",), publish_deny=DESTRUCTIVE)
 
 
 def reader_user(namespace: str, reader: str, sources: Sequence[str]) -> User:
@@ -132,14 +131,14 @@ def reader_user(namespace: str, reader: str, sources: Sequence[str]) -> User:
         f"{JS_API}.CONSUMER.DELETE.>",
     )
     # Its own inbox prefix (`_INBOX_<reader>`, `-` → `_`): `_INBOX.>` would show it other users' pulled messages.
-    inbox = f"_INBOX_{reader.replace('-', '_')}.>"
-    return User(reader, _unique(publish), (inbox,), publish_deny=deny)
+    return User(reader, _unique(publish), (f"{inbox_prefix(reader)}.>",), publish_deny=deny)
 
 
 def operator_user(namespace: str) -> User:
-    """Creates, inspects and deletes streams and consumers (relay reset, replay from scratch, bus init); publishes
+    """Creates, inspects and deletes streams and consumers (relay reset, replay from scratch, bus init), and runs a
+    service's consumers for a replay (their acks, an ordered consumer's flow control, on any inbox prefix); publishes
     no event: the relays re-publish."""
-    return User(OPERATOR, (f"{JS_API}.>",), (INBOX,), publish_deny=(f"{namespace}.>",))
+    return User(OPERATOR, (f"{JS_API}.>", "$JS.ACK.>", "$JS.FC.>"), (">",), publish_deny=(f"{namespace}.>",))
 
 
 def users(
