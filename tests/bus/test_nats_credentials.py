@@ -30,3 +30,4 @@ def test_the_shown_url_hides_each_servers_password_and_keeps_the_rest() -> None:
     assert servers_of(urls) == ["nats://registry:s3cr%40t@n1:4222", "nats://registry:other@n2:4222", "nats://n3:4222"]
     assert shown(urls) == "nats://registry:***@n1:4222,nats://registry:***@n2:4222,nats://n3:4222"
     assert shown("nats://127.0.0.1:4222") == "nats://127.0.0.1:4222"
+    assert shown("nats://s3cr3t-token@n1:4222") == "nats://***@n1:4222"

@@ -38,13 +38,15 @@ def servers_of(nats_url: str) -> list[str]:
 
 
 def shown(nats_url: str) -> str:
-    """The URL(s) as logs and messages may show them: a password in the userinfo replaced by ***."""
+    """The URL(s) as logs and messages may show them: a password in the userinfo replaced by ***, and a token (a
+    userinfo without a password: nats://TOKEN@host) too."""
     shown_parts = []
     for server in servers_of(nats_url):
         parts = urlsplit(server)
-        if parts.password is not None:
+        if "@" in parts.netloc:
             host = parts.netloc.rsplit("@", 1)[1]
-            parts = parts._replace(netloc=f"{parts.username}:***@{host}")
+            user = f"{parts.username}:***" if parts.password is not None else "***"
+            parts = parts._replace(netloc=f"{user}@{host}")
         shown_parts.append(urlunsplit(parts))
     return ",".join(shown_parts)
 
