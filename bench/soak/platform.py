@@ -139,8 +139,16 @@ async def seed(p: Platform) -> None:
     p.facts["board_id"] = board
     async with httpx.AsyncClient(base_url=p.api("proposals"), timeout=60) as proposals:
         await proposals_demo._open_call(proposals, coordinator, board)
-        calls = await proposals.get("/calls", headers=coordinator)
-        calls.raise_for_status()
+        # The calls list is a read model, updated just after the command: wait for the call to show (on a loaded
+        # machine it took longer than the first read — CI's soak check failed on an empty list).
+        for _ in range(300):
+            calls = await proposals.get("/calls", headers=coordinator)
+            calls.raise_for_status()
+            if calls.json()["items"]:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise RuntimeError("the seeded call did not appear in proposals' calls list within 30 s")
         p.facts["call_id"] = str(calls.json()["items"][0]["id"])
     p.facts["training_id"] = await new_training(p)
     from bench.soak import city  # city imports this module

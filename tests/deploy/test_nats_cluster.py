@@ -61,7 +61,17 @@ async def test_the_statefulsets_servers_form_a_cluster_where_a_service_keeps_an_
             num_replicas=3,
             duplicate_window=120.0,
         )
-        await js.add_stream(config)
+
+        # /healthz answers 200 before the JetStream meta group has elected its leader: until then a stream create
+        # times out (seen on a loaded machine), so it is tried again until the cluster takes it.
+        async def created() -> bool:
+            try:
+                await js.add_stream(config)
+            except nats.errors.TimeoutError:
+                return False
+            return True
+
+        await eventually(created, timeout=60, interval=0.5)
         assert nc.discovered_servers == []  # --no_advertise: clients reconnect through the Service
         for n in range(3):
             await js.publish(f"{NAMESPACE}.registry.group.applied.v1", f'{{"n": {n}}}'.encode())

@@ -9,7 +9,8 @@ written).
 
 A 503 promises nothing was written: the same command is sent again (with the same If-Match), and the convergence
 check later finds each acknowledged command exactly once — a 503 that wrote would show as a version too many, or as
-the retry's refusal (412 or 409: `written_despite_503`, a failure of the run).
+the retry's refusal (412 or 409: `written_despite_503`, reported in the figures: support.chaos_run says why it is
+not a failure).
 
 The faults are in support.chaos_faults.
 """
