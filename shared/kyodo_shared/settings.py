@@ -160,6 +160,11 @@ class BusSettings(BaseModel):
     stream_replicas: int = Field(default=1, ge=1, le=5)
     # How long a starting service waits for its first connection before it fails, naming the URL (bus/connection.py).
     connect_wait_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # Who makes the streams and durable consumers (bus/topology.py): `check` — `kyodo bus init` made them (a Job
+    # in Kubernetes, `kyodo up` embedded); a service only checks they exist and reports what is missing in /readyz
+    # (its NATS user may not create them). `create` — the service makes its own part with the same definitions: a
+    # development or test rig on a bus nobody provisions.
+    provision: Literal["check", "create"] = "check"
 
 
 class RelaySettings(BaseModel):
