@@ -281,6 +281,16 @@ class HttpSettings(BaseModel):
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
 
 
+class MetricsSettings(BaseModel):
+    """Where `kyodo serve` answers Prometheus (web/metrics.py)."""
+
+    # /metrics on this port alone, which only the cluster's Prometheus may reach (deploy/base/networkpolicy.yaml); the
+    # public port (API, pages, probes) answers it 404. 0: no second listener, /metrics beside the API on the public
+    # port (a run with one port, as the test rig's); only the Ingress's guard then keeps it private. `kyodo up`
+    # ignores it: its loopback gateway keeps /api/<service>/metrics for local development.
+    port: int = Field(default=9100, ge=0, le=65535)
+
+
 class KernelSettings(BaseSettings):
     """Everything the kernel needs to run one service."""
 
@@ -291,6 +301,7 @@ class KernelSettings(BaseSettings):
     relay: RelaySettings = RelaySettings()
     consumer: ConsumerSettings = ConsumerSettings()
     http: HttpSettings = HttpSettings()
+    metrics: MetricsSettings = MetricsSettings()
     audit: AuditSettings = AuditSettings()
     privacy: PrivacySettings = PrivacySettings()
     leases: LeaseSettings = LeaseSettings()
