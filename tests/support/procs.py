@@ -35,6 +35,9 @@ def serve_env(service: str, sqlite_path: Path, nats_url: str, namespace: str, **
             "KYODO_LEASES__TTL_SECONDS": "2",
             "KYODO_AUDIT__KEYS_DIR": str(sqlite_path.parent / "keys"),
             "KYODO_PRIVACY__VAULT_PATH": str(sqlite_path.parent / f"{service}-vault.sqlite"),
+            # /metrics on the public port, as the tests read it: replicas sharing this environment would otherwise all
+            # bind the default metrics port. tests/e2e/test_metrics_port.py passes a port of its own.
+            "KYODO_METRICS__PORT": "0",
         }
     )
     env.update(extra)
