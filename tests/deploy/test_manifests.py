@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
+from kyodo_shared.settings import MetricsSettings
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 BASE = DEPLOY / "base"
@@ -31,6 +33,7 @@ SERVICES = {
 DSN = "KYODO_STORE__PG_DSN"
 VAULT_DSN = "KYODO_PRIVACY__VAULT_PG_DSN"
 KEYS_DIR = "/var/lib/kyodo/audit-keys"
+METRICS_PORT = 9100
 
 Manifest = dict[str, Any]
 
@@ -119,8 +122,20 @@ def test_each_deployment_serves_its_service_on_port_8000(service: str) -> None:
     main = container(service)
     assert main["args"][:2] == ["serve", service]
     assert {"name": "http", "containerPort": 8000, "protocol": "TCP"} in main["ports"]
-    (port,) = only("Service", service)["spec"]["ports"]
-    assert (port["port"], port["targetPort"]) == (80, "http")
+    ports = {port["name"]: (port["port"], port["targetPort"]) for port in only("Service", service)["spec"]["ports"]}
+    assert ports == {"http": (80, "http"), "metrics": (METRICS_PORT, "metrics")}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_deployment_serves_metrics_on_a_named_port_of_their_own_which_the_probes_never_use(service: str) -> None:
+    main = container(service)
+    assert {"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"} in main["ports"]
+    assert [port["name"] for port in main["ports"]] == ["http", "metrics"]
+    # Said explicitly beside the port it must match (the setting's default is the same).
+    assert env_of(service)["KYODO_METRICS__PORT"] == str(METRICS_PORT)
+    assert MetricsSettings().port == METRICS_PORT
+    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+        assert main[probe]["httpGet"]["port"] == "http"
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -284,8 +299,8 @@ def test_each_deployment_sets_resources_and_prometheus_annotations(service: str)
     assert {"cpu", "memory"} <= resources["limits"].keys()
     annotations = deployment["spec"]["template"]["metadata"]["annotations"]
     assert annotations["prometheus.io/scrape"] == "true"
-    assert annotations["prometheus.io/port"] == "8000"
-    assert annotations["prometheus.io/path"] == f"/api/{service}/metrics"
+    assert annotations["prometheus.io/port"] == str(METRICS_PORT)
+    assert annotations["prometheus.io/path"] == "/metrics"
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -296,6 +311,7 @@ def test_each_pod_disruption_budget_and_service_select_the_pods(service: str) ->
         only("Service", service)["spec"]["selector"],
         only("NetworkPolicy", "kyodo-services-ingress")["spec"]["podSelector"]["matchLabels"],
         only("NetworkPolicy", "kyodo-services-egress")["spec"]["podSelector"]["matchLabels"],
+        only("NetworkPolicy", "kyodo-services-metrics")["spec"]["podSelector"]["matchLabels"],
     ]
     for selector in selectors:
         assert selector.items() <= labels.items()
@@ -314,6 +330,11 @@ def test_the_ingress_routes_every_service_prefix_without_rewriting() -> None:
     # Metrics: to the Service without pods (tests/deploy/test_network.py checks what that means on rendered output).
     blocked = {f"/api/{service}/metrics": ("Prefix", "kyodo-no-backend") for service in SERVICES}
     assert routes == {**apis, **pages, **blocked, "/": ("Prefix", "info-hub")}
+    # Never the Services' port `metrics`.
+    backends = [
+        path["backend"]["service"]["port"] for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]
+    ]
+    assert all(port == {"name": "http"} for port in backends)
     annotations = ingress["metadata"].get("annotations", {})
     assert not any("rewrite" in key for key in annotations)
 

@@ -1,4 +1,5 @@
-"""The network as rendered for production: default deny, each allowed flow exactly, and /metrics kept off the Ingress.
+"""The network as rendered for production: default deny, each allowed flow exactly, and /metrics kept off the Ingress:
+served on a port of its own that Prometheus alone reaches, and blocked on the public paths besides.
 
 Reads `kubectl kustomize deploy/overlays/production` (the dev extra's kubectl beside this interpreter; missing, these
 tests fail), so what is asserted is what `kubectl apply -k` would send.
@@ -20,6 +21,7 @@ PRODUCTION = ROOT / "deploy" / "overlays" / "production"
 SERVICES = ("registry", "info-hub", "proposals", "screening", "evaluation")
 API_PODS = {"app.kubernetes.io/component": "api", "app.kubernetes.io/part-of": "kyodo"}
 CNPG_PODS = {"matchExpressions": [{"key": "cnpg.io/cluster", "operator": "Exists"}]}
+METRICS_PORT = 9100
 PROMETHEUS = {
     "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
     "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}},
@@ -52,6 +54,7 @@ def test_the_policy_set_is_exactly_the_default_deny_and_the_named_allowances() -
         "kyodo-default-deny",
         "kyodo-dns",
         "kyodo-services-ingress",
+        "kyodo-services-metrics",
         "kyodo-services-egress",
         "kyodo-postgresql",
         "kyodo-bus-init-egress",
@@ -88,6 +91,44 @@ def test_the_services_accept_only_the_ingress_controller_on_8000() -> None:
             "ports": tcp(8000),
         }
     ]
+
+
+def test_the_services_metrics_port_admits_prometheus_in_namespace_monitoring_only() -> None:
+    spec = policies()["kyodo-services-metrics"]
+    assert spec["podSelector"] == {"matchLabels": API_PODS}
+    assert spec["policyTypes"] == ["Ingress"]
+    assert spec["ingress"] == [{"from": [PROMETHEUS], "ports": tcp(METRICS_PORT)}]
+
+
+def selects(selector: Manifest, labels: dict[str, str]) -> bool:
+    """A label selector's meaning (matchLabels and matchExpressions), for a pod's labels."""
+    if not selector.get("matchLabels", {}).items() <= labels.items():
+        return False
+    for expression in selector.get("matchExpressions", []):
+        key, operator, values = expression["key"], expression["operator"], expression.get("values", [])
+        present = key in labels
+        held = {
+            "Exists": present,
+            "DoesNotExist": not present,
+            "In": present and labels[key] in values,
+            "NotIn": not present or labels[key] not in values,
+        }[operator]
+        if not held:
+            return False
+    return True
+
+
+def test_no_policy_opens_the_metrics_port_of_the_services_to_anyone_but_prometheus() -> None:
+    pods = [d["spec"]["template"]["metadata"]["labels"] for d in production() if d["kind"] == "Deployment"]
+    assert len(pods) == len(SERVICES)
+    for name, spec in policies().items():
+        if not any(selects(spec["podSelector"], labels) for labels in pods):
+            continue
+        # An ingress rule naming no port opens them all.
+        for rule in spec.get("ingress", []):
+            ports = {entry["port"] for entry in rule.get("ports", [])}
+            if not ports or METRICS_PORT in ports:
+                assert rule.get("from") == [PROMETHEUS], name
 
 
 def test_the_services_reach_only_nats_postgresql_and_the_identity_provider() -> None:
@@ -181,8 +222,19 @@ def test_the_production_ingress_has_its_host_and_tls_and_keeps_the_bases_paths()
     assert len(rule["http"]["paths"]) == 2 * len(SERVICES) + 4 + 1  # blocked, APIs, pages, the portal
 
 
-def test_the_scrape_annotations_point_at_the_metrics_path_the_ingress_blocks() -> None:
+def test_no_ingress_route_reaches_the_metrics_port_which_the_scrape_annotations_name() -> None:
+    services = {r["metadata"]["name"]: r for r in production() if r["kind"] == "Service"}
+    (ingress,) = [r for r in production() if r["kind"] == "Ingress"]
+    for rule in ingress["spec"]["rules"]:
+        for entry in rule["http"]["paths"]:
+            backend = entry["backend"]["service"]
+            (port,) = [p for p in services[backend["name"]]["spec"]["ports"] if p["name"] == backend["port"]["name"]]
+            # kyodo-no-backend has no pods; every other route ends at a container's port `http`.
+            assert backend["name"] == "kyodo-no-backend" or port["targetPort"] == "http", entry["path"]
     for deployment in (d for d in production() if d["kind"] == "Deployment"):
         annotations = deployment["spec"]["template"]["metadata"]["annotations"]
-        assert routed(annotations["prometheus.io/path"]) == "kyodo-no-backend"
-        assert annotations["prometheus.io/port"] == "8000"
+        (main,) = deployment["spec"]["template"]["spec"]["containers"]
+        ports = {p["name"]: p["containerPort"] for p in main["ports"]}
+        assert annotations["prometheus.io/port"] == str(ports["metrics"]) == str(METRICS_PORT)
+        assert ports["http"] != ports["metrics"]
+        assert annotations["prometheus.io/path"] == "/metrics"
