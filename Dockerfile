@@ -83,7 +83,7 @@ WORKDIR /app
 # Numeric uid:gid so Kubernetes can verify runAsNonRoot without resolving the name.
 USER 10001:10001
 
-EXPOSE 8000
+EXPOSE 8000 9100
 
 ENTRYPOINT ["kyodo"]
 CMD ["serve", "registry"]

@@ -133,6 +133,10 @@ def serve_env(
             "KYODO_STORE__PG_SCHEMA": schema,
             "KYODO_BUS__NATS_URL": nats_url,
             "KYODO_BUS__NAMESPACE": namespace,
+            # A bench bus nobody provisions: each service makes its own part (bus/topology.py).
+            "KYODO_BUS__PROVISION": "create",
+            # /metrics on the public port: several services run side by side here (no separate metrics listener).
+            "KYODO_METRICS__PORT": "0",
             "KYODO_AUTH__ISSUER": BENCH_ISSUER,
             "KYODO_AUTH__AUDIENCE": AUDIENCE,
             "KYODO_AUTH__JWKS_URL": issuer.jwks_url,

@@ -155,7 +155,7 @@ def _relay(dsn: str, js: Any, namespace: str, batch_size: int, variant: str = "s
         mapper=to_contracts,
         db=db,
         js=js,
-        bus=BusSettings(nats_url="nats://unused", namespace=namespace),
+        bus=BusSettings(nats_url="nats://unused", namespace=namespace, provision="create"),
         settings=RelaySettings(batch_size=batch_size),
         metrics=KernelMetrics(),
     )

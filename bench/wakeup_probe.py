@@ -30,7 +30,7 @@ class _Probe(OutboxRelay):
             mapper=lambda _: [],
             db=None,  # type: ignore[arg-type]
             js=None,  # type: ignore[arg-type]
-            bus=BusSettings(),
+            bus=BusSettings(provision="create"),
             settings=RelaySettings(poll_interval_seconds=0.5),
             metrics=KernelMetrics(),
         )

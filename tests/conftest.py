@@ -42,6 +42,13 @@ def docker_engine_answers() -> bool:
         return False
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # The services a test starts as processes (`kyodo serve`, `kyodo up`, operator commands) run on throwaway
+    # namespaces nobody provisions with `kyodo bus init`: each makes its own part of the bus, with the same
+    # definitions (bus/topology.py). Tests of the production mode set KYODO_BUS__PROVISION=check themselves.
+    os.environ.setdefault("KYODO_BUS__PROVISION", "create")
+
+
 def _env(name: str) -> str | None:
     value = os.environ.get(name, "").strip()
     return value or None

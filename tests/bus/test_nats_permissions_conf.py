@@ -81,10 +81,14 @@ def test_no_service_may_publish_on_another_services_subjects_or_checkpoints(serv
             if other == service or other in SOURCES[service]:
                 continue
             assert f".{stream_name(NAMESPACE, other)}" not in subject, subject
-    # Its own inbox only (the prefix bus/connection.py connects with), never the shared `_INBOX.>`; and no nameless
-    # consumer create, whose body could rewrite another service's consumer (`kyodo replay` runs as the operator).
+    # Its own inbox only (the prefix bus/connection.py connects with), never the shared `_INBOX.>`; and no create or
+    # delete of any stream or consumer, its own included: their bodies are beyond subject permissions, so they are
+    # `kyodo bus init`'s and `kyodo replay`'s, the operator's — allowed nowhere and denied outright.
     assert user.subscribe == (f"_INBOX_{token}.>",)
-    assert not any(".CONSUMER.CREATE." in subject for subject in user.publish if "DURABLE" not in subject)
+    assert not any(word in subject for subject in user.publish for word in (".CREATE.", ".DELETE."))
+    assert {f"$JS.API.{what}.>" for what in ("STREAM.CREATE", "CONSUMER.DURABLE.CREATE", "CONSUMER.DELETE")} <= set(
+        user.publish_deny
+    )
     assert not any(subject.startswith("$JS.FC.") for subject in user.publish)
 
 

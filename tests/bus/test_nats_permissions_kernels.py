@@ -1,21 +1,25 @@
 """The proof that the shipped permissions suffice: the five services run in-process (as tests/support/harness.py does),
 each under its own NATS user with the credentials in KYODO_BUS__NATS_URL and namespace `kyodo`, against a nats-server
-started from deploy/nats/nats-server.conf. Their relays create their streams and publish, their audit publishers sign
-checkpoints, every consumer creates its durable consumer and applies; after a restart they check the streams against
-what they applied; `kyodo replay --from-scratch` rebuilds info-hub as its own user — and the server logs no refused
-subject. `kyodo relay reset` deletes a stream: the service's user may not, the operator's may."""
+started from deploy/nats/nats-server.conf, with KYODO_BUS__PROVISION=check as deployed: the operator's user runs
+`kyodo bus init` first (no service user may create a stream or consumer). Their relays publish, their audit publishers
+sign checkpoints, every consumer pulls from its durable consumer and applies; after a restart they check the streams
+against what they applied; `kyodo replay --from-scratch` rebuilds info-hub as the operator — and the server logs no
+refused subject. `kyodo relay reset` deletes a stream: the service's user may not, the operator's may."""
 
 from __future__ import annotations
 
 import asyncio
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import nats
 
 from kyodo_contracts import stream_name
 from kyodo_shared.bus.permissions import NAMESPACE, OPERATOR, SOURCES
+from kyodo_shared.cli.bus_init import init_bus
 from kyodo_shared.settings import KernelSettings
 from kyodo_shared.web.devissuer import DevIssuer
 
@@ -71,10 +75,22 @@ async def applied_everywhere(p: Platform, server: ConfiguredNats, source: str) -
     )
 
 
+async def provision_as_operator(server: ConfiguredNats, settings: KernelSettings) -> None:
+    """`kyodo bus init`, as the Job runs it: the operator's user, before the services."""
+    bus = settings.bus.model_copy(update={"nats_url": server.url(OPERATOR)})
+    await init_bus(bus, settings.consumer, wait_seconds=30)
+
+
+def deployed(server: ConfiguredNats, backend: Backend, issuer: DevIssuer, names: Iterable[str]) -> dict[str, Any]:
+    """Each service under its own user, checking the bus rather than making it (KYODO_BUS__PROVISION=check)."""
+    return {n: settings_for(n, backend, server.url(n), NAMESPACE, issuer, provision="check") for n in names}
+
+
 async def test_the_five_services_publish_and_consume_under_their_own_users(tmp_path: Path, issuer: DevIssuer) -> None:
     backend = Backend("sqlite", tmp_path)
     with configured_nats() as server:
-        services = {name: settings_for(name, backend, server.url(name), NAMESPACE, issuer) for name in SOURCES}
+        services = deployed(server, backend, issuer, SOURCES)
+        await provision_as_operator(server, services["registry"])
         async with platform(services, issuer) as p:
             group_id = await register(p, "国分寺みどりの会")
 
@@ -96,8 +112,8 @@ async def test_the_five_services_publish_and_consume_under_their_own_users(tmp_p
                 assert ready["blocked"] == [], (name, ready)
 
             async def all_consumers_run() -> bool:
-                """Every consumer found its source's stream (made by that source's relay) and runs: its durable
-                consumer exists and is pulled from."""
+                """Every consumer found its source's stream and its durable consumer (made by `kyodo bus init`) and
+                runs: it pulls from it."""
                 for name in SOURCES:
                     tasks = (await p.clients[name].get("/readyz")).json()["tasks"]
                     consumers = [t for t in tasks if t["task"].startswith("consumer:")]
@@ -119,7 +135,8 @@ async def test_the_five_services_publish_and_consume_under_their_own_users(tmp_p
 async def test_the_operator_replays_a_service_and_alone_resets_a_stream(tmp_path: Path, issuer: DevIssuer) -> None:
     backend = Backend("sqlite", tmp_path)
     with configured_nats() as server:
-        services = {n: settings_for(n, backend, server.url(n), NAMESPACE, issuer) for n in ("registry", "info-hub")}
+        services = deployed(server, backend, issuer, ("registry", "info-hub"))
+        await provision_as_operator(server, services["registry"])
         async with platform(services, issuer) as p:
             await register(p, "光町子ども食堂")
             await eventually(lambda: applied_everywhere(p, server, "registry"), timeout=60)
@@ -147,3 +164,11 @@ async def test_the_operator_replays_a_service_and_alone_resets_a_stream(tmp_path
         )
         reset = await asyncio.to_thread(kyodo, operator, "relay", "reset", "registry")
         assert reset.returncode == 0, reset.stdout + reset.stderr
+        # The reset made the stream again, empty, with the durable consumers on it the services only check for.
+        assert await last_sequence(server, "registry") == 0
+        nc = await nats.connect(server.url(OPERATOR))
+        try:
+            hub = await nc.jetstream().consumer_info(stream_name(NAMESPACE, "registry"), "info_hub__registry")
+            assert hub.delivered.stream_seq == 0
+        finally:
+            await nc.close()

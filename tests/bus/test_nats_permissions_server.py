@@ -1,6 +1,7 @@
 """The shipped NATS users on a real nats-server started from deploy/nats/nats-server.conf (tests/support/nats_conf.py):
-a service publishes and creates only its own, a read-only user consumes and publishes nothing, nobody connects
-without a password. Each refusal is shown beside the allowed call it differs from, so none passes by accident."""
+a service publishes only its own and creates nothing (streams and consumers are `kyodo bus init`'s, the
+operator's), a read-only user consumes and publishes nothing, nobody connects without a password. Each refusal is
+shown beside the allowed call it differs from, so none passes by accident."""
 
 from __future__ import annotations
 
@@ -13,16 +14,20 @@ import pytest
 from nats.aio.client import Client
 from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeoutError
-from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
+from nats.js.api import AckPolicy, ConsumerConfig, StreamConfig
 
 from kyodo_contracts import stream_name, stream_subjects
 from kyodo_shared.bus.connection import inbox_prefix
 from kyodo_shared.bus.permissions import NAMESPACE, OPERATOR
+from kyodo_shared.cli.bus_init import init_bus
+from kyodo_shared.settings import BusSettings, ConsumerSettings
 
 from support.harness import eventually
 from support.nats_conf import ConfiguredNats, configured_nats
 
-REGISTRY, INFO_HUB, CHECKPOINTS = (stream_name(NAMESPACE, s) for s in ("registry", "info-hub", "checkpoints"))
+REGISTRY, INFO_HUB, PROPOSALS, CHECKPOINTS = (
+    stream_name(NAMESPACE, s) for s in ("registry", "info-hub", "proposals", "checkpoints")
+)
 
 
 @pytest.fixture(scope="module")
@@ -58,18 +63,13 @@ async def messages(server: ConfiguredNats, stream: str) -> int:
         return int((await nc.jetstream().stream_info(stream)).state.messages)
 
 
-async def own_stream(server: ConfiguredNats, service: str) -> None:
-    async with connected(server, service) as (nc, _):
-        js = nc.jetstream()
-        subjects = [stream_subjects(NAMESPACE, service)]
-        await js.add_stream(
-            StreamConfig(name=stream_name(NAMESPACE, service), subjects=subjects, storage=StorageType.FILE)
-        )
+async def provisioned(server: ConfiguredNats) -> None:
+    """`kyodo bus init` as the operator: every stream and durable consumer of namespace `kyodo` (idempotent)."""
+    await init_bus(BusSettings(nats_url=server.url(OPERATOR), namespace=NAMESPACE), ConsumerSettings(), 30)
 
 
 async def test_a_service_publishing_on_another_services_subject_is_refused(server: ConfiguredNats) -> None:
-    await own_stream(server, "info-hub")
-    await own_stream(server, "registry")
+    await provisioned(server)
     async with connected(server, "registry") as (nc, errors):
         js = nc.jetstream(timeout=1.0)
         await js.publish(f"{NAMESPACE}.registry.group.applied.v1", b"{}")  # its own: stored
@@ -82,10 +82,9 @@ async def test_a_service_publishing_on_another_services_subject_is_refused(serve
 
 
 async def test_a_service_signs_only_its_own_checkpoints(server: ConfiguredNats) -> None:
+    await provisioned(server)
     async with connected(server, "registry") as (nc, errors):
         js = nc.jetstream(timeout=1.0)
-        subjects = [stream_subjects(NAMESPACE, "checkpoints")]
-        await js.add_stream(StreamConfig(name=CHECKPOINTS, subjects=subjects, storage=StorageType.FILE))
         before = int((await js.stream_info(CHECKPOINTS)).state.messages)
         await js.publish(f"{NAMESPACE}.checkpoints.registry", b"{}")
         forged = f"{NAMESPACE}.checkpoints.proposals"
@@ -95,22 +94,38 @@ async def test_a_service_signs_only_its_own_checkpoints(server: ConfiguredNats) 
     assert await messages(server, CHECKPOINTS) == before + 1
 
 
-async def test_a_service_touches_no_consumer_but_its_own_and_deletes_no_stream(server: ConfiguredNats) -> None:
-    await own_stream(server, "registry")
+async def test_a_service_reads_its_own_consumer_and_creates_or_deletes_no_stream_or_consumer(
+    server: ConfiguredNats,
+) -> None:
+    """Streams and durable consumers are `kyodo bus init`'s (the operator's): a CREATE's body (a consumer's deliver
+    subject, a stream's subjects) is beyond any subject permission, so no service holds it, even for its own."""
+    await provisioned(server)
     async with connected(server, "proposals") as (nc, errors):
         js = nc.jetstream(timeout=1.0)
-        mine = ConsumerConfig(durable_name="proposals__registry", ack_policy=AckPolicy.EXPLICIT)
-        assert (await js.add_consumer(REGISTRY, mine)).name == "proposals__registry"
-        # Screening's durable consumer on the same stream: taking it would steal screening's messages.
-        theirs = ConsumerConfig(durable_name="screening__registry", ack_policy=AckPolicy.EXPLICIT)
+        assert (await js.consumer_info(REGISTRY, "proposals__registry")).name == "proposals__registry"  # its own
+        mine = ConsumerConfig(durable_name="proposals__registry", ack_policy=AckPolicy.EXPLICIT, ack_wait=5)
         with pytest.raises(NatsTimeoutError):
-            await js.add_consumer(REGISTRY, theirs)
+            await js.add_consumer(REGISTRY, mine)
+        assert await violation(errors, f"CONSUMER.DURABLE.CREATE.{REGISTRY}.proposals__registry")
+        with pytest.raises(NatsTimeoutError):
+            await js.delete_consumer(REGISTRY, "proposals__registry")
+        assert await violation(errors, f"CONSUMER.DELETE.{REGISTRY}.proposals__registry")
+        # Screening's durable consumer on the same stream: reading it would steal screening's messages.
+        with pytest.raises(NatsTimeoutError):
+            await js.consumer_info(REGISTRY, "screening__registry")
         assert await violation(errors, "screening__registry")
+        own = StreamConfig(name=PROPOSALS, subjects=[stream_subjects(NAMESPACE, "proposals")], max_msgs=1)
+        with pytest.raises(NatsTimeoutError):
+            await js.add_stream(own)
+        assert await violation(errors, f"STREAM.CREATE.{PROPOSALS}")
         with pytest.raises(NatsTimeoutError):
             await js.delete_stream(REGISTRY)
         assert await violation(errors, f"STREAM.DELETE.{REGISTRY}")
     async with connected(server, OPERATOR) as (nc, _):
-        assert (await nc.jetstream().stream_info(REGISTRY)).config.name == REGISTRY  # still there
+        js = nc.jetstream()
+        assert (await js.stream_info(REGISTRY)).config.name == REGISTRY  # still there
+        assert (await js.stream_info(PROPOSALS)).config.max_msgs in (None, -1)  # as bus init made it
+        assert (await js.consumer_info(REGISTRY, "proposals__registry")).config.ack_wait == 30
 
 
 async def test_a_service_cannot_rewrite_another_services_consumer_through_a_nameless_create(
@@ -119,10 +134,7 @@ async def test_a_service_cannot_rewrite_another_services_consumer_through_a_name
     """`$JS.API.CONSUMER.CREATE.<stream>` names no consumer in its subject: its body may name an existing one, which
     the server then updates — a service holding it could retarget another service's durable (review of issue 23).
     No service user holds it: `kyodo replay` runs as the operator."""
-    await own_stream(server, "registry")
-    async with connected(server, OPERATOR) as (nc, _):
-        theirs = ConsumerConfig(durable_name="screening__registry", ack_policy=AckPolicy.EXPLICIT)
-        await nc.jetstream().add_consumer(REGISTRY, theirs)
+    await provisioned(server)
     async with connected(server, "proposals") as (nc, errors):
         retarget = b'{"stream_name": "%s", "config": {"durable_name": "screening__registry", "headers_only": true}}'
         with pytest.raises(NatsTimeoutError):  # refused: no answer
@@ -147,16 +159,13 @@ async def test_a_service_reads_no_inbox_but_its_own(server: ConfiguredNats) -> N
 
 
 async def test_a_read_only_user_consumes_a_stream_and_cannot_publish(server: ConfiguredNats) -> None:
-    await own_stream(server, "registry")
+    await provisioned(server)
     async with connected(server, "registry") as (nc, _):
         js = nc.jetstream()
         for n in range(3):
             await js.publish(f"{NAMESPACE}.registry.group.applied.v1", f'{{"n": {n}}}'.encode())
         total = int((await js.stream_info(REGISTRY)).state.messages)
-    # The operator creates the reader's consumer (the reader may not: examples/subscriber/nats-reader.conf).
-    async with connected(server, OPERATOR) as (nc, _):
-        config = ConsumerConfig(durable_name="grants-ledger-registry", ack_policy=AckPolicy.EXPLICIT)
-        await nc.jetstream().add_consumer(REGISTRY, config)
+    # `kyodo bus init` made the reader's consumer (the reader may not: examples/subscriber/nats-reader.conf).
     async with connected(server, "grants-ledger", inbox_prefix="_INBOX_grants_ledger") as (nc, errors):
         js = nc.jetstream(timeout=2.0)
         sub = await js.pull_subscribe_bind("grants-ledger-registry", stream=REGISTRY)

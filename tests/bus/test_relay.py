@@ -77,7 +77,7 @@ async def relay_setup(
         mapper=mapper,
         db=db,
         js=js,
-        bus=BusSettings(nats_url=nats_url, namespace=namespace),
+        bus=BusSettings(nats_url=nats_url, namespace=namespace, provision="create"),
         settings=RelaySettings(**settings),
         metrics=KernelMetrics(),
     )

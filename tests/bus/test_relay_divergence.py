@@ -47,7 +47,7 @@ async def relay_on(path: Path, nats_url: str, namespace: str) -> AsyncIterator[t
         mapper=to_contracts,
         db=db,
         js=nc.jetstream(),
-        bus=BusSettings(nats_url=nats_url, namespace=namespace),
+        bus=BusSettings(nats_url=nats_url, namespace=namespace, provision="create"),
         settings=RelaySettings(),
         metrics=KernelMetrics(),
     )

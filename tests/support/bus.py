@@ -109,7 +109,7 @@ def probe_settings(sqlite_path: Path, nats_url: str, namespace: str, **consumer:
     tuning.update(consumer)
     return KernelSettings(
         store=StoreSettings(backend="sqlite", sqlite_path=sqlite_path),
-        bus=BusSettings(nats_url=nats_url, namespace=namespace),
+        bus=BusSettings(nats_url=nats_url, namespace=namespace, provision="create"),
         consumer=ConsumerSettings(**tuning),
         audit=AuditSettings(keys_dir=sqlite_path.parent / "keys"),
         privacy=PrivacySettings(vault_path=sqlite_path.parent / "probe-vault.sqlite"),

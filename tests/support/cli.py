@@ -51,6 +51,7 @@ def cli_env(settings: Any) -> dict[str, str]:
         "KYODO_STORE__BACKEND": store.backend,
         "KYODO_BUS__NATS_URL": settings.bus.nats_url,
         "KYODO_BUS__NAMESPACE": settings.bus.namespace,
+        "KYODO_BUS__PROVISION": settings.bus.provision,
         "KYODO_AUDIT__KEYS_DIR": str(settings.audit.keys_dir),
         "KYODO_PRIVACY__VAULT_PATH": str(settings.privacy.vault_path),
     }

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from fastapi import FastAPI
@@ -40,8 +40,17 @@ class Backend:
 
 
 def settings_for(
-    service: str, backend: Backend, nats_url: str, namespace: str, issuer: DevIssuer, **overrides: Any
+    service: str,
+    backend: Backend,
+    nats_url: str,
+    namespace: str,
+    issuer: DevIssuer,
+    *,
+    provision: Literal["check", "create"] = "create",
+    **overrides: Any,
 ) -> KernelSettings:
+    """A service's settings on a throwaway namespace. Nobody provisions it (`kyodo bus init`) unless the test does
+    and asks for `provision="check"`: each service makes its own part, with the same definitions."""
     spec = discover()[service]
     consumer = ConsumerSettings(
         max_failures=3,
@@ -52,7 +61,7 @@ def settings_for(
     )
     values: dict[str, Any] = {
         "store": backend.store(service, spec.pg_schema),
-        "bus": BusSettings(nats_url=nats_url, namespace=namespace),
+        "bus": BusSettings(nats_url=nats_url, namespace=namespace, provision=provision),
         "consumer": consumer,
         "auth": issuer.settings(),
         "audit": AuditSettings(keys_dir=backend.folder / "keys", checkpoint_every_seconds=0.5),

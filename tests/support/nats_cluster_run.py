@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from kyodo_shared.bus.cloudevents import H_SUBJECT
-from kyodo_shared.bus.permissions import NAMESPACE
-from kyodo_shared.settings import BusSettings
+from kyodo_shared.bus.permissions import NAMESPACE, OPERATOR
+from kyodo_shared.cli.bus_init import init_bus
+from kyodo_shared.settings import BusSettings, ConsumerSettings
 from kyodo_shared.web.devissuer import DevIssuer
 
 from support.harness import Backend, Platform, eventually, platform, settings_for
@@ -214,6 +215,10 @@ async def cluster_run(
     began = time.monotonic()
     with configured_cluster() as cluster:
         await eventually(lambda: healthy(cluster), timeout=60, interval=0.5)
+        # As deployed: the bus-init Job makes the R3 streams and durable consumers as the operator (retrying while
+        # the meta group elects its leader); the services, under their own users, only check.
+        operator = BusSettings(nats_url=cluster.urls(OPERATOR), namespace=NAMESPACE, stream_replicas=3)
+        await init_bus(operator, ConsumerSettings(), wait_seconds=60)
         services = {
             name: settings_for(
                 name,
@@ -221,7 +226,7 @@ async def cluster_run(
                 cluster.urls(name),
                 NAMESPACE,
                 issuer,
-                bus=BusSettings(nats_url=cluster.urls(name), namespace=NAMESPACE, stream_replicas=3),
+                bus=BusSettings(nats_url=cluster.urls(name), namespace=NAMESPACE, stream_replicas=3, provision="check"),
             )
             for name in ("registry", "info-hub")
         }

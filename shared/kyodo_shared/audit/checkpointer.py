@@ -128,12 +128,18 @@ class Checkpointer:
         return checkpoint
 
     async def run(self, stop: asyncio.Event) -> None:
+        failing = ""  # a failure that lasts (a bus not provisioned yet) is logged when it starts, not every tick
         while not stop.is_set():
             try:
                 await asyncio.to_thread(self.sign_if_due)
                 if self.publish is not None:
                     # Every tick, so a checkpoint whose publish failed is sent again, in order.
                     await self.publish()
+                failing = ""
             except Exception as exc:  # noqa: BLE001 - retried at the next tick
-                log.warning("checkpoint_error", service=self.service, error=type(exc).__name__)
+                if type(exc).__name__ != failing:
+                    log.warning(
+                        "checkpoint_error", service=self.service, error=type(exc).__name__, detail=str(exc)[:300]
+                    )
+                failing = type(exc).__name__
             await sleep_or_stop(stop, min(1.0, self.every_seconds))

@@ -8,37 +8,38 @@ from datetime import datetime
 from typing import Any
 
 from nats.js import JetStreamContext
-from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
-from kyodo_contracts import stream_name, stream_subjects
+from kyodo_contracts import stream_name
 from kyodo_contracts.audit import CheckpointSigned
 from kyodo_shared.audit.checkpointer import stored_checkpoints
 from kyodo_shared.audit.checkpoints import Checkpoint
 from kyodo_shared.bus.cloudevents import H_MSG_ID, Envelope, encode, message_id
+from kyodo_shared.bus.topology import NotProvisioned, ensure_stream, provision_hint, stream_config, stream_exists
 
 SOURCE = "checkpoints"
 
 
 class CheckpointPublisher:
-    def __init__(self, service: str, application: Any, js: JetStreamContext, namespace: str, replicas: int) -> None:
+    def __init__(
+        self,
+        service: str,
+        application: Any,
+        js: JetStreamContext,
+        namespace: str,
+        replicas: int,
+        provision: str = "check",
+    ) -> None:
         self.service, self.app, self.js, self.namespace, self.replicas = service, application, js, namespace, replicas
-        self.stream = stream_name(namespace, SOURCE)
+        self.stream, self.provision = stream_name(namespace, SOURCE), provision
 
     async def ensure_stream(self) -> None:
-        try:
-            await self.js.stream_info(self.stream)
-        except NotFoundError:
-            await self.js.add_stream(
-                StreamConfig(
-                    name=self.stream,
-                    subjects=[stream_subjects(self.namespace, SOURCE)],
-                    retention=RetentionPolicy.LIMITS,
-                    storage=StorageType.FILE,
-                    num_replicas=self.replicas,
-                    max_age=0,
-                )
-            )
+        """Made here with `provision=create`; else `kyodo bus init` made it, and until then every tick fails with
+        `NotProvisioned` (logged as checkpoint_error; the relay's task reports the missing provisioning in /readyz)."""
+        if self.provision == "create":
+            await ensure_stream(self.js, stream_config(self.namespace, SOURCE, self.replicas))
+        elif not await stream_exists(self.js, self.stream):
+            raise NotProvisioned(provision_hint(f"stream {self.stream}"))
 
     def _contract(self, checkpoint: Checkpoint) -> CheckpointSigned:
         return CheckpointSigned.produce(checkpoint.model_dump(mode="json"))

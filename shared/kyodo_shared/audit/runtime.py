@@ -33,7 +33,7 @@ class AuditRuntime:
 
     def start(self, js: JetStreamContext, supervisor: Supervisor) -> None:
         publisher = CheckpointPublisher(
-            self.service, self.application, js, self.bus.namespace, self.bus.stream_replicas
+            self.service, self.application, js, self.bus.namespace, self.bus.stream_replicas, self.bus.provision
         )
         checkpointer = Checkpointer(
             service=self.service,

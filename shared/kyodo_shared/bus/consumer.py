@@ -33,8 +33,9 @@ from kyodo_shared.bus.cloudevents import (
 )
 from kyodo_shared.bus.crashpoints import crash_point
 from kyodo_shared.bus.dlq import ConsumerLedger, TrackingConflict
-from kyodo_shared.bus.durable import behind_hint, history_unchanged, missing_hint, place
+from kyodo_shared.bus.durable import behind_hint, bound, history_unchanged, missing_hint, place
 from kyodo_shared.bus.pull import Puller
+from kyodo_shared.bus.topology import until_provisioned
 from kyodo_shared.observability.metrics import KernelMetrics
 from kyodo_shared.settings import BusSettings, ConsumerSettings
 from kyodo_shared.store.db import Tx
@@ -89,10 +90,20 @@ class SourceConsumer:
         self._held: dict[int, Msg] = {}
         self.health = health or detached(f"consumer:{source}")
 
-    async def ensure_consumer(self) -> None:
+    async def ensure_consumer(self, stop: asyncio.Event | None = None) -> bool:
+        """The durable consumer exists, placed for the consumer's database: made or re-placed here with
+        `provision=create` (and by the operator's commands), else waited for (blocked until `kyodo bus init` made
+        it, bus/topology.py) and refused when acked past the database. False when stopped first."""
         # The consumer's database is the truth of what is applied (see bus/durable.py): a durable consumer acked
         # past it (the database was deleted or restored) is recreated after it, and the lost part comes again.
         tracked = await asyncio.to_thread(self.ledger.tracked, self.source)
+        if self.bus.provision == "check":
+
+            async def provisioned() -> bool:
+                return await bound(self.js, self.stream, self.durable, tracked, self.service)
+
+            what = f"durable consumer {self.durable} on {self.stream}"
+            return await until_provisioned(provisioned, what, self.health, stop or asyncio.Event())
         placement = await place(self.js, self.stream, self.durable, tracked)
         deliver, start = placement.deliver, placement.start
         # No subject filter: a filtered consumer would see permanent gaps in the dense source sequence.
@@ -107,6 +118,7 @@ class SourceConsumer:
         )
         # Create-or-update: a changed setting (say ack_wait) takes effect on the existing durable consumer.
         await self.js.add_consumer(self.stream, config)
+        return True
 
     async def wait_for_stream(self, stop: asyncio.Event) -> bool:
         """The source's relay creates its stream; a consumer may start first. Waits, reported as retrying (and as
@@ -139,9 +151,8 @@ class SourceConsumer:
         return False
 
     async def run(self, stop: asyncio.Event) -> None:
-        if not await self.wait_for_stream(stop):
+        if not await self.wait_for_stream(stop) or not await self.ensure_consumer(stop):
             return
-        await self.ensure_consumer()
         puller = Puller(self.nc, self.stream, self.durable)
         await puller.start()
         await self._load_state()
@@ -159,9 +170,8 @@ class SourceConsumer:
                     # Recreated after the tracked position; anything in flight comes again and is a duplicate.
                     log.warning("consumer_recreated", source=self.source, tracked=self.tracked)
                     puller.gone = False
-                    if not await self.wait_for_stream(stop):
+                    if not await self.wait_for_stream(stop) or not await self.ensure_consumer(stop):
                         break
-                    await self.ensure_consumer()
                     self.health.ok()
                 # Long-poll one message when idle (low latency), take big batches while busy (throughput).
                 batch = self.settings.fetch_batch if msgs and len(msgs) >= batch else 1

@@ -58,6 +58,32 @@ async def place(js: JetStreamContext, stream: str, durable: str, tracked: int) -
     return Placement(placement.deliver, placement.start, rewound_from=acked)
 
 
+async def bound(js: JetStreamContext, stream: str, durable: str, tracked: int, service: str) -> bool:
+    """`place` for a service that may not create consumers (`provision=check`): False while the durable consumer
+    `kyodo bus init` makes is missing; `DurableAheadOfDatabase` when it acked past `tracked`, since only the
+    operator may re-place it; True when the service may pull from it."""
+    try:
+        info = await js.consumer_info(stream, durable)
+    except NotFoundError:
+        return False
+    acked = int(info.ack_floor.stream_seq) if info.ack_floor is not None else 0
+    if acked > tracked:
+        raise DurableAheadOfDatabase(service, stream, durable, f"acked up to {acked}, {service} applied {tracked}")
+    return True
+
+
+class DurableAheadOfDatabase(TaskBlocked):
+    """The durable consumer acked messages the consumer's database does not hold (restored or rebuilt)."""
+
+    def __init__(self, service: str, stream: str, durable: str, detail: str) -> None:
+        hint = (
+            f"{service}'s database lacks messages its durable consumer {durable} on {stream} acknowledged (the "
+            f"database restored or recreated?): stop {service}, run `kyodo replay {service}` as the operator (it "
+            f"re-places the consumer after what the database applied and applies the rest), start it ({DOCS})"
+        )
+        super().__init__("consumer_ahead_of_database", hint, detail)
+
+
 class SourceHistoryChanged(TaskBlocked):
     """The source's stream holds another message at the tracked sequence than the one applied there."""
 
@@ -113,6 +139,7 @@ def behind_hint(service: str, source: str) -> str:
 
 def missing_hint(service: str, source: str) -> str:
     return (
-        f"the stream of {source} does not exist: start {source} (its relay creates the stream); after a bus loss run "
+        f"the stream of {source} does not exist: run `kyodo bus init` (it makes every stream; with "
+        f"KYODO_BUS__PROVISION=create, {source}'s relay makes it when {source} starts); after a bus loss run "
         f"`kyodo relay reset {source}` with {source} stopped ({DOCS})"
     )

@@ -3,10 +3,12 @@ each with the subjects it needs and nothing else — derived from the names the 
 deploy/nats/auth.conf (`python -m kyodo_shared.bus.permissions > deploy/nats/auth.conf`).
 
 A service publishes its contracts to `<ns>.<service>.>` and its checkpoints to `<ns>.checkpoints.<service>`; its
-relay and audit publisher create their streams (`ensure_stream`) and read a message back (the divergence check,
-the last checkpoint). As a consumer it creates, reads, pulls from, acks and (when its database was rebuilt) deletes
-only its own durable consumer on each source stream, reads the source's stream info and one message by sequence
-(bus/durable.py). Replies, pulled messages and publish acks arrive on the service's own inbox prefix
+relay and audit publisher check that their streams exist and read a message back (the divergence check, the last
+checkpoint). As a consumer it reads, pulls from and acks only its own durable consumer on each source stream, reads
+the source's stream info and one message by sequence (bus/durable.py). It creates and deletes nothing: every stream
+and durable consumer is made by `kyodo bus init` (bus/topology.py) as the operator, and a consumer acked past its
+database is re-placed by `kyodo replay`, as the operator too (services run with KYODO_BUS__PROVISION=check).
+Replies, pulled messages and publish acks arrive on the service's own inbox prefix
 `_INBOX_<service>` (bus/connection.py `inbox_prefix`): a shared `_INBOX.>` would let any service read the messages
 another pulled. `kyodo replay` (an ephemeral ordered consumer: a nameless CONSUMER.CREATE, whose body could also
 rewrite an existing consumer of the stream, another service's included) and `kyodo relay reset` run as the operator.
@@ -14,10 +16,10 @@ rewrite an existing consumer of the stream, another service's included) and `kyo
 `SOURCES` must name what each service subscribes to: tests/bus/test_nats_permissions_conf.py compares it with the
 `Subscription(source=…)` of every service's code and the rendered file with deploy/nats/auth.conf.
 
-Known limit, until `kyodo bus init` creates the durable consumers (then the CREATE lines go): a consumer's
-configuration is the body of `$JS.API.CONSUMER.{DURABLE.,}CREATE…`, which no subject permission constrains, so a
-service holding that right could make the server push a source stream into another subject (examples/subscriber's
-nats-reader.conf explains it). Read-only users therefore never get it: the operator creates their consumers.
+Why no CREATE for anyone but the operator: a consumer's configuration is the body of
+`$JS.API.CONSUMER.{DURABLE.,}CREATE…`, which no subject permission constrains, so a user holding that right could
+make the server push a stream into another subject (examples/subscriber's nats-reader.conf explains it), and a
+stream's configuration (its subjects, its limits) is the body of `STREAM.CREATE` likewise.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
 READERS: dict[str, tuple[str, ...]] = {
     "grants-ledger": ("registry", "proposals"),  # examples/subscriber (KYODO_SUB_NAME grants-ledger)
 }
-OPERATOR = "kyodo-operator"  # `kyodo relay reset`, `kyodo replay`, `kyodo bus init` (later): no events
+OPERATOR = "kyodo-operator"  # `kyodo bus init`, `kyodo relay reset`, `kyodo replay`: no events
 JS_API = "$JS.API"
 # Never granted to a service or a reader, whatever its allow list says (deny wins): what loses or rewrites data.
 DESTRUCTIVE = (
@@ -51,6 +53,14 @@ DESTRUCTIVE = (
     f"{JS_API}.STREAM.PURGE.>",
     f"{JS_API}.STREAM.UPDATE.>",
     f"{JS_API}.STREAM.MSG.DELETE.>",
+)
+
+# Only the operator makes streams and consumers (`kyodo bus init`) and re-places or removes a consumer.
+PROVISIONING = (
+    f"{JS_API}.STREAM.CREATE.>",
+    f"{JS_API}.CONSUMER.CREATE.>",
+    f"{JS_API}.CONSUMER.DURABLE.CREATE.>",
+    f"{JS_API}.CONSUMER.DELETE.>",
 )
 
 
@@ -86,13 +96,11 @@ def service_user(namespace: str, service: str, sources: Sequence[str]) -> User:
     publish = [
         stream_subjects(namespace, service),
         checkpoint_subject(namespace, service),
-        # The relay: ensure_stream (info, create), reconcile and the divergence check (info, one message).
+        # The relay: ensure_stream (info), reconcile and the divergence check (info, one message).
         f"{JS_API}.STREAM.INFO.{own}",
-        f"{JS_API}.STREAM.CREATE.{own}",
         f"{JS_API}.STREAM.MSG.GET.{own}",
-        # The audit publisher: ensure_stream, the last checkpoint of this service (get_last_msg).
+        # The audit publisher: ensure_stream (info), the last checkpoint of this service (get_last_msg).
         f"{JS_API}.STREAM.INFO.{checkpoints}",
-        f"{JS_API}.STREAM.CREATE.{checkpoints}",
         f"{JS_API}.STREAM.MSG.GET.{checkpoints}",
     ]
     for source in sources:
@@ -101,14 +109,14 @@ def service_user(namespace: str, service: str, sources: Sequence[str]) -> User:
             # wait_for_stream and history_unchanged (bus/durable.py).
             f"{JS_API}.STREAM.INFO.{stream}",
             f"{JS_API}.STREAM.MSG.GET.{stream}",
-            # Its own durable consumer: place (info, delete when rewound), ensure_consumer, pulls, acks.
+            # Its own durable consumer: ensure_consumer (info, bus/durable.py `bound`), pulls, acks.
             f"{JS_API}.CONSUMER.INFO.{stream}.{durable}",
-            f"{JS_API}.CONSUMER.DURABLE.CREATE.{stream}.{durable}",
-            f"{JS_API}.CONSUMER.DELETE.{stream}.{durable}",
             f"{JS_API}.CONSUMER.MSG.NEXT.{stream}.{durable}",
             f"$JS.ACK.{stream}.{durable}.>",
         ]
-    return User(service, _unique(publish), (f"{inbox_prefix(service)}.>",), publish_deny=DESTRUCTIVE)
+    # Denied outright too (deny wins over any allow a later edit adds): what only `kyodo bus init` may do.
+    deny = (*DESTRUCTIVE, *PROVISIONING)
+    return User(service, _unique(publish), (f"{inbox_prefix(service)}.>",), publish_deny=deny)
 
 
 def reader_user(namespace: str, reader: str, sources: Sequence[str]) -> User:
@@ -122,14 +130,7 @@ def reader_user(namespace: str, reader: str, sources: Sequence[str]) -> User:
             f"{JS_API}.CONSUMER.MSG.NEXT.{stream}.{durable}",
             f"$JS.ACK.{stream}.{durable}.>",
         ]
-    deny = (
-        f"{namespace}.>",
-        *DESTRUCTIVE,
-        f"{JS_API}.STREAM.CREATE.>",
-        f"{JS_API}.CONSUMER.CREATE.>",
-        f"{JS_API}.CONSUMER.DURABLE.CREATE.>",
-        f"{JS_API}.CONSUMER.DELETE.>",
-    )
+    deny = (f"{namespace}.>", *DESTRUCTIVE, *PROVISIONING)
     # Its own inbox prefix (`_INBOX_<reader>`, `-` → `_`): `_INBOX.>` would show it other users' pulled messages.
     return User(reader, _unique(publish), (f"{inbox_prefix(reader)}.>",), publish_deny=deny)
 

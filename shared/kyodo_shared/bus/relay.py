@@ -15,10 +15,9 @@ from typing import Any
 import structlog
 from eventsourcing.utils import get_topic
 from nats.js import JetStreamContext
-from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
-from kyodo_contracts import Contract, stream_name, stream_subjects
+from kyodo_contracts import Contract, stream_name
 from kyodo_shared.bus.cloudevents import (
     H_EXPECTED_LAST_SEQ,
     H_INDEX,
@@ -32,6 +31,7 @@ from kyodo_shared.bus.cloudevents import (
 from kyodo_shared.bus.crashpoints import crash_point
 from kyodo_shared.bus.divergence import LastRead, RelayStreamBehind, StoreCheck, check_first
 from kyodo_shared.bus.mapping import KERNEL, UndeclaredEvent
+from kyodo_shared.bus.topology import ensure_stream, stream_config, stream_exists, until_provisioned
 from kyodo_shared.observability.metrics import KernelMetrics
 from kyodo_shared.settings import BusSettings, RelaySettings
 from kyodo_shared.store.db import Database
@@ -131,19 +131,16 @@ class OutboxRelay:
         """Wake the relay now instead of at its next poll: keeps command-to-publish latency low."""
         self._nudge.set()
 
-    async def ensure_stream(self) -> None:
-        config = StreamConfig(
-            name=self.stream,
-            subjects=[stream_subjects(self.bus.namespace, self.service)],
-            retention=RetentionPolicy.LIMITS,
-            storage=StorageType.FILE,
-            num_replicas=self.bus.stream_replicas,
-            duplicate_window=120.0,
+    async def ensure_stream(self, stop: asyncio.Event | None = None) -> bool:
+        """The stream exists: made here with `provision=create`, else waited for (blocked until `kyodo bus init`
+        made it, bus/topology.py). False when stopped first."""
+        wanted = stream_config(self.bus.namespace, self.service, self.bus.stream_replicas)
+        if self.bus.provision == "create":
+            await ensure_stream(self.js, wanted)
+            return True
+        return await until_provisioned(
+            lambda: stream_exists(self.js, self.stream), f"stream {self.stream}", self.health, stop or asyncio.Event()
         )
-        try:
-            await self.js.stream_info(self.stream)
-        except NotFoundError:
-            await self.js.add_stream(config)
 
     async def reconcile(self) -> None:
         """Align the recorded position with the stream: the stream is the truth of what was published."""
@@ -175,7 +172,8 @@ class OutboxRelay:
 
     async def run(self, stop: asyncio.Event) -> None:
         try:
-            await self.ensure_stream()
+            if not await self.ensure_stream(stop):
+                return
             await self.reconcile()
         except TaskBlocked as blocked:
             self.status = f"blocked: {blocked.reason}"

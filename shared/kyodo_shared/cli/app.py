@@ -124,6 +124,36 @@ def relay_reset(ctx: typer.Context, service: Service, force: Force = False) -> i
     return rebuild.relay_reset(service, data_dir(ctx), force=force)
 
 
+def bus_init(
+    ctx: typer.Context,
+    wait: Annotated[
+        float, typer.Option(help="seconds to wait for a JetStream cluster still electing its leader", min=0)
+    ] = 120.0,
+) -> int:
+    """Make every stream and durable consumer (idempotent; run as the operator's NATS user before the services)."""
+    import os
+
+    from kyodo_shared.cli.bus_init import run
+    from kyodo_shared.cli.bus_target import read_up_state
+    from kyodo_shared.cli.errors import USAGE, CliError
+    from kyodo_shared.settings import KernelSettings
+
+    settings = KernelSettings()
+    bus = settings.bus
+    # Never the default URL, which may be another deployment's: the one set, else the running `kyodo up`'s.
+    if "KYODO_BUS__NATS_URL" not in os.environ:
+        state = read_up_state(data_dir(ctx))
+        if state is None:
+            raise CliError(
+                f"no bus named: KYODO_BUS__NATS_URL is not set and no kyodo up runs for {data_dir(ctx)}",
+                hint="set KYODO_BUS__NATS_URL (the operator's user) and KYODO_BUS__NAMESPACE; `kyodo up` "
+                "provisions its own bus when it starts",
+                code=USAGE,
+            )
+        bus = bus.model_copy(update={"nats_url": state.nats_url})
+    return run(bus, settings.consumer, wait)
+
+
 def asyncapi(
     output: Annotated[Path | None, typer.Option(help="write to this file", show_default="stdout")] = None,
 ) -> int:
@@ -158,6 +188,9 @@ def build_app() -> typer.Typer:
     app.add_typer(dlq_app(), name="dlq")
     app.add_typer(audit_app(), name="audit")
     app.command("replay")(replay_command)
+    bus = _typer(help="The message bus: its streams and durable consumers.")
+    bus.command("init")(bus_init)
+    app.add_typer(bus, name="bus")
     relay = _typer(help="The outbox relay, which publishes a service's events to its stream.")
     relay.command("reset")(relay_reset)
     app.add_typer(relay, name="relay")

@@ -114,7 +114,19 @@ def embedded_settings(
     # The issuer given at construction: KYODO_AUTH__* (and KYODO_LOGIN__*) from the environment are neither used nor
     # validated.
     settings = spec.settings_type(auth=issuer.settings(), login=login or LoginSettings())
+    # As in Kubernetes, `up` provisions the bus (`provision_bus`) and the services only check it (the default
+    # KYODO_BUS__PROVISION=check).
     return embedded_layout(settings, service, data_dir, nats_url)
+
+
+def provision_bus(nats_url: str) -> None:
+    """`kyodo bus init` on the private nats-server, before any service starts."""
+    from kyodo_shared.cli.bus_init import init_bus
+
+    settings = KernelSettings()
+    done = asyncio.run(init_bus(settings.bus.model_copy(update={"nats_url": nats_url}), settings.consumer, 30.0))
+    created = sum(1 for *_, outcome in done if outcome != "unchanged")
+    err.print(f"bus provisioned: {len(done)} streams and durable consumers ({created} created or updated)")
 
 
 # The host names `kyodo up` answers to (its port aside): it listens on 127.0.0.1 only.
@@ -195,6 +207,7 @@ def _run_locked(data_dir: Path, port: int, nats_port: int, demo: bool) -> None:
     issuer = DevIssuer.load_or_create(data_dir / "issuer")
     try:
         with nats_server(data_dir, nats_port) as (nats_url, nats_pid):
+            provision_bus(nats_url)
             write_up_state(data_dir, port, nats_port, nats_pid)
             login = embedded_login(data_dir, port)
             apps = {}

@@ -80,12 +80,18 @@ def service_settings(
                 code=USAGE,
             )
         # Operator commands verify no token: the environment's KYODO_AUTH__* (if any) are neither used nor validated.
-        return spec.settings_type(auth=CLI_AUTH, replica_id=cli_replica())
-    settings = spec.settings_type(auth=CLI_AUTH, replica_id=cli_replica())
+        return as_operator(spec.settings_type(auth=CLI_AUTH, replica_id=cli_replica()))
+    settings = as_operator(spec.settings_type(auth=CLI_AUTH, replica_id=cli_replica()))
     if nats_url is None:
         state = read_up_state(data_dir)
         nats_url = state.nats_url if state is not None else NO_BUS_URL
     return embedded_layout(settings, service, data_dir, nats_url)
+
+
+def as_operator(settings: KernelSettings) -> KernelSettings:
+    """An operator command runs as the operator's NATS user, which may make and re-place streams and durable
+    consumers (`kyodo replay` re-places a consumer after what the database applied; a service only checks)."""
+    return settings.model_copy(update={"bus": settings.bus.model_copy(update={"provision": "create"})})
 
 
 def open_kernel(service: str, data_dir: Path, *, nats_url: str | None = None, create: bool = False) -> Kernel:

@@ -24,6 +24,7 @@ from kyodo_contracts import stream_name
 from kyodo_shared.bus.connection import servers_of, shown
 from kyodo_shared.bus.consumer import SourceConsumer, describe
 from kyodo_shared.bus.replay import Replayer
+from kyodo_shared.cli.bus_init import init_bus
 from kyodo_shared.cli.bus_target import operator_bus, refuse_while_running
 from kyodo_shared.cli.console import err, out, progress
 from kyodo_shared.cli.errors import FAILED, REFUSED, USAGE, CliError
@@ -77,12 +78,16 @@ def relay_reset(service: str, data_dir: Path, *, force: bool = False) -> int:
             with operator_bus(data_dir, settings) as nats_url:
                 stream = stream_name(kernel.settings.bus.namespace, service)
                 deleted = asyncio.run(_delete_stream(nats_url, stream))
+                # Deleting a stream deletes the durable consumers on it: made again, empty, as `kyodo bus init`
+                # makes them (the services may only check they exist).
+                bus = kernel.settings.bus.model_copy(update={"nats_url": nats_url})
+                asyncio.run(init_bus(bus, kernel.settings.consumer, wait_seconds=30.0))
                 with kernel.db.transaction() as tx:
                     held[f"relay:{service}"].check(tx)
                     tx.execute("DELETE FROM kyodo_relay_position WHERE service = %s", (service,))
             out.print(
-                f"{service}: stream {stream} on {shown(nats_url)} {'deleted' if deleted else 'was absent'}; "
-                "relay position reset to 0."
+                f"{service}: stream {stream} on {shown(nats_url)} {'deleted' if deleted else 'was absent'} and "
+                "made again empty, with the durable consumers on it; relay position reset to 0."
             )
             out.print(
                 f"Next: start {service} (`kyodo up`, or its Deployment): its relay re-publishes every event with "
