@@ -27,6 +27,7 @@ NATS = "nats://127.0.0.1:14999"
 HONOURED: dict[str, tuple[str, Callable[[KernelSettings], Any], Any]] = {
     "KYODO_BUS__NAMESPACE": ("acme", lambda s: s.bus.namespace, "acme"),
     "KYODO_BUS__CONNECT_WAIT_SECONDS": ("7", lambda s: s.bus.connect_wait_seconds, 7.0),
+    "KYODO_BUS__PROVISION": ("create", lambda s: s.bus.provision, "create"),
     "KYODO_CONSUMER__MAX_FAILURES": ("7", lambda s: s.consumer.max_failures, 7),
     "KYODO_RELAY__BATCH_SIZE": ("42", lambda s: s.relay.batch_size, 42),
     "KYODO_HTTP__MAX_BODY_BYTES": ("2048", lambda s: s.http.max_body_bytes, 2048),
