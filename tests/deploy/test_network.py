@@ -58,7 +58,6 @@ def test_the_policy_set_is_exactly_the_default_deny_and_the_named_allowances() -
         "kyodo-services-egress",
         "kyodo-postgresql",
         "kyodo-bus-init-egress",
-        "kyodo-allow-prometheus",
         "kyodo-allow-prometheus-postgresql",
     }
     assert {p["metadata"]["namespace"] for p in production() if p["kind"] == "NetworkPolicy"} == {"kyodo"}
@@ -162,11 +161,16 @@ def test_the_bus_init_job_reaches_only_nats() -> None:
     assert spec["egress"] == [{"ports": tcp(4222)}]
 
 
-def test_prometheus_may_scrape_the_services_and_postgresql_and_nothing_else() -> None:
-    assert policies()["kyodo-allow-prometheus"]["ingress"] == [{"from": [PROMETHEUS], "ports": tcp(8000)}]
-    assert policies()["kyodo-allow-prometheus"]["podSelector"] == {"matchLabels": API_PODS}
+def test_prometheus_may_scrape_postgresql_by_the_component_and_the_services_only_by_their_metrics_port() -> None:
     assert policies()["kyodo-allow-prometheus-postgresql"]["ingress"] == [{"from": [PROMETHEUS], "ports": tcp(9187)}]
     assert policies()["kyodo-allow-prometheus-postgresql"]["podSelector"] == CNPG_PODS
+    admitting = {
+        name
+        for name, spec in policies().items()
+        for rule in spec.get("ingress", [])
+        if PROMETHEUS in rule.get("from", [])
+    }
+    assert admitting == {"kyodo-services-metrics", "kyodo-allow-prometheus-postgresql"}
 
 
 @pytest.mark.parametrize("service", SERVICES)
