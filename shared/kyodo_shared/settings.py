@@ -165,6 +165,10 @@ class BusSettings(BaseModel):
     # (its NATS user may not create them). `create` — the service makes its own part with the same definitions: a
     # development or test rig on a bus nobody provisions.
     provision: Literal["check", "create"] = "check"
+    # The PEM file of the CA that signed NATS's certificate (deploy/nats: TLS): set, every connection starts TLS with
+    # its first byte (no credentials before the handshake, none to a server that cannot prove its name) and trusts
+    # this CA alone; unset, plain TCP (a development rig on loopback).
+    tls_ca_file: Path | None = None
 
 
 class RelaySettings(BaseModel):
