@@ -15,10 +15,17 @@ from test_manifests import BASE, SERVICES, load
 from test_network import ROOT, policies, production, selects, tcp
 
 from kyodo_shared.bus.permissions import OPERATOR
+from kyodo_shared.bus.topology import provision_hint
+from kyodo_shared.tasks.health import DOCS
 
 BUS_INIT = BASE / "bus-init"
 AUTH_CONF = ROOT / "deploy" / "nats" / "auth.conf"
 URL = "KYODO_BUS__NATS_URL"
+ROLLOUT = (
+    "kubectl delete job -n kyodo kyodo-bus-init --ignore-not-found",
+    "kubectl apply -k deploy/overlays/production",
+    "kubectl wait -n kyodo --for=condition=complete job/kyodo-bus-init --timeout=10m",
+)
 
 Manifest = dict[str, Any]
 
@@ -176,3 +183,19 @@ def test_no_service_deployment_makes_its_own_streams_or_consumers() -> None:
         assert environment(spec)["KYODO_BUS__PROVISION"] == "check", deployment["metadata"]["name"]
         # Nor from a Secret, where the rendered manifests would not show the value.
         assert "KYODO_BUS__PROVISION" not in {e["name"] for e in main(spec)["env"] if "valueFrom" in e}
+
+
+def test_the_rollout_order_and_the_sections_the_hints_name_are_written_where_they_point() -> None:
+    # The services' /readyz hint names a section of docs/OPERATIONS.md; the Job's comment one of deploy/README.md.
+    assert f"({DOCS}, 'Provisioning the bus')" in provision_hint("stream KYODO_REGISTRY")
+    assert "\n## Provisioning the bus\n" in (ROOT / DOCS).read_text(encoding="utf-8")
+    readme = (ROOT / "deploy" / "README.md").read_text(encoding="utf-8")
+    job_yaml = (BUS_INIT / "job.yaml").read_text(encoding="utf-8")
+    assert "\n## Bus init Job\n" in readme
+    assert 'deploy/README.md, "Bus init Job"' in job_yaml
+    # The same three commands, in this order, in both.
+    for text in (readme, job_yaml):
+        at = text.find(ROLLOUT[0])
+        for command in ROLLOUT:
+            at = text.find(command, at)
+            assert at >= 0, command
