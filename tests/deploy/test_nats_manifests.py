@@ -41,14 +41,14 @@ def container() -> dict[str, Any]:
 
 def test_the_config_map_holds_the_very_files_the_tests_start_nats_server_with() -> None:
     config = next(doc for key, doc in rendered().items() if key.startswith("ConfigMap/nats-config-"))
-    assert config["data"] == {
-        "nats-server.conf": (NATS / "nats-server.conf").read_text(encoding="utf-8"),
-        "auth.conf": (NATS / "auth.conf").read_text(encoding="utf-8"),
-    }
+    files = ("nats-server.conf", "auth.conf", "cluster.conf", "routes.sh")
+    assert config["data"] == {name: (NATS / name).read_text(encoding="utf-8") for name in files}
     volumes = statefulset()["spec"]["template"]["spec"]["volumes"]
     assert {"name": "config", "configMap": {"name": config["metadata"]["name"]}} in volumes
     assert {"name": "config", "mountPath": "/etc/nats", "readOnly": True} in container()["volumeMounts"]
-    assert container()["args"][:2] == ["-c", "/etc/nats/nats-server.conf"]
+    # cluster.conf includes nats-server.conf, the file a test's single server runs.
+    assert container()["args"] == ["nats-server", "-c", "/etc/nats/cluster.conf"]
+    assert "include ./nats-server.conf" in (NATS / "cluster.conf").read_text(encoding="utf-8")
 
 
 def test_three_servers_one_a_node_start_together_and_route_to_each_other_with_a_password() -> None:
@@ -60,12 +60,15 @@ def test_three_servers_one_a_node_start_together_and_route_to_each_other_with_a_
     assert anti == [
         {"topologyKey": "kubernetes.io/hostname", "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "nats"}}}
     ]
-    args = container()["args"]
-    assert args[args.index("--cluster_name") + 1] == "kyodo"
-    assert args[args.index("--cluster") + 1] == "nats://route:$(NATS_ROUTE_PASSWORD)@0.0.0.0:6222"
-    routes = args[args.index("--routes") + 1].split(",")
-    assert routes == [f"nats://route:$(NATS_ROUTE_PASSWORD)@nats-{n}.nats-headless:6222" for n in range(3)]
-    assert "--no_advertise=true" in args  # clients reconnect through the Service, with their URL's credentials
+    conf = (NATS / "cluster.conf").read_text(encoding="utf-8")
+    assert "name: kyodo" in conf
+    # The routes' URLs and password from the environment (routes.sh, the Secret): test_nats_route_password.py.
+    assert "password: $NATS_ROUTE_PASSWORD" in conf
+    assert "routes: $NATS_ROUTES" in conf
+    env = {e["name"]: e.get("value") for e in container()["env"]}
+    assert env["NATS_CLUSTER_LISTEN"] == "0.0.0.0:6222"
+    assert env["NATS_ROUTE_HOSTS"].split(",") == [f"nats-{n}.nats-headless:6222" for n in range(3)]
+    assert "no_advertise: true" in conf  # clients reconnect through the Service, with their URL's credentials
     headless = rendered()["Service/nats-headless"]["spec"]
     assert headless["clusterIP"] == "None"
     assert headless["publishNotReadyAddresses"] is True
@@ -75,10 +78,7 @@ def test_the_servers_name_store_and_passwords_come_from_the_pod_and_the_secret()
     env = {e["name"]: e for e in container()["env"]}
     assert env["NATS_SERVER_NAME"]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.name"}}
     assert env["NATS_STORE_DIR"]["value"] == "/data"
-    assert env["NATS_ROUTE_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
-        "name": "nats-users",
-        "key": "NATS_ROUTE_PASSWORD",
-    }
+    assert "NATS_ROUTE_PASSWORD" not in env  # from envFrom, like the users' passwords
     assert container()["envFrom"] == [{"secretRef": {"name": "nats-users"}}]
     conf = (NATS / "nats-server.conf").read_text(encoding="utf-8")
     assert "server_name: $NATS_SERVER_NAME" in conf

@@ -62,6 +62,8 @@ DECIDED_BY_UP = {
     "KYODO_AUTH__AUDIENCE",
     "KYODO_AUTH__JWKS_URL",
     "KYODO_PRIVACY__VAULT_PATH",
+    # /metrics stays on up's loopback gateway.
+    "KYODO_METRICS__PORT",
     # A laptop's platform may always be moved in time (`kyodo clock advance`).
     "KYODO_CLOCK__ALLOW_SHIFT",
     # Login: `kyodo up` is its own identity provider (/oidc), at its own origin, with a session key in its data dir.

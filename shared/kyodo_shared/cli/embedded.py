@@ -48,6 +48,7 @@ DECIDED_BY_UP = (
     "KYODO_BUS__NATS_URL",
     "KYODO_AUTH__",
     "KYODO_PRIVACY__VAULT_PATH",
+    "KYODO_METRICS__PORT",
     "KYODO_LOGIN__",
 )
 SESSION_KEY_FILE = "session.key"
