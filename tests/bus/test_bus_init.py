@@ -6,8 +6,6 @@ until it ran, naming it, and run once it did."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from pathlib import Path
 
 import nats
@@ -23,6 +21,7 @@ from kyodo_shared.cli.errors import CliError
 from kyodo_shared.settings import BusSettings, ConsumerSettings
 from kyodo_shared.web.devissuer import DevIssuer
 
+from support.cli import run_kyodo
 from support.harness import Backend, eventually, platform, settings_for
 from support.registry import application
 
@@ -56,6 +55,15 @@ async def held(js: JetStreamContext, namespace: str) -> dict[str, set[str]]:
     return found
 
 
+async def publish_and_ack(js: JetStreamContext, namespace: str, durable: str, *, published: int, acked: int) -> None:
+    """`published` messages on registry's stream, the first `acked` of them pulled and acked through `durable`."""
+    for n in range(published):
+        await js.publish(f"{namespace}.registry.group.applied.v1", b"{}", headers={"Nats-Msg-Id": f"m{n}"})
+    pulled = await js.pull_subscribe_bind(durable, stream=stream_name(namespace, "registry"))
+    for msg in await pulled.fetch(acked, timeout=5):
+        await msg.ack_sync()
+
+
 async def test_bus_init_makes_every_stream_and_durable_consumer_of_the_namespace(
     nats_url: str, bus_namespace: str
 ) -> None:
@@ -80,11 +88,7 @@ async def test_a_second_run_changes_nothing_and_keeps_messages_positions_and_sta
     nc = await nats.connect(nats_url)
     try:
         js = nc.jetstream()
-        for n in range(3):
-            await js.publish(f"{bus_namespace}.registry.group.applied.v1", b"{}", headers={"Nats-Msg-Id": f"m{n}"})
-        pulled = await js.pull_subscribe_bind("proposals__registry", stream=registry)
-        for msg in await pulled.fetch(2, timeout=5):
-            await msg.ack_sync()
+        await publish_and_ack(js, bus_namespace, "proposals__registry", published=3, acked=2)
         again = await init_bus(bus, ConsumerSettings(), wait_seconds=10)
         assert {outcome for *_, outcome in again} == {"unchanged"}
         assert (await js.stream_info(registry)).state.messages == 3
@@ -130,33 +134,22 @@ def test_the_topology_is_what_the_services_subscribe_to() -> None:
     }
 
 
-def kyodo(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kyodo_shared.cli.main", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 async def test_the_command_reports_what_it_made_then_that_nothing_changed(
     nats_url: str, bus_namespace: str, tmp_path: Path
 ) -> None:
     env = {"PATH": "/usr/bin:/bin", "KYODO_BUS__NATS_URL": nats_url, "KYODO_BUS__NAMESPACE": bus_namespace}
-    first = await asyncio.to_thread(kyodo, env, "--data-dir", str(tmp_path), "bus", "init")
+    first = await asyncio.to_thread(lambda: run_kyodo("--data-dir", str(tmp_path), "bus", "init", env=env))
     assert first.returncode == 0, first.stderr
     assert "20 created, 0 updated, 0 unchanged" in first.stderr, first.stderr
     assert f"{bus_namespace.upper()}_REGISTRY" in first.stdout
-    second = await asyncio.to_thread(kyodo, env, "--data-dir", str(tmp_path), "bus", "init")
+    second = await asyncio.to_thread(lambda: run_kyodo("--data-dir", str(tmp_path), "bus", "init", env=env))
     assert second.returncode == 0, second.stderr
     assert "0 created, 0 updated, 20 unchanged" in second.stderr, second.stderr
 
 
 def test_the_command_names_no_bus_it_was_not_given(tmp_path: Path) -> None:
     # Never the default nats://127.0.0.1:4222, which may be another deployment's.
-    refused = kyodo({"PATH": "/usr/bin:/bin"}, "--data-dir", str(tmp_path), "bus", "init")
+    refused = run_kyodo("--data-dir", str(tmp_path), "bus", "init", env={"PATH": "/usr/bin:/bin"})
     assert refused.returncode == 2
     assert "KYODO_BUS__NATS_URL" in refused.stderr
     assert "Traceback" not in refused.stderr
@@ -212,11 +205,7 @@ async def test_a_checking_consumer_acked_past_its_database_is_blocked_naming_the
     nc = await nats.connect(nats_url)
     try:
         js = nc.jetstream()
-        for n in range(3):
-            await js.publish(f"{bus_namespace}.registry.group.applied.v1", b"{}", headers={"Nats-Msg-Id": f"m{n}"})
-        pulled = await js.pull_subscribe_bind("info_hub__registry", stream=registry)
-        for msg in await pulled.fetch(3, timeout=5):
-            await msg.ack_sync()
+        await publish_and_ack(js, bus_namespace, "info_hub__registry", published=3, acked=3)
         await eventually(lambda: acked(js, registry, "info_hub__registry", 3), timeout=5)
         assert await bound(js, registry, "info_hub__registry", 3, "info-hub") is True
         with pytest.raises(DurableAheadOfDatabase) as blocked:
