@@ -61,7 +61,7 @@ async def test_the_statefulsets_servers_form_a_cluster_where_a_service_keeps_an_
         num_replicas=3,
         duplicate_window=120.0,
     )
-    operator = await nats.connect(cluster.url(OPERATOR), connect_timeout=5)
+    operator = await nats.connect(cluster.url(OPERATOR), connect_timeout=5, tls=cluster.tls())
     try:
         operator_js = operator.jetstream(timeout=10)
 
@@ -77,7 +77,9 @@ async def test_the_statefulsets_servers_form_a_cluster_where_a_service_keeps_an_
         await eventually(created, timeout=60, interval=0.5)
     finally:
         await operator.close()
-    nc = await nats.connect(cluster.url("registry"), connect_timeout=5, inbox_prefix=inbox_prefix("registry"))
+    nc = await nats.connect(
+        cluster.url("registry"), connect_timeout=5, inbox_prefix=inbox_prefix("registry"), tls=cluster.tls()
+    )
     try:
         js = nc.jetstream(timeout=10)
         assert nc.discovered_servers == []  # --no_advertise: clients reconnect through the Service
@@ -144,7 +146,9 @@ async def test_a_server_without_the_routes_password_is_kept_out_of_the_cluster(
 async def test_a_kernel_whose_server_stops_reconnects_to_another_server_of_the_cluster() -> None:
     with configured_cluster() as own:
         await eventually(lambda: current(own), timeout=60, interval=0.5)
-        bus = BusSettings(nats_url=own.urls("registry"), namespace=NAMESPACE, stream_replicas=3)
+        bus = BusSettings(
+            nats_url=own.urls("registry"), namespace=NAMESPACE, stream_replicas=3, tls_ca_file=own.ca_file
+        )
         nc = await connect_bus(bus, "registry")
         try:
             url = nc.connected_url

@@ -55,7 +55,11 @@ def test_no_container_of_the_statefulset_has_a_password_or_an_expansion_on_its_c
         assert [s for s in exposed if any(key in s for key in SECRET_KEYS)] == [], container["name"]
         # Every value is one of these, none secret; the passwords reach the process only through envFrom.
         literal = {e["name"] for e in container.get("env", []) if "value" in e}
-        assert literal <= {"NATS_STORE_DIR", "NATS_CLUSTER_LISTEN", "NATS_ROUTE_HOSTS", "GOMEMLIMIT"}
+        assert literal <= {"NATS_STORE_DIR", "NATS_CLUSTER_LISTEN", "NATS_ROUTE_HOSTS", "GOMEMLIMIT"} | {
+            "NATS_TLS_CERT",  # paths of the Secret nats-tls's files, not their content
+            "NATS_TLS_KEY",
+            "NATS_TLS_CA",
+        }
         assert [e for e in container.get("env", []) if "secretKeyRef" in e.get("valueFrom", {})] == []
     (nats,) = pod()["containers"]
     assert nats["command"] + nats["args"] == [

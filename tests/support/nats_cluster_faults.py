@@ -78,7 +78,7 @@ async def leader_of(cluster: ConfiguredCluster, stream: str = STREAM) -> Cluster
 
 async def step_down(cluster: ConfiguredCluster, preferred: ClusterNode, stream: str = STREAM) -> None:
     """Ask the stream's leader to hand over to `preferred` (the operator's user holds `$JS.API.>`)."""
-    nc = await nats.connect(cluster.urls(OPERATOR).split(","), connect_timeout=5)
+    nc = await nats.connect(cluster.urls(OPERATOR).split(","), connect_timeout=5, tls=cluster.tls())
     try:
         body = f'{{"placement": {{"preferred": "{preferred.name}"}}}}'.encode()
         await nc.request(f"$JS.API.STREAM.LEADER.STEPDOWN.{stream}", body, timeout=10)
@@ -96,7 +96,7 @@ def kill(node: ClusterNode) -> None:
 
 async def stream_messages(cluster: ConfiguredCluster, stream: str = STREAM) -> list[dict[str, str]]:
     """Every message's headers, in stream order, read as the operator."""
-    nc = await nats.connect(cluster.urls(OPERATOR).split(","), connect_timeout=5)
+    nc = await nats.connect(cluster.urls(OPERATOR).split(","), connect_timeout=5, tls=cluster.tls())
     try:
         js = nc.jetstream(timeout=10)
         last = int((await js.stream_info(stream)).state.last_seq)

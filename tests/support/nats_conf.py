@@ -7,9 +7,12 @@ replaced by loopback ports. Each server is stopped by its own PID.
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import os
 import re
 import secrets
+import ssl
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -19,6 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from kyodo_shared.bus.permissions import users
 
@@ -115,6 +122,46 @@ def statefulset_environment() -> dict[str, str]:
     return {e["name"]: e["value"] for e in statefulset_container()["env"] if "value" in e}
 
 
+def write_tls(folder: Path, names: tuple[str, ...] = ("localhost",)) -> Path:
+    """A CA and a server certificate it signs, in the files of cert-manager's Secret nats-tls (tls.crt, tls.key,
+    ca.crt): for 127.0.0.1 and `names`, for server and client use (a route presents it when it solicits). Returns
+    the folder."""
+    now = datetime.datetime.now(datetime.UTC)
+
+    def certificate(
+        subject: str, key: ec.EllipticCurvePrivateKey, issuer: x509.Name | None, signer: ec.EllipticCurvePrivateKey
+    ) -> x509.Certificate:
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(issuer or name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+        )
+        if issuer is None:
+            builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        else:
+            sans: list[x509.GeneralName] = [x509.IPAddress(ipaddress.ip_address(LOOPBACK))]
+            sans += [x509.DNSName(n) for n in names]
+            usages = [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+            builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
+            builder = builder.add_extension(x509.ExtendedKeyUsage(usages), critical=False)
+        return builder.sign(signer, hashes.SHA256())
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = certificate("kyodo test NATS CA", ca_key, None, ca_key)
+    server = certificate("nats", key, ca.subject, ca_key)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "ca.crt").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (folder / "tls.crt").write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    (folder / "tls.key").write_bytes(pem)
+    return folder
+
+
 @dataclass
 class ClusterNode:
     name: str
@@ -140,10 +187,20 @@ class ConfiguredCluster:
     passwords: dict[str, str]
     route_password: str
     environment: dict[str, str]
+    tls_folder: Path
+
+    @property
+    def ca_file(self) -> Path:
+        """The CA of the servers' certificate: what KYODO_BUS__TLS_CA_FILE names."""
+        return self.tls_folder / "ca.crt"
+
+    def tls(self) -> ssl.SSLContext:
+        """For a client of the cluster: trusts its CA alone (nats.connect(tls=…), as bus/connection.py does)."""
+        return ssl.create_default_context(cafile=str(self.ca_file))
 
     def url(self, user: str, node: int = 0) -> str:
-        """One server's URL with the user's credentials, as KYODO_BUS__NATS_URL carries them."""
-        return f"nats://{user}:{self.passwords[user]}@{LOOPBACK}:{self.nodes[node].port}"
+        """One server's URL with the user's credentials, as KYODO_BUS__NATS_URL carries them (TLS: cluster.conf)."""
+        return f"tls://{user}:{self.passwords[user]}@{LOOPBACK}:{self.nodes[node].port}"
 
     def urls(self, user: str) -> str:
         """Every server, credentials on each: the servers advertise none to clients (`--no_advertise`, as in the
@@ -175,6 +232,12 @@ class ConfiguredCluster:
             "NATS_CLUSTER_LISTEN": listen,
             "NATS_ROUTE_HOSTS": _POD_HOST.sub(lambda m: f"{LOOPBACK}:{ports[int(m[1])]}", deployed["NATS_ROUTE_HOSTS"]),
             "NATS_ROUTE_PASSWORD": route_password or self.route_password,
+            # The Secret nats-tls's files (tls.crt, tls.key, ca.crt) from this cluster's own folder.
+            **{
+                name: str(self.tls_folder / Path(path).name)
+                for name, path in deployed.items()
+                if name.startswith("NATS_TLS_")
+            },
         }
 
     def start(self, node: ClusterNode, timeout: float = 15.0, route_password: str | None = None) -> None:
@@ -209,7 +272,7 @@ def configured_cluster(size: int = 3) -> Iterator[ConfiguredCluster]:
             ClusterNode(f"nats-{n}", free_port(), free_port(), free_port(), root / f"nats-{n}", root / f"nats-{n}.log")
             for n in range(size)
         ]
-        cluster = ConfiguredCluster(nodes, passwords, secrets.token_hex(12), environment)
+        cluster = ConfiguredCluster(nodes, passwords, secrets.token_hex(12), environment, write_tls(root / "tls"))
         try:
             for node in nodes:
                 cluster.start(node)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
+from typing import TypedDict
 from urllib.parse import urlsplit, urlunsplit
 
 import structlog
@@ -23,6 +25,36 @@ log = structlog.get_logger(__name__)
 
 class BusUnreachable(RuntimeError):
     """NATS did not answer within the start's wait."""
+
+
+class BusTlsError(BusUnreachable):
+    """KYODO_BUS__TLS_CA_FILE names no readable CA certificate: no connection can be trusted."""
+
+
+class TlsOptions(TypedDict):
+    tls: ssl.SSLContext | None
+    tls_handshake_first: bool
+
+
+def tls_options(bus: BusSettings) -> TlsOptions:
+    """nats.connect's TLS arguments for every connection to the bus (the kernel's, `kyodo replay`'s, …): with
+    KYODO_BUS__TLS_CA_FILE, TLS from the first byte — nats-py would otherwise send its CONNECT, password included, in
+    plaintext to a server that does not ask for TLS — trusting that CA alone; without it, plain TCP."""
+    tls = tls_context(bus)
+    return TlsOptions(tls=tls, tls_handshake_first=tls is not None)
+
+
+def tls_context(bus: BusSettings) -> ssl.SSLContext | None:
+    """The TLS context that trusts KYODO_BUS__TLS_CA_FILE alone (and checks the server's name), or None without it."""
+    if bus.tls_ca_file is None:
+        return None
+    try:
+        return ssl.create_default_context(cafile=str(bus.tls_ca_file))
+    except (OSError, ssl.SSLError) as exc:
+        raise BusTlsError(
+            f"KYODO_BUS__TLS_CA_FILE={bus.tls_ca_file} is not a readable PEM certificate ({exc}): mount the CA of "
+            "NATS's certificate there (deploy/nats/README.md, TLS), or unset the variable on a loopback rig"
+        ) from None
 
 
 def inbox_prefix(user: str) -> str:
@@ -53,6 +85,7 @@ def shown(nats_url: str) -> str:
 
 async def connect_bus(bus: BusSettings, service: str) -> NatsClient:
     """Connect for `service`; raise BusUnreachable after `bus.connect_wait_seconds` without a connection."""
+    tls = tls_options(bus)
     nc = NatsClient()
     attempts = 0
 
@@ -72,6 +105,9 @@ async def connect_bus(bus: BusSettings, service: str) -> NatsClient:
                 reconnect_time_wait=1,
                 connect_timeout=5,
                 error_cb=on_error,
+                # TLS from the first byte: the password never crosses before the server proved its certificate, even
+                # to a server that would not ask for TLS (nats-server: `handshake_first` in deploy/nats/cluster.conf).
+                **tls,
             )
     except TimeoutError:
         with contextlib.suppress(Exception):
