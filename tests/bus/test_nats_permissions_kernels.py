@@ -9,8 +9,6 @@ refused subject. `kyodo relay reset` deletes a stream: the service's user may no
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -23,37 +21,10 @@ from kyodo_shared.cli.bus_init import init_bus
 from kyodo_shared.settings import KernelSettings
 from kyodo_shared.web.devissuer import DevIssuer
 
-from support.cli import cli_env
+from support.cli import kyodo_as
 from support.harness import Backend, Platform, eventually, platform, settings_for
 from support.nats_conf import ConfiguredNats, configured_nats
-from support.registry import CRITERIA, application
-
-
-def kyodo(settings: KernelSettings, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kyodo_shared.cli.main", *args],
-        env=cli_env(settings),
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-
-
-async def register(p: Platform, name: str) -> str:
-    registry = p.clients["registry"]
-    created = await registry.post("/groups", json=application(name=name), headers=p.token(f"rep-{name}", "group"))
-    assert created.status_code == 201, created.text
-    group_id, etag = created.json()["id"], created.headers["ETag"]
-    for criterion in CRITERIA:
-        assessed = await registry.post(
-            f"/groups/{group_id}/assessments",
-            json={"criterion": criterion, "met": True, "reason": "会則と活動実績で確認"},
-            headers={**p.token("coord-1", "coordinator"), "If-Match": etag},
-        )
-        assert assessed.status_code == 200, assessed.text
-        etag = assessed.headers["ETag"]
-    return str(group_id)
+from support.registry import register_group
 
 
 async def last_sequence(server: ConfiguredNats, service: str) -> int:
@@ -92,7 +63,7 @@ async def test_the_five_services_publish_and_consume_under_their_own_users(tmp_p
         services = deployed(server, backend, issuer, SOURCES)
         await provision_as_operator(server, services["registry"])
         async with platform(services, issuer) as p:
-            group_id = await register(p, "国分寺みどりの会")
+            group_id = await register_group(p, "国分寺みどりの会")
 
             async def listed() -> bool:
                 page = (await p.clients["info-hub"].get("/groups")).json()
@@ -127,7 +98,7 @@ async def test_the_five_services_publish_and_consume_under_their_own_users(tmp_p
         # Restarted: each relay compares its stream's last message with its store, each consumer the message at
         # its tracked sequence with what it applied there (STREAM.MSG.GET) — then goes on.
         async with platform(services, issuer) as p:
-            await register(p, "西元町史跡の会")
+            await register_group(p, "西元町史跡の会")
             await eventually(lambda: applied_everywhere(p, server, "registry"), timeout=60)
         assert server.violations() == [], server.violations()
 
@@ -138,7 +109,7 @@ async def test_the_operator_replays_a_service_and_alone_resets_a_stream(tmp_path
         services = deployed(server, backend, issuer, ("registry", "info-hub"))
         await provision_as_operator(server, services["registry"])
         async with platform(services, issuer) as p:
-            await register(p, "光町子ども食堂")
+            await register_group(p, "光町子ども食堂")
             await eventually(lambda: applied_everywhere(p, server, "registry"), timeout=60)
         published = await last_sequence(server, "registry")
 
@@ -150,19 +121,19 @@ async def test_the_operator_replays_a_service_and_alone_resets_a_stream(tmp_path
         hub_operator = services["info-hub"].model_copy(
             update={"bus": services["info-hub"].bus.model_copy(update={"nats_url": server.url(OPERATOR)})}
         )
-        replayed = await asyncio.to_thread(kyodo, hub_operator, "replay", "info-hub", "--from-scratch")
+        replayed = await asyncio.to_thread(kyodo_as, hub_operator, "replay", "info-hub", "--from-scratch")
         assert replayed.returncode == 0, replayed.stdout + replayed.stderr
         assert server.violations() == [], server.violations()
 
         # Deleting registry's stream is the operator's: registry's own user is refused, the stream stays.
-        refused = await asyncio.to_thread(kyodo, services["registry"], "relay", "reset", "registry")
+        refused = await asyncio.to_thread(kyodo_as, services["registry"], "relay", "reset", "registry")
         assert refused.returncode != 0, refused.stdout + refused.stderr
         assert any("STREAM.DELETE.KYODO_REGISTRY" in line for line in server.violations()), server.violations()
         assert await last_sequence(server, "registry") == published
         operator = services["registry"].model_copy(
             update={"bus": services["registry"].bus.model_copy(update={"nats_url": server.url(OPERATOR)})}
         )
-        reset = await asyncio.to_thread(kyodo, operator, "relay", "reset", "registry")
+        reset = await asyncio.to_thread(kyodo_as, operator, "relay", "reset", "registry")
         assert reset.returncode == 0, reset.stdout + reset.stderr
         # The reset made the stream again, empty, with the durable consumers on it the services only check for.
         assert await last_sequence(server, "registry") == 0

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nats
@@ -19,37 +17,13 @@ from kyodo_shared.settings import KernelSettings
 from kyodo_shared.store.db import SqliteDatabase
 from kyodo_shared.web.devissuer import DevIssuer
 
-from support.cli import cli_env
+from support.cli import kyodo_as
 from support.harness import Backend, Platform, eventually, platform, settings_for
 from support.procs import free_port
-from support.registry import CRITERIA, application
+from support.registry import register_group
 from support.servers import spawn_nats
 
 pytestmark = pytest.mark.smoke
-
-
-def kyodo(settings: KernelSettings, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kyodo_shared.cli.main", *args],
-        env=cli_env(settings),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-async def register(p: Platform, name: str) -> None:
-    registry = p.clients["registry"]
-    created = await registry.post("/groups", json=application(name=name), headers=p.token(f"rep-{name}", "group"))
-    group_id, etag = created.json()["id"], created.headers["ETag"]
-    for criterion in CRITERIA:
-        response = await registry.post(
-            f"/groups/{group_id}/assessments",
-            json={"criterion": criterion, "met": True, "reason": "確認"},
-            headers={**p.token("coord", "coordinator"), "If-Match": etag},
-        )
-        etag = response.headers["ETag"]
 
 
 def directory(settings: KernelSettings) -> list[tuple[object, ...]]:
@@ -83,7 +57,7 @@ async def test_replay_rebuilds_the_directory_and_relay_reset_restores_the_stream
         services = {n: settings_for(n, backend, nats_url, bus_namespace, issuer) for n in ("registry", "info-hub")}
         async with platform(services, issuer) as p:
             for name in ("光町子ども食堂", "西元町史跡の会"):
-                await register(p, name)
+                await register_group(p, name)
             await eventually(lambda: listed(p, 2), timeout=20)
         before = directory(services["info-hub"])
         published = await stream_ids(nats_url, bus_namespace)
@@ -92,14 +66,14 @@ async def test_replay_rebuilds_the_directory_and_relay_reset_restores_the_stream
         hub_db = services["info-hub"].store.sqlite_path
         for leftover in hub_db.parent.glob(hub_db.name + "*"):
             leftover.unlink()
-        replayed = await asyncio.to_thread(kyodo, services["info-hub"], "replay", "info-hub", "--from-scratch")
+        replayed = await asyncio.to_thread(kyodo_as, services["info-hub"], "replay", "info-hub", "--from-scratch")
         assert replayed.returncode == 0, replayed.stdout + replayed.stderr
         assert directory(services["info-hub"]) == before
 
     # The bus loses everything: streams, consumers and their positions.
     shutil.rmtree(nats_store)
     with spawn_nats(store_dir=nats_store, port=port) as nats_url:
-        reset = await asyncio.to_thread(kyodo, services["registry"], "relay", "reset", "registry")
+        reset = await asyncio.to_thread(kyodo_as, services["registry"], "relay", "reset", "registry")
         assert reset.returncode == 0, reset.stdout + reset.stderr
         async with platform(services, issuer) as p:
             hub = p.apps["info-hub"].state.kernel
@@ -114,7 +88,7 @@ async def test_replay_rebuilds_the_directory_and_relay_reset_restores_the_stream
             assert await stream_ids(nats_url, bus_namespace) == published
             # The recreated consumer starts after what info-hub's tracking says it applied: no effect twice,
             # and what registry publishes next is applied.
-            await register(p, "東恋ヶ窪みどりの会")
+            await register_group(p, "東恋ヶ窪みどりの会")
             await eventually(lambda: listed(p, 3), timeout=20)
             assert hub.ledger.tracked("registry") == len(published) + 8
         after = directory(services["info-hub"])

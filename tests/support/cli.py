@@ -24,6 +24,11 @@ def run_kyodo(*args: str, env: Mapping[str, str], timeout: float = 120) -> subpr
     return subprocess.run([*KYODO, *args], env=dict(env), capture_output=True, text=True, timeout=timeout, check=False)
 
 
+def kyodo_as(settings: Any, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """`kyodo ARGS` as an operator runs it with the service's settings (`cli_env`)."""
+    return run_kyodo(*args, env=cli_env(settings), timeout=timeout)
+
+
 def wait_for(
     condition: Callable[[], object],
     timeout: float,

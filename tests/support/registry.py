@@ -100,3 +100,21 @@ def apply_directly(app: Any, name: str, rep_sub: str = "rep", personal: dict[str
 
 def assess_directly(app: Any, group_id: Any, criterion: str, met: bool = True, by: str = "coord") -> Any:
     return app.assess(actor(by, "coordinator"), None, group_id, criterion, met, "確認")
+
+
+async def register_group(p: Any, name: str, reason: str = "会則と活動実績で確認") -> str:
+    """A group applied for through registry's API and assessed on the six criteria by a coordinator (a Platform of
+    tests/support/harness.py); its id."""
+    registry = p.clients["registry"]
+    created = await registry.post("/groups", json=application(name=name), headers=p.token(f"rep-{name}", "group"))
+    assert created.status_code == 201, created.text
+    group_id, etag = created.json()["id"], created.headers["ETag"]
+    for criterion in CRITERIA:
+        assessed = await registry.post(
+            f"/groups/{group_id}/assessments",
+            json={"criterion": criterion, "met": True, "reason": reason},
+            headers={**p.token("coord-1", "coordinator"), "If-Match": etag},
+        )
+        assert assessed.status_code == 200, assessed.text
+        etag = assessed.headers["ETag"]
+    return str(group_id)
