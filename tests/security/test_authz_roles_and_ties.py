@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -22,11 +21,14 @@ import pytest
 import pytest_asyncio
 
 from support.authz import refusal
-from support.calls import coordinator, ok
+from support.calls import ok
 from support.harness import eventually
 from support.info_hub_cases import HUB, World, act, case_body, raised, world
 from support.lifecycle import GroupClient
-from support.screening import TOKYO, answers, department, heard, join_team, round_body, screening_now
+from support.screening import (
+    answers,
+    open_round_with_a_project,
+)
 from support.workspace import Site, workspace
 
 SELF_CHECK = "内部検討中：委託先の選定に課題あり"
@@ -45,24 +47,8 @@ async def screening(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> 
     async with workspace(["registry", "screening"], tmp_path_factory.mktemp("roles-screening"), nats_url) as site:
         p = site.platform
         api = site.api("screening")
-        now = screening_now(p)
-        fiscal_year = now.year if now.month >= 4 else now.year - 1
-        deadline = min(now + timedelta(days=3), datetime(fiscal_year + 1, 3, 31, 23, 0, tzinfo=TOKYO))
-        since = datetime.now(TOKYO).date() - timedelta(days=30)
-        kodomo = await department(p, "KODOMO", "子ども家庭課", ["a-liaison", "a-staff", "t-a"], since)
-        kankyo = await department(p, "KANKYO", "環境対策課", ["b-liaison", "t-b"], since)
-        await join_team(p, [("t-a", kodomo.id), ("t-b", kankyo.id)], since)
-        await heard(p, [kodomo, kankyo], ["t-a", "t-b"], now.date())
-        entry = {"project_number": "A-1", "title": "子育てひろば", "purpose": "交流", "budget_yen": 3200000}
-        entry = {**entry, "department_id": kodomo.id, "fiscal_year": fiscal_year}
-        project = (await ok(api.post("/projects", json=entry, headers=p.token("a-staff", "staff")), 201)).json()
-        drafted = await ok(
-            api.post("/rounds", json=round_body(fiscal_year, [kodomo.id], deadline), headers=coordinator(p)), 201
-        )
-        round_id = drafted.json()["id"]
-        await ok(
-            api.post(f"/rounds/{round_id}/opening", headers={**coordinator(p), "If-Match": drafted.headers["ETag"]})
-        )
+        opened = await open_round_with_a_project(p, api)
+        round_id, project = opened.round_id, {"id": opened.project_id}
         base = f"/rounds/{round_id}/projects/{project['id']}/self-check"
         # The liaison holding the group role only answers nothing for the department (the API's gate asks `staff`).
         refused = await api.put(base, json=answers(reason=SELF_CHECK), headers=p.token("a-liaison", "group"))

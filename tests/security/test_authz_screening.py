@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,7 +19,11 @@ import pytest_asyncio
 
 from support.authz import load_table, refusal
 from support.calls import coordinator, ok
-from support.screening import TOKYO, answers, department, heard, join_team, round_body, screening_now
+from support.screening import (
+    answers,
+    open_round_with_a_project,
+    round_body,
+)
 from support.workspace import Site, workspace
 
 SELF_CHECK = "内部検討中：委託先の選定に課題あり"
@@ -50,25 +53,9 @@ async def scene(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> Asyn
     async with workspace(["registry", "screening"], tmp_path_factory.mktemp("authz-screening"), nats_url) as site:
         p = site.platform
         screening = site.api("screening")
-        now = screening_now(p)
-        fiscal_year = now.year if now.month >= 4 else now.year - 1
-        deadline = min(now + timedelta(days=3), datetime(fiscal_year + 1, 3, 31, 23, 0, tzinfo=TOKYO))
-        since = datetime.now(TOKYO).date() - timedelta(days=30)
-        kodomo = await department(p, "KODOMO", "子ども家庭課", ["a-liaison", "a-staff", "t-a"], since)
-        kankyo = await department(p, "KANKYO", "環境対策課", ["b-liaison", "t-b"], since)
-        await join_team(p, [("t-a", kodomo.id), ("t-b", kankyo.id)], since)
-        await heard(p, [kodomo, kankyo], ["t-a", "t-b"], now.date())
-        record = {"project_number": "A-1", "title": "子育てひろば", "purpose": "交流", "budget_yen": 3200000}
-        entry = {**record, "department_id": kodomo.id, "fiscal_year": fiscal_year}
-        project = (await ok(screening.post("/projects", json=entry, headers=p.token("a-staff", "staff")), 201)).json()
-        drafted = await ok(
-            screening.post("/rounds", json=round_body(fiscal_year, [kodomo.id], deadline), headers=coordinator(p)),
-            201,
-        )
-        round_id = drafted.json()["id"]
-        opening = {**coordinator(p), "If-Match": drafted.headers["ETag"]}
-        await ok(screening.post(f"/rounds/{round_id}/opening", headers=opening))
-        draft = round_body(fiscal_year, [kodomo.id], deadline, title_ja="下書きの回")
+        opened = await open_round_with_a_project(p, screening)
+        round_id, project = opened.round_id, {"id": opened.project_id}
+        draft = round_body(opened.fiscal_year, [opened.department_id], opened.deadline, title_ja="下書きの回")
         draft_id = (await ok(screening.post("/rounds", json=draft, headers=coordinator(p)), 201)).json()["id"]
         base = f"/rounds/{round_id}/projects/{project['id']}"
         await ok(

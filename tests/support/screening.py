@@ -94,3 +94,35 @@ def screening_now(p: Platform) -> datetime:
         p.apps["screening"].state.kernel.clock = lambda: datetime.now(UTC) + shift
     clock: Callable[[], datetime] = p.apps["screening"].state.kernel.clock
     return clock().astimezone(TOKYO).replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class OpenRound:
+    round_id: str
+    project_id: str
+    department_id: str
+    fiscal_year: int
+    deadline: datetime
+
+
+async def open_round_with_a_project(p: Platform, screening: Any) -> OpenRound:
+    """子ども家庭課 (liaison a-liaison, staff a-staff, team member t-a) and 環境対策課 (b-liaison, t-b), heard by
+    screening; project A-1 子育てひろば registered by a-staff; a round over 子ども家庭課 opened by the coordinator,
+    closing in three days (or at the fiscal year's end). `screening` is its HTTP client."""
+    now = screening_now(p)
+    fiscal_year = now.year if now.month >= 4 else now.year - 1
+    deadline = min(now + timedelta(days=3), datetime(fiscal_year + 1, 3, 31, 23, 0, tzinfo=TOKYO))
+    since = datetime.now(TOKYO).date() - timedelta(days=30)
+    kodomo = await department(p, "KODOMO", "子ども家庭課", ["a-liaison", "a-staff", "t-a"], since)
+    kankyo = await department(p, "KANKYO", "環境対策課", ["b-liaison", "t-b"], since)
+    await join_team(p, [("t-a", kodomo.id), ("t-b", kankyo.id)], since)
+    await heard(p, [kodomo, kankyo], ["t-a", "t-b"], now.date())
+    record = {"project_number": "A-1", "title": "子育てひろば", "purpose": "交流", "budget_yen": 3200000}
+    entry = {**record, "department_id": kodomo.id, "fiscal_year": fiscal_year}
+    project = (await ok(screening.post("/projects", json=entry, headers=p.token("a-staff", "staff")), 201)).json()
+    body = round_body(fiscal_year, [kodomo.id], deadline)
+    drafted = await ok(screening.post("/rounds", json=body, headers=coordinator(p)), 201)
+    round_id = drafted.json()["id"]
+    opening = {**coordinator(p), "If-Match": drafted.headers["ETag"]}
+    await ok(screening.post(f"/rounds/{round_id}/opening", headers=opening))
+    return OpenRound(round_id, project["id"], kodomo.id, fiscal_year, deadline)
