@@ -12,16 +12,27 @@ import pytest
 from kyodo_contracts import stream_name
 from kyodo_contracts.audit import CheckpointSigned
 from kyodo_shared.audit.publisher import CheckpointPublisher
+from kyodo_shared.bus.connection import inbox_prefix
 from kyodo_shared.bus.permissions import (
+    ADMINISTRATIVE,
+    BUS_INIT,
+    BUS_INIT_CONNECTION,
+    DESTRUCTIVE,
     NAMESPACE,
+    OPERATOR,
+    PROVISIONING,
     READERS,
     SOURCES,
+    User,
+    bus_init_user,
     checkpoint_subject,
     render,
     service_user,
     users,
 )
+from kyodo_shared.bus.topology import topology
 from kyodo_shared.service import discover
+from kyodo_shared.settings import ConsumerSettings
 
 REPO = Path(__file__).resolve().parents[2]
 AUTH_CONF = REPO / "deploy" / "nats" / "auth.conf"
@@ -107,3 +118,79 @@ def test_readers_may_publish_no_event_and_create_no_consumer() -> None:
         assert not [s for s in reader.publish if s.startswith(f"{NAMESPACE}.") or "CREATE" in s or "DELETE" in s]
         assert f"{NAMESPACE}.>" in reader.publish_deny
         assert reader.subscribe == (f"_INBOX_{reader.name.replace('-', '_')}.>",)
+
+
+def confined() -> list[User]:
+    """The services' and the readers' users: neither provisions nor administers anything."""
+    found = [u for u in users() if u.name not in (BUS_INIT, OPERATOR)]
+    assert {u.name for u in found} == set(SOURCES) | set(READERS)
+    return found
+
+
+def test_no_service_or_reader_is_allowed_a_wildcard_under_the_jetstream_api() -> None:
+    # Each JetStream call is allowed by its full name: a `*` or `>` there could admit an API call nobody listed
+    # (the deny lists below only cover the calls known today).
+    def wild(subject: str) -> bool:
+        return subject.startswith("$JS.API.") and bool({"*", ">"} & set(subject.split(".")))
+
+    for user in confined():
+        assert [s for s in user.publish if not wild(s)] == list(user.publish), user.name
+    # The check sees a wildcard where there is one, and only under the API.
+    assert wild("$JS.API.STREAM.INFO.*")
+    assert not wild("$JS.ACK.KYODO_REGISTRY.proposals__registry.>")
+
+
+def test_services_and_readers_are_denied_what_loses_data_administers_or_provisions_the_bus() -> None:
+    api = "$JS.API"
+    wanted = {
+        *(f"{api}.STREAM.{call}.>" for call in ("DELETE", "PURGE", "MSG.DELETE", "UPDATE", "CREATE", "RESTORE")),
+        *(f"{api}.STREAM.{call}.>" for call in ("SNAPSHOT", "PEER", "LEADER.STEPDOWN", "CANCEL_MOVE")),
+        *(f"{api}.CONSUMER.{call}.>" for call in ("DELETE", "RESET", "CREATE", "DURABLE.CREATE", "PAUSE", "UNPIN")),
+        *(f"{api}.CONSUMER.{call}.>" for call in ("LEADER.STEPDOWN", "PEER")),
+        f"{api}.ACCOUNT.>",  # ACCOUNT.PURGE, ACCOUNT.STREAM.MOVE
+        f"{api}.META.>",
+        f"{api}.SERVER.>",
+    }
+    assert set(DESTRUCTIVE) | set(ADMINISTRATIVE) | set(PROVISIONING) == wanted
+    for user in confined():
+        assert wanted <= set(user.publish_deny), user.name
+
+
+def test_the_bus_init_user_may_make_exactly_the_streams_and_consumers_of_the_topology() -> None:
+    user = next(u for u in users() if u.name == BUS_INIT)
+    wanted = topology(NAMESPACE, 3, ConsumerSettings())
+    api = "$JS.API"
+    streams = {f"{api}.STREAM.{call}.{s.name}" for s in wanted.streams for call in ("INFO", "CREATE", "UPDATE")}
+    infos = {f"{api}.CONSUMER.INFO.{d.stream}.{d.name}" for d in wanted.durables}
+    creates = set(user.publish) - streams - infos
+    assert streams | infos <= set(user.publish)
+    # One create subject per durable, as nats-py sends it: a service's by its durable name, a reader's (which has a
+    # name and a filter) by name and filter.
+    assert len(creates) == len(wanted.durables)
+    assert f"{api}.CONSUMER.DURABLE.CREATE.KYODO_REGISTRY.proposals__registry" in creates
+    assert f"{api}.CONSUMER.CREATE.KYODO_REGISTRY.grants-ledger-registry.kyodo.registry.>" in creates
+    for d in wanted.durables:
+        durable = f"{api}.CONSUMER.DURABLE.CREATE.{d.stream}.{d.name}"
+        named = f"{api}.CONSUMER.CREATE.{d.stream}.{d.name}"
+        assert [s for s in creates if s in (durable, named) or s.startswith(f"{named}.")], d.name
+    assert user.subscribe == (f"{inbox_prefix(BUS_INIT_CONNECTION)}.>",) == ("_INBOX_bus_init.>",)
+
+
+def test_the_bus_init_user_follows_the_topology_when_a_service_or_reader_is_added() -> None:
+    sources = {**SOURCES, "ledger": ("registry",)}
+    readers = {**READERS, "archive": ("checkpoints",)}
+    user = bus_init_user(NAMESPACE, sources, readers)
+    assert "$JS.API.STREAM.CREATE.KYODO_LEDGER" in user.publish
+    assert "$JS.API.CONSUMER.DURABLE.CREATE.KYODO_REGISTRY.ledger__registry" in user.publish
+    assert "$JS.API.CONSUMER.CREATE.KYODO_CHECKPOINTS.archive-checkpoints.kyodo.checkpoints.>" in user.publish
+    assert "$JS.API.STREAM.CREATE.KYODO_LEDGER" not in bus_init_user(NAMESPACE, SOURCES, READERS).publish
+
+
+def test_the_bus_init_user_may_delete_purge_or_publish_nothing() -> None:
+    user = next(u for u in users() if u.name == BUS_INIT)
+    assert not [s for s in user.publish if not s.startswith("$JS.API.")], "no event, no ack, no flow control"
+    assert not [s for s in user.publish if any(w in s for w in ("DELETE", "PURGE", "RESTORE", "SNAPSHOT", "RESET"))]
+    assert {f"{NAMESPACE}.>", *DESTRUCTIVE, *ADMINISTRATIVE} <= set(user.publish_deny)
+    # Its own streams' UPDATE is its job (replicas, the duplicate window): not denied, unlike a service's.
+    assert "$JS.API.STREAM.UPDATE.>" not in user.publish_deny
+    assert user.password_variable == "KYODO_NATS_PASSWORD_KYODO_BUS_INIT"

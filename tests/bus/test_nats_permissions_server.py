@@ -1,6 +1,7 @@
 """The shipped NATS users on a real nats-server started from deploy/nats/nats-server.conf (tests/support/nats_conf.py):
-a service publishes only its own and creates nothing (streams and consumers are `kyodo bus init`'s, the
-operator's), a read-only user consumes and publishes nothing, nobody connects without a password. Each refusal is
+a service publishes only its own and creates nothing (streams and consumers are `kyodo bus init`'s), the Job's
+bus-init user makes the whole namespace and can delete, purge or publish nothing, a read-only user consumes and
+publishes nothing, nobody connects without a password. Each refusal is
 shown beside the allowed call it differs from, so none passes by accident."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 import nats
 import pytest
@@ -18,7 +20,8 @@ from nats.js.api import AckPolicy, ConsumerConfig, StreamConfig
 
 from kyodo_contracts import stream_name, stream_subjects
 from kyodo_shared.bus.connection import inbox_prefix
-from kyodo_shared.bus.permissions import NAMESPACE, OPERATOR
+from kyodo_shared.bus.permissions import BUS_INIT, BUS_INIT_CONNECTION, NAMESPACE, OPERATOR
+from kyodo_shared.bus.topology import topology
 from kyodo_shared.cli.bus_init import init_bus
 from kyodo_shared.settings import BusSettings, ConsumerSettings
 
@@ -66,6 +69,75 @@ async def messages(server: ConfiguredNats, stream: str) -> int:
 async def provisioned(server: ConfiguredNats) -> None:
     """`kyodo bus init` as the operator: every stream and durable consumer of namespace `kyodo` (idempotent)."""
     await init_bus(BusSettings(nats_url=server.url(OPERATOR), namespace=NAMESPACE), ConsumerSettings(), 30)
+
+
+async def bus_init_as_the_job(server: ConfiguredNats) -> list[tuple[str, str, str]]:
+    """`kyodo bus init` as the Job runs it: its own user, kyodo-bus-init."""
+    settings = BusSettings(nats_url=server.url(BUS_INIT), namespace=NAMESPACE)
+    return [(kind, name, str(outcome)) for kind, name, outcome in await init_bus(settings, ConsumerSettings(), 30)]
+
+
+def outcomes(done: list[tuple[str, str, str]]) -> set[str]:
+    return {outcome for *_, outcome in done}
+
+
+async def test_the_bus_init_user_provisions_the_whole_namespace_and_a_second_run_changes_nothing() -> None:
+    wanted = topology(NAMESPACE, 1, ConsumerSettings())
+    with configured_nats() as fresh:  # a bus nobody provisioned yet
+        first = await bus_init_as_the_job(fresh)
+        assert len(first) == len(wanted.streams) + len(wanted.durables)
+        assert outcomes(first) == {"created"}
+        assert outcomes(await bus_init_as_the_job(fresh)) == {"unchanged"}
+        # Settings bus init brings back in place (a stream's UPDATE, a consumer's create as an update), as the
+        # operator changed them: a service's durable consumer and a reader's (created by name and filter).
+        async with connected(fresh, OPERATOR) as (nc, _):
+            js = nc.jetstream()
+            stream = (await js.stream_info(REGISTRY)).config
+            await js.update_stream(replace(stream, duplicate_window=60.0))
+            for name in ("proposals__registry", "grants-ledger-registry"):
+                consumer = (await js.consumer_info(REGISTRY, name)).config
+                await js.add_consumer(REGISTRY, replace(consumer, ack_wait=5.0))
+        third = await bus_init_as_the_job(fresh)
+        updated = {name for _, name, outcome in third if outcome == "updated"}
+        assert updated == {REGISTRY, f"{REGISTRY}/proposals__registry", f"{REGISTRY}/grants-ledger-registry"}
+        assert outcomes(await bus_init_as_the_job(fresh)) == {"unchanged"}
+        assert fresh.violations() == []
+
+
+async def test_the_bus_init_user_cannot_delete_or_purge_a_stream_nor_publish_an_event(server: ConfiguredNats) -> None:
+    """The Job's credentials stay in the cluster (the Secret bus-init-bus): they make and update the topology's
+    streams and consumers, and lose or forge nothing."""
+    await provisioned(server)
+    before = await messages(server, REGISTRY)
+    async with connected(server, BUS_INIT, inbox_prefix=inbox_prefix(BUS_INIT_CONNECTION)) as (nc, errors):
+        js = nc.jetstream(timeout=1.0)
+        stream = (await js.stream_info(REGISTRY)).config  # allowed: what bus init reads, and updates
+        assert (await js.update_stream(stream)).config.name == REGISTRY
+        with pytest.raises(NatsTimeoutError):
+            await js.delete_stream(REGISTRY)
+        assert await violation(errors, f"STREAM.DELETE.{REGISTRY}")
+        with pytest.raises(NatsTimeoutError):
+            await js.purge_stream(REGISTRY)
+        assert await violation(errors, f"STREAM.PURGE.{REGISTRY}")
+        assert (await js.consumer_info(REGISTRY, "proposals__registry")).name == "proposals__registry"  # allowed
+        with pytest.raises(NatsTimeoutError):
+            await js.delete_consumer(REGISTRY, "proposals__registry")
+        assert await violation(errors, f"CONSUMER.DELETE.{REGISTRY}.proposals__registry")
+        # A stream the topology does not define: no create, whatever its name.
+        with pytest.raises(NatsTimeoutError):
+            await js.add_stream(StreamConfig(name="KYODO_OTHER", subjects=[f"{NAMESPACE}.other.>"]))
+        assert await violation(errors, "STREAM.CREATE.KYODO_OTHER")
+        forged = f"{NAMESPACE}.registry.group.applied.v1"
+        await nc.publish(forged, b"{}")
+        await nc.flush()
+        assert await violation(errors, forged)
+        # Its own inbox (the replies above arrived there), never the others' pulled messages.
+        await nc.subscribe("_INBOX.>")
+        await nc.flush()
+        assert await violation(errors, "_inbox.>")
+    assert await messages(server, REGISTRY) == before
+    async with connected(server, OPERATOR) as (nc, _):
+        assert (await nc.jetstream().consumer_info(REGISTRY, "proposals__registry")).name == "proposals__registry"
 
 
 async def test_a_service_publishing_on_another_services_subject_is_refused(server: ConfiguredNats) -> None:

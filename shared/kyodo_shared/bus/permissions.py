@@ -11,15 +11,23 @@ database is re-placed by `kyodo replay`, as the operator too (services run with 
 Replies, pulled messages and publish acks arrive on the service's own inbox prefix
 `_INBOX_<service>` (bus/connection.py `inbox_prefix`): a shared `_INBOX.>` would let any service read the messages
 another pulled. `kyodo replay` (an ephemeral ordered consumer: a nameless CONSUMER.CREATE, whose body could also
-rewrite an existing consumer of the stream, another service's included) and `kyodo relay reset` run as the operator.
+rewrite an existing consumer of the stream, another service's included) and `kyodo relay reset` run as the operator,
+by hand, with credentials kept off the cluster.
+
+`kyodo bus init` (the Job kyodo-bus-init) runs as `kyodo-bus-init`, derived from bus/topology.py's `topology()`: it
+may read, create and update the namespace's streams and durable consumers by name, and nothing else — no event, no
+delete or purge, no other stream or consumer — so the credentials the cluster keeps cannot lose data.
 
 `SOURCES` must name what each service subscribes to: tests/bus/test_nats_permissions_conf.py compares it with the
 `Subscription(source=…)` of every service's code and the rendered file with deploy/nats/auth.conf.
 
-Why no CREATE for anyone but the operator: a consumer's configuration is the body of
+Why no CREATE or UPDATE for a service or a reader: a consumer's configuration is the body of
 `$JS.API.CONSUMER.{DURABLE.,}CREATE…`, which no subject permission constrains, so a user holding that right could
 make the server push a stream into another subject (examples/subscriber's nats-reader.conf explains it), and a
-stream's configuration (its subjects, its limits) is the body of `STREAM.CREATE` likewise.
+stream's configuration (its subjects, its limits) is the body of `STREAM.CREATE` and `STREAM.UPDATE` likewise. The
+same holds for kyodo-bus-init within its names: whoever holds its credentials (the Secret bus-init-bus) could still
+lower a stream's limits through an update, or make a consumer not yet made push elsewhere — less than the operator
+(no delete, no purge, no other name, no event), which is why the operator's credentials stay off the cluster.
 """
 
 from __future__ import annotations
@@ -27,6 +35,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from nats.js.api import ConsumerConfig
 
 from kyodo_contracts import stream_name, stream_subjects
 from kyodo_shared.bus.connection import inbox_prefix
@@ -45,22 +55,44 @@ SOURCES: dict[str, tuple[str, ...]] = {
 READERS: dict[str, tuple[str, ...]] = {
     "grants-ledger": ("registry", "proposals"),  # examples/subscriber (KYODO_SUB_NAME grants-ledger)
 }
-OPERATOR = "kyodo-operator"  # `kyodo bus init`, `kyodo relay reset`, `kyodo replay`: no events
+OPERATOR = "kyodo-operator"  # `kyodo relay reset`, `kyodo replay`, by hand: may delete anything, publishes no event
+BUS_INIT = "kyodo-bus-init"  # the Job kyodo-bus-init (deploy/base/bus-init): `kyodo bus init` and nothing else
+BUS_INIT_CONNECTION = "bus-init"  # cli/bus_init.py connects with this name: its replies arrive on _INBOX_bus_init
 JS_API = "$JS.API"
-# Never granted to a service or a reader, whatever its allow list says (deny wins): what loses or rewrites data.
+# Never granted to anyone but the operator, whatever an allow list says (deny wins): what loses data or a consumer's
+# position — a stream's messages, a consumer (its acks), the account's streams (ACCOUNT.PURGE, STREAM.MOVE).
 DESTRUCTIVE = (
     f"{JS_API}.STREAM.DELETE.>",
     f"{JS_API}.STREAM.PURGE.>",
-    f"{JS_API}.STREAM.UPDATE.>",
     f"{JS_API}.STREAM.MSG.DELETE.>",
+    f"{JS_API}.CONSUMER.DELETE.>",
+    f"{JS_API}.CONSUMER.RESET.>",
+    f"{JS_API}.ACCOUNT.>",
+)
+# Nor the rest of the API that is no part of running or provisioning the bus (subjects of nats-server 2.15's
+# jetstream_api.go): a restore makes a stream with any configuration and data (past the STREAM.CREATE deny), a
+# snapshot streams a whole stream out, and the others move leaders and peers or stop a consumer's delivery.
+ADMINISTRATIVE = (
+    f"{JS_API}.STREAM.RESTORE.>",
+    f"{JS_API}.STREAM.SNAPSHOT.>",
+    f"{JS_API}.STREAM.PEER.>",
+    f"{JS_API}.STREAM.LEADER.STEPDOWN.>",
+    f"{JS_API}.STREAM.CANCEL_MOVE.>",
+    f"{JS_API}.CONSUMER.LEADER.STEPDOWN.>",
+    f"{JS_API}.CONSUMER.PEER.>",
+    f"{JS_API}.CONSUMER.PAUSE.>",
+    f"{JS_API}.CONSUMER.UNPIN.>",
+    f"{JS_API}.META.>",
+    f"{JS_API}.SERVER.>",
 )
 
-# Only the operator makes streams and consumers (`kyodo bus init`) and re-places or removes a consumer.
+# Only `kyodo bus init` (kyodo-bus-init, for the topology's names) and the operator make or change streams and
+# consumers: a service or a reader holds none of it, its own included.
 PROVISIONING = (
     f"{JS_API}.STREAM.CREATE.>",
+    f"{JS_API}.STREAM.UPDATE.>",
     f"{JS_API}.CONSUMER.CREATE.>",
     f"{JS_API}.CONSUMER.DURABLE.CREATE.>",
-    f"{JS_API}.CONSUMER.DELETE.>",
 )
 
 
@@ -115,7 +147,7 @@ def service_user(namespace: str, service: str, sources: Sequence[str]) -> User:
             f"$JS.ACK.{stream}.{durable}.>",
         ]
     # Denied outright too (deny wins over any allow a later edit adds): what only `kyodo bus init` may do.
-    deny = (*DESTRUCTIVE, *PROVISIONING)
+    deny = (*DESTRUCTIVE, *ADMINISTRATIVE, *PROVISIONING)
     return User(service, _unique(publish), (f"{inbox_prefix(service)}.>",), publish_deny=deny)
 
 
@@ -130,15 +162,54 @@ def reader_user(namespace: str, reader: str, sources: Sequence[str]) -> User:
             f"{JS_API}.CONSUMER.MSG.NEXT.{stream}.{durable}",
             f"$JS.ACK.{stream}.{durable}.>",
         ]
-    deny = (f"{namespace}.>", *DESTRUCTIVE, *PROVISIONING)
+    deny = (f"{namespace}.>", *DESTRUCTIVE, *ADMINISTRATIVE, *PROVISIONING)
     # Its own inbox prefix (`_INBOX_<reader>`, `-` → `_`): `_INBOX.>` would show it other users' pulled messages.
     return User(reader, _unique(publish), (f"{inbox_prefix(reader)}.>",), publish_deny=deny)
 
 
+def consumer_create_subject(stream: str, config: ConsumerConfig) -> str:
+    """The subject nats-py's `add_consumer` sends `config` to (nats/js/manager.py, for nats-server 2.9 and later):
+    with a `name`, CONSUMER.CREATE.<stream>.<name>[.<filter>]; with only a `durable_name`, the older
+    CONSUMER.DURABLE.CREATE.<stream>.<durable>."""
+    if config.name:
+        if config.filter_subject and config.filter_subject != ">":
+            return f"{JS_API}.CONSUMER.CREATE.{stream}.{config.name}.{config.filter_subject}"
+        return f"{JS_API}.CONSUMER.CREATE.{stream}.{config.name}"
+    if config.durable_name:
+        return f"{JS_API}.CONSUMER.DURABLE.CREATE.{stream}.{config.durable_name}"
+    raise ValueError(f"a consumer on {stream} without a name is not durable: bus init makes none")
+
+
+def bus_init_user(namespace: str, sources: Mapping[str, Sequence[str]], readers: Mapping[str, Sequence[str]]) -> User:
+    """`kyodo bus init`: reads, creates and updates each stream and durable consumer bus/topology.py defines for the
+    namespace, by name — the subjects of `provision`'s calls (stream info, create, update; consumer info, create)
+    derived from `topology()` itself, so a stream or consumer added there is allowed here by the same change. It
+    publishes no event, deletes and purges nothing, and may not touch another stream or consumer."""
+    # Imported here: topology.py takes SOURCES, READERS and the durable names from this module.
+    from kyodo_shared.bus.topology import topology
+    from kyodo_shared.settings import ConsumerSettings
+
+    # The names do not depend on the replicas or the consumer settings.
+    wanted = topology(namespace, 1, ConsumerSettings(), sources, readers)
+    publish: list[str] = []
+    for stream in wanted.streams:
+        publish += [f"{JS_API}.STREAM.{call}.{stream.name}" for call in ("INFO", "CREATE", "UPDATE")]
+    for durable in wanted.durables:
+        # A reader's create subject ends in its filter, `<ns>.<source>.>`: as a permission, that `>` also admits a
+        # narrower filter on the same consumer name, which provisioning would bring back to the definition.
+        publish += [
+            f"{JS_API}.CONSUMER.INFO.{durable.stream}.{durable.name}",
+            consumer_create_subject(durable.stream, durable.config),
+        ]
+    # UPDATE and CREATE are not denied: they are its allow list, for these names only.
+    deny = (f"{namespace}.>", *DESTRUCTIVE, *ADMINISTRATIVE)
+    return User(BUS_INIT, _unique(publish), (f"{inbox_prefix(BUS_INIT_CONNECTION)}.>",), publish_deny=deny)
+
+
 def operator_user(namespace: str) -> User:
-    """Creates, inspects and deletes streams and consumers (relay reset, replay from scratch, bus init), and runs a
-    service's consumers for a replay (their acks, an ordered consumer's flow control, on any inbox prefix); publishes
-    no event: the relays re-publish."""
+    """Creates, inspects and deletes streams and consumers (relay reset, replay from scratch; bus init by hand), and
+    runs a service's consumers for a replay (their acks, an ordered consumer's flow control, on any inbox prefix);
+    publishes no event: the relays re-publish. Run by hand, its credentials kept off the cluster."""
     return User(OPERATOR, (f"{JS_API}.>", "$JS.ACK.>", "$JS.FC.>"), (">",), publish_deny=(f"{namespace}.>",))
 
 
@@ -150,6 +221,7 @@ def users(
     return [
         *(service_user(namespace, service, wanted) for service, wanted in sources.items()),
         *(reader_user(namespace, reader, wanted) for reader, wanted in readers.items()),
+        bus_init_user(namespace, sources, readers),
         operator_user(namespace),
     ]
 
