@@ -1,5 +1,6 @@
-"""The `kyodo bus init` Job as the production overlay renders it: it runs the services' image as the operator's NATS
-user, reaches NATS only, and the services themselves only check the bus (KYODO_BUS__PROVISION=check).
+"""The `kyodo bus init` Job as the production overlay renders it: it runs the services' image as its own NATS user
+(kyodo-bus-init, never the operator's), reaches NATS only, and the services themselves only check the bus
+(KYODO_BUS__PROVISION=check).
 
 Reads `kubectl kustomize deploy/overlays/production` through test_network.py's helpers (the dev extra's kubectl;
 missing, these tests fail), so what is asserted is what `kubectl apply -k` would send.
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 from test_manifests import BASE, SERVICES, load
 from test_network import ROOT, policies, production, selects, tcp
 
+from kyodo_shared.bus.permissions import BUS_INIT as BUS_INIT_USER
 from kyodo_shared.bus.permissions import OPERATOR
 from kyodo_shared.bus.topology import provision_hint
 from kyodo_shared.tasks.health import DOCS
@@ -118,7 +120,7 @@ def test_the_jobs_pods_may_send_to_nats_on_4222_only_and_receive_nothing() -> No
     assert ingress == []
 
 
-def test_the_job_takes_the_operators_url_from_its_own_secret_never_a_literal() -> None:
+def test_the_job_takes_its_url_from_its_own_secret_never_a_literal() -> None:
     (url,) = [e for e in main(pod())["env"] if e["name"] == URL]
     assert url == {"name": URL, "valueFrom": {"secretKeyRef": {"name": "bus-init-bus", "key": URL}}}
     applied = {r["metadata"]["name"] for r in production() if r["kind"] == "Secret"}
@@ -127,15 +129,16 @@ def test_the_job_takes_the_operators_url_from_its_own_secret_never_a_literal() -
     assert "bus-secret.template.yaml" not in kustomization["resources"]
 
 
-def test_the_secret_template_names_the_operators_user_which_nats_knows_and_the_services_servers() -> None:
+def test_the_secret_template_names_the_bus_init_user_which_nats_knows_and_the_services_servers() -> None:
     (secret,) = load(BUS_INIT / "bus-secret.template.yaml")
     assert secret["metadata"]["name"] == "bus-init-bus"
     url = secret["stringData"][URL]
     parts = urlsplit(url)
-    assert (parts.scheme, parts.username, parts.password) == ("nats", OPERATOR, "REPLACE_PASSWORD")
-    assert OPERATOR == "kyodo-operator"
+    # The Job's own user (bus/permissions.py BUS_INIT: no delete, no purge, no event), never the operator's.
+    assert (parts.scheme, parts.username, parts.password) == ("nats", BUS_INIT_USER, "REPLACE_PASSWORD")
+    assert BUS_INIT_USER == "kyodo-bus-init" != OPERATOR
     users = re.findall(r'\{ user: "([^"]+)", password: \$(\w+),', AUTH_CONF.read_text(encoding="utf-8"))
-    assert (OPERATOR, "KYODO_NATS_PASSWORD_KYODO_OPERATOR") in users
+    assert (BUS_INIT_USER, "KYODO_NATS_PASSWORD_KYODO_BUS_INIT") in users
     # The same servers as the services reach (each service's own Secret template).
     for service in SERVICES:
         (theirs,) = load(BASE / service / "bus-secret.template.yaml")
