@@ -1,15 +1,17 @@
 """The proof that the shipped permissions suffice: the five services run in-process (as tests/support/harness.py does),
 each under its own NATS user with the credentials in KYODO_BUS__NATS_URL and namespace `kyodo`, against a nats-server
-started from deploy/nats/nats-server.conf, with KYODO_BUS__PROVISION=check as deployed: the operator's user runs
-`kyodo bus init` first (no service user may create a stream or consumer). Their relays publish, their audit publishers
-sign checkpoints, every consumer pulls from its durable consumer and applies; after a restart they check the streams
-against what they applied; `kyodo replay --from-scratch` rebuilds info-hub as the operator — and the server logs no
-refused subject. `kyodo relay reset` deletes a stream: the service's user may not, the operator's may."""
+started from deploy/nats/nats-server.conf, with KYODO_BUS__PROVISION=check as deployed. Started before the bus is
+provisioned they wait, not ready, naming `kyodo bus init`, and try nothing they may not; the operator's user runs it
+(no service user may create a stream or consumer) and they go on by themselves. Their relays publish, their audit
+publishers sign checkpoints, every consumer pulls from its durable consumer and applies; after a restart they check the
+streams against what they applied; `kyodo replay --from-scratch` rebuilds info-hub as the operator — and the server
+logs no refused subject. `kyodo relay reset` deletes a stream: the service's user may not, the operator's may."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -57,12 +59,40 @@ def deployed(server: ConfiguredNats, backend: Backend, issuer: DevIssuer, names:
     return {n: settings_for(n, backend, server.url(n), NAMESPACE, issuer, provision="check") for n in names}
 
 
-async def test_the_five_services_publish_and_consume_under_their_own_users(tmp_path: Path, issuer: DevIssuer) -> None:
+async def waiting_for_bus_init(p: Platform, name: str) -> bool:
+    """`name`'s /readyz answers 503 with its relay and each of its consumers blocked `bus_not_provisioned` (their
+    streams and durable consumers are missing), nothing blocked for another reason, each hint naming `kyodo bus init`
+    (docs/OPERATIONS.md, "Provisioning the bus": "Before it has run")."""
+    answer = await p.clients[name].get("/readyz")
+    blocked = answer.json()["blocked"]
+    waiting = {"relay", *(f"consumer:{source}" for source in SOURCES[name])}
+    return (
+        answer.status_code == 503
+        and {b["task"] for b in blocked} == waiting
+        and all(b["reason"] == "bus_not_provisioned" and "`kyodo bus init`" in b["hint"] for b in blocked)
+    )
+
+
+async def test_the_five_services_wait_for_bus_init_then_publish_and_consume_under_their_own_users(
+    tmp_path: Path, issuer: DevIssuer
+) -> None:
     backend = Backend("sqlite", tmp_path)
     with configured_nats() as server:
         services = deployed(server, backend, issuer, SOURCES)
-        await provision_as_operator(server, services["registry"])
         async with platform(services, issuer) as p:
+            # A rollout whose pods start before the kyodo-bus-init Job has run: each service waits, unready.
+            for name in SOURCES:
+                await eventually(partial(waiting_for_bus_init, p, name), timeout=30, interval=0.2)
+            # Waiting only checks (STREAM.INFO, CONSUMER.INFO): nothing a service's user may not do was tried.
+            assert server.violations() == [], server.violations()
+
+            await provision_as_operator(server, services["registry"])
+
+            async def all_ready() -> bool:
+                return all([(await p.clients[n].get("/readyz")).status_code == 200 for n in SOURCES])
+
+            # No restart: each service sees its stream and durable consumers and goes on by itself.
+            await eventually(all_ready, timeout=60, interval=0.5)
             group_id = await register_group(p, "国分寺みどりの会")
 
             async def listed() -> bool:
