@@ -6,16 +6,17 @@ until it ran, naming it, and run once it did."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 import nats
 import pytest
 from nats.js import JetStreamContext
-from nats.js.api import DeliverPolicy
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, RetentionPolicy, StorageType, StreamConfig
 
 from kyodo_contracts import stream_name
 from kyodo_shared.bus.durable import DurableAheadOfDatabase, bound
-from kyodo_shared.bus.topology import topology
+from kyodo_shared.bus.topology import service_durable, topology
 from kyodo_shared.cli.bus_init import init_bus
 from kyodo_shared.cli.errors import CliError
 from kyodo_shared.settings import BusSettings, ConsumerSettings
@@ -55,10 +56,14 @@ async def held(js: JetStreamContext, namespace: str) -> dict[str, set[str]]:
     return found
 
 
-async def publish_and_ack(js: JetStreamContext, namespace: str, durable: str, *, published: int, acked: int) -> None:
+async def publish_and_ack(
+    js: JetStreamContext, namespace: str, durable: str | None, *, published: int, acked: int
+) -> None:
     """`published` messages on registry's stream, the first `acked` of them pulled and acked through `durable`."""
     for n in range(published):
         await js.publish(f"{namespace}.registry.group.applied.v1", b"{}", headers={"Nats-Msg-Id": f"m{n}"})
+    if durable is None:
+        return
     pulled = await js.pull_subscribe_bind(durable, stream=stream_name(namespace, "registry"))
     for msg in await pulled.fetch(acked, timeout=5):
         await msg.ack_sync()
@@ -207,12 +212,14 @@ async def test_a_checking_consumer_acked_past_its_database_is_blocked_naming_the
         js = nc.jetstream()
         await publish_and_ack(js, bus_namespace, "info_hub__registry", published=3, acked=3)
         await eventually(lambda: acked(js, registry, "info_hub__registry", 3), timeout=5)
-        assert await bound(js, registry, "info_hub__registry", 3, "info-hub") is True
+        hub = service_durable(bus_namespace, "info-hub", "registry", ConsumerSettings())
+        assert await bound(js, registry, hub, 3, "info-hub") is True
         with pytest.raises(DurableAheadOfDatabase) as blocked:
-            await bound(js, registry, "info_hub__registry", 1, "info-hub")
+            await bound(js, registry, hub, 1, "info-hub")
         assert blocked.value.reason == "consumer_ahead_of_database"
         assert "kyodo replay info-hub" in blocked.value.hint
-        assert await bound(js, registry, "info_hub__nothing", 0, "info-hub") is False
+        nothing = service_durable(bus_namespace, "info-hub", "nothing", ConsumerSettings())
+        assert await bound(js, registry, nothing, 0, "info-hub") is False
     finally:
         await nc.close()
 
@@ -220,3 +227,120 @@ async def test_a_checking_consumer_acked_past_its_database_is_blocked_naming_the
 async def acked(js: JetStreamContext, stream: str, durable: str, sequence: int) -> bool:
     floor = (await js.consumer_info(stream, durable)).ack_floor
     return floor is not None and floor.stream_seq == sequence
+
+
+async def test_what_the_services_made_before_bus_init_existed_is_left_unchanged(
+    nats_url: str, bus_namespace: str
+) -> None:
+    """The configurations the previous release's relays, audit publishers and consumers created themselves."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        for source in ("registry", "checkpoints"):
+            old = StreamConfig(
+                name=stream_name(bus_namespace, source),
+                subjects=[f"{bus_namespace}.{source}.>"],
+                retention=RetentionPolicy.LIMITS,
+                storage=StorageType.FILE,
+                num_replicas=1,
+                **({"duplicate_window": 120.0} if source == "registry" else {"max_age": 0}),
+            )
+            await js.add_stream(old)
+        await publish_and_ack(js, bus_namespace, None, published=3, acked=0)
+        placed = ConsumerConfig(
+            durable_name="info_hub__registry",
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+            opt_start_seq=3,
+            max_deliver=-1,
+            ack_wait=30.0,
+            max_ack_pending=3000,
+        )
+        await js.add_consumer(stream_name(bus_namespace, "registry"), placed)
+        done = await init_bus(BusSettings(nats_url=nats_url, namespace=bus_namespace), ConsumerSettings(), 10)
+        outcomes = {name: outcome for _, name, outcome in done}
+        registry = stream_name(bus_namespace, "registry")
+        assert outcomes[registry] == outcomes[stream_name(bus_namespace, "checkpoints")] == "unchanged"
+        assert outcomes[f"{registry}/info_hub__registry"] == "unchanged"
+        kept = await js.consumer_info(registry, "info_hub__registry")
+        assert (kept.config.deliver_policy, kept.config.opt_start_seq) == (DeliverPolicy.BY_START_SEQUENCE, 3)
+    finally:
+        await nc.close()
+
+
+async def test_limits_filters_and_delivery_limits_are_brought_back_in_place(nats_url: str, bus_namespace: str) -> None:
+    """A limit would delete events and a filter or a delivery limit leave holes: each is undone, the rest kept."""
+    bus = BusSettings(nats_url=nats_url, namespace=bus_namespace)
+    await init_bus(bus, ConsumerSettings(), 10)
+    proposals, registry = stream_name(bus_namespace, "proposals"), stream_name(bus_namespace, "registry")
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        found = (await js.stream_info(proposals)).config
+        await js.update_stream(replace(found, max_age=3600.0, max_msgs=10, duplicate_window=30.0))
+        await publish_and_ack(js, bus_namespace, "proposals__registry", published=2, acked=1)
+        durable = (await js.consumer_info(registry, "proposals__registry")).config
+        await js.add_consumer(registry, replace(durable, filter_subject=f"{bus_namespace}.registry.x", max_deliver=2))
+        done = await init_bus(bus, ConsumerSettings(), 10)
+        updated = {name for _, name, outcome in done if outcome == "updated"}
+        assert updated == {proposals, f"{registry}/proposals__registry"}
+        stream = (await js.stream_info(proposals)).config
+        assert (stream.max_age, stream.max_msgs, stream.duplicate_window) == (0.0, -1, 120.0)
+        consumer = await js.consumer_info(registry, "proposals__registry")
+        assert (consumer.config.filter_subject or None, consumer.config.max_deliver) == (None, -1)
+        assert consumer.ack_floor is not None
+        assert consumer.ack_floor.stream_seq == 1  # its position kept
+        again = await init_bus(bus, ConsumerSettings(), 10)
+        assert {outcome for *_, outcome in again} == {"unchanged"}
+    finally:
+        await nc.close()
+
+
+async def test_a_stream_in_memory_or_a_push_consumer_stops_bus_init_naming_them(
+    nats_url: str, bus_namespace: str
+) -> None:
+    """What only a migration changes is never changed by a rollout: bus init stops, naming the object and field."""
+    bus = BusSettings(nats_url=nats_url, namespace=bus_namespace)
+    screening = stream_name(bus_namespace, "screening")
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        memory = StreamConfig(name=screening, subjects=[f"{bus_namespace}.screening.>"], storage=StorageType.MEMORY)
+        await js.add_stream(memory)
+        with pytest.raises(CliError) as stopped:
+            await init_bus(bus, ConsumerSettings(), 10)
+        assert f"stream {screening} differs from its definition in storage: 'memory' (defined: 'file')" in str(
+            stopped.value
+        )
+        await js.delete_stream(screening)
+        await init_bus(bus, ConsumerSettings(), 10)
+        await js.delete_consumer(screening, "evaluation__screening")
+        push = ConsumerConfig(durable_name="evaluation__screening", deliver_subject=f"{bus_namespace}.elsewhere")
+        await js.add_consumer(screening, push)
+        with pytest.raises(CliError) as pushed:
+            await init_bus(bus, ConsumerSettings(), 10)
+        assert "consumer evaluation__screening" in str(pushed.value)
+        assert "deliver_subject" in str(pushed.value)
+    finally:
+        await nc.close()
+
+
+async def test_one_stream_is_made_again_with_its_consumers_and_nothing_else_is_touched(
+    nats_url: str, bus_namespace: str
+) -> None:
+    """As `kyodo relay reset` has it made again after deleting it."""
+    bus = BusSettings(nats_url=nats_url, namespace=bus_namespace)
+    await init_bus(bus, ConsumerSettings(), 10)
+    registry, evaluation = stream_name(bus_namespace, "registry"), stream_name(bus_namespace, "evaluation")
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        await js.delete_stream(registry)
+        found = (await js.stream_info(evaluation)).config
+        await js.update_stream(replace(found, duplicate_window=30.0))  # a drift a full run would undo
+        done = await init_bus(bus, ConsumerSettings(), 10, stream=registry)
+        assert {name for _, name, _ in done} == {registry} | {f"{registry}/{d}" for d in DURABLES["REGISTRY"]}
+        assert {outcome for *_, outcome in done} == {"created"}
+        assert (await js.stream_info(evaluation)).config.duplicate_window == 30.0
+    finally:
+        await nc.close()

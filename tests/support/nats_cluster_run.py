@@ -217,8 +217,9 @@ async def cluster_run(
         await eventually(lambda: healthy(cluster), timeout=60, interval=0.5)
         # As deployed: the bus-init Job makes the R3 streams and durable consumers as the operator (retrying while
         # the meta group elects its leader); the services, under their own users, only check.
-        operator = BusSettings(nats_url=cluster.urls(OPERATOR), namespace=NAMESPACE, stream_replicas=3)
-        await init_bus(operator, ConsumerSettings(), wait_seconds=60)
+        # Over TLS, trusting the test CA alone (KYODO_BUS__TLS_CA_FILE), as every client of the shipped conf.
+        tls = {"namespace": NAMESPACE, "stream_replicas": 3, "tls_ca_file": cluster.ca_file}
+        await init_bus(BusSettings(nats_url=cluster.urls(OPERATOR), **tls), ConsumerSettings(), wait_seconds=60)
         services = {
             name: settings_for(
                 name,
@@ -226,7 +227,7 @@ async def cluster_run(
                 cluster.urls(name),
                 NAMESPACE,
                 issuer,
-                bus=BusSettings(nats_url=cluster.urls(name), namespace=NAMESPACE, stream_replicas=3, provision="check"),
+                bus=BusSettings(nats_url=cluster.urls(name), provision="check", **tls),
             )
             for name in ("registry", "info-hub")
         }

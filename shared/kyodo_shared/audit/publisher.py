@@ -15,7 +15,8 @@ from kyodo_contracts.audit import CheckpointSigned
 from kyodo_shared.audit.checkpointer import stored_checkpoints
 from kyodo_shared.audit.checkpoints import Checkpoint
 from kyodo_shared.bus.cloudevents import H_MSG_ID, Envelope, encode, message_id
-from kyodo_shared.bus.topology import NotProvisioned, ensure_stream, provision_hint, stream_config, stream_exists
+from kyodo_shared.bus.provision import ensure_stream
+from kyodo_shared.bus.topology import NotProvisioned, provision_hint, stream_config, stream_exists
 
 SOURCE = "checkpoints"
 

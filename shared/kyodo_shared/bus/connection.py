@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
+from collections.abc import Callable
 from typing import TypedDict
 from urllib.parse import urlsplit, urlunsplit
 
@@ -21,6 +22,9 @@ from nats.aio.client import Client as NatsClient
 from kyodo_shared.settings import BusSettings
 
 log = structlog.get_logger(__name__)
+
+
+PERMISSIONS_VIOLATION = "permissions violation"  # nats-server's -ERR for a subject the user may not use
 
 
 class BusUnreachable(RuntimeError):
@@ -83,8 +87,10 @@ def shown(nats_url: str) -> str:
     return ",".join(shown_parts)
 
 
-async def connect_bus(bus: BusSettings, service: str) -> NatsClient:
-    """Connect for `service`; raise BusUnreachable after `bus.connect_wait_seconds` without a connection."""
+async def connect_bus(bus: BusSettings, service: str, on_refused: Callable[[str], None] | None = None) -> NatsClient:
+    """Connect for `service`; raise BusUnreachable after `bus.connect_wait_seconds` without a connection.
+    `on_refused` hears each subject the server refused this user (a request it drops gets no answer at all, so
+    without it a missing permission looks like a slow or idle bus)."""
     tls = tls_options(bus)
     nc = NatsClient()
     attempts = 0
@@ -94,6 +100,8 @@ async def connect_bus(bus: BusSettings, service: str) -> NatsClient:
         attempts += 1
         # Once connected, nats-py reports here what it recovers from by itself: a line, not a traceback.
         log.warning("bus_error", url=shown(bus.nats_url), error=f"{type(exc).__name__}: {exc}", attempt=attempts)
+        if on_refused is not None and PERMISSIONS_VIOLATION in str(exc).lower():
+            on_refused(str(exc))
 
     try:
         async with asyncio.timeout(bus.connect_wait_seconds):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import groupby
 from typing import Any
 
@@ -16,7 +16,7 @@ import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig
+from nats.js.api import ConsumerConfig
 from nats.js.errors import NotFoundError
 
 from kyodo_contracts import Contract, catalog, stream_name
@@ -34,13 +34,14 @@ from kyodo_shared.bus.cloudevents import (
 from kyodo_shared.bus.crashpoints import crash_point
 from kyodo_shared.bus.dlq import ConsumerLedger, TrackingConflict
 from kyodo_shared.bus.durable import behind_hint, bound, history_unchanged, missing_hint, place
+from kyodo_shared.bus.permissions import durable_name
 from kyodo_shared.bus.pull import Puller
-from kyodo_shared.bus.topology import until_provisioned
+from kyodo_shared.bus.topology import provision_hint, service_durable, until_provisioned
 from kyodo_shared.observability.metrics import KernelMetrics
 from kyodo_shared.settings import BusSettings, ConsumerSettings
 from kyodo_shared.store.db import Tx
 from kyodo_shared.tasks.aio import sleep_or_stop
-from kyodo_shared.tasks.health import TaskReport, detached
+from kyodo_shared.tasks.health import TaskBlocked, TaskReport, detached
 from kyodo_shared.tasks.leases import Lease, LeaseLost
 
 log = structlog.get_logger(__name__)
@@ -83,42 +84,37 @@ class SourceConsumer:
         self.handlers = {contract.ce_type(): handler for contract, handler in handlers.items()}
         self.batch_handlers = {contract.ce_type(): handler for contract, handler in (batch_handlers or {}).items()}
         self.stream = stream_name(bus.namespace, source)
-        self.durable = f"{service}--{source}".replace("-", "_")
+        self.durable = durable_name(service, source)
         self.tracked = 0
         self.lease: Lease | None = None
         self.parked_sequence: int | None = None
         self._held: dict[int, Msg] = {}
         self.health = health or detached(f"consumer:{source}")
 
-    async def ensure_consumer(self, stop: asyncio.Event | None = None) -> bool:
+    async def ensure_consumer(self, stop: asyncio.Event) -> bool:
         """The durable consumer exists, placed for the consumer's database: made or re-placed here with
         `provision=create` (and by the operator's commands), else waited for (blocked until `kyodo bus init` made
-        it, bus/topology.py) and refused when acked past the database. False when stopped first."""
+        it, bus/topology.py) and refused when acked past the database or set to lose messages (bus/durable.py
+        `bound`). False when stopped first."""
         # The consumer's database is the truth of what is applied (see bus/durable.py): a durable consumer acked
         # past it (the database was deleted or restored) is recreated after it, and the lost part comes again.
         tracked = await asyncio.to_thread(self.ledger.tracked, self.source)
         if self.bus.provision == "check":
 
             async def provisioned() -> bool:
-                return await bound(self.js, self.stream, self.durable, tracked, self.service)
+                return await bound(self.js, self.stream, self.wanted(), tracked, self.service)
 
             what = f"durable consumer {self.durable} on {self.stream}"
-            return await until_provisioned(provisioned, what, self.health, stop or asyncio.Event())
+            return await until_provisioned(provisioned, what, self.health, stop)
         placement = await place(self.js, self.stream, self.durable, tracked)
-        deliver, start = placement.deliver, placement.start
-        # No subject filter: a filtered consumer would see permanent gaps in the dense source sequence.
-        config = ConsumerConfig(
-            durable_name=self.durable,
-            ack_policy=AckPolicy.EXPLICIT,
-            deliver_policy=deliver,
-            opt_start_seq=start,
-            max_deliver=-1,
-            ack_wait=self.settings.ack_wait_seconds,
-            max_ack_pending=max(self.settings.max_buffered, self.settings.fetch_batch) * 3,
-        )
+        config = replace(self.wanted(), deliver_policy=placement.deliver, opt_start_seq=placement.start)
         # Create-or-update: a changed setting (say ack_wait) takes effect on the existing durable consumer.
         await self.js.add_consumer(self.stream, config)
         return True
+
+    def wanted(self) -> ConsumerConfig:
+        """The durable consumer as `kyodo bus init` makes it (bus/topology.py), from this service's settings."""
+        return service_durable(self.bus.namespace, self.service, self.source, self.settings)
 
     async def wait_for_stream(self, stop: asyncio.Event) -> bool:
         """The source's relay creates its stream; a consumer may start first. Waits, reported as retrying (and as
@@ -128,9 +124,14 @@ class SourceConsumer:
             try:
                 last = int((await self.js.stream_info(self.stream)).state.last_seq)
             except NotFoundError:
-                self.health.retrying(
-                    "stream missing", reason="source_stream_missing", hint=missing_hint(self.service, self.source)
-                )
+                if self.bus.provision == "check":
+                    # Nobody but `kyodo bus init` will make it: blocked now, not a wait that may pass by itself.
+                    what = f"stream {self.stream}"
+                    self.health.blocked(TaskBlocked("bus_not_provisioned", provision_hint(what), f"{what} missing"))
+                else:
+                    self.health.retrying(
+                        "stream missing", reason="source_stream_missing", hint=missing_hint(self.service, self.source)
+                    )
                 await sleep_or_stop(stop, 1.0)
                 continue
             tracked, remembered = await asyncio.to_thread(self.ledger.tracking, self.source)

@@ -24,6 +24,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from kyodo_shared.bus.cloudevents import MessageIdentity, identity_of
+from kyodo_shared.bus.provision import CONSUMER_FIXED, differences
 from kyodo_shared.tasks.health import DOCS, TaskBlocked
 
 log = structlog.get_logger(__name__)
@@ -58,18 +59,37 @@ async def place(js: JetStreamContext, stream: str, durable: str, tracked: int) -
     return Placement(placement.deliver, placement.start, rewound_from=acked)
 
 
-async def bound(js: JetStreamContext, stream: str, durable: str, tracked: int, service: str) -> bool:
+async def bound(js: JetStreamContext, stream: str, wanted: ConsumerConfig, tracked: int, service: str) -> bool:
     """`place` for a service that may not create consumers (`provision=check`): False while the durable consumer
-    `kyodo bus init` makes is missing; `DurableAheadOfDatabase` when it acked past `tracked`, since only the
-    operator may re-place it; True when the service may pull from it."""
+    `kyodo bus init` makes is missing; blocked when it is set to lose messages (`consumer_misconfigured`) or acked
+    past `tracked` (`DurableAheadOfDatabase`), since only the operator may change or re-place it; True when the
+    service may pull from it."""
+    durable = str(wanted.durable_name)
     try:
         info = await js.consumer_info(stream, durable)
     except NotFoundError:
         return False
+    unsafe = differences(info.config, wanted, UNSAFE_IF_CHANGED)
+    if unsafe:
+        raise TaskBlocked(
+            "consumer_misconfigured",
+            f"run `kyodo bus init`: it brings {durable} to its definition, or stops naming what only a migration "
+            f"changes ({DOCS}, 'Provisioning the bus')",
+            f"{durable} on {stream}: "
+            + "; ".join(f"{k} {have!r}, defined {want!r}" for k, (have, want) in unsafe.items()),
+        )
+    tuning = differences(info.config, wanted, ("ack_wait", "max_ack_pending"))
+    if tuning:
+        # Not unsafe, but this service's KYODO_CONSUMER__* differ from the ones bus init ran with (kyodo-common).
+        log.warning("consumer_settings_differ", stream=stream, durable=durable, differences=str(tuning))
     acked = int(info.ack_floor.stream_seq) if info.ack_floor is not None else 0
     if acked > tracked:
         raise DurableAheadOfDatabase(service, stream, durable, f"acked up to {acked}, {service} applied {tracked}")
     return True
+
+
+# A durable consumer that differs here could skip or drop messages, or send them elsewhere.
+UNSAFE_IF_CHANGED = (*CONSUMER_FIXED, "max_deliver", "filter_subject", "filter_subjects", "headers_only")
 
 
 class DurableAheadOfDatabase(TaskBlocked):

@@ -31,7 +31,9 @@ from kyodo_shared.bus.cloudevents import (
 from kyodo_shared.bus.crashpoints import crash_point
 from kyodo_shared.bus.divergence import LastRead, RelayStreamBehind, StoreCheck, check_first
 from kyodo_shared.bus.mapping import KERNEL, UndeclaredEvent
-from kyodo_shared.bus.topology import ensure_stream, stream_config, stream_exists, until_provisioned
+from kyodo_shared.bus.permissions import CHECKPOINTS
+from kyodo_shared.bus.provision import ensure_stream
+from kyodo_shared.bus.topology import NotProvisioned, provision_hint, stream_config, stream_exists, until_provisioned
 from kyodo_shared.observability.metrics import KernelMetrics
 from kyodo_shared.settings import BusSettings, RelaySettings
 from kyodo_shared.store.db import Database
@@ -124,6 +126,7 @@ class OutboxRelay:
         self.lease: Lease | None = None
         self._nudge = asyncio.Event()
         self.check = StoreCheck(service, self.stream, js, application)
+        self._missing = ""  # the streams found missing last (ensure_stream), as /readyz names them
         # The notification at the position, as read: every batch checks the store still holds it (divergence.py).
         self.last_read: LastRead | None = None
 
@@ -132,15 +135,25 @@ class OutboxRelay:
         self._nudge.set()
 
     async def ensure_stream(self, stop: asyncio.Event | None = None) -> bool:
-        """The stream exists: made here with `provision=create`, else waited for (blocked until `kyodo bus init`
-        made it, bus/topology.py). False when stopped first."""
+        """The stream exists: made here with `provision=create`, else waited for — reported blocked until
+        `kyodo bus init` made it, and the checkpoint stream this service's audit publisher writes to (which has no
+        task of its own in /readyz); without `stop`, checked once (NotProvisioned). False when stopped first."""
         wanted = stream_config(self.bus.namespace, self.service, self.bus.stream_replicas)
         if self.bus.provision == "create":
             await ensure_stream(self.js, wanted)
             return True
-        return await until_provisioned(
-            lambda: stream_exists(self.js, self.stream), f"stream {self.stream}", self.health, stop or asyncio.Event()
-        )
+        needed = [self.stream, stream_name(self.bus.namespace, CHECKPOINTS)]
+
+        async def provisioned() -> bool:
+            missing = [name for name in needed if not await stream_exists(self.js, name)]
+            self._missing = ", ".join(missing)
+            return not missing
+
+        if stop is None:
+            if not await provisioned():
+                raise NotProvisioned(provision_hint(f"stream {self._missing}"))
+            return True
+        return await until_provisioned(provisioned, lambda: f"stream {self._missing}", self.health, stop)
 
     async def reconcile(self) -> None:
         """Align the recorded position with the stream: the stream is the truth of what was published."""

@@ -1,5 +1,5 @@
-"""What the bus must hold before the services run — every stream and durable consumer, defined once — and how it
-is made (`kyodo bus init`, `provision`) or checked (the services, `check_stream`, `check_durable`).
+"""What the bus must hold before the services run — every stream and durable consumer, defined once — and how a
+service waits for it (`until_provisioned`); bus/provision.py makes it (`kyodo bus init`).
 
 Who creates what matters on a shared bus: a durable consumer's configuration is the body of a CREATE request that no
 subject permission constrains (it could make the server push a stream into any subject), and a stream created by
@@ -9,16 +9,13 @@ services' users hold no CREATE right (bus/permissions.py). A service started bef
 missing in /readyz (`KYODO_BUS__PROVISION=check`, the default); a development or test rig that nobody provisions
 lets each service make its own part with the same definitions (`create`).
 
-`provision` is idempotent: what exists is kept — its messages, and a durable consumer's position and start — and
-only the settings that may change in place are brought to these definitions (stream replicas, duplicate window;
-a consumer's ack wait and pending limit), so running it on every rollout is safe.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 from nats.js import JetStreamContext
@@ -46,6 +43,8 @@ def stream_config(namespace: str, source: str, replicas: int) -> StreamConfig:
         num_replicas=replicas,
         # Checkpoints are kept for ever; a relay's messages too (no limit: consumers read a stream from sequence 1).
         max_age=0,
+        max_msgs=-1,
+        max_bytes=-1,
         # Publishes are deduplicated by message id for this long: a relay's retry after a lost ack lands once.
         duplicate_window=120.0,
     )
@@ -120,38 +119,6 @@ def topology(
     return Topology(tuple(streams), tuple(durables))
 
 
-async def ensure_stream(js: JetStreamContext, wanted: StreamConfig) -> Outcome:
-    """Create the stream, or bring an existing one's changeable settings to `wanted` (its messages are kept)."""
-    try:
-        found = (await js.stream_info(str(wanted.name))).config
-    except NotFoundError:
-        await js.add_stream(wanted)
-        return "created"
-    if (found.num_replicas or 1) == (wanted.num_replicas or 1) and found.duplicate_window == wanted.duplicate_window:
-        return "unchanged"
-    # Subjects, retention and storage are the stream's identity: kept as found (a change there is a migration).
-    await js.update_stream(replace(found, num_replicas=wanted.num_replicas, duplicate_window=wanted.duplicate_window))
-    return "updated"
-
-
-async def ensure_durable(js: JetStreamContext, durable: Durable) -> Outcome:
-    """Create the durable consumer, or bring an existing one's ack wait and pending limit to the definition. Its
-    start (deliver policy, start sequence) and position are kept: changing them would skip or repeat messages."""
-    wanted = durable.config
-    try:
-        found = (await js.consumer_info(durable.stream, durable.name)).config
-    except NotFoundError:
-        await js.add_consumer(durable.stream, wanted)
-        return "created"
-    if found.ack_wait == wanted.ack_wait and found.max_ack_pending == wanted.max_ack_pending:
-        return "unchanged"
-    await js.add_consumer(
-        durable.stream,
-        replace(wanted, deliver_policy=found.deliver_policy, opt_start_seq=found.opt_start_seq),
-    )
-    return "updated"
-
-
 def provision_hint(what: str) -> str:
     return (
         f"{what} does not exist: `kyodo bus init` makes the streams and durable consumers (in Kubernetes the "
@@ -173,23 +140,14 @@ async def stream_exists(js: JetStreamContext, name: str) -> bool:
 
 
 async def until_provisioned(
-    exists: Callable[[], Awaitable[bool]], what: str, report: TaskReport, stop: asyncio.Event
+    exists: Callable[[], Awaitable[bool]], what: str | Callable[[], str], report: TaskReport, stop: asyncio.Event
 ) -> bool:
-    """Wait until `exists()`, reported meanwhile as blocked (`bus_not_provisioned`: /readyz fails, naming `what` and
-    the command). True once it exists; False when stopped first."""
+    """Wait until `exists()`, reported meanwhile as blocked (`bus_not_provisioned`: /readyz fails, naming `what` — or
+    what it returns after each check — and the command). True once it exists; False when stopped first."""
     while not stop.is_set():
         if await exists():
             return True
-        report.blocked(TaskBlocked("bus_not_provisioned", provision_hint(what), f"{what} missing"))
+        named = what() if callable(what) else what
+        report.blocked(TaskBlocked("bus_not_provisioned", provision_hint(named), f"{named} missing"))
         await sleep_or_stop(stop, 1.0)
     return False
-
-
-async def provision(js: JetStreamContext, wanted: Topology) -> list[tuple[str, str, Outcome]]:
-    """Make the whole topology (streams first: a durable consumer needs its stream); (kind, name, outcome) each."""
-    done: list[tuple[str, str, Outcome]] = []
-    for stream in wanted.streams:
-        done.append(("stream", str(stream.name), await ensure_stream(js, stream)))
-    for durable in wanted.durables:
-        done.append(("consumer", f"{durable.stream}/{durable.name}", await ensure_durable(js, durable)))
-    return done

@@ -14,71 +14,88 @@ import time
 import structlog
 from nats.aio.client import Client as NatsClient
 from nats.errors import TimeoutError as NatsTimeout
-from nats.js.errors import APIError, ServiceUnavailableError
+from nats.js.errors import ServiceUnavailableError
 from rich.table import Table
 
 from kyodo_shared.bus.connection import BusUnreachable, connect_bus, shown
-from kyodo_shared.bus.topology import Outcome, provision, topology
+from kyodo_shared.bus.provision import Done, Drift, Refused, provision
+from kyodo_shared.bus.topology import topology
 from kyodo_shared.cli.console import err, out
-from kyodo_shared.cli.errors import FAILED, CliError
+from kyodo_shared.cli.errors import CliError
 from kyodo_shared.settings import BusSettings, ConsumerSettings
 
 log = structlog.get_logger(__name__)
 OPERATOR_CONNECTION = "bus-init"  # the connection's name and inbox prefix (_INBOX_bus_init); the operator's user
 
 
-async def init_bus(bus: BusSettings, consumer: ConsumerSettings, wait_seconds: float) -> list[tuple[str, str, Outcome]]:
-    """Connect (within `bus.connect_wait_seconds`) and provision, retrying a cluster not ready yet until
-    `wait_seconds` have passed. Raises CliError naming what to do."""
+async def init_bus(
+    bus: BusSettings, consumer: ConsumerSettings, wait_seconds: float, stream: str | None = None
+) -> Done:
+    """Connect (within `bus.connect_wait_seconds`) and provision — everything, or only `stream` and the durable
+    consumers on it — retrying a cluster not ready yet until `wait_seconds` have passed. Raises CliError naming
+    what to do."""
+    refused: list[str] = []
     try:
-        nc = await connect_bus(bus, OPERATOR_CONNECTION)
+        nc = await connect_bus(bus, OPERATOR_CONNECTION, on_refused=refused.append)
     except BusUnreachable as exc:
         raise CliError(str(exc), hint="check KYODO_BUS__NATS_URL (the operator's user) and that NATS runs") from None
     try:
-        return await _provision_when_ready(nc, bus, consumer, wait_seconds)
+        return await _provision_when_ready(nc, bus, consumer, wait_seconds, stream, refused)
     finally:
         await nc.close()
 
 
 async def _provision_when_ready(
-    nc: NatsClient, bus: BusSettings, consumer: ConsumerSettings, wait_seconds: float
-) -> list[tuple[str, str, Outcome]]:
+    nc: NatsClient, bus: BusSettings, consumer: ConsumerSettings, wait: float, stream: str | None, refused: list[str]
+) -> Done:
     wanted = topology(bus.namespace, bus.stream_replicas, consumer)
-    deadline = time.monotonic() + wait_seconds
+    deadline = time.monotonic() + wait
     while True:
         try:
-            return await provision(nc.jetstream(timeout=10.0), wanted)
+            return await provision(nc.jetstream(timeout=10.0), wanted, stream)
         except (ServiceUnavailableError, NatsTimeout, TimeoutError) as exc:
-            # No meta leader yet, or no answer: a forming cluster — or a user whose requests the server drops
-            # (a permissions violation gets no reply), which the message names if waiting does not help.
+            # No meta leader yet, or no answer: a forming cluster — unless the server refused the request (it
+            # drops a request the user may not make, and says so only on the connection's error callback).
+            if refused:
+                raise CliError(
+                    f"NATS at {shown(bus.nats_url)} refused this user: {refused[-1]}",
+                    hint="KYODO_BUS__NATS_URL must name the bus-init user (or the operator): a service's user may "
+                    "make no stream or consumer (deploy/nats/auth.conf)",
+                ) from None
             if time.monotonic() >= deadline:
                 raise CliError(
-                    f"JetStream at {shown(bus.nats_url)} did not accept the streams within {wait_seconds:g} s "
+                    f"JetStream at {shown(bus.nats_url)} did not accept the streams within {wait:g} s "
                     f"({type(exc).__name__})",
                     hint="check that JetStream is enabled and its cluster has a leader (`nats-server` /healthz?"
-                    "js-enabled-only=true), and that KYODO_BUS__NATS_URL names the operator's user "
-                    "(kyodo-operator in deploy/nats/auth.conf: a service's user may not create streams)",
-                    code=FAILED,
+                    "js-enabled-only=true)",
                 ) from None
             log.info("bus_init_waiting", url=shown(bus.nats_url), error=type(exc).__name__)
             await asyncio.sleep(1.0)
-        except APIError as exc:
+        except Drift as drift:
             raise CliError(
-                f"JetStream at {shown(bus.nats_url)} refused: {exc.description} (code {exc.err_code})",
-                hint=_hint_for(exc, bus),
-                code=FAILED,
+                str(drift),
+                hint="bus init changes no stream's identity and lowers no replicas: check KYODO_BUS__NAMESPACE and "
+                "KYODO_BUS__STREAM_REPLICAS (as the services have them); a real change is a migration "
+                "(docs/OPERATIONS.md, 'Provisioning the bus')",
+            ) from None
+        except Refused as exc:
+            code, text = exc.error.err_code, exc.error.description or "no description"
+            raise CliError(
+                f"JetStream at {shown(bus.nats_url)} refused {exc.what}: {text} (code {code})",
+                hint=_hint_for(code, bus),
             ) from None
 
 
-def _hint_for(exc: APIError, bus: BusSettings) -> str:
-    text = (exc.description or "").lower()
-    if "replica" in text:
+# nats-server's JetStream error codes (server/errors.json) that a setting explains.
+REPLICAS_NOT_CLUSTERED, INSUFFICIENT_RESOURCES = 10074, 10023
+
+
+def _hint_for(code: int | None, bus: BusSettings) -> str:
+    if code in (REPLICAS_NOT_CLUSTERED, INSUFFICIENT_RESOURCES):
         return (
             f"KYODO_BUS__STREAM_REPLICAS is {bus.stream_replicas}: at most the number of JetStream servers "
-            "(1 for a single server, 3 for deploy/nats)"
+            "(1 for a single server, 3 for deploy/nats), with room on their JetStream storage"
         )
-    if "exist" in text or "subjects overlap" in text:
-        return "a stream or consumer of that name exists with other settings: compare it with bus/topology.py"
     return "see the NATS server's log for the request"
 
 
@@ -88,7 +105,7 @@ def run(bus: BusSettings, consumer: ConsumerSettings, wait_seconds: float) -> in
     return 0
 
 
-def show(done: list[tuple[str, str, Outcome]], bus: BusSettings) -> None:
+def show(done: Done, bus: BusSettings) -> None:
     table = Table(title=f"bus {bus.namespace} on {shown(bus.nats_url)} / バス初期化")
     for column in ("kind", "name", "outcome"):
         table.add_column(column)

@@ -23,6 +23,7 @@ from rich.progress import Progress, TaskID
 from kyodo_contracts import stream_name
 from kyodo_shared.bus.connection import servers_of, shown
 from kyodo_shared.bus.consumer import SourceConsumer, describe
+from kyodo_shared.bus.permissions import durable_name
 from kyodo_shared.bus.replay import Replayer
 from kyodo_shared.cli.bus_init import init_bus
 from kyodo_shared.cli.bus_target import operator_bus, refuse_while_running
@@ -42,13 +43,16 @@ def _known(service: str) -> None:
         raise CliError(f"unknown service {service!r}", hint=f"known: {', '.join(specs)}", code=USAGE)
 
 
-async def _delete_stream(nats_url: str, stream: str) -> bool:
+async def _delete_stream(nats_url: str, stream: str) -> int | None:
+    """Delete the stream; its replicas, or None when it was absent."""
     nc = await nats.connect(servers_of(nats_url), connect_timeout=5, max_reconnect_attempts=1)
     try:
-        await nc.jetstream().delete_stream(stream)
-        return True
+        js = nc.jetstream()
+        replicas = (await js.stream_info(stream)).config.num_replicas or 1
+        await js.delete_stream(stream)
+        return replicas
     except NotFoundError:
-        return False
+        return None
     finally:
         await nc.close()
 
@@ -77,11 +81,14 @@ def relay_reset(service: str, data_dir: Path, *, force: bool = False) -> int:
         with hold_leases(kernel, disturbed_roles(kernel, relay=True), what) as held:
             with operator_bus(data_dir, settings) as nats_url:
                 stream = stream_name(kernel.settings.bus.namespace, service)
-                deleted = asyncio.run(_delete_stream(nats_url, stream))
-                # Deleting a stream deletes the durable consumers on it: made again, empty, as `kyodo bus init`
-                # makes them (the services may only check they exist).
-                bus = kernel.settings.bus.model_copy(update={"nats_url": nats_url})
-                asyncio.run(init_bus(bus, kernel.settings.consumer, wait_seconds=30.0))
+                replicas = asyncio.run(_delete_stream(nats_url, stream))
+                deleted = replicas is not None
+                # Deleting a stream deletes the durable consumers on it: that stream and those consumers alone are
+                # made again, empty, as `kyodo bus init` makes them (the services may only check they exist), with
+                # the replicas the stream had — never this shell's KYODO_BUS__STREAM_REPLICAS, which may be unset.
+                update = {"nats_url": nats_url, "stream_replicas": replicas or kernel.settings.bus.stream_replicas}
+                bus = kernel.settings.bus.model_copy(update=update)
+                asyncio.run(init_bus(bus, kernel.settings.consumer, wait_seconds=30.0, stream=stream))
                 with kernel.db.transaction() as tx:
                     held[f"relay:{service}"].check(tx)
                     tx.execute("DELETE FROM kyodo_relay_position WHERE service = %s", (service,))
@@ -132,7 +139,7 @@ def replay(service: str, data_dir: Path, from_scratch: bool, timeout: float = 36
                     _empty_read_models(kernel, held)
                     for subscription in kernel.subscriptions:
                         source_stream = stream_name(kernel.settings.bus.namespace, subscription.source)
-                        durable = f"{service}--{subscription.source}".replace("-", "_")
+                        durable = durable_name(service, subscription.source)
                         asyncio.run(_delete_consumer(nats_url, source_stream, durable))
                 return asyncio.run(catch_up(kernel, timeout, nats_url=nats_url, leases=held))
     finally:
