@@ -29,6 +29,7 @@ from kyodo_shared.audit.visibility import VisibilityPolicy
 from kyodo_shared.bus.connection import connect_bus
 from kyodo_shared.bus.consumer import BatchHandler, Handler, SourceConsumer
 from kyodo_shared.bus.dlq import ConsumerLedger
+from kyodo_shared.bus.refusals import BusRefusals
 from kyodo_shared.bus.relay import ContractMapper, OutboxRelay
 from kyodo_shared.observability.metrics import KernelMetrics
 from kyodo_shared.privacy.vault import KeyVault
@@ -105,6 +106,7 @@ class Kernel:
 
     def __post_init__(self) -> None:
         self.metrics = KernelMetrics()
+        self.refusals = BusRefusals(self.service, self.metrics)
         self.health = TaskHealth(
             self.service, self.metrics, stall_after_seconds=self.settings.health.stall_after_seconds
         )
@@ -166,7 +168,7 @@ class Kernel:
         check_clock_not_behind(self.application, self.service_clock)
         self._loop = asyncio.get_running_loop()
         self.supervisor.reset()
-        self.nc = await connect_bus(self.settings.bus, self.service)
+        self.nc = await connect_bus(self.settings.bus, self.service, on_refused=self.refusals.record)
         self.js = self.nc.jetstream(publish_async_max_pending=self.settings.relay.max_in_flight)
         if self.mapper is not None and self.settings.relay.enabled:
             self._start_relay(self.js, self.mapper)
@@ -327,6 +329,9 @@ class Kernel:
         except Exception as exc:  # noqa: BLE001
             checks["store"] = f"unreachable: {type(exc).__name__}"
         checks["bus"] = "ok" if self.nc is not None and self.nc.is_connected else "unreachable"
+        refused = self.refusals.recent()
+        if refused is not None and checks["bus"] == "ok":
+            checks["bus"] = f"refused: {refused} (bus_permission_denied in the log)"
         # With the store unreachable, the parked sources and failing timers are unknown (null), not asked: each query
         # would wait the pool's timeout, and a probe must get its answer (store: unreachable) before its own timeout.
         store_ok = checks["store"] == "ok"

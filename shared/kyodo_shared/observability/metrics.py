@@ -11,6 +11,12 @@ class KernelMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
+        self.bus_refused = Counter(
+            "kyodo_bus_refused_total",
+            "Requests and publishes NATS refused for want of a permission (bus/refusals.py).",
+            ["service"],
+            registry=r,
+        )
         self.relay_published = Counter(
             "kyodo_relay_published_total", "Contract events published to the stream.", ["service"], registry=r
         )
