@@ -82,7 +82,7 @@ async def test_the_statefulsets_servers_form_a_cluster_where_a_service_keeps_an_
     )
     try:
         js = nc.jetstream(timeout=10)
-        assert nc.discovered_servers == []  # --no_advertise: clients reconnect through the Service
+        assert nc.discovered_servers == []  # no_advertise (cluster.conf): clients reconnect through the Service
         for n in range(3):
             await js.publish(f"{NAMESPACE}.registry.group.applied.v1", f'{{"n": {n}}}'.encode())
 

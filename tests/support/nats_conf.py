@@ -203,8 +203,8 @@ class ConfiguredCluster:
         return f"tls://{user}:{self.passwords[user]}@{LOOPBACK}:{self.nodes[node].port}"
 
     def urls(self, user: str) -> str:
-        """Every server, credentials on each: the servers advertise none to clients (`--no_advertise`, as in the
-        StatefulSet, where the Service stands for all three), so a client that must survive one server's loss on
+        """Every server, credentials on each: the servers advertise none to clients (`no_advertise` in cluster.conf:
+        in the StatefulSet the Service stands for all three), so a client that must survive one server's loss on
         loopback names them all."""
         return ",".join(self.url(user, n) for n in range(len(self.nodes)))
 
