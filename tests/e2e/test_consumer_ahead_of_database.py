@@ -15,7 +15,7 @@ import nats
 import pytest
 
 from kyodo_contracts import stream_name
-from kyodo_shared.bus.permissions import NAMESPACE, OPERATOR
+from kyodo_shared.bus.permissions import NAMESPACE, OPERATOR, SOURCES
 from kyodo_shared.cli.bus_init import init_bus
 from kyodo_shared.settings import KernelSettings
 from kyodo_shared.web.devissuer import DevIssuer
@@ -122,7 +122,11 @@ async def test_a_database_restored_from_an_older_backup_waits_for_the_operators_
         async with platform(hub_alone, issuer) as p:
 
             async def ready() -> bool:
-                return (await p.clients["info-hub"].get("/readyz")).status_code == 200
+                """200 with every consumer pulling: not merely not blocked yet, as just after a start."""
+                answer = await p.clients["info-hub"].get("/readyz")
+                consumers = [t for t in answer.json()["tasks"] if t["task"].startswith("consumer:")]
+                pulling = len(consumers) == len(SOURCES["info-hub"]) and all(t["status"] == "ok" for t in consumers)
+                return answer.status_code == 200 and pulling
 
             await eventually(ready, timeout=30, interval=0.2)
             assert await directory_ids(p) == sorted(before_backup + after_backup)

@@ -24,10 +24,17 @@ pytestmark = pytest.mark.smoke
 
 
 def ready(base: str, service: str) -> bool:
+    """200 with the relay publishing and every consumer pulling: not merely not blocked yet, as just after a start."""
     try:
-        return httpx.get(f"{base}/api/{service}/readyz", timeout=2).status_code == 200
+        answer = httpx.get(f"{base}/api/{service}/readyz", timeout=2)
     except httpx.HTTPError:
         return False
+    bus_tasks = [t for t in answer.json()["tasks"] if t["task"] == "relay" or t["task"].startswith("consumer:")]
+    return (
+        answer.status_code == 200
+        and any(t["task"] == "relay" for t in bus_tasks)
+        and all(t["status"] == "ok" for t in bus_tasks)
+    )
 
 
 def test_kyodo_up_provisions_the_bus_before_the_services_which_only_check_it_and_all_become_ready(
