@@ -16,12 +16,13 @@ from pathlib import Path
 
 import nats
 from nats.aio.client import Client as NatsClient
+from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from rich.progress import Progress, TaskID
 
 from kyodo_contracts import stream_name
-from kyodo_shared.bus.connection import servers_of, shown
+from kyodo_shared.bus.connection import connect_bus, servers_of, shown
 from kyodo_shared.bus.consumer import SourceConsumer, describe
 from kyodo_shared.bus.permissions import durable_name
 from kyodo_shared.bus.replay import Replayer
@@ -34,6 +35,7 @@ from kyodo_shared.cli.operator import open_kernel, service_settings
 from kyodo_shared.cli.projections import rebuild_projections
 from kyodo_shared.runtime import Kernel
 from kyodo_shared.service import discover
+from kyodo_shared.settings import BusSettings
 from kyodo_shared.tasks.leases import Lease
 
 
@@ -43,16 +45,26 @@ def _known(service: str) -> None:
         raise CliError(f"unknown service {service!r}", hint=f"known: {', '.join(specs)}", code=USAGE)
 
 
-async def _delete_stream(nats_url: str, stream: str) -> int | None:
-    """Delete the stream; its replicas, or None when it was absent."""
-    nc = await nats.connect(servers_of(nats_url), connect_timeout=5, max_reconnect_attempts=1)
+async def _delete_stream(bus: BusSettings, stream: str) -> int | None:
+    """Delete the stream; its replicas, or None when it was absent. Refused (a user other than the operator's:
+    NATS drops the request and says so on the connection alone), a CliError saying so."""
+    refused: list[str] = []
+    nc = await connect_bus(bus.model_copy(update={"connect_wait_seconds": 10.0}), "kyodo-cli", refused.append)
     try:
-        js = nc.jetstream()
+        js = nc.jetstream(timeout=10.0)
         replicas = (await js.stream_info(stream)).config.num_replicas or 1
         await js.delete_stream(stream)
         return replicas
     except NotFoundError:
         return None
+    except (NatsTimeout, TimeoutError):
+        if not refused:
+            raise
+        raise CliError(
+            f"NATS at {shown(bus.nats_url)} refused this user: {refused[-1]}",
+            hint="run `kyodo relay reset` with the operator's URL in KYODO_BUS__NATS_URL (user kyodo-operator): a "
+            "service's own user may not delete its stream",
+        ) from None
     finally:
         await nc.close()
 
@@ -81,7 +93,8 @@ def relay_reset(service: str, data_dir: Path, *, force: bool = False) -> int:
         with hold_leases(kernel, disturbed_roles(kernel, relay=True), what) as held:
             with operator_bus(data_dir, settings) as nats_url:
                 stream = stream_name(kernel.settings.bus.namespace, service)
-                replicas = asyncio.run(_delete_stream(nats_url, stream))
+                operator = kernel.settings.bus.model_copy(update={"nats_url": nats_url})
+                replicas = asyncio.run(_delete_stream(operator, stream))
                 deleted = replicas is not None
                 # Deleting a stream deletes the durable consumers on it: that stream and those consumers alone are
                 # made again, empty, as `kyodo bus init` makes them (the services may only check they exist), with
