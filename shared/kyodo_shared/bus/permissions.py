@@ -1,12 +1,12 @@
-"""Who may do what on the bus: one NATS user per service, read-only users for other systems, and an operator user,
-each with the subjects it needs and nothing else — derived from the names the kernel uses, rendered into
-deploy/nats/auth.conf (`python -m kyodo_shared.bus.permissions > deploy/nats/auth.conf`).
+"""Who may do what on the bus: one NATS user per service, read-only users for other systems, the user of
+`kyodo bus init` and an operator user, each with the subjects it needs and nothing else — derived from the names the
+kernel uses, rendered into deploy/nats/auth.conf (`python -m kyodo_shared.bus.permissions > deploy/nats/auth.conf`).
 
 A service publishes its contracts to `<ns>.<service>.>` and its checkpoints to `<ns>.checkpoints.<service>`; its
 relay and audit publisher check that their streams exist and read a message back (the divergence check, the last
 checkpoint). As a consumer it reads, pulls from and acks only its own durable consumer on each source stream, reads
 the source's stream info and one message by sequence (bus/durable.py). It creates and deletes nothing: every stream
-and durable consumer is made by `kyodo bus init` (bus/topology.py) as the operator, and a consumer acked past its
+and durable consumer is made by `kyodo bus init` (bus/topology.py) as kyodo-bus-init, and a consumer acked past its
 database is re-placed by `kyodo replay`, as the operator too (services run with KYODO_BUS__PROVISION=check).
 Replies, pulled messages and publish acks arrive on the service's own inbox prefix
 `_INBOX_<service>` (bus/connection.py `inbox_prefix`): a shared `_INBOX.>` would let any service read the messages
