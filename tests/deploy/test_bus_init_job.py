@@ -159,9 +159,11 @@ def test_the_job_runs_as_locked_down_as_the_services() -> None:
     assert pod()["automountServiceAccountToken"] is False
     assert rendered("ServiceAccount", pod()["serviceAccountName"])["automountServiceAccountToken"] is False
     volumes = {v["name"]: v for v in pod()["volumes"]}
-    (mount,) = main(pod())["volumeMounts"]
-    assert mount["mountPath"] == "/tmp"
-    assert "emptyDir" in volumes[mount["name"]]
+    mounts = {m["mountPath"]: m for m in main(pod())["volumeMounts"]}
+    assert mounts.keys() == {"/tmp", "/etc/kyodo/nats-ca"}  # scratch; the CA of NATS's certificate (TLS)
+    assert "emptyDir" in volumes[mounts["/tmp"]["name"]]
+    assert volumes[mounts["/etc/kyodo/nats-ca"]["name"]]["configMap"] == {"name": "nats-ca"}
+    assert mounts["/etc/kyodo/nats-ca"]["readOnly"] is True
     resources = main(pod())["resources"]
     assert {"cpu", "memory"} <= resources["requests"].keys()
     assert {"cpu", "memory"} <= resources["limits"].keys()

@@ -58,6 +58,8 @@ DECIDED_BY_UP = {
     "KYODO_STORE__PG_SCHEMA",
     "KYODO_STORE__SQLITE_PATH",
     "KYODO_BUS__NATS_URL",
+    # Its loopback nats-server has no TLS.
+    "KYODO_BUS__TLS_CA_FILE",
     "KYODO_AUTH__ISSUER",
     "KYODO_AUTH__AUDIENCE",
     "KYODO_AUTH__JWKS_URL",

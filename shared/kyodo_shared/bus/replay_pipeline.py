@@ -28,7 +28,7 @@ from nats.aio.msg import Msg
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from kyodo_contracts import stream_subjects
-from kyodo_shared.bus.connection import servers_of
+from kyodo_shared.bus.connection import servers_of, tls_options
 from kyodo_shared.bus.consumer import SourceConsumer
 from kyodo_shared.bus.replay_worker import Plan, Raw, RawHeaders, Run, SplitBatch, serve
 from kyodo_shared.store.db import Database
@@ -126,6 +126,7 @@ class Pipeline:
                 connect_timeout=5,
                 max_reconnect_attempts=5,
                 error_cb=self._on_bus_error,
+                **tls_options(self.consumer.bus),
             )
             with rebuild_pragmas(self.consumer.ledger.db):
                 sub = await nc.jetstream().subscribe(

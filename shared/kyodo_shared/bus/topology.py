@@ -3,12 +3,11 @@ service waits for it (`until_provisioned`); bus/provision.py makes it (`kyodo bu
 
 Who creates what matters on a shared bus: a durable consumer's configuration is the body of a CREATE request that no
 subject permission constrains (it could make the server push a stream into any subject), and a stream created by
-whichever service starts first takes that service's settings. So one command run by the operator's NATS user — a
-Kubernetes Job before the services roll out, `kyodo up` embedded — makes them all from these definitions, and the
-services' users hold no CREATE right (bus/permissions.py). A service started before it only waits, naming what is
-missing in /readyz (`KYODO_BUS__PROVISION=check`, the default); a development or test rig that nobody provisions
-lets each service make its own part with the same definitions (`create`).
-
+whichever service starts first takes that service's settings. So one command run by a NATS user of its own
+(`kyodo-bus-init`) — a Kubernetes Job before the services roll out, `kyodo up` embedded — makes them all from these
+definitions, and the services' users hold no CREATE right (bus/permissions.py). A service started before it only
+waits, naming what is missing in /readyz (`KYODO_BUS__PROVISION=check`, the default); a development or test rig that
+nobody provisions lets each service make its own part with the same definitions (`create`).
 """
 
 from __future__ import annotations
@@ -122,8 +121,8 @@ def topology(
 def provision_hint(what: str) -> str:
     return (
         f"{what} does not exist: `kyodo bus init` makes the streams and durable consumers (in Kubernetes the "
-        f"kyodo-bus-init Job, before the services; embedded, `kyodo up` runs it) — run it with the operator's NATS "
-        f"user, then this clears by itself ({DOCS}, 'Provisioning the bus')"
+        f"kyodo-bus-init Job, before the services; embedded, `kyodo up` runs it) — run it with the NATS user "
+        f"kyodo-bus-init (or the operator's), then this clears by itself ({DOCS}, 'Provisioning the bus')"
     )
 
 

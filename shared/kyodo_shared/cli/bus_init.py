@@ -1,9 +1,11 @@
 """`kyodo bus init`: make every stream and durable consumer of a namespace (bus/topology.py), idempotently.
 
-Run as the operator's NATS user: the Kubernetes Job `kyodo-bus-init` before the services roll out, `kyodo up` at its
-start, an operator by hand after `kyodo relay reset`. A cluster that is still electing its JetStream meta leader
-answers 503 (or not at all) for a while after its servers are up, so a transient refusal is retried until `--wait`
-runs out; what cannot pass by waiting (permissions, more replicas than servers) stops at once, saying what to do.
+Run as its own NATS user `kyodo-bus-init` (bus/permissions.py: it may make and update the topology's streams and
+consumers and nothing else) — the Kubernetes Job `kyodo-bus-init` before the services roll out — or as the operator
+(`kyodo up` at its start, `kyodo relay reset` for the stream it deleted). A cluster still electing its JetStream meta
+leader answers 503 (or not at all) for a while after its servers are up, so a transient refusal is retried until
+`--wait` runs out; what cannot pass by waiting (permissions, more replicas than servers) stops at once, saying what to
+do.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from nats.js.errors import ServiceUnavailableError
 from rich.table import Table
 
 from kyodo_shared.bus.connection import BusUnreachable, connect_bus, shown
+from kyodo_shared.bus.permissions import BUS_INIT_CONNECTION
 from kyodo_shared.bus.provision import Done, Drift, Refused, provision
 from kyodo_shared.bus.topology import topology
 from kyodo_shared.cli.console import err, out
@@ -25,7 +28,6 @@ from kyodo_shared.cli.errors import CliError
 from kyodo_shared.settings import BusSettings, ConsumerSettings
 
 log = structlog.get_logger(__name__)
-OPERATOR_CONNECTION = "bus-init"  # the connection's name and inbox prefix (_INBOX_bus_init); the operator's user
 
 
 async def init_bus(
@@ -36,9 +38,11 @@ async def init_bus(
     what to do."""
     refused: list[str] = []
     try:
-        nc = await connect_bus(bus, OPERATOR_CONNECTION, on_refused=refused.append)
+        nc = await connect_bus(bus, BUS_INIT_CONNECTION, on_refused=refused.append)
     except BusUnreachable as exc:
-        raise CliError(str(exc), hint="check KYODO_BUS__NATS_URL (the operator's user) and that NATS runs") from None
+        raise CliError(
+            str(exc), hint="check KYODO_BUS__NATS_URL (the user kyodo-bus-init, or the operator's) and that NATS runs"
+        ) from None
     try:
         return await _provision_when_ready(nc, bus, consumer, wait_seconds, stream, refused)
     finally:

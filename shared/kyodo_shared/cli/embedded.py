@@ -46,6 +46,7 @@ log = structlog.get_logger(__name__)
 DECIDED_BY_UP = (
     "KYODO_STORE__",
     "KYODO_BUS__NATS_URL",
+    "KYODO_BUS__TLS_CA_FILE",
     "KYODO_AUTH__",
     "KYODO_PRIVACY__VAULT_PATH",
     "KYODO_METRICS__PORT",
@@ -125,7 +126,8 @@ def provision_bus(nats_url: str) -> None:
     from kyodo_shared.cli.bus_init import init_bus
 
     settings = KernelSettings()
-    done = asyncio.run(init_bus(settings.bus.model_copy(update={"nats_url": nats_url}), settings.consumer, 30.0))
+    bus = settings.bus.model_copy(update={"nats_url": nats_url, "tls_ca_file": None})  # loopback, no TLS
+    done = asyncio.run(init_bus(bus, settings.consumer, 30.0))
     created = sum(1 for *_, outcome in done if outcome != "unchanged")
     err.print(f"bus provisioned: {len(done)} streams and durable consumers ({created} created or updated)")
 

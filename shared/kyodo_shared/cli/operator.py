@@ -39,7 +39,8 @@ def embedded_layout(settings: KernelSettings, service: str, data_dir: Path, nats
     return settings.model_copy(
         update={
             "store": StoreSettings(backend="sqlite", sqlite_path=data_dir / f"{service}.sqlite"),
-            "bus": settings.bus.model_copy(update={"nats_url": nats_url}),
+            # The embedded nats-server listens on loopback without TLS.
+            "bus": settings.bus.model_copy(update={"nats_url": nats_url, "tls_ca_file": None}),
             "audit": audit,
             # One vault file per service: the services share the data directory, not their keys.
             "privacy": settings.privacy.model_copy(update={"vault_path": data_dir / f"{service}-vault.sqlite"}),

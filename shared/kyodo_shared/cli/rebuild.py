@@ -22,7 +22,7 @@ from nats.js.errors import NotFoundError
 from rich.progress import Progress, TaskID
 
 from kyodo_contracts import stream_name
-from kyodo_shared.bus.connection import connect_bus, servers_of, shown
+from kyodo_shared.bus.connection import connect_bus, servers_of, shown, tls_options
 from kyodo_shared.bus.consumer import SourceConsumer, describe
 from kyodo_shared.bus.permissions import durable_name
 from kyodo_shared.bus.replay import Replayer
@@ -118,8 +118,8 @@ def relay_reset(service: str, data_dir: Path, *, force: bool = False) -> int:
     return 0
 
 
-async def _delete_consumer(nats_url: str, stream: str, durable: str) -> None:
-    nc = await nats.connect(servers_of(nats_url), connect_timeout=5, max_reconnect_attempts=1)
+async def _delete_consumer(nats_url: str, stream: str, durable: str, bus: BusSettings) -> None:
+    nc = await nats.connect(servers_of(nats_url), connect_timeout=5, max_reconnect_attempts=1, **tls_options(bus))
     try:
         await nc.jetstream().delete_consumer(stream, durable)
     except NotFoundError:
@@ -153,7 +153,7 @@ def replay(service: str, data_dir: Path, from_scratch: bool, timeout: float = 36
                     for subscription in kernel.subscriptions:
                         source_stream = stream_name(kernel.settings.bus.namespace, subscription.source)
                         durable = durable_name(service, subscription.source)
-                        asyncio.run(_delete_consumer(nats_url, source_stream, durable))
+                        asyncio.run(_delete_consumer(nats_url, source_stream, durable, kernel.settings.bus))
                 return asyncio.run(catch_up(kernel, timeout, nats_url=nats_url, leases=held))
     finally:
         kernel.close()
@@ -203,6 +203,7 @@ async def catch_up(
         connect_timeout=5,
         max_reconnect_attempts=5,
         reconnect_time_wait=1,
+        **tls_options(kernel.settings.bus),  # deploy/nats speaks TLS only (KYODO_BUS__TLS_CA_FILE)
     )
     try:
         js = nc.jetstream()
