@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import ssl
+import subprocess
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 import httpx
@@ -187,3 +189,26 @@ def test_the_statefulset_mounts_the_certificate_that_certificates_yaml_makes_for
     )
     kustomization = yaml.safe_load((NATS / "kustomization.yaml").read_text(encoding="utf-8"))
     assert "certificates.yaml" not in kustomization["resources"]  # applied apart, after cert-manager
+
+
+def test_every_kyodo_pod_mounts_the_ca_where_kyodo_common_points_the_bus() -> None:
+    """The services and the bus-init Job trust the CA of nats-tls: the ConfigMap nats-ca, mounted read-only where
+    KYODO_BUS__TLS_CA_FILE (kyodo-common) names its key ca.crt. Without it the cluster (TLS only) refuses them."""
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl not found")
+    run = subprocess.run([kubectl, "kustomize", str(NATS.parent / "base")], capture_output=True, text=True, check=True)
+    documents = [d for d in yaml.safe_load_all(run.stdout) if d]
+    (common,) = [d for d in documents if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "kyodo-common"]
+    ca_file = PurePosixPath(common["data"]["KYODO_BUS__TLS_CA_FILE"])
+    assert ca_file.name == "ca.crt"  # the key of the CA's certificate in nats-tls, copied into nats-ca
+    pods = [d for d in documents if d["kind"] in {"Deployment", "Job"}]
+    assert {d["kind"] for d in pods} == {"Deployment", "Job"}
+    for workload in pods:
+        pod = workload["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        assert {"configMapRef": {"name": common["metadata"]["name"]}} in container["envFrom"], workload["metadata"]
+        (mount,) = [m for m in container["volumeMounts"] if m["mountPath"] == str(ca_file.parent)]
+        assert mount.get("readOnly") is True, workload["metadata"]["name"]
+        (volume,) = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+        assert volume["configMap"]["name"] == "nats-ca", workload["metadata"]["name"]
