@@ -17,10 +17,17 @@ def main() -> None:
         level=os.environ.get("KYODO_SUB_LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
-    # Imported here: building the app reads the settings and opens the database, which the CLI does not need.
-    from kyodo_subscriber.app import app
+    from kyodo_subscriber.connection import NatsUnreachable
 
-    asyncio.run(app.run())
+    try:
+        # Imported here: building the app reads the settings and opens the database, which the CLI does not need.
+        from kyodo_subscriber.app import app
+
+        asyncio.run(app.run())
+    except NatsUnreachable as exc:
+        # What to set or check, not a traceback: the message says it (connection.py).
+        print(f"kyodo_subscriber: cannot start: {exc}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -17,9 +17,9 @@ from typing import Annotated, Any
 from faststream import AckPolicy, Context, FastStream
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.message import NatsBatchMessage
-from faststream.security import SASLPlaintext
 
 from kyodo_subscriber.bootstrap import prepare_consumers
+from kyodo_subscriber.connection import broker_security
 from kyodo_subscriber.consumer import SourceProcessor
 from kyodo_subscriber.settings import Settings
 
@@ -35,11 +35,7 @@ async def _no_decoding(message: Any) -> None:
 
 
 def create_app(settings: Settings) -> FastStream:
-    security = (
-        SASLPlaintext(username=settings.nats_user, password=settings.nats_password or "")
-        if settings.nats_user
-        else None
-    )
+    security = broker_security(settings)  # the reader user, and TLS trusting KYODO_SUB_TLS_CA_FILE (connection.py)
     # Per-message log lines at DEBUG: below the INFO level configured, so they cost nothing (FACTS: they halve
     # throughput when emitted).
     # Its own inbox prefix: the reader user may subscribe only under it (nats-reader.conf), never to `_INBOX.>`.

@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import nats
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, ConsumerInfo, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from kyodo_contracts.cloudevents import H_ID, H_TIME
+from kyodo_subscriber.connection import connect
 from kyodo_subscriber.settings import Settings
 from kyodo_subscriber.store import Store, Tracked
 
@@ -59,13 +59,7 @@ def consumer_config(settings: Settings, source: str, tracked: int) -> ConsumerCo
 async def prepare_consumers(settings: Settings) -> None:
     """Wait for each source stream (its relay creates it), check its history against the database, and create the
     durable consumer when missing; refuse to start on a changed history or a consumer that cannot be trusted."""
-    nc = await nats.connect(
-        settings.nats_url,
-        user=settings.nats_user,
-        password=settings.nats_password,
-        inbox_prefix=settings.inbox_prefix,
-        max_reconnect_attempts=3,
-    )
+    nc = await connect(settings)
     try:
         js = nc.jetstream()
         for source in settings.sources:

@@ -42,6 +42,9 @@ class Settings:
     nats_url: str
     nats_user: str | None
     nats_password: str | None
+    # The PEM file of the CA of Kyodo's NATS certificate: set, the subscriber connects over TLS trusting it alone
+    # (connection.py; README §3, TLS).
+    tls_ca_file: Path | None
     namespace: str
     sources: tuple[str, ...]
     # The subscriber's name: its durable consumers are "<name>-<source>" (the reader user's permissions name them).
@@ -71,6 +74,7 @@ class Settings:
             nats_url=_env("NATS_URL", "nats://127.0.0.1:4222"),
             nats_user=_env("NATS_USER", "") or None,
             nats_password=_env("NATS_PASSWORD", "") or None,
+            tls_ca_file=Path(ca) if (ca := _env("TLS_CA_FILE", "")) else None,
             namespace=_env("NAMESPACE", "kyodo"),
             sources=tuple(s.strip() for s in _env("SOURCES", "registry").split(",") if s.strip()),
             name=_env("NAME", "grants-ledger"),
