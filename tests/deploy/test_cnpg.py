@@ -9,7 +9,6 @@ no password is written anywhere.
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 import re
 import subprocess
@@ -27,6 +26,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from kyodo_shared.service import discover
 
+from support.scripts import load_script
 from support.servers import spawn_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,13 +55,7 @@ def of_kind(kind: str, docs: list[Manifest] | None = None) -> dict[str, Manifest
 
 
 def secrets_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("kyodo_cnpg_secrets", CNPG / "cnpg_secrets.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
-    spec.loader.exec_module(module)
-    return module
+    return load_script("kyodo_cnpg_secrets", CNPG / "cnpg_secrets.py")
 
 
 def services() -> dict[str, str]:

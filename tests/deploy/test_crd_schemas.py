@@ -8,16 +8,16 @@ fails unless named with a reason; the schemas are those of the releases deploy/c
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 import re
 import sys
 from functools import cache
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+
+from support.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -26,18 +26,8 @@ VENV_KUBECTL = Path(sys.executable).parent / "kubectl"
 Manifest = dict[str, Any]
 
 
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-check = _load("kyodo_deploy_check", DEPLOY / "check.py")
-refresh = _load("kyodo_deploy_crds_refresh", DEPLOY / "crds" / "refresh.py")
+check = load_script("kyodo_deploy_check", DEPLOY / "check.py")
+refresh = load_script("kyodo_deploy_crds_refresh", DEPLOY / "crds" / "refresh.py")
 
 
 @cache

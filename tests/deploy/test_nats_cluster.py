@@ -20,19 +20,14 @@ from kyodo_shared.settings import BusSettings
 
 from support.harness import eventually
 from support.nats_conf import NATS as CONF_DIR
-from support.nats_conf import ClusterNode, ConfiguredCluster, configured_cluster
-from support.servers import LOOPBACK, free_port
+from support.nats_conf import ClusterNode, ConfiguredCluster, configured_cluster, monitor
+from support.servers import free_port
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[ConfiguredCluster]:
     with configured_cluster() as started:
         yield started
-
-
-async def monitor(node: ClusterNode, path: str) -> httpx.Response:
-    async with httpx.AsyncClient(base_url=f"http://{LOOPBACK}:{node.monitor_port}", timeout=5) as client:
-        return await client.get(path)
 
 
 async def current(cluster: ConfiguredCluster) -> bool:

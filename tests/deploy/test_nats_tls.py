@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-import httpx
 import nats
 import pytest
 import yaml
@@ -24,7 +23,14 @@ from kyodo_shared.bus.permissions import NAMESPACE
 from kyodo_shared.settings import BusSettings
 
 from support.harness import eventually
-from support.nats_conf import NATS, ClusterNode, ConfiguredCluster, configured_cluster, statefulset_container, write_tls
+from support.nats_conf import (
+    NATS,
+    ConfiguredCluster,
+    configured_cluster,
+    monitor,
+    statefulset_container,
+    write_tls,
+)
 from support.servers import LOOPBACK
 
 
@@ -32,11 +38,6 @@ from support.servers import LOOPBACK
 def cluster() -> Iterator[ConfiguredCluster]:
     with configured_cluster() as started:
         yield started
-
-
-async def monitor(node: ClusterNode, path: str) -> httpx.Response:
-    async with httpx.AsyncClient(base_url=f"http://{LOOPBACK}:{node.monitor_port}", timeout=5) as client:
-        return await client.get(path)
 
 
 async def test_a_service_connects_over_tls_trusting_the_configured_ca_alone(cluster: ConfiguredCluster) -> None:

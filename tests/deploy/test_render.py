@@ -7,30 +7,20 @@ are checked with kubernetes-validate, custom resources against the CRD schemas i
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from functools import cache
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+
+from support.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_KUBECTL = Path(sys.executable).parent / "kubectl"
 
 
-def _load_check() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("kyodo_deploy_check", ROOT / "deploy" / "check.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-check = _load_check()
+check = load_script("kyodo_deploy_check", ROOT / "deploy" / "check.py")
 
 
 @cache

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -280,3 +281,9 @@ def configured_cluster(size: int = 3) -> Iterator[ConfiguredCluster]:
         finally:
             for node in nodes:
                 cluster.stop(node)
+
+
+async def monitor(node: ClusterNode, path: str) -> httpx.Response:
+    """A GET on one server's monitoring port (/healthz, /routez, /jsz, /connz)."""
+    async with httpx.AsyncClient(base_url=f"http://{LOOPBACK}:{node.monitor_port}", timeout=5) as client:
+        return await client.get(path)
