@@ -255,15 +255,17 @@ class Kit:
         settings.update(overrides)
         return {**os.environ, "PYTHONPATH": path, **{f"KYODO_SUB_{k}": v for k, v in settings.items()}}
 
-    def start(self, *, preload: str | None = None, **overrides: str) -> None:
+    def start(self, *, preload: str | None = None, faststream: bool = False, **overrides: str) -> None:
         """Run `python -m kyodo_subscriber`; with `preload`, a module of the test's (in `root`) is imported first,
-        as a subscriber's own handlers module would be (e.g. to register a v2 handler)."""
+        as a subscriber's own handlers module would be (e.g. to register a v2 handler); with `faststream`, the
+        README's other way, `faststream run kyodo_subscriber.app:app`."""
         self.starts += 1
-        command = (
-            ["-c", f"import {preload}; from kyodo_subscriber.__main__ import main; main()"]
-            if preload
-            else ["-m", "kyodo_subscriber"]
-        )
+        if preload:
+            command = ["-c", f"import {preload}; from kyodo_subscriber.__main__ import main; main()"]
+        elif faststream:
+            command = ["-m", "faststream", "run", "kyodo_subscriber.app:app"]
+        else:
+            command = ["-m", "kyodo_subscriber"]
         log = (self.root / f"kit-{self.starts}.log").open("ab")
         self.process = subprocess.Popen(
             [sys.executable, *command],
@@ -274,11 +276,20 @@ class Kit:
         )
         log.close()
 
-    def refused(self, timeout: float = 30.0) -> str:
-        """Wait for a start that must fail; the log of all starts."""
+    def refused(self, error: str, timeout: float = 30.0) -> str:
+        """Wait for a start that must be refused with `error` (a StartRefused's class name) as an operator sees it:
+        exit 1, one line `kyodo_subscriber: cannot start (<error>): <what to do>`, the refusal logged as the kit's
+        event too, no traceback. The line, for the test to read what it says."""
         assert self.process is not None
-        assert self.process.wait(timeout) != 0, self.log()[-3000:]
-        return self.log()
+        code = self.process.wait(timeout)
+        this = (self.root / f"kit-{self.starts}.log").read_text(errors="replace")
+        assert code == 1, this[-3000:]
+        assert "Traceback" not in this, this[-3000:]
+        head = f"kyodo_subscriber: cannot start ({error}): "
+        lines = [line for line in this.splitlines() if line.startswith(head)]
+        assert len(lines) == 1, this[-3000:]
+        assert f"start_refused error={error}: {lines[0].removeprefix(head)}" in this, this
+        return lines[0]
 
     def stop(self) -> None:
         if self.process is not None:

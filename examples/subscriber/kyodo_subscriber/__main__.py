@@ -17,16 +17,13 @@ def main() -> None:
         level=os.environ.get("KYODO_SUB_LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
-    from kyodo_subscriber.connection import NatsUnreachable
+    # Imported here: building the app reads the settings, which the CLI does not need.
+    from kyodo_subscriber.app import StartAborted, app
 
     try:
-        # Imported here: building the app reads the settings and opens the database, which the CLI does not need.
-        from kyodo_subscriber.app import app
-
         asyncio.run(app.run())
-    except NatsUnreachable as exc:
-        # What to set or check, not a traceback: the message says it (connection.py).
-        print(f"kyodo_subscriber: cannot start: {exc}", file=sys.stderr)
+    except StartAborted:
+        # A start refusal (refusals.py): the start-up hook reported it as one line saying what to do (app.py).
         sys.exit(1)
 
 

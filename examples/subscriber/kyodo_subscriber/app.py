@@ -15,17 +15,30 @@ import logging
 from typing import Annotated, Any
 
 from faststream import AckPolicy, Context, FastStream
+from faststream.exceptions import StartupValidationError
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.message import NatsBatchMessage
 
 from kyodo_subscriber.bootstrap import prepare_consumers
 from kyodo_subscriber.connection import broker_security
 from kyodo_subscriber.consumer import SourceProcessor
+from kyodo_subscriber.refusals import StartRefused, report
 from kyodo_subscriber.settings import Settings
 
 log = logging.getLogger("kyodo_subscriber")
 
 BatchMessage = Annotated[NatsBatchMessage, Context("message")]
+
+
+class StartAborted(StartupValidationError):
+    """Raised by the start-up hook once it reported a StartRefused. A StartupValidationError without fields: on one,
+    FastStream's CLI (0.7.8, `faststream run`) draws nothing and exits 1; any other exception reaches its traceback."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    def __str__(self) -> str:
+        return "start refused (reported above)"
 
 
 async def _no_decoding(message: Any) -> None:
@@ -35,7 +48,11 @@ async def _no_decoding(message: Any) -> None:
 
 
 def create_app(settings: Settings) -> FastStream:
-    security = broker_security(settings)  # the reader user, and TLS trusting KYODO_SUB_TLS_CA_FILE (connection.py)
+    refused: StartRefused | None = None
+    try:
+        security = broker_security(settings)  # the reader user, and TLS trusting KYODO_SUB_TLS_CA_FILE (connection.py)
+    except StartRefused as exc:  # an unreadable CA file: refused by the start-up hook, before the broker connects
+        security, refused = None, exc
     # Per-message log lines at DEBUG: below the INFO level configured, so they cost nothing (FACTS: they halve
     # throughput when emitted).
     # Its own inbox prefix: the reader user may subscribe only under it (nats-reader.conf), never to `_INBOX.>`.
@@ -49,9 +66,16 @@ def create_app(settings: Settings) -> FastStream:
     processors = [SourceProcessor(settings, source) for source in settings.sources]
 
     async def on_startup() -> None:
-        for processor in processors:
-            processor.open()  # the database is opened (and migrated) on start, not on import
-        await prepare_consumers(settings)
+        try:
+            if refused is not None:
+                raise refused
+            for processor in processors:
+                processor.open()  # the database is opened (and migrated) on start, not on import
+            await prepare_consumers(settings)
+        except StartRefused as exc:
+            # Reported here, not by __main__: `faststream run` never reaches __main__.
+            report(exc)
+            raise StartAborted from None
 
     for processor in processors:
         source = processor.service

@@ -16,25 +16,26 @@ from nats.js.errors import NotFoundError
 
 from kyodo_contracts.cloudevents import H_ID, H_TIME
 from kyodo_subscriber.connection import connect
+from kyodo_subscriber.refusals import StartRefused
 from kyodo_subscriber.settings import Settings
 from kyodo_subscriber.store import Store, Tracked
 
 log = logging.getLogger("kyodo_subscriber")
 
 
-class ConsumerAheadOfDatabase(RuntimeError):
+class ConsumerAheadOfDatabase(StartRefused):
     """The durable consumer acknowledged messages this database has not applied (a lost or restored database)."""
 
 
-class ConsumerMissing(RuntimeError):
+class ConsumerMissing(StartRefused):
     """The operator has not created the durable consumer (yet); KYODO_SUB_CONSUMER_PRECREATED is true (default)."""
 
 
-class ConsumerMisconfigured(RuntimeError):
+class ConsumerMisconfigured(StartRefused):
     """An existing durable consumer is set up so that messages could be lost or left out (README, §2)."""
 
 
-class SourceHistoryChanged(RuntimeError):
+class SourceHistoryChanged(StartRefused):
     """The stream's message at the tracked sequence is not the one this database applied there, or is gone."""
 
 

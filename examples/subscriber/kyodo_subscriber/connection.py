@@ -19,6 +19,7 @@ from faststream.security import BaseSecurity
 from nats.aio.client import Client
 from nats.errors import NoServersError
 
+from kyodo_subscriber.refusals import StartRefused
 from kyodo_subscriber.settings import Settings
 
 log = logging.getLogger("kyodo_subscriber")
@@ -29,7 +30,7 @@ CONNECT_WAIT = 30.0
 _WHERE_THE_CA_IS = "the CA of Kyodo's NATS: ask Kyodo's operator for its ca.crt, the ConfigMap nats-ca (README, TLS)"
 
 
-class NatsUnreachable(RuntimeError):
+class NatsUnreachable(StartRefused):
     """NATS could not be reached, or not trusted, at start: the message says what to set."""
 
 

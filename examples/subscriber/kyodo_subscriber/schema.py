@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from kyodo_subscriber.refusals import StartRefused
+
 # Version 1: the first release of the kit.
 V1 = """
 CREATE TABLE IF NOT EXISTS tracking (
@@ -77,7 +79,7 @@ ALTER TABLE parked ADD COLUMN followed INTEGER;
 STEPS = (V1, V2, V3)
 
 
-class DatabaseFromNewerKit(RuntimeError):
+class DatabaseFromNewerKit(StartRefused):
     """The database's schema version is beyond this kit's: it was written by a newer release."""
 
 
