@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, RetentionPolicy, StorageType, StreamConfig
@@ -27,7 +26,6 @@ from kyodo_shared.settings import ConsumerSettings
 from kyodo_shared.tasks.aio import sleep_or_stop
 from kyodo_shared.tasks.health import DOCS, TaskBlocked, TaskReport
 
-Outcome = Literal["created", "updated", "unchanged"]
 READER_ACK_WAIT_SECONDS = 30.0  # examples/subscriber's default KYODO_SUB_ACK_WAIT (its README §2 table)
 READER_MAX_ACK_PENDING = 1000
 
